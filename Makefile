@@ -1,0 +1,61 @@
+# Liaison CRM — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PORT ?= 8000
+
+# Local development and the test suite run with development settings; production sets these itself.
+export DEBUG ?= 1
+export DJANGO_SETTINGS_MODULE := liaison_crm.settings
+
+.PHONY: run test install services browser lint format clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet ".[dev]"
+	@rm -rf build *.egg-info
+	@touch $@
+
+install: $(INSTALLED)
+
+services: install
+	@$(BIN)/python -m liaison_crm.preflight --create-database
+
+run: services
+	@$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Liaison CRM is starting on http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins (password liaison-demo): officer, officer2, manager, admin"
+	@echo "  Outgoing mail is printed below by the worker. Stop everything with Ctrl-C."
+	@echo ""
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile
+
+# Browser tests drive Debian's Chromium; as root (CI) it is installed when missing, otherwise they skip.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install chromium: browser tests will be skipped."; \
+	  else \
+	    echo "Chromium is missing: browser tests will be skipped (install it with: sudo apt-get install chromium)."; \
+	  fi; \
+	fi
+
+test: services browser
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: install
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles build *.egg-info

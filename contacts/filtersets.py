@@ -1,0 +1,80 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .widgets import LookupSelect
+from .models import EngagementLevel, Organisation, OrganisationKind, Stakeholder, Tag
+
+
+class SearchFilter(django_filters.CharFilter):
+    """The one search box: full-text by word prefix plus trigram similarity on the name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        return qs.search(value) if value and value.strip() else qs
+
+
+class StakeholderFilterSet(django_filters.FilterSet):
+    q = SearchFilter()
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        method="filter_organisation",
+        widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True))
+    tag = django_filters.ModelChoiceFilter(label=_("Tag"), field_name="tags", queryset=Tag.objects.all())
+    engagement_level = django_filters.ChoiceFilter(label=_("Engagement"), choices=EngagementLevel.choices)
+    overdue = django_filters.BooleanFilter(label=_("Overdue for contact"), method="filter_overdue")
+    archived = django_filters.BooleanFilter(label=_("Archived"), field_name="is_archived")
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("name", "name"),
+            ("last_contacted_at", "last_contact"),
+            ("contact_due_on", "contact_due"),
+            ("influence", "influence"),
+        ),
+        field_labels={
+            "name": _("Name"),
+            "last_contacted_at": _("Last contact"),
+            "contact_due_on": _("Contact due"),
+            "influence": _("Influence"),
+        },
+    )
+
+    class Meta:
+        model = Stakeholder
+        fields = ["q", "organisation", "owner", "tag", "engagement_level", "overdue", "archived"]
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.at_organisation(value) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue_for_contact()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if self.form.cleaned_data.get("archived") is None:
+            queryset = queryset.active()
+        if not self.form.cleaned_data.get("sort") and not self.form.cleaned_data.get("q"):
+            queryset = queryset.order_by("name", "pk")
+        return queryset
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    q = SearchFilter()
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
+    tag = django_filters.ModelChoiceFilter(label=_("Tag"), field_name="tags", queryset=Tag.objects.all())
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "tag"]

@@ -1,0 +1,127 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder
+from .widgets import LookupSelect
+
+
+class TagsField(forms.CharField):
+    """Tags typed as a comma-separated list; new names become new tags."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Separate tags with commas."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(tag) for tag in value)
+        return value
+
+    def to_python(self, value):
+        return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+class TagsInitialMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "tags" in self.fields:
+            self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
+
+
+def organisation_picker(placeholder=_("Type to find an organisation…")):
+    return LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=placeholder)
+
+
+class OrganisationForm(TagsInitialMixin, forms.ModelForm):
+    tags = TagsField(label=_("Tags"))
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "parent", "sector", "website", "country", "address", "notes"]
+        widgets = {
+            "parent": organisation_picker(),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class StakeholderForm(TagsInitialMixin, forms.ModelForm):
+    emails = forms.CharField(
+        label=_("Emails"), required=False, help_text=_("Separate several with commas; the first is the main one.")
+    )
+    phones = forms.CharField(label=_("Phones"), required=False, help_text=_("Separate several with commas."))
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    tags = TagsField(label=_("Tags"))
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "name",
+            "form_of_address",
+            "emails",
+            "phones",
+            "owner",
+            "languages",
+            "time_zone",
+            "preferred_channel",
+            "preferred_hours",
+            "cultural_notes",
+            "communication_notes",
+            "influence",
+            "interest",
+            "engagement_level",
+            "contact_cadence_days",
+            "notes",
+        ]
+        widgets = {
+            "cultural_notes": forms.Textarea(attrs={"rows": 3}),
+            "communication_notes": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "influence": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "interest": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        for name in ("emails", "phones"):
+            if self.instance.pk:
+                self.initial[name] = ", ".join(getattr(self.instance, name))
+
+    def _split(self, name):
+        return [part.strip() for part in self.cleaned_data.get(name, "").split(",") if part.strip()]
+
+    def clean_emails(self):
+        emails = self._split("emails")
+        validator = forms.EmailField()
+        errors = []
+        for email in emails:
+            try:
+                validator.clean(email)
+            except forms.ValidationError:
+                errors.append(email)
+        if errors:
+            raise forms.ValidationError(_("Not a valid email address: %(emails)s"), params={"emails": ", ".join(errors)})
+        return [email.lower() for email in emails]
+
+    def clean_phones(self):
+        return self._split("phones")
+
+
+class AffiliationForm(forms.ModelForm):
+    class Meta:
+        model = Affiliation
+        fields = ["organisation", "role", "department", "start_date", "end_date", "is_primary"]
+        widgets = {
+            "organisation": organisation_picker(),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }

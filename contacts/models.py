@@ -1,0 +1,303 @@
+import zoneinfo
+
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TIME_ZONE_CHOICES
+
+from .querysets import OrganisationQuerySet, StakeholderQuerySet
+
+SEARCH_CONFIG = "simple"
+
+# Django's own list covers the languages its interface is translated into; stakeholders speak more.
+OTHER_LANGUAGES = {
+    "am": "Amharic", "ay": "Aymara", "fj": "Fijian", "ff": "Fula", "gn": "Guarani", "gu": "Gujarati",
+    "ha": "Hausa", "haw": "Hawaiian", "ht": "Haitian Creole", "iu": "Inuktitut", "ln": "Lingala",
+    "lo": "Lao", "mg": "Malagasy", "mi": "Māori", "mt": "Maltese", "ny": "Chichewa", "om": "Oromo",
+    "ps": "Pashto", "qu": "Quechua", "rw": "Kinyarwanda", "sd": "Sindhi", "si": "Sinhala", "sm": "Samoan",
+    "sn": "Shona", "so": "Somali", "ti": "Tigrinya", "tl": "Tagalog", "tn": "Tswana", "to": "Tongan",
+    "wo": "Wolof", "xh": "Xhosa", "yo": "Yoruba", "zh": "Chinese", "zu": "Zulu",
+}  # fmt: skip
+LANGUAGE_CHOICES = sorted(
+    [(code, info["name"]) for code, info in LANG_INFO.items() if "name" in info and "-" not in code]
+    + list(OTHER_LANGUAGES.items()),
+    key=lambda choice: choice[1],
+)
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+
+
+class Tag(models.Model):
+    """A label officers put on organisations, stakeholders and interactions (a topic, a programme, a region)."""
+
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    GOVERNMENT_AGENCY = "government_agency", _("Government agency")
+    COMMUNITY_GROUP = "community_group", _("Community group")
+    PARTNER = "partner", _("Partner")
+    CLIENT = "client", _("Client")
+    SUPPLIER = "supplier", _("Supplier")
+    MEDIA = "media", _("Media")
+    INTERNAL_DEPARTMENT = "internal_department", _("Internal department")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """An outside body or internal department the organisation deals with; departments sit under a parent."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    sector = models.CharField(_("sector"), max_length=120, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    country = models.CharField(_("country"), max_length=80, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
+        help_text=_("For a department or unit: the organisation it belongs to."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="organisations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", "sector", "notes", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="organisation_search_gin"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
+            models.Index(Lower("name"), name="organisation_name_lower"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organisation_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("contacts:organisation_detail", args=[self.pk])
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("An organisation cannot be part of itself.")})
+            ancestor = ancestor.parent
+
+
+class PreferredChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video call")
+    MESSAGE = "message", _("Messaging")
+    LETTER = "letter", _("Letter")
+
+
+class EngagementLevel(models.TextChoices):
+    INFORM = "inform", _("Inform")
+    CONSULT = "consult", _("Consult")
+    INVOLVE = "involve", _("Involve")
+    COLLABORATE = "collaborate", _("Collaborate")
+    PARTNER = "partner", _("Partner")
+
+
+RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Stakeholder(models.Model):
+    """A person the organisation keeps a relationship with, looked after by one liaison officer (the owner)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    form_of_address = models.CharField(
+        _("form of address"), max_length=120, blank=True, help_text=_("How to address them, e.g. “Dr Okafor”.")
+    )
+    emails = ArrayField(models.EmailField(max_length=254), verbose_name=_("emails"), default=list, blank=True)
+    phones = ArrayField(models.CharField(max_length=40), verbose_name=_("phones"), default=list, blank=True)
+    languages = ArrayField(
+        models.CharField(max_length=12, choices=LANGUAGE_CHOICES),
+        verbose_name=_("languages"),
+        default=list,
+        blank=True,
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default=settings.TIME_ZONE
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=16, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
+    )
+    preferred_hours = models.CharField(
+        _("preferred hours"), max_length=120, blank=True, help_text=_("e.g. “weekday mornings, not Fridays”.")
+    )
+    cultural_notes = models.TextField(_("cultural notes"), blank=True)
+    communication_notes = models.TextField(_("communication notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    influence = models.PositiveSmallIntegerField(_("influence"), default=3, validators=RATING_VALIDATORS)
+    interest = models.PositiveSmallIntegerField(_("interest"), default=3, validators=RATING_VALIDATORS)
+    engagement_level = models.CharField(
+        _("engagement level"), max_length=16, choices=EngagementLevel.choices, default=EngagementLevel.CONSULT
+    )
+    contact_cadence_days = models.PositiveSmallIntegerField(
+        _("contact every (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text=_("Target contact cadence; leave empty for no target."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_stakeholders",
+        help_text=_("The primary liaison officer for this person."),
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="stakeholders")
+    is_archived = models.BooleanField(_("archived"), default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Kept current by the interaction services: the newest logged touch, whoever logged it.
+    last_contacted_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The day contact falls due: cadence days after the last contact (or after the stakeholder was added).
+    contact_due_on = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            models.Func(
+                Coalesce("last_contacted_at", "created_at"),
+                template="(timezone('UTC', %(expressions)s))::date",
+                output_field=models.DateField(),
+            )
+            + models.F("contact_cadence_days"),
+            output_field=models.DateField(),
+        ),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", "form_of_address", "notes", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = StakeholderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="stakeholder_search_gin"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="stakeholder_name_trgm"),
+            GinIndex(fields=["emails"], name="stakeholder_emails_gin"),
+            models.Index(Lower("name"), "id", name="stakeholder_name_lower"),
+            models.Index(fields=["owner", "is_archived"], name="stakeholder_owner"),
+            models.Index(fields=["contact_due_on"], name="stakeholder_contact_due"),
+            models.Index(fields=["-last_contacted_at"], name="stakeholder_last_contact"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(influence__range=(1, 5)), name="stakeholder_influence_1_5"),
+            models.CheckConstraint(condition=Q(interest__range=(1, 5)), name="stakeholder_interest_1_5"),
+            models.CheckConstraint(
+                condition=Q(contact_cadence_days__isnull=True) | Q(contact_cadence_days__range=(1, 730)),
+                name="stakeholder_cadence_1_730",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_archived=False) | Q(archived_at__isnull=False),
+                name="stakeholder_archived_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("contacts:stakeholder_detail", args=[self.pk])
+
+    def clean_fields(self, exclude=None):
+        # Addresses are matched by equality (duplicates, inbound email), so they are stored trimmed and lower-case.
+        self.emails = [email.strip().lower() for email in self.emails if email.strip()]
+        self.phones = [phone.strip() for phone in self.phones if phone.strip()]
+        super().clean_fields(exclude=exclude)
+
+    @property
+    def is_overdue_for_contact(self) -> bool:
+        return self.contact_due_on is not None and self.contact_due_on < timezone.localdate()
+
+    @property
+    def language_names(self) -> list[str]:
+        return [LANGUAGE_NAMES.get(code, code) for code in self.languages]
+
+    @property
+    def local_time_zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Affiliation(models.Model):
+    """A position a stakeholder holds, or held, at an organisation: role, department and period."""
+
+    stakeholder = models.ForeignKey(
+        Stakeholder, verbose_name=_("stakeholder"), on_delete=models.CASCADE, related_name="affiliations"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="affiliations"
+    )
+    role = models.CharField(_("role or title"), max_length=160, blank=True)
+    department = models.CharField(_("department"), max_length=160, blank=True)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Leave empty while current."))
+    is_primary = models.BooleanField(_("primary position"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "end_date", "-start_date"]
+        indexes = [models.Index(fields=["organisation", "end_date"], name="affiliation_org_current")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="affiliation_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["stakeholder"],
+                condition=Q(is_primary=True, end_date__isnull=True),
+                name="affiliation_one_current_primary",
+                violation_error_message=_("This person already has a current primary position."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role or _('Member')}, {self.organisation}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})

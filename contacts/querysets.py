@@ -1,0 +1,74 @@
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .search import search_by_name
+
+
+class OrganisationQuerySet(QuerySet):
+    def visible_to(self, user):
+        # The organisation register is shared by all staff.
+        return self if user.is_active else self.none()
+
+    def search(self, text: str):
+        return search_by_name(self, text)
+
+    def with_people_count(self):
+        from .models import Affiliation
+
+        current_people = (
+            Affiliation.objects.filter(organisation=OuterRef("pk"), end_date__isnull=True)
+            .order_by()
+            .values("organisation")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(
+            people_count=Coalesce(Subquery(current_people, output_field=IntegerField()), Value(0))
+        )
+
+    def with_family_ids(self):
+        """The organisation itself and its departments (two levels down) share one timeline."""
+        return self.prefetch_related("departments__departments")
+
+
+class StakeholderQuerySet(QuerySet):
+    def visible_to(self, user):
+        # The stakeholder register is shared; confidentiality applies to interactions, not to people.
+        return self if user.is_active else self.none()
+
+    def active(self):
+        return self.filter(is_archived=False)
+
+    def search(self, text: str):
+        return search_by_name(self, text)
+
+    def overdue_for_contact(self, on=None):
+        return self.filter(contact_due_on__lt=on or timezone.localdate())
+
+    def at_organisation(self, organisation):
+        from .models import Affiliation
+
+        return self.filter(
+            Exists(
+                Affiliation.objects.filter(
+                    Q(organisation=organisation) | Q(organisation__parent=organisation),
+                    stakeholder=OuterRef("pk"),
+                    end_date__isnull=True,
+                )
+            )
+        )
+
+    def with_current_positions(self):
+        from .models import Affiliation
+
+        return self.prefetch_related(
+            Prefetch(
+                "affiliations",
+                queryset=Affiliation.objects.filter(end_date__isnull=True).select_related("organisation"),
+                to_attr="current_positions",
+            )
+        )
+
+    def for_list(self):
+        return self.select_related("owner").with_current_positions().prefetch_related("tags")

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("stakeholders/", views.stakeholder_list, name="stakeholder_list"),
+    path("stakeholders/new/", views.stakeholder_create, name="stakeholder_create"),
+    path("stakeholders/lookup/", views.stakeholder_lookup, name="stakeholder_lookup"),
+    path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),
+    path("stakeholders/<int:pk>/edit/", views.stakeholder_edit, name="stakeholder_edit"),
+    path("stakeholders/<int:pk>/archive/", views.stakeholder_archive, name="stakeholder_archive"),
+    path("stakeholders/<int:pk>/restore/", views.stakeholder_restore, name="stakeholder_restore"),
+    path("stakeholders/<int:stakeholder_pk>/positions/new/", views.affiliation_edit, name="affiliation_create"),
+    path("stakeholders/<int:stakeholder_pk>/positions/<int:pk>/", views.affiliation_edit, name="affiliation_edit"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
+    path("organisations/lookup/", views.organisation_lookup, name="organisation_lookup"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+]

@@ -1,0 +1,218 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can_edit_organisation, can_edit_stakeholder
+from interactions.forms import InteractionForm
+from interactions.models import Interaction
+from liaison_crm.form_errors import add_service_errors
+from liaison_crm.paging import paginate
+
+from . import services
+from .filtersets import OrganisationFilterSet, StakeholderFilterSet
+from .forms import AffiliationForm, OrganisationForm, StakeholderForm
+from .models import Affiliation, Organisation, Stakeholder
+
+LOOKUP_LIMIT = 10
+
+
+def stakeholder_list(request):
+    filterset = StakeholderFilterSet(
+        request.GET, queryset=Stakeholder.objects.visible_to(request.user).for_list(), request=request
+    )
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    template = "contacts/_stakeholder_rows.html" if request.htmx else "contacts/stakeholder_list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+def stakeholder_lookup(request):
+    text = request.GET.get("lookup_q", "").strip()
+    matches = (
+        Stakeholder.objects.visible_to(request.user).active().search(text).with_current_positions()[:LOOKUP_LIMIT]
+        if text
+        else []
+    )
+    return render(request, "contacts/_lookup_results.html", {"matches": matches, "kind": "stakeholder"})
+
+
+def _timeline(request, interactions):
+    return paginate(interactions.for_timeline(), request.GET.get("page"), settings.TIMELINE_PAGE_SIZE)
+
+
+def stakeholder_detail(request, pk, log_form=None):
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user)
+        .select_related("owner")
+        .prefetch_related("tags", "affiliations__organisation"),
+        pk=pk,
+    )
+    visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder)
+    timeline = _timeline(request, visible)
+    if request.htmx and request.GET.get("page"):
+        return render(request, "interactions/_timeline_page.html", {"timeline": timeline, "stakeholder": stakeholder})
+    return render(
+        request,
+        "contacts/stakeholder_detail.html",
+        {
+            "stakeholder": stakeholder,
+            "timeline": timeline,
+            "follow_ups": visible.open_follow_ups().order_by("follow_up_on")[:10],
+            "log_form": log_form or InteractionForm(initial={"stakeholders": [stakeholder.pk]}),
+            "can_edit": can_edit_stakeholder(request.user, stakeholder),
+        },
+    )
+
+
+def stakeholder_create(request):
+    form = StakeholderForm(request.POST or None, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        try:
+            stakeholder = services.stakeholder_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added to the register.") % {"name": stakeholder})
+            return redirect(stakeholder)
+    return render(request, "contacts/stakeholder_form.html", {"form": form})
+
+
+def stakeholder_edit(request, pk):
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    if not can_edit_stakeholder(request.user, stakeholder):
+        return HttpResponseForbidden(_("Only the owner or their manager can edit this stakeholder."))
+    form = StakeholderForm(request.POST or None, instance=stakeholder)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_update(stakeholder=stakeholder, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(stakeholder)
+    return render(request, "contacts/stakeholder_form.html", {"form": form, "stakeholder": stakeholder})
+
+
+def stakeholder_archive(request, pk):
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    if not can_edit_stakeholder(request.user, stakeholder):
+        return HttpResponseForbidden(_("Only the owner or their manager can archive this stakeholder."))
+    if request.method == "POST":
+        services.stakeholder_archive(stakeholder=stakeholder, actor=request.user)
+        messages.success(request, _("%(name)s was archived; their history is kept.") % {"name": stakeholder})
+        return redirect(stakeholder)
+    return render(request, "contacts/stakeholder_archive.html", {"stakeholder": stakeholder})
+
+
+@require_POST
+def stakeholder_restore(request, pk):
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    if not can_edit_stakeholder(request.user, stakeholder):
+        return HttpResponseForbidden(_("Only the owner or their manager can restore this stakeholder."))
+    services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
+    messages.success(request, _("%(name)s is active again.") % {"name": stakeholder})
+    return redirect(stakeholder)
+
+
+def affiliation_edit(request, stakeholder_pk, pk=None):
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=stakeholder_pk
+    )
+    if not can_edit_stakeholder(request.user, stakeholder):
+        return HttpResponseForbidden(_("Only the owner or their manager can change this person's positions."))
+    affiliation = (
+        get_object_or_404(Affiliation, pk=pk, stakeholder=stakeholder) if pk else Affiliation(stakeholder=stakeholder)
+    )
+    form = AffiliationForm(request.POST or None, instance=affiliation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.affiliation_save(affiliation=affiliation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Position saved."))
+            return redirect(stakeholder)
+    return render(
+        request, "contacts/affiliation_form.html", {"form": form, "stakeholder": stakeholder, "affiliation": affiliation}
+    )
+
+
+def organisation_list(request):
+    filterset = OrganisationFilterSet(
+        request.GET,
+        queryset=Organisation.objects.visible_to(request.user).select_related("parent").with_people_count(),
+        request=request,
+    )
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    template = "contacts/_organisation_rows.html" if request.htmx else "contacts/organisation_list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+def organisation_lookup(request):
+    text = request.GET.get("lookup_q", "").strip()
+    matches = Organisation.objects.visible_to(request.user).search(text).select_related("parent")[:LOOKUP_LIMIT] if text else []
+    return render(request, "contacts/_lookup_results.html", {"matches": matches, "kind": "organisation"})
+
+
+def organisation_detail(request, pk):
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user).select_related("parent").prefetch_related("tags"), pk=pk
+    )
+    timeline = _timeline(request, Interaction.objects.visible_to(request.user).for_organisation(organisation))
+    if request.htmx and request.GET.get("page"):
+        return render(request, "interactions/_timeline_page.html", {"timeline": timeline})
+    positions = (
+        Affiliation.objects.filter(organisation=organisation, end_date__isnull=True)
+        .select_related("stakeholder__owner")
+        .order_by("stakeholder__name")
+    )
+    departments = Organisation.objects.filter(parent=organisation).with_people_count().order_by("name")
+    department_positions = (
+        Affiliation.objects.filter(organisation__parent=organisation, end_date__isnull=True)
+        .select_related("stakeholder", "organisation")
+        .order_by("organisation__name", "stakeholder__name")
+    )
+    return render(
+        request,
+        "contacts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "positions": positions,
+            "departments": departments,
+            "department_positions": department_positions,
+            "timeline": timeline,
+            "can_edit": can_edit_organisation(request.user, organisation),
+        },
+    )
+
+
+def organisation_create(request):
+    form = OrganisationForm(request.POST or None, initial={"parent": request.GET.get("parent")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": organisation})
+            return redirect(organisation)
+    return render(request, "contacts/organisation_form.html", {"form": form})
+
+
+def organisation_edit(request, pk):
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+    if not can_edit_organisation(request.user, organisation):
+        return HttpResponseForbidden(_("You cannot edit this organisation."))
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(organisation=organisation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(organisation)
+    return render(request, "contacts/organisation_form.html", {"form": form, "organisation": organisation})

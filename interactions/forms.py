@@ -1,0 +1,56 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from contacts.forms import TagsField, organisation_picker
+from contacts.models import Stakeholder
+from contacts.widgets import LookupSelectMultiple
+
+from .models import Interaction
+
+
+class InteractionForm(forms.ModelForm):
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("Stakeholders"),
+        queryset=Stakeholder.objects.all(),
+        widget=LookupSelectMultiple(
+            lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Type a name to add…")
+        ),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    topics = TagsField(label=_("Topics"))
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "kind",
+            "direction",
+            "occurred_at",
+            "stakeholders",
+            "organisation",
+            "staff_present",
+            "summary",
+            "outcome",
+            "sentiment",
+            "notes",
+            "follow_up_on",
+            "follow_up_note",
+            "is_confidential",
+        ]
+        widgets = {
+            "organisation": organisation_picker(_("Defaults to the stakeholder's organisation")),
+            "staff_present": forms.SelectMultiple(attrs={"size": 4}),
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
+        if self.instance.pk:
+            self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
+

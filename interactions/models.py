@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Organisation, Stakeholder, Tag
+from contacts.search import SEARCH_CONFIG
+
+from .querysets import InteractionQuerySet
+
+
+class InteractionKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    VISIT = "visit", _("Visit")
+    EVENT = "event", _("Event")
+    LETTER = "letter", _("Letter")
+    MESSAGE = "message", _("Message")
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", _("Outbound (we reached out)")
+    INBOUND = "inbound", _("Inbound (they reached us)")
+
+
+class Sentiment(models.IntegerChoices):
+    VERY_NEGATIVE = -2, _("Very negative")
+    NEGATIVE = -1, _("Negative")
+    NEUTRAL = 0, _("Neutral")
+    POSITIVE = 1, _("Positive")
+    VERY_POSITIVE = 2, _("Very positive")
+
+
+class Interaction(models.Model):
+    """One recorded touch with stakeholders — a call, email, meeting, visit, event, letter or message."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=InteractionKind.choices)
+    direction = models.CharField(
+        _("direction"), max_length=16, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    stakeholders = models.ManyToManyField(
+        Stakeholder, verbose_name=_("stakeholders"), related_name="interactions"
+    )
+    staff_present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff present"), blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    sentiment = models.SmallIntegerField(_("sentiment"), choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    topics = models.ManyToManyField(Tag, verbose_name=_("topics"), blank=True, related_name="interactions")
+    follow_up_on = models.DateField(_("follow up by"), null=True, blank=True)
+    follow_up_note = models.CharField(_("agreed follow-up"), max_length=300, blank=True)
+    follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
+    is_confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Visible only to you, the stakeholders' owners and managers."),
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="logged_interactions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("summary", "notes", "outcome", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="interaction_search_gin"),
+            models.Index(fields=["-occurred_at", "-id"], name="interaction_occurred"),
+            models.Index(fields=["organisation", "-occurred_at"], name="interaction_org_timeline"),
+            models.Index(
+                fields=["logged_by", "follow_up_on"],
+                condition=Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
+                name="interaction_open_follow_ups",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(sentiment__range=(-2, 2)), name="interaction_sentiment_range"),
+            models.CheckConstraint(
+                condition=Q(follow_up_done_at__isnull=True) | Q(follow_up_on__isnull=False),
+                name="interaction_follow_up_done_needs_due_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def get_absolute_url(self):
+        return reverse("interactions:detail", args=[self.pk])
+
+    @property
+    def has_open_follow_up(self) -> bool:
+        return self.follow_up_on is not None and self.follow_up_done_at is None
+
+    @property
+    def follow_up_overdue(self) -> bool:
+        return self.has_open_follow_up and self.follow_up_on < timezone.localdate()

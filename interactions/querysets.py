@@ -1,0 +1,56 @@
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from contacts.search import prefix_query
+
+
+class InteractionQuerySet(QuerySet):
+    def visible_to(self, user):
+        """Confidential interactions are seen by their author, the stakeholders' owners and managers.
+
+        Managers see their team's confidential interactions (authored by, or about a stakeholder owned by,
+        a member of their team); administrators see all.
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        through = self.model.stakeholders.through
+        allowed = Q(is_confidential=False) | Q(logged_by=user)
+        allowed |= Exists(through.objects.filter(interaction=OuterRef("pk"), stakeholder__owner=user))
+        if user.is_manager and user.team_id is not None:
+            allowed |= Q(logged_by__team=user.team_id)
+            allowed |= Exists(
+                through.objects.filter(interaction=OuterRef("pk"), stakeholder__owner__team=user.team_id)
+            )
+        return self.filter(allowed)
+
+    def search(self, text: str):
+        query = prefix_query(text)
+        return self if query is None else self.filter(search_vector=query)
+
+    def with_stakeholder(self, stakeholder):
+        return self.filter(stakeholders=stakeholder)
+
+    def for_organisation(self, organisation):
+        """Interactions with the organisation, its departments, or the people currently working there."""
+        from contacts.models import Affiliation
+
+        family = Q(organisation=organisation) | Q(organisation__parent=organisation)
+        through = self.model.stakeholders.through
+        people = Affiliation.objects.filter(
+            Q(organisation=organisation) | Q(organisation__parent=organisation), end_date__isnull=True
+        ).values("stakeholder")
+        return self.filter(
+            family | Exists(through.objects.filter(interaction=OuterRef("pk"), stakeholder__in=people))
+        )
+
+    def open_follow_ups(self):
+        return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
+
+    def for_timeline(self):
+        from contacts.models import Stakeholder
+
+        return self.select_related("logged_by", "organisation").prefetch_related(
+            Prefetch("stakeholders", queryset=Stakeholder.objects.only("id", "name", "owner_id")),
+            "topics",
+        )

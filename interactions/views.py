@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can_edit_interaction
+from contacts.models import Stakeholder
+from liaison_crm.form_errors import add_service_errors
+from liaison_crm.paging import paginate
+
+from . import services
+from .forms import InteractionForm
+from .models import Interaction
+
+
+def _stakeholder_context(request):
+    """The stakeholder page an inline log form was sent from, if any."""
+    pk = request.GET.get("stakeholder") or request.POST.get("from_stakeholder")
+    if not pk or not str(pk).isdigit():
+        return None
+    return Stakeholder.objects.visible_to(request.user).filter(pk=pk).first()
+
+
+def interaction_log(request):
+    stakeholder = _stakeholder_context(request)
+    initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if stakeholder:
+        initial["stakeholders"] = [stakeholder.pk]
+    form = InteractionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interaction = services.interaction_log(author=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx and stakeholder:
+                return _inline_logged(request, stakeholder, interaction)
+            messages.success(request, _("Interaction logged."))
+            return redirect(stakeholder or interaction)
+    template = "interactions/_log_form.html" if request.htmx else "interactions/interaction_form.html"
+    return render(request, template, {"form": form, "stakeholder": stakeholder})
+
+
+def _inline_logged(request, stakeholder, interaction):
+    """Answers the stakeholder page's inline form: a fresh form, and the timeline with the new entry on top."""
+    visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder).for_timeline()
+    timeline = paginate(visible, 1, settings.TIMELINE_PAGE_SIZE)
+    fresh = InteractionForm(
+        initial={
+            "stakeholders": [stakeholder.pk],
+            "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+        }
+    )
+    return render(
+        request,
+        "interactions/_inline_logged.html",
+        {"form": fresh, "stakeholder": stakeholder, "timeline": timeline, "logged": interaction},
+    )
+
+
+def interaction_detail(request, pk):
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user)
+        .select_related("logged_by", "organisation")
+        .prefetch_related("stakeholders__owner", "staff_present", "topics"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "interactions/interaction_detail.html",
+        {"interaction": interaction, "can_edit": can_edit_interaction(request.user, interaction)},
+    )
+
+
+def interaction_edit(request, pk):
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
+    )
+    if not can_edit_interaction(request.user, interaction):
+        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can edit it."))
+    form = InteractionForm(request.POST or None, instance=interaction)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interaction_update(interaction=interaction, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(interaction)
+    return render(request, "interactions/interaction_form.html", {"form": form, "interaction": interaction})
+
+
+def interaction_delete(request, pk):
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
+    )
+    if not can_edit_interaction(request.user, interaction):
+        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can delete it."))
+    if request.method == "POST":
+        services.interaction_delete(interaction=interaction, actor=request.user)
+        messages.success(request, _("Interaction deleted."))
+        return redirect("home")
+    return render(request, "interactions/interaction_delete.html", {"interaction": interaction})
+
+
+@require_POST
+def follow_up_toggle(request, pk):
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("logged_by").prefetch_related("stakeholders"),
+        pk=pk,
+    )
+    if not can_edit_interaction(request.user, interaction):
+        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can do this."))
+    try:
+        if request.POST.get("done") == "0":
+            services.follow_up_reopen(interaction=interaction, actor=request.user)
+        else:
+            services.follow_up_complete(interaction=interaction, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if request.htmx:
+        return render(request, "interactions/_follow_up_row.html", {"item": interaction, "today": timezone.localdate()})
+    return redirect(request.POST.get("next") or reverse("home"))
+
+
+def my_follow_ups(request):
+    follow_ups = (
+        Interaction.objects.visible_to(request.user)
+        .open_follow_ups()
+        .filter(logged_by=request.user)
+        .select_related("logged_by")
+        .prefetch_related("stakeholders")
+        .order_by("follow_up_on", "pk")
+    )
+    page = paginate(follow_ups, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    return render(request, "interactions/my_follow_ups.html", {"page": page, "today": timezone.localdate()})

@@ -1,0 +1,104 @@
+// Liaison CRM behaviour that htmx attributes alone cannot express. No inline scripts: CSP allows 'self' only.
+(function () {
+  "use strict";
+
+  function lookupParts(root) {
+    return {
+      select: root.querySelector("[data-lookup-select]"),
+      chips: root.querySelector("[data-lookup-chips]"),
+      input: root.querySelector(".lookup-input"),
+      results: root.querySelector(".lookup-results"),
+    };
+  }
+
+  function addChip(parts, value, label) {
+    var chip = document.createElement("li");
+    chip.className = "chip";
+    chip.dataset.value = value;
+    chip.textContent = label + " ";
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "chip-remove";
+    remove.setAttribute("aria-label", "Remove " + label);
+    remove.textContent = "×";
+    chip.appendChild(remove);
+    parts.chips.appendChild(chip);
+  }
+
+  function choose(root, value, label) {
+    var parts = lookupParts(root);
+    var multiple = root.dataset.multiple === "true";
+    if (!multiple) {
+      parts.select.innerHTML = "";
+      parts.chips.innerHTML = "";
+    }
+    if (!parts.select.querySelector('option[value="' + CSS.escape(value) + '"]')) {
+      var option = new Option(label, value, true, true);
+      parts.select.appendChild(option);
+      addChip(parts, value, label);
+    }
+    parts.input.value = "";
+    parts.results.innerHTML = "";
+    parts.select.dispatchEvent(new Event("change", { bubbles: true }));
+    parts.input.focus();
+  }
+
+  function unchoose(root, chip) {
+    var parts = lookupParts(root);
+    var option = parts.select.querySelector('option[value="' + CSS.escape(chip.dataset.value) + '"]');
+    if (option) option.remove();
+    chip.remove();
+    if (root.dataset.multiple !== "true") {
+      parts.select.appendChild(new Option("", "", true, true));
+    }
+    parts.select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var result = event.target.closest("[data-lookup-choice]");
+    if (result) {
+      event.preventDefault();
+      choose(result.closest("[data-lookup]"), result.dataset.value, result.dataset.label);
+      return;
+    }
+    var remove = event.target.closest(".chip-remove");
+    if (remove) {
+      event.preventDefault();
+      unchoose(remove.closest("[data-lookup]"), remove.closest(".chip"));
+      return;
+    }
+    var confirmButton = event.target.closest("[data-confirm]");
+    if (confirmButton && !window.confirm(confirmButton.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target.closest && event.target.closest(".lookup-input");
+    if (!input) return;
+    var results = input.closest("[data-lookup]").querySelector(".lookup-results");
+    var first = results.querySelector("[data-lookup-choice]");
+    if (event.key === "Enter") {
+      // Enter picks the best match instead of submitting the surrounding form.
+      event.preventDefault();
+      if (first) first.click();
+    } else if (event.key === "ArrowDown" && first) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.key === "Escape") {
+      results.innerHTML = "";
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var choice = event.target.closest && event.target.closest("[data-lookup-choice]");
+    if (!choice) return;
+    if (event.key === "ArrowDown" && choice.nextElementSibling) {
+      event.preventDefault();
+      choice.nextElementSibling.focus();
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      (choice.previousElementSibling || choice.closest("[data-lookup]").querySelector(".lookup-input")).focus();
+    }
+  });
+})();

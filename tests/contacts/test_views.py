@@ -1,0 +1,210 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Affiliation, Organisation, Stakeholder
+
+from ..conftest import login
+from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["contacts:stakeholder_list", "contacts:organisation_list", "contacts:stakeholder_create", "contacts:organisation_create"],
+)
+def test_pages_need_a_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_stakeholder_list_shows_position_last_contact_and_overdue_status(officer_client, officer):
+    overdue = StakeholderFactory(
+        name="Amina Diallo", owner=officer, contact_cadence_days=30, last_contacted_at=timezone.now() - dt.timedelta(days=45)
+    )
+    AffiliationFactory(stakeholder=overdue, role="Chief Executive", organisation=OrganisationFactory(name="Delta Trust"))
+    StakeholderFactory(name="Ben Carter", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=2))
+
+    page = officer_client.get(reverse("contacts:stakeholder_list")).content.decode()
+
+    assert "Amina Diallo" in page and "Chief Executive" in page and "Delta Trust" in page
+    assert "Overdue by" in page
+    assert "Due in" in page
+
+
+def test_stakeholder_list_filters_overdue_and_searches(officer_client, officer):
+    StakeholderFactory(name="Overdue Person", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=60))
+    StakeholderFactory(name="Fresh Person", owner=officer, last_contacted_at=timezone.now())
+    url = reverse("contacts:stakeholder_list")
+
+    overdue_page = officer_client.get(url, {"overdue": "true"}).content.decode()
+    assert "Overdue Person" in overdue_page and "Fresh Person" not in overdue_page
+
+    search_page = officer_client.get(url, {"q": "frsh person"}).content.decode()
+    assert "Fresh Person" in search_page
+
+
+def test_stakeholder_list_hides_archived_people_unless_asked(officer_client, officer):
+    StakeholderFactory(name="Gone Away", owner=officer, is_archived=True, archived_at=timezone.now())
+    url = reverse("contacts:stakeholder_list")
+    assert "Gone Away" not in officer_client.get(url).content.decode()
+    assert "Gone Away" in officer_client.get(url, {"archived": "true"}).content.decode()
+
+
+def test_htmx_list_request_returns_only_the_rows(officer_client, officer):
+    StakeholderFactory(name="Row Person", owner=officer)
+    response = officer_client.get(reverse("contacts:stakeholder_list"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Row Person" in body and "<html" not in body
+
+
+def test_stakeholder_page_shows_cultural_notes_timeline_and_follow_ups(officer_client, officer):
+    stakeholder = StakeholderFactory(
+        owner=officer,
+        form_of_address="Chief Adeyemi",
+        cultural_notes="Greet the elders first.",
+        languages=["yo", "en"],
+        time_zone="Africa/Lagos",
+    )
+    InteractionFactory(
+        stakeholders=[stakeholder], logged_by=officer, summary="Site visit", follow_up_on=timezone.localdate()
+    )
+    body = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    assert "Chief Adeyemi" in body
+    assert "Greet the elders first." in body
+    assert "Yoruba" in body and "Africa/Lagos" in body
+    assert "Site visit" in body
+    assert "Open follow-ups" in body
+
+
+def test_timeline_pages_load_older_entries_with_htmx(officer_client, officer, settings):
+    settings.TIMELINE_PAGE_SIZE = 2
+    stakeholder = StakeholderFactory(owner=officer)
+    for days in range(3):
+        InteractionFactory(
+            stakeholders=[stakeholder], logged_by=officer, summary=f"Entry {days}",
+            occurred_at=timezone.now() - dt.timedelta(days=days + 1),
+        )
+    first = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    assert "Entry 0" in first and "Entry 1" in first and "Entry 2" not in first and "Show older" in first
+    older = officer_client.get(stakeholder.get_absolute_url(), {"page": 2}, headers={"HX-Request": "true"})
+    assert "Entry 2" in older.content.decode() and "<html" not in older.content.decode()
+
+
+def test_officer_creates_a_stakeholder_through_the_form(officer_client, officer):
+    response = officer_client.post(
+        reverse("contacts:stakeholder_create"),
+        {
+            "name": "Priya Raman",
+            "emails": "Priya@Example.org, p.raman@example.net",
+            "owner": officer.pk,
+            "languages": ["ta", "en"],
+            "time_zone": "Asia/Kolkata",
+            "preferred_channel": "video",
+            "influence": 4,
+            "interest": 5,
+            "engagement_level": "involve",
+            "contact_cadence_days": 30,
+            "tags": "Health, Outreach",
+        },
+    )
+    stakeholder = Stakeholder.objects.get(name="Priya Raman")
+    assert response.status_code == 302 and response.url == stakeholder.get_absolute_url()
+    assert stakeholder.emails == ["priya@example.org", "p.raman@example.net"]
+    assert stakeholder.languages == ["ta", "en"]
+    assert {t.name for t in stakeholder.tags.all()} == {"Health", "Outreach"}
+
+
+def test_bad_stakeholder_form_shows_errors_and_writes_nothing(officer_client, officer):
+    response = officer_client.post(
+        reverse("contacts:stakeholder_create"),
+        {"name": "", "emails": "not-an-email", "owner": officer.pk, "influence": 9, "interest": 3,
+         "engagement_level": "consult", "time_zone": "Mars/Olympus", "preferred_channel": "email"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert {"name", "emails", "influence", "time_zone"} <= set(form.errors)
+    assert not Stakeholder.objects.exists()
+
+
+def test_officer_cannot_open_the_edit_form_of_a_colleagues_stakeholder(officer_client, colleague):
+    stakeholder = StakeholderFactory(owner=colleague, name="Not Yours")
+    assert officer_client.get(reverse("contacts:stakeholder_edit", args=[stakeholder.pk])).status_code == 403
+    response = officer_client.post(reverse("contacts:stakeholder_edit", args=[stakeholder.pk]), {"name": "Hijacked"})
+    assert response.status_code == 403
+    assert Stakeholder.objects.get(pk=stakeholder.pk).name == "Not Yours"
+
+
+def test_archiving_asks_for_confirmation_first(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("contacts:stakeholder_archive", args=[stakeholder.pk])
+    confirm = officer_client.get(url)
+    assert confirm.status_code == 200 and b"Archive" in confirm.content
+    assert not Stakeholder.objects.get(pk=stakeholder.pk).is_archived
+    officer_client.post(url)
+    assert Stakeholder.objects.get(pk=stakeholder.pk).is_archived
+
+
+def test_manager_can_archive_their_teams_stakeholder(client, manager, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    login(client, manager).post(reverse("contacts:stakeholder_archive", args=[stakeholder.pk]))
+    assert Stakeholder.objects.get(pk=stakeholder.pk).is_archived
+
+
+def test_adding_a_second_current_position(officer_client, officer):
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer), is_primary=True)
+    board = OrganisationFactory(name="Harbour Board")
+    response = officer_client.post(
+        reverse("contacts:affiliation_create", args=[position.stakeholder.pk]),
+        {"organisation": board.pk, "role": "Trustee", "start_date": "2024-03-01", "is_primary": ""},
+    )
+    assert response.status_code == 302
+    assert Affiliation.objects.filter(stakeholder=position.stakeholder, end_date__isnull=True).count() == 2
+
+
+def test_position_that_ends_before_it_starts_is_refused(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.post(
+        reverse("contacts:affiliation_create", args=[stakeholder.pk]),
+        {"organisation": OrganisationFactory().pk, "start_date": "2024-03-01", "end_date": "2023-01-01"},
+    )
+    assert response.status_code == 200 and "end_date" in response.context["form"].errors
+    assert not Affiliation.objects.exists()
+
+
+def test_organisation_page_shows_people_departments_and_their_timeline(officer_client, officer):
+    ministry = OrganisationFactory(name="Ministry of Transport", kind="government_agency")
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    minister = AffiliationFactory(organisation=ministry, role="Permanent Secretary").stakeholder
+    engineer = AffiliationFactory(organisation=roads, role="Chief Engineer").stakeholder
+    InteractionFactory(stakeholders=[engineer], logged_by=officer, summary="Bridge inspection briefing")
+    InteractionFactory(stakeholders=[minister], logged_by=officer, summary="Budget round-table")
+
+    body = officer_client.get(ministry.get_absolute_url()).content.decode()
+
+    assert "Permanent Secretary" in body and "Roads Directorate" in body and engineer.name in body
+    assert "Bridge inspection briefing" in body and "Budget round-table" in body
+
+
+def test_organisation_form_refuses_a_missing_name(officer_client):
+    response = officer_client.post(reverse("contacts:organisation_create"), {"name": "", "kind": "partner"})
+    assert "name" in response.context["form"].errors
+    assert not Organisation.objects.exists()
+
+
+def test_lookup_returns_matching_active_stakeholders(officer_client, officer):
+    StakeholderFactory(name="Olumide Bakare", owner=officer)
+    StakeholderFactory(name="Olumide Archived", owner=officer, is_archived=True, archived_at=timezone.now())
+    body = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "olumide"}).content.decode()
+    assert "Olumide Bakare" in body and "Olumide Archived" not in body
+
+
+def test_a_stakeholder_named_like_a_script_is_shown_as_text(officer_client, officer):
+    stakeholder = StakeholderFactory(name="<script>alert(1)</script>", owner=officer)
+    body = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -1,0 +1,125 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from contacts.models import Stakeholder
+from interactions import services
+from interactions.models import Interaction
+
+from ..factories import AffiliationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log(author, stakeholders, **fields):
+    fields.setdefault("kind", "call")
+    fields.setdefault("summary", "Catch-up on the consultation")
+    return services.interaction_log(author=author, stakeholders=stakeholders, **fields)
+
+
+def test_logging_an_interaction_restarts_every_participants_contact_clock(officer, colleague):
+    first = StakeholderFactory(owner=officer, contact_cadence_days=30, last_contacted_at=timezone.now() - dt.timedelta(days=90))
+    second = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    when = timezone.now() - dt.timedelta(hours=2)
+
+    # Any logged touch counts, whoever logs it.
+    log(colleague, [first, second], occurred_at=when)
+
+    for stakeholder in Stakeholder.objects.filter(pk__in=[first.pk, second.pk]):
+        assert stakeholder.last_contacted_at == when
+        assert not stakeholder.is_overdue_for_contact
+
+
+def test_an_older_interaction_logged_late_does_not_move_last_contact_back(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    recent = timezone.now() - dt.timedelta(days=1)
+    log(officer, [stakeholder], occurred_at=recent)
+    log(officer, [stakeholder], occurred_at=timezone.now() - dt.timedelta(days=20))
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == recent
+
+
+def test_the_organisation_defaults_to_the_stakeholders_primary_position(officer):
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    interaction = log(officer, [position.stakeholder])
+    assert interaction.organisation == position.organisation
+
+
+def test_an_interaction_needs_a_stakeholder(officer):
+    with pytest.raises(ValidationError) as error:
+        log(officer, [])
+    assert "stakeholders" in error.value.message_dict
+    assert not Interaction.objects.exists()
+
+
+def test_an_interaction_cannot_be_logged_in_the_future(officer):
+    with pytest.raises(ValidationError) as error:
+        log(officer, [StakeholderFactory()], occurred_at=timezone.now() + dt.timedelta(days=2))
+    assert "occurred_at" in error.value.message_dict
+    assert not Interaction.objects.exists()
+
+
+def test_archived_stakeholders_cannot_join_new_interactions(officer):
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    with pytest.raises(ValidationError):
+        log(officer, [archived])
+
+
+def test_bad_sentiment_is_refused_and_nothing_is_written(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    with pytest.raises(ValidationError):
+        log(officer, [stakeholder], sentiment=5, topics=["Budget"])
+    assert not Interaction.objects.exists()
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at is None
+
+
+def test_deleting_the_latest_interaction_rolls_last_contact_back(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    earlier = timezone.now() - dt.timedelta(days=10)
+    log(officer, [stakeholder], occurred_at=earlier)
+    latest = log(officer, [stakeholder])
+    services.interaction_delete(interaction=latest, actor=officer)
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == earlier
+
+
+def test_moving_an_interaction_to_another_stakeholder_updates_both_clocks(officer):
+    before, after = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    interaction = log(officer, [before])
+    services.interaction_update(interaction=interaction, actor=officer, stakeholders=[after])
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert before.last_contacted_at is None
+    assert after.last_contacted_at == interaction.occurred_at
+
+
+def test_officer_cannot_edit_an_interaction_a_colleague_logged(officer, colleague):
+    interaction = log(colleague, [StakeholderFactory(owner=colleague)])
+    with pytest.raises(PermissionDenied):
+        services.interaction_update(interaction=interaction, actor=officer, summary="Mine now")
+    with pytest.raises(PermissionDenied):
+        services.follow_up_complete(interaction=interaction, actor=officer)
+
+
+def test_manager_of_the_team_may_edit_but_manager_of_another_team_may_not(officer, manager, other_manager):
+    interaction = log(officer, [StakeholderFactory(owner=officer)])
+    services.interaction_update(interaction=interaction, actor=manager, summary="Corrected")
+    with pytest.raises(PermissionDenied):
+        services.interaction_update(interaction=interaction, actor=other_manager, summary="No")
+
+
+def test_completing_and_reopening_a_follow_up(officer):
+    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=timezone.localdate())
+    services.follow_up_complete(interaction=interaction, actor=officer)
+    assert Interaction.objects.open_follow_ups().count() == 0
+    services.follow_up_reopen(interaction=interaction, actor=officer)
+    assert Interaction.objects.open_follow_ups().count() == 1
+
+
+def test_completing_an_interaction_without_a_follow_up_is_refused(officer):
+    interaction = log(officer, [StakeholderFactory(owner=officer)])
+    with pytest.raises(ValidationError):
+        services.follow_up_complete(interaction=interaction, actor=officer)

@@ -1,0 +1,120 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from interactions.models import Interaction
+
+from ..conftest import login
+from ..factories import InteractionFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log_data(*stakeholders, **overrides):
+    data = {
+        "kind": "call",
+        "direction": "outbound",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "stakeholders": [s.pk for s in stakeholders],
+        "summary": "Discussed the funding timetable",
+        "outcome": "Agreed to share the draft",
+        "sentiment": "1",
+        "follow_up_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+        "follow_up_note": "Send the draft",
+        "topics": "Funding",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_officer_logs_an_interaction_from_the_log_page(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.post(reverse("interactions:log"), log_data(stakeholder))
+    interaction = Interaction.objects.get()
+    assert response.status_code == 302 and response.url == interaction.get_absolute_url()
+    assert interaction.logged_by == officer
+    assert list(interaction.stakeholders.all()) == [stakeholder]
+    assert [t.name for t in interaction.topics.all()] == ["Funding"]
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == interaction.occurred_at
+
+
+def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_timeline(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.post(
+        reverse("interactions:log") + f"?stakeholder={stakeholder.pk}",
+        log_data(stakeholder, summary="Quick call about permits"),
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'hx-swap-oob="true"' in body and "Quick call about permits" in body
+    assert "<html" not in body
+
+
+def test_bad_log_input_shows_errors_and_writes_nothing(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    future = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = officer_client.post(
+        reverse("interactions:log"), log_data(stakeholder, occurred_at=future, summary="", sentiment="7")
+    )
+    assert response.status_code == 200
+    assert {"summary", "sentiment"} <= set(response.context["form"].errors)
+    response = officer_client.post(reverse("interactions:log"), log_data(stakeholder, occurred_at=future))
+    assert "occurred_at" in response.context["form"].errors
+    response = officer_client.post(reverse("interactions:log"), log_data(stakeholder, stakeholders=[]))
+    assert "stakeholders" in response.context["form"].errors
+    assert not Interaction.objects.exists()
+
+
+def test_colleagues_confidential_interaction_is_not_found(officer_client, colleague):
+    secret = InteractionFactory(logged_by=colleague, is_confidential=True, summary="Sensitive matter")
+    assert officer_client.get(secret.get_absolute_url()).status_code == 404
+    stakeholder = secret.stakeholders.get()
+    assert "Sensitive matter" not in officer_client.get(stakeholder.get_absolute_url()).content.decode()
+
+
+def test_manager_of_the_team_reads_the_confidential_interaction(client, manager, colleague):
+    secret = InteractionFactory(logged_by=colleague, is_confidential=True, summary="Sensitive matter")
+    assert "Sensitive matter" in login(client, manager).get(secret.get_absolute_url()).content.decode()
+
+
+def test_officer_cannot_edit_or_delete_a_colleagues_interaction(officer_client, colleague):
+    interaction = InteractionFactory(logged_by=colleague, summary="Original")
+    assert officer_client.get(reverse("interactions:edit", args=[interaction.pk])).status_code == 403
+    assert officer_client.post(reverse("interactions:delete", args=[interaction.pk])).status_code == 403
+    assert Interaction.objects.get(pk=interaction.pk).summary == "Original"
+
+
+def test_author_edits_their_interaction(officer_client, officer):
+    interaction = InteractionFactory(logged_by=officer)
+    stakeholder = interaction.stakeholders.get()
+    response = officer_client.post(
+        reverse("interactions:edit", args=[interaction.pk]), log_data(stakeholder, summary="Corrected summary")
+    )
+    assert response.status_code == 302
+    assert Interaction.objects.get(pk=interaction.pk).summary == "Corrected summary"
+
+
+def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, officer, colleague):
+    today = timezone.localdate()
+    later = InteractionFactory(logged_by=officer, follow_up_on=today + dt.timedelta(days=3), follow_up_note="Later one")
+    InteractionFactory(logged_by=officer, follow_up_on=today - dt.timedelta(days=2), follow_up_note="Overdue one")
+    InteractionFactory(logged_by=colleague, follow_up_on=today, follow_up_note="Someone else's")
+
+    body = officer_client.get(reverse("interactions:my_follow_ups")).content.decode()
+    assert body.index("Overdue one") < body.index("Later one")
+    assert "Someone else" not in body
+
+    response = officer_client.post(
+        reverse("interactions:follow_up_toggle", args=[later.pk]), {"done": "1"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "Undo" in response.content.decode()
+    assert Interaction.objects.get(pk=later.pk).follow_up_done_at is not None
+
+
+def test_follow_up_toggle_only_accepts_post(officer_client, officer):
+    interaction = InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate())
+    assert officer_client.get(reverse("interactions:follow_up_toggle", args=[interaction.pk])).status_code == 405

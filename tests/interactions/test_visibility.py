@@ -1,0 +1,88 @@
+"""A confidential interaction is seen by its author, the stakeholders' owners and their managers only."""
+
+import pytest
+
+from interactions.models import Interaction
+
+from ..factories import InteractionFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def confidential(officer, colleague):
+    """Logged by `colleague` about a stakeholder `colleague` owns, in the officer's own team."""
+    return InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+        is_confidential=True,
+        summary="Board tension over the merger",
+    )
+
+
+def visible(user):
+    return set(Interaction.objects.visible_to(user).values_list("pk", flat=True))
+
+
+def test_author_sees_their_confidential_interaction(confidential, colleague):
+    assert confidential.pk in visible(colleague)
+
+
+def test_officer_cannot_see_colleagues_confidential_interaction(confidential, officer):
+    assert confidential.pk not in visible(officer)
+
+
+def test_stakeholder_owner_sees_confidential_interaction_logged_by_someone_else(officer, colleague):
+    interaction = InteractionFactory(
+        logged_by=colleague, stakeholders=[StakeholderFactory(owner=officer)], is_confidential=True
+    )
+    assert interaction.pk in visible(officer)
+
+
+def test_owner_of_any_participant_sees_it(officer, colleague, other_officer):
+    interaction = InteractionFactory(
+        logged_by=other_officer,
+        stakeholders=[StakeholderFactory(owner=other_officer), StakeholderFactory(owner=officer)],
+        is_confidential=True,
+    )
+    assert interaction.pk in visible(officer)
+    assert interaction.pk not in visible(colleague)
+
+
+def test_manager_of_the_team_sees_it(confidential, manager):
+    assert confidential.pk in visible(manager)
+
+
+def test_manager_of_another_team_does_not(confidential, other_manager):
+    assert confidential.pk not in visible(other_manager)
+
+
+def test_admin_sees_everything(confidential, admin_user):
+    assert confidential.pk in visible(admin_user)
+
+
+def test_inactive_users_see_nothing(confidential, colleague):
+    colleague.is_active = False
+    assert visible(colleague) == set()
+
+
+def test_non_confidential_interactions_are_shared_with_all_staff(other_officer):
+    interaction = InteractionFactory()
+    assert interaction.pk in visible(other_officer)
+
+
+def test_search_and_counts_respect_confidentiality(confidential, officer, colleague):
+    InteractionFactory(summary="Merger briefing for the board", logged_by=officer)
+    officer_results = Interaction.objects.visible_to(officer).search("merger")
+    assert [i.summary for i in officer_results] == ["Merger briefing for the board"]
+    assert officer_results.count() == 1
+    assert Interaction.objects.visible_to(colleague).search("merger").count() == 2
+
+
+def test_visible_to_returns_each_interaction_once_with_many_owned_participants(officer):
+    InteractionFactory(
+        logged_by=officer,
+        stakeholders=[StakeholderFactory(owner=officer) for _ in range(3)],
+        is_confidential=True,
+    )
+    assert Interaction.objects.visible_to(officer).count() == 1
