@@ -1,10 +1,11 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .widgets import LookupSelect
 from .models import EngagementLevel, Organisation, OrganisationKind, Stakeholder, Tag
+from .widgets import LookupSelect
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -26,11 +27,25 @@ class StakeholderFilterSet(django_filters.FilterSet):
         method="filter_organisation",
         widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
     )
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True))
-    tag = django_filters.ModelChoiceFilter(label=_("Tag"), field_name="tags", queryset=Tag.objects.all())
-    engagement_level = django_filters.ChoiceFilter(label=_("Engagement"), choices=EngagementLevel.choices)
-    overdue = django_filters.BooleanFilter(label=_("Overdue for contact"), method="filter_overdue")
-    archived = django_filters.BooleanFilter(label=_("Archived"), field_name="is_archived")
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True), empty_label=_("Anyone")
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("Any")
+    )
+    engagement_level = django_filters.ChoiceFilter(
+        label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue for contact"),
+        method="filter_overdue",
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("On track"))]),
+    )
+    archived = django_filters.BooleanFilter(
+        label=_("Status"),
+        field_name="is_archived",
+        widget=forms.Select(choices=[("", _("Active")), ("true", _("Archived"))]),
+    )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -39,6 +54,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
             ("contact_due_on", "contact_due"),
             ("influence", "influence"),
         ),
+        empty_label=_("Best match / name"),
         field_labels={
             "name": _("Name"),
             "last_contacted_at": _("Last contact"),
@@ -72,8 +88,12 @@ class StakeholderFilterSet(django_filters.FilterSet):
 
 class OrganisationFilterSet(django_filters.FilterSet):
     q = SearchFilter()
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
-    tag = django_filters.ModelChoiceFilter(label=_("Tag"), field_name="tags", queryset=Tag.objects.all())
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=OrganisationKind.choices, empty_label=_("Any")
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("Any")
+    )
 
     class Meta:
         model = Organisation

@@ -31,8 +31,11 @@ class TagsInitialMixin:
             self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
 
 
-def organisation_picker(placeholder=_("Type to find an organisation…")):
-    return LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=placeholder)
+def organisation_picker(placeholder=None):
+    return LookupSelect(
+        lookup_url=reverse_lazy("contacts:organisation_lookup"),
+        placeholder=placeholder or _("Type to find an organisation…"),
+    )
 
 
 class OrganisationForm(TagsInitialMixin, forms.ModelForm):
@@ -50,7 +53,9 @@ class OrganisationForm(TagsInitialMixin, forms.ModelForm):
 
 class StakeholderForm(TagsInitialMixin, forms.ModelForm):
     emails = forms.CharField(
-        label=_("Emails"), required=False, help_text=_("Separate several with commas; the first is the main one.")
+        label=_("Emails"),
+        required=False,
+        help_text=_("Separate several with commas; the first is the main one."),
     )
     phones = forms.CharField(label=_("Phones"), required=False, help_text=_("Separate several with commas."))
     languages = forms.MultipleChoiceField(
@@ -109,7 +114,9 @@ class StakeholderForm(TagsInitialMixin, forms.ModelForm):
             except forms.ValidationError:
                 errors.append(email)
         if errors:
-            raise forms.ValidationError(_("Not a valid email address: %(emails)s"), params={"emails": ", ".join(errors)})
+            raise forms.ValidationError(
+                _("Not a valid email address: %(emails)s"), params={"emails": ", ".join(errors)}
+            )
         return [email.lower() for email in emails]
 
     def clean_phones(self):

@@ -38,7 +38,7 @@ LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
 class Tag(models.Model):
-    """A label officers put on organisations, stakeholders and interactions (a topic, a programme, a region)."""
+    """A label officers put on organisations, stakeholders and interactions: a topic, programme or region."""
 
     name = models.CharField(_("name"), max_length=60)
 
@@ -137,11 +137,14 @@ RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class Stakeholder(models.Model):
-    """A person the organisation keeps a relationship with, looked after by one liaison officer (the owner)."""
+    """A person the organisation keeps a relationship with, looked after by one officer (the owner)."""
 
     name = models.CharField(_("name"), max_length=200)
     form_of_address = models.CharField(
-        _("form of address"), max_length=120, blank=True, help_text=_("How to address them, e.g. “Dr Okafor”.")
+        _("form of address"),
+        max_length=120,
+        blank=True,
+        help_text=_("How to address them, e.g. “Dr Okafor”."),
     )
     emails = ArrayField(models.EmailField(max_length=254), verbose_name=_("emails"), default=list, blank=True)
     phones = ArrayField(models.CharField(max_length=40), verbose_name=_("phones"), default=list, blank=True)
@@ -155,7 +158,10 @@ class Stakeholder(models.Model):
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default=settings.TIME_ZONE
     )
     preferred_channel = models.CharField(
-        _("preferred channel"), max_length=16, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
+        _("preferred channel"),
+        max_length=16,
+        choices=PreferredChannel.choices,
+        default=PreferredChannel.EMAIL,
     )
     preferred_hours = models.CharField(
         _("preferred hours"), max_length=120, blank=True, help_text=_("e.g. “weekday mornings, not Fridays”.")
@@ -242,14 +248,21 @@ class Stakeholder(models.Model):
         return reverse("contacts:stakeholder_detail", args=[self.pk])
 
     def clean_fields(self, exclude=None):
-        # Addresses are matched by equality (duplicates, inbound email), so they are stored trimmed and lower-case.
+        # Addresses are matched by equality (duplicates, inbound mail): store them trimmed and lower-case.
         self.emails = [email.strip().lower() for email in self.emails if email.strip()]
         self.phones = [phone.strip() for phone in self.phones if phone.strip()]
         super().clean_fields(exclude=exclude)
 
     @property
+    def days_until_contact_due(self) -> int | None:
+        """Negative when contact is overdue; None without a cadence."""
+        if self.contact_due_on is None:
+            return None
+        return (self.contact_due_on - timezone.localdate()).days
+
+    @property
     def is_overdue_for_contact(self) -> bool:
-        return self.contact_due_on is not None and self.contact_due_on < timezone.localdate()
+        return self.contact_due_on is not None and self.days_until_contact_due < 0
 
     @property
     def language_names(self) -> list[str]:
@@ -276,11 +289,14 @@ class Affiliation(models.Model):
     is_primary = models.BooleanField(_("primary position"), default=False)
 
     class Meta:
-        ordering = ["-is_primary", "end_date", "-start_date"]
+        # Current positions first (the primary one leading), then past ones, most recent first.
+        ordering = [models.F("end_date").desc(nulls_first=True), "-is_primary", "-start_date"]
         indexes = [models.Index(fields=["organisation", "end_date"], name="affiliation_org_current")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="affiliation_period_ordered",
             ),
             models.UniqueConstraint(

@@ -20,7 +20,9 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
             wanted.setdefault(cleaned.lower(), cleaned)
     if not wanted:
         return []
-    existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(key=Lower("name")).filter(key__in=wanted)}
+    existing = {
+        tag.name.lower(): tag for tag in Tag.objects.annotate(key=Lower("name")).filter(key__in=wanted)
+    }
     missing = [Tag(name=name) for key, name in wanted.items() if key not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)

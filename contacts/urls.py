@@ -12,8 +12,14 @@ urlpatterns = [
     path("stakeholders/<int:pk>/edit/", views.stakeholder_edit, name="stakeholder_edit"),
     path("stakeholders/<int:pk>/archive/", views.stakeholder_archive, name="stakeholder_archive"),
     path("stakeholders/<int:pk>/restore/", views.stakeholder_restore, name="stakeholder_restore"),
-    path("stakeholders/<int:stakeholder_pk>/positions/new/", views.affiliation_edit, name="affiliation_create"),
-    path("stakeholders/<int:stakeholder_pk>/positions/<int:pk>/", views.affiliation_edit, name="affiliation_edit"),
+    path(
+        "stakeholders/<int:stakeholder_pk>/positions/new/", views.affiliation_edit, name="affiliation_create"
+    ),
+    path(
+        "stakeholders/<int:stakeholder_pk>/positions/<int:pk>/",
+        views.affiliation_edit,
+        name="affiliation_edit",
+    ),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("organisations/lookup/", views.organisation_lookup, name="organisation_lookup"),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from .forms import AffiliationForm, OrganisationForm, StakeholderForm
 from .models import Affiliation, Organisation, Stakeholder
 
 LOOKUP_LIMIT = 10
+# An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
+PEOPLE_SHOWN = 50
 
 
 def stakeholder_list(request):
@@ -32,7 +35,10 @@ def stakeholder_list(request):
 def stakeholder_lookup(request):
     text = request.GET.get("lookup_q", "").strip()
     matches = (
-        Stakeholder.objects.visible_to(request.user).active().search(text).with_current_positions()[:LOOKUP_LIMIT]
+        Stakeholder.objects.visible_to(request.user)
+        .active()
+        .search(text)
+        .with_current_positions()[:LOOKUP_LIMIT]
         if text
         else []
     )
@@ -43,17 +49,21 @@ def _timeline(request, interactions):
     return paginate(interactions.for_timeline(), request.GET.get("page"), settings.TIMELINE_PAGE_SIZE)
 
 
-def stakeholder_detail(request, pk, log_form=None):
+def stakeholder_detail(request, pk):
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user)
         .select_related("owner")
-        .prefetch_related("tags", "affiliations__organisation"),
+        .prefetch_related(
+            "tags", Prefetch("affiliations", Affiliation.objects.select_related("organisation"))
+        ),
         pk=pk,
     )
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder)
     timeline = _timeline(request, visible)
     if request.htmx and request.GET.get("page"):
-        return render(request, "interactions/_timeline_page.html", {"timeline": timeline, "stakeholder": stakeholder})
+        return render(
+            request, "interactions/_timeline_page.html", {"timeline": timeline, "stakeholder": stakeholder}
+        )
     return render(
         request,
         "contacts/stakeholder_detail.html",
@@ -61,7 +71,7 @@ def stakeholder_detail(request, pk, log_form=None):
             "stakeholder": stakeholder,
             "timeline": timeline,
             "follow_ups": visible.open_follow_ups().order_by("follow_up_on")[:10],
-            "log_form": log_form or InteractionForm(initial={"stakeholders": [stakeholder.pk]}),
+            "log_form": InteractionForm.for_new(stakeholder=stakeholder),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
         },
     )
@@ -81,7 +91,9 @@ def stakeholder_create(request):
 
 
 def stakeholder_edit(request, pk):
-    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
     if not can_edit_stakeholder(request.user, stakeholder):
         return HttpResponseForbidden(_("Only the owner or their manager can edit this stakeholder."))
     form = StakeholderForm(request.POST or None, instance=stakeholder)
@@ -97,7 +109,9 @@ def stakeholder_edit(request, pk):
 
 
 def stakeholder_archive(request, pk):
-    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
     if not can_edit_stakeholder(request.user, stakeholder):
         return HttpResponseForbidden(_("Only the owner or their manager can archive this stakeholder."))
     if request.method == "POST":
@@ -109,7 +123,9 @@ def stakeholder_archive(request, pk):
 
 @require_POST
 def stakeholder_restore(request, pk):
-    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
     if not can_edit_stakeholder(request.user, stakeholder):
         return HttpResponseForbidden(_("Only the owner or their manager can restore this stakeholder."))
     services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
@@ -124,7 +140,9 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
     if not can_edit_stakeholder(request.user, stakeholder):
         return HttpResponseForbidden(_("Only the owner or their manager can change this person's positions."))
     affiliation = (
-        get_object_or_404(Affiliation, pk=pk, stakeholder=stakeholder) if pk else Affiliation(stakeholder=stakeholder)
+        get_object_or_404(Affiliation, pk=pk, stakeholder=stakeholder)
+        if pk
+        else Affiliation(stakeholder=stakeholder)
     )
     form = AffiliationForm(request.POST or None, instance=affiliation)
     if request.method == "POST" and form.is_valid():
@@ -136,7 +154,9 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
             messages.success(request, _("Position saved."))
             return redirect(stakeholder)
     return render(
-        request, "contacts/affiliation_form.html", {"form": form, "stakeholder": stakeholder, "affiliation": affiliation}
+        request,
+        "contacts/affiliation_form.html",
+        {"form": form, "stakeholder": stakeholder, "affiliation": affiliation},
     )
 
 
@@ -153,7 +173,11 @@ def organisation_list(request):
 
 def organisation_lookup(request):
     text = request.GET.get("lookup_q", "").strip()
-    matches = Organisation.objects.visible_to(request.user).search(text).select_related("parent")[:LOOKUP_LIMIT] if text else []
+    matches = (
+        Organisation.objects.visible_to(request.user).search(text).select_related("parent")[:LOOKUP_LIMIT]
+        if text
+        else []
+    )
     return render(request, "contacts/_lookup_results.html", {"matches": matches, "kind": "organisation"})
 
 
@@ -166,14 +190,14 @@ def organisation_detail(request, pk):
         return render(request, "interactions/_timeline_page.html", {"timeline": timeline})
     positions = (
         Affiliation.objects.filter(organisation=organisation, end_date__isnull=True)
-        .select_related("stakeholder__owner")
-        .order_by("stakeholder__name")
+        .select_related("stakeholder")
+        .order_by("stakeholder__name")[:PEOPLE_SHOWN]
     )
     departments = Organisation.objects.filter(parent=organisation).with_people_count().order_by("name")
     department_positions = (
         Affiliation.objects.filter(organisation__parent=organisation, end_date__isnull=True)
         .select_related("stakeholder", "organisation")
-        .order_by("organisation__name", "stakeholder__name")
+        .order_by("organisation__name", "stakeholder__name")[:PEOPLE_SHOWN]
     )
     return render(
         request,

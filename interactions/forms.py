@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import TagsField, organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple
 
-from .models import Interaction
+from .models import Interaction, InteractionKind
 
 
 class InteractionForm(forms.ModelForm):
@@ -48,9 +49,19 @@ class InteractionForm(forms.ModelForm):
             "follow_up_on": forms.DateInput(attrs={"type": "date"}),
         }
 
+    @classmethod
+    def for_new(cls, data=None, *, stakeholder=None):
+        """A blank log form set to now, with the stakeholder whose page it sits on already chosen."""
+        initial = {
+            "kind": InteractionKind.CALL,
+            "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+        }
+        if stakeholder is not None:
+            initial["stakeholders"] = [stakeholder.pk]
+        return cls(data, initial=initial)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
-

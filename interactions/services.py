@@ -22,7 +22,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None:
     """Sets each stakeholder's last contact to their newest interaction, so the cadence clock restarts."""
     newest = (
-        Interaction.objects.filter(stakeholders=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+        Interaction.objects.filter(stakeholders=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
     )
     Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(last_contacted_at=Subquery(newest))
 
@@ -36,9 +38,9 @@ def _validate(*, stakeholders: list[Stakeholder] | None, joining: list[Stakehold
     if stakeholders is not None and not stakeholders:
         errors["stakeholders"] = _("Choose at least one stakeholder.")
     elif archived := [s.name for s in joining if s.is_archived]:
-        errors["stakeholders"] = _("Restore these archived stakeholders before logging with them: %(names)s.") % {
-            "names": ", ".join(archived)
-        }
+        errors["stakeholders"] = _(
+            "Restore these archived stakeholders before logging with them: %(names)s."
+        ) % {"names": ", ".join(archived)}
     if occurred_at and occurred_at > timezone.now() + FUTURE_TOLERANCE:
         errors["occurred_at"] = _("An interaction is logged after it happens: this time is in the future.")
     if errors:

@@ -28,10 +28,7 @@ def _stakeholder_context(request):
 
 def interaction_log(request):
     stakeholder = _stakeholder_context(request)
-    initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
-    if stakeholder:
-        initial["stakeholders"] = [stakeholder.pk]
-    form = InteractionForm(request.POST or None, initial=initial)
+    form = InteractionForm.for_new(request.POST or None, stakeholder=stakeholder)
     if request.method == "POST" and form.is_valid():
         try:
             interaction = services.interaction_log(author=request.user, **form.cleaned_data)
@@ -47,19 +44,18 @@ def interaction_log(request):
 
 
 def _inline_logged(request, stakeholder, interaction):
-    """Answers the stakeholder page's inline form: a fresh form, and the timeline with the new entry on top."""
+    """Answers the stakeholder page's inline form: a fresh form, and the timeline with the new entry first."""
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder).for_timeline()
     timeline = paginate(visible, 1, settings.TIMELINE_PAGE_SIZE)
-    fresh = InteractionForm(
-        initial={
-            "stakeholders": [stakeholder.pk],
-            "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
-        }
-    )
     return render(
         request,
         "interactions/_inline_logged.html",
-        {"form": fresh, "stakeholder": stakeholder, "timeline": timeline, "logged": interaction},
+        {
+            "form": InteractionForm.for_new(stakeholder=stakeholder),
+            "stakeholder": stakeholder,
+            "timeline": timeline,
+            "logged": interaction,
+        },
     )
 
 
@@ -82,7 +78,9 @@ def interaction_edit(request, pk):
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can edit it."))
+        return HttpResponseForbidden(
+            _("Only the person who logged this interaction or their manager can edit it.")
+        )
     form = InteractionForm(request.POST or None, instance=interaction)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +98,9 @@ def interaction_delete(request, pk):
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can delete it."))
+        return HttpResponseForbidden(
+            _("Only the person who logged this interaction or their manager can delete it.")
+        )
     if request.method == "POST":
         services.interaction_delete(interaction=interaction, actor=request.user)
         messages.success(request, _("Interaction deleted."))
@@ -111,11 +111,15 @@ def interaction_delete(request, pk):
 @require_POST
 def follow_up_toggle(request, pk):
     interaction = get_object_or_404(
-        Interaction.objects.visible_to(request.user).select_related("logged_by").prefetch_related("stakeholders"),
+        Interaction.objects.visible_to(request.user)
+        .select_related("logged_by")
+        .prefetch_related("stakeholders"),
         pk=pk,
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(_("Only the person who logged this interaction or their manager can do this."))
+        return HttpResponseForbidden(
+            _("Only the person who logged this interaction or their manager can do this.")
+        )
     try:
         if request.POST.get("done") == "0":
             services.follow_up_reopen(interaction=interaction, actor=request.user)
@@ -124,7 +128,9 @@ def follow_up_toggle(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     if request.htmx:
-        return render(request, "interactions/_follow_up_row.html", {"item": interaction, "today": timezone.localdate()})
+        return render(
+            request, "interactions/_follow_up_row.html", {"item": interaction, "today": timezone.localdate()}
+        )
     return redirect(request.POST.get("next") or reverse("home"))
 
 

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('stakeholder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='contacts.stakeholder', verbose_name='stakeholder')),
             ],
             options={
-                'ordering': ['-is_primary', 'end_date', '-start_date'],
+                'ordering': [models.OrderBy(models.F('end_date'), descending=True, nulls_first=True), '-is_primary', '-start_date'],
                 'indexes': [models.Index(fields=['organisation', 'end_date'], name='affiliation_org_current')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='affiliation_period_ordered'), models.UniqueConstraint(condition=models.Q(('end_date__isnull', True), ('is_primary', True)), fields=('stakeholder',), name='affiliation_one_current_primary', violation_error_message='This person already has a current primary position.')],
             },

@@ -40,7 +40,9 @@ def test_a_person_has_at_most_one_current_primary_position():
 
 def test_past_primary_positions_do_not_block_a_new_primary_one():
     past = AffiliationFactory(is_primary=True, start_date=dt.date(2020, 1, 1), end_date=dt.date(2022, 1, 1))
-    Affiliation.objects.create(stakeholder=past.stakeholder, organisation=OrganisationFactory(), is_primary=True)
+    Affiliation.objects.create(
+        stakeholder=past.stakeholder, organisation=OrganisationFactory(), is_primary=True
+    )
     assert past.stakeholder.affiliations.count() == 2
 
 
@@ -66,12 +68,16 @@ def test_contact_falls_due_cadence_days_after_the_last_contact():
 def test_a_never_contacted_stakeholder_falls_due_cadence_days_after_being_added():
     stakeholder = StakeholderFactory(contact_cadence_days=14)
     stakeholder.refresh_from_db()
-    assert stakeholder.contact_due_on == stakeholder.created_at.astimezone(dt.UTC).date() + dt.timedelta(days=14)
+    assert stakeholder.contact_due_on == stakeholder.created_at.astimezone(dt.UTC).date() + dt.timedelta(
+        days=14
+    )
     assert not stakeholder.is_overdue_for_contact
 
 
 def test_a_stakeholder_without_cadence_is_never_overdue():
-    stakeholder = StakeholderFactory(contact_cadence_days=None, last_contacted_at=timezone.now() - dt.timedelta(days=900))
+    stakeholder = StakeholderFactory(
+        contact_cadence_days=None, last_contacted_at=timezone.now() - dt.timedelta(days=900)
+    )
     stakeholder.refresh_from_db()
     assert stakeholder.contact_due_on is None
     assert not stakeholder.is_overdue_for_contact

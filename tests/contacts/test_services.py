@@ -44,7 +44,9 @@ def test_manager_edits_their_teams_stakeholders_but_not_other_teams(manager, off
     services.stakeholder_update(stakeholder=own_team, actor=manager, name="Renamed")
     assert Stakeholder.objects.get(pk=own_team.pk).name == "Renamed"
     with pytest.raises(PermissionDenied):
-        services.stakeholder_update(stakeholder=StakeholderFactory(owner=other_officer), actor=manager, name="x")
+        services.stakeholder_update(
+            stakeholder=StakeholderFactory(owner=other_officer), actor=manager, name="x"
+        )
 
 
 def test_admin_edits_any_stakeholder(admin_user, other_officer):
@@ -66,7 +68,9 @@ def test_archiving_keeps_the_stakeholder_and_can_be_undone(officer):
 def test_marking_a_position_primary_moves_the_mark_from_the_current_primary(officer):
     current = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer), is_primary=True)
     new = Affiliation(stakeholder=current.stakeholder)
-    services.affiliation_save(affiliation=new, actor=officer, organisation=OrganisationFactory(), is_primary=True)
+    services.affiliation_save(
+        affiliation=new, actor=officer, organisation=OrganisationFactory(), is_primary=True
+    )
     current.refresh_from_db()
     assert not current.is_primary
     assert Affiliation.objects.get(pk=new.pk).is_primary

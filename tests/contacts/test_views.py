@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "url_name",
-    ["contacts:stakeholder_list", "contacts:organisation_list", "contacts:stakeholder_create", "contacts:organisation_create"],
+    [
+        "contacts:stakeholder_list",
+        "contacts:organisation_list",
+        "contacts:stakeholder_create",
+        "contacts:organisation_create",
+    ],
 )
 def test_pages_need_a_login(client, url_name):
     response = client.get(reverse(url_name))
@@ -24,10 +29,17 @@ def test_pages_need_a_login(client, url_name):
 
 def test_stakeholder_list_shows_position_last_contact_and_overdue_status(officer_client, officer):
     overdue = StakeholderFactory(
-        name="Amina Diallo", owner=officer, contact_cadence_days=30, last_contacted_at=timezone.now() - dt.timedelta(days=45)
+        name="Amina Diallo",
+        owner=officer,
+        contact_cadence_days=30,
+        last_contacted_at=timezone.now() - dt.timedelta(days=45),
     )
-    AffiliationFactory(stakeholder=overdue, role="Chief Executive", organisation=OrganisationFactory(name="Delta Trust"))
-    StakeholderFactory(name="Ben Carter", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=2))
+    AffiliationFactory(
+        stakeholder=overdue, role="Chief Executive", organisation=OrganisationFactory(name="Delta Trust")
+    )
+    StakeholderFactory(
+        name="Ben Carter", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=2)
+    )
 
     page = officer_client.get(reverse("contacts:stakeholder_list")).content.decode()
 
@@ -37,7 +49,9 @@ def test_stakeholder_list_shows_position_last_contact_and_overdue_status(officer
 
 
 def test_stakeholder_list_filters_overdue_and_searches(officer_client, officer):
-    StakeholderFactory(name="Overdue Person", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=60))
+    StakeholderFactory(
+        name="Overdue Person", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=60)
+    )
     StakeholderFactory(name="Fresh Person", owner=officer, last_contacted_at=timezone.now())
     url = reverse("contacts:stakeholder_list")
 
@@ -86,7 +100,9 @@ def test_timeline_pages_load_older_entries_with_htmx(officer_client, officer, se
     stakeholder = StakeholderFactory(owner=officer)
     for days in range(3):
         InteractionFactory(
-            stakeholders=[stakeholder], logged_by=officer, summary=f"Entry {days}",
+            stakeholders=[stakeholder],
+            logged_by=officer,
+            summary=f"Entry {days}",
             occurred_at=timezone.now() - dt.timedelta(days=days + 1),
         )
     first = officer_client.get(stakeholder.get_absolute_url()).content.decode()
@@ -122,8 +138,16 @@ def test_officer_creates_a_stakeholder_through_the_form(officer_client, officer)
 def test_bad_stakeholder_form_shows_errors_and_writes_nothing(officer_client, officer):
     response = officer_client.post(
         reverse("contacts:stakeholder_create"),
-        {"name": "", "emails": "not-an-email", "owner": officer.pk, "influence": 9, "interest": 3,
-         "engagement_level": "consult", "time_zone": "Mars/Olympus", "preferred_channel": "email"},
+        {
+            "name": "",
+            "emails": "not-an-email",
+            "owner": officer.pk,
+            "influence": 9,
+            "interest": 3,
+            "engagement_level": "consult",
+            "time_zone": "Mars/Olympus",
+            "preferred_channel": "email",
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -134,7 +158,9 @@ def test_bad_stakeholder_form_shows_errors_and_writes_nothing(officer_client, of
 def test_officer_cannot_open_the_edit_form_of_a_colleagues_stakeholder(officer_client, colleague):
     stakeholder = StakeholderFactory(owner=colleague, name="Not Yours")
     assert officer_client.get(reverse("contacts:stakeholder_edit", args=[stakeholder.pk])).status_code == 403
-    response = officer_client.post(reverse("contacts:stakeholder_edit", args=[stakeholder.pk]), {"name": "Hijacked"})
+    response = officer_client.post(
+        reverse("contacts:stakeholder_edit", args=[stakeholder.pk]), {"name": "Hijacked"}
+    )
     assert response.status_code == 403
     assert Stakeholder.objects.get(pk=stakeholder.pk).name == "Not Yours"
 
@@ -199,7 +225,9 @@ def test_organisation_form_refuses_a_missing_name(officer_client):
 def test_lookup_returns_matching_active_stakeholders(officer_client, officer):
     StakeholderFactory(name="Olumide Bakare", owner=officer)
     StakeholderFactory(name="Olumide Archived", owner=officer, is_archived=True, archived_at=timezone.now())
-    body = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "olumide"}).content.decode()
+    body = officer_client.get(
+        reverse("contacts:stakeholder_lookup"), {"lookup_q": "olumide"}
+    ).content.decode()
     assert "Olumide Bakare" in body and "Olumide Archived" not in body
 
 

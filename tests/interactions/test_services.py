@@ -20,7 +20,9 @@ def log(author, stakeholders, **fields):
 
 
 def test_logging_an_interaction_restarts_every_participants_contact_clock(officer, colleague):
-    first = StakeholderFactory(owner=officer, contact_cadence_days=30, last_contacted_at=timezone.now() - dt.timedelta(days=90))
+    first = StakeholderFactory(
+        owner=officer, contact_cadence_days=30, last_contacted_at=timezone.now() - dt.timedelta(days=90)
+    )
     second = StakeholderFactory(owner=officer, contact_cadence_days=30)
     when = timezone.now() - dt.timedelta(hours=2)
 

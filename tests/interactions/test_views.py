@@ -41,7 +41,9 @@ def test_officer_logs_an_interaction_from_the_log_page(officer_client, officer):
     assert stakeholder.last_contacted_at == interaction.occurred_at
 
 
-def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_timeline(officer_client, officer):
+def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_timeline(
+    officer_client, officer
+):
     stakeholder = StakeholderFactory(owner=officer)
     response = officer_client.post(
         reverse("interactions:log") + f"?stakeholder={stakeholder.pk}",
@@ -92,7 +94,8 @@ def test_author_edits_their_interaction(officer_client, officer):
     interaction = InteractionFactory(logged_by=officer)
     stakeholder = interaction.stakeholders.get()
     response = officer_client.post(
-        reverse("interactions:edit", args=[interaction.pk]), log_data(stakeholder, summary="Corrected summary")
+        reverse("interactions:edit", args=[interaction.pk]),
+        log_data(stakeholder, summary="Corrected summary"),
     )
     assert response.status_code == 302
     assert Interaction.objects.get(pk=interaction.pk).summary == "Corrected summary"
@@ -100,8 +103,12 @@ def test_author_edits_their_interaction(officer_client, officer):
 
 def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, officer, colleague):
     today = timezone.localdate()
-    later = InteractionFactory(logged_by=officer, follow_up_on=today + dt.timedelta(days=3), follow_up_note="Later one")
-    InteractionFactory(logged_by=officer, follow_up_on=today - dt.timedelta(days=2), follow_up_note="Overdue one")
+    later = InteractionFactory(
+        logged_by=officer, follow_up_on=today + dt.timedelta(days=3), follow_up_note="Later one"
+    )
+    InteractionFactory(
+        logged_by=officer, follow_up_on=today - dt.timedelta(days=2), follow_up_note="Overdue one"
+    )
     InteractionFactory(logged_by=colleague, follow_up_on=today, follow_up_note="Someone else's")
 
     body = officer_client.get(reverse("interactions:my_follow_ups")).content.decode()
@@ -109,7 +116,9 @@ def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, of
     assert "Someone else" not in body
 
     response = officer_client.post(
-        reverse("interactions:follow_up_toggle", args=[later.pk]), {"done": "1"}, headers={"HX-Request": "true"}
+        reverse("interactions:follow_up_toggle", args=[later.pk]),
+        {"done": "1"},
+        headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and "Undo" in response.content.decode()
     assert Interaction.objects.get(pk=later.pk).follow_up_done_at is not None
@@ -117,4 +126,6 @@ def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, of
 
 def test_follow_up_toggle_only_accepts_post(officer_client, officer):
     interaction = InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate())
-    assert officer_client.get(reverse("interactions:follow_up_toggle", args=[interaction.pk])).status_code == 405
+    assert (
+        officer_client.get(reverse("interactions:follow_up_toggle", args=[interaction.pk])).status_code == 405
+    )

@@ -1,0 +1,46 @@
+import pytest
+from playwright.sync_api import expect
+
+from interactions.models import Interaction
+
+from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_officer_finds_a_stakeholder_and_logs_a_call_that_appears_on_the_timeline(page, live_server, officer):
+    stakeholder = StakeholderFactory(
+        name="Margaret Okafor",
+        owner=officer,
+        cultural_notes="Prefers formal address.",
+        time_zone="Africa/Lagos",
+    )
+    AffiliationFactory(stakeholder=stakeholder, organisation=OrganisationFactory(name="Delta Water Board"))
+    StakeholderFactory(name="Bartholomew Quist", owner=officer)
+
+    sign_in(page, live_server, "officer")
+    page.get_by_role("link", name="Stakeholders").click()
+
+    # A misspelled search narrows the list as the officer types.
+    page.get_by_label("Search").fill("Margret")
+    expect(page.locator("#stakeholder-results")).not_to_contain_text("Bartholomew Quist")
+    page.locator("#stakeholder-results").get_by_role("link", name="Margaret Okafor").click()
+
+    expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
+    expect(page.get_by_text("Prefers formal address.")).to_be_visible()
+
+    page.get_by_label("Kind").select_option("call")
+    page.get_by_label("Summary").fill("Call about the river clean-up grant")
+    page.get_by_label("Outcome").fill("Agreed to co-host the launch")
+    page.get_by_role("button", name="Log interaction").click()
+
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Call about the river clean-up grant")
+    expect(timeline).to_contain_text("Logged “Call about the river clean-up grant”")
+    interaction = Interaction.objects.get()
+    assert interaction.logged_by == officer
+    assert list(interaction.stakeholders.all()) == [stakeholder]
+    assert interaction.organisation.name == "Delta Water Board"
+    # The form is ready for the next entry.
+    expect(page.get_by_label("Summary")).to_have_value("")

@@ -1,0 +1,75 @@
+"""Each list page runs the same small number of queries however many rows it shows."""
+
+import pytest
+from django.urls import reverse
+
+from .factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page starts with: the session, the user.
+REQUEST_OVERHEAD = 2
+
+
+def populate(officer, organisation, rows):
+    for _ in range(rows):
+        stakeholder = StakeholderFactory(owner=officer)
+        AffiliationFactory(stakeholder=stakeholder, organisation=organisation)
+        stakeholder.tags.create(name=f"tag-{stakeholder.pk}")
+        InteractionFactory(logged_by=officer, stakeholders=[stakeholder], organisation=organisation)
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_stakeholder_list(officer_client, officer, django_assert_max_num_queries, rows):
+    populate(officer, OrganisationFactory(), rows)
+    # stakeholders page, their current positions (with organisations), their tags; the filter form's
+    # owner and tag choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
+        response = officer_client.get(reverse("contacts:stakeholder_list"))
+    assert len(response.context["page"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_max_num_queries, rows):
+    stakeholder = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=stakeholder)
+    for _ in range(rows):
+        InteractionFactory(
+            logged_by=officer, stakeholders=[stakeholder, StakeholderFactory()], follow_up_on="2030-01-01"
+        )
+    # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its
+    # stakeholders, its topics; open follow-ups; the log form's chosen stakeholder and staff choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 10):
+        response = officer_client.get(stakeholder.get_absolute_url())
+    assert len(response.context["timeline"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_organisation_page(officer_client, officer, django_assert_max_num_queries, rows):
+    organisation = OrganisationFactory()
+    OrganisationFactory(parent=organisation)
+    populate(officer, organisation, rows)
+    # the organisation and its tags; timeline page, its stakeholders, its topics; current people;
+    # departments; people in departments; the user's groups.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9):
+        response = officer_client.get(organisation.get_absolute_url())
+    assert len(response.context["timeline"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_organisation_list(officer_client, officer, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        populate(officer, OrganisationFactory(), 1)
+    # organisations with people counts; the filter form's tag choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
+        officer_client.get(reverse("contacts:organisation_list"))
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_my_follow_ups(officer_client, officer, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        InteractionFactory(logged_by=officer, follow_up_on="2030-01-01")
+    # the user's groups (visibility), follow-ups, their stakeholders.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+        response = officer_client.get(reverse("interactions:my_follow_ups"))
+    assert len(response.context["page"]) == rows
