@@ -46,6 +46,8 @@ browser:
 	  fi; \
 	fi
 
+# The suite's Celery messages go to their own Redis database, never to a worker of `make run`.
+test: export REDIS_URL := $(or $(TEST_REDIS_URL),redis://127.0.0.1:6379/15)
 test: services browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 

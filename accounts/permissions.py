@@ -28,6 +28,69 @@ def can_edit_interaction(user, interaction) -> bool:
     return interaction.logged_by_id == user.pk or manages(user, interaction.logged_by)
 
 
+def can_edit_meeting(user, meeting) -> bool:
+    return meeting.organiser_id == user.pk or manages(user, meeting.organiser)
+
+
+def can_update_action_item(user, action_item) -> bool:
+    """The owner moves it along; so can the meeting's organiser and their managers."""
+    if action_item.owner_user_id == user.pk or can_edit_meeting(user, action_item.meeting):
+        return True
+    return action_item.owner_user_id is not None and manages(user, action_item.owner_user)
+
+
+def can_respond_for(user, attendee) -> bool:
+    """Staff answer their own invitations; the organiser records a stakeholder's reply."""
+    if attendee.user_id is not None:
+        return attendee.user_id == user.pk or can_edit_meeting(user, attendee.meeting)
+    return can_edit_meeting(user, attendee.meeting)
+
+
+def can_add_to_registers(user) -> bool:
+    # Any member of staff may record a commitment or raise a concern, whoever owns the stakeholder.
+    return user.is_active
+
+
+def can_edit_commitment(user, commitment) -> bool:
+    """The officer chasing it, the stakeholder's owner, the chaser's managers and administrators."""
+    return (
+        commitment.owner_id == user.pk
+        or commitment.stakeholder.owner_id == user.pk
+        or manages(user, commitment.owner)
+    )
+
+
+def can_edit_concern(user, concern) -> bool:
+    """The officer handling it, the stakeholder's owner, the handler's managers and administrators."""
+    return (
+        concern.owner_id == user.pk or concern.stakeholder.owner_id == user.pk or manages(user, concern.owner)
+    )
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
         raise PermissionDenied(message or _("You do not have permission to change this record."))
+
+
+def can_create_api_token(user, account) -> bool:
+    """People make tokens for themselves; administrators also for service accounts, never for a colleague."""
+    return user.is_active and (account.pk == user.pk or (user.is_crm_admin and account.is_service_account))
+
+
+def can_revoke_api_token(user, token) -> bool:
+    # Administrators may revoke anyone's token: a leaked key must be stoppable without its owner.
+    return user.is_active and (token.user_id == user.pk or user.is_crm_admin)
+
+
+def can_edit_tag(user, tag) -> bool:
+    # Tags are the shared vocabulary: renaming or removing one changes every record that carries it.
+    return user.is_manager
+
+
+def can_edit_webhook(user, endpoint) -> bool:
+    return endpoint.owner_id == user.pk or user.is_crm_admin
+
+
+def can_manage_outbox(user) -> bool:
+    # The outbox holds every message sent to anyone, stakeholders included: administrators only.
+    return user.is_active and user.is_crm_admin

@@ -3,6 +3,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import EngagementLevel, Organisation, OrganisationKind, Stakeholder, Tag
 from .widgets import LookupSelect
@@ -17,6 +19,14 @@ class SearchFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         return qs.search(value) if value and value.strip() else qs
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """For incremental sync: records changed at or after this moment (ISO 8601 with a time zone)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Changed since"))
+        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
 
 
 class StakeholderFilterSet(django_filters.FilterSet):
@@ -76,10 +86,13 @@ class StakeholderFilterSet(django_filters.FilterSet):
         overdue = queryset.overdue_for_contact()
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
+    def hides_archived_by_default(self) -> bool:
+        return True
+
     @property
     def qs(self):
         queryset = super().qs
-        if self.form.cleaned_data.get("archived") is None:
+        if self.form.cleaned_data.get("archived") is None and self.hides_archived_by_default():
             queryset = queryset.active()
         if not self.form.cleaned_data.get("sort") and not self.form.cleaned_data.get("q"):
             queryset = queryset.order_by("name", "pk")
@@ -98,3 +111,43 @@ class OrganisationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Organisation
         fields = ["q", "kind", "tag"]
+
+
+class StakeholderApiFilterSet(StakeholderFilterSet):
+    """The stakeholder list's filters as the API names them: `search`, and `updated_since` for sync.
+
+    The API orders with `?ordering=`. A sync (`updated_since`) also returns archived people, so another
+    tool learns of the archiving, unless `archived` is given.
+    """
+
+    q = None
+    sort = None
+    search = SearchFilter()
+    updated_since = UpdatedSinceFilter()
+
+    class Meta(StakeholderFilterSet.Meta):
+        fields = ["search", "organisation", "owner", "tag", "engagement_level", "overdue", "archived"]
+
+    def hides_archived_by_default(self) -> bool:
+        return self.form.cleaned_data.get("updated_since") is None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def filter_organisation(self, queryset, name, value):
+        return super().filter_organisation(queryset, name, value)
+
+
+class OrganisationApiFilterSet(OrganisationFilterSet):
+    q = None
+    search = SearchFilter()
+    updated_since = UpdatedSinceFilter()
+
+    class Meta(OrganisationFilterSet.Meta):
+        fields = ["search", "kind", "tag"]
+
+
+class TagFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(label=_("Name contains"), lookup_expr="icontains")
+
+    class Meta:
+        model = Tag
+        fields = ["name"]

@@ -38,6 +38,13 @@ def organisation_picker(placeholder=None):
     )
 
 
+def stakeholder_picker(placeholder=None):
+    return LookupSelect(
+        lookup_url=reverse_lazy("contacts:stakeholder_lookup"),
+        placeholder=placeholder or _("Type a name to find them…"),
+    )
+
+
 class OrganisationForm(TagsInitialMixin, forms.ModelForm):
     tags = TagsField(label=_("Tags"))
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
 
-from .querysets import OrganisationQuerySet, StakeholderQuerySet
+from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
 
 SEARCH_CONFIG = "simple"
 
@@ -41,6 +41,8 @@ class Tag(models.Model):
     """A label officers put on organisations, stakeholders and interactions: a topic, programme or region."""
 
     name = models.CharField(_("name"), max_length=60)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -263,6 +265,15 @@ class Stakeholder(models.Model):
     @property
     def is_overdue_for_contact(self) -> bool:
         return self.contact_due_on is not None and self.days_until_contact_due < 0
+
+    def current_primary_organisation(self) -> "Organisation | None":
+        """Where they work now: the organisation of their current primary position, if any."""
+        position = (
+            self.affiliations.filter(is_primary=True, end_date__isnull=True)
+            .select_related("organisation")
+            .first()
+        )
+        return position.organisation if position else None
 
     @property
     def language_names(self) -> list[str]:

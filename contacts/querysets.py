@@ -5,6 +5,12 @@ from django.utils import timezone
 from .search import search_by_name
 
 
+class TagQuerySet(QuerySet):
+    def visible_to(self, user):
+        # Tags are the shared vocabulary of all staff.
+        return self if user.is_active else self.none()
+
+
 class OrganisationQuerySet(QuerySet):
     def visible_to(self, user):
         # The organisation register is shared by all staff.
@@ -26,6 +32,9 @@ class OrganisationQuerySet(QuerySet):
         return self.annotate(
             people_count=Coalesce(Subquery(current_people, output_field=IntegerField()), Value(0))
         )
+
+    def for_api(self):
+        return self.with_people_count().prefetch_related("tags")
 
     def with_family_ids(self):
         """The organisation itself and its departments (two levels down) share one timeline."""
@@ -72,3 +81,11 @@ class StakeholderQuerySet(QuerySet):
 
     def for_list(self):
         return self.select_related("owner").with_current_positions().prefetch_related("tags")
+
+    def for_api(self):
+        """Each stakeholder with their tags and all their positions, past and present."""
+        from .models import Affiliation
+
+        return self.prefetch_related(
+            "tags", Prefetch("affiliations", queryset=Affiliation.objects.select_related("organisation"))
+        )

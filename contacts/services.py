@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.permissions import can_edit_organisation, can_edit_stakeholder, require
+from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag, require
 
 from .models import Affiliation, Organisation, Stakeholder, Tag
 
@@ -30,6 +32,45 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
             tag.name.lower(): tag for tag in Tag.objects.annotate(key=Lower("name")).filter(key__in=wanted)
         }
     return [existing[key] for key in wanted]
+
+
+def _tag_name(name: str, *, tag: Tag | None = None) -> str:
+    cleaned = " ".join(name.split())
+    taken = Tag.objects.filter(name__iexact=cleaned)
+    if tag is not None:
+        taken = taken.exclude(pk=tag.pk)
+    if cleaned and taken.exists():
+        raise ValidationError({"name": _("A tag with this name already exists.")})
+    return cleaned
+
+
+@transaction.atomic
+def tag_create(*, actor, name: str) -> Tag:
+    tag = Tag(name=_tag_name(name))
+    tag.full_clean()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
+    require(can_edit_tag(actor, tag), _("Only managers rename tags."))
+    tag.name = _tag_name(name, tag=tag)
+    tag.full_clean()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, tag: Tag, actor) -> None:
+    """Removes the tag from every organisation, stakeholder and interaction that carries it."""
+    require(can_edit_tag(actor, tag), _("Only managers delete tags."))
+    tag.delete()
+
+
+def _touch_stakeholder(stakeholder_id: int) -> None:
+    # A person's positions are part of their record: a sync by `updated_since` must see them change.
+    Stakeholder.objects.filter(pk=stakeholder_id).update(updated_at=timezone.now())
 
 
 def _apply(instance, fields: dict) -> None:
@@ -106,6 +147,7 @@ def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliatio
         ).exclude(pk=affiliation.pk).update(is_primary=False)
     affiliation.full_clean()
     affiliation.save()
+    _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
 
 
@@ -115,4 +157,5 @@ def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affili
     affiliation.end_date = end_date or timezone.localdate()
     affiliation.full_clean()
     affiliation.save(update_fields=["end_date"])
+    _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_organisation, can_edit_stakeholder
+from commitments.models import Commitment
+from concerns.models import Concern
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
@@ -42,7 +44,8 @@ def stakeholder_lookup(request):
         if text
         else []
     )
-    return render(request, "contacts/_lookup_results.html", {"matches": matches, "kind": "stakeholder"})
+    context = {"matches": matches, "kind": "stakeholder", "text": text}
+    return render(request, "contacts/_lookup_results.html", context)
 
 
 def _timeline(request, interactions):
@@ -71,6 +74,14 @@ def stakeholder_detail(request, pk):
             "stakeholder": stakeholder,
             "timeline": timeline,
             "follow_ups": visible.open_follow_ups().order_by("follow_up_on")[:10],
+            "open_commitments": Commitment.objects.visible_to(request.user)
+            .open()
+            .for_stakeholder(stakeholder)
+            .by_urgency()[:10],
+            "open_concerns": Concern.objects.visible_to(request.user)
+            .unresolved()
+            .for_stakeholder(stakeholder)
+            .by_urgency()[:10],
             "log_form": InteractionForm.for_new(stakeholder=stakeholder),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
         },
@@ -178,7 +189,8 @@ def organisation_lookup(request):
         if text
         else []
     )
-    return render(request, "contacts/_lookup_results.html", {"matches": matches, "kind": "organisation"})
+    context = {"matches": matches, "kind": "organisation", "text": text}
+    return render(request, "contacts/_lookup_results.html", context)
 
 
 def organisation_detail(request, pk):
@@ -206,6 +218,16 @@ def organisation_detail(request, pk):
             "organisation": organisation,
             "positions": positions,
             "departments": departments,
+            "open_commitments": Commitment.objects.visible_to(request.user)
+            .open()
+            .for_organisation(organisation)
+            .select_related("stakeholder")
+            .by_urgency()[:10],
+            "open_concerns": Concern.objects.visible_to(request.user)
+            .unresolved()
+            .for_organisation(organisation)
+            .select_related("stakeholder")
+            .by_urgency()[:10],
             "department_positions": department_positions,
             "timeline": timeline,
             "can_edit": can_edit_organisation(request.user, organisation),

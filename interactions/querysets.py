@@ -47,6 +47,17 @@ class InteractionQuerySet(QuerySet):
     def open_follow_ups(self):
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
 
+    def for_api(self):
+        from django.contrib.auth import get_user_model
+
+        from contacts.models import Stakeholder
+
+        return self.prefetch_related(
+            Prefetch("stakeholders", queryset=Stakeholder.objects.only("id", "name")),
+            Prefetch("staff_present", queryset=get_user_model().objects.only("id")),
+            "topics",
+        )
+
     def for_timeline(self):
         from contacts.models import Stakeholder
 

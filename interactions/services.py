@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can_edit_interaction, require
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
+from webhooks.models import WebhookEvent
+from webhooks.services import event_publish
 
+from .api.serializers import interaction_payload
 from .models import Interaction
 
 # Officers' clocks drift and forms are slow to submit; anything further ahead is a planned contact, not a log.
@@ -26,7 +29,10 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
-    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(last_contacted_at=Subquery(newest))
+    # The last contact is part of the stakeholder's record: a sync by `updated_since` must see it move.
+    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(
+        last_contacted_at=Subquery(newest), updated_at=timezone.now()
+    )
 
 
 def _validate(*, stakeholders: list[Stakeholder] | None, joining: list[Stakeholder], occurred_at) -> None:
@@ -88,6 +94,11 @@ def interaction_log(
     interaction.staff_present.set(staff_present)
     interaction.topics.set(tags_from_names(topics))
     stakeholders_refresh_last_contact(stakeholder_ids=[s.pk for s in stakeholders])
+    event_publish(
+        event=WebhookEvent.INTERACTION_CREATED,
+        payload=lambda: interaction_payload(interaction),
+        subject=interaction,
+    )
     return interaction
 
 

@@ -7,6 +7,7 @@ A secret may also be given as a file: SECRET_KEY_FILE, DATABASE_URL_FILE, EMAIL_
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,10 +50,19 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "contacts",
     "interactions",
+    "api",
+    "webhooks",
     "meetings",
+    "commitments",
+    "concerns",
+    "outbox",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +114,8 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_sim
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Service accounts (API tokens only) cannot sign in with a password.
+AUTHENTICATION_BACKENDS = ["accounts.backends.StaffBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,6 +156,36 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Each minute: queue outbox messages that have fallen due, and settle sends a dead worker abandoned.
+    "outbox-dispatch-due": {
+        "task": "outbox.tasks.dispatch_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # The outbox row is the truth and Redis keeps nothing on disk: re-queue deliveries a lost message left.
+    "requeue-stale-webhook-deliveries": {"task": "webhooks.tasks.requeue_stale_deliveries", "schedule": 60.0},
+    "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    # Hourly, so each officer's digest arrives at 07:00 in their own time zone.
+    "officer-daily-digests": {
+        "task": "digests.tasks.send_daily_digests",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3000},
+    },
+    "escalate-overdue-concerns": {
+        "task": "concerns.tasks.escalate_overdue_concerns",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+
+# API rate limits count requests here; tests may swap in the local-memory cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "liaison-crm",
+    }
+}
 
 _email = env.email_url_config(env_secret("EMAIL_URL", default="consolemail://"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -154,7 +196,25 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Liaison CRM <liaison-crm@localhost>")
+# Seconds to wait for the mail server; must stay well below OUTBOX_SENDING_LEASE_SECONDS.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# The outbox (outbox/services.py): attempts before a message is failed; the first retry's wait (each later
+# one twice as long, at most an hour); how long a claimed send may take before it counts as interrupted;
+# how late a queued send task may be before the dispatcher assumes the broker lost it.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETRY_BACKOFF_SECONDS = env.float("OUTBOX_RETRY_BACKOFF_SECONDS", default=60.0)
+OUTBOX_SENDING_LEASE_SECONDS = env.int("OUTBOX_SENDING_LEASE_SECONDS", default=600)
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=600)
+if OUTBOX_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(f"OUTBOX_MAX_ATTEMPTS must be 1 or more, not {OUTBOX_MAX_ATTEMPTS}.")
+if OUTBOX_SENDING_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OUTBOX_SENDING_LEASE_SECONDS must be longer than EMAIL_TIMEOUT, or a slow mail server would be "
+        "taken for a dead worker."
+    )
 
 # Behind a TLS-terminating proxy in production; locally everything is plain HTTP.
 SECURE = env.bool("SECURE", default=not DEBUG)
@@ -176,6 +236,81 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as `1200/minute` (per second, minute, hour or day)."""
+    value = env.str(name, default=default)
+    number, _slash, period = value.partition("/")
+    if not number.isdigit() or period not in {
+        "s",
+        "sec",
+        "second",
+        "m",
+        "min",
+        "minute",
+        "h",
+        "hour",
+        "d",
+        "day",
+    }:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 1200/minute.")
+    return value
+
+
+# The REST API under /api/v1/: API tokens or the browser session, JSON only, cursor pages, rate limits per
+# token (or per signed-in person).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "api.ordering.Ordering"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_rate("API_RATE_LIMIT", "1200/minute")},
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "ORDERING_PARAM": "ordering",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Liaison CRM API",
+    "DESCRIPTION": (
+        "Stakeholders, organisations, interactions and tags for other internal tools. Authenticate with "
+        "`Authorization: Bearer <token>` (tokens are made on the API tokens page) or a signed-in session. "
+        "Lists are cursor-paged; `updated_since` supports incremental sync. Send `If-Match` with the ETag "
+        "you read to avoid overwriting someone else's change, and `Idempotency-Key` on POST to retry safely."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "contacts.models.OrganisationKind",
+        "InteractionKindEnum": "interactions.models.InteractionKind",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
+    },
+}
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# The first retry waits this long; each later one twice as long as the one before.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+MEETING_DOCUMENT_MAX_BYTES = env.int("MEETING_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# A concern open (or in progress) for longer than this many days is escalated to its owner's manager.
+CONCERN_ESCALATION_DAYS = env.int("CONCERN_ESCALATION_DAYS", default=14)
+if CONCERN_ESCALATION_DAYS < 1:
+    raise ImproperlyConfigured(f"CONCERN_ESCALATION_DAYS must be 1 or more, not {CONCERN_ESCALATION_DAYS}.")
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20

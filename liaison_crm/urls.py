@@ -7,7 +7,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="interactions:my_follow_ups"), name="home"),
     path("", include("contacts.urls")),
     path("", include("interactions.urls")),
+    path("", include("meetings.urls")),
+    path("", include("commitments.urls")),
+    path("", include("concerns.urls")),
+    path("", include("outbox.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,389 @@
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TIME_ZONE_CHOICES
+from contacts.models import Organisation, Stakeholder
+from contacts.search import SEARCH_CONFIG
+
+from .querysets import ActionItemQuerySet, MeetingQuerySet
+
+DEFAULT_REMINDER_MINUTES = [24 * 60, 60]
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+    MONTHLY = "monthly", _("Every month")
+
+
+class MeetingSeries(models.Model):
+    """A meeting that repeats on a rule; each occurrence is its own Meeting that can be moved or cancelled."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    frequency = models.CharField(_("repeats"), max_length=16, choices=Frequency.choices)
+    count = models.PositiveSmallIntegerField(
+        _("occurrences"), validators=[MinValueValidator(2), MaxValueValidator(52)]
+    )
+    # Bumped whenever the series as a whole changes, so calendars replace what they hold.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = _("meeting series")
+        constraints = [
+            models.CheckConstraint(condition=Q(count__range=(2, 52)), name="meeting_series_count_2_52"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_frequency_display()}, {self.count} times"
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Meeting(models.Model):
+    """A meeting the liaison team organises or attends: purpose, agenda, time, place, people and outcome."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        default=settings.TIME_ZONE,
+        help_text=_("The time zone the meeting is arranged in; repeats keep its local time."),
+    )
+    location = models.CharField(_("place"), max_length=255, blank=True)
+    video_url = models.URLField(_("video link"), blank=True)
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="organised_meetings",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    series = models.ForeignKey(
+        MeetingSeries, on_delete=models.CASCADE, null=True, blank=True, related_name="occurrences"
+    )
+    # For an occurrence of a series: the start the rule gave it, which names it in calendars (RECURRENCE-ID).
+    original_start = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+    reminder_minutes = ArrayField(
+        models.PositiveIntegerField(validators=[MinValueValidator(5), MaxValueValidator(14 * 24 * 60)]),
+        verbose_name=_("reminders (minutes before)"),
+        default=list,
+        blank=True,
+        size=5,
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    interaction = models.OneToOneField(
+        "interactions.Interaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting",
+        help_text=_("The timeline entry logged when the meeting was marked held."),
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", "purpose", "minutes", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="meeting_search_gin"),
+            models.Index(fields=["starts_at"], name="meeting_starts"),
+            models.Index(fields=["organiser", "starts_at"], name="meeting_organiser_starts"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "original_start"],
+                condition=Q(series__isnull=False),
+                name="meeting_one_occurrence_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(original_start__isnull=False),
+                name="meeting_occurrence_has_original_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeetingStatus.HELD) | Q(held_at__isnull=False),
+                name="meeting_held_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("meetings:detail", args=[self.pk])
+
+    @property
+    def local_time_zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def ical_uid(self) -> str:
+        """Calendars know a series as one event: its occurrences share the series' UID."""
+        return f"{self.series.uid if self.series_id else self.uid}@liaison-crm"
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at < timezone.now()
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class AgendaItem(models.Model):
+    """One point on a meeting's agenda, in order, with who leads it and the minutes allotted."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("item"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("led by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    minutes_allotted = models.PositiveSmallIntegerField(
+        _("minutes"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Rsvp(models.TextChoices):
+    NEEDS_ACTION = "needs_action", _("Awaiting reply")
+    ACCEPTED = "accepted", _("Accepted")
+    TENTATIVE = "tentative", _("Tentative")
+    DECLINED = "declined", _("Declined")
+
+
+class Attendee(models.Model):
+    """Someone invited to a meeting — a stakeholder or a member of staff — and their reply."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, null=True, blank=True, related_name="meeting_attendances"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meeting_attendances",
+    )
+    rsvp = models.CharField(_("reply"), max_length=16, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stakeholder__isnull=True, user__isnull=False)
+                | Q(stakeholder__isnull=False, user__isnull=True),
+                name="attendee_is_stakeholder_or_staff",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "stakeholder"],
+                condition=Q(stakeholder__isnull=False),
+                name="attendee_stakeholder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=Q(user__isnull=False), name="attendee_user_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "meeting"], name="attendee_user_meeting")]
+
+    def __str__(self):
+        return str(self.person)
+
+    @property
+    def person(self):
+        return self.stakeholder if self.stakeholder_id else self.user
+
+    @property
+    def email(self) -> str:
+        if self.stakeholder_id:
+            return self.stakeholder.emails[0] if self.stakeholder.emails else ""
+        return self.user.email
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.user_id is not None
+
+
+def document_upload_to(document, filename):
+    return f"meetings/{document.meeting_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class MeetingDocument(models.Model):
+    """A paper attached to a meeting: agenda pack, slides, minutes, briefing note."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=document_upload_to)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Decision(models.Model):
+    """Something a meeting decided, recorded with its minutes."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("decision"), max_length=500)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionItem(models.Model):
+    """A task agreed at a meeting, owned by a member of staff or a stakeholder, chased until done."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(_("action"), max_length=500)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner (staff)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    owner_stakeholder = models.ForeignKey(
+        Stakeholder,
+        verbose_name=_("owner (stakeholder)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["owner_user", "due_on"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="action_open_by_owner",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=True, owner_stakeholder__isnull=False)
+                | Q(owner_user__isnull=False, owner_stakeholder__isnull=True),
+                name="action_owner_is_staff_or_stakeholder",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_at__isnull=False),
+                name="action_done_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def owner(self):
+        return self.owner_user if self.owner_user_id else self.owner_stakeholder
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
+
+    @property
+    def status_choices(self):
+        return ActionStatus.choices
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address: Outlook or Google subscribe to it to show their meetings."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    # Only a hash is stored: the address is shown once, when it is made.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

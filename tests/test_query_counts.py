@@ -23,8 +23,8 @@ def populate(officer, organisation, rows):
 def test_stakeholder_list(officer_client, officer, django_assert_max_num_queries, rows):
     populate(officer, OrganisationFactory(), rows)
     # stakeholders page, their current positions (with organisations), their tags; the filter form's
-    # owner and tag choices.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
+    # owner and tag choices; the user's groups (the navigation shows administrators the outbox).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 6):
         response = officer_client.get(reverse("contacts:stakeholder_list"))
     assert len(response.context["page"]) == rows
 
@@ -38,8 +38,9 @@ def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_m
             logged_by=officer, stakeholders=[stakeholder, StakeholderFactory()], follow_up_on="2030-01-01"
         )
     # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its
-    # stakeholders, its topics; open follow-ups; the log form's chosen stakeholder and staff choices.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 10):
+    # stakeholders, its topics; open follow-ups; the log form's chosen stakeholder and staff choices;
+    # open commitments; open concerns.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 12):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 
@@ -50,8 +51,9 @@ def test_organisation_page(officer_client, officer, django_assert_max_num_querie
     OrganisationFactory(parent=organisation)
     populate(officer, organisation, rows)
     # the organisation and its tags; timeline page, its stakeholders, its topics; current people;
-    # departments; people in departments; the user's groups.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9):
+    # departments; people in departments; the user's groups; open commitments and open concerns (each
+    # with its stakeholder).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 11):
         response = officer_client.get(organisation.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 
@@ -60,8 +62,8 @@ def test_organisation_page(officer_client, officer, django_assert_max_num_querie
 def test_organisation_list(officer_client, officer, django_assert_max_num_queries, rows):
     for _ in range(rows):
         populate(officer, OrganisationFactory(), 1)
-    # organisations with people counts; the filter form's tag choices.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
+    # organisations with people counts; the filter form's tag choices; the user's groups (navigation).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
         officer_client.get(reverse("contacts:organisation_list"))
 
 

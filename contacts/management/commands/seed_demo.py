@@ -1662,7 +1662,9 @@ class Command(BaseCommand):
             return
         started = perf_counter()
         with transaction.atomic():
-            DemoData(timezone.now()).load()
+            now = timezone.now()
+            DemoData(now).load()
+            seed_registers(now)
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {perf_counter() - started:.1f} s:"))
         counts = (
             ("teams", Team.objects.count()),
@@ -1683,3 +1685,169 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {seed.username:<10} {seed.first_name} {seed.last_name} ({seed.role.label}{team})"
             )
+
+
+# Commitments and concerns, drawn from the interactions above with their own seeded generator.
+COMMITMENT_COUNT = 60
+CONCERN_COUNT = 25
+
+WE_PROMISED = (
+    "Send the revised consultation timetable",
+    "Share the draft data-sharing agreement for comment",
+    "Confirm the funding decision in writing",
+    "Arrange a site visit for the residents' committee",
+    "Publish the minutes of the joint working group",
+    "Send the traffic survey results for their area",
+    "Introduce them to our head of procurement",
+    "Provide the information leaflet in their community's languages",
+    "Check whether the hall can be booked for the spring forum",
+    "Send the accessibility audit of the new offices",
+    "Reply in writing to their questions on the planning application",
+    "Put their proposal on the agenda of the next board meeting",
+)
+THEY_PROMISED = (
+    "Return the signed memorandum of understanding",
+    "Send the list of households affected by the works",
+    "Nominate a representative for the steering group",
+    "Share their annual report ahead of the review",
+    "Confirm the venue for the community forum",
+    "Send the invoices for the second quarter",
+    "Circulate our survey to their members",
+    "Provide quotes for the translation services",
+)
+AGREEMENTS = (
+    "Data-sharing agreement",
+    "Memorandum of understanding on joint outreach",
+    "Service-level agreement for interpreting",
+    "Annual partnership agreement",
+    "Venue hire agreement for community events",
+)
+CONCERNS = (
+    ("Lorries using the school road at drop-off time", "Parents report HGVs on Mill Lane between 8 and 9."),
+    ("Consultation letters arrived after the deadline", "Several members received the pack two days late."),
+    ("Noise from the depot at night", "Reversing alarms after 11 pm, three nights last week."),
+    ("Invoice paid forty days late", "Their finance team chased twice; it affects their cash flow."),
+    ("Information leaflet only in English", "Many of their members read Somali or Polish first."),
+    ("Not invited to the stakeholder briefing", "They heard about it from a neighbouring group."),
+    ("Data in the joint report is out of date", "The figures quoted are from two years ago."),
+    ("Parking on the verge near the community centre", "Contractors' vans block the footpath."),
+    ("Complaint about tone of a phone call", "Felt the caller was dismissive about their objection."),
+    ("Delay to the promised grant decision", "The decision was due last month; no update since."),
+    ("Dust from the demolition site", "Residents with asthma have been affected."),
+    ("Press statement misquoted their chair", "They want a correction issued."),
+)
+RESOLUTIONS = (
+    "Apologised, and agreed a new route away from the school at peak times.",
+    "Sent a written apology and extended the deadline by two weeks.",
+    "Working hours changed; alarms switched to white-noise models.",
+    "Payment made; our finance team agreed a named contact for future invoices.",
+    "Leaflet translated and reprinted; copies delivered to their office.",
+    "Added to the distribution list and offered a one-to-one briefing.",
+    "Figures corrected in the published version and the chair informed.",
+    "Spoke in person, explained the process and agreed to meet monthly.",
+)
+
+
+def seed_registers(now: datetime) -> None:
+    """Adds commitments and concerns about the demo stakeholders, some overdue, some escalated."""
+    from django.conf import settings
+
+    from commitments.models import Commitment, CommitmentDirection, CommitmentStatus
+    from concerns.models import Concern, ConcernStatus, Severity
+
+    rng = random.Random(SEED + 1)
+    today = timezone.localdate(now)
+    stakeholders = list(Stakeholder.objects.filter(is_archived=False).select_related("owner").order_by("pk"))
+    officer = User.objects.get(username="officer")
+    mine = [s for s in stakeholders if s.owner_id == officer.pk]
+    workplaces = dict(
+        Affiliation.objects.filter(is_primary=True, end_date__isnull=True).values_list(
+            "stakeholder_id", "organisation_id"
+        )
+    )
+    touches = defaultdict(list)
+    participants = Interaction.stakeholders.through.objects.order_by("interaction__occurred_at", "pk")
+    for stakeholder_id, interaction_id, occurred_at in participants.values_list(
+        "stakeholder_id", "interaction_id", "interaction__occurred_at"
+    ):
+        touches[stakeholder_id].append((interaction_id, occurred_at))
+
+    def who(index: int, officer_share: int) -> Stakeholder:
+        # The "officer" login should find its own stakeholders among them.
+        pool = mine if index < officer_share and mine else stakeholders
+        return rng.choice(pool)
+
+    def at(day) -> datetime:
+        return min(now, timezone.make_aware(datetime.combine(day, time(10))))
+
+    commitments = []
+    for index in range(COMMITMENT_COUNT):
+        stakeholder = who(index, 20)
+        made = rng.choice(touches[stakeholder.pk][-8:] or [(None, now - timedelta(days=rng.randint(5, 90)))])
+        made_on = timezone.localdate(made[1])
+        commitment = Commitment(
+            stakeholder=stakeholder,
+            organisation_id=workplaces.get(stakeholder.pk),
+            owner=stakeholder.owner,
+            created_by=stakeholder.owner,
+            source_interaction_id=made[0] if rng.random() < 0.8 else None,
+        )
+        if index % 12 == 5:
+            commitment.direction = CommitmentDirection.WE_PROMISED
+            commitment.description = f"{rng.choice(AGREEMENTS)}: prepare the renewal"
+            commitment.renews_on = today + timedelta(days=rng.randint(-5, 240))
+        else:
+            ours = rng.random() < 0.6
+            direction = CommitmentDirection.WE_PROMISED if ours else CommitmentDirection.THEY_PROMISED
+            commitment.direction = direction
+            commitment.description = rng.choice(WE_PROMISED if ours else THEY_PROMISED)
+            commitment.due_on = made_on + timedelta(days=rng.randint(5, 45))
+        if commitment.due_on and commitment.due_on < today:
+            outcome = rng.random()
+            if outcome < 0.6:
+                commitment.status = CommitmentStatus.FULFILLED
+                kept_on = min(today, commitment.due_on + timedelta(days=rng.randint(-10, 6)))
+                commitment.fulfilled_at = at(max(made_on, kept_on))
+            elif outcome < 0.68:
+                commitment.status = CommitmentStatus.BROKEN
+            elif outcome < 0.74:
+                commitment.status = CommitmentStatus.CANCELLED
+        commitments.append(commitment)
+    Commitment.objects.bulk_create(commitments)
+
+    concerns = []
+    links = []
+    for index in range(CONCERN_COUNT):
+        stakeholder = who(index, 8)
+        title, description = rng.choice(CONCERNS)
+        raised_on = today - timedelta(days=int(rng.triangular(0, 150, 0)))
+        concern = Concern(
+            title=title,
+            description=description,
+            stakeholder=stakeholder,
+            organisation_id=workplaces.get(stakeholder.pk),
+            owner=stakeholder.owner,
+            created_by=stakeholder.owner,
+            severity=rng.choices(list(Severity), weights=[3, 5, 3, 1])[0],
+            raised_on=raised_on,
+        )
+        age = (today - raised_on).days
+        if age > 10 and rng.random() < (0.95 if age > 45 else 0.7):
+            concern.status = ConcernStatus.RESOLVED
+            concern.resolution = rng.choice(RESOLUTIONS)
+            concern.resolved_at = at(raised_on + timedelta(days=rng.randint(2, min(age, 40))))
+        elif age > 3 and rng.random() < 0.5:
+            concern.status = ConcernStatus.IN_PROGRESS
+        if concern.status != ConcernStatus.RESOLVED and age > settings.CONCERN_ESCALATION_DAYS:
+            concern.escalated_at = at(raised_on + timedelta(days=settings.CONCERN_ESCALATION_DAYS + 1))
+        concerns.append(concern)
+        nearby = [pk for pk, occurred in touches[stakeholder.pk] if timezone.localdate(occurred) <= raised_on]
+        links.append(nearby[-rng.randint(1, 2) :])
+    Concern.objects.bulk_create(concerns)
+    Concern.interactions.through.objects.bulk_create(
+        [
+            Concern.interactions.through(concern_id=concern.pk, interaction_id=interaction_id)
+            for concern, linked in zip(concerns, links, strict=True)
+            for interaction_id in linked
+        ]
+    )

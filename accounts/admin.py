@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import ApiToken, Team, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "team", "is_service_account", "is_active"]
+    list_filter = ["is_service_account", "is_active", "team", "groups"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Liaison CRM"), {"fields": ["team", "time_zone", "is_service_account"]}),
+    )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made through the service so the key is generated, hashed, and shown only once."""
+
+    list_display = ["name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["user__is_service_account", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "key_prefix", "user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["key_prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["user", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        token, key = services.api_token_create(user=obj.user, name=obj.name, actor=request.user)
+        # The admin goes on with `obj` (its log entry and redirect): make it the saved token.
+        obj.pk, obj.key_prefix, obj.created_at = token.pk, token.key_prefix, token.created_at
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("Token created. Copy it now, it will not be shown again: %(key)s") % {"key": key},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.select_related("user"):
+            services.api_token_revoke(token=token, actor=request.user)

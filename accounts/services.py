@@ -1,0 +1,62 @@
+"""API tokens and service accounts: created, revoked and recorded here, whichever door asks."""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ApiToken, Role, Team, User
+from .permissions import can_create_api_token, can_revoke_api_token, require
+
+# Recording every request would turn each read into a write; a minute is precise enough for "last used".
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, str]:
+    """Returns the token and its key; the key is not stored and cannot be shown again."""
+    require(
+        can_create_api_token(actor, user), _("You can create tokens for yourself and for service accounts.")
+    )
+    key = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name.strip(), key_prefix=key[:8], key_hash=ApiToken.hash_key(key), created_by=actor
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    require(can_revoke_api_token(actor, token))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_record_use(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+@transaction.atomic
+def service_account_create(*, username: str, actor: User | None, team: Team | None = None) -> User:
+    """An account for another tool: an officer's permissions, no password, no sign-in to the pages.
+
+    `actor` is None when an operator runs a management command on the server.
+    """
+    if actor is not None:
+        require(actor.is_crm_admin, _("Only administrators create service accounts."))
+    user = User(username=username, team=team, is_service_account=True)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    user.groups.add(Group.objects.get(name=Role.OFFICER))
+    return user

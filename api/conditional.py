@@ -1,0 +1,29 @@
+"""ETags for optimistic concurrency: a PUT, PATCH or DELETE with a stale If-Match is refused with 412."""
+
+import hashlib
+import json
+
+from django.utils.http import parse_etags
+from rest_framework.utils.encoders import JSONEncoder
+
+from .errors import PreconditionFailed
+
+
+def etag_for(data) -> str:
+    """A strong ETag of the representation: it changes whenever anything the client sees changes."""
+    body = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def matches(header: str | None, etag: str) -> bool:
+    if header is None:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+def require_current(request, etag: str) -> None:
+    """Without If-Match the write goes ahead (last write wins); with it, it must name the current ETag."""
+    header = request.headers.get("If-Match")
+    if header is not None and not matches(header, etag):
+        raise PreconditionFailed()

@@ -1,0 +1,44 @@
+"""API errors beyond DRF's own, and the one place a service's ValidationError becomes a 400."""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "This record was changed since you read it (its ETag no longer matches If-Match). "
+        "Fetch it again, reapply your change and send the new ETag."
+    )
+    default_code = "precondition_failed"
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _(
+        "This Idempotency-Key was already used for a different request (another endpoint or body). "
+        "Use a new key for a new request."
+    )
+    default_code = "idempotency_key_reused"
+
+
+def as_drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """Field messages stay under their field; messages about the whole record go under non_field_errors."""
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = as_drf_validation_error(exc)
+    return drf_exception_handler(exc, context)

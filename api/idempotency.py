@@ -1,0 +1,81 @@
+"""Idempotent creation: a POST retried with the same Idempotency-Key gets the first answer, not a duplicate.
+
+The key is remembered per user for a day. A transaction-scoped advisory lock on (user, key) makes a
+concurrent retry wait for the first request and then replay its answer; the record is written in the same
+transaction as whatever the request created, so either both exist or neither does.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from .errors import IdempotencyKeyReused
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = timedelta(hours=24)
+REPLAYED_HEADERS = ("Location", "ETag")
+
+
+def _lock_id(user_id: int, key: str) -> int:
+    digest = hashlib.sha256(f"idempotency:{user_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 255 and key.isascii() and key.isprintable()
+
+
+def idempotent(request, handle) -> Response:
+    """Runs `handle()` (which answers the POST) at most once per user and Idempotency-Key."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handle()
+    if not _valid_key(key):
+        raise ValidationError({HEADER: [_("Give 1 to 255 printable ASCII characters, e.g. a UUID.")]})
+    endpoint = f"{request.method} {request.path}"
+    body = json.dumps(request.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
+    request_hash = hashlib.sha256(f"{endpoint}\n{body}".encode()).hexdigest()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(request.user.pk, key)])
+        previous = IdempotencyRecord.objects.filter(
+            user=request.user, key=key, created_at__gte=timezone.now() - KEEP_FOR
+        ).first()
+        if previous is not None:
+            if previous.endpoint != endpoint or previous.request_hash != request_hash:
+                raise IdempotencyKeyReused()
+            return Response(
+                previous.response_body,
+                status=previous.response_status,
+                headers={**previous.response_headers, "Idempotent-Replayed": "true"},
+            )
+        response = handle()
+        if not 200 <= response.status_code < 300:
+            # Failures are not remembered: the client may fix the request and retry with the same key.
+            transaction.set_rollback(True)
+            return response
+        # An expired record with the same key makes way for the new one.
+        IdempotencyRecord.objects.filter(user=request.user, key=key).delete()
+        IdempotencyRecord.objects.create(
+            user=request.user,
+            key=key,
+            endpoint=endpoint,
+            request_hash=request_hash,
+            response_status=response.status_code,
+            response_body=response.data,
+            response_headers={name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
+        )
+    return response
+
+
+def purge_expired_records() -> int:
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted

@@ -1,0 +1,102 @@
+"""The OpenAPI schema: our headers (If-Match, If-None-Match, Idempotency-Key), error answers, token scheme."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "`detail` says what went wrong; a 400 instead lists messages under each field name "
+        "(`non_field_errors` for the record as a whole)."
+    ),
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {},
+}
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token from the “API tokens” page or `manage.py create_api_token`.",
+        }
+
+
+class AutoSchema(SpectacularAutoSchema):
+    @property
+    def _is_detail(self) -> bool:
+        return "{" in self.path
+
+    @property
+    def _writes_one_record(self) -> bool:
+        return self._is_detail and self.method in {"PUT", "PATCH", "DELETE", "POST"}
+
+    @property
+    def _is_create(self) -> bool:
+        return self.method == "POST" and getattr(self.view, "action", None) == "create"
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._writes_one_record:
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="The ETag you read. If the record changed since, the answer is 412.",
+                )
+            )
+        if self._is_create:
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description=(
+                        "Any unique string (a UUID) you choose. Retrying with the same key and body "
+                        "returns the first answer instead of creating again (remembered for 24 hours)."
+                    ),
+                )
+            )
+        if self._is_detail and self.method == "GET":
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag: 304 while unchanged."
+                )
+            )
+        return parameters
+
+    def _error(self, description: str) -> dict:
+        component = ResolvedComponent(
+            name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(component)
+        return {"content": {"application/json": {"schema": component.ref}}, "description": description}
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {
+            "401": "No credentials, or an invalid or revoked token.",
+            "429": "Too many requests for this token; wait the seconds in Retry-After.",
+        }
+        if self.method != "GET" or not self._is_detail:
+            errors["400"] = "Invalid input: messages per field."
+        if self.method != "GET":
+            errors["403"] = "You may not change this record (or a session request lacks its CSRF token)."
+        if self._is_detail:
+            errors["404"] = "No such record, or not one you can see."
+        if self._writes_one_record:
+            errors["412"] = "If-Match no longer matches: someone changed the record since you read it."
+        if self._is_create:
+            errors["422"] = "The Idempotency-Key was already used for a different request."
+        for code, description in errors.items():
+            responses.setdefault(code, self._error(description))
+        if self._is_detail and self.method == "GET":
+            responses.setdefault("304", {"description": "Unchanged since the ETag in If-None-Match."})
+        return responses

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from .idempotency import purge_expired_records
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    return purge_expired_records()

@@ -1,0 +1,24 @@
+"""Mounts each app's API (`<app>/api/urls.py`) under /api/v1/, with the schema and its documentation.
+
+The docs pages need a signed-in session (they redirect to the login page); the schema also takes a token.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from .views import RedocView, SwaggerView, not_found
+
+v1 = [
+    path("", include("contacts.api.urls")),
+    path("", include("interactions.api.urls")),
+    path("", include("accounts.api.urls")),
+    path("", include("webhooks.api.urls")),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"))),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^", not_found),
+]

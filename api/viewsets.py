@@ -1,0 +1,122 @@
+"""The base of every API view set: reads start from the view's visible queryset, writes call a service.
+
+A view set names its serializer (the output, and the input unless `input_serializer_class` is given), its
+`edit_permission` predicate from accounts.permissions, and implements `create_object`, `update_object`
+and `delete_object` by calling the app's services. Around them this base adds ETags and If-Match (412),
+Idempotency-Key on create, row locks for writes, and times in UTC.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from .conditional import etag_for, matches, require_current
+from .idempotency import idempotent
+from .permissions import CanEdit
+
+
+class ApiViewMixin:
+    """What every API view shares.
+
+    DRF authenticates API requests itself, and its views are exempt from the site's LoginRequiredMiddleware
+    (DRF marks them `login_required = False`), so a request without credentials gets a JSON 401, not a
+    redirect to the login page.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        # One clock for every client: times are written and read in UTC, whoever's token or session it is.
+        timezone.activate(datetime.UTC)
+        super().initial(request, *args, **kwargs)
+
+
+class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"
+    ordering = ("name",)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.object_response(self.get_object(), refetch=False)
+
+    def output(self, instance, **kwargs):
+        return self.serializer_class(instance, context=self.get_serializer_context(), **kwargs)
+
+    def object_response(self, instance, *, status_code=status.HTTP_200_OK, refetch=True) -> Response:
+        """The record as the list shows it (same queryset, so the same ETag), with its ETag."""
+        if refetch:
+            instance = self.get_queryset().filter(pk=instance.pk).first() or instance
+        data = self.output(instance).data
+        etag = etag_for(data)
+        if self.request.method == "GET" and matches(self.request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, status=status_code, headers={"ETag": etag})
+
+
+class ModelViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ReadOnlyViewSet,
+):
+    permission_classes = [IsAuthenticated, CanEdit]
+    input_serializer_class = None
+    edit_permission = None
+
+    # What each view set does through its app's services.
+    def create_object(self, data: dict):
+        raise NotImplementedError
+
+    def update_object(self, instance, data: dict):
+        raise NotImplementedError
+
+    def delete_object(self, instance) -> None:
+        raise NotImplementedError
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"} and self.input_serializer_class:
+            return self.input_serializer_class
+        return self.serializer_class
+
+    def get_object_for_write(self):
+        """The record, locked until the transaction ends, if the user may see (else 404) and edit it (403)."""
+        queryset = self.get_queryset().select_for_update(of=("self",))
+        instance = generics.get_object_or_404(queryset, pk=self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def require_current(self, instance) -> None:
+        require_current(self.request, etag_for(self.output(instance).data))
+
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, self._create)
+
+    def _create(self):
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.object_response(self.create_object(serializer.validated_data), status_code=201)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object_for_write()
+            self.require_current(instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.update_object(instance, serializer.validated_data)
+        return self.object_response(instance)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object_for_write()
+            self.require_current(instance)
+            self.delete_object(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def workflow(self, service, **kwargs) -> Response:
+        """A detail action (archive, restore, a follow-up done): lock, check If-Match, call the service."""
+        with transaction.atomic():
+            instance = self.get_object_for_write()
+            self.require_current(instance)
+            instance = service(instance, **kwargs) or instance
+        return self.object_response(instance)

@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Organisation, Stakeholder
+
+from .querysets import KEY_DATE, CommitmentQuerySet
+
+# An agreement up for renewal within this many days is flagged for attention.
+RENEWAL_NOTICE_DAYS = 30
+
+
+class CommitmentDirection(models.TextChoices):
+    WE_PROMISED = "we_promised", _("We promised them")
+    THEY_PROMISED = "they_promised", _("They promised us")
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    # Withdrawn by agreement, or no longer needed: nobody let anybody down.
+    CANCELLED = "cancelled", _("Cancelled")
+    # Not honoured: worth keeping apart from cancelled, it is part of the relationship's record.
+    BROKEN = "broken", _("Broken")
+
+
+class Commitment(models.Model):
+    """A promise made between us and a stakeholder — what, by whom, by when — chased until it is kept.
+
+    Agreements with a renewal date (a memorandum of understanding, a data-sharing agreement) are
+    commitments too: their renewal date is what the officer watches.
+    """
+
+    description = models.CharField(_("what was promised"), max_length=500)
+    direction = models.CharField(_("who promised"), max_length=16, choices=CommitmentDirection.choices)
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        verbose_name=_("stakeholder"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        help_text=_("The person on the other side of the promise."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        help_text=_("Defaults to where the stakeholder works now."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chased by"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        help_text=_("The officer who makes sure it happens."),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    renews_on = models.DateField(
+        _("renews"), null=True, blank=True, help_text=_("For an agreement: the date it is up for renewal.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
+    )
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    source_interaction = models.ForeignKey(
+        "interactions.Interaction",
+        verbose_name=_("made during interaction"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+    )
+    source_meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("made at meeting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = [KEY_DATE.asc(nulls_last=True), "pk"]
+        indexes = [
+            # The register's default view: open commitments by due (or renewal) date.
+            models.Index(KEY_DATE, "id", condition=Q(status="open"), name="commitment_open_key_date"),
+            models.Index(
+                fields=["owner", "due_on"], condition=Q(status="open"), name="commitment_open_by_owner"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source_interaction__isnull=True) | Q(source_meeting__isnull=True),
+                name="commitment_at_most_one_source",
+                violation_error_message=_(
+                    "A commitment comes from one interaction or one meeting, not both."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="fulfilled", fulfilled_at__isnull=False)
+                | (~Q(status="fulfilled") & Q(fulfilled_at__isnull=True)),
+                name="commitment_fulfilled_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def get_absolute_url(self):
+        return reverse("commitments:detail", args=[self.pk])
+
+    def clean(self):
+        if self.source_interaction_id and self.source_meeting_id:
+            raise ValidationError(_("A commitment comes from one interaction or one meeting, not both."))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CommitmentStatus.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
+
+    @property
+    def renewal_due(self) -> bool:
+        """Open, and up for renewal within RENEWAL_NOTICE_DAYS (or already past its renewal date)."""
+        return (
+            self.is_open
+            and self.renews_on is not None
+            and (self.renews_on - timezone.localdate()).days <= RENEWAL_NOTICE_DAYS
+        )
+
+    @property
+    def is_ours(self) -> bool:
+        return self.direction == CommitmentDirection.WE_PROMISED

@@ -1,0 +1,34 @@
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+# What the officer watches: the due date, or for an agreement without one, its renewal date.
+KEY_DATE = Coalesce("due_on", "renews_on")
+
+
+class CommitmentQuerySet(QuerySet):
+    def visible_to(self, user):
+        # The register is shared by all staff. What a confidential source interaction said is not shown
+        # here: pages reach it through Interaction.objects.visible_to(user).
+        return self if user.is_active else self.none()
+
+    def open(self):
+        return self.filter(status="open")
+
+    def overdue(self, on=None):
+        """Open commitments whose due date has passed."""
+        return self.open().filter(due_on__lt=on or timezone.localdate())
+
+    def for_stakeholder(self, stakeholder):
+        return self.filter(stakeholder=stakeholder)
+
+    def for_organisation(self, organisation):
+        """Commitments with the organisation or one of its departments."""
+        return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
+
+    def by_urgency(self):
+        """Soonest due (or up for renewal) first; those without a date last."""
+        return self.order_by(KEY_DATE.asc(nulls_last=True), "pk")
+
+    def for_list(self):
+        return self.select_related("stakeholder", "organisation", "owner")

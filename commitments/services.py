@@ -1,0 +1,166 @@
+"""Recording commitments and moving them through their life. HTML views and the API both call these."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can_add_to_registers, can_edit_commitment, require
+from contacts.models import Organisation, Stakeholder
+from interactions.models import Interaction
+from meetings.models import Meeting
+
+from .models import Commitment, CommitmentStatus
+
+# The source is fixed when a commitment is recorded; status moves only through the actions below.
+EDITABLE_FIELDS = frozenset(
+    {"description", "direction", "stakeholder", "organisation", "owner", "due_on", "renews_on", "notes"}
+)
+
+
+def _validate_people(*, stakeholder: Stakeholder | None, owner, joining: bool) -> dict:
+    errors = {}
+    if joining and stakeholder is not None and stakeholder.is_archived:
+        errors["stakeholder"] = _("%(name)s is archived: restore them before recording a commitment.") % {
+            "name": stakeholder.name
+        }
+    if owner is not None and not owner.is_active:
+        errors["owner"] = _("%(name)s no longer works here: choose someone else to chase it.") % {
+            "name": owner
+        }
+    return errors
+
+
+def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, source_meeting) -> dict:
+    """The source must be something the actor can see, and the stakeholder must have taken part in it."""
+    if source_interaction is not None:
+        visible = Interaction.objects.visible_to(actor).filter(pk=source_interaction.pk)
+        if not visible.exists():
+            return {"source_interaction": _("That interaction does not exist.")}
+        if not visible.filter(stakeholders=stakeholder).exists():
+            return {
+                "stakeholder": _("%(name)s did not take part in that interaction.") % {"name": stakeholder}
+            }
+    if source_meeting is not None:
+        visible = Meeting.objects.visible_to(actor).filter(pk=source_meeting.pk)
+        if not visible.exists():
+            return {"source_meeting": _("That meeting does not exist.")}
+        if not visible.filter(attendees__stakeholder=stakeholder).exists():
+            return {"stakeholder": _("%(name)s was not invited to that meeting.") % {"name": stakeholder}}
+    return {}
+
+
+@transaction.atomic
+def commitment_record(
+    *,
+    actor,
+    stakeholder: Stakeholder,
+    description: str,
+    direction: str,
+    owner=None,
+    organisation: Organisation | None = None,
+    due_on: dt.date | None = None,
+    renews_on: dt.date | None = None,
+    notes: str = "",
+    source_interaction: Interaction | None = None,
+    source_meeting: Meeting | None = None,
+) -> Commitment:
+    """Records a promise; it is chased by `owner`, or by whoever records it."""
+    require(can_add_to_registers(actor))
+    owner = owner or actor
+    errors = _validate_people(stakeholder=stakeholder, owner=owner, joining=True)
+    if not errors:
+        errors = _validate_source(
+            actor=actor,
+            stakeholder=stakeholder,
+            source_interaction=source_interaction,
+            source_meeting=source_meeting,
+        )
+    if errors:
+        raise ValidationError(errors)
+    commitment = Commitment(
+        description=description.strip(),
+        direction=direction,
+        stakeholder=stakeholder,
+        organisation=organisation or stakeholder.current_primary_organisation(),
+        owner=owner,
+        due_on=due_on,
+        renews_on=renews_on,
+        notes=notes,
+        source_interaction=source_interaction,
+        source_meeting=source_meeting,
+        created_by=actor,
+    )
+    commitment.full_clean()
+    commitment.save()
+    return commitment
+
+
+@transaction.atomic
+def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
+    """Changes what was promised, to whom, by when or who chases it."""
+    require(can_edit_commitment(actor, commitment))
+    if unknown := set(fields) - EDITABLE_FIELDS:
+        raise TypeError(f"commitment_update() cannot change {', '.join(sorted(unknown))}")
+    stakeholder = fields.get("stakeholder", commitment.stakeholder)
+    errors = _validate_people(
+        stakeholder=stakeholder,
+        owner=fields.get("owner"),
+        joining=stakeholder.pk != commitment.stakeholder_id,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if "description" in fields:
+        fields["description"] = fields["description"].strip()
+    for name, value in fields.items():
+        setattr(commitment, name, value)
+    commitment.full_clean()
+    commitment.save()
+    return commitment
+
+
+def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | None = None) -> Commitment:
+    if commitment.status == status:
+        return commitment
+    if not commitment.is_open:
+        raise ValidationError(
+            _("This commitment is already %(status)s: reopen it first.")
+            % {"status": commitment.get_status_display().lower()}
+        )
+    commitment.status = status
+    commitment.fulfilled_at = fulfilled_at
+    commitment.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    return commitment
+
+
+@transaction.atomic
+def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
+    """The promise was kept."""
+    require(can_edit_commitment(actor, commitment))
+    return _close(commitment, CommitmentStatus.FULFILLED, fulfilled_at=timezone.now())
+
+
+@transaction.atomic
+def commitment_cancel(*, commitment: Commitment, actor) -> Commitment:
+    """Withdrawn by agreement or no longer needed."""
+    require(can_edit_commitment(actor, commitment))
+    return _close(commitment, CommitmentStatus.CANCELLED)
+
+
+@transaction.atomic
+def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
+    """The promise was not honoured."""
+    require(can_edit_commitment(actor, commitment))
+    return _close(commitment, CommitmentStatus.BROKEN)
+
+
+@transaction.atomic
+def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
+    require(can_edit_commitment(actor, commitment))
+    if not commitment.is_open:
+        commitment.status = CommitmentStatus.OPEN
+        commitment.fulfilled_at = None
+        commitment.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    return commitment

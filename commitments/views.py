@@ -1,0 +1,162 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can_edit_commitment
+from contacts.models import Stakeholder
+from interactions.models import Interaction
+from liaison_crm.form_errors import add_service_errors
+from liaison_crm.paging import paginate
+from meetings.models import Meeting
+
+from . import services
+from .filtersets import CommitmentFilterSet
+from .forms import CommitmentForm
+from .models import Commitment, CommitmentDirection, CommitmentStatus
+
+
+def _visible(request):
+    return Commitment.objects.visible_to(request.user)
+
+
+def _forbidden():
+    return HttpResponseForbidden(
+        _("Only the officer chasing this commitment, the stakeholder's owner or their manager can change it.")
+    )
+
+
+def commitment_list(request):
+    data = request.GET.copy()
+    # The register opens on the live promises; "Any status" sends an empty status and shows them all.
+    data.setdefault("status", CommitmentStatus.OPEN)
+    filterset = CommitmentFilterSet(data, queryset=_visible(request).for_list().by_urgency(), request=request)
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    template = "commitments/_commitment_rows.html" if request.htmx else "commitments/commitment_list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+def commitment_detail(request, pk):
+    commitment = get_object_or_404(
+        _visible(request).select_related("stakeholder", "organisation", "owner", "created_by"), pk=pk
+    )
+    # A confidential source interaction stays out of sight of those who may not read it.
+    source_interaction = (
+        Interaction.objects.visible_to(request.user).filter(pk=commitment.source_interaction_id).first()
+        if commitment.source_interaction_id
+        else None
+    )
+    source_meeting = (
+        Meeting.objects.visible_to(request.user).filter(pk=commitment.source_meeting_id).first()
+        if commitment.source_meeting_id
+        else None
+    )
+    return render(
+        request,
+        "commitments/commitment_detail.html",
+        {
+            "commitment": commitment,
+            "source_interaction": source_interaction,
+            "source_meeting": source_meeting,
+            "can_edit": can_edit_commitment(request.user, commitment),
+        },
+    )
+
+
+@dataclass
+class Source:
+    """Where a new commitment was made, taken from the page the form was opened on."""
+
+    interaction: Interaction | None = None
+    meeting: Meeting | None = None
+    stakeholder: Stakeholder | None = None
+
+
+def _source(request) -> Source:
+    source = Source()
+    user = request.user
+    if pk := request.GET.get("interaction"):
+        source.interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=_id(pk))
+        source.stakeholder = source.interaction.stakeholders.order_by("name", "pk").first()
+    elif pk := request.GET.get("meeting"):
+        source.meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=_id(pk))
+        attendee = (
+            source.meeting.attendees.filter(stakeholder__isnull=False).select_related("stakeholder").first()
+        )
+        source.stakeholder = attendee.stakeholder if attendee else None
+    if pk := request.GET.get("stakeholder"):
+        source.stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=_id(pk))
+    return source
+
+
+def _id(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+def commitment_create(request):
+    source = _source(request)
+    initial = {"owner": request.user, "direction": CommitmentDirection.WE_PROMISED}
+    if source.stakeholder:
+        initial["stakeholder"] = source.stakeholder.pk
+    if source.interaction and source.interaction.organisation_id:
+        initial["organisation"] = source.interaction.organisation_id
+    form = CommitmentForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            commitment = services.commitment_record(
+                actor=request.user,
+                source_interaction=source.interaction,
+                source_meeting=source.meeting,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Commitment recorded."))
+            return redirect(commitment)
+    return render(request, "commitments/commitment_form.html", {"form": form, "source": source})
+
+
+def commitment_edit(request, pk):
+    commitment = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
+    if not can_edit_commitment(request.user, commitment):
+        return _forbidden()
+    form = CommitmentForm(request.POST or None, instance=commitment, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commitment_update(commitment=commitment, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(commitment)
+    return render(request, "commitments/commitment_form.html", {"form": form, "commitment": commitment})
+
+
+TRANSITIONS = {
+    "fulfil": (services.commitment_fulfil, gettext_lazy("Marked as fulfilled.")),
+    "cancel": (services.commitment_cancel, gettext_lazy("Commitment cancelled.")),
+    "break": (services.commitment_mark_broken, gettext_lazy("Marked as broken.")),
+    "reopen": (services.commitment_reopen, gettext_lazy("Commitment reopened.")),
+}
+
+
+@require_POST
+def commitment_transition(request, pk, action):
+    commitment = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
+    if not can_edit_commitment(request.user, commitment):
+        return _forbidden()
+    service, done = TRANSITIONS[action]
+    try:
+        service(commitment=commitment, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(commitment)

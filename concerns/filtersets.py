@@ -1,0 +1,81 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Organisation, OrganisationKind, Stakeholder
+from contacts.widgets import LookupSelect
+
+from .models import Concern, ConcernStatus, Severity
+
+UNRESOLVED = "unresolved"
+
+
+class ConcernFilterSet(django_filters.FilterSet):
+    """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
+
+    q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[(UNRESOLVED, _("Open or in progress")), *ConcernStatus.choices],
+        method="filter_status",
+        empty_label=_("Any status"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Open too long"),
+        method="filter_overdue",
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes: escalate")), ("false", _("No"))]),
+    )
+    severity = django_filters.ChoiceFilter(
+        label=_("Severity"), choices=Severity.choices, empty_label=_("Any")
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Handled by"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        empty_label=_("Anyone"),
+    )
+    stakeholder = django_filters.ModelChoiceFilter(
+        label=_("Raised by"),
+        queryset=Stakeholder.objects.all(),
+        widget=LookupSelect(lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Anyone")),
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        method="filter_organisation",
+        widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
+    )
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        field_name="organisation__kind",
+        choices=OrganisationKind.choices,
+        empty_label=_("Any"),
+    )
+
+    class Meta:
+        model = Concern
+        fields = [
+            "q",
+            "status",
+            "overdue",
+            "severity",
+            "owner",
+            "stakeholder",
+            "organisation",
+            "organisation_kind",
+        ]
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.unresolved() if value == UNRESOLVED else queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.needing_escalation()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.for_organisation(value) if value else queryset

@@ -1,0 +1,223 @@
+"""Raising concerns, seeing them through to a resolution, and escalating those left open too long."""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.permissions import can_add_to_registers, can_edit_concern, require
+from contacts.models import Organisation, Stakeholder
+from interactions.models import Interaction
+from outbox.services import message_enqueue
+
+from .models import Concern, ConcernStatus
+
+# Status moves only through the actions below; linked interactions through link and unlink.
+EDITABLE_FIELDS = frozenset(
+    {"title", "description", "stakeholder", "organisation", "severity", "owner", "raised_on"}
+)
+
+
+def _validate(*, stakeholder: Stakeholder | None, owner, raised_on: dt.date | None, joining: bool) -> None:
+    errors = {}
+    if joining and stakeholder is not None and stakeholder.is_archived:
+        errors["stakeholder"] = _("%(name)s is archived: restore them before recording a concern.") % {
+            "name": stakeholder.name
+        }
+    if owner is not None and not owner.is_active:
+        errors["owner"] = _("%(name)s no longer works here: choose someone else to handle it.") % {
+            "name": owner
+        }
+    if raised_on is not None and raised_on > timezone.localdate():
+        errors["raised_on"] = _("A concern is recorded once it has been raised: this date is in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _visible_interactions(actor, interactions: Iterable[Interaction]) -> list[Interaction]:
+    """The interactions, provided the actor may read every one of them."""
+    interactions = list(interactions)
+    wanted = {interaction.pk for interaction in interactions}
+    seen = set(Interaction.objects.visible_to(actor).filter(pk__in=wanted).values_list("pk", flat=True))
+    if seen != wanted:
+        raise ValidationError({"interactions": _("That interaction does not exist.")})
+    return interactions
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    actor,
+    stakeholder: Stakeholder,
+    title: str,
+    severity: int,
+    description: str = "",
+    owner=None,
+    organisation: Organisation | None = None,
+    raised_on: dt.date | None = None,
+    interactions: Iterable[Interaction] = (),
+) -> Concern:
+    """Records a concern a stakeholder has raised; it is handled by `owner`, or by whoever records it."""
+    require(can_add_to_registers(actor))
+    owner = owner or actor
+    _validate(stakeholder=stakeholder, owner=owner, raised_on=raised_on, joining=True)
+    interactions = _visible_interactions(actor, interactions)
+    concern = Concern(
+        title=title.strip(),
+        description=description,
+        stakeholder=stakeholder,
+        organisation=organisation or stakeholder.current_primary_organisation(),
+        severity=severity,
+        owner=owner,
+        raised_on=raised_on or timezone.localdate(),
+        created_by=actor,
+    )
+    concern.full_clean()
+    concern.save()
+    concern.interactions.set(interactions)
+    return concern
+
+
+@transaction.atomic
+def concern_update(*, concern: Concern, actor, **fields) -> Concern:
+    require(can_edit_concern(actor, concern))
+    if unknown := set(fields) - EDITABLE_FIELDS:
+        raise TypeError(f"concern_update() cannot change {', '.join(sorted(unknown))}")
+    stakeholder = fields.get("stakeholder", concern.stakeholder)
+    _validate(
+        stakeholder=stakeholder,
+        owner=fields.get("owner"),
+        raised_on=fields.get("raised_on"),
+        joining=stakeholder.pk != concern.stakeholder_id,
+    )
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+    for name, value in fields.items():
+        setattr(concern, name, value)
+    concern.full_clean()
+    concern.save()
+    return concern
+
+
+@transaction.atomic
+def concern_mark_in_progress(*, concern: Concern, actor) -> Concern:
+    """Someone is working on it."""
+    require(can_edit_concern(actor, concern))
+    if concern.is_resolved:
+        raise ValidationError(_("This concern is resolved: reopen it first."))
+    if concern.status != ConcernStatus.IN_PROGRESS:
+        concern.status = ConcernStatus.IN_PROGRESS
+        concern.save(update_fields=["status", "updated_at"])
+    return concern
+
+
+@transaction.atomic
+def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
+    """Closes the concern with what was done or agreed; a resolution is required."""
+    require(can_edit_concern(actor, concern))
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": _("Say how the concern was resolved.")})
+    concern.resolution = resolution
+    if not concern.is_resolved:
+        concern.status = ConcernStatus.RESOLVED
+        concern.resolved_at = timezone.now()
+    concern.full_clean()
+    concern.save(update_fields=["status", "resolution", "resolved_at", "updated_at"])
+    return concern
+
+
+@transaction.atomic
+def concern_reopen(*, concern: Concern, actor) -> Concern:
+    """Back to open; the earlier resolution is kept for reference until it is resolved again."""
+    require(can_edit_concern(actor, concern))
+    if concern.is_resolved:
+        concern.status = ConcernStatus.OPEN
+        concern.resolved_at = None
+        concern.save(update_fields=["status", "resolved_at", "updated_at"])
+    return concern
+
+
+@transaction.atomic
+def concern_link_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
+    require(can_edit_concern(actor, concern))
+    _visible_interactions(actor, [interaction])
+    concern.interactions.add(interaction)
+    Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now())
+    return concern
+
+
+@transaction.atomic
+def concern_unlink_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
+    require(can_edit_concern(actor, concern))
+    _visible_interactions(actor, [interaction])
+    concern.interactions.remove(interaction)
+    Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now())
+    return concern
+
+
+def concerns_escalate_overdue(*, today: dt.date | None = None) -> list[Concern]:
+    """Marks the concerns that have newly been open too long as escalated, and returns them.
+
+    Idempotent: a concern is escalated once; running again the same day (or twice at once) changes nothing.
+    """
+    with transaction.atomic():
+        due = list(
+            Concern.objects.needing_escalation(today)
+            .filter(escalated_at__isnull=True)
+            .select_related("owner", "stakeholder")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        if not due:
+            return []
+        now = timezone.now()
+        Concern.objects.filter(pk__in=[concern.pk for concern in due]).update(
+            escalated_at=now, updated_at=now
+        )
+        for concern in due:
+            concern.escalated_at = concern.updated_at = now
+            _notify_escalation(concern)
+    return due
+
+
+def _escalation_recipients(concern: Concern) -> list:
+    """The owner and their team's managers; administrators when the owner has no team manager."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    managers = list(users.filter(groups__name=Role.MANAGER, team_id=concern.owner.team_id).distinct())
+    if concern.owner.team_id is None or not managers:
+        managers = list(users.filter(Q(is_superuser=True) | Q(groups__name=Role.ADMIN)).distinct())
+    recipients = {user.pk: user for user in [concern.owner, *managers] if user.email and user.is_active}
+    return list(recipients.values())
+
+
+def _notify_escalation(concern: Concern) -> None:
+    """Tells the owner and their managers that the concern has been open too long.
+
+    Runs inside the escalation's transaction, so the messages are queued if and only if it is recorded.
+    """
+    body_context = {
+        "concern": concern,
+        "days": settings.CONCERN_ESCALATION_DAYS,
+        "site_url": settings.SITE_URL,
+    }
+    for recipient in _escalation_recipients(concern):
+        with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):
+            body = render_to_string("concerns/email/escalated.txt", {**body_context, "recipient": recipient})
+        message_enqueue(
+            key=f"concern-escalated:{concern.pk}:{recipient.email}",
+            kind="concern_escalated",
+            to=recipient.email,
+            subject=f"Escalated concern: {concern.title} ({concern.stakeholder})",
+            body=body.strip(),
+            recipient_user=recipient,
+        )

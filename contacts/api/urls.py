@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import AffiliationViewSet, OrganisationViewSet, StakeholderViewSet, TagViewSet
+
+router = SimpleRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("stakeholders", StakeholderViewSet, basename="stakeholder")
+router.register("affiliations", AffiliationViewSet, basename="affiliation")
+router.register("tags", TagViewSet, basename="tag")
+
+urlpatterns = router.urls

@@ -1,0 +1,135 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+
+from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag
+from api.viewsets import ModelViewSet
+
+from .. import services
+from ..filtersets import OrganisationApiFilterSet, StakeholderApiFilterSet, TagFilterSet
+from ..models import Affiliation, Organisation, Stakeholder, Tag
+from .serializers import (
+    AffiliationEndSerializer,
+    AffiliationSerializer,
+    OrganisationSerializer,
+    StakeholderSerializer,
+    TagSerializer,
+)
+
+# The registers keep history: organisations, stakeholders and positions are not deleted through the API.
+NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
+
+
+class TagViewSet(ModelViewSet):
+    serializer_class = TagSerializer
+    filterset_class = TagFilterSet
+    ordering_fields = ["name"]
+    edit_permission = staticmethod(can_edit_tag)
+
+    def get_queryset(self):
+        return Tag.objects.visible_to(self.request.user)
+
+    def create_object(self, data):
+        return services.tag_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.tag_rename(tag=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        services.tag_delete(tag=instance, actor=self.request.user)
+
+
+class OrganisationViewSet(ModelViewSet):
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationApiFilterSet
+    ordering_fields = ["name", "created_at", "updated_at"]
+    search_ordering = ("-name_similarity", "name")
+    edit_permission = staticmethod(can_edit_organisation)
+    http_method_names = NO_DELETE
+
+    def get_queryset(self):
+        return Organisation.objects.visible_to(self.request.user).for_api()
+
+    def create_object(self, data):
+        return services.organisation_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.organisation_update(organisation=instance, actor=self.request.user, **data)
+
+
+class StakeholderViewSet(ModelViewSet):
+    """Stakeholders are archived, never deleted: POST …/archive/ and …/restore/."""
+
+    serializer_class = StakeholderSerializer
+    filterset_class = StakeholderApiFilterSet
+    ordering_fields = ["name", "created_at", "updated_at"]
+    search_ordering = ("-name_similarity", "name")
+    edit_permission = staticmethod(can_edit_stakeholder)
+    http_method_names = NO_DELETE
+
+    def get_queryset(self):
+        return Stakeholder.objects.visible_to(self.request.user).for_api()
+
+    def create_object(self, data):
+        return services.stakeholder_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.stakeholder_update(stakeholder=instance, actor=self.request.user, **data)
+
+    @extend_schema(request=None, responses=StakeholderSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        return self.workflow(
+            lambda stakeholder: services.stakeholder_archive(stakeholder=stakeholder, actor=request.user)
+        )
+
+    @extend_schema(request=None, responses=StakeholderSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        return self.workflow(
+            lambda stakeholder: services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
+        )
+
+
+class AffiliationViewSet(ModelViewSet):
+    """A person's positions. Ending one (POST …/end/) keeps it as history; none is deleted."""
+
+    serializer_class = AffiliationSerializer
+    filterset_fields = ["stakeholder", "organisation", "is_primary"]
+    # Cursor pages need a field that is never empty: a position's dates may be.
+    ordering_fields = ["id"]
+    ordering = ("id",)
+    edit_permission = staticmethod(
+        lambda user, affiliation: can_edit_stakeholder(user, affiliation.stakeholder)
+    )
+    http_method_names = NO_DELETE
+
+    def get_queryset(self):
+        visible = Stakeholder.objects.visible_to(self.request.user)
+        return Affiliation.objects.filter(stakeholder__in=visible).select_related(
+            "organisation", "stakeholder"
+        )
+
+    def create_object(self, data):
+        stakeholder = data.pop("stakeholder", None)
+        if stakeholder is None:
+            raise ValidationError({"stakeholder": [_("This field is required.")]})
+        return services.affiliation_save(
+            affiliation=Affiliation(stakeholder=stakeholder), actor=self.request.user, **data
+        )
+
+    def update_object(self, instance, data):
+        data.pop("stakeholder", None)
+        return services.affiliation_save(affiliation=instance, actor=self.request.user, **data)
+
+    @extend_schema(request=AffiliationEndSerializer, responses=AffiliationSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        serializer = AffiliationEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.workflow(
+            lambda affiliation: services.affiliation_end(
+                affiliation=affiliation, actor=request.user, **serializer.validated_data
+            )
+        )

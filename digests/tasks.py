@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def send_daily_digests() -> int:
+    return services.daily_digests_send()

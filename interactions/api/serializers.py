@@ -1,0 +1,95 @@
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework import serializers
+
+from contacts.api.serializers import TagNamesField
+from contacts.models import Organisation, Stakeholder
+
+from ..models import Interaction
+
+
+class StakeholderBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stakeholder
+        fields = ["id", "name"]
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    """An interaction as the API and webhooks show it."""
+
+    stakeholders = StakeholderBriefSerializer(many=True, read_only=True)
+    topics = TagNamesField(read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "kind",
+            "direction",
+            "occurred_at",
+            "summary",
+            "notes",
+            "outcome",
+            "sentiment",
+            "is_confidential",
+            "organisation",
+            "stakeholders",
+            "staff_present",
+            "topics",
+            "follow_up_on",
+            "follow_up_note",
+            "follow_up_done_at",
+            "logged_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InteractionInputSerializer(serializers.ModelSerializer):
+    """What logging or editing an interaction takes; interactions.services does the rest."""
+
+    stakeholders = serializers.PrimaryKeyRelatedField(many=True, queryset=Stakeholder.objects.all())
+    staff_present = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=get_user_model().objects.filter(is_active=True), required=False
+    )
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+    topics = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "kind",
+            "direction",
+            "occurred_at",
+            "stakeholders",
+            "organisation",
+            "staff_present",
+            "summary",
+            "outcome",
+            "sentiment",
+            "notes",
+            "topics",
+            "follow_up_on",
+            "follow_up_note",
+            "is_confidential",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["stakeholders"].child_relation.queryset = Stakeholder.objects.visible_to(request.user)
+        return fields
+
+
+def interaction_payload(interaction: Interaction) -> dict:
+    """The webhook payload: the interaction exactly as GET /api/v1/interactions/{id}/ shows it."""
+    fresh = Interaction.objects.for_api().get(pk=interaction.pk)
+    # The API speaks UTC; a payload built during a page request must not take the officer's time zone.
+    with timezone.override(datetime.UTC):
+        return dict(InteractionSerializer(fresh).data)

@@ -1,0 +1,50 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+
+from accounts.permissions import can_edit_interaction
+from api.viewsets import ModelViewSet
+
+from .. import services
+from ..filtersets import InteractionApiFilterSet
+from ..models import Interaction
+from .serializers import InteractionInputSerializer, InteractionSerializer
+
+
+class InteractionViewSet(ModelViewSet):
+    """The interaction log. POST logs an interaction (and restarts the stakeholders' contact cadence).
+
+    Confidential interactions appear only to their author, the stakeholders' owners and their managers.
+    """
+
+    serializer_class = InteractionSerializer
+    input_serializer_class = InteractionInputSerializer
+    filterset_class = InteractionApiFilterSet
+    ordering_fields = ["occurred_at", "created_at", "updated_at"]
+    ordering = ("-occurred_at",)
+    edit_permission = staticmethod(can_edit_interaction)
+
+    def get_queryset(self):
+        return Interaction.objects.visible_to(self.request.user).for_api()
+
+    def create_object(self, data):
+        return services.interaction_log(author=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.interaction_update(interaction=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        services.interaction_delete(interaction=instance, actor=self.request.user)
+
+    @extend_schema(request=None, responses=InteractionSerializer)
+    @action(detail=True, methods=["post"], url_path="complete-follow-up")
+    def complete_follow_up(self, request, pk=None):
+        return self.workflow(
+            lambda interaction: services.follow_up_complete(interaction=interaction, actor=request.user)
+        )
+
+    @extend_schema(request=None, responses=InteractionSerializer)
+    @action(detail=True, methods=["post"], url_path="reopen-follow-up")
+    def reopen_follow_up(self, request, pk=None):
+        return self.workflow(
+            lambda interaction: services.follow_up_reopen(interaction=interaction, actor=request.user)
+        )

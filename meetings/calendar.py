@@ -1,0 +1,168 @@
+"""iCalendar (RFC 5545) for meetings: invitations, updates, cancellations and personal feeds.
+
+A single meeting is one VEVENT. A series is one VEVENT with an RRULE (its UID shared by every occurrence),
+EXDATEs for cancelled occurrences, and an overriding VEVENT (RECURRENCE-ID) for each moved one. Every
+change bumps SEQUENCE so calendar programs replace what they hold instead of adding a copy.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+import icalendar
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Meeting, MeetingSeries, MeetingStatus, Rsvp
+from .recurrence import ICAL_RRULE
+
+PRODID = "-//Liaison CRM//Meetings//EN"
+
+PARTSTAT = {
+    Rsvp.NEEDS_ACTION: "NEEDS-ACTION",
+    Rsvp.ACCEPTED: "ACCEPTED",
+    Rsvp.TENTATIVE: "TENTATIVE",
+    Rsvp.DECLINED: "DECLINED",
+}
+
+
+def _calendar(method: str | None) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def _address(email: str, name: str) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    address.params["CN"] = icalendar.vText(name)
+    return address
+
+
+def _description(meeting: Meeting) -> str:
+    lines = [meeting.purpose] if meeting.purpose else []
+    agenda = list(meeting.agenda_items.all())
+    if agenda:
+        lines += ["", "Agenda:"]
+        lines += [
+            f"{number}. {item.title}" + (f" ({item.minutes_allotted} min)" if item.minutes_allotted else "")
+            for number, item in enumerate(agenda, start=1)
+        ]
+    if meeting.video_url:
+        lines += ["", f"Join: {meeting.video_url}"]
+    lines += ["", f"{settings.SITE_URL.rstrip('/')}{meeting.get_absolute_url()}"]
+    return "\n".join(lines).strip()
+
+
+def _local(moment: dt.datetime, meeting: Meeting) -> dt.datetime:
+    return moment.astimezone(meeting.local_time_zone)
+
+
+def _event(meeting: Meeting, *, sequence: int, recurrence_id: dt.datetime | None = None) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", meeting.ical_uid)
+    event.add("dtstamp", timezone.now())
+    event.add("sequence", sequence)
+    if recurrence_id is not None:
+        event.add("recurrence-id", _local(recurrence_id, meeting))
+    event.add("dtstart", _local(meeting.starts_at, meeting))
+    event.add("dtend", _local(meeting.ends_at, meeting))
+    event.add("summary", meeting.title)
+    event.add("description", _description(meeting))
+    if meeting.location or meeting.video_url:
+        event.add("location", meeting.location or meeting.video_url)
+    event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
+    event.add(
+        "organizer", _address(meeting.organiser.email or settings.DEFAULT_FROM_EMAIL, str(meeting.organiser))
+    )
+    for attendee in meeting.attendees.all():
+        if not attendee.email:
+            continue
+        address = _address(attendee.email, str(attendee.person))
+        address.params["ROLE"] = "REQ-PARTICIPANT"
+        address.params["PARTSTAT"] = PARTSTAT[attendee.rsvp]
+        address.params["RSVP"] = "TRUE"
+        event.add("attendee", address)
+    return event
+
+
+def _series_events(series: MeetingSeries, occurrences: list[Meeting]) -> list[icalendar.Event]:
+    occurrences = sorted(occurrences, key=lambda occurrence: occurrence.original_start)
+    first = occurrences[0]
+    master = _event(first, sequence=series.sequence)
+    # The master describes the rule's slots; a moved first occurrence is an override like any other.
+    master["dtstart"] = icalendar.vDDDTypes(_local(first.original_start, first))
+    master["dtend"] = icalendar.vDDDTypes(
+        _local(first.original_start + (first.ends_at - first.starts_at), first)
+    )
+    master["status"] = "CONFIRMED"
+    master.add("rrule", {**ICAL_RRULE[series.frequency], "COUNT": series.count})
+    cancelled = [o.original_start for o in occurrences if o.status == MeetingStatus.CANCELLED]
+    if cancelled:
+        master.add("exdate", [_local(moment, first) for moment in cancelled])
+    events = [master]
+    for occurrence in occurrences:
+        moved = occurrence.starts_at != occurrence.original_start
+        if moved and occurrence.status != MeetingStatus.CANCELLED:
+            events.append(
+                _event(occurrence, sequence=occurrence.sequence, recurrence_id=occurrence.original_start)
+            )
+    return events
+
+
+def _to_bytes(calendar: icalendar.Calendar, events: Iterable[icalendar.Event]) -> bytes:
+    for event in events:
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def series_occurrences(series: MeetingSeries) -> list[Meeting]:
+    return list(
+        series.occurrences.select_related("organiser", "series").prefetch_related(
+            "agenda_items", "attendees__stakeholder", "attendees__user"
+        )
+    )
+
+
+def invitation(meeting: Meeting) -> bytes:
+    """METHOD:REQUEST for a new or changed meeting; for a series, the whole series."""
+    if meeting.series_id:
+        events = _series_events(meeting.series, series_occurrences(meeting.series))
+    else:
+        events = [_event(meeting, sequence=meeting.sequence)]
+    return _to_bytes(_calendar("REQUEST"), events)
+
+
+def occurrence_update(meeting: Meeting) -> bytes:
+    """METHOD:REQUEST for one moved or changed occurrence of a series."""
+    event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
+    return _to_bytes(_calendar("REQUEST"), [event])
+
+
+def cancellation(meeting: Meeting, *, whole_series: bool = False) -> bytes:
+    """METHOD:CANCEL for a meeting, one occurrence of a series, or the whole series."""
+    if whole_series:
+        event = _series_events(meeting.series, series_occurrences(meeting.series))[0]
+        event["status"] = "CANCELLED"
+    elif meeting.series_id:
+        event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
+    else:
+        event = _event(meeting, sequence=meeting.sequence)
+    event["status"] = "CANCELLED"
+    return _to_bytes(_calendar("CANCEL"), [event])
+
+
+def feed(meetings: Iterable[Meeting], *, name: str) -> bytes:
+    """A subscribable calendar: singles as they are, each series once with its rule and exceptions."""
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", name)
+    events, series_seen = [], set()
+    for meeting in meetings:
+        if meeting.series_id is None:
+            events.append(_event(meeting, sequence=meeting.sequence))
+        elif meeting.series_id not in series_seen:
+            series_seen.add(meeting.series_id)
+            events += _series_events(meeting.series, series_occurrences(meeting.series))
+    return _to_bytes(calendar, events)

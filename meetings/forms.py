@@ -1,0 +1,216 @@
+import datetime as dt
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.forms import organisation_picker
+from contacts.models import Stakeholder
+from contacts.widgets import LookupSelectMultiple
+
+from .models import ActionStatus, Frequency, Meeting, Rsvp
+
+REMINDER_CHOICES = [
+    (7 * 24 * 60, _("1 week before")),
+    (24 * 60, _("1 day before")),
+    (2 * 60, _("2 hours before")),
+    (60, _("1 hour before")),
+    (15, _("15 minutes before")),
+]
+
+
+def active_staff():
+    return get_user_model().objects.filter(is_active=True)
+
+
+class MeetingForm(forms.ModelForm):
+    """Schedules or changes a meeting. Times are read in the meeting's own time zone, not the viewer's."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("Stakeholders"),
+        queryset=Stakeholder.objects.all(),
+        required=False,
+        widget=LookupSelectMultiple(
+            lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Type a name to invite…")
+        ),
+    )
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Colleagues"),
+        queryset=active_staff(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    reminders = forms.TypedMultipleChoiceField(
+        label=_("Reminders"),
+        choices=REMINDER_CHOICES,
+        coerce=int,
+        required=False,
+        initial=[24 * 60, 60],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    frequency = forms.ChoiceField(
+        label=_("Repeats"), choices=[("", _("Does not repeat")), *Frequency.choices], required=False
+    )
+    count = forms.IntegerField(
+        label=_("Occurrences"),
+        min_value=2,
+        max_value=52,
+        required=False,
+        help_text=_("How many meetings in all."),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "purpose",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "location",
+            "video_url",
+            "organisation",
+        ]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "organisation": organisation_picker(),
+        }
+
+    def __init__(self, *args, editing_occurrence=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = active_staff()
+        if self.instance.pk:
+            zone = self.instance.local_time_zone
+            self.initial["starts_at"] = self.instance.starts_at.astimezone(zone).replace(tzinfo=None)
+            self.initial["ends_at"] = self.instance.ends_at.astimezone(zone).replace(tzinfo=None)
+            attendees = list(self.instance.attendees.all())
+            self.initial["stakeholders"] = [a.stakeholder_id for a in attendees if a.stakeholder_id]
+            self.initial["staff"] = [a.user_id for a in attendees if a.user_id]
+            self.initial["reminders"] = self.instance.reminder_minutes
+            # A series is set when it is scheduled; afterwards each occurrence is changed on its own.
+            del self.fields["frequency"], self.fields["count"]
+
+    def _in_meeting_zone(self, value: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+        wall_clock = timezone.localtime(value).replace(tzinfo=None)
+        return wall_clock.replace(tzinfo=zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        zone_name, starts, ends = cleaned.get("time_zone"), cleaned.get("starts_at"), cleaned.get("ends_at")
+        if zone_name and starts and ends:
+            zone = zoneinfo.ZoneInfo(zone_name)
+            cleaned["starts_at"] = self._in_meeting_zone(starts, zone)
+            cleaned["ends_at"] = self._in_meeting_zone(ends, zone)
+            if cleaned["ends_at"] <= cleaned["starts_at"]:
+                self.add_error("ends_at", _("The meeting must end after it starts."))
+        if cleaned.get("frequency") and not cleaned.get("count"):
+            self.add_error("count", _("Say how many meetings the series has."))
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates and saves the meeting; the form only parses (see meetings.services).
+        pass
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["reminder_minutes"] = data.pop("reminders")
+        if not self.instance.pk:
+            data["frequency"] = data.get("frequency") or ""
+        return data
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=200, required=False)
+    owner = forms.ModelChoiceField(label=_("Led by"), queryset=active_staff(), required=False)
+    minutes_allotted = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, required=False)
+
+
+AgendaFormSet = forms.formset_factory(AgendaItemForm, extra=3, max_num=30)
+
+
+def owner_options(meeting: Meeting) -> dict[str, object]:
+    """Who can own an action: all staff and the meeting's stakeholders, keyed "user:3" / "stakeholder:8"."""
+    options = {f"user:{user.pk}": user for user in active_staff()}
+    for attendee in meeting.attendees.all():
+        if attendee.stakeholder_id:
+            options[f"stakeholder:{attendee.stakeholder_id}"] = attendee.stakeholder
+    return options
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(label=_("Action"), max_length=500, required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, owners: dict[str, object], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners = owners
+        staff = [(key, str(owner)) for key, owner in owners.items() if key.startswith("user:")]
+        stakeholders = [(key, str(owner)) for key, owner in owners.items() if key.startswith("stakeholder:")]
+        choices = [("", "—"), (_("Staff"), staff)]
+        if stakeholders:
+            choices.append((_("Stakeholders"), stakeholders))
+        self.fields["owner"].choices = choices
+
+    def clean_owner(self):
+        key = self.cleaned_data["owner"]
+        return self.owners.get(key) if key else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("description") and not cleaned.get("owner"):
+            self.add_error("owner", _("Who will do it?"))
+        if cleaned.get("owner") and not cleaned.get("description"):
+            self.add_error("description", _("What is to be done?"))
+        return cleaned
+
+
+class BaseActionFormSet(forms.BaseFormSet):
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        self.owners = owner_options(meeting)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "owners": self.owners}
+
+    @property
+    def empty_form(self):
+        return self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), owners=self.owners)
+
+
+ActionFormSet = forms.formset_factory(ActionItemForm, formset=BaseActionFormSet, extra=3, max_num=50)
+
+
+class MarkHeldForm(forms.Form):
+    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One decision per line."),
+    )
+
+    def clean_decisions(self):
+        return [line.strip() for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("Document"))
+
+
+class RsvpForm(forms.Form):
+    rsvp = forms.ChoiceField(choices=Rsvp.choices)
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices)

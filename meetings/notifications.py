@@ -1,0 +1,139 @@
+"""The messages meetings send — invitations, updates, cancellations, reminders, follow-ups — via the outbox.
+
+Each message's outbox key names its kind, the meeting, the version (SEQUENCE) and the recipient, so asking
+twice never sends twice, while a real change (a new SEQUENCE) sends anew.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from outbox.services import Attachment, message_enqueue, messages_cancel
+
+from . import calendar
+from .models import Attendee, Meeting, MeetingStatus
+
+
+def _occurrence_key(meeting: Meeting) -> str:
+    """Names one meeting, or one occurrence of a series, the way calendars do (UID + RECURRENCE-ID)."""
+    return f"{meeting.ical_uid}:{meeting.original_start.isoformat() if meeting.original_start else ''}"
+
+
+def _recipients(meeting: Meeting) -> list[Attendee]:
+    return [attendee for attendee in meeting.attendees.all() if attendee.email]
+
+
+def _zone_of(attendee: Attendee) -> zoneinfo.ZoneInfo:
+    person = attendee.stakeholder if attendee.stakeholder_id else attendee.user
+    return zoneinfo.ZoneInfo(person.time_zone)
+
+
+def _render(template: str, meeting: Meeting, attendee: Attendee, **context) -> str:
+    # Times are shown in the reader's own time zone, with the meeting's zone alongside when it differs.
+    zone = _zone_of(attendee)
+    with timezone.override(zone), translation.override("en"):
+        return render_to_string(
+            f"meetings/email/{template}",
+            {
+                "meeting": meeting,
+                "attendee": attendee,
+                "reader_zone": zone.key,
+                "meeting_zone_differs": zone.key != meeting.time_zone,
+                **context,
+            },
+        ).strip()
+
+
+def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
+    with timezone.override(_zone_of(attendee)):
+        when = timezone.localtime(meeting.starts_at).strftime("%a %d %b %Y %H:%M")
+    return f"{prefix}: {meeting.title} — {when}"
+
+
+def invitations_send(
+    meeting: Meeting, *, attendees: list[Attendee] | None = None, updated: bool = False
+) -> None:
+    """Invites (or re-invites, after a change) each attendee with an .ics they can accept."""
+    if meeting.series_id and not updated:
+        ics, version = calendar.invitation(meeting), meeting.series.sequence
+    elif meeting.series_id:
+        ics, version = calendar.occurrence_update(meeting), meeting.sequence
+    else:
+        ics, version = calendar.invitation(meeting), meeting.sequence
+    prefix = "Updated invitation" if updated else "Invitation"
+    for attendee in attendees if attendees is not None else _recipients(meeting):
+        if not attendee.email:
+            continue
+        message_enqueue(
+            key=f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
+            kind="meeting_invitation",
+            to=attendee.email,
+            subject=_subject(prefix, meeting, attendee),
+            body=_render("invitation.txt", meeting, attendee, updated=updated),
+            attachments=[Attachment("invite.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")],
+            group=f"meeting:{meeting.pk}",
+            recipient_user=attendee.user,
+        )
+
+
+def cancellations_send(meeting: Meeting, *, whole_series: bool = False) -> None:
+    ics = calendar.cancellation(meeting, whole_series=whole_series)
+    version = meeting.series.sequence if whole_series else meeting.sequence
+    for attendee in _recipients(meeting):
+        message_enqueue(
+            key=f"meeting-cancellation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
+            kind="meeting_cancellation",
+            to=attendee.email,
+            subject=_subject("Cancelled", meeting, attendee),
+            body=_render("cancellation.txt", meeting, attendee, whole_series=whole_series),
+            attachments=[Attachment("cancel.ics", ics, "text/calendar; method=CANCEL; charset=utf-8")],
+            group=f"meeting:{meeting.pk}",
+            recipient_user=attendee.user,
+        )
+
+
+def reminders_schedule(meeting: Meeting) -> None:
+    """Replaces the meeting's pending reminders with ones matching its current time and attendees.
+
+    Reminders are outbox rows due at `start - offset`; the beat dispatcher sends them when they fall due.
+    """
+    group = f"meeting:{meeting.pk}:reminders"
+    messages_cancel(group=group)
+    if meeting.status != MeetingStatus.PLANNED:
+        return
+    now = timezone.now()
+    for minutes in meeting.reminder_minutes:
+        send_at = meeting.starts_at - dt.timedelta(minutes=minutes)
+        if send_at <= now:
+            continue
+        for attendee in _recipients(meeting):
+            if attendee.rsvp == "declined":
+                continue
+            message_enqueue(
+                key=f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}",
+                kind="meeting_reminder",
+                to=attendee.email,
+                subject=_subject("Reminder", meeting, attendee),
+                body=_render("reminder.txt", meeting, attendee),
+                scheduled_for=send_at,
+                group=group,
+                recipient_user=attendee.user,
+            )
+
+
+def follow_ups_send(meeting: Meeting) -> None:
+    """After a meeting is held: its decisions and action items, with owners and dates, to every attendee."""
+    decisions = list(meeting.decisions.all())
+    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
+    for attendee in _recipients(meeting):
+        message_enqueue(
+            key=f"meeting-follow-up:{meeting.pk}:{attendee.email}",
+            kind="meeting_follow_up",
+            to=attendee.email,
+            subject=f"Follow-up: {meeting.title}",
+            body=_render("follow_up.txt", meeting, attendee, decisions=decisions, actions=actions),
+            group=f"meeting:{meeting.pk}",
+            recipient_user=attendee.user,
+        )

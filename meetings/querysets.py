@@ -1,0 +1,55 @@
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+
+class MeetingQuerySet(QuerySet):
+    def visible_to(self, user):
+        # Meetings are shared across staff; confidential detail belongs in a confidential interaction.
+        return self if user.is_active else self.none()
+
+    def search(self, text: str):
+        from contacts.search import prefix_query
+
+        query = prefix_query(text)
+        return self if query is None else self.filter(search_vector=query)
+
+    def upcoming(self):
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")
+
+    def past(self):
+        return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-pk")
+
+    def involving(self, user):
+        """Meetings the user organises or is invited to."""
+        from .models import Attendee
+
+        return self.filter(
+            Q(organiser=user) | Exists(Attendee.objects.filter(meeting=OuterRef("pk"), user=user))
+        )
+
+    def with_stakeholder(self, stakeholder):
+        from .models import Attendee
+
+        return self.filter(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder)))
+
+    def for_list(self):
+        return self.select_related("organiser", "organisation", "series").prefetch_related(
+            "attendees__stakeholder", "attendees__user"
+        )
+
+
+class ActionItemQuerySet(QuerySet):
+    def visible_to(self, user):
+        return self if user.is_active else self.none()
+
+    def open(self):
+        return self.filter(status__in=["open", "in_progress"])
+
+    def overdue(self, on=None):
+        return self.open().filter(due_on__lt=on or timezone.localdate())
+
+    def owned_by(self, user):
+        return self.filter(owner_user=user)
+
+    def for_list(self):
+        return self.select_related("meeting", "owner_user", "owner_stakeholder")

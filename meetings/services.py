@@ -1,0 +1,453 @@
+"""Scheduling, changing, cancelling and holding meetings, and chasing their action items.
+
+Every change that calendars must hear about bumps SEQUENCE and sends its message through the outbox after
+the transaction commits, so a rolled-back change never mails anyone.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
+from contacts.models import Organisation, Stakeholder
+from interactions.models import InteractionKind
+from interactions.services import interaction_log
+
+from . import notifications
+from .models import (
+    DEFAULT_REMINDER_MINUTES,
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Attendee,
+    Decision,
+    Meeting,
+    MeetingDocument,
+    MeetingSeries,
+    MeetingStatus,
+    Rsvp,
+)
+from .recurrence import occurrence_starts
+
+# Changing any of these changes what a calendar shows, so attendees get an updated invitation.
+CALENDAR_FIELDS = ("title", "purpose", "starts_at", "ends_at", "time_zone", "location", "video_url")
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    title: str
+    owner: object = None
+    minutes_allotted: int | None = None
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    description: str
+    owner_user: object = None
+    owner_stakeholder: Stakeholder | None = None
+    due_on: dt.date | None = None
+
+
+def _validate_people(stakeholders: Sequence[Stakeholder]) -> None:
+    archived = [s.name for s in stakeholders if s.is_archived]
+    if archived:
+        raise ValidationError(
+            {
+                "stakeholders": _("Restore these archived stakeholders first: %(names)s.")
+                % {"names": ", ".join(archived)}
+            }
+        )
+
+
+def _add_people(meeting: Meeting, stakeholders: Iterable[Stakeholder], staff: Iterable) -> list[Attendee]:
+    added = [Attendee(meeting=meeting, stakeholder=s) for s in stakeholders]
+    added += [Attendee(meeting=meeting, user=u) for u in staff]
+    return Attendee.objects.bulk_create(added)
+
+
+def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
+    AgendaItem.objects.bulk_create(
+        AgendaItem(
+            meeting=meeting,
+            position=position,
+            title=entry.title,
+            owner=entry.owner,
+            minutes_allotted=entry.minutes_allotted,
+        )
+        for position, entry in enumerate(agenda)
+    )
+
+
+def _after_commit(callback, *args, **kwargs) -> None:
+    transaction.on_commit(lambda: callback(*args, **kwargs))
+
+
+def _refetch(meeting_id: int) -> Meeting:
+    return (
+        Meeting.objects.select_related("organiser", "series")
+        .prefetch_related("agenda_items", "attendees__stakeholder", "attendees__user")
+        .get(pk=meeting_id)
+    )
+
+
+def _announce(meeting_id: int, *, updated: bool = False) -> None:
+    meeting = _refetch(meeting_id)
+    notifications.invitations_send(meeting, updated=updated)
+
+
+def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
+    for meeting_id in meeting_ids:
+        notifications.reminders_schedule(_refetch(meeting_id))
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    organiser,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str = settings.TIME_ZONE,
+    stakeholders: Sequence[Stakeholder] = (),
+    staff: Sequence = (),
+    agenda: Sequence[AgendaEntry] = (),
+    reminder_minutes: Sequence[int] | None = None,
+    frequency: str = "",
+    count: int | None = None,
+    organisation: Organisation | None = None,
+    **fields,
+) -> Meeting:
+    """Schedules a meeting (or a series of them), invites the attendees and sets up reminders.
+
+    Returns the meeting, or the first occurrence of a series.
+    """
+    stakeholders, staff = list(stakeholders), [u for u in staff if u.pk != organiser.pk]
+    _validate_people(stakeholders)
+    common = {
+        "organiser": organiser,
+        "title": title,
+        "time_zone": time_zone,
+        "organisation": organisation,
+        "reminder_minutes": list(DEFAULT_REMINDER_MINUTES if reminder_minutes is None else reminder_minutes),
+        **fields,
+    }
+    Meeting(starts_at=starts_at, ends_at=ends_at, **common).full_clean(exclude=["uid"])
+    duration = ends_at - starts_at
+    if frequency:
+        series = MeetingSeries(frequency=frequency, count=count or 0)
+        series.full_clean()
+        series.save()
+        starts = occurrence_starts(starts_at, time_zone, frequency, series.count)
+    else:
+        series, starts = None, [starts_at]
+
+    meetings = []
+    for start in starts:
+        meeting = Meeting.objects.create(
+            series=series,
+            starts_at=start,
+            ends_at=start + duration,
+            original_start=start if series else None,
+            **common,
+        )
+        _add_people(meeting, stakeholders, staff)
+        _add_agenda(meeting, agenda)
+        meetings.append(meeting)
+
+    first = meetings[0]
+    if first.ends_at > timezone.now():
+        _after_commit(_announce, first.pk)
+    _after_commit(_schedule_reminders, [m.pk for m in meetings])
+    return first
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    actor,
+    stakeholders: Sequence[Stakeholder] | None = None,
+    staff: Sequence | None = None,
+    agenda: Sequence[AgendaEntry] | None = None,
+    **fields,
+) -> Meeting:
+    """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them."""
+    require(can_edit_meeting(actor, meeting))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("A cancelled meeting cannot be changed."))
+    # Compared with the stored row: a form may already have set the new values on `meeting`.
+    stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
+    calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    if calendar_changed or agenda is not None:
+        meeting.sequence += 1
+    meeting.full_clean(exclude=["uid"])
+    meeting.save()
+
+    new_attendees: list[Attendee] = []
+    removed: list[Attendee] = []
+    if stakeholders is not None or staff is not None:
+        current = list(meeting.attendees.select_related("stakeholder", "user"))
+        if stakeholders is not None:
+            stakeholders = list(stakeholders)
+            wanted = {s.pk for s in stakeholders}
+            have = {a.stakeholder_id for a in current if a.stakeholder_id}
+            _validate_people([s for s in stakeholders if s.pk not in have])
+            removed += [a for a in current if a.stakeholder_id and a.stakeholder_id not in wanted]
+            new_attendees += _add_people(meeting, [s for s in stakeholders if s.pk not in have], [])
+        if staff is not None:
+            wanted = {u.pk for u in staff if u.pk != meeting.organiser_id}
+            have = {a.user_id for a in current if a.user_id}
+            removed += [a for a in current if a.user_id and a.user_id not in wanted]
+            new_attendees += _add_people(meeting, [], [u for u in staff if u.pk in wanted - have])
+        if removed:
+            Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+    if agenda is not None:
+        meeting.agenda_items.all().delete()
+        _add_agenda(meeting, agenda)
+
+    if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
+        if calendar_changed or agenda is not None:
+            _after_commit(_announce, meeting.pk, updated=True)
+        elif new_attendees:
+            new_ids = [a.pk for a in new_attendees]
+            _after_commit(_invite_added, meeting.pk, new_ids)
+    _after_commit(_schedule_reminders, [meeting.pk])
+    return meeting
+
+
+def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
+    meeting = _refetch(meeting_id)
+    notifications.invitations_send(
+        meeting,
+        attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids],
+        updated=bool(meeting.sequence),
+    )
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, actor, whole_series: bool = False) -> Meeting:
+    """Cancels a meeting, one occurrence, or every planned occurrence of its series."""
+    require(can_edit_meeting(actor, meeting))
+    if whole_series and not meeting.series_id:
+        raise ValidationError(_("This meeting is not part of a series."))
+    targets = (
+        list(meeting.series.occurrences.filter(status=MeetingStatus.PLANNED)) if whole_series else [meeting]
+    )
+    if not whole_series and meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("Only a planned meeting can be cancelled."))
+    for target in targets:
+        target.status = MeetingStatus.CANCELLED
+        target.sequence += 1
+        target.save(update_fields=["status", "sequence", "updated_at"])
+    if whole_series:
+        MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=meeting.series.sequence + 1)
+    _after_commit(_announce_cancellation, meeting.pk, whole_series)
+    _after_commit(_schedule_reminders, [t.pk for t in targets])
+    meeting.refresh_from_db()
+    return meeting
+
+
+def _announce_cancellation(meeting_id: int, whole_series: bool) -> None:
+    notifications.cancellations_send(_refetch(meeting_id), whole_series=whole_series)
+
+
+@transaction.atomic
+def meeting_mark_held(
+    *,
+    meeting: Meeting,
+    actor,
+    minutes: str = "",
+    decisions: Sequence[str] = (),
+    actions: Sequence[ActionEntry] = (),
+) -> Meeting:
+    """Records the outcome and logs one "meeting" interaction on every attending stakeholder's timeline.
+
+    One record, no double entry: the interaction links back to the meeting, and the follow-up email with
+    decisions and actions goes to the attendees.
+    """
+    require(can_edit_meeting(actor, meeting))
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("Only a planned meeting can be marked held."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("This meeting has not started yet."))
+    attendees = list(meeting.attendees.select_related("stakeholder", "user"))
+    present = [a.stakeholder for a in attendees if a.stakeholder_id and a.rsvp != Rsvp.DECLINED]
+    if not present:
+        raise ValidationError(_("Add the stakeholders who attended before marking the meeting held."))
+    decisions = [text.strip() for text in decisions if text.strip()]
+    errors = {}
+    for entry in actions:
+        if (entry.owner_user is None) == (entry.owner_stakeholder is None):
+            errors["actions"] = _("Each action needs one owner: a member of staff or a stakeholder.")
+        if not entry.description.strip():
+            errors["actions"] = _("Each action needs a description.")
+    if errors:
+        raise ValidationError(errors)
+
+    meeting.status = MeetingStatus.HELD
+    meeting.held_at = timezone.now()
+    meeting.minutes = minutes
+    meeting.interaction = interaction_log(
+        author=actor,
+        stakeholders=present,
+        kind=InteractionKind.MEETING,
+        occurred_at=meeting.starts_at,
+        summary=meeting.title[:300],
+        notes=minutes,
+        outcome="\n".join(f"Decided: {text}" for text in decisions),
+        organisation=meeting.organisation,
+        staff_present=[
+            meeting.organiser,
+            *[a.user for a in attendees if a.user_id and a.rsvp != Rsvp.DECLINED],
+        ],
+    )
+    meeting.full_clean(exclude=["uid"])
+    meeting.save()
+    Decision.objects.bulk_create(
+        Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
+    )
+    for entry in actions:
+        action = ActionItem(
+            meeting=meeting,
+            description=entry.description.strip(),
+            owner_user=entry.owner_user,
+            owner_stakeholder=entry.owner_stakeholder,
+            due_on=entry.due_on,
+            created_by=actor,
+        )
+        action.full_clean()
+        action.save()
+    _after_commit(_send_follow_ups, meeting.pk)
+    _after_commit(_schedule_reminders, [meeting.pk])
+    return meeting
+
+
+def _send_follow_ups(meeting_id: int) -> None:
+    notifications.follow_ups_send(_refetch(meeting_id))
+
+
+@transaction.atomic
+def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
+    require(can_respond_for(actor, attendee))
+    if rsvp not in Rsvp.values:
+        raise ValidationError({"rsvp": _("Choose accepted, tentative or declined.")})
+    attendee.rsvp = rsvp
+    attendee.responded_at = timezone.now()
+    attendee.save(update_fields=["rsvp", "responded_at"])
+    return attendee
+
+
+ALLOWED_DOCUMENTS = {
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".ods": (b"PK\x03\x04",),
+    ".odp": (b"PK\x03\x04",),
+    ".txt": (),
+    ".csv": (),
+    ".md": (),
+}
+
+
+def _check_upload(upload) -> None:
+    name = upload.name.lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension not in ALLOWED_DOCUMENTS:
+        raise ValidationError(
+            {
+                "file": _("Upload a PDF, an office document, an image or a text file (not %(ext)s).")
+                % {"ext": extension or "?"}
+            }
+        )
+    if upload.size > settings.MEETING_DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB.")
+                % {"mb": settings.MEETING_DOCUMENT_MAX_BYTES // 2**20}
+            }
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    signatures = ALLOWED_DOCUMENTS[extension]
+    if signatures and not any(head.startswith(signature) for signature in signatures):
+        raise ValidationError(
+            {"file": _("The file's content does not match its %(ext)s name.") % {"ext": extension}}
+        )
+    if not signatures and b"\x00" in upload.read(4096):
+        raise ValidationError({"file": _("This does not look like a text file.")})
+    upload.seek(0)
+
+
+@transaction.atomic
+def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
+    require(can_edit_meeting(actor, meeting))
+    _check_upload(upload)
+    document = MeetingDocument(
+        meeting=meeting,
+        file=upload,
+        name=upload.name[:255],
+        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_remove(*, document: MeetingDocument, actor) -> None:
+    require(can_edit_meeting(actor, document.meeting))
+    stored = document.file
+    document.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
+
+
+@transaction.atomic
+def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
+    require(can_edit_meeting(actor, meeting))
+    action = ActionItem(
+        meeting=meeting,
+        description=entry.description.strip(),
+        owner_user=entry.owner_user,
+        owner_stakeholder=entry.owner_stakeholder,
+        due_on=entry.due_on,
+        created_by=actor,
+    )
+    action.full_clean()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> ActionItem:
+    require(can_update_action_item(actor, action_item))
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    action_item.status = status
+    action_item.completed_at = timezone.now() if status == ActionStatus.DONE else None
+    action_item.save(update_fields=["status", "completed_at", "updated_at"])
+    return action_item
+
+
+@transaction.atomic
+def action_item_reassign(
+    *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
+) -> ActionItem:
+    require(can_update_action_item(actor, action_item))
+    action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
+    action_item.full_clean()
+    action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
+    return action_item

@@ -1,0 +1,330 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
+from contacts.models import Stakeholder
+from liaison_crm.form_errors import add_service_errors
+from liaison_crm.paging import paginate
+
+from . import calendar, services
+from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
+from .forms import (
+    ActionFormSet,
+    ActionStatusForm,
+    AgendaFormSet,
+    DocumentForm,
+    MarkHeldForm,
+    MeetingForm,
+    RsvpForm,
+)
+from .models import ActionItem, Attendee, Meeting, MeetingDocument, MeetingStatus
+from .scheduling import guest_slots
+
+
+def _meeting_or_404(request, pk) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.visible_to(request.user)
+        .select_related("organiser", "organisation", "series", "interaction")
+        .prefetch_related("agenda_items__owner", "attendees__stakeholder", "attendees__user"),
+        pk=pk,
+    )
+
+
+def meeting_list(request):
+    past = request.GET.get("when") == "past"
+    meetings = Meeting.objects.visible_to(request.user).for_list()
+    meetings = meetings.past() if past else meetings.upcoming()
+    if request.GET.get("mine"):
+        meetings = meetings.involving(request.user)
+    if text := request.GET.get("q", "").strip():
+        meetings = meetings.search(text)
+    page = paginate(meetings, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    return render(request, "meetings/meeting_list.html", {"page": page, "past": past})
+
+
+def _mark_who_can_respond(user, meeting, attendees):
+    for attendee in attendees:
+        attendee.can_respond = meeting.status == MeetingStatus.PLANNED and can_respond_for(user, attendee)
+
+
+def meeting_detail(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    can_edit = can_edit_meeting(request.user, meeting)
+    _mark_who_can_respond(request.user, meeting, meeting.attendees.all())
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "can_edit": can_edit,
+            "documents": meeting.documents.all(),
+            "decisions": meeting.decisions.all(),
+            "actions": meeting.action_items.select_related("owner_user", "owner_stakeholder"),
+            "document_form": DocumentForm() if can_edit else None,
+            "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
+        },
+    )
+
+
+def _agenda_entries(formset) -> list[services.AgendaEntry]:
+    return [
+        services.AgendaEntry(
+            title=form.cleaned_data["title"],
+            owner=form.cleaned_data.get("owner"),
+            minutes_allotted=form.cleaned_data.get("minutes_allotted"),
+        )
+        for form in formset
+        if form.cleaned_data.get("title")
+    ]
+
+
+def _agenda_initial(meeting):
+    return [
+        {"title": item.title, "owner": item.owner_id, "minutes_allotted": item.minutes_allotted}
+        for item in meeting.agenda_items.all()
+    ]
+
+
+def meeting_create(request):
+    initial = {"time_zone": request.user.time_zone}
+    if stakeholder_id := request.GET.get("stakeholder"):
+        initial["stakeholders"] = [stakeholder_id] if stakeholder_id.isdigit() else []
+    form = MeetingForm(request.POST or None, initial=initial)
+    agenda = AgendaFormSet(request.POST or None, prefix="agenda")
+    if request.method == "POST" and form.is_valid() and agenda.is_valid():
+        try:
+            meeting = services.meeting_schedule(
+                organiser=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Meeting scheduled; invitations are on their way."))
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "agenda": agenda})
+
+
+def meeting_edit(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    if not can_edit_meeting(request.user, meeting):
+        return HttpResponseForbidden(_("Only the organiser or their manager can change this meeting."))
+    form = MeetingForm(request.POST or None, instance=meeting)
+    agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
+    if request.method == "POST" and form.is_valid() and agenda.is_valid():
+        try:
+            services.meeting_update(
+                meeting=meeting, actor=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Meeting updated; attendees have been told what changed."))
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "agenda": agenda, "meeting": meeting})
+
+
+def slot_check(request):
+    """The htmx panel beside the scheduling form: the slot in each stakeholder's time zone."""
+    form = MeetingForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    ids = [value for value in request.GET.getlist("stakeholders") if value.isdigit()]
+    stakeholders = Stakeholder.objects.visible_to(request.user).filter(pk__in=ids)
+    slots = []
+    if data.get("starts_at") and data.get("ends_at") and data.get("time_zone"):
+        slots = guest_slots(data["starts_at"], data["ends_at"], stakeholders, data["time_zone"])
+    return render(request, "meetings/_slot_check.html", {"slots": slots, "stakeholders": stakeholders})
+
+
+def meeting_cancel(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    if not can_edit_meeting(request.user, meeting):
+        return HttpResponseForbidden(_("Only the organiser or their manager can cancel this meeting."))
+    if request.method == "POST":
+        try:
+            services.meeting_cancel(
+                meeting=meeting, actor=request.user, whole_series=request.POST.get("scope") == "series"
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Cancelled; attendees are being told."))
+        return redirect(meeting)
+    return render(request, "meetings/meeting_cancel.html", {"meeting": meeting})
+
+
+def _action_entries(formset) -> list[services.ActionEntry]:
+    return [
+        services.ActionEntry(
+            description=form.cleaned_data["description"],
+            owner_user=owner if not isinstance(owner, Stakeholder) else None,
+            owner_stakeholder=owner if isinstance(owner, Stakeholder) else None,
+            due_on=form.cleaned_data.get("due_on"),
+        )
+        for form in formset
+        if form.cleaned_data.get("description") and (owner := form.cleaned_data["owner"])
+    ]
+
+
+def meeting_mark_held(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    if not can_edit_meeting(request.user, meeting):
+        return HttpResponseForbidden(_("Only the organiser or their manager can record this meeting."))
+    form = MarkHeldForm(request.POST or None)
+    actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
+    if request.method == "POST" and form.is_valid() and actions.is_valid():
+        try:
+            services.meeting_mark_held(
+                meeting=meeting,
+                actor=request.user,
+                minutes=form.cleaned_data["minutes"],
+                decisions=form.cleaned_data["decisions"],
+                actions=_action_entries(actions),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Recorded as held. The follow-up email with decisions and actions is queued.")
+            )
+            return redirect(meeting)
+    return render(
+        request, "meetings/meeting_held_form.html", {"meeting": meeting, "form": form, "actions": actions}
+    )
+
+
+@require_POST
+def attendee_respond(request, pk, attendee_pk):
+    meeting = _meeting_or_404(request, pk)
+    attendee = get_object_or_404(Attendee, pk=attendee_pk, meeting=meeting)
+    if not can_respond_for(request.user, attendee):
+        return HttpResponseForbidden(_("You cannot answer for this attendee."))
+    form = RsvpForm(request.POST)
+    if form.is_valid():
+        services.attendee_respond(attendee=attendee, actor=request.user, rsvp=form.cleaned_data["rsvp"])
+    if request.htmx:
+        _mark_who_can_respond(request.user, meeting, [attendee])
+        return render(
+            request,
+            "meetings/_attendee_row.html",
+            {"attendee": attendee, "meeting": meeting, "rsvp_choices": RsvpForm.base_fields["rsvp"].choices},
+        )
+    return redirect(meeting)
+
+
+@require_POST
+def document_upload(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    if not can_edit_meeting(request.user, meeting):
+        return HttpResponseForbidden(_("Only the organiser or their manager can add documents."))
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_attach(meeting=meeting, actor=request.user, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Document added."))
+    else:
+        messages.error(request, _("Choose a file to upload."))
+    return redirect(meeting)
+
+
+def document_download(request, pk, document_pk):
+    meeting = _meeting_or_404(request, pk)
+    document = get_object_or_404(MeetingDocument, pk=document_pk, meeting=meeting)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404(_("The file is no longer stored.")) from missing
+    return FileResponse(
+        handle, as_attachment=True, filename=document.name, content_type=document.content_type
+    )
+
+
+@require_POST
+def document_delete(request, pk, document_pk):
+    meeting = _meeting_or_404(request, pk)
+    document = get_object_or_404(MeetingDocument, pk=document_pk, meeting=meeting)
+    if not can_edit_meeting(request.user, meeting):
+        return HttpResponseForbidden(_("Only the organiser or their manager can remove documents."))
+    services.document_remove(document=document, actor=request.user)
+    messages.success(request, _("Document removed."))
+    return redirect(meeting)
+
+
+def meeting_ics(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    response = HttpResponse(calendar.invitation(meeting), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+@require_POST
+def action_item_status(request, pk):
+    action_item = get_object_or_404(
+        ActionItem.objects.visible_to(request.user).select_related(
+            "meeting__organiser", "owner_user", "owner_stakeholder"
+        ),
+        pk=pk,
+    )
+    if not can_update_action_item(request.user, action_item):
+        return HttpResponseForbidden(_("Only the owner or the meeting's organiser can update this action."))
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        services.action_item_set_status(
+            action_item=action_item, actor=request.user, status=form.cleaned_data["status"]
+        )
+    if request.htmx:
+        return render(request, "meetings/_action_row.html", {"action": action_item, "show_meeting": True})
+    return redirect(request.POST.get("next") or action_item.meeting)
+
+
+def my_actions(request):
+    actions = (
+        ActionItem.objects.visible_to(request.user)
+        .owned_by(request.user)
+        .open()
+        .for_list()
+        .order_by("due_on", "pk")
+    )
+    page = paginate(actions, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    return render(request, "meetings/my_actions.html", {"page": page})
+
+
+def calendar_subscription(request):
+    """Where a user makes, resets or revokes their secret calendar address."""
+    new_url = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            calendar_feed_revoke(user=request.user)
+            messages.success(request, _("Calendar address revoked: calendars using it stop updating."))
+            return redirect("meetings:calendar_subscription")
+        token = calendar_feed_reset(user=request.user)
+        new_url = request.build_absolute_uri(f"/calendar/{token}.ics")
+    has_feed = hasattr(request.user, "calendar_feed")
+    return render(request, "meetings/calendar_subscription.html", {"new_url": new_url, "has_feed": has_feed})
+
+
+@login_not_required
+def calendar_feed(request, token):
+    """The subscribed calendar: the secret in the address is the only credential, so it is checked first."""
+    user = calendar_feed_for_token(token)
+    if user is None:
+        raise Http404("No such calendar.")
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .involving(user)
+        .exclude(status=MeetingStatus.CANCELLED, series__isnull=True)
+        .select_related("organiser", "series")
+        .prefetch_related("agenda_items", "attendees__stakeholder", "attendees__user")
+        .order_by("starts_at")
+    )
+    body = calendar.feed(meetings, name=_("Liaison CRM — %(name)s") % {"name": user})
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -1,0 +1,155 @@
+import base64
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import OutboundMessageQuerySet
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a meeting invitation's .ics, a digest's CSV."""
+
+    filename: str
+    content: str | bytes
+    mimetype: str = "application/octet-stream"
+
+    def to_json(self) -> dict:
+        # Text stays readable in the database and the admin; bytes travel as base64.
+        if isinstance(self.content, str):
+            return {"filename": self.filename, "mimetype": self.mimetype, "text": self.content}
+        encoded = base64.b64encode(self.content).decode("ascii")
+        return {"filename": self.filename, "mimetype": self.mimetype, "base64": encoded}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Attachment":
+        content = data["text"] if "text" in data else base64.b64decode(data["base64"])
+        return cls(filename=data["filename"], content=content, mimetype=data["mimetype"])
+
+    @property
+    def size(self) -> int:
+        return len(self.content.encode() if isinstance(self.content, str) else self.content)
+
+
+class OutboundMessage(models.Model):
+    """An email the CRM owes someone — a meeting invitation, a reminder, a follow-up, a digest.
+
+    It is written down here before it is sent, so a message is never lost when a server restarts and is
+    never sent twice when a job runs twice; an administrator can see what went out, what is waiting and
+    what failed, and send a failed one again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        # A worker took the message and was never heard from again: it may or may not have gone out.
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    key = models.CharField(
+        _("key"),
+        max_length=500,
+        unique=True,
+        help_text=_("Names the message once: what it is about, for whom and for when. Sent at most once."),
+    )
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    group = models.CharField(
+        _("group"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("Messages that are cancelled together, such as a meeting's reminders."),
+    )
+    to = models.EmailField(_("to"))
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound_messages",
+    )
+    subject = models.CharField(_("subject"), max_length=500)
+    body = models.TextField(_("text body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    message_id_header = models.CharField(_("Message-ID"), max_length=255)
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    scheduled_for = models.DateTimeField(_("scheduled for"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    queued_at = models.DateTimeField(
+        _("queued"), null=True, blank=True, help_text=_("When a send task was last put on the queue.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = OutboundMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        indexes = [
+            # The dispatcher's question each minute: which pending messages are due?
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_pending_due"
+            ),
+            # The recovery's question: which claims are older than the lease?
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outbox_sending_claimed"),
+            models.Index(fields=["-created_at", "-id"], name="outbox_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled", "interrupted"]),
+                name="outbox_status_known",
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="outbox_key_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outbox_sent_has_sent_at"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_at__isnull=False),
+                name="outbox_sending_has_claimed_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"
+
+    def get_absolute_url(self):
+        return reverse("outbox:message_detail", args=[self.pk])
+
+    @property
+    def attachment_list(self) -> list[Attachment]:
+        return [Attachment.from_json(data) for data in self.attachments]
+
+    @property
+    def can_send_again(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def status_colour(self) -> str:
+        """The class of the status badge: green when sent, red when it needs a person, amber on its way."""
+        return {
+            self.Status.SENT: "green",
+            self.Status.FAILED: "red",
+            self.Status.INTERRUPTED: "red",
+            self.Status.PENDING: "amber",
+            self.Status.SENDING: "amber",
+        }.get(self.status, "")

@@ -1,0 +1,28 @@
+from django.db.models import Q, QuerySet
+
+
+class OutboundMessageQuerySet(QuerySet):
+    def visible_to(self, user):
+        """The outbox holds every message the CRM sends, to anyone: only administrators read it."""
+        if not user.is_active or not user.is_crm_admin:
+            return self.none()
+        return self
+
+    def due(self, now):
+        """Pending messages whose time has come (their scheduled time, or the end of a retry's back-off)."""
+        return self.filter(status=self.model.Status.PENDING, next_attempt_at__lte=now)
+
+    def needing_a_task(self, now, requeue_after):
+        """Due messages with no send task on the queue, or whose task is so late it was surely lost.
+
+        Redis keeps nothing on disk: a restart loses every queued task, and the row is what remains.
+        """
+        return self.due(now).filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
+
+    def stuck_sending(self, claimed_before):
+        """Claimed by a worker that never reported back: it died, or lost the database, mid-send."""
+        return self.filter(status=self.model.Status.SENDING, claimed_at__lt=claimed_before)
+
+    def for_list(self):
+        # The list shows neither bodies nor attachments, which can be large.
+        return self.defer("body", "html_body", "attachments").order_by("-created_at", "-pk")

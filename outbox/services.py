@@ -1,0 +1,383 @@
+"""The outbox: the one way the CRM sends email, built so that each message goes out once in effect.
+
+Every outgoing message is first a row, named by a unique key (kind, object, recipient, scheduled time), and
+the row — not the Redis broker, which keeps nothing on disk — is the source of truth.
+
+How a message travels
+1. `message_enqueue` writes the row with INSERT … ON CONFLICT (key) DO NOTHING, so the same key twice is
+   one row, also when two transactions race. A message due now gets a send task once the caller's
+   transaction commits; a later one waits for the dispatcher.
+2. `messages_dispatch_due` (beat, every minute) queues a send task for each due pending row that has none
+   on the queue: scheduled messages whose time has come, and rows whose task was lost (a Redis restart).
+3. `message_send` claims the row with one conditional UPDATE — pending and due → sending, attempts + 1,
+   claimed_at — committed before the mail server is contacted. Only one claimant can win, so a beat tick
+   that runs twice, a task delivered twice or two workers still send once.
+4. It hands the message to the configured email backend with a Message-ID derived from the key, so an
+   outside observer can also recognise a copy, and
+5. marks it sent, in its own commit, as soon as the server has accepted it.
+
+When things go wrong
+- The server refuses or cannot be reached (SMTPException, OSError): the row goes back to pending with the
+  error and a next attempt after a wait that doubles each time (1, 2, 4, 8 minutes; at most an hour);
+  the task retries then, and the dispatcher finds the row again if that retry is lost. After
+  OUTBOX_MAX_ATTEMPTS (5) the row is failed, with the last error on the outbox page.
+- The worker dies between the claim and the mark (killed, out of memory, database gone): the row stays
+  sending. Nobody can know whether the server accepted the message, so it is never retried by itself:
+  once the claim is older than OUTBOX_SENDING_LEASE_SECONDS, `messages_recover_interrupted` moves it to
+  interrupted, shown on the outbox page with "Send again" for an administrator to decide. This is what
+  keeps a crash from sending twice on the next run. The window is small — claim, send and mark follow one
+  another — and the lease is far longer than EMAIL_TIMEOUT, so a slow server is not mistaken for a dead
+  worker.
+- A task redelivered after the mark (acks_late) finds the row sent and does nothing.
+- The claim time is the claim's fence: a worker that outlived its lease can still record that its message
+  went out, but never overwrite a later attempt an administrator started.
+
+What remains is SMTP's own gap: a client whose connection drops before the server's final reply cannot know
+whether the message was accepted (RFC 1047), and the retry may deliver a copy. The stable Message-ID lets
+mail servers and clients drop it.
+
+`message_send` must run outside a transaction: the claim and the mark each commit on their own.
+"""
+
+import hashlib
+import logging
+import smtplib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from email import encoders
+from email.message import Message as EmailMessage
+from email.mime.base import MIMEBase
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEText
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can_manage_outbox, require
+
+from .models import Attachment, OutboundMessage
+from .tasks import send_message as send_message_task
+
+__all__ = [
+    "Attachment",
+    "DeliveryDeferred",
+    "message_cancel",
+    "message_enqueue",
+    "message_key",
+    "message_retry",
+    "message_send",
+    "messages_cancel",
+    "messages_dispatch_due",
+    "messages_recover_interrupted",
+]
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundMessage.Status
+MAX_BACKOFF = timedelta(hours=1)
+KEY_LENGTH = OutboundMessage._meta.get_field("key").max_length
+
+
+class DeliveryDeferred(Exception):
+    """The mail server did not take the message; the row is pending again until `retry_at`."""
+
+    def __init__(self, message_id: int, retry_at: datetime, reason: str):
+        super().__init__(f"Message {message_id} deferred until {retry_at.isoformat()}: {reason}")
+        self.message_id = message_id
+        self.retry_at = retry_at
+
+
+def message_key(
+    *, kind: str, about: models.Model | str, to: str, scheduled_for: datetime | None = None
+) -> str:
+    """The outbox key for a message: its kind, what it is about, its recipient and its scheduled time.
+
+    `message_key(kind="meeting-reminder", about=meeting, to="a@example.org", scheduled_for=at)` names
+    one reminder; enqueueing it again — a retried request, a second beat tick — finds the same row.
+    """
+    about_label = f"{about._meta.label_lower}:{about.pk}" if isinstance(about, models.Model) else str(about)
+    when = scheduled_for.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if scheduled_for else ""
+    key = f"{kind}|{about_label}|{to.strip().lower()}|{when}"
+    if len(key) > KEY_LENGTH:
+        key = f"{key[: KEY_LENGTH - 41]}#{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+    return key
+
+
+def _message_id_header(key: str) -> str:
+    """The same Message-ID for every attempt at the same message, whichever worker makes it."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.outbox@{domain}>"
+
+
+def _insert_unless_key_exists(message: OutboundMessage) -> int | None:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: the new row's id, or None when the key exists.
+
+    A concurrent insert of the same key waits for the other transaction and then does nothing, so there is
+    never an IntegrityError to recover from. (bulk_create(ignore_conflicts=True) cannot say which it was.)
+    """
+    meta = OutboundMessage._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"
+    ).format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field in fields),
+        values=", ".join(["%s"] * len(fields)),
+        key=quote(meta.get_field("key").column),
+        pk=quote(meta.pk.column),
+    )
+    params = [field.get_db_prep_save(field.pre_save(message, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _queue_send(message_id: int) -> None:
+    def queue() -> None:
+        send_message_task.delay(message_id)
+
+    # robust: the caller's work is committed by now; a broker outage must not turn it into an error page.
+    # The dispatcher queues the message again once `queued_at` is stale.
+    transaction.on_commit(queue, robust=True)
+
+
+def message_enqueue(
+    *,
+    key: str,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+    attachments: Sequence[Attachment] = (),
+    scheduled_for: datetime | None = None,
+    group: str = "",
+    recipient_user=None,
+) -> OutboundMessage:
+    """Puts a message in the outbox, once: a second call with the same key returns the first row unchanged.
+
+    A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
+    commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
+    that are cancelled together (`messages_cancel`), such as "meeting:42:reminders".
+    """
+    now = timezone.now()
+    due_at = scheduled_for or now
+    is_due = due_at <= now
+    message = OutboundMessage(
+        key=key,
+        kind=kind,
+        group=group,
+        to=to,
+        recipient_user=recipient_user,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        attachments=[attachment.to_json() for attachment in attachments],
+        message_id_header=_message_id_header(key),
+        scheduled_for=due_at,
+        next_attempt_at=due_at,
+        queued_at=now if is_due else None,
+        created_at=now,
+    )
+    if "\n" in subject or "\r" in subject:
+        raise ValidationError({"subject": _("A subject is one line.")})
+    # The recipient user is the caller's own object; checking it exists would cost a query.
+    message.full_clean(exclude=["recipient_user"], validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        message_id = _insert_unless_key_exists(message)
+        if message_id is None:
+            return OutboundMessage.objects.get(key=key)
+        if is_due:
+            _queue_send(message_id)
+    message.pk = message_id
+    message._state.adding = False
+    message._state.db = connection.alias
+    return message
+
+
+def messages_cancel(*, group: str) -> int:
+    """Cancels the group's messages that have not been sent yet; returns how many."""
+    if not group:
+        raise ValueError("messages_cancel needs a group: an empty one would cancel every ungrouped message.")
+    return OutboundMessage.objects.filter(group=group, status=Status.PENDING).update(status=Status.CANCELLED)
+
+
+def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Message-ID": message.message_id_header},
+        connection=get_connection(fail_silently=False),
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    for attachment in message.attachment_list:
+        if ";" in attachment.mimetype:
+            email.attach(_mime_part(attachment))
+        else:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
+    return email
+
+
+def _mime_part(attachment: Attachment) -> MIMEBase:
+    """A part for a type with parameters, such as "text/calendar; method=REQUEST; charset=utf-8".
+
+    Django's attach() would repeat the charset; calendar clients read `method` from this header.
+    """
+    header = EmailMessage()
+    header["Content-Type"] = attachment.mimetype
+    params = dict(header.get_params()[1:])
+    if header.get_content_maintype() == "text":
+        charset = params.pop("charset", "utf-8")
+        content = attachment.content
+        text = content.decode(charset) if isinstance(content, bytes) else content
+        part = SafeMIMEText(text, header.get_content_subtype(), charset)
+    else:
+        part = MIMEBase(header.get_content_maintype(), header.get_content_subtype())
+        content = attachment.content
+        part.set_payload(content.encode() if isinstance(content, str) else content)
+        encoders.encode_base64(part)
+    for name, value in params.items():
+        part.set_param(name, value)
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
+
+
+def _settle(message: OutboundMessage, **changes) -> bool:
+    """Records the outcome of this claim, unless an administrator has since started another attempt."""
+    settled = OutboundMessage.objects.filter(
+        pk=message.pk, claimed_at=message.claimed_at, status__in=[Status.SENDING, Status.INTERRUPTED]
+    ).update(**changes)
+    if not settled:
+        logger.warning(
+            "Outbox message %s changed hands before its outcome was recorded: %s", message.pk, changes
+        )
+    return bool(settled)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """The first retry waits OUTBOX_RETRY_BACKOFF_SECONDS, each later one twice as long as the one before."""
+    return min(timedelta(seconds=settings.OUTBOX_RETRY_BACKOFF_SECONDS * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def message_send(*, message_id: int) -> None:
+    """Claims one message and sends it; does nothing when it is not pending and due (or another worker won).
+
+    Raises DeliveryDeferred when the mail server did not take it and another attempt is planned.
+    """
+    claimed_at = timezone.now()
+    claimed = OutboundMessage.objects.filter(
+        pk=message_id, status=Status.PENDING, next_attempt_at__lte=claimed_at
+    ).update(status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    if not claimed:
+        return
+    message = OutboundMessage.objects.filter(pk=message_id, claimed_at=claimed_at).first()
+    if message is None:
+        return
+
+    try:
+        email = _email_for(message)
+        # Builds the MIME message now: a malformed header or attachment fails before the server sees it.
+        email.message()
+    except (ValueError, TypeError, LookupError) as error:
+        logger.exception("Outbox message %s cannot be built", message_id)
+        _settle(message, status=Status.FAILED, last_error=f"{type(error).__name__}: {error}")
+        return
+
+    try:
+        email.send()
+    except (smtplib.SMTPException, OSError) as error:
+        _record_failure(message, f"{type(error).__name__}: {error}")
+        return
+    _settle(message, status=Status.SENT, sent_at=timezone.now())
+
+
+def _record_failure(message: OutboundMessage, reason: str) -> None:
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        logger.error("Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
+        _settle(message, status=Status.FAILED, last_error=reason)
+        return
+    retry_at = timezone.now() + _backoff(message.attempts)
+    # The task's own retry is queued for retry_at; the dispatcher steps in only if that retry is lost.
+    if _settle(
+        message, status=Status.PENDING, last_error=reason, next_attempt_at=retry_at, queued_at=retry_at
+    ):
+        logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
+        raise DeliveryDeferred(message.pk, retry_at, reason)
+
+
+def messages_dispatch_due(*, limit: int = 500) -> int:
+    """Queues a send task for each due pending message that has none on the queue; returns how many.
+
+    Two dispatchers running at once (the same beat tick twice) share the rows out between them.
+    """
+    now = timezone.now()
+    requeue_after = timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        message_ids = list(
+            OutboundMessage.objects.needing_a_task(now, requeue_after)
+            .order_by("next_attempt_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboundMessage.objects.filter(pk__in=message_ids).update(queued_at=now)
+        for message_id in message_ids:
+            _queue_send(message_id)
+    return len(message_ids)
+
+
+def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
+    """Moves messages whose worker vanished mid-send to interrupted, for a person to decide; returns how many.
+
+    Never back to pending: the mail server may have accepted the message before the worker died.
+    """
+    if lease is None:
+        lease = timedelta(seconds=settings.OUTBOX_SENDING_LEASE_SECONDS)
+    recovered = OutboundMessage.objects.stuck_sending(timezone.now() - lease).update(
+        status=Status.INTERRUPTED,
+        last_error=_(
+            "The worker sending this message stopped before recording the result: "
+            "it may or may not have been delivered."
+        ),
+    )
+    if recovered:
+        logger.warning("Outbox: %s message(s) interrupted mid-send, waiting for an administrator", recovered)
+    return recovered
+
+
+def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
+    """An administrator sends a failed or interrupted message again, with a fresh set of attempts."""
+    require(can_manage_outbox(actor))
+    now = timezone.now()
+    with transaction.atomic():
+        requeued = OutboundMessage.objects.filter(
+            pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
+        ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)
+        if not requeued:
+            raise ValidationError(_("Only a failed or interrupted message can be sent again."))
+        _queue_send(message.pk)
+    logger.info("Outbox message %s sent again by %s", message.pk, actor)
+    message.refresh_from_db()
+    return message
+
+
+def message_cancel(*, message: OutboundMessage, actor) -> OutboundMessage:
+    """An administrator stops a message that has not been sent yet."""
+    require(can_manage_outbox(actor))
+    cancelled = OutboundMessage.objects.filter(pk=message.pk, status=Status.PENDING).update(
+        status=Status.CANCELLED
+    )
+    if not cancelled:
+        raise ValidationError(_("Only a pending message can be cancelled."))
+    logger.info("Outbox message %s cancelled by %s", message.pk, actor)
+    message.refresh_from_db()
+    return message

@@ -1,0 +1,67 @@
+"""ETags and If-Match: a stale write is refused (412) instead of overwriting someone else's change."""
+
+import pytest
+
+from ..factories import InteractionFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stakeholder(officer):
+    return StakeholderFactory(owner=officer, notes="first")
+
+
+def url(stakeholder):
+    return f"/api/v1/stakeholders/{stakeholder.pk}/"
+
+
+def test_each_object_has_an_etag_that_changes_with_it(officer_api, stakeholder):
+    first = officer_api.get(url(stakeholder))["ETag"]
+    assert first == officer_api.get(url(stakeholder))["ETag"]
+    officer_api.patch(url(stakeholder), {"notes": "second"})
+    assert officer_api.get(url(stakeholder))["ETag"] != first
+
+
+def test_write_with_the_current_etag_succeeds(officer_api, stakeholder):
+    etag = officer_api.get(url(stakeholder))["ETag"]
+    response = officer_api.patch(url(stakeholder), {"notes": "mine"}, HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_write_with_a_stale_etag_gets_412_and_changes_nothing(officer_api, api_as, stakeholder):
+    stale = officer_api.get(url(stakeholder))["ETag"]
+    api_as("manager").patch(url(stakeholder), {"notes": "the manager's change"})
+    response = officer_api.put(
+        url(stakeholder), {"name": stakeholder.name, "notes": "mine"}, HTTP_IF_MATCH=stale
+    )
+    assert response.status_code == 412
+    assert "changed" in response.json()["detail"]
+    stakeholder.refresh_from_db()
+    assert stakeholder.notes == "the manager's change"
+
+
+def test_stale_etag_also_stops_workflows_and_deletes(officer_api, officer):
+    interaction = InteractionFactory(logged_by=officer)
+    detail = f"/api/v1/interactions/{interaction.pk}/"
+    stale = officer_api.get(detail)["ETag"]
+    officer_api.patch(detail, {"outcome": "changed"})
+    assert officer_api.delete(detail, HTTP_IF_MATCH=stale).status_code == 412
+    stakeholder = interaction.stakeholders.get()
+    stale = officer_api.get(url(stakeholder))["ETag"]
+    officer_api.patch(url(stakeholder), {"notes": "changed"})
+    assert officer_api.post(f"{url(stakeholder)}archive/", HTTP_IF_MATCH=stale).status_code == 412
+
+
+def test_if_none_match_answers_304_while_unchanged(officer_api, stakeholder):
+    etag = officer_api.get(url(stakeholder))["ETag"]
+    response = officer_api.get(url(stakeholder), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    officer_api.patch(url(stakeholder), {"notes": "new"})
+    assert officer_api.get(url(stakeholder), HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_no_permission_is_reported_before_a_stale_etag(api_as, stakeholder):
+    response = api_as("colleague").patch(url(stakeholder), {"notes": "x"}, HTTP_IF_MATCH='"stale"')
+    assert response.status_code == 403

@@ -1,0 +1,80 @@
+"""Clear JSON errors, and never a 500 for bad input."""
+
+import pytest
+from rest_framework.settings import api_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_address_is_a_json_404(officer_api):
+    for url in ["/api/v1/nothing-here/", "/api/v1/stakeholders/abc/", "/api/v2/"]:
+        response = officer_api.get(url)
+        assert response.status_code == 404
+        assert response.json()["detail"]
+
+
+def test_missing_record_is_a_json_404(officer_api):
+    response = officer_api.get("/api/v1/stakeholders/999999/")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+def test_malformed_json_is_a_400(officer_api):
+    response = officer_api.post("/api/v1/tags/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
+def test_wrong_content_type_is_a_415(officer_api):
+    response = officer_api.post(
+        "/api/v1/tags/", data="name=x", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        "a string",
+        {"stakeholders": "not a list", "kind": "call", "summary": "x"},
+        {"stakeholders": [None], "kind": "call", "summary": "x"},
+        {"stakeholders": [10**20], "kind": "call", "summary": "x"},
+        {"stakeholders": [], "kind": "call", "summary": "x", "occurred_at": "never"},
+        {"stakeholders": [], "kind": "call", "summary": "x" * 1000, "sentiment": 99},
+    ],
+)
+def test_nonsense_bodies_get_400_not_500(officer_api, payload):
+    assert officer_api.post("/api/v1/interactions/", payload, format="json").status_code == 400
+
+
+def test_rate_limit_answers_429_with_retry_after(officer_api, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**api_settings.DEFAULT_THROTTLE_RATES, "api": "3/minute"},
+    }
+    statuses = [officer_api.get("/api/v1/tags/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = officer_api.get("/api/v1/tags/")
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["detail"].lower()
+
+
+def test_rate_limits_count_per_token(officer, settings):
+    from .conftest import client_with_token, token_for
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**api_settings.DEFAULT_THROTTLE_RATES, "api": "1/minute"},
+    }
+    first, second = client_with_token(token_for(officer)), client_with_token(token_for(officer))
+    assert first.get("/api/v1/tags/").status_code == 200
+    assert second.get("/api/v1/tags/").status_code == 200
+    assert first.get("/api/v1/tags/").status_code == 429
+
+
+def test_the_cache_behind_rate_limits_is_redis_outside_tests():
+    from liaison_crm import settings as project_settings
+
+    assert project_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert project_settings.CACHES["default"]["LOCATION"] == project_settings.REDIS_URL

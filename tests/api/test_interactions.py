@@ -1,0 +1,164 @@
+"""The interaction log through the API, and the confidentiality rule through every door the API has."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from interactions.models import Interaction
+
+from ..factories import InteractionFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/interactions/"
+
+
+def detail(interaction):
+    return f"{LIST}{interaction.pk}/"
+
+
+@pytest.fixture
+def confidential(colleague):
+    """Logged by `colleague` about a stakeholder `colleague` owns, in the officer's own team."""
+    return InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[StakeholderFactory(owner=colleague, name="Board member")],
+        is_confidential=True,
+        summary="Board tension over the merger",
+    )
+
+
+SEES_CONFIDENTIAL = [
+    ("colleague", True),  # the author and owner
+    ("officer", False),  # same team, not involved
+    ("other_officer", False),
+    ("manager", True),  # the team's manager
+    ("other_manager", False),
+    ("admin_user", True),
+]
+
+
+@pytest.mark.parametrize(("who", "sees"), SEES_CONFIDENTIAL)
+def test_confidential_interaction_is_seen_only_by_those_allowed(api_as, confidential, who, sees):
+    client = api_as(who)
+    listed = {row["id"] for row in client.get(LIST).json()["results"]}
+    assert (confidential.pk in listed) is sees
+    assert client.get(detail(confidential)).status_code == (200 if sees else 404)
+
+
+@pytest.mark.parametrize(("who", "sees"), SEES_CONFIDENTIAL)
+def test_confidential_interaction_never_leaks_through_search_or_filters(api_as, confidential, who, sees):
+    client = api_as(who)
+    stakeholder = confidential.stakeholders.get()
+    for query in [{"search": "merger"}, {"stakeholder": stakeholder.pk}, {"confidential": "true"}]:
+        rows = client.get(LIST, query).json()["results"]
+        assert (confidential.pk in {row["id"] for row in rows}) is sees, query
+
+
+@pytest.mark.parametrize("who", ["officer", "other_officer", "other_manager"])
+def test_those_who_cannot_see_it_cannot_change_it_either(api_as, confidential, who):
+    client = api_as(who)
+    assert client.patch(detail(confidential), {"summary": "x"}).status_code == 404
+    assert client.delete(detail(confidential)).status_code == 404
+    assert client.post(f"{detail(confidential)}complete-follow-up/").status_code == 404
+    assert Interaction.objects.get(pk=confidential.pk).summary == "Board tension over the merger"
+
+
+def test_anonymous_gets_401(api_as, confidential):
+    assert api_as(None).get(detail(confidential)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer", 200),  # logged it
+        ("colleague", 403),  # sees it, did not log it
+        ("other_officer", 403),
+        ("manager", 200),
+        ("other_manager", 403),
+        ("admin_user", 200),
+    ],
+)
+def test_only_the_author_their_manager_and_admins_edit(api_as, officer, who, status):
+    interaction = InteractionFactory(logged_by=officer)
+    assert api_as(who).patch(detail(interaction), {"outcome": "Agreed"}).status_code == status
+
+
+def test_logging_through_the_api_uses_the_service(officer_api, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    when = timezone.now() - dt.timedelta(hours=2)
+    response = officer_api.post(
+        LIST,
+        {
+            "kind": "call",
+            "summary": "Talked about the harbour plan",
+            "stakeholders": [stakeholder.pk],
+            "occurred_at": when.isoformat(),
+            "topics": ["Harbour"],
+            "sentiment": 1,
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["logged_by"] == officer.pk
+    assert body["stakeholders"] == [{"id": stakeholder.pk, "name": stakeholder.name}]
+    assert body["topics"] == ["Harbour"]
+    assert body["occurred_at"].endswith("Z") or body["occurred_at"].endswith("+00:00")
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == when.replace(microsecond=when.microsecond)
+
+
+def test_a_service_validation_error_is_a_400_with_field_messages(officer_api, officer):
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    response = officer_api.post(
+        LIST,
+        {
+            "kind": "call",
+            "summary": "x",
+            "stakeholders": [archived.pk],
+            "occurred_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"stakeholders", "occurred_at"}
+
+
+def test_delete_goes_through_the_service_and_moves_last_contact_back(officer_api, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    for days in (3, 1):
+        officer_api.post(
+            LIST,
+            {
+                "kind": "email",
+                "summary": f"{days} days ago",
+                "stakeholders": [stakeholder.pk],
+                "occurred_at": (timezone.now() - dt.timedelta(days=days)).isoformat(),
+            },
+        )
+    newest = Interaction.objects.get(summary="1 days ago")
+    assert officer_api.delete(detail(newest)).status_code == 204
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == Interaction.objects.get(summary="3 days ago").occurred_at
+
+
+def test_follow_up_complete_and_reopen(officer_api, officer):
+    interaction = InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate())
+    done = officer_api.post(f"{detail(interaction)}complete-follow-up/")
+    assert done.status_code == 200
+    assert done.json()["follow_up_done_at"]
+    assert officer_api.post(f"{detail(interaction)}reopen-follow-up/").json()["follow_up_done_at"] is None
+
+
+def test_completing_a_follow_up_that_does_not_exist_is_a_400(officer_api, officer):
+    interaction = InteractionFactory(logged_by=officer)
+    response = officer_api.post(f"{detail(interaction)}complete-follow-up/")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_filters(officer_api, officer):
+    call = InteractionFactory(logged_by=officer, kind="call", sentiment=-1)
+    InteractionFactory(logged_by=officer, kind="email")
+    rows = officer_api.get(LIST, {"kind": "call", "sentiment": "-1"}).json()["results"]
+    assert [row["id"] for row in rows] == [call.pk]

@@ -1,0 +1,125 @@
+"""The OpenAPI schema and its documentation, and the API checked against its own schema by schemathesis."""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from rest_framework.settings import api_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from liaison_crm.wsgi import application
+
+from ..factories import AffiliationFactory, InteractionFactory, StakeholderFactory
+from .conftest import client_with_token, token_for
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.mark.django_db
+def test_schema_is_served_to_a_token_as_openapi_3(officer_api):
+    response = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/interactions/" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db
+def test_schema_needs_credentials():
+    assert client_with_token(None).get("/api/schema/").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/docs/redoc/"])
+def test_docs_work_offline_for_a_signed_in_person(officer_client, page):
+    response = officer_client.get(page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn." not in html and "unpkg" not in html
+
+
+@pytest.mark.django_db
+def test_docs_send_anonymous_visitors_to_sign_in(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.fixture
+def api_key(officer, colleague, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**api_settings.DEFAULT_THROTTLE_RATES, "api": "100000/minute"},
+    }
+    # Something to find, including a confidential interaction the officer must not see.
+    stakeholder = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=stakeholder)
+    InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    InteractionFactory(logged_by=colleague, is_confidential=True)
+    return token_for(officer)
+
+
+@pytest.fixture
+def in_process_wsgi():
+    """Calls the WSGI app inside the test's transaction, as Django's test client does: a request ending
+    must not close the database connection the test holds."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield application
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, api_key, in_process_wsgi):
+    return schemathesis.openapi.from_wsgi(
+        "/api/schema/?format=json", in_process_wsgi, headers={"Authorization": f"Bearer {api_key}"}
+    )
+
+
+# Each operation gets this many generated requests per mode; enough to find a 500 on bad input in CI time.
+EXAMPLES_PER_OPERATION = 15
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_api_answers_as_its_schema_says(api_schema, api_key, mode):
+    """Generated requests, valid and invalid, never get a 5xx, and every answer matches the schema.
+
+    Runs in-process against the WSGI app and the schema it serves, authenticated with an API token.
+    """
+    auth = {"Authorization": f"Bearer {api_key}"}
+    failures = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case):
+            case.call_and_validate(headers=auth, checks=CHECKS)
+
+        try:
+            check()
+        except Exception as error:
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+    assert not failures, "\n\n".join(failures)

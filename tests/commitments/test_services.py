@@ -1,0 +1,187 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from commitments import services
+from commitments.models import Commitment, CommitmentStatus
+from meetings.models import Attendee
+
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    InteractionFactory,
+    MeetingFactory,
+    StakeholderFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def record(actor, stakeholder, **fields):
+    fields.setdefault("description", "Send the draft data-sharing agreement")
+    fields.setdefault("direction", "we_promised")
+    return services.commitment_record(actor=actor, stakeholder=stakeholder, **fields)
+
+
+def test_a_new_commitment_is_chased_by_whoever_records_it_at_the_stakeholders_organisation(officer):
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+
+    commitment = record(officer, position.stakeholder, due_on=timezone.localdate() + dt.timedelta(days=7))
+
+    assert commitment.owner == officer and commitment.created_by == officer
+    assert commitment.organisation == position.organisation
+    assert commitment.status == CommitmentStatus.OPEN
+
+
+def test_a_colleague_can_record_a_commitment_for_someone_elses_stakeholder_and_name_who_chases_it(
+    officer, colleague
+):
+    stakeholder = StakeholderFactory(owner=officer)
+    commitment = record(colleague, stakeholder, owner=officer, direction="they_promised")
+    assert commitment.owner == officer and commitment.created_by == colleague
+
+
+def test_a_commitment_made_during_an_interaction_keeps_it_as_its_source(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    commitment = record(officer, stakeholder, source_interaction=interaction)
+    assert commitment.source_interaction == interaction
+
+
+def test_a_commitment_made_at_a_meeting_keeps_it_as_its_source(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+    commitment = record(officer, stakeholder, source_meeting=meeting)
+    assert commitment.source_meeting == meeting
+
+
+def test_a_commitment_cannot_come_from_an_interaction_the_officer_may_not_read(officer, colleague):
+    stakeholder = StakeholderFactory(owner=colleague)
+    confidential = InteractionFactory(logged_by=colleague, stakeholders=[stakeholder], is_confidential=True)
+
+    with pytest.raises(ValidationError) as error:
+        record(officer, stakeholder, source_interaction=confidential)
+
+    assert "source_interaction" in error.value.message_dict
+    assert not Commitment.objects.exists()
+
+
+def test_the_stakeholder_must_have_taken_part_in_the_source_interaction(officer):
+    interaction = InteractionFactory(logged_by=officer)
+    with pytest.raises(ValidationError) as error:
+        record(officer, StakeholderFactory(owner=officer), source_interaction=interaction)
+    assert "stakeholder" in error.value.message_dict
+    assert not Commitment.objects.exists()
+
+
+def test_a_commitment_comes_from_one_interaction_or_one_meeting_not_both(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+
+    with pytest.raises(ValidationError):
+        record(officer, stakeholder, source_interaction=interaction, source_meeting=meeting)
+    assert not Commitment.objects.exists()
+
+
+def test_a_commitment_needs_a_description(officer):
+    with pytest.raises(ValidationError) as error:
+        record(officer, StakeholderFactory(owner=officer), description="   ")
+    assert "description" in error.value.message_dict
+    assert not Commitment.objects.exists()
+
+
+def test_no_new_commitments_with_an_archived_stakeholder(officer):
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    with pytest.raises(ValidationError) as error:
+        record(officer, archived)
+    assert "stakeholder" in error.value.message_dict
+    assert not Commitment.objects.exists()
+
+
+def test_a_commitment_cannot_be_chased_by_someone_who_has_left(officer):
+    leaver = UserFactory(is_active=False)
+    with pytest.raises(ValidationError) as error:
+        record(officer, StakeholderFactory(owner=officer), owner=leaver)
+    assert "owner" in error.value.message_dict
+
+
+def test_someone_who_has_left_cannot_record_commitments(officer):
+    leaver = UserFactory(is_active=False)
+    with pytest.raises(PermissionDenied):
+        record(leaver, StakeholderFactory(owner=officer))
+    assert not Commitment.objects.exists()
+
+
+@pytest.fixture
+def commitment(officer, other_officer):
+    """Chased by `officer`, with a stakeholder owned by `other_officer` of the other team."""
+    return CommitmentFactory(owner=officer, stakeholder=StakeholderFactory(owner=other_officer))
+
+
+@pytest.mark.parametrize("who", ["officer", "other_officer", "manager", "admin_user"])
+def test_the_chaser_the_stakeholders_owner_the_chasers_manager_and_admins_may_edit(request, commitment, who):
+    actor = request.getfixturevalue(who)
+    services.commitment_update(commitment=commitment, actor=actor, description="Send the signed agreement")
+    commitment.refresh_from_db()
+    assert commitment.description == "Send the signed agreement"
+
+
+@pytest.mark.parametrize("who", ["colleague", "other_manager"])
+def test_other_staff_may_not_edit_a_commitment(request, commitment, who):
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        services.commitment_update(commitment=commitment, actor=actor, description="Changed")
+    with pytest.raises(PermissionDenied):
+        services.commitment_fulfil(commitment=commitment, actor=actor)
+    commitment.refresh_from_db()
+    assert commitment.description != "Changed" and commitment.status == CommitmentStatus.OPEN
+
+
+def test_an_edit_with_a_blank_description_writes_nothing(commitment, officer):
+    before = commitment.description
+    with pytest.raises(ValidationError):
+        services.commitment_update(commitment=commitment, actor=officer, description="", due_on=None)
+    commitment.refresh_from_db()
+    assert commitment.description == before and commitment.due_on is not None
+
+
+def test_where_a_commitment_was_made_cannot_be_changed_by_an_edit(commitment, officer):
+    with pytest.raises(TypeError):
+        services.commitment_update(commitment=commitment, actor=officer, source_interaction=None)
+
+
+def test_fulfilling_a_commitment_records_when_and_reopening_clears_it(commitment, officer):
+    services.commitment_fulfil(commitment=commitment, actor=officer)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.FULFILLED and commitment.fulfilled_at is not None
+
+    services.commitment_reopen(commitment=commitment, actor=officer)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.OPEN and commitment.fulfilled_at is None
+
+
+def test_fulfilling_twice_changes_nothing(commitment, officer):
+    first = services.commitment_fulfil(commitment=commitment, actor=officer).fulfilled_at
+    assert services.commitment_fulfil(commitment=commitment, actor=officer).fulfilled_at == first
+
+
+def test_a_closed_commitment_must_be_reopened_before_it_is_closed_another_way(commitment, officer):
+    services.commitment_cancel(commitment=commitment, actor=officer)
+    with pytest.raises(ValidationError):
+        services.commitment_mark_broken(commitment=commitment, actor=officer)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.CANCELLED
+
+
+def test_a_broken_promise_is_kept_on_record_and_is_no_longer_overdue(commitment, officer):
+    Commitment.objects.filter(pk=commitment.pk).update(due_on=timezone.localdate() - dt.timedelta(days=3))
+    commitment.refresh_from_db()
+    services.commitment_mark_broken(commitment=commitment, actor=officer)
+    assert Commitment.objects.get(pk=commitment.pk).status == CommitmentStatus.BROKEN
+    assert not Commitment.objects.overdue().exists()

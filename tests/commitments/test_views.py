@@ -1,0 +1,231 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Commitment, CommitmentStatus
+
+from ..conftest import login
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    InteractionFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.mark.parametrize("url_name", ["commitments:list", "commitments:create"])
+def test_pages_need_a_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_register_shows_open_commitments_and_flags_overdue_ones(officer_client, officer):
+    CommitmentFactory(description="Publish the consultation report", due_on=TODAY - dt.timedelta(days=3))
+    CommitmentFactory(description="Share the site plans", due_on=TODAY + dt.timedelta(days=3))
+    CommitmentFactory(
+        description="Return the signed MoU", status=CommitmentStatus.FULFILLED, fulfilled_at=timezone.now()
+    )
+
+    page = officer_client.get(reverse("commitments:list")).content.decode()
+
+    assert "Publish the consultation report" in page and "Share the site plans" in page
+    assert 'class="status red">overdue' in page
+    assert "Return the signed MoU" not in page
+
+
+def test_any_status_shows_closed_commitments_too(officer_client):
+    CommitmentFactory(
+        description="Return the signed MoU", status=CommitmentStatus.FULFILLED, fulfilled_at=timezone.now()
+    )
+    page = officer_client.get(reverse("commitments:list"), {"status": ""}).content.decode()
+    assert "Return the signed MoU" in page
+
+
+def test_the_register_filters_by_overdue_direction_stakeholder_and_kind_of_organisation(officer_client):
+    agency = OrganisationFactory(kind="government_agency")
+    late = CommitmentFactory(description="Late promise", due_on=TODAY - dt.timedelta(days=1))
+    theirs = CommitmentFactory(description="Their promise", direction="they_promised", organisation=agency)
+    url = reverse("commitments:list")
+
+    def shown(**query):
+        page = officer_client.get(url, query).content.decode()
+        return {text for text in ("Late promise", "Their promise") if text in page}
+
+    assert shown(overdue="true") == {"Late promise"}
+    assert shown(overdue="false") == {"Their promise"}
+    assert shown(direction="they_promised") == {"Their promise"}
+    assert shown(stakeholder=late.stakeholder.pk) == {"Late promise"}
+    assert shown(organisation_kind="government_agency") == {"Their promise"}
+    assert shown(organisation=agency.pk) == {theirs.description}
+
+
+def test_htmx_list_request_returns_only_the_rows(officer_client):
+    CommitmentFactory(description="Row promise")
+    response = officer_client.get(reverse("commitments:list"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Row promise" in body and "<html" not in body
+
+
+def test_recording_a_commitment_from_a_stakeholder_page(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Grace Obi")
+    url = reverse("commitments:create") + f"?stakeholder={stakeholder.pk}"
+
+    form_page = officer_client.get(url).content.decode()
+    assert "Grace Obi" in form_page
+
+    response = officer_client.post(
+        url,
+        {
+            "direction": "we_promised",
+            "description": "Send the flood-risk survey",
+            "stakeholder": stakeholder.pk,
+            "owner": officer.pk,
+            "due_on": (TODAY + dt.timedelta(days=10)).isoformat(),
+        },
+    )
+
+    commitment = Commitment.objects.get()
+    assert response.status_code == 302 and response.url == commitment.get_absolute_url()
+    assert commitment.stakeholder == stakeholder and commitment.created_by == officer
+
+
+def test_a_commitment_opened_from_an_interaction_records_it_as_the_source(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[stakeholder], summary="Site visit")
+    url = reverse("commitments:create") + f"?interaction={interaction.pk}"
+
+    data = {"direction": "they_promised", "description": "Send access codes", "owner": officer.pk}
+    officer_client.post(url, {**data, "stakeholder": stakeholder.pk})
+
+    commitment = Commitment.objects.get()
+    assert commitment.source_interaction == interaction
+    assert "Site visit" in officer_client.get(commitment.get_absolute_url()).content.decode()
+
+
+def test_a_confidential_interaction_the_officer_may_not_read_cannot_be_a_source(officer_client, colleague):
+    confidential = InteractionFactory(logged_by=colleague, is_confidential=True)
+    response = officer_client.get(reverse("commitments:create") + f"?interaction={confidential.pk}")
+    assert response.status_code == 404
+
+
+def test_a_confidential_source_stays_hidden_on_the_commitment_page(client, officer, colleague, manager):
+    stakeholder = StakeholderFactory(owner=colleague)
+    confidential = InteractionFactory(
+        logged_by=colleague, stakeholders=[stakeholder], is_confidential=True, summary="Board tension"
+    )
+    commitment = CommitmentFactory(stakeholder=stakeholder, source_interaction=confidential)
+
+    officer_page = login(client, officer).get(commitment.get_absolute_url())
+    assert officer_page.status_code == 200 and "Board tension" not in officer_page.content.decode()
+    assert "Board tension" in login(client, manager).get(commitment.get_absolute_url()).content.decode()
+
+
+def test_bad_input_shows_errors_and_records_nothing(officer_client, officer):
+    response = officer_client.post(
+        reverse("commitments:create"),
+        {
+            "direction": "we_promised",
+            "description": "",
+            "stakeholder": "",
+            "owner": officer.pk,
+            "due_on": "soon",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('class="error"') >= 3  # description, stakeholder and due date
+    assert not Commitment.objects.exists()
+
+
+def test_an_archived_stakeholder_is_refused_with_a_message_on_the_form(officer_client, officer):
+    archived = StakeholderFactory(
+        owner=officer, is_archived=True, archived_at=timezone.now(), name="Old Contact"
+    )
+    response = officer_client.post(
+        reverse("commitments:create"),
+        {
+            "direction": "we_promised",
+            "description": "Call back",
+            "stakeholder": archived.pk,
+            "owner": officer.pk,
+        },
+    )
+    assert "restore them" in response.content.decode()
+    assert not Commitment.objects.exists()
+
+
+@pytest.fixture
+def commitment(officer):
+    return CommitmentFactory(owner=officer, stakeholder=StakeholderFactory(owner=officer))
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer", 200),
+        ("manager", 200),
+        ("admin_user", 200),
+        ("colleague", 403),
+        ("other_officer", 403),
+        ("other_manager", 403),
+    ],
+)
+def test_who_may_open_the_edit_form(client, request, commitment, who, status):
+    login(client, request.getfixturevalue(who))
+    assert client.get(reverse("commitments:edit", args=[commitment.pk])).status_code == status
+
+
+def test_every_member_of_staff_sees_the_commitment_but_only_editors_see_the_actions(
+    client, commitment, colleague
+):
+    page = login(client, colleague).get(commitment.get_absolute_url()).content.decode()
+    assert commitment.description in page and "Mark fulfilled" not in page
+
+
+def test_the_chaser_marks_a_commitment_fulfilled(officer_client, commitment):
+    response = officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.FULFILLED
+
+
+def test_someone_else_cannot_change_its_status(client, commitment, other_officer):
+    response = login(client, other_officer).post(reverse("commitments:cancel", args=[commitment.pk]))
+    assert response.status_code == 403
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.OPEN
+
+
+def test_status_changes_need_a_post(officer_client, commitment):
+    assert officer_client.get(reverse("commitments:fulfil", args=[commitment.pk])).status_code == 405
+
+
+def test_stakeholder_and_organisation_pages_show_open_commitments_with_overdue_ones_in_red(
+    officer_client, officer
+):
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    CommitmentFactory(
+        stakeholder=position.stakeholder,
+        organisation=position.organisation,
+        description="Publish the minutes",
+        due_on=TODAY - dt.timedelta(days=2),
+    )
+    CommitmentFactory(
+        stakeholder=position.stakeholder,
+        organisation=position.organisation,
+        description="Already cancelled",
+        status=CommitmentStatus.CANCELLED,
+    )
+
+    for url in (position.stakeholder.get_absolute_url(), position.organisation.get_absolute_url()):
+        page = officer_client.get(url).content.decode()
+        assert "Publish the minutes" in page and "Already cancelled" not in page
+        assert 'class="status red">overdue' in page

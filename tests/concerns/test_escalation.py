@@ -1,0 +1,94 @@
+"""A concern left unresolved longer than CONCERN_ESCALATION_DAYS is escalated, once."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from concerns import services
+from concerns.models import Concern, ConcernStatus
+from concerns.tasks import escalate_overdue_concerns
+
+from ..factories import ConcernFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 20)
+
+
+@pytest.fixture(autouse=True)
+def threshold(settings):
+    settings.CONCERN_ESCALATION_DAYS = 14
+    return 14
+
+
+def raised_days_ago(days, **fields):
+    return ConcernFactory(raised_on=TODAY - dt.timedelta(days=days), **fields)
+
+
+def test_a_concern_open_exactly_the_threshold_is_not_escalated_one_day_more_is():
+    on_the_day = raised_days_ago(14)
+    one_day_over = raised_days_ago(15)
+
+    escalated = services.concerns_escalate_overdue(today=TODAY)
+
+    assert escalated == [one_day_over]
+    on_the_day.refresh_from_db()
+    one_day_over.refresh_from_db()
+    assert on_the_day.escalated_at is None
+    assert one_day_over.escalated_at is not None
+
+
+def test_concerns_in_progress_are_escalated_too_but_resolved_ones_are_not():
+    in_progress = raised_days_ago(30, status=ConcernStatus.IN_PROGRESS)
+    raised_days_ago(30, status=ConcernStatus.RESOLVED, resolution="Settled", resolved_at=timezone.now())
+    assert services.concerns_escalate_overdue(today=TODAY) == [in_progress]
+
+
+def test_escalation_happens_once(settings):
+    concern = raised_days_ago(20)
+    services.concerns_escalate_overdue(today=TODAY)
+    first = Concern.objects.get(pk=concern.pk).escalated_at
+
+    assert services.concerns_escalate_overdue(today=TODAY) == []
+    assert services.concerns_escalate_overdue(today=TODAY + dt.timedelta(days=1)) == []
+    assert Concern.objects.get(pk=concern.pk).escalated_at == first
+
+
+def test_the_threshold_comes_from_settings(settings):
+    settings.CONCERN_ESCALATION_DAYS = 3
+    concern = raised_days_ago(4)
+    assert services.concerns_escalate_overdue(today=TODAY) == [concern]
+
+
+def test_the_page_flag_and_the_escalation_agree_on_the_boundary(settings):
+    today = timezone.localdate()
+    on_the_day = ConcernFactory(raised_on=today - dt.timedelta(days=14))
+    one_day_over = ConcernFactory(raised_on=today - dt.timedelta(days=15))
+    assert not on_the_day.is_overdue_for_escalation
+    assert one_day_over.is_overdue_for_escalation
+    assert list(Concern.objects.needing_escalation()) == [one_day_over]
+
+
+def test_the_daily_task_escalates_and_reports_how_many():
+    ConcernFactory(raised_on=timezone.localdate() - dt.timedelta(days=40))
+    assert escalate_overdue_concerns.apply().get() == 1
+    assert escalate_overdue_concerns.apply().get() == 0
+
+
+def test_the_task_is_scheduled_daily():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["escalate-overdue-concerns"]
+    assert entry["task"] == escalate_overdue_concerns.name
+
+
+def test_escalation_emails_the_owner_and_their_team_managers_once(officer, manager, other_manager):
+    from outbox.models import OutboundMessage
+
+    ConcernFactory(owner=officer, raised_on=TODAY - dt.timedelta(days=30), title="Noise complaints ignored")
+    services.concerns_escalate_overdue(today=TODAY)
+    services.concerns_escalate_overdue(today=TODAY)
+    messages = OutboundMessage.objects.filter(kind="concern_escalated")
+    assert sorted(m.to for m in messages) == sorted([officer.email, manager.email])
+    assert all("Noise complaints ignored" in m.subject for m in messages)
+    assert other_manager.email not in {m.to for m in messages}

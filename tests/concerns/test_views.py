@@ -1,0 +1,222 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from concerns.models import Concern, ConcernStatus, Severity
+
+from ..conftest import login
+from ..factories import AffiliationFactory, ConcernFactory, InteractionFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.mark.parametrize("url_name", ["concerns:list", "concerns:create"])
+def test_pages_need_a_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_register_shows_unresolved_concerns_and_flags_those_open_too_long(officer_client, settings):
+    settings.CONCERN_ESCALATION_DAYS = 14
+    ConcernFactory(title="Dust from the site", raised_on=TODAY - dt.timedelta(days=20))
+    ConcernFactory(title="Parking on the verge", status=ConcernStatus.IN_PROGRESS)
+    ConcernFactory(
+        title="Old complaint", status=ConcernStatus.RESOLVED, resolution="Fixed", resolved_at=timezone.now()
+    )
+
+    page = officer_client.get(reverse("concerns:list")).content.decode()
+
+    assert "Dust from the site" in page and "Parking on the verge" in page
+    assert "Old complaint" not in page
+    assert "escalated · open 20 days" in page
+
+
+def test_the_register_filters_by_status_severity_and_open_too_long(officer_client, settings):
+    settings.CONCERN_ESCALATION_DAYS = 14
+    ConcernFactory(
+        title="Old and critical", severity=Severity.CRITICAL, raised_on=TODAY - dt.timedelta(days=30)
+    )
+    ConcernFactory(
+        title="Settled",
+        severity=Severity.LOW,
+        status=ConcernStatus.RESOLVED,
+        resolution="ok",
+        resolved_at=timezone.now(),
+    )
+    url = reverse("concerns:list")
+
+    def shown(**query):
+        page = officer_client.get(url, query).content.decode()
+        return {text for text in ("Old and critical", "Settled") if text in page}
+
+    assert shown(status="") == {"Old and critical", "Settled"}
+    assert shown(status="resolved") == {"Settled"}
+    assert shown(overdue="true") == {"Old and critical"}
+    assert shown(status="", severity=Severity.LOW) == {"Settled"}
+
+
+def test_recording_a_concern_from_a_stakeholder_page(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("concerns:create") + f"?stakeholder={stakeholder.pk}"
+    response = officer_client.post(
+        url,
+        {
+            "title": "Road closures not announced",
+            "stakeholder": stakeholder.pk,
+            "severity": Severity.HIGH,
+            "owner": officer.pk,
+            "raised_on": TODAY.isoformat(),
+        },
+    )
+    concern = Concern.objects.get()
+    assert response.status_code == 302 and response.url == concern.get_absolute_url()
+    assert concern.stakeholder == stakeholder and concern.severity == Severity.HIGH
+
+
+def test_a_concern_opened_from_an_interaction_is_linked_to_it(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    call = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    officer_client.post(
+        reverse("concerns:create") + f"?interaction={call.pk}",
+        {
+            "title": "Bins",
+            "stakeholder": stakeholder.pk,
+            "severity": 2,
+            "owner": officer.pk,
+            "raised_on": TODAY,
+        },
+    )
+    assert list(Concern.objects.get().interactions.all()) == [call]
+
+
+def test_an_interaction_the_officer_may_not_read_cannot_open_the_form(officer_client, colleague):
+    confidential = InteractionFactory(logged_by=colleague, is_confidential=True)
+    response = officer_client.get(reverse("concerns:create") + f"?interaction={confidential.pk}")
+    assert response.status_code == 404
+
+
+def test_bad_input_shows_errors_and_records_nothing(officer_client, officer):
+    response = officer_client.post(
+        reverse("concerns:create"),
+        {"title": "", "stakeholder": "", "severity": 9, "owner": officer.pk, "raised_on": "yesterday"},
+    )
+    assert response.status_code == 200
+    assert response.content.decode().count('class="error"') >= 4
+    assert not Concern.objects.exists()
+
+
+@pytest.fixture
+def concern(officer):
+    return ConcernFactory(
+        owner=officer, stakeholder=StakeholderFactory(owner=officer), title="Noise at night"
+    )
+
+
+def test_linked_confidential_interactions_show_only_to_those_who_may_read_them(
+    client, concern, officer, colleague, manager
+):
+    confidential = InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+        is_confidential=True,
+        summary="Private call about the dispute",
+    )
+    open_call = InteractionFactory(logged_by=officer, stakeholders=[concern.stakeholder], summary="Open call")
+    concern.interactions.set([confidential, open_call])
+
+    officer_page = login(client, officer).get(concern.get_absolute_url()).content.decode()
+    assert "Open call" in officer_page and "Private call about the dispute" not in officer_page
+
+    manager_page = login(client, manager).get(concern.get_absolute_url()).content.decode()
+    assert "Private call about the dispute" in manager_page
+
+
+def test_an_interaction_the_officer_may_not_read_cannot_be_unlinked(officer_client, concern, colleague):
+    confidential = InteractionFactory(logged_by=colleague, is_confidential=True)
+    concern.interactions.add(confidential)
+    response = officer_client.post(reverse("concerns:unlink_interaction", args=[concern.pk, confidential.pk]))
+    assert response.status_code == 404
+    assert concern.interactions.filter(pk=confidential.pk).exists()
+
+
+def test_linking_an_interaction_from_the_concern_page(officer_client, concern, officer):
+    call = InteractionFactory(logged_by=officer, stakeholders=[concern.stakeholder], summary="Follow-up call")
+    page = officer_client.get(concern.get_absolute_url()).content.decode()
+    assert "Follow-up call" in page  # offered in the link form
+
+    officer_client.post(reverse("concerns:link_interaction", args=[concern.pk]), {"interaction": call.pk})
+    assert list(concern.interactions.all()) == [call]
+
+
+def test_resolving_without_a_resolution_shows_an_error_and_changes_nothing(officer_client, concern):
+    response = officer_client.post(reverse("concerns:resolve", args=[concern.pk]), {"resolution": "  "})
+    assert response.status_code == 200
+    assert "Say how the concern was resolved." in response.content.decode()
+    concern.refresh_from_db()
+    assert concern.status == ConcernStatus.OPEN
+
+
+def test_resolving_with_a_resolution(officer_client, concern):
+    response = officer_client.post(
+        reverse("concerns:resolve", args=[concern.pk]), {"resolution": "Night deliveries stopped."}
+    )
+    assert response.status_code == 302
+    concern.refresh_from_db()
+    assert concern.status == ConcernStatus.RESOLVED and concern.resolution == "Night deliveries stopped."
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer", 200),
+        ("manager", 200),
+        ("admin_user", 200),
+        ("colleague", 403),
+        ("other_officer", 403),
+        ("other_manager", 403),
+    ],
+)
+def test_who_may_open_the_edit_and_resolve_forms(client, request, concern, who, status):
+    login(client, request.getfixturevalue(who))
+    assert client.get(reverse("concerns:edit", args=[concern.pk])).status_code == status
+    assert client.get(reverse("concerns:resolve", args=[concern.pk])).status_code == status
+
+
+def test_someone_else_cannot_resolve_reopen_or_start_work(client, concern, other_officer):
+    login(client, other_officer)
+    assert client.post(reverse("concerns:resolve", args=[concern.pk]), {"resolution": "x"}).status_code == 403
+    assert client.post(reverse("concerns:in_progress", args=[concern.pk])).status_code == 403
+    assert client.post(reverse("concerns:reopen", args=[concern.pk])).status_code == 403
+    concern.refresh_from_db()
+    assert concern.status == ConcernStatus.OPEN
+
+
+def test_stakeholder_and_organisation_pages_show_open_concerns_with_escalated_ones_flagged(
+    officer_client, officer, settings
+):
+    settings.CONCERN_ESCALATION_DAYS = 14
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    ConcernFactory(
+        stakeholder=position.stakeholder,
+        organisation=position.organisation,
+        title="Flooding on the access road",
+        raised_on=TODAY - dt.timedelta(days=21),
+    )
+    ConcernFactory(
+        stakeholder=position.stakeholder,
+        organisation=position.organisation,
+        title="Settled long ago",
+        status=ConcernStatus.RESOLVED,
+        resolution="Fixed",
+        resolved_at=timezone.now(),
+    )
+
+    for url in (position.stakeholder.get_absolute_url(), position.organisation.get_absolute_url()):
+        page = officer_client.get(url).content.decode()
+        assert "Flooding on the access road" in page and "Settled long ago" not in page
+        assert 'class="status red">escalated' in page

@@ -1,0 +1,68 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from commitments.models import Commitment
+from digests.services import daily_digest_build, daily_digests_send
+from meetings import services as meeting_services
+from outbox.models import OutboundMessage
+
+from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+SEVEN_AM_LONDON = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)  # 07:00 BST
+
+
+@pytest.fixture
+def busy_officer(officer, colleague):
+    today = SEVEN_AM_LONDON.date()
+    officer.time_zone = "Europe/London"
+    officer.save()
+    InteractionFactory(
+        logged_by=officer, follow_up_on=today - dt.timedelta(days=2), follow_up_note="Call back the mayor"
+    )
+    InteractionFactory(logged_by=officer, follow_up_on=today + dt.timedelta(days=5), follow_up_note="Not yet")
+    InteractionFactory(logged_by=colleague, follow_up_on=today, follow_up_note="Colleague's")
+    meeting = MeetingFactory(organiser=officer)
+    meeting_services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=meeting_services.ActionEntry(description="Send the minutes", owner_user=officer, due_on=today),
+    )
+    Commitment.objects.create(
+        description="Share the traffic survey",
+        direction="we_promised",
+        stakeholder=StakeholderFactory(owner=officer),
+        owner=officer,
+        due_on=today,
+        created_by=officer,
+    )
+    return officer
+
+
+def test_digest_holds_what_is_due_today_or_overdue(busy_officer):
+    digest = daily_digest_build(user=busy_officer, today=SEVEN_AM_LONDON.date())
+    assert [i.follow_up_note for i in digest.follow_ups] == ["Call back the mayor"]
+    assert [a.description for a in digest.actions] == ["Send the minutes"]
+    assert [c.description for c in digest.commitments] == ["Share the traffic survey"]
+
+
+def test_digest_goes_out_at_seven_local_time_once_per_day(busy_officer, colleague):
+    assert daily_digests_send(now=SEVEN_AM_LONDON - dt.timedelta(hours=1)) == 0
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 2  # the officer and the colleague
+    daily_digests_send(now=SEVEN_AM_LONDON + dt.timedelta(hours=1))
+    mine = OutboundMessage.objects.filter(kind="daily_digest", to=busy_officer.email)
+    assert mine.count() == 1
+    message = mine.get()
+    assert "Call back the mayor" in message.body and "overdue since" in message.body
+    assert "Send the minutes" in message.body and "Share the traffic survey" in message.body
+    assert "Not yet" not in message.body and "Colleague's" not in message.body
+    assert message.subject == "Your day: 1 follow-up, 1 action, 1 commitment due"
+
+
+def test_nothing_due_means_no_digest(officer):
+    InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate() + dt.timedelta(days=9))
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 0
+    assert not OutboundMessage.objects.exists()

@@ -1,0 +1,281 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from interactions.models import Interaction
+from meetings import services
+from meetings.models import ActionItem, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
+from outbox.models import OutboundMessage
+
+from ..factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def soon_at(hour, minute=0):
+    """A time three days ahead, so reminders a day before are still in the future."""
+    day = timezone.localdate() + dt.timedelta(days=3)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def guests(officer):
+    return [
+        StakeholderFactory(
+            name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="Africa/Accra"
+        ),
+        StakeholderFactory(
+            name="Kenji Sato", owner=officer, emails=["kenji@example.jp"], time_zone="Asia/Tokyo"
+        ),
+    ]
+
+
+def schedule(organiser, stakeholders=(), **fields):
+    fields.setdefault("title", "Quarterly partnership review")
+    fields.setdefault("starts_at", soon_at(10))
+    fields.setdefault("ends_at", fields["starts_at"] + dt.timedelta(hours=1))
+    return services.meeting_schedule(organiser=organiser, stakeholders=stakeholders, **fields)
+
+
+def test_scheduling_invites_every_attendee_with_an_ics_and_queues_reminders(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague], reminder_minutes=[24 * 60, 60])
+
+    assert {a.person for a in meeting.attendees.all()} == {*guests, colleague}
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
+    assert sorted(m.to for m in invitations) == sorted(
+        ["ama@example.org", "kenji@example.jp", colleague.email]
+    )
+    reminders = OutboundMessage.objects.filter(kind="meeting_reminder")
+    assert reminders.count() == 3 * 2
+    assert {m.scheduled_for for m in reminders} == {
+        meeting.starts_at - dt.timedelta(hours=24),
+        meeting.starts_at - dt.timedelta(hours=1),
+    }
+
+
+def test_invitation_shows_the_time_in_the_guests_own_zone(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, time_zone="Europe/London")
+    to_kenji = OutboundMessage.objects.get(kind="meeting_invitation", to="kenji@example.jp")
+    tokyo_time = timezone.localtime(meeting.starts_at, guests[1].local_time_zone).strftime("%H:%M")
+    assert tokyo_time in to_kenji.body and "Asia/Tokyo" in to_kenji.body
+
+
+def test_scheduling_twice_the_same_notification_sends_once(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    from meetings import notifications
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    notifications.invitations_send(Meeting.objects.get(pk=meeting.pk))
+    assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 2
+
+
+def test_a_meeting_must_end_after_it_starts(officer, guests):
+    with pytest.raises(ValidationError):
+        schedule(officer, guests, ends_at=soon_at(9))
+    assert not Meeting.objects.exists()
+
+
+def test_archived_stakeholders_cannot_be_invited(officer):
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    with pytest.raises(ValidationError):
+        schedule(officer, [archived])
+    assert not Meeting.objects.exists()
+
+
+def test_a_weekly_series_creates_each_occurrence_with_its_people(officer, guests):
+    first = schedule(officer, guests, frequency="weekly", count=4)
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("starts_at"))
+    assert len(occurrences) == 4
+    assert all(o.attendees.count() == 2 for o in occurrences)
+    assert occurrences[1].starts_at - occurrences[0].starts_at in (
+        dt.timedelta(days=7),
+        dt.timedelta(days=7, hours=1),
+        dt.timedelta(days=7, hours=-1),
+    )
+
+
+def test_moving_a_meeting_bumps_its_sequence_and_reschedules_reminders(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert {m.scheduled_for for m in pending} == {soon_at(14)}
+    assert OutboundMessage.objects.filter(kind="meeting_reminder", status="cancelled").count() == 2
+    assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 4
+
+
+def test_only_the_organiser_or_their_manager_changes_a_meeting(
+    officer, colleague, manager, other_manager, guests
+):
+    meeting = schedule(officer, guests)
+    with pytest.raises(PermissionDenied):
+        services.meeting_update(meeting=meeting, actor=colleague, title="Mine")
+    with pytest.raises(PermissionDenied):
+        services.meeting_cancel(meeting=meeting, actor=other_manager)
+    services.meeting_update(meeting=meeting, actor=manager, title="Renamed by manager")
+
+
+def test_cancelling_sends_a_cancellation_and_withdraws_reminders(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=meeting, actor=officer)
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.CANCELLED
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 2
+    assert not OutboundMessage.objects.filter(kind="meeting_reminder", status="pending").exists()
+
+
+def test_cancelling_a_whole_series_cancels_every_planned_occurrence(officer, guests):
+    first = schedule(officer, guests, frequency="monthly", count=3)
+    services.meeting_cancel(meeting=first, actor=officer, whole_series=True)
+    assert set(Meeting.objects.filter(series=first.series).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_marking_held_logs_one_interaction_on_every_attending_timeline(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    meeting = schedule(officer, guests, staff=[colleague])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+    due = timezone.localdate() + dt.timedelta(days=14)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(
+            meeting=meeting,
+            actor=officer,
+            minutes="Went through the draft agreement.",
+            decisions=["Sign the MoU in March", ""],
+            actions=[
+                services.ActionEntry(
+                    description="Circulate the final text", owner_user=colleague, due_on=due
+                ),
+                services.ActionEntry(description="Confirm the board date", owner_stakeholder=guests[0]),
+            ],
+        )
+
+    interaction = Interaction.objects.get()
+    assert interaction.kind == "meeting"
+    assert set(interaction.stakeholders.all()) == set(guests)
+    assert set(interaction.staff_present.all()) == {officer, colleague}
+    for guest in guests:
+        guest.refresh_from_db()
+        assert guest.last_contacted_at == meeting.starts_at
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD and meeting.interaction == interaction
+    assert [d.text for d in meeting.decisions.all()] == ["Sign the MoU in March"]
+    assert ActionItem.objects.count() == 2
+    follow_ups = OutboundMessage.objects.filter(kind="meeting_follow_up")
+    assert follow_ups.count() == 3
+    body = follow_ups.get(to="ama@example.org").body
+    assert "Sign the MoU in March" in body and "Circulate the final text" in body and str(colleague) in body
+
+
+def test_a_meeting_is_marked_held_only_once(officer, guests):
+    meeting = schedule(officer, guests)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+    services.meeting_mark_held(meeting=meeting, actor=officer)
+    with pytest.raises(ValidationError):
+        services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer)
+    assert Interaction.objects.count() == 1
+
+
+def test_a_future_meeting_cannot_be_marked_held(officer, guests):
+    meeting = schedule(officer, guests)
+    with pytest.raises(ValidationError):
+        services.meeting_mark_held(meeting=meeting, actor=officer)
+    assert not Interaction.objects.exists()
+
+
+def test_declined_stakeholders_are_not_put_on_the_timeline(officer, guests):
+    meeting = schedule(officer, guests)
+    declined = Attendee.objects.get(meeting=meeting, stakeholder=guests[1])
+    services.attendee_respond(attendee=declined, actor=officer, rsvp=Rsvp.DECLINED)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer)
+    assert list(Interaction.objects.get().stakeholders.all()) == [guests[0]]
+
+
+def test_staff_answer_their_own_invitation_but_not_a_colleagues(officer, colleague, other_officer, guests):
+    meeting = schedule(officer, guests, staff=[colleague, other_officer])
+    mine = Attendee.objects.get(meeting=meeting, user=colleague)
+    services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.ACCEPTED)
+    with pytest.raises(PermissionDenied):
+        services.attendee_respond(
+            attendee=Attendee.objects.get(meeting=meeting, user=other_officer),
+            actor=colleague,
+            rsvp=Rsvp.DECLINED,
+        )
+
+
+@pytest.mark.parametrize(
+    "name,content,error",
+    [
+        ("agenda.exe", b"MZ\x90\x00", "Upload a PDF"),
+        ("agenda.pdf", b"not really a pdf", "does not match"),
+        ("notes.txt", b"\x00\x01binary", "text file"),
+    ],
+)
+def test_uploads_are_checked_for_type(officer, guests, name, content, error):
+    meeting = schedule(officer, guests)
+    with pytest.raises(ValidationError, match=error):
+        services.document_attach(meeting=meeting, actor=officer, upload=SimpleUploadedFile(name, content))
+    assert not meeting.documents.exists()
+
+
+def test_uploads_are_checked_for_size(officer, guests, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.MEETING_DOCUMENT_MAX_BYTES = 100
+    meeting = schedule(officer, guests)
+    with pytest.raises(ValidationError, match="larger than"):
+        services.document_attach(
+            meeting=meeting, actor=officer, upload=SimpleUploadedFile("a.pdf", b"%PDF" + b"x" * 200)
+        )
+    document = services.document_attach(
+        meeting=meeting, actor=officer, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7")
+    )
+    assert document.size == 8
+
+
+def test_action_owner_moves_the_action_along(officer, colleague, other_officer, guests):
+    meeting = schedule(officer, guests)
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Draft", owner_user=colleague)
+    )
+    services.action_item_set_status(action_item=action, actor=colleague, status=ActionStatus.DONE)
+    assert ActionItem.objects.get(pk=action.pk).completed_at is not None
+    with pytest.raises(PermissionDenied):
+        services.action_item_set_status(action_item=action, actor=other_officer, status=ActionStatus.OPEN)
+
+
+def test_an_action_needs_exactly_one_owner(officer, colleague, guests):
+    meeting = schedule(officer, guests)
+    with pytest.raises(ValidationError):
+        services.action_item_add(
+            meeting=meeting,
+            actor=officer,
+            entry=services.ActionEntry(description="Both", owner_user=colleague, owner_stakeholder=guests[0]),
+        )

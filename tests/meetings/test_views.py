@@ -1,0 +1,220 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from interactions.models import Interaction
+from meetings import services
+from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
+
+from ..conftest import login
+from ..factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def in_days(days, hour):
+    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) + dt.timedelta(
+        days=days
+    )
+
+
+@pytest.fixture
+def guest(officer):
+    return StakeholderFactory(
+        name="Ama Owusu",
+        owner=officer,
+        emails=["ama@example.org"],
+        time_zone="Pacific/Auckland",
+        preferred_channel="video",
+        languages=["en", "mi"],
+    )
+
+
+@pytest.fixture
+def meeting(officer, guest):
+    return services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(3, 10),
+        ends_at=in_days(3, 11),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+
+def form_data(stakeholders, **overrides):
+    data = {
+        "title": "Community forum",
+        "purpose": "Hear residents' views",
+        "time_zone": "Europe/London",
+        "starts_at": in_days(5, 14).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": in_days(5, 15).strftime("%Y-%m-%dT%H:%M"),
+        "location": "Town hall",
+        "stakeholders": [s.pk for s in stakeholders],
+        "reminders": ["1440", "60"],
+        "agenda-TOTAL_FORMS": "2",
+        "agenda-INITIAL_FORMS": "0",
+        "agenda-0-title": "Welcome",
+        "agenda-0-minutes_allotted": "5",
+        "agenda-1-title": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_officer_schedules_a_meeting_with_agenda(officer_client, guest):
+    response = officer_client.post(reverse("meetings:create"), form_data([guest]))
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and response.url == meeting.get_absolute_url()
+    assert [item.title for item in meeting.agenda_items.all()] == ["Welcome"]
+    assert meeting.starts_at.astimezone(meeting.local_time_zone).hour == 14
+    assert meeting.reminder_minutes == [1440, 60]
+
+
+def test_times_are_read_in_the_meetings_zone_not_the_officers(officer_client, guest):
+    officer_client.post(reverse("meetings:create"), form_data([guest], time_zone="Asia/Tokyo"))
+    meeting = Meeting.objects.get()
+    assert meeting.starts_at.astimezone(meeting.local_time_zone).hour == 14
+    assert meeting.time_zone == "Asia/Tokyo"
+
+
+def test_bad_meeting_form_shows_errors_and_writes_nothing(officer_client, guest):
+    response = officer_client.post(
+        reverse("meetings:create"),
+        form_data([guest], title="", ends_at=in_days(5, 13).strftime("%Y-%m-%dT%H:%M"), frequency="weekly"),
+    )
+    assert response.status_code == 200
+    assert {"title", "ends_at", "count"} <= set(response.context["form"].errors)
+    assert not Meeting.objects.exists()
+
+
+def test_slot_check_flags_a_slot_outside_working_hours_for_the_guest(officer_client, guest):
+    body = officer_client.get(
+        reverse("meetings:slot_check"),
+        {
+            "starts_at": in_days(5, 14).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": in_days(5, 15).strftime("%Y-%m-%dT%H:%M"),
+            "time_zone": "Europe/London",
+            "stakeholders": [guest.pk],
+        },
+    ).content.decode()
+    # 14:00 in London is 02:00 or 03:00 the next morning in Auckland.
+    assert "Ama Owusu" in body and "outside 08:00" in body and "Pacific/Auckland" in body
+    assert "Video call" in body.replace("video call", "Video call") and "Māori" in body
+
+
+def test_meeting_page_shows_agenda_attendees_and_actions(officer_client, meeting, guest):
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+    assert "Harbour consultation" in body and "Ama Owusu" in body and "Awaiting reply" in body
+
+
+def test_only_the_organiser_sees_edit_and_gets_the_form(client, colleague, meeting):
+    login(client, colleague)
+    assert client.get(reverse("meetings:edit", args=[meeting.pk])).status_code == 403
+    assert client.post(reverse("meetings:cancel", args=[meeting.pk])).status_code == 403
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+
+
+def test_recording_a_meeting_as_held_with_an_action(officer_client, officer, meeting, guest, colleague):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "minutes": "Good turnout.",
+            "decisions": "Extend the consultation by two weeks\n",
+            "actions-TOTAL_FORMS": "2",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Publish the summary",
+            "actions-0-owner": f"user:{colleague.pk}",
+            "actions-0-due_on": in_days(7, 0).date().isoformat(),
+            "actions-1-description": "Send residents' letters",
+            "actions-1-owner": f"stakeholder:{guest.pk}",
+        },
+    )
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.HELD
+    assert Interaction.objects.get().stakeholders.get() == guest
+    assert {a.owner for a in ActionItem.objects.all()} == {colleague, guest}
+    timeline = officer_client.get(guest.get_absolute_url()).content.decode()
+    assert "Harbour consultation" in timeline
+
+
+def test_an_action_without_an_owner_is_refused(officer_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "minutes": "",
+            "decisions": "",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-0-description": "Nobody's job",
+        },
+    )
+    assert response.status_code == 200
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not Interaction.objects.exists()
+
+
+def test_staff_attendee_answers_their_invitation_with_htmx(client, colleague, officer, guest):
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Briefing",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        staff=[colleague],
+    )
+    attendee = Attendee.objects.get(meeting=meeting, user=colleague)
+    response = login(client, colleague).post(
+        reverse("meetings:rsvp", args=[meeting.pk, attendee.pk]),
+        {"rsvp": "accepted"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert Attendee.objects.get(pk=attendee.pk).rsvp == "accepted"
+
+
+def test_my_actions_lists_only_my_open_actions(officer_client, officer, colleague, meeting):
+    mine = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)
+    )
+    services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Theirs", owner_user=colleague)
+    )
+    body = officer_client.get(reverse("meetings:my_actions")).content.decode()
+    assert "Mine" in body and "Theirs" not in body
+    officer_client.post(reverse("meetings:action_status", args=[mine.pk]), {"status": "done"})
+    assert "Mine" not in officer_client.get(reverse("meetings:my_actions")).content.decode()
+
+
+def test_meeting_list_upcoming_and_past(officer_client, meeting):
+    assert "Harbour consultation" in officer_client.get(reverse("meetings:list")).content.decode()
+    assert (
+        "Harbour consultation"
+        not in officer_client.get(reverse("meetings:list"), {"when": "past"}).content.decode()
+    )
+
+
+def test_calendar_subscription_page_shows_the_address_once(officer_client):
+    response = officer_client.post(reverse("meetings:calendar_subscription"), {"action": "reset"})
+    url = response.context["new_url"]
+    assert "/calendar/" in url and url.endswith(".ics")
+    again = officer_client.get(reverse("meetings:calendar_subscription")).content.decode()
+    assert url not in again and "active calendar address" in again
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_meeting_list_query_budget(officer_client, officer, django_assert_max_num_queries, rows):
+    for index in range(rows):
+        services.meeting_schedule(
+            organiser=officer,
+            title=f"M{index}",
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            stakeholders=[StakeholderFactory(owner=officer)],
+        )
+    # session, user; meetings with organiser/organisation/series; attendees; their stakeholders; their users.
+    with django_assert_max_num_queries(6):
+        officer_client.get(reverse("meetings:list"))

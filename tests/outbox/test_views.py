@@ -1,0 +1,161 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from outbox import services
+from outbox.models import OutboundMessage
+from outbox.services import Attachment
+
+from ..conftest import login
+
+pytestmark = pytest.mark.django_db
+
+Status = OutboundMessage.Status
+
+
+@pytest.fixture
+def reminder():
+    return services.message_enqueue(
+        key="meeting-reminder:42:ama@example.org",
+        kind="meeting_reminder",
+        to="ama@example.org",
+        subject="Reminder: quarterly review",
+        body="The quarterly review starts at 10:00.",
+        attachments=[Attachment("invite.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")],
+        group="meeting:42:reminders",
+    )
+
+
+def failed(message) -> OutboundMessage:
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: 554 recipient refused"
+    )
+    message.refresh_from_db()
+    return message
+
+
+def test_administrator_sees_the_outbox_newest_first(client, admin_user, reminder):
+    digest = services.message_enqueue(
+        key="daily-digest:officer:2026-03-02",
+        kind="daily_digest",
+        to="officer@example.org",
+        subject="Your day",
+        body="Three follow-ups are due today.",
+    )
+    response = login(client, admin_user).get(reverse("outbox:message_list"))
+    assert response.status_code == 200
+    assert [m.pk for m in response.context["page"]] == [digest.pk, reminder.pk]
+    assert "Reminder: quarterly review" in response.content.decode()
+
+
+def test_administrator_filters_the_outbox_by_status_and_kind(client, admin_user, reminder):
+    failed(
+        services.message_enqueue(
+            key="daily-digest:x", kind="daily_digest", to="x@example.org", subject="Digest", body="…"
+        )
+    )
+    client = login(client, admin_user)
+    by_status = client.get(reverse("outbox:message_list"), {"status": "failed"}).context["page"]
+    by_kind = client.get(reverse("outbox:message_list"), {"kind": "meeting_reminder"}).context["page"]
+    assert [m.kind for m in by_status] == ["daily_digest"]
+    assert [m.pk for m in by_kind] == [reminder.pk]
+
+
+def test_the_filters_answer_htmx_with_the_rows_only(client, admin_user, reminder):
+    response = login(client, admin_user).get(
+        reverse("outbox:message_list"), {"status": "pending"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "Reminder: quarterly review" in body and "<html" not in body
+
+
+def test_administrator_reads_a_message_with_its_headers_and_attachments(client, admin_user, reminder):
+    response = login(client, admin_user).get(reminder.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The quarterly review starts at 10:00." in body
+    assert "invite.ics" in body
+    assert reminder.message_id_header.replace("<", "&lt;").replace(">", "&gt;") in body
+    assert "Cancel" in body and "Send again" not in body
+
+
+def test_a_failed_message_shows_its_error_and_can_be_sent_again(client, admin_user, reminder):
+    failed(reminder)
+    client = login(client, admin_user)
+    page = client.get(reminder.get_absolute_url()).content.decode()
+    assert "554 recipient refused" in page and "Send again" in page
+
+    response = client.post(reverse("outbox:message_send_again", args=[reminder.pk]))
+
+    assert response.status_code == 302 and response.url == reminder.get_absolute_url()
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Status.PENDING, 0)
+
+
+def test_administrator_cancels_a_pending_message(client, admin_user, reminder):
+    login(client, admin_user).post(reverse("outbox:message_cancel", args=[reminder.pk]))
+    reminder.refresh_from_db()
+    assert reminder.status == Status.CANCELLED
+
+
+def test_sending_a_sent_message_again_is_refused_with_a_message(client, admin_user, reminder):
+    OutboundMessage.objects.filter(pk=reminder.pk).update(status=Status.SENT, sent_at=timezone.now())
+    response = login(client, admin_user).post(
+        reverse("outbox:message_send_again", args=[reminder.pk]), follow=True
+    )
+    assert "Only a failed or interrupted message can be sent again." in response.content.decode()
+    reminder.refresh_from_db()
+    assert reminder.status == Status.SENT
+
+
+def test_sending_again_needs_a_post(client, admin_user, reminder):
+    failed(reminder)
+    response = login(client, admin_user).get(reverse("outbox:message_send_again", args=[reminder.pk]))
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("role", ["officer", "manager", "other_manager"])
+def test_only_administrators_may_see_or_touch_the_outbox(client, request, role, reminder):
+    client = login(client, request.getfixturevalue(role))
+    failed_reminder = failed(reminder)
+    assert client.get(reverse("outbox:message_list")).status_code == 403
+    assert client.get(reminder.get_absolute_url()).status_code == 403
+    assert client.post(reverse("outbox:message_send_again", args=[reminder.pk])).status_code == 403
+    assert client.post(reverse("outbox:message_cancel", args=[reminder.pk])).status_code == 403
+    failed_reminder.refresh_from_db()
+    assert failed_reminder.status == Status.FAILED
+
+
+def test_signed_out_visitors_are_sent_to_the_login_page(client, reminder):
+    response = client.get(reverse("outbox:message_list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_outbox_link_is_shown_to_administrators_only(client, admin_user, officer):
+    outbox_url = reverse("outbox:message_list")
+    assert (
+        f'href="{outbox_url}"' in login(client, admin_user).get(reverse("home"), follow=True).content.decode()
+    )
+    assert (
+        f'href="{outbox_url}"'
+        not in login(client, officer).get(reverse("home"), follow=True).content.decode()
+    )
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_the_outbox_list_runs_a_fixed_number_of_queries(
+    client, admin_user, django_assert_max_num_queries, rows
+):
+    for number in range(rows):
+        services.message_enqueue(
+            key=f"digest:{number}",
+            kind="daily_digest",
+            to=f"person{number}@example.org",
+            subject=f"Digest {number}",
+            body="…",
+        )
+    client = login(client, admin_user)
+    # the session, the user, the user's groups (administrators only), one page of messages (no count).
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("outbox:message_list"))
+    assert len(response.context["page"]) == rows

@@ -1,0 +1,108 @@
+"""The real path: a committed interaction, a Celery worker, a receiver that fails, retries, and the end."""
+
+import time
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+
+from interactions.services import interaction_log
+from liaison_crm.celery import app as celery_app
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.tasks import requeue_stale_deliveries as requeue_stale_deliveries_task
+
+from ..factories import StakeholderFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+# A Redis database of these tests' own, apart from the broker `make run` uses and other worker tests.
+REDIS_TEST_DATABASE = 12
+
+
+def wait_for(condition, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _point_producer_at(url: str) -> None:
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker(settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 0.2
+    url = f"{django_settings.REDIS_URL.rsplit('/', 1)[0]}/{REDIS_TEST_DATABASE}"
+    store = redis.Redis.from_url(url)
+    store.flushdb()
+    previous = celery_app.conf.broker_url
+    _point_producer_at(url)
+    hijack = celery_app.conf.worker_hijack_root_logger
+    celery_app.conf.worker_hijack_root_logger = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=15) as worker:
+            yield worker
+    finally:
+        celery_app.conf.worker_hijack_root_logger = hijack
+        _point_producer_at(previous)
+        store.flushdb()
+        store.close()
+
+
+@pytest.fixture
+def roles(transactional_db):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+
+
+def log_interaction(author):
+    return interaction_log(
+        author=author, stakeholders=[StakeholderFactory(owner=author)], summary="Harbour call", kind="call"
+    )
+
+
+def test_worker_delivers_a_logged_interaction_once(roles, celery_worker, receiver, endpoint_for):
+    from ..factories import UserFactory
+
+    officer = UserFactory()
+    endpoint_for(officer, url=receiver.url)
+    interaction = log_interaction(officer)
+    wait_for(
+        lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SENT).exists(), timeout=20, what="send"
+    )
+    assert len(receiver.received) == 1
+    assert receiver.received[0].headers["X-Liaison-Event"] == "interaction.created"
+    # A sweep finds nothing stale, and nothing is sent again.
+    requeue_stale_deliveries_task.delay()
+    time.sleep(0.5)
+    assert len(receiver.received) == 1
+    assert WebhookDelivery.objects.get().payload["id"] == interaction.pk
+
+
+def test_worker_retries_a_failing_receiver_then_gives_up(roles, celery_worker, receiver, endpoint_for):
+    from ..factories import UserFactory
+
+    officer = UserFactory()
+    endpoint_for(officer, url=receiver.url)
+    receiver.statuses = [500]
+    log_interaction(officer)
+    wait_for(
+        lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.FAILED).exists(),
+        timeout=30,
+        what="give up",
+    )
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 3
+    time.sleep(0.5)
+    assert len(receiver.received) == 3
+    assert len({request.headers["X-Liaison-Delivery"] for request in receiver.received}) == 1

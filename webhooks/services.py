@@ -1,0 +1,224 @@
+"""Publishing events to other tools: an outbox row per endpoint in the event's own transaction, then a
+signed POST from a Celery worker, retried with exponential backoff and logged on the row."""
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can_edit_webhook, require
+
+from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+TIMEOUT_SECONDS = 10
+# A pending row this far past its due time lost its queue message (Redis keeps nothing on disk).
+STALE_AFTER = timedelta(minutes=5)
+USER_AGENT = "LiaisonCRM-Webhooks/1"
+
+
+def _validate_events(events) -> None:
+    if not events:
+        raise ValidationError({"events": _("Choose at least one event.")})
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, owner, url: str, events: list[str], secret: str = "", description: str = "", active: bool = True
+) -> WebhookEndpoint:
+    _validate_events(events)
+    endpoint = WebhookEndpoint(
+        owner=owner,
+        url=url,
+        events=sorted(set(events)),
+        secret=secret or secrets.token_hex(32),
+        description=description,
+        active=active,
+    )
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> WebhookEndpoint:
+    require(can_edit_webhook(actor, endpoint))
+    if "events" in fields:
+        _validate_events(fields["events"])
+        fields["events"] = sorted(set(fields["events"]))
+    if not fields.get("secret", endpoint.secret):
+        fields.pop("secret")
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
+    require(can_edit_webhook(actor, endpoint))
+    endpoint.delete()
+
+
+def _can_see(user, subject) -> bool:
+    return type(subject)._default_manager.visible_to(user).filter(pk=subject.pk).exists()
+
+
+def event_publish(
+    *, event: str, payload: Mapping | Callable[[], Mapping], subject=None
+) -> list[WebhookDelivery]:
+    """Queues `event` for every active endpoint subscribed to it, inside the caller's transaction.
+
+    `subject` is the record the event is about: an endpoint hears of it only if its owner can see it
+    (`Model.objects.visible_to(owner)`), so a confidential interaction reaches only those allowed to read
+    it. `payload` may be a function, called only when some endpoint is to be told.
+    Sending starts when the transaction commits; if it rolls back, nothing is sent.
+    """
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.subscribed_to(event).select_related("owner")
+        if subject is None or _can_see(endpoint.owner, subject)
+    ]
+    if not endpoints:
+        return []
+    data = payload() if callable(payload) else payload
+    event_id = uuid.uuid4()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=endpoint, event=event, event_id=event_id, payload=data)
+            for endpoint in endpoints
+        ]
+    )
+    transaction.on_commit(lambda: _enqueue([delivery.pk for delivery in deliveries]))
+    return deliveries
+
+
+def _enqueue(delivery_ids) -> None:
+    from .tasks import deliver_webhook as deliver_webhook_task
+
+    for delivery_id in delivery_ids:
+        deliver_webhook_task.delay(str(delivery_id))
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    envelope = {
+        "id": str(delivery.event_id),
+        "event": delivery.event,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    """What X-Liaison-Signature carries; a receiver recomputes it over the raw body with the shared secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect would turn the POST into a GET elsewhere; a receiver must answer at its own address.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """The receiver's status code (None when unreachable) and an error description ("" on 2xx)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, f"HTTP {error.code} {error.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return None, f"{type(error).__name__}: {reason}"
+
+
+def retry_delay(attempts: int) -> float:
+    return settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+
+
+def delivery_attempt(*, delivery_id) -> float | None:
+    """Sends a pending delivery once. Returns seconds to wait before the next try, or None when done.
+
+    The row stays locked while sending, so a duplicate queue message finds nothing to do: a delivery is
+    never sent twice at once, nor again after it was sent or gave up.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        now = timezone.now()
+        # A second message for a row waiting out its backoff (a sweep raced a retry) leaves it to the retry.
+        if delivery is None or delivery.next_attempt_at > now + timedelta(seconds=1):
+            return None
+        endpoint = delivery.endpoint
+        delivery.attempts += 1
+        if not endpoint.active:
+            code, error = None, _("The endpoint was deactivated.")
+            delivery.attempts = settings.WEBHOOK_MAX_ATTEMPTS
+        else:
+            body = delivery_body(delivery)
+            code, error = _post(
+                endpoint.url,
+                body,
+                {
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "X-Liaison-Event": delivery.event,
+                    "X-Liaison-Delivery": str(delivery.pk),
+                    "X-Liaison-Signature": signature(endpoint.secret, body),
+                },
+            )
+        delivery.response_code = code
+        delivery.last_error = error[:2000]
+        retry_in = None
+        if code is not None and 200 <= code < 300:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = now
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            retry_in = retry_delay(delivery.attempts)
+            delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+        delivery.save()
+    return retry_in
+
+
+def stale_delivery_ids(*, limit: int = 500) -> list:
+    due_before = timezone.now() - STALE_AFTER
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=due_before)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def delivery_retry(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
+    """Sends a failed delivery again, with a fresh set of attempts."""
+    require(can_edit_webhook(actor, delivery.endpoint))
+    if delivery.status == DeliveryStatus.FAILED:
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+        transaction.on_commit(lambda: _enqueue([delivery.pk]))
+    return delivery
