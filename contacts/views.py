@@ -12,6 +12,7 @@ from commitments.models import Commitment
 from concerns.models import Concern
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
+from meetings.models import Meeting, MeetingStatus
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
 
@@ -82,6 +83,10 @@ def stakeholder_detail(request, pk):
             .unresolved()
             .for_stakeholder(stakeholder)
             .by_urgency()[:10],
+            "upcoming_meetings": Meeting.objects.visible_to(request.user)
+            .with_stakeholder(stakeholder)
+            .upcoming()
+            .filter(status=MeetingStatus.PLANNED)[:5],
             "log_form": InteractionForm.for_new(stakeholder=stakeholder),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
         },

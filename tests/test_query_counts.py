@@ -39,8 +39,8 @@ def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_m
         )
     # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its
     # stakeholders, its topics; open follow-ups; the log form's chosen stakeholder and staff choices;
-    # open commitments; open concerns.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 12):
+    # open commitments; open concerns; upcoming meetings.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 

@@ -11,85 +11,24 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from liaison_crm.celery import app as celery_app
 from outbox import services
 from outbox.models import OutboundMessage
 from outbox.tasks import dispatch_due as dispatch_due_task
 from outbox.tasks import send_message as send_message_task
 
+from ..workers import wait_for
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 Status = OutboundMessage.Status
-REDIS_TEST_DATABASE = 15
-
-
-def wait_for(condition, *, timeout: float, what: str, logs: list[Path] = ()) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            details = "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in logs if log.exists())
-            raise AssertionError(f"Timed out after {timeout} s waiting for {what}\n{details}")
-        time.sleep(0.1)
-
-
-@dataclass(frozen=True)
-class Broker:
-    url: str
-    key_prefix: str
-
-    @property
-    def transport_options(self) -> dict:
-        return {"global_keyprefix": self.key_prefix}
-
-
-def _point_producer_at(url: str, transport_options: dict) -> None:
-    # The app keeps its broker pools once made; forget them (kombu keeps one per broker URL and options, open
-    # for reuse) so that tasks go where the test says.
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_transport_options = transport_options
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def test_broker():
-    """The test's own corner of the local Redis: a database `make run` leaves alone, and a key prefix."""
-    broker = Broker(
-        url=f"{django_settings.REDIS_URL.rsplit('/', 1)[0]}/{REDIS_TEST_DATABASE}",
-        key_prefix=f"outbox-test-{uuid.uuid4().hex[:12]}:",
-    )
-    previous = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    _point_producer_at(broker.url, broker.transport_options)
-    yield broker
-    _point_producer_at(*previous)
-    with redis.Redis.from_url(broker.url) as store:
-        leftovers = list(store.scan_iter(match=f"{broker.key_prefix}*"))
-        if leftovers:
-            store.delete(*leftovers)
-
-
-@pytest.fixture
-def celery_worker(test_broker):
-    """A real worker in a thread of this process, consuming from the test broker."""
-    hijack = celery_app.conf.worker_hijack_root_logger
-    celery_app.conf.worker_hijack_root_logger = False  # leave pytest's log capture alone
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=15) as worker:
-            yield worker
-    finally:
-        celery_app.conf.worker_hijack_root_logger = hijack
 
 
 def enqueue(number: int, **overrides) -> OutboundMessage:
