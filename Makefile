@@ -61,3 +61,12 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles build *.egg-info
+
+.PHONY: backup restore
+# `make backup` writes backups/<database>-<time>.dump; `make restore FILE=backups/….dump` brings it back.
+backup: install
+	@$(BIN)/python -m liaison_crm.backup dump $(FILE)
+
+restore: install
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/<name>.dump"; exit 2; }
+	@$(BIN)/python -m liaison_crm.backup restore $(FILE)

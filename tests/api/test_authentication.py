@@ -72,10 +72,11 @@ def test_service_account_uses_the_api_with_a_token(service_api):
     assert service_api.get(URL).status_code == 200
 
 
-def test_service_account_cannot_sign_in_to_the_pages(service_account, client):
+def test_service_account_cannot_sign_in_to_the_pages(service_account, client, rf):
     service_account.set_password("a-password-someone-set")
     service_account.save()
-    assert authenticate(username=service_account.username, password="a-password-someone-set") is None
+    request = rf.post(reverse("login"))
+    assert authenticate(request, username=service_account.username, password="a-password-someone-set") is None
     response = client.post(
         reverse("login"), {"username": service_account.username, "password": "a-password-someone-set"}
     )

@@ -38,8 +38,13 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/London")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked = []
+    page.on(
+        "console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text)
+    )
     yield page
     context.close()
+    assert not blocked, f"The page broke its Content-Security-Policy: {blocked}"
 
 
 def sign_in(page, live_server, username, password="liaison-test"):
