@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY"}}
+    # A production process: none of the development or test switches (the browser tests set the async one).
+    unwanted = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in unwanted}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
