@@ -10,7 +10,7 @@ PORT ?= 8000
 export DEBUG ?= 1
 export DJANGO_SETTINGS_MODULE := liaison_crm.settings
 
-.PHONY: run test install services browser lint format clean
+.PHONY: run test install services browser lint format clean bench wrk
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,9 +46,23 @@ browser:
 	  fi; \
 	fi
 
+# The benchmark drives the server with Debian's wrk; as root (CI) it is installed when missing.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the benchmark…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "Could not install wrk: the benchmark and its test cannot run."; \
+	  else \
+	    echo "wrk is missing: the benchmark and its test need it (install it with: sudo apt-get install wrk)."; \
+	  fi; \
+	fi
+
 # The suite's Celery messages go to their own Redis database, never to a worker of `make run`.
 test: export REDIS_URL := $(or $(TEST_REDIS_URL),redis://127.0.0.1:6379/15)
-test: services browser
+# Two processes (pytest-xdist), one per core; each gets its own test database. A module's tests stay together.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+test: services browser wrk
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -70,3 +84,12 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/<name>.dump"; exit 2; }
 	@$(BIN)/python -m liaison_crm.backup restore $(FILE)
+
+# The benchmark (bench/, README "Benchmark"): its own database (liaison_crm_bench) and server on port 8100.
+# `make bench` builds 100,000 stakeholders and 1,000,000 interactions and takes about a quarter of an hour;
+# `make bench SIZE=small` is the quick run (under three minutes). BENCH_ARGS passes more options, e.g.
+# BENCH_ARGS="--only api_list,stakeholder_page --duration 5" (python -m bench --help lists them).
+SIZE ?= default
+bench: install wrk
+	@$(BIN)/python -m liaison_crm.preflight
+	@$(BIN)/python -m bench --size $(SIZE) $(BENCH_ARGS)

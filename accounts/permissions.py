@@ -94,3 +94,27 @@ def can_edit_webhook(user, endpoint) -> bool:
 def can_manage_outbox(user) -> bool:
     # The outbox holds every message sent to anyone, stakeholders included: administrators only.
     return user.is_active and user.is_crm_admin
+
+
+def can_manage_import(user, job) -> bool:
+    """An import is mapped, checked, committed or set aside by whoever uploaded it, or an administrator."""
+    return user.is_active and (job.created_by_id == user.pk or user.is_crm_admin)
+
+
+def can_merge_stakeholders(user, keep, duplicate) -> bool:
+    # A merge rewrites both records' histories: it needs the right to edit each of them.
+    return can_edit_stakeholder(user, keep) and can_edit_stakeholder(user, duplicate)
+
+
+def can_review_inbound_message(user, message) -> bool:
+    """Captured mail is dealt with by the officer who sent it in, their managers and administrators.
+
+    Mail no member of staff sent in is triaged by managers and administrators.
+    """
+    if not user.is_active:
+        return False
+    if user.is_crm_admin or message.author_id == user.pk:
+        return True
+    if message.author_id is None:
+        return user.is_manager
+    return manages(user, message.author)

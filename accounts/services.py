@@ -58,5 +58,5 @@ def service_account_create(*, username: str, actor: User | None, team: Team | No
     user.set_unusable_password()
     user.full_clean()
     user.save()
-    user.groups.add(Group.objects.get(name=Role.OFFICER))
+    user.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
     return user

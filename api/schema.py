@@ -72,6 +72,16 @@ class AutoSchema(SpectacularAutoSchema):
             )
         return parameters
 
+    def get_response_serializers(self):
+        # A write takes the view's input serializer but answers with the record as a read shows it.
+        writes = {"create", "update", "partial_update"}
+        if (
+            getattr(self.view, "input_serializer_class", None)
+            and getattr(self.view, "action", None) in writes
+        ):
+            return self.view.serializer_class
+        return super().get_response_serializers()
+
     def _error(self, description: str) -> dict:
         component = ResolvedComponent(
             name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA

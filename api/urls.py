@@ -13,6 +13,9 @@ v1 = [
     path("", include("interactions.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("meetings.api.urls")),
+    path("", include("commitments.api.urls")),
+    path("", include("concerns.api.urls")),
 ]
 
 urlpatterns = [

@@ -18,6 +18,9 @@ from .conditional import etag_for, matches, require_current
 from .idempotency import idempotent
 from .permissions import CanEdit
 
+# The registers keep history: what is archived, ended, cancelled or resolved is not deleted through the API.
+NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
+
 
 class ApiViewMixin:
     """What every API view shares.
@@ -113,10 +116,20 @@ class ModelViewSet(
             self.delete_object(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def workflow(self, service, **kwargs) -> Response:
-        """A detail action (archive, restore, a follow-up done): lock, check If-Match, call the service."""
+    def workflow(self, service, *, body=None, **kwargs) -> Response:
+        """A detail action (archive, restore, a follow-up done): lock, check If-Match, call the service.
+
+        `body`, an input serializer class, parses the request once the permission and If-Match checks have
+        passed (it finds the record in its context as `record`); what it validates is passed to the service
+        as keyword arguments.
+        """
         with transaction.atomic():
             instance = self.get_object_for_write()
             self.require_current(instance)
+            if body is not None:
+                context = {**self.get_serializer_context(), "record": instance}
+                serializer = body(data=self.request.data, context=context)
+                serializer.is_valid(raise_exception=True)
+                kwargs.update(serializer.validated_data)
             instance = service(instance, **kwargs) or instance
         return self.object_response(instance)

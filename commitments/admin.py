@@ -18,4 +18,4 @@ class CommitmentAdmin(admin.ModelAdmin):
         "source_meeting",
         "created_by",
     ]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["overdue_notified_at", "created_at", "updated_at"]

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contacts.filtersets import UpdatedSinceFilter
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from contacts.widgets import LookupSelect
 
@@ -69,3 +70,23 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     def filter_organisation(self, queryset, name, value):
         return queryset.for_organisation(value) if value else queryset
+
+
+class CommitmentApiFilterSet(CommitmentFilterSet):
+    """The register's filters as the API names them: `search`, and `updated_since` for incremental sync."""
+
+    q = None
+    search = django_filters.CharFilter(
+        label=_("Search"),
+        field_name="description",
+        lookup_expr="icontains",
+        help_text=_("In what was promised."),
+    )
+    updated_since = UpdatedSinceFilter()
+
+    class Meta(CommitmentFilterSet.Meta):
+        fields = [
+            "search",
+            *(name for name in CommitmentFilterSet.Meta.fields if name != "q"),
+            "updated_since",
+        ]

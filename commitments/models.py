@@ -69,6 +69,13 @@ class Commitment(models.Model):
     )
     fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Set once, by the daily run, when it is still open after its due date; a new due date clears it.
+    overdue_notified_at = models.DateTimeField(
+        _("reported overdue"),
+        null=True,
+        blank=True,
+        help_text=_("When other tools were told it is overdue (the commitment.overdue webhook)."),
+    )
     source_interaction = models.ForeignKey(
         "interactions.Interaction",
         verbose_name=_("made during interaction"),

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,5 +30,23 @@ class CommitmentQuerySet(QuerySet):
         """Soonest due (or up for renewal) first; those without a date last."""
         return self.order_by(KEY_DATE.asc(nulls_last=True), "pk")
 
+    def newly_overdue(self, on=None):
+        """Overdue, and not yet reported as such to other tools."""
+        return self.overdue(on).filter(overdue_notified_at__isnull=True)
+
     def for_list(self):
         return self.select_related("stakeholder", "organisation", "owner")
+
+    def for_api(self, user):
+        """What the API shows, as `user` may see it: a confidential source interaction they may not read
+        is left out. The stakeholder's and chaser's rows also decide who may edit it."""
+        from interactions.models import Interaction
+
+        return (
+            self.select_related("stakeholder", "owner")
+            # The stakeholder's stored search vector is only for matching: never read it back.
+            .defer("stakeholder__search_vector")
+            .prefetch_related(
+                Prefetch("source_interaction", queryset=Interaction.objects.visible_to(user).for_reference())
+            )
+        )

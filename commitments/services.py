@@ -11,7 +11,10 @@ from accounts.permissions import can_add_to_registers, can_edit_commitment, requ
 from contacts.models import Organisation, Stakeholder
 from interactions.models import Interaction
 from meetings.models import Meeting
+from webhooks.models import WebhookEvent
+from webhooks.services import event_publish
 
+from .api.serializers import commitment_payload
 from .models import Commitment, CommitmentStatus
 
 # The source is fixed when a commitment is recorded; status moves only through the actions below.
@@ -114,6 +117,9 @@ def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
         raise ValidationError(errors)
     if "description" in fields:
         fields["description"] = fields["description"].strip()
+    if "due_on" in fields and fields["due_on"] != commitment.due_on:
+        # A new due date is a new promise to keep: missing it is reported again.
+        commitment.overdue_notified_at = None
     for name, value in fields.items():
         setattr(commitment, name, value)
     commitment.full_clean()
@@ -164,3 +170,32 @@ def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
         commitment.fulfilled_at = None
         commitment.save(update_fields=["status", "fulfilled_at", "updated_at"])
     return commitment
+
+
+def commitments_publish_overdue(*, today: dt.date | None = None) -> list[Commitment]:
+    """Marks the open commitments whose due date has newly passed, tells other tools of each
+    (commitment.overdue), and returns them.
+
+    Idempotent: a commitment is reported once for its due date. Running again changes nothing, and two runs
+    at once report each commitment once: the second waits on the row locks, then finds them marked.
+    """
+    with transaction.atomic():
+        due = list(Commitment.objects.newly_overdue(today).select_for_update(of=("self",)).order_by("pk"))
+        if not due:
+            return []
+        now = timezone.now()
+        Commitment.objects.filter(pk__in=[commitment.pk for commitment in due]).update(
+            overdue_notified_at=now, updated_at=now
+        )
+        for commitment in due:
+            commitment.overdue_notified_at = commitment.updated_at = now
+            _publish_overdue(commitment)
+    return due
+
+
+def _publish_overdue(commitment: Commitment) -> None:
+    event_publish(
+        event=WebhookEvent.COMMITMENT_OVERDUE,
+        payload_for=lambda viewer: commitment_payload(commitment, viewer=viewer),
+        subject=commitment,
+    )

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contacts.filtersets import UpdatedSinceFilter
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from contacts.widgets import LookupSelect
 
@@ -79,3 +80,19 @@ class ConcernFilterSet(django_filters.FilterSet):
 
     def filter_organisation(self, queryset, name, value):
         return queryset.for_organisation(value) if value else queryset
+
+
+class ConcernApiFilterSet(ConcernFilterSet):
+    """The register's filters as the API names them: `search`, and `updated_since` for incremental sync.
+
+    `status=unresolved` means open or in progress; without `status`, every concern.
+    """
+
+    q = None
+    search = django_filters.CharFilter(
+        label=_("Search"), field_name="title", lookup_expr="icontains", help_text=_("In the concern's title.")
+    )
+    updated_since = UpdatedSinceFilter()
+
+    class Meta(ConcernFilterSet.Meta):
+        fields = ["search", *(name for name in ConcernFilterSet.Meta.fields if name != "q"), "updated_since"]

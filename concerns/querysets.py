@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 # Open or in progress: the concerns somebody still has to deal with.
@@ -36,3 +36,22 @@ class ConcernQuerySet(QuerySet):
 
     def for_list(self):
         return self.select_related("stakeholder", "organisation", "owner")
+
+    def for_api(self, user):
+        """What the API shows, as `user` may see it: linked interactions they may not read are left out.
+        The stakeholder's and handler's rows also decide who may edit it."""
+        from interactions.models import Interaction
+
+        return (
+            self.select_related("stakeholder", "owner")
+            # The stakeholder's stored search vector is only for matching: never read it back.
+            .defer("stakeholder__search_vector")
+            .prefetch_related(
+                Prefetch(
+                    "interactions",
+                    queryset=Interaction.objects.visible_to(user)
+                    .for_reference()
+                    .order_by("-occurred_at", "-pk"),
+                )
+            )
+        )

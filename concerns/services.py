@@ -18,7 +18,10 @@ from accounts.permissions import can_add_to_registers, can_edit_concern, require
 from contacts.models import Organisation, Stakeholder
 from interactions.models import Interaction
 from outbox.services import message_enqueue
+from webhooks.models import WebhookEvent
+from webhooks.services import event_publish
 
+from .api.serializers import concern_payload
 from .models import Concern, ConcernStatus
 
 # Status moves only through the actions below; linked interactions through link and unlink.
@@ -201,10 +204,16 @@ def _escalation_recipients(concern: Concern) -> list:
 
 
 def _notify_escalation(concern: Concern) -> None:
-    """Tells the owner and their managers that the concern has been open too long.
+    """Tells the owner and their managers that the concern has been open too long, and other tools
+    (concern.escalated).
 
     Runs inside the escalation's transaction, so the messages are queued if and only if it is recorded.
     """
+    event_publish(
+        event=WebhookEvent.CONCERN_ESCALATED,
+        payload_for=lambda viewer: concern_payload(concern, viewer=viewer),
+        subject=concern,
+    )
     body_context = {
         "concern": concern,
         "days": settings.CONCERN_ESCALATION_DAYS,

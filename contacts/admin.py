@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Affiliation, Organisation, Stakeholder, Tag
+from .models import Affiliation, MergeRecord, Organisation, Stakeholder, Tag
 
 
 @admin.register(Tag)
@@ -31,3 +31,11 @@ class StakeholderAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["last_contacted_at", "archived_at"]
     inlines = [AffiliationInline]
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(admin.ModelAdmin):
+    list_display = ["duplicate_name", "kept_name", "merged_by", "merged_at"]
+    search_fields = ["duplicate_name", "kept_name"]
+    raw_id_fields = ["kept", "merged_by"]
+    readonly_fields = ["duplicate_snapshot", "moved"]

@@ -1,13 +1,17 @@
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .models import EngagementLevel, Organisation, OrganisationKind, Stakeholder, Tag
-from .widgets import LookupSelect
+from .widgets import LookupSelect, QuickSelect
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -21,7 +25,27 @@ class SearchFilter(django_filters.CharFilter):
         return qs.search(value) if value and value.strip() else qs
 
 
-class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, read in UTC: PostgreSQL refuses offsets beyond ±16 hours that ISO allows."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            # Near the first or last day a datetime can hold, moving into UTC falls off the calendar.
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """A moment given in ISO 8601 (with a time zone, else UTC) to compare a date-time field with."""
+
+    field_class = UtcIsoDateTimeField
+
+
+class UpdatedSinceFilter(MomentFilter):
     """For incremental sync: records changed at or after this moment (ISO 8601 with a time zone)."""
 
     def __init__(self, **kwargs):
@@ -38,7 +62,10 @@ class StakeholderFilterSet(django_filters.FilterSet):
         widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
     )
     owner = django_filters.ModelChoiceFilter(
-        label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True), empty_label=_("Anyone")
+        label=_("Owner"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        empty_label=_("Anyone"),
+        widget=QuickSelect,
     )
     tag = django_filters.ModelChoiceFilter(
         label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("Any")

@@ -139,3 +139,16 @@ class AffiliationForm(forms.ModelForm):
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class StakeholderCreateForm(StakeholderForm):
+    """A new person and where they work now: their first position, which duplicates are checked against."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        widget=organisation_picker(),
+        help_text=_("Where they work now; more positions can be added later."),
+    )
+    role = forms.CharField(label=_("Role or title"), max_length=160, required=False)

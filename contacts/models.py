@@ -226,6 +226,8 @@ class Stakeholder(models.Model):
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="stakeholder_name_trgm"),
             GinIndex(fields=["emails"], name="stakeholder_emails_gin"),
             models.Index(Lower("name"), "id", name="stakeholder_name_lower"),
+            # The register's order (name, then id), which the list pages and the API's cursor pages walk.
+            models.Index(fields=["name", "id"], name="stakeholder_name_order"),
             models.Index(fields=["owner", "is_archived"], name="stakeholder_owner"),
             models.Index(fields=["contact_due_on"], name="stakeholder_contact_due"),
             models.Index(fields=["-last_contacted_at"], name="stakeholder_last_contact"),
@@ -328,3 +330,51 @@ class Affiliation(models.Model):
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class DuplicateDismissal(models.Model):
+    """Two records an officer looked at and says are different people: the review stops pairing them."""
+
+    first = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicatedismissal_once_per_pair"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicatedismissal_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ≠ {self.second_id}"
+
+
+class MergeRecord(models.Model):
+    """Two records of one person made into one: who merged them, when, and what moved to the record kept.
+
+    The duplicate's own fields are kept here as they were, since its row is gone.
+    """
+
+    kept = models.ForeignKey(
+        Stakeholder, verbose_name=_("kept"), on_delete=models.SET_NULL, null=True, related_name="merges"
+    )
+    kept_name = models.CharField(max_length=200)
+    duplicate_id = models.BigIntegerField(_("merged record's id"))
+    duplicate_name = models.CharField(_("merged record"), max_length=200)
+    duplicate_snapshot = models.JSONField(default=dict)
+    # {"interactions": 3, "meeting attendances": 1, …}: how many of each moved to the record kept.
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("merged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+        indexes = [models.Index(fields=["duplicate_id"], name="mergerecord_duplicate")]
+
+    def __str__(self):
+        return f"{self.duplicate_name} → {self.kept_name}"

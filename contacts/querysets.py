@@ -80,12 +80,18 @@ class StakeholderQuerySet(QuerySet):
         )
 
     def for_list(self):
-        return self.select_related("owner").with_current_positions().prefetch_related("tags")
+        # The stored search vector is only for matching: never read it back.
+        return (
+            self.defer("search_vector")
+            .select_related("owner")
+            .with_current_positions()
+            .prefetch_related("tags")
+        )
 
     def for_api(self):
         """Each stakeholder with their tags and all their positions, past and present."""
         from .models import Affiliation
 
-        return self.prefetch_related(
+        return self.defer("search_vector").prefetch_related(
             "tags", Prefetch("affiliations", queryset=Affiliation.objects.select_related("organisation"))
         )

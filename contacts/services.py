@@ -8,9 +8,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag, require
+from accounts.permissions import (
+    can_edit_organisation,
+    can_edit_stakeholder,
+    can_edit_tag,
+    can_merge_stakeholders,
+    require,
+)
 
-from .models import Affiliation, Organisation, Stakeholder, Tag
+from .models import Affiliation, DuplicateDismissal, MergeRecord, Organisation, Stakeholder, Tag
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -98,11 +104,18 @@ def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str
 
 
 @transaction.atomic
-def stakeholder_create(*, actor, tags: Iterable[str] = (), **fields) -> Stakeholder:
+def stakeholder_create(
+    *, actor, tags: Iterable[str] = (), organisation: Organisation | None = None, role: str = "", **fields
+) -> Stakeholder:
+    """Adds a person; with an organisation, also their current (primary) position there."""
     fields.setdefault("owner", actor)
     stakeholder = Stakeholder()
     _apply(stakeholder, fields)
     stakeholder.tags.set(tags_from_names(tags))
+    if organisation is not None:
+        position = Affiliation(stakeholder=stakeholder, organisation=organisation, role=role, is_primary=True)
+        position.full_clean()
+        position.save()
     return stakeholder
 
 
@@ -159,3 +172,175 @@ def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affili
     affiliation.save(update_fields=["end_date"])
     _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
+
+
+# --- merging two records of one person ------------------------------------------------------------------
+
+# Text fields the kept record takes from the duplicate when its own are empty.
+MERGE_FILL_FIELDS = ["form_of_address", "preferred_hours", "cultural_notes", "communication_notes"]
+
+
+def _snapshot(stakeholder: Stakeholder) -> dict:
+    """The duplicate as it was, for the merge record: its own fields, tags and positions."""
+    data = {}
+    for field in Stakeholder._meta.concrete_fields:
+        if field.name in ("search_vector", "contact_due_on"):
+            continue
+        value = getattr(stakeholder, field.attname)
+        data[field.attname] = value.isoformat() if hasattr(value, "isoformat") else value
+    data["tags"] = [tag.name for tag in stakeholder.tags.all()]
+    data["positions"] = [
+        {
+            "organisation_id": position.organisation_id,
+            "organisation": position.organisation.name,
+            "role": position.role,
+            "department": position.department,
+            "start_date": position.start_date.isoformat() if position.start_date else None,
+            "end_date": position.end_date.isoformat() if position.end_date else None,
+            "is_primary": position.is_primary,
+        }
+        for position in stakeholder.affiliations.select_related("organisation")
+    ]
+    return data
+
+
+def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
+    keeps_positions = list(keep.affiliations.all())
+    has_current_primary = any(p.is_primary and p.end_date is None for p in keeps_positions)
+    same = {(p.organisation_id, p.role, p.department, p.start_date, p.end_date) for p in keeps_positions}
+    moved = 0
+    for position in duplicate.affiliations.all():
+        if (
+            position.organisation_id,
+            position.role,
+            position.department,
+            position.start_date,
+            position.end_date,
+        ) in same:
+            position.delete()
+            continue
+        if position.is_primary and position.end_date is None and has_current_primary:
+            # One current primary position per person: the kept record's stays primary.
+            position.is_primary = False
+        position.stakeholder = keep
+        position.save()
+        moved += 1
+    return moved
+
+
+def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
+    from meetings.models import Attendee, Rsvp
+
+    kept = {attendee.meeting_id: attendee for attendee in Attendee.objects.filter(stakeholder=keep)}
+    moved = 0
+    for attendee in Attendee.objects.filter(stakeholder=duplicate):
+        mine = kept.get(attendee.meeting_id)
+        if mine is None:
+            attendee.stakeholder = keep
+            attendee.save(update_fields=["stakeholder"])
+            moved += 1
+            continue
+        # Invited twice, once per record: one invitation stays, with whichever reply was given.
+        if mine.rsvp == Rsvp.NEEDS_ACTION and attendee.rsvp != Rsvp.NEEDS_ACTION:
+            mine.rsvp, mine.responded_at = attendee.rsvp, attendee.responded_at
+            mine.save(update_fields=["rsvp", "responded_at"])
+        attendee.delete()
+    return moved
+
+
+def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
+    """Moves a many-to-many relation's rows (e.g. interactions' people) from the duplicate to `keep`."""
+    through = relation.through
+    target = relation.field.m2m_reverse_field_name()
+    source = relation.field.m2m_field_name()
+    already = through.objects.filter(**{target: keep}).values(source)
+    moved = (
+        through.objects.filter(**{target: duplicate})
+        .exclude(**{f"{source}__in": already})
+        .update(**{target: keep})
+    )
+    through.objects.filter(**{target: duplicate}).delete()
+    return moved
+
+
+@transaction.atomic
+def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
+    """Makes two records of one person into one: everything the duplicate had moves to `keep`, then it goes.
+
+    Interactions, meeting attendances, actions, commitments, concerns, positions, tags, emails and phones all
+    move; a relation another app adds later moves too, since every relation pointing at a stakeholder is
+    followed. Conflicts with one-per-person rules are settled: one invitation per meeting, one current primary
+    position. The merge is recorded (MergeRecord) with a snapshot of the duplicate and what moved.
+    """
+    if keep.pk == duplicate.pk:
+        raise ValidationError(_("Choose two different records to merge."))
+    require(
+        can_merge_stakeholders(actor, keep, duplicate), _("Only the owners or their managers merge these.")
+    )
+    locked = {s.pk: s for s in Stakeholder.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+    if len(locked) != 2:
+        raise ValidationError(_("One of these records no longer exists."))
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    snapshot = _snapshot(duplicate)
+    moved = {}
+
+    for relation in Stakeholder._meta.related_objects:
+        model = relation.related_model
+        if model in (MergeRecord, DuplicateDismissal):
+            continue
+        label = str(model._meta.verbose_name_plural)
+        if relation.many_to_many:
+            count = _move_links(relation, keep, duplicate)
+        elif model is Affiliation:
+            count = _merge_positions(keep, duplicate)
+        elif model._meta.label == "meetings.Attendee":
+            count = _merge_attendances(keep, duplicate)
+        else:
+            manager = model._base_manager
+            count = manager.filter(**{relation.field.name: duplicate}).update(**{relation.field.name: keep})
+        if count:
+            moved[label] = moved.get(label, 0) + count
+
+    tags = list(duplicate.tags.all())
+    keep.tags.add(*tags)
+    if tags:
+        moved["tags"] = len(tags)
+    for name in ("emails", "phones", "languages"):
+        combined = list(getattr(keep, name))
+        combined += [value for value in getattr(duplicate, name) if value not in combined]
+        setattr(keep, name, combined)
+    for name in MERGE_FILL_FIELDS:
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+    if duplicate.notes and duplicate.notes not in keep.notes:
+        keep.notes = f"{keep.notes}\n\n{duplicate.notes}".strip()
+    if keep.contact_cadence_days is None:
+        keep.contact_cadence_days = duplicate.contact_cadence_days
+    contacts = [moment for moment in (keep.last_contacted_at, duplicate.last_contacted_at) if moment]
+    keep.last_contacted_at = max(contacts) if contacts else None
+    if keep.is_archived and not duplicate.is_archived:
+        keep.is_archived, keep.archived_at = False, None
+    MergeRecord.objects.filter(kept=duplicate).update(kept=keep)
+    duplicate.delete()
+    keep.full_clean()
+    keep.save()
+    return MergeRecord.objects.create(
+        kept=keep,
+        kept_name=keep.name,
+        duplicate_id=snapshot["id"],
+        duplicate_name=duplicate.name,
+        duplicate_snapshot=snapshot,
+        moved=moved,
+        merged_by=actor,
+    )
+
+
+@transaction.atomic
+def duplicate_dismiss(*, first: Stakeholder, second: Stakeholder, actor):
+    """Records that two similar records are different people, so the review page stops offering them."""
+    from .duplicates import ordered_pair
+
+    first_id, second_id = ordered_pair(first.pk, second.pk)
+    return DuplicateDismissal.objects.get_or_create(
+        first_id=first_id, second_id=second_id, defaults={"dismissed_by": actor}
+    )[0]

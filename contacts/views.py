@@ -2,23 +2,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_organisation, can_edit_stakeholder
+from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_merge_stakeholders
 from commitments.models import Commitment
 from concerns.models import Concern
+from dashboards.panels import health_card
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
-from meetings.models import Meeting, MeetingStatus
 from liaison_crm.form_errors import add_service_errors
-from liaison_crm.paging import paginate
+from liaison_crm.paging import Page, paginate
+from meetings.models import Meeting, MeetingStatus
 
-from . import services
+from . import services, vcard
+from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
-from .forms import AffiliationForm, OrganisationForm, StakeholderForm
+from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm
 from .models import Affiliation, Organisation, Stakeholder
 
 LOOKUP_LIMIT = 10
@@ -89,21 +93,30 @@ def stakeholder_detail(request, pk):
             .filter(status=MeetingStatus.PLANNED)[:5],
             "log_form": InteractionForm.for_new(stakeholder=stakeholder),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
+            "health": health_card(stakeholder),
         },
     )
 
 
 def stakeholder_create(request):
-    form = StakeholderForm(request.POST or None, initial={"owner": request.user})
+    form = StakeholderCreateForm(request.POST or None, initial={"owner": request.user})
+    candidates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            stakeholder = services.stakeholder_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s was added to the register.") % {"name": stakeholder})
-            return redirect(stakeholder)
-    return render(request, "contacts/stakeholder_form.html", {"form": form})
+        data = form.cleaned_data
+        # Likely duplicates are shown before saving; "add a new person" confirms it is someone else.
+        if not request.POST.get("not_a_duplicate"):
+            candidates = likely_duplicates(
+                name=data["name"], emails=data["emails"], organisation=data.get("organisation")
+            )
+        if not candidates:
+            try:
+                stakeholder = services.stakeholder_create(actor=request.user, **data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s was added to the register.") % {"name": stakeholder})
+                return redirect(stakeholder)
+    return render(request, "contacts/stakeholder_form.html", {"form": form, "candidates": candidates})
 
 
 def stakeholder_edit(request, pk):
@@ -267,3 +280,102 @@ def organisation_edit(request, pk):
             messages.success(request, _("Changes saved."))
             return redirect(organisation)
     return render(request, "contacts/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+def _vcard_response(cards, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(cards, content_type="text/vcard; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def stakeholder_export_vcard(request):
+    """The stakeholder list, as filtered, as an address book (.vcf) for phones and mail programs."""
+    filterset = StakeholderFilterSet(
+        request.GET, queryset=Stakeholder.objects.visible_to(request.user).for_list(), request=request
+    )
+    version = "4.0" if request.GET.get("version") == "4.0" else "3.0"
+    people = filterset.qs.iterator(chunk_size=2000)
+    cards = (vcard.stakeholder_card(s, version=version, positions=s.current_positions) for s in people)
+    return _vcard_response(cards, f"stakeholders-{timezone.localdate():%Y-%m-%d}.vcf")
+
+
+def stakeholder_vcard(request, pk):
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user).for_list(), pk=pk)
+    card = vcard.stakeholder_card(stakeholder, positions=stakeholder.current_positions)
+    return _vcard_response([card], f"{slugify(stakeholder.name) or 'stakeholder'}.vcf")
+
+
+def stakeholder_duplicates(request):
+    """Pairs of records that may be one person, most alike first, each with a merge and a dismiss."""
+    page = paginate_list(request, lambda limit, offset: duplicate_pairs(limit=limit, offset=offset))
+    return render(request, "contacts/stakeholder_duplicates.html", {"page": page})
+
+
+def paginate_list(request, fetch) -> Page:
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    size = settings.LIST_PAGE_SIZE
+    rows = fetch(size + 1, (number - 1) * size)
+    return Page(object_list=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def _merge_pair(request):
+    people = Stakeholder.objects.visible_to(request.user).select_related("owner")
+    keep = get_object_or_404(people, pk=request.GET.get("keep") or request.POST.get("keep") or 0)
+    duplicate = get_object_or_404(
+        people, pk=request.GET.get("duplicate") or request.POST.get("duplicate") or 0
+    )
+    return keep, duplicate
+
+
+def stakeholder_merge(request):
+    """Compares two records side by side; merging keeps one and moves everything of the other to it."""
+    try:
+        keep, duplicate = _merge_pair(request)
+    except ValueError:
+        raise Http404 from None
+    if keep.pk == duplicate.pk:
+        raise Http404
+    if not can_merge_stakeholders(request.user, keep, duplicate):
+        return HttpResponseForbidden(_("Only the owners of both records, or their managers, can merge them."))
+    if request.method == "POST":
+        try:
+            record = services.stakeholder_merge(keep=keep, duplicate=duplicate, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(duplicate)s was merged into %(keep)s; all their history is kept.")
+                % {"duplicate": record.duplicate_name, "keep": record.kept_name},
+            )
+            return redirect(keep)
+    sides = []
+    for person in (keep, duplicate):
+        sides.append(
+            {
+                "person": person,
+                "positions": person.affiliations.filter(end_date__isnull=True).select_related("organisation"),
+                "interactions": Interaction.objects.visible_to(request.user).with_stakeholder(person).count(),
+                "meetings": person.meeting_attendances.count(),
+                "commitments": person.commitments.count(),
+                "concerns": person.concerns.count(),
+                "actions": person.action_items.count(),
+            }
+        )
+    return render(
+        request, "contacts/stakeholder_merge.html", {"keep": keep, "duplicate": duplicate, "sides": sides}
+    )
+
+
+@require_POST
+def duplicate_dismiss(request):
+    first, second = _merge_pair(request)
+    services.duplicate_dismiss(first=first, second=second, actor=request.user)
+    messages.success(
+        request,
+        _("Noted: %(first)s and %(second)s are different people.") % {"first": first, "second": second},
+    )
+    return redirect("contacts:stakeholder_duplicates")

@@ -1,4 +1,8 @@
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 
 class LookupSelectMultiple(forms.SelectMultiple):
@@ -41,3 +45,43 @@ class LookupSelect(LookupSelectMultiple):
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
+
+
+def _option(value, label, selected: bool) -> str:
+    return f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+
+
+class QuickSelectMixin:
+    """A plain select whose <option>s are written in Python, from one ordinary query.
+
+    For pickers that list every member of staff. Django renders each option through a template include and
+    reads a model choice field's rows through a server-side cursor (three more round trips); at 200 staff
+    that cost about 10 ms a page (make bench), this a third of it. The markup is that of Django's
+    select.html; optgroups are not supported.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True
+        chosen = set(self.format_value(value))
+        choices = self.choices
+        if isinstance(choices, ModelChoiceIterator):
+            field = choices.field
+            rows = [] if field.empty_label is None else [("", field.empty_label)]
+            rows += [
+                (field.prepare_value(obj), field.label_from_instance(obj)) for obj in choices.queryset.all()
+            ]
+        else:
+            rows = list(choices)
+        options = "".join(_option(value, label, str(value) in chosen) for value, label in rows)
+        # Everything interpolated is escaped (flatatt escapes the attributes).
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(final_attrs)}>{options}</select>')
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
+    pass

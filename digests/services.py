@@ -114,3 +114,87 @@ def _count_line(digest: DailyDigest) -> str:
     if digest.commitments:
         parts.append(f"{len(digest.commitments)} commitment{'s' if len(digest.commitments) != 1 else ''}")
     return ", ".join(parts) + " due"
+
+
+# The weekly digest: each manager's Monday summary of their team, from the dashboard's figures.
+
+
+@dataclass
+class WeeklyDigest:
+    user: object
+    today: dt.date
+    health: dict
+    turned_red: list
+    stale: list
+    overdue: list
+    interactions_last_week: int
+    interactions_week_before: int
+    escalated_concerns: list
+    escalation_days: int
+
+
+def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
+    """A manager's week: health of the team's portfolio and what changed, stale relationships, overdue work,
+    interactions logged, concerns open too long. The figures are the dashboard's (dashboards/queries.py)."""
+    from dashboards import panels, queries
+
+    scope = queries.Scope(team_id=user.team_id, weeks=2, today=today)
+    day = queries.latest_health_day(queries.freshness())
+    # The last full week and the one before it.
+    weeks = queries.Scope(team_id=user.team_id, weeks=2, today=today - dt.timedelta(days=7))
+    weekly = {row["week"]: row["n"] for row in queries.activity_totals(weeks, user)}
+    week_before, last_week = weeks.weeks_shown
+    escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)
+    return WeeklyDigest(
+        user=user,
+        today=today,
+        health=panels.health(scope, day),
+        turned_red=list(queries.turned_red(scope, day, since=(day or today) - dt.timedelta(days=7))),
+        stale=list(queries.stale_relationships(scope, day, limit=10)),
+        overdue=queries.overdue_by_officer(scope, user)[:10],
+        interactions_last_week=weekly.get(last_week, 0),
+        interactions_week_before=weekly.get(week_before, 0),
+        escalated_concerns=list(
+            queries.oldest_concerns(scope, user, limit=10, raised_before=escalate_before)
+        ),
+        escalation_days=settings.CONCERN_ESCALATION_DAYS,
+    )
+
+
+def weekly_digests_send(*, now: dt.datetime | None = None) -> int:
+    """Queues the weekly digest of every manager of a team whose local clock has reached Monday's digest hour.
+
+    Its outbox key names the manager and the ISO week, so the hourly beat tick sends it once.
+    """
+    from accounts.models import Role
+
+    now = now or timezone.now()
+    managers = (
+        get_user_model()
+        .objects.filter(groups__name=Role.MANAGER, team__isnull=False, is_active=True)
+        .exclude(email="")
+        .distinct()
+    )
+    queued = 0
+    for user in managers:
+        local_now = now.astimezone(zoneinfo.ZoneInfo(user.time_zone))
+        if local_now.weekday() != 0 or local_now.hour < settings.DIGEST_HOUR:
+            continue
+        today = local_now.date()
+        year, week, _weekday = today.isocalendar()
+        with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(user.time_zone)):
+            digest = weekly_digest_build(user=user, today=today)
+            body = render_to_string(
+                "digests/email/weekly.txt", {"digest": digest, "site_url": settings.SITE_URL}
+            )
+        message_enqueue(
+            key=f"weekly-digest:{user.pk}:{year}-W{week:02d}",
+            kind="weekly_digest",
+            to=user.email,
+            subject=f"Your team's week: {digest.health['total']} relationships, "
+            f"{len(digest.turned_red)} newly at risk",
+            body=body.strip(),
+            recipient_user=user,
+        )
+        queued += 1
+    return queued

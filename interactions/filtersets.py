@@ -13,8 +13,9 @@ class InteractionFilterSet(django_filters.FilterSet):
     """Filters for a list of interactions; the queryset given is already limited to what the user may see."""
 
     q = SearchFilter()
+    # Through the participation rows, which carry the time: a long timeline is read from its index.
     stakeholder = django_filters.ModelChoiceFilter(
-        label=_("Stakeholder"), field_name="stakeholders", queryset=Stakeholder.objects.all()
+        label=_("Stakeholder"), field_name="participations__stakeholder", queryset=Stakeholder.objects.all()
     )
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import TagsField, organisation_picker
 from contacts.models import Stakeholder
-from contacts.widgets import LookupSelectMultiple
+from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
 
 from .models import Interaction, InteractionKind
 
@@ -43,7 +43,7 @@ class InteractionForm(forms.ModelForm):
         ]
         widgets = {
             "organisation": organisation_picker(_("Defaults to the stakeholder's organisation")),
-            "staff_present": forms.SelectMultiple(attrs={"size": 4}),
+            "staff_present": QuickSelectMultiple(attrs={"size": 4}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "follow_up_on": forms.DateInput(attrs={"type": "date"}),

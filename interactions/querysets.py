@@ -29,7 +29,12 @@ class InteractionQuerySet(QuerySet):
         return self if query is None else self.filter(search_vector=query)
 
     def with_stakeholder(self, stakeholder):
-        return self.filter(stakeholders=stakeholder)
+        """Interactions with the stakeholder, through their participation rows (interactions.Participation).
+
+        Those rows carry the interaction's time and join on it, so newest-first pages come straight from
+        the index (stakeholder, occurred_at) however long the stakeholder's history is.
+        """
+        return self.filter(participations__stakeholder=stakeholder)
 
     def for_organisation(self, organisation):
         """Interactions with the organisation, its departments, or the people currently working there."""
@@ -58,10 +63,30 @@ class InteractionQuerySet(QuerySet):
             "topics",
         )
 
-    def for_timeline(self):
-        from contacts.models import Stakeholder
+    def for_reference(self):
+        """What another record shows of an interaction it points to (InteractionBriefSerializer).
 
-        return self.select_related("logged_by", "organisation").prefetch_related(
+        Start from `visible_to(user)`: what the reader may not see is then simply not there.
+        """
+        return self.only("id", "kind", "occurred_at", "summary", "is_confidential")
+
+    def for_timeline(self):
+        """A page of a timeline: who logged each entry, where, with whom, on what.
+
+        The author and organisation are fetched by id rather than joined: joined to a stakeholder's timeline
+        (whose row count PostgreSQL cannot estimate through the participation join) the planner would scan
+        the organisation table once per entry.
+        """
+        from django.contrib.auth import get_user_model
+
+        from contacts.models import Organisation, Stakeholder
+
+        return self.defer("search_vector").prefetch_related(
+            Prefetch(
+                "logged_by",
+                queryset=get_user_model().objects.only("id", "username", "first_name", "last_name"),
+            ),
+            Prefetch("organisation", queryset=Organisation.objects.only("id", "name")),
             Prefetch("stakeholders", queryset=Stakeholder.objects.only("id", "name", "owner_id")),
             "topics",
         )

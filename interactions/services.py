@@ -16,7 +16,7 @@ from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
 from .api.serializers import interaction_payload
-from .models import Interaction
+from .models import Interaction, Participation
 
 # Officers' clocks drift and forms are slow to submit; anything further ahead is a planned contact, not a log.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -24,8 +24,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 
 def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None:
     """Sets each stakeholder's last contact to their newest interaction, so the cadence clock restarts."""
+    # The participation rows carry the time: one index probe per stakeholder, however long their history.
     newest = (
-        Interaction.objects.filter(stakeholders=OuterRef("pk"))
+        Participation.objects.filter(stakeholder=OuterRef("pk"))
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
@@ -88,11 +89,16 @@ def interaction_log(
         organisation=organisation or _default_organisation(stakeholders),
         **fields,
     )
-    interaction.full_clean()
+    # The author is the signed-in person and the organisation was chosen from existing rows (or is their
+    # primary one): checking again that both exist would cost two queries on every log.
+    interaction.full_clean(exclude=["logged_by", "organisation"])
     interaction.save()
-    interaction.stakeholders.set(stakeholders)
-    interaction.staff_present.set(staff_present)
-    interaction.topics.set(tags_from_names(topics))
+    # A new interaction has no links yet: add them, rather than `set` (which first reads what is there).
+    interaction.stakeholders.add(*stakeholders)
+    if staff_present := list(staff_present):
+        interaction.staff_present.add(*staff_present)
+    if tags := tags_from_names(topics):
+        interaction.topics.add(*tags)
     stakeholders_refresh_last_contact(stakeholder_ids=[s.pk for s in stakeholders])
     event_publish(
         event=WebhookEvent.INTERACTION_CREATED,

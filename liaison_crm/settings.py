@@ -29,6 +29,9 @@ def env_secret(name: str, default: str | None = None) -> str | None:
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# `make bench` turns this on in the server it measures: the calibration endpoints /bench/plain/json and
+# /bench/plain/db (bench/views.py) exist only then.
+BENCHMARK = env.bool("BENCHMARK", default=False)
 
 SECRET_KEY = env_secret("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -65,6 +68,10 @@ INSTALLED_APPS = [
     "concerns",
     "outbox",
     "digests",
+    "dashboards",
+    "imports",
+    "search",
+    "mailin",
 ]
 
 MIDDLEWARE = [
@@ -115,7 +122,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Misspelled names ("Dubios" for "Dubois") score about 0.43 against the whole name; pg_trgm's default of 0.6
 # would miss them. The trigram index serves any threshold.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.word_similarity_threshold=0.4"
+# JIT compilation pays off for long analytical queries, not for a web request's: on a timeline query it
+# spent 35 ms compiling what runs in 1 ms (make bench).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    "-c pg_trgm.word_similarity_threshold=0.4 -c jit=off"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -146,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -184,8 +195,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0),
         "options": {"expires": 3000},
     },
+    # Hourly too: each manager's weekly digest arrives on Monday at DIGEST_HOUR in their own time zone.
+    "manager-weekly-digests": {
+        "task": "digests.tasks.send_weekly_digests",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
+    # The dashboards' summary tables (dashboards/services.py): brought up to date every quarter of an hour,
+    # and recomputed in full at night.
+    "refresh-dashboard-figures": {
+        "task": "dashboards.tasks.refresh_figures",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 840},
+    },
+    "refresh-dashboard-figures-nightly": {
+        "task": "dashboards.tasks.refresh_figures_nightly",
+        "schedule": crontab(hour=2, minute=40),
+        "options": {"expires": 3 * 3600},
+    },
     "escalate-overdue-concerns": {
         "task": "concerns.tasks.escalate_overdue_concerns",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Tells other tools (commitment.overdue) of commitments whose due date passed while they were open.
+    "publish-overdue-commitments": {
+        "task": "commitments.tasks.publish_overdue_commitments",
         "schedule": crontab(hour=7, minute=0),
     },
 }
@@ -309,7 +343,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaison CRM API",
     "DESCRIPTION": (
-        "Stakeholders, organisations, interactions and tags for other internal tools. Authenticate with "
+        "Stakeholders, organisations, interactions, tags, meetings and their actions, commitments and "
+        "concerns for other internal tools. Authenticate with "
         "`Authorization: Bearer <token>` (tokens are made on the API tokens page) or a signed-in session. "
         "Lists are cursor-paged; `updated_since` supports incremental sync. Send `If-Match` with the ETag "
         "you read to avoid overwriting someone else's change, and `Idempotency-Key` on POST to retry safely."
@@ -325,7 +360,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "contacts.models.OrganisationKind",
         "InteractionKindEnum": "interactions.models.InteractionKind",
+        "DirectionEnum": "interactions.models.Direction",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
+        "StatusEnum": "webhooks.models.DeliveryStatus",
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "ActionStatusEnum": "meetings.models.ActionStatus",
+        "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
+        "CommitmentDirectionEnum": "commitments.models.CommitmentDirection",
+        "ConcernStatusEnum": "concerns.models.ConcernStatus",
     },
 }
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
@@ -335,10 +377,30 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 MEETING_DOCUMENT_MAX_BYTES = env.int("MEETING_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
+# Imports (imports/services.py): the largest file accepted, and the number of rows above which a file is
+# checked and imported by a worker while its page shows the progress.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+
+# Email capture (mailin/): the secret the inbound endpoint's HMAC signatures are made with (the endpoint is
+# off without one), the CRM's own inbound addresses (never taken for a stakeholder's) and the largest message.
+INBOUND_EMAIL_SECRET = env_secret("INBOUND_EMAIL_SECRET", default="")
+INBOUND_EMAIL_ADDRESSES = [address.lower() for address in env.list("INBOUND_EMAIL_ADDRESSES", default=[])]
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+
 # A concern open (or in progress) for longer than this many days is escalated to its owner's manager.
 CONCERN_ESCALATION_DAYS = env.int("CONCERN_ESCALATION_DAYS", default=14)
 if CONCERN_ESCALATION_DAYS < 1:
     raise ImproperlyConfigured(f"CONCERN_ESCALATION_DAYS must be 1 or more, not {CONCERN_ESCALATION_DAYS}.")
+
+# How long the dashboard's rendered figures are kept (dashboards/views.py); 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# Relationship health is kept for every day this long, then for one day a week (dashboards/services.py).
+HEALTH_DAILY_HISTORY_DAYS = env.int("HEALTH_DAILY_HISTORY_DAYS", default=120)
+if HEALTH_DAILY_HISTORY_DAYS < 7:
+    raise ImproperlyConfigured(
+        f"HEALTH_DAILY_HISTORY_DAYS must be 7 or more, not {HEALTH_DAILY_HISTORY_DAYS}."
+    )
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20

@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 
@@ -32,9 +32,41 @@ class MeetingQuerySet(QuerySet):
 
         return self.filter(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder)))
 
+    def for_organisation(self, organisation):
+        """Meetings with the organisation or one of its departments."""
+        return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
+
     def for_list(self):
         return self.select_related("organiser", "organisation", "series").prefetch_related(
             "attendees__stakeholder", "attendees__user"
+        )
+
+    def for_api(self, user):
+        """Everything the API shows of a meeting, in a fixed number of queries, as `user` may see it.
+
+        The interaction logged when it was held appears only if `user` may read it.
+        """
+        from interactions.models import Interaction
+
+        from .models import ActionItem, Attendee
+
+        # The stored search vector is only for matching: never read it back.
+        return (
+            self.defer("search_vector")
+            .select_related("organiser", "series")
+            .prefetch_related(
+                Prefetch(
+                    "attendees",
+                    queryset=Attendee.objects.select_related("stakeholder").only(
+                        "meeting_id", "user_id", "rsvp", "responded_at", "stakeholder__name"
+                    ),
+                ),
+                "agenda_items",
+                "decisions",
+                "documents",
+                Prefetch("action_items", queryset=ActionItem.objects.only("id", "meeting_id").order_by("pk")),
+                Prefetch("interaction", queryset=Interaction.objects.visible_to(user).for_reference()),
+            )
         )
 
 
@@ -53,3 +85,7 @@ class ActionItemQuerySet(QuerySet):
 
     def for_list(self):
         return self.select_related("meeting", "owner_user", "owner_stakeholder")
+
+    def for_api(self):
+        # The meeting's organiser and the owner's team decide who may move an action along.
+        return self.select_related("meeting__organiser", "owner_user").defer("meeting__search_vector")

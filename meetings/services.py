@@ -18,8 +18,11 @@ from accounts.permissions import can_edit_meeting, can_respond_for, can_update_a
 from contacts.models import Organisation, Stakeholder
 from interactions.models import InteractionKind
 from interactions.services import interaction_log
+from webhooks.models import WebhookEvent
+from webhooks.services import event_publish
 
 from . import notifications
+from .api.serializers import meeting_payload
 from .models import (
     DEFAULT_REMINDER_MINUTES,
     ActionItem,
@@ -86,6 +89,12 @@ def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
 
 def _after_commit(callback, *args, **kwargs) -> None:
     transaction.on_commit(lambda: callback(*args, **kwargs))
+
+
+def _touch(meeting_id: int) -> None:
+    """Replies, documents and actions are part of the meeting's record: a sync by `updated_since` must see
+    the meeting change when they do."""
+    Meeting.objects.filter(pk=meeting_id).update(updated_at=timezone.now())
 
 
 def _refetch(meeting_id: int) -> Meeting:
@@ -325,6 +334,11 @@ def meeting_mark_held(
         )
         action.full_clean()
         action.save()
+    event_publish(
+        event=WebhookEvent.MEETING_HELD,
+        payload_for=lambda viewer: meeting_payload(meeting, viewer=viewer),
+        subject=meeting,
+    )
     _after_commit(_send_follow_ups, meeting.pk)
     _after_commit(_schedule_reminders, [meeting.pk])
     return meeting
@@ -342,6 +356,7 @@ def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     attendee.rsvp = rsvp
     attendee.responded_at = timezone.now()
     attendee.save(update_fields=["rsvp", "responded_at"])
+    _touch(attendee.meeting_id)
     return attendee
 
 
@@ -404,6 +419,7 @@ def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
         uploaded_by=actor,
     )
     document.save()
+    _touch(meeting.pk)
     return document
 
 
@@ -412,6 +428,7 @@ def document_remove(*, document: MeetingDocument, actor) -> None:
     require(can_edit_meeting(actor, document.meeting))
     stored = document.file
     document.delete()
+    _touch(document.meeting_id)
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
@@ -428,6 +445,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
     )
     action.full_clean()
     action.save()
+    _touch(meeting.pk)
     return action
 
 

@@ -37,10 +37,11 @@ def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_m
         InteractionFactory(
             logged_by=officer, stakeholders=[stakeholder, StakeholderFactory()], follow_up_on="2030-01-01"
         )
-    # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its
-    # stakeholders, its topics; open follow-ups; the log form's chosen stakeholder and staff choices;
-    # open commitments; open concerns; upcoming meetings.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
+    # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its authors,
+    # organisations, stakeholders and topics; open follow-ups; the log form's chosen stakeholder and staff
+    # choices; open commitments; open concerns; upcoming meetings; relationship health over the last 90
+    # days (the newest snapshot with its parts) and the day it last changed band.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 17):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 
@@ -50,10 +51,10 @@ def test_organisation_page(officer_client, officer, django_assert_max_num_querie
     organisation = OrganisationFactory()
     OrganisationFactory(parent=organisation)
     populate(officer, organisation, rows)
-    # the organisation and its tags; timeline page, its stakeholders, its topics; current people;
-    # departments; people in departments; the user's groups; open commitments and open concerns (each
-    # with its stakeholder).
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 11):
+    # the organisation and its tags; timeline page, its authors, organisations, stakeholders and topics;
+    # current people; departments; people in departments; the user's groups; open commitments and open
+    # concerns (each with its stakeholder).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
         response = officer_client.get(organisation.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 

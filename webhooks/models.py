@@ -13,9 +13,12 @@ from .querysets import WebhookDeliveryQuerySet, WebhookEndpointQuerySet
 
 
 class WebhookEvent(models.TextChoices):
-    """What another tool can be told about. Meetings, commitments and concerns will add theirs here."""
+    """What another tool can be told about."""
 
     INTERACTION_CREATED = "interaction.created", _("Interaction logged")
+    MEETING_HELD = "meeting.held", _("Meeting held")
+    COMMITMENT_OVERDUE = "commitment.overdue", _("Commitment overdue")
+    CONCERN_ESCALATED = "concern.escalated", _("Concern escalated")
 
 
 class WebhookEndpoint(models.Model):

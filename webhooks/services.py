@@ -76,13 +76,22 @@ def _can_see(user, subject) -> bool:
 
 
 def event_publish(
-    *, event: str, payload: Mapping | Callable[[], Mapping], subject=None
+    *,
+    event: str,
+    payload: Mapping | Callable[[], Mapping] | None = None,
+    payload_for: Callable[[object], Mapping] | None = None,
+    subject=None,
 ) -> list[WebhookDelivery]:
     """Queues `event` for every active endpoint subscribed to it, inside the caller's transaction.
 
     `subject` is the record the event is about: an endpoint hears of it only if its owner can see it
     (`Model.objects.visible_to(owner)`), so a confidential interaction reaches only those allowed to read
     it. `payload` may be a function, called only when some endpoint is to be told.
+
+    A record that shows other records the reader may not see (a commitment made during a confidential
+    interaction) gives `payload_for(owner)` instead: each endpoint gets the record as its owner would read
+    it through the API. It is built once per owner.
+
     Sending starts when the transaction commits; if it rolls back, nothing is sent.
     """
     endpoints = [
@@ -92,12 +101,19 @@ def event_publish(
     ]
     if not endpoints:
         return []
-    data = payload() if callable(payload) else payload
+    if payload_for is not None:
+        by_owner = {}
+        for endpoint in endpoints:
+            if endpoint.owner_id not in by_owner:
+                by_owner[endpoint.owner_id] = payload_for(endpoint.owner)
+        payloads = [by_owner[endpoint.owner_id] for endpoint in endpoints]
+    else:
+        payloads = [payload() if callable(payload) else payload] * len(endpoints)
     event_id = uuid.uuid4()
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(endpoint=endpoint, event=event, event_id=event_id, payload=data)
-            for endpoint in endpoints
+            for endpoint, data in zip(endpoints, payloads, strict=True)
         ]
     )
     transaction.on_commit(lambda: _enqueue([delivery.pk for delivery in deliveries]))

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
 from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag
-from api.viewsets import ModelViewSet
+from api.viewsets import NO_DELETE, ModelViewSet
 
 from .. import services
 from ..filtersets import OrganisationApiFilterSet, StakeholderApiFilterSet, TagFilterSet
@@ -16,9 +16,6 @@ from .serializers import (
     StakeholderSerializer,
     TagSerializer,
 )
-
-# The registers keep history: organisations, stakeholders and positions are not deleted through the API.
-NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
 
 class TagViewSet(ModelViewSet):

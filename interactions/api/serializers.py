@@ -16,6 +16,19 @@ class StakeholderBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class InteractionBriefSerializer(serializers.ModelSerializer):
+    """An interaction another record points to (where a commitment was made, what a concern is about).
+
+    Only given for interactions the reader may see: the querysets that feed it start from
+    `Interaction.objects.visible_to(user)`, so a confidential one the reader may not read is left out.
+    """
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "kind", "occurred_at", "summary", "is_confidential"]
+        read_only_fields = fields
+
+
 class InteractionSerializer(serializers.ModelSerializer):
     """An interaction as the API and webhooks show it."""
 

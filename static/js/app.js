@@ -102,3 +102,52 @@
     }
   });
 })();
+
+// The header's search box: "/" focuses it, arrows move through the results, Escape closes them.
+(function () {
+  "use strict";
+
+  function box() {
+    return document.querySelector("[data-global-search]");
+  }
+
+  function results(form) {
+    return Array.prototype.slice.call(form.querySelectorAll("[data-search-result]"));
+  }
+
+  function close(form) {
+    form.querySelector(".global-search-results").innerHTML = "";
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var form = box();
+    if (!form) return;
+    var input = form.querySelector("input[type=search]");
+    var typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
+      return;
+    }
+    if (!form.contains(event.target)) return;
+    var items = results(form);
+    var index = items.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      items[Math.min(index + 1, items.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && items.length) {
+      event.preventDefault();
+      if (index <= 0) input.focus();
+      else items[index - 1].focus();
+    } else if (event.key === "Escape") {
+      close(form);
+      input.focus();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var form = box();
+    if (form && !form.contains(event.target)) close(form);
+  });
+})();

@@ -87,3 +87,94 @@ def test_tag_list(officer, fresh_api, django_assert_max_num_queries, rows):
     # the page of tags.
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
         api.get("/api/v1/tags/")
+
+
+def populate_registers(officer, rows):
+    """Meetings held with attendees, agenda, papers, decisions and actions; commitments and concerns made
+    during interactions (some confidential) — everything the new lists nest."""
+    from commitments.models import Commitment
+    from concerns.models import Concern
+    from meetings.models import ActionItem, AgendaItem, Attendee, Decision, MeetingDocument
+
+    from ..factories import MeetingFactory
+
+    for index in range(rows):
+        stakeholder = StakeholderFactory(owner=officer)
+        interaction = InteractionFactory(
+            logged_by=officer, stakeholders=[stakeholder], is_confidential=index % 2 == 0
+        )
+        meeting = MeetingFactory(organiser=officer, interaction=interaction)
+        Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+        Attendee.objects.create(meeting=meeting, user=officer)
+        AgendaItem.objects.create(meeting=meeting, title="Timetable", owner=officer)
+        Decision.objects.create(meeting=meeting, text="Consult in May")
+        MeetingDocument.objects.create(
+            meeting=meeting, file="x.pdf", name="x.pdf", content_type="application/pdf", size=1,
+            uploaded_by=officer,
+        )  # fmt: skip
+        ActionItem.objects.create(
+            meeting=meeting, description="Send it", owner_user=officer, created_by=officer
+        )
+        ActionItem.objects.create(
+            meeting=meeting, description="Reply", owner_stakeholder=stakeholder, created_by=officer
+        )
+        Commitment.objects.create(
+            description="Send the timetable", direction="we_promised", stakeholder=stakeholder, owner=officer,
+            created_by=officer, source_interaction=interaction,
+        )  # fmt: skip
+        concern = Concern.objects.create(
+            title="Noise", stakeholder=stakeholder, owner=officer, created_by=officer
+        )
+        concern.interactions.add(
+            interaction, InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+        )
+
+
+@pytest.fixture
+def colleague_api(colleague):
+    """Someone who may not read the confidential interactions: what they see is filtered, not skipped."""
+    return lambda: client_with_token(token_for(colleague))
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_meeting_list(officer, colleague_api, django_assert_max_num_queries, rows):
+    populate_registers(officer, rows)
+    api = colleague_api()
+    # the page of meetings with organisers and series; their attendees with stakeholders; agenda items;
+    # decisions; documents; action item ids; the user's groups (confidentiality); held interactions the
+    # user may read.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 8):
+        response = api.get("/api/v1/meetings/")
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_action_item_list(officer, colleague_api, django_assert_max_num_queries, rows):
+    populate_registers(officer, rows)
+    api = colleague_api()
+    # the page of actions with their meetings (and organisers) and staff owners.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
+        response = api.get("/api/v1/action-items/")
+    assert len(response.json()["results"]) == 2 * rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_commitment_list(officer, colleague_api, django_assert_max_num_queries, rows):
+    populate_registers(officer, rows)
+    api = colleague_api()
+    # the page of commitments with stakeholders and chasers; the user's groups (confidentiality); source
+    # interactions the user may read.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+        response = api.get("/api/v1/commitments/")
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_concern_list(officer, colleague_api, django_assert_max_num_queries, rows):
+    populate_registers(officer, rows)
+    api = colleague_api()
+    # the page of concerns with stakeholders and handlers; the user's groups (confidentiality); linked
+    # interactions the user may read.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+        response = api.get("/api/v1/concerns/")
+    assert len(response.json()["results"]) == rows

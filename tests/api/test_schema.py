@@ -17,7 +17,14 @@ from schemathesis.specs.openapi.checks import (
 
 from liaison_crm.wsgi import application
 
-from ..factories import AffiliationFactory, InteractionFactory, StakeholderFactory
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    StakeholderFactory,
+)
 from .conftest import client_with_token, token_for
 
 CHECKS = [
@@ -37,6 +44,32 @@ def test_schema_is_served_to_a_token_as_openapi_3(officer_api):
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/interactions/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db
+def test_meetings_actions_commitments_and_concerns_are_documented(officer_api):
+    schema = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    for path, methods in {
+        "/api/v1/meetings/": {"get", "post"},
+        "/api/v1/meetings/{id}/": {"get", "put", "patch"},
+        "/api/v1/meetings/{id}/cancel/": {"post"},
+        "/api/v1/meetings/{id}/mark-held/": {"post"},
+        "/api/v1/meetings/{id}/rsvp/": {"post"},
+        "/api/v1/action-items/": {"get"},
+        "/api/v1/action-items/{id}/": {"get", "patch"},
+        "/api/v1/commitments/": {"get", "post"},
+        "/api/v1/commitments/{id}/break/": {"post"},
+        "/api/v1/concerns/{id}/resolve/": {"post"},
+        "/api/v1/concerns/{id}/link-interaction/": {"post"},
+    }.items():
+        assert set(paths[path]) == methods, path
+    created = paths["/api/v1/meetings/"]["post"]
+    assert "Idempotency-Key" in {parameter["name"] for parameter in created["parameters"]}
+    # A write answers with the record as a read shows it, not with what it was sent.
+    assert created["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Meeting")
+    webhook_events = schema["components"]["schemas"]["WebhookEventEnum"]["enum"]
+    assert {"meeting.held", "commitment.overdue", "concern.escalated"} <= set(webhook_events)
 
 
 @pytest.mark.django_db
@@ -70,8 +103,15 @@ def api_key(officer, colleague, settings):
     # Something to find, including a confidential interaction the officer must not see.
     stakeholder = StakeholderFactory(owner=officer)
     AffiliationFactory(stakeholder=stakeholder)
-    InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
-    InteractionFactory(logged_by=colleague, is_confidential=True)
+    call = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    secret = InteractionFactory(logged_by=colleague, is_confidential=True)
+    # Meetings, actions, commitments and concerns, some pointing at the confidential interaction.
+    meeting = MeetingFactory(organiser=officer, interaction=call)
+    meeting.attendees.create(stakeholder=stakeholder)
+    meeting.action_items.create(description="Send the minutes", owner_user=officer, created_by=officer)
+    CommitmentFactory(stakeholder=stakeholder, source_interaction=call)
+    CommitmentFactory(stakeholder=secret.stakeholders.get(), source_interaction=secret)
+    ConcernFactory(stakeholder=stakeholder, interactions=[call, secret])
     return token_for(officer)
 
 

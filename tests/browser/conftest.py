@@ -52,4 +52,4 @@ def sign_in(page, live_server, username, password="liaison-test"):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/follow-ups/")
+    page.wait_for_url(f"{live_server.url}/my-day/")

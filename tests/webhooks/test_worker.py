@@ -3,56 +3,24 @@
 import time
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings as django_settings
 
 from interactions.services import interaction_log
-from liaison_crm.celery import app as celery_app
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import requeue_stale_deliveries as requeue_stale_deliveries_task
 
 from ..factories import StakeholderFactory
+from ..workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# A Redis database of these tests' own, apart from the broker `make run` uses and other worker tests.
-REDIS_TEST_DATABASE = 12
-
-
-def wait_for(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def _point_producer_at(url: str) -> None:
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
 
 @pytest.fixture
-def celery_worker(settings):
+def celery_worker(celery_worker, settings):
+    """The shared worker (tests/workers.py: its own Redis corner, so runs side by side never clear each
+    other's tasks), with retries short enough to watch."""
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     settings.WEBHOOK_RETRY_BASE_SECONDS = 0.2
-    url = f"{django_settings.REDIS_URL.rsplit('/', 1)[0]}/{REDIS_TEST_DATABASE}"
-    store = redis.Redis.from_url(url)
-    store.flushdb()
-    previous = celery_app.conf.broker_url
-    _point_producer_at(url)
-    hijack = celery_app.conf.worker_hijack_root_logger
-    celery_app.conf.worker_hijack_root_logger = False
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=15) as worker:
-            yield worker
-    finally:
-        celery_app.conf.worker_hijack_root_logger = hijack
-        _point_producer_at(previous)
-        store.flushdb()
-        store.close()
+    return celery_worker
 
 
 @pytest.fixture

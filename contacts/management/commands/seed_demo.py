@@ -1665,6 +1665,7 @@ class Command(BaseCommand):
             now = timezone.now()
             DemoData(now).load()
             seed_registers(now)
+            seed_dashboards()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {perf_counter() - started:.1f} s:"))
         counts = (
             ("teams", Team.objects.count()),
@@ -1851,3 +1852,16 @@ def seed_registers(now: datetime) -> None:
             for interaction_id in linked
         ]
     )
+
+
+# The dashboards' figures: 90 days of relationship health, so the history charts have a past, and the weekly
+# rollups of the interactions above (dashboards/services.py).
+HEALTH_HISTORY_DAYS = 90
+
+
+def seed_dashboards() -> None:
+    from dashboards.services import activity_refresh, health_history_backfill, health_snapshot_take
+
+    health_history_backfill(days=HEALTH_HISTORY_DAYS)
+    health_snapshot_take()
+    activity_refresh(full=True)

@@ -1,0 +1,114 @@
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contacts.models import Stakeholder
+from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
+from interactions.models import Interaction
+from meetings.models import Meeting
+
+from ..models import Commitment
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    """A commitment as the API and webhooks show it."""
+
+    stakeholder = StakeholderBriefSerializer(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True, help_text=_("Open and past its due date."))
+    renewal_due = serializers.BooleanField(
+        read_only=True, help_text=_("Open and up for renewal within 30 days, or past its renewal date.")
+    )
+    source_interaction = InteractionBriefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Where it was promised; null if none, or if you may not read that interaction."),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "description",
+            "direction",
+            "stakeholder",
+            "organisation",
+            "owner",
+            "due_on",
+            "renews_on",
+            "status",
+            "is_overdue",
+            "renewal_due",
+            "fulfilled_at",
+            "overdue_notified_at",
+            "notes",
+            "source_interaction",
+            "source_meeting",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CommitmentInputSerializer(serializers.ModelSerializer):
+    """What changing a commitment takes; commitments.services does the rest. Status moves by actions."""
+
+    stakeholder = serializers.PrimaryKeyRelatedField(queryset=Stakeholder.objects.all())
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text=_("The officer who chases it; defaults to you."),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "description",
+            "direction",
+            "stakeholder",
+            "organisation",
+            "owner",
+            "due_on",
+            "renews_on",
+            "notes",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["stakeholder"].queryset = Stakeholder.objects.visible_to(request.user)
+        return fields
+
+
+class CommitmentRecordSerializer(CommitmentInputSerializer):
+    """Recording a commitment also says where it was promised, if anywhere; that is fixed afterwards."""
+
+    source_interaction = serializers.PrimaryKeyRelatedField(
+        queryset=Interaction.objects.none(), required=False, allow_null=True
+    )
+    source_meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta(CommitmentInputSerializer.Meta):
+        fields = [*CommitmentInputSerializer.Meta.fields, "source_interaction", "source_meeting"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # One that exists but is confidential to others reads as "does not exist", as on the pages.
+            fields["source_interaction"].queryset = Interaction.objects.visible_to(request.user)
+            fields["source_meeting"].queryset = Meeting.objects.visible_to(request.user)
+        return fields
+
+
+def commitment_payload(commitment: Commitment, *, viewer) -> dict:
+    """The webhook payload: the commitment exactly as GET /api/v1/commitments/{id}/ shows it to `viewer`."""
+    fresh = Commitment.objects.for_api(viewer).get(pk=commitment.pk)
+    with timezone.override(datetime.UTC):
+        return dict(CommitmentSerializer(fresh).data)

@@ -1,0 +1,297 @@
+"""Address cards (.vcf): stakeholders in and out of phones, Outlook, Apple and Google contacts.
+
+Reads vCard 3.0 (RFC 2426) and 4.0 (RFC 6350), and the common parts of 2.1 (bare type names,
+quoted-printable, CHARSET): folded lines, groups (`item1.EMAIL`), parameters, escaped text and structured
+values. Writes 3.0 by default, which every address book imports, or 4.0 on request.
+
+Only what a stakeholder record holds is read: the name (FN, else N), form of address (N's honorific and
+family name), emails, phones, the organisation and department (ORG), role (TITLE), languages (LANG), a time
+zone given by name (TZ), notes (NOTE) and categories as tags.
+"""
+
+import datetime as dt
+import quopri
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+VERSIONS = ("3.0", "4.0")
+FOLD_OCTETS = 75
+
+
+class VCardError(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Property:
+    name: str
+    params: dict[str, list[str]]
+    value: str
+
+    @property
+    def types(self) -> set[str]:
+        return {t.lower() for t in self.params.get("TYPE", [])}
+
+    @property
+    def preferred(self) -> bool:
+        return "pref" in self.types or bool(self.params.get("PREF"))
+
+
+@dataclass
+class Card:
+    line: int
+    properties: list[Property] = field(default_factory=list)
+
+    def all(self, name: str) -> list[Property]:
+        found = [p for p in self.properties if p.name == name]
+        return sorted(found, key=lambda p: not p.preferred)
+
+    def first(self, name: str) -> str:
+        found = self.all(name)
+        return found[0].value if found else ""
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _unfold(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Logical lines with the number of the physical line they start on; 2.1's soft breaks joined too."""
+    current, start = None, 0
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if line[:1] in (" ", "\t") and current is not None:
+            current += line[1:]
+            continue
+        if (
+            current is not None
+            and current.endswith("=")
+            and "QUOTED-PRINTABLE" in current.upper().split(":")[0]
+        ):
+            current = current[:-1] + line
+            continue
+        if current is not None:
+            yield start, current
+        current, start = line, number
+    if current is not None:
+        yield start, current
+
+
+def _split_unescaped(text: str, separator: str) -> list[str]:
+    parts, current, escaped = [], [], False
+    for char in text:
+        if escaped:
+            current.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+_ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\", ":": ":"}
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def _parse_line(text: str, number: int) -> Property | None:
+    # The name and parameters end at the first colon outside double quotes.
+    in_quotes = False
+    for index, char in enumerate(text):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == ":" and not in_quotes:
+            head, value = text[:index], text[index + 1 :]
+            break
+    else:
+        if not text.strip():
+            return None
+        raise VCardError(f"Line {number} is not a vCard property (no colon).", line=number)
+    pieces = head.split(";")
+    name = pieces[0].rsplit(".", 1)[-1].strip().upper()
+    params: dict[str, list[str]] = {}
+    for piece in pieces[1:]:
+        key, sep, raw = piece.partition("=")
+        if not sep:  # vCard 2.1: `TEL;WORK;VOICE:`
+            key, raw = (
+                ("ENCODING", key) if key.upper() in ("QUOTED-PRINTABLE", "BASE64", "B") else ("TYPE", key)
+            )
+        values = [v.strip('"') for v in raw.split(",")]
+        params.setdefault(key.strip().upper(), []).extend(v for v in values if v)
+    encoding = {v.upper() for v in params.get("ENCODING", [])}
+    if "QUOTED-PRINTABLE" in encoding:
+        charset = (params.get("CHARSET") or ["utf-8"])[0]
+        try:
+            value = quopri.decodestring(value.encode("latin-1", "replace")).decode(charset, "replace")
+        except LookupError:
+            value = quopri.decodestring(value.encode("latin-1", "replace")).decode("utf-8", "replace")
+    return Property(name=name, params=params, value=value)
+
+
+def parse(lines: Iterable[str]) -> Iterator[Card]:
+    """The cards in a .vcf file, given as lines of text."""
+    card = None
+    seen_any = False
+    for number, text in _unfold(lines):
+        if not text.strip():
+            continue
+        upper = text.strip().upper()
+        if upper == "BEGIN:VCARD":
+            if card is not None:
+                raise VCardError(
+                    f"The card that starts on line {card.line} has no END:VCARD.", line=card.line
+                )
+            card, seen_any = Card(line=number), True
+            continue
+        if upper == "END:VCARD":
+            if card is None:
+                raise VCardError(f"END:VCARD on line {number} closes no card.", line=number)
+            yield card
+            card = None
+            continue
+        if card is None:
+            if not seen_any:
+                raise VCardError("This is not a vCard file: it does not start with BEGIN:VCARD.", line=number)
+            continue
+        prop = _parse_line(text, number)
+        if prop is not None:
+            card.properties.append(prop)
+    if card is not None:
+        raise VCardError(f"The card that starts on line {card.line} has no END:VCARD.", line=card.line)
+    if not seen_any:
+        raise VCardError("This is not a vCard file: it has no BEGIN:VCARD.")
+
+
+def _looks_like_zone_name(value: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z]+(/[A-Za-z0-9_+\-]+)+", value))
+
+
+def card_to_row(card: Card) -> dict[str, str]:
+    """A card as the text cells of a stakeholder import row (see imports.columns)."""
+    n_parts = [unescape(part) for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
+    family, given, _additional, prefix = (
+        n_parts[0].strip(),
+        n_parts[1].strip(),
+        n_parts[2],
+        n_parts[3].strip(),
+    )
+    emails = [unescape(p.value).strip() for p in card.all("EMAIL")]
+    name = unescape(card.first("FN")).strip() or " ".join(part for part in (given, family) if part)
+    name = name or (emails[0] if emails else "")
+    org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
+    phones = []
+    for prop in card.all("TEL"):
+        value = unescape(prop.value).strip()
+        phones.append(value[4:] if value.lower().startswith("tel:") else value)
+    categories = []
+    for prop in card.all("CATEGORIES"):
+        categories += [unescape(part).strip() for part in _split_unescaped(prop.value, ",")]
+    zone = unescape(card.first("TZ")).strip()
+    return {
+        "name": name,
+        "form_of_address": f"{prefix} {family}" if prefix and family else "",
+        "emails": "; ".join(e for e in emails if e),
+        "phones": "; ".join(p for p in phones if p),
+        "organisation": org[0] if org else "",
+        "department": org[1] if len(org) > 1 else "",
+        "role": unescape(card.first("TITLE")).strip(),
+        "languages": "; ".join(unescape(p.value).strip() for p in card.all("LANG")),
+        "time_zone": zone if _looks_like_zone_name(zone) else "",
+        "notes": "\n\n".join(unescape(p.value).strip() for p in card.all("NOTE")),
+        "tags": "; ".join(c for c in categories if c),
+    }
+
+
+def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for card in parse(lines):
+        yield card.line, card_to_row(card)
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("\r\n", "\n")
+        .replace("\n", "\\n")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+    )
+
+
+def fold(line: str) -> str:
+    """Breaks a content line into 75-octet pieces (RFC 6350 3.2), never inside a UTF-8 character."""
+    out, current, size = [], [], 0
+    limit = FOLD_OCTETS
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            out.append("".join(current))
+            current, size, limit = [], 0, FOLD_OCTETS - 1
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n ".join(out)
+
+
+def stakeholder_card(stakeholder, *, version: str = "3.0", positions=None) -> str:
+    """One stakeholder as a vCard. `positions`: their current positions, when already fetched."""
+    if version not in VERSIONS:
+        raise ValueError(f"vCard version must be one of {VERSIONS}")
+    v4 = version == "4.0"
+    words = stakeholder.name.split()
+    family, given = (words[-1], " ".join(words[:-1])) if len(words) > 1 else (stakeholder.name, "")
+    lines = ["BEGIN:VCARD", f"VERSION:{version}"]
+    if v4:
+        lines.append("KIND:individual")
+    lines += [
+        "PRODID:-//Liaison CRM//EN",
+        f"UID:urn:liaison-crm:stakeholder:{stakeholder.pk}",
+        f"FN:{escape(stakeholder.name)}",
+        f"N:{escape(family)};{escape(given)};;;",
+    ]
+    for index, email in enumerate(stakeholder.emails):
+        if v4:
+            lines.append(f"EMAIL{';PREF=1' if index == 0 else ''}:{escape(email)}")
+        else:
+            lines.append(f"EMAIL;TYPE=INTERNET{',PREF' if index == 0 else ''}:{escape(email)}")
+    for index, phone in enumerate(stakeholder.phones):
+        if v4:
+            lines.append(f"TEL;VALUE=text{';PREF=1' if index == 0 else ''}:{escape(phone)}")
+        else:
+            lines.append(f"TEL;TYPE=VOICE{',PREF' if index == 0 else ''}:{escape(phone)}")
+    if positions is None:
+        positions = list(
+            stakeholder.affiliations.filter(end_date__isnull=True).select_related("organisation")
+        )
+    primary = next((p for p in positions if p.is_primary), positions[0] if positions else None)
+    if primary is not None:
+        org = escape(primary.organisation.name)
+        lines.append(f"ORG:{org};{escape(primary.department)}" if primary.department else f"ORG:{org}")
+        if primary.role:
+            lines.append(f"TITLE:{escape(primary.role)}")
+    if v4:
+        for index, language in enumerate(stakeholder.languages):
+            lines.append(f"LANG{';PREF=1' if index == 0 else ''}:{escape(language)}")
+        lines.append(f"TZ:{escape(stakeholder.time_zone)}")
+    tags = [tag.name for tag in stakeholder.tags.all()]
+    if tags:
+        lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in tags))
+    if stakeholder.notes:
+        lines.append(f"NOTE:{escape(stakeholder.notes)}")
+    if stakeholder.updated_at:
+        lines.append(f"REV:{stakeholder.updated_at.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}")
+    lines.append("END:VCARD")
+    return "".join(fold(line) + "\r\n" for line in lines)

@@ -1,0 +1,254 @@
+"""CSV exports of the lists, with the filters the list shows: the same FilterSet, the same visibility.
+
+Each export names its rows (the list's queryset, starting from `visible_to(reader)`), its filters and its
+columns; `liaison_crm/csv_export.py` streams the file and neutralises cells a spreadsheet would take for a
+formula. Rows are read in chunks (`iterator`), so a whole register never sits in memory.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from commitments.filtersets import CommitmentFilterSet
+from commitments.models import Commitment, CommitmentStatus
+from concerns.filtersets import UNRESOLVED, ConcernFilterSet
+from concerns.models import Concern
+from contacts.filtersets import OrganisationFilterSet, StakeholderFilterSet
+from contacts.models import Affiliation, Organisation, Stakeholder
+from interactions.filtersets import InteractionFilterSet
+from interactions.models import Interaction
+from liaison_crm.csv_export import Column
+from meetings.models import ActionItem, Attendee, Meeting
+
+CHUNK = 2000
+
+
+def _names(related) -> list[str]:
+    return [str(item) for item in related.all()]
+
+
+def _primary_position(stakeholder):
+    positions = stakeholder.current_positions
+    return next((p for p in positions if p.is_primary), positions[0] if positions else None)
+
+
+def _position(attribute: str) -> Callable:
+    def read(stakeholder):
+        position = _primary_position(stakeholder)
+        return getattr(position, attribute) if position else ""
+
+    return read
+
+
+STAKEHOLDER_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("Name"), "name"),
+    Column(_("Form of address"), "form_of_address"),
+    Column(_("Organisation"), _position("organisation")),
+    Column(_("Role"), _position("role")),
+    Column(_("Emails"), "emails"),
+    Column(_("Phones"), "phones"),
+    Column(_("Owner"), "owner"),
+    Column(_("Engagement"), lambda s: s.get_engagement_level_display()),
+    Column(_("Influence"), "influence"),
+    Column(_("Interest"), "interest"),
+    Column(_("Contact every (days)"), "contact_cadence_days"),
+    Column(_("Last contact"), "last_contacted_at"),
+    Column(_("Contact due"), "contact_due_on"),
+    Column(_("Preferred channel"), lambda s: s.get_preferred_channel_display()),
+    Column(_("Languages"), "language_names"),
+    Column(_("Time zone"), "time_zone"),
+    Column(_("Tags"), lambda s: _names(s.tags)),
+    Column(_("Archived"), "is_archived"),
+]
+
+ORGANISATION_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("Name"), "name"),
+    Column(_("Kind"), lambda o: o.get_kind_display()),
+    Column(_("Part of"), "parent"),
+    Column(_("Sector"), "sector"),
+    Column(_("Country"), "country"),
+    Column(_("Website"), "website"),
+    Column(_("People"), "people_count"),
+    Column(_("Tags"), lambda o: _names(o.tags)),
+]
+
+INTERACTION_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("When"), "occurred_at"),
+    Column(_("Kind"), lambda i: i.get_kind_display()),
+    Column(_("Direction"), "direction"),
+    Column(_("Stakeholders"), lambda i: _names(i.stakeholders)),
+    Column(_("Organisation"), "organisation"),
+    Column(_("Summary"), "summary"),
+    Column(_("Outcome"), "outcome"),
+    Column(_("Notes"), "notes"),
+    Column(_("Sentiment"), "sentiment"),
+    Column(_("Topics"), lambda i: _names(i.topics)),
+    Column(_("Follow up by"), "follow_up_on"),
+    Column(_("Agreed follow-up"), "follow_up_note"),
+    Column(_("Follow-up done"), "follow_up_done_at"),
+    Column(_("Confidential"), "is_confidential"),
+    Column(_("Logged by"), "logged_by"),
+]
+
+MEETING_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("Title"), "title"),
+    Column(_("Starts"), "starts_at"),
+    Column(_("Ends"), "ends_at"),
+    Column(_("Time zone"), "time_zone"),
+    Column(_("Status"), lambda m: m.get_status_display()),
+    Column(_("Organiser"), "organiser"),
+    Column(_("Organisation"), "organisation"),
+    Column(_("Place"), "location"),
+    Column(_("Video link"), "video_url"),
+    Column(_("Stakeholders"), lambda m: [str(a.stakeholder) for a in m.attendees.all() if a.stakeholder_id]),
+    Column(_("Staff"), lambda m: [str(a.user) for a in m.attendees.all() if a.user_id]),
+]
+
+ACTION_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("Action"), "description"),
+    Column(_("Meeting"), "meeting"),
+    Column(_("Meeting date"), lambda a: timezone.localdate(a.meeting.starts_at)),
+    Column(_("Owner"), "owner"),
+    Column(_("Due"), "due_on"),
+    Column(_("Status"), lambda a: a.get_status_display()),
+    Column(_("Completed"), "completed_at"),
+]
+
+COMMITMENT_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("What was promised"), "description"),
+    Column(_("Who promised"), lambda c: c.get_direction_display()),
+    Column(_("Stakeholder"), "stakeholder"),
+    Column(_("Organisation"), "organisation"),
+    Column(_("Chased by"), "owner"),
+    Column(_("Due"), "due_on"),
+    Column(_("Renews"), "renews_on"),
+    Column(_("Status"), lambda c: c.get_status_display()),
+    Column(_("Fulfilled"), "fulfilled_at"),
+    Column(_("Recorded"), "created_at"),
+]
+
+CONCERN_COLUMNS = [
+    Column(_("ID"), "pk"),
+    Column(_("Concern"), "title"),
+    Column(_("Raised by"), "stakeholder"),
+    Column(_("Organisation"), "organisation"),
+    Column(_("Severity"), lambda c: c.get_severity_display()),
+    Column(_("Status"), lambda c: c.get_status_display()),
+    Column(_("Handled by"), "owner"),
+    Column(_("Raised on"), "raised_on"),
+    Column(_("Escalated"), "escalated_at"),
+    Column(_("Resolved"), "resolved_at"),
+    Column(_("Resolution"), "resolution"),
+]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One list's export: its rows for a reader and a query string, and its columns."""
+
+    filename: str
+    columns: list[Column]
+    rows: Callable
+
+
+def _stakeholders(request):
+    queryset = (
+        Stakeholder.objects.visible_to(request.user)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "affiliations",
+                queryset=Affiliation.objects.filter(end_date__isnull=True).select_related("organisation"),
+                to_attr="current_positions",
+            ),
+            "tags",
+        )
+    )
+    return StakeholderFilterSet(request.GET, queryset=queryset, request=request).qs
+
+
+def _organisations(request):
+    queryset = (
+        Organisation.objects.visible_to(request.user)
+        .select_related("parent")
+        .with_people_count()
+        .prefetch_related("tags")
+        .order_by("name", "pk")
+    )
+    return OrganisationFilterSet(request.GET, queryset=queryset, request=request).qs
+
+
+def _interactions(request):
+    queryset = (
+        Interaction.objects.visible_to(request.user)
+        .select_related("logged_by", "organisation")
+        .prefetch_related("stakeholders", "topics")
+        .order_by("-occurred_at", "-pk")
+    )
+    return InteractionFilterSet(request.GET, queryset=queryset, request=request).qs
+
+
+def _meetings(request):
+    # The meetings page's three filters (meetings/views.py meeting_list): when, mine and the search box.
+    meetings = (
+        Meeting.objects.visible_to(request.user)
+        .select_related("organiser", "organisation")
+        .prefetch_related(
+            Prefetch("attendees", queryset=Attendee.objects.select_related("stakeholder", "user"))
+        )
+    )
+    meetings = meetings.past() if request.GET.get("when") == "past" else meetings.upcoming()
+    if request.GET.get("mine"):
+        meetings = meetings.involving(request.user)
+    if text := request.GET.get("q", "").strip():
+        meetings = meetings.search(text)
+    return meetings
+
+
+def _actions(request):
+    # The "My actions" list: open actions the reader owns.
+    return (
+        ActionItem.objects.visible_to(request.user)
+        .owned_by(request.user)
+        .open()
+        .for_list()
+        .order_by("due_on", "pk")
+    )
+
+
+def _commitments(request):
+    data = request.GET.copy()
+    data.setdefault("status", CommitmentStatus.OPEN)
+    queryset = Commitment.objects.visible_to(request.user).for_list().by_urgency()
+    return CommitmentFilterSet(data, queryset=queryset, request=request).qs
+
+
+def _concerns(request):
+    data = request.GET.copy()
+    data.setdefault("status", UNRESOLVED)
+    queryset = Concern.objects.visible_to(request.user).for_list().by_urgency()
+    return ConcernFilterSet(data, queryset=queryset, request=request).qs
+
+
+EXPORTS = {
+    "stakeholders": Export("stakeholders", STAKEHOLDER_COLUMNS, _stakeholders),
+    "organisations": Export("organisations", ORGANISATION_COLUMNS, _organisations),
+    "interactions": Export("interactions", INTERACTION_COLUMNS, _interactions),
+    "meetings": Export("meetings", MEETING_COLUMNS, _meetings),
+    "actions": Export("actions", ACTION_COLUMNS, _actions),
+    "commitments": Export("commitments", COMMITMENT_COLUMNS, _commitments),
+    "concerns": Export("concerns", CONCERN_COLUMNS, _concerns),
+}
+
+
+def export_rows(export: Export, request):
+    return export.rows(request).iterator(chunk_size=CHUNK)

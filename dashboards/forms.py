@@ -1,0 +1,152 @@
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from contacts.forms import organisation_picker, stakeholder_picker
+from contacts.models import Organisation, OrganisationKind, Stakeholder
+
+from .queries import DEFAULT_WEEKS, PERIOD_WEEKS, officers_for, scope_for
+
+KIND_CHOICES = [("", _("Any kind")), *OrganisationKind.choices]
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters: period, team (administrators), officer and kind of organisation."""
+
+    weeks = forms.TypedChoiceField(
+        label=_("Period"),
+        choices=[(weeks, _("Last %(weeks)s weeks") % {"weeks": weeks}) for weeks in PERIOD_WEEKS],
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_WEEKS,
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("All teams")
+    )
+    officer = forms.TypedChoiceField(label=_("Officer"), coerce=int, required=False, empty_value=None)
+    organisation_kind = forms.ChoiceField(
+        label=_("Kind of organisation"), choices=KIND_CHOICES, required=False
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.fields["weeks"].initial = DEFAULT_WEEKS
+        if not user.is_crm_admin:
+            del self.fields["team"]
+        team_id = self.data.get("team") if user.is_crm_admin else None
+        officers = officers_for(user, team_id if str(team_id or "").isdigit() else None)
+        # Plain choices read in one query; a ModelChoiceField would read them through a server-side cursor.
+        self.officers = {officer.pk: officer for officer in officers}
+        self.fields["officer"].choices = [("", _("Everyone"))] + [
+            (pk, str(officer)) for pk, officer in self.officers.items()
+        ]
+
+    def valid_data(self) -> dict:
+        """The filters that are valid: one wrong value (an officer of another team) drops only itself."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    def scope(self):
+        data = self.valid_data()
+        team = data.get("team")
+        return scope_for(
+            self.user,
+            team_id=team.pk if team else None,
+            officer_id=data.get("officer"),
+            organisation_kind=data.get("organisation_kind") or "",
+            weeks=data.get("weeks") or DEFAULT_WEEKS,
+        )
+
+
+class GridFilterForm(forms.Form):
+    MINE, TEAM, EVERYONE = "mine", "team", "all"
+
+    whose = forms.ChoiceField(
+        label=_("Stakeholders"),
+        choices=[(MINE, _("My portfolio")), (TEAM, _("My team's")), (EVERYONE, _("Everyone's"))],
+        required=False,
+    )
+    organisation_kind = forms.ChoiceField(
+        label=_("Kind of organisation"), choices=KIND_CHOICES, required=False
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        default = self.TEAM if user.is_manager and user.team_id else self.MINE
+        self.fields["whose"].initial = default
+        if not user.team_id:
+            self.fields["whose"].choices = [c for c in self.fields["whose"].choices if c[0] != self.TEAM]
+
+    def filter(self, stakeholders):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        whose = data.get("whose") or self.fields["whose"].initial
+        if whose == self.MINE:
+            stakeholders = stakeholders.filter(owner=self.user)
+        elif whose == self.TEAM and self.user.team_id:
+            stakeholders = stakeholders.filter(owner__team=self.user.team_id)
+        if kind := data.get("organisation_kind"):
+            stakeholders = stakeholders.filter(
+                affiliations__is_primary=True,
+                affiliations__end_date__isnull=True,
+                affiliations__organisation__kind=kind,
+            )
+        return stakeholders
+
+
+def _period_default():
+    today = timezone.localdate()
+    return today - dt.timedelta(days=90), today
+
+
+class ReportForm(forms.Form):
+    """What a report is about — an organisation, a stakeholder or an officer (else the reader's own team or
+    portfolio) — and the period it covers."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        widget=organisation_picker(_("Any")),
+    )
+    stakeholder = forms.ModelChoiceField(
+        label=_("Stakeholder"),
+        queryset=Stakeholder.objects.all(),
+        required=False,
+        widget=stakeholder_picker(_("Any")),
+    )
+    # Plain choices, drawn by the `select` tag: Django's widget templates take tens of milliseconds for the
+    # hundreds of staff a large organisation has.
+    officer = forms.TypedChoiceField(label=_("Officer"), coerce=int, required=False, empty_value=None)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = get_user_model().objects.filter(is_active=True, is_service_account=False)
+        self.fields["officer"].choices = [("", _("Anyone"))] + [
+            (user.pk, str(user)) for user in staff.only("pk", "username", "first_name", "last_name")
+        ]
+
+    def clean_officer(self):
+        pk = self.cleaned_data.get("officer")
+        return get_user_model().objects.get(pk=pk) if pk else None
+
+    def clean(self):
+        data = super().clean()
+        chosen = [name for name in ("organisation", "stakeholder", "officer") if data.get(name)]
+        if len(chosen) > 1:
+            raise forms.ValidationError(_("Choose one of organisation, stakeholder or officer."))
+        since, until = data.get("since"), data.get("until")
+        default_since, default_until = _period_default()
+        data["since"], data["until"] = since or default_since, until or default_until
+        if data["until"] < data["since"]:
+            self.add_error("until", _("The end of the period cannot be before its start."))
+        return data

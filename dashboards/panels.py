@@ -1,0 +1,325 @@
+"""The dashboard's panels: the figures the database aggregated, arranged as a chart and a table each.
+
+Nothing here counts rows: it lays the aggregates out — weeks along, bands or channels stacked — and works
+out shares and averages of the few numbers a panel shows.
+"""
+
+import datetime as dt
+
+from django.db.models import F, Q, Window
+from django.db.models.functions import Lag
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from concerns.models import Severity
+from contacts.models import Organisation
+from interactions.models import InteractionKind
+
+from . import charts, queries
+from .health import AMBER_FROM, GREEN_FROM, parts_from_snapshot
+from .models import HealthBand, HealthSnapshot, SummaryName
+
+BAND_CLASSES = [
+    (HealthBand.GREEN, "band-green"),
+    (HealthBand.AMBER, "band-amber"),
+    (HealthBand.RED, "band-red"),
+]
+BAND_COLOURS = {
+    HealthBand.GREEN: gettext_lazy("green"),
+    HealthBand.AMBER: gettext_lazy("amber"),
+    HealthBand.RED: gettext_lazy("red"),
+}
+SEVERITY_CLASSES = {
+    Severity.LOW: "severity-1",
+    Severity.MEDIUM: "severity-2",
+    Severity.HIGH: "severity-3",
+    Severity.CRITICAL: "severity-4",
+}
+
+
+def _week_label(day) -> str:
+    return formats.date_format(day, "j M")
+
+
+def cache_key(user, scope, refreshes: dict) -> str:
+    """Names one rendering of the figures: the refresh they come from, the scope, and whose eyes (what an
+    administrator, or a manager of a team, may see)."""
+    version = "-".join(
+        refreshes[name].refreshed_at.strftime("%Y%m%d%H%M%S%f") if name in refreshes else "none"
+        for name in (SummaryName.HEALTH, SummaryName.ACTIVITY)
+    )
+    reader = "admin" if user.is_crm_admin else f"team{user.team_id}"
+    return (
+        f"dashboard:{version}:{reader}:{scope.team_id}:{scope.officer_id}:{scope.organisation_kind}:"
+        f"{scope.weeks}:{scope.today.isoformat()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    )
+
+
+def freshness(refreshes: dict) -> dict:
+    health = refreshes.get(SummaryName.HEALTH)
+    activity = refreshes.get(SummaryName.ACTIVITY)
+    done = [refresh.refreshed_at for refresh in (health, activity) if refresh]
+    return {
+        "as_of": min(done) if len(done) == 2 else None,
+        "health": health,
+        "activity": activity,
+        "pending": any(refresh.requested_at for refresh in (health, activity) if refresh),
+    }
+
+
+def health(scope, day) -> dict:
+    rows = {row["band"]: row for row in queries.health_distribution(scope, day)}
+    total = sum(row["n"] for row in rows.values())
+    bands = []
+    for band, css in BAND_CLASSES:
+        row = rows.get(band, {"n": 0, "stale_n": 0})
+        bands.append(
+            {
+                "band": band,
+                "label": HealthBand(band).label,
+                "css": css,
+                "stakeholders": row["n"],
+                "stale": row["stale_n"],
+                "share": round(100 * row["n"] / total) if total else 0,
+            }
+        )
+    score_total = sum(row["score_total"] for row in rows.values())
+    series = [(band["label"], band["css"]) for band in bands]
+    distribution = charts.bars(
+        label=_("Stakeholders by relationship health"),
+        rows=[""],
+        series=series,
+        values=[[band["stakeholders"] for band in bands]],
+        left=10,
+        legend=False,
+        totals=False,
+    )
+    trend_rows = list(queries.health_trend(scope, day))
+    days = sorted({row["day"] for row in trend_rows})
+    counts = {(row["day"], row["band"]): row for row in trend_rows}
+    trend = []
+    for when in days:
+        cells = [counts.get((when, band), {"n": 0, "score_total": 0}) for band, _css in BAND_CLASSES]
+        stakeholders = sum(cell["n"] for cell in cells)
+        trend.append(
+            {
+                "day": when,
+                "bands": [cell["n"] for cell in cells],
+                "average": round(sum(cell["score_total"] for cell in cells) / stakeholders)
+                if stakeholders
+                else None,
+            }
+        )
+    trend_chart = charts.stacked_columns(
+        label=_("Stakeholders by relationship health, week by week"),
+        categories=[_week_label(row["day"]) for row in trend],
+        series=series,
+        values=[[row["bands"][index] for row in trend] for index in range(len(BAND_CLASSES))],
+    )
+    return {
+        "bands": bands,
+        "total": total,
+        "stale": sum(band["stale"] for band in bands),
+        "average": round(score_total / total) if total else None,
+        "distribution": distribution,
+        "trend": trend,
+        "trend_chart": trend_chart,
+    }
+
+
+def overdue(scope, user) -> dict:
+    rows = queries.overdue_by_officer(scope, user)
+    series = [(_("follow-ups"), "series-0"), (_("actions"), "series-1"), (_("commitments"), "series-2")]
+    chart = charts.bars(
+        label=_("Overdue follow-ups, actions and commitments"),
+        rows=[row["label"] or "—" for row in rows],
+        series=series,
+        values=[[row["follow_ups"], row["actions"], row["commitments"]] for row in rows],
+    )
+    return {"rows": rows, "chart": chart, "by_team": scope.by_team}
+
+
+def activity(scope, user) -> dict:
+    weeks = scope.weeks_shown
+    labels = [_week_label(week) for week in weeks]
+    kinds = list(InteractionKind)
+    by_kind = {(row["week"], row["kind"]): row["n"] for row in queries.activity_by_kind(scope, user)}
+    totals = {row["week"]: row for row in queries.activity_totals(scope, user)}
+    kind_series = [(kind.label, charts.series_class(index)) for index, kind in enumerate(kinds)]
+    channel_chart = charts.stacked_columns(
+        label=_("Interactions per week by channel"),
+        categories=labels,
+        series=kind_series,
+        values=[[by_kind.get((week, kind.value), 0) for week in weeks] for kind in kinds],
+    )
+    channel_rows = [
+        {
+            "week": week,
+            "counts": [by_kind.get((week, kind.value), 0) for kind in kinds],
+            "total": totals[week]["n"] if week in totals else 0,
+            "sentiment": totals[week]["sentiment"] if week in totals else None,
+        }
+        for week in weeks
+    ]
+    people = {}
+    for row in queries.activity_by_officer(scope, user):
+        person = people.setdefault(row["key"], {"label": row["label"] or "—", "weeks": {}})
+        person["weeks"][row["week"]] = row["n"]
+    officers = sorted(people.values(), key=lambda person: person["label"])
+    for person in officers:
+        person["counts"] = [person["weeks"].get(week, 0) for week in weeks]
+        person["total"] = sum(person["counts"])
+    officer_rows = [
+        {"week": week, "counts": [person["counts"][index] for person in officers]}
+        for index, week in enumerate(weeks)
+    ]
+    officer_chart = charts.lines(
+        label=_("Interactions per week by team") if scope.by_team else _("Interactions per week by officer"),
+        categories=labels,
+        series=[(person["label"], charts.series_class(index)) for index, person in enumerate(officers)],
+        values=[person["counts"] for person in officers],
+        low=0,
+    )
+    return {
+        "weeks": weeks,
+        "kinds": kinds,
+        "channel_chart": channel_chart,
+        "channel_rows": channel_rows,
+        "officers": officers,
+        "officer_rows": officer_rows,
+        "officer_chart": officer_chart,
+        "by_team": scope.by_team,
+    }
+
+
+def sentiment(scope, user) -> dict:
+    top = list(queries.sentiment_by_organisation(scope, user))
+    names = dict(
+        Organisation.objects.filter(pk__in=[row["organisation"] for row in top]).values_list("pk", "name")
+    )
+    organisations = [
+        {
+            **row,
+            "name": names.get(row["organisation"], "—"),
+            "change": None if row["sentiment_before"] is None else row["sentiment"] - row["sentiment_before"],
+        }
+        for row in top
+    ]
+    chart = charts.changes(
+        label=_("Average sentiment by organisation, the period before and this one"),
+        rows=[(row["name"], row["sentiment_before"], row["sentiment"]) for row in organisations],
+        before_name=_("the period before"),
+        now_name=_("this period"),
+    )
+    return {"organisations": organisations, "chart": chart}
+
+
+def concerns(scope, user) -> dict:
+    counts = {(row["age"], row["severity"]): row["n"] for row in queries.concerns_by_age(scope, user)}
+    severities = list(reversed(Severity))
+    ages = queries.CONCERN_AGES
+    chart = charts.stacked_columns(
+        label=_("Open concerns by days open"),
+        categories=[_("%(days)s days") % {"days": label} for label, _start in ages],
+        series=[(severity.label, SEVERITY_CLASSES[severity]) for severity in severities],
+        values=[
+            [counts.get((index, severity.value), 0) for index in range(len(ages))] for severity in severities
+        ],
+    )
+    rows = [
+        {
+            "label": label,
+            "counts": [counts.get((index, severity.value), 0) for severity in severities],
+        }
+        for index, (label, _start) in enumerate(ages)
+    ]
+    for row in rows:
+        row["total"] = sum(row["counts"])
+    return {
+        "chart": chart,
+        "rows": rows,
+        "severities": severities,
+        "oldest": queries.oldest_concerns(scope, user),
+        "total": sum(row["total"] for row in rows),
+    }
+
+
+def grid(ranked) -> list[dict]:
+    """The five-by-five power-interest grid, influence from 5 (top) down, interest from 1 (left) across."""
+    cells = {}
+    for stakeholder in ranked:
+        cell = cells.setdefault((stakeholder.influence, stakeholder.interest), {"people": [], "count": 0})
+        cell["people"].append(stakeholder)
+        cell["count"] = stakeholder.in_cell
+    return [
+        {
+            "influence": influence,
+            "cells": [
+                {
+                    "interest": interest,
+                    "key": f"{influence}-{interest}",
+                    "quadrant": _quadrant(influence, interest),
+                    **cells.get((influence, interest), {"people": [], "count": 0}),
+                }
+                for interest in range(1, 6)
+            ],
+        }
+        for influence in range(5, 0, -1)
+    ]
+
+
+def _quadrant(influence: int, interest: int) -> str:
+    high_influence, high_interest = influence >= 3, interest >= 3
+    if high_influence and high_interest:
+        return "manage"
+    if high_influence:
+        return "satisfy"
+    return "inform" if high_interest else "monitor"
+
+
+def health_card(stakeholder) -> dict:
+    """The stakeholder page's health card, from the daily snapshots: the newest score and its parts, the
+    last 90 days, and the day it last changed band. (The snapshot is at most a quarter of an hour old;
+    computing the score live costs a scan of everything logged with the person, thousands of rows for
+    some.)"""
+    today = timezone.localdate()
+    history = list(
+        HealthSnapshot.objects.filter(
+            stakeholder=stakeholder, day__gte=today - dt.timedelta(days=HISTORY_DAYS)
+        ).order_by("day")
+    )
+    turn = (
+        HealthSnapshot.objects.filter(stakeholder=stakeholder)
+        .annotate(previous=Window(Lag("band"), order_by=F("day").asc()))
+        .filter(previous__isnull=False)
+        .filter(~Q(band=F("previous")))
+        .order_by("-day")
+        .values("day", "band", "previous")
+        .first()
+    )
+    if turn:
+        turn = {
+            **turn,
+            "colour": BAND_COLOURS[turn["band"]],
+            "previous_colour": BAND_COLOURS[turn["previous"]],
+        }
+    zones = (
+        (0, AMBER_FROM, "zone-red"),
+        (AMBER_FROM, GREEN_FROM, "zone-amber"),
+        (GREEN_FROM, 100, "zone-green"),
+    )
+    return {
+        "parts": parts_from_snapshot(history[-1]) if history else None,
+        "turn": turn,
+        "history": charts.sparkline([(_day_label(row.day), row.score) for row in history], zones=zones),
+        "history_days": len(history),
+        "today": today,
+    }
+
+
+HISTORY_DAYS = 90
+
+
+def _day_label(day) -> str:
+    return formats.date_format(day, "j M")

@@ -1,0 +1,238 @@
+"""Reports on communications, decisions and action plans: for an organisation, a stakeholder, an officer or a
+team, over a period.
+
+A report is a set of reads, each starting from its register's `visible_to(reader)`: a confidential
+interaction appears, and counts, only for a reader who may open it. Figures are aggregates computed by the
+database; the lists are bounded (the CSV exports hold everything).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts.permissions import manages
+from commitments.models import Commitment
+from concerns.models import Concern
+from interactions.models import Interaction
+from meetings.models import ActionItem, Decision, Meeting
+
+INTERACTIONS_SHOWN = 300
+ROWS_SHOWN = 200
+
+
+@dataclass
+class Report:
+    """What a report covers. Exactly one of organisation, stakeholder, officer and team, or none (all)."""
+
+    reader: object
+    since: dt.date
+    until: dt.date
+    organisation: object = None
+    stakeholder: object = None
+    officer: object = None
+    team: object = None
+
+    @property
+    def title(self) -> str:
+        subject = self.organisation or self.stakeholder or self.officer or self.team
+        return str(subject) if subject else _("All teams")
+
+    @property
+    def kind(self) -> str:
+        for kind in ("organisation", "stakeholder", "officer", "team"):
+            if getattr(self, kind) is not None:
+                return kind
+        return "all"
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.since, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+    @property
+    def end(self) -> dt.datetime:
+        zone = timezone.get_current_timezone()
+        return dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+    def readable_by(self, user) -> bool:
+        """Officers' and teams' reports are for the officer and their managers; the rest for all staff."""
+        if self.officer is not None:
+            return self.officer.pk == user.pk or manages(user, self.officer)
+        if self.team is not None:
+            return user.is_crm_admin or (user.is_manager and user.team_id == self.team.pk)
+        if self.kind == "all":
+            return user.is_crm_admin
+        return user.is_active
+
+    # The reads -------------------------------------------------------------------------------------------
+
+    def interactions(self):
+        interactions = Interaction.objects.visible_to(self.reader).filter(
+            occurred_at__gte=self.start, occurred_at__lt=self.end
+        )
+        if self.organisation is not None:
+            return interactions.filter(pk__in=self._organisation_interaction_ids())
+        if self.stakeholder is not None:
+            return interactions.with_stakeholder(self.stakeholder)
+        if self.officer is not None:
+            return interactions.filter(logged_by=self.officer)
+        if self.team is not None:
+            return interactions.filter(logged_by__team=self.team)
+        return interactions
+
+    def _organisation_interaction_ids(self):
+        """The same interactions as `InteractionQuerySet.for_organisation` — with the organisation, its
+        departments, or the people working there now — for the period, found from both ends (the
+        organisation's timeline index and the people's participations) rather than by testing every
+        interaction of the period: a report reaches back months, the organisation page only a page."""
+        from contacts.models import Affiliation, Organisation
+
+        family = Organisation.objects.filter(Q(pk=self.organisation.pk) | Q(parent=self.organisation)).values(
+            "pk"
+        )
+        people = Affiliation.objects.filter(organisation__in=family, end_date__isnull=True).values(
+            "stakeholder"
+        )
+        period = {"occurred_at__gte": self.start, "occurred_at__lt": self.end}
+        with_family = Interaction.objects.filter(organisation__in=family, **period).values("pk")
+        with_people = Interaction.stakeholders.through.objects.filter(
+            stakeholder__in=people, **{f"interaction__{key}": value for key, value in period.items()}
+        ).values("interaction_id")
+        return with_family.union(with_people)
+
+    def _meetings_of_subject(self):
+        meetings = Meeting.objects.visible_to(self.reader)
+        if self.organisation is not None:
+            return meetings.for_organisation(self.organisation)
+        if self.stakeholder is not None:
+            return meetings.with_stakeholder(self.stakeholder)
+        if self.officer is not None:
+            return meetings.involving(self.officer)
+        if self.team is not None:
+            return meetings.filter(organiser__team=self.team)
+        return meetings
+
+    def meetings(self):
+        return self._meetings_of_subject().filter(starts_at__gte=self.start, starts_at__lt=self.end)
+
+    def decisions(self):
+        return Decision.objects.filter(meeting__in=self.meetings().values("pk")).select_related("meeting")
+
+    def actions(self):
+        """The action plan: actions from the period's meetings, and any still open from earlier ones."""
+        actions = ActionItem.objects.visible_to(self.reader)
+        if self.officer is not None:
+            mine = actions.filter(owner_user=self.officer)
+            return mine.filter(
+                Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end) | open_q()
+            )
+        subject = Q(meeting__in=self._meetings_of_subject().values("pk"))
+        if self.stakeholder is not None:
+            subject |= Q(owner_stakeholder=self.stakeholder)
+        in_period = Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
+        return actions.filter(subject).filter(in_period | open_q())
+
+    def commitments(self):
+        commitments = Commitment.objects.visible_to(self.reader)
+        if self.organisation is not None:
+            commitments = commitments.for_organisation(self.organisation)
+        elif self.stakeholder is not None:
+            commitments = commitments.for_stakeholder(self.stakeholder)
+        elif self.officer is not None:
+            commitments = commitments.filter(owner=self.officer)
+        elif self.team is not None:
+            commitments = commitments.filter(owner__team=self.team)
+        return commitments.filter(
+            Q(created_at__gte=self.start, created_at__lt=self.end)
+            | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
+            | Q(status="open")
+        )
+
+    def concerns(self):
+        concerns = Concern.objects.visible_to(self.reader)
+        if self.organisation is not None:
+            concerns = concerns.for_organisation(self.organisation)
+        elif self.stakeholder is not None:
+            concerns = concerns.for_stakeholder(self.stakeholder)
+        elif self.officer is not None:
+            concerns = concerns.filter(owner=self.officer)
+        elif self.team is not None:
+            concerns = concerns.filter(owner__team=self.team)
+        return concerns.filter(
+            Q(raised_on__gte=self.since, raised_on__lte=self.until)
+            | Q(resolved_at__gte=self.start, resolved_at__lt=self.end)
+            | Q(status__in=["open", "in_progress"])
+        )
+
+    # The figures -------------------------------------------------------------------------------------------
+
+    def communication_figures(self):
+        """Interactions per kind, with their average sentiment, and the total."""
+        return (
+            self.interactions()
+            .values("kind")
+            .annotate(n=Count("pk"), sentiment=Avg("sentiment"))
+            .order_by("-n")
+        )
+
+    def totals(self) -> dict:
+        today = timezone.localdate()
+        figures = self.interactions().aggregate(
+            interactions=Count("pk"),
+            average_sentiment=Avg("sentiment"),
+            negative=Count("pk", filter=Q(sentiment__lt=0)),
+        )
+        figures.update(
+            self.meetings().aggregate(
+                meetings=Count("pk"),
+                meetings_held=Count("pk", filter=Q(status="held")),
+            )
+        )
+        figures.update(
+            self.actions().aggregate(
+                actions=Count("pk"),
+                actions_done=Count("pk", filter=Q(status="done")),
+                actions_overdue=Count("pk", filter=open_q() & Q(due_on__lt=today)),
+            )
+        )
+        figures.update(
+            self.commitments().aggregate(
+                commitments_open=Count("pk", filter=Q(status="open")),
+                commitments_overdue=Count("pk", filter=Q(status="open", due_on__lt=today)),
+                commitments_fulfilled=Count(
+                    "pk", filter=Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
+                ),
+                commitments_broken=Count("pk", filter=Q(status="broken")),
+            )
+        )
+        figures.update(
+            self.concerns().aggregate(
+                concerns_raised=Count("pk", filter=Q(raised_on__gte=self.since, raised_on__lte=self.until)),
+                concerns_resolved=Count(
+                    "pk", filter=Q(resolved_at__gte=self.start, resolved_at__lt=self.end)
+                ),
+                concerns_open=Count("pk", filter=Q(status__in=["open", "in_progress"])),
+            )
+        )
+        return figures
+
+    def interactions_csv_url(self) -> str | None:
+        """The interactions export with this report's filters, where the interaction filters can say them."""
+        params = {"occurred_after": self.since.isoformat(), "occurred_before": self.until.isoformat()}
+        if self.organisation is not None:
+            params["organisation"] = self.organisation.pk
+        elif self.stakeholder is not None:
+            params["stakeholder"] = self.stakeholder.pk
+        elif self.officer is not None:
+            params["logged_by"] = self.officer.pk
+        elif self.team is not None:
+            return None
+        return f"{reverse('dashboards:export', args=['interactions'])}?{urlencode(params)}"
+
+
+def open_q() -> Q:
+    return Q(status__in=["open", "in_progress"])

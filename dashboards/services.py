@@ -1,0 +1,256 @@
+"""Keeping the summary tables current: each refresh is a few set-based statements, never a loop over rows.
+
+- `health_snapshot_take` computes every active stakeholder's health for a day in one INSERT … SELECT
+  (dashboards/health.py), replacing that day's rows, then rolls the day up into HealthSummary.
+- `activity_refresh` rolls interactions up by week into ActivityWeek and OrganisationWeek. Incrementally, it
+  recomputes this week and last week (late logging) and every week holding an interaction changed since the
+  previous refresh began; the nightly full refresh recomputes every week, which also catches interactions
+  deleted long after they happened and officers who moved team.
+- `health_history_purge` keeps daily snapshots for HEALTH_DAILY_HISTORY_DAYS and Mondays' beyond.
+
+Each refresh holds a transaction-level advisory lock, so the beat schedule and a manager's "Refresh" button
+never run the same refresh twice at once; readers keep seeing the previous figures until it commits.
+"""
+
+import datetime as dt
+import time
+import zoneinfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import require
+
+from .health import HEALTH_COLUMNS, health_sql
+from .models import SummaryName, SummaryRefresh
+from .tasks import refresh_figures as refresh_figures_task
+
+# pg_advisory_xact_lock keys: one per summary.
+LOCKS = {SummaryName.HEALTH: 740_001, SummaryName.ACTIVITY: 740_002}
+
+
+def _lock(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCKS[name]])
+
+
+def _record(name: str, *, started_at: dt.datetime, started: float, day: dt.date | None = None) -> None:
+    now = timezone.now()
+    SummaryRefresh.objects.update_or_create(
+        name=name,
+        defaults={
+            "started_at": started_at,
+            "refreshed_at": now,
+            "day": day,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+        },
+    )
+    # A request made before this refresh began is answered by it.
+    SummaryRefresh.objects.filter(name=name, requested_at__lte=started_at).update(requested_at=None)
+
+
+# Today's rows are rewritten every quarter of an hour, but most stakeholders' health has not changed since the
+# last time: only rows that differ are written, so the table does not fill with dead versions of itself.
+UPSERT_SNAPSHOT = """
+INSERT INTO dashboards_healthsnapshot (day, {columns})
+SELECT %(day)s, {columns} FROM ({sql}) health ORDER BY team_id, owner_id
+ON CONFLICT (stakeholder_id, day) DO UPDATE SET {updates}
+WHERE ({current}) IS DISTINCT FROM ({excluded})
+"""
+
+# Stakeholders archived since the day's last snapshot (or added after it ended) lose their row.
+DROP_UNSCORED = """
+DELETE FROM dashboards_healthsnapshot snapshot
+WHERE snapshot.day = %(day)s AND NOT EXISTS (
+    SELECT 1 FROM contacts_stakeholder s
+    WHERE s.id = snapshot.stakeholder_id AND (NOT s.is_archived OR s.archived_at >= %(cutoff)s)
+          AND s.created_at < %(cutoff)s
+)
+"""
+
+
+def health_snapshot_take(*, day: dt.date | None = None) -> int:
+    """Computes the health of every active stakeholder on `day` (default today), replacing that day's
+    snapshot; returns how many rows were written (new or changed)."""
+    day = day or timezone.localdate()
+    started, started_at = time.perf_counter(), timezone.now()
+    sql, params = health_sql(day=day)
+    changing = HEALTH_COLUMNS[1:]  # all but the stakeholder, which is the conflict's key with the day
+    upsert = UPSERT_SNAPSHOT.format(
+        columns=", ".join(HEALTH_COLUMNS),
+        sql=sql,
+        updates=", ".join(f"{column} = EXCLUDED.{column}" for column in changing),
+        current=", ".join(f"dashboards_healthsnapshot.{column}" for column in changing),
+        excluded=", ".join(f"EXCLUDED.{column}" for column in changing),
+    )
+    with transaction.atomic():
+        _lock(SummaryName.HEALTH)
+        with connection.cursor() as cursor:
+            cursor.execute(DROP_UNSCORED, params)
+            cursor.execute(upsert, params)
+            taken = cursor.rowcount
+            cursor.execute("DELETE FROM dashboards_healthsummary WHERE day = %s", [day])
+            cursor.execute(
+                """
+                INSERT INTO dashboards_healthsummary
+                    (day, owner_id, team_id, organisation_kind, band, stakeholders, score_sum, stale)
+                SELECT day, owner_id, max(team_id), organisation_kind, band, count(*), sum(score),
+                       count(*) FILTER (WHERE days_overdue > 0)
+                FROM dashboards_healthsnapshot WHERE day = %s
+                GROUP BY day, owner_id, organisation_kind, band
+                """,
+                [day],
+            )
+        latest = SummaryRefresh.objects.filter(name=SummaryName.HEALTH).values_list("day", flat=True).first()
+        if latest is None or day >= latest:
+            _record(SummaryName.HEALTH, started_at=started_at, started=started, day=day)
+    return taken
+
+
+def health_history_backfill(*, days: int, today: dt.date | None = None) -> None:
+    """Snapshots for the `days` days before today, as far as the registers remember (the demo data's)."""
+    today = today or timezone.localdate()
+    for back in range(days, 0, -1):
+        health_snapshot_take(day=today - dt.timedelta(days=back))
+
+
+def health_history_purge(*, today: dt.date | None = None) -> int:
+    """Thins out old snapshots: daily ones for HEALTH_DAILY_HISTORY_DAYS, then Mondays' only."""
+    today = today or timezone.localdate()
+    keep_daily_from = today - dt.timedelta(days=settings.HEALTH_DAILY_HISTORY_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM dashboards_healthsnapshot WHERE day < %s AND extract(isodow FROM day) <> 1",
+            [keep_daily_from],
+        )
+        return cursor.rowcount
+
+
+def _week_start(moment: dt.datetime) -> dt.date:
+    day = moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _week_bounds(week: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime.combine(week, dt.time.min, tzinfo=zone)
+    return start, dt.datetime.combine(week + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
+
+
+# Weeks start on Monday in the organisation's time zone (TIME_ZONE).
+WEEK_OF = "date_trunc('week', i.occurred_at AT TIME ZONE %(tz)s)::date"
+
+ACTIVITY_SQL = f"""
+INSERT INTO dashboards_activityweek
+    (week, officer_id, team_id, kind, organisation_kind, is_confidential, interactions, sentiment_sum)
+SELECT {WEEK_OF}, i.logged_by_id, max(u.team_id), i.kind, COALESCE(o.kind, ''), i.is_confidential,
+       count(*), sum(i.sentiment)
+FROM interactions_interaction i
+JOIN accounts_user u ON u.id = i.logged_by_id
+LEFT JOIN contacts_organisation o ON o.id = i.organisation_id
+WHERE {{where}}
+GROUP BY 1, i.logged_by_id, i.kind, COALESCE(o.kind, ''), i.is_confidential
+ORDER BY 3, 1
+"""
+
+ORGANISATION_SQL = f"""
+INSERT INTO dashboards_organisationweek
+    (week, organisation_id, organisation_kind, officer_id, team_id, is_confidential, interactions,
+     sentiment_sum)
+SELECT {WEEK_OF}, i.organisation_id, max(o.kind), i.logged_by_id, max(u.team_id), i.is_confidential,
+       count(*), sum(i.sentiment)
+FROM interactions_interaction i
+JOIN accounts_user u ON u.id = i.logged_by_id
+JOIN contacts_organisation o ON o.id = i.organisation_id
+WHERE {{where}}
+GROUP BY 1, i.organisation_id, i.logged_by_id, i.is_confidential
+ORDER BY 5, 1
+"""
+
+
+def _weeks_changed_since(since: dt.datetime) -> set[dt.date]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT {WEEK_OF} FROM interactions_interaction i WHERE i.updated_at >= %(since)s",
+            {"tz": settings.TIME_ZONE, "since": since},
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def activity_refresh(*, full: bool = False) -> list[dt.date] | None:
+    """Brings the weekly interaction rollups up to date; returns the weeks recomputed (None: all of them)."""
+    started, started_at = time.perf_counter(), timezone.now()
+    with transaction.atomic():
+        _lock(SummaryName.ACTIVITY)
+        previous = SummaryRefresh.objects.filter(name=SummaryName.ACTIVITY).first()
+        with connection.cursor() as cursor:
+            if full or previous is None:
+                weeks = None
+                cursor.execute("DELETE FROM dashboards_activityweek")
+                cursor.execute("DELETE FROM dashboards_organisationweek")
+                params = {"tz": settings.TIME_ZONE}
+                where = "TRUE"
+            else:
+                this_week = _week_start(started_at)
+                weeks = sorted(
+                    {this_week, this_week - dt.timedelta(days=7)} | _weeks_changed_since(previous.started_at)
+                )
+                cursor.execute("DELETE FROM dashboards_activityweek WHERE week = ANY(%s)", [weeks])
+                cursor.execute("DELETE FROM dashboards_organisationweek WHERE week = ANY(%s)", [weeks])
+                params = {
+                    "tz": settings.TIME_ZONE,
+                    "weeks": weeks,
+                    "from": _week_bounds(weeks[0])[0],
+                    "until": _week_bounds(weeks[-1])[1],
+                }
+                # The range lets the occurred_at index find the rows; the list picks the weeks inside it.
+                where = (
+                    f"i.occurred_at >= %(from)s AND i.occurred_at < %(until)s AND {WEEK_OF} = ANY(%(weeks)s)"
+                )
+            cursor.execute(ACTIVITY_SQL.format(where=where), params)
+            cursor.execute(ORGANISATION_SQL.format(where=where), params)
+        _record(SummaryName.ACTIVITY, started_at=started_at, started=started)
+    return weeks
+
+
+def figures_refresh(*, full: bool = False) -> None:
+    """Everything the dashboards read: the weekly rollups, then today's health snapshot."""
+    activity_refresh(full=full)
+    health_snapshot_take()
+    if full:
+        health_history_purge()
+        summaries_vacuum()
+
+
+SUMMARY_TABLES = (
+    "dashboards_activityweek",
+    "dashboards_organisationweek",
+    "dashboards_healthsnapshot",
+    "dashboards_healthsummary",
+)
+
+
+def summaries_vacuum() -> None:
+    """After the nightly rebuild: fresh statistics for the planner, and the visibility map set so that the
+    dashboard's reads can be index-only. VACUUM cannot run inside a transaction, so not in one (tests)."""
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(SUMMARY_TABLES)}")
+
+
+def figures_refresh_request(*, actor) -> bool:
+    """A manager asks for fresh figures now; False when a refresh was asked for in the last minute."""
+    require(actor.is_manager, _("Only managers can refresh the dashboard's figures."))
+    now = timezone.now()
+    recently = now - dt.timedelta(minutes=1)
+    with transaction.atomic():
+        pending = SummaryRefresh.objects.filter(requested_at__gte=recently).exists()
+        if pending:
+            return False
+        for name in SummaryName.values:
+            SummaryRefresh.objects.filter(name=name).update(requested_at=now)
+        transaction.on_commit(lambda: refresh_figures_task.delay(), robust=True)
+    return True

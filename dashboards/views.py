@@ -1,0 +1,273 @@
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, Value, When
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from contacts.models import Organisation, OrganisationKind, Stakeholder
+from interactions.models import InteractionKind
+from liaison_crm.csv_export import csv_response
+from liaison_crm.paging import paginate
+
+from . import panels, queries, services
+from .exports import EXPORTS, export_rows
+from .forms import DashboardFilterForm, GridFilterForm, ReportForm
+from .relationship_map import organisation_graph, stakeholder_graph
+from .reports import INTERACTIONS_SHOWN, ROWS_SHOWN, Report
+
+
+def _require_manager(user) -> None:
+    if not user.is_manager:
+        raise PermissionDenied(_("The dashboard is for managers."))
+    if not user.is_crm_admin and user.team_id is None:
+        raise PermissionDenied(_("The dashboard shows a manager's team, and you are not in a team yet."))
+
+
+def my_day(request):
+    """An officer's day: meetings, follow-ups, actions and commitments due, and relationships going stale."""
+    today = timezone.localdate()
+    user = request.user
+    day = queries.latest_health_day(queries.freshness())
+    limit = queries.MY_DAY_LIMIT
+    follow_ups = list(queries.follow_ups_due(user, today)[: limit + 1])
+    actions = list(queries.actions_due(user, today)[: limit + 1])
+    commitments = list(queries.commitments_due(user, today)[: limit + 1])
+    stale = list(queries.going_stale(user, today, day)[: limit + 1])
+    return render(
+        request,
+        "dashboards/my_day.html",
+        {
+            "today": today,
+            "meetings": queries.todays_meetings(user, today),
+            "follow_ups": follow_ups[:limit],
+            "more_follow_ups": len(follow_ups) > limit,
+            "actions": actions[:limit],
+            "more_actions": len(actions) > limit,
+            "commitments": commitments[:limit],
+            "more_commitments": len(commitments) > limit,
+            "stale": stale[:limit],
+            "more_stale": len(stale) > limit,
+            "soon": today + dt.timedelta(days=queries.STALE_SOON_DAYS),
+        },
+    )
+
+
+def dashboard(request):
+    _require_manager(request.user)
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    scope = form.scope()
+    refreshes = queries.freshness()
+    context = {
+        "form": form,
+        "scope": scope,
+        "subtitle": _subtitle(request.user, form, scope),
+        "freshness": panels.freshness(refreshes),
+        "panels": _panels(request, scope, refreshes),
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def _panels(request, scope, refreshes) -> str:
+    """The dashboard's figures, rendered. They change only when the summary tables are refreshed, so they
+    are kept (DASHBOARD_CACHE_SECONDS) under a key naming that refresh, the scope and what the reader may
+    see; overdue work and open concerns, read from the registers, are at most that old (the page says when
+    they were counted)."""
+    day = queries.latest_health_day(refreshes)
+    key = panels.cache_key(request.user, scope, refreshes)
+    cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS else None
+    if cached is not None:
+        return mark_safe(cached)
+    html = render_to_string(
+        "dashboards/_panels.html",
+        {
+            "scope": scope,
+            "day": day,
+            "counted_at": timezone.now(),
+            "health": panels.health(scope, day),
+            "stale": queries.stale_relationships(scope, day),
+            "overdue": panels.overdue(scope, request.user),
+            "activity": panels.activity(scope, request.user),
+            "sentiment": panels.sentiment(scope, request.user),
+            "concerns": panels.concerns(scope, request.user),
+        },
+        request=request,
+    )
+    if settings.DASHBOARD_CACHE_SECONDS:
+        cache.set(key, str(html), settings.DASHBOARD_CACHE_SECONDS)
+    return html
+
+
+def _subtitle(user, form, scope) -> list[str]:
+    """Whose figures these are, in words: the team, then any officer and kind of organisation chosen."""
+    data = form.valid_data()
+    team = data.get("team") or (user.team if scope.team_id else None)
+    parts = [str(team) if team else _("All teams")]
+    if data.get("officer"):
+        parts.append(str(form.officers[data["officer"]]))
+    if scope.organisation_kind:
+        parts.append(str(OrganisationKind(scope.organisation_kind).label))
+    return parts
+
+
+@require_POST
+def refresh(request):
+    _require_manager(request.user)
+    if services.figures_refresh_request(actor=request.user):
+        messages.success(request, _("Refreshing the figures: this takes a minute or so."))
+    else:
+        messages.info(request, _("A refresh was asked for a moment ago; the new figures are on their way."))
+    following = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+        following = reverse("dashboards:dashboard")
+    return redirect(following)
+
+
+def freshness(request):
+    """The “figures as of” line; while a refresh is pending, the page asks again every few seconds."""
+    _require_manager(request.user)
+    return render(request, "dashboards/_freshness.html", {"freshness": panels.freshness(queries.freshness())})
+
+
+def power_interest_grid(request):
+    form = GridFilterForm(request.GET or None, user=request.user)
+    stakeholders = form.filter(Stakeholder.objects.visible_to(request.user).active())
+    day = queries.latest_health_day(queries.freshness())
+    cell = request.GET.get("cell", "")
+    if cell:
+        influence, _sep, interest = cell.partition("-")
+        if not (influence.isdigit() and interest.isdigit()):
+            raise Http404
+        in_cell = (
+            stakeholders.filter(influence=influence, interest=interest)
+            .annotate(score=queries.latest_score(day), band=queries.latest_band(day))
+            .select_related("owner")
+            .order_by(F("score").asc(nulls_last=True), "name", "pk")
+        )
+        page = paginate(in_cell, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+        return render(
+            request,
+            "dashboards/grid_cell.html",
+            {"form": form, "page": page, "influence": influence, "interest": interest},
+        )
+    return render(
+        request,
+        "dashboards/grid.html",
+        {"form": form, "grid": panels.grid(queries.power_interest_grid(stakeholders, day)), "day": day},
+    )
+
+
+def stakeholder_map(request, pk):
+    """The map's page; the picture is drawn by static/js/relationship-map.js from the JSON below."""
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user), pk=pk)
+    graph = stakeholder_graph(stakeholder)
+    return render(
+        request, "dashboards/map.html", {"subject": stakeholder, "kind": "stakeholder", "graph": graph}
+    )
+
+
+def organisation_map(request, pk):
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+    graph = organisation_graph(organisation)
+    return render(
+        request, "dashboards/map.html", {"subject": organisation, "kind": "organisation", "graph": graph}
+    )
+
+
+def stakeholder_map_data(request, pk):
+    stakeholder = get_object_or_404(Stakeholder.objects.visible_to(request.user), pk=pk)
+    day = queries.latest_health_day(queries.freshness())
+    return JsonResponse(stakeholder_graph(stakeholder, day=day).as_json())
+
+
+def organisation_map_data(request, pk):
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+    day = queries.latest_health_day(queries.freshness())
+    return JsonResponse(organisation_graph(organisation, day=day).as_json())
+
+
+def report(request):
+    """The report page: pick a subject and a period; printable as it stands."""
+    form = ReportForm(request.GET or None)
+    user = request.user
+    if not form.is_bound or not form.is_valid():
+        return render(request, "dashboards/report_form.html", {"form": form, "exports": EXPORT_LABELS})
+    data = form.cleaned_data
+    team = None
+    if not (data["organisation"] or data["stakeholder"] or data["officer"]):
+        # No subject: a manager's team, an officer's own work.
+        if user.is_manager and user.team_id:
+            team = user.team
+        elif not user.is_crm_admin:
+            data["officer"] = user
+    subject = Report(
+        reader=user,
+        since=data["since"],
+        until=data["until"],
+        organisation=data["organisation"],
+        stakeholder=data["stakeholder"],
+        officer=data["officer"],
+        team=team,
+    )
+    if not subject.readable_by(user):
+        raise PermissionDenied(_("An officer's report is for them and their managers."))
+    return render(
+        request,
+        "dashboards/report.html",
+        {
+            "form": form,
+            "report": subject,
+            "totals": subject.totals(),
+            "by_kind": [
+                {**row, "kind": InteractionKind(row["kind"]).label} for row in subject.communication_figures()
+            ],
+            "interactions": subject.interactions()
+            .for_timeline()
+            .order_by("occurred_at", "pk")[:INTERACTIONS_SHOWN],
+            "interactions_shown": INTERACTIONS_SHOWN,
+            "meetings": subject.meetings()
+            .select_related("organisation")
+            .order_by("starts_at", "pk")[:ROWS_SHOWN],
+            "decisions": subject.decisions().order_by("meeting__starts_at", "position", "pk")[:ROWS_SHOWN],
+            "actions": subject.actions().for_list().order_by(OPEN_FIRST, "due_on", "pk")[:ROWS_SHOWN],
+            "commitments": subject.commitments().for_list().by_urgency()[:ROWS_SHOWN],
+            "concerns": subject.concerns().for_list().by_urgency()[:ROWS_SHOWN],
+            "rows_shown": ROWS_SHOWN,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+# The action plan lists what is still to do before what is done or dropped.
+OPEN_FIRST = Case(When(status__in=["open", "in_progress"], then=Value(0)), default=Value(1))
+
+EXPORT_LABELS = [
+    ("stakeholders", gettext_lazy("Active stakeholders")),
+    ("organisations", gettext_lazy("Organisations")),
+    ("interactions", gettext_lazy("Interactions")),
+    ("meetings", gettext_lazy("Upcoming meetings")),
+    ("actions", gettext_lazy("My open actions")),
+    ("commitments", gettext_lazy("Open commitments")),
+    ("concerns", gettext_lazy("Unresolved concerns")),
+]
+
+
+def export(request, name):
+    if name not in EXPORTS:
+        raise Http404
+    chosen = EXPORTS[name]
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    return csv_response(
+        filename=f"{chosen.filename}-{stamp}.csv", columns=chosen.columns, rows=export_rows(chosen, request)
+    )

@@ -1,0 +1,608 @@
+"""What each kind of import reads: its columns, the headings that name them, and how a cell is checked.
+
+A cleaner turns one row of text cells into the values of the database columns it will fill (plus a few
+extras the import resolves set-based: tags, positions, the people an interaction was with), or into errors
+that name the column and say what is wrong in the officer's words. Everything a cleaner needs from the
+database (organisations, staff, stakeholders' addresses) is loaded once per file, not once per row.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import TIME_ZONE_CHOICES
+from contacts.models import (
+    LANGUAGE_CHOICES,
+    Affiliation,
+    EngagementLevel,
+    Organisation,
+    OrganisationKind,
+    PreferredChannel,
+    Stakeholder,
+)
+from interactions.models import Direction, InteractionKind, Sentiment
+
+from .models import ImportKind
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+def _c(name, label, *aliases, required=False, help=""):
+    return Column(name=name, label=label, required=required, aliases=aliases, help=help)
+
+
+LIST_HELP = gettext_lazy("Several separated by semicolons.")
+
+COLUMNS: dict[str, list[Column]] = {
+    ImportKind.ORGANISATIONS: [
+        _c("name", gettext_lazy("Name"), "organisation", "organization", "company", "org", required=True),
+        _c("kind", gettext_lazy("Kind"), "type", "category", help=gettext_lazy("e.g. Partner, Media.")),
+        _c("sector", gettext_lazy("Sector"), "industry"),
+        _c("website", gettext_lazy("Website"), "web", "url", "homepage"),
+        _c("address", gettext_lazy("Address"), "postal address", "street"),
+        _c("country", gettext_lazy("Country")),
+        _c("parent", gettext_lazy("Part of"), "parent organisation", "parent organization", "parent"),
+        _c("notes", gettext_lazy("Notes"), "description", "comments"),
+        _c("tags", gettext_lazy("Tags"), "labels", "categories", help=LIST_HELP),
+    ],
+    ImportKind.STAKEHOLDERS: [
+        _c("name", gettext_lazy("Name"), "full name", "display name", "contact", "person", required=True),
+        _c("form_of_address", gettext_lazy("Form of address"), "salutation", "address as", "title name"),
+        _c("emails", gettext_lazy("Emails"), "email", "e mail", "email address", "mail", help=LIST_HELP),
+        _c("phones", gettext_lazy("Phones"), "phone", "telephone", "mobile", "phone number", help=LIST_HELP),
+        _c("organisation", gettext_lazy("Organisation"), "organization", "company", "employer", "org"),
+        _c("role", gettext_lazy("Role"), "job title", "title", "position"),
+        _c("department", gettext_lazy("Department"), "dept", "unit"),
+        _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison",
+           help=gettext_lazy("Username or email of a member of staff; you when empty.")),
+        _c("languages", gettext_lazy("Languages"), "language", help=LIST_HELP),
+        _c("time_zone", gettext_lazy("Time zone"), "timezone", "tz"),
+        _c("preferred_channel", gettext_lazy("Preferred channel"), "channel"),
+        _c("preferred_hours", gettext_lazy("Preferred hours"), "hours"),
+        _c("cultural_notes", gettext_lazy("Cultural notes")),
+        _c("communication_notes", gettext_lazy("Communication notes")),
+        _c("influence", gettext_lazy("Influence"), "power"),
+        _c("interest", gettext_lazy("Interest")),
+        _c("engagement_level", gettext_lazy("Engagement level"), "engagement"),
+        _c("contact_cadence_days", gettext_lazy("Contact every (days)"), "cadence", "cadence days"),
+        _c("notes", gettext_lazy("Notes"), "description", "comments", "note"),
+        _c("tags", gettext_lazy("Tags"), "labels", "categories", help=LIST_HELP),
+    ],
+    ImportKind.INTERACTIONS: [
+        _c("occurred_at", gettext_lazy("When"), "date", "occurred", "occurred at", "datetime", "time",
+           required=True, help=gettext_lazy("2024-03-05, 2024-03-05 14:30 or 05/03/2024 (day first).")),
+        _c("kind", gettext_lazy("Kind"), "type", "channel", required=True),
+        _c("summary", gettext_lazy("Summary"), "subject", "title", required=True),
+        _c("stakeholders", gettext_lazy("Stakeholders"), "stakeholder", "with", "contact", "contacts",
+           "people", "email", "emails", required=True,
+           help=gettext_lazy("Each by email address, #id or exact name; several separated by semicolons.")),
+        _c("direction", gettext_lazy("Direction")),
+        _c("organisation", gettext_lazy("Organisation"), "organization", "company"),
+        _c("notes", gettext_lazy("Notes"), "description", "details", "body"),
+        _c("outcome", gettext_lazy("Outcome"), "result"),
+        _c("sentiment", gettext_lazy("Sentiment"), "mood"),
+        _c("topics", gettext_lazy("Topics"), "tags", "labels", help=LIST_HELP),
+        _c("follow_up_on", gettext_lazy("Follow up by"), "follow up", "follow up date", "due"),
+        _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
+        _c("is_confidential", gettext_lazy("Confidential"), "confidential", "private"),
+        _c("logged_by", gettext_lazy("Logged by"), "author", "officer", "logged by",
+           help=gettext_lazy("Administrators only: username or email; you when empty.")),
+    ],
+}  # fmt: skip
+
+
+def normalise_heading(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower().replace("_", " ")).split())
+
+
+def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None) -> dict[str, str]:
+    """{field: heading}: the person's last mapping where its headings are in this file, else by name."""
+    mapping: dict[str, str] = {}
+    present = set(headers)
+    for name, heading in (remembered or {}).items():
+        if heading in present:
+            mapping[name] = heading
+    taken = set(mapping.values())
+    by_text = {}
+    for heading in headers:
+        by_text.setdefault(normalise_heading(heading), heading)
+    for column in COLUMNS[kind]:
+        if column.name in mapping:
+            continue
+        for candidate in (column.name, str(column.label), *column.aliases):
+            heading = by_text.get(normalise_heading(candidate))
+            if heading is not None and heading not in taken:
+                mapping[column.name] = heading
+                taken.add(heading)
+                break
+    return mapping
+
+
+class RowError(Exception):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+_LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)")
+_EMAIL = EmailValidator()
+_URL = URLValidator(schemes=["http", "https"])
+_TIME_ZONES = {name.lower(): name for name, _label in TIME_ZONE_CHOICES}
+_LANGUAGES = {code.lower(): code for code, _name in LANGUAGE_CHOICES} | {
+    str(name).lower(): code for code, name in LANGUAGE_CHOICES
+}
+_TRUE = {"yes", "y", "true", "1", "x", "on"}
+_FALSE = {"no", "n", "false", "0", "off", ""}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
+DATETIME_FORMATS = tuple(f"{date} {time}" for date in DATE_FORMATS for time in ("%H:%M", "%H:%M:%S"))
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in _LIST_SPLIT.split(text) if part.strip()]
+
+
+def _choices_lookup(choices) -> dict[str, str]:
+    lookup = {}
+    for value, label in choices:
+        lookup[str(value).lower()] = value
+        lookup[str(label).lower()] = value
+        lookup[str(value).lower().replace("_", " ")] = value
+    return lookup
+
+
+class Cleaner:
+    """Checks the rows of one file of one kind; loads what it looks up once, when it is made."""
+
+    kind: str
+
+    def __init__(self, *, actor):
+        self.actor = actor
+        # Read now: rows are cleaned while a COPY holds the connection, so nothing may query during clean().
+        self.actor_is_admin = actor.is_crm_admin
+        self.tz = zoneinfo.ZoneInfo(actor.time_zone or settings.TIME_ZONE)
+        self.now = timezone.now()
+        self.warnings: dict[str, int] = defaultdict(int)
+        User = get_user_model()
+        self.users: dict[str, int] = {}
+        for pk, username, email in User.objects.filter(is_active=True).values_list("pk", "username", "email"):
+            self.users[username.lower()] = pk
+            if email:
+                self.users.setdefault(email.lower(), pk)
+
+    def choice_lookups(self):
+        return {}
+
+    # Cell checks: each returns the cleaned value or raises RowError(column, message).
+
+    def text(self, row, name, max_length=None, *, required=False) -> str:
+        value = (row.get(name) or "").strip()
+        if "\x00" in value:
+            raise RowError(name, _("Contains a NUL character; save the file again as CSV."))
+        if required and not value:
+            raise RowError(name, _("Required; this cell is empty."))
+        if max_length and len(value) > max_length:
+            raise RowError(
+                name,
+                _("At most %(max)d characters; this cell has %(length)d.")
+                % {"max": max_length, "length": len(value)},
+            )
+        return value
+
+    def choice(self, row, name, lookup: dict, default):
+        value = self.text(row, name)
+        if not value:
+            return default
+        found = lookup.get(value.lower())
+        if found is None:
+            options = sorted({str(v) for v in lookup.values()})
+            raise RowError(
+                name,
+                _("“%(value)s” is not one of: %(options)s.")
+                % {"value": value, "options": ", ".join(options)},
+            )
+        return found
+
+    def integer(self, row, name, low, high, default):
+        value = self.text(row, name)
+        if not value:
+            return default
+        try:
+            number = int(float(value))
+        except ValueError:
+            raise RowError(name, _("“%(value)s” is not a number.") % {"value": value[:40]}) from None
+        if not low <= number <= high:
+            raise RowError(name, _("Between %(low)d and %(high)d.") % {"low": low, "high": high})
+        return number
+
+    def boolean(self, row, name) -> bool:
+        value = self.text(row, name).lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise RowError(name, _("Write yes or no."))
+
+    def names(self, row, name, max_length=60) -> list[str]:
+        wanted = {}
+        for part in split_list(self.text(row, name)):
+            cleaned = " ".join(part.split())[:max_length]
+            wanted.setdefault(cleaned.lower(), cleaned)
+        return list(wanted.values())
+
+    def user(self, row, name) -> int:
+        value = self.text(row, name)
+        if not value:
+            return self.actor.pk
+        pk = self.users.get(value.lower())
+        if pk is None:
+            raise RowError(
+                name, _("No active member of staff is called “%(value)s”.") % {"value": value[:80]}
+            )
+        return pk
+
+    def date(self, row, name) -> dt.date | None:
+        value = self.text(row, name)
+        if not value:
+            return None
+        for pattern in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise RowError(name, _("“%(value)s” is not a date such as 2024-03-05.") % {"value": value[:40]})
+
+    def moment(self, row, name) -> dt.datetime:
+        value = self.text(row, name, required=True)
+        moment = None
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            for pattern in DATETIME_FORMATS + DATE_FORMATS:
+                try:
+                    moment = dt.datetime.strptime(value, pattern)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            raise RowError(
+                name,
+                _("“%(value)s” is not a date and time such as 2024-03-05 14:30.") % {"value": value[:40]},
+            )
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=self.tz)
+        return moment
+
+    def clean(self, row: dict[str, str]) -> dict:
+        raise NotImplementedError
+
+
+class OrganisationIndex:
+    """Organisations by lower-cased name; a name several share gives a top-level one, then the oldest."""
+
+    def __init__(self):
+        self.by_name: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        for pk, name, parent_id in Organisation.objects.order_by("pk").values_list("pk", "name", "parent_id"):
+            self.by_name[name.lower()].append((pk, parent_id))
+
+    def find(self, name: str) -> tuple[int | None, bool]:
+        """(id or None, whether the name was ambiguous)."""
+        matches = self.by_name.get(name.lower())
+        if not matches:
+            return None, False
+        top_level = [pk for pk, parent in matches if parent is None]
+        return (top_level or [matches[0][0]])[0], len(matches) > 1
+
+
+AMBIGUOUS_ORGANISATION = gettext_lazy(
+    "Some rows name an organisation that several records share; the top-level (or oldest) one was used."
+)
+
+
+class OrganisationCleaner(Cleaner):
+    kind = ImportKind.ORGANISATIONS
+    KINDS = _choices_lookup(OrganisationKind.choices)
+
+    def __init__(self, *, actor):
+        super().__init__(actor=actor)
+        self.organisations = OrganisationIndex()
+
+    def clean(self, row):
+        errors = []
+        values = {}
+
+        def attempt(name, function, *args, **kwargs):
+            try:
+                values[name] = function(row, *args, **kwargs)
+            except RowError as error:
+                errors.append(error)
+
+        attempt("name", self.text, "name", 200, required=True)
+        attempt("kind", self.choice, "kind", self.KINDS, OrganisationKind.OTHER)
+        attempt("sector", self.text, "sector", 120)
+        attempt("website", self.website)
+        attempt("address", self.text, "address")
+        attempt("country", self.text, "country", 80)
+        attempt("notes", self.text, "notes")
+        attempt("tags", self.names, "tags")
+        attempt("parent_name", self.text, "parent", 200)
+        values["parent_id"] = None
+        parent = values.get("parent_name")
+        if parent:
+            if values.get("name") and parent.lower() == values["name"].lower():
+                errors.append(RowError("parent", _("An organisation cannot be part of itself.")))
+            else:
+                values["parent_id"], ambiguous = self.organisations.find(parent)
+                if ambiguous:
+                    self.warnings[str(AMBIGUOUS_ORGANISATION)] += 1
+        return values, errors
+
+    def website(self, row):
+        value = self.text(row, "website", 200)
+        if value and "://" not in value:
+            value = f"https://{value}"
+        if value:
+            try:
+                _URL(value)
+            except ValidationError:
+                raise RowError(
+                    "website", _("“%(value)s” is not a web address.") % {"value": value[:80]}
+                ) from None
+        return value
+
+
+class StakeholderCleaner(Cleaner):
+    kind = ImportKind.STAKEHOLDERS
+    CHANNELS = _choices_lookup(PreferredChannel.choices)
+    LEVELS = _choices_lookup(EngagementLevel.choices)
+
+    def __init__(self, *, actor):
+        super().__init__(actor=actor)
+        self.organisations = OrganisationIndex()
+
+    def clean(self, row):
+        errors = []
+        values = {}
+
+        def attempt(name, function, *args, **kwargs):
+            try:
+                values[name] = function(row, *args, **kwargs)
+            except RowError as error:
+                errors.append(error)
+
+        attempt("name", self.text, "name", 200, required=True)
+        attempt("form_of_address", self.text, "form_of_address", 120)
+        attempt("emails", self.emails)
+        attempt("phones", self.phones)
+        attempt("languages", self.languages)
+        attempt("time_zone", self.time_zone)
+        attempt("preferred_channel", self.choice, "preferred_channel", self.CHANNELS, PreferredChannel.EMAIL)
+        attempt("preferred_hours", self.text, "preferred_hours", 120)
+        attempt("cultural_notes", self.text, "cultural_notes")
+        attempt("communication_notes", self.text, "communication_notes")
+        attempt("notes", self.text, "notes")
+        attempt("influence", self.integer, "influence", 1, 5, 3)
+        attempt("interest", self.integer, "interest", 1, 5, 3)
+        attempt("engagement_level", self.choice, "engagement_level", self.LEVELS, EngagementLevel.CONSULT)
+        attempt("contact_cadence_days", self.integer, "contact_cadence_days", 1, 730, None)
+        attempt("owner_id", self.user, "owner")
+        attempt("tags", self.names, "tags")
+        attempt("role", self.text, "role", 160)
+        attempt("department", self.text, "department", 160)
+        attempt("organisation_name", self.text, "organisation", 200)
+        values["organisation_id"] = None
+        if values.get("organisation_name"):
+            values["organisation_id"], ambiguous = self.organisations.find(values["organisation_name"])
+            if ambiguous:
+                self.warnings[str(AMBIGUOUS_ORGANISATION)] += 1
+        return values, errors
+
+    def emails(self, row) -> list[str]:
+        emails = []
+        for part in split_list(self.text(row, "emails")):
+            email = part.lower().strip("<>")
+            try:
+                _EMAIL(email)
+            except ValidationError:
+                raise RowError(
+                    "emails", _("“%(value)s” is not an email address.") % {"value": part[:80]}
+                ) from None
+            if len(email) > 254:
+                raise RowError("emails", _("An email address has at most 254 characters."))
+            if email not in emails:
+                emails.append(email)
+        return emails
+
+    def phones(self, row) -> list[str]:
+        phones = [part for part in re.split(r"[;\n]+", self.text(row, "phones")) if part.strip()]
+        phones = [" ".join(phone.split()) for phone in phones]
+        if any(len(phone) > 40 for phone in phones):
+            raise RowError("phones", _("A phone number has at most 40 characters."))
+        return phones
+
+    def languages(self, row) -> list[str]:
+        codes = []
+        for part in split_list(self.text(row, "languages")):
+            code = _LANGUAGES.get(part.lower())
+            if code is None:
+                raise RowError(
+                    "languages", _("“%(value)s” is not a language we know.") % {"value": part[:40]}
+                )
+            if code not in codes:
+                codes.append(code)
+        return codes
+
+    def time_zone(self, row) -> str:
+        value = self.text(row, "time_zone")
+        if not value:
+            return settings.TIME_ZONE
+        found = _TIME_ZONES.get(value.lower().replace(" ", "_"))
+        if found is None:
+            raise RowError(
+                "time_zone", _("“%(value)s” is not a time zone such as Europe/Paris.") % {"value": value[:60]}
+            )
+        return found
+
+
+class StakeholderIndex:
+    """Active and archived stakeholders by address, by #id and by lower-cased name, for interaction rows."""
+
+    def __init__(self):
+        self.by_email: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.archived: set[int] = set()
+        self.ids: set[int] = set()
+        for pk, name, emails, archived in Stakeholder.objects.values_list(
+            "pk", "name", "emails", "is_archived"
+        ):
+            self.ids.add(pk)
+            self.by_name[name.lower()].append(pk)
+            for email in emails:
+                self.by_email.setdefault(email.lower(), pk)
+            if archived:
+                self.archived.add(pk)
+        self.primary_organisation = dict(
+            Affiliation.objects.filter(is_primary=True, end_date__isnull=True).values_list(
+                "stakeholder_id", "organisation_id"
+            )
+        )
+
+    def find(self, reference: str) -> int | None:
+        reference = reference.strip()
+        if reference.startswith("#") and reference[1:].isdigit():
+            pk = int(reference[1:])
+            return pk if pk in self.ids else None
+        if "@" in reference:
+            address = reference.lower().strip("<>")
+            if "<" in address:
+                address = address.rsplit("<", 1)[1]
+            return self.by_email.get(address)
+        matches = self.by_name.get(reference.lower(), [])
+        return matches[0] if len(matches) == 1 else None
+
+
+class InteractionCleaner(Cleaner):
+    kind = ImportKind.INTERACTIONS
+    KINDS = _choices_lookup(InteractionKind.choices)
+    DIRECTIONS = _choices_lookup(Direction.choices) | {
+        "outbound": "outbound",
+        "inbound": "inbound",
+        "out": "outbound",
+        "in": "inbound",
+    }
+    SENTIMENTS = (
+        _choices_lookup(Sentiment.choices)
+        | {str(value): value for value in Sentiment.values}
+        | {f"+{value}": value for value in Sentiment.values if value > 0}
+    )
+    FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+    def __init__(self, *, actor):
+        super().__init__(actor=actor)
+        self.organisations = OrganisationIndex()
+        self.stakeholders = StakeholderIndex()
+
+    def clean(self, row):
+        errors = []
+        values = {}
+
+        def attempt(name, function, *args, **kwargs):
+            try:
+                values[name] = function(row, *args, **kwargs)
+            except RowError as error:
+                errors.append(error)
+
+        attempt("occurred_at", self.occurred_at)
+        attempt("kind", self.choice, "kind", self.KINDS, None)
+        attempt("summary", self.text, "summary", 300, required=True)
+        attempt("stakeholder_ids", self.people)
+        attempt("direction", self.choice, "direction", self.DIRECTIONS, Direction.OUTBOUND)
+        attempt("notes", self.text, "notes")
+        attempt("outcome", self.text, "outcome")
+        attempt("sentiment", self.choice, "sentiment", self.SENTIMENTS, Sentiment.NEUTRAL)
+        attempt("topics", self.names, "topics")
+        attempt("follow_up_on", self.date, "follow_up_on")
+        attempt("follow_up_note", self.text, "follow_up_note", 300)
+        attempt("is_confidential", self.boolean, "is_confidential")
+        attempt("logged_by_id", self.author)
+        attempt("organisation_id", self.organisation)
+        if values.get("kind", "") is None:
+            errors.append(RowError("kind", _("Required; this cell is empty.")))
+        if values.get("organisation_id") is None and values.get("stakeholder_ids"):
+            primary = {self.stakeholders.primary_organisation.get(pk) for pk in values["stakeholder_ids"]}
+            values["organisation_id"] = primary.pop() if len(primary) == 1 else None
+        if isinstance(values.get("occurred_at"), dt.datetime):
+            values["occurred_at"] = values["occurred_at"].isoformat()
+        if isinstance(values.get("follow_up_on"), dt.date):
+            values["follow_up_on"] = values["follow_up_on"].isoformat()
+        values["follow_up_done_at"] = None
+        return values, errors
+
+    def occurred_at(self, row):
+        moment = self.moment(row, "occurred_at")
+        if moment > self.now + self.FUTURE_TOLERANCE:
+            raise RowError(
+                "occurred_at", _("An interaction is logged after it happens: this time is in the future.")
+            )
+        return moment
+
+    def people(self, row) -> list[int]:
+        references = split_list(self.text(row, "stakeholders", required=True))
+        found = []
+        for reference in references:
+            pk = self.stakeholders.find(reference)
+            if pk is None:
+                raise RowError(
+                    "stakeholders",
+                    _("No stakeholder (or more than one) matches “%(value)s”; use their email or #id.")
+                    % {"value": reference[:80]},
+                )
+            if pk in self.stakeholders.archived:
+                raise RowError(
+                    "stakeholders",
+                    _("“%(value)s” is archived; restore them first.") % {"value": reference[:80]},
+                )
+            if pk not in found:
+                found.append(pk)
+        return found
+
+    def author(self, row) -> int:
+        pk = self.user(row, "logged_by")
+        if pk != self.actor.pk and not self.actor_is_admin:
+            raise RowError("logged_by", _("Only administrators import interactions logged by someone else."))
+        return pk
+
+    def organisation(self, row):
+        name = self.text(row, "organisation", 200)
+        if not name:
+            return None
+        pk, ambiguous = self.organisations.find(name)
+        if pk is None:
+            raise RowError("organisation", _("No organisation is called “%(value)s”.") % {"value": name[:80]})
+        if ambiguous:
+            self.warnings[str(AMBIGUOUS_ORGANISATION)] += 1
+        return pk
+
+
+CLEANERS = {
+    ImportKind.ORGANISATIONS: OrganisationCleaner,
+    ImportKind.STAKEHOLDERS: StakeholderCleaner,
+    ImportKind.INTERACTIONS: InteractionCleaner,
+}

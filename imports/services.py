@@ -1,0 +1,870 @@
+"""Bringing organisations, stakeholders and interactions in from CSV and vCard files.
+
+Three steps, each a service the pages, the Celery tasks and the benchmark call alike:
+
+1. `import_job_create` keeps the uploaded file and reads its encoding, separator and headings; the columns
+   are guessed from the person's last mapping for this kind of file, then from the headings' names.
+2. `import_job_map` records the mapping (and remembers it), then `import_check` reads every row: each is
+   cleaned by `imports.columns`, errors are listed by line and column, likely duplicates are found, and the
+   clean rows are written to a staging table (ImportRow) with COPY. Nothing touches the registers.
+3. `import_commit` moves the staged rows into the registers in ONE transaction with a few set-based
+   statements — ids drawn from the tables' sequences, INSERT … SELECT from the staged JSON, then tags,
+   positions and the people an interaction was with, then the stakeholders' last contact — so a file goes in
+   whole or not at all, at the speed of PostgreSQL rather than of one `save()` per row.
+
+A file with more than IMPORT_BACKGROUND_ROWS rows is checked and imported by a Celery worker (imports.tasks);
+its page polls the progress, which the worker reports through the cache (a transaction's own updates to the
+job row would stay invisible until it commits).
+
+Interactions imported in bulk are history: they do not announce `interaction.created` to webhooks.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
+
+from accounts.permissions import can_manage_import, require
+from contacts.duplicates import TrigramIndex
+from contacts.models import Affiliation, Organisation, Stakeholder
+from interactions.models import Interaction
+
+from . import sources
+from .columns import CLEANERS, COLUMNS, OrganisationIndex, guess_mapping
+from .models import ImportFormat, ImportJob, ImportKind, ImportMapping, ImportRow, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 10
+MAX_STORED_ERRORS = 500
+MAX_STORED_DUPLICATES = 500
+PROGRESS_EVERY = 2_000
+COMMIT_CHUNK = 10_000
+# Two people at one organisation whose names are at least this similar (pg_trgm `similarity`) are flagged.
+DUPLICATE_NAME_SIMILARITY = 0.5
+VCARD_EXTENSIONS = (".vcf", ".vcard")
+
+
+# --- progress ------------------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"imports:progress:{job_id}"
+
+
+def _report(job_id: int, phase: str, done: int, total: int) -> None:
+    cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, timeout=24 * 3600)
+
+
+def import_progress(job: ImportJob) -> dict:
+    """{"phase", "done", "total", "percent"} for a progress bar: the worker's last report, else the row's."""
+    progress = cache.get(_progress_key(job.pk)) or {}
+    total = max(progress.get("total") or job.total_rows or 1, 1)
+    done = min(progress.get("done") or 0, total)
+    return {
+        "phase": progress.get("phase", job.status),
+        "done": done,
+        "total": total,
+        "percent": int(100 * done / total),
+    }
+
+
+# --- 1. upload -----------------------------------------------------------------------------------------
+
+
+def _unique_headings(cells: list[str]) -> list[str]:
+    headings, seen = [], defaultdict(int)
+    for number, cell in enumerate(cells, start=1):
+        heading = " ".join(cell.split())[:120] or _("(column %(number)d)") % {"number": number}
+        seen[heading] += 1
+        headings.append(heading if seen[heading] == 1 else f"{heading} ({seen[heading]})")
+    return headings
+
+
+def _check_upload(upload, kind: str) -> str:
+    """The file's format, or a ValidationError saying why it cannot be imported."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {"file": _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}}
+        )
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    if not head.strip(b"\xef\xbb\xbf\r\n\t "):
+        raise ValidationError({"file": _("The file is empty.")})
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValidationError({"file": _("This is a spreadsheet workbook: save it as CSV first.")})
+    is_utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in head and not is_utf16:
+        raise ValidationError({"file": _("This does not look like a text file.")})
+    text_head = head.decode("utf-16" if is_utf16 else "latin-1", "replace").lstrip("\ufeff \r\n")
+    name = (upload.name or "").lower()
+    if name.endswith(VCARD_EXTENSIONS) or text_head.upper().startswith("BEGIN:VCARD"):
+        if kind != ImportKind.STAKEHOLDERS:
+            raise ValidationError({"kind": _("An address card file (vCard) holds stakeholders.")})
+        return ImportFormat.VCARD
+    return ImportFormat.CSV
+
+
+def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> ImportJob:
+    """Keeps the file and reads what the mapping page needs: encoding, separator, headings, a row estimate."""
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Choose what the file holds.")})
+    file_format = _check_upload(upload, kind)
+    name = Path(name or upload.name or "import.csv").name[:200]
+    job = ImportJob(kind=kind, format=file_format, original_name=name, size=upload.size, created_by=actor)
+    job.file.save(name, upload, save=False)
+    with job.file.open("rb") as file:
+        job.encoding = sources.detect_encoding(file)
+        if file_format == ImportFormat.VCARD:
+            job.total_rows = _count_cards(file, job.encoding)
+            job.mapping = {column.name: column.name for column in COLUMNS[kind]}
+        else:
+            job.delimiter = sources.sniff_delimiter(sources.sample_text(file, job.encoding))
+            _read_headings(job, file)
+    job.save()
+    return job
+
+
+def _count_cards(file, encoding: str) -> int:
+    stream = sources.text_stream(file, encoding)
+    try:
+        return sum(1 for line in stream if line.strip().upper() == "BEGIN:VCARD")
+    except UnicodeDecodeError:
+        return 0
+    finally:
+        stream.detach()
+
+
+def _read_headings(job: ImportJob, file) -> None:
+    try:
+        cells = sources.read_headers(file, encoding=job.encoding, delimiter=job.delimiter)
+    except sources.FileProblem as problem:
+        raise ValidationError({"file": problem.message}) from problem
+    if not cells:
+        raise ValidationError({"file": _("The file is empty.")})
+    job.headers = _unique_headings(cells)
+    job.total_rows = max(sources.count_lines(file) - 1, 0)
+    remembered = (
+        ImportMapping.objects.filter(user=job.created_by, kind=job.kind)
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    job.mapping = guess_mapping(job.kind, job.headers, remembered)
+
+
+@transaction.atomic
+def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -> ImportJob:
+    """Reads the headings again with another encoding or separator, and guesses the columns anew."""
+    require(can_manage_import(actor, job))
+    _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    if encoding not in dict(sources.ENCODINGS) or delimiter not in dict(sources.DELIMITERS):
+        raise ValidationError(_("Choose an encoding and a separator from the lists."))
+    job.encoding, job.delimiter = encoding, delimiter
+    with job.file.open("rb") as file:
+        _read_headings(job, file)
+    job.status = ImportStatus.MAPPING
+    job.save()
+    return job
+
+
+def _require_status(job: ImportJob, *allowed: str) -> None:
+    if job.status not in allowed:
+        raise ValidationError(
+            _("This import is %(status)s; it cannot do that now.")
+            % {"status": job.get_status_display().lower()}
+        )
+
+
+# --- 2. check ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJob:
+    """Records which column fills which field and remembers it for the person's next file of this kind."""
+    require(can_manage_import(actor, job))
+    _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    known = {column.name: column for column in COLUMNS[job.kind]}
+    if job.format == ImportFormat.VCARD:
+        # An address card names its fields itself.
+        mapping = {name: name for name in known}
+    mapping = {name: heading for name, heading in mapping.items() if heading and name in known}
+    errors = {}
+    for name, heading in mapping.items():
+        if heading not in job.headers and job.format != ImportFormat.VCARD:
+            errors[name] = _("The file has no column “%(heading)s”.") % {"heading": heading}
+    used = defaultdict(list)
+    for name, heading in mapping.items():
+        used[heading].append(name)
+    for heading, names in used.items():
+        if len(names) > 1:
+            for name in names:
+                errors[name] = _("“%(heading)s” is chosen for more than one field.") % {"heading": heading}
+    for column in COLUMNS[job.kind]:
+        if column.required and column.name not in mapping:
+            errors[column.name] = _("Choose the column that holds this; it is required.")
+    if errors:
+        raise ValidationError(errors)
+    job.mapping = mapping
+    _reset_results(job)
+    job.status = ImportStatus.VALIDATING
+    job.save()
+    if job.format == ImportFormat.CSV:
+        ImportMapping.objects.update_or_create(user=actor, kind=job.kind, defaults={"mapping": mapping})
+    return job
+
+
+def _reset_results(job: ImportJob) -> None:
+    job.errors, job.warnings, job.duplicates, job.preview, job.new_organisations = [], [], [], [], []
+    job.error_count = job.duplicate_count = job.created_count = 0
+    job.failure = ""
+
+
+def import_check_start(*, job: ImportJob) -> ImportJob:
+    """Checks a small file now; a large one is checked by a worker once this request's transaction commits."""
+    if job.status != ImportStatus.VALIDATING:
+        return job
+    if job.total_rows <= settings.IMPORT_BACKGROUND_ROWS:
+        return import_check(job_id=job.pk)
+    from .tasks import check_import as check_import_task
+
+    _report(job.pk, ImportStatus.VALIDATING, 0, job.total_rows)
+    transaction.on_commit(lambda: check_import_task.delay(job.pk))
+    return job
+
+
+# An address card has every field; its preview shows the ones that tell people apart.
+VCARD_PREVIEW = ("name", "emails", "phones", "organisation", "role", "tags")
+
+
+def preview_columns(job: ImportJob) -> list:
+    if job.format == ImportFormat.VCARD:
+        return [column for column in COLUMNS[job.kind] if column.name in VCARD_PREVIEW]
+    return [column for column in COLUMNS[job.kind] if column.name in job.mapping]
+
+
+class _Check:
+    """The running tally of one check: errors, duplicates and the preview, each kept to a readable size."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.labels = {column.name: str(column.label) for column in COLUMNS[job.kind]}
+        self.labels["__extra__"] = _("Whole row")
+        self.errors: list[dict] = []
+        self.error_count = 0
+        self.duplicates: list[dict] = []
+        self.duplicate_lines: set[int] = set()
+        self.preview: list[dict] = []
+        self.rows = 0
+        # The preview's cells in the order the page lists the fields (a JSON object keeps no order).
+        self.shown = [column.name for column in preview_columns(job)]
+
+    def error(self, line: int | None, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(
+                {"line": line, "column": self.labels.get(column, column), "message": str(message)}
+            )
+
+    def duplicate(self, line: int, name: str, reason: str, existing_id=None, existing_name="") -> None:
+        if line in self.duplicate_lines:
+            return
+        self.duplicate_lines.add(line)
+        if len(self.duplicates) < MAX_STORED_DUPLICATES:
+            self.duplicates.append(
+                {
+                    "line": line,
+                    "name": name,
+                    "reason": str(reason),
+                    "existing_id": existing_id,
+                    "existing_name": existing_name,
+                }
+            )
+
+    def show(self, line: int, raw: dict, messages: list[str]) -> None:
+        if len(self.preview) < PREVIEW_ROWS:
+            cells = [str(raw.get(name, ""))[:80] for name in self.shown]
+            self.preview.append({"line": line, "cells": cells, "errors": messages})
+
+
+def import_check(*, job_id: int) -> ImportJob:
+    """Reads and checks every row, stages the clean ones and records errors, duplicates and a preview."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportStatus.VALIDATING:
+        return job
+    try:
+        return _check(job)
+    except (DatabaseError, OSError) as error:
+        logger.warning("Checking import %s failed: %s", job_id, error)
+        _fail(
+            job_id, ImportStatus.VALIDATING, _("The file could not be checked: %(error)s") % {"error": error}
+        )
+        return ImportJob.objects.get(pk=job_id)
+
+
+def _fail(job_id: int, status: str, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id, status=status).update(
+        status=ImportStatus.FAILED, failure=message, finished_at=timezone.now()
+    )
+
+
+def _check(job: ImportJob) -> ImportJob:
+    cleaner = CLEANERS[job.kind](actor=job.created_by)
+    check = _Check(job)
+    finder = _DuplicateFinder.for_kind(job.kind)
+    new_organisations: dict[str, str] = {}
+    parents_in_file: dict[int, str] = {}
+    names_in_file: dict[str, int] = {}
+    estimate = max(job.total_rows, 1)
+    _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
+    with transaction.atomic():
+        ImportRow.objects.filter(job=job).delete()
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                "COPY imports_importrow (job_id, line, values, is_duplicate) FROM STDIN"
+            ) as copy,
+        ):
+            try:
+                for line, raw in sources.job_rows(job):
+                    check.rows += 1
+                    if check.rows % PROGRESS_EVERY == 0:
+                        _report(job.pk, ImportStatus.VALIDATING, check.rows, max(estimate, check.rows))
+                    if "__extra__" in raw:
+                        message = _(
+                            "This row has %(cells)s cells but the file has %(headings)d headings."
+                        ) % {
+                            "cells": raw["__extra__"],
+                            "headings": len(job.headers),
+                        }
+                        check.error(line, "__extra__", message)
+                        check.show(line, raw, [message])
+                        continue
+                    values, row_errors = cleaner.clean(raw)
+                    for error in row_errors:
+                        check.error(line, error.column, error.message)
+                    check.show(
+                        line,
+                        raw,
+                        [f"{check.labels.get(e.column, e.column)}: {e.message}" for e in row_errors],
+                    )
+                    if row_errors:
+                        continue
+                    if (
+                        job.kind == ImportKind.STAKEHOLDERS
+                        and values["organisation_name"]
+                        and not values["organisation_id"]
+                    ):
+                        new_organisations.setdefault(
+                            values["organisation_name"].lower(), values["organisation_name"]
+                        )
+                    if job.kind == ImportKind.ORGANISATIONS:
+                        names_in_file.setdefault(values["name"].lower(), line)
+                        if values["parent_name"] and not values["parent_id"]:
+                            parents_in_file[line] = values["parent_name"]
+                    if finder:
+                        finder.row(check, line, values)
+                    copy.write_row((job.pk, line, Jsonb(values), line in check.duplicate_lines))
+            except sources.FileProblem as problem:
+                check.error(problem.line, "", problem.message)
+        for line, parent in parents_in_file.items():
+            if parent.lower() not in names_in_file:
+                check.error(
+                    line, "parent", _("No organisation is called “%(name)s”.") % {"name": parent[:80]}
+                )
+        if job.kind == ImportKind.ORGANISATIONS:
+            _check_parent_cycles(check, parents_in_file)
+        if check.rows == 0 and check.error_count == 0:
+            check.error(None, "", _("The file has a heading row but no rows to import."))
+        if finder and check.error_count == 0:
+            finder.after_staging(check)
+        if check.error_count:
+            # Nothing of a file with errors can be imported: its staged rows are not kept.
+            ImportRow.objects.filter(job=job).delete()
+        job.total_rows = check.rows
+        job.error_count = check.error_count
+        job.errors = sorted(check.errors, key=lambda e: e["line"] or 0)
+        job.warnings = [
+            _("%(message)s (%(count)d rows)") % {"message": message, "count": count}
+            for message, count in cleaner.warnings.items()
+        ]
+        job.duplicate_count = len(check.duplicate_lines)
+        job.duplicates = sorted(check.duplicates, key=lambda d: d["line"])
+        job.preview = check.preview
+        job.new_organisations = sorted(new_organisations.values(), key=str.lower)
+        job.status = ImportStatus.CHECKED
+        job.checked_at = timezone.now()
+        job.save()
+    _report(job.pk, ImportStatus.CHECKED, check.rows, max(check.rows, 1))
+    return job
+
+
+def _check_parent_cycles(check: _Check, parents_in_file: dict[int, str]) -> None:
+    """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
+    # parents_in_file maps a line to its parent's name; walk name → parent name until it leaves the file.
+    by_line_name = {}
+    for line, values in ImportRow.objects.filter(job=check.job, line__in=list(parents_in_file)).values_list(
+        "line", "values"
+    ):
+        by_line_name[values["name"].lower()] = (line, values["parent_name"].lower())
+    for name, (line, _parent) in by_line_name.items():
+        seen, current = {name}, name
+        while current in by_line_name:
+            current = by_line_name[current][1]
+            if current in seen:
+                check.error(line, "parent", _("These organisations are each other's parents."))
+                break
+            seen.add(current)
+
+
+class _DuplicateFinder:
+    """Flags rows that look like a record already in the register, or like an earlier row of the file."""
+
+    @staticmethod
+    def for_kind(kind: str):
+        if kind == ImportKind.STAKEHOLDERS:
+            return _StakeholderDuplicates()
+        if kind == ImportKind.ORGANISATIONS:
+            return _OrganisationDuplicates()
+        return None
+
+    def row(self, check: _Check, line: int, values: dict) -> None:
+        raise NotImplementedError
+
+    def after_staging(self, check: _Check) -> None:
+        pass
+
+
+class _StakeholderDuplicates(_DuplicateFinder):
+    def __init__(self):
+        self.by_email: dict[str, tuple[int, str]] = {}
+        for pk, name, emails in Stakeholder.objects.exclude(emails=[]).values_list("pk", "name", "emails"):
+            for email in emails:
+                self.by_email.setdefault(email.lower(), (pk, name))
+        self.in_file: dict[str, int] = {}
+
+    def row(self, check, line, values):
+        for email in values["emails"]:
+            if email in self.by_email:
+                pk, name = self.by_email[email]
+                reason = _("Same email as %(name)s: %(email)s") % {"name": name, "email": email}
+                check.duplicate(line, values["name"], reason, pk, name)
+                return
+            if email in self.in_file:
+                reason = _("Same email as line %(line)d: %(email)s") % {
+                    "line": self.in_file[email],
+                    "email": email,
+                }
+                check.duplicate(line, values["name"], reason)
+                return
+        for email in values["emails"]:
+            self.in_file.setdefault(email, line)
+
+    def after_staging(self, check):
+        # Similar names at the same organisation, compared through a trigram index of each organisation's
+        # current people: only names that share trigrams are scored.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT line, values->>'name', (values->>'organisation_id')::bigint
+                FROM imports_importrow WHERE job_id = %s AND values->>'organisation_id' IS NOT NULL
+                """,
+                [check.job.pk],
+            )
+            incoming = defaultdict(list)
+            for line, name, organisation_id in cursor.fetchall():
+                if line not in check.duplicate_lines:
+                    incoming[organisation_id].append((line, name))
+        people = defaultdict(list)
+        for organisation_id, pk, name in Affiliation.objects.filter(
+            organisation_id__in=list(incoming), end_date__isnull=True
+        ).values_list("organisation_id", "stakeholder_id", "stakeholder__name"):
+            people[organisation_id].append((pk, name))
+        lines = []
+        for organisation_id, rows in incoming.items():
+            index = TrigramIndex(people.get(organisation_id, []))
+            for line, name in rows:
+                match = index.best(name, DUPLICATE_NAME_SIMILARITY)
+                if match is None:
+                    continue
+                pk, existing, score = match
+                reason = _("Similar name at the same organisation: %(name)s (%(score)d%% alike)") % {
+                    "name": existing,
+                    "score": round(score * 100),
+                }
+                check.duplicate(line, name, reason, pk, existing)
+                lines.append(line)
+        if lines:
+            ImportRow.objects.filter(job=check.job, line__in=lines).update(is_duplicate=True)
+
+
+class _OrganisationDuplicates(_DuplicateFinder):
+    def __init__(self):
+        self.organisations = OrganisationIndex()
+        self.in_file: dict[str, int] = {}
+
+    def row(self, check, line, values):
+        key = values["name"].lower()
+        pk, _ambiguous = self.organisations.find(key)
+        if pk is not None:
+            check.duplicate(line, values["name"], _("Already in the register"), pk, values["name"])
+        elif key in self.in_file:
+            reason = _("Same name as line %(line)d") % {"line": self.in_file[key]}
+            check.duplicate(line, values["name"], reason)
+        else:
+            self.in_file[key] = line
+
+
+# --- 3. commit -----------------------------------------------------------------------------------------
+
+
+def import_commit_start(*, job: ImportJob, actor, skip_duplicates: bool = False) -> ImportJob:
+    """Claims a checked, error-free job for import; imports a small one now, a large one in the background."""
+    require(can_manage_import(actor, job))
+    if not job.can_commit:
+        raise ValidationError(_("Only a file checked without errors can be imported."))
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED, error_count=0).update(
+        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates
+    )
+    if not claimed:
+        raise ValidationError(_("This file is already being imported."))
+    job.status, job.skip_duplicates = ImportStatus.QUEUED, skip_duplicates
+    if job.rows_to_import <= settings.IMPORT_BACKGROUND_ROWS:
+        return import_commit(job_id=job.pk)
+    from .tasks import commit_import as commit_import_task
+
+    _report(job.pk, ImportStatus.QUEUED, 0, job.rows_to_import)
+    transaction.on_commit(lambda: commit_import_task.delay(job.pk))
+    return job
+
+
+def import_commit(*, job_id: int) -> ImportJob:
+    """Moves a queued job's staged rows into the registers in one transaction; a failure changes nothing.
+
+    Safe to run twice (a redelivered task): the job row is locked and only a queued job is imported.
+    """
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+            if job.status != ImportStatus.QUEUED:
+                return job
+            job.started_at = timezone.now()
+            job.created_count = COMMITTERS[job.kind](job)
+            with connection.cursor() as cursor:
+                # Foreign keys are checked now rather than at COMMIT, so a row that lost its organisation or
+                # owner since the check fails here, where it is recorded on the job.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # Then back to Django's default (checked at COMMIT) for the rest of a caller's transaction.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            ImportRow.objects.filter(job=job).delete()
+            job.status = ImportStatus.IMPORTED
+            job.finished_at = timezone.now()
+            job.save()
+    except DatabaseError as error:
+        logger.warning("Import %s failed: %s", job_id, error)
+        message = _(
+            "The import stopped and nothing was changed: %(error)s. Something may have changed since the "
+            "file was checked; upload it again."
+        ) % {"error": str(error).strip().split("\n")[0].rstrip(".")}
+        _fail(job_id, ImportStatus.QUEUED, message)
+        return ImportJob.objects.get(pk=job_id)
+    _report(job.pk, ImportStatus.IMPORTED, job.created_count, max(job.created_count, 1))
+    transaction.on_commit(lambda: _drop_file(job.pk))
+    return job
+
+
+def _drop_file(job_id: int) -> None:
+    """An imported or set-aside file is not kept: its rows are in the registers, or were not wanted."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job_id).update(file="")
+
+
+def _stage(cursor, job: ImportJob, model) -> int:
+    """Draws an id from `model`'s sequence for each staged row to import, in a temporary table by line."""
+    table = model._meta.db_table
+    cursor.execute("DROP TABLE IF EXISTS import_ids")
+    cursor.execute(
+        """
+        CREATE TEMPORARY TABLE import_ids ON COMMIT DROP AS
+        SELECT line, nextval(pg_get_serial_sequence(%s, 'id')) AS id
+        FROM imports_importrow
+        WHERE job_id = %s AND NOT (%s AND is_duplicate)
+        ORDER BY line
+        """,
+        [table, job.pk, job.skip_duplicates],
+    )
+    cursor.execute("CREATE UNIQUE INDEX ON import_ids (line)")
+    cursor.execute("SELECT count(*), min(line), max(line) FROM import_ids")
+    total, first, last = cursor.fetchone()
+    job.line_range = (first or 0, last or 0)
+    return total
+
+
+def _rows(job: ImportJob) -> str:
+    """The rows being imported: `n.id` the new record's id, `s.values` its staged values."""
+    return f"import_ids n JOIN imports_importrow s ON s.job_id = {int(job.pk)} AND s.line = n.line"
+
+
+def _record(model, columns: list[str]) -> str:
+    """The staged JSON read as a row of `model`'s column types."""
+    types = []
+    for column in columns:
+        field = next(f for f in model._meta.concrete_fields if f.column == column)
+        types.append(f"{column} {field.db_type(connection)}")
+    return f"jsonb_to_record(s.values) AS r({', '.join(types)})"
+
+
+def _insert_rows_sql(job: ImportJob, model, columns: list[str], constants: dict[str, str]) -> str:
+    names = ", ".join(["id", *columns, *constants])
+    picked = ", ".join(["n.id", *(f"r.{column}" for column in columns), *constants.values()])
+    return f"""
+        INSERT INTO {model._meta.db_table} ({names})
+        SELECT {picked}
+        FROM {_rows(job)} CROSS JOIN LATERAL {_record(model, columns)}
+        WHERE n.line BETWEEN %s AND %s
+    """
+
+
+def _create_tags(cursor, job: ImportJob, key: str) -> None:
+    cursor.execute(
+        f"""
+        INSERT INTO contacts_tag (name)
+        SELECT DISTINCT ON (lower(t.name)) t.name
+        FROM {_rows(job)} CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'{key}') AS t(name)
+        ORDER BY lower(t.name), t.name
+        ON CONFLICT DO NOTHING
+        """
+    )
+
+
+def _link_tags_sql(job: ImportJob, through_table: str, owner_column: str, key: str) -> str:
+    # A row's tag names were made unique (ignoring case) when it was checked.
+    return f"""
+        INSERT INTO {through_table} ({owner_column}, tag_id)
+        SELECT n.id, tag.id
+        FROM {_rows(job)}
+        CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'{key}') AS t(name)
+        JOIN contacts_tag tag ON lower(tag.name) = lower(t.name)
+        WHERE n.line BETWEEN %s AND %s
+    """
+
+
+def _in_chunks(job: ImportJob, cursor, total: int, statements: list[tuple[str, list]]) -> None:
+    """Runs each statement over successive ranges of lines, reporting progress after each range."""
+    first, last = job.line_range
+    done = 0
+    for start in range(first, last + 1, COMMIT_CHUNK):
+        end = start + COMMIT_CHUNK - 1
+        for sql, params in statements:
+            cursor.execute(sql, [*params, start, end])
+        cursor.execute("SELECT count(*) FROM import_ids WHERE line BETWEEN %s AND %s", [start, end])
+        done += cursor.fetchone()[0]
+        _report(job.pk, ImportStatus.QUEUED, done, total)
+
+
+TIMESTAMPS = {"created_at": "now()", "updated_at": "now()"}
+STAKEHOLDER_COLUMNS = [
+    "name", "form_of_address", "emails", "phones", "languages", "time_zone", "preferred_channel",
+    "preferred_hours", "cultural_notes", "communication_notes", "notes", "influence", "interest",
+    "engagement_level", "contact_cadence_days", "owner_id",
+]  # fmt: skip
+ORGANISATION_COLUMNS = ["name", "kind", "sector", "website", "address", "country", "notes", "parent_id"]
+INTERACTION_COLUMNS = [
+    "kind", "direction", "occurred_at", "summary", "notes", "outcome", "sentiment", "follow_up_on",
+    "follow_up_note", "follow_up_done_at", "is_confidential", "logged_by_id", "organisation_id",
+]  # fmt: skip
+
+
+def _commit_stakeholders(job: ImportJob) -> int:
+    with connection.cursor() as cursor:
+        total = _stage(cursor, job, Stakeholder)
+        new_ids = {}
+        if job.new_organisations:
+            cursor.execute(
+                """
+                INSERT INTO contacts_organisation
+                    (name, kind, sector, website, address, country, notes, created_at, updated_at)
+                SELECT name, 'other', '', '', '', '', '', now(), now()
+                FROM unnest(%s::text[]) AS name
+                RETURNING id, name
+                """,
+                [job.new_organisations],
+            )
+            new_ids = {name.lower(): pk for pk, name in cursor.fetchall()}
+        _create_tags(cursor, job, "tags")
+        affiliations = f"""
+            INSERT INTO contacts_affiliation
+                (stakeholder_id, organisation_id, role, department, is_primary, start_date, end_date)
+            SELECT n.id,
+                   COALESCE((s.values->>'organisation_id')::bigint,
+                            (%s::jsonb->>lower(s.values->>'organisation_name'))::bigint),
+                   s.values->>'role', s.values->>'department', true, NULL, NULL
+            FROM {_rows(job)}
+            WHERE s.values->>'organisation_name' <> '' AND n.line BETWEEN %s AND %s
+        """
+        _in_chunks(
+            job,
+            cursor,
+            total,
+            [
+                (
+                    _insert_rows_sql(
+                        job, Stakeholder, STAKEHOLDER_COLUMNS, {"is_archived": "false", **TIMESTAMPS}
+                    ),
+                    [],
+                ),
+                (_link_tags_sql(job, "contacts_stakeholder_tags", "stakeholder_id", "tags"), []),
+                (affiliations, [json.dumps(new_ids)]),
+            ],
+        )
+        cursor.execute("DROP TABLE import_ids")
+    return total
+
+
+def _commit_organisations(job: ImportJob) -> int:
+    with connection.cursor() as cursor:
+        total = _stage(cursor, job, Organisation)
+        _create_tags(cursor, job, "tags")
+        _in_chunks(
+            job,
+            cursor,
+            total,
+            [
+                (_insert_rows_sql(job, Organisation, ORGANISATION_COLUMNS, TIMESTAMPS), []),
+                (_link_tags_sql(job, "contacts_organisation_tags", "organisation_id", "tags"), []),
+            ],
+        )
+        # Parents named by another row of the same file: the first row with that name.
+        cursor.execute(
+            f"""
+            UPDATE contacts_organisation o SET parent_id = p.id
+            FROM {_rows(job)}
+            CROSS JOIN LATERAL (
+                SELECT o2.id FROM contacts_organisation o2
+                WHERE o2.id IN (SELECT id FROM import_ids)
+                  AND lower(o2.name) = lower(s.values->>'parent_name')
+                ORDER BY o2.id LIMIT 1
+            ) p
+            WHERE o.id = n.id AND s.values->>'parent_id' IS NULL AND s.values->>'parent_name' <> ''
+            """
+        )
+        cursor.execute("DROP TABLE import_ids")
+    return total
+
+
+def _commit_interactions(job: ImportJob) -> int:
+    with connection.cursor() as cursor:
+        total = _stage(cursor, job, Interaction)
+        _create_tags(cursor, job, "topics")
+        people = f"""
+            INSERT INTO interactions_interaction_stakeholders (interaction_id, stakeholder_id)
+            SELECT n.id, p.id::bigint
+            FROM {_rows(job)}
+            CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'stakeholder_ids') AS p(id)
+            WHERE n.line BETWEEN %s AND %s
+        """
+        _in_chunks(
+            job,
+            cursor,
+            total,
+            [
+                (_insert_rows_sql(job, Interaction, INTERACTION_COLUMNS, TIMESTAMPS), []),
+                (people, []),
+                (_link_tags_sql(job, "interactions_interaction_topics", "interaction_id", "topics"), []),
+            ],
+        )
+        # Each stakeholder's cadence clock restarts from their newest interaction, imported or not.
+        cursor.execute(
+            f"""
+            UPDATE contacts_stakeholder st
+            SET last_contacted_at = GREATEST(st.last_contacted_at, m.latest), updated_at = now()
+            FROM (
+                SELECT p.id::bigint AS stakeholder_id, max((s.values->>'occurred_at')::timestamptz) AS latest
+                FROM {_rows(job)}
+                CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'stakeholder_ids') AS p(id)
+                GROUP BY 1
+            ) m
+            WHERE st.id = m.stakeholder_id
+            """
+        )
+        cursor.execute("DROP TABLE import_ids")
+    return total
+
+
+COMMITTERS = {
+    ImportKind.STAKEHOLDERS: _commit_stakeholders,
+    ImportKind.ORGANISATIONS: _commit_organisations,
+    ImportKind.INTERACTIONS: _commit_interactions,
+}
+
+
+@transaction.atomic
+def import_discard(*, job: ImportJob, actor) -> ImportJob:
+    require(can_manage_import(actor, job))
+    _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED, ImportStatus.FAILED)
+    ImportRow.objects.filter(job=job).delete()
+    job.status = ImportStatus.DISCARDED
+    job.save(update_fields=["status"])
+    transaction.on_commit(lambda: _drop_file(job.pk))
+    return job
+
+
+# --- in one call: the command line and the benchmark ---------------------------------------------------
+
+
+def import_run(
+    *, path, kind: str, actor, mapping: dict[str, str] | None = None, skip_duplicates: bool = False
+) -> ImportJob:
+    """Uploads, maps (the given mapping, else the guessed one), checks and imports a file in this process.
+
+    Raises ValidationError with the first errors when the file does not check clean; then nothing is imported.
+    """
+    with open(path, "rb") as handle:
+        return import_file(
+            file=handle,
+            name=Path(path).name,
+            kind=kind,
+            actor=actor,
+            mapping=mapping,
+            skip_duplicates=skip_duplicates,
+        )
+
+
+def import_file(
+    *, file, name: str, kind: str, actor, mapping: dict[str, str] | None = None, skip_duplicates: bool = False
+) -> ImportJob:
+    upload = File(file, name=name)
+    job = import_job_create(actor=actor, kind=kind, upload=upload, name=name)
+    job = import_job_map(job=job, actor=actor, mapping=mapping or job.mapping)
+    job = import_check(job_id=job.pk)
+    if job.error_count:
+        raise ValidationError(
+            [f"{_('line')} {e['line']}: {e['column']}: {e['message']}" for e in job.errors[:20]]
+        )
+    job.refresh_from_db()
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates
+    ):
+        raise ValidationError(_("This file is already being imported."))
+    return import_commit(job_id=job.pk)
+
+
+def stakeholders_import(*, actor, file) -> ImportJob:
+    """A CSV file of stakeholders (headings as the import page recognises them), imported in one call."""
+    return import_file(
+        file=file,
+        name=getattr(file, "name", None) or "stakeholders.csv",
+        kind=ImportKind.STAKEHOLDERS,
+        actor=actor,
+    )

@@ -1,0 +1,162 @@
+"""Reading an uploaded file as rows of text: its encoding and delimiter guessed, its rows numbered by line.
+
+Spreadsheets save CSV in many ways: UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8"), the
+Windows code page (Excel's plain "CSV" on a Western European machine), UTF-16 ("Unicode text", tab
+separated), with commas or semicolons (countries that write decimals with a comma). The file is read as the
+first of those it can be, and the officer may choose another on the mapping page.
+"""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+
+from contacts import vcard
+
+from .models import ImportFormat, ImportJob
+
+ENCODINGS = [
+    ("utf-8", "UTF-8"),
+    ("windows-1252", "Windows (Western European)"),
+    ("iso-8859-1", "Latin-1 (ISO 8859-1)"),
+    ("utf-16", "UTF-16"),
+]
+DELIMITERS = [(",", _("comma")), (";", _("semicolon")), ("\t", _("tab")), ("|", _("bar"))]
+CHUNK = 1024 * 1024
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; `line` says where, when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def detect_encoding(file) -> str:
+    """The encoding the whole file decodes in: a byte-order mark decides, then UTF-8, then Windows-1252."""
+    file.seek(0)
+    head = file.read(4)
+    file.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "windows-1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := file.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            file.seek(0)
+            continue
+        file.seek(0)
+        return encoding
+    # Latin-1 decodes every byte: the last resort, and right for files from older Unix systems.
+    return "iso-8859-1"
+
+
+def text_stream(file, encoding: str) -> io.TextIOWrapper:
+    file.seek(0)
+    # utf-8-sig also reads UTF-8 without a mark; the mark would otherwise stick to the first heading.
+    python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    return io.TextIOWrapper(file, encoding=python_encoding, errors="strict", newline="")
+
+
+def sniff_delimiter(sample: str) -> str:
+    first_line = sample.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        # One column, or too little to tell: the separator the heading row uses most.
+        counts = {delimiter: first_line.count(delimiter) for delimiter in ",;\t|"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def count_lines(file) -> int:
+    file.seek(0)
+    lines = 0
+    last = b""
+    while chunk := file.read(CHUNK):
+        lines += chunk.count(b"\n")
+        last = chunk
+    file.seek(0)
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
+
+
+def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every row that is not blank, the heading row first."""
+    stream = text_stream(file, encoding)
+    reader = csv.reader(stream, delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, cells
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            _("The file is not %(encoding)s text; choose another encoding.") % {"encoding": encoding},
+            line=reader.line_num + 1,
+        ) from error
+    except csv.Error as error:
+        message = str(error)
+        if "field larger than field limit" in message:
+            message = _("A cell is longer than %(kb)d KB: is a quotation mark missing?") % {
+                "kb": csv.field_size_limit() // 1024
+            }
+        raise FileProblem(message, line=reader.line_num) from error
+    finally:
+        stream.detach()
+
+
+def read_headers(file, *, encoding: str, delimiter: str) -> list[str]:
+    for _line, cells in csv_rows(file, encoding=encoding, delimiter=delimiter):
+        return [cell.strip() for cell in cells]
+    return []
+
+
+def sample_text(file, encoding: str, size: int = 64 * 1024) -> str:
+    stream = text_stream(file, encoding)
+    try:
+        return stream.read(size)
+    except UnicodeDecodeError:
+        return ""
+    finally:
+        stream.detach()
+
+
+def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
+    """The job's rows as {field: text}, through its column mapping (a vCard's fields need none)."""
+    with job.file.open("rb") as file:
+        if job.format == ImportFormat.VCARD:
+            stream = text_stream(file, job.encoding)
+            try:
+                yield from vcard.stakeholder_rows(stream)
+            except vcard.VCardError as error:
+                raise FileProblem(error.message, line=error.line) from error
+            finally:
+                stream.detach()
+            return
+        rows = csv_rows(file, encoding=job.encoding, delimiter=job.delimiter)
+        try:
+            next(rows)  # the heading row
+        except StopIteration:
+            return
+        positions = {}
+        for name, heading in job.mapping.items():
+            if heading in job.headers:
+                positions[name] = job.headers.index(heading)
+        width = len(job.headers)
+        for line, cells in rows:
+            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                # Values past the last heading usually mean an unquoted comma shifted the row.
+                yield line, {"__extra__": str(len(cells))}
+                continue
+            yield (
+                line,
+                {name: cells[index] if index < len(cells) else "" for name, index in positions.items()},
+            )

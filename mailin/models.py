@@ -1,0 +1,95 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import InboundMessageQuerySet
+
+
+class InboundStatus(models.TextChoices):
+    LOGGED = "logged", _("Logged")
+    REVIEW = "review", _("Waiting for review")
+    DISCARDED = "discarded", _("Discarded")
+
+
+def raw_upload_to(message, filename):
+    return f"mail/{uuid.uuid4().hex}.eml"
+
+
+def attachment_upload_to(attachment, filename):
+    return f"mail/attachments/{uuid.uuid4().hex}/{filename}"
+
+
+class InboundMessage(models.Model):
+    """An email an officer forwarded or copied (BCC) to the CRM's address, kept as it arrived.
+
+    It becomes an interaction with the stakeholders it was sent to or from; when nobody it names is in the
+    register (or the sender is not a member of staff), it waits in the review queue.
+    """
+
+    # The message's Message-ID (for a forward, the original's when it is attached): one interaction per email,
+    # however many officers copy it in or send it again.
+    message_id = models.CharField(max_length=998, unique=True)
+    raw = models.FileField(upload_to=raw_upload_to)
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    to_addresses = ArrayField(models.CharField(max_length=254), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    body = models.TextField(blank=True)
+    direction = models.CharField(max_length=16, blank=True)
+    is_forward = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=InboundStatus.choices)
+    reason = models.CharField(_("why it waits"), max_length=300, blank=True)
+    unmatched_addresses = ArrayField(models.CharField(max_length=254), default=list, blank=True)
+    interaction = models.OneToOneField(
+        "interactions.Interaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_email",
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InboundMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-received_at"], name="inboundmessage_queue")]
+
+    def __str__(self):
+        return self.subject or self.message_id
+
+    def get_absolute_url(self):
+        return reverse("mailin:detail", args=[self.pk])
+
+
+class InboundAttachment(models.Model):
+    """A file that came with a captured email, kept with it."""
+
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,189 @@
+"""Email capture: an officer forwards or BCCs an email to the CRM's address; it is logged as an interaction.
+
+Who it is with: the stakeholders whose email addresses it was sent to (an officer's own message, copied in
+by BCC: outbound) or from (a stakeholder's message, forwarded by the officer: inbound). The officer is the
+member of staff whose address sent it in. A message from which no stakeholder can be matched, or that no
+member of staff sent, waits in the review queue, where an officer chooses the stakeholders or sets it aside.
+
+Each message is logged once: the Message-ID (for a forward, the original's when it is attached) is unique, so
+the same email copied in by two officers, delivered twice or replayed to the endpoint logs one interaction.
+Attachments are kept with the message.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can_review_inbound_message, require
+from contacts.models import Stakeholder
+from interactions.models import Direction, InteractionKind
+from interactions.services import interaction_log
+
+from . import parsing
+from .models import InboundAttachment, InboundMessage, InboundStatus
+
+SIGNATURE_PREFIX = "sha256="
+
+
+def signature_for(body: bytes, secret: str) -> str:
+    return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(body: bytes, signature: str) -> bool:
+    secret = settings.INBOUND_EMAIL_SECRET
+    return bool(secret) and hmac.compare_digest(signature_for(body, secret), (signature or "").strip())
+
+
+def _staff_by_address() -> dict[str, object]:
+    staff = {}
+    for user in get_user_model().objects.filter(is_active=True).exclude(email=""):
+        staff.setdefault(user.email.lower(), user)
+    return staff
+
+
+def _summary(mail: parsing.Mail) -> str:
+    return (parsing.clean_subject(mail.subject) or _("(no subject)"))[:300]
+
+
+def inbound_message_receive(*, raw: bytes) -> tuple[InboundMessage, bool]:
+    """Stores a raw email and logs it (or queues it for review); returns the message and whether it is new."""
+    if not raw.strip():
+        raise ValidationError(_("The message is empty."))
+    if len(raw) > settings.INBOUND_EMAIL_MAX_BYTES:
+        raise ValidationError(_("The message is larger than the inbound limit."))
+    mail = parsing.parse(raw)
+    original = mail.forwarded
+    key = (original.message_id if original and original.message_id else "") or mail.message_id
+    existing = InboundMessage.objects.filter(message_id=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _receive(mail, raw, key), True
+    except IntegrityError:
+        # The same message arriving twice at once: the other request stored it.
+        existing = InboundMessage.objects.filter(message_id=key).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
+    staff = _staff_by_address()
+    ours = {address.lower() for address in settings.INBOUND_EMAIL_ADDRESSES} | set(staff)
+    author = staff.get(mail.from_address)
+    original = mail.forwarded
+    if author is not None and original is not None:
+        # Forwarded: the conversation is with the original's sender (and whoever else it went to).
+        direction, shown = Direction.INBOUND, original
+        counterparts = [original.from_address, *original.recipients]
+    elif author is not None:
+        # Copied in (BCC or CC) on the officer's own message: it is with the people it was sent to.
+        direction, shown = Direction.OUTBOUND, mail
+        counterparts = mail.recipients
+    else:
+        # A stakeholder wrote to an address that copies the CRM: it is with the sender.
+        direction, shown = Direction.INBOUND, mail
+        counterparts = [mail.from_address]
+        author = next((staff[address] for address in mail.recipients if address in staff), None)
+    counterparts = [address for address in dict.fromkeys(counterparts) if address and address not in ours]
+    stakeholders = list(Stakeholder.objects.active().filter(emails__overlap=counterparts).order_by("pk"))
+    known = {email for stakeholder in stakeholders for email in stakeholder.emails}
+    unmatched = [address for address in counterparts if address not in known]
+    if author is None and stakeholders:
+        author = stakeholders[0].owner
+
+    message = InboundMessage(
+        message_id=key,
+        from_address=shown.from_address[:254],
+        from_name=shown.from_name[:200],
+        to_addresses=[address[:254] for address in shown.recipients][:50],
+        subject=shown.subject[:500] or mail.subject[:500],
+        sent_at=shown.sent_at or mail.sent_at,
+        body=shown.body or mail.body,
+        direction=direction,
+        is_forward=original is not None,
+        author=author,
+        unmatched_addresses=[address[:254] for address in unmatched][:50],
+    )
+    message.raw.save("message.eml", ContentFile(raw), save=False)
+    if not stakeholders:
+        message.status = InboundStatus.REVIEW
+        message.reason = _("No stakeholder in the register has these addresses: %(addresses)s") % {
+            "addresses": ", ".join(counterparts) or _("none")
+        }
+    elif author is None:
+        message.status = InboundStatus.REVIEW
+        message.reason = _("It was not sent in by a member of staff.")
+    else:
+        message.status = InboundStatus.LOGGED
+    message.save()
+    for attachment in mail.attachments + (original.attachments if original else []):
+        InboundAttachment.objects.create(
+            message=message,
+            file=ContentFile(attachment.content, name=attachment.filename),
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=len(attachment.content),
+        )
+    if message.status == InboundStatus.LOGGED:
+        _log(message, author=author, stakeholders=stakeholders)
+    return message
+
+
+def _log(message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder]) -> None:
+    now = timezone.now()
+    occurred_at = min(message.sent_at, now) if message.sent_at else now
+    names = [attachment.filename for attachment in message.attachments.all()]
+    notes = message.body
+    if names:
+        notes = f"{notes}\n\n{_('Attachments')}: {', '.join(names)}".strip()
+    message.interaction = interaction_log(
+        author=author,
+        stakeholders=stakeholders,
+        kind=InteractionKind.EMAIL,
+        direction=message.direction or Direction.INBOUND,
+        occurred_at=occurred_at,
+        summary=(parsing.clean_subject(message.subject) or _("(no subject)"))[:300],
+        notes=notes,
+    )
+    message.save(update_fields=["interaction"])
+
+
+@transaction.atomic
+def inbound_message_assign(
+    *, message: InboundMessage, actor, stakeholders: Iterable[Stakeholder]
+) -> InboundMessage:
+    """Logs a waiting message with the stakeholders an officer chose (and as theirs, if no one's yet)."""
+    require(can_review_inbound_message(actor, message))
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != InboundStatus.REVIEW:
+        raise ValidationError(_("This message has already been dealt with."))
+    stakeholders = list(stakeholders)
+    if not stakeholders:
+        raise ValidationError({"stakeholders": _("Choose at least one stakeholder.")})
+    message.status = InboundStatus.LOGGED
+    message.reviewed_by, message.reviewed_at = actor, timezone.now()
+    message.author = message.author or actor
+    message.save()
+    _log(message, author=message.author, stakeholders=stakeholders)
+    return message
+
+
+@transaction.atomic
+def inbound_message_discard(*, message: InboundMessage, actor) -> InboundMessage:
+    require(can_review_inbound_message(actor, message))
+    if message.status != InboundStatus.REVIEW:
+        raise ValidationError(_("This message has already been dealt with."))
+    message.status = InboundStatus.DISCARDED
+    message.reviewed_by, message.reviewed_at = actor, timezone.now()
+    message.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return message

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import can_review_inbound_message
+from liaison_crm.form_errors import add_service_errors
+from liaison_crm.paging import paginate
+
+from . import services
+from .forms import AssignForm
+from .models import InboundMessage, InboundStatus
+
+SIGNATURE_HEADER = "HTTP_X_LIAISON_SIGNATURE"
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def inbound(request):
+    """A raw RFC 822 message from the mail server's pipe or a provider's inbound webhook, signed with HMAC.
+
+    `X-Liaison-Signature: sha256=<hex HMAC-SHA256 of the body with INBOUND_EMAIL_SECRET>`. Answers 202 with
+    the message's id and status; the same message again answers 200 and changes nothing.
+    """
+    if not settings.INBOUND_EMAIL_SECRET:
+        raise Http404
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.INBOUND_EMAIL_MAX_BYTES:
+        return JsonResponse({"error": "too large"}, status=413)
+    # Read the stream itself: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE, and emails carry attachments.
+    body = request.read(settings.INBOUND_EMAIL_MAX_BYTES + 1)
+    if not services.signature_valid(body, request.META.get(SIGNATURE_HEADER, "")):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        message, created = services.inbound_message_receive(raw=body)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse(
+        {"id": message.pk, "status": message.status, "duplicate": not created}, status=202 if created else 200
+    )
+
+
+def message_list(request):
+    status = (
+        request.GET.get("status")
+        if request.GET.get("status") in InboundStatus.values
+        else InboundStatus.REVIEW
+    )
+    messages_ = (
+        InboundMessage.objects.visible_to(request.user)
+        .filter(status=status)
+        .select_related("author", "interaction")
+        .order_by("-received_at", "-pk")
+    )
+    page = paginate(messages_, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    context = {"page": page, "status": status, "statuses": InboundStatus.choices}
+    return render(request, "mailin/message_list.html", context)
+
+
+def _message_or_404(request, pk) -> InboundMessage:
+    return get_object_or_404(
+        InboundMessage.objects.visible_to(request.user).select_related("author", "interaction"), pk=pk
+    )
+
+
+def message_detail(request, pk):
+    message = _message_or_404(request, pk)
+    form = AssignForm(request.POST or None)
+    if request.method == "POST":
+        if not can_review_inbound_message(request.user, message):
+            return HttpResponseForbidden(_("You cannot deal with this message."))
+        if form.is_valid():
+            try:
+                services.inbound_message_assign(
+                    message=message, actor=request.user, stakeholders=form.cleaned_data["stakeholders"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The email was logged."))
+                return redirect(message)
+    context = {
+        "message": message,
+        "form": form,
+        "attachments": message.attachments.all(),
+        "can_review": can_review_inbound_message(request.user, message),
+        "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,
+    }
+    return render(request, "mailin/message_detail.html", context)
+
+
+@require_POST
+def message_discard(request, pk):
+    message = _message_or_404(request, pk)
+    try:
+        services.inbound_message_discard(message=message, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(message)
+    messages.success(request, _("The email was set aside."))
+    return redirect("mailin:list")
+
+
+def attachment_download(request, pk, attachment_pk):
+    message = _message_or_404(request, pk)
+    attachment = get_object_or_404(message.attachments, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404(_("The file is no longer stored.")) from missing
+    return FileResponse(
+        handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
+    )

@@ -1,0 +1,337 @@
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contacts.models import Stakeholder
+from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
+
+from ..models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Attendee,
+    Frequency,
+    Meeting,
+    MeetingDocument,
+    MeetingSeries,
+    Rsvp,
+)
+
+
+def active_staff():
+    return get_user_model().objects.filter(is_active=True)
+
+
+class AttendeeSerializer(serializers.ModelSerializer):
+    """One invitation: a stakeholder (`stakeholder`) or a member of staff (`user`), and their reply."""
+
+    stakeholder = StakeholderBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Attendee
+        fields = ["id", "stakeholder", "user", "rsvp", "responded_at"]
+        read_only_fields = fields
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_staff(), allow_null=True, required=False, help_text=_("Who leads it.")
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "owner", "minutes_allotted"]
+
+
+class MeetingDocumentSerializer(serializers.ModelSerializer):
+    """A paper's description; the file itself is downloaded from the meeting's page."""
+
+    class Meta:
+        model = MeetingDocument
+        fields = ["id", "name", "content_type", "size", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class MeetingSeriesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingSeries
+        fields = ["id", "frequency", "count"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    """A meeting as the API and webhooks show it."""
+
+    # Declared so the schema says "a link, or empty" as it does for input.
+    video_url = serializers.URLField(read_only=True, allow_blank=True)
+    series = MeetingSeriesSerializer(read_only=True, allow_null=True)
+    attendees = AttendeeSerializer(many=True, read_only=True)
+    agenda_items = AgendaItemSerializer(many=True, read_only=True)
+    decisions = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="text", help_text=_("In the order they were recorded.")
+    )
+    action_items = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=_("Agreed when it was held: see /api/v1/action-items/.")
+    )
+    documents = MeetingDocumentSerializer(many=True, read_only=True)
+    interaction = InteractionBriefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The timeline entry logged when it was held; null if you may not read it."),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "uid",
+            "title",
+            "purpose",
+            "status",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "location",
+            "video_url",
+            "organiser",
+            "organisation",
+            "series",
+            "original_start",
+            "reminder_minutes",
+            "attendees",
+            "agenda_items",
+            "minutes",
+            "decisions",
+            "action_items",
+            "documents",
+            "interaction",
+            "held_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# Repeats, reminders and calendars in other time zones are computed from a meeting's times: keep them well
+# inside what a date can hold.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def _within_the_calendar(moment):
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise serializers.ValidationError(
+            _("Give a time between the years %(first)d and %(last)d.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+        )
+    return moment
+
+
+class MeetingInputSerializer(serializers.ModelSerializer):
+    """What changing a meeting takes; meetings.services does the rest (invitations, reminders)."""
+
+    stakeholders = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Stakeholder.objects.all(), required=False, help_text=_("Stakeholders invited.")
+    )
+    staff = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=active_staff(), required=False, help_text=_("Colleagues invited.")
+    )
+    agenda = AgendaItemSerializer(many=True, required=False, help_text=_("Replaces the whole agenda."))
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "purpose",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "location",
+            "video_url",
+            "organisation",
+            "reminder_minutes",
+            "stakeholders",
+            "staff",
+            "agenda",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["stakeholders"].child_relation.queryset = Stakeholder.objects.visible_to(request.user)
+        return fields
+
+    def validate_starts_at(self, value):
+        return _within_the_calendar(value)
+
+    def validate_ends_at(self, value):
+        return _within_the_calendar(value)
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if starts and ends and ends <= starts:
+            raise serializers.ValidationError({"ends_at": _("The meeting must end after it starts.")})
+        return attrs
+
+
+class MeetingScheduleSerializer(MeetingInputSerializer):
+    """What scheduling a meeting, or a series of them, takes; you are its organiser."""
+
+    frequency = serializers.ChoiceField(
+        choices=Frequency.choices, required=False, help_text=_("To repeat it; give `count` too.")
+    )
+    count = serializers.IntegerField(
+        min_value=2, max_value=52, required=False, help_text=_("How many meetings the series has in all.")
+    )
+
+    class Meta(MeetingInputSerializer.Meta):
+        fields = [*MeetingInputSerializer.Meta.fields, "frequency", "count"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("frequency") and not attrs.get("count"):
+            raise serializers.ValidationError({"count": _("Say how many meetings the series has.")})
+        if attrs.get("count") and not attrs.get("frequency"):
+            raise serializers.ValidationError({"frequency": _("Say how often the meeting repeats.")})
+        return attrs
+
+
+class MeetingCancelSerializer(serializers.Serializer):
+    whole_series = serializers.BooleanField(
+        default=False, help_text=_("Cancel every planned occurrence of its series, not just this one.")
+    )
+
+
+class ActionEntrySerializer(serializers.Serializer):
+    """An action agreed at the meeting, owned by a member of staff or by one of its stakeholders."""
+
+    description = serializers.CharField(max_length=500)
+    owner_user = serializers.PrimaryKeyRelatedField(
+        queryset=active_staff(), required=False, allow_null=True, help_text=_("A member of staff, or…")
+    )
+    owner_stakeholder = serializers.PrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("…one of the meeting's stakeholders."),
+        error_messages={"does_not_exist": _("Choose one of this meeting's stakeholders.")},
+    )
+    due_on = serializers.DateField(required=False, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        meeting = self.context.get("record")
+        if meeting is not None:
+            fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+                meeting_attendances__meeting=meeting
+            )
+        return fields
+
+    def validate(self, attrs):
+        if (attrs.get("owner_user") is None) == (attrs.get("owner_stakeholder") is None):
+            raise serializers.ValidationError(
+                {"owner_user": _("Give one owner: owner_user (staff) or owner_stakeholder.")}
+            )
+        return attrs
+
+
+class MeetingHeldSerializer(serializers.Serializer):
+    minutes = serializers.CharField(required=False, allow_blank=True, default="")
+    decisions = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list
+    )
+    action_items = ActionEntrySerializer(many=True, required=False, default=list)
+
+
+class RsvpSerializer(serializers.Serializer):
+    attendee = serializers.PrimaryKeyRelatedField(
+        queryset=Attendee.objects.none(),
+        required=False,
+        help_text=_("The invitation answered; defaults to your own."),
+        error_messages={"does_not_exist": _("No such attendee of this meeting.")},
+    )
+    rsvp = serializers.ChoiceField(choices=Rsvp.choices)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        meeting = self.context.get("record")
+        if meeting is not None:
+            fields["attendee"].queryset = meeting.attendees.all()
+        return fields
+
+    def validate(self, attrs):
+        if "attendee" not in attrs:
+            request, meeting = self.context["request"], self.context["record"]
+            attrs["attendee"] = meeting.attendees.filter(user=request.user).first()
+            if attrs["attendee"] is None:
+                raise serializers.ValidationError(
+                    {"attendee": _("You are not invited to this meeting: say whose reply this is.")}
+                )
+        return attrs
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    """An action agreed at a meeting, as the API shows it."""
+
+    meeting_title = serializers.CharField(source="meeting.title", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "meeting",
+            "meeting_title",
+            "description",
+            "owner_user",
+            "owner_stakeholder",
+            "due_on",
+            "status",
+            "is_overdue",
+            "completed_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ActionItemInputSerializer(serializers.Serializer):
+    """Moving an action along: its status, or who owns it (a member of staff or a stakeholder)."""
+
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    owner_user = serializers.PrimaryKeyRelatedField(queryset=active_staff(), required=False, allow_null=True)
+    owner_stakeholder = serializers.PrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("One of the meeting's stakeholders."),
+        error_messages={"does_not_exist": _("Choose one of this meeting's stakeholders.")},
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["owner_stakeholder"].queryset = Stakeholder.objects.filter(
+                meeting_attendances__meeting=self.instance.meeting_id
+            )
+        return fields
+
+    def validate(self, attrs):
+        owners = [attrs[name] for name in ("owner_user", "owner_stakeholder") if name in attrs]
+        if owners and len([owner for owner in owners if owner is not None]) != 1:
+            raise serializers.ValidationError(
+                {"owner_user": _("Give one owner: owner_user (staff) or owner_stakeholder.")}
+            )
+        return attrs
+
+
+def meeting_payload(meeting: Meeting, *, viewer) -> dict:
+    """The webhook payload: the meeting exactly as GET /api/v1/meetings/{id}/ shows it to `viewer`."""
+    fresh = Meeting.objects.for_api(viewer).get(pk=meeting.pk)
+    with timezone.override(datetime.UTC):
+        return dict(MeetingSerializer(fresh).data)

@@ -1,0 +1,142 @@
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+
+from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
+from api.viewsets import NO_DELETE, ModelViewSet
+
+from .. import services
+from ..filtersets import PAST, ActionItemApiFilterSet, MeetingApiFilterSet
+from ..models import ActionItem, Meeting
+from .serializers import (
+    ActionItemInputSerializer,
+    ActionItemSerializer,
+    MeetingCancelSerializer,
+    MeetingHeldSerializer,
+    MeetingInputSerializer,
+    MeetingScheduleSerializer,
+    MeetingSerializer,
+    RsvpSerializer,
+)
+
+
+def _agenda_as_entries(data: dict) -> dict:
+    if "agenda" in data:
+        data["agenda"] = [services.AgendaEntry(**entry) for entry in data["agenda"]]
+    return data
+
+
+class MeetingViewSet(ModelViewSet):
+    """Meetings. POST schedules one (or a series: `frequency` and `count`) and sends the invitations;
+    PATCH changes one meeting, or one occurrence of a series, and tells the attendees.
+
+    Meetings are cancelled (POST …/cancel/), never deleted. POST …/mark-held/ records the outcome and logs
+    it on each attending stakeholder's timeline; POST …/rsvp/ records an attendee's reply.
+    """
+
+    serializer_class = MeetingSerializer
+    input_serializer_class = MeetingInputSerializer
+    filterset_class = MeetingApiFilterSet
+    ordering_fields = ["starts_at", "created_at", "updated_at"]
+    edit_permission = staticmethod(can_edit_meeting)
+    http_method_names = NO_DELETE
+
+    @property
+    def ordering(self):
+        # As on the meetings page: what is coming soonest first, or the most recent past meeting first.
+        request = getattr(self, "request", None)
+        past = request is not None and request.query_params.get("when") == PAST
+        return ("-starts_at",) if past else ("starts_at",)
+
+    def get_queryset(self):
+        return Meeting.objects.visible_to(self.request.user).for_api(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return MeetingScheduleSerializer
+        return super().get_serializer_class()
+
+    def create_object(self, data):
+        return services.meeting_schedule(organiser=self.request.user, **_agenda_as_entries(data))
+
+    def update_object(self, instance, data):
+        return services.meeting_update(meeting=instance, actor=self.request.user, **_agenda_as_entries(data))
+
+    @extend_schema(request=MeetingCancelSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancels this meeting, or with `whole_series` every planned occurrence; attendees are told."""
+        return self.workflow(
+            lambda meeting, **data: services.meeting_cancel(meeting=meeting, actor=request.user, **data),
+            body=MeetingCancelSerializer,
+        )
+
+    @extend_schema(request=MeetingHeldSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-held")
+    def mark_held(self, request, pk=None):
+        """Records minutes, decisions and actions, logs the meeting on each attending stakeholder's
+        timeline and sends the follow-up email."""
+        return self.workflow(
+            lambda meeting, minutes, decisions, action_items: services.meeting_mark_held(
+                meeting=meeting,
+                actor=request.user,
+                minutes=minutes,
+                decisions=decisions,
+                actions=[services.ActionEntry(**entry) for entry in action_items],
+            ),
+            body=MeetingHeldSerializer,
+        )
+
+    @extend_schema(request=RsvpSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def rsvp(self, request, pk=None):
+        """An attendee's reply: staff answer their own invitations; the organiser records a stakeholder's."""
+        with transaction.atomic():
+            # Not the edit rule: an invited colleague may answer for themselves.
+            queryset = self.get_queryset().select_for_update(of=("self",))
+            meeting = generics.get_object_or_404(queryset, pk=pk)
+            serializer = RsvpSerializer(data=request.data, context={"record": meeting, "request": request})
+            serializer.is_valid(raise_exception=True)
+            attendee = serializer.validated_data["attendee"]
+            if not can_respond_for(request.user, attendee):
+                raise PermissionDenied(_("You cannot answer for this attendee."))
+            self.require_current(meeting)
+            services.attendee_respond(
+                attendee=attendee, actor=request.user, rsvp=serializer.validated_data["rsvp"]
+            )
+        return self.object_response(meeting)
+
+
+class ActionItemViewSet(ModelViewSet):
+    """Actions agreed at meetings, chased until done. They are recorded when a meeting is marked held;
+    PATCH moves one along (`status`) or hands it to someone else (`owner_user` or `owner_stakeholder`)."""
+
+    serializer_class = ActionItemSerializer
+    input_serializer_class = ActionItemInputSerializer
+    filterset_class = ActionItemApiFilterSet
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ("created_at",)
+    edit_permission = staticmethod(can_update_action_item)
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return ActionItem.objects.visible_to(self.request.user).for_api()
+
+    def update_object(self, instance, data):
+        user = self.request.user
+        # The status first: handing the action to someone else may leave the caller no right to move it.
+        if "status" in data and data["status"] != instance.status:
+            instance = services.action_item_set_status(
+                action_item=instance, actor=user, status=data["status"]
+            )
+        if "owner_user" in data or "owner_stakeholder" in data:
+            instance = services.action_item_reassign(
+                action_item=instance,
+                actor=user,
+                owner_user=data.get("owner_user"),
+                owner_stakeholder=data.get("owner_stakeholder"),
+            )
+        return instance

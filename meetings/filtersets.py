@@ -1,0 +1,120 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from contacts.filtersets import MomentFilter, SearchFilter, UpdatedSinceFilter
+from contacts.models import Organisation, Stakeholder
+
+from .models import ActionItem, ActionStatus, Meeting, MeetingStatus
+
+UPCOMING, PAST = "upcoming", "past"
+
+INVOLVING = _("Meetings this member of staff organises or is invited to.")
+WITH_STAKEHOLDER = _("Meetings this stakeholder is invited to.")
+WITH_ORGANISATION = _("Meetings with the organisation or one of its departments.")
+
+
+def id_parameter(description):
+    """The schema of a filter taking a record's id, whose method hides the type from drf-spectacular."""
+    return extend_schema_field({"type": "integer", "description": str(description)})
+
+
+class MeetingApiFilterSet(django_filters.FilterSet):
+    """Filters for the API's list of meetings; the queryset given is already what the user may see."""
+
+    search = SearchFilter(help_text=_("Words in the title, purpose or minutes (by prefix)."))
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        choices=[(UPCOMING, _("Upcoming: not yet over")), (PAST, _("Past: already over"))],
+        method="filter_when",
+        help_text=_("As on the meetings page; past meetings come newest first."),
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=MeetingStatus.choices)
+    organiser = django_filters.ModelChoiceFilter(
+        label=_("Organiser"), queryset=get_user_model().objects.all()
+    )
+    involving = django_filters.ModelChoiceFilter(
+        label=_("Involving"),
+        queryset=get_user_model().objects.all(),
+        method="filter_involving",
+        help_text=INVOLVING,
+    )
+    stakeholder = django_filters.ModelChoiceFilter(
+        label=_("Stakeholder"),
+        queryset=Stakeholder.objects.all(),
+        method="filter_stakeholder",
+        help_text=WITH_STAKEHOLDER,
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        method="filter_organisation",
+        help_text=WITH_ORGANISATION,
+    )
+    starts_after = MomentFilter(label=_("Starts at or after"), field_name="starts_at", lookup_expr="gte")
+    starts_before = MomentFilter(label=_("Starts before"), field_name="starts_at", lookup_expr="lt")
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "search",
+            "when",
+            "status",
+            "organiser",
+            "involving",
+            "stakeholder",
+            "organisation",
+            "starts_after",
+            "starts_before",
+            "updated_since",
+        ]
+
+    def filter_when(self, queryset, name, value):
+        if value == UPCOMING:
+            return queryset.upcoming()
+        if value == PAST:
+            return queryset.past()
+        return queryset
+
+    @id_parameter(INVOLVING)
+    def filter_involving(self, queryset, name, value):
+        return queryset.involving(value) if value else queryset
+
+    @id_parameter(WITH_STAKEHOLDER)
+    def filter_stakeholder(self, queryset, name, value):
+        return queryset.with_stakeholder(value) if value else queryset
+
+    @id_parameter(WITH_ORGANISATION)
+    def filter_organisation(self, queryset, name, value):
+        return queryset.for_organisation(value) if value else queryset
+
+
+class ActionItemApiFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ActionStatus.choices)
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner (staff)"), field_name="owner_user", queryset=get_user_model().objects.all()
+    )
+    owner_stakeholder = django_filters.ModelChoiceFilter(
+        label=_("Owner (stakeholder)"), queryset=Stakeholder.objects.all()
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue"),
+        method="filter_overdue",
+        widget=forms.NullBooleanSelect,
+        help_text=_("Open or in progress, and past its due date."),
+    )
+    meeting = django_filters.ModelChoiceFilter(label=_("Meeting"), queryset=Meeting.objects.all())
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = ActionItem
+        fields = ["status", "owner", "owner_stakeholder", "overdue", "meeting", "updated_since"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))

@@ -1,0 +1,148 @@
+"""The search box in every page's header: stakeholders, organisations, interactions and meetings in one list.
+
+Each kind is asked separately, and each query lets an index do the filtering before anything is scored:
+
+- Stakeholders and organisations: rows whose stored tsvector matches every word's prefix (GIN) or whose name
+  resembles the words (`%>`, the trigram GIN index); only those are scored: the name's trigram word
+  similarity plus the full-text rank (normalised to 0 to 1).
+- Interactions and meetings: the matching rows (GIN), newest first, at most CANDIDATES of them — so a common
+  word does not rank half a million rows — are then kept if the reader may see them
+  (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
+  ranked by full text, and the best few kept.
+
+The scores put a person or organisation whose name matches ahead of the interactions that mention it, and
+otherwise order each kind by how well its text matches.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from contacts.models import Organisation, Stakeholder
+from contacts.search import prefix_query, search_terms
+from interactions.models import Interaction
+from meetings.models import Meeting
+
+# Full-text rank divided by itself + 1: a score between 0 and 1 whatever the document's length.
+RANK_NORMALISATION = 32
+CANDIDATES = 200
+MIN_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    url: str
+    score: float
+    badge: str = ""
+    when: object = None
+
+
+def _rank(query):
+    return SearchRank(F("search_vector"), query, normalization=RANK_NORMALISATION)
+
+
+def _named(queryset, query, phrase):
+    return (
+        queryset.filter(Q(search_vector=query) | Q(name__trigram_word_similar=phrase))
+        .annotate(score=Cast(TrigramWordSimilarity(phrase, "name"), FloatField()) + _rank(query))
+        .order_by("-score", "name", "pk")
+    )
+
+
+def _recent_then_ranked(visible, query, date_field: str, limit: int):
+    """The newest CANDIDATES matches (GIN), then those of them `visible` allows, best ranked first.
+
+    Visibility is checked on the candidates only: the confidentiality rule's subqueries then run for at most
+    CANDIDATES rows instead of for every interaction of every stakeholder the reader owns.
+    """
+    candidates = (
+        visible.model.objects.filter(search_vector=query)
+        .order_by(f"-{date_field}", "-pk")
+        .values("pk")[:CANDIDATES]
+    )
+    return (
+        visible.filter(pk__in=candidates)
+        .annotate(score=_rank(query))
+        .order_by("-score", f"-{date_field}", "-pk")[:limit]
+    )
+
+
+def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
+    """The best matches of each kind the user may see, as one list ordered by score."""
+    text = " ".join(text.split())
+    query = prefix_query(text)
+    if query is None or len(text) < MIN_LENGTH:
+        return []
+    phrase = " ".join(search_terms(text))
+    results: list[Result] = []
+
+    people = _named(Stakeholder.objects.visible_to(user), query, phrase).only(
+        "pk", "name", "form_of_address", "is_archived"
+    )
+    for person in people[:per_kind]:
+        results.append(
+            Result(
+                kind="stakeholder",
+                kind_label=_("Stakeholder"),
+                title=person.name,
+                detail=person.form_of_address,
+                url=person.get_absolute_url(),
+                score=person.score,
+                badge=_("archived") if person.is_archived else "",
+            )
+        )
+
+    organisations = _named(Organisation.objects.visible_to(user), query, phrase).only("pk", "name", "sector")
+    for organisation in organisations[:per_kind]:
+        results.append(
+            Result(
+                kind="organisation",
+                kind_label=_("Organisation"),
+                title=organisation.name,
+                detail=organisation.sector,
+                url=organisation.get_absolute_url(),
+                score=organisation.score,
+            )
+        )
+
+    interactions = _recent_then_ranked(
+        Interaction.objects.visible_to(user), query, "occurred_at", per_kind
+    ).only("pk", "summary", "kind", "occurred_at", "is_confidential")
+    for interaction in interactions:
+        results.append(
+            Result(
+                kind="interaction",
+                kind_label=interaction.get_kind_display(),
+                title=interaction.summary,
+                detail="",
+                when=interaction.occurred_at,
+                url=interaction.get_absolute_url(),
+                score=interaction.score,
+                badge=_("confidential") if interaction.is_confidential else "",
+            )
+        )
+
+    meetings = _recent_then_ranked(Meeting.objects.visible_to(user), query, "starts_at", per_kind).only(
+        "pk", "title", "starts_at", "status"
+    )
+    for meeting in meetings:
+        results.append(
+            Result(
+                kind="meeting",
+                kind_label=_("Meeting"),
+                title=meeting.title,
+                detail="",
+                when=meeting.starts_at,
+                url=meeting.get_absolute_url(),
+                score=meeting.score,
+                badge=meeting.get_status_display() if meeting.status != "planned" else "",
+            )
+        )
+    return sorted(results, key=lambda result: -result.score)

@@ -1,0 +1,169 @@
+"""Actions agreed at meetings through the API: read by everyone, moved along by those involved."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from meetings import services
+from meetings.models import ActionItem, ActionStatus, Meeting
+
+from ..factories import StakeholderFactory
+from .conftest import CAST
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/action-items/"
+
+
+def detail(action):
+    return f"{LIST}{action.pk}/"
+
+
+@pytest.fixture
+def guest(colleague):
+    return StakeholderFactory(owner=colleague, name="Kenji Sato")
+
+
+@pytest.fixture
+def meeting(colleague, guest):
+    """Yesterday's meeting organised by `colleague`, held, with `guest` attending."""
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting = services.meeting_schedule(
+        organiser=colleague,
+        title="Harbour steering group",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        stakeholders=[guest],
+    )
+    return services.meeting_mark_held(meeting=meeting, actor=colleague, minutes="Agreed next steps")
+
+
+def add(
+    meeting, *, description="Circulate the minutes", owner_user=None, owner_stakeholder=None, due_on=None
+):
+    return services.action_item_add(
+        meeting=meeting,
+        actor=meeting.organiser,
+        entry=services.ActionEntry(
+            description=description, owner_user=owner_user, owner_stakeholder=owner_stakeholder, due_on=due_on
+        ),
+    )
+
+
+@pytest.fixture
+def action(meeting, officer):
+    """Agreed at `colleague`'s meeting, owned by `officer`."""
+    return add(meeting, owner_user=officer, due_on=timezone.localdate() + dt.timedelta(days=3))
+
+
+@pytest.mark.parametrize("who", [None, *CAST])
+def test_everyone_on_the_staff_reads_actions(api_as, action, who):
+    expected = 401 if who is None else 200
+    assert api_as(who).get(LIST).status_code == expected
+    assert api_as(who).get(detail(action)).status_code == expected
+
+
+def test_an_action_shows_its_meeting_owner_and_state(officer_api, action, meeting, officer):
+    data = officer_api.get(detail(action)).json()
+    assert data["meeting"] == meeting.pk and data["meeting_title"] == "Harbour steering group"
+    assert (data["owner_user"], data["owner_stakeholder"]) == (officer.pk, None)
+    assert data["status"] == "open" and data["is_overdue"] is False
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        (None, 401),
+        ("officer", 200),  # owns it
+        ("colleague", 200),  # organised the meeting
+        ("manager", 200),  # manages both
+        ("other_officer", 403),
+        ("other_manager", 403),
+        ("admin_user", 200),
+    ],
+)
+def test_the_owner_the_organiser_their_managers_and_admins_move_an_action_along(api_as, action, who, status):
+    response = api_as(who).patch(detail(action), {"status": "done"})
+    assert response.status_code == status, response.content
+    action.refresh_from_db()
+    assert (action.status == ActionStatus.DONE) is (status == 200)
+    assert (action.completed_at is not None) is (status == 200)
+
+
+def test_a_service_account_cannot_move_someone_elses_action(service_api, action):
+    assert service_api.patch(detail(action), {"status": "done"}).status_code == 403
+
+
+def test_handing_an_action_to_a_stakeholder_of_the_meeting(officer_api, action, guest):
+    response = officer_api.patch(detail(action), {"owner_stakeholder": guest.pk})
+    assert response.status_code == 200, response.content
+    assert (response.json()["owner_user"], response.json()["owner_stakeholder"]) == (None, guest.pk)
+
+
+def test_handing_an_action_to_a_colleague(officer_api, action, other_officer):
+    response = officer_api.patch(detail(action), {"owner_user": other_officer.pk, "status": "in_progress"})
+    assert response.status_code == 200, response.content
+    action.refresh_from_db()
+    assert (action.owner_user, action.status) == (other_officer, ActionStatus.IN_PROGRESS)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"status": "forgotten"}, "status"),
+        ({"owner_user": None}, "owner_user"),
+        ({"owner_user": "officer", "owner_stakeholder": "guest"}, "owner_user"),  # two owners
+        ({"owner_stakeholder": "stranger"}, "owner_stakeholder"),  # not at the meeting
+        ({"owner_user": 999999}, "owner_user"),
+    ],
+)
+def test_bad_changes_are_a_400_and_change_nothing(officer_api, action, officer, guest, change, field):
+    people = {"officer": officer.pk, "guest": guest.pk, "stranger": StakeholderFactory(owner=officer).pk}
+    change = {
+        name: people.get(value, value) if isinstance(value, str) else value for name, value in change.items()
+    }
+    response = officer_api.patch(detail(action), change)
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {field}
+    action.refresh_from_db()
+    assert (action.owner_user, action.status) == (officer, ActionStatus.OPEN)
+
+
+def test_actions_are_recorded_with_their_meeting_not_created_or_deleted_here(api_as, action, meeting):
+    admin = api_as("admin_user")
+    assert admin.post(LIST, {"meeting": meeting.pk, "description": "x"}).status_code == 405
+    assert admin.delete(detail(action)).status_code == 405
+    assert admin.put(detail(action), {"status": "done"}).status_code == 405
+
+
+def test_a_stale_etag_is_a_412(officer_api, api_as, action):
+    stale = officer_api.get(detail(action))["ETag"]
+    api_as("colleague").patch(detail(action), {"status": "in_progress"})
+    assert officer_api.patch(detail(action), {"status": "done"}, HTTP_IF_MATCH=stale).status_code == 412
+
+
+def test_filters(officer_api, meeting, action, officer, guest):
+    late = add(meeting, owner_stakeholder=guest, due_on=timezone.localdate() - dt.timedelta(days=1))
+    done = add(meeting, owner_user=officer, due_on=timezone.localdate() - dt.timedelta(days=5))
+    services.action_item_set_status(action_item=done, actor=officer, status=ActionStatus.DONE)
+    other_meeting = Meeting.objects.create(
+        title="Other",
+        organiser=officer,
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    elsewhere = add(other_meeting, owner_user=officer)
+
+    def ids(**query):
+        return [row["id"] for row in officer_api.get(LIST, query).json()["results"]]
+
+    assert ids(overdue="true") == [late.pk]
+    assert ids(overdue="false") == [action.pk, done.pk, elsewhere.pk]
+    assert ids(owner=officer.pk) == [action.pk, done.pk, elsewhere.pk]
+    assert ids(owner_stakeholder=guest.pk) == [late.pk]
+    assert ids(status="done") == [done.pk]
+    assert ids(meeting=other_meeting.pk) == [elsewhere.pk]
+    ActionItem.objects.update(updated_at="2020-01-01T00:00Z")
+    services.action_item_set_status(action_item=action, actor=officer, status=ActionStatus.IN_PROGRESS)
+    assert ids(updated_since="2025-01-01T00:00Z") == [action.pk]

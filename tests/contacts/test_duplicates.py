@@ -1,0 +1,87 @@
+"""Likely duplicates: shown before saving a new person, and listed in pairs for review."""
+
+import pytest
+
+from contacts.duplicates import duplicate_pairs, likely_duplicates, similarity
+from contacts.models import Stakeholder
+from contacts.services import duplicate_dismiss
+
+from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_similarity_is_computed_as_pg_trgm_does(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT similarity('Margaret Okafor', 'Margret Okafor')")
+        assert similarity("Margaret Okafor", "Margret Okafor") == pytest.approx(
+            cursor.fetchone()[0], abs=1e-6
+        )
+
+
+@pytest.fixture
+def water(officer):
+    organisation = OrganisationFactory(name="Northern Water Authority")
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Margaret Okafor", emails=["mo@nwa.example"], owner=officer),
+        organisation=organisation,
+    )
+    return organisation
+
+
+def test_the_same_email_is_a_likely_duplicate(water):
+    found = likely_duplicates(name="Someone Else", emails=["MO@nwa.example"])
+    assert [c.stakeholder.name for c in found] == ["Margaret Okafor"]
+
+
+def test_a_similar_name_at_the_same_organisation_is_a_likely_duplicate(water):
+    assert (
+        likely_duplicates(name="Margret Okafor", organisation=water)[0].stakeholder.name == "Margaret Okafor"
+    )
+    assert likely_duplicates(name="Margret Okafor", organisation=OrganisationFactory()) == []
+    assert likely_duplicates(name="Ana Costa", organisation=water) == []
+
+
+def test_creating_a_likely_duplicate_asks_first(officer_client, water):
+    data = {
+        "name": "Margret Okafor",
+        "organisation": water.pk,
+        "owner": officer_client.session["_auth_user_id"],
+        "time_zone": "Europe/London",
+        "preferred_channel": "email",
+        "influence": 3,
+        "interest": 3,
+        "engagement_level": "consult",
+    }
+    page = officer_client.post("/stakeholders/new/", data)
+    assert page.status_code == 200 and b"already in the register" in page.content
+    assert not Stakeholder.objects.filter(name="Margret Okafor").exists()
+
+    response = officer_client.post("/stakeholders/new/", {**data, "not_a_duplicate": "1"})
+
+    assert response.status_code == 302
+    created = Stakeholder.objects.get(name="Margret Okafor")
+    assert created.current_primary_organisation() == water
+
+
+def test_the_review_lists_pairs_until_dismissed(officer, officer_client, water):
+    margret = StakeholderFactory(name="Margret Okafor", owner=officer)
+    AffiliationFactory(stakeholder=margret, organisation=water)
+    StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
+    StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
+
+    pairs = duplicate_pairs()
+
+    assert [(p.first_name, p.second_name) for p in pairs] == [
+        ("Ana", "Ana Costa"),
+        ("Margaret Okafor", "Margret Okafor"),
+    ]
+    assert pairs[1].similarity == pytest.approx(similarity("Margaret Okafor", "Margret Okafor"), abs=1e-6)
+    page = officer_client.get("/stakeholders/duplicates/")
+    assert page.status_code == 200 and b"Margret Okafor" in page.content
+
+    duplicate_dismiss(first=margret, second=Stakeholder.objects.get(name="Margaret Okafor"), actor=officer)
+
+    assert [p.first_name for p in duplicate_pairs()] == ["Ana"]

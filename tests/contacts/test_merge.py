@@ -1,0 +1,125 @@
+"""Merging two records of one person keeps everything both had."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from contacts.models import Affiliation, MergeRecord, Stakeholder, Tag
+from contacts.services import stakeholder_merge
+from meetings.models import ActionItem, Attendee
+
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(officer):
+    keep = StakeholderFactory(name="Margaret Okafor", emails=["m.okafor@nwa.example"], owner=officer)
+    duplicate = StakeholderFactory(
+        name="Margret Okafor",
+        emails=["margaret@home.example", "m.okafor@nwa.example"],
+        phones=["+44 20 7946 0000"],
+        form_of_address="Dr Okafor",
+        notes="Prefers mornings.",
+        owner=officer,
+    )
+    return keep, duplicate
+
+
+def test_merging_keeps_every_interaction_meeting_action_commitment_and_concern(officer, pair):
+    keep, duplicate = pair
+    shared = InteractionFactory(logged_by=officer, stakeholders=[keep, duplicate])
+    own = InteractionFactory(logged_by=officer, stakeholders=[duplicate])
+    both = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=both, stakeholder=keep)
+    Attendee.objects.create(meeting=both, stakeholder=duplicate, rsvp="accepted", responded_at=timezone.now())
+    only_theirs = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=only_theirs, stakeholder=duplicate)
+    action = ActionItem.objects.create(
+        meeting=only_theirs, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+    )
+    commitment = CommitmentFactory(stakeholder=duplicate)
+    concern = ConcernFactory(stakeholder=duplicate)
+    duplicate.tags.add(Tag.objects.create(name="water"))
+    duplicate_id = duplicate.pk
+
+    record = stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert not Stakeholder.objects.filter(pk=duplicate_id).exists()
+    assert set(keep.interactions.all()) == {shared, own}
+    assert shared.stakeholders.count() == 1
+    attendances = {a.meeting_id: a for a in Attendee.objects.filter(stakeholder=keep)}
+    assert set(attendances) == {both.pk, only_theirs.pk}
+    assert attendances[both.pk].rsvp == "accepted"  # the reply given on either record is kept
+    action.refresh_from_db()
+    commitment.refresh_from_db()
+    concern.refresh_from_db()
+    assert action.owner_stakeholder == keep and commitment.stakeholder == keep and concern.stakeholder == keep
+    keep.refresh_from_db()
+    assert keep.emails == ["m.okafor@nwa.example", "margaret@home.example"]
+    assert keep.phones == ["+44 20 7946 0000"]
+    assert keep.form_of_address == "Dr Okafor" and "Prefers mornings." in keep.notes
+    assert [tag.name for tag in keep.tags.all()] == ["water"]
+    assert record.merged_by == officer and record.duplicate_id == duplicate_id
+    assert record.duplicate_snapshot["name"] == "Margret Okafor"
+    assert record.moved["interactions"] == 1 and record.moved["concerns"] == 1
+    assert MergeRecord.objects.get(kept=keep) == record
+
+
+def test_one_current_primary_position_survives_a_merge(officer, pair):
+    keep, duplicate = pair
+    water = OrganisationFactory(name="Northern Water Authority")
+    AffiliationFactory(stakeholder=keep, organisation=water, role="Director")
+    AffiliationFactory(stakeholder=duplicate, organisation=water, role="Director")  # the same position twice
+    AffiliationFactory(stakeholder=duplicate, role="Trustee", is_primary=False)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    positions = Affiliation.objects.filter(stakeholder=keep)
+    assert positions.count() == 2
+    assert positions.filter(is_primary=True, end_date__isnull=True).get().organisation == water
+
+
+def test_the_last_contact_is_the_newer_of_the_two(officer, pair):
+    keep, duplicate = pair
+    newer = timezone.now() - dt.timedelta(days=1)
+    Stakeholder.objects.filter(pk=duplicate.pk).update(last_contacted_at=newer)
+    duplicate.refresh_from_db()
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+    keep.refresh_from_db()
+    assert keep.last_contacted_at == newer
+
+
+def test_an_officer_cannot_merge_a_colleagues_record(officer, other_officer, pair):
+    keep, _duplicate = pair
+    theirs = StakeholderFactory(owner=other_officer)
+    with pytest.raises(PermissionDenied):
+        stakeholder_merge(keep=keep, duplicate=theirs, actor=officer)
+    assert Stakeholder.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_manager_merges_their_teams_records(manager, officer, colleague):
+    keep, duplicate = StakeholderFactory(owner=officer), StakeholderFactory(owner=colleague)
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=manager)
+    assert not Stakeholder.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_the_merge_page_shows_both_and_merges(officer_client, officer, pair):
+    keep, duplicate = pair
+    url = f"/stakeholders/merge/?keep={keep.pk}&duplicate={duplicate.pk}"
+    page = officer_client.get(url)
+    assert page.status_code == 200 and b"Margret Okafor" in page.content
+    response = officer_client.post("/stakeholders/merge/", {"keep": keep.pk, "duplicate": duplicate.pk})
+    assert response.status_code == 302 and response["Location"] == keep.get_absolute_url()
+    assert not Stakeholder.objects.filter(pk=duplicate.pk).exists()

@@ -1,0 +1,79 @@
+"""Address cards in (vCard 2.1, 3.0, 4.0) and out (3.0 and 4.0)."""
+
+import pytest
+
+from contacts import vcard
+
+from ..factories import AffiliationFactory, StakeholderFactory
+
+
+def rows(text):
+    return [row for _line, row in vcard.stakeholder_rows(text.splitlines(keepends=True))]
+
+
+def test_a_folded_escaped_version_3_card_is_read():
+    text = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jean-Pierre Dubois\r\nN:Dubois;Jean-Pierre;;M.;\r\n"
+        "item1.EMAIL;TYPE=INTERNET:jp@example.fr\r\nEMAIL;TYPE=INTERNET,PREF:jean-pierre.dubois@ville.example\r\n"
+        "TEL;TYPE=WORK,VOICE:+33 1 23 45 67 89\r\nORG:Ville de Lyon;Urbanisme\r\n"
+        "NOTE:Likes long\r\n  lunches\\, and\\nplans.\r\nEND:VCARD\r\n"
+    )
+    [row] = rows(text)
+    assert row["name"] == "Jean-Pierre Dubois" and row["form_of_address"] == "M. Dubois"
+    assert row["emails"] == "jean-pierre.dubois@ville.example; jp@example.fr"  # the preferred first
+    assert (row["organisation"], row["department"]) == ("Ville de Lyon", "Urbanisme")
+    assert row["notes"] == "Likes long lunches, and\nplans."
+
+
+def test_a_version_4_card_with_languages_and_a_zone_is_read():
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Li Wei\nTEL;VALUE=uri:tel:+86-10-1234\nLANG;PREF=1:zh\n"
+        "TZ:Asia/Shanghai\nEND:VCARD\n"
+    )
+    assert (row["phones"], row["languages"], row["time_zone"]) == ("+86-10-1234", "zh", "Asia/Shanghai")
+
+
+def test_a_version_2_1_quoted_printable_card_is_read():
+    text = (
+        "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"
+        "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Anna M=C3=BCller\nEND:VCARD\n"
+    )
+    assert rows(text)[0]["name"] == "Anna Müller"
+
+
+def test_an_offset_time_zone_is_ignored_rather_than_refused():
+    assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
+
+
+@pytest.mark.parametrize("text", ["", "hello\n", "BEGIN:VCARD\nFN:x\n", "FN:x\nEND:VCARD\n"])
+def test_a_file_that_is_not_a_vcard_is_refused(text):
+    with pytest.raises(vcard.VCardError):
+        rows(text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_a_stakeholder_goes_out_and_comes_back(officer, version):
+    person = StakeholderFactory(
+        name="Siobhán Ní Bhriain",
+        emails=["siobhan@example.ie"],
+        phones=["+353 1 555 0100"],
+        notes="Chairs the board; speaks Irish,\nEnglish." + "x" * 100,
+        owner=officer,
+    )
+    AffiliationFactory(stakeholder=person, role="Chair", department="Board")
+    card = vcard.stakeholder_card(person, version=version)
+    assert all(len(line.encode()) <= 75 for line in card.split("\r\n"))
+    [row] = rows(card)
+    assert row["name"] == "Siobhán Ní Bhriain" and row["emails"] == "siobhan@example.ie"
+    assert row["notes"] == person.notes and row["role"] == "Chair" and row["department"] == "Board"
+
+
+@pytest.mark.django_db
+def test_the_filtered_list_exports_as_an_address_book(officer_client, officer):
+    StakeholderFactory(name="Ana Costa", owner=officer)
+    StakeholderFactory(name="Li Wei", owner=officer)
+    response = officer_client.get("/stakeholders/export.vcf?q=costa")
+    body = b"".join(response.streaming_content).decode()
+    assert response["Content-Type"].startswith("text/vcard")
+    assert body.count("BEGIN:VCARD") == 1 and "FN:Ana Costa" in body

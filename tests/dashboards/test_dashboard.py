@@ -1,0 +1,252 @@
+"""The manager dashboard: every figure against a hand-counted world of two teams, and who sees what."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from concerns.models import Severity
+from contacts.models import OrganisationKind, Stakeholder
+from dashboards import queries, services
+from interactions.services import stakeholders_refresh_last_contact
+
+from ..conftest import login
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
+from .conftest import TODAY, days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+def person(owner, *, last_contact_days, cadence=30, influence=3, organisation=None):
+    stakeholder = StakeholderFactory(owner=owner, contact_cadence_days=cadence, influence=influence)
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(created_at=days_ago(400))
+    InteractionFactory(logged_by=owner, stakeholders=[stakeholder], occurred_at=days_ago(last_contact_days))
+    if organisation:
+        AffiliationFactory(stakeholder=stakeholder, organisation=organisation)
+    return stakeholder
+
+
+@pytest.fixture
+def world(officer, colleague, other_officer, manager, other_manager, admin_user):
+    """Government relations: officer, colleague and their manager. Partnerships: other_officer.
+
+    Health today:
+      officer's   healthy  (influence 2)  contacted 3 days ago ................... 100 green
+      officer's   lapsing  (influence 5)  30 days overdue on 30 ..................  60 amber
+      colleague's troubled (influence 4)  overdue on 7 (-40), a high concern open 20 days (-20),
+                                          a follow-up and a commitment late (-16)   24 red
+      other's     distant  (influence 5)  overdue (-40), two follow-ups late (-16)  44 amber
+    Interactions this week: officer 2 calls (one confidential), colleague 1 email (with an agency);
+      other_officer 3 meetings, one confidential about the officer's healthy stakeholder.
+    Overdue now: officer none; colleague a follow-up and a commitment; other_officer two follow-ups.
+    """
+    agency = OrganisationFactory(name="Harbour Authority", kind=OrganisationKind.GOVERNMENT_AGENCY)
+    healthy = person(officer, last_contact_days=3, influence=2)
+    lapsing = person(officer, last_contact_days=60, influence=5, organisation=agency)
+    troubled = person(colleague, last_contact_days=60, cadence=7, influence=4)
+    InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[troubled],
+        occurred_at=days_ago(60),
+        follow_up_on=TODAY - dt.timedelta(days=10),
+    )
+    ConcernFactory(stakeholder=troubled, severity=Severity.HIGH, raised_on=TODAY - dt.timedelta(days=20))
+    CommitmentFactory(stakeholder=troubled, owner=colleague, due_on=TODAY - dt.timedelta(days=3))
+    distant = person(other_officer, last_contact_days=90, influence=5)
+    for days in (5, 6):
+        InteractionFactory(
+            logged_by=other_officer,
+            stakeholders=[distant],
+            occurred_at=days_ago(40),
+            follow_up_on=TODAY - dt.timedelta(days=days),
+        )
+    ConcernFactory(stakeholder=distant, severity=Severity.LOW, raised_on=TODAY - dt.timedelta(days=3))
+    stakeholders_refresh_last_contact(stakeholder_ids=[healthy.pk, lapsing.pk, troubled.pk, distant.pk])
+    # This week's interactions (Monday 8 June onwards); last contact stays as set above.
+    InteractionFactory(logged_by=officer, stakeholders=[healthy], occurred_at=days_ago(1), sentiment=2)
+    InteractionFactory(
+        logged_by=officer, stakeholders=[healthy], occurred_at=days_ago(1), sentiment=-1, is_confidential=True
+    )
+    InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[troubled],
+        occurred_at=days_ago(2),
+        kind="email",
+        organisation=agency,
+    )
+    for confidential in (False, False, True):
+        InteractionFactory(
+            logged_by=other_officer,
+            stakeholders=[healthy if confidential else distant],
+            occurred_at=days_ago(1),
+            kind="meeting",
+            is_confidential=confidential,
+        )
+    services.figures_refresh(full=True)
+    return {
+        "healthy": healthy,
+        "lapsing": lapsing,
+        "troubled": troubled,
+        "distant": distant,
+        "agency": agency,
+    }
+
+
+def dashboard(client, user, **params):
+    response = login(client, user).get(reverse("dashboards:dashboard"), params)
+    assert response.status_code == 200
+    return response.context
+
+
+def bands(context):
+    return {band["band"]: band["stakeholders"] for band in context["health"]["bands"]}
+
+
+def this_week(context):
+    row = context["activity"]["channel_rows"][-1]
+    return dict(zip([kind.value for kind in context["activity"]["kinds"]], row["counts"], strict=True))
+
+
+def test_officers_have_no_dashboard(client, officer, world):
+    assert login(client, officer).get(reverse("dashboards:dashboard")).status_code == 403
+
+
+def test_a_manager_sees_the_health_of_their_teams_portfolio_only(client, manager, world):
+    context = dashboard(client, manager)
+    assert bands(context) == {"green": 1, "amber": 1, "red": 1}
+    assert context["health"]["stale"] == 2
+    assert context["health"]["average"] == round((100 + 60 + 24) / 3)
+
+
+def test_the_other_manager_sees_the_other_team(client, other_manager, world):
+    assert bands(dashboard(client, other_manager)) == {"green": 0, "amber": 1, "red": 0}
+
+
+def test_stale_relationships_come_most_influential_first(client, manager, world):
+    stale = list(dashboard(client, manager)["stale"])
+    assert [row.stakeholder for row in stale] == [world["lapsing"], world["troubled"]]
+    assert [row.days_overdue for row in stale] == [30, 53]
+
+
+def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, colleague, world):
+    rows = dashboard(client, manager)["overdue"]["rows"]
+    assert [(row["key"], row["follow_ups"], row["actions"], row["commitments"]) for row in rows] == [
+        (colleague.pk, 1, 0, 1)
+    ]
+
+
+def test_interactions_per_week_count_the_teams_own_including_its_confidential_ones(client, manager, world):
+    context = dashboard(client, manager)
+    assert this_week(context) == {
+        "call": 2, "email": 1, "meeting": 0, "visit": 0, "event": 0, "letter": 0, "message": 0,
+    }  # fmt: skip
+    assert context["activity"]["channel_rows"][-1]["total"] == 3
+
+
+def test_the_other_team_does_not_count_in_a_managers_figures(client, other_manager, world):
+    assert this_week(dashboard(client, other_manager))["meeting"] == 3
+
+
+def officers(context):
+    return {person["label"]: person["total"] for person in context["activity"]["officers"]}
+
+
+def test_interactions_per_week_by_officer(client, manager, officer, colleague, world):
+    # 12 weeks: officer's contacts 3 and 60 days ago and two this week; colleague's two 60 days ago and one.
+    assert officers(dashboard(client, manager)) == {str(officer): 4, str(colleague): 3}
+
+
+def test_the_period_filter(client, manager, officer, colleague, world):
+    assert officers(dashboard(client, manager, weeks=4)) == {str(officer): 3, str(colleague): 1}
+
+
+def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
+    context = dashboard(client, manager, officer=officer.pk)
+    assert bands(context) == {"green": 1, "amber": 1, "red": 0}
+    assert [row.stakeholder for row in context["stale"]] == [world["lapsing"]]
+    assert this_week(context)["email"] == 0
+    assert context["overdue"]["rows"] == []
+    assert context["concerns"]["total"] == 0
+
+
+def test_a_manager_cannot_filter_by_an_officer_of_another_team(client, manager, other_officer, world):
+    context = dashboard(client, manager, officer=other_officer.pk)
+    assert context["scope"].officer_id is None
+    assert bands(context) == {"green": 1, "amber": 1, "red": 1}
+
+
+def test_the_kind_of_organisation_filter(client, manager, world):
+    context = dashboard(client, manager, organisation_kind=OrganisationKind.GOVERNMENT_AGENCY)
+    assert bands(context) == {"green": 0, "amber": 1, "red": 0}
+    assert this_week(context) == {
+        "call": 0, "email": 1, "meeting": 0, "visit": 0, "event": 0, "letter": 0, "message": 0,
+    }  # fmt: skip
+    assert [row["name"] for row in context["sentiment"]["organisations"]] == ["Harbour Authority"]
+
+
+def test_open_concerns_by_age_and_severity(client, manager, world):
+    context = dashboard(client, manager)["concerns"]
+    assert context["total"] == 1
+    by_age = {row["label"]: row["counts"] for row in context["rows"]}
+    # Severities run critical, high, medium, low.
+    assert by_age["15-30"] == [0, 1, 0, 0]
+    assert [concern.stakeholder for concern in context["oldest"]] == [world["troubled"]]
+
+
+def test_an_administrator_sees_every_team_by_team(client, admin_user, team, other_team, world):
+    context = dashboard(client, admin_user)
+    assert bands(context) == {"green": 1, "amber": 2, "red": 1}
+    assert context["overdue"]["by_team"] is True
+    assert {row["label"]: row["overdue"] for row in context["overdue"]["rows"]} == {
+        team.name: 2,
+        other_team.name: 2,
+    }
+    assert this_week(context)["meeting"] == 3
+
+
+def test_an_administrator_can_pick_a_team(client, admin_user, other_team, world):
+    assert bands(dashboard(client, admin_user, team=other_team.pk)) == {"green": 0, "amber": 1, "red": 0}
+
+
+def test_rollups_count_confidential_interactions_only_where_the_reader_may_see_them(
+    officer, colleague, world
+):
+    """The weekly rollup keeps confidential interactions apart: an officer reading it (as the weekly digest
+    may) counts their own confidential ones, not a colleague's."""
+    scope = queries.Scope(team_id=None, weeks=1)
+    InteractionFactory(logged_by=colleague, occurred_at=days_ago(1), is_confidential=True)
+    services.activity_refresh()
+
+    def total(user):
+        return sum(row["n"] for row in queries.activity_totals(scope, user))
+
+    # Everyone's non-confidential this week: officer's call, colleague's email, two meetings.
+    assert total(officer) == 4 + 1
+    assert total(colleague) == 4 + 1
+
+
+def test_the_page_says_how_fresh_the_figures_are_and_offers_a_refresh(client, manager, world):
+    page = login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
+    assert "Figures as of 10 Jun, 12:00" in page
+    assert reverse("dashboards:refresh") in page
+
+
+def test_pressing_refresh_queues_a_refresh(client, manager, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        response = login(client, manager).post(reverse("dashboards:refresh"), {"next": "/dashboard/?weeks=4"})
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/?weeks=4"
+    assert len(queued) == 1
+    assert "refreshing" in login(client, manager).get(reverse("dashboards:freshness")).content.decode()
+
+
+def test_the_refresh_button_never_sends_anyone_elsewhere(client, manager, world):
+    response = login(client, manager).post(reverse("dashboards:refresh"), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("dashboards:dashboard")

@@ -1,0 +1,119 @@
+"""CSV exports: every list with its filters, its visibility, and cells a spreadsheet cannot run."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import CommitmentStatus
+from concerns.models import ConcernStatus
+
+from ..factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def export(client, name, **params):
+    return rows(client.get(reverse("dashboards:export", args=[name]), params))
+
+
+def test_the_stakeholder_export_keeps_the_lists_filters(officer_client, officer, colleague):
+    StakeholderFactory(owner=officer, name="Amina Diallo")
+    StakeholderFactory(owner=colleague, name="Bruno Costa")
+    StakeholderFactory(owner=officer, name="Archived Person", is_archived=True, archived_at=NOW)
+
+    table = export(officer_client, "stakeholders", owner=officer.pk)
+
+    assert table[0][:2] == ["ID", "Name"]
+    assert [row[1] for row in table[1:]] == ["Amina Diallo"]
+
+
+def test_cells_that_would_be_formulas_are_neutralised(officer_client, officer):
+    StakeholderFactory(owner=officer, name='=HYPERLINK("http://evil.example")', phones=["+44 20 7946 0000"])
+    StakeholderFactory(owner=officer, name="@SUM(A1:A2)")
+    StakeholderFactory(owner=officer, name="-2+3")
+
+    table = export(officer_client, "stakeholders")
+
+    names = sorted(row[1] for row in table[1:])
+    assert names == ["'-2+3", '\'=HYPERLINK("http://evil.example")', "'@SUM(A1:A2)"]
+    assert "'+44 20 7946 0000" in [row[6] for row in table[1:]]
+
+
+def test_the_interaction_export_leaves_out_what_the_reader_may_not_see(
+    officer_client, officer, other_officer
+):
+    InteractionFactory(logged_by=officer, summary="Mine")
+    InteractionFactory(logged_by=other_officer, summary="Theirs, open")
+    InteractionFactory(logged_by=other_officer, summary="Theirs, confidential", is_confidential=True)
+
+    summaries = [row[6] for row in export(officer_client, "interactions")[1:]]
+
+    assert sorted(summaries) == ["Mine", "Theirs, open"]
+    assert [row[6] for row in export(officer_client, "interactions", logged_by=officer.pk)[1:]] == ["Mine"]
+
+
+def test_the_organisation_export_filters_by_kind(officer_client):
+    OrganisationFactory(name="Harbour Authority", kind="government_agency")
+    OrganisationFactory(name="Local Radio", kind="media")
+    assert [row[1] for row in export(officer_client, "organisations", kind="media")[1:]] == ["Local Radio"]
+
+
+def test_the_commitment_and_concern_exports_default_to_the_lists_default(officer_client, officer):
+    CommitmentFactory(description="Still open")
+    CommitmentFactory(description="Kept", status=CommitmentStatus.FULFILLED, fulfilled_at=NOW)
+    ConcernFactory(title="Unresolved")
+    ConcernFactory(title="Settled", status=ConcernStatus.RESOLVED, resolution="Agreed", resolved_at=NOW)
+
+    assert [row[1] for row in export(officer_client, "commitments")[1:]] == ["Still open"]
+    assert sorted(row[1] for row in export(officer_client, "commitments", status="")[1:]) == [
+        "Kept",
+        "Still open",
+    ]
+    assert [row[1] for row in export(officer_client, "concerns")[1:]] == ["Unresolved"]
+
+
+def test_the_meeting_and_action_exports(officer_client, officer, colleague):
+    MeetingFactory(organiser=officer, title="Mine, upcoming")
+    MeetingFactory(organiser=colleague, title="Colleague's, upcoming")
+    assert sorted(row[1] for row in export(officer_client, "meetings")[1:]) == [
+        "Colleague's, upcoming",
+        "Mine, upcoming",
+    ]
+    assert [row[1] for row in export(officer_client, "meetings", mine="1")[1:]] == ["Mine, upcoming"]
+    assert export(officer_client, "actions")[1:] == []
+
+
+def test_every_list_offers_its_export(officer_client):
+    for url_name, export_name in [
+        ("contacts:stakeholder_list", "stakeholders"),
+        ("contacts:organisation_list", "organisations"),
+        ("meetings:list", "meetings"),
+        ("meetings:my_actions", "actions"),
+        ("commitments:list", "commitments"),
+        ("concerns:list", "concerns"),
+        ("interactions:my_follow_ups", "interactions"),
+    ]:
+        page = officer_client.get(reverse(url_name)).content.decode()
+        assert reverse("dashboards:export", args=[export_name]) in page, url_name
+
+
+def test_an_unknown_export_is_not_found(officer_client):
+    assert officer_client.get("/exports/passwords.csv").status_code == 404

@@ -1,0 +1,105 @@
+"""The power-interest grid and the relationship map."""
+
+import pytest
+from django.urls import reverse
+
+from dashboards import relationship_map, services
+
+from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_grid_places_my_stakeholders_by_influence_and_interest_with_their_health(
+    officer_client, officer, colleague
+):
+    key_player = StakeholderFactory(owner=officer, influence=5, interest=4, name="Ada Key")
+    bystander = StakeholderFactory(owner=officer, influence=1, interest=1, name="Ben Quiet")
+    StakeholderFactory(owner=colleague, influence=5, interest=4, name="Colleague's person")
+    services.health_snapshot_take()
+
+    response = officer_client.get(reverse("dashboards:grid"))
+
+    cells = {
+        (row["influence"], cell["interest"]): [person.name for person in cell["people"]]
+        for row in response.context["grid"]
+        for cell in row["cells"]
+    }
+    assert cells[(5, 4)] == [key_player.name]
+    assert cells[(1, 1)] == [bystander.name]
+    assert sum(len(people) for people in cells.values()) == 2
+    page = response.content.decode()
+    assert f'href="{key_player.get_absolute_url()}"' in page
+    assert "band-green" in page
+
+
+def test_a_crowded_cell_shows_the_least_healthy_first_and_links_to_all(officer_client, officer):
+    people = [StakeholderFactory(owner=officer, influence=4, interest=4) for _ in range(10)]
+    services.health_snapshot_take()
+
+    grid = officer_client.get(reverse("dashboards:grid")).context["grid"]
+
+    cell = grid[1]["cells"][3]
+    assert (cell["count"], len(cell["people"])) == (10, 8)
+    listing = officer_client.get(reverse("dashboards:grid"), {"cell": "4-4"})
+    assert len(listing.context["page"]) == 10
+    assert {person.pk for person in listing.context["page"]} == {person.pk for person in people}
+
+
+def test_a_stakeholders_map_reaches_two_steps_out(officer):
+    council = OrganisationFactory(name="Council")
+    planning = OrganisationFactory(name="Planning", parent=council)
+    centre = StakeholderFactory(owner=officer, name="Centre")
+    AffiliationFactory(stakeholder=centre, organisation=planning)
+    colleague_at_planning = StakeholderFactory(owner=officer, name="Colleague at planning")
+    AffiliationFactory(stakeholder=colleague_at_planning, organisation=planning)
+    met = StakeholderFactory(owner=officer, name="Met at the forum")
+    elsewhere = OrganisationFactory(name="Their charity")
+    AffiliationFactory(stakeholder=met, organisation=elsewhere)
+    meeting = MeetingFactory(organiser=officer)
+    meeting.attendees.create(stakeholder=centre)
+    meeting.attendees.create(stakeholder=met)
+    far = StakeholderFactory(owner=officer, name="Three steps away")
+    AffiliationFactory(stakeholder=far, organisation=OrganisationFactory(name="Unrelated"))
+
+    graph = relationship_map.stakeholder_graph(centre).as_json()
+
+    names = {node["label"]: node["hop"] for node in graph["nodes"]}
+    assert names == {
+        "Centre": 0,
+        "Planning": 1,
+        "Met at the forum": 1,
+        "Colleague at planning": 2,
+        "Their charity": 2,
+    }
+    kinds = {(edge["source"], edge["target"]): edge["kind"] for edge in graph["edges"]}
+    assert kinds[tuple(sorted((f"s{centre.pk}", f"s{met.pk}")))] == "meeting"
+    assert "Three steps away" not in names
+
+
+def test_a_map_never_holds_more_than_sixty_nodes(officer_client, officer):
+    big = OrganisationFactory(name="Big employer")
+    for _ in range(80):
+        person = StakeholderFactory(owner=officer)
+        AffiliationFactory(stakeholder=person, organisation=big)
+        AffiliationFactory(stakeholder=person, organisation=OrganisationFactory(), is_primary=False)
+
+    data = officer_client.get(reverse("dashboards:organisation_map_data", args=[big.pk])).json()
+
+    assert len(data["nodes"]) == relationship_map.MAX_NODES
+    assert data["truncated"] is True
+    node_ids = {node["id"] for node in data["nodes"]}
+    assert all(edge["source"] in node_ids and edge["target"] in node_ids for edge in data["edges"])
+
+
+def test_the_map_page_lists_the_connections_and_loads_its_script(officer_client, officer):
+    organisation = OrganisationFactory(name="Harbour Trust")
+    person = StakeholderFactory(owner=officer, name="Pat Harbour")
+    AffiliationFactory(stakeholder=person, organisation=organisation, role="Chair")
+
+    page = officer_client.get(reverse("dashboards:stakeholder_map", args=[person.pk])).content.decode()
+
+    assert "Harbour Trust" in page
+    assert reverse("dashboards:stakeholder_map_data", args=[person.pk]) in page
+    assert "js/relationship-map.js" in page
+    assert "<script>" not in page

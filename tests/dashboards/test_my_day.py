@@ -1,0 +1,80 @@
+"""My day: an officer's meetings, follow-ups, actions and commitments due, and relationships going stale."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Stakeholder
+from dashboards import services
+from meetings.models import ActionItem, MeetingStatus
+
+from ..factories import CommitmentFactory, InteractionFactory, MeetingFactory, StakeholderFactory
+from .conftest import NOW, TODAY, days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_is_my_day(officer_client):
+    response = officer_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboards:my_day")
+
+
+def test_my_day_lists_what_is_due_today_and_nothing_of_a_colleagues(officer_client, officer, colleague):
+    today_at = NOW + dt.timedelta(hours=2)
+    mine = MeetingFactory(organiser=officer, title="Harbour steering group", starts_at=today_at)
+    MeetingFactory(
+        organiser=officer, title="Cancelled briefing", starts_at=today_at, status=MeetingStatus.CANCELLED
+    )
+    MeetingFactory(organiser=officer, title="Next week's visit", starts_at=NOW + dt.timedelta(days=7))
+    MeetingFactory(organiser=colleague, title="Colleague's meeting", starts_at=today_at)
+    InteractionFactory(
+        logged_by=officer, follow_up_on=TODAY - dt.timedelta(days=1), follow_up_note="Send the map"
+    )
+    InteractionFactory(logged_by=officer, follow_up_on=TODAY + dt.timedelta(days=3), follow_up_note="Not yet")
+    InteractionFactory(logged_by=colleague, follow_up_on=TODAY, follow_up_note="Colleague's follow-up")
+    ActionItem.objects.create(
+        meeting=mine,
+        description="Circulate the minutes",
+        owner_user=officer,
+        due_on=TODAY,
+        created_by=officer,
+    )
+    CommitmentFactory(
+        description="Confirm the grant in writing",
+        stakeholder=StakeholderFactory(owner=officer),
+        owner=officer,
+        due_on=TODAY + dt.timedelta(days=2),
+    )
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    page = response.content.decode()
+    assert [meeting.title for meeting in response.context["meetings"]] == ["Harbour steering group"]
+    assert "Send the map" in page
+    assert "Not yet" not in page
+    assert "Colleague" not in page
+    assert "Circulate the minutes" in page
+    assert "Confirm the grant in writing" in page
+
+
+def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_overdue_first(
+    officer_client, officer, colleague
+):
+    def stakeholder(owner, last_contact_days, cadence=30):
+        person = StakeholderFactory(owner=owner, contact_cadence_days=cadence)
+        Stakeholder.objects.filter(pk=person.pk).update(last_contacted_at=days_ago(last_contact_days))
+        return person
+
+    long_overdue = stakeholder(officer, 90)
+    overdue = stakeholder(officer, 40)
+    due_soon = stakeholder(officer, 25)
+    stakeholder(officer, 5)  # on track
+    stakeholder(colleague, 90)  # a colleague's
+    services.health_snapshot_take()
+
+    stale = officer_client.get(reverse("dashboards:my_day")).context["stale"]
+
+    assert stale == [long_overdue, overdue, due_soon]
+    assert [person.score for person in stale] == [60, 87, 100]

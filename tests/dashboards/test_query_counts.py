@@ -1,0 +1,79 @@
+"""The dashboards run the same small number of queries however much there is to show."""
+
+import pytest
+from django.urls import reverse
+
+from dashboards import services
+
+from ..factories import CommitmentFactory, ConcernFactory, InteractionFactory, StakeholderFactory, UserFactory
+from .conftest import TODAY, days_ago
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page starts with: the session, the user.
+REQUEST_OVERHEAD = 2
+
+
+def populate(team, rows):
+    for _ in range(rows):
+        officer = UserFactory(team=team)
+        stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=7)
+        InteractionFactory(
+            logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(3), follow_up_on=TODAY
+        )
+        InteractionFactory(
+            logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(30), is_confidential=True
+        )
+        CommitmentFactory(stakeholder=stakeholder, due_on=TODAY.replace(day=1))
+        ConcernFactory(stakeholder=stakeholder, raised_on=TODAY.replace(day=1))
+    services.figures_refresh(full=True)
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_dashboard(client, manager, team, django_assert_max_num_queries, rows):
+    populate(team, rows)
+    client.force_login(manager)
+    # the user's groups; when the figures were refreshed; the team's officers (the filter) and the team's
+    # name; health by band, and week by week; stale relationships (with stakeholders and owners); overdue
+    # work by officer; interactions by week and channel, by week, by week and officer; organisations by
+    # sentiment and their names; open concerns by age, and the oldest.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 15):
+        response = client.get(reverse("dashboards:dashboard"))
+    assert len(response.context["overdue"]["rows"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_my_day(officer_client, officer, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=1)
+        InteractionFactory(
+            logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(5), follow_up_on=TODAY
+        )
+        CommitmentFactory(stakeholder=stakeholder, owner=officer, due_on=TODAY)
+    services.figures_refresh()
+    # the user's groups; the newest health snapshot's day; today's meetings; follow-ups due and their
+    # stakeholders; actions due; commitments due; stakeholders going stale with their health.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 8):
+        response = officer_client.get(reverse("dashboards:my_day"))
+    assert len(response.context["follow_ups"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_grid(officer_client, officer, django_assert_max_num_queries, rows):
+    StakeholderFactory.create_batch(rows, owner=officer)
+    services.health_snapshot_take()
+    # the user's groups; the newest health snapshot's day; the grid's stakeholders with their health.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+        officer_client.get(reverse("dashboards:grid"))
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_report(officer_client, officer, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        InteractionFactory(logged_by=officer, occurred_at=days_ago(2))
+    # the user's groups; the officer chosen; figures: interactions, meetings, actions, commitments,
+    # concerns, by channel; the form's officers; the lists: interactions (their authors, stakeholders and
+    # topics), meetings, decisions, actions, commitments, concerns.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
+        response = officer_client.get(reverse("dashboards:report"), {"officer": officer.pk})
+    assert len(response.context["interactions"]) == rows

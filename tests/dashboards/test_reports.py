@@ -1,0 +1,142 @@
+"""Reports: communications, decisions and action plans for a subject over a period, as the reader may see."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from meetings.models import ActionItem, Decision, MeetingStatus
+
+from ..conftest import login
+from ..factories import (
+    AffiliationFactory,
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
+from .conftest import TODAY, days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def council(officer, colleague):
+    """Over the last 90 days: three interactions with the council (one the colleague's, confidential), one
+    from last year, a held meeting with a decision and two actions, a commitment and a concern."""
+    council = OrganisationFactory(name="Riverside Council")
+    person = StakeholderFactory(owner=colleague, name="Cllr Amara Obi")
+    AffiliationFactory(stakeholder=person, organisation=council)
+    InteractionFactory(
+        logged_by=officer, stakeholders=[person], occurred_at=days_ago(10), sentiment=2, summary="Budget call"
+    )
+    InteractionFactory(
+        logged_by=officer, stakeholders=[person], occurred_at=days_ago(20), sentiment=-1, summary="Site visit"
+    )
+    InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[person],
+        occurred_at=days_ago(5),
+        sentiment=-2,
+        is_confidential=True,
+        summary="Private word about the chair",
+    )
+    InteractionFactory(
+        logged_by=officer, stakeholders=[person], occurred_at=days_ago(400), summary="Long ago"
+    )
+    meeting = MeetingFactory(
+        organiser=officer,
+        organisation=council,
+        title="Joint working group",
+        starts_at=days_ago(15),
+        ends_at=days_ago(15) + dt.timedelta(hours=1),
+        status=MeetingStatus.HELD,
+        held_at=days_ago(15),
+    )
+    Decision.objects.create(meeting=meeting, text="Publish the consultation in April")
+    overdue = TODAY - dt.timedelta(days=1)
+    ActionItem.objects.create(
+        meeting=meeting,
+        description="Draft the leaflet",
+        owner_user=officer,
+        due_on=overdue,
+        created_by=officer,
+    )
+    ActionItem.objects.create(
+        meeting=meeting, description="Book the hall", owner_user=officer, status="done",
+        completed_at=days_ago(3), created_by=officer,
+    )  # fmt: skip
+    CommitmentFactory(stakeholder=person, organisation=council, description="Send the traffic survey")
+    ConcernFactory(stakeholder=person, organisation=council, title="Lorries on Mill Lane", raised_on=TODAY)
+    return council
+
+
+def report(client, user, **params):
+    response = login(client, user).get(reverse("dashboards:report"), params)
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def test_an_organisation_report_covers_the_period_for_what_the_reader_may_see(client, officer, council):
+    response = report(client, officer, organisation=council.pk)
+
+    totals = response.context["totals"]
+    assert totals["interactions"] == 2  # not the colleague's confidential one, not last year's
+    assert totals["average_sentiment"] == 0.5
+    assert (totals["meetings"], totals["meetings_held"]) == (1, 1)
+    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 1, 1)
+    assert (totals["commitments_open"], totals["concerns_raised"], totals["concerns_open"]) == (1, 1, 1)
+    page = response.content.decode()
+    for text in ("Budget call", "Site visit", "Publish the consultation in April", "Draft the leaflet",
+                 "Send the traffic survey", "Lorries on Mill Lane"):  # fmt: skip
+        assert text in page
+    assert "Private word" not in page
+    assert "Long ago" not in page
+
+
+def test_the_stakeholders_owner_sees_the_confidential_interaction_in_the_report(client, colleague, council):
+    response = report(client, colleague, organisation=council.pk)
+    assert response.context["totals"]["interactions"] == 3
+    assert "Private word about the chair" in response.content.decode()
+
+
+def test_the_period_can_be_chosen(client, officer, council):
+    since = (TODAY - dt.timedelta(days=12)).isoformat()
+    response = report(client, officer, organisation=council.pk, since=since, until=TODAY.isoformat())
+    assert response.context["totals"]["interactions"] == 1
+
+
+def test_an_officers_report_is_for_them_and_their_managers(
+    client, officer, colleague, manager, other_manager
+):
+    assert report(client, officer, officer=officer.pk).context["report"].officer == officer
+    assert report(client, manager, officer=officer.pk).status_code == 200
+    assert (
+        login(client, colleague).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code == 403
+    )
+    assert (
+        login(client, other_manager).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code
+        == 403
+    )
+
+
+def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_work(
+    client, officer, manager, team
+):
+    assert report(client, manager, since=TODAY.isoformat()).context["report"].team == team
+    assert report(client, officer, since=TODAY.isoformat()).context["report"].officer == officer
+
+
+def test_the_report_prints_without_its_controls(client, officer, council):
+    page = report(client, officer, organisation=council.pk).content.decode()
+    assert 'class="report"' in page
+    assert "data-print" in page
+    assert "js/report.js" in page
+
+
+def test_the_report_form_comes_first(client, officer):
+    response = login(client, officer).get(reverse("dashboards:report"))
+    assert "form" in response.context
+    assert reverse("dashboards:export", args=["stakeholders"]) in response.content.decode()

@@ -1,0 +1,53 @@
+"""The weekly digest: each team's manager gets Monday morning's summary of their team, once."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from contacts.models import Stakeholder
+from dashboards import services as dashboard_services
+from digests.services import weekly_digests_send
+from outbox.models import OutboundMessage
+
+from ..factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_SEVEN_LONDON = dt.datetime(2026, 6, 8, 6, 0, tzinfo=dt.UTC)  # 07:00 BST
+
+
+@pytest.fixture
+def teams(time_machine, officer, other_officer, manager, other_manager):
+    time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
+    for owner, name in ((officer, "Ngozi Lapsed"), (other_officer, "Otto Elsewhere")):
+        stakeholder = StakeholderFactory(owner=owner, name=name, contact_cadence_days=7, influence=5)
+        Stakeholder.objects.filter(pk=stakeholder.pk).update(
+            last_contacted_at=timezone.now() - dt.timedelta(days=30)
+        )
+    dashboard_services.figures_refresh()
+
+
+def test_each_manager_gets_their_teams_week_on_monday_morning(teams, manager, other_manager):
+    assert weekly_digests_send() == 2
+
+    digest = OutboundMessage.objects.get(to=manager.email)
+    assert digest.kind == "weekly_digest"
+    assert "Ngozi Lapsed" in digest.body
+    assert "Otto Elsewhere" not in digest.body
+    assert "Otto Elsewhere" in OutboundMessage.objects.get(to=other_manager.email).body
+    assert not OutboundMessage.objects.exclude(to__in=[manager.email, other_manager.email]).exists()
+
+
+def test_the_digest_goes_once_a_week(teams, time_machine):
+    weekly_digests_send()
+    time_machine.move_to(MONDAY_SEVEN_LONDON + dt.timedelta(hours=3), tick=False)
+    weekly_digests_send()
+    assert OutboundMessage.objects.filter(kind="weekly_digest").count() == 2
+
+
+def test_nothing_before_the_digest_hour_or_on_other_days(teams, time_machine):
+    time_machine.move_to(MONDAY_SEVEN_LONDON - dt.timedelta(hours=1), tick=False)
+    assert weekly_digests_send() == 0
+    time_machine.move_to(MONDAY_SEVEN_LONDON + dt.timedelta(days=1), tick=False)
+    assert weekly_digests_send() == 0

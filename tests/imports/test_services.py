@@ -1,0 +1,353 @@
+"""Importing files: reading them however they were saved, checking every row, and all-or-nothing commits."""
+
+import csv
+import io
+import os
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+
+from contacts.models import Affiliation, Organisation, Stakeholder
+from imports import services
+from imports.models import ImportJob, ImportMapping, ImportStatus
+from interactions.models import Interaction
+
+from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADINGS = ["Name", "Email", "Organisation", "Job title", "Tags", "Owner"]
+
+
+def csv_bytes(rows, headings=HEADINGS, *, delimiter=",", encoding="utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(headings)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def upload(actor, content: bytes, kind="stakeholders", name="people.csv"):
+    return services.import_job_create(actor=actor, kind=kind, upload=ContentFile(content, name=name))
+
+
+def check(actor, job, mapping=None):
+    job = services.import_job_map(job=job, actor=actor, mapping=mapping or job.mapping)
+    return services.import_check(job_id=job.pk)
+
+
+def commit(actor, job, skip_duplicates=False):
+    return services.import_commit_start(job=job, actor=actor, skip_duplicates=skip_duplicates)
+
+
+def test_stakeholders_are_imported_with_positions_tags_and_owners(officer, colleague):
+    OrganisationFactory(name="Northern Water Authority")
+    content = csv_bytes(
+        [
+            [
+                "Margaret Okafor",
+                "M.Okafor@nwa.example",
+                "northern water authority",
+                "Director",
+                "water; board",
+                "",
+            ],
+            [
+                "Jean Dubois",
+                "jean@example.org; jd@example.org",
+                "Riverside Residents",
+                "Chair",
+                "",
+                "colleague",
+            ],
+        ]
+    )
+    job = check(officer, upload(officer, content))
+    assert job.status == ImportStatus.CHECKED and job.error_count == 0
+    assert job.new_organisations == ["Riverside Residents"]
+
+    job = commit(officer, job)
+
+    assert job.status == ImportStatus.IMPORTED and job.created_count == 2
+    margaret = Stakeholder.objects.get(name="Margaret Okafor")
+    assert margaret.emails == ["m.okafor@nwa.example"]
+    assert margaret.owner == officer
+    assert sorted(tag.name for tag in margaret.tags.all()) == ["board", "water"]
+    position = margaret.affiliations.get()
+    assert (position.organisation.name, position.role, position.is_primary) == (
+        "Northern Water Authority",
+        "Director",
+        True,
+    )
+    jean = Stakeholder.objects.get(name="Jean Dubois")
+    assert jean.owner == colleague and jean.emails == ["jean@example.org", "jd@example.org"]
+    assert jean.current_primary_organisation().name == "Riverside Residents"
+    assert not job.rows.exists()  # the staging rows are gone
+
+
+def test_a_file_with_one_bad_row_imports_nothing(officer):
+    content = csv_bytes(
+        [["Ana Costa", "ana@example.org", "", "", "", ""], ["", "not-an-email", "", "", "", ""]]
+    )
+    job = check(officer, upload(officer, content))
+    assert job.error_count == 2
+    assert {(error["line"], error["column"]) for error in job.errors} == {(3, "Name"), (3, "Emails")}
+    with pytest.raises(ValidationError):
+        commit(officer, job)
+    assert not Stakeholder.objects.filter(name="Ana Costa").exists()
+
+
+def test_a_failure_during_the_commit_changes_nothing(officer):
+    organisation = OrganisationFactory(name="Short-lived Trust")
+    content = csv_bytes([["Ana Costa", "", "Short-lived Trust", "", "new-tag", ""]] * 3)
+    job = check(officer, upload(officer, content))
+    organisation.delete()  # gone between the check and the commit
+
+    job = commit(officer, job)
+
+    assert job.status == ImportStatus.FAILED and "nothing was changed" in job.failure
+    assert not Stakeholder.objects.filter(name="Ana Costa").exists()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("latin-1", b""), ("windows-1252", b""), ("utf-16", b"")],
+)
+def test_files_in_any_common_encoding_are_read(officer, encoding, prefix):
+    content = prefix + csv_bytes([["Siobhán Ní Bhriain", "", "", "", "", ""]], encoding=encoding)
+    job = upload(officer, content)
+    assert job.headers == HEADINGS
+    assert job.mapping["name"] == "Name"
+    job = commit(officer, check(officer, job))
+    assert Stakeholder.objects.filter(name="Siobhán Ní Bhriain").exists()
+
+
+def test_semicolon_separated_files_are_recognised(officer):
+    job = upload(officer, csv_bytes([["Li Wei", "li@example.org", "", "", "", ""]], delimiter=";"))
+    assert job.delimiter == ";" and job.headers == HEADINGS
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"   \n"])
+def test_an_empty_file_is_refused(officer, content):
+    with pytest.raises(ValidationError, match="empty"):
+        upload(officer, content)
+
+
+def test_a_workbook_is_refused_with_advice(officer):
+    with pytest.raises(ValidationError, match="save it as CSV"):
+        upload(officer, b"PK\x03\x04" + b"\x00" * 100, name="people.xlsx")
+
+
+def test_a_file_with_headings_only_has_nothing_to_import(officer):
+    job = check(officer, upload(officer, csv_bytes([])))
+    assert job.error_count == 1 and "no rows" in job.errors[0]["message"]
+
+
+def test_a_required_field_must_be_given_a_column(officer):
+    job = upload(officer, csv_bytes([["x"]], headings=["Something"]))
+    with pytest.raises(ValidationError) as error:
+        services.import_job_map(job=job, actor=officer, mapping={})
+    assert "name" in error.value.message_dict
+
+
+def test_extra_columns_are_ignored_and_missing_cells_are_blank(officer):
+    content = b"Name,Favourite colour,Email\nAna Costa,blue\n"
+    job = commit(officer, check(officer, upload(officer, content)))
+    assert job.status == ImportStatus.IMPORTED
+    assert Stakeholder.objects.get(name="Ana Costa").emails == []
+
+
+def test_a_row_with_more_cells_than_headings_is_an_error(officer):
+    job = check(officer, upload(officer, b"Name,Email\nCosta, Ana,ana@example.org\n"))
+    assert job.error_count == 1 and "3 cells" in job.errors[0]["message"]
+
+
+def test_a_huge_cell_is_reported_not_crashed_on(officer):
+    content = b'Name,Notes\nAna Costa,"' + b"x" * 200_000 + b'"\n'
+    job = check(officer, upload(officer, content))
+    assert job.error_count == 1 and "longer than" in job.errors[0]["message"]
+
+
+def test_a_cell_longer_than_its_field_is_an_error(officer):
+    job = check(officer, upload(officer, csv_bytes([["x" * 201, "", "", "", "", ""]])))
+    assert job.errors[0]["column"] == "Name" and "At most 200" in job.errors[0]["message"]
+
+
+def test_the_mapping_is_remembered_for_the_next_file(officer):
+    job = upload(officer, b"Full legal name,Work mail\nAna Costa,ana@example.org\n")
+    check(officer, job, mapping={"name": "Full legal name", "emails": "Work mail"})
+    assert ImportMapping.objects.get(user=officer, kind="stakeholders").mapping["emails"] == "Work mail"
+
+    second = upload(officer, b"Work mail,Full legal name\nli@example.org,Li Wei\n")
+
+    assert second.mapping == {"name": "Full legal name", "emails": "Work mail"}
+
+
+def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
+    water = OrganisationFactory(name="Northern Water Authority")
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Margaret Okafor", owner=officer), organisation=water
+    )
+    StakeholderFactory(name="Someone", emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["Margret Okafor", "", "Northern Water Authority", "", "", ""],
+            ["Ana Costa", "ANA@example.org", "", "", "", ""],
+            ["Li Wei", "li@example.org", "", "", "", ""],
+            ["Li Wei (again)", "li@example.org", "", "", "", ""],
+        ]
+    )
+    job = check(officer, upload(officer, content))
+    assert job.duplicate_count == 3
+    reasons = {duplicate["line"]: duplicate["reason"] for duplicate in job.duplicates}
+    assert "Similar name" in reasons[2] and "Same email" in reasons[3] and "line 4" in reasons[5]
+
+    job = commit(officer, job, skip_duplicates=True)
+
+    assert job.created_count == 1
+    assert Stakeholder.objects.filter(name__startswith="Li Wei").count() == 1
+
+
+def test_organisations_are_imported_with_parents_from_the_same_file(officer):
+    OrganisationFactory(name="City Council")
+    content = csv_bytes(
+        [
+            ["Planning", "Government agency", "City Council", "planning"],
+            ["Housing Unit", "", "Housing Department", ""],
+            ["Housing Department", "", "City Council", ""],
+        ],
+        headings=["Name", "Type", "Part of", "Tags"],
+    )
+    job = commit(officer, check(officer, upload(officer, content, kind="organisations")))
+    assert job.created_count == 3
+    assert Organisation.objects.get(name="Housing Unit").parent.name == "Housing Department"
+    assert Organisation.objects.get(name="Planning").kind == "government_agency"
+
+
+def test_organisations_cannot_be_each_others_parents(officer):
+    content = csv_bytes([["A", "B"], ["B", "A"]], headings=["Name", "Part of"])
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert job.error_count == 2
+
+
+def test_interactions_are_imported_and_restart_the_contact_clock(officer, other_officer):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", owner=other_officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05 14:30", "Call", "Agreed the timetable", "ana@example.org", "roads; budget", "yes"],
+            ["05/04/2024", "email", "Sent the minutes", f"#{li.pk}; Ana Costa", "", ""],
+        ],
+        headings=["Date", "Kind", "Subject", "With", "Topics", "Confidential"],
+    )
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 2
+    call = Interaction.objects.get(summary="Agreed the timetable")
+    assert call.is_confidential and call.logged_by == officer
+    assert sorted(t.name for t in call.topics.all()) == ["budget", "roads"]
+    minutes = Interaction.objects.get(summary="Sent the minutes")
+    assert set(minutes.stakeholders.all()) == {ana, li}
+    ana.refresh_from_db()
+    assert ana.last_contacted_at == minutes.occurred_at
+
+
+def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Hello", "ana@example.org", "colleague"]],
+        headings=["Date", "Kind", "Summary", "Stakeholders", "Logged by"],
+    )
+    assert check(officer, upload(officer, content, kind="interactions")).error_count == 1
+    job = commit(admin_user, check(admin_user, upload(admin_user, content, kind="interactions")))
+    assert Interaction.objects.get(summary="Hello").logged_by == colleague and job.created_count == 1
+
+
+def test_interactions_with_unknown_or_archived_people_are_errors(officer):
+    StakeholderFactory(
+        emails=["gone@example.org"], owner=officer, is_archived=True, archived_at="2024-01-01T00:00Z"
+    )
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Hello", "nobody@example.org"],
+            ["2024-03-05", "call", "Hi", "gone@example.org"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.error_count == 2
+
+
+def test_an_address_book_is_imported(officer):
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Amina Yusuf\r\nN:Yusuf;Amina;;Dr;\r\n"
+        b"EMAIL;TYPE=INTERNET,PREF:amina@example.org\r\nORG:Lagos State Ministry;Planning\r\n"
+        b"TITLE:Director\r\nCATEGORIES:health,lagos\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Li Wei\r\nEMAIL;PREF=1:li@example.org\r\nLANG:zh\r\n"
+        b"TZ:Asia/Shanghai\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    assert job.format == "vcard"
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = commit(officer, services.import_check(job_id=job.pk))
+    assert job.created_count == 2
+    amina = Stakeholder.objects.get(name="Amina Yusuf")
+    assert amina.form_of_address == "Dr Yusuf" and amina.emails == ["amina@example.org"]
+    assert Affiliation.objects.get(stakeholder=amina).department == "Planning"
+    li = Stakeholder.objects.get(name="Li Wei")
+    assert (li.languages, li.time_zone) == (["zh"], "Asia/Shanghai")
+
+
+def test_a_large_file_is_checked_and_imported_in_the_background(
+    officer, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""], ["Li Wei", "", "", "", "", ""]]))
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = services.import_check_start(job=job)
+    assert job.status == ImportStatus.VALIDATING and len(callbacks) == 1
+    services.import_check(job_id=job.pk)  # what the task does
+    job.refresh_from_db()
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = commit(officer, job)
+    assert job.status == ImportStatus.QUEUED and len(callbacks) == 1
+    assert services.import_progress(job)["total"] == 2
+    assert services.import_commit(job_id=job.pk).created_count == 2
+    assert services.import_commit(job_id=job.pk).created_count == 2  # a redelivered task does nothing more
+    assert Stakeholder.objects.filter(name__in=["Ana Costa", "Li Wei"]).count() == 2
+
+
+def test_a_hundred_thousand_rows_are_imported(officer, tmp_path):
+    OrganisationFactory(name="Northern Water Authority")
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "emails", "organisation", "role"])
+        for number in range(100_000):
+            writer.writerow(
+                [f"Person {number}", f"p{number}@example.org", "Northern Water Authority", "Officer"]
+            )
+
+    job = services.import_run(path=path, kind="stakeholders", actor=officer)
+
+    assert job.status == ImportStatus.IMPORTED and job.created_count == 100_000
+    assert Stakeholder.objects.count() == 100_000
+    assert Affiliation.objects.filter(organisation__name="Northern Water Authority").count() == 100_000
+
+
+def test_someone_else_cannot_touch_my_import(officer, colleague):
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]]))
+    assert not ImportJob.objects.visible_to(colleague).filter(pk=job.pk).exists()
+    with pytest.raises(Exception, match="permission"):
+        services.import_job_map(job=job, actor=colleague, mapping=job.mapping)
+
+
+def test_the_uploaded_file_is_not_kept_once_imported(officer, django_capture_on_commit_callbacks):
+    job = check(officer, upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]])))
+    path = job.file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        commit(officer, job)
+    job.refresh_from_db()
+    assert not job.file and not os.path.exists(path)

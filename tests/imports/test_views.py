@@ -1,0 +1,94 @@
+"""The import pages: upload, choose columns, see the check, import; a worker's progress polled by htmx."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contacts.models import Stakeholder
+from imports.models import ImportJob
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upload_map_check_and_import_a_file(officer_client):
+    content = "Full name;E-mail\nAna Costa;ana@example.org\nLi Wei;li@example.org\n".encode("latin-1")
+    response = officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("people.csv", content, content_type="text/csv")},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    page = officer_client.get(job.get_absolute_url())
+    assert b"Full name" in page.content and page.context["mapping"]["emails"].initial == "E-mail"
+
+    response = officer_client.post(
+        job.get_absolute_url(),
+        {"encoding": job.encoding, "delimiter": ";", "name": "Full name", "emails": "E-mail"},
+    )
+    page = officer_client.get(response["Location"])
+    assert b"checked without errors" in page.content
+
+    response = officer_client.post(reverse("imports:commit", args=[job.pk]))
+    assert Stakeholder.objects.filter(name__in=["Ana Costa", "Li Wei"]).count() == 2
+    assert b"2 rows imported" in officer_client.get(response["Location"]).content
+
+
+def test_a_missing_required_column_is_said_on_the_form(officer_client):
+    officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"Email\nana@example.org\n")},
+    )
+    job = ImportJob.objects.get()
+    page = officer_client.post(
+        job.get_absolute_url(), {"encoding": job.encoding, "delimiter": ",", "emails": "Email"}
+    )
+    assert page.status_code == 200 and "name" in page.context["mapping"].errors
+
+
+def test_an_empty_upload_is_refused_on_the_form(officer_client):
+    page = officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"x")}
+    )
+    assert (
+        ImportJob.objects.count() == 1
+    )  # a one-cell file has a heading and no rows: it is checked, not refused
+    page = officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"\n\n")}
+    )
+    assert page.status_code == 200 and b"empty" in page.content
+
+
+def test_progress_is_polled_while_a_worker_works(officer_client, officer, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 0
+    officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"Name\nAna Costa\n")},
+    )
+    job = ImportJob.objects.get()
+    officer_client.post(job.get_absolute_url(), {"encoding": job.encoding, "delimiter": ",", "name": "Name"})
+    progress = officer_client.get(reverse("imports:progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert b"every 1s" in progress.content and b"<progress" in progress.content
+    ImportJob.objects.filter(pk=job.pk).update(status="checked")
+    done = officer_client.get(reverse("imports:progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert done.status_code == 204 and done["HX-Refresh"] == "true"
+
+
+def test_a_colleague_cannot_open_my_import(officer_client, client, colleague):
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"Name\nA\n")}
+    )
+    client.force_login(colleague)
+    assert client.get(ImportJob.objects.get().get_absolute_url()).status_code == 404
+
+
+def test_the_imports_list_runs_a_fixed_number_of_queries(
+    officer_client, officer, django_assert_max_num_queries
+):
+    for _ in range(5):
+        officer_client.post(
+            reverse("imports:upload"),
+            {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", b"Name\nA\n")},
+        )
+    # session, user; the user's groups (visibility); the jobs with who uploaded them.
+    with django_assert_max_num_queries(4):
+        assert officer_client.get(reverse("imports:list")).status_code == 200

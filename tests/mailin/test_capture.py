@@ -1,0 +1,170 @@
+"""Email capture: forwards and BCCs become interactions; unknown senders wait; each message logs once."""
+
+import email
+import email.policy
+import mailbox
+from email.message import EmailMessage
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from interactions.models import Interaction
+from mailin.models import InboundMessage
+from mailin.services import inbound_message_assign, inbound_message_receive, signature_for
+
+from ..factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def email_bytes(
+    *, sender, to, subject="Reservoir timetable", body="Hello.", cc=(), message_id=None, attach=None
+):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Subject"] = subject
+    message["Date"] = "Tue, 05 Mar 2024 14:30:00 +0000"
+    message["Message-ID"] = message_id or f"<{abs(hash((sender, subject, body)))}@mail.example>"
+    message.set_content(body)
+    if attach:
+        for filename, content in attach:
+            message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+    return bytes(message)
+
+
+@pytest.fixture
+def ana(officer):
+    return StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+
+
+def test_a_bcc_of_my_own_email_is_logged_as_outbound(officer, ana):
+    raw = email_bytes(sender=f"Officer <{officer.email}>", to=["Ana <ana@river.example>"])
+    message, created = inbound_message_receive(raw=raw)
+    assert created and message.status == "logged"
+    interaction = message.interaction
+    assert (
+        interaction.logged_by == officer
+        and interaction.kind == "email"
+        and interaction.direction == "outbound"
+    )
+    assert list(interaction.stakeholders.all()) == [ana]
+    assert interaction.summary == "Reservoir timetable"
+    ana.refresh_from_db()
+    assert ana.last_contacted_at == interaction.occurred_at
+
+
+def test_a_forwarded_email_is_logged_as_inbound_from_its_sender(officer, ana):
+    body = (
+        "FYI\n\n---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"
+        "Date: Mon, 4 Mar 2024 09:00:00 +0000\nSubject: Flooding on Mill Lane\nTo: <officer@example.org>\n\n"
+        "The lane flooded again."
+    )
+    raw = email_bytes(
+        sender=officer.email, to=["log@crm.example"], subject="Fwd: Flooding on Mill Lane", body=body
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    interaction = message.interaction
+    assert interaction.direction == "inbound" and list(interaction.stakeholders.all()) == [ana]
+    assert interaction.summary == "Flooding on Mill Lane" and "flooded again" in interaction.notes
+    assert message.is_forward and message.from_address == "ana@river.example"
+
+
+def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana):
+    original = email_bytes(
+        sender="ana@river.example", to=[officer.email], message_id="<original-1@river.example>",
+        attach=[("plan.pdf", b"%PDF-1.4 plan")],
+    )  # fmt: skip
+    forward = EmailMessage()
+    forward["From"], forward["To"], forward["Subject"] = officer.email, "log@crm.example", "Fwd: plan"
+    forward["Message-ID"] = "<forward-1@example.org>"
+    forward.set_content("See attached.")
+    forward.add_attachment(email.message_from_bytes(original, policy=email.policy.default))
+    message, _created = inbound_message_receive(raw=bytes(forward))
+    assert message.message_id == "<original-1@river.example>"
+    assert [a.filename for a in message.attachments.all()] == ["plan.pdf"]
+    assert message.attachments.get().file.read() == b"%PDF-1.4 plan"
+    assert "plan.pdf" in message.interaction.notes
+
+
+def test_the_same_message_logs_once(officer, colleague, ana):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], message_id="<once@example.org>")
+    inbound_message_receive(raw=raw)
+    _again, created = inbound_message_receive(raw=raw)
+    assert not created
+    assert Interaction.objects.count() == 1 and InboundMessage.objects.count() == 1
+
+
+def test_an_unknown_sender_waits_for_review_then_is_logged(officer, ana):
+    raw = email_bytes(sender=officer.email, to=["stranger@elsewhere.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "review" and message.interaction is None
+    assert message.unmatched_addresses == ["stranger@elsewhere.example"]
+
+    inbound_message_assign(message=message, actor=officer, stakeholders=[ana])
+
+    message.refresh_from_db()
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
+
+
+def test_mail_not_sent_in_by_staff_is_logged_for_the_stakeholders_owner(officer, ana):
+    raw = email_bytes(sender="ana@river.example", to=["log@crm.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "logged" and message.interaction.logged_by == officer
+    assert message.interaction.direction == "inbound"
+
+
+def test_the_endpoint_takes_signed_messages_only(client, officer, ana, settings):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], message_id="<signed@example.org>")
+    url = reverse("mailin:inbound")
+    refused = client.post(url, raw, content_type="message/rfc822", HTTP_X_LIAISON_SIGNATURE="sha256=00")
+    assert refused.status_code == 403 and not InboundMessage.objects.exists()
+
+    signature = signature_for(raw, "test-secret")
+    accepted = client.post(url, raw, content_type="message/rfc822", HTTP_X_LIAISON_SIGNATURE=signature)
+    assert accepted.status_code == 202 and accepted.json()["status"] == "logged"
+    replay = client.post(url, raw, content_type="message/rfc822", HTTP_X_LIAISON_SIGNATURE=signature)
+    assert replay.status_code == 200 and replay.json()["duplicate"] is True
+
+    settings.INBOUND_EMAIL_SECRET = ""
+    assert (
+        client.post(url, raw, content_type="message/rfc822", HTTP_X_LIAISON_SIGNATURE=signature).status_code
+        == 404
+    )
+
+
+def test_ingest_mail_reads_a_maildir_and_an_mbox(officer, ana, tmp_path, capsys):
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    maildir.add(email_bytes(sender=officer.email, to=["ana@river.example"], subject="One"))
+    maildir.add(email_bytes(sender=officer.email, to=["nobody@elsewhere.example"], subject="Two"))
+    call_command("ingest_mail", str(tmp_path / "Maildir"))
+    assert "1 logged, 1 waiting for review" in capsys.readouterr().out
+
+    box = mailbox.mbox(tmp_path / "crm.mbox", create=True)
+    box.add(email_bytes(sender=officer.email, to=["ana@river.example"], subject="One"))
+    box.add(email_bytes(sender=officer.email, to=["ana@river.example"], subject="Three"))
+    box.flush()
+    call_command("ingest_mail", str(tmp_path / "crm.mbox"))
+    assert "1 logged, 0 waiting for review, 1 already captured" in capsys.readouterr().out
+
+
+def test_the_review_queue_is_the_senders_and_their_managers(officer, colleague, manager, client, ana):
+    raw = email_bytes(sender=officer.email, to=["stranger@elsewhere.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    for user, status in ((officer, 200), (manager, 200), (colleague, 404)):
+        client.force_login(user)
+        assert client.get(message.get_absolute_url()).status_code == status
+
+
+def test_the_review_queue_runs_a_fixed_number_of_queries(officer, client, django_assert_max_num_queries):
+    for number in range(5):
+        raw = email_bytes(sender=officer.email, to=[f"s{number}@elsewhere.example"], subject=f"Note {number}")
+        inbound_message_receive(raw=raw)
+    client.force_login(officer)
+    # session, user; the user's groups (visibility); the page of messages with their officers.
+    with django_assert_max_num_queries(4):
+        page = client.get(reverse("mailin:list"))
+    assert len(page.context["page"]) == 5

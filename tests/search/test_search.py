@@ -1,0 +1,91 @@
+"""The header's search: everything in one ranked list, confidential interactions only for those allowed."""
+
+import pytest
+from django.urls import reverse
+
+from search.queries import global_search
+
+from ..factories import InteractionFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def kinds_and_titles(user, text):
+    return [(result.kind, result.title) for result in global_search(user=user, text=text)]
+
+
+def test_people_organisations_interactions_and_meetings_come_in_one_list(officer):
+    StakeholderFactory(name="Margaret Okafor", owner=officer)
+    OrganisationFactory(name="Okafor Family Foundation")
+    InteractionFactory(logged_by=officer, summary="Call with Okafor about the reservoir")
+    MeetingFactory(organiser=officer, title="Okafor quarterly review")
+
+    found = kinds_and_titles(officer, "okafor")
+
+    assert {kind for kind, _title in found} == {"stakeholder", "organisation", "interaction", "meeting"}
+
+
+def test_a_name_match_ranks_above_a_mention(officer):
+    InteractionFactory(logged_by=officer, summary="Dubois said the reservoir plan is late")
+    StakeholderFactory(name="Jean-Pierre Dubois", owner=officer)
+    assert kinds_and_titles(officer, "dubois")[0] == ("stakeholder", "Jean-Pierre Dubois")
+
+
+def test_misspelled_names_are_found(officer):
+    StakeholderFactory(name="Mohammed Al-Rashid", owner=officer)
+    assert ("stakeholder", "Mohammed Al-Rashid") in kinds_and_titles(officer, "Mohamed")
+
+
+def test_a_better_matching_name_ranks_first(officer):
+    StakeholderFactory(name="Margaret Thompson", owner=officer)
+    StakeholderFactory(name="Margaret Okafor", owner=officer)
+    assert kinds_and_titles(officer, "margaret okafor")[0] == ("stakeholder", "Margaret Okafor")
+
+
+def test_officer_cannot_find_a_colleagues_confidential_interaction(officer, other_officer, admin_user):
+    InteractionFactory(
+        logged_by=other_officer, summary="Confidential reservoir settlement", is_confidential=True
+    )
+    InteractionFactory(logged_by=other_officer, summary="Open reservoir briefing")
+    assert kinds_and_titles(officer, "reservoir") == [("interaction", "Open reservoir briefing")]
+    assert len(kinds_and_titles(other_officer, "reservoir")) == 2
+    assert len(kinds_and_titles(admin_user, "reservoir")) == 2
+
+
+def test_one_letter_or_punctuation_finds_nothing(officer):
+    StakeholderFactory(name="Li Wei", owner=officer)
+    assert global_search(user=officer, text="l") == []
+    assert global_search(user=officer, text="'; --") == []
+
+
+def test_the_header_box_gets_a_dropdown_and_the_page_a_list(officer_client, officer):
+    StakeholderFactory(name="Margaret Okafor", owner=officer)
+    dropdown = officer_client.get(
+        reverse("search:results"),
+        {"q": "marg"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="global-search-results",
+    )
+    assert (
+        dropdown.status_code == 200
+        and b"<html" not in dropdown.content
+        and b"Margaret Okafor" in dropdown.content
+    )
+    page = officer_client.get(reverse("search:results"), {"q": "marg"})
+    assert b"<html" in page.content and b"Margaret Okafor" in page.content
+    assert b'id="global-search-q"' in officer_client.get(reverse("contacts:stakeholder_list")).content
+
+
+def test_search_runs_a_fixed_number_of_queries(officer_client, officer, django_assert_max_num_queries):
+    for number in range(10):
+        StakeholderFactory(name=f"Reservoir Person {number}", owner=officer)
+        InteractionFactory(logged_by=officer, summary=f"Reservoir call {number}")
+        MeetingFactory(organiser=officer, title=f"Reservoir meeting {number}")
+    # session, user, the user's groups (visibility); stakeholders, organisations, interactions, meetings.
+    with django_assert_max_num_queries(7):
+        officer_client.get(
+            reverse("search:results"),
+            {"q": "reservoir"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="global-search-results",
+        )
