@@ -1,20 +1,19 @@
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contacts.filtersets import UpdatedSinceFilter
-from contacts.models import Organisation, OrganisationKind, Stakeholder
-from contacts.widgets import LookupSelect
+from contacts.filtersets import StakeholderRecordFilterSet, UpdatedSinceFilter
 
 from .models import Concern, ConcernStatus, Severity
 
 UNRESOLVED = "unresolved"
 
 
-class ConcernFilterSet(django_filters.FilterSet):
+class ConcernFilterSet(StakeholderRecordFilterSet):
     """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
+
+    owner_label = _("Handled by")
+    stakeholder_label = _("Raised by")
 
     q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(
@@ -30,28 +29,6 @@ class ConcernFilterSet(django_filters.FilterSet):
     )
     severity = django_filters.ChoiceFilter(
         label=_("Severity"), choices=Severity.choices, empty_label=_("Any")
-    )
-    owner = django_filters.ModelChoiceFilter(
-        label=_("Handled by"),
-        queryset=get_user_model().objects.filter(is_active=True),
-        empty_label=_("Anyone"),
-    )
-    stakeholder = django_filters.ModelChoiceFilter(
-        label=_("Raised by"),
-        queryset=Stakeholder.objects.all(),
-        widget=LookupSelect(lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Anyone")),
-    )
-    organisation = django_filters.ModelChoiceFilter(
-        label=_("Organisation"),
-        queryset=Organisation.objects.all(),
-        method="filter_organisation",
-        widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
-    )
-    organisation_kind = django_filters.ChoiceFilter(
-        label=_("Kind of organisation"),
-        field_name="organisation__kind",
-        choices=OrganisationKind.choices,
-        empty_label=_("Any"),
     )
 
     class Meta:
@@ -77,9 +54,6 @@ class ConcernFilterSet(django_filters.FilterSet):
             return queryset
         overdue = queryset.needing_escalation()
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
-
-    def filter_organisation(self, queryset, name, value):
-        return queryset.for_organisation(value) if value else queryset
 
 
 class ConcernApiFilterSet(ConcernFilterSet):

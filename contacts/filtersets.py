@@ -53,14 +53,19 @@ class UpdatedSinceFilter(MomentFilter):
         super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
 
 
-class StakeholderFilterSet(django_filters.FilterSet):
-    q = SearchFilter()
-    organisation = django_filters.ModelChoiceFilter(
+def organisation_filter():
+    """An organisation picked with the lookup widget; the filterset defines filter_organisation()."""
+    return django_filters.ModelChoiceFilter(
         label=_("Organisation"),
         queryset=Organisation.objects.all(),
         method="filter_organisation",
         widget=LookupSelect(lookup_url=reverse_lazy("contacts:organisation_lookup"), placeholder=_("Any")),
     )
+
+
+class StakeholderFilterSet(django_filters.FilterSet):
+    q = SearchFilter()
+    organisation = organisation_filter()
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner"),
         queryset=get_user_model().objects.filter(is_active=True),
@@ -178,3 +183,37 @@ class TagFilterSet(django_filters.FilterSet):
     class Meta:
         model = Tag
         fields = ["name"]
+
+
+class StakeholderRecordFilterSet(django_filters.FilterSet):
+    """The filters every register of things kept with a stakeholder shares (commitments, concerns).
+
+    A subclass names who owns a record and who the stakeholder is in its own words (`owner_label`,
+    `stakeholder_label`); its queryset provides `for_organisation()`.
+    """
+
+    owner_label = _("Owner")
+    stakeholder_label = _("Stakeholder")
+
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True), empty_label=_("Anyone")
+    )
+    stakeholder = django_filters.ModelChoiceFilter(
+        queryset=Stakeholder.objects.all(),
+        widget=LookupSelect(lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Anyone")),
+    )
+    organisation = organisation_filter()
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        field_name="organisation__kind",
+        choices=OrganisationKind.choices,
+        empty_label=_("Any"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["owner"].label = self.owner_label
+        self.filters["stakeholder"].label = self.stakeholder_label
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.for_organisation(value) if value else queryset
