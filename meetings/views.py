@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
+from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
 
 from . import calendar, services
@@ -283,7 +284,7 @@ def action_item_status(request, pk):
         )
     if request.htmx:
         return render(request, "meetings/_action_row.html", {"action": action_item, "show_meeting": True})
-    return redirect(request.POST.get("next") or action_item.meeting)
+    return redirect(next_url(request, action_item.meeting))
 
 
 def my_actions(request):
