@@ -208,7 +208,10 @@ def attendee_respond(request, pk, attendee_pk):
         return HttpResponseForbidden(_("You cannot answer for this attendee."))
     form = RsvpForm(request.POST)
     if form.is_valid():
-        services.attendee_respond(attendee=attendee, actor=request.user, rsvp=form.cleaned_data["rsvp"])
+        try:
+            services.attendee_respond(attendee=attendee, actor=request.user, rsvp=form.cleaned_data["rsvp"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
     if request.htmx:
         _mark_who_can_respond(request.user, meeting, [attendee])
         return render(
