@@ -214,6 +214,11 @@ class MeetingDocumentViewSet(
             )
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers in the file's own type, whatever the client accepts (`Accept: application/pdf`
+        # too); its errors stay JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "retrieve")
+
     def retrieve(self, request, *args, **kwargs):
         document = self.get_object()
         try:

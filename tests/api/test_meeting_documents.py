@@ -93,6 +93,13 @@ def test_who_may_remove_a_paper(api_as, meeting, paper, who, status):
     assert MeetingDocument.objects.filter(pk=paper.pk).exists() is (status != 204)
 
 
+def test_a_download_asked_for_in_its_own_type_is_served(officer_api, meeting, paper):
+    response = officer_api.get(f"{papers(meeting)}{paper.pk}/", HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    missing = officer_api.get(f"{papers(meeting)}{paper.pk + 1}/", HTTP_ACCEPT="application/pdf")
+    assert missing.status_code == 404 and "detail" in missing.json()
+
+
 def test_a_paper_of_another_meeting_is_not_found_here(officer_api, officer, paper):
     elsewhere = MeetingFactory(organiser=officer)
     assert officer_api.get(f"{papers(elsewhere)}{paper.pk}/").status_code == 404
