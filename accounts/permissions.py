@@ -106,6 +106,12 @@ def can_merge_stakeholders(user, keep, duplicate) -> bool:
     return can_edit_stakeholder(user, keep) and can_edit_stakeholder(user, duplicate)
 
 
+def can_dismiss_duplicate(user, first, second) -> bool:
+    """Saying two records are different people hides the pair from everyone's review: the same people who
+    could merge them decide it."""
+    return can_merge_stakeholders(user, first, second)
+
+
 def can_review_inbound_message(user, message) -> bool:
     """Captured mail is dealt with by the officer who sent it in, their managers and administrators.
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import (
+    can_dismiss_duplicate,
     can_edit_organisation,
     can_edit_stakeholder,
     can_edit_tag,
@@ -340,6 +341,10 @@ def duplicate_dismiss(*, first: Stakeholder, second: Stakeholder, actor):
     """Records that two similar records are different people, so the review page stops offering them."""
     from .duplicates import ordered_pair
 
+    require(
+        can_dismiss_duplicate(actor, first, second),
+        _("Only the owners of both records, or their managers, can say they are different people."),
+    )
     first_id, second_id = ordered_pair(first.pk, second.pk)
     return DuplicateDismissal.objects.get_or_create(
         first_id=first_id, second_id=second_id, defaults={"dismissed_by": actor}

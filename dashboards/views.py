@@ -8,9 +8,7 @@ from django.db.models import Case, F, Value, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from interactions.models import InteractionKind
 from liaison_crm.csv_export import csv_response
+from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
 
 from . import panels, queries, services
@@ -128,10 +127,7 @@ def refresh(request):
         messages.success(request, _("Refreshing the figures: this takes a minute or so."))
     else:
         messages.info(request, _("A refresh was asked for a moment ago; the new figures are on their way."))
-    following = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
-        following = reverse("dashboards:dashboard")
-    return redirect(following)
+    return redirect(next_url(request, "dashboards:dashboard"))
 
 
 def freshness(request):

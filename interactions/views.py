@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can_edit_interaction
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
+from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
 
 from . import services
@@ -131,7 +131,7 @@ def follow_up_toggle(request, pk):
         return render(
             request, "interactions/_follow_up_row.html", {"item": interaction, "today": timezone.localdate()}
         )
-    return redirect(request.POST.get("next") or reverse("home"))
+    return redirect(next_url(request, "home"))
 
 
 def my_follow_ups(request):

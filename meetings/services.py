@@ -351,6 +351,12 @@ def _send_follow_ups(meeting_id: int) -> None:
 @transaction.atomic
 def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     require(can_respond_for(actor, attendee))
+    if attendee.meeting.status != MeetingStatus.PLANNED:
+        # A reply to a cancelled or held meeting would rewrite who said they would come.
+        raise ValidationError(
+            _("This meeting is %(status)s: replies are taken for planned meetings only.")
+            % {"status": attendee.meeting.get_status_display().lower()}
+        )
     if rsvp not in Rsvp.values:
         raise ValidationError({"rsvp": _("Choose accepted, tentative or declined.")})
     attendee.rsvp = rsvp

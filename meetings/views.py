@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
+from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
 
 from . import calendar, services
@@ -207,7 +208,10 @@ def attendee_respond(request, pk, attendee_pk):
         return HttpResponseForbidden(_("You cannot answer for this attendee."))
     form = RsvpForm(request.POST)
     if form.is_valid():
-        services.attendee_respond(attendee=attendee, actor=request.user, rsvp=form.cleaned_data["rsvp"])
+        try:
+            services.attendee_respond(attendee=attendee, actor=request.user, rsvp=form.cleaned_data["rsvp"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
     if request.htmx:
         _mark_who_can_respond(request.user, meeting, [attendee])
         return render(
@@ -283,7 +287,7 @@ def action_item_status(request, pk):
         )
     if request.htmx:
         return render(request, "meetings/_action_row.html", {"action": action_item, "show_meeting": True})
-    return redirect(request.POST.get("next") or action_item.meeting)
+    return redirect(next_url(request, action_item.meeting))
 
 
 def my_actions(request):

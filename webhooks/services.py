@@ -57,7 +57,7 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> We
         _validate_events(fields["events"])
         fields["events"] = sorted(set(fields["events"]))
     if not fields.get("secret", endpoint.secret):
-        fields.pop("secret")
+        fields.pop("secret", None)
     for name, value in fields.items():
         setattr(endpoint, name, value)
     endpoint.full_clean()

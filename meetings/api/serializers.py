@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -47,12 +48,24 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 
 class MeetingDocumentSerializer(serializers.ModelSerializer):
-    """A paper's description; the file itself is downloaded from the meeting's page."""
+    """A paper's description; the file itself is at `download_url`."""
+
+    download_url = serializers.SerializerMethodField(help_text=_("GET it (with your token) for the file."))
 
     class Meta:
         model = MeetingDocument
-        fields = ["id", "name", "content_type", "size", "uploaded_by", "uploaded_at"]
+        fields = ["id", "name", "content_type", "size", "uploaded_by", "uploaded_at", "download_url"]
         read_only_fields = fields
+
+    def get_download_url(self, document) -> str:
+        return reverse("api:meeting-document-detail", args=[document.meeting_id, document.pk])
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """A paper to attach, sent as multipart/form-data. The same checks as the meeting page: a PDF, office
+    document, image or text file whose content matches its name, within the size limit."""
+
+    file = serializers.FileField(help_text=_("The file, as the `file` part of a multipart/form-data body."))
 
 
 class MeetingSeriesSerializer(serializers.ModelSerializer):

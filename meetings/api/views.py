@@ -1,20 +1,26 @@
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 
-from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
-from api.viewsets import NO_DELETE, ModelViewSet
+from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
+from api.viewsets import NO_DELETE, ApiViewMixin, ModelViewSet
 
 from .. import services
 from ..filtersets import PAST, ActionItemApiFilterSet, MeetingApiFilterSet
-from ..models import ActionItem, Meeting
+from ..models import ActionItem, Meeting, MeetingDocument
 from .serializers import (
     ActionItemInputSerializer,
     ActionItemSerializer,
+    DocumentUploadSerializer,
     MeetingCancelSerializer,
+    MeetingDocumentSerializer,
     MeetingHeldSerializer,
     MeetingInputSerializer,
     MeetingScheduleSerializer,
@@ -140,3 +146,92 @@ class ActionItemViewSet(ModelViewSet):
                 owner_stakeholder=data.get("owner_stakeholder"),
             )
         return instance
+
+
+MEETING_IN_PATH = OpenApiParameter(
+    "meeting_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The meeting."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[MEETING_IN_PATH]),
+    create=extend_schema(
+        parameters=[MEETING_IN_PATH],
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: MeetingDocumentSerializer},
+    ),
+    retrieve=extend_schema(
+        parameters=[MEETING_IN_PATH],
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as uploaded.")},
+    ),
+    destroy=extend_schema(parameters=[MEETING_IN_PATH]),
+)
+class MeetingDocumentViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A meeting's papers. Everyone on the staff lists and downloads them, as they read the meeting; the
+    organiser, their managers and administrators add (multipart/form-data, part `file`) and remove them.
+    An upload is checked as on the meeting's page, by the same service: its kind by name and by content,
+    and its size (400 with a message under `file`)."""
+
+    serializer_class = MeetingDocumentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    pagination_class = None
+    filter_backends = []
+    lookup_value_regex = r"\d+"
+    queryset = MeetingDocument.objects.none()  # the schema's model; requests read get_queryset()
+
+    def meeting(self, *, for_write: bool = False) -> Meeting:
+        """The meeting in the address if the caller may see it (else 404); to write, locked and editable
+        by them (else 403)."""
+        meetings = Meeting.objects.visible_to(self.request.user).defer("search_vector")
+        if for_write:
+            meetings = meetings.select_for_update(of=("self",))
+        meeting = generics.get_object_or_404(
+            meetings.select_related("organiser"), pk=self.kwargs["meeting_pk"]
+        )
+        if for_write:
+            require(can_edit_meeting(self.request.user, meeting))
+        return meeting
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MeetingDocument.objects.none()
+        return MeetingDocument.objects.filter(meeting=self.meeting())
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            meeting = self.meeting(for_write=True)
+            upload = DocumentUploadSerializer(data=request.data)
+            upload.is_valid(raise_exception=True)
+            document = services.document_attach(
+                meeting=meeting, actor=request.user, upload=upload.validated_data["file"]
+            )
+        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers in the file's own type, whatever the client accepts (`Accept: application/pdf`
+        # too); its errors stay JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "retrieve")
+
+    def retrieve(self, request, *args, **kwargs):
+        document = self.get_object()
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404(_("The file is no longer stored.")) from missing
+        return FileResponse(
+            handle, as_attachment=True, filename=document.name, content_type=document.content_type
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            meeting = self.meeting(for_write=True)
+            document = generics.get_object_or_404(meeting.documents.all(), pk=self.kwargs["pk"])
+            services.document_remove(document=document, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

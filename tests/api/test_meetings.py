@@ -380,6 +380,24 @@ def test_a_reply_moves_the_meeting_for_an_incremental_sync(officer_api, meeting,
     assert [row["id"] for row in rows] == [meeting.pk]
 
 
+@pytest.mark.parametrize("state", ["cancelled", "held"])
+def test_a_cancelled_or_held_meeting_takes_no_more_replies(api_as, officer, held_yesterday, guest, state):
+    if state == "cancelled":
+        services.meeting_cancel(meeting=held_yesterday, actor=officer)
+    else:
+        services.meeting_mark_held(meeting=held_yesterday, actor=officer)
+    attendee = Attendee.objects.get(meeting=held_yesterday, stakeholder=guest)
+    response = api_as("officer").post(
+        detail(held_yesterday, "rsvp"), {"attendee": attendee.pk, "rsvp": "declined"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": [f"This meeting is {state}: replies are taken for planned meetings only."]
+    }
+    attendee.refresh_from_db()
+    assert attendee.rsvp == Rsvp.NEEDS_ACTION and attendee.responded_at is None
+
+
 def test_an_attendee_of_another_meeting_is_a_400(officer_api, officer, meeting, guest):
     other = schedule(officer, [guest])
     elsewhere = Attendee.objects.get(meeting=other)

@@ -176,6 +176,24 @@ def test_staff_attendee_answers_their_invitation_with_htmx(client, colleague, of
     assert Attendee.objects.get(pk=attendee.pk).rsvp == "accepted"
 
 
+def test_a_cancelled_meeting_takes_no_more_replies(client, colleague, officer):
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Briefing",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        staff=[colleague],
+    )
+    services.meeting_cancel(meeting=meeting, actor=officer)
+    attendee = Attendee.objects.get(meeting=meeting, user=colleague)
+    response = login(client, colleague).post(
+        reverse("meetings:rsvp", args=[meeting.pk, attendee.pk]), {"rsvp": "accepted"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "replies are taken for planned meetings only" in response.content.decode()
+    assert Attendee.objects.get(pk=attendee.pk).rsvp == "needs_action"
+
+
 def test_my_actions_lists_only_my_open_actions(officer_client, officer, colleague, meeting):
     mine = services.action_item_add(
         meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)

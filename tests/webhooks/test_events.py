@@ -140,6 +140,18 @@ class TestCommitmentOverdue:
         assert late.overdue_notified_at is not None
         assert delivery.payload == api_view(officer, f"/api/v1/commitments/{late.pk}/")
 
+    def test_the_first_run_reports_every_commitment_already_overdue_once(self, officer, endpoint_for):
+        # Deliberate: each overdue commitment gets one commitment.overdue event, the backlog included.
+        endpoint_for(officer, events=[WebhookEvent.COMMITMENT_OVERDUE])
+        backlog = [
+            CommitmentFactory(owner=officer, due_on=TODAY - dt.timedelta(days=days)) for days in (1, 40, 400)
+        ]
+        assert commitment_services.commitments_publish_overdue(today=TODAY) == backlog
+        assert commitment_services.commitments_publish_overdue(today=TODAY + dt.timedelta(days=1)) == []
+        assert sorted(WebhookDelivery.objects.values_list("payload__id", flat=True)) == [
+            c.pk for c in backlog
+        ]
+
     def test_a_new_due_date_missed_is_reported_again(self, officer, endpoint_for):
         endpoint_for(officer, events=[WebhookEvent.COMMITMENT_OVERDUE])
         late = CommitmentFactory(owner=officer, due_on=TODAY - dt.timedelta(days=1))
