@@ -1,9 +1,10 @@
-"""Throwaway servers for fault tests: a private PostgreSQL cluster, a private Redis and the app under gunicorn.
+"""Throwaway servers for fault tests: a private PostgreSQL cluster, a private Redis, the app under gunicorn.
 
 Colleagues' test runs share the machine's PostgreSQL and Redis, so a test that stops a server stops one of
 its own: each runs on a free port in a temporary folder and is gone when the test ends.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -35,7 +36,7 @@ def _as_postgres() -> list[str]:
 
 
 class PrivateCluster:
-    """A PostgreSQL 15 cluster of the test's own, fsync off: created in about two seconds, restarted in one."""
+    """A PostgreSQL 15 cluster of the test's own, fsync off: made in about two seconds, restarted in one."""
 
     def __init__(self):
         self.directory = Path(tempfile.mkdtemp(prefix="liaison-faults-pg-"))
@@ -103,15 +104,13 @@ class PrivateCluster:
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self.stop()
-            except subprocess.CalledProcessError:
-                pass
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class PrivateRedis:
-    """`redis-server` on a free port, keeping nothing on disk, as the machine's own; stopped and started again."""
+    """`redis-server` on a free port, keeping nothing on disk like the machine's; stopped, started again."""
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -124,8 +123,9 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")],
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory),
+             "--logfile", str(self.directory / "redis.log")],
         )  # fmt: skip
         wait_for(self._answers, timeout=20, what=f"redis-server on port {self.port}")
 

@@ -80,7 +80,8 @@ def test_requests_get_a_clean_503_while_postgresql_is_down_and_200_once_it_is_ba
 
     cluster.start()
     page = browser.get(stakeholders, timeout=15)
-    assert page.status_code == 200 and "Ama Owusu" in page.text, "still signed in: the session is in the database"
+    # Still signed in: the session is in the database.
+    assert page.status_code == 200 and "Ama Owusu" in page.text
     assert browser.get(api, timeout=15).status_code == 200
     assert app_server.worker_pids() == workers, "the same worker process served before and after"
     assert "Traceback" not in app_server.log.read_text()
