@@ -5,6 +5,8 @@ its own: each runs on a free port in a temporary folder and is gone when the tes
 """
 
 import contextlib
+import http.server
+import json
 import os
 import re
 import shutil
@@ -13,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -225,3 +228,57 @@ def timed(call):
     started = time.monotonic()
     result = call()
     return result, time.monotonic() - started
+
+
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """Another tool's webhook endpoint on 127.0.0.1: records each POST, then waits `delay` s before its 200.
+
+    The delay comes after the request is recorded, as at a receiver that has acted on a delivery but not yet
+    said so: the worker may die not knowing it was received.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, *, delay: float = 0.0):
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.delay = delay
+        self.received: list[dict] = []
+        self.lock = threading.Lock()
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hooks/liaison"
+
+    def deliveries(self) -> list[tuple[str, str]]:
+        """(X-Liaison-Delivery, the body's event id) of each POST received."""
+        with self.lock:
+            return [(request["delivery"], request["event_id"]) for request in self.received]
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def handle_error(self, request, client_address):
+        # A worker killed mid-request leaves a closed socket to answer: what the test is about, not an error.
+        pass
+
+
+class _ReceiverHandler(http.server.BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with self.server.lock:
+            self.server.received.append(
+                {"delivery": self.headers["X-Liaison-Delivery"], "event_id": json.loads(body)["id"]}
+            )
+        time.sleep(self.server.delay)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
