@@ -1,4 +1,4 @@
-"""Checks and imports whose worker died or whose task was lost: handed over again, then failed, never stuck."""
+"""Checks and imports whose worker died or whose task was lost: handed over again, then failed, not stuck."""
 
 import datetime as dt
 
