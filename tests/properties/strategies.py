@@ -13,6 +13,8 @@ examples = settings(
     max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    # No example database in the checkout: a failure prints its example, to be pinned with @example.
+    database=None,
 )
 
 AWKWARD = [
