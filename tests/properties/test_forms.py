@@ -6,7 +6,7 @@ Through the test client, so a form, its service and the page that shows its erro
 
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contacts.models import Affiliation, Organisation, Stakeholder, Tag
@@ -103,7 +103,7 @@ def test_the_stakeholder_form_saves_what_is_valid_and_explains_the_rest(
     officer_client, officer, organisation
 ):
     @given(data=mixed(stakeholder_data(officer, organisation), STAKEHOLDER_WILD))
-    @examples
+    @settings(examples, max_examples=15)  # its page is the heaviest to render
     def check(data):
         with rolled_back():
             before = row_counts()
@@ -211,7 +211,7 @@ def test_the_meeting_form_saves_what_is_valid_and_explains_the_rest(officer_clie
     guest = StakeholderFactory(owner=officer, emails=["guest@example.org"])
 
     @given(data=mixed({**meeting_data([guest]), "frequency": "", "count": ""}, MEETING_WILD))
-    @examples
+    @settings(examples, max_examples=15)  # a valid one builds invitations and calendar files
     def check(data):
         with rolled_back():
             before = row_counts()
