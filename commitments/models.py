@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
+from liaison_crm.text import StorableTextModel
 
 from .querysets import KEY_DATE, CommitmentQuerySet
 
@@ -28,7 +29,7 @@ class CommitmentStatus(models.TextChoices):
     BROKEN = "broken", _("Broken")
 
 
-class Commitment(models.Model):
+class Commitment(StorableTextModel):
     """A promise made between us and a stakeholder — what, by whom, by when — chased until it is kept.
 
     Agreements with a renewal date (a memorandum of understanding, a data-sharing agreement) are

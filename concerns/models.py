@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
+from liaison_crm.text import StorableTextModel
 
 from .querysets import UNRESOLVED, ConcernQuerySet
 
@@ -25,7 +26,7 @@ class ConcernStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-class Concern(models.Model):
+class Concern(StorableTextModel):
     """An issue or dispute a stakeholder has raised with us, owned by an officer until it is resolved.
 
     A concern left open or in progress for longer than CONCERN_ESCALATION_DAYS is escalated to the

@@ -23,6 +23,12 @@ class TagsField(forms.CharField):
     def to_python(self, value):
         return [name.strip() for name in (value or "").split(",") if name.strip()]
 
+    def run_validators(self, value):
+        # CharField's validators expect text: run them on each name. Given the list, the NUL check would
+        # look at its repr, where a NUL is spelled "\\x00", and let it through to PostgreSQL.
+        for name in value:
+            super().run_validators(name)
+
 
 class TagsInitialMixin:
     def __init__(self, *args, **kwargs):

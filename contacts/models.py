@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
+from liaison_crm.text import StorableTextModel
 
 from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
 
@@ -37,7 +38,7 @@ LANGUAGE_CHOICES = sorted(
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
-class Tag(models.Model):
+class Tag(StorableTextModel):
     """A label officers put on organisations, stakeholders and interactions: a topic, programme or region."""
 
     name = models.CharField(_("name"), max_length=60)
@@ -63,7 +64,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Organisation(models.Model):
+class Organisation(StorableTextModel):
     """An outside body or internal department the organisation deals with; departments sit under a parent."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -138,7 +139,7 @@ class EngagementLevel(models.TextChoices):
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class Stakeholder(models.Model):
+class Stakeholder(StorableTextModel):
     """A person the organisation keeps a relationship with, looked after by one officer (the owner)."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -286,7 +287,7 @@ class Stakeholder(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
-class Affiliation(models.Model):
+class Affiliation(StorableTextModel):
     """A position a stakeholder holds, or held, at an organisation: role, department and period."""
 
     stakeholder = models.ForeignKey(

@@ -16,6 +16,7 @@ from accounts.permissions import (
     can_merge_stakeholders,
     require,
 )
+from liaison_crm.text import validate_storable_text
 
 from .models import Affiliation, DuplicateDismissal, MergeRecord, Organisation, Stakeholder, Tag
 
@@ -24,6 +25,7 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     """The tags with these names, matched case-insensitively; missing ones are created."""
     wanted = {}
     for name in names:
+        validate_storable_text(name)  # a NUL would reach PostgreSQL: bulk_create does not full_clean()
         cleaned = " ".join(name.split())[:60]
         if cleaned:
             wanted.setdefault(cleaned.lower(), cleaned)

@@ -16,21 +16,29 @@ A file with more than IMPORT_BACKGROUND_ROWS rows is checked and imported by a C
 its page polls the progress, which the worker reports through the cache (a transaction's own updates to the
 job row would stay invisible until it commits).
 
+A worker can die mid-run (killed, out of memory, its database restarted). The check and the import each run
+in one transaction that holds the job's row locked, so a dead run leaves nothing half-written and its lock
+goes with its connection; `imports_recover_stalled` (beat, every minute) hands a job that is still checking
+or importing but that no worker holds back to a worker, and fails it after IMPORT_MAX_ATTEMPTS, so a page
+never says "Importing" forever.
+
 Interactions imported in bulk are history: they do not announce `interaction.created` to webhooks.
 """
 
 import json
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from psycopg.types.json import Jsonb
 
 from accounts.permissions import can_manage_import, require
@@ -217,6 +225,7 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJ
     job.mapping = mapping
     _reset_results(job)
     job.status = ImportStatus.VALIDATING
+    job.queued_at, job.attempts = timezone.now(), 1
     job.save()
     if job.format == ImportFormat.CSV:
         ImportMapping.objects.update_or_create(user=actor, kind=job.kind, defaults={"mapping": mapping})
@@ -238,8 +247,14 @@ def import_check_start(*, job: ImportJob) -> ImportJob:
     from .tasks import check_import as check_import_task
 
     _report(job.pk, ImportStatus.VALIDATING, 0, job.total_rows)
-    transaction.on_commit(lambda: check_import_task.delay(job.pk))
+    _queue_on_commit(check_import_task, job.pk)
     return job
+
+
+def _queue_on_commit(task, job_id: int) -> None:
+    # robust: the job is committed by now; a broker outage (Redis down) must not turn it into an error page.
+    # The job waits, and `imports_recover_stalled` hands it over once Redis is back.
+    transaction.on_commit(lambda: task.delay(job_id), robust=True)
 
 
 # An address card has every field; its preview shows the ones that tell people apart.
@@ -297,12 +312,15 @@ class _Check:
 
 
 def import_check(*, job_id: int) -> ImportJob:
-    """Reads and checks every row, stages the clean ones and records errors, duplicates and a preview."""
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    """Reads and checks every row, stages the clean ones and records errors, duplicates and a preview.
+
+    Safe to run twice (a redelivered task, a job handed over again): only a job still being checked is read.
+    """
+    job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportStatus.VALIDATING:
         return job
     try:
-        return _check(job)
+        return _check(job_id)
     except (DatabaseError, OSError) as error:
         logger.warning("Checking import %s failed: %s", job_id, error)
         _fail(
@@ -317,16 +335,26 @@ def _fail(job_id: int, status: str, message: str) -> None:
     )
 
 
-def _check(job: ImportJob) -> ImportJob:
-    cleaner = CLEANERS[job.kind](actor=job.created_by)
-    check = _Check(job)
-    finder = _DuplicateFinder.for_kind(job.kind)
-    new_organisations: dict[str, str] = {}
-    parents_in_file: dict[int, str] = {}
-    names_in_file: dict[str, int] = {}
-    estimate = max(job.total_rows, 1)
-    _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
+def _check(job_id: int) -> ImportJob:
     with transaction.atomic():
+        # Locked until this check commits: `imports_recover_stalled` leaves a job a worker holds alone, and a
+        # second run of the same check waits here, then finds it checked.
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .filter(pk=job_id, status=ImportStatus.VALIDATING)
+            .first()
+        )
+        if job is None:
+            return ImportJob.objects.get(pk=job_id)
+        cleaner = CLEANERS[job.kind](actor=job.created_by)
+        check = _Check(job)
+        finder = _DuplicateFinder.for_kind(job.kind)
+        new_organisations: dict[str, str] = {}
+        parents_in_file: dict[int, str] = {}
+        names_in_file: dict[str, int] = {}
+        estimate = max(job.total_rows, 1)
+        _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
         ImportRow.objects.filter(job=job).delete()
         with (
             connection.cursor() as cursor,
@@ -532,18 +560,20 @@ def import_commit_start(*, job: ImportJob, actor, skip_duplicates: bool = False)
     require(can_manage_import(actor, job))
     if not job.can_commit:
         raise ValidationError(_("Only a file checked without errors can be imported."))
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED, error_count=0).update(
-        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates
+        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates, queued_at=now, attempts=1
     )
     if not claimed:
         raise ValidationError(_("This file is already being imported."))
     job.status, job.skip_duplicates = ImportStatus.QUEUED, skip_duplicates
+    job.queued_at, job.attempts = now, 1
     if job.rows_to_import <= settings.IMPORT_BACKGROUND_ROWS:
         return import_commit(job_id=job.pk)
     from .tasks import commit_import as commit_import_task
 
     _report(job.pk, ImportStatus.QUEUED, 0, job.rows_to_import)
-    transaction.on_commit(lambda: commit_import_task.delay(job.pk))
+    _queue_on_commit(commit_import_task, job.pk)
     return job
 
 
@@ -809,6 +839,51 @@ COMMITTERS = {
 }
 
 
+def imports_recover_stalled(*, limit: int = 100) -> int:
+    """Hands checks and imports that no worker is running back to a worker, or fails them; returns how many.
+
+    A job still checking or importing whose row no transaction holds, handed over more than
+    IMPORT_STALLED_AFTER_SECONDS ago, lost its task (Redis keeps nothing on disk) or its worker. A run that
+    died changed nothing, so running it again is safe; after IMPORT_MAX_ATTEMPTS hand-overs the job is failed
+    instead, with a message saying so, and the person can upload the file again.
+    """
+    from .tasks import check_import as check_import_task
+    from .tasks import commit_import as commit_import_task
+
+    now = timezone.now()
+    stalled_before = now - timedelta(seconds=settings.IMPORT_STALLED_AFTER_SECONDS)
+    with transaction.atomic():
+        jobs = list(
+            ImportJob.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.QUEUED])
+            .filter(models.Q(queued_at__lt=stalled_before) | models.Q(queued_at__isnull=True))
+            .select_for_update(skip_locked=True)
+            .only("pk", "status", "attempts")
+            .order_by("pk")[:limit]
+        )
+        for job in jobs:
+            if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                logger.error("Import %s stalled %s times; failed", job.pk, job.attempts)
+                _fail(job.pk, job.status, str(STALLED_MESSAGES[job.status]))
+                continue
+            logger.warning("Import %s stalled while %s; handed over again", job.pk, job.status)
+            ImportJob.objects.filter(pk=job.pk).update(queued_at=now, attempts=job.attempts + 1)
+            task = check_import_task if job.status == ImportStatus.VALIDATING else commit_import_task
+            _queue_on_commit(task, job.pk)
+    return len(jobs)
+
+
+STALLED_MESSAGES = {
+    ImportStatus.VALIDATING: _lazy(
+        "The check stopped before it finished, several times (the background worker was lost). "
+        "Nothing was imported; upload the file again."
+    ),
+    ImportStatus.QUEUED: _lazy(
+        "The import stopped before it finished, several times (the background worker was lost). "
+        "Nothing was imported; upload the file again."
+    ),
+}
+
+
 @transaction.atomic
 def import_discard(*, job: ImportJob, actor) -> ImportJob:
     require(can_manage_import(actor, job))
@@ -854,7 +929,7 @@ def import_file(
         )
     job.refresh_from_db()
     if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
-        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates
+        status=ImportStatus.QUEUED, skip_duplicates=skip_duplicates, queued_at=timezone.now(), attempts=1
     ):
         raise ValidationError(_("This file is already being imported."))
     return import_commit(job_id=job.pk)

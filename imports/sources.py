@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from contacts import vcard
+from liaison_crm.text import unstorable_text_message
 
 from .models import ImportFormat, ImportJob
 
@@ -96,6 +97,7 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
+                _refuse_unstorable(cells, reader.line_num)
                 yield reader.line_num, cells
     except UnicodeDecodeError as error:
         raise FileProblem(
@@ -111,6 +113,18 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
         raise FileProblem(message, line=reader.line_num) from error
     finally:
         stream.detach()
+
+
+def _refuse_unstorable(values, line: int) -> None:
+    """A NUL character (or a lone surrogate) PostgreSQL cannot store, even inside JSON: the file is not text,
+    or not in this encoding. The check only looks for NUL bytes in the file's first kilobytes."""
+    for value in values:
+        for text in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(text, str) and unstorable_text_message(text):
+                raise FileProblem(
+                    _("This line holds characters that are not text: is the file's encoding right?"),
+                    line=line,
+                )
 
 
 def read_headers(file, *, encoding: str, delimiter: str) -> list[str]:
@@ -135,7 +149,9 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
         if job.format == ImportFormat.VCARD:
             stream = text_stream(file, job.encoding)
             try:
-                yield from vcard.stakeholder_rows(stream)
+                for line, values in vcard.stakeholder_rows(stream):
+                    _refuse_unstorable(values.values(), line)
+                    yield line, values
             except vcard.VCardError as error:
                 raise FileProblem(error.message, line=error.line) from error
             finally:

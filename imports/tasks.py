@@ -16,3 +16,11 @@ def commit_import(job_id: int) -> None:
     from .services import import_commit
 
     import_commit(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def recover_stalled_imports() -> None:
+    """Beat runs this every minute: checks and imports whose task or worker was lost go to a worker again."""
+    from .services import imports_recover_stalled
+
+    imports_recover_stalled()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
+from liaison_crm.text import StorableTextModel
 
 from .querysets import InteractionQuerySet
 
@@ -36,7 +37,7 @@ class Sentiment(models.IntegerChoices):
     VERY_POSITIVE = 2, _("Very positive")
 
 
-class Interaction(models.Model):
+class Interaction(StorableTextModel):
     """One recorded touch with stakeholders — a call, email, meeting, visit, event, letter or message."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=InteractionKind.choices)

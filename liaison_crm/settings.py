@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After static files (they need no database), before everything that reads the session or the user.
+    "liaison_crm.outages.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,6 +129,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     "-c pg_trgm.word_similarity_threshold=0.4 -c jit=off"
 )
+# A server that is down refuses at once; one that is unreachable would hold the request until this runs out
+# (then the page says 503, liaison_crm/outages.py).
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -188,6 +193,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The outbox row is the truth and Redis keeps nothing on disk: re-queue deliveries a lost message left.
     "requeue-stale-webhook-deliveries": {"task": "webhooks.tasks.requeue_stale_deliveries", "schedule": 60.0},
+    # The same for imports, and for runs whose worker died: each is checked or imported again, or failed.
+    "recover-stalled-imports": {
+        "task": "imports.tasks.recover_stalled_imports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
     # Hourly, so each officer's digest arrives at 07:00 in their own time zone.
     "officer-daily-digests": {
@@ -224,12 +235,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# API rate limits count requests here; tests may swap in the local-memory cache.
+# API rate limits count requests here; tests may swap in the local-memory cache. Nothing in it is needed: with
+# Redis away, reads miss and writes are skipped (liaison_crm/cache.py), and sessions live in the database.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "liaison_crm.cache.OptionalRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "liaison-crm",
+        # Redis answers in well under a millisecond; one that does not answer in a second is as good as down.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -373,6 +387,9 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # The first retry waits this long; each later one twice as long as the one before.
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+# A pending delivery this long past its due time lost its queue message (a Redis restart, a broker that was
+# down when the event was committed, a worker killed mid-send): the beat sweep queues it again.
+WEBHOOK_STALE_AFTER_SECONDS = env.int("WEBHOOK_STALE_AFTER_SECONDS", default=300)
 
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 MEETING_DOCUMENT_MAX_BYTES = env.int("MEETING_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -381,6 +398,12 @@ MEETING_DOCUMENT_MAX_BYTES = env.int("MEETING_DOCUMENT_MAX_BYTES", default=10 * 
 # checked and imported by a worker while its page shows the progress.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+# A check or import handed to a worker that no worker is running after this long (its task was lost, or its
+# worker died) is handed over again, at most IMPORT_MAX_ATTEMPTS times in all; then it is failed.
+IMPORT_STALLED_AFTER_SECONDS = env.int("IMPORT_STALLED_AFTER_SECONDS", default=300)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+if IMPORT_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(f"IMPORT_MAX_ATTEMPTS must be 1 or more, not {IMPORT_MAX_ATTEMPTS}.")
 
 # Email capture (mailin/): the secret the inbound endpoint's HMAC signatures are made with (the endpoint is
 # off without one), the CRM's own inbound addresses (never taken for a stakeholder's) and the largest message.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import TIME_ZONE_CHOICES
 from contacts.models import Organisation, Stakeholder
 from contacts.search import SEARCH_CONFIG
+from liaison_crm.text import StorableTextModel
 
 from .querysets import ActionItemQuerySet, MeetingQuerySet
 
@@ -27,7 +28,7 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Every month")
 
 
-class MeetingSeries(models.Model):
+class MeetingSeries(StorableTextModel):
     """A meeting that repeats on a rule; each occurrence is its own Meeting that can be moved or cancelled."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -55,7 +56,7 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Meeting(models.Model):
+class Meeting(StorableTextModel):
     """A meeting the liaison team organises or attends: purpose, agenda, time, place, people and outcome."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -172,7 +173,7 @@ class Meeting(models.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-class AgendaItem(models.Model):
+class AgendaItem(StorableTextModel):
     """One point on a meeting's agenda, in order, with who leads it and the minutes allotted."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
@@ -280,7 +281,7 @@ class MeetingDocument(models.Model):
         return self.name
 
 
-class Decision(models.Model):
+class Decision(StorableTextModel):
     """Something a meeting decided, recorded with its minutes."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
@@ -301,7 +302,7 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ActionItem(models.Model):
+class ActionItem(StorableTextModel):
     """A task agreed at a meeting, owned by a member of staff or a stakeholder, chased until done."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")

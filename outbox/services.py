@@ -8,7 +8,8 @@ How a message travels
    one row, also when two transactions race. A message due now gets a send task once the caller's
    transaction commits; a later one waits for the dispatcher.
 2. `messages_dispatch_due` (beat, every minute) queues a send task for each due pending row that has none
-   on the queue: scheduled messages whose time has come, and rows whose task was lost (a Redis restart).
+   on the queue: scheduled messages whose time has come, rows whose task could not be queued (Redis was
+   down when the caller committed) and rows whose task was lost (a Redis restart).
 3. `message_send` claims the row with one conditional UPDATE — pending and due → sending, attempts + 1,
    claimed_at — committed before the mail server is contacted. Only one claimant can win, so a beat tick
    that runs twice, a task delivered twice or two workers still send once.
@@ -141,10 +142,14 @@ def _insert_unless_key_exists(message: OutboundMessage) -> int | None:
 
 def _queue_send(message_id: int) -> None:
     def queue() -> None:
-        send_message_task.delay(message_id)
+        try:
+            send_message_task.delay(message_id)
+        except Exception:
+            # The caller's work is committed by now: a broker outage (Redis down) must not turn it into an
+            # error page. Without a task the row is the dispatcher's at its next tick after Redis is back.
+            logger.warning("Outbox message %s waits for the dispatcher: no broker", message_id, exc_info=True)
+            OutboundMessage.objects.filter(pk=message_id, status=Status.PENDING).update(queued_at=None)
 
-    # robust: the caller's work is committed by now; a broker outage must not turn it into an error page.
-    # The dispatcher queues the message again once `queued_at` is stale.
     transaction.on_commit(queue, robust=True)
 
 

@@ -1,5 +1,13 @@
 """Publishing events to other tools: an outbox row per endpoint in the event's own transaction, then a
-signed POST from a Celery worker, retried with exponential backoff and logged on the row."""
+signed POST from a Celery worker, retried with exponential backoff and logged on the row.
+
+Delivery is at least once, and receivers make it once in effect. A worker holds the delivery row locked
+while it posts and records the answer in the same transaction; a worker killed (or a database lost) after
+the receiver took the POST but before that commit leaves the row pending, and the beat sweep sends it again.
+The second POST carries the same X-Liaison-Delivery header (the row's id) and the same body — the same
+event `id` — so a receiver that remembers the delivery ids it has handled ignores the copy. Two different
+deliveries for one event and endpoint cannot exist (a unique constraint).
+"""
 
 import hashlib
 import hmac
@@ -22,8 +30,6 @@ from accounts.permissions import can_edit_webhook, require
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 TIMEOUT_SECONDS = 10
-# A pending row this far past its due time lost its queue message (Redis keeps nothing on disk).
-STALE_AFTER = timedelta(minutes=5)
 USER_AGENT = "LiaisonCRM-Webhooks/1"
 
 
@@ -116,7 +122,7 @@ def event_publish(
             for endpoint, data in zip(endpoints, payloads, strict=True)
         ]
     )
-    transaction.on_commit(lambda: _enqueue([delivery.pk for delivery in deliveries]))
+    _enqueue_on_commit([delivery.pk for delivery in deliveries])
     return deliveries
 
 
@@ -125,6 +131,12 @@ def _enqueue(delivery_ids) -> None:
 
     for delivery_id in delivery_ids:
         deliver_webhook_task.delay(str(delivery_id))
+
+
+def _enqueue_on_commit(delivery_ids) -> None:
+    # robust: the event is committed by now; a broker outage (Redis down) must not turn it into an error
+    # page. The rows stay pending and the beat sweep queues them once they are stale.
+    transaction.on_commit(lambda: _enqueue(delivery_ids), robust=True)
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
@@ -219,7 +231,7 @@ def delivery_attempt(*, delivery_id) -> float | None:
 
 
 def stale_delivery_ids(*, limit: int = 500) -> list:
-    due_before = timezone.now() - STALE_AFTER
+    due_before = timezone.now() - timedelta(seconds=settings.WEBHOOK_STALE_AFTER_SECONDS)
     return list(
         WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=due_before)
         .order_by("next_attempt_at")
@@ -236,5 +248,5 @@ def delivery_retry(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         delivery.attempts = 0
         delivery.next_attempt_at = timezone.now()
         delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
-        transaction.on_commit(lambda: _enqueue([delivery.pk]))
+        _enqueue_on_commit([delivery.pk])
     return delivery
