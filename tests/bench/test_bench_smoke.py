@@ -68,7 +68,7 @@ def test_benchmark_runs_at_a_tiny_size_and_reports_every_endpoint(bench_database
         "BENCH_DATABASE_URL": database_url("postgres"),
         "BENCH_REDIS_URL": settings.REDIS_URL,
     }
-    # About 30 s on a quiet machine; the limit only catches a hang, with room for a machine shared by other work.
+    # About 30 s on a quiet machine; the limit only catches a hang, with room for a busy machine.
     finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
 
