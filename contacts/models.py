@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
+from history.tracking import history_tracked
 
 from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
 
@@ -63,6 +64,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@history_tracked(exclude=["search_vector", "created_at", "updated_at"])
 class Organisation(models.Model):
     """An outside body or internal department the organisation deals with; departments sit under a parent."""
 
@@ -138,6 +140,13 @@ class EngagementLevel(models.TextChoices):
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+# last_contacted_at is kept current by the interaction services, archived_at follows is_archived and
+# contact_due_on is computed: none is a change a person made to this record.
+@history_tracked(
+    exclude=[
+        *("search_vector", "contact_due_on", "last_contacted_at", "archived_at", "created_at", "updated_at"),
+    ]
+)
 class Stakeholder(models.Model):
     """A person the organisation keeps a relationship with, looked after by one officer (the owner)."""
 
@@ -286,6 +295,7 @@ class Stakeholder(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+@history_tracked()
 class Affiliation(models.Model):
     """A position a stakeholder holds, or held, at an organisation: role, department and period."""
 

@@ -24,6 +24,7 @@ import logging
 from collections import defaultdict
 from pathlib import Path
 
+import pghistory
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -553,10 +554,12 @@ def import_commit(*, job_id: int) -> ImportJob:
     Safe to run twice (a redelivered task): the job row is locked and only a queued job is imported.
     """
     try:
-        with transaction.atomic():
+        # The records it creates are the uploader's, in the history, wherever the import runs.
+        with pghistory.context(import_job=job_id), transaction.atomic():
             job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
             if job.status != ImportStatus.QUEUED:
                 return job
+            pghistory.context(user=job.created_by_id)
             job.started_at = timezone.now()
             job.created_count = COMMITTERS[job.kind](job)
             with connection.cursor() as cursor:
