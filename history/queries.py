@@ -44,6 +44,7 @@ class Stream:
     parent_field: str
     title_field: str
     team: object  # (member_ids) -> Q
+    name: str | None = None  # what a person calls the record, when the model's name is not it
 
     @property
     def model(self):
@@ -55,7 +56,7 @@ class Stream:
 
     @property
     def verbose_name(self):
-        return self.tracked_model._meta.verbose_name
+        return self.name or self.tracked_model._meta.verbose_name
 
 
 def _acted_by(members) -> Q:
@@ -68,7 +69,8 @@ STREAMS = {
         Stream("stakeholder", "contacts.StakeholderEvent", "stakeholder", "pgh_obj", "name",
                lambda members: Q(owner_id__in=members)),
         Stream("position", "contacts.AffiliationEvent", "stakeholder", "stakeholder", "role",
-               lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members)),
+               lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
+               gettext_lazy("position")),
         # The organisation register is shared by all staff: a team's part in it is the changes it made.
         Stream("organisation", "contacts.OrganisationEvent", "organisation", "pgh_obj", "name", _acted_by),
         Stream("interaction", "interactions.InteractionEvent", "interaction", "pgh_obj", "summary",

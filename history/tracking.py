@@ -54,3 +54,20 @@ def records_actor(service):
             return service(*args, **kwargs)
 
     return wrapper
+
+
+def history_trigger_names() -> list[str]:
+    """The history triggers' names in the database, for switching them off where pgtrigger.ignore() cannot
+    reach: writes that bypass Django's cursor, such as the benchmark loader's COPY."""
+    import pgtrigger
+    from pghistory.trigger import Event
+
+    triggers = pgtrigger.registered()
+    return sorted(trigger.get_pgid(model) for model, trigger in triggers if isinstance(trigger, Event))
+
+
+def history_tables() -> list[str]:
+    """The tables the history is kept in: one per tracked model, and the contexts they point to."""
+    from pghistory.core import event_models
+
+    return sorted({model._meta.db_table for model in event_models()} | {"pghistory_context"})

@@ -38,6 +38,7 @@ CONFIDENTIAL = {
     "admin_user": 200,
 }
 ADMINS_ONLY = dict.fromkeys(ROLES[1:], 403) | {"admin_user": 200}
+MANAGERS = dict.fromkeys(ROLES[1:], 403) | {"manager": 200, "other_manager": 200, "admin_user": 200}
 
 
 @pytest.fixture
@@ -81,6 +82,14 @@ PAGES = [
     ("concerns:detail", "concern", EVERYONE),
     ("concerns:edit", "concern", OWNER_AND_MANAGERS),
     ("outbox:message_list", None, ADMINS_ONLY),
+    ("history:recent", None, MANAGERS),
+    ("history:stakeholder", "stakeholder", EVERYONE),
+    ("history:interaction", "interaction", EVERYONE),
+    ("history:interaction", "confidential", CONFIDENTIAL),
+    ("history:meeting", "meeting", EVERYONE),
+    ("history:action", "meeting", EVERYONE),
+    ("history:commitment", "commitment", EVERYONE),
+    ("history:concern", "concern", EVERYONE),
 ]
 
 
