@@ -167,3 +167,16 @@ def test_logging_and_deleting_through_the_api_are_recorded_with_the_actor(office
         ("delete", officer.pk),
     ]
     assert all(event.pgh_context.metadata["url"].startswith("/api/v1/interactions/") for event in kept)
+
+
+def test_imported_records_are_the_uploaders_in_the_history(officer, tmp_path):
+    from imports.services import import_run
+
+    path = tmp_path / "people.csv"
+    path.write_text("name,emails\nAna Costa,ana@example.org\nLi Wei,li@example.org\n")
+    job = import_run(path=path, kind="stakeholders", actor=officer)
+
+    imported = StakeholderEvent.objects.filter(name__in=["Ana Costa", "Li Wei"]).select_related("pgh_context")
+    assert [(event.pgh_label, event.pgh_context.metadata) for event in imported] == [
+        ("insert", {"import_job": job.pk, "user": officer.pk})
+    ] * 2
