@@ -10,11 +10,14 @@ Who made a change is the "context" pghistory attaches to each event: the request
 that ran (liaison_crm/celery.py).
 """
 
+import contextlib
 import functools
+import uuid
 
 import pghistory
 import pgtrigger
 from django.db import models
+from pghistory import runtime
 
 ACTOR_ARGUMENTS = ("actor", "author", "organiser")
 
@@ -45,21 +48,42 @@ def history_tracked(*, exclude: list[str] = ()):
 
 
 def records_actor(service):
-    """Attributes the service's writes to the member of staff it acts for: `actor`, `author` or `organiser`.
-
-    Within a request the middleware already names the user; this also covers the API, Celery tasks, the
-    shell and tests, which call services directly.
-    """
+    """Attributes the service's writes to whom it acts for: its `actor`, `author` or `organiser`."""
 
     @functools.wraps(service)
     def wrapper(*args, **kwargs):
         actor = next((kwargs[name] for name in ACTOR_ARGUMENTS if kwargs.get(name) is not None), None)
         if actor is None:
             return service(*args, **kwargs)
-        with pghistory.context(user=actor.pk):
+        with acting_for(actor.pk):
             return service(*args, **kwargs)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def acting_for(user_id: int):
+    """Names `user_id` as who made the changes inside, unless the request already names who is signed in.
+
+    The request's user stays: reviewing captured mail logs an interaction *authored* by whoever sent it in,
+    but the reviewer made the change. Elsewhere — a Celery task, the shell, tests — the changes get a
+    context of their own: pghistory keeps one context row per context, so a task that logs mail for several
+    people would otherwise credit them all to whoever it handled last.
+    """
+    # pghistory keeps the running context here; it has no public accessor.
+    outer = getattr(runtime._tracker, "value", None)
+    if outer is None:
+        with pghistory.context(user=user_id):
+            yield
+    elif outer.metadata.get("user") is not None:
+        yield
+    else:
+        metadata = {**outer.metadata, "user": user_id}
+        runtime._tracker.value = runtime.Context(id=uuid.uuid4(), metadata=metadata)
+        try:
+            yield
+        finally:
+            runtime._tracker.value = outer
 
 
 def history_trigger_names() -> list[str]:

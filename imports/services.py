@@ -37,6 +37,7 @@ from psycopg.types.json import Jsonb
 from accounts.permissions import can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
+from history.tracking import acting_for
 from interactions.models import Interaction
 
 from . import sources
@@ -559,9 +560,9 @@ def import_commit(*, job_id: int) -> ImportJob:
             job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
             if job.status != ImportStatus.QUEUED:
                 return job
-            pghistory.context(user=job.created_by_id)
             job.started_at = timezone.now()
-            job.created_count = COMMITTERS[job.kind](job)
+            with acting_for(job.created_by_id):
+                job.created_count = COMMITTERS[job.kind](job)
             with connection.cursor() as cursor:
                 # Foreign keys are checked now rather than at COMMIT, so a row that lost its organisation or
                 # owner since the check fails here, where it is recorded on the job.

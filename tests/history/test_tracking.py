@@ -180,3 +180,24 @@ def test_imported_records_are_the_uploaders_in_the_history(officer, tmp_path):
     assert [(event.pgh_label, event.pgh_context.metadata) for event in imported] == [
         ("insert", {"import_job": job.pk, "user": officer.pk})
     ] * 2
+
+
+def test_a_task_acting_for_several_people_credits_each_of_them(officer, colleague):
+    people = [StakeholderFactory(owner=officer), StakeholderFactory(owner=colleague)]
+    with pghistory.context(task="mailin.tasks.ingest"):
+        for author, person in zip((officer, colleague), people, strict=True):
+            interactions.interaction_log(author=author, stakeholders=[person], summary="Mail", kind="email")
+    logged = InteractionEvent.objects.filter(summary="Mail").select_related("pgh_context").order_by("pgh_id")
+    assert [event.pgh_context.metadata for event in logged] == [
+        {"task": "mailin.tasks.ingest", "user": officer.pk},
+        {"task": "mailin.tasks.ingest", "user": colleague.pk},
+    ]
+
+
+def test_the_person_signed_in_stays_the_one_who_made_the_change(officer, manager):
+    """A manager logging mail an officer sent in: the officer is its author, the manager made the change."""
+    with pghistory.context(user=manager.pk, url="/mail/1/"):
+        interactions.interaction_log(
+            author=officer, stakeholders=[StakeholderFactory(owner=officer)], summary="Mail", kind="email"
+        )
+    assert actor_of(InteractionEvent.objects.select_related("pgh_context").get(summary="Mail")) == manager.pk
