@@ -173,7 +173,12 @@ def test_a_manager_sees_their_teams_changes_deletions_included(
         history = login(client, user).get(reverse("history:recent"), params).context["history"]
         return {(entry.stream.key, entry.label, entry.title) for entry in history.entries}
 
+    # The organisation register is shared: a team's part in it is the changes its members made.
+    contacts.organisation_create(actor=officer, name="Harbour Authority", kind="government_agency")
+
     mine = titles(manager)
+    assert ("organisation", "insert", "Harbour Authority") in mine
+    assert ("organisation", "insert", "Harbour Authority") not in titles(other_manager)
     assert ("interaction", "delete", "Logged twice") in mine
     assert ("stakeholder", "insert", ours.name) in mine
     assert not {title for _, _, title in mine} & {theirs.name, "Their team's call"}
