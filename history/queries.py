@@ -111,9 +111,13 @@ def visible_records(kind: str, user):
 
 @dataclass
 class Change:
-    label: str
+    field: models.Field
     old: object = None
     new: object = None
+
+    @property
+    def label(self) -> str:
+        return str(self.field.verbose_name)
 
 
 @dataclass
@@ -208,20 +212,17 @@ def _entries(stream: Stream, events) -> list[Entry]:
             parent_exists=event._parent_exists,
         )
         if event.pgh_label == "insert":
-            entry.changes = [
-                Change(str(f.verbose_name), None, current[f.attname]) for f in fields if current[f.attname]
-            ]
+            entry.changes = [Change(f, None, current[f.attname]) for f in fields if current[f.attname]]
         elif event.pgh_label == "update":
             if previous is None:
                 # Tracking began after the record was made: what this change replaced was not kept.
                 entry.details_missing = True
             else:
                 entry.changes = [
-                    Change(str(f.verbose_name), previous.get(f.attname), current[f.attname])
+                    Change(f, previous.get(f.attname), current[f.attname])
                     for f in fields
                     if previous.get(f.attname) != current[f.attname]
                 ]
-        entry._fields = {str(f.verbose_name): f for f in fields}
         entries.append(entry)
     return entries
 
@@ -236,9 +237,9 @@ def _label_values(entries: list[Entry], user) -> None:
         if entry.actor is not None:
             wanted[get_user_model()].add(entry.actor)
         for change in entry.changes:
-            model_field = entry._fields[change.label]
-            if model_field.is_relation:
-                wanted[model_field.related_model].update(v for v in (change.old, change.new) if v is not None)
+            if change.field.is_relation:
+                ids = (value for value in (change.old, change.new) if value is not None)
+                wanted[change.field.related_model].update(ids)
     names = {}
     for model, ids in wanted.items():
         queryset = model._default_manager.all()
@@ -251,10 +252,8 @@ def _label_values(entries: list[Entry], user) -> None:
         if entry.actor is not None:
             entry.actor = names.get((get_user_model(), entry.actor)) or _("a former member of staff")
         for change in entry.changes:
-            model_field = entry._fields[change.label]
-            change.old = _display(model_field, change.old, names)
-            change.new = _display(model_field, change.new, names)
-        del entry._fields
+            change.old = _display(change.field, change.old, names)
+            change.new = _display(change.field, change.new, names)
 
 
 def _display(model_field, value, names):
