@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
+from history.tracking import history_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import KEY_DATE, CommitmentQuerySet
@@ -29,6 +30,8 @@ class CommitmentStatus(models.TextChoices):
     BROKEN = "broken", _("Broken")
 
 
+# overdue_notified_at is the overdue announcement's bookkeeping, fulfilled_at follows status.
+@history_tracked(exclude=["overdue_notified_at", "fulfilled_at", "created_at", "updated_at"])
 class Commitment(StorableTextModel):
     """A promise made between us and a stakeholder — what, by whom, by when — chased until it is kept.
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_add_to_registers, can_edit_commitment, require
 from contacts.models import Organisation, Stakeholder
+from history.tracking import records_actor
 from interactions.models import Interaction
 from meetings.models import Meeting
 from webhooks.models import WebhookEvent
@@ -56,6 +57,7 @@ def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, sou
 
 
 @transaction.atomic
+@records_actor
 def commitment_record(
     *,
     actor,
@@ -102,6 +104,7 @@ def commitment_record(
 
 
 @transaction.atomic
+@records_actor
 def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it."""
     require(can_edit_commitment(actor, commitment))
@@ -142,6 +145,7 @@ def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | N
 
 
 @transaction.atomic
+@records_actor
 def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
     """The promise was kept."""
     require(can_edit_commitment(actor, commitment))
@@ -149,6 +153,7 @@ def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
 
 
 @transaction.atomic
+@records_actor
 def commitment_cancel(*, commitment: Commitment, actor) -> Commitment:
     """Withdrawn by agreement or no longer needed."""
     require(can_edit_commitment(actor, commitment))
@@ -156,6 +161,7 @@ def commitment_cancel(*, commitment: Commitment, actor) -> Commitment:
 
 
 @transaction.atomic
+@records_actor
 def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
     """The promise was not honoured."""
     require(can_edit_commitment(actor, commitment))
@@ -163,6 +169,7 @@ def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
 
 
 @transaction.atomic
+@records_actor
 def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
+from history.tracking import history_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import UNRESOLVED, ConcernQuerySet
@@ -26,6 +27,7 @@ class ConcernStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
+@history_tracked(exclude=["resolved_at", "created_at", "updated_at"])
 class Concern(StorableTextModel):
     """An issue or dispute a stakeholder has raised with us, owned by an officer until it is resolved.
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.permissions import can_add_to_registers, can_edit_concern, require
 from contacts.models import Organisation, Stakeholder
+from history.tracking import records_actor
 from interactions.models import Interaction
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
@@ -57,6 +58,7 @@ def _visible_interactions(actor, interactions: Iterable[Interaction]) -> list[In
 
 
 @transaction.atomic
+@records_actor
 def concern_raise(
     *,
     actor,
@@ -91,6 +93,7 @@ def concern_raise(
 
 
 @transaction.atomic
+@records_actor
 def concern_update(*, concern: Concern, actor, **fields) -> Concern:
     require(can_edit_concern(actor, concern))
     if unknown := set(fields) - EDITABLE_FIELDS:
@@ -112,6 +115,7 @@ def concern_update(*, concern: Concern, actor, **fields) -> Concern:
 
 
 @transaction.atomic
+@records_actor
 def concern_mark_in_progress(*, concern: Concern, actor) -> Concern:
     """Someone is working on it."""
     require(can_edit_concern(actor, concern))
@@ -124,6 +128,7 @@ def concern_mark_in_progress(*, concern: Concern, actor) -> Concern:
 
 
 @transaction.atomic
+@records_actor
 def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
     """Closes the concern with what was done or agreed; a resolution is required."""
     require(can_edit_concern(actor, concern))
@@ -140,6 +145,7 @@ def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
 
 
 @transaction.atomic
+@records_actor
 def concern_reopen(*, concern: Concern, actor) -> Concern:
     """Back to open; the earlier resolution is kept for reference until it is resolved again."""
     require(can_edit_concern(actor, concern))

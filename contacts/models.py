@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
+from history.tracking import history_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
@@ -64,6 +65,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@history_tracked(exclude=["search_vector", "created_at", "updated_at"])
 class Organisation(StorableTextModel):
     """An outside body or internal department the organisation deals with; departments sit under a parent."""
 
@@ -139,6 +141,13 @@ class EngagementLevel(models.TextChoices):
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+# last_contacted_at is kept current by the interaction services, archived_at follows is_archived and
+# contact_due_on is computed: none is a change a person made to this record.
+@history_tracked(
+    exclude=[
+        *("search_vector", "contact_due_on", "last_contacted_at", "archived_at", "created_at", "updated_at"),
+    ]
+)
 class Stakeholder(StorableTextModel):
     """A person the organisation keeps a relationship with, looked after by one officer (the owner)."""
 
@@ -287,6 +296,7 @@ class Stakeholder(StorableTextModel):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+@history_tracked()
 class Affiliation(StorableTextModel):
     """A position a stakeholder holds, or held, at an organisation: role, department and period."""
 

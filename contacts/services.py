@@ -16,6 +16,7 @@ from accounts.permissions import (
     can_merge_stakeholders,
     require,
 )
+from history.tracking import records_actor
 from liaison_crm.text import validate_storable_text
 
 from .models import Affiliation, DuplicateDismissal, MergeRecord, Organisation, Stakeholder, Tag
@@ -90,6 +91,7 @@ def _apply(instance, fields: dict) -> None:
 
 
 @transaction.atomic
+@records_actor
 def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organisation:
     organisation = Organisation()
     _apply(organisation, fields)
@@ -98,6 +100,7 @@ def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organis
 
 
 @transaction.atomic
+@records_actor
 def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str] | None = None, **fields):
     require(can_edit_organisation(actor, organisation))
     _apply(organisation, fields)
@@ -107,6 +110,7 @@ def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str
 
 
 @transaction.atomic
+@records_actor
 def stakeholder_create(
     *, actor, tags: Iterable[str] = (), organisation: Organisation | None = None, role: str = "", **fields
 ) -> Stakeholder:
@@ -123,6 +127,7 @@ def stakeholder_create(
 
 
 @transaction.atomic
+@records_actor
 def stakeholder_update(*, stakeholder: Stakeholder, actor, tags: Iterable[str] | None = None, **fields):
     require(can_edit_stakeholder(actor, stakeholder))
     _apply(stakeholder, fields)
@@ -132,6 +137,7 @@ def stakeholder_update(*, stakeholder: Stakeholder, actor, tags: Iterable[str] |
 
 
 @transaction.atomic
+@records_actor
 def stakeholder_archive(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     require(can_edit_stakeholder(actor, stakeholder))
     if not stakeholder.is_archived:
@@ -142,6 +148,7 @@ def stakeholder_archive(*, stakeholder: Stakeholder, actor) -> Stakeholder:
 
 
 @transaction.atomic
+@records_actor
 def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     require(can_edit_stakeholder(actor, stakeholder))
     if stakeholder.is_archived:
@@ -152,6 +159,7 @@ def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
 
 
 @transaction.atomic
+@records_actor
 def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliation:
     """Adds or changes a position; marking one primary moves the mark from the previous current one."""
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
@@ -168,6 +176,7 @@ def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliatio
 
 
 @transaction.atomic
+@records_actor
 def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affiliation:
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
     affiliation.end_date = end_date or timezone.localdate()
@@ -267,6 +276,7 @@ def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
 
 
 @transaction.atomic
+@records_actor
 def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
     """Makes two records of one person into one: everything the duplicate had moves to `keep`, then it goes.
 

@@ -31,6 +31,7 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
+import pghistory
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -44,6 +45,7 @@ from psycopg.types.json import Jsonb
 from accounts.permissions import can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
+from history.tracking import acting_for
 from interactions.models import Interaction
 
 from . import sources
@@ -583,12 +585,14 @@ def import_commit(*, job_id: int) -> ImportJob:
     Safe to run twice (a redelivered task): the job row is locked and only a queued job is imported.
     """
     try:
-        with transaction.atomic():
+        # The records it creates are the uploader's, in the history, wherever the import runs.
+        with pghistory.context(import_job=job_id), transaction.atomic():
             job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
             if job.status != ImportStatus.QUEUED:
                 return job
             job.started_at = timezone.now()
-            job.created_count = COMMITTERS[job.kind](job)
+            with acting_for(job.created_by_id):
+                job.created_count = COMMITTERS[job.kind](job)
             with connection.cursor() as cursor:
                 # Foreign keys are checked now rather than at COMMIT, so a row that lost its organisation or
                 # owner since the check fails here, where it is recorded on the job.

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
+from history.tracking import history_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import InteractionQuerySet
@@ -37,6 +38,7 @@ class Sentiment(models.IntegerChoices):
     VERY_POSITIVE = 2, _("Very positive")
 
 
+@history_tracked(exclude=["search_vector", "created_at", "updated_at"])
 class Interaction(StorableTextModel):
     """One recorded touch with stakeholders — a call, email, meeting, visit, event, letter or message."""
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can_edit_interaction, require
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
+from history.tracking import records_actor
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -65,6 +66,7 @@ def _default_organisation(stakeholders: list[Stakeholder]) -> Organisation | Non
 
 
 @transaction.atomic
+@records_actor
 def interaction_log(
     *,
     author,
@@ -109,6 +111,7 @@ def interaction_log(
 
 
 @transaction.atomic
+@records_actor
 def interaction_update(
     *,
     interaction: Interaction,
@@ -142,6 +145,7 @@ def interaction_update(
 
 
 @transaction.atomic
+@records_actor
 def interaction_delete(*, interaction: Interaction, actor) -> None:
     require(can_edit_interaction(actor, interaction))
     stakeholder_ids = list(interaction.stakeholders.values_list("pk", flat=True))
@@ -150,6 +154,7 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
 
 
 @transaction.atomic
+@records_actor
 def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
     require(can_edit_interaction(actor, interaction))
     if not interaction.follow_up_on:
@@ -161,6 +166,7 @@ def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
 
 
 @transaction.atomic
+@records_actor
 def follow_up_reopen(*, interaction: Interaction, actor) -> Interaction:
     require(can_edit_interaction(actor, interaction))
     if interaction.follow_up_done_at is not None:

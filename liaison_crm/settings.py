@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
     "accounts",
     "contacts",
     "interactions",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "imports",
     "search",
     "mailin",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After authentication: it records who made each change (history/). DRF signs API clients in later, in
+    # the view; this middleware's request class passes that user on to the history context too.
+    "pghistory.middleware.HistoryMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -427,3 +433,7 @@ if HEALTH_DAILY_HISTORY_DAYS < 7:
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
+
+# Change history (history/, django-pghistory): only writes need to know who made them; reads skip the context.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+HISTORY_PAGE_SIZE = 20

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("imports.urls")),
     path("", include("search.urls")),
     path("", include("mailin.urls")),
+    path("", include("history.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("accounts.urls")),

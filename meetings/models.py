@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import TIME_ZONE_CHOICES
 from contacts.models import Organisation, Stakeholder
 from contacts.search import SEARCH_CONFIG
+from history.tracking import history_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import ActionItemQuerySet, MeetingQuerySet
@@ -56,6 +57,8 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# uid and sequence are the calendar's bookkeeping (bumped on every change), held_at follows status.
+@history_tracked(exclude=["search_vector", "uid", "sequence", "held_at", "created_at", "updated_at"])
 class Meeting(StorableTextModel):
     """A meeting the liaison team organises or attends: purpose, agenda, time, place, people and outcome."""
 
@@ -302,6 +305,7 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+@history_tracked(exclude=["completed_at", "created_at", "updated_at"])
 class ActionItem(StorableTextModel):
     """A task agreed at a meeting, owned by a member of staff or a stakeholder, chased until done."""
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Organisation, Stakeholder
+from history.tracking import records_actor
 from interactions.models import InteractionKind
 from interactions.services import interaction_log
 from webhooks.models import WebhookEvent
@@ -116,6 +117,7 @@ def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
+@records_actor
 def meeting_schedule(
     *,
     organiser,
@@ -177,6 +179,7 @@ def meeting_schedule(
 
 
 @transaction.atomic
+@records_actor
 def meeting_update(
     *,
     meeting: Meeting,
@@ -242,6 +245,7 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
 
 
 @transaction.atomic
+@records_actor
 def meeting_cancel(*, meeting: Meeting, actor, whole_series: bool = False) -> Meeting:
     """Cancels a meeting, one occurrence, or every planned occurrence of its series."""
     require(can_edit_meeting(actor, meeting))
@@ -269,6 +273,7 @@ def _announce_cancellation(meeting_id: int, whole_series: bool) -> None:
 
 
 @transaction.atomic
+@records_actor
 def meeting_mark_held(
     *,
     meeting: Meeting,
@@ -439,6 +444,7 @@ def document_remove(*, document: MeetingDocument, actor) -> None:
 
 
 @transaction.atomic
+@records_actor
 def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
     require(can_edit_meeting(actor, meeting))
     action = ActionItem(
@@ -456,6 +462,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
 
 
 @transaction.atomic
+@records_actor
 def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> ActionItem:
     require(can_update_action_item(actor, action_item))
     if status not in ActionStatus.values:
@@ -467,6 +474,7 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
 
 
 @transaction.atomic
+@records_actor
 def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:

@@ -244,6 +244,17 @@ PAGES = [
     ("mailin:attachment", "attachment", CONFIDENTIAL),
     # API tokens: each person their own
     ("accounts:api_tokens", None, EVERYONE),
+    # history of each record: as its page; recent changes for managers
+    ("history:recent", None, MANAGERS),
+    ("history:stakeholder", "stakeholder", EVERYONE),
+    ("history:position", "stakeholder", EVERYONE),
+    ("history:organisation", "organisation", EVERYONE),
+    ("history:interaction", "interaction", EVERYONE),
+    ("history:interaction", "confidential", CONFIDENTIAL),
+    ("history:meeting", "meeting", EVERYONE),
+    ("history:action", "meeting", EVERYONE),
+    ("history:commitment", "commitment", EVERYONE),
+    ("history:concern", "concern", EVERYONE),
 ]
 
 

@@ -1,0 +1,26 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .queries import STREAMS
+
+
+class RecentChangesFilterForm(forms.Form):
+    """What the recent-changes page narrows to: one kind of record, one member of staff."""
+
+    model = forms.ChoiceField(label=_("Record"), required=False)
+    user = forms.ModelChoiceField(
+        label=_("Changed by"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
+    )
+
+    def __init__(self, *args, members: list[int] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", _("Any record"))] + [
+            (key, stream.verbose_name) for key, stream in STREAMS.items()
+        ]
+        staff = get_user_model().objects.filter(is_active=True)
+        staff = staff.order_by("first_name", "last_name", "username")
+        self.fields["user"].queryset = staff if members is None else staff.filter(pk__in=members)

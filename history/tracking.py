@@ -1,0 +1,102 @@
+"""Which writes the history keeps, and who made them.
+
+Each register's model is tracked with `history_tracked`: django-pghistory generates an event model next to it
+(`StakeholderEvent`, …) and PostgreSQL triggers write a snapshot row on every insert, update and delete,
+whatever made it — a service, `queryset.update()`, a bulk import, raw SQL. An update that only touches
+excluded fields (search vectors, denormalised dates, `updated_at`) writes no event.
+
+Who made a change is the "context" pghistory attaches to each event: the request's user and URL
+(pghistory.middleware.HistoryMiddleware), the actor a service was given (`records_actor`), or the Celery task
+that ran (liaison_crm/celery.py).
+"""
+
+import contextlib
+import functools
+import uuid
+
+import pghistory
+import pgtrigger
+from django.db import models
+from pghistory import runtime
+
+ACTOR_ARGUMENTS = ("actor", "author", "organiser")
+
+
+def history_tracked(*, exclude: list[str] = ()):
+    """Keeps the model's inserts, updates and deletes as `<Model>Event` rows, leaving out `exclude`."""
+
+    def track(model):
+        name = model._meta.model_name
+        return pghistory.track(
+            pghistory.InsertEvent(),
+            pghistory.UpdateEvent(),
+            pghistory.DeleteEvent(),
+            exclude=list(exclude),
+            # One trigger call per statement, reading the statement's rows from a transition table: an import
+            # or a bulk update of 100,000 rows writes their events in one INSERT … SELECT. Row-level
+            # triggers made a 20,000-row INSERT four times slower (a PL/pgSQL call, and a context upsert,
+            # for each row).
+            level=pgtrigger.Statement,
+            model_name=f"{model.__name__}Event",
+            # The recent-changes page reads each event table newest first.
+            meta={
+                "indexes": [models.Index(fields=["-pgh_created_at", "-pgh_id"], name=f"{name}_event_recent")]
+            },
+        )(model)
+
+    return track
+
+
+def records_actor(service):
+    """Attributes the service's writes to whom it acts for: its `actor`, `author` or `organiser`."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        actor = next((kwargs[name] for name in ACTOR_ARGUMENTS if kwargs.get(name) is not None), None)
+        if actor is None:
+            return service(*args, **kwargs)
+        with acting_for(actor.pk):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def acting_for(user_id: int):
+    """Names `user_id` as who made the changes inside, unless the request already names who is signed in.
+
+    The request's user stays: reviewing captured mail logs an interaction *authored* by whoever sent it in,
+    but the reviewer made the change. Elsewhere — a Celery task, the shell, tests — the changes get a
+    context of their own: pghistory keeps one context row per context, so a task that logs mail for several
+    people would otherwise credit them all to whoever it handled last.
+    """
+    # pghistory keeps the running context here; it has no public accessor.
+    outer = getattr(runtime._tracker, "value", None)
+    if outer is None:
+        with pghistory.context(user=user_id):
+            yield
+    elif outer.metadata.get("user") is not None:
+        yield
+    else:
+        metadata = {**outer.metadata, "user": user_id}
+        runtime._tracker.value = runtime.Context(id=uuid.uuid4(), metadata=metadata)
+        try:
+            yield
+        finally:
+            runtime._tracker.value = outer
+
+
+def history_trigger_names() -> list[str]:
+    """The history triggers' names in the database, for switching them off where pgtrigger.ignore() cannot
+    reach: writes that bypass Django's cursor, such as the benchmark loader's COPY."""
+    from pghistory.trigger import Event
+
+    triggers = pgtrigger.registered()
+    return sorted(trigger.get_pgid(model) for model, trigger in triggers if isinstance(trigger, Event))
+
+
+def history_tables() -> list[str]:
+    """The tables the history is kept in: one per tracked model, and the contexts they point to."""
+    from pghistory.core import event_models
+
+    return sorted({model._meta.db_table for model in event_models()} | {"pghistory_context"})

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "history"
+
+# Each record page loads its history from its own address (history/_lazy.html): `kind` names the stream.
+RECORD_HISTORY = [
+    ("stakeholders/<int:pk>/history/", "stakeholder"),
+    ("stakeholders/<int:pk>/history/positions/", "position"),
+    ("organisations/<int:pk>/history/", "organisation"),
+    ("interactions/<int:pk>/history/", "interaction"),
+    ("meetings/<int:pk>/history/", "meeting"),
+    ("meetings/<int:pk>/history/actions/", "action"),
+    ("commitments/<int:pk>/history/", "commitment"),
+    ("concerns/<int:pk>/history/", "concern"),
+]
+
+urlpatterns = [
+    path("history/", views.recent_changes, name="recent"),
+    *(path(route, views.record_history, {"kind": kind}, name=kind) for route, kind in RECORD_HISTORY),
+]

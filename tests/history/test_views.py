@@ -1,0 +1,251 @@
+"""The history on each record's page, and managers' recent changes: who sees what, and what it costs."""
+
+import pytest
+from django.urls import reverse
+
+from contacts import services as contacts
+from interactions import services as interactions
+
+from ..conftest import login
+from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def history_url(kind, record):
+    return reverse(f"history:{kind}", args=[record.pk])
+
+
+def htmx_get(client, url, **params):
+    return client.get(url, params, headers={"HX-Request": "true"})
+
+
+@pytest.fixture
+def stakeholder(officer):
+    return contacts.stakeholder_create(actor=officer, name="Margaret Okafor", preferred_channel="email")
+
+
+def test_a_stakeholders_history_shows_who_changed_what_newest_first(client, officer, manager, stakeholder):
+    contacts.stakeholder_update(stakeholder=stakeholder, actor=manager, preferred_channel="phone")
+    response = htmx_get(login(client, officer), history_url("stakeholder", stakeholder))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html  # a partial, for htmx to swap in
+    entries = response.context["history"].entries
+    assert [(entry.label, entry.actor) for entry in entries] == [("update", manager), ("insert", officer)]
+    assert "Preferred channel" in html and "Email" in html and "Phone" in html
+
+
+def test_the_record_page_loads_its_history_lazily(client, officer, stakeholder):
+    page = login(client, officer).get(stakeholder.get_absolute_url()).content.decode()
+    assert f'hx-get="{history_url("stakeholder", stakeholder)}"' in page
+    assert f'hx-get="{history_url("position", stakeholder)}"' in page
+
+
+def test_older_changes_come_a_page_at_a_time(client, officer, stakeholder, settings):
+    settings.HISTORY_PAGE_SIZE = 2
+    for hours in ("mornings", "afternoons", "evenings", "weekends"):
+        contacts.stakeholder_update(stakeholder=stakeholder, actor=officer, preferred_hours=hours)
+    login(client, officer)
+    seen, url = [], history_url("stakeholder", stakeholder)
+    params = {}
+    while True:
+        history = htmx_get(client, url, **params).context["history"]
+        seen.extend(entry.pgh_id for entry in history.entries)
+        if not history.next_cursor:
+            break
+        params = {"before": history.next_cursor}
+    assert len(seen) == 5 and seen == sorted(seen, reverse=True)
+
+
+@pytest.fixture
+def confidential(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = interactions.interaction_log(
+        author=officer,
+        stakeholders=[stakeholder],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+    )
+    interactions.interaction_update(interaction=interaction, actor=officer, outcome="Agreed quietly")
+    return interaction
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer", 200),
+        ("colleague", 404),
+        ("other_officer", 404),
+        ("manager", 200),
+        ("other_manager", 404),
+        ("admin_user", 200),
+    ],
+)
+def test_a_confidential_interactions_history_is_seen_only_by_those_who_see_it(
+    client, request, confidential, who, status
+):
+    login(client, request.getfixturevalue(who))
+    assert client.get(confidential.get_absolute_url()).status_code == status
+    assert htmx_get(client, history_url("interaction", confidential)).status_code == status
+
+
+def test_officer_cannot_see_colleagues_confidential_interaction_history(client, colleague, confidential):
+    response = htmx_get(login(client, colleague), history_url("interaction", confidential))
+    assert response.status_code == 404
+    assert b"Agreed quietly" not in response.content
+
+
+def test_a_commitment_does_not_name_a_confidential_interaction_to_those_who_cannot_see_it(
+    client, officer, colleague, confidential
+):
+    from commitments.services import commitment_record
+
+    commitment = commitment_record(
+        actor=officer,
+        stakeholder=confidential.stakeholders.get(),
+        description="Send the figures",
+        direction="we_promised",
+        source_interaction=confidential,
+    )
+    for user, named in ((officer, True), (colleague, False)):
+        html = htmx_get(login(client, user), history_url("commitment", commitment)).content.decode()
+        assert ("Off the record" in html) is named
+
+
+def test_the_history_partial_costs_the_same_however_many_changes(
+    client, officer, manager, stakeholder, django_assert_max_num_queries
+):
+    """Expect at most 8 queries: the session, the user, the stakeholder (its visibility), a page of events
+    with each one's previous snapshot, the user's roles (asked by `visible_to`), then once each the users
+    named (actors, owners), and for positions the stakeholders and organisations named."""
+    organisation = OrganisationFactory()
+    url = history_url("stakeholder", stakeholder)
+    login(client, officer)
+    client.get(url)  # warm: the first request of a session loads its permissions
+    counts = []
+    for rounds in (1, 6):
+        for n in range(rounds):
+            contacts.stakeholder_update(
+                stakeholder=stakeholder, actor=manager if n % 2 else officer, preferred_hours=f"{rounds}-{n}"
+            )
+            contacts.affiliation_save(
+                affiliation=contacts.Affiliation(stakeholder=stakeholder),
+                actor=officer,
+                organisation=organisation,
+                role=f"Role {rounds}-{n}",
+            )
+        with django_assert_max_num_queries(8) as captured:
+            assert htmx_get(client, url).status_code == 200
+        with django_assert_max_num_queries(8) as positions:
+            assert htmx_get(client, history_url("position", stakeholder)).status_code == 200
+        counts.append((len(captured), len(positions)))
+    assert counts[0] == counts[1]
+
+
+# Recent changes: managers and administrators only, managers to their team's records.
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("officer", 403), ("colleague", 403), ("manager", 200), ("other_manager", 200), ("admin_user", 200)],
+)
+def test_recent_changes_are_for_managers_and_administrators(client, request, who, status):
+    login(client, request.getfixturevalue(who))
+    assert client.get(reverse("history:recent")).status_code == status
+
+
+def test_a_manager_sees_their_teams_changes_deletions_included(
+    client, officer, manager, other_officer, other_manager, admin_user
+):
+    ours = StakeholderFactory(owner=officer)
+    theirs = StakeholderFactory(owner=other_officer)
+    gone = interactions.interaction_log(
+        author=officer, stakeholders=[ours], summary="Logged twice", kind="call"
+    )
+    interactions.interaction_delete(interaction=gone, actor=officer)
+    interactions.interaction_log(
+        author=other_officer, stakeholders=[theirs], summary="Their team's call", kind="call"
+    )
+
+    def titles(user, **params):
+        history = login(client, user).get(reverse("history:recent"), params).context["history"]
+        return {(entry.stream.key, entry.label, entry.title) for entry in history.entries}
+
+    # The organisation register is shared: a team's part in it is the changes its members made.
+    contacts.organisation_create(actor=officer, name="Harbour Authority", kind="government_agency")
+
+    mine = titles(manager)
+    assert ("organisation", "insert", "Harbour Authority") in mine
+    assert ("organisation", "insert", "Harbour Authority") not in titles(other_manager)
+    assert ("interaction", "delete", "Logged twice") in mine
+    assert ("stakeholder", "insert", ours.name) in mine
+    assert not {title for _, _, title in mine} & {theirs.name, "Their team's call"}
+    assert ("interaction", "insert", "Their team's call") in titles(other_manager)
+    assert ("interaction", "delete", "Logged twice") not in titles(other_manager)
+    everything = titles(admin_user)
+    assert {
+        ("interaction", "delete", "Logged twice"),
+        ("interaction", "insert", "Their team's call"),
+    } <= everything
+
+
+def test_recent_changes_filter_by_record_and_by_who_made_them(client, officer, colleague, manager):
+    stakeholder = contacts.stakeholder_create(actor=officer, name="Ines Duarte")
+    contacts.stakeholder_update(stakeholder=stakeholder, actor=manager, notes="Met at the port")
+    interactions.interaction_log(author=colleague, stakeholders=[stakeholder], summary="Call", kind="call")
+    login(client, manager)
+    url = reverse("history:recent")
+    by_model = client.get(url, {"model": "interaction"}).context["history"].entries
+    assert {entry.stream.key for entry in by_model} == {"interaction"}
+    by_user = client.get(url, {"user": manager.pk}).context["history"].entries
+    assert [(entry.stream.key, entry.label) for entry in by_user] == [("stakeholder", "update")]
+
+
+def test_recent_changes_link_to_records_that_still_exist(client, officer, manager):
+    kept = StakeholderFactory(owner=officer)
+    gone = interactions.interaction_log(
+        author=officer, stakeholders=[kept], summary="Deleted call", kind="call"
+    )
+    gone_url = gone.get_absolute_url()
+    interactions.interaction_delete(interaction=gone, actor=officer)
+    html = login(client, manager).get(reverse("history:recent")).content.decode()
+    assert f'href="{kept.get_absolute_url()}"' in html
+    assert f'href="{gone_url}"' not in html
+    assert "Deleted call" in html
+
+
+def test_recent_changes_page_through_every_event_once(client, officer, manager, settings):
+    settings.HISTORY_PAGE_SIZE = 3
+    people = [contacts.stakeholder_create(actor=officer, name=f"Person {n}") for n in range(4)]
+    for person in people:
+        interactions.interaction_log(author=officer, stakeholders=[person], summary="Call", kind="call")
+    login(client, manager)
+    seen, params = [], {}
+    while True:
+        history = htmx_get(client, reverse("history:recent"), **params).context["history"]
+        seen.extend((entry.stream.key, entry.pgh_id) for entry in history.entries)
+        if not history.next_cursor:
+            break
+        params = {"before": history.next_cursor}
+    assert len(seen) == len(set(seen)) == 8
+
+
+def test_recent_changes_cost_the_same_however_many_changes(
+    client, officer, manager, django_assert_max_num_queries
+):
+    """Expect at most 22: the session and user, the team's members, the users for the filter, one query per
+    tracked table (8), and the names behind foreign keys (users, stakeholders, organisations, interactions,
+    meetings, …) once each for the whole page."""
+    login(client, manager)
+    counts = []
+    for rounds in (1, 5):
+        for n in range(rounds):
+            person = contacts.stakeholder_create(actor=officer, name=f"Person {rounds}-{n}")
+            interactions.interaction_log(author=officer, stakeholders=[person], summary="Call", kind="call")
+            InteractionFactory(logged_by=officer, stakeholders=[person])
+        with django_assert_max_num_queries(22) as captured:
+            assert client.get(reverse("history:recent")).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
