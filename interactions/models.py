@@ -3,12 +3,12 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
+from liaison_crm.record_urls import record_url
 
 from .querysets import InteractionQuerySet
 
@@ -118,7 +118,7 @@ class Interaction(models.Model):
         return self.summary
 
     def get_absolute_url(self):
-        return reverse("interactions:detail", args=[self.pk])
+        return record_url("interactions:detail", self.pk)
 
     @property
     def has_open_follow_up(self) -> bool:
