@@ -1,7 +1,6 @@
 import datetime
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -66,27 +65,33 @@ def organisation_filter():
 class StakeholderFilterSet(django_filters.FilterSet):
     q = SearchFilter()
     organisation = organisation_filter()
+    # The list page renders these pickers on every visit: QuickSelect writes their options in Python, and the
+    # staff picker reads only the names it shows.
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.filter(is_active=True).only("first_name", "last_name", "username"),
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )
     tag = django_filters.ModelChoiceFilter(
-        label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("Any")
+        label=_("Tag"),
+        field_name="tags",
+        queryset=Tag.objects.all(),
+        empty_label=_("Any"),
+        widget=QuickSelect,
     )
     engagement_level = django_filters.ChoiceFilter(
-        label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any")
+        label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any"), widget=QuickSelect
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue for contact"),
         method="filter_overdue",
-        widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("On track"))]),
+        widget=QuickSelect(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("On track"))]),
     )
     archived = django_filters.BooleanFilter(
         label=_("Status"),
         field_name="is_archived",
-        widget=forms.Select(choices=[("", _("Active")), ("true", _("Archived"))]),
+        widget=QuickSelect(choices=[("", _("Active")), ("true", _("Archived"))]),
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),

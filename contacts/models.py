@@ -10,12 +10,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
 from history.tracking import history_tracked
+from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
@@ -111,7 +111,7 @@ class Organisation(StorableTextModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("contacts:organisation_detail", args=[self.pk])
+        return record_url("contacts:organisation_detail", self.pk)
 
     def clean(self):
         ancestor = self.parent
@@ -259,7 +259,7 @@ class Stakeholder(StorableTextModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("contacts:stakeholder_detail", args=[self.pk])
+        return record_url("contacts:stakeholder_detail", self.pk)
 
     def clean_fields(self, exclude=None):
         # Addresses are matched by equality (duplicates, inbound mail): store them trimmed and lower-case.

@@ -32,7 +32,7 @@ PEOPLE_SHOWN = 50
 
 def stakeholder_list(request):
     filterset = StakeholderFilterSet(
-        request.GET, queryset=Stakeholder.objects.visible_to(request.user).for_list(), request=request
+        request.GET, queryset=Stakeholder.objects.visible_to(request.user).for_list_rows(), request=request
     )
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     template = "contacts/_stakeholder_rows.html" if request.htmx else "contacts/stakeholder_list.html"

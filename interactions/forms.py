@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import TagsField, organisation_picker
 from contacts.models import Stakeholder
-from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
+from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
 
 from .models import Interaction, InteractionKind
 
@@ -41,7 +41,11 @@ class InteractionForm(forms.ModelForm):
             "follow_up_note",
             "is_confidential",
         ]
+        # Options written in Python (QuickSelect): this form sits on every stakeholder's page.
         widgets = {
+            "kind": QuickSelect,
+            "direction": QuickSelect,
+            "sentiment": QuickSelect,
             "organisation": organisation_picker(_("Defaults to the stakeholder's organisation")),
             "staff_present": QuickSelectMultiple(attrs={"size": 4}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
@@ -62,6 +66,9 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
+        # Only what the options show: every member of staff is listed.
+        self.fields["staff_present"].queryset = (
+            get_user_model().objects.filter(is_active=True).only("first_name", "last_name", "username")
+        )
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]

@@ -3,13 +3,13 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
 from history.tracking import history_tracked
+from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import InteractionQuerySet
@@ -121,7 +121,7 @@ class Interaction(StorableTextModel):
         return self.summary
 
     def get_absolute_url(self):
-        return reverse("interactions:detail", args=[self.pk])
+        return record_url("interactions:detail", self.pk)
 
     @property
     def has_open_follow_up(self) -> bool:

@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.representation import day, moment
+
 from ..models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
 
 
@@ -66,6 +68,9 @@ class AffiliationSerializer(serializers.ModelSerializer):
         # "One current primary position" is kept by the service, which moves the mark.
         validators = []
 
+    def to_representation(self, instance):
+        return affiliation_representation(instance)
+
     def validate_stakeholder(self, stakeholder):
         if self.instance is not None and stakeholder.pk != self.instance.stakeholder_id:
             raise serializers.ValidationError(_("A position cannot move to another person; add a new one."))
@@ -119,3 +124,76 @@ class StakeholderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["is_archived", "archived_at", "last_contacted_at"]
+
+    def to_representation(self, instance):
+        return stakeholder_representation(instance)
+
+
+# The output of the serializers above, written out (api/representation.py says why). A field added to a
+# serializer's Meta.fields must be added here too; tests/api/test_representation.py notices when it is not.
+
+
+def affiliation_representation(affiliation: Affiliation) -> dict:
+    return {
+        "id": affiliation.pk,
+        "stakeholder": affiliation.stakeholder_id,
+        "organisation": affiliation.organisation_id,
+        "organisation_name": affiliation.organisation.name,
+        "role": affiliation.role,
+        "department": affiliation.department,
+        "start_date": day(affiliation.start_date),
+        "end_date": day(affiliation.end_date),
+        "is_primary": affiliation.is_primary,
+        "is_current": affiliation.end_date is None,
+    }
+
+
+def _position(stakeholder_id: int, position: dict) -> dict:
+    """affiliation_representation() of a position as `Stakeholder.objects.for_api()` gives it."""
+    return {
+        "id": position["id"],
+        "stakeholder": stakeholder_id,
+        "organisation": position["organisation"],
+        "organisation_name": position["organisation_name"],
+        "role": position["role"],
+        "department": position["department"],
+        # Dates come from PostgreSQL's JSON as ISO 8601 already.
+        "start_date": position["start_date"],
+        "end_date": position["end_date"],
+        "is_primary": position["is_primary"],
+        "is_current": position["end_date"] is None,
+    }
+
+
+def stakeholder_representation(stakeholder: Stakeholder) -> dict:
+    """A stakeholder as the API shows it, from a row of `Stakeholder.objects.for_api()`."""
+    if not hasattr(stakeholder, "api_positions"):
+        # A record from elsewhere (a service's return value): read it as the API does.
+        stakeholder = Stakeholder.objects.for_api().get(pk=stakeholder.pk)
+    return {
+        "id": stakeholder.pk,
+        "name": stakeholder.name,
+        "form_of_address": stakeholder.form_of_address,
+        "emails": list(stakeholder.emails),
+        "phones": list(stakeholder.phones),
+        "languages": list(stakeholder.languages),
+        "time_zone": stakeholder.time_zone,
+        "preferred_channel": stakeholder.preferred_channel,
+        "preferred_hours": stakeholder.preferred_hours,
+        "cultural_notes": stakeholder.cultural_notes,
+        "communication_notes": stakeholder.communication_notes,
+        "notes": stakeholder.notes,
+        "influence": stakeholder.influence,
+        "interest": stakeholder.interest,
+        "engagement_level": stakeholder.engagement_level,
+        "contact_cadence_days": stakeholder.contact_cadence_days,
+        "owner": stakeholder.owner_id,
+        "tags": stakeholder.api_tag_names,
+        "affiliations": [_position(stakeholder.pk, position) for position in stakeholder.api_positions],
+        "is_archived": stakeholder.is_archived,
+        "archived_at": moment(stakeholder.archived_at),
+        "last_contacted_at": moment(stakeholder.last_contacted_at),
+        "contact_due_on": day(stakeholder.contact_due_on),
+        "created_at": moment(stakeholder.created_at),
+        "updated_at": moment(stakeholder.updated_at),
+    }

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.representation import day, moment
 from contacts.api.serializers import TagNamesField
 from contacts.models import Organisation, Stakeholder
 
@@ -59,6 +60,40 @@ class InteractionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        return interaction_representation(instance)
+
+
+def interaction_representation(interaction: Interaction) -> dict:
+    """InteractionSerializer's output written out (api/representation.py says why), from a row of
+    `Interaction.objects.for_api()`. A field added to the serializer's Meta.fields must be added here too
+    (tests/api/test_representation.py notices when it is not).
+    """
+    if not hasattr(interaction, "api_stakeholders"):
+        # A record from elsewhere (a service's return value): read it as the API does.
+        interaction = Interaction.objects.for_api().get(pk=interaction.pk)
+    return {
+        "id": interaction.pk,
+        "kind": interaction.kind,
+        "direction": interaction.direction,
+        "occurred_at": moment(interaction.occurred_at),
+        "summary": interaction.summary,
+        "notes": interaction.notes,
+        "outcome": interaction.outcome,
+        "sentiment": interaction.sentiment,
+        "is_confidential": interaction.is_confidential,
+        "organisation": interaction.organisation_id,
+        "stakeholders": interaction.api_stakeholders,
+        "staff_present": interaction.api_staff_present,
+        "topics": interaction.api_topic_names,
+        "follow_up_on": day(interaction.follow_up_on),
+        "follow_up_note": interaction.follow_up_note,
+        "follow_up_done_at": moment(interaction.follow_up_done_at),
+        "logged_by": interaction.logged_by_id,
+        "created_at": moment(interaction.created_at),
+        "updated_at": moment(interaction.updated_at),
+    }
 
 
 class InteractionInputSerializer(serializers.ModelSerializer):

@@ -34,8 +34,8 @@ def fresh_api(officer):
 def test_stakeholder_list(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the page of stakeholders; their tags; their positions with organisations.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+    # the page of stakeholders, their tags and positions (with organisation names) in it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
         response = api.get("/api/v1/stakeholders/")
     assert len(response.json()["results"]) == rows
 
@@ -44,8 +44,8 @@ def test_stakeholder_list(officer, fresh_api, django_assert_max_num_queries, row
 def test_stakeholder_search(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the page of matches (ranked); their tags; their positions with organisations.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+    # the page of matches (ranked), their tags and positions in it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
         api.get("/api/v1/stakeholders/", {"search": "a"})
 
 
@@ -53,9 +53,9 @@ def test_stakeholder_search(officer, fresh_api, django_assert_max_num_queries, r
 def test_interaction_list(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the user's groups (confidentiality); the page of interactions; their stakeholders; staff present;
-    # topics.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
+    # the user's groups (confidentiality); the page of interactions, their stakeholders, staff present and
+    # topics in it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
         response = api.get("/api/v1/interactions/")
     assert len(response.json()["results"]) == rows
 
