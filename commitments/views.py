@@ -2,8 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +26,7 @@ def _visible(request):
 
 
 def _forbidden():
-    return HttpResponseForbidden(
+    raise PermissionDenied(
         _("Only the officer chasing this commitment, the stakeholder's owner or their manager can change it.")
     )
 

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +18,7 @@ from .models import Concern
 
 
 def _forbidden():
-    return HttpResponseForbidden(
+    raise PermissionDenied(
         _("Only the officer handling this concern, the stakeholder's owner or their manager can do this.")
     )
 

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -124,7 +124,7 @@ def stakeholder_edit(request, pk):
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
     if not can_edit_stakeholder(request.user, stakeholder):
-        return HttpResponseForbidden(_("Only the owner or their manager can edit this stakeholder."))
+        raise PermissionDenied(_("Only the owner or their manager can edit this stakeholder."))
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,7 +142,7 @@ def stakeholder_archive(request, pk):
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
     if not can_edit_stakeholder(request.user, stakeholder):
-        return HttpResponseForbidden(_("Only the owner or their manager can archive this stakeholder."))
+        raise PermissionDenied(_("Only the owner or their manager can archive this stakeholder."))
     if request.method == "POST":
         services.stakeholder_archive(stakeholder=stakeholder, actor=request.user)
         messages.success(request, _("%(name)s was archived; their history is kept.") % {"name": stakeholder})
@@ -156,7 +156,7 @@ def stakeholder_restore(request, pk):
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
     if not can_edit_stakeholder(request.user, stakeholder):
-        return HttpResponseForbidden(_("Only the owner or their manager can restore this stakeholder."))
+        raise PermissionDenied(_("Only the owner or their manager can restore this stakeholder."))
     services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
     messages.success(request, _("%(name)s is active again.") % {"name": stakeholder})
     return redirect(stakeholder)
@@ -167,7 +167,7 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=stakeholder_pk
     )
     if not can_edit_stakeholder(request.user, stakeholder):
-        return HttpResponseForbidden(_("Only the owner or their manager can change this person's positions."))
+        raise PermissionDenied(_("Only the owner or their manager can change this person's positions."))
     affiliation = (
         get_object_or_404(Affiliation, pk=pk, stakeholder=stakeholder)
         if pk
@@ -269,7 +269,7 @@ def organisation_create(request):
 def organisation_edit(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     if not can_edit_organisation(request.user, organisation):
-        return HttpResponseForbidden(_("You cannot edit this organisation."))
+        raise PermissionDenied(_("You cannot edit this organisation."))
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -339,7 +339,7 @@ def stakeholder_merge(request):
     if keep.pk == duplicate.pk:
         raise Http404
     if not can_merge_stakeholders(request.user, keep, duplicate):
-        return HttpResponseForbidden(_("Only the owners of both records, or their managers, can merge them."))
+        raise PermissionDenied(_("Only the owners of both records, or their managers, can merge them."))
     if request.method == "POST":
         try:
             record = services.stakeholder_merge(keep=keep, duplicate=duplicate, actor=request.user)

@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -47,7 +47,7 @@ def import_upload(request):
 def import_detail(request, pk):
     job = _job_or_404(request, pk)
     if not can_manage_import(request.user, job):
-        return HttpResponseForbidden(_("Only the person who uploaded this file can import it."))
+        raise PermissionDenied(_("Only the person who uploaded this file can import it."))
     reading = ReadingForm(initial={"encoding": job.encoding, "delimiter": job.delimiter})
     mapping = MappingForm(job=job)
     if request.method == "POST":

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,9 +77,7 @@ def interaction_edit(request, pk):
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(
-            _("Only the person who logged this interaction or their manager can edit it.")
-        )
+        raise PermissionDenied(_("Only the person who logged this interaction or their manager can edit it."))
     form = InteractionForm(request.POST or None, instance=interaction)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +95,7 @@ def interaction_delete(request, pk):
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(
+        raise PermissionDenied(
             _("Only the person who logged this interaction or their manager can delete it.")
         )
     if request.method == "POST":
@@ -117,9 +114,7 @@ def follow_up_toggle(request, pk):
         pk=pk,
     )
     if not can_edit_interaction(request.user, interaction):
-        return HttpResponseForbidden(
-            _("Only the person who logged this interaction or their manager can do this.")
-        )
+        raise PermissionDenied(_("Only the person who logged this interaction or their manager can do this."))
     try:
         if request.POST.get("done") == "0":
             services.follow_up_reopen(interaction=interaction, actor=request.user)

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -74,7 +74,7 @@ def message_detail(request, pk):
     form = AssignForm(request.POST or None)
     if request.method == "POST":
         if not can_review_inbound_message(request.user, message):
-            return HttpResponseForbidden(_("You cannot deal with this message."))
+            raise PermissionDenied(_("You cannot deal with this message."))
         if form.is_valid():
             try:
                 services.inbound_message_assign(

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -114,7 +114,7 @@ def meeting_create(request):
 def meeting_edit(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not can_edit_meeting(request.user, meeting):
-        return HttpResponseForbidden(_("Only the organiser or their manager can change this meeting."))
+        raise PermissionDenied(_("Only the organiser or their manager can change this meeting."))
     form = MeetingForm(request.POST or None, instance=meeting)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
     if request.method == "POST" and form.is_valid() and agenda.is_valid():
@@ -146,7 +146,7 @@ def slot_check(request):
 def meeting_cancel(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not can_edit_meeting(request.user, meeting):
-        return HttpResponseForbidden(_("Only the organiser or their manager can cancel this meeting."))
+        raise PermissionDenied(_("Only the organiser or their manager can cancel this meeting."))
     if request.method == "POST":
         try:
             services.meeting_cancel(
@@ -176,7 +176,7 @@ def _action_entries(formset) -> list[services.ActionEntry]:
 def meeting_mark_held(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not can_edit_meeting(request.user, meeting):
-        return HttpResponseForbidden(_("Only the organiser or their manager can record this meeting."))
+        raise PermissionDenied(_("Only the organiser or their manager can record this meeting."))
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     if request.method == "POST" and form.is_valid() and actions.is_valid():
@@ -205,7 +205,7 @@ def attendee_respond(request, pk, attendee_pk):
     meeting = _meeting_or_404(request, pk)
     attendee = get_object_or_404(Attendee, pk=attendee_pk, meeting=meeting)
     if not can_respond_for(request.user, attendee):
-        return HttpResponseForbidden(_("You cannot answer for this attendee."))
+        raise PermissionDenied(_("You cannot answer for this attendee."))
     form = RsvpForm(request.POST)
     if form.is_valid():
         try:
@@ -226,7 +226,7 @@ def attendee_respond(request, pk, attendee_pk):
 def document_upload(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not can_edit_meeting(request.user, meeting):
-        return HttpResponseForbidden(_("Only the organiser or their manager can add documents."))
+        raise PermissionDenied(_("Only the organiser or their manager can add documents."))
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -257,7 +257,7 @@ def document_delete(request, pk, document_pk):
     meeting = _meeting_or_404(request, pk)
     document = get_object_or_404(MeetingDocument, pk=document_pk, meeting=meeting)
     if not can_edit_meeting(request.user, meeting):
-        return HttpResponseForbidden(_("Only the organiser or their manager can remove documents."))
+        raise PermissionDenied(_("Only the organiser or their manager can remove documents."))
     services.document_remove(document=document, actor=request.user)
     messages.success(request, _("Document removed."))
     return redirect(meeting)
@@ -279,7 +279,7 @@ def action_item_status(request, pk):
         pk=pk,
     )
     if not can_update_action_item(request.user, action_item):
-        return HttpResponseForbidden(_("Only the owner or the meeting's organiser can update this action."))
+        raise PermissionDenied(_("Only the owner or the meeting's organiser can update this action."))
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         services.action_item_set_status(

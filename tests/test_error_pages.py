@@ -1,0 +1,33 @@
+"""Refusals and missing pages are pages of the site: the header, the reason, and a way back."""
+
+import pytest
+from django.test import override_settings
+
+from .factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refusal_says_why_inside_the_site(client, officer, other_officer):
+    stakeholder = StakeholderFactory(owner=other_officer)
+    client.force_login(officer)
+
+    response = client.get(f"/stakeholders/{stakeholder.pk}/edit/")
+
+    assert response.status_code == 403
+    assert response.templates[0].name == "403.html"
+    page = response.content.decode()
+    assert "Only the owner or their manager can edit this stakeholder." in page
+    assert 'aria-label="Main"' in page
+
+
+@override_settings(DEBUG=False)
+def test_a_missing_record_is_a_page_of_the_site(client, officer):
+    client.force_login(officer)
+
+    response = client.get("/stakeholders/999999/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "There is nothing at this address, or it is not shared with you." in page
+    assert 'aria-label="Main"' in page
