@@ -308,7 +308,13 @@ def stakeholder_vcard(request, pk):
 def stakeholder_duplicates(request):
     """Pairs of records that may be one person, most alike first, each with a merge and a dismiss."""
     page = paginate_list(request, lambda limit, offset: duplicate_pairs(limit=limit, offset=offset))
-    return render(request, "contacts/stakeholder_duplicates.html", {"page": page})
+    ids = {pk for pair in page for pk in (pair.first_id, pair.second_id)}
+    records = Stakeholder.objects.filter(pk__in=ids).select_related("owner").in_bulk()
+    rows = [
+        (pair, can_merge_stakeholders(request.user, records[pair.first_id], records[pair.second_id]))
+        for pair in page
+    ]
+    return render(request, "contacts/stakeholder_duplicates.html", {"page": page, "rows": rows})
 
 
 def paginate_list(request, fetch) -> Page:

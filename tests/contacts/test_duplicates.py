@@ -85,3 +85,16 @@ def test_the_review_lists_pairs_until_dismissed(officer, officer_client, water):
     duplicate_dismiss(first=margret, second=Stakeholder.objects.get(name="Margaret Okafor"), actor=officer)
 
     assert [p.first_name for p in duplicate_pairs()] == ["Ana"]
+
+
+def test_the_review_offers_merging_only_to_those_who_may_merge(client, officer, other_officer):
+    StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
+    StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
+    StakeholderFactory(name="Bo", emails=["bo@example.org"], owner=other_officer)
+    StakeholderFactory(name="Bo Lind", emails=["bo@example.org"], owner=officer)
+
+    client.force_login(officer)
+    page = client.get("/stakeholders/duplicates/").content.decode()
+
+    assert page.count("Compare and merge") == 1
+    assert page.count("Their owners or managers decide") == 1
