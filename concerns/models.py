@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
-from history.tracking import history_tracked
+from history.tracking import history_tracked, links_tracked
 from liaison_crm.text import StorableTextModel
 
 from .querysets import UNRESOLVED, ConcernQuerySet
@@ -133,3 +133,11 @@ class Concern(StorableTextModel):
     def is_overdue_for_escalation(self) -> bool:
         """Unresolved for longer than CONCERN_ESCALATION_DAYS, whether or not the daily run has seen it."""
         return not self.is_resolved and self.days_open > settings.CONCERN_ESCALATION_DAYS
+
+
+@links_tracked
+class ConcernInteractionLink(Concern.interactions.through):
+    """An interaction linked to a concern, as kept in the concern's history."""
+
+    class Meta:
+        proxy = True

@@ -156,6 +156,7 @@ def concern_reopen(*, concern: Concern, actor) -> Concern:
     return concern
 
 
+@records_actor
 @transaction.atomic
 def concern_link_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))
@@ -165,6 +166,7 @@ def concern_link_interaction(*, concern: Concern, actor, interaction: Interactio
     return concern
 
 
+@records_actor
 @transaction.atomic
 def concern_unlink_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
-from history.tracking import history_tracked
+from history.tracking import history_tracked, links_tracked
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -389,3 +389,19 @@ class MergeRecord(models.Model):
 
     def __str__(self):
         return f"{self.duplicate_name} → {self.kept_name}"
+
+
+@links_tracked
+class StakeholderTagLink(Stakeholder.tags.through):
+    """A tag put on a stakeholder: its additions and removals are kept in the stakeholder's history."""
+
+    class Meta:
+        proxy = True
+
+
+@links_tracked
+class OrganisationTagLink(Organisation.tags.through):
+    """A tag put on an organisation: its additions and removals are kept in the organisation's history."""
+
+    class Meta:
+        proxy = True

@@ -5,6 +5,11 @@ events with, in the same row, the event before it for the same record (`_prev`),
 changes cost no query per event. Names behind foreign keys (owners, organisations, …) are then looked up
 once per related model for the whole page, through that model's `visible_to(user)`: a confidential
 interaction a commitment came from stays unnamed for those who may not see it.
+
+Many-to-many links (tags, topics, staff present, a concern's interactions) are kept as "add" and "remove"
+events of their own (history/tracking.py `links_tracked`). They are read grouped: one row per record, moment
+and context, with the ids added and removed, and shown in the record's history as one line ("Tags: added
+Research, removed Health"), merged with the record's own events in time order.
 """
 
 import datetime as dt
@@ -13,10 +18,12 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -86,6 +93,63 @@ STREAMS = {
     ]
 }  # fmt: skip
 
+
+@dataclass(frozen=True)
+class LinkStream:
+    """The additions to and removals from one many-to-many field, shown in its owner's history.
+
+    `owner` is the key of the owner's stream; `field` the many-to-many field on the owner's model; `team`
+    as for `Stream`, applied to the link events (the owner is reached by a join, so a deleted owner's
+    links are found only through who changed them).
+    """
+
+    key: str
+    event_model: str
+    owner: str
+    field: str
+    team: object  # (member_ids) -> Q
+
+    @property
+    def model(self):
+        return apps.get_model(self.event_model)
+
+    @property
+    def owner_stream(self) -> Stream:
+        return STREAMS[self.owner]
+
+    @property
+    def m2m_field(self):
+        return self.owner_stream.tracked_model._meta.get_field(self.field)
+
+    @property
+    def owner_column(self) -> str:
+        return self.m2m_field.m2m_field_name() + "_id"
+
+    @property
+    def target_column(self) -> str:
+        return self.m2m_field.m2m_reverse_field_name() + "_id"
+
+
+LINK_STREAMS = {
+    stream.key: stream
+    for stream in [
+        LinkStream("stakeholder_tags", "contacts.StakeholderTagLinkEvent", "stakeholder", "tags",
+                   lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members)),
+        LinkStream("organisation_tags", "contacts.OrganisationTagLinkEvent", "organisation", "tags",
+                   _acted_by),
+        LinkStream("interaction_staff", "interactions.InteractionStaffLinkEvent", "interaction",
+                   "staff_present",
+                   lambda members: Q(interaction__logged_by_id__in=members) | _acted_by(members)),
+        LinkStream("interaction_topics", "interactions.InteractionTopicLinkEvent", "interaction", "topics",
+                   lambda members: Q(interaction__logged_by_id__in=members) | _acted_by(members)),
+        LinkStream("concern_interactions", "concerns.ConcernInteractionLinkEvent", "concern", "interactions",
+                   lambda members: Q(concern__owner_id__in=members) | _acted_by(members)),
+    ]
+}  # fmt: skip
+
+# The order of events at the same moment, across streams: part of the cursors.
+RANKS = {key: rank for rank, key in enumerate([*STREAMS, *LINK_STREAMS])}
+
 # The record pages that show history: their model, URL name, and which streams they list.
 RECORDS = {
     "stakeholder": ("contacts.Stakeholder", "contacts:stakeholder_detail"),
@@ -97,6 +161,7 @@ RECORDS = {
 }
 
 ACTIONS = {
+    "links": gettext_lazy("changed"),
     "insert": gettext_lazy("created"),
     "update": gettext_lazy("changed"),
     "delete": gettext_lazy("deleted"),
@@ -121,6 +186,14 @@ class Change:
 
 
 @dataclass
+class LinkChange(Change):
+    """Links added to and removed from a many-to-many field at once; `new` reads "added …, removed …"."""
+
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+
+
+@dataclass
 class Entry:
     """One event as the page shows it: who did what, when, to which record, and the fields it changed."""
 
@@ -135,6 +208,8 @@ class Entry:
     parent_exists: bool
     changes: list[Change] = field(default_factory=list)
     details_missing: bool = False
+    rank_key: str = ""  # the stream the event came from, when not `stream` (a link's)
+    owner_model: object = None  # for a link's events: the title is the owner's, looked up like the names
 
     @property
     def action(self):
@@ -158,7 +233,7 @@ class Entry:
 
     @property
     def cursor(self) -> str:
-        rank = list(STREAMS).index(self.stream.key)
+        rank = RANKS[self.rank_key or self.stream.key]
         return f"{(self.at - EPOCH) // MICROSECOND}.{rank}.{self.pgh_id}"
 
 
@@ -184,6 +259,73 @@ def _event_queryset(stream: Stream):
         )
         .order_by("-pgh_created_at", "-pgh_id")
     )
+
+
+def _link_queryset(link: LinkStream):
+    """A link's events grouped by owner, moment and context: what one change added and removed."""
+    owner_model = link.owner_stream.tracked_model
+    target = link.target_column
+    return (
+        link.model.objects.values(
+            link.owner_column, "pgh_created_at", "pgh_context_id", "pgh_context__metadata"
+        )
+        .annotate(
+            last_id=Max("pgh_id"),
+            added=ArrayAgg(target, filter=Q(pgh_label="add"), default=[]),
+            removed=ArrayAgg(target, filter=Q(pgh_label="remove"), default=[]),
+            parent_exists=Exists(owner_model.objects.filter(pk=OuterRef(link.owner_column))),
+        )
+        .order_by("-pgh_created_at", "-last_id")
+    )
+
+
+def _link_rows(link: LinkStream, where: Q, position, size: int):
+    """A page of `link`'s changes among its events matching `where`, newest first, after the cursor.
+
+    Grouping reads only the events of the newest moments that can fill the page, not the whole table: a page
+    of size + 1 groups spans at most size + 1 moments, and one more is the cursor's own, which the cursor may
+    have emptied.
+    """
+    events = link.model.objects.filter(where)
+    if position is not None:
+        events = events.filter(pgh_created_at__lte=position[0])
+    horizon = events.order_by("-pgh_created_at").values("pgh_created_at").distinct()[size + 1 : size + 2]
+    since = Coalesce(
+        Subquery(horizon, output_field=models.DateTimeField()),
+        Value(EPOCH, output_field=models.DateTimeField()),
+    )
+    rows = _link_queryset(link).filter(where, pgh_created_at__gte=since)
+    if position is not None:
+        rows = rows.filter(_after_cursor(RANKS[link.key], position, id_field="last_id"))
+    return rows[: size + 1]
+
+
+def _link_entries(link: LinkStream, rows) -> list[Entry]:
+    entries = []
+    for row in rows:
+        added, removed = set(row["added"]), set(row["removed"])
+        context = row["pgh_context__metadata"] or {}
+        # Re-saving the same links (a form posted unchanged, `set()` removing and adding one) is no change.
+        change = LinkChange(link.m2m_field, added=sorted(added - removed), removed=sorted(removed - added))
+        if not (change.added or change.removed):
+            continue
+        entries.append(
+            Entry(
+                stream=link.owner_stream,
+                pgh_id=row["last_id"],
+                at=row["pgh_created_at"],
+                label="links",
+                actor=context.get("user"),
+                context=context,
+                title="",
+                parent_id=row[link.owner_column],
+                parent_exists=row["parent_exists"],
+                changes=[change],
+                rank_key=link.key,
+                owner_model=link.owner_stream.tracked_model,
+            )
+        )
+    return entries
 
 
 def _shown_fields(event_model) -> list[models.Field]:
@@ -236,8 +378,12 @@ def _label_values(entries: list[Entry], user) -> None:
     for entry in entries:
         if entry.actor is not None:
             wanted[get_user_model()].add(entry.actor)
+        if entry.owner_model is not None:
+            wanted[entry.owner_model].add(entry.parent_id)
         for change in entry.changes:
-            if change.field.is_relation:
+            if isinstance(change, LinkChange):
+                wanted[change.field.related_model].update(change.added + change.removed)
+            elif change.field.is_relation:
                 ids = (value for value in (change.old, change.new) if value is not None)
                 wanted[change.field.related_model].update(ids)
     names = {}
@@ -251,17 +397,40 @@ def _label_values(entries: list[Entry], user) -> None:
     for entry in entries:
         if entry.actor is not None:
             entry.actor = names.get((get_user_model(), entry.actor)) or _("a former member of staff")
+        if entry.owner_model is not None:
+            entry.title = _name(entry.owner_model, entry.parent_id, names)
         for change in entry.changes:
+            if isinstance(change, LinkChange):
+                change.new = _links_display(change, names)
+                continue
             change.old = _display(change.field, change.old, names)
             change.new = _display(change.field, change.new, names)
+
+
+def _name(model, pk, names) -> str:
+    obj = names.get((model, pk))
+    return str(obj) if obj is not None else _("#%(id)s (not shown)") % {"id": pk}
+
+
+def _links_display(change: LinkChange, names) -> str:
+    model = change.field.related_model
+    parts = []
+    if change.added:
+        parts.append(
+            _("added %(names)s") % {"names": ", ".join(_name(model, pk, names) for pk in change.added)}
+        )
+    if change.removed:
+        parts.append(
+            _("removed %(names)s") % {"names": ", ".join(_name(model, pk, names) for pk in change.removed)}
+        )
+    return ", ".join(parts)
 
 
 def _display(model_field, value, names):
     if value is None or value == "" or value == []:
         return None
     if model_field.is_relation:
-        obj = names.get((model_field.related_model, value))
-        return str(obj) if obj is not None else _("#%(id)s (not shown)") % {"id": value}
+        return _name(model_field.related_model, value, names)
     if isinstance(model_field, ArrayField):
         choices = dict(model_field.base_field.flatchoices)
         return ", ".join(str(choices.get(item, item)) for item in value)
@@ -283,19 +452,38 @@ class HistoryPage:
     next_cursor: str | None
 
 
-def record_history(stream: Stream, record_id: int, *, user, before: int | None, size: int) -> HistoryPage:
-    """A page of one record's events, newest first, older than event `before`.
+def links_of(stream: Stream) -> list[LinkStream]:
+    """The many-to-many links shown in the history of `stream`'s records (a register's own history only)."""
+    if stream.parent_field != "pgh_obj":
+        return []
+    return [link for link in LINK_STREAMS.values() if link.owner == stream.key]
 
-    The caller has checked that `user` may see the record (`visible_records`).
+
+def record_history(stream: Stream, record_id: int, *, user, before: str | None, size: int) -> HistoryPage:
+    """A page of one record's events and its links' changes, newest first, after the cursor `before`.
+
+    One query for the record's events and one per many-to-many link, merged here. The caller has checked that
+    `user` may see the record (`visible_records`).
     """
+    position = _parse_cursor(before)
     events = _event_queryset(stream).filter(**{stream.parent_field: record_id})
-    if before is not None:
-        events = events.filter(pgh_id__lt=before)
-    # Events of one record are in pgh_id order: the newest first is the highest id first.
-    events = list(events.order_by("-pgh_id")[: size + 1])
-    entries = _entries(stream, events[:size])
-    _label_values(entries, user)
-    return HistoryPage(entries, str(entries[-1].pgh_id) if len(events) > size else None)
+    if position is not None:
+        events = events.filter(_after_cursor(RANKS[stream.key], position))
+    entries = _entries(stream, events[: size + 1])
+    for link in links_of(stream):
+        rows = _link_rows(link, Q(**{link.owner_column: record_id}), position, size)
+        entries.extend(_link_entries(link, rows))
+    return _page(entries, user, size)
+
+
+def _page(entries: list[Entry], user, size: int) -> HistoryPage:
+    """The newest `size` of the entries gathered from several streams, labelled, with the next cursor."""
+    entries.sort(
+        key=lambda entry: (entry.at, RANKS[entry.rank_key or entry.stream.key], entry.pgh_id), reverse=True
+    )
+    shown = entries[:size]
+    _label_values(shown, user)
+    return HistoryPage(shown, shown[-1].cursor if len(entries) > size else None)
 
 
 def _parse_cursor(cursor: str | None):
@@ -306,13 +494,13 @@ def _parse_cursor(cursor: str | None):
     return EPOCH + micros * MICROSECOND, rank, pgh_id
 
 
-def _after_cursor(rank: int, cursor) -> Q:
+def _after_cursor(rank: int, cursor, *, id_field: str = "pgh_id") -> Q:
     """Events that come after `cursor` in the merged order (time, stream, id), all descending."""
     at, cursor_rank, pgh_id = cursor
     if rank < cursor_rank:
         return Q(pgh_created_at__lte=at)
     if rank == cursor_rank:
-        return Q(pgh_created_at__lt=at) | Q(pgh_created_at=at, pgh_id__lt=pgh_id)
+        return Q(pgh_created_at__lt=at) | Q(pgh_created_at=at, **{f"{id_field}__lt": pgh_id})
     return Q(pgh_created_at__lt=at)
 
 
@@ -336,12 +524,11 @@ def recent_changes(
 ) -> HistoryPage:
     """The newest events across `streams`, limited to `members`' records, by `actor_id` if given.
 
-    One query per stream (each walks its table's (pgh_created_at, pgh_id) index and stops after a page),
-    merged here; then one query per related model for the labels.
+    One query per stream (each walks its table's (pgh_created_at, pgh_id) index and stops after a page) and
+    per many-to-many link of those streams, merged here; then one query per related model for the labels.
     """
     position = _parse_cursor(cursor)
-    ranks = {key: rank for rank, key in enumerate(STREAMS)}
-    rows = []
+    entries = []
     for stream in streams:
         events = _event_queryset(stream)
         if members is not None:
@@ -349,12 +536,13 @@ def recent_changes(
         if actor_id is not None:
             events = events.filter(pgh_context__metadata__user=actor_id)
         if position is not None:
-            events = events.filter(_after_cursor(ranks[stream.key], position))
-        rows.extend((stream, event) for event in events[: size + 1])
-    rows.sort(key=lambda row: (row[1].pgh_created_at, ranks[row[0].key], row[1].pgh_id), reverse=True)
-    shown = rows[:size]
-    entries = []
-    for stream, event in shown:
-        entries.extend(_entries(stream, [event]))
-    _label_values(entries, user)
-    return HistoryPage(entries, entries[-1].cursor if len(rows) > size else None)
+            events = events.filter(_after_cursor(RANKS[stream.key], position))
+        entries.extend(_entries(stream, events[: size + 1]))
+        for link in links_of(stream):
+            where = Q()
+            if members is not None:
+                where &= link.team(members)
+            if actor_id is not None:
+                where &= Q(pgh_context__metadata__user=actor_id)
+            entries.extend(_link_entries(link, _link_rows(link, where, position, size)))
+    return _page(entries, user, size)

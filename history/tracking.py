@@ -47,6 +47,31 @@ def history_tracked(*, exclude: list[str] = ()):
     return track
 
 
+def links_tracked(model):
+    """Keeps the additions to and removals from a many-to-many link as `<Model>Event` rows.
+
+    `model` is a proxy of the link's through model: the owner and the linked row of each link added
+    ("add") or removed ("remove"), with the context of whoever made the change. Statement-level like the
+    registers, so an import linking thousands of tags writes their events in one statement.
+    """
+    fields = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    return pghistory.track(
+        pghistory.InsertEvent("add"),
+        pghistory.DeleteEvent("remove"),
+        fields=fields,
+        # The through row's own id means nothing once it is gone; the owner is what a page asks for.
+        obj_field=None,
+        level=pgtrigger.Statement,
+        model_name=f"{model.__name__}Event",
+        meta={
+            "indexes": [
+                models.Index(fields=[fields[0], "-pgh_created_at"], name=f"{model._meta.model_name}_owner"),
+                models.Index(fields=["-pgh_created_at", "-pgh_id"], name=f"{model._meta.model_name}_recent"),
+            ]
+        },
+    )(model)
+
+
 def records_actor(service):
     """Attributes the service's writes to whom it acts for: its `actor`, `author` or `organiser`."""
 

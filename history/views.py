@@ -18,12 +18,11 @@ def record_history(request, kind: str, pk: int):
     if stream is None:
         raise Http404
     record = get_object_or_404(queries.visible_records(stream.parent, request.user).only("pk"), pk=pk)
-    before = request.GET.get("before", "")
     history = queries.record_history(
         stream,
         record.pk,
         user=request.user,
-        before=int(before) if before.isdigit() else None,
+        before=request.GET.get("before"),
         size=settings.HISTORY_PAGE_SIZE,
     )
     template = "history/_record_history.html" if request.htmx else "history/record_history.html"

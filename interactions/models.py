@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
-from history.tracking import history_tracked
+from history.tracking import history_tracked, links_tracked
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -159,3 +159,19 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.stakeholder_id} in {self.interaction_key}"
+
+
+@links_tracked
+class InteractionStaffLink(Interaction.staff_present.through):
+    """A member of staff who was present at an interaction, as kept in the interaction's history."""
+
+    class Meta:
+        proxy = True
+
+
+@links_tracked
+class InteractionTopicLink(Interaction.topics.through):
+    """A topic an interaction was about, as kept in the interaction's history."""
+
+    class Meta:
+        proxy = True

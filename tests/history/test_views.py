@@ -235,9 +235,10 @@ def test_recent_changes_page_through_every_event_once(client, officer, manager, 
 def test_recent_changes_cost_the_same_however_many_changes(
     client, officer, manager, django_assert_max_num_queries
 ):
-    """Expect at most 22: the session and user, the team's members, the users for the filter, one query per
-    tracked table (8), and the names behind foreign keys (users, stakeholders, organisations, interactions,
-    meetings, …) once each for the whole page."""
+    """Expect at most 22 (19 here): the session, the user and their roles, the team's members, one query per
+    tracked table (8) and per many-to-many link (5: tags twice, topics, staff present, a concern's
+    interactions), and the names behind foreign keys (users, stakeholders, organisations, interactions,
+    meetings, tags, …) once each for the whole page."""
     login(client, manager)
     counts = []
     for rounds in (1, 5):
