@@ -16,7 +16,7 @@ from dashboards.panels import health_card
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
-from liaison_crm.paging import Page, paginate
+from liaison_crm.paging import paginate, paginate_fetched
 from meetings.models import Meeting, MeetingStatus
 
 from . import services, vcard
@@ -307,7 +307,11 @@ def stakeholder_vcard(request, pk):
 
 def stakeholder_duplicates(request):
     """Pairs of records that may be one person, most alike first, each with a merge and a dismiss."""
-    page = paginate_list(request, lambda limit, offset: duplicate_pairs(limit=limit, offset=offset))
+    page = paginate_fetched(
+        lambda limit, offset: duplicate_pairs(limit=limit, offset=offset),
+        request.GET.get("page"),
+        settings.LIST_PAGE_SIZE,
+    )
     ids = {pk for pair in page for pk in (pair.first_id, pair.second_id)}
     records = Stakeholder.objects.filter(pk__in=ids).select_related("owner").in_bulk()
     rows = [
@@ -315,16 +319,6 @@ def stakeholder_duplicates(request):
         for pair in page
     ]
     return render(request, "contacts/stakeholder_duplicates.html", {"page": page, "rows": rows})
-
-
-def paginate_list(request, fetch) -> Page:
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        number = 1
-    size = settings.LIST_PAGE_SIZE
-    rows = fetch(size + 1, (number - 1) * size)
-    return Page(object_list=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def _merge_pair(request):

@@ -1,5 +1,6 @@
 """Page through a list without counting it: an exact COUNT(*) over a large table costs more than the page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +34,14 @@ class Page:
 
 def paginate(queryset: QuerySet, page_number: Any, per_page: int) -> Page:
     """One query for the page: fetches one row more than it shows to learn whether a next page exists."""
+    return paginate_fetched(lambda limit, offset: queryset[offset : offset + limit], page_number, per_page)
+
+
+def paginate_fetched(fetch: Callable[[int, int], Any], page_number: Any, per_page: int) -> Page:
+    """A page of rows from `fetch(limit, offset)`, for lists read with SQL of their own."""
     try:
         number = max(1, int(page_number))
     except (TypeError, ValueError):
         number = 1
-    offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    rows = list(fetch(per_page + 1, (number - 1) * per_page))
     return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)
