@@ -2,9 +2,10 @@
 
 Each kind is asked separately, and each query lets an index do the filtering before anything is scored:
 
-- Stakeholders and organisations: rows whose stored tsvector matches every word's prefix (GIN) or whose name
-  resembles the words (`%>`, the trigram GIN index); only those are scored: the name's trigram word
-  similarity plus the full-text rank (normalised to 0 to 1).
+- Stakeholders and organisations: the first CANDIDATES rows whose stored tsvector matches every word's
+  prefix (GIN) — or, when none does, the rows whose name resembles the words (`%>`, the trigram GIN index) —
+  are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
+  match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
 - Interactions and meetings: the matching rows (GIN), newest first, at most CANDIDATES of them — so a common
   word does not rank half a million rows — are then kept if the reader may see them
   (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
@@ -48,12 +49,20 @@ def _rank(query):
     return SearchRank(F("search_vector"), query, normalization=RANK_NORMALISATION)
 
 
-def _named(queryset, query, phrase):
-    return (
-        queryset.filter(Q(search_vector=query) | Q(name__trigram_word_similar=phrase))
-        .annotate(score=Cast(TrigramWordSimilarity(phrase, "name"), FloatField()) + _rank(query))
-        .order_by("-score", "name", "pk")
-    )
+def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int) -> list:
+    """The best `limit` of the first word matches; the names resembling the words when no word matches."""
+    score = Cast(TrigramWordSimilarity(phrase, "name"), FloatField()) + _rank(query)
+    first_matches = queryset.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
+    for matches in (Q(pk__in=first_matches), Q(name__trigram_word_similar=phrase)):
+        found = list(
+            queryset.filter(matches)
+            .only(*fields)
+            .annotate(score=score)
+            .order_by("-score", "name", "pk")[:limit]
+        )
+        if found:
+            return found
+    return []
 
 
 def _recent_then_ranked(visible, query, date_field: str, limit: int):
@@ -83,10 +92,14 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
     phrase = " ".join(search_terms(text))
     results: list[Result] = []
 
-    people = _named(Stakeholder.objects.visible_to(user), query, phrase).only(
-        "pk", "name", "form_of_address", "is_archived"
+    people = _named(
+        Stakeholder.objects.visible_to(user),
+        query,
+        phrase,
+        fields=("pk", "name", "form_of_address", "is_archived"),
+        limit=per_kind,
     )
-    for person in people[:per_kind]:
+    for person in people:
         results.append(
             Result(
                 kind="stakeholder",
@@ -99,8 +112,10 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
             )
         )
 
-    organisations = _named(Organisation.objects.visible_to(user), query, phrase).only("pk", "name", "sector")
-    for organisation in organisations[:per_kind]:
+    organisations = _named(
+        Organisation.objects.visible_to(user), query, phrase, fields=("pk", "name", "sector"), limit=per_kind
+    )
+    for organisation in organisations:
         results.append(
             Result(
                 kind="organisation",
