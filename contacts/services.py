@@ -261,18 +261,22 @@ def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
 
 
 def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
-    """Moves a many-to-many relation's rows (e.g. interactions' people) from the duplicate to `keep`."""
+    """Moves a many-to-many relation's rows (e.g. interactions' people) from the duplicate to `keep`.
+
+    A link moves as a removal and an addition, which is how the history keeps links (history/tracking.py
+    `links_tracked`), so each interaction's history says who it is now with. Re-pointing the rows with an
+    UPDATE would change them unseen: the history has no update triggers on link tables, which on the
+    participation rows would fire on every change of an interaction's time (interactions migration 0002).
+    """
     through = relation.through
     target = relation.field.m2m_reverse_field_name()
     source = relation.field.m2m_field_name()
+    theirs = through.objects.filter(**{target: duplicate})
     already = through.objects.filter(**{target: keep}).values(source)
-    moved = (
-        through.objects.filter(**{target: duplicate})
-        .exclude(**{f"{source}__in": already})
-        .update(**{target: keep})
-    )
-    through.objects.filter(**{target: duplicate}).delete()
-    return moved
+    owners = list(theirs.exclude(**{f"{source}__in": already}).values_list(source, flat=True))
+    theirs.delete()
+    through.objects.bulk_create([through(**{f"{source}_id": owner, target: keep}) for owner in owners])
+    return len(owners)
 
 
 @transaction.atomic

@@ -6,10 +6,11 @@ changes cost no query per event. Names behind foreign keys (owners, organisation
 once per related model for the whole page, through that model's `visible_to(user)`: a confidential
 interaction a commitment came from stays unnamed for those who may not see it.
 
-Many-to-many links (tags, topics, staff present, a concern's interactions) are kept as "add" and "remove"
-events of their own (history/tracking.py `links_tracked`). They are read grouped: one row per record, moment
-and context, with the ids added and removed, and shown in the record's history as one line ("Tags: added
-Research, removed Health"), merged with the record's own events in time order.
+Many-to-many links (tags, an interaction's stakeholders, topics and staff present, a concern's interactions)
+are kept as "add" and "remove" events of their own (history/tracking.py `links_tracked`). They are read
+grouped: one row per record, moment and context, with the ids added and removed, and shown in the record's
+history as one line ("Tags: added Research, removed Health"), merged with the record's own events in time
+order.
 """
 
 import datetime as dt
@@ -137,6 +138,9 @@ LINK_STREAMS = {
                    lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members)),
         LinkStream("organisation_tags", "contacts.OrganisationTagLinkEvent", "organisation", "tags",
                    _acted_by),
+        LinkStream("interaction_stakeholders", "interactions.ParticipationLinkEvent", "interaction",
+                   "stakeholders",
+                   lambda members: Q(interaction__logged_by_id__in=members) | _acted_by(members)),
         LinkStream("interaction_staff", "interactions.InteractionStaffLinkEvent", "interaction",
                    "staff_present",
                    lambda members: Q(interaction__logged_by_id__in=members) | _acted_by(members)),

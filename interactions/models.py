@@ -162,6 +162,20 @@ class Participation(models.Model):
 
 
 @links_tracked
+class ParticipationLink(Interaction.stakeholders.through):
+    """A stakeholder an interaction was with, as kept in the interaction's history.
+
+    The same rows as `Participation`; named for them, as InteractionStakeholderLink would make index names
+    longer than Django's 30 characters. Only the link is kept, not the copy of the interaction's time that
+    migration 0002's triggers keep in each row: it changes whenever the interaction's time does, which the
+    interaction's own history shows.
+    """
+
+    class Meta:
+        proxy = True
+
+
+@links_tracked
 class InteractionStaffLink(Interaction.staff_present.through):
     """A member of staff who was present at an interaction, as kept in the interaction's history."""
 

@@ -1,4 +1,4 @@
-"""Many-to-many links in the history: tags, an interaction's topics and staff, a concern's interactions."""
+"""Many-to-many links in the history: tags, an interaction's people, topics and staff, a concern's links."""
 
 import pytest
 from django.urls import reverse
@@ -67,14 +67,21 @@ def test_an_interactions_topics_and_staff_present_show_in_its_history(client, of
     colleague.first_name, colleague.last_name = "Ada", "Byrne"
     colleague.save()
     interaction = interactions.interaction_log(
-        author=officer, stakeholders=[StakeholderFactory(owner=officer)], summary="Call", kind="call"
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer, name="Ana Costa")],
+        summary="Call",
+        kind="call",
     )
     interactions.interaction_update(
         interaction=interaction, actor=officer, topics=["Housing"], staff_present=[colleague]
     )
     lines = link_lines(history(login(client, officer), "interaction", interaction))
     assert sorted(lines) == sorted(
-        [(officer, "topics", "added Housing"), (officer, "staff present", f"added {colleague}")]
+        [
+            (officer, "topics", "added Housing"),
+            (officer, "staff present", f"added {colleague}"),
+            (officer, "stakeholders", "added Ana Costa"),
+        ]
     )
 
 
