@@ -199,6 +199,7 @@ class Stakeholder(StorableTextModel):
         on_delete=models.PROTECT,
         related_name="owned_stakeholders",
         help_text=_("The primary liaison officer for this person."),
+        db_index=False,  # the (owner, is_archived) index serves it
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="stakeholders")
     is_archived = models.BooleanField(_("archived"), default=False)
@@ -304,7 +305,11 @@ class Affiliation(StorableTextModel):
         Stakeholder, verbose_name=_("stakeholder"), on_delete=models.CASCADE, related_name="affiliations"
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="affiliations"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="affiliations",
+        db_index=False,  # the (organisation, end_date) index serves it
     )
     role = models.CharField(_("role or title"), max_length=160, blank=True)
     department = models.CharField(_("department"), max_length=160, blank=True)

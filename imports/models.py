@@ -116,7 +116,8 @@ class ImportRow(models.Model):
     set-based INSERT … SELECT statements when the officer says import; then they are deleted.
     """
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # The (job, line) index serves lookups by job.
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)
     line = models.PositiveIntegerField()
     values = models.JSONField()
     is_duplicate = models.BooleanField(default=False)

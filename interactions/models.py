@@ -60,6 +60,7 @@ class Interaction(StorableTextModel):
         null=True,
         blank=True,
         related_name="interactions",
+        db_index=False,  # the organisation's timeline index serves it
     )
     summary = models.CharField(_("summary"), max_length=300)
     notes = models.TextField(_("notes"), blank=True)

@@ -81,6 +81,7 @@ class Meeting(StorableTextModel):
         verbose_name=_("organiser"),
         on_delete=models.PROTECT,
         related_name="organised_meetings",
+        db_index=False,  # the (organiser, starts_at) index serves it
     )
     organisation = models.ForeignKey(
         Organisation,
@@ -221,6 +222,7 @@ class Attendee(models.Model):
         null=True,
         blank=True,
         related_name="meeting_attendances",
+        db_index=False,  # the (user, meeting) index serves it
     )
     rsvp = models.CharField(_("reply"), max_length=16, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
     responded_at = models.DateTimeField(null=True, blank=True)

@@ -82,7 +82,7 @@ def test_search_runs_a_fixed_number_of_queries(officer_client, officer, django_a
         InteractionFactory(logged_by=officer, summary=f"Reservoir call {number}")
         MeetingFactory(organiser=officer, title=f"Reservoir meeting {number}")
     # session, user, the user's groups (visibility); stakeholders and organisations (by their words, then by
-    # the names' resemblance when no word matches: no organisation is called Reservoir), interactions, meetings.
+    # the names' resemblance when no word matches: no organisation is named so); interactions; meetings.
     with django_assert_max_num_queries(9):
         officer_client.get(
             reverse("search:results"),
