@@ -88,6 +88,19 @@ def test_docs_work_offline_for_a_signed_in_person(officer_client, page):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/docs/redoc/"])
+def test_docs_run_no_inline_script(officer_client, page):
+    response = officer_client.get(page)
+    script_src = next(
+        directive
+        for directive in response["Content-Security-Policy"].split(";")
+        if directive.strip().startswith("script-src")
+    )
+    assert "'unsafe-inline'" not in script_src
+    assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_docs_send_anonymous_visitors_to_sign_in(client):
     response = client.get("/api/docs/")
     assert response.status_code == 302
