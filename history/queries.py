@@ -11,6 +11,10 @@ are kept as "add" and "remove" events of their own (history/tracking.py `links_t
 grouped: one row per record, moment and context, with the ids added and removed, and shown in the record's
 history as one line ("Tags: added Research, removed Health"), merged with the record's own events in time
 order.
+
+A record made before its history was kept starts with a "baseline" event (history migration 0001): shown on
+its page as the record as it was when history began, it gives the first change something to compare with. It
+is no change, so the recent changes leave it out.
 """
 
 import datetime as dt
@@ -29,6 +33,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .tracking import BASELINE
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -169,6 +175,7 @@ ACTIONS = {
     "insert": gettext_lazy("created"),
     "update": gettext_lazy("changed"),
     "delete": gettext_lazy("deleted"),
+    BASELINE: gettext_lazy("as it was when history began"),
 }
 
 
@@ -357,7 +364,7 @@ def _entries(stream: Stream, events) -> list[Entry]:
             parent_id=current.get(stream.model._meta.get_field(stream.parent_field).attname),
             parent_exists=event._parent_exists,
         )
-        if event.pgh_label == "insert":
+        if event.pgh_label in ("insert", BASELINE):
             entry.changes = [Change(f, None, current[f.attname]) for f in fields if current[f.attname]]
         elif event.pgh_label == "update":
             if previous is None:
@@ -526,7 +533,7 @@ def recent_changes(
     cursor: str | None,
     size: int,
 ) -> HistoryPage:
-    """The newest events across `streams`, limited to `members`' records, by `actor_id` if given.
+    """The newest changes across `streams`, limited to `members`' records, by `actor_id` if given.
 
     One query per stream (each walks its table's (pgh_created_at, pgh_id) index and stops after a page) and
     per many-to-many link of those streams, merged here; then one query per related model for the labels.
@@ -534,7 +541,8 @@ def recent_changes(
     position = _parse_cursor(cursor)
     entries = []
     for stream in streams:
-        events = _event_queryset(stream)
+        # A baseline is no change: it is the state changes since are compared with (history/tracking.py).
+        events = _event_queryset(stream).exclude(pgh_label=BASELINE)
         if members is not None:
             events = events.filter(stream.team(members))
         if actor_id is not None:

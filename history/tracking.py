@@ -20,6 +20,9 @@ from django.db import models
 from pghistory import runtime
 
 ACTOR_ARGUMENTS = ("actor", "author", "organiser")
+# The label of the event written for each record that existed before its history was kept (migration
+# history 0001): the record as it was then, which its first change is compared with. Nobody made it.
+BASELINE = "baseline"
 
 
 def history_tracked(*, exclude: list[str] = ()):
