@@ -39,17 +39,23 @@ class InteractionQuerySet(QuerySet):
         return self.filter(participations__stakeholder=stakeholder)
 
     def for_organisation(self, organisation):
-        """Interactions with the organisation, its departments, or the people currently working there."""
-        from contacts.models import Affiliation
+        """Interactions with the organisation, its departments, or the people currently working there.
 
-        family = Q(organisation=organisation) | Q(organisation__parent=organisation)
-        through = self.model.stakeholders.through
-        people = Affiliation.objects.filter(
-            Q(organisation=organisation) | Q(organisation__parent=organisation), end_date__isnull=True
-        ).values("stakeholder")
-        return self.filter(
-            family | Exists(through.objects.filter(interaction=OuterRef("pk"), stakeholder__in=people))
+        Their ids come from the two indexes that hold them — interactions by organisation, participations by
+        stakeholder — in one union: put as one condition with OR, PostgreSQL could use neither, and walked
+        the whole log newest first until it had found a page (a second at a million interactions).
+        """
+        from contacts.models import Affiliation, Organisation
+
+        family = Organisation.objects.filter(Q(pk=organisation.pk) | Q(parent=organisation.pk)).values("pk")
+        people = Affiliation.objects.filter(organisation__in=family, end_date__isnull=True).values(
+            "stakeholder"
         )
+        with_the_family = self.model.objects.filter(organisation__in=family).values("pk")
+        with_its_people = self.model.stakeholders.through.objects.filter(stakeholder__in=people).values(
+            "interaction"
+        )
+        return self.filter(pk__in=with_the_family.union(with_its_people))
 
     def open_follow_ups(self):
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
