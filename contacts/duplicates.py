@@ -7,7 +7,7 @@ people with the same first name at an organisation about 0.3.
 
 Three readers: the stakeholder form (one new person against the register, by query), the import check (a
 file's rows against each organisation's people, with `TrigramIndex` so that only names sharing pieces are
-scored), and the review page (pairs already in the register).
+scored), and the duplicate check (every pair in the register, stored for the review page).
 """
 
 import re
@@ -123,7 +123,8 @@ class Pair:
     reason: str
 
 
-PAIRS_SQL = """
+# Every pair in the register, for the duplicate check (contacts.services.duplicates_check) to store.
+CANDIDATES_SQL = """
 WITH email_pairs AS (
     SELECT a.id AS first_id, b.id AS second_id, 1.0::float AS score, 'email' AS reason, a.email AS detail
     FROM (SELECT id, unnest(emails) AS email FROM contacts_stakeholder) a
@@ -146,26 +147,27 @@ pairs AS (
     FROM (SELECT * FROM email_pairs UNION ALL SELECT * FROM name_pairs) found
     ORDER BY first_id, second_id, score DESC
 )
-SELECT pairs.first_id, s1.name, pairs.second_id, s2.name, pairs.score, pairs.reason, pairs.detail
-FROM pairs
-JOIN contacts_stakeholder s1 ON s1.id = pairs.first_id
-JOIN contacts_stakeholder s2 ON s2.id = pairs.second_id
+INSERT INTO contacts_duplicatecandidate (first_id, second_id, similarity, reason, detail)
+SELECT first_id, second_id, score, reason, left(detail, 254) FROM pairs
+"""
+
+REVIEW_SQL = """
+SELECT c.first_id, s1.name, c.second_id, s2.name, c.similarity, c.reason, c.detail
+FROM contacts_duplicatecandidate c
+JOIN contacts_stakeholder s1 ON s1.id = c.first_id
+JOIN contacts_stakeholder s2 ON s2.id = c.second_id
 WHERE NOT EXISTS (
-    SELECT 1 FROM contacts_duplicatedismissal d
-    WHERE d.first_id = pairs.first_id AND d.second_id = pairs.second_id
+    SELECT 1 FROM contacts_duplicatedismissal d WHERE d.first_id = c.first_id AND d.second_id = c.second_id
 )
-ORDER BY pairs.score DESC, pairs.first_id, pairs.second_id
+ORDER BY c.similarity DESC, c.first_id, c.second_id
 LIMIT %(limit)s OFFSET %(offset)s
 """
 
 
 def duplicate_pairs(*, limit: int = 50, offset: int = 0) -> list[Pair]:
-    """Pairs of people who share an email, or have similar names at one organisation, most alike first.
-
-    Pairs someone has marked "not the same person" are left out.
-    """
+    """The pairs the last duplicate check found, most alike first, but those marked "not the same person"."""
     with connection.cursor() as cursor:
-        cursor.execute(PAIRS_SQL, {"threshold": NAME_SIMILARITY, "limit": limit, "offset": offset})
+        cursor.execute(REVIEW_SQL, {"limit": limit, "offset": offset})
         rows = cursor.fetchall()
     pairs = []
     for first_id, first_name, second_id, second_name, score, reason, detail in rows:

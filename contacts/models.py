@@ -368,6 +368,55 @@ class DuplicateDismissal(models.Model):
         return f"{self.first_id} ≠ {self.second_id}"
 
 
+class DuplicateCandidate(models.Model):
+    """Two records the last duplicate check found alike: one email, or similar names at one organisation.
+
+    The check compares the whole register (hundreds of thousands of name pairs: seconds at 100,000 people),
+    so it runs in the background (`contacts.services.duplicates_check`) and the review page reads its
+    findings. A merge removes the merged record's pairs with it; a dismissal hides a pair at once.
+    """
+
+    class Reason(models.TextChoices):
+        EMAIL = "email", _("Same email")
+        NAME = "name", _("Similar names at one organisation")
+
+    # The pair's unique constraint serves lookups by the first.
+    first = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+", db_index=False)
+    second = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    # The shared address, or the organisation's name.
+    detail = models.CharField(max_length=254)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicatecandidate_once_per_pair"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicatecandidate_ordered"
+            ),
+        ]
+        # The review's order: most alike first.
+        indexes = [models.Index(fields=["-similarity", "first", "second"], name="duplicatecandidate_review")]
+
+    def __str__(self):
+        return f"{self.first_id} ~ {self.second_id} ({self.similarity:.2f})"
+
+
+class DuplicateCheck(models.Model):
+    """When the register was last checked for duplicates, and whether someone has asked for a check since.
+
+    One row (pk 1), written by each check.
+    """
+
+    checked_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # Set by "Check again now", cleared by the check that answers it.
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"duplicates checked {self.checked_at}"
+
+
 class MergeRecord(models.Model):
     """Two records of one person made into one: who merged them, when, and what moved to the record kept.
 

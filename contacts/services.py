@@ -1,9 +1,11 @@
 """Writes to the stakeholder and organisation registers. HTML views and the API both call these."""
 
+import datetime as dt
+import time
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +21,15 @@ from accounts.permissions import (
 from history.tracking import records_actor
 from liaison_crm.text import validate_storable_text
 
-from .models import Affiliation, DuplicateDismissal, MergeRecord, Organisation, Stakeholder, Tag
+from .models import (
+    Affiliation,
+    DuplicateCheck,
+    DuplicateDismissal,
+    MergeRecord,
+    Organisation,
+    Stakeholder,
+    Tag,
+)
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -365,3 +375,49 @@ def duplicate_dismiss(*, first: Stakeholder, second: Stakeholder, actor):
     return DuplicateDismissal.objects.get_or_create(
         first_id=first_id, second_id=second_id, defaults={"dismissed_by": actor}
     )[0]
+
+
+# pg_advisory_xact_lock key: one duplicate check at a time.
+DUPLICATES_CHECK_LOCK = 740_101
+# A request for a check waits this long for the worker before another may be made.
+DUPLICATES_CHECK_PATIENCE = dt.timedelta(minutes=1)
+
+
+@transaction.atomic
+def duplicates_check() -> int:
+    """Compares the whole register again and keeps the pairs found for the review page; returns how many.
+
+    Hourly (CELERY_BEAT_SCHEDULE), after each stakeholder import, and when someone asks for it. The pairs
+    replace the last check's in one transaction, so the review page reads either the old or the new ones.
+    """
+    from .duplicates import CANDIDATES_SQL, NAME_SIMILARITY
+
+    started_at, started = timezone.now(), time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DUPLICATES_CHECK_LOCK])
+        cursor.execute("DELETE FROM contacts_duplicatecandidate")
+        cursor.execute(CANDIDATES_SQL, {"threshold": NAME_SIMILARITY})
+        found = cursor.rowcount
+    DuplicateCheck.objects.update_or_create(
+        pk=1,
+        defaults={"checked_at": timezone.now(), "duration_ms": int((time.perf_counter() - started) * 1000)},
+    )
+    # A request made before this check began is answered by it.
+    DuplicateCheck.objects.filter(pk=1, requested_at__lte=started_at).update(requested_at=None)
+    return found
+
+
+def duplicates_check_request(*, actor) -> bool:
+    """Someone reviewing duplicates asks for a check now; False when one was asked for a moment ago."""
+    from .tasks import check_duplicates
+
+    require(actor.is_active, _("Only members of staff can ask for a duplicate check."))
+    now = timezone.now()
+    with transaction.atomic():
+        check, _created = DuplicateCheck.objects.select_for_update().get_or_create(pk=1)
+        if check.requested_at and check.requested_at > now - DUPLICATES_CHECK_PATIENCE:
+            return False
+        check.requested_at = now
+        check.save(update_fields=["requested_at"])
+        transaction.on_commit(check_duplicates.delay, robust=True)
+    return True

@@ -11,6 +11,7 @@ urlpatterns = [
     path("stakeholders/export.vcf", views.stakeholder_export_vcard, name="stakeholder_export_vcard"),
     path("stakeholders/duplicates/", views.stakeholder_duplicates, name="stakeholder_duplicates"),
     path("stakeholders/duplicates/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
+    path("stakeholders/duplicates/check/", views.duplicates_check, name="duplicates_check"),
     path("stakeholders/merge/", views.stakeholder_merge, name="stakeholder_merge"),
     path("stakeholders/<int:pk>/vcard/", views.stakeholder_vcard, name="stakeholder_vcard"),
     path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),

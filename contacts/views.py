@@ -23,7 +23,7 @@ from . import services, vcard
 from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
 from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm
-from .models import Affiliation, Organisation, Stakeholder
+from .models import Affiliation, DuplicateCheck, Organisation, Stakeholder
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -318,7 +318,18 @@ def stakeholder_duplicates(request):
         (pair, can_merge_stakeholders(request.user, records[pair.first_id], records[pair.second_id]))
         for pair in page
     ]
-    return render(request, "contacts/stakeholder_duplicates.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "check": DuplicateCheck.objects.filter(pk=1).first()}
+    return render(request, "contacts/stakeholder_duplicates.html", context)
+
+
+@require_POST
+def duplicates_check(request):
+    """ "Check again now" on the review page: the register is compared again in the background."""
+    if services.duplicates_check_request(actor=request.user):
+        messages.success(request, _("Checking the register for duplicates: this takes a minute or so."))
+    else:
+        messages.info(request, _("A check was asked for a moment ago; its pairs will be here shortly."))
+    return redirect("contacts:stakeholder_duplicates")
 
 
 def _merge_pair(request):

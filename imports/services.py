@@ -45,6 +45,7 @@ from psycopg.types.json import Jsonb
 from accounts.permissions import can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
+from contacts.tasks import check_duplicates
 from history.tracking import acting_for
 from interactions.models import Interaction
 
@@ -652,6 +653,9 @@ def import_commit(*, job_id: int) -> ImportJob:
         return ImportJob.objects.get(pk=job_id)
     _report(job.pk, ImportStatus.IMPORTED, job.created_count, max(job.created_count, 1))
     transaction.on_commit(lambda: _drop_file(job.pk))
+    if job.kind == ImportKind.STAKEHOLDERS:
+        # The review page then shows the pairs the new people make, with the register and with each other.
+        transaction.on_commit(check_duplicates.delay, robust=True)
     return job
 
 

@@ -206,6 +206,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    # Comparing every pair in the register takes seconds at scale: the review page reads the last check's.
+    "check-duplicates": {
+        "task": "contacts.tasks.check_duplicates",
+        "schedule": crontab(minute=30),
+        "options": {"expires": 3000},
+    },
     # Hourly, so each officer's digest arrives at 07:00 in their own time zone.
     "officer-daily-digests": {
         "task": "digests.tasks.send_daily_digests",

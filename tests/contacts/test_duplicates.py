@@ -3,8 +3,8 @@
 import pytest
 
 from contacts.duplicates import duplicate_pairs, likely_duplicates, similarity
-from contacts.models import Stakeholder
-from contacts.services import duplicate_dismiss
+from contacts.models import DuplicateCandidate, DuplicateCheck, Stakeholder
+from contacts.services import duplicate_dismiss, duplicates_check, stakeholder_merge
 
 from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
 
@@ -72,6 +72,7 @@ def test_the_review_lists_pairs_until_dismissed(officer, officer_client, water):
     StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
     StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
 
+    assert duplicates_check() == 2
     pairs = duplicate_pairs()
 
     assert [(p.first_name, p.second_name) for p in pairs] == [
@@ -92,9 +93,63 @@ def test_the_review_offers_merging_only_to_those_who_may_merge(client, officer, 
     StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
     StakeholderFactory(name="Bo", emails=["bo@example.org"], owner=other_officer)
     StakeholderFactory(name="Bo Lind", emails=["bo@example.org"], owner=officer)
+    duplicates_check()
 
     client.force_login(officer)
     page = client.get("/stakeholders/duplicates/").content.decode()
 
     assert page.count("Compare and merge") == 1
     assert page.count("Their owners or managers decide") == 1
+
+
+def test_the_review_shows_the_last_check_until_the_next(officer, officer_client):
+    StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
+    StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
+    assert b"has not been checked yet" in officer_client.get("/stakeholders/duplicates/").content
+
+    duplicates_check()
+    StakeholderFactory(name="Bo", emails=["bo@example.org"], owner=officer)
+    StakeholderFactory(name="Bo Lind", emails=["bo@example.org"], owner=officer)
+
+    page = officer_client.get("/stakeholders/duplicates/").content.decode()
+    assert "Ana Costa" in page and "Bo Lind" not in page and "Found by the check of" in page
+    duplicates_check()
+    assert [p.second_name for p in duplicate_pairs()] == ["Ana Costa", "Bo Lind"]
+
+
+def test_a_check_replaces_the_last_ones_pairs(officer):
+    first = StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
+    StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
+    duplicates_check()
+    first.emails = ["ana@example.org"]
+    first.save()
+
+    assert duplicates_check() == 0
+    assert not DuplicateCandidate.objects.exists()
+    assert DuplicateCheck.objects.get().checked_at is not None
+
+
+def test_a_merge_takes_its_pairs_with_it(officer):
+    ana = StakeholderFactory(name="Ana", emails=["shared@example.org"], owner=officer)
+    costa = StakeholderFactory(name="Ana Costa", emails=["shared@example.org"], owner=officer)
+    duplicates_check()
+
+    stakeholder_merge(keep=costa, duplicate=ana, actor=officer)
+
+    assert duplicate_pairs() == []
+
+
+def test_asking_for_a_check_queues_one_until_it_has_run(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = officer_client.post("/stakeholders/duplicates/check/")
+    assert response.status_code == 302 and len(queued) == 1
+    assert b"checking" in officer_client.get("/stakeholders/duplicates/").content
+
+    with django_capture_on_commit_callbacks() as queued_again:
+        officer_client.post("/stakeholders/duplicates/check/")
+    assert queued_again == []
+
+    duplicates_check()
+    assert DuplicateCheck.objects.get().requested_at is None

@@ -325,6 +325,8 @@ WRITES = [
     ("contacts:affiliation_edit", "affiliation", OUTSIDERS),
     ("contacts:stakeholder_merge", "pair", OUTSIDERS),
     ("contacts:duplicate_dismiss", "pair", OUTSIDERS),
+    # Any member of staff may ask for a duplicate check (it only queues one).
+    ("contacts:duplicates_check", None, []),
     ("interactions:edit", "interaction", OUTSIDERS),
     ("interactions:delete", "interaction", OUTSIDERS),
     ("interactions:delete", "confidential", OUTSIDERS),
