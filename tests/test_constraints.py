@@ -1,8 +1,11 @@
 """A write a model constraint refuses is a ValidationError with its message, and leaves nothing behind."""
 
+import ast
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -95,3 +98,33 @@ def test_logging_asks_the_database_nothing_about_constraints_before_the_insert(o
     assert not [sql for sql in statements if '"_check"' in sql]
     # The test runs in a transaction, so the service's own atomic block is its one savepoint.
     assert len([sql for sql in statements if sql.startswith("SAVEPOINT")]) == 1
+
+
+SERVICE_MODULES = sorted(Path(settings.BASE_DIR).glob("*/services.py"))
+
+
+@pytest.mark.parametrize("path", SERVICE_MODULES, ids=lambda path: path.parent.name)
+def test_every_service_leaves_constraints_to_the_database(path):
+    """One way for every service: nothing asked before the write; a refusal comes back as ValidationError."""
+    tree = ast.parse(path.read_text())
+    asks_first = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "full_clean"
+        and not any(
+            keyword.arg == "validate_constraints" and ast.literal_eval(keyword.value) is False
+            for keyword in node.keywords
+        )
+    ]
+    plain_atomic = [
+        decorator.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if ast.unparse(decorator) == "transaction.atomic"
+    ]
+    assert (asks_first, plain_atomic) == ([], []), (
+        "use full_clean(validate_constraints=False), @atomic_service"
+    )
