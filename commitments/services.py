@@ -11,6 +11,7 @@ from accounts.permissions import can_add_to_registers, can_edit_commitment, requ
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
+from liaison_crm.constraints import atomic_service
 from meetings.models import Meeting
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -56,7 +57,7 @@ def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, sou
     return {}
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_record(
     *,
@@ -98,12 +99,12 @@ def commitment_record(
         source_meeting=source_meeting,
         created_by=actor,
     )
-    commitment.full_clean()
+    commitment.full_clean(validate_constraints=False)
     commitment.save()
     return commitment
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it."""
@@ -125,7 +126,7 @@ def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
         commitment.overdue_notified_at = None
     for name, value in fields.items():
         setattr(commitment, name, value)
-    commitment.full_clean()
+    commitment.full_clean(validate_constraints=False)
     commitment.save()
     return commitment
 
@@ -144,7 +145,7 @@ def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | N
     return commitment
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
     """The promise was kept."""
@@ -152,7 +153,7 @@ def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
     return _close(commitment, CommitmentStatus.FULFILLED, fulfilled_at=timezone.now())
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_cancel(*, commitment: Commitment, actor) -> Commitment:
     """Withdrawn by agreement or no longer needed."""
@@ -160,7 +161,7 @@ def commitment_cancel(*, commitment: Commitment, actor) -> Commitment:
     return _close(commitment, CommitmentStatus.CANCELLED)
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
     """The promise was not honoured."""
@@ -168,7 +169,7 @@ def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
     return _close(commitment, CommitmentStatus.BROKEN)
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
     require(can_edit_commitment(actor, commitment))

@@ -18,6 +18,7 @@ from accounts.permissions import can_add_to_registers, can_edit_concern, require
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
+from liaison_crm.constraints import atomic_service
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -57,7 +58,7 @@ def _visible_interactions(actor, interactions: Iterable[Interaction]) -> list[In
     return interactions
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def concern_raise(
     *,
@@ -86,13 +87,13 @@ def concern_raise(
         raised_on=raised_on or timezone.localdate(),
         created_by=actor,
     )
-    concern.full_clean()
+    concern.full_clean(validate_constraints=False)
     concern.save()
     concern.interactions.set(interactions)
     return concern
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def concern_update(*, concern: Concern, actor, **fields) -> Concern:
     require(can_edit_concern(actor, concern))
@@ -109,12 +110,12 @@ def concern_update(*, concern: Concern, actor, **fields) -> Concern:
         fields["title"] = fields["title"].strip()
     for name, value in fields.items():
         setattr(concern, name, value)
-    concern.full_clean()
+    concern.full_clean(validate_constraints=False)
     concern.save()
     return concern
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def concern_mark_in_progress(*, concern: Concern, actor) -> Concern:
     """Someone is working on it."""
@@ -127,7 +128,7 @@ def concern_mark_in_progress(*, concern: Concern, actor) -> Concern:
     return concern
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
     """Closes the concern with what was done or agreed; a resolution is required."""
@@ -139,12 +140,12 @@ def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
     if not concern.is_resolved:
         concern.status = ConcernStatus.RESOLVED
         concern.resolved_at = timezone.now()
-    concern.full_clean()
+    concern.full_clean(validate_constraints=False)
     concern.save(update_fields=["status", "resolution", "resolved_at", "updated_at"])
     return concern
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def concern_reopen(*, concern: Concern, actor) -> Concern:
     """Back to open; the earlier resolution is kept for reference until it is resolved again."""
@@ -157,7 +158,7 @@ def concern_reopen(*, concern: Concern, actor) -> Concern:
 
 
 @records_actor
-@transaction.atomic
+@atomic_service
 def concern_link_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))
     _visible_interactions(actor, [interaction])
@@ -167,7 +168,7 @@ def concern_link_interaction(*, concern: Concern, actor, interaction: Interactio
 
 
 @records_actor
-@transaction.atomic
+@atomic_service
 def concern_unlink_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))
     _visible_interactions(actor, [interaction])

@@ -19,6 +19,7 @@ from accounts.permissions import (
     require,
 )
 from history.tracking import records_actor
+from liaison_crm.constraints import atomic_service
 from liaison_crm.text import validate_storable_text
 
 from .models import (
@@ -64,24 +65,24 @@ def _tag_name(name: str, *, tag: Tag | None = None) -> str:
     return cleaned
 
 
-@transaction.atomic
+@atomic_service
 def tag_create(*, actor, name: str) -> Tag:
     tag = Tag(name=_tag_name(name))
-    tag.full_clean()
+    tag.full_clean(validate_constraints=False)
     tag.save()
     return tag
 
 
-@transaction.atomic
+@atomic_service
 def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
     require(can_edit_tag(actor, tag), _("Only managers rename tags."))
     tag.name = _tag_name(name, tag=tag)
-    tag.full_clean()
+    tag.full_clean(validate_constraints=False)
     tag.save()
     return tag
 
 
-@transaction.atomic
+@atomic_service
 def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
     require(can_edit_tag(actor, tag), _("Only managers delete tags."))
@@ -96,11 +97,11 @@ def _touch_stakeholder(stakeholder_id: int) -> None:
 def _apply(instance, fields: dict) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
-    instance.full_clean()
+    instance.full_clean(validate_constraints=False)
     instance.save()
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organisation:
     organisation = Organisation()
@@ -109,7 +110,7 @@ def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organis
     return organisation
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str] | None = None, **fields):
     require(can_edit_organisation(actor, organisation))
@@ -119,7 +120,7 @@ def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str
     return organisation
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def stakeholder_create(
     *, actor, tags: Iterable[str] = (), organisation: Organisation | None = None, role: str = "", **fields
@@ -131,12 +132,12 @@ def stakeholder_create(
     stakeholder.tags.set(tags_from_names(tags))
     if organisation is not None:
         position = Affiliation(stakeholder=stakeholder, organisation=organisation, role=role, is_primary=True)
-        position.full_clean()
+        position.full_clean(validate_constraints=False)
         position.save()
     return stakeholder
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def stakeholder_update(*, stakeholder: Stakeholder, actor, tags: Iterable[str] | None = None, **fields):
     require(can_edit_stakeholder(actor, stakeholder))
@@ -146,7 +147,7 @@ def stakeholder_update(*, stakeholder: Stakeholder, actor, tags: Iterable[str] |
     return stakeholder
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def stakeholder_archive(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     require(can_edit_stakeholder(actor, stakeholder))
@@ -157,7 +158,7 @@ def stakeholder_archive(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     return stakeholder
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     require(can_edit_stakeholder(actor, stakeholder))
@@ -168,7 +169,7 @@ def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
     return stakeholder
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliation:
     """Adds or changes a position; marking one primary moves the mark from the previous current one."""
@@ -179,18 +180,18 @@ def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliatio
         Affiliation.objects.filter(
             stakeholder=affiliation.stakeholder, is_primary=True, end_date__isnull=True
         ).exclude(pk=affiliation.pk).update(is_primary=False)
-    affiliation.full_clean()
+    affiliation.full_clean(validate_constraints=False)
     affiliation.save()
     _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affiliation:
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
     affiliation.end_date = end_date or timezone.localdate()
-    affiliation.full_clean()
+    affiliation.full_clean(validate_constraints=False)
     affiliation.save(update_fields=["end_date"])
     _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
@@ -289,7 +290,7 @@ def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
     return len(owners)
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
     """Makes two records of one person into one: everything the duplicate had moves to `keep`, then it goes.
@@ -349,7 +350,7 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
         keep.is_archived, keep.archived_at = False, None
     MergeRecord.objects.filter(kept=duplicate).update(kept=keep)
     duplicate.delete()
-    keep.full_clean()
+    keep.full_clean(validate_constraints=False)
     keep.save()
     return MergeRecord.objects.create(
         kept=keep,
@@ -362,7 +363,7 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     )
 
 
-@transaction.atomic
+@atomic_service
 def duplicate_dismiss(*, first: Stakeholder, second: Stakeholder, actor):
     """Records that two similar records are different people, so the review page stops offering them."""
     from .duplicates import ordered_pair
@@ -383,7 +384,7 @@ DUPLICATES_CHECK_LOCK = 740_101
 DUPLICATES_CHECK_PATIENCE = dt.timedelta(minutes=1)
 
 
-@transaction.atomic
+@atomic_service
 def duplicates_check() -> int:
     """Compares the whole register again and keeps the pairs found for the review page; returns how many.
 

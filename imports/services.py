@@ -48,6 +48,7 @@ from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.tasks import check_duplicates
 from history.tracking import acting_for
 from interactions.models import Interaction
+from liaison_crm.constraints import atomic_service
 
 from . import sources
 from .columns import CLEANERS, COLUMNS, OrganisationIndex, guess_mapping
@@ -173,7 +174,7 @@ def _read_headings(job: ImportJob, file) -> None:
     job.mapping = guess_mapping(job.kind, job.headers, remembered)
 
 
-@transaction.atomic
+@atomic_service
 def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -> ImportJob:
     """Reads the headings again with another encoding or separator, and guesses the columns anew."""
     require(can_manage_import(actor, job))
@@ -199,7 +200,7 @@ def _require_status(job: ImportJob, *allowed: str) -> None:
 # --- 2. check ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJob:
     """Records which column fills which field and remembers it for the person's next file of this kind."""
     require(can_manage_import(actor, job))
@@ -931,7 +932,7 @@ STALLED_MESSAGES = {
 }
 
 
-@transaction.atomic
+@atomic_service
 def import_discard(*, job: ImportJob, actor) -> ImportJob:
     require(can_manage_import(actor, job))
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED, ImportStatus.FAILED)

@@ -91,6 +91,9 @@ class Interaction(StorableTextModel):
 
     objects = InteractionQuerySet.as_manager()
 
+    # Where a constraint's message is shown when it names more than one field (liaison_crm/constraints.py).
+    constraint_error_fields = {"interaction_follow_up_done_needs_due_date": "follow_up_on"}
+
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         indexes = [
@@ -115,6 +118,9 @@ class Interaction(StorableTextModel):
             models.CheckConstraint(
                 condition=Q(follow_up_done_at__isnull=True) | Q(follow_up_on__isnull=False),
                 name="interaction_follow_up_done_needs_due_date",
+                violation_error_message=_(
+                    "This follow-up is done: keep its due date, or reopen it before clearing the date."
+                ),
             ),
         ]
 

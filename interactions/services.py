@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from accounts.permissions import can_edit_interaction, require
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
+from liaison_crm.constraints import atomic_service
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -65,7 +65,7 @@ def _default_organisation(stakeholders: list[Stakeholder]) -> Organisation | Non
     return next(iter(organisations.values())) if len(organisations) == 1 else None
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def interaction_log(
     *,
@@ -93,7 +93,7 @@ def interaction_log(
     )
     # The author is the signed-in person and the organisation was chosen from existing rows (or is their
     # primary one): checking again that both exist would cost two queries on every log.
-    interaction.full_clean(exclude=["logged_by", "organisation"])
+    interaction.full_clean(exclude=["logged_by", "organisation"], validate_constraints=False)
     interaction.save()
     # A new interaction has no links yet: add them, rather than `set` (which first reads what is there).
     interaction.stakeholders.add(*stakeholders)
@@ -110,7 +110,7 @@ def interaction_log(
     return interaction
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def interaction_update(
     *,
@@ -132,7 +132,7 @@ def interaction_update(
     after = {s.pk for s in stakeholders} if stakeholders is not None else before
     for name, value in fields.items():
         setattr(interaction, name, value)
-    interaction.full_clean()
+    interaction.full_clean(validate_constraints=False)
     interaction.save()
     if stakeholders is not None:
         interaction.stakeholders.set(stakeholders)
@@ -144,7 +144,7 @@ def interaction_update(
     return interaction
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def interaction_delete(*, interaction: Interaction, actor) -> None:
     require(can_edit_interaction(actor, interaction))
@@ -153,7 +153,7 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
     stakeholders_refresh_last_contact(stakeholder_ids=stakeholder_ids)
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
     require(can_edit_interaction(actor, interaction))
@@ -165,7 +165,7 @@ def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
     return interaction
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def follow_up_reopen(*, interaction: Interaction, actor) -> Interaction:
     require(can_edit_interaction(actor, interaction))

@@ -26,6 +26,7 @@ from accounts.permissions import can_review_inbound_message, require
 from contacts.models import Stakeholder
 from interactions.models import Direction, InteractionKind
 from interactions.services import interaction_log
+from liaison_crm.constraints import atomic_service
 
 from . import parsing
 from .models import InboundAttachment, InboundMessage, InboundStatus
@@ -158,7 +159,7 @@ def _log(message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder]
     message.save(update_fields=["interaction"])
 
 
-@transaction.atomic
+@atomic_service
 def inbound_message_assign(
     *, message: InboundMessage, actor, stakeholders: Iterable[Stakeholder]
 ) -> InboundMessage:
@@ -178,7 +179,7 @@ def inbound_message_assign(
     return message
 
 
-@transaction.atomic
+@atomic_service
 def inbound_message_discard(*, message: InboundMessage, actor) -> InboundMessage:
     require(can_review_inbound_message(actor, message))
     if message.status != InboundStatus.REVIEW:

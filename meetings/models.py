@@ -127,6 +127,9 @@ class Meeting(StorableTextModel):
 
     objects = MeetingQuerySet.as_manager()
 
+    # Where a constraint's message is shown when it names more than one field (liaison_crm/constraints.py).
+    constraint_error_fields = {"meeting_ends_after_start": "ends_at"}
+
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [
@@ -136,7 +139,9 @@ class Meeting(StorableTextModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("The meeting must end after it starts."),
             ),
             models.UniqueConstraint(
                 fields=["series", "original_start"],

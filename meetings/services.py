@@ -19,6 +19,7 @@ from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import InteractionKind
 from interactions.services import interaction_log
+from liaison_crm.constraints import atomic_service
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -116,7 +117,7 @@ def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
         notifications.reminders_schedule(_refetch(meeting_id))
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def meeting_schedule(
     *,
@@ -148,11 +149,12 @@ def meeting_schedule(
         "reminder_minutes": list(DEFAULT_REMINDER_MINUTES if reminder_minutes is None else reminder_minutes),
         **fields,
     }
-    Meeting(starts_at=starts_at, ends_at=ends_at, **common).full_clean(exclude=["uid"])
+    template = Meeting(starts_at=starts_at, ends_at=ends_at, **common)
+    template.full_clean(exclude=["uid"], validate_constraints=False)
     duration = ends_at - starts_at
     if frequency:
         series = MeetingSeries(frequency=frequency, count=count or 0)
-        series.full_clean()
+        series.full_clean(validate_constraints=False)
         series.save()
         starts = occurrence_starts(starts_at, time_zone, frequency, series.count)
     else:
@@ -178,7 +180,7 @@ def meeting_schedule(
     return first
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def meeting_update(
     *,
@@ -200,7 +202,7 @@ def meeting_update(
         setattr(meeting, name, value)
     if calendar_changed or agenda is not None:
         meeting.sequence += 1
-    meeting.full_clean(exclude=["uid"])
+    meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save()
 
     new_attendees: list[Attendee] = []
@@ -244,7 +246,7 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
     )
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def meeting_cancel(*, meeting: Meeting, actor, whole_series: bool = False) -> Meeting:
     """Cancels a meeting, one occurrence, or every planned occurrence of its series."""
@@ -272,7 +274,7 @@ def _announce_cancellation(meeting_id: int, whole_series: bool) -> None:
     notifications.cancellations_send(_refetch(meeting_id), whole_series=whole_series)
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def meeting_mark_held(
     *,
@@ -323,7 +325,7 @@ def meeting_mark_held(
             *[a.user for a in attendees if a.user_id and a.rsvp != Rsvp.DECLINED],
         ],
     )
-    meeting.full_clean(exclude=["uid"])
+    meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save()
     Decision.objects.bulk_create(
         Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
@@ -337,7 +339,7 @@ def meeting_mark_held(
             due_on=entry.due_on,
             created_by=actor,
         )
-        action.full_clean()
+        action.full_clean(validate_constraints=False)
         action.save()
     event_publish(
         event=WebhookEvent.MEETING_HELD,
@@ -353,7 +355,7 @@ def _send_follow_ups(meeting_id: int) -> None:
     notifications.follow_ups_send(_refetch(meeting_id))
 
 
-@transaction.atomic
+@atomic_service
 def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     require(can_respond_for(actor, attendee))
     if attendee.meeting.status != MeetingStatus.PLANNED:
@@ -417,7 +419,7 @@ def _check_upload(upload) -> None:
     upload.seek(0)
 
 
-@transaction.atomic
+@atomic_service
 def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
     require(can_edit_meeting(actor, meeting))
     _check_upload(upload)
@@ -434,7 +436,7 @@ def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
     return document
 
 
-@transaction.atomic
+@atomic_service
 def document_remove(*, document: MeetingDocument, actor) -> None:
     require(can_edit_meeting(actor, document.meeting))
     stored = document.file
@@ -443,7 +445,7 @@ def document_remove(*, document: MeetingDocument, actor) -> None:
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
     require(can_edit_meeting(actor, meeting))
@@ -455,13 +457,13 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
         due_on=entry.due_on,
         created_by=actor,
     )
-    action.full_clean()
+    action.full_clean(validate_constraints=False)
     action.save()
     _touch(meeting.pk)
     return action
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> ActionItem:
     require(can_update_action_item(actor, action_item))
@@ -473,13 +475,13 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
     return action_item
 
 
-@transaction.atomic
+@atomic_service
 @records_actor
 def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:
     require(can_update_action_item(actor, action_item))
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
-    action_item.full_clean()
+    action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
     return action_item

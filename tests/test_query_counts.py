@@ -1,9 +1,12 @@
-"""Each list page runs the same small number of queries however many rows it shows."""
+"""Each list page runs the same small number of queries however many rows it shows; so does a log."""
 
 import pytest
 from django.urls import reverse
 
+from interactions.models import Interaction
+
 from .factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from .interactions.test_views import log_data
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +79,17 @@ def test_my_follow_ups(officer_client, officer, django_assert_max_num_queries, r
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
         response = officer_client.get(reverse("interactions:my_follow_ups"))
     assert len(response.context["page"]) == rows
+
+
+def test_logging_an_interaction(officer_client, officer, django_assert_max_num_queries):
+    stakeholder = StakeholderFactory(owner=officer)
+    officer_client.post(reverse("interactions:log"), log_data(stakeholder))  # the tag exists from now on
+    # The form: the chosen stakeholders; its one check of a constraint on its fields (sentiment), in a
+    # savepoint (2) because the test runs in a transaction. The service, in its savepoint (2): the
+    # stakeholder's primary organisation; the INSERT (PostgreSQL checks the constraints, nothing asks
+    # first); its stakeholder and topic links; the topic by name; the stakeholder's last contact; the
+    # webhook endpoints that want the event.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
+        response = officer_client.post(reverse("interactions:log"), log_data(stakeholder))
+    assert response.status_code == 302
+    assert Interaction.objects.count() == 2

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_webhook, require
+from liaison_crm.constraints import atomic_service
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -38,7 +39,7 @@ def _validate_events(events) -> None:
         raise ValidationError({"events": _("Choose at least one event.")})
 
 
-@transaction.atomic
+@atomic_service
 def webhook_endpoint_create(
     *, owner, url: str, events: list[str], secret: str = "", description: str = "", active: bool = True
 ) -> WebhookEndpoint:
@@ -51,12 +52,12 @@ def webhook_endpoint_create(
         description=description,
         active=active,
     )
-    endpoint.full_clean()
+    endpoint.full_clean(validate_constraints=False)
     endpoint.save()
     return endpoint
 
 
-@transaction.atomic
+@atomic_service
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> WebhookEndpoint:
     require(can_edit_webhook(actor, endpoint))
     if "events" in fields:
@@ -66,12 +67,12 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> We
         fields.pop("secret", None)
     for name, value in fields.items():
         setattr(endpoint, name, value)
-    endpoint.full_clean()
+    endpoint.full_clean(validate_constraints=False)
     endpoint.save()
     return endpoint
 
 
-@transaction.atomic
+@atomic_service
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
     require(can_edit_webhook(actor, endpoint))
     endpoint.delete()
@@ -239,7 +240,7 @@ def stale_delivery_ids(*, limit: int = 500) -> list:
     )
 
 
-@transaction.atomic
+@atomic_service
 def delivery_retry(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     """Sends a failed delivery again, with a fresh set of attempts."""
     require(can_edit_webhook(actor, delivery.endpoint))

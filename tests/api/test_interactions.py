@@ -162,3 +162,19 @@ def test_filters(officer_api, officer):
     InteractionFactory(logged_by=officer, kind="email")
     rows = officer_api.get(LIST, {"kind": "call", "sentiment": "-1"}).json()["results"]
     assert [row["id"] for row in rows] == [call.pk]
+
+
+def test_clearing_the_date_of_a_done_follow_up_is_a_400_with_the_reason_and_changes_nothing(
+    officer, officer_api
+):
+    done_on = timezone.localdate()
+    interaction = InteractionFactory(
+        logged_by=officer, follow_up_on=done_on, follow_up_done_at=timezone.now(), summary="Original"
+    )
+    response = officer_api.patch(detail(interaction), {"follow_up_on": None, "summary": "Changed"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "follow_up_on": ["This follow-up is done: keep its due date, or reopen it before clearing the date."]
+    }
+    interaction.refresh_from_db()
+    assert (interaction.summary, interaction.follow_up_on) == ("Original", done_on)

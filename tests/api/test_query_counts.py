@@ -1,4 +1,4 @@
-"""Each API list page runs the same small number of queries however many rows it returns."""
+"""Each API list page runs the same small number of queries however many rows it returns; so does a log."""
 
 import pytest
 
@@ -178,3 +178,17 @@ def test_concern_list(officer, colleague_api, django_assert_max_num_queries, row
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
         response = api.get("/api/v1/concerns/")
     assert len(response.json()["results"]) == rows
+
+
+def test_logging_an_interaction(officer, fresh_api, django_assert_max_num_queries):
+    stakeholder = StakeholderFactory(owner=officer)
+    api = fresh_api()
+    body = {"kind": "call", "summary": "Call", "stakeholders": [stakeholder.pk], "topics": ["Funding"]}
+    api.post("/api/v1/interactions/", body, format="json")  # the tag exists from now on
+    # The serializer: the chosen stakeholders. The service, in a savepoint (2) because the test runs in a
+    # transaction: the stakeholder's primary organisation; the INSERT (PostgreSQL checks the constraints,
+    # nothing asks first); its stakeholder and topic links; the topic by name; the stakeholder's last
+    # contact; the webhook endpoints. The answer: the user's groups; the interaction as the list shows it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 12):
+        response = api.post("/api/v1/interactions/", body, format="json")
+    assert response.status_code == 201

@@ -101,6 +101,26 @@ def test_author_edits_their_interaction(officer_client, officer):
     assert Interaction.objects.get(pk=interaction.pk).summary == "Corrected summary"
 
 
+def test_clearing_the_date_of_a_done_follow_up_shows_why_under_the_date_and_changes_nothing(
+    officer_client, officer
+):
+    done_on = timezone.localdate()
+    interaction = InteractionFactory(
+        logged_by=officer, follow_up_on=done_on, follow_up_done_at=timezone.now(), summary="Original"
+    )
+    stakeholder = interaction.stakeholders.get()
+    response = officer_client.post(
+        reverse("interactions:edit", args=[interaction.pk]),
+        log_data(stakeholder, summary="Changed", follow_up_on=""),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "follow_up_on": ["This follow-up is done: keep its due date, or reopen it before clearing the date."]
+    }
+    interaction.refresh_from_db()
+    assert (interaction.summary, interaction.follow_up_on) == ("Original", done_on)
+
+
 def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, officer, colleague):
     today = timezone.localdate()
     later = InteractionFactory(
