@@ -2,12 +2,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
 from history.tracking import history_tracked
+from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import KEY_DATE, CommitmentQuerySet
@@ -132,7 +132,7 @@ class Commitment(StorableTextModel):
         return self.description
 
     def get_absolute_url(self):
-        return reverse("commitments:detail", args=[self.pk])
+        return record_url("commitments:detail", self.pk)
 
     def clean(self):
         if self.source_interaction_id and self.source_meeting_id:

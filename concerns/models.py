@@ -2,12 +2,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
 from history.tracking import history_tracked, links_tracked
+from liaison_crm.choices import choice_display
+from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import UNRESOLVED, ConcernQuerySet
@@ -110,11 +111,14 @@ class Concern(StorableTextModel):
             ),
         ]
 
+    # One label per concern on the concerns card of every stakeholder's page (see liaison_crm.choices).
+    get_severity_display = choice_display("severity", Severity)
+
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("concerns:detail", args=[self.pk])
+        return record_url("concerns:detail", self.pk)
 
     def clean(self):
         self.resolution = self.resolution.strip()

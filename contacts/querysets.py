@@ -6,13 +6,21 @@ from django.utils import timezone
 from .search import search_by_name
 
 
-class TagQuerySet(QuerySet):
+class NamedQuerySet(QuerySet):
+    """Rows whose name is what `str()` of the model gives: tags, organisations, stakeholders."""
+
+    def picker_options(self) -> list[tuple[int, str]]:
+        """Each row's id and name, for pickers (contacts.widgets), read as values rather than models."""
+        return list(self.values_list("pk", "name"))
+
+
+class TagQuerySet(NamedQuerySet):
     def visible_to(self, user):
         # Tags are the shared vocabulary of all staff.
         return self if user.is_active else self.none()
 
 
-class OrganisationQuerySet(QuerySet):
+class OrganisationQuerySet(NamedQuerySet):
     def visible_to(self, user):
         # The organisation register is shared by all staff.
         return self if user.is_active else self.none()
@@ -42,7 +50,7 @@ class OrganisationQuerySet(QuerySet):
         return self.prefetch_related("departments__departments")
 
 
-class StakeholderQuerySet(QuerySet):
+class StakeholderQuerySet(NamedQuerySet):
     def visible_to(self, user):
         # The stakeholder register is shared; confidentiality applies to interactions, not to people.
         return self if user.is_active else self.none()

@@ -58,11 +58,17 @@ def _timeline(request, interactions):
 
 
 def stakeholder_detail(request, pk):
+    # The stored search vectors are never shown: they are the widest columns of their rows.
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user)
+        .defer("search_vector")
         .select_related("owner")
         .prefetch_related(
-            "tags", Prefetch("affiliations", Affiliation.objects.select_related("organisation"))
+            "tags",
+            Prefetch(
+                "affiliations",
+                Affiliation.objects.select_related("organisation").defer("organisation__search_vector"),
+            ),
         ),
         pk=pk,
     )
@@ -78,7 +84,9 @@ def stakeholder_detail(request, pk):
         {
             "stakeholder": stakeholder,
             "timeline": timeline,
-            "follow_ups": visible.open_follow_ups().order_by("follow_up_on")[:10],
+            "follow_ups": visible.open_follow_ups()
+            .only("summary", "follow_up_on", "follow_up_note", "follow_up_done_at")
+            .order_by("follow_up_on")[:10],
             "open_commitments": Commitment.objects.visible_to(request.user)
             .open()
             .for_stakeholder(stakeholder)
@@ -90,7 +98,8 @@ def stakeholder_detail(request, pk):
             "upcoming_meetings": Meeting.objects.visible_to(request.user)
             .with_stakeholder(stakeholder)
             .upcoming()
-            .filter(status=MeetingStatus.PLANNED)[:5],
+            .filter(status=MeetingStatus.PLANNED)
+            .defer("search_vector")[:5],
             "log_form": InteractionForm.for_new(stakeholder=stakeholder),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
             "health": health_card(stakeholder),

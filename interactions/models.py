@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
 from history.tracking import history_tracked, links_tracked
+from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -123,6 +124,10 @@ class Interaction(StorableTextModel):
                 ),
             ),
         ]
+
+    # Two labels on every timeline entry (see liaison_crm.choices).
+    get_kind_display = choice_display("kind", InteractionKind)
+    get_sentiment_display = choice_display("sentiment", Sentiment)
 
     def __str__(self):
         return self.summary

@@ -118,7 +118,8 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's templates, with plain inputs written in Python (see that module).
+FORM_RENDERER = "liaison_crm.form_renderer.FormRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 DATABASES = {

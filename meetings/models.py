@@ -8,7 +8,6 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from accounts.models import TIME_ZONE_CHOICES
 from contacts.models import Organisation, Stakeholder
 from contacts.search import SEARCH_CONFIG
 from history.tracking import history_tracked
+from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import ActionItemQuerySet, MeetingQuerySet
@@ -162,7 +162,7 @@ class Meeting(StorableTextModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("meetings:detail", args=[self.pk])
+        return record_url("meetings:detail", self.pk)
 
     @property
     def local_time_zone(self) -> zoneinfo.ZoneInfo:

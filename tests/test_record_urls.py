@@ -7,7 +7,15 @@ from liaison_crm.record_urls import record_url
 
 
 @pytest.mark.parametrize(
-    "viewname", ["contacts:stakeholder_detail", "contacts:organisation_detail", "interactions:detail"]
+    "viewname",
+    [
+        "contacts:stakeholder_detail",
+        "contacts:organisation_detail",
+        "interactions:detail",
+        "commitments:detail",
+        "concerns:detail",
+        "meetings:detail",
+    ],
 )
 @pytest.mark.parametrize("pk", [1, 42, 987654321])
 def test_record_url_is_what_reverse_gives(viewname, pk):

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,38 @@ def until(value):
 def record_url(pk, viewname):
     """`{{ organisation_id|record_url:"contacts:organisation_detail" }}`: a record's page from its id."""
     return _record_url(viewname, pk)
+
+
+_REQUIRED = mark_safe(' <span class="required" aria-hidden="true">*</span>')
+
+
+@register.simple_tag
+def form_field(field):
+    """A form field as every form shows it: its label (a star if required), the widget, help and errors.
+
+    A template include per field cost about 0.3 ms each, a fifth of a stakeholder's page for its log form;
+    this writes the same markup in one call. Everything interpolated is escaped unless already safe.
+    """
+    errors = field.errors
+    if field.widget_type == "checkbox":
+        control = format_html('<label class="checkbox">{} {}</label>', field, field.label)
+    else:
+        control = format_html(
+            '<label for="{}">{}{}</label>\n  {}',
+            field.id_for_label,
+            field.label,
+            _REQUIRED if field.field.required else "",
+            field,
+        )
+    help_text = format_html('<small class="help">{}</small>', field.help_text) if field.help_text else ""
+    return format_html(
+        '<div class="field{} field-{}">\n  {}\n  {}\n  {}\n</div>',
+        " has-error" if errors else "",
+        field.name,
+        control,
+        help_text,
+        format_html_join("", '<p class="error" role="alert">{}</p>', ((error,) for error in errors)),
+    )
 
 
 # The two cells below appear on every row of the stakeholder list. Written as template nodes (an include, a

@@ -1,0 +1,150 @@
+"""Form markup written in Python says exactly what Django's templates (and ours, before) would say."""
+
+import datetime as dt
+
+import pytest
+from django import forms
+from django.forms.renderers import TemplatesSetting
+from django.template import engines
+from django.utils.safestring import mark_safe
+
+from contacts.models import Organisation, Stakeholder
+from contacts.widgets import LookupSelect, LookupSelectMultiple
+from liaison_crm.form_renderer import INPUT_TEMPLATES, TEXTAREA_TEMPLATE, FormRenderer
+
+from .factories import OrganisationFactory, StakeholderFactory
+
+# What templates/includes/field.html said before {% form_field %} wrote it in Python.
+FIELD_TEMPLATE = """<div class="field{% if field.errors %} has-error{% endif %} field-{{ field.name }}">
+  {% if field.widget_type == "checkbox" %}
+  <label class="checkbox">{{ field }} {{ field.label }}</label>
+  {% else %}
+  <label for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %} <span class="required" aria-hidden="true">*</span>{% endif %}</label>
+  {{ field }}
+  {% endif %}
+  {% if field.help_text %}<small class="help">{{ field.help_text }}</small>{% endif %}
+  {% for error in field.errors %}<p class="error" role="alert">{{ error }}</p>{% endfor %}
+</div>"""  # noqa: E501
+
+
+# What templates/widgets/lookup_select.html said before the lookup picker wrote its markup in Python.
+LOOKUP_TEMPLATE = """<div class="lookup" data-lookup data-multiple="{{ widget.multiple|yesno:'true,false' }}">
+  <select name="{{ widget.name }}" {% if widget.multiple %}multiple{% endif %} hidden data-lookup-select{% if widget.attrs.id %} id="{{ widget.attrs.id }}"{% endif %}>
+    {% if not widget.multiple %}<option value=""></option>{% endif %}
+    {% for group_name, group_choices, group_index in widget.optgroups %}{% for option in group_choices %}
+    <option value="{{ option.value }}" selected>{{ option.label }}</option>
+    {% endfor %}{% endfor %}
+  </select>
+  <ul class="chips" data-lookup-chips aria-live="polite">
+    {% for group_name, group_choices, group_index in widget.optgroups %}{% for option in group_choices %}
+    <li class="chip" data-value="{{ option.value }}">{{ option.label }} <button type="button" class="chip-remove" aria-label="Remove {{ option.label }}">×</button></li>
+    {% endfor %}{% endfor %}
+  </ul>
+  <input type="search" class="lookup-input" autocomplete="off" placeholder="{{ widget.placeholder }}"
+         name="lookup_q" form="lookup-detached" aria-label="{{ widget.placeholder }}"
+         hx-get="{{ widget.lookup_url }}" hx-trigger="input changed delay:200ms, focus" hx-target="next .lookup-results"
+         hx-swap="innerHTML" hx-include="this" hx-sync="this:replace">
+  <div class="lookup-results" role="listbox"></div>
+</div>"""  # noqa: E501, RUF001
+
+
+class Everything(forms.Form):
+    name = forms.CharField(label="Name <b>", help_text="Help & <i>", max_length=20)
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"placeholder": '"hi" & <go>'}))
+    count = forms.IntegerField(required=False, widget=forms.NumberInput(attrs={"data-x": mark_safe("<ok>")}))
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    time = forms.TimeField(required=False)
+    site = forms.URLField(required=False)
+    tick = forms.BooleanField(label="Tick <me>", required=False, help_text="h")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "disabled": True}))
+    colour = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "color", "hidden": False}))
+    pick = forms.ChoiceField(choices=[("a", "<A>")])
+
+
+BOUND = {
+    "name": "<script>alert(1)</script>",
+    "email": "a&b@example.org",
+    "count": "x<",
+    "secret": '"quoted"',
+    "hidden": "'",
+    "on": "2026-02-30",
+    "at": "2026-11-26T10:00",
+    "tick": "on",
+    "notes": "line one\n<b>two</b> & three",
+    "colour": "#ff0000",
+    "pick": "zz",
+}
+INITIAL = {"name": mark_safe("<i>safe</i>"), "on": dt.date(2026, 1, 2), "tick": True, "notes": ""}
+
+
+def forms_to_compare(renderer):
+    bound = Everything(BOUND, prefix='p"<', renderer=renderer)
+    bound.is_valid()
+    bound.add_error("name", "A second <error>")
+    return [Everything(renderer=renderer), Everything(initial=INITIAL, renderer=renderer), bound]
+
+
+def test_the_python_renderer_covers_only_inputs_and_textareas():
+    assert "django/forms/widgets/select.html" not in INPUT_TEMPLATES
+    assert TEXTAREA_TEMPLATE not in INPUT_TEMPLATES
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_widgets_written_in_python_are_what_djangos_templates_write(index):
+    python, templates = forms_to_compare(FormRenderer())[index], forms_to_compare(TemplatesSetting())[index]
+    for name in Everything.base_fields:
+        assert str(python[name]) == str(templates[name]), name
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_form_field_tag_is_what_the_field_include_wrote(index):
+    engine = engines["django"]
+    include = engine.from_string(FIELD_TEMPLATE)
+    tag = engine.from_string("{% load crm_display %}{% form_field field %}")
+    form = forms_to_compare(TemplatesSetting())[index]
+    for name in Everything.base_fields:
+        before = " ".join(include.render({"field": form[name]}).split())
+        after = " ".join(tag.render({"field": form[name]}).split())
+        assert after == before, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chosen", [0, 1, 2])
+def test_lookup_pickers_write_what_their_template_wrote(chosen):
+    people = [StakeholderFactory(name="<script>alert(1)</script>"), StakeholderFactory(name="Ann & Bo")]
+    place = OrganisationFactory(name='"Quoted" <Org>')
+
+    class Pickers(forms.Form):
+        people = forms.ModelMultipleChoiceField(
+            Stakeholder.objects.all(),
+            widget=LookupSelectMultiple(lookup_url="/find/?a=1&b=2", placeholder="<Who>"),
+        )
+        place = forms.ModelChoiceField(
+            Organisation.objects.all(),
+            required=False,
+            widget=LookupSelect(lookup_url="/orgs/", placeholder="Any"),
+        )
+
+    form = Pickers({"people": [p.pk for p in people[:chosen]], "place": place.pk if chosen else ""})
+    template = engines["django"].from_string(LOOKUP_TEMPLATE)
+    for name in ("people", "place"):
+        widget = form[name].field.widget
+        value = widget.format_value(form[name].value())
+        options = [{"value": pk, "label": label} for pk, label in widget.chosen_options(value)]
+        before = template.render(
+            {
+                "widget": {
+                    "name": form[name].html_name,
+                    "multiple": widget.allow_multiple_selected,
+                    "attrs": {"id": form[name].auto_id},
+                    "optgroups": [(None, options, 0)],
+                    "placeholder": widget.placeholder,
+                    "lookup_url": widget.lookup_url,
+                }
+            }
+        )
+        assert " ".join(str(form[name]).split()) == " ".join(before.split()), name
+    assert "&lt;script&gt;" in str(form["people"]) or chosen == 0
