@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0006_foreign_keys_served_by_composite_indexes'),
-        ('interactions', '0008_follow_up_done_message'),
-        ('meetings', '0004_foreign_keys_served_by_composite_indexes'),
+        ('interactions', '0009_follow_up_done_message'),
+        ('meetings', '0005_history_recent_without_baselines'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

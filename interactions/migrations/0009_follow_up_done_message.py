@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0006_foreign_keys_served_by_composite_indexes'),
-        ('interactions', '0007_foreign_keys_served_by_composite_indexes'),
+        ('interactions', '0008_history_recent_without_baselines'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
