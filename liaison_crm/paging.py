@@ -32,9 +32,24 @@ class Page:
         return len(self.object_list)
 
 
+# From this far into a list, a page reads its rows' ids first and then the rows themselves: PostgreSQL works
+# out a row's whole select list (the tags, positions and other subqueries of a list's rows) for every row an
+# OFFSET skips, so page 1,000 of the stakeholders cost 650 ms in one query and 15 ms in two.
+IDS_FIRST_FROM = 1_000
+
+
 def paginate(queryset: QuerySet, page_number: Any, per_page: int) -> Page:
-    """One query for the page: fetches one row more than it shows to learn whether a next page exists."""
-    return paginate_fetched(lambda limit, offset: queryset[offset : offset + limit], page_number, per_page)
+    """One query for the page (two deep in the list): fetches one row more than it shows to learn whether a
+    next page exists."""
+
+    def fetch(limit: int, offset: int):
+        if offset < IDS_FIRST_FROM:
+            return queryset[offset : offset + limit]
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids]
+
+    return paginate_fetched(fetch, page_number, per_page)
 
 
 def paginate_fetched(fetch: Callable[[int, int], Any], page_number: Any, per_page: int) -> Page:
