@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 from contacts.models import Organisation, Stakeholder
 from contacts.widgets import LookupSelect, LookupSelectMultiple
-from liaison_crm.form_renderer import INPUT_TEMPLATES, TEXTAREA_TEMPLATE, FormRenderer
+from liaison_crm.form_renderer import INPUT_TEMPLATES, SELECT_TEMPLATE, TEXTAREA_TEMPLATE, FormRenderer
 
 from .factories import OrganisationFactory, StakeholderFactory
 
@@ -62,6 +62,21 @@ class Everything(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "disabled": True}))
     colour = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "color", "hidden": False}))
     pick = forms.ChoiceField(choices=[("a", "<A>")])
+    zone = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), ("Europe/Paris", "Paris"), ('x"<', mark_safe("<b>safe</b>"))],
+        widget=forms.Select(attrs={"data-x": "1 & 2"}),
+    )
+    grouped = forms.ChoiceField(
+        required=False,
+        choices=[("Europe & <Africa>", [("1", "One"), ("2", "Two")]), ("3", "Three")],
+    )
+    several = forms.MultipleChoiceField(
+        required=False,
+        choices=[("en", "English"), ("fr", "Français")],
+        widget=forms.SelectMultiple(attrs={"size": 2}),
+    )
+    maybe = forms.NullBooleanField(required=False)
 
 
 BOUND = {
@@ -76,6 +91,10 @@ BOUND = {
     "notes": "line one\n<b>two</b> & three",
     "colour": "#ff0000",
     "pick": "zz",
+    "zone": 'x"<',
+    "grouped": "2",
+    "several": ["en", "fr"],
+    "maybe": "true",
 }
 INITIAL = {"name": mark_safe("<i>safe</i>"), "on": dt.date(2026, 1, 2), "tick": True, "notes": ""}
 
@@ -87,9 +106,10 @@ def forms_to_compare(renderer):
     return [Everything(renderer=renderer), Everything(initial=INITIAL, renderer=renderer), bound]
 
 
-def test_the_python_renderer_covers_only_inputs_and_textareas():
+def test_the_python_renderer_covers_inputs_textareas_and_plain_selects():
     assert "django/forms/widgets/select.html" not in INPUT_TEMPLATES
     assert TEXTAREA_TEMPLATE not in INPUT_TEMPLATES
+    assert SELECT_TEMPLATE == "django/forms/widgets/select.html"
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
