@@ -46,9 +46,18 @@ class Tag(StorableTextModel):
 
     objects = TagQuerySet.as_manager()
 
+    # Where a violation's message goes (liaison_crm/constraints.py): the constraint names an expression.
+    constraint_error_fields = {"tag_name_unique_ci": "name"}
+
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ci",
+                violation_error_message=_("A tag with this name already exists."),
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from contacts.models import Tag
 from imports.models import ImportKind, ImportMapping
 from interactions.models import Interaction
 from interactions.services import interaction_log, interaction_update
@@ -84,6 +85,14 @@ def test_a_check_on_one_field_is_shown_under_that_field(officer):
         "sentiment": ["Constraint “interaction_sentiment_range” is violated."]
     }
     assert not Interaction.objects.exists()
+
+
+def test_two_people_making_one_tag_at_once_get_the_tags_own_message(db):
+    # The service looks for the name first; a tag made by someone else in between meets the index.
+    Tag.objects.create(name="Research")
+    with pytest.raises(ValidationError) as refused:
+        atomic_service(Tag(name="RESEARCH").save)()
+    assert refused.value.message_dict == {"name": ["A tag with this name already exists."]}
 
 
 def test_other_integrity_errors_are_not_the_users_input():
