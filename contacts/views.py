@@ -322,9 +322,16 @@ def stakeholder_duplicates(request):
         settings.LIST_PAGE_SIZE,
     )
     ids = {pk for pair in page for pk in (pair.first_id, pair.second_id)}
-    records = Stakeholder.objects.filter(pk__in=ids).select_related("owner").in_bulk()
+    # Who may merge depends on the owners and their team only; the names come with the pairs.
+    records = Stakeholder.objects.filter(pk__in=ids).select_related("owner").only("owner__team").in_bulk()
+    # A record merged away since the page's pairs were read is shown, but offers no merge.
     rows = [
-        (pair, can_merge_stakeholders(request.user, records[pair.first_id], records[pair.second_id]))
+        (
+            pair,
+            pair.first_id in records
+            and pair.second_id in records
+            and can_merge_stakeholders(request.user, records[pair.first_id], records[pair.second_id]),
+        )
         for pair in page
     ]
     context = {"page": page, "rows": rows, "check": DuplicateCheck.objects.filter(pk=1).first()}
@@ -333,7 +340,7 @@ def stakeholder_duplicates(request):
 
 @require_POST
 def duplicates_check(request):
-    """ "Check again now" on the review page: the register is compared again in the background."""
+    """The review page's "Check again now": the register is compared again in the background."""
     if services.duplicates_check_request(actor=request.user):
         messages.success(request, _("Checking the register for duplicates: this takes a minute or so."))
     else:

@@ -47,7 +47,8 @@ def paginate(queryset: QuerySet, page_number: Any, per_page: int) -> Page:
             return queryset[offset : offset + limit]
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
         rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids]
+        # A row deleted between the two reads is left out rather than failing the page.
+        return [rows[pk] for pk in ids if pk in rows]
 
     return paginate_fetched(fetch, page_number, per_page)
 
