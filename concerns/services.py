@@ -157,8 +157,8 @@ def concern_reopen(*, concern: Concern, actor) -> Concern:
     return concern
 
 
-@records_actor
 @atomic_service
+@records_actor
 def concern_link_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))
     _visible_interactions(actor, [interaction])
@@ -167,8 +167,8 @@ def concern_link_interaction(*, concern: Concern, actor, interaction: Interactio
     return concern
 
 
-@records_actor
 @atomic_service
+@records_actor
 def concern_unlink_interaction(*, concern: Concern, actor, interaction: Interaction) -> Concern:
     require(can_edit_concern(actor, concern))
     _visible_interactions(actor, [interaction])

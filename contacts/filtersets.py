@@ -65,11 +65,11 @@ def organisation_filter():
 class StakeholderFilterSet(django_filters.FilterSet):
     q = SearchFilter()
     organisation = organisation_filter()
-    # The list page renders these pickers on every visit: QuickSelect writes their options in Python, and the
-    # staff picker reads only the names it shows.
+    # The list page renders these pickers on every visit: QuickSelect writes their options in Python, from
+    # only the names they show (`picker_options()`).
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(is_active=True).only("first_name", "last_name", "username"),
+        queryset=get_user_model().objects.filter(is_active=True),
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )

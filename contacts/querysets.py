@@ -105,13 +105,8 @@ class StakeholderQuerySet(NamedQuerySet):
         Prefetching tags and positions made a model instance and a queryset per tag, position and
         organisation, and two more round trips: a third of the list page's time.
         """
-        from .models import Affiliation, Stakeholder
+        from .models import Affiliation
 
-        tag_names = (
-            Stakeholder.tags.through.objects.filter(stakeholder=OuterRef("pk"))
-            .order_by("tag__name", "tag_id")
-            .values("tag__name")
-        )
         position = (
             Affiliation.objects.filter(stakeholder=OuterRef("pk"), end_date__isnull=True)
             .order_by(*Affiliation._meta.ordering, "pk")
@@ -127,7 +122,7 @@ class StakeholderQuerySet(NamedQuerySet):
                 "owner__first_name", "owner__last_name",
             )
             .select_related("owner")
-            .annotate(tag_names=ArraySubquery(tag_names), current_position=Subquery(position))
+            .annotate(tag_names=ArraySubquery(self._tag_names()), current_position=Subquery(position))
         )  # fmt: skip
 
     def for_api(self):
@@ -137,13 +132,8 @@ class StakeholderQuerySet(NamedQuerySet):
         probe per row): prefetching them made a model instance and a queryset for every tag, position and
         organisation, and cost two more round trips, together more than half of an API page's time.
         """
-        from .models import Affiliation, Stakeholder
+        from .models import Affiliation
 
-        tag_names = (
-            Stakeholder.tags.through.objects.filter(stakeholder=OuterRef("pk"))
-            .order_by("tag__name", "tag_id")
-            .values("tag__name")
-        )
         positions = (
             Affiliation.objects.filter(stakeholder=OuterRef("pk"))
             .order_by(*Affiliation._meta.ordering, "pk")
@@ -156,5 +146,13 @@ class StakeholderQuerySet(NamedQuerySet):
             )
         )  # fmt: skip
         return self.defer("search_vector").annotate(
-            api_tag_names=ArraySubquery(tag_names), api_positions=ArraySubquery(positions)
+            api_tag_names=ArraySubquery(self._tag_names()), api_positions=ArraySubquery(positions)
+        )
+
+    def _tag_names(self):
+        """Each stakeholder's tag names, in order: for a subquery of its row."""
+        return (
+            self.model.tags.through.objects.filter(stakeholder=OuterRef("pk"))
+            .order_by("tag__name", "tag_id")
+            .values("tag__name")
         )

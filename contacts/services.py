@@ -410,7 +410,7 @@ def duplicates_check() -> int:
 
 def duplicates_check_request(*, actor) -> bool:
     """Someone reviewing duplicates asks for a check now; False when one was asked for a moment ago."""
-    from .tasks import check_duplicates
+    from .tasks import check_duplicates as check_duplicates_task
 
     require(actor.is_active, _("Only members of staff can ask for a duplicate check."))
     now = timezone.now()
@@ -420,5 +420,5 @@ def duplicates_check_request(*, actor) -> bool:
             return False
         check.requested_at = now
         check.save(update_fields=["requested_at"])
-        transaction.on_commit(check_duplicates.delay, robust=True)
+        transaction.on_commit(check_duplicates_task.delay, robust=True)
     return True

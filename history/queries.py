@@ -160,7 +160,7 @@ LINK_STREAMS = {
 # The order of events at the same moment, across streams: part of the cursors.
 RANKS = {key: rank for rank, key in enumerate([*STREAMS, *LINK_STREAMS])}
 
-# The record pages that show history: their model, URL name, and which streams they list.
+# The record pages that show history: their model and their page's URL name.
 RECORDS = {
     "stakeholder": ("contacts.Stakeholder", "contacts:stakeholder_detail"),
     "organisation": ("contacts.Organisation", "contacts:organisation_detail"),

@@ -194,8 +194,6 @@ class Cleaner:
 
     def text(self, row, name, max_length=None, *, required=False) -> str:
         value = (row.get(name) or "").strip()
-        if "\x00" in value:
-            raise RowError(name, _("Contains a NUL character; save the file again as CSV."))
         if required and not value:
             raise RowError(name, _("Required; this cell is empty."))
         if max_length and len(value) > max_length:

@@ -45,7 +45,6 @@ from psycopg.types.json import Jsonb
 from accounts.permissions import can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
-from contacts.tasks import check_duplicates
 from history.tracking import acting_for
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
@@ -537,7 +536,8 @@ class _StakeholderDuplicates(_DuplicateFinder):
                 continue
             check.duplicate(line, name, reason, *(existing or ()))
             flagged.append(line)
-        if flagged:
+        # A file with errors keeps no staged rows (_check): nothing to mark.
+        if flagged and not check.error_count:
             ImportRow.objects.filter(job=check.job, line__in=flagged).update(is_duplicate=True)
 
     def after_staging(self, check):
@@ -626,12 +626,13 @@ def import_commit(*, job_id: int) -> ImportJob:
     Safe to run twice (a redelivered task): the job row is locked and only a queued job is imported.
     """
     try:
-        # The records it creates are the uploader's, in the history, wherever the import runs.
+        # The history names the import its records came from (shown as "import" beside each change).
         with pghistory.context(import_job=job_id), transaction.atomic():
             job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
             if job.status != ImportStatus.QUEUED:
                 return job
             job.started_at = timezone.now()
+            # The records it creates are the uploader's, in the history, wherever the import runs.
             with acting_for(job.created_by_id):
                 job.created_count = COMMITTERS[job.kind](job)
             with connection.cursor() as cursor:
@@ -656,7 +657,9 @@ def import_commit(*, job_id: int) -> ImportJob:
     transaction.on_commit(lambda: _drop_file(job.pk))
     if job.kind == ImportKind.STAKEHOLDERS:
         # The review page then shows the pairs the new people make, with the register and with each other.
-        transaction.on_commit(check_duplicates.delay, robust=True)
+        from contacts.tasks import check_duplicates as check_duplicates_task
+
+        transaction.on_commit(check_duplicates_task.delay, robust=True)
     return job
 
 

@@ -66,9 +66,6 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only what the options show: every member of staff is listed.
-        self.fields["staff_present"].queryset = (
-            get_user_model().objects.filter(is_active=True).only("first_name", "last_name", "username")
-        )
+        self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]

@@ -68,26 +68,31 @@ class InteractionQuerySet(QuerySet):
         prefetching them made a model instance and a queryset for every person and topic of the page, and
         cost three more round trips, together more than half of an API page's time.
         """
-        through = self.model.stakeholders.through
-        people = (
-            through.objects.filter(interaction=OuterRef("pk"))
-            .order_by("stakeholder__name", "stakeholder_id")
-            .values(person=JSONObject(id="stakeholder_id", name="stakeholder__name"))
-        )
         staff = (
             self.model.staff_present.through.objects.filter(interaction=OuterRef("pk"))
             .order_by("user__first_name", "user__last_name", "user__username", "user_id")
             .values("user_id")
         )
-        topics = (
+        return self.defer("search_vector").annotate(
+            api_stakeholders=ArraySubquery(self._people()),
+            api_staff_present=ArraySubquery(staff),
+            api_topic_names=ArraySubquery(self._topic_names()),
+        )
+
+    def _people(self):
+        """Each interaction's stakeholders as {id, name}, by name: for a subquery of its row."""
+        return (
+            self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"))
+            .order_by("stakeholder__name", "stakeholder_id")
+            .values(person=JSONObject(id="stakeholder_id", name="stakeholder__name"))
+        )
+
+    def _topic_names(self):
+        """Each interaction's topic names, in order: for a subquery of its row."""
+        return (
             self.model.topics.through.objects.filter(interaction=OuterRef("pk"))
             .order_by("tag__name", "tag_id")
             .values("tag__name")
-        )
-        return self.defer("search_vector").annotate(
-            api_stakeholders=ArraySubquery(people),
-            api_staff_present=ArraySubquery(staff),
-            api_topic_names=ArraySubquery(topics),
         )
 
     def for_reference(self):
@@ -110,19 +115,12 @@ class InteractionQuerySet(QuerySet):
 
         from contacts.models import Organisation
 
-        people = (
-            self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"))
-            .order_by("stakeholder__name", "stakeholder_id")
-            .values(person=JSONObject(id="stakeholder_id", name="stakeholder__name"))
-        )
-        topics = (
-            self.model.topics.through.objects.filter(interaction=OuterRef("pk"))
-            .order_by("tag__name", "tag_id")
-            .values("tag__name")
-        )
         return (
             self.defer("search_vector")
-            .annotate(timeline_people=ArraySubquery(people), timeline_topics=ArraySubquery(topics))
+            .annotate(
+                timeline_people=ArraySubquery(self._people()),
+                timeline_topics=ArraySubquery(self._topic_names()),
+            )
             .prefetch_related(
                 Prefetch(
                     "logged_by",

@@ -24,7 +24,7 @@ from .forms import (
     MeetingForm,
     RsvpForm,
 )
-from .models import ActionItem, Attendee, Meeting, MeetingDocument, MeetingStatus
+from .models import ActionItem, Meeting, MeetingDocument, MeetingStatus
 from .scheduling import guest_slots
 
 
@@ -203,7 +203,7 @@ def meeting_mark_held(request, pk):
 @require_POST
 def attendee_respond(request, pk, attendee_pk):
     meeting = _meeting_or_404(request, pk)
-    attendee = get_object_or_404(Attendee, pk=attendee_pk, meeting=meeting)
+    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
     if not can_respond_for(request.user, attendee):
         raise PermissionDenied(_("You cannot answer for this attendee."))
     form = RsvpForm(request.POST)
