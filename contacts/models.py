@@ -245,7 +245,6 @@ class Stakeholder(StorableTextModel):
             GinIndex(fields=["search_vector"], name="stakeholder_search_gin"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="stakeholder_name_trgm"),
             GinIndex(fields=["emails"], name="stakeholder_emails_gin"),
-            models.Index(Lower("name"), "id", name="stakeholder_name_lower"),
             # The register's order (name, then id), which the list pages and the API's cursor pages walk.
             models.Index(fields=["name", "id"], name="stakeholder_name_order"),
             models.Index(fields=["owner", "is_archived"], name="stakeholder_owner"),

@@ -984,13 +984,3 @@ def import_file(
     ):
         raise ValidationError(_("This file is already being imported."))
     return import_commit(job_id=job.pk)
-
-
-def stakeholders_import(*, actor, file) -> ImportJob:
-    """A CSV file of stakeholders (headings as the import page recognises them), imported in one call."""
-    return import_file(
-        file=file,
-        name=getattr(file, "name", None) or "stakeholders.csv",
-        kind=ImportKind.STAKEHOLDERS,
-        actor=actor,
-    )
