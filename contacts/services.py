@@ -1,11 +1,10 @@
 """Writes to the stakeholder and organisation registers. HTML views and the API both call these."""
 
-import datetime as dt
 import time
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from accounts.permissions import (
 )
 from history.tracking import records_actor
 from liaison_crm.constraints import atomic_service
+from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
 from liaison_crm.text import validate_storable_text
 
 from .models import (
@@ -378,12 +378,6 @@ def duplicate_dismiss(*, first: Stakeholder, second: Stakeholder, actor):
     )[0]
 
 
-# pg_advisory_xact_lock key: one duplicate check at a time.
-DUPLICATES_CHECK_LOCK = 740_101
-# A request for a check waits this long for the worker before another may be made.
-DUPLICATES_CHECK_PATIENCE = dt.timedelta(minutes=1)
-
-
 @atomic_service
 def duplicates_check() -> int:
     """Compares the whole register again and keeps the pairs found for the review page; returns how many.
@@ -394,8 +388,8 @@ def duplicates_check() -> int:
     from .duplicates import CANDIDATES_SQL, NAME_SIMILARITY
 
     started_at, started = timezone.now(), time.perf_counter()
+    refresh_lock(RefreshLock.DUPLICATES_CHECK)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DUPLICATES_CHECK_LOCK])
         cursor.execute("DELETE FROM contacts_duplicatecandidate")
         cursor.execute(CANDIDATES_SQL, {"threshold": NAME_SIMILARITY})
         found = cursor.rowcount
@@ -403,8 +397,7 @@ def duplicates_check() -> int:
         pk=1,
         defaults={"checked_at": timezone.now(), "duration_ms": int((time.perf_counter() - started) * 1000)},
     )
-    # A request made before this check began is answered by it.
-    DuplicateCheck.objects.filter(pk=1, requested_at__lte=started_at).update(requested_at=None)
+    refresh_answered(DuplicateCheck.objects.filter(pk=1), started_at=started_at)
     return found
 
 
@@ -413,12 +406,5 @@ def duplicates_check_request(*, actor) -> bool:
     from .tasks import check_duplicates as check_duplicates_task
 
     require(actor.is_active, _("Only members of staff can ask for a duplicate check."))
-    now = timezone.now()
-    with transaction.atomic():
-        check, _created = DuplicateCheck.objects.select_for_update().get_or_create(pk=1)
-        if check.requested_at and check.requested_at > now - DUPLICATES_CHECK_PATIENCE:
-            return False
-        check.requested_at = now
-        check.save(update_fields=["requested_at"])
-        transaction.on_commit(check_duplicates_task.delay, robust=True)
-    return True
+    DuplicateCheck.objects.get_or_create(pk=1)  # the one row, before any check has written it
+    return refresh_request(DuplicateCheck.objects.filter(pk=1), task=check_duplicates_task)

@@ -8,8 +8,9 @@
   deleted long after they happened and officers who moved team.
 - `health_history_purge` keeps daily snapshots for HEALTH_DAILY_HISTORY_DAYS and Mondays' beyond.
 
-Each refresh holds a transaction-level advisory lock, so the beat schedule and a manager's "Refresh" button
-never run the same refresh twice at once; readers keep seeing the previous figures until it commits.
+Each refresh holds a transaction-level advisory lock (liaison_crm/refreshes.py), so the beat schedule and a
+manager's "Refresh" button never run the same refresh twice at once; readers keep seeing the previous figures
+until it commits.
 """
 
 import datetime as dt
@@ -22,18 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
+from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
 
 from .health import HEALTH_COLUMNS, health_sql
 from .models import SummaryName, SummaryRefresh
 from .tasks import refresh_figures as refresh_figures_task
-
-# pg_advisory_xact_lock keys: one per summary.
-LOCKS = {SummaryName.HEALTH: 740_001, SummaryName.ACTIVITY: 740_002}
-
-
-def _lock(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCKS[name]])
 
 
 def _record(name: str, *, started_at: dt.datetime, started: float, day: dt.date | None = None) -> None:
@@ -47,8 +41,7 @@ def _record(name: str, *, started_at: dt.datetime, started: float, day: dt.date 
             "duration_ms": int((time.perf_counter() - started) * 1000),
         },
     )
-    # A request made before this refresh began is answered by it.
-    SummaryRefresh.objects.filter(name=name, requested_at__lte=started_at).update(requested_at=None)
+    refresh_answered(SummaryRefresh.objects.filter(name=name), started_at=started_at)
 
 
 # Today's rows are rewritten every quarter of an hour, but most stakeholders' health has not changed since the
@@ -86,7 +79,7 @@ def health_snapshot_take(*, day: dt.date | None = None) -> int:
         excluded=", ".join(f"EXCLUDED.{column}" for column in changing),
     )
     with transaction.atomic():
-        _lock(SummaryName.HEALTH)
+        refresh_lock(RefreshLock.HEALTH_SUMMARY)
         with connection.cursor() as cursor:
             cursor.execute(DROP_UNSCORED, params)
             cursor.execute(upsert, params)
@@ -183,7 +176,7 @@ def activity_refresh(*, full: bool = False) -> list[dt.date] | None:
     """Brings the weekly interaction rollups up to date; returns the weeks recomputed (None: all of them)."""
     started, started_at = time.perf_counter(), timezone.now()
     with transaction.atomic():
-        _lock(SummaryName.ACTIVITY)
+        refresh_lock(RefreshLock.ACTIVITY_SUMMARY)
         previous = SummaryRefresh.objects.filter(name=SummaryName.ACTIVITY).first()
         with connection.cursor() as cursor:
             if full or previous is None:
@@ -244,13 +237,4 @@ def summaries_vacuum() -> None:
 def figures_refresh_request(*, actor) -> bool:
     """A manager asks for fresh figures now; False when a refresh was asked for in the last minute."""
     require(actor.is_manager, _("Only managers can refresh the dashboard's figures."))
-    now = timezone.now()
-    recently = now - dt.timedelta(minutes=1)
-    with transaction.atomic():
-        pending = SummaryRefresh.objects.filter(requested_at__gte=recently).exists()
-        if pending:
-            return False
-        for name in SummaryName.values:
-            SummaryRefresh.objects.filter(name=name).update(requested_at=now)
-        transaction.on_commit(lambda: refresh_figures_task.delay(), robust=True)
-    return True
+    return refresh_request(SummaryRefresh.objects.all(), task=refresh_figures_task)
