@@ -32,6 +32,9 @@ class RefreshLock(enum.IntEnum):
     DUPLICATES_CHECK = 740_101
 
 
+# The first number of every rebuild's lock; the RefreshLock is the second.
+LOCK_SPACE = 740
+
 # A request waits this long for the worker before another may be made.
 REQUEST_PATIENCE = dt.timedelta(minutes=1)
 
@@ -42,7 +45,9 @@ def refresh_lock(key: RefreshLock) -> None:
         # Outside a transaction the lock would be released as soon as it was taken.
         raise TransactionManagementError("refresh_lock() is for use inside a transaction.")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key)])
+        # PostgreSQL's two-number form: its keys never meet the one-number keys that the API's
+        # Idempotency-Key locks are hashed into (api/idempotency.py).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, int(key)])
 
 
 def refresh_request(rows: QuerySet, *, task) -> bool:

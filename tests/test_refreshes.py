@@ -9,6 +9,7 @@ from django.db.transaction import TransactionManagementError
 from contacts.models import DuplicateCheck
 from contacts.tasks import check_duplicates
 from liaison_crm.refreshes import (
+    LOCK_SPACE,
     REQUEST_PATIENCE,
     RefreshLock,
     refresh_answered,
@@ -19,20 +20,20 @@ from liaison_crm.refreshes import (
 pytestmark = pytest.mark.django_db
 
 
-def advisory_locks_held() -> set[int]:
-    """The single-key advisory locks this connection holds (pg_locks splits the key into two halves)."""
+def advisory_locks_held() -> set[tuple[int, int]]:
+    """The two-number advisory locks this connection holds (objsubid 2 in pg_locks)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
-            "WHERE locktype = 'advisory' AND objsubid = 1 AND pid = pg_backend_pid()"
+            "SELECT classid::bigint, objid::bigint FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid()"
         )
-        return {row[0] for row in cursor.fetchall()}
+        return set(cursor.fetchall())
 
 
 def test_a_rebuild_holds_its_own_lock_until_its_transaction_ends():
     refresh_lock(RefreshLock.DUPLICATES_CHECK)
 
-    assert advisory_locks_held() == {740_101}
+    assert advisory_locks_held() == {(LOCK_SPACE, 740_101)}
 
 
 @pytest.mark.django_db(transaction=True)
