@@ -9,7 +9,8 @@ database; the lists are bounded (the CSV exports hold everything).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -81,7 +82,10 @@ class Report:
         if self.officer is not None:
             return interactions.filter(logged_by=self.officer)
         if self.team is not None:
-            return interactions.filter(logged_by__team=self.team)
+            # The team's members as a subquery, not a join: PostgreSQL then reads each member's range of the
+            # (logged_by, occurred_at) index instead of every interaction of the period (20 ms, not 200).
+            members = get_user_model().objects.filter(team=self.team).values("pk")
+            return interactions.filter(logged_by__in=members)
         return interactions
 
     def _organisation_interaction_ids(self):
@@ -170,22 +174,32 @@ class Report:
 
     # The figures -------------------------------------------------------------------------------------------
 
-    def communication_figures(self):
-        """Interactions per kind, with their average sentiment, and the total."""
-        return (
+    def communications(self) -> dict:
+        """Interactions per channel with their average sentiment, and the same for all channels: one query."""
+        rows = list(
             self.interactions()
             .values("kind")
-            .annotate(n=Count("pk"), sentiment=Avg("sentiment"))
-            .order_by("-n")
+            .annotate(
+                n=Count("pk"), sentiment_sum=Sum("sentiment"), negative=Count("pk", filter=Q(sentiment__lt=0))
+            )
+            .order_by("-n", "kind")
         )
+        total = sum(row["n"] for row in rows)
+        return {
+            "by_kind": [
+                {"kind": row["kind"], "n": row["n"], "average_sentiment": row["sentiment_sum"] / row["n"]}
+                for row in rows
+            ],
+            "interactions": total,
+            "average_sentiment": sum(row["sentiment_sum"] for row in rows) / total if total else None,
+            "negative": sum(row["negative"] for row in rows),
+        }
 
-    def totals(self) -> dict:
+    def totals(self, communications: dict) -> dict:
+        """The report's figures: `communications`' totals, and the meetings', actions', commitments' and
+        concerns' counts."""
         today = timezone.localdate()
-        figures = self.interactions().aggregate(
-            interactions=Count("pk"),
-            average_sentiment=Avg("sentiment"),
-            negative=Count("pk", filter=Q(sentiment__lt=0)),
-        )
+        figures = {key: communications[key] for key in ("interactions", "average_sentiment", "negative")}
         figures.update(
             self.meetings().aggregate(
                 meetings=Count("pk"),

@@ -218,15 +218,16 @@ def report(request):
     )
     if not subject.readable_by(user):
         raise PermissionDenied(_("An officer's report is for them and their managers."))
+    communications = subject.communications()
     return render(
         request,
         "dashboards/report.html",
         {
             "form": form,
             "report": subject,
-            "totals": subject.totals(),
+            "totals": subject.totals(communications),
             "by_kind": [
-                {**row, "kind": InteractionKind(row["kind"]).label} for row in subject.communication_figures()
+                {**row, "kind": InteractionKind(row["kind"]).label} for row in communications["by_kind"]
             ],
             "interactions": subject.interactions()
             .for_timeline()

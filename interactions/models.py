@@ -81,6 +81,8 @@ class Interaction(StorableTextModel):
         verbose_name=_("logged by"),
         on_delete=models.PROTECT,
         related_name="logged_interactions",
+        # interaction_logged_by_time serves the foreign key too.
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -101,6 +103,9 @@ class Interaction(StorableTextModel):
             GinIndex(fields=["search_vector"], name="interaction_search_gin"),
             models.Index(fields=["-occurred_at", "-id"], name="interaction_occurred"),
             models.Index(fields=["organisation", "-occurred_at"], name="interaction_org_timeline"),
+            # An officer's or a team's interactions over a period (reports): a range of each one's entries
+            # rather than every interaction of the period, tested for who logged it.
+            models.Index(fields=["logged_by", "-occurred_at"], name="interaction_logged_by_time"),
             models.Index(
                 fields=["logged_by", "follow_up_on"],
                 condition=Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),

@@ -140,3 +140,38 @@ def test_the_report_form_comes_first(client, officer):
     response = login(client, officer).get(reverse("dashboards:report"))
     assert "form" in response.context
     assert reverse("dashboards:export", args=["stakeholders"]) in response.content.decode()
+
+
+def test_communications_by_channel_show_each_channels_average_sentiment(client, officer):
+    person = StakeholderFactory(owner=officer)
+    for kind, sentiment in (("call", 2), ("call", -1), ("visit", 1)):
+        InteractionFactory(
+            logged_by=officer, stakeholders=[person], occurred_at=days_ago(3), kind=kind, sentiment=sentiment
+        )
+
+    response = report(client, officer, stakeholder=person.pk)
+
+    assert [(row["kind"], row["n"], row["average_sentiment"]) for row in response.context["by_kind"]] == [
+        ("Call", 2, 0.5),
+        ("Visit", 1, 1.0),
+    ]
+    totals = response.context["totals"]
+    assert (totals["interactions"], totals["average_sentiment"], totals["negative"]) == (3, 2 / 3, 1)
+    page = response.content.decode()
+    assert '<td>Call</td><td class="num">2</td><td class="num">+0.5</td>' in page
+
+
+def test_a_managers_team_report_counts_the_teams_interactions_only(
+    client, officer, colleague, manager, other_officer, django_assert_max_num_queries
+):
+    for author in (officer, colleague, other_officer):
+        InteractionFactory(
+            logged_by=author, stakeholders=[StakeholderFactory(owner=author)], occurred_at=days_ago(2)
+        )
+
+    login(client, manager)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("dashboards:report"), {"since": days_ago(7).date().isoformat()})
+
+    assert response.context["report"].team == manager.team
+    assert response.context["totals"]["interactions"] == 2
