@@ -2,13 +2,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_commitment
+from accounts.permissions import can_edit_commitment, require
 from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
@@ -25,10 +25,17 @@ def _visible(request):
     return Commitment.objects.visible_to(request.user)
 
 
-def _forbidden():
-    raise PermissionDenied(
-        _("Only the officer chasing this commitment, the stakeholder's owner or their manager can change it.")
+def _editable(request, pk):
+    """The commitment, if the signed-in person may see it (else 404) and change it (else 403)."""
+    commitment = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
+    require(
+        can_edit_commitment(request.user, commitment),
+        _(
+            "Only the officer chasing this commitment, the stakeholder's owner or their manager "
+            "can change it."
+        ),
     )
+    return commitment
 
 
 def commitment_list(request):
@@ -123,9 +130,7 @@ def commitment_create(request):
 
 
 def commitment_edit(request, pk):
-    commitment = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
-    if not can_edit_commitment(request.user, commitment):
-        return _forbidden()
+    commitment = _editable(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,9 +153,7 @@ TRANSITIONS = {
 
 @require_POST
 def commitment_transition(request, pk, action):
-    commitment = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
-    if not can_edit_commitment(request.user, commitment):
-        return _forbidden()
+    commitment = _editable(request, pk)
     service, done = TRANSITIONS[action]
     try:
         service(commitment=commitment, actor=request.user)

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_concern
+from accounts.permissions import can_edit_concern, require
 from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
@@ -17,20 +17,18 @@ from .forms import ConcernForm, LinkInteractionForm, ResolveConcernForm
 from .models import Concern
 
 
-def _forbidden():
-    raise PermissionDenied(
-        _("Only the officer handling this concern, the stakeholder's owner or their manager can do this.")
-    )
-
-
 def _visible(request):
     return Concern.objects.visible_to(request.user)
 
 
 def _editable(request, pk):
-    """The concern, and whether the signed-in person may change it."""
+    """The concern, if the signed-in person may see it (else 404) and change it (else 403)."""
     concern = get_object_or_404(_visible(request).select_related("stakeholder", "owner"), pk=pk)
-    return concern, can_edit_concern(request.user, concern)
+    require(
+        can_edit_concern(request.user, concern),
+        _("Only the officer handling this concern, the stakeholder's owner or their manager can do this."),
+    )
+    return concern
 
 
 def concern_list(request):
@@ -103,9 +101,7 @@ def _id(value: str) -> int:
 
 
 def concern_edit(request, pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     form = ConcernForm(request.POST or None, instance=concern, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,9 +115,7 @@ def concern_edit(request, pk):
 
 
 def concern_resolve(request, pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     form = ResolveConcernForm(request.POST or None, initial={"resolution": concern.resolution})
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,9 +130,7 @@ def concern_resolve(request, pk):
 
 @require_POST
 def concern_mark_in_progress(request, pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     try:
         services.concern_mark_in_progress(concern=concern, actor=request.user)
     except ValidationError as error:
@@ -150,9 +142,7 @@ def concern_mark_in_progress(request, pk):
 
 @require_POST
 def concern_reopen(request, pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     services.concern_reopen(concern=concern, actor=request.user)
     messages.success(request, _("Concern reopened."))
     return redirect(concern)
@@ -160,9 +150,7 @@ def concern_reopen(request, pk):
 
 @require_POST
 def concern_link_interaction(request, pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     form = LinkInteractionForm(request.POST, concern=concern, user=request.user)
     if form.is_valid():
         services.concern_link_interaction(concern=concern, actor=request.user, **form.cleaned_data)
@@ -174,9 +162,7 @@ def concern_link_interaction(request, pk):
 
 @require_POST
 def concern_unlink_interaction(request, pk, interaction_pk):
-    concern, can_edit = _editable(request, pk)
-    if not can_edit:
-        return _forbidden()
+    concern = _editable(request, pk)
     interaction = get_object_or_404(
         Interaction.objects.visible_to(request.user).filter(concerns=concern), pk=interaction_pk
     )

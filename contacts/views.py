@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_merge_stakeholders
+from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_merge_stakeholders, require
 from commitments.models import Commitment
 from concerns.models import Concern
 from dashboards.panels import health_card
@@ -132,8 +132,10 @@ def stakeholder_edit(request, pk):
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
-    if not can_edit_stakeholder(request.user, stakeholder):
-        raise PermissionDenied(_("Only the owner or their manager can edit this stakeholder."))
+    require(
+        can_edit_stakeholder(request.user, stakeholder),
+        _("Only the owner or their manager can edit this stakeholder."),
+    )
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,8 +152,10 @@ def stakeholder_archive(request, pk):
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
-    if not can_edit_stakeholder(request.user, stakeholder):
-        raise PermissionDenied(_("Only the owner or their manager can archive this stakeholder."))
+    require(
+        can_edit_stakeholder(request.user, stakeholder),
+        _("Only the owner or their manager can archive this stakeholder."),
+    )
     if request.method == "POST":
         services.stakeholder_archive(stakeholder=stakeholder, actor=request.user)
         messages.success(request, _("%(name)s was archived; their history is kept.") % {"name": stakeholder})
@@ -164,8 +168,10 @@ def stakeholder_restore(request, pk):
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
     )
-    if not can_edit_stakeholder(request.user, stakeholder):
-        raise PermissionDenied(_("Only the owner or their manager can restore this stakeholder."))
+    require(
+        can_edit_stakeholder(request.user, stakeholder),
+        _("Only the owner or their manager can restore this stakeholder."),
+    )
     services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
     messages.success(request, _("%(name)s is active again.") % {"name": stakeholder})
     return redirect(stakeholder)
@@ -175,8 +181,10 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
     stakeholder = get_object_or_404(
         Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=stakeholder_pk
     )
-    if not can_edit_stakeholder(request.user, stakeholder):
-        raise PermissionDenied(_("Only the owner or their manager can change this person's positions."))
+    require(
+        can_edit_stakeholder(request.user, stakeholder),
+        _("Only the owner or their manager can change this person's positions."),
+    )
     affiliation = (
         get_object_or_404(Affiliation, pk=pk, stakeholder=stakeholder)
         if pk
@@ -277,8 +285,7 @@ def organisation_create(request):
 
 def organisation_edit(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    if not can_edit_organisation(request.user, organisation):
-        raise PermissionDenied(_("You cannot edit this organisation."))
+    require(can_edit_organisation(request.user, organisation), _("You cannot edit this organisation."))
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -365,8 +372,10 @@ def stakeholder_merge(request):
         raise Http404 from None
     if keep.pk == duplicate.pk:
         raise Http404
-    if not can_merge_stakeholders(request.user, keep, duplicate):
-        raise PermissionDenied(_("Only the owners of both records, or their managers, can merge them."))
+    require(
+        can_merge_stakeholders(request.user, keep, duplicate),
+        _("Only the owners of both records, or their managers, can merge them."),
+    )
     if request.method == "POST":
         try:
             record = services.stakeholder_merge(keep=keep, duplicate=duplicate, actor=request.user)

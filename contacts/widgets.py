@@ -5,6 +5,7 @@ from django.forms.models import ModelChoiceField, ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 
 class LookupSelectMultiple(forms.SelectMultiple):
@@ -38,9 +39,11 @@ class LookupSelectMultiple(forms.SelectMultiple):
         final_attrs = self.build_attrs(self.attrs, attrs)
         multiple = self.allow_multiple_selected
         options = self.chosen_options(self.format_value(value))
+        # static/js/app.js labels the chips it adds from data-remove-label, so both speak the page's language.
+        remove_label = _("Remove %(name)s")
         # Everything interpolated is escaped (format_html, format_html_join).
         return format_html(
-            '<div class="lookup" data-lookup data-multiple="{}">\n'
+            '<div class="lookup" data-lookup data-multiple="{}" data-remove-label="{}">\n'
             '  <select name="{}" {}hidden data-lookup-select{}>\n'
             "    {}{}\n"
             "  </select>\n"
@@ -53,6 +56,7 @@ class LookupSelectMultiple(forms.SelectMultiple):
             '  <div class="lookup-results" role="listbox"></div>\n'
             "</div>",
             "true" if multiple else "false",
+            remove_label,
             name,
             "multiple " if multiple else "",
             format_html(' id="{}"', final_attrs["id"]) if final_attrs.get("id") else "",
@@ -61,8 +65,8 @@ class LookupSelectMultiple(forms.SelectMultiple):
             format_html_join(
                 "",
                 '\n    <li class="chip" data-value="{}">{} '
-                '<button type="button" class="chip-remove" aria-label="Remove {}">\u00d7</button></li>',
-                ((value, label, label) for value, label in options),
+                '<button type="button" class="chip-remove" aria-label="{}">\u00d7</button></li>',
+                ((value, label, remove_label % {"name": label}) for value, label in options),
             ),
             self.placeholder,
             self.placeholder,

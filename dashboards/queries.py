@@ -13,13 +13,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.permissions import require
 from commitments.models import Commitment
 from concerns.models import Concern
 from contacts.models import Stakeholder
@@ -82,8 +82,7 @@ def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", week
     """Managers see their own team; administrators every team, or the one they pick. Anyone else is held
     to their own team, never all of them."""
     if not user.is_crm_admin:
-        if user.team_id is None:
-            raise PermissionDenied(_("These figures are a team's, and you are not in a team."))
+        require(user.team_id is not None, _("These figures are a team's, and you are not in a team."))
         team_id = user.team_id
     return Scope(team_id=team_id, officer_id=officer_id, organisation_kind=organisation_kind, weeks=weeks)
 

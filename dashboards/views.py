@@ -3,7 +3,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Value, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import require
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from interactions.models import InteractionKind
 from liaison_crm.csv_export import csv_response
@@ -28,10 +28,11 @@ from .reports import INTERACTIONS_SHOWN, ROWS_SHOWN, Report
 
 
 def _require_manager(user) -> None:
-    if not user.is_manager:
-        raise PermissionDenied(_("The dashboard is for managers."))
-    if not user.is_crm_admin and user.team_id is None:
-        raise PermissionDenied(_("The dashboard shows a manager's team, and you are not in a team yet."))
+    require(user.is_manager, _("The dashboard is for managers."))
+    require(
+        user.is_crm_admin or user.team_id is not None,
+        _("The dashboard shows a manager's team, and you are not in a team yet."),
+    )
 
 
 def my_day(request):
@@ -216,8 +217,7 @@ def report(request):
         officer=data["officer"],
         team=team,
     )
-    if not subject.readable_by(user):
-        raise PermissionDenied(_("An officer's report is for them and their managers."))
+    require(subject.readable_by(user), _("An officer's report is for them and their managers."))
     communications = subject.communications()
     return render(
         request,

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_manage_import
+from accounts.permissions import can_manage_import, require
 from liaison_crm.form_errors import add_service_errors
 
 from . import services
@@ -46,8 +46,7 @@ def import_upload(request):
 
 def import_detail(request, pk):
     job = _job_or_404(request, pk)
-    if not can_manage_import(request.user, job):
-        raise PermissionDenied(_("Only the person who uploaded this file can import it."))
+    require(can_manage_import(request.user, job), _("Only the person who uploaded this file can import it."))
     reading = ReadingForm(initial={"encoding": job.encoding, "delimiter": job.delimiter})
     mapping = MappingForm(job=job)
     if request.method == "POST":

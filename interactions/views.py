@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_interaction
+from accounts.permissions import can_edit_interaction, require
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
@@ -76,8 +76,10 @@ def interaction_edit(request, pk):
     interaction = get_object_or_404(
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
-    if not can_edit_interaction(request.user, interaction):
-        raise PermissionDenied(_("Only the person who logged this interaction or their manager can edit it."))
+    require(
+        can_edit_interaction(request.user, interaction),
+        _("Only the person who logged this interaction or their manager can edit it."),
+    )
     form = InteractionForm(request.POST or None, instance=interaction)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,10 +96,10 @@ def interaction_delete(request, pk):
     interaction = get_object_or_404(
         Interaction.objects.visible_to(request.user).select_related("logged_by"), pk=pk
     )
-    if not can_edit_interaction(request.user, interaction):
-        raise PermissionDenied(
-            _("Only the person who logged this interaction or their manager can delete it.")
-        )
+    require(
+        can_edit_interaction(request.user, interaction),
+        _("Only the person who logged this interaction or their manager can delete it."),
+    )
     if request.method == "POST":
         services.interaction_delete(interaction=interaction, actor=request.user)
         messages.success(request, _("Interaction deleted."))
@@ -113,8 +115,10 @@ def follow_up_toggle(request, pk):
         .prefetch_related("stakeholders"),
         pk=pk,
     )
-    if not can_edit_interaction(request.user, interaction):
-        raise PermissionDenied(_("Only the person who logged this interaction or their manager can do this."))
+    require(
+        can_edit_interaction(request.user, interaction),
+        _("Only the person who logged this interaction or their manager can do this."),
+    )
     try:
         if request.POST.get("done") == "0":
             services.follow_up_reopen(interaction=interaction, actor=request.user)

@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_review_inbound_message
+from accounts.permissions import can_review_inbound_message, require
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
 
@@ -73,8 +73,7 @@ def message_detail(request, pk):
     message = _message_or_404(request, pk)
     form = AssignForm(request.POST or None)
     if request.method == "POST":
-        if not can_review_inbound_message(request.user, message):
-            raise PermissionDenied(_("You cannot deal with this message."))
+        require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))
         if form.is_valid():
             try:
                 services.inbound_message_assign(

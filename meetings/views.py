@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item
+from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
@@ -113,8 +113,10 @@ def meeting_create(request):
 
 def meeting_edit(request, pk):
     meeting = _meeting_or_404(request, pk)
-    if not can_edit_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the organiser or their manager can change this meeting."))
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can change this meeting."),
+    )
     form = MeetingForm(request.POST or None, instance=meeting)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
     if request.method == "POST" and form.is_valid() and agenda.is_valid():
@@ -145,8 +147,10 @@ def slot_check(request):
 
 def meeting_cancel(request, pk):
     meeting = _meeting_or_404(request, pk)
-    if not can_edit_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the organiser or their manager can cancel this meeting."))
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can cancel this meeting."),
+    )
     if request.method == "POST":
         try:
             services.meeting_cancel(
@@ -175,8 +179,10 @@ def _action_entries(formset) -> list[services.ActionEntry]:
 
 def meeting_mark_held(request, pk):
     meeting = _meeting_or_404(request, pk)
-    if not can_edit_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the organiser or their manager can record this meeting."))
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can record this meeting."),
+    )
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     if request.method == "POST" and form.is_valid() and actions.is_valid():
@@ -204,8 +210,7 @@ def meeting_mark_held(request, pk):
 def attendee_respond(request, pk, attendee_pk):
     meeting = _meeting_or_404(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
-    if not can_respond_for(request.user, attendee):
-        raise PermissionDenied(_("You cannot answer for this attendee."))
+    require(can_respond_for(request.user, attendee), _("You cannot answer for this attendee."))
     form = RsvpForm(request.POST)
     if form.is_valid():
         try:
@@ -225,8 +230,10 @@ def attendee_respond(request, pk, attendee_pk):
 @require_POST
 def document_upload(request, pk):
     meeting = _meeting_or_404(request, pk)
-    if not can_edit_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the organiser or their manager can add documents."))
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can add documents."),
+    )
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -256,8 +263,10 @@ def document_download(request, pk, document_pk):
 def document_delete(request, pk, document_pk):
     meeting = _meeting_or_404(request, pk)
     document = get_object_or_404(MeetingDocument, pk=document_pk, meeting=meeting)
-    if not can_edit_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the organiser or their manager can remove documents."))
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can remove documents."),
+    )
     services.document_remove(document=document, actor=request.user)
     messages.success(request, _("Document removed."))
     return redirect(meeting)
@@ -278,8 +287,10 @@ def action_item_status(request, pk):
         ),
         pk=pk,
     )
-    if not can_update_action_item(request.user, action_item):
-        raise PermissionDenied(_("Only the owner or the meeting's organiser can update this action."))
+    require(
+        can_update_action_item(request.user, action_item),
+        _("Only the owner or the meeting's organiser can update this action."),
+    )
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         services.action_item_set_status(

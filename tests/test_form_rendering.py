@@ -27,8 +27,9 @@ FIELD_TEMPLATE = """<div class="field{% if field.errors %} has-error{% endif %} 
 </div>"""  # noqa: E501
 
 
-# What templates/widgets/lookup_select.html said before the lookup picker wrote its markup in Python.
-LOOKUP_TEMPLATE = """<div class="lookup" data-lookup data-multiple="{{ widget.multiple|yesno:'true,false' }}">
+# What templates/widgets/lookup_select.html said before the lookup picker wrote its markup in Python, with
+# the "Remove …" label since translated (and handed to static/js/app.js for the chips it adds).
+LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multiple="{{ widget.multiple|yesno:'true,false' }}" data-remove-label="{% translate 'Remove %(name)s' %}">
   <select name="{{ widget.name }}" {% if widget.multiple %}multiple{% endif %} hidden data-lookup-select{% if widget.attrs.id %} id="{{ widget.attrs.id }}"{% endif %}>
     {% if not widget.multiple %}<option value=""></option>{% endif %}
     {% for group_name, group_choices, group_index in widget.optgroups %}{% for option in group_choices %}
@@ -37,7 +38,7 @@ LOOKUP_TEMPLATE = """<div class="lookup" data-lookup data-multiple="{{ widget.mu
   </select>
   <ul class="chips" data-lookup-chips aria-live="polite">
     {% for group_name, group_choices, group_index in widget.optgroups %}{% for option in group_choices %}
-    <li class="chip" data-value="{{ option.value }}">{{ option.label }} <button type="button" class="chip-remove" aria-label="Remove {{ option.label }}">×</button></li>
+    <li class="chip" data-value="{{ option.value }}">{{ option.label }} <button type="button" class="chip-remove" aria-label="{% blocktranslate with name=option.label %}Remove {{ name }}{% endblocktranslate %}">×</button></li>
     {% endfor %}{% endfor %}
   </ul>
   <input type="search" class="lookup-input" autocomplete="off" placeholder="{{ widget.placeholder }}"

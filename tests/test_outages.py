@@ -59,7 +59,9 @@ def test_the_api_that_lost_the_database_answers_json(outage_client):
 
 @pytest.mark.django_db
 def test_a_bug_is_still_a_500(outage_client):
-    assert outage_client.get("/bug/").status_code == 500
+    response = outage_client.get("/bug/")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
 
 
 @pytest.mark.django_db

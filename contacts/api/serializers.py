@@ -166,10 +166,12 @@ def _position(stakeholder_id: int, position: dict) -> dict:
 
 
 def stakeholder_representation(stakeholder: Stakeholder) -> dict:
-    """A stakeholder as the API shows it, from a row of `Stakeholder.objects.for_api()`."""
-    if not hasattr(stakeholder, "api_positions"):
-        # A record from elsewhere (a service's return value): read it as the API does.
-        stakeholder = Stakeholder.objects.for_api().get(pk=stakeholder.pk)
+    """A stakeholder as the API shows it, from a row of `Stakeholder.objects.for_api()`.
+
+    It reads the row's annotations and never queries, so a list costs no query per row however it is
+    nested. A record from elsewhere (a service's return value) is read through `for_api()` first, as the
+    view sets' `object_response` does.
+    """
     return {
         "id": stakeholder.pk,
         "name": stakeholder.name,

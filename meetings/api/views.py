@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -107,8 +106,7 @@ class MeetingViewSet(ModelViewSet):
             serializer = RsvpSerializer(data=request.data, context={"record": meeting, "request": request})
             serializer.is_valid(raise_exception=True)
             attendee = serializer.validated_data["attendee"]
-            if not can_respond_for(request.user, attendee):
-                raise PermissionDenied(_("You cannot answer for this attendee."))
+            require(can_respond_for(request.user, attendee), _("You cannot answer for this attendee."))
             self.require_current(meeting)
             services.attendee_respond(
                 attendee=attendee, actor=request.user, rsvp=serializer.validated_data["rsvp"]

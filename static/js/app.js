@@ -8,6 +8,8 @@
       chips: root.querySelector("[data-lookup-chips]"),
       input: root.querySelector(".lookup-input"),
       results: root.querySelector(".lookup-results"),
+      // "Remove %(name)s" in the page's language, from contacts/widgets.py.
+      removeLabel: root.dataset.removeLabel,
     };
   }
 
@@ -19,7 +21,8 @@
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "chip-remove";
-    remove.setAttribute("aria-label", "Remove " + label);
+    // A function, so a "$&" in the name is not read as a replacement pattern.
+    remove.setAttribute("aria-label", parts.removeLabel.replace("%(name)s", function () { return label; }));
     remove.textContent = "×";
     chip.appendChild(remove);
     parts.chips.appendChild(chip);

@@ -83,3 +83,15 @@ def test_an_interaction_reads_as_its_declared_fields_say(officer, colleague, sta
         lean = InteractionSerializer(interaction).data
         assert lean == field_by_field(InteractionSerializer, interaction)
     assert list(lean) == InteractionSerializer.Meta.fields
+
+
+def test_a_row_from_for_api_is_written_out_without_a_query(officer, stakeholder, django_assert_num_queries):
+    # The representations read only the row's annotations, so nesting them can never add a query per row.
+    interaction = Interaction.objects.for_api().get(
+        pk=InteractionFactory(logged_by=officer, stakeholders=[stakeholder]).pk
+    )
+    with django_assert_num_queries(0):
+        person = StakeholderSerializer(stakeholder).data
+        entry = InteractionSerializer(interaction).data
+    assert len(person["affiliations"]) == 2
+    assert entry["stakeholders"] == [{"id": stakeholder.pk, "name": stakeholder.name}]

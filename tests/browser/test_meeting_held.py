@@ -16,6 +16,8 @@ def pick(page, field_class, name):
     box = page.locator(f".{field_class} .lookup-input")
     box.fill(name)
     page.locator(f".{field_class} .lookup-choice", has_text=name).click()
+    # The chip's remove button is named from the page's translated "Remove %(name)s".
+    expect(page.locator(f".{field_class}").get_by_role("button", name=f"Remove {name}")).to_be_visible()
 
 
 def test_officer_schedules_holds_a_meeting_and_the_follow_up_reaches_the_outbox(
