@@ -43,10 +43,11 @@ def meeting_list(request):
     meetings = meetings.past() if past else meetings.upcoming()
     if request.GET.get("mine"):
         meetings = meetings.involving(request.user)
-    if text := request.GET.get("q", "").strip():
+    text = request.GET.get("q", "").strip()
+    if text:
         meetings = meetings.search(text)
     page = paginate(meetings, request.GET.get("page"), settings.LIST_PAGE_SIZE)
-    return render(request, "meetings/meeting_list.html", {"page": page, "past": past})
+    return render(request, "meetings/meeting_list.html", {"page": page, "past": past, "q": text})
 
 
 def _mark_who_can_respond(user, meeting, attendees):

@@ -1,4 +1,6 @@
-"""The shared cast: officers and managers of two teams, and an administrator."""
+"""The shared cast: officers and managers of two teams, and an administrator; and a check on every page."""
+
+import sys
 
 import pytest
 
@@ -58,3 +60,50 @@ def officer_client(client, officer):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+class MissingVariables(str):
+    """Django's `string_if_invalid` in the suite: notes each variable a template reads that its context lacks.
+
+    In production such a variable renders as nothing, which hides a misspelt name: a report's "average
+    sentiment" column stayed empty that way, its template reading a key the query did not give. `{% if %}`
+    does not count (an optional flag may be absent); `{{ missing|default:… }}` does — give the value instead.
+    """
+
+    def __new__(cls):
+        # "%s" in the string is what makes Django hand over the variable's name (django/template/base.py).
+        missing = super().__new__(cls, "%s")
+        missing.found = []
+        return missing
+
+    def __mod__(self, name):
+        self.found.append(f"{name} ({_template_line()})")
+        return ""
+
+
+def _template_line() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        node = frame.f_locals.get("self")
+        if getattr(node, "origin", None) is not None and getattr(node, "token", None) is not None:
+            return f"{node.origin.template_name or node.origin.name}, line {node.token.lineno}"
+        frame = frame.f_back
+    return "unknown template"
+
+
+MISSING = MissingVariables()
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = MISSING
+
+
+@pytest.fixture(autouse=True)
+def templates_read_only_what_they_are_given():
+    MISSING.found.clear()
+    yield
+    assert not MISSING.found, "A template read what its context does not have: " + "; ".join(
+        sorted(set(MISSING.found))
+    )
