@@ -405,6 +405,7 @@ def _label_values(entries: list[Entry], user) -> None:
         generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
         for obj in queryset.defer(*generated).filter(pk__in=ids):
             names[model, obj.pk] = obj
+    _name_merged_people(names, wanted)
     for entry in entries:
         if entry.actor is not None:
             entry.actor = names.get((get_user_model(), entry.actor)) or _("a former member of staff")
@@ -416,6 +417,22 @@ def _label_values(entries: list[Entry], user) -> None:
                 continue
             change.old = _display(change.field, change.old, names)
             change.new = _display(change.field, change.new, names)
+
+
+def _name_merged_people(names: dict, wanted: dict) -> None:
+    """A stakeholder merged into another is gone from the register; its merge record still names it."""
+    from contacts.models import MergeRecord, Stakeholder
+
+    gone = {pk for pk in wanted.get(Stakeholder, ()) if (Stakeholder, pk) not in names}
+    if not gone:
+        return
+    for merge in MergeRecord.objects.filter(duplicate_id__in=gone).only(
+        "duplicate_id", "duplicate_name", "kept_name"
+    ):
+        names[Stakeholder, merge.duplicate_id] = _("%(name)s (merged into %(kept)s)") % {
+            "name": merge.duplicate_name,
+            "kept": merge.kept_name,
+        }
 
 
 def _name(model, pk, names) -> str:
