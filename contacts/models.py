@@ -452,6 +452,15 @@ class MergeRecord(models.Model):
     def __str__(self):
         return f"{self.duplicate_name} → {self.kept_name}"
 
+    @classmethod
+    def survivor_of(cls, stakeholder_id: int) -> "Stakeholder | None":
+        """The record a stakeholder merged away now lives on in: a later merge of the record kept re-points
+        this one's `kept` (services.stakeholder_merge), so it is always the one still in the register."""
+        merge = (
+            cls.objects.filter(duplicate_id=stakeholder_id, kept__isnull=False).select_related("kept").first()
+        )
+        return merge.kept if merge else None
+
 
 @links_tracked
 class StakeholderTagLink(Stakeholder.tags.through):

@@ -23,7 +23,7 @@ from . import services, vcard
 from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
 from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm
-from .models import Affiliation, DuplicateCheck, Organisation, Stakeholder
+from .models import Affiliation, DuplicateCheck, MergeRecord, Organisation, Stakeholder
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -59,7 +59,7 @@ def _timeline(request, interactions):
 
 def stakeholder_detail(request, pk):
     # The stored search vectors are never shown: they are the widest columns of their rows.
-    stakeholder = get_object_or_404(
+    stakeholder = (
         Stakeholder.objects.visible_to(request.user)
         .defer("search_vector")
         .select_related("owner")
@@ -69,9 +69,12 @@ def stakeholder_detail(request, pk):
                 "affiliations",
                 Affiliation.objects.select_related("organisation").defer("organisation__search_vector"),
             ),
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if stakeholder is None:
+        return _merged_away(request, pk)
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder)
     timeline = _timeline(request, visible)
     if request.htmx and request.GET.get("page"):
@@ -105,6 +108,15 @@ def stakeholder_detail(request, pk):
             "health": health_card(stakeholder),
         },
     )
+
+
+def _merged_away(request, pk):
+    """A link to a record merged into another (a digest, a bookmark, a colleague's message) leads to it."""
+    survivor = MergeRecord.survivor_of(pk)
+    if survivor is None:
+        raise Http404(_("No stakeholder here."))
+    messages.info(request, _("That record was merged into %(name)s's.") % {"name": survivor.name})
+    return redirect(survivor)
 
 
 def stakeholder_create(request):

@@ -123,3 +123,19 @@ def test_the_merge_page_shows_both_and_merges(officer_client, officer, pair):
     response = officer_client.post("/stakeholders/merge/", {"keep": keep.pk, "duplicate": duplicate.pk})
     assert response.status_code == 302 and response["Location"] == keep.get_absolute_url()
     assert not Stakeholder.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_a_link_to_a_record_merged_away_leads_to_the_record_kept_even_after_a_later_merge(
+    officer_client, officer, pair
+):
+    keep, duplicate = pair
+    first_id = duplicate.pk
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+    final = StakeholderFactory(name="Margaret Okafor OBE", owner=officer)
+    stakeholder_merge(keep=final, duplicate=keep, actor=officer)
+
+    for merged_away in (first_id, keep.pk):
+        response = officer_client.get(f"/stakeholders/{merged_away}/", follow=True)
+        assert response.redirect_chain == [(final.get_absolute_url(), 302)]
+        assert "That record was merged into Margaret Okafor OBE&#x27;s." in response.content.decode()
+    assert officer_client.get("/stakeholders/999999/").status_code == 404
