@@ -290,6 +290,12 @@ def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
     return len(owners)
 
 
+# Figures computed from one record's own activity (the daily health snapshot: one per person and day): the
+# duplicate's go with it rather than onto the record kept, which has its own, and the next refresh scores the
+# merged record from everything it now holds.
+FIGURES_OF_ONE_RECORD = {"dashboards.HealthSnapshot"}
+
+
 @atomic_service
 @records_actor
 def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
@@ -314,7 +320,7 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
 
     for relation in Stakeholder._meta.related_objects:
         model = relation.related_model
-        if model in (MergeRecord, DuplicateDismissal):
+        if model in (MergeRecord, DuplicateDismissal) or model._meta.label in FIGURES_OF_ONE_RECORD:
             continue
         label = str(model._meta.verbose_name_plural)
         if relation.many_to_many:

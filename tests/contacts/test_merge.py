@@ -139,3 +139,18 @@ def test_a_link_to_a_record_merged_away_leads_to_the_record_kept_even_after_a_la
         assert response.redirect_chain == [(final.get_absolute_url(), 302)]
         assert "That record was merged into Margaret Okafor OBE&#x27;s." in response.content.decode()
     assert officer_client.get("/stakeholders/999999/").status_code == 404
+
+
+def test_two_records_with_health_snapshots_of_the_same_day_merge(officer, pair):
+    """The daily snapshot gives every person one a day: the duplicate's are dropped, not moved onto the
+    record kept, whose own health history carries on (the next refresh scores the merged record)."""
+    from dashboards.models import HealthSnapshot
+    from dashboards.services import health_snapshot_take
+
+    keep, duplicate = pair
+    health_snapshot_take()
+    assert HealthSnapshot.objects.filter(stakeholder__in=pair).count() == 2
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert list(HealthSnapshot.objects.values_list("stakeholder", flat=True)) == [keep.pk]
