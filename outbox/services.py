@@ -29,6 +29,10 @@ When things go wrong
   keeps a crash from sending twice on the next run. The window is small — claim, send and mark follow one
   another — and the lease is far longer than EMAIL_TIMEOUT, so a slow server is not mistaken for a dead
   worker.
+- Redis cannot take a send task (down, or out of memory): the hand-over stops at the first failure
+  (`liaison_crm.broker.hand_over`), logs once how many messages were left, and clears their queued_at, so
+  they stay pending and due and the dispatcher's first tick after Redis is back queues them. A dispatcher
+  run with 500 due messages makes one try at the broker, not 500 of over half a second each.
 - A task redelivered after the mark (acks_late) finds the row sent and does nothing.
 - The claim time is the claim's fence: a worker that outlived its lease can still record that its message
   went out, but never overwrite a later attempt an administrator started.
@@ -60,6 +64,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_manage_outbox, require
+from liaison_crm.broker import hand_over
 
 from .models import Attachment, OutboundMessage
 from .tasks import send_message as send_message_task
@@ -140,15 +145,20 @@ def _insert_unless_key_exists(message: OutboundMessage) -> int | None:
     return row[0] if row else None
 
 
-def _queue_send(message_id: int) -> None:
+def _queue_sends(message_ids: list[int]) -> None:
+    """Hands the messages' send tasks to the broker once the caller's transaction commits.
+
+    The caller's work is committed by then: a broker outage (Redis down) must not turn it into an error
+    page. The messages the broker did not take lose their queued_at, so each is the dispatcher's at its
+    next tick after Redis is back.
+    """
+    if not message_ids:
+        return
+
     def queue() -> None:
-        try:
-            send_message_task.delay(message_id)
-        except Exception:
-            # The caller's work is committed by now: a broker outage (Redis down) must not turn it into an
-            # error page. Without a task the row is the dispatcher's at its next tick after Redis is back.
-            logger.warning("Outbox message %s waits for the dispatcher: no broker", message_id, exc_info=True)
-            OutboundMessage.objects.filter(pk=message_id, status=Status.PENDING).update(queued_at=None)
+        waiting = hand_over(send_message_task, message_ids)
+        if waiting:
+            OutboundMessage.objects.filter(pk__in=waiting, status=Status.PENDING).update(queued_at=None)
 
     transaction.on_commit(queue, robust=True)
 
@@ -200,7 +210,7 @@ def message_enqueue(
         if message_id is None:
             return OutboundMessage.objects.get(key=key)
         if is_due:
-            _queue_send(message_id)
+            _queue_sends([message_id])
     message.pk = message_id
     message._state.adding = False
     message._state.db = connection.alias
@@ -323,7 +333,8 @@ def _record_failure(message: OutboundMessage, reason: str) -> None:
 def messages_dispatch_due(*, limit: int = 500) -> int:
     """Queues a send task for each due pending message that has none on the queue; returns how many.
 
-    Two dispatchers running at once (the same beat tick twice) share the rows out between them.
+    Two dispatchers running at once (the same beat tick twice) share the rows out between them. The tasks
+    go to the broker after the commit, and stop at its first failure (`_queue_sends`).
     """
     now = timezone.now()
     requeue_after = timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
@@ -335,8 +346,7 @@ def messages_dispatch_due(*, limit: int = 500) -> int:
             .values_list("pk", flat=True)[:limit]
         )
         OutboundMessage.objects.filter(pk__in=message_ids).update(queued_at=now)
-        for message_id in message_ids:
-            _queue_send(message_id)
+        _queue_sends(message_ids)
     return len(message_ids)
 
 
@@ -369,7 +379,7 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)
         if not requeued:
             raise ValidationError(_("Only a failed or interrupted message can be sent again."))
-        _queue_send(message.pk)
+        _queue_sends([message.pk])
     logger.info("Outbox message %s sent again by %s", message.pk, actor)
     message.refresh_from_db()
     return message

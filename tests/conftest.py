@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 
 from .factories import TeamFactory, UserFactory
-from .workers import celery_worker, send_through, smtp_server, test_broker  # noqa: F401  (shared fixtures)
+from .workers import celery_worker, publishes, send_through, smtp_server, test_broker  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from celery.signals import before_task_publish
 from django.conf import settings as django_settings
 
 from liaison_crm.celery import app as celery_app
@@ -65,6 +66,23 @@ def test_broker():
         leftovers = list(store.scan_iter(match=f"{broker.key_prefix}*"))
         if leftovers:
             store.delete(*leftovers)
+
+
+@pytest.fixture
+def publishes():
+    """Each task handed to the broker, as (task name, args), whether the broker took it or not.
+
+    Celery sends before_task_publish once per hand-over, before kombu tries the connection, so a broker
+    that refuses still shows each try here.
+    """
+    handed_over = []
+
+    def record(sender=None, body=None, **kwargs):
+        handed_over.append((sender, tuple(body[0])))
+
+    before_task_publish.connect(record, weak=False)
+    yield handed_over
+    before_task_publish.disconnect(record)
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ the receiver took the POST but before that commit leaves the row pending, and th
 The second POST carries the same X-Liaison-Delivery header (the row's id) and the same body — the same
 event `id` — so a receiver that remembers the delivery ids it has handled ignores the copy. Two different
 deliveries for one event and endpoint cannot exist (a unique constraint).
+
+With Redis down, handing deliveries to the broker stops at the first failure (`liaison_crm.broker`): the rows
+stay pending, and the beat sweep queues them once Redis is back.
 """
 
 import hashlib
@@ -26,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_webhook, require
+from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -127,17 +131,21 @@ def event_publish(
     return deliveries
 
 
-def _enqueue(delivery_ids) -> None:
+def deliveries_queue(delivery_ids) -> int:
+    """Gives each delivery a task, until the broker fails; returns how many it queued.
+
+    The rows left without one stay pending, and the beat sweep queues them once they are stale.
+    """
     from .tasks import deliver_webhook as deliver_webhook_task
 
-    for delivery_id in delivery_ids:
-        deliver_webhook_task.delay(str(delivery_id))
+    ids = [str(delivery_id) for delivery_id in delivery_ids]
+    return len(ids) - len(hand_over(deliver_webhook_task, ids))
 
 
 def _enqueue_on_commit(delivery_ids) -> None:
     # robust: the event is committed by now; a broker outage (Redis down) must not turn it into an error
-    # page. The rows stay pending and the beat sweep queues them once they are stale.
-    transaction.on_commit(lambda: _enqueue(delivery_ids), robust=True)
+    # page.
+    transaction.on_commit(lambda: deliveries_queue(delivery_ids), robust=True)
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:

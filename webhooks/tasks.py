@@ -15,7 +15,4 @@ def deliver_webhook(self, delivery_id: str) -> None:
 @shared_task
 def requeue_stale_deliveries() -> int:
     """Beat runs this every minute: pending deliveries whose message was lost are queued again."""
-    ids = services.stale_delivery_ids()
-    for delivery_id in ids:
-        deliver_webhook.delay(str(delivery_id))
-    return len(ids)
+    return services.deliveries_queue(services.stale_delivery_ids())

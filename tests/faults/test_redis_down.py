@@ -4,19 +4,23 @@ Redis is both the cache and the Celery broker. The test runs a redis-server of i
 machine's Redis — other test runs' broker — is never touched.
 """
 
+import datetime as dt
+import logging
 import time
 from collections import Counter
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from liaison_crm.celery import app as celery_app
 from meetings.models import Meeting
 from outbox.models import OutboundMessage
-from outbox.services import message_enqueue
+from outbox.services import message_enqueue, messages_dispatch_due
 from outbox.tasks import dispatch_due as dispatch_due_task
+from outbox.tasks import send_message as send_message_task
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent
 from webhooks.services import webhook_endpoint_create
 from webhooks.tasks import requeue_stale_deliveries as requeue_stale_deliveries_task
@@ -155,3 +159,51 @@ def test_with_redis_down_pages_work_and_mail_waits_in_the_outbox_then_goes_out_o
     )
     assert invited == Counter({"ama@example.org": 1})
     assert len(receiver.deliveries()) == 1
+
+
+def test_with_redis_down_a_dispatcher_run_tries_the_broker_once_and_the_messages_go_out_once_it_is_back(
+    app_on_private_redis, smtp_server, send_through, worker, publishes, caplog
+):
+    mail_server = smtp_server()
+    send_through(mail_server)
+    due_at = timezone.now() + dt.timedelta(seconds=1)
+    digests = [
+        message_enqueue(
+            key=f"faults:digest:{number}",
+            kind="daily_digest",
+            to=f"officer{number}@example.org",
+            subject=f"Your day, officer {number}",
+            body="Three follow-ups are due today.",
+            scheduled_for=due_at,
+        )
+        for number in range(20)
+    ]
+    time.sleep(max((due_at - timezone.now()).total_seconds(), 0) + 0.05)
+
+    # The worker has taken beat's tick when Redis goes away: the dispatcher runs with no broker to hand to.
+    app_on_private_redis.stop()
+    with caplog.at_level(logging.WARNING, logger="liaison_crm.broker"):
+        assert messages_dispatch_due() == 20
+
+    sends = [args for task, args in publishes if task == send_message_task.name]
+    assert len(sends) == 1, "one try at the broker, not one per message"
+    assert [record.getMessage() for record in caplog.records if record.name == "liaison_crm.broker"] == [
+        "Broker unreachable: 20 of 20 outbox.tasks.send_message task(s) not queued; "
+        "their rows wait for the next sweep"
+    ]
+    rows = OutboundMessage.objects.filter(pk__in=[digest.pk for digest in digests])
+    assert Counter(rows.values_list("status", "queued_at", "attempts")) == Counter(
+        {(Status.PENDING, None, 0): 20}
+    ), "each left due, with no task, and no attempt spent"
+
+    app_on_private_redis.start()
+    with worker():
+        dispatch_due_task.delay()  # the first beat tick after Redis is back
+        wait_for(
+            lambda: rows.filter(status=Status.SENT).count() == 20,
+            timeout=30,
+            what="the digests to go out",
+        )
+    assert Counter(received.message["To"] for received in mail_server.received) == Counter(
+        {f"officer{number}@example.org": 1 for number in range(20)}
+    )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from outbox import services
 from outbox.models import OutboundMessage
 from outbox.services import Attachment
+from outbox.tasks import send_message as send_message_task
 
 from ..factories import UserFactory
 
@@ -254,7 +255,13 @@ def test_a_message_that_cannot_be_built_fails_at_once_without_reaching_the_serve
 # Dispatching what is due
 
 
-def test_the_dispatcher_queues_only_due_pending_messages(time_machine, django_capture_on_commit_callbacks):
+def sends_queued(publishes) -> list[int]:
+    return [args[0] for task, args in publishes if task == send_message_task.name]
+
+
+def test_the_dispatcher_queues_only_due_pending_messages(
+    time_machine, django_capture_on_commit_callbacks, test_broker, publishes
+):
     start = timezone.now()
     time_machine.move_to(start, tick=False)
     soon = start + dt.timedelta(minutes=1)
@@ -265,26 +272,25 @@ def test_the_dispatcher_queues_only_due_pending_messages(time_machine, django_ca
         OutboundMessage.objects.filter(pk=settled.pk).update(status=status, sent_at=soon, claimed_at=soon)
     time_machine.move_to(soon, tick=False)
 
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         assert services.messages_dispatch_due() == 1
-    assert len(queued) == 1
+    assert sends_queued(publishes) == [due.pk]
     assert list(OutboundMessage.objects.filter(queued_at__isnull=False).values_list("pk", flat=True)) == [
         due.pk
     ]
 
 
 def test_the_same_beat_tick_twice_queues_each_due_message_once(
-    time_machine, django_capture_on_commit_callbacks
+    time_machine, django_capture_on_commit_callbacks, test_broker, publishes
 ):
     start = timezone.now()
     time_machine.move_to(start, tick=False)
-    for _ in range(3):
-        enqueue(scheduled_for=start + dt.timedelta(minutes=1))
+    due = [enqueue(scheduled_for=start + dt.timedelta(minutes=1)) for _ in range(3)]
     time_machine.move_to(start + dt.timedelta(minutes=1), tick=False)
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks(execute=True):
         assert services.messages_dispatch_due() == 3
         assert services.messages_dispatch_due() == 0
-    assert len(queued) == 3
+    assert sorted(sends_queued(publishes)) == sorted(message.pk for message in due)
 
 
 def test_the_dispatcher_queues_again_a_message_whose_task_the_broker_lost(time_machine, settings):
