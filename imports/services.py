@@ -47,6 +47,7 @@ from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
 from history.tracking import acting_for
 from interactions.models import Interaction
+from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
 from . import sources
@@ -896,13 +897,15 @@ def imports_recover_stalled(*, limit: int = 100) -> int:
     A job still checking or importing whose row no transaction holds, handed over more than
     IMPORT_STALLED_AFTER_SECONDS ago, lost its task (Redis keeps nothing on disk) or its worker. A run that
     died changed nothing, so running it again is safe; after IMPORT_MAX_ATTEMPTS hand-overs the job is failed
-    instead, with a message saying so, and the person can upload the file again.
+    instead, with a message saying so, and the person can upload the file again. A hand-over the broker
+    refuses (Redis cannot take tasks) is not counted: the next sweep tries again.
     """
     from .tasks import check_import as check_import_task
     from .tasks import commit_import as commit_import_task
 
     now = timezone.now()
     stalled_before = now - timedelta(seconds=settings.IMPORT_STALLED_AFTER_SECONDS)
+    handing_over = {check_import_task: [], commit_import_task: []}
     with transaction.atomic():
         jobs = list(
             ImportJob.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.QUEUED])
@@ -919,8 +922,19 @@ def imports_recover_stalled(*, limit: int = 100) -> int:
             logger.warning("Import %s stalled while %s; handed over again", job.pk, job.status)
             ImportJob.objects.filter(pk=job.pk).update(queued_at=now, attempts=job.attempts + 1)
             task = check_import_task if job.status == ImportStatus.VALIDATING else commit_import_task
-            _queue_on_commit(task, job.pk)
+            handing_over[task].append(job.pk)
+        if any(handing_over.values()):
+            transaction.on_commit(lambda: _hand_over_recovered(handing_over), robust=True)
     return len(jobs)
+
+
+def _hand_over_recovered(handing_over: dict) -> None:
+    waiting = []
+    for task, job_ids in handing_over.items():
+        # After the broker's first refusal the rest would be refused the same way: they wait too.
+        waiting += hand_over(task, job_ids) if not waiting else job_ids
+    if waiting:
+        ImportJob.objects.filter(pk__in=waiting).update(attempts=models.F("attempts") - 1)
 
 
 STALLED_MESSAGES = {

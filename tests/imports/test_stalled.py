@@ -75,3 +75,33 @@ def test_an_import_a_worker_is_running_is_left_alone(officer, settings, test_bro
         worker.rollback()
     job.refresh_from_db()
     assert job.attempts == 1
+
+
+def test_a_hand_over_the_broker_refuses_is_not_counted_and_stops_at_the_first_refusal(
+    officer, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from imports import tasks
+
+    settings.IMPORT_BACKGROUND_ROWS = 0
+    settings.IMPORT_STALLED_AFTER_SECONDS = 300
+    rows = [["Ama Owusu", "ama@example.org", "", "", "", ""]]
+    jobs = [services.import_commit_start(job=check(officer, upload(officer, csv_bytes(rows))), actor=officer)]
+    jobs.append(
+        services.import_commit_start(job=check(officer, upload(officer, csv_bytes(rows))), actor=officer)
+    )
+    for job in jobs:
+        hand_over_time(job, minutes_ago=6)
+    tries = []
+
+    def refused(job_id):
+        tries.append(job_id)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.commit_import, "delay", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.imports_recover_stalled() == 2
+
+    assert len(tries) == 1, "one try at the broker, not one per job"
+    assert [job.attempts for job in ImportJob.objects.filter(pk__in=[j.pk for j in jobs])] == [1, 1]
