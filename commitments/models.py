@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
 from history.tracking import history_tracked
+from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -103,6 +104,10 @@ class Commitment(StorableTextModel):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = CommitmentQuerySet.as_manager()
+
+    # Labels read from a dictionary made once (liaison_crm.choices): lists and exports show one per row.
+    get_direction_display = choice_display("direction", CommitmentDirection)
+    get_status_display = choice_display("status", CommitmentStatus)
 
     class Meta:
         ordering = [KEY_DATE.asc(nulls_last=True), "pk"]

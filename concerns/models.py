@@ -113,6 +113,7 @@ class Concern(StorableTextModel):
 
     # One label per concern on the concerns card of every stakeholder's page (see liaison_crm.choices).
     get_severity_display = choice_display("severity", Severity)
+    get_status_display = choice_display("status", ConcernStatus)
 
     def __str__(self):
         return self.title

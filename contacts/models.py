@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES
 from history.tracking import history_tracked, links_tracked
+from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -104,6 +105,9 @@ class Organisation(StorableTextModel):
     )
 
     objects = OrganisationQuerySet.as_manager()
+
+    # Labels read from a dictionary made once (liaison_crm.choices): lists and exports show one per row.
+    get_kind_display = choice_display("kind", OrganisationKind)
 
     class Meta:
         ordering = ["name"]
@@ -238,6 +242,10 @@ class Stakeholder(StorableTextModel):
     )
 
     objects = StakeholderQuerySet.as_manager()
+
+    # Labels read from a dictionary made once (liaison_crm.choices): lists and exports show one per row.
+    get_engagement_level_display = choice_display("engagement_level", EngagementLevel)
+    get_preferred_channel_display = choice_display("preferred_channel", PreferredChannel)
 
     class Meta:
         ordering = ["name"]

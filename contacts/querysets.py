@@ -98,12 +98,24 @@ class StakeholderQuerySet(NamedQuerySet):
         )
 
     def for_list_rows(self):
-        """What a row of the stakeholder list shows: the name, status, owner, last and next contact, the
-        tag names (`tag_names`) and the current position first in order (`current_position`: its role,
-        organisation id and organisation name), the last two from subqueries of the page's own query.
+        """What a row of the stakeholder list shows: the name, status, owner, last and next contact, and the
+        tag names and current position of `with_row_summary`."""
+        return (
+            self.only(
+                "name", "is_archived", "last_contacted_at", "contact_due_on", "owner__username",
+                "owner__first_name", "owner__last_name",
+            )
+            .select_related("owner")
+            .with_row_summary()
+        )  # fmt: skip
+
+    def with_row_summary(self):
+        """Each stakeholder's tag names (`tag_names`) and current position, the primary one first
+        (`current_position`: its role, organisation id and organisation name), from subqueries of the rows'
+        own query.
 
         Prefetching tags and positions made a model instance and a queryset per tag, position and
-        organisation, and two more round trips: a third of the list page's time.
+        organisation, and two more round trips: a third of the list page's time, and most of an export's.
         """
         from .models import Affiliation
 
@@ -116,14 +128,7 @@ class StakeholderQuerySet(NamedQuerySet):
                 )
             )[:1]
         )
-        return (
-            self.only(
-                "name", "is_archived", "last_contacted_at", "contact_due_on", "owner__username",
-                "owner__first_name", "owner__last_name",
-            )
-            .select_related("owner")
-            .annotate(tag_names=ArraySubquery(self._tag_names()), current_position=Subquery(position))
-        )  # fmt: skip
+        return self.annotate(tag_names=ArraySubquery(self._tag_names()), current_position=Subquery(position))
 
     def for_api(self):
         """Each stakeholder with their tag names and all their positions, past and present, as plain values.

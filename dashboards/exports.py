@@ -17,7 +17,7 @@ from commitments.models import Commitment, CommitmentStatus
 from concerns.filtersets import UNRESOLVED, ConcernFilterSet
 from concerns.models import Concern
 from contacts.filtersets import OrganisationFilterSet, StakeholderFilterSet
-from contacts.models import Affiliation, Organisation, Stakeholder
+from contacts.models import Organisation, Stakeholder
 from interactions.filtersets import InteractionFilterSet
 from interactions.models import Interaction
 from liaison_crm.csv_export import Column
@@ -30,24 +30,24 @@ def _names(related) -> list[str]:
     return [str(item) for item in related.all()]
 
 
-def _primary_position(stakeholder):
-    positions = stakeholder.current_positions
-    return next((p for p in positions if p.is_primary), positions[0] if positions else None)
+def _position(key: str) -> Callable:
+    """A part of the stakeholder's current position, the primary one first (`with_row_summary`)."""
 
-
-def _position(attribute: str) -> Callable:
     def read(stakeholder):
-        position = _primary_position(stakeholder)
-        return getattr(position, attribute) if position else ""
+        return (stakeholder.current_position or {}).get(key, "")
 
     return read
+
+
+def _people(interaction) -> list[str]:
+    return [person["name"] for person in interaction.timeline_people]
 
 
 STAKEHOLDER_COLUMNS = [
     Column(_("ID"), "pk"),
     Column(_("Name"), "name"),
     Column(_("Form of address"), "form_of_address"),
-    Column(_("Organisation"), _position("organisation")),
+    Column(_("Organisation"), _position("organisation_name")),
     Column(_("Role"), _position("role")),
     Column(_("Emails"), "emails"),
     Column(_("Phones"), "phones"),
@@ -61,7 +61,7 @@ STAKEHOLDER_COLUMNS = [
     Column(_("Preferred channel"), lambda s: s.get_preferred_channel_display()),
     Column(_("Languages"), "language_names"),
     Column(_("Time zone"), "time_zone"),
-    Column(_("Tags"), lambda s: _names(s.tags)),
+    Column(_("Tags"), "tag_names"),
     Column(_("Archived"), "is_archived"),
 ]
 
@@ -82,13 +82,13 @@ INTERACTION_COLUMNS = [
     Column(_("When"), "occurred_at"),
     Column(_("Kind"), lambda i: i.get_kind_display()),
     Column(_("Direction"), "direction"),
-    Column(_("Stakeholders"), lambda i: _names(i.stakeholders)),
+    Column(_("Stakeholders"), _people),
     Column(_("Organisation"), "organisation"),
     Column(_("Summary"), "summary"),
     Column(_("Outcome"), "outcome"),
     Column(_("Notes"), "notes"),
     Column(_("Sentiment"), "sentiment"),
-    Column(_("Topics"), lambda i: _names(i.topics)),
+    Column(_("Topics"), "timeline_topics"),
     Column(_("Follow up by"), "follow_up_on"),
     Column(_("Agreed follow-up"), "follow_up_note"),
     Column(_("Follow-up done"), "follow_up_done_at"),
@@ -163,15 +163,9 @@ class Export:
 def _stakeholders(request):
     queryset = (
         Stakeholder.objects.visible_to(request.user)
+        .defer("search_vector")
         .select_related("owner")
-        .prefetch_related(
-            Prefetch(
-                "affiliations",
-                queryset=Affiliation.objects.filter(end_date__isnull=True).select_related("organisation"),
-                to_attr="current_positions",
-            ),
-            "tags",
-        )
+        .with_row_summary()
     )
     return StakeholderFilterSet(request.GET, queryset=queryset, request=request).qs
 
@@ -188,12 +182,7 @@ def _organisations(request):
 
 
 def _interactions(request):
-    queryset = (
-        Interaction.objects.visible_to(request.user)
-        .select_related("logged_by", "organisation")
-        .prefetch_related("stakeholders", "topics")
-        .order_by("-occurred_at", "-pk")
-    )
+    queryset = Interaction.objects.visible_to(request.user).for_timeline().order_by("-occurred_at", "-pk")
     return InteractionFilterSet(request.GET, queryset=queryset, request=request).qs
 
 

@@ -15,6 +15,7 @@ from accounts.models import TIME_ZONE_CHOICES
 from contacts.models import Organisation, Stakeholder
 from contacts.search import SEARCH_CONFIG
 from history.tracking import history_tracked
+from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -126,6 +127,9 @@ class Meeting(StorableTextModel):
     )
 
     objects = MeetingQuerySet.as_manager()
+
+    # Labels read from a dictionary made once (liaison_crm.choices): lists and exports show one per row.
+    get_status_display = choice_display("status", MeetingStatus)
 
     # Where a constraint's message is shown when it names more than one field (liaison_crm/constraints.py).
     constraint_error_fields = {"meeting_ends_after_start": "ends_at"}
@@ -344,6 +348,9 @@ class ActionItem(StorableTextModel):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ActionItemQuerySet.as_manager()
+
+    # Labels read from a dictionary made once (liaison_crm.choices): lists and exports show one per row.
+    get_status_display = choice_display("status", ActionStatus)
 
     class Meta:
         ordering = ["due_on", "pk"]
