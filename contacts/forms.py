@@ -135,6 +135,13 @@ class StakeholderForm(TagsInitialMixin, forms.ModelForm):
     def clean_phones(self):
         return self._split("phones")
 
+    def clean_languages(self):
+        # The first language is the one they prefer. A multiple select sends its choices in the list's order,
+        # so the languages kept stay in the order they had, and the ones added follow.
+        chosen = self.cleaned_data["languages"]
+        kept = [code for code in self.instance.languages if code in chosen]
+        return kept + [code for code in chosen if code not in kept]
+
 
 class AffiliationForm(forms.ModelForm):
     class Meta:

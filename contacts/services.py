@@ -3,6 +3,7 @@
 import time
 from collections.abc import Iterable
 
+import pghistory.models
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.functions import Lower
@@ -296,6 +297,20 @@ def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
 FIGURES_OF_ONE_RECORD = {"dashboards.HealthSnapshot"}
 
 
+def _moves_in_a_merge(model) -> bool:
+    """Whether the rows of `model` that point at the duplicate go to the record kept.
+
+    Not the merge's own records, nor one record's figures, nor its change history: each history row is a
+    snapshot of the record it points at, and the record kept's history reads its rows as one stream, so the
+    duplicate's would show as changes nobody made (its name, owner, time zone…). They stay with the
+    duplicate's id, as a deleted record's do, and its merge record names it there
+    (history.queries `_name_merged_people`).
+    """
+    if model in (MergeRecord, DuplicateDismissal) or model._meta.label in FIGURES_OF_ONE_RECORD:
+        return False
+    return not issubclass(model, pghistory.models.Event)
+
+
 @atomic_service
 @records_actor
 def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
@@ -320,7 +335,7 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
 
     for relation in Stakeholder._meta.related_objects:
         model = relation.related_model
-        if model in (MergeRecord, DuplicateDismissal) or model._meta.label in FIGURES_OF_ONE_RECORD:
+        if not _moves_in_a_merge(model):
             continue
         label = str(model._meta.verbose_name_plural)
         if relation.many_to_many:

@@ -77,12 +77,19 @@ def interaction_log(
     staff_present: Iterable = (),
     topics: Iterable[str] = (),
     organisation: Organisation | None = None,
+    on_record_already: Iterable[Stakeholder] = (),
     **fields,
 ) -> Interaction:
-    """Records a touch with one or more stakeholders and restarts their contact cadence."""
+    """Records a touch with one or more stakeholders and restarts their contact cadence.
+
+    `on_record_already` are people the touch was arranged with before they were archived (a meeting's
+    attendees, when it is recorded as held): they are on its record, so they join this one archived or not.
+    """
     stakeholders = list(stakeholders)
     occurred_at = occurred_at or timezone.now()
-    _validate(stakeholders=stakeholders, joining=stakeholders, occurred_at=occurred_at)
+    arranged = {s.pk for s in on_record_already}
+    joining = [s for s in stakeholders if s.pk not in arranged]
+    _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at)
     interaction = Interaction(
         logged_by=author,
         summary=summary,

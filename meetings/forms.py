@@ -26,14 +26,27 @@ def active_staff():
     return get_user_model().objects.filter(is_active=True)
 
 
+class WallClockField(forms.DateTimeField):
+    """A date and time as a clock on the wall shows it, in no zone yet: the form puts it in the meeting's.
+
+    Django's field would read it in the viewer's zone first, refusing a time their clocks skip or repeat
+    (01:30 in London on the night its clocks change) even for a meeting in Tokyo.
+    """
+
+    def to_python(self, value):
+        with timezone.override(dt.UTC):
+            moment = super().to_python(value)
+        return moment.replace(tzinfo=None) if moment else moment
+
+
 class MeetingForm(forms.ModelForm):
     """Schedules or changes a meeting. Times are read in the meeting's own time zone, not the viewer's."""
 
-    starts_at = forms.DateTimeField(
+    starts_at = WallClockField(
         label=_("Starts"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    ends_at = forms.DateTimeField(
+    ends_at = WallClockField(
         label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     stakeholders = forms.ModelMultipleChoiceField(
@@ -101,8 +114,7 @@ class MeetingForm(forms.ModelForm):
             del self.fields["frequency"], self.fields["count"]
 
     def _in_meeting_zone(self, value: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-        wall_clock = timezone.localtime(value).replace(tzinfo=None)
-        return wall_clock.replace(tzinfo=zone)
+        return value.replace(tzinfo=zone)
 
     def clean(self):
         cleaned = super().clean()

@@ -320,6 +320,8 @@ def meeting_mark_held(
         notes=minutes,
         outcome="\n".join(f"Decided: {text}" for text in decisions),
         organisation=meeting.organisation,
+        # Invited before they were archived: the meeting happened with them all the same.
+        on_record_already=present,
         staff_present=[
             meeting.organiser,
             *[a.user for a in attendees if a.user_id and a.rsvp != Rsvp.DECLINED],

@@ -154,3 +154,33 @@ def test_two_records_with_health_snapshots_of_the_same_day_merge(officer, pair):
     stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
 
     assert list(HealthSnapshot.objects.values_list("stakeholder", flat=True)) == [keep.pk]
+
+
+def test_the_record_kept_keeps_its_own_history_and_the_duplicates_stays_with_it(
+    officer_client, officer, pair
+):
+    """The history tables point at the records they describe; a merge moved the duplicate's snapshots onto the
+    record kept, whose history then read the two people's snapshots as one stream: a second "created", and
+    the duplicate's name, owner and time zone shown as changes nobody made."""
+    from contacts.models import StakeholderEvent
+
+    keep, duplicate = pair
+    duplicate_id = duplicate.pk
+    duplicate.name = "Margret Okafor-Eze"
+    duplicate.save()
+
+    def events_of(pk):
+        return set(StakeholderEvent.objects.filter(pgh_obj_id=pk).values_list("pgh_id", flat=True))
+
+    theirs = events_of(duplicate_id)
+
+    record = stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert events_of(duplicate_id) > theirs  # theirs, and the deletion
+    kept_events = StakeholderEvent.objects.filter(pgh_obj_id=keep.pk)
+    assert list(kept_events.filter(pgh_label="insert").values_list("name", flat=True)) == ["Margaret Okafor"]
+    assert not kept_events.filter(name__startswith="Margret").exists()
+    assert "stakeholder events" not in record.moved
+    page = officer_client.get(f"/stakeholders/{keep.pk}/history/").content.decode()
+    assert "Margret Okafor-Eze" not in page
+    assert page.count("created") == 1

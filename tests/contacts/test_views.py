@@ -236,3 +236,39 @@ def test_a_stakeholder_named_like_a_script_is_shown_as_text(officer_client, offi
     body = officer_client.get(stakeholder.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def _as_the_browser_posts_it(stakeholder, **changes):
+    """The edit form as the page shows it, submitted: a multiple select sends its chosen options in the
+    list's order, not the order they were chosen or stored in."""
+    from contacts.forms import StakeholderForm
+    from contacts.models import LANGUAGE_CHOICES
+
+    form = StakeholderForm(instance=stakeholder)
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: "" if value is None else value for name, value in data.items()}
+    data.update(changes)
+    order = [code for code, _label in LANGUAGE_CHOICES]
+    data["languages"] = sorted(data["languages"], key=order.index)
+    return data
+
+
+def test_saving_the_edit_form_keeps_the_preferred_language_first(officer_client, officer):
+    """The first language is the one they prefer (the vCard's LANG;PREF=1); saving the form reordered them
+    by the list's order, so Vietnamese-first became English-first. Found by saving a demo stakeholder's
+    form unchanged and reading the history."""
+    stakeholder = StakeholderFactory(owner=officer, languages=["vi", "en"])
+    url = reverse("contacts:stakeholder_edit", args=[stakeholder.pk])
+
+    response = officer_client.post(url, _as_the_browser_posts_it(stakeholder))
+    assert response.status_code == 302
+    stakeholder.refresh_from_db()
+    assert stakeholder.languages == ["vi", "en"]
+
+    officer_client.post(url, _as_the_browser_posts_it(stakeholder, languages=["fr", "en", "vi"]))
+    stakeholder.refresh_from_db()
+    assert stakeholder.languages == ["vi", "en", "fr"]
+
+    officer_client.post(url, _as_the_browser_posts_it(stakeholder, languages=["fr", "en"]))
+    stakeholder.refresh_from_db()
+    assert stakeholder.languages == ["en", "fr"]

@@ -201,6 +201,35 @@ def test_a_meeting_is_marked_held_only_once(officer, guests):
     assert Interaction.objects.count() == 1
 
 
+def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
+    """Invited, then archived before the meeting was recorded (they left their post the next day): the
+    record was refused with "Restore these archived stakeholders before logging with them", so nothing
+    of the meeting - minutes, decisions, actions - could be kept. Found by recording a demo meeting held
+    in the browser. They were on the meeting's record already; its interaction is theirs too."""
+    from contacts.services import stakeholder_archive
+
+    meeting = schedule(officer, guests)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    stakeholder_archive(stakeholder=guests[1], actor=officer)
+    meeting = Meeting.objects.get(pk=meeting.pk)
+
+    services.meeting_mark_held(meeting=meeting, actor=officer, decisions=["Publish the map"])
+
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.HELD
+    assert set(Interaction.objects.get().stakeholders.all()) == set(guests)
+
+
+def test_an_archived_stakeholder_still_cannot_be_added_to_a_meeting(officer, guests):
+    from contacts.services import stakeholder_archive
+
+    meeting = schedule(officer, guests[:1])
+    stakeholder_archive(stakeholder=guests[1], actor=officer)
+    with pytest.raises(ValidationError):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+
+
 def test_a_future_meeting_cannot_be_marked_held(officer, guests):
     meeting = schedule(officer, guests)
     with pytest.raises(ValidationError):

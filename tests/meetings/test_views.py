@@ -80,6 +80,39 @@ def test_times_are_read_in_the_meetings_zone_not_the_officers(officer_client, gu
     assert meeting.time_zone == "Asia/Tokyo"
 
 
+@pytest.mark.parametrize(
+    "wall_clock",
+    [
+        "2027-03-28T01:30",  # does not exist in London: its clocks go from 01:00 to 02:00
+        "2027-10-31T01:30",  # happens twice in London: its clocks go back from 02:00 to 01:00
+    ],
+)
+def test_a_time_the_officers_clocks_skip_or_repeat_is_read_in_the_meetings_zone(
+    officer, officer_client, guest, wall_clock
+):
+    """The form parsed the time in the officer's zone before moving it to the meeting's, so a meeting at
+    01:30 in Tokyo on the night London's clocks change was refused ("couldn't be interpreted in time zone
+    Europe/London"). Found scheduling across the DST boundary in the browser."""
+    officer.time_zone = "Europe/London"
+    officer.save()
+    starts = dt.datetime.fromisoformat(wall_clock)
+    data = form_data(
+        [guest],
+        time_zone="Asia/Tokyo",
+        starts_at=wall_clock,
+        ends_at=(starts + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    )
+
+    response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    meeting = Meeting.objects.get()
+    assert meeting.starts_at == starts.replace(tzinfo=meeting.local_time_zone)
+    assert meeting.ends_at - meeting.starts_at == dt.timedelta(hours=1)
+    slots = officer_client.get(reverse("meetings:slot_check"), {**data, "stakeholders": [guest.pk]})
+    assert "Ama Owusu" in slots.content.decode()
+
+
 def test_bad_meeting_form_shows_errors_and_writes_nothing(officer_client, guest):
     response = officer_client.post(
         reverse("meetings:create"),
