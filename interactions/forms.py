@@ -69,3 +69,13 @@ class InteractionForm(forms.ModelForm):
         self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
+
+    def clean_occurred_at(self):
+        # The field shows minutes. An interaction logged with seconds (through the API, by an import or as a
+        # meeting held) keeps them when the minute shown comes back unchanged: saving the form as it stands
+        # changes nothing, and writes nothing in its history.
+        moment = self.cleaned_data["occurred_at"]
+        stored = self.instance.occurred_at if self.instance.pk else None
+        if stored is not None and moment == stored.replace(second=0, microsecond=0):
+            return stored
+        return moment

@@ -101,6 +101,27 @@ def test_author_edits_their_interaction(officer_client, officer):
     assert Interaction.objects.get(pk=interaction.pk).summary == "Corrected summary"
 
 
+def test_saving_the_form_as_it_stands_keeps_the_seconds_it_was_logged_with(officer_client, officer):
+    logged_at = timezone.now().replace(second=42, microsecond=123456) - dt.timedelta(hours=3)
+    interaction = InteractionFactory(logged_by=officer, occurred_at=logged_at)
+    stakeholder = interaction.stakeholders.get()
+    shown = timezone.localtime(logged_at).strftime("%Y-%m-%dT%H:%M")
+
+    officer_client.post(
+        reverse("interactions:edit", args=[interaction.pk]),
+        log_data(stakeholder, occurred_at=shown, summary=interaction.summary),
+    )
+    interaction.refresh_from_db()
+    assert interaction.occurred_at == logged_at
+
+    later = timezone.localtime(logged_at + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    officer_client.post(
+        reverse("interactions:edit", args=[interaction.pk]), log_data(stakeholder, occurred_at=later)
+    )
+    interaction.refresh_from_db()
+    assert interaction.occurred_at == (logged_at + dt.timedelta(minutes=5)).replace(second=0, microsecond=0)
+
+
 def test_clearing_the_date_of_a_done_follow_up_shows_why_under_the_date_and_changes_nothing(
     officer_client, officer
 ):
