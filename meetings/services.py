@@ -174,7 +174,8 @@ def meeting_schedule(
         meetings.append(meeting)
 
     first = meetings[0]
-    if first.ends_at > timezone.now():
+    # A meeting already over (entered afterwards, to record it as held) invites nobody.
+    if not first.is_past:
         _after_commit(_announce, first.pk)
     _after_commit(_schedule_reminders, [m.pk for m in meetings])
     return first

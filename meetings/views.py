@@ -107,7 +107,12 @@ def meeting_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Meeting scheduled; invitations are on their way."))
+            if meeting.is_past:
+                messages.success(
+                    request, _("Meeting added. It is already over, so nobody was invited: record it as held.")
+                )
+            else:
+                messages.success(request, _("Meeting scheduled; invitations are on their way."))
             return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"form": form, "agenda": agenda})
 

@@ -73,6 +73,23 @@ def test_officer_schedules_a_meeting_with_agenda(officer_client, guest):
     assert meeting.reminder_minutes == [1440, 60]
 
 
+def test_a_meeting_entered_after_it_happened_invites_nobody_and_says_so(
+    officer_client, guest, django_capture_on_commit_callbacks
+):
+    from outbox.models import OutboundMessage
+
+    data = form_data(
+        [guest],
+        starts_at=in_days(-2, 14).strftime("%Y-%m-%dT%H:%M"),
+        ends_at=in_days(-2, 15).strftime("%Y-%m-%dT%H:%M"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(reverse("meetings:create"), data, follow=True)
+
+    assert "It is already over, so nobody was invited: record it as held." in response.content.decode()
+    assert not OutboundMessage.objects.filter(kind="meeting_invitation").exists()
+
+
 def test_times_are_read_in_the_meetings_zone_not_the_officers(officer_client, guest):
     officer_client.post(reverse("meetings:create"), form_data([guest], time_zone="Asia/Tokyo"))
     meeting = Meeting.objects.get()
