@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder
+from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
 from .widgets import LookupSelect
 
 
@@ -141,6 +141,10 @@ class StakeholderForm(TagsInitialMixin, forms.ModelForm):
         chosen = self.cleaned_data["languages"]
         kept = [code for code in self.instance.languages if code in chosen]
         return kept + [code for code in chosen if code not in kept]
+
+
+class TagRenameForm(forms.Form):
+    name = forms.CharField(label=_("New name"), max_length=Tag._meta.get_field("name").max_length)
 
 
 class AffiliationForm(forms.ModelForm):

@@ -19,6 +19,25 @@ class TagQuerySet(NamedQuerySet):
         # Tags are the shared vocabulary of all staff.
         return self if user.is_active else self.none()
 
+    def with_usage(self):
+        """How many stakeholders, organisations and interactions carry each tag: a count per link table,
+        each read from its tag_id index."""
+        from interactions.models import Interaction
+
+        from .models import Organisation, Stakeholder
+
+        def carrying(through):
+            count = (
+                through.objects.filter(tag=OuterRef("pk")).values("tag").annotate(n=Count("*")).values("n")
+            )
+            return Coalesce(Subquery(count), 0)
+
+        return self.annotate(
+            stakeholder_count=carrying(Stakeholder.tags.through),
+            organisation_count=carrying(Organisation.tags.through),
+            interaction_count=carrying(Interaction.topics.through),
+        )
+
 
 class OrganisationQuerySet(NamedQuerySet):
     def visible_to(self, user):

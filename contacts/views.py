@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,7 +10,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_merge_stakeholders, require
+from accounts.permissions import (
+    can_edit_organisation,
+    can_edit_stakeholder,
+    can_edit_tag,
+    can_merge_stakeholders,
+    require,
+)
 from commitments.models import Commitment
 from concerns.models import Concern
 from dashboards.panels import health_card
@@ -22,8 +29,8 @@ from meetings.models import Meeting, MeetingStatus
 from . import services, vcard
 from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
-from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm
-from .models import Affiliation, DuplicateCheck, MergeRecord, Organisation, Stakeholder
+from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm, TagRenameForm
+from .models import Affiliation, DuplicateCheck, MergeRecord, Organisation, Stakeholder, Tag
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -427,3 +434,44 @@ def duplicate_dismiss(request):
         _("Noted: %(first)s and %(second)s are different people.") % {"first": first, "second": second},
     )
     return redirect("contacts:stakeholder_duplicates")
+
+
+def tag_list(request, rename_form=None, renaming=None):
+    """The shared vocabulary: every tag with how many records carry it; managers rename and remove them."""
+    tags = list(Tag.objects.visible_to(request.user).with_usage().order_by(Lower("name"), "pk"))
+    for tag in tags:
+        tag.can_edit = can_edit_tag(request.user, tag)
+    context = {"tags": tags, "rename_form": rename_form, "renaming": renaming}
+    return render(request, "contacts/tag_list.html", context)
+
+
+def _tag_for_change(request, pk):
+    tag = get_object_or_404(Tag.objects.visible_to(request.user), pk=pk)
+    require(can_edit_tag(request.user, tag), _("Only managers change the tags."))
+    return tag
+
+
+@require_POST
+def tag_rename(request, pk):
+    tag = _tag_for_change(request, pk)
+    old_name = tag.name
+    form = TagRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tag_rename(tag=tag, actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("“%(old)s” is now “%(new)s” everywhere.") % {"old": old_name, "new": tag}
+            )
+            return redirect("contacts:tag_list")
+    return tag_list(request, rename_form=form, renaming=tag.pk)
+
+
+@require_POST
+def tag_delete(request, pk):
+    tag = _tag_for_change(request, pk)
+    services.tag_delete(tag=tag, actor=request.user)
+    messages.success(request, _("“%(name)s” was removed from every record.") % {"name": tag.name})
+    return redirect("contacts:tag_list")

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.services import api_token_create
-from contacts.models import Stakeholder
+from contacts.models import Stakeholder, Tag
 from dashboards.exports import EXPORTS
 from imports.services import import_job_create
 from mailin.services import inbound_message_receive
@@ -129,6 +129,8 @@ def records(officer, colleague):
         key="matrix:1", kind="meeting_reminder", to="ama@example.org", subject="Reminder", body="At 10."
     )
     token, _key = api_token_create(user=officer, name="laptop", actor=officer)
+    tag = Tag.objects.create(name="Water")
+    stakeholder.tags.add(tag)
     pair = {"keep": stakeholder.pk, "duplicate": twin.pk}
     return {
         None: ((), {}),
@@ -149,6 +151,7 @@ def records(officer, colleague):
         "attachment": ((mail.pk, mail.attachments.get().pk), {}),
         "outgoing": ((outgoing.pk,), {}),
         "token": ((token.pk,), {}),
+        "tag": ((tag.pk,), {}),
         "pair": ((), pair),
         "search": ((), {"q": "pension deficit"}),
         "lookup": ((), {"q": "Okafor"}),
@@ -158,6 +161,7 @@ def records(officer, colleague):
         "link": ((concern.pk,), {"interaction": interaction.pk}),
         "status": ((action.pk,), {"status": "done"}),
         "revoke": ((token.pk,), {}),
+        "rename": ((tag.pk,), {"name": "Waterways"}),
         "upload": ((meeting.pk,), {"file": SimpleUploadedFile("more.pdf", b"%PDF-1.4 more")}),
     }
 
@@ -178,6 +182,8 @@ PAGES = [
     ("contacts:stakeholder_archive", "stakeholder", OWNER_AND_MANAGERS),
     ("contacts:affiliation_create", "stakeholder", OWNER_AND_MANAGERS),
     ("contacts:affiliation_edit", "affiliation", OWNER_AND_MANAGERS),
+    # The tags are everyone's vocabulary; managers rename and remove them (WRITES).
+    ("contacts:tag_list", None, EVERYONE),
     ("contacts:organisation_list", None, EVERYONE),
     ("contacts:organisation_create", None, EVERYONE),
     ("contacts:organisation_lookup", "lookup", EVERYONE),
@@ -327,6 +333,8 @@ WRITES = [
     ("contacts:duplicate_dismiss", "pair", OUTSIDERS),
     # Any member of staff may ask for a duplicate check (it only queues one).
     ("contacts:duplicates_check", None, []),
+    ("contacts:tag_rename", "rename", ["officer", "colleague", "other_officer"]),
+    ("contacts:tag_delete", "tag", ["officer", "colleague", "other_officer"]),
     ("interactions:edit", "interaction", OUTSIDERS),
     ("interactions:delete", "interaction", OUTSIDERS),
     ("interactions:delete", "confidential", OUTSIDERS),

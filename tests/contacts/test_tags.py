@@ -1,0 +1,76 @@
+"""The tags page: everyone reads the shared vocabulary and how much it is used; managers rename and remove."""
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Tag
+
+from ..conftest import login
+from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def water(officer):
+    tag = Tag.objects.create(name="Water")
+    for person in StakeholderFactory.create_batch(2, owner=officer):
+        person.tags.add(tag)
+    OrganisationFactory().tags.add(tag)
+    InteractionFactory(logged_by=officer).topics.add(tag)
+    Tag.objects.create(name="Unused")
+    return tag
+
+
+def test_the_page_lists_each_tag_with_how_many_records_carry_it(client, officer, water):
+    response = login(client, officer).get(reverse("contacts:tag_list"))
+
+    rows = [
+        (t.name, t.stakeholder_count, t.organisation_count, t.interaction_count)
+        for t in response.context["tags"]
+    ]
+    assert rows == [("Unused", 0, 0, 0), ("Water", 2, 1, 1)]
+    page = response.content.decode()
+    assert f'href="/stakeholders/?tag={water.pk}"' in page
+    assert "Rename" not in page, "an officer reads the vocabulary; managers change it"
+
+
+def test_the_page_reads_a_constant_number_of_queries(client, officer, django_assert_max_num_queries):
+    for number in range(30):
+        tag = Tag.objects.create(name=f"Topic {number}")
+        StakeholderFactory(owner=officer).tags.add(tag)
+    login(client, officer)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("contacts:tag_list"))
+
+
+def test_a_manager_renames_a_tag_on_every_record(client, manager, water):
+    response = login(client, manager).post(
+        reverse("contacts:tag_rename", args=[water.pk]), {"name": "Waterways"}
+    )
+
+    assert response.status_code == 302
+    water.refresh_from_db()
+    assert water.name == "Waterways"
+    assert "“Water” is now “Waterways” everywhere." in client.get(response.url).content.decode()
+
+
+def test_a_name_another_tag_has_is_refused_on_its_row_and_nothing_changes(client, manager, water):
+    response = login(client, manager).post(
+        reverse("contacts:tag_rename", args=[water.pk]), {"name": "unused"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["renaming"] == water.pk
+    assert response.context["rename_form"].errors == {"name": ["A tag with this name already exists."]}
+    assert 'value="unused"' in response.content.decode()
+    assert set(Tag.objects.values_list("name", flat=True)) == {"Water", "Unused"}
+
+
+def test_a_manager_removes_a_tag_from_every_record(client, manager, water):
+    carrier = water.stakeholders.first()
+
+    login(client, manager).post(reverse("contacts:tag_delete", args=[water.pk]))
+
+    assert not Tag.objects.filter(pk=water.pk).exists()
+    assert list(carrier.tags.all()) == []
