@@ -27,6 +27,8 @@ from ..factories import (
 
 pytestmark = pytest.mark.django_db
 
+HANDOVER_URL = reverse("contacts:stakeholder_handover")
+
 
 def owners(*records):
     """Each record's owner as the database has it now (an action item's: the member of staff owning it)."""
@@ -272,3 +274,189 @@ def test_the_new_owners_email_escapes_the_note(officer, colleague, manager, port
     message = OutboundMessage.objects.get()
     assert "<b>urgent</b> & soon" in message.body
     assert "&lt;b&gt;urgent&lt;/b&gt; &amp; soon" in message.html_body
+
+
+# --- the page -------------------------------------------------------------------------------------------
+
+
+def test_the_page_offers_the_staff_the_manager_manages(client, officer, colleague, manager, other_officer):
+    officer.is_active = False
+    officer.save()
+    response = login(client, manager).get(HANDOVER_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    form = response.context["form"]
+    givers = dict(form.fields["from_officer"].widget.choices)
+    receivers = dict(form.fields["to_officer"].widget.choices)
+    assert givers[officer.pk] == f"{officer} (left)" and officer.pk not in receivers
+    assert colleague.pk in givers and colleague.pk in receivers
+    assert other_officer.pk not in givers and other_officer.pk not in receivers
+    assert str(other_officer) not in html and response.context["preview"] is None
+
+
+def test_a_link_naming_the_officer_leaving_starts_the_choice_without_errors(client, officer, manager):
+    response = login(client, manager).get(HANDOVER_URL, {"from_officer": officer.pk})
+    assert response.status_code == 200 and not response.context["form"].errors
+    assert f'<option value="{officer.pk}" selected>' in response.content.decode()
+
+
+def test_the_page_previews_what_would_move_and_writes_nothing(client, officer, colleague, manager, portfolio):
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk, "note": "Line one\nline two"}
+    response = login(client, manager).get(HANDOVER_URL, choice)
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview.counts == {"stakeholders": 2, "commitments": 2, "concerns": 2, "actions": 2}
+    assert [person["name"] for person in preview.stakeholders] == ["Margaret Okafor", "Tomás Ruiz"]
+    html = response.content.decode()
+    assert "Margaret Okafor" in html and "Tomás Ruiz" in html and "archived" in html
+    assert 'method="post"' in html and f'name="to_officer" value="{colleague.pk}"' in html
+    assert 'name="note" value="Line one\nline two"' in html
+    assert owners(portfolio["active"]) == [officer.pk] and not PortfolioHandover.objects.exists()
+
+
+def test_the_preview_names_the_first_twenty_and_counts_the_rest(client, officer, colleague, manager):
+    for number in range(23):
+        StakeholderFactory(owner=officer, name=f"Person {number:02d}")
+    response = login(client, manager).get(
+        HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk}
+    )
+    preview = response.context["preview"]
+    assert len(preview.stakeholders) == 20 and preview.more == 3
+    assert "and 3 more" in response.content.decode()
+
+
+def test_the_preview_says_when_there_is_nothing_to_hand_over(client, officer, colleague, manager):
+    response = login(client, manager).get(
+        HANDOVER_URL, {"from_officer": colleague.pk, "to_officer": officer.pk}
+    )
+    html = response.content.decode()
+    assert f"{colleague} has no stakeholders to hand over." in html and "Hand over to" not in html
+
+
+def test_confirming_hands_over_and_shows_the_new_owners_list(client, officer, colleague, manager, portfolio):
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk, "note": ""}
+    response = login(client, manager).post(HANDOVER_URL, choice)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('contacts:stakeholder_list')}?owner={colleague.pk}"
+    assert owners(portfolio["active"], *portfolio["moves"]) == [colleague.pk] * 7
+    page = client.get(response.url)
+    notice = [str(message) for message in page.context["messages"]]
+    assert notice == [
+        f"2 stakeholders moved from {officer} to {colleague}, with 2 open commitments, 2 unresolved concerns "
+        f"and 2 open actions. {colleague} has been sent the details by email."
+    ]
+    assert "Margaret Okafor" in page.content.decode()
+
+
+def test_confirming_for_one_organisation_shows_the_people_there(client, officer, colleague, manager):
+    harbour = OrganisationFactory()
+    AffiliationFactory(stakeholder=StakeholderFactory(owner=officer), organisation=harbour)
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk, "organisation": harbour.pk}
+    response = login(client, manager).post(HANDOVER_URL, choice)
+    assert (
+        response.url
+        == f"{reverse('contacts:stakeholder_list')}?owner={colleague.pk}&organisation={harbour.pk}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "field"),
+    [
+        ({"from_officer": "@officer"}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": "@officer"}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": "999999"}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": "@colleague", "organisation": "999999"}, "organisation"),
+        ({"from_officer": "@officer", "to_officer": "@colleague", "note": "x" * 2001}, "note"),
+    ],
+)
+def test_an_invalid_choice_is_shown_on_the_form_and_writes_nothing(
+    client, request, manager, portfolio, choice, field
+):
+    data = {
+        key: request.getfixturevalue(value[1:]).pk if value.startswith("@") else value
+        for key, value in choice.items()
+    }
+    login(client, manager)
+    for method in (client.get, client.post):
+        response = method(HANDOVER_URL, data if method == client.post else {"to_officer": "", **data})
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert field in errors, errors
+        assert response.context["preview"] is None
+    assert not PortfolioHandover.objects.exists() and not OutboundMessage.objects.exists()
+    assert owners(portfolio["active"]) == [request.getfixturevalue("officer").pk]
+
+
+def test_confirming_a_portfolio_emptied_meanwhile_says_so_and_writes_nothing(
+    client, officer, colleague, manager, portfolio
+):
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk}
+    login(client, manager)
+    client.post(HANDOVER_URL, choice)
+    response = client.post(HANDOVER_URL, choice)  # a second click, or a colleague's tab left open
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [f"{officer} has no stakeholders to hand over."]
+    assert PortfolioHandover.objects.count() == 1 and OutboundMessage.objects.count() == 1
+
+
+def test_officers_may_not_open_the_page(client, officer):
+    assert login(client, officer).get(HANDOVER_URL).status_code == 403
+
+
+def test_a_manager_of_another_team_is_refused(client, officer, colleague, other_manager, portfolio):
+    login(client, other_manager)
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk}
+    assert client.get(HANDOVER_URL, choice).status_code == 403
+    assert client.post(HANDOVER_URL, choice).status_code == 403
+    assert owners(portfolio["active"]) == [officer.pk] and not PortfolioHandover.objects.exists()
+
+
+def test_the_stakeholder_list_links_managers_to_the_handover(client, officer, manager):
+    list_url = reverse("contacts:stakeholder_list")
+    assert HANDOVER_URL not in login(client, officer).get(list_url).content.decode()
+    html = login(client, manager).get(list_url, {"owner": officer.pk}).content.decode()
+    assert f'href="{HANDOVER_URL}?from_officer={officer.pk}"' in html
+
+
+def test_the_manager_dashboard_links_to_the_handover_of_the_officer_shown(client, officer, manager):
+    html = (
+        login(client, manager).get(reverse("dashboards:dashboard"), {"officer": officer.pk}).content.decode()
+    )
+    assert f'href="{HANDOVER_URL}?from_officer={officer.pk}"' in html
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
+    client, officer, colleague, manager, django_assert_max_num_queries, rows
+):
+    meeting = MeetingFactory(organiser=officer)
+    for _ in range(rows):
+        stakeholder = StakeholderFactory(owner=officer)
+        CommitmentFactory(stakeholder=stakeholder)
+        ConcernFactory(stakeholder=stakeholder)
+        Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+        open_action(meeting, officer)
+    login(client, manager)
+    # The session, the user and their groups; the two officers chosen; the stakeholders locked; commitments,
+    # concerns, actions and stakeholders updated; the handover recorded; the email put in the outbox, in a
+    # savepoint and its release. (Inside the test's transaction the service's own is a savepoint too: two.)
+    with django_assert_max_num_queries(16):
+        response = client.post(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
+    assert response.status_code == 302
+    assert PortfolioHandover.objects.get().counts == dict.fromkeys(
+        ["stakeholders", "commitments", "concerns", "actions"], rows
+    )
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_preview_costs_the_same_queries_whatever_the_portfolio_size(
+    client, officer, colleague, manager, django_assert_max_num_queries, rows
+):
+    for _ in range(rows):
+        StakeholderFactory(owner=officer)
+    login(client, manager)
+    # The session, the user and their groups; the staff the manager manages; the two officers chosen; every
+    # count in one query; the first names.
+    with django_assert_max_num_queries(8):
+        response = client.get(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
+    assert response.context["preview"].counts["stakeholders"] == rows
