@@ -13,6 +13,7 @@ from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, Meeting
 from outbox.models import OutboundMessage
 
+from ..api.conftest import client_with_token, token_for
 from ..conftest import login
 from ..factories import (
     AffiliationFactory,
@@ -28,6 +29,7 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 HANDOVER_URL = reverse("contacts:stakeholder_handover")
+API_URL = reverse("api:stakeholder-handover")
 
 
 def owners(*records):
@@ -460,3 +462,89 @@ def test_the_preview_costs_the_same_queries_whatever_the_portfolio_size(
     with django_assert_max_num_queries(8):
         response = client.get(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
     assert response.context["preview"].counts["stakeholders"] == rows
+
+
+# --- the API --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newcomer(team):
+    """An officer of the team with no stakeholders yet."""
+    return UserFactory(team=team)
+
+
+@pytest.fixture
+def manager_api(manager):
+    return client_with_token(token_for(manager))
+
+
+def test_the_api_hands_over_and_answers_with_the_counts(manager_api, officer, colleague, manager, portfolio):
+    response = manager_api.post(
+        API_URL, {"from_officer": officer.pk, "to_officer": colleague.pk, "note": "Call Ana"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    handover = PortfolioHandover.objects.get()
+    assert body["id"] == handover.pk
+    assert body["counts"] == {"stakeholders": 2, "commitments": 2, "concerns": 2, "actions": 2}
+    assert (body["from_officer"], body["to_officer"], body["handed_over_by"]) == (
+        officer.pk,
+        colleague.pk,
+        manager.pk,
+    )
+    assert body["organisation"] is None and body["note"] == "Call Ana" and body["created_at"].endswith("Z")
+    assert owners(portfolio["active"]) == [colleague.pk]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "from_officer"),
+        ({"from_officer": "@officer"}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": "@officer"}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": 999999}, "to_officer"),
+        ({"from_officer": "@officer", "to_officer": "@colleague", "organisation": 999999}, "organisation"),
+        ({"from_officer": "@newcomer", "to_officer": "@officer"}, "non_field_errors"),
+    ],
+)
+def test_the_api_says_what_is_wrong_with_a_handover(request, manager_api, portfolio, body, field):
+    data = {
+        key: request.getfixturevalue(value[1:]).pk
+        if isinstance(value, str) and value.startswith("@")
+        else value
+        for key, value in body.items()
+    }
+    response = manager_api.post(API_URL, data, format="json")
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not PortfolioHandover.objects.exists()
+
+
+def test_the_api_says_the_receiver_has_left(manager_api, officer, colleague, portfolio):
+    colleague.is_active = False
+    colleague.save()
+    response = manager_api.post(
+        API_URL, {"from_officer": officer.pk, "to_officer": colleague.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "to_officer": [f"{colleague} cannot take on a portfolio: choose an active member of staff."]
+    }
+
+
+@pytest.mark.parametrize("who", ["officer", "other_manager"])
+def test_the_api_refuses_those_who_do_not_manage_both_officers(request, officer, colleague, portfolio, who):
+    api = client_with_token(token_for(request.getfixturevalue(who)))
+    response = api.post(API_URL, {"from_officer": officer.pk, "to_officer": colleague.pk}, format="json")
+    assert response.status_code == 403
+    assert owners(portfolio["active"]) == [officer.pk] and not PortfolioHandover.objects.exists()
+
+
+def test_the_handover_is_documented_in_the_api_schema(manager_api):
+    schema = manager_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/stakeholders/handover/"]["post"]
+    assert set(operation["responses"]) >= {"200", "400", "403"}
+    request_body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert request_body.endswith("/PortfolioHandoverInputRequest")
+    counts = schema["components"]["schemas"]["HandoverCounts"]["properties"]
+    assert set(counts) == {"stakeholders", "commitments", "concerns", "actions"}
