@@ -106,6 +106,22 @@ def can_merge_stakeholders(user, keep, duplicate) -> bool:
     return can_edit_stakeholder(user, keep) and can_edit_stakeholder(user, duplicate)
 
 
+def can_hand_over_portfolio(user, from_officer, to_officer) -> bool:
+    """A manager moves a portfolio between officers of their team; an administrator between anyone's.
+
+    The receiver must be able to look after it: an active member of staff, not a service account, and not
+    the officer handing over. The one handing over may have left already (an inactive account).
+    """
+    return (
+        user.is_active
+        and from_officer.pk != to_officer.pk
+        and to_officer.is_active
+        and not to_officer.is_service_account
+        and manages(user, from_officer)
+        and manages(user, to_officer)
+    )
+
+
 def can_dismiss_duplicate(user, first, second) -> bool:
     """Saying two records are different people hides the pair from everyone's review: the same people who
     could merge them decide it."""

@@ -8,6 +8,15 @@ class UserQuerySet(QuerySet):
             return self.none()
         return self if user.is_crm_admin else self.filter(is_active=True)
 
+    def managed_by(self, user):
+        """The staff `user` manages (accounts.permissions.manages): their team's, or everyone for an
+        administrator. Those who have left are included: their portfolios still need a new owner."""
+        if not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        return self.filter(team=user.team_id) if user.is_manager and user.team_id else self.none()
+
     def picker_options(self) -> list[tuple[int, str]]:
         """Each member of staff's id and name as `str(user)` gives it, read as values, not as models.
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Affiliation, MergeRecord, Organisation, Stakeholder, Tag
+from .models import Affiliation, MergeRecord, Organisation, PortfolioHandover, Stakeholder, Tag
 
 
 @admin.register(Tag)
@@ -39,3 +39,21 @@ class MergeRecordAdmin(admin.ModelAdmin):
     search_fields = ["duplicate_name", "kept_name"]
     raw_id_fields = ["kept", "merged_by"]
     readonly_fields = ["duplicate_snapshot", "moved"]
+
+
+@admin.register(PortfolioHandover)
+class PortfolioHandoverAdmin(admin.ModelAdmin):
+    """Read only: a handover is made on its page (or through the API), where the service records it."""
+
+    list_display = ["from_officer", "to_officer", "organisation", "handed_over_by", "created_at"]
+    list_select_related = ["from_officer", "to_officer", "organisation", "handed_over_by"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,10 +1,12 @@
+import functools
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
-from .widgets import LookupSelect
+from .widgets import LookupSelect, QuickSelect
 
 
 class TagsField(forms.CharField):
@@ -169,3 +171,64 @@ class StakeholderCreateForm(StakeholderForm):
         help_text=_("Where they work now; more positions can be added later."),
     )
     role = forms.CharField(label=_("Role or title"), max_length=160, required=False)
+
+
+class PortfolioHandoverForm(forms.Form):
+    """Whose stakeholders move to whom, and perhaps only those at one organisation.
+
+    The pickers list the staff the manager manages — those who have left too, as givers, never as
+    receivers. Any member of staff is accepted as input: whether this manager may move these officers'
+    portfolios is the service's to say (accounts.permissions.can_hand_over_portfolio), so the page and the
+    API refuse the same requests.
+    """
+
+    from_officer = forms.ModelChoiceField(
+        label=_("From"),
+        queryset=get_user_model().objects.all(),
+        widget=QuickSelect,
+        help_text=_("Whose stakeholders move, archived ones included."),
+    )
+    to_officer = forms.ModelChoiceField(
+        label=_("To"),
+        queryset=get_user_model().objects.all(),
+        widget=QuickSelect,
+        help_text=_("Who looks after them from now on."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Only the people at"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        widget=organisation_picker(_("Any organisation: the whole portfolio")),
+        help_text=_("Those with a current position there or in one of its departments."),
+    )
+    note = forms.CharField(
+        label=_("Note for the new owner"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to them by email with the handover."),
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        # Read when the pickers are drawn, not when a confirmed handover is only parsed.
+        self.fields["from_officer"].widget.choices = lambda: self._staff_choices[0]
+        self.fields["to_officer"].widget.choices = lambda: self._staff_choices[1]
+
+    @functools.cached_property
+    def _staff_choices(self) -> tuple[list, list]:
+        """The pickers' options, from one query: everyone managed may give; only active staff receive."""
+        staff = (
+            get_user_model()
+            .objects.managed_by(self.user)
+            .filter(is_service_account=False)
+            .values_list("pk", "first_name", "last_name", "username", "is_active")
+        )
+        givers, receivers = [("", _("Choose an officer…"))], [("", _("Choose an officer…"))]
+        for pk, first, last, username, is_active in staff:
+            name = f"{first} {last}".strip() or username  # str(user)
+            givers.append((pk, name if is_active else _("%(name)s (left)") % {"name": name}))
+            if is_active:
+                receivers.append((pk, name))
+        return givers, receivers

@@ -484,3 +484,48 @@ class OrganisationTagLink(Organisation.tags.through):
 
     class Meta:
         proxy = True
+
+
+class PortfolioHandover(StorableTextModel):
+    """A portfolio passed from one officer to another — when someone leaves or a portfolio is split.
+
+    Records who handed over whose stakeholders to whom (all of them, or those at one organisation), the note
+    left for the new owner and how much moved. Each record's own history shows the owner change itself.
+    """
+
+    from_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="handovers_given",
+    )
+    to_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="handovers_received",
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Only the people working there moved; the record of the handover outlives the organisation's row.
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note for the new owner"), blank=True)
+    # {"stakeholders": 12, "commitments": 3, "concerns": 1, "actions": 2}: how many of each moved.
+    counts = models.JSONField(_("moved"), default=dict)
+    created_at = models.DateTimeField(_("handed over"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("portfolio handover")
+        verbose_name_plural = _("portfolio handovers")
+
+    def __str__(self):
+        return f"{self.from_officer} → {self.to_officer} ({self.created_at:%Y-%m-%d})"

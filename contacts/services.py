@@ -1,13 +1,18 @@
 """Writes to the stakeholder and organisation registers. HTML views and the API both call these."""
 
 import time
+import zoneinfo
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 import pghistory.models
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.permissions import (
@@ -15,6 +20,7 @@ from accounts.permissions import (
     can_edit_organisation,
     can_edit_stakeholder,
     can_edit_tag,
+    can_hand_over_portfolio,
     can_merge_stakeholders,
     require,
 )
@@ -29,9 +35,11 @@ from .models import (
     DuplicateDismissal,
     MergeRecord,
     Organisation,
+    PortfolioHandover,
     Stakeholder,
     Tag,
 )
+from .queries import handover_open_work, handover_stakeholders
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -381,6 +389,112 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
         duplicate_snapshot=snapshot,
         moved=moved,
         merged_by=actor,
+    )
+
+
+# --- handing a portfolio over to another officer ---------------------------------------------------------
+
+
+def portfolio_handover_check(*, actor, from_officer, to_officer) -> None:
+    """Whether `actor` may hand `from_officer`'s portfolio to `to_officer`: a ValidationError saying what is
+    wrong with the choice, or PermissionDenied. The handover's preview asks this before showing anything."""
+    if from_officer.pk == to_officer.pk:
+        raise ValidationError({"to_officer": _("Choose another officer: this is whose portfolio moves.")})
+    if not to_officer.is_active or to_officer.is_service_account:
+        message = _("%(name)s cannot take on a portfolio: choose an active member of staff.")
+        raise ValidationError({"to_officer": message % {"name": to_officer}})
+    require(
+        can_hand_over_portfolio(actor, from_officer, to_officer),
+        _("Only a manager of both officers, or an administrator, hands over a portfolio."),
+    )
+
+
+@atomic_service
+@records_actor
+def portfolio_handover(
+    *, actor, from_officer, to_officer, organisation: Organisation | None = None, note: str = ""
+) -> PortfolioHandover:
+    """Makes `to_officer` the owner of `from_officer`'s stakeholders — all of them, archived ones included,
+    or those working at `organisation` — and of the open work the leaving officer holds on them: open
+    commitments, unresolved concerns and open action items (contacts.queries says which).
+
+    Meetings keep their organiser and interactions whoever logged them: those are facts. Open follow-ups
+    stay on their interactions, where each stakeholder's page shows them to the new owner.
+
+    Each kind moves in one UPDATE whatever the portfolio's size; the history's triggers record every row's
+    change, credited to `actor`. The handover is recorded and the new owner is told by email.
+    """
+    portfolio_handover_check(actor=actor, from_officer=from_officer, to_officer=to_officer)
+    handover = PortfolioHandover(
+        from_officer=from_officer,
+        to_officer=to_officer,
+        handed_over_by=actor,
+        organisation=organisation,
+        note=note.strip(),
+    )
+    # The note is checked before anything moves. The people and the organisation were just read from their
+    # tables (no query to check they exist); the counts are the service's own, filled in below.
+    handover.full_clean(
+        exclude=["from_officer", "to_officer", "handed_over_by", "organisation", "counts"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    # The rows are locked before anything moves: a stakeholder given to or taken from the officer meanwhile
+    # moves with its open work, or stays with it.
+    moving = list(
+        handover_stakeholders(from_officer=from_officer, organisation=organisation)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not moving:
+        raise ValidationError(
+            _("%(name)s has no stakeholders to hand over there.") % {"name": from_officer}
+            if organisation is not None
+            else _("%(name)s has no stakeholders to hand over.") % {"name": from_officer}
+        )
+    now = timezone.now()
+    counts = {"stakeholders": len(moving)}
+    # The open work first: it is found through the stakeholders' ids, not their (changing) owner.
+    for kind, queryset in handover_open_work(from_officer=from_officer, stakeholders=moving).items():
+        owner = "owner_user" if kind == "actions" else "owner"
+        counts[kind] = queryset.update(**{owner: to_officer, "updated_at": now})
+    Stakeholder.objects.filter(pk__in=moving, owner=from_officer).update(owner=to_officer, updated_at=now)
+    handover.counts = counts
+    handover.save()
+    _notify_handover(handover)
+    return handover
+
+
+def _notify_handover(handover: PortfolioHandover) -> None:
+    """Tells the new owner what is now theirs, in one email per handover (its outbox key names it)."""
+    from outbox.services import message_enqueue
+
+    recipient = handover.to_officer
+    if not recipient.email:
+        return
+    query = {"owner": recipient.pk}
+    if handover.organisation_id:
+        query["organisation"] = handover.organisation_id
+    context = {
+        "handover": handover,
+        "recipient": recipient,
+        "counts": handover.counts,
+        "list_url": f"{settings.SITE_URL}{reverse('contacts:stakeholder_list')}?{urlencode(query)}",
+    }
+    with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):
+        body = render_to_string("contacts/email/handover.txt", context)
+        html_body = render_to_string("contacts/email/handover.html", context)
+    stakeholders = handover.counts["stakeholders"]
+    message_enqueue(
+        key=f"portfolio-handover:{handover.pk}:{recipient.email}",
+        kind="portfolio_handover",
+        to=recipient.email,
+        subject=f"{handover.from_officer}'s portfolio handed over to you: "
+        f"{stakeholders} stakeholder{'s' if stakeholders != 1 else ''}",
+        body=body.strip(),
+        html_body=html_body.strip(),
+        recipient_user=recipient,
     )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("stakeholders/duplicates/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
     path("stakeholders/duplicates/check/", views.duplicates_check, name="duplicates_check"),
     path("stakeholders/merge/", views.stakeholder_merge, name="stakeholder_merge"),
+    path("stakeholders/handover/", views.stakeholder_handover, name="stakeholder_handover"),
     path("stakeholders/<int:pk>/vcard/", views.stakeholder_vcard, name="stakeholder_vcard"),
     path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),
     path("stakeholders/<int:pk>/edit/", views.stakeholder_edit, name="stakeholder_edit"),

@@ -5,9 +5,12 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import (
@@ -29,8 +32,16 @@ from meetings.models import Meeting, MeetingStatus
 from . import services, vcard
 from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
-from .forms import AffiliationForm, OrganisationForm, StakeholderCreateForm, StakeholderForm, TagRenameForm
+from .forms import (
+    AffiliationForm,
+    OrganisationForm,
+    PortfolioHandoverForm,
+    StakeholderCreateForm,
+    StakeholderForm,
+    TagRenameForm,
+)
 from .models import Affiliation, DuplicateCheck, MergeRecord, Organisation, Stakeholder, Tag
+from .queries import handover_preview
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -434,6 +445,67 @@ def duplicate_dismiss(request):
         _("Noted: %(first)s and %(second)s are different people.") % {"first": first, "second": second},
     )
     return redirect("contacts:stakeholder_duplicates")
+
+
+def stakeholder_handover(request):
+    """A manager moves an officer's portfolio to another: the choice, then what would move, then confirm.
+
+    The form is sent by GET to preview the handover and the confirmation POSTs the same choice.
+    """
+    require(request.user.is_manager, _("Handing over a portfolio is for managers."))
+    # A link may name only the officer leaving (the dashboard's, the list's): a choice begun, not made.
+    begun = "to_officer" not in request.GET
+    data = request.POST if request.method == "POST" else None if begun else request.GET
+    form = PortfolioHandoverForm(data, user=request.user, initial=request.GET.dict())
+    preview = None
+    if form.is_valid():
+        choice = form.cleaned_data
+        try:
+            if request.method == "POST":
+                handover = services.portfolio_handover(actor=request.user, **choice)
+                return _handed_over(request, handover)
+            services.portfolio_handover_check(
+                actor=request.user, from_officer=choice["from_officer"], to_officer=choice["to_officer"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            preview = handover_preview(
+                from_officer=choice["from_officer"], organisation=choice["organisation"]
+            )
+    context = {"form": form, "preview": preview, "choice": form.cleaned_data if preview else None}
+    return render(request, "contacts/stakeholder_handover.html", context)
+
+
+def _handed_over(request, handover):
+    counts = handover.counts
+    moved = ngettext(
+        "%(n)s stakeholder moved from %(from)s to %(to)s",
+        "%(n)s stakeholders moved from %(from)s to %(to)s",
+        counts["stakeholders"],
+    ) % {"n": counts["stakeholders"], "from": handover.from_officer, "to": handover.to_officer}
+    work = [
+        ngettext("%(n)s open commitment", "%(n)s open commitments", counts["commitments"]),
+        ngettext("%(n)s unresolved concern", "%(n)s unresolved concerns", counts["concerns"]),
+        ngettext("%(n)s open action", "%(n)s open actions", counts["actions"]),
+    ]
+    commitments, concerns, actions = (
+        text % {"n": counts[kind]}
+        for text, kind in zip(work, ["commitments", "concerns", "actions"], strict=True)
+    )
+    message = _("%(moved)s, with %(commitments)s, %(concerns)s and %(actions)s.") % {
+        "moved": moved,
+        "commitments": commitments,
+        "concerns": concerns,
+        "actions": actions,
+    }
+    if handover.to_officer.email:
+        message += " " + _("%(to)s has been sent the details by email.") % {"to": handover.to_officer}
+    messages.success(request, message)
+    query = {"owner": handover.to_officer_id}
+    if handover.organisation_id:
+        query["organisation"] = handover.organisation_id
+    return redirect(f"{reverse('contacts:stakeholder_list')}?{urlencode(query)}")
 
 
 def tag_list(request, rename_form=None, renaming=None):

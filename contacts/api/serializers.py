@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from api.representation import day, moment
 
-from ..models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
+from ..models import LANGUAGE_CHOICES, Affiliation, Organisation, PortfolioHandover, Stakeholder, Tag
 
 
 class TagNamesField(serializers.ListField):
@@ -79,6 +79,55 @@ class AffiliationSerializer(serializers.ModelSerializer):
 
 class AffiliationEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, help_text=_("Defaults to today."))
+
+
+class PortfolioHandoverInputSerializer(serializers.Serializer):
+    """Whose stakeholders move to whom. Which officers a manager may hand over is the service's to say."""
+
+    from_officer = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(),
+        help_text=_("The officer whose stakeholders move, archived ones included; they may have left."),
+    )
+    to_officer = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(),
+        help_text=_("An active member of staff who looks after them from now on."),
+    )
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Only the people with a current position there or in one of its departments."),
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=_("Sent to the new owner by email.")
+    )
+
+
+class HandoverCountsSerializer(serializers.Serializer):
+    stakeholders = serializers.IntegerField()
+    commitments = serializers.IntegerField(help_text=_("Open commitments the leaving officer chased."))
+    concerns = serializers.IntegerField(help_text=_("Unresolved concerns the leaving officer handled."))
+    actions = serializers.IntegerField(help_text=_("Open action items the leaving officer owned."))
+
+
+class PortfolioHandoverSerializer(serializers.ModelSerializer):
+    """A handover done: who to whom, arranged by whom, and how many of each kind moved."""
+
+    counts = HandoverCountsSerializer(read_only=True)
+
+    class Meta:
+        model = PortfolioHandover
+        fields = [
+            "id",
+            "from_officer",
+            "to_officer",
+            "handed_over_by",
+            "organisation",
+            "note",
+            "counts",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class StakeholderSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag
 from api.viewsets import NO_DELETE, ModelViewSet
@@ -13,6 +14,8 @@ from .serializers import (
     AffiliationEndSerializer,
     AffiliationSerializer,
     OrganisationSerializer,
+    PortfolioHandoverInputSerializer,
+    PortfolioHandoverSerializer,
     StakeholderSerializer,
     TagSerializer,
 )
@@ -56,7 +59,8 @@ class OrganisationViewSet(ModelViewSet):
 
 
 class StakeholderViewSet(ModelViewSet):
-    """Stakeholders are archived, never deleted: POST …/archive/ and …/restore/."""
+    """Stakeholders are archived, never deleted: POST …/archive/ and …/restore/. A manager moves an
+    officer's portfolio to another with POST …/handover/."""
 
     serializer_class = StakeholderSerializer
     filterset_class = StakeholderApiFilterSet
@@ -87,6 +91,23 @@ class StakeholderViewSet(ModelViewSet):
         return self.workflow(
             lambda stakeholder: services.stakeholder_restore(stakeholder=stakeholder, actor=request.user)
         )
+
+    @extend_schema(
+        request=PortfolioHandoverInputSerializer,
+        responses=PortfolioHandoverSerializer,
+        description=(
+            "Moves an officer's stakeholders (archived ones included; with `organisation`, only those "
+            "working there) to another officer, with the open commitments, unresolved concerns and open "
+            "action items the leaving officer holds on them. Meetings and interactions keep their organiser "
+            "and author. For managers of both officers and administrators; the new owner is told by email."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def handover(self, request):
+        serializer = PortfolioHandoverInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        handover = services.portfolio_handover(actor=request.user, **serializer.validated_data)
+        return Response(PortfolioHandoverSerializer(handover, context=self.get_serializer_context()).data)
 
 
 class AffiliationViewSet(ModelViewSet):

@@ -115,6 +115,8 @@ def records(officer, colleague):
             "interaction": interaction.pk,
             "confidential": confidential.pk,
             "guest": guest.pk,
+            "officer": officer.pk,
+            "colleague": colleague.pk,
         },
     }
 
@@ -246,6 +248,15 @@ WRITES = [
     ("put", "stakeholder-detail", "stakeholder", {"name": "Margaret Okafor"}, OUTSIDERS, None),
     ("post", "stakeholder-archive", "stakeholder", {}, OUTSIDERS, ("officer", 200)),
     ("post", "stakeholder-restore", "stakeholder", {}, OUTSIDERS, None),
+    # A portfolio handover between two officers of team A: its manager and administrators.
+    (
+        "post",
+        "stakeholder-handover",
+        None,
+        {"from_officer": "@officer", "to_officer": "@colleague"},
+        [*OFFICERS, "other_manager"],
+        ("manager", 200),
+    ),
     (
         "post",
         "affiliation-list",

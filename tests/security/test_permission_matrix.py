@@ -74,6 +74,8 @@ MANAGERS = {
     "admin_user": 200,
 }
 ADMINS_ONLY = dict.fromkeys(STAFF, 403) | {"admin_user": 200}
+# A portfolio handover between two officers of team A: its manager and administrators.
+TEAM_MANAGERS = MANAGERS | {"other_manager": 403}
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +155,7 @@ def records(officer, colleague):
         "token": ((token.pk,), {}),
         "tag": ((tag.pk,), {}),
         "pair": ((), pair),
+        "handover": ((), {"from_officer": officer.pk, "to_officer": colleague.pk}),
         "search": ((), {"q": "pension deficit"}),
         "lookup": ((), {"q": "Okafor"}),
         "report": ((), {"stakeholder": stakeholder.pk, "since": "2000-01-01", "until": "2100-01-01"}),
@@ -176,6 +179,9 @@ PAGES = [
     ("contacts:stakeholder_export_vcard", None, EVERYONE),
     ("contacts:stakeholder_duplicates", None, EVERYONE),
     ("contacts:stakeholder_merge", "pair", OWNER_AND_MANAGERS),
+    # Managers choose among their own team's officers; the preview is for a manager of both.
+    ("contacts:stakeholder_handover", None, MANAGERS),
+    ("contacts:stakeholder_handover", "handover", TEAM_MANAGERS),
     ("contacts:stakeholder_vcard", "stakeholder", EVERYONE),
     ("contacts:stakeholder_detail", "stakeholder", EVERYONE),
     ("contacts:stakeholder_edit", "stakeholder", OWNER_AND_MANAGERS),
@@ -331,6 +337,7 @@ WRITES = [
     ("contacts:affiliation_edit", "affiliation", OUTSIDERS),
     ("contacts:stakeholder_merge", "pair", OUTSIDERS),
     ("contacts:duplicate_dismiss", "pair", OUTSIDERS),
+    ("contacts:stakeholder_handover", "handover", ["officer", *OUTSIDERS]),
     # Any member of staff may ask for a duplicate check (it only queues one).
     ("contacts:duplicates_check", None, []),
     ("contacts:tag_rename", "rename", ["officer", "colleague", "other_officer"]),

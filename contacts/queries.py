@@ -1,0 +1,93 @@
+"""Reads that reach beyond the stakeholder register: what a portfolio handover would move.
+
+The handover's preview (contacts.views) and the handover itself (contacts.services.portfolio_handover) read
+the same rows from here, so what the manager is shown is what moves.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+
+from .models import Organisation, Stakeholder
+
+# The preview names this many of the stakeholders that would move.
+HANDOVER_NAMES_SHOWN = 20
+
+
+def handover_stakeholders(*, from_officer, organisation: Organisation | None = None) -> QuerySet:
+    """The officer's stakeholders, archived ones included; with an organisation, only those with a current
+    position there or in one of its departments (as the stakeholder list's organisation filter)."""
+    stakeholders = Stakeholder.objects.filter(owner=from_officer)
+    return stakeholders.at_organisation(organisation) if organisation is not None else stakeholders
+
+
+def handover_open_work(*, from_officer, stakeholders) -> dict[str, QuerySet]:
+    """The open work the officer holds on `stakeholders` (a queryset of them, or their ids), by kind.
+
+    Commitments they chase and concerns they handle about these people; action items they own from
+    meetings these people were invited to (a stakeholder's actions, as their report counts them).
+    """
+    from commitments.models import Commitment
+    from concerns.models import Concern
+    from meetings.models import ActionItem, Attendee
+
+    attended = Attendee.objects.filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
+    return {
+        "commitments": Commitment.objects.open().filter(owner=from_officer, stakeholder__in=stakeholders),
+        "concerns": Concern.objects.unresolved().filter(owner=from_officer, stakeholder__in=stakeholders),
+        "actions": ActionItem.objects.open().owned_by(from_officer).filter(Exists(attended)),
+    }
+
+
+def handover_follow_ups(*, from_officer, stakeholders) -> QuerySet:
+    """Open follow-ups the officer logged with these people. They stay on their interactions (who logged an
+    interaction is a fact) and show on each stakeholder's page, for the new owner too."""
+    from interactions.models import Interaction
+
+    links = Interaction.stakeholders.through.objects
+    with_them = links.filter(interaction=OuterRef("pk"), stakeholder__in=stakeholders)
+    return Interaction.objects.open_follow_ups().filter(Exists(with_them), logged_by=from_officer)
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    # COUNT(*) as a scalar subquery: Func, unlike Count, adds no GROUP BY to the inner query.
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class HandoverPreview:
+    counts: dict[str, int]
+    # The first HANDOVER_NAMES_SHOWN stakeholders by name: dicts of pk, name and is_archived.
+    stakeholders: list[dict]
+    follow_ups: int
+
+    @property
+    def more(self) -> int:
+        """How many stakeholders move beyond those named."""
+        return self.counts["stakeholders"] - len(self.stakeholders)
+
+
+def handover_preview(*, from_officer, organisation: Organisation | None = None) -> HandoverPreview:
+    """What handing over the officer's portfolio (or its part at `organisation`) would move. Two queries,
+    whatever its size: every count in one, the first names in the other."""
+    stakeholders = handover_stakeholders(from_officer=from_officer, organisation=organisation)
+    ids = stakeholders.values("pk")
+    work = handover_open_work(from_officer=from_officer, stakeholders=ids)
+    figures = (
+        get_user_model()
+        .objects.filter(pk=from_officer.pk)
+        # Named apart from the user's own relations ("commitments", "concerns").
+        .values(
+            n_stakeholders=_count(stakeholders),
+            **{f"n_{kind}": _count(queryset) for kind, queryset in work.items()},
+            n_follow_ups=_count(handover_follow_ups(from_officer=from_officer, stakeholders=ids)),
+        )
+        .get()
+    )
+    figures = {name.removeprefix("n_"): count for name, count in figures.items()}
+    first = stakeholders.order_by("name", "pk").values("pk", "name", "is_archived")[:HANDOVER_NAMES_SHOWN]
+    names = list(first)
+    follow_ups = figures.pop("follow_ups")
+    return HandoverPreview(counts=figures, stakeholders=names, follow_ups=follow_ups)
