@@ -3,7 +3,7 @@ import zoneinfo
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,8 +20,7 @@ from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
-
-SEARCH_CONFIG = "simple"
+from .search import SEARCH_CONFIG, Unaccented
 
 # Django's own list covers the languages its interface is translated into; stakeholders speak more.
 OTHER_LANGUAGES = {
@@ -113,7 +112,7 @@ class Organisation(StorableTextModel):
         ordering = ["name"]
         indexes = [
             GinIndex(fields=["search_vector"], name="organisation_search_gin"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
+            GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="organisation_unaccent_trgm"),
             models.Index(Lower("name"), name="organisation_name_lower"),
         ]
         constraints = [
@@ -251,7 +250,7 @@ class Stakeholder(StorableTextModel):
         ordering = ["name"]
         indexes = [
             GinIndex(fields=["search_vector"], name="stakeholder_search_gin"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="stakeholder_name_trgm"),
+            GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="stakeholder_unaccent_trgm"),
             GinIndex(fields=["emails"], name="stakeholder_emails_gin"),
             # The register's order (name, then id), which the list pages and the API's cursor pages walk.
             models.Index(fields=["name", "id"], name="stakeholder_name_order"),

@@ -1,16 +1,45 @@
-"""How a search box's words become a PostgreSQL query: full-text by word prefix, names also by trigram."""
+"""How a search box's words become a PostgreSQL query: full-text by word prefix, names also by trigram.
 
-import re
+Officers type names without their accents ("ostergard" for "Østergård", "adebayo" for "Adébáyọ̀"), so both
+sides of every comparison are unaccented by PostgreSQL's `unaccent` rules (the extension's rules file, which
+also spells out letters such as Ø, Ł and ß): the stored tsvectors through the SEARCH_CONFIG text search
+configuration, names through `immutable_unaccent` (contacts migration 0012). Names are shown as stored.
+"""
 
+import unicodedata
+
+from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
-from django.db.models import Q, QuerySet
+from django.db.models import Func, Q, QuerySet, TextField, Value
 
-SEARCH_CONFIG = "simple"
-_WORD = re.compile(r"\w+", re.UNICODE)
+# 'simple' with the unaccent dictionary before it: words are unaccented, then lower-cased, never stemmed
+# (names and many languages in one register). Used for the stored tsvectors and the queries alike.
+SEARCH_CONFIG = "simple_unaccent"
+
+
+class Unaccented(Func):
+    """The text without its accents, as the trigram indexes on names hold it (`gin_trgm_ops` on this).
+
+    Typed text passed as a `Value` is a constant the planner unaccents once (the function is immutable).
+    """
+
+    function = "immutable_unaccent"
+    arity = 1
+    output_field = TextField()
 
 
 def search_terms(text: str) -> list[str]:
-    return _WORD.findall(text.lower())[:8]
+    """The first eight words typed, lower-cased. A combining mark stays in its word, as PostgreSQL's parser
+    keeps it: "ọ̀" is ọ and a combining grave (no single character has both), and "Ẹ̀kọ́" split at the marks
+    would look for words starting "ẹ" and "kọ" rather than one starting "eko"."""
+    terms, word = [], []
+    for char in f"{text.lower()} ":  # the space ends the last word
+        if char.isalnum() or char == "_" or (word and unicodedata.category(char).startswith("M")):
+            word.append(char)
+        elif word:
+            terms.append("".join(word))
+            word = []
+    return terms[:8]
 
 
 def prefix_query(text: str) -> SearchQuery | None:
@@ -21,18 +50,29 @@ def prefix_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config=SEARCH_CONFIG)
 
 
+def name_resembles(phrase: str, *, name_field: str = "name") -> TrigramWordSimilar:
+    """A filter: the name has a stretch like the phrase, accents ignored on both sides (`%>`, served by the
+    trigram index on the unaccented name)."""
+    return TrigramWordSimilar(Unaccented(name_field), Unaccented(Value(phrase)))
+
+
+def name_word_similarity(phrase: str, *, name_field: str = "name") -> TrigramWordSimilarity:
+    """How well the phrase matches a stretch of the name, accents ignored on both sides (0 to 1)."""
+    return TrigramWordSimilarity(Unaccented(Value(phrase)), Unaccented(name_field))
+
+
 def search_by_name(queryset: QuerySet, text: str, *, name_field: str = "name") -> QuerySet:
     """Rows whose text matches every word's prefix, or whose name resembles the words (misspellings).
 
-    Both conditions are served by GIN indexes (the stored tsvector and the trigram index on the name);
-    results come best match first.
+    Both conditions are served by GIN indexes (the stored tsvector and the trigram index on the unaccented
+    name); results come best match first.
     """
     query = prefix_query(text)
     if query is None:
         return queryset
     phrase = " ".join(search_terms(text))
     return (
-        queryset.filter(Q(search_vector=query) | Q(**{f"{name_field}__trigram_word_similar": phrase}))
-        .annotate(name_similarity=TrigramWordSimilarity(phrase, name_field))
+        queryset.filter(Q(search_vector=query) | Q(name_resembles(phrase, name_field=name_field)))
+        .annotate(name_similarity=name_word_similarity(phrase, name_field=name_field))
         .order_by("-name_similarity", name_field, "pk")
     )

@@ -3,7 +3,8 @@
 Each kind is asked separately, and each query lets an index do the filtering before anything is scored:
 
 - Stakeholders and organisations: the first CANDIDATES rows whose stored tsvector matches every word's
-  prefix (GIN) — or, when none does, the rows whose name resembles the words (`%>`, the trigram GIN index) —
+  prefix (GIN) — or, when none does, the rows whose name resembles the words (`%>`, the trigram GIN index on
+  the unaccented name) —
   are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
   match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
 - Interactions and meetings: the matching rows (GIN), newest first, at most CANDIDATES of them — so a common
@@ -12,18 +13,19 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   ranked by full text, and the best few kept.
 
 The scores put a person or organisation whose name matches ahead of the interactions that mention it, and
-otherwise order each kind by how well its text matches.
+otherwise order each kind by how well its text matches. Accents are ignored on both sides (contacts.search):
+"ostergard" finds "Østergård".
 """
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchRank
 from django.db.models import F, FloatField, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from contacts.models import Organisation, Stakeholder
-from contacts.search import prefix_query, search_terms
+from contacts.search import name_resembles, name_word_similarity, prefix_query, search_terms
 from interactions.models import Interaction
 from meetings.models import Meeting
 
@@ -51,9 +53,9 @@ def _rank(query):
 
 def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int) -> list:
     """The best `limit` of the first word matches; the names resembling the words when no word matches."""
-    score = Cast(TrigramWordSimilarity(phrase, "name"), FloatField()) + _rank(query)
+    score = Cast(name_word_similarity(phrase), FloatField()) + _rank(query)
     first_matches = queryset.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
-    for matches in (Q(pk__in=first_matches), Q(name__trigram_word_similar=phrase)):
+    for matches in (Q(pk__in=first_matches), Q(name_resembles(phrase))):
         found = list(
             queryset.filter(matches)
             .only(*fields)

@@ -109,6 +109,12 @@ def test_search_is_the_same_as_the_pages_misspellings_included(officer_api, stak
     assert [row["name"] for row in results] == ["Margaret Okafor"]
 
 
+def test_search_ignores_accents_as_the_pages_do(officer_api, officer):
+    StakeholderFactory(name="Mette Østergård", owner=officer)
+    results = officer_api.get(LIST, {"search": "ostergard"}).json()["results"]
+    assert [row["name"] for row in results] == ["Mette Østergård"]
+
+
 def test_filters_are_the_pages_filters(officer_api, stakeholder, officer, colleague):
     StakeholderFactory(owner=colleague)
     rows = officer_api.get(LIST, {"owner": officer.pk}).json()["results"]

@@ -1,6 +1,10 @@
+import unicodedata
+
 import pytest
+from django.urls import reverse
 
 from contacts.models import Organisation, Stakeholder
+from contacts.search import search_terms
 
 from ..factories import OrganisationFactory, StakeholderFactory
 
@@ -46,3 +50,62 @@ def test_search_reads_notes_too(officer):
 def test_organisation_search_uses_the_same_rules():
     OrganisationFactory(name="Northern Water Authority")
     assert [o.name for o in Organisation.objects.search("nothern watr")] == ["Northern Water Authority"]
+
+
+# Officers type names without their accents, and sometimes a name is on file without them.
+
+
+@pytest.fixture
+def accented(officer):
+    names = ["Mette Østergård", "Adébáyọ̀ Ọláwálé", "Zoë Äkerlund-Ñúñez", "Margaret Okafor"]
+    return {name: StakeholderFactory(name=name, owner=officer) for name in names}
+
+
+def test_search_finds_names_typed_without_their_accents(accented):
+    assert found("ostergard") == ["Mette Østergård"]
+    assert found("adebayo") == ["Adébáyọ̀ Ọláwálé"]
+    assert found("Zoe Akerlund Nunez") == ["Zoë Äkerlund-Ñúñez"]
+    assert found("OLAWALE") == ["Adébáyọ̀ Ọláwálé"]
+
+
+def test_search_tolerates_misspelled_names_typed_without_their_accents(accented):
+    assert found("ostrgard") == ["Mette Østergård"]
+    assert found("adebaio") == ["Adébáyọ̀ Ọláwálé"]
+
+
+def test_an_accented_search_finds_a_name_on_file_without_accents(officer):
+    StakeholderFactory(name="Jose Munoz", owner=officer)
+    assert found("José Muñoz") == ["Jose Munoz"]
+    assert found("Múñ") == ["Jose Munoz"]
+
+
+def test_accents_written_as_combining_marks_are_ignored_too(officer):
+    # "ọ̀" has no single character: it is ọ and a combining grave, however the name was typed.
+    StakeholderFactory(name=unicodedata.normalize("NFD", "Ẹ̀kọ́ Adébáyọ̀"), owner=officer)
+    assert found("eko adebayo") == [unicodedata.normalize("NFD", "Ẹ̀kọ́ Adébáyọ̀")]
+    assert found("Ẹ̀kọ́") == [unicodedata.normalize("NFD", "Ẹ̀kọ́ Adébáyọ̀")]
+
+
+def test_a_combining_mark_stays_in_its_word():
+    assert search_terms("Ẹ̀kọ́ Adébáyọ̀, Li") == ["ẹ̀kọ́", "adébáyọ̀", "li"]
+
+
+def test_the_list_finds_names_without_their_accents_and_shows_them_as_stored(officer_client, accented):
+    page = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "ostergard"}).content.decode()
+    assert "Mette Østergård" in page and "Margaret Okafor" not in page
+
+
+def test_the_stakeholder_picker_finds_names_without_their_accents(officer_client, accented):
+    body = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "adebayo"}).content
+    assert "Adébáyọ̀ Ọláwálé" in body.decode() and "Margaret Okafor" not in body.decode()
+
+
+def test_the_organisation_list_and_picker_find_names_without_their_accents(officer_client):
+    OrganisationFactory(name="Fundación Ñandú")
+    OrganisationFactory(name="Northern Water Authority")
+    assert [o.name for o in Organisation.objects.search("fundacion nandu")] == ["Fundación Ñandú"]
+    assert [o.name for o in Organisation.objects.search("fundasion")] == ["Fundación Ñandú"]
+    page = officer_client.get(reverse("contacts:organisation_list"), {"q": "nandu"}).content.decode()
+    assert "Fundación Ñandú" in page and "Northern Water Authority" not in page
+    body = officer_client.get(reverse("contacts:organisation_lookup"), {"lookup_q": "fundacion"}).content
+    assert "Fundación Ñandú" in body.decode()

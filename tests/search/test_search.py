@@ -42,6 +42,38 @@ def test_a_better_matching_name_ranks_first(officer):
     assert kinds_and_titles(officer, "margaret okafor")[0] == ("stakeholder", "Margaret Okafor")
 
 
+def test_every_kind_is_found_by_words_typed_without_their_accents(officer_client, officer):
+    StakeholderFactory(name="Mette Østergård", owner=officer)
+    OrganisationFactory(name="Østergård Harbour Trust")
+    InteractionFactory(logged_by=officer, summary="Call with Mette Østergård about the harbour")
+    MeetingFactory(organiser=officer, title="Østergård harbour review")
+
+    assert sorted(kinds_and_titles(officer, "ostergard")) == [
+        ("interaction", "Call with Mette Østergård about the harbour"),
+        ("meeting", "Østergård harbour review"),
+        ("organisation", "Østergård Harbour Trust"),
+        ("stakeholder", "Mette Østergård"),
+    ]
+    page = officer_client.get(reverse("search:results"), {"q": "ostergard"}).content.decode()
+    assert "Mette Østergård" in page and "Østergård harbour review" in page
+
+
+def test_a_misspelled_name_typed_without_its_accents_is_found(officer):
+    StakeholderFactory(name="Adébáyọ̀ Ọláwálé", owner=officer)
+    OrganisationFactory(name="Fundación Ñandú")
+    assert kinds_and_titles(officer, "adebaio") == [("stakeholder", "Adébáyọ̀ Ọláwálé")]
+    assert kinds_and_titles(officer, "fundasion") == [("organisation", "Fundación Ñandú")]
+
+
+def test_an_accented_search_finds_text_written_without_accents(officer):
+    StakeholderFactory(name="Jose Munoz", owner=officer)
+    InteractionFactory(logged_by=officer, summary="Munoz asked about the ferry")
+    assert sorted(kinds_and_titles(officer, "Muñoz")) == [
+        ("interaction", "Munoz asked about the ferry"),
+        ("stakeholder", "Jose Munoz"),
+    ]
+
+
 def test_officer_cannot_find_a_colleagues_confidential_interaction(officer, other_officer, admin_user):
     InteractionFactory(
         logged_by=other_officer, summary="Confidential reservoir settlement", is_confidential=True
