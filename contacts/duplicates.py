@@ -3,7 +3,8 @@
 Names are compared by trigram similarity, as PostgreSQL's pg_trgm does it: each word, lower-cased and padded
 ("  li", " li", "li ") is cut into three-letter pieces, and two names score the share of pieces they have in
 common (1.0 the same, 0.5 half). "Margret Okafor" and "Margaret Okafor" score about 0.7; two different
-people with the same first name at an organisation about 0.3.
+people with the same first name at an organisation about 0.3. Accents are removed first, by PostgreSQL's
+`immutable_unaccent` (contacts.search): "Zoe Akerlund Nunez" is "Zoë Äkerlund-Ñúñez" typed plainly.
 
 Three readers: the stakeholder form (one new person against the register, by query), the import check (a
 file's rows against each organisation's people, with `TrigramIndex` so that only names sharing pieces are
@@ -15,11 +16,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
+from django.db.models import Value
 from django.utils.translation import gettext as _
 
 from .models import Stakeholder
+from .search import Unaccented
 
 # Two people at one organisation whose names are at least this similar are probably one person.
 NAME_SIMILARITY = 0.5
@@ -45,21 +49,26 @@ def similarity(first: str, second: str) -> float:
 
 
 class TrigramIndex:
-    """People's names by trigram, to find the most similar name without scoring every name."""
+    """People's names by trigram, to find the most similar name without scoring every name.
 
-    def __init__(self, people: Iterable[tuple[int, str]]):
+    Each person is (id, name, unaccented name): the unaccented names are compared (`Unaccented` gives them,
+    as PostgreSQL unaccents), the names as stored are returned.
+    """
+
+    def __init__(self, people: Iterable[tuple[int, str, str]]):
         self.people: list[tuple[int, str, frozenset[str]]] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
-        for pk, name in people:
-            pieces = trigrams(name)
+        for pk, name, unaccented in people:
+            pieces = trigrams(unaccented)
             position = len(self.people)
             self.people.append((pk, name, pieces))
             for piece in pieces:
                 self.postings[piece].append(position)
 
-    def best(self, name: str, threshold: float) -> tuple[int, str, float] | None:
-        """(id, name, similarity) of the most similar person scoring at least `threshold`, or None."""
-        pieces = trigrams(name)
+    def best(self, unaccented: str, threshold: float) -> tuple[int, str, float] | None:
+        """(id, name, similarity) of the person whose name is most similar to this unaccented name, if they
+        score at least `threshold`; or None."""
+        pieces = trigrams(unaccented)
         if not pieces or not self.people:
             return None
         shared = Counter()
@@ -95,7 +104,8 @@ def likely_duplicates(
             found[stakeholder.pk] = Candidate(stakeholder, reason, 1.0)
     name = " ".join(name.split())
     if name:
-        similar = base.annotate(similarity=TrigramSimilarity("name", name))
+        typed = Unaccented(Value(name))
+        similar = base.annotate(similarity=TrigramSimilarity(Unaccented("name"), typed))
         if organisation is not None:
             at_organisation = similar.at_organisation(organisation).filter(similarity__gte=NAME_SIMILARITY)
             for stakeholder in at_organisation.order_by("-similarity")[:limit]:
@@ -103,7 +113,9 @@ def likely_duplicates(
                     reason = _("Similar name at %(organisation)s") % {"organisation": organisation}
                     found[stakeholder.pk] = Candidate(stakeholder, reason, stakeholder.similarity)
         # The trigram operator lets the name index find candidates; the score then keeps near-identical ones.
-        anywhere = similar.filter(name__trigram_similar=name, similarity__gte=NAME_SIMILARITY_ANYWHERE)
+        anywhere = similar.filter(
+            TrigramSimilar(Unaccented("name"), typed), similarity__gte=NAME_SIMILARITY_ANYWHERE
+        )
         for stakeholder in anywhere.order_by("-similarity")[:limit]:
             if stakeholder.pk not in found:
                 found[stakeholder.pk] = Candidate(
@@ -124,23 +136,28 @@ class Pair:
 
 
 # Every pair in the register, for the duplicate check (contacts.services.duplicates_check) to store.
+# Names are compared unaccented. Each current position's name is unaccented once (the materialised `people`):
+# unaccented in the pairs' join, a name at an organisation of fifty was unaccented for each of its 49 pairs
+# (100,000 people in 2,000 organisations, one process: 18 s, against 11 s comparing names as stored; 9 s so).
 CANDIDATES_SQL = """
 WITH email_pairs AS (
     SELECT a.id AS first_id, b.id AS second_id, 1.0::float AS score, 'email' AS reason, a.email AS detail
     FROM (SELECT id, unnest(emails) AS email FROM contacts_stakeholder) a
     JOIN (SELECT id, unnest(emails) AS email FROM contacts_stakeholder) b ON a.email = b.email AND a.id < b.id
 ),
+people AS MATERIALIZED (
+    SELECT p.stakeholder_id, p.organisation_id, immutable_unaccent(s.name) AS name
+    FROM contacts_affiliation p
+    JOIN contacts_stakeholder s ON s.id = p.stakeholder_id
+    WHERE p.end_date IS NULL
+),
 name_pairs AS (
     SELECT p1.stakeholder_id AS first_id, p2.stakeholder_id AS second_id,
-           similarity(s1.name, s2.name)::float AS score, 'name' AS reason, o.name AS detail
-    FROM contacts_affiliation p1
-    JOIN contacts_affiliation p2
-      ON p2.organisation_id = p1.organisation_id AND p2.end_date IS NULL
-     AND p1.stakeholder_id < p2.stakeholder_id
-    JOIN contacts_stakeholder s1 ON s1.id = p1.stakeholder_id
-    JOIN contacts_stakeholder s2 ON s2.id = p2.stakeholder_id
+           similarity(p1.name, p2.name)::float AS score, 'name' AS reason, o.name AS detail
+    FROM people p1
+    JOIN people p2 ON p2.organisation_id = p1.organisation_id AND p1.stakeholder_id < p2.stakeholder_id
     JOIN contacts_organisation o ON o.id = p1.organisation_id
-    WHERE p1.end_date IS NULL AND similarity(s1.name, s2.name) >= %(threshold)s
+    WHERE similarity(p1.name, p2.name) >= %(threshold)s
 ),
 pairs AS (
     SELECT DISTINCT ON (first_id, second_id) first_id, second_id, score, reason, detail

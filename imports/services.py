@@ -45,6 +45,7 @@ from psycopg.types.json import Jsonb
 from accounts.permissions import can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
+from contacts.search import Unaccented
 from history.tracking import acting_for
 from interactions.models import Interaction
 from liaison_crm.broker import hand_over
@@ -547,25 +548,29 @@ class _StakeholderDuplicates(_DuplicateFinder):
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT line, values->>'name', (values->>'organisation_id')::bigint
+                SELECT line, values->>'name', immutable_unaccent(values->>'name'),
+                       (values->>'organisation_id')::bigint
                 FROM imports_importrow WHERE job_id = %s AND values->>'organisation_id' IS NOT NULL
                 """,
                 [check.job.pk],
             )
             incoming = defaultdict(list)
-            for line, name, organisation_id in cursor.fetchall():
+            for line, name, unaccented, organisation_id in cursor.fetchall():
                 if line not in check.duplicate_lines:
-                    incoming[organisation_id].append((line, name))
+                    incoming[organisation_id].append((line, name, unaccented))
+        # Names are compared unaccented, as PostgreSQL's unaccent rules give them (contacts.search): a file
+        # typed on a plain keyboard still finds the people in the register.
         people = defaultdict(list)
-        for organisation_id, pk, name in Affiliation.objects.filter(
-            organisation_id__in=list(incoming), end_date__isnull=True
-        ).values_list("organisation_id", "stakeholder_id", "stakeholder__name"):
-            people[organisation_id].append((pk, name))
+        positions = Affiliation.objects.filter(organisation_id__in=list(incoming), end_date__isnull=True)
+        for organisation_id, pk, name, unaccented in positions.values_list(
+            "organisation_id", "stakeholder_id", "stakeholder__name", Unaccented("stakeholder__name")
+        ):
+            people[organisation_id].append((pk, name, unaccented))
         lines = []
         for organisation_id, rows in incoming.items():
             index = TrigramIndex(people.get(organisation_id, []))
-            for line, name in rows:
-                match = index.best(name, DUPLICATE_NAME_SIMILARITY)
+            for line, name, unaccented in rows:
+                match = index.best(unaccented, DUPLICATE_NAME_SIMILARITY)
                 if match is None:
                     continue
                 pk, existing, score = match

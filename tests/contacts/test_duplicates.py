@@ -5,6 +5,7 @@ import pytest
 from contacts.duplicates import duplicate_pairs, likely_duplicates, similarity
 from contacts.models import DuplicateCandidate, DuplicateCheck, Stakeholder
 from contacts.services import duplicate_dismiss, duplicates_check, stakeholder_merge
+from contacts.tasks import check_duplicates
 
 from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
 
@@ -64,6 +65,60 @@ def test_creating_a_likely_duplicate_asks_first(officer_client, water):
     assert response.status_code == 302
     created = Stakeholder.objects.get(name="Margret Okafor")
     assert created.current_primary_organisation() == water
+
+
+@pytest.fixture
+def harbour(officer):
+    organisation = OrganisationFactory(name="Malmö Harbour Trust")
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Zoë Äkerlund-Ñúñez", owner=officer), organisation=organisation
+    )
+    return organisation
+
+
+def test_a_name_typed_without_its_accents_is_a_likely_duplicate(harbour):
+    [at_harbour] = likely_duplicates(name="Zoe Akerlund Nunez", organisation=harbour)
+    assert at_harbour.stakeholder.name == "Zoë Äkerlund-Ñúñez" and at_harbour.similarity == pytest.approx(1)
+    [anywhere] = likely_duplicates(name="Zoe Akerlund-Nunez")
+    assert anywhere.stakeholder.name == "Zoë Äkerlund-Ñúñez" and anywhere.reason == "Nearly the same name"
+
+
+def test_an_accented_name_is_a_likely_duplicate_of_one_on_file_without_accents(harbour, officer):
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Mette Ostergard", owner=officer), organisation=harbour
+    )
+    found = likely_duplicates(name="Mette Østergård", organisation=harbour)
+    assert [candidate.stakeholder.name for candidate in found] == ["Mette Ostergard"]
+
+
+def test_creating_someone_typed_without_accents_asks_first(officer_client, harbour):
+    data = {
+        "name": "Zoe Akerlund Nunez",
+        "organisation": harbour.pk,
+        "owner": officer_client.session["_auth_user_id"],
+        "time_zone": "Europe/London",
+        "preferred_channel": "email",
+        "influence": 3,
+        "interest": 3,
+        "engagement_level": "consult",
+    }
+    page = officer_client.post("/stakeholders/new/", data)
+    assert page.status_code == 200 and b"already in the register" in page.content
+    assert "Zoë Äkerlund-Ñúñez" in page.content.decode()
+    assert not Stakeholder.objects.filter(name="Zoe Akerlund Nunez").exists()
+
+
+def test_the_background_check_pairs_names_that_differ_only_in_accents(officer, officer_client, harbour):
+    plain = StakeholderFactory(name="Zoe Akerlund Nunez", owner=officer)
+    AffiliationFactory(stakeholder=plain, organisation=harbour)
+
+    check_duplicates()  # the Celery task, as the worker runs it
+
+    [pair] = duplicate_pairs()
+    assert (pair.first_name, pair.second_name) == ("Zoë Äkerlund-Ñúñez", "Zoe Akerlund Nunez")
+    assert pair.similarity == pytest.approx(1) and "Malmö Harbour Trust" in pair.reason
+    page = officer_client.get("/stakeholders/duplicates/").content.decode()
+    assert "Zoë Äkerlund-Ñúñez" in page and "Zoe Akerlund Nunez" in page
 
 
 def test_the_review_lists_pairs_until_dismissed(officer, officer_client, water):

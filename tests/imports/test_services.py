@@ -209,6 +209,29 @@ def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
     assert Stakeholder.objects.filter(name__startswith="Li Wei").count() == 1
 
 
+def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(officer):
+    harbour = OrganisationFactory(name="Malmö Harbour Trust")
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Zoë Äkerlund-Ñúñez", owner=officer), organisation=harbour
+    )
+    AffiliationFactory(
+        stakeholder=StakeholderFactory(name="Mette Ostergard", owner=officer), organisation=harbour
+    )
+    content = csv_bytes(
+        [
+            ["Zoe Akerlund Nunez", "", "Malmö Harbour Trust", "", "", ""],
+            ["Mette Østergård", "", "Malmö Harbour Trust", "", "", ""],
+            ["Adébáyọ̀ Ọláwálé", "", "Malmö Harbour Trust", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    reasons = {duplicate["line"]: duplicate["reason"] for duplicate in job.duplicates}
+    assert job.duplicate_count == 2 and sorted(reasons) == [2, 3]
+    assert "Zoë Äkerlund-Ñúñez (100% alike)" in reasons[2] and "Mette Ostergard (100% alike)" in reasons[3]
+
+
 def test_organisations_are_imported_with_parents_from_the_same_file(officer):
     OrganisationFactory(name="City Council")
     content = csv_bytes(
