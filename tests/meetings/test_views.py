@@ -286,3 +286,21 @@ def test_meeting_list_query_budget(officer_client, officer, django_assert_max_nu
     # session, user; meetings with organiser/organisation/series; attendees; their stakeholders; their users.
     with django_assert_max_num_queries(6):
         officer_client.get(reverse("meetings:list"))
+
+
+def test_a_meeting_form_sent_twice_schedules_one_meeting_and_one_set_of_invitations(officer_client, guest):
+    import re
+
+    from outbox.models import OutboundMessage
+
+    page = officer_client.get(reverse("meetings:create")).content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    data = {**form_data([guest]), "submission_key": key}
+
+    officer_client.post(reverse("meetings:create"), data)
+    second = officer_client.post(reverse("meetings:create"), data)
+
+    meeting = Meeting.objects.get()
+    assert second.status_code == 302 and second.url == meeting.get_absolute_url()
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
+    assert invitations.count() == len(set(invitations.values_list("to", flat=True)))
