@@ -304,3 +304,46 @@ def test_a_meeting_form_sent_twice_schedules_one_meeting_and_one_set_of_invitati
     assert second.status_code == 302 and second.url == meeting.get_absolute_url()
     invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
     assert invitations.count() == len(set(invitations.values_list("to", flat=True)))
+
+
+def _edit_form_as_shown(client, meeting, **changes):
+    """The meeting's edit form as its page draws it, with `changes` typed in."""
+    import re
+
+    page = client.get(reverse("meetings:edit", args=[meeting.pk])).content.decode()
+    fingerprint = re.search(r'name="edit_fingerprint" value="([^"]*)"', page).group(1)
+    zone = meeting.local_time_zone
+    items = list(meeting.agenda_items.order_by("position", "pk"))
+    data = {
+        "title": meeting.title,
+        "purpose": meeting.purpose,
+        "time_zone": meeting.time_zone,
+        "starts_at": meeting.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": meeting.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "location": meeting.location,
+        "stakeholders": [a.stakeholder_id for a in meeting.attendees.all() if a.stakeholder_id],
+        "reminders": [str(m) for m in meeting.reminder_minutes],
+        "agenda-TOTAL_FORMS": str(len(items) + 1),
+        "agenda-INITIAL_FORMS": "0",
+        **{f"agenda-{n}-title": item.title for n, item in enumerate(items)},
+        f"agenda-{len(items)}-title": "",
+        "edit_fingerprint": fingerprint,
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(client, officer, manager, meeting):
+    url = reverse("meetings:edit", args=[meeting.pk])
+    login(client, manager)
+    opened_by_manager = _edit_form_as_shown(client, meeting, **{"agenda-0-title": "Budget"})
+    login(client, officer)
+    assert client.post(url, _edit_form_as_shown(client, meeting, location="Room 4")).status_code == 302
+
+    response = login(client, manager).post(url, opened_by_manager)
+
+    assert response.status_code == 200
+    assert "Someone else saved a change to this record" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.location == "Room 4"
+    assert list(meeting.agenda_items.values_list("title", flat=True)) == []
