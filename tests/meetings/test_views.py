@@ -1,4 +1,5 @@
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -347,3 +348,47 @@ def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(clien
     meeting.refresh_from_db()
     assert meeting.location == "Room 4"
     assert list(meeting.agenda_items.values_list("title", flat=True)) == []
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "starts_at", "ends_at"),
+    [
+        # 10000-01-01 in UTC, and 31 December of year 0: PostgreSQL stores both, Python reads neither.
+        ("America/Los_Angeles", "9999-12-31T22:00", "9999-12-31T23:00"),
+        ("Asia/Tokyo", "0001-01-01T00:00", "0001-01-01T01:00"),
+    ],
+)
+def test_a_meeting_time_beyond_what_can_be_read_back_is_refused_on_the_form(
+    officer_client, guest, time_zone, starts_at, ends_at
+):
+    """Such a meeting was saved, the page answered 500, and from then on the meetings list and every
+    attendee's page failed for everyone reading it (found in the second QA pass)."""
+    data = form_data([guest], time_zone=time_zone, starts_at=starts_at, ends_at=ends_at)
+
+    response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 200
+    assert "too far in the past or the future" in response.content.decode()
+    assert not Meeting.objects.exists()
+    assert officer_client.get(reverse("meetings:list")).status_code == 200
+
+
+def test_a_series_running_past_what_can_be_stored_is_refused(officer, guest):
+    """The first meeting is in range; the second, on 31 December 9999 at 22:00 in Los Angeles, is in the
+    year 10000 in UTC."""
+    from django.core.exceptions import ValidationError
+
+    los_angeles = zoneinfo.ZoneInfo("America/Los_Angeles")
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_schedule(
+            organiser=officer,
+            title="Year-end review",
+            starts_at=dt.datetime(9999, 12, 24, 22, tzinfo=los_angeles),
+            ends_at=dt.datetime(9999, 12, 24, 23, tzinfo=los_angeles),
+            stakeholders=[guest],
+            time_zone="America/Los_Angeles",
+            frequency="weekly",
+            count=2,
+        )
+    assert "count" in refused.value.message_dict
+    assert not Meeting.objects.exists()
