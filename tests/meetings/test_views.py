@@ -392,3 +392,17 @@ def test_a_series_running_past_what_can_be_stored_is_refused(officer, guest):
         )
     assert "count" in refused.value.message_dict
     assert not Meeting.objects.exists()
+
+
+def test_a_meeting_early_in_year_one_is_entered_without_its_reminders_failing(
+    officer_client, guest, django_capture_on_commit_callbacks
+):
+    """Its time is storable, but a day before it is not a date: scheduling its reminders raised an
+    OverflowError after the meeting was saved, and the page answered 500."""
+    data = form_data([guest], starts_at="0001-01-01T12:00", ends_at="0001-01-01T13:00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 302
+    assert officer_client.get(reverse("meetings:list")).status_code == 200
