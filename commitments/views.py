@@ -13,6 +13,7 @@ from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
+from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting
 
 from . import services
@@ -113,19 +114,23 @@ def commitment_create(request):
     if source.interaction and source.interaction.organisation_id:
         initial["organisation"] = source.interaction.organisation_id
     form = CommitmentForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            commitment = services.commitment_record(
-                actor=request.user,
-                source_interaction=source.interaction,
-                source_meeting=source.meeting,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Commitment recorded."))
-            return redirect(commitment)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                commitment = services.commitment_record(
+                    actor=request.user,
+                    source_interaction=source.interaction,
+                    source_meeting=source.meeting,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(commitment.get_absolute_url())
+                messages.success(request, _("Commitment recorded."))
+                return redirect(commitment)
     return render(request, "commitments/commitment_form.html", {"form": form, "source": source})
 
 

@@ -10,6 +10,7 @@ from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
+from liaison_crm.submissions import submitted_once
 
 from . import services
 from .filtersets import UNRESOLVED, ConcernFilterSet
@@ -83,16 +84,20 @@ def concern_create(request):
     if interaction and interaction.organisation_id:
         initial["organisation"] = interaction.organisation_id
     form = ConcernForm(request.POST or None, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            concern = services.concern_raise(
-                actor=user, interactions=[interaction] if interaction else [], **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Concern recorded."))
-            return redirect(concern)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                concern = services.concern_raise(
+                    actor=user, interactions=[interaction] if interaction else [], **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(concern.get_absolute_url())
+                messages.success(request, _("Concern recorded."))
+                return redirect(concern)
     return render(request, "concerns/concern_form.html", {"form": form, "interaction": interaction})
 
 

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from liaison_crm.edit_conflicts import EditConflictMixin
+
 from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
 from .widgets import LookupSelect, QuickSelect
 
@@ -66,7 +68,7 @@ class OrganisationForm(TagsInitialMixin, forms.ModelForm):
         }
 
 
-class StakeholderForm(TagsInitialMixin, forms.ModelForm):
+class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
     emails = forms.CharField(
         label=_("Emails"),
         required=False,

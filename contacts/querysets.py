@@ -19,23 +19,26 @@ class TagQuerySet(NamedQuerySet):
         # Tags are the shared vocabulary of all staff.
         return self if user.is_active else self.none()
 
-    def with_usage(self):
+    def with_usage(self, user):
         """How many stakeholders, organisations and interactions carry each tag: a count per link table,
-        each read from its tag_id index."""
+        each read from its tag_id index. Interactions count only those `user` may read, as in every count:
+        a confidential interaction's topics would otherwise say what it was about."""
         from interactions.models import Interaction
 
         from .models import Organisation, Stakeholder
 
-        def carrying(through):
-            count = (
-                through.objects.filter(tag=OuterRef("pk")).values("tag").annotate(n=Count("*")).values("n")
-            )
+        def carrying(links):
+            count = links.filter(tag=OuterRef("pk")).values("tag").annotate(n=Count("*")).values("n")
             return Coalesce(Subquery(count), 0)
 
+        topic_links = Interaction.topics.through.objects
+        if not user.is_crm_admin:
+            readable = Interaction.objects.visible_to(user).values("pk")
+            topic_links = topic_links.filter(interaction__in=readable)
         return self.annotate(
-            stakeholder_count=carrying(Stakeholder.tags.through),
-            organisation_count=carrying(Organisation.tags.through),
-            interaction_count=carrying(Interaction.topics.through),
+            stakeholder_count=carrying(Stakeholder.tags.through.objects),
+            organisation_count=carrying(Organisation.tags.through.objects),
+            interaction_count=carrying(topic_links),
         )
 
 

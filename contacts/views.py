@@ -510,7 +510,7 @@ def _handed_over(request, handover):
 
 def tag_list(request, rename_form=None, renaming=None):
     """The shared vocabulary: every tag with how many records carry it; managers rename and remove them."""
-    tags = list(Tag.objects.visible_to(request.user).with_usage().order_by(Lower("name"), "pk"))
+    tags = list(Tag.objects.visible_to(request.user).with_usage(request.user).order_by(Lower("name"), "pk"))
     for tag in tags:
         tag.can_edit = can_edit_tag(request.user, tag)
     context = {"tags": tags, "rename_form": rename_form, "renaming": renaming}

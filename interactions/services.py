@@ -154,8 +154,17 @@ def interaction_update(
 @atomic_service
 @records_actor
 def interaction_delete(*, interaction: Interaction, actor) -> None:
+    """Deletes the interaction; the commitments made there, the concerns linked to it and the meeting it
+    recorded lose it, and are marked changed so that a sync by `updated_since` hears they no longer point
+    at it."""
+    from meetings.models import Meeting
+
     require(can_edit_interaction(actor, interaction))
     stakeholder_ids = list(interaction.stakeholders.values_list("pk", flat=True))
+    now = timezone.now()
+    interaction.commitments.update(updated_at=now)
+    interaction.concerns.update(updated_at=now)
+    Meeting.objects.filter(interaction=interaction).update(updated_at=now)
     interaction.delete()
     stakeholders_refresh_last_contact(stakeholder_ids=stakeholder_ids)
 

@@ -11,6 +11,7 @@ from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
+from liaison_crm.submissions import submitted_once
 
 from . import services
 from .forms import InteractionForm
@@ -28,16 +29,20 @@ def _stakeholder_context(request):
 def interaction_log(request):
     stakeholder = _stakeholder_context(request)
     form = InteractionForm.for_new(request.POST or None, stakeholder=stakeholder)
-    if request.method == "POST" and form.is_valid():
-        try:
-            interaction = services.interaction_log(author=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if request.htmx and stakeholder:
-                return _inline_logged(request, stakeholder, interaction)
-            messages.success(request, _("Interaction logged."))
-            return redirect(stakeholder or interaction)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                interaction = services.interaction_log(author=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved((stakeholder or interaction).get_absolute_url())
+                if request.htmx and stakeholder:
+                    return _inline_logged(request, stakeholder, interaction)
+                messages.success(request, _("Interaction logged."))
+                return redirect(stakeholder or interaction)
     template = "interactions/_log_form.html" if request.htmx else "interactions/interaction_form.html"
     return render(request, template, {"form": form, "stakeholder": stakeholder})
 

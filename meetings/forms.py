@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple
+from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import ActionStatus, Frequency, Meeting, Rsvp
 
@@ -39,7 +40,7 @@ class WallClockField(forms.DateTimeField):
         return moment.replace(tzinfo=None) if moment else moment
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(EditConflictMixin, forms.ModelForm):
     """Schedules or changes a meeting. Times are read in the meeting's own time zone, not the viewer's."""
 
     starts_at = WallClockField(
@@ -112,6 +113,11 @@ class MeetingForm(forms.ModelForm):
             self.initial["reminders"] = self.instance.reminder_minutes
             # A series is set when it is scheduled; afterwards each occurrence is changed on its own.
             del self.fields["frequency"], self.fields["count"]
+
+    def fingerprint_extra(self):
+        # The agenda is edited on the same page and saved with the meeting.
+        items = self.instance.agenda_items.order_by("position", "pk")
+        return list(items.values_list("title", "owner_id", "minutes_allotted"))
 
     def _in_meeting_zone(self, value: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         return value.replace(tzinfo=zone)

@@ -105,9 +105,10 @@ def reminders_schedule(meeting: Meeting) -> None:
         return
     now = timezone.now()
     for minutes in meeting.reminder_minutes:
-        send_at = meeting.starts_at - dt.timedelta(minutes=minutes)
-        if send_at <= now:
+        # Compared as a difference: the send time of a meeting early in year 1 is before any date there is.
+        if meeting.starts_at - now <= dt.timedelta(minutes=minutes):
             continue
+        send_at = meeting.starts_at - dt.timedelta(minutes=minutes)
         for attendee in _recipients(meeting):
             if attendee.rsvp == "declined":
                 continue

@@ -20,6 +20,7 @@ from history.tracking import records_actor
 from interactions.models import InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
+from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -157,6 +158,13 @@ def meeting_schedule(
         series.full_clean(validate_constraints=False)
         series.save()
         starts = occurrence_starts(starts_at, time_zone, frequency, series.count)
+        # Only the first meeting was checked above: the series may run past what can be stored.
+        try:
+            message = unstorable_time_message(starts[-1] + duration)
+        except OverflowError:
+            message = TIME_OUT_OF_RANGE
+        if message:
+            raise ValidationError({"count": message})
     else:
         series, starts = None, [starts_at]
 

@@ -12,6 +12,7 @@ from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
+from liaison_crm.submissions import submitted_once
 
 from . import calendar, services
 from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
@@ -99,21 +100,26 @@ def meeting_create(request):
         initial["stakeholders"] = [stakeholder_id] if stakeholder_id.isdigit() else []
     form = MeetingForm(request.POST or None, initial=initial)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda")
-    if request.method == "POST" and form.is_valid() and agenda.is_valid():
-        try:
-            meeting = services.meeting_schedule(
-                organiser=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if meeting.is_past:
-                messages.success(
-                    request, _("Meeting added. It is already over, so nobody was invited: record it as held.")
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid() and agenda.is_valid():
+            try:
+                meeting = services.meeting_schedule(
+                    organiser=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
                 )
+            except ValidationError as error:
+                add_service_errors(form, error)
             else:
-                messages.success(request, _("Meeting scheduled; invitations are on their way."))
-            return redirect(meeting)
+                submission.saved(meeting.get_absolute_url())
+                if meeting.is_past:
+                    messages.success(
+                        request,
+                        _("Meeting added. It is already over, so nobody was invited: record it as held."),
+                    )
+                else:
+                    messages.success(request, _("Meeting scheduled; invitations are on their way."))
+                return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"form": form, "agenda": agenda})
 
 

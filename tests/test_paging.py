@@ -36,3 +36,37 @@ def test_deep_pages_read_ids_then_rows(people, monkeypatch, django_assert_num_qu
     with django_assert_num_queries(2):
         page = paging.paginate(people, 2, 4)
     assert page.has_next
+
+
+def _href(page: str, text: str) -> str:
+    """The address of the link whose text contains `text`, as a browser would resolve it on the list."""
+    import html
+    import re
+
+    for href, label in re.findall(r'<a[^>]*href="([^"]*)"[^>]*>([^<]*)</a>', page):
+        if text in label:
+            return html.unescape(href)
+    raise AssertionError(f"no link {text!r}")
+
+
+def test_the_next_page_of_a_filtered_list_keeps_its_filters(client, officer, colleague, settings):
+    from urllib.parse import urljoin
+
+    from django.urls import reverse
+
+    from .conftest import login
+
+    settings.LIST_PAGE_SIZE = 2
+    mine = {StakeholderFactory(owner=officer).pk for _ in range(3)}
+    StakeholderFactory.create_batch(3, owner=colleague)
+    login(client, officer)
+    first_url = reverse("contacts:stakeholder_list") + f"?owner={officer.pk}"
+    first = client.get(first_url)
+
+    second = client.get(urljoin(first_url, _href(first.content.decode(), "Next")))
+
+    assert second.context["filter"].form.cleaned_data["owner"] == officer
+    seen = {person.pk for person in first.context["page"]} | {person.pk for person in second.context["page"]}
+    assert seen == mine, "the second page lists the officer's people, not everyone's"
+    back = urljoin(first_url, _href(second.content.decode(), "Previous"))
+    assert client.get(back).context["filter"].form.cleaned_data["owner"] == officer

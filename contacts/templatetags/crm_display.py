@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
+from liaison_crm import submissions
 from liaison_crm.record_urls import record_url as _record_url
 
 register = template.Library()
@@ -25,6 +26,15 @@ def until(value):
 def record_url(pk, viewname):
     """`{{ organisation_id|record_url:"contacts:organisation_detail" }}`: a record's page from its id."""
     return _record_url(viewname, pk)
+
+
+@register.simple_tag
+def submission_key(form):
+    """The hidden key that makes sending this create form twice save it once (liaison_crm.submissions): the
+    one it was sent with when it comes back with errors, a new one for an empty form."""
+    sent = form.data.get(submissions.FIELD) if form.is_bound else None
+    key = sent if submissions.valid_key(sent) else submissions.new_key()
+    return format_html('<input type="hidden" name="{}" value="{}">', submissions.FIELD, key)
 
 
 _REQUIRED = mark_safe(' <span class="required" aria-hidden="true">*</span>')

@@ -178,3 +178,31 @@ def test_clearing_the_date_of_a_done_follow_up_is_a_400_with_the_reason_and_chan
     }
     interaction.refresh_from_db()
     assert (interaction.summary, interaction.follow_up_on) == ("Original", done_on)
+
+
+def test_a_sync_sees_the_records_that_pointed_at_a_deleted_interaction(officer_api, officer):
+    """Deleting an interaction clears a commitment's source, a concern's link and a held meeting's timeline
+    entry: a tool syncing by `updated_since` must be told, or it keeps pointing at a record that is gone."""
+    from commitments.models import Commitment
+    from concerns.models import Concern
+    from meetings.models import Meeting
+
+    from ..factories import CommitmentFactory, ConcernFactory, MeetingFactory
+
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    commitment = CommitmentFactory(stakeholder=stakeholder, source_interaction=interaction)
+    concern = ConcernFactory(stakeholder=stakeholder, interactions=[interaction])
+    meeting = MeetingFactory(organiser=officer, interaction=interaction)
+    for model in (Commitment, Concern, Meeting):
+        model.objects.update(updated_at="2020-01-01T00:00Z")
+
+    assert officer_api.delete(detail(interaction)).status_code == 204
+
+    since = {"updated_since": "2025-01-01T00:00Z"}
+    commitments = officer_api.get("/api/v1/commitments/", since).json()["results"]
+    assert [(row["id"], row["source_interaction"]) for row in commitments] == [(commitment.pk, None)]
+    concerns = officer_api.get("/api/v1/concerns/", since).json()["results"]
+    assert [(row["id"], row["interactions"]) for row in concerns] == [(concern.pk, [])]
+    meetings = officer_api.get("/api/v1/meetings/", since).json()["results"]
+    assert [row["id"] for row in meetings] == [meeting.pk]

@@ -229,3 +229,26 @@ def test_stakeholder_and_organisation_pages_show_open_commitments_with_overdue_o
         page = officer_client.get(url).content.decode()
         assert "Publish the minutes" in page and "Already cancelled" not in page
         assert 'class="status red">overdue' in page
+
+
+def test_a_commitment_form_sent_twice_records_one_commitment(officer_client, officer):
+    import re
+
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("commitments:create") + f"?stakeholder={stakeholder.pk}"
+    key = re.search(r'name="submission_key" value="([^"]+)"', officer_client.get(url).content.decode()).group(
+        1
+    )
+    data = {
+        "direction": "we_promised",
+        "description": "Send the flood-risk survey",
+        "stakeholder": stakeholder.pk,
+        "owner": officer.pk,
+        "due_on": (TODAY + dt.timedelta(days=10)).isoformat(),
+        "submission_key": key,
+    }
+
+    responses = [officer_client.post(url, data) for _ in range(2)]
+
+    commitment = Commitment.objects.get()
+    assert [r.url for r in responses] == [commitment.get_absolute_url()] * 2

@@ -35,6 +35,19 @@ def test_the_page_lists_each_tag_with_how_many_records_carry_it(client, officer,
     assert "Rename" not in page, "an officer reads the vocabulary; managers change it"
 
 
+def test_interactions_count_only_those_the_reader_may_see(client, officer, other_officer, manager, water):
+    # A confidential interaction other_officer logged about their own stakeholder, on the Water topic.
+    InteractionFactory(logged_by=other_officer, is_confidential=True).topics.add(water)
+
+    def water_count(user):
+        tags = login(client, user).get(reverse("contacts:tag_list")).context["tags"]
+        return next(t.interaction_count for t in tags if t.pk == water.pk)
+
+    assert water_count(officer) == 1, "another team's confidential interaction is not counted"
+    assert water_count(manager) == 1
+    assert water_count(other_officer) == 2
+
+
 def test_the_page_reads_a_constant_number_of_queries(client, officer, django_assert_max_num_queries):
     for number in range(30):
         tag = Tag.objects.create(name=f"Topic {number}")

@@ -272,3 +272,38 @@ def test_saving_the_edit_form_keeps_the_preferred_language_first(officer_client,
     officer_client.post(url, _as_the_browser_posts_it(stakeholder, languages=["fr", "en"]))
     stakeholder.refresh_from_db()
     assert stakeholder.languages == ["en", "fr"]
+
+
+def test_a_second_editor_is_told_instead_of_silently_undoing_the_first(client, officer, manager):
+    """Two people open the same stakeholder's form; the officer saves a change, then the manager saves theirs.
+    Before, the manager's save put the old preferred hours back without a word."""
+    stakeholder = StakeholderFactory(owner=officer, preferred_hours="Any time", notes="")
+    url = reverse("contacts:stakeholder_edit", args=[stakeholder.pk])
+    opened_by_manager = _as_the_browser_posts_it(stakeholder, notes="Prefers Welsh in writing")
+
+    login(client, officer).post(url, _as_the_browser_posts_it(stakeholder, preferred_hours="Mornings"))
+    response = login(client, manager).post(url, opened_by_manager)
+
+    assert response.status_code == 200
+    assert "Someone else saved a change to this record" in response.content.decode()
+    assert response.context["form"]["notes"].value() == "Prefers Welsh in writing", "typed input is kept"
+    stakeholder.refresh_from_db()
+    assert (stakeholder.preferred_hours, stakeholder.notes) == ("Mornings", "")
+
+    # Sent again from the page that told them, the manager's version is saved, knowingly.
+    again = {**opened_by_manager, "edit_fingerprint": response.context["form"]["edit_fingerprint"].value()}
+    assert client.post(url, again).status_code == 302
+    stakeholder.refresh_from_db()
+    assert stakeholder.notes == "Prefers Welsh in writing"
+
+
+def test_a_call_logged_while_the_form_is_open_is_not_a_conflict(officer_client, officer):
+    from interactions.services import interaction_log
+
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("contacts:stakeholder_edit", args=[stakeholder.pk])
+    opened = _as_the_browser_posts_it(stakeholder, preferred_hours="Mornings")
+
+    interaction_log(author=officer, stakeholders=[stakeholder], summary="Quick call", kind="call")
+
+    assert officer_client.post(url, opened).status_code == 302

@@ -41,6 +41,8 @@ def test_a_crowded_cell_shows_the_least_healthy_first_and_links_to_all(officer_c
 
     cell = grid[1]["cells"][3]
     assert (cell["count"], len(cell["people"])) == (10, 8)
+    page = officer_client.get(reverse("dashboards:grid")).content.decode()
+    assert 'href="?cell=4-4"' in page, "the cell's “all 10” link opens that cell"
     listing = officer_client.get(reverse("dashboards:grid"), {"cell": "4-4"})
     assert len(listing.context["page"]) == 10
     assert {person.pk for person in listing.context["page"]} == {person.pk for person in people}

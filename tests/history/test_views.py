@@ -1,5 +1,7 @@
 """The history on each record's page, and managers' recent changes: who sees what, and what it costs."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -224,11 +226,14 @@ def test_recent_changes_page_through_every_event_once(client, officer, manager, 
     login(client, manager)
     seen, params = [], {}
     while True:
-        history = htmx_get(client, reverse("history:recent"), **params).context["history"]
+        response = htmx_get(client, reverse("history:recent"), **params)
+        history = response.context["history"]
         seen.extend((entry.rank_key or entry.stream.key, entry.pgh_id) for entry in history.entries)
         if not history.next_cursor:
             break
         params = {"before": history.next_cursor}
+        # "Show older changes" asks for exactly that page.
+        assert f'hx-get="?{urlencode(params)}"' in response.content.decode()
     assert len(seen) == len(set(seen)) == 12  # four people created, four calls logged, and who each was with
 
 

@@ -170,3 +170,57 @@ def test_follow_up_toggle_only_accepts_post(officer_client, officer):
     assert (
         officer_client.get(reverse("interactions:follow_up_toggle", args=[interaction.pk])).status_code == 405
     )
+
+
+def _submission_key(page: str) -> str:
+    import re
+
+    return re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+
+
+def test_a_log_form_sent_twice_logs_once_and_the_second_copy_lands_on_the_first(officer_client, officer):
+    """A double click, or Back and send again: the form's key names the submission."""
+    stakeholder = StakeholderFactory(owner=officer)
+    key = _submission_key(officer_client.get(reverse("interactions:log")).content.decode())
+    data = log_data(stakeholder, submission_key=key)
+
+    first = officer_client.post(reverse("interactions:log"), data)
+    second = officer_client.post(reverse("interactions:log"), data, follow=True)
+
+    interaction = Interaction.objects.get()
+    assert first.url == interaction.get_absolute_url()
+    assert second.redirect_chain == [(interaction.get_absolute_url(), 302)]
+    assert "already sent, and saved once" in second.content.decode()
+
+
+def test_a_form_sent_back_with_errors_keeps_its_key_and_saves_once_corrected(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    key = _submission_key(officer_client.get(reverse("interactions:log")).content.decode())
+    refused = officer_client.post(
+        reverse("interactions:log"), log_data(stakeholder, summary="", submission_key=key)
+    )
+    assert _submission_key(refused.content.decode()) == key
+
+    for _ in range(2):
+        officer_client.post(reverse("interactions:log"), log_data(stakeholder, submission_key=key))
+
+    assert Interaction.objects.count() == 1
+
+
+def test_the_inline_log_sent_twice_logs_once_and_its_fresh_form_logs_the_next_one(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    key = _submission_key(officer_client.get(stakeholder.get_absolute_url()).content.decode())
+    url = reverse("interactions:log") + f"?stakeholder={stakeholder.pk}"
+    htmx = {"HX-Request": "true"}
+
+    first = officer_client.post(url, log_data(stakeholder, submission_key=key), headers=htmx)
+    again = officer_client.post(url, log_data(stakeholder, submission_key=key), headers=htmx)
+
+    assert Interaction.objects.count() == 1
+    assert again["HX-Redirect"] == stakeholder.get_absolute_url()
+    fresh_key = _submission_key(first.content.decode())
+    assert fresh_key != key
+    officer_client.post(
+        url, log_data(stakeholder, summary="Next call", submission_key=fresh_key), headers=htmx
+    )
+    assert Interaction.objects.count() == 2

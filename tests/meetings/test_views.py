@@ -1,4 +1,5 @@
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -286,3 +287,122 @@ def test_meeting_list_query_budget(officer_client, officer, django_assert_max_nu
     # session, user; meetings with organiser/organisation/series; attendees; their stakeholders; their users.
     with django_assert_max_num_queries(6):
         officer_client.get(reverse("meetings:list"))
+
+
+def test_a_meeting_form_sent_twice_schedules_one_meeting_and_one_set_of_invitations(officer_client, guest):
+    import re
+
+    from outbox.models import OutboundMessage
+
+    page = officer_client.get(reverse("meetings:create")).content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    data = {**form_data([guest]), "submission_key": key}
+
+    officer_client.post(reverse("meetings:create"), data)
+    second = officer_client.post(reverse("meetings:create"), data)
+
+    meeting = Meeting.objects.get()
+    assert second.status_code == 302 and second.url == meeting.get_absolute_url()
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
+    assert invitations.count() == len(set(invitations.values_list("to", flat=True)))
+
+
+def _edit_form_as_shown(client, meeting, **changes):
+    """The meeting's edit form as its page draws it, with `changes` typed in."""
+    import re
+
+    page = client.get(reverse("meetings:edit", args=[meeting.pk])).content.decode()
+    fingerprint = re.search(r'name="edit_fingerprint" value="([^"]*)"', page).group(1)
+    zone = meeting.local_time_zone
+    items = list(meeting.agenda_items.order_by("position", "pk"))
+    data = {
+        "title": meeting.title,
+        "purpose": meeting.purpose,
+        "time_zone": meeting.time_zone,
+        "starts_at": meeting.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": meeting.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "location": meeting.location,
+        "stakeholders": [a.stakeholder_id for a in meeting.attendees.all() if a.stakeholder_id],
+        "reminders": [str(m) for m in meeting.reminder_minutes],
+        "agenda-TOTAL_FORMS": str(len(items) + 1),
+        "agenda-INITIAL_FORMS": "0",
+        **{f"agenda-{n}-title": item.title for n, item in enumerate(items)},
+        f"agenda-{len(items)}-title": "",
+        "edit_fingerprint": fingerprint,
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(client, officer, manager, meeting):
+    url = reverse("meetings:edit", args=[meeting.pk])
+    login(client, manager)
+    opened_by_manager = _edit_form_as_shown(client, meeting, **{"agenda-0-title": "Budget"})
+    login(client, officer)
+    assert client.post(url, _edit_form_as_shown(client, meeting, location="Room 4")).status_code == 302
+
+    response = login(client, manager).post(url, opened_by_manager)
+
+    assert response.status_code == 200
+    assert "Someone else saved a change to this record" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.location == "Room 4"
+    assert list(meeting.agenda_items.values_list("title", flat=True)) == []
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "starts_at", "ends_at"),
+    [
+        # 10000-01-01 in UTC, and 31 December of year 0: PostgreSQL stores both, Python reads neither.
+        ("America/Los_Angeles", "9999-12-31T22:00", "9999-12-31T23:00"),
+        ("Asia/Tokyo", "0001-01-01T00:00", "0001-01-01T01:00"),
+    ],
+)
+def test_a_meeting_time_beyond_what_can_be_read_back_is_refused_on_the_form(
+    officer_client, guest, time_zone, starts_at, ends_at
+):
+    """Such a meeting was saved, the page answered 500, and from then on the meetings list and every
+    attendee's page failed for everyone reading it (found in the second QA pass)."""
+    data = form_data([guest], time_zone=time_zone, starts_at=starts_at, ends_at=ends_at)
+
+    response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 200
+    assert "too far in the past or the future" in response.content.decode()
+    assert not Meeting.objects.exists()
+    assert officer_client.get(reverse("meetings:list")).status_code == 200
+
+
+def test_a_series_running_past_what_can_be_stored_is_refused(officer, guest):
+    """The first meeting is in range; the second, on 31 December 9999 at 22:00 in Los Angeles, is in the
+    year 10000 in UTC."""
+    from django.core.exceptions import ValidationError
+
+    los_angeles = zoneinfo.ZoneInfo("America/Los_Angeles")
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_schedule(
+            organiser=officer,
+            title="Year-end review",
+            starts_at=dt.datetime(9999, 12, 24, 22, tzinfo=los_angeles),
+            ends_at=dt.datetime(9999, 12, 24, 23, tzinfo=los_angeles),
+            stakeholders=[guest],
+            time_zone="America/Los_Angeles",
+            frequency="weekly",
+            count=2,
+        )
+    assert "count" in refused.value.message_dict
+    assert not Meeting.objects.exists()
+
+
+def test_a_meeting_early_in_year_one_is_entered_without_its_reminders_failing(
+    officer_client, guest, django_capture_on_commit_callbacks
+):
+    """Its time is storable, but a day before it is not a date: scheduling its reminders raised an
+    OverflowError after the meeting was saved, and the page answered 500."""
+    data = form_data([guest], starts_at="0001-01-01T12:00", ends_at="0001-01-01T13:00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 302
+    assert officer_client.get(reverse("meetings:list")).status_code == 200
