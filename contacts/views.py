@@ -27,6 +27,7 @@ from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate, paginate_fetched
+from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting, MeetingStatus
 
 from . import services, vcard
@@ -458,21 +459,27 @@ def stakeholder_handover(request):
     data = request.POST if request.method == "POST" else None if begun else request.GET
     form = PortfolioHandoverForm(data, user=request.user, initial=request.GET.dict())
     preview = None
-    if form.is_valid():
-        choice = form.cleaned_data
-        try:
-            if request.method == "POST":
-                handover = services.portfolio_handover(actor=request.user, **choice)
-                return _handed_over(request, handover)
-            services.portfolio_handover_check(
-                actor=request.user, from_officer=choice["from_officer"], to_officer=choice["to_officer"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            preview = handover_preview(
-                from_officer=choice["from_officer"], organisation=choice["organisation"]
-            )
+    # A confirmation sent twice (a double click) hands over once and lands where the first one did.
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if form.is_valid():
+            choice = form.cleaned_data
+            try:
+                if request.method == "POST":
+                    handover = services.portfolio_handover(actor=request.user, **choice)
+                    handed_over = _handed_over(request, handover)
+                    submission.saved(handed_over.url)
+                    return handed_over
+                services.portfolio_handover_check(
+                    actor=request.user, from_officer=choice["from_officer"], to_officer=choice["to_officer"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                preview = handover_preview(
+                    from_officer=choice["from_officer"], organisation=choice["organisation"]
+                )
     context = {"form": form, "preview": preview, "choice": form.cleaned_data if preview else None}
     return render(request, "contacts/stakeholder_handover.html", context)
 

@@ -1,6 +1,8 @@
 """Handing an officer's portfolio to a colleague: their stakeholders and the open work on them move, nothing
 else does, the history credits the manager, and the new owner is told once."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -398,6 +400,21 @@ def test_confirming_a_portfolio_emptied_meanwhile_says_so_and_writes_nothing(
     response = client.post(HANDOVER_URL, choice)  # a second click, or a colleague's tab left open
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [f"{officer} has no stakeholders to hand over."]
+    assert PortfolioHandover.objects.count() == 1 and OutboundMessage.objects.count() == 1
+
+
+def test_a_confirmation_sent_twice_hands_over_once_and_lands_where_the_first_did(
+    client, officer, colleague, manager, portfolio
+):
+    login(client, manager)
+    preview = client.get(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
+    key = re.search(r'name="submission_key" value="([^"]+)"', preview.content.decode()).group(1)
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk, "submission_key": key}
+
+    first = client.post(HANDOVER_URL, choice)
+    second = client.post(HANDOVER_URL, choice)  # a double click on "Hand over"
+
+    assert second.status_code == 302 and second.url == first.url
     assert PortfolioHandover.objects.count() == 1 and OutboundMessage.objects.count() == 1
 
 
