@@ -29,6 +29,24 @@ def _lock_id(user_id: int, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def hold(user, key: str) -> None:
+    """Waits until no other transaction is answering `user`'s `key`, then holds it until this one ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])
+
+
+def remembered(user, key: str) -> IdempotencyRecord | None:
+    """The answer given to `user`'s `key` in the last KEEP_FOR, if any. Call it while holding the key."""
+    recent = IdempotencyRecord.objects.filter(created_at__gte=timezone.now() - KEEP_FOR)
+    return recent.filter(user=user, key=key).first()
+
+
+def remember(user, key: str, **answer) -> None:
+    """Keeps the answer to `user`'s `key`, in the caller's transaction; an expired one makes way for it."""
+    IdempotencyRecord.objects.filter(user=user, key=key).delete()
+    IdempotencyRecord.objects.create(user=user, key=key, **answer)
+
+
 def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and key.isascii() and key.isprintable()
 
@@ -44,11 +62,8 @@ def idempotent(request, handle) -> Response:
     body = json.dumps(request.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
     request_hash = hashlib.sha256(f"{endpoint}\n{body}".encode()).hexdigest()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(request.user.pk, key)])
-        previous = IdempotencyRecord.objects.filter(
-            user=request.user, key=key, created_at__gte=timezone.now() - KEEP_FOR
-        ).first()
+        hold(request.user, key)
+        previous = remembered(request.user, key)
         if previous is not None:
             if previous.endpoint != endpoint or previous.request_hash != request_hash:
                 raise IdempotencyKeyReused()
@@ -62,11 +77,9 @@ def idempotent(request, handle) -> Response:
             # Failures are not remembered: the client may fix the request and retry with the same key.
             transaction.set_rollback(True)
             return response
-        # An expired record with the same key makes way for the new one.
-        IdempotencyRecord.objects.filter(user=request.user, key=key).delete()
-        IdempotencyRecord.objects.create(
-            user=request.user,
-            key=key,
+        remember(
+            request.user,
+            key,
             endpoint=endpoint,
             request_hash=request_hash,
             response_status=response.status_code,

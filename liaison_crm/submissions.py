@@ -9,15 +9,13 @@ second copy is then sent to that record instead of creating another; a copy with
 a script) is handled as before.
 """
 
-import hashlib
 import uuid
 from contextlib import contextmanager
 
 from django.contrib import messages
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FIELD = "submission_key"
@@ -53,16 +51,10 @@ class Submission:
         return redirect(self._saved_at)
 
 
-def _lock_id(user_id: int, key: str) -> int:
-    digest = hashlib.sha256(f"submission:{user_id}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 @contextmanager
 def submitted_once(request):
     """Wraps a create view's handling of its POST; see the module's docstring."""
-    from api.idempotency import KEEP_FOR
-    from api.models import IdempotencyRecord
+    from api.idempotency import hold, remember, remembered
 
     key = request.POST.get(FIELD) if request.method == "POST" else None
     if not valid_key(key) or not request.user.is_authenticated:
@@ -71,25 +63,17 @@ def submitted_once(request):
     endpoint = f"{request.method} {request.path}"
     stored_key = f"form:{key}"
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(request.user.pk, key)])
-        previous = (
-            IdempotencyRecord.objects.filter(
-                user=request.user,
-                key=stored_key,
-                endpoint=endpoint,
-                created_at__gte=timezone.now() - KEEP_FOR,
-            )
-            .values_list("response_headers", flat=True)
-            .first()
-        )
-        submission = Submission(request, key, previous.get("Location") if previous else None)
+        hold(request.user, stored_key)
+        previous = remembered(request.user, stored_key)
+        saved_at = None
+        if previous is not None and previous.endpoint == endpoint:
+            saved_at = previous.response_headers.get("Location")
+        submission = Submission(request, key, saved_at)
         yield submission
         if submission.location and not submission.replayed:
-            IdempotencyRecord.objects.filter(user=request.user, key=stored_key).delete()
-            IdempotencyRecord.objects.create(
-                user=request.user,
-                key=stored_key,
+            remember(
+                request.user,
+                stored_key,
                 endpoint=endpoint,
                 request_hash="",
                 response_status=302,
