@@ -9,7 +9,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import EngagementLevel, Organisation, OrganisationKind, Stakeholder, Tag
+from .models import EngagementLevel, Objective, Organisation, OrganisationKind, Stakeholder, Tag
 from .widgets import LookupSelect, QuickSelect
 
 
@@ -180,6 +180,16 @@ class OrganisationApiFilterSet(OrganisationFilterSet):
 
     class Meta(OrganisationFilterSet.Meta):
         fields = ["search", "kind", "tag"]
+
+
+class ObjectiveApiFilterSet(django_filters.FilterSet):
+    """Engagement objectives by stakeholder and status, and `updated_since` for incremental sync."""
+
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Objective
+        fields = ["stakeholder", "status"]
 
 
 class TagFilterSet(django_filters.FilterSet):

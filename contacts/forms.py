@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison_crm.edit_conflicts import EditConflictMixin
 
-from .models import LANGUAGE_CHOICES, Affiliation, Organisation, Stakeholder, Tag
+from .models import LANGUAGE_CHOICES, Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
 from .widgets import LookupSelect, QuickSelect
 
 
@@ -160,6 +160,19 @@ class AffiliationForm(forms.ModelForm):
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class ObjectiveForm(EditConflictMixin, forms.ModelForm):
+    """An objective of the engagement plan: added from the stakeholder's page, changed on its own page."""
+
+    class Meta:
+        model = Objective
+        fields = ["description", "target_on"]
+        widgets = {"target_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class ObjectiveStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ObjectiveStatus.choices)
 
 
 class StakeholderCreateForm(StakeholderForm):

@@ -363,6 +363,69 @@ class Affiliation(StorableTextModel):
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
+class ObjectiveStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACHIEVED = "achieved", _("Achieved")
+    DROPPED = "dropped", _("Dropped")
+
+
+@history_tracked(exclude=["created_at", "updated_at"])
+class Objective(StorableTextModel):
+    """What the organisation wants a relationship to achieve, and by when: the stakeholder's engagement plan.
+
+    An objective is closed as achieved or dropped, never deleted: the plan's history is part of the
+    relationship's record.
+    """
+
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        verbose_name=_("stakeholder"),
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        db_index=False,  # the (stakeholder, status) index serves it
+    )
+    description = models.CharField(
+        _("objective"),
+        max_length=300,
+        help_text=_("What this relationship should achieve, e.g. “Their agency co-funds the flood study”."),
+    )
+    target_on = models.DateField(_("target date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ObjectiveStatus.choices, default=ObjectiveStatus.OPEN
+    )
+    # The day it was achieved or dropped.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("engagement objective")
+        # Soonest target first; those without one after them, in the order they were set.
+        ordering = [models.F("target_on").asc(nulls_last=True), "id"]
+        indexes = [models.Index(fields=["stakeholder", "status"], name="objective_stakeholder_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ObjectiveStatus.OPEN, closed_on__isnull=True)
+                | (~Q(status=ObjectiveStatus.OPEN) & Q(closed_on__isnull=False)),
+                name="objective_closed_has_day",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ObjectiveStatus.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.target_on is not None and self.target_on < timezone.localdate()
+
+
 class DuplicateDismissal(models.Model):
     """Two records an officer looked at and says are different people: the review stops pairing them."""
 

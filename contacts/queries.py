@@ -1,4 +1,5 @@
-"""Reads that reach beyond the stakeholder register: what a portfolio handover would move.
+"""Reads that reach beyond a queryset's own methods: a stakeholder's engagement plan, and what a portfolio
+handover would move.
 
 The handover's preview (contacts.views) and the handover itself (contacts.services.portfolio_handover) read
 the same rows from here, so what the manager is shown is what moves.
@@ -7,9 +8,30 @@ the same rows from here, so what the manager is shown is what moves.
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from .models import Organisation, Stakeholder
+from .models import Objective, ObjectiveStatus, Organisation, Stakeholder
+
+# A stakeholder's page shows this many of the objectives achieved or dropped, the latest first.
+CLOSED_OBJECTIVES_SHOWN = 10
+
+
+@dataclass
+class EngagementPlan:
+    open: list[Objective]
+    closed: list[Objective]
+
+
+def engagement_plan(stakeholder: Stakeholder) -> EngagementPlan:
+    """The stakeholder's open objectives (soonest target first) and the latest closed ones, in one query."""
+    theirs = Objective.objects.filter(stakeholder=stakeholder)
+    latest_closed = (theirs.exclude(status=ObjectiveStatus.OPEN).order_by("-closed_on", "-pk").values("pk"))[
+        :CLOSED_OBJECTIVES_SHOWN
+    ]
+    objectives = list(theirs.filter(Q(status=ObjectiveStatus.OPEN) | Q(pk__in=latest_closed)))
+    closed = sorted((o for o in objectives if not o.is_open), key=lambda o: (o.closed_on, o.pk), reverse=True)
+    return EngagementPlan(open=[o for o in objectives if o.is_open], closed=closed)
+
 
 # The preview names this many of the stakeholders that would move.
 HANDOVER_NAMES_SHOWN = 20

@@ -34,6 +34,8 @@ from .models import (
     DuplicateCheck,
     DuplicateDismissal,
     MergeRecord,
+    Objective,
+    ObjectiveStatus,
     Organisation,
     PortfolioHandover,
     Stakeholder,
@@ -204,6 +206,59 @@ def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affili
     affiliation.save(update_fields=["end_date"])
     _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
+
+
+# --- the engagement plan: objectives ---------------------------------------------------------------------
+
+OBJECTIVE_EDIT_DENIED = _("Only the owner or their manager can change this person's engagement plan.")
+
+
+def _check_target(objective: Objective, target_on) -> None:
+    # A target already behind us when it is set is a slip of the date picker; one that has passed since
+    # stays as it was (it is what makes the objective overdue).
+    if target_on is not None and target_on != objective.target_on and target_on < timezone.localdate():
+        raise ValidationError({"target_on": _("This day has passed: choose today or a later day.")})
+
+
+@atomic_service
+@records_actor
+def objective_add(*, stakeholder: Stakeholder, actor, description: str, target_on=None) -> Objective:
+    """Adds an objective to the stakeholder's engagement plan."""
+    require(can_edit_stakeholder(actor, stakeholder), OBJECTIVE_EDIT_DENIED)
+    if stakeholder.is_archived:
+        raise ValidationError(
+            _("%(name)s is archived: restore them before planning their engagement.") % {"name": stakeholder}
+        )
+    objective = Objective(stakeholder=stakeholder, created_by=actor)
+    _check_target(objective, target_on)
+    _apply(objective, {"description": description.strip(), "target_on": target_on})
+    _touch_stakeholder(stakeholder.pk)
+    return objective
+
+
+@atomic_service
+@records_actor
+def objective_update(*, objective: Objective, actor, description: str, target_on=None) -> Objective:
+    require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
+    _check_target(objective, target_on)
+    _apply(objective, {"description": description.strip(), "target_on": target_on})
+    _touch_stakeholder(objective.stakeholder_id)
+    return objective
+
+
+@atomic_service
+@records_actor
+def objective_set_status(*, objective: Objective, actor, status: str) -> Objective:
+    """Closes an objective as achieved or dropped (on today's date), or reopens it."""
+    require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
+    if status == objective.status:
+        return objective
+    objective.status = status
+    objective.closed_on = None if status == ObjectiveStatus.OPEN else timezone.localdate()
+    objective.full_clean(validate_constraints=False)
+    objective.save(update_fields=["status", "closed_on", "updated_at"])
+    _touch_stakeholder(objective.stakeholder_id)
+    return objective
 
 
 # --- merging two records of one person ------------------------------------------------------------------

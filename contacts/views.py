@@ -35,14 +35,16 @@ from .duplicates import duplicate_pairs, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
 from .forms import (
     AffiliationForm,
+    ObjectiveForm,
+    ObjectiveStatusForm,
     OrganisationForm,
     PortfolioHandoverForm,
     StakeholderCreateForm,
     StakeholderForm,
     TagRenameForm,
 )
-from .models import Affiliation, DuplicateCheck, MergeRecord, Organisation, Stakeholder, Tag
-from .queries import handover_preview
+from .models import Affiliation, DuplicateCheck, MergeRecord, Objective, Organisation, Stakeholder, Tag
+from .queries import engagement_plan, handover_preview
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -123,6 +125,8 @@ def stakeholder_detail(request, pk):
             .filter(status=MeetingStatus.PLANNED)
             .defer("search_vector")[:5],
             "log_form": InteractionForm.for_new(stakeholder=stakeholder),
+            "plan": engagement_plan(stakeholder),
+            "objective_form": ObjectiveForm(),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
             "health": health_card(stakeholder),
         },
@@ -235,6 +239,91 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
         "contacts/affiliation_form.html",
         {"form": form, "stakeholder": stakeholder, "affiliation": affiliation},
     )
+
+
+def _plan_card(request, stakeholder, form=None):
+    """The stakeholder page's engagement plan card, as htmx swaps it in after a change."""
+    context = {
+        "stakeholder": stakeholder,
+        "plan": engagement_plan(stakeholder),
+        "objective_form": form or ObjectiveForm(),
+        "can_edit": True,
+    }
+    return render(request, "contacts/_objectives.html", context)
+
+
+def _editable_stakeholder(request, pk) -> Stakeholder:
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.visible_to(request.user).select_related("owner"), pk=pk
+    )
+    require(can_edit_stakeholder(request.user, stakeholder), services.OBJECTIVE_EDIT_DENIED)
+    return stakeholder
+
+
+@require_POST
+def objective_add(request, stakeholder_pk):
+    stakeholder = _editable_stakeholder(request, stakeholder_pk)
+    form = ObjectiveForm(request.POST)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if form.is_valid():
+            try:
+                services.objective_add(stakeholder=stakeholder, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(stakeholder.get_absolute_url())
+                if request.htmx:
+                    return _plan_card(request, stakeholder)
+                messages.success(request, _("Objective added to the engagement plan."))
+                return redirect(stakeholder)
+    if request.htmx:
+        return _plan_card(request, stakeholder, form)
+    return render(request, "contacts/objective_form.html", {"form": form, "stakeholder": stakeholder})
+
+
+def _editable_objective(request, pk) -> Objective:
+    objective = get_object_or_404(
+        Objective.objects.filter(stakeholder__in=Stakeholder.objects.visible_to(request.user)).select_related(
+            "stakeholder__owner"
+        ),
+        pk=pk,
+    )
+    require(can_edit_stakeholder(request.user, objective.stakeholder), services.OBJECTIVE_EDIT_DENIED)
+    return objective
+
+
+def objective_edit(request, pk):
+    objective = _editable_objective(request, pk)
+    form = ObjectiveForm(request.POST or None, instance=objective)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_update(objective=objective, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Objective saved."))
+            return redirect(objective.stakeholder)
+    return render(
+        request,
+        "contacts/objective_form.html",
+        {"form": form, "stakeholder": objective.stakeholder, "objective": objective},
+    )
+
+
+@require_POST
+def objective_status(request, pk):
+    """Marks an objective achieved or dropped, or opens it again."""
+    objective = _editable_objective(request, pk)
+    form = ObjectiveStatusForm(request.POST)
+    if form.is_valid():
+        services.objective_set_status(objective=objective, actor=request.user, **form.cleaned_data)
+    else:
+        messages.error(request, _("Choose achieved, dropped or open."))
+    if request.htmx:
+        return _plan_card(request, objective.stakeholder)
+    return redirect(objective.stakeholder)
 
 
 def organisation_list(request):

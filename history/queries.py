@@ -97,6 +97,9 @@ STREAMS = {
                lambda members: Q(owner_id__in=members)),
         Stream("concern", "concerns.ConcernEvent", "concern", "pgh_obj", "title",
                lambda members: Q(owner_id__in=members)),
+        Stream("objective", "contacts.ObjectiveEvent", "stakeholder", "stakeholder", "description",
+               lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
+               gettext_lazy("engagement objective")),
     ]
 }  # fmt: skip
 

@@ -8,6 +8,7 @@ app_name = "history"
 RECORD_HISTORY = [
     ("stakeholders/<int:pk>/history/", "stakeholder"),
     ("stakeholders/<int:pk>/history/positions/", "position"),
+    ("stakeholders/<int:pk>/history/objectives/", "objective"),
     ("organisations/<int:pk>/history/", "organisation"),
     ("interactions/<int:pk>/history/", "interaction"),
     ("meetings/<int:pk>/history/", "meeting"),

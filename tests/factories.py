@@ -123,3 +123,21 @@ class ConcernFactory(factory.django.DjangoModelFactory):
     def interactions(self, create, extracted, **kwargs):
         if create and extracted:
             self.interactions.set(extracted)
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    """A bare objective row; `closed=True` makes it achieved yesterday."""
+
+    class Meta:
+        model = "contacts.Objective"
+
+    class Params:
+        closed = factory.Trait(
+            status="achieved",
+            closed_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1)),
+        )
+
+    description = factory.Sequence(lambda n: f"Secure their support for the funding bid, part {n}")
+    stakeholder = factory.SubFactory(StakeholderFactory)
+    created_by = factory.LazyAttribute(lambda objective: objective.stakeholder.owner)
+    target_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=60))

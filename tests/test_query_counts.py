@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from interactions.models import Interaction
 
-from .factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from .factories import (
+    AffiliationFactory,
+    InteractionFactory,
+    ObjectiveFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 from .interactions.test_views import log_data
 
 pytestmark = pytest.mark.django_db
@@ -36,15 +42,17 @@ def test_stakeholder_list(officer_client, officer, django_assert_max_num_queries
 def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_max_num_queries, rows):
     stakeholder = StakeholderFactory(owner=officer)
     AffiliationFactory(stakeholder=stakeholder)
-    for _ in range(rows):
+    for number in range(rows):
         InteractionFactory(
             logged_by=officer, stakeholders=[stakeholder, StakeholderFactory()], follow_up_on="2030-01-01"
         )
+        ObjectiveFactory(stakeholder=stakeholder, closed=bool(number % 2))
     # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its authors,
     # organisations, stakeholders and topics; open follow-ups; the log form's chosen stakeholder and staff
-    # choices; open commitments; open concerns; upcoming meetings; relationship health over the last 90
-    # days (the newest snapshot with its parts) and the day it last changed band.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 17):
+    # choices; open commitments; open concerns; upcoming meetings; the engagement plan's objectives;
+    # relationship health over the last 90 days (the newest snapshot with its parts) and the day it last
+    # changed band.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 

@@ -4,7 +4,15 @@ from rest_framework import serializers
 
 from api.representation import day, moment
 
-from ..models import LANGUAGE_CHOICES, Affiliation, Organisation, PortfolioHandover, Stakeholder, Tag
+from ..models import (
+    LANGUAGE_CHOICES,
+    Affiliation,
+    Objective,
+    Organisation,
+    PortfolioHandover,
+    Stakeholder,
+    Tag,
+)
 
 
 class TagNamesField(serializers.ListField):
@@ -74,6 +82,50 @@ class AffiliationSerializer(serializers.ModelSerializer):
     def validate_stakeholder(self, stakeholder):
         if self.instance is not None and stakeholder.pk != self.instance.stakeholder_id:
             raise serializers.ValidationError(_("A position cannot move to another person; add a new one."))
+        return stakeholder
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    """An objective of a stakeholder's engagement plan."""
+
+    is_overdue = serializers.BooleanField(read_only=True, help_text=_("Open and past its target date."))
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "stakeholder",
+            "description",
+            "target_on",
+            "status",
+            "is_overdue",
+            "closed_on",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ObjectiveInputSerializer(serializers.ModelSerializer):
+    """What setting or changing an objective takes; its status moves by actions (achieve, drop, reopen)."""
+
+    stakeholder = serializers.PrimaryKeyRelatedField(queryset=Stakeholder.objects.all())
+
+    class Meta:
+        model = Objective
+        fields = ["stakeholder", "description", "target_on"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["stakeholder"].queryset = Stakeholder.objects.visible_to(request.user)
+        return fields
+
+    def validate_stakeholder(self, stakeholder):
+        if self.instance is not None and stakeholder.pk != self.instance.stakeholder_id:
+            raise serializers.ValidationError(_("An objective cannot move to another person; add a new one."))
         return stakeholder
 
 

@@ -8,11 +8,18 @@ from accounts.permissions import can_edit_organisation, can_edit_stakeholder, ca
 from api.viewsets import NO_DELETE, ModelViewSet
 
 from .. import services
-from ..filtersets import OrganisationApiFilterSet, StakeholderApiFilterSet, TagFilterSet
-from ..models import Affiliation, Organisation, Stakeholder, Tag
+from ..filtersets import (
+    ObjectiveApiFilterSet,
+    OrganisationApiFilterSet,
+    StakeholderApiFilterSet,
+    TagFilterSet,
+)
+from ..models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
 from .serializers import (
     AffiliationEndSerializer,
     AffiliationSerializer,
+    ObjectiveInputSerializer,
+    ObjectiveSerializer,
     OrganisationSerializer,
     PortfolioHandoverInputSerializer,
     PortfolioHandoverSerializer,
@@ -151,3 +158,57 @@ class AffiliationViewSet(ModelViewSet):
                 affiliation=affiliation, actor=request.user, **serializer.validated_data
             )
         )
+
+
+class ObjectiveViewSet(ModelViewSet):
+    """Stakeholders' engagement plans: what each relationship should achieve, and by when. POST sets one;
+    PATCH changes its wording or target date; it is closed by actions — achieve, drop, reopen — and never
+    deleted. Whoever may edit the stakeholder may change their plan."""
+
+    serializer_class = ObjectiveSerializer
+    input_serializer_class = ObjectiveInputSerializer
+    filterset_class = ObjectiveApiFilterSet
+    ordering_fields = ["id", "updated_at"]
+    ordering = ("id",)
+    edit_permission = staticmethod(lambda user, objective: can_edit_stakeholder(user, objective.stakeholder))
+    http_method_names = NO_DELETE
+
+    def get_queryset(self):
+        visible = Stakeholder.objects.visible_to(self.request.user)
+        return Objective.objects.filter(stakeholder__in=visible).select_related("stakeholder__owner")
+
+    def create_object(self, data):
+        return services.objective_add(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        data.pop("stakeholder", None)
+        return services.objective_update(
+            objective=instance,
+            actor=self.request.user,
+            description=data.get("description", instance.description),
+            target_on=data.get("target_on", instance.target_on),
+        )
+
+    def _set_status(self, status):
+        return self.workflow(
+            lambda objective: services.objective_set_status(
+                objective=objective, actor=self.request.user, status=status
+            )
+        )
+
+    @extend_schema(request=None, responses=ObjectiveSerializer)
+    @action(detail=True, methods=["post"])
+    def achieve(self, request, pk=None):
+        """The relationship achieved it."""
+        return self._set_status(ObjectiveStatus.ACHIEVED)
+
+    @extend_schema(request=None, responses=ObjectiveSerializer)
+    @action(detail=True, methods=["post"])
+    def drop(self, request, pk=None):
+        """No longer pursued."""
+        return self._set_status(ObjectiveStatus.DROPPED)
+
+    @extend_schema(request=None, responses=ObjectiveSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._set_status(ObjectiveStatus.OPEN)

@@ -28,6 +28,7 @@ from ..factories import (
     ConcernFactory,
     InteractionFactory,
     MeetingFactory,
+    ObjectiveFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -56,6 +57,7 @@ def records(officer, colleague):
     organisation = OrganisationFactory(name="Riverside Water")
     stakeholder = StakeholderFactory(owner=officer, name="Margaret Okafor")
     affiliation = AffiliationFactory(stakeholder=stakeholder, organisation=organisation)
+    objective = ObjectiveFactory(stakeholder=stakeholder)
     interaction = InteractionFactory(
         logged_by=officer,
         stakeholders=[stakeholder],
@@ -95,6 +97,7 @@ def records(officer, colleague):
         "organisation": {"pk": organisation.pk},
         "stakeholder": {"pk": stakeholder.pk},
         "affiliation": {"pk": affiliation.pk},
+        "objective": {"pk": objective.pk},
         "tag": {"pk": tag.pk},
         "interaction": {"pk": interaction.pk},
         "confidential": {"pk": confidential.pk},
@@ -140,6 +143,8 @@ READS = [
     ("stakeholder-detail", "stakeholder", {}, EVERYONE),
     ("affiliation-list", None, {}, EVERYONE),
     ("affiliation-detail", "affiliation", {}, EVERYONE),
+    ("objective-list", None, {}, EVERYONE),
+    ("objective-detail", "objective", {}, EVERYONE),
     ("tag-list", None, {}, EVERYONE),
     ("tag-detail", "tag", {}, EVERYONE),
     ("interaction-list", None, {}, EVERYONE),
@@ -268,6 +273,26 @@ WRITES = [
     ("patch", "affiliation-detail", "affiliation", {"role": "Chair"}, OUTSIDERS, ("officer", 200)),
     ("put", "affiliation-detail", "affiliation", {"role": "Chair"}, OUTSIDERS, None),
     ("post", "affiliation-end", "affiliation", {}, OUTSIDERS, ("admin_user", 200)),
+    (
+        "post",
+        "objective-list",
+        None,
+        {"stakeholder": "@stakeholder", "description": "Co-host the spring forum"},
+        OUTSIDERS,
+        ("manager", 201),
+    ),
+    (
+        "patch",
+        "objective-detail",
+        "objective",
+        {"description": "Co-host the forum"},
+        OUTSIDERS,
+        ("officer", 200),
+    ),
+    ("put", "objective-detail", "objective", {"description": "Co-host the forum"}, OUTSIDERS, None),
+    ("post", "objective-achieve", "objective", {}, OUTSIDERS, ("manager", 200)),
+    ("post", "objective-drop", "objective", {}, OUTSIDERS, ("admin_user", 200)),
+    ("post", "objective-reopen", "objective", {}, OUTSIDERS, ("officer", 200)),
     ("post", "tag-list", None, {"name": "energy"}, [], ("officer", 201)),
     # Tags are the shared vocabulary: managers rename and remove them.
     ("patch", "tag-detail", "tag", {"name": "rivers"}, OFFICERS, ("other_manager", 200)),

@@ -33,6 +33,7 @@ from ..factories import (
     ConcernFactory,
     InteractionFactory,
     MeetingFactory,
+    ObjectiveFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -93,6 +94,7 @@ def records(officer, colleague):
     stakeholder = StakeholderFactory(owner=officer, name="Margaret Okafor", emails=["m.okafor@river.example"])
     twin = StakeholderFactory(owner=officer, name="Margret Okafor", emails=["m.okafor@river.example"])
     affiliation = AffiliationFactory(stakeholder=stakeholder, organisation=organisation)
+    objective = ObjectiveFactory(stakeholder=stakeholder)
     interaction = InteractionFactory(
         logged_by=officer,
         stakeholders=[stakeholder],
@@ -138,6 +140,7 @@ def records(officer, colleague):
         None: ((), {}),
         "stakeholder": ((stakeholder.pk,), {}),
         "affiliation": ((stakeholder.pk, affiliation.pk), {}),
+        "objective": ((objective.pk,), {}),
         "organisation": ((organisation.pk,), {}),
         "interaction": ((interaction.pk,), {}),
         "confidential": ((confidential.pk,), {}),
@@ -163,6 +166,8 @@ def records(officer, colleague):
         "rsvp": ((meeting.pk, guest.pk), {"rsvp": "accepted"}),
         "link": ((concern.pk,), {"interaction": interaction.pk}),
         "status": ((action.pk,), {"status": "done"}),
+        "new_objective": ((stakeholder.pk,), {"description": "Co-host the spring forum"}),
+        "objective_status": ((objective.pk,), {"status": "achieved"}),
         "revoke": ((token.pk,), {}),
         "rename": ((tag.pk,), {"name": "Waterways"}),
         "upload": ((meeting.pk,), {"file": SimpleUploadedFile("more.pdf", b"%PDF-1.4 more")}),
@@ -188,6 +193,7 @@ PAGES = [
     ("contacts:stakeholder_archive", "stakeholder", OWNER_AND_MANAGERS),
     ("contacts:affiliation_create", "stakeholder", OWNER_AND_MANAGERS),
     ("contacts:affiliation_edit", "affiliation", OWNER_AND_MANAGERS),
+    ("contacts:objective_edit", "objective", OWNER_AND_MANAGERS),
     # The tags are everyone's vocabulary; managers rename and remove them (WRITES).
     ("contacts:tag_list", None, EVERYONE),
     ("contacts:organisation_list", None, EVERYONE),
@@ -260,6 +266,7 @@ PAGES = [
     ("history:recent", None, MANAGERS),
     ("history:stakeholder", "stakeholder", EVERYONE),
     ("history:position", "stakeholder", EVERYONE),
+    ("history:objective", "stakeholder", EVERYONE),
     ("history:organisation", "organisation", EVERYONE),
     ("history:interaction", "interaction", EVERYONE),
     ("history:interaction", "confidential", CONFIDENTIAL),
@@ -335,6 +342,9 @@ WRITES = [
     ("contacts:stakeholder_restore", "stakeholder", OUTSIDERS),
     ("contacts:affiliation_create", "stakeholder", OUTSIDERS),
     ("contacts:affiliation_edit", "affiliation", OUTSIDERS),
+    ("contacts:objective_add", "new_objective", OUTSIDERS),
+    ("contacts:objective_edit", "objective", OUTSIDERS),
+    ("contacts:objective_status", "objective_status", OUTSIDERS),
     ("contacts:stakeholder_merge", "pair", OUTSIDERS),
     ("contacts:duplicate_dismiss", "pair", OUTSIDERS),
     ("contacts:stakeholder_handover", "handover", ["officer", *OUTSIDERS]),

@@ -1690,9 +1690,11 @@ class Command(BaseCommand):
             )
 
 
-# Commitments and concerns, drawn from the interactions above with their own seeded generator.
+# Commitments, concerns and engagement objectives, drawn from the interactions above with their own seeded
+# generator.
 COMMITMENT_COUNT = 60
 CONCERN_COUNT = 25
+OBJECTIVE_COUNT = 45
 
 WE_PROMISED = (
     "Send the revised consultation timetable",
@@ -1749,14 +1751,30 @@ RESOLUTIONS = (
     "Figures corrected in the published version and the chair informed.",
     "Spoke in person, explained the process and agreed to meet monthly.",
 )
+OBJECTIVES = (
+    "Secure their support for the river clean-up funding bid",
+    "Agree a joint communications protocol before the works start",
+    "Get a named contact in their planning team",
+    "Bring them onto the community safety steering group",
+    "Renew the data-sharing agreement on better terms",
+    "Co-host the spring residents' forum",
+    "Have their members answer the transport consultation",
+    "Resolve the outstanding complaints before the annual review",
+    "Introduce our new director to their board",
+    "Agree translation support for the information campaign",
+    "Win their endorsement of the draft neighbourhood plan",
+    "Set up a quarterly liaison meeting",
+)
 
 
 def seed_registers(now: datetime) -> None:
-    """Adds commitments and concerns about the demo stakeholders, some overdue, some escalated."""
+    """Adds commitments, concerns and engagement objectives about the demo stakeholders, some overdue, some
+    escalated, some achieved."""
     from django.conf import settings
 
     from commitments.models import Commitment, CommitmentDirection, CommitmentStatus
     from concerns.models import Concern, ConcernStatus, Severity
+    from contacts.models import Objective, ObjectiveStatus
 
     rng = random.Random(SEED + 1)
     today = timezone.localdate(now)
@@ -1854,6 +1872,29 @@ def seed_registers(now: datetime) -> None:
             for interaction_id in linked
         ]
     )
+
+    objectives = []
+    for index in range(OBJECTIVE_COUNT):
+        stakeholder = who(index, 15)
+        objective = Objective(
+            stakeholder=stakeholder,
+            description=rng.choice(OBJECTIVES),
+            created_by=stakeholder.owner,
+            target_on=today + timedelta(days=rng.randint(-30, 200)) if rng.random() < 0.8 else None,
+        )
+        outcome = rng.random()
+        if outcome < 0.2:
+            objective.status, objective.closed_on = (
+                ObjectiveStatus.ACHIEVED,
+                today - timedelta(rng.randint(1, 90)),
+            )
+        elif outcome < 0.27:
+            objective.status, objective.closed_on = (
+                ObjectiveStatus.DROPPED,
+                today - timedelta(rng.randint(1, 90)),
+            )
+        objectives.append(objective)
+    Objective.objects.bulk_create(objectives)
 
 
 # The dashboards' figures: 90 days of relationship health, so the history charts have a past, and the weekly
