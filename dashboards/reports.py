@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import manages
 from commitments.models import Commitment
 from concerns.models import Concern
+from contacts.models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder
 from interactions.models import Interaction
 from meetings.models import ActionItem, Decision, Meeting
 
@@ -93,20 +94,27 @@ class Report:
         departments, or the people working there now — for the period, found from both ends (the
         organisation's timeline index and the people's participations) rather than by testing every
         interaction of the period: a report reaches back months, the organisation page only a page."""
-        from contacts.models import Affiliation, Organisation
-
-        family = Organisation.objects.filter(Q(pk=self.organisation.pk) | Q(parent=self.organisation)).values(
-            "pk"
-        )
-        people = Affiliation.objects.filter(organisation__in=family, end_date__isnull=True).values(
-            "stakeholder"
-        )
         period = {"occurred_at__gte": self.start, "occurred_at__lt": self.end}
-        with_family = Interaction.objects.filter(organisation__in=family, **period).values("pk")
+        with_family = Interaction.objects.filter(
+            organisation__in=self._organisation_family(), **period
+        ).values("pk")
         with_people = Interaction.stakeholders.through.objects.filter(
-            stakeholder__in=people, **{f"interaction__{key}": value for key, value in period.items()}
+            stakeholder__in=self._organisation_people(),
+            **{f"interaction__{key}": value for key, value in period.items()},
         ).values("interaction_id")
         return with_family.union(with_people)
+
+    def _organisation_family(self):
+        """The organisation and its departments, as a subquery of ids."""
+        return Organisation.objects.filter(Q(pk=self.organisation.pk) | Q(parent=self.organisation)).values(
+            "pk"
+        )
+
+    def _organisation_people(self):
+        """Who works in the organisation or its departments now, as a subquery of stakeholder ids."""
+        return Affiliation.objects.filter(
+            organisation__in=self._organisation_family(), end_date__isnull=True
+        ).values("stakeholder")
 
     def _meetings_of_subject(self):
         meetings = Meeting.objects.visible_to(self.reader)
@@ -172,6 +180,23 @@ class Report:
             | Q(status__in=["open", "in_progress"])
         )
 
+    def objectives(self):
+        """The engagement plans of the subject's people: objectives open, or set or closed in the period."""
+        people = Stakeholder.objects.visible_to(self.reader)
+        if self.organisation is not None:
+            people = people.filter(pk__in=self._organisation_people())
+        elif self.stakeholder is not None:
+            people = people.filter(pk=self.stakeholder.pk)
+        elif self.officer is not None:
+            people = people.filter(owner=self.officer)
+        elif self.team is not None:
+            people = people.filter(owner__team=self.team)
+        return Objective.objects.filter(stakeholder__in=people.values("pk")).filter(
+            Q(status=ObjectiveStatus.OPEN)
+            | Q(created_at__gte=self.start, created_at__lt=self.end)
+            | Q(closed_on__gte=self.since, closed_on__lte=self.until)
+        )
+
     # The figures -------------------------------------------------------------------------------------------
 
     def communications(self) -> dict:
@@ -196,8 +221,8 @@ class Report:
         }
 
     def totals(self, communications: dict) -> dict:
-        """The report's figures: `communications`' totals, and the meetings', actions', commitments' and
-        concerns' counts."""
+        """The report's figures: `communications`' totals, and the meetings', actions', commitments',
+        objectives' and concerns' counts."""
         today = timezone.localdate()
         figures = {key: communications[key] for key in ("interactions", "average_sentiment", "negative")}
         figures.update(
@@ -221,6 +246,18 @@ class Report:
                     "pk", filter=Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
                 ),
                 commitments_broken=Count("pk", filter=Q(status="broken")),
+            )
+        )
+        figures.update(
+            self.objectives().aggregate(
+                objectives_open=Count("pk", filter=Q(status=ObjectiveStatus.OPEN)),
+                objectives_overdue=Count("pk", filter=Q(status=ObjectiveStatus.OPEN, target_on__lt=today)),
+                objectives_achieved=Count(
+                    "pk",
+                    filter=Q(
+                        status=ObjectiveStatus.ACHIEVED, closed_on__gte=self.since, closed_on__lte=self.until
+                    ),
+                ),
             )
         )
         figures.update(

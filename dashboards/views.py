@@ -239,6 +239,9 @@ def report(request):
             "decisions": subject.decisions().order_by("meeting__starts_at", "position", "pk")[:ROWS_SHOWN],
             "actions": subject.actions().for_list().order_by(OPEN_FIRST, "due_on", "pk")[:ROWS_SHOWN],
             "commitments": subject.commitments().for_list().by_urgency()[:ROWS_SHOWN],
+            "objectives": subject.objectives()
+            .select_related("stakeholder")
+            .order_by(OPEN_FIRST, "target_on", "pk")[:ROWS_SHOWN],
             "concerns": subject.concerns().for_list().by_urgency()[:ROWS_SHOWN],
             "rows_shown": ROWS_SHOWN,
             "generated_at": timezone.now(),

@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from contacts.models import Objective
 from meetings.models import ActionItem, Decision, MeetingStatus
 
 from ..conftest import login
@@ -14,6 +16,7 @@ from ..factories import (
     ConcernFactory,
     InteractionFactory,
     MeetingFactory,
+    ObjectiveFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -175,3 +178,34 @@ def test_a_managers_team_report_counts_the_teams_interactions_only(
 
     assert response.context["report"].team == manager.team
     assert response.context["totals"]["interactions"] == 2
+
+
+def test_the_report_shows_the_engagement_plans_of_its_subject(client, officer, colleague):
+    mine, theirs = StakeholderFactory(owner=officer), StakeholderFactory(owner=colleague)
+    today = timezone.localdate()
+    ObjectiveFactory(
+        stakeholder=mine, description="Co-host the spring forum", target_on=today - dt.timedelta(days=2)
+    )
+    ObjectiveFactory(stakeholder=mine, description="Renew the agreement", closed=True)
+    dropped = ObjectiveFactory(
+        stakeholder=mine, description="Long since dropped", status="dropped", closed_on=dt.date(2020, 1, 1)
+    )
+    Objective.objects.filter(pk=dropped.pk).update(created_at=timezone.now() - dt.timedelta(days=2000))
+    ObjectiveFactory(stakeholder=theirs, description="A colleague's aim")
+    login(client, officer)
+    response = client.get(
+        reverse("dashboards:report"),
+        {
+            "officer": officer.pk,
+            "since": (today - dt.timedelta(days=30)).isoformat(),
+            "until": today.isoformat(),
+        },
+    )
+    listed = [objective.description for objective in response.context["objectives"]]
+    assert listed == ["Co-host the spring forum", "Renew the agreement"]
+    totals = response.context["totals"]
+    assert (totals["objectives_open"], totals["objectives_overdue"], totals["objectives_achieved"]) == (
+        1,
+        1,
+        1,
+    )
