@@ -213,13 +213,6 @@ def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affili
 OBJECTIVE_EDIT_DENIED = _("Only the owner or their manager can change this person's engagement plan.")
 
 
-def _check_target(objective: Objective, target_on) -> None:
-    # A target already behind us when it is set is a slip of the date picker; one that has passed since
-    # stays as it was (it is what makes the objective overdue).
-    if target_on is not None and target_on != objective.target_on and target_on < timezone.localdate():
-        raise ValidationError({"target_on": _("This day has passed: choose today or a later day.")})
-
-
 @atomic_service
 @records_actor
 def objective_add(*, stakeholder: Stakeholder, actor, description: str, target_on=None) -> Objective:
@@ -229,18 +222,21 @@ def objective_add(*, stakeholder: Stakeholder, actor, description: str, target_o
         raise ValidationError(
             _("%(name)s is archived: restore them before planning their engagement.") % {"name": stakeholder}
         )
-    objective = Objective(stakeholder=stakeholder, created_by=actor)
-    _check_target(objective, target_on)
-    _apply(objective, {"description": description.strip(), "target_on": target_on})
-    _touch_stakeholder(stakeholder.pk)
-    return objective
+    return _save_objective(Objective(stakeholder=stakeholder, created_by=actor), description, target_on)
 
 
 @atomic_service
 @records_actor
 def objective_update(*, objective: Objective, actor, description: str, target_on=None) -> Objective:
     require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
-    _check_target(objective, target_on)
+    return _save_objective(objective, description, target_on)
+
+
+def _save_objective(objective: Objective, description: str, target_on) -> Objective:
+    # A target already behind us when it is set is a slip of the date picker; one that has passed since
+    # stays as it was (it is what makes the objective overdue).
+    if target_on is not None and target_on != objective.target_on and target_on < timezone.localdate():
+        raise ValidationError({"target_on": _("This day has passed: choose today or a later day.")})
     _apply(objective, {"description": description.strip(), "target_on": target_on})
     _touch_stakeholder(objective.stakeholder_id)
     return objective

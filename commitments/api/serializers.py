@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Interaction
@@ -56,7 +57,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
 class CommitmentInputSerializer(serializers.ModelSerializer):
     """What changing a commitment takes; commitments.services does the rest. Status moves by actions."""
 
-    stakeholder = serializers.PrimaryKeyRelatedField(queryset=Stakeholder.objects.all())
+    stakeholder = VisibleRecordField(Stakeholder)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
@@ -76,35 +77,15 @@ class CommitmentInputSerializer(serializers.ModelSerializer):
             "notes",
         ]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["stakeholder"].queryset = Stakeholder.objects.visible_to(request.user)
-        return fields
-
 
 class CommitmentRecordSerializer(CommitmentInputSerializer):
     """Recording a commitment also says where it was promised, if anywhere; that is fixed afterwards."""
 
-    source_interaction = serializers.PrimaryKeyRelatedField(
-        queryset=Interaction.objects.none(), required=False, allow_null=True
-    )
-    source_meeting = serializers.PrimaryKeyRelatedField(
-        queryset=Meeting.objects.none(), required=False, allow_null=True
-    )
+    source_interaction = VisibleRecordField(Interaction, required=False, allow_null=True)
+    source_meeting = VisibleRecordField(Meeting, required=False, allow_null=True)
 
     class Meta(CommitmentInputSerializer.Meta):
         fields = [*CommitmentInputSerializer.Meta.fields, "source_interaction", "source_meeting"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            # One that exists but is confidential to others reads as "does not exist", as on the pages.
-            fields["source_interaction"].queryset = Interaction.objects.visible_to(request.user)
-            fields["source_meeting"].queryset = Meeting.objects.visible_to(request.user)
-        return fields
 
 
 def commitment_payload(commitment: Commitment, *, viewer) -> dict:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Interaction
@@ -54,7 +55,7 @@ class ConcernSerializer(serializers.ModelSerializer):
 class ConcernInputSerializer(serializers.ModelSerializer):
     """What changing a concern takes; concerns.services does the rest. Status moves by actions."""
 
-    stakeholder = serializers.PrimaryKeyRelatedField(queryset=Stakeholder.objects.all())
+    stakeholder = VisibleRecordField(Stakeholder)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
@@ -66,30 +67,14 @@ class ConcernInputSerializer(serializers.ModelSerializer):
         model = Concern
         fields = ["title", "description", "stakeholder", "organisation", "severity", "owner", "raised_on"]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["stakeholder"].queryset = Stakeholder.objects.visible_to(request.user)
-        return fields
-
 
 class ConcernRaiseSerializer(ConcernInputSerializer):
     """Raising a concern may link the interactions it came up in; later, link and unlink by actions."""
 
-    interactions = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Interaction.objects.none(), required=False
-    )
+    interactions = VisibleRecordField(Interaction, many=True, required=False)
 
     class Meta(ConcernInputSerializer.Meta):
         fields = [*ConcernInputSerializer.Meta.fields, "interactions"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["interactions"].child_relation.queryset = Interaction.objects.visible_to(request.user)
-        return fields
 
 
 class ConcernResolveSerializer(serializers.Serializer):
@@ -103,14 +88,7 @@ class ConcernResolveSerializer(serializers.Serializer):
 
 
 class ConcernInteractionSerializer(serializers.Serializer):
-    interaction = serializers.PrimaryKeyRelatedField(queryset=Interaction.objects.none())
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["interaction"].queryset = Interaction.objects.visible_to(request.user)
-        return fields
+    interaction = VisibleRecordField(Interaction)
 
 
 def concern_payload(concern: Concern, *, viewer) -> dict:

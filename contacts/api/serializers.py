@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import VisibleRecordField
 from api.representation import day, moment
 
 from ..models import (
@@ -110,18 +111,11 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 class ObjectiveInputSerializer(serializers.ModelSerializer):
     """What setting or changing an objective takes; its status moves by actions (achieve, drop, reopen)."""
 
-    stakeholder = serializers.PrimaryKeyRelatedField(queryset=Stakeholder.objects.all())
+    stakeholder = VisibleRecordField(Stakeholder)
 
     class Meta:
         model = Objective
         fields = ["stakeholder", "description", "target_on"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["stakeholder"].queryset = Stakeholder.objects.visible_to(request.user)
-        return fields
 
     def validate_stakeholder(self, stakeholder):
         if self.instance is not None and stakeholder.pk != self.instance.stakeholder_id:

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.fields import VisibleRecordField
 from api.representation import day, moment
 from contacts.api.serializers import TagNamesField
 from contacts.models import Organisation, Stakeholder
@@ -100,7 +101,7 @@ def interaction_representation(interaction: Interaction) -> dict:
 class InteractionInputSerializer(serializers.ModelSerializer):
     """What logging or editing an interaction takes; interactions.services does the rest."""
 
-    stakeholders = serializers.PrimaryKeyRelatedField(many=True, queryset=Stakeholder.objects.all())
+    stakeholders = VisibleRecordField(Stakeholder, many=True)
     staff_present = serializers.PrimaryKeyRelatedField(
         many=True, queryset=get_user_model().objects.filter(is_active=True), required=False
     )
@@ -127,13 +128,6 @@ class InteractionInputSerializer(serializers.ModelSerializer):
             "follow_up_note",
             "is_confidential",
         ]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["stakeholders"].child_relation.queryset = Stakeholder.objects.visible_to(request.user)
-        return fields
 
 
 def interaction_payload(interaction: Interaction) -> dict:

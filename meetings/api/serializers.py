@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 
@@ -145,8 +146,8 @@ def _within_the_calendar(moment):
 class MeetingInputSerializer(serializers.ModelSerializer):
     """What changing a meeting takes; meetings.services does the rest (invitations, reminders)."""
 
-    stakeholders = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Stakeholder.objects.all(), required=False, help_text=_("Stakeholders invited.")
+    stakeholders = VisibleRecordField(
+        Stakeholder, many=True, required=False, help_text=_("Stakeholders invited.")
     )
     staff = serializers.PrimaryKeyRelatedField(
         many=True, queryset=active_staff(), required=False, help_text=_("Colleagues invited.")
@@ -169,13 +170,6 @@ class MeetingInputSerializer(serializers.ModelSerializer):
             "staff",
             "agenda",
         ]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["stakeholders"].child_relation.queryset = Stakeholder.objects.visible_to(request.user)
-        return fields
 
     def validate_starts_at(self, value):
         return _within_the_calendar(value)
