@@ -55,7 +55,7 @@ def stakeholder_picker(placeholder=None):
     )
 
 
-class OrganisationForm(TagsInitialMixin, forms.ModelForm):
+class OrganisationForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
     tags = TagsField(label=_("Tags"))
 
     class Meta:
