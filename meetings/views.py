@@ -178,7 +178,7 @@ def meeting_cancel(request, pk):
     if request.method == "POST":
         try:
             services.meeting_cancel(
-                meeting=meeting, actor=request.user, whole_series=request.POST.get("scope") == "series"
+                meeting=meeting, actor=request.user, and_following=request.POST.get("scope") == "following"
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

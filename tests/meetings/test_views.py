@@ -425,3 +425,30 @@ def test_a_cancelled_meetings_forms_lead_back_to_it_saying_so(officer_client, of
     assert response.status_code == 302 and response.url == meeting.get_absolute_url()
     meeting.refresh_from_db()
     assert (meeting.title, meeting.status) == ("Harbour consultation", MeetingStatus.CANCELLED)
+
+
+def test_cancelling_an_occurrence_of_a_series_offers_this_and_the_following(officer_client, officer, guest):
+    """The page offered "every planned occurrence of the series" and cancelled the earlier ones too."""
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Weekly catch-up",
+        starts_at=in_days(-8, 10),
+        ends_at=in_days(-8, 11),
+        stakeholders=[guest],
+        frequency="weekly",
+        count=4,
+    )
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+    url = reverse("meetings:cancel", args=[occurrences[2].pk])
+
+    page = officer_client.get(url).content.decode()
+    assert "This and every later planned occurrence" in page
+    assert "Every planned occurrence of the series" not in page
+
+    assert officer_client.post(url, {"scope": "following"}).status_code == 302
+    statuses = (
+        Meeting.objects.filter(series=first.series)
+        .order_by("original_start")
+        .values_list("status", flat=True)
+    )
+    assert list(statuses) == ["planned", "planned", "cancelled", "cancelled"]
