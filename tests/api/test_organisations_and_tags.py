@@ -85,3 +85,13 @@ def test_confidential_interactions_do_not_show_in_a_tags_or_organisations_output
     InteractionFactory(logged_by=colleague, organisation=organisation, is_confidential=True)
     body = officer_api.get(f"/api/v1/organisations/{organisation.pk}/").json()
     assert "interaction" not in str(body).lower()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stakeholders/", "/api/v1/organisations/"])
+def test_filtering_by_a_removed_tag_is_a_400_that_says_so(officer_api, path):
+    tag = Tag.objects.create(name="Water")
+    tag_id = tag.pk
+    tag.delete()
+    response = officer_api.get(path, {"tag": tag_id})
+    assert response.status_code == 400
+    assert response.json() == {"tag": ["That tag does not exist: it may have been removed."]}

@@ -87,3 +87,35 @@ def test_a_manager_removes_a_tag_from_every_record(client, manager, water):
 
     assert not Tag.objects.filter(pk=water.pk).exists()
     assert list(carrier.tags.all()) == []
+
+
+@pytest.mark.parametrize(
+    ("list_name", "empty_text"),
+    [
+        ("contacts:stakeholder_list", "No stakeholders match"),
+        ("contacts:organisation_list", "No organisations match"),
+    ],
+)
+def test_a_bookmarked_list_of_a_removed_tag_lists_no_one_and_says_so(
+    client, manager, water, list_name, empty_text
+):
+    """The list dropped a filter naming a tag that was removed and listed everyone, as if they carried it."""
+    bookmark = f"{reverse(list_name)}?tag={water.pk}"
+    login(client, manager).post(reverse("contacts:tag_delete", args=[water.pk]))
+
+    for url in (bookmark, f"{reverse(list_name)}?tag=Water"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert list(response.context["page"].object_list) == []
+        page = response.content.decode()
+        assert "That tag does not exist: it may have been removed." in page
+        assert empty_text not in page
+
+
+def test_an_export_of_a_removed_tag_exports_no_one(client, manager, water):
+    login(client, manager).post(reverse("contacts:tag_delete", args=[water.pk]))
+
+    response = client.get(reverse("dashboards:export", args=["stakeholders"]), {"tag": water.pk})
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1, "the header only"
