@@ -38,6 +38,7 @@ from .models import (
     PortfolioHandover,
     Stakeholder,
     Tag,
+    tag_name_normalised,
 )
 from .queries import handover_open_work, handover_stakeholders
 
@@ -47,7 +48,7 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     wanted = {}
     for name in names:
         validate_storable_text(name)  # a NUL would reach PostgreSQL: bulk_create does not full_clean()
-        cleaned = " ".join(name.split())[:60]
+        cleaned = tag_name_normalised(name)[:60]
         if cleaned:
             wanted.setdefault(cleaned.lower(), cleaned)
     if not wanted:
@@ -65,7 +66,10 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
 
 
 def _tag_name(name: str, *, tag: Tag | None = None) -> str:
-    cleaned = " ".join(name.split())
+    try:
+        cleaned = tag_name_normalised(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from None
     taken = Tag.objects.filter(name__iexact=cleaned)
     if tag is not None:
         taken = taken.exclude(pk=tag.pk)

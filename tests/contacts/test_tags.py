@@ -119,3 +119,47 @@ def test_an_export_of_a_removed_tag_exports_no_one(client, manager, water):
 
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 1, "the header only"
+
+
+INVISIBLE = ["\u200b", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff"]
+INVISIBLE_MESSAGE = "Tag names cannot contain invisible characters"
+
+
+@pytest.mark.parametrize("character", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_a_tag_cannot_be_renamed_to_look_like_another(client, manager, water, character):
+    """With a zero-width or text-direction character in it, "Wa\u200bter" looks exactly like "Water"."""
+    Tag.objects.filter(pk=water.pk).update(name="Flooding")
+
+    response = login(client, manager).post(
+        reverse("contacts:tag_rename", args=[water.pk]), {"name": f"Wa{character}ter"}
+    )
+
+    assert response.status_code == 200
+    assert INVISIBLE_MESSAGE in response.context["rename_form"].errors["name"][0]
+    water.refresh_from_db()
+    assert water.name == "Flooding"
+
+
+def test_tags_typed_on_a_stakeholders_form_are_refused_with_an_invisible_character(officer_client, officer):
+    response = officer_client.post(
+        reverse("contacts:stakeholder_create"),
+        {"name": "Amara Okafor", "owner": officer.pk, "tags": "Housing, Wa\u200bter", "not_a_duplicate": "1"},
+    )
+
+    assert response.status_code == 200
+    assert INVISIBLE_MESSAGE in response.context["form"].errors["tags"][0]
+    assert not Tag.objects.exists()
+
+
+def test_a_renamed_tag_has_its_spaces_tidied_and_its_accents_composed(client, manager, water):
+    decomposed = "Cafe\u0301   terraces "
+    login(client, manager).post(reverse("contacts:tag_rename", args=[water.pk]), {"name": decomposed})
+    water.refresh_from_db()
+    assert water.name == "Caf\u00e9 terraces"
+
+
+def test_typed_tags_with_decomposed_accents_are_the_same_tag(officer):
+    from contacts.services import tags_from_names
+
+    (composed,) = tags_from_names(["Caf\u00e9"])
+    assert tags_from_names(["Cafe\u0301"]) == [composed]
