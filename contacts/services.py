@@ -86,12 +86,22 @@ def tag_create(*, actor, name: str) -> Tag:
     return tag
 
 
+def _touch_carriers(tag: Tag) -> None:
+    """A tag's name is part of every record that carries it: a sync by `updated_since` must see them change.
+    One UPDATE per kind of record, however many carry it."""
+    now = timezone.now()
+    for carriers in (tag.organisations, tag.stakeholders, tag.interactions):
+        carriers.update(updated_at=now)
+
+
 @atomic_service
 def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
     require(can_edit_tag(actor, tag), _("Only managers rename tags."))
-    tag.name = _tag_name(name, tag=tag)
+    old_name, tag.name = tag.name, _tag_name(name, tag=tag)
     tag.full_clean(validate_constraints=False)
     tag.save()
+    if tag.name != old_name:
+        _touch_carriers(tag)
     return tag
 
 
@@ -99,6 +109,7 @@ def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
 def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
     require(can_edit_tag(actor, tag), _("Only managers delete tags."))
+    _touch_carriers(tag)
     tag.delete()
 
 

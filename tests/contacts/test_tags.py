@@ -1,7 +1,10 @@
 """The tags page: everyone reads the shared vocabulary and how much it is used; managers rename and remove."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Tag
 
@@ -163,3 +166,43 @@ def test_typed_tags_with_decomposed_accents_are_the_same_tag(officer):
 
     (composed,) = tags_from_names(["Caf\u00e9"])
     assert tags_from_names(["Cafe\u0301"]) == [composed]
+
+
+def _carriers(tag):
+    return [*tag.stakeholders.all(), *tag.organisations.all(), *tag.interactions.all()]
+
+
+def _as_if_last_changed_long_ago(records):
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for record in records:
+        type(record).objects.filter(pk=record.pk).update(updated_at=long_ago)
+    return long_ago
+
+
+@pytest.mark.parametrize("change", ["rename", "delete"])
+def test_renaming_or_removing_a_tag_marks_the_records_carrying_it_as_changed(
+    manager, water, change, django_assert_max_num_queries
+):
+    """A sync by `updated_since` never learnt that the tag on its records was renamed or removed."""
+    from contacts import services
+
+    carriers = _carriers(water)
+    bystander = StakeholderFactory()
+    long_ago = _as_if_last_changed_long_ago([*carriers, bystander])
+    for _number in range(20):
+        StakeholderFactory().tags.add(water)
+
+    # However many records carry it, 10 at most: savepoint and release, the permission check, the name check
+    # and the tag's UPDATE (or the DELETEs of its three kinds of link and of itself), and one UPDATE per kind
+    # of record that carries it (organisations, stakeholders, interactions).
+    with django_assert_max_num_queries(10):
+        if change == "rename":
+            services.tag_rename(tag=water, actor=manager, name="Waterways")
+        else:
+            services.tag_delete(tag=water, actor=manager)
+
+    for record in carriers:
+        record.refresh_from_db()
+        assert record.updated_at > long_ago, record
+    bystander.refresh_from_db()
+    assert bystander.updated_at == long_ago
