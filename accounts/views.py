@@ -11,12 +11,18 @@ from . import services
 from .forms import ApiTokenForm
 from .models import ApiToken
 
+# The new key waits in the (server-side) session between the POST and the page that shows it, once.
+NEW_TOKEN = "accounts:new_api_token"
+
 
 @never_cache
 def api_tokens(request):
-    """Lists the tokens a person may manage and creates one, showing its key once, on this response only."""
+    """Lists the tokens a person may manage and creates one, showing its key once.
+
+    Creating answers with a redirect, so refreshing the page that shows the key does not send the form again
+    (and make another token); the key is taken out of the session as it is shown.
+    """
     form = ApiTokenForm(request.POST or None, actor=request.user)
-    created = key = None
     if request.method == "POST" and form.is_valid():
         try:
             created, key = services.api_token_create(
@@ -25,12 +31,13 @@ def api_tokens(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = ApiTokenForm(actor=request.user)
+            request.session[NEW_TOKEN] = {"name": created.name, "key": key}
+            return redirect("accounts:api_tokens")
     tokens = ApiToken.objects.manageable_by(request.user).select_related("user")
     return render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": tokens, "created": created, "key": key},
+        {"form": form, "tokens": tokens, "new_token": request.session.pop(NEW_TOKEN, None)},
     )
 
 

@@ -4,11 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
+from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import Commitment
 
 
-class CommitmentForm(forms.ModelForm):
+class CommitmentForm(EditConflictMixin, forms.ModelForm):
     """What was promised, to whom and by when. Where it was promised comes from the page it was opened on."""
 
     class Meta:

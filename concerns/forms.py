@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
 from interactions.models import Interaction
+from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import Concern
 
@@ -13,7 +14,7 @@ from .models import Concern
 LINKABLE_SHOWN = 25
 
 
-class ConcernForm(forms.ModelForm):
+class ConcernForm(EditConflictMixin, forms.ModelForm):
     class Meta:
         model = Concern
         fields = ["title", "stakeholder", "severity", "description", "organisation", "owner", "raised_on"]

@@ -62,7 +62,33 @@ def organisation_filter():
     )
 
 
-class StakeholderFilterSet(django_filters.FilterSet):
+def tag_filter(**kwargs):
+    """A tag, by id. A bookmark may name one removed since: that is said, not quietly ignored."""
+    return django_filters.ModelChoiceFilter(
+        label=_("Tag"),
+        field_name="tags",
+        queryset=Tag.objects.all(),
+        empty_label=_("Any"),
+        error_messages={"invalid_choice": _("That tag does not exist: it may have been removed.")},
+        **kwargs,
+    )
+
+
+class NothingUnlessValidFilterSet(django_filters.FilterSet):
+    """A list whose filter cannot be read (a tag removed since the link was made) lists nothing, with the
+    filter's error: leaving the filter out would list everyone, as if they all matched it.
+
+    The API answers 400 before it gets here (DjangoFilterBackend); pages and exports get an empty list.
+    """
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
+        return super().qs
+
+
+class StakeholderFilterSet(NothingUnlessValidFilterSet):
     q = SearchFilter()
     organisation = organisation_filter()
     # The list page renders these pickers on every visit: QuickSelect writes their options in Python, from
@@ -73,13 +99,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )
-    tag = django_filters.ModelChoiceFilter(
-        label=_("Tag"),
-        field_name="tags",
-        queryset=Tag.objects.all(),
-        empty_label=_("Any"),
-        widget=QuickSelect,
-    )
+    tag = tag_filter(widget=QuickSelect)
     engagement_level = django_filters.ChoiceFilter(
         label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any"), widget=QuickSelect
     )
@@ -136,14 +156,12 @@ class StakeholderFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(NothingUnlessValidFilterSet):
     q = SearchFilter()
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=OrganisationKind.choices, empty_label=_("Any")
     )
-    tag = django_filters.ModelChoiceFilter(
-        label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), empty_label=_("Any")
-    )
+    tag = tag_filter()
 
     class Meta:
         model = Organisation

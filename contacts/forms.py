@@ -7,12 +7,23 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison_crm.edit_conflicts import EditConflictMixin
 
-from .models import LANGUAGE_CHOICES, Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
+from .models import (
+    LANGUAGE_CHOICES,
+    Affiliation,
+    Objective,
+    ObjectiveStatus,
+    Organisation,
+    Stakeholder,
+    Tag,
+    validate_tag_name,
+)
 from .widgets import LookupSelect, QuickSelect
 
 
 class TagsField(forms.CharField):
     """Tags typed as a comma-separated list; new names become new tags."""
+
+    default_validators = [validate_tag_name]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -55,7 +66,7 @@ def stakeholder_picker(placeholder=None):
     )
 
 
-class OrganisationForm(TagsInitialMixin, forms.ModelForm):
+class OrganisationForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
     tags = TagsField(label=_("Tags"))
 
     class Meta:
@@ -148,7 +159,9 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
 
 
 class TagRenameForm(forms.Form):
-    name = forms.CharField(label=_("New name"), max_length=Tag._meta.get_field("name").max_length)
+    name = forms.CharField(
+        label=_("New name"), max_length=Tag._meta.get_field("name").max_length, validators=[validate_tag_name]
+    )
 
 
 class AffiliationForm(forms.ModelForm):

@@ -1,3 +1,5 @@
+import re
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -37,6 +39,31 @@ LANGUAGE_CHOICES = sorted(
     key=lambda choice: choice[1],
 )
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+
+
+# Zero-width characters and text-direction controls show as nothing: a name with one in it looks exactly like
+# a tag that already exists, yet is another tag.
+INVISIBLE_IN_TAG_NAMES = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def validate_tag_name(value: str) -> None:
+    if INVISIBLE_IN_TAG_NAMES.search(value):
+        raise ValidationError(
+            _(
+                "Tag names cannot contain invisible characters (zero-width spaces or text-direction marks, "
+                "often brought in by copying and pasting): they would make two tags look the same."
+            ),
+            code="invisible",
+        )
+
+
+def tag_name_normalised(name: str) -> str:
+    """A tag's name as it is kept: accents composed (NFC), runs of spaces made one, ends trimmed.
+
+    Two names that look the same are then the same text, so the case-insensitive uniqueness sees them.
+    """
+    validate_tag_name(name)
+    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 class Tag(StorableTextModel):

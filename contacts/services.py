@@ -40,6 +40,7 @@ from .models import (
     PortfolioHandover,
     Stakeholder,
     Tag,
+    tag_name_normalised,
 )
 from .queries import handover_open_work, handover_stakeholders
 
@@ -49,7 +50,7 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     wanted = {}
     for name in names:
         validate_storable_text(name)  # a NUL would reach PostgreSQL: bulk_create does not full_clean()
-        cleaned = " ".join(name.split())[:60]
+        cleaned = tag_name_normalised(name)[:60]
         if cleaned:
             wanted.setdefault(cleaned.lower(), cleaned)
     if not wanted:
@@ -67,7 +68,10 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
 
 
 def _tag_name(name: str, *, tag: Tag | None = None) -> str:
-    cleaned = " ".join(name.split())
+    try:
+        cleaned = tag_name_normalised(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from None
     taken = Tag.objects.filter(name__iexact=cleaned)
     if tag is not None:
         taken = taken.exclude(pk=tag.pk)
@@ -84,12 +88,22 @@ def tag_create(*, actor, name: str) -> Tag:
     return tag
 
 
+def _touch_carriers(tag: Tag) -> None:
+    """A tag's name is part of every record that carries it: a sync by `updated_since` must see them change.
+    One UPDATE per kind of record, however many carry it."""
+    now = timezone.now()
+    for carriers in (tag.organisations, tag.stakeholders, tag.interactions):
+        carriers.update(updated_at=now)
+
+
 @atomic_service
 def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
     require(can_edit_tag(actor, tag), _("Only managers rename tags."))
-    tag.name = _tag_name(name, tag=tag)
+    old_name, tag.name = tag.name, _tag_name(name, tag=tag)
     tag.full_clean(validate_constraints=False)
     tag.save()
+    if tag.name != old_name:
+        _touch_carriers(tag)
     return tag
 
 
@@ -97,6 +111,7 @@ def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
 def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
     require(can_edit_tag(actor, tag), _("Only managers delete tags."))
+    _touch_carriers(tag)
     tag.delete()
 
 

@@ -141,17 +141,26 @@ def occurrence_update(meeting: Meeting) -> bytes:
     return _to_bytes(_calendar("REQUEST"), [event])
 
 
-def cancellation(meeting: Meeting, *, whole_series: bool = False) -> bytes:
-    """METHOD:CANCEL for a meeting, one occurrence of a series, or the whole series."""
-    if whole_series:
-        event = _series_events(meeting.series, series_occurrences(meeting.series))[0]
-        event["status"] = "CANCELLED"
+def cancellation(meeting: Meeting, *, and_following: bool = False) -> bytes:
+    """METHOD:CANCEL for a meeting, one occurrence of a series, or one and every later one.
+
+    Later occurrences are each named by their RECURRENCE-ID: cancelling the series' own event would take
+    the earlier ones out of attendees' calendars too.
+    """
+    if and_following:
+        events = [
+            _event(occurrence, sequence=occurrence.sequence, recurrence_id=occurrence.original_start)
+            for occurrence in sorted(series_occurrences(meeting.series), key=lambda o: o.original_start)
+            if occurrence.original_start >= meeting.original_start
+            and occurrence.status == MeetingStatus.CANCELLED
+        ]
     elif meeting.series_id:
-        event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
+        events = [_event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)]
     else:
-        event = _event(meeting, sequence=meeting.sequence)
-    event["status"] = "CANCELLED"
-    return _to_bytes(_calendar("CANCEL"), [event])
+        events = [_event(meeting, sequence=meeting.sequence)]
+    for event in events:
+        event["status"] = "CANCELLED"
+    return _to_bytes(_calendar("CANCEL"), events)
 
 
 def feed(meetings: Iterable[Meeting], *, name: str) -> bytes:

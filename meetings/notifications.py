@@ -78,16 +78,15 @@ def invitations_send(
         )
 
 
-def cancellations_send(meeting: Meeting, *, whole_series: bool = False) -> None:
-    ics = calendar.cancellation(meeting, whole_series=whole_series)
-    version = meeting.series.sequence if whole_series else meeting.sequence
+def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
+    ics = calendar.cancellation(meeting, and_following=and_following)
     for attendee in _recipients(meeting):
         message_enqueue(
-            key=f"meeting-cancellation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
+            key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
             kind="meeting_cancellation",
             to=attendee.email,
             subject=_subject("Cancelled", meeting, attendee),
-            body=_render("cancellation.txt", meeting, attendee, whole_series=whole_series),
+            body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
             attachments=[Attachment("cancel.ics", ics, "text/calendar; method=CANCEL; charset=utf-8")],
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,

@@ -257,30 +257,39 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
 
 @atomic_service
 @records_actor
-def meeting_cancel(*, meeting: Meeting, actor, whole_series: bool = False) -> Meeting:
-    """Cancels a meeting, one occurrence, or every planned occurrence of its series."""
+def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> Meeting:
+    """Cancels a meeting, or an occurrence of a series and every later planned one.
+
+    As calendar programs do it ("this and following"): earlier occurrences stay as they are, even past ones
+    still waiting to be recorded as held.
+    """
     require(can_edit_meeting(actor, meeting))
-    if whole_series and not meeting.series_id:
+    if and_following and not meeting.series_id:
         raise ValidationError(_("This meeting is not part of a series."))
-    targets = (
-        list(meeting.series.occurrences.filter(status=MeetingStatus.PLANNED)) if whole_series else [meeting]
-    )
-    if not whole_series and meeting.status != MeetingStatus.PLANNED:
+    if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled."))
+    targets = [meeting]
+    if and_following:
+        targets = list(
+            meeting.series.occurrences.filter(
+                status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start
+            )
+        )
     for target in targets:
         target.status = MeetingStatus.CANCELLED
         target.sequence += 1
         target.save(update_fields=["status", "sequence", "updated_at"])
-    if whole_series:
+    if and_following:
+        # The series' own event gains exceptions for the cancelled slots.
         MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=meeting.series.sequence + 1)
-    _after_commit(_announce_cancellation, meeting.pk, whole_series)
+    _after_commit(_announce_cancellation, meeting.pk, and_following)
     _after_commit(_schedule_reminders, [t.pk for t in targets])
     meeting.refresh_from_db()
     return meeting
 
 
-def _announce_cancellation(meeting_id: int, whole_series: bool) -> None:
-    notifications.cancellations_send(_refetch(meeting_id), whole_series=whole_series)
+def _announce_cancellation(meeting_id: int, and_following: bool) -> None:
+    notifications.cancellations_send(_refetch(meeting_id), and_following=and_following)
 
 
 @atomic_service

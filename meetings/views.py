@@ -38,6 +38,14 @@ def _meeting_or_404(request, pk) -> Meeting:
     )
 
 
+def _cancelled(request, meeting: Meeting) -> HttpResponse | None:
+    """Back to a cancelled meeting's page, saying why: its forms would only be refused on saving."""
+    if meeting.status != MeetingStatus.CANCELLED:
+        return None
+    messages.info(request, _("This meeting was cancelled, so it can no longer be changed."))
+    return redirect(meeting)
+
+
 def meeting_list(request):
     past = request.GET.get("when") == "past"
     meetings = Meeting.objects.visible_to(request.user).for_list()
@@ -129,6 +137,8 @@ def meeting_edit(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can change this meeting."),
     )
+    if closed := _cancelled(request, meeting):
+        return closed
     form = MeetingForm(request.POST or None, instance=meeting)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
     if request.method == "POST" and form.is_valid() and agenda.is_valid():
@@ -163,10 +173,12 @@ def meeting_cancel(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can cancel this meeting."),
     )
+    if closed := _cancelled(request, meeting):
+        return closed
     if request.method == "POST":
         try:
             services.meeting_cancel(
-                meeting=meeting, actor=request.user, whole_series=request.POST.get("scope") == "series"
+                meeting=meeting, actor=request.user, and_following=request.POST.get("scope") == "following"
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -195,6 +207,8 @@ def meeting_mark_held(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can record this meeting."),
     )
+    if closed := _cancelled(request, meeting):
+        return closed
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     if request.method == "POST" and form.is_valid() and actions.is_valid():

@@ -13,13 +13,14 @@ from ..models import (
     PortfolioHandover,
     Stakeholder,
     Tag,
+    validate_tag_name,
 )
 
 
 class TagNamesField(serializers.ListField):
     """Tags as a list of names; a name not yet used becomes a new tag."""
 
-    child = serializers.CharField(max_length=60)
+    child = serializers.CharField(max_length=60, validators=[validate_tag_name])
 
     def to_representation(self, value):
         return [tag.name for tag in value.all()]

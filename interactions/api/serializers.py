@@ -108,7 +108,7 @@ class InteractionInputSerializer(serializers.ModelSerializer):
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
-    topics = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    topics = TagNamesField(required=False)
 
     class Meta:
         model = Interaction

@@ -208,9 +208,23 @@ class MeetingScheduleSerializer(MeetingInputSerializer):
 
 
 class MeetingCancelSerializer(serializers.Serializer):
-    whole_series = serializers.BooleanField(
-        default=False, help_text=_("Cancel every planned occurrence of its series, not just this one.")
+    and_following = serializers.BooleanField(
+        default=False,
+        help_text=_("Cancel this occurrence of a series and every later planned one; earlier ones stay."),
     )
+
+    def validate(self, attrs):
+        # The old flag also cancelled earlier occurrences. Ignored, it would cancel one meeting where the
+        # client meant many; refused, the client learns the new name and what it means.
+        if "whole_series" in self.initial_data:
+            raise serializers.ValidationError(
+                {
+                    "whole_series": _(
+                        "Send and_following instead: it cancels this occurrence and every later planned one."
+                    )
+                }
+            )
+        return attrs
 
 
 class ActionEntrySerializer(serializers.Serializer):

@@ -73,7 +73,8 @@ class MeetingViewSet(ModelViewSet):
     @extend_schema(request=MeetingCancelSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancels this meeting, or with `whole_series` every planned occurrence; attendees are told."""
+        """Cancels this meeting, or with `and_following` this occurrence of a series and every later planned
+        one (earlier ones stay as they are); attendees are told."""
         return self.workflow(
             lambda meeting, **data: services.meeting_cancel(meeting=meeting, actor=request.user, **data),
             body=MeetingCancelSerializer,

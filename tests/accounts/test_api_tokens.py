@@ -18,9 +18,9 @@ PAGE = reverse("accounts:api_tokens")
 
 
 def test_page_creates_a_token_and_shows_it_once(officer_client, officer):
-    response = officer_client.post(PAGE, {"name": "My spreadsheet", "user": officer.pk})
-    assert response.status_code == 200
-    key = response.context["key"]
+    response = officer_client.post(PAGE, {"name": "My spreadsheet", "user": officer.pk}, follow=True)
+    assert response.redirect_chain == [(PAGE, 302)]
+    key = response.context["new_token"]["key"]
     assert key in response.content.decode()
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     token = ApiToken.objects.get()
@@ -28,6 +28,20 @@ def test_page_creates_a_token_and_shows_it_once(officer_client, officer):
     again = officer_client.get(PAGE).content.decode()
     assert key not in again
     assert token.key_prefix in again
+
+
+def test_refreshing_the_page_after_creating_a_token_does_not_create_another(officer_client, officer):
+    """The key was shown on the answer to the POST, so refreshing the page sent the form again and made a
+    second token. Now the POST leads to the page, which shows the key once; a refresh shows the list."""
+    response = officer_client.post(PAGE, {"name": "My spreadsheet", "user": officer.pk})
+    assert response.status_code == 302 and response.url == PAGE
+
+    shown = officer_client.get(PAGE)
+    refreshed = officer_client.get(PAGE)
+
+    assert shown.context["new_token"]["name"] == "My spreadsheet"
+    assert refreshed.context["new_token"] is None
+    assert ApiToken.objects.count() == 1
 
 
 def test_page_lists_only_my_tokens(officer_client, officer, colleague):
@@ -62,8 +76,8 @@ def test_cannot_make_a_token_for_someone_else(officer_client, officer, colleague
 
 def test_admin_makes_tokens_for_service_accounts_on_the_page(client, admin_user, team):
     tool = service_account_create(username="events-sync", actor=admin_user, team=team)
-    response = login(client, admin_user).post(PAGE, {"name": "Events", "user": tool.pk})
-    assert response.context["key"]
+    response = login(client, admin_user).post(PAGE, {"name": "Events", "user": tool.pk}, follow=True)
+    assert response.context["new_token"]["key"]
     assert ApiToken.objects.get().user == tool
 
 

@@ -235,15 +235,27 @@ def test_cancel_follows_the_edit_rule(api_as, meeting, who, status):
     assert (meeting.status == MeetingStatus.CANCELLED) is (status == 200)
 
 
-def test_cancelling_the_whole_series(officer_api, officer, guest):
+def test_cancelling_an_occurrence_and_the_following(officer_api, officer, guest):
+    first = schedule(officer, [guest], frequency="weekly", count=3)
+    second = Meeting.objects.filter(series=first.series).order_by("original_start")[1]
+    response = officer_api.post(detail(second, "cancel"), {"and_following": True})
+    assert response.status_code == 200
+    statuses = Meeting.objects.order_by("original_start").values_list("status", flat=True)
+    assert list(statuses) == [MeetingStatus.PLANNED, MeetingStatus.CANCELLED, MeetingStatus.CANCELLED]
+
+
+def test_the_old_whole_series_flag_is_refused_rather_than_cancelling_only_one(officer_api, officer, guest):
+    """`whole_series` cancelled earlier occurrences too; it became `and_following`. Ignoring the old name
+    would quietly cancel one meeting where the client meant many."""
     first = schedule(officer, [guest], frequency="weekly", count=3)
     response = officer_api.post(detail(first, "cancel"), {"whole_series": True})
-    assert response.status_code == 200
-    assert set(Meeting.objects.values_list("status", flat=True)) == {MeetingStatus.CANCELLED}
+    assert response.status_code == 400
+    assert "and_following" in response.json()["whole_series"][0]
+    assert not Meeting.objects.filter(status=MeetingStatus.CANCELLED).exists()
 
 
-def test_cancelling_a_lone_meeting_as_a_series_is_a_400(officer_api, meeting):
-    response = officer_api.post(detail(meeting, "cancel"), {"whole_series": True})
+def test_cancelling_a_lone_meeting_and_the_following_is_a_400(officer_api, meeting):
+    response = officer_api.post(detail(meeting, "cancel"), {"and_following": True})
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
     meeting.refresh_from_db()

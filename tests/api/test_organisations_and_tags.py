@@ -85,3 +85,34 @@ def test_confidential_interactions_do_not_show_in_a_tags_or_organisations_output
     InteractionFactory(logged_by=colleague, organisation=organisation, is_confidential=True)
     body = officer_api.get(f"/api/v1/organisations/{organisation.pk}/").json()
     assert "interaction" not in str(body).lower()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stakeholders/", "/api/v1/organisations/"])
+def test_filtering_by_a_removed_tag_is_a_400_that_says_so(officer_api, path):
+    tag = Tag.objects.create(name="Water")
+    tag_id = tag.pk
+    tag.delete()
+    response = officer_api.get(path, {"tag": tag_id})
+    assert response.status_code == 400
+    assert response.json() == {"tag": ["That tag does not exist: it may have been removed."]}
+
+
+def test_a_tag_name_with_an_invisible_character_is_a_400(api_as):
+    created = api_as("officer").post("/api/v1/tags/", {"name": "Wa\u200bter"})
+    assert created.status_code == 400
+    assert "invisible characters" in created.json()["name"][0]
+
+    water = api_as("officer").post("/api/v1/tags/", {"name": "Water"}).json()
+    renamed = api_as("manager").patch(f"/api/v1/tags/{water['id']}/", {"name": "Water\u202e"})
+    assert renamed.status_code == 400
+    assert "invisible characters" in renamed.json()["name"][0]
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Water"]
+
+
+def test_a_records_tags_with_an_invisible_character_are_a_400(officer_api):
+    response = officer_api.post(
+        "/api/v1/organisations/", {"name": "Harbour", "kind": "partner", "tags": ["\ufeffWater"]}
+    )
+    assert response.status_code == 400
+    assert "invisible characters" in str(response.json()["tags"])
+    assert not Tag.objects.exists()

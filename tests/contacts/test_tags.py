@@ -1,7 +1,10 @@
 """The tags page: everyone reads the shared vocabulary and how much it is used; managers rename and remove."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Tag
 
@@ -87,3 +90,119 @@ def test_a_manager_removes_a_tag_from_every_record(client, manager, water):
 
     assert not Tag.objects.filter(pk=water.pk).exists()
     assert list(carrier.tags.all()) == []
+
+
+@pytest.mark.parametrize(
+    ("list_name", "empty_text"),
+    [
+        ("contacts:stakeholder_list", "No stakeholders match"),
+        ("contacts:organisation_list", "No organisations match"),
+    ],
+)
+def test_a_bookmarked_list_of_a_removed_tag_lists_no_one_and_says_so(
+    client, manager, water, list_name, empty_text
+):
+    """The list dropped a filter naming a tag that was removed and listed everyone, as if they carried it."""
+    bookmark = f"{reverse(list_name)}?tag={water.pk}"
+    login(client, manager).post(reverse("contacts:tag_delete", args=[water.pk]))
+
+    for url in (bookmark, f"{reverse(list_name)}?tag=Water"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert list(response.context["page"].object_list) == []
+        page = response.content.decode()
+        assert "That tag does not exist: it may have been removed." in page
+        assert empty_text not in page
+
+
+def test_an_export_of_a_removed_tag_exports_no_one(client, manager, water):
+    login(client, manager).post(reverse("contacts:tag_delete", args=[water.pk]))
+
+    response = client.get(reverse("dashboards:export", args=["stakeholders"]), {"tag": water.pk})
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1, "the header only"
+
+
+INVISIBLE = ["\u200b", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff"]
+INVISIBLE_MESSAGE = "Tag names cannot contain invisible characters"
+
+
+@pytest.mark.parametrize("character", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_a_tag_cannot_be_renamed_to_look_like_another(client, manager, water, character):
+    """With a zero-width or text-direction character in it, "Wa\u200bter" looks exactly like "Water"."""
+    Tag.objects.filter(pk=water.pk).update(name="Flooding")
+
+    response = login(client, manager).post(
+        reverse("contacts:tag_rename", args=[water.pk]), {"name": f"Wa{character}ter"}
+    )
+
+    assert response.status_code == 200
+    assert INVISIBLE_MESSAGE in response.context["rename_form"].errors["name"][0]
+    water.refresh_from_db()
+    assert water.name == "Flooding"
+
+
+def test_tags_typed_on_a_stakeholders_form_are_refused_with_an_invisible_character(officer_client, officer):
+    response = officer_client.post(
+        reverse("contacts:stakeholder_create"),
+        {"name": "Amara Okafor", "owner": officer.pk, "tags": "Housing, Wa\u200bter", "not_a_duplicate": "1"},
+    )
+
+    assert response.status_code == 200
+    assert INVISIBLE_MESSAGE in response.context["form"].errors["tags"][0]
+    assert not Tag.objects.exists()
+
+
+def test_a_renamed_tag_has_its_spaces_tidied_and_its_accents_composed(client, manager, water):
+    decomposed = "Cafe\u0301   terraces "
+    login(client, manager).post(reverse("contacts:tag_rename", args=[water.pk]), {"name": decomposed})
+    water.refresh_from_db()
+    assert water.name == "Caf\u00e9 terraces"
+
+
+def test_typed_tags_with_decomposed_accents_are_the_same_tag(officer):
+    from contacts.services import tags_from_names
+
+    (composed,) = tags_from_names(["Caf\u00e9"])
+    assert tags_from_names(["Cafe\u0301"]) == [composed]
+
+
+def _carriers(tag):
+    return [*tag.stakeholders.all(), *tag.organisations.all(), *tag.interactions.all()]
+
+
+def _as_if_last_changed_long_ago(records):
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for record in records:
+        type(record).objects.filter(pk=record.pk).update(updated_at=long_ago)
+    return long_ago
+
+
+@pytest.mark.parametrize("change", ["rename", "delete"])
+def test_renaming_or_removing_a_tag_marks_the_records_carrying_it_as_changed(
+    manager, water, change, django_assert_max_num_queries
+):
+    """A sync by `updated_since` never learnt that the tag on its records was renamed or removed."""
+    from contacts import services
+
+    carriers = _carriers(water)
+    bystander = StakeholderFactory()
+    long_ago = _as_if_last_changed_long_ago([*carriers, bystander])
+    for _number in range(20):
+        StakeholderFactory().tags.add(water)
+
+    # However many records carry it, 10 at most: savepoint and release, the permission check, the name check
+    # and the tag's UPDATE (or the DELETEs of its three kinds of link and of itself), and one UPDATE per kind
+    # of record that carries it (organisations, stakeholders, interactions).
+    with django_assert_max_num_queries(10):
+        if change == "rename":
+            services.tag_rename(tag=water, actor=manager, name="Waterways")
+        else:
+            services.tag_delete(tag=water, actor=manager)
+
+    for record in carriers:
+        record.refresh_from_db()
+        assert record.updated_at > long_ago, record
+    bystander.refresh_from_db()
+    assert bystander.updated_at == long_ago

@@ -122,6 +122,39 @@ def test_a_moved_and_a_cancelled_occurrence_become_an_override_and_an_exdate(off
     assert cancelled["STATUS"] == "CANCELLED" and cancelled.decoded("RECURRENCE-ID") == third.original_start
 
 
+@time_machine.travel(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_cancelling_an_occurrence_and_the_following_cancels_those_slots_not_the_series(officer, guest):
+    """A CANCEL of the series' master event empties it from attendees' calendars, earlier meetings and
+    all; each cancelled slot is named by its RECURRENCE-ID instead."""
+    starts = dt.datetime(2026, 3, 3, 9, 0, tzinfo=LONDON)
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Steering group",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        time_zone="Europe/London",
+        stakeholders=[guest],
+        frequency="weekly",
+        count=4,
+    )
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+    services.meeting_cancel(meeting=occurrences[2], actor=officer, and_following=True)
+
+    cancel = parse(calendar.cancellation(Meeting.objects.get(pk=occurrences[2].pk), and_following=True))
+    assert cancel["METHOD"] == "CANCEL"
+    cancelled = cancel.walk("VEVENT")
+    assert [event.decoded("RECURRENCE-ID") for event in cancelled] == [
+        o.original_start for o in occurrences[2:]
+    ]
+    assert {event["STATUS"] for event in cancelled} == {"CANCELLED"}
+    assert {event["SEQUENCE"] for event in cancelled} == {1}
+
+    (master,) = events(calendar.invitation(Meeting.objects.get(pk=first.pk)))
+    assert [d.dt for d in master["EXDATE"].dts] == [
+        o.original_start.astimezone(LONDON) for o in occurrences[2:]
+    ]
+
+
 def test_cancelling_a_single_meeting_sends_method_cancel_with_a_higher_sequence(officer, guest):
     meeting = services.meeting_schedule(
         organiser=officer,

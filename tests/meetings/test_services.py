@@ -143,10 +143,42 @@ def test_cancelling_sends_a_cancellation_and_withdraws_reminders(
     assert not OutboundMessage.objects.filter(kind="meeting_reminder", status="pending").exists()
 
 
-def test_cancelling_a_whole_series_cancels_every_planned_occurrence(officer, guests):
+def test_cancelling_from_the_first_occurrence_on_cancels_the_whole_series(officer, guests):
     first = schedule(officer, guests, frequency="monthly", count=3)
-    services.meeting_cancel(meeting=first, actor=officer, whole_series=True)
+    services.meeting_cancel(meeting=first, actor=officer, and_following=True)
     assert set(Meeting.objects.filter(series=first.series).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_cancelling_an_occurrence_and_the_following_leaves_earlier_ones_alone(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """ "Cancel every planned occurrence" from the fourth weekly meeting also cancelled the first three,
+    two of them already past and only waiting to be recorded as held. Calendars cancel this and following."""
+    first = schedule(
+        officer, guests, frequency="weekly", count=5, starts_at=soon_at(10) - dt.timedelta(weeks=3)
+    )
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=occurrences[3], actor=officer, and_following=True)
+
+    statuses = list(
+        Meeting.objects.filter(series=first.series)
+        .order_by("original_start")
+        .values_list("status", flat=True)
+    )
+    assert statuses == ["planned", "planned", "planned", "cancelled", "cancelled"]
+    (message, _second) = OutboundMessage.objects.filter(kind="meeting_cancellation").order_by("to")
+    assert "This meeting and every later one in its series are cancelled" in message.body
+
+
+def test_only_a_planned_occurrence_cancels_itself_and_the_following(officer, guests):
+    first = schedule(officer, guests, frequency="weekly", count=3)
+    second = Meeting.objects.filter(series=first.series).order_by("original_start")[1]
+    services.meeting_cancel(meeting=second, actor=officer)
+    with pytest.raises(ValidationError):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+    assert Meeting.objects.filter(series=first.series, status=MeetingStatus.PLANNED).count() == 2
 
 
 def test_marking_held_logs_one_interaction_on_every_attending_timeline(

@@ -406,3 +406,49 @@ def test_a_meeting_early_in_year_one_is_entered_without_its_reminders_failing(
 
     assert response.status_code == 302
     assert officer_client.get(reverse("meetings:list")).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["meetings:edit", "meetings:mark_held", "meetings:cancel"])
+def test_a_cancelled_meetings_forms_lead_back_to_it_saying_so(officer_client, officer, meeting, page):
+    """The edit page of a cancelled meeting opened a form whose save was then refused (so did recording it
+    as held, or cancelling it again). Now the page leads back to the meeting, saying why."""
+    services.meeting_cancel(meeting=meeting, actor=officer)
+    url = reverse(page, args=[meeting.pk])
+
+    response = officer_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
+    assert "This meeting was cancelled, so it can no longer be changed." in response.content.decode()
+    assert f'href="{reverse("meetings:edit", args=[meeting.pk])}"' not in response.content.decode()
+
+    response = officer_client.post(url, {"title": "Revived", "minutes": "Met anyway"})
+    assert response.status_code == 302 and response.url == meeting.get_absolute_url()
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status) == ("Harbour consultation", MeetingStatus.CANCELLED)
+
+
+def test_cancelling_an_occurrence_of_a_series_offers_this_and_the_following(officer_client, officer, guest):
+    """The page offered "every planned occurrence of the series" and cancelled the earlier ones too."""
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Weekly catch-up",
+        starts_at=in_days(-8, 10),
+        ends_at=in_days(-8, 11),
+        stakeholders=[guest],
+        frequency="weekly",
+        count=4,
+    )
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+    url = reverse("meetings:cancel", args=[occurrences[2].pk])
+
+    page = officer_client.get(url).content.decode()
+    assert "This and every later planned occurrence" in page
+    assert "Every planned occurrence of the series" not in page
+
+    assert officer_client.post(url, {"scope": "following"}).status_code == 302
+    statuses = (
+        Meeting.objects.filter(series=first.series)
+        .order_by("original_start")
+        .values_list("status", flat=True)
+    )
+    assert list(statuses) == ["planned", "planned", "cancelled", "cancelled"]
