@@ -71,7 +71,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("role", gettext_lazy("Role"), "job title", "title", "position"),
         _c("department", gettext_lazy("Department"), "dept", "unit"),
         _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison",
-           help=gettext_lazy("Username or email of a member of staff; you when empty.")),
+           help=gettext_lazy("Username, email or full name of a member of staff; you when empty.")),
         _c("languages", gettext_lazy("Languages"), "language", help=LIST_HELP),
         _c("time_zone", gettext_lazy("Time zone"), "timezone", "tz"),
         _c("preferred_channel", gettext_lazy("Preferred channel"), "channel"),
@@ -103,7 +103,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
         _c("is_confidential", gettext_lazy("Confidential"), "confidential", "private"),
         _c("logged_by", gettext_lazy("Logged by"), "author", "officer", "logged by",
-           help=gettext_lazy("Administrators only: username or email; you when empty.")),
+           help=gettext_lazy("Administrators only: username, email or full name; you when empty.")),
     ],
 }  # fmt: skip
 
@@ -182,10 +182,20 @@ class Cleaner:
         self.warnings: dict[str, int] = defaultdict(int)
         User = get_user_model()
         self.users: dict[str, int] = {}
-        for pk, username, email in User.objects.filter(is_active=True).values_list("pk", "username", "email"):
+        full_names: dict[str, list[int]] = defaultdict(list)
+        staff = User.objects.filter(is_active=True).values_list(
+            "pk", "username", "email", "first_name", "last_name"
+        )
+        for pk, username, email, first_name, last_name in staff:
             self.users[username.lower()] = pk
             if email:
                 self.users.setdefault(email.lower(), pk)
+            if full_name := " ".join(f"{first_name} {last_name}".lower().split()):
+                full_names[full_name].append(pk)
+        # A list export names staff in full; a name two people share is left out rather than guessed.
+        for full_name, pks in full_names.items():
+            if len(pks) == 1:
+                self.users.setdefault(full_name, pks[0])
 
     def choice_lookups(self):
         return {}
@@ -249,7 +259,7 @@ class Cleaner:
         value = self.text(row, name)
         if not value:
             return self.actor.pk
-        pk = self.users.get(value.lower())
+        pk = self.users.get(" ".join(value.lower().split()))
         if pk is None:
             raise RowError(
                 name, _("No active member of staff is called “%(value)s”.") % {"value": value[:80]}

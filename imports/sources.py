@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from contacts import vcard
+from liaison_crm.csv_export import FORMULA_TRIGGERS
 from liaison_crm.text import unstorable_text_message
 
 from .models import ImportFormat, ImportJob
@@ -115,6 +116,14 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
         stream.detach()
 
 
+def _unneutralised(cell: str) -> str:
+    """The cell without the apostrophe our exports (liaison_crm.csv_export) put before `+44…` or `=…` so that
+    spreadsheets read it as text: a file exported and imported again keeps its phone numbers and names."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
+
+
 def _refuse_unstorable(values, line: int) -> None:
     """A NUL character (or a lone surrogate) PostgreSQL cannot store, even inside JSON: the file is not text,
     or not in this encoding. The check only looks for NUL bytes in the file's first kilobytes."""
@@ -168,6 +177,7 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                 positions[name] = job.headers.index(heading)
         width = len(job.headers)
         for line, cells in rows:
+            cells = [_unneutralised(cell) for cell in cells]
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 # Values past the last heading usually mean an unquoted comma shifted the row.
                 yield line, {"__extra__": str(len(cells))}

@@ -13,7 +13,7 @@ from imports import services
 from imports.models import ImportJob, ImportMapping, ImportStatus
 from interactions.models import Interaction
 
-from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -374,3 +374,28 @@ def test_the_uploaded_file_is_not_kept_once_imported(officer, django_capture_on_
         commit(officer, job)
     job.refresh_from_db()
     assert not job.file and not os.path.exists(path)
+
+
+def test_a_stakeholder_list_export_imports_back_as_it_was_written(officer_client, officer, colleague):
+    """The export writes `'+44…` so a spreadsheet reads a phone as text, and names the owner in full: the
+    import reads both back as what they stand for, not as an apostrophe and an unknown member of staff."""
+    StakeholderFactory(
+        name="=Margaret Okafor", emails=["m.okafor@nwa.example"], phones=["+44 20 7946 0000"], owner=colleague
+    )
+    exported = b"".join(officer_client.get("/exports/stakeholders.csv?q=okafor").streaming_content)
+    assert b"'+44 20 7946 0000" in exported
+    Stakeholder.objects.all().delete()
+
+    job = check(officer, upload(officer, exported))
+    assert job.error_count == 0, job.errors
+    commit(officer, job)
+
+    person = Stakeholder.objects.get()
+    assert (person.name, person.phones, person.owner) == ("=Margaret Okafor", ["+44 20 7946 0000"], colleague)
+
+
+def test_an_owner_named_in_full_that_two_members_of_staff_share_is_an_error_not_a_guess(officer):
+    UserFactory(first_name="Sam", last_name="Jones")
+    UserFactory(first_name="Sam", last_name="Jones")
+    job = check(officer, upload(officer, csv_bytes([["Jean Dubois", "", "", "", "", "sam  jones"]])))
+    assert [error["column"] for error in job.errors] == ["Owner"]
