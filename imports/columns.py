@@ -30,6 +30,7 @@ from contacts.models import (
     PreferredChannel,
     Stakeholder,
 )
+from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
 
 from .models import ImportKind
@@ -303,16 +304,26 @@ class Cleaner:
 
 
 class OrganisationIndex:
-    """Organisations by lower-cased name; a name several share gives a top-level one, then the oldest."""
+    """Organisations by name, case and accents ignored; a name several share gives a top-level one, then the
+    oldest. A name as written in the register wins over one that differs from it only in its accents, so
+    "Agence regionale" typed plainly is the register's "Agence régionale", not a new organisation."""
 
     def __init__(self):
         self.by_name: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        self.by_plain_name: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        # Read now: names are looked up while COPY holds the connection.
+        unaccent_table()
         for pk, name, parent_id in Organisation.objects.order_by("pk").values_list("pk", "name", "parent_id"):
             self.by_name[name.lower()].append((pk, parent_id))
+            self.by_plain_name[self.plain(name)].append((pk, parent_id))
+
+    @staticmethod
+    def plain(name: str) -> str:
+        return unaccented(name).lower()
 
     def find(self, name: str) -> tuple[int | None, bool]:
         """(id or None, whether the name was ambiguous)."""
-        matches = self.by_name.get(name.lower())
+        matches = self.by_name.get(name.lower()) or self.by_plain_name.get(self.plain(name))
         if not matches:
             return None, False
         top_level = [pk for pk, parent in matches if parent is None]

@@ -232,6 +232,22 @@ def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(offic
     assert "Zoë Äkerlund-Ñúñez (100% alike)" in reasons[2] and "Mette Ostergard (100% alike)" in reasons[3]
 
 
+def test_an_organisation_typed_without_its_accents_is_the_one_in_the_register(officer):
+    malmo = OrganisationFactory(name="Malmö Hamnförvaltning")
+    OrganisationFactory(name="Østergård Fonden")
+    people = csv_bytes([["Mette Lund", "", "MALMO HAMNFORVALTNING", "Director", "", ""]])
+    job = check(officer, upload(officer, people))
+    assert job.error_count == 0 and job.new_organisations == []
+    commit(officer, job)
+    assert Affiliation.objects.get(stakeholder__name="Mette Lund").organisation == malmo
+
+    organisations = csv_bytes([["ostergard fonden"], ["Oster Fonden"]], headings=["Name"])
+    job = check(officer, upload(officer, organisations, kind="organisations"))
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (2, "Already in the register")
+    ]
+
+
 def test_organisations_are_imported_with_parents_from_the_same_file(officer):
     OrganisationFactory(name="City Council")
     content = csv_bytes(
