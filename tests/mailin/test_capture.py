@@ -90,6 +90,23 @@ def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana
     assert "plan.pdf" in message.interaction.notes
 
 
+@pytest.mark.parametrize(
+    ("sent_as", "kept_as"),
+    [
+        ("../../../../etc/plan.pdf", "plan.pdf"),
+        ("C:\\Users\\ana\\Documents\\plan.pdf", "plan.pdf"),
+        ("Q3/Q4 plan.pdf", "Q4 plan.pdf"),
+        ("..", "attachment-1"),
+    ],
+)
+def test_an_attachment_named_with_folders_is_kept_by_its_own_name(officer, ana, sent_as, kept_as):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], attach=[(sent_as, b"%PDF-1.4 plan")])
+    message, created = inbound_message_receive(raw=raw)
+    assert created and message.status == "logged"
+    attachment = message.attachments.get()
+    assert attachment.filename == kept_as and attachment.file.read() == b"%PDF-1.4 plan"
+
+
 def test_the_same_message_logs_once(officer, colleague, ana):
     raw = email_bytes(sender=officer.email, to=["ana@river.example"], message_id="<once@example.org>")
     inbound_message_receive(raw=raw)
