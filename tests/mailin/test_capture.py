@@ -168,6 +168,19 @@ def test_ingest_mail_reads_a_maildir_and_an_mbox(officer, ana, tmp_path, capsys)
     assert "1 logged, 0 waiting for review, 1 already captured" in capsys.readouterr().out
 
 
+def test_an_interaction_logged_from_an_email_leads_to_the_message_and_its_attachments(
+    officer, colleague, manager, client, ana
+):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], attach=[("plan.pdf", b"%PDF-1.4")])
+    message, _created = inbound_message_receive(raw=raw)
+    page = message.interaction.get_absolute_url()
+    for user, sees_it in ((officer, True), (manager, True), (colleague, False)):
+        client.force_login(user)
+        response = client.get(page)
+        assert response.status_code == 200
+        assert (message.get_absolute_url() in response.content.decode()) is sees_it
+
+
 def test_the_review_queue_is_the_senders_and_their_managers(officer, colleague, manager, client, ana):
     raw = email_bytes(sender=officer.email, to=["stranger@elsewhere.example"])
     message, _created = inbound_message_receive(raw=raw)
