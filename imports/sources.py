@@ -92,14 +92,20 @@ def count_lines(file) -> int:
 
 
 def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for every row that is not blank, the heading row first."""
+    """(line number, cells) for every row that is not blank, the heading row first.
+
+    A row is numbered by the line it starts on: one whose cell holds line breaks ends lines further down,
+    where the person looking for it would find the middle of an address or a note.
+    """
     stream = text_stream(file, encoding)
     reader = csv.reader(stream, delimiter=delimiter)
+    ended = 0
     try:
         for cells in reader:
+            starts, ended = ended + 1, reader.line_num
             if any(cell.strip() for cell in cells):
-                _refuse_unstorable(cells, reader.line_num)
-                yield reader.line_num, cells
+                _refuse_unstorable(cells, starts)
+                yield starts, cells
     except UnicodeDecodeError as error:
         raise FileProblem(
             _("The file is not %(encoding)s text; choose another encoding.") % {"encoding": encoding},

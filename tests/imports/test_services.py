@@ -98,6 +98,13 @@ def test_a_file_with_one_bad_row_imports_nothing(officer):
     assert not Stakeholder.objects.filter(name="Ana Costa").exists()
 
 
+def test_a_row_with_line_breaks_in_a_cell_is_reported_at_the_line_it_starts_on(officer):
+    content = b'Name,Email,Notes\n\nAna Costa,ana@example.org,"At the fair.\nTea."\nJo Bloggs,nope,"1\n2"\n'
+    job = check(officer, upload(officer, content))
+    assert [(error["line"], error["column"]) for error in job.errors] == [(5, "Emails")]
+    assert [row["line"] for row in job.preview] == [3, 5]
+
+
 def test_a_failure_during_the_commit_changes_nothing(officer):
     organisation = OrganisationFactory(name="Short-lived Trust")
     content = csv_bytes([["Ana Costa", "", "Short-lived Trust", "", "new-tag", ""]] * 3)
