@@ -6,10 +6,13 @@ also spells out letters such as Ø, Ł and ß): the stored tsvectors through the
 configuration, names through `immutable_unaccent` (contacts migration 0012). Names are shown as stored.
 """
 
+import functools
+import itertools
 import unicodedata
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
+from django.db import connection
 from django.db.models import Func, Q, QuerySet, TextField, Value
 
 # 'simple' with the unaccent dictionary before it: words are unaccented, then lower-cased, never stemmed
@@ -26,6 +29,33 @@ class Unaccented(Func):
     function = "immutable_unaccent"
     arity = 1
     output_field = TextField()
+
+
+# Where the unaccent rules' letters are: Latin-1, Latin Extended A and B, combining marks, Latin Extended
+# Additional (Vietnamese, Yoruba), general punctuation (curly quotes, dashes) and the ligatures ﬀ to ﬆ.
+_ACCENTED_BLOCKS = (range(0xC0, 0x250), range(0x300, 0x370), range(0x1E00, 0x1F00), range(0x2010, 0x2040))
+_LIGATURES = range(0xFB00, 0xFB07)
+
+
+@functools.cache
+def unaccent_table() -> dict[int, str]:
+    """PostgreSQL's unaccent rules as a `str.translate` table, read once from the database.
+
+    For comparing names in Python where no query may run (an import's rows are cleaned while COPY holds the
+    connection): call it first, outside that, and `unaccented()` then agrees with `Unaccented`.
+    """
+    characters = [chr(code) for code in itertools.chain(*_ACCENTED_BLOCKS, _LIGATURES)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c, immutable_unaccent(c) FROM unnest(%s::text[]) AS c WHERE immutable_unaccent(c) <> c",
+            [characters],
+        )
+        return {ord(character): plain for character, plain in cursor.fetchall()}
+
+
+def unaccented(text: str) -> str:
+    """The text without its accents, as `immutable_unaccent` gives it (the letters `unaccent_table` has)."""
+    return text.translate(unaccent_table())
 
 
 def search_terms(text: str) -> list[str]:

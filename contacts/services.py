@@ -274,8 +274,10 @@ def objective_set_status(*, objective: Objective, actor, status: str) -> Objecti
 
 # --- merging two records of one person ------------------------------------------------------------------
 
-# Text fields the kept record takes from the duplicate when its own are empty.
-MERGE_FILL_FIELDS = ["form_of_address", "preferred_hours", "cultural_notes", "communication_notes"]
+# Text fields the kept record takes from the duplicate when its own are empty: each holds one answer.
+MERGE_FILL_FIELDS = ["form_of_address", "preferred_hours"]
+# Notes each record gathered on its own: the duplicate's are added to the kept record's, never dropped.
+MERGE_JOINED_FIELDS = ["notes", "cultural_notes", "communication_notes"]
 
 
 def _snapshot(stakeholder: Stakeholder) -> dict:
@@ -391,9 +393,10 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     """Makes two records of one person into one: everything the duplicate had moves to `keep`, then it goes.
 
     Interactions, meeting attendances, actions, commitments, concerns, positions, tags, emails and phones all
-    move; a relation another app adds later moves too, since every relation pointing at a stakeholder is
-    followed. Conflicts with one-per-person rules are settled: one invitation per meeting, one current primary
-    position. The merge is recorded (MergeRecord) with a snapshot of the duplicate and what moved.
+    move, and both records' notes (cultural and communication notes too) are kept; a relation another app
+    adds later moves too, since every relation pointing at a stakeholder is followed. Conflicts with
+    one-per-person rules are settled: one invitation per meeting, one current primary position. The merge
+    is recorded (MergeRecord) with a snapshot of the duplicate and what moved.
     """
     if keep.pk == duplicate.pk:
         raise ValidationError(_("Choose two different records to merge."))
@@ -435,8 +438,10 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     for name in MERGE_FILL_FIELDS:
         if not getattr(keep, name) and getattr(duplicate, name):
             setattr(keep, name, getattr(duplicate, name))
-    if duplicate.notes and duplicate.notes not in keep.notes:
-        keep.notes = f"{keep.notes}\n\n{duplicate.notes}".strip()
+    for name in MERGE_JOINED_FIELDS:
+        theirs, ours = getattr(duplicate, name), getattr(keep, name)
+        if theirs and theirs not in ours:
+            setattr(keep, name, f"{ours}\n\n{theirs}".strip())
     if keep.contact_cadence_days is None:
         keep.contact_cadence_days = duplicate.contact_cadence_days
     contacts = [moment for moment in (keep.last_contacted_at, duplicate.last_contacted_at) if moment]

@@ -30,6 +30,7 @@ from contacts.models import (
     PreferredChannel,
     Stakeholder,
 )
+from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
 
 from .models import ImportKind
@@ -71,7 +72,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("role", gettext_lazy("Role"), "job title", "title", "position"),
         _c("department", gettext_lazy("Department"), "dept", "unit"),
         _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison",
-           help=gettext_lazy("Username or email of a member of staff; you when empty.")),
+           help=gettext_lazy("Username, email or full name of a member of staff; you when empty.")),
         _c("languages", gettext_lazy("Languages"), "language", help=LIST_HELP),
         _c("time_zone", gettext_lazy("Time zone"), "timezone", "tz"),
         _c("preferred_channel", gettext_lazy("Preferred channel"), "channel"),
@@ -103,7 +104,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
         _c("is_confidential", gettext_lazy("Confidential"), "confidential", "private"),
         _c("logged_by", gettext_lazy("Logged by"), "author", "officer", "logged by",
-           help=gettext_lazy("Administrators only: username or email; you when empty.")),
+           help=gettext_lazy("Administrators only: username, email or full name; you when empty.")),
     ],
 }  # fmt: skip
 
@@ -182,10 +183,20 @@ class Cleaner:
         self.warnings: dict[str, int] = defaultdict(int)
         User = get_user_model()
         self.users: dict[str, int] = {}
-        for pk, username, email in User.objects.filter(is_active=True).values_list("pk", "username", "email"):
+        full_names: dict[str, list[int]] = defaultdict(list)
+        staff = User.objects.filter(is_active=True).values_list(
+            "pk", "username", "email", "first_name", "last_name"
+        )
+        for pk, username, email, first_name, last_name in staff:
             self.users[username.lower()] = pk
             if email:
                 self.users.setdefault(email.lower(), pk)
+            if full_name := " ".join(f"{first_name} {last_name}".lower().split()):
+                full_names[full_name].append(pk)
+        # A list export names staff in full; a name two people share is left out rather than guessed.
+        for full_name, pks in full_names.items():
+            if len(pks) == 1:
+                self.users.setdefault(full_name, pks[0])
 
     def choice_lookups(self):
         return {}
@@ -249,7 +260,7 @@ class Cleaner:
         value = self.text(row, name)
         if not value:
             return self.actor.pk
-        pk = self.users.get(value.lower())
+        pk = self.users.get(" ".join(value.lower().split()))
         if pk is None:
             raise RowError(
                 name, _("No active member of staff is called “%(value)s”.") % {"value": value[:80]}
@@ -293,16 +304,26 @@ class Cleaner:
 
 
 class OrganisationIndex:
-    """Organisations by lower-cased name; a name several share gives a top-level one, then the oldest."""
+    """Organisations by name, case and accents ignored; a name several share gives a top-level one, then the
+    oldest. A name as written in the register wins over one that differs from it only in its accents, so
+    "Agence regionale" typed plainly is the register's "Agence régionale", not a new organisation."""
 
     def __init__(self):
         self.by_name: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        self.by_plain_name: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        # Read now: names are looked up while COPY holds the connection.
+        unaccent_table()
         for pk, name, parent_id in Organisation.objects.order_by("pk").values_list("pk", "name", "parent_id"):
             self.by_name[name.lower()].append((pk, parent_id))
+            self.by_plain_name[self.plain(name)].append((pk, parent_id))
+
+    @staticmethod
+    def plain(name: str) -> str:
+        return unaccented(name).lower()
 
     def find(self, name: str) -> tuple[int | None, bool]:
         """(id or None, whether the name was ambiguous)."""
-        matches = self.by_name.get(name.lower())
+        matches = self.by_name.get(name.lower()) or self.by_plain_name.get(self.plain(name))
         if not matches:
             return None, False
         top_level = [pk for pk, parent in matches if parent is None]

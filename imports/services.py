@@ -590,8 +590,8 @@ class _OrganisationDuplicates(_DuplicateFinder):
         self.in_file: dict[str, int] = {}
 
     def row(self, check, line, values):
-        key = values["name"].lower()
-        pk, _ambiguous = self.organisations.find(key)
+        pk, _ambiguous = self.organisations.find(values["name"])
+        key = self.organisations.plain(values["name"])
         if pk is not None:
             check.duplicate(line, values["name"], _("Already in the register"), pk, values["name"])
         elif key in self.in_file:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from contacts import vcard
+from liaison_crm.csv_export import FORMULA_TRIGGERS
 from liaison_crm.text import unstorable_text_message
 
 from .models import ImportFormat, ImportJob
@@ -91,14 +92,20 @@ def count_lines(file) -> int:
 
 
 def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for every row that is not blank, the heading row first."""
+    """(line number, cells) for every row that is not blank, the heading row first.
+
+    A row is numbered by the line it starts on: one whose cell holds line breaks ends lines further down,
+    where the person looking for it would find the middle of an address or a note.
+    """
     stream = text_stream(file, encoding)
     reader = csv.reader(stream, delimiter=delimiter)
+    ended = 0
     try:
         for cells in reader:
+            starts, ended = ended + 1, reader.line_num
             if any(cell.strip() for cell in cells):
-                _refuse_unstorable(cells, reader.line_num)
-                yield reader.line_num, cells
+                _refuse_unstorable(cells, starts)
+                yield starts, cells
     except UnicodeDecodeError as error:
         raise FileProblem(
             _("The file is not %(encoding)s text; choose another encoding.") % {"encoding": encoding},
@@ -113,6 +120,14 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
         raise FileProblem(message, line=reader.line_num) from error
     finally:
         stream.detach()
+
+
+def _unneutralised(cell: str) -> str:
+    """The cell without the apostrophe our exports (liaison_crm.csv_export) put before `+44…` or `=…` so that
+    spreadsheets read it as text: a file exported and imported again keeps its phone numbers and names."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
 
 
 def _refuse_unstorable(values, line: int) -> None:
@@ -168,6 +183,7 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                 positions[name] = job.headers.index(heading)
         width = len(job.headers)
         for line, cells in rows:
+            cells = [_unneutralised(cell) for cell in cells]
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 # Values past the last heading usually mean an unquoted comma shifted the row.
                 yield line, {"__extra__": str(len(cells))}

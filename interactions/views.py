@@ -12,6 +12,7 @@ from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
 from liaison_crm.submissions import submitted_once
+from mailin.models import InboundMessage
 
 from . import services
 from .forms import InteractionForm
@@ -70,10 +71,18 @@ def interaction_detail(request, pk):
         .prefetch_related("stakeholders__owner", "staff_present", "topics"),
         pk=pk,
     )
+    # The notes name an email's attachments; the captured message is where they can be opened.
+    captured_email = (
+        InboundMessage.objects.visible_to(request.user).filter(interaction=interaction).only("pk").first()
+    )
     return render(
         request,
         "interactions/interaction_detail.html",
-        {"interaction": interaction, "can_edit": can_edit_interaction(request.user, interaction)},
+        {
+            "interaction": interaction,
+            "can_edit": can_edit_interaction(request.user, interaction),
+            "captured_email": captured_email,
+        },
     )
 
 

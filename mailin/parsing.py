@@ -127,6 +127,13 @@ def parse(raw: bytes) -> Mail:
     return _mail(message, raw)
 
 
+def _own_name(filename: str | None) -> str:
+    """An attachment's name without the folders a mail program may leave in it ("C:\\…\\plan.pdf",
+    "../plan.pdf"): a name with ".." cannot be stored, and refusing it would lose the whole message."""
+    name = re.split(r"[/\\]", filename or "")[-1].strip()
+    return "" if name in (".", "..") else name
+
+
 def _mail(message, raw: bytes | None = None) -> Mail:
     name, address = email.utils.parseaddr(str(message.get("from", "")))
     message_id = str(message.get("message-id", "")).strip()
@@ -143,7 +150,7 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         content = part.get_payload(decode=True)
         if content is None:
             continue
-        filename = part.get_filename() or f"attachment-{len(attachments) + 1}"
+        filename = _own_name(part.get_filename()) or f"attachment-{len(attachments) + 1}"
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))
     body = _body(message)
     mail = Mail(

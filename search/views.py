@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from .queries import global_search
+from .queries import MIN_LENGTH, global_search
 
 DROPDOWN_PER_KIND = 4
 PAGE_PER_KIND = 20
@@ -14,4 +14,6 @@ def search(request):
         user=request.user, text=text, per_kind=DROPDOWN_PER_KIND if dropdown else PAGE_PER_KIND
     )
     template = "search/_dropdown.html" if dropdown else "search/results.html"
-    return render(request, template, {"q": text.strip(), "results": results})
+    # One letter is not searched: saying that nothing matches it would be wrong.
+    too_short = 0 < len(text.strip()) < MIN_LENGTH
+    return render(request, template, {"q": text.strip(), "results": results, "too_short": too_short})

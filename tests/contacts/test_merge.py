@@ -91,6 +91,24 @@ def test_one_current_primary_position_survives_a_merge(officer, pair):
     assert positions.filter(is_primary=True, end_date__isnull=True).get().organisation == water
 
 
+def test_both_records_cultural_and_communication_notes_are_kept(officer, pair):
+    keep, duplicate = pair
+    Stakeholder.objects.filter(pk=keep.pk).update(
+        cultural_notes="Does not shake hands.", communication_notes="Uses a screen reader."
+    )
+    Stakeholder.objects.filter(pk=duplicate.pk).update(
+        cultural_notes="Observes Ramadan.", communication_notes="Speaks Polish at meetings."
+    )
+    keep.refresh_from_db()
+    duplicate.refresh_from_db()
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    keep.refresh_from_db()
+    assert keep.cultural_notes == "Does not shake hands.\n\nObserves Ramadan."
+    assert keep.communication_notes == "Uses a screen reader.\n\nSpeaks Polish at meetings."
+
+
 def test_the_last_contact_is_the_newer_of_the_two(officer, pair):
     keep, duplicate = pair
     newer = timezone.now() - dt.timedelta(days=1)

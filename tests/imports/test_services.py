@@ -13,7 +13,7 @@ from imports import services
 from imports.models import ImportJob, ImportMapping, ImportStatus
 from interactions.models import Interaction
 
-from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +96,13 @@ def test_a_file_with_one_bad_row_imports_nothing(officer):
     with pytest.raises(ValidationError):
         commit(officer, job)
     assert not Stakeholder.objects.filter(name="Ana Costa").exists()
+
+
+def test_a_row_with_line_breaks_in_a_cell_is_reported_at_the_line_it_starts_on(officer):
+    content = b'Name,Email,Notes\n\nAna Costa,ana@example.org,"At the fair.\nTea."\nJo Bloggs,nope,"1\n2"\n'
+    job = check(officer, upload(officer, content))
+    assert [(error["line"], error["column"]) for error in job.errors] == [(5, "Emails")]
+    assert [row["line"] for row in job.preview] == [3, 5]
 
 
 def test_a_failure_during_the_commit_changes_nothing(officer):
@@ -230,6 +237,22 @@ def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(offic
     reasons = {duplicate["line"]: duplicate["reason"] for duplicate in job.duplicates}
     assert job.duplicate_count == 2 and sorted(reasons) == [2, 3]
     assert "Zoë Äkerlund-Ñúñez (100% alike)" in reasons[2] and "Mette Ostergard (100% alike)" in reasons[3]
+
+
+def test_an_organisation_typed_without_its_accents_is_the_one_in_the_register(officer):
+    malmo = OrganisationFactory(name="Malmö Hamnförvaltning")
+    OrganisationFactory(name="Østergård Fonden")
+    people = csv_bytes([["Mette Lund", "", "MALMO HAMNFORVALTNING", "Director", "", ""]])
+    job = check(officer, upload(officer, people))
+    assert job.error_count == 0 and job.new_organisations == []
+    commit(officer, job)
+    assert Affiliation.objects.get(stakeholder__name="Mette Lund").organisation == malmo
+
+    organisations = csv_bytes([["ostergard fonden"], ["Oster Fonden"]], headings=["Name"])
+    job = check(officer, upload(officer, organisations, kind="organisations"))
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (2, "Already in the register")
+    ]
 
 
 def test_organisations_are_imported_with_parents_from_the_same_file(officer):
@@ -374,3 +397,28 @@ def test_the_uploaded_file_is_not_kept_once_imported(officer, django_capture_on_
         commit(officer, job)
     job.refresh_from_db()
     assert not job.file and not os.path.exists(path)
+
+
+def test_a_stakeholder_list_export_imports_back_as_it_was_written(officer_client, officer, colleague):
+    """The export writes `'+44…` so a spreadsheet reads a phone as text, and names the owner in full: the
+    import reads both back as what they stand for, not as an apostrophe and an unknown member of staff."""
+    StakeholderFactory(
+        name="=Margaret Okafor", emails=["m.okafor@nwa.example"], phones=["+44 20 7946 0000"], owner=colleague
+    )
+    exported = b"".join(officer_client.get("/exports/stakeholders.csv?q=okafor").streaming_content)
+    assert b"'+44 20 7946 0000" in exported
+    Stakeholder.objects.all().delete()
+
+    job = check(officer, upload(officer, exported))
+    assert job.error_count == 0, job.errors
+    commit(officer, job)
+
+    person = Stakeholder.objects.get()
+    assert (person.name, person.phones, person.owner) == ("=Margaret Okafor", ["+44 20 7946 0000"], colleague)
+
+
+def test_an_owner_named_in_full_that_two_members_of_staff_share_is_an_error_not_a_guess(officer):
+    UserFactory(first_name="Sam", last_name="Jones")
+    UserFactory(first_name="Sam", last_name="Jones")
+    job = check(officer, upload(officer, csv_bytes([["Jean Dubois", "", "", "", "", "sam  jones"]])))
+    assert [error["column"] for error in job.errors] == ["Owner"]

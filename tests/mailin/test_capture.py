@@ -90,6 +90,23 @@ def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana
     assert "plan.pdf" in message.interaction.notes
 
 
+@pytest.mark.parametrize(
+    ("sent_as", "kept_as"),
+    [
+        ("../../../../etc/plan.pdf", "plan.pdf"),
+        ("C:\\Users\\ana\\Documents\\plan.pdf", "plan.pdf"),
+        ("Q3/Q4 plan.pdf", "Q4 plan.pdf"),
+        ("..", "attachment-1"),
+    ],
+)
+def test_an_attachment_named_with_folders_is_kept_by_its_own_name(officer, ana, sent_as, kept_as):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], attach=[(sent_as, b"%PDF-1.4 plan")])
+    message, created = inbound_message_receive(raw=raw)
+    assert created and message.status == "logged"
+    attachment = message.attachments.get()
+    assert attachment.filename == kept_as and attachment.file.read() == b"%PDF-1.4 plan"
+
+
 def test_the_same_message_logs_once(officer, colleague, ana):
     raw = email_bytes(sender=officer.email, to=["ana@river.example"], message_id="<once@example.org>")
     inbound_message_receive(raw=raw)
@@ -149,6 +166,19 @@ def test_ingest_mail_reads_a_maildir_and_an_mbox(officer, ana, tmp_path, capsys)
     box.flush()
     call_command("ingest_mail", str(tmp_path / "crm.mbox"))
     assert "1 logged, 0 waiting for review, 1 already captured" in capsys.readouterr().out
+
+
+def test_an_interaction_logged_from_an_email_leads_to_the_message_and_its_attachments(
+    officer, colleague, manager, client, ana
+):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], attach=[("plan.pdf", b"%PDF-1.4")])
+    message, _created = inbound_message_receive(raw=raw)
+    page = message.interaction.get_absolute_url()
+    for user, sees_it in ((officer, True), (manager, True), (colleague, False)):
+        client.force_login(user)
+        response = client.get(page)
+        assert response.status_code == 200
+        assert (message.get_absolute_url() in response.content.decode()) is sees_it
 
 
 def test_the_review_queue_is_the_senders_and_their_managers(officer, colleague, manager, client, ana):

@@ -90,6 +90,19 @@ def test_one_letter_or_punctuation_finds_nothing(officer):
     assert global_search(user=officer, text="'; --") == []
 
 
+def test_one_letter_asks_for_another_instead_of_saying_nothing_matches(officer_client, officer):
+    StakeholderFactory(name="Li Wei", owner=officer)
+    dropdown = officer_client.get(
+        reverse("search:results"),
+        {"q": " l "},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="global-search-results",
+    )
+    page = officer_client.get(reverse("search:results"), {"q": "l"})
+    for response in (dropdown, page):
+        assert b"Type at least two letters" in response.content and b"Nothing matches" not in response.content
+
+
 def test_the_header_box_gets_a_dropdown_and_the_page_a_list(officer_client, officer):
     StakeholderFactory(name="Margaret Okafor", owner=officer)
     dropdown = officer_client.get(
