@@ -32,6 +32,7 @@ from contacts.models import (
 )
 from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
+from liaison_crm.text import unstorable_time_message
 
 from .models import ImportKind
 
@@ -297,6 +298,8 @@ class Cleaner:
             )
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=self.tz)
+        if message := unstorable_time_message(moment):
+            raise RowError(name, str(message))
         return moment
 
     def clean(self, row: dict[str, str]) -> dict:

@@ -325,6 +325,24 @@ def test_interactions_with_unknown_or_archived_people_are_errors(officer):
     assert job.error_count == 2
 
 
+def test_a_time_that_falls_off_the_calendar_in_utc_is_an_error_not_a_broken_timeline(officer):
+    # Midnight on 1 January of year 1 in Auckland is still year 0 in UTC: PostgreSQL would store it and every
+    # page listing it would then fail to read it back.
+    officer.time_zone = "Pacific/Auckland"
+    officer.save()
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["0001-01-01 00:30", "call", "Ancient", "ana@example.org"],
+            ["9999-12-31T23:30-05:00", "call", "Far", "ana@example.org"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.error_count == 2
+    assert not Interaction.objects.exists()
+
+
 def test_an_address_book_is_imported(officer):
     card = (
         b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Amina Yusuf\r\nN:Yusuf;Amina;;Dr;\r\n"
