@@ -25,6 +25,12 @@ def test_malformed_json_is_a_400(officer_api):
     assert "JSON" in response.json()["detail"]
 
 
+def test_json_nested_too_deeply_to_read_is_a_400(officer_api):
+    response = officer_api.post("/api/v1/tags/", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
 def test_wrong_content_type_is_a_415(officer_api):
     response = officer_api.post(
         "/api/v1/tags/", data="name=x", content_type="application/x-www-form-urlencoded"
