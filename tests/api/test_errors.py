@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.settings import api_settings
 
-from contacts.models import Organisation
+from contacts.models import Organisation, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,14 @@ def test_a_lone_surrogate_echoed_in_an_error_message_is_sent_escaped(officer_api
     assert response.content.isascii()
     assert "\ud800" in response.json()["kind"][0]
     assert not Organisation.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_a_json_413(officer_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = officer_api.post("/api/v1/tags/", {"name": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert "at most 1000\xa0bytes" in response.json()["detail"]
+    assert not Tag.objects.exists()
 
 
 def test_wrong_content_type_is_a_415(officer_api):
