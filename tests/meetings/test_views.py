@@ -2,6 +2,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -406,3 +407,15 @@ def test_a_meeting_early_in_year_one_is_entered_without_its_reminders_failing(
 
     assert response.status_code == 302
     assert officer_client.get(reverse("meetings:list")).status_code == 200
+
+
+def test_a_paper_uploaded_on_the_meeting_page_is_typed_by_its_name(
+    officer_client, meeting, settings, tmp_path
+):
+    # The browser's declared type is the client's word: a NUL in it would reach PostgreSQL.
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("pack.pdf", b"%PDF-1.7 the pack", content_type="application/pdf\x00")
+    response = officer_client.post(reverse("meetings:document_upload", args=[meeting.pk]), {"file": upload})
+    assert response.status_code == 302
+    (document,) = meeting.documents.all()
+    assert document.content_type == "application/pdf"
