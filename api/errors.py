@@ -1,7 +1,9 @@
 """API errors beyond DRF's own, and the one place a service's ValidationError becomes a 400."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -26,6 +28,17 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(
+            _("The request body is too large: send at most %(size)s.")
+            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+        )
+
+
 def as_drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
     """Field messages stay under their field; messages about the whole record go under non_field_errors."""
     if hasattr(error, "error_dict"):
@@ -41,4 +54,7 @@ def as_drf_validation_error(error: DjangoValidationError) -> exceptions.Validati
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = as_drf_validation_error(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        # Left to Django it would be an HTML 400 page, which tells an API client nothing.
+        exc = RequestTooLarge()
     return drf_exception_handler(exc, context)

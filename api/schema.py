@@ -97,6 +97,8 @@ class AutoSchema(SpectacularAutoSchema):
         }
         if self.method != "GET" or not self._is_detail:
             errors["400"] = "Invalid input: messages per field."
+        if self.method in {"POST", "PUT", "PATCH"}:
+            errors["413"] = "The request body is larger than the API accepts."
         if self.method != "GET":
             errors["403"] = "You may not change this record (or a session request lacks its CSRF token)."
         if self._is_detail:

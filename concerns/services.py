@@ -24,7 +24,7 @@ from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
 from .api.serializers import concern_payload
-from .models import Concern, ConcernStatus
+from .models import Concern, ConcernStatus, Severity
 
 # Status moves only through the actions below; linked interactions through link and unlink.
 EDITABLE_FIELDS = frozenset(
@@ -65,7 +65,7 @@ def concern_raise(
     actor,
     stakeholder: Stakeholder,
     title: str,
-    severity: int,
+    severity: int = Severity.MEDIUM,
     description: str = "",
     owner=None,
     organisation: Organisation | None = None,

@@ -393,26 +393,35 @@ def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     return attendee
 
 
+OPENXML = "application/vnd.openxmlformats-officedocument"
+OPENDOCUMENT = "application/vnd.oasis.opendocument"
+
+# What each allowed extension is served as, and how its file must begin (nothing to check for text).
+# The type a client declares is not kept: it is only its word, and may be anything (text/html, a NUL…).
 ALLOWED_DOCUMENTS = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".pptx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".ods": (b"PK\x03\x04",),
-    ".odp": (b"PK\x03\x04",),
-    ".txt": (),
-    ".csv": (),
-    ".md": (),
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".png": ("image/png", (b"\x89PNG",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": (f"{OPENXML}.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": (f"{OPENXML}.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".pptx": (f"{OPENXML}.presentationml.presentation", (b"PK\x03\x04",)),
+    ".odt": (f"{OPENDOCUMENT}.text", (b"PK\x03\x04",)),
+    ".ods": (f"{OPENDOCUMENT}.spreadsheet", (b"PK\x03\x04",)),
+    ".odp": (f"{OPENDOCUMENT}.presentation", (b"PK\x03\x04",)),
+    ".txt": ("text/plain", ()),
+    ".csv": ("text/csv", ()),
+    ".md": ("text/markdown", ()),
 }
 
 
+def _extension(name: str) -> str:
+    name = name.lower()
+    return name[name.rfind(".") :] if "." in name else ""
+
+
 def _check_upload(upload) -> None:
-    name = upload.name.lower()
-    extension = name[name.rfind(".") :] if "." in name else ""
+    extension = _extension(upload.name)
     if extension not in ALLOWED_DOCUMENTS:
         raise ValidationError(
             {
@@ -429,7 +438,7 @@ def _check_upload(upload) -> None:
         )
     head = upload.read(8)
     upload.seek(0)
-    signatures = ALLOWED_DOCUMENTS[extension]
+    _content_type, signatures = ALLOWED_DOCUMENTS[extension]
     if signatures and not any(head.startswith(signature) for signature in signatures):
         raise ValidationError(
             {"file": _("The file's content does not match its %(ext)s name.") % {"ext": extension}}
@@ -447,7 +456,7 @@ def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
         meeting=meeting,
         file=upload,
         name=upload.name[:255],
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        content_type=ALLOWED_DOCUMENTS[_extension(upload.name)][0],
         size=upload.size,
         uploaded_by=actor,
     )

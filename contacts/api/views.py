@@ -41,7 +41,9 @@ class TagViewSet(ModelViewSet):
         return services.tag_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.tag_rename(tag=instance, actor=self.request.user, **data)
+        # A PATCH that leaves the name out keeps it; the service still checks who may rename.
+        name = data.get("name", instance.name)
+        return services.tag_rename(tag=instance, actor=self.request.user, name=name)
 
     def delete_object(self, instance):
         services.tag_delete(tag=instance, actor=self.request.user)

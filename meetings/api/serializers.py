@@ -47,6 +47,13 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["title", "owner", "minutes_allotted"]
 
+    def validate(self, attrs):
+        # DRF hands a PATCH's `partial` down to nested items, which would let an item through untitled;
+        # the agenda is replaced whole, so each item needs its title in a PATCH as in a POST.
+        if "title" not in attrs:
+            raise serializers.ValidationError({"title": [self.fields["title"].error_messages["required"]]})
+        return attrs
+
 
 class MeetingDocumentSerializer(serializers.ModelSerializer):
     """A paper's description; the file itself is at `download_url`."""

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from concerns.models import Concern, ConcernStatus
+from concerns.models import Concern, ConcernStatus, Severity
 
 from ..factories import AffiliationFactory, ConcernFactory, InteractionFactory, StakeholderFactory
 from .conftest import CAST
@@ -60,6 +60,14 @@ def test_anyone_on_the_staff_records_a_concern_and_handles_it(api_as, request, o
         3,
         timezone.localdate().isoformat(),
     )
+
+
+def test_a_concern_recorded_without_a_severity_is_of_medium_severity(officer_api, officer):
+    # The schema documents severity as optional, as the model's default makes it.
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_api.post(LIST, {"title": "Dust from the quarry", "stakeholder": stakeholder.pk})
+    assert response.status_code == 201, response.content
+    assert response.json()["severity"] == Severity.MEDIUM
 
 
 def test_anonymous_cannot_record(api_as, officer):

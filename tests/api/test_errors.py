@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.settings import api_settings
 
+from contacts.models import Organisation, Tag
+
 pytestmark = pytest.mark.django_db
 
 
@@ -23,6 +25,33 @@ def test_malformed_json_is_a_400(officer_api):
     response = officer_api.post("/api/v1/tags/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
+
+
+def test_json_nested_too_deeply_to_read_is_a_400(officer_api):
+    response = officer_api.post("/api/v1/tags/", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
+def test_a_lone_surrogate_echoed_in_an_error_message_is_sent_escaped(officer_api):
+    # DRF repeats an unknown choice back in its message; a lone surrogate cannot be encoded as UTF-8.
+    response = officer_api.post(
+        "/api/v1/organisations/",
+        data='{"name": "Riverside", "kind": "\\ud800"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.content.isascii()
+    assert "\ud800" in response.json()["kind"][0]
+    assert not Organisation.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_a_json_413(officer_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = officer_api.post("/api/v1/tags/", {"name": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert "at most 1000\xa0bytes" in response.json()["detail"]
+    assert not Tag.objects.exists()
 
 
 def test_wrong_content_type_is_a_415(officer_api):

@@ -42,6 +42,20 @@ def upload(client, meeting, name="minutes.pdf", content=PDF):
     return client.post(papers(meeting), {"file": SimpleUploadedFile(name, content)}, format="multipart")
 
 
+@pytest.mark.parametrize("declared", ["application/pdf\x00", "x" * 500, "text/html"])
+def test_a_papers_type_comes_from_its_checked_name_not_from_what_the_client_declares(
+    officer_api, meeting, declared
+):
+    response = officer_api.post(
+        papers(meeting),
+        {"file": SimpleUploadedFile("minutes.pdf", PDF, content_type=declared)},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["content_type"] == "application/pdf"
+    assert officer_api.get(response.json()["download_url"])["Content-Type"] == "application/pdf"
+
+
 def test_the_organiser_uploads_a_paper_and_everyone_finds_and_downloads_it(api_as, meeting):
     response = upload(api_as("officer"), meeting)
     assert response.status_code == 201, response.content

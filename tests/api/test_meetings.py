@@ -215,6 +215,13 @@ def test_patch_replaces_the_people_and_agenda(officer_api, meeting, other_office
     assert [item["title"] for item in response.json()["agenda_items"]] == ["Budget"]
 
 
+def test_an_agenda_item_without_a_title_is_refused_in_a_patch_too(officer_api, meeting, other_officer):
+    response = officer_api.patch(detail(meeting), {"agenda": [{"owner": other_officer.pk}]})
+    assert response.status_code == 400
+    assert response.json()["agenda"]["0"]["title"] == ["This field is required."]
+    assert not meeting.agenda_items.exists()
+
+
 def test_an_end_before_the_existing_start_is_a_400(officer_api, meeting):
     before = meeting.starts_at - dt.timedelta(hours=1)
     response = officer_api.patch(detail(meeting), {"ends_at": before.isoformat()})

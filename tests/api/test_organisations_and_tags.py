@@ -54,6 +54,14 @@ def test_anyone_adds_a_tag_but_only_managers_rename_or_delete(api_as):
     assert not Tag.objects.exists()
 
 
+def test_an_empty_patch_leaves_a_tag_as_it_was(api_as):
+    tag = Tag.objects.create(name="Water")
+    response = api_as("manager").patch(f"/api/v1/tags/{tag.pk}/", {})
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Water"
+    assert api_as("officer").patch(f"/api/v1/tags/{tag.pk}/", {}).status_code == 403
+
+
 def test_tag_names_are_unique_ignoring_case(officer_api):
     officer_api.post("/api/v1/tags/", {"name": "Water"})
     response = officer_api.post("/api/v1/tags/", {"name": "water"})

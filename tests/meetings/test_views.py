@@ -2,6 +2,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -452,3 +453,15 @@ def test_cancelling_an_occurrence_of_a_series_offers_this_and_the_following(offi
         .values_list("status", flat=True)
     )
     assert list(statuses) == ["planned", "planned", "cancelled", "cancelled"]
+
+
+def test_a_paper_uploaded_on_the_meeting_page_is_typed_by_its_name(
+    officer_client, meeting, settings, tmp_path
+):
+    # The browser's declared type is the client's word: a NUL in it would reach PostgreSQL.
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("pack.pdf", b"%PDF-1.7 the pack", content_type="application/pdf\x00")
+    response = officer_client.post(reverse("meetings:document_upload", args=[meeting.pk]), {"file": upload})
+    assert response.status_code == 302
+    (document,) = meeting.documents.all()
+    assert document.content_type == "application/pdf"
