@@ -94,33 +94,38 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
 
 
 def reminders_schedule(meeting: Meeting) -> None:
-    """Replaces the meeting's pending reminders with ones matching its current time and attendees.
+    """Makes the meeting's pending reminders match its current time, attendees and replies.
 
     Reminders are outbox rows due at `start - offset`; the beat dispatcher sends them when they fall due.
+    Those still wanted stay as they are, so an edit that changes nothing on the calendar loses none, and one
+    withdrawn earlier (a guest removed and added again) is reinstated.
     """
-    group = f"meeting:{meeting.pk}:reminders"
-    messages_cancel(group=group)
-    if meeting.status != MeetingStatus.PLANNED:
-        return
     now = timezone.now()
-    for minutes in meeting.reminder_minutes:
-        # Compared as a difference: the send time of a meeting early in year 1 is before any date there is.
-        if meeting.starts_at - now <= dt.timedelta(minutes=minutes):
-            continue
-        send_at = meeting.starts_at - dt.timedelta(minutes=minutes)
-        for attendee in _recipients(meeting):
-            if attendee.rsvp == "declined":
+    wanted = []
+    if meeting.status == MeetingStatus.PLANNED:
+        for minutes in meeting.reminder_minutes:
+            # Compared as a difference: the send time of a meeting early in year 1 is before any date
+            # there is.
+            if meeting.starts_at - now <= dt.timedelta(minutes=minutes):
                 continue
-            message_enqueue(
-                key=f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}",
-                kind="meeting_reminder",
-                to=attendee.email,
-                subject=_subject("Reminder", meeting, attendee),
-                body=_render("reminder.txt", meeting, attendee),
-                scheduled_for=send_at,
-                group=group,
-                recipient_user=attendee.user,
-            )
+            for attendee in _recipients(meeting):
+                if attendee.rsvp != "declined":
+                    key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}"
+                    wanted.append((key, minutes, attendee))
+    group = f"meeting:{meeting.pk}:reminders"
+    messages_cancel(group=group, keep=[key for key, _minutes, _attendee in wanted])
+    for key, minutes, attendee in wanted:
+        message_enqueue(
+            key=key,
+            kind="meeting_reminder",
+            to=attendee.email,
+            subject=_subject("Reminder", meeting, attendee),
+            body=_render("reminder.txt", meeting, attendee),
+            scheduled_for=meeting.starts_at - dt.timedelta(minutes=minutes),
+            group=group,
+            recipient_user=attendee.user,
+            reinstate=True,
+        )
 
 
 def follow_ups_send(meeting: Meeting) -> None:

@@ -340,3 +340,36 @@ def test_an_action_needs_exactly_one_owner(officer, colleague, guests):
             actor=officer,
             entry=services.ActionEntry(description="Both", owner_user=colleague, owner_stakeholder=guests[0]),
         )
+
+
+def test_adding_a_guest_keeps_everyone_elses_reminders(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert sorted(m.to for m in pending) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_removing_a_guest_withdraws_only_their_reminders(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert [m.to for m in pending] == ["ama@example.org"]
+
+
+def test_a_guest_removed_and_added_again_is_reminded_once(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+    for stakeholders in (guests[:1], guests):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_update(meeting=meeting, actor=officer, stakeholders=stakeholders)
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert sorted(m.to for m in pending) == ["ama@example.org", "kenji@example.jp"]
