@@ -77,6 +77,12 @@ def _add_people(meeting: Meeting, stakeholders: Iterable[Stakeholder], staff: It
     return Attendee.objects.bulk_create(added)
 
 
+def _agenda_rows(agenda: Sequence[AgendaEntry]) -> list[tuple]:
+    return [
+        (entry.title, entry.owner.pk if entry.owner else None, entry.minutes_allotted) for entry in agenda
+    ]
+
+
 def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
     AgendaItem.objects.bulk_create(
         AgendaItem(
@@ -207,6 +213,11 @@ def meeting_update(
     # Compared with the stored row: a form may already have set the new values on `meeting`.
     stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
     calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())
+    # The edit page sends the agenda back with every save: only a different one is news to attendees.
+    if agenda is not None and _agenda_rows(agenda) == list(
+        meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
+    ):
+        agenda = None
     for name, value in fields.items():
         setattr(meeting, name, value)
     if calendar_changed or agenda is not None:

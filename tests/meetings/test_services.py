@@ -373,3 +373,39 @@ def test_a_guest_removed_and_added_again_is_reminded_once(
 
     pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
     assert sorted(m.to for m in pending) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_saving_a_meeting_with_its_agenda_unchanged_sends_no_update(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    agenda = [services.AgendaEntry(title="Budget", owner=colleague, minutes_allotted=20)]
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], agenda=agenda)
+    # The edit page sends the whole form back: the same agenda, with one more guest.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, stakeholders=guests, agenda=list(agenda), title=meeting.title
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 0
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
+    assert sorted((m.to, m.subject.split(":")[0]) for m in invitations) == [
+        ("ama@example.org", "Invitation"),
+        ("kenji@example.jp", "Invitation"),
+    ]
+
+
+def test_changing_the_agenda_sends_everyone_an_update(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, agenda=[services.AgendaEntry(title="Budget")])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, agenda=[services.AgendaEntry(title="Budget, second reading")]
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    assert [a.title for a in meeting.agenda_items.all()] == ["Budget, second reading"]
+    updates = OutboundMessage.objects.filter(kind="meeting_invitation", subject__startswith="Updated")
+    assert sorted(m.to for m in updates) == ["ama@example.org", "kenji@example.jp"]
