@@ -93,6 +93,29 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         )
 
 
+def removals_send(meeting: Meeting, *, removed: list[Attendee]) -> None:
+    """Tells each attendee taken off the meeting, with an .ics that takes it out of their calendar."""
+    for attendee in removed:
+        if not attendee.email:
+            continue
+        message_enqueue(
+            key=f"meeting-removal:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+            kind="meeting_removal",
+            to=attendee.email,
+            subject=_subject("No longer invited", meeting, attendee),
+            body=_render("removal.txt", meeting, attendee),
+            attachments=[
+                Attachment(
+                    "cancel.ics",
+                    calendar.cancellation(meeting, uninvited=attendee),
+                    "text/calendar; method=CANCEL; charset=utf-8",
+                )
+            ],
+            group=f"meeting:{meeting.pk}",
+            recipient_user=attendee.user,
+        )
+
+
 def reminders_schedule(meeting: Meeting) -> None:
     """Makes the meeting's pending reminders match its current time, attendees and replies.
 

@@ -243,6 +243,10 @@ def meeting_update(
             new_attendees += _add_people(meeting, [], [u for u in staff if u.pk in wanted - have])
         if removed:
             Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+            # The withdrawal must outrank the invitation calendars hold, and inviting them again later must
+            # send a new invitation rather than find the one already sent.
+            meeting.sequence += 1
+            meeting.save(update_fields=["sequence"])
     if agenda is not None:
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
@@ -253,6 +257,8 @@ def meeting_update(
         elif new_attendees:
             new_ids = [a.pk for a in new_attendees]
             _after_commit(_invite_added, meeting.pk, new_ids)
+        if removed:
+            _after_commit(_tell_removed, meeting.pk, removed)
     _after_commit(_schedule_reminders, [meeting.pk])
     return meeting
 
@@ -264,6 +270,10 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
         attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids],
         updated=bool(meeting.sequence),
     )
+
+
+def _tell_removed(meeting_id: int, removed: list[Attendee]) -> None:
+    notifications.removals_send(_refetch(meeting_id), removed=removed)
 
 
 @atomic_service

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -409,3 +410,43 @@ def test_changing_the_agenda_sends_everyone_an_update(officer, guests, django_ca
     assert [a.title for a in meeting.agenda_items.all()] == ["Budget, second reading"]
     updates = OutboundMessage.objects.filter(kind="meeting_invitation", subject__startswith="Updated")
     assert sorted(m.to for m in updates) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    assert removal.to == "kenji@example.jp"
+    assert removal.subject.startswith("No longer invited: Quarterly partnership review")
+    assert "no longer" in removal.body
+    ics = icalendar.Calendar.from_ical(removal.attachment_list[0].content)
+    (event,) = ics.walk("VEVENT")
+    assert ics["METHOD"] == "CANCEL"
+    assert str(event["UID"]) == meeting.ical_uid
+    assert event["SEQUENCE"] == 1
+    assert str(event["ATTENDEE"]) == "mailto:kenji@example.jp"
+    # Nothing changed for those still invited.
+    assert not OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_removal").exists()
+    assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
+
+
+def test_a_guest_taken_off_and_invited_again_gets_a_fresh_invitation(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    for stakeholders in (guests[:1], guests):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_update(meeting=meeting, actor=officer, stakeholders=stakeholders)
+
+    kenji = OutboundMessage.objects.filter(to="kenji@example.jp").order_by("pk")
+    assert [m.kind for m in kenji if m.kind != "meeting_reminder"] == [
+        "meeting_invitation",
+        "meeting_removal",
+        "meeting_invitation",
+    ]
