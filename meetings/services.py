@@ -411,6 +411,8 @@ def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     attendee.responded_at = timezone.now()
     attendee.save(update_fields=["rsvp", "responded_at"])
     _touch(attendee.meeting_id)
+    # Those who decline are not reminded; one who changes their mind is again.
+    _after_commit(_schedule_reminders, [attendee.meeting_id])
     return attendee
 
 

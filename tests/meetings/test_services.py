@@ -450,3 +450,21 @@ def test_a_guest_taken_off_and_invited_again_gets_a_fresh_invitation(
         "meeting_removal",
         "meeting_invitation",
     ]
+
+
+def test_a_colleague_who_declines_is_not_reminded_and_one_who_changes_their_mind_is(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague], reminder_minutes=[60])
+    mine = Attendee.objects.get(meeting=meeting, user=colleague)
+    reminders = OutboundMessage.objects.filter(kind="meeting_reminder", to=colleague.email, status="pending")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.DECLINED)
+    assert not reminders.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.ACCEPTED)
+    assert reminders.count() == 1
+    assert OutboundMessage.objects.filter(kind="meeting_reminder", status="pending").count() == 3
