@@ -136,7 +136,7 @@ def invitation(meeting: Meeting) -> bytes:
 
 
 def occurrence_update(meeting: Meeting) -> bytes:
-    """METHOD:REQUEST for one moved or changed occurrence of a series."""
+    """METHOD:REQUEST for one occurrence of a series: moved, changed, or with a guest of its own."""
     event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
     return _to_bytes(_calendar("REQUEST"), [event])
 

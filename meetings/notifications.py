@@ -55,8 +55,12 @@ def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
 def invitations_send(
     meeting: Meeting, *, attendees: list[Attendee] | None = None, updated: bool = False
 ) -> None:
-    """Invites (or re-invites, after a change) each attendee with an .ics they can accept."""
-    if meeting.series_id and not updated:
+    """Invites (or re-invites, after a change) each attendee with an .ics they can accept.
+
+    `attendees` were added to this meeting alone: on a series, to this occurrence and not the others.
+    """
+    whole_series = bool(meeting.series_id) and not updated and attendees is None
+    if whole_series:
         ics, version = calendar.invitation(meeting), meeting.series.sequence
     elif meeting.series_id:
         ics, version = calendar.occurrence_update(meeting), meeting.sequence
@@ -71,7 +75,7 @@ def invitations_send(
             kind="meeting_invitation",
             to=attendee.email,
             subject=_subject(prefix, meeting, attendee),
-            body=_render("invitation.txt", meeting, attendee, updated=updated),
+            body=_render("invitation.txt", meeting, attendee, updated=updated, whole_series=whole_series),
             attachments=[Attachment("invite.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")],
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,

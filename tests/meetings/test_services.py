@@ -468,3 +468,19 @@ def test_a_colleague_who_declines_is_not_reminded_and_one_who_changes_their_mind
         services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.ACCEPTED)
     assert reminders.count() == 1
     assert OutboundMessage.objects.filter(kind="meeting_reminder", status="pending").count() == 3
+
+
+def test_a_guest_added_to_one_occurrence_of_a_series_is_invited_to_that_one_only(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = schedule(officer, guests[:1], frequency="weekly", count=3)
+    second = first.series.occurrences.order_by("original_start")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=second, actor=officer, stakeholders=guests)
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    (event,) = icalendar.Calendar.from_ical(invitation.attachment_list[0].content).walk("VEVENT")
+    assert "RRULE" not in event
+    assert event["RECURRENCE-ID"].dt == second.original_start
+    assert "Repeats" not in invitation.body
