@@ -265,10 +265,9 @@ def meeting_update(
 
 def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
     meeting = _refetch(meeting_id)
+    # A first invitation for them, however often the meeting changed before.
     notifications.invitations_send(
-        meeting,
-        attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids],
-        updated=bool(meeting.sequence),
+        meeting, attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids]
     )
 
 

@@ -484,3 +484,18 @@ def test_a_guest_added_to_one_occurrence_of_a_series_is_invited_to_that_one_only
     assert "RRULE" not in event
     assert event["RECURRENCE-ID"].dt == second.original_start
     assert "Repeats" not in invitation.body
+
+
+def test_a_guest_added_after_the_meeting_moved_gets_an_invitation_not_an_update(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1])
+        services.meeting_update(meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    assert invitation.subject.startswith("Invitation: ")
+    assert "invites you to a meeting" in invitation.body
+    assert "changed" not in invitation.body
