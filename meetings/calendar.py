@@ -12,7 +12,7 @@ import icalendar
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Meeting, MeetingSeries, MeetingStatus, Rsvp
+from .models import Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
 from .recurrence import ICAL_RRULE
 
 PRODID = "-//Liaison CRM//Meetings//EN"
@@ -136,16 +136,19 @@ def invitation(meeting: Meeting) -> bytes:
 
 
 def occurrence_update(meeting: Meeting) -> bytes:
-    """METHOD:REQUEST for one moved or changed occurrence of a series."""
+    """METHOD:REQUEST for one occurrence of a series: moved, changed, or with a guest of its own."""
     event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
     return _to_bytes(_calendar("REQUEST"), [event])
 
 
-def cancellation(meeting: Meeting, *, and_following: bool = False) -> bytes:
+def cancellation(
+    meeting: Meeting, *, and_following: bool = False, uninvited: Attendee | None = None
+) -> bytes:
     """METHOD:CANCEL for a meeting, one occurrence of a series, or one and every later one.
 
     Later occurrences are each named by their RECURRENCE-ID: cancelling the series' own event would take
-    the earlier ones out of attendees' calendars too.
+    the earlier ones out of attendees' calendars too. For an attendee taken off a meeting that still takes
+    place, the event names only them (RFC 5546 3.2.5), so it withdraws their invitation alone.
     """
     if and_following:
         events = [
@@ -160,6 +163,9 @@ def cancellation(meeting: Meeting, *, and_following: bool = False) -> bytes:
         events = [_event(meeting, sequence=meeting.sequence)]
     for event in events:
         event["status"] = "CANCELLED"
+        if uninvited is not None:
+            event.pop("attendee", None)
+            event.add("attendee", _address(uninvited.email, str(uninvited.person)))
     return _to_bytes(_calendar("CANCEL"), events)
 
 

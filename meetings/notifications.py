@@ -55,8 +55,12 @@ def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
 def invitations_send(
     meeting: Meeting, *, attendees: list[Attendee] | None = None, updated: bool = False
 ) -> None:
-    """Invites (or re-invites, after a change) each attendee with an .ics they can accept."""
-    if meeting.series_id and not updated:
+    """Invites (or re-invites, after a change) each attendee with an .ics they can accept.
+
+    `attendees` were added to this meeting alone: on a series, to this occurrence and not the others.
+    """
+    whole_series = bool(meeting.series_id) and not updated and attendees is None
+    if whole_series:
         ics, version = calendar.invitation(meeting), meeting.series.sequence
     elif meeting.series_id:
         ics, version = calendar.occurrence_update(meeting), meeting.sequence
@@ -71,7 +75,7 @@ def invitations_send(
             kind="meeting_invitation",
             to=attendee.email,
             subject=_subject(prefix, meeting, attendee),
-            body=_render("invitation.txt", meeting, attendee, updated=updated),
+            body=_render("invitation.txt", meeting, attendee, updated=updated, whole_series=whole_series),
             attachments=[Attachment("invite.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")],
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,
@@ -93,34 +97,62 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         )
 
 
+def removals_send(meeting: Meeting, *, removed: list[Attendee]) -> None:
+    """Tells each attendee taken off the meeting, with an .ics that takes it out of their calendar."""
+    for attendee in removed:
+        if not attendee.email:
+            continue
+        message_enqueue(
+            key=f"meeting-removal:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+            kind="meeting_removal",
+            to=attendee.email,
+            subject=_subject("No longer invited", meeting, attendee),
+            body=_render("removal.txt", meeting, attendee),
+            attachments=[
+                Attachment(
+                    "cancel.ics",
+                    calendar.cancellation(meeting, uninvited=attendee),
+                    "text/calendar; method=CANCEL; charset=utf-8",
+                )
+            ],
+            group=f"meeting:{meeting.pk}",
+            recipient_user=attendee.user,
+        )
+
+
 def reminders_schedule(meeting: Meeting) -> None:
-    """Replaces the meeting's pending reminders with ones matching its current time and attendees.
+    """Makes the meeting's pending reminders match its current time, attendees and replies.
 
     Reminders are outbox rows due at `start - offset`; the beat dispatcher sends them when they fall due.
+    Those still wanted stay as they are, so an edit that changes nothing on the calendar loses none, and one
+    withdrawn earlier (a guest removed and added again) is reinstated.
     """
-    group = f"meeting:{meeting.pk}:reminders"
-    messages_cancel(group=group)
-    if meeting.status != MeetingStatus.PLANNED:
-        return
     now = timezone.now()
-    for minutes in meeting.reminder_minutes:
-        # Compared as a difference: the send time of a meeting early in year 1 is before any date there is.
-        if meeting.starts_at - now <= dt.timedelta(minutes=minutes):
-            continue
-        send_at = meeting.starts_at - dt.timedelta(minutes=minutes)
-        for attendee in _recipients(meeting):
-            if attendee.rsvp == "declined":
+    wanted = []
+    if meeting.status == MeetingStatus.PLANNED:
+        for minutes in meeting.reminder_minutes:
+            # Compared as a difference: the send time of a meeting early in year 1 is before any date
+            # there is.
+            if meeting.starts_at - now <= dt.timedelta(minutes=minutes):
                 continue
-            message_enqueue(
-                key=f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}",
-                kind="meeting_reminder",
-                to=attendee.email,
-                subject=_subject("Reminder", meeting, attendee),
-                body=_render("reminder.txt", meeting, attendee),
-                scheduled_for=send_at,
-                group=group,
-                recipient_user=attendee.user,
-            )
+            for attendee in _recipients(meeting):
+                if attendee.rsvp != "declined":
+                    key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}"
+                    wanted.append((key, minutes, attendee))
+    group = f"meeting:{meeting.pk}:reminders"
+    messages_cancel(group=group, keep=[key for key, _minutes, _attendee in wanted])
+    for key, minutes, attendee in wanted:
+        message_enqueue(
+            key=key,
+            kind="meeting_reminder",
+            to=attendee.email,
+            subject=_subject("Reminder", meeting, attendee),
+            body=_render("reminder.txt", meeting, attendee),
+            scheduled_for=meeting.starts_at - dt.timedelta(minutes=minutes),
+            group=group,
+            recipient_user=attendee.user,
+            reinstate=True,
+        )
 
 
 def follow_ups_send(meeting: Meeting) -> None:

@@ -77,6 +77,12 @@ def _add_people(meeting: Meeting, stakeholders: Iterable[Stakeholder], staff: It
     return Attendee.objects.bulk_create(added)
 
 
+def _agenda_rows(agenda: Sequence[AgendaEntry]) -> list[tuple]:
+    return [
+        (entry.title, entry.owner.pk if entry.owner else None, entry.minutes_allotted) for entry in agenda
+    ]
+
+
 def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
     AgendaItem.objects.bulk_create(
         AgendaItem(
@@ -207,6 +213,11 @@ def meeting_update(
     # Compared with the stored row: a form may already have set the new values on `meeting`.
     stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
     calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())
+    # The edit page sends the agenda back with every save: only a different one is news to attendees.
+    if agenda is not None and _agenda_rows(agenda) == list(
+        meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
+    ):
+        agenda = None
     for name, value in fields.items():
         setattr(meeting, name, value)
     if calendar_changed or agenda is not None:
@@ -232,6 +243,10 @@ def meeting_update(
             new_attendees += _add_people(meeting, [], [u for u in staff if u.pk in wanted - have])
         if removed:
             Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+            # The withdrawal must outrank the invitation calendars hold, and inviting them again later must
+            # send a new invitation rather than find the one already sent.
+            meeting.sequence += 1
+            meeting.save(update_fields=["sequence"])
     if agenda is not None:
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
@@ -242,17 +257,22 @@ def meeting_update(
         elif new_attendees:
             new_ids = [a.pk for a in new_attendees]
             _after_commit(_invite_added, meeting.pk, new_ids)
+        if removed:
+            _after_commit(_tell_removed, meeting.pk, removed)
     _after_commit(_schedule_reminders, [meeting.pk])
     return meeting
 
 
 def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
     meeting = _refetch(meeting_id)
+    # A first invitation for them, however often the meeting changed before.
     notifications.invitations_send(
-        meeting,
-        attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids],
-        updated=bool(meeting.sequence),
+        meeting, attendees=[a for a in meeting.attendees.all() if a.pk in attendee_ids]
     )
+
+
+def _tell_removed(meeting_id: int, removed: list[Attendee]) -> None:
+    notifications.removals_send(_refetch(meeting_id), removed=removed)
 
 
 @atomic_service
@@ -390,6 +410,8 @@ def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     attendee.responded_at = timezone.now()
     attendee.save(update_fields=["rsvp", "responded_at"])
     _touch(attendee.meeting_id)
+    # Those who decline are not reminded; one who changes their mind is again.
+    _after_commit(_schedule_reminders, [attendee.meeting_id])
     return attendee
 
 

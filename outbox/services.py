@@ -47,7 +47,7 @@ mail servers and clients drop it.
 import hashlib
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email import encoders
 from email.message import Message as EmailMessage
@@ -175,12 +175,15 @@ def message_enqueue(
     scheduled_for: datetime | None = None,
     group: str = "",
     recipient_user=None,
+    reinstate: bool = False,
 ) -> OutboundMessage:
     """Puts a message in the outbox, once: a second call with the same key returns the first row unchanged.
 
     A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
     commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
-    that are cancelled together (`messages_cancel`), such as "meeting:42:reminders".
+    that are cancelled together (`messages_cancel`), such as "meeting:42:reminders". With `reinstate`, a
+    message of this key that was cancelled is wanted again: it becomes pending with this content. It was
+    never sent, so this cannot send it twice.
     """
     now = timezone.now()
     due_at = scheduled_for or now
@@ -207,6 +210,8 @@ def message_enqueue(
     message.full_clean(exclude=["recipient_user"], validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         message_id = _insert_unless_key_exists(message)
+        if message_id is None and reinstate:
+            message_id = _reinstate_if_cancelled(message)
         if message_id is None:
             return OutboundMessage.objects.get(key=key)
         if is_due:
@@ -217,11 +222,32 @@ def message_enqueue(
     return message
 
 
-def messages_cancel(*, group: str) -> int:
-    """Cancels the group's messages that have not been sent yet; returns how many."""
+def _reinstate_if_cancelled(message: OutboundMessage) -> int | None:
+    """Puts a cancelled message of the same key back to pending with `message`'s content; its id, or None."""
+    fields = ["subject", "body", "html_body", "attachments", "scheduled_for", "next_attempt_at", "queued_at"]
+    reinstated = OutboundMessage.objects.filter(key=message.key, status=Status.CANCELLED).update(
+        status=Status.PENDING,
+        attempts=0,
+        claimed_at=None,
+        last_error="",
+        **{name: getattr(message, name) for name in fields},
+    )
+    return OutboundMessage.objects.values_list("pk", flat=True).get(key=message.key) if reinstated else None
+
+
+def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
+    """Cancels the group's unsent messages, except those whose key is in `keep`; returns how many.
+
+    A caller that enqueues the group afresh keeps what it asks for again, so a pending message is neither
+    lost (its key would find the cancelled row) nor sent twice.
+    """
     if not group:
         raise ValueError("messages_cancel needs a group: an empty one would cancel every ungrouped message.")
-    return OutboundMessage.objects.filter(group=group, status=Status.PENDING).update(status=Status.CANCELLED)
+    return (
+        OutboundMessage.objects.filter(group=group, status=Status.PENDING)
+        .exclude(key__in=list(keep))
+        .update(status=Status.CANCELLED)
+    )
 
 
 def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:

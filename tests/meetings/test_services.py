@@ -1,5 +1,6 @@
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -340,3 +341,161 @@ def test_an_action_needs_exactly_one_owner(officer, colleague, guests):
             actor=officer,
             entry=services.ActionEntry(description="Both", owner_user=colleague, owner_stakeholder=guests[0]),
         )
+
+
+def test_adding_a_guest_keeps_everyone_elses_reminders(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert sorted(m.to for m in pending) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_removing_a_guest_withdraws_only_their_reminders(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert [m.to for m in pending] == ["ama@example.org"]
+
+
+def test_a_guest_removed_and_added_again_is_reminded_once(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+    for stakeholders in (guests[:1], guests):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_update(meeting=meeting, actor=officer, stakeholders=stakeholders)
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert sorted(m.to for m in pending) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_saving_a_meeting_with_its_agenda_unchanged_sends_no_update(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    agenda = [services.AgendaEntry(title="Budget", owner=colleague, minutes_allotted=20)]
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], agenda=agenda)
+    # The edit page sends the whole form back: the same agenda, with one more guest.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, stakeholders=guests, agenda=list(agenda), title=meeting.title
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 0
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation")
+    assert sorted((m.to, m.subject.split(":")[0]) for m in invitations) == [
+        ("ama@example.org", "Invitation"),
+        ("kenji@example.jp", "Invitation"),
+    ]
+
+
+def test_changing_the_agenda_sends_everyone_an_update(officer, guests, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, agenda=[services.AgendaEntry(title="Budget")])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, agenda=[services.AgendaEntry(title="Budget, second reading")]
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    assert [a.title for a in meeting.agenda_items.all()] == ["Budget, second reading"]
+    updates = OutboundMessage.objects.filter(kind="meeting_invitation", subject__startswith="Updated")
+    assert sorted(m.to for m in updates) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    assert removal.to == "kenji@example.jp"
+    assert removal.subject.startswith("No longer invited: Quarterly partnership review")
+    assert "no longer" in removal.body
+    ics = icalendar.Calendar.from_ical(removal.attachment_list[0].content)
+    (event,) = ics.walk("VEVENT")
+    assert ics["METHOD"] == "CANCEL"
+    assert str(event["UID"]) == meeting.ical_uid
+    assert event["SEQUENCE"] == 1
+    assert str(event["ATTENDEE"]) == "mailto:kenji@example.jp"
+    # Nothing changed for those still invited.
+    assert not OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_removal").exists()
+    assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
+
+
+def test_a_guest_taken_off_and_invited_again_gets_a_fresh_invitation(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests)
+    for stakeholders in (guests[:1], guests):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_update(meeting=meeting, actor=officer, stakeholders=stakeholders)
+
+    kenji = OutboundMessage.objects.filter(to="kenji@example.jp").order_by("pk")
+    assert [m.kind for m in kenji if m.kind != "meeting_reminder"] == [
+        "meeting_invitation",
+        "meeting_removal",
+        "meeting_invitation",
+    ]
+
+
+def test_a_colleague_who_declines_is_not_reminded_and_one_who_changes_their_mind_is(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague], reminder_minutes=[60])
+    mine = Attendee.objects.get(meeting=meeting, user=colleague)
+    reminders = OutboundMessage.objects.filter(kind="meeting_reminder", to=colleague.email, status="pending")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.DECLINED)
+    assert not reminders.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendee_respond(attendee=mine, actor=colleague, rsvp=Rsvp.ACCEPTED)
+    assert reminders.count() == 1
+    assert OutboundMessage.objects.filter(kind="meeting_reminder", status="pending").count() == 3
+
+
+def test_a_guest_added_to_one_occurrence_of_a_series_is_invited_to_that_one_only(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = schedule(officer, guests[:1], frequency="weekly", count=3)
+    second = first.series.occurrences.order_by("original_start")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=second, actor=officer, stakeholders=guests)
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    (event,) = icalendar.Calendar.from_ical(invitation.attachment_list[0].content).walk("VEVENT")
+    assert "RRULE" not in event
+    assert event["RECURRENCE-ID"].dt == second.original_start
+    assert "Repeats" not in invitation.body
+
+
+def test_a_guest_added_after_the_meeting_moved_gets_an_invitation_not_an_update(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1])
+        services.meeting_update(meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    assert invitation.subject.startswith("Invitation: ")
+    assert "invites you to a meeting" in invitation.body
+    assert "changed" not in invitation.body

@@ -177,6 +177,36 @@ def test_cancelling_a_group_cancels_only_its_pending_messages():
     assert status_of(other_meeting) == Status.PENDING
 
 
+def test_cancelling_a_group_keeps_the_messages_asked_for_again():
+    later = timezone.now() + dt.timedelta(days=1)
+    kept = enqueue(key="reminder:ama", group="meeting:42:reminders", scheduled_for=later)
+    dropped = enqueue(key="reminder:kenji", group="meeting:42:reminders", scheduled_for=later)
+
+    assert services.messages_cancel(group="meeting:42:reminders", keep=["reminder:ama"]) == 1
+
+    assert (status_of(kept), status_of(dropped)) == (Status.PENDING, Status.CANCELLED)
+
+
+def test_a_cancelled_message_asked_for_again_is_reinstated_with_its_new_content():
+    later = timezone.now() + dt.timedelta(days=1)
+    first = enqueue(key="reminder:ama", group="meeting:42:reminders", scheduled_for=later)
+    services.messages_cancel(group="meeting:42:reminders")
+
+    again = enqueue(
+        key="reminder:ama", group="meeting:42:reminders", scheduled_for=later, subject="New", reinstate=True
+    )
+
+    assert again.pk == first.pk
+    assert (again.status, again.subject) == (Status.PENDING, "New")
+
+
+def test_a_cancelled_message_is_not_reinstated_unless_asked():
+    first = enqueue(key="digest:ama", group="digests")
+    services.messages_cancel(group="digests")
+    assert enqueue(key="digest:ama", group="digests").status == Status.CANCELLED
+    assert status_of(first) == Status.CANCELLED
+
+
 def test_cancelling_without_a_group_is_refused():
     enqueue()
     with pytest.raises(ValueError):
