@@ -218,7 +218,7 @@ class TagFilterSet(django_filters.FilterSet):
         fields = ["name"]
 
 
-class StakeholderRecordFilterSet(django_filters.FilterSet):
+class StakeholderRecordFilterSet(NothingUnlessValidFilterSet):
     """The filters every register of things kept with a stakeholder shares (commitments, concerns).
 
     A subclass names who owns a record and who the stakeholder is in its own words (`owner_label`,

@@ -3,13 +3,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.filtersets import SearchFilter, UpdatedSinceFilter
+from contacts.filtersets import NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter
 from contacts.models import Organisation, Stakeholder, Tag
 
 from .models import Direction, Interaction, InteractionKind, Sentiment
 
 
-class InteractionFilterSet(django_filters.FilterSet):
+class InteractionFilterSet(NothingUnlessValidFilterSet):
     """Filters for a list of interactions; the queryset given is already limited to what the user may see."""
 
     q = SearchFilter()

@@ -1,10 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from contacts.filtersets import NothingUnlessValidFilterSet
+
 from .models import OutboundMessage
 
 
-class OutboundMessageFilterSet(django_filters.FilterSet):
+class OutboundMessageFilterSet(NothingUnlessValidFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=OutboundMessage.Status.choices, empty_label=_("Any")
     )
