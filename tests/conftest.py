@@ -10,6 +10,14 @@ from .factories import TeamFactory, UserFactory
 from .workers import celery_worker, publishes, send_through, smtp_server, test_broker  # noqa: F401  (shared fixtures)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every test that makes a person hashes their password: Django's advice for tests is a fast hasher,
+    since the production one is slow on purpose (about a third of a second each). Passwords still check as
+    they would."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Government relations")

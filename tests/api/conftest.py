@@ -10,13 +10,6 @@ CAST = ["officer", "colleague", "other_officer", "manager", "other_manager", "ad
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every API test signs in a cast of people made by UserFactory: Django's advice for tests is a fast
-    hasher, since the production one is slow on purpose. Passwords still check as they would."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def local_rate_limits(settings):
     """Rate limits count in a local-memory cache per test: one test's requests never throttle the next."""
     settings.CACHES = {

@@ -14,6 +14,12 @@ from .servers import AppServer, PrivateCluster, sign_in, timed
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing():
+    """Overrides the suite's fast hasher: the officer signs in to a server of their own, which checks
+    passwords with the production hashers."""
+
+
 @pytest.fixture
 def cluster():
     cluster = PrivateCluster().create()

@@ -134,8 +134,7 @@ def test_a_celery_task_names_itself_in_the_history(officer, settings):
 
 
 @pytest.fixture
-def officer_api(officer, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def officer_api(officer):
     return client_with_token(token_for(officer))
 
 

@@ -81,8 +81,7 @@ TEAM_MANAGERS = MANAGERS | {"other_manager": 403}
 
 @pytest.fixture(autouse=True)
 def fast_setup(settings, tmp_path):
-    """A fast password hasher for the cast (Django's advice for tests); uploads kept in a temporary folder."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Uploads kept in a temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.INBOUND_EMAIL_SECRET = "test-secret"
 

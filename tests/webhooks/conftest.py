@@ -27,12 +27,6 @@ class Receiver:
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # As in tests/api: the cast is made with a fast hasher, since the production one is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def receiver():
     state = Receiver()
