@@ -38,11 +38,14 @@ def _meeting_or_404(request, pk) -> Meeting:
     )
 
 
-def _cancelled(request, meeting: Meeting) -> HttpResponse | None:
-    """Back to a cancelled meeting's page, saying why: its forms would only be refused on saving."""
-    if meeting.status != MeetingStatus.CANCELLED:
+def _closed(request, meeting: Meeting) -> HttpResponse | None:
+    """Back to a cancelled or held meeting's page, saying why: its forms would only be refused on saving."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        messages.info(request, _("This meeting was cancelled, so it can no longer be changed."))
+    elif meeting.status == MeetingStatus.HELD:
+        messages.info(request, services.HELD_MESSAGE)
+    else:
         return None
-    messages.info(request, _("This meeting was cancelled, so it can no longer be changed."))
     return redirect(meeting)
 
 
@@ -137,7 +140,7 @@ def meeting_edit(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can change this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     form = MeetingForm(request.POST or None, instance=meeting)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
@@ -173,7 +176,7 @@ def meeting_cancel(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can cancel this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     if request.method == "POST":
         try:
@@ -207,7 +210,7 @@ def meeting_mark_held(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can record this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)

@@ -465,3 +465,25 @@ def test_a_paper_uploaded_on_the_meeting_page_is_typed_by_its_name(
     assert response.status_code == 302
     (document,) = meeting.documents.all()
     assert document.content_type == "application/pdf"
+
+
+@pytest.mark.parametrize("page", ["meetings:edit", "meetings:mark_held", "meetings:cancel"])
+def test_a_held_meetings_forms_lead_back_to_it_saying_so(officer_client, officer, meeting, page):
+    """The edit page of a held meeting, opened by its address, still moved it and re-invited its guests."""
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Met.")
+    url = reverse(page, args=[meeting.pk])
+
+    response = officer_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
+    assert "This meeting was held" in response.content.decode()
+
+    response = officer_client.post(url, {"title": "Moved", "starts_at": "2030-01-01T10:00", "minutes": "x"})
+    assert response.status_code == 302 and response.url == meeting.get_absolute_url()
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status, meeting.minutes) == (
+        "Harbour consultation",
+        MeetingStatus.HELD,
+        "Met.",
+    )
