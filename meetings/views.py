@@ -71,6 +71,10 @@ def meeting_detail(request, pk):
     meeting = _meeting_or_404(request, pk)
     can_edit = can_edit_meeting(request.user, meeting)
     _mark_who_can_respond(request.user, meeting, meeting.attendees.all())
+    # Each row offers its status list only to those who may move that action along.
+    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
+    for action in actions:
+        action.can_update = can_update_action_item(request.user, action)
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -79,7 +83,7 @@ def meeting_detail(request, pk):
             "can_edit": can_edit,
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),
-            "actions": meeting.action_items.select_related("owner_user", "owner_stakeholder"),
+            "actions": actions,
             "document_form": DocumentForm() if can_edit else None,
             "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
         },
@@ -326,7 +330,14 @@ def action_item_status(request, pk):
             action_item=action_item, actor=request.user, status=form.cleaned_data["status"]
         )
     if request.htmx:
-        return render(request, "meetings/_action_row.html", {"action": action_item, "show_meeting": True})
+        # The row as the page it came from draws it: My actions names each action's meeting, the meeting's
+        # own page does not.
+        context = {
+            "action": action_item,
+            "updatable": True,
+            "show_meeting": bool(request.POST.get("show_meeting")),
+        }
+        return render(request, "meetings/_action_row.html", context)
     return redirect(next_url(request, action_item.meeting))
 
 

@@ -487,3 +487,62 @@ def test_a_held_meetings_forms_lead_back_to_it_saying_so(officer_client, officer
         MeetingStatus.HELD,
         "Met.",
     )
+
+
+def test_only_those_who_may_move_an_action_along_are_offered_its_status(
+    client, officer, colleague, other_officer, meeting
+):
+    """Everyone was offered the status list; a change by someone else was refused with a silent 403 and the
+    list went on showing the status they had picked, as if it were saved."""
+    services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)
+    )
+    services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Theirs", owner_user=colleague),
+    )
+
+    def status_lists(user):
+        return login(client, user).get(meeting.get_absolute_url()).content.decode().count('name="status"')
+
+    assert status_lists(officer) == 2
+    assert status_lists(colleague) == 1
+    assert status_lists(other_officer) == 0
+
+
+def test_an_action_moved_along_on_the_meeting_page_keeps_the_rows_layout(officer_client, officer, meeting):
+    """The row sent back after a change named its meeting, as My actions shows it, on the meeting page."""
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)
+    )
+    url = reverse("meetings:action_status", args=[action.pk])
+
+    on_meeting_page = officer_client.post(url, {"status": "in_progress"}, HTTP_HX_REQUEST="true")
+    on_my_actions = officer_client.post(url, {"status": "done", "show_meeting": "1"}, HTTP_HX_REQUEST="true")
+
+    assert meeting.get_absolute_url() not in on_meeting_page.content.decode()
+    assert meeting.get_absolute_url() in on_my_actions.content.decode()
+    assert 'name="status"' in on_meeting_page.content.decode()
+
+
+def test_the_meeting_page_asks_the_same_number_of_queries_however_many_actions(client, manager, meeting):
+    """Who may move each action along is worked out from what the page loaded already."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import UserFactory
+
+    login(client, manager)
+
+    def queries():
+        services.action_item_add(
+            meeting=meeting,
+            actor=manager,
+            entry=services.ActionEntry(description="Chase", owner_user=UserFactory(team=manager.team)),
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(meeting.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    assert queries() == queries() == queries()
