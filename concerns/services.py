@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
 from accounts.permissions import can_add_to_registers, can_edit_concern, require
@@ -30,6 +31,8 @@ from .models import Concern, ConcernStatus, Severity
 EDITABLE_FIELDS = frozenset(
     {"title", "description", "stakeholder", "organisation", "severity", "owner", "raised_on"}
 )
+
+RESOLVED_MESSAGE = _lazy("This concern is resolved: reopen it to change it.")
 
 
 def _validate(*, stakeholder: Stakeholder | None, owner, raised_on: dt.date | None, joining: bool) -> None:
@@ -97,6 +100,9 @@ def concern_raise(
 @records_actor
 def concern_update(*, concern: Concern, actor, **fields) -> Concern:
     require(can_edit_concern(actor, concern))
+    if concern.is_resolved:
+        # The record was closed as it stands; its resolution and linked interactions may still be added to.
+        raise ValidationError(RESOLVED_MESSAGE)
     if unknown := set(fields) - EDITABLE_FIELDS:
         raise TypeError(f"concern_update() cannot change {', '.join(sorted(unknown))}")
     stakeholder = fields.get("stakeholder", concern.stakeholder)

@@ -107,6 +107,9 @@ def _id(value: str) -> int:
 
 def concern_edit(request, pk):
     concern = _editable(request, pk)
+    if concern.is_resolved:
+        messages.info(request, services.RESOLVED_MESSAGE)
+        return redirect(concern)
     form = ConcernForm(request.POST or None, instance=concern, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,11 +127,12 @@ def concern_resolve(request, pk):
     form = ResolveConcernForm(request.POST or None, initial={"resolution": concern.resolution})
     if request.method == "POST" and form.is_valid():
         try:
+            was_resolved = concern.is_resolved
             services.concern_resolve(concern=concern, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Concern resolved."))
+            messages.success(request, _("Resolution updated.") if was_resolved else _("Concern resolved."))
             return redirect(concern)
     return render(request, "concerns/concern_resolve.html", {"form": form, "concern": concern})
 

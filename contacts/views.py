@@ -226,14 +226,19 @@ def affiliation_edit(request, stakeholder_pk, pk=None):
         else Affiliation(stakeholder=stakeholder)
     )
     form = AffiliationForm(request.POST or None, instance=affiliation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.affiliation_save(affiliation=affiliation, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Position saved."))
-            return redirect(stakeholder)
+    # Only the form adding a position carries a submission key: an edit sent twice saves the same values.
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.affiliation_save(affiliation=affiliation, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(stakeholder.get_absolute_url())
+                messages.success(request, _("Position saved."))
+                return redirect(stakeholder)
     return render(
         request,
         "contacts/affiliation_form.html",
@@ -392,14 +397,18 @@ def organisation_detail(request, pk):
 
 def organisation_create(request):
     form = OrganisationForm(request.POST or None, initial={"parent": request.GET.get("parent")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": organisation})
-            return redirect(organisation)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(organisation.get_absolute_url())
+                messages.success(request, _("%(name)s was added.") % {"name": organisation})
+                return redirect(organisation)
     return render(request, "contacts/organisation_form.html", {"form": form})
 
 

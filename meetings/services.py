@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Organisation, Stakeholder
@@ -40,6 +41,10 @@ from .models import (
     Rsvp,
 )
 from .recurrence import occurrence_starts
+
+HELD_MESSAGE = _lazy(
+    "This meeting was held and recorded, so it can no longer be moved, re-invited or cancelled."
+)
 
 # Changing any of these changes what a calendar shows, so attendees get an updated invitation.
 CALENDAR_FIELDS = ("title", "purpose", "starts_at", "ends_at", "time_zone", "location", "video_url")
@@ -210,6 +215,9 @@ def meeting_update(
     require(can_edit_meeting(actor, meeting))
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
+    if meeting.status == MeetingStatus.HELD:
+        # Its time and attendees are on the stakeholders' timelines and in the follow-up email already.
+        raise ValidationError(HELD_MESSAGE)
     # Compared with the stored row: a form may already have set the new values on `meeting`.
     stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
     calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())

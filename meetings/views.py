@@ -38,11 +38,14 @@ def _meeting_or_404(request, pk) -> Meeting:
     )
 
 
-def _cancelled(request, meeting: Meeting) -> HttpResponse | None:
-    """Back to a cancelled meeting's page, saying why: its forms would only be refused on saving."""
-    if meeting.status != MeetingStatus.CANCELLED:
+def _closed(request, meeting: Meeting) -> HttpResponse | None:
+    """Back to a cancelled or held meeting's page, saying why: its forms would only be refused on saving."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        messages.info(request, _("This meeting was cancelled, so it can no longer be changed."))
+    elif meeting.status == MeetingStatus.HELD:
+        messages.info(request, services.HELD_MESSAGE)
+    else:
         return None
-    messages.info(request, _("This meeting was cancelled, so it can no longer be changed."))
     return redirect(meeting)
 
 
@@ -68,6 +71,10 @@ def meeting_detail(request, pk):
     meeting = _meeting_or_404(request, pk)
     can_edit = can_edit_meeting(request.user, meeting)
     _mark_who_can_respond(request.user, meeting, meeting.attendees.all())
+    # Each row offers its status list only to those who may move that action along.
+    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
+    for action in actions:
+        action.can_update = can_update_action_item(request.user, action)
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -76,7 +83,7 @@ def meeting_detail(request, pk):
             "can_edit": can_edit,
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),
-            "actions": meeting.action_items.select_related("owner_user", "owner_stakeholder"),
+            "actions": actions,
             "document_form": DocumentForm() if can_edit else None,
             "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
         },
@@ -137,7 +144,7 @@ def meeting_edit(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can change this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     form = MeetingForm(request.POST or None, instance=meeting)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
@@ -173,7 +180,7 @@ def meeting_cancel(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can cancel this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     if request.method == "POST":
         try:
@@ -207,7 +214,7 @@ def meeting_mark_held(request, pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can record this meeting."),
     )
-    if closed := _cancelled(request, meeting):
+    if closed := _closed(request, meeting):
         return closed
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
@@ -323,7 +330,14 @@ def action_item_status(request, pk):
             action_item=action_item, actor=request.user, status=form.cleaned_data["status"]
         )
     if request.htmx:
-        return render(request, "meetings/_action_row.html", {"action": action_item, "show_meeting": True})
+        # The row as the page it came from draws it: My actions names each action's meeting, the meeting's
+        # own page does not.
+        context = {
+            "action": action_item,
+            "updatable": True,
+            "show_meeting": bool(request.POST.get("show_meeting")),
+        }
+        return render(request, "meetings/_action_row.html", context)
     return redirect(next_url(request, action_item.meeting))
 
 

@@ -160,6 +160,14 @@ def test_in_progress_resolve_and_reopen(officer_api, concern):
     )
 
 
+def test_a_resolved_concern_is_reopened_before_it_is_edited(officer_api, concern):
+    officer_api.post(detail(concern, "resolve"), {"resolution": "Lorries rerouted"})
+    response = officer_api.patch(detail(concern), {"severity": 4})
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == ["This concern is resolved: reopen it to change it."]
+    assert Concern.objects.get(pk=concern.pk).severity == Severity.MEDIUM
+
+
 @pytest.mark.parametrize("payload", [{}, {"resolution": ""}, {"resolution": "   "}])
 def test_resolving_without_saying_how_is_a_400(officer_api, concern, payload):
     response = officer_api.post(detail(concern, "resolve"), payload)

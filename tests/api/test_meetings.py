@@ -276,6 +276,18 @@ def test_a_cancelled_meeting_cannot_be_changed(officer_api, meeting):
     assert "non_field_errors" in response.json()
 
 
+def test_a_held_meeting_cannot_be_moved_or_reinvited(officer_api, officer, held_yesterday, other_officer):
+    services.meeting_mark_held(meeting=held_yesterday, actor=officer)
+    moved = {"starts_at": days_from_now(2).isoformat(), "ends_at": days_from_now(2, hour=11).isoformat()}
+    for change in [moved, {"staff": [other_officer.pk]}]:
+        response = officer_api.patch(detail(held_yesterday), change)
+        assert response.status_code == 400
+        assert "was held" in response.json()["non_field_errors"][0]
+    held_yesterday.refresh_from_db()
+    assert held_yesterday.starts_at == days_from_now(-1)
+    assert not held_yesterday.attendees.filter(user=other_officer).exists()
+
+
 def test_a_stale_etag_stops_a_cancellation(officer_api, meeting):
     stale = officer_api.get(detail(meeting))["ETag"]
     officer_api.patch(detail(meeting), {"location": "Room 2"})

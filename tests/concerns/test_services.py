@@ -136,6 +136,26 @@ def test_a_resolved_concern_must_be_reopened_before_work_starts_again(concern, o
     assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.RESOLVED
 
 
+def test_a_resolved_concern_is_reopened_before_it_is_edited(concern, officer):
+    """A resolved concern's details could still be changed (its severity, who raised it, who handles it),
+    rewriting the record that was closed. Reopening is the way back; the resolution's wording and the
+    linked interactions may still be added to."""
+    services.concern_resolve(concern=concern, actor=officer, resolution="Done")
+    with pytest.raises(ValidationError, match="reopen it"):
+        services.concern_update(concern=concern, actor=officer, severity=Severity.CRITICAL)
+    assert Concern.objects.get(pk=concern.pk).severity == Severity.MEDIUM
+
+    services.concern_resolve(concern=concern, actor=officer, resolution="Done: lorries rerouted.")
+    call = InteractionFactory(logged_by=officer, stakeholders=[concern.stakeholder])
+    services.concern_link_interaction(concern=concern, actor=officer, interaction=call)
+    services.concern_reopen(concern=concern, actor=officer)
+    services.concern_update(concern=concern, actor=officer, severity=Severity.CRITICAL)
+
+    concern.refresh_from_db()
+    assert (concern.resolution, concern.severity) == ("Done: lorries rerouted.", Severity.CRITICAL)
+    assert list(concern.interactions.all()) == [call]
+
+
 def test_status_is_not_changed_by_an_edit(concern, officer):
     with pytest.raises(TypeError):
         services.concern_update(concern=concern, actor=officer, status=ConcernStatus.RESOLVED)

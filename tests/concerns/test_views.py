@@ -170,6 +170,32 @@ def test_resolving_with_a_resolution(officer_client, concern):
     assert concern.status == ConcernStatus.RESOLVED and concern.resolution == "Night deliveries stopped."
 
 
+def test_a_resolved_concerns_edit_page_leads_back_to_it_saying_so(officer_client, concern, officer):
+    """A resolved concern still opened its full edit form, by its address, and saved it."""
+    officer_client.post(reverse("concerns:resolve", args=[concern.pk]), {"resolution": "Quiet now."})
+    url = reverse("concerns:edit", args=[concern.pk])
+
+    response = officer_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(concern.get_absolute_url(), 302)]
+    page = response.content.decode()
+    assert "This concern is resolved: reopen it to change it." in page
+    assert f'href="{url}"' not in page
+
+    response = officer_client.post(url, {"title": "Changed", "stakeholder": concern.stakeholder_id})
+    assert response.status_code == 302 and response.url == concern.get_absolute_url()
+    concern.refresh_from_db()
+    assert (concern.title, concern.status) == ("Noise at night", ConcernStatus.RESOLVED)
+
+    response = officer_client.post(
+        reverse("concerns:resolve", args=[concern.pk]),
+        {"resolution": "Quiet now; checked again."},
+        follow=True,
+    )
+    assert "Resolution updated." in response.content.decode()
+    assert Concern.objects.get(pk=concern.pk).resolution == "Quiet now; checked again."
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [

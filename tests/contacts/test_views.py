@@ -222,6 +222,45 @@ def test_organisation_form_refuses_a_missing_name(officer_client):
     assert not Organisation.objects.exists()
 
 
+def _submission_key(client, url):
+    import re
+
+    return re.search(r'name="submission_key" value="([^"]+)"', client.get(url).content.decode()).group(1)
+
+
+def test_an_organisation_form_sent_twice_adds_one_organisation(officer_client):
+    """Back and send again (or a click on a slow page) added the organisation twice."""
+    url = reverse("contacts:organisation_create")
+    data = {
+        "name": "Harbour Trust",
+        "kind": "partner",
+        "submission_key": _submission_key(officer_client, url),
+    }
+
+    officer_client.post(url, data)
+    second = officer_client.post(url, data)
+
+    organisation = Organisation.objects.get()
+    assert second.status_code == 302 and second.url == organisation.get_absolute_url()
+
+
+def test_a_position_form_sent_twice_adds_one_position(officer_client, officer):
+    """Back and send again added the same position twice to the person's page."""
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("contacts:affiliation_create", args=[stakeholder.pk])
+    data = {
+        "organisation": OrganisationFactory().pk,
+        "role": "Trustee",
+        "submission_key": _submission_key(officer_client, url),
+    }
+
+    officer_client.post(url, data)
+    second = officer_client.post(url, data)
+
+    assert Affiliation.objects.filter(stakeholder=stakeholder).count() == 1
+    assert second.status_code == 302 and second.url == stakeholder.get_absolute_url()
+
+
 def test_lookup_returns_matching_active_stakeholders(officer_client, officer):
     StakeholderFactory(name="Olumide Bakare", owner=officer)
     StakeholderFactory(name="Olumide Archived", owner=officer, is_archived=True, archived_at=timezone.now())

@@ -499,3 +499,26 @@ def test_a_guest_added_after_the_meeting_moved_gets_an_invitation_not_an_update(
     assert invitation.subject.startswith("Invitation: ")
     assert "invites you to a meeting" in invitation.body
     assert "changed" not in invitation.body
+
+
+def test_a_held_meeting_keeps_its_time_place_and_attendees(officer, manager, guests):
+    """A held meeting could still be moved or given new guests (its edit page or a PATCH), rewriting a
+    record already on the attendees' timelines and sending "updated" invitations for a meeting in the past."""
+    meeting = schedule(officer, guests[:1])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer)
+    held = Meeting.objects.get(pk=meeting.pk)
+
+    for actor, change in [
+        (officer, {"starts_at": soon_at(10), "ends_at": soon_at(11)}),
+        (officer, {"stakeholders": guests}),
+        (manager, {"title": "Renamed afterwards"}),
+    ]:
+        with pytest.raises(ValidationError, match="was held"):
+            services.meeting_update(meeting=Meeting.objects.get(pk=meeting.pk), actor=actor, **change)
+
+    after = Meeting.objects.get(pk=meeting.pk)
+    assert (after.starts_at, after.title, after.sequence) == (held.starts_at, held.title, held.sequence)
+    assert [a.stakeholder for a in after.attendees.all()] == guests[:1]

@@ -465,3 +465,84 @@ def test_a_paper_uploaded_on_the_meeting_page_is_typed_by_its_name(
     assert response.status_code == 302
     (document,) = meeting.documents.all()
     assert document.content_type == "application/pdf"
+
+
+@pytest.mark.parametrize("page", ["meetings:edit", "meetings:mark_held", "meetings:cancel"])
+def test_a_held_meetings_forms_lead_back_to_it_saying_so(officer_client, officer, meeting, page):
+    """The edit page of a held meeting, opened by its address, still moved it and re-invited its guests."""
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Met.")
+    url = reverse(page, args=[meeting.pk])
+
+    response = officer_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
+    assert "This meeting was held" in response.content.decode()
+
+    response = officer_client.post(url, {"title": "Moved", "starts_at": "2030-01-01T10:00", "minutes": "x"})
+    assert response.status_code == 302 and response.url == meeting.get_absolute_url()
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status, meeting.minutes) == (
+        "Harbour consultation",
+        MeetingStatus.HELD,
+        "Met.",
+    )
+
+
+def test_only_those_who_may_move_an_action_along_are_offered_its_status(
+    client, officer, colleague, other_officer, meeting
+):
+    """Everyone was offered the status list; a change by someone else was refused with a silent 403 and the
+    list went on showing the status they had picked, as if it were saved."""
+    services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)
+    )
+    services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Theirs", owner_user=colleague),
+    )
+
+    def status_lists(user):
+        return login(client, user).get(meeting.get_absolute_url()).content.decode().count('name="status"')
+
+    assert status_lists(officer) == 2
+    assert status_lists(colleague) == 1
+    assert status_lists(other_officer) == 0
+
+
+def test_an_action_moved_along_on_the_meeting_page_keeps_the_rows_layout(officer_client, officer, meeting):
+    """The row sent back after a change named its meeting, as My actions shows it, on the meeting page."""
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Mine", owner_user=officer)
+    )
+    url = reverse("meetings:action_status", args=[action.pk])
+
+    on_meeting_page = officer_client.post(url, {"status": "in_progress"}, HTTP_HX_REQUEST="true")
+    on_my_actions = officer_client.post(url, {"status": "done", "show_meeting": "1"}, HTTP_HX_REQUEST="true")
+
+    assert meeting.get_absolute_url() not in on_meeting_page.content.decode()
+    assert meeting.get_absolute_url() in on_my_actions.content.decode()
+    assert 'name="status"' in on_meeting_page.content.decode()
+
+
+def test_the_meeting_page_asks_the_same_number_of_queries_however_many_actions(client, manager, meeting):
+    """Who may move each action along is worked out from what the page loaded already."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import UserFactory
+
+    login(client, manager)
+
+    def queries():
+        services.action_item_add(
+            meeting=meeting,
+            actor=manager,
+            entry=services.ActionEntry(description="Chase", owner_user=UserFactory(team=manager.team)),
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(meeting.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    assert queries() == queries() == queries()
