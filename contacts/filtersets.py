@@ -9,6 +9,8 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.models import Team
+
 from .models import EngagementLevel, Objective, Organisation, OrganisationKind, Stakeholder, Tag
 from .widgets import LookupSelect, QuickSelect
 
@@ -99,6 +101,14 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )
+    # The manager dashboard's figures are a team's: its links to this list name the team.
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"),
+        field_name="owner__team",
+        queryset=Team.objects.all(),
+        empty_label=_("Any"),
+        widget=QuickSelect,
+    )
     tag = tag_filter(widget=QuickSelect)
     engagement_level = django_filters.ChoiceFilter(
         label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any"), widget=QuickSelect
@@ -132,7 +142,7 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
 
     class Meta:
         model = Stakeholder
-        fields = ["q", "organisation", "owner", "tag", "engagement_level", "overdue", "archived"]
+        fields = ["q", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
 
     def filter_organisation(self, queryset, name, value):
         return queryset.at_organisation(value) if value else queryset
@@ -181,7 +191,7 @@ class StakeholderApiFilterSet(StakeholderFilterSet):
     updated_since = UpdatedSinceFilter()
 
     class Meta(StakeholderFilterSet.Meta):
-        fields = ["search", "organisation", "owner", "tag", "engagement_level", "overdue", "archived"]
+        fields = ["search", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
 
     def hides_archived_by_default(self) -> bool:
         return self.form.cleaned_data.get("updated_since") is None

@@ -4,8 +4,8 @@
   (dashboards/health.py), replacing that day's rows, then rolls the day up into HealthSummary.
 - `activity_refresh` rolls interactions up by week into ActivityWeek and OrganisationWeek. Incrementally, it
   recomputes this week and last week (late logging) and every week holding an interaction changed since the
-  previous refresh began; the nightly full refresh recomputes every week, which also catches interactions
-  deleted long after they happened and officers who moved team.
+  previous refresh began or held one before (moved or deleted, as its history tells); the nightly full
+  refresh recomputes every week, which also catches officers who moved team.
 - `health_history_purge` keeps daily snapshots for HEALTH_DAILY_HISTORY_DAYS and Mondays' beyond.
 
 Each refresh holds a transaction-level advisory lock (liaison_crm/refreshes.py), so the beat schedule and a
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
+from history.tracking import BASELINE
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
 
 from .health import HEALTH_COLUMNS, health_sql
@@ -163,13 +164,32 @@ ORDER BY 5, 1
 """
 
 
+# An interaction moved to another day, or deleted, also changes the week it was in, which the interaction
+# table no longer knows. Its history does: the state before each change (a deletion too) is the event
+# before it.
+WEEKS_LEFT = f"""
+SELECT DISTINCT {WEEK_OF}
+FROM interactions_interactionevent change
+CROSS JOIN LATERAL (
+    SELECT earlier.occurred_at FROM interactions_interactionevent earlier
+    WHERE earlier.pgh_obj_id = change.pgh_obj_id AND earlier.pgh_id < change.pgh_id
+    ORDER BY earlier.pgh_id DESC LIMIT 1
+) i
+WHERE change.pgh_created_at >= %(since)s AND NOT change.pgh_label = %(baseline)s
+"""
+
+
 def _weeks_changed_since(since: dt.datetime) -> set[dt.date]:
+    """The weeks holding an interaction changed since `since`, and those a changed one was in before."""
+    params = {"tz": settings.TIME_ZONE, "since": since, "baseline": BASELINE}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT {WEEK_OF} FROM interactions_interaction i WHERE i.updated_at >= %(since)s",
-            {"tz": settings.TIME_ZONE, "since": since},
+            params,
         )
-        return {row[0] for row in cursor.fetchall()}
+        weeks = {row[0] for row in cursor.fetchall()}
+        cursor.execute(WEEKS_LEFT, params)
+        return weeks | {row[0] for row in cursor.fetchall()}
 
 
 def activity_refresh(*, full: bool = False) -> list[dt.date] | None:

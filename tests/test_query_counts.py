@@ -32,8 +32,8 @@ def populate(officer, organisation, rows):
 def test_stakeholder_list(officer_client, officer, django_assert_max_num_queries, rows):
     populate(officer, OrganisationFactory(), rows)
     # stakeholders page with each one's tags and current position (with organisation) in it; the filter
-    # form's owner and tag choices; the user's groups (the navigation shows administrators the outbox).
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 4):
+    # form's owner, team and tag choices; the user's groups (the navigation shows administrators the outbox).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
         response = officer_client.get(reverse("contacts:stakeholder_list"))
     assert len(response.context["page"]) == rows
 

@@ -1,6 +1,8 @@
 """The manager dashboard: every figure against a hand-counted world of two teams, and who sees what."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -133,6 +135,35 @@ def test_stale_relationships_come_most_influential_first(client, manager, world)
     stale = list(dashboard(client, manager)["stale"])
     assert [row.stakeholder for row in stale] == [world["lapsing"], world["troubled"]]
     assert [row.days_overdue for row in stale] == [30, 53]
+
+
+def link_to(response, text):
+    page = response.content.decode()
+    return html.unescape(re.search(rf'<a href="([^"]*)">{text}', page).group(1))
+
+
+def test_all_overdue_stakeholders_lists_the_teams_as_the_panel_does(client, manager, world):
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
+
+    assert {person.pk for person in listed} == {world["lapsing"].pk, world["troubled"].pk}
+
+
+def test_an_officers_overdue_commitments_link_keeps_the_kind_of_organisation_chosen(
+    client, manager, colleague, world
+):
+    late = {"owner": colleague, "due_on": TODAY - dt.timedelta(days=1)}
+    CommitmentFactory(stakeholder=world["troubled"], organisation=world["agency"], **late)
+    CommitmentFactory(stakeholder=world["troubled"], organisation=OrganisationFactory(), **late)
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"), {"organisation_kind": OrganisationKind.GOVERNMENT_AGENCY}
+    )
+    [row] = response.context["overdue"]["rows"]
+
+    listed = client.get(link_to(response, row["commitments"])).context["page"]
+
+    assert row["commitments"] == len(listed) == 1
 
 
 def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, colleague, world):

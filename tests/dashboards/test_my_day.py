@@ -1,6 +1,8 @@
 """My day: an officer's meetings, follow-ups, actions and commitments due, and relationships going stale."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -78,3 +80,15 @@ def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_ove
 
     assert stale == [long_overdue, overdue, due_soon]
     assert [person.score for person in stale] == [60, 87, 100]
+
+
+def test_going_stale_links_to_a_list_holding_everyone_it_shows(officer_client, officer):
+    due_soon = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    Stakeholder.objects.filter(pk=due_soon.pk).update(last_contacted_at=days_ago(25))
+    response = officer_client.get(reverse("dashboards:my_day"))
+    link = html.unescape(re.search(r'<a href="([^"]*)">My portfolio', response.content.decode()).group(1))
+
+    listed = officer_client.get(link).context["page"]
+
+    assert response.context["stale"] == [due_soon]
+    assert list(listed) == [due_soon]

@@ -17,7 +17,7 @@ from dashboards.models import (
     SummaryRefresh,
 )
 from interactions.models import Interaction
-from interactions.services import stakeholders_refresh_last_contact
+from interactions.services import interaction_delete, interaction_update, stakeholders_refresh_last_contact
 
 from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
 from .conftest import TODAY, days_ago
@@ -178,6 +178,25 @@ def test_an_incremental_refresh_picks_up_what_changed_in_any_week(
     assert weeks == [dt.date(2026, 4, 6), LAST_MONDAY, MONDAY]
     assert ActivityWeek.objects.filter(week=dt.date(2026, 4, 6), kind="visit").get().interactions == 1
     assert not ActivityWeek.objects.filter(kind="email").exists()
+
+
+def test_an_incremental_refresh_takes_a_moved_or_deleted_interaction_out_of_its_old_week(
+    officer, time_machine, frozen
+):
+    partner = OrganisationFactory()
+    moved = InteractionFactory(logged_by=officer, occurred_at=days_ago(60), organisation=partner)
+    deleted = InteractionFactory(logged_by=officer, occurred_at=days_ago(30), organisation=partner)
+    services.activity_refresh(full=True)
+    time_machine.move_to(frozen + dt.timedelta(minutes=15), tick=False)
+    # The date was wrong: it happened this morning. And one logged by mistake is removed.
+    interaction_update(interaction=moved, actor=officer, occurred_at=days_ago(0.1))
+    interaction_delete(interaction=deleted, actor=officer)
+
+    weeks = services.activity_refresh()
+
+    assert {dt.date(2026, 4, 6), dt.date(2026, 5, 11)} <= set(weeks)
+    assert list(ActivityWeek.objects.values_list("week", "interactions")) == [(MONDAY, 1)]
+    assert list(OrganisationWeek.objects.values_list("week", "interactions")) == [(MONDAY, 1)]
 
 
 def test_the_refresh_button_is_for_managers_and_queues_one_refresh(
