@@ -6,7 +6,8 @@ values. Writes 3.0 by default, which every address book imports, or 4.0 on reque
 
 Only what a stakeholder record holds is read: the name (FN, else N), form of address (N's honorific and
 family name), emails, phones, the organisation and department (ORG), role (TITLE), languages (LANG), a time
-zone given by name (TZ), notes (NOTE) and categories as tags.
+zone given by name (TZ), notes (NOTE) and categories as tags. The same is written, languages and time zone
+in 4.0 only (3.0 has no LANG, and its TZ is an offset, which changes with the clocks).
 """
 
 import datetime as dt
@@ -246,13 +247,33 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
+def structured_name(name: str, form_of_address: str) -> tuple[str, str, str]:
+    """N's family name, given names and honorific prefix, read from how the person is addressed.
+
+    "Dr Ní Bhriain" for Siobhán Ní Bhriain, "Ms Chen" for Chen Meiling: the family name is the part of the
+    name the form of address ends with, and the honorific what comes before it; reading the card back
+    (card_to_row) joins the two again. A form of address that is not an honorific and part of the name
+    ("Your Excellency", a first name alone) gives none: as a prefix it would come back joined to the family
+    name. Without one, the family name is the name's last word.
+    """
+    words, address = name.split(), form_of_address.split()
+    folded, ending = [w.casefold() for w in words], [w.casefold() for w in address]
+    for size in range(min(len(words), len(address) - 1), 0, -1):
+        for start in range(len(words) - size, -1, -1):
+            if folded[start : start + size] == ending[-size:]:
+                given = words[:start] + words[start + size :]
+                return " ".join(words[start : start + size]), " ".join(given), " ".join(address[:-size])
+    if len(words) > 1:
+        return words[-1], " ".join(words[:-1]), ""
+    return name, "", ""
+
+
 def stakeholder_card(stakeholder, *, version: str = "3.0", positions=None) -> str:
     """One stakeholder as a vCard. `positions`: their current positions, when already fetched."""
     if version not in VERSIONS:
         raise ValueError(f"vCard version must be one of {VERSIONS}")
     v4 = version == "4.0"
-    words = stakeholder.name.split()
-    family, given = (words[-1], " ".join(words[:-1])) if len(words) > 1 else (stakeholder.name, "")
+    family, given, honorific = structured_name(stakeholder.name, stakeholder.form_of_address)
     lines = ["BEGIN:VCARD", f"VERSION:{version}"]
     if v4:
         lines.append("KIND:individual")
@@ -260,7 +281,7 @@ def stakeholder_card(stakeholder, *, version: str = "3.0", positions=None) -> st
         "PRODID:-//Liaison CRM//EN",
         f"UID:urn:liaison-crm:stakeholder:{stakeholder.pk}",
         f"FN:{escape(stakeholder.name)}",
-        f"N:{escape(family)};{escape(given)};;;",
+        f"N:{escape(family)};{escape(given)};;{escape(honorific)};",
     ]
     for index, email in enumerate(stakeholder.emails):
         if v4:

@@ -26,6 +26,7 @@ from dashboards.panels import health_card
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
+from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate, paginate_fetched
 from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting, MeetingStatus
@@ -143,7 +144,14 @@ def _merged_away(request, pk):
 
 
 def stakeholder_create(request):
-    form = StakeholderCreateForm(request.POST or None, initial={"owner": request.user})
+    # A page offering to add someone it found (a captured email's sender) passes who they are, and itself as
+    # `next` to come back to.
+    initial = {
+        "owner": request.user,
+        "name": request.GET.get("name", ""),
+        "emails": request.GET.get("email", ""),
+    }
+    form = StakeholderCreateForm(request.POST or None, initial=initial)
     candidates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -159,7 +167,7 @@ def stakeholder_create(request):
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s was added to the register.") % {"name": stakeholder})
-                return redirect(stakeholder)
+                return redirect(next_url(request, stakeholder))
     return render(request, "contacts/stakeholder_form.html", {"form": form, "candidates": candidates})
 
 

@@ -161,13 +161,22 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in _LIST_SPLIT.split(text) if part.strip()]
 
 
-def _choices_lookup(choices) -> dict[str, str]:
+@dataclass(frozen=True)
+class Options:
+    """What a choice cell accepts, whatever its case: a choice's label, its code (with or without
+    underscores) or an alias; and the labels a wrong cell is answered with, as the app shows them."""
+
+    lookup: dict
+    labels: tuple
+
+
+def _options(choices, aliases=None) -> Options:
     lookup = {}
     for value, label in choices:
         lookup[str(value).lower()] = value
         lookup[str(label).lower()] = value
         lookup[str(value).lower().replace("_", " ")] = value
-    return lookup
+    return Options(lookup=lookup | (aliases or {}), labels=tuple(label for _value, label in choices))
 
 
 class Cleaner:
@@ -216,17 +225,16 @@ class Cleaner:
             )
         return value
 
-    def choice(self, row, name, lookup: dict, default):
+    def choice(self, row, name, options: Options, default):
         value = self.text(row, name)
         if not value:
             return default
-        found = lookup.get(value.lower())
+        found = options.lookup.get(value.lower())
         if found is None:
-            options = sorted({str(v) for v in lookup.values()})
             raise RowError(
                 name,
                 _("“%(value)s” is not one of: %(options)s.")
-                % {"value": value, "options": ", ".join(options)},
+                % {"value": value, "options": ", ".join(str(label) for label in options.labels)},
             )
         return found
 
@@ -340,7 +348,7 @@ AMBIGUOUS_ORGANISATION = gettext_lazy(
 
 class OrganisationCleaner(Cleaner):
     kind = ImportKind.ORGANISATIONS
-    KINDS = _choices_lookup(OrganisationKind.choices)
+    KINDS = _options(OrganisationKind.choices)
 
     def __init__(self, *, actor):
         super().__init__(actor=actor)
@@ -392,8 +400,8 @@ class OrganisationCleaner(Cleaner):
 
 class StakeholderCleaner(Cleaner):
     kind = ImportKind.STAKEHOLDERS
-    CHANNELS = _choices_lookup(PreferredChannel.choices)
-    LEVELS = _choices_lookup(EngagementLevel.choices)
+    CHANNELS = _options(PreferredChannel.choices)
+    LEVELS = _options(EngagementLevel.choices)
 
     def __init__(self, *, actor):
         super().__init__(actor=actor)
@@ -522,17 +530,12 @@ class StakeholderIndex:
 
 class InteractionCleaner(Cleaner):
     kind = ImportKind.INTERACTIONS
-    KINDS = _choices_lookup(InteractionKind.choices)
-    DIRECTIONS = _choices_lookup(Direction.choices) | {
-        "outbound": "outbound",
-        "inbound": "inbound",
-        "out": "outbound",
-        "in": "inbound",
-    }
-    SENTIMENTS = (
-        _choices_lookup(Sentiment.choices)
-        | {str(value): value for value in Sentiment.values}
-        | {f"+{value}": value for value in Sentiment.values if value > 0}
+    KINDS = _options(InteractionKind.choices)
+    DIRECTIONS = _options(Direction.choices, {"out": Direction.OUTBOUND, "in": Direction.INBOUND})
+    SENTIMENTS = _options(
+        Sentiment.choices,
+        {str(value): value for value in Sentiment.values}
+        | {f"+{value}": value for value in Sentiment.values if value > 0},
     )
     FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 

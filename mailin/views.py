@@ -4,11 +4,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_review_inbound_message, require
+from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
 
@@ -71,7 +74,15 @@ def _message_or_404(request, pk) -> InboundMessage:
 
 def message_detail(request, pk):
     message = _message_or_404(request, pk)
-    form = AssignForm(request.POST or None)
+    # Someone added to the register since the email came (from the links below) is who it is logged with.
+    registered = list(
+        Stakeholder.objects.visible_to(request.user)
+        .active()
+        .filter(emails__overlap=message.unmatched_addresses)
+        .order_by("name", "pk")
+    )
+    known = {email for stakeholder in registered for email in stakeholder.emails}
+    form = AssignForm(request.POST or None, initial={"stakeholders": registered})
     if request.method == "POST":
         require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))
         if form.is_valid():
@@ -90,8 +101,20 @@ def message_detail(request, pk):
         "attachments": message.attachments.all(),
         "can_review": can_review_inbound_message(request.user, message),
         "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,
+        "unregistered": [
+            (address, _add_stakeholder_url(message, address))
+            for address in message.unmatched_addresses
+            if address not in known
+        ],
     }
     return render(request, "mailin/message_detail.html", context)
+
+
+def _add_stakeholder_url(message: InboundMessage, address: str) -> str:
+    """The new-stakeholder form filled in with the address (and the sender's name), coming back here."""
+    name = message.from_name if address == message.from_address else ""
+    query = urlencode({"email": address, "name": name, "next": message.get_absolute_url()})
+    return f"{reverse('contacts:stakeholder_create')}?{query}"
 
 
 @require_POST

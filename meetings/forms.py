@@ -48,7 +48,12 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     ends_at = WallClockField(
-        label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        label=_("Ends"),
+        widget=forms.DateTimeInput(
+            # static/js/app.js fills the end an hour after the start the officer picks.
+            attrs={"type": "datetime-local", "data-end-of": "starts_at", "data-default-minutes": 60},
+            format="%Y-%m-%dT%H:%M",
+        ),
     )
     stakeholders = forms.ModelMultipleChoiceField(
         label=_("Stakeholders"),

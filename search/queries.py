@@ -10,7 +10,9 @@ Each kind is asked separately, and each query lets an index do the filtering bef
 - Interactions and meetings: the matching rows (GIN), newest first, at most CANDIDATES of them — so a common
   word does not rank half a million rows — are then kept if the reader may see them
   (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
-  ranked by full text, and the best few kept.
+  ranked by full text, and the best few kept. When that leaves too few, and there were more matches than
+  candidates, the newest CANDIDATES matches the reader may see are ranked instead (at a million
+  interactions: 10 to 40 ms for the first query, 60 to 150 ms for the second).
 
 The scores put a person or organisation whose name matches ahead of the interactions that mention it, and
 otherwise order each kind by how well its text matches. Accents are ignored on both sides (contacts.search):
@@ -20,7 +22,7 @@ otherwise order each kind by how well its text matches. Accents are ignored on b
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import F, FloatField, Q
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Window
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -67,21 +69,37 @@ def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int) -> l
     return []
 
 
-def _recent_then_ranked(visible, query, date_field: str, limit: int):
-    """The newest CANDIDATES matches (GIN), then those of them `visible` allows, best ranked first.
+def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, ...], limit: int) -> list:
+    """The best ranked `limit` of the newest CANDIDATES matches (GIN) that `visible` allows.
 
-    Visibility is checked on the candidates only: the confidentiality rule's subqueries then run for at most
-    CANDIDATES rows instead of for every interaction of every stakeholder the reader owns.
+    Visibility is first checked on the candidates only: the confidentiality rule's subqueries then run for at
+    most CANDIDATES rows instead of for every interaction of every stakeholder the reader owns. When the
+    candidates were cut and too few of them may be read (a word mostly found in others' confidential notes),
+    the newest CANDIDATES matches the reader may see are ranked instead: slower, but it finds them.
     """
-    candidates = (
-        visible.model.objects.filter(search_vector=query)
-        .order_by(f"-{date_field}", "-pk")
-        .values("pk")[:CANDIDATES]
+    model = visible.model
+    newest_first = (f"-{date_field}", "-pk")
+    candidates = model.objects.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
+    ranked = list(
+        model.objects.filter(pk__in=candidates)
+        .annotate(
+            readable=Exists(visible.filter(pk=OuterRef("pk"))),
+            candidates=Window(Count("pk")),
+            score=_rank(query),
+        )
+        .only(*fields)
+        .order_by("-readable", "-score", *newest_first)[:limit]
     )
-    return (
-        visible.filter(pk__in=candidates)
+    # Rows the reader may not see came back only to say how many candidates there were: they go no further.
+    found = [row for row in ranked if row.readable]
+    if len(found) == limit or not ranked or ranked[0].candidates < CANDIDATES:
+        return found
+    readable = visible.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
+    return list(
+        model.objects.filter(pk__in=readable)
         .annotate(score=_rank(query))
-        .order_by("-score", f"-{date_field}", "-pk")[:limit]
+        .only(*fields)
+        .order_by("-score", *newest_first)[:limit]
     )
 
 
@@ -130,8 +148,12 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
         )
 
     interactions = _recent_then_ranked(
-        Interaction.objects.visible_to(user), query, "occurred_at", per_kind
-    ).only("pk", "summary", "kind", "occurred_at", "is_confidential")
+        Interaction.objects.visible_to(user),
+        query,
+        "occurred_at",
+        fields=("pk", "summary", "kind", "occurred_at", "is_confidential"),
+        limit=per_kind,
+    )
     for interaction in interactions:
         results.append(
             Result(
@@ -146,8 +168,12 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
             )
         )
 
-    meetings = _recent_then_ranked(Meeting.objects.visible_to(user), query, "starts_at", per_kind).only(
-        "pk", "title", "starts_at", "status"
+    meetings = _recent_then_ranked(
+        Meeting.objects.visible_to(user),
+        query,
+        "starts_at",
+        fields=("pk", "title", "starts_at", "status"),
+        limit=per_kind,
     )
     for meeting in meetings:
         results.append(

@@ -177,3 +177,34 @@
     open.querySelector("summary").focus();
   });
 })();
+
+// An end that follows a start (<input data-end-of="starts_at" data-default-minutes="60">): picking the start
+// fills the end that long after it, until the officer chooses an end of their own. The server still asks
+// for an end after the start; this only saves typing it.
+(function () {
+  "use strict";
+
+  function later(wallClock, minutes) {
+    // datetime-local values are wall-clock times in the meeting's own zone: adding to them as if in UTC keeps
+    // the browser's zone, and its clock changes, out of the sum.
+    var moment = new Date(wallClock.slice(0, 16) + ":00Z");
+    if (isNaN(moment.getTime())) return "";
+    return new Date(moment.getTime() + minutes * 60000).toISOString().slice(0, 16);
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.form || !input.name) return;
+    if (input.dataset.endOf) {
+      delete input.dataset.following;
+      return;
+    }
+    var end = input.form.querySelector('[data-end-of="' + input.name + '"]');
+    if (!end || !input.value) return;
+    if (end.value && !end.dataset.following && end.value > input.value) return;
+    var value = later(input.value, Number(end.dataset.defaultMinutes));
+    if (!value) return;
+    end.value = value;
+    end.dataset.following = "true";
+  });
+})();

@@ -56,6 +56,9 @@ def test_a_file_that_is_not_a_vcard_is_refused(text):
 def test_a_stakeholder_goes_out_and_comes_back(officer, version):
     person = StakeholderFactory(
         name="Siobhán Ní Bhriain",
+        form_of_address="Dr Ní Bhriain",
+        languages=["ga", "en"],
+        time_zone="Europe/Dublin",
         emails=["siobhan@example.ie"],
         phones=["+353 1 555 0100"],
         notes="Chairs the board; speaks Irish,\nEnglish." + "x" * 100,
@@ -67,6 +70,30 @@ def test_a_stakeholder_goes_out_and_comes_back(officer, version):
     [row] = rows(card)
     assert row["name"] == "Siobhán Ní Bhriain" and row["emails"] == "siobhan@example.ie"
     assert row["notes"] == person.notes and row["role"] == "Chair" and row["department"] == "Board"
+    assert "N:Ní Bhriain;Siobhán;;Dr;" in card and row["form_of_address"] == "Dr Ní Bhriain"
+    if version == "4.0":
+        assert (row["languages"], row["time_zone"]) == ("ga; en", "Europe/Dublin")
+
+
+@pytest.mark.parametrize(
+    "name, form_of_address, structured",
+    [
+        ("Chen Meiling", "Ms Chen", ("Chen", "Meiling", "Ms")),
+        ("Margaret Okafor", "Hon. Dr okafor", ("Okafor", "Margaret", "Hon. Dr")),
+        ("Aroha Tipene", "Aroha", ("Tipene", "Aroha", "")),
+        ("Jean-Pierre Dubois", "Your Excellency", ("Dubois", "Jean-Pierre", "")),
+    ],
+)
+def test_the_honorific_is_what_the_form_of_address_puts_before_part_of_the_name(
+    name, form_of_address, structured
+):
+    assert vcard.structured_name(name, form_of_address) == structured
+
+
+@pytest.mark.django_db
+def test_a_form_of_address_without_the_family_name_is_no_honorific(officer):
+    person = StakeholderFactory(name="Jean-Pierre Dubois", form_of_address="Your Excellency", owner=officer)
+    assert "N:Dubois;Jean-Pierre;;;" in vcard.stakeholder_card(person)
 
 
 @pytest.mark.django_db

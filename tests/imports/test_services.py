@@ -271,6 +271,30 @@ def test_organisations_are_imported_with_parents_from_the_same_file(officer):
     assert Organisation.objects.get(name="Planning").kind == "government_agency"
 
 
+def test_a_kind_not_on_the_list_is_answered_with_the_labels_officers_see_and_may_type(officer):
+    content = csv_bytes(
+        [["Planning", "GOVERNMENT AGENCY"], ["Harbour Trust", "community GROUP"], ["Rotary", "Charity"]],
+        headings=["Name", "Type"],
+    )
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert [(error["line"], error["column"]) for error in job.errors] == [(4, "Kind")]
+    message = job.errors[0]["message"]
+    assert "Government agency, Community group, Partner," in message and "Internal department" in message
+    assert "government_agency" not in message
+
+
+def test_a_sentiment_not_on_the_list_is_answered_with_its_labels_in_their_order(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "Call", "Agreed the timetable", "ana@example.org", "delighted"]],
+        headings=["Date", "Kind", "Subject", "With", "Sentiment"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.errors[0]["message"] == (
+        "“delighted” is not one of: Very negative, Negative, Neutral, Positive, Very positive."
+    )
+
+
 def test_organisations_cannot_be_each_others_parents(officer):
     content = csv_bytes([["A", "B"], ["B", "A"]], headings=["Name", "Part of"])
     job = check(officer, upload(officer, content, kind="organisations"))

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from contacts.models import Stakeholder
 from interactions.models import Interaction
 from mailin.models import InboundMessage
 from mailin.services import inbound_message_assign, inbound_message_receive, signature_for
@@ -198,3 +199,39 @@ def test_the_review_queue_runs_a_fixed_number_of_queries(officer, client, django
     with django_assert_max_num_queries(4):
         page = client.get(reverse("mailin:list"))
     assert len(page.context["page"]) == 5
+
+
+def test_a_sender_not_in_the_register_is_added_from_the_queue_then_their_email_logged_with_them(
+    officer, client
+):
+    raw = email_bytes(sender="Grace Mensah <Grace@Coast.example>", to=["log@crm.example", officer.email])
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "review" and message.unmatched_addresses == ["grace@coast.example"]
+    client.force_login(officer)
+
+    add_url = dict(client.get(message.get_absolute_url()).context["unregistered"])["grace@coast.example"]
+    form = client.get(add_url).context["form"]
+    assert (form["name"].value(), form["emails"].value()) == ("Grace Mensah", "grace@coast.example")
+
+    saved = client.post(
+        add_url,
+        {
+            "name": "Grace Mensah",
+            "emails": "grace@coast.example",
+            "owner": officer.pk,
+            "time_zone": "Africa/Accra",
+            "preferred_channel": "email",
+            "influence": 3,
+            "interest": 3,
+            "engagement_level": "consult",
+        },
+    )
+    grace = Stakeholder.objects.get(name="Grace Mensah")
+    assert saved.status_code == 302 and saved.url == message.get_absolute_url()
+
+    back = client.get(message.get_absolute_url())
+    assert back.context["unregistered"] == []
+    assert list(back.context["form"].initial["stakeholders"]) == [grace]
+    client.post(message.get_absolute_url(), {"stakeholders": [grace.pk]})
+    message.refresh_from_db()
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [grace]

@@ -1,8 +1,12 @@
 """The header's search: everything in one ranked list, confidential interactions only for those allowed."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from search import queries as search_queries
 from search.queries import global_search
 
 from ..factories import InteractionFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
@@ -135,3 +139,35 @@ def test_search_runs_a_fixed_number_of_queries(officer_client, officer, django_a
             HTTP_HX_REQUEST="true",
             HTTP_HX_TARGET="global-search-results",
         )
+
+
+def test_an_older_match_is_found_when_the_newest_are_colleagues_confidential_ones(
+    officer, other_officer, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search_queries, "CANDIDATES", 3)
+    InteractionFactory(
+        logged_by=other_officer,
+        summary="Open reservoir survey",
+        occurred_at=timezone.now() - dt.timedelta(days=30),
+    )
+    for number in range(3):
+        InteractionFactory(
+            logged_by=other_officer, summary=f"Confidential reservoir deal {number}", is_confidential=True
+        )
+    # Stakeholders and organisations (by their words, then by resemblance); the officer's groups (visibility);
+    # the newest interactions, then the newest the officer may read; meetings.
+    with django_assert_num_queries(8):
+        assert kinds_and_titles(officer, "reservoir") == [("interaction", "Open reservoir survey")]
+
+
+def test_matches_all_unreadable_but_not_cut_are_not_searched_again(
+    officer, other_officer, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search_queries, "CANDIDATES", 3)
+    for number in range(2):
+        InteractionFactory(
+            logged_by=other_officer, summary=f"Confidential reservoir deal {number}", is_confidential=True
+        )
+    # Every match was a candidate: none of them readable means none at all, without asking again.
+    with django_assert_num_queries(7):
+        assert kinds_and_titles(officer, "reservoir") == []
