@@ -208,9 +208,6 @@ class Cleaner:
             if len(pks) == 1:
                 self.users.setdefault(full_name, pks[0])
 
-    def choice_lookups(self):
-        return {}
-
     # Cell checks: each returns the cleaned value or raises RowError(column, message).
 
     def text(self, row, name, max_length=None, *, required=False) -> str:
