@@ -23,6 +23,14 @@ class InteractionForm(forms.ModelForm):
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     topics = TagsField(label=_("Topics"))
+    follow_up_owner = forms.ModelChoiceField(
+        label=_("Who follows it up"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Me"),
+        widget=QuickSelect,
+        help_text=_("A colleague who will do it; it shows on their My day."),
+    )
 
     class Meta:
         model = Interaction
@@ -39,6 +47,7 @@ class InteractionForm(forms.ModelForm):
             "notes",
             "follow_up_on",
             "follow_up_note",
+            "follow_up_owner",
             "is_confidential",
         ]
         # Options written in Python (QuickSelect): this form sits on every stakeholder's page.
@@ -54,7 +63,7 @@ class InteractionForm(forms.ModelForm):
         }
 
     @classmethod
-    def for_new(cls, data=None, *, stakeholder=None):
+    def for_new(cls, data=None, *, user, stakeholder=None):
         """A blank log form set to now, with the stakeholder whose page it sits on already chosen."""
         initial = {
             "kind": InteractionKind.CALL,
@@ -62,13 +71,26 @@ class InteractionForm(forms.ModelForm):
         }
         if stakeholder is not None:
             initial["stakeholders"] = [stakeholder.pk]
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, user=user)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
+        self.user = user
+        staff = get_user_model().objects.filter(is_active=True)
+        self.fields["staff_present"].queryset = staff
+        self.fields["follow_up_owner"].queryset = staff.filter(is_service_account=False)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
+
+    def clean(self):
+        cleaned = super().clean()
+        # "Me" is whoever fills in the form. The picker keeps its choice when the date is cleared: without a
+        # follow-up, nobody chases one.
+        if cleaned.get("follow_up_on"):
+            cleaned["follow_up_owner"] = cleaned.get("follow_up_owner") or self.user
+        else:
+            cleaned["follow_up_owner"] = None
+        return cleaned
 
     def clean_occurred_at(self):
         # The field shows minutes. An interaction logged with seconds (through the API, by an import or as a
