@@ -23,6 +23,8 @@ class InteractionForm(forms.ModelForm):
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     topics = TagsField(label=_("Topics"))
+    # Not a model field of the form: "Me" (empty) is whoever logs or saves it, which the service decides;
+    # it checks the choice, and PostgreSQL that every follow-up has an owner.
     follow_up_owner = forms.ModelChoiceField(
         label=_("Who follows it up"),
         queryset=get_user_model().objects.none(),
@@ -47,7 +49,6 @@ class InteractionForm(forms.ModelForm):
             "notes",
             "follow_up_on",
             "follow_up_note",
-            "follow_up_owner",
             "is_confidential",
         ]
         # Options written in Python (QuickSelect): this form sits on every stakeholder's page.
@@ -63,7 +64,7 @@ class InteractionForm(forms.ModelForm):
         }
 
     @classmethod
-    def for_new(cls, data=None, *, user, stakeholder=None):
+    def for_new(cls, data=None, *, stakeholder=None):
         """A blank log form set to now, with the stakeholder whose page it sits on already chosen."""
         initial = {
             "kind": InteractionKind.CALL,
@@ -71,24 +72,21 @@ class InteractionForm(forms.ModelForm):
         }
         if stakeholder is not None:
             initial["stakeholders"] = [stakeholder.pk]
-        return cls(data, initial=initial, user=user)
+        return cls(data, initial=initial)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
         staff = get_user_model().objects.filter(is_active=True)
         self.fields["staff_present"].queryset = staff
         self.fields["follow_up_owner"].queryset = staff.filter(is_service_account=False)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
+            self.initial["follow_up_owner"] = self.instance.follow_up_owner_id
 
     def clean(self):
         cleaned = super().clean()
-        # "Me" is whoever fills in the form. The picker keeps its choice when the date is cleared: without a
-        # follow-up, nobody chases one.
-        if cleaned.get("follow_up_on"):
-            cleaned["follow_up_owner"] = cleaned.get("follow_up_owner") or self.user
-        else:
+        # The picker keeps its choice when the date is cleared: without a follow-up, nobody chases one.
+        if not cleaned.get("follow_up_on"):
             cleaned["follow_up_owner"] = None
         return cleaned
 

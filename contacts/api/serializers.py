@@ -155,10 +155,7 @@ class HandoverCountsSerializer(serializers.Serializer):
     commitments = serializers.IntegerField(help_text=_("Open commitments the leaving officer chased."))
     concerns = serializers.IntegerField(help_text=_("Unresolved concerns the leaving officer handled."))
     actions = serializers.IntegerField(help_text=_("Open action items the leaving officer owned."))
-    # Handovers before follow-ups moved with the portfolio left theirs behind: none moved.
-    follow_ups = serializers.IntegerField(
-        default=0, help_text=_("Open follow-ups the leaving officer owned, now the new owner's to chase.")
-    )
+    follow_ups = serializers.IntegerField(help_text=_("Open follow-ups the leaving officer owned."))
 
 
 class PortfolioHandoverSerializer(serializers.ModelSerializer):
