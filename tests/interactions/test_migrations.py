@@ -5,6 +5,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from ..factories import UserFactory
+
 BEFORE = [("interactions", "0011_search_ignores_accents")]
 AFTER = [("interactions", "0013_follow_up_owner_indexes")]
 
@@ -20,20 +22,21 @@ def migrate(targets):
 @pytest.mark.django_db(transaction=True)
 def test_existing_follow_ups_are_owned_by_whoever_logged_them_and_their_history_says_so():
     old = migrate(BEFORE)
-    User = old.get_model("accounts", "User")
     Interaction = old.get_model("interactions", "Interaction")
-    author = User.objects.create(username="logger")
+    author = UserFactory(username="logger")  # the users' table is as it is now
     today = timezone.localdate()
     rows = {
-        "open": Interaction.objects.create(kind="call", summary="Open", logged_by=author, follow_up_on=today),
+        "open": Interaction.objects.create(
+            kind="call", summary="Open", logged_by_id=author.pk, follow_up_on=today
+        ),
         "done": Interaction.objects.create(
             kind="call",
             summary="Done",
-            logged_by=author,
+            logged_by_id=author.pk,
             follow_up_on=today,
             follow_up_done_at=timezone.now(),
         ),
-        "none": Interaction.objects.create(kind="call", summary="None", logged_by=author),
+        "none": Interaction.objects.create(kind="call", summary="None", logged_by_id=author.pk),
     }
     try:
         new = migrate(AFTER)
