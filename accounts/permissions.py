@@ -28,6 +28,20 @@ def can_edit_interaction(user, interaction) -> bool:
     return interaction.logged_by_id == user.pk or manages(user, interaction.logged_by)
 
 
+def can_update_follow_up(user, interaction) -> bool:
+    """Marks a follow-up done or open again: whoever may edit the interaction, the follow-up's owner and
+    their managers."""
+    if can_edit_interaction(user, interaction) or interaction.follow_up_owner_id == user.pk:
+        return True
+    return interaction.follow_up_owner_id is not None and manages(user, interaction.follow_up_owner)
+
+
+def can_follow_up(user) -> bool:
+    """Whether `user` may be given a follow-up to chase: an active member of staff, not another tool's
+    account. Which stakeholders they may see is their `Stakeholder.objects.visible_to(user)`."""
+    return user.is_active and not user.is_service_account
+
+
 def can_edit_meeting(user, meeting) -> bool:
     return meeting.organiser_id == user.pk or manages(user, meeting.organiser)
 

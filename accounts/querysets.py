@@ -1,4 +1,14 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+
+
+def person_name(path: str = ""):
+    """A member of staff's name as User.__str__ gives it, in SQL: the full name, else the username.
+
+    `path` leads from the queried model to the user ("officer__"); empty when querying users themselves.
+    """
+    full = Trim(Concat(f"{path}first_name", Value(" "), f"{path}last_name"))
+    return Coalesce(NullIf(full, Value("")), f"{path}username")
 
 
 class UserQuerySet(QuerySet):

@@ -604,7 +604,7 @@ class Generator:
             (
                 "id", "kind", "direction", "occurred_at", "summary", "notes", "outcome", "sentiment",
                 "follow_up_on", "follow_up_note", "follow_up_done_at", "is_confidential", "created_at",
-                "updated_at", "logged_by_id", "organisation_id",
+                "updated_at", "logged_by_id", "organisation_id", "follow_up_owner_id",
             ),
         )  # fmt: skip
         # occurred_at: the interaction's time, which triggers copy (interactions migration 0002); COPY in
@@ -661,7 +661,7 @@ class Generator:
                     rng.choice(INTERACTION_NOTES) if rng.random() < 0.35 else "",
                     rng.choice(OUTCOMES[sentiment]).format(**words), sentiment, follow_up_on,
                     follow_up_note or "", done_at, rng.random() < (0.12 if sentiment < 0 else 0.04),
-                    created, created, logged_by, person.organisation,
+                    created, created, logged_by, person.organisation, logged_by if follow_up_on else None,
                 ),
             )  # fmt: skip
             for participant in people:

@@ -607,7 +607,8 @@ class PortfolioHandover(StorableTextModel):
         related_name="+",
     )
     note = models.TextField(_("note for the new owner"), blank=True)
-    # {"stakeholders": 12, "commitments": 3, "concerns": 1, "actions": 2}: how many of each moved.
+    # {"stakeholders": 12, "commitments": 3, "concerns": 1, "actions": 2, "follow_ups": 4}: how many of
+    # each moved. Handovers before follow-ups moved with a portfolio have no "follow_ups".
     counts = models.JSONField(_("moved"), default=dict)
     created_at = models.DateTimeField(_("handed over"), auto_now_add=True)
 

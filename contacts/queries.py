@@ -48,28 +48,26 @@ def handover_open_work(*, from_officer, stakeholders) -> dict[str, QuerySet]:
     """The open work the officer holds on `stakeholders` (a queryset of them, or their ids), by kind.
 
     Commitments they chase and concerns they handle about these people; action items they own from
-    meetings these people were invited to (a stakeholder's actions, as their report counts them).
+    meetings these people were invited to (a stakeholder's actions, as their report counts them); open
+    follow-ups they own of interactions with any of these people.
     """
     from commitments.models import Commitment
     from concerns.models import Concern
+    from interactions.models import Interaction
     from meetings.models import ActionItem, Attendee
 
     attended = Attendee.objects.filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
+    with_them = Interaction.stakeholders.through.objects.filter(
+        interaction=OuterRef("pk"), stakeholder__in=stakeholders
+    )
     return {
         "commitments": Commitment.objects.open().filter(owner=from_officer, stakeholder__in=stakeholders),
         "concerns": Concern.objects.unresolved().filter(owner=from_officer, stakeholder__in=stakeholders),
         "actions": ActionItem.objects.open().owned_by(from_officer).filter(Exists(attended)),
+        "follow_ups": Interaction.objects.open_follow_ups().filter(
+            Exists(with_them), follow_up_owner=from_officer
+        ),
     }
-
-
-def handover_follow_ups(*, from_officer, stakeholders) -> QuerySet:
-    """Open follow-ups the officer logged with these people. They stay on their interactions (who logged an
-    interaction is a fact) and show on each stakeholder's page, for the new owner too."""
-    from interactions.models import Interaction
-
-    links = Interaction.stakeholders.through.objects
-    with_them = links.filter(interaction=OuterRef("pk"), stakeholder__in=stakeholders)
-    return Interaction.objects.open_follow_ups().filter(Exists(with_them), logged_by=from_officer)
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -83,7 +81,6 @@ class HandoverPreview:
     counts: dict[str, int]
     # The first HANDOVER_NAMES_SHOWN stakeholders by name: dicts of pk, name and is_archived.
     stakeholders: list[dict]
-    follow_ups: int
 
     @property
     def more(self) -> int:
@@ -104,12 +101,9 @@ def handover_preview(*, from_officer, organisation: Organisation | None = None) 
         .values(
             n_stakeholders=_count(stakeholders),
             **{f"n_{kind}": _count(queryset) for kind, queryset in work.items()},
-            n_follow_ups=_count(handover_follow_ups(from_officer=from_officer, stakeholders=ids)),
         )
         .get()
     )
     figures = {name.removeprefix("n_"): count for name, count in figures.items()}
     first = stakeholders.order_by("name", "pk").values("pk", "name", "is_archived")[:HANDOVER_NAMES_SHOWN]
-    names = list(first)
-    follow_ups = figures.pop("follow_ups")
-    return HandoverPreview(counts=figures, stakeholders=names, follow_ups=follow_ups)
+    return HandoverPreview(counts=figures, stakeholders=list(first))

@@ -480,6 +480,10 @@ def portfolio_handover_check(*, actor, from_officer, to_officer) -> None:
     )
 
 
+# Who holds each kind of open work, where it is not its `owner` (contacts.queries.handover_open_work).
+HANDOVER_OWNER_FIELDS = {"actions": "owner_user", "follow_ups": "follow_up_owner"}
+
+
 @atomic_service
 @records_actor
 def portfolio_handover(
@@ -487,10 +491,10 @@ def portfolio_handover(
 ) -> PortfolioHandover:
     """Makes `to_officer` the owner of `from_officer`'s stakeholders — all of them, archived ones included,
     or those working at `organisation` — and of the open work the leaving officer holds on them: open
-    commitments, unresolved concerns and open action items (contacts.queries says which).
+    commitments, unresolved concerns, open action items and open follow-ups (contacts.queries says which).
 
-    Meetings keep their organiser and interactions whoever logged them: those are facts. Open follow-ups
-    stay on their interactions, where each stakeholder's page shows them to the new owner.
+    Meetings keep their organiser and interactions whoever logged them: those are facts. A follow-up moves
+    by its owner, so the new owner chases it; done ones stay with whoever did them.
 
     Each kind moves in one UPDATE whatever the portfolio's size; the history's triggers record every row's
     change, credited to `actor`. The handover is recorded and the new owner is told by email.
@@ -528,7 +532,7 @@ def portfolio_handover(
     counts = {"stakeholders": len(moving)}
     # The open work first: it is found through the stakeholders' ids, not their (changing) owner.
     for kind, queryset in handover_open_work(from_officer=from_officer, stakeholders=moving).items():
-        owner = "owner_user" if kind == "actions" else "owner"
+        owner = HANDOVER_OWNER_FIELDS.get(kind, "owner")
         counts[kind] = queryset.update(**{owner: to_officer, "updated_at": now})
     Stakeholder.objects.filter(pk__in=moving, owner=from_officer).update(owner=to_officer, updated_at=now)
     handover.counts = counts

@@ -601,16 +601,18 @@ def _handed_over(request, handover):
         ngettext("%(n)s open commitment", "%(n)s open commitments", counts["commitments"]),
         ngettext("%(n)s unresolved concern", "%(n)s unresolved concerns", counts["concerns"]),
         ngettext("%(n)s open action", "%(n)s open actions", counts["actions"]),
+        ngettext("%(n)s open follow-up", "%(n)s open follow-ups", counts["follow_ups"]),
     ]
-    commitments, concerns, actions = (
+    commitments, concerns, actions, follow_ups = (
         text % {"n": counts[kind]}
-        for text, kind in zip(work, ["commitments", "concerns", "actions"], strict=True)
+        for text, kind in zip(work, ["commitments", "concerns", "actions", "follow_ups"], strict=True)
     )
-    message = _("%(moved)s, with %(commitments)s, %(concerns)s and %(actions)s.") % {
+    message = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.") % {
         "moved": moved,
         "commitments": commitments,
         "concerns": concerns,
         "actions": actions,
+        "follow_ups": follow_ups,
     }
     if handover.to_officer.email:
         message += " " + _("%(to)s has been sent the details by email.") % {"to": handover.to_officer}

@@ -92,6 +92,7 @@ INTERACTION_COLUMNS = [
     Column(_("Follow up by"), "follow_up_on"),
     Column(_("Agreed follow-up"), "follow_up_note"),
     Column(_("Follow-up done"), "follow_up_done_at"),
+    Column(_("Follow-up owner"), "timeline_follow_up_owner"),
     Column(_("Confidential"), "is_confidential"),
     Column(_("Logged by"), "logged_by"),
 ]

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber, Trim
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
+from accounts.querysets import person_name
 from commitments.models import Commitment
 from concerns.models import Concern
 from contacts.models import Stakeholder
@@ -181,10 +182,10 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
     counts = [
         scope.people(
             Interaction.objects.visible_to(user).open_follow_ups().filter(follow_up_on__lt=today),
-            owner="logged_by",
+            owner="follow_up_owner",
             team=None,
             kind="organisation__kind",
-        ).values(key=F("logged_by__team" if by == "team" else "logged_by")),
+        ).values(key=F("follow_up_owner__team" if by == "team" else "follow_up_owner")),
         scope.people(
             ActionItem.objects.visible_to(user).overdue(today).filter(owner_user__isnull=False),
             owner="owner_user",
@@ -286,18 +287,12 @@ def activity_totals(scope: Scope, user):
     )
 
 
-def _person_name(prefix: str):
-    """A member of staff's name as User.__str__ gives it: the full name, else the username."""
-    full = Trim(Concat(f"{prefix}__first_name", Value(" "), f"{prefix}__last_name"))
-    return Coalesce(NullIf(full, Value("")), f"{prefix}__username")
-
-
 def activity_by_officer(scope: Scope, user):
     """Interactions per week and officer (per team, across teams), with each one's name."""
     if scope.by_team:
         rows = _activity(scope, user).values("week", key=F("team"), label=F("team__name"))
     else:
-        rows = _activity(scope, user).values("week", key=F("officer"), label=_person_name("officer"))
+        rows = _activity(scope, user).values("week", key=F("officer"), label=person_name("officer__"))
     return rows.annotate(n=Sum("interactions")).order_by("week", "key")
 
 
@@ -357,7 +352,7 @@ def follow_ups_due(user, today: dt.date):
     return (
         Interaction.objects.visible_to(user)
         .open_follow_ups()
-        .filter(logged_by=user, follow_up_on__lte=today)
+        .filter(follow_up_owner=user, follow_up_on__lte=today)
         .prefetch_related("stakeholders")
         .order_by("follow_up_on", "pk")
     )

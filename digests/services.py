@@ -39,7 +39,7 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
         follow_ups=list(
             Interaction.objects.visible_to(user)
             .open_follow_ups()
-            .filter(logged_by=user, follow_up_on__lte=today)
+            .filter(follow_up_owner=user, follow_up_on__lte=today)
             .prefetch_related("stakeholders")
             .order_by("follow_up_on", "pk")
         ),
@@ -63,7 +63,9 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
 
 def _people_with_something_due(latest_day: dt.date) -> set[int]:
     due = [
-        Interaction.objects.open_follow_ups().filter(follow_up_on__lte=latest_day).values_list("logged_by"),
+        Interaction.objects.open_follow_ups()
+        .filter(follow_up_on__lte=latest_day)
+        .values_list("follow_up_owner"),
         ActionItem.objects.open()
         .filter(owner_user__isnull=False, due_on__lte=latest_day)
         .values_list("owner_user"),

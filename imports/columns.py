@@ -103,6 +103,8 @@ COLUMNS: dict[str, list[Column]] = {
         _c("topics", gettext_lazy("Topics"), "tags", "labels", help=LIST_HELP),
         _c("follow_up_on", gettext_lazy("Follow up by"), "follow up", "follow up date", "due"),
         _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
+        _c("follow_up_owner", gettext_lazy("Follow-up owner"), "follow up owner", "follow up by whom",
+           help=gettext_lazy("Username, email or full name of who chases it; whoever logged it when empty.")),
         _c("is_confidential", gettext_lazy("Confidential"), "confidential", "private"),
         _c("logged_by", gettext_lazy("Logged by"), "author", "officer", "logged by",
            help=gettext_lazy("Administrators only: username, email or full name; you when empty.")),
@@ -194,10 +196,13 @@ class Cleaner:
         User = get_user_model()
         self.users: dict[str, int] = {}
         full_names: dict[str, list[int]] = defaultdict(list)
+        self.service_accounts: set[int] = set()
         staff = User.objects.filter(is_active=True).values_list(
-            "pk", "username", "email", "first_name", "last_name"
+            "pk", "username", "email", "first_name", "last_name", "is_service_account"
         )
-        for pk, username, email, first_name, last_name in staff:
+        for pk, username, email, first_name, last_name, is_service_account in staff:
+            if is_service_account:
+                self.service_accounts.add(pk)
             self.users[username.lower()] = pk
             if email:
                 self.users.setdefault(email.lower(), pk)
@@ -564,6 +569,7 @@ class InteractionCleaner(Cleaner):
         attempt("follow_up_note", self.text, "follow_up_note", 300)
         attempt("is_confidential", self.boolean, "is_confidential")
         attempt("logged_by_id", self.author)
+        attempt("follow_up_owner_id", self.follow_up_owner, values)
         attempt("organisation_id", self.organisation)
         if values.get("kind", "") is None:
             errors.append(RowError("kind", _("Required; this cell is empty.")))
@@ -609,6 +615,23 @@ class InteractionCleaner(Cleaner):
         pk = self.user(row, "logged_by")
         if pk != self.actor.pk and not self.actor_is_admin:
             raise RowError("logged_by", _("Only administrators import interactions logged by someone else."))
+        return pk
+
+    def follow_up_owner(self, row, values) -> int | None:
+        """Whoever the cell names, or the interaction's author; nobody without a follow-up date."""
+        if "follow_up_on" not in values:
+            return None  # the date's own error is reported
+        if values["follow_up_on"] is None:
+            if self.text(row, "follow_up_owner"):
+                raise RowError(
+                    "follow_up_owner", _("Give the follow-up a date before naming who follows it up.")
+                )
+            return None
+        if not self.text(row, "follow_up_owner"):
+            return values.get("logged_by_id")
+        pk = self.user(row, "follow_up_owner")
+        if pk in self.service_accounts:
+            raise RowError("follow_up_owner", _("Another tool's account cannot follow anything up."))
         return pk
 
     def organisation(self, row):

@@ -769,7 +769,8 @@ STAKEHOLDER_COLUMNS = [
 ORGANISATION_COLUMNS = ["name", "kind", "sector", "website", "address", "country", "notes", "parent_id"]
 INTERACTION_COLUMNS = [
     "kind", "direction", "occurred_at", "summary", "notes", "outcome", "sentiment", "follow_up_on",
-    "follow_up_note", "follow_up_done_at", "is_confidential", "logged_by_id", "organisation_id",
+    "follow_up_note", "follow_up_done_at", "follow_up_owner_id", "is_confidential", "logged_by_id",
+    "organisation_id",
 ]  # fmt: skip
 
 

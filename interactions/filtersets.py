@@ -45,6 +45,12 @@ class InteractionFilterSet(NothingUnlessValidFilterSet):
         choices=[("open", _("Open")), ("overdue", _("Overdue")), ("done", _("Done")), ("none", _("None"))],
         empty_label=_("Any"),
     )
+    follow_up_owner = django_filters.ModelChoiceFilter(
+        label=_("Follow-up owner"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        empty_label=_("Anyone"),
+        help_text=_("Who chases the follow-up, open or done."),
+    )
     confidential = django_filters.BooleanFilter(label=_("Confidential"), field_name="is_confidential")
 
     class Meta:
@@ -60,6 +66,7 @@ class InteractionFilterSet(NothingUnlessValidFilterSet):
             "topic",
             "occurred",
             "follow_up",
+            "follow_up_owner",
             "confidential",
         ]
 

@@ -23,6 +23,16 @@ class InteractionForm(forms.ModelForm):
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     topics = TagsField(label=_("Topics"))
+    # Not a model field of the form: "Me" (empty) is whoever logs or saves it, which the service decides;
+    # it checks the choice, and PostgreSQL that every follow-up has an owner.
+    follow_up_owner = forms.ModelChoiceField(
+        label=_("Who follows it up"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Me"),
+        widget=QuickSelect,
+        help_text=_("A colleague who will do it; it shows on their My day."),
+    )
 
     class Meta:
         model = Interaction
@@ -66,9 +76,19 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_present"].queryset = get_user_model().objects.filter(is_active=True)
+        staff = get_user_model().objects.filter(is_active=True)
+        self.fields["staff_present"].queryset = staff
+        self.fields["follow_up_owner"].queryset = staff.filter(is_service_account=False)
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
+            self.initial["follow_up_owner"] = self.instance.follow_up_owner_id
+
+    def clean(self):
+        cleaned = super().clean()
+        # The picker keeps its choice when the date is cleared: without a follow-up, nobody chases one.
+        if not cleaned.get("follow_up_on"):
+            cleaned["follow_up_owner"] = None
+        return cleaned
 
     def clean_occurred_at(self):
         # The field shows minutes. An interaction logged with seconds (through the API, by an import or as a

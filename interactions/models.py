@@ -71,10 +71,22 @@ class Interaction(StorableTextModel):
     follow_up_on = models.DateField(_("follow up by"), null=True, blank=True)
     follow_up_note = models.CharField(_("agreed follow-up"), max_length=300, blank=True)
     follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
+    # Who chases the follow-up: whoever logged the interaction unless they asked a colleague, and whoever
+    # takes over the stakeholders when a portfolio is handed over. `logged_by` stays: it is a fact.
+    follow_up_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("follow-up owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_follow_ups",
+        # interaction_follow_up_owner serves the foreign key: most interactions have no follow-up.
+        db_index=False,
+    )
     is_confidential = models.BooleanField(
         _("confidential"),
         default=False,
-        help_text=_("Visible only to you, the stakeholders' owners and managers."),
+        help_text=_("Visible only to you, the follow-up's owner, the stakeholders' owners and managers."),
     )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,7 +107,10 @@ class Interaction(StorableTextModel):
     objects = InteractionQuerySet.as_manager()
 
     # Where a constraint's message is shown when it names more than one field (liaison_crm/constraints.py).
-    constraint_error_fields = {"interaction_follow_up_done_needs_due_date": "follow_up_on"}
+    constraint_error_fields = {
+        "interaction_follow_up_done_needs_due_date": "follow_up_on",
+        "interaction_follow_up_has_owner": "follow_up_owner",
+    }
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -106,10 +121,16 @@ class Interaction(StorableTextModel):
             # An officer's or a team's interactions over a period (reports): a range of each one's entries
             # rather than every interaction of the period, tested for who logged it.
             models.Index(fields=["logged_by", "-occurred_at"], name="interaction_logged_by_time"),
+            # Each person's open follow-ups by due date: My day, My follow-ups, the daily digest.
             models.Index(
-                fields=["logged_by", "follow_up_on"],
+                fields=["follow_up_owner", "follow_up_on"],
                 condition=Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
                 name="interaction_open_follow_ups",
+            ),
+            models.Index(
+                fields=["follow_up_owner"],
+                condition=Q(follow_up_owner__isnull=False),
+                name="interaction_follow_up_owner",
             ),
             # Which of a stakeholder's interactions have an open follow-up: probed once per interaction of
             # their timeline, a small index instead of the table (5 times faster for 5,000 interactions).
@@ -126,6 +147,16 @@ class Interaction(StorableTextModel):
                 name="interaction_follow_up_done_needs_due_date",
                 violation_error_message=_(
                     "This follow-up is done: keep its due date, or reopen it before clearing the date."
+                ),
+            ),
+            # Done follow-ups keep the owner who did them; an interaction without a follow-up has none.
+            models.CheckConstraint(
+                condition=Q(follow_up_on__isnull=True, follow_up_owner__isnull=True)
+                | Q(follow_up_on__isnull=False, follow_up_owner__isnull=False),
+                name="interaction_follow_up_has_owner",
+                violation_error_message=_(
+                    "A follow-up needs someone to chase it, and only a follow-up has one: "
+                    "choose who follows it up, or clear its date."
                 ),
             ),
         ]

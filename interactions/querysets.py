@@ -1,5 +1,5 @@
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from contacts.search import prefix_query
@@ -7,7 +7,8 @@ from contacts.search import prefix_query
 
 class InteractionQuerySet(QuerySet):
     def visible_to(self, user):
-        """Confidential interactions are seen by their author, the stakeholders' owners and managers.
+        """Confidential interactions are seen by their author, the colleague asked to follow them up, the
+        stakeholders' owners and managers.
 
         Managers see their team's confidential interactions (authored by, or about a stakeholder owned by,
         a member of their team); administrators see all.
@@ -17,7 +18,7 @@ class InteractionQuerySet(QuerySet):
         if user.is_crm_admin:
             return self
         through = self.model.stakeholders.through
-        allowed = Q(is_confidential=False) | Q(logged_by=user)
+        allowed = Q(is_confidential=False) | Q(logged_by=user) | Q(follow_up_owner=user)
         allowed |= Exists(through.objects.filter(interaction=OuterRef("pk"), stakeholder__owner=user))
         if user.is_manager and user.team_id is not None:
             allowed |= Q(logged_by__team=user.team_id)
@@ -104,7 +105,8 @@ class InteractionQuerySet(QuerySet):
 
     def for_timeline(self):
         """A page of a timeline: who logged each entry, where, with whom (`timeline_people`: id and name, by
-        name), on what (`timeline_topics`: names).
+        name), on what (`timeline_topics`: names), and who chases its follow-up (`timeline_follow_up_owner`:
+        their name, from a subquery of the row, as most entries have no follow-up to fetch an owner for).
 
         The author and organisation are fetched by id rather than joined: joined to a stakeholder's timeline
         (whose row count PostgreSQL cannot estimate through the participation join) the planner would scan
@@ -113,13 +115,16 @@ class InteractionQuerySet(QuerySet):
         """
         from django.contrib.auth import get_user_model
 
+        from accounts.querysets import person_name
         from contacts.models import Organisation
 
+        owner = get_user_model().objects.filter(pk=OuterRef("follow_up_owner")).values(name=person_name())
         return (
             self.defer("search_vector")
             .annotate(
                 timeline_people=ArraySubquery(self._people()),
                 timeline_topics=ArraySubquery(self._topic_names()),
+                timeline_follow_up_owner=Subquery(owner),
             )
             .prefetch_related(
                 Prefetch(

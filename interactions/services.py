@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_edit_interaction, require
+from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
@@ -37,12 +37,13 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None
     )
 
 
-def _validate(*, stakeholders: list[Stakeholder] | None, joining: list[Stakeholder], occurred_at) -> None:
+def _validate(
+    *, stakeholders: list[Stakeholder] | None, joining: list[Stakeholder], occurred_at, errors: dict
+) -> None:
     """`joining` are the stakeholders being added: archived people stay on old records but join no new ones.
 
-    `stakeholders` is None when an edit leaves them as they were.
+    `stakeholders` is None when an edit leaves them as they were; `errors` are those found already.
     """
-    errors = {}
     if stakeholders is not None and not stakeholders:
         errors["stakeholders"] = _("Choose at least one stakeholder.")
     elif archived := [s.name for s in joining if s.is_archived]:
@@ -53,6 +54,34 @@ def _validate(*, stakeholders: list[Stakeholder] | None, joining: list[Stakehold
         errors["occurred_at"] = _("An interaction is logged after it happens: this time is in the future.")
     if errors:
         raise ValidationError(errors)
+
+
+def _settle_follow_up_owner(
+    interaction: Interaction, *, chosen, choosing: bool, actor, stakeholder_ids: set[int], owner_before
+) -> dict:
+    """Sets who chases the interaction's follow-up and returns what is wrong with the choice, by field.
+
+    Nobody without a follow-up; otherwise the colleague `chosen` (when `choosing`), else the owner it has,
+    else `actor` — whoever logs or changes it. A colleague newly given it must be able to take it on and
+    to see the stakeholders; the interaction itself they may then read, confidential or not.
+    """
+    if interaction.follow_up_on is None:
+        interaction.follow_up_owner = None
+        if chosen is not None:
+            return {"follow_up_owner": _("Give the follow-up a date before choosing who follows it up.")}
+        return {}
+    if choosing or interaction.follow_up_owner_id is None:
+        interaction.follow_up_owner = chosen or actor
+    if interaction.follow_up_owner_id in (actor.pk, owner_before) or not stakeholder_ids:
+        return {}
+    owner = interaction.follow_up_owner  # just chosen: no query
+    if not can_follow_up(owner):
+        message = _("%(name)s cannot follow this up: choose an active colleague.")
+        return {"follow_up_owner": message % {"name": owner}}
+    if Stakeholder.objects.visible_to(owner).filter(pk__in=stakeholder_ids).count() < len(stakeholder_ids):
+        message = _("%(name)s cannot see all of these stakeholders: choose a colleague who can.")
+        return {"follow_up_owner": message % {"name": owner}}
+    return {}
 
 
 def _default_organisation(stakeholders: list[Stakeholder]) -> Organisation | None:
@@ -84,23 +113,29 @@ def interaction_log(
 
     `on_record_already` are people the touch was arranged with before they were archived (a meeting's
     attendees, when it is recorded as held): they are on its record, so they join this one archived or not.
+    Its follow-up, if any, is chased by `follow_up_owner` — a colleague — or by the author.
     """
     stakeholders = list(stakeholders)
     occurred_at = occurred_at or timezone.now()
     arranged = {s.pk for s in on_record_already}
     joining = [s for s in stakeholders if s.pk not in arranged]
-    _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at)
-    interaction = Interaction(
-        logged_by=author,
-        summary=summary,
-        kind=kind,
-        occurred_at=occurred_at,
-        organisation=organisation or _default_organisation(stakeholders),
-        **fields,
+    chosen = fields.pop("follow_up_owner", None)
+    interaction = Interaction(logged_by=author, summary=summary, kind=kind, occurred_at=occurred_at, **fields)
+    errors = _settle_follow_up_owner(
+        interaction,
+        chosen=chosen,
+        choosing=True,
+        actor=author,
+        stakeholder_ids={s.pk for s in stakeholders},
+        owner_before=None,
     )
-    # The author is the signed-in person and the organisation was chosen from existing rows (or is their
-    # primary one): checking again that both exist would cost two queries on every log.
-    interaction.full_clean(exclude=["logged_by", "organisation"], validate_constraints=False)
+    _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at, errors=errors)
+    interaction.organisation = organisation or _default_organisation(stakeholders)
+    # The author is the signed-in person, and the organisation and the follow-up's owner were chosen from
+    # existing rows (or are the defaults): checking again that they exist would cost queries on every log.
+    interaction.full_clean(
+        exclude=["logged_by", "organisation", "follow_up_owner"], validate_constraints=False
+    )
     interaction.save()
     # A new interaction has no links yet: add them, rather than `set` (which first reads what is there).
     interaction.stakeholders.add(*stakeholders)
@@ -128,18 +163,33 @@ def interaction_update(
     topics: Iterable[str] | None = None,
     **fields,
 ) -> Interaction:
+    """Changes the interaction. Its follow-up keeps its owner unless `follow_up_owner` is given (None: the
+    actor takes it on); a follow-up set where there was none is the actor's unless they choose a colleague.
+    """
     require(can_edit_interaction(actor, interaction))
     before = set(interaction.stakeholders.values_list("pk", flat=True))
     if stakeholders is not None:
         stakeholders = list(stakeholders)
-        joining = [s for s in stakeholders if s.pk not in before]
-        _validate(stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"))
-    else:
-        _validate(stakeholders=None, joining=[], occurred_at=fields.get("occurred_at"))
     after = {s.pk for s in stakeholders} if stakeholders is not None else before
+    owner_before = interaction.follow_up_owner_id
+    choosing = "follow_up_owner" in fields
+    chosen = fields.pop("follow_up_owner", None)
     for name, value in fields.items():
         setattr(interaction, name, value)
-    interaction.full_clean(validate_constraints=False)
+    errors = _settle_follow_up_owner(
+        interaction,
+        chosen=chosen,
+        choosing=choosing,
+        actor=actor,
+        stakeholder_ids=after,
+        owner_before=owner_before,
+    )
+    joining = [s for s in stakeholders if s.pk not in before] if stakeholders is not None else []
+    _validate(
+        stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"), errors=errors
+    )
+    # The follow-up's owner is the one it had, the actor or a colleague chosen from existing rows.
+    interaction.full_clean(exclude=["follow_up_owner"], validate_constraints=False)
     interaction.save()
     if stakeholders is not None:
         interaction.stakeholders.set(stakeholders)
@@ -172,7 +222,7 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
 @atomic_service
 @records_actor
 def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
-    require(can_edit_interaction(actor, interaction))
+    require(can_update_follow_up(actor, interaction))
     if not interaction.follow_up_on:
         raise ValidationError(_("This interaction has no follow-up to complete."))
     if interaction.follow_up_done_at is None:
@@ -184,7 +234,7 @@ def follow_up_complete(*, interaction: Interaction, actor) -> Interaction:
 @atomic_service
 @records_actor
 def follow_up_reopen(*, interaction: Interaction, actor) -> Interaction:
-    require(can_edit_interaction(actor, interaction))
+    require(can_update_follow_up(actor, interaction))
     if interaction.follow_up_done_at is not None:
         interaction.follow_up_done_at = None
         interaction.save(update_fields=["follow_up_done_at", "updated_at"])

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_edit_interaction, require
+from accounts.permissions import can_edit_interaction, can_update_follow_up, require
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
@@ -67,7 +67,7 @@ def _inline_logged(request, stakeholder, interaction):
 def interaction_detail(request, pk):
     interaction = get_object_or_404(
         Interaction.objects.visible_to(request.user)
-        .select_related("logged_by", "organisation")
+        .select_related("logged_by", "organisation", "follow_up_owner")
         .prefetch_related("stakeholders__owner", "staff_present", "topics"),
         pk=pk,
     )
@@ -81,6 +81,7 @@ def interaction_detail(request, pk):
         {
             "interaction": interaction,
             "can_edit": can_edit_interaction(request.user, interaction),
+            "can_update_follow_up": can_update_follow_up(request.user, interaction),
             "captured_email": captured_email,
         },
     )
@@ -125,13 +126,13 @@ def interaction_delete(request, pk):
 def follow_up_toggle(request, pk):
     interaction = get_object_or_404(
         Interaction.objects.visible_to(request.user)
-        .select_related("logged_by")
+        .select_related("logged_by", "follow_up_owner")
         .prefetch_related("stakeholders"),
         pk=pk,
     )
     require(
-        can_edit_interaction(request.user, interaction),
-        _("Only the person who logged this interaction or their manager can do this."),
+        can_update_follow_up(request.user, interaction),
+        _("Only the follow-up's owner, whoever logged the interaction or their managers can do this."),
     )
     try:
         if request.POST.get("done") == "0":
@@ -151,8 +152,7 @@ def my_follow_ups(request):
     follow_ups = (
         Interaction.objects.visible_to(request.user)
         .open_follow_ups()
-        .filter(logged_by=request.user)
-        .select_related("logged_by")
+        .filter(follow_up_owner=request.user)
         .prefetch_related("stakeholders")
         .order_by("follow_up_on", "pk")
     )

@@ -74,6 +74,11 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     summary = factory.Sequence(lambda n: f"Conversation {n}")
     occurred_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     logged_by = factory.SubFactory(UserFactory)
+    follow_up_on = None
+    # Whoever logged it chases its follow-up, as the services decide; nobody when there is none.
+    follow_up_owner = factory.LazyAttribute(
+        lambda interaction: interaction.logged_by if interaction.follow_up_on else None
+    )
 
     @factory.post_generation
     def stakeholders(self, create, extracted, **kwargs):

@@ -155,6 +155,7 @@ class HandoverCountsSerializer(serializers.Serializer):
     commitments = serializers.IntegerField(help_text=_("Open commitments the leaving officer chased."))
     concerns = serializers.IntegerField(help_text=_("Unresolved concerns the leaving officer handled."))
     actions = serializers.IntegerField(help_text=_("Open action items the leaving officer owned."))
+    follow_ups = serializers.IntegerField(help_text=_("Open follow-ups the leaving officer owned."))
 
 
 class PortfolioHandoverSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.fields import VisibleRecordField
@@ -56,6 +57,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "follow_up_on",
             "follow_up_note",
             "follow_up_done_at",
+            "follow_up_owner",
             "logged_by",
             "created_at",
             "updated_at",
@@ -92,6 +94,7 @@ def interaction_representation(interaction: Interaction) -> dict:
         "follow_up_on": day(interaction.follow_up_on),
         "follow_up_note": interaction.follow_up_note,
         "follow_up_done_at": moment(interaction.follow_up_done_at),
+        "follow_up_owner": interaction.follow_up_owner_id,
         "logged_by": interaction.logged_by_id,
         "created_at": moment(interaction.created_at),
         "updated_at": moment(interaction.updated_at),
@@ -109,6 +112,16 @@ class InteractionInputSerializer(serializers.ModelSerializer):
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
     topics = TagNamesField(required=False)
+    # Any member of staff: who may be given a follow-up is the service's to say, in a message of its own.
+    follow_up_owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_(
+            "Who chases the follow-up: an active colleague who may see the stakeholders. Defaults to whoever "
+            "logs the interaction; on a change, null gives it to whoever makes it. Needs `follow_up_on`."
+        ),
+    )
 
     class Meta:
         model = Interaction
@@ -126,6 +139,7 @@ class InteractionInputSerializer(serializers.ModelSerializer):
             "topics",
             "follow_up_on",
             "follow_up_note",
+            "follow_up_owner",
             "is_confidential",
         ]
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
-from accounts.permissions import can_edit_interaction
+from accounts.permissions import can_edit_interaction, can_update_follow_up
 from api.viewsets import ModelViewSet
 
 from .. import services
@@ -13,7 +13,8 @@ from .serializers import InteractionInputSerializer, InteractionSerializer
 class InteractionViewSet(ModelViewSet):
     """The interaction log. POST logs an interaction (and restarts the stakeholders' contact cadence).
 
-    Confidential interactions appear only to their author, the stakeholders' owners and their managers.
+    Confidential interactions appear only to their author, the colleague asked to follow them up, the
+    stakeholders' owners and their managers. A follow-up is marked done or reopened by its owner too.
     """
 
     serializer_class = InteractionSerializer
@@ -21,7 +22,12 @@ class InteractionViewSet(ModelViewSet):
     filterset_class = InteractionApiFilterSet
     ordering_fields = ["occurred_at", "created_at", "updated_at"]
     ordering = ("-occurred_at",)
-    edit_permission = staticmethod(can_edit_interaction)
+
+    @property
+    def edit_permission(self):
+        if self.action in ("complete_follow_up", "reopen_follow_up"):
+            return can_update_follow_up
+        return can_edit_interaction
 
     def get_queryset(self):
         return Interaction.objects.visible_to(self.request.user).for_api()

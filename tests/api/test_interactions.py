@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from interactions.models import Interaction
 
-from ..factories import InteractionFactory, StakeholderFactory
+from ..factories import InteractionFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +206,71 @@ def test_a_sync_sees_the_records_that_pointed_at_a_deleted_interaction(officer_a
     assert [(row["id"], row["interactions"]) for row in concerns] == [(concern.pk, [])]
     meetings = officer_api.get("/api/v1/meetings/", since).json()["results"]
     assert [row["id"] for row in meetings] == [meeting.pk]
+
+
+# --- the follow-up's owner --------------------------------------------------------------------------------
+
+
+def _log_body(stakeholder, **fields):
+    return {
+        "kind": "call",
+        "summary": "Agreed the draft",
+        "stakeholders": [stakeholder.pk],
+        "follow_up_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+        **fields,
+    }
+
+
+def test_the_api_logs_a_follow_up_for_a_colleague_and_shows_its_owner(officer_api, officer, colleague):
+    stakeholder = StakeholderFactory(owner=officer)
+    mine = officer_api.post(LIST, _log_body(stakeholder), format="json").json()
+    theirs = officer_api.post(
+        LIST, _log_body(stakeholder, follow_up_owner=colleague.pk), format="json"
+    ).json()
+    assert (mine["follow_up_owner"], mine["logged_by"]) == (officer.pk, officer.pk)
+    assert (theirs["follow_up_owner"], theirs["logged_by"]) == (colleague.pk, officer.pk)
+
+
+def test_the_api_hands_a_follow_up_to_a_colleague_and_filters_by_owner(officer_api, officer, colleague):
+    interaction = InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate())
+    InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate())
+    response = officer_api.patch(detail(interaction), {"follow_up_owner": colleague.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["follow_up_owner"] == colleague.pk
+    rows = officer_api.get(LIST, {"follow_up_owner": colleague.pk}).json()["results"]
+    assert [row["id"] for row in rows] == [interaction.pk]
+
+
+def test_the_owner_closes_their_follow_up_through_the_api_but_cannot_edit_it(api_as, officer, colleague):
+    interaction = InteractionFactory(
+        logged_by=officer, follow_up_on=timezone.localdate(), follow_up_owner=colleague
+    )
+    client = api_as("colleague")
+    assert client.post(f"{detail(interaction)}complete-follow-up/").status_code == 200
+    assert client.patch(detail(interaction), {"summary": "Mine now"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"follow_up_owner": "gone"}, "cannot follow this up"),
+        ({"follow_up_owner": "service"}, "cannot follow this up"),
+        ({"follow_up_owner": "colleague", "follow_up_on": None}, "date"),
+    ],
+)
+def test_a_bad_follow_up_owner_is_a_400_on_the_field_and_nothing_is_logged(
+    officer_api, officer, colleague, team, fields, message
+):
+    people = {
+        "gone": UserFactory(team=team, is_active=False),
+        "service": UserFactory(team=team, is_service_account=True),
+        "colleague": colleague,
+    }
+    body = _log_body(StakeholderFactory(owner=officer))
+    body.update(
+        {name: people[value].pk if name == "follow_up_owner" else value for name, value in fields.items()}
+    )
+    response = officer_api.post(LIST, body, format="json")
+    assert response.status_code == 400
+    assert message in response.json()["follow_up_owner"][0]
+    assert not Interaction.objects.exists()

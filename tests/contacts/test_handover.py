@@ -34,14 +34,22 @@ HANDOVER_URL = reverse("contacts:stakeholder_handover")
 API_URL = reverse("api:stakeholder-handover")
 
 
+OWNER_FIELDS = {ActionItem: "owner_user", Interaction: "follow_up_owner"}
+
+
 def owners(*records):
-    """Each record's owner as the database has it now (an action item's: the member of staff owning it)."""
+    """Each record's owner as the database has it now (an action item's: the member of staff owning it; an
+    interaction's: whoever chases its follow-up)."""
     return [
-        type(record)
-        .objects.values_list("owner_user" if isinstance(record, ActionItem) else "owner", flat=True)
-        .get(pk=record.pk)
+        type(record).objects.values_list(OWNER_FIELDS.get(type(record), "owner"), flat=True).get(pk=record.pk)
         for record in records
     ]
+
+
+def follow_up(logged_by, stakeholders, **fields):
+    return InteractionFactory(
+        logged_by=logged_by, stakeholders=stakeholders, follow_up_on="2030-01-01", **fields
+    )
 
 
 def open_action(meeting, owner, **fields):
@@ -73,6 +81,9 @@ def portfolio(officer, colleague, other_officer):
             ConcernFactory(stakeholder=archived, owner=officer, status="in_progress"),
             open_action(meeting, officer),
             open_action(meeting, officer, status="in_progress"),
+            follow_up(officer, [active]),
+            # A colleague logged it and asked the officer to follow it up; one of its people moves.
+            follow_up(colleague, [archived, theirs], follow_up_owner=officer),
         ],
         "stays": {
             "the fulfilled commitment": CommitmentFactory(
@@ -93,6 +104,11 @@ def portfolio(officer, colleague, other_officer):
             "the done action": open_action(meeting, officer, status="done", completed_at=now),
             "a colleague's action": open_action(meeting, colleague),
             "the action from a meeting without the portfolio's people": open_action(internal, officer),
+            "the done follow-up": follow_up(officer, [active], follow_up_done_at=now),
+            "the follow-up the officer asked a colleague to do": follow_up(
+                officer, [active], follow_up_owner=other_officer
+            ),
+            "the officer's follow-up with a colleague's stakeholder": follow_up(officer, [theirs]),
         },
     }
 
@@ -101,9 +117,7 @@ def test_a_handover_moves_the_officers_stakeholders_and_their_open_work_and_noth
     officer, colleague, manager, other_officer, portfolio
 ):
     outsider = StakeholderFactory(owner=other_officer)
-    logged = InteractionFactory(
-        logged_by=officer, stakeholders=[portfolio["active"]], follow_up_on="2030-01-01"
-    )
+    logged = portfolio["moves"][6]
     stays = portfolio["stays"]
     owners_before = dict(zip(stays, owners(*stays.values()), strict=True))
 
@@ -113,12 +127,18 @@ def test_a_handover_moves_the_officers_stakeholders_and_their_open_work_and_noth
 
     assert owners(portfolio["active"], portfolio["archived"]) == [colleague.pk, colleague.pk]
     assert owners(portfolio["theirs"], outsider) == [colleague.pk, other_officer.pk]
-    assert owners(*portfolio["moves"]) == [colleague.pk] * 6
+    assert owners(*portfolio["moves"]) == [colleague.pk] * 8
     assert dict(zip(stays, owners(*stays.values()), strict=True)) == owners_before
-    # Who organised a meeting and who logged an interaction are facts; the follow-up stays on its interaction.
+    # Who organised a meeting and who logged an interaction are facts; whoever chases its follow-up is not.
     assert Meeting.objects.get(pk=portfolio["meeting"].pk).organiser == officer
     assert Interaction.objects.get(pk=logged.pk).logged_by == officer
-    assert handover.counts == {"stakeholders": 2, "commitments": 2, "concerns": 2, "actions": 2}
+    assert handover.counts == {
+        "stakeholders": 2,
+        "commitments": 2,
+        "concerns": 2,
+        "actions": 2,
+        "follow_ups": 2,
+    }
     assert (handover.from_officer, handover.to_officer, handover.handed_over_by) == (
         officer,
         colleague,
@@ -132,8 +152,9 @@ def test_moved_records_count_as_changed_for_incremental_sync(officer, colleague,
     before = timezone.now()
     portfolio_handover(actor=manager, from_officer=officer, to_officer=colleague)
     assert Stakeholder.objects.get(pk=portfolio["archived"].pk).updated_at >= before
-    commitment = portfolio["moves"][0]
+    commitment, interaction = portfolio["moves"][0], portfolio["moves"][6]
     assert Commitment.objects.get(pk=commitment.pk).updated_at >= before
+    assert Interaction.objects.get(pk=interaction.pk).updated_at >= before
 
 
 def test_with_an_organisation_only_the_people_working_there_now_move(officer, colleague, manager):
@@ -223,7 +244,7 @@ def test_a_receiver_who_has_left_is_refused_with_a_reason(officer, colleague, ma
     colleague.save()
     refusal = _refused(actor=manager, from_officer=officer, to_officer=colleague)
     assert "cannot take on a portfolio" in refusal.message_dict["to_officer"][0]
-    assert owners(portfolio["active"], *portfolio["moves"]) == [officer.pk] * 7
+    assert owners(portfolio["active"], *portfolio["moves"]) == [officer.pk] * 9
 
 
 def test_a_service_account_cannot_receive_a_portfolio(officer, manager, team, portfolio):
@@ -269,7 +290,8 @@ def test_the_new_owner_is_told_once_what_they_now_hold(officer, colleague, manag
         assert list_url in body
         assert str(manager) in body
     assert "2 open commitments" in message.body and "2 unresolved concerns" in message.body
-    assert "2 open actions" in message.body and "each stakeholder's page" in message.body
+    assert "2 open actions" in message.body and "2 open follow-ups" in message.body
+    assert "2</strong> open follow-ups" in message.html_body
     assert message.html_body.startswith("<!doctype html>")
 
 
@@ -309,12 +331,19 @@ def test_the_page_previews_what_would_move_and_writes_nothing(client, officer, c
     response = login(client, manager).get(HANDOVER_URL, choice)
     assert response.status_code == 200
     preview = response.context["preview"]
-    assert preview.counts == {"stakeholders": 2, "commitments": 2, "concerns": 2, "actions": 2}
+    assert preview.counts == {
+        "stakeholders": 2,
+        "commitments": 2,
+        "concerns": 2,
+        "actions": 2,
+        "follow_ups": 2,
+    }
     assert [person["name"] for person in preview.stakeholders] == ["Margaret Okafor", "Tomás Ruiz"]
     html = response.content.decode()
     assert "Margaret Okafor" in html and "Tomás Ruiz" in html and "archived" in html
     assert 'method="post"' in html and f'name="to_officer" value="{colleague.pk}"' in html
     assert 'name="note" value="Line one\nline two"' in html
+    assert re.search(r"Open follow-ups</dt><dd>2<", html)
     assert owners(portfolio["active"]) == [officer.pk] and not PortfolioHandover.objects.exists()
 
 
@@ -342,12 +371,13 @@ def test_confirming_hands_over_and_shows_the_new_owners_list(client, officer, co
     response = login(client, manager).post(HANDOVER_URL, choice)
     assert response.status_code == 302
     assert response.url == f"{reverse('contacts:stakeholder_list')}?owner={colleague.pk}"
-    assert owners(portfolio["active"], *portfolio["moves"]) == [colleague.pk] * 7
+    assert owners(portfolio["active"], *portfolio["moves"]) == [colleague.pk] * 9
     page = client.get(response.url)
     notice = [str(message) for message in page.context["messages"]]
     assert notice == [
-        f"2 stakeholders moved from {officer} to {colleague}, with 2 open commitments, 2 unresolved concerns "
-        f"and 2 open actions. {colleague} has been sent the details by email."
+        f"2 stakeholders moved from {officer} to {colleague}, with 2 open commitments, "
+        f"2 unresolved concerns, 2 open actions and 2 open follow-ups. "
+        f"{colleague} has been sent the details by email."
     ]
     assert "Margaret Okafor" in page.content.decode()
 
@@ -455,15 +485,17 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
         ConcernFactory(stakeholder=stakeholder)
         Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
         open_action(meeting, officer)
+        follow_up(officer, [stakeholder])
     login(client, manager)
     # The session, the user and their groups; the two officers chosen; the stakeholders locked; commitments,
-    # concerns, actions and stakeholders updated; the handover recorded; the email put in the outbox, in a
-    # savepoint and its release. (Inside the test's transaction the service's own is a savepoint too: two.)
-    with django_assert_max_num_queries(16):
+    # concerns, actions, follow-ups and stakeholders updated; the handover recorded; the email put in the
+    # outbox, in a savepoint and its release. (Inside the test's transaction the service's own is a savepoint
+    # too: two.)
+    with django_assert_max_num_queries(17):
         response = client.post(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
     assert response.status_code == 302
     assert PortfolioHandover.objects.get().counts == dict.fromkeys(
-        ["stakeholders", "commitments", "concerns", "actions"], rows
+        ["stakeholders", "commitments", "concerns", "actions", "follow_ups"], rows
     )
 
 
@@ -503,7 +535,13 @@ def test_the_api_hands_over_and_answers_with_the_counts(manager_api, officer, co
     body = response.json()
     handover = PortfolioHandover.objects.get()
     assert body["id"] == handover.pk
-    assert body["counts"] == {"stakeholders": 2, "commitments": 2, "concerns": 2, "actions": 2}
+    assert body["counts"] == {
+        "stakeholders": 2,
+        "commitments": 2,
+        "concerns": 2,
+        "actions": 2,
+        "follow_ups": 2,
+    }
     assert (body["from_officer"], body["to_officer"], body["handed_over_by"]) == (
         officer.pk,
         colleague.pk,
@@ -564,4 +602,4 @@ def test_the_handover_is_documented_in_the_api_schema(manager_api):
     request_body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert request_body.endswith("/PortfolioHandoverInputRequest")
     counts = schema["components"]["schemas"]["HandoverCounts"]["properties"]
-    assert set(counts) == {"stakeholders", "commitments", "concerns", "actions"}
+    assert set(counts) == {"stakeholders", "commitments", "concerns", "actions", "follow_ups"}

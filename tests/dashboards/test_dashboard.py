@@ -281,3 +281,17 @@ def test_pressing_refresh_queues_a_refresh(client, manager, world, django_captur
 def test_the_refresh_button_never_sends_anyone_elsewhere(client, manager, world):
     response = login(client, manager).post(reverse("dashboards:refresh"), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("dashboards:dashboard")
+
+
+def test_an_overdue_follow_up_counts_for_whoever_chases_it_not_whoever_logged_it(
+    client, manager, officer, colleague, world
+):
+    InteractionFactory(
+        logged_by=colleague,
+        follow_up_on=TODAY - dt.timedelta(days=3),
+        follow_up_owner=officer,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+    )
+    rows = dashboard(client, manager)["overdue"]["rows"]
+    counted = {row["key"]: (row["follow_ups"], row["actions"], row["commitments"]) for row in rows}
+    assert counted == {colleague.pk: (1, 0, 1), officer.pk: (1, 0, 0)}

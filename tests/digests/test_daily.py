@@ -66,3 +66,18 @@ def test_nothing_due_means_no_digest(officer):
     InteractionFactory(logged_by=officer, follow_up_on=timezone.localdate() + dt.timedelta(days=9))
     assert daily_digests_send(now=SEVEN_AM_LONDON) == 0
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_follow_up_given_to_a_colleague_is_in_their_digest_not_the_authors(officer, colleague):
+    today = SEVEN_AM_LONDON.date()
+    InteractionFactory(
+        logged_by=officer,
+        follow_up_on=today,
+        follow_up_owner=colleague,
+        follow_up_note="Priya sends the draft",
+    )
+    assert not daily_digest_build(user=officer, today=today)
+    digest = daily_digest_build(user=colleague, today=today)
+    assert [i.follow_up_note for i in digest.follow_ups] == ["Priya sends the draft"]
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
+    assert OutboundMessage.objects.get().to == colleague.email

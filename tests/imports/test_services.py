@@ -334,6 +334,39 @@ def test_only_administrators_import_interactions_logged_by_someone_else(officer,
     assert Interaction.objects.get(summary="Hello").logged_by == colleague and job.created_count == 1
 
 
+def test_imported_follow_ups_are_chased_by_whoever_is_named_or_the_author(officer, colleague):
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Mine", "ana@example.org", "2030-01-01", ""],
+            ["2024-03-05", "call", "Theirs", "ana@example.org", "2030-01-01", "colleague"],
+            ["2024-03-05", "call", "None agreed", "ana@example.org", "", ""],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders", "Follow up by", "Follow-up owner"],
+    )
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+    assert job.created_count == 3
+    owners = dict(Interaction.objects.values_list("summary", "follow_up_owner"))
+    assert owners == {"Mine": officer.pk, "Theirs": colleague.pk, "None agreed": None}
+
+
+def test_a_follow_up_owner_without_a_date_or_who_cannot_chase_it_is_an_error(officer, team):
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    UserFactory(username="calendar-sync", team=team, is_service_account=True)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Undated", "ana@example.org", "", "officer"],
+            ["2024-03-05", "call", "A tool", "ana@example.org", "2030-01-01", "calendar-sync"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders", "Follow up by", "Follow-up owner"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert [(error["line"], error["column"]) for error in job.errors] == [
+        (2, "Follow-up owner"),
+        (3, "Follow-up owner"),
+    ]
+
+
 def test_interactions_with_unknown_or_archived_people_are_errors(officer):
     StakeholderFactory(
         emails=["gone@example.org"], owner=officer, is_archived=True, archived_at="2024-01-01T00:00Z"

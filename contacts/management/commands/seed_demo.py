@@ -1627,6 +1627,7 @@ class DemoData:
         day = timezone.localdate(interaction.occurred_at)
         interaction.follow_up_on = day + timedelta(days=days)
         interaction.follow_up_note = self.rng.choice(FOLLOW_UP_NOTES)
+        interaction.follow_up_owner = interaction.logged_by
         if done is None:
             overdue_by = (self.today - interaction.follow_up_on).days
             chance = 0.95 if overdue_by > 21 else 0.5 if overdue_by > 0 else 0.1
