@@ -57,6 +57,12 @@ def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, sou
     return {}
 
 
+def closed_message(commitment: Commitment) -> str:
+    return _("This commitment is %(status)s: reopen it to change it.") % {
+        "status": commitment.get_status_display().lower()
+    }
+
+
 @atomic_service
 @records_actor
 def commitment_record(
@@ -109,6 +115,9 @@ def commitment_record(
 def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it."""
     require(can_edit_commitment(actor, commitment))
+    if not commitment.is_open:
+        # A kept, withdrawn or broken promise is on record as it stood when it was closed.
+        raise ValidationError(closed_message(commitment))
     if unknown := set(fields) - EDITABLE_FIELDS:
         raise TypeError(f"commitment_update() cannot change {', '.join(sorted(unknown))}")
     stakeholder = fields.get("stakeholder", commitment.stakeholder)

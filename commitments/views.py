@@ -136,6 +136,9 @@ def commitment_create(request):
 
 def commitment_edit(request, pk):
     commitment = _editable(request, pk)
+    if not commitment.is_open:
+        messages.info(request, services.closed_message(commitment))
+        return redirect(commitment)
     form = CommitmentForm(request.POST or None, instance=commitment, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -71,7 +71,7 @@ class Concern(StorableTextModel):
     resolution = models.TextField(_("resolution"), blank=True, help_text=_("What was done or agreed."))
     raised_on = models.DateField(_("raised on"), default=timezone.localdate)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    # Set once, by the daily escalation, when the concern has been open too long.
+    # Set by the daily escalation when the concern has been open too long; cleared when it is reopened.
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     interactions = models.ManyToManyField(
         "interactions.Interaction", verbose_name=_("linked interactions"), blank=True, related_name="concerns"

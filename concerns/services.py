@@ -154,12 +154,17 @@ def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
 @atomic_service
 @records_actor
 def concern_reopen(*, concern: Concern, actor) -> Concern:
-    """Back to open; the earlier resolution is kept for reference until it is resolved again."""
+    """Back to open; the earlier resolution is kept for reference until it is resolved again.
+
+    Its escalation is cleared: the concern is open again however long ago it was raised, so the daily
+    escalation tells the managers anew (the earlier escalation stays in its history).
+    """
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:
         concern.status = ConcernStatus.OPEN
         concern.resolved_at = None
-        concern.save(update_fields=["status", "resolved_at", "updated_at"])
+        concern.escalated_at = None
+        concern.save(update_fields=["status", "resolved_at", "escalated_at", "updated_at"])
     return concern
 
 
@@ -186,7 +191,8 @@ def concern_unlink_interaction(*, concern: Concern, actor, interaction: Interact
 def concerns_escalate_overdue(*, today: dt.date | None = None) -> list[Concern]:
     """Marks the concerns that have newly been open too long as escalated, and returns them.
 
-    Idempotent: a concern is escalated once; running again the same day (or twice at once) changes nothing.
+    Idempotent: a concern is escalated once (again only after it is reopened); running again the same day
+    (or twice at once) changes nothing.
     """
     with transaction.atomic():
         due = list(
@@ -238,7 +244,8 @@ def _notify_escalation(concern: Concern) -> None:
         with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):
             body = render_to_string("concerns/email/escalated.txt", {**body_context, "recipient": recipient})
         message_enqueue(
-            key=f"concern-escalated:{concern.pk}:{recipient.email}",
+            # A concern reopened after its escalation is escalated again, and that must be sent too.
+            key=f"concern-escalated:{concern.pk}:{concern.escalated_at.isoformat()}:{recipient.email}",
             kind="concern_escalated",
             to=recipient.email,
             subject=f"Escalated concern: {concern.title} ({concern.stakeholder})",

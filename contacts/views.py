@@ -153,21 +153,30 @@ def stakeholder_create(request):
     }
     form = StakeholderCreateForm(request.POST or None, initial=initial)
     candidates = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        # Likely duplicates are shown before saving; "add a new person" confirms it is someone else.
-        if not request.POST.get("not_a_duplicate"):
-            candidates = likely_duplicates(
-                name=data["name"], emails=data["emails"], organisation=data.get("organisation")
-            )
-        if not candidates:
-            try:
-                stakeholder = services.stakeholder_create(actor=request.user, **data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("%(name)s was added to the register.") % {"name": stakeholder})
-                return redirect(next_url(request, stakeholder))
+    # The duplicates step sends the form back with its key, so "add a new person" and any copy of either
+    # step sent again land on the person saved first, not on a second one or on the duplicates warning.
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            # Likely duplicates are shown before saving; "add a new person" confirms it is someone else.
+            if not request.POST.get("not_a_duplicate"):
+                candidates = likely_duplicates(
+                    name=data["name"], emails=data["emails"], organisation=data.get("organisation")
+                )
+            if not candidates:
+                try:
+                    stakeholder = services.stakeholder_create(actor=request.user, **data)
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    destination = next_url(request, stakeholder)
+                    submission.saved(destination)
+                    messages.success(
+                        request, _("%(name)s was added to the register.") % {"name": stakeholder}
+                    )
+                    return redirect(destination)
     return render(request, "contacts/stakeholder_form.html", {"form": form, "candidates": candidates})
 
 

@@ -272,6 +272,14 @@ class Attendee(models.Model):
     def is_staff_member(self) -> bool:
         return self.user_id is not None
 
+    @property
+    def attended(self) -> bool | None:
+        """Whether they came, as recorded when the meeting was marked held (None before): everyone who had
+        not declined was logged on its interaction as present, whether or not they had replied."""
+        if self.meeting.status != MeetingStatus.HELD:
+            return None
+        return self.rsvp != Rsvp.DECLINED
+
 
 def document_upload_to(document, filename):
     return f"meetings/{document.meeting_id}/{uuid.uuid4().hex}/{filename}"

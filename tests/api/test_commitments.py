@@ -193,6 +193,15 @@ def test_closing_and_reopening(officer_api, commitment, action, status):
     assert reopened.json()["status"] == "open" and reopened.json()["fulfilled_at"] is None
 
 
+@pytest.mark.parametrize("action", ["fulfil", "cancel", "break"])
+def test_a_closed_commitment_is_reopened_before_it_is_edited(officer_api, commitment, action):
+    officer_api.post(detail(commitment, action))
+    response = officer_api.patch(detail(commitment), {"description": "Changed"})
+    assert response.status_code == 400
+    assert "reopen it to change it" in response.json()["non_field_errors"][0]
+    assert Commitment.objects.get(pk=commitment.pk).description != "Changed"
+
+
 def test_closing_a_closed_commitment_another_way_is_a_400(officer_api, commitment):
     officer_api.post(detail(commitment, "fulfil"))
     response = officer_api.post(detail(commitment, "break"))

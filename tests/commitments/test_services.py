@@ -185,3 +185,17 @@ def test_a_broken_promise_is_kept_on_record_and_is_no_longer_overdue(commitment,
     services.commitment_mark_broken(commitment=commitment, actor=officer)
     assert Commitment.objects.get(pk=commitment.pk).status == CommitmentStatus.BROKEN
     assert not Commitment.objects.overdue().exists()
+
+
+@pytest.mark.parametrize("close", ["commitment_fulfil", "commitment_cancel", "commitment_mark_broken"])
+def test_a_closed_commitment_is_reopened_before_it_is_edited(commitment, officer, close):
+    """A kept, cancelled or broken promise could still be rewritten (what was promised, by when, to whom),
+    changing the record that was closed. Reopening is the way back."""
+    getattr(services, close)(commitment=commitment, actor=officer)
+    with pytest.raises(ValidationError, match="reopen it to change it"):
+        services.commitment_update(commitment=commitment, actor=officer, description="Changed")
+    assert Commitment.objects.get(pk=commitment.pk).description != "Changed"
+
+    services.commitment_reopen(commitment=commitment, actor=officer)
+    services.commitment_update(commitment=commitment, actor=officer, description="Changed")
+    assert Commitment.objects.get(pk=commitment.pk).description == "Changed"

@@ -252,3 +252,22 @@ def test_a_commitment_form_sent_twice_records_one_commitment(officer_client, off
 
     commitment = Commitment.objects.get()
     assert [r.url for r in responses] == [commitment.get_absolute_url()] * 2
+
+
+def test_a_closed_commitments_edit_page_leads_back_to_it_offering_to_reopen(officer_client, commitment):
+    """A fulfilled commitment still offered Edit, and its edit form saved changes."""
+    officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+    url = reverse("commitments:edit", args=[commitment.pk])
+
+    response = officer_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(commitment.get_absolute_url(), 302)]
+    page = response.content.decode()
+    assert "This commitment is fulfilled: reopen it to change it." in page
+    assert f'href="{url}"' not in page
+    assert reverse("commitments:reopen", args=[commitment.pk]) in page
+
+    response = officer_client.post(url, {"description": "Changed", "direction": "we_promised"})
+    assert response.status_code == 302 and response.url == commitment.get_absolute_url()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.FULFILLED and commitment.description != "Changed"

@@ -92,3 +92,23 @@ def test_escalation_emails_the_owner_and_their_team_managers_once(officer, manag
     assert sorted(m.to for m in messages) == sorted([officer.email, manager.email])
     assert all("Noise complaints ignored" in m.subject for m in messages)
     assert other_manager.email not in {m.to for m in messages}
+
+
+def test_a_concern_reopened_after_its_escalation_is_escalated_again(officer, manager):
+    """The escalation was kept on reopening, so the daily run skipped the concern however long it then stayed
+    open; and the second email would have been taken for the first (same outbox key) and never sent."""
+    from outbox.models import OutboundMessage
+
+    concern = ConcernFactory(owner=officer, raised_on=timezone.localdate() - dt.timedelta(days=30))
+    assert escalate_overdue_concerns.apply().get() == 1
+    services.concern_resolve(concern=concern, actor=officer, resolution="Lorries rerouted.")
+    services.concern_reopen(concern=concern, actor=officer)
+
+    reopened = Concern.objects.get(pk=concern.pk)
+    assert reopened.escalated_at is None
+    assert reopened.is_overdue_for_escalation  # as its page has said since it was reopened
+    assert escalate_overdue_concerns.apply().get() == 1
+    assert escalate_overdue_concerns.apply().get() == 0
+    assert Concern.objects.get(pk=concern.pk).escalated_at is not None
+    sent = OutboundMessage.objects.filter(kind="concern_escalated")
+    assert sorted(m.to for m in sent) == sorted([officer.email, manager.email] * 2)

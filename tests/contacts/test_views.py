@@ -346,3 +346,59 @@ def test_a_call_logged_while_the_form_is_open_is_not_a_conflict(officer_client, 
     interaction_log(author=officer, stakeholders=[stakeholder], summary="Quick call", kind="call")
 
     assert officer_client.post(url, opened).status_code == 302
+
+
+def test_a_stakeholder_form_sent_twice_adds_one_stakeholder(officer_client, officer):
+    """Back and send again (or a click on a slow page) added the person twice."""
+    url = reverse("contacts:stakeholder_create")
+    data = {
+        "name": "Wanjiku Ochieng",
+        "owner": officer.pk,
+        "languages": ["sw", "en"],
+        "time_zone": "Africa/Nairobi",
+        "preferred_channel": "phone",
+        "influence": 3,
+        "interest": 3,
+        "engagement_level": "consult",
+        "contact_cadence_days": 30,
+        "submission_key": _submission_key(officer_client, url),
+    }
+
+    officer_client.post(url, data)
+    second = officer_client.post(url, data)
+
+    stakeholder = Stakeholder.objects.get()
+    assert second.status_code == 302 and second.url == stakeholder.get_absolute_url()
+
+
+def test_a_stakeholder_added_anyway_after_the_duplicates_warning_is_added_once(officer_client, officer):
+    """The duplicates step keeps the form's key: "add a new person" saves, and either step sent again leads
+    to the person it saved rather than to a third Wanjiku Ochieng or to the warning."""
+    existing = StakeholderFactory(owner=officer, name="Wanjiku Ochieng")
+    url = reverse("contacts:stakeholder_create")
+    data = {
+        "name": "Wanjiku Ochieng",
+        "owner": officer.pk,
+        "languages": ["sw", "en"],
+        "time_zone": "Africa/Nairobi",
+        "preferred_channel": "phone",
+        "influence": 3,
+        "interest": 3,
+        "engagement_level": "consult",
+        "contact_cadence_days": 30,
+        "submission_key": _submission_key(officer_client, url),
+    }
+
+    warning = officer_client.post(url, data).content.decode()
+    assert "Is this someone already in the register?" in warning
+    assert f'value="{data["submission_key"]}"' in warning
+    assert Stakeholder.objects.count() == 1
+
+    saved = officer_client.post(url, {**data, "not_a_duplicate": "1"})
+    added = Stakeholder.objects.exclude(pk=existing.pk).get()
+    assert saved.status_code == 302 and saved.url == added.get_absolute_url()
+
+    for resent in ({**data, "not_a_duplicate": "1"}, data):
+        again = officer_client.post(url, resent)
+        assert again.status_code == 302 and again.url == added.get_absolute_url()
+    assert Stakeholder.objects.count() == 2

@@ -546,3 +546,31 @@ def test_the_meeting_page_asks_the_same_number_of_queries_however_many_actions(c
         return len(captured)
 
     assert queries() == queries() == queries()
+
+
+def test_a_held_meetings_attendees_read_as_attended_not_awaiting_a_reply(
+    officer_client, officer, colleague, guest
+):
+    """Once held, a guest who never answered still read "Awaiting reply", though the meeting's record logged
+    them as present; one who declined was not logged and still reads so."""
+    absent = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(3, 10),
+        ends_at=in_days(3, 11),
+        stakeholders=[guest, absent],
+        staff=[colleague],
+    )
+    services.attendee_respond(
+        attendee=meeting.attendees.get(stakeholder=absent), actor=officer, rsvp="declined"
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Met.")
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    assert "Awaiting reply" not in body
+    assert body.count("Attended") == 2  # the guest and the colleague, neither of whom replied
+    assert "Declined" in body
+    assert set(Interaction.objects.get().stakeholders.all()) == {guest}

@@ -35,6 +35,20 @@ from contacts.models import OrganisationKind as Kind
 from contacts.services import duplicates_check, tags_from_names
 from interactions.models import Direction, Interaction, InteractionKind
 from interactions.services import stakeholders_refresh_last_contact
+from meetings.models import (
+    DEFAULT_REMINDER_MINUTES,
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Attendee,
+    Decision,
+    Frequency,
+    Meeting,
+    MeetingSeries,
+    MeetingStatus,
+    Rsvp,
+)
+from meetings.recurrence import occurrence_starts
 
 SEED = 2026
 PASSWORD = "liaison-demo"
@@ -1666,6 +1680,7 @@ class Command(BaseCommand):
             now = timezone.now()
             DemoData(now).load()
             seed_registers(now)
+            seed_meetings(now)
             seed_dashboards()
             # The review page reads the last duplicate check's pairs; the first hourly one may be an hour off.
             duplicates_check()
@@ -1680,6 +1695,8 @@ class Command(BaseCommand):
             ("positions", Affiliation.objects.count()),
             ("interactions", Interaction.objects.count()),
             ("open follow-ups", Interaction.objects.open_follow_ups().count()),
+            ("meetings", Meeting.objects.count()),
+            ("open action items", ActionItem.objects.open().count()),
         )
         for label, count in counts:
             self.stdout.write(f"  {count:>5}  {label}")
@@ -1909,3 +1926,566 @@ def seed_dashboards() -> None:
     health_history_backfill(days=HEALTH_HISTORY_DAYS)
     health_snapshot_take()
     activity_refresh(full=True)
+
+
+# Meetings: two months of them recorded as held, with minutes, decisions and action items; two cancelled; the
+# next two weeks planned, with agendas and replies; and a weekly series. Each plan names its organisation (its
+# people are the guests), its organiser and invited colleagues by username, and its day from today.
+
+
+class ActionPlan(NamedTuple):
+    description: str
+    owner: str  # a username, "organiser", or "guest" (the first guest)
+    due: int  # days from today
+    status: str = "open"
+
+
+class MeetingPlan(NamedTuple):
+    title: str
+    organisation: str
+    organiser: str
+    day: int  # from today; a weekend day moves to the nearest weekday away from today
+    at: time  # local time in `time_zone`; None for "the next hour today"
+    minutes: int
+    time_zone: str = "Europe/London"
+    place: str = ""
+    video: str = ""
+    staff: tuple[str, ...] = ()
+    awaiting: tuple[str, ...] = ()  # of `staff`, those who have not replied yet
+    guests: int = 2
+    agenda: tuple[str, ...] = ()
+    purpose: str = ""
+    cancelled: bool = False
+    held_minutes: str = ""  # recorded as held when the meeting is over and this is set
+    decisions: tuple[str, ...] = ()
+    actions: tuple[ActionPlan, ...] = ()
+
+
+VIDEO = "https://meet.example.org/"
+MEETINGS = (
+    MeetingPlan(
+        "Housing retrofit programme: quarterly review",
+        "Northbridge City Council",
+        "officer",
+        -3,
+        time(10),
+        90,
+        place="Committee Room 2, Civic Centre, 1 Market Square, Northbridge NB1 1AA",
+        staff=("manager",),
+        guests=3,
+        agenda=(
+            "Phase one insulation works: progress",
+            "Residents' complaints and response times",
+            "Phase two funding bid",
+            "Any other business",
+        ),
+        purpose="Quarterly review of the estate retrofit programme under the partnership agreement.",
+        held_minutes="Phase one is 80% complete: 212 of 265 homes insulated. Complaints about the "
+        "scaffolding on Wharf Lane were discussed; the council's contractor will name a site liaison. The "
+        "phase two bid is due at the end of next month and the council would welcome our support.",
+        decisions=(
+            "Support the phase two funding bid with a joint letter",
+            "Publish monthly progress figures on the council's website",
+        ),
+        actions=(
+            ActionPlan("Draft the joint letter of support for the phase two bid", "organiser", 2),
+            ActionPlan("Name a site liaison for the Wharf Lane scaffolding", "guest", -1),
+            ActionPlan("Send the monthly progress figures for publication", "manager", 10, "in_progress"),
+        ),
+    ),
+    MeetingPlan(
+        "Community safety partnership: monthly meeting",
+        "Al-Noor Community Centre",
+        "a.mensah",
+        -6,
+        time(18, 30),
+        90,
+        place="Main hall, Al-Noor Community Centre, 22 Mill Road, Northbridge NB4 1HX",
+        staff=("officer",),
+        agenda=(
+            "Street lighting on Mill Road",
+            "Youth activities over the school holidays",
+            "Reporting hate incidents in confidence",
+        ),
+        purpose="Held after evening prayers; halal refreshments provided by the centre.",
+        held_minutes="Residents reported two more dark stretches on Mill Road. The centre will host the "
+        "youth football sessions again. The women's group asked for a confidential way to report incidents.",
+        decisions=(
+            "Ask the council to survey the street lighting on Mill Road",
+            "Hold the youth football sessions at the centre during the school holidays",
+        ),
+        actions=(
+            ActionPlan("Request a street-lighting survey from the council", "officer", -2),
+            ActionPlan("Share the holiday sessions timetable with parents", "guest", 5),
+            ActionPlan("Send the third-party reporting leaflet in Urdu and Bengali", "organiser", -4, "done"),
+        ),
+    ),
+    MeetingPlan(
+        "Water point rehabilitation: site progress",
+        "Lakeside County Government",
+        "w.kamau",
+        -9,
+        time(11),
+        60,
+        "Africa/Nairobi",
+        video=f"{VIDEO}lakeside-water-points",
+        agenda=("Progress at the six water points", "Community water committees", "Budget for spare parts"),
+        held_minutes="Four of the six water points are working again. Two committees still have no "
+        "treasurer. The county will confirm the spare-parts budget after the supplementary estimates.",
+        decisions=("Train the two new committee treasurers before the next site visit",),
+        actions=(
+            ActionPlan("Confirm the spare-parts budget in writing", "guest", -2),
+            ActionPlan("Book the treasurer training with the Umoja collective", "organiser", -5, "done"),
+        ),
+    ),
+    MeetingPlan(
+        "Digital skills hubs: funder check-in",
+        "Open Futures Foundation",
+        "officer2",
+        -12,
+        time(9),
+        45,
+        "America/New_York",
+        video=f"{VIDEO}open-futures-hubs",
+        staff=("manager2",),
+        agenda=("Year two narrative report", "Attendance at the hubs", "Renewal timetable"),
+        held_minutes="The foundation is pleased with attendance (1,140 learners this year) and wants more on "
+        "outcomes for older learners in the narrative report.",
+        decisions=(
+            "Add a section on older learners to the narrative report",
+            "Start the renewal conversation in the spring",
+        ),
+        actions=(
+            ActionPlan("Send the draft narrative report", "organiser", -6, "done"),
+            ActionPlan("Share the renewal guidance for year four", "guest", 12),
+        ),
+    ),
+    MeetingPlan(
+        "Tenants' forum: retrofit works and communication",
+        "Riverside Tenants' Association",
+        "officer",
+        -19,
+        time(19),
+        90,
+        place="Riverside Community Hall, Wharf Lane, Northbridge NB3 7QT",
+        staff=("l.nguyen",),
+        guests=3,
+        agenda=("Works schedule for blocks C and D", "How residents hear about disruption", "Questions"),
+        purpose="Papers went to the chair a week ahead, as she asks.",
+        held_minutes="About forty residents came. Many had not received the works letter for block C. The "
+        "chair asked for a named contact and for letters two weeks before any disruption.",
+        decisions=(
+            "Send works letters two weeks before any disruption",
+            "Name one contact for residents' questions about the works",
+        ),
+        actions=(
+            ActionPlan("Reissue the block C works letter", "organiser", -14, "done"),
+            ActionPlan("Collect residents' questions for the next forum", "guest", -6, "done"),
+            ActionPlan("Put the named contact's details in the residents' newsletter", "l.nguyen", -3),
+        ),
+    ),
+    MeetingPlan(
+        "Flood resilience strategy: technical workshop",
+        "Agence régionale pour la transition écologique",
+        "j.moreau",
+        -25,
+        time(14),
+        120,
+        "Europe/Paris",
+        place="12 rue des Tanneurs, 45000 Orléans",
+        agenda=("Shared flood maps", "Early-warning trial", "Translation of the board papers"),
+        purpose="Held in French; board papers translated beforehand.",
+        held_minutes="The agency presented the new flood maps. The early-warning trial will run over the "
+        "winter in three villages. Polyglot will translate the board papers.",
+        decisions=("Run the early-warning trial in three villages over the winter",),
+        actions=(
+            ActionPlan("Send the translated board papers", "organiser", -20, "done"),
+            ActionPlan("Share the flood map data under the data-sharing agreement", "guest", -10, "done"),
+        ),
+    ),
+    MeetingPlan(
+        "Apprenticeship scheme: young people's panel",
+        "Eastmere Youth Forum",
+        "officer",
+        -33,
+        time(16),
+        60,
+        place="The Old Library, 5 Station Road, Eastmere EM2 4PL",
+        agenda=("What the first cohort made of the scheme", "Employers for next year"),
+        purpose="Safeguarding: two youth workers present throughout.",
+        held_minutes="Eight members spoke about their placements; travel costs were the main barrier.",
+        decisions=("Ask employers to cover travel for apprentices under 18",),
+        actions=(
+            ActionPlan("Send the panel's feedback to the training provider", "organiser", -28, "done"),
+            ActionPlan("Circulate the vacancy list to members", "guest", -30, "cancelled"),
+        ),
+    ),
+    MeetingPlan(
+        "Research partnership steering group",
+        "Northbridge University",
+        "officer2",
+        -48,
+        time(14),
+        90,
+        place="Senate Room, University Road, Northbridge NB7 2RX",
+        staff=("j.moreau",),
+        guests=3,
+        agenda=("Joint research study: fieldwork", "Data-sharing agreement renewal", "Student placements"),
+        held_minutes="Fieldwork is on schedule. The data-sharing agreement needs renewing before March.",
+        decisions=("Renew the data-sharing agreement on the current terms",),
+        actions=(
+            ActionPlan("Send the data-sharing agreement to Legal & Compliance", "organiser", -40, "done"),
+            ActionPlan("Propose three student placements", "guest", -30, "done"),
+        ),
+    ),
+    MeetingPlan(
+        "Partnership agreement: annual review",
+        "Northbridge City Council",
+        "manager",
+        -62,
+        time(10),
+        120,
+        place="Leader's Office, Civic Centre, 1 Market Square, Northbridge NB1 1AA",
+        staff=("officer",),
+        agenda=("The year in figures", "Priorities for next year", "Terms of reference"),
+        held_minutes="Both sides agreed the partnership is working; housing and transport stay the "
+        "priorities.",
+        decisions=("Keep housing and transport as next year's priorities",),
+        actions=(
+            ActionPlan("Circulate the revised terms of reference", "officer", -50, "done"),
+            ActionPlan("Confirm the council's nominees for the board", "guest", -45, "done"),
+        ),
+    ),
+    MeetingPlan(
+        "Site visit: Umoja savings groups",
+        "Umoja Women's Savings Collective",
+        "w.kamau",
+        -10,
+        time(14),
+        120,
+        "Africa/Nairobi",
+        place="Plot 14, Market Street, Lakeside Town",
+        purpose="Postponed: the road to the market was closed by flooding.",
+        cancelled=True,
+    ),
+    MeetingPlan(
+        "Press briefing: annual report",
+        "The Northbridge Courier",
+        "officer",
+        6,
+        time(11),
+        45,
+        place=f"Meeting room 1, {HEAD_OFFICE}",
+        guests=1,
+        purpose="Called off: the Courier will cover the launch event itself.",
+        cancelled=True,
+    ),
+    MeetingPlan(
+        "Phase two bid: call with Housing Services",
+        "Northbridge City Council",
+        "officer",
+        0,
+        None,
+        45,
+        video=f"{VIDEO}nbcc-phase-two",
+        staff=("manager",),
+        agenda=("The bid's outline and figures", "Who signs the letter of support"),
+    ),
+    MeetingPlan(
+        "Bus corridor proposals: consultation plan",
+        "Meridian Transport Partnership",
+        "officer2",
+        1,
+        time(10),
+        60,
+        place="Meridian Point, 40 Canal Street, Northbridge NB1 3TT",
+        staff=("officer",),
+        awaiting=("officer",),  # the demo officer has an invitation of their own to answer
+        agenda=("Consultation timetable", "Reaching residents along the corridor", "Traffic survey results"),
+    ),
+    MeetingPlan(
+        "Community health outreach: partners' call",
+        "Kestrel Bay Public Health Agency",
+        "a.mensah",
+        2,
+        time(11),
+        60,
+        "America/Halifax",
+        video=f"{VIDEO}kestrel-bay-outreach",
+        agenda=("What the pilot has learnt", "Sharing anonymised figures"),
+    ),
+    MeetingPlan(
+        "Digital skills hubs: young people's ideas",
+        "Eastmere Youth Forum",
+        "officer",
+        3,
+        time(16, 30),
+        60,
+        place="The Old Library, 5 Station Road, Eastmere EM2 4PL",
+        guests=3,
+        agenda=("What the hubs should teach next", "Opening hours", "Volunteers"),
+        purpose="Safeguarding: two youth workers present throughout.",
+    ),
+    MeetingPlan(
+        "Sahel resilience network: regional call",
+        "Sahel Resilience Network",
+        "j.moreau",
+        4,
+        time(10),
+        90,
+        "Africa/Dakar",
+        video=f"{VIDEO}sahel-regional",
+        staff=("w.kamau",),
+        guests=3,
+        agenda=(
+            "Rainy-season report from Senegal, Mali and Niger",
+            "Joint funding bid",
+            "Next regional meeting",
+        ),
+        purpose="Held in French.",
+    ),
+    MeetingPlan(
+        "Partners' forum: venue and programme",
+        "Brightline Events Ltd",
+        "manager2",
+        7,
+        time(14),
+        60,
+        place="Unit 9, Foundry Yard, Northbridge NB5 8AQ",
+        staff=("officer2",),
+        guests=1,
+        agenda=("Venue options", "Interpreting", "Catering: halal and vegetarian"),
+    ),
+    MeetingPlan(
+        "Coastal livelihoods project: inception",
+        "Sundarbans Coastal Communities Trust",
+        "officer2",
+        8,
+        time(15),
+        60,
+        "Asia/Dhaka",
+        video=f"{VIDEO}sundarbans-inception",
+        agenda=("Introductions", "Work plan for the first six months", "Reporting"),
+        purpose="Interpreting into Bengali booked through Polyglot.",
+    ),
+    MeetingPlan(
+        "Cabinet member briefing: housing",
+        "Northbridge City Council",
+        "manager",
+        9,
+        time(9, 30),
+        45,
+        place="Leader's Office, Civic Centre, 1 Market Square, Northbridge NB1 1AA",
+        staff=("officer",),
+        guests=1,
+        agenda=("Retrofit programme: where it stands", "Phase two bid"),
+    ),
+)
+# Weekly, starting a fortnight ago: the first recorded as held, the second over but not yet recorded.
+SERIES = MeetingPlan(
+    "Riverside retrofit: weekly residents' check-in",
+    "Riverside Tenants' Association",
+    "officer",
+    -13,
+    time(17, 30),
+    30,
+    place="Riverside Community Hall, Wharf Lane, Northbridge NB3 7QT",
+    video=f"{VIDEO}riverside-weekly",
+    agenda=("This week's works", "Residents' questions"),
+    held_minutes="Block C scaffolding comes down on Friday. Two residents asked about parking during the "
+    "works.",
+    decisions=("Keep the residents' parking bay on Wharf Lane free during the works",),
+    actions=(ActionPlan("Ask the contractor to keep the parking bay free", "organiser", -8, "done"),),
+)
+SERIES_COUNT = 6
+
+
+def seed_meetings(now: datetime) -> None:
+    """Adds the meetings above, their guests, replies, agendas and outcomes.
+
+    Written directly, as the rest of the demo data is, and not through meetings.services: scheduling there
+    queues invitations and reminders in the outbox once the transaction commits, and `make run`'s worker
+    and beat would then send them (reminders up to two weeks later) to the invented guests' addresses.
+    Nothing is queued here; a meeting changed later through the pages mails its attendees as usual.
+    """
+    rng = random.Random(SEED + 2)
+    today = timezone.localdate(now)
+    staff = {user.username: user for user in User.objects.all()}
+    organisations = {o.name: o for o in Organisation.objects.filter(parent__isnull=True)}
+    people = defaultdict(list)  # an organisation's active people, its departments' included
+    for position in (
+        Affiliation.objects.filter(is_primary=True, end_date__isnull=True, stakeholder__is_archived=False)
+        .select_related("organisation", "stakeholder")
+        .order_by("stakeholder_id")
+    ):
+        people[position.organisation.parent_id or position.organisation_id].append(position.stakeholder)
+
+    def start_of(plan: MeetingPlan, day_offset: int) -> datetime:
+        zone = zoneinfo.ZoneInfo(plan.time_zone)
+        if plan.at is None:
+            # Later today where possible, so "Today's meetings" on My day has one still to come.
+            local = now.astimezone(zone).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            if (local + timedelta(minutes=plan.minutes)).date() != today:
+                local = datetime.combine(today, time(9), tzinfo=zone)
+            return local
+        day = today + timedelta(days=day_offset)
+        step = 1 if day_offset > 0 else -1
+        while day.weekday() > 4:
+            day += timedelta(days=step)
+        return datetime.combine(day, plan.at, tzinfo=zone)
+
+    def reply(held: bool) -> str:
+        if held:
+            return rng.choices([Rsvp.ACCEPTED, Rsvp.NEEDS_ACTION, Rsvp.TENTATIVE], [6, 3, 1])[0]
+        return rng.choices([Rsvp.ACCEPTED, Rsvp.TENTATIVE, Rsvp.DECLINED, Rsvp.NEEDS_ACTION], [5, 2, 1, 3])[0]
+
+    meetings, attendees, agenda_items, decisions, actions = [], [], [], [], []
+    guests_of = {}
+    outcomes = []  # (meeting, plan, guests, staff present) for those recorded as held
+
+    def add(plan: MeetingPlan, starts_at: datetime, series=None, held: bool = False) -> None:
+        organiser = staff[plan.organiser]
+        organisation = organisations[plan.organisation]
+        if plan.title not in guests_of:  # a series meets the same people each time
+            pool = people[organisation.pk]
+            guests_of[plan.title] = rng.sample(pool, min(plan.guests, len(pool)))
+        guests = guests_of[plan.title]
+        created = min(now, starts_at - timedelta(days=rng.randint(5, 21), hours=rng.randint(0, 8)))
+        ends_at = starts_at + timedelta(minutes=plan.minutes)
+        meeting = Meeting(
+            title=plan.title,
+            purpose=plan.purpose,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            time_zone=plan.time_zone,
+            location=plan.place,
+            video_url=plan.video,
+            organiser=organiser,
+            organisation=organisation,
+            series=series,
+            original_start=starts_at if series else None,
+            reminder_minutes=list(DEFAULT_REMINDER_MINUTES),
+            status=MeetingStatus.CANCELLED if plan.cancelled else MeetingStatus.PLANNED,
+            created_at=created,
+        )
+        if held:
+            meeting.status = MeetingStatus.HELD
+            meeting.minutes = plan.held_minutes
+            meeting.held_at = min(now, ends_at + timedelta(hours=rng.randint(1, 30)))
+        meetings.append(meeting)
+
+        invited = [(guest, None) for guest in guests] + [(None, staff[name]) for name in plan.staff]
+        replies = []
+        for stakeholder, user in invited:
+            rsvp = Rsvp.NEEDS_ACTION if user and user.username in plan.awaiting else reply(held)
+            replies.append(rsvp)
+            responded = None
+            if rsvp != Rsvp.NEEDS_ACTION:
+                responded = min(now, created + timedelta(hours=rng.randint(2, 96)))
+            attendees.append(
+                Attendee(
+                    meeting=meeting, stakeholder=stakeholder, user=user, rsvp=rsvp, responded_at=responded
+                )
+            )
+        share = plan.minutes // max(1, len(plan.agenda))
+        agenda_items.extend(
+            AgendaItem(
+                meeting=meeting,
+                position=position,
+                title=title,
+                owner=organiser if position == 0 else None,
+                minutes_allotted=share,
+            )
+            for position, title in enumerate(plan.agenda)
+        )
+        if not held:
+            return
+        decisions.extend(
+            Decision(meeting=meeting, position=position, text=text)
+            for position, text in enumerate(plan.decisions)
+        )
+        for action in plan.actions:
+            owner = {"organiser": organiser, "guest": guests[0]}.get(action.owner) or staff[action.owner]
+            done = action.status == ActionStatus.DONE
+            actions.append(
+                ActionItem(
+                    meeting=meeting,
+                    description=action.description,
+                    owner_user=owner if isinstance(owner, User) else None,
+                    owner_stakeholder=None if isinstance(owner, User) else owner,
+                    due_on=today + timedelta(days=action.due),
+                    status=action.status,
+                    completed_at=min(now, meeting.held_at + timedelta(days=rng.randint(1, 10)))
+                    if done
+                    else None,
+                    created_by=organiser,
+                )
+            )
+        # As recording it held does: everyone who had not declined (nobody, in a held meeting's replies above)
+        # was there.
+        present = [guest for guest, rsvp in zip(guests, replies, strict=False) if rsvp != Rsvp.DECLINED]
+        outcomes.append((meeting, plan, present, [organiser, *(staff[name] for name in plan.staff)]))
+
+    for plan in MEETINGS:
+        starts_at = start_of(plan, plan.day)
+        add(plan, starts_at, held=bool(plan.held_minutes) and starts_at < now)
+    series = MeetingSeries.objects.create(frequency=Frequency.WEEKLY, count=SERIES_COUNT)
+    first = start_of(SERIES, SERIES.day)
+    for index, starts_at in enumerate(
+        occurrence_starts(first, SERIES.time_zone, Frequency.WEEKLY, SERIES_COUNT)
+    ):
+        add(SERIES, starts_at, series=series, held=index == 0)
+
+    Meeting.objects.bulk_create(meetings)
+    Attendee.objects.bulk_create(attendees)
+    AgendaItem.objects.bulk_create(agenda_items)
+    Decision.objects.bulk_create(decisions)
+    ActionItem.objects.bulk_create(actions)
+
+    # Each held meeting's timeline entry, as recording it held logs one.
+    interactions = [
+        Interaction(
+            kind=InteractionKind.MEETING,
+            direction=Direction.OUTBOUND,
+            occurred_at=meeting.starts_at,
+            organisation=meeting.organisation,
+            summary=meeting.title,
+            notes=meeting.minutes,
+            outcome="\n".join(f"Decided: {text}" for text in plan.decisions),
+            logged_by=meeting.organiser,
+        )
+        for meeting, plan, _present, _colleagues in outcomes
+    ]
+    Interaction.objects.bulk_create(interactions)
+    Interaction.stakeholders.through.objects.bulk_create(
+        [
+            Interaction.stakeholders.through(interaction_id=interaction.pk, stakeholder_id=stakeholder.pk)
+            for interaction, (_meeting, _plan, present, _colleagues) in zip(
+                interactions, outcomes, strict=True
+            )
+            for stakeholder in present
+        ]
+    )
+    Interaction.staff_present.through.objects.bulk_create(
+        [
+            Interaction.staff_present.through(interaction_id=interaction.pk, user_id=user.pk)
+            for interaction, (_meeting, _plan, _present, colleagues) in zip(
+                interactions, outcomes, strict=True
+            )
+            for user in colleagues
+        ]
+    )
+    held = [meeting for meeting, _plan, _present, _colleagues in outcomes]
+    for meeting, interaction in zip(held, interactions, strict=True):
+        meeting.interaction = interaction
+        interaction.created_at = interaction.updated_at = meeting.held_at
+    Meeting.objects.bulk_update(held, ["interaction"])
+    Interaction.objects.bulk_update(interactions, ["created_at", "updated_at"])
+    stakeholders_refresh_last_contact(
+        stakeholder_ids={
+            stakeholder.pk for _meeting, _plan, present, _colleagues in outcomes for stakeholder in present
+        }
+    )
+    for meeting in meetings:
+        meeting.updated_at = meeting.held_at or meeting.created_at
+    Meeting.objects.bulk_update(meetings, ["created_at", "updated_at"])

@@ -1,0 +1,76 @@
+"""The demo data (`manage.py seed_demo`, run by `make run` on first start): what a newcomer finds in it."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import User
+from dashboards import queries
+from interactions.models import Interaction
+from meetings.models import ActionItem, Meeting, MeetingSeries, MeetingStatus, Rsvp
+from outbox.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(django_capture_on_commit_callbacks):
+    # Whatever the seed leaves to run after its transaction commits runs here too, as it would on `make run`.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_the_demo_has_meetings_held_cancelled_and_to_come_and_mails_nobody_about_them(seeded):
+    """The demo had no meetings: empty meeting pages, no action items on My day or My actions, nothing
+    decided."""
+    now, today = timezone.now(), timezone.localdate()
+    meetings = Meeting.objects.all()
+
+    held = list(meetings.filter(status=MeetingStatus.HELD).prefetch_related("attendees", "decisions"))
+    assert len(held) >= 5
+    for meeting in held:
+        assert meeting.minutes and meeting.decisions.all() and meeting.held_at
+        attended = {a.stakeholder_id for a in meeting.attendees.all() if a.stakeholder_id and a.attended}
+        assert set(meeting.interaction.stakeholders.values_list("pk", flat=True)) == attended
+    assert meetings.filter(status=MeetingStatus.CANCELLED).count() == 2
+    upcoming = meetings.filter(status=MeetingStatus.PLANNED, starts_at__gt=now)
+    assert upcoming.count() >= 5
+    one_offs = upcoming.filter(series__isnull=True)
+    assert not one_offs.filter(
+        starts_at__date__gt=today + dt.timedelta(days=14)
+    ).exists()  # this week and next
+    assert all(meeting.agenda_items.exists() for meeting in upcoming)
+    assert meetings.exclude(location="").exists() and meetings.exclude(video_url="").exists()
+    assert meetings.values("time_zone").distinct().count() >= 4
+    (series,) = MeetingSeries.objects.all()
+    assert series.occurrences.count() == series.count
+    assert meetings.filter(status=MeetingStatus.PLANNED, ends_at__lt=now).exists()  # still to be recorded
+
+    replies = set(meetings.values_list("attendees__rsvp", flat=True))
+    assert replies == set(Rsvp.values)
+    assert meetings.filter(attendees__user__isnull=False).exists()
+
+    actions = ActionItem.objects.all()
+    assert {"open", "in_progress", "done", "cancelled"} <= set(actions.values_list("status", flat=True))
+    assert (
+        actions.filter(owner_user__isnull=False).exists() and actions.filter(owner_user__isnull=True).exists()
+    )
+    assert actions.overdue(today).filter(owner_stakeholder__isnull=False).exists()
+
+    officer = User.objects.get(username="officer")
+    assert queries.todays_meetings(officer, today).exists()
+    mine = list(queries.actions_due(officer, today))
+    assert any(a.due_on < today for a in mine) and any(a.due_on >= today for a in mine)
+
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_second_run_leaves_the_demo_data_as_it_is(seeded):
+    counts = (User.objects.count(), Meeting.objects.count(), Interaction.objects.count())
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert (User.objects.count(), Meeting.objects.count(), Interaction.objects.count()) == counts
