@@ -110,6 +110,14 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
         widget=QuickSelect,
     )
     tag = tag_filter(widget=QuickSelect)
+    # As the dashboard counts them: by the organisation of their current primary position.
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        choices=OrganisationKind.choices,
+        method="filter_organisation_kind",
+        empty_label=_("Any"),
+        widget=QuickSelect,
+    )
     engagement_level = django_filters.ChoiceFilter(
         label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any"), widget=QuickSelect
     )
@@ -142,10 +150,23 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
 
     class Meta:
         model = Stakeholder
-        fields = ["q", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
+        fields = [
+            "q",
+            "organisation",
+            "owner",
+            "team",
+            "tag",
+            "organisation_kind",
+            "engagement_level",
+            "overdue",
+            "archived",
+        ]
 
     def filter_organisation(self, queryset, name, value):
         return queryset.at_organisation(value) if value else queryset
+
+    def filter_organisation_kind(self, queryset, name, value):
+        return queryset.of_organisation_kind(value) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
@@ -191,7 +212,17 @@ class StakeholderApiFilterSet(StakeholderFilterSet):
     updated_since = UpdatedSinceFilter()
 
     class Meta(StakeholderFilterSet.Meta):
-        fields = ["search", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
+        fields = [
+            "search",
+            "organisation",
+            "owner",
+            "team",
+            "tag",
+            "organisation_kind",
+            "engagement_level",
+            "overdue",
+            "archived",
+        ]
 
     def hides_archived_by_default(self) -> bool:
         return self.form.cleaned_data.get("updated_since") is None

@@ -86,6 +86,21 @@ class StakeholderQuerySet(NamedQuerySet):
     def overdue_for_contact(self, on=None):
         return self.filter(contact_due_on__lt=on or timezone.localdate())
 
+    def of_organisation_kind(self, kind: str):
+        """Those whose current primary position is at an organisation of this kind."""
+        from .models import Affiliation
+
+        return self.filter(
+            Exists(
+                Affiliation.objects.filter(
+                    stakeholder=OuterRef("pk"),
+                    is_primary=True,
+                    end_date__isnull=True,
+                    organisation__kind=kind,
+                )
+            )
+        )
+
     def at_organisation(self, organisation):
         from .models import Affiliation
 

@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,11 +100,31 @@ def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", week
 
 
 def officers_for(user, team_id=None):
-    """The officers a reader may filter the dashboard by."""
-    users = get_user_model().objects.filter(is_active=True, is_service_account=False).exclude(team=None)
+    """The officers a reader may filter the dashboard by: the active ones, then those who have left but
+    still own stakeholders or open work, which counts in their team's figures until it is handed over."""
+    users = get_user_model().objects.filter(is_service_account=False).exclude(team=None)
     if user.is_crm_admin:
-        return users.filter(team=team_id) if team_id else users
-    return users.filter(team=user.team_id) if user.is_manager and user.team_id else users.none()
+        users = users.filter(team=team_id) if team_id else users
+    elif user.is_manager and user.team_id:
+        users = users.filter(team=user.team_id)
+    else:
+        return users.none()
+    return users.filter(Q(is_active=True) | _holds_work()).order_by(
+        "-is_active", *get_user_model()._meta.ordering
+    )
+
+
+def _holds_work():
+    """Whether an officer still owns an active stakeholder, or an open follow-up, action, commitment or
+    concern."""
+    officer = OuterRef("pk")
+    return (
+        Exists(Stakeholder.objects.active().filter(owner=officer))
+        | Exists(Interaction.objects.open_follow_ups().filter(logged_by=officer))
+        | Exists(ActionItem.objects.open().filter(owner_user=officer))
+        | Exists(Commitment.objects.open().filter(owner=officer))
+        | Exists(Concern.objects.unresolved().filter(owner=officer))
+    )
 
 
 def freshness() -> dict:

@@ -115,7 +115,7 @@ def _subtitle(user, form, scope) -> list[str]:
     team = data.get("team") or (user.team if scope.team_id else None)
     parts = [str(team) if team else _("All teams")]
     if data.get("officer"):
-        parts.append(str(form.officers[data["officer"]]))
+        parts.append(str(dict(form.fields["officer"].choices)[data["officer"]]))
     if scope.organisation_kind:
         parts.append(str(OrganisationKind(scope.organisation_kind).label))
     return parts

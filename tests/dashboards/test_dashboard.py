@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from concerns.models import Severity
 from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
@@ -20,6 +21,8 @@ from ..factories import (
     InteractionFactory,
     OrganisationFactory,
     StakeholderFactory,
+    TeamFactory,
+    UserFactory,
 )
 from .conftest import TODAY, days_ago
 
@@ -164,6 +167,86 @@ def test_an_officers_overdue_commitments_link_keeps_the_kind_of_organisation_cho
     listed = client.get(link_to(response, row["commitments"])).context["page"]
 
     assert row["commitments"] == len(listed) == 1
+
+
+def test_the_stale_relationships_link_keeps_the_kind_of_organisation_chosen(client, manager, world):
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"), {"organisation_kind": OrganisationKind.GOVERNMENT_AGENCY}
+    )
+
+    listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
+
+    assert [row.stakeholder for row in response.context["stale"]] == [world["lapsing"]]
+    assert [person.pk for person in listed] == [world["lapsing"].pk]
+
+
+def test_the_concerns_link_lists_the_teams_open_concerns_as_the_panel_counts_them(client, manager, world):
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    listed = client.get(link_to(response, "Concerns")).context["page"]
+
+    assert response.context["concerns"]["total"] == 1
+    assert [concern.stakeholder for concern in listed] == [world["troubled"]]
+
+
+def test_the_concerns_link_keeps_the_officer_and_kind_chosen(client, manager, officer, colleague, world):
+    ConcernFactory(stakeholder=world["lapsing"], owner=officer, organisation=world["agency"])
+    ConcernFactory(stakeholder=world["lapsing"], owner=officer)
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"),
+        {"officer": officer.pk, "organisation_kind": OrganisationKind.GOVERNMENT_AGENCY},
+    )
+
+    listed = client.get(link_to(response, "Concerns")).context["page"]
+
+    assert response.context["concerns"]["total"] == len(listed) == 1
+
+
+def test_an_empty_team_is_told_it_has_no_stakeholders_not_to_refresh(client, world):
+    newcomer = UserFactory(team=TeamFactory(name="New ventures"), role=Role.MANAGER)
+
+    page = login(client, newcomer).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "This team has no stakeholders yet." in page
+    assert "No snapshots yet" not in page
+
+
+def test_before_the_first_snapshot_the_dashboard_asks_for_a_refresh(client, manager, officer):
+    person(officer, last_contact_days=3)
+
+    page = login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "No snapshots yet: press Refresh" in page
+
+
+def officer_choices(context):
+    return [label for value, label in context["form"].fields["officer"].choices if value]
+
+
+def test_an_officer_who_left_is_offered_after_the_others_while_their_work_remains(
+    client, manager, officer, colleague, world
+):
+    colleague.is_active = False
+    colleague.save()
+
+    choices = officer_choices(dashboard(client, manager))
+    assert choices[-1] == f"{colleague} (left)"
+    assert str(officer) in choices[:-1] and not any("(left)" in label for label in choices[:-1])
+    context = dashboard(client, manager, officer=colleague.pk)
+    assert context["scope"].officer_id == colleague.pk
+    assert bands(context) == {"green": 0, "amber": 0, "red": 1}
+    assert [row["key"] for row in context["overdue"]["rows"]] == [colleague.pk]
+
+
+def test_an_officer_who_left_with_nothing_to_hand_over_is_not_offered(client, manager, team, world):
+    idle = UserFactory(team=team, is_active=False)
+    still_promising = UserFactory(team=team, is_active=False)
+    CommitmentFactory(stakeholder=world["healthy"], owner=still_promising)
+
+    choices = officer_choices(dashboard(client, manager))
+
+    assert choices[-1] == f"{still_promising} (left)"
+    assert not any(str(idle) in label for label in choices)
 
 
 def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, colleague, world):
