@@ -56,7 +56,11 @@ class Scope:
     officer_id: int | None = None
     organisation_kind: str = ""
     weeks: int = DEFAULT_WEEKS
+    # The reader's date, for what is counted per request (overdue work, concerns' ages) ...
     today: dt.date = field(default_factory=timezone.localdate)
+    # ... and the date where the weekly summaries are cut (TIME_ZONE), which picks their weeks: a reader
+    # ahead of it would otherwise see a week that has not begun there, empty.
+    summary_today: dt.date = field(default_factory=lambda: timezone.localdate(timezone=summary_zone()))
 
     @property
     def by_team(self) -> bool:
@@ -65,7 +69,7 @@ class Scope:
 
     @property
     def first_week(self) -> dt.date:
-        this_week = self.today - dt.timedelta(days=self.today.weekday())
+        this_week = self.summary_today - dt.timedelta(days=self.summary_today.weekday())
         return this_week - dt.timedelta(weeks=self.weeks - 1)
 
     @property
@@ -88,6 +92,11 @@ class Scope:
         if self.organisation_kind and kind:
             queryset = queryset.filter(**{kind: self.organisation_kind})
         return queryset
+
+
+def summary_zone():
+    """The zone the summary tables' days and weeks are cut in: the server's (TIME_ZONE)."""
+    return timezone.get_default_timezone()
 
 
 def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", weeks=DEFAULT_WEEKS) -> Scope:
@@ -293,7 +302,9 @@ def oldest_concerns(scope: Scope, user, limit: int = 5, raised_before: dt.date |
 
 
 def _activity(scope: Scope, user, model=ActivityWeek):
-    rows = _visible_activity(model.objects.filter(week__gte=scope.first_week, week__lte=scope.today), user)
+    rows = _visible_activity(
+        model.objects.filter(week__gte=scope.first_week, week__lte=scope.summary_today), user
+    )
     return scope.people(rows, owner="officer", team="team", kind="organisation_kind")
 
 
@@ -337,7 +348,9 @@ def sentiment_by_organisation(scope: Scope, user, limit: int = TOP_ORGANISATIONS
     """The organisations with most interactions in the period: average sentiment now and the period before."""
     start = scope.first_week
     before = start - dt.timedelta(weeks=scope.weeks)
-    rows = _visible_activity(OrganisationWeek.objects.filter(week__gte=before, week__lte=scope.today), user)
+    rows = _visible_activity(
+        OrganisationWeek.objects.filter(week__gte=before, week__lte=scope.summary_today), user
+    )
     rows = scope.people(rows, owner="officer", team="team", kind="organisation_kind")
     now, earlier = Q(week__gte=start), Q(week__lt=start)
     return (

@@ -94,6 +94,7 @@ def _panels(request, scope, refreshes) -> str:
         {
             "scope": scope,
             "day": day,
+            "summary_zone": queries.summary_zone().key.replace("_", " "),
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
             "stale": queries.stale_relationships(scope, day),

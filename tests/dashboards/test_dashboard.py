@@ -364,3 +364,16 @@ def test_pressing_refresh_queues_a_refresh(client, manager, world, django_captur
 def test_the_refresh_button_never_sends_anyone_elsewhere(client, manager, world):
     response = login(client, manager).post(reverse("dashboards:refresh"), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("dashboards:dashboard")
+
+
+def test_a_reader_ahead_of_london_sees_the_week_still_running_there(client, manager, world, time_machine):
+    """Monday 03:00 in Tokyo is Sunday evening in London: the summaries' week (London's) is not over."""
+    manager.time_zone = "Asia/Tokyo"
+    manager.save()
+    time_machine.move_to(dt.datetime(2026, 6, 14, 18, 0, tzinfo=dt.UTC), tick=False)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    assert response.context["activity"]["weeks"][-1] == dt.date(2026, 6, 8)
+    assert sum(this_week(response.context).values()) == 3
+    assert "Weeks run Monday to Sunday, Europe/London time." in response.content.decode()
