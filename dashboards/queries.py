@@ -17,8 +17,10 @@ from django.db import connection
 from django.db.models import (
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -188,19 +190,27 @@ def health_trend(scope: Scope, day: dt.date | None):
 
 
 def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
-    """Stakeholders overdue for contact on the newest snapshot, most influential (then most overdue) first."""
-    if day is None:
-        return HealthSnapshot.objects.none()
-    rows = scope.people(
-        HealthSnapshot.objects.filter(day=day, days_overdue__gt=0),
-        owner="owner",
-        team="team",
-        kind="organisation_kind",
+    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
+    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+    rows = Stakeholder.objects.active().overdue_for_contact(scope.today)
+    if scope.team_id is not None:
+        rows = rows.filter(owner__team=scope.team_id)
+    if scope.officer_id is not None:
+        rows = rows.filter(owner=scope.officer_id)
+    if scope.organisation_kind:
+        rows = rows.of_organisation_kind(scope.organisation_kind)
+    days_overdue = Func(
+        Value(scope.today), F("local_contact_due"), arg_joiner=" - ", template="(%(expressions)s)"
     )
-    ranked = rows.select_related("stakeholder", "owner").order_by(
-        "-influence", "-days_overdue", "stakeholder_id"
+    return (
+        rows.annotate(
+            days_overdue=ExpressionWrapper(days_overdue, output_field=IntegerField()),
+            score=latest_score(day),
+            band=latest_band(day),
+        )
+        .select_related("owner")
+        .order_by("-influence", "local_contact_due", "pk")[:limit]
     )
-    return ranked[:limit]
 
 
 # Overdue work and concerns (live) ----------------------------------------------------------------------
@@ -434,9 +444,10 @@ def going_stale(user, today: dt.date, day: dt.date | None):
     return (
         Stakeholder.objects.visible_to(user)
         .active()
-        .filter(owner=user, contact_due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
+        .filter(owner=user)
+        .due_for_contact_by(today + dt.timedelta(days=STALE_SOON_DAYS))
         .annotate(score=latest_score(day), band=latest_band(day))
-        .order_by("contact_due_on", "-influence", "pk")
+        .order_by("local_contact_due", "-influence", "pk")
     )
 
 

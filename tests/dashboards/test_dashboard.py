@@ -136,7 +136,7 @@ def test_the_other_manager_sees_the_other_team(client, other_manager, world):
 
 def test_stale_relationships_come_most_influential_first(client, manager, world):
     stale = list(dashboard(client, manager)["stale"])
-    assert [row.stakeholder for row in stale] == [world["lapsing"], world["troubled"]]
+    assert list(stale) == [world["lapsing"], world["troubled"]]
     assert [row.days_overdue for row in stale] == [30, 53]
 
 
@@ -176,7 +176,7 @@ def test_the_stale_relationships_link_keeps_the_kind_of_organisation_chosen(clie
 
     listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
 
-    assert [row.stakeholder for row in response.context["stale"]] == [world["lapsing"]]
+    assert list(response.context["stale"]) == [world["lapsing"]]
     assert [person.pk for person in listed] == [world["lapsing"].pk]
 
 
@@ -284,7 +284,7 @@ def test_the_period_filter(client, manager, officer, colleague, world):
 def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
     context = dashboard(client, manager, officer=officer.pk)
     assert bands(context) == {"green": 1, "amber": 1, "red": 0}
-    assert [row.stakeholder for row in context["stale"]] == [world["lapsing"]]
+    assert list(context["stale"]) == [world["lapsing"]]
     assert this_week(context)["email"] == 0
     assert context["overdue"]["rows"] == []
     assert context["concerns"]["total"] == 0
@@ -377,3 +377,24 @@ def test_a_reader_ahead_of_london_sees_the_week_still_running_there(client, mana
     assert response.context["activity"]["weeks"][-1] == dt.date(2026, 6, 8)
     assert sum(this_week(response.context).values()) == 3
     assert "Weeks run Monday to Sunday, Europe/London time." in response.content.decode()
+
+
+def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does(
+    client, manager, officer, world, time_machine
+):
+    """Contacted on 11 May (in London and in Tokyo) on a 30-day cadence: due on 10 June. At 01:00 on
+    11 June in Tokyo (17:00 on the 10th in London) a manager there sees it a day overdue, in the panel as
+    in the list its link opens."""
+    due_in_london_today = person(officer, last_contact_days=30, influence=1)
+    stakeholders_refresh_last_contact(stakeholder_ids=[due_in_london_today.pk])
+    services.figures_refresh(full=True)
+    manager.time_zone = "Asia/Tokyo"
+    manager.save()
+    time_machine.move_to(dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC), tick=False)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    stale = {row.pk: row.days_overdue for row in response.context["stale"]}
+    listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
+
+    assert stale[due_in_london_today.pk] == 1
+    assert set(stale) == {person.pk for person in listed}
