@@ -97,7 +97,7 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
     # only the names they show (`picker_options()`).
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.active_or_holding_work(),
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )
@@ -270,7 +270,7 @@ class StakeholderRecordFilterSet(NothingUnlessValidFilterSet):
     stakeholder_label = _("Stakeholder")
 
     owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), empty_label=_("Anyone")
+        queryset=get_user_model().objects.active_or_holding_work(), empty_label=_("Anyone")
     )
     stakeholder = django_filters.ModelChoiceFilter(
         queryset=Stakeholder.objects.all(),

@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -120,22 +119,7 @@ def officers_for(user, team_id=None):
         users = users.filter(team=user.team_id)
     else:
         return users.none()
-    return users.filter(Q(is_active=True) | _holds_work()).order_by(
-        "-is_active", *get_user_model()._meta.ordering
-    )
-
-
-def _holds_work():
-    """Whether an officer still owns an active stakeholder, or an open follow-up, action, commitment or
-    concern."""
-    officer = OuterRef("pk")
-    return (
-        Exists(Stakeholder.objects.active().filter(owner=officer))
-        | Exists(Interaction.objects.open_follow_ups().filter(logged_by=officer))
-        | Exists(ActionItem.objects.open().filter(owner_user=officer))
-        | Exists(Commitment.objects.open().filter(owner=officer))
-        | Exists(Concern.objects.unresolved().filter(owner=officer))
-    )
+    return users.active_or_holding_work().order_by("-is_active", *get_user_model()._meta.ordering)
 
 
 def freshness() -> dict:

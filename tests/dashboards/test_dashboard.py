@@ -398,3 +398,17 @@ def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does
 
     assert stale[due_in_london_today.pk] == 1
     assert set(stale) == {person.pk for person in listed}
+
+
+def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, manager, colleague, world):
+    colleague.is_active = False
+    colleague.save()
+    response = login(client, manager).get(reverse("dashboards:dashboard"), {"officer": colleague.pk})
+    [row] = response.context["overdue"]["rows"]
+
+    def listed(text):
+        return list(client.get(link_to(response, text)).context["page"])
+
+    assert listed("All overdue stakeholders") == [world["troubled"]]
+    assert [concern.stakeholder for concern in listed("Concerns")] == [world["troubled"]]
+    assert len(listed(row["commitments"])) == row["commitments"] == 1
