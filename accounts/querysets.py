@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 
@@ -12,6 +12,27 @@ def person_name(path: str = ""):
 
 
 class UserQuerySet(QuerySet):
+    def active_or_holding_work(self):
+        """Active staff, and those who have left but still own an active stakeholder or open work (a
+        follow-up, action, commitment or concern): what a leaver left behind still counts in the figures,
+        and is found by their name, until it is handed over."""
+        # The registers' apps build on this one: read their models when asked, not at import.
+        from commitments.models import Commitment
+        from concerns.models import Concern
+        from contacts.models import Stakeholder
+        from interactions.models import Interaction
+        from meetings.models import ActionItem
+
+        officer = OuterRef("pk")
+        return self.filter(
+            Q(is_active=True)
+            | Exists(Stakeholder.objects.active().filter(owner=officer))
+            | Exists(Interaction.objects.open_follow_ups().filter(follow_up_owner=officer))
+            | Exists(ActionItem.objects.open().filter(owner_user=officer))
+            | Exists(Commitment.objects.open().filter(owner=officer))
+            | Exists(Concern.objects.unresolved().filter(owner=officer))
+        )
+
     def visible_to(self, user):
         # Staff see every active colleague (to pick owners and people present); administrators see all.
         if not user.is_active:

@@ -97,7 +97,7 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
     # only the names they show (`picker_options()`).
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner"),
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.active_or_holding_work(),
         empty_label=_("Anyone"),
         widget=QuickSelect,
     )
@@ -110,6 +110,14 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
         widget=QuickSelect,
     )
     tag = tag_filter(widget=QuickSelect)
+    # As the dashboard counts them: by the organisation of their current primary position.
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        choices=OrganisationKind.choices,
+        method="filter_organisation_kind",
+        empty_label=_("Any"),
+        widget=QuickSelect,
+    )
     engagement_level = django_filters.ChoiceFilter(
         label=_("Engagement"), choices=EngagementLevel.choices, empty_label=_("Any"), widget=QuickSelect
     )
@@ -142,10 +150,23 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
 
     class Meta:
         model = Stakeholder
-        fields = ["q", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
+        fields = [
+            "q",
+            "organisation",
+            "owner",
+            "team",
+            "tag",
+            "organisation_kind",
+            "engagement_level",
+            "overdue",
+            "archived",
+        ]
 
     def filter_organisation(self, queryset, name, value):
         return queryset.at_organisation(value) if value else queryset
+
+    def filter_organisation_kind(self, queryset, name, value):
+        return queryset.of_organisation_kind(value) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
@@ -191,7 +212,17 @@ class StakeholderApiFilterSet(StakeholderFilterSet):
     updated_since = UpdatedSinceFilter()
 
     class Meta(StakeholderFilterSet.Meta):
-        fields = ["search", "organisation", "owner", "team", "tag", "engagement_level", "overdue", "archived"]
+        fields = [
+            "search",
+            "organisation",
+            "owner",
+            "team",
+            "tag",
+            "organisation_kind",
+            "engagement_level",
+            "overdue",
+            "archived",
+        ]
 
     def hides_archived_by_default(self) -> bool:
         return self.form.cleaned_data.get("updated_since") is None
@@ -239,7 +270,7 @@ class StakeholderRecordFilterSet(NothingUnlessValidFilterSet):
     stakeholder_label = _("Stakeholder")
 
     owner = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), empty_label=_("Anyone")
+        queryset=get_user_model().objects.active_or_holding_work(), empty_label=_("Anyone")
     )
     stakeholder = django_filters.ModelChoiceFilter(
         queryset=Stakeholder.objects.all(),

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 import unicodedata
 import zoneinfo
@@ -311,15 +312,25 @@ class Stakeholder(StorableTextModel):
         super().clean_fields(exclude=exclude)
 
     @property
+    def contact_due(self) -> dt.date | None:
+        """The day contact falls due on the reader's calendar: a cadence after the day, in their time zone,
+        of the last contact (or of the day the stakeholder was added). `contact_due_on`, stored to be
+        indexed, counts from the UTC day, which is at most a day away; `local_contact_due()` is this in SQL.
+        """
+        if self.contact_cadence_days is None:
+            return None
+        since = timezone.localdate(self.last_contacted_at or self.created_at)
+        return since + dt.timedelta(days=self.contact_cadence_days)
+
+    @property
     def days_until_contact_due(self) -> int | None:
         """Negative when contact is overdue; None without a cadence."""
-        if self.contact_due_on is None:
-            return None
-        return (self.contact_due_on - timezone.localdate()).days
+        due = self.contact_due
+        return None if due is None else (due - timezone.localdate()).days
 
     @property
     def is_overdue_for_contact(self) -> bool:
-        return self.contact_due_on is not None and self.days_until_contact_due < 0
+        return self.contact_due is not None and self.days_until_contact_due < 0
 
     def current_primary_organisation(self) -> "Organisation | None":
         """Where they work now: the organisation of their current primary position, if any."""

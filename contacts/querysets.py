@@ -1,5 +1,21 @@
+import datetime as dt
+
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
@@ -72,6 +88,21 @@ class OrganisationQuerySet(NamedQuerySet):
         return self.prefetch_related("departments__departments")
 
 
+def local_contact_due():
+    """`Stakeholder.contact_due` in SQL: a cadence after the day of the last contact (or of the day they
+    were added) in the current time zone."""
+    return ExpressionWrapper(
+        Func(
+            Value(timezone.get_current_timezone_name()),
+            Coalesce("last_contacted_at", "created_at"),
+            template="(timezone(%(expressions)s))::date",
+            output_field=DateField(),
+        )
+        + F("contact_cadence_days"),
+        output_field=DateField(),
+    )
+
+
 class StakeholderQuerySet(NamedQuerySet):
     def visible_to(self, user):
         # The stakeholder register is shared; confidentiality applies to interactions, not to people.
@@ -83,8 +114,33 @@ class StakeholderQuerySet(NamedQuerySet):
     def search(self, text: str):
         return search_by_name(self, text)
 
+    def due_for_contact_by(self, day):
+        """Those whose contact falls due on or before `day`, on the reader's calendar
+        (`Stakeholder.contact_due`). The stored `contact_due_on`, indexed, is at most a day from it: it
+        narrows the rows, the reader's own date decides."""
+        return (
+            self.filter(contact_due_on__lte=day + dt.timedelta(days=1))
+            .alias(local_contact_due=local_contact_due())
+            .filter(local_contact_due__lte=day)
+        )
+
     def overdue_for_contact(self, on=None):
-        return self.filter(contact_due_on__lt=on or timezone.localdate())
+        return self.due_for_contact_by((on or timezone.localdate()) - dt.timedelta(days=1))
+
+    def of_organisation_kind(self, kind: str):
+        """Those whose current primary position is at an organisation of this kind."""
+        from .models import Affiliation
+
+        return self.filter(
+            Exists(
+                Affiliation.objects.filter(
+                    stakeholder=OuterRef("pk"),
+                    is_primary=True,
+                    end_date__isnull=True,
+                    organisation__kind=kind,
+                )
+            )
+        )
 
     def at_organisation(self, organisation):
         from .models import Affiliation
@@ -124,7 +180,8 @@ class StakeholderQuerySet(NamedQuerySet):
         tag names and current position of `with_row_summary`."""
         return (
             self.only(
-                "name", "is_archived", "last_contacted_at", "contact_due_on", "owner__username",
+                "name", "is_archived", "last_contacted_at", "created_at", "contact_cadence_days",
+                "owner__username",
                 "owner__first_name", "owner__last_name",
             )
             .select_related("owner")

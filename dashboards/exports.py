@@ -57,7 +57,7 @@ STAKEHOLDER_COLUMNS = [
     Column(_("Interest"), "interest"),
     Column(_("Contact every (days)"), "contact_cadence_days"),
     Column(_("Last contact"), "last_contacted_at"),
-    Column(_("Contact due"), "contact_due_on"),
+    Column(_("Contact due"), "contact_due"),
     Column(_("Preferred channel"), lambda s: s.get_preferred_channel_display()),
     Column(_("Languages"), "language_names"),
     Column(_("Time zone"), "time_zone"),

@@ -43,7 +43,8 @@ class DashboardFilterForm(forms.Form):
         # Plain choices read in one query; a ModelChoiceField would read them through a server-side cursor.
         self.officers = {officer.pk: officer for officer in officers}
         self.fields["officer"].choices = [("", _("Everyone"))] + [
-            (pk, str(officer)) for pk, officer in self.officers.items()
+            (pk, str(officer) if officer.is_active else _("%(name)s (left)") % {"name": officer})
+            for pk, officer in self.officers.items()
         ]
 
     def valid_data(self) -> dict:

@@ -219,7 +219,7 @@ inputs AS (
            p.influence, p.interest, p.cadence_days,
            CASE WHEN p.cadence_days IS NULL THEN 0
                 ELSE GREATEST(0, %(day)s::date
-                     - ((timezone('UTC', COALESCE(p.last_contact, p.created_at)))::date + p.cadence_days))
+                     - ((timezone(%(zone)s, COALESCE(p.last_contact, p.created_at)))::date + p.cadence_days))
            END AS days_overdue,
            COALESCE(se.n, 0) AS sentiment_count,
            COALESCE(se.weighted_sum, 0) AS sentiment_weighted_sum,
@@ -329,6 +329,9 @@ def health_sql(*, day: dt.date, ids: list[int] | None = None) -> tuple[str, dict
     )
     params = {
         "day": day,
+        # The day of the last contact is counted where `day` is: the reader's zone for a live score, as
+        # the stakeholder's page shows its due date; TIME_ZONE for the summaries.
+        "zone": timezone.get_current_timezone_name(),
         "cutoff": cutoff,
         "ids": list(ids or []),
         "sentiment_since": cutoff - dt.timedelta(days=SENTIMENT_DAYS),

@@ -9,7 +9,6 @@ docs/dashboards.md describes each table and the confidentiality rule.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder
@@ -77,12 +76,6 @@ class HealthSnapshot(models.Model):
         ]
         indexes = [
             models.Index(fields=["day", "team"], name="health_snapshot_day_team"),
-            # The dashboard's stale relationships: overdue for contact, most influential first.
-            models.Index(
-                fields=["day", "team", "-influence", "-days_overdue"],
-                condition=Q(days_overdue__gt=0),
-                name="health_snapshot_stale",
-            ),
         ]
 
     def __str__(self):

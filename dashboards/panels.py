@@ -52,7 +52,7 @@ def cache_key(user, scope, refreshes: dict) -> str:
     reader = "admin" if user.is_crm_admin else f"team{user.team_id}"
     return (
         f"dashboard:{version}:{reader}:{scope.team_id}:{scope.officer_id}:{scope.organisation_kind}:"
-        f"{scope.weeks}:{scope.today.isoformat()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+        f"{scope.weeks}:{scope.today.isoformat()}:{scope.summary_today.isoformat()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
     )
 
 

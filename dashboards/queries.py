@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +58,11 @@ class Scope:
     officer_id: int | None = None
     organisation_kind: str = ""
     weeks: int = DEFAULT_WEEKS
+    # The reader's date, for what is counted per request (overdue work, concerns' ages) ...
     today: dt.date = field(default_factory=timezone.localdate)
+    # ... and the date where the weekly summaries are cut (TIME_ZONE), which picks their weeks: a reader
+    # ahead of it would otherwise see a week that has not begun there, empty.
+    summary_today: dt.date = field(default_factory=lambda: timezone.localdate(timezone=summary_zone()))
 
     @property
     def by_team(self) -> bool:
@@ -54,7 +71,7 @@ class Scope:
 
     @property
     def first_week(self) -> dt.date:
-        this_week = self.today - dt.timedelta(days=self.today.weekday())
+        this_week = self.summary_today - dt.timedelta(days=self.summary_today.weekday())
         return this_week - dt.timedelta(weeks=self.weeks - 1)
 
     @property
@@ -79,6 +96,11 @@ class Scope:
         return queryset
 
 
+def summary_zone():
+    """The zone the summary tables' days and weeks are cut in: the server's (TIME_ZONE)."""
+    return timezone.get_default_timezone()
+
+
 def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", weeks=DEFAULT_WEEKS) -> Scope:
     """Managers see their own team; administrators every team, or the one they pick. Anyone else is held
     to their own team, never all of them."""
@@ -89,11 +111,16 @@ def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", week
 
 
 def officers_for(user, team_id=None):
-    """The officers a reader may filter the dashboard by."""
-    users = get_user_model().objects.filter(is_active=True, is_service_account=False).exclude(team=None)
+    """The officers a reader may filter the dashboard by: the active ones, then those who have left but
+    still own stakeholders or open work, which counts in their team's figures until it is handed over."""
+    users = get_user_model().objects.filter(is_service_account=False).exclude(team=None)
     if user.is_crm_admin:
-        return users.filter(team=team_id) if team_id else users
-    return users.filter(team=user.team_id) if user.is_manager and user.team_id else users.none()
+        users = users.filter(team=team_id) if team_id else users
+    elif user.is_manager and user.team_id:
+        users = users.filter(team=user.team_id)
+    else:
+        return users.none()
+    return users.active_or_holding_work().order_by("-is_active", *get_user_model()._meta.ordering)
 
 
 def freshness() -> dict:
@@ -148,19 +175,27 @@ def health_trend(scope: Scope, day: dt.date | None):
 
 
 def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
-    """Stakeholders overdue for contact on the newest snapshot, most influential (then most overdue) first."""
-    if day is None:
-        return HealthSnapshot.objects.none()
-    rows = scope.people(
-        HealthSnapshot.objects.filter(day=day, days_overdue__gt=0),
-        owner="owner",
-        team="team",
-        kind="organisation_kind",
+    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
+    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+    rows = Stakeholder.objects.active().overdue_for_contact(scope.today)
+    if scope.team_id is not None:
+        rows = rows.filter(owner__team=scope.team_id)
+    if scope.officer_id is not None:
+        rows = rows.filter(owner=scope.officer_id)
+    if scope.organisation_kind:
+        rows = rows.of_organisation_kind(scope.organisation_kind)
+    days_overdue = Func(
+        Value(scope.today), F("local_contact_due"), arg_joiner=" - ", template="(%(expressions)s)"
     )
-    ranked = rows.select_related("stakeholder", "owner").order_by(
-        "-influence", "-days_overdue", "stakeholder_id"
+    return (
+        rows.annotate(
+            days_overdue=ExpressionWrapper(days_overdue, output_field=IntegerField()),
+            score=latest_score(day),
+            band=latest_band(day),
+        )
+        .select_related("owner")
+        .order_by("-influence", "local_contact_due", "pk")[:limit]
     )
-    return ranked[:limit]
 
 
 # Overdue work and concerns (live) ----------------------------------------------------------------------
@@ -262,7 +297,9 @@ def oldest_concerns(scope: Scope, user, limit: int = 5, raised_before: dt.date |
 
 
 def _activity(scope: Scope, user, model=ActivityWeek):
-    rows = _visible_activity(model.objects.filter(week__gte=scope.first_week, week__lte=scope.today), user)
+    rows = _visible_activity(
+        model.objects.filter(week__gte=scope.first_week, week__lte=scope.summary_today), user
+    )
     return scope.people(rows, owner="officer", team="team", kind="organisation_kind")
 
 
@@ -300,7 +337,9 @@ def sentiment_by_organisation(scope: Scope, user, limit: int = TOP_ORGANISATIONS
     """The organisations with most interactions in the period: average sentiment now and the period before."""
     start = scope.first_week
     before = start - dt.timedelta(weeks=scope.weeks)
-    rows = _visible_activity(OrganisationWeek.objects.filter(week__gte=before, week__lte=scope.today), user)
+    rows = _visible_activity(
+        OrganisationWeek.objects.filter(week__gte=before, week__lte=scope.summary_today), user
+    )
     rows = scope.people(rows, owner="officer", team="team", kind="organisation_kind")
     now, earlier = Q(week__gte=start), Q(week__lt=start)
     return (
@@ -384,9 +423,10 @@ def going_stale(user, today: dt.date, day: dt.date | None):
     return (
         Stakeholder.objects.visible_to(user)
         .active()
-        .filter(owner=user, contact_due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
+        .filter(owner=user)
+        .due_for_contact_by(today + dt.timedelta(days=STALE_SOON_DAYS))
         .annotate(score=latest_score(day), band=latest_band(day))
-        .order_by("contact_due_on", "-influence", "pk")
+        .order_by("local_contact_due", "-influence", "pk")
     )
 
 

@@ -94,6 +94,7 @@ def _panels(request, scope, refreshes) -> str:
         {
             "scope": scope,
             "day": day,
+            "summary_zone": queries.summary_zone().key.replace("_", " "),
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
             "stale": queries.stale_relationships(scope, day),
@@ -115,7 +116,7 @@ def _subtitle(user, form, scope) -> list[str]:
     team = data.get("team") or (user.team if scope.team_id else None)
     parts = [str(team) if team else _("All teams")]
     if data.get("officer"):
-        parts.append(str(form.officers[data["officer"]]))
+        parts.append(str(dict(form.fields["officer"].choices)[data["officer"]]))
     if scope.organisation_kind:
         parts.append(str(OrganisationKind(scope.organisation_kind).label))
     return parts

@@ -189,7 +189,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
     )
     tags = TagNamesField(required=False)
     affiliations = AffiliationSerializer(many=True, read_only=True)
-    contact_due_on = serializers.DateField(read_only=True, allow_null=True)
+    contact_due_on = serializers.DateField(source="contact_due", read_only=True, allow_null=True)
 
     class Meta:
         model = Stakeholder
@@ -292,7 +292,7 @@ def stakeholder_representation(stakeholder: Stakeholder) -> dict:
         "is_archived": stakeholder.is_archived,
         "archived_at": moment(stakeholder.archived_at),
         "last_contacted_at": moment(stakeholder.last_contacted_at),
-        "contact_due_on": day(stakeholder.contact_due_on),
+        "contact_due_on": day(stakeholder.contact_due),
         "created_at": moment(stakeholder.created_at),
         "updated_at": moment(stakeholder.updated_at),
     }

@@ -81,7 +81,7 @@ def contact_status(stakeholder):
         return format_html('<span class="muted">{}</span>', _("No cadence"))
     if days == 0:
         return format_html('<span class="status amber">{}</span>', _("Due today"))
-    due_on = stakeholder.contact_due_on
+    due_on = stakeholder.contact_due
     if days < 0:
         css, text = "red", _("Overdue by %(since)s") % {"since": ago(due_on)}
     else:

@@ -232,7 +232,7 @@ def test_concerns_are_never_deleted(api_as, concern):
     assert api_as("admin_user").delete(detail(concern)).status_code == 405
 
 
-def test_filters_are_the_registers_filters(officer_api, officer, colleague, settings):
+def test_filters_are_the_registers_filters(officer_api, officer, colleague, other_officer, settings):
     settings.CONCERN_ESCALATION_DAYS = 14
     old = ConcernFactory(owner=officer, raised_on=timezone.localdate() - dt.timedelta(days=20))
     theirs = ConcernFactory(owner=colleague, severity=4, title="Dust from the quarry")
@@ -250,3 +250,6 @@ def test_filters_are_the_registers_filters(officer_api, officer, colleague, sett
     assert ids(owner=colleague.pk) == [theirs.pk]
     assert ids(search="quarry") == [theirs.pk]
     assert ids(ordering="raised_on") == [old.pk, theirs.pk, resolved.pk]
+    other_teams = ConcernFactory(owner=other_officer)
+    assert other_teams.pk not in ids(team=officer.team_id)
+    assert ids(team=other_officer.team_id) == [other_teams.pk]

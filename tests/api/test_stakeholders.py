@@ -122,6 +122,9 @@ def test_filters_are_the_pages_filters(officer_api, stakeholder, officer, collea
     organisation = stakeholder.affiliations.get().organisation
     rows = officer_api.get(LIST, {"organisation": organisation.pk}).json()["results"]
     assert [row["id"] for row in rows] == [stakeholder.pk]
+    rows = officer_api.get(LIST, {"organisation_kind": organisation.kind}).json()["results"]
+    assert [row["id"] for row in rows] == [stakeholder.pk]
+    assert officer_api.get(LIST, {"organisation_kind": "community_group"}).json()["results"] == []
 
 
 def test_archived_people_are_left_out_unless_asked_for(officer_api, stakeholder):

@@ -25,8 +25,8 @@ def test_concern_list(officer_client, officer, django_assert_max_num_queries, ro
             interactions=[InteractionFactory(logged_by=officer, stakeholders=[position.stakeholder])],
         )
     # the user's groups (the navigation shows admins more); the page of concerns with their stakeholders,
-    # organisations and handlers; the filter form's "handled by" choices.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+    # organisations and handlers; the filter form's "handled by" and team choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 4):
         response = officer_client.get(reverse("concerns:list"))
     assert len(response.context["page"]) == rows
 

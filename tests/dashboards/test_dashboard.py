@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from concerns.models import Severity
 from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
@@ -20,6 +21,8 @@ from ..factories import (
     InteractionFactory,
     OrganisationFactory,
     StakeholderFactory,
+    TeamFactory,
+    UserFactory,
 )
 from .conftest import TODAY, days_ago
 
@@ -133,7 +136,7 @@ def test_the_other_manager_sees_the_other_team(client, other_manager, world):
 
 def test_stale_relationships_come_most_influential_first(client, manager, world):
     stale = list(dashboard(client, manager)["stale"])
-    assert [row.stakeholder for row in stale] == [world["lapsing"], world["troubled"]]
+    assert list(stale) == [world["lapsing"], world["troubled"]]
     assert [row.days_overdue for row in stale] == [30, 53]
 
 
@@ -164,6 +167,86 @@ def test_an_officers_overdue_commitments_link_keeps_the_kind_of_organisation_cho
     listed = client.get(link_to(response, row["commitments"])).context["page"]
 
     assert row["commitments"] == len(listed) == 1
+
+
+def test_the_stale_relationships_link_keeps_the_kind_of_organisation_chosen(client, manager, world):
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"), {"organisation_kind": OrganisationKind.GOVERNMENT_AGENCY}
+    )
+
+    listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
+
+    assert list(response.context["stale"]) == [world["lapsing"]]
+    assert [person.pk for person in listed] == [world["lapsing"].pk]
+
+
+def test_the_concerns_link_lists_the_teams_open_concerns_as_the_panel_counts_them(client, manager, world):
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    listed = client.get(link_to(response, "Concerns")).context["page"]
+
+    assert response.context["concerns"]["total"] == 1
+    assert [concern.stakeholder for concern in listed] == [world["troubled"]]
+
+
+def test_the_concerns_link_keeps_the_officer_and_kind_chosen(client, manager, officer, colleague, world):
+    ConcernFactory(stakeholder=world["lapsing"], owner=officer, organisation=world["agency"])
+    ConcernFactory(stakeholder=world["lapsing"], owner=officer)
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"),
+        {"officer": officer.pk, "organisation_kind": OrganisationKind.GOVERNMENT_AGENCY},
+    )
+
+    listed = client.get(link_to(response, "Concerns")).context["page"]
+
+    assert response.context["concerns"]["total"] == len(listed) == 1
+
+
+def test_an_empty_team_is_told_it_has_no_stakeholders_not_to_refresh(client, world):
+    newcomer = UserFactory(team=TeamFactory(name="New ventures"), role=Role.MANAGER)
+
+    page = login(client, newcomer).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "This team has no stakeholders yet." in page
+    assert "No snapshots yet" not in page
+
+
+def test_before_the_first_snapshot_the_dashboard_asks_for_a_refresh(client, manager, officer):
+    person(officer, last_contact_days=3)
+
+    page = login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "No snapshots yet: press Refresh" in page
+
+
+def officer_choices(context):
+    return [label for value, label in context["form"].fields["officer"].choices if value]
+
+
+def test_an_officer_who_left_is_offered_after_the_others_while_their_work_remains(
+    client, manager, officer, colleague, world
+):
+    colleague.is_active = False
+    colleague.save()
+
+    choices = officer_choices(dashboard(client, manager))
+    assert choices[-1] == f"{colleague} (left)"
+    assert str(officer) in choices[:-1] and not any("(left)" in label for label in choices[:-1])
+    context = dashboard(client, manager, officer=colleague.pk)
+    assert context["scope"].officer_id == colleague.pk
+    assert bands(context) == {"green": 0, "amber": 0, "red": 1}
+    assert [row["key"] for row in context["overdue"]["rows"]] == [colleague.pk]
+
+
+def test_an_officer_who_left_with_nothing_to_hand_over_is_not_offered(client, manager, team, world):
+    idle = UserFactory(team=team, is_active=False)
+    still_promising = UserFactory(team=team, is_active=False)
+    CommitmentFactory(stakeholder=world["healthy"], owner=still_promising)
+
+    choices = officer_choices(dashboard(client, manager))
+
+    assert choices[-1] == f"{still_promising} (left)"
+    assert not any(str(idle) in label for label in choices)
 
 
 def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, colleague, world):
@@ -201,7 +284,7 @@ def test_the_period_filter(client, manager, officer, colleague, world):
 def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
     context = dashboard(client, manager, officer=officer.pk)
     assert bands(context) == {"green": 1, "amber": 1, "red": 0}
-    assert [row.stakeholder for row in context["stale"]] == [world["lapsing"]]
+    assert list(context["stale"]) == [world["lapsing"]]
     assert this_week(context)["email"] == 0
     assert context["overdue"]["rows"] == []
     assert context["concerns"]["total"] == 0
@@ -295,3 +378,51 @@ def test_an_overdue_follow_up_counts_for_whoever_chases_it_not_whoever_logged_it
     rows = dashboard(client, manager)["overdue"]["rows"]
     counted = {row["key"]: (row["follow_ups"], row["actions"], row["commitments"]) for row in rows}
     assert counted == {colleague.pk: (1, 0, 1), officer.pk: (1, 0, 0)}
+
+
+def test_a_reader_ahead_of_london_sees_the_week_still_running_there(client, manager, world, time_machine):
+    """Monday 03:00 in Tokyo is Sunday evening in London: the summaries' week (London's) is not over."""
+    manager.time_zone = "Asia/Tokyo"
+    manager.save()
+    time_machine.move_to(dt.datetime(2026, 6, 14, 18, 0, tzinfo=dt.UTC), tick=False)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    assert response.context["activity"]["weeks"][-1] == dt.date(2026, 6, 8)
+    assert sum(this_week(response.context).values()) == 3
+    assert "Weeks run Monday to Sunday, Europe/London time." in response.content.decode()
+
+
+def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does(
+    client, manager, officer, world, time_machine
+):
+    """Contacted on 11 May (in London and in Tokyo) on a 30-day cadence: due on 10 June. At 01:00 on
+    11 June in Tokyo (17:00 on the 10th in London) a manager there sees it a day overdue, in the panel as
+    in the list its link opens."""
+    due_in_london_today = person(officer, last_contact_days=30, influence=1)
+    stakeholders_refresh_last_contact(stakeholder_ids=[due_in_london_today.pk])
+    services.figures_refresh(full=True)
+    manager.time_zone = "Asia/Tokyo"
+    manager.save()
+    time_machine.move_to(dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC), tick=False)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    stale = {row.pk: row.days_overdue for row in response.context["stale"]}
+    listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
+
+    assert stale[due_in_london_today.pk] == 1
+    assert set(stale) == {person.pk for person in listed}
+
+
+def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, manager, colleague, world):
+    colleague.is_active = False
+    colleague.save()
+    response = login(client, manager).get(reverse("dashboards:dashboard"), {"officer": colleague.pk})
+    [row] = response.context["overdue"]["rows"]
+
+    def listed(text):
+        return list(client.get(link_to(response, text)).context["page"])
+
+    assert listed("All overdue stakeholders") == [world["troubled"]]
+    assert [concern.stakeholder for concern in listed("Concerns")] == [world["troubled"]]
+    assert len(listed(row["commitments"])) == row["commitments"] == 1
