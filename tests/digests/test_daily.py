@@ -81,3 +81,13 @@ def test_a_follow_up_given_to_a_colleague_is_in_their_digest_not_the_authors(off
     assert [i.follow_up_note for i in digest.follow_ups] == ["Priya sends the draft"]
     assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
     assert OutboundMessage.objects.get().to == colleague.email
+
+
+def test_a_follow_up_in_the_digest_names_the_people_it_is_with(officer):
+    today = SEVEN_AM_LONDON.date()
+    people = [StakeholderFactory(name="Amaka Boateng"), StakeholderFactory(name="Kevin Mitchell")]
+    InteractionFactory(logged_by=officer, follow_up_on=today, follow_up_note="Send it", stakeholders=people)
+    daily_digests_send(now=SEVEN_AM_LONDON)
+    body = OutboundMessage.objects.get().body
+    assert "Send it — Amaka Boateng, Kevin Mitchell\n" in body
+    assert "QuerySet" not in body
