@@ -10,9 +10,11 @@ class InteractionQuerySet(QuerySet):
         """Confidential interactions are seen by their author, the colleague asked to follow them up, the
         stakeholders' owners and managers.
 
-        Managers see their team's confidential interactions (authored by, or about a stakeholder owned by,
-        a member of their team); administrators see all.
+        Managers see their team's confidential interactions (authored by, followed up by, or about a
+        stakeholder owned by, a member of their team); administrators see all.
         """
+        from django.contrib.auth import get_user_model
+
         if not user.is_active:
             return self.none()
         if user.is_crm_admin:
@@ -22,6 +24,9 @@ class InteractionQuerySet(QuerySet):
         allowed |= Exists(through.objects.filter(interaction=OuterRef("pk"), stakeholder__owner=user))
         if user.is_manager and user.team_id is not None:
             allowed |= Q(logged_by__team=user.team_id)
+            # They may close a team member's follow-up (can_update_follow_up) and count it on the dashboard.
+            team = get_user_model().objects.filter(team=user.team_id).values("pk")
+            allowed |= Q(follow_up_owner__in=team)
             allowed |= Exists(
                 through.objects.filter(interaction=OuterRef("pk"), stakeholder__owner__team=user.team_id)
             )

@@ -151,6 +151,21 @@ def test_the_owner_sees_a_confidential_interaction_they_were_asked_to_follow_up(
     assert shared.pk in visible and hidden.pk not in visible
 
 
+def test_the_owners_manager_sees_and_closes_it(client, officer, other_officer, other_manager):
+    interaction = log(
+        officer,
+        [StakeholderFactory(owner=officer)],
+        is_confidential=True,
+        follow_up_on=NEXT_WEEK,
+        follow_up_owner=other_officer,
+    )
+    assert Interaction.objects.visible_to(other_manager).filter(pk=interaction.pk).exists()
+    login(client, other_manager)
+    response = client.post(reverse("interactions:follow_up_toggle", args=[interaction.pk]))
+    assert response.status_code == 302
+    assert Interaction.objects.get(pk=interaction.pk).follow_up_done_at is not None
+
+
 @pytest.mark.parametrize(
     ("who", "allowed"),
     [
