@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +79,11 @@ class InteractionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         staff = get_user_model().objects.filter(is_active=True)
         self.fields["staff_present"].queryset = staff
-        self.fields["follow_up_owner"].queryset = staff.filter(is_service_account=False)
+        # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
+        # leaves it): offered, so editing the summary does not hand it to whoever edits.
+        self.fields["follow_up_owner"].queryset = get_user_model().objects.filter(
+            Q(is_active=True, is_service_account=False) | Q(pk=self.instance.follow_up_owner_id)
+        )
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
             self.initial["follow_up_owner"] = self.instance.follow_up_owner_id

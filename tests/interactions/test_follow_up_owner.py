@@ -239,6 +239,24 @@ def test_the_edit_form_keeps_the_colleague_chosen(client, officer, colleague):
     assert f'<option value="{colleague.pk}" selected>' in page.content.decode()
 
 
+def test_an_edit_leaves_the_follow_up_with_a_colleague_who_has_left(client, officer, colleague):
+    # As a PATCH without `follow_up_owner` does: moving it is a handover's or an explicit choice, not a
+    # side effect of correcting the summary.
+    interaction = log(
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+    )
+    colleague.is_active = False
+    colleague.save()
+    login(client, officer)
+    page = client.get(reverse("interactions:edit", args=[interaction.pk]))
+    assert f'<option value="{colleague.pk}" selected>' in page.content.decode()
+    data = log_data(*interaction.stakeholders.all(), follow_up_on=NEXT_WEEK.isoformat())
+    data["follow_up_owner"] = colleague.pk
+    response = client.post(reverse("interactions:edit", args=[interaction.pk]), data)
+    assert response.status_code == 302
+    assert owner_of(interaction) == colleague.pk
+
+
 def test_the_colleagues_my_day_and_follow_ups_list_it_and_the_authors_do_not(client, officer, colleague):
     log(
         officer,
