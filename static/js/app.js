@@ -208,3 +208,40 @@
     end.dataset.following = "true";
   });
 })();
+
+// An htmx action that fails leaves the page as it was; without a word the officer would take it as done
+// (a stale page's "Mark done" on a follow-up that moved, a refused change, the server down). The texts
+// come translated from the page (base.html); they join the page's messages, as a message after a full
+// page load would.
+(function () {
+  "use strict";
+
+  function say(text) {
+    var main = document.getElementById("main");
+    if (!main || !text) return;
+    var list = main.querySelector(".messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages";
+      main.insertBefore(list, main.firstChild);
+    }
+    list.setAttribute("role", "alert");
+    var shown = Array.prototype.some.call(list.children, function (item) { return item.textContent === text; });
+    if (!shown) {
+      var item = document.createElement("li");
+      item.className = "message error";
+      item.textContent = text;
+      list.appendChild(item);
+    }
+    list.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    say(status >= 500 ? document.body.dataset.requestFailed : document.body.dataset.requestRefused);
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    say(document.body.dataset.requestUnsent);
+  });
+})();
