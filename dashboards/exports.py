@@ -18,7 +18,7 @@ from concerns.filtersets import UNRESOLVED, ConcernFilterSet
 from concerns.models import Concern
 from contacts.filtersets import OrganisationFilterSet, StakeholderFilterSet
 from contacts.models import Organisation, Stakeholder
-from interactions.filtersets import InteractionFilterSet
+from interactions.filtersets import FollowUpFilterSet, InteractionFilterSet
 from interactions.models import Interaction
 from liaison_crm.csv_export import Column
 from meetings.models import ActionItem, Attendee, Meeting
@@ -187,6 +187,16 @@ def _interactions(request):
     return InteractionFilterSet(request.GET, queryset=queryset, request=request).qs
 
 
+def _follow_ups(request):
+    queryset = (
+        Interaction.objects.visible_to(request.user)
+        .open_follow_ups()
+        .for_timeline()
+        .order_by("follow_up_on", "pk")
+    )
+    return FollowUpFilterSet(request.GET, queryset=queryset, request=request).qs
+
+
 def _meetings(request):
     # The meetings page's three filters (meetings/views.py meeting_list): when, mine and the search box.
     meetings = (
@@ -233,6 +243,7 @@ EXPORTS = {
     "stakeholders": Export("stakeholders", STAKEHOLDER_COLUMNS, _stakeholders),
     "organisations": Export("organisations", ORGANISATION_COLUMNS, _organisations),
     "interactions": Export("interactions", INTERACTION_COLUMNS, _interactions),
+    "follow_ups": Export("follow-ups", INTERACTION_COLUMNS, _follow_ups),
     "meetings": Export("meetings", MEETING_COLUMNS, _meetings),
     "actions": Export("actions", ACTION_COLUMNS, _actions),
     "commitments": Export("commitments", COMMITMENT_COLUMNS, _commitments),

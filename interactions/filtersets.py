@@ -1,10 +1,14 @@
+import datetime as dt
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team
 from contacts.filtersets import NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter
-from contacts.models import Organisation, Stakeholder, Tag
+from contacts.models import Organisation, OrganisationKind, Stakeholder, Tag
+from contacts.widgets import QuickSelect
 
 from .models import Direction, Interaction, InteractionKind, Sentiment
 
@@ -82,6 +86,79 @@ class InteractionFilterSet(NothingUnlessValidFilterSet):
             return queryset.filter(follow_up_done_at__isnull=False)
         if value == "none":
             return queryset.filter(follow_up_on__isnull=True)
+        return queryset
+
+
+OVERDUE = "overdue"
+DUE_SOON = "soon"
+# "Due soon": today and the six days after it, the week ahead My day also looks at.
+DUE_SOON_DAYS = 7
+
+
+class FollowUpFilterSet(NothingUnlessValidFilterSet):
+    """Filters the follow-ups list (open follow-ups only, given already limited to what the reader may see).
+
+    It opens on the reader's own: with neither a chaser nor a team asked for, the chaser is the reader.
+    "Anyone" sends an empty `owner`, which lists everyone's. The follow-up register is shared as the
+    commitments register is: anyone may look at a colleague's or a team's, and sees of them what
+    `Interaction.objects.visible_to` lets them read.
+    """
+
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Chased by"),
+        field_name="follow_up_owner",
+        queryset=get_user_model().objects.active_or_holding_work(),
+        empty_label=_("Anyone"),
+        widget=QuickSelect,
+    )
+    # The manager dashboard's figures go by team across teams: its links to this list name the team.
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        method="filter_team",
+        empty_label=_("Any"),
+        widget=QuickSelect,
+    )
+    due = django_filters.ChoiceFilter(
+        label=_("Due"),
+        method="filter_due",
+        choices=[(OVERDUE, _("Overdue")), (DUE_SOON, _("Due in the next 7 days"))],
+        empty_label=_("Any time"),
+        widget=QuickSelect,
+    )
+    # As the dashboard counts them: by the organisation the interaction was with.
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        field_name="organisation__kind",
+        choices=OrganisationKind.choices,
+        empty_label=_("Any"),
+        widget=QuickSelect,
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["owner", "team", "due", "organisation_kind"]
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if data is not None and "owner" not in data and "team" not in data and request is not None:
+            data = data.copy()
+            data["owner"] = request.user.pk
+        super().__init__(data, *args, request=request, **kwargs)
+
+    def filter_team(self, queryset, name, value):
+        # As the dashboard counts a team (dashboards.queries.Scope.people): the follow-ups of its members,
+        # read from each one's entries of the index by chaser and date, not every open follow-up joined to
+        # its chaser.
+        if value is None:
+            return queryset
+        return queryset.filter(follow_up_owner__in=get_user_model().objects.filter(team=value).values("pk"))
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == OVERDUE:
+            return queryset.filter(follow_up_on__lt=today)
+        if value == DUE_SOON:
+            return queryset.filter(follow_up_on__range=(today, today + dt.timedelta(days=DUE_SOON_DAYS - 1)))
         return queryset
 
 

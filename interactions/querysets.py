@@ -66,6 +66,17 @@ class InteractionQuerySet(QuerySet):
     def open_follow_ups(self):
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
 
+    def for_follow_up_list(self):
+        """Open follow-ups, soonest due first, with what a row shows and what decides whether the reader may
+        mark it done (`can_update_follow_up`: who logged it and who chases it, with their teams)."""
+        return (
+            self.open_follow_ups()
+            .defer("search_vector")
+            .select_related("logged_by", "follow_up_owner")
+            .prefetch_related("stakeholders")
+            .order_by("follow_up_on", "pk")
+        )
+
     def for_api(self):
         """Each interaction with its stakeholders (id and name), the ids of the staff present and its topic
         names, as plain values.

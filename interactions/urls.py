@@ -10,5 +10,5 @@ urlpatterns = [
     path("interactions/<int:pk>/edit/", views.interaction_edit, name="edit"),
     path("interactions/<int:pk>/delete/", views.interaction_delete, name="delete"),
     path("interactions/<int:pk>/follow-up/", views.follow_up_toggle, name="follow_up_toggle"),
-    path("follow-ups/", views.my_follow_ups, name="my_follow_ups"),
+    path("follow-ups/", views.follow_up_list, name="follow_ups"),
 ]

@@ -15,6 +15,7 @@ from liaison_crm.submissions import submitted_once
 from mailin.models import InboundMessage
 
 from . import services
+from .filtersets import FollowUpFilterSet
 from .forms import InteractionForm
 from .models import Interaction
 
@@ -142,19 +143,42 @@ def follow_up_toggle(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     if request.htmx:
-        return render(
-            request, "interactions/_follow_up_row.html", {"item": interaction, "today": timezone.localdate()}
-        )
+        context = {
+            "item": interaction,
+            "today": timezone.localdate(),
+            "updatable": True,
+            "show_owner": request.POST.get("show_owner") == "1",
+        }
+        return render(request, "interactions/_follow_up_row.html", context)
     return redirect(next_url(request, "home"))
 
 
-def my_follow_ups(request):
-    follow_ups = (
-        Interaction.objects.visible_to(request.user)
-        .open_follow_ups()
-        .filter(follow_up_owner=request.user)
-        .prefetch_related("stakeholders")
-        .order_by("follow_up_on", "pk")
+def follow_up_list(request):
+    follow_ups = Interaction.objects.visible_to(request.user).for_follow_up_list()
+    filterset = FollowUpFilterSet(request.GET, queryset=follow_ups, request=request)
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    for item in page:
+        item.can_update = can_update_follow_up(request.user, item)
+    owner, team = (filterset.form.cleaned_data.get(name) for name in ("owner", "team"))
+    return render(
+        request,
+        "interactions/follow_up_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "today": timezone.localdate(),
+            "heading": _follow_ups_heading(request.user, owner, team),
+            # A list of someone else's, or of several people's, says who chases each.
+            "show_owner": owner != request.user,
+        },
     )
-    page = paginate(follow_ups, request.GET.get("page"), settings.LIST_PAGE_SIZE)
-    return render(request, "interactions/my_follow_ups.html", {"page": page, "today": timezone.localdate()})
+
+
+def _follow_ups_heading(reader, owner, team) -> str:
+    if owner == reader:
+        return _("My follow-ups")
+    if owner is not None:
+        return _("Follow-ups chased by %(name)s") % {"name": owner}
+    if team is not None:
+        return _("Follow-ups of the %(team)s team") % {"team": team}
+    return _("Follow-ups")

@@ -140,9 +140,17 @@ def test_stale_relationships_come_most_influential_first(client, manager, world)
     assert [row.days_overdue for row in stale] == [30, 53]
 
 
-def link_to(response, text):
+def link_to(response, text, to=""):
+    """The address of the link reading `text` (to a page whose address starts with `to`, if given)."""
     page = response.content.decode()
-    return html.unescape(re.search(rf'<a href="([^"]*)">{text}', page).group(1))
+    return html.unescape(re.search(rf'<a href="({re.escape(to)}[^"]*)">{text}', page).group(1))
+
+
+def follow_ups_link(response, row):
+    """Where a row's overdue follow-ups figure leads: the follow-ups of its officer (or team)."""
+    chaser = "team" if response.context["overdue"]["by_team"] else "owner"
+    to = f"{reverse('interactions:follow_ups')}?{chaser}={row['key']}&amp;"
+    return link_to(response, rf"{row['follow_ups']}<", to=to)
 
 
 def test_all_overdue_stakeholders_lists_the_teams_as_the_panel_does(client, manager, world):
@@ -200,6 +208,53 @@ def test_the_concerns_link_keeps_the_officer_and_kind_chosen(client, manager, of
     listed = client.get(link_to(response, "Concerns")).context["page"]
 
     assert response.context["concerns"]["total"] == len(listed) == 1
+
+
+def test_each_officers_overdue_follow_ups_link_to_the_list_showing_as_many(
+    client, manager, officer, colleague, world
+):
+    """Colleague's follow-up on troubled is late; so is a confidential one of officer's, which their
+    manager reads and counts."""
+    InteractionFactory(
+        logged_by=officer,
+        stakeholders=[world["lapsing"]],
+        occurred_at=days_ago(20),
+        follow_up_on=TODAY - dt.timedelta(days=4),
+        is_confidential=True,
+    )
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+
+    for chaser in (officer, colleague):
+        listed = list(client.get(follow_ups_link(response, rows[chaser.pk])).context["page"])
+        assert len(listed) == rows[chaser.pk]["follow_ups"] == 1
+        assert {item.follow_up_owner for item in listed} == {chaser}
+
+
+def test_the_overdue_follow_ups_link_keeps_the_kind_of_organisation_chosen(client, manager, colleague, world):
+    late = {"logged_by": colleague, "occurred_at": days_ago(20), "follow_up_on": TODAY - dt.timedelta(days=2)}
+    InteractionFactory(stakeholders=[world["troubled"]], organisation=world["agency"], **late)
+    InteractionFactory(stakeholders=[world["troubled"]], organisation=OrganisationFactory(), **late)
+    response = login(client, manager).get(
+        reverse("dashboards:dashboard"), {"organisation_kind": OrganisationKind.GOVERNMENT_AGENCY}
+    )
+    [row] = response.context["overdue"]["rows"]
+
+    listed = client.get(follow_ups_link(response, row)).context["page"]
+
+    assert len(listed) == row["follow_ups"] == 1
+
+
+def test_each_teams_overdue_follow_ups_link_to_the_list_showing_as_many(
+    client, admin_user, team, other_team, world
+):
+    response = login(client, admin_user).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+
+    for each in (team, other_team):
+        listed = client.get(follow_ups_link(response, rows[each.pk])).context["page"]
+        assert len(listed) == rows[each.pk]["follow_ups"]
+    assert rows[other_team.pk]["follow_ups"] == 2
 
 
 def test_an_empty_team_is_told_it_has_no_stakeholders_not_to_refresh(client, world):
@@ -420,9 +475,10 @@ def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, man
     response = login(client, manager).get(reverse("dashboards:dashboard"), {"officer": colleague.pk})
     [row] = response.context["overdue"]["rows"]
 
-    def listed(text):
-        return list(client.get(link_to(response, text)).context["page"])
+    def listed(text, to=""):
+        return list(client.get(link_to(response, text, to)).context["page"])
 
     assert listed("All overdue stakeholders") == [world["troubled"]]
     assert [concern.stakeholder for concern in listed("Concerns")] == [world["troubled"]]
-    assert len(listed(row["commitments"])) == row["commitments"] == 1
+    assert len(listed(row["commitments"], reverse("commitments:list"))) == row["commitments"] == 1
+    assert len(list(client.get(follow_ups_link(response, row)).context["page"])) == row["follow_ups"] == 1

@@ -109,7 +109,7 @@ def test_every_list_offers_its_export(officer_client):
         ("meetings:my_actions", "actions"),
         ("commitments:list", "commitments"),
         ("concerns:list", "concerns"),
-        ("interactions:my_follow_ups", "interactions"),
+        ("interactions:follow_ups", "follow_ups"),
     ]:
         page = officer_client.get(reverse(url_name)).content.decode()
         assert reverse("dashboards:export", args=[export_name]) in page, url_name

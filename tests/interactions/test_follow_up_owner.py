@@ -265,7 +265,7 @@ def test_the_colleagues_my_day_and_follow_ups_list_it_and_the_authors_do_not(cli
         follow_up_note="Priya sends the draft",
         follow_up_owner=colleague,
     )
-    for url in (reverse("dashboards:my_day"), reverse("interactions:my_follow_ups")):
+    for url in (reverse("dashboards:my_day"), reverse("interactions:follow_ups")):
         assert "Priya sends the draft" in login(client, colleague).get(url).content.decode()
         assert "Priya sends the draft" not in login(client, officer).get(url).content.decode()
 

@@ -152,7 +152,7 @@ def test_my_follow_ups_lists_overdue_first_and_marks_one_done(officer_client, of
     )
     InteractionFactory(logged_by=colleague, follow_up_on=today, follow_up_note="Someone else's")
 
-    body = officer_client.get(reverse("interactions:my_follow_ups")).content.decode()
+    body = officer_client.get(reverse("interactions:follow_ups")).content.decode()
     assert body.index("Overdue one") < body.index("Later one")
     assert "Someone else" not in body
 

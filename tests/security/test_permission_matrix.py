@@ -209,7 +209,7 @@ PAGES = [
     ("interactions:detail", "confidential", CONFIDENTIAL),
     ("interactions:edit", "confidential", CONFIDENTIAL),
     ("interactions:delete", "confidential", CONFIDENTIAL),
-    ("interactions:my_follow_ups", None, EVERYONE),
+    ("interactions:follow_ups", None, EVERYONE),
     # meetings
     ("meetings:list", None, EVERYONE),
     ("meetings:create", None, EVERYONE),
