@@ -601,11 +601,6 @@ def stakeholder_handover(request):
 
 def _handed_over(request, handover):
     counts = handover.counts
-    moved = ngettext(
-        "%(n)s stakeholder moved from %(from)s to %(to)s",
-        "%(n)s stakeholders moved from %(from)s to %(to)s",
-        counts["stakeholders"],
-    ) % {"n": counts["stakeholders"], "from": handover.from_officer, "to": handover.to_officer}
     work = [
         ngettext("%(n)s open commitment", "%(n)s open commitments", counts["commitments"]),
         ngettext("%(n)s unresolved concern", "%(n)s unresolved concerns", counts["concerns"]),
@@ -616,8 +611,19 @@ def _handed_over(request, handover):
         text % {"n": counts[kind]}
         for text, kind in zip(work, ["commitments", "concerns", "actions", "follow_ups"], strict=True)
     )
-    message = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.") % {
-        "moved": moved,
+    names = {"from": handover.from_officer, "to": handover.to_officer, "n": counts["stakeholders"]}
+    if counts["stakeholders"]:
+        moved = ngettext(
+            "%(n)s stakeholder moved from %(from)s to %(to)s",
+            "%(n)s stakeholders moved from %(from)s to %(to)s",
+            counts["stakeholders"],
+        )
+        text = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+    else:  # an officer who left holding no stakeholders, only work on colleagues'
+        moved = _("%(from)s's open work moved to %(to)s")
+        text = _("%(moved)s: %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+    message = text % {
+        "moved": moved % names,
         "commitments": commitments,
         "concerns": concerns,
         "actions": actions,
