@@ -125,7 +125,7 @@ def stakeholder_detail(request, pk):
             .upcoming()
             .filter(status=MeetingStatus.PLANNED)
             .defer("search_vector")[:5],
-            "log_form": InteractionForm.for_new(stakeholder=stakeholder),
+            "log_form": InteractionForm.for_new(user=request.user, stakeholder=stakeholder),
             "plan": engagement_plan(stakeholder),
             "objective_form": ObjectiveForm(),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
