@@ -109,8 +109,18 @@ def stakeholder_detail(request, pk):
         {
             "stakeholder": stakeholder,
             "timeline": timeline,
+            # Who chases each, named where it is not the reader: the one joined row's name, no query more.
             "follow_ups": visible.open_follow_ups()
-            .only("summary", "follow_up_on", "follow_up_note", "follow_up_done_at")
+            .select_related("follow_up_owner")
+            .only(
+                "summary",
+                "follow_up_on",
+                "follow_up_note",
+                "follow_up_done_at",
+                "follow_up_owner__first_name",
+                "follow_up_owner__last_name",
+                "follow_up_owner__username",
+            )
             .order_by("follow_up_on")[:10],
             "open_commitments": Commitment.objects.visible_to(request.user)
             .open()
