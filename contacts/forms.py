@@ -202,7 +202,7 @@ class StakeholderCreateForm(StakeholderForm):
 
 
 class PortfolioHandoverForm(forms.Form):
-    """Whose stakeholders move to whom, and perhaps only those at one organisation.
+    """Whose stakeholders and open work move to whom, and perhaps only those at one organisation.
 
     The pickers list the staff the manager manages — those who have left too, as givers, never as
     receivers. Any member of staff is accepted as input: whether this manager may move these officers'
@@ -214,7 +214,7 @@ class PortfolioHandoverForm(forms.Form):
         label=_("From"),
         queryset=get_user_model().objects.all(),
         widget=QuickSelect,
-        help_text=_("Whose stakeholders move, archived ones included."),
+        help_text=_("Whose stakeholders move, archived ones included, with the open work they hold."),
     )
     to_officer = forms.ModelChoiceField(
         label=_("To"),
@@ -227,7 +227,10 @@ class PortfolioHandoverForm(forms.Form):
         queryset=Organisation.objects.all(),
         required=False,
         widget=organisation_picker(_("Any organisation: the whole portfolio")),
-        help_text=_("Those with a current position there or in one of its departments."),
+        help_text=_(
+            "Those with a current position there or in one of its departments, with the officer's open work "
+            "on them; the rest of their work stays with them."
+        ),
     )
     note = forms.CharField(
         label=_("Note for the new owner"),

@@ -44,30 +44,53 @@ def handover_stakeholders(*, from_officer, organisation: Organisation | None = N
     return stakeholders.at_organisation(organisation) if organisation is not None else stakeholders
 
 
-def handover_open_work(*, from_officer, stakeholders) -> dict[str, QuerySet]:
-    """The open work the officer holds on `stakeholders` (a queryset of them, or their ids), by kind.
-
-    Commitments they chase and concerns they handle about these people; action items they own from
-    meetings these people were invited to (a stakeholder's actions, as their report counts them); open
-    follow-ups they own of interactions with any of these people.
-    """
+def _open_work_held(from_officer) -> dict[str, QuerySet]:
+    """Everything the officer is chasing, by kind: the commitments they chase, the concerns they handle, the
+    action items they own and the follow-ups they own, while open — whoever's stakeholders they are on."""
     from commitments.models import Commitment
     from concerns.models import Concern
     from interactions.models import Interaction
-    from meetings.models import ActionItem, Attendee
+    from meetings.models import ActionItem
+
+    return {
+        "commitments": Commitment.objects.open().filter(owner=from_officer),
+        "concerns": Concern.objects.unresolved().filter(owner=from_officer),
+        "actions": ActionItem.objects.open().owned_by(from_officer),
+        "follow_ups": Interaction.objects.open_follow_ups().filter(follow_up_owner=from_officer),
+    }
+
+
+def _on_stakeholders(stakeholders) -> dict[str, Q]:
+    """By kind, what makes a piece of work on `stakeholders`: a commitment or concern about one of them, an
+    action item from a meeting one of them was invited to (a stakeholder's actions, as their report counts
+    them), a follow-up of an interaction with one of them."""
+    from interactions.models import Interaction
+    from meetings.models import Attendee
 
     attended = Attendee.objects.filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
     with_them = Interaction.stakeholders.through.objects.filter(
         interaction=OuterRef("pk"), stakeholder__in=stakeholders
     )
     return {
-        "commitments": Commitment.objects.open().filter(owner=from_officer, stakeholder__in=stakeholders),
-        "concerns": Concern.objects.unresolved().filter(owner=from_officer, stakeholder__in=stakeholders),
-        "actions": ActionItem.objects.open().owned_by(from_officer).filter(Exists(attended)),
-        "follow_ups": Interaction.objects.open_follow_ups().filter(
-            Exists(with_them), follow_up_owner=from_officer
-        ),
+        "commitments": Q(stakeholder__in=stakeholders),
+        "concerns": Q(stakeholder__in=stakeholders),
+        "actions": Q(Exists(attended)),
+        "follow_ups": Q(Exists(with_them)),
     }
+
+
+def handover_open_work(*, from_officer, stakeholders, everywhere: bool) -> dict[str, QuerySet]:
+    """The open work that moves with `stakeholders` (a queryset of them, or their ids), by kind.
+
+    `everywhere` (a whole portfolio handed over): everything the officer is chasing, on their stakeholders
+    or anyone else's, so nothing is left with an officer who has gone. Otherwise (the people at one
+    organisation): only the work the officer holds on these stakeholders; the rest stays with them.
+    """
+    held = _open_work_held(from_officer)
+    if everywhere:
+        return held
+    on_them = _on_stakeholders(stakeholders)
+    return {kind: queryset.filter(on_them[kind]) for kind, queryset in held.items()}
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -78,7 +101,13 @@ def _count(queryset: QuerySet) -> Subquery:
 
 @dataclass(frozen=True)
 class HandoverPreview:
+    # How many of each kind move: stakeholders, commitments, concerns, actions and follow-ups.
     counts: dict[str, int]
+    # Of the open work, how many of each kind are not on the officer's own stakeholders (a colleague's, or
+    # none: an internal meeting's actions); only a whole portfolio moves those.
+    elsewhere: dict[str, int]
+    # Of the follow-ups, how many are of confidential interactions: their new owner may read them.
+    confidential_follow_ups: int
     # The first HANDOVER_NAMES_SHOWN stakeholders by name: dicts of pk, name and is_archived.
     stakeholders: list[dict]
 
@@ -87,23 +116,38 @@ class HandoverPreview:
         """How many stakeholders move beyond those named."""
         return self.counts["stakeholders"] - len(self.stakeholders)
 
+    @property
+    def anything(self) -> bool:
+        return any(self.counts.values())
+
 
 def handover_preview(*, from_officer, organisation: Organisation | None = None) -> HandoverPreview:
     """What handing over the officer's portfolio (or its part at `organisation`) would move. Two queries,
-    whatever its size: every count in one, the first names in the other."""
+    whatever its size: every count in one, the first names in the other.
+
+    The counts are of the rows that move, not of those the manager may read: a confidential follow-up moves
+    whoever looks, and the preview says how many there are."""
     stakeholders = handover_stakeholders(from_officer=from_officer, organisation=organisation)
     ids = stakeholders.values("pk")
-    work = handover_open_work(from_officer=from_officer, stakeholders=ids)
-    figures = (
+    everywhere = organisation is None
+    work = handover_open_work(from_officer=from_officer, stakeholders=ids, everywhere=everywhere)
+    figures = {"stakeholders": _count(stakeholders)} | {kind: _count(qs) for kind, qs in work.items()}
+    figures["confidential"] = _count(work["follow_ups"].filter(is_confidential=True))
+    if everywhere:
+        on_them = _on_stakeholders(ids)
+        figures |= {f"elsewhere_{kind}": _count(qs.exclude(on_them[kind])) for kind, qs in work.items()}
+    counted = (
         get_user_model()
         .objects.filter(pk=from_officer.pk)
         # Named apart from the user's own relations ("commitments", "concerns").
-        .values(
-            n_stakeholders=_count(stakeholders),
-            **{f"n_{kind}": _count(queryset) for kind, queryset in work.items()},
-        )
+        .values(**{f"n_{name}": count for name, count in figures.items()})
         .get()
     )
-    figures = {name.removeprefix("n_"): count for name, count in figures.items()}
+    counted = {name.removeprefix("n_"): count for name, count in counted.items()}
     first = stakeholders.order_by("name", "pk").values("pk", "name", "is_archived")[:HANDOVER_NAMES_SHOWN]
-    return HandoverPreview(counts=figures, stakeholders=list(first))
+    return HandoverPreview(
+        counts={kind: counted[kind] for kind in ["stakeholders", *work]},
+        elsewhere={kind: counted.get(f"elsewhere_{kind}", 0) for kind in work},
+        confidential_follow_ups=counted["confidential"],
+        stakeholders=list(first),
+    )

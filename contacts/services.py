@@ -490,11 +490,18 @@ def portfolio_handover(
     *, actor, from_officer, to_officer, organisation: Organisation | None = None, note: str = ""
 ) -> PortfolioHandover:
     """Makes `to_officer` the owner of `from_officer`'s stakeholders — all of them, archived ones included,
-    or those working at `organisation` — and of the open work the leaving officer holds on them: open
-    commitments, unresolved concerns, open action items and open follow-ups (contacts.queries says which).
+    or those working at `organisation` — and of the open work the leaving officer holds: open commitments,
+    unresolved concerns, open action items and open follow-ups (contacts.queries says which).
+
+    A whole portfolio (no organisation) takes everything the officer was chasing, wherever it is: a
+    follow-up of a colleague's interaction, an action from a meeting about someone else's stakeholder. An
+    officer who leaves holding no stakeholders can still hand their open work over; only an officer with
+    nothing at all to move is refused. One organisation's people take only the work on them, as the rest of
+    the officer's portfolio stays with them.
 
     Meetings keep their organiser and interactions whoever logged them: those are facts. A follow-up moves
-    by its owner, so the new owner chases it; done ones stay with whoever did them.
+    by its owner, so the new owner chases it — and may read it if it is confidential
+    (Interaction.objects.visible_to); done ones stay with whoever did them.
 
     Each kind moves in one UPDATE whatever the portfolio's size; the history's triggers record every row's
     change, credited to `actor`. The handover is recorded and the new owner is told by email.
@@ -522,18 +529,19 @@ def portfolio_handover(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if not moving:
-        raise ValidationError(
-            _("%(name)s has no stakeholders to hand over there.") % {"name": from_officer}
-            if organisation is not None
-            else _("%(name)s has no stakeholders to hand over.") % {"name": from_officer}
-        )
+    if not moving and organisation is not None:
+        raise ValidationError(_("%(name)s has no stakeholders to hand over there.") % {"name": from_officer})
     now = timezone.now()
     counts = {"stakeholders": len(moving)}
-    # The open work first: it is found through the stakeholders' ids, not their (changing) owner.
-    for kind, queryset in handover_open_work(from_officer=from_officer, stakeholders=moving).items():
+    # The open work first: on these stakeholders, it is found through their ids, not their (changing) owner.
+    work = handover_open_work(from_officer=from_officer, stakeholders=moving, everywhere=organisation is None)
+    for kind, queryset in work.items():
         owner = HANDOVER_OWNER_FIELDS.get(kind, "owner")
         counts[kind] = queryset.update(**{owner: to_officer, "updated_at": now})
+    if not any(counts.values()):  # nothing was written
+        raise ValidationError(
+            _("%(name)s has no stakeholders or open work to hand over.") % {"name": from_officer}
+        )
     Stakeholder.objects.filter(pk__in=moving, owner=from_officer).update(owner=to_officer, updated_at=now)
     handover.counts = counts
     handover.save()
@@ -556,6 +564,7 @@ def _notify_handover(handover: PortfolioHandover) -> None:
         "recipient": recipient,
         "counts": handover.counts,
         "list_url": f"{settings.SITE_URL}{reverse('contacts:stakeholder_list')}?{urlencode(query)}",
+        "my_day_url": f"{settings.SITE_URL}{reverse('dashboards:my_day')}",
     }
     with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):
         body = render_to_string("contacts/email/handover.txt", context)
@@ -566,7 +575,9 @@ def _notify_handover(handover: PortfolioHandover) -> None:
         kind="portfolio_handover",
         to=recipient.email,
         subject=f"{handover.from_officer}'s portfolio handed over to you: "
-        f"{stakeholders} stakeholder{'s' if stakeholders != 1 else ''}",
+        f"{stakeholders} stakeholder{'s' if stakeholders != 1 else ''}"
+        if stakeholders
+        else f"{handover.from_officer}'s open work handed over to you",
         body=body.strip(),
         html_body=html_body.strip(),
         recipient_user=recipient,

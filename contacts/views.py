@@ -109,8 +109,18 @@ def stakeholder_detail(request, pk):
         {
             "stakeholder": stakeholder,
             "timeline": timeline,
+            # Who chases each, named where it is not the reader: the one joined row's name, no query more.
             "follow_ups": visible.open_follow_ups()
-            .only("summary", "follow_up_on", "follow_up_note", "follow_up_done_at")
+            .select_related("follow_up_owner")
+            .only(
+                "summary",
+                "follow_up_on",
+                "follow_up_note",
+                "follow_up_done_at",
+                "follow_up_owner__first_name",
+                "follow_up_owner__last_name",
+                "follow_up_owner__username",
+            )
             .order_by("follow_up_on")[:10],
             "open_commitments": Commitment.objects.visible_to(request.user)
             .open()
@@ -125,7 +135,7 @@ def stakeholder_detail(request, pk):
             .upcoming()
             .filter(status=MeetingStatus.PLANNED)
             .defer("search_vector")[:5],
-            "log_form": InteractionForm.for_new(stakeholder=stakeholder),
+            "log_form": InteractionForm.for_new(user=request.user, stakeholder=stakeholder),
             "plan": engagement_plan(stakeholder),
             "objective_form": ObjectiveForm(),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
@@ -601,11 +611,6 @@ def stakeholder_handover(request):
 
 def _handed_over(request, handover):
     counts = handover.counts
-    moved = ngettext(
-        "%(n)s stakeholder moved from %(from)s to %(to)s",
-        "%(n)s stakeholders moved from %(from)s to %(to)s",
-        counts["stakeholders"],
-    ) % {"n": counts["stakeholders"], "from": handover.from_officer, "to": handover.to_officer}
     work = [
         ngettext("%(n)s open commitment", "%(n)s open commitments", counts["commitments"]),
         ngettext("%(n)s unresolved concern", "%(n)s unresolved concerns", counts["concerns"]),
@@ -616,8 +621,19 @@ def _handed_over(request, handover):
         text % {"n": counts[kind]}
         for text, kind in zip(work, ["commitments", "concerns", "actions", "follow_ups"], strict=True)
     )
-    message = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.") % {
-        "moved": moved,
+    names = {"from": handover.from_officer, "to": handover.to_officer, "n": counts["stakeholders"]}
+    if counts["stakeholders"]:
+        moved = ngettext(
+            "%(n)s stakeholder moved from %(from)s to %(to)s",
+            "%(n)s stakeholders moved from %(from)s to %(to)s",
+            counts["stakeholders"],
+        )
+        text = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+    else:  # an officer who left holding no stakeholders, only work on colleagues'
+        moved = _("%(from)s's open work moved to %(to)s")
+        text = _("%(moved)s: %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+    message = text % {
+        "moved": moved % names,
         "commitments": commitments,
         "concerns": concerns,
         "actions": actions,

@@ -65,7 +65,7 @@ class InteractionForm(forms.ModelForm):
         }
 
     @classmethod
-    def for_new(cls, data=None, *, stakeholder=None):
+    def for_new(cls, data=None, *, user, stakeholder=None):
         """A blank log form set to now, with the stakeholder whose page it sits on already chosen."""
         initial = {
             "kind": InteractionKind.CALL,
@@ -73,20 +73,25 @@ class InteractionForm(forms.ModelForm):
         }
         if stakeholder is not None:
             initial["stakeholders"] = [stakeholder.pk]
-        return cls(data, initial=initial)
+        return cls(data, user=user, initial=initial)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         staff = get_user_model().objects.filter(is_active=True)
         self.fields["staff_present"].queryset = staff
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits.
-        self.fields["follow_up_owner"].queryset = get_user_model().objects.filter(
+        owners = get_user_model().objects.filter(
             Q(is_active=True, is_service_account=False) | Q(pk=self.instance.follow_up_owner_id)
         )
+        field = self.fields["follow_up_owner"]
+        field.queryset = owners
+        # The signed-in officer is "Me", not listed by name as well; their own id, sent, still means them.
+        field.widget.choices = lambda: [("", field.empty_label), *owners.exclude(pk=user.pk).picker_options()]
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
-            self.initial["follow_up_owner"] = self.instance.follow_up_owner_id
+            owner = self.instance.follow_up_owner_id
+            self.initial["follow_up_owner"] = None if owner == user.pk else owner
 
     def clean(self):
         cleaned = super().clean()

@@ -30,7 +30,7 @@ def _stakeholder_context(request):
 
 def interaction_log(request):
     stakeholder = _stakeholder_context(request)
-    form = InteractionForm.for_new(request.POST or None, stakeholder=stakeholder)
+    form = InteractionForm.for_new(request.POST or None, user=request.user, stakeholder=stakeholder)
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
@@ -57,7 +57,7 @@ def _inline_logged(request, stakeholder, interaction):
         request,
         "interactions/_inline_logged.html",
         {
-            "form": InteractionForm.for_new(stakeholder=stakeholder),
+            "form": InteractionForm.for_new(user=request.user, stakeholder=stakeholder),
             "stakeholder": stakeholder,
             "timeline": timeline,
             "logged": interaction,
@@ -96,7 +96,7 @@ def interaction_edit(request, pk):
         can_edit_interaction(request.user, interaction),
         _("Only the person who logged this interaction or their manager can edit it."),
     )
-    form = InteractionForm(request.POST or None, instance=interaction)
+    form = InteractionForm(request.POST or None, user=request.user, instance=interaction)
     if request.method == "POST" and form.is_valid():
         try:
             services.interaction_update(interaction=interaction, actor=request.user, **form.cleaned_data)

@@ -42,9 +42,7 @@ from .models import (
 )
 from .recurrence import occurrence_starts
 
-HELD_MESSAGE = _lazy(
-    "This meeting was held and recorded, so it can no longer be moved, re-invited or cancelled."
-)
+HELD_MESSAGE = _lazy("This meeting was held and recorded, so it can no longer be changed or cancelled.")
 
 # Changing any of these changes what a calendar shows, so attendees get an updated invitation.
 CALENDAR_FIELDS = ("title", "purpose", "starts_at", "ends_at", "time_zone", "location", "video_url")
@@ -216,8 +214,12 @@ def meeting_update(
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:
-        # Its time and attendees are on the stakeholders' timelines and in the follow-up email already.
-        raise ValidationError(HELD_MESSAGE)
+        # Its time and attendees are on the stakeholders' timelines and in the follow-up email already, and
+        # its title is the summary of the interaction it was logged as: even a typo's correction would make
+        # the meeting and its record disagree (and calendars have nothing left to learn about a past one).
+        lists = {"stakeholders": stakeholders, "staff": staff, "agenda": agenda}
+        asked = [*fields, *(name for name, value in lists.items() if value is not None)]
+        raise ValidationError(_held_refusal(asked))
     # Compared with the stored row: a form may already have set the new values on `meeting`.
     stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
     calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())
@@ -269,6 +271,41 @@ def meeting_update(
             _after_commit(_tell_removed, meeting.pk, removed)
     _after_commit(_schedule_reminders, [meeting.pk])
     return meeting
+
+
+# How a refusal to change a held meeting names what was asked; other fields go by their verbose name.
+HELD_PARTS = {
+    "starts_at": _lazy("time"),
+    "ends_at": _lazy("time"),
+    "time_zone": _lazy("time"),
+    "stakeholders": _lazy("attendees"),
+    "staff": _lazy("attendees"),
+    "agenda": _lazy("agenda"),
+}
+
+
+def _held_refusal(names: Sequence[str]) -> str:
+    """Says that a held meeting's parts named (its fields, `stakeholders`, `staff`, `agenda`) stay as
+    recorded ("…so its title and place can no longer be changed")."""
+    parts = list(
+        dict.fromkeys(
+            str(HELD_PARTS.get(name) or Meeting._meta.get_field(name).verbose_name) for name in names
+        )
+    )
+    if not parts:
+        return str(HELD_MESSAGE)
+    listed = (
+        parts[0]
+        if len(parts) == 1
+        else _("%(parts)s and %(last)s")
+        % {
+            "parts": ", ".join(parts[:-1]),
+            "last": parts[-1],
+        }
+    )
+    return _("This meeting was held and recorded, so its %(parts)s can no longer be changed.") % {
+        "parts": listed
+    }
 
 
 def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:

@@ -129,11 +129,15 @@ class AffiliationEndSerializer(serializers.Serializer):
 
 
 class PortfolioHandoverInputSerializer(serializers.Serializer):
-    """Whose stakeholders move to whom. Which officers a manager may hand over is the service's to say."""
+    """Whose stakeholders and open work move to whom. Which officers a manager may hand over is the
+    service's to say."""
 
     from_officer = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(),
-        help_text=_("The officer whose stakeholders move, archived ones included; they may have left."),
+        help_text=_(
+            "The officer whose stakeholders move, archived ones included, with everything they are chasing; "
+            "they may have left."
+        ),
     )
     to_officer = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(),
@@ -143,7 +147,10 @@ class PortfolioHandoverInputSerializer(serializers.Serializer):
         queryset=Organisation.objects.all(),
         required=False,
         allow_null=True,
-        help_text=_("Only the people with a current position there or in one of its departments."),
+        help_text=_(
+            "Only the people with a current position there or in one of its departments, and the open work "
+            "the officer holds on them."
+        ),
     )
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, help_text=_("Sent to the new owner by email.")

@@ -241,6 +241,20 @@ def test_the_api_hands_a_follow_up_to_a_colleague_and_filters_by_owner(officer_a
     assert [row["id"] for row in rows] == [interaction.pk]
 
 
+def test_the_api_lists_a_leavers_follow_ups_and_what_they_logged(officer_api, officer, colleague):
+    chased = InteractionFactory(logged_by=officer, follow_up_on="2030-01-01", follow_up_owner=colleague)
+    logged = InteractionFactory(logged_by=colleague)
+    colleague.is_active = False
+    colleague.save()
+    for params, expected in [
+        ({"follow_up_owner": colleague.pk}, chased),
+        ({"logged_by": colleague.pk}, logged),
+    ]:
+        response = officer_api.get(LIST, params)
+        assert response.status_code == 200, response.content
+        assert [row["id"] for row in response.json()["results"]] == [expected.pk]
+
+
 def test_the_owner_closes_their_follow_up_through_the_api_but_cannot_edit_it(api_as, officer, colleague):
     interaction = InteractionFactory(
         logged_by=officer, follow_up_on=timezone.localdate(), follow_up_owner=colleague

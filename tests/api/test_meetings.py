@@ -279,10 +279,20 @@ def test_a_cancelled_meeting_cannot_be_changed(officer_api, meeting):
 def test_a_held_meeting_cannot_be_moved_or_reinvited(officer_api, officer, held_yesterday, other_officer):
     services.meeting_mark_held(meeting=held_yesterday, actor=officer)
     moved = {"starts_at": days_from_now(2).isoformat(), "ends_at": days_from_now(2, hour=11).isoformat()}
-    for change in [moved, {"staff": [other_officer.pk]}]:
-        response = officer_api.patch(detail(held_yesterday), change)
+    # The refusal names what was asked: "moved, re-invited or cancelled" read oddly for a title's typo.
+    for change, what in [
+        (moved, "time"),
+        ({"staff": [other_officer.pk]}, "attendees"),
+        ({"title": "Harbour consultaton"}, "title"),
+        ({"title": "Harbour", "location": "Room 2"}, "title and place"),
+    ]:
+        response = officer_api.patch(detail(held_yesterday), change, format="json")
         assert response.status_code == 400
-        assert "was held" in response.json()["non_field_errors"][0]
+        assert response.json() == {
+            "non_field_errors": [
+                f"This meeting was held and recorded, so its {what} can no longer be changed."
+            ]
+        }
     held_yesterday.refresh_from_db()
     assert held_yesterday.starts_at == days_from_now(-1)
     assert not held_yesterday.attendees.filter(user=other_officer).exists()

@@ -1,5 +1,6 @@
-"""Handing an officer's portfolio to a colleague: their stakeholders and the open work on them move, nothing
-else does, the history credits the manager, and the new owner is told once."""
+"""Handing an officer's portfolio to a colleague: their stakeholders and the open work they hold move (all of
+it for a whole portfolio, that on the people moving for one organisation's), nothing else does, the history
+credits the manager, and the new owner is told once."""
 
 import re
 
@@ -36,6 +37,9 @@ API_URL = reverse("api:stakeholder-handover")
 
 OWNER_FIELDS = {ActionItem: "owner_user", Interaction: "follow_up_owner"}
 
+# What the `portfolio` fixture's handover moves: its two stakeholders, the open work on them and elsewhere.
+WHOLE_PORTFOLIO = {"stakeholders": 2, "commitments": 3, "concerns": 3, "actions": 3, "follow_ups": 4}
+
 
 def owners(*records):
     """Each record's owner as the database has it now (an action item's: the member of staff owning it; an
@@ -60,7 +64,8 @@ def open_action(meeting, owner, **fields):
 
 @pytest.fixture
 def portfolio(officer, colleague, other_officer):
-    """The officer's portfolio with work of every kind on it, open and closed, and others' records near it."""
+    """The officer's portfolio with work of every kind on it, open and closed, the officer's open work on a
+    colleague's stakeholder, and others' records near it."""
     now = timezone.now()
     active = StakeholderFactory(owner=officer, name="Margaret Okafor")
     archived = StakeholderFactory(owner=officer, name="Tomás Ruiz", is_archived=True, archived_at=now)
@@ -85,6 +90,20 @@ def portfolio(officer, colleague, other_officer):
             # A colleague logged it and asked the officer to follow it up; one of its people moves.
             follow_up(colleague, [archived, theirs], follow_up_owner=officer),
         ],
+        # What the officer chases on a colleague's stakeholder, or on no stakeholder at all.
+        "elsewhere": [
+            CommitmentFactory(stakeholder=theirs, owner=officer),
+            ConcernFactory(stakeholder=theirs, owner=officer),
+            open_action(internal, officer),
+            follow_up(officer, [theirs]),
+            # Another team's officer logged it in confidence, with their own stakeholder.
+            follow_up(
+                other_officer,
+                [StakeholderFactory(owner=other_officer)],
+                follow_up_owner=officer,
+                is_confidential=True,
+            ),
+        ],
         "stays": {
             "the fulfilled commitment": CommitmentFactory(
                 stakeholder=active, owner=officer, status="fulfilled", fulfilled_at=now
@@ -92,28 +111,20 @@ def portfolio(officer, colleague, other_officer):
             "a colleague's commitment on the officer's stakeholder": CommitmentFactory(
                 stakeholder=active, owner=colleague
             ),
-            "the officer's commitment on a colleague's stakeholder": CommitmentFactory(
-                stakeholder=theirs, owner=officer
-            ),
             "the resolved concern": ConcernFactory(
                 stakeholder=active, owner=officer, status="resolved", resolution="Moved", resolved_at=now
             ),
-            "the officer's concern on a colleague's stakeholder": ConcernFactory(
-                stakeholder=theirs, owner=officer
-            ),
             "the done action": open_action(meeting, officer, status="done", completed_at=now),
             "a colleague's action": open_action(meeting, colleague),
-            "the action from a meeting without the portfolio's people": open_action(internal, officer),
             "the done follow-up": follow_up(officer, [active], follow_up_done_at=now),
             "the follow-up the officer asked a colleague to do": follow_up(
                 officer, [active], follow_up_owner=other_officer
             ),
-            "the officer's follow-up with a colleague's stakeholder": follow_up(officer, [theirs]),
         },
     }
 
 
-def test_a_handover_moves_the_officers_stakeholders_and_their_open_work_and_nothing_else(
+def test_a_handover_moves_the_officers_stakeholders_and_all_their_open_work_and_nothing_else(
     officer, colleague, manager, other_officer, portfolio
 ):
     outsider = StakeholderFactory(owner=other_officer)
@@ -128,17 +139,12 @@ def test_a_handover_moves_the_officers_stakeholders_and_their_open_work_and_noth
     assert owners(portfolio["active"], portfolio["archived"]) == [colleague.pk, colleague.pk]
     assert owners(portfolio["theirs"], outsider) == [colleague.pk, other_officer.pk]
     assert owners(*portfolio["moves"]) == [colleague.pk] * 8
+    assert owners(*portfolio["elsewhere"]) == [colleague.pk] * 5
     assert dict(zip(stays, owners(*stays.values()), strict=True)) == owners_before
     # Who organised a meeting and who logged an interaction are facts; whoever chases its follow-up is not.
     assert Meeting.objects.get(pk=portfolio["meeting"].pk).organiser == officer
     assert Interaction.objects.get(pk=logged.pk).logged_by == officer
-    assert handover.counts == {
-        "stakeholders": 2,
-        "commitments": 2,
-        "concerns": 2,
-        "actions": 2,
-        "follow_ups": 2,
-    }
+    assert handover.counts == WHOLE_PORTFOLIO
     assert (handover.from_officer, handover.to_officer, handover.handed_over_by) == (
         officer,
         colleague,
@@ -183,6 +189,66 @@ def test_with_an_organisation_only_the_people_working_there_now_move(officer, co
     assert owners(left_there, other_organisation) == [officer.pk, officer.pk]
     assert owners(moves, stays_with_them) == [colleague.pk, officer.pk]
     assert handover.counts["stakeholders"] == 3 and handover.organisation == harbour
+
+
+def test_with_an_organisation_the_officers_work_elsewhere_stays_with_them(
+    officer, colleague, manager, portfolio
+):
+    harbour = OrganisationFactory()
+    AffiliationFactory(stakeholder=portfolio["active"], organisation=harbour)
+
+    handover = portfolio_handover(
+        actor=manager, from_officer=officer, to_officer=colleague, organisation=harbour
+    )
+
+    assert owners(portfolio["active"], portfolio["archived"]) == [colleague.pk, officer.pk]
+    assert owners(*portfolio["elsewhere"]) == [officer.pk] * 5
+    # The work on Margaret moves: a commitment, a concern, the meeting's two actions, her follow-up.
+    assert handover.counts == {
+        "stakeholders": 1,
+        "commitments": 1,
+        "concerns": 1,
+        "actions": 2,
+        "follow_ups": 1,
+    }
+
+
+def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_work(
+    officer, colleague, manager, team
+):
+    leaver = UserFactory(team=team, is_active=False)
+    theirs = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=theirs)
+    work = [
+        CommitmentFactory(stakeholder=theirs, owner=leaver),
+        ConcernFactory(stakeholder=theirs, owner=leaver),
+        open_action(meeting, leaver),
+        follow_up(officer, [theirs], follow_up_owner=leaver),
+    ]
+
+    handover = portfolio_handover(actor=manager, from_officer=leaver, to_officer=colleague)
+
+    assert owners(*work) == [colleague.pk] * 4 and owners(theirs) == [officer.pk]
+    assert handover.counts == {
+        "stakeholders": 0,
+        "commitments": 1,
+        "concerns": 1,
+        "actions": 1,
+        "follow_ups": 1,
+    }
+    message = OutboundMessage.objects.get()
+    assert message.subject == f"{leaver}'s open work handed over to you"
+    assert "everything they were chasing" in message.body
+
+
+def test_the_new_owner_may_read_a_confidential_follow_up_handed_to_them(
+    officer, colleague, manager, portfolio
+):
+    confidential = portfolio["elsewhere"][4]
+    assert not Interaction.objects.visible_to(colleague).filter(pk=confidential.pk).exists()
+    portfolio_handover(actor=manager, from_officer=officer, to_officer=colleague)
+    assert Interaction.objects.visible_to(colleague).filter(pk=confidential.pk).exists()
 
 
 def test_a_moved_stakeholders_history_shows_the_owner_change_by_the_manager(
@@ -257,10 +323,11 @@ def test_handing_over_to_the_same_officer_is_refused(officer, manager, portfolio
     assert "Choose another officer" in refusal.message_dict["to_officer"][0]
 
 
-def test_an_empty_portfolio_is_refused(officer, colleague, manager, team, portfolio):
+def test_an_officer_with_nothing_to_move_is_refused(officer, colleague, manager, team, portfolio):
     newcomer = UserFactory(team=team)
+    follow_up(newcomer, [portfolio["theirs"]], follow_up_done_at=timezone.now())
     refusal = _refused(actor=manager, from_officer=newcomer, to_officer=officer)
-    assert refusal.messages == [f"{newcomer} has no stakeholders to hand over."]
+    assert refusal.messages == [f"{newcomer} has no stakeholders or open work to hand over."]
     elsewhere = OrganisationFactory()
     refusal = _refused(actor=manager, from_officer=officer, to_officer=colleague, organisation=elsewhere)
     assert refusal.messages == [f"{officer} has no stakeholders to hand over there."]
@@ -289,9 +356,13 @@ def test_the_new_owner_is_told_once_what_they_now_hold(officer, colleague, manag
         assert "Margaret expects a call on Monday." in body
         assert list_url in body
         assert str(manager) in body
-    assert "2 open commitments" in message.body and "2 unresolved concerns" in message.body
-    assert "2 open actions" in message.body and "2 open follow-ups" in message.body
-    assert "2</strong> open follow-ups" in message.html_body
+    assert "3 open commitments" in message.body and "3 unresolved concerns" in message.body
+    assert "3 open actions" in message.body and "4 open follow-ups" in message.body
+    assert "4</strong> open follow-ups" in message.html_body
+    for body in (message.body, message.html_body):
+        body = body.replace("&#x27;", "'")
+        assert "everything they were chasing, on their stakeholders or colleagues'" in body
+        assert "https://crm.example.org/my-day/" in body
     assert message.html_body.startswith("<!doctype html>")
 
 
@@ -331,20 +402,59 @@ def test_the_page_previews_what_would_move_and_writes_nothing(client, officer, c
     response = login(client, manager).get(HANDOVER_URL, choice)
     assert response.status_code == 200
     preview = response.context["preview"]
-    assert preview.counts == {
-        "stakeholders": 2,
-        "commitments": 2,
-        "concerns": 2,
-        "actions": 2,
-        "follow_ups": 2,
-    }
+    assert preview.counts == WHOLE_PORTFOLIO
+    assert preview.elsewhere == {"commitments": 1, "concerns": 1, "actions": 1, "follow_ups": 2}
+    # Counted whoever reads: the colleague's confidential interaction the officer follows up is one.
+    assert preview.confidential_follow_ups == 1
     assert [person["name"] for person in preview.stakeholders] == ["Margaret Okafor", "Tomás Ruiz"]
     html = response.content.decode()
     assert "Margaret Okafor" in html and "Tomás Ruiz" in html and "archived" in html
     assert 'method="post"' in html and f'name="to_officer" value="{colleague.pk}"' in html
     assert 'name="note" value="Line one\nline two"' in html
-    assert re.search(r"Open follow-ups</dt><dd>2<", html)
+    assert re.search(r"Open follow-ups</dt><dd>4 <small class=\"muted\">of which 2 elsewhere</small><", html)
+    assert re.search(r"Open commitments</dt><dd>3 <small class=\"muted\">of which 1 elsewhere</small><", html)
+    confidential = (
+        f"1 of the follow-ups is of a confidential interaction: {colleague} will be able to read it."
+    )
+    assert confidential in html
     assert owners(portfolio["active"]) == [officer.pk] and not PortfolioHandover.objects.exists()
+
+
+def test_the_preview_of_one_organisations_people_counts_only_the_work_on_them(
+    client, officer, colleague, manager, portfolio
+):
+    harbour = OrganisationFactory()
+    AffiliationFactory(stakeholder=portfolio["active"], organisation=harbour)
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk, "organisation": harbour.pk}
+    response = login(client, manager).get(HANDOVER_URL, choice)
+    preview = response.context["preview"]
+    assert preview.counts == {
+        "stakeholders": 1,
+        "commitments": 1,
+        "concerns": 1,
+        "actions": 2,
+        "follow_ups": 1,
+    }
+    assert preview.elsewhere == dict.fromkeys(["commitments", "concerns", "actions", "follow_ups"], 0)
+    assert preview.confidential_follow_ups == 0
+    html = response.content.decode()
+    assert "elsewhere" not in html and "confidential" not in html
+
+
+def test_the_preview_of_a_leaver_holding_only_work_on_colleagues_stakeholders_offers_to_move_it(
+    client, officer, colleague, manager, team
+):
+    leaver = UserFactory(team=team, is_active=False)
+    follow_up(officer, [StakeholderFactory(owner=officer)], follow_up_owner=leaver)
+    response = login(client, manager).get(
+        HANDOVER_URL, {"from_officer": leaver.pk, "to_officer": colleague.pk}
+    )
+    preview = response.context["preview"]
+    assert preview.counts["stakeholders"] == 0 and preview.counts["follow_ups"] == 1
+    assert preview.elsewhere["follow_ups"] == 1
+    html = response.content.decode()
+    assert "Hand over to" in html and "handover-names" not in html
+    assert f'data-confirm="Hand {leaver}\'s open work over to {colleague}?"' in html
 
 
 def test_the_preview_names_the_first_twenty_and_counts_the_rest(client, officer, colleague, manager):
@@ -363,7 +473,8 @@ def test_the_preview_says_when_there_is_nothing_to_hand_over(client, officer, co
         HANDOVER_URL, {"from_officer": colleague.pk, "to_officer": officer.pk}
     )
     html = response.content.decode()
-    assert f"{colleague} has no stakeholders to hand over." in html and "Hand over to" not in html
+    assert f"{colleague} has no stakeholders or open work to hand over." in html
+    assert "Hand over to" not in html
 
 
 def test_confirming_hands_over_and_shows_the_new_owners_list(client, officer, colleague, manager, portfolio):
@@ -371,15 +482,28 @@ def test_confirming_hands_over_and_shows_the_new_owners_list(client, officer, co
     response = login(client, manager).post(HANDOVER_URL, choice)
     assert response.status_code == 302
     assert response.url == f"{reverse('contacts:stakeholder_list')}?owner={colleague.pk}"
-    assert owners(portfolio["active"], *portfolio["moves"]) == [colleague.pk] * 9
+    assert owners(portfolio["active"], *portfolio["moves"], *portfolio["elsewhere"]) == [colleague.pk] * 14
     page = client.get(response.url)
     notice = [str(message) for message in page.context["messages"]]
     assert notice == [
-        f"2 stakeholders moved from {officer} to {colleague}, with 2 open commitments, "
-        f"2 unresolved concerns, 2 open actions and 2 open follow-ups. "
+        f"2 stakeholders moved from {officer} to {colleague}, with 3 open commitments, "
+        f"3 unresolved concerns, 3 open actions and 4 open follow-ups. "
         f"{colleague} has been sent the details by email."
     ]
     assert "Margaret Okafor" in page.content.decode()
+
+
+def test_confirming_a_leavers_open_work_says_what_moved(client, officer, colleague, manager, team):
+    leaver = UserFactory(team=team, is_active=False)
+    follow_up(officer, [StakeholderFactory(owner=officer)], follow_up_owner=leaver)
+    response = login(client, manager).post(
+        HANDOVER_URL, {"from_officer": leaver.pk, "to_officer": colleague.pk}
+    )
+    notice = [str(message) for message in client.get(response.url).context["messages"]]
+    assert notice == [
+        f"{leaver}'s open work moved to {colleague}: 0 open commitments, 0 unresolved concerns, "
+        f"0 open actions and 1 open follow-up. {colleague} has been sent the details by email."
+    ]
 
 
 def test_confirming_for_one_organisation_shows_the_people_there(client, officer, colleague, manager):
@@ -429,7 +553,9 @@ def test_confirming_a_portfolio_emptied_meanwhile_says_so_and_writes_nothing(
     client.post(HANDOVER_URL, choice)
     response = client.post(HANDOVER_URL, choice)  # a second click, or a colleague's tab left open
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [f"{officer} has no stakeholders to hand over."]
+    assert response.context["form"].non_field_errors() == [
+        f"{officer} has no stakeholders or open work to hand over."
+    ]
     assert PortfolioHandover.objects.count() == 1 and OutboundMessage.objects.count() == 1
 
 
@@ -486,6 +612,7 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
         Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
         open_action(meeting, officer)
         follow_up(officer, [stakeholder])
+        follow_up(colleague, [StakeholderFactory(owner=colleague)], follow_up_owner=officer)
     login(client, manager)
     # The session, the user and their groups; the two officers chosen; the stakeholders locked; commitments,
     # concerns, actions, follow-ups and stakeholders updated; the handover recorded; the email put in the
@@ -494,9 +621,10 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
     with django_assert_max_num_queries(17):
         response = client.post(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
     assert response.status_code == 302
-    assert PortfolioHandover.objects.get().counts == dict.fromkeys(
-        ["stakeholders", "commitments", "concerns", "actions", "follow_ups"], rows
-    )
+    counts = PortfolioHandover.objects.get().counts
+    assert counts == dict.fromkeys(["stakeholders", "commitments", "concerns", "actions"], rows) | {
+        "follow_ups": 2 * rows
+    }
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -505,6 +633,7 @@ def test_the_preview_costs_the_same_queries_whatever_the_portfolio_size(
 ):
     for _ in range(rows):
         StakeholderFactory(owner=officer)
+        follow_up(colleague, [StakeholderFactory(owner=colleague)], follow_up_owner=officer)
     login(client, manager)
     # The session, the user and their groups; the staff the manager manages; the two officers chosen; every
     # count in one query; the first names.
@@ -535,13 +664,7 @@ def test_the_api_hands_over_and_answers_with_the_counts(manager_api, officer, co
     body = response.json()
     handover = PortfolioHandover.objects.get()
     assert body["id"] == handover.pk
-    assert body["counts"] == {
-        "stakeholders": 2,
-        "commitments": 2,
-        "concerns": 2,
-        "actions": 2,
-        "follow_ups": 2,
-    }
+    assert body["counts"] == WHOLE_PORTFOLIO
     assert (body["from_officer"], body["to_officer"], body["handed_over_by"]) == (
         officer.pk,
         colleague.pk,
@@ -573,6 +696,23 @@ def test_the_api_says_what_is_wrong_with_a_handover(request, manager_api, portfo
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert not PortfolioHandover.objects.exists()
+
+
+def test_the_api_hands_over_a_leavers_open_work_without_stakeholders(manager_api, officer, colleague, team):
+    leaver = UserFactory(team=team, is_active=False)
+    commitment = CommitmentFactory(stakeholder=StakeholderFactory(owner=officer), owner=leaver)
+    response = manager_api.post(
+        API_URL, {"from_officer": leaver.pk, "to_officer": colleague.pk}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["counts"] == {
+        "stakeholders": 0,
+        "commitments": 1,
+        "concerns": 0,
+        "actions": 0,
+        "follow_ups": 0,
+    }
+    assert owners(commitment) == [colleague.pk]
 
 
 def test_the_api_says_the_receiver_has_left(manager_api, officer, colleague, portfolio):

@@ -95,6 +95,24 @@ def test_stakeholder_page_shows_cultural_notes_timeline_and_follow_ups(officer_c
     assert "Open follow-ups" in body
 
 
+def test_the_open_follow_ups_panel_names_who_chases_each_unless_it_is_the_reader(client, officer, colleague):
+    stakeholder = StakeholderFactory(owner=officer)
+    due = timezone.localdate()
+    InteractionFactory(stakeholders=[stakeholder], logged_by=officer, follow_up_on=due, follow_up_note="Mine")
+    InteractionFactory(
+        stakeholders=[stakeholder],
+        logged_by=officer,
+        follow_up_on=due,
+        follow_up_note="Theirs",
+        follow_up_owner=colleague,
+    )
+    for reader, named in [(officer, colleague), (colleague, officer)]:
+        body = login(client, reader).get(stakeholder.get_absolute_url()).content.decode()
+        panel = body[body.index('id="followups-heading"') :]
+        panel = panel[: panel.index("</section>")]
+        assert panel.count(">by ") == 1 and f'<span class="small muted">by {named}</span>' in panel
+
+
 def test_timeline_pages_load_older_entries_with_htmx(officer_client, officer, settings):
     settings.TIMELINE_PAGE_SIZE = 2
     stakeholder = StakeholderFactory(owner=officer)

@@ -34,3 +34,24 @@ def test_stakeholder_filter(officer):
     with_person = InteractionFactory(logged_by=officer, stakeholders=[person])
     InteractionFactory(logged_by=officer)
     assert filtered(officer, stakeholder=person.pk) == {with_person.pk}
+
+
+def test_a_leavers_open_follow_ups_are_listed_by_their_owner(officer, colleague):
+    chased = InteractionFactory(logged_by=officer, follow_up_on="2030-01-01", follow_up_owner=colleague)
+    colleague.is_active = False
+    colleague.save()
+    assert filtered(officer, follow_up_owner=colleague.pk) == {chased.pk}
+
+
+def test_what_a_leaver_logged_is_listed_by_who_logged_it(officer, colleague):
+    logged = InteractionFactory(logged_by=colleague)
+    InteractionFactory(logged_by=officer)
+    colleague.is_active = False
+    colleague.save()
+    assert filtered(officer, logged_by=colleague.pk) == {logged.pk}
+
+
+def test_an_unknown_member_of_staff_is_not_a_filter_but_lists_nothing(officer):
+    InteractionFactory(logged_by=officer)
+    assert filtered(officer, logged_by=999999) == set()
+    assert filtered(officer, follow_up_owner=999999) == set()

@@ -2,6 +2,7 @@
 stays a fact; the owner is who My day, the lists and the handover go by."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -229,6 +230,33 @@ def test_a_colleague_who_has_left_is_a_field_error_on_the_form(client, officer, 
     assert response.status_code == 200
     assert "follow_up_owner" in response.context["form"].errors
     assert not Interaction.objects.exists()
+
+
+def follow_up_picker(page) -> str:
+    return re.search(r'<select name="follow_up_owner".*?</select>', page.content.decode(), re.S).group(0)
+
+
+def test_the_log_form_lists_the_officer_logging_once_as_me(client, officer, colleague):
+    stakeholder = StakeholderFactory(owner=officer)
+    picker = follow_up_picker(
+        login(client, officer).get(reverse("interactions:log"), {"stakeholder": stakeholder.pk})
+    )
+    assert '<option value="" selected>Me</option>' in picker
+    assert f'value="{officer.pk}"' not in picker and str(officer) not in picker
+    assert f'<option value="{colleague.pk}">{colleague}</option>' in picker
+    # Their own id, sent anyway (a page left open from before), still means them.
+    response = client.post(reverse("interactions:log"), log_data(stakeholder, follow_up_owner=officer.pk))
+    assert response.status_code == 302 and Interaction.objects.get().follow_up_owner == officer
+
+
+def test_the_edit_form_shows_the_editors_own_follow_up_as_me_and_keeps_it(client, officer, colleague):
+    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK)
+    login(client, officer)
+    picker = follow_up_picker(client.get(reverse("interactions:edit", args=[interaction.pk])))
+    assert '<option value="" selected>Me</option>' in picker and f'value="{officer.pk}"' not in picker
+    data = log_data(*interaction.stakeholders.all(), follow_up_on=NEXT_WEEK.isoformat())
+    assert client.post(reverse("interactions:edit", args=[interaction.pk]), data).status_code == 302
+    assert owner_of(interaction) == officer.pk
 
 
 def test_the_edit_form_keeps_the_colleague_chosen(client, officer, colleague):
