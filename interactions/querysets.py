@@ -14,12 +14,25 @@ class InteractionQuerySet(QuerySet):
         Managers see their team's confidential interactions (authored by, followed up by, or about a
         stakeholder owned by, a member of their team); administrators see all.
         """
-        from django.contrib.auth import get_user_model
-
         if not user.is_active:
             return self.none()
         if user.is_crm_admin:
             return self
+        # Few interactions are confidential: the tests of who may read one are only made for those.
+        return self.filter(Q(is_confidential=False) | Q(is_confidential=True) & self._readable_by(user))
+
+    def hidden_from(self, user):
+        """The interactions `user` may not read: what `visible_to(user)` leaves out."""
+        if not user.is_active:
+            return self
+        if user.is_crm_admin:
+            return self.none()
+        return self.filter(is_confidential=True).exclude(self._readable_by(user))
+
+    def _readable_by(self, user):
+        """Whether a confidential interaction is one the user (an officer or a manager) may read."""
+        from django.contrib.auth import get_user_model
+
         if user.is_manager and user.team_id is not None:
             # The manager is one of their team: what they logged, chase or own is among the team's.
             team = get_user_model().objects.filter(team=user.team_id).values("pk")
@@ -32,9 +45,7 @@ class InteractionQuerySet(QuerySet):
         # EXISTS, PostgreSQL may hash every participation of the team's stakeholders first (60,000 at scale)
         # however few confidential rows it is asked for.
         participation = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"), **about)
-        allowed = Q(**by, _connector=Q.OR) | IsNull(Subquery(participation.values("pk")[:1]), False)
-        # Few interactions are confidential: the tests of who may read one are only made for those.
-        return self.filter(Q(is_confidential=False) | Q(Q(is_confidential=True) & allowed))
+        return Q(**by, _connector=Q.OR) | IsNull(Subquery(participation.values("pk")[:1]), False)
 
     def search(self, text: str):
         query = prefix_query(text)

@@ -140,3 +140,17 @@ def test_visible_to_returns_each_interaction_once_with_many_owned_participants(o
         is_confidential=True,
     )
     assert Interaction.objects.visible_to(officer).count() == 1
+
+
+@pytest.mark.parametrize("reader", ["officer", "colleague", "manager", "other_manager", "admin_user"])
+def test_hidden_from_is_what_visible_to_leaves_out(request, reader, officer, colleague, other_officer):
+    """The tags page counts a reader's interactions as all of them less `hidden_from(reader)`."""
+    InteractionFactory(logged_by=colleague, is_confidential=True)
+    theirs = StakeholderFactory(owner=officer)
+    InteractionFactory(logged_by=other_officer, stakeholders=[theirs], is_confidential=True)
+    InteractionFactory(logged_by=other_officer, is_confidential=True)
+    InteractionFactory(logged_by=other_officer)
+    user = request.getfixturevalue(reader)
+    hidden = set(Interaction.objects.hidden_from(user).values_list("pk", flat=True))
+    everything = set(Interaction.objects.values_list("pk", flat=True))
+    assert hidden == everything - visible(user)
