@@ -1,10 +1,13 @@
 """A confidential interaction is seen by its author, the stakeholders' owners and their managers only."""
 
+import datetime as dt
+
 import pytest
 
+from accounts.models import Role
 from interactions.models import Interaction
 
-from ..factories import InteractionFactory, StakeholderFactory
+from ..factories import InteractionFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +60,57 @@ def test_manager_of_another_team_does_not(confidential, other_manager):
     assert confidential.pk not in visible(other_manager)
 
 
+def test_manager_sees_one_a_member_logged_about_another_teams_stakeholder(manager, colleague, other_officer):
+    interaction = InteractionFactory(
+        logged_by=colleague, stakeholders=[StakeholderFactory(owner=other_officer)], is_confidential=True
+    )
+    assert interaction.pk in visible(manager)
+
+
+def test_manager_sees_one_about_a_members_stakeholder_another_team_logged(manager, colleague, other_officer):
+    interaction = InteractionFactory(
+        logged_by=other_officer,
+        stakeholders=[StakeholderFactory(owner=other_officer), StakeholderFactory(owner=colleague)],
+        is_confidential=True,
+    )
+    assert interaction.pk in visible(manager)
+
+
+def test_manager_sees_one_another_team_asked_a_member_to_follow_up(manager, colleague, other_officer):
+    interaction = InteractionFactory(
+        logged_by=other_officer,
+        stakeholders=[StakeholderFactory(owner=other_officer)],
+        follow_up_on=dt.date(2026, 5, 1),
+        follow_up_owner=colleague,
+        is_confidential=True,
+    )
+    assert interaction.pk in visible(manager)
+
+
+def test_manager_of_another_team_sees_none_of_the_teams_confidential_by_any_door(
+    officer, colleague, other_manager
+):
+    """Logged by one member, chased by another, about a third's stakeholder: nothing ties it to their team."""
+    interaction = InteractionFactory(
+        logged_by=officer,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+        follow_up_on=dt.date(2026, 5, 1),
+        follow_up_owner=colleague,
+        is_confidential=True,
+    )
+    assert interaction.pk not in visible(other_manager)
+
+
+def test_manager_without_a_team_sees_only_what_an_officer_would(colleague, other_officer):
+    manager = UserFactory(team=None, role=Role.MANAGER)
+    theirs = InteractionFactory(
+        logged_by=other_officer, stakeholders=[StakeholderFactory(owner=manager)], is_confidential=True
+    )
+    others = InteractionFactory(logged_by=colleague, is_confidential=True)
+    assert theirs.pk in visible(manager)
+    assert others.pk not in visible(manager)
+
+
 def test_admin_sees_everything(confidential, admin_user):
     assert confidential.pk in visible(admin_user)
 
@@ -86,3 +140,17 @@ def test_visible_to_returns_each_interaction_once_with_many_owned_participants(o
         is_confidential=True,
     )
     assert Interaction.objects.visible_to(officer).count() == 1
+
+
+@pytest.mark.parametrize("reader", ["officer", "colleague", "manager", "other_manager", "admin_user"])
+def test_hidden_from_is_what_visible_to_leaves_out(request, reader, officer, colleague, other_officer):
+    """The tags page counts a reader's interactions as all of them less `hidden_from(reader)`."""
+    InteractionFactory(logged_by=colleague, is_confidential=True)
+    theirs = StakeholderFactory(owner=officer)
+    InteractionFactory(logged_by=other_officer, stakeholders=[theirs], is_confidential=True)
+    InteractionFactory(logged_by=other_officer, is_confidential=True)
+    InteractionFactory(logged_by=other_officer)
+    user = request.getfixturevalue(reader)
+    hidden = set(Interaction.objects.hidden_from(user).values_list("pk", flat=True))
+    everything = set(Interaction.objects.values_list("pk", flat=True))
+    assert hidden == everything - visible(user)
