@@ -245,3 +245,43 @@
     say(document.body.dataset.requestUnsent);
   });
 })();
+
+// An htmx swap that replaces the control the officer was on ("Mark done", a status select, "Add objective")
+// would leave focus on the page's body: a keyboard or screen reader user is thrown back to the top. Focus
+// goes instead to the new content: its [data-focus-after-swap] element, else the control of the same name,
+// else its first control, else the content itself.
+(function () {
+  "use strict";
+
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";
+  var lost = new WeakMap();
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (!target || !active || active === document.body || !target.contains(active)) return;
+    lost.set(event.detail.xhr, { target: target, parent: target.parentNode, next: target.nextSibling, name: active.name });
+  });
+
+  function replacement(was) {
+    if (was.target.isConnected) return was.target;
+    if (was.target.id) return document.getElementById(was.target.id);
+    if (was.next && was.next.isConnected) return was.next.previousElementSibling;
+    return was.parent && was.parent.lastElementChild;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var was = lost.get(event.detail.xhr);
+    if (!was) return;
+    lost.delete(event.detail.xhr);
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var fresh = replacement(was);
+    if (!fresh) return;
+    var spot = fresh.querySelector("[data-focus-after-swap]") ||
+      (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
+      fresh.querySelector(FOCUSABLE) || fresh;
+    if (!spot.matches(FOCUSABLE)) spot.setAttribute("tabindex", "-1");
+    spot.focus();
+  });
+})();
