@@ -57,7 +57,7 @@ class LookupSelectMultiple(forms.SelectMultiple):
             '         hx-get="{}" hx-trigger="input changed delay:200ms, focus"\n'
             '         hx-target="next .lookup-results" hx-swap="innerHTML" hx-include="this"\n'
             '         hx-sync="this:replace">\n'
-            '  <div class="lookup-results" role="listbox"></div>\n'
+            '  <div class="lookup-results" role="listbox" aria-label="{}"></div>\n'
             "</div>",
             "true" if multiple else "false",
             remove_label,
@@ -75,6 +75,7 @@ class LookupSelectMultiple(forms.SelectMultiple):
             self.placeholder,
             _typing_box_attrs(final_attrs, self.placeholder),
             self.lookup_url,
+            _("Matches"),
         )
 
 

@@ -48,7 +48,7 @@ LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multipl
          name="lookup_q" form="lookup-detached"{% if widget.attrs.id %} id="{{ widget.attrs.id }}_lookup"{% if widget.invalid %} aria-invalid="true"{% endif %}{% if widget.describedby %} aria-describedby="{{ widget.describedby }}"{% endif %}{% else %} aria-label="{{ widget.placeholder }}"{% endif %}
          hx-get="{{ widget.lookup_url }}" hx-trigger="input changed delay:200ms, focus" hx-target="next .lookup-results"
          hx-swap="innerHTML" hx-include="this" hx-sync="this:replace">
-  <div class="lookup-results" role="listbox"></div>
+  <div class="lookup-results" role="listbox" aria-label="{% translate 'Matches' %}"></div>
 </div>"""  # noqa: E501, RUF001
 
 
@@ -214,3 +214,4 @@ def test_a_lookup_pickers_label_names_the_box_one_types_in():
         'aria-describedby="id_organisation_helptext id_organisation_error"'
     ) in html
     assert 'aria-label="Any"' not in html
+    assert '<div class="lookup-results" role="listbox" aria-label="Matches">' in html
