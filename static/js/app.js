@@ -248,10 +248,18 @@
 
 // An htmx swap that replaces the control the officer was on ("Mark done", a status select, "Add objective")
 // would leave focus on the page's body: a keyboard or screen reader user is thrown back to the top. Focus
-// goes instead to the new content: its [data-focus-after-swap] element, else the control of the same name,
-// else its first control, else the content itself.
+// goes instead to the new content: the first field it says is wrong, else its [data-focus-after-swap]
+// element, else the control of the same name, else its first control, else the content itself. A page
+// that comes back with errors likewise starts on the first wrong field, which reads out its error.
 (function () {
   "use strict";
+
+  var INVALID = '[aria-invalid="true"]';
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main form " + INVALID);
+    if (invalid && document.activeElement === document.body) invalid.focus();
+  });
 
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";
   var lost = new WeakMap();
@@ -278,7 +286,7 @@
     if (active && active !== document.body) return;
     var fresh = replacement(was);
     if (!fresh) return;
-    var spot = fresh.querySelector("[data-focus-after-swap]") ||
+    var spot = fresh.querySelector(INVALID) || fresh.querySelector("[data-focus-after-swap]") ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;
     if (!spot.matches(FOCUSABLE)) spot.setAttribute("tabindex", "-1");

@@ -79,3 +79,26 @@ def test_a_lookup_picker_is_named_by_its_label_and_chosen_by_keyboard(page, live
 
     expect(page.locator(".chip")).to_contain_text("Delta Water Board")
     expect(box).to_be_focused()
+
+
+def test_a_log_form_sent_with_a_mistake_puts_focus_on_the_field_to_correct(page, live_server, officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    page.get_by_role("button", name="Log interaction").focus()
+    page.keyboard.press("Enter")
+
+    summary = page.locator(".log-form").get_by_role("textbox", name="Summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("aria-invalid", "true")
+    expect(summary).to_have_accessible_description("This field is required.")
+
+
+def test_a_page_that_comes_back_with_errors_starts_on_the_first_wrong_field(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/concerns/new/")
+
+    page.get_by_role("button", name="Record concern").click()
+
+    expect(page.get_by_role("textbox", name="Concern", exact=True)).to_be_focused()
