@@ -55,6 +55,8 @@
       parts.select.appendChild(new Option("", "", true, true));
     }
     parts.select.dispatchEvent(new Event("change", { bubbles: true }));
+    // The removed chip had focus; the box is where the officer picks again.
+    parts.input.focus();
   }
 
   document.addEventListener("click", function (event) {
@@ -268,14 +270,15 @@
     var target = event.detail.target;
     var active = document.activeElement;
     if (!target || !active || active === document.body || !target.contains(active)) return;
-    lost.set(event.detail.xhr, { target: target, parent: target.parentNode, next: target.nextSibling, name: active.name });
+    lost.set(event.detail.xhr, { target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name });
   });
 
+  // The first of what came in its place: "Show older" brings the older entries, then another button.
   function replacement(was) {
     if (was.target.isConnected) return was.target;
     if (was.target.id) return document.getElementById(was.target.id);
-    if (was.next && was.next.isConnected) return was.next.previousElementSibling;
-    return was.parent && was.parent.lastElementChild;
+    if (was.previous && was.previous.isConnected) return was.previous.nextElementSibling;
+    return was.parent && was.parent.firstElementChild;
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -1,6 +1,8 @@
 """Keyboard and screen reader use: focus stays where the officer was after an htmx update, links are told
 apart from text by more than colour, and a lookup picker is named by its field."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -102,3 +104,43 @@ def test_a_page_that_comes_back_with_errors_starts_on_the_first_wrong_field(page
     page.get_by_role("button", name="Record concern").click()
 
     expect(page.get_by_role("textbox", name="Concern", exact=True)).to_be_focused()
+
+
+def test_removing_a_chosen_stakeholder_by_keyboard_leaves_focus_in_the_picker(page, live_server, officer):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    box = page.get_by_role("searchbox", name="Organisation", exact=True)
+    box.fill("Delta")
+    page.get_by_role("option", name="Delta Water Board").click()
+
+    page.get_by_role("button", name="Remove Delta Water Board").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".chip")).to_have_count(0)
+    expect(box).to_be_focused()
+
+
+def test_show_older_by_keyboard_puts_focus_on_the_first_older_entry(page, live_server, officer, settings):
+    settings.TIMELINE_PAGE_SIZE = 2
+    stakeholder = StakeholderFactory(owner=officer)
+    for days in range(1, 6):
+        InteractionFactory(
+            logged_by=officer,
+            stakeholders=[stakeholder],
+            summary=f"Call {days} days ago",
+            occurred_at=timezone.now() - dt.timedelta(days=days),
+        )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    page.get_by_role("link", name="Show older").focus()
+    page.keyboard.press("Enter")
+
+    # Not the next "Show older" below them, which would skip what was just loaded.
+    expect(page.get_by_role("link", name="Call 3 days ago")).to_be_focused()
+
+
+def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
