@@ -35,6 +35,10 @@ class LookupSelectMultiple(forms.SelectMultiple):
             return queryset.picker_options()
         return [(obj.pk, str(obj)) for obj in queryset]
 
+    def id_for_label(self, id_):
+        # The field's <label> names the box the officer types in; the hidden <select> only carries the value.
+        return f"{id_}_lookup" if id_ else id_
+
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         multiple = self.allow_multiple_selected
@@ -49,11 +53,11 @@ class LookupSelectMultiple(forms.SelectMultiple):
             "  </select>\n"
             '  <ul class="chips" data-lookup-chips aria-live="polite">{}\n  </ul>\n'
             '  <input type="search" class="lookup-input" autocomplete="off" placeholder="{}"\n'
-            '         name="lookup_q" form="lookup-detached" aria-label="{}"\n'
+            '         name="lookup_q" form="lookup-detached"{}\n'
             '         hx-get="{}" hx-trigger="input changed delay:200ms, focus"\n'
             '         hx-target="next .lookup-results" hx-swap="innerHTML" hx-include="this"\n'
             '         hx-sync="this:replace">\n'
-            '  <div class="lookup-results" role="listbox"></div>\n'
+            '  <div class="lookup-results" role="listbox" aria-label="{}"></div>\n'
             "</div>",
             "true" if multiple else "false",
             remove_label,
@@ -69,8 +73,9 @@ class LookupSelectMultiple(forms.SelectMultiple):
                 ((value, label, remove_label % {"name": label}) for value, label in options),
             ),
             self.placeholder,
-            self.placeholder,
+            _typing_box_attrs(final_attrs, self.placeholder),
             self.lookup_url,
+            _("Matches"),
         )
 
 
@@ -82,6 +87,21 @@ class LookupSelect(LookupSelectMultiple):
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
+
+
+def _typing_box_attrs(attrs: dict, placeholder: str) -> str:
+    """The box's name (its field's label when it has an id, else the placeholder) and the field's errors and
+    help, which Django puts on the widget: the box is what a screen reader is on."""
+    if not attrs.get("id"):
+        return format_html(' aria-label="{}"', placeholder)
+    return format_html(
+        ' id="{}_lookup"{}{}',
+        attrs["id"],
+        format_html(' aria-invalid="{}"', attrs["aria-invalid"]) if attrs.get("aria-invalid") else "",
+        format_html(' aria-describedby="{}"', attrs["aria-describedby"])
+        if attrs.get("aria-describedby")
+        else "",
+    )
 
 
 def _option(value, label, selected: bool) -> str:

@@ -341,11 +341,18 @@ def changes(
 
 
 def sparkline(
-    values: Sequence[tuple[str, float]], *, width: int = 300, height: int = 64, low=0, high=100, zones=()
+    values: Sequence[tuple[str, float]],
+    *,
+    label: str,
+    width: int = 300,
+    height: int = 64,
+    low=0,
+    high=100,
+    zones=(),
 ) -> Chart:
     """A small line of (label, value) points, e.g. one stakeholder's health by day, over shaded `zones`:
-    (from, to, css) bands of the value axis."""
-    chart = Chart(label="", width=width, height=height, left=0)
+    (from, to, css) bands of the value axis. `label` is what a screen reader says instead of the line."""
+    chart = Chart(label=label, width=width, height=height, left=0)
 
     def y(value):
         return round(height - 4 - (height - 8) * (value - low) / (high - low), 1)

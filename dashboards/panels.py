@@ -304,6 +304,7 @@ def health_card(stakeholder) -> dict:
             "colour": BAND_COLOURS[turn["band"]],
             "previous_colour": BAND_COLOURS[turn["previous"]],
         }
+    days = [(_day_label(row.day), row.score) for row in history]
     zones = (
         (0, AMBER_FROM, "zone-red"),
         (AMBER_FROM, GREEN_FROM, "zone-amber"),
@@ -312,7 +313,7 @@ def health_card(stakeholder) -> dict:
     return {
         "parts": parts_from_snapshot(history[-1]) if history else None,
         "turn": turn,
-        "history": charts.sparkline([(_day_label(row.day), row.score) for row in history], zones=zones),
+        "history": charts.sparkline(days, label=_health_trend(days), zones=zones),
         "history_days": len(history),
         "today": today,
     }
@@ -323,3 +324,16 @@ HISTORY_DAYS = 90
 
 def _day_label(day) -> str:
     return formats.date_format(day, "j M")
+
+
+def _health_trend(days: list[tuple[str, float]]) -> str:
+    """The sparkline in words, first and last day: what the line shows someone who cannot see it."""
+    if not days:
+        return ""
+    (first_day, first), (last_day, last) = days[0], days[-1]
+    return _("Health %(first)s on %(first_day)s, %(last)s on %(last_day)s") % {
+        "first": f"{first:g}",
+        "first_day": first_day,
+        "last": f"{last:g}",
+        "last_day": last_day,
+    }

@@ -1,6 +1,7 @@
 """Form markup written in Python says exactly what Django's templates (and ours, before) would say."""
 
 import datetime as dt
+import re
 
 import pytest
 from django import forms
@@ -14,7 +15,8 @@ from liaison_crm.form_renderer import INPUT_TEMPLATES, SELECT_TEMPLATE, TEXTAREA
 
 from .factories import OrganisationFactory, StakeholderFactory
 
-# What templates/includes/field.html said before {% form_field %} wrote it in Python.
+# What templates/includes/field.html said before {% form_field %} wrote it in Python, with the help and the
+# errors since given the ids Django's widgets name in aria-describedby.
 FIELD_TEMPLATE = """<div class="field{% if field.errors %} has-error{% endif %} field-{{ field.name }}">
   {% if field.widget_type == "checkbox" %}
   <label class="checkbox">{{ field }} {{ field.label }}</label>
@@ -22,13 +24,14 @@ FIELD_TEMPLATE = """<div class="field{% if field.errors %} has-error{% endif %} 
   <label for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %} <span class="required" aria-hidden="true">*</span>{% endif %}</label>
   {{ field }}
   {% endif %}
-  {% if field.help_text %}<small class="help">{{ field.help_text }}</small>{% endif %}
-  {% for error in field.errors %}<p class="error" role="alert">{{ error }}</p>{% endfor %}
+  {% if field.help_text %}<small class="help" id="{{ field.auto_id }}_helptext">{{ field.help_text }}</small>{% endif %}
+  {% if field.errors %}<div id="{{ field.auto_id }}_error" role="alert">{% for error in field.errors %}<p class="error">{{ error }}</p>{% endfor %}</div>{% endif %}
 </div>"""  # noqa: E501
 
 
 # What templates/widgets/lookup_select.html said before the lookup picker wrote its markup in Python, with
-# the "Remove …" label since translated (and handed to static/js/app.js for the chips it adds).
+# the "Remove …" label since translated (and handed to static/js/app.js for the chips it adds), and the box
+# one types in since named by the field's label, with the field's errors and help.
 LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multiple="{{ widget.multiple|yesno:'true,false' }}" data-remove-label="{% translate 'Remove %(name)s' %}">
   <select name="{{ widget.name }}" {% if widget.multiple %}multiple{% endif %} hidden data-lookup-select{% if widget.attrs.id %} id="{{ widget.attrs.id }}"{% endif %}>
     {% if not widget.multiple %}<option value=""></option>{% endif %}
@@ -42,10 +45,10 @@ LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multipl
     {% endfor %}{% endfor %}
   </ul>
   <input type="search" class="lookup-input" autocomplete="off" placeholder="{{ widget.placeholder }}"
-         name="lookup_q" form="lookup-detached" aria-label="{{ widget.placeholder }}"
+         name="lookup_q" form="lookup-detached"{% if widget.attrs.id %} id="{{ widget.attrs.id }}_lookup"{% if widget.invalid %} aria-invalid="true"{% endif %}{% if widget.describedby %} aria-describedby="{{ widget.describedby }}"{% endif %}{% else %} aria-label="{{ widget.placeholder }}"{% endif %}
          hx-get="{{ widget.lookup_url }}" hx-trigger="input changed delay:200ms, focus" hx-target="next .lookup-results"
          hx-swap="innerHTML" hx-include="this" hx-sync="this:replace">
-  <div class="lookup-results" role="listbox"></div>
+  <div class="lookup-results" role="listbox" aria-label="{% translate 'Matches' %}"></div>
 </div>"""  # noqa: E501, RUF001
 
 
@@ -164,8 +167,51 @@ def test_lookup_pickers_write_what_their_template_wrote(chosen):
                     "optgroups": [(None, options, 0)],
                     "placeholder": widget.placeholder,
                     "lookup_url": widget.lookup_url,
+                    "invalid": bool(form[name].errors),
+                    "describedby": form[name].aria_describedby,
                 }
             }
         )
         assert " ".join(str(form[name]).split()) == " ".join(before.split()), name
     assert "&lt;script&gt;" in str(form["people"]) or chosen == 0
+
+
+def test_what_a_field_says_it_is_described_by_is_on_the_page():
+    form = Everything(BOUND)
+    form.is_valid()
+    page = engines["django"].from_string(
+        "{% load crm_display %}{% for f in form %}{% form_field f %}{% endfor %}"
+    )
+    html = page.render({"form": form})
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert "id_name_helptext id_name_error" in described
+    for ids in described:
+        for id_ in ids.split():
+            assert f'id="{id_}"' in html, id_
+    assert re.search(r'<input [^>]*name="name"[^>]*aria-invalid="true"', html)
+
+
+@pytest.mark.django_db
+def test_a_lookup_pickers_label_names_the_box_one_types_in():
+    class Filter(forms.Form):
+        organisation = forms.ModelChoiceField(
+            Organisation.objects.all(),
+            help_text="Where they work",
+            widget=LookupSelect(lookup_url="/orgs/", placeholder="Any"),
+        )
+
+    form = Filter({"organisation": ""})
+    form.is_valid()
+    html = (
+        engines["django"]
+        .from_string("{% load crm_display %}{% form_field f %}")
+        .render({"f": form["organisation"]})
+    )
+
+    assert '<label for="id_organisation_lookup">' in html
+    assert (
+        'id="id_organisation_lookup" aria-invalid="true" '
+        'aria-describedby="id_organisation_helptext id_organisation_error"'
+    ) in html
+    assert 'aria-label="Any"' not in html
+    assert '<div class="lookup-results" role="listbox" aria-label="Matches">' in html

@@ -58,15 +58,39 @@ def form_field(field):
             _REQUIRED if field.field.required else "",
             field,
         )
-    help_text = format_html('<small class="help">{}</small>', field.help_text) if field.help_text else ""
+    # The ids are those Django's widgets name in aria-describedby (BoundField.aria_describedby), so a screen
+    # reader reads the help and the errors with the field instead of leaving them to be found.
+    help_text = (
+        format_html('<small class="help" id="{}_helptext">{}</small>', field.auto_id, field.help_text)
+        if field.help_text
+        else ""
+    )
     return format_html(
         '<div class="field{} field-{}">\n  {}\n  {}\n  {}\n</div>',
         " has-error" if errors else "",
         field.name,
         control,
         help_text,
-        format_html_join("", '<p class="error" role="alert">{}</p>', ((error,) for error in errors)),
+        _errors(field),
     )
+
+
+def _errors(field):
+    if not field.errors:
+        return ""
+    return format_html(
+        '<div id="{}_error" role="alert">{}</div>',
+        field.auto_id,
+        format_html_join("", '<p class="error">{}</p>', ((error,) for error in field.errors)),
+    )
+
+
+@register.simple_tag
+def cell_field(field, row):
+    """A field of a form set laid out as a table row: no label of its own, so it is named after its
+    column and row ("Agenda item, row 2") and its errors sit under it, linked to it."""
+    label = _("%(label)s, row %(row)s") % {"label": field.label, "row": row}
+    return format_html("{}{}", field.as_widget(attrs={"aria-label": label}), _errors(field))
 
 
 # The two cells below appear on every row of the stakeholder list. Written as template nodes (an include, a

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from dashboards.models import HealthBand
+
 register = template.Library()
 
 
@@ -22,6 +24,12 @@ def signed(value, places=1):
         return "0" if places == 0 else f"{0:.{places}f}"
     text = f"{abs(number):.{places}f}"
     return f"+{text}" if number > 0 else f"\u2212{text}"
+
+
+@register.filter
+def band_label(band):
+    """A health band in words ("At risk"): the badge's colour alone says it only to those who see it."""
+    return HealthBand(band).label if band in HealthBand.values else ""
 
 
 @register.simple_tag

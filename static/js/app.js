@@ -55,6 +55,8 @@
       parts.select.appendChild(new Option("", "", true, true));
     }
     parts.select.dispatchEvent(new Event("change", { bubbles: true }));
+    // The removed chip had focus; the box is where the officer picks again.
+    parts.input.focus();
   }
 
   document.addEventListener("click", function (event) {
@@ -243,5 +245,54 @@
 
   document.addEventListener("htmx:sendError", function () {
     say(document.body.dataset.requestUnsent);
+  });
+})();
+
+// An htmx swap that replaces the control the officer was on ("Mark done", a status select, "Add objective")
+// would leave focus on the page's body: a keyboard or screen reader user is thrown back to the top. Focus
+// goes instead to the new content: the first field it says is wrong, else its [data-focus-after-swap]
+// element, else the control of the same name, else its first control, else the content itself. A page
+// that comes back with errors likewise starts on the first wrong field, which reads out its error.
+(function () {
+  "use strict";
+
+  var INVALID = '[aria-invalid="true"]';
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main form " + INVALID);
+    if (invalid && document.activeElement === document.body) invalid.focus();
+  });
+
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";
+  var lost = new WeakMap();
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (!target || !active || active === document.body || !target.contains(active)) return;
+    lost.set(event.detail.xhr, { target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name });
+  });
+
+  // The first of what came in its place: "Show older" brings the older entries, then another button.
+  function replacement(was) {
+    if (was.target.isConnected) return was.target;
+    if (was.target.id) return document.getElementById(was.target.id);
+    if (was.previous && was.previous.isConnected) return was.previous.nextElementSibling;
+    return was.parent && was.parent.firstElementChild;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var was = lost.get(event.detail.xhr);
+    if (!was) return;
+    lost.delete(event.detail.xhr);
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var fresh = replacement(was);
+    if (!fresh) return;
+    var spot = fresh.querySelector(INVALID) || fresh.querySelector("[data-focus-after-swap]") ||
+      (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
+      fresh.querySelector(FOCUSABLE) || fresh;
+    if (!spot.matches(FOCUSABLE)) spot.setAttribute("tabindex", "-1");
+    spot.focus();
   });
 })();

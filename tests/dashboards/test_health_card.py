@@ -50,3 +50,16 @@ def test_the_card_says_when_the_relationship_turned(officer_client, officer, lap
 
 def test_a_stakeholder_not_yet_scored_says_so(officer_client, lapsed):
     assert "Not scored yet" in officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+
+def test_the_health_line_says_in_words_where_it_started_and_ended(officer_client, officer, lapsed):
+    for days_back, score, band in ((3, 75, "green"), (1, 65, "amber")):
+        HealthSnapshot.objects.create(
+            stakeholder=lapsed, day=TODAY - dt.timedelta(days=days_back), owner=officer,
+            influence=3, interest=3, score=score, band=band,
+        )  # fmt: skip
+
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    first, last = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=1)
+    assert f'role="img" aria-label="Health 75 on {first:%-d %b}, 65 on {last:%-d %b}"' in page

@@ -82,6 +82,16 @@ def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_ove
     assert [person.score for person in stale] == [60, 87, 100]
 
 
+def test_a_health_badge_says_its_band_in_words_not_only_in_colour(officer_client, officer):
+    person = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    Stakeholder.objects.filter(pk=person.pk).update(last_contacted_at=days_ago(90))
+    services.health_snapshot_take()
+
+    page = officer_client.get(reverse("dashboards:my_day")).content.decode()
+
+    assert '<span class="visually-hidden">Needs attention: </span>60</span>' in page
+
+
 def test_going_stale_links_to_a_list_holding_everyone_it_shows(officer_client, officer):
     due_soon = StakeholderFactory(owner=officer, contact_cadence_days=30)
     Stakeholder.objects.filter(pk=due_soon.pk).update(last_contacted_at=days_ago(25))

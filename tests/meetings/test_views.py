@@ -142,6 +142,34 @@ def test_bad_meeting_form_shows_errors_and_writes_nothing(officer_client, guest)
     assert not Meeting.objects.exists()
 
 
+def test_each_agenda_box_is_named_by_its_column_and_row_and_its_error_linked_to_it(officer_client, guest):
+    empty = officer_client.get(reverse("meetings:create")).content.decode()
+    assert 'aria-label="Agenda item, row 1"' in empty and 'aria-label="Led by, row 3"' in empty
+
+    response = officer_client.post(
+        reverse("meetings:create"), form_data([guest], **{"agenda-0-minutes_allotted": "0"})
+    )
+
+    body = response.content.decode()
+    described = 'aria-invalid="true" aria-describedby="id_agenda-0-minutes_allotted_error"'
+    assert f'aria-label="Minutes, row 1" {described}' in body
+    assert '<div id="id_agenda-0-minutes_allotted_error" role="alert">' in body
+
+
+def test_each_action_box_on_the_held_form_is_named_by_its_column_and_row(officer_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+
+    body = officer_client.get(reverse("meetings:mark_held", args=[meeting.pk])).content.decode()
+
+    assert 'aria-label="Action, row 1"' in body and 'aria-label="Owner, row 1"' in body
+    assert 'aria-label="Due, row 2"' in body
+
+
+def test_the_document_upload_box_has_a_label(officer_client, meeting):
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+    assert '<label class="visually-hidden" for="id_file">Document to upload</label>' in body
+
+
 def test_slot_check_flags_a_slot_outside_working_hours_for_the_guest(officer_client, guest):
     body = officer_client.get(
         reverse("meetings:slot_check"),

@@ -125,6 +125,18 @@ def test_the_header_box_gets_a_dropdown_and_the_page_a_list(officer_client, offi
     assert b'id="global-search-q"' in officer_client.get(reverse("contacts:stakeholder_list")).content
 
 
+def test_the_dropdown_is_read_as_links_not_as_a_list_box_without_options(officer_client, officer):
+    StakeholderFactory(name="Margaret Okafor", owner=officer)
+    dropdown = officer_client.get(
+        reverse("search:results"),
+        {"q": "marg"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="global-search-results",
+    ).content.decode()
+    assert 'role="group" aria-label="Search results"' in dropdown and "listbox" not in dropdown
+    assert dropdown.count('<a class="search-result"') == 1
+
+
 def test_search_runs_a_fixed_number_of_queries(officer_client, officer, django_assert_max_num_queries):
     for number in range(10):
         StakeholderFactory(name=f"Reservoir Person {number}", owner=officer)

@@ -1,0 +1,146 @@
+"""Keyboard and screen reader use: focus stays where the officer was after an htmx update, links are told
+apart from text by more than colour, and a lookup picker is named by its field."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_marking_a_follow_up_done_by_keyboard_leaves_focus_on_its_undo_button(page, live_server, officer):
+    follow_up = InteractionFactory(
+        logged_by=officer,
+        follow_up_on=timezone.localdate(),
+        follow_up_note="Send the signed agreement",
+        stakeholders=[StakeholderFactory(owner=officer, name="Ama Owusu")],
+    )
+    sign_in(page, live_server, "officer")
+    row = page.locator(f"#follow-up-{follow_up.pk}")
+
+    row.get_by_role("button", name="Mark done").focus()
+    page.keyboard.press("Enter")
+
+    expect(row.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(row.get_by_role("button", name="Mark done")).to_be_focused()
+
+
+def test_adding_an_objective_leaves_focus_on_the_objectives_not_the_top_of_the_page(
+    page, live_server, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+    objectives = page.locator("#objectives")
+
+    objectives.locator("summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(objectives.get_by_role("textbox", name="Objective", exact=True)).to_be_focused()
+    page.keyboard.type("Agree a joint statement")
+    # Past the target date, whose day, month and year Chromium tabs through one by one.
+    objectives.get_by_role("button", name="Add objective").focus()
+    page.keyboard.press("Enter")
+
+    expect(objectives).to_contain_text("Agree a joint statement")
+    expect(page.get_by_role("heading", name="Engagement objectives")).to_be_focused()
+
+
+def test_links_in_text_are_underlined_and_the_header_search_is_named(page, live_server, officer):
+    organisation = OrganisationFactory(name="Delta Water Board")
+    AffiliationFactory(stakeholder=StakeholderFactory(owner=officer), organisation=organisation)
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+
+    link = page.get_by_role("link", name="Delta Water Board")
+    assert link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
+    button = page.get_by_role("link", name="Add stakeholder")
+    assert button.evaluate("a => getComputedStyle(a).textDecorationLine") == "none"
+    # Told apart from the list's filters, also a search.
+    expect(page.get_by_role("search", name="Find anything")).to_have_count(1)
+
+
+def test_a_lookup_picker_is_named_by_its_label_and_chosen_by_keyboard(page, live_server, officer):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+
+    box = page.get_by_role("searchbox", name="Organisation", exact=True)
+    box.fill("Delta")
+    choice = page.get_by_role("option", name="Delta Water Board")
+    expect(choice).to_be_visible()
+    box.press("ArrowDown")
+    expect(choice).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".chip")).to_contain_text("Delta Water Board")
+    expect(box).to_be_focused()
+
+
+def test_a_log_form_sent_with_a_mistake_puts_focus_on_the_field_to_correct(page, live_server, officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    page.get_by_role("button", name="Log interaction").focus()
+    page.keyboard.press("Enter")
+
+    summary = page.locator(".log-form").get_by_role("textbox", name="Summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("aria-invalid", "true")
+    expect(summary).to_have_accessible_description("This field is required.")
+
+
+def test_a_page_that_comes_back_with_errors_starts_on_the_first_wrong_field(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/concerns/new/")
+
+    page.get_by_role("button", name="Record concern").click()
+
+    expect(page.get_by_role("textbox", name="Concern", exact=True)).to_be_focused()
+
+
+def test_removing_a_chosen_stakeholder_by_keyboard_leaves_focus_in_the_picker(page, live_server, officer):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    box = page.get_by_role("searchbox", name="Organisation", exact=True)
+    box.fill("Delta")
+    page.get_by_role("option", name="Delta Water Board").click()
+
+    page.get_by_role("button", name="Remove Delta Water Board").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".chip")).to_have_count(0)
+    expect(box).to_be_focused()
+
+
+def test_show_older_by_keyboard_puts_focus_on_the_first_older_entry(page, live_server, officer, settings):
+    settings.TIMELINE_PAGE_SIZE = 2
+    stakeholder = StakeholderFactory(owner=officer)
+    for days in range(1, 6):
+        InteractionFactory(
+            logged_by=officer,
+            stakeholders=[stakeholder],
+            summary=f"Call {days} days ago",
+            occurred_at=timezone.now() - dt.timedelta(days=days),
+        )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    page.get_by_role("link", name="Show older").focus()
+    page.keyboard.press("Enter")
+
+    # Not the next "Show older" below them, which would skip what was just loaded.
+    expect(page.get_by_role("link", name="Call 3 days ago")).to_be_focused()
+
+
+def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
