@@ -1,0 +1,32 @@
+"""List filters: the list follows what the officer types in its search box, and only there."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..factories import OrganisationFactory, StakeholderFactory
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_typing_in_a_lookup_filter_asks_for_matches_not_for_the_list(page, live_server, officer):
+    OrganisationFactory(name="Northbridge City Council")
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    lists = []
+
+    def count_list_requests(request):
+        if request.headers.get("hx-request") and "/stakeholders/?" in request.url:
+            lists.append(request.url)
+
+    page.on("request", count_list_requests)
+
+    page.get_by_label("Organisation", exact=True).press_sequentially("North", delay=50)
+    expect(page.locator(".lookup-choice", has_text="Northbridge City Council")).to_be_visible()
+    page.wait_for_timeout(600)
+    assert lists == []
+
+    page.get_by_label("Search", exact=True).fill("Ama")
+    expect(page.locator("#stakeholder-results")).to_contain_text("Ama Owusu")
+    assert len(lists) == 1
