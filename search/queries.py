@@ -22,7 +22,7 @@ otherwise order each kind by how well its text matches. Accents are ignored on b
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Window
+from django.db.models import Exists, F, FloatField, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -84,15 +84,16 @@ def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, .
         model.objects.filter(pk__in=candidates)
         .annotate(
             readable=Exists(visible.filter(pk=OuterRef("pk"))),
-            candidates=Window(Count("pk")),
+            # Whether there are more matches than candidates: a row past the last candidate, not a count.
+            cut=Exists(model.objects.filter(search_vector=query)[CANDIDATES:]),
             score=_rank(query),
         )
         .only(*fields)
         .order_by("-readable", "-score", *newest_first)[:limit]
     )
-    # Rows the reader may not see came back only to say how many candidates there were: they go no further.
+    # Rows the reader may not see came back only to say whether the candidates were cut: they go no further.
     found = [row for row in ranked if row.readable]
-    if len(found) == limit or not ranked or ranked[0].candidates < CANDIDATES:
+    if len(found) == limit or not ranked or not ranked[0].cut:
         return found
     readable = visible.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
     return list(
