@@ -22,8 +22,8 @@ otherwise order each kind by how well its text matches. Accents are ignored on b
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, FloatField, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Window
+from django.db.models.functions import Cast, NthValue
 from django.utils.translation import gettext as _
 
 from contacts.models import Organisation, Stakeholder
@@ -84,8 +84,8 @@ def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, .
         model.objects.filter(pk__in=candidates)
         .annotate(
             readable=Exists(visible.filter(pk=OuterRef("pk"))),
-            # Whether there are more matches than candidates: a row past the last candidate, not a count.
-            cut=Exists(model.objects.filter(search_vector=query)[CANDIDATES:]),
+            # The last candidate's id if there were as many as asked for (the matches were cut), else NULL.
+            last_candidate=Window(NthValue("pk", nth=CANDIDATES)),
             score=_rank(query),
         )
         .only(*fields)
@@ -93,7 +93,7 @@ def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, .
     )
     # Rows the reader may not see came back only to say whether the candidates were cut: they go no further.
     found = [row for row in ranked if row.readable]
-    if len(found) == limit or not ranked or not ranked[0].cut:
+    if len(found) == limit or not ranked or ranked[0].last_candidate is None:
         return found
     readable = visible.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
     return list(
