@@ -25,7 +25,7 @@ def test_officer_finds_a_stakeholder_and_logs_a_call_that_appears_on_the_timelin
     # A misspelled search narrows the list as the officer types.
     page.get_by_label("Search").fill("Margret")
     expect(page.locator("#stakeholder-results")).not_to_contain_text("Bartholomew Quist")
-    page.locator("#stakeholder-results").get_by_role("link", name="Margaret Okafor").click()
+    page.locator("#stakeholder-results").get_by_role("link", name="Margaret Okafor", exact=True).click()
 
     expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
     expect(page.get_by_text("Prefers formal address.")).to_be_visible()
