@@ -44,7 +44,8 @@ def interaction_log(request):
                 if request.htmx and stakeholder:
                     return _inline_logged(request, stakeholder, interaction)
                 messages.success(request, _("Interaction logged."))
-                return redirect(stakeholder or interaction)
+                # A list's Log link sends the officer back to it, as they had it filtered and paged.
+                return redirect(next_url(request, stakeholder or interaction))
     template = "interactions/_log_form.html" if request.htmx else "interactions/interaction_form.html"
     return render(request, template, {"form": form, "stakeholder": stakeholder})
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,7 +27,7 @@ def test_officer_finds_a_stakeholder_and_logs_a_call_that_appears_on_the_timelin
     # A misspelled search narrows the list as the officer types.
     page.get_by_label("Search").fill("Margret")
     expect(page.locator("#stakeholder-results")).not_to_contain_text("Bartholomew Quist")
-    page.locator("#stakeholder-results").get_by_role("link", name="Margaret Okafor").click()
+    page.locator("#stakeholder-results").get_by_role("link", name="Margaret Okafor", exact=True).click()
 
     expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
     expect(page.get_by_text("Prefers formal address.")).to_be_visible()
@@ -44,3 +46,33 @@ def test_officer_finds_a_stakeholder_and_logs_a_call_that_appears_on_the_timelin
     assert interaction.organisation.name == "Delta Water Board"
     # The form is ready for the next entry.
     expect(page.get_by_label("Summary")).to_have_value("")
+
+
+def test_officer_logs_a_call_from_a_row_of_the_list_and_lands_back_on_the_same_page(
+    page, live_server, officer, settings
+):
+    settings.LIST_PAGE_SIZE = 3
+    for name in ["Ada", "Bea", "Cal", "Dee", "Eli", "Fay", "Gus"]:
+        StakeholderFactory(name=f"{name} Mensah", owner=officer, last_contacted_at=None)
+    listed = f"{live_server.url}/stakeholders/?sort=name&page=2"
+
+    sign_in(page, live_server, "officer")
+    page.goto(listed)
+    third = page.locator("#stakeholder-results tbody tr").nth(2)
+    expect(third).to_contain_text("Fay Mensah")
+    expect(third).to_contain_text("never")
+    third.get_by_role("link", name="Log an interaction with Fay Mensah").click()
+
+    expect(page.get_by_role("heading", name="Log an interaction")).to_be_visible()
+    page.get_by_label("Kind").select_option("call")
+    page.get_by_label("Summary").fill("Call about the school visit")
+    page.get_by_role("button", name="Log interaction").click()
+
+    page.wait_for_url(listed)
+    expect(page.get_by_role("status").filter(has_text="Interaction logged.")).to_be_visible()
+    third = page.locator("#stakeholder-results tbody tr").nth(2)
+    expect(third).to_contain_text("Fay Mensah")
+    expect(third).to_contain_text(re.compile(r"minutes? ago"))
+    interaction = Interaction.objects.get()
+    assert [s.name for s in interaction.stakeholders.all()] == ["Fay Mensah"]
+    assert interaction.kind == "call"

@@ -59,7 +59,7 @@ def test_officer_schedules_holds_a_meeting_and_the_follow_up_reaches_the_outbox(
 
     for name in ("Ingrid Solberg", "Tariq Haddad"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Stakeholders").click()
-        page.locator("#stakeholder-results").get_by_role("link", name=name).click()
+        page.locator("#stakeholder-results").get_by_role("link", name=name, exact=True).click()
         expect(page.locator("#timeline")).to_contain_text("Water-sharing agreement review")
 
     admin_context = browser.new_context()

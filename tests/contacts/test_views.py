@@ -69,6 +69,27 @@ def test_stakeholder_list_hides_archived_people_unless_asked(officer_client, off
     assert "Gone Away" in officer_client.get(url, {"archived": "true"}).content.decode()
 
 
+def test_each_active_row_links_to_the_log_form_for_that_stakeholder_and_back_to_the_list(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(name="Row Person", owner=officer)
+    url = reverse("contacts:stakeholder_list")
+
+    page = officer_client.get(url, {"q": "row", "page": "1"}).content.decode()
+
+    log_url = reverse("interactions:log")
+    assert (
+        f'href="{log_url}?stakeholder={stakeholder.pk}&amp;next=/stakeholders/%3Fq%3Drow%26page%3D1"' in page
+    )
+    assert 'aria-label="Log an interaction with Row Person"' in page
+
+
+def test_archived_rows_have_no_log_link(officer_client, officer):
+    StakeholderFactory(name="Gone Away", owner=officer, is_archived=True, archived_at=timezone.now())
+    page = officer_client.get(reverse("contacts:stakeholder_list"), {"archived": "true"}).content.decode()
+    assert "Gone Away" in page and "Log an interaction with" not in page
+
+
 def test_htmx_list_request_returns_only_the_rows(officer_client, officer):
     StakeholderFactory(name="Row Person", owner=officer)
     response = officer_client.get(reverse("contacts:stakeholder_list"), headers={"HX-Request": "true"})

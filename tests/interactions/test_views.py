@@ -56,6 +56,38 @@ def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_tim
     assert "<html" not in body
 
 
+def test_log_form_opened_from_a_list_row_has_that_stakeholder_chosen(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.get(
+        reverse("interactions:log"), {"stakeholder": stakeholder.pk, "next": "/stakeholders/?page=2"}
+    )
+    assert response.context["form"]["stakeholders"].value() == [stakeholder.pk]
+
+
+def test_logging_from_a_list_row_goes_back_to_the_list_as_it_was_with_the_message(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    back = "/stakeholders/?q=okafor&page=2"
+    url = (
+        reverse("interactions:log")
+        + f"?stakeholder={stakeholder.pk}&next=%2Fstakeholders%2F%3Fq%3Dokafor%26page%3D2"
+    )
+
+    response = officer_client.post(url, log_data(stakeholder), follow=False)
+
+    assert response.status_code == 302 and response.url == back
+    followed = officer_client.get(back)
+    assert "Interaction logged." in followed.content.decode()
+    stakeholder.refresh_from_db()
+    assert stakeholder.last_contacted_at == Interaction.objects.get().occurred_at
+
+
+def test_logging_with_another_sites_next_lands_on_the_stakeholder(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    url = reverse("interactions:log") + f"?stakeholder={stakeholder.pk}&next=https://evil.example/"
+    response = officer_client.post(url, log_data(stakeholder))
+    assert response.status_code == 302 and response.url == stakeholder.get_absolute_url()
+
+
 def test_bad_log_input_shows_errors_and_writes_nothing(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     future = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
