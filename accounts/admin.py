@@ -3,16 +3,24 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .forms import StaffChangeForm, StaffCreationForm
 from .models import ApiToken, Team, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     list_display = ["username", "first_name", "last_name", "team", "is_service_account", "is_active"]
     list_filter = ["is_service_account", "is_active", "team", "groups"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Liaison CRM"), {"fields": ["team", "time_zone", "is_service_account"]}),
+    )
+    # The role and team are asked for at once: an account saved without them would work as an officer's.
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Liaison CRM"), {"fields": ["groups", "team", "is_service_account"]}),
     )
 
 
