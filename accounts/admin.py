@@ -41,6 +41,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["key_prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A colleague's account is refused here, as a choice, rather than by the service's 403 on saving.
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.token_holders_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_fields(self, request, obj=None):
         return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
 

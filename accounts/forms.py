@@ -42,11 +42,7 @@ class ApiTokenForm(forms.ModelForm):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        accounts = User.objects.filter(pk=actor.pk)
-        if actor.is_crm_admin:
-            accounts = User.objects.filter(pk=actor.pk) | User.objects.filter(
-                is_service_account=True, is_active=True
-            )
+        accounts = User.objects.token_holders_for(actor)
         self.fields["user"].queryset = accounts.order_by("-is_service_account", "username")
         self.fields["user"].initial = actor.pk
         self.fields["user"].empty_label = None
