@@ -3,16 +3,24 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .forms import StaffChangeForm, StaffCreationForm
 from .models import ApiToken, Team, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     list_display = ["username", "first_name", "last_name", "team", "is_service_account", "is_active"]
     list_filter = ["is_service_account", "is_active", "team", "groups"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Liaison CRM"), {"fields": ["team", "time_zone", "is_service_account"]}),
+    )
+    # The role and team are asked for at once: an account saved without them would work as an officer's.
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Liaison CRM"), {"fields": ["groups", "team", "is_service_account"]}),
     )
 
 
@@ -32,6 +40,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["key_prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A colleague's account is refused here, as a choice, rather than by the service's 403 on saving.
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.token_holders_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]

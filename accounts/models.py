@@ -47,8 +47,10 @@ class User(AbstractUser):
     permissions of its role; it has no password and cannot sign in to the pages.
     """
 
+    # PROTECT: a team deleted under its members would leave its managers managing nobody and its officers'
+    # portfolios without a manager, silently; the admin names the members to move first.
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default=settings.TIME_ZONE

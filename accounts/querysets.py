@@ -48,6 +48,14 @@ class UserQuerySet(QuerySet):
             return self
         return self.filter(team=user.team_id) if user.is_manager and user.team_id else self.none()
 
+    def token_holders_for(self, actor):
+        """The accounts `actor` may make API tokens for (accounts.permissions.can_create_api_token)."""
+        if not actor.is_active:
+            return self.none()
+        if actor.is_crm_admin:
+            return self.filter(Q(pk=actor.pk) | Q(is_service_account=True, is_active=True))
+        return self.filter(pk=actor.pk)
+
     def picker_options(self) -> list[tuple[int, str]]:
         """Each member of staff's id and name as `str(user)` gives it, read as values, not as models.
 

@@ -158,3 +158,13 @@ def test_admin_revokes_tokens_with_an_action(client, admin_user, officer):
     )
     token.refresh_from_db()
     assert token.is_revoked
+
+
+def test_admin_cannot_choose_a_colleague_for_a_token_in_the_admin(client, admin_user, officer):
+    admin_user.is_staff = admin_user.is_superuser = True  # the Django admin wants its own permissions
+    admin_user.save()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:accounts_apitoken_add"), {"user": officer.pk, "name": "Theirs"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not ApiToken.objects.exists()

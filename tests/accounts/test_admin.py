@@ -1,0 +1,88 @@
+"""The Django admin, where administrators manage staff, teams and roles."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.forms import model_to_dict
+from django.urls import reverse
+
+from accounts.forms import StaffChangeForm
+from accounts.models import Role, Team, User
+
+from ..factories import UserFactory
+
+
+@pytest.fixture
+def admin_client(client, db):
+    root = UserFactory(username="root", team=None, role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(root)
+    return client
+
+
+def test_a_team_with_members_cannot_be_deleted(admin_client, manager, officer):
+    url = reverse("admin:accounts_team_delete", args=[officer.team_id])
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 200
+    assert "Cannot delete team" in response.text
+    assert str(manager) in response.text
+    assert Team.objects.filter(pk=officer.team_id).exists()
+
+
+def test_an_empty_team_can_be_deleted(admin_client, team):
+    response = admin_client.post(reverse("admin:accounts_team_delete", args=[team.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Team.objects.filter(pk=team.pk).exists()
+
+
+def add_user(admin_client, **data):
+    form = {"username": "newcomer", "usable_password": "false", **data}
+    return admin_client.post(reverse("admin:accounts_user_add"), form)
+
+
+@pytest.fixture
+def roles(db):
+    return {role: Group.objects.get_or_create(name=role)[0] for role in Role}
+
+
+def test_a_user_is_added_with_their_role_and_team(admin_client, roles, team):
+    response = add_user(admin_client, groups=[roles[Role.OFFICER].pk], team=team.pk)
+
+    assert response.status_code == 302
+    newcomer = User.objects.get(username="newcomer")
+    assert (newcomer.team, newcomer.role_names) == (team, {Role.OFFICER})
+
+
+def test_a_user_is_not_added_without_a_role(admin_client, roles, team):
+    response = add_user(admin_client, team=team.pk)
+
+    assert response.status_code == 200
+    assert "Choose a role" in response.text
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_a_manager_is_not_added_without_a_team(admin_client, roles):
+    response = add_user(admin_client, groups=[roles[Role.MANAGER].pk])
+
+    assert response.status_code == 200
+    assert "A manager leads a team" in response.text
+    assert not User.objects.filter(username="newcomer").exists()
+
+
+def change_form(user, **changes):
+    data = {**model_to_dict(user, exclude=["password", "user_permissions", "last_login"]), **changes}
+    data["groups"] = [group.pk for group in data["groups"]]
+    data["date_joined"] = user.date_joined.isoformat()
+    return StaffChangeForm({key: value for key, value in data.items() if value is not None}, instance=user)
+
+
+def test_a_role_cannot_be_taken_away_without_another(officer, roles):
+    form = change_form(officer, groups=[])
+
+    assert form.errors == {"groups": ["Choose a role: Officer, Manager, Admin."]}
+
+
+def test_a_manager_keeps_a_team_and_an_administrator_needs_none(manager, roles):
+    assert change_form(manager, team=None).errors == {"team": ["A manager leads a team: choose theirs."]}
+    assert change_form(manager, team=None, groups=[roles[Role.ADMIN]]).is_valid()
