@@ -1,5 +1,5 @@
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.db.models.lookups import IsNull
 
@@ -19,7 +19,12 @@ class InteractionQuerySet(QuerySet):
         if user.is_crm_admin:
             return self
         # Few interactions are confidential: the tests of who may read one are only made for those.
-        return self.filter(Q(is_confidential=False) | Q(is_confidential=True) & self._readable_by(user))
+        by, about = self._readers(user)
+        # A stakeholder of theirs among the interaction's, asked row by row as a scalar subquery: written as
+        # EXISTS, PostgreSQL may hash every participation of the team's stakeholders first (60,000 at scale)
+        # however few confidential rows a page asks for.
+        readable = by | IsNull(Subquery(about.values("pk")[:1]), False)
+        return self.filter(Q(is_confidential=False) | Q(is_confidential=True) & readable)
 
     def hidden_from(self, user):
         """The interactions `user` may not read: what `visible_to(user)` leaves out."""
@@ -27,25 +32,26 @@ class InteractionQuerySet(QuerySet):
             return self
         if user.is_crm_admin:
             return self.none()
-        return self.filter(is_confidential=True).exclude(self._readable_by(user))
+        by, about = self._readers(user)
+        # All of them at once (the tags page), where the hash join visible_to avoids is the cheaper plan: an
+        # anti-join over the confidential rows, twice as fast as asking each of them.
+        return self.filter(is_confidential=True).exclude(by).exclude(Exists(about))
 
-    def _readable_by(self, user):
-        """Whether a confidential interaction is one the user (an officer or a manager) may read."""
+    def _readers(self, user):
+        """Who may read a confidential interaction, for an officer or a manager: a condition on its row (by
+        or chased by them) and the participations that make it about a stakeholder of theirs."""
         from django.contrib.auth import get_user_model
 
         if user.is_manager and user.team_id is not None:
             # The manager is one of their team: what they logged, chase or own is among the team's.
             team = get_user_model().objects.filter(team=user.team_id).values("pk")
-            by = {"logged_by__in": team, "follow_up_owner__in": team}
+            by = Q(logged_by__in=team) | Q(follow_up_owner__in=team)
             about = {"stakeholder__owner__in": team}
         else:
-            by = {"logged_by": user, "follow_up_owner": user}
+            by = Q(logged_by=user) | Q(follow_up_owner=user)
             about = {"stakeholder__owner": user}
-        # A stakeholder of theirs among the interaction's, asked row by row as a scalar subquery: written as
-        # EXISTS, PostgreSQL may hash every participation of the team's stakeholders first (60,000 at scale)
-        # however few confidential rows it is asked for.
-        participation = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"), **about)
-        return Q(**by, _connector=Q.OR) | IsNull(Subquery(participation.values("pk")[:1]), False)
+        participations = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"), **about)
+        return by, participations
 
     def search(self, text: str):
         query = prefix_query(text)
