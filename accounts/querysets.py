@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
@@ -32,6 +34,16 @@ class UserQuerySet(QuerySet):
             | Exists(Commitment.objects.open().filter(owner=officer))
             | Exists(Concern.objects.unresolved().filter(owner=officer))
         )
+
+    def assignable(self, *, keeping: Iterable[int | None] = ()):
+        """The staff who can be given work to chase: a stakeholder, a commitment, a concern, an action, a
+        follow-up. A service account is another tool, not a person (accounts.permissions.can_follow_up).
+
+        `keeping`: the accounts that may keep what they hold, though not be given more — a tool holds what it
+        made through the API as itself, and sending that record back unchanged is no new choice.
+        """
+        keeping = [pk for pk in keeping if pk is not None]
+        return self.filter(Q(is_service_account=False) | Q(pk__in=keeping), is_active=True)
 
     def visible_to(self, user):
         # Staff see every active colleague (to pick owners and people present); administrators see all.
