@@ -1,18 +1,43 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .forms import StaffChangeForm, StaffCreationForm
 from .models import ApiToken, Team, User
 
 
+class LockedOutFilter(admin.SimpleListFilter):
+    title = _("locked out")
+    parameter_name = "locked_out"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_locked_out=self.value() == "yes")
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ["username", "first_name", "last_name", "team", "is_service_account", "is_active"]
-    list_filter = ["is_service_account", "is_active", "team", "groups"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "team",
+        "is_service_account",
+        "is_active",
+        "locked_out",
+    ]
+    list_filter = ["is_service_account", "is_active", LockedOutFilter, "team", "groups"]
+    # The sign-in lock-out page sends people to an administrator: the lock and its key are here, not only
+    # under Axes' access attempts.
+    actions = ["unlock_sign_in"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Liaison CRM"), {"fields": ["team", "time_zone", "is_service_account"]}),
@@ -22,6 +47,24 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Liaison CRM"), {"fields": ["groups", "team", "is_service_account"]}),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_sign_in_lock()
+
+    @admin.display(boolean=True, description=_("Locked out"), ordering="is_locked_out")
+    def locked_out(self, user):
+        return user.is_locked_out
+
+    @admin.action(description=_("Unlock sign-in"))
+    def unlock_sign_in(self, request, queryset):
+        unlocked = services.user_sign_in_unlock(users=queryset, actor=request.user)
+        if unlocked:
+            message = ngettext(
+                "Unlocked sign-in for %(count)d person.", "Unlocked sign-in for %(count)d people.", unlocked
+            )
+            self.message_user(request, message % {"count": unlocked}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("None of them was locked out."), messages.INFO)
 
 
 @admin.register(Team)

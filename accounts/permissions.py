@@ -154,3 +154,7 @@ def can_review_inbound_message(user, message) -> bool:
     if message.author_id is None:
         return user.is_manager
     return manages(user, message.author)
+
+
+def can_unlock_sign_in(user) -> bool:
+    return user.is_active and user.is_crm_admin

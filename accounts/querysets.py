@@ -1,5 +1,8 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.utils import timezone
 
 
 def person_name(path: str = ""):
@@ -32,6 +35,36 @@ class UserQuerySet(QuerySet):
             | Exists(Commitment.objects.open().filter(owner=officer))
             | Exists(Concern.objects.unresolved().filter(owner=officer))
         )
+
+    def assignable(self, *, keeping: Iterable[int | None] = ()):
+        """The staff who can be given work to chase: a stakeholder, a commitment, a concern, an action, a
+        follow-up. A service account is another tool, not a person (accounts.permissions.can_follow_up).
+
+        `keeping`: the accounts that may keep what they hold, though not be given more — a tool holds what it
+        made through the API as itself, and sending that record back unchanged is no new choice.
+        """
+        keeping = [pk for pk in keeping if pk is not None]
+        return self.filter(Q(is_service_account=False) | Q(pk__in=keeping), is_active=True)
+
+    def with_sign_in_lock(self):
+        """Annotates `is_locked_out`: whether django-axes now refuses the account's sign-in, from any address.
+
+        As axes' database handler counts (per username and address, the lock-out parameters), from its own
+        settings: the failures since the cool-off began, reaching the limit.
+        """
+        # axes' models are read when asked: this module is loaded with the accounts app, before axes'.
+        from axes.helpers import get_cool_off, get_failure_limit
+        from axes.models import AccessAttempt
+
+        failures = (
+            AccessAttempt.objects.filter(
+                username=OuterRef("username"), attempt_time__gte=timezone.now() - get_cool_off()
+            )
+            .values("ip_address")
+            .annotate(failures=Sum("failures_since_start"))
+            .filter(failures__gte=get_failure_limit(None, None))
+        )
+        return self.annotate(is_locked_out=Exists(failures))
 
     def visible_to(self, user):
         # Staff see every active colleague (to pick owners and people present); administrators see all.

@@ -1,8 +1,10 @@
 """API tokens and service accounts: created, revoked and recorded here, whichever door asks."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from liaison_crm.constraints import atomic_service
 
 from .models import ApiToken, Role, Team, User
-from .permissions import can_create_api_token, can_revoke_api_token, require
+from .permissions import can_create_api_token, can_revoke_api_token, can_unlock_sign_in, require
 
 # Recording every request would turn each read into a write; a minute is precise enough for "last used".
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -61,3 +63,14 @@ def service_account_create(*, username: str, actor: User | None, team: Team | No
     user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
     return user
+
+
+def user_sign_in_unlock(*, users: Iterable[User], actor: User) -> int:
+    """Forgets django-axes' failed sign-ins for `users`; returns how many of them were locked out."""
+    require(can_unlock_sign_in(actor), _("Only administrators unlock a sign-in."))
+    users = User.objects.filter(pk__in=[user.pk for user in users]).with_sign_in_lock()
+    unlocked = 0
+    for username, is_locked_out in users.values_list("username", "is_locked_out"):
+        axes_reset(username=username)
+        unlocked += is_locked_out
+    return unlocked

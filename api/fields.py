@@ -1,5 +1,7 @@
 """Fields the apps' API serializers share."""
 
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -18,3 +20,27 @@ class VisibleRecordField(serializers.PrimaryKeyRelatedField):
         if request is None:
             return self.model.objects.none()
         return self.model.objects.visible_to(request.user)
+
+
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A member of staff given something to chase, by id: one `User.objects.assignable()` lists — or the
+    caller, or whoever holds the record already, so a tool may still name itself for what it made."""
+
+    default_error_messages = {
+        "does_not_exist": _(
+            "No active member of staff has the id {pk_value}: work goes to a person, never to a service "
+            "account."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        # What the schema documents (the id's type); a request's choices come from get_queryset().
+        kwargs.setdefault("queryset", get_user_model().objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return get_user_model().objects.none()
+        holder = getattr(self.parent.instance, f"{self.source}_id", None)
+        return get_user_model().objects.assignable(keeping=[request.user.pk, holder])

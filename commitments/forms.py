@@ -36,4 +36,4 @@ class CommitmentForm(EditConflictMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stakeholder"].queryset = Stakeholder.objects.visible_to(user)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["owner"].queryset = get_user_model().objects.assignable(keeping=[self.instance.owner_id])

@@ -124,7 +124,7 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["owner"].queryset = get_user_model().objects.assignable(keeping=[self.instance.owner_id])
         for name in ("emails", "phones"):
             if self.instance.pk:
                 self.initial[name] = ", ".join(getattr(self.instance, name))

@@ -154,7 +154,9 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
 
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=200, required=False)
-    owner = forms.ModelChoiceField(label=_("Led by"), queryset=active_staff(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Led by"), queryset=get_user_model().objects.assignable(), required=False
+    )
     minutes_allotted = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=600, required=False)
 
 
@@ -162,8 +164,9 @@ AgendaFormSet = forms.formset_factory(AgendaItemForm, extra=3, max_num=30)
 
 
 def owner_options(meeting: Meeting) -> dict[str, object]:
-    """Who can own an action: all staff and the meeting's stakeholders, keyed "user:3" / "stakeholder:8"."""
-    options = {f"user:{user.pk}": user for user in active_staff()}
+    """Who can own an action: the staff who can be given work and the meeting's stakeholders, keyed
+    "user:3" / "stakeholder:8"."""
+    options = {f"user:{user.pk}": user for user in get_user_model().objects.assignable()}
     for attendee in meeting.attendees.all():
         if attendee.stakeholder_id:
             options[f"stakeholder:{attendee.stakeholder_id}"] = attendee.stakeholder

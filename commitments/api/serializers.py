@@ -1,11 +1,10 @@
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import VisibleRecordField
+from api.fields import AssigneeField, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Interaction
@@ -58,10 +57,9 @@ class CommitmentInputSerializer(serializers.ModelSerializer):
     """What changing a commitment takes; commitments.services does the rest. Status moves by actions."""
 
     stakeholder = VisibleRecordField(Stakeholder)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
+    owner = AssigneeField(
         required=False,
-        help_text=_("The officer who chases it; defaults to you."),
+        help_text=_("The officer who chases it: a colleague, not a service account. Defaults to you."),
     )
 
     class Meta:

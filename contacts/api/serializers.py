@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import VisibleRecordField
+from api.fields import AssigneeField, VisibleRecordField
 from api.representation import day, moment
 
 from ..models import (
@@ -189,10 +189,9 @@ class StakeholderSerializer(serializers.ModelSerializer):
     emails = serializers.ListField(child=serializers.EmailField(max_length=254), required=False)
     phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     languages = serializers.ListField(child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
+    owner = AssigneeField(
         required=False,
-        help_text=_("The primary liaison officer; defaults to you."),
+        help_text=_("The primary liaison officer: a colleague, not a service account. Defaults to you."),
     )
     tags = TagNamesField(required=False)
     affiliations = AffiliationSerializer(many=True, read_only=True)

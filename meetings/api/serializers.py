@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import VisibleRecordField
+from api.fields import AssigneeField, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 
@@ -39,9 +39,7 @@ class AttendeeSerializer(serializers.ModelSerializer):
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=active_staff(), allow_null=True, required=False, help_text=_("Who leads it.")
-    )
+    owner = AssigneeField(allow_null=True, required=False, help_text=_("Who leads it."))
 
     class Meta:
         model = AgendaItem
@@ -238,8 +236,8 @@ class ActionEntrySerializer(serializers.Serializer):
     """An action agreed at the meeting, owned by a member of staff or by one of its stakeholders."""
 
     description = serializers.CharField(max_length=500)
-    owner_user = serializers.PrimaryKeyRelatedField(
-        queryset=active_staff(), required=False, allow_null=True, help_text=_("A member of staff, or…")
+    owner_user = AssigneeField(
+        required=False, allow_null=True, help_text=_("A member of staff (not a service account), or…")
     )
     owner_stakeholder = serializers.PrimaryKeyRelatedField(
         queryset=Stakeholder.objects.none(),
@@ -332,7 +330,7 @@ class ActionItemInputSerializer(serializers.Serializer):
     """Moving an action along: its status, or who owns it (a member of staff or a stakeholder)."""
 
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
-    owner_user = serializers.PrimaryKeyRelatedField(queryset=active_staff(), required=False, allow_null=True)
+    owner_user = AssigneeField(required=False, allow_null=True)
     owner_stakeholder = serializers.PrimaryKeyRelatedField(
         queryset=Stakeholder.objects.none(),
         required=False,

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.forms import model_to_dict
+from django.test import Client
 from django.urls import reverse
 
 from accounts.forms import StaffChangeForm
@@ -86,3 +87,35 @@ def test_a_role_cannot_be_taken_away_without_another(officer, roles):
 def test_a_manager_keeps_a_team_and_an_administrator_needs_none(manager, roles):
     assert change_form(manager, team=None).errors == {"team": ["A manager leads a team: choose theirs."]}
     assert change_form(manager, team=None, groups=[roles[Role.ADMIN]]).is_valid()
+
+
+@pytest.fixture
+def locked_out(settings, db):
+    """Hannah, refused sign-in by django-axes after three wrong passwords."""
+    settings.AXES_FAILURE_LIMIT = 3
+    hannah = UserFactory(username="hannah")
+    for _ in range(3):
+        response = Client().post(reverse("login"), {"username": "hannah", "password": "wrong"})
+    assert response.status_code == 429
+    return hannah
+
+
+def test_the_users_list_shows_who_is_locked_out(admin_client, locked_out, officer):
+    changelist = reverse("admin:accounts_user_changelist")
+
+    response = admin_client.get(changelist, {"locked_out": "yes"})
+
+    assert [user.username for user in response.context["cl"].result_list] == ["hannah"]
+    assert admin_client.get(changelist, {"locked_out": "no"}).context["cl"].result_count == 2  # officer, root
+
+
+def test_unlocking_lets_a_locked_out_person_sign_in_again(admin_client, locked_out, officer):
+    response = admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [locked_out.pk, officer.pk]},
+        follow=True,
+    )
+
+    assert [str(message) for message in response.context["messages"]] == ["Unlocked sign-in for 1 person."]
+    signing_in = Client().post(reverse("login"), {"username": "hannah", "password": "liaison-test"})
+    assert signing_in.status_code == 302

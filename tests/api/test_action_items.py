@@ -116,10 +116,18 @@ def test_handing_an_action_to_a_colleague(officer_api, action, other_officer):
         ({"owner_user": "officer", "owner_stakeholder": "guest"}, "owner_user"),  # two owners
         ({"owner_stakeholder": "stranger"}, "owner_stakeholder"),  # not at the meeting
         ({"owner_user": 999999}, "owner_user"),
+        ({"owner_user": "tool"}, "owner_user"),  # a service account is not a person to chase it
     ],
 )
-def test_bad_changes_are_a_400_and_change_nothing(officer_api, action, officer, guest, change, field):
-    people = {"officer": officer.pk, "guest": guest.pk, "stranger": StakeholderFactory(owner=officer).pk}
+def test_bad_changes_are_a_400_and_change_nothing(
+    officer_api, action, officer, guest, service_account, change, field
+):
+    people = {
+        "officer": officer.pk,
+        "guest": guest.pk,
+        "stranger": StakeholderFactory(owner=officer).pk,
+        "tool": service_account.pk,
+    }
     change = {
         name: people.get(value, value) if isinstance(value, str) else value for name, value in change.items()
     }

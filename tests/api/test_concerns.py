@@ -81,6 +81,12 @@ def test_a_service_account_records_as_itself(service_api, service_account, offic
     assert response.json()["owner"] == service_account.pk
 
 
+def test_a_service_account_is_never_given_a_concern_to_handle(officer_api, officer, service_account):
+    response = officer_api.post(LIST, body(StakeholderFactory(owner=officer), owner=service_account.pk))
+    assert response.status_code == 400
+    assert "never to a service account" in response.json()["owner"][0]
+
+
 def test_retrying_with_the_same_key_records_once(officer_api, officer):
     stakeholder = StakeholderFactory(owner=officer)
     first = officer_api.post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="same")

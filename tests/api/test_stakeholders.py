@@ -66,6 +66,16 @@ def test_service_account_token_has_an_officers_rights(service_api, service_accou
     assert created.json()["owner"] == service_account.pk
 
 
+def test_a_service_account_is_not_offered_as_an_owner(officer_api, service_account, service_api):
+    response = officer_api.post(LIST, {"name": "Ines Duarte", "owner": service_account.pk})
+    assert response.status_code == 400
+    assert "never to a service account" in response.json()["owner"][0]
+    assert not Stakeholder.objects.filter(name="Ines Duarte").exists()
+    # What a tool made as itself it still keeps when it sends the record back whole.
+    created = service_api.post(LIST, {"name": "Ines Duarte", "owner": service_account.pk}).json()
+    assert service_api.patch(f"{LIST}{created['id']}/", {"owner": service_account.pk}).status_code == 200
+
+
 def test_create_defaults_the_owner_to_the_caller_and_creates_tags(officer_api, officer):
     response = officer_api.post(
         LIST,
