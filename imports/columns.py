@@ -150,9 +150,6 @@ _LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)")
 _EMAIL = EmailValidator()
 _URL = URLValidator(schemes=["http", "https"])
 _TIME_ZONES = {name.lower(): name for name, _label in TIME_ZONE_CHOICES}
-_LANGUAGES = {code.lower(): code for code, _name in LANGUAGE_CHOICES} | {
-    str(name).lower(): code for code, name in LANGUAGE_CHOICES
-}
 _TRUE = {"yes", "y", "true", "1", "x", "on"}
 _FALSE = {"no", "n", "false", "0", "off", ""}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
@@ -174,11 +171,13 @@ class Options:
 
 def _options(choices, aliases=None) -> Options:
     lookup = {}
+    labels = []
     for value, label in choices:
+        labels.append(str(label))
         lookup[str(value).lower()] = value
-        lookup[str(label).lower()] = value
+        lookup[labels[-1].lower()] = value
         lookup[str(value).lower().replace("_", " ")] = value
-    return Options(lookup=lookup | (aliases or {}), labels=tuple(label for _value, label in choices))
+    return Options(lookup=lookup | (aliases or {}), labels=tuple(labels))
 
 
 class Cleaner:
@@ -236,7 +235,7 @@ class Cleaner:
             raise RowError(
                 name,
                 _("“%(value)s” is not one of: %(options)s.")
-                % {"value": value, "options": ", ".join(str(label) for label in options.labels)},
+                % {"value": value, "options": ", ".join(options.labels)},
             )
         return found
 
@@ -350,10 +349,11 @@ AMBIGUOUS_ORGANISATION = gettext_lazy(
 
 class OrganisationCleaner(Cleaner):
     kind = ImportKind.ORGANISATIONS
-    KINDS = _options(OrganisationKind.choices)
 
     def __init__(self, *, actor):
         super().__init__(actor=actor)
+        # Labels as the officer's screen shows them in the language active for this file, not at import.
+        self.kinds = _options(OrganisationKind.choices)
         self.organisations = OrganisationIndex()
 
     def clean(self, row):
@@ -367,7 +367,7 @@ class OrganisationCleaner(Cleaner):
                 errors.append(error)
 
         attempt("name", self.text, "name", 200, required=True)
-        attempt("kind", self.choice, "kind", self.KINDS, OrganisationKind.OTHER)
+        attempt("kind", self.choice, "kind", self.kinds, OrganisationKind.OTHER)
         attempt("sector", self.text, "sector", 120)
         attempt("website", self.website)
         attempt("address", self.text, "address")
@@ -402,11 +402,15 @@ class OrganisationCleaner(Cleaner):
 
 class StakeholderCleaner(Cleaner):
     kind = ImportKind.STAKEHOLDERS
-    CHANNELS = _options(PreferredChannel.choices)
-    LEVELS = _options(EngagementLevel.choices)
 
     def __init__(self, *, actor):
         super().__init__(actor=actor)
+        # Labels as the officer's screen shows them in the language active for this file, not at import.
+        self.channels = _options(PreferredChannel.choices)
+        self.levels = _options(EngagementLevel.choices)
+        self.language_codes = {code.lower(): code for code, _name in LANGUAGE_CHOICES} | {
+            str(name).lower(): code for code, name in LANGUAGE_CHOICES
+        }
         self.organisations = OrganisationIndex()
 
     def clean(self, row):
@@ -425,14 +429,14 @@ class StakeholderCleaner(Cleaner):
         attempt("phones", self.phones)
         attempt("languages", self.languages)
         attempt("time_zone", self.time_zone)
-        attempt("preferred_channel", self.choice, "preferred_channel", self.CHANNELS, PreferredChannel.EMAIL)
+        attempt("preferred_channel", self.choice, "preferred_channel", self.channels, PreferredChannel.EMAIL)
         attempt("preferred_hours", self.text, "preferred_hours", 120)
         attempt("cultural_notes", self.text, "cultural_notes")
         attempt("communication_notes", self.text, "communication_notes")
         attempt("notes", self.text, "notes")
         attempt("influence", self.integer, "influence", 1, 5, 3)
         attempt("interest", self.integer, "interest", 1, 5, 3)
-        attempt("engagement_level", self.choice, "engagement_level", self.LEVELS, EngagementLevel.CONSULT)
+        attempt("engagement_level", self.choice, "engagement_level", self.levels, EngagementLevel.CONSULT)
         attempt("contact_cadence_days", self.integer, "contact_cadence_days", 1, 730, None)
         attempt("owner_id", self.user, "owner")
         attempt("tags", self.names, "tags")
@@ -472,7 +476,7 @@ class StakeholderCleaner(Cleaner):
     def languages(self, row) -> list[str]:
         codes = []
         for part in split_list(self.text(row, "languages")):
-            code = _LANGUAGES.get(part.lower())
+            code = self.language_codes.get(part.lower())
             if code is None:
                 raise RowError(
                     "languages", _("“%(value)s” is not a language we know.") % {"value": part[:40]}
@@ -532,17 +536,18 @@ class StakeholderIndex:
 
 class InteractionCleaner(Cleaner):
     kind = ImportKind.INTERACTIONS
-    KINDS = _options(InteractionKind.choices)
-    DIRECTIONS = _options(Direction.choices, {"out": Direction.OUTBOUND, "in": Direction.INBOUND})
-    SENTIMENTS = _options(
-        Sentiment.choices,
-        {str(value): value for value in Sentiment.values}
-        | {f"+{value}": value for value in Sentiment.values if value > 0},
-    )
     FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
     def __init__(self, *, actor):
         super().__init__(actor=actor)
+        # Labels as the officer's screen shows them in the language active for this file, not at import.
+        self.kinds = _options(InteractionKind.choices)
+        self.directions = _options(Direction.choices, {"out": Direction.OUTBOUND, "in": Direction.INBOUND})
+        self.sentiments = _options(
+            Sentiment.choices,
+            {str(value): value for value in Sentiment.values}
+            | {f"+{value}": value for value in Sentiment.values if value > 0},
+        )
         self.organisations = OrganisationIndex()
         self.stakeholders = StakeholderIndex()
 
@@ -557,13 +562,13 @@ class InteractionCleaner(Cleaner):
                 errors.append(error)
 
         attempt("occurred_at", self.occurred_at)
-        attempt("kind", self.choice, "kind", self.KINDS, None)
+        attempt("kind", self.choice, "kind", self.kinds, None)
         attempt("summary", self.text, "summary", 300, required=True)
         attempt("stakeholder_ids", self.people)
-        attempt("direction", self.choice, "direction", self.DIRECTIONS, Direction.OUTBOUND)
+        attempt("direction", self.choice, "direction", self.directions, Direction.OUTBOUND)
         attempt("notes", self.text, "notes")
         attempt("outcome", self.text, "outcome")
-        attempt("sentiment", self.choice, "sentiment", self.SENTIMENTS, Sentiment.NEUTRAL)
+        attempt("sentiment", self.choice, "sentiment", self.sentiments, Sentiment.NEUTRAL)
         attempt("topics", self.names, "topics")
         attempt("follow_up_on", self.date, "follow_up_on")
         attempt("follow_up_note", self.text, "follow_up_note", 300)

@@ -6,10 +6,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import TagsField, organisation_picker
-from contacts.models import Stakeholder
+from contacts.models import PreferredChannel, Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
 
 from .models import Interaction, InteractionKind
+
+# The kind an officer most likely logs with someone who prefers that channel. In person is a meeting, not a
+# visit: a visit says who travelled, which the channel does not.
+KIND_FOR_CHANNEL = {
+    PreferredChannel.EMAIL: InteractionKind.EMAIL,
+    PreferredChannel.PHONE: InteractionKind.CALL,
+    PreferredChannel.IN_PERSON: InteractionKind.MEETING,
+    PreferredChannel.VIDEO: InteractionKind.MEETING,
+    PreferredChannel.MESSAGE: InteractionKind.MESSAGE,
+    PreferredChannel.LETTER: InteractionKind.LETTER,
+}
 
 
 class InteractionForm(forms.ModelForm):
@@ -66,13 +77,15 @@ class InteractionForm(forms.ModelForm):
 
     @classmethod
     def for_new(cls, data=None, *, user, stakeholder=None):
-        """A blank log form set to now, with the stakeholder whose page it sits on already chosen."""
+        """A blank log form set to now, with the stakeholder it is for already chosen and its kind the way
+        they prefer to be contacted."""
         initial = {
             "kind": InteractionKind.CALL,
             "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
         }
         if stakeholder is not None:
             initial["stakeholders"] = [stakeholder.pk]
+            initial["kind"] = KIND_FOR_CHANNEL.get(stakeholder.preferred_channel, InteractionKind.CALL)
         return cls(data, user=user, initial=initial)
 
     def __init__(self, *args, user, **kwargs):

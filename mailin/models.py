@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import InboundMessageQuerySet
@@ -51,7 +52,6 @@ class InboundMessage(models.Model):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=16, choices=InboundStatus.choices)
-    reason = models.CharField(_("why it waits"), max_length=300, blank=True)
     unmatched_addresses = ArrayField(models.CharField(max_length=254), default=list, blank=True)
     interaction = models.OneToOneField(
         "interactions.Interaction",
@@ -77,6 +77,34 @@ class InboundMessage(models.Model):
 
     def get_absolute_url(self):
         return reverse("mailin:detail", args=[self.pk])
+
+    @property
+    def why_it_waits(self) -> list[str]:
+        """Why a waiting message waits, from the register as it is now (`registered_addresses`, annotated by
+        `with_registered_addresses`): told once when it came, it went on saying nobody had an address after
+        someone added them."""
+        if self.status != InboundStatus.REVIEW:
+            return []
+        reasons = []
+        if self.author_id is None:
+            reasons.append(gettext("It was not sent in by a member of staff."))
+        registered = set(self.registered_addresses)
+        added = [address for address in self.unmatched_addresses if address in registered]
+        missing = [address for address in self.unmatched_addresses if address not in registered]
+        if missing:
+            reasons.append(
+                gettext("No stakeholder in the register has these addresses: %(addresses)s")
+                % {"addresses": ", ".join(missing)}
+            )
+        if added:
+            reasons.append(
+                gettext("Added to the register since it came: %(addresses)s. Log it with them.")
+                % {"addresses": ", ".join(added)}
+            )
+        if not reasons:
+            # Sent in by staff with every address matched is logged at once: this one named nobody else.
+            reasons.append(gettext("It names no address but the CRM's and the staff's."))
+        return reasons
 
 
 class InboundAttachment(models.Model):

@@ -1,4 +1,7 @@
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, Func, OuterRef, Q, QuerySet
+
+from contacts.models import Stakeholder
 
 
 class InboundMessageQuerySet(QuerySet):
@@ -15,3 +18,15 @@ class InboundMessageQuerySet(QuerySet):
 
     def waiting(self):
         return self.filter(status="review")
+
+    def with_registered_addresses(self, user):
+        """Which of each message's unmatched addresses are in the register now, as `registered_addresses`: a
+        stakeholder added since the email came changes why it waits, and the page must not say otherwise."""
+        registered = (
+            Stakeholder.objects.visible_to(user)
+            .active()
+            .filter(emails__overlap=OuterRef("unmatched_addresses"))
+            .annotate(email=Func(F("emails"), function="unnest"))
+            .values("email")
+        )
+        return self.annotate(registered_addresses=ArraySubquery(registered))

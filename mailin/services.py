@@ -116,16 +116,8 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
         unmatched_addresses=[address[:254] for address in unmatched][:50],
     )
     message.raw.save("message.eml", ContentFile(raw), save=False)
-    if not stakeholders:
-        message.status = InboundStatus.REVIEW
-        message.reason = _("No stakeholder in the register has these addresses: %(addresses)s") % {
-            "addresses": ", ".join(counterparts) or _("none")
-        }
-    elif author is None:
-        message.status = InboundStatus.REVIEW
-        message.reason = _("It was not sent in by a member of staff.")
-    else:
-        message.status = InboundStatus.LOGGED
+    # Why it waits is not stored: the register changes while it waits (InboundMessage.why_it_waits).
+    message.status = InboundStatus.LOGGED if stakeholders and author is not None else InboundStatus.REVIEW
     message.save()
     for attachment in mail.attachments + (original.attachments if original else []):
         InboundAttachment.objects.create(

@@ -58,6 +58,7 @@ def message_list(request):
     messages_ = (
         InboundMessage.objects.visible_to(request.user)
         .filter(status=status)
+        .with_registered_addresses(request.user)
         .select_related("author", "interaction")
         .order_by("-received_at", "-pk")
     )
@@ -68,7 +69,10 @@ def message_list(request):
 
 def _message_or_404(request, pk) -> InboundMessage:
     return get_object_or_404(
-        InboundMessage.objects.visible_to(request.user).select_related("author", "interaction"), pk=pk
+        InboundMessage.objects.visible_to(request.user)
+        .with_registered_addresses(request.user)
+        .select_related("author", "interaction"),
+        pk=pk,
     )
 
 

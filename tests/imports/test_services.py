@@ -7,9 +7,12 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import translation
+from django.utils.translation import trans_real
 
 from contacts.models import Affiliation, Organisation, Stakeholder
 from imports import services
+from imports.columns import StakeholderCleaner
 from imports.models import ImportJob, ImportMapping, ImportStatus
 from interactions.models import Interaction
 
@@ -497,3 +500,15 @@ def test_an_owner_named_in_full_that_two_members_of_staff_share_is_an_error_not_
     UserFactory(first_name="Sam", last_name="Jones")
     job = check(officer, upload(officer, csv_bytes([["Jean Dubois", "", "", "", "", "sam  jones"]])))
     assert [error["column"] for error in job.errors] == ["Owner"]
+
+
+def test_choice_cells_are_read_by_the_labels_of_the_language_the_file_is_checked_in(officer, monkeypatch):
+    # We have no translations yet: a French catalogue, loaded for this test only, gets one of our labels.
+    monkeypatch.setattr(trans_real, "_translations", {})
+    trans_real.translation("fr")._catalog["Phone"] = "Téléphone"
+    with translation.override("fr"):
+        cleaner = StakeholderCleaner(actor=officer)
+        values, errors = cleaner.clean({"name": "Ana Costa", "preferred_channel": "téléphone"})
+        assert errors == [] and values["preferred_channel"] == "phone"
+        _values, errors = cleaner.clean({"name": "Ana Costa", "preferred_channel": "fax"})
+        assert "Téléphone" in errors[0].message

@@ -64,6 +64,34 @@ def test_log_form_opened_from_a_list_row_has_that_stakeholder_chosen(officer_cli
     assert response.context["form"]["stakeholders"].value() == [stakeholder.pk]
 
 
+@pytest.mark.parametrize(
+    ("channel", "kind"),
+    [
+        ("phone", "call"),
+        ("email", "email"),
+        ("in_person", "meeting"),
+        ("video", "meeting"),
+        ("message", "message"),
+        ("letter", "letter"),
+    ],
+)
+def test_log_form_for_a_stakeholder_starts_with_the_kind_they_prefer(officer_client, officer, channel, kind):
+    stakeholder = StakeholderFactory(owner=officer, preferred_channel=channel)
+    response = officer_client.get(reverse("interactions:log"), {"stakeholder": stakeholder.pk})
+    assert response.context["form"]["kind"].value() == kind
+
+
+def test_log_form_on_the_stakeholder_page_starts_with_the_kind_they_prefer(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer, preferred_channel="message")
+    response = officer_client.get(stakeholder.get_absolute_url())
+    assert response.context["log_form"]["kind"].value() == "message"
+
+
+def test_log_form_for_nobody_in_particular_starts_with_a_call(officer_client):
+    response = officer_client.get(reverse("interactions:log"))
+    assert response.context["form"]["kind"].value() == "call"
+
+
 def test_logging_from_a_list_row_goes_back_to_the_list_as_it_was_with_the_message(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     back = "/stakeholders/?q=okafor&page=2"

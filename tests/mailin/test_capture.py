@@ -195,7 +195,8 @@ def test_the_review_queue_runs_a_fixed_number_of_queries(officer, client, django
         raw = email_bytes(sender=officer.email, to=[f"s{number}@elsewhere.example"], subject=f"Note {number}")
         inbound_message_receive(raw=raw)
     client.force_login(officer)
-    # session, user; the user's groups (visibility); the page of messages with their officers.
+    # session, user; the user's groups (visibility); the page of messages with their officers and which of
+    # their addresses are in the register now.
     with django_assert_max_num_queries(4):
         page = client.get(reverse("mailin:list"))
     assert len(page.context["page"]) == 5
@@ -235,3 +236,28 @@ def test_a_sender_not_in_the_register_is_added_from_the_queue_then_their_email_l
     client.post(message.get_absolute_url(), {"stakeholders": [grace.pk]})
     message.refresh_from_db()
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [grace]
+
+
+def test_why_an_email_waits_follows_the_register_when_its_sender_is_added(officer, client):
+    raw = email_bytes(sender=officer.email, to=["grace@coast.example", "kofi@coast.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    client.force_login(officer)
+    nobody = "No stakeholder in the register has these addresses: grace@coast.example, kofi@coast.example"
+    assert nobody in client.get(reverse("mailin:list")).content.decode()
+
+    StakeholderFactory(name="Grace Mensah", emails=["grace@coast.example"], owner=officer)
+
+    for page in (client.get(reverse("mailin:list")), client.get(message.get_absolute_url())):
+        body = page.content.decode()
+        assert nobody not in body
+        assert "No stakeholder in the register has these addresses: kofi@coast.example" in body
+        assert "Added to the register since it came: grace@coast.example. Log it with them." in body
+
+
+def test_an_email_from_a_stranger_to_the_crm_says_who_is_missing(officer):
+    raw = email_bytes(sender="stranger@elsewhere.example", to=["log@crm.example"])
+    inbound_message_receive(raw=raw)
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [
+        "It was not sent in by a member of staff.",
+        "No stakeholder in the register has these addresses: stranger@elsewhere.example",
+    ]
