@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
-from interactions.models import InteractionKind
+from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
@@ -602,7 +602,7 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     decision.full_clean(validate_constraints=False)
     decision.save()
     if meeting.interaction_id:
-        interaction = meeting.interaction
+        interaction = Interaction.objects.select_for_update().get(pk=meeting.interaction_id)
         interaction.outcome = "\n".join(filter(None, [interaction.outcome, f"Decided: {text}"]))
         interaction.save(update_fields=["outcome", "updated_at"])
     _touch(meeting.pk)
@@ -624,9 +624,10 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     meeting.minutes = minutes
     meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save(update_fields=["minutes", "updated_at"])
-    if meeting.interaction_id and meeting.interaction.notes == old_minutes:
-        meeting.interaction.notes = minutes
-        meeting.interaction.save(update_fields=["notes", "updated_at"])
+    if meeting.interaction_id:
+        Interaction.objects.filter(pk=meeting.interaction_id, notes=old_minutes).update(
+            notes=minutes, updated_at=timezone.now()
+        )
     return meeting
 
 
