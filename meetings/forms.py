@@ -201,6 +201,25 @@ class ActionItemForm(forms.Form):
         return cleaned
 
 
+class ActionAddForm(ActionItemForm):
+    """One action added to a meeting's record after the fact."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = True
+        self.fields["owner"].required = True
+
+    def entry(self):
+        owner = self.cleaned_data["owner"]
+        is_stakeholder = isinstance(owner, Stakeholder)
+        return {
+            "description": self.cleaned_data["description"],
+            "owner_user": None if is_stakeholder else owner,
+            "owner_stakeholder": owner if is_stakeholder else None,
+            "due_on": self.cleaned_data.get("due_on"),
+        }
+
+
 class BaseActionFormSet(forms.BaseFormSet):
     def __init__(self, *args, meeting: Meeting, **kwargs):
         self.owners = owner_options(meeting)
@@ -228,6 +247,14 @@ class MarkHeldForm(forms.Form):
 
     def clean_decisions(self):
         return [line.strip() for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label=_("Decision"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
 
 
 class DocumentForm(forms.Form):

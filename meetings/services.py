@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
-from interactions.models import InteractionKind
+from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
@@ -541,10 +541,35 @@ def document_remove(*, document: MeetingDocument, actor) -> None:
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
+def _require_open_record(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("This meeting was cancelled: it has no record to add to."))
+
+
+def _require_held(meeting: Meeting) -> None:
+    _require_open_record(meeting)
+    if meeting.status != MeetingStatus.HELD:
+        raise ValidationError(_("Decisions and minutes are recorded once the meeting is held."))
+
+
 @atomic_service
 @records_actor
 def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
+    """Adds an action to a planned or held meeting: one agreed later, or forgotten when it was recorded.
+
+    Its owner is a member of staff or one of the meeting's stakeholders, as the record-as-held form offers.
+    """
     require(can_edit_meeting(actor, meeting))
+    _require_open_record(meeting)
+    if (entry.owner_user is None) == (entry.owner_stakeholder is None):
+        raise ValidationError(
+            {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
+        )
+    if (
+        entry.owner_stakeholder is not None
+        and not meeting.attendees.filter(stakeholder=entry.owner_stakeholder).exists()
+    ):
+        raise ValidationError({"owner_stakeholder": _("Choose one of this meeting's stakeholders.")})
     action = ActionItem(
         meeting=meeting,
         description=entry.description.strip(),
@@ -557,6 +582,53 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
     action.save()
     _touch(meeting.pk)
     return action
+
+
+@atomic_service
+@records_actor
+def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
+    """Adds a decision to a held meeting's record, after those already there.
+
+    The interaction logged when it was held lists the decisions in its outcome ("Decided: …"): the new one
+    is added there too, so the stakeholders' timelines do not miss it.
+    """
+    require(can_edit_meeting(actor, meeting))
+    _require_held(meeting)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("What was decided?")})
+    last = meeting.decisions.order_by("-position").values_list("position", flat=True).first()
+    decision = Decision(meeting=meeting, position=0 if last is None else last + 1, text=text)
+    decision.full_clean(validate_constraints=False)
+    decision.save()
+    if meeting.interaction_id:
+        interaction = Interaction.objects.select_for_update().get(pk=meeting.interaction_id)
+        interaction.outcome = "\n".join(filter(None, [interaction.outcome, f"Decided: {text}"]))
+        interaction.save(update_fields=["outcome", "updated_at"])
+    _touch(meeting.pk)
+    return decision
+
+
+@atomic_service
+@records_actor
+def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
+    """Corrects a held meeting's minutes.
+
+    Recording it held copied the minutes into the notes of the interaction it was logged as. Those notes
+    follow the correction while they still read as the old minutes; once someone has edited them on the
+    timeline they are that interaction's own text, and overwriting them would lose what was written there.
+    """
+    require(can_edit_meeting(actor, meeting))
+    _require_held(meeting)
+    old_minutes = Meeting.objects.values_list("minutes", flat=True).get(pk=meeting.pk)
+    meeting.minutes = minutes
+    meeting.full_clean(exclude=["uid"], validate_constraints=False)
+    meeting.save(update_fields=["minutes", "updated_at"])
+    if meeting.interaction_id:
+        Interaction.objects.filter(pk=meeting.interaction_id, notes=old_minutes).update(
+            notes=minutes, updated_at=timezone.now()
+        )
+    return meeting
 
 
 @atomic_service

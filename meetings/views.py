@@ -17,13 +17,17 @@ from liaison_crm.submissions import submitted_once
 from . import calendar, services
 from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
 from .forms import (
+    ActionAddForm,
     ActionFormSet,
     ActionStatusForm,
     AgendaFormSet,
+    DecisionForm,
     DocumentForm,
     MarkHeldForm,
     MeetingForm,
+    MinutesForm,
     RsvpForm,
+    owner_options,
 )
 from .models import ActionItem, Meeting, MeetingDocument, MeetingStatus
 from .scheduling import guest_slots
@@ -236,6 +240,92 @@ def meeting_mark_held(request, pk):
             return redirect(meeting)
     return render(
         request, "meetings/meeting_held_form.html", {"meeting": meeting, "form": form, "actions": actions}
+    )
+
+
+def _editable_record(request, pk, *, held_only: bool) -> tuple[Meeting, HttpResponse | None]:
+    """The meeting whose record is added to or corrected, or the way back to its page saying why not."""
+    meeting = _meeting_or_404(request, pk)
+    require(
+        can_edit_meeting(request.user, meeting),
+        _("Only the organiser or their manager can change this meeting's record."),
+    )
+    if meeting.status == MeetingStatus.CANCELLED:
+        messages.info(request, _("This meeting was cancelled: it has no record to add to."))
+        return meeting, redirect(meeting)
+    if held_only and meeting.status != MeetingStatus.HELD:
+        messages.info(request, _("Decisions and minutes are recorded once the meeting is held."))
+        return meeting, redirect(meeting)
+    return meeting, None
+
+
+def _record_form_page(request, meeting, form, *, heading: str, button: str, once: bool = True):
+    context = {"meeting": meeting, "form": form, "heading": heading, "button": button, "once": once}
+    return render(request, "meetings/meeting_record_form.html", context)
+
+
+def action_item_add(request, pk):
+    meeting, closed = _editable_record(request, pk, held_only=False)
+    if closed:
+        return closed
+    form = ActionAddForm(request.POST or None, owners=owner_options(meeting))
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.action_item_add(
+                    meeting=meeting, actor=request.user, entry=services.ActionEntry(**form.entry())
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(meeting.get_absolute_url())
+                messages.success(request, _("Action added."))
+                return redirect(meeting)
+    return _record_form_page(request, meeting, form, heading=_("Add an action"), button=_("Add the action"))
+
+
+def decision_add(request, pk):
+    meeting, closed = _editable_record(request, pk, held_only=True)
+    if closed:
+        return closed
+    form = DecisionForm(request.POST or None)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.decision_add(meeting=meeting, actor=request.user, text=form.cleaned_data["text"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(meeting.get_absolute_url())
+                messages.success(request, _("Decision added."))
+                return redirect(meeting)
+    return _record_form_page(
+        request, meeting, form, heading=_("Add a decision"), button=_("Add the decision")
+    )
+
+
+def meeting_minutes_edit(request, pk):
+    meeting, closed = _editable_record(request, pk, held_only=True)
+    if closed:
+        return closed
+    form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_minutes_update(
+                meeting=meeting, actor=request.user, minutes=form.cleaned_data["minutes"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Minutes saved."))
+            return redirect(meeting)
+    # Saving the same correction twice leaves the same minutes: no key needed.
+    return _record_form_page(
+        request, meeting, form, heading=_("Edit minutes"), button=_("Save the minutes"), once=False
     )
 
 

@@ -158,6 +158,11 @@ class MeetingInputSerializer(serializers.ModelSerializer):
         many=True, queryset=active_staff(), required=False, help_text=_("Colleagues invited.")
     )
     agenda = AgendaItemSerializer(many=True, required=False, help_text=_("Replaces the whole agenda."))
+    minutes = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("Corrects a held meeting's minutes; a held meeting's other fields stay as recorded."),
+    )
 
     class Meta:
         model = Meeting
@@ -174,6 +179,7 @@ class MeetingInputSerializer(serializers.ModelSerializer):
             "stakeholders",
             "staff",
             "agenda",
+            "minutes",
         ]
 
     def validate_starts_at(self, value):
@@ -200,8 +206,11 @@ class MeetingScheduleSerializer(MeetingInputSerializer):
         min_value=2, max_value=52, required=False, help_text=_("How many meetings the series has in all.")
     )
 
+    # Minutes are recorded when the meeting is held.
+    minutes = None
+
     class Meta(MeetingInputSerializer.Meta):
-        fields = [*MeetingInputSerializer.Meta.fields, "frequency", "count"]
+        fields = [*(f for f in MeetingInputSerializer.Meta.fields if f != "minutes"), "frequency", "count"]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -324,6 +333,16 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ActionItemCreateSerializer(ActionEntrySerializer):
+    """An action added to a planned or held meeting, such as one agreed after it was recorded."""
+
+    meeting = VisibleRecordField(Meeting, help_text=_("The meeting it was agreed at."))
+    # Which of the meeting's stakeholders is checked by the service, once the meeting is known.
+    owner_stakeholder = VisibleRecordField(
+        Stakeholder, required=False, allow_null=True, help_text=_("…one of the meeting's stakeholders.")
+    )
 
 
 class ActionItemInputSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from .. import services
 from ..filtersets import PAST, ActionItemApiFilterSet, MeetingApiFilterSet
 from ..models import ActionItem, Meeting, MeetingDocument
 from .serializers import (
+    ActionItemCreateSerializer,
     ActionItemInputSerializer,
     ActionItemSerializer,
     DocumentUploadSerializer,
@@ -68,7 +69,16 @@ class MeetingViewSet(ModelViewSet):
         return services.meeting_schedule(organiser=self.request.user, **_agenda_as_entries(data))
 
     def update_object(self, instance, data):
-        return services.meeting_update(meeting=instance, actor=self.request.user, **_agenda_as_entries(data))
+        minutes = data.pop("minutes", None)
+        if data or minutes is None:
+            instance = services.meeting_update(
+                meeting=instance, actor=self.request.user, **_agenda_as_entries(data)
+            )
+        if minutes is not None:
+            instance = services.meeting_minutes_update(
+                meeting=instance, actor=self.request.user, minutes=minutes
+            )
+        return instance
 
     @extend_schema(request=MeetingCancelSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
@@ -117,7 +127,8 @@ class MeetingViewSet(ModelViewSet):
 
 class ActionItemViewSet(ModelViewSet):
     """Actions agreed at meetings, chased until done. They are recorded when a meeting is marked held;
-    PATCH moves one along (`status`) or hands it to someone else (`owner_user` or `owner_stakeholder`)."""
+    POST adds one to a planned or held meeting (by its organiser, their managers or administrators); PATCH
+    moves one along (`status`) or hands it to someone else (`owner_user` or `owner_stakeholder`)."""
 
     serializer_class = ActionItemSerializer
     input_serializer_class = ActionItemInputSerializer
@@ -125,10 +136,21 @@ class ActionItemViewSet(ModelViewSet):
     ordering_fields = ["created_at", "updated_at"]
     ordering = ("created_at",)
     edit_permission = staticmethod(can_update_action_item)
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return ActionItem.objects.visible_to(self.request.user).for_api()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ActionItemCreateSerializer
+        return super().get_serializer_class()
+
+    def create_object(self, data):
+        meeting = data.pop("meeting")
+        return services.action_item_add(
+            meeting=meeting, actor=self.request.user, entry=services.ActionEntry(**data)
+        )
 
     def update_object(self, instance, data):
         user = self.request.user

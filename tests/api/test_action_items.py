@@ -138,9 +138,8 @@ def test_bad_changes_are_a_400_and_change_nothing(
     assert (action.owner_user, action.status) == (officer, ActionStatus.OPEN)
 
 
-def test_actions_are_recorded_with_their_meeting_not_created_or_deleted_here(api_as, action, meeting):
+def test_actions_are_not_deleted_or_replaced_whole(api_as, action):
     admin = api_as("admin_user")
-    assert admin.post(LIST, {"meeting": meeting.pk, "description": "x"}).status_code == 405
     assert admin.delete(detail(action)).status_code == 405
     assert admin.put(detail(action), {"status": "done"}).status_code == 405
 
@@ -175,3 +174,52 @@ def test_filters(officer_api, meeting, action, officer, guest):
     ActionItem.objects.update(updated_at="2020-01-01T00:00Z")
     services.action_item_set_status(action_item=action, actor=officer, status=ActionStatus.IN_PROGRESS)
     assert ids(updated_since="2025-01-01T00:00Z") == [action.pk]
+
+
+def test_the_organiser_adds_an_action_agreed_after_the_meeting_was_held(api_as, meeting, guest):
+    before = Meeting.objects.get(pk=meeting.pk).updated_at
+    response = api_as("colleague").post(
+        LIST, {"meeting": meeting.pk, "description": "Send the map", "owner_stakeholder": guest.pk}
+    )
+    assert response.status_code == 201, response.content
+    action = ActionItem.objects.get(pk=response.json()["id"])
+    assert (action.owner_stakeholder, action.description) == (guest, "Send the map")
+    assert Meeting.objects.get(pk=meeting.pk).updated_at > before
+
+
+def test_only_those_who_may_edit_the_meeting_add_its_actions(api_as, meeting, officer):
+    response = api_as("officer").post(
+        LIST, {"meeting": meeting.pk, "description": "Send the map", "owner_user": officer.pk}
+    )
+    assert response.status_code == 403
+    assert not ActionItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"description": "x", "owner_stakeholder": "stranger"}, "owner_stakeholder"),
+        ({"description": "x"}, "owner_user"),
+        ({"owner_user": "colleague"}, "description"),
+    ],
+)
+def test_a_bad_action_is_a_400_naming_its_field(api_as, meeting, colleague, body, field):
+    people = {"colleague": colleague.pk, "stranger": StakeholderFactory(owner=colleague).pk}
+    body = {name: people.get(value, value) for name, value in body.items()}
+    response = api_as("colleague").post(LIST, {"meeting": meeting.pk, **body})
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not ActionItem.objects.exists()
+
+
+def test_no_action_is_added_to_a_cancelled_meeting(api_as, colleague, guest):
+    start = timezone.now() + dt.timedelta(days=2)
+    meeting = services.meeting_schedule(
+        organiser=colleague, title="Site visit", starts_at=start, ends_at=start + dt.timedelta(hours=1)
+    )
+    services.meeting_cancel(meeting=meeting, actor=colleague)
+    response = api_as("colleague").post(
+        LIST, {"meeting": meeting.pk, "description": "x", "owner_user": colleague.pk}
+    )
+    assert response.status_code == 400
+    assert "cancelled" in response.content.decode()

@@ -510,3 +510,44 @@ class TestFilters:
         response = officer_api.get(LIST, {"updated_since": "2538-03-31T23:27:04.1-16:04"})
         assert response.status_code == 200
         assert response.json()["results"] == []
+
+
+def test_a_held_meetings_minutes_are_corrected_by_patch_and_its_timeline_entry_follows(
+    officer_api, officer, held_yesterday
+):
+    services.meeting_mark_held(meeting=held_yesterday, actor=officer, minutes="Agred next steps")
+    response = officer_api.patch(detail(held_yesterday), {"minutes": "Agreed next steps"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["minutes"] == "Agreed next steps"
+    held_yesterday.refresh_from_db()
+    assert held_yesterday.interaction.notes == "Agreed next steps"
+
+
+def test_minutes_with_a_new_title_are_refused_whole_for_a_held_meeting(officer_api, officer, held_yesterday):
+    services.meeting_mark_held(meeting=held_yesterday, actor=officer, minutes="Met.")
+    response = officer_api.patch(detail(held_yesterday), {"minutes": "x", "title": "New"}, format="json")
+    assert response.status_code == 400
+    held_yesterday.refresh_from_db()
+    assert held_yesterday.minutes == "Met."
+
+
+def test_a_planned_meetings_minutes_wait_until_it_is_held(officer_api, meeting):
+    response = officer_api.patch(detail(meeting), {"minutes": "Early"}, format="json")
+    assert response.status_code == 400
+    assert "once the meeting is held" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.minutes == ""
+
+
+def test_minutes_are_not_taken_when_scheduling(officer_api, guest):
+    start = days_from_now(3)
+    body = {
+        "title": "Forum",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+        "stakeholders": [guest.pk],
+        "minutes": "Early",
+    }
+    response = officer_api.post(LIST, body, format="json")
+    assert response.status_code == 201, response.content
+    assert Meeting.objects.get(pk=response.json()["id"]).minutes == ""

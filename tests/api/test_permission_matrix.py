@@ -118,6 +118,7 @@ def records(officer, colleague):
             "interaction": interaction.pk,
             "confidential": confidential.pk,
             "guest": guest.pk,
+            "meeting": meeting.pk,
             "officer": officer.pk,
             "colleague": colleague.pk,
         },
@@ -339,6 +340,14 @@ WRITES = [
     ("post", "meeting-document-list", "documents", "file", OUTSIDERS, ("manager", 201)),
     ("delete", "meeting-document-detail", "document", {}, OUTSIDERS, ("officer", 204)),
     ("patch", "action-item-detail", "action", {"status": "done"}, OUTSIDERS, ("officer", 200)),
+    (
+        "post",
+        "action-item-list",
+        None,
+        {"meeting": "@meeting", "description": "Book a room", "owner_user": "@officer"},
+        OUTSIDERS,
+        ("manager", 201),
+    ),
     (
         "post",
         "commitment-list",

@@ -56,7 +56,7 @@ def test_meetings_actions_commitments_and_concerns_are_documented(officer_api):
         "/api/v1/meetings/{id}/cancel/": {"post"},
         "/api/v1/meetings/{id}/mark-held/": {"post"},
         "/api/v1/meetings/{id}/rsvp/": {"post"},
-        "/api/v1/action-items/": {"get"},
+        "/api/v1/action-items/": {"get", "post"},
         "/api/v1/action-items/{id}/": {"get", "patch"},
         "/api/v1/commitments/": {"get", "post"},
         "/api/v1/commitments/{id}/break/": {"post"},

@@ -522,3 +522,79 @@ def test_a_held_meeting_keeps_its_time_place_and_attendees(officer, manager, gue
     after = Meeting.objects.get(pk=meeting.pk)
     assert (after.starts_at, after.title, after.sequence) == (held.starts_at, held.title, held.sequence)
     assert [a.stakeholder for a in after.attendees.all()] == guests[:1]
+
+
+@pytest.fixture
+def held_meeting(officer, guests):
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting = schedule(officer, guests, starts_at=start)
+    return services.meeting_mark_held(meeting=meeting, actor=officer, minutes="Agred", decisions=["Go"])
+
+
+def test_adding_to_a_held_meetings_record_tells_syncs_it_changed(officer, held_meeting, guests):
+    stamps = [Meeting.objects.get(pk=held_meeting.pk).updated_at]
+    services.action_item_add(
+        meeting=held_meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Send the map", owner_stakeholder=guests[0]),
+    )
+    stamps.append(Meeting.objects.get(pk=held_meeting.pk).updated_at)
+    services.decision_add(meeting=held_meeting, actor=officer, text="Meet in May")
+    stamps.append(Meeting.objects.get(pk=held_meeting.pk).updated_at)
+    services.meeting_minutes_update(meeting=held_meeting, actor=officer, minutes="Agreed")
+    stamps.append(Meeting.objects.get(pk=held_meeting.pk).updated_at)
+    assert stamps == sorted(set(stamps))
+
+
+def test_only_the_organiser_or_their_manager_adds_to_the_record(colleague, manager, held_meeting):
+    with pytest.raises(PermissionDenied):
+        services.decision_add(meeting=held_meeting, actor=colleague, text="Mine")
+    services.decision_add(meeting=held_meeting, actor=manager, text="Theirs")
+    assert [d.text for d in held_meeting.decisions.all()] == ["Go", "Theirs"]
+
+
+def test_an_action_goes_to_one_of_the_meetings_own_stakeholders(officer, held_meeting):
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_add(
+            meeting=held_meeting,
+            actor=officer,
+            entry=services.ActionEntry(description="x", owner_stakeholder=StakeholderFactory(owner=officer)),
+        )
+    assert "owner_stakeholder" in refused.value.error_dict
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_add(
+            meeting=held_meeting, actor=officer, entry=services.ActionEntry(description="x")
+        )
+    assert "owner_user" in refused.value.error_dict
+
+
+def test_an_empty_decision_is_refused(officer, held_meeting):
+    with pytest.raises(ValidationError) as refused:
+        services.decision_add(meeting=held_meeting, actor=officer, text="  ")
+    assert "text" in refused.value.error_dict
+
+
+def test_decisions_and_minutes_wait_until_the_meeting_is_held_and_a_cancelled_one_takes_nothing(
+    officer, guests
+):
+    meeting = schedule(officer, guests)
+    with pytest.raises(ValidationError, match="once the meeting is held"):
+        services.decision_add(meeting=meeting, actor=officer, text="Early")
+    services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Book a room", owner_user=officer),
+    )
+    services.meeting_cancel(meeting=meeting, actor=officer)
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.action_item_add(
+            meeting=meeting, actor=officer, entry=services.ActionEntry(description="x", owner_user=officer)
+        )
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.meeting_minutes_update(meeting=meeting, actor=officer, minutes="x")
+
+
+def test_corrected_minutes_leave_timeline_notes_alone_once_edited_there(officer, held_meeting):
+    Interaction.objects.filter(pk=held_meeting.interaction_id).update(notes="Agred, and a call after")
+    services.meeting_minutes_update(meeting=held_meeting, actor=officer, minutes="Agreed")
+    assert Interaction.objects.get(pk=held_meeting.interaction_id).notes == "Agred, and a call after"

@@ -602,3 +602,85 @@ def test_a_held_meetings_attendees_read_as_attended_not_awaiting_a_reply(
     assert body.count("Attended") == 2  # the guest and the colleague, neither of whom replied
     assert "Declined" in body
     assert set(Interaction.objects.get().stakeholders.all()) == {guest}
+
+
+@pytest.fixture
+def held(officer, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    return services.meeting_mark_held(
+        meeting=Meeting.objects.get(pk=meeting.pk),
+        actor=officer,
+        minutes="Agred next steps",
+        decisions=["Go"],
+    )
+
+
+def _key(client, url):
+    import re
+
+    return re.search(r'name="submission_key" value="([^"]+)"', client.get(url).content.decode()).group(1)
+
+
+def test_an_action_agreed_later_is_added_on_a_held_meetings_page_once_however_often_sent(
+    officer_client, held, guest
+):
+    url = reverse("meetings:action_add", args=[held.pk])
+    assert f'href="{url}"' in officer_client.get(held.get_absolute_url()).content.decode()
+    data = {
+        "description": "Send the map",
+        "owner": f"stakeholder:{guest.pk}",
+        "submission_key": _key(officer_client, url),
+    }
+
+    first = officer_client.post(url, data)
+    second = officer_client.post(url, data)
+
+    assert first.url == second.url == held.get_absolute_url()
+    assert [(a.description, a.owner_stakeholder) for a in held.action_items.all()] == [
+        ("Send the map", guest)
+    ]
+
+
+def test_an_action_without_an_owner_is_shown_back_with_its_error(officer_client, held):
+    response = officer_client.post(reverse("meetings:action_add", args=[held.pk]), {"description": "x"})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert not held.action_items.exists()
+
+
+def test_a_forgotten_decision_is_added_once_and_reaches_the_timeline(officer_client, held):
+    url = reverse("meetings:decision_add", args=[held.pk])
+    data = {"text": "Meet again in May", "submission_key": _key(officer_client, url)}
+    officer_client.post(url, data)
+    officer_client.post(url, data)
+    assert [d.text for d in held.decisions.all()] == ["Go", "Meet again in May"]
+    held.interaction.refresh_from_db()
+    assert held.interaction.outcome == "Decided: Go\nDecided: Meet again in May"
+
+
+def test_a_typo_in_the_minutes_is_corrected_on_its_page(officer_client, held):
+    url = reverse("meetings:minutes_edit", args=[held.pk])
+    assert "Agred next steps" in officer_client.get(url).content.decode()
+    response = officer_client.post(url, {"minutes": "Agreed next steps"})
+    assert response.url == held.get_absolute_url()
+    held.refresh_from_db()
+    assert held.minutes == "Agreed next steps"
+
+
+def test_only_the_organiser_and_their_managers_add_to_the_record(client, colleague, held):
+    login(client, colleague)
+    assert "Edit minutes" not in client.get(held.get_absolute_url()).content.decode()
+    for page in ["meetings:action_add", "meetings:decision_add", "meetings:minutes_edit"]:
+        assert client.get(reverse(page, args=[held.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("page", ["meetings:action_add", "meetings:decision_add", "meetings:minutes_edit"])
+def test_a_cancelled_meeting_has_no_record_to_add_to(officer_client, officer, meeting, page):
+    services.meeting_cancel(meeting=meeting, actor=officer)
+    response = officer_client.post(
+        reverse(page, args=[meeting.pk]), {"text": "x", "minutes": "x"}, follow=True
+    )
+    assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
+    assert "no record to add to" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.minutes == "" and not meeting.decisions.exists()
