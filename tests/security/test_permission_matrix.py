@@ -11,6 +11,8 @@ here, with the answer each member of the cast should get. The API has its matrix
 tests/api/test_permission_matrix.py.
 """
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,7 +26,7 @@ from imports.services import import_job_create
 from mailin.services import inbound_message_receive
 from meetings import services as meeting_services
 from meetings.feeds import calendar_feed_reset
-from meetings.models import ActionItem, Attendee
+from meetings.models import ActionItem, Attendee, MeetingStatus
 from outbox.services import message_enqueue
 
 from ..factories import (
@@ -109,6 +111,14 @@ def records(officer, colleague):
         is_confidential=True,
     )
     meeting = MeetingFactory(organiser=officer, organisation=organisation)
+    held = MeetingFactory(
+        organiser=officer,
+        organisation=organisation,
+        starts_at=timezone.now() - dt.timedelta(days=1),
+        status=MeetingStatus.HELD,
+        held_at=timezone.now(),
+        minutes="Agreed the timetable.",
+    )
     guest = Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
     Attendee.objects.create(meeting=meeting, user=colleague)
     document = meeting_services.document_attach(
@@ -144,6 +154,7 @@ def records(officer, colleague):
         "interaction": ((interaction.pk,), {}),
         "confidential": ((confidential.pk,), {}),
         "meeting": ((meeting.pk,), {}),
+        "held": ((held.pk,), {}),
         "guest": ((meeting.pk, guest.pk), {}),
         "document": ((meeting.pk, document.pk), {}),
         "action": ((action.pk,), {}),
@@ -165,6 +176,9 @@ def records(officer, colleague):
         "rsvp": ((meeting.pk, guest.pk), {"rsvp": "accepted"}),
         "link": ((concern.pk,), {"interaction": interaction.pk}),
         "status": ((action.pk,), {"status": "done"}),
+        "new_action": ((meeting.pk,), {"description": "Book the room", "owner": f"user:{officer.pk}"}),
+        "new_decision": ((held.pk,), {"text": "Meet monthly"}),
+        "minutes": ((held.pk,), {"minutes": "Agreed the timetable and the venue."}),
         "new_objective": ((stakeholder.pk,), {"description": "Co-host the spring forum"}),
         "objective_status": ((objective.pk,), {"status": "achieved"}),
         "revoke": ((token.pk,), {}),
@@ -218,6 +232,9 @@ PAGES = [
     ("meetings:edit", "meeting", OWNER_AND_MANAGERS),
     ("meetings:cancel", "meeting", OWNER_AND_MANAGERS),
     ("meetings:mark_held", "meeting", OWNER_AND_MANAGERS),
+    ("meetings:action_add", "meeting", OWNER_AND_MANAGERS),
+    ("meetings:decision_add", "held", OWNER_AND_MANAGERS),
+    ("meetings:minutes_edit", "held", OWNER_AND_MANAGERS),
     ("meetings:ics", "meeting", EVERYONE),
     ("meetings:document_download", "document", EVERYONE),
     ("meetings:my_actions", None, EVERYONE),
@@ -358,6 +375,9 @@ WRITES = [
     ("meetings:edit", "meeting", OUTSIDERS),
     ("meetings:cancel", "meeting", OUTSIDERS),
     ("meetings:mark_held", "meeting", OUTSIDERS),
+    ("meetings:action_add", "new_action", OUTSIDERS),
+    ("meetings:decision_add", "new_decision", OUTSIDERS),
+    ("meetings:minutes_edit", "minutes", OUTSIDERS),
     ("meetings:rsvp", "rsvp", OUTSIDERS),
     ("meetings:document_upload", "upload", OUTSIDERS),
     ("meetings:document_delete", "document", OUTSIDERS),
