@@ -330,7 +330,8 @@ class Stakeholder(StorableTextModel):
 
     @property
     def is_overdue_for_contact(self) -> bool:
-        return self.contact_due is not None and self.days_until_contact_due < 0
+        days = self.days_until_contact_due
+        return days is not None and days < 0
 
     def current_primary_organisation(self) -> "Organisation | None":
         """Where they work now: the organisation of their current primary position, if any."""

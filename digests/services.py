@@ -33,16 +33,12 @@ class DailyDigest:
 
 def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
     """What the user must act on by the end of `today`: follow-ups, action items and commitments."""
+    from dashboards.queries import follow_ups_due
+
     return DailyDigest(
         user=user,
         today=today,
-        follow_ups=list(
-            Interaction.objects.visible_to(user)
-            .open_follow_ups()
-            .filter(follow_up_owner=user, follow_up_on__lte=today)
-            .prefetch_related("stakeholders")
-            .order_by("follow_up_on", "pk")
-        ),
+        follow_ups=list(follow_ups_due(user, today)),
         actions=list(
             ActionItem.objects.visible_to(user)
             .open()

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,9 +93,8 @@ class InteractionForm(forms.ModelForm):
         self.fields["staff_present"].queryset = staff
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits.
-        owners = get_user_model().objects.filter(
-            Q(is_active=True, is_service_account=False) | Q(pk=self.instance.follow_up_owner_id)
-        )
+        users = get_user_model().objects
+        owners = users.assignable() | users.filter(pk=self.instance.follow_up_owner_id)
         field = self.fields["follow_up_owner"]
         field.queryset = owners
         # The signed-in officer is "Me", not listed by name as well; their own id, sent, still means them.

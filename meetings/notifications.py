@@ -10,7 +10,7 @@ import zoneinfo
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from outbox.services import Attachment, message_enqueue, messages_cancel
+from outbox.services import Attachment, keys_standing, message_enqueue, messages_cancel
 
 from . import calendar
 from .models import Attendee, Meeting, MeetingStatus
@@ -140,8 +140,13 @@ def reminders_schedule(meeting: Meeting) -> None:
                     key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}"
                     wanted.append((key, minutes, attendee))
     group = f"meeting:{meeting.pk}:reminders"
-    messages_cancel(group=group, keep=[key for key, _minutes, _attendee in wanted])
+    keys = [key for key, _minutes, _attendee in wanted]
+    messages_cancel(group=group, keep=keys)
+    # Every reply and edit comes here: the reminders already queued are left without rendering them again.
+    standing = keys_standing(keys)
     for key, minutes, attendee in wanted:
+        if key in standing:
+            continue
         message_enqueue(
             key=key,
             kind="meeting_reminder",

@@ -401,7 +401,7 @@ def meeting_mark_held(
         occurred_at=meeting.starts_at,
         summary=meeting.title[:300],
         notes=minutes,
-        outcome="\n".join(f"Decided: {text}" for text in decisions),
+        outcome=decisions_outcome(decisions),
         organisation=meeting.organisation,
         # Invited before they were archived: the meeting happened with them all the same.
         on_record_already=present,
@@ -541,15 +541,24 @@ def document_remove(*, document: MeetingDocument, actor) -> None:
     transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
+def decisions_outcome(decisions: Iterable[str]) -> str:
+    """How a held meeting's decisions read in the outcome of the interaction it is logged as."""
+    return "\n".join(f"Decided: {text}" for text in decisions)
+
+
+CANCELLED_RECORD_MESSAGE = _lazy("This meeting was cancelled: it has no record to add to.")
+NOT_HELD_MESSAGE = _lazy("Decisions and minutes are recorded once the meeting is held.")
+
+
 def _require_open_record(meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
-        raise ValidationError(_("This meeting was cancelled: it has no record to add to."))
+        raise ValidationError(CANCELLED_RECORD_MESSAGE)
 
 
 def _require_held(meeting: Meeting) -> None:
     _require_open_record(meeting)
     if meeting.status != MeetingStatus.HELD:
-        raise ValidationError(_("Decisions and minutes are recorded once the meeting is held."))
+        raise ValidationError(NOT_HELD_MESSAGE)
 
 
 @atomic_service
@@ -603,7 +612,7 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     decision.save()
     if meeting.interaction_id:
         interaction = Interaction.objects.select_for_update().get(pk=meeting.interaction_id)
-        interaction.outcome = "\n".join(filter(None, [interaction.outcome, f"Decided: {text}"]))
+        interaction.outcome = "\n".join(filter(None, [interaction.outcome, decisions_outcome([text])]))
         interaction.save(update_fields=["outcome", "updated_at"])
     _touch(meeting.pk)
     return decision

@@ -251,10 +251,10 @@ def _editable_record(request, pk, *, held_only: bool) -> tuple[Meeting, HttpResp
         _("Only the organiser or their manager can change this meeting's record."),
     )
     if meeting.status == MeetingStatus.CANCELLED:
-        messages.info(request, _("This meeting was cancelled: it has no record to add to."))
+        messages.info(request, services.CANCELLED_RECORD_MESSAGE)
         return meeting, redirect(meeting)
     if held_only and meeting.status != MeetingStatus.HELD:
-        messages.info(request, _("Decisions and minutes are recorded once the meeting is held."))
+        messages.info(request, services.NOT_HELD_MESSAGE)
         return meeting, redirect(meeting)
     return meeting, None
 

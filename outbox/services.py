@@ -235,6 +235,16 @@ def _reinstate_if_cancelled(message: OutboundMessage) -> int | None:
     return OutboundMessage.objects.values_list("pk", flat=True).get(key=message.key) if reinstated else None
 
 
+def keys_standing(keys: Iterable[str]) -> set[str]:
+    """Those of `keys` whose message is in the outbox and not cancelled: enqueuing them again changes
+    nothing (`message_enqueue` returns the row as it is), so a caller may skip building their content."""
+    return set(
+        OutboundMessage.objects.filter(key__in=list(keys))
+        .exclude(status=Status.CANCELLED)
+        .values_list("key", flat=True)
+    )
+
+
 def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
     """Cancels the group's unsent messages, except those whose key is in `keep`; returns how many.
 

@@ -100,12 +100,12 @@ def cell_field(field, row):
 @register.simple_tag
 def contact_status(stakeholder):
     """Whether contact with the stakeholder is overdue, due today or due in a while, by their cadence."""
-    days = stakeholder.days_until_contact_due
-    if days is None:
+    due_on = stakeholder.contact_due
+    if due_on is None:
         return format_html('<span class="muted">{}</span>', _("No cadence"))
+    days = (due_on - timezone.localdate()).days
     if days == 0:
         return format_html('<span class="status amber">{}</span>', _("Due today"))
-    due_on = stakeholder.contact_due
     if days < 0:
         css, text = "red", _("Overdue by %(since)s") % {"since": ago(due_on)}
     else:

@@ -49,6 +49,7 @@ from meetings.models import (
     Rsvp,
 )
 from meetings.recurrence import occurrence_starts
+from meetings.services import decisions_outcome
 
 SEED = 2026
 PASSWORD = "liaison-demo"
@@ -2451,7 +2452,7 @@ def seed_meetings(now: datetime) -> None:
             organisation=meeting.organisation,
             summary=meeting.title,
             notes=meeting.minutes,
-            outcome="\n".join(f"Decided: {text}" for text in plan.decisions),
+            outcome=decisions_outcome(plan.decisions),
             logged_by=meeting.organiser,
         )
         for meeting, plan, _present, _colleagues in outcomes
