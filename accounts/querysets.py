@@ -1,4 +1,6 @@
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
@@ -16,25 +18,20 @@ def person_name(path: str = ""):
 
 class UserQuerySet(QuerySet):
     def active_or_holding_work(self):
-        """Active staff, and those who have left but still own an active stakeholder or open work (a
-        follow-up, action, commitment or concern): what a leaver left behind still counts in the figures,
-        and is found by their name, until it is handed over."""
-        # The registers' apps build on this one: read their models when asked, not at import.
-        from commitments.models import Commitment
-        from concerns.models import Concern
+        """Active staff, and those who have left but still own an active stakeholder or hold open work
+        (contacts.queries.open_work: a follow-up, action, commitment or concern): what a leaver left behind
+        still counts in the figures, and is found by their name, until it is handed over."""
+        # contacts builds on this app: read its models when asked, not at import.
         from contacts.models import Stakeholder
-        from interactions.models import Interaction
-        from meetings.models import ActionItem
+        from contacts.queries import open_work_held
 
         officer = OuterRef("pk")
-        return self.filter(
-            Q(is_active=True)
-            | Exists(Stakeholder.objects.active().filter(owner=officer))
-            | Exists(Interaction.objects.open_follow_ups().filter(follow_up_owner=officer))
-            | Exists(ActionItem.objects.open().filter(owner_user=officer))
-            | Exists(Commitment.objects.open().filter(owner=officer))
-            | Exists(Concern.objects.unresolved().filter(owner=officer))
-        )
+        holding = [
+            Q(is_active=True),
+            Exists(Stakeholder.objects.active().filter(owner=officer)),
+            *(Exists(rows) for rows in open_work_held(officer).values()),
+        ]
+        return self.filter(reduce(operator.or_, holding))
 
     def assignable(self, *, keeping: Iterable[int | None] = ()):
         """The staff who can be given work to chase: a stakeholder, a commitment, a concern, an action, a

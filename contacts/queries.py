@@ -44,20 +44,41 @@ def handover_stakeholders(*, from_officer, organisation: Organisation | None = N
     return stakeholders.at_organisation(organisation) if organisation is not None else stakeholders
 
 
-def _open_work_held(from_officer) -> dict[str, QuerySet]:
-    """Everything the officer is chasing, by kind: the commitments they chase, the concerns they handle, the
-    action items they own and the follow-ups they own, while open — whoever's stakeholders they are on."""
+@dataclass(frozen=True)
+class OpenWork:
+    """A kind of open work an officer chases, and who chases it."""
+
+    # The field naming the member of staff who holds it: a handover writes the new holder there.
+    owner_field: str
+    # Its rows while open, whoever holds them.
+    rows: QuerySet
+
+
+def open_work() -> dict[str, OpenWork]:
+    """The kinds of open work an officer holds: the commitments they chase, the concerns they handle, the
+    action items they own and the follow-ups they own, while open.
+
+    The one list: who counts as still holding work (accounts UserQuerySet.active_or_holding_work) and what a
+    handover moves both read it, so a kind added here is found on a leaver and handed over alike.
+    """
+    # The registers build on contacts: their models are read when asked, not at import.
     from commitments.models import Commitment
     from concerns.models import Concern
     from interactions.models import Interaction
     from meetings.models import ActionItem
 
     return {
-        "commitments": Commitment.objects.open().filter(owner=from_officer),
-        "concerns": Concern.objects.unresolved().filter(owner=from_officer),
-        "actions": ActionItem.objects.open().owned_by(from_officer),
-        "follow_ups": Interaction.objects.open_follow_ups().filter(follow_up_owner=from_officer),
+        "commitments": OpenWork("owner", Commitment.objects.open()),
+        "concerns": OpenWork("owner", Concern.objects.unresolved()),
+        "actions": OpenWork("owner_user", ActionItem.objects.open()),
+        "follow_ups": OpenWork("follow_up_owner", Interaction.objects.open_follow_ups()),
     }
+
+
+def open_work_held(officer) -> dict[str, QuerySet]:
+    """Everything `officer` (a user, or an OuterRef to one) is chasing, by kind, whoever's stakeholders it is
+    on."""
+    return {kind: work.rows.filter(**{work.owner_field: officer}) for kind, work in open_work().items()}
 
 
 def _on_stakeholders(stakeholders) -> dict[str, Q]:
@@ -86,7 +107,7 @@ def handover_open_work(*, from_officer, stakeholders, everywhere: bool) -> dict[
     or anyone else's, so nothing is left with an officer who has gone. Otherwise (the people at one
     organisation): only the work the officer holds on these stakeholders; the rest stays with them.
     """
-    held = _open_work_held(from_officer)
+    held = open_work_held(from_officer)
     if everywhere:
         return held
     on_them = _on_stakeholders(stakeholders)

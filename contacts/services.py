@@ -42,7 +42,7 @@ from .models import (
     Tag,
     tag_name_normalised,
 )
-from .queries import handover_open_work, handover_stakeholders
+from .queries import handover_open_work, handover_stakeholders, open_work
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -480,10 +480,6 @@ def portfolio_handover_check(*, actor, from_officer, to_officer) -> None:
     )
 
 
-# Who holds each kind of open work, where it is not its `owner` (contacts.queries.handover_open_work).
-HANDOVER_OWNER_FIELDS = {"actions": "owner_user", "follow_ups": "follow_up_owner"}
-
-
 @atomic_service
 @records_actor
 def portfolio_handover(
@@ -535,9 +531,9 @@ def portfolio_handover(
     counts = {"stakeholders": len(moving)}
     # The open work first: on these stakeholders, it is found through their ids, not their (changing) owner.
     work = handover_open_work(from_officer=from_officer, stakeholders=moving, everywhere=organisation is None)
+    kinds = open_work()
     for kind, queryset in work.items():
-        owner = HANDOVER_OWNER_FIELDS.get(kind, "owner")
-        counts[kind] = queryset.update(**{owner: to_officer, "updated_at": now})
+        counts[kind] = queryset.update(**{kinds[kind].owner_field: to_officer, "updated_at": now})
     if not any(counts.values()):  # nothing was written
         raise ValidationError(
             _("%(name)s has no stakeholders or open work to hand over.") % {"name": from_officer}

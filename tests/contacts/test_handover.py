@@ -5,12 +5,14 @@ credits the manager, and the new owner is told once."""
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment
 from contacts.models import PortfolioHandover, Stakeholder
+from contacts.queries import open_work
 from contacts.services import portfolio_handover
 from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, Meeting
@@ -240,6 +242,34 @@ def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_wor
     message = OutboundMessage.objects.get()
     assert message.subject == f"{leaver}'s open work handed over to you"
     assert "everything they were chasing" in message.body
+
+
+# One piece of each kind of open work (contacts.queries.open_work), held by `holder`, on someone else's
+# stakeholder or meeting.
+OPEN_WORK_OF_KIND = {
+    "commitments": lambda holder: CommitmentFactory(owner=holder),
+    "concerns": lambda holder: ConcernFactory(owner=holder),
+    "actions": lambda holder: open_action(MeetingFactory(), holder),
+    "follow_ups": lambda holder: follow_up(UserFactory(), [StakeholderFactory()], follow_up_owner=holder),
+}
+
+
+def test_these_tests_make_every_kind_of_open_work_an_officer_holds():
+    assert set(OPEN_WORK_OF_KIND) == set(open_work())
+
+
+@pytest.mark.parametrize("kind", OPEN_WORK_OF_KIND)
+def test_what_keeps_a_leaver_among_the_staff_holding_work_moves_with_their_whole_portfolio(
+    kind, colleague, manager, team
+):
+    leaver = UserFactory(team=team, is_active=False)
+    record = OPEN_WORK_OF_KIND[kind](leaver)
+    assert get_user_model().objects.active_or_holding_work().filter(pk=leaver.pk).exists()
+
+    handover = portfolio_handover(actor=manager, from_officer=leaver, to_officer=colleague)
+
+    assert handover.counts[kind] == 1 and owners(record) == [colleague.pk]
+    assert not get_user_model().objects.active_or_holding_work().filter(pk=leaver.pk).exists()
 
 
 def test_the_new_owner_may_read_a_confidential_follow_up_handed_to_them(
