@@ -94,11 +94,7 @@ class GridFilterForm(forms.Form):
         elif whose == self.TEAM and self.user.team_id:
             stakeholders = stakeholders.filter(owner__team=self.user.team_id)
         if kind := data.get("organisation_kind"):
-            stakeholders = stakeholders.filter(
-                affiliations__is_primary=True,
-                affiliations__end_date__isnull=True,
-                affiliations__organisation__kind=kind,
-            )
+            stakeholders = stakeholders.of_organisation_kind(kind)
         return stakeholders
 
 

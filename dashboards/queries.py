@@ -177,11 +177,9 @@ def health_trend(scope: Scope, day: dt.date | None):
 def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
     """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
     influential (then most overdue) first, with how many days and their health on the newest snapshot."""
-    rows = Stakeholder.objects.active().overdue_for_contact(scope.today)
-    if scope.team_id is not None:
-        rows = rows.filter(owner__team=scope.team_id)
-    if scope.officer_id is not None:
-        rows = rows.filter(owner=scope.officer_id)
+    overdue = Stakeholder.objects.active().overdue_for_contact(scope.today)
+    # The kind is of their current primary position, not a column: of_organisation_kind reads it.
+    rows = scope.people(overdue, owner="owner", team="owner__team", kind=None)
     if scope.organisation_kind:
         rows = rows.of_organisation_kind(scope.organisation_kind)
     days_overdue = Func(

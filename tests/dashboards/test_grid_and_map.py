@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from contacts.models import OrganisationKind
 from dashboards import relationship_map, services
 
 from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
@@ -46,6 +47,28 @@ def test_a_crowded_cell_shows_the_least_healthy_first_and_links_to_all(officer_c
     listing = officer_client.get(reverse("dashboards:grid"), {"cell": "4-4"})
     assert len(listing.context["page"]) == 10
     assert {person.pk for person in listing.context["page"]} == {person.pk for person in people}
+
+
+def test_the_grid_of_one_kind_of_organisation_places_those_whose_current_primary_position_is_there(
+    officer_client, officer
+):
+    agency = OrganisationFactory(kind=OrganisationKind.GOVERNMENT_AGENCY)
+    works_there = StakeholderFactory(owner=officer, influence=3, interest=3)
+    AffiliationFactory(stakeholder=works_there, organisation=agency)
+    AffiliationFactory(stakeholder=works_there, organisation=OrganisationFactory(), is_primary=False)
+    left_it = StakeholderFactory(owner=officer, influence=3, interest=3)
+    AffiliationFactory(stakeholder=left_it, organisation=agency, end_date="2020-01-01")
+    advises_it = StakeholderFactory(owner=officer, influence=3, interest=3)
+    AffiliationFactory(stakeholder=advises_it, organisation=agency, is_primary=False)
+
+    response = officer_client.get(
+        reverse("dashboards:grid"), {"organisation_kind": OrganisationKind.GOVERNMENT_AGENCY}
+    )
+
+    placed = [
+        person for row in response.context["grid"] for cell in row["cells"] for person in cell["people"]
+    ]
+    assert placed == [works_there]
 
 
 def test_a_stakeholders_map_reaches_two_steps_out(officer):
