@@ -23,10 +23,13 @@ class InboundMessageQuerySet(QuerySet):
         """Which of each message's unmatched addresses are in the register now, as `registered_addresses`: a
         stakeholder added since the email came changes why it waits, and the page must not say otherwise."""
         registered = (
-            Stakeholder.objects.visible_to(user)
-            .active()
-            .filter(emails__overlap=OuterRef("unmatched_addresses"))
+            registered_with(user, OuterRef("unmatched_addresses"))
             .annotate(email=Func(F("emails"), function="unnest"))
             .values("email")
         )
         return self.annotate(registered_addresses=ArraySubquery(registered))
+
+
+def registered_with(user, addresses):
+    """The active stakeholders `user` may see who have one of `addresses` (a list, or an OuterRef to one)."""
+    return Stakeholder.objects.visible_to(user).active().filter(emails__overlap=addresses)

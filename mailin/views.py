@@ -11,13 +11,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_review_inbound_message, require
-from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
 
 from . import services
 from .forms import AssignForm
 from .models import InboundMessage, InboundStatus
+from .querysets import registered_with
 
 SIGNATURE_HEADER = "HTTP_X_LIAISON_SIGNATURE"
 
@@ -69,23 +69,17 @@ def message_list(request):
 
 def _message_or_404(request, pk) -> InboundMessage:
     return get_object_or_404(
-        InboundMessage.objects.visible_to(request.user)
-        .with_registered_addresses(request.user)
-        .select_related("author", "interaction"),
-        pk=pk,
+        InboundMessage.objects.visible_to(request.user).select_related("author", "interaction"), pk=pk
     )
 
 
 def message_detail(request, pk):
     message = _message_or_404(request, pk)
     # Someone added to the register since the email came (from the links below) is who it is logged with.
-    registered = list(
-        Stakeholder.objects.visible_to(request.user)
-        .active()
-        .filter(emails__overlap=message.unmatched_addresses)
-        .order_by("name", "pk")
-    )
-    known = {email for stakeholder in registered for email in stakeholder.emails}
+    registered = list(registered_with(request.user, message.unmatched_addresses).order_by("name", "pk"))
+    # What with_registered_addresses annotates on the list (why_it_waits reads it), from the rows at hand.
+    message.registered_addresses = [email for stakeholder in registered for email in stakeholder.emails]
+    known = set(message.registered_addresses)
     form = AssignForm(request.POST or None, initial={"stakeholders": registered})
     if request.method == "POST":
         require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))

@@ -202,6 +202,21 @@ def test_the_review_queue_runs_a_fixed_number_of_queries(officer, client, django
     assert len(page.context["page"]) == 5
 
 
+def test_an_email_waiting_for_review_reads_the_register_once(officer, client, django_assert_max_num_queries):
+    raw = email_bytes(sender=officer.email, to=["grace@coast.example", "kofi@coast.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    StakeholderFactory(emails=["grace@coast.example"], owner=officer)
+    client.force_login(officer)
+    # session, user; the user's groups (visibility); the message with its officer; the stakeholders in the
+    # register with its addresses (whom the form offers, and why it waits); its attachments; the names of
+    # those the form offers (the picker).
+    with django_assert_max_num_queries(7) as queries:
+        page = client.get(message.get_absolute_url())
+    emails = '"contacts_stakeholder"."emails"'
+    assert sum(emails in query["sql"] for query in queries.captured_queries) == 1
+    assert [address for address, _url in page.context["unregistered"]] == ["kofi@coast.example"]
+
+
 def test_a_sender_not_in_the_register_is_added_from_the_queue_then_their_email_logged_with_them(
     officer, client
 ):
