@@ -34,6 +34,7 @@ class CommitmentFilterSet(StakeholderRecordFilterSet):
             "overdue",
             "direction",
             "owner",
+            "team",
             "stakeholder",
             "organisation",
             "organisation_kind",

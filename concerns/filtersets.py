@@ -2,7 +2,6 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team
 from contacts.filtersets import StakeholderRecordFilterSet, UpdatedSinceFilter
 
 from .models import Concern, ConcernStatus, Severity
@@ -30,10 +29,6 @@ class ConcernFilterSet(StakeholderRecordFilterSet):
     )
     severity = django_filters.ChoiceFilter(
         label=_("Severity"), choices=Severity.choices, empty_label=_("Any")
-    )
-    # The manager dashboard's concerns are its team's: its link to this register names the team.
-    team = django_filters.ModelChoiceFilter(
-        label=_("Team"), field_name="owner__team", queryset=Team.objects.all(), empty_label=_("Any")
     )
 
     class Meta:

@@ -272,6 +272,10 @@ class StakeholderRecordFilterSet(NothingUnlessValidFilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.active_or_holding_work(), empty_label=_("Anyone")
     )
+    # The manager dashboard's figures are a team's, or go by team: its links to a register name the team.
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), field_name="owner__team", queryset=Team.objects.all(), empty_label=_("Any")
+    )
     stakeholder = django_filters.ModelChoiceFilter(
         queryset=Stakeholder.objects.all(),
         widget=LookupSelect(lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Anyone")),

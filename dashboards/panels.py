@@ -8,7 +8,9 @@ import datetime as dt
 
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag
+from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -128,8 +130,22 @@ def health(scope, day) -> dict:
     }
 
 
+def list_url(scope, name: str, **filters) -> str:
+    """Where a figure leads: the list it counts (`name`), filtered to the scope — its officer as `owner`, else
+    its team, and its kind of organisation — with `filters` added or put in their place (None drops one)."""
+    team = scope.team_id if scope.officer_id is None else None
+    query = {"owner": scope.officer_id, "team": team, "organisation_kind": scope.organisation_kind} | filters
+    chosen = {key: value for key, value in query.items() if value not in (None, "")}
+    return f"{reverse(name)}?{urlencode(chosen)}"
+
+
 def overdue(scope, user) -> dict:
     rows = queries.overdue_by_officer(scope, user)
+    for row in rows:
+        # A row is a team's across teams, else an officer's, whichever team the scope names.
+        whose = {"team": row["key"]} if scope.by_team else {"owner": row["key"], "team": None}
+        row["follow_ups_url"] = list_url(scope, "interactions:follow_ups", **whose, due="overdue")
+        row["commitments_url"] = list_url(scope, "commitments:list", **whose, overdue="true")
     series = [(_("follow-ups"), "series-0"), (_("actions"), "series-1"), (_("commitments"), "series-2")]
     chart = charts.bars(
         label=_("Overdue follow-ups, actions and commitments"),
@@ -242,6 +258,7 @@ def concerns(scope, user) -> dict:
         "severities": severities,
         "oldest": queries.oldest_concerns(scope, user),
         "total": sum(row["total"] for row in rows),
+        "list_url": list_url(scope, "concerns:list", status="unresolved"),
     }
 
 

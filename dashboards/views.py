@@ -98,6 +98,9 @@ def _panels(request, scope, refreshes) -> str:
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
             "stale": queries.stale_relationships(scope, day),
+            "stale_url": panels.list_url(
+                scope, "contacts:stakeholder_list", overdue="true", sort="-influence"
+            ),
             "overdue": panels.overdue(scope, request.user),
             "activity": panels.activity(scope, request.user),
             "sentiment": panels.sentiment(scope, request.user),

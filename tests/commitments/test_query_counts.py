@@ -17,8 +17,8 @@ def test_commitment_list(officer_client, officer, django_assert_max_num_queries,
         position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
         CommitmentFactory(stakeholder=position.stakeholder, organisation=position.organisation)
     # the user's groups (the navigation shows admins more); the page of commitments with their
-    # stakeholders, organisations and chasers; the filter form's "chased by" choices.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+    # stakeholders, organisations and chasers; the filter form's "chased by" and team choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 4):
         response = officer_client.get(reverse("commitments:list"))
     assert len(response.context["page"]) == rows
 
@@ -29,8 +29,8 @@ def test_commitment_list_filtered_by_stakeholder(
 ):
     stakeholder = StakeholderFactory(owner=officer)
     CommitmentFactory.create_batch(rows, stakeholder=stakeholder)
-    # the user's groups (navigation); the page of commitments; the filter form's "chased by" choices; the
-    # chosen stakeholder, validated by the filter and shown by its picker.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
+    # the user's groups (navigation); the page of commitments; the filter form's "chased by" and team
+    # choices; the chosen stakeholder, validated by the filter and shown by its picker.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 6):
         response = officer_client.get(reverse("commitments:list"), {"stakeholder": stakeholder.pk})
     assert len(response.context["page"]) == rows

@@ -49,7 +49,9 @@ def test_any_status_shows_closed_commitments_too(officer_client):
     assert "Return the signed MoU" in page
 
 
-def test_the_register_filters_by_overdue_direction_stakeholder_and_kind_of_organisation(officer_client):
+def test_the_register_filters_by_overdue_direction_stakeholder_team_and_kind_of_organisation(
+    officer_client,
+):
     agency = OrganisationFactory(kind="government_agency")
     late = CommitmentFactory(description="Late promise", due_on=TODAY - dt.timedelta(days=1))
     theirs = CommitmentFactory(description="Their promise", direction="they_promised", organisation=agency)
@@ -63,8 +65,10 @@ def test_the_register_filters_by_overdue_direction_stakeholder_and_kind_of_organ
     assert shown(overdue="false") == {"Their promise"}
     assert shown(direction="they_promised") == {"Their promise"}
     assert shown(stakeholder=late.stakeholder.pk) == {"Late promise"}
+    assert shown(team=late.owner.team_id) == {"Late promise"}
     assert shown(organisation_kind="government_agency") == {"Their promise"}
     assert shown(organisation=agency.pk) == {theirs.description}
+    assert 'name="team"' in officer_client.get(url).content.decode()
 
 
 def test_htmx_list_request_returns_only_the_rows(officer_client):

@@ -257,6 +257,23 @@ def test_each_teams_overdue_follow_ups_link_to_the_list_showing_as_many(
     assert rows[other_team.pk]["follow_ups"] == 2
 
 
+def test_each_teams_overdue_commitments_link_to_the_register_showing_as_many(
+    client, admin_user, other_officer, team, other_team, world
+):
+    late = TODAY - dt.timedelta(days=1)
+    CommitmentFactory.create_batch(2, stakeholder=world["distant"], owner=other_officer, due_on=late)
+    response = login(client, admin_user).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+
+    for each in (team, other_team):
+        row = rows[each.pk]
+        to = f"{reverse('commitments:list')}?team={each.pk}&amp;"
+        listed = client.get(link_to(response, rf"{row['commitments']}<", to=to)).context["page"]
+        assert len(listed) == row["commitments"]
+        assert {commitment.owner.team_id for commitment in listed} == {each.pk}
+    assert (rows[team.pk]["commitments"], rows[other_team.pk]["commitments"]) == (1, 2)
+
+
 def test_an_empty_team_is_told_it_has_no_stakeholders_not_to_refresh(client, world):
     newcomer = UserFactory(team=TeamFactory(name="New ventures"), role=Role.MANAGER)
 
