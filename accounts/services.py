@@ -1,10 +1,10 @@
 """API tokens and service accounts: created, revoked and recorded here, whichever door asks."""
 
 import secrets
-from collections.abc import Iterable
 from datetime import timedelta
 
 from axes.utils import reset as axes_reset
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from liaison_crm.constraints import atomic_service
 
 from .models import ApiToken, Role, Team, User
 from .permissions import can_create_api_token, can_revoke_api_token, can_unlock_sign_in, require
+from .querysets import UserQuerySet
 
 # Recording every request would turn each read into a write; a minute is precise enough for "last used".
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -65,12 +66,18 @@ def service_account_create(*, username: str, actor: User | None, team: Team | No
     return user
 
 
-def user_sign_in_unlock(*, users: Iterable[User], actor: User) -> int:
-    """Forgets django-axes' failed sign-ins for `users`; returns how many of them were locked out."""
+@atomic_service
+def user_sign_in_unlock(*, users: UserQuerySet, actor: User) -> int:
+    """Forgets django-axes' failed sign-ins for `users` (a queryset of them) and writes in the admin's log
+    each one who was locked out, as unlocked by `actor`; returns how many of them were."""
     require(can_unlock_sign_in(actor), _("Only administrators unlock a sign-in."))
-    users = User.objects.filter(pk__in=[user.pk for user in users]).with_sign_in_lock()
-    unlocked = 0
-    for username, is_locked_out in users.values_list("username", "is_locked_out"):
-        axes_reset(username=username)
-        unlocked += is_locked_out
-    return unlocked
+    users = list(users.with_sign_in_lock())
+    for user in users:
+        axes_reset(username=user.username)
+    unlocked = [user for user in users if user.is_locked_out]
+    if unlocked:
+        # The log is read in the admin's history of each account, as the admin's own changes are.
+        LogEntry.objects.log_actions(
+            user_id=actor.pk, queryset=unlocked, action_flag=CHANGE, change_message="Unlocked sign-in."
+        )
+    return len(unlocked)

@@ -1,13 +1,17 @@
 """The Django admin, where administrators manage staff, teams and roles."""
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.forms import model_to_dict
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.forms import StaffChangeForm
 from accounts.models import Role, Team, User
+from accounts.services import user_sign_in_unlock
 
 from ..factories import UserFactory
 
@@ -119,3 +123,36 @@ def test_unlocking_lets_a_locked_out_person_sign_in_again(admin_client, locked_o
     assert [str(message) for message in response.context["messages"]] == ["Unlocked sign-in for 1 person."]
     signing_in = Client().post(reverse("login"), {"username": "hannah", "password": "liaison-test"})
     assert signing_in.status_code == 302
+
+
+def test_unlocking_writes_in_the_admin_log_who_unlocked_whom(admin_client, locked_out, officer, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        Client().post(reverse("login"), {"username": officer.username, "password": "wrong"})
+    bystander = UserFactory()
+
+    admin_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [locked_out.pk, officer.pk, bystander.pk]},
+    )
+
+    entries = LogEntry.objects.order_by("object_id")
+    assert [(entry.user.username, entry.get_edited_object()) for entry in entries] == [
+        ("root", locked_out),
+        ("root", officer),
+    ]
+    assert {(entry.action_flag, entry.get_change_message()) for entry in entries} == {
+        (CHANGE, "Unlocked sign-in.")
+    }
+    history = admin_client.get(reverse("admin:accounts_user_history", args=[locked_out.pk]))
+    assert "Unlocked sign-in." in history.text
+
+
+def test_unlocking_reads_the_people_chosen_once(admin_client, locked_out):
+    chosen = User.objects.filter(pk=locked_out.pk)
+    root = User.objects.get(username="root")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert user_sign_in_unlock(users=chosen, actor=root) == 1
+
+    assert sum('FROM "accounts_user"' in query["sql"] for query in queries.captured_queries) == 1
