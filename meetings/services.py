@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -285,26 +286,15 @@ HELD_PARTS = {
 
 
 def _held_refusal(names: Sequence[str]) -> str:
-    """Says that a held meeting's parts named (its fields, `stakeholders`, `staff`, `agenda`) stay as
-    recorded ("…so its title and place can no longer be changed")."""
-    parts = list(
-        dict.fromkeys(
-            str(HELD_PARTS.get(name) or Meeting._meta.get_field(name).verbose_name) for name in names
-        )
+    """Names what of a held meeting was asked to change (its fields, `stakeholders`, `staff`, `agenda`), and
+    says it stays as recorded: "…so its title and place can no longer be changed"."""
+    parts = dict.fromkeys(
+        str(HELD_PARTS.get(name) or Meeting._meta.get_field(name).verbose_name) for name in names
     )
     if not parts:
         return str(HELD_MESSAGE)
-    listed = (
-        parts[0]
-        if len(parts) == 1
-        else _("%(parts)s and %(last)s")
-        % {
-            "parts": ", ".join(parts[:-1]),
-            "last": parts[-1],
-        }
-    )
     return _("This meeting was held and recorded, so its %(parts)s can no longer be changed.") % {
-        "parts": listed
+        "parts": get_text_list(list(parts), _("and"))
     }
 
 

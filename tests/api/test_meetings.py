@@ -285,6 +285,7 @@ def test_a_held_meeting_cannot_be_moved_or_reinvited(officer_api, officer, held_
         ({"staff": [other_officer.pk]}, "attendees"),
         ({"title": "Harbour consultaton"}, "title"),
         ({"title": "Harbour", "location": "Room 2"}, "title and place"),
+        ({"title": "Harbour", "location": "Room 2", **moved}, "title, time and place"),
     ]:
         response = officer_api.patch(detail(held_yesterday), change, format="json")
         assert response.status_code == 400
