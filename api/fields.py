@@ -44,3 +44,31 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
             return get_user_model().objects.none()
         holder = getattr(self.parent.instance, f"{self.source}_id", None)
         return get_user_model().objects.assignable(keeping=[request.user.pk, holder])
+
+
+class StaffField(serializers.PrimaryKeyRelatedField):
+    """Members of staff named as people, by id (`many=True`): colleagues invited to a meeting, present at an
+    interaction. Those `User.objects.assignable()` lists — a service account is a tool, not a person — and
+    those the record already names (`named(record)`: their ids), so a record sent back unchanged is still
+    taken."""
+
+    default_error_messages = {
+        "does_not_exist": _(
+            "No active member of staff has the id {pk_value}: a service account is a tool, not a person."
+        ),
+    }
+
+    def __init__(self, *, named, **kwargs):
+        self.named = named
+        # What the schema documents (the id's type); a request's choices come from get_queryset().
+        kwargs.setdefault("queryset", get_user_model().objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        users = get_user_model().objects
+        if self.context.get("request") is None:
+            return users.none()
+        record = self.root.instance
+        if record is None:
+            return users.assignable()
+        return users.assignable() | users.filter(pk__in=self.named(record), is_active=True)

@@ -89,11 +89,14 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(is_active=True)
-        self.fields["staff_present"].queryset = staff
+        users = get_user_model().objects
+        # People, not service accounts; those already named stay offered, so saving keeps them.
+        present = self.instance.staff_present.values("pk") if self.instance.pk else []
+        self.fields["staff_present"].queryset = users.assignable() | users.filter(
+            pk__in=present, is_active=True
+        )
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits.
-        users = get_user_model().objects
         owners = users.assignable() | users.filter(pk=self.instance.follow_up_owner_id)
         field = self.fields["follow_up_owner"]
         field.queryset = owners

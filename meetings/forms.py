@@ -23,10 +23,6 @@ REMINDER_CHOICES = [
 ]
 
 
-def active_staff():
-    return get_user_model().objects.filter(is_active=True)
-
-
 class WallClockField(forms.DateTimeField):
     """A date and time as a clock on the wall shows it, in no zone yet: the form puts it in the meeting's.
 
@@ -65,7 +61,7 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
     )
     staff = forms.ModelMultipleChoiceField(
         label=_("Colleagues"),
-        queryset=active_staff(),
+        queryset=get_user_model().objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -107,7 +103,6 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
 
     def __init__(self, *args, editing_occurrence=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = active_staff()
         if self.instance.pk:
             zone = self.instance.local_time_zone
             self.initial["starts_at"] = self.instance.starts_at.astimezone(zone).replace(tzinfo=None)
@@ -118,6 +113,10 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
             self.initial["reminders"] = self.instance.reminder_minutes
             # A series is set when it is scheduled; afterwards each occurrence is changed on its own.
             del self.fields["frequency"], self.fields["count"]
+        # People, not service accounts; those already invited stay offered, so saving keeps them.
+        self.fields["staff"].queryset = get_user_model().objects.assignable(
+            keeping=self.initial.get("staff", ())
+        )
 
     def fingerprint_extra(self):
         # The agenda is edited on the same page and saved with the meeting.

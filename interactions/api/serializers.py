@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import VisibleRecordField
+from api.fields import StaffField, VisibleRecordField
 from api.representation import day, moment
 from contacts.api.serializers import TagNamesField
 from contacts.models import Organisation, Stakeholder
@@ -105,8 +105,11 @@ class InteractionInputSerializer(serializers.ModelSerializer):
     """What logging or editing an interaction takes; interactions.services does the rest."""
 
     stakeholders = VisibleRecordField(Stakeholder, many=True)
-    staff_present = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=get_user_model().objects.filter(is_active=True), required=False
+    staff_present = StaffField(
+        many=True,
+        named=lambda interaction: interaction.staff_present.values("pk"),
+        required=False,
+        help_text=_("Colleagues present: members of staff, not service accounts."),
     )
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), allow_null=True, required=False

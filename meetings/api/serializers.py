@@ -1,12 +1,11 @@
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, VisibleRecordField
+from api.fields import AssigneeField, StaffField, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 
@@ -21,10 +20,6 @@ from ..models import (
     MeetingSeries,
     Rsvp,
 )
-
-
-def active_staff():
-    return get_user_model().objects.filter(is_active=True)
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -154,8 +149,11 @@ class MeetingInputSerializer(serializers.ModelSerializer):
     stakeholders = VisibleRecordField(
         Stakeholder, many=True, required=False, help_text=_("Stakeholders invited.")
     )
-    staff = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=active_staff(), required=False, help_text=_("Colleagues invited.")
+    staff = StaffField(
+        many=True,
+        named=lambda meeting: meeting.attendees.filter(user__isnull=False).values("user"),
+        required=False,
+        help_text=_("Colleagues invited: members of staff, not service accounts."),
     )
     agenda = AgendaItemSerializer(many=True, required=False, help_text=_("Replaces the whole agenda."))
     minutes = serializers.CharField(

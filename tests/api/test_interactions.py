@@ -109,6 +109,31 @@ def test_logging_through_the_api_uses_the_service(officer_api, officer):
     assert stakeholder.last_contacted_at == when.replace(microsecond=when.microsecond)
 
 
+def test_a_service_account_is_never_present_at_an_interaction(
+    officer_api, officer, colleague, service_account
+):
+    stakeholder = StakeholderFactory(owner=officer)
+    call = {"kind": "call", "summary": "Harbour plan", "stakeholders": [stakeholder.pk]}
+    call["occurred_at"] = timezone.now().isoformat()
+
+    refused = officer_api.post(LIST, {**call, "staff_present": [colleague.pk, service_account.pk]})
+    logged = officer_api.post(LIST, {**call, "staff_present": [colleague.pk]})
+
+    assert refused.status_code == 400
+    assert "a service account is a tool, not a person" in refused.json()["staff_present"][0]
+    assert logged.status_code == 201 and Interaction.objects.get().staff_present.get() == colleague
+
+
+def test_a_service_account_already_present_stays_when_the_interaction_is_sent_back(
+    officer_api, officer, service_account
+):
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[StakeholderFactory(owner=officer)])
+    interaction.staff_present.add(service_account)
+    response = officer_api.patch(detail(interaction), {"staff_present": [service_account.pk]}, format="json")
+    assert response.status_code == 200, response.content
+    assert interaction.staff_present.get() == service_account
+
+
 def test_a_service_validation_error_is_a_400_with_field_messages(officer_api, officer):
     archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
     response = officer_api.post(

@@ -299,6 +299,23 @@ def test_a_held_meeting_cannot_be_moved_or_reinvited(officer_api, officer, held_
     assert not held_yesterday.attendees.filter(user=other_officer).exists()
 
 
+def test_a_service_account_is_never_invited_as_a_colleague(officer_api, officer, guest, service_account):
+    response = officer_api.post(LIST, body(guest, staff=[service_account.pk]), format="json")
+    assert response.status_code == 400
+    assert "a service account is a tool, not a person" in response.json()["staff"][0]
+    assert not Meeting.objects.exists()
+
+
+def test_a_service_account_already_invited_stays_when_the_meeting_is_sent_back_unchanged(
+    officer_api, meeting, colleague, service_account
+):
+    Attendee.objects.create(meeting=meeting, user=service_account)
+    staff = [colleague.pk, service_account.pk]
+    response = officer_api.patch(detail(meeting), {"title": "Renamed", "staff": staff}, format="json")
+    assert response.status_code == 200, response.content
+    assert set(meeting.attendees.exclude(user=None).values_list("user", flat=True)) == set(staff)
+
+
 def test_a_stale_etag_stops_a_cancellation(officer_api, meeting):
     stale = officer_api.get(detail(meeting))["ETag"]
     officer_api.patch(detail(meeting), {"location": "Room 2"})

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import service_account_create
 from interactions.models import Interaction
 
 from ..conftest import login
@@ -39,6 +40,31 @@ def test_officer_logs_an_interaction_from_the_log_page(officer_client, officer):
     assert [t.name for t in interaction.topics.all()] == ["Funding"]
     stakeholder.refresh_from_db()
     assert stakeholder.last_contacted_at == interaction.occurred_at
+
+
+def test_a_service_account_is_neither_offered_nor_taken_as_present(officer_client, officer, colleague):
+    tool = service_account_create(username="events-sync", actor=None)
+    stakeholder = StakeholderFactory(owner=officer)
+    offered = officer_client.get(reverse("interactions:log")).context["form"].fields["staff_present"].queryset
+
+    refused = officer_client.post(reverse("interactions:log"), log_data(stakeholder, staff_present=[tool.pk]))
+    officer_client.post(reverse("interactions:log"), log_data(stakeholder, staff_present=[colleague.pk]))
+
+    assert colleague in offered and tool not in offered
+    assert refused.status_code == 200 and "staff_present" in refused.context["form"].errors
+    assert Interaction.objects.get().staff_present.get() == colleague
+
+
+def test_a_service_account_already_present_stays_offered_when_the_interaction_is_edited(
+    officer_client, officer
+):
+    tool = service_account_create(username="events-sync", actor=None)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[StakeholderFactory(owner=officer)])
+    interaction.staff_present.add(tool)
+
+    form = officer_client.get(reverse("interactions:edit", args=[interaction.pk])).context["form"]
+
+    assert tool in form.fields["staff_present"].queryset
 
 
 def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_timeline(

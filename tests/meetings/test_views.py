@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import service_account_create
 from interactions.models import Interaction
 from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
@@ -73,6 +74,29 @@ def test_officer_schedules_a_meeting_with_agenda(officer_client, guest):
     assert [item.title for item in meeting.agenda_items.all()] == ["Welcome"]
     assert meeting.starts_at.astimezone(meeting.local_time_zone).hour == 14
     assert meeting.reminder_minutes == [1440, 60]
+
+
+def test_a_service_account_is_neither_offered_nor_taken_as_a_colleague_to_invite(
+    officer_client, guest, colleague
+):
+    tool = service_account_create(username="events-sync", actor=None)
+    offered = officer_client.get(reverse("meetings:create")).context["form"].fields["staff"].queryset
+
+    response = officer_client.post(
+        reverse("meetings:create"), form_data([guest], staff=[colleague.pk, tool.pk])
+    )
+
+    assert colleague in offered and tool not in offered
+    assert response.status_code == 200 and "staff" in response.context["form"].errors
+    assert not Meeting.objects.exists()
+
+
+def test_a_service_account_already_invited_is_kept_when_the_meeting_is_edited(officer_client, meeting):
+    tool = service_account_create(username="events-sync", actor=None)
+    Attendee.objects.create(meeting=meeting, user=tool)
+    form = officer_client.get(reverse("meetings:edit", args=[meeting.pk])).context["form"]
+
+    assert tool in form.fields["staff"].queryset and form.initial["staff"] == [tool.pk]
 
 
 def test_a_meeting_entered_after_it_happened_invites_nobody_and_says_so(
