@@ -32,8 +32,30 @@ class NamedQuerySet(QuerySet):
 
 class TagQuerySet(NamedQuerySet):
     def visible_to(self, user):
-        # Tags are the shared vocabulary of all staff.
-        return self if user.is_active else self.none()
+        """Tags are the shared vocabulary of all staff, except a tag only confidential interactions the user
+        may not read carry: its name, typed as a topic of one of them, would say what it was about.
+
+        Unused tags, and those a stakeholder, an organisation or a readable interaction carries, are seen.
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        from interactions.models import Interaction
+
+        from .models import Organisation, Stakeholder
+
+        topic_links = Interaction.topics.through.objects
+        hidden = Interaction.objects.hidden_from(user).values("pk")
+        # The few tags of hidden interactions are gathered once; only they are asked whether anything else
+        # carries them.
+        secret = topic_links.filter(interaction__in=hidden).values("tag")
+        carried_elsewhere = (
+            Exists(Stakeholder.tags.through.objects.filter(tag=OuterRef("pk")))
+            | Exists(Organisation.tags.through.objects.filter(tag=OuterRef("pk")))
+            | Exists(topic_links.filter(tag=OuterRef("pk")).exclude(interaction__in=hidden))
+        )
+        return self.filter(~Q(pk__in=secret) | carried_elsewhere)
 
     def with_usage(self, user):
         """How many stakeholders, organisations and interactions carry each tag: a count per link table,
