@@ -222,6 +222,9 @@ class Entry:
     parent_exists: bool
     changes: list[Change] = field(default_factory=list)
     details_missing: bool = False
+    # Written while the record was confidential (an interaction): what it said is for its readers only.
+    confidential_then: bool = False
+    details_withheld: bool = False
     rank_key: str = ""  # the stream the event came from, when not `stream` (a link's)
     owner_model: object = None  # for a link's events: the title is the owner's, looked up like the names
 
@@ -366,6 +369,8 @@ def _entries(stream: Stream, events) -> list[Entry]:
             title=str(current.get(stream.model._meta.get_field(stream.title_field).attname) or ""),
             parent_id=current.get(stream.model._meta.get_field(stream.parent_field).attname),
             parent_exists=event._parent_exists,
+            confidential_then=bool(current.get("is_confidential"))
+            or (event.pgh_label == "update" and bool((previous or {}).get("is_confidential"))),
         )
         if event.pgh_label in ("insert", BASELINE):
             entry.changes = [Change(f, None, current[f.attname]) for f in fields if current[f.attname]]
@@ -513,8 +518,31 @@ def _page(entries: list[Entry], user, size: int) -> HistoryPage:
         key=lambda entry: (entry.at, RANKS[entry.rank_key or entry.stream.key], entry.pgh_id), reverse=True
     )
     shown = entries[:size]
+    _withhold_confidential(shown, user)
     _label_values(shown, user)
     return HistoryPage(shown, shown[-1].cursor if len(entries) > size else None)
+
+
+def _withhold_confidential(entries: list[Entry], user) -> None:
+    """Empties the versions of interactions written while they were confidential, for readers the
+    confidentiality rule keeps out: an interaction made public later must not publish what it said before.
+
+    One query for the page. An interaction deleted since is left as it is: its events reach only
+    administrators and the managers of its author's team (recent changes), who may read it.
+    """
+    from interactions.models import Interaction
+
+    ids = {entry.parent_id for entry in entries if entry.confidential_then and entry.parent_exists}
+    if not ids:
+        return
+    readable = set(
+        Interaction.objects.readable_as_confidential(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    for entry in entries:
+        if entry.confidential_then and entry.parent_exists and entry.parent_id not in readable:
+            entry.title = _("#%(id)s (not shown)") % {"id": entry.parent_id}
+            entry.changes = []
+            entry.details_withheld = True
 
 
 def _parse_cursor(cursor: str | None):

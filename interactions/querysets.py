@@ -19,12 +19,27 @@ class InteractionQuerySet(QuerySet):
         if user.is_crm_admin:
             return self
         # Few interactions are confidential: the tests of who may read one are only made for those.
+        return self.filter(Q(is_confidential=False) | Q(is_confidential=True) & self._readable(user))
+
+    def readable_as_confidential(self, user):
+        """The interactions `user` could read were they confidential, whether they are now or not.
+
+        For what was written while an interaction was confidential (its earlier versions, in its history):
+        made public later, it is still readable only by those the rule of `visible_to` lets in.
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        return self.filter(self._readable(user))
+
+    def _readable(self, user):
+        """The condition that lets `user`, an officer or a manager, read a confidential interaction's row."""
         by, about = self._readers(user)
         # A stakeholder of theirs among the interaction's, asked row by row as a scalar subquery: written as
         # EXISTS, PostgreSQL may hash every participation of the team's stakeholders first (60,000 at scale)
         # however few confidential rows a page asks for.
-        readable = by | IsNull(Subquery(about.values("pk")[:1]), False)
-        return self.filter(Q(is_confidential=False) | Q(is_confidential=True) & readable)
+        return by | IsNull(Subquery(about.values("pk")[:1]), False)
 
     def hidden_from(self, user):
         """The interactions `user` may not read: what `visible_to(user)` leaves out."""

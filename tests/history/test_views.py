@@ -99,6 +99,37 @@ def test_officer_cannot_see_colleagues_confidential_interaction_history(client, 
     assert b"Agreed quietly" not in response.content
 
 
+@pytest.mark.parametrize(
+    ("who", "reads"),
+    [
+        ("officer", True),
+        ("colleague", False),
+        ("other_officer", False),
+        ("manager", True),
+        ("other_manager", False),
+        ("admin_user", True),
+    ],
+)
+def test_what_an_interaction_said_while_confidential_stays_hidden_once_it_is_made_public(
+    client, request, officer, confidential, who, reads
+):
+    interactions.interaction_update(
+        interaction=confidential,
+        actor=officer,
+        summary="Call about the timetable",
+        outcome="",
+        is_confidential=False,
+    )
+    response = htmx_get(login(client, request.getfixturevalue(who)), history_url("interaction", confidential))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ("Off the record" in html, "Agreed quietly" in html) == (reads, reads)
+    # That it was made public, and by whom, is no secret: the change is listed, its content is not.
+    labels = sorted(entry.label for entry in response.context["history"].entries)
+    assert labels == ["insert", "links", "update", "update"]
+    assert ("Not shown: the interaction was confidential then." in html) is not reads
+
+
 def test_a_commitment_does_not_name_a_confidential_interaction_to_those_who_cannot_see_it(
     client, officer, colleague, confidential
 ):
