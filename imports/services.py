@@ -678,29 +678,33 @@ def _drop_file(job_id: int) -> None:
 
 
 def _stage(cursor, job: ImportJob, model) -> int:
-    """Draws an id from `model`'s sequence for each staged row to import, in a temporary table by line."""
-    table = model._meta.db_table
-    cursor.execute("DROP TABLE IF EXISTS import_ids")
+    """Copies the staged rows to import into a temporary table by line, each with an id from `model`'s
+    sequence.
+
+    The statements that follow read the rows' values from that table: joining the staging table again in
+    each of them (a probe per row) cost more than this one copy.
+    """
+    cursor.execute("DROP TABLE IF EXISTS import_rows")
     cursor.execute(
         """
-        CREATE TEMPORARY TABLE import_ids ON COMMIT DROP AS
-        SELECT line, nextval(pg_get_serial_sequence(%s, 'id')) AS id
+        CREATE TEMPORARY TABLE import_rows ON COMMIT DROP AS
+        -- The ids follow the lines (nextval runs after the sort); the sequence is looked up once.
+        SELECT line, nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) AS id, values
         FROM imports_importrow
         WHERE job_id = %s AND NOT (%s AND is_duplicate)
         ORDER BY line
         """,
-        [table, job.pk, job.skip_duplicates],
+        [model._meta.db_table, job.pk, job.skip_duplicates],
     )
-    cursor.execute("CREATE UNIQUE INDEX ON import_ids (line)")
-    cursor.execute("SELECT count(*), min(line), max(line) FROM import_ids")
+    cursor.execute("CREATE UNIQUE INDEX ON import_rows (line)")
+    cursor.execute("SELECT count(*), min(line), max(line) FROM import_rows")
     total, first, last = cursor.fetchone()
     job.line_range = (first or 0, last or 0)
     return total
 
 
-def _rows(job: ImportJob) -> str:
-    """The rows being imported: `n.id` the new record's id, `s.values` its staged values."""
-    return f"import_ids n JOIN imports_importrow s ON s.job_id = {int(job.pk)} AND s.line = n.line"
+# The rows being imported (`_stage`): `n.id` the new record's id, `n.values` its staged values.
+ROWS = "import_rows n"
 
 
 def _record(model, columns: list[str]) -> str:
@@ -709,42 +713,47 @@ def _record(model, columns: list[str]) -> str:
     for column in columns:
         field = next(f for f in model._meta.concrete_fields if f.column == column)
         types.append(f"{column} {field.db_type(connection)}")
-    return f"jsonb_to_record(s.values) AS r({', '.join(types)})"
+    return f"jsonb_to_record(n.values) AS r({', '.join(types)})"
 
 
-def _insert_rows_sql(job: ImportJob, model, columns: list[str], constants: dict[str, str]) -> str:
+def _insert_rows_sql(model, columns: list[str], constants: dict[str, str]) -> str:
     names = ", ".join(["id", *columns, *constants])
     picked = ", ".join(["n.id", *(f"r.{column}" for column in columns), *constants.values()])
     return f"""
         INSERT INTO {model._meta.db_table} ({names})
         SELECT {picked}
-        FROM {_rows(job)} CROSS JOIN LATERAL {_record(model, columns)}
+        FROM {ROWS} CROSS JOIN LATERAL {_record(model, columns)}
         WHERE n.line BETWEEN %s AND %s
     """
 
 
-def _create_tags(cursor, job: ImportJob, key: str) -> None:
+def _tag_links(cursor, key: str, through_table: str, owner_column: str) -> list[tuple[str, list]]:
+    """Adds the tags the rows name that do not exist yet; returns the statement linking the rows to theirs.
+
+    A file without tags makes neither statement: each would read every row to find none.
+    """
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {ROWS} WHERE n.values->'{key}' <> '[]')")
+    if not cursor.fetchone()[0]:
+        return []
     cursor.execute(
         f"""
         INSERT INTO contacts_tag (name)
         SELECT DISTINCT ON (lower(t.name)) t.name
-        FROM {_rows(job)} CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'{key}') AS t(name)
+        FROM {ROWS} CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') AS t(name)
         ORDER BY lower(t.name), t.name
         ON CONFLICT DO NOTHING
         """
     )
-
-
-def _link_tags_sql(job: ImportJob, through_table: str, owner_column: str, key: str) -> str:
     # A row's tag names were made unique (ignoring case) when it was checked.
-    return f"""
+    link = f"""
         INSERT INTO {through_table} ({owner_column}, tag_id)
         SELECT n.id, tag.id
-        FROM {_rows(job)}
-        CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'{key}') AS t(name)
+        FROM {ROWS}
+        CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') AS t(name)
         JOIN contacts_tag tag ON lower(tag.name) = lower(t.name)
         WHERE n.line BETWEEN %s AND %s
     """
+    return [(link, [])]
 
 
 def _in_chunks(job: ImportJob, cursor, total: int, statements: list[tuple[str, list]]) -> None:
@@ -755,7 +764,7 @@ def _in_chunks(job: ImportJob, cursor, total: int, statements: list[tuple[str, l
         end = start + COMMIT_CHUNK - 1
         for sql, params in statements:
             cursor.execute(sql, [*params, start, end])
-        cursor.execute("SELECT count(*) FROM import_ids WHERE line BETWEEN %s AND %s", [start, end])
+        cursor.execute("SELECT count(*) FROM import_rows WHERE line BETWEEN %s AND %s", [start, end])
         done += cursor.fetchone()[0]
         _report(job.pk, ImportStatus.QUEUED, done, total)
 
@@ -790,16 +799,16 @@ def _commit_stakeholders(job: ImportJob) -> int:
                 [job.new_organisations],
             )
             new_ids = {name.lower(): pk for pk, name in cursor.fetchall()}
-        _create_tags(cursor, job, "tags")
+        tag_links = _tag_links(cursor, "tags", "contacts_stakeholder_tags", "stakeholder_id")
         affiliations = f"""
             INSERT INTO contacts_affiliation
                 (stakeholder_id, organisation_id, role, department, is_primary, start_date, end_date)
             SELECT n.id,
-                   COALESCE((s.values->>'organisation_id')::bigint,
-                            (%s::jsonb->>lower(s.values->>'organisation_name'))::bigint),
-                   s.values->>'role', s.values->>'department', true, NULL, NULL
-            FROM {_rows(job)}
-            WHERE s.values->>'organisation_name' <> '' AND n.line BETWEEN %s AND %s
+                   COALESCE((n.values->>'organisation_id')::bigint,
+                            (%s::jsonb->>lower(n.values->>'organisation_name'))::bigint),
+                   n.values->>'role', n.values->>'department', true, NULL, NULL
+            FROM {ROWS}
+            WHERE n.values->>'organisation_name' <> '' AND n.line BETWEEN %s AND %s
         """
         _in_chunks(
             job,
@@ -808,58 +817,58 @@ def _commit_stakeholders(job: ImportJob) -> int:
             [
                 (
                     _insert_rows_sql(
-                        job, Stakeholder, STAKEHOLDER_COLUMNS, {"is_archived": "false", **TIMESTAMPS}
+                        Stakeholder, STAKEHOLDER_COLUMNS, {"is_archived": "false", **TIMESTAMPS}
                     ),
                     [],
                 ),
-                (_link_tags_sql(job, "contacts_stakeholder_tags", "stakeholder_id", "tags"), []),
+                *tag_links,
                 (affiliations, [json.dumps(new_ids)]),
             ],
         )
-        cursor.execute("DROP TABLE import_ids")
+        cursor.execute("DROP TABLE import_rows")
     return total
 
 
 def _commit_organisations(job: ImportJob) -> int:
     with connection.cursor() as cursor:
         total = _stage(cursor, job, Organisation)
-        _create_tags(cursor, job, "tags")
+        tag_links = _tag_links(cursor, "tags", "contacts_organisation_tags", "organisation_id")
         _in_chunks(
             job,
             cursor,
             total,
             [
-                (_insert_rows_sql(job, Organisation, ORGANISATION_COLUMNS, TIMESTAMPS), []),
-                (_link_tags_sql(job, "contacts_organisation_tags", "organisation_id", "tags"), []),
+                (_insert_rows_sql(Organisation, ORGANISATION_COLUMNS, TIMESTAMPS), []),
+                *tag_links,
             ],
         )
         # Parents named by another row of the same file: the first row with that name.
         cursor.execute(
             f"""
             UPDATE contacts_organisation o SET parent_id = p.id
-            FROM {_rows(job)}
+            FROM {ROWS}
             CROSS JOIN LATERAL (
                 SELECT o2.id FROM contacts_organisation o2
-                WHERE o2.id IN (SELECT id FROM import_ids)
-                  AND lower(o2.name) = lower(s.values->>'parent_name')
+                WHERE o2.id IN (SELECT id FROM import_rows)
+                  AND lower(o2.name) = lower(n.values->>'parent_name')
                 ORDER BY o2.id LIMIT 1
             ) p
-            WHERE o.id = n.id AND s.values->>'parent_id' IS NULL AND s.values->>'parent_name' <> ''
+            WHERE o.id = n.id AND n.values->>'parent_id' IS NULL AND n.values->>'parent_name' <> ''
             """
         )
-        cursor.execute("DROP TABLE import_ids")
+        cursor.execute("DROP TABLE import_rows")
     return total
 
 
 def _commit_interactions(job: ImportJob) -> int:
     with connection.cursor() as cursor:
         total = _stage(cursor, job, Interaction)
-        _create_tags(cursor, job, "topics")
+        tag_links = _tag_links(cursor, "topics", "interactions_interaction_topics", "interaction_id")
         people = f"""
             INSERT INTO interactions_interaction_stakeholders (interaction_id, stakeholder_id)
             SELECT n.id, p.id::bigint
-            FROM {_rows(job)}
-            CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'stakeholder_ids') AS p(id)
+            FROM {ROWS}
+            CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'stakeholder_ids') AS p(id)
             WHERE n.line BETWEEN %s AND %s
         """
         _in_chunks(
@@ -867,9 +876,9 @@ def _commit_interactions(job: ImportJob) -> int:
             cursor,
             total,
             [
-                (_insert_rows_sql(job, Interaction, INTERACTION_COLUMNS, TIMESTAMPS), []),
+                (_insert_rows_sql(Interaction, INTERACTION_COLUMNS, TIMESTAMPS), []),
                 (people, []),
-                (_link_tags_sql(job, "interactions_interaction_topics", "interaction_id", "topics"), []),
+                *tag_links,
             ],
         )
         # Each stakeholder's cadence clock restarts from their newest interaction, imported or not.
@@ -878,15 +887,15 @@ def _commit_interactions(job: ImportJob) -> int:
             UPDATE contacts_stakeholder st
             SET last_contacted_at = GREATEST(st.last_contacted_at, m.latest), updated_at = now()
             FROM (
-                SELECT p.id::bigint AS stakeholder_id, max((s.values->>'occurred_at')::timestamptz) AS latest
-                FROM {_rows(job)}
-                CROSS JOIN LATERAL jsonb_array_elements_text(s.values->'stakeholder_ids') AS p(id)
+                SELECT p.id::bigint AS stakeholder_id, max((n.values->>'occurred_at')::timestamptz) AS latest
+                FROM {ROWS}
+                CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'stakeholder_ids') AS p(id)
                 GROUP BY 1
             ) m
             WHERE st.id = m.stakeholder_id
             """
         )
-        cursor.execute("DROP TABLE import_ids")
+        cursor.execute("DROP TABLE import_rows")
     return total
 
 

@@ -136,15 +136,15 @@ def test_an_import_whose_worker_was_killed_mid_write_leaves_nothing_and_is_impor
 ):
     settings.IMPORT_BACKGROUND_ROWS = 10
     officer = UserFactory()
-    rows = "".join(f"Person {number},p{number}@example.org\n" for number in range(500))
-    upload = ContentFile(f"Name,Email\n{rows}".encode(), name="people.csv")
+    rows = "".join(f"Person {number},p{number}@example.org,Board\n" for number in range(500))
+    upload = ContentFile(f"Name,Email,Tags\n{rows}".encode(), name="people.csv")
     job = imports.import_job_create(actor=officer, kind="stakeholders", upload=upload)
     job = imports.import_job_map(job=job, actor=officer, mapping=job.mapping)
     job = imports.import_check(job_id=job.pk)
     assert job.status == ImportStatus.CHECKED and job.error_count == 0
 
     # Another session holds the table of stakeholders' tags: the import writes its 500 stakeholders, then
-    # waits there, in the middle of its transaction, for the worker to be killed.
+    # waits there to link them to their tag, in the middle of its transaction, for the worker to be killed.
     database = connection.settings_dict
     blocker = psycopg.connect(
         host=database["HOST"] or "127.0.0.1",
@@ -188,4 +188,5 @@ def test_an_import_whose_worker_was_killed_mid_write_leaves_nothing_and_is_impor
     assert job.attempts == 2 and job.created_count == 500
     names = Counter(Stakeholder.objects.values_list("name", flat=True))
     assert len(names) == 500 and set(names.values()) == {1}, "every row imported once"
+    assert Stakeholder.tags.through.objects.filter(tag__name="Board").count() == 500
     assert not ImportRow.objects.filter(job=job).exists()

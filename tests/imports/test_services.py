@@ -7,6 +7,8 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import trans_real
 
@@ -87,6 +89,34 @@ def test_stakeholders_are_imported_with_positions_tags_and_owners(officer, colle
     assert jean.owner == colleague and jean.emails == ["jean@example.org", "jd@example.org"]
     assert jean.current_primary_organisation().name == "Riverside Residents"
     assert not job.rows.exists()  # the staging rows are gone
+
+
+def test_the_new_records_ids_follow_the_lines_of_the_file_less_those_left_out(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"])
+    names = [f"Person {number}" for number in range(30)]
+    rows = [[name, f"p{number}@example.org", "", "", "", ""] for number, name in enumerate(names)]
+    rows.insert(12, ["Ana Costa", "ana@example.org", "", "", "", ""])
+    job = check(officer, upload(officer, csv_bytes(rows)))
+    assert job.duplicate_count == 1
+
+    job = commit(officer, job, skip_duplicates=True)
+
+    assert job.created_count == 30
+    imported = Stakeholder.objects.filter(name__startswith="Person ").order_by("pk")
+    assert list(imported.values_list("name", flat=True)) == names
+    assert Stakeholder.objects.filter(name="Ana Costa").count() == 1
+
+
+def test_a_file_without_tags_is_imported_without_reading_for_tags(officer):
+    content = csv_bytes([["Ana Costa", "ana@example.org", "", "", "", ""]])
+    job = check(officer, upload(officer, content))
+
+    with CaptureQueriesContext(connection) as queries:
+        job = commit(officer, job)
+
+    assert job.status == ImportStatus.IMPORTED and job.created_count == 1
+    assert not [query["sql"] for query in queries if "contacts_tag" in query["sql"]]
+    assert not Stakeholder.objects.get(name="Ana Costa").tags.exists()
 
 
 def test_a_file_with_one_bad_row_imports_nothing(officer):
