@@ -89,6 +89,8 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only those the user may see: the view takes its page's stakeholder from these once they are read.
+        self.fields["stakeholders"].queryset = Stakeholder.objects.visible_to(user)
         staff = get_user_model().objects.filter(is_active=True)
         self.fields["staff_present"].queryset = staff
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
