@@ -31,7 +31,7 @@ import functools
 
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import CheckConstraint, UniqueConstraint
 from psycopg import errors as pg_errors
 
@@ -100,3 +100,39 @@ def atomic_service(service):
             raise refusal from error
 
     return wrapper
+
+
+class FormCheckedConstraints:
+    """A model mixin for a ModelForm on a busy page: its constraint check asks PostgreSQL only what is left.
+
+    Django's check (`Model.validate_constraints`, which a ModelForm runs) builds a query for each check
+    constraint even when the form lacks one of its fields, only to find that field missing and skip it, and
+    asks PostgreSQL about constraints that the fields' own checks in `full_clean()` already settled. Here a
+    check constraint naming a field the form leaves out is skipped before any query is built, as are those
+    on fields listed in `constraints_kept_by_choices`: fields whose every choice (which `full_clean()`
+    requires) satisfies each check constraint on them (tests/test_constraints.py holds the list to that).
+    What is checked, and what is said about it, is otherwise Django's.
+    """
+
+    constraints_kept_by_choices: tuple[str, ...] = ()
+
+    def validate_constraints(self, exclude=None):
+        exclude = {*(exclude or ()), *self.constraints_kept_by_choices}
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model, constraints in self.get_constraints():
+            for constraint in constraints:
+                if (
+                    isinstance(constraint, CheckConstraint)
+                    and constraint.condition.referenced_base_fields & exclude
+                ):
+                    continue
+                try:
+                    constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
