@@ -96,7 +96,9 @@ class InteractionForm(forms.ModelForm):
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits.
         users = get_user_model().objects
-        owners = users.assignable() | users.filter(pk=self.instance.follow_up_owner_id)
+        owners = users.assignable()
+        if self.instance.follow_up_owner_id:
+            owners |= users.filter(pk=self.instance.follow_up_owner_id)
         field = self.fields["follow_up_owner"]
         field.queryset = owners
         # The signed-in officer is "Me", not listed by name as well; their own id, sent, still means them.
