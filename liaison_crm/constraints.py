@@ -18,7 +18,9 @@ The rule for every write:
 - ModelForms keep Django's own validation, constraints included. A form is validated outside any
   transaction, where Django's check is one SELECT and no savepoint, and it shows every problem with what was
   typed at once, before anything is written. A constraint on a field the form does not have (so cannot
-  check) comes back from the service's write like any other. DRF serializers keep their unique validators
+  check) comes back from the service's write like any other. A model whose form is on a busy page mixes in
+  `FormCheckedConstraints`, which skips what the form cannot or need not ask PostgreSQL about. DRF
+  serializers keep their unique validators
   and "already exists" messages; their other constraints come back from the service.
 - A service that expects a conflict as part of its work (an idempotent insert, a duplicate inbound mail)
   handles it itself, with ON CONFLICT or a savepoint of its own; what reaches `atomic_service` is a refusal.
