@@ -20,8 +20,8 @@ The rule for every write:
   typed at once, before anything is written. A constraint on a field the form does not have (so cannot
   check) comes back from the service's write like any other. A model whose form is on a busy page mixes in
   `FormCheckedConstraints`, which skips what the form cannot or need not ask PostgreSQL about. DRF
-  serializers keep their unique validators
-  and "already exists" messages; their other constraints come back from the service.
+  serializers keep their unique validators and "already exists" messages; their other constraints come
+  back from the service.
 - A service that expects a conflict as part of its work (an idempotent insert, a duplicate inbound mail)
   handles it itself, with ON CONFLICT or a savepoint of its own; what reaches `atomic_service` is a refusal.
 
