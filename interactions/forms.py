@@ -89,15 +89,19 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only those the user may see: the view takes its page's stakeholder from these once they are read.
+        self.fields["stakeholders"].queryset = Stakeholder.objects.visible_to(user)
         users = get_user_model().objects
         # People, not service accounts; those already named stay offered, so saving keeps them.
-        present = self.instance.staff_present.values("pk") if self.instance.pk else []
-        self.fields["staff_present"].queryset = users.assignable() | users.filter(
-            pk__in=present, is_active=True
-        )
+        staff = users.assignable()
+        if self.instance.pk:
+            staff |= users.filter(pk__in=self.instance.staff_present.values("pk"), is_active=True)
+        self.fields["staff_present"].queryset = staff
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits.
-        owners = users.assignable() | users.filter(pk=self.instance.follow_up_owner_id)
+        owners = users.assignable()
+        if self.instance.follow_up_owner_id:
+            owners |= users.filter(pk=self.instance.follow_up_owner_id)
         field = self.fields["follow_up_owner"]
         field.queryset = owners
         # The signed-in officer is "Me", not listed by name as well; their own id, sent, still means them.

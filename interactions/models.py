@@ -10,6 +10,7 @@ from contacts.models import Organisation, Stakeholder, Tag
 from contacts.search import SEARCH_CONFIG
 from history.tracking import history_tracked, links_tracked
 from liaison_crm.choices import choice_display
+from liaison_crm.constraints import FormCheckedConstraints
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
@@ -40,7 +41,7 @@ class Sentiment(models.IntegerChoices):
 
 
 @history_tracked(exclude=["search_vector", "created_at", "updated_at"])
-class Interaction(StorableTextModel):
+class Interaction(FormCheckedConstraints, StorableTextModel):
     """One recorded touch with stakeholders — a call, email, meeting, visit, event, letter or message."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=InteractionKind.choices)
@@ -106,6 +107,8 @@ class Interaction(StorableTextModel):
 
     objects = InteractionQuerySet.as_manager()
 
+    # The log form is on every stakeholder's page: its sentiment's choices all lie in the constraint's range.
+    constraints_kept_by_choices = ("sentiment",)
     # Where a constraint's message is shown when it names more than one field (liaison_crm/constraints.py).
     constraint_error_fields = {
         "interaction_follow_up_done_needs_due_date": "follow_up_on",

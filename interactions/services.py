@@ -84,14 +84,14 @@ def _settle_follow_up_owner(
     return {}
 
 
-def _default_organisation(stakeholders: list[Stakeholder]) -> Organisation | None:
-    positions = (
-        Affiliation.objects.filter(stakeholder__in=stakeholders, end_date__isnull=True, is_primary=True)
-        .select_related("organisation")
-        .order_by("pk")
+def _default_organisation_id(stakeholders: list[Stakeholder]) -> int | None:
+    """The organisation all of `stakeholders` who have a current primary position work at, if only one."""
+    organisation_ids = set(
+        Affiliation.objects.filter(
+            stakeholder__in=stakeholders, end_date__isnull=True, is_primary=True
+        ).values_list("organisation_id", flat=True)
     )
-    organisations = {position.organisation_id: position.organisation for position in positions}
-    return next(iter(organisations.values())) if len(organisations) == 1 else None
+    return organisation_ids.pop() if len(organisation_ids) == 1 else None
 
 
 @atomic_service
@@ -130,7 +130,11 @@ def interaction_log(
         owner_before=None,
     )
     _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at, errors=errors)
-    interaction.organisation = organisation or _default_organisation(stakeholders)
+    if organisation is not None:
+        interaction.organisation = organisation
+    else:
+        # Its id is enough: whatever shows the interaction reads it again with its organisation's name.
+        interaction.organisation_id = _default_organisation_id(stakeholders)
     # The author is the signed-in person, and the organisation and the follow-up's owner were chosen from
     # existing rows (or are the defaults): checking again that they exist would cost queries on every log.
     interaction.full_clean(

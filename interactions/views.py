@@ -20,21 +20,32 @@ from .forms import InteractionForm
 from .models import Interaction
 
 
-def _stakeholder_context(request):
-    """The stakeholder page an inline log form was sent from, if any."""
+def _stakeholder_context(request, *, among=()):
+    """The stakeholder page an inline log form was sent from, if any.
+
+    `among` are stakeholders already read from those the user may see (the form's chosen ones): the page's
+    stakeholder is one of them whenever the form is sent as it was drawn, and is then not read again.
+    """
     pk = request.GET.get("stakeholder") or request.POST.get("from_stakeholder")
     if not pk or not str(pk).isdigit():
         return None
-    return Stakeholder.objects.visible_to(request.user).filter(pk=pk).first()
+    already_read = next((stakeholder for stakeholder in among if stakeholder.pk == int(pk)), None)
+    return already_read or Stakeholder.objects.visible_to(request.user).filter(pk=pk).first()
 
 
 def interaction_log(request):
-    stakeholder = _stakeholder_context(request)
-    form = InteractionForm.for_new(request.POST or None, user=request.user, stakeholder=stakeholder)
+    sent = request.POST or None
+    # A sent form shows what was sent, not its initial values: its page's stakeholder is looked up once the
+    # form has read the chosen stakeholders, among which it usually is.
+    stakeholder = None if sent else _stakeholder_context(request)
+    form = InteractionForm.for_new(sent, user=request.user, stakeholder=stakeholder)
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
-        if request.method == "POST" and form.is_valid():
+        valid = form.is_bound and form.is_valid()
+        if form.is_bound:
+            stakeholder = _stakeholder_context(request, among=form.cleaned_data.get("stakeholders", ()))
+        if valid:
             try:
                 interaction = services.interaction_log(author=request.user, **form.cleaned_data)
             except ValidationError as error:

@@ -18,8 +18,10 @@ The rule for every write:
 - ModelForms keep Django's own validation, constraints included. A form is validated outside any
   transaction, where Django's check is one SELECT and no savepoint, and it shows every problem with what was
   typed at once, before anything is written. A constraint on a field the form does not have (so cannot
-  check) comes back from the service's write like any other. DRF serializers keep their unique validators
-  and "already exists" messages; their other constraints come back from the service.
+  check) comes back from the service's write like any other. A model whose form is on a busy page mixes in
+  `FormCheckedConstraints`, which skips what the form cannot or need not ask PostgreSQL about. DRF
+  serializers keep their unique validators and "already exists" messages; their other constraints come
+  back from the service.
 - A service that expects a conflict as part of its work (an idempotent insert, a duplicate inbound mail)
   handles it itself, with ON CONFLICT or a savepoint of its own; what reaches `atomic_service` is a refusal.
 
@@ -31,7 +33,7 @@ import functools
 
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import CheckConstraint, UniqueConstraint
 from psycopg import errors as pg_errors
 
@@ -100,3 +102,39 @@ def atomic_service(service):
             raise refusal from error
 
     return wrapper
+
+
+class FormCheckedConstraints:
+    """A model mixin for a ModelForm on a busy page: its constraint check asks PostgreSQL only what is left.
+
+    Django's check (`Model.validate_constraints`, which a ModelForm runs) builds a query for each check
+    constraint even when the form lacks one of its fields, only to find that field missing and skip it, and
+    asks PostgreSQL about constraints that the fields' own checks in `full_clean()` already settled. Here a
+    check constraint naming a field the form leaves out is skipped before any query is built, as are those
+    on fields listed in `constraints_kept_by_choices`: fields whose every choice (which `full_clean()`
+    requires) satisfies each check constraint on them (tests/test_constraints.py holds the list to that).
+    What is checked, and what is said about it, is otherwise Django's.
+    """
+
+    constraints_kept_by_choices: tuple[str, ...] = ()
+
+    def validate_constraints(self, exclude=None):
+        exclude = {*(exclude or ()), *self.constraints_kept_by_choices}
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model, constraints in self.get_constraints():
+            for constraint in constraints:
+                if (
+                    isinstance(constraint, CheckConstraint)
+                    and constraint.condition.referenced_base_fields & exclude
+                ):
+                    continue
+                try:
+                    constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)

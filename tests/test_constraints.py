@@ -5,14 +5,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import CheckConstraint, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.models import Tag
 from imports.models import ImportKind, ImportMapping
+from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from interactions.services import interaction_log, interaction_update
 from liaison_crm.constraints import atomic_service, constraint_violation
@@ -20,6 +23,7 @@ from meetings.models import Meeting, MeetingSeries
 from meetings.services import meeting_schedule
 
 from .factories import InteractionFactory, StakeholderFactory
+from .interactions.test_views import log_data
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +141,38 @@ def test_every_service_leaves_constraints_to_the_database(path):
     assert (asks_first, plain_atomic) == ([], []), (
         "use full_clean(validate_constraints=False), @atomic_service"
     )
+
+
+def test_constraints_said_to_be_kept_by_choices_hold_for_every_choice():
+    # A form skips them (FormCheckedConstraints), trusting the choices full_clean() requires.
+    kept = [
+        (model, name)
+        for model in apps.get_models()
+        for name in getattr(model, "constraints_kept_by_choices", ())
+    ]
+    assert kept
+    for model, name in kept:
+        field = model._meta.get_field(name)
+        on_it = [
+            constraint
+            for constraint in model._meta.constraints
+            if isinstance(constraint, CheckConstraint) and name in constraint.condition.referenced_base_fields
+        ]
+        assert on_it and field.choices
+        for constraint in on_it:
+            assert constraint.condition.referenced_base_fields == {name}
+            for value, _label in field.flatchoices:
+                assert Q(constraint.condition).check({name: Value(value, output_field=field)})
+
+
+def test_the_log_form_asks_the_database_nothing_about_constraints(officer):
+    form = InteractionForm.for_new(log_data(StakeholderFactory()), user=officer)
+    with CaptureQueriesContext(connection) as queries:
+        assert form.is_valid(), form.errors
+    assert not [query for query in queries.captured_queries if "_check" in query["sql"]]
+
+
+def test_the_log_form_still_refuses_a_sentiment_out_of_range(officer):
+    form = InteractionForm.for_new(log_data(StakeholderFactory(), sentiment="5"), user=officer)
+    assert not form.is_valid()
+    assert form.errors["sentiment"]

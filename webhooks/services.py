@@ -33,6 +33,7 @@ from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .subscriptions import subscribed_events
 
 TIMEOUT_SECONDS = 10
 USER_AGENT = "LiaisonCRM-Webhooks/1"
@@ -105,6 +106,8 @@ def event_publish(
 
     Sending starts when the transaction commits; if it rolls back, nothing is sent.
     """
+    if event not in subscribed_events():
+        return []
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.subscribed_to(event).select_related("owner")

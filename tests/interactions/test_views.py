@@ -82,6 +82,40 @@ def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_tim
     assert "<html" not in body
 
 
+def test_a_log_sent_from_a_stakeholders_page_returns_to_that_page(officer_client, officer):
+    stakeholder, colleague_of_theirs = StakeholderFactory(owner=officer), StakeholderFactory()
+    response = officer_client.post(
+        reverse("interactions:log"),
+        log_data(colleague_of_theirs, stakeholder, from_stakeholder=stakeholder.pk),
+    )
+    assert response.status_code == 302
+    assert response.url == stakeholder.get_absolute_url()
+
+
+def test_a_log_sent_from_a_stakeholders_page_without_them_still_returns_to_it(officer_client, officer):
+    # The officer took the page's stakeholder off the form and logged with someone else.
+    stakeholder, someone_else = StakeholderFactory(owner=officer), StakeholderFactory()
+    response = officer_client.post(
+        reverse("interactions:log"), log_data(someone_else, from_stakeholder=stakeholder.pk)
+    )
+    assert response.status_code == 302
+    assert response.url == stakeholder.get_absolute_url()
+    assert list(Interaction.objects.get().stakeholders.all()) == [someone_else]
+
+
+def test_a_log_with_errors_sent_from_a_stakeholders_page_is_shown_again_for_that_page(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.post(
+        reverse("interactions:log"), log_data(stakeholder, summary="", from_stakeholder=stakeholder.pk)
+    )
+    assert response.status_code == 200
+    assert response.context["stakeholder"] == stakeholder
+    assert response.context["form"].errors["summary"]
+    assert not Interaction.objects.exists()
+
+
 def test_log_form_opened_from_a_list_row_has_that_stakeholder_chosen(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     response = officer_client.get(
