@@ -209,3 +209,23 @@ def test_the_report_shows_the_engagement_plans_of_its_subject(client, officer, c
         1,
         1,
     )
+
+
+def test_a_manager_can_report_on_an_officer_who_has_left(client, colleague, manager):
+    InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+        occurred_at=days_ago(30),
+        summary="Handover call",
+    )
+    colleague.is_active = False
+    colleague.save()
+    login(client, manager)
+
+    form_page = client.get(reverse("dashboards:report")).content.decode()
+    assert f'<option value="{colleague.pk}">{colleague} (left)</option>' in form_page
+    response = report(client, manager, officer=colleague.pk)
+
+    assert response.context["report"].officer == colleague
+    assert response.context["totals"]["interactions"] == 1
+    assert "Handover call" in response.content.decode()
