@@ -185,6 +185,20 @@ def test_slot_check_flags_a_slot_outside_working_hours_for_the_guest(officer_cli
     assert "Video call" in body.replace("video call", "Video call") and "Māori" in body
 
 
+def test_slot_check_shows_the_slot_at_the_guests_own_time(officer_client, guest):
+    body = officer_client.get(
+        reverse("meetings:slot_check"),
+        {
+            "starts_at": "2027-01-12T14:00",
+            "ends_at": "2027-01-12T15:00",
+            "time_zone": "Europe/London",
+            "stakeholders": [guest.pk],
+        },
+    ).content.decode()
+    # 14:00 in London in January (GMT) is 03:00 the next morning in Auckland (NZDT, UTC+13).
+    assert "Wed 13 Jan, 03:00\u201304:00" in body
+
+
 def test_meeting_page_shows_agenda_attendees_and_actions(officer_client, meeting, guest):
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
     assert "Harbour consultation" in body and "Ama Owusu" in body and "Awaiting reply" in body
