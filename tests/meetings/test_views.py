@@ -204,6 +204,28 @@ def test_meeting_page_shows_agenda_attendees_and_actions(officer_client, meeting
     assert "Harbour consultation" in body and "Ama Owusu" in body and "Awaiting reply" in body
 
 
+def test_meeting_page_shows_each_guest_the_meeting_at_their_own_time_and_how_to_address_them(
+    officer_client, guest
+):
+    guest.form_of_address = "Dr Owusu"
+    guest.cultural_notes = "Opens with a karakia."
+    guest.save()
+    meeting = services.meeting_schedule(
+        organiser=guest.owner,
+        title="Harbour consultation",
+        starts_at=dt.datetime(2027, 1, 12, 14, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+        ends_at=dt.datetime(2027, 1, 12, 15, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    # 14:00 in London is 03:00 the next morning in Auckland.
+    assert "Wed 13 Jan, 03:00\u201304:00" in body and "outside 08:00" in body
+    assert "Dr Owusu" in body and "Opens with a karakia." in body
+
+
 def test_only_the_organiser_sees_edit_and_gets_the_form(client, colleague, meeting):
     login(client, colleague)
     assert client.get(reverse("meetings:edit", args=[meeting.pk])).status_code == 403
