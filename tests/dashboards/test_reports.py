@@ -229,3 +229,16 @@ def test_a_manager_can_report_on_an_officer_who_has_left(client, colleague, mana
     assert response.context["report"].officer == colleague
     assert response.context["totals"]["interactions"] == 1
     assert "Handover call" in response.content.decode()
+
+
+def test_an_archived_stakeholders_page_leads_to_their_report(client, officer):
+    person = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    InteractionFactory(logged_by=officer, stakeholders=[person], occurred_at=days_ago(4), summary="Last call")
+    login(client, officer)
+    link = f'href="{reverse("dashboards:report")}?stakeholder={person.pk}"'
+    assert link in client.get(person.get_absolute_url()).content.decode()
+
+    response = report(client, officer, stakeholder=person.pk)
+
+    assert response.context["totals"]["interactions"] == 1
+    assert "Last call" in response.content.decode()
