@@ -1,6 +1,7 @@
 """Reports: communications, decisions and action plans for a subject over a period, as the reader may see."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -242,3 +243,24 @@ def test_an_archived_stakeholders_page_leads_to_their_report(client, officer):
 
     assert response.context["totals"]["interactions"] == 1
     assert "Last call" in response.content.decode()
+
+
+def test_the_period_is_whole_days_in_the_readers_time_zone_and_the_page_says_which(client, officer):
+    """The period ends with 10 June in Sydney: 23:30 there is in it, 00:30 on the 11th (still the 10th in
+    London) is not. The printed page names the zone, since a reader elsewhere counts other days."""
+    officer.time_zone = "Australia/Sydney"
+    officer.save()
+    person = StakeholderFactory(owner=officer)
+    sydney = zoneinfo.ZoneInfo("Australia/Sydney")
+    for moment, summary in (
+        (dt.datetime(2026, 6, 10, 23, 30, tzinfo=sydney), "Late call"),
+        (dt.datetime(2026, 6, 11, 0, 30, tzinfo=sydney), "After midnight"),
+    ):
+        InteractionFactory(logged_by=officer, stakeholders=[person], occurred_at=moment, summary=summary)
+
+    response = report(client, officer, stakeholder=person.pk, since="2026-06-01", until="2026-06-10")
+
+    assert response.context["totals"]["interactions"] == 1
+    page = response.content.decode()
+    assert "Late call" in page and "After midnight" not in page
+    assert "1 June 2026 to 10 June 2026 <small>(Australia/Sydney)</small>" in page
