@@ -264,3 +264,18 @@ def test_the_period_is_whole_days_in_the_readers_time_zone_and_the_page_says_whi
     page = response.content.decode()
     assert "Late call" in page and "After midnight" not in page
     assert "1 June 2026 to 10 June 2026 <small>(Australia/Sydney)</small>" in page
+
+
+def test_the_action_plan_counts_an_earlier_meetings_action_done_in_the_period(client, officer, council):
+    """The joint working group met 15 days ago; "Book the hall" was done 3 days ago, in a 10-day period."""
+    since = (TODAY - dt.timedelta(days=10)).isoformat()
+
+    for params in ({"organisation": council.pk}, {"officer": officer.pk}):
+        response = report(client, officer, since=since, until=TODAY.isoformat(), **params)
+
+        assert [action.description for action in response.context["actions"]] == [
+            "Draft the leaflet",
+            "Book the hall",
+        ]
+        totals = response.context["totals"]
+        assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 1, 1)
