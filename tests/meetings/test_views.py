@@ -226,6 +226,28 @@ def test_meeting_page_shows_each_guest_the_meeting_at_their_own_time_and_how_to_
     assert "Dr Owusu" in body and "Opens with a karakia." in body
 
 
+def test_meeting_page_gives_the_meetings_own_day_where_it_differs_from_the_readers(
+    officer_client, officer, guest
+):
+    officer.time_zone = "Australia/Sydney"
+    officer.save()
+    london = zoneinfo.ZoneInfo("Europe/London")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=dt.datetime(2027, 1, 11, 15, 0, tzinfo=london),
+        ends_at=dt.datetime(2027, 1, 11, 16, 0, tzinfo=london),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    # 15:00 on Monday in London is 02:00 on Tuesday in Sydney.
+    assert "Tuesday 12 January 2027, 02:00\u201303:00" in body
+    assert "Monday 11 January, 15:00 Europe/London" in body
+
+
 def test_only_the_organiser_sees_edit_and_gets_the_form(client, colleague, meeting):
     login(client, colleague)
     assert client.get(reverse("meetings:edit", args=[meeting.pk])).status_code == 403
