@@ -127,9 +127,15 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(is_active=True, is_service_account=False)
+        # Those who have left too, after the others: their work in a past period is still reported on.
+        staff = (
+            get_user_model()
+            .objects.filter(is_service_account=False)
+            .order_by("-is_active", *get_user_model()._meta.ordering)
+        )
         self.fields["officer"].choices = [("", _("Anyone"))] + [
-            (user.pk, str(user)) for user in staff.only("pk", "username", "first_name", "last_name")
+            (user.pk, str(user) if user.is_active else _("%(name)s (left)") % {"name": user})
+            for user in staff.only("pk", "username", "first_name", "last_name", "is_active")
         ]
 
     def clean_officer(self):

@@ -135,18 +135,20 @@ class Report:
         return Decision.objects.filter(meeting__in=self.meetings().values("pk")).select_related("meeting")
 
     def actions(self):
-        """The action plan: actions from the period's meetings, and any still open from earlier ones."""
+        """The action plan: actions from the period's meetings, and those from earlier ones still open or
+        done in the period (as commitments fulfilled and concerns resolved in it count)."""
         actions = ActionItem.objects.visible_to(self.reader)
+        in_period = (
+            Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
+            | Q(completed_at__gte=self.start, completed_at__lt=self.end)
+            | open_q()
+        )
         if self.officer is not None:
-            mine = actions.filter(owner_user=self.officer)
-            return mine.filter(
-                Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end) | open_q()
-            )
+            return actions.filter(owner_user=self.officer).filter(in_period)
         subject = Q(meeting__in=self._meetings_of_subject().values("pk"))
         if self.stakeholder is not None:
             subject |= Q(owner_stakeholder=self.stakeholder)
-        in_period = Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
-        return actions.filter(subject).filter(in_period | open_q())
+        return actions.filter(subject).filter(in_period)
 
     def commitments(self):
         commitments = Commitment.objects.visible_to(self.reader)

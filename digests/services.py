@@ -138,8 +138,10 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
 
     scope = queries.Scope(team_id=user.team_id, weeks=2, today=today)
     day = queries.latest_health_day(queries.freshness())
-    # The last full week and the one before it.
-    weeks = queries.Scope(team_id=user.team_id, weeks=2, today=today - dt.timedelta(days=7))
+    # The last full week and the one before it: the weeks as of a week ago. The summary tables' weeks are
+    # picked by `summary_today`, which would otherwise be this week's, only begun on a Monday morning.
+    week_ago = today - dt.timedelta(days=7)
+    weeks = queries.Scope(team_id=user.team_id, weeks=2, today=week_ago, summary_today=week_ago)
     weekly = {row["week"]: row["n"] for row in queries.activity_totals(weeks, user)}
     week_before, last_week = weeks.weeks_shown
     escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)

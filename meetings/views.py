@@ -79,11 +79,14 @@ def meeting_detail(request, pk):
     actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
     for action in actions:
         action.can_update = can_update_action_item(request.user, action)
+    guests = [attendee.stakeholder for attendee in meeting.attendees.all() if attendee.stakeholder_id]
     return render(
         request,
         "meetings/meeting_detail.html",
         {
             "meeting": meeting,
+            # The same check as beside the scheduling form: the meeting at each guest's own time.
+            "slots": guest_slots(meeting.starts_at, meeting.ends_at, guests, meeting.time_zone),
             "can_edit": can_edit,
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),

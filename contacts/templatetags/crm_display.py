@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -14,12 +16,18 @@ register = template.Library()
 @register.filter
 def ago(value):
     """“3 weeks”, not “3 weeks, 6 days”: the larger unit is what an officer reads at a glance."""
-    return timesince(value, depth=1) if value else ""
+    return timesince(value, _now_for(value), depth=1) if value else ""
 
 
 @register.filter
 def until(value):
-    return timeuntil(value, depth=1) if value else ""
+    return timeuntil(value, _now_for(value), depth=1) if value else ""
+
+
+def _now_for(value):
+    """A day (a due date) is counted in whole days from the reader's today: Django would count it from
+    midnight to the server's clock, and a day due tomorrow would be "in 1 hour" late in the evening."""
+    return None if isinstance(value, dt.datetime) else timezone.localdate()
 
 
 @register.filter

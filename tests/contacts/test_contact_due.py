@@ -66,3 +66,21 @@ def test_my_day_counts_going_stale_on_the_readers_calendar(client, in_tokyo, sta
 
     time_machine.move_to(dt.datetime(2026, 7, 3, 1, 0, tzinfo=dt.UTC), tick=False)
     assert list(client.get(reverse("dashboards:my_day")).context["stale"]) == [stakeholder]
+
+
+def test_how_long_overdue_or_until_due_counts_days_on_the_readers_calendar(
+    client, in_tokyo, stakeholder, officer, time_machine
+):
+    """Due 10 July in Tokyo. At 07:30 on 11 July there it is a day overdue, though London is still on the
+    10th; at 22:30 on 9 July in London (7 July's contact there), it is due the next day, not in an hour."""
+    time_machine.move_to(dt.datetime(2026, 7, 10, 22, 30, tzinfo=dt.UTC), tick=False)
+    login(client, in_tokyo)
+    assert "Overdue by 1\xa0day<" in client.get(stakeholder.get_absolute_url()).content.decode()
+
+    in_tokyo.time_zone = "Europe/London"
+    in_tokyo.save()
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(
+        last_contacted_at=dt.datetime(2026, 6, 9, 12, 0, tzinfo=dt.UTC), contact_cadence_days=31
+    )
+    time_machine.move_to(dt.datetime(2026, 7, 9, 21, 30, tzinfo=dt.UTC), tick=False)
+    assert "Due in 1\xa0day<" in client.get(stakeholder.get_absolute_url()).content.decode()

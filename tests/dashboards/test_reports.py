@@ -1,6 +1,7 @@
 """Reports: communications, decisions and action plans for a subject over a period, as the reader may see."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -209,3 +210,72 @@ def test_the_report_shows_the_engagement_plans_of_its_subject(client, officer, c
         1,
         1,
     )
+
+
+def test_a_manager_can_report_on_an_officer_who_has_left(client, colleague, manager):
+    InteractionFactory(
+        logged_by=colleague,
+        stakeholders=[StakeholderFactory(owner=colleague)],
+        occurred_at=days_ago(30),
+        summary="Handover call",
+    )
+    colleague.is_active = False
+    colleague.save()
+    login(client, manager)
+
+    form_page = client.get(reverse("dashboards:report")).content.decode()
+    assert f'<option value="{colleague.pk}">{colleague} (left)</option>' in form_page
+    response = report(client, manager, officer=colleague.pk)
+
+    assert response.context["report"].officer == colleague
+    assert response.context["totals"]["interactions"] == 1
+    assert "Handover call" in response.content.decode()
+
+
+def test_an_archived_stakeholders_page_leads_to_their_report(client, officer):
+    person = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+    InteractionFactory(logged_by=officer, stakeholders=[person], occurred_at=days_ago(4), summary="Last call")
+    login(client, officer)
+    link = f'href="{reverse("dashboards:report")}?stakeholder={person.pk}"'
+    assert link in client.get(person.get_absolute_url()).content.decode()
+
+    response = report(client, officer, stakeholder=person.pk)
+
+    assert response.context["totals"]["interactions"] == 1
+    assert "Last call" in response.content.decode()
+
+
+def test_the_period_is_whole_days_in_the_readers_time_zone_and_the_page_says_which(client, officer):
+    """The period ends with 10 June in Sydney: 23:30 there is in it, 00:30 on the 11th (still the 10th in
+    London) is not. The printed page names the zone, since a reader elsewhere counts other days."""
+    officer.time_zone = "Australia/Sydney"
+    officer.save()
+    person = StakeholderFactory(owner=officer)
+    sydney = zoneinfo.ZoneInfo("Australia/Sydney")
+    for moment, summary in (
+        (dt.datetime(2026, 6, 10, 23, 30, tzinfo=sydney), "Late call"),
+        (dt.datetime(2026, 6, 11, 0, 30, tzinfo=sydney), "After midnight"),
+    ):
+        InteractionFactory(logged_by=officer, stakeholders=[person], occurred_at=moment, summary=summary)
+
+    response = report(client, officer, stakeholder=person.pk, since="2026-06-01", until="2026-06-10")
+
+    assert response.context["totals"]["interactions"] == 1
+    page = response.content.decode()
+    assert "Late call" in page and "After midnight" not in page
+    assert "1 June 2026 to 10 June 2026 <small>(Australia/Sydney)</small>" in page
+
+
+def test_the_action_plan_counts_an_earlier_meetings_action_done_in_the_period(client, officer, council):
+    """The joint working group met 15 days ago; "Book the hall" was done 3 days ago, in a 10-day period."""
+    since = (TODAY - dt.timedelta(days=10)).isoformat()
+
+    for params in ({"organisation": council.pk}, {"officer": officer.pk}):
+        response = report(client, officer, since=since, until=TODAY.isoformat(), **params)
+
+        assert [action.description for action in response.context["actions"]] == [
+            "Draft the leaflet",
+            "Book the hall",
+        ]
+        totals = response.context["totals"]
+        assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 1, 1)

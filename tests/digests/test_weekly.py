@@ -10,7 +10,7 @@ from dashboards import services as dashboard_services
 from digests.services import weekly_digests_send
 from outbox.models import OutboundMessage
 
-from ..factories import StakeholderFactory
+from ..factories import InteractionFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,22 @@ def test_nothing_before_the_digest_hour_or_on_other_days(teams, time_machine):
     assert weekly_digests_send() == 0
     time_machine.move_to(MONDAY_SEVEN_LONDON + dt.timedelta(days=1), tick=False)
     assert weekly_digests_send() == 0
+
+
+def test_the_digest_counts_the_interactions_of_last_week_and_the_week_before(time_machine, officer, manager):
+    """Monday 8 June: last week is 1 to 7 June, the week before 25 to 31 May; not this morning's call."""
+    time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
+    person = StakeholderFactory(owner=officer)
+    for days_ago, count in ((0, 1), (3, 2), (10, 3)):
+        for _n in range(count):
+            InteractionFactory(
+                logged_by=officer,
+                stakeholders=[person],
+                occurred_at=timezone.now() - dt.timedelta(days=days_ago, minutes=30),
+            )
+    dashboard_services.figures_refresh()
+
+    weekly_digests_send()
+
+    body = OutboundMessage.objects.get(to=manager.email).body
+    assert "2 logged last week, 3 the week before." in body

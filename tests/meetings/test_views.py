@@ -209,9 +209,67 @@ def test_slot_check_flags_a_slot_outside_working_hours_for_the_guest(officer_cli
     assert "Video call" in body.replace("video call", "Video call") and "Māori" in body
 
 
+def test_slot_check_shows_the_slot_at_the_guests_own_time(officer_client, guest):
+    body = officer_client.get(
+        reverse("meetings:slot_check"),
+        {
+            "starts_at": "2027-01-12T14:00",
+            "ends_at": "2027-01-12T15:00",
+            "time_zone": "Europe/London",
+            "stakeholders": [guest.pk],
+        },
+    ).content.decode()
+    # 14:00 in London in January (GMT) is 03:00 the next morning in Auckland (NZDT, UTC+13).
+    assert "Wed 13 Jan, 03:00\u201304:00" in body
+
+
 def test_meeting_page_shows_agenda_attendees_and_actions(officer_client, meeting, guest):
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
     assert "Harbour consultation" in body and "Ama Owusu" in body and "Awaiting reply" in body
+
+
+def test_meeting_page_shows_each_guest_the_meeting_at_their_own_time_and_how_to_address_them(
+    officer_client, guest
+):
+    guest.form_of_address = "Dr Owusu"
+    guest.cultural_notes = "Opens with a karakia."
+    guest.save()
+    meeting = services.meeting_schedule(
+        organiser=guest.owner,
+        title="Harbour consultation",
+        starts_at=dt.datetime(2027, 1, 12, 14, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+        ends_at=dt.datetime(2027, 1, 12, 15, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    # 14:00 in London is 03:00 the next morning in Auckland.
+    assert "Wed 13 Jan, 03:00\u201304:00" in body and "outside 08:00" in body
+    assert "Dr Owusu" in body and "Opens with a karakia." in body
+
+
+def test_meeting_page_gives_the_meetings_own_day_where_it_differs_from_the_readers(
+    officer_client, officer, guest
+):
+    officer.time_zone = "Australia/Sydney"
+    officer.save()
+    london = zoneinfo.ZoneInfo("Europe/London")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=dt.datetime(2027, 1, 11, 15, 0, tzinfo=london),
+        ends_at=dt.datetime(2027, 1, 11, 16, 0, tzinfo=london),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    # 15:00 on Monday in London is 02:00 on Tuesday in Sydney.
+    assert "Tuesday 12 January 2027, 02:00\u201303:00" in body
+    assert "Monday 11 January, 15:00 Europe/London" in body
 
 
 def test_only_the_organiser_sees_edit_and_gets_the_form(client, colleague, meeting):
