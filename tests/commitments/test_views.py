@@ -17,8 +17,6 @@ from ..factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-
 
 @pytest.mark.parametrize("url_name", ["commitments:list", "commitments:create"])
 def test_pages_need_a_login(client, url_name):
@@ -28,8 +26,10 @@ def test_pages_need_a_login(client, url_name):
 
 
 def test_the_register_shows_open_commitments_and_flags_overdue_ones(officer_client, officer):
-    CommitmentFactory(description="Publish the consultation report", due_on=TODAY - dt.timedelta(days=3))
-    CommitmentFactory(description="Share the site plans", due_on=TODAY + dt.timedelta(days=3))
+    CommitmentFactory(
+        description="Publish the consultation report", due_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    CommitmentFactory(description="Share the site plans", due_on=timezone.localdate() + dt.timedelta(days=3))
     CommitmentFactory(
         description="Return the signed MoU", status=CommitmentStatus.FULFILLED, fulfilled_at=timezone.now()
     )
@@ -53,7 +53,7 @@ def test_the_register_filters_by_overdue_direction_stakeholder_team_and_kind_of_
     officer_client,
 ):
     agency = OrganisationFactory(kind="government_agency")
-    late = CommitmentFactory(description="Late promise", due_on=TODAY - dt.timedelta(days=1))
+    late = CommitmentFactory(description="Late promise", due_on=timezone.localdate() - dt.timedelta(days=1))
     theirs = CommitmentFactory(description="Their promise", direction="they_promised", organisation=agency)
     url = reverse("commitments:list")
 
@@ -92,7 +92,7 @@ def test_recording_a_commitment_from_a_stakeholder_page(officer_client, officer)
             "description": "Send the flood-risk survey",
             "stakeholder": stakeholder.pk,
             "owner": officer.pk,
-            "due_on": (TODAY + dt.timedelta(days=10)).isoformat(),
+            "due_on": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
         },
     )
 
@@ -220,7 +220,7 @@ def test_stakeholder_and_organisation_pages_show_open_commitments_with_overdue_o
         stakeholder=position.stakeholder,
         organisation=position.organisation,
         description="Publish the minutes",
-        due_on=TODAY - dt.timedelta(days=2),
+        due_on=timezone.localdate() - dt.timedelta(days=2),
     )
     CommitmentFactory(
         stakeholder=position.stakeholder,
@@ -248,7 +248,7 @@ def test_a_commitment_form_sent_twice_records_one_commitment(officer_client, off
         "description": "Send the flood-risk survey",
         "stakeholder": stakeholder.pk,
         "owner": officer.pk,
-        "due_on": (TODAY + dt.timedelta(days=10)).isoformat(),
+        "due_on": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
         "submission_key": key,
     }
 

@@ -11,8 +11,6 @@ from ..factories import AffiliationFactory, ConcernFactory, InteractionFactory, 
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-
 
 @pytest.mark.parametrize("url_name", ["concerns:list", "concerns:create"])
 def test_pages_need_a_login(client, url_name):
@@ -23,7 +21,7 @@ def test_pages_need_a_login(client, url_name):
 
 def test_the_register_shows_unresolved_concerns_and_flags_those_open_too_long(officer_client, settings):
     settings.CONCERN_ESCALATION_DAYS = 14
-    ConcernFactory(title="Dust from the site", raised_on=TODAY - dt.timedelta(days=20))
+    ConcernFactory(title="Dust from the site", raised_on=timezone.localdate() - dt.timedelta(days=20))
     ConcernFactory(title="Parking on the verge", status=ConcernStatus.IN_PROGRESS)
     ConcernFactory(
         title="Old complaint", status=ConcernStatus.RESOLVED, resolution="Fixed", resolved_at=timezone.now()
@@ -39,7 +37,9 @@ def test_the_register_shows_unresolved_concerns_and_flags_those_open_too_long(of
 def test_the_register_filters_by_status_severity_and_open_too_long(officer_client, settings):
     settings.CONCERN_ESCALATION_DAYS = 14
     ConcernFactory(
-        title="Old and critical", severity=Severity.CRITICAL, raised_on=TODAY - dt.timedelta(days=30)
+        title="Old and critical",
+        severity=Severity.CRITICAL,
+        raised_on=timezone.localdate() - dt.timedelta(days=30),
     )
     ConcernFactory(
         title="Settled",
@@ -70,7 +70,7 @@ def test_recording_a_concern_from_a_stakeholder_page(officer_client, officer):
             "stakeholder": stakeholder.pk,
             "severity": Severity.HIGH,
             "owner": officer.pk,
-            "raised_on": TODAY.isoformat(),
+            "raised_on": timezone.localdate().isoformat(),
         },
     )
     concern = Concern.objects.get()
@@ -88,7 +88,7 @@ def test_a_concern_opened_from_an_interaction_is_linked_to_it(officer_client, of
             "stakeholder": stakeholder.pk,
             "severity": 2,
             "owner": officer.pk,
-            "raised_on": TODAY,
+            "raised_on": timezone.localdate(),
         },
     )
     assert list(Concern.objects.get().interactions.all()) == [call]
@@ -231,7 +231,7 @@ def test_stakeholder_and_organisation_pages_show_open_concerns_with_escalated_on
         stakeholder=position.stakeholder,
         organisation=position.organisation,
         title="Flooding on the access road",
-        raised_on=TODAY - dt.timedelta(days=21),
+        raised_on=timezone.localdate() - dt.timedelta(days=21),
     )
     ConcernFactory(
         stakeholder=position.stakeholder,
