@@ -33,14 +33,16 @@ class UserQuerySet(QuerySet):
         ]
         return self.filter(reduce(operator.or_, holding))
 
-    def assignable(self, *, keeping: Iterable[int | None] = ()):
+    def assignable(self, *, keeping: Iterable[int | None] | QuerySet = ()):
         """The staff who can be given work to chase: a stakeholder, a commitment, a concern, an action, a
         follow-up. A service account is another tool, not a person (accounts.permissions.can_follow_up).
 
         `keeping`: the accounts that may keep what they hold, though not be given more — a tool holds what it
-        made through the API as itself, and sending that record back unchanged is no new choice.
+        made through the API as itself, and sending that record back unchanged is no new choice. A queryset
+        of ids is asked in the same query.
         """
-        keeping = [pk for pk in keeping if pk is not None]
+        if not isinstance(keeping, QuerySet):
+            keeping = [pk for pk in keeping if pk is not None]
         return self.filter(Q(is_service_account=False) | Q(pk__in=keeping), is_active=True)
 
     def with_sign_in_lock(self):

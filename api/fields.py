@@ -71,4 +71,4 @@ class StaffField(serializers.PrimaryKeyRelatedField):
         record = self.root.instance
         if record is None:
             return users.assignable()
-        return users.assignable() | users.filter(pk__in=self.named(record), is_active=True)
+        return users.assignable(keeping=self.named(record))

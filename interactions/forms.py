@@ -93,12 +93,11 @@ class InteractionForm(forms.ModelForm):
         self.fields["stakeholders"].queryset = Stakeholder.objects.visible_to(user)
         users = get_user_model().objects
         # People, not service accounts; those already named stay offered, so saving keeps them.
-        staff = users.assignable()
-        if self.instance.pk:
-            staff |= users.filter(pk__in=self.instance.staff_present.values("pk"), is_active=True)
-        self.fields["staff_present"].queryset = staff
+        present = self.instance.staff_present.values("pk") if self.instance.pk else ()
+        self.fields["staff_present"].queryset = users.assignable(keeping=present)
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
-        # leaves it): offered, so editing the summary does not hand it to whoever edits.
+        # leaves it): offered, so editing the summary does not hand it to whoever edits. Not `keeping`, which
+        # keeps only active accounts.
         owners = users.assignable()
         if self.instance.follow_up_owner_id:
             owners |= users.filter(pk=self.instance.follow_up_owner_id)

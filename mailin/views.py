@@ -58,10 +58,12 @@ def message_list(request):
     messages_ = (
         InboundMessage.objects.visible_to(request.user)
         .filter(status=status)
-        .with_registered_addresses(request.user)
         .select_related("author", "interaction")
         .order_by("-received_at", "-pk")
     )
+    if status == InboundStatus.REVIEW:
+        # Only a waiting message says why it waits (InboundMessage.why_it_waits).
+        messages_ = messages_.with_registered_addresses(request.user)
     page = paginate(messages_, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     context = {"page": page, "status": status, "statuses": InboundStatus.choices}
     return render(request, "mailin/message_list.html", context)
