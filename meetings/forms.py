@@ -199,16 +199,8 @@ class ActionItemForm(forms.Form):
             self.add_error("description", _("What is to be done?"))
         return cleaned
 
-
-class ActionAddForm(ActionItemForm):
-    """One action added to a meeting's record after the fact."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["description"].required = True
-        self.fields["owner"].required = True
-
     def entry(self):
+        """The action as the services take it (`ActionEntry`), owned by a colleague or a stakeholder."""
         owner = self.cleaned_data["owner"]
         is_stakeholder = isinstance(owner, Stakeholder)
         return {
@@ -217,6 +209,15 @@ class ActionAddForm(ActionItemForm):
             "owner_stakeholder": owner if is_stakeholder else None,
             "due_on": self.cleaned_data.get("due_on"),
         }
+
+
+class ActionAddForm(ActionItemForm):
+    """One action added to a meeting's record after the fact."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = True
+        self.fields["owner"].required = True
 
 
 class BaseActionFormSet(forms.BaseFormSet):

@@ -204,14 +204,9 @@ def meeting_cancel(request, pk):
 
 def _action_entries(formset) -> list[services.ActionEntry]:
     return [
-        services.ActionEntry(
-            description=form.cleaned_data["description"],
-            owner_user=owner if not isinstance(owner, Stakeholder) else None,
-            owner_stakeholder=owner if isinstance(owner, Stakeholder) else None,
-            due_on=form.cleaned_data.get("due_on"),
-        )
+        services.ActionEntry(**form.entry())
         for form in formset
-        if form.cleaned_data.get("description") and (owner := form.cleaned_data["owner"])
+        if form.cleaned_data.get("description") and form.cleaned_data["owner"]
     ]
 
 

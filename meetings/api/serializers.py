@@ -204,10 +204,8 @@ class MeetingScheduleSerializer(MeetingInputSerializer):
         min_value=2, max_value=52, required=False, help_text=_("How many meetings the series has in all.")
     )
 
-    # Minutes are recorded when the meeting is held.
-    minutes = None
-
     class Meta(MeetingInputSerializer.Meta):
+        # Minutes are recorded when the meeting is held.
         fields = [*(f for f in MeetingInputSerializer.Meta.fields if f != "minutes"), "frequency", "count"]
 
     def validate(self, attrs):
