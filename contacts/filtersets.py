@@ -64,12 +64,17 @@ def organisation_filter():
     )
 
 
-def tag_filter(**kwargs):
+def visible_tags(request):
+    # The lists draw every choice: a tag the reader may not see (Tag.objects.visible_to) is none of them.
+    return Tag.objects.visible_to(request.user) if request is not None else Tag.objects.none()
+
+
+def tag_filter(*, label=None, field_name="tags", **kwargs):
     """A tag, by id. A bookmark may name one removed since: that is said, not quietly ignored."""
     return django_filters.ModelChoiceFilter(
-        label=_("Tag"),
-        field_name="tags",
-        queryset=Tag.objects.all(),
+        label=label or _("Tag"),
+        field_name=field_name,
+        queryset=visible_tags,
         empty_label=_("Any"),
         error_messages={"invalid_choice": _("That tag does not exist: it may have been removed.")},
         **kwargs,

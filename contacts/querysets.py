@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from .search import search_by_name
@@ -32,8 +33,39 @@ class NamedQuerySet(QuerySet):
 
 class TagQuerySet(NamedQuerySet):
     def visible_to(self, user):
-        # Tags are the shared vocabulary of all staff.
-        return self if user.is_active else self.none()
+        """Tags are the shared vocabulary of all staff, except a tag that only interactions the user may not
+        read carry: its name, typed as a topic of a confidential interaction, would say what it was about.
+
+        Unused tags, and those a stakeholder, an organisation or a readable interaction carries, are seen.
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_crm_admin:
+            return self
+        from interactions.models import Interaction
+
+        from .models import Organisation, Stakeholder
+
+        def first_use(links, carrier: str):
+            # The first use in carrier order, from the links' (tag, carrier) index: ordered so, a tag of a
+            # million topics is answered by its first entry, where PostgreSQL, estimating any tag to have
+            # the average number of uses, may otherwise scan every link looking for a rare one.
+            uses = links.filter(tag=OuterRef("pk")).order_by(carrier).values(carrier)[:1]
+            return IsNull(Subquery(uses), False)
+
+        topic_links = Interaction.topics.through.objects
+        # Whether an interaction is readable is asked per link, as a value, so that it stays a lookup of the
+        # one row (a join would read the interactions table in id order up to the tag's first topic).
+        readable = Interaction.objects.visible_to(user).filter(pk=OuterRef("interaction")).values("pk")
+        readable_topic_links = topic_links.alias(readable=Subquery(readable)).filter(readable__isnull=False)
+        # In this order, nearly every tag is answered by one of the first probes: only a tag that
+        # confidential interactions alone carry reaches the confidentiality rule, for its own few topics.
+        return self.filter(
+            ~first_use(topic_links, "interaction")
+            | first_use(Stakeholder.tags.through.objects, "stakeholder")
+            | first_use(Organisation.tags.through.objects, "organisation")
+            | first_use(readable_topic_links, "interaction")
+        )
 
     def with_usage(self, user):
         """How many stakeholders, organisations and interactions carry each tag: a count per link table,

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from contacts.filtersets import NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter
-from contacts.models import Organisation, OrganisationKind, Stakeholder, Tag
+from contacts.filtersets import NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter, tag_filter
+from contacts.models import Organisation, OrganisationKind, Stakeholder
 from contacts.widgets import QuickSelect
 
 from .models import Direction, Interaction, InteractionKind, Sentiment
@@ -40,9 +40,7 @@ class InteractionFilterSet(NothingUnlessValidFilterSet):
     sentiment = django_filters.ChoiceFilter(
         label=_("Sentiment"), choices=Sentiment.choices, empty_label=_("Any")
     )
-    topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"), field_name="topics", queryset=Tag.objects.all(), empty_label=_("Any")
-    )
+    topic = tag_filter(label=_("Topic"), field_name="topics")
     occurred = django_filters.DateFromToRangeFilter(label=_("When"), field_name="occurred_at")
     follow_up = django_filters.ChoiceFilter(
         label=_("Follow-up"),

@@ -51,6 +51,90 @@ def test_interactions_count_only_those_the_reader_may_see(client, officer, other
     assert water_count(other_officer) == 2
 
 
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("officer", True),
+        ("colleague", False),
+        ("other_officer", False),
+        ("manager", True),
+        ("other_manager", False),
+        ("admin_user", True),
+    ],
+)
+def test_a_topic_only_confidential_interactions_carry_is_seen_only_by_those_who_may_read_them(
+    client, request, officer, water, who, sees
+):
+    from interactions.services import interaction_log
+
+    # Typed as a topic of a confidential interaction, a new tag's name says what it was about.
+    interaction_log(
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer)],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+        topics=["Falcon takeover", "Water"],
+    )
+    login(client, request.getfixturevalue(who))
+    pages = [
+        reverse("contacts:tag_list"),
+        reverse("contacts:stakeholder_list"),
+        reverse("contacts:organisation_list"),
+        reverse("api:tag-list"),
+    ]
+    for url in pages:
+        body = client.get(url).content.decode()
+        assert ("Falcon takeover" in body) is sees, url
+        # A tag carried by anything the reader may see stays everyone's.
+        assert "Water" in body, url
+    secret = Tag.objects.get(name="Falcon takeover")
+    assert client.get(reverse("api:tag-detail", args=[secret.pk])).status_code == (200 if sees else 404)
+
+
+def test_a_manager_cannot_rename_a_topic_they_may_not_see(client, officer, other_manager):
+    from interactions.services import interaction_log
+
+    interaction_log(
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer)],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+        topics=["Falcon takeover"],
+    )
+    secret = Tag.objects.get(name="Falcon takeover")
+    login(client, other_manager)
+    response = client.post(reverse("contacts:tag_rename", args=[secret.pk]), {"name": "Heron"})
+    assert response.status_code == 404
+    assert client.post(reverse("contacts:tag_delete", args=[secret.pk])).status_code == 404
+    assert Tag.objects.filter(pk=secret.pk, name="Falcon takeover").exists()
+
+
+def test_a_topic_only_confidential_interactions_carry_is_named_once_anything_the_reader_sees_carries_it(
+    client, officer, other_officer
+):
+    from interactions.services import interaction_log
+
+    interaction_log(
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer)],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+        topics=["Falcon takeover"],
+    )
+    secret = Tag.objects.get(name="Falcon takeover")
+    login(client, other_officer)
+    assert "Falcon takeover" not in client.get(reverse("contacts:tag_list")).content.decode()
+    # Their own list filtered by it is refused, as for a tag removed since, rather than listing everything.
+    response = client.get(reverse("api:interaction-list"), {"topic": secret.pk})
+    assert response.status_code == 400
+    StakeholderFactory(owner=other_officer).tags.add(secret)
+    assert "Falcon takeover" in client.get(reverse("contacts:tag_list")).content.decode()
+    assert client.get(reverse("api:interaction-list"), {"topic": secret.pk}).status_code == 200
+
+
 def test_the_page_reads_a_constant_number_of_queries(client, officer, django_assert_max_num_queries):
     for number in range(30):
         tag = Tag.objects.create(name=f"Topic {number}")
