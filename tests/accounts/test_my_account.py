@@ -24,6 +24,7 @@ def details(user, **changes):
         "last_name": user.last_name,
         "email": user.email,
         "time_zone": user.time_zone,
+        "current_password": "liaison-test",
         **changes,
     }
 
@@ -148,3 +149,25 @@ def test_saving_query_budget(officer_client, officer, django_assert_max_num_quer
     with django_assert_max_num_queries(8):
         response = officer_client.post(PAGE, details(officer, time_zone="Asia/Tokyo"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("password", ["", "not-my-password"])
+def test_changing_my_email_address_takes_my_current_password(officer_client, officer, password):
+    """Password resets go to it: an unattended signed-in browser must not be enough to redirect them."""
+    response = officer_client.post(
+        PAGE, details(officer, email="someone.else@example.org", current_password=password, first_name="X")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["current_password"] == [
+        "Enter your current password to change your email address."
+    ]
+    officer.refresh_from_db()
+    assert (officer.email, officer.first_name) != ("someone.else@example.org", "X")
+    assert officer.email == "officer@example.org"
+
+
+def test_other_details_change_without_the_password(officer_client, officer):
+    response = officer_client.post(PAGE, details(officer, current_password="", time_zone="America/Lima"))
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.time_zone == "America/Lima"
