@@ -1,8 +1,12 @@
 from django import forms
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, PasswordResetForm, UserChangeForm
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Role, User
+from outbox.services import message_enqueue, message_key
+
+from .models import TIME_ZONE_CHOICES, ApiToken, Role, User
 
 
 class StaffRolesMixin:
@@ -53,3 +57,80 @@ class ApiTokenForm(forms.ModelForm):
         )
         if accounts.count() == 1:
             self.fields["user"].widget = forms.HiddenInput()
+
+
+def _time_zone_choices():
+    # Given as a callable, the six hundred zones are shared: a form copies its fields for each request, and
+    # copying the list itself cost more than the rest of the page.
+    return TIME_ZONE_CHOICES
+
+
+class AccountDetailsForm(forms.Form):
+    """A member of staff's own name, email address and time zone (saved by services.user_details_update)."""
+
+    first_name = User._meta.get_field("first_name").formfield()
+    last_name = User._meta.get_field("last_name").formfield()
+    email = User._meta.get_field("email").formfield(
+        required=True, help_text=_("Your digests, invitations and password resets are sent here.")
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        help_text=_("Dates and times throughout the CRM, and your daily digest, follow this time zone."),
+    )
+    current_password = forms.CharField(
+        label=_("Current password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change your email address."),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        # Password resets go to this address: someone at an unattended, signed-in browser could otherwise
+        # point it at their own mailbox and then take the account.
+        changing_email = email is not None and email.strip().lower() != self.user.email.lower()
+        if changing_email and not self.user.check_password(cleaned.get("current_password") or ""):
+            self.add_error("current_password", _("Enter your current password to change your email address."))
+        cleaned.pop("current_password", None)
+        return cleaned
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Django's password reset, for people only, through the outbox like every other email the CRM sends.
+
+    The page says the same whether or not the address belongs to anyone (Django's behaviour).
+    """
+
+    def get_users(self, email):
+        # Service accounts have no password to reset and never sign in to the pages.
+        return (user for user in super().get_users(email) if not user.is_service_account)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        # A second request in the same minute finds the first message (still waiting, or sent with a link
+        # that still works) instead of filling the mailbox: someone else may be asking for that address.
+        requested_at = timezone.now().replace(second=0, microsecond=0)
+        message_enqueue(
+            key=message_key(kind="password-reset", about=user, to=to_email, scheduled_for=requested_at),
+            kind="password_reset",
+            to=to_email,
+            subject=subject,
+            body=render_to_string(email_template_name, context).strip(),
+            recipient_user=user,
+        )

@@ -1,4 +1,5 @@
-"""API tokens and service accounts: created, revoked and recorded here, whichever door asks."""
+"""Accounts: a person's own details and password, API tokens and service accounts; written and recorded here,
+whichever door asks."""
 
 import secrets
 from datetime import timedelta
@@ -6,6 +7,7 @@ from datetime import timedelta
 from axes.utils import reset as axes_reset
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,3 +83,64 @@ def user_sign_in_unlock(*, users: UserQuerySet, actor: User) -> int:
             user_id=actor.pk, queryset=unlocked, action_flag=CHANGE, change_message="Unlocked sign-in."
         )
     return len(unlocked)
+
+
+# What a member of staff may change about themselves on the "My account" page.
+OWN_DETAILS = ("first_name", "last_name", "email", "time_zone")
+
+
+@atomic_service
+def user_details_update(*, user: User, first_name: str, last_name: str, email: str, time_zone: str) -> User:
+    """A member of staff changes their own name, email address and time zone; the admin's history of the
+    account records each change, old and new value, as made by them."""
+    email = email.strip()
+    # The database does not hold addresses unique (accounts made before this check may share one), but
+    # captured mail is filed under the member of staff whose address sent it (mailin) and a password reset is
+    # sent to every account with the address: a second account taking someone's address would take both.
+    if email and User.objects.exclude(pk=user.pk).filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("Another account already uses this email address.")})
+    wanted = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "email": email,
+        "time_zone": time_zone,
+    }
+    changes = {
+        name: (getattr(user, name), value) for name, value in wanted.items() if getattr(user, name) != value
+    }
+    if not changes:
+        return user
+    for name, (_old, new) in changes.items():
+        setattr(user, name, new)
+    user.clean_fields(exclude=[field.name for field in User._meta.fields if field.name not in OWN_DETAILS])
+    user.save(update_fields=list(changes))
+    described = "; ".join(
+        f"{User._meta.get_field(name).verbose_name} {old or '(none)'} → {new or '(none)'}"
+        for name, (old, new) in changes.items()
+    )
+    _log_own_change(user, f"Changed on My account: {described}.")
+    return user
+
+
+@atomic_service
+def user_password_change(*, user: User, password: str, forgotten: bool = False) -> User:
+    """Sets a member of staff's own password (already checked against the password validators), from the
+    password page or, when `forgotten`, from the link a password reset email sent them.
+
+    After a reset, django-axes' failed sign-ins for the account are forgotten too: someone locked out by
+    their own attempts, who then proved they hold the account's mailbox, can sign in with the new password
+    at once, instead of waiting out the cool-off (or an administrator's unlock).
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if forgotten:
+        axes_reset(username=user.username)
+    _log_own_change(user, "Reset a forgotten password." if forgotten else "Changed password.")
+    return user
+
+
+def _log_own_change(user: User, message: str) -> None:
+    # Read in the admin's history of the account, next to the administrators' own changes to it.
+    LogEntry.objects.log_actions(
+        user_id=user.pk, queryset=[user], action_flag=CHANGE, change_message=message, single_object=True
+    )

@@ -1,6 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -8,8 +13,8 @@ from django.views.decorators.http import require_POST
 from liaison_crm.form_errors import add_service_errors
 
 from . import services
-from .forms import ApiTokenForm
-from .models import ApiToken
+from .forms import AccountDetailsForm, ApiTokenForm, StaffPasswordResetForm
+from .models import ApiToken, Role
 
 # The new key waits in the (server-side) session between the POST and the page that shows it, once.
 NEW_TOKEN = "accounts:new_api_token"
@@ -47,3 +52,51 @@ def api_token_revoke(request, pk):
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("accounts:api_tokens")
+
+
+def account(request):
+    """My account: who the CRM takes you for, and your own name, email address and time zone to change."""
+    user = request.user
+    form = AccountDetailsForm(
+        request.POST or None, user=user, initial={name: getattr(user, name) for name in services.OWN_DETAILS}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_details_update(user=user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your account is saved."))
+            return redirect("accounts:account")
+    roles = [Role(name).label for name in Role.values if name in user.role_names]
+    return render(request, "accounts/account.html", {"form": form, "roles": roles})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        services.user_password_change(user=form.user, password=form.cleaned_data["new_password1"])
+        # The new password signs out every other session of the account; this one stays signed in.
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = StaffPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    extra_email_context = {"site_url": settings.SITE_URL}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        services.user_password_change(
+            user=form.user, password=form.cleaned_data["new_password1"], forgotten=True
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())

@@ -276,7 +276,10 @@ PAGES = [
     ("mailin:list", None, EVERYONE),
     ("mailin:detail", "mail", CONFIDENTIAL),
     ("mailin:attachment", "attachment", CONFIDENTIAL),
-    # API tokens: each person their own
+    # My account, password and API tokens: each person their own
+    ("accounts:account", None, EVERYONE),
+    ("accounts:password_change", None, EVERYONE),
+    ("accounts:password_change_done", None, EVERYONE),
     ("accounts:api_tokens", None, EVERYONE),
     # history of each record: as its page; recent changes for managers
     ("history:recent", None, MANAGERS),
@@ -423,9 +426,19 @@ def test_forbidden_writes_change_nothing(client, request, records, url_name, rec
     assert _database() == before
 
 
-# Pages anyone may open: signing in and out, the signed inbound mail endpoint (its HMAC signature is the
-# credential, tests/mailin/) and the calendar feed (its secret address is, below).
-PUBLIC = {"login", "logout", "mailin:inbound", "meetings:calendar_feed"}
+# Pages anyone may open: signing in and out, a forgotten password's reset (the link emailed is the
+# credential, tests/accounts/test_passwords.py), the signed inbound mail endpoint (its HMAC signature is,
+# tests/mailin/) and the calendar feed (its secret address is, below).
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "mailin:inbound",
+    "meetings:calendar_feed",
+}
 # Not pages of this site: Django's admin, the API (tests/api/test_permission_matrix.py) and its schema and
 # documentation (tests/api/test_schema.py), and the benchmark's calibration endpoints, never mounted in a
 # normal run.

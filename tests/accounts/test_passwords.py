@@ -1,0 +1,198 @@
+"""Passwords: a member of staff changes their own, and one who forgot it gets a link by email to choose
+another; service accounts, inactive accounts and unknown addresses get nothing, and the page never says
+which."""
+
+import re
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+
+from outbox.models import OutboundMessage
+
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGE_PAGE = reverse("accounts:password_change")
+RESET_PAGE = reverse("password_reset")
+SIGN_IN = reverse("login")
+OLD = "liaison-test"  # the factories' password
+NEW = "a-longer-harbour-lantern"
+
+
+def signs_in(client, username, password) -> bool:
+    client.logout()
+    response = client.post(SIGN_IN, {"username": username, "password": password})
+    return response.status_code == 302 and SESSION_KEY in client.session
+
+
+def reset_link(message: OutboundMessage) -> str:
+    return re.search(r"https?://\S+?(/accounts/password-reset/\S+/)", message.body).group(1)
+
+
+# Changing one's own password
+
+
+def test_change_page_requires_sign_in(client):
+    response = client.get(CHANGE_PAGE)
+    assert response.status_code == 302
+    assert response.url.startswith(SIGN_IN)
+
+
+def test_changing_my_password_keeps_me_signed_in_and_the_old_one_stops_working(officer_client, officer):
+    response = officer_client.post(
+        CHANGE_PAGE, {"old_password": OLD, "new_password1": NEW, "new_password2": NEW}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("accounts:password_change_done"), 302)]
+    assert officer_client.get(reverse("accounts:account")).status_code == 200
+    assert LogEntry.objects.get().change_message == "Changed password."
+    assert LogEntry.objects.get().user == officer
+    assert not signs_in(officer_client, "officer", OLD)
+    assert signs_in(officer_client, "officer", NEW)
+
+
+def test_changing_my_password_signs_out_my_other_sessions(client, officer):
+    elsewhere = Client()
+    elsewhere.force_login(officer)
+    client.force_login(officer)
+    client.post(CHANGE_PAGE, {"old_password": OLD, "new_password1": NEW, "new_password2": NEW})
+
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        (
+            {"old_password": "wrong", "new_password1": NEW, "new_password2": NEW},
+            "old_password",
+            "incorrectly",
+        ),
+        (
+            {"old_password": OLD, "new_password1": NEW, "new_password2": NEW + "x"},
+            "new_password2",
+            "match",
+        ),
+        (
+            {"old_password": OLD, "new_password1": "short", "new_password2": "short"},
+            "new_password2",
+            "too short",
+        ),
+        (
+            {"old_password": OLD, "new_password1": "password1", "new_password2": "password1"},
+            "new_password2",
+            "common",
+        ),
+    ],
+)
+def test_a_bad_password_change_shows_the_error_and_changes_nothing(
+    officer_client, officer, data, field, error
+):
+    response = officer_client.post(CHANGE_PAGE, data)
+
+    assert response.status_code == 200
+    assert any(error in message for message in response.context["form"].errors[field])
+    officer.refresh_from_db()
+    assert officer.check_password(OLD)
+    assert not LogEntry.objects.exists()
+
+
+# A forgotten password
+
+
+def test_sign_in_page_links_to_the_reset(client):
+    assert f'href="{RESET_PAGE}"' in client.get(SIGN_IN).content.decode()
+
+
+def test_a_reset_is_sent_through_the_outbox_and_its_link_sets_a_new_password(client, officer):
+    response = client.post(RESET_PAGE, {"email": "OFFICER@example.org"})
+    assert response.status_code == 302 and response.url == reverse("password_reset_done")
+
+    message = OutboundMessage.objects.get(kind="password_reset")
+    assert (message.to, message.recipient_user, message.status) == ("officer@example.org", officer, "pending")
+    assert message.subject == "Choose a new password for Liaison CRM"
+
+    form_page = client.get(reset_link(message), follow=True)
+    assert form_page.context["validlink"]
+    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    assert response.status_code == 302 and response.url == reverse("password_reset_complete")
+    assert client.get(response.url).status_code == 200
+
+    assert LogEntry.objects.get().change_message == "Reset a forgotten password."
+    assert not signs_in(client, "officer", OLD)
+    assert signs_in(client, "officer", NEW)
+    assert not client.get(reset_link(message), follow=True).context["validlink"]
+
+
+def test_a_bad_new_password_on_the_reset_form_changes_nothing(client, officer):
+    client.post(RESET_PAGE, {"email": officer.email})
+    form_page = client.get(reset_link(OutboundMessage.objects.get()), follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "short", "new_password2": "short"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+    officer.refresh_from_db()
+    assert officer.check_password(OLD)
+
+
+def test_asking_twice_in_a_minute_sends_one_email(client, officer):
+    client.post(RESET_PAGE, {"email": officer.email})
+    client.post(RESET_PAGE, {"email": officer.email})
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_a_reset_lets_someone_locked_out_by_their_own_attempts_sign_in(client, officer, settings):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(SIGN_IN, {"username": "officer", "password": "guess"})
+    assert not signs_in(client, "officer", OLD)
+
+    client.post(RESET_PAGE, {"email": officer.email})
+    form_page = client.get(reset_link(OutboundMessage.objects.get()), follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+
+    assert signs_in(client, "officer", NEW)
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        pytest.param(lambda: None, id="unknown address"),
+        pytest.param(
+            lambda: UserFactory(username="left", email="who@example.org", is_active=False), id="inactive"
+        ),
+        pytest.param(
+            lambda: UserFactory(username="sync", email="who@example.org", is_service_account=True),
+            id="service account",
+        ),
+        pytest.param(
+            lambda: UserFactory(username="nopassword", email="who@example.org", password=None),
+            id="no usable password",
+        ),
+    ],
+)
+def test_no_reset_is_sent_and_the_page_says_the_same_as_for_a_reset(client, account):
+    account()
+    response = client.post(RESET_PAGE, {"email": "who@example.org"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("password_reset_done"), 302)]
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_service_account_with_a_password_set_in_the_admin_gets_no_reset(client):
+    account = UserFactory(username="sync", email="sync@example.org", is_service_account=True)
+    assert account.has_usable_password()
+    client.post(RESET_PAGE, {"email": "sync@example.org"})
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_bad_reset_link_says_so(client, officer):
+    response = client.get(reverse("password_reset_confirm", args=["MQ", "not-a-token"]))
+    assert response.status_code == 200
+    assert not response.context["validlink"]
+    assert "This link no longer works" in response.content.decode()
