@@ -751,8 +751,9 @@ class Generator:
         loader.table(
             "commitments_commitment",
             (
-                "id", "description", "direction", "due_on", "renews_on", "status", "fulfilled_at", "notes",
-                "created_at", "updated_at", "created_by_id", "organisation_id", "owner_id", "stakeholder_id",
+                "id", "description", "direction", "due_on", "renews_on", "status", "fulfilled_at",
+                "broken_at", "notes", "created_at", "updated_at", "created_by_id", "organisation_id",
+                "owner_id", "stakeholder_id",
             ),
         )  # fmt: skip
         count = self.size.stakeholders
@@ -762,20 +763,20 @@ class Generator:
             made = self.now - rng.uniform(1, 400) * DAY
             ours = rng.random() < 0.6
             due = _day(made + rng.randint(5, 45) * DAY)
-            status, fulfilled = "open", None
+            status, fulfilled, broken = "open", None, None
             if due < self.today:
                 roll = rng.random()
                 if roll < 0.6:
                     status, fulfilled = "fulfilled", _at(min(self.now, made + rng.randint(3, 50) * DAY))
                 elif roll < 0.7:
-                    status = "broken"
+                    status, broken = "broken", _at(min(self.now, made + rng.randint(10, 60) * DAY))
                 elif roll < 0.76:
                     status = "cancelled"
             loader.add(
                 "commitments_commitment",
                 (
                     commitment_id, rng.choice(WE_PROMISED if ours else THEY_PROMISED),
-                    "we_promised" if ours else "they_promised", due, None, status, fulfilled, "",
+                    "we_promised" if ours else "they_promised", due, None, status, fulfilled, broken, "",
                     _at(made), _at(made), person.owner, person.organisation, person.owner, person_id,
                 ),
             )  # fmt: skip

@@ -31,8 +31,8 @@ class CommitmentStatus(models.TextChoices):
     BROKEN = "broken", _("Broken")
 
 
-# overdue_notified_at is the overdue announcement's bookkeeping, fulfilled_at follows status.
-@history_tracked(exclude=["overdue_notified_at", "fulfilled_at", "created_at", "updated_at"])
+# overdue_notified_at is the overdue announcement's bookkeeping, fulfilled_at and broken_at follow status.
+@history_tracked(exclude=["overdue_notified_at", "fulfilled_at", "broken_at", "created_at", "updated_at"])
 class Commitment(StorableTextModel):
     """A promise made between us and a stakeholder — what, by whom, by when — chased until it is kept.
 
@@ -73,6 +73,8 @@ class Commitment(StorableTextModel):
         _("status"), max_length=16, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
     )
     fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    # When it was marked broken: a report counts the promises broken in its period, not every one made then.
+    broken_at = models.DateTimeField(_("broken"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Set once, by the daily run, when it is still open after its due date; a new due date clears it.
     overdue_notified_at = models.DateTimeField(
@@ -130,6 +132,11 @@ class Commitment(StorableTextModel):
                 condition=Q(status="fulfilled", fulfilled_at__isnull=False)
                 | (~Q(status="fulfilled") & Q(fulfilled_at__isnull=True)),
                 name="commitment_fulfilled_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="broken", broken_at__isnull=False)
+                | (~Q(status="broken") & Q(broken_at__isnull=True)),
+                name="commitment_broken_has_date",
             ),
         ]
 

@@ -140,7 +140,7 @@ def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
     return commitment
 
 
-def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | None = None) -> Commitment:
+def _close(commitment: Commitment, status: str) -> Commitment:
     if commitment.status == status:
         return commitment
     if not commitment.is_open:
@@ -148,9 +148,11 @@ def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | N
             _("This commitment is already %(status)s: reopen it first.")
             % {"status": commitment.get_status_display().lower()}
         )
+    now = timezone.now()
     commitment.status = status
-    commitment.fulfilled_at = fulfilled_at
-    commitment.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    commitment.fulfilled_at = now if status == CommitmentStatus.FULFILLED else None
+    commitment.broken_at = now if status == CommitmentStatus.BROKEN else None
+    commitment.save(update_fields=["status", "fulfilled_at", "broken_at", "updated_at"])
     return commitment
 
 
@@ -159,7 +161,7 @@ def _close(commitment: Commitment, status: str, *, fulfilled_at: dt.datetime | N
 def commitment_fulfil(*, commitment: Commitment, actor) -> Commitment:
     """The promise was kept."""
     require(can_edit_commitment(actor, commitment))
-    return _close(commitment, CommitmentStatus.FULFILLED, fulfilled_at=timezone.now())
+    return _close(commitment, CommitmentStatus.FULFILLED)
 
 
 @atomic_service
@@ -184,8 +186,8 @@ def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
         commitment.status = CommitmentStatus.OPEN
-        commitment.fulfilled_at = None
-        commitment.save(update_fields=["status", "fulfilled_at", "updated_at"])
+        commitment.fulfilled_at = commitment.broken_at = None
+        commitment.save(update_fields=["status", "fulfilled_at", "broken_at", "updated_at"])
     return commitment
 
 

@@ -134,6 +134,7 @@ COMMITMENT_COLUMNS = [
     Column(_("Renews"), "renews_on"),
     Column(_("Status"), lambda c: c.get_status_display()),
     Column(_("Fulfilled"), "fulfilled_at"),
+    Column(_("Broken"), "broken_at"),
     Column(_("Recorded"), "created_at"),
 ]
 

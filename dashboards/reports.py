@@ -163,6 +163,7 @@ class Report:
         return commitments.filter(
             Q(created_at__gte=self.start, created_at__lt=self.end)
             | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
+            | Q(broken_at__gte=self.start, broken_at__lt=self.end)
             | Q(status="open")
         )
 
@@ -247,7 +248,7 @@ class Report:
                 commitments_fulfilled=Count(
                     "pk", filter=Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
                 ),
-                commitments_broken=Count("pk", filter=Q(status="broken")),
+                commitments_broken=Count("pk", filter=Q(broken_at__gte=self.start, broken_at__lt=self.end)),
             )
         )
         figures.update(

@@ -201,7 +201,7 @@ def delivery_attempt(*, delivery_id) -> float | None:
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
+            .select_related("endpoint__owner")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
             .first()
         )
@@ -211,8 +211,12 @@ def delivery_attempt(*, delivery_id) -> float | None:
             return None
         endpoint = delivery.endpoint
         delivery.attempts += 1
-        if not endpoint.active:
-            code, error = None, _("The endpoint was deactivated.")
+        if not endpoint.active or not endpoint.owner.is_active:
+            if endpoint.active:
+                error = _("The endpoint's owner no longer has access to the CRM.")
+            else:
+                error = _("The endpoint was deactivated.")
+            code = None
             delivery.attempts = settings.WEBHOOK_MAX_ATTEMPTS
         else:
             body = delivery_body(delivery)

@@ -42,6 +42,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "is_overdue",
             "renewal_due",
             "fulfilled_at",
+            "broken_at",
             "overdue_notified_at",
             "notes",
             "source_interaction",

@@ -187,6 +187,22 @@ def test_a_broken_promise_is_kept_on_record_and_is_no_longer_overdue(commitment,
     assert not Commitment.objects.overdue().exists()
 
 
+def test_a_broken_promise_is_dated_and_reopening_it_clears_the_date(commitment, officer):
+    before = timezone.now()
+    services.commitment_mark_broken(commitment=commitment, actor=officer)
+    assert Commitment.objects.get(pk=commitment.pk).broken_at >= before
+    services.commitment_reopen(commitment=commitment, actor=officer)
+    reopened = Commitment.objects.get(pk=commitment.pk)
+    assert (reopened.status, reopened.broken_at) == (CommitmentStatus.OPEN, None)
+
+
+def test_a_broken_commitment_must_say_when(commitment):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.filter(pk=commitment.pk).update(status=CommitmentStatus.BROKEN)
+
+
 @pytest.mark.parametrize("close", ["commitment_fulfil", "commitment_cancel", "commitment_mark_broken"])
 def test_a_closed_commitment_is_reopened_before_it_is_edited(commitment, officer, close):
     """A kept, cancelled or broken promise could still be rewritten (what was promised, by when, to whom),

@@ -279,3 +279,27 @@ def test_the_action_plan_counts_an_earlier_meetings_action_done_in_the_period(cl
         ]
         totals = response.context["totals"]
         assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 1, 1)
+
+
+def test_a_report_counts_the_promises_broken_in_its_period(client, officer, council):
+    """Not every promise made in the period and broken since, nor one made earlier and broken now."""
+    person = council.affiliations.get().stakeholder
+    broken_in_period = CommitmentFactory(
+        stakeholder=person, organisation=council, created_at=days_ago(200), status="broken",
+        broken_at=days_ago(20),
+    )  # fmt: skip
+    CommitmentFactory(
+        stakeholder=person, organisation=council, created_at=days_ago(200), status="broken",
+        broken_at=days_ago(120),
+    )  # fmt: skip
+    CommitmentFactory(
+        stakeholder=person, organisation=council, created_at=days_ago(10), status="fulfilled",
+        fulfilled_at=days_ago(2),
+    )  # fmt: skip
+
+    response = report(client, officer, organisation=council.pk)
+
+    totals = response.context["totals"]
+    assert (totals["commitments_fulfilled"], totals["commitments_broken"]) == (1, 1)
+    assert broken_in_period.description in response.content.decode()
+    assert "What is open or overdue is counted as on" in response.content.decode()

@@ -101,6 +101,18 @@ def test_deactivated_endpoint_gives_up_without_sending(delivery, receiver):
     assert receiver.received == []
 
 
+def test_a_delivery_queued_before_its_owner_left_is_not_sent_after(delivery, receiver, officer):
+    """Deactivating an account stops what it queued: a retry would otherwise carry the CRM's records to the
+    leaver's tool for hours after they lost access."""
+    officer.is_active = False
+    officer.save()
+    assert attempt(delivery) is None
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "no longer" in delivery.last_error
+    assert receiver.received == []
+
+
 def test_the_sweeper_picks_only_pending_rows_long_past_due(delivery, officer, endpoint_for):
     assert services.stale_delivery_ids() == []
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at="2020-01-01T00:00Z")

@@ -1850,6 +1850,7 @@ def seed_registers(now: datetime) -> None:
                 commitment.fulfilled_at = at(max(made_on, kept_on))
             elif outcome < 0.68:
                 commitment.status = CommitmentStatus.BROKEN
+                commitment.broken_at = at(min(today, commitment.due_on + timedelta(days=rng.randint(1, 20))))
             elif outcome < 0.74:
                 commitment.status = CommitmentStatus.CANCELLED
         commitments.append(commitment)
