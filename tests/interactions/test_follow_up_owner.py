@@ -19,7 +19,10 @@ from .test_views import log_data
 
 pytestmark = pytest.mark.django_db
 
-NEXT_WEEK = timezone.localdate() + dt.timedelta(days=7)
+
+def next_week() -> dt.date:
+    # Read when a test runs: a suite started before midnight would otherwise date follow-ups a day early.
+    return timezone.localdate() + dt.timedelta(days=7)
 
 
 def log(author, stakeholders, **fields):
@@ -36,7 +39,7 @@ def owner_of(interaction):
 
 
 def test_the_author_owns_the_follow_up_they_agree(officer):
-    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK)
+    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week())
     assert owner_of(interaction) == officer.pk
 
 
@@ -48,7 +51,7 @@ def test_an_officer_gives_the_follow_up_to_a_colleague_and_still_logged_it(offic
     interaction = log(
         officer,
         [StakeholderFactory(owner=officer)],
-        follow_up_on=NEXT_WEEK,
+        follow_up_on=next_week(),
         follow_up_note="Priya sends the draft",
         follow_up_owner=other_officer,
     )
@@ -66,7 +69,7 @@ def test_an_officer_gives_the_follow_up_to_a_colleague_and_still_logged_it(offic
 def test_only_an_active_colleague_may_be_given_a_follow_up(officer, team, change, reason):
     chosen = UserFactory(team=team, **change)
     with pytest.raises(ValidationError) as refusal:
-        log(officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=chosen)
+        log(officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=chosen)
     assert reason in refusal.value.message_dict["follow_up_owner"][0]
     assert not Interaction.objects.exists()
 
@@ -80,7 +83,7 @@ def test_an_owner_needs_a_follow_up_date(officer, colleague):
 
 def test_an_edit_keeps_the_owner_unless_it_names_another(officer, colleague, manager):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     services.interaction_update(interaction=interaction, actor=manager, summary="Agreed the timetable")
     assert owner_of(interaction) == colleague.pk
@@ -90,13 +93,13 @@ def test_an_edit_keeps_the_owner_unless_it_names_another(officer, colleague, man
 
 def test_a_follow_up_set_later_is_chased_by_whoever_sets_it(officer, manager):
     interaction = log(officer, [StakeholderFactory(owner=officer)])
-    services.interaction_update(interaction=interaction, actor=manager, follow_up_on=NEXT_WEEK)
+    services.interaction_update(interaction=interaction, actor=manager, follow_up_on=next_week())
     assert owner_of(interaction) == manager.pk
 
 
 def test_clearing_the_follow_up_clears_its_owner(officer, colleague):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     services.interaction_update(interaction=interaction, actor=officer, follow_up_on=None)
     assert owner_of(interaction) is None
@@ -104,7 +107,7 @@ def test_clearing_the_follow_up_clears_its_owner(officer, colleague):
 
 def test_a_done_follow_up_keeps_the_owner_who_did_it(officer, colleague):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     services.follow_up_complete(interaction=interaction, actor=colleague)
     interaction.refresh_from_db()
@@ -118,17 +121,17 @@ def test_a_done_follow_up_keeps_the_owner_who_did_it(officer, colleague):
     ("fields", "holds"),
     [
         ({}, True),  # no follow-up, no owner
-        ({"follow_up_on": NEXT_WEEK, "follow_up_owner": "author"}, True),  # open
-        ({"follow_up_on": NEXT_WEEK, "follow_up_owner": "author", "follow_up_done_at": "now"}, True),  # done
-        ({"follow_up_on": NEXT_WEEK}, False),  # open, nobody chases it
-        ({"follow_up_on": NEXT_WEEK, "follow_up_done_at": "now"}, False),  # done, by nobody
+        ({"follow_up_on": "soon", "follow_up_owner": "author"}, True),  # open
+        ({"follow_up_on": "soon", "follow_up_owner": "author", "follow_up_done_at": "now"}, True),  # done
+        ({"follow_up_on": "soon"}, False),  # open, nobody chases it
+        ({"follow_up_on": "soon", "follow_up_done_at": "now"}, False),  # done, by nobody
         ({"follow_up_owner": "author"}, False),  # cleared, an owner left behind
     ],
 )
 def test_the_database_keeps_an_owner_on_every_follow_up_and_none_without(officer, fields, holds):
     author = officer
     values = {
-        name: author if value == "author" else timezone.now() if value == "now" else value
+        name: {"author": author, "now": timezone.now(), "soon": next_week()}.get(value, value)
         for name, value in fields.items()
     }
     row = Interaction(kind="call", summary="Row", logged_by=author, **values)
@@ -146,7 +149,7 @@ def test_the_owner_sees_a_confidential_interaction_they_were_asked_to_follow_up(
     stakeholder = StakeholderFactory(owner=officer)
     hidden = log(officer, [stakeholder], is_confidential=True)
     shared = log(
-        officer, [stakeholder], is_confidential=True, follow_up_on=NEXT_WEEK, follow_up_owner=other_officer
+        officer, [stakeholder], is_confidential=True, follow_up_on=next_week(), follow_up_owner=other_officer
     )
     visible = set(Interaction.objects.visible_to(other_officer).values_list("pk", flat=True))
     assert shared.pk in visible and hidden.pk not in visible
@@ -157,7 +160,7 @@ def test_the_owners_manager_sees_and_closes_it(client, officer, other_officer, o
         officer,
         [StakeholderFactory(owner=officer)],
         is_confidential=True,
-        follow_up_on=NEXT_WEEK,
+        follow_up_on=next_week(),
         follow_up_owner=other_officer,
     )
     assert Interaction.objects.visible_to(other_manager).filter(pk=interaction.pk).exists()
@@ -181,7 +184,7 @@ def test_the_owner_their_managers_and_the_author_mark_a_follow_up_done(
     request, officer, other_officer, who, allowed
 ):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=other_officer
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=other_officer
     )
     actor = request.getfixturevalue(who)
     if allowed:
@@ -194,7 +197,7 @@ def test_the_owner_their_managers_and_the_author_mark_a_follow_up_done(
 
 def test_the_owner_may_close_the_follow_up_but_not_edit_the_interaction(officer, other_officer):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=other_officer
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=other_officer
     )
     with pytest.raises(PermissionDenied):
         services.interaction_update(interaction=interaction, actor=other_officer, summary="Changed")
@@ -250,18 +253,18 @@ def test_the_log_form_lists_the_officer_logging_once_as_me(client, officer, coll
 
 
 def test_the_edit_form_shows_the_editors_own_follow_up_as_me_and_keeps_it(client, officer, colleague):
-    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK)
+    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week())
     login(client, officer)
     picker = follow_up_picker(client.get(reverse("interactions:edit", args=[interaction.pk])))
     assert '<option value="" selected>Me</option>' in picker and f'value="{officer.pk}"' not in picker
-    data = log_data(*interaction.stakeholders.all(), follow_up_on=NEXT_WEEK.isoformat())
+    data = log_data(*interaction.stakeholders.all(), follow_up_on=next_week().isoformat())
     assert client.post(reverse("interactions:edit", args=[interaction.pk]), data).status_code == 302
     assert owner_of(interaction) == officer.pk
 
 
 def test_the_edit_form_keeps_the_colleague_chosen(client, officer, colleague):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     page = login(client, officer).get(reverse("interactions:edit", args=[interaction.pk]))
     assert f'<option value="{colleague.pk}" selected>' in page.content.decode()
@@ -271,14 +274,14 @@ def test_an_edit_leaves_the_follow_up_with_a_colleague_who_has_left(client, offi
     # As a PATCH without `follow_up_owner` does: moving it is a handover's or an explicit choice, not a
     # side effect of correcting the summary.
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     colleague.is_active = False
     colleague.save()
     login(client, officer)
     page = client.get(reverse("interactions:edit", args=[interaction.pk]))
     assert f'<option value="{colleague.pk}" selected>' in page.content.decode()
-    data = log_data(*interaction.stakeholders.all(), follow_up_on=NEXT_WEEK.isoformat())
+    data = log_data(*interaction.stakeholders.all(), follow_up_on=next_week().isoformat())
     data["follow_up_owner"] = colleague.pk
     response = client.post(reverse("interactions:edit", args=[interaction.pk]), data)
     assert response.status_code == 302
@@ -300,7 +303,7 @@ def test_the_colleagues_my_day_and_follow_ups_list_it_and_the_authors_do_not(cli
 
 def test_the_owner_closes_it_from_their_list(client, officer, colleague):
     interaction = log(
-        officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK, follow_up_owner=colleague
+        officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week(), follow_up_owner=colleague
     )
     response = login(client, colleague).post(
         reverse("interactions:follow_up_toggle", args=[interaction.pk]), {"done": "1"}
@@ -311,8 +314,8 @@ def test_the_owner_closes_it_from_their_list(client, officer, colleague):
 
 def test_the_timeline_and_the_interaction_page_name_an_owner_who_did_not_log_it(client, officer, colleague):
     stakeholder = StakeholderFactory(owner=officer)
-    theirs = log(officer, [stakeholder], follow_up_on=NEXT_WEEK, follow_up_owner=colleague)
-    log(officer, [stakeholder], follow_up_on=NEXT_WEEK)
+    theirs = log(officer, [stakeholder], follow_up_on=next_week(), follow_up_owner=colleague)
+    log(officer, [stakeholder], follow_up_on=next_week())
     login(client, officer)
     timeline = client.get(stakeholder.get_absolute_url()).content.decode()
     assert timeline.count(f"(by {colleague})") == 1
@@ -321,7 +324,7 @@ def test_the_timeline_and_the_interaction_page_name_an_owner_who_did_not_log_it(
 
 
 def test_the_follow_up_owner_is_kept_in_the_interactions_history(officer, colleague):
-    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=NEXT_WEEK)
+    interaction = log(officer, [StakeholderFactory(owner=officer)], follow_up_on=next_week())
     services.interaction_update(interaction=interaction, actor=officer, follow_up_owner=colleague)
     events = interaction.events.order_by("pgh_id").values_list("pgh_label", "follow_up_owner")
     assert list(events) == [("insert", officer.pk), ("update", colleague.pk)]
@@ -329,8 +332,8 @@ def test_the_follow_up_owner_is_kept_in_the_interactions_history(officer, collea
 
 def test_the_export_names_the_owner_and_filters_by_them(client, officer, colleague):
     stakeholder = StakeholderFactory(owner=officer)
-    log(officer, [stakeholder], summary="Theirs", follow_up_on=NEXT_WEEK, follow_up_owner=colleague)
-    log(officer, [stakeholder], summary="Mine", follow_up_on=NEXT_WEEK)
+    log(officer, [stakeholder], summary="Theirs", follow_up_on=next_week(), follow_up_owner=colleague)
+    log(officer, [stakeholder], summary="Mine", follow_up_on=next_week())
     response = login(client, colleague).get(
         reverse("dashboards:export", args=["interactions"]), {"follow_up_owner": colleague.pk}
     )
