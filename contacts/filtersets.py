@@ -69,16 +69,24 @@ def visible_tags(request):
     return Tag.objects.visible_to(request.user) if request is not None else Tag.objects.none()
 
 
-def tag_filter(*, label=None, field_name="tags", **kwargs):
+def tag_filter(*, label=None, field_name="tags", queryset=visible_tags, **kwargs):
     """A tag, by id. A bookmark may name one removed since: that is said, not quietly ignored."""
     return django_filters.ModelChoiceFilter(
         label=label or _("Tag"),
         field_name=field_name,
-        queryset=visible_tags,
+        queryset=queryset,
         empty_label=_("Any"),
         error_messages={"invalid_choice": _("That tag does not exist: it may have been removed.")},
         **kwargs,
     )
+
+
+def api_tag_filter(**kwargs):
+    """The tag filter of an API list, which draws no choices: any tag's id is taken. One the reader may not
+    see matches nothing they may read (no stakeholder or organisation carries it, nor any interaction they
+    may read), so the list says nothing of it, and building Tag.objects.visible_to's probes, a millisecond
+    or two, is spared every request that does not filter by tag."""
+    return tag_filter(queryset=Tag.objects.all(), **kwargs)
 
 
 class NothingUnlessValidFilterSet(django_filters.FilterSet):
@@ -215,6 +223,7 @@ class StakeholderApiFilterSet(StakeholderFilterSet):
     sort = None
     search = SearchFilter()
     updated_since = UpdatedSinceFilter()
+    tag = api_tag_filter()
 
     class Meta(StakeholderFilterSet.Meta):
         fields = [
@@ -241,6 +250,7 @@ class OrganisationApiFilterSet(OrganisationFilterSet):
     q = None
     search = SearchFilter()
     updated_since = UpdatedSinceFilter()
+    tag = api_tag_filter()
 
     class Meta(OrganisationFilterSet.Meta):
         fields = ["search", "kind", "tag"]

@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from contacts.filtersets import NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter, tag_filter
+from contacts.filtersets import (
+    NothingUnlessValidFilterSet,
+    SearchFilter,
+    UpdatedSinceFilter,
+    api_tag_filter,
+    tag_filter,
+)
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from contacts.widgets import QuickSelect
 
@@ -167,6 +173,7 @@ class InteractionApiFilterSet(InteractionFilterSet):
     q = None
     search = SearchFilter()
     updated_since = UpdatedSinceFilter()
+    topic = api_tag_filter(label=_("Topic"), field_name="topics")
 
     class Meta(InteractionFilterSet.Meta):
         fields = [name for name in InteractionFilterSet.Meta.fields if name != "q"]

@@ -34,9 +34,8 @@ def fresh_api(officer):
 def test_stakeholder_list(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the reader's roles (which tags the tag filter offers them); the page of stakeholders, their tags and
-    # positions (with organisation names) in it.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
+    # the page of stakeholders, their tags and positions (with organisation names) in it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
         response = api.get("/api/v1/stakeholders/")
     assert len(response.json()["results"]) == rows
 
@@ -45,8 +44,8 @@ def test_stakeholder_list(officer, fresh_api, django_assert_max_num_queries, row
 def test_stakeholder_search(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the reader's roles (the tag filter's choices); the page of matches (ranked), their tags and positions.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
+    # the page of matches (ranked), their tags and positions in it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 1):
         api.get("/api/v1/stakeholders/", {"search": "a"})
 
 
@@ -65,8 +64,8 @@ def test_interaction_list(officer, fresh_api, django_assert_max_num_queries, row
 def test_organisation_list(officer, fresh_api, django_assert_max_num_queries, rows):
     populate(officer, rows)
     api = fresh_api()
-    # the reader's roles (the tag filter's choices); organisations with people counts; their tags.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+    # organisations with people counts; their tags.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 2):
         response = api.get("/api/v1/organisations/")
     assert len(response.json()["results"]) == rows
 

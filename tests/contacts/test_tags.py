@@ -127,12 +127,20 @@ def test_a_topic_only_confidential_interactions_carry_is_named_once_anything_the
     secret = Tag.objects.get(name="Falcon takeover")
     login(client, other_officer)
     assert "Falcon takeover" not in client.get(reverse("contacts:tag_list")).content.decode()
-    # Their own list filtered by it is refused, as for a tag removed since, rather than listing everything.
+    # A list filtered by it says so as for a tag removed since, rather than listing everyone.
+    response = client.get(reverse("contacts:stakeholder_list"), {"tag": secret.pk})
+    assert "That tag does not exist" in response.content.decode()
+    assert not response.context["page"].object_list
+    # The API takes its id, and finds nothing the reader may read.
     response = client.get(reverse("api:interaction-list"), {"topic": secret.pk})
-    assert response.status_code == 400
-    StakeholderFactory(owner=other_officer).tags.add(secret)
+    assert (response.status_code, response.json()["results"]) == (200, [])
+    assert client.get(reverse("api:stakeholder-list"), {"tag": secret.pk}).json()["results"] == []
+
+    tagged = StakeholderFactory(owner=other_officer)
+    tagged.tags.add(secret)
     assert "Falcon takeover" in client.get(reverse("contacts:tag_list")).content.decode()
-    assert client.get(reverse("api:interaction-list"), {"topic": secret.pk}).status_code == 200
+    response = client.get(reverse("contacts:stakeholder_list"), {"tag": secret.pk})
+    assert [person.pk for person in response.context["page"].object_list] == [tagged.pk]
 
 
 def test_the_page_reads_a_constant_number_of_queries(client, officer, django_assert_max_num_queries):
