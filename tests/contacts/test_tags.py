@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -299,3 +300,31 @@ def test_renaming_or_removing_a_tag_marks_the_records_carrying_it_as_changed(
         assert record.updated_at > long_ago, record
     bystander.refresh_from_db()
     assert bystander.updated_at == long_ago
+
+
+def test_which_tags_a_reader_sees_follows_a_change_of_team_or_role(officer, other_manager, team):
+    """The SQL of Tag.objects.visible_to is built once per reader: a move to another team, or a new role,
+    must still change what it finds."""
+    from accounts.models import Role
+    from interactions.services import interaction_log
+
+    interaction_log(
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer)],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+        topics=["Falcon takeover"],
+    )
+
+    def sees(user):
+        user = type(user).objects.get(pk=user.pk)  # as a new request reads them
+        return Tag.objects.visible_to(user).filter(name="Falcon takeover").exists()
+
+    assert not sees(other_manager)
+    other_manager.team = team
+    other_manager.save()
+    assert sees(other_manager)
+    other_manager.groups.clear()
+    other_manager.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
+    assert not sees(other_manager)
