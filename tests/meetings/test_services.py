@@ -598,3 +598,33 @@ def test_corrected_minutes_leave_timeline_notes_alone_once_edited_there(officer,
     Interaction.objects.filter(pk=held_meeting.interaction_id).update(notes="Agred, and a call after")
     services.meeting_minutes_update(meeting=held_meeting, actor=officer, minutes="Agreed")
     assert Interaction.objects.get(pk=held_meeting.interaction_id).notes == "Agred, and a call after"
+
+
+@pytest.fixture
+def held_by_admin(officer, admin_user, guests):
+    """Organised by `officer`, recorded held by an administrator: the interaction is the administrator's."""
+    meeting = schedule(officer, guests, starts_at=timezone.now() - dt.timedelta(days=1))
+    return services.meeting_mark_held(meeting=meeting, actor=admin_user, minutes="Agred", decisions=["Go"])
+
+
+def test_the_organiser_records_decisions_and_minutes_but_not_in_an_interaction_they_may_not_edit(
+    officer, held_by_admin
+):
+    before = Interaction.objects.values("outcome", "notes", "updated_at").get(pk=held_by_admin.interaction_id)
+
+    services.decision_add(meeting=held_by_admin, actor=officer, text="Meet in May")
+    services.meeting_minutes_update(meeting=held_by_admin, actor=officer, minutes="Agreed")
+
+    held_by_admin.refresh_from_db()
+    assert [d.text for d in held_by_admin.decisions.all()] == ["Go", "Meet in May"]
+    assert held_by_admin.minutes == "Agreed"
+    after = Interaction.objects.values("outcome", "notes", "updated_at").get(pk=held_by_admin.interaction_id)
+    assert after == before
+
+
+def test_whoever_may_edit_the_interaction_carries_decisions_and_minutes_into_it(admin_user, held_by_admin):
+    services.decision_add(meeting=held_by_admin, actor=admin_user, text="Meet in May")
+    services.meeting_minutes_update(meeting=held_by_admin, actor=admin_user, minutes="Agreed")
+
+    interaction = Interaction.objects.get(pk=held_by_admin.interaction_id)
+    assert (interaction.outcome, interaction.notes) == ("Decided: Go\nDecided: Meet in May", "Agreed")
