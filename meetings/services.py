@@ -237,33 +237,33 @@ def meeting_update(
         agenda = None
     for name, value in fields.items():
         setattr(meeting, name, value)
-    if calendar_changed or agenda is not None:
-        meeting.sequence += 1
-    meeting.full_clean(exclude=["uid"], validate_constraints=False)
-    meeting.save()
 
-    new_attendees: list[Attendee] = []
-    removed: list[Attendee] = []
+    joining_stakeholders, joining_staff, removed = [], [], []
     if stakeholders is not None or staff is not None:
         current = list(meeting.attendees.select_related("stakeholder", "user"))
         if stakeholders is not None:
             stakeholders = list(stakeholders)
             wanted = {s.pk for s in stakeholders}
             have = {a.stakeholder_id for a in current if a.stakeholder_id}
-            _validate_people([s for s in stakeholders if s.pk not in have])
+            joining_stakeholders = [s for s in stakeholders if s.pk not in have]
+            _validate_people(joining_stakeholders)
             removed += [a for a in current if a.stakeholder_id and a.stakeholder_id not in wanted]
-            new_attendees += _add_people(meeting, [s for s in stakeholders if s.pk not in have], [])
         if staff is not None:
             wanted = {u.pk for u in staff if u.pk != meeting.organiser_id}
             have = {a.user_id for a in current if a.user_id}
+            joining_staff = [u for u in staff if u.pk in wanted - have]
             removed += [a for a in current if a.user_id and a.user_id not in wanted]
-            new_attendees += _add_people(meeting, [], [u for u in staff if u.pk in wanted - have])
-        if removed:
-            Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
-            # The withdrawal must outrank the invitation calendars hold, and inviting them again later must
-            # send a new invitation rather than find the one already sent.
-            meeting.sequence += 1
-            meeting.save(update_fields=["sequence"])
+    # One new version for one edit, whatever it changed: calendars apply updates in SEQUENCE order. A
+    # withdrawal must outrank the invitation calendars hold, and inviting them again later must send a new
+    # invitation rather than find the one already sent.
+    if calendar_changed or agenda is not None or removed:
+        meeting.sequence += 1
+    meeting.full_clean(exclude=["uid"], validate_constraints=False)
+    meeting.save()
+
+    if removed:
+        Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+    new_attendees = _add_people(meeting, joining_stakeholders, joining_staff)
     if agenda is not None:
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)

@@ -435,6 +435,30 @@ def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
     assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
 
 
+def test_one_edit_that_moves_a_meeting_and_takes_a_guest_off_raises_its_sequence_once(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting,
+            actor=officer,
+            starts_at=soon_at(15),
+            ends_at=soon_at(16),
+            stakeholders=guests[:1],
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    updates = OutboundMessage.objects.filter(kind="meeting_invitation", subject__startswith="Updated")
+    assert sorted(m.to for m in updates) == sorted(["ama@example.org", colleague.email])
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    for message in [*updates, removal]:
+        (event,) = icalendar.Calendar.from_ical(message.attachment_list[0].content).walk("VEVENT")
+        assert event["SEQUENCE"] == 1
+
+
 def test_a_guest_taken_off_and_invited_again_gets_a_fresh_invitation(
     officer, guests, django_capture_on_commit_callbacks
 ):
