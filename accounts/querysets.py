@@ -5,6 +5,7 @@ from functools import reduce
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def person_name(path: str = ""):
@@ -44,6 +45,18 @@ class UserQuerySet(QuerySet):
         if not isinstance(keeping, QuerySet):
             keeping = [pk for pk in keeping if pk is not None]
         return self.filter(Q(is_service_account=False) | Q(pk__in=keeping), is_active=True)
+
+    def nameable(self, *, keeping: Iterable[int | None] | QuerySet = ()):
+        """The staff who can be named as taking part in something: invited to a meeting, present at an
+        interaction. People, as `assignable()` gives them.
+
+        `keeping`: those the record already names (their ids, a queryset of ids asked in the same query). They
+        took part all the same after they left or became a tool, so they stay named until someone takes them
+        off; nobody is newly named who has left.
+        """
+        if not isinstance(keeping, QuerySet):
+            keeping = [pk for pk in keeping if pk is not None]
+        return self.filter(Q(is_active=True, is_service_account=False) | Q(pk__in=keeping))
 
     def with_sign_in_lock(self):
         """Annotates `is_locked_out`: whether django-axes now refuses the account's sign-in, from any address.
@@ -89,14 +102,18 @@ class UserQuerySet(QuerySet):
         return self.filter(pk=actor.pk)
 
     def picker_options(self) -> list[tuple[int, str]]:
-        """Each member of staff's id and name as `str(user)` gives it, read as values, not as models.
+        """Each member of staff's id and name as `str(user)` gives it, "(left)" after it for one who has
+        left (kept on a record that names them), read as values, not as models.
 
         The staff pickers (a stakeholder's owner, the people present) list everyone on every visit of a
         stakeholder's page or the list: making 200 models for a name each was half of a picker's cost.
         """
-        rows = self.values_list("pk", "first_name", "last_name", "username")
-        # User.__str__: get_full_name() or the username.
-        return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows]
+        rows = self.values_list("pk", "first_name", "last_name", "username", "is_active")
+        options = []
+        for pk, first, last, username, is_active in rows:
+            name = f"{first} {last}".strip() or username  # User.__str__: get_full_name() or the username
+            options.append((pk, name if is_active else _("%(name)s (left)") % {"name": name}))
+        return options
 
 
 class ApiTokenQuerySet(QuerySet):

@@ -48,9 +48,9 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
 
 class StaffField(serializers.PrimaryKeyRelatedField):
     """Members of staff named as people, by id (`many=True`): colleagues invited to a meeting, present at an
-    interaction. Those `User.objects.assignable()` lists — a service account is a tool, not a person — and
-    those the record already names (`named(record)`: their ids), so a record sent back unchanged is still
-    taken."""
+    interaction. Those `User.objects.nameable()` lists — a service account is a tool, not a person — and
+    those the record already names (`named(record)`: their ids), even if they have left since, so a record
+    sent back unchanged is still taken."""
 
     default_error_messages = {
         "does_not_exist": _(
@@ -70,5 +70,5 @@ class StaffField(serializers.PrimaryKeyRelatedField):
             return users.none()
         record = self.root.instance
         if record is None:
-            return users.assignable()
-        return users.assignable(keeping=self.named(record))
+            return users.nameable()
+        return users.nameable(keeping=self.named(record))

@@ -48,8 +48,8 @@ class Stream:
 
     `parent` names the record whose page lists these events and whose visibility guards them; `parent_field`
     is the event's field pointing at it (the tracked row itself for the registers, the stakeholder for a
-    position, the meeting for an action item). `team` picks a manager's team's events, given its members'
-    ids: from the event's own snapshot wherever it can, so that deleted records are still found.
+    position, the meeting for an action item or a decision). `team` picks a manager's team's events, given
+    its members' ids: from the event's own snapshot wherever it can, so that deleted records are still found.
     """
 
     key: str
@@ -93,6 +93,8 @@ STREAMS = {
                lambda members: Q(organiser_id__in=members)),
         Stream("action", "meetings.ActionItemEvent", "meeting", "meeting", "description",
                lambda members: Q(owner_user_id__in=members) | Q(created_by_id__in=members)),
+        Stream("decision", "meetings.DecisionEvent", "meeting", "meeting", "text",
+               lambda members: Q(meeting__organiser_id__in=members) | _acted_by(members)),
         Stream("commitment", "commitments.CommitmentEvent", "commitment", "pgh_obj", "description",
                lambda members: Q(owner_id__in=members)),
         Stream("concern", "concerns.ConcernEvent", "concern", "pgh_obj", "title",

@@ -13,6 +13,7 @@ RECORD_HISTORY = [
     ("interactions/<int:pk>/history/", "interaction"),
     ("meetings/<int:pk>/history/", "meeting"),
     ("meetings/<int:pk>/history/actions/", "action"),
+    ("meetings/<int:pk>/history/decisions/", "decision"),
     ("commitments/<int:pk>/history/", "commitment"),
     ("concerns/<int:pk>/history/", "concern"),
 ]

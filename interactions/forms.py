@@ -92,9 +92,10 @@ class InteractionForm(forms.ModelForm):
         # Only those the user may see: the view takes its page's stakeholder from these once they are read.
         self.fields["stakeholders"].queryset = Stakeholder.objects.visible_to(user)
         users = get_user_model().objects
-        # People, not service accounts; those already named stay offered, so saving keeps them.
+        # People, not service accounts; those already named stay offered, even once they have left, so
+        # saving keeps them.
         present = self.instance.staff_present.values("pk") if self.instance.pk else ()
-        self.fields["staff_present"].queryset = users.assignable(keeping=present)
+        self.fields["staff_present"].queryset = users.nameable(keeping=present)
         # A colleague who has left keeps the follow-up they hold until someone chooses another (as a PATCH
         # leaves it): offered, so editing the summary does not hand it to whoever edits. Not `keeping`, which
         # keeps only active accounts.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
-from contacts.widgets import LookupSelectMultiple
+from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
 from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import ActionStatus, Frequency, Meeting, Rsvp
@@ -63,7 +63,7 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
         label=_("Colleagues"),
         queryset=get_user_model().objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=QuickSelectMultiple(attrs={"size": 4}),
     )
     reminders = forms.TypedMultipleChoiceField(
         label=_("Reminders"),
@@ -113,10 +113,10 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
             self.initial["reminders"] = self.instance.reminder_minutes
             # A series is set when it is scheduled; afterwards each occurrence is changed on its own.
             del self.fields["frequency"], self.fields["count"]
-        # People, not service accounts; those already invited stay offered, so saving keeps them.
-        self.fields["staff"].queryset = get_user_model().objects.assignable(
-            keeping=self.initial.get("staff", ())
-        )
+        # People, not service accounts; those already invited stay offered, even once they have left, so
+        # saving keeps them.
+        invited = self.initial.get("staff", ())
+        self.fields["staff"].queryset = get_user_model().objects.nameable(keeping=invited)
 
     def fingerprint_extra(self):
         # The agenda is edited on the same page and saved with the meeting.

@@ -303,6 +303,8 @@ class MeetingDocument(models.Model):
         return self.name
 
 
+# The position is only the order they were recorded in, given once: nothing a reader of the history needs.
+@history_tracked(exclude=["position"])
 class Decision(StorableTextModel):
     """Something a meeting decided, recorded with its minutes."""
 

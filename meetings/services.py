@@ -16,7 +16,13 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
+from accounts.permissions import (
+    can_edit_interaction,
+    can_edit_meeting,
+    can_respond_for,
+    can_update_action_item,
+    require,
+)
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
@@ -231,33 +237,33 @@ def meeting_update(
         agenda = None
     for name, value in fields.items():
         setattr(meeting, name, value)
-    if calendar_changed or agenda is not None:
-        meeting.sequence += 1
-    meeting.full_clean(exclude=["uid"], validate_constraints=False)
-    meeting.save()
 
-    new_attendees: list[Attendee] = []
-    removed: list[Attendee] = []
+    joining_stakeholders, joining_staff, removed = [], [], []
     if stakeholders is not None or staff is not None:
         current = list(meeting.attendees.select_related("stakeholder", "user"))
         if stakeholders is not None:
             stakeholders = list(stakeholders)
             wanted = {s.pk for s in stakeholders}
             have = {a.stakeholder_id for a in current if a.stakeholder_id}
-            _validate_people([s for s in stakeholders if s.pk not in have])
+            joining_stakeholders = [s for s in stakeholders if s.pk not in have]
+            _validate_people(joining_stakeholders)
             removed += [a for a in current if a.stakeholder_id and a.stakeholder_id not in wanted]
-            new_attendees += _add_people(meeting, [s for s in stakeholders if s.pk not in have], [])
         if staff is not None:
             wanted = {u.pk for u in staff if u.pk != meeting.organiser_id}
             have = {a.user_id for a in current if a.user_id}
+            joining_staff = [u for u in staff if u.pk in wanted - have]
             removed += [a for a in current if a.user_id and a.user_id not in wanted]
-            new_attendees += _add_people(meeting, [], [u for u in staff if u.pk in wanted - have])
-        if removed:
-            Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
-            # The withdrawal must outrank the invitation calendars hold, and inviting them again later must
-            # send a new invitation rather than find the one already sent.
-            meeting.sequence += 1
-            meeting.save(update_fields=["sequence"])
+    # One new version for one edit, whatever it changed: calendars apply updates in SEQUENCE order. A
+    # withdrawal must outrank the invitation calendars hold, and inviting them again later must send a new
+    # invitation rather than find the one already sent.
+    if calendar_changed or agenda is not None or removed:
+        meeting.sequence += 1
+    meeting.full_clean(exclude=["uid"], validate_constraints=False)
+    meeting.save()
+
+    if removed:
+        Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+    new_attendees = _add_people(meeting, joining_stakeholders, joining_staff)
     if agenda is not None:
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
@@ -551,6 +557,24 @@ def _require_held(meeting: Meeting) -> None:
         raise ValidationError(NOT_HELD_MESSAGE)
 
 
+def _interaction_to_follow(meeting: Meeting, actor) -> Interaction | None:
+    """The interaction a held meeting was logged as, locked, if `actor` may edit it themselves.
+
+    Adding to a meeting's record is its organiser's (and their managers'); the interaction is its author's
+    (accounts.permissions.can_edit_interaction), and may since have been made confidential. One who may not
+    edit it leaves it as it is: what they record is kept on the meeting, not written through it into a
+    timeline entry that is not theirs to change.
+    """
+    if not meeting.interaction_id:
+        return None
+    interaction = (
+        Interaction.objects.select_for_update(of=("self",))
+        .select_related("logged_by")
+        .get(pk=meeting.interaction_id)
+    )
+    return interaction if can_edit_interaction(actor, interaction) else None
+
+
 @atomic_service
 @records_actor
 def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
@@ -589,7 +613,7 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     """Adds a decision to a held meeting's record, after those already there.
 
     The interaction logged when it was held lists the decisions in its outcome ("Decided: …"): the new one
-    is added there too, so the stakeholders' timelines do not miss it.
+    is added there too, so the stakeholders' timelines do not miss it, when the actor may edit it.
     """
     require(can_edit_meeting(actor, meeting))
     _require_held(meeting)
@@ -600,8 +624,7 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     decision = Decision(meeting=meeting, position=0 if last is None else last + 1, text=text)
     decision.full_clean(validate_constraints=False)
     decision.save()
-    if meeting.interaction_id:
-        interaction = Interaction.objects.select_for_update().get(pk=meeting.interaction_id)
+    if interaction := _interaction_to_follow(meeting, actor):
         interaction.outcome = "\n".join(filter(None, [interaction.outcome, decisions_outcome([text])]))
         interaction.save(update_fields=["outcome", "updated_at"])
     _touch(meeting.pk)
@@ -616,6 +639,7 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     Recording it held copied the minutes into the notes of the interaction it was logged as. Those notes
     follow the correction while they still read as the old minutes; once someone has edited them on the
     timeline they are that interaction's own text, and overwriting them would lose what was written there.
+    Nor do they follow when the actor may not edit that interaction.
     """
     require(can_edit_meeting(actor, meeting))
     _require_held(meeting)
@@ -623,10 +647,10 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     meeting.minutes = minutes
     meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save(update_fields=["minutes", "updated_at"])
-    if meeting.interaction_id:
-        Interaction.objects.filter(pk=meeting.interaction_id, notes=old_minutes).update(
-            notes=minutes, updated_at=timezone.now()
-        )
+    interaction = _interaction_to_follow(meeting, actor)
+    if interaction and interaction.notes == old_minutes:
+        interaction.notes = minutes
+        interaction.save(update_fields=["notes", "updated_at"])
     return meeting
 
 

@@ -10,7 +10,7 @@ from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingDocument, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
-from ..factories import OrganisationFactory, StakeholderFactory
+from ..factories import OrganisationFactory, StakeholderFactory, UserFactory
 from .conftest import CAST
 
 pytestmark = pytest.mark.django_db
@@ -314,6 +314,24 @@ def test_a_service_account_already_invited_stays_when_the_meeting_is_sent_back_u
     response = officer_api.patch(detail(meeting), {"title": "Renamed", "staff": staff}, format="json")
     assert response.status_code == 200, response.content
     assert set(meeting.attendees.exclude(user=None).values_list("user", flat=True)) == set(staff)
+
+
+def test_a_colleague_who_has_left_stays_invited_when_the_meeting_is_sent_back_unchanged(
+    officer_api, meeting, colleague
+):
+    leaver = UserFactory(is_active=False)
+    Attendee.objects.create(meeting=meeting, user=leaver)
+    staff = [colleague.pk, leaver.pk]
+    response = officer_api.patch(detail(meeting), {"title": "Renamed", "staff": staff}, format="json")
+    assert response.status_code == 200, response.content
+    assert set(meeting.attendees.exclude(user=None).values_list("user", flat=True)) == set(staff)
+
+
+def test_a_colleague_who_has_left_is_never_newly_invited(officer_api, meeting, colleague):
+    leaver = UserFactory(is_active=False)
+    response = officer_api.patch(detail(meeting), {"staff": [colleague.pk, leaver.pk]}, format="json")
+    assert response.status_code == 400
+    assert not meeting.attendees.filter(user=leaver).exists()
 
 
 def test_a_stale_etag_stops_a_cancellation(officer_api, meeting):

@@ -17,7 +17,7 @@ from contacts import services as contacts
 from contacts.models import AffiliationEvent, OrganisationEvent, StakeholderEvent
 from history.tracking import BASELINE
 from interactions.models import InteractionEvent
-from meetings.models import ActionItemEvent, MeetingEvent
+from meetings.models import ActionItemEvent, DecisionEvent, MeetingEvent
 
 from ..conftest import login
 from ..factories import (
@@ -32,6 +32,7 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 migration = importlib.import_module("history.migrations.0001_baselines")
+decisions_migration = importlib.import_module("meetings.migrations.0009_decision_baselines")
 EVENT_MODELS = [
     StakeholderEvent,
     OrganisationEvent,
@@ -39,6 +40,7 @@ EVENT_MODELS = [
     InteractionEvent,
     MeetingEvent,
     ActionItemEvent,
+    DecisionEvent,
     CommitmentEvent,
     ConcernEvent,
 ]
@@ -76,6 +78,7 @@ def before_history(officer):
     records["action"] = meeting.action_items.create(
         description="Send the map", owner_user=officer, created_by=officer
     )
+    records["decision"] = meeting.decisions.create(text="Meet again in May")
     forget_history()
     return records
 
@@ -162,3 +165,16 @@ def test_the_baselines_can_be_taken_back(before_history):
     with connection.schema_editor() as editor:
         migration.baselines_remove(apps, editor)
     assert not any(model.objects.filter(pgh_label=BASELINE).exists() for model in EVENT_MODELS)
+
+
+def test_decisions_recorded_before_their_history_was_kept_get_one_baseline(client, officer, before_history):
+    """Decisions were tracked later than the registers (meetings migration 0009)."""
+    decision = before_history["decision"]
+    with connection.schema_editor() as editor:
+        decisions_migration.decision_baselines_write(apps, editor)
+        decisions_migration.decision_baselines_write(apps, editor)
+
+    (baseline,) = DecisionEvent.objects.all()
+    assert (baseline.pgh_obj_id, baseline.pgh_label, baseline.text) == (decision.pk, BASELINE, decision.text)
+    _response, entries = history_entries(login(client, officer), "decision", decision.meeting)
+    assert [(entry.label, entry.title) for entry in entries] == [(BASELINE, "Meet again in May")]

@@ -1,12 +1,15 @@
 """The history on each record's page, and managers' recent changes: who sees what, and what it costs."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts import services as contacts
 from interactions import services as interactions
+from meetings import services as meetings
 
 from ..conftest import login
 from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
@@ -286,3 +289,29 @@ def test_recent_changes_cost_the_same_however_many_changes(
             assert client.get(reverse("history:recent")).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_meetings_decisions_show_in_its_history_with_who_recorded_them(client, officer, manager):
+    stakeholder = StakeholderFactory(owner=officer)
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting = meetings.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        stakeholders=[stakeholder],
+    )
+    meetings.meeting_mark_held(meeting=meeting, actor=officer, decisions=["Go ahead"])
+    meetings.decision_add(meeting=meeting, actor=manager, text="Meet again in May")
+
+    meeting_page = login(client, officer).get(meeting.get_absolute_url()).content.decode()
+    response = htmx_get(client, history_url("decision", meeting))
+
+    assert history_url("decision", meeting) in meeting_page
+    entries = response.context["history"].entries
+    assert [(entry.label, entry.actor, entry.title) for entry in entries] == [
+        ("insert", manager, "Meet again in May"),
+        ("insert", officer, "Go ahead"),
+    ]
+    recent = login(client, manager).get(reverse("history:recent"), {"model": "decision"}).context["history"]
+    assert [entry.title for entry in recent.entries] == ["Meet again in May", "Go ahead"]

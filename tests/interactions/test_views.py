@@ -8,7 +8,7 @@ from accounts.services import service_account_create
 from interactions.models import Interaction
 
 from ..conftest import login
-from ..factories import InteractionFactory, StakeholderFactory
+from ..factories import InteractionFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,16 @@ def test_a_service_account_already_present_stays_offered_when_the_interaction_is
     form = officer_client.get(reverse("interactions:edit", args=[interaction.pk])).context["form"]
 
     assert tool in form.fields["staff_present"].queryset
+
+
+def test_a_colleague_who_has_left_stays_present_when_the_interaction_is_edited(officer_client, officer):
+    leaver = UserFactory(first_name="Kofi", last_name="Mensah", is_active=False)
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[StakeholderFactory(owner=officer)])
+    interaction.staff_present.add(leaver)
+
+    page = officer_client.get(reverse("interactions:edit", args=[interaction.pk])).content.decode()
+
+    assert f'<option value="{leaver.pk}" selected>Kofi Mensah (left)</option>' in page
 
 
 def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_timeline(

@@ -435,6 +435,30 @@ def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
     assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
 
 
+def test_one_edit_that_moves_a_meeting_and_takes_a_guest_off_raises_its_sequence_once(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting,
+            actor=officer,
+            starts_at=soon_at(15),
+            ends_at=soon_at(16),
+            stakeholders=guests[:1],
+        )
+
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    updates = OutboundMessage.objects.filter(kind="meeting_invitation", subject__startswith="Updated")
+    assert sorted(m.to for m in updates) == sorted(["ama@example.org", colleague.email])
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    for message in [*updates, removal]:
+        (event,) = icalendar.Calendar.from_ical(message.attachment_list[0].content).walk("VEVENT")
+        assert event["SEQUENCE"] == 1
+
+
 def test_a_guest_taken_off_and_invited_again_gets_a_fresh_invitation(
     officer, guests, django_capture_on_commit_callbacks
 ):
@@ -598,3 +622,33 @@ def test_corrected_minutes_leave_timeline_notes_alone_once_edited_there(officer,
     Interaction.objects.filter(pk=held_meeting.interaction_id).update(notes="Agred, and a call after")
     services.meeting_minutes_update(meeting=held_meeting, actor=officer, minutes="Agreed")
     assert Interaction.objects.get(pk=held_meeting.interaction_id).notes == "Agred, and a call after"
+
+
+@pytest.fixture
+def held_by_admin(officer, admin_user, guests):
+    """Organised by `officer`, recorded held by an administrator: the interaction is the administrator's."""
+    meeting = schedule(officer, guests, starts_at=timezone.now() - dt.timedelta(days=1))
+    return services.meeting_mark_held(meeting=meeting, actor=admin_user, minutes="Agred", decisions=["Go"])
+
+
+def test_the_organiser_records_decisions_and_minutes_but_not_in_an_interaction_they_may_not_edit(
+    officer, held_by_admin
+):
+    before = Interaction.objects.values("outcome", "notes", "updated_at").get(pk=held_by_admin.interaction_id)
+
+    services.decision_add(meeting=held_by_admin, actor=officer, text="Meet in May")
+    services.meeting_minutes_update(meeting=held_by_admin, actor=officer, minutes="Agreed")
+
+    held_by_admin.refresh_from_db()
+    assert [d.text for d in held_by_admin.decisions.all()] == ["Go", "Meet in May"]
+    assert held_by_admin.minutes == "Agreed"
+    after = Interaction.objects.values("outcome", "notes", "updated_at").get(pk=held_by_admin.interaction_id)
+    assert after == before
+
+
+def test_whoever_may_edit_the_interaction_carries_decisions_and_minutes_into_it(admin_user, held_by_admin):
+    services.decision_add(meeting=held_by_admin, actor=admin_user, text="Meet in May")
+    services.meeting_minutes_update(meeting=held_by_admin, actor=admin_user, minutes="Agreed")
+
+    interaction = Interaction.objects.get(pk=held_by_admin.interaction_id)
+    assert (interaction.outcome, interaction.notes) == ("Decided: Go\nDecided: Meet in May", "Agreed")

@@ -12,7 +12,7 @@ from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 
 from ..conftest import login
-from ..factories import StakeholderFactory
+from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,37 @@ def test_a_service_account_already_invited_is_kept_when_the_meeting_is_edited(of
     form = officer_client.get(reverse("meetings:edit", args=[meeting.pk])).context["form"]
 
     assert tool in form.fields["staff"].queryset and form.initial["staff"] == [tool.pk]
+
+
+def test_a_colleague_who_has_left_stays_invited_when_the_meeting_is_edited(officer_client, meeting, guest):
+    leaver = UserFactory(first_name="Kofi", last_name="Mensah", is_active=False)
+    Attendee.objects.create(meeting=meeting, user=leaver)
+    page = officer_client.get(reverse("meetings:edit", args=[meeting.pk]))
+    assert f'<option value="{leaver.pk}" selected>Kofi Mensah (left)</option>' in page.content.decode()
+
+    # The browser sends back what the picker holds selected.
+    officer_client.post(reverse("meetings:edit", args=[meeting.pk]), form_data([guest], staff=[leaver.pk]))
+
+    assert meeting.attendees.filter(user=leaver).exists()
+
+
+def test_the_organiser_may_still_remove_a_colleague_who_has_left(officer_client, meeting, guest):
+    leaver = UserFactory(is_active=False)
+    Attendee.objects.create(meeting=meeting, user=leaver)
+
+    officer_client.post(reverse("meetings:edit", args=[meeting.pk]), form_data([guest]))
+
+    assert not meeting.attendees.filter(user=leaver).exists()
+
+
+def test_a_colleague_who_has_left_is_not_offered_for_a_new_meeting(officer_client, guest):
+    leaver = UserFactory(is_active=False)
+    offered = officer_client.get(reverse("meetings:create")).context["form"].fields["staff"].queryset
+
+    response = officer_client.post(reverse("meetings:create"), form_data([guest], staff=[leaver.pk]))
+
+    assert leaver not in offered
+    assert response.status_code == 200 and "staff" in response.context["form"].errors
 
 
 def test_a_meeting_entered_after_it_happened_invites_nobody_and_says_so(
