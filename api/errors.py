@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -58,3 +60,14 @@ def exception_handler(exc, context):
         # Left to Django it would be an HTML 400 page, which tells an API client nothing.
         exc = RequestTooLarge()
     return drf_exception_handler(exc, context)
+
+
+def bad_request(request, exception, *args, **kwargs):
+    """handler400: a request Django refuses before any view sees it (a Host header it does not serve, a
+    malformed header) is answered in JSON under /api/, as every other API error, and with Django's page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(_("The request could not be read.")), "code": "bad_request"}, status=400
+        )
+    return django_bad_request(request, exception, *args, **kwargs)

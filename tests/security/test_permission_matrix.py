@@ -291,6 +291,7 @@ PAGES = [
     ("history:interaction", "confidential", CONFIDENTIAL),
     ("history:meeting", "meeting", EVERYONE),
     ("history:action", "meeting", EVERYONE),
+    ("history:decision", "meeting", EVERYONE),
     ("history:commitment", "commitment", EVERYONE),
     ("history:concern", "concern", EVERYONE),
 ]
