@@ -200,5 +200,19 @@ def test_the_record_kept_keeps_its_own_history_and_the_duplicates_stays_with_it(
     assert not kept_events.filter(name__startswith="Margret").exists()
     assert "stakeholder events" not in record.moved
     page = officer_client.get(f"/stakeholders/{keep.pk}/history/").content.decode()
-    assert "Margret Okafor-Eze" not in page
+    # The duplicate's name is only the merge's, never a change of the record kept's name.
+    assert page.count("Margret Okafor-Eze") == page.count("merge of Margret Okafor-Eze") > 0
     assert page.count("created") == 1
+
+
+def test_the_record_kept_says_in_its_history_which_merge_changed_it(officer_client, officer, pair):
+    """The emails, phones and notes a merge brings show as changes to the record kept: without saying they
+    came from a merge, they read as someone's own edits of the record."""
+    keep, duplicate = pair
+    before = keep.pk
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    response = officer_client.get(f"/stakeholders/{before}/history/", headers={"HX-Request": "true"})
+    changed = [entry for entry in response.context["history"].entries if entry.label == "update"]
+    assert [(entry.actor, entry.via) for entry in changed] == [(officer, "merge of Margret Okafor")]
+    assert "merge of Margret Okafor" in response.content.decode()
