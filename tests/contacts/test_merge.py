@@ -216,3 +216,23 @@ def test_the_record_kept_says_in_its_history_which_merge_changed_it(officer_clie
     changed = [entry for entry in response.context["history"].entries if entry.label == "update"]
     assert [(entry.actor, entry.via) for entry in changed] == [(officer, "merge of Margret Okafor")]
     assert "merge of Margret Okafor" in response.content.decode()
+
+
+def test_a_merge_sent_again_leads_to_the_record_kept_not_to_a_missing_page(officer_client, officer, pair):
+    """A second click on "Merge", the back button to the comparison page or a colleague who merged first:
+    the duplicate is gone, and the officer was shown "Page not found" with no word of the merge."""
+    keep, duplicate = pair
+    pair_data = {"keep": keep.pk, "duplicate": duplicate.pk}
+    officer_client.post("/stakeholders/merge/", pair_data)
+
+    again = officer_client.post("/stakeholders/merge/", pair_data, follow=True)
+    back = officer_client.get("/stakeholders/merge/", pair_data, follow=True)
+
+    for response in (again, back):
+        assert response.redirect_chain == [(keep.get_absolute_url(), 302)]
+        assert "That record was merged into Margaret Okafor&#x27;s." in response.content.decode()
+    assert MergeRecord.objects.count() == 1
+    reversed_pair = officer_client.get("/stakeholders/merge/", {"keep": duplicate.pk, "duplicate": keep.pk})
+    assert reversed_pair.status_code == 302 and reversed_pair["Location"] == keep.get_absolute_url()
+    never_there = officer_client.get("/stakeholders/merge/", {"keep": keep.pk, "duplicate": 999999})
+    assert never_there.status_code == 404
