@@ -168,6 +168,22 @@ def test_semicolon_separated_files_are_recognised(officer):
     assert job.delimiter == ";" and job.headers == HEADINGS
 
 
+def test_a_file_naming_its_separator_on_its_first_line_is_read_with_it(officer):
+    """Spreadsheets open a CSV whose first line is `sep=;` with that separator, so such files are passed
+    around; the line was read as the headings ("sep=", "(column 2)"), and the real headings as a person."""
+    content = "sep=;\r\nName;Email\r\nLi Wei;li@example.org\r\nAna Costa;not an address\r\n".encode(
+        "utf-8-sig"
+    )
+    job = upload(officer, content)
+    assert job.delimiter == ";" and job.headers == ["Name", "Email"]
+
+    job = check(officer, job)
+
+    # Lines are still numbered as the file's: the person looking for line 4 finds Ana Costa there.
+    assert [row["line"] for row in job.preview] == [3, 4]
+    assert [(error["line"], error["column"]) for error in job.errors] == [(4, "Emails")]
+
+
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"   \n"])
 def test_an_empty_file_is_refused(officer, content):
     with pytest.raises(ValidationError, match="empty"):
