@@ -240,6 +240,25 @@ def test_the_mapping_is_remembered_for_the_next_file(officer):
     assert second.mapping == {"name": "Full legal name", "emails": "Work mail"}
 
 
+def test_a_column_left_out_stays_left_out_in_the_next_files(officer):
+    """Setting a field to "not in this file" was forgotten: the next file with the same headings had its
+    Notes column chosen again by its name, and its notes imported unless the officer caught it each time."""
+    headings = b"Name,Email,Notes,Phone\n"
+    job = upload(officer, headings + b"Ana Costa,ana@example.org,internal remark,\n")
+    assert job.mapping["notes"] == "Notes"
+    check(officer, job, mapping={"name": "Name", "emails": "Email", "phones": "Phone"})
+
+    second = upload(officer, headings + b"Li Wei,li@example.org,internal remark,\n")
+    assert second.mapping == {"name": "Name", "emails": "Email", "phones": "Phone"}
+    check(officer, second)  # the notes were not offered this time: still left out
+    third = upload(officer, headings + b"Li Wei,li@example.org,internal remark,\n")
+    assert "notes" not in third.mapping
+
+    # Choosing the column again is remembered too.
+    check(officer, third, mapping={**third.mapping, "notes": "Notes"})
+    assert upload(officer, headings + b"Li Wei,li@example.org,remark,\n").mapping["notes"] == "Notes"
+
+
 def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
     water = OrganisationFactory(name="Northern Water Authority")
     AffiliationFactory(
