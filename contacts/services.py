@@ -24,7 +24,7 @@ from accounts.permissions import (
     can_merge_stakeholders,
     require,
 )
-from history.tracking import records_actor
+from history.tracking import noting, records_actor
 from liaison_crm.constraints import atomic_service
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
 from liaison_crm.text import validate_storable_text
@@ -407,6 +407,13 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     if len(locked) != 2:
         raise ValidationError(_("One of these records no longer exists."))
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    # Each change the merge makes (to the record kept, to what moves to it) says in the history which merge
+    # made it: otherwise the emails, phones and notes it brings read as someone's own edits.
+    with noting(merged_from=duplicate.name):
+        return _merge_into(keep, duplicate, actor)
+
+
+def _merge_into(keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord:
     snapshot = _snapshot(duplicate)
     moved = {}
 

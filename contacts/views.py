@@ -526,6 +526,8 @@ def stakeholder_merge(request):
         keep, duplicate = _merge_pair(request)
     except ValueError:
         raise Http404 from None
+    except Http404:
+        return _pair_merged_already(request)
     if keep.pk == duplicate.pk:
         raise Http404
     require(
@@ -560,6 +562,16 @@ def stakeholder_merge(request):
     return render(
         request, "contacts/stakeholder_merge.html", {"keep": keep, "duplicate": duplicate, "sides": sides}
     )
+
+
+def _pair_merged_already(request):
+    """The merge sent again (a second click, the back button, a colleague who merged first) finds one of
+    the two records merged away: it leads to the record they became rather than to a missing page."""
+    for side in ("duplicate", "keep"):
+        pk = request.GET.get(side) or request.POST.get(side) or ""
+        if pk.isdigit() and MergeRecord.survivor_of(int(pk)) is not None:
+            return _merged_away(request, int(pk))
+    raise Http404
 
 
 @require_POST

@@ -239,6 +239,8 @@ class Entry:
         """What made the change when no person did, or through which door one did."""
         if self.context.get("import_job"):
             return _("import")
+        if self.context.get("merged_from"):
+            return _("merge of %(name)s") % {"name": self.context["merged_from"]}
         if self.context.get("task"):
             return _("background task")
         url = self.context.get("url") or ""

@@ -121,6 +121,22 @@ def acting_for(user_id: int):
             runtime._tracker.value = outer
 
 
+@contextlib.contextmanager
+def noting(**metadata):
+    """Adds `metadata` to the context of the writes inside only, such as which merge made them: the
+    request's or task's other writes keep their context as it was."""
+    outer = getattr(runtime._tracker, "value", None)
+    if outer is None:
+        with pghistory.context(**metadata):
+            yield
+        return
+    runtime._tracker.value = runtime.Context(id=uuid.uuid4(), metadata={**outer.metadata, **metadata})
+    try:
+        yield
+    finally:
+        runtime._tracker.value = outer
+
+
 def history_trigger_names() -> list[str]:
     """The history triggers' names in the database, for switching them off where pgtrigger.ignore() cannot
     reach: writes that bypass Django's cursor, such as the benchmark loader's COPY."""

@@ -117,18 +117,22 @@ def normalise_heading(text: str) -> str:
 
 
 def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None) -> dict[str, str]:
-    """{field: heading}: the person's last mapping where its headings are in this file, else by name."""
+    """{field: heading}: the person's last mapping where its headings are in this file, else by name; a field
+    they left out last time (remembered as "") is not guessed."""
     mapping: dict[str, str] = {}
     present = set(headers)
+    left_out = set()
     for name, heading in (remembered or {}).items():
-        if heading in present:
+        if not heading:
+            left_out.add(name)
+        elif heading in present:
             mapping[name] = heading
     taken = set(mapping.values())
     by_text = {}
     for heading in headers:
         by_text.setdefault(normalise_heading(heading), heading)
     for column in COLUMNS[kind]:
-        if column.name in mapping:
+        if column.name in mapping or column.name in left_out:
             continue
         for candidate in (column.name, str(column.label), *column.aliases):
             heading = by_text.get(normalise_heading(candidate))

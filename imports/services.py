@@ -227,14 +227,25 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJ
             errors[column.name] = _("Choose the column that holds this; it is required.")
     if errors:
         raise ValidationError(errors)
+    if job.format == ImportFormat.CSV:
+        _remember_mapping(actor=actor, kind=job.kind, offered=job.mapping, chosen=mapping)
     job.mapping = mapping
     _reset_results(job)
     job.status = ImportStatus.VALIDATING
     job.queued_at, job.attempts = timezone.now(), 1
     job.save()
-    if job.format == ImportFormat.CSV:
-        ImportMapping.objects.update_or_create(user=actor, kind=job.kind, defaults={"mapping": mapping})
     return job
+
+
+def _remember_mapping(*, actor, kind: str, offered: dict[str, str], chosen: dict[str, str]) -> None:
+    """Keeps the person's choices for their next file of this kind: the columns chosen, and as "" the fields
+    they set to "not in this file" although a column was offered, which are then not guessed again."""
+    remembered = (
+        ImportMapping.objects.filter(user=actor, kind=kind).values_list("mapping", flat=True).first() or {}
+    )
+    left_out = {name for name, heading in remembered.items() if not heading} | set(offered)
+    declined = {name: "" for name in left_out if name not in chosen}
+    ImportMapping.objects.update_or_create(user=actor, kind=kind, defaults={"mapping": declined | chosen})
 
 
 def _reset_results(job: ImportJob) -> None:

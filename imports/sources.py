@@ -69,8 +69,18 @@ def text_stream(file, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(file, encoding=python_encoding, errors="strict", newline="")
 
 
+def _named_separator(line: str) -> str | None:
+    """The separator a `sep=;` first line names: Excel and LibreOffice read such a file with it."""
+    line = line.strip()
+    if len(line) == 5 and line[:4].lower() == "sep=" and line[4] in dict(DELIMITERS):
+        return line[4]
+    return None
+
+
 def sniff_delimiter(sample: str) -> str:
     first_line = sample.split("\n", 1)[0]
+    if named := _named_separator(first_line):
+        return named
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -98,18 +108,19 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
     where the person looking for it would find the middle of an address or a note.
     """
     stream = text_stream(file, encoding)
+    # The lines after a `sep=;` line keep their numbers in the file.
+    skipped = ended = _skip_separator_line(stream)
     reader = csv.reader(stream, delimiter=delimiter)
-    ended = 0
     try:
         for cells in reader:
-            starts, ended = ended + 1, reader.line_num
+            starts, ended = ended + 1, skipped + reader.line_num
             if any(cell.strip() for cell in cells):
                 _refuse_unstorable(cells, starts)
                 yield starts, cells
     except UnicodeDecodeError as error:
         raise FileProblem(
             _("The file is not %(encoding)s text; choose another encoding.") % {"encoding": encoding},
-            line=reader.line_num + 1,
+            line=skipped + reader.line_num + 1,
         ) from error
     except csv.Error as error:
         message = str(error)
@@ -117,9 +128,20 @@ def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list
             message = _("A cell is longer than %(kb)d KB: is a quotation mark missing?") % {
                 "kb": csv.field_size_limit() // 1024
             }
-        raise FileProblem(message, line=reader.line_num) from error
+        raise FileProblem(message, line=skipped + reader.line_num) from error
     finally:
         stream.detach()
+
+
+def _skip_separator_line(stream) -> int:
+    """Reads past a `sep=;` first line, which is not the headings: 1 if there was one, else 0."""
+    try:
+        if _named_separator(stream.readline()):
+            return 1
+    except UnicodeDecodeError:
+        pass  # The rows' reader says on which line the file stops being text.
+    stream.seek(0)
+    return 0
 
 
 def _unneutralised(cell: str) -> str:

@@ -129,7 +129,11 @@
     if (!form) return;
     var input = form.querySelector("input[type=search]");
     var typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
-    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    // A list's own search box has the focus as the page opens (autofocus): until something is typed in it,
+    // "/" still means the header's search, as its placeholder says.
+    var untouchedSearch = typing && event.target !== input && event.target.matches("input[type=search]") &&
+      !event.target.value;
+    if (event.key === "/" && (!typing || untouchedSearch) && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
       input.focus();
       input.select();

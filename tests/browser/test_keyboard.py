@@ -144,3 +144,25 @@ def test_show_older_by_keyboard_puts_focus_on_the_first_older_entry(page, live_s
 def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_server, officer):
     sign_in(page, live_server, "officer")
     expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
+
+
+def test_slash_reaches_the_header_search_from_a_list_whose_filter_has_the_focus(page, live_server, officer):
+    """The stakeholder and organisation lists put the focus in their own search box as they open: "/" was
+    typed into it, and the header's box the placeholder promises ("Search everything… ( / )") stayed empty."""
+    StakeholderFactory(name="Agnieszka Wójcik", owner=officer)
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    list_filter = page.locator("#id_q")
+    expect(list_filter).to_be_focused()
+
+    page.keyboard.press("/")
+    page.keyboard.type("wojcik")
+
+    expect(page.locator("#global-search-q")).to_be_focused()
+    expect(page.locator("#global-search-results").get_by_text("Agnieszka Wójcik")).to_be_visible()
+    expect(list_filter).to_have_value("")
+
+    # Once something is typed in the list's box, a slash is part of what is typed.
+    list_filter.fill("Wójcik")
+    list_filter.press("/")
+    expect(list_filter).to_have_value("Wójcik/")

@@ -200,5 +200,39 @@ def test_the_record_kept_keeps_its_own_history_and_the_duplicates_stays_with_it(
     assert not kept_events.filter(name__startswith="Margret").exists()
     assert "stakeholder events" not in record.moved
     page = officer_client.get(f"/stakeholders/{keep.pk}/history/").content.decode()
-    assert "Margret Okafor-Eze" not in page
+    # The duplicate's name is only the merge's, never a change of the record kept's name.
+    assert page.count("Margret Okafor-Eze") == page.count("merge of Margret Okafor-Eze") > 0
     assert page.count("created") == 1
+
+
+def test_the_record_kept_says_in_its_history_which_merge_changed_it(officer_client, officer, pair):
+    """The emails, phones and notes a merge brings show as changes to the record kept: without saying they
+    came from a merge, they read as someone's own edits of the record."""
+    keep, duplicate = pair
+    before = keep.pk
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    response = officer_client.get(f"/stakeholders/{before}/history/", headers={"HX-Request": "true"})
+    changed = [entry for entry in response.context["history"].entries if entry.label == "update"]
+    assert [(entry.actor, entry.via) for entry in changed] == [(officer, "merge of Margret Okafor")]
+    assert "merge of Margret Okafor" in response.content.decode()
+
+
+def test_a_merge_sent_again_leads_to_the_record_kept_not_to_a_missing_page(officer_client, officer, pair):
+    """A second click on "Merge", the back button to the comparison page or a colleague who merged first:
+    the duplicate is gone, and the officer was shown "Page not found" with no word of the merge."""
+    keep, duplicate = pair
+    pair_data = {"keep": keep.pk, "duplicate": duplicate.pk}
+    officer_client.post("/stakeholders/merge/", pair_data)
+
+    again = officer_client.post("/stakeholders/merge/", pair_data, follow=True)
+    back = officer_client.get("/stakeholders/merge/", pair_data, follow=True)
+
+    for response in (again, back):
+        assert response.redirect_chain == [(keep.get_absolute_url(), 302)]
+        assert "That record was merged into Margaret Okafor&#x27;s." in response.content.decode()
+    assert MergeRecord.objects.count() == 1
+    reversed_pair = officer_client.get("/stakeholders/merge/", {"keep": duplicate.pk, "duplicate": keep.pk})
+    assert reversed_pair.status_code == 302 and reversed_pair["Location"] == keep.get_absolute_url()
+    never_there = officer_client.get("/stakeholders/merge/", {"keep": keep.pk, "duplicate": 999999})
+    assert never_there.status_code == 404

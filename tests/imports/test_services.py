@@ -168,6 +168,22 @@ def test_semicolon_separated_files_are_recognised(officer):
     assert job.delimiter == ";" and job.headers == HEADINGS
 
 
+def test_a_file_naming_its_separator_on_its_first_line_is_read_with_it(officer):
+    """Spreadsheets open a CSV whose first line is `sep=;` with that separator, so such files are passed
+    around; the line was read as the headings ("sep=", "(column 2)"), and the real headings as a person."""
+    content = "sep=;\r\nName;Email\r\nLi Wei;li@example.org\r\nAna Costa;not an address\r\n".encode(
+        "utf-8-sig"
+    )
+    job = upload(officer, content)
+    assert job.delimiter == ";" and job.headers == ["Name", "Email"]
+
+    job = check(officer, job)
+
+    # Lines are still numbered as the file's: the person looking for line 4 finds Ana Costa there.
+    assert [row["line"] for row in job.preview] == [3, 4]
+    assert [(error["line"], error["column"]) for error in job.errors] == [(4, "Emails")]
+
+
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"   \n"])
 def test_an_empty_file_is_refused(officer, content):
     with pytest.raises(ValidationError, match="empty"):
@@ -222,6 +238,25 @@ def test_the_mapping_is_remembered_for_the_next_file(officer):
     second = upload(officer, b"Work mail,Full legal name\nli@example.org,Li Wei\n")
 
     assert second.mapping == {"name": "Full legal name", "emails": "Work mail"}
+
+
+def test_a_column_left_out_stays_left_out_in_the_next_files(officer):
+    """Setting a field to "not in this file" was forgotten: the next file with the same headings had its
+    Notes column chosen again by its name, and its notes imported unless the officer caught it each time."""
+    headings = b"Name,Email,Notes,Phone\n"
+    job = upload(officer, headings + b"Ana Costa,ana@example.org,internal remark,\n")
+    assert job.mapping["notes"] == "Notes"
+    check(officer, job, mapping={"name": "Name", "emails": "Email", "phones": "Phone"})
+
+    second = upload(officer, headings + b"Li Wei,li@example.org,internal remark,\n")
+    assert second.mapping == {"name": "Name", "emails": "Email", "phones": "Phone"}
+    check(officer, second)  # the notes were not offered this time: still left out
+    third = upload(officer, headings + b"Li Wei,li@example.org,internal remark,\n")
+    assert "notes" not in third.mapping
+
+    # Choosing the column again is remembered too.
+    check(officer, third, mapping={**third.mapping, "notes": "Notes"})
+    assert upload(officer, headings + b"Li Wei,li@example.org,remark,\n").mapping["notes"] == "Notes"
 
 
 def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
