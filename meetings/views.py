@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from contacts.models import Stakeholder
+from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
@@ -88,6 +89,9 @@ def meeting_detail(request, pk):
             # The same check as beside the scheduling form: the meeting at each guest's own time.
             "slots": guest_slots(meeting.starts_at, meeting.ends_at, guests, meeting.time_zone),
             "can_edit": can_edit,
+            # The interaction it was logged as may since have been made confidential.
+            "interaction_readable": meeting.interaction_id is not None
+            and Interaction.objects.visible_to(request.user).filter(pk=meeting.interaction_id).exists(),
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),
             "actions": actions,

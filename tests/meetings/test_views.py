@@ -12,7 +12,7 @@ from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 
 from ..conftest import login
-from ..factories import StakeholderFactory, UserFactory
+from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -797,3 +797,18 @@ def test_a_cancelled_meeting_has_no_record_to_add_to(officer_client, officer, me
     assert "no record to add to" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.minutes == "" and not meeting.decisions.exists()
+
+
+def test_the_link_to_a_held_meetings_interaction_is_offered_only_to_those_who_may_read_it(
+    client, officer, other_officer
+):
+    """It may since have been made confidential: the link would open a page saying there is nothing there."""
+    logged = InteractionFactory(logged_by=officer, is_confidential=True, summary="Private debrief")
+    meeting = MeetingFactory(
+        organiser=officer, status=MeetingStatus.HELD, held_at=timezone.now(), interaction=logged
+    )
+    url = reverse("meetings:detail", args=[meeting.pk])
+    link = f'href="{logged.get_absolute_url()}"'
+
+    assert link in login(client, officer).get(url).content.decode()
+    assert link not in login(client, other_officer).get(url).content.decode()
