@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments.models import Commitment
 from contacts.models import Objective
 from meetings.models import ActionItem, Decision, MeetingStatus
 
@@ -279,3 +280,28 @@ def test_the_action_plan_counts_an_earlier_meetings_action_done_in_the_period(cl
         ]
         totals = response.context["totals"]
         assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 1, 1)
+
+
+def test_a_past_periods_report_leaves_out_what_began_after_it(client, officer, council):
+    """The council's meeting (and its actions), commitment, concern and objective are of the last fortnight:
+    a report on the month before lists none of them, in its lists or its figures. What was begun before that
+    month and is still open is listed."""
+    person = council.affiliations.get().stakeholder
+    earlier = CommitmentFactory(stakeholder=person, organisation=council, description="Share the survey")
+    noise = {"title": "Noise at night", "raised_on": TODAY - dt.timedelta(days=50)}
+    ConcernFactory(stakeholder=person, organisation=council, **noise)
+    ObjectiveFactory(stakeholder=person, description="Win their support")
+    long_held = ObjectiveFactory(stakeholder=person, description="Meet their new chief executive")
+    Objective.objects.filter(pk=long_held.pk).update(created_at=days_ago(50))
+    Commitment.objects.filter(pk=earlier.pk).update(created_at=days_ago(50))
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    assert list(response.context["actions"]) == []
+    assert [c.description for c in response.context["commitments"]] == ["Share the survey"]
+    assert [c.title for c in response.context["concerns"]] == ["Noise at night"]
+    assert [o.description for o in response.context["objectives"]] == ["Meet their new chief executive"]
+    totals = response.context["totals"]
+    assert (totals["actions"], totals["actions_overdue"]) == (0, 0)
+    assert (totals["commitments_open"], totals["concerns_open"], totals["objectives_open"]) == (1, 1, 1)
