@@ -277,8 +277,8 @@ class Report:
         )
         return figures
 
-    def interactions_csv_url(self) -> str | None:
-        """The interactions export with this report's filters, where the interaction filters can say them."""
+    def interactions_csv_url(self) -> str:
+        """The interactions export with this report's filters: the same rows as its communications."""
         params = {"occurred_after": self.since.isoformat(), "occurred_before": self.until.isoformat()}
         if self.organisation is not None:
             params["organisation"] = self.organisation.pk
@@ -287,7 +287,7 @@ class Report:
         elif self.officer is not None:
             params["logged_by"] = self.officer.pk
         elif self.team is not None:
-            return None
+            params["team"] = self.team.pk
         return f"{reverse('dashboards:export', args=['interactions'])}?{urlencode(params)}"
 
 

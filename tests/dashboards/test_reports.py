@@ -6,6 +6,7 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from commitments.models import Commitment
 from contacts.models import Objective
@@ -23,6 +24,7 @@ from ..factories import (
     StakeholderFactory,
 )
 from .conftest import TODAY, days_ago
+from .test_exports import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +307,24 @@ def test_a_past_periods_report_leaves_out_what_began_after_it(client, officer, c
     totals = response.context["totals"]
     assert (totals["actions"], totals["actions_overdue"]) == (0, 0)
     assert (totals["commitments_open"], totals["concerns_open"], totals["objectives_open"]) == (1, 1, 1)
+
+
+def test_a_team_report_offers_its_interactions_as_csv_with_the_same_rows(
+    client, officer, colleague, manager, other_officer
+):
+    person = StakeholderFactory(owner=officer)
+    for author, days, text in (
+        (officer, 3, "Team call"),
+        (colleague, 4, "Colleague's visit"),
+        (other_officer, 5, "Another team's call"),
+        (officer, 120, "Before the period"),
+    ):
+        InteractionFactory(logged_by=author, stakeholders=[person], occurred_at=days_ago(days), summary=text)
+
+    response = report(client, manager, since=(TODAY - dt.timedelta(days=30)).isoformat())
+
+    url = response.context["report"].interactions_csv_url()
+    assert url and f'href="{escape(url)}"' in response.content.decode()
+    exported = rows(client.get(url))
+    summary = exported[0].index("Summary")
+    assert sorted(row[summary] for row in exported[1:]) == ["Colleague's visit", "Team call"]
