@@ -119,14 +119,10 @@ def test_an_officers_report_is_for_them_and_their_managers(
     client, officer, colleague, manager, other_manager
 ):
     assert report(client, officer, officer=officer.pk).context["report"].officer == officer
-    assert report(client, manager, officer=officer.pk).status_code == 200
-    assert (
-        login(client, colleague).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code == 403
-    )
-    assert (
-        login(client, other_manager).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code
-        == 403
-    )
+    assert report(client, manager, officer=officer.pk).context["report"].officer == officer
+    for reader in (colleague, other_manager):
+        refused = report(client, reader, officer=officer.pk)
+        assert "report" not in refused.context and refused.context["form"].errors["officer"]
 
 
 def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_work(
@@ -328,3 +324,19 @@ def test_a_team_report_offers_its_interactions_as_csv_with_the_same_rows(
     exported = rows(client.get(url))
     summary = exported[0].index("Summary")
     assert sorted(row[summary] for row in exported[1:]) == ["Colleague's visit", "Team call"]
+
+
+def test_the_report_form_offers_only_the_officers_the_reader_may_report_on(
+    client, officer, colleague, manager, other_officer
+):
+    """An officer's report is for them and their managers: the form offers no officer it would refuse."""
+
+    def offered(user):
+        form = login(client, user).get(reverse("dashboards:report")).context["form"]
+        return {pk for pk, _label in form.fields["officer"].choices if pk}
+
+    assert offered(officer) == {officer.pk}
+    assert offered(manager) == {officer.pk, colleague.pk, manager.pk}
+    assert other_officer.pk not in offered(manager)
+    chosen_elsewhere = login(client, manager).get(reverse("dashboards:report"), {"officer": other_officer.pk})
+    assert chosen_elsewhere.status_code == 200 and chosen_elsewhere.context["form"].errors["officer"]
