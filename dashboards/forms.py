@@ -125,12 +125,14 @@ class ReportForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Those who have left too, after the others: their work in a past period is still reported on.
+        # The officers whose report the reader may read (Report.readable_by): themselves and those they
+        # manage. Those who have left too, after the others: their work in a past period is still reported on.
+        users = get_user_model().objects
         staff = (
-            get_user_model()
-            .objects.filter(is_service_account=False)
+            (users.managed_by(user) | users.filter(pk=user.pk))
+            .filter(is_service_account=False)
             .order_by("-is_active", *get_user_model()._meta.ordering)
         )
         self.fields["officer"].choices = [("", _("Anyone"))] + [

@@ -136,12 +136,13 @@ class Report:
 
     def actions(self):
         """The action plan: actions from the period's meetings, and those from earlier ones still open or
-        done in the period (as commitments fulfilled and concerns resolved in it count)."""
+        done in the period (as commitments fulfilled and concerns resolved in it count). A later meeting's
+        are not: a report on a past period lists what was on the table then."""
         actions = ActionItem.objects.visible_to(self.reader)
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
             | Q(completed_at__gte=self.start, completed_at__lt=self.end)
-            | open_q()
+            | open_q() & Q(meeting__starts_at__lt=self.end)
         )
         if self.officer is not None:
             return actions.filter(owner_user=self.officer).filter(in_period)
@@ -151,6 +152,7 @@ class Report:
         return actions.filter(subject).filter(in_period)
 
     def commitments(self):
+        """Commitments made or fulfilled in the period, and those made before its end and still open."""
         commitments = Commitment.objects.visible_to(self.reader)
         if self.organisation is not None:
             commitments = commitments.for_organisation(self.organisation)
@@ -164,10 +166,11 @@ class Report:
             Q(created_at__gte=self.start, created_at__lt=self.end)
             | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
             | Q(broken_at__gte=self.start, broken_at__lt=self.end)
-            | Q(status="open")
+            | Q(status="open", created_at__lt=self.end)
         )
 
     def concerns(self):
+        """Concerns raised or resolved in the period, and those raised before its end and still open."""
         concerns = Concern.objects.visible_to(self.reader)
         if self.organisation is not None:
             concerns = concerns.for_organisation(self.organisation)
@@ -180,11 +183,12 @@ class Report:
         return concerns.filter(
             Q(raised_on__gte=self.since, raised_on__lte=self.until)
             | Q(resolved_at__gte=self.start, resolved_at__lt=self.end)
-            | Q(status__in=["open", "in_progress"])
+            | Q(status__in=["open", "in_progress"], raised_on__lte=self.until)
         )
 
     def objectives(self):
-        """The engagement plans of the subject's people: objectives open, or set or closed in the period."""
+        """The engagement plans of the subject's people: objectives set before the period's end and open, or
+        set or closed in the period."""
         people = Stakeholder.objects.visible_to(self.reader)
         if self.organisation is not None:
             people = people.filter(pk__in=self._organisation_people())
@@ -195,7 +199,7 @@ class Report:
         elif self.team is not None:
             people = people.filter(owner__team=self.team)
         return Objective.objects.filter(stakeholder__in=people.values("pk")).filter(
-            Q(status=ObjectiveStatus.OPEN)
+            Q(status=ObjectiveStatus.OPEN, created_at__lt=self.end)
             | Q(created_at__gte=self.start, created_at__lt=self.end)
             | Q(closed_on__gte=self.since, closed_on__lte=self.until)
         )
@@ -274,8 +278,8 @@ class Report:
         )
         return figures
 
-    def interactions_csv_url(self) -> str | None:
-        """The interactions export with this report's filters, where the interaction filters can say them."""
+    def interactions_csv_url(self) -> str:
+        """The interactions export with this report's filters: the same rows as its communications."""
         params = {"occurred_after": self.since.isoformat(), "occurred_before": self.until.isoformat()}
         if self.organisation is not None:
             params["organisation"] = self.organisation.pk
@@ -284,7 +288,7 @@ class Report:
         elif self.officer is not None:
             params["logged_by"] = self.officer.pk
         elif self.team is not None:
-            return None
+            params["team"] = self.team.pk
         return f"{reverse('dashboards:export', args=['interactions'])}?{urlencode(params)}"
 
 

@@ -200,7 +200,7 @@ def organisation_map_data(request, pk):
 
 def report(request):
     """The report page: pick a subject and a period; printable as it stands."""
-    form = ReportForm(request.GET or None)
+    form = ReportForm(request.GET or None, user=request.user)
     user = request.user
     if not form.is_bound or not form.is_valid():
         return render(request, "dashboards/report_form.html", {"form": form, "exports": EXPORT_LABELS})

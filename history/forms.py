@@ -5,11 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from .queries import STREAMS
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj) if obj.is_active else _("%(name)s (left)") % {"name": obj}
+
+
 class RecentChangesFilterForm(forms.Form):
-    """What the recent-changes page narrows to: one kind of record, one member of staff."""
+    """What the recent-changes page narrows to: one kind of record, one member of staff (one who has left
+    too: what they did before leaving is what a manager looks for when their portfolio is handed over)."""
 
     model = forms.ChoiceField(label=_("Record"), required=False)
-    user = forms.ModelChoiceField(
+    user = StaffChoiceField(
         label=_("Changed by"),
         queryset=get_user_model().objects.none(),
         required=False,
@@ -21,6 +27,5 @@ class RecentChangesFilterForm(forms.Form):
         self.fields["model"].choices = [("", _("Any record"))] + [
             (key, stream.verbose_name) for key, stream in STREAMS.items()
         ]
-        staff = get_user_model().objects.filter(is_active=True)
-        staff = staff.order_by("first_name", "last_name", "username")
+        staff = get_user_model().objects.order_by("-is_active", "first_name", "last_name", "username")
         self.fields["user"].queryset = staff if members is None else staff.filter(pk__in=members)

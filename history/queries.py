@@ -412,7 +412,9 @@ def _label_values(entries: list[Entry], user) -> None:
     names = {}
     for model, ids in wanted.items():
         queryset = model._default_manager.all()
-        if hasattr(queryset, "visible_to"):
+        # Staff are named whether they are still here or have left (a handed-over portfolio's old owner):
+        # staff's `visible_to` is whom one may pick today, not whom a record may name.
+        if hasattr(queryset, "visible_to") and model is not get_user_model():
             queryset = queryset.visible_to(user)
         generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
         for obj in queryset.defer(*generated).filter(pk__in=ids):

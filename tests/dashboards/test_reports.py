@@ -6,7 +6,9 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from commitments.models import Commitment
 from contacts.models import Objective
 from meetings.models import ActionItem, Decision, MeetingStatus
 
@@ -22,6 +24,7 @@ from ..factories import (
     StakeholderFactory,
 )
 from .conftest import TODAY, days_ago
+from .test_exports import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -116,14 +119,10 @@ def test_an_officers_report_is_for_them_and_their_managers(
     client, officer, colleague, manager, other_manager
 ):
     assert report(client, officer, officer=officer.pk).context["report"].officer == officer
-    assert report(client, manager, officer=officer.pk).status_code == 200
-    assert (
-        login(client, colleague).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code == 403
-    )
-    assert (
-        login(client, other_manager).get(reverse("dashboards:report"), {"officer": officer.pk}).status_code
-        == 403
-    )
+    assert report(client, manager, officer=officer.pk).context["report"].officer == officer
+    for reader in (colleague, other_manager):
+        refused = report(client, reader, officer=officer.pk)
+        assert "report" not in refused.context and refused.context["form"].errors["officer"]
 
 
 def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_work(
@@ -303,3 +302,65 @@ def test_a_report_counts_the_promises_broken_in_its_period(client, officer, coun
     assert (totals["commitments_fulfilled"], totals["commitments_broken"]) == (1, 1)
     assert broken_in_period.description in response.content.decode()
     assert "What is open or overdue is counted as on" in response.content.decode()
+
+
+def test_a_past_periods_report_leaves_out_what_began_after_it(client, officer, council):
+    """The council's meeting (and its actions), commitment, concern and objective are of the last fortnight:
+    a report on the month before lists none of them, in its lists or its figures. What was begun before that
+    month and is still open is listed."""
+    person = council.affiliations.get().stakeholder
+    earlier = CommitmentFactory(stakeholder=person, organisation=council, description="Share the survey")
+    noise = {"title": "Noise at night", "raised_on": TODAY - dt.timedelta(days=50)}
+    ConcernFactory(stakeholder=person, organisation=council, **noise)
+    ObjectiveFactory(stakeholder=person, description="Win their support")
+    long_held = ObjectiveFactory(stakeholder=person, description="Meet their new chief executive")
+    Objective.objects.filter(pk=long_held.pk).update(created_at=days_ago(50))
+    Commitment.objects.filter(pk=earlier.pk).update(created_at=days_ago(50))
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    assert list(response.context["actions"]) == []
+    assert [c.description for c in response.context["commitments"]] == ["Share the survey"]
+    assert [c.title for c in response.context["concerns"]] == ["Noise at night"]
+    assert [o.description for o in response.context["objectives"]] == ["Meet their new chief executive"]
+    totals = response.context["totals"]
+    assert (totals["actions"], totals["actions_overdue"]) == (0, 0)
+    assert (totals["commitments_open"], totals["concerns_open"], totals["objectives_open"]) == (1, 1, 1)
+
+
+def test_a_team_report_offers_its_interactions_as_csv_with_the_same_rows(
+    client, officer, colleague, manager, other_officer
+):
+    person = StakeholderFactory(owner=officer)
+    for author, days, text in (
+        (officer, 3, "Team call"),
+        (colleague, 4, "Colleague's visit"),
+        (other_officer, 5, "Another team's call"),
+        (officer, 120, "Before the period"),
+    ):
+        InteractionFactory(logged_by=author, stakeholders=[person], occurred_at=days_ago(days), summary=text)
+
+    response = report(client, manager, since=(TODAY - dt.timedelta(days=30)).isoformat())
+
+    url = response.context["report"].interactions_csv_url()
+    assert url and f'href="{escape(url)}"' in response.content.decode()
+    exported = rows(client.get(url))
+    summary = exported[0].index("Summary")
+    assert sorted(row[summary] for row in exported[1:]) == ["Colleague's visit", "Team call"]
+
+
+def test_the_report_form_offers_only_the_officers_the_reader_may_report_on(
+    client, officer, colleague, manager, other_officer
+):
+    """An officer's report is for them and their managers: the form offers no officer it would refuse."""
+
+    def offered(user):
+        form = login(client, user).get(reverse("dashboards:report")).context["form"]
+        return {pk for pk, _label in form.fields["officer"].choices if pk}
+
+    assert offered(officer) == {officer.pk}
+    assert offered(manager) == {officer.pk, colleague.pk, manager.pk}
+    assert other_officer.pk not in offered(manager)
+    chosen_elsewhere = login(client, manager).get(reverse("dashboards:report"), {"officer": other_officer.pk})
+    assert chosen_elsewhere.status_code == 200 and chosen_elsewhere.context["form"].errors["officer"]

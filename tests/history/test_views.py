@@ -315,3 +315,30 @@ def test_a_meetings_decisions_show_in_its_history_with_who_recorded_them(client,
     ]
     recent = login(client, manager).get(reverse("history:recent"), {"model": "decision"}).context["history"]
     assert [entry.title for entry in recent.entries] == ["Meet again in May", "Go ahead"]
+
+
+def test_recent_changes_name_an_officer_who_has_left(client, officer, colleague, manager):
+    """A leaver's portfolio handed over reads "Owner: <the leaver> → <the colleague>", and what the leaver
+    did is credited to them by name: staff are named on every record, whether they are still here or not."""
+    stakeholder = contacts.stakeholder_create(actor=officer, name="Ines Duarte")
+    officer.is_active = False
+    officer.save()
+    contacts.portfolio_handover(actor=manager, from_officer=officer, to_officer=colleague)
+    entries = login(client, manager).get(reverse("history:recent")).context["history"].entries
+    moved, created = entries[0], entries[-1]
+    assert (moved.title, moved.changes[0].old, moved.changes[0].new) == (
+        stakeholder.name,
+        str(officer),
+        str(colleague),
+    )
+    assert (created.label, created.actor) == ("insert", officer)
+
+
+def test_recent_changes_can_be_narrowed_to_what_a_leaver_did(client, officer, manager, other_officer):
+    contacts.stakeholder_create(actor=officer, name="Ines Duarte")
+    officer.is_active = False
+    officer.save()
+    response = login(client, manager).get(reverse("history:recent"), {"user": officer.pk})
+    choices = dict(response.context["form"].fields["user"].choices)
+    assert choices[officer.pk] == f"{officer} (left)" and other_officer.pk not in choices
+    assert [entry.title for entry in response.context["history"].entries] == ["Ines Duarte"]
