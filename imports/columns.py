@@ -217,7 +217,9 @@ class RowError(Exception):
         self.message = message
 
 
-_LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)")
+# Google's contacts export puts several values with one label in one cell, separated by " ::: ".
+_LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)|:::")
+_PHONE_SPLIT = re.compile(r"[;\n]+|:::")
 _EMAIL = EmailValidator()
 _URL = URLValidator(schemes=["http", "https"])
 _TIME_ZONES = {name.lower(): name for name, _label in TIME_ZONE_CHOICES}
@@ -539,7 +541,7 @@ class StakeholderCleaner(Cleaner):
 
     def phones(self, row) -> list[str]:
         phones = {}
-        for part in re.split(r"[;\n]+", self.text(row, "phones")):
+        for part in _PHONE_SPLIT.split(self.text(row, "phones")):
             # An address book lists a number again under another label: the same digits are kept once.
             phones.setdefault("".join(part.split()), " ".join(part.split()))
         phones.pop("", None)

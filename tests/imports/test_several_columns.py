@@ -109,6 +109,17 @@ def test_a_google_export_imports_every_email_address_and_phone_number(officer):
     assert jean.phones == ["+33 6 12 34 56 78", "+33 1 23 45 67 89", "+33 4 00 00 00 00"]
 
 
+def test_a_google_cell_with_several_values_of_one_label_imports_each(officer):
+    row = ["Jean Dubois", "", "", "", "", "* Work", "jean@riverside.example ::: jd@example.org"]
+    row += ["", "", "", "", "Mobile", "+33 6 12 34 56 78 ::: +33 6 98 76 54 32", "", "", "", ""]
+    job = check(officer, upload(officer, csv_bytes(GOOGLE, [row])))
+    services.import_commit_start(job=job, actor=officer)
+
+    jean = Stakeholder.objects.get(name="Jean Dubois")
+    assert jean.emails == ["jean@riverside.example", "jd@example.org"]
+    assert jean.phones == ["+33 6 12 34 56 78", "+33 6 98 76 54 32"]
+
+
 def test_an_address_or_number_in_two_columns_is_kept_once_and_empty_cells_are_skipped(officer):
     row = outlook_row(
         "Ana",
