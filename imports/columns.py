@@ -39,18 +39,48 @@ from .models import ImportKind
 
 @dataclass(frozen=True)
 class Column:
+    """A field an import fills, and the headings a file may give it.
+
+    `joiner` is set on a field several columns may fill (an address book exports a person's second and
+    third email addresses in columns of their own): their cells are joined with it, in the file's order.
+    Such a field is guessed from every heading its `aliases` or `pattern` name; `parts`, the headings of the
+    pieces of a name, are taken together only when no heading names the whole.
+    """
+
     name: str
     label: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     help: str = ""
+    joiner: str = ""
+    pattern: re.Pattern | None = None
+    parts: tuple[str, ...] = ()
 
 
-def _c(name, label, *aliases, required=False, help=""):
-    return Column(name=name, label=label, required=required, aliases=aliases, help=help)
+def _c(name, label, *aliases, required=False, help="", joiner="", pattern=None, parts=()):
+    return Column(
+        name=name,
+        label=label,
+        required=required,
+        aliases=aliases,
+        help=help,
+        joiner=joiner,
+        pattern=re.compile(pattern) if pattern else None,
+        parts=parts,
+    )
 
 
-LIST_HELP = gettext_lazy("Several separated by semicolons.")
+LIST_HELP = gettext_lazy("Several separated by semicolons, or in several columns.")
+
+
+def _list(name, label, *aliases, **options):
+    return _c(name, label, *aliases, help=LIST_HELP, joiner="; ", **options)
+
+
+# Outlook's "E-mail 2 Address", Google's "E-mail 1 - Value", "Work email", as normalise_heading gives them.
+EMAIL_HEADING = r"(?:(?:work|home|other|personal|business|private) )?e ?mail(?: \d+)?(?: address| value)?"
+# Outlook's "Business Phone", "Mobile Phone 2", Google's "Phone 1 - Value"; not a fax or a phone's label.
+PHONE_HEADING = r"(?:\w+ ){0,2}phone(?: \d+)?(?: value)?"
 
 COLUMNS: dict[str, list[Column]] = {
     ImportKind.ORGANISATIONS: [
@@ -62,19 +92,26 @@ COLUMNS: dict[str, list[Column]] = {
         _c("country", gettext_lazy("Country")),
         _c("parent", gettext_lazy("Part of"), "parent organisation", "parent organization", "parent"),
         _c("notes", gettext_lazy("Notes"), "description", "comments"),
-        _c("tags", gettext_lazy("Tags"), "labels", "categories", help=LIST_HELP),
+        _list("tags", gettext_lazy("Tags"), "labels", "categories"),
     ],
     ImportKind.STAKEHOLDERS: [
-        _c("name", gettext_lazy("Name"), "full name", "display name", "contact", "person", required=True),
+        _c("name", gettext_lazy("Name"), "full name", "display name", "contact", "person", required=True,
+           help=gettext_lazy("One column, or the columns of its parts (first name, last name)."), joiner=" ",
+           parts=("first name", "given name", "middle name", "additional name", "last name", "family name",
+                  "surname")),
         _c("form_of_address", gettext_lazy("Form of address"), "salutation", "address as", "title name"),
-        _c("emails", gettext_lazy("Emails"), "email", "e mail", "email address", "mail", help=LIST_HELP),
-        _c("phones", gettext_lazy("Phones"), "phone", "telephone", "mobile", "phone number", help=LIST_HELP),
-        _c("organisation", gettext_lazy("Organisation"), "organization", "company", "employer", "org"),
-        _c("role", gettext_lazy("Role"), "job title", "title", "position"),
-        _c("department", gettext_lazy("Department"), "dept", "unit"),
+        _list("emails", gettext_lazy("Emails"), "mail", "email addresses", pattern=EMAIL_HEADING),
+        _list("phones", gettext_lazy("Phones"), "telephone", "mobile", "phone number", "phone numbers",
+              pattern=PHONE_HEADING),
+        _c("organisation", gettext_lazy("Organisation"), "organization", "company", "employer", "org",
+           "organization name", "organisation name", "organization 1 name"),
+        _c("role", gettext_lazy("Role"), "job title", "title", "position", "organization title",
+           "organization 1 title"),
+        _c("department", gettext_lazy("Department"), "dept", "unit", "organization department",
+           "organization 1 department"),
         _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison",
            help=gettext_lazy("Username, email or full name of a member of staff; you when empty.")),
-        _c("languages", gettext_lazy("Languages"), "language", help=LIST_HELP),
+        _list("languages", gettext_lazy("Languages"), "language"),
         _c("time_zone", gettext_lazy("Time zone"), "timezone", "tz"),
         _c("preferred_channel", gettext_lazy("Preferred channel"), "channel"),
         _c("preferred_hours", gettext_lazy("Preferred hours"), "hours"),
@@ -85,7 +122,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("engagement_level", gettext_lazy("Engagement level"), "engagement"),
         _c("contact_cadence_days", gettext_lazy("Contact every (days)"), "cadence", "cadence days"),
         _c("notes", gettext_lazy("Notes"), "description", "comments", "note"),
-        _c("tags", gettext_lazy("Tags"), "labels", "categories", help=LIST_HELP),
+        _list("tags", gettext_lazy("Tags"), "labels", "categories"),
     ],
     ImportKind.INTERACTIONS: [
         _c("occurred_at", gettext_lazy("When"), "date", "occurred", "occurred at", "datetime", "time",
@@ -93,14 +130,15 @@ COLUMNS: dict[str, list[Column]] = {
         _c("kind", gettext_lazy("Kind"), "type", "channel", required=True),
         _c("summary", gettext_lazy("Summary"), "subject", "title", required=True),
         _c("stakeholders", gettext_lazy("Stakeholders"), "stakeholder", "with", "contact", "contacts",
-           "people", "email", "emails", required=True,
-           help=gettext_lazy("Each by email address, #id or exact name; several separated by semicolons.")),
+           "people", "email", "emails", required=True, joiner="; ",
+           help=gettext_lazy("Each by email address, #id or exact name; several separated by semicolons, "
+                             "or in several columns.")),
         _c("direction", gettext_lazy("Direction")),
         _c("organisation", gettext_lazy("Organisation"), "organization", "company"),
         _c("notes", gettext_lazy("Notes"), "description", "details", "body"),
         _c("outcome", gettext_lazy("Outcome"), "result"),
         _c("sentiment", gettext_lazy("Sentiment"), "mood"),
-        _c("topics", gettext_lazy("Topics"), "tags", "labels", help=LIST_HELP),
+        _list("topics", gettext_lazy("Topics"), "tags", "labels"),
         _c("follow_up_on", gettext_lazy("Follow up by"), "follow up", "follow up date", "due"),
         _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
         _c("follow_up_owner", gettext_lazy("Follow-up owner"), "follow up owner", "follow up by whom",
@@ -116,31 +154,60 @@ def normalise_heading(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower().replace("_", " ")).split())
 
 
-def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None) -> dict[str, str]:
-    """{field: heading}: the person's last mapping where its headings are in this file, else by name; a field
-    they left out last time (remembered as "") is not guessed."""
-    mapping: dict[str, str] = {}
-    present = set(headers)
+def mapped_headings(value: str | list[str]) -> list[str]:
+    """The headings a mapping gives a field: one as text, or a list where several columns fill it."""
+    if isinstance(value, str):
+        return [value] if value else []
+    return list(value)
+
+
+def mapping_value(headings: list[str]) -> str | list[str]:
+    return headings[0] if len(headings) == 1 else headings
+
+
+def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None) -> dict:
+    """{field: heading, or headings for a field several columns fill}: the person's last mapping where its
+    headings are in this file, else by name; a field they left out last time (remembered empty) is not
+    guessed."""
+    columns = {column.name: column for column in COLUMNS[kind]}
+    mapping = {}
     left_out = set()
-    for name, heading in (remembered or {}).items():
-        if not heading:
+    for name, value in (remembered or {}).items():
+        headings = [heading for heading in headers if heading in mapped_headings(value)]
+        if not value:
             left_out.add(name)
-        elif heading in present:
-            mapping[name] = heading
-    taken = set(mapping.values())
+        elif headings and name in columns:
+            mapping[name] = mapping_value(headings)
+    taken = {heading for value in mapping.values() for heading in mapped_headings(value)}
     by_text = {}
     for heading in headers:
         by_text.setdefault(normalise_heading(heading), heading)
-    for column in COLUMNS[kind]:
+    for column in columns.values():
         if column.name in mapping or column.name in left_out:
             continue
-        for candidate in (column.name, str(column.label), *column.aliases):
-            heading = by_text.get(normalise_heading(candidate))
-            if heading is not None and heading not in taken:
-                mapping[column.name] = heading
-                taken.add(heading)
-                break
+        headings = _headings_named(column, by_text, taken)
+        if headings:
+            mapping[column.name] = mapping_value(headings)
+            taken.update(headings)
     return mapping
+
+
+def _headings_named(column: Column, by_text: dict[str, str], taken: set[str]) -> list[str]:
+    """The free headings that name `column`, in the file's order: every one, for a list; else the first its
+    names find (or, for a name given in parts, its parts)."""
+    names = [normalise_heading(candidate) for candidate in (column.name, str(column.label), *column.aliases)]
+    if column.joiner and not column.parts:
+        return [
+            heading
+            for text, heading in by_text.items()
+            if heading not in taken
+            and (text in names or (column.pattern is not None and column.pattern.fullmatch(text)))
+        ]
+    for text in names:
+        heading = by_text.get(text)
+        if heading is not None and heading not in taken:
+            return [heading]
+    return [heading for text, heading in by_text.items() if text in column.parts and heading not in taken]
 
 
 class RowError(Exception):
@@ -150,7 +217,9 @@ class RowError(Exception):
         self.message = message
 
 
-_LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)")
+# Google's contacts export puts several values with one label in one cell, separated by " ::: ".
+_LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)|:::")
+_PHONE_SPLIT = re.compile(r"[;\n]+|:::")
 _EMAIL = EmailValidator()
 _URL = URLValidator(schemes=["http", "https"])
 _TIME_ZONES = {name.lower(): name for name, _label in TIME_ZONE_CHOICES}
@@ -471,11 +540,14 @@ class StakeholderCleaner(Cleaner):
         return emails
 
     def phones(self, row) -> list[str]:
-        phones = [part for part in re.split(r"[;\n]+", self.text(row, "phones")) if part.strip()]
-        phones = [" ".join(phone.split()) for phone in phones]
-        if any(len(phone) > 40 for phone in phones):
+        phones = {}
+        for part in _PHONE_SPLIT.split(self.text(row, "phones")):
+            # An address book lists a number again under another label: the same digits are kept once.
+            phones.setdefault("".join(part.split()), " ".join(part.split()))
+        phones.pop("", None)
+        if any(len(phone) > 40 for phone in phones.values()):
             raise RowError("phones", _("A phone number has at most 40 characters."))
-        return phones
+        return list(phones.values())
 
     def languages(self, row) -> list[str]:
         codes = []

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .columns import COLUMNS
+from .columns import COLUMNS, mapped_headings
 from .models import ImportKind
 from .sources import DELIMITERS, ENCODINGS
 
@@ -23,24 +23,36 @@ class ReadingForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One choice per field of the kind being imported: which of the file's columns fills it."""
+    """One choice per field of the kind being imported: which of the file's columns fills it; several may
+    fill a list (an address book's second and third email addresses) or a name given in parts."""
 
     def __init__(self, *args, job, **kwargs):
         super().__init__(*args, **kwargs)
         self.job = job
-        choices = [("", _("— not in this file —"))] + [(heading, heading) for heading in job.headers]
+        headings = [(heading, heading) for heading in job.headers]
         for column in COLUMNS[job.kind]:
-            self.fields[column.name] = forms.ChoiceField(
-                label=column.label,
-                choices=choices,
-                required=column.required,
-                help_text=column.help,
-                initial=job.mapping.get(column.name, ""),
-            )
+            initial = mapped_headings(job.mapping.get(column.name, ""))
+            if column.joiner:
+                self.fields[column.name] = forms.MultipleChoiceField(
+                    label=column.label,
+                    choices=headings,
+                    required=column.required,
+                    help_text=column.help,
+                    initial=initial,
+                    widget=forms.SelectMultiple(attrs={"size": min(len(headings), 4)}),
+                )
+            else:
+                self.fields[column.name] = forms.ChoiceField(
+                    label=column.label,
+                    choices=[("", _("— not in this file —")), *headings],
+                    required=column.required,
+                    help_text=column.help,
+                    initial=initial[0] if initial else "",
+                )
 
     @property
-    def mapping(self) -> dict[str, str]:
-        return {name: heading for name, heading in self.cleaned_data.items() if heading}
+    def mapping(self) -> dict:
+        return {name: headings for name, headings in self.cleaned_data.items() if headings}
 
 
 class CommitForm(forms.Form):

@@ -52,7 +52,7 @@ from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
 from . import sources
-from .columns import CLEANERS, COLUMNS, OrganisationIndex, guess_mapping
+from .columns import CLEANERS, COLUMNS, OrganisationIndex, guess_mapping, mapped_headings, mapping_value
 from .models import ImportFormat, ImportJob, ImportKind, ImportMapping, ImportRow, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -202,26 +202,21 @@ def _require_status(job: ImportJob, *allowed: str) -> None:
 
 
 @atomic_service
-def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJob:
-    """Records which column fills which field and remembers it for the person's next file of this kind."""
+def import_job_map(*, job: ImportJob, actor, mapping: dict) -> ImportJob:
+    """Records which columns fill which field and remembers it for the person's next file of this kind.
+
+    A field is given a heading, or a list of headings where several columns may fill it (a person's
+    emails, phones, languages, tags; a name in parts): they are kept in the file's order.
+    """
     require(can_manage_import(actor, job))
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
     known = {column.name: column for column in COLUMNS[job.kind]}
     if job.format == ImportFormat.VCARD:
         # An address card names its fields itself.
         mapping = {name: name for name in known}
-    mapping = {name: heading for name, heading in mapping.items() if heading and name in known}
-    errors = {}
-    for name, heading in mapping.items():
-        if heading not in job.headers and job.format != ImportFormat.VCARD:
-            errors[name] = _("The file has no column “%(heading)s”.") % {"heading": heading}
-    used = defaultdict(list)
-    for name, heading in mapping.items():
-        used[heading].append(name)
-    for heading, names in used.items():
-        if len(names) > 1:
-            for name in names:
-                errors[name] = _("“%(heading)s” is chosen for more than one field.") % {"heading": heading}
+        errors = {}
+    else:
+        mapping, errors = _chosen_columns(job, known, mapping)
     for column in COLUMNS[job.kind]:
         if column.required and column.name not in mapping:
             errors[column.name] = _("Choose the column that holds this; it is required.")
@@ -237,9 +232,39 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict[str, str]) -> ImportJ
     return job
 
 
-def _remember_mapping(*, actor, kind: str, offered: dict[str, str], chosen: dict[str, str]) -> None:
-    """Keeps the person's choices for their next file of this kind: the columns chosen, and as "" the fields
-    they set to "not in this file" although a column was offered, which are then not guessed again."""
+def _chosen_columns(job: ImportJob, known: dict, mapping: dict) -> tuple[dict, dict]:
+    """({field: heading or headings}, {field: error}) for the fields a CSV file's mapping fills."""
+    chosen, errors = {}, {}
+    used = defaultdict(list)
+    for name, value in mapping.items():
+        headings = list(dict.fromkeys(heading for heading in mapped_headings(value) if heading))
+        if name not in known or not headings:
+            continue
+        missing = [heading for heading in headings if heading not in job.headers]
+        if missing:
+            errors[name] = _("The file has no column “%(heading)s”.") % {"heading": missing[0]}
+            continue
+        if len(headings) > 1 and not known[name].joiner:
+            errors[name] = _("%(field)s holds one value: choose one column for it, not %(count)d.") % {
+                "field": known[name].label,
+                "count": len(headings),
+            }
+            continue
+        headings.sort(key=job.headers.index)
+        chosen[name] = mapping_value(headings)
+        for heading in headings:
+            used[heading].append(name)
+    for heading, names in used.items():
+        if len(names) > 1:
+            for name in names:
+                errors[name] = _("“%(heading)s” is chosen for more than one field.") % {"heading": heading}
+    return chosen, errors
+
+
+def _remember_mapping(*, actor, kind: str, offered: dict, chosen: dict) -> None:
+    """Keeps the person's choices for their next file of this kind: the columns chosen (a list of them for a
+    field several fill), and as "" the fields they set to "not in this file" although a column was offered,
+    which are then not guessed again."""
     remembered = (
         ImportMapping.objects.filter(user=actor, kind=kind).values_list("mapping", flat=True).first() or {}
     )

@@ -17,6 +17,7 @@ from contacts import vcard
 from liaison_crm.csv_export import FORMULA_TRIGGERS
 from liaison_crm.text import unstorable_text_message
 
+from .columns import COLUMNS, mapped_headings
 from .models import ImportFormat, ImportJob
 
 ENCODINGS = [
@@ -199,10 +200,16 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
             next(rows)  # the heading row
         except StopIteration:
             return
-        positions = {}
-        for name, heading in job.mapping.items():
-            if heading in job.headers:
-                positions[name] = job.headers.index(heading)
+        positions, joined = {}, {}
+        joiners = {column.name: column.joiner for column in COLUMNS[job.kind]}
+        for name, value in job.mapping.items():
+            indexes = [
+                job.headers.index(heading) for heading in mapped_headings(value) if heading in job.headers
+            ]
+            if len(indexes) == 1:
+                positions[name] = indexes[0]
+            elif indexes:
+                joined[name] = (joiners[name], sorted(indexes))
         width = len(job.headers)
         for line, cells in rows:
             cells = [_unneutralised(cell) for cell in cells]
@@ -210,7 +217,10 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                 # Values past the last heading usually mean an unquoted comma shifted the row.
                 yield line, {"__extra__": str(len(cells))}
                 continue
-            yield (
-                line,
-                {name: cells[index] if index < len(cells) else "" for name, index in positions.items()},
-            )
+            values = {name: cells[index] if index < len(cells) else "" for name, index in positions.items()}
+            for name, (joiner, indexes) in joined.items():
+                # The file's columns in their order, the empty ones left out; the cleaner drops repeats.
+                values[name] = joiner.join(
+                    cells[index].strip() for index in indexes if index < len(cells) and cells[index].strip()
+                )
+            yield line, values

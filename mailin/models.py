@@ -4,8 +4,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from liaison_crm.record_urls import record_url
 
 from .querysets import InboundMessageQuerySet
 
@@ -80,9 +83,9 @@ class InboundMessage(models.Model):
 
     @property
     def why_it_waits(self) -> list[str]:
-        """Why a waiting message waits, from the register as it is now (`registered_addresses`, annotated by
-        `with_registered_addresses`): told once when it came, it went on saying nobody had an address after
-        someone added them."""
+        """Why a waiting message waits, from the register as it is now (`registered_addresses` and
+        `archived_holders`, annotated by `with_registered_addresses`): told once when it came, it went on
+        saying nobody had an address after someone added them."""
         if self.status != InboundStatus.REVIEW:
             return []
         reasons = []
@@ -91,6 +94,27 @@ class InboundMessage(models.Model):
         registered = set(self.registered_addresses)
         added = [address for address in self.unmatched_addresses if address in registered]
         missing = [address for address in self.unmatched_addresses if address not in registered]
+        # Never logged with an archived stakeholder unasked; but saying nobody has the address would send the
+        # officer off to add them a second time.
+        for holder in self.archived_holders:
+            theirs = [address for address in missing if address in holder["emails"]]
+            if not theirs:
+                continue
+            missing = [address for address in missing if address not in theirs]
+            reasons.append(
+                format_html(
+                    gettext(
+                        "{addresses} belongs to {stakeholder}, who is archived: restore them from their "
+                        "page, then log the email with them."
+                    ),
+                    addresses=", ".join(theirs),
+                    stakeholder=format_html(
+                        '<a href="{}">{}</a>',
+                        record_url("contacts:stakeholder_detail", holder["id"]),
+                        holder["name"],
+                    ),
+                )
+            )
         if missing:
             reasons.append(
                 gettext("No stakeholder in the register has these addresses: %(addresses)s")

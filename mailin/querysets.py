@@ -1,5 +1,6 @@
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from contacts.models import Stakeholder
 
@@ -20,16 +21,33 @@ class InboundMessageQuerySet(QuerySet):
         return self.filter(status="review")
 
     def with_registered_addresses(self, user):
-        """Which of each message's unmatched addresses are in the register now, as `registered_addresses`: a
-        stakeholder added since the email came changes why it waits, and the page must not say otherwise."""
+        """Which of each message's unmatched addresses are in the register now, as `registered_addresses`, and
+        the archived stakeholders who have one of them, as `archived_holders` ({"id", "name", "emails"}): a
+        stakeholder added (or archived) since the email came changes why it waits, and the page must not say
+        otherwise."""
+        addresses = OuterRef("unmatched_addresses")
         registered = (
-            registered_with(user, OuterRef("unmatched_addresses"))
+            registered_with(user, addresses)
             .annotate(email=Func(F("emails"), function="unnest"))
             .values("email")
         )
-        return self.annotate(registered_addresses=ArraySubquery(registered))
+        archived = (
+            holders_of(user, addresses)
+            .filter(is_archived=True)
+            .order_by("name", "pk")
+            .values(holder=JSONObject(id="pk", name="name", emails="emails"))
+        )
+        return self.annotate(
+            registered_addresses=ArraySubquery(registered), archived_holders=ArraySubquery(archived)
+        )
+
+
+def holders_of(user, addresses):
+    """The stakeholders `user` may see, archived or not, who have one of `addresses` (a list, or an OuterRef
+    to one)."""
+    return Stakeholder.objects.visible_to(user).filter(emails__overlap=addresses)
 
 
 def registered_with(user, addresses):
-    """The active stakeholders `user` may see who have one of `addresses` (a list, or an OuterRef to one)."""
-    return Stakeholder.objects.visible_to(user).active().filter(emails__overlap=addresses)
+    """The active stakeholders `user` may see who have one of `addresses`: those an email is logged with."""
+    return holders_of(user, addresses).active()

@@ -17,7 +17,7 @@ from liaison_crm.paging import paginate
 from . import services
 from .forms import AssignForm
 from .models import InboundMessage, InboundStatus
-from .querysets import registered_with
+from .querysets import holders_of
 
 SIGNATURE_HEADER = "HTTP_X_LIAISON_SIGNATURE"
 
@@ -77,11 +77,21 @@ def _message_or_404(request, pk) -> InboundMessage:
 
 def message_detail(request, pk):
     message = _message_or_404(request, pk)
+    holders = list(holders_of(request.user, message.unmatched_addresses).order_by("name", "pk"))
     # Someone added to the register since the email came (from the links below) is who it is logged with.
-    registered = list(registered_with(request.user, message.unmatched_addresses).order_by("name", "pk"))
+    registered = [stakeholder for stakeholder in holders if not stakeholder.is_archived]
+    archived = [stakeholder for stakeholder in holders if stakeholder.is_archived]
     # What with_registered_addresses annotates on the list (why_it_waits reads it), from the rows at hand.
     message.registered_addresses = [email for stakeholder in registered for email in stakeholder.emails]
+    message.archived_holders = [
+        {"id": stakeholder.pk, "name": stakeholder.name, "emails": stakeholder.emails}
+        for stakeholder in archived
+    ]
     known = set(message.registered_addresses)
+    archived_by_address = {}
+    for stakeholder in archived:
+        for address in stakeholder.emails:
+            archived_by_address.setdefault(address, stakeholder)
     form = AssignForm(request.POST or None, initial={"stakeholders": registered})
     if request.method == "POST":
         require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))
@@ -104,7 +114,12 @@ def message_detail(request, pk):
         "unregistered": [
             (address, _add_stakeholder_url(message, address))
             for address in message.unmatched_addresses
-            if address not in known
+            if address not in known and address not in archived_by_address
+        ],
+        "archived": [
+            (address, archived_by_address[address])
+            for address in message.unmatched_addresses
+            if address not in known and address in archived_by_address
         ],
     }
     return render(request, "mailin/message_detail.html", context)

@@ -19,7 +19,7 @@ def test_upload_map_check_and_import_a_file(officer_client):
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     page = officer_client.get(job.get_absolute_url())
-    assert b"Full name" in page.content and page.context["mapping"]["emails"].initial == "E-mail"
+    assert b"Full name" in page.content and page.context["mapping"]["emails"].initial == ["E-mail"]
 
     response = officer_client.post(
         job.get_absolute_url(),
@@ -92,3 +92,28 @@ def test_the_imports_list_runs_a_fixed_number_of_queries(
     # session, user; the user's groups (visibility); the jobs with who uploaded them.
     with django_assert_max_num_queries(4):
         assert officer_client.get(reverse("imports:list")).status_code == 200
+
+
+def test_several_columns_are_chosen_for_a_list_on_the_form(officer_client):
+    content = b"Name,E-mail Address,E-mail 2 Address,Notes\nAna Costa,ana@example.org,ana@home.example,\n"
+    officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("outlook.csv", content)},
+    )
+    job = ImportJob.objects.get()
+    page = officer_client.get(job.get_absolute_url())
+    assert page.context["mapping"]["emails"].initial == ["E-mail Address", "E-mail 2 Address"]
+    assert b'<select name="emails"' in page.content and b"multiple" in page.content
+
+    officer_client.post(
+        job.get_absolute_url(),
+        {
+            "encoding": job.encoding,
+            "delimiter": ",",
+            "name": "Name",
+            "emails": ["E-mail 2 Address", "E-mail Address"],
+        },
+    )
+    officer_client.post(reverse("imports:commit", args=[job.pk]))
+
+    assert Stakeholder.objects.get(name="Ana Costa").emails == ["ana@example.org", "ana@home.example"]

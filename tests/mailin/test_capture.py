@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from contacts.models import Stakeholder
+from contacts.services import stakeholder_archive
 from interactions.models import Interaction
 from mailin.models import InboundMessage
 from mailin.services import inbound_message_assign, inbound_message_receive, signature_for
@@ -276,3 +277,39 @@ def test_an_email_from_a_stranger_to_the_crm_says_who_is_missing(officer):
         "It was not sent in by a member of staff.",
         "No stakeholder in the register has these addresses: stranger@elsewhere.example",
     ]
+
+
+def test_an_email_from_an_archived_stakeholder_names_them_instead_of_saying_nobody_has_the_address(
+    officer, client
+):
+    grace = StakeholderFactory(name="Grace Mensah", emails=["grace@coast.example"], owner=officer)
+    stakeholder_archive(stakeholder=grace, actor=officer)
+    raw = email_bytes(sender=officer.email, to=["grace@coast.example", "kofi@coast.example"])
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    # Still not logged onto someone archived without the officer choosing to.
+    assert message.status == "review" and message.interaction is None
+    archived = f'<a href="{grace.get_absolute_url()}">Grace Mensah</a>'
+    said = (
+        f"grace@coast.example belongs to {archived}, who is archived: restore them from their page, "
+        "then log the email with them."
+    )
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [
+        said,
+        "No stakeholder in the register has these addresses: kofi@coast.example",
+    ]
+    client.force_login(officer)
+    for page in (client.get(reverse("mailin:list")), client.get(message.get_absolute_url())):
+        body = page.content.decode()
+        assert said in body
+        assert "grace@coast.example" not in body.split("No stakeholder in the register")[1].split("<")[0]
+    detail = client.get(message.get_absolute_url())
+    assert [address for address, _url in detail.context["unregistered"]] == ["kofi@coast.example"]
+    assert detail.context["archived"] == [("grace@coast.example", grace)]
+
+    # Restored, the email is logged with them from the same page.
+    client.post(reverse("contacts:stakeholder_restore", args=[grace.pk]))
+    back = client.get(message.get_absolute_url())
+    assert "Added to the register since it came: grace@coast.example" in back.content.decode()
+    assert list(back.context["form"].initial["stakeholders"]) == [grace]
