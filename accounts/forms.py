@@ -86,21 +86,6 @@ class AccountDetailsForm(forms.Form):
         help_text=_("Needed only to change your email address."),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        email = cleaned.get("email")
-        # Password resets go to this address: someone at an unattended, signed-in browser could otherwise
-        # point it at their own mailbox and then take the account.
-        changing_email = email is not None and email.strip().lower() != self.user.email.lower()
-        if changing_email and not self.user.check_password(cleaned.get("current_password") or ""):
-            self.add_error("current_password", _("Enter your current password to change your email address."))
-        cleaned.pop("current_password", None)
-        return cleaned
-
 
 class StaffPasswordResetForm(PasswordResetForm):
     """Django's password reset, for people only, through the outbox like every other email the CRM sends.

@@ -90,15 +90,36 @@ OWN_DETAILS = ("first_name", "last_name", "email", "time_zone")
 
 
 @atomic_service
-def user_details_update(*, user: User, first_name: str, last_name: str, email: str, time_zone: str) -> User:
+def user_details_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    time_zone: str,
+    current_password: str = "",
+) -> User:
     """A member of staff changes their own name, email address and time zone; the admin's history of the
-    account records each change, old and new value, as made by them."""
+    account records each change, old and new value, as made by them.
+
+    A new email address takes their `current_password`: password resets go there, so a signed-in browser
+    left unattended would otherwise be enough to point them at another mailbox and take the account.
+    """
+    # The account's row, locked: `user` (the request's) keeps its values if the change is refused, and two
+    # saves at once do not both find the address free.
+    user = User.objects.select_for_update().get(pk=user.pk)
     email = email.strip()
-    # The database does not hold addresses unique (accounts made before this check may share one), but
-    # captured mail is filed under the member of staff whose address sent it (mailin) and a password reset is
-    # sent to every account with the address: a second account taking someone's address would take both.
-    if email and User.objects.exclude(pk=user.pk).filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("Another account already uses this email address.")})
+    if email.lower() != user.email.lower():
+        if not user.check_password(current_password):
+            raise ValidationError(
+                {"current_password": _("Enter your current password to change your email address.")}
+            )
+        # The database does not hold addresses unique (accounts made before this check may share one), but
+        # captured mail is filed under the member of staff whose address sent it (mailin) and a password reset
+        # is sent to every account with the address: a second account taking someone's address would take
+        # both.
+        if email and User.objects.exclude(pk=user.pk).filter(email__iexact=email).exists():
+            raise ValidationError({"email": _("Another account already uses this email address.")})
     wanted = {
         "first_name": first_name.strip(),
         "last_name": last_name.strip(),

@@ -58,7 +58,7 @@ def account(request):
     """My account: who the CRM takes you for, and your own name, email address and time zone to change."""
     user = request.user
     form = AccountDetailsForm(
-        request.POST or None, user=user, initial={name: getattr(user, name) for name in services.OWN_DETAILS}
+        request.POST or None, initial={name: getattr(user, name) for name in services.OWN_DETAILS}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -264,9 +264,11 @@ class Attendee(models.Model):
 
     @property
     def email(self) -> str:
+        """Where the meeting's invitations, updates and reminders go: none for a colleague who has left, who
+        stays named on it but no longer reads the CRM's mail."""
         if self.stakeholder_id:
             return self.stakeholder.emails[0] if self.stakeholder.emails else ""
-        return self.user.email
+        return self.user.email if self.user.is_active else ""
 
     @property
     def is_staff_member(self) -> bool:

@@ -171,3 +171,24 @@ def test_other_details_change_without_the_password(officer_client, officer):
     assert response.status_code == 302
     officer.refresh_from_db()
     assert officer.time_zone == "America/Lima"
+
+
+def test_one_who_shares_an_address_with_another_account_can_still_change_the_rest(officer_client, officer):
+    """Accounts made before the address was checked may share one; that must not lock the page."""
+    UserFactory(email=officer.email.upper())
+    response = officer_client.post(PAGE, details(officer, current_password="", first_name="Ada"))
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.first_name == "Ada"
+
+
+def test_a_refused_change_leaves_the_account_as_it_was_in_memory_too(officer):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import user_details_update
+
+    with pytest.raises(ValidationError):
+        user_details_update(
+            user=officer, first_name="Mallory", last_name="X", email="m@example.org", time_zone="UTC"
+        )
+    assert (officer.first_name, officer.email) != ("Mallory", "m@example.org")

@@ -652,3 +652,24 @@ def test_whoever_may_edit_the_interaction_carries_decisions_and_minutes_into_it(
 
     interaction = Interaction.objects.get(pk=held_by_admin.interaction_id)
     assert (interaction.outcome, interaction.notes) == ("Decided: Go\nDecided: Meet in May", "Agreed")
+
+
+def test_a_colleague_who_has_left_stays_invited_but_gets_no_more_of_its_email(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    """Their mailbox no longer reads the CRM's mail: moving the meeting tells the others, not them."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague], reminder_minutes=[60])
+    colleague.is_active = False
+    colleague.save()
+    before = OutboundMessage.objects.order_by("pk").last().pk
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    assert colleague in {attendee.person for attendee in meeting.attendees.all()}
+    since = OutboundMessage.objects.filter(pk__gt=before)
+    assert {"ama@example.org", "kenji@example.jp"} <= {message.to for message in since}
+    assert not since.filter(to=colleague.email).exists()
+    assert not OutboundMessage.objects.filter(
+        to=colleague.email, status="pending", kind="meeting_reminder"
+    ).exists()
