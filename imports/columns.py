@@ -79,8 +79,9 @@ def _list(name, label, *aliases, **options):
 
 # Outlook's "E-mail 2 Address", Google's "E-mail 1 - Value", "Work email", as normalise_heading gives them.
 EMAIL_HEADING = r"(?:(?:work|home|other|personal|business|private) )?e ?mail(?: \d+)?(?: address| value)?"
-# Outlook's "Business Phone", "Mobile Phone 2", Google's "Phone 1 - Value"; not a fax or a phone's label.
-PHONE_HEADING = r"(?:\w+ ){0,2}phone(?: \d+)?(?: value)?"
+# Outlook's "Business Phone", "Mobile Phone 2", Google's "Phone 1 - Value"; not a fax or a phone's label, nor
+# someone else's number (Outlook's "Assistant's Phone", "Company Main Phone", "Callback").
+PHONE_HEADING = r"(?!assistant|company main|callback)(?:\w+ ){0,2}phone(?: \d+)?(?: value)?"
 
 COLUMNS: dict[str, list[Column]] = {
     ImportKind.ORGANISATIONS: [
@@ -193,15 +194,16 @@ def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None)
 
 
 def _headings_named(column: Column, by_text: dict[str, str], taken: set[str]) -> list[str]:
-    """The free headings that name `column`, in the file's order: every one, for a list; else the first its
-    names find (or, for a name given in parts, its parts)."""
+    """The free headings that name `column`, in the file's order: every one, for a list whose numbered
+    headings a pattern knows (Outlook's and Google's emails and phones); else the first its names find (or,
+    for a name given in parts, its parts). Two columns a list's names merely both fit ("Contact" and "Email"
+    for an interaction's people) are not guessed to be one list: the person maps them if they are."""
     names = [normalise_heading(candidate) for candidate in (column.name, str(column.label), *column.aliases)]
-    if column.joiner and not column.parts:
+    if column.joiner and column.pattern is not None:
         return [
             heading
             for text, heading in by_text.items()
-            if heading not in taken
-            and (text in names or (column.pattern is not None and column.pattern.fullmatch(text)))
+            if heading not in taken and (text in names or column.pattern.fullmatch(text))
         ]
     for text in names:
         heading = by_text.get(text)
@@ -335,6 +337,9 @@ class Cleaner:
     def names(self, row, name, max_length=60) -> list[str]:
         wanted = {}
         for part in split_list(self.text(row, name)):
+            if part.startswith("* "):
+                # Google's own labels ("* myContacts", "* starred") say nothing of the person.
+                continue
             cleaned = " ".join(part.split())[:max_length]
             wanted.setdefault(cleaned.lower(), cleaned)
         return list(wanted.values())

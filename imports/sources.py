@@ -72,7 +72,8 @@ def text_stream(file, encoding: str) -> io.TextIOWrapper:
 
 def _named_separator(line: str) -> str | None:
     """The separator a `sep=;` first line names: Excel and LibreOffice read such a file with it."""
-    line = line.strip()
+    # Only the line's end: the separator it names may be a tab.
+    line = line.rstrip("\r\n")
     if len(line) == 5 and line[:4].lower() == "sep=" and line[4] in dict(DELIMITERS):
         return line[4]
     return None

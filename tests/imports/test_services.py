@@ -184,6 +184,11 @@ def test_a_file_naming_its_separator_on_its_first_line_is_read_with_it(officer):
     assert [(error["line"], error["column"]) for error in job.errors] == [(4, "Emails")]
 
 
+def test_a_tab_named_as_the_separator_is_read_as_one(officer):
+    job = upload(officer, b"sep=\t\nName\tEmail\nLi Wei\tli@example.org\n")
+    assert job.delimiter == "\t" and job.headers == ["Name", "Email"]
+
+
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"   \n"])
 def test_an_empty_file_is_refused(officer, content):
     with pytest.raises(ValidationError, match="empty"):

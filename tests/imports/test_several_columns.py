@@ -167,3 +167,29 @@ def test_several_columns_for_a_field_are_remembered_for_the_next_file(officer):
     job = check(officer, second)
     services.import_commit_start(job=job, actor=officer)
     assert Stakeholder.objects.get(name="Li Wei").emails == ["li@home.example", "li@example.org"]
+
+
+def test_someone_elses_number_is_not_guessed_to_be_the_persons():
+    from imports.columns import guess_mapping
+
+    mapping = guess_mapping(
+        "stakeholders", ["Name", "Mobile Phone", "Assistant's Phone", "Company Main Phone", "Callback"]
+    )
+    assert mapping["phones"] == "Mobile Phone"
+
+
+def test_two_columns_a_lists_names_merely_fit_are_not_guessed_to_be_one_list():
+    """An interaction's people by "Contact" and by "Email": either alone names them; joined, a name that
+    resolves ambiguously would fail a row the address alone would have matched."""
+    from imports.columns import guess_mapping
+
+    mapping = guess_mapping("interactions", ["Date", "Kind", "Subject", "Contact", "Email"])
+    assert mapping["stakeholders"] in ("Contact", "Email")
+
+
+def test_googles_own_labels_do_not_become_tags(officer):
+    content = csv_bytes(["Name", "Labels"], [["Ama Owusu", "* myContacts ::: * starred ::: Water board"]])
+    job = check(officer, upload(officer, content), {"name": "Name", "tags": "Labels"})
+    services.import_commit_start(job=job, actor=officer)
+    person = Stakeholder.objects.get(name="Ama Owusu")
+    assert [tag.name for tag in person.tags.all()] == ["Water board"]
