@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from ..factories import StakeholderFactory
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,3 +31,35 @@ def test_the_account_menu_opens_closes_and_leads_to_personal_pages(page, live_se
     page.locator("details[data-menu] > summary").click()
     menu.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_on_a_phone_the_header_fits_the_screen_and_its_menu_and_search_results_are_on_it(
+    page, live_server, officer
+):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "officer")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("details[data-menu] > summary").click()
+    account_menu = page.get_by_role("navigation", name="Your account")
+    assert_on_screen(account_menu.get_by_role("button", name="Log out"))
+    page.keyboard.press("Escape")
+    page.get_by_role("searchbox", name="Find anything").fill("Ama")
+    assert_on_screen(page.locator(".search-result", has_text="Ama Owusu"))
+
+
+def test_on_a_phone_the_officers_daily_pages_do_not_scroll_sideways(page, live_server, manager):
+    StakeholderFactory(owner=manager, name="Ama Owusu")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "manager")
+
+    for path in ["/my-day/", "/stakeholders/", "/follow-ups/", "/meetings/", "/commitments/", "/concerns/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def assert_on_screen(locator):
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
