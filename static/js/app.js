@@ -104,6 +104,27 @@
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
       (choice.previousElementSibling || choice.closest("[data-lookup]").querySelector(".lookup-input")).focus();
+    } else if (event.key === "Escape") {
+      var parts = lookupParts(choice.closest("[data-lookup]"));
+      parts.results.innerHTML = "";
+      // The box asks for matches whenever it gains focus; this once the officer has just closed them.
+      parts.input.dataset.closed = "true";
+      parts.input.focus();
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var input = event.detail.elt;
+    if (!input.classList || !input.classList.contains("lookup-input") || !input.dataset.closed) return;
+    delete input.dataset.closed;
+    event.preventDefault();
+  });
+
+  // Matches left open over the fields below would hide the one the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var root = event.target.closest && event.target.closest("[data-lookup]");
+    if (root && event.relatedTarget && !root.contains(event.relatedTarget)) {
+      lookupParts(root).results.innerHTML = "";
     }
   });
 })();
@@ -154,6 +175,14 @@
   document.addEventListener("click", function (event) {
     var form = box();
     if (form && !form.contains(event.target)) close(form);
+  });
+
+  // Results left open over the page would hide the navigation the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var form = box();
+    if (form && form.contains(event.target) && event.relatedTarget && !form.contains(event.relatedTarget)) {
+      close(form);
+    }
   });
 })();
 

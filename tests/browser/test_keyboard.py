@@ -144,3 +144,54 @@ def test_show_older_by_keyboard_puts_focus_on_the_first_older_entry(page, live_s
 def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_server, officer):
     sign_in(page, live_server, "officer")
     expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
+
+
+def test_tabbing_out_of_the_header_search_closes_its_results_over_the_page(page, live_server, officer):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    results = page.locator("#global-search-results")
+
+    page.get_by_role("searchbox", name="Find anything").fill("Ama")
+    expect(results.get_by_role("link", name="All results for “Ama”")).to_be_visible()
+    results.get_by_role("link", name="All results for “Ama”").focus()
+    page.keyboard.press("Tab")
+
+    # Left open, they would hide the main navigation the officer tabs on to.
+    expect(page.get_by_role("link", name="+ Log interaction")).to_be_focused()
+    expect(results).to_be_empty()
+
+
+def test_escape_on_a_lookup_pickers_match_closes_the_matches_and_returns_to_the_box(
+    page, live_server, officer
+):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    box = page.get_by_role("searchbox", name="Organisation", exact=True)
+    box.fill("Delta")
+    choice = page.get_by_role("option", name="Delta Water Board")
+    expect(choice).to_be_visible()
+    box.press("ArrowDown")
+    expect(choice).to_be_focused()
+
+    page.keyboard.press("Escape")
+
+    expect(box).to_be_focused()
+    expect(choice).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    expect(choice).to_have_count(0)
+
+
+def test_tabbing_out_of_a_lookup_picker_closes_its_matches_over_the_next_fields(page, live_server, officer):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    box = page.get_by_role("searchbox", name="Organisation", exact=True)
+    box.fill("Delta")
+    choice = page.get_by_role("option", name="Delta Water Board")
+    expect(choice).to_be_visible()
+    box.press("ArrowDown")
+
+    page.keyboard.press("Tab")
+
+    expect(choice).to_have_count(0)
