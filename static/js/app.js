@@ -209,6 +209,20 @@
   });
 })();
 
+// The header stays at the top of the screen as the page scrolls; a control the browser scrolls to as focus
+// moves up the page would stop under it, out of sight. The header's height changes with the screen's width
+// and the sections an officer has, so the room kept for it is measured.
+(function () {
+  "use strict";
+
+  var header = document.querySelector(".topbar");
+  if (!header || !window.ResizeObserver) return;
+  new ResizeObserver(function () {
+    var sticky = getComputedStyle(header).position === "sticky";
+    document.documentElement.style.scrollPaddingTop = sticky ? header.offsetHeight + 8 + "px" : "";
+  }).observe(header);
+})();
+
 // An end that follows a start (<input data-end-of="starts_at" data-default-minutes="60">): picking the start
 // fills the end that long after it, until the officer chooses an end of their own. The server still asks
 // for an end after the start; this only saves typing it.

@@ -195,3 +195,21 @@ def test_tabbing_out_of_a_lookup_picker_closes_its_matches_over_the_next_fields(
     page.keyboard.press("Tab")
 
     expect(choice).to_have_count(0)
+
+
+def test_tabbing_back_up_a_page_never_leaves_focus_hidden_under_the_header(page, live_server, officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    InteractionFactory(logged_by=officer, stakeholders=[stakeholder], summary="Called about the bid")
+    page.set_viewport_size({"width": 1280, "height": 500})
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+    header_bottom = page.locator(".topbar").bounding_box()["height"]
+
+    page.get_by_role("link", name="Called about the bid").focus()
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.closest('.topbar') !== null"):
+            break
+        top = page.evaluate("document.activeElement.getBoundingClientRect().top")
+        name = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        assert top >= header_bottom, name
