@@ -13,6 +13,19 @@
     };
   }
 
+  function closeMatches(parts) {
+    parts.results.innerHTML = "";
+    parts.input.setAttribute("aria-expanded", "false");
+  }
+
+  // The box is a combobox: a screen reader says "expanded" when there are matches to go down to.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (!results.classList || !results.classList.contains("lookup-results")) return;
+    var input = results.closest("[data-lookup]").querySelector(".lookup-input");
+    input.setAttribute("aria-expanded", results.querySelector("[data-lookup-choice]") ? "true" : "false");
+  });
+
   function addChip(parts, value, label) {
     var chip = document.createElement("li");
     chip.className = "chip";
@@ -41,7 +54,7 @@
       addChip(parts, value, label);
     }
     parts.input.value = "";
-    parts.results.innerHTML = "";
+    closeMatches(parts);
     parts.select.dispatchEvent(new Event("change", { bubbles: true }));
     parts.input.focus();
   }
@@ -81,8 +94,8 @@
   document.addEventListener("keydown", function (event) {
     var input = event.target.closest && event.target.closest(".lookup-input");
     if (!input) return;
-    var results = input.closest("[data-lookup]").querySelector(".lookup-results");
-    var first = results.querySelector("[data-lookup-choice]");
+    var parts = lookupParts(input.closest("[data-lookup]"));
+    var first = parts.results.querySelector("[data-lookup-choice]");
     if (event.key === "Enter") {
       // Enter picks the best match instead of submitting the surrounding form.
       event.preventDefault();
@@ -91,7 +104,7 @@
       event.preventDefault();
       first.focus();
     } else if (event.key === "Escape") {
-      results.innerHTML = "";
+      closeMatches(parts);
     }
   });
 
@@ -106,7 +119,7 @@
       (choice.previousElementSibling || choice.closest("[data-lookup]").querySelector(".lookup-input")).focus();
     } else if (event.key === "Escape") {
       var parts = lookupParts(choice.closest("[data-lookup]"));
-      parts.results.innerHTML = "";
+      closeMatches(parts);
       // The box asks for matches whenever it gains focus; this once the officer has just closed them.
       parts.input.dataset.closed = "true";
       parts.input.focus();
@@ -124,7 +137,7 @@
   document.addEventListener("focusout", function (event) {
     var root = event.target.closest && event.target.closest("[data-lookup]");
     if (root && event.relatedTarget && !root.contains(event.relatedTarget)) {
-      lookupParts(root).results.innerHTML = "";
+      closeMatches(lookupParts(root));
     }
   });
 })();
