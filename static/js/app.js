@@ -199,7 +199,7 @@
   });
 })();
 
-// Header menus (<details data-menu>): a click elsewhere or Escape closes them.
+// Header menus (<details data-menu>): a click elsewhere, Tab out of them or Escape closes them.
 (function () {
   "use strict";
 
@@ -211,6 +211,12 @@
 
   document.addEventListener("click", function (event) {
     closeMenus(event.target.closest && event.target.closest("details[data-menu]"));
+  });
+
+  // Left open, the menu would hide the main navigation's last sections the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details[data-menu][open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.removeAttribute("open");
   });
 
   document.addEventListener("keydown", function (event) {

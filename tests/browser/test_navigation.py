@@ -63,3 +63,16 @@ def assert_on_screen(locator):
     expect(locator).to_be_visible()
     box = locator.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+
+
+def test_tabbing_out_of_the_account_menu_closes_it_over_the_main_navigation(page, live_server, manager):
+    sign_in(page, live_server, "manager")
+    menu = page.get_by_role("navigation", name="Your account")
+    page.locator("details[data-menu] > summary").focus()
+    page.keyboard.press("Enter")
+    menu.get_by_role("button", name="Log out").focus()
+
+    page.keyboard.press("Tab")
+
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My day")).to_be_focused()
+    expect(menu).to_be_hidden()
