@@ -310,6 +310,29 @@
   });
 })();
 
+// A list's filters redraw the list as the officer types or chooses; a screen reader user, still in the
+// filters, would not hear that it changed. The page's status line says what it now shows: its rows, or why
+// there are none. Its texts come translated from the page (base.html).
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var status = document.getElementById("list-status");
+    if (!status || !form || !form.matches || !form.matches("form.filters")) return;
+    var list = event.detail.target;
+    if (!list.isConnected && list.id) list = document.getElementById(list.id);
+    if (!list) return;
+    var empty = list.querySelector(".empty");
+    var text = empty ? empty.textContent.trim() : status.dataset.rowsShown.replace(
+      "%(count)s", list.querySelectorAll("tbody tr").length);
+    if (!empty && list.querySelector(".pager")) text += " " + status.dataset.morePages;
+    // Emptied first, so the same words after another change are said again.
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 100);
+  });
+})();
+
 // An htmx swap that replaces the control the officer was on ("Mark done", a status select, "Add objective")
 // would leave focus on the page's body: a keyboard or screen reader user is thrown back to the top. Focus
 // goes instead to the new content: the first field it says is wrong, else its [data-focus-after-swap]
