@@ -1,6 +1,9 @@
 """The header: sections in the main navigation, personal pages in the account menu."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ..factories import StakeholderFactory
@@ -57,6 +60,23 @@ def test_on_a_phone_the_officers_daily_pages_do_not_scroll_sideways(page, live_s
     for path in ["/my-day/", "/stakeholders/", "/follow-ups/", "/meetings/", "/commitments/", "/concerns/"]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_at_320_px_a_stakeholders_page_does_not_scroll_sideways(page, live_server, officer):
+    # Months overdue: a badge that does not wrap, beside the facts' longest term, "Influence / interest".
+    stakeholder = StakeholderFactory(
+        owner=officer,
+        name="Abena Ogunleye",
+        emails=["abena.ogunleye@northbridge-university.example.org"],
+        last_contacted_at=timezone.now() - dt.timedelta(days=200),
+    )
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, live_server, "officer")
+
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    expect(page.get_by_text("Overdue by")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
 def assert_on_screen(locator):
