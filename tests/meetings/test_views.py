@@ -766,3 +766,19 @@ def test_a_cancelled_meeting_has_no_record_to_add_to(officer_client, officer, me
     assert "no record to add to" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.minutes == "" and not meeting.decisions.exists()
+
+
+def test_each_reply_and_action_status_list_on_the_meeting_page_names_whose_it_is(
+    officer_client, officer, meeting
+):
+    """Named 'Reply' and 'Status' alone, a screen reader's list of the page's fields read alike for each."""
+    services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Send the minutes", owner_user=officer),
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    assert '<select name="rsvp" aria-label="Reply from Ama Owusu">' in body
+    assert '<select name="status" aria-label="Status of “Send the minutes”">' in body
