@@ -66,3 +66,17 @@ def test_the_focus_ring_stands_out_from_the_page_around_it(page, live_server, of
 
     assert brand.evaluate("link => getComputedStyle(link).outlineStyle") == "solid"
     assert brand.evaluate(CONTRAST, "outlineColor") >= 3
+
+
+def test_a_form_fields_edge_stands_out_from_the_card_around_it(page, live_server, officer):
+    """WCAG asks 3:1 for what shows a control is there; the pale grey edge the boxes had made 1.6:1, and an
+    empty box was hard to find on the white card."""
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/interactions/new/")
+
+    for field in [
+        page.get_by_role("textbox", name="Summary"),
+        page.get_by_role("combobox", name="Kind"),
+        page.get_by_role("searchbox", name="Find anything"),
+    ]:
+        assert field.evaluate(CONTRAST, "borderTopColor") >= 3, field
