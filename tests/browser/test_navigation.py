@@ -52,6 +52,17 @@ def test_on_a_phone_the_header_fits_the_screen_and_its_menu_and_search_results_a
     assert_on_screen(page.locator(".search-result", has_text="Ama Owusu"))
 
 
+def test_on_a_tablet_the_header_search_results_open_on_the_screen(page, live_server, officer):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, live_server, "officer")
+
+    page.get_by_role("searchbox", name="Find anything").fill("Ama")
+
+    # Right-aligned to the box, they started 16 px off the left edge: the kind of each result was cut off.
+    assert_on_screen(page.locator(".search-result", has_text="Ama Owusu"), width=768)
+
+
 def test_on_a_phone_the_officers_daily_pages_do_not_scroll_sideways(page, live_server, manager):
     StakeholderFactory(owner=manager, name="Ama Owusu")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -79,10 +90,10 @@ def test_at_320_px_a_stakeholders_page_does_not_scroll_sideways(page, live_serve
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
-def assert_on_screen(locator):
+def assert_on_screen(locator, width=390):
     expect(locator).to_be_visible()
     box = locator.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
 
 
 def test_tabbing_out_of_the_account_menu_closes_it_over_the_main_navigation(page, live_server, manager):
