@@ -18,12 +18,16 @@
     parts.input.setAttribute("aria-expanded", "false");
   }
 
-  // The box is a combobox: a screen reader says "expanded" when there are matches to go down to.
+  // The box is a combobox: a screen reader says "expanded" when there are matches to go down to. When there
+  // are none, the page's status line (base.html) says so, as nothing would be said at all.
   document.addEventListener("htmx:afterSwap", function (event) {
     var results = event.detail.target;
     if (!results.classList || !results.classList.contains("lookup-results")) return;
     var input = results.closest("[data-lookup]").querySelector(".lookup-input");
-    input.setAttribute("aria-expanded", results.querySelector("[data-lookup-choice]") ? "true" : "false");
+    var found = results.querySelector("[data-lookup-choice]");
+    input.setAttribute("aria-expanded", found ? "true" : "false");
+    var status = document.getElementById("list-status");
+    if (status) status.textContent = found ? "" : results.textContent.trim();
   });
 
   function addChip(parts, value, label) {

@@ -215,3 +215,14 @@ def test_tabbing_back_up_a_page_never_leaves_focus_hidden_under_the_header(page,
         top = page.evaluate("document.activeElement.getBoundingClientRect().top")
         name = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
         assert top >= header_bottom, name
+
+
+def test_a_lookup_picker_that_finds_nothing_says_so_to_a_screen_reader(page, live_server, officer):
+    OrganisationFactory(name="Delta Water Board")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+
+    page.get_by_role("combobox", name="Organisation", exact=True).fill("Zzyzx")
+
+    expect(page.locator(".lookup-empty")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("No match.")
