@@ -53,11 +53,12 @@ class LookupSelectMultiple(forms.SelectMultiple):
             "  </select>\n"
             '  <ul class="chips" data-lookup-chips aria-live="polite">{}\n  </ul>\n'
             '  <input type="search" class="lookup-input" autocomplete="off" placeholder="{}"\n'
+            '         role="combobox" aria-autocomplete="list" aria-expanded="false"\n'
             '         name="lookup_q" form="lookup-detached"{}\n'
             '         hx-get="{}" hx-trigger="input changed delay:200ms, focus"\n'
             '         hx-target="next .lookup-results" hx-swap="innerHTML" hx-include="this"\n'
             '         hx-sync="this:replace">\n'
-            '  <div class="lookup-results" role="listbox" aria-label="{}"></div>\n'
+            '  <div class="lookup-results" role="listbox"{} aria-label="{}"></div>\n'
             "</div>",
             "true" if multiple else "false",
             remove_label,
@@ -75,6 +76,7 @@ class LookupSelectMultiple(forms.SelectMultiple):
             self.placeholder,
             _typing_box_attrs(final_attrs, self.placeholder),
             self.lookup_url,
+            format_html(' id="{}_matches"', final_attrs["id"]) if final_attrs.get("id") else "",
             _("Matches"),
         )
 
@@ -90,12 +92,14 @@ class LookupSelect(LookupSelectMultiple):
 
 
 def _typing_box_attrs(attrs: dict, placeholder: str) -> str:
-    """The box's name (its field's label when it has an id, else the placeholder) and the field's errors and
-    help, which Django puts on the widget: the box is what a screen reader is on."""
+    """The box's name (its field's label when it has an id, else the placeholder), the list of matches it
+    opens, and the field's errors and help, which Django puts on the widget: the box is what a screen reader
+    is on."""
     if not attrs.get("id"):
         return format_html(' aria-label="{}"', placeholder)
     return format_html(
-        ' id="{}_lookup"{}{}',
+        ' id="{}_lookup" aria-controls="{}_matches"{}{}',
+        attrs["id"],
         attrs["id"],
         format_html(' aria-invalid="{}"', attrs["aria-invalid"]) if attrs.get("aria-invalid") else "",
         format_html(' aria-describedby="{}"', attrs["aria-describedby"])

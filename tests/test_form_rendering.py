@@ -31,7 +31,8 @@ FIELD_TEMPLATE = """<div class="field{% if field.errors %} has-error{% endif %} 
 
 # What templates/widgets/lookup_select.html said before the lookup picker wrote its markup in Python, with
 # the "Remove …" label since translated (and handed to static/js/app.js for the chips it adds), and the box
-# one types in since named by the field's label, with the field's errors and help.
+# one types in since named by the field's label, with the field's errors and help, and since a combobox
+# that opens the list of matches.
 LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multiple="{{ widget.multiple|yesno:'true,false' }}" data-remove-label="{% translate 'Remove %(name)s' %}">
   <select name="{{ widget.name }}" {% if widget.multiple %}multiple{% endif %} hidden data-lookup-select{% if widget.attrs.id %} id="{{ widget.attrs.id }}"{% endif %}>
     {% if not widget.multiple %}<option value=""></option>{% endif %}
@@ -45,10 +46,11 @@ LOOKUP_TEMPLATE = """{% load i18n %}<div class="lookup" data-lookup data-multipl
     {% endfor %}{% endfor %}
   </ul>
   <input type="search" class="lookup-input" autocomplete="off" placeholder="{{ widget.placeholder }}"
-         name="lookup_q" form="lookup-detached"{% if widget.attrs.id %} id="{{ widget.attrs.id }}_lookup"{% if widget.invalid %} aria-invalid="true"{% endif %}{% if widget.describedby %} aria-describedby="{{ widget.describedby }}"{% endif %}{% else %} aria-label="{{ widget.placeholder }}"{% endif %}
+         role="combobox" aria-autocomplete="list" aria-expanded="false"
+         name="lookup_q" form="lookup-detached"{% if widget.attrs.id %} id="{{ widget.attrs.id }}_lookup" aria-controls="{{ widget.attrs.id }}_matches"{% if widget.invalid %} aria-invalid="true"{% endif %}{% if widget.describedby %} aria-describedby="{{ widget.describedby }}"{% endif %}{% else %} aria-label="{{ widget.placeholder }}"{% endif %}
          hx-get="{{ widget.lookup_url }}" hx-trigger="input changed delay:200ms, focus" hx-target="next .lookup-results"
          hx-swap="innerHTML" hx-include="this" hx-sync="this:replace">
-  <div class="lookup-results" role="listbox" aria-label="{% translate 'Matches' %}"></div>
+  <div class="lookup-results" role="listbox"{% if widget.attrs.id %} id="{{ widget.attrs.id }}_matches"{% endif %} aria-label="{% translate 'Matches' %}"></div>
 </div>"""  # noqa: E501, RUF001
 
 
@@ -210,8 +212,27 @@ def test_a_lookup_pickers_label_names_the_box_one_types_in():
 
     assert '<label for="id_organisation_lookup">' in html
     assert (
-        'id="id_organisation_lookup" aria-invalid="true" '
+        'id="id_organisation_lookup" aria-controls="id_organisation_matches" aria-invalid="true" '
         'aria-describedby="id_organisation_helptext id_organisation_error"'
     ) in html
     assert 'aria-label="Any"' not in html
-    assert '<div class="lookup-results" role="listbox" aria-label="Matches">' in html
+    matches = '<div class="lookup-results" role="listbox" id="id_organisation_matches" aria-label="Matches">'
+    assert matches in html
+
+
+@pytest.mark.django_db
+def test_a_lookup_pickers_box_tells_a_screen_reader_it_opens_the_list_of_matches():
+    class Filter(forms.Form):
+        organisation = forms.ModelChoiceField(
+            Organisation.objects.all(), widget=LookupSelect(lookup_url="/orgs/", placeholder="Any")
+        )
+
+    html = str(Filter()["organisation"])
+
+    box = re.search(r'<input type="search" class="lookup-input"[^>]*>', html).group()
+    assert 'role="combobox"' in box
+    assert 'aria-autocomplete="list"' in box
+    # static/js/app.js sets it to "true" while there are matches to choose from.
+    assert 'aria-expanded="false"' in box
+    assert 'aria-controls="id_organisation_matches"' in box
+    assert '<div class="lookup-results" role="listbox" id="id_organisation_matches"' in html

@@ -13,6 +13,23 @@
     };
   }
 
+  function closeMatches(parts) {
+    parts.results.innerHTML = "";
+    parts.input.setAttribute("aria-expanded", "false");
+  }
+
+  // The box is a combobox: a screen reader says "expanded" when there are matches to go down to. When there
+  // are none, the page's status line (base.html) says so, as nothing would be said at all.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (!results.classList || !results.classList.contains("lookup-results")) return;
+    var input = results.closest("[data-lookup]").querySelector(".lookup-input");
+    var found = results.querySelector("[data-lookup-choice]");
+    input.setAttribute("aria-expanded", found ? "true" : "false");
+    var status = document.getElementById("list-status");
+    if (status) status.textContent = found ? "" : results.textContent.trim();
+  });
+
   function addChip(parts, value, label) {
     var chip = document.createElement("li");
     chip.className = "chip";
@@ -41,7 +58,7 @@
       addChip(parts, value, label);
     }
     parts.input.value = "";
-    parts.results.innerHTML = "";
+    closeMatches(parts);
     parts.select.dispatchEvent(new Event("change", { bubbles: true }));
     parts.input.focus();
   }
@@ -81,8 +98,8 @@
   document.addEventListener("keydown", function (event) {
     var input = event.target.closest && event.target.closest(".lookup-input");
     if (!input) return;
-    var results = input.closest("[data-lookup]").querySelector(".lookup-results");
-    var first = results.querySelector("[data-lookup-choice]");
+    var parts = lookupParts(input.closest("[data-lookup]"));
+    var first = parts.results.querySelector("[data-lookup-choice]");
     if (event.key === "Enter") {
       // Enter picks the best match instead of submitting the surrounding form.
       event.preventDefault();
@@ -91,7 +108,7 @@
       event.preventDefault();
       first.focus();
     } else if (event.key === "Escape") {
-      results.innerHTML = "";
+      closeMatches(parts);
     }
   });
 
@@ -104,6 +121,27 @@
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
       (choice.previousElementSibling || choice.closest("[data-lookup]").querySelector(".lookup-input")).focus();
+    } else if (event.key === "Escape") {
+      var parts = lookupParts(choice.closest("[data-lookup]"));
+      closeMatches(parts);
+      // The box asks for matches whenever it gains focus; this once the officer has just closed them.
+      parts.input.dataset.closed = "true";
+      parts.input.focus();
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var input = event.detail.elt;
+    if (!input.classList || !input.classList.contains("lookup-input") || !input.dataset.closed) return;
+    delete input.dataset.closed;
+    event.preventDefault();
+  });
+
+  // Matches left open over the fields below would hide the one the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var root = event.target.closest && event.target.closest("[data-lookup]");
+    if (root && event.relatedTarget && !root.contains(event.relatedTarget)) {
+      closeMatches(lookupParts(root));
     }
   });
 })();
@@ -159,9 +197,17 @@
     var form = box();
     if (form && !form.contains(event.target)) close(form);
   });
+
+  // Results left open over the page would hide the navigation the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var form = box();
+    if (form && form.contains(event.target) && event.relatedTarget && !form.contains(event.relatedTarget)) {
+      close(form);
+    }
+  });
 })();
 
-// Header menus (<details data-menu>): a click elsewhere or Escape closes them.
+// Header menus (<details data-menu>): a click elsewhere, Tab out of them or Escape closes them.
 (function () {
   "use strict";
 
@@ -175,6 +221,12 @@
     closeMenus(event.target.closest && event.target.closest("details[data-menu]"));
   });
 
+  // Left open, the menu would hide the main navigation's last sections the officer tabs on to.
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details[data-menu][open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.removeAttribute("open");
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelector("details[data-menu][open]");
@@ -182,6 +234,20 @@
     closeMenus(null);
     open.querySelector("summary").focus();
   });
+})();
+
+// The header stays at the top of the screen as the page scrolls; a control the browser scrolls to as focus
+// moves up the page would stop under it, out of sight. The header's height changes with the screen's width
+// and the sections an officer has, so the room kept for it is measured.
+(function () {
+  "use strict";
+
+  var header = document.querySelector(".topbar");
+  if (!header || !window.ResizeObserver) return;
+  new ResizeObserver(function () {
+    var sticky = getComputedStyle(header).position === "sticky";
+    document.documentElement.style.scrollPaddingTop = sticky ? header.offsetHeight + 8 + "px" : "";
+  }).observe(header);
 })();
 
 // An end that follows a start (<input data-end-of="starts_at" data-default-minutes="60">): picking the start
@@ -249,6 +315,29 @@
 
   document.addEventListener("htmx:sendError", function () {
     say(document.body.dataset.requestUnsent);
+  });
+})();
+
+// A list's filters redraw the list as the officer types or chooses; a screen reader user, still in the
+// filters, would not hear that it changed. The page's status line says what it now shows: its rows, or why
+// there are none. Its texts come translated from the page (base.html).
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var status = document.getElementById("list-status");
+    if (!status || !form || !form.matches || !form.matches("form.filters")) return;
+    var list = event.detail.target;
+    if (!list.isConnected && list.id) list = document.getElementById(list.id);
+    if (!list) return;
+    var empty = list.querySelector(".empty");
+    var text = empty ? empty.textContent.trim() : status.dataset.rowsShown.replace(
+      "%(count)s", list.querySelectorAll("tbody tr").length);
+    if (!empty && list.querySelector(".pager")) text += " " + status.dataset.morePages;
+    // Emptied first, so the same words after another change are said again.
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 100);
   });
 })();
 

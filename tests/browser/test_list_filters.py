@@ -30,3 +30,18 @@ def test_typing_in_a_lookup_filter_asks_for_matches_not_for_the_list(page, live_
     page.get_by_label("Search", exact=True).fill("Ama")
     expect(page.locator("#stakeholder-results")).to_contain_text("Ama Owusu")
     assert len(lists) == 1
+
+
+def test_filtering_a_list_tells_a_screen_reader_what_it_now_shows(page, live_server, officer):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    StakeholderFactory(owner=officer, name="Kofi Mensah")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    status = page.get_by_role("status")
+
+    page.get_by_role("searchbox", name="Search").fill("Owusu")
+    expect(page.get_by_role("link", name="Kofi Mensah")).to_have_count(0)
+    expect(status).to_have_text("Rows shown: 1.")
+
+    page.get_by_role("searchbox", name="Search").fill("Zzyzx")
+    expect(status).to_have_text("No stakeholders match. Try fewer filters or another spelling.")

@@ -441,3 +441,13 @@ def test_a_stakeholder_added_anyway_after_the_duplicates_warning_is_added_once(o
         again = officer_client.post(url, resent)
         assert again.status_code == 302 and again.url == added.get_absolute_url()
     assert Stakeholder.objects.count() == 2
+
+
+def test_a_stakeholders_two_all_links_say_all_of_what(officer_client, officer):
+    """Both read 'All →', so a screen reader's list of the page's links could not tell them apart."""
+    stakeholder = StakeholderFactory(owner=officer)
+
+    body = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+
+    assert 'aria-label="All commitments">All →</a>' in body
+    assert 'aria-label="All concerns">All →</a>' in body

@@ -194,3 +194,13 @@ def test_a_teams_list_costs_the_same_however_many_chase_it(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("interactions:follow_ups"), {"team": team.pk})
     assert len(response.context["page"]) == 2 * chasers
+
+
+def test_each_mark_done_button_says_which_follow_up_it_closes(client, officer):
+    """'Mark done' alone, a screen reader's list of the page's buttons read the same for every row."""
+    follow_up(officer, 0, "Send the signed agreement")
+    login(client, officer)
+
+    body = client.get(reverse("interactions:follow_ups")).content.decode()
+
+    assert 'Mark done<span class="visually-hidden">: Send the signed agreement</span></button>' in body

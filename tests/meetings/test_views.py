@@ -812,3 +812,19 @@ def test_the_link_to_a_held_meetings_interaction_is_offered_only_to_those_who_ma
 
     assert link in login(client, officer).get(url).content.decode()
     assert link not in login(client, other_officer).get(url).content.decode()
+
+
+def test_each_reply_and_action_status_list_on_the_meeting_page_names_whose_it_is(
+    officer_client, officer, meeting
+):
+    """Named 'Reply' and 'Status' alone, a screen reader's list of the page's fields read alike for each."""
+    services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry(description="Send the minutes", owner_user=officer),
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    assert '<select name="rsvp" aria-label="Reply from Ama Owusu">' in body
+    assert '<select name="status" aria-label="Status of “Send the minutes”">' in body
