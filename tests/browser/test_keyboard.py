@@ -146,7 +146,6 @@ def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_se
     expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
 
 
-<<<<<<< HEAD
 def test_slash_reaches_the_header_search_from_a_list_whose_filter_has_the_focus(page, live_server, officer):
     """The stakeholder and organisation lists put the focus in their own search box as they open: "/" was
     typed into it, and the header's box the placeholder promises ("Search everything… ( / )") stayed empty."""
@@ -167,7 +166,8 @@ def test_slash_reaches_the_header_search_from_a_list_whose_filter_has_the_focus(
     list_filter.fill("Wójcik")
     list_filter.press("/")
     expect(list_filter).to_have_value("Wójcik/")
-=======
+
+
 def test_tabbing_out_of_the_header_search_closes_its_results_over_the_page(page, live_server, officer):
     StakeholderFactory(owner=officer, name="Ama Owusu")
     sign_in(page, live_server, "officer")
@@ -260,4 +260,3 @@ def test_a_chosen_stakeholders_remove_button_is_big_enough_to_tap(page, live_ser
     box = page.get_by_role("button", name="Remove Ama Owusu").bounding_box()
 
     assert box["width"] >= 24 and box["height"] >= 24, box
->>>>>>> h/a11y
