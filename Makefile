@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
+# The links in the emails the worker sends (invitations, password resets) lead to the server `make run` starts.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # Local development and the test suite run with development settings; production sets these itself.
 export DEBUG ?= 1
@@ -32,7 +34,7 @@ run: services
 	@echo "  Demo logins (password liaison-demo): officer, officer2, manager, admin"
 	@echo "  Outgoing mail is printed below by the worker. Stop everything with Ctrl-C."
 	@echo ""
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile
+	@SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 # Browser tests drive Debian's Chromium; as root (CI) it is installed when missing, otherwise they skip.
 browser:
