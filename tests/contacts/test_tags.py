@@ -15,6 +15,22 @@ from ..factories import InteractionFactory, OrganisationFactory, StakeholderFact
 pytestmark = pytest.mark.django_db
 
 
+def log_a_secret_topic(officer, *, also=None):
+    """A confidential interaction typed with a new topic, "Falcon takeover", whose name says what it was
+    about."""
+    from interactions.services import interaction_log
+
+    interaction_log(
+        author=officer,
+        stakeholders=[StakeholderFactory(owner=officer)],
+        summary="Off the record",
+        kind="call",
+        is_confidential=True,
+        topics=["Falcon takeover", *([also] if also else [])],
+    )
+    return Tag.objects.get(name="Falcon takeover")
+
+
 @pytest.fixture
 def water(officer):
     tag = Tag.objects.create(name="Water")
@@ -66,17 +82,7 @@ def test_interactions_count_only_those_the_reader_may_see(client, officer, other
 def test_a_topic_only_confidential_interactions_carry_is_seen_only_by_those_who_may_read_them(
     client, request, officer, water, who, sees
 ):
-    from interactions.services import interaction_log
-
-    # Typed as a topic of a confidential interaction, a new tag's name says what it was about.
-    interaction_log(
-        author=officer,
-        stakeholders=[StakeholderFactory(owner=officer)],
-        summary="Off the record",
-        kind="call",
-        is_confidential=True,
-        topics=["Falcon takeover", "Water"],
-    )
+    secret = log_a_secret_topic(officer, also="Water")
     login(client, request.getfixturevalue(who))
     pages = [
         reverse("contacts:tag_list"),
@@ -89,22 +95,11 @@ def test_a_topic_only_confidential_interactions_carry_is_seen_only_by_those_who_
         assert ("Falcon takeover" in body) is sees, url
         # A tag carried by anything the reader may see stays everyone's.
         assert "Water" in body, url
-    secret = Tag.objects.get(name="Falcon takeover")
     assert client.get(reverse("api:tag-detail", args=[secret.pk])).status_code == (200 if sees else 404)
 
 
 def test_a_manager_cannot_rename_a_topic_they_may_not_see(client, officer, other_manager):
-    from interactions.services import interaction_log
-
-    interaction_log(
-        author=officer,
-        stakeholders=[StakeholderFactory(owner=officer)],
-        summary="Off the record",
-        kind="call",
-        is_confidential=True,
-        topics=["Falcon takeover"],
-    )
-    secret = Tag.objects.get(name="Falcon takeover")
+    secret = log_a_secret_topic(officer)
     login(client, other_manager)
     response = client.post(reverse("contacts:tag_rename", args=[secret.pk]), {"name": "Heron"})
     assert response.status_code == 404
@@ -115,17 +110,7 @@ def test_a_manager_cannot_rename_a_topic_they_may_not_see(client, officer, other
 def test_a_topic_only_confidential_interactions_carry_is_named_once_anything_the_reader_sees_carries_it(
     client, officer, other_officer
 ):
-    from interactions.services import interaction_log
-
-    interaction_log(
-        author=officer,
-        stakeholders=[StakeholderFactory(owner=officer)],
-        summary="Off the record",
-        kind="call",
-        is_confidential=True,
-        topics=["Falcon takeover"],
-    )
-    secret = Tag.objects.get(name="Falcon takeover")
+    secret = log_a_secret_topic(officer)
     login(client, other_officer)
     assert "Falcon takeover" not in client.get(reverse("contacts:tag_list")).content.decode()
     # A list filtered by it says so as for a tag removed since, rather than listing everyone.
@@ -306,16 +291,8 @@ def test_which_tags_a_reader_sees_follows_a_change_of_team_or_role(officer, othe
     """The SQL of Tag.objects.visible_to is built once per reader: a move to another team, or a new role,
     must still change what it finds."""
     from accounts.models import Role
-    from interactions.services import interaction_log
 
-    interaction_log(
-        author=officer,
-        stakeholders=[StakeholderFactory(owner=officer)],
-        summary="Off the record",
-        kind="call",
-        is_confidential=True,
-        topics=["Falcon takeover"],
-    )
+    log_a_secret_topic(officer)
 
     def sees(user):
         user = type(user).objects.get(pk=user.pk)  # as a new request reads them
