@@ -1,3 +1,4 @@
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -15,6 +16,7 @@ from liaison_crm.form_errors import add_service_errors
 from . import services
 from .forms import AccountDetailsForm, ApiTokenForm, StaffPasswordResetForm
 from .models import ApiToken, Role
+from .throttling import PasswordResetThrottled, password_reset_throttle
 
 # The new key waits in the (server-side) session between the POST and the page that shows it, once.
 NEW_TOKEN = "accounts:new_api_token"
@@ -91,6 +93,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = StaffPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     extra_email_context = {"site_url": settings.SITE_URL}
+
+    def form_valid(self, form):
+        throttled = password_reset_throttle(
+            email=form.cleaned_data["email"],
+            # The client as django-axes sees it, so sign-in lockouts and this limit agree on who asked.
+            client_ip=get_client_ip_address(self.request),
+        )
+        if throttled is PasswordResetThrottled.CLIENT:
+            return render(self.request, "registration/password_reset_throttled.html", status=429)
+        if throttled is PasswordResetThrottled.ADDRESS:
+            # Nothing sent, and the page a sent reset leads to: it must not tell whether the address has an
+            # account.
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -154,6 +154,16 @@ AXES_VERBOSE = False
 # A password reset link is written in the outbox, which administrators read, before it is sent; it works
 # this many seconds (and once). The outbox's retries, with their back-offs, are over in a quarter of an hour.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 60 * 60)
+# Password reset requests let through in any hour, per email address asked for and per client IP (as
+# django-axes reads it); past the first the page says "check your email" as ever and sends nothing, past the
+# second it says to try later. Counted where the API's rate limit counts (liaison_crm/rate_limits.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+if min(PASSWORD_RESET_LIMIT_PER_ADDRESS, PASSWORD_RESET_LIMIT_PER_IP) < 1:
+    raise ImproperlyConfigured(
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS and PASSWORD_RESET_LIMIT_PER_IP must be 1 or more: with 0 nobody "
+        "could reset a forgotten password."
+    )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -2,14 +2,18 @@
 another; service accounts, inactive accounts and unknown addresses get nothing, and the page never says
 which."""
 
+import datetime as dt
 import re
+import uuid
 
 import pytest
+import time_machine
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from outbox.models import OutboundMessage
 
 from ..factories import UserFactory
@@ -196,3 +200,129 @@ def test_a_bad_reset_link_says_so(client, officer):
     assert response.status_code == 200
     assert not response.context["validlink"]
     assert "This link no longer works" in response.content.decode()
+
+
+# Asking too often
+
+NINE = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+
+
+def at(hour: int, minute: int, second: int = 0):
+    return time_machine.travel(NINE.replace(hour=hour, minute=minute, second=second), tick=False)
+
+
+def ask(client, email: str, ip: str = "203.0.113.5", **headers):
+    return client.post(RESET_PAGE, {"email": email}, REMOTE_ADDR=ip, follow=True, **headers)
+
+
+def looks(response) -> str:
+    """The page as the person sees it: the CSRF token is masked afresh on every page."""
+    return re.sub(r'"X-CSRFToken": "\w+"', "", response.content.decode())
+
+
+@pytest.fixture
+def limits(settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 3
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 5
+
+
+def test_past_the_limit_for_an_address_nothing_is_sent_and_the_page_looks_the_same(client, officer, limits):
+    pages = []
+    for minute, email in enumerate(["officer@example.org", "OFFICER@example.org", " officer@example.org"]):
+        with at(9, minute):
+            pages.append(ask(client, email))
+    assert OutboundMessage.objects.count() == 3
+
+    with at(9, 3):
+        refused = ask(client, "Officer@Example.org")
+
+    assert OutboundMessage.objects.count() == 3
+    assert refused.redirect_chain == pages[0].redirect_chain == [(reverse("password_reset_done"), 302)]
+    assert refused.status_code == 200
+    assert looks(refused) == looks(pages[0])
+
+
+def test_an_unknown_address_is_limited_alike(client, limits):
+    with at(9, 0):
+        pages = [ask(client, "nobody@example.org") for _ in range(4)]
+    assert {looks(page) for page in pages} == {looks(pages[0])}
+    assert [page.redirect_chain for page in pages] == [[(reverse("password_reset_done"), 302)]] * 4
+
+
+def test_past_the_limit_for_a_client_the_page_answers_429_and_sends_nothing(client, limits, team):
+    for number in range(6):
+        UserFactory(username=f"person{number}", email=f"person{number}@example.org", team=team)
+    with at(9, 0):
+        statuses = [ask(client, f"person{number}@example.org").status_code for number in range(5)]
+        refused = ask(client, "person5@example.org")
+        # The proxy header is not trusted: a client cannot name itself someone else.
+        spoofed = ask(client, "person5@example.org", HTTP_X_FORWARDED_FOR="198.51.100.7")
+        elsewhere = ask(client, "person5@example.org", ip="198.51.100.7")
+
+    assert statuses == [200] * 5
+    assert (refused.status_code, spoofed.status_code) == (429, 429)
+    assert "Too many requests from your network; try again later." in refused.content.decode()
+    assert elsewhere.status_code == 200
+    assert sorted(OutboundMessage.objects.values_list("to", flat=True)) == [
+        *(f"person{number}@example.org" for number in range(6))
+    ]
+
+
+def test_the_counts_fade_as_the_hour_slides_past_them(client, officer, limits):
+    for minute in (57, 58, 59):
+        with at(9, minute):
+            ask(client, officer.email)
+    with at(10, 5):
+        for _ in range(5):
+            ask(client, officer.email)
+    assert OutboundMessage.objects.count() == 3
+
+    # An hour after the last, the requests of the hour before have all but slid out of the window (and the
+    # refused ones were never counted).
+    with at(10, 59, 30):
+        ask(client, officer.email)
+    assert OutboundMessage.objects.count() == 4
+
+
+def test_refused_requests_change_nothing_and_use_up_no_allowance(client, officer, limits, team):
+    for number in range(5):
+        UserFactory(username=f"person{number}", email=f"person{number}@example.org", team=team)
+    with at(9, 0):
+        for number in range(5):
+            ask(client, f"person{number}@example.org")
+    sent = list(OutboundMessage.objects.values_list("pk", "to", "status"))
+    officer_before = User.objects.values().get(pk=officer.pk)
+
+    with at(9, 1):
+        assert [ask(client, officer.email).status_code for _ in range(10)] == [429] * 10
+
+    assert list(OutboundMessage.objects.values_list("pk", "to", "status")) == sent
+    assert User.objects.values().get(pk=officer.pk) == officer_before
+    # Refused at the client, the requests counted against no address: the officer's three are still there,
+    # from another network.
+    for minute in (2, 3, 4):
+        with at(9, minute):
+            ask(client, officer.email, ip="198.51.100.7")
+    assert OutboundMessage.objects.filter(to=officer.email).count() == 3
+
+
+def test_a_refused_request_makes_no_query(client, officer, limits, django_assert_num_queries):
+    with at(9, 0):
+        for _ in range(3):
+            ask(client, officer.email)
+        with django_assert_num_queries(0):
+            client.post(RESET_PAGE, {"email": officer.email}, REMOTE_ADDR="203.0.113.5")
+
+
+def test_the_limits_count_in_redis_as_in_production(client, officer, limits, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "liaison_crm.cache.OptionalRedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"password-reset-test-{uuid.uuid4().hex}",
+        }
+    }
+    for minute in range(4):
+        with at(9, minute):
+            ask(client, officer.email)
+    assert OutboundMessage.objects.count() == 3
