@@ -219,12 +219,7 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
             team=None,
             kind="organisation__kind",
         ).values(key=F("follow_up_owner__team" if by == "team" else "follow_up_owner")),
-        scope.people(
-            ActionItem.objects.visible_to(user).overdue(today).filter(owner_user__isnull=False),
-            owner="owner_user",
-            team=None,
-            kind="meeting__organisation__kind",
-        ).values(key=F("owner_user__team" if by == "team" else "owner_user")),
+        overdue_actions(scope, user).values(key=F("chaser_team" if by == "team" else "chaser")),
         scope.people(
             Commitment.objects.visible_to(user).overdue(today),
             owner="owner",
@@ -254,6 +249,19 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
         GROUP BY key ORDER BY overdue DESC, label
     """
     return sql, params
+
+
+def overdue_actions(scope: Scope, user):
+    """The scope's overdue actions: those its officers answer for (`ActionItemQuerySet.chased_by`), the
+    definition team reports count by too, with `chaser` and `chaser_team` to group them."""
+    actions = ActionItem.objects.visible_to(user).overdue(scope.today)
+    if scope.team_id is not None:
+        actions = actions.chased_by(get_user_model().objects.filter(team=scope.team_id))
+    if scope.officer_id is not None:
+        actions = actions.chased_by(get_user_model().objects.filter(pk=scope.officer_id))
+    if scope.organisation_kind:
+        actions = actions.filter(meeting__organisation__kind=scope.organisation_kind)
+    return actions.with_chaser()
 
 
 def _age_bucket(today: dt.date):

@@ -12,6 +12,7 @@ from concerns.models import Severity
 from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
 from interactions.services import stakeholders_refresh_last_contact
+from meetings.models import ActionItem
 
 from ..conftest import login
 from ..factories import (
@@ -19,6 +20,7 @@ from ..factories import (
     CommitmentFactory,
     ConcernFactory,
     InteractionFactory,
+    MeetingFactory,
     OrganisationFactory,
     StakeholderFactory,
     TeamFactory,
@@ -326,6 +328,39 @@ def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, collea
     assert [(row["key"], row["follow_ups"], row["actions"], row["commitments"]) for row in rows] == [
         (colleague.pk, 1, 0, 1)
     ]
+
+
+def overdue_action(meeting, *, owner_user=None, owner_stakeholder=None):
+    return ActionItem.objects.create(
+        meeting=meeting,
+        description="Overdue",
+        owner_user=owner_user,
+        owner_stakeholder=owner_stakeholder,
+        due_on=TODAY - dt.timedelta(days=2),
+        created_by=meeting.organiser,
+    )
+
+
+def test_the_teams_overdue_actions_are_the_same_on_the_dashboard_and_in_its_report(
+    client, manager, other_manager, officer, colleague, other_officer, world
+):
+    """The team's overdue actions are what its officers answer for: their own, and a stakeholder's from a
+    meeting one of them organised (counted for that organiser), wherever the officer's own was agreed."""
+    ours = MeetingFactory(organiser=officer, starts_at=days_ago(20))
+    theirs = MeetingFactory(organiser=other_officer, starts_at=days_ago(20))
+    overdue_action(ours, owner_user=officer)
+    overdue_action(ours, owner_stakeholder=world["healthy"])
+    overdue_action(theirs, owner_user=colleague)
+    period = {"since": (TODAY - dt.timedelta(days=30)).isoformat(), "until": TODAY.isoformat()}
+
+    rows = dashboard(client, manager)["overdue"]["rows"]
+    assert {row["key"]: row["actions"] for row in rows} == {officer.pk: 2, colleague.pk: 1}
+    report = login(client, manager).get(reverse("dashboards:report"), period).context
+    assert report["totals"]["actions_overdue"] == sum(row["actions"] for row in rows) == 3
+
+    other_rows = dashboard(client, other_manager)["overdue"]["rows"]
+    other_report = login(client, other_manager).get(reverse("dashboards:report"), period).context
+    assert other_report["totals"]["actions_overdue"] == sum(row["actions"] for row in other_rows) == 0
 
 
 def test_interactions_per_week_count_the_teams_own_including_its_confidential_ones(client, manager, world):
