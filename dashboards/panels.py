@@ -139,6 +139,20 @@ def list_url(scope, name: str, **filters) -> str:
     return f"{reverse(name)}?{urlencode(chosen)}"
 
 
+def stale(scope, day) -> dict:
+    """The stale relationships panel: the first rows, and how many there are in all ("1,000+" past the
+    bounded count), said when the panel does not show them all."""
+    rows = list(queries.stale_relationships(scope, day, limit=queries.STALE_SHOWN))
+    total = queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
+    beyond = total > queries.STALE_COUNTED
+    shown_total = formats.number_format(min(total, queries.STALE_COUNTED), force_grouping=True)
+    return {
+        "rows": rows,
+        "total": f"{shown_total}+" if beyond else shown_total,
+        "all_shown": total <= len(rows),
+    }
+
+
 def overdue(scope, user) -> dict:
     rows = queries.overdue_by_officer(scope, user)
     for row in rows:

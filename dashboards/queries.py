@@ -45,6 +45,7 @@ from .models import ActivityWeek, HealthSnapshot, HealthSummary, OrganisationWee
 PERIOD_WEEKS = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
 STALE_SHOWN = 15
+STALE_COUNTED = 1000
 TOP_ORGANISATIONS = 8
 # Open concerns by how long they have been open: (label, first day of the bucket).
 CONCERN_AGES = (("0-7", 0), ("8-14", 8), ("15-30", 15), ("31-60", 31), ("61+", 61))
@@ -174,14 +175,28 @@ def health_trend(scope: Scope, day: dt.date | None):
     )
 
 
-def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
-    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
-    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+def _overdue_for_contact(scope: Scope):
+    """The scope's stakeholders overdue for contact on the reader's date, as the stakeholder list counts
+    them."""
     overdue = Stakeholder.objects.active().overdue_for_contact(scope.today)
     # The kind is of their current primary position, not a column: of_organisation_kind reads it.
     rows = scope.people(overdue, owner="owner", team="owner__team", kind=None)
     if scope.organisation_kind:
         rows = rows.of_organisation_kind(scope.organisation_kind)
+    return rows
+
+
+def stale_relationships_count(scope: Scope, up_to: int = STALE_COUNTED) -> int:
+    """How many stakeholders are overdue for contact, counted no further than one past `up_to`: a larger
+    result means "more than `up_to`". A whole portfolio's count would read every overdue row (README: lists
+    never count), so the count runs over a LIMIT subquery."""
+    return _overdue_for_contact(scope).order_by()[: up_to + 1].count()
+
+
+def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
+    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
+    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+    rows = _overdue_for_contact(scope)
     days_overdue = Func(
         Value(scope.today), F("local_contact_due"), arg_joiner=" - ", template="(%(expressions)s)"
     )

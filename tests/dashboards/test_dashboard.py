@@ -137,9 +137,32 @@ def test_the_other_manager_sees_the_other_team(client, other_manager, world):
 
 
 def test_stale_relationships_come_most_influential_first(client, manager, world):
-    stale = list(dashboard(client, manager)["stale"])
+    stale = list(dashboard(client, manager)["stale"]["rows"])
     assert list(stale) == [world["lapsing"], world["troubled"]]
     assert [row.days_overdue for row in stale] == [30, 53]
+
+
+def test_stale_relationships_say_how_many_there_are_when_they_do_not_all_fit(client, manager, officer, world):
+    for _ in range(15):  # with the team's two already overdue: 17
+        person(officer, last_contact_days=60)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    assert len(response.context["stale"]["rows"]) == queries.STALE_SHOWN == 15
+    assert "Showing 15 of 17." in response.content.decode()
+
+
+def test_stale_relationships_are_counted_no_further_than_the_bound(client, manager, monkeypatch, world):
+    monkeypatch.setattr(queries, "STALE_COUNTED", 1)
+    monkeypatch.setattr(queries, "STALE_SHOWN", 1)
+
+    page = login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "Showing 1 of 1+." in page
+
+
+def test_stale_relationships_that_all_fit_are_not_counted_again(client, manager, world):
+    assert "Showing" not in login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
 
 
 def link_to(response, text, to=""):
@@ -186,7 +209,7 @@ def test_the_stale_relationships_link_keeps_the_kind_of_organisation_chosen(clie
 
     listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
 
-    assert list(response.context["stale"]) == [world["lapsing"]]
+    assert list(response.context["stale"]["rows"]) == [world["lapsing"]]
     assert [person.pk for person in listed] == [world["lapsing"].pk]
 
 
@@ -391,7 +414,7 @@ def test_the_period_filter(client, manager, officer, colleague, world):
 def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
     context = dashboard(client, manager, officer=officer.pk)
     assert bands(context) == {"green": 1, "amber": 1, "red": 0}
-    assert list(context["stale"]) == [world["lapsing"]]
+    assert list(context["stale"]["rows"]) == [world["lapsing"]]
     assert this_week(context)["email"] == 0
     assert context["overdue"]["rows"] == []
     assert context["concerns"]["total"] == 0
@@ -514,7 +537,7 @@ def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does
     time_machine.move_to(dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC), tick=False)
 
     response = login(client, manager).get(reverse("dashboards:dashboard"))
-    stale = {row.pk: row.days_overdue for row in response.context["stale"]}
+    stale = {row.pk: row.days_overdue for row in response.context["stale"]["rows"]}
     listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
 
     assert stale[due_in_london_today.pk] == 1
