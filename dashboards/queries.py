@@ -256,8 +256,11 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
         else "COALESCE(NULLIF(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.username) "
         "FROM accounts_user u WHERE u.id = key"
     )
+    # An officer who has left still counts until their work is handed over: the row says so.
+    active = "true" if by == "team" else "(SELECT u.is_active FROM accounts_user u WHERE u.id = key)"
     sql = f"""
-        SELECT key, (SELECT {label}) AS label, sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
+        SELECT key, (SELECT {label}) AS label, {active} AS active,
+               sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
                sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
         FROM ({" UNION ALL ".join(parts)}) counted
         WHERE key IS NOT NULL
@@ -350,7 +353,9 @@ def activity_by_officer(scope: Scope, user):
     if scope.by_team:
         rows = _activity(scope, user).values("week", key=F("team"), label=F("team__name"))
     else:
-        rows = _activity(scope, user).values("week", key=F("officer"), label=person_name("officer__"))
+        rows = _activity(scope, user).values(
+            "week", key=F("officer"), label=person_name("officer__"), active=F("officer__is_active")
+        )
     return rows.annotate(n=Sum("interactions")).order_by("week", "key")
 
 

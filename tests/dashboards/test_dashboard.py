@@ -544,6 +544,23 @@ def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does
     assert set(stale) == {person.pk for person in listed}
 
 
+def test_an_officer_who_left_is_marked_with_a_link_to_hand_their_portfolio_over(
+    client, manager, officer, colleague, world
+):
+    colleague.is_active = False
+    colleague.save()
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    handover = f"{reverse('contacts:stakeholder_handover')}?from_officer={colleague.pk}"
+    marked = f'{html.escape(str(colleague))} (left) <a href="{handover}">Hand over →</a>'
+    page = response.content.decode()
+    assert page.count(marked) == 3  # their overdue work, their stale relationship, their concern open longest
+    assert f"{html.escape(str(colleague))} (left)</th>" in page  # their interactions week by week
+    assert f"{html.escape(str(officer))} (left)" not in page
+    chosen = client.get(handover).context["form"]["from_officer"].value()
+    assert str(chosen) == str(colleague.pk)
+
+
 def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, manager, colleague, world):
     colleague.is_active = False
     colleague.save()
