@@ -139,6 +139,26 @@ def list_url(scope, name: str, **filters) -> str:
     return f"{reverse(name)}?{urlencode(chosen)}"
 
 
+def stale(scope, day) -> dict:
+    """The stale relationships panel: the first rows, and how many there are in all ("1,000+" past the
+    bounded count), said when the panel does not show them all."""
+    rows = list(queries.stale_relationships(scope, day, limit=queries.STALE_SHOWN))
+    total = queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
+    beyond = total > queries.STALE_COUNTED
+    shown_total = formats.number_format(min(total, queries.STALE_COUNTED), force_grouping=True)
+    return {
+        "rows": rows,
+        "total": f"{shown_total}+" if beyond else shown_total,
+        "all_shown": total <= len(rows),
+    }
+
+
+def officer_label(name, *, active: bool) -> str:
+    """An officer's (or a team's) name on a chart, marked when they have left, as the tables mark it."""
+    name = name or "—"
+    return name if active else _("%(name)s (left)") % {"name": name}
+
+
 def overdue(scope, user) -> dict:
     rows = queries.overdue_by_officer(scope, user)
     for row in rows:
@@ -149,7 +169,7 @@ def overdue(scope, user) -> dict:
     series = [(_("follow-ups"), "series-0"), (_("actions"), "series-1"), (_("commitments"), "series-2")]
     chart = charts.bars(
         label=_("Overdue follow-ups, actions and commitments"),
-        rows=[row["label"] or "—" for row in rows],
+        rows=[officer_label(row["label"], active=row["active"]) for row in rows],
         series=series,
         values=[[row["follow_ups"], row["actions"], row["commitments"]] for row in rows],
     )
@@ -180,7 +200,9 @@ def activity(scope, user) -> dict:
     ]
     people = {}
     for row in queries.activity_by_officer(scope, user):
-        person = people.setdefault(row["key"], {"label": row["label"] or "—", "weeks": {}})
+        person = people.setdefault(
+            row["key"], {"label": row["label"] or "—", "active": row.get("active", True), "weeks": {}}
+        )
         person["weeks"][row["week"]] = row["n"]
     officers = sorted(people.values(), key=lambda person: person["label"])
     for person in officers:
@@ -193,7 +215,10 @@ def activity(scope, user) -> dict:
     officer_chart = charts.lines(
         label=_("Interactions per week by team") if scope.by_team else _("Interactions per week by officer"),
         categories=labels,
-        series=[(person["label"], charts.series_class(index)) for index, person in enumerate(officers)],
+        series=[
+            (officer_label(person["label"], active=person["active"]), charts.series_class(index))
+            for index, person in enumerate(officers)
+        ],
         values=[person["counts"] for person in officers],
         low=0,
     )

@@ -45,6 +45,7 @@ from .models import ActivityWeek, HealthSnapshot, HealthSummary, OrganisationWee
 PERIOD_WEEKS = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
 STALE_SHOWN = 15
+STALE_COUNTED = 1000
 TOP_ORGANISATIONS = 8
 # Open concerns by how long they have been open: (label, first day of the bucket).
 CONCERN_AGES = (("0-7", 0), ("8-14", 8), ("15-30", 15), ("31-60", 31), ("61+", 61))
@@ -174,14 +175,28 @@ def health_trend(scope: Scope, day: dt.date | None):
     )
 
 
-def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
-    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
-    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+def _overdue_for_contact(scope: Scope):
+    """The scope's stakeholders overdue for contact on the reader's date, as the stakeholder list counts
+    them."""
     overdue = Stakeholder.objects.active().overdue_for_contact(scope.today)
     # The kind is of their current primary position, not a column: of_organisation_kind reads it.
     rows = scope.people(overdue, owner="owner", team="owner__team", kind=None)
     if scope.organisation_kind:
         rows = rows.of_organisation_kind(scope.organisation_kind)
+    return rows
+
+
+def stale_relationships_count(scope: Scope, up_to: int = STALE_COUNTED) -> int:
+    """How many stakeholders are overdue for contact, counted no further than one past `up_to`: a larger
+    result means "more than `up_to`". A whole portfolio's count would read every overdue row (README: lists
+    never count), so the count runs over a LIMIT subquery."""
+    return _overdue_for_contact(scope).order_by()[: up_to + 1].count()
+
+
+def stale_relationships(scope: Scope, day: dt.date | None, limit: int = STALE_SHOWN):
+    """Stakeholders overdue for contact on the reader's date (as the stakeholder list counts them), most
+    influential (then most overdue) first, with how many days and their health on the newest snapshot."""
+    rows = _overdue_for_contact(scope)
     days_overdue = Func(
         Value(scope.today), F("local_contact_due"), arg_joiner=" - ", template="(%(expressions)s)"
     )
@@ -219,12 +234,7 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
             team=None,
             kind="organisation__kind",
         ).values(key=F("follow_up_owner__team" if by == "team" else "follow_up_owner")),
-        scope.people(
-            ActionItem.objects.visible_to(user).overdue(today).filter(owner_user__isnull=False),
-            owner="owner_user",
-            team=None,
-            kind="meeting__organisation__kind",
-        ).values(key=F("owner_user__team" if by == "team" else "owner_user")),
+        overdue_actions(scope, user).values(key=F("chaser_team" if by == "team" else "chaser")),
         scope.people(
             Commitment.objects.visible_to(user).overdue(today),
             owner="owner",
@@ -246,14 +256,30 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
         else "COALESCE(NULLIF(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.username) "
         "FROM accounts_user u WHERE u.id = key"
     )
+    # An officer who has left still counts until their work is handed over: the row says so.
+    active = "true" if by == "team" else "(SELECT u.is_active FROM accounts_user u WHERE u.id = key)"
     sql = f"""
-        SELECT key, (SELECT {label}) AS label, sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
+        SELECT key, (SELECT {label}) AS label, {active} AS active,
+               sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
                sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
         FROM ({" UNION ALL ".join(parts)}) counted
         WHERE key IS NOT NULL
         GROUP BY key ORDER BY overdue DESC, label
     """
     return sql, params
+
+
+def overdue_actions(scope: Scope, user):
+    """The scope's overdue actions: those its officers answer for (`ActionItemQuerySet.chased_by`), the
+    definition team reports count by too, with `chaser` and `chaser_team` to group them."""
+    actions = ActionItem.objects.visible_to(user).overdue(scope.today)
+    if scope.team_id is not None:
+        actions = actions.chased_by(get_user_model().objects.filter(team=scope.team_id))
+    if scope.officer_id is not None:
+        actions = actions.chased_by(get_user_model().objects.filter(pk=scope.officer_id))
+    if scope.organisation_kind:
+        actions = actions.filter(meeting__organisation__kind=scope.organisation_kind)
+    return actions.with_chaser()
 
 
 def _age_bucket(today: dt.date):
@@ -327,7 +353,9 @@ def activity_by_officer(scope: Scope, user):
     if scope.by_team:
         rows = _activity(scope, user).values("week", key=F("team"), label=F("team__name"))
     else:
-        rows = _activity(scope, user).values("week", key=F("officer"), label=person_name("officer__"))
+        rows = _activity(scope, user).values(
+            "week", key=F("officer"), label=person_name("officer__"), active=F("officer__is_active")
+        )
     return rows.annotate(n=Sum("interactions")).order_by("week", "key")
 
 

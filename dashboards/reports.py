@@ -137,15 +137,20 @@ class Report:
     def actions(self):
         """The action plan: actions from the period's meetings, and those from earlier ones still open or
         done in the period (as commitments fulfilled and concerns resolved in it count). A later meeting's
-        are not: a report on a past period lists what was on the table then."""
+        are not: a report on a past period lists what was on the table then. An officer's or a team's are
+        those they answer for (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
         actions = ActionItem.objects.visible_to(self.reader)
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
             | Q(completed_at__gte=self.start, completed_at__lt=self.end)
             | open_q() & Q(meeting__starts_at__lt=self.end)
         )
+        # An officer's and a team's actions are those they answer for, as the dashboard counts them.
         if self.officer is not None:
-            return actions.filter(owner_user=self.officer).filter(in_period)
+            officers = get_user_model().objects.filter(pk=self.officer.pk)
+            return actions.chased_by(officers).filter(in_period)
+        if self.team is not None:
+            return actions.chased_by(get_user_model().objects.filter(team=self.team)).filter(in_period)
         subject = Q(meeting__in=self._meetings_of_subject().values("pk"))
         if self.stakeholder is not None:
             subject |= Q(owner_stakeholder=self.stakeholder)

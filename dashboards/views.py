@@ -97,7 +97,7 @@ def _panels(request, scope, refreshes) -> str:
             "summary_zone": queries.summary_zone().key.replace("_", " "),
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
-            "stale": queries.stale_relationships(scope, day),
+            "stale": panels.stale(scope, day),
             "stale_url": panels.list_url(
                 scope, "contacts:stakeholder_list", overdue="true", sort="-influence"
             ),

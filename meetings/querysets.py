@@ -1,4 +1,5 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -82,6 +83,24 @@ class ActionItemQuerySet(QuerySet):
 
     def owned_by(self, user):
         return self.filter(owner_user=user)
+
+    def chased_by(self, officers):
+        """The actions `officers` (a queryset of users) answer for: those they own, and those a stakeholder
+        owns from meetings one of them organised, since the organiser is who follows a stakeholder's action
+        up. "An officer's actions" and "the team's actions" on the dashboard and in reports are these: a
+        team's are its members' own plus the stakeholders' from its meetings, never a member's action
+        counted for another team because that team organised the meeting."""
+        ids = officers.values("pk")
+        return self.filter(Q(owner_user__in=ids) | Q(owner_user__isnull=True, meeting__organiser__in=ids))
+
+    def with_chaser(self):
+        """Annotates who answers for each action (`chased_by`) and their team: `chaser` and `chaser_team`."""
+        return self.annotate(
+            chaser=Coalesce("owner_user", "meeting__organiser"),
+            chaser_team=Case(
+                When(owner_user__isnull=False, then="owner_user__team"), default="meeting__organiser__team"
+            ),
+        )
 
     def for_list(self):
         return self.select_related("meeting", "owner_user", "owner_stakeholder")

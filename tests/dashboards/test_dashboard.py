@@ -12,6 +12,7 @@ from concerns.models import Severity
 from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
 from interactions.services import stakeholders_refresh_last_contact
+from meetings.models import ActionItem
 
 from ..conftest import login
 from ..factories import (
@@ -19,6 +20,7 @@ from ..factories import (
     CommitmentFactory,
     ConcernFactory,
     InteractionFactory,
+    MeetingFactory,
     OrganisationFactory,
     StakeholderFactory,
     TeamFactory,
@@ -135,9 +137,32 @@ def test_the_other_manager_sees_the_other_team(client, other_manager, world):
 
 
 def test_stale_relationships_come_most_influential_first(client, manager, world):
-    stale = list(dashboard(client, manager)["stale"])
+    stale = list(dashboard(client, manager)["stale"]["rows"])
     assert list(stale) == [world["lapsing"], world["troubled"]]
     assert [row.days_overdue for row in stale] == [30, 53]
+
+
+def test_stale_relationships_say_how_many_there_are_when_they_do_not_all_fit(client, manager, officer, world):
+    for _ in range(15):  # with the team's two already overdue: 17
+        person(officer, last_contact_days=60)
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    assert len(response.context["stale"]["rows"]) == queries.STALE_SHOWN == 15
+    assert "Showing 15 of 17." in response.content.decode()
+
+
+def test_stale_relationships_are_counted_no_further_than_the_bound(client, manager, monkeypatch, world):
+    monkeypatch.setattr(queries, "STALE_COUNTED", 1)
+    monkeypatch.setattr(queries, "STALE_SHOWN", 1)
+
+    page = login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
+
+    assert "Showing 1 of 1+." in page
+
+
+def test_stale_relationships_that_all_fit_are_not_counted_again(client, manager, world):
+    assert "Showing" not in login(client, manager).get(reverse("dashboards:dashboard")).content.decode()
 
 
 def link_to(response, text, to=""):
@@ -184,7 +209,7 @@ def test_the_stale_relationships_link_keeps_the_kind_of_organisation_chosen(clie
 
     listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
 
-    assert list(response.context["stale"]) == [world["lapsing"]]
+    assert list(response.context["stale"]["rows"]) == [world["lapsing"]]
     assert [person.pk for person in listed] == [world["lapsing"].pk]
 
 
@@ -328,6 +353,39 @@ def test_overdue_work_is_counted_per_officer_of_the_team(client, manager, collea
     ]
 
 
+def overdue_action(meeting, *, owner_user=None, owner_stakeholder=None):
+    return ActionItem.objects.create(
+        meeting=meeting,
+        description="Overdue",
+        owner_user=owner_user,
+        owner_stakeholder=owner_stakeholder,
+        due_on=TODAY - dt.timedelta(days=2),
+        created_by=meeting.organiser,
+    )
+
+
+def test_the_teams_overdue_actions_are_the_same_on_the_dashboard_and_in_its_report(
+    client, manager, other_manager, officer, colleague, other_officer, world
+):
+    """The team's overdue actions are what its officers answer for: their own, and a stakeholder's from a
+    meeting one of them organised (counted for that organiser), wherever the officer's own was agreed."""
+    ours = MeetingFactory(organiser=officer, starts_at=days_ago(20))
+    theirs = MeetingFactory(organiser=other_officer, starts_at=days_ago(20))
+    overdue_action(ours, owner_user=officer)
+    overdue_action(ours, owner_stakeholder=world["healthy"])
+    overdue_action(theirs, owner_user=colleague)
+    period = {"since": (TODAY - dt.timedelta(days=30)).isoformat(), "until": TODAY.isoformat()}
+
+    rows = dashboard(client, manager)["overdue"]["rows"]
+    assert {row["key"]: row["actions"] for row in rows} == {officer.pk: 2, colleague.pk: 1}
+    report = login(client, manager).get(reverse("dashboards:report"), period).context
+    assert report["totals"]["actions_overdue"] == sum(row["actions"] for row in rows) == 3
+
+    other_rows = dashboard(client, other_manager)["overdue"]["rows"]
+    other_report = login(client, other_manager).get(reverse("dashboards:report"), period).context
+    assert other_report["totals"]["actions_overdue"] == sum(row["actions"] for row in other_rows) == 0
+
+
 def test_interactions_per_week_count_the_teams_own_including_its_confidential_ones(client, manager, world):
     context = dashboard(client, manager)
     assert this_week(context) == {
@@ -356,7 +414,7 @@ def test_the_period_filter(client, manager, officer, colleague, world):
 def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
     context = dashboard(client, manager, officer=officer.pk)
     assert bands(context) == {"green": 1, "amber": 1, "red": 0}
-    assert list(context["stale"]) == [world["lapsing"]]
+    assert list(context["stale"]["rows"]) == [world["lapsing"]]
     assert this_week(context)["email"] == 0
     assert context["overdue"]["rows"] == []
     assert context["concerns"]["total"] == 0
@@ -479,11 +537,28 @@ def test_stale_relationships_count_days_on_the_readers_calendar_as_the_list_does
     time_machine.move_to(dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC), tick=False)
 
     response = login(client, manager).get(reverse("dashboards:dashboard"))
-    stale = {row.pk: row.days_overdue for row in response.context["stale"]}
+    stale = {row.pk: row.days_overdue for row in response.context["stale"]["rows"]}
     listed = client.get(link_to(response, "All overdue stakeholders")).context["page"]
 
     assert stale[due_in_london_today.pk] == 1
     assert set(stale) == {person.pk for person in listed}
+
+
+def test_an_officer_who_left_is_marked_with_a_link_to_hand_their_portfolio_over(
+    client, manager, officer, colleague, world
+):
+    colleague.is_active = False
+    colleague.save()
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+
+    handover = f"{reverse('contacts:stakeholder_handover')}?from_officer={colleague.pk}"
+    marked = f'{html.escape(str(colleague))} (left) <a href="{handover}">Hand over →</a>'
+    page = response.content.decode()
+    assert page.count(marked) == 3  # their overdue work, their stale relationship, their concern open longest
+    assert f"{html.escape(str(colleague))} (left)</th>" in page  # their interactions week by week
+    assert f"{html.escape(str(officer))} (left)" not in page
+    chosen = client.get(handover).context["form"]["from_officer"].value()
+    assert str(chosen) == str(colleague.pk)
 
 
 def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, manager, colleague, world):
