@@ -166,12 +166,11 @@
     var form = box();
     if (!form) return;
     var input = form.querySelector("input[type=search]");
-    var typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
-    // A list's own search box has the focus as the page opens (autofocus): until something is typed in it,
-    // "/" still means the header's search, as its placeholder says.
-    var untouchedSearch = typing && event.target !== input && event.target.matches("input[type=search]") &&
-      !event.target.value;
-    if (event.key === "/" && (!typing || untouchedSearch) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    // A one-key shortcut must not act while the officer is in a field (WCAG 2.1.4): a slash typed or dictated
+    // into any box, even an empty list search that took the focus as its page opened, is part of the text.
+    var inField = event.target.isContentEditable ||
+      (event.target.closest && event.target.closest("input, textarea, select"));
+    if (event.key === "/" && !inField && !event.isComposing && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
       input.focus();
       input.select();

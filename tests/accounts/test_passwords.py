@@ -112,6 +112,29 @@ def test_sign_in_page_links_to_the_reset(client):
     assert f'href="{RESET_PAGE}"' in client.get(SIGN_IN).content.decode()
 
 
+def page_heading(response) -> str:
+    """The page's one main heading, under the product's name (screen readers list and jump by headings)."""
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<p class="brand">Liaison CRM</p>' in page
+    (heading,) = re.findall(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)
+    return heading.strip()
+
+
+def test_sign_in_page_is_headed_sign_in_under_the_products_name(client):
+    assert page_heading(client.get(SIGN_IN)) == "Sign in"
+
+
+def test_each_password_reset_page_is_headed_by_what_it_is(client, officer):
+    assert page_heading(client.get(RESET_PAGE)) == "Forgotten password"
+    assert page_heading(client.post(RESET_PAGE, {"email": officer.email}, follow=True)) == "Check your email"
+    message = OutboundMessage.objects.get(kind="password_reset")
+    assert page_heading(client.get(reset_link(message), follow=True)) == "Choose a new password"
+    assert page_heading(client.get(reverse("password_reset_complete"))) == "Password set"
+    bad_link = reverse("password_reset_confirm", args=["MQ", "not-a-token"])
+    assert page_heading(client.get(bad_link)) == "This link no longer works"
+
+
 def test_a_reset_is_sent_through_the_outbox_and_its_link_sets_a_new_password(client, officer):
     response = client.post(RESET_PAGE, {"email": "OFFICER@example.org"})
     assert response.status_code == 302 and response.url == reverse("password_reset_done")

@@ -146,26 +146,51 @@ def test_the_account_menu_is_named_by_the_officer_not_by_its_arrow(page, live_se
     expect(page.locator("details[data-menu] > summary")).to_have_accessible_name(str(officer))
 
 
-def test_slash_reaches_the_header_search_from_a_list_whose_filter_has_the_focus(page, live_server, officer):
-    """The stakeholder and organisation lists put the focus in their own search box as they open: "/" was
-    typed into it, and the header's box the placeholder promises ("Search everything… ( / )") stayed empty."""
+def test_slash_reaches_the_header_search_from_anywhere_outside_a_field(page, live_server, officer):
     StakeholderFactory(name="Agnieszka Wójcik", owner=officer)
     sign_in(page, live_server, "officer")
-    page.goto(f"{live_server.url}/stakeholders/")
-    list_filter = page.locator("#id_q")
-    expect(list_filter).to_be_focused()
+    page.get_by_role("heading", level=1).click()
 
     page.keyboard.press("/")
     page.keyboard.type("wojcik")
 
     expect(page.locator("#global-search-q")).to_be_focused()
     expect(page.locator("#global-search-results").get_by_text("Agnieszka Wójcik")).to_be_visible()
-    expect(list_filter).to_have_value("")
+    expect(page.locator("#global-search-q")).to_have_attribute("aria-keyshortcuts", "/")
 
-    # Once something is typed in the list's box, a slash is part of what is typed.
-    list_filter.fill("Wójcik")
-    list_filter.press("/")
-    expect(list_filter).to_have_value("Wójcik/")
+
+def test_slash_typed_in_any_field_stays_in_that_field(page, live_server, officer):
+    """A one-key shortcut acting in a field would take a dictated or typed slash away from what the officer
+    writes (WCAG 2.1.4): "/" only jumps to the header search from outside a field, even an empty one that
+    took the focus as its page opened, like the stakeholder list's search."""
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    list_filter = page.locator("#id_q")
+    expect(list_filter).to_be_focused()
+
+    page.keyboard.press("/")
+
+    expect(list_filter).to_be_focused()
+    expect(list_filter).to_have_value("/")
+    expect(page.locator("#global-search-q")).to_have_value("")
+
+    page.goto(f"{live_server.url}/interactions/new/")
+    for field in (page.locator("textarea").first, page.locator("select").first):
+        field.focus()
+        page.keyboard.press("/")
+        expect(field).to_be_focused()
+    expect(page.locator("textarea").first).to_have_value("/")
+
+    page.evaluate("""() => {
+        const note = document.createElement("div");
+        note.contentEditable = "true";
+        note.id = "editable-note";
+        document.querySelector("main").append(note);
+    }""")
+    page.locator("#editable-note").focus()
+    page.keyboard.press("/")
+    expect(page.locator("#editable-note")).to_be_focused()
+    expect(page.locator("#editable-note")).to_have_text("/")
 
 
 def test_tabbing_out_of_the_header_search_closes_its_results_over_the_page(page, live_server, officer):

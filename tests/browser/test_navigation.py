@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..factories import StakeholderFactory
+from ..factories import CommitmentFactory, StakeholderFactory
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,6 +71,21 @@ def test_on_a_phone_the_officers_daily_pages_do_not_scroll_sideways(page, live_s
     for path in ["/my-day/", "/stakeholders/", "/follow-ups/", "/meetings/", "/commitments/", "/concerns/"]:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_on_a_phone_each_card_of_a_list_names_its_columns(page, live_server, officer):
+    CommitmentFactory(stakeholder=StakeholderFactory(owner=officer, name="Ama Owusu"))
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/commitments/")
+    chaser = page.locator("td[data-label='Chased by']")
+    label = "el => getComputedStyle(el, '::before').content"
+    assert chaser.evaluate(label) == "none"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    expect(page.locator(".table thead")).to_be_hidden()
+    assert chaser.evaluate(label) == '"Chased by"'
+    expect(chaser).to_contain_text(str(officer))
 
 
 def test_at_320_px_a_stakeholders_page_does_not_scroll_sideways(page, live_server, officer):

@@ -161,7 +161,10 @@ def test_communications_by_channel_show_each_channels_average_sentiment(client, 
     totals = response.context["totals"]
     assert (totals["interactions"], totals["average_sentiment"], totals["negative"]) == (3, 2 / 3, 1)
     page = response.content.decode()
-    assert '<td>Call</td><td class="num">2</td><td class="num">+0.5</td>' in page
+    assert (
+        '<td data-label="Channel">Call</td><td class="num" data-label="Interactions">2</td>'
+        '<td class="num" data-label="Average sentiment">+0.5</td>'
+    ) in page
 
 
 def test_a_managers_team_report_counts_the_teams_interactions_only(
