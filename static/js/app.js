@@ -162,6 +162,18 @@
     form.querySelector(".global-search-results").innerHTML = "";
   }
 
+  // Read out whole, the results would be said again at every letter typed: the page's status line (base.html)
+  // says how many there are, or that nothing matches, and the officer goes down to them with the arrows.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = box();
+    var status = document.getElementById("list-status");
+    if (!form || !status || !form.contains(event.detail.target)) return;
+    var empty = event.detail.target.querySelector(".search-empty");
+    var count = event.detail.target.querySelectorAll(".search-result").length;
+    if (!empty && !count) return;
+    status.textContent = empty ? empty.textContent.trim() : status.dataset.matches.replace("%(count)s", count);
+  });
+
   document.addEventListener("keydown", function (event) {
     var form = box();
     if (!form) return;

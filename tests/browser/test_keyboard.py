@@ -208,6 +208,22 @@ def test_tabbing_out_of_the_header_search_closes_its_results_over_the_page(page,
     expect(results).to_be_empty()
 
 
+def test_the_header_search_says_how_many_match_instead_of_reading_them_all_out(page, live_server, officer):
+    """Its results were a live region: a screen reader read the whole list again at every letter typed."""
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    results = page.locator("#global-search-results")
+    expect(results).not_to_have_attribute("aria-live", "polite")
+    box = page.get_by_role("searchbox", name="Find anything")
+
+    box.fill("Ama")
+    expect(results.get_by_text("Ama Owusu")).to_be_visible()
+    expect(page.locator("#list-status")).to_have_text("Matches: 1.")
+
+    box.fill("Zzyzx")
+    expect(page.locator("#list-status")).to_have_text("Nothing matches “Zzyzx”.")
+
+
 def test_escape_on_a_lookup_pickers_match_closes_the_matches_and_returns_to_the_box(
     page, live_server, officer
 ):
