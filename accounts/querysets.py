@@ -8,6 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
+def staff_label(name, *, active: bool) -> str:
+    """A member of staff's name as pickers, filters and charts show it: marked when they have left."""
+    return str(name) if active else _("%(name)s (left)") % {"name": name}
+
+
 def person_name(path: str = ""):
     """A member of staff's name as User.__str__ gives it, in SQL: the full name, else the username.
 
@@ -112,7 +117,7 @@ class UserQuerySet(QuerySet):
         options = []
         for pk, first, last, username, is_active in rows:
             name = f"{first} {last}".strip() or username  # User.__str__: get_full_name() or the username
-            options.append((pk, name if is_active else _("%(name)s (left)") % {"name": name}))
+            options.append((pk, staff_label(name, active=is_active)))
         return options
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.querysets import staff_label
 from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import (
@@ -259,7 +260,7 @@ class PortfolioHandoverForm(forms.Form):
         givers, receivers = [("", _("Choose an officer…"))], [("", _("Choose an officer…"))]
         for pk, first, last, username, is_active in staff:
             name = f"{first} {last}".strip() or username  # str(user)
-            givers.append((pk, name if is_active else _("%(name)s (left)") % {"name": name}))
+            givers.append((pk, staff_label(name, active=is_active)))
             if is_active:
                 receivers.append((pk, name))
         return givers, receivers

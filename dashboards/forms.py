@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from accounts.querysets import staff_label
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 
@@ -43,8 +44,7 @@ class DashboardFilterForm(forms.Form):
         # Plain choices read in one query; a ModelChoiceField would read them through a server-side cursor.
         self.officers = {officer.pk: officer for officer in officers}
         self.fields["officer"].choices = [("", _("Everyone"))] + [
-            (pk, str(officer) if officer.is_active else _("%(name)s (left)") % {"name": officer})
-            for pk, officer in self.officers.items()
+            (pk, staff_label(officer, active=officer.is_active)) for pk, officer in self.officers.items()
         ]
 
     def valid_data(self) -> dict:
@@ -136,7 +136,7 @@ class ReportForm(forms.Form):
             .order_by("-is_active", *get_user_model()._meta.ordering)
         )
         self.fields["officer"].choices = [("", _("Anyone"))] + [
-            (user.pk, str(user) if user.is_active else _("%(name)s (left)") % {"name": user})
+            (user.pk, staff_label(user, active=user.is_active))
             for user in staff.only("pk", "username", "first_name", "last_name", "is_active")
         ]
 

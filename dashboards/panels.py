@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.querysets import staff_label
 from concerns.models import Severity
 from contacts.models import Organisation
 from interactions.models import InteractionKind
@@ -155,8 +156,7 @@ def stale(scope, day) -> dict:
 
 def officer_label(name, *, active: bool) -> str:
     """An officer's (or a team's) name on a chart, marked when they have left, as the tables mark it."""
-    name = name or "—"
-    return name if active else _("%(name)s (left)") % {"name": name}
+    return staff_label(name or "—", active=active)
 
 
 def overdue(scope, user) -> dict:

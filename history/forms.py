@@ -2,12 +2,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.querysets import staff_label
+
 from .queries import STREAMS
 
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return str(obj) if obj.is_active else _("%(name)s (left)") % {"name": obj}
+        return staff_label(obj, active=obj.is_active)
 
 
 class RecentChangesFilterForm(forms.Form):
