@@ -13,6 +13,12 @@ def staff_label(name, *, active: bool) -> str:
     return str(name) if active else _("%(name)s (left)") % {"name": name}
 
 
+def _ids(keeping: Iterable[int | None] | QuerySet):
+    """The ids a record already names: a queryset of ids as it is (asked in the same query), else without
+    the empty ones."""
+    return keeping if isinstance(keeping, QuerySet) else [pk for pk in keeping if pk is not None]
+
+
 def person_name(path: str = ""):
     """A member of staff's name as User.__str__ gives it, in SQL: the full name, else the username.
 
@@ -47,9 +53,7 @@ class UserQuerySet(QuerySet):
         made through the API as itself, and sending that record back unchanged is no new choice. A queryset
         of ids is asked in the same query.
         """
-        if not isinstance(keeping, QuerySet):
-            keeping = [pk for pk in keeping if pk is not None]
-        return self.filter(Q(is_service_account=False) | Q(pk__in=keeping), is_active=True)
+        return self.filter(Q(is_service_account=False) | Q(pk__in=_ids(keeping)), is_active=True)
 
     def nameable(self, *, keeping: Iterable[int | None] | QuerySet = ()):
         """The staff who can be named as taking part in something: invited to a meeting, present at an
@@ -59,9 +63,7 @@ class UserQuerySet(QuerySet):
         took part all the same after they left or became a tool, so they stay named until someone takes them
         off; nobody is newly named who has left.
         """
-        if not isinstance(keeping, QuerySet):
-            keeping = [pk for pk in keeping if pk is not None]
-        return self.filter(Q(is_active=True, is_service_account=False) | Q(pk__in=keeping))
+        return self.filter(Q(is_active=True, is_service_account=False) | Q(pk__in=_ids(keeping)))
 
     def with_sign_in_lock(self):
         """Annotates `is_locked_out`: whether django-axes now refuses the account's sign-in, from any address.

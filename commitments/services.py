@@ -148,6 +148,11 @@ def _close(commitment: Commitment, status: str) -> Commitment:
             _("This commitment is already %(status)s: reopen it first.")
             % {"status": commitment.get_status_display().lower()}
         )
+    return _set_status(commitment, status)
+
+
+def _set_status(commitment: Commitment, status: str) -> Commitment:
+    """The status, and the dates that follow it: when it was kept or broken, none once reopened."""
     now = timezone.now()
     commitment.status = status
     commitment.fulfilled_at = now if status == CommitmentStatus.FULFILLED else None
@@ -185,9 +190,7 @@ def commitment_mark_broken(*, commitment: Commitment, actor) -> Commitment:
 def commitment_reopen(*, commitment: Commitment, actor) -> Commitment:
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
-        commitment.status = CommitmentStatus.OPEN
-        commitment.fulfilled_at = commitment.broken_at = None
-        commitment.save(update_fields=["status", "fulfilled_at", "broken_at", "updated_at"])
+        _set_status(commitment, CommitmentStatus.OPEN)
     return commitment
 
 

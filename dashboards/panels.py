@@ -144,7 +144,11 @@ def stale(scope, day) -> dict:
     """The stale relationships panel: the first rows, and how many there are in all ("1,000+" past the
     bounded count), said when the panel does not show them all."""
     rows = list(queries.stale_relationships(scope, day, limit=queries.STALE_SHOWN))
-    total = queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
+    # Fewer rows than the panel shows are all there are: counted only when the panel is full.
+    if len(rows) < queries.STALE_SHOWN:
+        total = len(rows)
+    else:
+        total = queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
     beyond = total > queries.STALE_COUNTED
     shown_total = formats.number_format(min(total, queries.STALE_COUNTED), force_grouping=True)
     return {

@@ -83,10 +83,8 @@ class Report:
         if self.officer is not None:
             return interactions.filter(logged_by=self.officer)
         if self.team is not None:
-            # The team's members as a subquery, not a join: PostgreSQL then reads each member's range of the
-            # (logged_by, occurred_at) index instead of every interaction of the period (20 ms, not 200).
-            members = get_user_model().objects.filter(team=self.team).values("pk")
-            return interactions.filter(logged_by__in=members)
+            # 20 ms rather than the 200 a join to the members took (InteractionQuerySet.logged_by_team).
+            return interactions.logged_by_team(self.team)
         return interactions
 
     def _organisation_interaction_ids(self):

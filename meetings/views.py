@@ -89,9 +89,12 @@ def meeting_detail(request, pk):
             # The same check as beside the scheduling form: the meeting at each guest's own time.
             "slots": guest_slots(meeting.starts_at, meeting.ends_at, guests, meeting.time_zone),
             "can_edit": can_edit,
-            # The interaction it was logged as may since have been made confidential.
-            "interaction_readable": meeting.interaction_id is not None
-            and Interaction.objects.visible_to(request.user).filter(pk=meeting.interaction_id).exists(),
+            # The interaction it was logged as may since have been made confidential: only then is it asked.
+            "interaction_readable": meeting.interaction is not None
+            and (
+                not meeting.interaction.is_confidential
+                or Interaction.objects.visible_to(request.user).filter(pk=meeting.interaction_id).exists()
+            ),
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),
             "actions": actions,

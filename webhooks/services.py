@@ -211,12 +211,13 @@ def delivery_attempt(*, delivery_id) -> float | None:
             return None
         endpoint = delivery.endpoint
         delivery.attempts += 1
-        if not endpoint.active or not endpoint.owner.is_active:
-            if endpoint.active:
-                error = _("The endpoint's owner no longer has access to the CRM.")
-            else:
-                error = _("The endpoint was deactivated.")
-            code = None
+        refusal = None
+        if not endpoint.active:
+            refusal = _("The endpoint was deactivated.")
+        elif not endpoint.owner.is_active:
+            refusal = _("The endpoint's owner no longer has access to the CRM.")
+        if refusal is not None:
+            code, error = None, refusal
             delivery.attempts = settings.WEBHOOK_MAX_ATTEMPTS
         else:
             body = delivery_body(delivery)
