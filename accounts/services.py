@@ -78,10 +78,7 @@ def user_sign_in_unlock(*, users: UserQuerySet, actor: User) -> int:
         axes_reset(username=user.username)
     unlocked = [user for user in users if user.is_locked_out]
     if unlocked:
-        # The log is read in the admin's history of each account, as the admin's own changes are.
-        LogEntry.objects.log_actions(
-            user_id=actor.pk, queryset=unlocked, action_flag=CHANGE, change_message="Unlocked sign-in."
-        )
+        _log_account_change(actor, unlocked, "Unlocked sign-in.")
     return len(unlocked)
 
 
@@ -161,7 +158,9 @@ def user_password_change(*, user: User, password: str, forgotten: bool = False) 
 
 
 def _log_own_change(user: User, message: str) -> None:
-    # Read in the admin's history of the account, next to the administrators' own changes to it.
-    LogEntry.objects.log_actions(
-        user_id=user.pk, queryset=[user], action_flag=CHANGE, change_message=message, single_object=True
-    )
+    _log_account_change(user, [user], message)
+
+
+def _log_account_change(actor: User, users: list[User], message: str) -> None:
+    # Read in the admin's history of each account, next to the administrators' own changes to it.
+    LogEntry.objects.log_actions(user_id=actor.pk, queryset=users, action_flag=CHANGE, change_message=message)

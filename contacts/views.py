@@ -1,3 +1,5 @@
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -569,8 +571,9 @@ def _pair_merged_already(request):
     the two records merged away: it leads to the record they became rather than to a missing page."""
     for side in ("duplicate", "keep"):
         pk = request.GET.get(side) or request.POST.get(side) or ""
-        if pk.isdigit() and MergeRecord.survivor_of(int(pk)) is not None:
-            return _merged_away(request, int(pk))
+        if pk.isdigit():
+            with contextlib.suppress(Http404):
+                return _merged_away(request, int(pk))
     raise Http404
 
 

@@ -210,6 +210,7 @@ def activity(scope, user) -> dict:
         person["weeks"][row["week"]] = row["n"]
     officers = sorted(people.values(), key=lambda person: person["label"])
     for person in officers:
+        person["shown"] = officer_label(person["label"], active=person["active"])
         person["counts"] = [person["weeks"].get(week, 0) for week in weeks]
         person["total"] = sum(person["counts"])
     officer_rows = [
@@ -219,10 +220,7 @@ def activity(scope, user) -> dict:
     officer_chart = charts.lines(
         label=_("Interactions per week by team") if scope.by_team else _("Interactions per week by officer"),
         categories=labels,
-        series=[
-            (officer_label(person["label"], active=person["active"]), charts.series_class(index))
-            for index, person in enumerate(officers)
-        ],
+        series=[(person["shown"], charts.series_class(index)) for index, person in enumerate(officers)],
         values=[person["counts"] for person in officers],
         low=0,
     )

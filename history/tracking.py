@@ -105,26 +105,19 @@ def acting_for(user_id: int):
     context of their own: pghistory keeps one context row per context, so a task that logs mail for several
     people would otherwise credit them all to whoever it handled last.
     """
-    # pghistory keeps the running context here; it has no public accessor.
     outer = getattr(runtime._tracker, "value", None)
-    if outer is None:
-        with pghistory.context(user=user_id):
-            yield
-    elif outer.metadata.get("user") is not None:
+    if outer is not None and outer.metadata.get("user") is not None:
         yield
     else:
-        metadata = {**outer.metadata, "user": user_id}
-        runtime._tracker.value = runtime.Context(id=uuid.uuid4(), metadata=metadata)
-        try:
+        with noting(user=user_id):
             yield
-        finally:
-            runtime._tracker.value = outer
 
 
 @contextlib.contextmanager
 def noting(**metadata):
     """Adds `metadata` to the context of the writes inside only, such as which merge made them: the
     request's or task's other writes keep their context as it was."""
+    # pghistory keeps the running context here; it has no public accessor.
     outer = getattr(runtime._tracker, "value", None)
     if outer is None:
         with pghistory.context(**metadata):
