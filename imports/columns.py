@@ -124,6 +124,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("contact_cadence_days", gettext_lazy("Contact every (days)"), "cadence", "cadence days"),
         _c("notes", gettext_lazy("Notes"), "description", "comments", "note"),
         _list("tags", gettext_lazy("Tags"), "labels", "categories"),
+        _c("is_archived", gettext_lazy("Archived"), "archived", help=gettext_lazy("Yes or no; no if empty.")),
     ],
     ImportKind.INTERACTIONS: [
         _c("occurred_at", gettext_lazy("When"), "date", "occurred", "occurred at", "datetime", "time",
@@ -153,6 +154,13 @@ COLUMNS: dict[str, list[Column]] = {
 
 def normalise_heading(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower().replace("_", " ")).split())
+
+
+def ignored_headings(headers: list[str], mapping: dict) -> list[str]:
+    """The file's headings no field takes, in the file's order: what an import leaves aside, such as the
+    figures an export works out (last contact, contact due, a count of people) that no record stores."""
+    taken = {heading for value in mapping.values() for heading in mapped_headings(value)}
+    return [heading for heading in headers if heading not in taken]
 
 
 def mapped_headings(value: str | list[str]) -> list[str]:
@@ -518,6 +526,7 @@ class StakeholderCleaner(Cleaner):
         attempt("contact_cadence_days", self.integer, "contact_cadence_days", 1, 730, None)
         attempt("owner_id", self.user, "owner")
         attempt("tags", self.names, "tags")
+        attempt("is_archived", self.boolean, "is_archived")
         attempt("role", self.text, "role", 160)
         attempt("department", self.text, "department", 160)
         attempt("organisation_name", self.text, "organisation", 200)

@@ -9,6 +9,7 @@ from accounts.permissions import can_manage_import, require
 from liaison_crm.form_errors import add_service_errors
 
 from . import services
+from .columns import ignored_headings
 from .forms import CommitForm, MappingForm, ReadingForm, UploadForm
 from .models import ImportJob, ImportKind
 
@@ -71,6 +72,7 @@ def import_detail(request, pk):
         "reading": reading,
         "mapping": mapping,
         "columns": services.preview_columns(job),
+        "ignored_headings": ignored_headings(job.headers, job.mapping),
         "commit_form": CommitForm(initial={"skip_duplicates": job.skip_duplicates}),
         "progress": services.import_progress(job) if job.is_working else None,
     }
