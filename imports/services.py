@@ -160,13 +160,13 @@ def _count_cards(file, encoding: str) -> int:
 
 def _read_headings(job: ImportJob, file) -> None:
     try:
-        cells = sources.read_headers(file, encoding=job.encoding, delimiter=job.delimiter)
+        heading_line, cells = sources.read_headers(file, encoding=job.encoding, delimiter=job.delimiter)
     except sources.FileProblem as problem:
         raise ValidationError({"file": problem.message}) from problem
     if not cells:
         raise ValidationError({"file": _("The file is empty.")})
     job.headers = _unique_headings(cells)
-    job.total_rows = max(sources.count_lines(file) - 1, 0)
+    job.total_rows = max(sources.count_lines(file) - heading_line, 0)
     remembered = (
         ImportMapping.objects.filter(user=job.created_by, kind=job.kind)
         .values_list("mapping", flat=True)

@@ -166,10 +166,12 @@ def _refuse_unstorable(values, line: int) -> None:
                 )
 
 
-def read_headers(file, *, encoding: str, delimiter: str) -> list[str]:
-    for _line, cells in csv_rows(file, encoding=encoding, delimiter=delimiter):
-        return [cell.strip() for cell in cells]
-    return []
+def read_headers(file, *, encoding: str, delimiter: str) -> tuple[int, list[str]]:
+    """(the line the headings are on, the headings): the lines before them, such as a `sep=;` line, are not
+    rows to count."""
+    for line, cells in csv_rows(file, encoding=encoding, delimiter=delimiter):
+        return line, [cell.strip() for cell in cells]
+    return 0, []
 
 
 def sample_text(file, encoding: str, size: int = 64 * 1024) -> str:

@@ -184,6 +184,12 @@ def test_a_file_naming_its_separator_on_its_first_line_is_read_with_it(officer):
     assert [(error["line"], error["column"]) for error in job.errors] == [(4, "Emails")]
 
 
+def test_a_separator_line_is_not_counted_as_a_row(officer):
+    """The count the mapping page shows (and that decides whether a worker checks the file) is of rows."""
+    job = upload(officer, b"sep=;\r\nName;Email\r\nLi Wei;li@example.org\r\nAna Costa;ana@example.org\r\n")
+    assert job.total_rows == 2
+
+
 def test_a_tab_named_as_the_separator_is_read_as_one(officer):
     job = upload(officer, b"sep=\t\nName\tEmail\nLi Wei\tli@example.org\n")
     assert job.delimiter == "\t" and job.headers == ["Name", "Email"]
