@@ -47,6 +47,8 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to=import_upload_to)
     original_name = models.CharField(_("file"), max_length=255)
     size = models.PositiveBigIntegerField(default=0)
+    # SHA-256 of the file's bytes: the same file uploaded again is recognised, whatever its name.
+    content_hash = models.CharField(max_length=64, blank=True)
     encoding = models.CharField(_("encoding"), max_length=32, default="utf-8")
     delimiter = models.CharField(max_length=1, default=",")
     headers = models.JSONField(default=list, blank=True)
@@ -88,7 +90,10 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_by_person")]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="importjob_by_person"),
+            models.Index(fields=["content_hash", "kind"], name="importjob_same_file"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"

@@ -25,6 +25,7 @@ never says "Importing" forever.
 Interactions imported in bulk are history: they do not announce `interaction.created` to webhooks.
 """
 
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -134,7 +135,14 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         raise ValidationError({"kind": _("Choose what the file holds.")})
     file_format = _check_upload(upload, kind)
     name = Path(name or upload.name or "import.csv").name[:200]
-    job = ImportJob(kind=kind, format=file_format, original_name=name, size=upload.size, created_by=actor)
+    job = ImportJob(
+        kind=kind,
+        format=file_format,
+        original_name=name,
+        size=upload.size,
+        content_hash=_content_hash(upload),
+        created_by=actor,
+    )
     job.file.save(name, upload, save=False)
     with job.file.open("rb") as file:
         job.encoding = sources.detect_encoding(file)
@@ -146,6 +154,15 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
             _read_headings(job, file)
     job.save()
     return job
+
+
+def _content_hash(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def _count_cards(file, encoding: str) -> int:

@@ -11,7 +11,7 @@ from liaison_crm.form_errors import add_service_errors
 from . import services
 from .columns import ignored_headings
 from .forms import CommitForm, MappingForm, ReadingForm, UploadForm
-from .models import ImportJob, ImportKind
+from .models import ImportJob, ImportKind, ImportStatus
 
 RECENT = 20
 
@@ -67,8 +67,16 @@ def import_detail(request, pk):
                 return redirect(job)
         except ValidationError as error:
             add_service_errors(mapping, error)
+    same_file = (
+        ImportJob.objects.same_file_imported(job)
+        if job.status in (ImportStatus.MAPPING, ImportStatus.CHECKED)
+        else None
+    )
     context = {
         "job": job,
+        "same_file": same_file,
+        # Someone else's import is named, not linked: only its uploader and administrators may open it.
+        "same_file_visible": same_file is not None and can_manage_import(request.user, same_file),
         "reading": reading,
         "mapping": mapping,
         "columns": services.preview_columns(job),

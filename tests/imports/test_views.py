@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Stakeholder
 from imports.models import ImportJob
@@ -117,3 +118,71 @@ def test_several_columns_are_chosen_for_a_list_on_the_form(officer_client):
     officer_client.post(reverse("imports:commit", args=[job.pk]))
 
     assert Stakeholder.objects.get(name="Ana Costa").emails == ["ana@example.org", "ana@home.example"]
+
+
+def upload_and_import(client, content: bytes, kind="stakeholders", name="people.csv") -> ImportJob:
+    client.post(reverse("imports:upload"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
+    job = ImportJob.objects.latest("pk")
+    client.post(job.get_absolute_url(), {"encoding": job.encoding, "delimiter": ",", "name": "Name"})
+    client.post(reverse("imports:commit", args=[job.pk]))
+    return job
+
+
+def test_a_file_imported_before_is_not_refused_but_its_page_says_when_by_whom_and_links_it(
+    officer_client, officer
+):
+    content = b"Name\nAna Costa\nLi Wei\n"
+    first = upload_and_import(officer_client, content)
+    first.refresh_from_db()
+
+    officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("people (copy).csv", content)},
+    )
+    again = ImportJob.objects.latest("pk")
+    page = officer_client.get(again.get_absolute_url()).content.decode()
+
+    when = timezone.localtime(first.finished_at).strftime("%-d %B %Y, %H:%M")
+    assert f"This file was already imported on {when} by {officer.get_full_name()} (2 rows)." in page
+    assert f'href="{first.get_absolute_url()}"' in page
+    assert again.status == "mapping"  # the officer may still import it
+
+
+def test_a_colleagues_earlier_import_of_the_file_is_named_but_not_linked(officer_client, client, colleague):
+    content = b"Name\nAna Costa\n"
+    first = upload_and_import(officer_client, content)
+    client.force_login(colleague)
+    client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    page = client.get(ImportJob.objects.latest("pk").get_absolute_url()).content.decode()
+    assert "This file was already imported on" in page and "(1 row)" in page
+    assert first.get_absolute_url() not in page
+
+
+@pytest.mark.parametrize(
+    ("second_kind", "second_content"),
+    [("organisations", b"Name\nAna Costa\n"), ("stakeholders", b"Name\nAna Costa\r\n")],
+)
+def test_another_file_or_another_kind_of_record_is_not_warned_about(
+    officer_client, second_kind, second_content
+):
+    upload_and_import(officer_client, b"Name\nAna Costa\n")
+    officer_client.post(
+        reverse("imports:upload"), {"kind": second_kind, "file": SimpleUploadedFile("p.csv", second_content)}
+    )
+    page = officer_client.get(ImportJob.objects.latest("pk").get_absolute_url()).content.decode()
+    assert "already imported" not in page
+
+
+def test_a_file_set_aside_before_is_not_warned_about(officer_client):
+    content = b"Name\nAna Costa\n"
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    officer_client.post(reverse("imports:discard", args=[ImportJob.objects.get().pk]))
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    page = officer_client.get(ImportJob.objects.latest("pk").get_absolute_url()).content.decode()
+    assert "already imported" not in page
