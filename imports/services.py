@@ -331,7 +331,7 @@ class _Check:
     def __init__(self, job: ImportJob):
         self.job = job
         self.labels = {column.name: str(column.label) for column in COLUMNS[job.kind]}
-        self.labels["__extra__"] = _("Whole row")
+        self.labels[sources.ROW_PROBLEM] = _("Whole row")
         self.errors: list[dict] = []
         self.error_count = 0
         self.duplicates: list[dict] = []
@@ -425,14 +425,8 @@ def _check(job_id: int) -> ImportJob:
                     check.rows += 1
                     if check.rows % PROGRESS_EVERY == 0:
                         _report(job.pk, ImportStatus.VALIDATING, check.rows, max(estimate, check.rows))
-                    if "__extra__" in raw:
-                        message = _(
-                            "This row has %(cells)s cells but the file has %(headings)d headings."
-                        ) % {
-                            "cells": raw["__extra__"],
-                            "headings": len(job.headers),
-                        }
-                        check.error(line, "__extra__", message)
+                    if message := raw.get(sources.ROW_PROBLEM):
+                        check.error(line, sources.ROW_PROBLEM, message)
                         check.show(line, raw, [message])
                         continue
                     values, row_errors = cleaner.clean(raw)

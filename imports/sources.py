@@ -184,14 +184,20 @@ def sample_text(file, encoding: str, size: int = 64 * 1024) -> str:
         stream.detach()
 
 
+# A row's values may carry, under this key, why the row as a whole cannot be imported.
+ROW_PROBLEM = "__row__"
+
+
 def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
     """The job's rows as {field: text}, through its column mapping (a vCard's fields need none)."""
     with job.file.open("rb") as file:
         if job.format == ImportFormat.VCARD:
             stream = text_stream(file, job.encoding)
             try:
-                for line, values in vcard.stakeholder_rows(stream):
+                for number, (line, values) in enumerate(vcard.stakeholder_rows(stream), start=1):
                     _refuse_unstorable(values.values(), line)
+                    if not values["name"]:
+                        values[ROW_PROBLEM] = _nameless_card_message(number, values["emails"])
                     yield line, values
             except vcard.VCardError as error:
                 raise FileProblem(error.message, line=error.line) from error
@@ -218,7 +224,13 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
             cells = [_unneutralised(cell) for cell in cells]
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 # Values past the last heading usually mean an unquoted comma shifted the row.
-                yield line, {"__extra__": str(len(cells))}
+                yield (
+                    line,
+                    {
+                        ROW_PROBLEM: _("This row has %(cells)d cells but the file has %(headings)d headings.")
+                        % {"cells": len(cells), "headings": width}
+                    },
+                )
                 continue
             values = {name: cells[index] if index < len(cells) else "" for name, index in positions.items()}
             for name, (joiner, indexes) in joined.items():
@@ -227,3 +239,17 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                     cells[index].strip() for index in indexes if index < len(cells) and cells[index].strip()
                 )
             yield line, values
+
+
+def _nameless_card_message(number: int, emails: str) -> str:
+    """Which card has no name, by its place in the file and its first address: an address book shows no
+    line numbers."""
+    email = emails.split(";", 1)[0].strip()
+    card = (
+        _("Card %(number)d (%(email)s)") % {"number": number, "email": email}
+        if email
+        else _("Card %(number)d") % {"number": number}
+    )
+    return _("%(card)s has no name: it has neither a full name (FN) nor a structured name (N).") % {
+        "card": card
+    }

@@ -499,6 +499,34 @@ def test_an_address_book_is_imported(officer):
     assert (li.languages, li.time_zone) == (["zh"], "Asia/Shanghai")
 
 
+def test_a_card_without_a_name_is_named_by_its_number_and_email_and_nothing_is_imported(officer):
+    """A card with neither FN nor N is an error, not a person named after their email address; the preview
+    says which card it is, so the officer can find it in an address book that numbers no lines."""
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Amina Yusuf\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:nameless@example.org\r\nORG:Lagos State Ministry\r\n"
+        b"END:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nTEL:+234 1 234 5678\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    job = services.import_check(
+        job_id=services.import_job_map(job=job, actor=officer, mapping=job.mapping).pk
+    )
+
+    message = "Card %d%s has no name: it has neither a full name (FN) nor a structured name (N)."
+    assert [(error["line"], error["message"]) for error in job.errors] == [
+        (5, message % (2, " (nameless@example.org)")),
+        (10, message % (3, "")),
+    ]
+    assert [row["errors"] for row in job.preview] == [
+        [],
+        [job.errors[0]["message"]],
+        [job.errors[1]["message"]],
+    ]
+    assert job.preview[1]["cells"][3] == "Lagos State Ministry"
+    assert not job.can_commit and not Stakeholder.objects.exists()
+
+
 def test_a_large_file_is_checked_and_imported_in_the_background(
     officer, settings, django_capture_on_commit_callbacks
 ):
