@@ -197,3 +197,16 @@ def test_the_check_of_an_address_book_names_a_card_without_a_name(officer_client
     page = officer_client.get(ImportJob.objects.get().get_absolute_url()).content.decode()
     assert "Card 1 (nameless@example.org) has no name" in page
     assert "Import 1 row" not in page
+
+
+def test_an_import_page_runs_a_fixed_number_of_queries(officer_client, django_assert_max_num_queries):
+    content = b"Name\nAna Costa\n"
+    upload_and_import(officer_client, content)
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    url = ImportJob.objects.latest("pk").get_absolute_url()
+    # session, user, the user's groups; the job with who uploaded it; the earlier import of the same file
+    # with who made it.
+    with django_assert_max_num_queries(5):
+        assert b"already imported" in officer_client.get(url).content
