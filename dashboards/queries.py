@@ -248,21 +248,25 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
         )
         parts.append(f"SELECT key, {columns} FROM ({sql}) part")
         params.extend(part_params)
-    label = (
-        "t.name FROM accounts_team t WHERE t.id = key"
-        if by == "team"
-        else "COALESCE(NULLIF(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.username) "
-        "FROM accounts_user u WHERE u.id = key"
-    )
-    # An officer who has left still counts until their work is handed over: the row says so.
-    active = "true" if by == "team" else "(SELECT u.is_active FROM accounts_user u WHERE u.id = key)"
+    if by == "team":
+        label, active, table = "who.name", "true", "accounts_team"
+    else:
+        label = "COALESCE(NULLIF(trim(concat_ws(' ', who.first_name, who.last_name)), ''), who.username)"
+        # An officer who has left still counts until their work is handed over: the row says so.
+        active, table = "who.is_active", "accounts_user"
+    # Summed first, then each officer (or team) joined once for their name.
     sql = f"""
-        SELECT key, (SELECT {label}) AS label, {active} AS active,
-               sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
-               sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
-        FROM ({" UNION ALL ".join(parts)}) counted
-        WHERE key IS NOT NULL
-        GROUP BY key ORDER BY overdue DESC, label
+        SELECT summed.key, {label} AS label, {active} AS active,
+               summed.follow_ups, summed.actions, summed.commitments, summed.overdue
+        FROM (
+            SELECT key, sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
+                   sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
+            FROM ({" UNION ALL ".join(parts)}) counted
+            WHERE key IS NOT NULL
+            GROUP BY key
+        ) summed
+        LEFT JOIN {table} who ON who.id = summed.key
+        ORDER BY summed.overdue DESC, label
     """
     return sql, params
 
