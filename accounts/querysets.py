@@ -41,7 +41,7 @@ class UserQuerySet(QuerySet):
         holding = [
             Q(is_active=True),
             Exists(Stakeholder.objects.active().filter(owner=officer)),
-            *(Exists(rows) for rows in open_work_held(officer).values()),
+            *(Exists(work.rows) for work in open_work_held(officer).values()),
         ]
         return self.filter(reduce(operator.or_, holding))
 
