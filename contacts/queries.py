@@ -5,7 +5,7 @@ The handover's preview (contacts.views) and the handover itself (contacts.servic
 the same rows from here, so what the manager is shown is what moves.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -75,10 +75,13 @@ def open_work() -> dict[str, OpenWork]:
     }
 
 
-def open_work_held(officer) -> dict[str, QuerySet]:
+def open_work_held(officer) -> dict[str, OpenWork]:
     """Everything `officer` (a user, or an OuterRef to one) is chasing, by kind, whoever's stakeholders it is
     on."""
-    return {kind: work.rows.filter(**{work.owner_field: officer}) for kind, work in open_work().items()}
+    return {
+        kind: replace(work, rows=work.rows.filter(**{work.owner_field: officer}))
+        for kind, work in open_work().items()
+    }
 
 
 def _on_stakeholders(stakeholders) -> dict[str, Q]:
@@ -100,7 +103,7 @@ def _on_stakeholders(stakeholders) -> dict[str, Q]:
     }
 
 
-def handover_open_work(*, from_officer, stakeholders, everywhere: bool) -> dict[str, QuerySet]:
+def handover_open_work(*, from_officer, stakeholders, everywhere: bool) -> dict[str, OpenWork]:
     """The open work that moves with `stakeholders` (a queryset of them, or their ids), by kind.
 
     `everywhere` (a whole portfolio handed over): everything the officer is chasing, on their stakeholders
@@ -111,7 +114,7 @@ def handover_open_work(*, from_officer, stakeholders, everywhere: bool) -> dict[
     if everywhere:
         return held
     on_them = _on_stakeholders(stakeholders)
-    return {kind: queryset.filter(on_them[kind]) for kind, queryset in held.items()}
+    return {kind: replace(work, rows=work.rows.filter(on_them[kind])) for kind, work in held.items()}
 
 
 def _count(queryset: QuerySet) -> Subquery:
@@ -152,11 +155,14 @@ def handover_preview(*, from_officer, organisation: Organisation | None = None) 
     ids = stakeholders.values("pk")
     everywhere = organisation is None
     work = handover_open_work(from_officer=from_officer, stakeholders=ids, everywhere=everywhere)
-    figures = {"stakeholders": _count(stakeholders)} | {kind: _count(qs) for kind, qs in work.items()}
-    figures["confidential"] = _count(work["follow_ups"].filter(is_confidential=True))
+    figures = {"stakeholders": _count(stakeholders)}
+    figures |= {kind: _count(held.rows) for kind, held in work.items()}
+    figures["confidential"] = _count(work["follow_ups"].rows.filter(is_confidential=True))
     if everywhere:
         on_them = _on_stakeholders(ids)
-        figures |= {f"elsewhere_{kind}": _count(qs.exclude(on_them[kind])) for kind, qs in work.items()}
+        figures |= {
+            f"elsewhere_{kind}": _count(held.rows.exclude(on_them[kind])) for kind, held in work.items()
+        }
     counted = (
         get_user_model()
         .objects.filter(pk=from_officer.pk)

@@ -42,7 +42,7 @@ from .models import (
     Tag,
     tag_name_normalised,
 )
-from .queries import handover_open_work, handover_stakeholders, open_work
+from .queries import handover_open_work, handover_stakeholders
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -538,9 +538,8 @@ def portfolio_handover(
     counts = {"stakeholders": len(moving)}
     # The open work first: on these stakeholders, it is found through their ids, not their (changing) owner.
     work = handover_open_work(from_officer=from_officer, stakeholders=moving, everywhere=organisation is None)
-    kinds = open_work()
-    for kind, queryset in work.items():
-        counts[kind] = queryset.update(**{kinds[kind].owner_field: to_officer, "updated_at": now})
+    for kind, held in work.items():
+        counts[kind] = held.rows.update(**{held.owner_field: to_officer, "updated_at": now})
     if not any(counts.values()):  # nothing was written
         raise ValidationError(
             _("%(name)s has no stakeholders or open work to hand over.") % {"name": from_officer}

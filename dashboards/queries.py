@@ -82,14 +82,12 @@ class Scope:
     def people(self, queryset, *, owner: str, team: str | None, kind: str | None):
         """`queryset` restricted to the scope: `owner`, `team` and `kind` name its officer, team and kind.
 
-        Without a team column (the registers), the team is its members: "owner in (the team's members)"
-        lets PostgreSQL walk each member's index entries instead of joining every row to its owner.
+        Without a team column (the registers), the team is its members (`UserQuerySet.of_team`).
         """
         if self.team_id is not None and team is not None:
             queryset = queryset.filter(**{team: self.team_id})
         elif self.team_id is not None:
-            members = get_user_model().objects.filter(team=self.team_id).values("pk")
-            queryset = queryset.filter(**{f"{owner}__in": members})
+            queryset = queryset.filter(**{f"{owner}__in": get_user_model().objects.of_team(self.team_id)})
         if self.officer_id is not None:
             queryset = queryset.filter(**{owner: self.officer_id})
         if self.organisation_kind and kind:
@@ -116,9 +114,9 @@ def officers_for(user, team_id=None):
     still own stakeholders or open work, which counts in their team's figures until it is handed over."""
     users = get_user_model().objects.filter(is_service_account=False).exclude(team=None)
     if user.is_crm_admin:
-        users = users.filter(team=team_id) if team_id else users
+        users = users.of_team(team_id) if team_id else users
     elif user.is_manager and user.team_id:
-        users = users.filter(team=user.team_id)
+        users = users.of_team(user.team_id)
     else:
         return users.none()
     return users.active_or_holding_work().order_by("-is_active", *get_user_model()._meta.ordering)
@@ -250,21 +248,25 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
         )
         parts.append(f"SELECT key, {columns} FROM ({sql}) part")
         params.extend(part_params)
-    label = (
-        "t.name FROM accounts_team t WHERE t.id = key"
-        if by == "team"
-        else "COALESCE(NULLIF(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.username) "
-        "FROM accounts_user u WHERE u.id = key"
-    )
-    # An officer who has left still counts until their work is handed over: the row says so.
-    active = "true" if by == "team" else "(SELECT u.is_active FROM accounts_user u WHERE u.id = key)"
+    if by == "team":
+        label, active, table = "who.name", "true", "accounts_team"
+    else:
+        label = "COALESCE(NULLIF(trim(concat_ws(' ', who.first_name, who.last_name)), ''), who.username)"
+        # An officer who has left still counts until their work is handed over: the row says so.
+        active, table = "who.is_active", "accounts_user"
+    # Summed first, then each officer (or team) joined once for their name.
     sql = f"""
-        SELECT key, (SELECT {label}) AS label, {active} AS active,
-               sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
-               sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
-        FROM ({" UNION ALL ".join(parts)}) counted
-        WHERE key IS NOT NULL
-        GROUP BY key ORDER BY overdue DESC, label
+        SELECT summed.key, {label} AS label, {active} AS active,
+               summed.follow_ups, summed.actions, summed.commitments, summed.overdue
+        FROM (
+            SELECT key, sum(c0)::int AS follow_ups, sum(c1)::int AS actions,
+                   sum(c2)::int AS commitments, sum(c0 + c1 + c2)::int AS overdue
+            FROM ({" UNION ALL ".join(parts)}) counted
+            WHERE key IS NOT NULL
+            GROUP BY key
+        ) summed
+        LEFT JOIN {table} who ON who.id = summed.key
+        ORDER BY summed.overdue DESC, label
     """
     return sql, params
 
@@ -274,7 +276,7 @@ def overdue_actions(scope: Scope, user):
     definition team reports count by too, with `chaser` and `chaser_team` to group them."""
     actions = ActionItem.objects.visible_to(user).overdue(scope.today)
     if scope.team_id is not None:
-        actions = actions.chased_by(get_user_model().objects.filter(team=scope.team_id))
+        actions = actions.chased_by(get_user_model().objects.of_team(scope.team_id))
     if scope.officer_id is not None:
         actions = actions.chased_by(get_user_model().objects.filter(pk=scope.officer_id))
     if scope.organisation_kind:

@@ -148,7 +148,7 @@ class Report:
             officers = get_user_model().objects.filter(pk=self.officer.pk)
             return actions.chased_by(officers).filter(in_period)
         if self.team is not None:
-            return actions.chased_by(get_user_model().objects.filter(team=self.team)).filter(in_period)
+            return actions.chased_by(get_user_model().objects.of_team(self.team)).filter(in_period)
         subject = Q(meeting__in=self._meetings_of_subject().values("pk"))
         if self.stakeholder is not None:
             subject |= Q(owner_stakeholder=self.stakeholder)

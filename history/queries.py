@@ -575,7 +575,7 @@ def team_members(user) -> list[int] | None:
         return None
     if user.team_id is None:
         return []
-    return list(get_user_model().objects.filter(team=user.team_id).values_list("pk", flat=True))
+    return list(get_user_model().objects.of_team(user.team_id).values_list("pk", flat=True))
 
 
 def recent_changes(

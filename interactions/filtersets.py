@@ -169,7 +169,7 @@ class FollowUpFilterSet(NothingUnlessValidFilterSet):
         # its chaser.
         if value is None:
             return queryset
-        return queryset.filter(follow_up_owner__in=get_user_model().objects.filter(team=value).values("pk"))
+        return queryset.filter(follow_up_owner__in=get_user_model().objects.of_team(value))
 
     def filter_due(self, queryset, name, value):
         today = timezone.localdate()

@@ -59,7 +59,7 @@ class InteractionQuerySet(QuerySet):
 
         if user.is_manager and user.team_id is not None:
             # The manager is one of their team: what they logged, chase or own is among the team's.
-            team = get_user_model().objects.filter(team=user.team_id).values("pk")
+            team = get_user_model().objects.of_team(user.team_id)
             by = Q(logged_by__in=team) | Q(follow_up_owner__in=team)
             about = {"stakeholder__owner__in": team}
         else:
@@ -73,7 +73,7 @@ class InteractionQuerySet(QuerySet):
         member's range of the (logged_by, occurred_at) index instead of every interaction of the period."""
         from django.contrib.auth import get_user_model
 
-        return self.filter(logged_by__in=get_user_model().objects.filter(team=team).values("pk"))
+        return self.filter(logged_by__in=get_user_model().objects.of_team(team))
 
     def search(self, text: str):
         query = prefix_query(text)

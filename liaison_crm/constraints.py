@@ -33,7 +33,7 @@ import functools
 
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint, UniqueConstraint
 from psycopg import errors as pg_errors
 
@@ -109,32 +109,36 @@ class FormCheckedConstraints:
 
     Django's check (`Model.validate_constraints`, which a ModelForm runs) builds a query for each check
     constraint even when the form lacks one of its fields, only to find that field missing and skip it, and
-    asks PostgreSQL about constraints that the fields' own checks in `full_clean()` already settled. Here a
-    check constraint naming a field the form leaves out is skipped before any query is built, as are those
-    on fields listed in `constraints_kept_by_choices`: fields whose every choice (which `full_clean()`
-    requires) satisfies each check constraint on them (tests/test_constraints.py holds the list to that).
-    What is checked, and what is said about it, is otherwise Django's.
+    asks PostgreSQL about constraints that the fields' own checks in `full_clean()` already settled. Here
+    `get_constraints()` leaves out, before any query is built, a check constraint naming a field the form
+    leaves out, or one on fields listed in `constraints_kept_by_choices`: fields whose every choice (which
+    `full_clean()` requires) satisfies each check constraint on them (tests/test_constraints.py holds the
+    list to that). The check itself, and what it says, is Django's.
     """
 
     constraints_kept_by_choices: tuple[str, ...] = ()
 
     def validate_constraints(self, exclude=None):
-        exclude = {*(exclude or ()), *self.constraints_kept_by_choices}
-        using = router.db_for_write(type(self), instance=self)
-        errors = {}
-        for model, constraints in self.get_constraints():
-            for constraint in constraints:
-                if (
-                    isinstance(constraint, CheckConstraint)
-                    and constraint.condition.referenced_base_fields & exclude
-                ):
-                    continue
-                try:
-                    constraint.validate(model, self, exclude=exclude, using=using)
-                except ValidationError as error:
-                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
-                        errors.setdefault(constraint.fields[0], []).append(error)
-                    else:
-                        errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        # Django asks get_constraints() without the fields left out: they are kept on the instance meanwhile.
+        self._constraints_excluded = {*(exclude or ()), *self.constraints_kept_by_choices}
+        try:
+            super().validate_constraints(exclude=self._constraints_excluded)
+        finally:
+            del self._constraints_excluded
+
+    def get_constraints(self):
+        excluded = getattr(self, "_constraints_excluded", set())
+        return [
+            (
+                model,
+                [
+                    constraint
+                    for constraint in constraints
+                    if not (
+                        isinstance(constraint, CheckConstraint)
+                        and constraint.condition.referenced_base_fields & excluded
+                    )
+                ],
+            )
+            for model, constraints in super().get_constraints()
+        ]

@@ -82,6 +82,31 @@ class InboundMessage(models.Model):
         return reverse("mailin:detail", args=[self.pk])
 
     @property
+    def archived_holder_by_address(self) -> dict[str, dict]:
+        """Each unmatched address no active stakeholder has but an archived one does, in the email's order,
+        with that archived holder (the first by name, from `archived_holders`)."""
+        registered = set(self.registered_addresses)
+        holder_of = {}
+        for address in self.unmatched_addresses:
+            if address in registered:
+                continue
+            holder = next((holder for holder in self.archived_holders if address in holder["emails"]), None)
+            if holder is not None:
+                holder_of[address] = holder
+        return holder_of
+
+    @property
+    def unregistered_addresses(self) -> list[str]:
+        """The unmatched addresses no stakeholder in the register has, active or archived."""
+        registered = set(self.registered_addresses)
+        archived_holder_of = self.archived_holder_by_address
+        return [
+            address
+            for address in self.unmatched_addresses
+            if address not in registered and address not in archived_holder_of
+        ]
+
+    @property
     def why_it_waits(self) -> list[str]:
         """Why a waiting message waits, from the register as it is now (`registered_addresses` and
         `archived_holders`, annotated by `with_registered_addresses`): told once when it came, it went on
@@ -93,14 +118,14 @@ class InboundMessage(models.Model):
             reasons.append(gettext("It was not sent in by a member of staff."))
         registered = set(self.registered_addresses)
         added = [address for address in self.unmatched_addresses if address in registered]
-        missing = [address for address in self.unmatched_addresses if address not in registered]
+        archived_holder_of = self.archived_holder_by_address
+        missing = self.unregistered_addresses
         # Never logged with an archived stakeholder unasked; but saying nobody has the address would send the
         # officer off to add them a second time.
         for holder in self.archived_holders:
-            theirs = [address for address in missing if address in holder["emails"]]
+            theirs = [address for address, of in archived_holder_of.items() if of is holder]
             if not theirs:
                 continue
-            missing = [address for address in missing if address not in theirs]
             reasons.append(
                 format_html(
                     gettext(

@@ -87,11 +87,7 @@ def message_detail(request, pk):
         {"id": stakeholder.pk, "name": stakeholder.name, "emails": stakeholder.emails}
         for stakeholder in archived
     ]
-    known = set(message.registered_addresses)
-    archived_by_address = {}
-    for stakeholder in archived:
-        for address in stakeholder.emails:
-            archived_by_address.setdefault(address, stakeholder)
+    archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in archived}
     form = AssignForm(request.POST or None, initial={"stakeholders": registered})
     if request.method == "POST":
         require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))
@@ -112,14 +108,11 @@ def message_detail(request, pk):
         "can_review": can_review_inbound_message(request.user, message),
         "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,
         "unregistered": [
-            (address, _add_stakeholder_url(message, address))
-            for address in message.unmatched_addresses
-            if address not in known and address not in archived_by_address
+            (address, _add_stakeholder_url(message, address)) for address in message.unregistered_addresses
         ],
         "archived": [
-            (address, archived_by_address[address])
-            for address in message.unmatched_addresses
-            if address not in known and address in archived_by_address
+            (address, archived_by_pk[holder["id"]])
+            for address, holder in message.archived_holder_by_address.items()
         ],
     }
     return render(request, "mailin/message_detail.html", context)

@@ -1,4 +1,6 @@
-"""A database outage is a 503 with Retry-After — a page, or JSON under /api/ — and a bug is still a 500."""
+"""A database outage is a 503 with Retry-After — a page, or JSON under /api/ — and a bug is still a 500.
+
+Under /api/ whatever Django answers itself (an outage, a request refused before any view) is JSON."""
 
 import pytest
 from django.db import IntegrityError, OperationalError
@@ -27,6 +29,7 @@ urlpatterns = [
     path("fine/", fine),
     *project_urlpatterns,
 ]
+handler400 = "api.errors.bad_request"
 handler500 = "liaison_crm.outages.server_error"
 
 
@@ -48,13 +51,38 @@ def test_a_page_that_lost_the_database_says_503_with_retry_after(outage_client):
 
 
 @pytest.mark.django_db
-def test_the_api_that_lost_the_database_answers_json(outage_client):
-    response = outage_client.get("/api/v1/outage/")
-    assert response.status_code == 503
-    assert response.json() == {
-        "detail": "The service is briefly unavailable. Please try again in a moment.",
-        "code": "service_unavailable",
-    }
+@pytest.mark.parametrize(
+    ("path", "host", "status", "answer"),
+    [
+        (
+            "/api/v1/outage/",
+            "testserver",
+            503,
+            {
+                "detail": "The service is briefly unavailable. Please try again in a moment.",
+                "code": "service_unavailable",
+            },
+        ),
+        # Refused before any view (api.errors.bad_request): a Host header the site does not serve, or none.
+        (
+            "/api/v1/interactions/",
+            "evil.example",
+            400,
+            {"detail": "The request could not be read.", "code": "bad_request"},
+        ),
+        (
+            "/api/v1/interactions/",
+            "",
+            400,
+            {"detail": "The request could not be read.", "code": "bad_request"},
+        ),
+    ],
+)
+def test_what_django_answers_itself_under_api_is_json(outage_client, path, host, status, answer):
+    response = outage_client.post(path, {}, content_type="application/json", HTTP_HOST=host)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == answer
 
 
 @pytest.mark.django_db

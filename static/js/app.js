@@ -1,4 +1,32 @@
 // Liaison CRM behaviour that htmx attributes alone cannot express. No inline scripts: CSP allows 'self' only.
+
+// What the behaviours below share.
+var liaison = (function () {
+  "use strict";
+
+  // The page's status line (base.html): a screen reader says what is written there without moving focus.
+  // Its data attributes hold the texts it says, translated.
+  function statusLine() {
+    return document.getElementById("list-status");
+  }
+
+  function announce(text) {
+    var status = statusLine();
+    if (status) status.textContent = text;
+  }
+
+  // `leave(container)` when focus moves from inside a `selector` element to somewhere outside it. Focus lost
+  // to nowhere (another window) leaves it be.
+  function onFocusLeaving(selector, leave) {
+    document.addEventListener("focusout", function (event) {
+      var container = event.target.closest && event.target.closest(selector);
+      if (container && event.relatedTarget && !container.contains(event.relatedTarget)) leave(container);
+    });
+  }
+
+  return { statusLine: statusLine, announce: announce, onFocusLeaving: onFocusLeaving };
+})();
+
 (function () {
   "use strict";
 
@@ -26,8 +54,7 @@
     var input = results.closest("[data-lookup]").querySelector(".lookup-input");
     var found = results.querySelector("[data-lookup-choice]");
     input.setAttribute("aria-expanded", found ? "true" : "false");
-    var status = document.getElementById("list-status");
-    if (status) status.textContent = found ? "" : results.textContent.trim();
+    liaison.announce(found ? "" : results.textContent.trim());
   });
 
   function addChip(parts, value, label) {
@@ -138,11 +165,8 @@
   });
 
   // Matches left open over the fields below would hide the one the officer tabs on to.
-  document.addEventListener("focusout", function (event) {
-    var root = event.target.closest && event.target.closest("[data-lookup]");
-    if (root && event.relatedTarget && !root.contains(event.relatedTarget)) {
-      closeMatches(lookupParts(root));
-    }
+  liaison.onFocusLeaving("[data-lookup]", function (root) {
+    closeMatches(lookupParts(root));
   });
 })();
 
@@ -166,12 +190,12 @@
   // says how many there are, or that nothing matches, and the officer goes down to them with the arrows.
   document.addEventListener("htmx:afterSwap", function (event) {
     var form = box();
-    var status = document.getElementById("list-status");
+    var status = liaison.statusLine();
     if (!form || !status || !form.contains(event.detail.target)) return;
     var empty = event.detail.target.querySelector(".search-empty");
     var count = event.detail.target.querySelectorAll(".search-result").length;
     if (!empty && !count) return;
-    status.textContent = empty ? empty.textContent.trim() : status.dataset.matches.replace("%(count)s", count);
+    liaison.announce(empty ? empty.textContent.trim() : status.dataset.matches.replace("%(count)s", count));
   });
 
   document.addEventListener("keydown", function (event) {
@@ -210,12 +234,7 @@
   });
 
   // Results left open over the page would hide the navigation the officer tabs on to.
-  document.addEventListener("focusout", function (event) {
-    var form = box();
-    if (form && form.contains(event.target) && event.relatedTarget && !form.contains(event.relatedTarget)) {
-      close(form);
-    }
-  });
+  liaison.onFocusLeaving("[data-global-search]", close);
 })();
 
 // Header menus (<details data-menu>): a click elsewhere, Tab out of them or Escape closes them.
@@ -233,9 +252,8 @@
   });
 
   // Left open, the menu would hide the main navigation's last sections the officer tabs on to.
-  document.addEventListener("focusout", function (event) {
-    var menu = event.target.closest && event.target.closest("details[data-menu][open]");
-    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.removeAttribute("open");
+  liaison.onFocusLeaving("details[data-menu][open]", function (menu) {
+    menu.removeAttribute("open");
   });
 
   document.addEventListener("keydown", function (event) {
@@ -337,7 +355,7 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var form = event.detail.requestConfig && event.detail.requestConfig.elt;
-    var status = document.getElementById("list-status");
+    var status = liaison.statusLine();
     if (!status || !form || !form.matches || !form.matches("form.filters")) return;
     var list = event.detail.target;
     if (!list.isConnected && list.id) list = document.getElementById(list.id);
@@ -347,8 +365,8 @@
       "%(count)s", list.querySelectorAll("tbody tr").length);
     if (!empty && list.querySelector(".pager")) text += " " + status.dataset.morePages;
     // Emptied first, so the same words after another change are said again.
-    status.textContent = "";
-    setTimeout(function () { status.textContent = text; }, 100);
+    liaison.announce("");
+    setTimeout(function () { liaison.announce(text); }, 100);
   });
 })();
 

@@ -313,3 +313,34 @@ def test_an_email_from_an_archived_stakeholder_names_them_instead_of_saying_nobo
     back = client.get(message.get_absolute_url())
     assert "Added to the register since it came: grace@coast.example" in back.content.decode()
     assert list(back.context["form"].initial["stakeholders"]) == [grace]
+
+
+def test_the_queue_and_the_page_agree_on_whose_an_address_is_when_several_people_have_it(officer, client):
+    """An address someone active has is theirs, archived holders or not; one only archived people have is the
+    first of them by name's, on the queue and on the message's page alike."""
+    raw = email_bytes(sender=officer.email, to=["grace@coast.example", "desk@coast.example"])
+    message, _created = inbound_message_receive(raw=raw)
+    for name, emails in [("Zara Owusu", ["desk@coast.example"]), ("Ama Boateng", ["desk@coast.example"])]:
+        stakeholder_archive(
+            stakeholder=StakeholderFactory(name=name, emails=emails, owner=officer), actor=officer
+        )
+    archived_grace = StakeholderFactory(name="Grace Archived", emails=["grace@coast.example"], owner=officer)
+    stakeholder_archive(stakeholder=archived_grace, actor=officer)
+    grace = StakeholderFactory(name="Grace Mensah", emails=["grace@coast.example"], owner=officer)
+    ama = Stakeholder.objects.get(name="Ama Boateng")
+
+    listed = InboundMessage.objects.with_registered_addresses(officer).get()
+    client.force_login(officer)
+    detail = client.get(message.get_absolute_url())
+
+    archived = f'<a href="{ama.get_absolute_url()}">Ama Boateng</a>'
+    why = [
+        f"desk@coast.example belongs to {archived}, who is archived: restore them from their page, "
+        "then log the email with them.",
+        "Added to the register since it came: grace@coast.example. Log it with them.",
+    ]
+    assert listed.why_it_waits == why
+    assert detail.context["message"].why_it_waits == why
+    assert detail.context["archived"] == [("desk@coast.example", ama)]
+    assert detail.context["unregistered"] == []
+    assert list(detail.context["form"].initial["stakeholders"]) == [grace]
