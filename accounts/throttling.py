@@ -4,6 +4,7 @@ fill a colleague's mailbox (and the outbox), and per client IP, so nobody can wa
 import enum
 import hashlib
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -17,7 +18,13 @@ class PasswordResetThrottled(enum.Enum):
     CLIENT = "client"  # this client asked too often: say so (it says nothing about any address)
 
 
-def password_reset_throttle(*, email: str, client_ip: str | None) -> PasswordResetThrottled | None:
+@dataclass(frozen=True)
+class PasswordResetRefusal:
+    reason: PasswordResetThrottled
+    retry_after: int | None  # seconds, None for never
+
+
+def password_reset_throttle(*, email: str, client_ip: str | None) -> PasswordResetRefusal | None:
     """Counts a request for a reset email to `email` from `client_ip`: None if it may be sent.
 
     The client is counted first; a request it refuses counts against no address, so nobody can spend a
@@ -31,7 +38,7 @@ def password_reset_throttle(*, email: str, client_ip: str | None) -> PasswordRes
         now=now,
     )
     if client is not None and not client.allowed:
-        return PasswordResetThrottled.CLIENT
+        return PasswordResetRefusal(PasswordResetThrottled.CLIENT, client.retry_after())
     # Hashed: the cache need not hold the addresses people typed (nor their spaces, which some caches refuse).
     address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     counted = rate_limit_count(
@@ -41,5 +48,5 @@ def password_reset_throttle(*, email: str, client_ip: str | None) -> PasswordRes
         now=now,
     )
     if counted is not None and not counted.allowed:
-        return PasswordResetThrottled.ADDRESS
+        return PasswordResetRefusal(PasswordResetThrottled.ADDRESS, counted.retry_after())
     return None

@@ -1,3 +1,5 @@
+import math
+
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
@@ -95,18 +97,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_email_context = {"site_url": settings.SITE_URL}
 
     def form_valid(self, form):
-        throttled = password_reset_throttle(
+        refusal = password_reset_throttle(
             email=form.cleaned_data["email"],
             # The client as django-axes sees it, so sign-in lockouts and this limit agree on who asked.
             client_ip=get_client_ip_address(self.request),
         )
-        if throttled is PasswordResetThrottled.CLIENT:
-            return render(self.request, "registration/password_reset_throttled.html", status=429)
-        if throttled is PasswordResetThrottled.ADDRESS:
+        if refusal is None:
+            return super().form_valid(form)
+        if refusal.reason is PasswordResetThrottled.ADDRESS:
             # Nothing sent, and the page a sent reset leads to: it must not tell whether the address has an
             # account.
             return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
+        minutes = None if refusal.retry_after is None else math.ceil(refusal.retry_after / 60)
+        response = render(
+            self.request, "registration/password_reset_throttled.html", {"minutes": minutes}, status=429
+        )
+        if refusal.retry_after is not None:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

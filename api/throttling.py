@@ -34,21 +34,8 @@ class TokenRateThrottle(SimpleRateThrottle):
         )
         if tally is None:
             return True  # the cache is away: better uncounted than refused
-        self.count, self.previous_count, self.elapsed = (
-            tally.let_through_before,
-            tally.let_through_previously,
-            tally.elapsed,
-        )
+        self.tally = tally
         return tally.allowed
 
     def wait(self):
-        """Seconds until a request would be let through, if no other came first."""
-        room = self.num_requests - self.count - 1
-        if room >= 0:
-            # Enough of the previous window will have slid out before this one ends.
-            return (self.duration - self.elapsed) - room * self.duration / self.previous_count
-        if self.num_requests == 0:
-            return None  # 0/minute: never
-        # Only in the next window, once this one's excess over the limit (and room for one) has slid out.
-        excess = self.count + 1 - self.num_requests
-        return (self.duration - self.elapsed) + self.duration * excess / self.count
+        return self.tally.wait()

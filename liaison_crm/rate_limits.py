@@ -9,6 +9,7 @@ refused request is not counted, so a client that retries too soon loses nothing.
 """
 
 import contextlib
+import math
 from dataclasses import dataclass
 
 from django.core.cache import caches
@@ -24,6 +25,25 @@ class Tally:
     let_through_before: int  # in this window, before this request
     let_through_previously: int  # in the previous window
     elapsed: float  # seconds into this window
+    limit: int
+    duration: int
+
+    def wait(self) -> float | None:
+        """Seconds until a request would be let through, if no other came first; None for never."""
+        room = self.limit - self.let_through_before - 1
+        if room >= 0:
+            # Enough of the previous window will have slid out before this one ends.
+            return (self.duration - self.elapsed) - room * self.duration / self.let_through_previously
+        if self.limit == 0:
+            return None
+        # Only in the next window, once this one's excess over the limit (and room for one) has slid out.
+        excess = self.let_through_before + 1 - self.limit
+        return (self.duration - self.elapsed) + self.duration * excess / self.let_through_before
+
+    def retry_after(self) -> int | None:
+        """`wait()` in whole seconds, as a Retry-After header gives it."""
+        wait = self.wait()
+        return None if wait is None else max(1, math.ceil(wait))
 
 
 def rate_limit_count(key: str, *, limit: int, duration: int, now: float) -> Tally | None:
@@ -50,6 +70,8 @@ def rate_limit_count(key: str, *, limit: int, duration: int, now: float) -> Tall
         let_through_before=count - 1,
         let_through_previously=previous_count,
         elapsed=elapsed,
+        limit=limit,
+        duration=duration,
     )
 
 

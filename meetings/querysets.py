@@ -38,8 +38,12 @@ class MeetingQuerySet(QuerySet):
         return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
 
     def for_list(self):
+        """With each meeting's stakeholders as `guests`, in the order they were invited."""
+        from .models import Attendee
+
+        guests = Attendee.objects.filter(stakeholder__isnull=False).select_related("stakeholder")
         return self.select_related("organiser", "organisation", "series").prefetch_related(
-            "attendees__stakeholder", "attendees__user"
+            Prefetch("attendees", queryset=guests, to_attr="guests")
         )
 
     def for_api(self, user):

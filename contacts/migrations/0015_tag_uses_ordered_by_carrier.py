@@ -11,8 +11,25 @@ INDEXES = [
 ]
 
 
+def drop_if_invalid(name):
+    """A concurrent build that failed leaves its index behind, invalid: `IF NOT EXISTS` would keep it on a
+    second run, and the old index would then be dropped with nothing valid in its place."""
+
+    def drop(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [f'"{name}"']
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            schema_editor.execute(f'DROP INDEX CONCURRENTLY "{name}"')
+
+    return migrations.RunPython(drop, migrations.RunPython.noop)
+
+
 def replace(table, carrier, old_index):
     return [
+        drop_if_invalid(f"{table}_tag_carrier"),
         migrations.RunSQL(
             f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{table}_tag_carrier" ON "{table}" ("tag_id", "{carrier}")',
             f'DROP INDEX CONCURRENTLY IF EXISTS "{table}_tag_carrier"',

@@ -284,7 +284,9 @@ def test_past_the_limit_for_a_client_the_page_answers_429_and_sends_nothing(clie
 
     assert statuses == [200] * 5
     assert (refused.status_code, spoofed.status_code) == (429, 429)
-    assert "Too many requests from your network; try again later." in refused.content.decode()
+    # Five an hour, all five at 9:00: the sixth fits once a fifth of them has slid out, at 10:12.
+    assert refused["Retry-After"] == str(72 * 60)
+    assert "Too many requests from your network; try again in 72 minutes." in refused.content.decode()
     assert elsewhere.status_code == 200
     assert sorted(OutboundMessage.objects.values_list("to", flat=True)) == [
         *(f"person{number}@example.org" for number in range(6))

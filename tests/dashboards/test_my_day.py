@@ -102,3 +102,28 @@ def test_going_stale_links_to_a_list_holding_everyone_it_shows(officer_client, o
 
     assert response.context["stale"] == [due_soon]
     assert list(listed) == [due_soon]
+
+
+def test_an_overdue_action_says_so_in_words_and_a_full_list_links_to_the_rest(
+    officer_client, officer, monkeypatch
+):
+    from dashboards import queries
+
+    monkeypatch.setattr(queries, "MY_DAY_LIMIT", 2)
+    meeting = MeetingFactory(organiser=officer)
+    for days in (-3, 0, 1):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=f"Action due in {days} days",
+            owner_user=officer,
+            due_on=TODAY + dt.timedelta(days=days),
+            created_by=officer,
+        )
+
+    page = officer_client.get(reverse("dashboards:my_day")).content.decode()
+
+    overdue = (TODAY - dt.timedelta(days=3)).strftime("%-d %b %Y")
+    assert f'<span class="status red">overdue · {overdue}</span>' in page
+    assert "Action due in 1 days" not in page
+    assert "More actions due →" in page
+    assert "No commitments overdue or due by" in page

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -426,9 +427,27 @@ def test_meeting_list_query_budget(officer_client, officer, django_assert_max_nu
             ends_at=in_days(2, 10),
             stakeholders=[StakeholderFactory(owner=officer)],
         )
-    # session, user; meetings with organiser/organisation/series; attendees; their stakeholders; their users.
-    with django_assert_max_num_queries(6):
+    # session, user, the user's groups; meetings with organiser/organisation/series; their stakeholder guests.
+    with django_assert_max_num_queries(5):
         officer_client.get(reverse("meetings:list"))
+
+
+def test_meeting_list_names_the_stakeholders_invited_and_not_the_staff(officer_client, officer, colleague):
+    first, second = StakeholderFactory(name="Amara Okafor"), StakeholderFactory(name="Ben Aldous")
+    services.meeting_schedule(
+        organiser=officer,
+        title="Harbour walk",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        stakeholders=[first, second],
+        staff=[colleague],
+    )
+
+    page = officer_client.get(reverse("meetings:list")).content.decode()
+    row = re.search(r"Harbour walk.*?</tr>", page, re.S)
+
+    names = re.sub(r"<[^>]+>", "", re.search(r'data-label="With">(.*?)</td>', row.group(0)).group(1))
+    assert names == "Amara Okafor, Ben Aldous"
 
 
 def test_a_meeting_form_sent_twice_schedules_one_meeting_and_one_set_of_invitations(officer_client, guest):
