@@ -188,6 +188,8 @@ def card_to_row(card: Card) -> dict[str, str]:
     )
     emails = [unescape(p.value).strip() for p in card.all("EMAIL")]
     name = unescape(card.first("FN")).strip() or " ".join(part for part in (given, family) if part)
+    # Address books keep people they only know by address (collected from mail): named by it until renamed.
+    name = name or (emails[0] if emails else "")
     org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
     phones = []
     for prop in card.all("TEL"):

@@ -197,7 +197,11 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                 for number, (line, values) in enumerate(vcard.stakeholder_rows(stream), start=1):
                     _refuse_unstorable(values.values(), line)
                     if not values["name"]:
-                        values[ROW_PROBLEM] = _nameless_card_message(number, values["emails"])
+                        # An address book shows no line numbers: the card is named by its place in the file.
+                        values[ROW_PROBLEM] = _(
+                            "Card %(number)d has no name and no email address: it has no full name (FN), "
+                            "structured name (N) or EMAIL."
+                        ) % {"number": number}
                     yield line, values
             except vcard.VCardError as error:
                 raise FileProblem(error.message, line=error.line) from error
@@ -239,17 +243,3 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
                     cells[index].strip() for index in indexes if index < len(cells) and cells[index].strip()
                 )
             yield line, values
-
-
-def _nameless_card_message(number: int, emails: str) -> str:
-    """Which card has no name, by its place in the file and its first address: an address book shows no
-    line numbers."""
-    email = emails.split(";", 1)[0].strip()
-    card = (
-        _("Card %(number)d (%(email)s)") % {"number": number, "email": email}
-        if email
-        else _("Card %(number)d") % {"number": number}
-    )
-    return _("%(card)s has no name: it has neither a full name (FN) nor a structured name (N).") % {
-        "card": card
-    }

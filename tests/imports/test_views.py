@@ -189,13 +189,13 @@ def test_a_file_set_aside_before_is_not_warned_about(officer_client):
 
 
 def test_the_check_of_an_address_book_names_a_card_without_a_name(officer_client):
-    cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:nameless@example.org\r\nEND:VCARD\r\n"
+    cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:+44 20 7946 0000\r\nEND:VCARD\r\n"
     officer_client.post(
         reverse("imports:upload"),
         {"kind": "stakeholders", "file": SimpleUploadedFile("contacts.vcf", cards)},
     )
     page = officer_client.get(ImportJob.objects.get().get_absolute_url()).content.decode()
-    assert "Card 1 (nameless@example.org) has no name" in page
+    assert "Card 1 has no name and no email address" in page
     assert "Import 1 row" not in page
 
 
