@@ -201,6 +201,16 @@ def test_the_chaser_marks_a_commitment_fulfilled(officer_client, commitment):
     assert commitment.status == CommitmentStatus.FULFILLED
 
 
+def test_a_cancelled_commitments_page_says_when_it_was_cancelled(officer_client, commitment):
+    officer_client.post(reverse("commitments:cancel", args=[commitment.pk]))
+    commitment.refresh_from_db()
+
+    page = officer_client.get(commitment.get_absolute_url()).content.decode()
+
+    on = commitment.cancelled_at.astimezone(timezone.get_current_timezone()).strftime("%-d %b %Y")
+    assert f"<dt>Cancelled</dt><dd>{on}</dd>" in page
+
+
 def test_someone_else_cannot_change_its_status(client, commitment, other_officer):
     response = login(client, other_officer).post(reverse("commitments:cancel", args=[commitment.pk]))
     assert response.status_code == 403
@@ -227,6 +237,7 @@ def test_stakeholder_and_organisation_pages_show_open_commitments_with_overdue_o
         organisation=position.organisation,
         description="Already cancelled",
         status=CommitmentStatus.CANCELLED,
+        cancelled_at=timezone.now(),
     )
 
     for url in (position.stakeholder.get_absolute_url(), position.organisation.get_absolute_url()):
