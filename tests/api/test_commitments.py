@@ -304,3 +304,16 @@ def test_a_new_due_date_is_reported_again_when_missed(officer_api, commitment):
     assert commitment.overdue_notified_at is not None
     later = (commitment.due_on + dt.timedelta(days=7)).isoformat()
     assert officer_api.patch(detail(commitment), {"due_on": later}).json()["overdue_notified_at"] is None
+
+
+def test_sending_back_a_commitment_whose_chaser_has_left_asks_who_takes_it_over(api_as, colleague):
+    commitment = CommitmentFactory(owner=colleague, stakeholder=StakeholderFactory(owner=colleague))
+    colleague.is_active = False
+    colleague.save()
+
+    response = api_as("manager").patch(detail(commitment), {"owner": colleague.pk, "description": "Changed"})
+
+    assert response.status_code == 400
+    assert response.json()["owner"] == [f"{colleague} has left; choose who takes this over."]
+    commitment.refresh_from_db()
+    assert commitment.description != "Changed"
