@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AdminUserCreationForm, PasswordResetForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,34 @@ from django.utils.translation import gettext_lazy as _
 from outbox.services import message_enqueue, message_key
 
 from .models import TIME_ZONE_CHOICES, ApiToken, Role, User
+from .querysets import handover_message
+
+
+class AssigneeChoiceField(forms.ModelChoiceField):
+    """Who chases a record (a stakeholder, a commitment, a concern): the staff `User.objects.assignable()`
+    lists. One who holds it and has since left is not offered, so the picker comes back empty or naming them:
+    the form says who has left and asks for their successor, instead of "This field is required"."""
+
+    holder_id = None
+
+    def offer_for(self, holder_id: int | None) -> None:
+        """Offers the assignable staff, and the record's present `holder_id` if it is a tool's."""
+        self.queryset = get_user_model().objects.assignable(keeping=[holder_id])
+        self.holder_id = holder_id
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except ValidationError:
+            leaver = self._leaver(value)
+            if leaver is None:
+                raise
+            raise ValidationError(handover_message(leaver), code="left") from None
+
+    def _leaver(self, value):
+        if self.holder_id is None or str(value or "") not in ("", str(self.holder_id)):
+            return None
+        return get_user_model().objects.filter(pk=self.holder_id, is_active=False).first()
 
 
 class StaffRolesMixin:

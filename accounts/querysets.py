@@ -13,6 +13,11 @@ def staff_label(name, *, active: bool) -> str:
     return str(name) if active else _("%(name)s (left)") % {"name": name}
 
 
+def handover_message(leaver) -> str:
+    """What a form or the API says when a record's chaser has left and the picker no longer offers them."""
+    return _("%(name)s has left; choose who takes this over.") % {"name": leaver}
+
+
 def _ids(keeping: Iterable[int | None] | QuerySet):
     """The ids a record already names: a queryset of ids as it is (asked in the same query), else without
     the empty ones."""

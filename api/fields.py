@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.querysets import handover_message
+
 
 class VisibleRecordField(serializers.PrimaryKeyRelatedField):
     """A record named by its id, among those the requesting user may see (`Model.objects.visible_to(user)`):
@@ -42,8 +44,25 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         if request is None:
             return get_user_model().objects.none()
-        holder = getattr(self.parent.instance, f"{self.source}_id", None)
-        return get_user_model().objects.assignable(keeping=[request.user.pk, holder])
+        return get_user_model().objects.assignable(keeping=[request.user.pk, self._holder_id()])
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            # The record sent back naming its chaser, who has left: say so, as the form does.
+            holder_id = self._holder_id()
+            leaver = (
+                get_user_model().objects.filter(pk=holder_id, is_active=False).first()
+                if holder_id is not None and str(data) == str(holder_id)
+                else None
+            )
+            if leaver is None:
+                raise
+            raise serializers.ValidationError(handover_message(leaver), code="left") from None
+
+    def _holder_id(self):
+        return getattr(self.parent.instance, f"{self.source}_id", None)
 
 
 class StaffField(serializers.PrimaryKeyRelatedField):

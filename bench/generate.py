@@ -752,8 +752,8 @@ class Generator:
             "commitments_commitment",
             (
                 "id", "description", "direction", "due_on", "renews_on", "status", "fulfilled_at",
-                "broken_at", "notes", "created_at", "updated_at", "created_by_id", "organisation_id",
-                "owner_id", "stakeholder_id",
+                "broken_at", "cancelled_at", "notes", "created_at", "updated_at", "created_by_id",
+                "organisation_id", "owner_id", "stakeholder_id",
             ),
         )  # fmt: skip
         count = self.size.stakeholders
@@ -763,7 +763,7 @@ class Generator:
             made = self.now - rng.uniform(1, 400) * DAY
             ours = rng.random() < 0.6
             due = _day(made + rng.randint(5, 45) * DAY)
-            status, fulfilled, broken = "open", None, None
+            status, fulfilled, broken, cancelled = "open", None, None, None
             if due < self.today:
                 roll = rng.random()
                 if roll < 0.6:
@@ -771,12 +771,14 @@ class Generator:
                 elif roll < 0.7:
                     status, broken = "broken", _at(min(self.now, made + rng.randint(10, 60) * DAY))
                 elif roll < 0.76:
-                    status = "cancelled"
+                    # Dated without another draw from rng, so that the rest of the data set stays the same.
+                    status, cancelled = "cancelled", _at(min(self.now, made + 20 * DAY))
             loader.add(
                 "commitments_commitment",
                 (
                     commitment_id, rng.choice(WE_PROMISED if ours else THEY_PROMISED),
-                    "we_promised" if ours else "they_promised", due, None, status, fulfilled, broken, "",
+                    "we_promised" if ours else "they_promised", due, None, status, fulfilled, broken,
+                    cancelled, "",
                     _at(made), _at(made), person.owner, person.organisation, person.owner, person_id,
                 ),
             )  # fmt: skip

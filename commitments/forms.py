@@ -1,7 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AssigneeChoiceField
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
 from liaison_crm.edit_conflicts import EditConflictMixin
@@ -14,6 +14,7 @@ class CommitmentForm(EditConflictMixin, forms.ModelForm):
 
     class Meta:
         model = Commitment
+        field_classes = {"owner": AssigneeChoiceField}
         fields = [
             "direction",
             "description",
@@ -36,4 +37,4 @@ class CommitmentForm(EditConflictMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stakeholder"].queryset = Stakeholder.objects.visible_to(user)
-        self.fields["owner"].queryset = get_user_model().objects.assignable(keeping=[self.instance.owner_id])
+        self.fields["owner"].offer_for(self.instance.owner_id)

@@ -31,8 +31,11 @@ class CommitmentStatus(models.TextChoices):
     BROKEN = "broken", _("Broken")
 
 
-# overdue_notified_at is the overdue announcement's bookkeeping, fulfilled_at and broken_at follow status.
-@history_tracked(exclude=["overdue_notified_at", "fulfilled_at", "broken_at", "created_at", "updated_at"])
+# overdue_notified_at is the overdue announcement's bookkeeping; fulfilled_at, broken_at and cancelled_at
+# follow status.
+@history_tracked(
+    exclude=["overdue_notified_at", "fulfilled_at", "broken_at", "cancelled_at", "created_at", "updated_at"]
+)
 class Commitment(StorableTextModel):
     """A promise made between us and a stakeholder — what, by whom, by when — chased until it is kept.
 
@@ -75,6 +78,8 @@ class Commitment(StorableTextModel):
     fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
     # When it was marked broken: a report counts the promises broken in its period, not every one made then.
     broken_at = models.DateTimeField(_("broken"), null=True, blank=True)
+    # When it was withdrawn: a report counts the cancellations of its period, as it counts broken promises.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Set once, by the daily run, when it is still open after its due date; a new due date clears it.
     overdue_notified_at = models.DateTimeField(
@@ -137,6 +142,11 @@ class Commitment(StorableTextModel):
                 condition=Q(status="broken", broken_at__isnull=False)
                 | (~Q(status="broken") & Q(broken_at__isnull=True)),
                 name="commitment_broken_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancelled_at__isnull=False)
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="commitment_cancelled_has_date",
             ),
         ]
 

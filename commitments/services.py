@@ -152,12 +152,13 @@ def _close(commitment: Commitment, status: str) -> Commitment:
 
 
 def _set_status(commitment: Commitment, status: str) -> Commitment:
-    """The status, and the dates that follow it: when it was kept or broken, none once reopened."""
+    """The status, and the dates that follow it: when it was kept, cancelled or broken, none once reopened."""
     now = timezone.now()
     commitment.status = status
     commitment.fulfilled_at = now if status == CommitmentStatus.FULFILLED else None
     commitment.broken_at = now if status == CommitmentStatus.BROKEN else None
-    commitment.save(update_fields=["status", "fulfilled_at", "broken_at", "updated_at"])
+    commitment.cancelled_at = now if status == CommitmentStatus.CANCELLED else None
+    commitment.save(update_fields=["status", "fulfilled_at", "broken_at", "cancelled_at", "updated_at"])
     return commitment
 
 

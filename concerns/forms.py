@@ -1,8 +1,8 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AssigneeChoiceField
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
 from interactions.models import Interaction
@@ -17,6 +17,7 @@ LINKABLE_SHOWN = 25
 class ConcernForm(EditConflictMixin, forms.ModelForm):
     class Meta:
         model = Concern
+        field_classes = {"owner": AssigneeChoiceField}
         fields = ["title", "stakeholder", "severity", "description", "organisation", "owner", "raised_on"]
         widgets = {
             "stakeholder": stakeholder_picker(),
@@ -28,7 +29,7 @@ class ConcernForm(EditConflictMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stakeholder"].queryset = Stakeholder.objects.visible_to(user)
-        self.fields["owner"].queryset = get_user_model().objects.assignable(keeping=[self.instance.owner_id])
+        self.fields["owner"].offer_for(self.instance.owner_id)
 
 
 class ResolveConcernForm(forms.Form):

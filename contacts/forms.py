@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AssigneeChoiceField
 from accounts.querysets import staff_label
 from liaison_crm.edit_conflicts import EditConflictMixin
 
@@ -97,6 +98,7 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
 
     class Meta:
         model = Stakeholder
+        field_classes = {"owner": AssigneeChoiceField}
         fields = [
             "name",
             "form_of_address",
@@ -125,7 +127,7 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.assignable(keeping=[self.instance.owner_id])
+        self.fields["owner"].offer_for(self.instance.owner_id)
         for name in ("emails", "phones"):
             if self.instance.pk:
                 self.initial[name] = ", ".join(getattr(self.instance, name))

@@ -135,6 +135,7 @@ COMMITMENT_COLUMNS = [
     Column(_("Status"), lambda c: c.get_status_display()),
     Column(_("Fulfilled"), "fulfilled_at"),
     Column(_("Broken"), "broken_at"),
+    Column(_("Cancelled"), "cancelled_at"),
     Column(_("Recorded"), "created_at"),
 ]
 

@@ -5,7 +5,10 @@ out shares and averages of the few numbers a panel shows.
 """
 
 import datetime as dt
+import uuid
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag
 from django.urls import reverse
@@ -45,18 +48,44 @@ def _week_label(day) -> str:
     return formats.date_format(day, "j M")
 
 
+STAFF_GENERATION_KEY = "dashboard:staff-generation"
+
+
 def cache_key(user, scope, refreshes: dict) -> str:
-    """Names one rendering of the figures: the refresh they come from, the scope, and whose eyes (what an
-    administrator, or a manager of a team, may see)."""
+    """Names one rendering of the figures: the refresh they come from, the staff as they stood
+    (`staff_generation`), the scope, and whose eyes (what an administrator, or a manager of a team, may
+    see)."""
     version = "-".join(
         refreshes[name].refreshed_at.strftime("%Y%m%d%H%M%S%f") if name in refreshes else "none"
         for name in (SummaryName.HEALTH, SummaryName.ACTIVITY)
     )
     reader = "admin" if user.is_crm_admin else f"team{user.team_id}"
     return (
-        f"dashboard:{version}:{reader}:{scope.team_id}:{scope.officer_id}:{scope.organisation_kind}:"
+        f"dashboard:{version}:{staff_generation()}:{reader}:{scope.team_id}:{scope.officer_id}:{scope.organisation_kind}:"
         f"{scope.weeks}:{scope.today.isoformat()}:{scope.summary_today.isoformat()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
     )
+
+
+def staff_generation() -> str | None:
+    """Changes whenever someone leaves, comes back or moves to another team (`staff_changed`): who counts
+    for which team, and who is marked "(left)", is in every panel."""
+    generation = cache.get(STAFF_GENERATION_KEY)
+    if generation is None:
+        # The first read since the cache was emptied; None only while the cache is away (nothing is kept).
+        cache.add(STAFF_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(STAFF_GENERATION_KEY)
+    return generation
+
+
+def staff_changed() -> None:
+    """No rendering drawn before the change is shown after it: a new generation at once, and again on
+    commit, since a dashboard drawn meanwhile still read the staff as they were."""
+    _new_staff_generation()
+    transaction.on_commit(_new_staff_generation)
+
+
+def _new_staff_generation() -> None:
+    cache.set(STAFF_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def freshness(refreshes: dict) -> dict:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -132,16 +132,27 @@ class Report:
     def decisions(self):
         return Decision.objects.filter(meeting__in=self.meetings().values("pk")).select_related("meeting")
 
+    # What was open at the end of the period: one definition for the lists and the figures. Each register
+    # annotates its rows with `open_at_end`; a row closed after the period ended was open then. While a
+    # period lasts, its end has not come and this is what is open now.
+
+    @property
+    def overdue_before(self) -> dt.date:
+        """Open work due before this day was overdue at the end of the period (or is now, while it lasts)."""
+        return min(self.until + dt.timedelta(days=1), timezone.localdate())
+
     def actions(self):
-        """The action plan: actions from the period's meetings, and those from earlier ones still open or
-        done in the period (as commitments fulfilled and concerns resolved in it count). A later meeting's
-        are not: a report on a past period lists what was on the table then. An officer's or a team's are
-        those they answer for (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
-        actions = ActionItem.objects.visible_to(self.reader)
+        """The action plan: actions from the period's meetings, those done in it, and those open at its end
+        (as commitments fulfilled and concerns resolved in it count). A later meeting's are not: a report on
+        a past period lists what was on the table then. An officer's or a team's are those they answer for
+        (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
+        actions = ActionItem.objects.visible_to(self.reader).annotate(
+            open_at_end=_flag(Q(meeting__starts_at__lt=self.end) & (open_q() | Q(completed_at__gte=self.end)))
+        )
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
             | Q(completed_at__gte=self.start, completed_at__lt=self.end)
-            | open_q() & Q(meeting__starts_at__lt=self.end)
+            | Q(open_at_end=True)
         )
         # An officer's and a team's actions are those they answer for, as the dashboard counts them.
         if self.officer is not None:
@@ -155,7 +166,7 @@ class Report:
         return actions.filter(subject).filter(in_period)
 
     def commitments(self):
-        """Commitments made or fulfilled in the period, and those made before its end and still open."""
+        """Commitments made, fulfilled, broken or cancelled in the period, and those open at its end."""
         commitments = Commitment.objects.visible_to(self.reader)
         if self.organisation is not None:
             commitments = commitments.for_organisation(self.organisation)
@@ -165,15 +176,21 @@ class Report:
             commitments = commitments.filter(owner=self.officer)
         elif self.team is not None:
             commitments = commitments.filter(owner__team=self.team)
-        return commitments.filter(
+        closed_after_end = (
+            Q(fulfilled_at__gte=self.end) | Q(broken_at__gte=self.end) | Q(cancelled_at__gte=self.end)
+        )
+        return commitments.annotate(
+            open_at_end=_flag(Q(created_at__lt=self.end) & (Q(status="open") | closed_after_end))
+        ).filter(
             Q(created_at__gte=self.start, created_at__lt=self.end)
             | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
             | Q(broken_at__gte=self.start, broken_at__lt=self.end)
-            | Q(status="open", created_at__lt=self.end)
+            | Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
+            | Q(open_at_end=True)
         )
 
     def concerns(self):
-        """Concerns raised or resolved in the period, and those raised before its end and still open."""
+        """Concerns raised or resolved in the period, and those unresolved at its end."""
         concerns = Concern.objects.visible_to(self.reader)
         if self.organisation is not None:
             concerns = concerns.for_organisation(self.organisation)
@@ -183,15 +200,17 @@ class Report:
             concerns = concerns.filter(owner=self.officer)
         elif self.team is not None:
             concerns = concerns.filter(owner__team=self.team)
-        return concerns.filter(
+        return concerns.annotate(
+            open_at_end=_flag(Q(raised_on__lte=self.until) & (open_q() | Q(resolved_at__gte=self.end)))
+        ).filter(
             Q(raised_on__gte=self.since, raised_on__lte=self.until)
             | Q(resolved_at__gte=self.start, resolved_at__lt=self.end)
-            | Q(status__in=["open", "in_progress"], raised_on__lte=self.until)
+            | Q(open_at_end=True)
         )
 
     def objectives(self):
-        """The engagement plans of the subject's people: objectives set before the period's end and open, or
-        set or closed in the period."""
+        """The engagement plans of the subject's people: objectives set or closed in the period, and those
+        open at its end."""
         people = Stakeholder.objects.visible_to(self.reader)
         if self.organisation is not None:
             people = people.filter(pk__in=self._organisation_people())
@@ -201,10 +220,15 @@ class Report:
             people = people.filter(owner=self.officer)
         elif self.team is not None:
             people = people.filter(owner__team=self.team)
-        return Objective.objects.filter(stakeholder__in=people.values("pk")).filter(
-            Q(status=ObjectiveStatus.OPEN, created_at__lt=self.end)
-            | Q(created_at__gte=self.start, created_at__lt=self.end)
-            | Q(closed_on__gte=self.since, closed_on__lte=self.until)
+        open_then = Q(status=ObjectiveStatus.OPEN) | Q(closed_on__gt=self.until)
+        return (
+            Objective.objects.filter(stakeholder__in=people.values("pk"))
+            .annotate(open_at_end=_flag(Q(created_at__lt=self.end) & open_then))
+            .filter(
+                Q(open_at_end=True)
+                | Q(created_at__gte=self.start, created_at__lt=self.end)
+                | Q(closed_on__gte=self.since, closed_on__lte=self.until)
+            )
         )
 
     # The figures -------------------------------------------------------------------------------------------
@@ -233,7 +257,8 @@ class Report:
     def totals(self, communications: dict) -> dict:
         """The report's figures: `communications`' totals, and the meetings', actions', commitments',
         objectives' and concerns' counts."""
-        today = timezone.localdate()
+        overdue_before = self.overdue_before
+        open_at_end = Q(open_at_end=True)
         figures = {key: communications[key] for key in ("interactions", "average_sentiment", "negative")}
         figures.update(
             self.meetings().aggregate(
@@ -245,23 +270,26 @@ class Report:
             self.actions().aggregate(
                 actions=Count("pk"),
                 actions_done=Count("pk", filter=Q(status="done")),
-                actions_overdue=Count("pk", filter=open_q() & Q(due_on__lt=today)),
+                actions_overdue=Count("pk", filter=open_at_end & Q(due_on__lt=overdue_before)),
             )
         )
         figures.update(
             self.commitments().aggregate(
-                commitments_open=Count("pk", filter=Q(status="open")),
-                commitments_overdue=Count("pk", filter=Q(status="open", due_on__lt=today)),
+                commitments_open=Count("pk", filter=open_at_end),
+                commitments_overdue=Count("pk", filter=open_at_end & Q(due_on__lt=overdue_before)),
                 commitments_fulfilled=Count(
                     "pk", filter=Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
                 ),
                 commitments_broken=Count("pk", filter=Q(broken_at__gte=self.start, broken_at__lt=self.end)),
+                commitments_cancelled=Count(
+                    "pk", filter=Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
+                ),
             )
         )
         figures.update(
             self.objectives().aggregate(
-                objectives_open=Count("pk", filter=Q(status=ObjectiveStatus.OPEN)),
-                objectives_overdue=Count("pk", filter=Q(status=ObjectiveStatus.OPEN, target_on__lt=today)),
+                objectives_open=Count("pk", filter=open_at_end),
+                objectives_overdue=Count("pk", filter=open_at_end & Q(target_on__lt=overdue_before)),
                 objectives_achieved=Count(
                     "pk",
                     filter=Q(
@@ -276,7 +304,7 @@ class Report:
                 concerns_resolved=Count(
                     "pk", filter=Q(resolved_at__gte=self.start, resolved_at__lt=self.end)
                 ),
-                concerns_open=Count("pk", filter=Q(status__in=["open", "in_progress"])),
+                concerns_open=Count("pk", filter=open_at_end),
             )
         )
         return figures
@@ -297,3 +325,7 @@ class Report:
 
 def open_q() -> Q:
     return Q(status__in=["open", "in_progress"])
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())

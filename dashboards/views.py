@@ -3,7 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -241,20 +241,17 @@ def report(request):
             .select_related("organisation")
             .order_by("starts_at", "pk")[:ROWS_SHOWN],
             "decisions": subject.decisions().order_by("meeting__starts_at", "position", "pk")[:ROWS_SHOWN],
-            "actions": subject.actions().for_list().order_by(OPEN_FIRST, "due_on", "pk")[:ROWS_SHOWN],
+            "actions": subject.actions().for_list().order_by("-open_at_end", "due_on", "pk")[:ROWS_SHOWN],
             "commitments": subject.commitments().for_list().by_urgency()[:ROWS_SHOWN],
             "objectives": subject.objectives()
             .select_related("stakeholder")
-            .order_by(OPEN_FIRST, "target_on", "pk")[:ROWS_SHOWN],
+            .order_by("-open_at_end", "target_on", "pk")[:ROWS_SHOWN],
             "concerns": subject.concerns().for_list().by_urgency()[:ROWS_SHOWN],
             "rows_shown": ROWS_SHOWN,
             "generated_at": timezone.now(),
         },
     )
 
-
-# The action plan lists what is still to do before what is done or dropped.
-OPEN_FIRST = Case(When(status__in=["open", "in_progress"], then=Value(0)), default=Value(1))
 
 EXPORT_LABELS = [
     ("stakeholders", gettext_lazy("Active stakeholders")),

@@ -151,7 +151,10 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
         health=panels.health(scope, day),
         turned_red=list(queries.turned_red(scope, day, since=(day or today) - dt.timedelta(days=7))),
         stale=list(queries.stale_relationships(scope, day, limit=10)),
-        overdue=queries.overdue_by_officer(scope, user)[:10],
+        overdue=[
+            {**row, "label": panels.officer_label(row["label"], active=row["active"])}
+            for row in queries.overdue_by_officer(scope, user)[:10]
+        ],
         interactions_last_week=weekly.get(last_week, 0),
         interactions_week_before=weekly.get(week_before, 0),
         escalated_concerns=list(

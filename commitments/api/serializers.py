@@ -43,6 +43,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "renewal_due",
             "fulfilled_at",
             "broken_at",
+            "cancelled_at",
             "overdue_notified_at",
             "notes",
             "source_interaction",

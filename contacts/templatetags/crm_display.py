@@ -7,10 +7,17 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
+from accounts.querysets import staff_label
 from liaison_crm import submissions
 from liaison_crm.record_urls import record_url as _record_url
 
 register = template.Library()
+
+
+@register.filter
+def staff(user) -> str:
+    """A member of staff's name, marked "(left)" when they have (accounts.querysets.staff_label)."""
+    return staff_label(user, active=user.is_active)
 
 
 @register.filter

@@ -223,3 +223,13 @@ def test_no_action_is_added_to_a_cancelled_meeting(api_as, colleague, guest):
     )
     assert response.status_code == 400
     assert "cancelled" in response.content.decode()
+
+
+def test_reassigning_an_action_to_its_owner_who_has_left_asks_who_takes_it_over(api_as, action, officer):
+    officer.is_active = False
+    officer.save()
+
+    response = api_as("colleague").patch(detail(action), {"owner_user": officer.pk})
+
+    assert response.status_code == 400
+    assert response.json()["owner_user"] == [f"{officer} has left; choose who takes this over."]

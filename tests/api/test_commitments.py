@@ -194,9 +194,21 @@ def test_closing_and_reopening(officer_api, commitment, action, status):
     closed = officer_api.post(detail(commitment, action))
     assert closed.status_code == 200, closed.content
     assert closed.json()["status"] == status
-    assert (closed.json()["fulfilled_at"] is not None) is (status == "fulfilled")
-    reopened = officer_api.post(detail(commitment, "reopen"))
-    assert reopened.json()["status"] == "open" and reopened.json()["fulfilled_at"] is None
+    dates = {"fulfilled": "fulfilled_at", "broken": "broken_at", "cancelled": "cancelled_at"}
+    assert {name for name in dates.values() if closed.json()[name] is not None} == {dates[status]}
+    reopened = officer_api.post(detail(commitment, "reopen")).json()
+    assert reopened["status"] == "open" and [reopened[name] for name in dates.values()] == [None, None, None]
+
+
+def test_the_cancellation_date_is_read_only(officer_api, commitment):
+    officer_api.post(detail(commitment, "cancel"))
+    cancelled_at = officer_api.get(detail(commitment)).json()["cancelled_at"]
+    officer_api.post(detail(commitment, "reopen"))
+
+    response = officer_api.patch(detail(commitment), {"cancelled_at": cancelled_at})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["cancelled_at"] is None and response.json()["status"] == "open"
 
 
 @pytest.mark.parametrize("action", ["fulfil", "cancel", "break"])
@@ -292,3 +304,16 @@ def test_a_new_due_date_is_reported_again_when_missed(officer_api, commitment):
     assert commitment.overdue_notified_at is not None
     later = (commitment.due_on + dt.timedelta(days=7)).isoformat()
     assert officer_api.patch(detail(commitment), {"due_on": later}).json()["overdue_notified_at"] is None
+
+
+def test_sending_back_a_commitment_whose_chaser_has_left_asks_who_takes_it_over(api_as, colleague):
+    commitment = CommitmentFactory(owner=colleague, stakeholder=StakeholderFactory(owner=colleague))
+    colleague.is_active = False
+    colleague.save()
+
+    response = api_as("manager").patch(detail(commitment), {"owner": colleague.pk, "description": "Changed"})
+
+    assert response.status_code == 400
+    assert response.json()["owner"] == [f"{colleague} has left; choose who takes this over."]
+    commitment.refresh_from_db()
+    assert commitment.description != "Changed"

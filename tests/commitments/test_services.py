@@ -196,11 +196,30 @@ def test_a_broken_promise_is_dated_and_reopening_it_clears_the_date(commitment, 
     assert (reopened.status, reopened.broken_at) == (CommitmentStatus.OPEN, None)
 
 
-def test_a_broken_commitment_must_say_when(commitment):
+def test_a_cancelled_commitment_is_dated_and_reopening_it_clears_the_date(commitment, officer):
+    before = timezone.now()
+    services.commitment_cancel(commitment=commitment, actor=officer)
+    cancelled = Commitment.objects.get(pk=commitment.pk)
+    assert cancelled.cancelled_at >= before
+    assert (cancelled.fulfilled_at, cancelled.broken_at) == (None, None)
+    services.commitment_reopen(commitment=commitment, actor=officer)
+    reopened = Commitment.objects.get(pk=commitment.pk)
+    assert (reopened.status, reopened.cancelled_at) == (CommitmentStatus.OPEN, None)
+
+
+@pytest.mark.parametrize("status", [CommitmentStatus.BROKEN, CommitmentStatus.CANCELLED])
+def test_a_broken_or_cancelled_commitment_must_say_when(commitment, status):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Commitment.objects.filter(pk=commitment.pk).update(status=CommitmentStatus.BROKEN)
+        Commitment.objects.filter(pk=commitment.pk).update(status=status)
+
+
+def test_an_open_commitment_has_no_cancellation_date(commitment):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.filter(pk=commitment.pk).update(cancelled_at=timezone.now())
 
 
 @pytest.mark.parametrize("close", ["commitment_fulfil", "commitment_cancel", "commitment_mark_broken"])

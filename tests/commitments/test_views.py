@@ -201,6 +201,16 @@ def test_the_chaser_marks_a_commitment_fulfilled(officer_client, commitment):
     assert commitment.status == CommitmentStatus.FULFILLED
 
 
+def test_a_cancelled_commitments_page_says_when_it_was_cancelled(officer_client, commitment):
+    officer_client.post(reverse("commitments:cancel", args=[commitment.pk]))
+    commitment.refresh_from_db()
+
+    page = officer_client.get(commitment.get_absolute_url()).content.decode()
+
+    on = commitment.cancelled_at.astimezone(timezone.get_current_timezone()).strftime("%-d %b %Y")
+    assert f"<dt>Cancelled</dt><dd>{on}</dd>" in page
+
+
 def test_someone_else_cannot_change_its_status(client, commitment, other_officer):
     response = login(client, other_officer).post(reverse("commitments:cancel", args=[commitment.pk]))
     assert response.status_code == 403
@@ -227,6 +237,7 @@ def test_stakeholder_and_organisation_pages_show_open_commitments_with_overdue_o
         organisation=position.organisation,
         description="Already cancelled",
         status=CommitmentStatus.CANCELLED,
+        cancelled_at=timezone.now(),
     )
 
     for url in (position.stakeholder.get_absolute_url(), position.organisation.get_absolute_url()):
@@ -275,3 +286,41 @@ def test_a_closed_commitments_edit_page_leads_back_to_it_offering_to_reopen(offi
     assert response.status_code == 302 and response.url == commitment.get_absolute_url()
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.FULFILLED and commitment.description != "Changed"
+
+
+@pytest.mark.parametrize("owner_sent", ["nobody", "the leaver"])
+def test_editing_a_commitment_whose_chaser_has_left_asks_who_takes_it_over(
+    client, manager, colleague, owner_sent
+):
+    """The picker cannot offer the leaver, so it comes back empty (or, from an old page, naming them): the
+    form says who has left instead of "This field is required." or "Select a valid choice"."""
+    commitment = CommitmentFactory(owner=colleague, stakeholder=StakeholderFactory(owner=colleague))
+    colleague.is_active = False
+    colleague.save()
+
+    response = login(client, manager).post(
+        reverse("commitments:edit", args=[commitment.pk]),
+        {
+            "direction": "we_promised",
+            "description": "Changed",
+            "stakeholder": commitment.stakeholder_id,
+            "owner": colleague.pk if owner_sent == "the leaver" else "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"] == [f"{colleague} has left; choose who takes this over."]
+    commitment.refresh_from_db()
+    assert commitment.description != "Changed"
+
+
+def test_a_new_commitment_still_needs_someone_to_chase_it(officer_client, officer):
+    response = officer_client.post(
+        reverse("commitments:create"),
+        {
+            "direction": "we_promised",
+            "description": "Call back",
+            "stakeholder": StakeholderFactory(owner=officer).pk,
+        },
+    )
+    assert response.context["form"].errors["owner"] == ["This field is required."]

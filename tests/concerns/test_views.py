@@ -246,3 +246,25 @@ def test_stakeholder_and_organisation_pages_show_open_concerns_with_escalated_on
         page = officer_client.get(url).content.decode()
         assert "Flooding on the access road" in page and "Settled long ago" not in page
         assert 'class="status red">escalated' in page
+
+
+def test_editing_a_concern_whose_owner_has_left_asks_who_takes_it_over(client, manager, colleague):
+    concern = ConcernFactory(stakeholder=StakeholderFactory(owner=colleague), owner=colleague)
+    colleague.is_active = False
+    colleague.save()
+
+    response = login(client, manager).post(
+        reverse("concerns:edit", args=[concern.pk]),
+        {
+            "title": "Changed",
+            "stakeholder": concern.stakeholder_id,
+            "severity": concern.severity,
+            "owner": "",
+            "raised_on": concern.raised_on.isoformat(),
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"] == [f"{colleague} has left; choose who takes this over."]
+    concern.refresh_from_db()
+    assert concern.title != "Changed"

@@ -451,3 +451,18 @@ def test_a_stakeholders_two_all_links_say_all_of_what(officer_client, officer):
 
     assert 'aria-label="All commitments">All →</a>' in body
     assert 'aria-label="All concerns">All →</a>' in body
+
+
+def test_editing_a_stakeholder_whose_owner_has_left_asks_who_takes_them_over(client, manager, colleague):
+    """The owner picker cannot offer the leaver: it comes back empty, and the form names who has left."""
+    stakeholder = StakeholderFactory(owner=colleague)
+    colleague.is_active = False
+    colleague.save()
+
+    data = _as_the_browser_posts_it(stakeholder, owner="", notes="Changed")
+    response = login(client, manager).post(reverse("contacts:stakeholder_edit", args=[stakeholder.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"] == [f"{colleague} has left; choose who takes this over."]
+    stakeholder.refresh_from_db()
+    assert stakeholder.notes != "Changed"

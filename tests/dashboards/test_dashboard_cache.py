@@ -8,7 +8,8 @@ from django.urls import reverse
 from dashboards import services
 
 from ..conftest import login
-from ..factories import StakeholderFactory
+from ..factories import CommitmentFactory, StakeholderFactory
+from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,49 @@ def test_managers_of_different_teams_never_share_a_rendering(
     theirs = login(client, other_manager).get(reverse("dashboards:dashboard")).context["panels"]
 
     assert ours != theirs
+
+
+@pytest.fixture
+def overdue_work(officer, cached):
+    """The officer's overdue commitment: the overdue panel names them (or their team, across teams)."""
+    CommitmentFactory(stakeholder=StakeholderFactory(owner=officer), due_on=TODAY - dt.timedelta(days=3))
+    services.figures_refresh()
+
+
+def panels(client, user) -> str:
+    return login(client, user).get(reverse("dashboards:dashboard")).context["panels"]
+
+
+def test_an_officer_leaving_or_coming_back_shows_on_the_next_load(client, manager, officer, overdue_work):
+    assert f"{officer} (left)" not in panels(client, manager)
+
+    officer.is_active = False
+    officer.save()
+    assert f"{officer} (left)" in panels(client, manager)
+
+    officer.is_active = True
+    officer.save()
+    assert f"{officer} (left)" not in panels(client, manager)
+
+
+def test_an_officer_moving_team_shows_on_the_next_load(client, manager, other_manager, officer, overdue_work):
+    assert str(officer) in panels(client, manager)
+    assert str(officer) not in panels(client, other_manager)
+
+    officer.team = other_manager.team
+    officer.save()
+
+    assert str(officer) not in panels(client, manager)
+    assert str(officer) in panels(client, other_manager)
+
+
+def test_signing_in_keeps_the_rendering(client, manager, officer, overdue_work, django_assert_num_queries):
+    """Only a change to who counts, for which team, starts afresh; a sign-in (last_login) is not one, nor
+    costs a query to find out."""
+    first = panels(client, manager)
+    StakeholderFactory(owner=officer)  # not in the figures until the next refresh
+
+    with django_assert_num_queries(1):  # the UPDATE of last_login
+        officer.save(update_fields=["last_login"])
+
+    assert panels(client, manager) == first

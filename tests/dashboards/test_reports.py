@@ -304,7 +304,9 @@ def test_a_report_counts_the_promises_broken_in_its_period(client, officer, coun
     totals = response.context["totals"]
     assert (totals["commitments_fulfilled"], totals["commitments_broken"]) == (1, 1)
     assert broken_in_period.description in response.content.decode()
-    assert "What is open or overdue is counted as on" in response.content.decode()
+    assert "What is open or overdue is counted, and listed as open, as it stood at the end of" in (
+        response.content.decode()
+    )
 
 
 def test_a_past_periods_report_leaves_out_what_began_after_it(client, officer, council):
@@ -330,6 +332,90 @@ def test_a_past_periods_report_leaves_out_what_began_after_it(client, officer, c
     totals = response.context["totals"]
     assert (totals["actions"], totals["actions_overdue"]) == (0, 0)
     assert (totals["commitments_open"], totals["concerns_open"], totals["objectives_open"]) == (1, 1, 1)
+
+
+def test_a_past_periods_report_lists_what_was_open_at_its_end_as_open_though_closed_since(
+    client, officer, council
+):
+    """A report on a month that ended 16 days ago, prepared today: what was open at the end of that month and
+    has been done, fulfilled, cancelled, resolved or achieved since is listed, and counted, as open then. What
+    was closed before the month began is not there."""
+    person = council.affiliations.get().stakeholder
+    earlier_meeting = MeetingFactory(
+        organiser=officer, organisation=council, title="Autumn liaison", starts_at=days_ago(60),
+        ends_at=days_ago(60) + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=days_ago(60),
+    )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=earlier_meeting, description="Map the bus routes", owner_user=officer, status="done",
+        completed_at=days_ago(5), due_on=TODAY - dt.timedelta(days=30), created_by=officer,
+    )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=earlier_meeting, description="Order the banners", owner_user=officer, status="done",
+        completed_at=days_ago(50), created_by=officer,
+    )  # fmt: skip
+    kept_since = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Share the survey", status="fulfilled",
+        fulfilled_at=days_ago(5), due_on=TODAY - dt.timedelta(days=20),
+    )  # fmt: skip
+    cancelled_since = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Lend the projector", status="cancelled",
+        cancelled_at=days_ago(3), due_on=TODAY - dt.timedelta(days=10),
+    )  # fmt: skip
+    kept_before = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Send the agenda", status="fulfilled",
+        fulfilled_at=days_ago(55),
+    )  # fmt: skip
+    Commitment.objects.filter(pk__in=[kept_since.pk, cancelled_since.pk, kept_before.pk]).update(
+        created_at=days_ago(70)
+    )
+    ConcernFactory(
+        stakeholder=person, organisation=council, title="Noise at night",
+        raised_on=TODAY - dt.timedelta(days=50), status="resolved", resolution="Quiet hours agreed",
+        resolved_at=days_ago(4),
+    )  # fmt: skip
+    achieved = ObjectiveFactory(stakeholder=person, description="Win their support")
+    Objective.objects.filter(pk=achieved.pk).update(
+        created_at=days_ago(50), status="achieved", closed_on=TODAY - dt.timedelta(days=2)
+    )
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    assert [a.description for a in response.context["actions"]] == ["Map the bus routes"]
+    commitments = [c.description for c in response.context["commitments"]]
+    assert commitments == ["Share the survey", "Lend the projector"]
+    assert [c.title for c in response.context["concerns"]] == ["Noise at night"]
+    assert [o.description for o in response.context["objectives"]] == ["Win their support"]
+    totals = response.context["totals"]
+    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (1, 1, 1)
+    assert (totals["commitments_open"], totals["commitments_overdue"]) == (2, 1)  # the projector: due later
+    assert (totals["commitments_fulfilled"], totals["commitments_cancelled"]) == (0, 0)
+    assert (totals["concerns_open"], totals["objectives_open"]) == (1, 1)
+    page = response.content.decode()
+    assert page.count("Open at the period's end") == 5
+    assert "(fulfilled since)" in page and "(resolved since)" in page and "(achieved since)" in page
+
+
+def test_a_report_counts_the_promises_cancelled_in_its_period(client, officer, council):
+    """As broken ones: those cancelled in the period, not one made earlier and cancelled before it."""
+    person = council.affiliations.get().stakeholder
+    in_period = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Lend the projector", status="cancelled",
+        cancelled_at=days_ago(20),
+    )  # fmt: skip
+    before = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Print the leaflets", status="cancelled",
+        cancelled_at=days_ago(120),
+    )  # fmt: skip
+    Commitment.objects.filter(pk__in=[in_period.pk, before.pk]).update(created_at=days_ago(200))
+    since, until = (TODAY - dt.timedelta(days=30)).isoformat(), TODAY.isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    assert response.context["totals"]["commitments_cancelled"] == 1
+    page = response.content.decode()
+    assert "Lend the projector" in page and "Print the leaflets" not in page
+    assert "Commitments kept / broken / cancelled" in page
 
 
 def test_a_team_report_offers_its_interactions_as_csv_with_the_same_rows(

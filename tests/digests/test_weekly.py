@@ -10,7 +10,7 @@ from dashboards import services as dashboard_services
 from digests.services import weekly_digests_send
 from outbox.models import OutboundMessage
 
-from ..factories import InteractionFactory, StakeholderFactory
+from ..factories import CommitmentFactory, ConcernFactory, InteractionFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,26 @@ def test_the_digest_counts_the_interactions_of_last_week_and_the_week_before(tim
 
     body = OutboundMessage.objects.get(to=manager.email).body
     assert "2 logged last week, 3 the week before." in body
+
+
+def test_the_digest_marks_an_officer_who_has_left_as_the_rest_of_the_site_does(teams, officer, manager):
+    """The leaver's relationship newly at risk and stale, overdue commitment and long-open concern still
+    count for their team until handed over; each line names them "(left)"."""
+    stakeholder = Stakeholder.objects.get(name="Ngozi Lapsed")
+    CommitmentFactory(stakeholder=stakeholder, due_on=timezone.localdate() - dt.timedelta(days=3))
+    ConcernFactory(
+        stakeholder=stakeholder,
+        title="Flooded footpath",
+        raised_on=timezone.localdate() - dt.timedelta(days=30),
+    )
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    dashboard_services.figures_refresh()
+
+    weekly_digests_send()
+
+    lines = OutboundMessage.objects.get(to=manager.email).body.splitlines()
+    naming = [line for line in lines if str(officer) in line]
+    # Newly at risk, stale, overdue work and the concern: each names the leaver, each marked.
+    assert len(naming) == 4, naming
+    assert all(line.count(f"{officer} (left)") == line.count(str(officer)) for line in naming), naming

@@ -1853,6 +1853,7 @@ def seed_registers(now: datetime) -> None:
                 commitment.broken_at = at(min(today, commitment.due_on + timedelta(days=rng.randint(1, 20))))
             elif outcome < 0.74:
                 commitment.status = CommitmentStatus.CANCELLED
+                commitment.cancelled_at = at(min(today, commitment.due_on))
         commitments.append(commitment)
     Commitment.objects.bulk_create(commitments)
 
