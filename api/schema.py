@@ -93,6 +93,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         errors = {
             "401": "No credentials, or an invalid or revoked token.",
+            "406": "The Accept header asks for something other than JSON.",
             "429": "Too many requests for this token; wait the seconds in Retry-After.",
         }
         if self.method != "GET" or not self._is_detail:

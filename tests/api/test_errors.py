@@ -61,6 +61,15 @@ def test_wrong_content_type_is_a_415(officer_api):
     assert response.status_code == 415
 
 
+def test_asking_for_anything_but_json_is_a_json_406_the_schema_lists(officer_api):
+    response = officer_api.get("/api/v1/tags/", HTTP_ACCEPT="text/csv")
+    schema = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert response.status_code == 406
+    assert response.json() == {"detail": "Could not satisfy the request Accept header."}
+    assert "406" in schema["paths"]["/api/v1/tags/"]["get"]["responses"]
+
+
 @pytest.mark.parametrize(
     "payload",
     [
