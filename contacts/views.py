@@ -390,13 +390,15 @@ def organisation_detail(request, pk):
     if request.htmx and request.GET.get("page"):
         return render(request, "interactions/_timeline_page.html", {"timeline": timeline})
     positions = (
-        Affiliation.objects.filter(organisation=organisation, end_date__isnull=True)
+        Affiliation.objects.current()
+        .filter(organisation=organisation)
         .select_related("stakeholder")
         .order_by("stakeholder__name")[:PEOPLE_SHOWN]
     )
     departments = Organisation.objects.filter(parent=organisation).with_people_count().order_by("name")
     department_positions = (
-        Affiliation.objects.filter(organisation__parent=organisation, end_date__isnull=True)
+        Affiliation.objects.current()
+        .filter(organisation__parent=organisation)
         .select_related("stakeholder", "organisation")
         .order_by("organisation__name", "stakeholder__name")[:PEOPLE_SHOWN]
     )

@@ -255,6 +255,33 @@ def test_organisation_page_shows_people_departments_and_their_timeline(officer_c
     assert "Bridge inspection briefing" in body and "Budget round-table" in body
 
 
+def test_an_organisation_lists_and_counts_the_people_still_on_the_register(officer_client):
+    """An archived person was listed among the people there, and counted, though the "All people here"
+    list and the relationship map leave them out; someone with two roles there was counted twice."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    archived = {"is_archived": True, "archived_at": timezone.now()}
+    AffiliationFactory(organisation=ministry, stakeholder=StakeholderFactory(name="Ama Owusu"))
+    AffiliationFactory(
+        organisation=ministry, stakeholder=StakeholderFactory(name="Retired Adviser", **archived)
+    )
+    engineer = StakeholderFactory(name="Kofi Mensah")
+    AffiliationFactory(organisation=roads, stakeholder=engineer, role="Chief Engineer")
+    AffiliationFactory(organisation=roads, stakeholder=engineer, role="Safety Lead", is_primary=False)
+    AffiliationFactory(organisation=roads, stakeholder=StakeholderFactory(name="Left Engineer", **archived))
+
+    page = officer_client.get(ministry.get_absolute_url()).content.decode()
+    listed = officer_client.get(reverse("contacts:organisation_list")).context["page"]
+
+    assert "Ama Owusu" in page and "Kofi Mensah" in page
+    assert "Retired Adviser" not in page and "Left Engineer" not in page
+    assert "1 person" in page  # the Roads Directorate's: Kofi Mensah, once
+    assert {organisation.name: organisation.people_count for organisation in listed} == {
+        "Ministry of Transport": 1,
+        "Roads Directorate": 1,
+    }
+
+
 def test_organisation_form_refuses_a_missing_name(officer_client):
     response = officer_client.post(reverse("contacts:organisation_create"), {"name": "", "kind": "partner"})
     assert "name" in response.context["form"].errors
