@@ -427,7 +427,14 @@ def organisation_detail(request, pk):
 
 
 def organisation_create(request):
-    form = OrganisationForm(request.POST or None, initial={"parent": request.GET.get("parent")})
+    # "Add department" on an organisation's page: the department is part of it, and Cancel leads back there.
+    parent_pk = request.GET.get("parent", "")
+    parent = (
+        Organisation.objects.visible_to(request.user).filter(pk=parent_pk).first()
+        if parent_pk.isdigit()
+        else None
+    )
+    form = OrganisationForm(request.POST or None, initial={"parent": parent})
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
@@ -440,7 +447,7 @@ def organisation_create(request):
                 submission.saved(organisation.get_absolute_url())
                 messages.success(request, _("%(name)s was added.") % {"name": organisation})
                 return redirect(organisation)
-    return render(request, "contacts/organisation_form.html", {"form": form})
+    return render(request, "contacts/organisation_form.html", {"form": form, "parent": parent})
 
 
 def organisation_edit(request, pk):

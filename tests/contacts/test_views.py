@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -280,6 +281,20 @@ def test_an_organisation_lists_and_counts_the_people_still_on_the_register(offic
         "Ministry of Transport": 1,
         "Roads Directorate": 1,
     }
+
+
+def test_cancelling_a_department_begun_on_its_organisations_page_leads_back_there(officer_client):
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    url = reverse("contacts:organisation_create")
+
+    response = officer_client.get(url, {"parent": ministry.pk})
+    cancel = re.search(r'<a class="button" href="([^"]*)">Cancel</a>', response.content.decode()).group(1)
+
+    assert response.context["form"].initial["parent"] == ministry
+    assert cancel == ministry.get_absolute_url()
+    for nonsense in ("abc", "999999"):
+        response = officer_client.get(url, {"parent": nonsense})
+        assert response.status_code == 200 and 'href="/organisations/">Cancel' in response.content.decode()
 
 
 def test_organisation_form_refuses_a_missing_name(officer_client):
