@@ -242,6 +242,24 @@ def test_position_that_ends_before_it_starts_is_refused(officer_client, officer)
     assert not Affiliation.objects.exists()
 
 
+def test_an_archived_stakeholders_page_offers_no_new_concern_or_commitment(officer_client, officer):
+    """Both forms refuse an archived stakeholder, so the links only led to an error (the plan's "Add
+    objective" and "Schedule a meeting" were already hidden)."""
+    active = StakeholderFactory(owner=officer)
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+
+    def offers(stakeholder):
+        page = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+        return {
+            form
+            for form, url in (("concern", "concerns:create"), ("commitment", "commitments:create"))
+            if f"{reverse(url)}?stakeholder={stakeholder.pk}" in page
+        }
+
+    assert offers(active) == {"concern", "commitment"}
+    assert offers(archived) == set()
+
+
 def test_organisation_page_shows_people_departments_and_their_timeline(officer_client, officer):
     ministry = OrganisationFactory(name="Ministry of Transport", kind="government_agency")
     roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
