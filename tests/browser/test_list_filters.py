@@ -71,3 +71,25 @@ def test_back_to_a_filtered_list_shows_the_filters_it_was_read_with(page, live_s
     expect(results).to_contain_text("Noise from the depot")
     expect(status).to_have_value("resolved")
     expect(page.get_by_role("searchbox", name="Search")).to_have_value("")
+
+
+def test_back_to_a_filtered_list_htmx_no_longer_keeps_loads_the_whole_page(page, live_server, officer):
+    """htmx keeps the last ten pages for Back; for an older one it asked the server as an htmx request,
+    and the list answered with its rows alone: no header, no menu, no filters."""
+    ConcernFactory(
+        title="Noise from the depot", status="resolved", resolution="Done", resolved_at=timezone.now()
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/concerns/")
+    status = page.get_by_label("Status", exact=True)
+    status.select_option("resolved")
+    expect(page.locator("#concern-results")).to_contain_text("Noise from the depot")
+    page.get_by_label("Severity", exact=True).select_option("4")
+    expect(page.locator("#concern-results")).to_contain_text("No concerns match")
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+
+    page.go_back()
+
+    expect(page.locator("#concern-results")).to_contain_text("Noise from the depot")
+    expect(page.get_by_role("link", name="Concerns", exact=True).first).to_be_visible()
+    expect(status).to_have_value("resolved")
