@@ -98,7 +98,11 @@ def concern_create(request):
                 submission.saved(concern.get_absolute_url())
                 messages.success(request, _("Concern recorded."))
                 return redirect(concern)
-    return render(request, "concerns/concern_form.html", {"form": form, "interaction": interaction})
+    return render(
+        request,
+        "concerns/concern_form.html",
+        {"form": form, "interaction": interaction, "stakeholder": stakeholder},
+    )
 
 
 def _id(value: str) -> int:

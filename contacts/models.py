@@ -22,7 +22,7 @@ from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
-from .querysets import OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
+from .querysets import AffiliationQuerySet, OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
 from .search import SEARCH_CONFIG, Unaccented
 
 # Django's own list covers the languages its interface is translated into; stakeholders speak more.
@@ -370,6 +370,8 @@ class Affiliation(StorableTextModel):
     start_date = models.DateField(_("from"), null=True, blank=True)
     end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Leave empty while current."))
     is_primary = models.BooleanField(_("primary position"), default=False)
+
+    objects = AffiliationQuerySet.as_manager()
 
     class Meta:
         # Current positions first (the primary one leading), then past ones, most recent first.

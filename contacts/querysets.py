@@ -121,10 +121,11 @@ class OrganisationQuerySet(NamedQuerySet):
         from .models import Affiliation
 
         current_people = (
-            Affiliation.objects.filter(organisation=OuterRef("pk"), end_date__isnull=True)
+            Affiliation.objects.current()
+            .filter(organisation=OuterRef("pk"))
             .order_by()
             .values("organisation")
-            .annotate(total=Count("pk"))
+            .annotate(total=Count("stakeholder", distinct=True))
             .values("total")
         )
         return self.annotate(
@@ -152,6 +153,13 @@ def local_contact_due():
         + F("contact_cadence_days"),
         output_field=DateField(),
     )
+
+
+class AffiliationQuerySet(QuerySet):
+    def current(self):
+        """Positions held now by people still on the register: an archived person is no longer anyone's
+        contact there, as the stakeholder list and the relationship map already say."""
+        return self.filter(end_date__isnull=True, stakeholder__is_archived=False)
 
 
 class StakeholderQuerySet(NamedQuerySet):

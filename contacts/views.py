@@ -390,13 +390,15 @@ def organisation_detail(request, pk):
     if request.htmx and request.GET.get("page"):
         return render(request, "interactions/_timeline_page.html", {"timeline": timeline})
     positions = (
-        Affiliation.objects.filter(organisation=organisation, end_date__isnull=True)
+        Affiliation.objects.current()
+        .filter(organisation=organisation)
         .select_related("stakeholder")
         .order_by("stakeholder__name")[:PEOPLE_SHOWN]
     )
     departments = Organisation.objects.filter(parent=organisation).with_people_count().order_by("name")
     department_positions = (
-        Affiliation.objects.filter(organisation__parent=organisation, end_date__isnull=True)
+        Affiliation.objects.current()
+        .filter(organisation__parent=organisation)
         .select_related("stakeholder", "organisation")
         .order_by("organisation__name", "stakeholder__name")[:PEOPLE_SHOWN]
     )
@@ -425,7 +427,14 @@ def organisation_detail(request, pk):
 
 
 def organisation_create(request):
-    form = OrganisationForm(request.POST or None, initial={"parent": request.GET.get("parent")})
+    # "Add department" on an organisation's page: the department is part of it, and Cancel leads back there.
+    parent_pk = request.GET.get("parent", "")
+    parent = (
+        Organisation.objects.visible_to(request.user).filter(pk=parent_pk).first()
+        if parent_pk.isdigit()
+        else None
+    )
+    form = OrganisationForm(request.POST or None, initial={"parent": parent})
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
@@ -438,7 +447,7 @@ def organisation_create(request):
                 submission.saved(organisation.get_absolute_url())
                 messages.success(request, _("%(name)s was added.") % {"name": organisation})
                 return redirect(organisation)
-    return render(request, "contacts/organisation_form.html", {"form": form})
+    return render(request, "contacts/organisation_form.html", {"form": form, "parent": parent})
 
 
 def organisation_edit(request, pk):

@@ -108,9 +108,8 @@ def _co_attendees(stakeholder_ids, exclude_ids, limit):
 def _people_at(organisation_ids, exclude_ids, per_organisation):
     """Current positions at each organisation, up to `per_organisation` people each."""
     return (
-        Affiliation.objects.filter(
-            organisation__in=organisation_ids, end_date__isnull=True, stakeholder__is_archived=False
-        )
+        Affiliation.objects.current()
+        .filter(organisation__in=organisation_ids)
         .exclude(stakeholder__in=exclude_ids)
         .annotate(
             place=Window(

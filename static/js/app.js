@@ -310,6 +310,24 @@ var liaison = (function () {
   });
 })();
 
+// Back to a filtered list shows the page htmx kept as markup, taken when the next choice is made, and
+// markup carries the filters' values as the page first came: the list read "Resolved" while its status
+// filter said "Open or in progress", and the next change sent that. Each time the list is read, the
+// choices it was read with are written into the markup, so that Back shows the filters of the list it shows.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!form || !form.matches || !form.matches("form.filters")) return;
+    form.querySelectorAll("input, option").forEach(function (control) {
+      if (control.tagName === "OPTION") control.toggleAttribute("selected", control.selected);
+      else if (control.type === "checkbox" || control.type === "radio") control.toggleAttribute("checked", control.checked);
+      else control.setAttribute("value", control.value);
+    });
+  });
+})();
+
 // An htmx action that fails leaves the page as it was; without a word the officer would take it as done
 // (a stale page's "Mark done" on a follow-up that moved, a refused change, the server down). The texts
 // come translated from the page (base.html); they join the page's messages, as a message after a full

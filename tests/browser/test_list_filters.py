@@ -1,9 +1,10 @@
 """List filters: the list follows what the officer types in its search box, and only there."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..factories import OrganisationFactory, StakeholderFactory
+from ..factories import ConcernFactory, OrganisationFactory, StakeholderFactory
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,3 +46,50 @@ def test_filtering_a_list_tells_a_screen_reader_what_it_now_shows(page, live_ser
 
     page.get_by_role("searchbox", name="Search").fill("Zzyzx")
     expect(status).to_have_text("No stakeholders match. Try fewer filters or another spelling.")
+
+
+def test_back_to_a_filtered_list_shows_the_filters_it_was_read_with(page, live_server, officer):
+    """Back restored the resolved concerns under a status filter saying "Open or in progress"."""
+    ConcernFactory(title="Bins left on the pavement")
+    ConcernFactory(
+        title="Noise from the depot",
+        status="resolved",
+        resolution="Quieter lorries",
+        resolved_at=timezone.now(),
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/concerns/")
+    results = page.locator("#concern-results")
+    status = page.get_by_label("Status", exact=True)
+
+    status.select_option("resolved")
+    expect(results).to_contain_text("Noise from the depot")
+    page.get_by_role("searchbox", name="Search").fill("Zzyzx")
+    expect(results).to_contain_text("No concerns match")
+    page.go_back()
+
+    expect(results).to_contain_text("Noise from the depot")
+    expect(status).to_have_value("resolved")
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("")
+
+
+def test_back_to_a_filtered_list_htmx_no_longer_keeps_loads_the_whole_page(page, live_server, officer):
+    """htmx keeps the last ten pages for Back; for an older one it asked the server as an htmx request,
+    and the list answered with its rows alone: no header, no menu, no filters."""
+    ConcernFactory(
+        title="Noise from the depot", status="resolved", resolution="Done", resolved_at=timezone.now()
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/concerns/")
+    status = page.get_by_label("Status", exact=True)
+    status.select_option("resolved")
+    expect(page.locator("#concern-results")).to_contain_text("Noise from the depot")
+    page.get_by_label("Severity", exact=True).select_option("4")
+    expect(page.locator("#concern-results")).to_contain_text("No concerns match")
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+
+    page.go_back()
+
+    expect(page.locator("#concern-results")).to_contain_text("Noise from the depot")
+    expect(page.get_by_role("link", name="Concerns", exact=True).first).to_be_visible()
+    expect(status).to_have_value("resolved")

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -92,6 +93,27 @@ def test_a_concern_opened_from_an_interaction_is_linked_to_it(officer_client, of
         },
     )
     assert list(Concern.objects.get().interactions.all()) == [call]
+
+
+def _cancel_link(page: str) -> str:
+    return re.search(r'<a class="button" href="([^"]*)">Cancel</a>', page).group(1)
+
+
+def test_cancelling_a_concern_begun_on_a_stakeholder_page_leads_back_to_them(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    page = officer_client.get(reverse("concerns:create") + f"?stakeholder={stakeholder.pk}").content.decode()
+    assert _cancel_link(page) == stakeholder.get_absolute_url()
+
+
+def test_cancelling_a_concern_begun_on_an_interaction_leads_back_to_it(officer_client, officer):
+    call = InteractionFactory(logged_by=officer, stakeholders=[StakeholderFactory(owner=officer)])
+    page = officer_client.get(reverse("concerns:create") + f"?interaction={call.pk}").content.decode()
+    assert _cancel_link(page) == call.get_absolute_url()
+
+
+def test_cancelling_a_concern_begun_in_the_register_leads_back_to_it(officer_client):
+    page = officer_client.get(reverse("concerns:create")).content.decode()
+    assert _cancel_link(page) == reverse("concerns:list")
 
 
 def test_an_interaction_the_officer_may_not_read_cannot_open_the_form(officer_client, colleague):

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -241,6 +242,24 @@ def test_position_that_ends_before_it_starts_is_refused(officer_client, officer)
     assert not Affiliation.objects.exists()
 
 
+def test_an_archived_stakeholders_page_offers_no_new_concern_or_commitment(officer_client, officer):
+    """Both forms refuse an archived stakeholder, so the links only led to an error (the plan's "Add
+    objective" and "Schedule a meeting" were already hidden)."""
+    active = StakeholderFactory(owner=officer)
+    archived = StakeholderFactory(owner=officer, is_archived=True, archived_at=timezone.now())
+
+    def offers(stakeholder):
+        page = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+        return {
+            form
+            for form, url in (("concern", "concerns:create"), ("commitment", "commitments:create"))
+            if f"{reverse(url)}?stakeholder={stakeholder.pk}" in page
+        }
+
+    assert offers(active) == {"concern", "commitment"}
+    assert offers(archived) == set()
+
+
 def test_organisation_page_shows_people_departments_and_their_timeline(officer_client, officer):
     ministry = OrganisationFactory(name="Ministry of Transport", kind="government_agency")
     roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
@@ -253,6 +272,47 @@ def test_organisation_page_shows_people_departments_and_their_timeline(officer_c
 
     assert "Permanent Secretary" in body and "Roads Directorate" in body and engineer.name in body
     assert "Bridge inspection briefing" in body and "Budget round-table" in body
+
+
+def test_an_organisation_lists_and_counts_the_people_still_on_the_register(officer_client):
+    """An archived person was listed among the people there, and counted, though the "All people here"
+    list and the relationship map leave them out; someone with two roles there was counted twice."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    archived = {"is_archived": True, "archived_at": timezone.now()}
+    AffiliationFactory(organisation=ministry, stakeholder=StakeholderFactory(name="Ama Owusu"))
+    AffiliationFactory(
+        organisation=ministry, stakeholder=StakeholderFactory(name="Retired Adviser", **archived)
+    )
+    engineer = StakeholderFactory(name="Kofi Mensah")
+    AffiliationFactory(organisation=roads, stakeholder=engineer, role="Chief Engineer")
+    AffiliationFactory(organisation=roads, stakeholder=engineer, role="Safety Lead", is_primary=False)
+    AffiliationFactory(organisation=roads, stakeholder=StakeholderFactory(name="Left Engineer", **archived))
+
+    page = officer_client.get(ministry.get_absolute_url()).content.decode()
+    listed = officer_client.get(reverse("contacts:organisation_list")).context["page"]
+
+    assert "Ama Owusu" in page and "Kofi Mensah" in page
+    assert "Retired Adviser" not in page and "Left Engineer" not in page
+    assert "1 person" in page  # the Roads Directorate's: Kofi Mensah, once
+    assert {organisation.name: organisation.people_count for organisation in listed} == {
+        "Ministry of Transport": 1,
+        "Roads Directorate": 1,
+    }
+
+
+def test_cancelling_a_department_begun_on_its_organisations_page_leads_back_there(officer_client):
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    url = reverse("contacts:organisation_create")
+
+    response = officer_client.get(url, {"parent": ministry.pk})
+    cancel = re.search(r'<a class="button" href="([^"]*)">Cancel</a>', response.content.decode()).group(1)
+
+    assert response.context["form"].initial["parent"] == ministry
+    assert cancel == ministry.get_absolute_url()
+    for nonsense in ("abc", "999999"):
+        response = officer_client.get(url, {"parent": nonsense})
+        assert response.status_code == 200 and 'href="/organisations/">Cancel' in response.content.decode()
 
 
 def test_organisation_form_refuses_a_missing_name(officer_client):
