@@ -773,3 +773,27 @@ def test_the_handover_is_documented_in_the_api_schema(manager_api):
     assert request_body.endswith("/PortfolioHandoverInputRequest")
     counts = schema["components"]["schemas"]["HandoverCounts"]["properties"]
     assert set(counts) == {"stakeholders", "commitments", "concerns", "actions", "follow_ups"}
+
+
+def test_a_leaver_still_holding_work_is_marked_wherever_it_is_listed(client, officer, colleague, manager):
+    person = StakeholderFactory(owner=colleague, name="Margaret Okafor")
+    commitment = CommitmentFactory(stakeholder=person, owner=colleague, description="Send the survey")
+    concern = ConcernFactory(stakeholder=person, owner=colleague, title="Noise at night")
+    follow_up(colleague, [person], follow_up_owner=colleague, follow_up_note="Call back")
+    open_action(MeetingFactory(organiser=colleague), colleague, due_on="2030-01-01")
+    get_user_model().objects.filter(pk=colleague.pk).update(is_active=False)
+    login(client, manager)
+    left = f"{colleague.get_full_name()} (left)"
+
+    pages = {
+        "stakeholder list": reverse("contacts:stakeholder_list"),
+        "stakeholder page": person.get_absolute_url(),
+        "commitments": reverse("commitments:list"),
+        "commitment page": commitment.get_absolute_url(),
+        "concerns": reverse("concerns:list"),
+        "concern page": concern.get_absolute_url(),
+        "follow-ups": reverse("interactions:follow_ups") + f"?owner={colleague.pk}",
+        "meeting page": ActionItem.objects.get(owner_user=colleague).meeting.get_absolute_url(),
+    }
+    unmarked = [name for name, url in pages.items() if left not in client.get(url).content.decode()]
+    assert unmarked == []
