@@ -241,7 +241,7 @@ class StakeholderQuerySet(NamedQuerySet):
             self.only(
                 "name", "is_archived", "last_contacted_at", "created_at", "contact_cadence_days",
                 "owner__username",
-                "owner__first_name", "owner__last_name",
+                "owner__first_name", "owner__last_name", "owner__is_active",
             )
             .select_related("owner")
             .with_row_summary()
