@@ -30,7 +30,9 @@ class ImportStatus(models.TextChoices):
 
 
 def import_upload_to(job, filename):
-    return f"imports/{uuid.uuid4().hex}/{filename}"
+    # Stored under a name of our own: the person's file name (kept as `original_name`) may be anything at
+    # all, including nothing a file system can use once its unsafe characters are taken out.
+    return f"imports/{uuid.uuid4().hex}/{job.format or 'upload'}"
 
 
 class ImportJob(models.Model):

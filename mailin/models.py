@@ -24,7 +24,8 @@ def raw_upload_to(message, filename):
 
 
 def attachment_upload_to(attachment, filename):
-    return f"mail/attachments/{uuid.uuid4().hex}/{filename}"
+    # Stored under a name of our own; the sender's is `filename` (imports.models.import_upload_to says why).
+    return f"mail/attachments/{uuid.uuid4().hex}"
 
 
 class InboundMessage(models.Model):

@@ -284,7 +284,8 @@ class Attendee(models.Model):
 
 
 def document_upload_to(document, filename):
-    return f"meetings/{document.meeting_id}/{uuid.uuid4().hex}/{filename}"
+    # Stored under a name of our own; the uploader's is `name` (imports.models.import_upload_to says why).
+    return f"meetings/{document.meeting_id}/{uuid.uuid4().hex}"
 
 
 class MeetingDocument(models.Model):

@@ -617,3 +617,10 @@ def test_choice_cells_are_read_by_the_labels_of_the_language_the_file_is_checked
         assert errors == [] and values["preferred_channel"] == "phone"
         _values, errors = cleaner.clean({"name": "Ana Costa", "preferred_channel": "fax"})
         assert "Téléphone" in errors[0].message
+
+
+@pytest.mark.parametrize("name", ['"', '".csv', "..", "?"])
+def test_a_file_name_that_leaves_nothing_a_file_system_can_use_is_kept_as_given(officer, name):
+    job = upload(officer, b"Name\nAna Costa\n", name=name)
+    assert (job.original_name, job.total_rows) == (name, 1)
+    assert job.file.open("rb").read() == b"Name\nAna Costa\n"

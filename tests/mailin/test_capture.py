@@ -344,3 +344,15 @@ def test_the_queue_and_the_page_agree_on_whose_an_address_is_when_several_people
     assert detail.context["archived"] == [("desk@coast.example", ama)]
     assert detail.context["unregistered"] == []
     assert list(detail.context["form"].initial["stakeholders"]) == [grace]
+
+
+@pytest.mark.parametrize("filename", ['"', "<>:|?*"])
+def test_an_attachment_whose_name_leaves_nothing_a_file_system_can_use_is_kept_under_its_name(
+    officer, ana, filename
+):
+    raw = email_bytes(
+        sender=f"Officer <{officer.email}>", to=["ana@river.example"], attach=[(filename, b"%PDF-1.4")]
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    attachment = message.attachments.get()
+    assert (attachment.filename, attachment.file.read()) == (filename, b"%PDF-1.4")
