@@ -9,6 +9,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,27 @@ def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and key.isascii() and key.isprintable()
 
 
+def _digest(upload: UploadedFile) -> str:
+    content = hashlib.sha256()
+    for chunk in upload.chunks():
+        content.update(chunk)
+    upload.seek(0)
+    return f"{upload.name}:{content.hexdigest()}"
+
+
+def _request_hash(request) -> str:
+    """The endpoint and the body as parsed (key order and spacing aside); an uploaded file counts by its name
+    and content, so the same paper sent again is a retry and another paper under the same key is refused."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form (multipart/form-data), which may carry files
+        data = {
+            name: [_digest(value) if isinstance(value, UploadedFile) else value for value in values]
+            for name, values in data.lists()
+        }
+    body = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
 def idempotent(request, handle) -> Response:
     """Runs `handle()` (which answers the POST) at most once per user and Idempotency-Key."""
     key = request.headers.get(HEADER)
@@ -59,8 +81,7 @@ def idempotent(request, handle) -> Response:
     if not _valid_key(key):
         raise ValidationError({HEADER: [_("Give 1 to 255 printable ASCII characters, e.g. a UUID.")]})
     endpoint = f"{request.method} {request.path}"
-    body = json.dumps(request.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
-    request_hash = hashlib.sha256(f"{endpoint}\n{body}".encode()).hexdigest()
+    request_hash = _request_hash(request)
     with transaction.atomic():
         hold(request.user, key)
         previous = remembered(request.user, key)

@@ -5,6 +5,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 
+from .viewsets import ReadOnlyViewSet
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": (
@@ -30,12 +32,23 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 class AutoSchema(SpectacularAutoSchema):
     @property
-    def _is_detail(self) -> bool:
+    def _names_a_record(self) -> bool:
+        """The address holds an id: a record's, or the meeting's whose papers it lists."""
         return "{" in self.path
 
     @property
+    def _is_detail(self) -> bool:
+        return getattr(self.view, "detail", self._names_a_record)
+
+    @property
+    def _has_etags(self) -> bool:
+        # The record view sets (api.viewsets) answer with ETags and honour If-Match and If-None-Match; a
+        # meeting's papers are files, added and removed whole.
+        return isinstance(self.view, ReadOnlyViewSet)
+
+    @property
     def _writes_one_record(self) -> bool:
-        return self._is_detail and self.method in {"PUT", "PATCH", "DELETE", "POST"}
+        return self._has_etags and self._is_detail and self.method in {"PUT", "PATCH", "DELETE", "POST"}
 
     @property
     def _is_create(self) -> bool:
@@ -64,7 +77,7 @@ class AutoSchema(SpectacularAutoSchema):
                     ),
                 )
             )
-        if self._is_detail and self.method == "GET":
+        if self._has_etags and self._is_detail and self.method == "GET":
             parameters.append(
                 OpenApiParameter(
                     "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag: 304 while unchanged."
@@ -96,13 +109,13 @@ class AutoSchema(SpectacularAutoSchema):
             "406": "The Accept header asks for something other than JSON.",
             "429": "Too many requests for this token; wait the seconds in Retry-After.",
         }
-        if self.method != "GET" or not self._is_detail:
+        if self.method != "GET" or not self._names_a_record:
             errors["400"] = "Invalid input: messages per field."
         if self.method in {"POST", "PUT", "PATCH"}:
             errors["413"] = "The request body is larger than the API accepts."
         if self.method != "GET":
             errors["403"] = "You may not change this record (or a session request lacks its CSRF token)."
-        if self._is_detail:
+        if self._names_a_record:
             errors["404"] = "No such record, or not one you can see."
         if self._writes_one_record:
             errors["412"] = "If-Match no longer matches: someone changed the record since you read it."
@@ -110,6 +123,6 @@ class AutoSchema(SpectacularAutoSchema):
             errors["422"] = "The Idempotency-Key was already used for a different request."
         for code, description in errors.items():
             responses.setdefault(code, self._error(description))
-        if self._is_detail and self.method == "GET":
+        if self._has_etags and self._is_detail and self.method == "GET":
             responses.setdefault("304", {"description": "Unchanged since the ETag in If-None-Match."})
         return responses

@@ -33,6 +33,19 @@ def test_json_nested_too_deeply_to_read_is_a_400(officer_api):
     assert "JSON" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("number", ["1e999", "-1e999"])
+def test_a_number_too_large_for_a_float_is_a_400_not_a_500(officer_api, number):
+    # Python reads it as infinity, which no id, count or amount can take.
+    response = officer_api.post(
+        "/api/v1/organisations/",
+        data=f'{{"name": "Riverside", "kind": "community_group", "parent": {number}}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+    assert not Organisation.objects.exists()
+
+
 def test_a_lone_surrogate_echoed_in_an_error_message_is_sent_escaped(officer_api):
     # DRF repeats an unknown choice back in its message; a lone surrogate cannot be encoded as UTF-8.
     response = officer_api.post(

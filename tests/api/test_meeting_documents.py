@@ -153,3 +153,34 @@ def test_the_papers_are_in_the_schema(officer_api):
     assert set(listed) == {"get", "post"}
     assert "multipart/form-data" in listed["post"]["requestBody"]["content"]
     assert set(schema["paths"]["/api/v1/meetings/{meeting_pk}/documents/{id}/"]) == {"get", "delete"}
+
+
+def test_an_upload_retried_with_the_same_idempotency_key_adds_the_paper_once(officer_api, meeting):
+    first = officer_api.post(
+        papers(meeting),
+        {"file": SimpleUploadedFile("minutes.pdf", PDF)},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    again = officer_api.post(
+        papers(meeting),
+        {"file": SimpleUploadedFile("minutes.pdf", PDF)},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert meeting.documents.count() == 1
+
+
+def test_another_paper_under_a_used_idempotency_key_is_refused(officer_api, meeting):
+    for content in (PDF, b"%PDF-1.4 the revised pack"):
+        response = officer_api.post(
+            papers(meeting),
+            {"file": SimpleUploadedFile("minutes.pdf", content)},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+    assert response.status_code == 422, response.content
+    assert meeting.documents.count() == 1

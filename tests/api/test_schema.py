@@ -73,6 +73,27 @@ def test_meetings_actions_commitments_and_concerns_are_documented(officer_api):
 
 
 @pytest.mark.django_db
+def test_only_records_with_etags_document_if_match_and_if_none_match(officer_api):
+    paths = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+
+    def conditional(path, method):
+        operation = paths[path][method]
+        headers = {parameter["name"] for parameter in operation["parameters"] if parameter["in"] == "header"}
+        return headers & {"If-Match", "If-None-Match"}, set(operation["responses"]) & {"304", "412"}
+
+    assert conditional("/api/v1/meetings/{id}/", "get") == ({"If-None-Match"}, {"304"})
+    assert conditional("/api/v1/meetings/{id}/", "patch") == ({"If-Match"}, {"412"})
+    # A meeting's papers are files added and removed whole: no ETag to send back.
+    for path, method in [
+        ("/api/v1/meetings/{meeting_pk}/documents/", "get"),
+        ("/api/v1/meetings/{meeting_pk}/documents/", "post"),
+        ("/api/v1/meetings/{meeting_pk}/documents/{id}/", "get"),
+        ("/api/v1/meetings/{meeting_pk}/documents/{id}/", "delete"),
+    ]:
+        assert conditional(path, method) == (set(), set()), (path, method)
+
+
+@pytest.mark.django_db
 def test_schema_needs_credentials():
     assert client_with_token(None).get("/api/schema/").status_code == 401
 

@@ -71,6 +71,14 @@ def test_the_delivery_log_is_the_owners(officer, colleague):
     assert api(colleague).get(f"/api/v1/webhook-deliveries/{delivery.pk}/").status_code == 404
 
 
+def test_filtering_the_log_by_another_owners_endpoint_is_as_by_one_that_does_not_exist(officer, colleague):
+    theirs = api(colleague).post(LIST, {"url": "https://b.example.org/", "events": ["interaction.created"]})
+    unknown = api(officer).get("/api/v1/webhook-deliveries/", {"endpoint": theirs.json()["id"] + 1})
+    response = api(officer).get("/api/v1/webhook-deliveries/", {"endpoint": theirs.json()["id"]})
+    assert response.status_code == unknown.status_code == 400
+    assert response.json() == unknown.json()
+
+
 @pytest.fixture
 def service_account_user(team):
     from accounts.services import service_account_create

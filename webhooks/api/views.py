@@ -30,7 +30,16 @@ class WebhookEndpointViewSet(ModelViewSet):
         services.webhook_endpoint_delete(endpoint=instance, actor=self.request.user)
 
 
+def visible_endpoints(request):
+    if request is None:
+        return WebhookEndpoint.objects.none()
+    return WebhookEndpoint.objects.visible_to(request.user)
+
+
 class WebhookDeliveryFilterSet(django_filters.FilterSet):
+    # Another owner's endpoint is answered as one that does not exist, not as an empty log.
+    endpoint = django_filters.ModelChoiceFilter(queryset=visible_endpoints)
+
     class Meta:
         model = WebhookDelivery
         fields = ["endpoint", "event", "status"]
