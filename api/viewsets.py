@@ -98,7 +98,9 @@ class ModelViewSet(
     def _create(self):
         serializer = self.get_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
-        return self.object_response(self.create_object(serializer.validated_data), status_code=201)
+        created = self.object_response(self.create_object(serializer.validated_data), status_code=201)
+        created["Location"] = self.reverse_action("detail", args=[created.data["id"]])
+        return created
 
     def update(self, request, *args, partial=False, **kwargs):
         with transaction.atomic():

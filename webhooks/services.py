@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_webhook, require
+from api.representation import moment
 from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
@@ -152,10 +153,13 @@ def _enqueue_on_commit(delivery_ids) -> None:
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
+    # Written as the API writes times, so the envelope's and the payload's read alike.
+    with timezone.override(UTC):
+        created_at = moment(delivery.created_at)
     envelope = {
         "id": str(delivery.event_id),
         "event": delivery.event,
-        "created_at": delivery.created_at.isoformat(),
+        "created_at": created_at,
         "data": delivery.payload,
     }
     return json.dumps(envelope, separators=(",", ":")).encode()

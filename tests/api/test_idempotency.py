@@ -25,6 +25,7 @@ def test_retry_with_the_same_key_returns_the_first_result(officer_api, officer):
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["ETag"] == first["ETag"]
+    assert again["Location"] == first["Location"] == f"http://testserver{LIST}{first.json()['id']}/"
     assert again["Idempotent-Replayed"] == "true"
     assert Interaction.objects.count() == 1
 

@@ -1,5 +1,6 @@
 """Sending a delivery: signed, retried with backoff, given up after the last attempt, never sent twice."""
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -35,6 +36,8 @@ def test_delivery_is_signed_so_the_receiver_can_verify_it(delivery, receiver):
     assert body["id"] == str(delivery.event_id)
     assert body["data"] == {"id": 7, "summary": "Call"}
     delivery.refresh_from_db()
+    # In UTC with a "Z", as the API writes times, whatever the worker's time zone.
+    assert body["created_at"] == delivery.created_at.astimezone(datetime.UTC).isoformat()[:-6] + "Z"
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.SENT, 1, 200)
 
 
