@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -143,15 +143,16 @@ class Report:
         return min(self.until + dt.timedelta(days=1), timezone.localdate())
 
     def actions(self):
-        """The action plan: actions from the period's meetings, those done in it, and those open at its end
-        (as commitments fulfilled and concerns resolved in it count). A later meeting's are not: a report on
-        a past period lists what was on the table then. An officer's or a team's are those they answer for
-        (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
+        """The action plan: actions from the period's meetings, those done or cancelled in it, and those open
+        at its end (as commitments fulfilled and concerns resolved in it count). A later meeting's are not: a
+        report on a past period lists what was on the table then. An officer's or a team's are those they
+        answer for (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
         actions = (
             ActionItem.objects.visible_to(self.reader)
             .annotate(
                 open_at_end=_flag(
-                    Q(meeting__starts_at__lt=self.end) & (open_q() | Q(completed_at__gte=self.end))
+                    Q(meeting__starts_at__lt=self.end)
+                    & (open_q() | Q(completed_at__gte=self.end) | Q(cancelled_at__gte=self.end))
                 )
             )
             .annotate(overdue_at_end=self._overdue_at_end("due_on"))
@@ -159,6 +160,7 @@ class Report:
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
             | Q(completed_at__gte=self.start, completed_at__lt=self.end)
+            | Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
             | Q(open_at_end=True)
         )
         # An officer's and a team's actions are those they answer for, as the dashboard counts them.
@@ -243,7 +245,7 @@ class Report:
             )
         )
 
-    def _overdue_at_end(self, due_field: str) -> ExpressionWrapper:
+    def _overdue_at_end(self, due_field: str) -> Case:
         """Open at the end of the period and due before it was over: what the report marks, and counts, as
         overdue. Read after `open_at_end` is annotated."""
         return _flag(Q(open_at_end=True, **{f"{due_field}__lt": self.overdue_before}))
@@ -344,5 +346,7 @@ def open_q() -> Q:
     return Q(status__in=["open", "in_progress"])
 
 
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
+def _flag(condition: Q) -> Case:
+    """True or false, never null: a closing date that is not there (as on a row closed another way) makes
+    SQL's comparison null, and a null flag sorts first in `-open_at_end`."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())

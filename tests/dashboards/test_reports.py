@@ -523,3 +523,32 @@ def test_a_past_periods_report_marks_overdue_what_was_overdue_at_its_end_not_tod
         1,
         1,
     )
+
+
+def test_a_past_periods_report_lists_an_action_cancelled_since_as_open_at_its_end(client, officer, council):
+    """A month that ended 16 days ago: an action cancelled 5 days ago was open at its end, and one cancelled
+    in the month belongs to its action plan as done ones do; one cancelled before the month does not."""
+    earlier_meeting = MeetingFactory(
+        organiser=officer, organisation=council, title="Autumn liaison", starts_at=days_ago(60),
+        ends_at=days_ago(60) + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=days_ago(60),
+    )  # fmt: skip
+    for description, cancelled_days_ago in [
+        ("Map the bus routes", 5),
+        ("Hire a minibus", 30),
+        ("Order the banners", 50),
+    ]:
+        ActionItem.objects.create(
+            meeting=earlier_meeting, description=description, owner_user=officer, status="cancelled",
+            cancelled_at=days_ago(cancelled_days_ago), due_on=TODAY - dt.timedelta(days=30),
+            created_by=officer,
+        )  # fmt: skip
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    actions = {action.description: action.open_at_end for action in response.context["actions"]}
+    assert actions == {"Map the bus routes": True, "Hire a minibus": False}
+    totals = response.context["totals"]
+    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 0, 1)
+    page = response.content.decode()
+    assert "(cancelled since)" in page and _marked_overdue(page, "Map the bus routes")
