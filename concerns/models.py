@@ -139,6 +139,16 @@ class Concern(StorableTextModel):
         """Unresolved for longer than CONCERN_ESCALATION_DAYS, whether or not the daily run has seen it."""
         return not self.is_resolved and self.days_open > settings.CONCERN_ESCALATION_DAYS
 
+    @property
+    def is_escalated(self) -> bool:
+        """Unresolved, and the daily run has escalated it (told its handler and their managers)."""
+        return not self.is_resolved and self.escalated_at is not None
+
+    @property
+    def is_due_for_escalation(self) -> bool:
+        """Open too long, but not escalated yet: the next daily run will."""
+        return self.is_overdue_for_escalation and self.escalated_at is None
+
 
 @links_tracked
 class ConcernInteractionLink(Concern.interactions.through):

@@ -114,10 +114,15 @@ def concern_update(*, concern: Concern, actor, **fields) -> Concern:
     )
     if "title" in fields:
         fields["title"] = fields["title"].strip()
+    reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id
     for name, value in fields.items():
         setattr(concern, name, value)
     concern.full_clean(validate_constraints=False)
     concern.save()
+    if reassigned and concern.escalated_at is not None:
+        # The escalation told the handler of the day and their managers; the new handler and theirs must
+        # know too. Whoever was told already is not told again (the same outbox key).
+        _tell_of_escalation(concern, handed_over=True)
     return concern
 
 
@@ -235,10 +240,18 @@ def _notify_escalation(concern: Concern) -> None:
         payload_for=lambda viewer: concern_payload(concern, viewer=viewer),
         subject=concern,
     )
+    _tell_of_escalation(concern, handed_over=False)
+
+
+def _tell_of_escalation(concern: Concern, *, handed_over: bool) -> None:
+    """Emails the concern's escalation to its handler and their managers, each once per escalation.
+
+    `handed_over`: the concern was escalated before it was given to its handler."""
     body_context = {
         "concern": concern,
         "days": settings.CONCERN_ESCALATION_DAYS,
         "site_url": settings.SITE_URL,
+        "handed_over": handed_over,
     }
     for recipient in _escalation_recipients(concern):
         with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):

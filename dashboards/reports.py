@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -134,7 +134,8 @@ class Report:
 
     # What was open at the end of the period: one definition for the lists and the figures. Each register
     # annotates its rows with `open_at_end`; a row closed after the period ended was open then. While a
-    # period lasts, its end has not come and this is what is open now.
+    # period lasts, its end has not come and this is what is open now. `overdue_at_end` likewise marks
+    # the rows the figures count as overdue.
 
     @property
     def overdue_before(self) -> dt.date:
@@ -142,16 +143,24 @@ class Report:
         return min(self.until + dt.timedelta(days=1), timezone.localdate())
 
     def actions(self):
-        """The action plan: actions from the period's meetings, those done in it, and those open at its end
-        (as commitments fulfilled and concerns resolved in it count). A later meeting's are not: a report on
-        a past period lists what was on the table then. An officer's or a team's are those they answer for
-        (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
-        actions = ActionItem.objects.visible_to(self.reader).annotate(
-            open_at_end=_flag(Q(meeting__starts_at__lt=self.end) & (open_q() | Q(completed_at__gte=self.end)))
+        """The action plan: actions from the period's meetings, those done or cancelled in it, and those open
+        at its end (as commitments fulfilled and concerns resolved in it count). A later meeting's are not: a
+        report on a past period lists what was on the table then. An officer's or a team's are those they
+        answer for (`ActionItemQuerySet.chased_by`), wherever the meeting was organised."""
+        actions = (
+            ActionItem.objects.visible_to(self.reader)
+            .annotate(
+                open_at_end=_flag(
+                    Q(meeting__starts_at__lt=self.end)
+                    & (open_q() | Q(completed_at__gte=self.end) | Q(cancelled_at__gte=self.end))
+                )
+            )
+            .annotate(overdue_at_end=self._overdue_at_end("due_on"))
         )
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
             | Q(completed_at__gte=self.start, completed_at__lt=self.end)
+            | Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
             | Q(open_at_end=True)
         )
         # An officer's and a team's actions are those they answer for, as the dashboard counts them.
@@ -179,14 +188,18 @@ class Report:
         closed_after_end = (
             Q(fulfilled_at__gte=self.end) | Q(broken_at__gte=self.end) | Q(cancelled_at__gte=self.end)
         )
-        return commitments.annotate(
-            open_at_end=_flag(Q(created_at__lt=self.end) & (Q(status="open") | closed_after_end))
-        ).filter(
-            Q(created_at__gte=self.start, created_at__lt=self.end)
-            | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
-            | Q(broken_at__gte=self.start, broken_at__lt=self.end)
-            | Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
-            | Q(open_at_end=True)
+        return (
+            commitments.annotate(
+                open_at_end=_flag(Q(created_at__lt=self.end) & (Q(status="open") | closed_after_end))
+            )
+            .annotate(overdue_at_end=self._overdue_at_end("due_on"))
+            .filter(
+                Q(created_at__gte=self.start, created_at__lt=self.end)
+                | Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
+                | Q(broken_at__gte=self.start, broken_at__lt=self.end)
+                | Q(cancelled_at__gte=self.start, cancelled_at__lt=self.end)
+                | Q(open_at_end=True)
+            )
         )
 
     def concerns(self):
@@ -224,12 +237,18 @@ class Report:
         return (
             Objective.objects.filter(stakeholder__in=people.values("pk"))
             .annotate(open_at_end=_flag(Q(created_at__lt=self.end) & open_then))
+            .annotate(overdue_at_end=self._overdue_at_end("target_on"))
             .filter(
                 Q(open_at_end=True)
                 | Q(created_at__gte=self.start, created_at__lt=self.end)
                 | Q(closed_on__gte=self.since, closed_on__lte=self.until)
             )
         )
+
+    def _overdue_at_end(self, due_field: str) -> Case:
+        """Open at the end of the period and due before it was over: what the report marks, and counts, as
+        overdue. Read after `open_at_end` is annotated."""
+        return _flag(Q(open_at_end=True, **{f"{due_field}__lt": self.overdue_before}))
 
     # The figures -------------------------------------------------------------------------------------------
 
@@ -257,8 +276,8 @@ class Report:
     def totals(self, communications: dict) -> dict:
         """The report's figures: `communications`' totals, and the meetings', actions', commitments',
         objectives' and concerns' counts."""
-        overdue_before = self.overdue_before
         open_at_end = Q(open_at_end=True)
+        overdue_at_end = Q(overdue_at_end=True)
         figures = {key: communications[key] for key in ("interactions", "average_sentiment", "negative")}
         figures.update(
             self.meetings().aggregate(
@@ -270,13 +289,13 @@ class Report:
             self.actions().aggregate(
                 actions=Count("pk"),
                 actions_done=Count("pk", filter=Q(status="done")),
-                actions_overdue=Count("pk", filter=open_at_end & Q(due_on__lt=overdue_before)),
+                actions_overdue=Count("pk", filter=overdue_at_end),
             )
         )
         figures.update(
             self.commitments().aggregate(
                 commitments_open=Count("pk", filter=open_at_end),
-                commitments_overdue=Count("pk", filter=open_at_end & Q(due_on__lt=overdue_before)),
+                commitments_overdue=Count("pk", filter=overdue_at_end),
                 commitments_fulfilled=Count(
                     "pk", filter=Q(fulfilled_at__gte=self.start, fulfilled_at__lt=self.end)
                 ),
@@ -289,7 +308,7 @@ class Report:
         figures.update(
             self.objectives().aggregate(
                 objectives_open=Count("pk", filter=open_at_end),
-                objectives_overdue=Count("pk", filter=open_at_end & Q(target_on__lt=overdue_before)),
+                objectives_overdue=Count("pk", filter=overdue_at_end),
                 objectives_achieved=Count(
                     "pk",
                     filter=Q(
@@ -327,5 +346,7 @@ def open_q() -> Q:
     return Q(status__in=["open", "in_progress"])
 
 
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
+def _flag(condition: Q) -> Case:
+    """True or false, never null: a closing date that is not there (as on a row closed another way) makes
+    SQL's comparison null, and a null flag sorts first in `-open_at_end`."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())

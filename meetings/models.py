@@ -329,7 +329,7 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-@history_tracked(exclude=["completed_at", "created_at", "updated_at"])
+@history_tracked(exclude=["completed_at", "cancelled_at", "created_at", "updated_at"])
 class ActionItem(StorableTextModel):
     """A task agreed at a meeting, owned by a member of staff or a stakeholder, chased until done."""
 
@@ -356,6 +356,8 @@ class ActionItem(StorableTextModel):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When it was cancelled: a report on a period before then lists it as still open at the period's end.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -383,6 +385,11 @@ class ActionItem(StorableTextModel):
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(completed_at__isnull=False),
                 name="action_done_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancelled_at__isnull=False)
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="action_cancelled_has_date",
             ),
         ]
 

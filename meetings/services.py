@@ -660,9 +660,11 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
     require(can_update_action_item(actor, action_item))
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
+    now = timezone.now()
     action_item.status = status
-    action_item.completed_at = timezone.now() if status == ActionStatus.DONE else None
-    action_item.save(update_fields=["status", "completed_at", "updated_at"])
+    action_item.completed_at = now if status == ActionStatus.DONE else None
+    action_item.cancelled_at = now if status == ActionStatus.CANCELLED else None
+    action_item.save(update_fields=["status", "completed_at", "cancelled_at", "updated_at"])
     return action_item
 
 

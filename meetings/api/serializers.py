@@ -324,6 +324,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "status",
             "is_overdue",
             "completed_at",
+            "cancelled_at",
             "created_by",
             "created_at",
             "updated_at",

@@ -91,6 +91,18 @@ def test_the_owner_the_organiser_their_managers_and_admins_move_an_action_along(
     assert (action.completed_at is not None) is (status == 200)
 
 
+def test_a_cancelled_action_shows_when_it_was_cancelled_which_the_api_does_not_take(officer_api, action):
+    response = officer_api.patch(
+        detail(action), {"status": "cancelled", "cancelled_at": "2020-01-01T00:00:00Z"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    action.refresh_from_db()
+    assert action.cancelled_at.year == timezone.now().year
+    shown = officer_api.get(detail(action)).json()["cancelled_at"]
+    assert dt.datetime.fromisoformat(shown) == action.cancelled_at
+
+
 def test_a_service_account_cannot_move_someone_elses_action(service_api, action):
     assert service_api.patch(detail(action), {"status": "done"}).status_code == 403
 

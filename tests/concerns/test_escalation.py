@@ -112,3 +112,47 @@ def test_a_concern_reopened_after_its_escalation_is_escalated_again(officer, man
     assert Concern.objects.get(pk=concern.pk).escalated_at is not None
     sent = OutboundMessage.objects.filter(kind="concern_escalated")
     assert sorted(m.to for m in sent) == sorted([officer.email, manager.email] * 2)
+
+
+def test_an_escalated_concern_handed_to_another_team_tells_the_new_handler_and_their_manager_once(
+    officer, colleague, manager, other_officer, other_manager, admin_user
+):
+    """The escalation told `officer` and their manager. Handed to `other_officer`, they and their manager are
+    told it is escalated, once however often it moves; `colleague`, in the first team, is told alone."""
+    from outbox.models import OutboundMessage
+
+    concern = ConcernFactory(
+        owner=officer,
+        raised_on=timezone.localdate() - dt.timedelta(days=30),
+        title="Noise complaints ignored",
+    )
+    escalate_overdue_concerns.apply()
+
+    def told():
+        return sorted(OutboundMessage.objects.filter(kind="concern_escalated").values_list("to", flat=True))
+
+    assert told() == sorted([officer.email, manager.email])
+
+    for owner in (other_officer, officer, other_officer):
+        concern = services.concern_update(
+            concern=Concern.objects.get(pk=concern.pk), actor=admin_user, owner=owner
+        )
+    assert told() == sorted([officer.email, manager.email, other_officer.email, other_manager.email])
+    handed_over = OutboundMessage.objects.get(to=other_officer.email)
+    assert "before it was given to" in handed_over.body and "Noise complaints ignored" in handed_over.subject
+
+    services.concern_update(concern=concern, actor=admin_user, owner=colleague)
+    assert told() == sorted(
+        [officer.email, manager.email, other_officer.email, other_manager.email, colleague.email]
+    )
+
+
+def test_a_concern_not_yet_escalated_is_handed_over_without_a_word(officer, manager, other_officer):
+    """Open too long, but the daily run has not escalated it: it tells whoever handles it then."""
+    from outbox.models import OutboundMessage
+
+    concern = ConcernFactory(owner=officer, raised_on=timezone.localdate() - dt.timedelta(days=30))
+
+    services.concern_update(concern=concern, actor=manager, owner=other_officer)
+
+    assert not OutboundMessage.objects.filter(kind="concern_escalated").exists()

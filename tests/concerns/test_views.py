@@ -21,8 +21,14 @@ def test_pages_need_a_login(client, url_name):
 
 
 def test_the_register_shows_unresolved_concerns_and_flags_those_open_too_long(officer_client, settings):
+    """Escalated once the daily run has escalated it; due for escalation until then."""
     settings.CONCERN_ESCALATION_DAYS = 14
-    ConcernFactory(title="Dust from the site", raised_on=timezone.localdate() - dt.timedelta(days=20))
+    ConcernFactory(
+        title="Dust from the site",
+        raised_on=timezone.localdate() - dt.timedelta(days=20),
+        escalated_at=timezone.now() - dt.timedelta(days=5),
+    )
+    ConcernFactory(title="Mud on the road", raised_on=timezone.localdate() - dt.timedelta(days=15))
     ConcernFactory(title="Parking on the verge", status=ConcernStatus.IN_PROGRESS)
     ConcernFactory(
         title="Old complaint", status=ConcernStatus.RESOLVED, resolution="Fixed", resolved_at=timezone.now()
@@ -32,7 +38,8 @@ def test_the_register_shows_unresolved_concerns_and_flags_those_open_too_long(of
 
     assert "Dust from the site" in page and "Parking on the verge" in page
     assert "Old complaint" not in page
-    assert "escalated · open 20 days" in page
+    assert "escalated · open 20 days" in page and "due for escalation · open 15 days" in page
+    assert page.count("escalated · open") == 1
 
 
 def test_the_register_filters_by_status_severity_and_open_too_long(officer_client, settings):
@@ -254,6 +261,13 @@ def test_stakeholder_and_organisation_pages_show_open_concerns_with_escalated_on
         organisation=position.organisation,
         title="Flooding on the access road",
         raised_on=timezone.localdate() - dt.timedelta(days=21),
+        escalated_at=timezone.now() - dt.timedelta(days=6),
+    )
+    ConcernFactory(
+        stakeholder=position.stakeholder,
+        organisation=position.organisation,
+        title="Potholes by the school",
+        raised_on=timezone.localdate() - dt.timedelta(days=15),
     )
     ConcernFactory(
         stakeholder=position.stakeholder,
@@ -267,7 +281,8 @@ def test_stakeholder_and_organisation_pages_show_open_concerns_with_escalated_on
     for url in (position.stakeholder.get_absolute_url(), position.organisation.get_absolute_url()):
         page = officer_client.get(url).content.decode()
         assert "Flooding on the access road" in page and "Settled long ago" not in page
-        assert 'class="status red">escalated' in page
+        assert page.count('class="status red">escalated') == 1
+        assert page.count('class="status red">due for escalation') == 1
 
 
 def test_editing_a_concern_whose_owner_has_left_asks_who_takes_it_over(client, manager, colleague):
@@ -290,3 +305,22 @@ def test_editing_a_concern_whose_owner_has_left_asks_who_takes_it_over(client, m
     assert response.context["form"].errors["owner"] == [f"{colleague} has left; choose who takes this over."]
     concern.refresh_from_db()
     assert concern.title != "Changed"
+
+
+def test_a_concern_open_too_long_is_due_for_escalation_until_the_daily_run_escalates_it(
+    officer_client, settings
+):
+    settings.CONCERN_ESCALATION_DAYS = 14
+    concern = ConcernFactory(
+        title="Dust from the site", raised_on=timezone.localdate() - dt.timedelta(days=20)
+    )
+
+    page = officer_client.get(concern.get_absolute_url()).content.decode()
+    assert "Open for more than 14 days: due for escalation." in page
+    assert "due for escalation · open 20 days" in page
+    assert "escalated ·" not in page and ": escalated." not in page
+
+    Concern.objects.filter(pk=concern.pk).update(escalated_at=timezone.now())
+    page = officer_client.get(concern.get_absolute_url()).content.decode()
+    assert "Open for more than 14 days: escalated." in page and "escalated · open 20 days" in page
+    assert "due for escalation" not in page

@@ -453,3 +453,102 @@ def test_the_report_form_offers_only_the_officers_the_reader_may_report_on(
     assert other_officer.pk not in offered(manager)
     chosen_elsewhere = login(client, manager).get(reverse("dashboards:report"), {"officer": other_officer.pk})
     assert chosen_elsewhere.status_code == 200 and chosen_elsewhere.context["form"].errors["officer"]
+
+
+def _marked_overdue(page: str, text: str) -> bool:
+    """Whether the report's row holding `text` shows its date in red."""
+    (row,) = [row for row in page.split("<tr")[1:] if text in row]
+    return 'class="status red"' in row
+
+
+def test_a_past_periods_report_marks_overdue_what_was_overdue_at_its_end_not_today(client, officer, council):
+    """A month that ended 16 days ago: what was due before its end and open then is marked overdue, though
+    done, kept or achieved since; what fell due after it is not, though it is overdue today. The marks are
+    the rows the figures count."""
+    person = council.affiliations.get().stakeholder
+    earlier_meeting = MeetingFactory(
+        organiser=officer, organisation=council, title="Autumn liaison", starts_at=days_ago(60),
+        ends_at=days_ago(60) + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=days_ago(60),
+    )  # fmt: skip
+    overdue_then, due_since = TODAY - dt.timedelta(days=30), TODAY - dt.timedelta(days=10)
+    ActionItem.objects.create(
+        meeting=earlier_meeting, description="Map the bus routes", owner_user=officer, status="done",
+        completed_at=days_ago(5), due_on=overdue_then, created_by=officer,
+    )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=earlier_meeting, description="Count the lorries", owner_user=officer, due_on=due_since,
+        created_by=officer,
+    )  # fmt: skip
+    kept_since = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Share the survey", status="fulfilled",
+        fulfilled_at=days_ago(5), due_on=overdue_then,
+    )  # fmt: skip
+    still_open = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Lend the projector", due_on=due_since
+    )
+    Commitment.objects.filter(pk__in=[kept_since.pk, still_open.pk]).update(created_at=days_ago(70))
+    achieved = ObjectiveFactory(stakeholder=person, description="Win their support", target_on=overdue_then)
+    open_objective = ObjectiveFactory(stakeholder=person, description="Meet the chair", target_on=due_since)
+    Objective.objects.filter(pk=achieved.pk).update(
+        created_at=days_ago(50), status="achieved", closed_on=TODAY - dt.timedelta(days=2)
+    )
+    Objective.objects.filter(pk=open_objective.pk).update(created_at=days_ago(50))
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    page = response.content.decode()
+    marked = {
+        text: _marked_overdue(page, text)
+        for text in (
+            "Map the bus routes",
+            "Count the lorries",
+            "Share the survey",
+            "Lend the projector",
+            "Win their support",
+            "Meet the chair",
+        )
+    }
+    assert marked == {
+        "Map the bus routes": True,
+        "Count the lorries": False,
+        "Share the survey": True,
+        "Lend the projector": False,
+        "Win their support": True,
+        "Meet the chair": False,
+    }
+    totals = response.context["totals"]
+    assert (totals["actions_overdue"], totals["commitments_overdue"], totals["objectives_overdue"]) == (
+        1,
+        1,
+        1,
+    )
+
+
+def test_a_past_periods_report_lists_an_action_cancelled_since_as_open_at_its_end(client, officer, council):
+    """A month that ended 16 days ago: an action cancelled 5 days ago was open at its end, and one cancelled
+    in the month belongs to its action plan as done ones do; one cancelled before the month does not."""
+    earlier_meeting = MeetingFactory(
+        organiser=officer, organisation=council, title="Autumn liaison", starts_at=days_ago(60),
+        ends_at=days_ago(60) + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=days_ago(60),
+    )  # fmt: skip
+    for description, cancelled_days_ago in [
+        ("Map the bus routes", 5),
+        ("Hire a minibus", 30),
+        ("Order the banners", 50),
+    ]:
+        ActionItem.objects.create(
+            meeting=earlier_meeting, description=description, owner_user=officer, status="cancelled",
+            cancelled_at=days_ago(cancelled_days_ago), due_on=TODAY - dt.timedelta(days=30),
+            created_by=officer,
+        )  # fmt: skip
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    response = report(client, officer, organisation=council.pk, since=since, until=until)
+
+    actions = {action.description: action.open_at_end for action in response.context["actions"]}
+    assert actions == {"Map the bus routes": True, "Hire a minibus": False}
+    totals = response.context["totals"]
+    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 0, 1)
+    page = response.content.decode()
+    assert "(cancelled since)" in page and _marked_overdue(page, "Map the bus routes")

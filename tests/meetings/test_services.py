@@ -333,6 +333,25 @@ def test_action_owner_moves_the_action_along(officer, colleague, other_officer, 
         services.action_item_set_status(action_item=action, actor=other_officer, status=ActionStatus.OPEN)
 
 
+def test_a_cancelled_action_is_dated_and_reopening_it_clears_the_date(officer, colleague, guests):
+    meeting = schedule(officer, guests)
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Draft", owner_user=colleague)
+    )
+
+    services.action_item_set_status(action_item=action, actor=colleague, status=ActionStatus.CANCELLED)
+    cancelled = ActionItem.objects.get(pk=action.pk)
+    assert cancelled.cancelled_at is not None and cancelled.completed_at is None
+
+    services.action_item_set_status(action_item=cancelled, actor=colleague, status=ActionStatus.IN_PROGRESS)
+    assert ActionItem.objects.get(pk=action.pk).cancelled_at is None
+
+    services.action_item_set_status(action_item=cancelled, actor=colleague, status=ActionStatus.CANCELLED)
+    services.action_item_set_status(action_item=cancelled, actor=colleague, status=ActionStatus.DONE)
+    done = ActionItem.objects.get(pk=action.pk)
+    assert done.cancelled_at is None and done.completed_at is not None
+
+
 def test_an_action_needs_exactly_one_owner(officer, colleague, guests):
     meeting = schedule(officer, guests)
     with pytest.raises(ValidationError):

@@ -2421,6 +2421,9 @@ def seed_meetings(now: datetime) -> None:
                     completed_at=min(now, meeting.held_at + timedelta(days=rng.randint(1, 10)))
                     if done
                     else None,
+                    cancelled_at=min(now, meeting.held_at + timedelta(days=2))
+                    if action.status == ActionStatus.CANCELLED
+                    else None,
                     created_by=organiser,
                 )
             )
