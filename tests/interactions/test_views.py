@@ -220,6 +220,15 @@ def test_officer_cannot_edit_or_delete_a_colleagues_interaction(officer_client, 
     assert Interaction.objects.get(pk=interaction.pk).summary == "Original"
 
 
+def test_deleting_an_interaction_returns_to_the_timeline_it_was_on(officer_client, officer):
+    interaction = InteractionFactory(logged_by=officer)
+    stakeholder = interaction.stakeholders.get()
+    response = officer_client.post(reverse("interactions:delete", args=[interaction.pk]), follow=True)
+    assert response.redirect_chain == [(stakeholder.get_absolute_url(), 302)]
+    assert "Interaction deleted." in response.content.decode()
+    assert not Interaction.objects.filter(pk=interaction.pk).exists()
+
+
 def test_author_edits_their_interaction(officer_client, officer):
     interaction = InteractionFactory(logged_by=officer)
     stakeholder = interaction.stakeholders.get()
