@@ -388,3 +388,14 @@ def test_the_queue_and_the_page_agree_on_whose_an_address_is_when_several_people
     assert detail.context["archived"] == [("desk@coast.example", ama)]
     assert detail.context["unregistered"] == []
     assert list(detail.context["form"].initial["stakeholders"]) == [grace]
+
+
+def test_the_queue_says_where_to_send_email_and_what_it_holds_when_empty(officer, client):
+    client.force_login(officer)
+    page = client.get(reverse("mailin:list")).content.decode()
+    assert "BCC your own, to log@crm.example and it is logged" in page
+    assert "No email is waiting for review." in page
+    assert (
+        "No email has been set aside."
+        in client.get(reverse("mailin:list"), {"status": "discarded"}).content.decode()
+    )
