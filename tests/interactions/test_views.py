@@ -201,6 +201,18 @@ def test_bad_log_input_shows_errors_and_writes_nothing(officer_client, officer):
     assert not Interaction.objects.exists()
 
 
+def test_a_time_in_the_future_is_refused_with_the_forms_other_errors_not_after_them(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    future = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = officer_client.post(
+        reverse("interactions:log"), log_data(stakeholder, occurred_at=future, summary="")
+    )
+    errors = response.context["form"].errors
+    assert set(errors) == {"summary", "occurred_at"}
+    assert errors["occurred_at"] == ["An interaction is logged after it happens: this time is in the future."]
+    assert not Interaction.objects.exists()
+
+
 def test_colleagues_confidential_interaction_is_not_found(officer_client, colleague):
     secret = InteractionFactory(logged_by=colleague, is_confidential=True, summary="Sensitive matter")
     assert officer_client.get(secret.get_absolute_url()).status_code == 404
