@@ -47,7 +47,17 @@ LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 INVISIBLE_IN_TAG_NAMES = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
+# Forms and imports split a list of tags at these, and exports join one with "; ": a name holding one would
+# come back from the next form save, or export and import, as two tags.
+TAG_SEPARATORS = re.compile("[,;]")
+
+
 def validate_tag_name(value: str) -> None:
+    if TAG_SEPARATORS.search(value):
+        raise ValidationError(
+            _("Tag names cannot contain commas or semicolons: they separate one tag from the next."),
+            code="separator",
+        )
     if INVISIBLE_IN_TAG_NAMES.search(value):
         raise ValidationError(
             _(

@@ -8,7 +8,7 @@ from contacts.forms import TagsField, organisation_picker
 from contacts.models import PreferredChannel, Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
 
-from .models import Interaction, InteractionKind
+from .models import Interaction, InteractionKind, occurred_at_problem
 
 # The kind an officer most likely logs with someone who prefers that channel. In person is a meeting, not a
 # visit: a visit says who travelled, which the channel does not.
@@ -126,4 +126,7 @@ class InteractionForm(forms.ModelForm):
         stored = self.instance.occurred_at if self.instance.pk else None
         if stored is not None and moment == stored.replace(second=0, microsecond=0):
             return stored
+        # The service refuses it too; said here, it comes with the form's other errors instead of after them.
+        if problem := occurred_at_problem(moment):
+            raise forms.ValidationError(problem)
         return moment

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -15,6 +17,16 @@ from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
 from .querysets import InteractionQuerySet
+
+# Officers' clocks drift and forms are slow to submit; anything further ahead is a planned contact, not a log.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+def occurred_at_problem(moment) -> str | None:
+    """What is wrong with logging an interaction as having happened at `moment`, if anything."""
+    if moment > timezone.now() + FUTURE_TOLERANCE:
+        return _("An interaction is logged after it happens: this time is in the future.")
+    return None
 
 
 class InteractionKind(models.TextChoices):

@@ -1,7 +1,6 @@
 """Logging and changing interactions, and keeping each stakeholder's last-contact clock right."""
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
@@ -17,10 +16,7 @@ from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
 from .api.serializers import interaction_payload
-from .models import Interaction, Participation
-
-# Officers' clocks drift and forms are slow to submit; anything further ahead is a planned contact, not a log.
-FUTURE_TOLERANCE = timedelta(minutes=10)
+from .models import Interaction, Participation, occurred_at_problem
 
 
 def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None:
@@ -50,8 +46,8 @@ def _validate(
         errors["stakeholders"] = _(
             "Restore these archived stakeholders before logging with them: %(names)s."
         ) % {"names": ", ".join(archived)}
-    if occurred_at and occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["occurred_at"] = _("An interaction is logged after it happens: this time is in the future.")
+    if occurred_at and (problem := occurred_at_problem(occurred_at)):
+        errors["occurred_at"] = problem
     if errors:
         raise ValidationError(errors)
 

@@ -129,9 +129,11 @@ def interaction_delete(request, pk):
         _("Only the person who logged this interaction or their manager can delete it."),
     )
     if request.method == "POST":
+        # Back to a timeline it was on, which is where officers come to it from and what they check next.
+        stakeholder = interaction.stakeholders.order_by("name", "pk").first()
         services.interaction_delete(interaction=interaction, actor=request.user)
         messages.success(request, _("Interaction deleted."))
-        return redirect("home")
+        return redirect(stakeholder or "home")
     return render(request, "interactions/interaction_delete.html", {"interaction": interaction})
 
 

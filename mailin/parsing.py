@@ -10,9 +10,10 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils.html import strip_tags
 
@@ -22,6 +23,18 @@ FORWARD_MARKERS = re.compile(
 )
 QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
+# How mail programs write the original's date in a forward, mostly without its zone: Gmail ("Mon, Nov 23,
+# 2026 at 3:04 PM", "Mon, 23 Nov 2026 at 15:04"), Outlook ("Monday, November 23, 2026 3:04 PM", "23 November
+# 2026 15:04") and Apple Mail ("23 November 2026 at 15:04:05 GMT"), read without the weekday, "at" and commas.
+QUOTED_DATE_FORMATS = [
+    f"{day} {time}"
+    for day in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y")
+    for time in ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
+]
+QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
+UTC_NAMES = re.compile(r"\s+(GMT|UTC)\s*$", re.IGNORECASE)
+UNSEEN_HTML = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
+HTML_LINE_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|tr|h[1-6])\s*>")
 MAX_BODY = 50_000
 
 
@@ -40,6 +53,7 @@ class Mail:
     to: list[str]
     cc: list[str]
     subject: str
+    # Naive only for a quoted forward's date written without its zone: in the forwarding officer's local time.
     sent_at: datetime | None
     body: str
     attachments: list[Attachment] = field(default_factory=list)
@@ -66,7 +80,22 @@ def _date(value) -> datetime | None:
         moment = email.utils.parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError):
         return None
-    return moment if moment and moment.tzinfo else None
+    # "-0000" (RFC 5322: the time is UTC, the sender's zone unknown), and the obsolete zones read as it.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _quoted_date(value: str) -> datetime | None:
+    """The original's date in a forward's quoted header, as a mail program writes it or as RFC 5322 does."""
+    text = " ".join(QUOTED_DATE_NOISE.sub(" ", value.replace("\u202f", " ")).split())
+    in_utc = UTC_NAMES.search(text)
+    text = UTC_NAMES.sub("", text)
+    for layout in QUOTED_DATE_FORMATS:
+        try:
+            moment = datetime.strptime(text, layout)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=UTC) if in_utc else moment
+    return _date(value)
 
 
 def _text(part) -> str:
@@ -76,7 +105,8 @@ def _text(part) -> str:
         payload = part.get_payload(decode=True) or b""
         content = payload.decode("utf-8", "replace")
     if part.get_content_type() == "text/html":
-        content = strip_tags(re.sub(r"(?i)<br\s*/?>|</p>", "\n", content))
+        # What a reader of the email saw: no script or style text, and "&amp;" as "&".
+        content = html.unescape(strip_tags(HTML_LINE_END.sub("\n", UNSEEN_HTML.sub("", content))))
     return content.replace("\r\n", "\n").strip()[:MAX_BODY]
 
 
@@ -117,7 +147,7 @@ def _quoted_forward(body: str) -> Mail | None:
         to=listed(headers.get("to", "")),
         cc=listed(headers.get("cc", "")),
         subject=headers.get("subject", ""),
-        sent_at=_date(headers.get("date") or headers.get("sent")),
+        sent_at=_quoted_date(headers.get("date") or headers.get("sent") or ""),
         body="\n".join(lines[body_start:]).strip()[:MAX_BODY],
     )
 

@@ -12,6 +12,7 @@ Attachments are kept with the message.
 
 import hashlib
 import hmac
+import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -108,7 +109,7 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
         from_name=shown.from_name[:200],
         to_addresses=[address[:254] for address in shown.recipients][:50],
         subject=shown.subject[:500] or mail.subject[:500],
-        sent_at=shown.sent_at or mail.sent_at,
+        sent_at=_aware(shown.sent_at, author) or mail.sent_at,
         body=shown.body or mail.body,
         direction=direction,
         is_forward=original is not None,
@@ -130,6 +131,13 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
     if message.status == InboundStatus.LOGGED:
         _log(message, author=author, stakeholders=stakeholders)
     return message
+
+
+def _aware(moment, author):
+    """A forward's quoted date, written without its zone, is in the time of the officer who forwarded it."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, zoneinfo.ZoneInfo(author.time_zone))
 
 
 def _log(message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder]) -> None:

@@ -65,7 +65,13 @@ def message_list(request):
         # Only a waiting message says why it waits (InboundMessage.why_it_waits).
         messages_ = messages_.with_registered_addresses(request.user)
     page = paginate(messages_, request.GET.get("page"), settings.LIST_PAGE_SIZE)
-    context = {"page": page, "status": status, "statuses": InboundStatus.choices}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": InboundStatus.choices,
+        # The page that says to forward email to the CRM says where to.
+        "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,
+    }
     return render(request, "mailin/message_list.html", context)
 
 
@@ -106,7 +112,6 @@ def message_detail(request, pk):
         "form": form,
         "attachments": message.attachments.all(),
         "can_review": can_review_inbound_message(request.user, message),
-        "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,
         "unregistered": [
             (address, _add_stakeholder_url(message, address)) for address in message.unregistered_addresses
         ],

@@ -117,6 +117,21 @@ def test_a_tag_name_with_an_invisible_character_is_a_400(api_as):
     assert list(Tag.objects.values_list("name", flat=True)) == ["Water"]
 
 
+@pytest.mark.parametrize("name", ["Water, sanitation", "Water; sanitation"])
+def test_a_topic_or_tag_holding_a_tag_separator_is_a_400(officer_api, api_as, name):
+    """The log form would save it back as two topics, and an export imported back as two tags."""
+    stakeholder = StakeholderFactory()
+    logged = officer_api.post(
+        "/api/v1/interactions/",
+        {"stakeholders": [stakeholder.pk], "kind": "call", "summary": "Wells", "topics": [name]},
+    )
+    assert logged.status_code == 400
+    assert "commas or semicolons" in str(logged.json()["topics"])
+    created = api_as("officer").post("/api/v1/tags/", {"name": name})
+    assert created.status_code == 400 and "commas or semicolons" in created.json()["name"][0]
+    assert not Tag.objects.exists()
+
+
 def test_a_records_tags_with_an_invisible_character_are_a_400(officer_api):
     response = officer_api.post(
         "/api/v1/organisations/", {"name": "Harbour", "kind": "partner", "tags": ["\ufeffWater"]}

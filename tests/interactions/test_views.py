@@ -201,6 +201,18 @@ def test_bad_log_input_shows_errors_and_writes_nothing(officer_client, officer):
     assert not Interaction.objects.exists()
 
 
+def test_a_time_in_the_future_is_refused_with_the_forms_other_errors_not_after_them(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    future = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = officer_client.post(
+        reverse("interactions:log"), log_data(stakeholder, occurred_at=future, summary="")
+    )
+    errors = response.context["form"].errors
+    assert set(errors) == {"summary", "occurred_at"}
+    assert errors["occurred_at"] == ["An interaction is logged after it happens: this time is in the future."]
+    assert not Interaction.objects.exists()
+
+
 def test_colleagues_confidential_interaction_is_not_found(officer_client, colleague):
     secret = InteractionFactory(logged_by=colleague, is_confidential=True, summary="Sensitive matter")
     assert officer_client.get(secret.get_absolute_url()).status_code == 404
@@ -218,6 +230,15 @@ def test_officer_cannot_edit_or_delete_a_colleagues_interaction(officer_client, 
     assert officer_client.get(reverse("interactions:edit", args=[interaction.pk])).status_code == 403
     assert officer_client.post(reverse("interactions:delete", args=[interaction.pk])).status_code == 403
     assert Interaction.objects.get(pk=interaction.pk).summary == "Original"
+
+
+def test_deleting_an_interaction_returns_to_the_timeline_it_was_on(officer_client, officer):
+    interaction = InteractionFactory(logged_by=officer)
+    stakeholder = interaction.stakeholders.get()
+    response = officer_client.post(reverse("interactions:delete", args=[interaction.pk]), follow=True)
+    assert response.redirect_chain == [(stakeholder.get_absolute_url(), 302)]
+    assert "Interaction deleted." in response.content.decode()
+    assert not Interaction.objects.filter(pk=interaction.pk).exists()
 
 
 def test_author_edits_their_interaction(officer_client, officer):

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import mailbox
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -73,6 +74,49 @@ def test_a_forwarded_email_is_logged_as_inbound_from_its_sender(officer, ana):
     assert interaction.direction == "inbound" and list(interaction.stakeholders.all()) == [ana]
     assert interaction.summary == "Flooding on Mill Lane" and "flooded again" in interaction.notes
     assert message.is_forward and message.from_address == "ana@river.example"
+
+
+@pytest.mark.parametrize(
+    ("marker", "date_line"),
+    [
+        ("---------- Forwarded message ---------", "Date: Mon, Mar 4, 2024 at 3:04\u202fPM"),
+        ("---------- Forwarded message ---------", "Date: Mon, 4 Mar 2024 at 15:04"),
+        ("-----Original Message-----", "Sent: Monday, March 4, 2024 3:04 PM"),
+        ("-----Original Message-----", "Sent: 04 March 2024 15:04"),
+    ],
+    ids=["gmail", "gmail-en-gb", "outlook", "outlook-en-gb"],
+)
+def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_officers_time(
+    officer, ana, marker, date_line
+):
+    officer.time_zone = "Africa/Nairobi"  # UTC+3
+    officer.save()
+    body = (
+        f"FYI\n\n{marker}\nFrom: Ana Costa <ana@river.example>\n{date_line}\n"
+        "Subject: Flooding on Mill Lane\nTo: <officer@example.org>\n\nThe lane flooded again."
+    )
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="Fwd: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.sent_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
+    assert message.interaction.occurred_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
+
+
+def test_an_email_dated_in_utc_without_its_senders_zone_keeps_its_date(officer, ana):
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"]).replace(b"+0000", b"-0000")
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.interaction.occurred_at == datetime(2024, 3, 5, 14, 30, tzinfo=UTC)
+
+
+def test_an_html_only_email_is_logged_as_its_reader_saw_it(officer, ana):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", officer.email, "Tea & talks"
+    mail.set_content(
+        "<html><head><style>p { color: red }</style></head><body><p>Tea &amp; talks at 3</p>"
+        "<script>track()</script><div>Bring the &lt;draft&gt;</div></body></html>",
+        subtype="html",
+    )
+    message, _created = inbound_message_receive(raw=bytes(mail))
+    assert message.interaction.notes == "Tea & talks at 3\nBring the <draft>"
 
 
 def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana):
@@ -356,3 +400,14 @@ def test_an_attachment_whose_name_leaves_nothing_a_file_system_can_use_is_kept_u
     message, _created = inbound_message_receive(raw=raw)
     attachment = message.attachments.get()
     assert (attachment.filename, attachment.file.read()) == (filename, b"%PDF-1.4")
+
+
+def test_the_queue_says_where_to_send_email_and_what_it_holds_when_empty(officer, client):
+    client.force_login(officer)
+    page = client.get(reverse("mailin:list")).content.decode()
+    assert "BCC your own, to log@crm.example and it is logged" in page
+    assert "No email is waiting for review." in page
+    assert (
+        "No email has been set aside."
+        in client.get(reverse("mailin:list"), {"status": "discarded"}).content.decode()
+    )
