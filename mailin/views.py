@@ -107,13 +107,16 @@ def message_detail(request, pk):
             else:
                 messages.success(request, _("The email was logged."))
                 return redirect(message)
+    waiting = message.status == InboundStatus.REVIEW
     context = {
         "message": message,
         "form": form,
         "attachments": message.attachments.all(),
         "can_review": can_review_inbound_message(request.user, message),
+        # Adding a stakeholder helps only while the email waits to be logged with them.
         "unregistered": [
-            (address, _add_stakeholder_url(message, address)) for address in message.unregistered_addresses
+            (address, _add_stakeholder_url(message, address) if waiting else None)
+            for address in message.unregistered_addresses
         ],
         "archived": [
             (address, archived_by_pk[holder["id"]])
