@@ -14,3 +14,8 @@ class AssignForm(forms.Form):
             lookup_url=reverse_lazy("contacts:stakeholder_lookup"), placeholder=_("Type a name to find them…")
         ),
     )
+    is_confidential = forms.BooleanField(
+        label=_("Confidential"),
+        required=False,
+        help_text=_("Visible only to you, the follow-up's owner, the stakeholders' owners and managers."),
+    )

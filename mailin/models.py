@@ -47,6 +47,9 @@ class InboundMessage(models.Model):
     body = models.TextField(blank=True)
     direction = models.CharField(max_length=16, blank=True)
     is_forward = models.BooleanField(default=False)
+    # Marked private or confidential by its sender (Outlook's Sensitivity, or "Confidential" leading the
+    # subject): logged as a confidential interaction unless the reviewer chooses otherwise.
+    is_sensitive = models.BooleanField(_("marked confidential by its sender"), default=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("officer"),

@@ -23,6 +23,10 @@ FORWARD_MARKERS = re.compile(
 )
 QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
+# What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
+SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
+# "Confidential", "[Confidential]", "(CONFIDENTIAL) …" at the start of a subject; not "Confidentiality …".
+CONFIDENTIAL_SUBJECT = re.compile(r"^[\[(]?\s*confidential\b", re.IGNORECASE)
 # How mail programs write the original's date in a forward, mostly without its zone: Gmail ("Mon, Nov 23,
 # 2026 at 3:04 PM", "Mon, 23 Nov 2026 at 15:04"), Outlook ("Monday, November 23, 2026 3:04 PM", "23 November
 # 2026 15:04") and Apple Mail ("23 November 2026 at 15:04:05 GMT"), read without the weekday, "at" and commas.
@@ -58,6 +62,8 @@ class Mail:
     body: str
     attachments: list[Attachment] = field(default_factory=list)
     forwarded: "Mail | None" = None
+    # Marked private or confidential by its sender (`is_sensitive`): it must not become readable by all staff.
+    sensitive: bool = False
 
     @property
     def recipients(self) -> list[str]:
@@ -119,6 +125,14 @@ def clean_subject(subject: str) -> str:
     return SUBJECT_PREFIX.sub("", subject or "").strip()
 
 
+def is_sensitive(*, sensitivity: str, subject: str) -> bool:
+    """Whether the sender marked the message private: by its mail program's Sensitivity header, or by writing
+    "Confidential" at the start of its subject (after any "Re:" or "Fwd:")."""
+    return sensitivity.strip().lower() in SENSITIVE_MARKINGS or bool(
+        CONFIDENTIAL_SUBJECT.match(clean_subject(subject))
+    )
+
+
 def _quoted_forward(body: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
     marker = FORWARD_MARKERS.search(body)
@@ -140,15 +154,18 @@ def _quoted_forward(body: str) -> Mail | None:
     def listed(value: str) -> list[str]:
         return [a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a]
 
+    subject = headers.get("subject", "")
     return Mail(
         message_id="",
         from_name=sender[0],
         from_address=sender[1].lower(),
         to=listed(headers.get("to", "")),
         cc=listed(headers.get("cc", "")),
-        subject=headers.get("subject", ""),
+        subject=subject,
         sent_at=_quoted_date(headers.get("date") or headers.get("sent") or ""),
         body="\n".join(lines[body_start:]).strip()[:MAX_BODY],
+        # A quoted forward keeps no Sensitivity header: only its subject can say so.
+        sensitive=is_sensitive(sensitivity="", subject=subject),
     )
 
 
@@ -183,16 +200,18 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         filename = _own_name(part.get_filename()) or f"attachment-{len(attachments) + 1}"
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))
     body = _body(message)
+    subject = str(message.get("subject", ""))
     mail = Mail(
         message_id=message_id[:998],
         from_name=name[:200],
         from_address=address.strip().lower(),
         to=_addresses(message, "to"),
         cc=_addresses(message, "cc"),
-        subject=str(message.get("subject", ""))[:500],
+        subject=subject[:500],
         sent_at=_date(message.get("date")),
         body=body,
         attachments=attachments,
+        sensitive=is_sensitive(sensitivity=str(message.get("sensitivity", "")), subject=subject),
     )
     mail.forwarded = forwarded or _quoted_forward(body)
     return mail

@@ -113,6 +113,8 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
         body=shown.body or mail.body,
         direction=direction,
         is_forward=original is not None,
+        # The forwarding officer's own marking counts as much as the original sender's.
+        is_sensitive=mail.sensitive or (original is not None and original.sensitive),
         author=author,
         unmatched_addresses=[address[:254] for address in unmatched][:50],
     )
@@ -129,7 +131,7 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
             size=len(attachment.content),
         )
     if message.status == InboundStatus.LOGGED:
-        _log(message, author=author, stakeholders=stakeholders)
+        _log(message, author=author, stakeholders=stakeholders, is_confidential=message.is_sensitive)
     return message
 
 
@@ -140,7 +142,9 @@ def _aware(moment, author):
     return timezone.make_aware(moment, zoneinfo.ZoneInfo(author.time_zone))
 
 
-def _log(message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder]) -> None:
+def _log(
+    message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder], is_confidential: bool
+) -> None:
     now = timezone.now()
     occurred_at = min(message.sent_at, now) if message.sent_at else now
     names = [attachment.filename for attachment in message.attachments.all()]
@@ -155,15 +159,17 @@ def _log(message: InboundMessage, *, author, stakeholders: Iterable[Stakeholder]
         occurred_at=occurred_at,
         summary=(parsing.clean_subject(message.subject) or _("(no subject)"))[:300],
         notes=notes,
+        is_confidential=is_confidential,
     )
     message.save(update_fields=["interaction"])
 
 
 @atomic_service
 def inbound_message_assign(
-    *, message: InboundMessage, actor, stakeholders: Iterable[Stakeholder]
+    *, message: InboundMessage, actor, stakeholders: Iterable[Stakeholder], is_confidential: bool
 ) -> InboundMessage:
-    """Logs a waiting message with the stakeholders an officer chose (and as theirs, if no one's yet)."""
+    """Logs a waiting message with the stakeholders an officer chose (and as theirs, if no one's yet),
+    confidential or not as they chose (the form offers what its sender marked it, `is_sensitive`)."""
     require(can_review_inbound_message(actor, message))
     message = InboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != InboundStatus.REVIEW:
@@ -175,7 +181,7 @@ def inbound_message_assign(
     message.reviewed_by, message.reviewed_at = actor, timezone.now()
     message.author = message.author or actor
     message.save()
-    _log(message, author=message.author, stakeholders=stakeholders)
+    _log(message, author=message.author, stakeholders=stakeholders, is_confidential=is_confidential)
     return message
 
 

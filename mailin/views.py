@@ -94,13 +94,18 @@ def message_detail(request, pk):
         for stakeholder in archived
     ]
     archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in archived}
-    form = AssignForm(request.POST or None, initial={"stakeholders": registered})
+    form = AssignForm(
+        request.POST or None, initial={"stakeholders": registered, "is_confidential": message.is_sensitive}
+    )
     if request.method == "POST":
         require(can_review_inbound_message(request.user, message), _("You cannot deal with this message."))
         if form.is_valid():
             try:
                 services.inbound_message_assign(
-                    message=message, actor=request.user, stakeholders=form.cleaned_data["stakeholders"]
+                    message=message,
+                    actor=request.user,
+                    stakeholders=form.cleaned_data["stakeholders"],
+                    is_confidential=form.cleaned_data["is_confidential"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

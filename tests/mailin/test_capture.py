@@ -167,7 +167,7 @@ def test_an_unknown_sender_waits_for_review_then_is_logged(officer, ana):
     assert message.status == "review" and message.interaction is None
     assert message.unmatched_addresses == ["stranger@elsewhere.example"]
 
-    inbound_message_assign(message=message, actor=officer, stakeholders=[ana])
+    inbound_message_assign(message=message, actor=officer, stakeholders=[ana], is_confidential=False)
 
     message.refresh_from_db()
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
