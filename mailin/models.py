@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from history.tracking import history_tracked
 from liaison_crm.record_urls import record_url
 
 from .querysets import InboundMessageQuerySet
@@ -28,6 +29,9 @@ def attachment_upload_to(attachment, filename):
     return f"mail/attachments/{uuid.uuid4().hex}"
 
 
+# Who set an email aside, brought it back or logged it, and when: the review fields say only the last. The
+# email's own text never changes, so its history does not copy it.
+@history_tracked(exclude=["raw", "body", "received_at"])
 class InboundMessage(models.Model):
     """An email an officer forwarded or copied (BCC) to the CRM's address, kept as it arrived.
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_review_inbound_message, require
 from contacts.models import Stakeholder
+from history.tracking import records_actor
 from interactions.models import Direction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
@@ -165,6 +166,7 @@ def _log(
 
 
 @atomic_service
+@records_actor
 def inbound_message_assign(
     *, message: InboundMessage, actor, stakeholders: Iterable[Stakeholder], is_confidential: bool
 ) -> InboundMessage:
@@ -186,11 +188,31 @@ def inbound_message_assign(
 
 
 @atomic_service
+@records_actor
 def inbound_message_discard(*, message: InboundMessage, actor) -> InboundMessage:
+    """Sets a waiting message aside: it is logged with nobody (`inbound_message_restore` brings it back)."""
     require(can_review_inbound_message(actor, message))
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != InboundStatus.REVIEW:
         raise ValidationError(_("This message has already been dealt with."))
     message.status = InboundStatus.DISCARDED
     message.reviewed_by, message.reviewed_at = actor, timezone.now()
+    message.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return message
+
+
+@atomic_service
+@records_actor
+def inbound_message_restore(*, message: InboundMessage, actor) -> InboundMessage:
+    """Brings a message set aside back to the review queue, to be logged after all (or set aside again).
+
+    Nobody has dealt with it once it waits again; who set it aside and who brought it back stay in its
+    history."""
+    require(can_review_inbound_message(actor, message))
+    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != InboundStatus.DISCARDED:
+        raise ValidationError(_("Only an email that was set aside can be brought back to review."))
+    message.status = InboundStatus.REVIEW
+    message.reviewed_by, message.reviewed_at = None, None
     message.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     return message

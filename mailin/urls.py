@@ -9,5 +9,6 @@ urlpatterns = [
     path("mail/", views.message_list, name="list"),
     path("mail/<int:pk>/", views.message_detail, name="detail"),
     path("mail/<int:pk>/discard/", views.message_discard, name="discard"),
+    path("mail/<int:pk>/restore/", views.message_restore, name="restore"),
     path("mail/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
 ]

@@ -150,6 +150,18 @@ def message_discard(request, pk):
     return redirect("mailin:list")
 
 
+@require_POST
+def message_restore(request, pk):
+    message = _message_or_404(request, pk)
+    try:
+        services.inbound_message_restore(message=message, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The email is back in the review queue."))
+    return redirect(message)
+
+
 def attachment_download(request, pk, attachment_pk):
     message = _message_or_404(request, pk)
     attachment = get_object_or_404(message.attachments, pk=attachment_pk)

@@ -1,13 +1,102 @@
-"""The review queue: the page offers only what can still help."""
+"""The review queue: an email set aside can be brought back, with who did what kept in its history; the page
+offers only what can still help."""
+
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
 
-from mailin.services import inbound_message_discard, inbound_message_receive
+from mailin.models import InboundMessage, InboundMessageEvent
+from mailin.services import (
+    inbound_message_discard,
+    inbound_message_receive,
+    inbound_message_restore,
+)
 
 from ..factories import StakeholderFactory
 from .test_capture import email_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def set_aside(officer):
+    message, _created = inbound_message_receive(
+        raw=email_bytes(sender=officer.email, to=["grace@coast.example"], subject="Land sale")
+    )
+    return inbound_message_discard(message=message, actor=officer)
+
+
+def test_an_email_set_aside_is_brought_back_to_the_queue_and_logged(officer, manager, client, set_aside):
+    client.force_login(manager)
+    page = client.get(set_aside.get_absolute_url()).content.decode()
+    assert reverse("mailin:restore", args=[set_aside.pk]) in page and "Bring back to review" in page
+
+    response = client.post(reverse("mailin:restore", args=[set_aside.pk]))
+
+    assert response.status_code == 302 and response.url == set_aside.get_absolute_url()
+    set_aside.refresh_from_db()
+    assert (set_aside.status, set_aside.reviewed_by, set_aside.reviewed_at) == ("review", None, None)
+    assert set_aside in client.get(reverse("mailin:list")).context["page"]
+    grace = StakeholderFactory(emails=["grace@coast.example"], owner=officer)
+    client.post(set_aside.get_absolute_url(), {"stakeholders": [grace.pk]})
+    set_aside.refresh_from_db()
+    assert set_aside.status == "logged" and list(set_aside.interaction.stakeholders.all()) == [grace]
+
+
+def test_who_set_an_email_aside_and_who_brought_it_back_stay_in_its_history(officer, manager, client):
+    message, _created = inbound_message_receive(
+        raw=email_bytes(sender=officer.email, to=["grace@coast.example"], subject="Land sale")
+    )
+    client.force_login(officer)
+    client.post(reverse("mailin:discard", args=[message.pk]))
+    client.force_login(manager)
+    client.post(reverse("mailin:restore", args=[message.pk]))
+
+    changes = (
+        InboundMessageEvent.objects.filter(pgh_obj=message, pgh_label="update")
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+    )
+    assert [(event.status, event.pgh_context.metadata["user"]) for event in changes] == [
+        ("discarded", officer.pk),
+        ("review", manager.pk),
+    ]
+
+
+def test_the_service_credits_whoever_brought_the_email_back(officer, manager, set_aside):
+    inbound_message_restore(message=set_aside, actor=manager)
+    latest = InboundMessageEvent.objects.select_related("pgh_context").filter(pgh_obj=set_aside).last()
+    assert latest.status == "review" and latest.pgh_context.metadata["user"] == manager.pk
+
+
+@pytest.mark.parametrize("status", ["review", "logged"])
+def test_only_an_email_set_aside_is_brought_back(officer, client, status):
+    StakeholderFactory(emails=["ana@river.example"], owner=officer)
+    to = "ana@river.example" if status == "logged" else "grace@coast.example"
+    message, _created = inbound_message_receive(raw=email_bytes(sender=officer.email, to=[to]))
+    assert message.status == status
+    with pytest.raises(ValidationError, match="Only an email that was set aside"):
+        inbound_message_restore(message=message, actor=officer)
+
+    client.force_login(officer)
+    response = client.post(reverse("mailin:restore", args=[message.pk]), follow=True)
+    assert "Only an email that was set aside can be brought back to review." in response.content.decode()
+    assert "Bring back to review" not in response.content.decode()
+    message.refresh_from_db()
+    assert message.status == status
+
+
+def test_an_email_set_aside_stays_aside_for_those_who_may_not_triage_it(
+    colleague, other_manager, client, set_aside
+):
+    for user in (colleague, other_manager):
+        client.force_login(user)
+        assert client.post(reverse("mailin:restore", args=[set_aside.pk])).status_code == 404
+    assert InboundMessage.objects.get(pk=set_aside.pk).status == "discarded"
 
 
 def test_an_address_not_in_the_register_is_offered_for_adding_only_while_the_email_waits(officer, client):
@@ -30,3 +119,19 @@ def test_an_address_not_in_the_register_is_offered_for_adding_only_while_the_ema
         # Still said: nobody in the register has the address.
         assert [address for address, _url in page.context["unregistered"]] == ["kofi@coast.example"]
         assert ("Add a stakeholder" in page.content.decode()) is offered
+
+
+def test_an_email_received_before_its_history_was_kept_starts_it_from_a_baseline(officer, set_aside):
+    migration = importlib.import_module("mailin.migrations.0005_inboundmessage_baselines")
+    before, _created = inbound_message_receive(raw=email_bytes(sender=officer.email, to=["k@coast.example"]))
+    InboundMessageEvent.objects.filter(pgh_obj=before).delete()  # as if received before 0004
+    kept = list(InboundMessageEvent.objects.filter(pgh_obj=set_aside).values_list("pgh_id", flat=True))
+
+    with connection.schema_editor() as editor:
+        migration.inbound_message_baselines_write(django_apps, editor)
+
+    baseline = InboundMessageEvent.objects.get(pgh_obj=before)
+    assert (baseline.pgh_label, baseline.status, baseline.subject) == ("baseline", "review", before.subject)
+    assert (
+        list(InboundMessageEvent.objects.filter(pgh_obj=set_aside).values_list("pgh_id", flat=True)) == kept
+    )

@@ -23,7 +23,7 @@ from accounts.services import api_token_create
 from contacts.models import Stakeholder, Tag
 from dashboards.exports import EXPORTS
 from imports.services import import_job_create
-from mailin.services import inbound_message_receive
+from mailin.services import inbound_message_discard, inbound_message_receive
 from meetings import services as meeting_services
 from meetings.feeds import calendar_feed_reset
 from meetings.models import ActionItem, Attendee, MeetingStatus
@@ -138,6 +138,10 @@ def records(officer, colleague):
             sender=officer.email, to=["stranger@elsewhere.example"], attach=[("brief.pdf", b"%PDF-1.4")]
         )
     )
+    set_aside, _created = inbound_message_receive(
+        raw=email_bytes(sender=officer.email, to=["other@elsewhere.example"], subject="Set aside")
+    )
+    inbound_message_discard(message=set_aside, actor=officer)
     outgoing = message_enqueue(
         key="matrix:1", kind="meeting_reminder", to="ama@example.org", subject="Reminder", body="At 10."
     )
@@ -163,6 +167,7 @@ def records(officer, colleague):
         "linked": ((concern.pk, confidential.pk), {}),
         "job": ((job.pk,), {}),
         "mail": ((mail.pk,), {}),
+        "set_aside": ((set_aside.pk,), {}),
         "attachment": ((mail.pk, mail.attachments.get().pk), {}),
         "outgoing": ((outgoing.pk,), {}),
         "token": ((token.pk,), {}),
@@ -405,6 +410,7 @@ WRITES = [
     ("imports:discard", "job", [*OUTSIDERS, "manager"]),
     ("mailin:detail", "mail", OUTSIDERS),
     ("mailin:discard", "mail", OUTSIDERS),
+    ("mailin:restore", "set_aside", OUTSIDERS),
     ("accounts:api_token_revoke", "revoke", [*OUTSIDERS, "manager"]),
 ]
 
