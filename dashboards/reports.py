@@ -151,6 +151,7 @@ class Report:
             ActionItem.objects.visible_to(self.reader)
             .annotate(
                 open_at_end=_flag(
+                    # Agreed at the meeting, whenever the minutes were written up.
                     Q(meeting__starts_at__lt=self.end)
                     & (open_q() | Q(completed_at__gte=self.end) | Q(cancelled_at__gte=self.end))
                 )
@@ -288,7 +289,7 @@ class Report:
         figures.update(
             self.actions().aggregate(
                 actions=Count("pk"),
-                actions_done=Count("pk", filter=Q(status="done")),
+                actions_done=Count("pk", filter=Q(completed_at__gte=self.start, completed_at__lt=self.end)),
                 actions_overdue=Count("pk", filter=overdue_at_end),
             )
         )

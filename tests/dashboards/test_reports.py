@@ -387,7 +387,8 @@ def test_a_past_periods_report_lists_what_was_open_at_its_end_as_open_though_clo
     assert [c.title for c in response.context["concerns"]] == ["Noise at night"]
     assert [o.description for o in response.context["objectives"]] == ["Win their support"]
     totals = response.context["totals"]
-    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (1, 1, 1)
+    # Done since the period ended: open and overdue then, not done in it.
+    assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (1, 0, 1)
     assert (totals["commitments_open"], totals["commitments_overdue"]) == (2, 1)  # the projector: due later
     assert (totals["commitments_fulfilled"], totals["commitments_cancelled"]) == (0, 0)
     assert (totals["concerns_open"], totals["objectives_open"]) == (1, 1)
@@ -552,3 +553,19 @@ def test_a_past_periods_report_lists_an_action_cancelled_since_as_open_at_its_en
     assert (totals["actions"], totals["actions_done"], totals["actions_overdue"]) == (2, 0, 1)
     page = response.content.decode()
     assert "(cancelled since)" in page and _marked_overdue(page, "Map the bus routes")
+
+
+def test_a_report_marks_a_leaver_who_holds_its_actions_and_commitments(client, manager, colleague, council):
+    person = council.affiliations.get().stakeholder
+    meeting = MeetingFactory(organiser=colleague, organisation=council, starts_at=days_ago(3))
+    ActionItem.objects.create(
+        meeting=meeting, description="Map the bus routes", owner_user=colleague, created_by=colleague
+    )
+    CommitmentFactory(stakeholder=person, organisation=council, owner=colleague, description="Share it")
+    colleague.is_active = False
+    colleague.save()
+
+    page = report(client, manager, organisation=council.pk).content.decode()
+
+    assert f'<td data-label="Owner">{colleague} (left)</td>' in page
+    assert f"we promised · {colleague} (left)</small>" in page
