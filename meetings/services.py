@@ -379,6 +379,12 @@ def meeting_mark_held(
         raise ValidationError(_("Add the stakeholders who attended before marking the meeting held."))
     decisions = [text.strip() for text in decisions if text.strip()]
     errors = {}
+    longest = Decision._meta.get_field("text").max_length
+    if any(len(text) > longest for text in decisions):
+        # Checked before anything is written: the HTML form takes every decision in one box, one a line.
+        errors["decisions"] = _(
+            "Keep each decision to %(limit)d characters; put the detail in the minutes."
+        ) % {"limit": longest}
     for entry in actions:
         if (entry.owner_user is None) == (entry.owner_stakeholder is None):
             errors["actions"] = _("Each action needs one owner: a member of staff or a stakeholder.")

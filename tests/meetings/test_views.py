@@ -335,6 +335,24 @@ def test_recording_a_meeting_as_held_with_an_action(officer_client, officer, mee
     assert "Harbour consultation" in timeline
 
 
+def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(officer_client, meeting):
+    """A pasted paragraph as one decision line was a 500 (the column holds 500 characters)."""
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "minutes": "Long discussion.",
+            "decisions": "Extend the consultation\n" + "Agree clause 4 " + "x" * 500,
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Keep each decision to 500 characters" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not Interaction.objects.exists()
+
+
 def test_an_action_without_an_owner_is_refused(officer_client, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
     response = officer_client.post(
