@@ -188,6 +188,23 @@ def test_a_time_the_officers_clocks_skip_or_repeat_is_read_in_the_meetings_zone(
     assert "Ama Owusu" in slots.content.decode()
 
 
+def test_a_time_the_meetings_own_clocks_skip_is_refused_not_moved(officer_client, guest):
+    """A meeting from 01:30 to 03:00 in London on the night its clocks go forward was saved from 02:30: half
+    an hour long, from a start the officer never chose."""
+    data = form_data(
+        [guest], time_zone="Europe/London", starts_at="2027-03-28T01:30", ends_at="2027-03-28T03:00"
+    )
+
+    response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_at"] == [
+        "01:30 does not exist in Europe/London on 28 Mar 2027: the clocks go forward then."
+    ]
+    assert "ends_at" not in response.context["form"].errors
+    assert not Meeting.objects.exists()
+
+
 def test_bad_meeting_form_shows_errors_and_writes_nothing(officer_client, guest):
     response = officer_client.post(
         reverse("meetings:create"),
