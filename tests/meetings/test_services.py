@@ -222,6 +222,25 @@ def test_marking_held_logs_one_interaction_on_every_attending_timeline(
     assert "Sign the MoU in March" in body and "Circulate the final text" in body and str(colleague) in body
 
 
+def test_the_follow_up_thanks_only_those_recorded_as_present(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    """A guest who declined, and so is not on the meeting's interaction, was thanked "for taking part"."""
+    meeting = schedule(officer, guests, staff=[colleague])
+    declined = meeting.attendees.get(stakeholder=guests[1])
+    services.attendee_respond(attendee=declined, actor=officer, rsvp=Rsvp.DECLINED)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(meeting=meeting, actor=officer, decisions=["Sign the MoU in March"])
+
+    follow_ups = OutboundMessage.objects.filter(kind="meeting_follow_up")
+    assert sorted(follow_ups.values_list("to", flat=True)) == sorted(["ama@example.org", colleague.email])
+
+
 def test_a_meeting_is_marked_held_only_once(officer, guests):
     meeting = schedule(officer, guests)
     Meeting.objects.filter(pk=meeting.pk).update(
