@@ -176,6 +176,10 @@ def cancellation(
         if uninvited is not None:
             event.pop("attendee", None)
             event.add("attendee", _address(uninvited.email, str(uninvited.person)))
+            # The meeting still takes place without them: its video link is no longer theirs to have.
+            event.pop("description", None)
+            if not meeting.location:
+                event.pop("location", None)
     return _to_bytes(_calendar("CANCEL"), events)
 
 

@@ -454,6 +454,22 @@ def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
     assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
 
 
+def test_a_guest_taken_off_a_meeting_is_not_sent_its_video_link(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The notice and its .ics repeated the link to a meeting that goes on without them."""
+    link = "https://meet.example.org/harbour-review"
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, video_url=link)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    assert link not in removal.body
+    assert link.encode() not in removal.attachment_list[0].content
+    assert link in OutboundMessage.objects.get(kind="meeting_invitation", to="ama@example.org").body
+
+
 def test_one_edit_that_moves_a_meeting_and_takes_a_guest_off_raises_its_sequence_once(
     officer, colleague, guests, django_capture_on_commit_callbacks
 ):
