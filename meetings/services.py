@@ -369,7 +369,10 @@ def meeting_mark_held(
     decisions and actions goes to the attendees.
     """
     require(can_edit_meeting(actor, meeting))
-    if meeting.status != MeetingStatus.PLANNED:
+    # Read under a lock: the form sent twice at once (a double click) must record the meeting once, so the
+    # second waits for the first and then finds the meeting held.
+    status = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
+    if status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("This meeting has not started yet."))

@@ -1,9 +1,11 @@
 import datetime as dt
+import threading
 
 import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from interactions.models import Interaction
@@ -11,7 +13,7 @@ from meetings import services
 from meetings.models import ActionItem, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
-from ..factories import StakeholderFactory
+from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +253,47 @@ def test_a_meeting_is_marked_held_only_once(officer, guests):
     with pytest.raises(ValidationError):
         services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer)
     assert Interaction.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_a_meeting_held_twice_at_once_records_it_once():
+    """A triple click on "Record as held" logged the meeting three times on the guest's timeline, with its
+    decisions and actions three times over."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    started = timezone.now() - dt.timedelta(hours=1)
+    meeting = schedule(
+        officer,
+        [StakeholderFactory(owner=officer)],
+        starts_at=started,
+        ends_at=started + dt.timedelta(minutes=30),
+    )
+    barrier = threading.Barrier(2)
+    refused = []
+
+    def record():
+        try:
+            copy = Meeting.objects.get(pk=meeting.pk)
+            barrier.wait()
+            services.meeting_mark_held(meeting=copy, actor=officer, decisions=["Sign the MoU"])
+        except ValidationError as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Interaction.objects.count() == 1
+    assert Meeting.objects.get(pk=meeting.pk).decisions.count() == 1
+    assert len(refused) == 1
 
 
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
