@@ -370,6 +370,57 @@ def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(offic
     assert not Interaction.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
+    """The second copy waited for the first, then was shown the form again saying "Only a planned meeting
+    can be marked held", as if nothing had been recorded."""
+    import threading
+
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(-1, 10),
+        ends_at=in_days(-1, 11),
+        stakeholders=[StakeholderFactory(owner=officer)],
+    )
+    url = reverse("meetings:mark_held", args=[meeting.pk])
+    data = {
+        "minutes": "Good turnout.",
+        "decisions": "Extend the consultation",
+        "actions-TOTAL_FORMS": "0",
+        "actions-INITIAL_FORMS": "0",
+        "submission_key": _key(login(Client(), officer), url),
+    }
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send():
+        try:
+            client = login(Client(), officer)
+            barrier.wait()
+            response = client.post(url, data)
+            answers.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [(302, meeting.get_absolute_url())] * 2
+    assert Interaction.objects.count() == 1
+
+
 def test_an_action_without_an_owner_is_refused(officer_client, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
     response = officer_client.post(
