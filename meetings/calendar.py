@@ -87,7 +87,11 @@ def _event(meeting: Meeting, *, sequence: int, recurrence_id: dt.datetime | None
     return event
 
 
-def _series_events(series: MeetingSeries, occurrences: list[Meeting]) -> list[icalendar.Event]:
+def _series_events(
+    series: MeetingSeries, occurrences: list[Meeting], *, only: set[int] | None = None
+) -> list[icalendar.Event]:
+    """The series' own event and its overrides; with `only`, the occurrences outside it are left out
+    (a reader invited to some occurrences alone)."""
     occurrences = sorted(occurrences, key=lambda occurrence: occurrence.original_start)
     first = occurrences[0]
     master = _event(first, sequence=series.sequence)
@@ -98,11 +102,17 @@ def _series_events(series: MeetingSeries, occurrences: list[Meeting]) -> list[ic
     )
     master["status"] = "CONFIRMED"
     master.add("rrule", {**ICAL_RRULE[series.frequency], "COUNT": series.count})
-    cancelled = [o.original_start for o in occurrences if o.status == MeetingStatus.CANCELLED]
-    if cancelled:
-        master.add("exdate", [_local(moment, first) for moment in cancelled])
+    skipped = [
+        o.original_start
+        for o in occurrences
+        if o.status == MeetingStatus.CANCELLED or (only is not None and o.pk not in only)
+    ]
+    if skipped:
+        master.add("exdate", [_local(moment, first) for moment in skipped])
     events = [master]
     for occurrence in occurrences:
+        if only is not None and occurrence.pk not in only:
+            continue
         moved = occurrence.starts_at != occurrence.original_start
         if moved and occurrence.status != MeetingStatus.CANCELLED:
             events.append(
@@ -166,18 +176,25 @@ def cancellation(
         if uninvited is not None:
             event.pop("attendee", None)
             event.add("attendee", _address(uninvited.email, str(uninvited.person)))
+            # The meeting still takes place without them: its video link is no longer theirs to have.
+            event.pop("description", None)
+            if not meeting.location:
+                event.pop("location", None)
     return _to_bytes(_calendar("CANCEL"), events)
 
 
 def feed(meetings: Iterable[Meeting], *, name: str) -> bytes:
-    """A subscribable calendar: singles as they are, each series once with its rule and exceptions."""
+    """A subscribable calendar of `meetings`: singles as they are, each series once with its rule and
+    exceptions, and without the occurrences that are not among `meetings`."""
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
+    meetings = list(meetings)
+    listed = {meeting.pk for meeting in meetings}
     events, series_seen = [], set()
     for meeting in meetings:
         if meeting.series_id is None:
             events.append(_event(meeting, sequence=meeting.sequence))
         elif meeting.series_id not in series_seen:
             series_seen.add(meeting.series_id)
-            events += _series_events(meeting.series, series_occurrences(meeting.series))
+            events += _series_events(meeting.series, series_occurrences(meeting.series), only=listed)
     return _to_bytes(calendar, events)

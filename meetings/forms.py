@@ -126,6 +126,28 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
     def _in_meeting_zone(self, value: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         return value.replace(tzinfo=zone)
 
+    def _skipped_by_clocks(self, name: str, zone: zoneinfo.ZoneInfo) -> bool:
+        """Refuses a time the meeting zone's clocks jump over: stored as it was, 01:30 on the night they go
+        from 01:00 to 02:00 became 02:30, and a meeting from 01:30 to 03:00 lasted half an hour."""
+        moment = self.cleaned_data[name]
+        wall_clock = moment.replace(tzinfo=None)
+        try:
+            read_back = moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            return False  # beyond the years Python reads: the service refuses it, saying so
+        if read_back == wall_clock:
+            return False
+        self.add_error(
+            name,
+            _("%(time)s does not exist in %(zone)s on %(date)s: the clocks go forward then.")
+            % {
+                "time": wall_clock.strftime("%H:%M"),
+                "zone": zone.key,
+                "date": wall_clock.strftime("%d %b %Y"),
+            },
+        )
+        return True
+
     def clean(self):
         cleaned = super().clean()
         zone_name, starts, ends = cleaned.get("time_zone"), cleaned.get("starts_at"), cleaned.get("ends_at")
@@ -133,7 +155,8 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
             zone = zoneinfo.ZoneInfo(zone_name)
             cleaned["starts_at"] = self._in_meeting_zone(starts, zone)
             cleaned["ends_at"] = self._in_meeting_zone(ends, zone)
-            if cleaned["ends_at"] <= cleaned["starts_at"]:
+            skipped = [self._skipped_by_clocks(name, zone) for name in ("starts_at", "ends_at")]
+            if not any(skipped) and cleaned["ends_at"] <= cleaned["starts_at"]:
                 self.add_error("ends_at", _("The meeting must end after it starts."))
         if cleaned.get("frequency") and not cleaned.get("count"):
             self.add_error("count", _("Say how many meetings the series has."))

@@ -161,10 +161,11 @@ def reminders_schedule(meeting: Meeting) -> None:
 
 
 def follow_ups_send(meeting: Meeting) -> None:
-    """After a meeting is held: its decisions and action items, with owners and dates, to every attendee."""
+    """After a meeting is held: its decisions and action items, with owners and dates, to everyone it
+    recorded as present. Those who declined are not thanked for taking part."""
     decisions = list(meeting.decisions.all())
     actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
-    for attendee in _recipients(meeting):
+    for attendee in (a for a in _recipients(meeting) if a.attended):
         message_enqueue(
             key=f"meeting-follow-up:{meeting.pk}:{attendee.email}",
             kind="meeting_follow_up",

@@ -369,7 +369,10 @@ def meeting_mark_held(
     decisions and actions goes to the attendees.
     """
     require(can_edit_meeting(actor, meeting))
-    if meeting.status != MeetingStatus.PLANNED:
+    # Read under a lock: the form sent twice at once (a double click) must record the meeting once, so the
+    # second waits for the first and then finds the meeting held.
+    status = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
+    if status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("This meeting has not started yet."))
@@ -379,6 +382,12 @@ def meeting_mark_held(
         raise ValidationError(_("Add the stakeholders who attended before marking the meeting held."))
     decisions = [text.strip() for text in decisions if text.strip()]
     errors = {}
+    longest = Decision._meta.get_field("text").max_length
+    if any(len(text) > longest for text in decisions):
+        # Checked before anything is written: the HTML form takes every decision in one box, one a line.
+        errors["decisions"] = _(
+            "Keep each decision to %(limit)d characters; put the detail in the minutes."
+        ) % {"limit": longest}
     for entry in actions:
         if (entry.owner_user is None) == (entry.owner_stakeholder is None):
             errors["actions"] = _("Each action needs one owner: a member of staff or a stakeholder.")

@@ -227,22 +227,26 @@ def meeting_mark_held(request, pk):
         return closed
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
-    if request.method == "POST" and form.is_valid() and actions.is_valid():
-        try:
-            services.meeting_mark_held(
-                meeting=meeting,
-                actor=request.user,
-                minutes=form.cleaned_data["minutes"],
-                decisions=form.cleaned_data["decisions"],
-                actions=_action_entries(actions),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Recorded as held. The follow-up email with decisions and actions is queued.")
-            )
-            return redirect(meeting)
+    with submitted_once(request) as submission:
+        if submission.replayed:
+            return submission.replay()
+        if request.method == "POST" and form.is_valid() and actions.is_valid():
+            try:
+                services.meeting_mark_held(
+                    meeting=meeting,
+                    actor=request.user,
+                    minutes=form.cleaned_data["minutes"],
+                    decisions=form.cleaned_data["decisions"],
+                    actions=_action_entries(actions),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                submission.saved(meeting.get_absolute_url())
+                messages.success(
+                    request, _("Recorded as held. The follow-up email with decisions and actions is queued.")
+                )
+                return redirect(meeting)
     return render(
         request, "meetings/meeting_held_form.html", {"meeting": meeting, "form": form, "actions": actions}
     )

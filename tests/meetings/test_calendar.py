@@ -194,6 +194,32 @@ def test_personal_feed_lists_each_series_once(officer, guest, client):
     assert summaries == ["One-off", "Weekly sync"]
 
 
+@time_machine.travel(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), tick=False)
+def test_a_colleague_invited_to_one_occurrence_finds_only_that_one_in_their_feed(
+    officer, colleague, guest, client
+):
+    """Their feed held the whole series: three meetings in their calendar for one invitation."""
+    from meetings.feeds import calendar_feed_reset
+
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Weekly sync",
+        starts_at=dt.datetime(2030, 1, 7, 9, 0, tzinfo=LONDON),
+        ends_at=dt.datetime(2030, 1, 7, 9, 30, tzinfo=LONDON),
+        stakeholders=[guest],
+        frequency="weekly",
+        count=3,
+    )
+    second = Meeting.objects.filter(series=first.series).order_by("starts_at")[1]
+    services.meeting_update(meeting=second, actor=officer, staff=[colleague])
+
+    token = calendar_feed_reset(user=colleague)
+    (master,) = events(client.get(f"/calendar/{token}.ics").content)
+    excluded = [d.dt for d in master["EXDATE"].dts]
+    slots = [dt.datetime(2030, 1, day, 9, 0, tzinfo=LONDON) for day in (7, 14, 21)]
+    assert [slot for slot in slots if slot not in excluded] == [second.original_start]
+
+
 def test_a_revoked_or_wrong_feed_address_finds_nothing(officer, client):
     from meetings.feeds import calendar_feed_reset, calendar_feed_revoke
 

@@ -1,9 +1,11 @@
 import datetime as dt
+import threading
 
 import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from interactions.models import Interaction
@@ -11,7 +13,7 @@ from meetings import services
 from meetings.models import ActionItem, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
-from ..factories import StakeholderFactory
+from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +224,25 @@ def test_marking_held_logs_one_interaction_on_every_attending_timeline(
     assert "Sign the MoU in March" in body and "Circulate the final text" in body and str(colleague) in body
 
 
+def test_the_follow_up_thanks_only_those_recorded_as_present(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    """A guest who declined, and so is not on the meeting's interaction, was thanked "for taking part"."""
+    meeting = schedule(officer, guests, staff=[colleague])
+    declined = meeting.attendees.get(stakeholder=guests[1])
+    services.attendee_respond(attendee=declined, actor=officer, rsvp=Rsvp.DECLINED)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(meeting=meeting, actor=officer, decisions=["Sign the MoU in March"])
+
+    follow_ups = OutboundMessage.objects.filter(kind="meeting_follow_up")
+    assert sorted(follow_ups.values_list("to", flat=True)) == sorted(["ama@example.org", colleague.email])
+
+
 def test_a_meeting_is_marked_held_only_once(officer, guests):
     meeting = schedule(officer, guests)
     Meeting.objects.filter(pk=meeting.pk).update(
@@ -232,6 +253,47 @@ def test_a_meeting_is_marked_held_only_once(officer, guests):
     with pytest.raises(ValidationError):
         services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer)
     assert Interaction.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_a_meeting_held_twice_at_once_records_it_once():
+    """A triple click on "Record as held" logged the meeting three times on the guest's timeline, with its
+    decisions and actions three times over."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    started = timezone.now() - dt.timedelta(hours=1)
+    meeting = schedule(
+        officer,
+        [StakeholderFactory(owner=officer)],
+        starts_at=started,
+        ends_at=started + dt.timedelta(minutes=30),
+    )
+    barrier = threading.Barrier(2)
+    refused = []
+
+    def record():
+        try:
+            copy = Meeting.objects.get(pk=meeting.pk)
+            barrier.wait()
+            services.meeting_mark_held(meeting=copy, actor=officer, decisions=["Sign the MoU"])
+        except ValidationError as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Interaction.objects.count() == 1
+    assert Meeting.objects.get(pk=meeting.pk).decisions.count() == 1
+    assert len(refused) == 1
 
 
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
@@ -452,6 +514,22 @@ def test_a_guest_taken_off_a_meeting_is_told_and_their_calendar_entry_withdrawn(
     # Nothing changed for those still invited.
     assert not OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_removal").exists()
     assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_invitation").count() == 1
+
+
+def test_a_guest_taken_off_a_meeting_is_not_sent_its_video_link(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The notice and its .ics repeated the link to a meeting that goes on without them."""
+    link = "https://meet.example.org/harbour-review"
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, video_url=link)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests[:1])
+
+    (removal,) = OutboundMessage.objects.filter(kind="meeting_removal")
+    assert link not in removal.body
+    assert link.encode() not in removal.attachment_list[0].content
+    assert link in OutboundMessage.objects.get(kind="meeting_invitation", to="ama@example.org").body
 
 
 def test_one_edit_that_moves_a_meeting_and_takes_a_guest_off_raises_its_sequence_once(

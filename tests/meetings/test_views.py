@@ -188,6 +188,23 @@ def test_a_time_the_officers_clocks_skip_or_repeat_is_read_in_the_meetings_zone(
     assert "Ama Owusu" in slots.content.decode()
 
 
+def test_a_time_the_meetings_own_clocks_skip_is_refused_not_moved(officer_client, guest):
+    """A meeting from 01:30 to 03:00 in London on the night its clocks go forward was saved from 02:30: half
+    an hour long, from a start the officer never chose."""
+    data = form_data(
+        [guest], time_zone="Europe/London", starts_at="2027-03-28T01:30", ends_at="2027-03-28T03:00"
+    )
+
+    response = officer_client.post(reverse("meetings:create"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_at"] == [
+        "01:30 does not exist in Europe/London on 28 Mar 2027: the clocks go forward then."
+    ]
+    assert "ends_at" not in response.context["form"].errors
+    assert not Meeting.objects.exists()
+
+
 def test_bad_meeting_form_shows_errors_and_writes_nothing(officer_client, guest):
     response = officer_client.post(
         reverse("meetings:create"),
@@ -333,6 +350,75 @@ def test_recording_a_meeting_as_held_with_an_action(officer_client, officer, mee
     assert {a.owner for a in ActionItem.objects.all()} == {colleague, guest}
     timeline = officer_client.get(guest.get_absolute_url()).content.decode()
     assert "Harbour consultation" in timeline
+
+
+def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(officer_client, meeting):
+    """A pasted paragraph as one decision line was a 500 (the column holds 500 characters)."""
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "minutes": "Long discussion.",
+            "decisions": "Extend the consultation\n" + "Agree clause 4 " + "x" * 500,
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Keep each decision to 500 characters" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not Interaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
+    """The second copy waited for the first, then was shown the form again saying "Only a planned meeting
+    can be marked held", as if nothing had been recorded."""
+    import threading
+
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(-1, 10),
+        ends_at=in_days(-1, 11),
+        stakeholders=[StakeholderFactory(owner=officer)],
+    )
+    url = reverse("meetings:mark_held", args=[meeting.pk])
+    data = {
+        "minutes": "Good turnout.",
+        "decisions": "Extend the consultation",
+        "actions-TOTAL_FORMS": "0",
+        "actions-INITIAL_FORMS": "0",
+        "submission_key": _key(login(Client(), officer), url),
+    }
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send():
+        try:
+            client = login(Client(), officer)
+            barrier.wait()
+            response = client.post(url, data)
+            answers.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [(302, meeting.get_absolute_url())] * 2
+    assert Interaction.objects.count() == 1
 
 
 def test_an_action_without_an_owner_is_refused(officer_client, meeting):
