@@ -147,6 +147,8 @@ def concern_resolve(*, concern: Concern, actor, resolution: str) -> Concern:
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Say how the concern was resolved.")})
+    if concern.is_resolved and concern.resolution == resolution:
+        return concern
     concern.resolution = resolution
     if not concern.is_resolved:
         concern.status = ConcernStatus.RESOLVED

@@ -110,6 +110,9 @@ def stakeholder_detail(request, pk):
         "contacts/stakeholder_detail.html",
         {
             "stakeholder": stakeholder,
+            "current_positions": [
+                position for position in stakeholder.affiliations.all() if position.is_current
+            ],
             "timeline": timeline,
             # Who chases each, named where it is not the reader: the one joined row's name, no query more.
             "follow_ups": visible.open_follow_ups()
@@ -434,7 +437,8 @@ def organisation_create(request):
         if parent_pk.isdigit()
         else None
     )
-    form = OrganisationForm(request.POST or None, initial={"parent": parent})
+    initial = {"parent": parent, "kind": parent.kind} if parent else {}
+    form = OrganisationForm(request.POST or None, initial=initial)
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()

@@ -121,6 +121,7 @@ ACTION_COLUMNS = [
     Column(_("Due"), "due_on"),
     Column(_("Status"), lambda a: a.get_status_display()),
     Column(_("Completed"), "completed_at"),
+    Column(_("Cancelled"), "cancelled_at"),
 ]
 
 COMMITMENT_COLUMNS = [

@@ -146,8 +146,8 @@ def health_parts(
 # band. The parameters are named in `health_parameters`. For today, the last contact is the stored one
 # (the interaction services keep it equal to the newest interaction); for a past day it is recomputed from
 # the interactions before that day ends, so a back-filled history tells the truth as far as the registers
-# remember it: follow-ups, actions, commitments and concerns count as of their completion, fulfilment or
-# resolution times. (Cancelled actions and broken commitments carry no date and drop out of the past too.)
+# remember it: follow-ups, actions, commitments and concerns count as open until they were done, completed,
+# fulfilled, broken, cancelled or resolved.
 HEALTH_SQL = """
 WITH people AS (
     SELECT s.id, s.owner_id, s.influence, s.interest, s.contact_cadence_days AS cadence_days, s.created_at,
@@ -180,7 +180,9 @@ overdue_actions AS (
     SELECT a.id, a.meeting_id, a.owner_stakeholder_id
     FROM meetings_actionitem a
     WHERE a.due_on < %(day)s AND a.created_at < %(cutoff)s
-          AND (a.status IN ('open', 'in_progress') OR (a.status = 'done' AND a.completed_at >= %(cutoff)s))
+          AND (a.status IN ('open', 'in_progress')
+               OR (a.status = 'done' AND a.completed_at >= %(cutoff)s)
+               OR (a.status = 'cancelled' AND a.cancelled_at >= %(cutoff)s))
 ),
 actions AS (
     SELECT stakeholder_id, count(*) AS n
@@ -198,7 +200,10 @@ commitments AS (
     SELECT c.stakeholder_id, count(*) AS n
     FROM commitments_commitment c
     WHERE c.due_on < %(day)s AND c.created_at < %(cutoff)s
-          AND (c.status = 'open' OR (c.status = 'fulfilled' AND c.fulfilled_at >= %(cutoff)s))
+          AND (c.status = 'open'
+               OR (c.status = 'fulfilled' AND c.fulfilled_at >= %(cutoff)s)
+               OR (c.status = 'broken' AND c.broken_at >= %(cutoff)s)
+               OR (c.status = 'cancelled' AND c.cancelled_at >= %(cutoff)s))
           {only_registers}
     GROUP BY c.stakeholder_id
 ),

@@ -669,6 +669,9 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
     require(can_update_action_item(actor, action_item))
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
+    if status == action_item.status:
+        # Sent again (a second click, a retried request): when it was done or cancelled stays as it was.
+        return action_item
     now = timezone.now()
     action_item.status = status
     action_item.completed_at = now if status == ActionStatus.DONE else None

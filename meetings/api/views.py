@@ -156,7 +156,7 @@ class ActionItemViewSet(ModelViewSet):
     def update_object(self, instance, data):
         user = self.request.user
         # The status first: handing the action to someone else may leave the caller no right to move it.
-        if "status" in data and data["status"] != instance.status:
+        if "status" in data:
             instance = services.action_item_set_status(
                 action_item=instance, actor=user, status=data["status"]
             )

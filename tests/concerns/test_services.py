@@ -129,6 +129,19 @@ def test_work_starts_then_the_concern_is_resolved_and_can_be_reopened(concern, o
     assert concern.resolution == "Apologised; new route agreed."
 
 
+def test_resolving_a_resolved_concern_again_as_it_stands_changes_nothing(concern, officer, time_machine):
+    services.concern_resolve(concern=concern, actor=officer, resolution="Apologised")
+    before = Concern.objects.get(pk=concern.pk)
+
+    time_machine.move_to(timezone.now() + dt.timedelta(days=2))
+    services.concern_resolve(
+        concern=Concern.objects.get(pk=concern.pk), actor=officer, resolution=" Apologised "
+    )
+
+    after = Concern.objects.get(pk=concern.pk)
+    assert (after.resolved_at, after.updated_at) == (before.resolved_at, before.updated_at)
+
+
 def test_a_resolved_concern_must_be_reopened_before_work_starts_again(concern, officer):
     services.concern_resolve(concern=concern, actor=officer, resolution="Done")
     with pytest.raises(ValidationError):

@@ -232,6 +232,26 @@ def test_adding_a_second_current_position(officer_client, officer):
     assert Affiliation.objects.filter(stakeholder=position.stakeholder, end_date__isnull=True).count() == 2
 
 
+PRIMARY_BADGE = '<span class="badge subtle">primary</span>'
+
+
+def test_only_a_current_primary_position_among_several_current_ones_is_called_primary(
+    officer_client, officer
+):
+    """A past position counted: someone with one job now and one before read as having a "primary" one."""
+    stakeholder = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=stakeholder, role="Chief Engineer")
+    AffiliationFactory(stakeholder=stakeholder, role="Site Manager", end_date=dt.date(2023, 12, 31))
+
+    one_now = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    AffiliationFactory(stakeholder=stakeholder, role="Trustee", is_primary=False)
+    two_now = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+
+    assert PRIMARY_BADGE not in one_now
+    assert two_now.count(PRIMARY_BADGE) == 1
+    assert re.search(r"Chief Engineer[^\n]*" + re.escape(PRIMARY_BADGE), two_now)
+
+
 def test_position_that_ends_before_it_starts_is_refused(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     response = officer_client.post(
@@ -313,6 +333,29 @@ def test_cancelling_a_department_begun_on_its_organisations_page_leads_back_ther
     for nonsense in ("abc", "999999"):
         response = officer_client.get(url, {"parent": nonsense})
         assert response.status_code == 200 and 'href="/organisations/">Cancel' in response.content.decode()
+
+
+def test_a_new_department_starts_as_its_organisations_kind(officer_client):
+    ministry = OrganisationFactory(name="Ministry of Transport", kind="government_agency")
+
+    form = officer_client.get(reverse("contacts:organisation_create"), {"parent": ministry.pk}).context[
+        "form"
+    ]
+
+    assert form.initial["kind"] == "government_agency"
+    assert 'value="government_agency" selected' in str(form["kind"])
+
+
+def test_an_organisation_with_nothing_about_it_says_so_instead_of_an_empty_card(officer_client, officer):
+    bare = OrganisationFactory(name="Harbour Trust", website="", address="", notes="")
+    described = OrganisationFactory(name="River Board", website="https://river.example.org")
+    empty_state = "No website, address, notes or tags recorded yet."
+
+    bare_page = officer_client.get(bare.get_absolute_url()).content.decode()
+    described_page = officer_client.get(described.get_absolute_url()).content.decode()
+
+    assert empty_state in bare_page
+    assert empty_state not in described_page and "https://river.example.org" in described_page
 
 
 def test_organisation_form_refuses_a_missing_name(officer_client):

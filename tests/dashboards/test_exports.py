@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from commitments.models import CommitmentStatus
 from concerns.models import ConcernStatus
+from meetings.models import ActionItem
 
 from ..factories import (
     CommitmentFactory,
@@ -99,6 +100,20 @@ def test_the_meeting_and_action_exports(officer_client, officer, colleague):
     ]
     assert [row[1] for row in export(officer_client, "meetings", mine="1")[1:]] == ["Mine, upcoming"]
     assert export(officer_client, "actions")[1:] == []
+
+
+def test_the_action_export_says_when_each_was_completed_or_cancelled_and_runs_no_formula(
+    officer_client, officer
+):
+    meeting = MeetingFactory(organiser=officer)
+    ActionItem.objects.create(
+        meeting=meeting, description="=cmd|' /C calc'!A0", owner_user=officer, created_by=officer
+    )
+
+    table = export(officer_client, "actions")
+
+    assert table[0][-3:] == ["Status", "Completed", "Cancelled"]
+    assert [row[1] for row in table[1:]] == ["'=cmd|' /C calc'!A0"]
 
 
 def test_every_list_offers_its_export(officer_client):

@@ -241,6 +241,41 @@ def test_a_past_day_counts_what_was_open_then(troubled):
     assert parts.days_overdue == 0
 
 
+def test_a_past_day_counts_what_was_broken_or_cancelled_later_as_still_open(officer):
+    """Each item was due twelve days ago; five days ago the ones closed four days ago were still overdue,
+    the ones closed six days ago no longer were."""
+    stakeholder = StakeholderFactory(owner=officer)
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(created_at=days_ago(30))
+    due = TODAY - dt.timedelta(days=12)
+    meeting = MeetingFactory(
+        organiser=officer, starts_at=days_ago(20), ends_at=days_ago(20) + dt.timedelta(hours=1)
+    )
+    for closed in (days_ago(4), days_ago(6)):
+        CommitmentFactory(
+            stakeholder=stakeholder, due_on=due, status=CommitmentStatus.BROKEN, broken_at=closed
+        )
+        CommitmentFactory(
+            stakeholder=stakeholder, due_on=due, status=CommitmentStatus.CANCELLED, cancelled_at=closed
+        )
+        ActionItem.objects.create(
+            meeting=meeting,
+            description="Send the minutes",
+            owner_stakeholder=stakeholder,
+            due_on=due,
+            status=ActionStatus.CANCELLED,
+            cancelled_at=closed,
+            created_by=officer,
+        )
+    Commitment.objects.filter(stakeholder=stakeholder).update(created_at=days_ago(30))
+    ActionItem.objects.filter(meeting=meeting).update(created_at=days_ago(30))
+
+    five_days_ago = health_now(stakeholder, day=TODAY - dt.timedelta(days=5))
+    today = health_now(stakeholder)
+
+    assert (five_days_ago.overdue_commitments, five_days_ago.overdue_actions) == (2, 1)
+    assert (today.overdue_commitments, today.overdue_actions) == (0, 0)
+
+
 def test_archived_stakeholders_have_no_health(troubled):
     troubled.is_archived = True
     troubled.archived_at = days_ago(1)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interactions.models import Interaction
 from meetings import services
-from meetings.models import ActionItem, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
+from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
 from ..factories import StakeholderFactory, UserFactory
@@ -412,6 +412,31 @@ def test_a_cancelled_action_is_dated_and_reopening_it_clears_the_date(officer, c
     services.action_item_set_status(action_item=cancelled, actor=colleague, status=ActionStatus.DONE)
     done = ActionItem.objects.get(pk=action.pk)
     assert done.cancelled_at is None and done.completed_at is not None
+
+
+@pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.CANCELLED, ActionStatus.IN_PROGRESS])
+def test_setting_an_action_to_the_status_it_has_changes_nothing(officer, guests, time_machine, status):
+    """Marking a done action done again (a second click, a retried request) moved its completion date."""
+    meeting = schedule(officer, guests)
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Draft", owner_user=officer)
+    )
+    services.action_item_set_status(action_item=action, actor=officer, status=status)
+    before = ActionItem.objects.get(pk=action.pk)
+    events = ActionItemEvent.objects.filter(pgh_obj_id=action.pk).count()
+
+    time_machine.move_to(timezone.now() + dt.timedelta(days=2))
+    services.action_item_set_status(
+        action_item=ActionItem.objects.get(pk=action.pk), actor=officer, status=status
+    )
+
+    after = ActionItem.objects.get(pk=action.pk)
+    assert (after.completed_at, after.cancelled_at, after.updated_at) == (
+        before.completed_at,
+        before.cancelled_at,
+        before.updated_at,
+    )
+    assert ActionItemEvent.objects.filter(pgh_obj_id=action.pk).count() == events
 
 
 def test_an_action_needs_exactly_one_owner(officer, colleague, guests):
