@@ -120,10 +120,16 @@ def concern_update(*, concern: Concern, actor, **fields) -> Concern:
     concern.full_clean(validate_constraints=False)
     concern.save()
     if reassigned and concern.escalated_at is not None:
-        # The escalation told the handler of the day and their managers; the new handler and theirs must
-        # know too. Whoever was told already is not told again (the same outbox key).
-        _tell_of_escalation(concern, handed_over=True)
+        concerns_escalation_handed_over(concerns=[concern])
     return concern
+
+
+def concerns_escalation_handed_over(*, concerns) -> None:
+    """The escalation of each concern told the handler of the day and their managers; its new handler and
+    theirs must know too. Whoever was told already is not told again (the same outbox key)."""
+    for concern in concerns:
+        if concern.escalated_at is not None:
+            _tell_of_escalation(concern, handed_over=True)
 
 
 @atomic_service

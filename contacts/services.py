@@ -538,6 +538,7 @@ def portfolio_handover(
     counts = {"stakeholders": len(moving)}
     # The open work first: on these stakeholders, it is found through their ids, not their (changing) owner.
     work = handover_open_work(from_officer=from_officer, stakeholders=moving, everywhere=organisation is None)
+    escalated = list(work["concerns"].rows.filter(escalated_at__isnull=False).values_list("pk", flat=True))
     for kind, held in work.items():
         counts[kind] = held.rows.update(**{held.owner_field: to_officer, "updated_at": now})
     if not any(counts.values()):  # nothing was written
@@ -548,6 +549,13 @@ def portfolio_handover(
     handover.counts = counts
     handover.save()
     _notify_handover(handover)
+    if escalated:
+        from concerns.models import Concern
+        from concerns.services import concerns_escalation_handed_over
+
+        concerns_escalation_handed_over(
+            concerns=Concern.objects.filter(pk__in=escalated).select_related("stakeholder", "owner")
+        )
     return handover
 
 

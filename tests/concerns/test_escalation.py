@@ -156,3 +156,27 @@ def test_a_concern_not_yet_escalated_is_handed_over_without_a_word(officer, mana
     services.concern_update(concern=concern, actor=manager, owner=other_officer)
 
     assert not OutboundMessage.objects.filter(kind="concern_escalated").exists()
+
+
+def test_an_escalated_concern_moved_with_a_portfolio_tells_its_new_handler(officer, colleague, manager):
+    from contacts.services import portfolio_handover
+    from outbox.models import OutboundMessage
+
+    from ..factories import StakeholderFactory
+
+    concern = ConcernFactory(
+        owner=officer,
+        stakeholder=StakeholderFactory(owner=officer),
+        raised_on=timezone.localdate() - dt.timedelta(days=30),
+        title="Noise complaints ignored",
+    )
+    escalate_overdue_concerns.apply()
+
+    portfolio_handover(actor=manager, from_officer=officer, to_officer=colleague)
+
+    assert Concern.objects.get(pk=concern.pk).owner == colleague
+    told = OutboundMessage.objects.filter(kind="concern_escalated")
+    assert sorted(told.values_list("to", flat=True)) == sorted(
+        [officer.email, manager.email, colleague.email]
+    )
+    assert "before it was given to" in told.get(to=colleague.email).body
