@@ -3,6 +3,7 @@
 import email
 import email.policy
 import mailbox
+import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from contacts.models import Stakeholder
 from contacts.services import stakeholder_archive
 from interactions.models import Interaction
+from mailin import parsing
 from mailin.models import InboundMessage
 from mailin.services import inbound_message_assign, inbound_message_receive, signature_for
 
@@ -117,6 +119,24 @@ def test_an_html_only_email_is_logged_as_its_reader_saw_it(officer, ana):
     )
     message, _created = inbound_message_receive(raw=bytes(mail))
     assert message.interaction.notes == "Tea & talks at 3\nBring the <draft>"
+
+
+@pytest.mark.parametrize(
+    "html_body",
+    [
+        "<style " * 100_000 + "Hello",  # openings never closed
+        "<p>Hi</p>" + "<!--" * 100_000,  # comments never closed
+        "<script>x</script " * 50_000 + "<p>Hello</p>",
+        "<" * 300_000 + "<br " * 100_000,
+    ],
+)
+def test_an_html_email_anyone_could_send_is_read_in_linear_time(html_body):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
+    mail.set_content(html_body, subtype="html")
+    started = time.perf_counter()
+    parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 5
 
 
 def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana):
