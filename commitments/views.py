@@ -13,6 +13,7 @@ from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
+from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting
 
@@ -89,21 +90,17 @@ def _source(request) -> Source:
     source = Source()
     user = request.user
     if pk := request.GET.get("interaction"):
-        source.interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=_id(pk))
+        source.interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=record_id(pk) or 0)
         source.stakeholder = source.interaction.stakeholders.order_by("name", "pk").first()
     elif pk := request.GET.get("meeting"):
-        source.meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=_id(pk))
+        source.meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=record_id(pk) or 0)
         attendee = (
             source.meeting.attendees.filter(stakeholder__isnull=False).select_related("stakeholder").first()
         )
         source.stakeholder = attendee.stakeholder if attendee else None
     if pk := request.GET.get("stakeholder"):
-        source.stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=_id(pk))
+        source.stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=record_id(pk) or 0)
     return source
-
-
-def _id(value: str) -> int:
-    return int(value) if value.isdigit() else 0
 
 
 def commitment_create(request):

@@ -10,6 +10,7 @@ from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
+from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 
 from . import services
@@ -76,10 +77,10 @@ def concern_create(request):
     user = request.user
     interaction = stakeholder = None
     if pk := request.GET.get("interaction"):
-        interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=_id(pk))
+        interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=record_id(pk) or 0)
         stakeholder = interaction.stakeholders.order_by("name", "pk").first()
     if pk := request.GET.get("stakeholder"):
-        stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=_id(pk))
+        stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=record_id(pk) or 0)
     initial = {"owner": user, "stakeholder": stakeholder.pk if stakeholder else None}
     if interaction and interaction.organisation_id:
         initial["organisation"] = interaction.organisation_id
@@ -103,10 +104,6 @@ def concern_create(request):
         "concerns/concern_form.html",
         {"form": form, "interaction": interaction, "stakeholder": stakeholder},
     )
-
-
-def _id(value: str) -> int:
-    return int(value) if value.isdigit() else 0
 
 
 def concern_edit(request, pk):

@@ -30,6 +30,7 @@ from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate, paginate_fetched
+from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting, MeetingStatus
 
@@ -431,12 +432,8 @@ def organisation_detail(request, pk):
 
 def organisation_create(request):
     # "Add department" on an organisation's page: the department is part of it, and Cancel leads back there.
-    parent_pk = request.GET.get("parent", "")
-    parent = (
-        Organisation.objects.visible_to(request.user).filter(pk=parent_pk).first()
-        if parent_pk.isdigit()
-        else None
-    )
+    parent_pk = record_id(request.GET.get("parent"))
+    parent = Organisation.objects.visible_to(request.user).filter(pk=parent_pk).first() if parent_pk else None
     initial = {"parent": parent, "kind": parent.kind} if parent else {}
     form = OrganisationForm(request.POST or None, initial=initial)
     with submitted_once(request) as submission:
@@ -583,10 +580,9 @@ def _pair_merged_already(request):
     """The merge sent again (a second click, the back button, a colleague who merged first) finds one of
     the two records merged away: it leads to the record they became rather than to a missing page."""
     for side in ("duplicate", "keep"):
-        pk = request.GET.get(side) or request.POST.get(side) or ""
-        if pk.isdigit():
+        if pk := record_id(request.GET.get(side) or request.POST.get(side)):
             with contextlib.suppress(Http404):
-                return _merged_away(request, int(pk))
+                return _merged_away(request, pk)
     raise Http404
 
 

@@ -7,6 +7,8 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from liaison_crm.record_ids import record_id
+
 
 class LookupSelectMultiple(forms.SelectMultiple):
     """A type-to-find picker: renders only the chosen rows, never the whole table as <option>s.
@@ -26,7 +28,7 @@ class LookupSelectMultiple(forms.SelectMultiple):
 
     def chosen_options(self, value) -> list[tuple[object, str]]:
         """The chosen rows' values and labels, in the queryset's order."""
-        chosen = [v for v in value if v and str(v).isdigit()]
+        chosen = [v for v in value if record_id(v)]
         if not chosen:
             return []
         field = self.choices.field

@@ -9,6 +9,7 @@ from accounts.models import Team
 from accounts.querysets import staff_label
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Organisation, OrganisationKind, Stakeholder
+from liaison_crm.record_ids import record_id
 
 from .queries import DEFAULT_WEEKS, PERIOD_WEEKS, officers_for, scope_for
 
@@ -40,7 +41,7 @@ class DashboardFilterForm(forms.Form):
         if not user.is_crm_admin:
             del self.fields["team"]
         team_id = self.data.get("team") if user.is_crm_admin else None
-        officers = officers_for(user, team_id if str(team_id or "").isdigit() else None)
+        officers = officers_for(user, record_id(team_id))
         # Plain choices read in one query; a ModelChoiceField would read them through a server-side cursor.
         self.officers = {officer.pk: officer for officer in officers}
         self.fields["officer"].choices = [("", _("Everyone"))] + [

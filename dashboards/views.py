@@ -19,6 +19,7 @@ from interactions.models import InteractionKind
 from liaison_crm.csv_export import csv_response
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
+from liaison_crm.record_ids import record_id
 
 from . import panels, queries, services
 from .exports import EXPORTS, export_rows
@@ -148,7 +149,7 @@ def power_interest_grid(request):
     cell = request.GET.get("cell", "")
     if cell:
         influence, _sep, interest = cell.partition("-")
-        if not (influence.isdigit() and interest.isdigit()):
+        if record_id(influence) is None or record_id(interest) is None:
             raise Http404
         in_cell = (
             stakeholders.filter(influence=influence, interest=interest)

@@ -32,6 +32,7 @@ from contacts.models import (
 )
 from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
+from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
 
 from .models import ImportKind
@@ -612,8 +613,7 @@ class StakeholderIndex:
 
     def find(self, reference: str) -> int | None:
         reference = reference.strip()
-        if reference.startswith("#") and reference[1:].isdigit():
-            pk = int(reference[1:])
+        if reference.startswith("#") and (pk := record_id(reference[1:])) is not None:
             return pk if pk in self.ids else None
         if "@" in reference:
             address = reference.lower().strip("<>")

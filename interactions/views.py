@@ -11,6 +11,7 @@ from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
+from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 from mailin.models import InboundMessage
 
@@ -26,10 +27,10 @@ def _stakeholder_context(request, *, among=()):
     `among` are stakeholders already read from those the user may see (the form's chosen ones): the page's
     stakeholder is one of them whenever the form is sent as it was drawn, and is then not read again.
     """
-    pk = request.GET.get("stakeholder") or request.POST.get("from_stakeholder")
-    if not pk or not str(pk).isdigit():
+    pk = record_id(request.GET.get("stakeholder") or request.POST.get("from_stakeholder"))
+    if pk is None:
         return None
-    already_read = next((stakeholder for stakeholder in among if stakeholder.pk == int(pk)), None)
+    already_read = next((stakeholder for stakeholder in among if stakeholder.pk == pk), None)
     return already_read or Stakeholder.objects.visible_to(request.user).filter(pk=pk).first()
 
 

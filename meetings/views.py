@@ -13,6 +13,7 @@ from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
+from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 
 from . import calendar, services
@@ -126,7 +127,7 @@ def _agenda_initial(meeting):
 def meeting_create(request):
     initial = {"time_zone": request.user.time_zone}
     if stakeholder_id := request.GET.get("stakeholder"):
-        initial["stakeholders"] = [stakeholder_id] if stakeholder_id.isdigit() else []
+        initial["stakeholders"] = [stakeholder_id] if record_id(stakeholder_id) else []
     form = MeetingForm(request.POST or None, initial=initial)
     agenda = AgendaFormSet(request.POST or None, prefix="agenda")
     with submitted_once(request) as submission:
@@ -180,7 +181,7 @@ def slot_check(request):
     form = MeetingForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
-    ids = [value for value in request.GET.getlist("stakeholders") if value.isdigit()]
+    ids = [value for value in request.GET.getlist("stakeholders") if record_id(value)]
     stakeholders = Stakeholder.objects.visible_to(request.user).filter(pk__in=ids)
     slots = []
     if data.get("starts_at") and data.get("ends_at") and data.get("time_zone"):
