@@ -820,7 +820,7 @@ TIMESTAMPS = {"created_at": "now()", "updated_at": "now()"}
 STAKEHOLDER_COLUMNS = [
     "name", "form_of_address", "emails", "phones", "languages", "time_zone", "preferred_channel",
     "preferred_hours", "cultural_notes", "communication_notes", "notes", "influence", "interest",
-    "engagement_level", "contact_cadence_days", "owner_id", "is_archived",
+    "engagement_level", "contact_cadence_days", "owner_id",
 ]  # fmt: skip
 ORGANISATION_COLUMNS = ["name", "kind", "sector", "website", "address", "country", "notes", "parent_id"]
 INTERACTION_COLUMNS = [
@@ -866,7 +866,12 @@ def _commit_stakeholders(job: ImportJob) -> int:
                     _insert_rows_sql(
                         Stakeholder,
                         STAKEHOLDER_COLUMNS,
-                        {"archived_at": "CASE WHEN r.is_archived THEN now() END", **TIMESTAMPS},
+                        {
+                            # Rows checked before files could say so hold no "is_archived": not archived.
+                            "is_archived": "COALESCE((n.values->>'is_archived')::boolean, false)",
+                            "archived_at": "CASE WHEN (n.values->>'is_archived')::boolean THEN now() END",
+                            **TIMESTAMPS,
+                        },
                     ),
                     [],
                 ),

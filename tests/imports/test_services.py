@@ -624,3 +624,18 @@ def test_a_file_name_that_leaves_nothing_a_file_system_can_use_is_kept_as_given(
     job = upload(officer, b"Name\nAna Costa\n", name=name)
     assert (job.original_name, job.total_rows) == (name, 1)
     assert job.file.open("rb").read() == b"Name\nAna Costa\n"
+
+
+def test_a_file_checked_before_archived_could_be_imported_still_imports(officer):
+    """Rows staged by an earlier release hold no "is_archived": they come in as not archived."""
+    job = check(officer, upload(officer, b"Name\nAna Costa\n"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE imports_importrow SET values = values - 'is_archived' WHERE job_id = %s", [job.pk]
+        )
+
+    commit(officer, job)
+
+    assert list(Stakeholder.objects.values_list("name", "is_archived", "archived_at")) == [
+        ("Ana Costa", False, None)
+    ]
