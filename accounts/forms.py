@@ -28,15 +28,10 @@ class AssigneeChoiceField(forms.ModelChoiceField):
         try:
             return super().clean(value)
         except ValidationError:
-            leaver = self._leaver(value)
+            leaver = get_user_model().objects.leaver_holding(self.holder_id, value)
             if leaver is None:
                 raise
             raise ValidationError(handover_message(leaver), code="left") from None
-
-    def _leaver(self, value):
-        if self.holder_id is None or str(value or "") not in ("", str(self.holder_id)):
-            return None
-        return get_user_model().objects.filter(pk=self.holder_id, is_active=False).first()
 
 
 class StaffRolesMixin:

@@ -56,6 +56,13 @@ class UserQuerySet(QuerySet):
         index by owner instead of joining every row to its owner."""
         return self.filter(team=team)
 
+    def leaver_holding(self, holder_id: int | None, value):
+        """Who holds a record and has left, when `value` — what a picker sent back for the holder — still
+        means them: their id, or nothing (a picker no longer offering them shows them as a blank)."""
+        if holder_id is None or str(value if value is not None else "") not in ("", str(holder_id)):
+            return None
+        return self.filter(pk=holder_id, is_active=False).first()
+
     def assignable(self, *, keeping: Iterable[int | None] | QuerySet = ()):
         """The staff who can be given work to chase: a stakeholder, a commitment, a concern, an action, a
         follow-up. A service account is another tool, not a person (accounts.permissions.can_follow_up).

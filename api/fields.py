@@ -51,12 +51,7 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
             return super().to_internal_value(data)
         except serializers.ValidationError:
             # The record sent back naming its chaser, who has left: say so, as the form does.
-            holder_id = self._holder_id()
-            leaver = (
-                get_user_model().objects.filter(pk=holder_id, is_active=False).first()
-                if holder_id is not None and str(data) == str(holder_id)
-                else None
-            )
+            leaver = get_user_model().objects.leaver_holding(self._holder_id(), data)
             if leaver is None:
                 raise
             raise serializers.ValidationError(handover_message(leaver), code="left") from None
