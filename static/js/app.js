@@ -318,12 +318,20 @@ var liaison = (function () {
   "use strict";
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (!form || !form.matches || !form.matches("form.filters")) return;
-    form.querySelectorAll("input, option").forEach(function (control) {
-      if (control.tagName === "OPTION") control.toggleAttribute("selected", control.selected);
-      else if (control.type === "checkbox" || control.type === "radio") control.toggleAttribute("checked", control.checked);
-      else control.setAttribute("value", control.value);
+    var config = event.detail.requestConfig;
+    var form = config && config.elt;
+    if (!form || !form.matches || !form.matches("form.filters") || !config.formData) return;
+    // The values the list was read with, as sent: not the controls' values now, which may already hold the
+    // next choice (typed while this answer was on its way).
+    var sent = config.formData;
+    form.querySelectorAll("input[name], select[name] option").forEach(function (control) {
+      if (control.tagName === "OPTION") {
+        control.toggleAttribute("selected", sent.getAll(control.parentElement.closest("select").name).indexOf(control.value) >= 0);
+      } else if (control.type === "checkbox" || control.type === "radio") {
+        control.toggleAttribute("checked", sent.getAll(control.name).indexOf(control.value) >= 0);
+      } else if (control.type !== "hidden") {
+        control.setAttribute("value", sent.get(control.name) || "");
+      }
     });
   });
 })();
