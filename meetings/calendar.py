@@ -3,6 +3,9 @@
 A single meeting is one VEVENT. A series is one VEVENT with an RRULE (its UID shared by every occurrence),
 EXDATEs for cancelled occurrences, and an overriding VEVENT (RECURRENCE-ID) for each moved one. Every
 change bumps SEQUENCE so calendar programs replace what they hold instead of adding a copy.
+
+The description links to the meeting's page in the CRM for staff (downloads, feeds, their invitations);
+outside stakeholders are sent it without that link, which asks them to sign in to an account they do not have.
 """
 
 import datetime as dt
@@ -40,7 +43,7 @@ def _address(email: str, name: str) -> icalendar.vCalAddress:
     return address
 
 
-def _description(meeting: Meeting) -> str:
+def _description(meeting: Meeting, *, crm_link: bool) -> str:
     lines = [meeting.purpose] if meeting.purpose else []
     agenda = list(meeting.agenda_items.all())
     if agenda:
@@ -51,7 +54,8 @@ def _description(meeting: Meeting) -> str:
         ]
     if meeting.video_url:
         lines += ["", f"Join: {meeting.video_url}"]
-    lines += ["", f"{settings.SITE_URL.rstrip('/')}{meeting.get_absolute_url()}"]
+    if crm_link:
+        lines += ["", f"{settings.SITE_URL.rstrip('/')}{meeting.get_absolute_url()}"]
     return "\n".join(lines).strip()
 
 
@@ -59,7 +63,9 @@ def _local(moment: dt.datetime, meeting: Meeting) -> dt.datetime:
     return moment.astimezone(meeting.local_time_zone)
 
 
-def _event(meeting: Meeting, *, sequence: int, recurrence_id: dt.datetime | None = None) -> icalendar.Event:
+def _event(
+    meeting: Meeting, *, sequence: int, crm_link: bool, recurrence_id: dt.datetime | None = None
+) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", meeting.ical_uid)
     event.add("dtstamp", timezone.now())
@@ -69,7 +75,7 @@ def _event(meeting: Meeting, *, sequence: int, recurrence_id: dt.datetime | None
     event.add("dtstart", _local(meeting.starts_at, meeting))
     event.add("dtend", _local(meeting.ends_at, meeting))
     event.add("summary", meeting.title)
-    event.add("description", _description(meeting))
+    event.add("description", _description(meeting, crm_link=crm_link))
     if meeting.location or meeting.video_url:
         event.add("location", meeting.location or meeting.video_url)
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
@@ -88,13 +94,13 @@ def _event(meeting: Meeting, *, sequence: int, recurrence_id: dt.datetime | None
 
 
 def _series_events(
-    series: MeetingSeries, occurrences: list[Meeting], *, only: set[int] | None = None
+    series: MeetingSeries, occurrences: list[Meeting], *, crm_link: bool, only: set[int] | None = None
 ) -> list[icalendar.Event]:
     """The series' own event and its overrides; with `only`, the occurrences outside it are left out
     (a reader invited to some occurrences alone)."""
     occurrences = sorted(occurrences, key=lambda occurrence: occurrence.original_start)
     first = occurrences[0]
-    master = _event(first, sequence=series.sequence)
+    master = _event(first, sequence=series.sequence, crm_link=crm_link)
     # The master describes the rule's slots; a moved first occurrence is an override like any other.
     master["dtstart"] = icalendar.vDDDTypes(_local(first.original_start, first))
     master["dtend"] = icalendar.vDDDTypes(
@@ -116,7 +122,12 @@ def _series_events(
         moved = occurrence.starts_at != occurrence.original_start
         if moved and occurrence.status != MeetingStatus.CANCELLED:
             events.append(
-                _event(occurrence, sequence=occurrence.sequence, recurrence_id=occurrence.original_start)
+                _event(
+                    occurrence,
+                    sequence=occurrence.sequence,
+                    crm_link=crm_link,
+                    recurrence_id=occurrence.original_start,
+                )
             )
     return events
 
@@ -136,23 +147,25 @@ def series_occurrences(series: MeetingSeries) -> list[Meeting]:
     )
 
 
-def invitation(meeting: Meeting) -> bytes:
+def invitation(meeting: Meeting, *, crm_link: bool = True) -> bytes:
     """METHOD:REQUEST for a new or changed meeting; for a series, the whole series."""
     if meeting.series_id:
-        events = _series_events(meeting.series, series_occurrences(meeting.series))
+        events = _series_events(meeting.series, series_occurrences(meeting.series), crm_link=crm_link)
     else:
-        events = [_event(meeting, sequence=meeting.sequence)]
+        events = [_event(meeting, sequence=meeting.sequence, crm_link=crm_link)]
     return _to_bytes(_calendar("REQUEST"), events)
 
 
-def occurrence_update(meeting: Meeting) -> bytes:
+def occurrence_update(meeting: Meeting, *, crm_link: bool = True) -> bytes:
     """METHOD:REQUEST for one occurrence of a series: moved, changed, or with a guest of its own."""
-    event = _event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)
+    event = _event(
+        meeting, sequence=meeting.sequence, crm_link=crm_link, recurrence_id=meeting.original_start
+    )
     return _to_bytes(_calendar("REQUEST"), [event])
 
 
 def cancellation(
-    meeting: Meeting, *, and_following: bool = False, uninvited: Attendee | None = None
+    meeting: Meeting, *, crm_link: bool = True, and_following: bool = False, uninvited: Attendee | None = None
 ) -> bytes:
     """METHOD:CANCEL for a meeting, one occurrence of a series, or one and every later one.
 
@@ -162,15 +175,24 @@ def cancellation(
     """
     if and_following:
         events = [
-            _event(occurrence, sequence=occurrence.sequence, recurrence_id=occurrence.original_start)
+            _event(
+                occurrence,
+                sequence=occurrence.sequence,
+                crm_link=crm_link,
+                recurrence_id=occurrence.original_start,
+            )
             for occurrence in sorted(series_occurrences(meeting.series), key=lambda o: o.original_start)
             if occurrence.original_start >= meeting.original_start
             and occurrence.status == MeetingStatus.CANCELLED
         ]
     elif meeting.series_id:
-        events = [_event(meeting, sequence=meeting.sequence, recurrence_id=meeting.original_start)]
+        events = [
+            _event(
+                meeting, sequence=meeting.sequence, crm_link=crm_link, recurrence_id=meeting.original_start
+            )
+        ]
     else:
-        events = [_event(meeting, sequence=meeting.sequence)]
+        events = [_event(meeting, sequence=meeting.sequence, crm_link=crm_link)]
     for event in events:
         event["status"] = "CANCELLED"
         if uninvited is not None:
@@ -193,8 +215,10 @@ def feed(meetings: Iterable[Meeting], *, name: str) -> bytes:
     events, series_seen = [], set()
     for meeting in meetings:
         if meeting.series_id is None:
-            events.append(_event(meeting, sequence=meeting.sequence))
+            events.append(_event(meeting, sequence=meeting.sequence, crm_link=True))
         elif meeting.series_id not in series_seen:
             series_seen.add(meeting.series_id)
-            events += _series_events(meeting.series, series_occurrences(meeting.series), only=listed)
+            events += _series_events(
+                meeting.series, series_occurrences(meeting.series), crm_link=True, only=listed
+            )
     return _to_bytes(calendar, events)

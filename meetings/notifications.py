@@ -6,6 +6,7 @@ twice never sends twice, while a real change (a new SEQUENCE) sends anew.
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,6 +29,12 @@ def _recipients(meeting: Meeting) -> list[Attendee]:
 def _zone_of(attendee: Attendee) -> zoneinfo.ZoneInfo:
     person = attendee.stakeholder if attendee.stakeholder_id else attendee.user
     return zoneinfo.ZoneInfo(person.time_zone)
+
+
+def _ics_by_audience(recipients: list[Attendee], build: Callable[[bool], bytes]) -> dict[bool, bytes]:
+    """The .ics for staff (keyed True), with the link to the meeting's page, and for outside stakeholders
+    (False), without that link they cannot open; each built only if someone will receive it."""
+    return {staff: build(staff) for staff in {attendee.is_staff_member for attendee in recipients}}
 
 
 def _render(template: str, meeting: Meeting, attendee: Attendee, **context) -> str:
@@ -61,37 +68,53 @@ def invitations_send(
     """
     whole_series = bool(meeting.series_id) and not updated and attendees is None
     if whole_series:
-        ics, version = calendar.invitation(meeting), meeting.series.sequence
+        build, version = calendar.invitation, meeting.series.sequence
     elif meeting.series_id:
-        ics, version = calendar.occurrence_update(meeting), meeting.sequence
+        build, version = calendar.occurrence_update, meeting.sequence
     else:
-        ics, version = calendar.invitation(meeting), meeting.sequence
+        build, version = calendar.invitation, meeting.sequence
     prefix = "Updated invitation" if updated else "Invitation"
-    for attendee in attendees if attendees is not None else _recipients(meeting):
-        if not attendee.email:
-            continue
+    recipients = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
+    ics_for = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
+    for attendee in recipients:
         message_enqueue(
             key=f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
             kind="meeting_invitation",
             to=attendee.email,
             subject=_subject(prefix, meeting, attendee),
             body=_render("invitation.txt", meeting, attendee, updated=updated, whole_series=whole_series),
-            attachments=[Attachment("invite.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")],
+            attachments=[
+                Attachment(
+                    "invite.ics",
+                    ics_for[attendee.is_staff_member],
+                    "text/calendar; method=REQUEST; charset=utf-8",
+                )
+            ],
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,
         )
 
 
 def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
-    ics = calendar.cancellation(meeting, and_following=and_following)
-    for attendee in _recipients(meeting):
+    recipients = _recipients(meeting)
+    ics_for = _ics_by_audience(
+        recipients,
+        lambda crm_link: calendar.cancellation(meeting, crm_link=crm_link, and_following=and_following),
+    )
+    for attendee in recipients:
         message_enqueue(
             key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
             kind="meeting_cancellation",
             to=attendee.email,
             subject=_subject("Cancelled", meeting, attendee),
             body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
-            attachments=[Attachment("cancel.ics", ics, "text/calendar; method=CANCEL; charset=utf-8")],
+            attachments=[
+                Attachment(
+                    "cancel.ics",
+                    ics_for[attendee.is_staff_member],
+                    "text/calendar; method=CANCEL; charset=utf-8",
+                )
+            ],
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,
         )

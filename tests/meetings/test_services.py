@@ -795,3 +795,26 @@ def test_a_colleague_who_has_left_stays_invited_but_gets_no_more_of_its_email(
     assert not OutboundMessage.objects.filter(
         to=colleague.email, status="pending", kind="meeting_reminder"
     ).exists()
+
+
+def _description(message) -> str:
+    (event,) = icalendar.Calendar.from_ical(message.attachment_list[0].content).walk("VEVENT")
+    return str(event["DESCRIPTION"])
+
+
+def test_only_staff_are_sent_the_link_to_the_meetings_page_in_the_crm(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    """Outside stakeholders cannot sign in to the CRM: the link only led them to a login page."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, staff=[colleague], purpose="Review the year")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=meeting, actor=officer)
+
+    page = meeting.get_absolute_url()
+    for kind in ("meeting_invitation", "meeting_cancellation"):
+        to_guest = OutboundMessage.objects.get(kind=kind, to="ama@example.org")
+        to_colleague = OutboundMessage.objects.get(kind=kind, to=colleague.email)
+        assert "Review the year" in _description(to_guest)
+        assert page not in _description(to_guest) and page not in to_guest.body
+        assert page in _description(to_colleague)
