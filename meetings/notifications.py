@@ -54,9 +54,14 @@ def _render(template: str, meeting: Meeting, attendee: Attendee, **context) -> s
 
 
 def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
-    with timezone.override(_zone_of(attendee)):
-        when = timezone.localtime(meeting.starts_at).strftime("%a %d %b %Y %H:%M")
-    return f"{prefix}: {meeting.title} — {when}"
+    # The zone goes with the time, as in the body: a guest abroad reading "10:00" alone may take it for
+    # their own time when it is the sender's, or the reverse. Zones with no abbreviation of their own are
+    # named by their offset ("+04"), which reads as one only after "UTC".
+    starts = timezone.localtime(meeting.starts_at, _zone_of(attendee))
+    zone = starts.tzname()
+    if zone.startswith(("+", "-")):
+        zone = f"UTC{zone}"
+    return f"{prefix}: {meeting.title} — {starts.strftime('%a %d %b %Y %H:%M')} {zone}"
 
 
 def invitations_send(

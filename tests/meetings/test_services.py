@@ -1,5 +1,6 @@
 import datetime as dt
 import threading
+import zoneinfo
 
 import icalendar
 import pytest
@@ -818,3 +819,19 @@ def test_only_staff_are_sent_the_link_to_the_meetings_page_in_the_crm(
         assert "Review the year" in _description(to_guest)
         assert page not in _description(to_guest) and page not in to_guest.body
         assert page in _description(to_colleague)
+
+
+def test_subjects_name_the_zone_of_the_time_they_give(officer, guests, django_capture_on_commit_callbacks):
+    """A guest abroad read "10:00" alone and could not tell whose 10:00 it was."""
+    in_dubai = StakeholderFactory(owner=officer, emails=["noor@example.ae"], time_zone="Asia/Dubai")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, [*guests, in_dubai])
+
+    def local_time(zone):
+        return timezone.localtime(meeting.starts_at, zoneinfo.ZoneInfo(zone)).strftime("%H:%M")
+
+    subjects = dict(OutboundMessage.objects.filter(kind="meeting_invitation").values_list("to", "subject"))
+    assert subjects["kenji@example.jp"].endswith(f"{local_time('Asia/Tokyo')} JST")
+    assert subjects["ama@example.org"].endswith(f"{local_time('Africa/Accra')} GMT")
+    # Dubai's zone has no abbreviation of its own: its offset, read as one.
+    assert subjects["noor@example.ae"].endswith(f"{local_time('Asia/Dubai')} UTC+04")
