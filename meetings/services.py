@@ -63,6 +63,15 @@ class AgendaEntry:
 
 
 @dataclass(frozen=True)
+class MeetingUpdate:
+    """A saved change to a meeting, and whether it sent attendees anything: an edit may change nothing they
+    see, or a meeting already over."""
+
+    meeting: Meeting
+    attendees_told: bool
+
+
+@dataclass(frozen=True)
 class ActionEntry:
     description: str
     owner_user: object = None
@@ -215,7 +224,7 @@ def meeting_update(
     staff: Sequence | None = None,
     agenda: Sequence[AgendaEntry] | None = None,
     **fields,
-) -> Meeting:
+) -> MeetingUpdate:
     """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them."""
     require(can_edit_meeting(actor, meeting))
     if meeting.status == MeetingStatus.CANCELLED:
@@ -268,6 +277,7 @@ def meeting_update(
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
 
+    attendees_told = False
     if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
         if calendar_changed or agenda is not None:
             _after_commit(_announce, meeting.pk, updated=True)
@@ -276,8 +286,9 @@ def meeting_update(
             _after_commit(_invite_added, meeting.pk, new_ids)
         if removed:
             _after_commit(_tell_removed, meeting.pk, removed)
+        attendees_told = bool(calendar_changed or agenda is not None or new_attendees or removed)
     _after_commit(_schedule_reminders, [meeting.pk])
-    return meeting
+    return MeetingUpdate(meeting=meeting, attendees_told=attendees_told)
 
 
 # How a refusal to change a held meeting names what was asked; other fields go by their verbose name.

@@ -165,13 +165,16 @@ def meeting_edit(request, pk):
     agenda = AgendaFormSet(request.POST or None, prefix="agenda", initial=_agenda_initial(meeting))
     if request.method == "POST" and form.is_valid() and agenda.is_valid():
         try:
-            services.meeting_update(
+            update = services.meeting_update(
                 meeting=meeting, actor=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Meeting updated; attendees have been told what changed."))
+            if update.attendees_told:
+                messages.success(request, _("Meeting updated; attendees have been told what changed."))
+            else:
+                messages.success(request, _("Meeting saved; there was nothing to send to attendees."))
             return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {"form": form, "agenda": agenda, "meeting": meeting})
 

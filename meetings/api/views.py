@@ -74,7 +74,7 @@ class MeetingViewSet(ModelViewSet):
         if data or minutes is None:
             instance = services.meeting_update(
                 meeting=instance, actor=self.request.user, **_agenda_as_entries(data)
-            )
+            ).meeting
         if minutes is not None:
             instance = services.meeting_minutes_update(
                 meeting=instance, actor=self.request.user, minutes=minutes

@@ -933,3 +933,20 @@ def test_each_reply_and_action_status_list_on_the_meeting_page_names_whose_it_is
 
     assert '<select name="rsvp" aria-label="Reply from Ama Owusu">' in body
     assert '<select name="status" aria-label="Status of “Send the minutes”">' in body
+
+
+def test_saving_a_meeting_unchanged_says_nothing_was_sent(officer_client, meeting):
+    """The page said attendees had been told what changed when nothing had and nobody was told."""
+    url = reverse("meetings:edit", args=[meeting.pk])
+    response = officer_client.post(url, _edit_form_as_shown(officer_client, meeting), follow=True)
+    body = response.content.decode()
+    assert "there was nothing to send to attendees" in body
+    assert "attendees have been told" not in body
+
+
+def test_changing_where_a_meeting_is_says_attendees_were_told(officer_client, meeting):
+    url = reverse("meetings:edit", args=[meeting.pk])
+    response = officer_client.post(
+        url, _edit_form_as_shown(officer_client, meeting, location="Room 4"), follow=True
+    )
+    assert "attendees have been told what changed" in response.content.decode()
