@@ -178,6 +178,10 @@ class Meeting(StorableTextModel):
         return f"{self.series.uid if self.series_id else self.uid}@liaison-crm"
 
     @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    @property
     def is_past(self) -> bool:
         return self.ends_at < timezone.now()
 

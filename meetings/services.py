@@ -385,7 +385,7 @@ def meeting_mark_held(
     status = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
     if status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
-    if meeting.starts_at > timezone.now():
+    if not meeting.has_started:
         raise ValidationError(_("This meeting has not started yet."))
     attendees = list(meeting.attendees.select_related("stakeholder", "user"))
     present = [a.stakeholder for a in attendees if a.stakeholder_id and a.rsvp != Rsvp.DECLINED]

@@ -950,3 +950,11 @@ def test_changing_where_a_meeting_is_says_attendees_were_told(officer_client, me
         url, _edit_form_as_shown(officer_client, meeting, location="Room 4"), follow=True
     )
     assert "attendees have been told what changed" in response.content.decode()
+
+
+def test_record_as_held_is_offered_only_once_the_meeting_has_started(officer_client, meeting):
+    held_url = reverse("meetings:mark_held", args=[meeting.pk])
+    assert held_url not in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    assert held_url in officer_client.get(meeting.get_absolute_url()).content.decode()
