@@ -227,6 +227,10 @@ def meeting_update(
 ) -> MeetingUpdate:
     """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them."""
     require(can_edit_meeting(actor, meeting))
+    # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
+    # keep only the first's email. Locked, the second waits for the first and is compared with what the
+    # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
+    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:
@@ -236,9 +240,9 @@ def meeting_update(
         lists = {"stakeholders": stakeholders, "staff": staff, "agenda": agenda}
         asked = [*fields, *(name for name, value in lists.items() if value is not None)]
         raise ValidationError(_held_refusal(asked))
-    # Compared with the stored row: a form may already have set the new values on `meeting`.
-    stored = Meeting.objects.values(*CALENDAR_FIELDS).get(pk=meeting.pk)
-    calendar_changed = any(name in stored and stored[name] != value for name, value in fields.items())
+    calendar_changed = any(
+        name in CALENDAR_FIELDS and getattr(meeting, name) != value for name, value in fields.items()
+    )
     # The edit page sends the agenda back with every save: only a different one is news to attendees.
     if agenda is not None and _agenda_rows(agenda) == list(
         meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")

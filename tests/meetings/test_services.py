@@ -297,6 +297,63 @@ def test_recording_a_meeting_held_twice_at_once_records_it_once():
     assert len(refused) == 1
 
 
+def _edit_at_once(meeting, actor, *changes):
+    """Saves each change in a thread (and connection) of its own, all started from the meeting as it was
+    before any of them, as from edit pages opened side by side."""
+    barrier = threading.Barrier(len(changes))
+
+    def edit(change):
+        try:
+            copy = Meeting.objects.get(pk=meeting.pk)
+            barrier.wait()
+            services.meeting_update(meeting=copy, actor=actor, **change)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(change,)) for change in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _scheduled_with_a_guest():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
+    return officer, schedule(officer, [guest], location="Room 4")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_a_meeting_saved_at_once_each_send_their_update():
+    """Both edits became version 1, and the outbox, which keeps one message per version and guest, kept
+    only the first's update: the guest never heard of the second change. The second also saved its whole
+    stale copy, putting the first's place back."""
+    officer, meeting = _scheduled_with_a_guest()
+
+    _edit_at_once(meeting, officer, {"location": "Harbour House"}, {"title": "Harbour consultation"})
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert (meeting.sequence, meeting.location, meeting.title) == (2, "Harbour House", "Harbour consultation")
+    # The invitation, then one update for each change.
+    assert OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_edit_saved_twice_at_once_sends_one_update():
+    officer, meeting = _scheduled_with_a_guest()
+
+    _edit_at_once(meeting, officer, {"location": "Harbour House"}, {"location": "Harbour House"})
+
+    assert Meeting.objects.get(pk=meeting.pk).sequence == 1
+    assert OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org").count() == 2
+
+
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
     """Invited, then archived before the meeting was recorded (they left their post the next day): the
     record was refused with "Restore these archived stakeholders before logging with them", so nothing
