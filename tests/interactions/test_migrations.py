@@ -1,21 +1,13 @@
 """Migration 0012 gives every existing follow-up an owner: whoever logged it, who chased it until then."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from ..factories import UserFactory
+from ..migrations import migrate
 
 BEFORE = [("interactions", "0011_search_ignores_accents")]
 AFTER = [("interactions", "0013_follow_up_owner_indexes")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 # Migrations change the schema and build indexes concurrently: outside the test's transaction.

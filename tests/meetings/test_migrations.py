@@ -1,20 +1,12 @@
 """Migration 0010 dates the actions already cancelled from their history."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from ..factories import MeetingFactory, UserFactory
+from ..migrations import migrate
 
 BEFORE = [("meetings", "0009_decision_baselines")]
 AFTER = [("meetings", "0010_action_cancelled_at")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 # Migrations change the schema: outside the test's transaction.

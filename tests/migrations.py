@@ -1,0 +1,12 @@
+"""Running the project's migrations to a point from a test, to check what a data migration does."""
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def migrate(targets):
+    """Migrates the test database to `targets` ([(app, migration), …]); the models as they stand there."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
