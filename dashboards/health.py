@@ -143,7 +143,7 @@ def health_parts(
 
 
 # One row per active stakeholder (or per stakeholder in %(ids)s): the formula's inputs, penalties, score and
-# band. The parameters are named in `health_parameters`. For today, the last contact is the stored one
+# band. The parameters are filled in by `health_sql`. For today, the last contact is the stored one
 # (the interaction services keep it equal to the newest interaction); for a past day it is recomputed from
 # the interactions before that day ends, so a back-filled history tells the truth as far as the registers
 # remember it: follow-ups, actions, commitments and concerns count as open until they were done, completed,
