@@ -229,6 +229,10 @@ def meeting_mark_held(request, pk):
     )
     if closed := _closed(request, meeting):
         return closed
+    if not meeting.has_started:
+        # Its form would only be refused on saving, minutes and all.
+        messages.info(request, _("This meeting has not started yet: record it once it has."))
+        return redirect(meeting)
     form = MarkHeldForm(request.POST or None)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     with submitted_once(request) as submission:

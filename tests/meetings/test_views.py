@@ -958,3 +958,12 @@ def test_record_as_held_is_offered_only_once_the_meeting_has_started(officer_cli
 
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
     assert held_url in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+
+def test_the_record_as_held_address_of_a_meeting_not_started_leads_back_to_it_saying_why(
+    officer_client, meeting
+):
+    response = officer_client.get(reverse("meetings:mark_held", args=[meeting.pk]), follow=True)
+
+    assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
+    assert "This meeting has not started yet: record it once it has." in response.content.decode()

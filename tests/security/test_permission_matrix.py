@@ -111,6 +111,13 @@ def records(officer, colleague):
         is_confidential=True,
     )
     meeting = MeetingFactory(organiser=officer, organisation=organisation)
+    # Under way: only then is it recorded as held.
+    started = MeetingFactory(
+        organiser=officer,
+        organisation=organisation,
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+    )
     held = MeetingFactory(
         organiser=officer,
         organisation=organisation,
@@ -159,6 +166,7 @@ def records(officer, colleague):
         "confidential": ((confidential.pk,), {}),
         "meeting": ((meeting.pk,), {}),
         "held": ((held.pk,), {}),
+        "started": ((started.pk,), {}),
         "guest": ((meeting.pk, guest.pk), {}),
         "document": ((meeting.pk, document.pk), {}),
         "action": ((action.pk,), {}),
@@ -236,7 +244,7 @@ PAGES = [
     ("meetings:detail", "meeting", EVERYONE),
     ("meetings:edit", "meeting", OWNER_AND_MANAGERS),
     ("meetings:cancel", "meeting", OWNER_AND_MANAGERS),
-    ("meetings:mark_held", "meeting", OWNER_AND_MANAGERS),
+    ("meetings:mark_held", "started", OWNER_AND_MANAGERS),
     ("meetings:action_add", "meeting", OWNER_AND_MANAGERS),
     ("meetings:decision_add", "held", OWNER_AND_MANAGERS),
     ("meetings:minutes_edit", "held", OWNER_AND_MANAGERS),
@@ -383,7 +391,7 @@ WRITES = [
     ("interactions:follow_up_toggle", "interaction", OUTSIDERS),
     ("meetings:edit", "meeting", OUTSIDERS),
     ("meetings:cancel", "meeting", OUTSIDERS),
-    ("meetings:mark_held", "meeting", OUTSIDERS),
+    ("meetings:mark_held", "started", OUTSIDERS),
     ("meetings:action_add", "new_action", OUTSIDERS),
     ("meetings:decision_add", "new_decision", OUTSIDERS),
     ("meetings:minutes_edit", "minutes", OUTSIDERS),
