@@ -5,6 +5,7 @@ import email.policy
 from email.message import EmailMessage
 
 import pytest
+from django.urls import reverse
 
 from interactions.models import Interaction
 from mailin.services import inbound_message_receive
@@ -138,3 +139,16 @@ def test_the_reviewer_chooses_whether_the_email_is_logged_confidential(
     assert client.post(message.get_absolute_url(), data).status_code == 302
     message.refresh_from_db()
     assert message.status == "logged" and message.interaction.is_confidential is confidential
+
+
+def test_the_queue_flags_an_email_its_sender_marked_confidential(officer, client):
+    for subject in ("Confidential: land sale", "Bus timetable"):
+        inbound_message_receive(
+            raw=email_bytes(sender=officer.email, to=["grace@coast.example"], subject=subject)
+        )
+    client.force_login(officer)
+
+    rows = client.get(reverse("mailin:list")).content.decode().split("<tr>")[2:]
+
+    flagged = [row for row in rows if "marked confidential" in row]
+    assert len(rows) == 2 and len(flagged) == 1 and "land sale" in flagged[0]
