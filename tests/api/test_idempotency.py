@@ -1,12 +1,10 @@
 """A POST retried with the same Idempotency-Key returns the first answer instead of a duplicate."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from interactions.models import Interaction
 
+from ..concurrency import all_at_once
 from ..factories import StakeholderFactory, UserFactory
 from .conftest import client_with_token, token_for
 
@@ -87,21 +85,12 @@ def test_concurrent_requests_with_the_same_key_create_once():
     officer = UserFactory()
     stakeholder = StakeholderFactory(owner=officer)
     key = token_for(officer)
-    barrier = threading.Barrier(4)
     answers = []
 
     def post():
-        try:
-            barrier.wait()
-            response = client_with_token(key).post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="same")
-            answers.append((response.status_code, response.json()["id"]))
-        finally:
-            connection.close()
+        response = client_with_token(key).post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="same")
+        answers.append((response.status_code, response.json()["id"]))
 
-    threads = [threading.Thread(target=post) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(*[post] * 4)
     assert Interaction.objects.count() == 1
     assert set(answers) == {(201, Interaction.objects.get().pk)}

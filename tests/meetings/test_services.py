@@ -1,12 +1,10 @@
 import datetime as dt
-import threading
 import zoneinfo
 
 import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from interactions.models import Interaction
@@ -14,6 +12,7 @@ from meetings import services
 from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
+from ..concurrency import all_at_once
 from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -274,24 +273,16 @@ def test_recording_a_meeting_held_twice_at_once_records_it_once():
         starts_at=started,
         ends_at=started + dt.timedelta(minutes=30),
     )
-    barrier = threading.Barrier(2)
     refused = []
 
-    def record():
+    def record(copy):
         try:
-            copy = Meeting.objects.get(pk=meeting.pk)
-            barrier.wait()
             services.meeting_mark_held(meeting=copy, actor=officer, decisions=["Sign the MoU"])
         except ValidationError as error:
             refused.append(error)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=record) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+    all_at_once(*(lambda copy=copy: record(copy) for copy in copies))
     assert Interaction.objects.count() == 1
     assert Meeting.objects.get(pk=meeting.pk).decisions.count() == 1
     assert len(refused) == 1
@@ -300,21 +291,13 @@ def test_recording_a_meeting_held_twice_at_once_records_it_once():
 def _edit_at_once(meeting, actor, *changes):
     """Saves each change in a thread (and connection) of its own, all started from the meeting as it was
     before any of them, as from edit pages opened side by side."""
-    barrier = threading.Barrier(len(changes))
-
-    def edit(change):
-        try:
-            copy = Meeting.objects.get(pk=meeting.pk)
-            barrier.wait()
-            services.meeting_update(meeting=copy, actor=actor, **change)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=edit, args=(change,)) for change in changes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    copies = [(Meeting.objects.get(pk=meeting.pk), change) for change in changes]
+    all_at_once(
+        *(
+            lambda copy=copy, change=change: services.meeting_update(meeting=copy, actor=actor, **change)
+            for copy, change in copies
+        )
+    )
 
 
 def _scheduled_with_a_guest():

@@ -12,6 +12,7 @@ from interactions.models import Interaction
 from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 
+from ..concurrency import all_at_once
 from ..conftest import login
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, UserFactory
 
@@ -374,10 +375,8 @@ def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(offic
 def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
     """The second copy waited for the first, then was shown the form again saying "Only a planned meeting
     can be marked held", as if nothing had been recorded."""
-    import threading
 
     from django.contrib.auth.models import Group
-    from django.db import connection
     from django.test import Client
 
     from accounts.models import Role
@@ -400,23 +399,14 @@ def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
         "actions-INITIAL_FORMS": "0",
         "submission_key": _key(login(Client(), officer), url),
     }
-    barrier = threading.Barrier(2)
     answers = []
 
-    def send():
-        try:
-            client = login(Client(), officer)
-            barrier.wait()
-            response = client.post(url, data)
-            answers.append((response.status_code, response.get("Location")))
-        finally:
-            connection.close()
+    def send(client):
+        response = client.post(url, data)
+        answers.append((response.status_code, response.get("Location")))
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    clients = [login(Client(), officer) for _ in range(2)]
+    all_at_once(*(lambda client=client: send(client) for client in clients))
     assert answers == [(302, meeting.get_absolute_url())] * 2
     assert Interaction.objects.count() == 1
 

@@ -5,12 +5,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from commitments import services as commitment_services
@@ -23,6 +21,7 @@ from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.services import delivery_attempt
 
 from ..api.conftest import client_with_token, token_for
+from ..concurrency import all_at_once
 from ..factories import (
     CommitmentFactory,
     ConcernFactory,
@@ -214,21 +213,12 @@ def test_two_runs_at_once_report_each_commitment_once(test_broker):
     webhook_endpoint_create(owner=officer, url="http://127.0.0.1:9/unused", events=["commitment.overdue"])
     for _ in range(3):
         CommitmentFactory(owner=officer, due_on=TODAY - dt.timedelta(days=1))
-    barrier = threading.Barrier(2)
     reported = []
 
     def run():
-        try:
-            barrier.wait()
-            reported.extend(commitment_services.commitments_publish_overdue(today=TODAY))
-        finally:
-            connection.close()
+        reported.extend(commitment_services.commitments_publish_overdue(today=TODAY))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(run, run)
     assert sorted(commitment.pk for commitment in reported) == sorted(
         Commitment.objects.values_list("pk", flat=True)
     )
