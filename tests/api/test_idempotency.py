@@ -76,12 +76,6 @@ def test_malformed_keys_are_a_400(officer_api, officer, key):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_the_same_key_create_once():
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Role
-
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
     officer = UserFactory()
     stakeholder = StakeholderFactory(owner=officer)
     key = token_for(officer)

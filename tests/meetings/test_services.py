@@ -259,12 +259,6 @@ def test_a_meeting_is_marked_held_only_once(officer, guests):
 def test_recording_a_meeting_held_twice_at_once_records_it_once():
     """A triple click on "Record as held" logged the meeting three times on the guest's timeline, with its
     decisions and actions three times over."""
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Role
-
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
     officer = UserFactory()
     started = timezone.now() - dt.timedelta(hours=1)
     meeting = schedule(
@@ -301,12 +295,6 @@ def _edit_at_once(meeting, actor, *changes):
 
 
 def _scheduled_with_a_guest():
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Role
-
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
     officer = UserFactory()
     guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
     return officer, schedule(officer, [guest], location="Room 4")

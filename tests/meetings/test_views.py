@@ -376,13 +376,8 @@ def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
     """The second copy waited for the first, then was shown the form again saying "Only a planned meeting
     can be marked held", as if nothing had been recorded."""
 
-    from django.contrib.auth.models import Group
     from django.test import Client
 
-    from accounts.models import Role
-
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
     officer = UserFactory()
     meeting = services.meeting_schedule(
         organiser=officer,

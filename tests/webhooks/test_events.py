@@ -202,13 +202,8 @@ class TestCommitmentOverdue:
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_report_each_commitment_once(test_broker):
     """Committed, so deliveries are queued: on the test's own broker (tests/workers.py), not `make run`'s."""
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Role
     from webhooks.services import webhook_endpoint_create
 
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
     officer = UserFactory()
     webhook_endpoint_create(owner=officer, url="http://127.0.0.1:9/unused", events=["commitment.overdue"])
     for _ in range(3):

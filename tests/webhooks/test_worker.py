@@ -23,23 +23,13 @@ def celery_worker(celery_worker, settings):
     return celery_worker
 
 
-@pytest.fixture
-def roles(transactional_db):
-    from django.contrib.auth.models import Group
-
-    from accounts.models import Role
-
-    for name in Role.values:  # a transactional test starts from empty tables
-        Group.objects.get_or_create(name=name)
-
-
 def log_interaction(author):
     return interaction_log(
         author=author, stakeholders=[StakeholderFactory(owner=author)], summary="Harbour call", kind="call"
     )
 
 
-def test_worker_delivers_a_logged_interaction_once(roles, celery_worker, receiver, endpoint_for):
+def test_worker_delivers_a_logged_interaction_once(celery_worker, receiver, endpoint_for):
     from ..factories import UserFactory
 
     officer = UserFactory()
@@ -57,7 +47,7 @@ def test_worker_delivers_a_logged_interaction_once(roles, celery_worker, receive
     assert WebhookDelivery.objects.get().payload["id"] == interaction.pk
 
 
-def test_worker_retries_a_failing_receiver_then_gives_up(roles, celery_worker, receiver, endpoint_for):
+def test_worker_retries_a_failing_receiver_then_gives_up(celery_worker, receiver, endpoint_for):
     from ..factories import UserFactory
 
     officer = UserFactory()
