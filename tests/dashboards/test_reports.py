@@ -526,6 +526,31 @@ def test_a_past_periods_report_marks_overdue_what_was_overdue_at_its_end_not_tod
     )
 
 
+def test_a_past_periods_report_marks_agreements_up_for_renewal_at_its_end_not_today(client, officer, council):
+    """A month that ended 16 days ago: an agreement renewing 10 days after its end was up for renewal then
+    (amber), one renewing in 40 days' time was not, though it is within the notice today."""
+    person = council.affiliations.get().stakeholder
+    soon_after_end = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Data-sharing agreement",
+        renews_on=TODAY - dt.timedelta(days=6),
+    )  # fmt: skip
+    later = CommitmentFactory(
+        stakeholder=person, organisation=council, description="Memorandum of understanding",
+        renews_on=TODAY + dt.timedelta(days=25),
+    )  # fmt: skip
+    Commitment.objects.filter(pk__in=[soon_after_end.pk, later.pk]).update(created_at=days_ago(70))
+    since, until = (TODAY - dt.timedelta(days=45)).isoformat(), (TODAY - dt.timedelta(days=16)).isoformat()
+
+    page = report(client, officer, organisation=council.pk, since=since, until=until).content.decode()
+
+    def amber(text):
+        (row,) = [row for row in page.split("<tr")[1:] if text in row]
+        return 'class="status amber"' in row
+
+    assert amber("Data-sharing agreement")
+    assert not amber("Memorandum of understanding")
+
+
 def test_a_past_periods_report_lists_an_action_cancelled_since_as_open_at_its_end(client, officer, council):
     """A month that ended 16 days ago: an action cancelled 5 days ago was open at its end, and one cancelled
     in the month belongs to its action plan as done ones do; one cancelled before the month does not."""
