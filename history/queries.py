@@ -102,6 +102,10 @@ STREAMS = {
         Stream("objective", "contacts.ObjectiveEvent", "stakeholder", "stakeholder", "description",
                lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
                gettext_lazy("engagement objective")),
+        # As the queue shows it (mailin.querysets): a team's mail, and mail no officer sent in.
+        Stream("inbound", "mailin.InboundMessageEvent", "inbound", "pgh_obj", "subject",
+               lambda members: Q(author_id__in=members) | Q(author_id__isnull=True),
+               gettext_lazy("captured email")),
     ]
 }  # fmt: skip
 
@@ -173,6 +177,7 @@ RECORDS = {
     "meeting": ("meetings.Meeting", "meetings:detail"),
     "commitment": ("commitments.Commitment", "commitments:detail"),
     "concern": ("concerns.Concern", "concerns:detail"),
+    "inbound": ("mailin.InboundMessage", "mailin:detail"),
 }
 
 ACTIONS = {

@@ -16,6 +16,7 @@ RECORD_HISTORY = [
     ("meetings/<int:pk>/history/decisions/", "decision"),
     ("commitments/<int:pk>/history/", "commitment"),
     ("concerns/<int:pk>/history/", "concern"),
+    ("mail/<int:pk>/history/", "inbound"),
 ]
 
 urlpatterns = [

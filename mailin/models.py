@@ -17,7 +17,7 @@ from .querysets import InboundMessageQuerySet
 class InboundStatus(models.TextChoices):
     LOGGED = "logged", _("Logged")
     REVIEW = "review", _("Waiting for review")
-    DISCARDED = "discarded", _("Discarded")
+    DISCARDED = "discarded", _("Set aside")
 
 
 def raw_upload_to(message, filename):

@@ -135,3 +135,28 @@ def test_an_email_received_before_its_history_was_kept_starts_it_from_a_baseline
     assert (
         list(InboundMessageEvent.objects.filter(pgh_obj=set_aside).values_list("pgh_id", flat=True)) == kept
     )
+
+
+def test_an_emails_page_shows_who_set_it_aside_and_brought_it_back(officer, manager, client, set_aside):
+    inbound_message_restore(message=set_aside, actor=manager)
+    client.force_login(officer)
+    page = client.get(set_aside.get_absolute_url()).content.decode()
+    history_url = reverse("history:inbound", args=[set_aside.pk])
+    assert history_url in page
+
+    history = client.get(history_url).content.decode()
+
+    assert manager.get_full_name() in history and officer.get_full_name() in history
+    assert "Waiting for review" in history and "Set aside" in history
+
+
+def test_an_emails_history_is_for_those_who_may_see_the_email(colleague, client, set_aside):
+    client.force_login(colleague)
+    assert client.get(reverse("history:inbound", args=[set_aside.pk])).status_code == 404
+
+
+def test_recent_changes_show_a_teams_captured_email_only(manager, other_manager, client, set_aside):
+    client.force_login(manager)
+    assert "Land sale" in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
+    client.force_login(other_manager)
+    assert "Land sale" not in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
