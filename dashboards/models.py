@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Organisation, Stakeholder
+from contacts.models import Organisation, Stakeholder, Tag
 
 
 class HealthBand(models.TextChoices):
@@ -158,6 +158,34 @@ class OrganisationWeek(models.Model):
 
     def __str__(self):
         return f"{self.organisation_id}, week of {self.week}: {self.interactions}"
+
+
+class TopicWeek(models.Model):
+    """How many interactions an officer logged on a topic in a week, and their summed sentiment.
+
+    An interaction on three topics counts once for each of them.
+    """
+
+    week = models.DateField(_("week starting"))
+    topic = _copied(Tag, verbose_name=_("topic"))
+    organisation_kind = models.CharField(_("kind of organisation"), max_length=32, blank=True)
+    officer = _copied(settings.AUTH_USER_MODEL, verbose_name=_("logged by"))
+    team = _copied("accounts.Team", verbose_name=_("team"), null=True)
+    is_confidential = models.BooleanField(_("confidential"))
+    interactions = models.PositiveIntegerField(_("interactions"))
+    sentiment_sum = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "topic", "officer", "organisation_kind", "is_confidential"],
+                name="topic_week_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "week"], name="topic_week_team")]
+
+    def __str__(self):
+        return f"{self.topic_id}, week of {self.week}: {self.interactions}"
 
 
 class SummaryName(models.TextChoices):

@@ -265,26 +265,41 @@ def activity(scope, user) -> dict:
     }
 
 
+def _with_change(rows: list[dict]) -> list[dict]:
+    """Each row's change of average sentiment since the period before (None when it had no interactions)."""
+    for row in rows:
+        before = row["sentiment_before"]
+        row["change"] = None if before is None else row["sentiment"] - before
+    return rows
+
+
+def _sentiment_chart(label: str, rows: list[dict]) -> charts.Chart:
+    return charts.changes(
+        label=label,
+        rows=[(row["name"], row["sentiment_before"], row["sentiment"]) for row in rows],
+        before_name=_("the period before"),
+        now_name=_("this period"),
+    )
+
+
 def sentiment(scope, user) -> dict:
     top = list(queries.sentiment_by_organisation(scope, user))
     names = dict(
         Organisation.objects.filter(pk__in=[row["organisation"] for row in top]).values_list("pk", "name")
     )
-    organisations = [
-        {
-            **row,
-            "name": names.get(row["organisation"], "—"),
-            "change": None if row["sentiment_before"] is None else row["sentiment"] - row["sentiment_before"],
-        }
-        for row in top
-    ]
-    chart = charts.changes(
-        label=_("Average sentiment by organisation, the period before and this one"),
-        rows=[(row["name"], row["sentiment_before"], row["sentiment"]) for row in organisations],
-        before_name=_("the period before"),
-        now_name=_("this period"),
+    organisations = _with_change([{**row, "name": names.get(row["organisation"], "—")} for row in top])
+    chart = _sentiment_chart(
+        _("Average sentiment by organisation, the period before and this one"), organisations
     )
     return {"organisations": organisations, "chart": chart}
+
+
+def topics(scope, user) -> dict:
+    rows = _with_change(
+        [{**row, "name": row["topic__name"]} for row in queries.sentiment_by_topic(scope, user)]
+    )
+    chart = _sentiment_chart(_("Average sentiment by topic, the period before and this one"), rows)
+    return {"topics": rows, "chart": chart}
 
 
 def concerns(scope, user) -> dict:

@@ -2,10 +2,11 @@
 
 - `health_snapshot_take` computes every active stakeholder's health for a day in one INSERT … SELECT
   (dashboards/health.py), replacing that day's rows, then rolls the day up into HealthSummary.
-- `activity_refresh` rolls interactions up by week into ActivityWeek and OrganisationWeek. Incrementally, it
-  recomputes this week and last week (late logging) and every week holding an interaction changed since the
-  previous refresh began or held one before (moved or deleted, as its history tells); the nightly full
-  refresh recomputes every week, which also catches officers who moved team.
+- `activity_refresh` rolls interactions up by week into ActivityWeek, OrganisationWeek and TopicWeek.
+  Incrementally, it recomputes this week and last week (late logging) and every week holding an interaction
+  changed since the previous refresh began or held one before (moved or deleted, as its history tells; a
+  tag renamed or deleted marks the interactions carrying it changed); the nightly full refresh recomputes
+  every week, which also catches officers who moved team.
 - `health_history_purge` keeps daily snapshots for HEALTH_DAILY_HISTORY_DAYS and Mondays' beyond.
 
 Each refresh holds a transaction-level advisory lock (liaison_crm/refreshes.py), so the beat schedule and a
@@ -163,6 +164,27 @@ GROUP BY 1, i.organisation_id, i.logged_by_id, i.is_confidential
 ORDER BY 5, 1
 """
 
+# Through the topic links: an interaction counts once on each of its topics.
+TOPIC_SQL = f"""
+INSERT INTO dashboards_topicweek
+    (week, topic_id, organisation_kind, officer_id, team_id, is_confidential, interactions, sentiment_sum)
+SELECT {WEEK_OF}, t.tag_id, COALESCE(o.kind, ''), i.logged_by_id, max(u.team_id), i.is_confidential,
+       count(*), sum(i.sentiment)
+FROM interactions_interaction i
+JOIN interactions_interaction_topics t ON t.interaction_id = i.id
+JOIN accounts_user u ON u.id = i.logged_by_id
+LEFT JOIN contacts_organisation o ON o.id = i.organisation_id
+WHERE {{where}}
+GROUP BY 1, t.tag_id, COALESCE(o.kind, ''), i.logged_by_id, i.is_confidential
+ORDER BY 5, 1
+"""
+
+WEEKLY_ROLLUPS = {
+    "dashboards_activityweek": ACTIVITY_SQL,
+    "dashboards_organisationweek": ORGANISATION_SQL,
+    "dashboards_topicweek": TOPIC_SQL,
+}
+
 
 # An interaction moved to another day, or deleted, also changes the week it was in, which the interaction
 # table no longer knows. Its history does: the state before each change (a deletion too) is the event
@@ -201,8 +223,8 @@ def activity_refresh(*, full: bool = False) -> list[dt.date] | None:
         with connection.cursor() as cursor:
             if full or previous is None:
                 weeks = None
-                cursor.execute("DELETE FROM dashboards_activityweek")
-                cursor.execute("DELETE FROM dashboards_organisationweek")
+                for table in WEEKLY_ROLLUPS:
+                    cursor.execute(f"DELETE FROM {table}")
                 params = {"tz": settings.TIME_ZONE}
                 where = "TRUE"
             else:
@@ -210,8 +232,8 @@ def activity_refresh(*, full: bool = False) -> list[dt.date] | None:
                 weeks = sorted(
                     {this_week, this_week - dt.timedelta(days=7)} | _weeks_changed_since(previous.started_at)
                 )
-                cursor.execute("DELETE FROM dashboards_activityweek WHERE week = ANY(%s)", [weeks])
-                cursor.execute("DELETE FROM dashboards_organisationweek WHERE week = ANY(%s)", [weeks])
+                for table in WEEKLY_ROLLUPS:
+                    cursor.execute(f"DELETE FROM {table} WHERE week = ANY(%s)", [weeks])
                 params = {
                     "tz": settings.TIME_ZONE,
                     "weeks": weeks,
@@ -222,8 +244,8 @@ def activity_refresh(*, full: bool = False) -> list[dt.date] | None:
                 where = (
                     f"i.occurred_at >= %(from)s AND i.occurred_at < %(until)s AND {WEEK_OF} = ANY(%(weeks)s)"
                 )
-            cursor.execute(ACTIVITY_SQL.format(where=where), params)
-            cursor.execute(ORGANISATION_SQL.format(where=where), params)
+            for sql in WEEKLY_ROLLUPS.values():
+                cursor.execute(sql.format(where=where), params)
         _record(SummaryName.ACTIVITY, started_at=started_at, started=started)
     return weeks
 
@@ -240,6 +262,7 @@ def figures_refresh(*, full: bool = False) -> None:
 SUMMARY_TABLES = (
     "dashboards_activityweek",
     "dashboards_organisationweek",
+    "dashboards_topicweek",
     "dashboards_healthsnapshot",
     "dashboards_healthsummary",
 )

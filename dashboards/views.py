@@ -105,6 +105,7 @@ def _panels(request, scope, refreshes) -> str:
             "overdue": panels.overdue(scope, request.user),
             "activity": panels.activity(scope, request.user),
             "sentiment": panels.sentiment(scope, request.user),
+            "topics": panels.topics(scope, request.user),
             "concerns": panels.concerns(scope, request.user),
         },
         request=request,

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from contacts.models import Affiliation, Organisation, OrganisationKind, Stakeholder
+from contacts.services import tags_from_names
 from interactions.models import Interaction, InteractionKind
 
 
@@ -84,6 +85,12 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     def stakeholders(self, create, extracted, **kwargs):
         if create:
             self.stakeholders.set(extracted or [StakeholderFactory(owner=self.logged_by)])
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        """Topics by name, as the log form takes them; a missing tag is created."""
+        if create and extracted:
+            self.topics.set(tags_from_names(extracted))
 
 
 class MeetingFactory(factory.django.DjangoModelFactory):

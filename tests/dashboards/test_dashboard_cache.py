@@ -8,7 +8,7 @@ from django.urls import reverse
 from dashboards import services
 
 from ..conftest import login
-from ..factories import CommitmentFactory, StakeholderFactory
+from ..factories import CommitmentFactory, InteractionFactory, StakeholderFactory
 from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,20 @@ def test_figures_are_kept_until_the_next_refresh(client, manager, officer, cache
     time_machine.move_to(frozen + dt.timedelta(minutes=15), tick=False)
     services.figures_refresh()
     assert client.get(reverse("dashboards:dashboard")).context["panels"] != first
+
+
+def test_the_topics_are_kept_with_the_other_figures(client, manager, officer, cached, frozen, time_machine):
+    InteractionFactory(logged_by=officer, occurred_at=frozen - dt.timedelta(days=1), topics=["Water"])
+    services.figures_refresh()
+    first = panels(client, manager)
+    assert "Water" in first
+
+    InteractionFactory(logged_by=officer, occurred_at=frozen - dt.timedelta(days=1), topics=["Housing"])
+    assert panels(client, manager) == first
+
+    time_machine.move_to(frozen + dt.timedelta(minutes=15), tick=False)
+    services.figures_refresh()
+    assert "Housing" in panels(client, manager)
 
 
 def test_managers_of_different_teams_never_share_a_rendering(

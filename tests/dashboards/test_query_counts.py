@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from dashboards import services
+from dashboards import queries, services
 
 from ..factories import CommitmentFactory, ConcernFactory, InteractionFactory, StakeholderFactory, UserFactory
 from .conftest import TODAY, days_ago
@@ -19,10 +19,18 @@ def populate(team, rows):
         officer = UserFactory(team=team)
         stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=7)
         InteractionFactory(
-            logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(3), follow_up_on=TODAY
+            logged_by=officer,
+            stakeholders=[stakeholder],
+            occurred_at=days_ago(3),
+            follow_up_on=TODAY,
+            topics=[f"Topic {officer.pk}"],
         )
         InteractionFactory(
-            logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(30), is_confidential=True
+            logged_by=officer,
+            stakeholders=[stakeholder],
+            occurred_at=days_ago(30),
+            is_confidential=True,
+            topics=[f"Topic {officer.pk}", "Funding"],
         )
         CommitmentFactory(stakeholder=stakeholder, due_on=TODAY.replace(day=1))
         ConcernFactory(stakeholder=stakeholder, raised_on=TODAY.replace(day=1))
@@ -36,11 +44,12 @@ def test_dashboard(client, manager, team, django_assert_max_num_queries, rows):
     # the user's groups; when the figures were refreshed; the team's officers (the filter) and the team's
     # name; health by band, and week by week; stale relationships (with stakeholders and owners), and how
     # many there are (counted up to a bound); overdue work by officer; interactions by week and channel, by
-    # week, by week and officer; organisations by sentiment and their names; open concerns by age, and the
-    # oldest.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 16):
+    # week, by week and officer; organisations by sentiment and their names; topics by sentiment, with their
+    # names; open concerns by age, and the oldest.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 17):
         response = client.get(reverse("dashboards:dashboard"))
     assert len(response.context["overdue"]["rows"]) == rows
+    assert len(response.context["topics"]["topics"]) == min(rows + 1, queries.TOP_TOPICS)
 
 
 @pytest.mark.parametrize("rows", [3, 12])
