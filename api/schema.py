@@ -121,6 +121,7 @@ class AutoSchema(SpectacularAutoSchema):
             errors["412"] = "If-Match no longer matches: someone changed the record since you read it."
         if self._is_create:
             errors["422"] = "The Idempotency-Key was already used for a different request."
+        errors.update(getattr(self.view, "error_responses", {}))
         for code, description in errors.items():
             responses.setdefault(code, self._error(description))
         if self._has_etags and self._is_detail and self.method == "GET":

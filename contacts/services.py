@@ -24,6 +24,8 @@ from accounts.permissions import (
     can_merge_stakeholders,
     require,
 )
+from api.deletions import deletions_record
+from api.models import DeletedRecordType
 from history.tracking import noting, records_actor
 from liaison_crm.constraints import atomic_service
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
@@ -112,6 +114,7 @@ def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
     require(can_edit_tag(actor, tag), _("Only managers delete tags."))
     _touch_carriers(tag)
+    deletions_record(record_type=DeletedRecordType.TAG, record_ids=[tag.pk])
     tag.delete()
 
 
@@ -317,6 +320,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
             position.start_date,
             position.end_date,
         ) in same:
+            deletions_record(record_type=DeletedRecordType.AFFILIATION, record_ids=[position.pk])
             position.delete()
             continue
         if position.is_primary and position.end_date is None and has_current_primary:
@@ -456,6 +460,9 @@ def _merge_into(keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord
     if keep.is_archived and not duplicate.is_archived:
         keep.is_archived, keep.archived_at = False, None
     MergeRecord.objects.filter(kept=duplicate).update(kept=keep)
+    deletions_record(
+        record_type=DeletedRecordType.STAKEHOLDER, record_ids=[duplicate.pk], merged_into=keep.pk
+    )
     duplicate.delete()
     keep.full_clean(validate_constraints=False)
     keep.save()
