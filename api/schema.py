@@ -62,7 +62,10 @@ class AutoSchema(SpectacularAutoSchema):
                     "If-Match",
                     str,
                     OpenApiParameter.HEADER,
-                    description="The ETag you read. If the record changed since, the answer is 412.",
+                    description=(
+                        "The ETag you read, as given. If the record changed since, or the tag is weak "
+                        "(`W/`), the answer is 412."
+                    ),
                 )
             )
         if self._is_create:
