@@ -21,6 +21,15 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class DeletionsExpired(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = _(
+        "Deletions this old are no longer kept: `since` is older than the deletions feed remembers. "
+        "Sync everything again, then follow deletions from the time that sync started."
+    )
+    default_code = "deletions_expired"
+
+
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = _(

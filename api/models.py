@@ -1,7 +1,11 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .querysets import DeletionQuerySet
 
 
 class IdempotencyRecord(models.Model):
@@ -30,3 +34,38 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.endpoint} [{self.key}]"
+
+
+class DeletedRecordType(models.TextChoices):
+    INTERACTION = "interaction", _("Interaction")
+    STAKEHOLDER = "stakeholder", _("Stakeholder")
+    AFFILIATION = "affiliation", _("Affiliation")
+    TAG = "tag", _("Tag")
+    MEETING_DOCUMENT = "meeting_document", _("Meeting document")
+
+
+class Deletion(models.Model):
+    """A record that is gone, so that a tool syncing by `updated_since` hears of it: its type and id, when,
+    and for a stakeholder merged into another, the record kept.
+
+    Written by the service that deletes, in the same transaction; kept for API_DELETIONS_KEEP_DAYS.
+    `reader_ids` and `reader_team_ids` hold who could read a confidential interaction when it was deleted
+    (as `Interaction.objects.visible_to` decided then); empty for what all staff could see.
+    """
+
+    record_type = models.CharField(max_length=32, choices=DeletedRecordType.choices)
+    record_id = models.BigIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+    merged_into = models.BigIntegerField(null=True, blank=True)
+    reader_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    reader_team_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    objects = DeletionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["deleted_at", "id"], name="deletion_feed_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} {self.record_id}"

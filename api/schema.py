@@ -62,7 +62,10 @@ class AutoSchema(SpectacularAutoSchema):
                     "If-Match",
                     str,
                     OpenApiParameter.HEADER,
-                    description="The ETag you read. If the record changed since, the answer is 412.",
+                    description=(
+                        "The ETag you read, as given. If the record changed since, or the tag is weak "
+                        "(`W/`), the answer is 412."
+                    ),
                 )
             )
         if self._is_create:
@@ -121,6 +124,7 @@ class AutoSchema(SpectacularAutoSchema):
             errors["412"] = "If-Match no longer matches: someone changed the record since you read it."
         if self._is_create:
             errors["422"] = "The Idempotency-Key was already used for a different request."
+        errors.update(getattr(self.view, "error_responses", {}))
         for code, description in errors.items():
             responses.setdefault(code, self._error(description))
         if self._has_etags and self._is_detail and self.method == "GET":

@@ -5,8 +5,12 @@ The docs pages need a signed-in session (they redirect to the login page); the s
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
 
-from .views import RedocView, SwaggerView, not_found
+from .views import DeletionViewSet, RedocView, SwaggerView, not_found
+
+router = SimpleRouter()
+router.register("deletions", DeletionViewSet, basename="deletion")
 
 v1 = [
     path("", include("contacts.api.urls")),
@@ -16,6 +20,7 @@ v1 = [
     path("", include("meetings.api.urls")),
     path("", include("commitments.api.urls")),
     path("", include("concerns.api.urls")),
+    *router.urls,
 ]
 
 urlpatterns = [

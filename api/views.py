@@ -5,6 +5,12 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework import mixins, viewsets
+
+from .filtersets import DeletionFilterSet
+from .models import Deletion
+from .serializers import DeletionSerializer
+from .viewsets import ApiViewMixin
 
 
 class SignInFirst:
@@ -33,3 +39,22 @@ class RedocView(SignInFirst, SpectacularRedocView):
 @login_not_required
 def not_found(request, *args, **kwargs):
     return JsonResponse({"detail": _("No API endpoint at this address.")}, status=404)
+
+
+class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Records deleted, oldest first, so that a tool syncing by `updated_since` can drop its copies.
+
+    Interactions, stakeholders (a duplicate merged into another: `merged_into` names the one kept), positions
+    (affiliations), tags and meeting documents. A confidential interaction's deletion is listed only to those
+    who could read it when it was deleted; the rest to all staff. Kept for API_DELETIONS_KEEP_DAYS days
+    (90 unless set): a `since` older than that is answered 410, and the tool should sync in full again.
+    """
+
+    serializer_class = DeletionSerializer
+    filterset_class = DeletionFilterSet
+    ordering_fields = ["deleted_at"]
+    ordering = ("deleted_at",)
+    error_responses = {"410": "`since` is older than the deletions kept: sync in full again."}
+
+    def get_queryset(self):
+        return Deletion.objects.visible_to(self.request.user)

@@ -46,13 +46,21 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def output(self, instance, **kwargs):
         return self.serializer_class(instance, context=self.get_serializer_context(), **kwargs)
 
+    def refetched(self, instance):
+        """The record as the list reads it (same queryset, so the same ETag)."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
+
     def object_response(self, instance, *, status_code=status.HTTP_200_OK, refetch=True) -> Response:
-        """The record as the list shows it (same queryset, so the same ETag), with its ETag."""
-        if refetch:
-            instance = self.get_queryset().filter(pk=instance.pk).first() or instance
-        data = self.output(instance).data
+        """The record as the list shows it, with its ETag."""
+        return self.representation_response(
+            self.output(self.refetched(instance) if refetch else instance).data, status_code=status_code
+        )
+
+    def representation_response(self, data, *, status_code=status.HTTP_200_OK) -> Response:
         etag = etag_for(data)
-        if self.request.method == "GET" and matches(self.request.headers.get("If-None-Match"), etag):
+        if self.request.method == "GET" and matches(
+            self.request.headers.get("If-None-Match"), etag, weak=True
+        ):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(data, status=status_code, headers={"ETag": etag})
 
@@ -105,11 +113,20 @@ class ModelViewSet(
     def update(self, request, *args, partial=False, **kwargs):
         with transaction.atomic():
             instance = self.get_object_for_write()
-            self.require_current(instance)
+            before = self.output(instance).data
+            require_current(self.request, etag_for(before))
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            instance = self.update_object(instance, serializer.validated_data)
-        return self.object_response(instance)
+            changing = transaction.savepoint()
+            after = self.output(self.refetched(self.update_object(instance, serializer.validated_data))).data
+            if _without_clock(after) == _without_clock(before):
+                # Nothing the client sees changed (an empty PATCH, or the values the record has): undone, so
+                # updated_at and the ETag stay and a sync by `updated_since` is not sent the record again.
+                transaction.savepoint_rollback(changing)
+                after = before
+            else:
+                transaction.savepoint_commit(changing)
+        return self.representation_response(after)
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -135,3 +152,7 @@ class ModelViewSet(
                 kwargs.update(serializer.validated_data)
             instance = service(instance, **kwargs) or instance
         return self.object_response(instance)
+
+
+def _without_clock(representation: dict) -> dict:
+    return {name: value for name, value in representation.items() if name != "updated_at"}

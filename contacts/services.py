@@ -24,6 +24,8 @@ from accounts.permissions import (
     can_merge_stakeholders,
     require,
 )
+from api.deletions import deletions_record
+from api.models import DeletedRecordType
 from history.tracking import noting, records_actor
 from liaison_crm.constraints import atomic_service
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
@@ -112,6 +114,7 @@ def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
     require(can_edit_tag(actor, tag), _("Only managers delete tags."))
     _touch_carriers(tag)
+    deletions_record(record_type=DeletedRecordType.TAG, record_ids=[tag.pk])
     tag.delete()
 
 
@@ -317,6 +320,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
             position.start_date,
             position.end_date,
         ) in same:
+            deletions_record(record_type=DeletedRecordType.AFFILIATION, record_ids=[position.pk])
             position.delete()
             continue
         if position.is_primary and position.end_date is None and has_current_primary:
@@ -329,11 +333,14 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
 
 
 def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
-    from meetings.models import Attendee, Rsvp
+    from meetings.models import Attendee, Meeting, Rsvp
 
     kept = {attendee.meeting_id: attendee for attendee in Attendee.objects.filter(stakeholder=keep)}
+    theirs = Attendee.objects.filter(stakeholder=duplicate)
+    # The guest list is part of the meeting's record: a sync by `updated_since` must see it change.
+    Meeting.objects.filter(pk__in=theirs.values("meeting")).update(updated_at=timezone.now())
     moved = 0
-    for attendee in Attendee.objects.filter(stakeholder=duplicate):
+    for attendee in theirs:
         mine = kept.get(attendee.meeting_id)
         if mine is None:
             attendee.stakeholder = keep
@@ -360,11 +367,20 @@ def _move_links(relation, keep: Stakeholder, duplicate: Stakeholder) -> int:
     target = relation.field.m2m_reverse_field_name()
     source = relation.field.m2m_field_name()
     theirs = through.objects.filter(**{target: duplicate})
+    if changed := _changed_now(relation.related_model):
+        relation.related_model._base_manager.filter(pk__in=theirs.values(source)).update(**changed)
     already = through.objects.filter(**{target: keep}).values(source)
     owners = list(theirs.exclude(**{f"{source}__in": already}).values_list(source, flat=True))
     theirs.delete()
     through.objects.bulk_create([through(**{f"{source}_id": owner, target: keep}) for owner in owners])
     return len(owners)
+
+
+def _changed_now(model) -> dict:
+    """What marks a record of `model` changed when it moves to the record kept, so that a sync by
+    `updated_since` sees it now name that record: its `updated_at`, if it has one."""
+    has_clock = any(field.name == "updated_at" for field in model._meta.concrete_fields)
+    return {"updated_at": timezone.now()} if has_clock else {}
 
 
 # Figures computed from one record's own activity (the daily health snapshot: one per person and day): the
@@ -430,7 +446,9 @@ def _merge_into(keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord
             count = _merge_attendances(keep, duplicate)
         else:
             manager = model._base_manager
-            count = manager.filter(**{relation.field.name: duplicate}).update(**{relation.field.name: keep})
+            count = manager.filter(**{relation.field.name: duplicate}).update(
+                **{relation.field.name: keep}, **_changed_now(model)
+            )
         if count:
             moved[label] = moved.get(label, 0) + count
 
@@ -456,6 +474,9 @@ def _merge_into(keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord
     if keep.is_archived and not duplicate.is_archived:
         keep.is_archived, keep.archived_at = False, None
     MergeRecord.objects.filter(kept=duplicate).update(kept=keep)
+    deletions_record(
+        record_type=DeletedRecordType.STAKEHOLDER, record_ids=[duplicate.pk], merged_into=keep.pk
+    )
     duplicate.delete()
     keep.full_clean(validate_constraints=False)
     keep.save()

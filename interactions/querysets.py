@@ -68,6 +68,19 @@ class InteractionQuerySet(QuerySet):
         participations = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk"), **about)
         return by, participations
 
+    def readers(self) -> tuple[set[int], set[int]]:
+        """Who may read these interactions when confidential, by the rule of `_readers`: the people who logged
+        them, chase them or own their stakeholders, and those people's teams, whose managers may too."""
+        from django.contrib.auth import get_user_model
+
+        people = get_user_model().objects.filter(
+            Q(pk__in=self.values("logged_by"))
+            | Q(pk__in=self.values("follow_up_owner"))
+            | Q(pk__in=self.values("stakeholders__owner"))
+        )
+        pairs = list(people.values_list("pk", "team_id"))
+        return {pk for pk, _team in pairs}, {team for _pk, team in pairs if team is not None}
+
     def logged_by_team(self, team):
         """Logged by a member of `team`. The members as a subquery, not a join: PostgreSQL then reads each
         member's range of the (logged_by, occurred_at) index instead of every interaction of the period."""

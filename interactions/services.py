@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
+from api.deletions import deletions_record
+from api.models import DeletedRecordType
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
@@ -215,6 +217,15 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
     interaction.commitments.update(updated_at=now)
     interaction.concerns.update(updated_at=now)
     Meeting.objects.filter(interaction=interaction).update(updated_at=now)
+    reader_ids, reader_team_ids = (
+        Interaction.objects.filter(pk=interaction.pk).readers() if interaction.is_confidential else ((), ())
+    )
+    deletions_record(
+        record_type=DeletedRecordType.INTERACTION,
+        record_ids=[interaction.pk],
+        reader_ids=reader_ids,
+        reader_team_ids=reader_team_ids,
+    )
     interaction.delete()
     stakeholders_refresh_last_contact(stakeholder_ids=stakeholder_ids)
 

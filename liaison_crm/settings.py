@@ -220,6 +220,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "purge-idempotency-records": {"task": "api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "purge-expired-deletions": {"task": "api.tasks.purge_expired_deletions", "schedule": 3600.0},
     # Comparing every pair in the register takes seconds at scale: the review page reads the last check's.
     "check-duplicates": {
         "task": "contacts.tasks.check_duplicates",
@@ -408,8 +409,14 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
         "CommitmentDirectionEnum": "commitments.models.CommitmentDirection",
         "ConcernStatusEnum": "concerns.models.ConcernStatus",
+        "DeletedRecordTypeEnum": "api.models.DeletedRecordType",
     },
 }
+# The deletions feed (GET /api/v1/deletions/) remembers what was deleted for this many days; a sync that last
+# ran longer ago than that is told to sync in full again.
+API_DELETIONS_KEEP_DAYS = env.int("API_DELETIONS_KEEP_DAYS", default=90)
+if API_DELETIONS_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(f"API_DELETIONS_KEEP_DAYS must be 1 or more, not {API_DELETIONS_KEEP_DAYS}.")
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # The first retry waits this long; each later one twice as long as the one before.
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)

@@ -23,6 +23,8 @@ from accounts.permissions import (
     can_update_action_item,
     require,
 )
+from api.deletions import deletions_record
+from api.models import DeletedRecordType
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
@@ -556,6 +558,7 @@ def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
 def document_remove(*, document: MeetingDocument, actor) -> None:
     require(can_edit_meeting(actor, document.meeting))
     stored = document.file
+    deletions_record(record_type=DeletedRecordType.MEETING_DOCUMENT, record_ids=[document.pk])
     document.delete()
     _touch(document.meeting_id)
     transaction.on_commit(lambda: stored.storage.delete(stored.name))

@@ -65,3 +65,24 @@ def test_if_none_match_answers_304_while_unchanged(officer_api, stakeholder):
 def test_no_permission_is_reported_before_a_stale_etag(api_as, stakeholder):
     response = api_as("colleague").patch(url(stakeholder), {"notes": "x"}, HTTP_IF_MATCH='"stale"')
     assert response.status_code == 403
+
+
+def test_our_etags_are_strong(officer_api, stakeholder):
+    assert not officer_api.get(url(stakeholder))["ETag"].startswith("W/")
+
+
+def test_a_weak_etag_in_if_match_never_matches_so_the_write_gets_412_and_changes_nothing(
+    officer_api, stakeholder
+):
+    """If-Match compares strongly (RFC 9110): a weak tag, even of the current representation, is refused."""
+    etag = officer_api.get(url(stakeholder))["ETag"]
+    response = officer_api.patch(url(stakeholder), {"notes": "mine"}, HTTP_IF_MATCH=f"W/{etag}")
+    assert response.status_code == 412
+    stakeholder.refresh_from_db()
+    assert stakeholder.notes == "first"
+
+
+def test_a_weak_etag_in_if_none_match_still_answers_304(officer_api, stakeholder):
+    """If-None-Match compares weakly: `W/"x"` names the representation `"x"`."""
+    etag = officer_api.get(url(stakeholder))["ETag"]
+    assert officer_api.get(url(stakeholder), HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304

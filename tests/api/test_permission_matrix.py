@@ -173,6 +173,8 @@ READS = [
     ("commitment-detail", "commitment", {}, EVERYONE),
     ("concern-list", None, {}, EVERYONE),
     ("concern-detail", "concern", {}, EVERYONE),
+    # Who hears of which deletion is tests/api/test_deletions.py's.
+    ("deletion-list", None, {}, EVERYONE),
 ]
 
 

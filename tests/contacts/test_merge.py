@@ -236,3 +236,38 @@ def test_a_merge_sent_again_leads_to_the_record_kept_not_to_a_missing_page(offic
     assert reversed_pair.status_code == 302 and reversed_pair["Location"] == keep.get_absolute_url()
     never_there = officer_client.get("/stakeholders/merge/", {"keep": keep.pk, "duplicate": 999999})
     assert never_there.status_code == 404
+
+
+def test_what_moves_to_the_record_kept_is_marked_changed_for_a_sync_by_updated_since(officer, pair):
+    """A sync by `updated_since` never heard that the interactions, meetings, actions, commitments,
+    concerns and objectives of a merged duplicate now name the record kept."""
+    from meetings.models import Meeting
+
+    from ..factories import ObjectiveFactory
+
+    keep, duplicate = pair
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=duplicate)
+    moving = [
+        InteractionFactory(logged_by=officer, stakeholders=[keep, duplicate]),
+        meeting,
+        ActionItem.objects.create(
+            meeting=meeting, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+        ),
+        CommitmentFactory(stakeholder=duplicate),
+        ConcernFactory(stakeholder=duplicate),
+        ObjectiveFactory(stakeholder=duplicate),
+    ]
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    for record in moving:
+        type(record).objects.filter(pk=record.pk).update(updated_at=long_ago)
+    untouched = MeetingFactory(organiser=officer)
+    Meeting.objects.filter(pk=untouched.pk).update(updated_at=long_ago)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    for record in moving:
+        record.refresh_from_db()
+        assert record.updated_at > long_ago, record
+    untouched.refresh_from_db()
+    assert untouched.updated_at == long_ago

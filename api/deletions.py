@@ -1,0 +1,44 @@
+"""Tombstones for the deletions feed (GET /api/v1/deletions/): the services that delete a record a sync may
+hold write one here, inside their own transaction, so a tool syncing by `updated_since` hears it went."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import DeletedRecordType, Deletion
+
+
+def deletions_record(
+    *,
+    record_type: DeletedRecordType,
+    record_ids: Iterable[int],
+    merged_into: int | None = None,
+    reader_ids: Iterable[int] = (),
+    reader_team_ids: Iterable[int] = (),
+) -> None:
+    """Notes that these records are gone. `reader_ids` and `reader_team_ids` narrow who hears of it to
+    those who could read the record (a confidential interaction's readers); left empty, all staff do."""
+    now = timezone.now()
+    Deletion.objects.bulk_create(
+        Deletion(
+            record_type=record_type,
+            record_id=record_id,
+            deleted_at=now,
+            merged_into=merged_into,
+            reader_ids=sorted(set(reader_ids)),
+            reader_team_ids=sorted(set(reader_team_ids)),
+        )
+        for record_id in record_ids
+    )
+
+
+def deletions_kept_since() -> datetime.datetime:
+    """The oldest moment the feed still answers for: older tombstones are pruned."""
+    return timezone.now() - datetime.timedelta(days=settings.API_DELETIONS_KEEP_DAYS)
+
+
+def purge_expired_deletions() -> int:
+    deleted, _by_model = Deletion.objects.filter(deleted_at__lt=deletions_kept_since()).delete()
+    return deleted
