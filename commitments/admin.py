@@ -1,21 +1,14 @@
 from django.contrib import admin
 
+from liaison_crm.admin import ReadOnlyAdmin
+
 from .models import Commitment
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["description", "direction", "stakeholder", "owner", "due_on", "renews_on", "status"]
     list_filter = ["status", "direction"]
     search_fields = ["description", "stakeholder__name"]
     date_hierarchy = "due_on"
     list_select_related = ["stakeholder", "owner"]
-    raw_id_fields = [
-        "stakeholder",
-        "organisation",
-        "owner",
-        "source_interaction",
-        "source_meeting",
-        "created_by",
-    ]
-    readonly_fields = ["overdue_notified_at", "created_at", "updated_at"]

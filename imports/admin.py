@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from liaison_crm.admin import ReadOnlyAdmin
+
 from .models import ImportJob, ImportMapping
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "original_name",
         "kind",
@@ -16,9 +18,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["kind", "status"]
-    readonly_fields = ["errors", "warnings", "duplicates", "preview", "mapping", "headers"]
 
 
 @admin.register(ImportMapping)
-class ImportMappingAdmin(admin.ModelAdmin):
+class ImportMappingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "kind", "updated_at"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from liaison_crm.admin import ReadOnlyAdmin
+
 from .models import OutboundMessage
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: messages are written by the outbox services and re-sent from the outbox page."""
 
     list_display = ["created_at", "status", "kind", "to", "subject", "attempts", "sent_at"]
@@ -12,9 +14,3 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["key", "to", "subject", "group"]
     # The outbox grows without end: no exact count on every page.
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

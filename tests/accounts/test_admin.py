@@ -156,3 +156,69 @@ def test_unlocking_reads_the_people_chosen_once(admin_client, locked_out):
         assert user_sign_in_unlock(users=chosen, actor=root) == 1
 
     assert sum('FROM "accounts_user"' in query["sql"] for query in queries.captured_queries) == 1
+
+
+# What administrators manage in the admin; every other register of the CRM's own is written through its
+# services only. (Other apps' models — the beat schedule, sign-in lock-outs, roles — are theirs to manage.)
+MANAGED_IN_ADMIN = {"accounts.user", "accounts.team", "accounts.apitoken"}
+
+
+def _registers_shown_read_only():
+    from django.contrib import admin
+
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if "site-packages" not in model._meta.app_config.path
+        and model._meta.label_lower not in MANAGED_IN_ADMIN
+    ]
+
+
+def test_the_registers_are_shown_in_the_admin_but_changed_only_through_the_crm(admin_client, officer):
+    """Saved from an admin form, an interaction skipped its service: no last contact moved, no webhook, no
+    tombstone for syncing tools; a meeting changed there told none of its attendees."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(username="root")
+    shown = _registers_shown_read_only()
+    assert len(shown) >= 15
+    for model, model_admin in shown:
+        label = model._meta.label_lower
+        assert not model_admin.has_add_permission(request), label
+        assert not model_admin.has_change_permission(request), label
+        assert not model_admin.has_delete_permission(request), label
+        assert model_admin.has_view_permission(request), label
+        for inline in model_admin.get_inline_instances(request):
+            assert not inline.has_change_permission(request), f"{label} {type(inline).__name__}"
+        changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert admin_client.get(changelist).status_code == 200, label
+
+
+def test_a_stakeholder_posted_to_the_admin_is_not_changed(admin_client, officer):
+    from ..factories import StakeholderFactory
+
+    stakeholder = StakeholderFactory(owner=officer, name="Grace Mensah")
+    url = reverse("admin:contacts_stakeholder_change", args=[stakeholder.pk])
+    assert admin_client.get(url).status_code == 200
+
+    response = admin_client.post(url, {"name": "Someone else", "owner": officer.pk})
+
+    assert response.status_code == 403
+    stakeholder.refresh_from_db()
+    assert stakeholder.name == "Grace Mensah"
+
+
+def test_a_webhooks_signing_secret_is_not_shown_in_the_admin(admin_client, officer):
+    from webhooks.services import webhook_endpoint_create
+
+    endpoint = webhook_endpoint_create(
+        owner=officer,
+        url="https://tools.example.org/hook",
+        events=["interaction.created"],
+        secret="s3cr3t-v4lue",
+    )
+
+    page = admin_client.get(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]))
+
+    assert page.status_code == 200 and "tools.example.org" in page.text and "s3cr3t-v4lue" not in page.text
