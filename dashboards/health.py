@@ -326,10 +326,14 @@ def health_sql(*, day: dt.date, ids: list[int] | None = None) -> tuple[str, dict
         "only_links": "AND st.stakeholder_id = ANY(%(ids)s)" if restrict else "",
         "only_pairs": "AND stakeholder_id = ANY(%(ids)s)" if restrict else "",
         "only_registers": "AND c.stakeholder_id = ANY(%(ids)s)" if restrict else "",
-        # Only the actions that can count for them, so one person's score reads their meetings, not all.
+        # Only the actions that can count for them, found by index: their own and their meetings'. (One
+        # condition with OR made PostgreSQL read every action in the register.)
         "only_actions": (
-            "AND (a.owner_stakeholder_id = ANY(%(ids)s) OR a.meeting_id IN "
-            "(SELECT att.meeting_id FROM meetings_attendee att WHERE att.stakeholder_id = ANY(%(ids)s)))"
+            "AND a.id IN (SELECT own.id FROM meetings_actionitem own "
+            "WHERE own.owner_stakeholder_id = ANY(%(ids)s) "
+            "UNION ALL SELECT attended.id FROM meetings_actionitem attended "
+            "JOIN meetings_attendee att ON att.meeting_id = attended.meeting_id "
+            "WHERE att.stakeholder_id = ANY(%(ids)s))"
         )
         if restrict
         else "",
