@@ -21,6 +21,7 @@ from contacts.models import Organisation, Stakeholder
 from interactions.filtersets import FollowUpFilterSet, InteractionFilterSet
 from interactions.models import Interaction
 from liaison_crm.csv_export import Column
+from meetings.filtersets import UNFINISHED, ActionItemFilterSet
 from meetings.models import ActionItem, Attendee, Meeting
 
 CHUNK = 2000
@@ -218,14 +219,13 @@ def _meetings(request):
 
 
 def _actions(request):
-    # The "My actions" list: open actions the reader owns.
-    return (
-        ActionItem.objects.visible_to(request.user)
-        .owned_by(request.user)
-        .open()
-        .for_list()
-        .order_by("due_on", "pk")
+    # The "My actions" list: actions the reader owns.
+    data = request.GET.copy()
+    data.setdefault("status", UNFINISHED)
+    queryset = (
+        ActionItem.objects.visible_to(request.user).owned_by(request.user).for_list().order_by("due_on", "pk")
     )
+    return ActionItemFilterSet(data, queryset=queryset, request=request).qs
 
 
 def _commitments(request):

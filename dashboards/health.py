@@ -179,7 +179,7 @@ follow_ups AS (
 overdue_actions AS (
     SELECT a.id, a.meeting_id, a.owner_stakeholder_id
     FROM meetings_actionitem a
-    WHERE a.due_on < %(day)s AND a.created_at < %(cutoff)s
+    WHERE a.due_on < %(day)s AND a.created_at < %(cutoff)s {only_actions}
           AND (a.status IN ('open', 'in_progress')
                OR (a.status = 'done' AND a.completed_at >= %(cutoff)s)
                OR (a.status = 'cancelled' AND a.cancelled_at >= %(cutoff)s))
@@ -326,6 +326,17 @@ def health_sql(*, day: dt.date, ids: list[int] | None = None) -> tuple[str, dict
         "only_links": "AND st.stakeholder_id = ANY(%(ids)s)" if restrict else "",
         "only_pairs": "AND stakeholder_id = ANY(%(ids)s)" if restrict else "",
         "only_registers": "AND c.stakeholder_id = ANY(%(ids)s)" if restrict else "",
+        # Only the actions that can count for them, found by index: their own and their meetings'. (One
+        # condition with OR made PostgreSQL read every action in the register.)
+        "only_actions": (
+            "AND a.id IN (SELECT own.id FROM meetings_actionitem own "
+            "WHERE own.owner_stakeholder_id = ANY(%(ids)s) "
+            "UNION ALL SELECT attended.id FROM meetings_actionitem attended "
+            "JOIN meetings_attendee att ON att.meeting_id = attended.meeting_id "
+            "WHERE att.stakeholder_id = ANY(%(ids)s))"
+        )
+        if restrict
+        else "",
     }
     sql = HEALTH_SQL.format(
         last_contact=last_contact,
@@ -367,7 +378,3 @@ def health_now(stakeholder, *, day: dt.date | None = None) -> HealthParts | None
     if row is None:
         return None
     return HealthParts(**dict(zip(PART_FIELDS, row, strict=True)), day=day)
-
-
-def parts_from_snapshot(snapshot) -> HealthParts:
-    return HealthParts(**{name: getattr(snapshot, name) for name in PART_FIELDS}, day=snapshot.day)

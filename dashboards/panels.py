@@ -23,7 +23,7 @@ from contacts.models import Organisation
 from interactions.models import InteractionKind
 
 from . import charts, queries
-from .health import AMBER_FROM, GREEN_FROM, parts_from_snapshot
+from .health import AMBER_FROM, GREEN_FROM, health_now
 from .models import HealthBand, HealthSnapshot, SummaryName
 
 BAND_CLASSES = [
@@ -367,25 +367,28 @@ def _quadrant(influence: int, interest: int) -> str:
 
 
 def health_card(stakeholder) -> dict:
-    """The stakeholder page's health card, from the daily snapshots: the newest score and its parts, the
-    last 90 days, and the day it last changed band. (The snapshot is at most a quarter of an hour old;
-    computing the score live costs a scan of everything logged with the person, thousands of rows for
-    some.)"""
+    """The stakeholder page's health card: today's score and its parts computed live, so a call just logged
+    counts at once (the snapshot can be a quarter of an hour old); the days before from the daily
+    snapshots: the last 90 days, and the day it last changed band."""
     today = timezone.localdate()
+    parts = health_now(stakeholder, day=today)
+    before_today = HealthSnapshot.objects.filter(stakeholder=stakeholder, day__lt=today)
     history = list(
-        HealthSnapshot.objects.filter(
-            stakeholder=stakeholder, day__gte=today - dt.timedelta(days=HISTORY_DAYS)
-        ).order_by("day")
+        before_today.filter(day__gte=today - dt.timedelta(days=HISTORY_DAYS))
+        .order_by("day")
+        .values_list("day", "score", "band", named=True)
     )
-    turn = (
-        HealthSnapshot.objects.filter(stakeholder=stakeholder)
-        .annotate(previous=Window(Lag("band"), order_by=F("day").asc()))
-        .filter(previous__isnull=False)
-        .filter(~Q(band=F("previous")))
-        .order_by("-day")
-        .values("day", "band", "previous")
-        .first()
-    )
+    if parts and history and history[-1].band != parts.band:
+        turn = {"day": today, "band": parts.band, "previous": history[-1].band}
+    else:
+        turn = (
+            before_today.annotate(previous=Window(Lag("band"), order_by=F("day").asc()))
+            .filter(previous__isnull=False)
+            .filter(~Q(band=F("previous")))
+            .order_by("-day")
+            .values("day", "band", "previous")
+            .first()
+        )
     if turn:
         turn = {
             **turn,
@@ -393,17 +396,18 @@ def health_card(stakeholder) -> dict:
             "previous_colour": BAND_COLOURS[turn["previous"]],
         }
     days = [(_day_label(row.day), row.score) for row in history]
+    if parts:
+        days.append((_day_label(today), parts.score))
     zones = (
         (0, AMBER_FROM, "zone-red"),
         (AMBER_FROM, GREEN_FROM, "zone-amber"),
         (GREEN_FROM, 100, "zone-green"),
     )
     return {
-        "parts": parts_from_snapshot(history[-1]) if history else None,
+        "parts": parts,
         "turn": turn,
         "history": charts.sparkline(days, label=_health_trend(days), zones=zones),
-        "history_days": len(history),
-        "today": today,
+        "history_days": len(days),
     }
 
 

@@ -4,12 +4,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from contacts.filtersets import MomentFilter, SearchFilter, UpdatedSinceFilter
+from contacts.filtersets import MomentFilter, NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter
 from contacts.models import Organisation, Stakeholder
 
 from .models import ActionItem, ActionStatus, Meeting, MeetingStatus
 
 UPCOMING, PAST = "upcoming", "past"
+UNFINISHED = "unfinished"
 
 INVOLVING = _("Meetings this member of staff organises or is invited to.")
 WITH_STAKEHOLDER = _("Meetings this stakeholder is invited to.")
@@ -92,6 +93,39 @@ class MeetingApiFilterSet(django_filters.FilterSet):
         return queryset.for_organisation(value) if value else queryset
 
 
+def overdue_or_not(queryset, name, value):
+    if value is None:
+        return queryset
+    overdue = queryset.overdue()
+    return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
+class ActionItemFilterSet(NothingUnlessValidFilterSet):
+    """Filters "My actions" and its export. No status means every status; the page asks for unfinished."""
+
+    q = django_filters.CharFilter(label=_("Search"), field_name="description", lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[(UNFINISHED, _("Open or in progress")), *ActionStatus.choices],
+        method="filter_status",
+        empty_label=_("Any status"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue"),
+        method=overdue_or_not,
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("Not overdue"))]),
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = ["q", "status", "overdue"]
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.open() if value == UNFINISHED else queryset.filter(status=value)
+
+
 class ActionItemApiFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ActionStatus.choices)
     owner = django_filters.ModelChoiceFilter(
@@ -102,7 +136,7 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
-        method="filter_overdue",
+        method=overdue_or_not,
         widget=forms.NullBooleanSelect,
         help_text=_("Open or in progress, and past its due date."),
     )
@@ -112,9 +146,3 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
     class Meta:
         model = ActionItem
         fields = ["status", "owner", "owner_stakeholder", "overdue", "meeting", "updated_since"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = queryset.overdue()
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))

@@ -18,6 +18,7 @@ from liaison_crm.submissions import submitted_once
 
 from . import calendar, services
 from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
+from .filtersets import UNFINISHED, ActionItemFilterSet
 from .forms import (
     ActionAddForm,
     ActionFormSet,
@@ -449,15 +450,16 @@ def action_item_status(request, pk):
 
 
 def my_actions(request):
+    data = request.GET.copy()
+    # The list opens on what is still to do; "Any status" sends an empty status and shows them all.
+    data.setdefault("status", UNFINISHED)
     actions = (
-        ActionItem.objects.visible_to(request.user)
-        .owned_by(request.user)
-        .open()
-        .for_list()
-        .order_by("due_on", "pk")
+        ActionItem.objects.visible_to(request.user).owned_by(request.user).for_list().order_by("due_on", "pk")
     )
-    page = paginate(actions, request.GET.get("page"), settings.LIST_PAGE_SIZE)
-    return render(request, "meetings/my_actions.html", {"page": page})
+    filterset = ActionItemFilterSet(data, queryset=actions, request=request)
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    template = "meetings/_my_action_rows.html" if request.htmx else "meetings/my_actions.html"
+    return render(request, template, {"filter": filterset, "page": page})
 
 
 def calendar_subscription(request):

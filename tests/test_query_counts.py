@@ -50,9 +50,9 @@ def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_m
     # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its authors,
     # organisations, stakeholders and topics; open follow-ups; the log form's chosen stakeholder, staff
     # choices and follow-up owner choices; open commitments; open concerns; upcoming meetings; the
-    # engagement plan's objectives; relationship health over the last 90 days (the newest snapshot with its
-    # parts) and the day it last changed band.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
+    # engagement plan's objectives; relationship health today (live, with its parts), over the 90 days
+    # before (snapshots) and the day it last changed band.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 19):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 

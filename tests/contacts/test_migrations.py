@@ -1,9 +1,16 @@
-"""Migrations that must be safe to run again after failing halfway."""
+"""Migrations that must be safe to run again, after failing halfway or not."""
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+
+from contacts.models import Stakeholder, Tag
+
+from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
+from ..migrations import migrate
 
 tag_carrier_migration = importlib.import_module("contacts.migrations.0015_tag_uses_ordered_by_carrier")
 
@@ -36,3 +43,51 @@ def test_a_second_run_drops_the_index_a_failed_concurrent_build_left_invalid():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE scratch_links")
+
+
+# Migration 0016 renames the tags named before commas and semicolons were refused. ------------------------
+
+BEFORE_SEPARATORS = [("contacts", "0015_tag_uses_ordered_by_carrier")]
+AFTER_SEPARATORS = [("contacts", "0016_tag_names_without_separators")]
+
+
+# Migrations change the schema and build indexes concurrently: outside the test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_tags_holding_separators_are_renamed_or_merged_into_their_namesake_and_a_rerun_changes_nothing():
+    migrate(BEFORE_SEPARATORS)
+    water = Tag.objects.create(name="Water, sanitation")
+    roads = Tag.objects.create(name="Roads;  bridges;")
+    bare = Tag.objects.create(name=";")
+    namesake = Tag.objects.create(name="Energy / Grid")
+    merged = Tag.objects.create(name="energy, grid")
+    minister, adviser = StakeholderFactory(), StakeholderFactory()
+    minister.tags.add(water, merged, namesake)
+    adviser.tags.add(merged)
+    ministry = OrganisationFactory()
+    ministry.tags.add(merged)
+    call = InteractionFactory()
+    call.topics.add(merged, roads)
+    stale = timezone.now() - dt.timedelta(days=30)
+    Stakeholder.objects.filter(pk__in=[minister.pk, adviser.pk]).update(updated_at=stale)
+    try:
+        migrate(AFTER_SEPARATORS)
+
+        assert sorted(Tag.objects.values_list("pk", "name")) == [
+            (water.pk, "Water / sanitation"),
+            (roads.pk, "Roads / bridges"),
+            (bare.pk, f"Tag {bare.pk}"),
+            (namesake.pk, "Energy / Grid"),
+        ]
+        assert set(minister.tags.all()) == {water, namesake}
+        assert set(adviser.tags.all()) == {namesake}
+        assert set(ministry.tags.all()) == {namesake}
+        assert set(call.topics.all()) == {namesake, roads}
+        # What they carry reads differently: a sync by `updated_since` sees them.
+        assert not Stakeholder.objects.filter(pk__in=[minister.pk, adviser.pk], updated_at=stale).exists()
+
+        migrate(BEFORE_SEPARATORS)
+        migrate(AFTER_SEPARATORS)
+        assert Tag.objects.count() == 4
+        assert set(minister.tags.all()) == {water, namesake}
+    finally:
+        migrate(AFTER_SEPARATORS)

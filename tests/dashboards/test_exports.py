@@ -1,6 +1,7 @@
 """CSV exports: every list with its filters, its visibility, and cells a spreadsheet cannot run."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -18,7 +19,7 @@ from ..factories import (
     OrganisationFactory,
     StakeholderFactory,
 )
-from .conftest import NOW
+from .conftest import NOW, TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,34 @@ def test_the_action_export_says_when_each_was_completed_or_cancelled_and_runs_no
 
     assert table[0][-3:] == ["Status", "Completed", "Cancelled"]
     assert [row[1] for row in table[1:]] == ["'=cmd|' /C calc'!A0"]
+
+
+def test_the_action_export_keeps_the_lists_filters(officer_client, officer, colleague):
+    meeting = MeetingFactory(organiser=officer)
+    yesterday = TODAY - dt.timedelta(days=1)
+    for description, status, done, due in (
+        ("Send the minutes", "open", None, None),
+        ("Book the hall", "in_progress", None, yesterday),
+        ("Draft the letter", "done", NOW, yesterday),
+    ):
+        ActionItem.objects.create(
+            meeting=meeting, description=description, owner_user=officer, created_by=officer, status=status,
+            completed_at=done, due_on=due,
+        )  # fmt: skip
+    ActionItem.objects.create(
+        meeting=meeting, description="Theirs", owner_user=colleague, created_by=officer, status="done",
+        completed_at=NOW,
+    )  # fmt: skip
+
+    def exported(**params):
+        return sorted(row[1] for row in export(officer_client, "actions", **params)[1:])
+
+    assert exported() == ["Book the hall", "Send the minutes"]
+    assert exported(status="done") == ["Draft the letter"]
+    assert exported(status="") == ["Book the hall", "Draft the letter", "Send the minutes"]
+    assert exported(status="", overdue="true") == ["Book the hall"]
+    assert exported(status="", q="letter") == ["Draft the letter"]
+    assert exported(status="lost") == []
 
 
 def test_every_list_offers_its_export(officer_client):

@@ -6,8 +6,11 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Stakeholder
+from contacts.services import stakeholder_archive
 from dashboards import services
 from dashboards.models import HealthSnapshot
+from interactions.models import InteractionKind
+from interactions.services import interaction_log
 
 from ..factories import StakeholderFactory
 from .conftest import TODAY, days_ago
@@ -37,7 +40,7 @@ def test_the_card_shows_the_score_and_what_took_points_off(officer_client, lapse
 
 
 def test_the_card_says_when_the_relationship_turned(officer_client, officer, lapsed):
-    for days_back, score, band in ((3, 75, "green"), (2, 65, "amber"), (1, 65, "amber")):
+    for days_back, score, band in ((3, 65, "amber"), (2, 85, "green"), (1, 85, "green")):
         HealthSnapshot.objects.create(
             stakeholder=lapsed, day=TODAY - dt.timedelta(days=days_back), owner=officer,
             influence=3, interest=3, score=score, band=band,
@@ -45,15 +48,50 @@ def test_the_card_says_when_the_relationship_turned(officer_client, officer, lap
 
     page = officer_client.get(lapsed.get_absolute_url()).content.decode()
 
-    assert f"Turned amber on {(TODAY - dt.timedelta(days=2)):%-d %b %Y}; it was green." in page
+    assert f"Turned green on {(TODAY - dt.timedelta(days=2)):%-d %b %Y}; it was amber." in page
 
 
-def test_a_stakeholder_not_yet_scored_says_so(officer_client, lapsed):
-    assert "Not scored yet" in officer_client.get(lapsed.get_absolute_url()).content.decode()
+def test_a_call_just_logged_counts_on_the_card_at_once(officer_client, officer, lapsed):
+    services.health_snapshot_take()  # 15 days overdue: 80
+
+    interaction_log(author=officer, stakeholders=[lapsed], summary="Caught up", kind=InteractionKind.CALL)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "On time." in page
+    assert ">100<" in page
+    assert "Overdue by" not in page
+
+
+def test_a_stakeholder_not_in_any_snapshot_yet_is_scored(officer_client, lapsed):
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert ">80<" in page
+    assert "Overdue by 15 days on a 30-day cadence." in page
+
+
+def test_the_health_line_ends_on_todays_score_and_a_turn_today_is_named(officer_client, officer, lapsed):
+    yesterday = TODAY - dt.timedelta(days=1)
+    HealthSnapshot.objects.create(
+        stakeholder=lapsed, day=yesterday, owner=officer, influence=3, interest=3, score=40, band="amber"
+    )
+
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert f'aria-label="Health 40 on {yesterday:%-d %b}, 80 on {TODAY:%-d %b}"' in page
+    assert f"Turned green on {TODAY:%-d %b %Y}; it was amber." in page
+
+
+def test_an_archived_stakeholder_has_no_score(officer_client, officer, lapsed):
+    stakeholder_archive(stakeholder=lapsed, actor=officer)
+
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Archived stakeholders have no health score." in page
+    assert "30-day cadence" not in page
 
 
 def test_the_health_line_says_in_words_where_it_started_and_ended(officer_client, officer, lapsed):
-    for days_back, score, band in ((3, 75, "green"), (1, 65, "amber")):
+    for days_back, score, band in ((3, 75, "green"), (1, 80, "green")):
         HealthSnapshot.objects.create(
             stakeholder=lapsed, day=TODAY - dt.timedelta(days=days_back), owner=officer,
             influence=3, interest=3, score=score, band=band,
@@ -61,5 +99,5 @@ def test_the_health_line_says_in_words_where_it_started_and_ended(officer_client
 
     page = officer_client.get(lapsed.get_absolute_url()).content.decode()
 
-    first, last = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=1)
-    assert f'role="img" aria-label="Health 75 on {first:%-d %b}, 65 on {last:%-d %b}"' in page
+    first = TODAY - dt.timedelta(days=3)
+    assert f'role="img" aria-label="Health 75 on {first:%-d %b}, 80 on {TODAY:%-d %b}"' in page

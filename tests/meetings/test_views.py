@@ -472,6 +472,34 @@ def test_my_actions_lists_only_my_open_actions(officer_client, officer, colleagu
     assert "Mine" not in officer_client.get(reverse("meetings:my_actions")).content.decode()
 
 
+def test_my_actions_shows_done_or_cancelled_ones_when_asked_and_its_export_link_keeps_the_filters(
+    officer_client, officer, meeting
+):
+    done = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Filed", owner_user=officer)
+    )
+    services.action_item_set_status(action_item=done, actor=officer, status="done")
+    services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Pending", owner_user=officer)
+    )
+
+    response = officer_client.get(reverse("meetings:my_actions"), {"status": "done"}, HTTP_HX_REQUEST="true")
+
+    assert [action.description for action in response.context["page"]] == ["Filed"]
+    page = officer_client.get(reverse("meetings:my_actions"), {"status": "done"}).content.decode()
+    assert 'formaction="{}"'.format(reverse("dashboards:export", args=["actions"])) in page
+    assert '<option value="done" selected>' in page
+
+
+def test_my_actions_with_an_unknown_status_lists_nothing_and_says_why(officer_client, officer, meeting):
+    services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Pending", owner_user=officer)
+    )
+    response = officer_client.get(reverse("meetings:my_actions"), {"status": "lost"})
+    assert len(response.context["page"]) == 0
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_meeting_list_upcoming_and_past(officer_client, meeting):
     assert "Harbour consultation" in officer_client.get(reverse("meetings:list")).content.decode()
     assert (
