@@ -378,3 +378,7 @@ def health_now(stakeholder, *, day: dt.date | None = None) -> HealthParts | None
     if row is None:
         return None
     return HealthParts(**dict(zip(PART_FIELDS, row, strict=True)), day=day)
+
+
+def parts_from_snapshot(snapshot) -> HealthParts:
+    return HealthParts(**{name: getattr(snapshot, name) for name in PART_FIELDS}, day=snapshot.day)
