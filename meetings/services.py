@@ -133,9 +133,8 @@ def _refetch(meeting_id: int) -> Meeting:
     )
 
 
-def _announce(meeting_id: int, *, updated: bool = False) -> None:
-    meeting = _refetch(meeting_id)
-    notifications.invitations_send(meeting, updated=updated)
+def _announce(meeting_id: int, *, change: notifications.MeetingChange | None = None) -> None:
+    notifications.invitations_send(_refetch(meeting_id), change=change)
 
 
 def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
@@ -240,9 +239,15 @@ def meeting_update(
         lists = {"stakeholders": stakeholders, "staff": staff, "agenda": agenda}
         asked = [*fields, *(name for name, value in lists.items() if value is not None)]
         raise ValidationError(_held_refusal(asked))
-    calendar_changed = any(
-        name in CALENDAR_FIELDS and getattr(meeting, name) != value for name, value in fields.items()
-    )
+    was = {
+        name: getattr(meeting, name)
+        for name, value in fields.items()
+        if name in CALENDAR_FIELDS and getattr(meeting, name) != value
+    }
+    if was.keys() & {"starts_at", "ends_at"}:
+        # "Was 10:00 to 11:00, now 14:00 to 15:00" names both ends, even when one of them stayed.
+        was.update(starts_at=meeting.starts_at, ends_at=meeting.ends_at)
+    calendar_changed = bool(was)
     # The edit page sends the agenda back with every save: only a different one is news to attendees.
     if agenda is not None and _agenda_rows(agenda) == list(
         meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
@@ -281,15 +286,22 @@ def meeting_update(
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
 
+    change = notifications.MeetingChange(
+        version=meeting.sequence,
+        was=was,
+        now={name: getattr(meeting, name) for name in was},
+        agenda_changed=agenda is not None,
+        joined=frozenset(a.pk for a in new_attendees),
+    )
     attendees_told = False
     if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
         if calendar_changed or agenda is not None:
-            _after_commit(_announce, meeting.pk, updated=True)
+            _after_commit(_announce, meeting.pk, change=change)
         elif new_attendees:
             new_ids = [a.pk for a in new_attendees]
             _after_commit(_invite_added, meeting.pk, new_ids)
         if removed:
-            _after_commit(_tell_removed, meeting.pk, removed)
+            _after_commit(_tell_removed, meeting.pk, removed, change)
         attendees_told = bool(calendar_changed or agenda is not None or new_attendees or removed)
     _after_commit(_schedule_reminders, [meeting.pk])
     return MeetingUpdate(meeting=meeting, attendees_told=attendees_told)
@@ -327,8 +339,8 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
     )
 
 
-def _tell_removed(meeting_id: int, removed: list[Attendee]) -> None:
-    notifications.removals_send(_refetch(meeting_id), removed=removed)
+def _tell_removed(meeting_id: int, removed: list[Attendee], change: notifications.MeetingChange) -> None:
+    notifications.removals_send(_refetch(meeting_id), removed=removed, change=change)
 
 
 @atomic_service

@@ -875,3 +875,113 @@ def test_subjects_name_the_zone_of_the_time_they_give(officer, guests, django_ca
     assert subjects["ama@example.org"].endswith(f"{local_time('Africa/Accra')} GMT")
     # Dubai's zone has no abbreviation of its own: its offset, read as one.
     assert subjects["noor@example.ae"].endswith(f"{local_time('Asia/Dubai')} UTC+04")
+
+
+def _span(starts, ends, zone) -> str:
+    starts, ends = (timezone.localtime(moment, zoneinfo.ZoneInfo(zone)) for moment in (starts, ends))
+    return f"{starts:%a} {starts.day} {starts:%b %Y, %H:%M}\N{EN DASH}{ends:%H:%M}"
+
+
+def test_an_update_says_what_changed_with_the_old_and_new_time_in_each_readers_zone(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The update showed the meeting as it now was: a guest had to compare it with the first email to find
+    what had moved."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, location="Room 4")
+    was = (meeting.starts_at, meeting.ends_at)
+    now = (soon_at(15) + dt.timedelta(days=1), soon_at(16) + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=now[0], ends_at=now[1], location="Harbour House"
+        )
+
+    for guest in guests:
+        update = OutboundMessage.objects.get(
+            kind="meeting_invitation", to=guest.emails[0], subject__startswith="Updated"
+        )
+        zone = guest.time_zone
+        assert f"Time:   was {_span(*was, zone)}, now {_span(*now, zone)} ({zone})" in update.body
+        assert "Place:  was Room 4, now Harbour House" in update.body
+        assert "Agenda changed" not in update.body
+
+
+def test_an_update_of_the_agenda_alone_says_the_agenda_changed(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, agenda=[services.AgendaEntry(title="Budget")])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, agenda=[services.AgendaEntry(title="Budget, second reading")]
+        )
+
+    update = OutboundMessage.objects.get(
+        kind="meeting_invitation", to="ama@example.org", subject__startswith="Updated"
+    )
+    assert "Agenda changed." in update.body
+    assert "was" not in update.body
+
+
+def test_a_guest_taken_off_is_shown_the_meeting_as_they_knew_it_not_the_edits_other_changes(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, location="Room 4")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting,
+            actor=officer,
+            starts_at=soon_at(15),
+            ends_at=soon_at(16),
+            location="Harbour House",
+            stakeholders=guests[:1],
+        )
+
+    to_kenji = OutboundMessage.objects.filter(to="kenji@example.jp").exclude(kind="meeting_reminder")
+    assert [m.kind for m in to_kenji.order_by("pk")] == ["meeting_invitation", "meeting_removal"]
+    removal = to_kenji.get(kind="meeting_removal")
+    assert "Harbour House" not in removal.body and "Room 4" in removal.body
+    tokyo_start = timezone.localtime(soon_at(10), zoneinfo.ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    assert tokyo_start in removal.body and tokyo_start in removal.subject
+    assert "was" not in removal.body
+
+
+def test_a_guest_added_in_the_edit_that_moves_the_meeting_gets_an_invitation_not_what_changed(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16), stakeholders=guests
+        )
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    assert invitation.subject.startswith("Invitation: ")
+    assert "invites you to a meeting" in invitation.body and "was" not in invitation.body
+
+
+def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_is_written(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The email was written after the edit committed, from the meeting as it was then: a second edit
+    saved in between gave the first's email the second's version, under which the outbox then kept only
+    one of the two."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], location="Room 4")
+    with django_capture_on_commit_callbacks() as first_edits_callbacks:
+        services.meeting_update(meeting=meeting, actor=officer, location="Harbour House")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, location="Town Hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in first_edits_callbacks:
+            callback()
+
+    updates = OutboundMessage.objects.filter(
+        kind="meeting_invitation", to="ama@example.org", subject__startswith="Updated"
+    )
+    assert updates.count() == 2
+    assert sorted(
+        line for update in updates for line in update.body.splitlines() if line.startswith("Place:")
+    ) == ["Place:  was Harbour House, now Town Hall", "Place:  was Room 4, now Harbour House"]
