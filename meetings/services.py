@@ -5,7 +5,7 @@ the transaction commits, so a rolled-back change never mails anyone.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -119,6 +119,13 @@ def _after_commit(callback, *args, **kwargs) -> None:
     transaction.on_commit(lambda: callback(*args, **kwargs))
 
 
+def _lock(meeting: Meeting) -> None:
+    """Locks the meeting's row until the transaction ends and reads it again, so that what is checked and
+    changed is its current state: two changes at once (a double click, two editors) take turns, and the
+    second sees what the first saved."""
+    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
+
+
 def _touch(meeting_id: int) -> None:
     """Replies, documents and actions are part of the meeting's record: a sync by `updated_since` must see
     the meeting change when they do."""
@@ -222,14 +229,21 @@ def meeting_update(
     stakeholders: Sequence[Stakeholder] | None = None,
     staff: Sequence | None = None,
     agenda: Sequence[AgendaEntry] | None = None,
+    require_unchanged: Callable[[Meeting], None] | None = None,
     **fields,
 ) -> MeetingUpdate:
-    """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them."""
+    """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them.
+
+    `require_unchanged`, from an edit page, is given the meeting as read under the lock and raises
+    ValidationError if it is no longer as the page showed it (liaison_crm.edit_conflicts).
+    """
     require(can_edit_meeting(actor, meeting))
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
-    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
+    _lock(meeting)
+    if require_unchanged is not None:
+        require_unchanged(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:

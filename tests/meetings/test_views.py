@@ -1,5 +1,7 @@
 import datetime as dt
 import re
+import threading
+import time
 import zoneinfo
 
 import pytest
@@ -585,6 +587,74 @@ def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(clien
     meeting.refresh_from_db()
     assert meeting.location == "Room 4"
     assert list(meeting.agenda_items.values_list("title", flat=True)) == []
+
+
+def _locked_until_others_wait(meeting, *, waiting: int, locked: threading.Event):
+    """Holds the meeting's row lock, as an edit being saved does, until `waiting` other sessions wait for
+    it: requests released then have all read the meeting before any of them can change it."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        Meeting.objects.select_for_update().get(pk=meeting.pk)
+        locked.set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                # Activity is read once per transaction unless the snapshot is cleared.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0] >= waiting:
+                    return
+            time.sleep(0.05)
+    raise AssertionError(f"{waiting} sessions never waited for the meeting")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_a_meeting_sent_at_the_same_moment_the_second_is_told_instead_of_undoing_the_first():
+    """Both forms passed the check that the meeting was as they showed it, before either was saved; the
+    second then saved its stale copy of every field, putting the first's change back."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(3, 10),
+        ends_at=in_days(3, 11),
+        stakeholders=[StakeholderFactory(owner=officer)],
+    )
+    url = reverse("meetings:edit", args=[meeting.pk])
+    tabs = [login(Client(), officer) for _ in range(2)]
+    edits = [
+        _edit_form_as_shown(tabs[0], meeting, location="Room 4"),
+        _edit_form_as_shown(tabs[1], meeting, **{"agenda-0-title": "Budget"}),
+    ]
+    locked = threading.Event()
+    answers = []
+
+    def save(tab, data):
+        locked.wait(10)
+        answers.append(tab.post(url, data))
+
+    all_at_once(
+        lambda: _locked_until_others_wait(meeting, waiting=2, locked=locked),
+        *(lambda tab=tab, data=data: save(tab, data) for tab, data in zip(tabs, edits, strict=True)),
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 302]
+    (refused,) = (answer for answer in answers if answer.status_code == 200)
+    assert "Someone else saved a change to this record" in refused.content.decode()
+    meeting.refresh_from_db()
+    saved = (meeting.location, list(meeting.agenda_items.values_list("title", flat=True)))
+    assert saved in [("Room 4", []), ("", ["Budget"])]
 
 
 @pytest.mark.parametrize(
