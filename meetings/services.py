@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -368,14 +369,18 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     require(can_edit_meeting(actor, meeting))
     if and_following and not meeting.series_id:
         raise ValidationError(_("This meeting is not part of a series."))
+    # Cancelled twice at once, or while it is recorded as held, only the first goes through.
+    _lock(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled."))
     targets = [meeting]
     if and_following:
+        # Locked too, in the series' order, as every cancellation locks them: one of them being recorded
+        # as held or cancelled meanwhile is then left as it was.
         targets = list(
-            meeting.series.occurrences.filter(
-                status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start
-            )
+            meeting.series.occurrences.select_for_update()
+            .filter(status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start)
+            .order_by("original_start")
         )
     for target in targets:
         target.status = MeetingStatus.CANCELLED
@@ -383,7 +388,7 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
         target.save(update_fields=["status", "sequence", "updated_at"])
     if and_following:
         # The series' own event gains exceptions for the cancelled slots.
-        MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=meeting.series.sequence + 1)
+        MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=F("sequence") + 1)
     _after_commit(_announce_cancellation, meeting.pk, and_following)
     _after_commit(_schedule_reminders, [t.pk for t in targets])
     meeting.refresh_from_db()
@@ -410,10 +415,10 @@ def meeting_mark_held(
     decisions and actions goes to the attendees.
     """
     require(can_edit_meeting(actor, meeting))
-    # Read under a lock: the form sent twice at once (a double click) must record the meeting once, so the
-    # second waits for the first and then finds the meeting held.
-    status = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
-    if status != MeetingStatus.PLANNED:
+    # The form sent twice at once (a double click) must record the meeting once: the second waits for the
+    # first and then finds the meeting held.
+    _lock(meeting)
+    if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if not meeting.has_started:
         raise ValidationError(_("This meeting has not started yet."))

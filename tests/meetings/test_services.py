@@ -337,6 +337,93 @@ def test_the_same_edit_saved_twice_at_once_sends_one_update():
     assert OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org").count() == 2
 
 
+def _attempt_at_once(*attempts):
+    """Runs each attempt in a thread of its own at the same moment; returns the refusals they met."""
+    refused = []
+
+    def attempt(work):
+        try:
+            work()
+        except ValidationError as error:
+            refused.append(error)
+
+    all_at_once(*(lambda work=work: attempt(work) for work in attempts))
+    return refused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_cancelled_twice_at_once_is_cancelled_once():
+    """Both read the meeting as planned before either had cancelled it: both went through, and the guest
+    was told twice."""
+    officer, meeting = _scheduled_with_a_guest()
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    refused = _attempt_at_once(
+        *(lambda copy=copy: services.meeting_cancel(meeting=copy, actor=officer) for copy in copies)
+    )
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert (meeting.status, meeting.sequence, len(refused)) == (MeetingStatus.CANCELLED, 1, 1)
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_cancelled_while_it_is_recorded_as_held_ends_either_cancelled_or_held():
+    """Recorded as held first, the meeting was then cancelled all the same, its interaction left on the
+    guest's timeline."""
+    officer, meeting = _scheduled_with_a_guest()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now()
+    )
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    refused = _attempt_at_once(
+        lambda: services.meeting_cancel(meeting=copies[0], actor=officer),
+        lambda: services.meeting_mark_held(meeting=copies[1], actor=officer),
+    )
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert len(refused) == 1
+    assert (meeting.status, Interaction.objects.count()) in [
+        (MeetingStatus.CANCELLED, 0),
+        (MeetingStatus.HELD, 1),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_occurrences_cancelled_with_the_following_at_once_each_raise_a_version_once():
+    """Each read the series' version and the occurrences before the other saved: the one cancelled by both
+    and the series itself were raised to the same next version twice, so calendars kept the first's
+    cancellation and ignored the second."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    first = schedule(officer, [StakeholderFactory(owner=officer)], frequency="weekly", count=4)
+    second, third = (
+        Meeting.objects.select_related("series").get(pk=occurrence.pk)
+        for occurrence in first.series.occurrences.order_by("original_start")[1:3]
+    )
+
+    refused = _attempt_at_once(
+        *(
+            lambda copy=copy: services.meeting_cancel(meeting=copy, actor=officer, and_following=True)
+            for copy in (second, third)
+        )
+    )
+
+    occurrences = list(first.series.occurrences.order_by("original_start"))
+    assert [(o.status, o.sequence) for o in occurrences] == [
+        (MeetingStatus.PLANNED, 0),
+        *[(MeetingStatus.CANCELLED, 1)] * 3,
+    ]
+    first.series.refresh_from_db()
+    assert first.series.sequence == 2 - len(refused)
+
+
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
     """Invited, then archived before the meeting was recorded (they left their post the next day): the
     record was refused with "Restore these archived stakeholders before logging with them", so nothing
