@@ -697,8 +697,10 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     Nor do they follow when the actor may not edit that interaction.
     """
     require(can_edit_meeting(actor, meeting))
+    # Two corrections at once: the second compares the notes with the minutes the first left.
+    _lock(meeting)
     _require_held(meeting)
-    old_minutes = Meeting.objects.values_list("minutes", flat=True).get(pk=meeting.pk)
+    old_minutes = meeting.minutes
     meeting.minutes = minutes
     meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save(update_fields=["minutes", "updated_at"])

@@ -12,7 +12,7 @@ from meetings import services
 from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
-from ..concurrency import all_at_once
+from ..concurrency import all_at_once, queued_behind_a_lock
 from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -422,6 +422,33 @@ def test_two_occurrences_cancelled_with_the_following_at_once_each_raise_a_versi
     ]
     first.series.refresh_from_db()
     assert first.series.sequence == 2 - len(refused)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_minutes_corrected_twice_at_once_leave_the_timeline_with_the_last_correction():
+    """Both read the minutes before either had saved: the second found the timeline's notes already
+    changed by the first, took them for someone's own text and left them, so they disagreed with the
+    minutes."""
+    officer, meeting = _scheduled_with_a_guest()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now()
+    )
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Draft")
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    queued_behind_a_lock(
+        meeting,
+        *(
+            lambda copy=copy, text=text: services.meeting_minutes_update(
+                meeting=copy, actor=officer, minutes=text
+            )
+            for copy, text in zip(copies, ["Agreed: a second meeting", "Agreed: a site visit"], strict=True)
+        ),
+    )
+
+    meeting = Meeting.objects.select_related("interaction").get(pk=meeting.pk)
+    assert meeting.minutes != "Draft"
+    assert meeting.interaction.notes == meeting.minutes
 
 
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):

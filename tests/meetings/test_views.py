@@ -1,7 +1,5 @@
 import datetime as dt
 import re
-import threading
-import time
 import zoneinfo
 
 import pytest
@@ -14,7 +12,7 @@ from interactions.models import Interaction
 from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 
-from ..concurrency import all_at_once
+from ..concurrency import all_at_once, queued_behind_a_lock
 from ..conftest import login
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, UserFactory
 
@@ -589,29 +587,6 @@ def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(clien
     assert list(meeting.agenda_items.values_list("title", flat=True)) == []
 
 
-def _locked_until_others_wait(meeting, *, waiting: int, locked: threading.Event):
-    """Holds the meeting's row lock, as an edit being saved does, until `waiting` other sessions wait for
-    it: requests released then have all read the meeting before any of them can change it."""
-    from django.db import connection, transaction
-
-    with transaction.atomic():
-        Meeting.objects.select_for_update().get(pk=meeting.pk)
-        locked.set()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with connection.cursor() as cursor:
-                # Activity is read once per transaction unless the snapshot is cleared.
-                cursor.execute("SELECT pg_stat_clear_snapshot()")
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                if cursor.fetchone()[0] >= waiting:
-                    return
-            time.sleep(0.05)
-    raise AssertionError(f"{waiting} sessions never waited for the meeting")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_edits_of_a_meeting_sent_at_the_same_moment_the_second_is_told_instead_of_undoing_the_first():
     """Both forms passed the check that the meeting was as they showed it, before either was saved; the
@@ -637,16 +612,14 @@ def test_two_edits_of_a_meeting_sent_at_the_same_moment_the_second_is_told_inste
         _edit_form_as_shown(tabs[0], meeting, location="Room 4"),
         _edit_form_as_shown(tabs[1], meeting, **{"agenda-0-title": "Budget"}),
     ]
-    locked = threading.Event()
     answers = []
 
-    def save(tab, data):
-        locked.wait(10)
-        answers.append(tab.post(url, data))
-
-    all_at_once(
-        lambda: _locked_until_others_wait(meeting, waiting=2, locked=locked),
-        *(lambda tab=tab, data=data: save(tab, data) for tab, data in zip(tabs, edits, strict=True)),
+    queued_behind_a_lock(
+        meeting,
+        *(
+            lambda tab=tab, data=data: answers.append(tab.post(url, data))
+            for tab, data in zip(tabs, edits, strict=True)
+        ),
     )
 
     assert sorted(answer.status_code for answer in answers) == [200, 302]
