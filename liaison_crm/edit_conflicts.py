@@ -7,6 +7,10 @@ form is then refused with their typed input kept and the current fingerprint in 
 replaces the other change knowingly. The API does the same with ETags and If-Match (api.conditional).
 
 Only what the form shows counts: a last-contact date moved by a logged call is not a conflict.
+
+The check in clean() runs before anything is locked: two saves sent at the same moment both pass it, and
+the second to save undoes the first. A service that locks the record to save it checks again under its
+lock (`require_unchanged`), where only one of the two can pass.
 """
 
 import datetime as dt
@@ -14,6 +18,7 @@ import hashlib
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +46,11 @@ class EditConflictMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # What else the form was built with (its user, its initial values): the fingerprint depends on them.
+        self._built_with = {
+            name: value for name, value in kwargs.items() if name not in {"data", "files", "instance"}
+        }
+        self._sent_fingerprint = ""
         # Callable: worked out when the form is drawn, after the subclass has set its starting values.
         self.fields[FIELD] = forms.CharField(
             required=False, widget=forms.HiddenInput, initial=self.current_fingerprint
@@ -64,11 +74,23 @@ class EditConflictMixin:
 
     def clean(self):
         cleaned = super().clean()
-        sent = cleaned.pop(FIELD, "") if cleaned is not None else ""
-        if sent and self.instance.pk:
-            current = self.current_fingerprint()
-            if sent != current:
-                self.data = self.data.copy()
-                self.data[self.add_prefix(FIELD)] = current
-                self.add_error(None, self.conflict_message)
+        self._sent_fingerprint = cleaned.pop(FIELD, "") if cleaned is not None else ""
+        if self._changed_since_shown(self.current_fingerprint()):
+            self.add_error(None, self.conflict_message)
         return cleaned
+
+    def require_unchanged(self, record) -> None:
+        """Refuses the save (ValidationError) if `record`, read again under the lock a service saves it in,
+        is no longer as this form showed it. The form then carries the record's current fingerprint, as
+        after a refusal in clean()."""
+        fresh = type(self)(instance=record, **self._built_with)
+        if self._changed_since_shown(fresh.current_fingerprint()):
+            raise ValidationError(self.conflict_message)
+
+    def _changed_since_shown(self, current: str) -> bool:
+        if not self._sent_fingerprint or not self.instance.pk or self._sent_fingerprint == current:
+            return False
+        # Sent again, the form saves over the other change knowingly.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(FIELD)] = current
+        return True

@@ -4,9 +4,11 @@ Each message's outbox key names its kind, the meeting, the version (SEQUENCE) an
 twice never sends twice, while a real change (a new SEQUENCE) sends anew.
 """
 
+import copy
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -15,6 +17,35 @@ from outbox.services import Attachment, keys_standing, message_enqueue, messages
 
 from . import calendar
 from .models import Attendee, Meeting, MeetingStatus
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What one edit changed that attendees see, as it was before and as the edit left it, and the version
+    (SEQUENCE) it made.
+
+    The messages are written after the edit commits, from the meeting as it is then, which may already
+    carry a later edit: each edit's messages are keyed by its own version and say its own change, so a
+    second edit neither takes the first's place in the outbox nor has its change told twice.
+    """
+
+    version: int
+    was: dict
+    now: dict
+    agenda_changed: bool = False
+    # Attendees the same edit added: they get a first invitation, not an account of what changed.
+    joined: Collection[int] = frozenset()
+
+    @property
+    def moved(self) -> bool:
+        return "starts_at" in self.was or "ends_at" in self.was
+
+    def meeting_as_it_was(self, meeting: Meeting) -> Meeting:
+        """The meeting as those the edit took off it knew it: what they are told they no longer attend."""
+        known = copy.copy(meeting)
+        for name, value in self.was.items():
+            setattr(known, name, value)
+        return known
 
 
 def _occurrence_key(meeting: Meeting) -> str:
@@ -65,29 +96,32 @@ def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
 
 
 def invitations_send(
-    meeting: Meeting, *, attendees: list[Attendee] | None = None, updated: bool = False
+    meeting: Meeting, *, attendees: list[Attendee] | None = None, change: MeetingChange | None = None
 ) -> None:
-    """Invites (or re-invites, after a change) each attendee with an .ics they can accept.
+    """Invites each attendee with an .ics they can accept; after a `change`, re-invites them saying what
+    changed.
 
     `attendees` were added to this meeting alone: on a series, to this occurrence and not the others.
     """
-    whole_series = bool(meeting.series_id) and not updated and attendees is None
+    whole_series = bool(meeting.series_id) and change is None and attendees is None
     if whole_series:
         build, version = calendar.invitation, meeting.series.sequence
     elif meeting.series_id:
         build, version = calendar.occurrence_update, meeting.sequence
     else:
         build, version = calendar.invitation, meeting.sequence
-    prefix = "Updated invitation" if updated else "Invitation"
+    if change is not None:
+        version = change.version
     recipients = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
     ics_for = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
     for attendee in recipients:
+        their_change = change if change is not None and attendee.pk not in change.joined else None
         message_enqueue(
             key=f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
             kind="meeting_invitation",
             to=attendee.email,
-            subject=_subject(prefix, meeting, attendee),
-            body=_render("invitation.txt", meeting, attendee, updated=updated, whole_series=whole_series),
+            subject=_subject("Updated invitation" if their_change else "Invitation", meeting, attendee),
+            body=_render("invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series),
             attachments=[
                 Attachment(
                     "invite.ics",
@@ -125,21 +159,24 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         )
 
 
-def removals_send(meeting: Meeting, *, removed: list[Attendee]) -> None:
-    """Tells each attendee taken off the meeting, with an .ics that takes it out of their calendar."""
+def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingChange) -> None:
+    """Tells each attendee taken off the meeting by `change`, with an .ics that takes it out of their
+    calendar. They are shown the meeting as they knew it: what else the edit changed is no longer theirs
+    to know."""
+    known = change.meeting_as_it_was(meeting)
     for attendee in removed:
         if not attendee.email:
             continue
         message_enqueue(
-            key=f"meeting-removal:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+            key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
             kind="meeting_removal",
             to=attendee.email,
-            subject=_subject("No longer invited", meeting, attendee),
-            body=_render("removal.txt", meeting, attendee),
+            subject=_subject("No longer invited", known, attendee),
+            body=_render("removal.txt", known, attendee),
             attachments=[
                 Attachment(
                     "cancel.ics",
-                    calendar.cancellation(meeting, uninvited=attendee),
+                    calendar.cancellation(known, uninvited=attendee),
                     "text/calendar; method=CANCEL; charset=utf-8",
                 )
             ],

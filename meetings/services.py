@@ -5,12 +5,13 @@ the transaction commits, so a rolled-back change never mails anyone.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -121,6 +122,13 @@ def _after_commit(callback, *args, **kwargs) -> None:
     transaction.on_commit(lambda: callback(*args, **kwargs))
 
 
+def _lock(meeting: Meeting) -> None:
+    """Locks the meeting's row until the transaction ends and reads it again, so that what is checked and
+    changed is its current state: two changes at once (a double click, two editors) take turns, and the
+    second sees what the first saved."""
+    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
+
+
 def _touch(meeting_id: int) -> None:
     """Replies, documents and actions are part of the meeting's record: a sync by `updated_since` must see
     the meeting change when they do."""
@@ -135,9 +143,8 @@ def _refetch(meeting_id: int) -> Meeting:
     )
 
 
-def _announce(meeting_id: int, *, updated: bool = False) -> None:
-    meeting = _refetch(meeting_id)
-    notifications.invitations_send(meeting, updated=updated)
+def _announce(meeting_id: int, *, change: notifications.MeetingChange | None = None) -> None:
+    notifications.invitations_send(_refetch(meeting_id), change=change)
 
 
 def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
@@ -225,14 +232,21 @@ def meeting_update(
     stakeholders: Sequence[Stakeholder] | None = None,
     staff: Sequence | None = None,
     agenda: Sequence[AgendaEntry] | None = None,
+    require_unchanged: Callable[[Meeting], None] | None = None,
     **fields,
 ) -> MeetingUpdate:
-    """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them."""
+    """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them.
+
+    `require_unchanged`, from an edit page, is given the meeting as read under the lock and raises
+    ValidationError if it is no longer as the page showed it (liaison_crm.edit_conflicts).
+    """
     require(can_edit_meeting(actor, meeting))
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
-    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
+    _lock(meeting)
+    if require_unchanged is not None:
+        require_unchanged(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:
@@ -242,9 +256,15 @@ def meeting_update(
         lists = {"stakeholders": stakeholders, "staff": staff, "agenda": agenda}
         asked = [*fields, *(name for name, value in lists.items() if value is not None)]
         raise ValidationError(_held_refusal(asked))
-    calendar_changed = any(
-        name in CALENDAR_FIELDS and getattr(meeting, name) != value for name, value in fields.items()
-    )
+    was = {
+        name: getattr(meeting, name)
+        for name, value in fields.items()
+        if name in CALENDAR_FIELDS and getattr(meeting, name) != value
+    }
+    if was.keys() & {"starts_at", "ends_at"}:
+        # "Was 10:00 to 11:00, now 14:00 to 15:00" names both ends, even when one of them stayed.
+        was.update(starts_at=meeting.starts_at, ends_at=meeting.ends_at)
+    calendar_changed = bool(was)
     # The edit page sends the agenda back with every save: only a different one is news to attendees.
     if agenda is not None and _agenda_rows(agenda) == list(
         meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
@@ -283,15 +303,22 @@ def meeting_update(
         meeting.agenda_items.all().delete()
         _add_agenda(meeting, agenda)
 
+    change = notifications.MeetingChange(
+        version=meeting.sequence,
+        was=was,
+        now={name: getattr(meeting, name) for name in was},
+        agenda_changed=agenda is not None,
+        joined=frozenset(a.pk for a in new_attendees),
+    )
     attendees_told = False
     if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
         if calendar_changed or agenda is not None:
-            _after_commit(_announce, meeting.pk, updated=True)
+            _after_commit(_announce, meeting.pk, change=change)
         elif new_attendees:
             new_ids = [a.pk for a in new_attendees]
             _after_commit(_invite_added, meeting.pk, new_ids)
         if removed:
-            _after_commit(_tell_removed, meeting.pk, removed)
+            _after_commit(_tell_removed, meeting.pk, removed, change)
         attendees_told = bool(calendar_changed or agenda is not None or new_attendees or removed)
     _after_commit(_schedule_reminders, [meeting.pk])
     return MeetingUpdate(meeting=meeting, attendees_told=attendees_told)
@@ -329,8 +356,8 @@ def _invite_added(meeting_id: int, attendee_ids: list[int]) -> None:
     )
 
 
-def _tell_removed(meeting_id: int, removed: list[Attendee]) -> None:
-    notifications.removals_send(_refetch(meeting_id), removed=removed)
+def _tell_removed(meeting_id: int, removed: list[Attendee], change: notifications.MeetingChange) -> None:
+    notifications.removals_send(_refetch(meeting_id), removed=removed, change=change)
 
 
 @atomic_service
@@ -344,14 +371,18 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     require(can_edit_meeting(actor, meeting))
     if and_following and not meeting.series_id:
         raise ValidationError(_("This meeting is not part of a series."))
+    # Cancelled twice at once, or while it is recorded as held, only the first goes through.
+    _lock(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled."))
     targets = [meeting]
     if and_following:
+        # Locked too, in the series' order, as every cancellation locks them: one of them being recorded
+        # as held or cancelled meanwhile is then left as it was.
         targets = list(
-            meeting.series.occurrences.filter(
-                status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start
-            )
+            meeting.series.occurrences.select_for_update()
+            .filter(status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start)
+            .order_by("original_start")
         )
     for target in targets:
         target.status = MeetingStatus.CANCELLED
@@ -359,7 +390,7 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
         target.save(update_fields=["status", "sequence", "updated_at"])
     if and_following:
         # The series' own event gains exceptions for the cancelled slots.
-        MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=meeting.series.sequence + 1)
+        MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=F("sequence") + 1)
     _after_commit(_announce_cancellation, meeting.pk, and_following)
     _after_commit(_schedule_reminders, [t.pk for t in targets])
     meeting.refresh_from_db()
@@ -386,10 +417,10 @@ def meeting_mark_held(
     decisions and actions goes to the attendees.
     """
     require(can_edit_meeting(actor, meeting))
-    # Read under a lock: the form sent twice at once (a double click) must record the meeting once, so the
-    # second waits for the first and then finds the meeting held.
-    status = Meeting.objects.select_for_update().values_list("status", flat=True).get(pk=meeting.pk)
-    if status != MeetingStatus.PLANNED:
+    # The form sent twice at once (a double click) must record the meeting once: the second waits for the
+    # first and then finds the meeting held.
+    _lock(meeting)
+    if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if not meeting.has_started:
         raise ValidationError(_("This meeting has not started yet."))
@@ -669,8 +700,10 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     Nor do they follow when the actor may not edit that interaction.
     """
     require(can_edit_meeting(actor, meeting))
+    # Two corrections at once: the second compares the notes with the minutes the first left.
+    _lock(meeting)
     _require_held(meeting)
-    old_minutes = Meeting.objects.values_list("minutes", flat=True).get(pk=meeting.pk)
+    old_minutes = meeting.minutes
     meeting.minutes = minutes
     meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save(update_fields=["minutes", "updated_at"])

@@ -167,7 +167,11 @@ def meeting_edit(request, pk):
     if request.method == "POST" and form.is_valid() and agenda.is_valid():
         try:
             update = services.meeting_update(
-                meeting=meeting, actor=request.user, agenda=_agenda_entries(agenda), **form.service_fields()
+                meeting=meeting,
+                actor=request.user,
+                agenda=_agenda_entries(agenda),
+                require_unchanged=form.require_unchanged,
+                **form.service_fields(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -1,8 +1,9 @@
 """Work run in threads released together, as requests or workers arriving at the same moment."""
 
 import threading
+import time
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def all_at_once(*works):
@@ -27,3 +28,39 @@ def all_at_once(*works):
         thread.join()
     if errors:
         raise errors[0]
+
+
+def queued_behind_a_lock(record, *works):
+    """Runs each callable in a thread of its own while `record`'s row is locked, as by a change being saved,
+    and lets go once every one of them waits for a lock: each has read what it reads before locking, and
+    then they go through one at a time. Errors are raised as all_at_once raises them."""
+    locked = threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            type(record).objects.select_for_update().get(pk=record.pk)
+            locked.set()
+            _wait_until_waiting(len(works))
+
+    def after_the_lock(work):
+        if not locked.wait(30):
+            raise AssertionError("The row was never locked")
+        work()
+
+    all_at_once(hold, *(lambda work=work: after_the_lock(work) for work in works))
+
+
+def _wait_until_waiting(sessions: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Activity is read once per transaction unless its snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= sessions:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{sessions} sessions never waited for a lock")

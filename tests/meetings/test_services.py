@@ -12,7 +12,7 @@ from meetings import services
 from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
-from ..concurrency import all_at_once
+from ..concurrency import all_at_once, queued_behind_a_lock
 from ..factories import StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -323,6 +323,120 @@ def test_the_same_edit_saved_twice_at_once_sends_one_update():
 
     assert Meeting.objects.get(pk=meeting.pk).sequence == 1
     assert OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org").count() == 2
+
+
+def _attempt_at_once(*attempts):
+    """Runs each attempt in a thread of its own at the same moment; returns the refusals they met."""
+    refused = []
+
+    def attempt(work):
+        try:
+            work()
+        except ValidationError as error:
+            refused.append(error)
+
+    all_at_once(*(lambda work=work: attempt(work) for work in attempts))
+    return refused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_cancelled_twice_at_once_is_cancelled_once():
+    """Both read the meeting as planned before either had cancelled it: both went through, and the guest
+    was told twice."""
+    officer, meeting = _scheduled_with_a_guest()
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    refused = _attempt_at_once(
+        *(lambda copy=copy: services.meeting_cancel(meeting=copy, actor=officer) for copy in copies)
+    )
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert (meeting.status, meeting.sequence, len(refused)) == (MeetingStatus.CANCELLED, 1, 1)
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_cancelled_while_it_is_recorded_as_held_ends_either_cancelled_or_held():
+    """Recorded as held first, the meeting was then cancelled all the same, its interaction left on the
+    guest's timeline."""
+    officer, meeting = _scheduled_with_a_guest()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now()
+    )
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    refused = _attempt_at_once(
+        lambda: services.meeting_cancel(meeting=copies[0], actor=officer),
+        lambda: services.meeting_mark_held(meeting=copies[1], actor=officer),
+    )
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert len(refused) == 1
+    assert (meeting.status, Interaction.objects.count()) in [
+        (MeetingStatus.CANCELLED, 0),
+        (MeetingStatus.HELD, 1),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_occurrences_cancelled_with_the_following_at_once_each_raise_a_version_once():
+    """Each read the series' version and the occurrences before the other saved: the one cancelled by both
+    and the series itself were raised to the same next version twice, so calendars kept the first's
+    cancellation and ignored the second."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    first = schedule(officer, [StakeholderFactory(owner=officer)], frequency="weekly", count=4)
+    second, third = (
+        Meeting.objects.select_related("series").get(pk=occurrence.pk)
+        for occurrence in first.series.occurrences.order_by("original_start")[1:3]
+    )
+
+    refused = _attempt_at_once(
+        *(
+            lambda copy=copy: services.meeting_cancel(meeting=copy, actor=officer, and_following=True)
+            for copy in (second, third)
+        )
+    )
+
+    occurrences = list(first.series.occurrences.order_by("original_start"))
+    assert [(o.status, o.sequence) for o in occurrences] == [
+        (MeetingStatus.PLANNED, 0),
+        *[(MeetingStatus.CANCELLED, 1)] * 3,
+    ]
+    first.series.refresh_from_db()
+    assert first.series.sequence == 2 - len(refused)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_minutes_corrected_twice_at_once_leave_the_timeline_with_the_last_correction():
+    """Both read the minutes before either had saved: the second found the timeline's notes already
+    changed by the first, took them for someone's own text and left them, so they disagreed with the
+    minutes."""
+    officer, meeting = _scheduled_with_a_guest()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now()
+    )
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Draft")
+    copies = [Meeting.objects.get(pk=meeting.pk) for _ in range(2)]
+
+    queued_behind_a_lock(
+        meeting,
+        *(
+            lambda copy=copy, text=text: services.meeting_minutes_update(
+                meeting=copy, actor=officer, minutes=text
+            )
+            for copy, text in zip(copies, ["Agreed: a second meeting", "Agreed: a site visit"], strict=True)
+        ),
+    )
+
+    meeting = Meeting.objects.select_related("interaction").get(pk=meeting.pk)
+    assert meeting.minutes != "Draft"
+    assert meeting.interaction.notes == meeting.minutes
 
 
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
@@ -863,3 +977,113 @@ def test_subjects_name_the_zone_of_the_time_they_give(officer, guests, django_ca
     assert subjects["ama@example.org"].endswith(f"{local_time('Africa/Accra')} GMT")
     # Dubai's zone has no abbreviation of its own: its offset, read as one.
     assert subjects["noor@example.ae"].endswith(f"{local_time('Asia/Dubai')} UTC+04")
+
+
+def _span(starts, ends, zone) -> str:
+    starts, ends = (timezone.localtime(moment, zoneinfo.ZoneInfo(zone)) for moment in (starts, ends))
+    return f"{starts:%a} {starts.day} {starts:%b %Y, %H:%M}\N{EN DASH}{ends:%H:%M}"
+
+
+def test_an_update_says_what_changed_with_the_old_and_new_time_in_each_readers_zone(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The update showed the meeting as it now was: a guest had to compare it with the first email to find
+    what had moved."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, location="Room 4")
+    was = (meeting.starts_at, meeting.ends_at)
+    now = (soon_at(15) + dt.timedelta(days=1), soon_at(16) + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=now[0], ends_at=now[1], location="Harbour House"
+        )
+
+    for guest in guests:
+        update = OutboundMessage.objects.get(
+            kind="meeting_invitation", to=guest.emails[0], subject__startswith="Updated"
+        )
+        zone = guest.time_zone
+        assert f"Time:   was {_span(*was, zone)}, now {_span(*now, zone)} ({zone})" in update.body
+        assert "Place:  was Room 4, now Harbour House" in update.body
+        assert "Agenda changed" not in update.body
+
+
+def test_an_update_of_the_agenda_alone_says_the_agenda_changed(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, agenda=[services.AgendaEntry(title="Budget")])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, agenda=[services.AgendaEntry(title="Budget, second reading")]
+        )
+
+    update = OutboundMessage.objects.get(
+        kind="meeting_invitation", to="ama@example.org", subject__startswith="Updated"
+    )
+    assert "Agenda changed." in update.body
+    assert "was" not in update.body
+
+
+def test_a_guest_taken_off_is_shown_the_meeting_as_they_knew_it_not_the_edits_other_changes(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, location="Room 4")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting,
+            actor=officer,
+            starts_at=soon_at(15),
+            ends_at=soon_at(16),
+            location="Harbour House",
+            stakeholders=guests[:1],
+        )
+
+    to_kenji = OutboundMessage.objects.filter(to="kenji@example.jp").exclude(kind="meeting_reminder")
+    assert [m.kind for m in to_kenji.order_by("pk")] == ["meeting_invitation", "meeting_removal"]
+    removal = to_kenji.get(kind="meeting_removal")
+    assert "Harbour House" not in removal.body and "Room 4" in removal.body
+    tokyo_start = timezone.localtime(soon_at(10), zoneinfo.ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    assert tokyo_start in removal.body and tokyo_start in removal.subject
+    assert "was" not in removal.body
+
+
+def test_a_guest_added_in_the_edit_that_moves_the_meeting_gets_an_invitation_not_what_changed(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16), stakeholders=guests
+        )
+
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="kenji@example.jp")
+    assert invitation.subject.startswith("Invitation: ")
+    assert "invites you to a meeting" in invitation.body and "was" not in invitation.body
+
+
+def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_is_written(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The email was written after the edit committed, from the meeting as it was then: a second edit
+    saved in between gave the first's email the second's version, under which the outbox then kept only
+    one of the two."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], location="Room 4")
+    with django_capture_on_commit_callbacks() as first_edits_callbacks:
+        services.meeting_update(meeting=meeting, actor=officer, location="Harbour House")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=meeting, actor=officer, location="Town Hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in first_edits_callbacks:
+            callback()
+
+    updates = OutboundMessage.objects.filter(
+        kind="meeting_invitation", to="ama@example.org", subject__startswith="Updated"
+    )
+    assert updates.count() == 2
+    assert sorted(
+        line for update in updates for line in update.body.splitlines() if line.startswith("Place:")
+    ) == ["Place:  was Harbour House, now Town Hall", "Place:  was Room 4, now Harbour House"]

@@ -12,7 +12,7 @@ from interactions.models import Interaction
 from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 
-from ..concurrency import all_at_once
+from ..concurrency import all_at_once, queued_behind_a_lock
 from ..conftest import login
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, UserFactory
 
@@ -608,6 +608,49 @@ def test_a_second_editor_of_a_meeting_is_told_instead_of_undoing_the_first(clien
     meeting.refresh_from_db()
     assert meeting.location == "Room 4"
     assert list(meeting.agenda_items.values_list("title", flat=True)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_a_meeting_sent_at_the_same_moment_the_second_is_told_instead_of_undoing_the_first():
+    """Both forms passed the check that the meeting was as they showed it, before either was saved; the
+    second then saved its stale copy of every field, putting the first's change back."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    officer = UserFactory()
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(3, 10),
+        ends_at=in_days(3, 11),
+        stakeholders=[StakeholderFactory(owner=officer)],
+    )
+    url = reverse("meetings:edit", args=[meeting.pk])
+    tabs = [login(Client(), officer) for _ in range(2)]
+    edits = [
+        _edit_form_as_shown(tabs[0], meeting, location="Room 4"),
+        _edit_form_as_shown(tabs[1], meeting, **{"agenda-0-title": "Budget"}),
+    ]
+    answers = []
+
+    queued_behind_a_lock(
+        meeting,
+        *(
+            lambda tab=tab, data=data: answers.append(tab.post(url, data))
+            for tab, data in zip(tabs, edits, strict=True)
+        ),
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 302]
+    (refused,) = (answer for answer in answers if answer.status_code == 200)
+    assert "Someone else saved a change to this record" in refused.content.decode()
+    meeting.refresh_from_db()
+    saved = (meeting.location, list(meeting.agenda_items.values_list("title", flat=True)))
+    assert saved in [("Room 4", []), ("", ["Budget"])]
 
 
 @pytest.mark.parametrize(
