@@ -101,7 +101,7 @@ def test_at_320_px_a_stakeholders_page_does_not_scroll_sideways(page, live_serve
 
     page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
 
-    expect(page.get_by_text("Overdue by")).to_be_visible()
+    expect(page.locator(".facts").get_by_text("Overdue by")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 

@@ -307,6 +307,7 @@ PAGES = [
     ("history:decision", "meeting", EVERYONE),
     ("history:commitment", "commitment", EVERYONE),
     ("history:concern", "concern", EVERYONE),
+    ("history:inbound", "mail", CONFIDENTIAL),
 ]
 
 
