@@ -145,6 +145,13 @@ class ReportForm(forms.Form):
         pk = self.cleaned_data.get("officer")
         return get_user_model().objects.get(pk=pk) if pk else None
 
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        # The period runs up to the start of the day after it (Report.end), which the last day has not.
+        if until == dt.date.max:
+            raise forms.ValidationError(_("This date is too far in the future."))
+        return until
+
     def clean(self):
         data = super().clean()
         chosen = [name for name in ("organisation", "stakeholder", "officer") if data.get(name)]
@@ -153,6 +160,6 @@ class ReportForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         default_since, default_until = _period_default()
         data["since"], data["until"] = since or default_since, until or default_until
-        if data["until"] < data["since"]:
+        if "until" not in self.errors and data["until"] < data["since"]:
             self.add_error("until", _("The end of the period cannot be before its start."))
         return data

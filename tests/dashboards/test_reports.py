@@ -115,6 +115,14 @@ def test_the_period_can_be_chosen(client, officer, council):
     assert response.context["totals"]["interactions"] == 1
 
 
+def test_a_period_ending_on_the_last_day_of_the_calendar_is_refused_not_a_server_error(client, officer):
+    """The period runs to the start of the day after its end, and 31 December 9999 has none: the page
+    answered 500."""
+    refused = report(client, officer, since="9999-12-01", until="9999-12-31")
+    assert "report" not in refused.context
+    assert refused.context["form"].errors["until"] == ["This date is too far in the future."]
+
+
 def test_an_officers_report_is_for_them_and_their_managers(
     client, officer, colleague, manager, other_manager
 ):
