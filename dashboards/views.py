@@ -206,8 +206,8 @@ def report(request):
     if not form.is_bound or not form.is_valid():
         return render(request, "dashboards/report_form.html", {"form": form, "exports": EXPORT_LABELS})
     data = form.cleaned_data
-    team = None
-    if not (data["organisation"] or data["stakeholder"] or data["officer"]):
+    team = data.get("team")
+    if not (data["organisation"] or data["stakeholder"] or data["officer"] or team):
         # No subject: a manager's team, an officer's own work.
         if user.is_manager and user.team_id:
             team = user.team
