@@ -218,10 +218,10 @@ def _meetings(request):
 
 
 def _actions(request):
-    # The "My actions" list: open actions the reader owns.
+    # The "My actions" list: open actions the reader answers for.
     return (
         ActionItem.objects.visible_to(request.user)
-        .owned_by(request.user)
+        .chased_by_officer(request.user)
         .open()
         .for_list()
         .order_by("due_on", "pk")

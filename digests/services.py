@@ -42,9 +42,9 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
         actions=list(
             ActionItem.objects.visible_to(user)
             .open()
-            .owned_by(user)
+            .chased_by_officer(user)
             .filter(due_on__lte=today)
-            .select_related("meeting")
+            .select_related("meeting", "owner_stakeholder")
             .order_by("due_on", "pk")
         ),
         commitments=list(
@@ -63,8 +63,9 @@ def _people_with_something_due(latest_day: dt.date) -> set[int]:
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),
         ActionItem.objects.open()
-        .filter(owner_user__isnull=False, due_on__lte=latest_day)
-        .values_list("owner_user"),
+        .with_chaser()
+        .filter(chaser__isnull=False, due_on__lte=latest_day)
+        .values_list("chaser"),
         Commitment.objects.open().filter(due_on__lte=latest_day).values_list("owner"),
     ]
     return {user_id for queryset in due for (user_id,) in queryset.distinct()}

@@ -451,7 +451,7 @@ def action_item_status(request, pk):
 def my_actions(request):
     actions = (
         ActionItem.objects.visible_to(request.user)
-        .owned_by(request.user)
+        .chased_by_officer(request.user)
         .open()
         .for_list()
         .order_by("due_on", "pk")
