@@ -99,9 +99,7 @@ def _panels(request, scope, refreshes) -> str:
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
             "stale": panels.stale(scope, day),
-            "stale_url": panels.list_url(
-                scope, "contacts:stakeholder_list", overdue="true", sort="-influence"
-            ),
+            "stale_url": panels.stale_url(scope),
             "overdue": panels.overdue(scope, request.user),
             "activity": panels.activity(scope, request.user),
             "sentiment": panels.sentiment(scope, request.user),

@@ -117,6 +117,8 @@ def _count_line(digest: DailyDigest) -> str:
 
 # The weekly digest: each manager's Monday summary of their team, from the dashboard's figures.
 
+STALE_LISTED = 10
+
 
 @dataclass
 class WeeklyDigest:
@@ -125,6 +127,8 @@ class WeeklyDigest:
     health: dict
     turned_red: list
     stale: list
+    stale_left_out: int
+    stale_url: str
     overdue: list
     interactions_last_week: int
     interactions_week_before: int
@@ -146,12 +150,19 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
     weekly = {row["week"]: row["n"] for row in queries.activity_totals(weeks, user)}
     week_before, last_week = weeks.weeks_shown
     escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)
+    stale = list(queries.stale_relationships(scope, day, limit=STALE_LISTED))
+    # Counted, as the dashboard's panel counts them, only when the list is full.
+    stale_left_out = (
+        queries.stale_relationships_count(scope) - len(stale) if len(stale) == STALE_LISTED else 0
+    )
     return WeeklyDigest(
         user=user,
         today=today,
         health=panels.health(scope, day),
         turned_red=list(queries.turned_red(scope, day, since=(day or today) - dt.timedelta(days=7))),
-        stale=list(queries.stale_relationships(scope, day, limit=10)),
+        stale=stale,
+        stale_left_out=stale_left_out,
+        stale_url=panels.stale_url(scope),
         overdue=[
             {**row, "label": panels.officer_label(row["label"], active=row["active"])}
             for row in queries.overdue_by_officer(scope, user)[:10]
