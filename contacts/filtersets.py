@@ -26,6 +26,18 @@ class SearchFilter(django_filters.CharFilter):
         return qs.search(value) if value and value.strip() else qs
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """A list's chosen order, the primary key breaking ties (as the API's `api.ordering.Ordering`): ordered
+    by a column many rows share (influence), each page's query may order those rows differently, and pages
+    repeat some rows and skip others."""
+
+    def filter(self, qs, value):
+        ordering = [self.get_ordering_value(param) for param in value or () if param]
+        if not ordering:
+            return qs
+        return qs.order_by(*ordering, "-pk" if ordering[0].startswith("-") else "pk")
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 moment, read in UTC: PostgreSQL refuses offsets beyond ±16 hours that ISO allows."""
 
@@ -144,7 +156,7 @@ class StakeholderFilterSet(NothingUnlessValidFilterSet):
         field_name="is_archived",
         widget=QuickSelect(choices=[("", _("Active")), ("true", _("Archived"))]),
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         label=_("Sort by"),
         fields=(
             ("name", "name"),

@@ -219,11 +219,14 @@ def _meetings(request):
 
 
 def _actions(request):
-    # The "My actions" list: actions the reader owns.
+    # The "My actions" list: actions the reader answers for.
     data = request.GET.copy()
     data.setdefault("status", UNFINISHED)
     queryset = (
-        ActionItem.objects.visible_to(request.user).owned_by(request.user).for_list().order_by("due_on", "pk")
+        ActionItem.objects.visible_to(request.user)
+        .chased_by_officer(request.user)
+        .for_list()
+        .order_by("due_on", "pk")
     )
     return ActionItemFilterSet(data, queryset=queryset, request=request).qs
 

@@ -105,8 +105,9 @@ def _period_default():
 
 
 class ReportForm(forms.Form):
-    """What a report is about — an organisation, a stakeholder or an officer (else the reader's own team or
-    portfolio) — and the period it covers."""
+    """What a report is about — an organisation, a stakeholder, an officer or, for administrators, a team
+    (else the reader's own team or portfolio, or every team for an administrator outside one) — and the period
+    it covers."""
 
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
@@ -123,11 +124,17 @@ class ReportForm(forms.Form):
     # Plain choices, drawn by the `select` tag: Django's widget templates take tens of milliseconds for the
     # hundreds of staff a large organisation has.
     officer = forms.TypedChoiceField(label=_("Officer"), coerce=int, required=False, empty_value=None)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("Any")
+    )
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # A team's report is for its managers, who get their own by choosing nobody, and administrators.
+        if not user.is_crm_admin:
+            del self.fields["team"]
         # The officers whose report the reader may read (Report.readable_by): themselves and those they
         # manage. Those who have left too, after the others: their work in a past period is still reported on.
         users = get_user_model().objects
@@ -145,14 +152,25 @@ class ReportForm(forms.Form):
         pk = self.cleaned_data.get("officer")
         return get_user_model().objects.get(pk=pk) if pk else None
 
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        # The period runs up to the start of the day after it (Report.end), which the last day has not.
+        if until == dt.date.max:
+            raise forms.ValidationError(_("This date is too far in the future."))
+        return until
+
     def clean(self):
         data = super().clean()
-        chosen = [name for name in ("organisation", "stakeholder", "officer") if data.get(name)]
+        chosen = [name for name in ("organisation", "stakeholder", "officer", "team") if data.get(name)]
         if len(chosen) > 1:
-            raise forms.ValidationError(_("Choose one of organisation, stakeholder or officer."))
+            raise forms.ValidationError(
+                _("Choose one of organisation, stakeholder, officer or team.")
+                if "team" in self.fields
+                else _("Choose one of organisation, stakeholder or officer.")
+            )
         since, until = data.get("since"), data.get("until")
         default_since, default_until = _period_default()
         data["since"], data["until"] = since or default_since, until or default_until
-        if data["until"] < data["since"]:
+        if "until" not in self.errors and data["until"] < data["since"]:
             self.add_error("until", _("The end of the period cannot be before its start."))
         return data

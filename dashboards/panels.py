@@ -169,6 +169,11 @@ def list_url(scope, name: str, **filters) -> str:
     return f"{reverse(name)}?{urlencode(chosen)}"
 
 
+def stale_url(scope) -> str:
+    """The list of every relationship the stale relationships panel counts, most influential first."""
+    return list_url(scope, "contacts:stakeholder_list", overdue="true", sort="-influence")
+
+
 def stale(scope, day) -> dict:
     """The stale relationships panel: the first rows, and how many there are in all ("1,000+" past the
     bounded count), said when the panel does not show them all."""

@@ -450,7 +450,7 @@ def actions_due(user, today: dt.date):
     return (
         ActionItem.objects.visible_to(user)
         .open()
-        .owned_by(user)
+        .chased_by_officer(user)
         .filter(due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
         .for_list()
         .order_by("due_on", "pk")

@@ -99,9 +99,7 @@ def _panels(request, scope, refreshes) -> str:
             "counted_at": timezone.now(),
             "health": panels.health(scope, day),
             "stale": panels.stale(scope, day),
-            "stale_url": panels.list_url(
-                scope, "contacts:stakeholder_list", overdue="true", sort="-influence"
-            ),
+            "stale_url": panels.stale_url(scope),
             "overdue": panels.overdue(scope, request.user),
             "activity": panels.activity(scope, request.user),
             "sentiment": panels.sentiment(scope, request.user),
@@ -207,8 +205,8 @@ def report(request):
     if not form.is_bound or not form.is_valid():
         return render(request, "dashboards/report_form.html", {"form": form, "exports": EXPORT_LABELS})
     data = form.cleaned_data
-    team = None
-    if not (data["organisation"] or data["stakeholder"] or data["officer"]):
+    team = data.get("team")
+    if not (data["organisation"] or data["stakeholder"] or data["officer"] or team):
         # No subject: a manager's team, an officer's own work.
         if user.is_manager and user.team_id:
             team = user.team

@@ -42,9 +42,9 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
         actions=list(
             ActionItem.objects.visible_to(user)
             .open()
-            .owned_by(user)
+            .chased_by_officer(user)
             .filter(due_on__lte=today)
-            .select_related("meeting")
+            .select_related("meeting", "owner_stakeholder")
             .order_by("due_on", "pk")
         ),
         commitments=list(
@@ -63,8 +63,9 @@ def _people_with_something_due(latest_day: dt.date) -> set[int]:
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),
         ActionItem.objects.open()
-        .filter(owner_user__isnull=False, due_on__lte=latest_day)
-        .values_list("owner_user"),
+        .with_chaser()
+        .filter(chaser__isnull=False, due_on__lte=latest_day)
+        .values_list("chaser"),
         Commitment.objects.open().filter(due_on__lte=latest_day).values_list("owner"),
     ]
     return {user_id for queryset in due for (user_id,) in queryset.distinct()}
@@ -116,6 +117,8 @@ def _count_line(digest: DailyDigest) -> str:
 
 # The weekly digest: each manager's Monday summary of their team, from the dashboard's figures.
 
+STALE_LISTED = 10
+
 
 @dataclass
 class WeeklyDigest:
@@ -124,6 +127,8 @@ class WeeklyDigest:
     health: dict
     turned_red: list
     stale: list
+    stale_left_out: int
+    stale_url: str
     overdue: list
     interactions_last_week: int
     interactions_week_before: int
@@ -145,12 +150,19 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
     weekly = {row["week"]: row["n"] for row in queries.activity_totals(weeks, user)}
     week_before, last_week = weeks.weeks_shown
     escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)
+    stale = list(queries.stale_relationships(scope, day, limit=STALE_LISTED))
+    # Counted, as the dashboard's panel counts them, only when the list is full.
+    stale_left_out = (
+        queries.stale_relationships_count(scope) - len(stale) if len(stale) == STALE_LISTED else 0
+    )
     return WeeklyDigest(
         user=user,
         today=today,
         health=panels.health(scope, day),
         turned_red=list(queries.turned_red(scope, day, since=(day or today) - dt.timedelta(days=7))),
-        stale=list(queries.stale_relationships(scope, day, limit=10)),
+        stale=stale,
+        stale_left_out=stale_left_out,
+        stale_url=panels.stale_url(scope),
         overdue=[
             {**row, "label": panels.officer_label(row["label"], active=row["active"])}
             for row in queries.overdue_by_officer(scope, user)[:10]

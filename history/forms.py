@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.querysets import staff_label
@@ -27,7 +28,7 @@ class RecentChangesFilterForm(forms.Form):
     def __init__(self, *args, members: list[int] | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", _("Any record"))] + [
-            (key, stream.verbose_name) for key, stream in STREAMS.items()
+            (key, capfirst(stream.verbose_name)) for key, stream in STREAMS.items()
         ]
         staff = get_user_model().objects.order_by("-is_active", "first_name", "last_name", "username")
         self.fields["user"].queryset = staff if members is None else staff.filter(pk__in=members)

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -85,8 +86,10 @@ class ActionItemQuerySet(QuerySet):
     def overdue(self, on=None):
         return self.open().filter(due_on__lt=on or timezone.localdate())
 
-    def owned_by(self, user):
-        return self.filter(owner_user=user)
+    def chased_by_officer(self, user):
+        """The actions one officer answers for (`chased_by`), on their own lists: My actions, My day and their
+        digest show what the dashboard counts as theirs."""
+        return self.chased_by(get_user_model().objects.filter(pk=user.pk))
 
     def chased_by(self, officers):
         """The actions `officers` (a queryset of users) answer for: those they own, and those a stakeholder

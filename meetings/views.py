@@ -458,7 +458,10 @@ def my_actions(request):
     # The list opens on what is still to do; "Any status" sends an empty status and shows them all.
     data.setdefault("status", UNFINISHED)
     actions = (
-        ActionItem.objects.visible_to(request.user).owned_by(request.user).for_list().order_by("due_on", "pk")
+        ActionItem.objects.visible_to(request.user)
+        .chased_by_officer(request.user)
+        .for_list()
+        .order_by("due_on", "pk")
     )
     filterset = ActionItemFilterSet(data, queryset=actions, request=request)
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)

@@ -70,3 +70,24 @@ def test_the_next_page_of_a_filtered_list_keeps_its_filters(client, officer, col
     assert seen == mine, "the second page lists the officer's people, not everyone's"
     back = urljoin(first_url, _href(second.content.decode(), "Previous"))
     assert client.get(back).context["filter"].form.cleaned_data["owner"] == officer
+
+
+def test_paging_a_list_sorted_by_influence_shows_each_stakeholder_once(client, officer, settings):
+    """Many stakeholders share an influence: ordered by it alone, PostgreSQL may order the ties differently
+    for each page's query, and some were listed twice while others never appeared."""
+    from django.urls import reverse
+
+    from .conftest import login
+
+    settings.LIST_PAGE_SIZE = 7
+    people = [StakeholderFactory(owner=officer, influence=1 + number % 2).pk for number in range(60)]
+    login(client, officer)
+    for sort in ("-influence", "contact_due"):
+        seen = [
+            person.pk
+            for number in range(1, 10)  # 60 rows, 7 a page
+            for person in client.get(
+                reverse("contacts:stakeholder_list"), {"sort": sort, "page": number}
+            ).context["page"]
+        ]
+        assert sorted(seen) == sorted(people), sort

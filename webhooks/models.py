@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import URLValidator
+from django.core.validators import MinLengthValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +30,11 @@ class WebhookEndpoint(models.Model):
         models.CharField(max_length=64, choices=WebhookEvent.choices), verbose_name=_("events"), default=list
     )
     secret = models.CharField(
-        _("secret"), max_length=128, help_text=_("Signs each delivery (X-Liaison-Signature).")
+        _("secret"),
+        max_length=128,
+        # A short secret is guessed, and a receiver then trusts a forged delivery.
+        validators=[MinLengthValidator(16)],
+        help_text=_("Signs each delivery (X-Liaison-Signature)."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -127,3 +127,29 @@ def test_an_overdue_action_says_so_in_words_and_a_full_list_links_to_the_rest(
     assert "Action due in 1 days" not in page
     assert "More actions due →" in page
     assert "No commitments overdue or due by" in page
+
+
+def test_a_stakeholders_action_from_my_meeting_is_on_my_day_and_my_actions_as_the_dashboard_counts_it(
+    officer_client, officer, colleague, manager
+):
+    """The dashboard counts a stakeholder's action as the organiser's to chase (ActionItemQuerySet.chased_by):
+    a manager saw it among the officer's overdue actions, and the officer found it on none of their lists."""
+    from dashboards import queries
+
+    mine, theirs = MeetingFactory(organiser=officer), MeetingFactory(organiser=colleague)
+    for meeting, description in ((mine, "Send us the site plan"), (theirs, "Colleague's guest's action")):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=description,
+            owner_stakeholder=StakeholderFactory(owner=meeting.organiser),
+            due_on=TODAY - dt.timedelta(days=1),
+            created_by=meeting.organiser,
+        )
+
+    my_day = officer_client.get(reverse("dashboards:my_day")).content.decode()
+    my_actions = officer_client.get(reverse("meetings:my_actions")).context["page"]
+
+    assert "Send us the site plan" in my_day and "Colleague's guest's action" not in my_day
+    assert [action.description for action in my_actions] == ["Send us the site plan"]
+    counted = queries.overdue_by_officer(queries.scope_for(manager), manager)
+    assert [row["actions"] for row in counted if row["key"] == officer.pk] == [len(my_actions)]

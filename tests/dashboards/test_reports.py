@@ -115,6 +115,14 @@ def test_the_period_can_be_chosen(client, officer, council):
     assert response.context["totals"]["interactions"] == 1
 
 
+def test_a_period_ending_on_the_last_day_of_the_calendar_is_refused_not_a_server_error(client, officer):
+    """The period runs to the start of the day after its end, and 31 December 9999 has none: the page
+    answered 500."""
+    refused = report(client, officer, since="9999-12-01", until="9999-12-31")
+    assert "report" not in refused.context
+    assert refused.context["form"].errors["until"] == ["This date is too far in the future."]
+
+
 def test_an_officers_report_is_for_them_and_their_managers(
     client, officer, colleague, manager, other_manager
 ):
@@ -130,6 +138,42 @@ def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_wo
 ):
     assert report(client, manager, since=TODAY.isoformat()).context["report"].team == team
     assert report(client, officer, since=TODAY.isoformat()).context["report"].officer == officer
+
+
+def test_an_administrator_can_choose_a_teams_report_and_without_a_subject_gets_every_team(
+    client, officer, other_officer, admin_user, team, other_team
+):
+    """The team report an administrator could read (Report.readable_by) had no way to be asked for, and the
+    form told them that choosing nobody reported on their own work."""
+    for author, text in ((officer, "Team call"), (other_officer, "Another team's call")):
+        InteractionFactory(logged_by=author, stakeholders=[StakeholderFactory(owner=author)], summary=text,
+                           occurred_at=days_ago(2))  # fmt: skip
+    since = days_ago(7).date().isoformat()
+
+    chosen = report(client, admin_user, team=team.pk, since=since)
+    assert chosen.context["report"].team == team
+    assert chosen.context["totals"]["interactions"] == 1
+    everyone = report(client, admin_user, since=since)
+    assert everyone.context["report"].kind == "all"
+    assert everyone.context["totals"]["interactions"] == 2
+    page = report(client, admin_user).content.decode()
+    assert "Choose nobody for a report on every team." in page
+    assert "your own work" not in page
+
+
+def test_only_an_administrator_is_offered_a_choice_of_team(client, manager, other_team):
+    form = report(client, manager).context["form"]
+    assert "team" not in form.fields
+    chosen_elsewhere = report(client, manager, team=other_team.pk, since=TODAY.isoformat())
+    assert chosen_elsewhere.context["report"].team == manager.team
+
+
+def test_a_report_has_one_subject_a_team_or_one_of_its_records(client, officer, admin_user, team):
+    refused = report(client, admin_user, team=team.pk, officer=officer.pk)
+    assert "report" not in refused.context
+    assert refused.context["form"].non_field_errors() == [
+        "Choose one of organisation, stakeholder, officer or team."
+    ]
 
 
 def test_the_report_prints_without_its_controls(client, officer, council):

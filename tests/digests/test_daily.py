@@ -6,6 +6,7 @@ from django.utils import timezone
 from commitments.models import Commitment
 from digests.services import daily_digest_build, daily_digests_send
 from meetings import services as meeting_services
+from meetings.models import ActionItem
 from outbox.models import OutboundMessage
 
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory
@@ -91,3 +92,22 @@ def test_a_follow_up_in_the_digest_names_the_people_it_is_with(officer):
     body = OutboundMessage.objects.get().body
     assert "Send it — Amaka Boateng, Kevin Mitchell\n" in body
     assert "QuerySet" not in body
+
+
+def test_a_stakeholders_action_from_a_meeting_the_officer_organised_is_in_their_digest(officer):
+    """The organiser chases it (ActionItemQuerySet.chased_by): the digest left it out, and an organiser with
+    nothing else due got no digest."""
+    officer.time_zone = "Europe/London"
+    officer.save()
+    guest = StakeholderFactory(owner=officer, name="Emma Morgan")
+    ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer, title="Wharf Lane works"),
+        description="Send us the site plan",
+        owner_stakeholder=guest,
+        due_on=SEVEN_AM_LONDON.date(),
+        created_by=officer,
+    )
+
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
+    body = OutboundMessage.objects.get(kind="daily_digest").body
+    assert 'Send us the site plan (Emma Morgan\'s, from "Wharf Lane works")' in body

@@ -93,3 +93,25 @@ def test_the_digest_marks_an_officer_who_has_left_as_the_rest_of_the_site_does(t
     # Newly at risk, stale, overdue work and the concern: each names the leaver, each marked.
     assert len(naming) == 4, naming
     assert all(line.count(f"{officer} (left)") == line.count(str(officer)) for line in naming), naming
+
+
+def test_the_digest_says_how_many_stale_relationships_it_leaves_out_and_links_to_them_all(
+    time_machine, settings, officer, manager, team
+):
+    """It lists the ten most influential: the eleventh and twelfth were mentioned nowhere but in the count of
+    the health section."""
+    settings.SITE_URL = "https://crm.example.org"
+    time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
+    for number in range(12):
+        stakeholder = StakeholderFactory(owner=officer, name=f"Lapsed {number:02d}", contact_cadence_days=7)
+        Stakeholder.objects.filter(pk=stakeholder.pk).update(
+            last_contacted_at=timezone.now() - dt.timedelta(days=30)
+        )
+    dashboard_services.figures_refresh()
+
+    weekly_digests_send()
+
+    body = OutboundMessage.objects.get(to=manager.email).body
+    assert body.count("- Lapsed") == 10
+    link = f"https://crm.example.org/stakeholders/?team={team.pk}&overdue=true&sort=-influence"
+    assert f"and 2 more, all of them at {link}" in body

@@ -239,6 +239,12 @@ def test_recent_changes_filter_by_record_and_by_who_made_them(client, officer, c
     assert [(entry.stream.key, entry.label) for entry in by_user] == [("stakeholder", "update")]
 
 
+def test_recent_changes_offer_the_kinds_of_record_capitalised_as_every_other_list(client, manager):
+    form = login(client, manager).get(reverse("history:recent")).context["form"]
+    choices = dict(form.fields["model"].choices)
+    assert (choices["stakeholder"], choices["action"]) == ("Stakeholder", "Action item")
+
+
 def test_recent_changes_link_to_records_that_still_exist(client, officer, manager):
     kept = StakeholderFactory(owner=officer)
     gone = interactions.interaction_log(
