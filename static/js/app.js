@@ -433,11 +433,14 @@ var liaison = (function () {
     var was = lost.get(event.detail.xhr);
     if (!was) return;
     lost.delete(event.detail.xhr);
-    var active = document.activeElement;
-    if (active && active !== document.body) return;
     var fresh = replacement(was);
     if (!fresh) return;
-    var spot = fresh.querySelector(INVALID) || fresh.querySelector("[data-focus-after-swap]") ||
+    // htmx puts focus back on a field of the same id, if the new content has one ("Summary" of a fresh log
+    // form); the place new content names for focus (a confirmation) comes first, unless a field is wrong.
+    var named = !fresh.querySelector(INVALID) && fresh.querySelector("[data-focus-after-swap]");
+    var active = document.activeElement;
+    if (active && active !== document.body && !named) return;
+    var spot = fresh.querySelector(INVALID) || named ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;
     if (!spot.matches(FOCUSABLE)) spot.setAttribute("tabindex", "-1");

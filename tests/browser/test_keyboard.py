@@ -97,6 +97,27 @@ def test_a_log_form_sent_with_a_mistake_puts_focus_on_the_field_to_correct(page,
     expect(summary).to_have_accessible_description("This field is required.")
 
 
+def test_logging_from_a_stakeholders_page_by_keyboard_says_it_was_logged_where_focus_lands(
+    page, live_server, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    summary = page.locator(".log-form").get_by_role("textbox", name="Summary")
+    summary.fill("Call about the grant")
+    summary.press("Enter")
+
+    # The timeline below, where the new entry appears, is out of sight on a phone and a screen reader is
+    # still in the form: the words that say it is done are where focus goes, read out as it gets there.
+    logged = page.locator(".log-form").get_by_text("Logged “Call about the grant”")
+    expect(logged).to_be_focused()
+    expect(logged).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(page.locator(".log-form").get_by_role("combobox", name="Kind")).to_be_focused()
+
+
 def test_a_page_that_comes_back_with_errors_starts_on_the_first_wrong_field(page, live_server, officer):
     sign_in(page, live_server, "officer")
     page.goto(f"{live_server.url}/concerns/new/")
