@@ -310,6 +310,58 @@ var liaison = (function () {
   });
 })();
 
+// On a phone a list's filters, stacked one under another, put the list a screen and more below its search box:
+// typing changed nothing in sight. There (app.css) the filters besides the search fold behind a button that
+// says how many of them are chosen. On a wider screen, and without JS, every filter shows.
+(function () {
+  "use strict";
+
+  function foldable(form) {
+    return Array.prototype.slice.call(form.querySelectorAll(":scope > .field:not(.field-q)"));
+  }
+
+  // A lookup's empty choice is "", wherever it stands; a select's is its first option.
+  function chosen(field) {
+    var select = field.querySelector("select");
+    if (!select) return false;
+    return field.querySelector("[data-lookup]") ? select.value !== "" : select.selectedIndex > 0;
+  }
+
+  function label(form) {
+    var count = foldable(form).filter(chosen).length;
+    var texts = document.body.dataset;
+    form.querySelector("[data-filters-toggle]").textContent = count
+      ? texts.moreFiltersChosen.replace("%(count)s", count) : texts.moreFilters;
+  }
+
+  function fold(form, folded) {
+    form.classList.toggle("filters-folded", folded);
+    form.querySelector("[data-filters-toggle]").setAttribute("aria-expanded", String(!folded));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-fold-on-phone]").forEach(function (form) {
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "button filters-toggle";
+      toggle.dataset.filtersToggle = "";
+      form.querySelector(".field-q").after(toggle);
+      label(form);
+      fold(form, true);
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-filters-toggle]");
+    if (toggle) fold(toggle.form, !toggle.form.classList.contains("filters-folded"));
+  });
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-fold-on-phone]");
+    if (form && form.querySelector("[data-filters-toggle]")) label(form);
+  });
+})();
+
 // Back to a filtered list shows the page htmx kept as markup, taken when the next choice is made, and
 // markup carries the filters' values as the page first came: the list read "Resolved" while its status
 // filter said "Open or in progress", and the next change sent that. Each time the list is read, the
