@@ -265,6 +265,57 @@ var liaison = (function () {
   });
 })();
 
+// A select that saves as it changes (<select data-saves-on-choice>: an action's status, a guest's reply)
+// saved every option a keyboard user stepped through with the arrow keys or by typing ("In progress", then
+// "Done", on the way to "Cancelled"), each written in its history. A choice made by stepping is saved when
+// the officer presses Enter or leaves the select; one picked from the opened list is saved at once.
+(function () {
+  "use strict";
+
+  var STEPS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+  var lastKey = new WeakMap();
+  var unsaved = new WeakSet();
+
+  function choiceSelect(target) {
+    return target.closest && target.closest("select[data-saves-on-choice]");
+  }
+
+  function save(select) {
+    unsaved.delete(select);
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var select = choiceSelect(event.target);
+    if (!select) return;
+    if (event.key === "Enter" && unsaved.has(select)) {
+      event.preventDefault();
+      save(select);
+    }
+    lastKey.set(select, event.key);
+  });
+
+  // The change follows the key that made it, before the key is let go.
+  document.addEventListener("keyup", function (event) {
+    var select = choiceSelect(event.target);
+    if (select) lastKey.delete(select);
+  });
+
+  // Caught on its way down, before htmx hears it on the select's form.
+  document.addEventListener("change", function (event) {
+    var select = choiceSelect(event.target);
+    if (!select || !event.isTrusted) return;
+    var key = lastKey.get(select) || "";
+    if (STEPS.indexOf(key) < 0 && !(key.length === 1 && key !== " ")) return;
+    event.stopPropagation();
+    unsaved.add(select);
+  }, true);
+
+  liaison.onFocusLeaving("select[data-saves-on-choice]", function (select) {
+    if (unsaved.has(select)) save(select);
+  });
+})();
+
 // The header stays at the top of the screen as the page scrolls; a control the browser scrolls to as focus
 // moves up the page would stop under it, out of sight. The header's height changes with the screen's width
 // and the sections an officer has, so the room kept for it is measured.

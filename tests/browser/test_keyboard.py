@@ -7,7 +7,15 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from meetings.models import ActionItem
+
+from ..factories import (
+    AffiliationFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -322,3 +330,54 @@ def test_a_chosen_stakeholders_remove_button_is_big_enough_to_tap(page, live_ser
     box = page.get_by_role("button", name="Remove Ama Owusu").bounding_box()
 
     assert box["width"] >= 24 and box["height"] >= 24, box
+
+
+def test_arrowing_through_an_actions_status_saves_only_the_one_chosen_with_enter(page, live_server, officer):
+    """Each option passed on the way was saved and written in the action's history: "In progress" on the
+    way to "Done"."""
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+    saves = []
+    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    status = page.get_by_role("combobox", name="Status of “Send the minutes”")
+
+    status.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+
+    assert saves == []
+    action.refresh_from_db()
+    assert action.status == "open"
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#action-{action.pk}.done")).to_be_attached()
+    action.refresh_from_db()
+    assert action.status == "done"
+    assert len(saves) == 1
+    expect(page.get_by_role("combobox", name="Status of “Send the minutes”")).to_be_focused()
+
+
+def test_an_actions_status_picked_from_its_list_is_saved_at_once(page, live_server, officer):
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+
+    page.get_by_role("combobox", name="Status of “Send the minutes”").select_option("in_progress")
+
+    expect(page.get_by_role("combobox", name="Status of “Send the minutes”")).to_have_value("in_progress")
+    page.wait_for_load_state("networkidle")
+    action.refresh_from_db()
+    assert action.status == "in_progress"
