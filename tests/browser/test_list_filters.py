@@ -139,3 +139,22 @@ def test_on_a_wide_screen_every_filter_shows_without_a_button(page, live_server,
 
     expect(page.get_by_label("Owner", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="More filters")).to_be_hidden()
+
+
+def test_back_from_a_stakeholder_found_in_a_filtered_list_shows_the_whole_list(page, live_server, officer):
+    """The browser kept the list's address with the rows htmx had asked for alone, and showed those on Back:
+    no header, no filters."""
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    StakeholderFactory(owner=officer, name="Kofi Mensah")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    page.get_by_role("searchbox", name="Search").fill("Owusu")
+    expect(page.get_by_role("link", name="Kofi Mensah")).to_have_count(0)
+
+    page.get_by_role("link", name="Ama Owusu", exact=True).click()
+    expect(page.get_by_role("heading", name="Ama Owusu")).to_be_visible()
+    page.go_back()
+
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("Owusu")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("link", name="Ama Owusu", exact=True)).to_be_visible()
