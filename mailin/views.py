@@ -68,6 +68,7 @@ def message_list(request):
     context = {
         "page": page,
         "status": status,
+        "status_label": InboundStatus(status).label,
         "statuses": InboundStatus.choices,
         # The page that says to forward email to the CRM says where to.
         "inbound_addresses": settings.INBOUND_EMAIL_ADDRESSES,

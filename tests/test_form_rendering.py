@@ -236,3 +236,27 @@ def test_a_lookup_pickers_box_tells_a_screen_reader_it_opens_the_list_of_matches
     assert 'aria-expanded="false"' in box
     assert 'aria-controls="id_organisation_matches"' in box
     assert '<div class="lookup-results" role="listbox" id="id_organisation_matches"' in html
+
+
+def test_a_group_of_checkboxes_is_named_by_a_legend_and_described_by_its_help_and_errors():
+    class Reminders(forms.Form):
+        reminders = forms.MultipleChoiceField(
+            choices=[("60", "1 hour before"), ("15", "15 minutes before")],
+            widget=forms.CheckboxSelectMultiple,
+            help_text="Sent to everyone invited",
+        )
+
+    form = Reminders({})
+    form.is_valid()
+    tag = engines["django"].from_string("{% load crm_display %}{% form_field f %}")
+    html = tag.render({"f": form["reminders"]})
+
+    # A label names one control: "Reminders" named none (for=""), and each box was read without it.
+    assert '<label for="">' not in html
+    assert re.search(
+        r'<fieldset class="field has-error field-reminders" '
+        r'aria-describedby="id_reminders_helptext id_reminders_error">\s*<legend>Reminders',
+        html,
+    )
+    assert 'id="id_reminders_helptext"' in html
+    assert 'id="id_reminders_error"' in html

@@ -80,6 +80,21 @@ def form_field(field):
         if field.help_text
         else ""
     )
+    if field.use_fieldset:
+        # A group of boxes is named by a legend: a label names one control, and the group's ("Reminders")
+        # named none. Django gives the group's help and errors to the fieldset, not to each box.
+        described = field.aria_describedby
+        return format_html(
+            '<fieldset class="field{} field-{}"{}>\n  <legend>{}{}</legend>\n  {}\n  {}\n  {}\n</fieldset>',
+            " has-error" if errors else "",
+            field.name,
+            format_html(' aria-describedby="{}"', described) if described else "",
+            field.label,
+            _REQUIRED if field.field.required else "",
+            field,
+            help_text,
+            _errors(field),
+        )
     return format_html(
         '<div class="field{} field-{}">\n  {}\n  {}\n  {}\n</div>',
         " has-error" if errors else "",

@@ -265,6 +265,57 @@ var liaison = (function () {
   });
 })();
 
+// A select that saves as it changes (<select data-saves-on-choice>: an action's status, a guest's reply)
+// saved every option a keyboard user stepped through with the arrow keys or by typing ("In progress", then
+// "Done", on the way to "Cancelled"), each written in its history. A choice made by stepping is saved when
+// the officer presses Enter or leaves the select; one picked from the opened list is saved at once.
+(function () {
+  "use strict";
+
+  var STEPS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
+  var lastKey = new WeakMap();
+  var unsaved = new WeakSet();
+
+  function choiceSelect(target) {
+    return target.closest && target.closest("select[data-saves-on-choice]");
+  }
+
+  function save(select) {
+    unsaved.delete(select);
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var select = choiceSelect(event.target);
+    if (!select) return;
+    if (event.key === "Enter" && unsaved.has(select)) {
+      event.preventDefault();
+      save(select);
+    }
+    lastKey.set(select, event.key);
+  });
+
+  // The change follows the key that made it, before the key is let go.
+  document.addEventListener("keyup", function (event) {
+    var select = choiceSelect(event.target);
+    if (select) lastKey.delete(select);
+  });
+
+  // Caught on its way down, before htmx hears it on the select's form.
+  document.addEventListener("change", function (event) {
+    var select = choiceSelect(event.target);
+    if (!select || !event.isTrusted) return;
+    var key = lastKey.get(select) || "";
+    if (STEPS.indexOf(key) < 0 && !(key.length === 1 && key !== " ")) return;
+    event.stopPropagation();
+    unsaved.add(select);
+  }, true);
+
+  liaison.onFocusLeaving("select[data-saves-on-choice]", function (select) {
+    if (unsaved.has(select)) save(select);
+  });
+})();
+
 // The header stays at the top of the screen as the page scrolls; a control the browser scrolls to as focus
 // moves up the page would stop under it, out of sight. The header's height changes with the screen's width
 // and the sections an officer has, so the room kept for it is measured.
@@ -307,6 +358,58 @@ var liaison = (function () {
     if (!value) return;
     end.value = value;
     end.dataset.following = "true";
+  });
+})();
+
+// On a phone a list's filters, stacked one under another, put the list a screen and more below its search box:
+// typing changed nothing in sight. There (app.css) the filters besides the search fold behind a button that
+// says how many of them are chosen. On a wider screen, and without JS, every filter shows.
+(function () {
+  "use strict";
+
+  function foldable(form) {
+    return Array.prototype.slice.call(form.querySelectorAll(":scope > .field:not(.field-q)"));
+  }
+
+  // A lookup's empty choice is "", wherever it stands; a select's is its first option.
+  function chosen(field) {
+    var select = field.querySelector("select");
+    if (!select) return false;
+    return field.querySelector("[data-lookup]") ? select.value !== "" : select.selectedIndex > 0;
+  }
+
+  function label(form) {
+    var count = foldable(form).filter(chosen).length;
+    var texts = document.body.dataset;
+    form.querySelector("[data-filters-toggle]").textContent = count
+      ? texts.moreFiltersChosen.replace("%(count)s", count) : texts.moreFilters;
+  }
+
+  function fold(form, folded) {
+    form.classList.toggle("filters-folded", folded);
+    form.querySelector("[data-filters-toggle]").setAttribute("aria-expanded", String(!folded));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-fold-on-phone]").forEach(function (form) {
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "button filters-toggle";
+      toggle.dataset.filtersToggle = "";
+      form.querySelector(".field-q").after(toggle);
+      label(form);
+      fold(form, true);
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-filters-toggle]");
+    if (toggle) fold(toggle.form, !toggle.form.classList.contains("filters-folded"));
+  });
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-fold-on-phone]");
+    if (form && form.querySelector("[data-filters-toggle]")) label(form);
   });
 })();
 
@@ -433,11 +536,14 @@ var liaison = (function () {
     var was = lost.get(event.detail.xhr);
     if (!was) return;
     lost.delete(event.detail.xhr);
-    var active = document.activeElement;
-    if (active && active !== document.body) return;
     var fresh = replacement(was);
     if (!fresh) return;
-    var spot = fresh.querySelector(INVALID) || fresh.querySelector("[data-focus-after-swap]") ||
+    // htmx puts focus back on a field of the same id, if the new content has one ("Summary" of a fresh log
+    // form); the place new content names for focus (a confirmation) comes first, unless a field is wrong.
+    var named = !fresh.querySelector(INVALID) && fresh.querySelector("[data-focus-after-swap]");
+    var active = document.activeElement;
+    if (active && active !== document.body && !named) return;
+    var spot = fresh.querySelector(INVALID) || named ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;
     if (!spot.matches(FOCUSABLE)) spot.setAttribute("tabindex", "-1");

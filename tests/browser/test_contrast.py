@@ -80,3 +80,15 @@ def test_a_form_fields_edge_stands_out_from_the_card_around_it(page, live_server
         page.get_by_role("searchbox", name="Find anything"),
     ]:
         assert field.evaluate(CONTRAST, "borderTopColor") >= 3, field
+
+
+def test_an_agenda_rows_leader_picker_looks_like_the_boxes_beside_it(page, live_server, officer):
+    """Grey, as the browser draws a select left unstyled, it read as disabled beside the white boxes."""
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/meetings/new/")
+    background = "field => getComputedStyle(field).backgroundColor"
+
+    leader = page.get_by_role("combobox", name="Led by, row 1")
+    item = page.get_by_role("textbox", name="Item, row 1")
+
+    assert leader.evaluate(background) == item.evaluate(background) == "rgb(255, 255, 255)"

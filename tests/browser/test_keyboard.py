@@ -7,7 +7,15 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from meetings.models import ActionItem
+
+from ..factories import (
+    AffiliationFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,6 +103,27 @@ def test_a_log_form_sent_with_a_mistake_puts_focus_on_the_field_to_correct(page,
     expect(summary).to_be_focused()
     expect(summary).to_have_attribute("aria-invalid", "true")
     expect(summary).to_have_accessible_description("This field is required.")
+
+
+def test_logging_from_a_stakeholders_page_by_keyboard_says_it_was_logged_where_focus_lands(
+    page, live_server, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+
+    summary = page.locator(".log-form").get_by_role("textbox", name="Summary")
+    summary.fill("Call about the grant")
+    summary.press("Enter")
+
+    # The timeline below, where the new entry appears, is out of sight on a phone and a screen reader is
+    # still in the form: the words that say it is done are where focus goes, read out as it gets there.
+    logged = page.locator(".log-form").get_by_text("Logged “Call about the grant”")
+    expect(logged).to_be_focused()
+    expect(logged).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(page.locator(".log-form").get_by_role("combobox", name="Kind")).to_be_focused()
 
 
 def test_a_page_that_comes_back_with_errors_starts_on_the_first_wrong_field(page, live_server, officer):
@@ -301,3 +330,54 @@ def test_a_chosen_stakeholders_remove_button_is_big_enough_to_tap(page, live_ser
     box = page.get_by_role("button", name="Remove Ama Owusu").bounding_box()
 
     assert box["width"] >= 24 and box["height"] >= 24, box
+
+
+def test_arrowing_through_an_actions_status_saves_only_the_one_chosen_with_enter(page, live_server, officer):
+    """Each option passed on the way was saved and written in the action's history: "In progress" on the
+    way to "Done"."""
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+    saves = []
+    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    status = page.get_by_role("combobox", name="Status of “Send the minutes”")
+
+    status.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+
+    assert saves == []
+    action.refresh_from_db()
+    assert action.status == "open"
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#action-{action.pk}.done")).to_be_attached()
+    action.refresh_from_db()
+    assert action.status == "done"
+    assert len(saves) == 1
+    expect(page.get_by_role("combobox", name="Status of “Send the minutes”")).to_be_focused()
+
+
+def test_an_actions_status_picked_from_its_list_is_saved_at_once(page, live_server, officer):
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+
+    page.get_by_role("combobox", name="Status of “Send the minutes”").select_option("in_progress")
+
+    expect(page.get_by_role("combobox", name="Status of “Send the minutes”")).to_have_value("in_progress")
+    page.wait_for_load_state("networkidle")
+    action.refresh_from_db()
+    assert action.status == "in_progress"

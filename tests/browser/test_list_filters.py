@@ -93,3 +93,68 @@ def test_back_to_a_filtered_list_htmx_no_longer_keeps_loads_the_whole_page(page,
     expect(page.locator("#concern-results")).to_contain_text("Noise from the depot")
     expect(page.get_by_role("link", name="Concerns", exact=True).first).to_be_visible()
     expect(status).to_have_value("resolved")
+
+
+def test_on_a_phone_the_list_stays_under_its_search_box_and_the_other_filters_are_a_button_away(
+    page, live_server, officer
+):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    StakeholderFactory(owner=officer, name="Kofi Mensah")
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    owner = page.get_by_label("Owner", exact=True)
+
+    page.get_by_role("searchbox", name="Search").fill("Owusu")
+
+    # Nine filters stacked under the box put the list a screen and a half down: typing showed no change.
+    expect(page.get_by_role("link", name="Kofi Mensah")).to_have_count(0)
+    found = page.locator("#stakeholder-results").get_by_role("link", name="Ama Owusu", exact=True)
+    expect(found).to_be_in_viewport()
+    expect(owner).to_be_hidden()
+    more = page.get_by_role("button", name="More filters")
+    expect(more).to_have_attribute("aria-expanded", "false")
+
+    more.focus()
+    page.keyboard.press("Enter")
+
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(owner).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Organisation", exact=True)).to_be_focused()
+
+
+def test_on_a_phone_the_filters_button_says_how_many_of_its_filters_are_chosen(page, live_server, officer):
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_server, "officer")
+
+    page.goto(f"{live_server.url}/concerns/?severity=4&status=resolved")
+
+    expect(page.get_by_role("button", name="More filters (2 chosen)")).to_be_visible()
+
+
+def test_on_a_wide_screen_every_filter_shows_without_a_button(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+
+    expect(page.get_by_label("Owner", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="More filters")).to_be_hidden()
+
+
+def test_back_from_a_stakeholder_found_in_a_filtered_list_shows_the_whole_list(page, live_server, officer):
+    """The browser kept the list's address with the rows htmx had asked for alone, and showed those on Back:
+    no header, no filters."""
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    StakeholderFactory(owner=officer, name="Kofi Mensah")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    page.get_by_role("searchbox", name="Search").fill("Owusu")
+    expect(page.get_by_role("link", name="Kofi Mensah")).to_have_count(0)
+
+    page.get_by_role("link", name="Ama Owusu", exact=True).click()
+    expect(page.get_by_role("heading", name="Ama Owusu")).to_be_visible()
+    page.go_back()
+
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("Owusu")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("link", name="Ama Owusu", exact=True)).to_be_visible()

@@ -987,8 +987,8 @@ def test_each_reply_and_action_status_list_on_the_meeting_page_names_whose_it_is
 
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
 
-    assert '<select name="rsvp" aria-label="Reply from Ama Owusu">' in body
-    assert '<select name="status" aria-label="Status of “Send the minutes”">' in body
+    assert '<select name="rsvp" data-saves-on-choice aria-label="Reply from Ama Owusu">' in body
+    assert '<select name="status" data-saves-on-choice aria-label="Status of “Send the minutes”">' in body
 
 
 def test_saving_a_meeting_unchanged_says_nothing_was_sent(officer_client, meeting):

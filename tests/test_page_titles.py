@@ -1,0 +1,35 @@
+"""Each page's title says which page it is: the first thing a screen reader reads, and what a tab shows."""
+
+import re
+
+import pytest
+
+from .factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def title(response):
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+
+
+def test_a_lists_later_pages_say_which_page_they_are(officer_client, officer, settings):
+    settings.LIST_PAGE_SIZE = 2
+    for number in range(3):
+        StakeholderFactory(owner=officer, name=f"Person {number}")
+
+    assert title(officer_client.get("/stakeholders/")) == "Stakeholders · Liaison CRM"
+    assert title(officer_client.get("/stakeholders/?page=2")) == "Stakeholders · page 2 · Liaison CRM"
+
+
+def test_each_captured_email_tab_has_a_title_of_its_own(officer_client):
+    assert title(officer_client.get("/mail/")) == "Captured email: Waiting for review · Liaison CRM"
+    assert title(officer_client.get("/mail/?status=discarded")) == "Captured email: Discarded · Liaison CRM"
+
+
+def test_a_form_sent_back_with_mistakes_says_so_first_in_its_title(officer_client):
+    assert title(officer_client.get("/commitments/new/")) == "Record a commitment · Liaison CRM"
+
+    response = officer_client.post("/commitments/new/", {"description": ""})
+
+    assert title(response) == "Error: Record a commitment · Liaison CRM"
