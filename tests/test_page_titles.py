@@ -24,7 +24,7 @@ def test_a_lists_later_pages_say_which_page_they_are(officer_client, officer, se
 
 def test_each_captured_email_tab_has_a_title_of_its_own(officer_client):
     assert title(officer_client.get("/mail/")) == "Captured email: Waiting for review · Liaison CRM"
-    assert title(officer_client.get("/mail/?status=discarded")) == "Captured email: Discarded · Liaison CRM"
+    assert title(officer_client.get("/mail/?status=discarded")) == "Captured email: Set aside · Liaison CRM"
 
 
 def test_a_form_sent_back_with_mistakes_says_so_first_in_its_title(officer_client):
