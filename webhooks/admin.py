@@ -28,6 +28,11 @@ class WebhookEndpointAdminForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ["url", "description", "events", "secret", "owner", "active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Blank, as the page shows it: otherwise every save would record the secret as changed.
+        self.initial["secret"] = ""
+
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):

@@ -56,3 +56,39 @@ def test_changing_an_endpoint_without_typing_its_secret_keeps_it(admin_client, o
     assert response.status_code == 302, response.context["adminform"].form.errors
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.secret) == ("https://tools.example.org/other", secret)
+
+
+def test_an_endpoint_saved_with_a_short_secret_before_can_still_be_switched_off(admin_client, officer):
+    """Saved before secrets had to be 16 characters long: a model rule made its every change a server error
+    in the admin (and a 400 in the API), switching it off included."""
+    endpoint = webhook_endpoint_create(
+        owner=officer, url="https://tools.example.org/hook", events=["meeting.held"]
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret="old-secret")
+    data = {
+        "url": endpoint.url,
+        "description": "",
+        "events": "meeting.held",
+        "secret": "",
+        "owner": officer.pk,
+    }
+
+    response = admin_client.post(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    endpoint.refresh_from_db()
+    assert (endpoint.active, endpoint.secret) == (False, "old-secret")
+
+
+def test_saving_an_endpoint_does_not_record_its_secret_as_changed(admin_client, officer):
+    from django.contrib.admin.models import LogEntry
+
+    endpoint = webhook_endpoint_create(
+        owner=officer, url="https://tools.example.org/hook", events=["meeting.held"]
+    )
+    data = {"url": endpoint.url, "description": "Sync", "events": "meeting.held", "secret": "",
+            "owner": officer.pk, "active": "on"}  # fmt: skip
+
+    admin_client.post(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]), data)
+
+    assert "Secret" not in LogEntry.objects.get().get_change_message()
