@@ -77,6 +77,13 @@ def _acted_by(members) -> Q:
     return Q(pgh_context__metadata__user__in=list(members))
 
 
+def _team_mail(members) -> Q:
+    """A team's captured email, and the mail no officer sent in, as the queue shows them to its manager
+    (mailin.querysets): a manager without a team sees neither."""
+    theirs = Q(author_id__in=members)
+    return theirs | Q(author_id__isnull=True) if members else theirs
+
+
 STREAMS = {
     stream.key: stream
     for stream in [
@@ -102,9 +109,7 @@ STREAMS = {
         Stream("objective", "contacts.ObjectiveEvent", "stakeholder", "stakeholder", "description",
                lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
                gettext_lazy("engagement objective")),
-        # As the queue shows it (mailin.querysets): a team's mail, and mail no officer sent in.
-        Stream("inbound", "mailin.InboundMessageEvent", "inbound", "pgh_obj", "subject",
-               lambda members: Q(author_id__in=members) | Q(author_id__isnull=True),
+        Stream("inbound", "mailin.InboundMessageEvent", "inbound", "pgh_obj", "subject", _team_mail,
                gettext_lazy("captured email")),
     ]
 }  # fmt: skip

@@ -16,7 +16,7 @@ from mailin.services import (
     inbound_message_restore,
 )
 
-from ..factories import StakeholderFactory
+from ..factories import StakeholderFactory, UserFactory
 from .test_capture import email_bytes
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,14 @@ def test_recent_changes_show_a_teams_captured_email_only(manager, other_manager,
     assert "Land sale" in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
     client.force_login(other_manager)
     assert "Land sale" not in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
+
+
+def test_a_manager_without_a_team_is_not_shown_unattributed_mail_in_recent_changes(client):
+    from accounts.models import Role
+
+    inbound_message_receive(
+        raw=email_bytes(sender="stranger@elsewhere.example", to=["x@y.example"], subject="Bid")
+    )
+    client.force_login(UserFactory(team=None, role=Role.MANAGER))
+
+    assert "Bid" not in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
