@@ -23,6 +23,7 @@ def name_without_separators(tag) -> str:
 
 def rename_tags_holding_separators(apps, schema_editor):
     Tag = apps.get_model("contacts", "Tag")
+    Deletion = apps.get_model("api", "Deletion")
     link_tables = [
         (apps.get_model("contacts", "Stakeholder").tags.through, "stakeholder"),
         (apps.get_model("contacts", "Organisation").tags.through, "organisation"),
@@ -52,6 +53,8 @@ def rename_tags_holding_separators(apps, schema_editor):
                     "ON CONFLICT DO NOTHING",
                     [namesake.pk, tag.pk],
                 )
+        # A tool syncing through the API hears the tag went, and which one its records carry now.
+        Deletion.objects.create(record_type="tag", record_id=tag.pk, deleted_at=now, merged_into=namesake.pk)
         tag.delete()  # and its links left behind
 
 
@@ -59,6 +62,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contacts", "0015_tag_uses_ordered_by_carrier"),
         ("interactions", "0013_follow_up_owner_indexes"),
+        ("api", "0002_deletions_feed"),
     ]
 
     operations = [migrations.RunPython(rename_tags_holding_separators, migrations.RunPython.noop)]

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from api.models import Deletion
 from contacts.models import Stakeholder, Tag
 
 from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
@@ -84,6 +85,10 @@ def test_tags_holding_separators_are_renamed_or_merged_into_their_namesake_and_a
         assert set(call.topics.all()) == {namesake, roads}
         # What they carry reads differently: a sync by `updated_since` sees them.
         assert not Stakeholder.objects.filter(pk__in=[minister.pk, adviser.pk], updated_at=stale).exists()
+        # And a sync through the API hears which tag went, and into which.
+        assert list(Deletion.objects.values_list("record_type", "record_id", "merged_into")) == [
+            ("tag", merged.pk, namesake.pk)
+        ]
 
         migrate(BEFORE_SEPARATORS)
         migrate(AFTER_SEPARATORS)
