@@ -20,7 +20,7 @@ from meetings.models import Meeting
 from . import services
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm
-from .models import Commitment, CommitmentDirection, CommitmentStatus
+from .models import Commitment, CommitmentDirection
 
 
 def _visible(request):
@@ -41,10 +41,7 @@ def _editable(request, pk):
 
 
 def commitment_list(request):
-    data = request.GET.copy()
-    # The register opens on the live promises; "Any status" sends an empty status and shows them all.
-    data.setdefault("status", CommitmentStatus.OPEN)
-    filterset = CommitmentFilterSet(data, queryset=_visible(request).for_list().by_urgency(), request=request)
+    filterset = CommitmentFilterSet.list_for(request)
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     template = "commitments/_commitment_rows.html" if request.htmx else "commitments/commitment_list.html"
     return render(request, template, {"filter": filterset, "page": page})

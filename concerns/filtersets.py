@@ -10,6 +10,15 @@ UNRESOLVED = "unresolved"
 
 
 class ConcernFilterSet(StakeholderRecordFilterSet):
+    @classmethod
+    def list_for(cls, request):
+        """The register as `request` filters it, for its page and its export. It opens on what still needs
+        dealing with; "Any status" sends an empty status and shows them all."""
+        data = request.GET.copy()
+        data.setdefault("status", UNRESOLVED)
+        queryset = Concern.objects.visible_to(request.user).for_list().by_urgency()
+        return cls(data, queryset=queryset, request=request)
+
     """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
 
     owner_label = _("Handled by")

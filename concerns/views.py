@@ -14,7 +14,7 @@ from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 
 from . import services
-from .filtersets import UNRESOLVED, ConcernFilterSet
+from .filtersets import ConcernFilterSet
 from .forms import ConcernForm, LinkInteractionForm, ResolveConcernForm
 from .models import Concern
 
@@ -34,10 +34,7 @@ def _editable(request, pk):
 
 
 def concern_list(request):
-    data = request.GET.copy()
-    # The register opens on what still needs dealing with; "Any status" sends an empty status.
-    data.setdefault("status", UNRESOLVED)
-    filterset = ConcernFilterSet(data, queryset=_visible(request).for_list().by_urgency(), request=request)
+    filterset = ConcernFilterSet.list_for(request)
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     template = "concerns/_concern_rows.html" if request.htmx else "concerns/concern_list.html"
     return render(

@@ -13,16 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commitments.filtersets import CommitmentFilterSet
-from commitments.models import Commitment, CommitmentStatus
-from concerns.filtersets import UNRESOLVED, ConcernFilterSet
-from concerns.models import Concern
+from concerns.filtersets import ConcernFilterSet
 from contacts.filtersets import OrganisationFilterSet, StakeholderFilterSet
 from contacts.models import Organisation, Stakeholder
 from interactions.filtersets import FollowUpFilterSet, InteractionFilterSet
 from interactions.models import Interaction
 from liaison_crm.csv_export import Column
-from meetings.filtersets import UNFINISHED, ActionItemFilterSet
-from meetings.models import ActionItem, Attendee, Meeting
+from meetings.filtersets import ActionItemFilterSet
+from meetings.models import Attendee, Meeting
 
 CHUNK = 2000
 
@@ -219,30 +217,15 @@ def _meetings(request):
 
 
 def _actions(request):
-    # The "My actions" list: actions the reader answers for.
-    data = request.GET.copy()
-    data.setdefault("status", UNFINISHED)
-    queryset = (
-        ActionItem.objects.visible_to(request.user)
-        .chased_by_officer(request.user)
-        .for_list()
-        .order_by("due_on", "pk")
-    )
-    return ActionItemFilterSet(data, queryset=queryset, request=request).qs
+    return ActionItemFilterSet.list_for(request).qs
 
 
 def _commitments(request):
-    data = request.GET.copy()
-    data.setdefault("status", CommitmentStatus.OPEN)
-    queryset = Commitment.objects.visible_to(request.user).for_list().by_urgency()
-    return CommitmentFilterSet(data, queryset=queryset, request=request).qs
+    return CommitmentFilterSet.list_for(request).qs
 
 
 def _concerns(request):
-    data = request.GET.copy()
-    data.setdefault("status", UNRESOLVED)
-    queryset = Concern.objects.visible_to(request.user).for_list().by_urgency()
-    return ConcernFilterSet(data, queryset=queryset, request=request).qs
+    return ConcernFilterSet.list_for(request).qs
 
 
 EXPORTS = {

@@ -375,10 +375,10 @@ def health_card(stakeholder) -> dict:
     """The stakeholder page's health card: today's score and its parts, the last 90 days from the daily
     snapshots, and the day it last changed band.
 
-    Today's score is today's snapshot while their record has not changed since it was taken (it is at most
-    a quarter of an hour old); after a call is logged with them it is computed live, so that it counts at
-    once. Not always live: that reads everything they took part in, a quarter of a second for the people
-    with thousands of interactions.
+    Today's score is today's snapshot while nothing was logged with them (nor their record edited) since it
+    was taken: it is at most a quarter of an hour old. After a call is logged with them it is computed live,
+    so that it counts at once. Not always live: that reads everything they took part in, a quarter of a
+    second for the people with thousands of interactions.
     """
     today = timezone.localdate()
     taken_from = SummaryRefresh.objects.filter(name=SummaryName.HEALTH).values("started_at")[:1]

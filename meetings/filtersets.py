@@ -94,8 +94,6 @@ class MeetingApiFilterSet(django_filters.FilterSet):
 
 
 def overdue_or_not(queryset, name, value):
-    if value is None:
-        return queryset
     overdue = queryset.overdue()
     return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
@@ -120,9 +118,21 @@ class ActionItemFilterSet(NothingUnlessValidFilterSet):
         model = ActionItem
         fields = ["q", "status", "overdue"]
 
+    @classmethod
+    def list_for(cls, request):
+        """ "My actions" as `request` filters it, for its page and its export: the actions the reader answers
+        for. It opens on what is still to do; "Any status" sends an empty status and shows them all."""
+        data = request.GET.copy()
+        data.setdefault("status", UNFINISHED)
+        queryset = (
+            ActionItem.objects.visible_to(request.user)
+            .chased_by_officer(request.user)
+            .for_list()
+            .order_by("due_on", "pk")
+        )
+        return cls(data, queryset=queryset, request=request)
+
     def filter_status(self, queryset, name, value):
-        if not value:
-            return queryset
         return queryset.open() if value == UNFINISHED else queryset.filter(status=value)
 
 

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -89,7 +88,7 @@ class ActionItemQuerySet(QuerySet):
     def chased_by_officer(self, user):
         """The actions one officer answers for (`chased_by`), on their own lists: My actions, My day and their
         digest show what the dashboard counts as theirs."""
-        return self.chased_by(get_user_model().objects.filter(pk=user.pk))
+        return self.filter(Q(owner_user=user) | Q(owner_user__isnull=True, meeting__organiser=user))
 
     def chased_by(self, officers):
         """The actions `officers` (a queryset of users) answer for: those they own, and those a stakeholder

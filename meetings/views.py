@@ -18,7 +18,7 @@ from liaison_crm.submissions import submitted_once
 
 from . import calendar, services
 from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
-from .filtersets import UNFINISHED, ActionItemFilterSet
+from .filtersets import ActionItemFilterSet
 from .forms import (
     ActionAddForm,
     ActionFormSet,
@@ -454,16 +454,7 @@ def action_item_status(request, pk):
 
 
 def my_actions(request):
-    data = request.GET.copy()
-    # The list opens on what is still to do; "Any status" sends an empty status and shows them all.
-    data.setdefault("status", UNFINISHED)
-    actions = (
-        ActionItem.objects.visible_to(request.user)
-        .chased_by_officer(request.user)
-        .for_list()
-        .order_by("due_on", "pk")
-    )
-    filterset = ActionItemFilterSet(data, queryset=actions, request=request)
+    filterset = ActionItemFilterSet.list_for(request)
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     template = "meetings/_my_action_rows.html" if request.htmx else "meetings/my_actions.html"
     return render(request, template, {"filter": filterset, "page": page})
