@@ -127,7 +127,7 @@ class WeeklyDigest:
     health: dict
     turned_red: list
     stale: list
-    stale_left_out: int
+    stale_left_out: str  # how many stale relationships it does not list, as words: "", "2", "990+"
     stale_url: str
     overdue: list
     interactions_last_week: int
@@ -151,9 +151,15 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
     week_before, last_week = weeks.weeks_shown
     escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)
     stale = list(queries.stale_relationships(scope, day, limit=STALE_LISTED))
-    # Counted, as the dashboard's panel counts them, only when the list is full.
+    # Counted, as the dashboard's panel counts them (up to a bound), only when the list is full.
+    counted = (
+        queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
+        if len(stale) == STALE_LISTED
+        else len(stale)
+    )
+    left_out = min(counted, queries.STALE_COUNTED) - len(stale)
     stale_left_out = (
-        queries.stale_relationships_count(scope) - len(stale) if len(stale) == STALE_LISTED else 0
+        f"{left_out:,}+" if counted > queries.STALE_COUNTED else f"{left_out:,}" if left_out else ""
     )
     return WeeklyDigest(
         user=user,

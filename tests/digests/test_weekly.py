@@ -115,3 +115,24 @@ def test_the_digest_says_how_many_stale_relationships_it_leaves_out_and_links_to
     assert body.count("- Lapsed") == 10
     link = f"https://crm.example.org/stakeholders/?team={team.pk}&overdue=true&sort=-influence"
     assert f"and 2 more, all of them at {link}" in body
+
+
+def test_past_the_bounded_count_the_digest_says_how_many_more_at_least(
+    time_machine, settings, officer, manager, team, monkeypatch
+):
+    """The count stops past a bound (1,000) as the dashboard's does, which says "1,000+": the digest said
+    "and 991 more" of however many there were."""
+    from dashboards import queries
+
+    monkeypatch.setattr(queries, "STALE_COUNTED", 11)
+    time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
+    for number in range(13):
+        stakeholder = StakeholderFactory(owner=officer, name=f"Lapsed {number:02d}", contact_cadence_days=7)
+        Stakeholder.objects.filter(pk=stakeholder.pk).update(
+            last_contacted_at=timezone.now() - dt.timedelta(days=30)
+        )
+    dashboard_services.figures_refresh()
+
+    weekly_digests_send()
+
+    assert "and 1+ more, all of them at" in OutboundMessage.objects.get(to=manager.email).body
