@@ -33,3 +33,21 @@ def test_a_form_sent_back_with_mistakes_says_so_first_in_its_title(officer_clien
     response = officer_client.post("/commitments/new/", {"description": ""})
 
     assert title(response) == "Error: Record a commitment · Liaison CRM"
+
+
+def test_an_edit_page_names_the_record_it_edits(officer_client, officer):
+    from .factories import CommitmentFactory, ConcernFactory, InteractionFactory, MeetingFactory
+
+    person = StakeholderFactory(owner=officer)
+    commitment = CommitmentFactory(owner=officer, stakeholder=person, description="Share the survey")
+    concern = ConcernFactory(owner=officer, stakeholder=person, title="Noise at night")
+    interaction = InteractionFactory(logged_by=officer, stakeholders=[person], summary="Budget call")
+    meeting = MeetingFactory(organiser=officer, title="Harbour group")
+    pages = {
+        f"/commitments/{commitment.pk}/edit/": "Edit commitment · Share the survey",
+        f"/concerns/{concern.pk}/edit/": "Edit concern · Noise at night",
+        f"/interactions/{interaction.pk}/edit/": "Edit interaction · Budget call",
+        f"/meetings/{meeting.pk}/edit/": "Change meeting · Harbour group",
+    }
+    for url, expected in pages.items():
+        assert title(officer_client.get(url)) == f"{expected} · Liaison CRM", url
