@@ -324,3 +324,21 @@ def test_a_new_commitment_still_needs_someone_to_chase_it(officer_client, office
         },
     )
     assert response.context["form"].errors["owner"] == ["This field is required."]
+
+
+def test_a_due_date_moved_on_the_edit_page_is_reported_again_when_missed(officer_client, officer):
+    """The form had put the new date on the commitment before the service compared it with the old one,
+    so the service never saw a change: the new date, once missed, was never reported."""
+    commitment = CommitmentFactory(
+        stakeholder=StakeholderFactory(owner=officer), owner=officer, due_on=timezone.localdate()
+    )
+    Commitment.objects.filter(pk=commitment.pk).update(overdue_notified_at=timezone.now())
+    url = reverse("commitments:edit", args=[commitment.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    response = officer_client.post(url, {**data, "due_on": timezone.localdate() + dt.timedelta(days=7)})
+
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.overdue_notified_at is None
