@@ -119,8 +119,8 @@ def commitment_update(
 ) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it; `require_unchanged` as
     liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_commitment(actor, commitment))
     lock_for_update(commitment, require_unchanged=require_unchanged)
+    require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
         # A kept, withdrawn or broken promise is on record as it stood when it was closed.
         raise ValidationError(closed_message(commitment))

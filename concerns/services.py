@@ -103,8 +103,8 @@ def concern_update(
     *, concern: Concern, actor, require_unchanged: Callable[[Concern], None] | None = None, **fields
 ) -> Concern:
     """Changes a concern still open; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_concern(actor, concern))
     lock_for_update(concern, require_unchanged=require_unchanged)
+    require(can_edit_concern(actor, concern))
     if concern.is_resolved:
         # The record was closed as it stands; its resolution and linked interactions may still be added to.
         raise ValidationError(RESOLVED_MESSAGE)

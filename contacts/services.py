@@ -151,8 +151,8 @@ def organisation_update(
     **fields,
 ):
     """Changes an organisation's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_organisation(actor, organisation))
     lock_for_update(organisation, require_unchanged=require_unchanged)
+    require(can_edit_organisation(actor, organisation))
     _apply(organisation, fields)
     if tags is not None:
         organisation.tags.set(tags_from_names(tags))
@@ -187,8 +187,8 @@ def stakeholder_update(
     **fields,
 ):
     """Changes a person's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_stakeholder(actor, stakeholder))
     lock_for_update(stakeholder, require_unchanged=require_unchanged)
+    require(can_edit_stakeholder(actor, stakeholder))
     _apply(stakeholder, fields)
     if tags is not None:
         stakeholder.tags.set(tags_from_names(tags))
@@ -274,8 +274,8 @@ def objective_update(
 ) -> Objective:
     """Changes an objective of the engagement plan; `require_unchanged` as
     liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
     lock_for_update(objective, require_unchanged=require_unchanged)
+    require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
     return _save_objective(objective, description, target_on)
 
 

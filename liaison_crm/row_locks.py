@@ -11,9 +11,9 @@ Record = TypeVar("Record", bound=models.Model)
 
 
 def lock_for_update(record: Record, *, require_unchanged: Callable[[Record], None] | None = None) -> None:
-    """Locks `record`'s row until the transaction ends and reads it again: what is checked and changed is
-    its current state. Values set on `record` and not saved (a valid ModelForm puts its input there) are
-    dropped; the service applies what it was given.
+    """Locks `record`'s row until the transaction ends and reads it again: what is checked (who may change
+    it included) and changed is its current state. Values set on `record` and not saved (a valid ModelForm
+    puts its input there, a new owner say) are dropped; the service applies what it was given.
 
     `require_unchanged`, from an edit page, is then given the record as read under the lock and raises
     ValidationError if it is no longer as the page showed it (liaison_crm.edit_conflicts).
