@@ -342,3 +342,19 @@ def test_a_due_date_moved_on_the_edit_page_is_reported_again_when_missed(officer
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.overdue_notified_at is None
+
+
+def test_the_officer_chasing_a_commitment_hands_it_to_a_colleague_on_its_edit_page(
+    officer_client, officer, colleague
+):
+    """Who may save was asked of the commitment as the form had left it, already the colleague's: the
+    officer chasing it was refused (403) with the page they had just been allowed to open."""
+    commitment = CommitmentFactory(owner=officer)
+    url = reverse("commitments:edit", args=[commitment.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    assert officer_client.post(url, {**data, "owner": colleague.pk}).status_code == 302
+
+    commitment.refresh_from_db()
+    assert commitment.owner == colleague
