@@ -1,6 +1,7 @@
 """Recording commitments and moving them through their life. HTML views and the API both call these."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
+from liaison_crm.row_locks import lock_for_update
 from meetings.models import Meeting
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -112,8 +114,12 @@ def commitment_record(
 
 @atomic_service
 @records_actor
-def commitment_update(*, commitment: Commitment, actor, **fields) -> Commitment:
-    """Changes what was promised, to whom, by when or who chases it."""
+def commitment_update(
+    *, commitment: Commitment, actor, require_unchanged: Callable[[Commitment], None] | None = None, **fields
+) -> Commitment:
+    """Changes what was promised, to whom, by when or who chases it; `require_unchanged` as
+    liaison_crm.row_locks.lock_for_update."""
+    lock_for_update(commitment, require_unchanged=require_unchanged)
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
         # A kept, withdrawn or broken promise is on record as it stood when it was closed.

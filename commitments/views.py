@@ -136,7 +136,12 @@ def commitment_edit(request, pk):
     form = CommitmentForm(request.POST or None, instance=commitment, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.commitment_update(commitment=commitment, actor=request.user, **form.cleaned_data)
+            services.commitment_update(
+                commitment=commitment,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

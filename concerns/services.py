@@ -2,7 +2,7 @@
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +20,7 @@ from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
+from liaison_crm.row_locks import lock_for_update
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -98,7 +99,11 @@ def concern_raise(
 
 @atomic_service
 @records_actor
-def concern_update(*, concern: Concern, actor, **fields) -> Concern:
+def concern_update(
+    *, concern: Concern, actor, require_unchanged: Callable[[Concern], None] | None = None, **fields
+) -> Concern:
+    """Changes a concern still open; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    lock_for_update(concern, require_unchanged=require_unchanged)
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:
         # The record was closed as it stands; its resolution and linked interactions may still be added to.

@@ -111,7 +111,12 @@ def concern_edit(request, pk):
     form = ConcernForm(request.POST or None, instance=concern, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.concern_update(concern=concern, actor=request.user, **form.cleaned_data)
+            services.concern_update(
+                concern=concern,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -2,7 +2,7 @@
 
 import time
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 import pghistory.models
@@ -29,6 +29,7 @@ from api.models import DeletedRecordType
 from history.tracking import noting, records_actor
 from liaison_crm.constraints import atomic_service
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
+from liaison_crm.row_locks import lock_for_update
 from liaison_crm.text import validate_storable_text
 
 from .models import (
@@ -141,7 +142,16 @@ def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organis
 
 @atomic_service
 @records_actor
-def organisation_update(*, organisation: Organisation, actor, tags: Iterable[str] | None = None, **fields):
+def organisation_update(
+    *,
+    organisation: Organisation,
+    actor,
+    tags: Iterable[str] | None = None,
+    require_unchanged: Callable[[Organisation], None] | None = None,
+    **fields,
+):
+    """Changes an organisation's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    lock_for_update(organisation, require_unchanged=require_unchanged)
     require(can_edit_organisation(actor, organisation))
     _apply(organisation, fields)
     if tags is not None:
@@ -168,7 +178,16 @@ def stakeholder_create(
 
 @atomic_service
 @records_actor
-def stakeholder_update(*, stakeholder: Stakeholder, actor, tags: Iterable[str] | None = None, **fields):
+def stakeholder_update(
+    *,
+    stakeholder: Stakeholder,
+    actor,
+    tags: Iterable[str] | None = None,
+    require_unchanged: Callable[[Stakeholder], None] | None = None,
+    **fields,
+):
+    """Changes a person's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    lock_for_update(stakeholder, require_unchanged=require_unchanged)
     require(can_edit_stakeholder(actor, stakeholder))
     _apply(stakeholder, fields)
     if tags is not None:
@@ -245,7 +264,17 @@ def objective_add(*, stakeholder: Stakeholder, actor, description: str, target_o
 
 @atomic_service
 @records_actor
-def objective_update(*, objective: Objective, actor, description: str, target_on=None) -> Objective:
+def objective_update(
+    *,
+    objective: Objective,
+    actor,
+    description: str,
+    target_on=None,
+    require_unchanged: Callable[[Objective], None] | None = None,
+) -> Objective:
+    """Changes an objective of the engagement plan; `require_unchanged` as
+    liaison_crm.row_locks.lock_for_update."""
+    lock_for_update(objective, require_unchanged=require_unchanged)
     require(can_edit_stakeholder(actor, objective.stakeholder), OBJECTIVE_EDIT_DENIED)
     return _save_objective(objective, description, target_on)
 

@@ -207,7 +207,12 @@ def stakeholder_edit(request, pk):
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
         try:
-            services.stakeholder_update(stakeholder=stakeholder, actor=request.user, **form.cleaned_data)
+            services.stakeholder_update(
+                stakeholder=stakeholder,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -337,7 +342,12 @@ def objective_edit(request, pk):
     form = ObjectiveForm(request.POST or None, instance=objective)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_update(objective=objective, actor=request.user, **form.cleaned_data)
+            services.objective_update(
+                objective=objective,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -457,7 +467,12 @@ def organisation_edit(request, pk):
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(organisation=organisation, actor=request.user, **form.cleaned_data)
+            services.organisation_update(
+                organisation=organisation,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

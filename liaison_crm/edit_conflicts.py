@@ -8,9 +8,10 @@ replaces the other change knowingly. The API does the same with ETags and If-Mat
 
 Only what the form shows counts: a last-contact date moved by a logged call is not a conflict.
 
-The check in clean() runs before anything is locked: two saves sent at the same moment both pass it, and
-the second to save undoes the first. A service that locks the record to save it checks again under its
-lock (`require_unchanged`), where only one of the two can pass.
+The check in clean() runs before anything is locked, where two saves sent at the same moment would both
+pass it. So every edit page also hands `require_unchanged` to the service that saves: the service locks the
+record's row and reads it again (liaison_crm.row_locks.lock_for_update), and checks again there, where the
+second of the two waits for the first and is refused.
 """
 
 import datetime as dt
@@ -44,12 +45,17 @@ class EditConflictMixin:
         "yours."
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __new__(cls, *args, **kwargs):
+        form = super().__new__(cls)
         # What else the form was built with (its user, its initial values): the fingerprint depends on them.
-        self._built_with = {
+        # Taken here, as a subclass's __init__ keeps what is its own (its user) from reaching ours.
+        form._built_with = {
             name: value for name, value in kwargs.items() if name not in {"data", "files", "instance"}
         }
+        return form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._sent_fingerprint = ""
         # Callable: worked out when the form is drawn, after the subclass has set its starting values.
         self.fields[FIELD] = forms.CharField(

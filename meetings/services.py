@@ -31,6 +31,7 @@ from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
+from liaison_crm.row_locks import lock_for_update
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -120,13 +121,6 @@ def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
 
 def _after_commit(callback, *args, **kwargs) -> None:
     transaction.on_commit(lambda: callback(*args, **kwargs))
-
-
-def _lock(meeting: Meeting) -> None:
-    """Locks the meeting's row until the transaction ends and reads it again, so that what is checked and
-    changed is its current state: two changes at once (a double click, two editors) take turns, and the
-    second sees what the first saved."""
-    meeting.refresh_from_db(from_queryset=Meeting.objects.select_for_update())
 
 
 def _touch(meeting_id: int) -> None:
@@ -236,17 +230,12 @@ def meeting_update(
     **fields,
 ) -> MeetingUpdate:
     """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them.
-
-    `require_unchanged`, from an edit page, is given the meeting as read under the lock and raises
-    ValidationError if it is no longer as the page showed it (liaison_crm.edit_conflicts).
-    """
+    `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
     require(can_edit_meeting(actor, meeting))
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
-    _lock(meeting)
-    if require_unchanged is not None:
-        require_unchanged(meeting)
+    lock_for_update(meeting, require_unchanged=require_unchanged)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:
@@ -372,7 +361,7 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     if and_following and not meeting.series_id:
         raise ValidationError(_("This meeting is not part of a series."))
     # Cancelled twice at once, or while it is recorded as held, only the first goes through.
-    _lock(meeting)
+    lock_for_update(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled."))
     targets = [meeting]
@@ -419,7 +408,7 @@ def meeting_mark_held(
     require(can_edit_meeting(actor, meeting))
     # The form sent twice at once (a double click) must record the meeting once: the second waits for the
     # first and then finds the meeting held.
-    _lock(meeting)
+    lock_for_update(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if not meeting.has_started:
@@ -701,7 +690,7 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     """
     require(can_edit_meeting(actor, meeting))
     # Two corrections at once: the second compares the notes with the minutes the first left.
-    _lock(meeting)
+    lock_for_update(meeting)
     _require_held(meeting)
     old_minutes = meeting.minutes
     meeting.minutes = minutes

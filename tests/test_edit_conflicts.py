@@ -1,17 +1,28 @@
 """Every edit form refuses a save that would silently undo someone else's change (liaison_crm.edit_conflicts).
 
-The stakeholder and meeting forms have their own tests beside their views; these are the others.
+The stakeholder and meeting forms have their own tests beside their views; these are the others, and the
+saves sent at the same moment for every form but the meeting's (tests/meetings/test_views.py).
 """
 
+import datetime as dt
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from commitments.forms import CommitmentForm
 from concerns.forms import ConcernForm
-from contacts.forms import OrganisationForm
+from contacts.forms import ObjectiveForm, OrganisationForm, StakeholderForm
 
+from .concurrency import queued_behind_a_lock
 from .conftest import login
-from .factories import CommitmentFactory, ConcernFactory, OrganisationFactory, StakeholderFactory
+from .factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    ObjectiveFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +43,24 @@ def _organisation(officer):
         organisation,
         reverse("contacts:organisation_edit", args=[organisation.pk]),
         lambda user: OrganisationForm(instance=organisation),
+    )
+
+
+def _stakeholder(officer):
+    stakeholder = StakeholderFactory(owner=officer, notes="", cultural_notes="")
+    return (
+        stakeholder,
+        reverse("contacts:stakeholder_edit", args=[stakeholder.pk]),
+        lambda user: StakeholderForm(instance=stakeholder),
+    )
+
+
+def _objective(officer):
+    objective = ObjectiveFactory(stakeholder=StakeholderFactory(owner=officer), target_on=None)
+    return (
+        objective,
+        reverse("contacts:objective_edit", args=[objective.pk]),
+        lambda user: ObjectiveForm(instance=objective),
     )
 
 
@@ -100,3 +129,48 @@ def test_an_edit_form_saved_unchanged_is_not_a_conflict(officer_client, officer,
     assert 'name="edit_fingerprint"' in page
 
     assert officer_client.post(url, _as_the_page_shows_it(form_for(officer))).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("record", "first_change", "second_change"),
+    [
+        (_stakeholder, {"notes": "Prefers a call"}, {"cultural_notes": "Avoid Fridays"}),
+        (_organisation, {"sector": "Rail"}, {"notes": "Merged with the port authority"}),
+        (
+            _objective,
+            {"description": "Win their support for the depot"},
+            {"target_on": dt.date.today() + dt.timedelta(days=30)},
+        ),
+        (_commitment, {"description": "Send the final timetable"}, {"notes": "Chased by phone"}),
+        (_concern, {"title": "Depot noise after midnight"}, {"description": "Residents of Mill Lane"}),
+    ],
+    ids=["stakeholder", "organisation", "objective", "commitment", "concern"],
+)
+def test_two_saves_sent_at_the_same_moment_the_second_is_told_instead_of_undoing_the_first(
+    officer, manager, record, first_change, second_change
+):
+    """Both forms passed the check that the record was as they showed it before either was saved; the
+    second then saved its stale copy of every field, putting the first's change back."""
+    instance, url, form_for = record(officer)
+    edits = [
+        (login(Client(), user), _as_the_page_shows_it(form_for(user), **change))
+        for user, change in [(officer, first_change), (manager, second_change)]
+    ]
+    answers = []
+
+    queued_behind_a_lock(
+        instance,
+        *(lambda tab=tab, data=data: answers.append(tab.post(url, data)) for tab, data in edits),
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 302]
+    (refused,) = (answer for answer in answers if answer.status_code == 200)
+    assert "Someone else saved a change to this record" in refused.content.decode()
+    instance.refresh_from_db()
+    saved = [
+        getattr(instance, field) == value
+        for change in (first_change, second_change)
+        for field, value in change.items()
+    ]
+    assert saved in ([True, False], [False, True]), "one change is saved, the other is not put over it"

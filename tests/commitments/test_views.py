@@ -324,3 +324,37 @@ def test_a_new_commitment_still_needs_someone_to_chase_it(officer_client, office
         },
     )
     assert response.context["form"].errors["owner"] == ["This field is required."]
+
+
+def test_a_due_date_moved_on_the_edit_page_is_reported_again_when_missed(officer_client, officer):
+    """The form had put the new date on the commitment before the service compared it with the old one,
+    so the service never saw a change: the new date, once missed, was never reported."""
+    commitment = CommitmentFactory(
+        stakeholder=StakeholderFactory(owner=officer), owner=officer, due_on=timezone.localdate()
+    )
+    Commitment.objects.filter(pk=commitment.pk).update(overdue_notified_at=timezone.now())
+    url = reverse("commitments:edit", args=[commitment.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    response = officer_client.post(url, {**data, "due_on": timezone.localdate() + dt.timedelta(days=7)})
+
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.overdue_notified_at is None
+
+
+def test_the_officer_chasing_a_commitment_hands_it_to_a_colleague_on_its_edit_page(
+    officer_client, officer, colleague
+):
+    """Who may save was asked of the commitment as the form had left it, already the colleague's: the
+    officer chasing it was refused (403) with the page they had just been allowed to open."""
+    commitment = CommitmentFactory(owner=officer)
+    url = reverse("commitments:edit", args=[commitment.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    assert officer_client.post(url, {**data, "owner": colleague.pk}).status_code == 302
+
+    commitment.refresh_from_db()
+    assert commitment.owner == colleague

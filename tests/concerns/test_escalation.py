@@ -180,3 +180,25 @@ def test_an_escalated_concern_moved_with_a_portfolio_tells_its_new_handler(offic
         [officer.email, manager.email, colleague.email]
     )
     assert "before it was given to" in told.get(to=colleague.email).body
+
+
+def test_an_escalated_concern_handed_over_on_its_edit_page_tells_its_new_handler(
+    client, officer, colleague, manager
+):
+    """The form had put the new handler on the concern before the service compared them with the one it
+    had, so a handover on the page, unlike through the API, told nobody."""
+    from django.urls import reverse
+
+    from outbox.models import OutboundMessage
+
+    from ..conftest import login
+
+    concern = ConcernFactory(owner=officer, raised_on=timezone.localdate() - dt.timedelta(days=30))
+    escalate_overdue_concerns.apply()
+    url = reverse("concerns:edit", args=[concern.pk])
+    form = login(client, manager).get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    assert client.post(url, {**data, "owner": colleague.pk}).status_code == 302
+
+    assert OutboundMessage.objects.filter(kind="concern_escalated", to=colleague.email).count() == 1

@@ -257,3 +257,27 @@ def test_the_plans_history_names_who_changed_what(officer_client, officer):
     assert response.status_code == 200
     assert b"Agree a protocol" in response.content
     assert b"Dropped" in response.content
+
+
+def test_a_target_already_passed_is_refused_on_the_edit_page_too(officer_client, officer):
+    """The form had put the date on the objective before the service compared it with the one it had, so
+    the page saved any date at all."""
+    objective = ObjectiveFactory(stakeholder=StakeholderFactory(owner=officer), target_on=None)
+    url = reverse("contacts:objective_edit", args=[objective.pk])
+    fingerprint = officer_client.get(url).context["form"]["edit_fingerprint"].value()
+
+    response = officer_client.post(
+        url,
+        {
+            "description": objective.description,
+            "target_on": timezone.localdate() - dt.timedelta(days=1),
+            "edit_fingerprint": fingerprint,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["target_on"] == [
+        "This day has passed: choose today or a later day."
+    ]
+    objective.refresh_from_db()
+    assert objective.target_on is None

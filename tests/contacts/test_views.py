@@ -569,3 +569,18 @@ def test_editing_a_stakeholder_whose_owner_has_left_asks_who_takes_them_over(cli
     assert response.context["form"].errors["owner"] == [f"{colleague} has left; choose who takes this over."]
     stakeholder.refresh_from_db()
     assert stakeholder.notes != "Changed"
+
+
+def test_an_owner_hands_their_stakeholder_to_a_colleague_on_the_edit_page(officer_client, officer, colleague):
+    """Who may save was asked of the stakeholder as the form had left it, already the colleague's: the
+    owner was refused (403) with the page they had just been allowed to open."""
+    stakeholder = StakeholderFactory(owner=officer)
+
+    response = officer_client.post(
+        reverse("contacts:stakeholder_edit", args=[stakeholder.pk]),
+        _as_the_browser_posts_it(stakeholder, owner=colleague.pk),
+    )
+
+    assert response.status_code == 302
+    stakeholder.refresh_from_db()
+    assert stakeholder.owner == colleague
