@@ -361,6 +361,16 @@ var liaison = (function () {
   });
 })();
 
+// A list's Filter button (includes/filter_button.html) is for a browser without JS, where the list does not
+// redraw as its filters change. Here it is hidden, but kept as the form's default button for Enter.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+
+  document.querySelectorAll("[data-filters-submit]").forEach(function (button) {
+    button.hidden = true;
+  });
+});
+
 // On a phone a list's filters, stacked one under another, put the list a screen and more below its search box:
 // typing changed nothing in sight. There (app.css) the filters besides the search fold behind a button that
 // says how many of them are chosen. On a wider screen, and without JS, every filter shows.
