@@ -525,12 +525,19 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";
+  var sentFrom = new WeakMap();
   var lost = new WeakMap();
 
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    sentFrom.set(event.detail.xhr, document.activeElement);
+  });
+
+  // Focus the officer moved while the request ran (on to the log form's next field) is theirs to keep.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
     if (!target || !active || active === document.body || !target.contains(active)) return;
+    if (active !== sentFrom.get(event.detail.xhr)) return;
     lost.set(event.detail.xhr, { target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name });
   });
 
@@ -550,9 +557,10 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!fresh) return;
     // htmx puts focus back on a field of the same id, if the new content has one ("Summary" of a fresh log
     // form); the place new content names for focus (a confirmation) comes first, unless a field is wrong.
+    // Focus outside the new content was put there by the officer as it came in, and stays.
     var named = !fresh.querySelector(INVALID) && fresh.querySelector("[data-focus-after-swap]");
     var active = document.activeElement;
-    if (active && active !== document.body && !named) return;
+    if (active && active !== document.body && (!named || !fresh.contains(active))) return;
     var spot = fresh.querySelector(INVALID) || named ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;
