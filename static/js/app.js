@@ -268,13 +268,15 @@ var liaison = (function () {
 // A select that saves as it changes (<select data-saves-on-choice>: an action's status, a guest's reply)
 // saved every option a keyboard user stepped through with the arrow keys or by typing ("In progress", then
 // "Done", on the way to "Cancelled"), each written in its history. A choice made by stepping is saved when
-// the officer presses Enter or leaves the select; one picked from the opened list is saved at once.
+// the officer presses Enter or leaves the select; one picked from the opened list is saved at once. Escape
+// puts back the choice last saved, so that leaving saves nothing.
 (function () {
   "use strict";
 
   var STEPS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
   var lastKey = new WeakMap();
   var unsaved = new WeakSet();
+  var saved = new WeakMap();
 
   function choiceSelect(target) {
     return target.closest && target.closest("select[data-saves-on-choice]");
@@ -282,8 +284,15 @@ var liaison = (function () {
 
   function save(select) {
     unsaved.delete(select);
+    saved.set(select, select.value);
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
+
+  document.addEventListener("focusin", function (event) {
+    var select = choiceSelect(event.target);
+    // Back from another window, a step not yet saved is still to be saved or put back.
+    if (select && !unsaved.has(select)) saved.set(select, select.value);
+  });
 
   document.addEventListener("keydown", function (event) {
     var select = choiceSelect(event.target);
@@ -291,6 +300,10 @@ var liaison = (function () {
     if (event.key === "Enter" && unsaved.has(select)) {
       event.preventDefault();
       save(select);
+    } else if (event.key === "Escape" && unsaved.has(select)) {
+      event.preventDefault();
+      unsaved.delete(select);
+      select.value = saved.get(select);
     }
     lastKey.set(select, event.key);
   });

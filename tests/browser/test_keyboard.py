@@ -441,3 +441,31 @@ def test_moving_to_another_field_of_the_log_form_while_it_is_sent_leaves_focus_t
     expect(form.get_by_text("Logged “Call about the grant”")).to_be_visible()
     page.wait_for_timeout(200)
     expect(form.get_by_role("textbox", name="Outcome", exact=True)).to_be_focused()
+
+
+def test_escape_after_arrowing_through_an_actions_status_puts_it_back_and_saves_nothing(
+    page, live_server, officer
+):
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+    saves = []
+    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    status = page.get_by_role("combobox", name="Status of “Send the minutes”")
+
+    status.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+
+    expect(status).to_have_value("open")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(500)
+    assert saves == []
+    action.refresh_from_db()
+    assert action.status == "open"
