@@ -268,13 +268,15 @@ var liaison = (function () {
 // A select that saves as it changes (<select data-saves-on-choice>: an action's status, a guest's reply)
 // saved every option a keyboard user stepped through with the arrow keys or by typing ("In progress", then
 // "Done", on the way to "Cancelled"), each written in its history. A choice made by stepping is saved when
-// the officer presses Enter or leaves the select; one picked from the opened list is saved at once.
+// the officer presses Enter or leaves the select; one picked from the opened list is saved at once. Escape
+// puts back the choice last saved, so that leaving saves nothing.
 (function () {
   "use strict";
 
   var STEPS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"];
   var lastKey = new WeakMap();
   var unsaved = new WeakSet();
+  var saved = new WeakMap();
 
   function choiceSelect(target) {
     return target.closest && target.closest("select[data-saves-on-choice]");
@@ -282,8 +284,15 @@ var liaison = (function () {
 
   function save(select) {
     unsaved.delete(select);
+    saved.set(select, select.value);
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
+
+  document.addEventListener("focusin", function (event) {
+    var select = choiceSelect(event.target);
+    // Back from another window, a step not yet saved is still to be saved or put back.
+    if (select && !unsaved.has(select)) saved.set(select, select.value);
+  });
 
   document.addEventListener("keydown", function (event) {
     var select = choiceSelect(event.target);
@@ -291,6 +300,10 @@ var liaison = (function () {
     if (event.key === "Enter" && unsaved.has(select)) {
       event.preventDefault();
       save(select);
+    } else if (event.key === "Escape" && unsaved.has(select)) {
+      event.preventDefault();
+      unsaved.delete(select);
+      select.value = saved.get(select);
     }
     lastKey.set(select, event.key);
   });
@@ -360,6 +373,16 @@ var liaison = (function () {
     end.dataset.following = "true";
   });
 })();
+
+// A list's Filter button (includes/filter_button.html) is for a browser without JS, where the list does not
+// redraw as its filters change. Here it is hidden, but kept as the form's default button for Enter.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+
+  document.querySelectorAll("[data-filters-submit]").forEach(function (button) {
+    button.hidden = true;
+  });
+});
 
 // On a phone a list's filters, stacked one under another, put the list a screen and more below its search box:
 // typing changed nothing in sight. There (app.css) the filters besides the search fold behind a button that
@@ -515,12 +538,19 @@ var liaison = (function () {
   });
 
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";
+  var sentFrom = new WeakMap();
   var lost = new WeakMap();
 
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    sentFrom.set(event.detail.xhr, document.activeElement);
+  });
+
+  // Focus the officer moved while the request ran (on to the log form's next field) is theirs to keep.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
     if (!target || !active || active === document.body || !target.contains(active)) return;
+    if (active !== sentFrom.get(event.detail.xhr)) return;
     lost.set(event.detail.xhr, { target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name });
   });
 
@@ -540,9 +570,10 @@ var liaison = (function () {
     if (!fresh) return;
     // htmx puts focus back on a field of the same id, if the new content has one ("Summary" of a fresh log
     // form); the place new content names for focus (a confirmation) comes first, unless a field is wrong.
+    // Focus outside the new content was put there by the officer as it came in, and stays.
     var named = !fresh.querySelector(INVALID) && fresh.querySelector("[data-focus-after-swap]");
     var active = document.activeElement;
-    if (active && active !== document.body && !named) return;
+    if (active && active !== document.body && (!named || !fresh.contains(active))) return;
     var spot = fresh.querySelector(INVALID) || named ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;

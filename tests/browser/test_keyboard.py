@@ -381,3 +381,91 @@ def test_an_actions_status_picked_from_its_list_is_saved_at_once(page, live_serv
     page.wait_for_load_state("networkidle")
     action.refresh_from_db()
     assert action.status == "in_progress"
+
+
+def held_requests(page, url_pattern):
+    """Requests to `url_pattern` wait, as on a slow connection, until the test lets them go."""
+    held = []
+    page.route(url_pattern, lambda route: held.append(route))
+    return held
+
+
+def wait_until_held(page, held):
+    for _ in range(100):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("The request was never sent.")
+
+
+def test_moving_to_another_field_while_mark_done_runs_leaves_focus_on_that_field(page, live_server, officer):
+    """Undo must not take focus back from wherever the officer moved to while it was being marked done."""
+    follow_up = InteractionFactory(
+        logged_by=officer,
+        follow_up_on=timezone.localdate(),
+        follow_up_note="Send the signed agreement",
+        stakeholders=[StakeholderFactory(owner=officer, name="Ama Owusu")],
+    )
+    sign_in(page, live_server, "officer")
+    held = held_requests(page, f"**/interactions/{follow_up.pk}/follow-up/")
+    row = page.locator(f"#follow-up-{follow_up.pk}")
+    search = page.get_by_role("searchbox", name="Find anything")
+
+    row.get_by_role("button", name="Mark done").focus()
+    page.keyboard.press("Enter")
+    wait_until_held(page, held)
+    search.focus()
+    held[0].continue_()
+
+    expect(row.get_by_role("button", name="Undo")).to_be_visible()
+    page.wait_for_timeout(200)
+    expect(search).to_be_focused()
+
+
+def test_moving_to_another_field_of_the_log_form_while_it_is_sent_leaves_focus_there(
+    page, live_server, officer
+):
+    """The "Logged" confirmation took focus from the field of the fresh form the officer had gone on to."""
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+    held = held_requests(page, "**/interactions/new/*")
+    form = page.locator(".log-form")
+
+    form.get_by_role("textbox", name="Summary").fill("Call about the grant")
+    form.get_by_role("textbox", name="Summary").press("Enter")
+    wait_until_held(page, held)
+    form.get_by_role("textbox", name="Outcome", exact=True).focus()
+    held[0].continue_()
+
+    expect(form.get_by_text("Logged “Call about the grant”")).to_be_visible()
+    page.wait_for_timeout(200)
+    expect(form.get_by_role("textbox", name="Outcome", exact=True)).to_be_focused()
+
+
+def test_escape_after_arrowing_through_an_actions_status_puts_it_back_and_saves_nothing(
+    page, live_server, officer
+):
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the minutes",
+        owner_user=officer,
+        created_by=officer,
+    )
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+    saves = []
+    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    status = page.get_by_role("combobox", name="Status of “Send the minutes”")
+
+    status.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+
+    expect(status).to_have_value("open")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(500)
+    assert saves == []
+    action.refresh_from_db()
+    assert action.status == "open"

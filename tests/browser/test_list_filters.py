@@ -4,10 +4,113 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..factories import ConcernFactory, OrganisationFactory, StakeholderFactory
+from meetings.models import ActionItem
+
+from ..factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def two_stakeholders(officer):
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    StakeholderFactory(owner=officer, name="Kofi Mensah")
+    return "Owusu", "Ama Owusu", "Kofi Mensah"
+
+
+def two_organisations(officer):
+    OrganisationFactory(name="Northbridge City Council")
+    OrganisationFactory(name="Harbour Trust")
+    return "Northbridge", "Northbridge City Council", "Harbour Trust"
+
+
+def two_commitments(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    CommitmentFactory(stakeholder=stakeholder, description="Send the revised timetable")
+    CommitmentFactory(stakeholder=stakeholder, description="Book the community hall")
+    return "timetable", "Send the revised timetable", "Book the community hall"
+
+
+def two_concerns(officer):
+    ConcernFactory(title="Noise from the depot", stakeholder=StakeholderFactory(owner=officer))
+    ConcernFactory(title="Bins left on the pavement", stakeholder=StakeholderFactory(owner=officer))
+    return "depot", "Noise from the depot", "Bins left on the pavement"
+
+
+def two_actions(officer):
+    meeting = MeetingFactory(organiser=officer)
+    for description in ("Send the minutes", "Book the next venue"):
+        ActionItem.objects.create(
+            meeting=meeting, description=description, owner_user=officer, created_by=officer
+        )
+    return "minutes", "Send the minutes", "Book the next venue"
+
+
+LISTS_WITH_A_SEARCH_BOX = [
+    pytest.param("/stakeholders/", "#stakeholder-results", two_stakeholders, id="stakeholders"),
+    pytest.param("/organisations/", "#organisation-results", two_organisations, id="organisations"),
+    pytest.param("/commitments/", "#commitment-results", two_commitments, id="commitments"),
+    pytest.param("/concerns/", "#concern-results", two_concerns, id="concerns"),
+    pytest.param("/actions/", "#action-results", two_actions, id="my-actions"),
+]
+
+
+@pytest.mark.parametrize(("path", "results", "make_rows"), LISTS_WITH_A_SEARCH_BOX)
+def test_enter_in_a_lists_search_box_shows_the_filtered_list_not_a_download(
+    page, live_server, officer, path, results, make_rows
+):
+    """The form's first submit button is its default, the one Enter presses: with JS on, the Filter button
+    was left out of the page and that was "Export CSV"."""
+    query, kept, left_out = make_rows(officer)
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{path}")
+    downloads = []
+    page.on("download", lambda download: downloads.append(download.url))
+    search = page.get_by_role("searchbox", name="Search")
+
+    search.fill(query)
+    search.press("Enter")
+
+    page.wait_for_url(f"**{path}?*q={query}*")
+    expect(page.locator(results)).to_contain_text(kept)
+    expect(page.locator(results)).not_to_contain_text(left_out)
+    page.wait_for_timeout(500)
+    assert downloads == []
+    # Hidden from sight, the Filter button is out of the tab order too.
+    expect(page.get_by_role("button", name="Filter", exact=True)).to_be_hidden()
+    expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
+
+
+@pytest.mark.parametrize(("path", "results", "make_rows"), LISTS_WITH_A_SEARCH_BOX)
+def test_without_javascript_a_list_is_filtered_by_its_filter_button_or_enter(
+    browser, live_server, officer, path, results, make_rows
+):
+    query, kept, left_out = make_rows(officer)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{path}")
+    search = page.get_by_role("searchbox", name="Search")
+
+    search.fill(query)
+    search.press("Enter")
+
+    page.wait_for_url(f"**{path}?*q={query}*")
+    expect(page.locator(results)).to_contain_text(kept)
+    expect(page.locator(results)).not_to_contain_text(left_out)
+
+    page.get_by_role("searchbox", name="Search").fill(left_out.split()[-1])
+    page.get_by_role("button", name="Filter", exact=True).click()
+
+    expect(page.locator(results)).to_contain_text(left_out)
+    expect(page.locator(results)).not_to_contain_text(kept)
+    context.close()
 
 
 def test_typing_in_a_lookup_filter_asks_for_matches_not_for_the_list(page, live_server, officer):
