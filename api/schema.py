@@ -116,6 +116,7 @@ class AutoSchema(SpectacularAutoSchema):
             errors["400"] = "Invalid input: messages per field."
         if self.method in {"POST", "PUT", "PATCH"}:
             errors["413"] = "The request body is larger than the API accepts."
+            errors["415"] = "The body is not in a format this operation reads (see its Content-Type)."
         if self.method != "GET":
             errors["403"] = "You may not change this record (or a session request lacks its CSRF token)."
         if self._names_a_record:
