@@ -332,19 +332,29 @@ def test_a_chosen_stakeholders_remove_button_is_big_enough_to_tap(page, live_ser
     assert box["width"] >= 24 and box["height"] >= 24, box
 
 
+def on_my_actions(page, live_server, officer):
+    """Signs the officer in on My actions, which lists one open action of theirs: "Send the minutes"."""
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer), description="Send the minutes", owner_user=officer,
+        created_by=officer,
+    )  # fmt: skip
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/actions/")
+    return action
+
+
+def posts_sent(page) -> list[str]:
+    """The addresses of the POST requests the page sends from now on, as they are sent."""
+    sent = []
+    page.on("request", lambda request: request.method == "POST" and sent.append(request.url))
+    return sent
+
+
 def test_arrowing_through_an_actions_status_saves_only_the_one_chosen_with_enter(page, live_server, officer):
     """Each option passed on the way was saved and written in the action's history: "In progress" on the
     way to "Done"."""
-    action = ActionItem.objects.create(
-        meeting=MeetingFactory(organiser=officer),
-        description="Send the minutes",
-        owner_user=officer,
-        created_by=officer,
-    )
-    sign_in(page, live_server, "officer")
-    page.goto(f"{live_server.url}/actions/")
-    saves = []
-    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    action = on_my_actions(page, live_server, officer)
+    saves = posts_sent(page)
     status = page.get_by_role("combobox", name="Status of “Send the minutes”")
 
     status.focus()
@@ -366,14 +376,7 @@ def test_arrowing_through_an_actions_status_saves_only_the_one_chosen_with_enter
 
 
 def test_an_actions_status_picked_from_its_list_is_saved_at_once(page, live_server, officer):
-    action = ActionItem.objects.create(
-        meeting=MeetingFactory(organiser=officer),
-        description="Send the minutes",
-        owner_user=officer,
-        created_by=officer,
-    )
-    sign_in(page, live_server, "officer")
-    page.goto(f"{live_server.url}/actions/")
+    action = on_my_actions(page, live_server, officer)
 
     page.get_by_role("combobox", name="Status of “Send the minutes”").select_option("in_progress")
 
@@ -446,16 +449,8 @@ def test_moving_to_another_field_of_the_log_form_while_it_is_sent_leaves_focus_t
 def test_escape_after_arrowing_through_an_actions_status_puts_it_back_and_saves_nothing(
     page, live_server, officer
 ):
-    action = ActionItem.objects.create(
-        meeting=MeetingFactory(organiser=officer),
-        description="Send the minutes",
-        owner_user=officer,
-        created_by=officer,
-    )
-    sign_in(page, live_server, "officer")
-    page.goto(f"{live_server.url}/actions/")
-    saves = []
-    page.on("request", lambda request: request.method == "POST" and saves.append(request.url))
+    action = on_my_actions(page, live_server, officer)
+    saves = posts_sent(page)
     status = page.get_by_role("combobox", name="Status of “Send the minutes”")
 
     status.focus()

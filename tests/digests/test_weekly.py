@@ -95,6 +95,16 @@ def test_the_digest_marks_an_officer_who_has_left_as_the_rest_of_the_site_does(t
     assert all(line.count(f"{officer} (left)") == line.count(str(officer)) for line in naming), naming
 
 
+def _lapsed_relationships(officer, count):
+    """`count` stakeholders of the officer's, a month since contact on a weekly cadence, in the summaries."""
+    for number in range(count):
+        stakeholder = StakeholderFactory(owner=officer, name=f"Lapsed {number:02d}", contact_cadence_days=7)
+        Stakeholder.objects.filter(pk=stakeholder.pk).update(
+            last_contacted_at=timezone.now() - dt.timedelta(days=30)
+        )
+    dashboard_services.figures_refresh()
+
+
 def test_the_digest_says_how_many_stale_relationships_it_leaves_out_and_links_to_them_all(
     time_machine, settings, officer, manager, team
 ):
@@ -102,12 +112,7 @@ def test_the_digest_says_how_many_stale_relationships_it_leaves_out_and_links_to
     the health section."""
     settings.SITE_URL = "https://crm.example.org"
     time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
-    for number in range(12):
-        stakeholder = StakeholderFactory(owner=officer, name=f"Lapsed {number:02d}", contact_cadence_days=7)
-        Stakeholder.objects.filter(pk=stakeholder.pk).update(
-            last_contacted_at=timezone.now() - dt.timedelta(days=30)
-        )
-    dashboard_services.figures_refresh()
+    _lapsed_relationships(officer, 12)
 
     weekly_digests_send()
 
@@ -126,12 +131,7 @@ def test_past_the_bounded_count_the_digest_says_how_many_more_at_least(
 
     monkeypatch.setattr(queries, "STALE_COUNTED", 11)
     time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
-    for number in range(13):
-        stakeholder = StakeholderFactory(owner=officer, name=f"Lapsed {number:02d}", contact_cadence_days=7)
-        Stakeholder.objects.filter(pk=stakeholder.pk).update(
-            last_contacted_at=timezone.now() - dt.timedelta(days=30)
-        )
-    dashboard_services.figures_refresh()
+    _lapsed_relationships(officer, 13)
 
     weekly_digests_send()
 
