@@ -48,7 +48,8 @@ class EditConflictMixin:
     def __new__(cls, *args, **kwargs):
         form = super().__new__(cls)
         # What else the form was built with (its user, its initial values): the fingerprint depends on them.
-        # Taken here, as a subclass's __init__ keeps what is its own (its user) from reaching ours.
+        # Taken here, as a subclass's __init__ keeps what is its own (its user) from reaching ours. Keyword
+        # arguments only: the edit views build their forms with the data positional and the rest by name.
         form._built_with = {
             name: value for name, value in kwargs.items() if name not in {"data", "files", "instance"}
         }

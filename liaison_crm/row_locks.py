@@ -5,7 +5,9 @@ first saved."""
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 Record = TypeVar("Record", bound=models.Model)
 
@@ -18,6 +20,14 @@ def lock_for_update(record: Record, *, require_unchanged: Callable[[Record], Non
     `require_unchanged`, from an edit page, is then given the record as read under the lock and raises
     ValidationError if it is no longer as the page showed it (liaison_crm.edit_conflicts).
     """
-    record.refresh_from_db(from_queryset=type(record)._base_manager.select_for_update())
+    # FOR NO KEY UPDATE: two changes still take turns, but rows pointing at this one (an interaction logged
+    # with the stakeholder, a commitment made to them) are not held up by it.
+    locked = type(record)._base_manager.select_for_update(no_key=True)
+    try:
+        record.refresh_from_db(from_queryset=locked)
+    except type(record).DoesNotExist:
+        raise ValidationError(
+            _("This was deleted (or merged into another record) while you were editing it.")
+        ) from None
     if require_unchanged is not None:
         require_unchanged(record)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from commitments.forms import CommitmentForm
 from concerns.forms import ConcernForm
 from contacts.forms import ObjectiveForm, OrganisationForm, StakeholderForm
+from contacts.models import Stakeholder
 
 from .concurrency import queued_behind_a_lock
 from .conftest import login
@@ -174,3 +175,15 @@ def test_two_saves_sent_at_the_same_moment_the_second_is_told_instead_of_undoing
         for field, value in change.items()
     ]
     assert saved in ([True, False], [False, True]), "one change is saved, the other is not put over it"
+
+
+def test_a_record_deleted_while_it_was_edited_is_refused_with_a_reason_not_a_server_error(officer):
+    from django.core.exceptions import ValidationError
+
+    from liaison_crm.row_locks import lock_for_update
+
+    stakeholder = StakeholderFactory(owner=officer)
+    Stakeholder.objects.filter(pk=stakeholder.pk).delete()
+
+    with pytest.raises(ValidationError, match="deleted"):
+        lock_for_update(stakeholder)
