@@ -321,11 +321,16 @@ def concerns_by_age(scope: Scope, user):
 
 def oldest_concerns(scope: Scope, user, limit: int = 5, raised_before: dt.date | None = None):
     """The unresolved concerns open longest (those raised before `raised_before`, if given)."""
+    return unresolved_concerns(scope, user, raised_before=raised_before)[:limit]
+
+
+def unresolved_concerns(scope: Scope, user, raised_before: dt.date | None = None):
+    """The unresolved concerns (raised before `raised_before`, if given), open longest first."""
     concerns = Concern.objects.visible_to(user).unresolved()
     if raised_before is not None:
         concerns = concerns.filter(raised_on__lt=raised_before)
     concerns = scope.people(concerns, owner="owner", team=None, kind="organisation__kind")
-    return concerns.select_related("stakeholder", "owner").order_by("raised_on", "pk")[:limit]
+    return concerns.select_related("stakeholder", "owner").order_by("raised_on", "pk")
 
 
 # Activity (weekly rollups) -----------------------------------------------------------------------------

@@ -118,6 +118,7 @@ def _count_line(digest: DailyDigest) -> str:
 # The weekly digest: each manager's Monday summary of their team, from the dashboard's figures.
 
 STALE_LISTED = 10
+CONCERNS_LISTED = 10
 
 
 @dataclass
@@ -133,6 +134,8 @@ class WeeklyDigest:
     interactions_last_week: int
     interactions_week_before: int
     escalated_concerns: list
+    escalated_left_out: int
+    escalated_url: str
     escalation_days: int
 
 
@@ -161,6 +164,9 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
     stale_left_out = (
         f"{left_out:,}+" if counted > queries.STALE_COUNTED else f"{left_out:,}" if left_out else ""
     )
+    long_open = queries.unresolved_concerns(scope, user, raised_before=escalate_before)
+    escalated = list(long_open[:CONCERNS_LISTED])
+    escalated_left_out = long_open.count() - len(escalated) if len(escalated) == CONCERNS_LISTED else 0
     return WeeklyDigest(
         user=user,
         today=today,
@@ -175,9 +181,9 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
         ],
         interactions_last_week=weekly.get(last_week, 0),
         interactions_week_before=weekly.get(week_before, 0),
-        escalated_concerns=list(
-            queries.oldest_concerns(scope, user, limit=10, raised_before=escalate_before)
-        ),
+        escalated_concerns=escalated,
+        escalated_left_out=escalated_left_out,
+        escalated_url=panels.list_url(scope, "concerns:list", status="unresolved", overdue="true"),
         escalation_days=settings.CONCERN_ESCALATION_DAYS,
     )
 

@@ -136,3 +136,24 @@ def test_past_the_bounded_count_the_digest_says_how_many_more_at_least(
     weekly_digests_send()
 
     assert "and 1+ more, all of them at" in OutboundMessage.objects.get(to=manager.email).body
+
+
+def test_the_digest_says_how_many_long_open_concerns_it_leaves_out_and_links_to_them_all(
+    time_machine, settings, officer, manager, team
+):
+    """It lists the ten open longest and stopped there, saying nothing of the others."""
+    settings.SITE_URL = "https://crm.example.org"
+    time_machine.move_to(MONDAY_SEVEN_LONDON, tick=False)
+    stakeholder = StakeholderFactory(owner=officer)
+    for number in range(12):
+        ConcernFactory(
+            stakeholder=stakeholder, owner=officer, title=f"Complaint {number:02d}",
+            raised_on=timezone.localdate() - dt.timedelta(days=30 + number),
+        )  # fmt: skip
+
+    weekly_digests_send()
+
+    body = OutboundMessage.objects.get(to=manager.email).body
+    assert body.count("- Complaint") == 10
+    link = f"https://crm.example.org/concerns/?team={team.pk}&status=unresolved&overdue=true"
+    assert f"and 2 more, all of them at {link}" in body
