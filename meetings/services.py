@@ -663,6 +663,8 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     is added there too, so the stakeholders' timelines do not miss it, when the actor may edit it.
     """
     require(can_edit_meeting(actor, meeting))
+    # Two added at once take turns: each is placed after the other, and both reach the timeline's outcome.
+    lock_for_update(meeting)
     _require_held(meeting)
     text = text.strip()
     if not text:

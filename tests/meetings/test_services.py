@@ -439,6 +439,32 @@ def test_minutes_corrected_twice_at_once_leave_the_timeline_with_the_last_correc
     assert meeting.interaction.notes == meeting.minutes
 
 
+@pytest.mark.django_db(transaction=True)
+def test_decisions_added_at_once_are_both_on_the_record_and_the_timeline():
+    """Both read the timeline's outcome before either had saved it: the second put back the outcome without
+    the first's decision, and both took the same place in the list."""
+    officer, meeting = _scheduled_with_a_guest()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now()
+    )
+    services.meeting_mark_held(meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, minutes="Draft")
+    texts = ["Fund the survey", "Meet again in March"]
+
+    queued_behind_a_lock(
+        meeting,
+        *(
+            lambda text=text: services.decision_add(
+                meeting=Meeting.objects.get(pk=meeting.pk), actor=officer, text=text
+            )
+            for text in texts
+        ),
+    )
+
+    meeting = Meeting.objects.select_related("interaction").get(pk=meeting.pk)
+    assert sorted(meeting.decisions.values_list("position", flat=True)) == [0, 1]
+    assert all(text in meeting.interaction.outcome for text in texts)
+
+
 def test_a_meeting_is_marked_held_after_an_attendee_was_archived(officer, guests):
     """Invited, then archived before the meeting was recorded (they left their post the next day): the
     record was refused with "Restore these archived stakeholders before logging with them", so nothing
