@@ -101,7 +101,7 @@ class MeetingForm(EditConflictMixin, forms.ModelForm):
             "organisation": organisation_picker(),
         }
 
-    def __init__(self, *args, editing_occurrence=False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             zone = self.instance.local_time_zone
