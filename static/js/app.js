@@ -283,8 +283,6 @@ var liaison = (function () {
   }
 
   function save(select) {
-    unsaved.delete(select);
-    saved.set(select, select.value);
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
@@ -300,7 +298,7 @@ var liaison = (function () {
     if (event.key === "Enter" && unsaved.has(select)) {
       event.preventDefault();
       save(select);
-    } else if (event.key === "Escape" && unsaved.has(select)) {
+    } else if (event.key === "Escape" && unsaved.has(select) && saved.has(select)) {
       event.preventDefault();
       unsaved.delete(select);
       select.value = saved.get(select);
@@ -314,14 +312,19 @@ var liaison = (function () {
     if (select) lastKey.delete(select);
   });
 
-  // Caught on its way down, before htmx hears it on the select's form.
+  // Caught on its way down, before htmx hears it on the select's form. Every change let through is saved,
+  // picked from the opened list or sent by save().
   document.addEventListener("change", function (event) {
     var select = choiceSelect(event.target);
-    if (!select || !event.isTrusted) return;
+    if (!select) return;
     var key = lastKey.get(select) || "";
-    if (STEPS.indexOf(key) < 0 && !(key.length === 1 && key !== " ")) return;
-    event.stopPropagation();
-    unsaved.add(select);
+    if (event.isTrusted && (STEPS.indexOf(key) >= 0 || (key.length === 1 && key !== " "))) {
+      event.stopPropagation();
+      unsaved.add(select);
+    } else {
+      unsaved.delete(select);
+      saved.set(select, select.value);
+    }
   }, true);
 
   liaison.onFocusLeaving("select[data-saves-on-choice]", function (select) {
