@@ -283,8 +283,6 @@ var liaison = (function () {
   }
 
   function save(select) {
-    unsaved.delete(select);
-    saved.set(select, select.value);
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
@@ -300,7 +298,7 @@ var liaison = (function () {
     if (event.key === "Enter" && unsaved.has(select)) {
       event.preventDefault();
       save(select);
-    } else if (event.key === "Escape" && unsaved.has(select)) {
+    } else if (event.key === "Escape" && unsaved.has(select) && saved.has(select)) {
       event.preventDefault();
       unsaved.delete(select);
       select.value = saved.get(select);
@@ -314,14 +312,19 @@ var liaison = (function () {
     if (select) lastKey.delete(select);
   });
 
-  // Caught on its way down, before htmx hears it on the select's form.
+  // Caught on its way down, before htmx hears it on the select's form. Every change let through is saved,
+  // picked from the opened list or sent by save().
   document.addEventListener("change", function (event) {
     var select = choiceSelect(event.target);
-    if (!select || !event.isTrusted) return;
+    if (!select) return;
     var key = lastKey.get(select) || "";
-    if (STEPS.indexOf(key) < 0 && !(key.length === 1 && key !== " ")) return;
-    event.stopPropagation();
-    unsaved.add(select);
+    if (event.isTrusted && (STEPS.indexOf(key) >= 0 || (key.length === 1 && key !== " "))) {
+      event.stopPropagation();
+      unsaved.add(select);
+    } else {
+      unsaved.delete(select);
+      saved.set(select, select.value);
+    }
   }, true);
 
   liaison.onFocusLeaving("select[data-saves-on-choice]", function (select) {
@@ -545,13 +548,14 @@ document.addEventListener("DOMContentLoaded", function () {
     sentFrom.set(event.detail.xhr, document.activeElement);
   });
 
-  // Focus the officer moved while the request ran (on to the log form's next field) is theirs to keep.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
     if (!target || !active || active === document.body || !target.contains(active)) return;
-    if (active !== sentFrom.get(event.detail.xhr)) return;
-    lost.set(event.detail.xhr, { target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name });
+    lost.set(event.detail.xhr, {
+      target: target, parent: target.parentNode, previous: target.previousSibling, name: active.name,
+      moved: active !== sentFrom.get(event.detail.xhr),
+    });
   });
 
   // The first of what came in its place: "Show older" brings the older entries, then another button.
@@ -570,10 +574,12 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!fresh) return;
     // htmx puts focus back on a field of the same id, if the new content has one ("Summary" of a fresh log
     // form); the place new content names for focus (a confirmation) comes first, unless a field is wrong.
-    // Focus outside the new content was put there by the officer as it came in, and stays.
+    // Focus outside the new content was put there by the officer as it came in, and stays; so does a field
+    // they moved to while the request ran (on to the log form's next field), if htmx could put it back.
     var named = !fresh.querySelector(INVALID) && fresh.querySelector("[data-focus-after-swap]");
     var active = document.activeElement;
-    if (active && active !== document.body && (!named || !fresh.contains(active))) return;
+    var kept = active && active !== document.body && active.isConnected;
+    if (kept && (was.moved || !named || !fresh.contains(active))) return;
     var spot = fresh.querySelector(INVALID) || named ||
       (was.name && fresh.querySelector('[name="' + CSS.escape(was.name) + '"]:not([type=hidden])')) ||
       fresh.querySelector(FOCUSABLE) || fresh;

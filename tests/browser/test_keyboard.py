@@ -464,3 +464,47 @@ def test_escape_after_arrowing_through_an_actions_status_puts_it_back_and_saves_
     assert saves == []
     action.refresh_from_db()
     assert action.status == "open"
+
+
+def test_moving_to_a_control_the_update_replaces_while_it_runs_puts_focus_on_its_replacement(
+    page, live_server, officer
+):
+    """The meeting's link, which has no id, went with its row and focus fell to the top of the page."""
+    action = on_my_actions(page, live_server, officer)
+    held = held_requests(page, f"**/actions/{action.pk}/status/")
+    row = page.locator(f"#action-{action.pk}")
+    meeting = row.get_by_role("link", name=action.meeting.title)
+
+    row.get_by_role("combobox").focus()
+    row.get_by_role("combobox").select_option("in_progress")
+    wait_until_held(page, held)
+    meeting.focus()
+    held[0].continue_()
+
+    expect(page.locator(f"#action-{action.pk} option[value=in_progress][selected]")).to_be_attached()
+    expect(meeting).to_be_focused()
+
+
+def test_escape_after_a_status_picked_from_its_list_keeps_that_status_and_saves_nothing_more(
+    page, live_server, officer
+):
+    """Escape put back the status from before the pick, which had already been saved."""
+    action = on_my_actions(page, live_server, officer)
+    saves = posts_sent(page)
+    held = held_requests(page, f"**/actions/{action.pk}/status/")
+    status = page.get_by_role("combobox", name="Status of “Send the minutes”")
+
+    status.focus()
+    status.select_option("in_progress")
+    wait_until_held(page, held)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+
+    expect(status).to_have_value("in_progress")
+    held[0].continue_()
+    expect(page.locator(f"#action-{action.pk} option[value=in_progress][selected]")).to_be_attached()
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(500)
+    assert len(saves) == 1
+    action.refresh_from_db()
+    assert action.status == "in_progress"
