@@ -59,6 +59,15 @@ def test_revoke_from_the_page(officer_client, officer):
     assert token.is_revoked
 
 
+def test_revoking_a_token_asks_first_naming_it(officer_client, officer):
+    """Revoking cannot be undone, and one click cut off a tool that was in use."""
+    api_token_create(user=officer, name="Reporting tool", actor=officer)
+
+    page = officer_client.get(PAGE).content.decode()
+
+    assert 'data-confirm="Revoke “Reporting tool”? Tools using it are refused from then on."' in page
+
+
 def test_cannot_revoke_someone_elses_token_from_the_page(officer_client, colleague):
     token, _key = api_token_create(user=colleague, name="Theirs", actor=colleague)
     assert officer_client.post(reverse("accounts:api_token_revoke", args=[token.pk])).status_code == 404

@@ -159,3 +159,12 @@ def test_the_outbox_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         response = client.get(reverse("outbox:message_list"))
     assert len(response.context["page"]) == rows
+
+
+def test_cancelling_a_message_asks_first(client, admin_user, reminder):
+    """Cancelled, it is never sent: one click did it."""
+    page = (
+        login(client, admin_user).get(reverse("outbox:message_detail", args=[reminder.pk])).content.decode()
+    )
+
+    assert 'data-confirm="Cancel this message? It will not be sent."' in page
