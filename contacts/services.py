@@ -341,6 +341,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
     has_current_primary = any(p.is_primary and p.end_date is None for p in keeps_positions)
     same = {(p.organisation_id, p.role, p.department, p.start_date, p.end_date) for p in keeps_positions}
     moved = 0
+    repeated = []
     for position in duplicate.affiliations.all():
         if (
             position.organisation_id,
@@ -349,7 +350,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
             position.start_date,
             position.end_date,
         ) in same:
-            deletions_record(record_type=DeletedRecordType.AFFILIATION, record_ids=[position.pk])
+            repeated.append(position.pk)
             position.delete()
             continue
         if position.is_primary and position.end_date is None and has_current_primary:
@@ -358,6 +359,8 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
         position.stakeholder = keep
         position.save()
         moved += 1
+    if repeated:
+        deletions_record(record_type=DeletedRecordType.AFFILIATION, record_ids=repeated)
     return moved
 
 
