@@ -29,6 +29,7 @@ from history.tracking import records_actor
 from interactions.models import Direction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
+from liaison_crm.row_locks import lock_for_update
 
 from . import parsing
 from .models import InboundAttachment, InboundMessage, InboundStatus
@@ -173,7 +174,7 @@ def inbound_message_assign(
     """Logs a waiting message with the stakeholders an officer chose (and as theirs, if no one's yet),
     confidential or not as they chose (the form offers what its sender marked it, `is_sensitive`)."""
     require(can_review_inbound_message(actor, message))
-    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    lock_for_update(message)
     if message.status != InboundStatus.REVIEW:
         raise ValidationError(_("This message has already been dealt with."))
     stakeholders = list(stakeholders)
@@ -192,7 +193,7 @@ def inbound_message_assign(
 def inbound_message_discard(*, message: InboundMessage, actor) -> InboundMessage:
     """Sets a waiting message aside: it is logged with nobody (`inbound_message_restore` brings it back)."""
     require(can_review_inbound_message(actor, message))
-    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    lock_for_update(message)
     if message.status != InboundStatus.REVIEW:
         raise ValidationError(_("This message has already been dealt with."))
     message.status = InboundStatus.DISCARDED
@@ -209,7 +210,7 @@ def inbound_message_restore(*, message: InboundMessage, actor) -> InboundMessage
     Nobody has dealt with it once it waits again; who set it aside and who brought it back stay in its
     history."""
     require(can_review_inbound_message(actor, message))
-    message = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    lock_for_update(message)
     if message.status != InboundStatus.DISCARDED:
         raise ValidationError(_("Only an email that was set aside can be brought back to review."))
     message.status = InboundStatus.REVIEW
