@@ -2,12 +2,14 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contacts.filtersets import StakeholderRecordFilterSet, UpdatedSinceFilter
+from contacts.filtersets import StakeholderRecordFilterSet, UpdatedSinceFilter, overdue_or_not
 
 from .models import Commitment, CommitmentDirection, CommitmentStatus
 
 
 class CommitmentFilterSet(StakeholderRecordFilterSet):
+    """Filters the commitments register. No status means every status; the HTML list asks for open ones."""
+
     @classmethod
     def list_for(cls, request):
         """The register as `request` filters it, for its page and its export. It opens on the live promises;
@@ -16,8 +18,6 @@ class CommitmentFilterSet(StakeholderRecordFilterSet):
         data.setdefault("status", CommitmentStatus.OPEN)
         queryset = Commitment.objects.visible_to(request.user).for_list().by_urgency()
         return cls(data, queryset=queryset, request=request)
-
-    """Filters the commitments register. No status means every status; the HTML list asks for open ones."""
 
     owner_label = _("Chased by")
     stakeholder_label = _("Stakeholder")
@@ -28,7 +28,7 @@ class CommitmentFilterSet(StakeholderRecordFilterSet):
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
-        method="filter_overdue",
+        method=overdue_or_not,
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("Not overdue"))]),
     )
     direction = django_filters.ChoiceFilter(
@@ -48,12 +48,6 @@ class CommitmentFilterSet(StakeholderRecordFilterSet):
             "organisation",
             "organisation_kind",
         ]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = queryset.overdue()
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
 class CommitmentApiFilterSet(CommitmentFilterSet):

@@ -12,4 +12,3 @@ class ConcernAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["title", "stakeholder__name"]
     date_hierarchy = "raised_on"
     list_select_related = ["stakeholder", "owner"]
-    readonly_fields = ["escalated_at", "created_at", "updated_at"]

@@ -10,6 +10,8 @@ UNRESOLVED = "unresolved"
 
 
 class ConcernFilterSet(StakeholderRecordFilterSet):
+    """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
+
     @classmethod
     def list_for(cls, request):
         """The register as `request` filters it, for its page and its export. It opens on what still needs
@@ -18,8 +20,6 @@ class ConcernFilterSet(StakeholderRecordFilterSet):
         data.setdefault("status", UNRESOLVED)
         queryset = Concern.objects.visible_to(request.user).for_list().by_urgency()
         return cls(data, queryset=queryset, request=request)
-
-    """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
 
     owner_label = _("Handled by")
     stakeholder_label = _("Raised by")

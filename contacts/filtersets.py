@@ -101,6 +101,12 @@ def api_tag_filter(**kwargs):
     return tag_filter(queryset=Tag.objects.all(), **kwargs)
 
 
+def overdue_or_not(queryset, name, value):
+    """An "Overdue" yes/no filter's method, for a register whose queryset knows what is `overdue()`."""
+    overdue = queryset.overdue()
+    return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
 class NothingUnlessValidFilterSet(django_filters.FilterSet):
     """A list whose filter cannot be read (a tag removed since the link was made) lists nothing, with the
     filter's error: leaving the filter out would list everyone, as if they all matched it.

@@ -28,7 +28,6 @@ class MeetingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["uid", "sequence", "original_start", "held_at"]
     inlines = [AgendaItemInline, AttendeeInline, DecisionInline]
 
 

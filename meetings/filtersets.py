@@ -4,7 +4,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from contacts.filtersets import MomentFilter, NothingUnlessValidFilterSet, SearchFilter, UpdatedSinceFilter
+from contacts.filtersets import (
+    MomentFilter,
+    NothingUnlessValidFilterSet,
+    SearchFilter,
+    UpdatedSinceFilter,
+    overdue_or_not,
+)
 from contacts.models import Organisation, Stakeholder
 
 from .models import ActionItem, ActionStatus, Meeting, MeetingStatus
@@ -91,11 +97,6 @@ class MeetingApiFilterSet(django_filters.FilterSet):
     @id_parameter(WITH_ORGANISATION)
     def filter_organisation(self, queryset, name, value):
         return queryset.for_organisation(value) if value else queryset
-
-
-def overdue_or_not(queryset, name, value):
-    overdue = queryset.overdue()
-    return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
 class ActionItemFilterSet(NothingUnlessValidFilterSet):
