@@ -32,7 +32,7 @@ from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate, paginate_fetched
 from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
-from meetings.models import Meeting, MeetingStatus
+from meetings.models import ActionItem, Meeting, MeetingStatus
 
 from . import services, vcard
 from .duplicates import duplicate_pairs, likely_duplicates
@@ -136,6 +136,7 @@ def stakeholder_detail(request, pk):
             .unresolved()
             .for_stakeholder(stakeholder)
             .by_urgency()[:10],
+            "owed_actions": ActionItem.objects.visible_to(request.user).owed_by(stakeholder)[:10],
             "upcoming_meetings": Meeting.objects.visible_to(request.user)
             .with_stakeholder(stakeholder)
             .upcoming()

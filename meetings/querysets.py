@@ -1,4 +1,4 @@
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -106,6 +106,17 @@ class ActionItemQuerySet(QuerySet):
             chaser_team=Case(
                 When(owner_user__isnull=False, then="owner_user__team"), default="meeting__organiser__team"
             ),
+        )
+
+    def owed_by(self, stakeholder):
+        """A stakeholder's unfinished actions, soonest due first (undated last), each with its meeting: what
+        an officer chases when next in touch with them."""
+        return (
+            self.open()
+            .filter(owner_stakeholder=stakeholder)
+            .select_related("meeting")
+            .only("description", "due_on", "status", "meeting__title", "meeting__starts_at")
+            .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 
     def for_list(self):

@@ -49,9 +49,9 @@ def test_stakeholder_page_with_timeline(officer_client, officer, django_assert_m
         ObjectiveFactory(stakeholder=stakeholder, closed=bool(number % 2))
     # the user's groups, the stakeholder, tags, positions with organisations; timeline page, its authors,
     # organisations, stakeholders and topics; open follow-ups; the log form's chosen stakeholder, staff
-    # choices and follow-up owner choices; open commitments; open concerns; upcoming meetings; the
-    # engagement plan's objectives; relationship health today (live, with its parts), over the 90 days
-    # before (snapshots) and the day it last changed band.
+    # choices and follow-up owner choices; open commitments; open concerns; the actions they owe; upcoming
+    # meetings; the engagement plan's objectives; relationship health today (live, with its parts), over the
+    # 90 days before (snapshots) and the day it last changed band.
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 19):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows

@@ -6,9 +6,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Affiliation, Organisation, Stakeholder
+from meetings.models import ActionItem, ActionStatus
 
 from ..conftest import login
-from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from ..factories import (
+    AffiliationFactory,
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +140,44 @@ def test_the_open_follow_ups_panel_names_who_chases_each_unless_it_is_the_reader
         panel = body[body.index('id="followups-heading"') :]
         panel = panel[: panel.index("</section>")]
         assert panel.count(">by ") == 1 and f'<span class="small muted">by {named}</span>' in panel
+
+
+def test_the_stakeholder_page_lists_the_actions_they_owe_from_meetings(officer_client, officer):
+    """Agreed at a meeting, owned by the stakeholder: the officer preparing a call sees them here, soonest due
+    first, overdue marked, each leading to its meeting; done ones and other people's are not listed."""
+    guest, other = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer, title="Wharf Lane works")
+    today = timezone.localdate()
+    owed = [
+        ("Send the noise survey", today + dt.timedelta(days=5), ActionStatus.OPEN, guest),
+        ("Share the site plan", today - dt.timedelta(days=2), ActionStatus.IN_PROGRESS, guest),
+        ("Name a site contact", None, ActionStatus.OPEN, guest),
+        ("Book the hall", today, ActionStatus.DONE, guest),
+        ("Someone else's task", today, ActionStatus.OPEN, other),
+    ]
+    for description, due_on, status, owner in owed:
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=description,
+            due_on=due_on,
+            status=status,
+            owner_stakeholder=owner,
+            completed_at=timezone.now() if status == ActionStatus.DONE else None,
+            created_by=officer,
+        )
+
+    body = officer_client.get(guest.get_absolute_url()).content.decode()
+
+    card = body[body.index('id="owed-actions-heading"') :]
+    card = card[: card.index("</section>")]
+    listed = re.findall(r'#action-\d+">([^<]+)</a>', card)
+    assert listed == ["Share the site plan", "Send the noise survey", "Name a site contact"]
+    assert "overdue" in card.split("Share the site plan")[0] and "from Wharf Lane works" in card
+    assert f'href="{meeting.get_absolute_url()}#action-' in card
+    assert (
+        'id="owed-actions-heading"'
+        not in officer_client.get(StakeholderFactory().get_absolute_url()).content.decode()
+    )
 
 
 def test_timeline_pages_load_older_entries_with_htmx(officer_client, officer, settings):
