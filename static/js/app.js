@@ -387,6 +387,15 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+// A search page puts the cursor in its search box for a reader at a keyboard. On a touch screen the same
+// focus opens the on-screen keyboard over the list the reader came to look at, so there it waits for a tap.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+
+  var box = document.querySelector("[data-autofocus-with-keyboard]");
+  if (box && window.matchMedia("(pointer: fine)").matches) box.focus();
+});
+
 // On a phone a list's filters, stacked one under another, put the list a screen and more below its search box:
 // typing changed nothing in sight. There (app.css) the filters besides the search fold behind a button that
 // says how many of them are chosen. On a wider screen, and without JS, every filter shows.

@@ -261,3 +261,26 @@ def test_back_from_a_stakeholder_found_in_a_filtered_list_shows_the_whole_list(p
     expect(page.get_by_role("searchbox", name="Search")).to_have_value("Owusu")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_role("link", name="Ama Owusu", exact=True)).to_be_visible()
+
+
+def test_the_search_box_takes_the_cursor_at_a_keyboard_but_waits_for_a_tap_on_a_touch_screen(
+    browser, page, live_server, officer
+):
+    """Focusing the box on a phone opened the on-screen keyboard over the list the officer came to read."""
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, timezone_id="Europe/London"
+    )
+    try:
+        touch = phone.new_page()
+        sign_in(touch, live_server, "officer")
+        touch.goto(f"{live_server.url}/stakeholders/")
+        search = touch.get_by_role("searchbox", name="Search")
+        expect(search).to_be_visible()
+        assert touch.evaluate("matchMedia('(pointer: coarse)').matches")
+        expect(search).not_to_be_focused()
+    finally:
+        phone.close()
