@@ -5,6 +5,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 
+from .throttling import TokenRateThrottle
 from .viewsets import ReadOnlyViewSet
 
 ERROR_SCHEMA = {
@@ -16,6 +17,19 @@ ERROR_SCHEMA = {
     "properties": {"detail": {"type": "string"}},
     "additionalProperties": {},
 }
+
+# Every answer past the rate limit's check carries these (docs/api.md, "Rate limit"); not those refused
+# before it is counted (no credentials, an Accept it cannot meet), nor any while Redis is away.
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests this token may make over the sliding window (`API_RATE_LIMIT`).",
+    "RateLimit-Remaining": "Requests it may still make now, this one counted.",
+    "RateLimit-Reset": (
+        "Seconds until every request counted so far has slid out of the window and the whole limit is free "
+        "again; part of it comes back sooner."
+    ),
+}
+COUNTED_BEFORE_THE_RATE_LIMIT = {"401", "406"}
+RETRY_AFTER = "Seconds until a request would be let through, if no other came first."
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -130,4 +144,27 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault(code, self._error(description))
         if self._has_etags and self._is_detail and self.method == "GET":
             responses.setdefault("304", {"description": "Unchanged since the ETag in If-None-Match."})
+        if self._rate_limited:
+            self._add_rate_limit_headers(responses)
         return responses
+
+    @property
+    def _rate_limited(self) -> bool:
+        return any(issubclass(throttle, TokenRateThrottle) for throttle in self.view.throttle_classes)
+
+    def _header(self, name: str, description: str) -> dict:
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.HEADER,
+            object=name,
+            schema={"description": description, "schema": {"type": "integer", "minimum": 0}},
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def _add_rate_limit_headers(self, responses: dict) -> None:
+        rate_limit = {name: self._header(name, text) for name, text in RATE_LIMIT_HEADERS.items()}
+        for code, response in responses.items():
+            if code not in COUNTED_BEFORE_THE_RATE_LIMIT:
+                response.setdefault("headers", {}).update(rate_limit)
+        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER)

@@ -2,7 +2,17 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
-from liaison_crm.rate_limits import rate_limit_count
+from liaison_crm.rate_limits import Tally, rate_limit_count
+
+
+def rate_limit_headers(tally: Tally) -> dict[str, str]:
+    """A client's allowance, as the three headers of the IETF rate limit draft (up to -06) that clients and
+    gateways read: the limit, the requests left now, and the seconds until the whole limit is free again."""
+    return {
+        "RateLimit-Limit": str(tally.limit),
+        "RateLimit-Remaining": str(tally.remaining()),
+        "RateLimit-Reset": str(tally.reset()),
+    }
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -35,6 +45,9 @@ class TokenRateThrottle(SimpleRateThrottle):
         if tally is None:
             return True  # the cache is away: better uncounted than refused
         self.tally = tally
+        # DRF adds the view's `headers` to whatever it answers, so the 429 tells its budget as a 200 does.
+        if view is not None:
+            view.headers.update(rate_limit_headers(tally))
         return tally.allowed
 
     def wait(self):

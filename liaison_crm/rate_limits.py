@@ -40,6 +40,27 @@ class Tally:
         excess = self.let_through_before + 1 - self.limit
         return (self.duration - self.elapsed) + self.duration * excess / self.let_through_before
 
+    @property
+    def let_through(self) -> int:
+        """In this window, this request included if it was let through."""
+        return self.let_through_before + (1 if self.allowed else 0)
+
+    def remaining(self) -> int:
+        """Requests that would still be let through now."""
+        still_overlapping = (self.duration - self.elapsed) / self.duration
+        weighed = self.let_through + self.let_through_previously * still_overlapping
+        return max(0, math.floor(self.limit - weighed))
+
+    def reset(self) -> int:
+        """Whole seconds until every request counted so far has slid out of the window, the full limit free
+        again: this window's weigh until the end of the next one, the previous window's until this one ends.
+        Sooner than that a client may find its allowance back only in part."""
+        if self.let_through:
+            return math.ceil(2 * self.duration - self.elapsed)
+        if self.let_through_previously:
+            return math.ceil(self.duration - self.elapsed)
+        return 0
+
     def retry_after(self) -> int | None:
         """`wait()` in whole seconds, as a Retry-After header gives it."""
         wait = self.wait()

@@ -389,7 +389,11 @@ SPECTACULAR_SETTINGS = {
         "concerns for other internal tools. Authenticate with "
         "`Authorization: Bearer <token>` (tokens are made on the API tokens page) or a signed-in session. "
         "Lists are cursor-paged; `updated_since` supports incremental sync. Send `If-Match` with the ETag "
-        "you read to avoid overwriting someone else's change, and `Idempotency-Key` on POST to retry safely."
+        "you read to avoid overwriting someone else's change, and `Idempotency-Key` on POST to retry safely. "
+        "Each token may make `API_RATE_LIMIT` requests over a sliding window; every answer says where it "
+        "stands in `RateLimit-Limit`, `RateLimit-Remaining` (requests left now) and `RateLimit-Reset` "
+        "(seconds until the whole limit is free again), and a `429` adds `Retry-After` (seconds until the "
+        "next request would be let through)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

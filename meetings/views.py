@@ -66,7 +66,8 @@ def meeting_list(request):
     if text:
         meetings = meetings.search(text)
     page = paginate(meetings, request.GET.get("page"), settings.LIST_PAGE_SIZE)
-    return render(request, "meetings/meeting_list.html", {"page": page, "past": past, "q": text})
+    template = "meetings/_meeting_rows.html" if request.htmx else "meetings/meeting_list.html"
+    return render(request, template, {"page": page, "past": past, "q": text})
 
 
 def _mark_who_can_respond(user, meeting, attendees):

@@ -94,6 +94,24 @@ def test_only_records_with_etags_document_if_match_and_if_none_match(officer_api
 
 
 @pytest.mark.django_db
+def test_every_answer_counted_against_the_rate_limit_documents_its_headers(officer_api):
+    schema = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    rate_limit = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            responses = operation["responses"]
+            for code in set(responses) - {"401", "406"}:
+                assert rate_limit <= set(responses[code].get("headers", {})), (path, method, code)
+            assert "Retry-After" in responses["429"]["headers"], (path, method)
+            # Refused before anything is counted: nothing to say about the allowance.
+            assert "headers" not in responses["401"], (path, method)
+    remaining = schema["components"]["headers"]["RateLimit-Remaining"]
+    assert remaining["schema"] == {"type": "integer", "minimum": 0}
+    assert "RateLimit-Reset" in schema["info"]["description"]
+
+
+@pytest.mark.django_db
 def test_schema_needs_credentials():
     assert client_with_token(None).get("/api/schema/").status_code == 401
 

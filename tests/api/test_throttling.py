@@ -106,6 +106,37 @@ def test_retry_after_is_when_the_next_request_gets_through(counted_in, limit, at
         assert officer_api.get("/api/v1/tags/").status_code == 200
 
 
+def allowance(response) -> tuple[str, str, str]:
+    return response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"]
+
+
+def test_every_answer_tells_the_client_how_much_of_its_allowance_is_left(counted_in, limit, at, officer_api):
+    limit("4/minute")
+    at(10)
+    answers = [officer_api.get("/api/v1/tags/") for _ in range(5)]
+
+    # What this minute counts weighs on until the end of the next: 110 seconds from 09:00:10.
+    assert [allowance(answer) for answer in answers[:4]] == [("4", left, "110") for left in "3210"]
+    refused = answers[4]
+    assert refused.status_code == 429
+    assert allowance(refused) == ("4", "0", "110")
+    assert refused["Retry-After"] == "65"
+
+
+def test_part_of_the_allowance_comes_back_as_the_window_slides_and_all_of_it_at_the_reset(
+    counted_in, limit, at, officer_api
+):
+    limit("4/minute")
+    at(10)
+    statuses(officer_api, 4)
+
+    # 09:01:40: the four of 09:00 weigh a third of four; with this one, a little more than two.
+    at(100)
+    assert allowance(officer_api.get("/api/v1/tags/")) == ("4", "1", "80")
+    at(180)
+    assert allowance(officer_api.get("/api/v1/tags/")) == ("4", "3", "120")
+
+
 def test_each_token_has_its_own_allowance(counted_in, limit, at, officer, colleague, client):
     limit("2/minute")
     at(10)
@@ -156,6 +187,8 @@ def test_with_redis_down_requests_go_through_and_a_warning_is_logged(settings, l
     limit("1/minute")
     with caplog.at_level(logging.WARNING, logger="liaison_crm.cache"):
         assert statuses(officer_api, 3) == [200, 200, 200]
+        # Nothing was counted, so nothing is claimed about the allowance.
+        assert "RateLimit-Remaining" not in officer_api.get("/api/v1/tags/")
     assert [record.getMessage().split(":")[0] for record in caplog.records] == [
         "Cache unavailable, incr_and_get skipped"
-    ] * 3
+    ] * 4

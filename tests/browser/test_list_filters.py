@@ -52,12 +52,19 @@ def two_actions(officer):
     return "minutes", "Send the minutes", "Book the next venue"
 
 
+def two_meetings(officer):
+    MeetingFactory(organiser=officer, title="Harbour walk")
+    MeetingFactory(organiser=officer, title="Budget review")
+    return "harbour", "Harbour walk", "Budget review"
+
+
 LISTS_WITH_A_SEARCH_BOX = [
     pytest.param("/stakeholders/", "#stakeholder-results", two_stakeholders, id="stakeholders"),
     pytest.param("/organisations/", "#organisation-results", two_organisations, id="organisations"),
     pytest.param("/commitments/", "#commitment-results", two_commitments, id="commitments"),
     pytest.param("/concerns/", "#concern-results", two_concerns, id="concerns"),
     pytest.param("/actions/", "#action-results", two_actions, id="my-actions"),
+    pytest.param("/meetings/", "#meeting-results", two_meetings, id="meetings"),
 ]
 
 
@@ -111,6 +118,24 @@ def test_without_javascript_a_list_is_filtered_by_its_filter_button_or_enter(
     expect(page.locator(results)).to_contain_text(left_out)
     expect(page.locator(results)).not_to_contain_text(kept)
     context.close()
+
+
+def test_typing_in_the_meeting_search_redraws_the_list_in_place_and_its_address_follows(
+    page, live_server, officer
+):
+    two_meetings(officer)
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/meetings/")
+    page.evaluate("window.sameDocument = true")
+    results = page.locator("#meeting-results")
+
+    page.get_by_role("searchbox", name="Search").press_sequentially("harb", delay=50)
+
+    page.wait_for_url("**/meetings/?*q=harb*")
+    expect(results).not_to_contain_text("Budget review")
+    expect(results).to_contain_text("Harbour walk")
+    expect(page.get_by_role("status")).to_have_text("Rows shown: 1.")
+    assert page.evaluate("window.sameDocument") is True
 
 
 def test_typing_in_a_lookup_filter_asks_for_matches_not_for_the_list(page, live_server, officer):

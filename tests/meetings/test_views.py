@@ -531,6 +531,45 @@ def test_meeting_list_query_budget(officer_client, officer, django_assert_max_nu
         officer_client.get(reverse("meetings:list"))
 
 
+def test_typing_in_the_meeting_search_redraws_only_the_matching_rows(officer_client, officer):
+    for title in ("Harbour walk", "Budget review"):
+        services.meeting_schedule(
+            organiser=officer, title=title, starts_at=in_days(2, 9), ends_at=in_days(2, 10), stakeholders=[]
+        )
+
+    response = officer_client.get(reverse("meetings:list"), {"q": "harb"}, headers={"HX-Request": "true"})
+
+    body = response.content.decode()
+    assert "Harbour walk" in body and "Budget review" not in body
+    assert "<html" not in body and 'role="search"' not in body
+
+
+def test_a_meeting_search_that_finds_nothing_says_so_not_that_none_are_planned(officer_client, meeting):
+    response = officer_client.get(reverse("meetings:list"), {"q": "zzyzx"}, headers={"HX-Request": "true"})
+
+    assert "No upcoming meetings match." in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_meeting_search_as_you_type_query_budget(
+    officer_client, officer, django_assert_max_num_queries, rows
+):
+    for index in range(rows):
+        services.meeting_schedule(
+            organiser=officer,
+            title=f"Harbour {index}",
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            stakeholders=[StakeholderFactory(owner=officer)],
+        )
+    # session, user, the user's groups; matching meetings with organiser/organisation/series; their guests.
+    with django_assert_max_num_queries(5):
+        response = officer_client.get(
+            reverse("meetings:list"), {"q": "harbour", "mine": "1"}, headers={"HX-Request": "true"}
+        )
+    assert len(response.context["page"]) == rows
+
+
 def test_meeting_list_names_the_stakeholders_invited_and_not_the_staff(officer_client, officer, colleague):
     first, second = StakeholderFactory(name="Amara Okafor"), StakeholderFactory(name="Ben Aldous")
     services.meeting_schedule(
