@@ -48,6 +48,11 @@ def remember(user, key: str, **answer) -> None:
     IdempotencyRecord.objects.create(user=user, key=key, **answer)
 
 
+def request_endpoint(request) -> str:
+    """What a remembered answer was given to, besides its key: the same key sent elsewhere is no retry."""
+    return f"{request.method} {request.path}"
+
+
 def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and key.isascii() and key.isprintable()
 
@@ -70,7 +75,7 @@ def _request_hash(request) -> str:
             for name, values in data.lists()
         }
     body = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{request_endpoint(request)}\n{body}".encode()).hexdigest()
 
 
 def idempotent(request, handle) -> Response:
@@ -80,7 +85,7 @@ def idempotent(request, handle) -> Response:
         return handle()
     if not _valid_key(key):
         raise ValidationError({HEADER: [_("Give 1 to 255 printable ASCII characters, e.g. a UUID.")]})
-    endpoint = f"{request.method} {request.path}"
+    endpoint = request_endpoint(request)
     request_hash = _request_hash(request)
     with transaction.atomic():
         hold(request.user, key)

@@ -10,14 +10,12 @@ from .models import Commitment, CommitmentDirection, CommitmentStatus
 class CommitmentFilterSet(StakeholderRecordFilterSet):
     """Filters the commitments register. No status means every status; the HTML list asks for open ones."""
 
+    # It opens on the live promises.
+    opening_status = CommitmentStatus.OPEN
+
     @classmethod
-    def list_for(cls, request):
-        """The register as `request` filters it, for its page and its export. It opens on the live promises;
-        "Any status" sends an empty status and shows them all."""
-        data = request.GET.copy()
-        data.setdefault("status", CommitmentStatus.OPEN)
-        queryset = Commitment.objects.visible_to(request.user).for_list().by_urgency()
-        return cls(data, queryset=queryset, request=request)
+    def register_for(cls, user):
+        return Commitment.objects.visible_to(user).for_list().by_urgency()
 
     owner_label = _("Chased by")
     stakeholder_label = _("Stakeholder")

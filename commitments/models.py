@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +17,11 @@ from .querysets import KEY_DATE, CommitmentQuerySet
 
 # An agreement up for renewal within this many days is flagged for attention.
 RENEWAL_NOTICE_DAYS = 30
+
+
+def renewal_notice_until(day: dt.date) -> dt.date:
+    """The latest renewal date up for renewal on `day`: every earlier one is too, past ones included."""
+    return day + dt.timedelta(days=RENEWAL_NOTICE_DAYS)
 
 
 class CommitmentDirection(models.TextChoices):
@@ -174,7 +181,7 @@ class Commitment(StorableTextModel):
         return (
             self.is_open
             and self.renews_on is not None
-            and (self.renews_on - timezone.localdate()).days <= RENEWAL_NOTICE_DAYS
+            and self.renews_on <= renewal_notice_until(timezone.localdate())
         )
 
     @property

@@ -12,14 +12,12 @@ UNRESOLVED = "unresolved"
 class ConcernFilterSet(StakeholderRecordFilterSet):
     """Filters the concerns register. No status means every status; the HTML list asks for unresolved."""
 
+    # It opens on what still needs dealing with.
+    opening_status = UNRESOLVED
+
     @classmethod
-    def list_for(cls, request):
-        """The register as `request` filters it, for its page and its export. It opens on what still needs
-        dealing with; "Any status" sends an empty status and shows them all."""
-        data = request.GET.copy()
-        data.setdefault("status", UNRESOLVED)
-        queryset = Concern.objects.visible_to(request.user).for_list().by_urgency()
-        return cls(data, queryset=queryset, request=request)
+    def register_for(cls, user):
+        return Concern.objects.visible_to(user).for_list().by_urgency()
 
     owner_label = _("Handled by")
     stakeholder_label = _("Raised by")

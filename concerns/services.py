@@ -132,9 +132,11 @@ def concern_update(
 def concerns_escalation_handed_over(*, concerns) -> None:
     """The escalation of each concern told the handler of the day and their managers; its new handler and
     theirs must know too. Whoever was told already is not told again (the same outbox key)."""
-    for concern in concerns:
-        if concern.escalated_at is not None:
-            _tell_of_escalation(concern, handed_over=True)
+    escalated = [concern for concern in concerns if concern.escalated_at is not None]
+    # A portfolio's concerns all go to one new handler: who is told is read once for all of them.
+    recipients = _escalation_recipients_by_owner(escalated)
+    for concern in escalated:
+        _tell_of_escalation(concern, handed_over=True, recipients=recipients[concern.owner_id])
 
 
 @atomic_service
@@ -226,23 +228,30 @@ def concerns_escalate_overdue(*, today: dt.date | None = None) -> list[Concern]:
         Concern.objects.filter(pk__in=[concern.pk for concern in due]).update(
             escalated_at=now, updated_at=now
         )
+        recipients = _escalation_recipients_by_owner(due)
         for concern in due:
             concern.escalated_at = concern.updated_at = now
-            _notify_escalation(concern)
+            _notify_escalation(concern, recipients=recipients[concern.owner_id])
     return due
 
 
-def _escalation_recipients(concern: Concern) -> list:
+def _escalation_recipients(owner) -> list:
     """The owner and their team's managers; administrators when the owner has no team manager."""
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    managers = list(users.filter(groups__name=Role.MANAGER, team_id=concern.owner.team_id).distinct())
-    if concern.owner.team_id is None or not managers:
+    managers = list(users.filter(groups__name=Role.MANAGER, team_id=owner.team_id).distinct())
+    if owner.team_id is None or not managers:
         managers = list(users.filter(Q(is_superuser=True) | Q(groups__name=Role.ADMIN)).distinct())
-    recipients = {user.pk: user for user in [concern.owner, *managers] if user.email and user.is_active}
+    recipients = {user.pk: user for user in [owner, *managers] if user.email and user.is_active}
     return list(recipients.values())
 
 
-def _notify_escalation(concern: Concern) -> None:
+def _escalation_recipients_by_owner(concerns: list[Concern]) -> dict[int, list]:
+    """Who is told of the escalation of each owner's concerns, read once per owner."""
+    owners = {concern.owner_id: concern.owner for concern in concerns}
+    return {owner_id: _escalation_recipients(owner) for owner_id, owner in owners.items()}
+
+
+def _notify_escalation(concern: Concern, *, recipients: list) -> None:
     """Tells the owner and their managers that the concern has been open too long, and other tools
     (concern.escalated).
 
@@ -253,11 +262,12 @@ def _notify_escalation(concern: Concern) -> None:
         payload_for=lambda viewer: concern_payload(concern, viewer=viewer),
         subject=concern,
     )
-    _tell_of_escalation(concern, handed_over=False)
+    _tell_of_escalation(concern, handed_over=False, recipients=recipients)
 
 
-def _tell_of_escalation(concern: Concern, *, handed_over: bool) -> None:
-    """Emails the concern's escalation to its handler and their managers, each once per escalation.
+def _tell_of_escalation(concern: Concern, *, handed_over: bool, recipients: list) -> None:
+    """Emails the concern's escalation to its handler and their managers (`recipients`, as
+    _escalation_recipients reads them), each once per escalation.
 
     `handed_over`: the concern was escalated before it was given to its handler."""
     body_context = {
@@ -266,7 +276,7 @@ def _tell_of_escalation(concern: Concern, *, handed_over: bool) -> None:
         "site_url": settings.SITE_URL,
         "handed_over": handed_over,
     }
-    for recipient in _escalation_recipients(concern):
+    for recipient in recipients:
         with translation.override("en"), timezone.override(zoneinfo.ZoneInfo(recipient.time_zone)):
             body = render_to_string("concerns/email/escalated.txt", {**body_context, "recipient": recipient})
         message_enqueue(

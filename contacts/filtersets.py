@@ -121,6 +121,27 @@ class NothingUnlessValidFilterSet(django_filters.FilterSet):
         return super().qs
 
 
+class RegisterFilterSet(NothingUnlessValidFilterSet):
+    """A register's filters (commitments, concerns, "My actions"), which its page and its export read alike.
+
+    The page opens on `opening_status`; "Any status" sends an empty status and shows them all. A subclass
+    says which records the reader's register holds, in its order (`register_for`).
+    """
+
+    opening_status: str
+
+    @classmethod
+    def register_for(cls, user):
+        raise NotImplementedError
+
+    @classmethod
+    def list_for(cls, request):
+        """The register as `request` filters it, for its page and its export."""
+        data = request.GET.copy()
+        data.setdefault("status", cls.opening_status)
+        return cls(data, queryset=cls.register_for(request.user), request=request)
+
+
 class StakeholderFilterSet(NothingUnlessValidFilterSet):
     q = SearchFilter()
     organisation = organisation_filter()
@@ -292,7 +313,7 @@ class TagFilterSet(django_filters.FilterSet):
         fields = ["name"]
 
 
-class StakeholderRecordFilterSet(NothingUnlessValidFilterSet):
+class StakeholderRecordFilterSet(RegisterFilterSet):
     """The filters every register of things kept with a stakeholder shares (commitments, concerns).
 
     A subclass names who owns a record and who the stakeholder is in its own words (`owner_label`,

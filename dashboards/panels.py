@@ -174,21 +174,26 @@ def stale_url(scope) -> str:
     return list_url(scope, "contacts:stakeholder_list", overdue="true", sort="-influence")
 
 
-def stale(scope, day) -> dict:
-    """The stale relationships panel: the first rows, and how many there are in all ("1,000+" past the
-    bounded count), said when the panel does not show them all."""
-    rows = list(queries.stale_relationships(scope, day, limit=queries.STALE_SHOWN))
+def stale(scope, day, shown: int | None = None) -> dict:
+    """The stale relationships panel: the first `shown` rows (the weekly digest lists fewer), and how many
+    there are in all ("1,000+" past the bounded count) and how many it leaves out ("" for none), said when
+    the panel does not show them all."""
+    shown = queries.STALE_SHOWN if shown is None else shown
+    rows = list(queries.stale_relationships(scope, day, limit=shown))
     # Fewer rows than the panel shows are all there are: counted only when the panel is full.
-    if len(rows) < queries.STALE_SHOWN:
+    if len(rows) < shown:
         total = len(rows)
     else:
         total = queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
     beyond = total > queries.STALE_COUNTED
-    shown_total = formats.number_format(min(total, queries.STALE_COUNTED), force_grouping=True)
+    counted = min(total, queries.STALE_COUNTED)
+    shown_total = formats.number_format(counted, force_grouping=True)
+    left_out = formats.number_format(counted - len(rows), force_grouping=True)
     return {
         "rows": rows,
         "total": f"{shown_total}+" if beyond else shown_total,
         "all_shown": total <= len(rows),
+        "left_out": f"{left_out}+" if beyond else left_out if counted > len(rows) else "",
     }
 
 

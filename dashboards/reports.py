@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.permissions import manages
-from commitments.models import RENEWAL_NOTICE_DAYS, Commitment
+from commitments.models import Commitment, renewal_notice_until
 from concerns.models import Concern
 from contacts.models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder
 from interactions.models import Interaction
@@ -186,7 +186,7 @@ class Report:
             commitments = commitments.filter(owner=self.officer)
         elif self.team is not None:
             commitments = commitments.filter(owner__team=self.team)
-        renewal_notice_until = min(self.until, timezone.localdate()) + dt.timedelta(days=RENEWAL_NOTICE_DAYS)
+        renewal_notice_ends = renewal_notice_until(min(self.until, timezone.localdate()))
         closed_after_end = (
             Q(fulfilled_at__gte=self.end) | Q(broken_at__gte=self.end) | Q(cancelled_at__gte=self.end)
         )
@@ -197,7 +197,7 @@ class Report:
             .annotate(
                 overdue_at_end=self._overdue_at_end("due_on"),
                 # Up for renewal as the period ended (or today, while it lasts), as the register marks it.
-                renewal_due_at_end=_flag(Q(open_at_end=True, renews_on__lte=renewal_notice_until)),
+                renewal_due_at_end=_flag(Q(open_at_end=True, renews_on__lte=renewal_notice_ends)),
             )
             .filter(
                 Q(created_at__gte=self.start, created_at__lt=self.end)

@@ -153,17 +153,8 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
     weekly = {row["week"]: row["n"] for row in queries.activity_totals(weeks, user)}
     week_before, last_week = weeks.weeks_shown
     escalate_before = today - dt.timedelta(days=settings.CONCERN_ESCALATION_DAYS)
-    stale = list(queries.stale_relationships(scope, day, limit=STALE_LISTED))
-    # Counted, as the dashboard's panel counts them (up to a bound), only when the list is full.
-    counted = (
-        queries.stale_relationships_count(scope, up_to=queries.STALE_COUNTED)
-        if len(stale) == STALE_LISTED
-        else len(stale)
-    )
-    left_out = min(counted, queries.STALE_COUNTED) - len(stale)
-    stale_left_out = (
-        f"{left_out:,}+" if counted > queries.STALE_COUNTED else f"{left_out:,}" if left_out else ""
-    )
+    # Listed and counted as the dashboard's panel lists and counts them, that both always agree.
+    stale = panels.stale(scope, day, shown=STALE_LISTED)
     long_open = queries.unresolved_concerns(scope, user, raised_before=escalate_before)
     escalated = list(long_open[:CONCERNS_LISTED])
     escalated_left_out = long_open.count() - len(escalated) if len(escalated) == CONCERNS_LISTED else 0
@@ -172,8 +163,8 @@ def weekly_digest_build(*, user, today: dt.date) -> WeeklyDigest:
         today=today,
         health=panels.health(scope, day),
         turned_red=list(queries.turned_red(scope, day, since=(day or today) - dt.timedelta(days=7))),
-        stale=stale,
-        stale_left_out=stale_left_out,
+        stale=stale["rows"],
+        stale_left_out=stale["left_out"],
         stale_url=panels.stale_url(scope),
         overdue=[
             {**row, "label": panels.officer_label(row["label"], active=row["active"])}

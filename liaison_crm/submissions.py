@@ -54,13 +54,13 @@ class Submission:
 @contextmanager
 def submitted_once(request):
     """Wraps a create view's handling of its POST; see the module's docstring."""
-    from api.idempotency import hold, remember, remembered
+    from api.idempotency import hold, remember, remembered, request_endpoint
 
     key = request.POST.get(FIELD) if request.method == "POST" else None
     if not valid_key(key) or not request.user.is_authenticated:
         yield Submission(request, None, None)
         return
-    endpoint = f"{request.method} {request.path}"
+    endpoint = request_endpoint(request)
     stored_key = f"form:{key}"
     with transaction.atomic():
         hold(request.user, stored_key)

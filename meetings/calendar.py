@@ -147,10 +147,13 @@ def series_occurrences(series: MeetingSeries) -> list[Meeting]:
     )
 
 
-def invitation(meeting: Meeting, *, crm_link: bool = True) -> bytes:
-    """METHOD:REQUEST for a new or changed meeting; for a series, the whole series."""
+def invitation(meeting: Meeting, *, crm_link: bool = True, occurrences: list[Meeting] | None = None) -> bytes:
+    """METHOD:REQUEST for a new or changed meeting; for a series, the whole series, from its `occurrences`
+    (series_occurrences) when the caller has read them already."""
     if meeting.series_id:
-        events = _series_events(meeting.series, series_occurrences(meeting.series), crm_link=crm_link)
+        if occurrences is None:
+            occurrences = series_occurrences(meeting.series)
+        events = _series_events(meeting.series, occurrences, crm_link=crm_link)
     else:
         events = [_event(meeting, sequence=meeting.sequence, crm_link=crm_link)]
     return _to_bytes(_calendar("REQUEST"), events)
@@ -165,15 +168,23 @@ def occurrence_update(meeting: Meeting, *, crm_link: bool = True) -> bytes:
 
 
 def cancellation(
-    meeting: Meeting, *, crm_link: bool = True, and_following: bool = False, uninvited: Attendee | None = None
+    meeting: Meeting,
+    *,
+    crm_link: bool = True,
+    and_following: bool = False,
+    uninvited: Attendee | None = None,
+    occurrences: list[Meeting] | None = None,
 ) -> bytes:
-    """METHOD:CANCEL for a meeting, one occurrence of a series, or one and every later one.
+    """METHOD:CANCEL for a meeting, one occurrence of a series, or one and every later one (of the series'
+    `occurrences`, as series_occurrences reads them, when the caller has read them already).
 
     Later occurrences are each named by their RECURRENCE-ID: cancelling the series' own event would take
     the earlier ones out of attendees' calendars too. For an attendee taken off a meeting that still takes
     place, the event names only them (RFC 5546 3.2.5), so it withdraws their invitation alone.
     """
     if and_following:
+        if occurrences is None:
+            occurrences = series_occurrences(meeting.series)
         events = [
             _event(
                 occurrence,
@@ -181,7 +192,7 @@ def cancellation(
                 crm_link=crm_link,
                 recurrence_id=occurrence.original_start,
             )
-            for occurrence in sorted(series_occurrences(meeting.series), key=lambda o: o.original_start)
+            for occurrence in sorted(occurrences, key=lambda o: o.original_start)
             if occurrence.original_start >= meeting.original_start
             and occurrence.status == MeetingStatus.CANCELLED
         ]

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from contacts.filtersets import (
     MomentFilter,
-    NothingUnlessValidFilterSet,
+    RegisterFilterSet,
     SearchFilter,
     UpdatedSinceFilter,
     overdue_or_not,
@@ -99,8 +99,11 @@ class MeetingApiFilterSet(django_filters.FilterSet):
         return queryset.for_organisation(value) if value else queryset
 
 
-class ActionItemFilterSet(NothingUnlessValidFilterSet):
+class ActionItemFilterSet(RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished."""
+
+    # It opens on what is still to do.
+    opening_status = UNFINISHED
 
     q = django_filters.CharFilter(label=_("Search"), field_name="description", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(
@@ -120,18 +123,9 @@ class ActionItemFilterSet(NothingUnlessValidFilterSet):
         fields = ["q", "status", "overdue"]
 
     @classmethod
-    def list_for(cls, request):
-        """ "My actions" as `request` filters it, for its page and its export: the actions the reader answers
-        for. It opens on what is still to do; "Any status" sends an empty status and shows them all."""
-        data = request.GET.copy()
-        data.setdefault("status", UNFINISHED)
-        queryset = (
-            ActionItem.objects.visible_to(request.user)
-            .chased_by_officer(request.user)
-            .for_list()
-            .order_by("due_on", "pk")
-        )
-        return cls(data, queryset=queryset, request=request)
+    def register_for(cls, user):
+        """The actions the reader answers for."""
+        return ActionItem.objects.visible_to(user).chased_by_officer(user).for_list().order_by("due_on", "pk")
 
     def filter_status(self, queryset, name, value):
         return queryset.open() if value == UNFINISHED else queryset.filter(status=value)

@@ -9,6 +9,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -103,16 +104,20 @@ def invitations_send(
 
     `attendees` were added to this meeting alone: on a series, to this occurrence and not the others.
     """
+    recipients = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
+    if not recipients:
+        return
     whole_series = bool(meeting.series_id) and change is None and attendees is None
     if whole_series:
-        build, version = calendar.invitation, meeting.series.sequence
+        # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
+        occurrences = calendar.series_occurrences(meeting.series)
+        build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
     elif meeting.series_id:
         build, version = calendar.occurrence_update, meeting.sequence
     else:
         build, version = calendar.invitation, meeting.sequence
     if change is not None:
         version = change.version
-    recipients = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
     ics_for = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
     for attendee in recipients:
         their_change = change if change is not None and attendee.pk not in change.joined else None
@@ -136,9 +141,15 @@ def invitations_send(
 
 def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
     recipients = _recipients(meeting)
+    if not recipients:
+        return
+    # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
+    occurrences = calendar.series_occurrences(meeting.series) if and_following else None
     ics_for = _ics_by_audience(
         recipients,
-        lambda crm_link: calendar.cancellation(meeting, crm_link=crm_link, and_following=and_following),
+        lambda crm_link: calendar.cancellation(
+            meeting, crm_link=crm_link, and_following=and_following, occurrences=occurrences
+        ),
     )
     for attendee in recipients:
         message_enqueue(

@@ -1,6 +1,7 @@
 import datetime
 
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -10,7 +11,7 @@ from interactions.api.serializers import InteractionBriefSerializer, Stakeholder
 from interactions.models import Interaction
 from meetings.models import Meeting
 
-from ..models import Commitment
+from ..models import RENEWAL_NOTICE_DAYS, Commitment
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -19,7 +20,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
     stakeholder = StakeholderBriefSerializer(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True, help_text=_("Open and past its due date."))
     renewal_due = serializers.BooleanField(
-        read_only=True, help_text=_("Open and up for renewal within 30 days, or past its renewal date.")
+        read_only=True,
+        help_text=format_lazy(
+            _("Open and up for renewal within {days} days, or past its renewal date."),
+            days=RENEWAL_NOTICE_DAYS,
+        ),
     )
     source_interaction = InteractionBriefSerializer(
         read_only=True,

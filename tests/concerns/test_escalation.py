@@ -182,6 +182,30 @@ def test_an_escalated_concern_moved_with_a_portfolio_tells_its_new_handler(offic
     assert "before it was given to" in told.get(to=colleague.email).body
 
 
+def test_who_is_told_of_escalated_concerns_handed_over_is_read_once_for_their_new_handler(
+    officer, colleague, manager, django_assert_max_num_queries
+):
+    """A portfolio's escalated concerns all go to one new handler: who hears of them (the handler and their
+    team's managers) was read again for every concern."""
+    from outbox.models import OutboundMessage
+
+    for _ in range(3):
+        ConcernFactory(
+            owner=colleague,
+            raised_on=timezone.localdate() - dt.timedelta(days=30),
+            escalated_at=timezone.now(),
+        )
+    handed_over = Concern.objects.select_related("stakeholder", "owner")
+
+    # The concerns; the new handler's team's managers; for each concern, each of the two told: a savepoint,
+    # the outbox row and the savepoint's release.
+    with django_assert_max_num_queries(1 + 1 + 3 * 2 * 3):
+        services.concerns_escalation_handed_over(concerns=handed_over)
+
+    told = OutboundMessage.objects.filter(kind="concern_escalated").values_list("to", flat=True)
+    assert sorted(told) == sorted([colleague.email, manager.email] * 3)
+
+
 def test_an_escalated_concern_handed_over_on_its_edit_page_tells_its_new_handler(
     client, officer, colleague, manager
 ):

@@ -175,6 +175,49 @@ def test_cancelling_an_occurrence_and_the_following_leaves_earlier_ones_alone(
     assert "This meeting and every later one in its series are cancelled" in message.body
 
 
+# Reading the series for the invitations or cancellations of its attendees: its occurrences, with their
+# agenda items, their attendees and those attendees' stakeholder and user rows (5). Then each of the three
+# messages queued: a savepoint, its outbox row and the savepoint's release (9).
+SERIES_MESSAGES_QUERIES = 5 + 3 * 3
+
+
+def test_a_series_invitation_reads_the_series_once_for_staff_and_guests(
+    officer, colleague, guests, django_assert_max_num_queries
+):
+    """Staff and outside guests are sent different .ics (only staff's link to the meeting's page): each
+    was built from a reading of the whole series of its own."""
+    from meetings import notifications
+
+    first = services._refetch(schedule(officer, guests, staff=[colleague], frequency="weekly", count=4).pk)
+
+    with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
+        notifications.invitations_send(first)
+
+    assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 3
+    page = first.get_absolute_url()
+    invitation_to = {
+        message.to: message for message in OutboundMessage.objects.filter(kind="meeting_invitation")
+    }
+    assert page not in _description(invitation_to["ama@example.org"])
+    assert page in _description(invitation_to[colleague.email])
+
+
+def test_cancelling_an_occurrence_and_the_following_reads_the_series_once_for_staff_and_guests(
+    officer, colleague, guests, django_assert_max_num_queries
+):
+    from meetings import notifications
+
+    first = schedule(officer, guests, staff=[colleague], frequency="weekly", count=4)
+    second = Meeting.objects.filter(series=first.series).order_by("original_start")[1]
+    services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+    second = services._refetch(second.pk)
+
+    with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
+        notifications.cancellations_send(second, and_following=True)
+
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 3
+
+
 def test_only_a_planned_occurrence_cancels_itself_and_the_following(officer, guests):
     first = schedule(officer, guests, frequency="weekly", count=3)
     second = Meeting.objects.filter(series=first.series).order_by("original_start")[1]
