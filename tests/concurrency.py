@@ -40,7 +40,7 @@ def queued_behind_a_lock(record, *works):
         with transaction.atomic():
             type(record).objects.select_for_update().get(pk=record.pk)
             locked.set()
-            _wait_until_waiting(len(works))
+            wait_until_waiting_for_a_lock(len(works))
 
     def after_the_lock(work):
         if not locked.wait(30):
@@ -59,7 +59,8 @@ def finished_or_waiting_for_a_lock(thread: threading.Thread) -> None:
         time.sleep(0.05)
 
 
-def _wait_until_waiting(sessions: int) -> None:
+def wait_until_waiting_for_a_lock(sessions: int) -> None:
+    """Returns once `sessions` other sessions wait for a lock (one this thread's transaction holds, say)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if _sessions_waiting_for_a_lock() >= sessions:
