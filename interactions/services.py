@@ -21,8 +21,9 @@ from .api.serializers import interaction_payload
 from .models import Interaction, Participation, occurred_at_problem
 
 
-def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None:
-    """Sets each stakeholder's last contact to their newest interaction, so the cadence clock restarts."""
+def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> int:
+    """Sets each stakeholder's last contact to their newest interaction, so the cadence clock restarts.
+    Returns how many of them it found."""
     # The participation rows carry the time: one index probe per stakeholder, however long their history.
     newest = (
         Participation.objects.filter(stakeholder=OuterRef("pk"))
@@ -30,9 +31,25 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> None
         .values("occurred_at")[:1]
     )
     # The last contact is part of the stakeholder's record: a sync by `updated_since` must see it move.
-    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(
+    return Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(
         last_contacted_at=Subquery(newest), updated_at=timezone.now()
     )
+
+
+def _refresh_last_contact_of_linked(stakeholder_ids: set[int]) -> None:
+    """`stakeholders_refresh_last_contact` for the people an interaction is linked to, all of whom must still
+    be there. A merge that deleted one since it was read (the UPDATE waits for the merge's lock, then finds
+    the row gone) would fail the links' foreign key at COMMIT, a server error; refused here instead, the
+    whole write is undone with a message saying why."""
+    if stakeholders_refresh_last_contact(stakeholder_ids=stakeholder_ids) < len(stakeholder_ids):
+        raise ValidationError(
+            {
+                "stakeholders": _(
+                    "One of these stakeholders was merged into another record or removed just now: "
+                    "choose them again."
+                )
+            }
+        )
 
 
 def _validate(
@@ -145,7 +162,7 @@ def interaction_log(
         interaction.staff_present.add(*staff_present)
     if tags := tags_from_names(topics):
         interaction.topics.add(*tags)
-    stakeholders_refresh_last_contact(stakeholder_ids=[s.pk for s in stakeholders])
+    _refresh_last_contact_of_linked({s.pk for s in stakeholders})
     event_publish(
         event=WebhookEvent.INTERACTION_CREATED,
         payload=lambda: interaction_payload(interaction),
@@ -199,7 +216,7 @@ def interaction_update(
         interaction.staff_present.set(staff_present)
     if topics is not None:
         interaction.topics.set(tags_from_names(topics))
-    stakeholders_refresh_last_contact(stakeholder_ids=before | after)
+    _refresh_last_contact_of_linked(before | after)
     return interaction
 
 

@@ -40,7 +40,7 @@ def queued_behind_a_lock(record, *works):
         with transaction.atomic():
             type(record).objects.select_for_update().get(pk=record.pk)
             locked.set()
-            _wait_until_waiting(len(works))
+            wait_until_waiting_for_a_lock(len(works))
 
     def after_the_lock(work):
         if not locked.wait(30):
@@ -50,17 +50,31 @@ def queued_behind_a_lock(record, *works):
     all_at_once(hold, *(lambda work=work: after_the_lock(work) for work in works))
 
 
-def _wait_until_waiting(sessions: int) -> None:
+def finished_or_waiting_for_a_lock(thread: threading.Thread) -> None:
+    """Returns once `thread` has ended or waits for a lock (held by this test's transaction, say)."""
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and time.monotonic() < deadline:
+        if _sessions_waiting_for_a_lock() >= 1:
+            return
+        time.sleep(0.05)
+
+
+def wait_until_waiting_for_a_lock(sessions: int) -> None:
+    """Returns once `sessions` other sessions wait for a lock (one this thread's transaction holds, say)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            # Activity is read once per transaction unless its snapshot is cleared.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= sessions:
-                return
+        if _sessions_waiting_for_a_lock() >= sessions:
+            return
         time.sleep(0.05)
     raise AssertionError(f"{sessions} sessions never waited for a lock")
+
+
+def _sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        # Activity is read once per transaction unless its snapshot is cleared.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]

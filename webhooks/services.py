@@ -24,7 +24,7 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,6 +114,7 @@ def event_publish(
         for endpoint in WebhookEndpoint.objects.subscribed_to(event).select_related("owner")
         if subject is None or _can_see(endpoint.owner, subject)
     ]
+    endpoints = _held_until_commit(endpoints)
     if not endpoints:
         return []
     if payload_for is not None:
@@ -133,6 +134,25 @@ def event_publish(
     )
     _enqueue_on_commit([delivery.pk for delivery in deliveries])
     return deliveries
+
+
+def _held_until_commit(endpoints: list[WebhookEndpoint]) -> list[WebhookEndpoint]:
+    """Those of `endpoints` still there, each kept from being deleted until the caller's transaction ends.
+
+    The deliveries' foreign key is checked at COMMIT: an endpoint deleted meanwhile (its owner removing it
+    while an interaction is logged) would otherwise fail the event's whole transaction. FOR KEY SHARE is the
+    lock that check takes: publishers do not wait for one another, nor for an endpoint being edited.
+    """
+    if not endpoints:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {connection.ops.quote_name(WebhookEndpoint._meta.db_table)}"
+            " WHERE id = ANY(%s) FOR KEY SHARE",
+            [[endpoint.pk for endpoint in endpoints]],
+        )
+        still_there = {row[0] for row in cursor.fetchall()}
+    return [endpoint for endpoint in endpoints if endpoint.pk in still_there]
 
 
 def deliveries_queue(delivery_ids) -> int:

@@ -1,13 +1,17 @@
 import datetime as dt
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import Stakeholder
+from contacts.services import stakeholder_merge
 from interactions import services
 from interactions.models import Interaction
 
+from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import AffiliationFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +129,30 @@ def test_completing_an_interaction_without_a_follow_up_is_refused(officer):
     interaction = log(officer, [StakeholderFactory(owner=officer)])
     with pytest.raises(ValidationError):
         services.follow_up_complete(interaction=interaction, actor=officer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_with_a_stakeholder_merged_at_that_moment_is_refused_with_a_message(officer):
+    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
+    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    person_on_the_form = Stakeholder.objects.get(pk=duplicate.pk)
+    merged = threading.Event()
+
+    def merge_while_the_log_waits():
+        try:
+            with transaction.atomic():
+                stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+                merged.set()
+                # Committed once the log below waits for the merge's lock on the duplicate.
+                wait_until_waiting_for_a_lock(1)
+        finally:
+            connection.close()
+
+    merging = threading.Thread(target=merge_while_the_log_waits)
+    merging.start()
+    assert merged.wait(30)
+    with pytest.raises(ValidationError) as refused:
+        log(officer, [person_on_the_form])
+    merging.join()
+    assert "merged" in str(refused.value.message_dict["stakeholders"])
+    assert not Interaction.objects.exists()

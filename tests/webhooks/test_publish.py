@@ -1,16 +1,18 @@
 """Publishing an event writes outbox rows in the event's own transaction, for those allowed to see it."""
 
+import threading
 import zoneinfo
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from interactions.api.serializers import interaction_payload
 from interactions.services import interaction_log
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent
-from webhooks.services import event_publish
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.services import event_publish, webhook_endpoint_delete
 
+from ..concurrency import finished_or_waiting_for_a_lock
 from ..factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,31 @@ def test_the_payload_is_built_only_when_some_endpoint_is_told(officer, endpoint_
     endpoint_for(officer)
     assert len(event_publish(event=WebhookEvent.INTERACTION_CREATED, payload=payload)) == 1
     assert built == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_deleted_while_an_event_is_published_does_not_fail_the_event(officer, endpoint_for):
+    endpoint = endpoint_for(officer)
+
+    def delete_the_endpoint():
+        try:
+            webhook_endpoint_delete(endpoint=WebhookEndpoint.objects.get(pk=endpoint.pk), actor=officer)
+        finally:
+            connection.close()
+
+    deleting = threading.Thread(target=delete_the_endpoint)
+    with pytest.raises(Rollback), transaction.atomic():
+        log(officer)
+        deleting.start()
+        finished_or_waiting_for_a_lock(deleting)
+        # What COMMIT would check: every delivery's endpoint is still there. Rolled back afterwards, so that
+        # nothing is handed to a broker.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        raise Rollback
+    deleting.join()
+    assert not WebhookEndpoint.objects.exists()
+
+
+class Rollback(Exception):
+    pass
