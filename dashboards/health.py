@@ -30,6 +30,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import HealthBand
 
@@ -90,6 +93,24 @@ class HealthParts:
     @property
     def overdue_items(self) -> int:
         return self.overdue_follow_ups + self.overdue_actions + self.overdue_commitments
+
+    @property
+    def overdue_summary(self) -> str:
+        """What is past its date, naming only the kinds that are, e.g. "1 action past its date"."""
+        follow_ups, actions, commitments = (
+            self.overdue_follow_ups,
+            self.overdue_actions,
+            self.overdue_commitments,
+        )
+        kinds = [
+            (follow_ups, ngettext("%(count)s follow-up", "%(count)s follow-ups", follow_ups)),
+            (actions, ngettext("%(count)s action", "%(count)s actions", actions)),
+            (commitments, ngettext("%(count)s commitment", "%(count)s commitments", commitments)),
+        ]
+        items = get_text_list([text % {"count": count} for count, text in kinds if count], _("and"))
+        return ngettext("%(items)s past its date.", "%(items)s past their date.", self.overdue_items) % {
+            "items": items
+        }
 
     def band_label(self) -> str:
         return HealthBand(self.band).label

@@ -56,6 +56,22 @@ def test_each_overdue_item_costs_8_points_up_to_32():
     assert health_parts(overdue_follow_ups=3, overdue_actions=2, overdue_commitments=2).overdue_penalty == 32
 
 
+@pytest.mark.parametrize(
+    ("follow_ups", "actions", "commitments", "said"),
+    [
+        (0, 1, 0, "1 action past its date."),
+        (2, 0, 1, "2 follow-ups and 1 commitment past their date."),
+        (1, 3, 2, "1 follow-up, 3 actions and 2 commitments past their date."),
+    ],
+)
+def test_the_card_names_only_the_kinds_of_overdue_item_there_are(follow_ups, actions, commitments, said):
+    """It read "0 follow-ups, 1 actions, 0 commitments past their date."."""
+    parts = health_parts(
+        overdue_follow_ups=follow_ups, overdue_actions=actions, overdue_commitments=commitments
+    )
+    assert parts.overdue_summary == said
+
+
 def test_concerns_cost_4_per_severity_step_and_8_more_once_escalated_up_to_40():
     assert concern_points(Severity.LOW, escalated=False) == 4
     assert concern_points(Severity.CRITICAL, escalated=True) == 24
