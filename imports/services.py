@@ -183,7 +183,7 @@ def _read_headings(job: ImportJob, file) -> None:
     if not cells:
         raise ValidationError({"file": _("The file is empty.")})
     job.headers = _unique_headings(cells)
-    job.total_rows = max(sources.count_lines(file) - heading_line, 0)
+    job.total_rows = max(sources.count_lines(file, job.encoding) - heading_line, 0)
     remembered = (
         ImportMapping.objects.filter(user=job.created_by, kind=job.kind)
         .values_list("mapping", flat=True)

@@ -63,11 +63,11 @@ def detect_encoding(file) -> str:
     return "iso-8859-1"
 
 
-def text_stream(file, encoding: str) -> io.TextIOWrapper:
+def text_stream(file, encoding: str, errors: str = "strict") -> io.TextIOWrapper:
     file.seek(0)
     # utf-8-sig also reads UTF-8 without a mark; the mark would otherwise stick to the first heading.
     python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
-    return io.TextIOWrapper(file, encoding=python_encoding, errors="strict", newline="")
+    return io.TextIOWrapper(file, encoding=python_encoding, errors=errors, newline="")
 
 
 def _named_separator(line: str) -> str | None:
@@ -92,15 +92,18 @@ def sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def count_lines(file) -> int:
-    file.seek(0)
-    lines = 0
-    last = b""
-    while chunk := file.read(CHUNK):
-        lines += chunk.count(b"\n")
-        last = chunk
-    file.seek(0)
-    return lines + (1 if last and not last.endswith(b"\n") else 0)
+def count_lines(file, encoding: str) -> int:
+    """The file's lines however they end: CRLF, LF, or the CR alone of Excel for Mac's "Macintosh CSV".
+
+    Counted in the text, not the bytes: in UTF-16 a CR or LF byte is also half of other letters (č, Ċ).
+    """
+    # Only a count: a wrong encoding chosen on the mapping page is reported when the rows are read.
+    stream = text_stream(file, encoding, errors="replace")
+    try:
+        return sum(1 for _line in stream)
+    finally:
+        stream.detach()
+        file.seek(0)
 
 
 def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:

@@ -190,6 +190,24 @@ def test_a_separator_line_is_not_counted_as_a_row(officer):
     assert job.total_rows == 2
 
 
+@pytest.mark.parametrize(
+    ("newline", "encoding"),
+    [("\r\n", "utf-8"), ("\n", "utf-8"), ("\r", "utf-8"), ("\r\n", "utf-16"), ("\r", "utf-16")],
+)
+def test_rows_are_counted_however_the_lines_end(officer, settings, newline, encoding):
+    """Excel for Mac's "Macintosh CSV" ends its lines with a CR alone: counted as none, a file of any size
+    was checked during the upload's request rather than by a worker, with no progress shown."""
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    lines = ["Name\tEmail", "Tomáš Dvořák\ttomas@example.cz", "Ċiro Borg\tciro@example.mt"]
+    job = upload(officer, (newline.join(lines) + newline).encode(encoding))
+    assert job.total_rows == 2
+
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = services.import_check_start(job=job)
+
+    assert job.status == ImportStatus.VALIDATING  # left to a worker
+
+
 def test_a_tab_named_as_the_separator_is_read_as_one(officer):
     job = upload(officer, b"sep=\t\nName\tEmail\nLi Wei\tli@example.org\n")
     assert job.delimiter == "\t" and job.headers == ["Name", "Email"]
