@@ -38,8 +38,13 @@ class Property:
         return {t.lower() for t in self.params.get("TYPE", [])}
 
     @property
-    def preferred(self) -> bool:
-        return "pref" in self.types or bool(self.params.get("PREF"))
+    def preference(self) -> int:
+        """1 for the most preferred: vCard 4.0 ranks with PREF=1 to PREF=100, 3.0 and 2.1 mark one with
+        TYPE=pref; a property marked neither comes after every ranked one."""
+        if "pref" in self.types:
+            return 1
+        ranks = [int(v) if v.isdigit() else 1 for v in self.params.get("PREF", [])]
+        return min(ranks, default=101)
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Card:
 
     def all(self, name: str) -> list[Property]:
         found = [p for p in self.properties if p.name == name]
-        return sorted(found, key=lambda p: not p.preferred)
+        return sorted(found, key=lambda p: p.preference)
 
     def first(self, name: str) -> str:
         found = self.all(name)
