@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 VERSIONS = ("3.0", "4.0")
 FOLD_OCTETS = 75
+# Google Contacts' own groups, which its cards list among the categories: they say nothing of the person (its
+# CSV marks them "* myContacts", and the CSV import leaves them out too).
+GOOGLE_OWN_GROUPS = {"mycontacts", "starred"}
 
 
 class VCardError(Exception):
@@ -202,7 +205,10 @@ def card_to_row(card: Card) -> dict[str, str]:
         phones.append(value[4:] if value.lower().startswith("tel:") else value)
     categories = []
     for prop in card.all("CATEGORIES"):
-        categories += [unescape(part).strip() for part in _split_unescaped(prop.value, ",")]
+        for part in _split_unescaped(prop.value, ","):
+            category = unescape(part).strip()
+            if category and category.casefold() not in GOOGLE_OWN_GROUPS:
+                categories.append(category)
     zone = unescape(card.first("TZ")).strip()
     return {
         "name": name,
@@ -215,7 +221,7 @@ def card_to_row(card: Card) -> dict[str, str]:
         "languages": "; ".join(unescape(p.value).strip() for p in card.all("LANG")),
         "time_zone": zone if _looks_like_zone_name(zone) else "",
         "notes": "\n\n".join(unescape(p.value).strip() for p in card.all("NOTE")),
-        "tags": "; ".join(c for c in categories if c),
+        "tags": "; ".join(categories),
     }
 
 

@@ -43,6 +43,13 @@ def test_a_version_4_card_lists_its_emails_and_phones_by_their_rank():
     assert row["phones"] == "+86 2; +86 1"
 
 
+def test_google_contacts_own_groups_are_not_taken_for_tags():
+    """Every card Google Contacts exports is in its "myContacts" group: each became a tag of that name."""
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Ama Owusu\nCATEGORIES:myContacts,starred,Water board\nEND:VCARD\n"
+    [row] = rows(card)
+    assert row["tags"] == "Water board"
+
+
 def test_a_version_2_1_quoted_printable_card_is_read():
     text = (
         "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"
