@@ -185,6 +185,16 @@ def _looks_like_zone_name(value: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]+(/[A-Za-z0-9_+\-]+)+", value))
 
 
+def _phone_number(value: str) -> str:
+    """The number as people write it. vCard 4.0 may give it as a URI, `tel:+1-555-555-0100;ext=12`: its
+    parameters are not part of the number, and their semicolons would split it into numbers of their own."""
+    if not value.lower().startswith("tel:"):
+        return value
+    number, *parameters = value[4:].split(";")
+    extension = next((p[4:] for p in parameters if p.lower().startswith("ext=")), "")
+    return f"{number} ext. {extension}" if extension else number
+
+
 def card_to_row(card: Card) -> dict[str, str]:
     """A card as the text cells of a stakeholder import row (see imports.columns)."""
     n_parts = [unescape(part) for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
@@ -199,10 +209,7 @@ def card_to_row(card: Card) -> dict[str, str]:
     # Address books keep people they only know by address (collected from mail): named by it until renamed.
     name = name or (emails[0] if emails else "")
     org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
-    phones = []
-    for prop in card.all("TEL"):
-        value = unescape(prop.value).strip()
-        phones.append(value[4:] if value.lower().startswith("tel:") else value)
+    phones = [_phone_number(unescape(prop.value).strip()) for prop in card.all("TEL")]
     categories = []
     for prop in card.all("CATEGORIES"):
         for part in _split_unescaped(prop.value, ","):

@@ -50,6 +50,15 @@ def test_google_contacts_own_groups_are_not_taken_for_tags():
     assert row["tags"] == "Water board"
 
 
+def test_a_phone_given_as_a_uri_with_an_extension_stays_one_number():
+    """`;ext=12` came through as a second phone number, "ext=12"."""
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Li Wei\nTEL;VALUE=uri;TYPE=work:tel:+1-555-555-0100;ext=12\n"
+        "TEL;VALUE=uri:tel:+86-10-1234;phone-context=example.com\nEND:VCARD\n"
+    )
+    assert row["phones"] == "+1-555-555-0100 ext. 12; +86-10-1234"
+
+
 def test_a_version_2_1_quoted_printable_card_is_read():
     text = (
         "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"
