@@ -143,6 +143,8 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         content_hash=_content_hash(upload),
         created_by=actor,
     )
+    if file_format == ImportFormat.VCARD:
+        upload = sources.vcard_with_whole_characters(upload)
     job.file.save(name, upload, save=False)
     with job.file.open("rb") as file:
         job.encoding = sources.detect_encoding(file)

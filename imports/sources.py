@@ -9,8 +9,10 @@ first of those it can be, and the officer may choose another on the mapping page
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from contacts import vcard
@@ -61,6 +63,22 @@ def detect_encoding(file) -> str:
         return encoding
     # Latin-1 decodes every byte: the last resort, and right for files from older Unix systems.
     return "iso-8859-1"
+
+
+# A fold (a line break and a space) that cuts a UTF-8 character in two: vCard 3.0 folds lines by octets, and
+# some writers count them without minding the characters. Where a line is folded does not change what it
+# holds, so the character's first bytes can move past the fold; cut, they make the file undecodable as UTF-8
+# and it was read in Windows-1252, every accent in it garbled.
+_CHARACTER_CUT_BY_A_FOLD = re.compile(rb"([\xc2-\xf4][\x80-\xbf]{0,2})(\r?\n[ \t])(?=[\x80-\xbf])")
+
+
+def vcard_with_whole_characters(upload):
+    """The address book with no character cut by a fold: the upload itself, or a mended copy."""
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    mended = _CHARACTER_CUT_BY_A_FOLD.sub(rb"\2\1", content)
+    return upload if mended == content else ContentFile(mended, name=upload.name)
 
 
 def text_stream(file, encoding: str, errors: str = "strict") -> io.TextIOWrapper:
