@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 VERSIONS = ("3.0", "4.0")
 FOLD_OCTETS = 75
+# Google Contacts' own groups, which its cards list among the categories: they say nothing of the person (its
+# CSV marks them "* myContacts", and the CSV import leaves them out too).
+GOOGLE_OWN_GROUPS = {"mycontacts", "starred"}
 
 
 class VCardError(Exception):
@@ -38,8 +41,13 @@ class Property:
         return {t.lower() for t in self.params.get("TYPE", [])}
 
     @property
-    def preferred(self) -> bool:
-        return "pref" in self.types or bool(self.params.get("PREF"))
+    def preference(self) -> int:
+        """1 for the most preferred: vCard 4.0 ranks with PREF=1 to PREF=100, 3.0 and 2.1 mark one with
+        TYPE=pref; a property marked neither comes after every ranked one."""
+        if "pref" in self.types:
+            return 1
+        ranks = [int(v) if v.isdigit() else 1 for v in self.params.get("PREF", [])]
+        return min(ranks, default=101)
 
 
 @dataclass
@@ -49,7 +57,7 @@ class Card:
 
     def all(self, name: str) -> list[Property]:
         found = [p for p in self.properties if p.name == name]
-        return sorted(found, key=lambda p: not p.preferred)
+        return sorted(found, key=lambda p: p.preference)
 
     def first(self, name: str) -> str:
         found = self.all(name)
@@ -177,6 +185,16 @@ def _looks_like_zone_name(value: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]+(/[A-Za-z0-9_+\-]+)+", value))
 
 
+def _phone_number(value: str) -> str:
+    """The number as people write it. vCard 4.0 may give it as a URI, `tel:+1-555-555-0100;ext=12`: its
+    parameters are not part of the number, and their semicolons would split it into numbers of their own."""
+    if not value.lower().startswith("tel:"):
+        return value
+    number, *parameters = value[4:].split(";")
+    extension = next((p[4:] for p in parameters if p.lower().startswith("ext=")), "")
+    return f"{number} ext. {extension}" if extension else number
+
+
 def card_to_row(card: Card) -> dict[str, str]:
     """A card as the text cells of a stakeholder import row (see imports.columns)."""
     n_parts = [unescape(part) for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
@@ -191,13 +209,13 @@ def card_to_row(card: Card) -> dict[str, str]:
     # Address books keep people they only know by address (collected from mail): named by it until renamed.
     name = name or (emails[0] if emails else "")
     org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
-    phones = []
-    for prop in card.all("TEL"):
-        value = unescape(prop.value).strip()
-        phones.append(value[4:] if value.lower().startswith("tel:") else value)
+    phones = [_phone_number(unescape(prop.value).strip()) for prop in card.all("TEL")]
     categories = []
     for prop in card.all("CATEGORIES"):
-        categories += [unescape(part).strip() for part in _split_unescaped(prop.value, ",")]
+        for part in _split_unescaped(prop.value, ","):
+            category = unescape(part).strip()
+            if category and category.casefold() not in GOOGLE_OWN_GROUPS:
+                categories.append(category)
     zone = unescape(card.first("TZ")).strip()
     return {
         "name": name,
@@ -210,7 +228,7 @@ def card_to_row(card: Card) -> dict[str, str]:
         "languages": "; ".join(unescape(p.value).strip() for p in card.all("LANG")),
         "time_zone": zone if _looks_like_zone_name(zone) else "",
         "notes": "\n\n".join(unescape(p.value).strip() for p in card.all("NOTE")),
-        "tags": "; ".join(c for c in categories if c),
+        "tags": "; ".join(categories),
     }
 
 

@@ -143,6 +143,8 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         content_hash=_content_hash(upload),
         created_by=actor,
     )
+    if file_format == ImportFormat.VCARD:
+        upload = sources.vcard_with_whole_characters(upload)
     job.file.save(name, upload, save=False)
     with job.file.open("rb") as file:
         job.encoding = sources.detect_encoding(file)
@@ -183,7 +185,7 @@ def _read_headings(job: ImportJob, file) -> None:
     if not cells:
         raise ValidationError({"file": _("The file is empty.")})
     job.headers = _unique_headings(cells)
-    job.total_rows = max(sources.count_lines(file) - heading_line, 0)
+    job.total_rows = max(sources.count_lines(file, job.encoding) - heading_line, 0)
     remembered = (
         ImportMapping.objects.filter(user=job.created_by, kind=job.kind)
         .values_list("mapping", flat=True)

@@ -9,8 +9,10 @@ first of those it can be, and the officer may choose another on the mapping page
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from contacts import vcard
@@ -63,11 +65,27 @@ def detect_encoding(file) -> str:
     return "iso-8859-1"
 
 
-def text_stream(file, encoding: str) -> io.TextIOWrapper:
+# A fold (a line break and a space) that cuts a UTF-8 character in two: vCard 3.0 folds lines by octets, and
+# some writers count them without minding the characters. Where a line is folded does not change what it
+# holds, so the character's first bytes can move past the fold; cut, they make the file undecodable as UTF-8
+# and it was read in Windows-1252, every accent in it garbled.
+_CHARACTER_CUT_BY_A_FOLD = re.compile(rb"([\xc2-\xf4][\x80-\xbf]{0,2})(\r?\n[ \t])(?=[\x80-\xbf])")
+
+
+def vcard_with_whole_characters(upload):
+    """The address book with no character cut by a fold: the upload itself, or a mended copy."""
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    mended = _CHARACTER_CUT_BY_A_FOLD.sub(rb"\2\1", content)
+    return upload if mended == content else ContentFile(mended, name=upload.name)
+
+
+def text_stream(file, encoding: str, errors: str = "strict") -> io.TextIOWrapper:
     file.seek(0)
     # utf-8-sig also reads UTF-8 without a mark; the mark would otherwise stick to the first heading.
     python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
-    return io.TextIOWrapper(file, encoding=python_encoding, errors="strict", newline="")
+    return io.TextIOWrapper(file, encoding=python_encoding, errors=errors, newline="")
 
 
 def _named_separator(line: str) -> str | None:
@@ -92,15 +110,18 @@ def sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def count_lines(file) -> int:
-    file.seek(0)
-    lines = 0
-    last = b""
-    while chunk := file.read(CHUNK):
-        lines += chunk.count(b"\n")
-        last = chunk
-    file.seek(0)
-    return lines + (1 if last and not last.endswith(b"\n") else 0)
+def count_lines(file, encoding: str) -> int:
+    """The file's lines however they end: CRLF, LF, or the CR alone of Excel for Mac's "Macintosh CSV".
+
+    Counted in the text, not the bytes: in UTF-16 a CR or LF byte is also half of other letters (č, Ċ).
+    """
+    # Only a count: a wrong encoding chosen on the mapping page is reported when the rows are read.
+    stream = text_stream(file, encoding, errors="replace")
+    try:
+        return sum(1 for _line in stream)
+    finally:
+        stream.detach()
+        file.seek(0)
 
 
 def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:

@@ -38,9 +38,11 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, dt.datetime):
-        # In the reader's time zone, without microseconds: what a person expects in a spreadsheet cell.
+        # In the reader's time zone, to the second and without the UTC offset: a spreadsheet reads
+        # "2024-03-05 14:30:00" as a date and time, but "2024-03-05 14:30:00+00:00" as text, which its date
+        # filters and sums skip.
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.replace(microsecond=0).isoformat(sep=" ")
+        return value.replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple | set | frozenset):

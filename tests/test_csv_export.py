@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
 from liaison_crm.csv_export import Column, csv_lines, neutralise
 
@@ -27,6 +28,11 @@ from liaison_crm.csv_export import Column, csv_lines, neutralise
 )
 def test_cells_are_neutralised(value, written):
     assert neutralise(value) == written
+
+
+def test_a_moment_is_written_as_the_readers_date_and_time_that_spreadsheets_read_as_one():
+    with timezone.override("Europe/Paris"):
+        assert neutralise(dt.datetime(2024, 3, 5, 12, 30, 15, 999, tzinfo=dt.UTC)) == "2024-03-05 13:30:15"
 
 
 def test_the_file_starts_with_a_byte_order_mark_and_reads_back():

@@ -223,6 +223,9 @@ var liaison = (function () {
       if (index <= 0) input.focus();
       else items[index - 1].focus();
     } else if (event.key === "Escape") {
+      // With results open, Escape only closes them: the browser's own Escape in a search box also empties
+      // it, and the Enter that followed searched for nothing. With none open, it empties the box as usual.
+      if (items.length) event.preventDefault();
       close(form);
       input.focus();
     }

@@ -237,6 +237,26 @@ def test_tabbing_out_of_the_header_search_closes_its_results_over_the_page(page,
     expect(results).to_be_empty()
 
 
+def test_escape_closes_the_header_search_results_and_keeps_the_words_typed(page, live_server, officer):
+    """The browser's own Escape in a search box also empties it: the Enter that followed, to see all the
+    results, searched for nothing."""
+    StakeholderFactory(owner=officer, name="Ama Owusu")
+    sign_in(page, live_server, "officer")
+    results = page.locator("#global-search-results")
+    box = page.get_by_role("searchbox", name="Find anything")
+    box.fill("Ama")
+    expect(results.get_by_text("Ama Owusu")).to_be_visible()
+
+    box.press("Escape")
+
+    expect(results).to_be_empty()
+    expect(box).to_be_focused()
+    expect(box).to_have_value("Ama")
+    box.press("Enter")
+    page.wait_for_url(f"{live_server.url}/search/?q=Ama")
+    expect(page.get_by_role("link", name="Ama Owusu")).to_be_visible()
+
+
 def test_the_header_search_says_how_many_match_instead_of_reading_them_all_out(page, live_server, officer):
     """Its results were a live region: a screen reader read the whole list again at every letter typed."""
     StakeholderFactory(owner=officer, name="Ama Owusu")

@@ -33,6 +33,32 @@ def test_a_version_4_card_with_languages_and_a_zone_is_read():
     assert (row["phones"], row["languages"], row["time_zone"]) == ("+86-10-1234", "zh", "Asia/Shanghai")
 
 
+def test_a_version_4_card_lists_its_emails_and_phones_by_their_rank():
+    """PREF=1 is the most preferred; PREF=2 was taken for as preferred, and made the main email."""
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Li Wei\nEMAIL;PREF=2:home@example.org\nEMAIL:old@example.org\n"
+        "EMAIL;TYPE=work;PREF=1:work@example.org\nTEL;PREF=3:+86 1\nTEL;PREF=1:+86 2\nEND:VCARD\n"
+    )
+    assert row["emails"] == "work@example.org; home@example.org; old@example.org"
+    assert row["phones"] == "+86 2; +86 1"
+
+
+def test_google_contacts_own_groups_are_not_taken_for_tags():
+    """Every card Google Contacts exports is in its "myContacts" group: each became a tag of that name."""
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Ama Owusu\nCATEGORIES:myContacts,starred,Water board\nEND:VCARD\n"
+    [row] = rows(card)
+    assert row["tags"] == "Water board"
+
+
+def test_a_phone_given_as_a_uri_with_an_extension_stays_one_number():
+    """`;ext=12` came through as a second phone number, "ext=12"."""
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Li Wei\nTEL;VALUE=uri;TYPE=work:tel:+1-555-555-0100;ext=12\n"
+        "TEL;VALUE=uri:tel:+86-10-1234;phone-context=example.com\nEND:VCARD\n"
+    )
+    assert row["phones"] == "+1-555-555-0100 ext. 12; +86-10-1234"
+
+
 def test_a_version_2_1_quoted_printable_card_is_read():
     text = (
         "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"

@@ -1,6 +1,7 @@
 """Importing files: reading them however they were saved, checking every row, and all-or-nothing commits."""
 
 import csv
+import hashlib
 import io
 import os
 
@@ -188,6 +189,24 @@ def test_a_separator_line_is_not_counted_as_a_row(officer):
     """The count the mapping page shows (and that decides whether a worker checks the file) is of rows."""
     job = upload(officer, b"sep=;\r\nName;Email\r\nLi Wei;li@example.org\r\nAna Costa;ana@example.org\r\n")
     assert job.total_rows == 2
+
+
+@pytest.mark.parametrize(
+    ("newline", "encoding"),
+    [("\r\n", "utf-8"), ("\n", "utf-8"), ("\r", "utf-8"), ("\r\n", "utf-16"), ("\r", "utf-16")],
+)
+def test_rows_are_counted_however_the_lines_end(officer, settings, newline, encoding):
+    """Excel for Mac's "Macintosh CSV" ends its lines with a CR alone: counted as none, a file of any size
+    was checked during the upload's request rather than by a worker, with no progress shown."""
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    lines = ["Name\tEmail", "Tomáš Dvořák\ttomas@example.cz", "Ċiro Borg\tciro@example.mt"]
+    job = upload(officer, (newline.join(lines) + newline).encode(encoding))
+    assert job.total_rows == 2
+
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = services.import_check_start(job=job)
+
+    assert job.status == ImportStatus.VALIDATING  # left to a worker
 
 
 def test_a_tab_named_as_the_separator_is_read_as_one(officer):
@@ -497,6 +516,22 @@ def test_an_address_book_is_imported(officer):
     assert Affiliation.objects.get(stakeholder=amina).department == "Planning"
     li = Stakeholder.objects.get(name="Li Wei")
     assert (li.languages, li.time_zone) == (["zh"], "Asia/Shanghai")
+
+
+def test_an_address_book_folded_inside_its_letters_is_read_as_utf_8(officer):
+    """A writer folding lines every 75 octets cut "é" in two: the file was read in Windows-1252, as
+    "AmÃ©lie", and every other accent in it garbled too."""
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Am\xc3\r\n \xa9lie Poulain\r\n"
+        b"NOTE:Vu \xc3\xa0 Gen\xc3\xa8ve\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    assert job.encoding == "utf-8"
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = commit(officer, services.import_check(job_id=job.pk))
+    assert Stakeholder.objects.get().notes == "Vu à Genève"
+    assert Stakeholder.objects.get().name == "Amélie Poulain"
+    assert job.content_hash == hashlib.sha256(card).hexdigest()  # still known as the file uploaded
 
 
 def test_a_card_without_a_name_or_an_email_is_named_by_its_number_and_nothing_is_imported(officer):
