@@ -85,9 +85,9 @@ def _settle_follow_up_owner(
 def _default_organisation_id(stakeholders: list[Stakeholder]) -> int | None:
     """The organisation all of `stakeholders` who have a current primary position work at, if only one."""
     organisation_ids = set(
-        Affiliation.objects.filter(
-            stakeholder__in=stakeholders, end_date__isnull=True, is_primary=True
-        ).values_list("organisation_id", flat=True)
+        Affiliation.objects.held_now()
+        .filter(stakeholder__in=stakeholders, is_primary=True)
+        .values_list("organisation_id", flat=True)
     )
     return organisation_ids.pop() if len(organisation_ids) == 1 else None
 
