@@ -1113,3 +1113,27 @@ def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_
     assert sorted(
         line for update in updates for line in update.body.splitlines() if line.startswith("Place:")
     ) == ["Place:  was Harbour House, now Town Hall", "Place:  was Room 4, now Harbour House"]
+
+
+def test_emails_give_the_end_date_of_a_meeting_that_runs_past_midnight_for_their_reader(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """22:00 to 01:00 read as a meeting ending before it starts."""
+    day = timezone.localdate() + dt.timedelta(days=3)
+    starts = dt.datetime.combine(day, dt.time(22), tzinfo=dt.UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=meeting, actor=officer)
+
+    def long_day(day):
+        return f"{day:%A} {day.day} {day:%B %Y}"
+
+    next_day = day + dt.timedelta(days=1)
+    # In Accra (UTC) it runs past midnight; in Tokyo (UTC+9) it is 07:00 to 10:00 on one day.
+    in_accra = f"When:   {long_day(day)}, 22:00\N{EN DASH}{long_day(next_day)}, 01:00 (Africa/Accra)"
+    in_tokyo = f"When:   {long_day(next_day)}, 07:00\N{EN DASH}10:00 (Asia/Tokyo)"
+    for kind in ("meeting_invitation", "meeting_cancellation"):
+        bodies = dict(OutboundMessage.objects.filter(kind=kind).values_list("to", "body"))
+        assert in_accra in bodies["ama@example.org"], kind
+        assert in_tokyo in bodies["kenji@example.jp"], kind
