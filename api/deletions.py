@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from .models import DeletedRecordType, Deletion
+from .models import DeletedRecordType, Deletion, DeletionReason
 
 
 def deletions_record(
@@ -31,6 +31,29 @@ def deletions_record(
             reader_team_ids=sorted(set(reader_team_ids)),
         )
         for record_id in record_ids
+    )
+
+
+def hiding_record(
+    *,
+    record_type: DeletedRecordType,
+    record_id: int,
+    reader_ids: Iterable[int] = (),
+    reader_team_ids: Iterable[int] = (),
+    kept_reader_ids: Iterable[int],
+    kept_reader_team_ids: Iterable[int],
+) -> None:
+    """Notes that a record is still there but hidden from some who could read it: those of `reader_ids` and
+    `reader_team_ids` (left empty, all staff) who are not among `kept_reader_ids` and `kept_reader_team_ids`
+    hear of it as gone."""
+    Deletion.objects.create(
+        record_type=record_type,
+        record_id=record_id,
+        reason=DeletionReason.HIDDEN,
+        reader_ids=sorted(set(reader_ids)),
+        reader_team_ids=sorted(set(reader_team_ids)),
+        kept_reader_ids=sorted(set(kept_reader_ids)),
+        kept_reader_team_ids=sorted(set(kept_reader_team_ids)),
     )
 
 

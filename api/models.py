@@ -44,21 +44,32 @@ class DeletedRecordType(models.TextChoices):
     MEETING_DOCUMENT = "meeting_document", _("Meeting document")
 
 
+class DeletionReason(models.TextChoices):
+    DELETED = "deleted", _("Deleted")
+    # Still there, but no longer readable by those the entry is listed to: for a sync, as good as gone.
+    HIDDEN = "hidden", _("Hidden")
+
+
 class Deletion(models.Model):
     """A record that is gone, so that a tool syncing by `updated_since` hears of it: its type and id, when,
-    and for a stakeholder merged into another, the record kept.
+    and for a stakeholder merged into another, the record kept. Or an interaction that some who could read
+    it no longer can (made confidential, or given other readers): gone for them, `hidden`.
 
-    Written by the service that deletes, in the same transaction; kept for API_DELETIONS_KEEP_DAYS.
-    `reader_ids` and `reader_team_ids` hold who could read a confidential interaction when it was deleted
-    (as `Interaction.objects.visible_to` decided then); empty for what all staff could see.
+    Written by the service that deletes or hides, in the same transaction; kept for API_DELETIONS_KEEP_DAYS.
+    `reader_ids` and `reader_team_ids` hold who could read a confidential interaction before (as
+    `Interaction.objects.visible_to` decided then); empty for what all staff could see. For a hidden one,
+    `kept_reader_ids` and `kept_reader_team_ids` hold who still can: the entry is not for them.
     """
 
     record_type = models.CharField(max_length=32, choices=DeletedRecordType.choices)
     record_id = models.BigIntegerField()
     deleted_at = models.DateTimeField(default=timezone.now)
     merged_into = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=DeletionReason.choices, default=DeletionReason.DELETED)
     reader_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     reader_team_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    kept_reader_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    kept_reader_team_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
 
     objects = DeletionQuerySet.as_manager()
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import DeletedRecordType, Deletion
+from .models import DeletedRecordType, Deletion, DeletionReason
 
 
 class DeletionSerializer(serializers.ModelSerializer):
@@ -11,8 +11,17 @@ class DeletionSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="For a stakeholder merged into another: the id of the stakeholder kept.",
     )
+    reason = serializers.ChoiceField(
+        choices=DeletionReason.choices,
+        read_only=True,
+        help_text=(
+            "`deleted`: the record is gone. `hidden`: an interaction made confidential (or given other "
+            "readers) that you can no longer read; drop your copy. Should it become readable to you again, "
+            "it is listed by `updated_since` with an `updated_at` after this `deleted_at`."
+        ),
+    )
 
     class Meta:
         model = Deletion
-        fields = ["type", "id", "deleted_at", "merged_into"]
+        fields = ["type", "id", "deleted_at", "merged_into", "reason"]
         read_only_fields = fields

@@ -46,8 +46,15 @@ class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
 
     Interactions, stakeholders (a duplicate merged into another: `merged_into` names the one kept), positions
     (affiliations), tags and meeting documents. A confidential interaction's deletion is listed only to those
-    who could read it when it was deleted; the rest to all staff. Kept for API_DELETIONS_KEEP_DAYS days
-    (90 unless set): a `since` older than that is answered 410, and the tool should sync in full again.
+    who could read it when it was deleted; the rest to all staff.
+
+    An interaction made confidential, or confidential and given other readers (its stakeholders, author or
+    follow-up owner changed), is listed with `reason` `hidden` to those who could read it before and cannot
+    now: it no longer comes back in their lists, so drop it. Should it become readable to them again, it
+    comes back through `updated_since`, changed after this entry's `deleted_at`.
+
+    Kept for API_DELETIONS_KEEP_DAYS days (90 unless set): a `since` older than that is answered 410, and the
+    tool should sync in full again.
     """
 
     serializer_class = DeletionSerializer

@@ -345,11 +345,7 @@ class Stakeholder(StorableTextModel):
 
     def current_primary_organisation(self) -> "Organisation | None":
         """Where they work now: the organisation of their current primary position, if any."""
-        position = (
-            self.affiliations.filter(is_primary=True, end_date__isnull=True)
-            .select_related("organisation")
-            .first()
-        )
+        position = self.affiliations.held_now().filter(is_primary=True).select_related("organisation").first()
         return position.organisation if position else None
 
     @property
@@ -407,7 +403,11 @@ class Affiliation(StorableTextModel):
 
     @property
     def is_current(self) -> bool:
-        return self.end_date is None
+        """Held today, on the reader's calendar: `querysets.held_on` for this row."""
+        today = timezone.localdate()
+        return (self.start_date is None or self.start_date <= today) and (
+            self.end_date is None or self.end_date >= today
+        )
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:

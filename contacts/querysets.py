@@ -3,6 +3,7 @@ import functools
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
+    BooleanField,
     Count,
     DateField,
     Exists,
@@ -155,11 +156,33 @@ def local_contact_due():
     )
 
 
+def held_on(day: dt.date) -> Q:
+    """Positions held on `day`: begun by then (or with no start date) and not over. The end date is the last
+    day held, so a position ending on `day` still counts, and one ending later is as current as one with no
+    end date. `Affiliation.is_current` and `held_on_sql` say the same for a row and for raw SQL."""
+    return (Q(start_date__isnull=True) | Q(start_date__lte=day)) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    )
+
+
+def held_on_sql(positions: str, day: str) -> str:
+    """`held_on` as a condition of raw SQL: `positions` the alias of the positions' table, `day` the
+    placeholder of the day."""
+    return (
+        f"({positions}.start_date IS NULL OR {positions}.start_date <= {day})"
+        f" AND ({positions}.end_date IS NULL OR {positions}.end_date >= {day})"
+    )
+
+
 class AffiliationQuerySet(QuerySet):
+    def held_now(self):
+        """Positions held today, on the reader's calendar (`held_on`)."""
+        return self.filter(held_on(timezone.localdate()))
+
     def current(self):
         """Positions held now by people still on the register: an archived person is no longer anyone's
         contact there, as the stakeholder list and the relationship map already say."""
-        return self.filter(end_date__isnull=True, stakeholder__is_archived=False)
+        return self.held_now().filter(stakeholder__is_archived=False)
 
 
 class StakeholderQuerySet(NamedQuerySet):
@@ -192,11 +215,8 @@ class StakeholderQuerySet(NamedQuerySet):
 
         return self.filter(
             Exists(
-                Affiliation.objects.filter(
-                    stakeholder=OuterRef("pk"),
-                    is_primary=True,
-                    end_date__isnull=True,
-                    organisation__kind=kind,
+                Affiliation.objects.held_now().filter(
+                    stakeholder=OuterRef("pk"), is_primary=True, organisation__kind=kind
                 )
             )
         )
@@ -206,10 +226,9 @@ class StakeholderQuerySet(NamedQuerySet):
 
         return self.filter(
             Exists(
-                Affiliation.objects.filter(
+                Affiliation.objects.held_now().filter(
                     Q(organisation=organisation) | Q(organisation__parent=organisation),
                     stakeholder=OuterRef("pk"),
-                    end_date__isnull=True,
                 )
             )
         )
@@ -220,7 +239,7 @@ class StakeholderQuerySet(NamedQuerySet):
         return self.prefetch_related(
             Prefetch(
                 "affiliations",
-                queryset=Affiliation.objects.filter(end_date__isnull=True).select_related("organisation"),
+                queryset=Affiliation.objects.held_now().select_related("organisation"),
                 to_attr="current_positions",
             )
         )
@@ -258,7 +277,8 @@ class StakeholderQuerySet(NamedQuerySet):
         from .models import Affiliation
 
         position = (
-            Affiliation.objects.filter(stakeholder=OuterRef("pk"), end_date__isnull=True)
+            Affiliation.objects.held_now()
+            .filter(stakeholder=OuterRef("pk"))
             .order_by(*Affiliation._meta.ordering, "pk")
             .values(
                 position=JSONObject(
@@ -285,6 +305,7 @@ class StakeholderQuerySet(NamedQuerySet):
                     id="pk", organisation="organisation_id", organisation_name="organisation__name",
                     role="role", department="department", start_date="start_date", end_date="end_date",
                     is_primary="is_primary",
+                    is_current=ExpressionWrapper(held_on(timezone.localdate()), output_field=BooleanField()),
                 )
             )
         )  # fmt: skip

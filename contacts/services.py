@@ -675,7 +675,7 @@ def duplicates_check() -> int:
     refresh_lock(RefreshLock.DUPLICATES_CHECK)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM contacts_duplicatecandidate")
-        cursor.execute(CANDIDATES_SQL, {"threshold": NAME_SIMILARITY})
+        cursor.execute(CANDIDATES_SQL, {"threshold": NAME_SIMILARITY, "day": timezone.localdate()})
         found = cursor.rowcount
     DuplicateCheck.objects.update_or_create(
         pk=1,

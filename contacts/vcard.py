@@ -313,9 +313,7 @@ def stakeholder_card(stakeholder, *, version: str = "3.0", positions=None) -> st
         else:
             lines.append(f"TEL;TYPE=VOICE{',PREF' if index == 0 else ''}:{escape(phone)}")
     if positions is None:
-        positions = list(
-            stakeholder.affiliations.filter(end_date__isnull=True).select_related("organisation")
-        )
+        positions = list(stakeholder.affiliations.held_now().select_related("organisation"))
     primary = next((p for p in positions if p.is_primary), positions[0] if positions else None)
     if primary is not None:
         org = escape(primary.organisation.name)

@@ -579,7 +579,7 @@ def stakeholder_merge(request):
         sides.append(
             {
                 "person": person,
-                "positions": person.affiliations.filter(end_date__isnull=True).select_related("organisation"),
+                "positions": person.affiliations.held_now().select_related("organisation"),
                 "interactions": Interaction.objects.visible_to(request.user).with_stakeholder(person).count(),
                 "meetings": person.meeting_attendances.count(),
                 "commitments": person.commitments.count(),

@@ -34,6 +34,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contacts.querysets import held_on_sql
+
 from .models import HealthBand
 
 CONTACT_MAX = 40
@@ -258,7 +260,12 @@ inputs AS (
            COALESCE(cn.points, 0) AS concern_points
     FROM people p
     JOIN accounts_user u ON u.id = p.owner_id
-    LEFT JOIN contacts_affiliation af ON af.stakeholder_id = p.id AND af.is_primary AND af.end_date IS NULL
+    LEFT JOIN LATERAL (
+        SELECT af.organisation_id FROM contacts_affiliation af
+        WHERE af.stakeholder_id = p.id AND af.is_primary AND {primary_held}
+        ORDER BY af.end_date DESC NULLS FIRST, af.start_date DESC, af.id
+        LIMIT 1
+    ) af ON TRUE
     LEFT JOIN contacts_organisation o ON o.id = af.organisation_id
     LEFT JOIN sentiment se ON se.stakeholder_id = p.id
     LEFT JOIN follow_ups fu ON fu.stakeholder_id = p.id
@@ -362,6 +369,8 @@ def health_sql(*, day: dt.date, ids: list[int] | None = None) -> tuple[str, dict
     sql = HEALTH_SQL.format(
         last_contact=last_contact,
         last_contact_join=last_contact_join.format(**fragments),
+        # Their primary position held on `day`: one, though a primary ending later may overlap the next.
+        primary_held=held_on_sql("af", "%(day)s"),
         **fragments,
     )
     params = {

@@ -141,7 +141,7 @@ def stakeholder_graph(stakeholder: Stakeholder, *, day=None) -> Graph:
     )
     for position in positions:
         if graph.add_organisation(position.organisation, 1):
-            current = position.end_date is None
+            current = position.is_current
             graph.connect(
                 graph.centre,
                 f"o{position.organisation_id}",
@@ -153,16 +153,18 @@ def stakeholder_graph(stakeholder: Stakeholder, *, day=None) -> Graph:
         if graph.add_stakeholder(row["stakeholder"], row["name"], 1):
             graph.connect(graph.centre, f"s{row['stakeholder']}", "meeting", "", row["meetings"])
     # Hop 2: colleagues at those organisations, and where the people they meet work.
-    current_orgs = [position.organisation_id for position in positions if position.end_date is None]
+    current_orgs = [position.organisation_id for position in positions if position.is_current]
     for position in _people_at(current_orgs, [stakeholder.pk], PEOPLE_PER_ORGANISATION):
         if graph.add_stakeholder(
             position.stakeholder_id, position.stakeholder.name, 2, _position_label(position)
         ):
             graph.connect(f"s{position.stakeholder_id}", f"o{position.organisation_id}", "position")
     met = [row["stakeholder"] for row in co_attendees]
-    for position in Affiliation.objects.filter(
-        stakeholder__in=met, end_date__isnull=True, is_primary=True
-    ).select_related("organisation"):
+    for position in (
+        Affiliation.objects.held_now()
+        .filter(stakeholder__in=met, is_primary=True)
+        .select_related("organisation")
+    ):
         if graph.add_organisation(position.organisation, 2):
             graph.connect(f"s{position.stakeholder_id}", f"o{position.organisation_id}", "position")
     _link_departments(graph)
@@ -192,7 +194,8 @@ def organisation_graph(organisation: Organisation, *, day=None) -> Graph:
     # Hop 2: the other organisations those people work at, and the people they meet most.
     ids = [position.stakeholder_id for position in people]
     for position in (
-        Affiliation.objects.filter(stakeholder__in=ids, end_date__isnull=True)
+        Affiliation.objects.held_now()
+        .filter(stakeholder__in=ids)
         .exclude(organisation=organisation)
         .select_related("organisation")
     ):

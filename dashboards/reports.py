@@ -110,9 +110,11 @@ class Report:
 
     def _organisation_people(self):
         """Who works in the organisation or its departments now, as a subquery of stakeholder ids."""
-        return Affiliation.objects.filter(
-            organisation__in=self._organisation_family(), end_date__isnull=True
-        ).values("stakeholder")
+        return (
+            Affiliation.objects.held_now()
+            .filter(organisation__in=self._organisation_family())
+            .values("stakeholder")
+        )
 
     def _meetings_of_subject(self):
         meetings = Meeting.objects.visible_to(self.reader)

@@ -606,9 +606,9 @@ class StakeholderIndex:
             if archived:
                 self.archived.add(pk)
         self.primary_organisation = dict(
-            Affiliation.objects.filter(is_primary=True, end_date__isnull=True).values_list(
-                "stakeholder_id", "organisation_id"
-            )
+            Affiliation.objects.held_now()
+            .filter(is_primary=True)
+            .values_list("stakeholder_id", "organisation_id")
         )
 
     def find(self, reference: str) -> int | None:

@@ -610,7 +610,7 @@ class _StakeholderDuplicates(_DuplicateFinder):
         # Names are compared unaccented, as PostgreSQL's unaccent rules give them (contacts.search): a file
         # typed on a plain keyboard still finds the people in the register.
         people = defaultdict(list)
-        positions = Affiliation.objects.filter(organisation_id__in=list(incoming), end_date__isnull=True)
+        positions = Affiliation.objects.held_now().filter(organisation_id__in=list(incoming))
         for organisation_id, pk, name, unaccented in positions.values_list(
             "organisation_id", "stakeholder_id", "stakeholder__name", Unaccented("stakeholder__name")
         ):

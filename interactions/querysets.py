@@ -110,9 +110,7 @@ class InteractionQuerySet(QuerySet):
         from contacts.models import Affiliation, Organisation
 
         family = Organisation.objects.filter(Q(pk=organisation.pk) | Q(parent=organisation.pk)).values("pk")
-        people = Affiliation.objects.filter(organisation__in=family, end_date__isnull=True).values(
-            "stakeholder"
-        )
+        people = Affiliation.objects.held_now().filter(organisation__in=family).values("stakeholder")
         with_the_family = self.model.objects.filter(organisation__in=family).values("pk")
         with_its_people = self.model.stakeholders.through.objects.filter(stakeholder__in=people).values(
             "interaction"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
-from api.deletions import deletions_record
+from api.deletions import deletions_record, hiding_record
 from api.models import DeletedRecordType
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
@@ -102,9 +102,9 @@ def _settle_follow_up_owner(
 def _default_organisation_id(stakeholders: list[Stakeholder]) -> int | None:
     """The organisation all of `stakeholders` who have a current primary position work at, if only one."""
     organisation_ids = set(
-        Affiliation.objects.filter(
-            stakeholder__in=stakeholders, end_date__isnull=True, is_primary=True
-        ).values_list("organisation_id", flat=True)
+        Affiliation.objects.held_now()
+        .filter(stakeholder__in=stakeholders, is_primary=True)
+        .values_list("organisation_id", flat=True)
     )
     return organisation_ids.pop() if len(organisation_ids) == 1 else None
 
@@ -186,6 +186,7 @@ def interaction_update(
     actor takes it on); a follow-up set where there was none is the actor's unless they choose a colleague.
     """
     require(can_edit_interaction(actor, interaction))
+    readers_before = _confidential_readers(interaction)
     before = set(interaction.stakeholders.values_list("pk", flat=True))
     if stakeholders is not None:
         stakeholders = list(stakeholders)
@@ -216,8 +217,40 @@ def interaction_update(
         interaction.staff_present.set(staff_present)
     if topics is not None:
         interaction.topics.set(tags_from_names(topics))
+    _note_readers_lost(interaction, readers_before)
     _refresh_last_contact_of_linked(before | after)
     return interaction
+
+
+def _confidential_readers(interaction: Interaction) -> tuple[set[int], set[int]] | None:
+    """Who may read the interaction (people, teams whose managers may), or None when it is not confidential:
+    all staff may."""
+    if not interaction.is_confidential:
+        return None
+    return Interaction.objects.filter(pk=interaction.pk).readers()
+
+
+def _note_readers_lost(interaction: Interaction, readers_before: tuple[set[int], set[int]] | None) -> None:
+    """Those who could read the interaction and no longer can no longer get it from the API: the deletions
+    feed tells their syncs to drop it."""
+    readers_after = _confidential_readers(interaction)
+    if readers_after is None:
+        return
+    if (
+        readers_before is not None
+        and readers_before[0] <= readers_after[0]
+        and readers_before[1] <= readers_after[1]
+    ):
+        return
+    reader_ids, reader_team_ids = readers_before or ((), ())
+    hiding_record(
+        record_type=DeletedRecordType.INTERACTION,
+        record_id=interaction.pk,
+        reader_ids=reader_ids,
+        reader_team_ids=reader_team_ids,
+        kept_reader_ids=readers_after[0],
+        kept_reader_team_ids=readers_after[1],
+    )
 
 
 @atomic_service

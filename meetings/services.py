@@ -231,11 +231,12 @@ def meeting_update(
 ) -> MeetingUpdate:
     """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them.
     `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
-    require(can_edit_meeting(actor, meeting))
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
+    # Who may change it is asked of the row so read: the organiser may have changed meanwhile.
     lock_for_update(meeting, require_unchanged=require_unchanged)
+    require(can_edit_meeting(actor, meeting))
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("A cancelled meeting cannot be changed."))
     if meeting.status == MeetingStatus.HELD:
@@ -357,11 +358,11 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     As calendar programs do it ("this and following"): earlier occurrences stay as they are, even past ones
     still waiting to be recorded as held.
     """
+    # Cancelled twice at once, or while it is recorded as held, only the first goes through.
+    lock_for_update(meeting)
     require(can_edit_meeting(actor, meeting))
     if and_following and not meeting.series_id:
         raise ValidationError(_("This meeting is not part of a series."))
-    # Cancelled twice at once, or while it is recorded as held, only the first goes through.
-    lock_for_update(meeting)
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled."))
     targets = [meeting]
@@ -405,10 +406,10 @@ def meeting_mark_held(
     One record, no double entry: the interaction links back to the meeting, and the follow-up email with
     decisions and actions goes to the attendees.
     """
-    require(can_edit_meeting(actor, meeting))
     # The form sent twice at once (a double click) must record the meeting once: the second waits for the
     # first and then finds the meeting held.
     lock_for_update(meeting)
+    require(can_edit_meeting(actor, meeting))
     if meeting.status != MeetingStatus.PLANNED:
         raise ValidationError(_("Only a planned meeting can be marked held."))
     if not meeting.has_started:
@@ -662,9 +663,9 @@ def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
     The interaction logged when it was held lists the decisions in its outcome ("Decided: …"): the new one
     is added there too, so the stakeholders' timelines do not miss it, when the actor may edit it.
     """
-    require(can_edit_meeting(actor, meeting))
     # Two added at once take turns: each is placed after the other, and both reach the timeline's outcome.
     lock_for_update(meeting)
+    require(can_edit_meeting(actor, meeting))
     _require_held(meeting)
     text = text.strip()
     if not text:
@@ -690,9 +691,9 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
     timeline they are that interaction's own text, and overwriting them would lose what was written there.
     Nor do they follow when the actor may not edit that interaction.
     """
-    require(can_edit_meeting(actor, meeting))
     # Two corrections at once: the second compares the notes with the minutes the first left.
     lock_for_update(meeting)
+    require(can_edit_meeting(actor, meeting))
     _require_held(meeting)
     old_minutes = meeting.minutes
     meeting.minutes = minutes

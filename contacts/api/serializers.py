@@ -247,7 +247,7 @@ def affiliation_representation(affiliation: Affiliation) -> dict:
         "start_date": day(affiliation.start_date),
         "end_date": day(affiliation.end_date),
         "is_primary": affiliation.is_primary,
-        "is_current": affiliation.end_date is None,
+        "is_current": affiliation.is_current,
     }
 
 
@@ -264,7 +264,7 @@ def _position(stakeholder_id: int, position: dict) -> dict:
         "start_date": position["start_date"],
         "end_date": position["end_date"],
         "is_primary": position["is_primary"],
-        "is_current": position["end_date"] is None,
+        "is_current": position["is_current"],
     }
 
 

@@ -37,6 +37,24 @@ def _now_for(value):
     return None if isinstance(value, dt.datetime) else timezone.localdate()
 
 
+# The end's own day beside a start shown without one (its day is given elsewhere on the line or row).
+END_DAY_FORMAT = "D j M"
+EN_DASH = "\u2013"
+
+
+@register.simple_tag
+def time_span(starts, ends, day_format=""):
+    """When a meeting runs, in the current time zone: its start's day by `day_format` (none when empty), and
+    the end's day too when it falls on another, so a meeting past midnight does not seem to end before it
+    starts: "Monday 3 March 2025, 22:00 to Tuesday 4 March 2025, 01:00"; "22:00 to Tue 4 Mar, 01:00", each
+    "to" an en dash."""
+    starts, ends = timezone.localtime(starts), timezone.localtime(ends)
+    start = formats.date_format(starts, f"{day_format}, H:i" if day_format else "H:i")
+    if ends.date() == starts.date():
+        return f"{start}{EN_DASH}{formats.date_format(ends, 'H:i')}"
+    return f"{start}{EN_DASH}{formats.date_format(ends, f'{day_format or END_DAY_FORMAT}, H:i')}"
+
+
 @register.filter
 def record_url(pk, viewname):
     """`{{ organisation_id|record_url:"contacts:organisation_detail" }}`: a record's page from its id."""

@@ -190,3 +190,48 @@ def test_the_feed_runs_the_same_queries_however_many_rows(
     with django_assert_max_num_queries(4):
         response = api.get(FEED)
     assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize(
+    "reader", ["officer", "colleague", "other_officer", "manager", "other_manager", "admin_user"]
+)
+def test_an_interaction_made_confidential_is_listed_hidden_to_exactly_those_who_can_no_longer_read_it(
+    request, officer, reader
+):
+    interaction = InteractionFactory(logged_by=officer)
+    interactions.interaction_update(interaction=interaction, actor=officer, is_confidential=True)
+    api = client_with_token(token_for(request.getfixturevalue(reader)))
+
+    still_listed = interaction.pk in [row["id"] for row in api.get("/api/v1/interactions/").json()["results"]]
+    hidden = [(row["id"], row["reason"]) for row in api.get(FEED).json()["results"]]
+
+    assert hidden == ([] if still_listed else [(interaction.pk, "hidden")])
+    assert still_listed is (reader in {"officer", "manager", "admin_user"})
+
+
+def test_a_confidential_interaction_taken_from_a_stakeholder_is_listed_hidden_to_its_owner_and_their_manager(
+    officer, other_officer, manager, other_manager
+):
+    theirs, ours = StakeholderFactory(owner=other_officer), StakeholderFactory(owner=officer)
+    interaction = InteractionFactory(logged_by=officer, is_confidential=True, stakeholders=[theirs, ours])
+    interactions.interaction_update(interaction=interaction, actor=officer, stakeholders=[ours])
+
+    def listed(user):
+        return [row["id"] for row in client_with_token(token_for(user)).get(FEED).json()["results"]]
+
+    assert listed(other_officer) == listed(other_manager) == [interaction.pk]
+    assert listed(officer) == listed(manager) == []
+
+
+def test_changes_that_take_no_reader_away_are_not_listed(officer, other_officer):
+    public = InteractionFactory(logged_by=officer)
+    confidential = InteractionFactory(logged_by=officer, is_confidential=True)
+    interactions.interaction_update(interaction=public, actor=officer, summary="Still for everyone")
+    interactions.interaction_update(interaction=confidential, actor=officer, summary="Still for the same few")
+    interactions.interaction_update(
+        interaction=confidential,
+        actor=officer,
+        stakeholders=[*confidential.stakeholders.all(), StakeholderFactory(owner=other_officer)],
+    )
+    interactions.interaction_update(interaction=confidential, actor=officer, is_confidential=False)
+    assert tombstones() == []

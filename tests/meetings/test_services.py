@@ -13,7 +13,7 @@ from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee,
 from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
-from ..factories import StakeholderFactory, UserFactory
+from ..factories import MeetingFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -1156,3 +1156,73 @@ def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_
     assert sorted(
         line for update in updates for line in update.body.splitlines() if line.startswith("Place:")
     ) == ["Place:  was Harbour House, now Town Hall", "Place:  was Room 4, now Harbour House"]
+
+
+def test_emails_give_the_end_date_of_a_meeting_that_runs_past_midnight_for_their_reader(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """22:00 to 01:00 read as a meeting ending before it starts."""
+    day = timezone.localdate() + dt.timedelta(days=3)
+    starts = dt.datetime.combine(day, dt.time(22), tzinfo=dt.UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=meeting, actor=officer)
+
+    def long_day(day):
+        return f"{day:%A} {day.day} {day:%B %Y}"
+
+    next_day = day + dt.timedelta(days=1)
+    # In Accra (UTC) it runs past midnight; in Tokyo (UTC+9) it is 07:00 to 10:00 on one day.
+    in_accra = f"When:   {long_day(day)}, 22:00\N{EN DASH}{long_day(next_day)}, 01:00 (Africa/Accra)"
+    in_tokyo = f"When:   {long_day(next_day)}, 07:00\N{EN DASH}10:00 (Asia/Tokyo)"
+    for kind in ("meeting_invitation", "meeting_cancellation"):
+        bodies = dict(OutboundMessage.objects.filter(kind=kind).values_list("to", "body"))
+        assert in_accra in bodies["ama@example.org"], kind
+        assert in_tokyo in bodies["kenji@example.jp"], kind
+
+
+def _planned(officer, guest):
+    return MeetingFactory(organiser=officer)
+
+
+def _started(officer, guest):
+    meeting = MeetingFactory(organiser=officer, starts_at=timezone.now() - dt.timedelta(hours=2))
+    meeting.attendees.create(stakeholder=guest)
+    return meeting
+
+
+def _held(officer, guest):
+    return MeetingFactory(organiser=officer, status=MeetingStatus.HELD, held_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    "make,change",
+    [
+        (
+            _planned,
+            lambda meeting, actor: services.meeting_update(meeting=meeting, actor=actor, title="Mine"),
+        ),
+        (_planned, lambda meeting, actor: services.meeting_cancel(meeting=meeting, actor=actor)),
+        (_started, lambda meeting, actor: services.meeting_mark_held(meeting=meeting, actor=actor)),
+        (_held, lambda meeting, actor: services.decision_add(meeting=meeting, actor=actor, text="Go ahead")),
+        (
+            _held,
+            lambda meeting, actor: services.meeting_minutes_update(meeting=meeting, actor=actor, minutes="x"),
+        ),
+    ],
+    ids=["update", "cancel", "mark_held", "decision_add", "minutes_update"],
+)
+def test_who_may_change_a_meeting_is_asked_of_the_row_as_locked_not_as_first_read(
+    officer, other_officer, guests, make, change
+):
+    """Handed over to another organiser between the page's read and the save, the meeting was changed by
+    its former organiser: the permission was asked of the row as first read, before the lock."""
+    meeting = make(officer, guests[0])
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    Meeting.objects.filter(pk=meeting.pk).update(organiser=other_officer)
+
+    with pytest.raises(PermissionDenied):
+        change(meeting, officer)
+
+    assert Meeting.objects.values().get(pk=meeting.pk) == {**before, "organiser_id": other_officer.pk}

@@ -1062,3 +1062,22 @@ def test_the_record_as_held_address_of_a_meeting_not_started_leads_back_to_it_sa
 
     assert response.redirect_chain == [(meeting.get_absolute_url(), 302)]
     assert "This meeting has not started yet: record it once it has." in response.content.decode()
+
+
+def test_the_meeting_page_and_list_give_the_end_date_of_a_meeting_that_runs_past_midnight(
+    officer_client, officer
+):
+    london = zoneinfo.ZoneInfo("Europe/London")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Night shift briefing",
+        starts_at=dt.datetime(2027, 1, 11, 22, 0, tzinfo=london),
+        ends_at=dt.datetime(2027, 1, 12, 1, 0, tzinfo=london),
+        time_zone="Europe/London",
+    )
+
+    page = officer_client.get(meeting.get_absolute_url()).content.decode()
+    listed = officer_client.get(reverse("meetings:list")).content.decode()
+
+    assert "Monday 11 January 2027, 22:00\u2013Tuesday 12 January 2027, 01:00" in page
+    assert "22:00\u2013Tue 12 Jan, 01:00" in listed
