@@ -8,15 +8,11 @@ Idempotency-Key on create, row locks for writes, and times in UTC.
 
 import datetime
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-
-from liaison_crm.row_locks import read_locked
 
 from .conditional import etag_for, matches, require_current
 from .idempotency import idempotent
@@ -95,15 +91,9 @@ class ModelViewSet(
         return self.serializer_class
 
     def get_object_for_write(self):
-        """The record, locked until the transaction ends, if the user may see (else 404) and edit it (403).
-
-        Locked as the services lock (liaison_crm.row_locks): the service it is handed to takes no second
-        lock, and changes the very state whose ETag If-Match was compared with.
-        """
-        try:
-            instance = read_locked(self.get_queryset(), pk=self.kwargs[self.lookup_field])
-        except ObjectDoesNotExist:
-            raise Http404 from None
+        """The record, locked until the transaction ends, if the user may see (else 404) and edit it (403)."""
+        queryset = self.get_queryset().select_for_update(of=("self",))
+        instance = generics.get_object_or_404(queryset, pk=self.kwargs[self.lookup_field])
         self.check_object_permissions(self.request, instance)
         return instance
 
