@@ -91,8 +91,12 @@ class ModelViewSet(
         return self.serializer_class
 
     def get_object_for_write(self):
-        """The record, locked until the transaction ends, if the user may see (else 404) and edit it (403)."""
-        queryset = self.get_queryset().select_for_update(of=("self",))
+        """The record, locked until the transaction ends, if the user may see (else 404) and edit it (403).
+
+        Locked as the services lock it (liaison_crm.row_locks), which lock and read it again: a round trip
+        more than strictly needed, kept for one plain way of locking rather than a record of locks held.
+        """
+        queryset = self.get_queryset().select_for_update(no_key=True, of=("self",))
         instance = generics.get_object_or_404(queryset, pk=self.kwargs[self.lookup_field])
         self.check_object_permissions(self.request, instance)
         return instance

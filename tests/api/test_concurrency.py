@@ -2,7 +2,9 @@
 
 import pytest
 
-from ..factories import InteractionFactory, StakeholderFactory
+from ..concurrency import all_at_once
+from ..factories import InteractionFactory, StakeholderFactory, UserFactory
+from .conftest import client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +88,25 @@ def test_a_weak_etag_in_if_none_match_still_answers_304(officer_api, stakeholder
     """If-None-Match compares weakly: `W/"x"` names the representation `"x"`."""
     etag = officer_api.get(url(stakeholder))["ETag"]
     assert officer_api.get(url(stakeholder), HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writes_with_the_same_if_match_at_once_the_second_is_refused():
+    """The ETag is compared under the row lock, so the second compares with what the first saved."""
+    officer = UserFactory()
+    stakeholder = StakeholderFactory(owner=officer, notes="first")
+    key = token_for(officer)
+    etag = client_with_token(key).get(url(stakeholder))["ETag"]
+    answers = []
+
+    def write(notes):
+        return lambda: answers.append(
+            client_with_token(key).patch(url(stakeholder), {"notes": notes}, HTTP_IF_MATCH=etag)
+        )
+
+    all_at_once(write("one"), write("two"))
+
+    assert sorted(answer.status_code for answer in answers) == [200, 412]
+    saved = next(answer for answer in answers if answer.status_code == 200).json()["notes"]
+    stakeholder.refresh_from_db()
+    assert stakeholder.notes == saved
