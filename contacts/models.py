@@ -409,6 +409,15 @@ class Affiliation(StorableTextModel):
             self.end_date is None or self.end_date >= today
         )
 
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date is not None and self.end_date < timezone.localdate()
+
+    @property
+    def is_ahead(self) -> bool:
+        """Recorded before it begins: someone taking up a post next month."""
+        return self.start_date is not None and self.start_date > timezone.localdate()
+
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})

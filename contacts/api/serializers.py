@@ -125,7 +125,13 @@ class ObjectiveInputSerializer(serializers.ModelSerializer):
 
 
 class AffiliationEndSerializer(serializers.Serializer):
-    end_date = serializers.DateField(required=False, help_text=_("Defaults to today."))
+    end_date = serializers.DateField(
+        required=False,
+        help_text=_(
+            "The last day the position is held, today unless given: it stays current (is_current) through "
+            "that day."
+        ),
+    )
 
 
 class PortfolioHandoverInputSerializer(serializers.Serializer):

@@ -112,3 +112,26 @@ def test_the_vcard_names_the_organisation_of_a_position_that_ends_later(officer_
     card = b"".join(response.streaming_content).decode()
 
     assert "ORG:Harbour Authority" in card
+
+
+def test_the_stakeholder_page_greys_out_only_positions_that_are_over(officer_client, officer):
+    """A post taken up next month was drawn as a past one, with "now" after its start."""
+    stakeholder = StakeholderFactory(owner=officer)
+    today = timezone.localdate()
+    AffiliationFactory(stakeholder=stakeholder, role="Harbour Master", start_date=today + 30 * DAY)
+    AffiliationFactory(stakeholder=stakeholder, role="Pilot", end_date=today - DAY)
+    AffiliationFactory(stakeholder=stakeholder, role="Board Member", end_date=today)
+
+    body = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    positions = body[body.index('id="positions-heading"') :]
+    items = {
+        role: item
+        for item in positions[: positions.index("</ul>")].split("<li")[1:]
+        for role in ["Harbour Master", "Pilot", "Board Member"]
+        if role in item
+    }
+
+    assert 'class="past"' in items["Pilot"]
+    assert 'class="past"' not in items["Harbour Master"] and 'class="past"' not in items["Board Member"]
+    starts = (today + 30 * DAY).strftime("%-d %b %Y")
+    assert f"starts {starts}" in items["Harbour Master"] and "now" not in items["Harbour Master"]
