@@ -220,13 +220,14 @@ def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
 @atomic_service
 @records_actor
 def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliation:
-    """Adds or changes a position; marking one primary moves the mark from the previous current one."""
+    """Adds or changes a position; marking one primary moves the mark from any other not yet over (one
+    ending next month included), so that a person has one primary position at a time."""
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
     for name, value in fields.items():
         setattr(affiliation, name, value)
-    if affiliation.is_primary and affiliation.end_date is None:
-        Affiliation.objects.filter(
-            stakeholder=affiliation.stakeholder, is_primary=True, end_date__isnull=True
+    if affiliation.is_primary and not affiliation.has_ended:
+        Affiliation.objects.filter(stakeholder=affiliation.stakeholder, is_primary=True).exclude(
+            end_date__lt=timezone.localdate()
         ).exclude(pk=affiliation.pk).update(is_primary=False)
     affiliation.full_clean(validate_constraints=False)
     affiliation.save()
@@ -338,7 +339,7 @@ def _snapshot(stakeholder: Stakeholder) -> dict:
 
 def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
     keeps_positions = list(keep.affiliations.all())
-    has_current_primary = any(p.is_primary and p.end_date is None for p in keeps_positions)
+    has_current_primary = any(p.is_primary and not p.has_ended for p in keeps_positions)
     same = {(p.organisation_id, p.role, p.department, p.start_date, p.end_date) for p in keeps_positions}
     moved = 0
     repeated = []
@@ -353,7 +354,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
             repeated.append(position.pk)
             position.delete()
             continue
-        if position.is_primary and position.end_date is None and has_current_primary:
+        if position.is_primary and not position.has_ended and has_current_primary:
             # One current primary position per person: the kept record's stays primary.
             position.is_primary = False
         position.stakeholder = keep

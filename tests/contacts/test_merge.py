@@ -91,6 +91,17 @@ def test_one_current_primary_position_survives_a_merge(officer, pair):
     assert positions.filter(is_primary=True, end_date__isnull=True).get().organisation == water
 
 
+def test_a_primary_position_ending_later_counts_as_current_in_a_merge(officer, pair):
+    keep, duplicate = pair
+    leaving_on = timezone.localdate() + dt.timedelta(days=30)
+    AffiliationFactory(stakeholder=keep, role="Director", is_primary=True, end_date=leaving_on)
+    AffiliationFactory(stakeholder=duplicate, role="Trustee", is_primary=True)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert [p.role for p in keep.affiliations.held_now().filter(is_primary=True)] == ["Director"]
+
+
 def test_both_records_cultural_and_communication_notes_are_kept(officer, pair):
     keep, duplicate = pair
     Stakeholder.objects.filter(pk=keep.pk).update(

@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from contacts import services
 from contacts.models import Affiliation, Stakeholder, Tag
@@ -74,6 +77,29 @@ def test_marking_a_position_primary_moves_the_mark_from_the_current_primary(offi
     current.refresh_from_db()
     assert not current.is_primary
     assert Affiliation.objects.get(pk=new.pk).is_primary
+
+
+def test_a_new_primary_position_takes_the_mark_from_one_ending_later_but_not_from_one_over(officer):
+    """A primary ending next month is still current: keeping its mark gave the person two primaries."""
+    stakeholder = StakeholderFactory(owner=officer)
+    today = timezone.localdate()
+    leaving = AffiliationFactory(
+        stakeholder=stakeholder, is_primary=True, end_date=today + dt.timedelta(days=30)
+    )
+    former = AffiliationFactory(
+        stakeholder=stakeholder, is_primary=True, end_date=today - dt.timedelta(days=1)
+    )
+    new = Affiliation(stakeholder=stakeholder)
+
+    services.affiliation_save(
+        affiliation=new, actor=officer, organisation=OrganisationFactory(), is_primary=True
+    )
+
+    assert list(stakeholder.affiliations.held_now().filter(is_primary=True)) == [new]
+    former.refresh_from_db()
+    assert former.is_primary, "a past position's mark says what it was then"
+    leaving.refresh_from_db()
+    assert not leaving.is_primary
 
 
 def test_ending_a_position_keeps_it_as_history(officer):
