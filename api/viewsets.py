@@ -3,7 +3,7 @@
 A view set names its serializer (the output, and the input unless `input_serializer_class` is given), its
 `edit_permission` predicate from accounts.permissions, and implements `create_object`, `update_object`
 and `delete_object` by calling the app's services. Around them this base adds ETags and If-Match (412),
-Idempotency-Key on create, row locks for writes, and times in UTC.
+Idempotency-Key on every POST (creates and actions), row locks for writes, and times in UTC.
 """
 
 import datetime
@@ -29,6 +29,16 @@ class ApiViewMixin:
     (DRF marks them `login_required = False`), so a request without credentials gets a JSON 401, not a
     redirect to the login page.
     """
+
+    def dispatch(self, request, *args, **kwargs):
+        # Every POST, a create or an action such as cancel, honours Idempotency-Key: wrapped here, once, so
+        # that no action can forget it and a retried "cancel" gets the first answer rather than a 400.
+        if hasattr(self, "post"):
+            answer = self.post
+            self.post = lambda request, *args, **kwargs: idempotent(
+                request, lambda: answer(request, *args, **kwargs)
+            )
+        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         # One clock for every client: times are written and read in UTC, whoever's token or session it is.
@@ -101,10 +111,7 @@ class ModelViewSet(
         require_current(self.request, etag_for(self.output(instance).data))
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, self._create)
-
-    def _create(self):
-        serializer = self.get_serializer(data=self.request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         created = self.object_response(self.create_object(serializer.validated_data), status_code=201)
         created["Location"] = self.reverse_action("detail", args=[created.data["id"]])
