@@ -153,12 +153,12 @@ class AutoSchema(SpectacularAutoSchema):
     def _rate_limited(self) -> bool:
         return any(issubclass(throttle, TokenRateThrottle) for throttle in self.view.throttle_classes)
 
-    def _header(self, name: str, description: str) -> dict:
+    def _header(self, name: str, description: str, *, minimum: int = 0) -> dict:
         component = ResolvedComponent(
             name=name,
             type=ResolvedComponent.HEADER,
             object=name,
-            schema={"description": description, "schema": {"type": "integer", "minimum": 0}},
+            schema={"description": description, "schema": {"type": "integer", "minimum": minimum}},
         )
         self.registry.register_on_missing(component)
         return component.ref
@@ -168,4 +168,5 @@ class AutoSchema(SpectacularAutoSchema):
         for code, response in responses.items():
             if code not in COUNTED_BEFORE_THE_RATE_LIMIT:
                 response.setdefault("headers", {}).update(rate_limit)
-        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER)
+        # A refusal always asks for at least a second (liaison_crm.rate_limits.Tally.retry_after).
+        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER, minimum=1)

@@ -108,6 +108,9 @@ def test_every_answer_counted_against_the_rate_limit_documents_its_headers(offic
             assert "headers" not in responses["401"], (path, method)
     remaining = schema["components"]["headers"]["RateLimit-Remaining"]
     assert remaining["schema"] == {"type": "integer", "minimum": 0}
+    # A refusal never says "retry now".
+    retry_after = schema["components"]["headers"]["Retry-After"]
+    assert retry_after["schema"] == {"type": "integer", "minimum": 1}
     assert "RateLimit-Reset" in schema["info"]["description"]
 
 
