@@ -4,13 +4,17 @@ from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import mixins, viewsets
 
 from .filtersets import DeletionFilterSet
 from .models import Deletion
 from .serializers import DeletionSerializer
 from .viewsets import ApiViewMixin
+
+
+class SchemaView(ApiViewMixin, SpectacularAPIView):
+    """The OpenAPI schema, in YAML or JSON as Accept asks, with the caching headers of every API answer."""
 
 
 class SignInFirst:

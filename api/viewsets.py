@@ -10,6 +10,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -44,6 +45,16 @@ class ApiViewMixin:
         # One clock for every client: times are written and read in UTC, whoever's token or session it is.
         timezone.activate(datetime.UTC)
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # What a token may read is that token's: no shared cache may keep it (`private`), and a client's own
+        # cache asks again each time (`no-cache`), cheaply, with the ETag it holds. The answer depends on the
+        # token and, where more than one format is offered, on Accept.
+        patch_cache_control(response, private=True, no_cache=True)
+        negotiated = len(self.renderer_classes) > 1
+        patch_vary_headers(response, ["Authorization", "Accept"] if negotiated else ["Authorization"])
+        return response
 
 
 class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
