@@ -6,7 +6,7 @@ The docs pages need a signed-in session (they redirect to the login page); the s
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from .views import DeletionViewSet, RedocView, SchemaView, SwaggerView, not_found
+from .views import DeletionViewSet, RedocView, SchemaView, SwaggerView, not_found, redoc_script
 
 router = SimpleRouter()
 router.register("deletions", DeletionViewSet, basename="deletion")
@@ -27,5 +27,6 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/redoc/redoc.standalone.js", redoc_script, name="api-redoc-script"),
     re_path(r"^", not_found),
 ]
