@@ -1,4 +1,6 @@
-"""Idempotent creation: a POST retried with the same Idempotency-Key gets the first answer, not a duplicate.
+"""Idempotent POSTs: one retried with the same Idempotency-Key gets the first answer, not a duplicate record
+or a second run of an action (a retried "cancel" is answered as the first was, not refused as no longer
+possible).
 
 The key is remembered per user for a day. A transaction-scoped advisory lock on (user, key) makes a
 concurrent retry wait for the first request and then replay its answer; the record is written in the same

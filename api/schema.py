@@ -65,8 +65,9 @@ class AutoSchema(SpectacularAutoSchema):
         return self._has_etags and self._is_detail and self.method in {"PUT", "PATCH", "DELETE", "POST"}
 
     @property
-    def _is_create(self) -> bool:
-        return self.method == "POST" and getattr(self.view, "action", None) == "create"
+    def _is_post(self) -> bool:
+        # Every POST, a create or an action, honours Idempotency-Key (api.viewsets.ApiViewMixin.dispatch).
+        return self.method == "POST"
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
@@ -82,7 +83,7 @@ class AutoSchema(SpectacularAutoSchema):
                     ),
                 )
             )
-        if self._is_create:
+        if self._is_post:
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
@@ -90,7 +91,7 @@ class AutoSchema(SpectacularAutoSchema):
                     OpenApiParameter.HEADER,
                     description=(
                         "Any unique string (a UUID) you choose. Retrying with the same key and body "
-                        "returns the first answer instead of creating again (remembered for 24 hours)."
+                        "returns the first answer instead of doing it again (remembered for 24 hours)."
                     ),
                 )
             )
@@ -137,7 +138,7 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = "No such record, or not one you can see."
         if self._writes_one_record:
             errors["412"] = "If-Match no longer matches: someone changed the record since you read it."
-        if self._is_create:
+        if self._is_post:
             errors["422"] = "The Idempotency-Key was already used for a different request."
         errors.update(getattr(self.view, "error_responses", {}))
         for code, description in errors.items():
@@ -152,12 +153,12 @@ class AutoSchema(SpectacularAutoSchema):
     def _rate_limited(self) -> bool:
         return any(issubclass(throttle, TokenRateThrottle) for throttle in self.view.throttle_classes)
 
-    def _header(self, name: str, description: str) -> dict:
+    def _header(self, name: str, description: str, *, minimum: int = 0) -> dict:
         component = ResolvedComponent(
             name=name,
             type=ResolvedComponent.HEADER,
             object=name,
-            schema={"description": description, "schema": {"type": "integer", "minimum": 0}},
+            schema={"description": description, "schema": {"type": "integer", "minimum": minimum}},
         )
         self.registry.register_on_missing(component)
         return component.ref
@@ -167,4 +168,5 @@ class AutoSchema(SpectacularAutoSchema):
         for code, response in responses.items():
             if code not in COUNTED_BEFORE_THE_RATE_LIMIT:
                 response.setdefault("headers", {}).update(rate_limit)
-        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER)
+        # A refusal always asks for at least a second (liaison_crm.rate_limits.Tally.retry_after).
+        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER, minimum=1)

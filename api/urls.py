@@ -4,10 +4,9 @@ The docs pages need a signed-in session (they redirect to the login page); the s
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from .views import DeletionViewSet, RedocView, SwaggerView, not_found
+from .views import DeletionViewSet, RedocView, SchemaView, SwaggerView, not_found, redoc_script
 
 router = SimpleRouter()
 router.register("deletions", DeletionViewSet, basename="deletion")
@@ -25,8 +24,9 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include((v1, "api"))),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/redoc/redoc.standalone.js", redoc_script, name="api-redoc-script"),
     re_path(r"^", not_found),
 ]

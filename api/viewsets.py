@@ -3,13 +3,14 @@
 A view set names its serializer (the output, and the input unless `input_serializer_class` is given), its
 `edit_permission` predicate from accounts.permissions, and implements `create_object`, `update_object`
 and `delete_object` by calling the app's services. Around them this base adds ETags and If-Match (412),
-Idempotency-Key on create, row locks for writes, and times in UTC.
+Idempotency-Key on every POST (creates and actions), row locks for writes, and times in UTC.
 """
 
 import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -30,10 +31,30 @@ class ApiViewMixin:
     redirect to the login page.
     """
 
+    def dispatch(self, request, *args, **kwargs):
+        # Every POST, a create or an action such as cancel, honours Idempotency-Key: wrapped here, once, so
+        # that no action can forget it and a retried "cancel" gets the first answer rather than a 400.
+        if hasattr(self, "post"):
+            answer = self.post
+            self.post = lambda request, *args, **kwargs: idempotent(
+                request, lambda: answer(request, *args, **kwargs)
+            )
+        return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         # One clock for every client: times are written and read in UTC, whoever's token or session it is.
         timezone.activate(datetime.UTC)
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # What a token may read is that token's: no shared cache may keep it (`private`), and a client's own
+        # cache asks again each time (`no-cache`), cheaply, with the ETag it holds. The answer depends on the
+        # token and, where more than one format is offered, on Accept.
+        patch_cache_control(response, private=True, no_cache=True)
+        negotiated = len(self.renderer_classes) > 1
+        patch_vary_headers(response, ["Authorization", "Accept"] if negotiated else ["Authorization"])
+        return response
 
 
 class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -105,10 +126,7 @@ class ModelViewSet(
         require_current(self.request, etag_for(self.output(instance).data))
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, self._create)
-
-    def _create(self):
-        serializer = self.get_serializer(data=self.request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         created = self.object_response(self.create_object(serializer.validated_data), status_code=201)
         created["Location"] = self.reverse_action("detail", args=[created.data["id"]])

@@ -13,7 +13,7 @@ from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from meetings.models import Meeting
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -94,6 +94,7 @@ def commitment_record(
         )
     if errors:
         raise ValidationError(errors)
+    lock_referenced([stakeholder], field="stakeholder")
     commitment = Commitment(
         description=description.strip(),
         direction=direction,
@@ -134,6 +135,7 @@ def commitment_update(
     )
     if errors:
         raise ValidationError(errors)
+    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     if "description" in fields:
         fields["description"] = fields["description"].strip()
     if "due_on" in fields and fields["due_on"] != commitment.due_on:

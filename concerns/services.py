@@ -20,7 +20,7 @@ from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -80,6 +80,7 @@ def concern_raise(
     require(can_add_to_registers(actor))
     owner = owner or actor
     _validate(stakeholder=stakeholder, owner=owner, raised_on=raised_on, joining=True)
+    lock_referenced([stakeholder], field="stakeholder")
     interactions = _visible_interactions(actor, interactions)
     concern = Concern(
         title=title.strip(),
@@ -117,6 +118,7 @@ def concern_update(
         raised_on=fields.get("raised_on"),
         joining=stakeholder.pk != concern.stakeholder_id,
     )
+    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     if "title" in fields:
         fields["title"] = fields["title"].strip()
     reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id

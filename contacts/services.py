@@ -29,7 +29,7 @@ from api.models import DeletedRecordType
 from history.tracking import noting, records_actor
 from liaison_crm.constraints import atomic_service
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
-from liaison_crm.row_locks import lock_for_update
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from liaison_crm.text import validate_storable_text
 
 from .models import (
@@ -223,6 +223,7 @@ def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliatio
     """Adds or changes a position; marking one primary moves the mark from any other not yet over (one
     ending next month included), so that a person has one primary position at a time."""
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
+    lock_referenced([affiliation.stakeholder], field="stakeholder")
     for name, value in fields.items():
         setattr(affiliation, name, value)
     if affiliation.is_primary and not affiliation.has_ended:
@@ -260,6 +261,7 @@ def objective_add(*, stakeholder: Stakeholder, actor, description: str, target_o
         raise ValidationError(
             _("%(name)s is archived: restore them before planning their engagement.") % {"name": stakeholder}
         )
+    lock_referenced([stakeholder], field="stakeholder")
     return _save_objective(Objective(stakeholder=stakeholder, created_by=actor), description, target_on)
 
 
@@ -452,7 +454,9 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     require(
         can_merge_stakeholders(actor, keep, duplicate), _("Only the owners or their managers merge these.")
     )
-    locked = {s.pk: s for s in Stakeholder.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+    # Locked in the order of their ids, as liaison_crm.row_locks.lock_referenced holds them.
+    both = Stakeholder.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
+    locked = {s.pk: s for s in both}
     if len(locked) != 2:
         raise ValidationError(_("One of these records no longer exists."))
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]

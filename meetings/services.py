@@ -31,7 +31,7 @@ from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -170,6 +170,7 @@ def meeting_schedule(
     """
     stakeholders, staff = list(stakeholders), [u for u in staff if u.pk != organiser.pk]
     _validate_people(stakeholders)
+    lock_referenced(stakeholders, field="stakeholders")
     common = {
         "organiser": organiser,
         "title": title,
@@ -272,6 +273,7 @@ def meeting_update(
             have = {a.stakeholder_id for a in current if a.stakeholder_id}
             joining_stakeholders = [s for s in stakeholders if s.pk not in have]
             _validate_people(joining_stakeholders)
+            lock_referenced(joining_stakeholders, field="stakeholders")
             removed += [a for a in current if a.stakeholder_id and a.stakeholder_id not in wanted]
         if staff is not None:
             wanted = {u.pk for u in staff if u.pk != meeting.organiser_id}
@@ -433,6 +435,7 @@ def meeting_mark_held(
             errors["actions"] = _("Each action needs a description.")
     if errors:
         raise ValidationError(errors)
+    lock_referenced((entry.owner_stakeholder for entry in actions), field="actions")
 
     meeting.status = MeetingStatus.HELD
     meeting.held_at = timezone.now()
@@ -636,6 +639,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
         raise ValidationError(
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
+    lock_referenced([entry.owner_stakeholder], field="owner_stakeholder")
     if (
         entry.owner_stakeholder is not None
         and not meeting.attendees.filter(stakeholder=entry.owner_stakeholder).exists()
@@ -729,6 +733,7 @@ def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:
     require(can_update_action_item(actor, action_item))
+    lock_referenced([owner_stakeholder], field="owner_stakeholder")
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])

@@ -9,7 +9,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
-from api.idempotency import idempotent
 from api.viewsets import NO_DELETE, ApiViewMixin, ModelViewSet
 
 from .. import services
@@ -227,15 +226,12 @@ class MeetingDocumentViewSet(
         return MeetingDocument.objects.filter(meeting=self.meeting())
 
     def create(self, request, *args, **kwargs):
-        return idempotent(request, self._attach)
-
-    def _attach(self):
         with transaction.atomic():
             meeting = self.meeting(for_write=True)
-            upload = DocumentUploadSerializer(data=self.request.data)
+            upload = DocumentUploadSerializer(data=request.data)
             upload.is_valid(raise_exception=True)
             document = services.document_attach(
-                meeting=meeting, actor=self.request.user, upload=upload.validated_data["file"]
+                meeting=meeting, actor=request.user, upload=upload.validated_data["file"]
             )
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 

@@ -5,7 +5,7 @@ import pytest
 from interactions.models import Interaction
 
 from ..concurrency import all_at_once
-from ..factories import StakeholderFactory, UserFactory
+from ..factories import CommitmentFactory, MeetingFactory, StakeholderFactory, UserFactory
 from .conftest import client_with_token, token_for
 
 LIST = "/api/v1/interactions/"
@@ -88,3 +88,56 @@ def test_concurrent_requests_with_the_same_key_create_once():
     all_at_once(*[post] * 4)
     assert Interaction.objects.count() == 1
     assert set(answers) == {(201, Interaction.objects.get().pk)}
+
+
+@pytest.mark.django_db
+def test_a_retried_action_returns_the_first_answer_instead_of_refusing_the_second_run(officer_api, officer):
+    meeting = MeetingFactory(organiser=officer)
+    cancel = f"/api/v1/meetings/{meeting.pk}/cancel/"
+    first = officer_api.post(cancel, {}, format="json", HTTP_IDEMPOTENCY_KEY="cancel-1")
+    again = officer_api.post(cancel, {}, format="json", HTTP_IDEMPOTENCY_KEY="cancel-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"]
+    assert again["Idempotent-Replayed"] == "true"
+    # Without the key the second run is refused, as before: the meeting is no longer planned.
+    assert officer_api.post(cancel, {}, format="json").status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_action_retried_with_the_same_key_and_another_body_is_refused(officer_api, officer):
+    meeting = MeetingFactory(organiser=officer)
+    cancel = f"/api/v1/meetings/{meeting.pk}/cancel/"
+    officer_api.post(cancel, {}, format="json", HTTP_IDEMPOTENCY_KEY="cancel-1")
+    response = officer_api.post(
+        cancel, {"and_following": True}, format="json", HTTP_IDEMPOTENCY_KEY="cancel-1"
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.django_db
+def test_actions_without_a_body_and_actions_on_no_record_are_replayed_too(
+    officer_api, officer, colleague, manager
+):
+    commitment = CommitmentFactory(stakeholder=StakeholderFactory(owner=officer))
+    fulfil = f"/api/v1/commitments/{commitment.pk}/fulfil/"
+    officer_api.post(fulfil, HTTP_IDEMPOTENCY_KEY="fulfil-1")
+    assert officer_api.post(fulfil, HTTP_IDEMPOTENCY_KEY="fulfil-1")["Idempotent-Replayed"] == "true"
+
+    handover = {"from_officer": officer.pk, "to_officer": colleague.pk}
+    manager_api = client_with_token(token_for(manager))
+    first = manager_api.post("/api/v1/stakeholders/handover/", handover, HTTP_IDEMPOTENCY_KEY="handover-1")
+    again = manager_api.post("/api/v1/stakeholders/handover/", handover, HTTP_IDEMPOTENCY_KEY="handover-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_every_post_documents_the_idempotency_key_and_its_422(officer_api):
+    paths = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    posts = {path: methods["post"] for path, methods in paths.items() if "post" in methods}
+    assert "/api/v1/meetings/{id}/cancel/" in posts and "/api/v1/stakeholders/handover/" in posts
+    for path, operation in posts.items():
+        assert "Idempotency-Key" in {parameter["name"] for parameter in operation["parameters"]}, path
+        assert "422" in operation["responses"], path

@@ -108,6 +108,9 @@ def test_every_answer_counted_against_the_rate_limit_documents_its_headers(offic
             assert "headers" not in responses["401"], (path, method)
     remaining = schema["components"]["headers"]["RateLimit-Remaining"]
     assert remaining["schema"] == {"type": "integer", "minimum": 0}
+    # A refusal never says "retry now".
+    retry_after = schema["components"]["headers"]["Retry-After"]
+    assert retry_after["schema"] == {"type": "integer", "minimum": 1}
     assert "RateLimit-Reset" in schema["info"]["description"]
 
 
@@ -117,13 +120,33 @@ def test_schema_needs_credentials():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["/api/docs/", "/api/docs/redoc/"])
-def test_docs_work_offline_for_a_signed_in_person(officer_client, page):
+@pytest.mark.parametrize(
+    "page, script",
+    [
+        ("/api/docs/", "/static/drf_spectacular_sidecar/"),
+        ("/api/docs/redoc/", "/api/docs/redoc/redoc.standalone.js"),
+    ],
+)
+def test_docs_work_offline_for_a_signed_in_person(officer_client, page, script):
     response = officer_client.get(page)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "/static/drf_spectacular_sidecar/" in html
+    assert script in html
     assert "cdn." not in html and "unpkg" not in html
+
+
+@pytest.mark.django_db
+def test_redoc_is_served_without_the_logo_it_would_fetch_from_its_cdn(client):
+    response = client.get("/api/docs/redoc/redoc.standalone.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    script = response.content
+    assert b"Redoc" in script and b"API docs by Redocly" in script
+    assert b"cdn.redoc.ly" not in script
+    assert (
+        client.get("/api/docs/redoc/redoc.standalone.js", HTTP_IF_NONE_MATCH=response["ETag"]).status_code
+        == 304
+    )
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from ..factories import (
     StakeholderFactory,
     UserFactory,
 )
+from ..merges import merge_away, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +235,21 @@ def test_a_closed_commitment_is_reopened_before_it_is_edited(commitment, officer
     services.commitment_reopen(commitment=commitment, actor=officer)
     services.commitment_update(commitment=commitment, actor=officer, description="Changed")
     assert Commitment.objects.get(pk=commitment.pk).description == "Changed"
+
+
+def test_a_commitment_to_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    merge_away(stakeholder)
+    with pytest.raises(ValidationError) as refused:
+        record(officer, stakeholder)
+    assert refused_as_merged(refused, "stakeholder")
+    assert not Commitment.objects.exists()
+
+
+def test_moving_a_commitment_to_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    commitment = record(officer, StakeholderFactory(owner=officer))
+    other = StakeholderFactory(owner=officer)
+    merge_away(other)
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_update(commitment=commitment, actor=officer, stakeholder=other)
+    assert refused_as_merged(refused, "stakeholder")

@@ -14,6 +14,7 @@ from ..factories import (
     StakeholderFactory,
     UserFactory,
 )
+from ..merges import merge_away, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,21 @@ def test_linking_and_unlinking_an_interaction(concern, officer):
     assert list(concern.interactions.all()) == [call]
     services.concern_unlink_interaction(concern=concern, actor=officer, interaction=call)
     assert not concern.interactions.exists()
+
+
+def test_a_concern_of_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    merge_away(stakeholder)
+    with pytest.raises(ValidationError) as refused:
+        raise_concern(officer, stakeholder)
+    assert refused_as_merged(refused, "stakeholder")
+    assert not Concern.objects.exists()
+
+
+def test_moving_a_concern_to_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    concern = raise_concern(officer, StakeholderFactory(owner=officer))
+    other = StakeholderFactory(owner=officer)
+    merge_away(other)
+    with pytest.raises(ValidationError) as refused:
+        services.concern_update(concern=concern, actor=officer, stakeholder=other)
+    assert refused_as_merged(refused, "stakeholder")

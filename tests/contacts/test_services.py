@@ -8,6 +8,7 @@ from contacts import services
 from contacts.models import Affiliation, Stakeholder, Tag
 
 from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+from ..merges import merge_away, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,25 @@ def test_an_organisation_cannot_sit_inside_its_own_department(officer):
     department = OrganisationFactory(parent=parent)
     with pytest.raises(ValidationError):
         services.organisation_update(organisation=parent, actor=officer, parent=department)
+
+
+def test_a_position_of_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    merge_away(stakeholder)
+    with pytest.raises(ValidationError) as refused:
+        services.affiliation_save(
+            affiliation=Affiliation(stakeholder=stakeholder),
+            actor=officer,
+            organisation=OrganisationFactory(),
+            role="Director",
+        )
+    assert refused_as_merged(refused, "stakeholder")
+    assert not Affiliation.objects.exists()
+
+
+def test_an_objective_for_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    merge_away(stakeholder)
+    with pytest.raises(ValidationError) as refused:
+        services.objective_add(stakeholder=stakeholder, actor=officer, description="A seat on the board")
+    assert refused_as_merged(refused, "stakeholder")

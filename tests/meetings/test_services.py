@@ -14,6 +14,7 @@ from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
 from ..factories import MeetingFactory, StakeholderFactory, UserFactory
+from ..merges import merge_away, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -1226,3 +1227,54 @@ def test_who_may_change_a_meeting_is_asked_of_the_row_as_locked_not_as_first_rea
         change(meeting, officer)
 
     assert Meeting.objects.values().get(pk=meeting.pk) == {**before, "organiser_id": other_officer.pk}
+
+
+def test_scheduling_with_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    merge_away(guests[0])
+    with pytest.raises(ValidationError) as refused:
+        schedule(officer, guests)
+    assert refused_as_merged(refused, "stakeholders")
+    assert not Meeting.objects.exists()
+
+
+def test_inviting_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    meeting = schedule(officer, guests[:1])
+    merge_away(guests[1])
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_update(meeting=meeting, actor=officer, stakeholders=guests)
+    assert refused_as_merged(refused, "stakeholders")
+    assert meeting.attendees.count() == 1
+
+
+def test_an_action_for_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    meeting = schedule(officer, guests)
+    merge_away(guests[0])
+    entry = services.ActionEntry(description="Send the minutes", owner_stakeholder=guests[0])
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_add(meeting=meeting, actor=officer, entry=entry)
+    assert refused_as_merged(refused, "owner_stakeholder")
+    assert not ActionItem.objects.exists()
+
+
+def test_handing_an_action_to_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    meeting = schedule(officer, guests)
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Send it", owner_user=officer)
+    )
+    merge_away(guests[0])
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_reassign(action_item=action, actor=officer, owner_stakeholder=guests[0])
+    assert refused_as_merged(refused, "owner_stakeholder")
+    action.refresh_from_db()
+    assert action.owner_user == officer
+
+
+def test_recording_an_action_for_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    meeting = schedule(officer, guests[:1], starts_at=timezone.now() - dt.timedelta(hours=2))
+    merge_away(guests[1])
+    entry = services.ActionEntry(description="Send the minutes", owner_stakeholder=guests[1])
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_mark_held(meeting=meeting, actor=officer, actions=[entry])
+    assert refused_as_merged(refused, "actions")
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
