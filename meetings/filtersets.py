@@ -31,7 +31,11 @@ def id_parameter(description):
 class MeetingApiFilterSet(django_filters.FilterSet):
     """Filters for the API's list of meetings; the queryset given is already what the user may see."""
 
-    search = SearchFilter(help_text=_("Words in the title, purpose or minutes (by prefix)."))
+    search = SearchFilter(
+        help_text=_(
+            "Words in the title, purpose, minutes or place (by prefix), or the name of someone invited."
+        )
+    )
     when = django_filters.ChoiceFilter(
         label=_("When"),
         choices=[(UPCOMING, _("Upcoming: not yet over")), (PAST, _("Past: already over"))],
