@@ -67,6 +67,13 @@ class MeetingQuerySet(QuerySet):
             Prefetch("attendees", queryset=guests, to_attr="guests")
         )
 
+    def with_staff(self):
+        """With each meeting's staff invited as `staff`, in the order they were invited (the export's)."""
+        from .models import Attendee
+
+        staff = Attendee.objects.filter(user__isnull=False).select_related("user")
+        return self.prefetch_related(Prefetch("attendees", queryset=staff, to_attr="staff"))
+
     def for_api(self, user):
         """Everything the API shows of a meeting, in a fixed number of queries, as `user` may see it.
 

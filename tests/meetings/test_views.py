@@ -673,6 +673,26 @@ def test_meeting_search_by_who_is_invited_query_budget(
     assert len(response.context["page"]) == rows
 
 
+def test_an_unknown_meeting_list_filter_lists_nothing_and_says_why(officer_client, meeting):
+    response = officer_client.get(reverse("meetings:list"), {"when": "someday"})
+
+    assert list(response.context["page"]) == []
+    assert "When: Select a valid choice." in response.content.decode()
+
+
+def test_the_meeting_list_opens_on_upcoming_meetings_and_offers_past_ones(officer_client, officer):
+    services.meeting_schedule(
+        organiser=officer, title="Next week", starts_at=in_days(7, 9), ends_at=in_days(7, 10), stakeholders=[]
+    )
+    MeetingFactory(organiser=officer, title="Last week", starts_at=in_days(-7, 9), ends_at=in_days(-7, 10))
+
+    page = officer_client.get(reverse("meetings:list")).content.decode()
+
+    assert listed(officer_client) == listed(officer_client, when="") == ["Next week"]
+    assert listed(officer_client, when="past") == ["Last week"]
+    assert '<option value="" selected>Upcoming</option>' in page
+
+
 def test_meeting_list_names_the_stakeholders_invited_and_not_the_staff(officer_client, officer, colleague):
     first, second = StakeholderFactory(name="Amara Okafor"), StakeholderFactory(name="Ben Aldous")
     services.meeting_schedule(
