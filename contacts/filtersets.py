@@ -122,13 +122,14 @@ class NothingUnlessValidFilterSet(django_filters.FilterSet):
 
 
 class RegisterFilterSet(NothingUnlessValidFilterSet):
-    """A register's filters (commitments, concerns, "My actions"), which its page and its export read alike.
+    """A register's filters (commitments, concerns, "My actions", meetings), which its page and its export
+    read alike.
 
-    The page opens on `opening_status`; "Any status" sends an empty status and shows them all. A subclass
-    says which records the reader's register holds, in its order (`register_for`).
+    A register filtered by status opens on `opening_status`; "Any status" sends an empty status and shows
+    them all. A subclass says which records the reader's register holds, in its order (`register_for`).
     """
 
-    opening_status: str
+    opening_status: str | None = None
 
     @classmethod
     def register_for(cls, user):
@@ -138,7 +139,8 @@ class RegisterFilterSet(NothingUnlessValidFilterSet):
     def list_for(cls, request):
         """The register as `request` filters it, for its page and its export."""
         data = request.GET.copy()
-        data.setdefault("status", cls.opening_status)
+        if cls.opening_status is not None:
+            data.setdefault("status", cls.opening_status)
         return cls(data, queryset=cls.register_for(request.user), request=request)
 
 

@@ -11,7 +11,12 @@ import itertools
 import unicodedata
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchVector,
+    SearchVectorExact,
+    TrigramWordSimilarity,
+)
 from django.db import connection
 from django.db.models import Func, Q, QuerySet, TextField, Value
 
@@ -84,6 +89,21 @@ def name_resembles(phrase: str, *, name_field: str = "name") -> TrigramWordSimil
     """A filter: the name has a stretch like the phrase, accents ignored on both sides (`%>`, served by the
     trigram index on the unaccented name)."""
     return TrigramWordSimilar(Unaccented(name_field), Unaccented(Value(phrase)))
+
+
+def name_matches(text: str, *, name_field: str = "name", vector_field: str | None = None) -> Q:
+    """A filter: the name alone has a word starting with each word typed, or a stretch resembling the words
+    (misspellings), accents ignored, as the search box finds a person by name; `text` must hold a word.
+
+    Unlike `search_by_name`, what else the row's tsvector holds (notes) does not count. With `vector_field`,
+    a stored tsvector holding the name, its GIN index finds the rows whose names are then read; without
+    one, every row's name is (staff: a few hundred).
+    """
+    query = prefix_query(text)
+    in_name = Q(SearchVectorExact(SearchVector(name_field, config=SEARCH_CONFIG), query))
+    if vector_field is not None:
+        in_name &= Q(**{vector_field: query})
+    return in_name | Q(name_resembles(" ".join(search_terms(text)), name_field=name_field))
 
 
 def name_word_similarity(phrase: str, *, name_field: str = "name") -> TrigramWordSimilarity:

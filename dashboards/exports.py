@@ -8,7 +8,6 @@ formula. Rows are read in chunks (`iterator`), so a whole register never sits in
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +18,7 @@ from contacts.models import Organisation, Stakeholder
 from interactions.filtersets import FollowUpFilterSet, InteractionFilterSet
 from interactions.models import Interaction
 from liaison_crm.csv_export import Column
-from meetings.filtersets import ActionItemFilterSet
-from meetings.models import Attendee, Meeting
+from meetings.filtersets import ActionItemFilterSet, MeetingFilterSet
 
 CHUNK = 2000
 
@@ -107,8 +105,8 @@ MEETING_COLUMNS = [
     Column(_("Organisation"), "organisation"),
     Column(_("Place"), "location"),
     Column(_("Video link"), "video_url"),
-    Column(_("Stakeholders"), lambda m: [str(a.stakeholder) for a in m.attendees.all() if a.stakeholder_id]),
-    Column(_("Staff"), lambda m: [str(a.user) for a in m.attendees.all() if a.user_id]),
+    Column(_("Stakeholders"), lambda m: [str(guest.stakeholder) for guest in m.guests]),
+    Column(_("Staff"), lambda m: [str(colleague.user) for colleague in m.staff]),
 ]
 
 ACTION_COLUMNS = [
@@ -200,20 +198,7 @@ def _follow_ups(request):
 
 
 def _meetings(request):
-    # The meetings page's three filters (meetings/views.py meeting_list): when, mine and the search box.
-    meetings = (
-        Meeting.objects.visible_to(request.user)
-        .select_related("organiser", "organisation")
-        .prefetch_related(
-            Prefetch("attendees", queryset=Attendee.objects.select_related("stakeholder", "user"))
-        )
-    )
-    meetings = meetings.past() if request.GET.get("when") == "past" else meetings.upcoming()
-    if request.GET.get("mine"):
-        meetings = meetings.involving(request.user)
-    if text := request.GET.get("q", "").strip():
-        meetings = meetings.search(text)
-    return meetings
+    return MeetingFilterSet.list_for(request).qs.with_staff()
 
 
 def _actions(request):

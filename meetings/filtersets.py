@@ -31,7 +31,11 @@ def id_parameter(description):
 class MeetingApiFilterSet(django_filters.FilterSet):
     """Filters for the API's list of meetings; the queryset given is already what the user may see."""
 
-    search = SearchFilter(help_text=_("Words in the title, purpose or minutes (by prefix)."))
+    search = SearchFilter(
+        help_text=_(
+            "Words in the title, purpose, minutes or place (by prefix), or the name of someone invited."
+        )
+    )
     when = django_filters.ChoiceFilter(
         label=_("When"),
         choices=[(UPCOMING, _("Upcoming: not yet over")), (PAST, _("Past: already over"))],
@@ -97,6 +101,39 @@ class MeetingApiFilterSet(django_filters.FilterSet):
     @id_parameter(WITH_ORGANISATION)
     def filter_organisation(self, queryset, name, value):
         return queryset.for_organisation(value) if value else queryset
+
+
+class WhenFilter(django_filters.ChoiceFilter):
+    """Upcoming meetings, soonest first, unless past ones are asked for (newest first): the list opens on
+    what is coming."""
+
+    def filter(self, qs, value):
+        return qs.past() if value == PAST else qs.upcoming()
+
+
+class MeetingFilterSet(RegisterFilterSet):
+    """Filters the meetings list and its export."""
+
+    q = SearchFilter()
+    when = WhenFilter(label=_("When"), choices=[(PAST, _("Past"))], empty_label=_("Upcoming"))
+    mine = django_filters.BooleanFilter(
+        label=_("Only mine"), method="filter_mine", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["q", "when", "mine"]
+
+    @classmethod
+    def register_for(cls, user):
+        return Meeting.objects.visible_to(user).for_list()
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.involving(self.request.user) if value else queryset
+
+    @property
+    def lists_past(self) -> bool:
+        return self.is_valid() and self.form.cleaned_data["when"] == PAST
 
 
 class ActionItemFilterSet(RegisterFilterSet):

@@ -121,7 +121,7 @@ class Meeting(StorableTextModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", "purpose", "minutes", config=SEARCH_CONFIG),
+        expression=SearchVector("title", "purpose", "minutes", "location", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
     )

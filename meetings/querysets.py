@@ -9,10 +9,31 @@ class MeetingQuerySet(QuerySet):
         return self if user.is_active else self.none()
 
     def search(self, text: str):
-        from contacts.search import prefix_query
+        """Meetings whose title, purpose, minutes or place has a word starting with each word typed ("Town
+        Hall"), or to which a stakeholder or member of staff is invited whose name matches the words as the
+        search box matches names: by word prefix, or resembling them ("Ama Owsu")."""
+        from django.contrib.auth import get_user_model
+
+        from accounts.querysets import person_name
+        from contacts.models import Stakeholder
+        from contacts.search import name_matches, prefix_query
+
+        from .models import Attendee
 
         query = prefix_query(text)
-        return self if query is None else self.filter(search_vector=query)
+        if query is None:
+            return self
+        stakeholders = Stakeholder.objects.filter(name_matches(text, vector_field="search_vector"))
+        staff = (
+            get_user_model()
+            .objects.annotate(staff_name=person_name())
+            .filter(name_matches(text, name_field="staff_name"))
+        )
+        # Each kind of guest asked apart: PostgreSQL then reads each one's meetings once per search, through
+        # the attendees' index on that kind, instead of reading every attendee for either.
+        guest = Attendee.objects.filter(stakeholder__in=stakeholders.values("pk"), meeting=OuterRef("pk"))
+        colleague = Attendee.objects.filter(user__in=staff.values("pk"), meeting=OuterRef("pk"))
+        return self.filter(Q(search_vector=query) | Exists(guest) | Exists(colleague))
 
     def upcoming(self):
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")
@@ -45,6 +66,13 @@ class MeetingQuerySet(QuerySet):
         return self.select_related("organiser", "organisation", "series").prefetch_related(
             Prefetch("attendees", queryset=guests, to_attr="guests")
         )
+
+    def with_staff(self):
+        """With each meeting's staff invited as `staff`, in the order they were invited (the export's)."""
+        from .models import Attendee
+
+        staff = Attendee.objects.filter(user__isnull=False).select_related("user")
+        return self.prefetch_related(Prefetch("attendees", queryset=staff, to_attr="staff"))
 
     def for_api(self, user):
         """Everything the API shows of a meeting, in a fixed number of queries, as `user` may see it.

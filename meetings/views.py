@@ -18,7 +18,7 @@ from liaison_crm.submissions import submitted_once
 
 from . import calendar, services
 from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_revoke
-from .filtersets import ActionItemFilterSet
+from .filtersets import ActionItemFilterSet, MeetingFilterSet
 from .forms import (
     ActionAddForm,
     ActionFormSet,
@@ -57,17 +57,10 @@ def _closed(request, meeting: Meeting) -> HttpResponse | None:
 
 
 def meeting_list(request):
-    past = request.GET.get("when") == "past"
-    meetings = Meeting.objects.visible_to(request.user).for_list()
-    meetings = meetings.past() if past else meetings.upcoming()
-    if request.GET.get("mine"):
-        meetings = meetings.involving(request.user)
-    text = request.GET.get("q", "").strip()
-    if text:
-        meetings = meetings.search(text)
-    page = paginate(meetings, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    filterset = MeetingFilterSet.list_for(request)
+    page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     template = "meetings/_meeting_rows.html" if request.htmx else "meetings/meeting_list.html"
-    return render(request, template, {"page": page, "past": past, "q": text})
+    return render(request, template, {"filter": filterset, "page": page})
 
 
 def _mark_who_can_respond(user, meeting, attendees):

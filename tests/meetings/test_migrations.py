@@ -3,7 +3,7 @@
 import pytest
 
 from ..factories import MeetingFactory, UserFactory
-from ..migrations import migrate
+from ..migrations import migrate, migrate_to_latest
 
 BEFORE = [("meetings", "0009_decision_baselines")]
 AFTER = [("meetings", "0010_action_cancelled_at")]
@@ -55,4 +55,4 @@ def test_actions_already_cancelled_are_dated_by_the_change_that_last_cancelled_t
         assert migrated[without_history.pk].cancelled_at == without_history.updated_at
         assert migrated[still_open.pk].cancelled_at is None
     finally:
-        migrate(AFTER)
+        migrate_to_latest()

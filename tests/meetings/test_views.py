@@ -570,6 +570,129 @@ def test_meeting_search_as_you_type_query_budget(
     assert len(response.context["page"]) == rows
 
 
+def listed(client, **params) -> list[str]:
+    return [meeting.title for meeting in client.get(reverse("meetings:list"), params).context["page"]]
+
+
+def test_the_meeting_search_finds_a_meeting_by_its_place(officer_client, officer):
+    for title, place in (("Budget review", "Town Hall, Market Square"), ("Harbour walk", "Quayside")):
+        services.meeting_schedule(
+            organiser=officer,
+            title=title,
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            location=place,
+            stakeholders=[],
+        )
+
+    assert listed(officer_client, q="town hall") == ["Budget review"]
+    assert listed(officer_client, q="quay") == ["Harbour walk"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Ama Owusu", "owusu", "ama ow", "Ama Owsu", "zoe ostergard", "Østergård"],
+    ids=["name", "surname", "prefixes", "misspelt", "unaccented", "accented"],
+)
+def test_the_meeting_search_finds_a_meeting_by_a_stakeholder_invited(officer_client, officer, typed):
+    ama, zoe = StakeholderFactory(name="Ama Owusu"), StakeholderFactory(name="Zoë Østergård")
+    for title, guests in (
+        ("Budget review", [ama, zoe]),
+        ("Harbour walk", [StakeholderFactory(name="Ben Aldous")]),
+    ):
+        services.meeting_schedule(
+            organiser=officer,
+            title=title,
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            stakeholders=guests,
+        )
+
+    assert listed(officer_client, q=typed) == ["Budget review"]
+
+
+@pytest.mark.parametrize("typed", ["Julien Moreau", "jul mor", "Julian Moreau", "jmoreau"])
+def test_the_meeting_search_finds_a_meeting_by_a_member_of_staff_invited(officer_client, officer, typed):
+    julien = UserFactory(first_name="Julien", last_name="Moreau", username="jmoreau")
+    nameless = UserFactory(first_name="", last_name="", username="ops-desk")
+    services.meeting_schedule(
+        organiser=officer,
+        title="Budget review",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        stakeholders=[],
+        staff=[julien],
+    )
+    services.meeting_schedule(
+        organiser=officer,
+        title="Harbour walk",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        stakeholders=[],
+        staff=[nameless],
+    )
+
+    assert listed(officer_client, q=typed) == ["Budget review"]
+    # Staff without a name are known by their username, as everywhere they are named.
+    assert listed(officer_client, q="ops desk") == ["Harbour walk"]
+
+
+def test_the_meeting_search_does_not_find_a_meeting_by_what_is_noted_of_someone_invited(
+    officer_client, officer
+):
+    guest = StakeholderFactory(name="Ama Owusu", notes="Chairs the residents' association")
+    services.meeting_schedule(
+        organiser=officer,
+        title="Budget review",
+        starts_at=in_days(2, 9),
+        ends_at=in_days(2, 10),
+        stakeholders=[guest],
+    )
+
+    assert listed(officer_client, q="residents") == []
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_meeting_search_by_who_is_invited_query_budget(
+    officer_client, officer, colleague, django_assert_max_num_queries, rows
+):
+    for index in range(rows):
+        services.meeting_schedule(
+            organiser=colleague,
+            title=f"M{index}",
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            stakeholders=[StakeholderFactory(name=f"Ama Owusu {index}")],
+        )
+    # session, user, the user's groups; meetings matching the words or whose guests' names do, with
+    # organiser/organisation/series; their stakeholder guests.
+    with django_assert_max_num_queries(5):
+        response = officer_client.get(
+            reverse("meetings:list"), {"q": "ama owusu"}, headers={"HX-Request": "true"}
+        )
+    assert len(response.context["page"]) == rows
+
+
+def test_an_unknown_meeting_list_filter_lists_nothing_and_says_why(officer_client, meeting):
+    response = officer_client.get(reverse("meetings:list"), {"when": "someday"})
+
+    assert list(response.context["page"]) == []
+    assert "When: Select a valid choice." in response.content.decode()
+
+
+def test_the_meeting_list_opens_on_upcoming_meetings_and_offers_past_ones(officer_client, officer):
+    services.meeting_schedule(
+        organiser=officer, title="Next week", starts_at=in_days(7, 9), ends_at=in_days(7, 10), stakeholders=[]
+    )
+    MeetingFactory(organiser=officer, title="Last week", starts_at=in_days(-7, 9), ends_at=in_days(-7, 10))
+
+    page = officer_client.get(reverse("meetings:list")).content.decode()
+
+    assert listed(officer_client) == listed(officer_client, when="") == ["Next week"]
+    assert listed(officer_client, when="past") == ["Last week"]
+    assert '<option value="" selected>Upcoming</option>' in page
+
+
 def test_meeting_list_names_the_stakeholders_invited_and_not_the_staff(officer_client, officer, colleague):
     first, second = StakeholderFactory(name="Amara Okafor"), StakeholderFactory(name="Ben Aldous")
     services.meeting_schedule(
