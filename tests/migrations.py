@@ -13,7 +13,10 @@ def migrate(targets):
 
 
 def migrate_to_latest():
-    """Migrates the test database back to every app's last migration, as the tests after this one expect."""
+    """Migrates the test database back to every app's last migration, as the tests after this one expect.
+    Migrating one app back also unapplies the later migrations of other apps that depend on it: going
+    forward to that app's migration alone left them unapplied, and the next test touching their tables
+    failed."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())

@@ -11,7 +11,7 @@ from api.models import Deletion
 from contacts.models import Stakeholder, Tag
 
 from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
-from ..migrations import migrate
+from ..migrations import migrate, migrate_to_latest
 
 tag_carrier_migration = importlib.import_module("contacts.migrations.0015_tag_uses_ordered_by_carrier")
 
@@ -95,4 +95,4 @@ def test_tags_holding_separators_are_renamed_or_merged_into_their_namesake_and_a
         assert Tag.objects.count() == 4
         assert set(minister.tags.all()) == {water, namesake}
     finally:
-        migrate(AFTER_SEPARATORS)
+        migrate_to_latest()

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from ..factories import UserFactory
-from ..migrations import migrate
+from ..migrations import migrate, migrate_to_latest
 
 BEFORE = [("interactions", "0011_search_ignores_accents")]
 AFTER = [("interactions", "0013_follow_up_owner_indexes")]
@@ -43,4 +43,4 @@ def test_existing_follow_ups_are_owned_by_whoever_logged_them_and_their_history_
             ("Open", author.pk),
         ]
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
