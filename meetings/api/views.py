@@ -142,6 +142,15 @@ class ActionItemViewSet(ModelViewSet):
     def get_queryset(self):
         return ActionItem.objects.visible_to(self.request.user).for_api()
 
+    def get_object_for_write(self):
+        # Its meeting first, as the services lock them (meetings.services): an action locked before its
+        # meeting would wait for a change made on the meeting's page that holds the meeting and waits for
+        # the action, each for the other.
+        generics.get_object_or_404(
+            Meeting.objects.select_for_update(no_key=True, of=("self",)), action_items=self.kwargs["pk"]
+        )
+        return super().get_object_for_write()
+
     def get_serializer_class(self):
         if self.action == "create":
             return ActionItemCreateSerializer
