@@ -112,8 +112,12 @@ class ImportJob(models.Model):
         return self.status == ImportStatus.CHECKED and self.error_count == 0 and self.total_rows > 0
 
     @property
+    def rows_besides_duplicates(self) -> int:
+        return self.total_rows - self.duplicate_count
+
+    @property
     def rows_to_import(self) -> int:
-        return self.total_rows - (self.duplicate_count if self.skip_duplicates else 0)
+        return self.rows_besides_duplicates if self.skip_duplicates else self.total_rows
 
 
 class ImportRow(models.Model):

@@ -179,13 +179,13 @@ def _count_cards(file, encoding: str) -> int:
 
 def _read_headings(job: ImportJob, file) -> None:
     try:
-        heading_line, cells = sources.read_headers(file, encoding=job.encoding, delimiter=job.delimiter)
+        cells = sources.read_headers(file, encoding=job.encoding, delimiter=job.delimiter)
     except sources.FileProblem as problem:
         raise ValidationError({"file": problem.message}) from problem
     if not cells:
         raise ValidationError({"file": _("The file is empty.")})
     job.headers = _unique_headings(cells)
-    job.total_rows = max(sources.count_lines(file, job.encoding) - heading_line, 0)
+    job.total_rows = sources.count_rows(file, encoding=job.encoding, delimiter=job.delimiter)
     remembered = (
         ImportMapping.objects.filter(user=job.created_by, kind=job.kind)
         .values_list("mapping", flat=True)

@@ -110,18 +110,28 @@ def sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def count_lines(file, encoding: str) -> int:
-    """The file's lines however they end: CRLF, LF, or the CR alone of Excel for Mac's "Macintosh CSV".
-
-    Counted in the text, not the bytes: in UTF-16 a CR or LF byte is also half of other letters (č, Ċ).
+def count_rows(file, *, encoding: str, delimiter: str) -> int:
+    """The rows under the headings as the check reads them: a line break inside a quoted cell (an address,
+    a note) starts no row, nor does a blank line; lines may end in CRLF, LF or the CR alone of Excel for
+    Mac's "Macintosh CSV". Read as it streams, in the decoded text (in UTF-16 a CR or LF byte is also half
+    of other letters: č, Ċ).
     """
-    # Only a count: a wrong encoding chosen on the mapping page is reported when the rows are read.
+    # Only a count: a wrong encoding chosen on the mapping page is reported when the rows are read, and so
+    # is a quotation mark left open (the count stops there, and so will the check).
     stream = text_stream(file, encoding, errors="replace")
+    _skip_separator_line(stream)
+    rows = 0
     try:
-        return sum(1 for _line in stream)
+        for cells in csv.reader(stream, delimiter=delimiter):
+            if any(cell.strip() for cell in cells):
+                rows += 1
+    except csv.Error:
+        pass
     finally:
         stream.detach()
         file.seek(0)
+    # The first is the headings.
+    return max(rows - 1, 0)
 
 
 def csv_rows(file, *, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -187,12 +197,11 @@ def _refuse_unstorable(values, line: int) -> None:
                 )
 
 
-def read_headers(file, *, encoding: str, delimiter: str) -> tuple[int, list[str]]:
-    """(the line the headings are on, the headings): the lines before them, such as a `sep=;` line, are not
-    rows to count."""
-    for line, cells in csv_rows(file, encoding=encoding, delimiter=delimiter):
-        return line, [cell.strip() for cell in cells]
-    return 0, []
+def read_headers(file, *, encoding: str, delimiter: str) -> list[str]:
+    """The headings: the first row that is not blank, under a `sep=;` line if there is one."""
+    for _line, cells in csv_rows(file, encoding=encoding, delimiter=delimiter):
+        return [cell.strip() for cell in cells]
+    return []
 
 
 def sample_text(file, encoding: str, size: int = 64 * 1024) -> str:

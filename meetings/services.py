@@ -129,6 +129,19 @@ def _touch(meeting_id: int) -> None:
     Meeting.objects.filter(pk=meeting_id).update(updated_at=timezone.now())
 
 
+def _lock_with_meeting(record: Attendee | ActionItem | MeetingDocument) -> None:
+    """Locks the meeting `record` belongs to, then `record`, each read again as locked: who may change it
+    is asked of the meeting's organiser as it is now, and `record` removed meanwhile is a clear error.
+
+    The meeting first, as every change to a meeting locks it before touching its attendees, actions or
+    papers: one order everywhere, so two changes never wait on each other.
+    """
+    meeting = record.meeting
+    lock_for_update(meeting)
+    lock_for_update(record)
+    record.meeting = meeting
+
+
 def _refetch(meeting_id: int) -> Meeting:
     return (
         Meeting.objects.select_related("organiser", "series")
@@ -372,7 +385,7 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
         # Locked too, in the series' order, as every cancellation locks them: one of them being recorded
         # as held or cancelled meanwhile is then left as it was.
         targets = list(
-            meeting.series.occurrences.select_for_update()
+            meeting.series.occurrences.select_for_update(no_key=True)
             .filter(status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start)
             .order_by("original_start")
         )
@@ -488,6 +501,8 @@ def _send_follow_ups(meeting_id: int) -> None:
 
 @atomic_service
 def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
+    # A reply taken while the meeting is recorded as held or cancelled waits, then finds it so.
+    _lock_with_meeting(attendee)
     require(can_respond_for(actor, attendee))
     if attendee.meeting.status != MeetingStatus.PLANNED:
         # A reply to a cancelled or held meeting would rewrite who said they would come.
@@ -563,6 +578,7 @@ def _check_upload(upload) -> None:
 
 @atomic_service
 def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
+    lock_for_update(meeting)
     require(can_edit_meeting(actor, meeting))
     _check_upload(upload)
     document = MeetingDocument(
@@ -580,6 +596,7 @@ def document_attach(*, meeting: Meeting, actor, upload) -> MeetingDocument:
 
 @atomic_service
 def document_remove(*, document: MeetingDocument, actor) -> None:
+    _lock_with_meeting(document)
     require(can_edit_meeting(actor, document.meeting))
     stored = document.file
     deletions_record(record_type=DeletedRecordType.MEETING_DOCUMENT, record_ids=[document.pk])
@@ -619,7 +636,7 @@ def _interaction_to_follow(meeting: Meeting, actor) -> Interaction | None:
     if not meeting.interaction_id:
         return None
     interaction = (
-        Interaction.objects.select_for_update(of=("self",))
+        Interaction.objects.select_for_update(no_key=True, of=("self",))
         .select_related("logged_by")
         .get(pk=meeting.interaction_id)
     )
@@ -633,6 +650,8 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
 
     Its owner is a member of staff or one of the meeting's stakeholders, as the record-as-held form offers.
     """
+    # Its stakeholder owner is checked against the attendees as they are, not as a concurrent edit left them.
+    lock_for_update(meeting)
     require(can_edit_meeting(actor, meeting))
     _require_open_record(meeting)
     if (entry.owner_user is None) == (entry.owner_stakeholder is None):
@@ -713,6 +732,7 @@ def meeting_minutes_update(*, meeting: Meeting, actor, minutes: str) -> Meeting:
 @atomic_service
 @records_actor
 def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> ActionItem:
+    _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -732,6 +752,7 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
 def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:
+    _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     lock_referenced([owner_stakeholder], field="owner_stakeholder")
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder

@@ -406,8 +406,13 @@ def document_delete(request, pk, document_pk):
         can_edit_meeting(request.user, meeting),
         _("Only the organiser or their manager can remove documents."),
     )
-    services.document_remove(document=document, actor=request.user)
-    messages.success(request, _("Document removed."))
+    try:
+        services.document_remove(document=document, actor=request.user)
+    except ValidationError as error:
+        # Removed by another request (a double click) while this one waited for the meeting.
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Document removed."))
     return redirect(meeting)
 
 

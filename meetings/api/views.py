@@ -112,7 +112,7 @@ class MeetingViewSet(ModelViewSet):
         """An attendee's reply: staff answer their own invitations; the organiser records a stakeholder's."""
         with transaction.atomic():
             # Not the edit rule: an invited colleague may answer for themselves.
-            queryset = self.get_queryset().select_for_update(of=("self",))
+            queryset = self.get_queryset().select_for_update(no_key=True, of=("self",))
             meeting = generics.get_object_or_404(queryset, pk=pk)
             serializer = RsvpSerializer(data=request.data, context={"record": meeting, "request": request})
             serializer.is_valid(raise_exception=True)
@@ -140,6 +140,15 @@ class ActionItemViewSet(ModelViewSet):
 
     def get_queryset(self):
         return ActionItem.objects.visible_to(self.request.user).for_api()
+
+    def get_object_for_write(self):
+        # Its meeting first, as the services lock them (meetings.services): an action locked before its
+        # meeting would wait for a change made on the meeting's page that holds the meeting and waits for
+        # the action, each for the other.
+        generics.get_object_or_404(
+            Meeting.objects.select_for_update(no_key=True, of=("self",)), action_items=self.kwargs["pk"]
+        )
+        return super().get_object_for_write()
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -212,7 +221,8 @@ class MeetingDocumentViewSet(
         by them (else 403)."""
         meetings = Meeting.objects.visible_to(self.request.user).defer("search_vector")
         if for_write:
-            meetings = meetings.select_for_update(of=("self",))
+            # Locked as the services lock it: removing a paper deletes its row, not the meeting's.
+            meetings = meetings.select_for_update(no_key=True, of=("self",))
         meeting = generics.get_object_or_404(
             meetings.select_related("organiser"), pk=self.kwargs["meeting_pk"]
         )

@@ -1,15 +1,18 @@
 """Actions agreed at meetings through the API: read by everyone, moved along by those involved."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from meetings import services
 from meetings.models import ActionItem, ActionStatus, Meeting
 
-from ..factories import StakeholderFactory
-from .conftest import CAST
+from ..concurrency import finished_or_waiting_for_a_lock
+from ..factories import MeetingFactory, StakeholderFactory, UserFactory
+from .conftest import CAST, client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +248,42 @@ def test_reassigning_an_action_to_its_owner_who_has_left_asks_who_takes_it_over(
 
     assert response.status_code == 400
     assert response.json()["owner_user"] == [f"{officer} has left; choose who takes this over."]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_action_changed_through_the_api_locks_its_meeting_before_the_action():
+    """In the services' order (meetings.services): the API locked the action first, and a change made on
+    the meeting's page at the same moment, holding the meeting and waiting for the action, waited for it
+    as it waited for the meeting."""
+    officer = UserFactory()
+    action = ActionItem.objects.create(
+        meeting=MeetingFactory(organiser=officer),
+        description="Send the figures",
+        owner_user=officer,
+        created_by=officer,
+    )
+    api = client_with_token(token_for(officer))
+    answers = []
+
+    def move_along():
+        try:
+            answers.append(api.patch(detail(action), {"status": ActionStatus.DONE}))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # As a change on the page holds it.
+        Meeting.objects.select_for_update(no_key=True).get(pk=action.meeting_id)
+        writer = threading.Thread(target=move_along)
+        writer.start()
+        finished_or_waiting_for_a_lock(writer)
+        try:
+            with transaction.atomic():
+                ActionItem.objects.select_for_update(no_key=True, nowait=True).get(pk=action.pk)
+            action_free = True
+        except DatabaseError:
+            action_free = False
+    writer.join()
+
+    assert action_free
+    assert answers[0].status_code == 200, answers[0].content

@@ -3,6 +3,8 @@ organiser's side, checked by the same service as the meeting page."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from meetings import services
 from meetings.models import MeetingDocument
@@ -184,3 +186,15 @@ def test_another_paper_under_a_used_idempotency_key_is_refused(officer_api, meet
         )
     assert response.status_code == 422, response.content
     assert meeting.documents.count() == 1
+
+
+def test_adding_and_removing_papers_locks_rows_as_the_services_do(officer_api, meeting, paper):
+    """FOR NO KEY UPDATE: a paper added or removed does not hold up rows that point at the meeting (an
+    attendee's reply, an action); only deleting the meeting itself would need the stronger lock."""
+    with CaptureQueriesContext(connection) as queries:
+        assert upload(officer_api, meeting).status_code == 201
+        assert officer_api.delete(f"{papers(meeting)}{paper.pk}/").status_code == 204
+
+    locks = [query["sql"] for query in queries if " FOR " in query["sql"]]
+    assert locks
+    assert all(" FOR NO KEY UPDATE" in sql for sql in locks), locks

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interactions.models import Interaction
@@ -434,6 +436,16 @@ def test_who_may_record_a_reply(api_as, meeting, request, who, answering_for, st
     assert response.status_code == status, response.content
     attendee.refresh_from_db()
     assert (attendee.rsvp == Rsvp.ACCEPTED) is (status == 200)
+
+
+def test_a_reply_locks_rows_as_the_services_do(api_as, meeting):
+    """FOR NO KEY UPDATE: a reply does not hold up rows that point at the meeting (a paper added)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert api_as("colleague").post(detail(meeting, "rsvp"), {"rsvp": "declined"}).status_code == 200
+
+    locks = [query["sql"] for query in queries if " FOR " in query["sql"]]
+    assert locks
+    assert all(" FOR NO KEY UPDATE" in sql for sql in locks), locks
 
 
 def test_an_invited_colleague_answers_without_naming_the_invitation(api_as, meeting, colleague):

@@ -5,12 +5,16 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from commitments.models import Commitment
+from contacts.management.commands.seed_demo import DemoData, seed_meetings, seed_registers
+from contacts.models import Affiliation
 from dashboards import queries
 from interactions.models import Interaction
-from meetings.models import ActionItem, Meeting, MeetingSeries, MeetingStatus, Rsvp
+from meetings.models import ActionItem, Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +78,36 @@ def test_a_second_run_leaves_the_demo_data_as_it_is(seeded):
     call_command("seed_demo", stdout=io.StringIO())
 
     assert (User.objects.count(), Meeting.objects.count(), Interaction.objects.count()) == counts
+
+
+def test_commitments_and_meetings_find_people_where_they_hold_a_position_that_ends_later(
+    django_capture_on_commit_callbacks,
+):
+    """A position is held through its end date (contacts.querysets.held_on): the demo took only those with
+    no end date as current, so people whose position ends later had no workplace and met no one."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoData(now).load()
+        Affiliation.objects.filter(end_date=None).update(end_date=today + dt.timedelta(days=90))
+        seed_registers(now)
+        seed_meetings(now)
+
+    workplaces = dict(
+        Affiliation.objects.held_now().filter(is_primary=True).values_list("stakeholder", "organisation")
+    )
+    commitments = Commitment.objects.all()
+    assert commitments.exists()
+    assert all(c.organisation_id == workplaces[c.stakeholder_id] for c in commitments)
+    guests = Attendee.objects.filter(stakeholder__isnull=False).select_related("meeting")
+    assert guests.exists()
+    assert all(
+        Affiliation.objects.held_now()
+        .filter(stakeholder=guest.stakeholder_id, is_primary=True)
+        .filter(
+            Q(organisation=guest.meeting.organisation_id)
+            | Q(organisation__parent=guest.meeting.organisation_id)
+        )
+        .exists()
+        for guest in guests
+    )

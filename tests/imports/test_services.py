@@ -209,6 +209,19 @@ def test_rows_are_counted_however_the_lines_end(officer, settings, newline, enco
     assert job.status == ImportStatus.VALIDATING  # left to a worker
 
 
+def test_a_line_break_inside_a_quoted_cell_does_not_count_as_a_row(officer):
+    """A postal address on three lines in one cell: the mapping page said "5 rows" for a file of 3."""
+    content = (
+        b'Name,Address\r\n"Ana Costa","1 High Street\nLeeds\nLS1 1AA"\r\nLi Wei,"2 Low Road\nYork"\r\n'
+        b"Bo Chen,\r\n\r\n"
+    )
+    job = upload(officer, content)
+    assert job.total_rows == 3
+
+    job = check(officer, job)
+    assert job.total_rows == 3  # as the check counts them
+
+
 def test_a_tab_named_as_the_separator_is_read_as_one(officer):
     job = upload(officer, b"sep=\t\nName\tEmail\nLi Wei\tli@example.org\n")
     assert job.delimiter == "\t" and job.headers == ["Name", "Email"]

@@ -8,6 +8,8 @@ from django.utils import timezone
 from contacts.models import Stakeholder
 from imports.models import ImportJob
 
+from ..factories import StakeholderFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -210,3 +212,28 @@ def test_an_import_page_runs_a_fixed_number_of_queries(officer_client, django_as
     # with who made it.
     with django_assert_max_num_queries(5):
         assert b"already imported" in officer_client.get(url).content
+
+
+def test_the_import_button_says_how_many_rows_go_in_with_and_without_the_likely_duplicates(
+    officer_client, officer
+):
+    """It said "Import 3 rows" with the duplicates to be left out, and then imported 2. Without script it
+    names both counts; app.js makes it say the one the checkbox chooses (tests/browser/test_imports.py)."""
+    StakeholderFactory(name="Someone", emails=["ana@example.org"], owner=officer)
+    content = b"Name,Email\nAna Costa,ana@example.org\nLi Wei,li@example.org\nBo Chen,bo@example.org\n"
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    job = ImportJob.objects.get()
+    officer_client.post(
+        job.get_absolute_url(),
+        {"encoding": job.encoding, "delimiter": ",", "name": "Name", "emails": "Email"},
+    )
+
+    page = officer_client.get(job.get_absolute_url()).content.decode()
+
+    assert (
+        '<button class="button primary" type="submit" data-follows="id_skip_duplicates"'
+        ' data-checked-text="Import 2 rows" data-unchecked-text="Import 3 rows">'
+        "Import 3 rows (or 2 without the likely duplicate)</button>"
+    ) in page

@@ -5,11 +5,22 @@ import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interactions.models import Interaction
 from meetings import services
-from meetings.models import ActionItem, ActionItemEvent, ActionStatus, Attendee, Meeting, MeetingStatus, Rsvp
+from meetings.models import (
+    ActionItem,
+    ActionItemEvent,
+    ActionStatus,
+    Attendee,
+    Meeting,
+    MeetingDocument,
+    MeetingStatus,
+    Rsvp,
+)
 from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
@@ -1278,3 +1289,79 @@ def test_recording_an_action_for_a_stakeholder_merged_meanwhile_is_refused_with_
     assert refused_as_merged(refused, "actions")
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda records, actor: services.attendee_respond(
+            attendee=records["attendee"], actor=actor, rsvp=Rsvp.ACCEPTED
+        ),
+        lambda records, actor: services.document_attach(
+            meeting=records["meeting"], actor=actor, upload=SimpleUploadedFile("b.pdf", b"%PDF-1.7")
+        ),
+        lambda records, actor: services.document_remove(document=records["document"], actor=actor),
+        lambda records, actor: services.action_item_add(
+            meeting=records["meeting"], actor=actor, entry=services.ActionEntry("Call back", owner_user=actor)
+        ),
+        lambda records, actor: services.action_item_set_status(
+            action_item=records["action"], actor=actor, status=ActionStatus.DONE
+        ),
+        lambda records, actor: services.action_item_reassign(
+            action_item=records["action"], actor=actor, owner_user=actor
+        ),
+    ],
+    ids=["respond", "document_attach", "document_remove", "action_add", "action_status", "action_reassign"],
+)
+def test_who_may_change_a_meetings_replies_papers_and_actions_is_asked_of_the_meeting_as_locked(
+    officer, other_officer, guests, settings, tmp_path, change
+):
+    """As for the meeting itself: handed over between the page's read and the save, its former organiser
+    no longer answers for its stakeholders, adds or removes its papers, or moves its actions along."""
+    settings.MEDIA_ROOT = tmp_path
+    meeting = MeetingFactory(organiser=officer)
+    records = {
+        "meeting": meeting,
+        "attendee": meeting.attendees.create(stakeholder=guests[0]),
+        "document": services.document_attach(
+            meeting=meeting, actor=officer, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7")
+        ),
+        "action": services.action_item_add(
+            meeting=meeting,
+            actor=officer,
+            entry=services.ActionEntry("Send the figures", owner_stakeholder=guests[0]),
+        ),
+    }
+
+    def stored():
+        return [
+            list(model.objects.filter(meeting=meeting).order_by("pk").values())
+            for model in (Attendee, MeetingDocument, ActionItem)
+        ]
+
+    before = stored()
+    meeting_before = Meeting.objects.values().get(pk=meeting.pk)
+    Meeting.objects.filter(pk=meeting.pk).update(organiser=other_officer)
+
+    with pytest.raises(PermissionDenied):
+        change(records, officer)
+
+    assert stored() == before
+    assert Meeting.objects.values().get(pk=meeting.pk) == {**meeting_before, "organiser_id": other_officer.pk}
+
+
+def test_cancelling_a_series_and_adding_to_a_held_record_never_take_the_key_lock(
+    officer, guests, held_meeting
+):
+    """FOR NO KEY UPDATE throughout, as liaison_crm.row_locks: rows pointing at the meetings and the logged
+    interaction (replies, papers, links) are not held up; none of these writes deletes what it locks."""
+    first = schedule(officer, guests, frequency="weekly", count=3)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.meeting_cancel(meeting=first, actor=officer, and_following=True)
+        services.decision_add(meeting=held_meeting, actor=officer, text="Fund it")
+        services.meeting_minutes_update(meeting=held_meeting, actor=officer, minutes="Agreed")
+
+    locks = [query["sql"] for query in queries if " FOR " in query["sql"]]
+    assert len(locks) >= 5
+    assert all(" FOR NO KEY UPDATE" in sql for sql in locks), locks

@@ -1204,3 +1204,35 @@ def test_the_meeting_page_and_list_give_the_end_date_of_a_meeting_that_runs_past
 
     assert "Monday 11 January 2027, 22:00\u2013Tuesday 12 January 2027, 01:00" in page
     assert "22:00\u2013Tue 12 Jan, 01:00" in listed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_paper_removed_twice_at_the_same_moment_is_removed_once_and_the_second_is_told(settings, tmp_path):
+    """Both requests found the paper before either locked the meeting; the second then found it gone."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.models import Role
+
+    for name in Role.values:  # a transactional test starts from empty tables
+        Group.objects.get_or_create(name=name)
+    settings.MEDIA_ROOT = tmp_path
+    officer = UserFactory()
+    meeting = MeetingFactory(organiser=officer)
+    paper = services.document_attach(
+        meeting=meeting, actor=officer, upload=SimpleUploadedFile("pack.pdf", b"%PDF-1.7 the pack")
+    )
+    url = reverse("meetings:document_delete", args=[meeting.pk, paper.pk])
+    tabs = [login(Client(), officer) for _ in range(2)]
+    answers = []
+
+    queued_behind_a_lock(
+        meeting, *(lambda tab=tab: answers.append(tab.post(url, follow=True)) for tab in tabs)
+    )
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    pages = [answer.content.decode() for answer in answers]
+    removed = "Document removed."
+    gone = "This was deleted (or merged into another record) while you were editing it."
+    assert sorted((removed in page, gone in page) for page in pages) == [(False, True), (True, False)]
+    assert not meeting.documents.exists()

@@ -32,6 +32,7 @@ from contacts.models import (
     Stakeholder,
 )
 from contacts.models import OrganisationKind as Kind
+from contacts.querysets import held_on
 from contacts.services import duplicates_check, tags_from_names
 from interactions.models import Direction, Interaction, InteractionKind
 from interactions.services import stakeholders_refresh_last_contact
@@ -1801,7 +1802,7 @@ def seed_registers(now: datetime) -> None:
     officer = User.objects.get(username="officer")
     mine = [s for s in stakeholders if s.owner_id == officer.pk]
     workplaces = dict(
-        Affiliation.objects.filter(is_primary=True, end_date__isnull=True).values_list(
+        Affiliation.objects.filter(held_on(today), is_primary=True).values_list(
             "stakeholder_id", "organisation_id"
         )
     )
@@ -2317,7 +2318,7 @@ def seed_meetings(now: datetime) -> None:
     organisations = {o.name: o for o in Organisation.objects.filter(parent__isnull=True)}
     people = defaultdict(list)  # an organisation's active people, its departments' included
     for position in (
-        Affiliation.objects.filter(is_primary=True, end_date__isnull=True, stakeholder__is_archived=False)
+        Affiliation.objects.filter(held_on(today), is_primary=True, stakeholder__is_archived=False)
         .select_related("organisation", "stakeholder")
         .order_by("stakeholder_id")
     ):
