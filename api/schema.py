@@ -28,7 +28,8 @@ RATE_LIMIT_HEADERS = {
         "again; part of it comes back sooner."
     ),
 }
-COUNTED_BEFORE_THE_RATE_LIMIT = {"401", "406"}
+# Refused before the rate limit counts the request: these answers carry no RateLimit headers.
+ANSWERED_BEFORE_THE_RATE_LIMIT = {"401", "406"}
 RETRY_AFTER = "Seconds until a request would be let through, if no other came first."
 
 
@@ -166,7 +167,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _add_rate_limit_headers(self, responses: dict) -> None:
         rate_limit = {name: self._header(name, text) for name, text in RATE_LIMIT_HEADERS.items()}
         for code, response in responses.items():
-            if code not in COUNTED_BEFORE_THE_RATE_LIMIT:
+            if code not in ANSWERED_BEFORE_THE_RATE_LIMIT:
                 response.setdefault("headers", {}).update(rate_limit)
-        # A refusal always asks for at least a second (liaison_crm.rate_limits.Tally.retry_after).
+        # A refusal always asks for at least a second (api.throttling.TokenRateThrottle.wait).
         responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER, minimum=1)

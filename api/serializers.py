@@ -15,9 +15,9 @@ class DeletionSerializer(serializers.ModelSerializer):
         choices=DeletionReason.choices,
         read_only=True,
         help_text=(
-            "`deleted`: the record is gone. `hidden`: an interaction made confidential (or given other "
-            "readers) that you can no longer read; drop your copy. Should it become readable to you again, "
-            "it is listed by `updated_since` with an `updated_at` after this `deleted_at`."
+            "`deleted`: the record is gone. `hidden`: an interaction edited to be confidential (or given "
+            "other readers) that you can no longer read; drop your copy. Made readable to you again by an "
+            "edit, it is listed by `updated_since` with an `updated_at` after this `deleted_at`."
         ),
     )
 

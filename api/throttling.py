@@ -51,4 +51,5 @@ class TokenRateThrottle(SimpleRateThrottle):
         return tally.allowed
 
     def wait(self):
-        return self.tally.wait()
+        # Whole seconds, at least one: DRF sends no Retry-After at all for a wait that rounds to nothing.
+        return self.tally.retry_after()

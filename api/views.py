@@ -89,8 +89,10 @@ class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
 
     An interaction made confidential, or confidential and given other readers (its stakeholders, author or
     follow-up owner changed), is listed with `reason` `hidden` to those who could read it before and cannot
-    now: it no longer comes back in their lists, so drop it. Should it become readable to them again, it
-    comes back through `updated_since`, changed after this entry's `deleted_at`.
+    now: it no longer comes back in their lists, so drop it. Made readable to them again by an edit of the
+    interaction, it comes back through `updated_since`, changed after this entry's `deleted_at`. Only edits
+    of the interaction itself are listed: a stakeholder's new owner, a merge, a handover or a move between
+    teams also change who reads confidential interactions, and are not; sync again after those.
 
     Kept for API_DELETIONS_KEEP_DAYS days (90 unless set): a `since` older than that is answered 410, and the
     tool should sync in full again.

@@ -120,6 +120,9 @@ def commitment_update(
 ) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it; `require_unchanged` as
     liaison_crm.row_locks.lock_for_update."""
+    # The stakeholder first, as a merge locks it before moving its commitments: the other way round, an edit
+    # and a merge of its stakeholder could each hold what the other waits for.
+    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     lock_for_update(commitment, require_unchanged=require_unchanged)
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
@@ -135,7 +138,6 @@ def commitment_update(
     )
     if errors:
         raise ValidationError(errors)
-    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     if "description" in fields:
         fields["description"] = fields["description"].strip()
     if "due_on" in fields and fields["due_on"] != commitment.due_on:

@@ -104,6 +104,9 @@ def concern_update(
     *, concern: Concern, actor, require_unchanged: Callable[[Concern], None] | None = None, **fields
 ) -> Concern:
     """Changes a concern still open; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    # The stakeholder first, as a merge locks it before moving its concerns: the other way round, an edit
+    # and a merge of its stakeholder could each hold what the other waits for.
+    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     lock_for_update(concern, require_unchanged=require_unchanged)
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:
@@ -118,7 +121,6 @@ def concern_update(
         raised_on=fields.get("raised_on"),
         joining=stakeholder.pk != concern.stakeholder_id,
     )
-    lock_referenced([fields.get("stakeholder")], field="stakeholder")
     if "title" in fields:
         fields["title"] = fields["title"].strip()
     reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id

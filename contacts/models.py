@@ -345,7 +345,9 @@ class Stakeholder(StorableTextModel):
 
     def current_primary_organisation(self) -> "Organisation | None":
         """Where they work now: the organisation of their current primary position, if any."""
-        position = self.affiliations.held_now().filter(is_primary=True).select_related("organisation").first()
+        position = (
+            self.affiliations.primary_first().filter(is_primary=True).select_related("organisation").first()
+        )
         return position.organisation if position else None
 
     @property
@@ -380,7 +382,8 @@ class Affiliation(StorableTextModel):
     objects = AffiliationQuerySet.as_manager()
 
     class Meta:
-        # Current positions first (the primary one leading), then past ones, most recent first.
+        # The page's list: open-ended positions first (the primary one leading), then by end date, latest
+        # first. Which position is someone's current one is `AffiliationQuerySet.primary_first`'s to say.
         ordering = [models.F("end_date").desc(nulls_first=True), "-is_primary", "-start_date"]
         indexes = [models.Index(fields=["organisation", "end_date"], name="affiliation_org_current")]
         constraints = [

@@ -179,6 +179,13 @@ class AffiliationQuerySet(QuerySet):
         """Positions held today, on the reader's calendar (`held_on`)."""
         return self.filter(held_on(timezone.localdate()))
 
+    def primary_first(self):
+        """Positions held now in the order a person's "current position" is picked from: the primary one
+        first (one ending next month included), then open-ended ones, then the most recently begun."""
+        return self.held_now().order_by(
+            "-is_primary", F("end_date").desc(nulls_first=True), "-start_date", "pk"
+        )
+
     def current(self):
         """Positions held now by people still on the register: an archived person is no longer anyone's
         contact there, as the stakeholder list and the relationship map already say."""
@@ -239,7 +246,7 @@ class StakeholderQuerySet(NamedQuerySet):
         return self.prefetch_related(
             Prefetch(
                 "affiliations",
-                queryset=Affiliation.objects.held_now().select_related("organisation"),
+                queryset=Affiliation.objects.primary_first().select_related("organisation"),
                 to_attr="current_positions",
             )
         )
@@ -277,9 +284,8 @@ class StakeholderQuerySet(NamedQuerySet):
         from .models import Affiliation
 
         position = (
-            Affiliation.objects.held_now()
+            Affiliation.objects.primary_first()
             .filter(stakeholder=OuterRef("pk"))
-            .order_by(*Affiliation._meta.ordering, "pk")
             .values(
                 position=JSONObject(
                     role="role", organisation_id="organisation_id", organisation_name="organisation__name"

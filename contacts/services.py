@@ -220,20 +220,29 @@ def stakeholder_restore(*, stakeholder: Stakeholder, actor) -> Stakeholder:
 @atomic_service
 @records_actor
 def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliation:
-    """Adds or changes a position; marking one primary moves the mark from any other not yet over (one
-    ending next month included), so that a person has one primary position at a time."""
+    """Adds or changes a position; marking one primary moves the mark from those it clashes with
+    (`_primaries_clash`)."""
     require(can_edit_stakeholder(actor, affiliation.stakeholder))
     lock_referenced([affiliation.stakeholder], field="stakeholder")
     for name, value in fields.items():
         setattr(affiliation, name, value)
-    if affiliation.is_primary and not affiliation.has_ended:
-        Affiliation.objects.filter(stakeholder=affiliation.stakeholder, is_primary=True).exclude(
-            end_date__lt=timezone.localdate()
-        ).exclude(pk=affiliation.pk).update(is_primary=False)
+    if affiliation.is_primary:
+        others = Affiliation.objects.filter(stakeholder=affiliation.stakeholder, is_primary=True).exclude(
+            pk=affiliation.pk
+        )
+        giving_way = [other.pk for other in others if _primaries_clash(affiliation, other)]
+        Affiliation.objects.filter(pk__in=giving_way).update(is_primary=False)
     affiliation.full_clean(validate_constraints=False)
     affiliation.save()
     _touch_stakeholder(affiliation.stakeholder_id)
     return affiliation
+
+
+def _primaries_clash(first: Affiliation, second: Affiliation) -> bool:
+    """Two primary positions that cannot both keep the mark: both held now (a person has one primary
+    position at a time, one ending next month included), or both open-ended (the database allows one).
+    A post taken up next month may be marked primary while today's, which ends then, keeps its mark."""
+    return (first.is_current and second.is_current) or (first.end_date is None and second.end_date is None)
 
 
 @atomic_service
@@ -341,7 +350,7 @@ def _snapshot(stakeholder: Stakeholder) -> dict:
 
 def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
     keeps_positions = list(keep.affiliations.all())
-    has_current_primary = any(p.is_primary and not p.has_ended for p in keeps_positions)
+    keeps_primaries = [p for p in keeps_positions if p.is_primary]
     same = {(p.organisation_id, p.role, p.department, p.start_date, p.end_date) for p in keeps_positions}
     moved = 0
     repeated = []
@@ -356,8 +365,8 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
             repeated.append(position.pk)
             position.delete()
             continue
-        if position.is_primary and not position.has_ended and has_current_primary:
-            # One current primary position per person: the kept record's stays primary.
+        if position.is_primary and any(_primaries_clash(position, kept) for kept in keeps_primaries):
+            # The kept record's primary position keeps the mark.
             position.is_primary = False
         position.stakeholder = keep
         position.save()

@@ -141,11 +141,10 @@ def stakeholder_graph(stakeholder: Stakeholder, *, day=None) -> Graph:
     )
     for position in positions:
         if graph.add_organisation(position.organisation, 1):
-            current = position.is_current
             graph.connect(
                 graph.centre,
                 f"o{position.organisation_id}",
-                "position" if current else "past_position",
+                "past_position" if position.has_ended else "position",
                 _position_label(position),
             )
     co_attendees = list(_co_attendees([stakeholder.pk], [stakeholder.pk], CO_ATTENDEES))

@@ -605,11 +605,13 @@ class StakeholderIndex:
                 self.by_email.setdefault(email.lower(), pk)
             if archived:
                 self.archived.add(pk)
-        self.primary_organisation = dict(
-            Affiliation.objects.held_now()
+        self.primary_organisation: dict[int, int] = {}
+        for stakeholder_id, organisation_id in (
+            Affiliation.objects.primary_first()
             .filter(is_primary=True)
             .values_list("stakeholder_id", "organisation_id")
-        )
+        ):
+            self.primary_organisation.setdefault(stakeholder_id, organisation_id)
 
     def find(self, reference: str) -> int | None:
         reference = reference.strip()

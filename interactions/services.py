@@ -14,6 +14,7 @@ from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
 from liaison_crm.constraints import atomic_service
+from liaison_crm.row_locks import lock_for_update
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -185,6 +186,9 @@ def interaction_update(
     """Changes the interaction. Its follow-up keeps its owner unless `follow_up_owner` is given (None: the
     actor takes it on); a follow-up set where there was none is the actor's unless they choose a colleague.
     """
+    # As stored, not as an edit form left it (a bound ModelForm writes its input onto the instance): who
+    # could read it before is worked out from what was saved.
+    lock_for_update(interaction)
     require(can_edit_interaction(actor, interaction))
     readers_before = _confidential_readers(interaction)
     before = set(interaction.stakeholders.values_list("pk", flat=True))

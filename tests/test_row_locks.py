@@ -6,15 +6,17 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment
-from commitments.services import commitment_record
+from commitments.services import commitment_record, commitment_update
+from concerns.services import concern_update
 from contacts.models import Stakeholder
 from contacts.services import stakeholder_merge
 from liaison_crm.row_locks import lock_referenced
 
 from .concurrency import finished_or_waiting_for_a_lock, wait_until_waiting_for_a_lock
-from .factories import StakeholderFactory
+from .factories import CommitmentFactory, ConcernFactory, StakeholderFactory
 from .merges import refused_as_merged
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,3 +69,24 @@ def test_a_merge_waits_for_a_write_under_way_and_then_moves_what_it_wrote(office
     merging.join()
     assert Commitment.objects.get(pk=commitment.pk).stakeholder_id == keep.pk
     assert not Stakeholder.objects.filter(pk=duplicate.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("factory", "update", "table"),
+    [
+        (CommitmentFactory, commitment_update, "commitments_commitment"),
+        (ConcernFactory, concern_update, "concerns_concern"),
+    ],
+)
+def test_an_edit_locks_its_stakeholder_before_its_own_row_as_a_merge_does(officer, factory, update, table):
+    """A merge locks the stakeholder, then moves their commitments and concerns. An edit locking its own row
+    first, then the stakeholder the form sends, could each hold what the other waited for: a deadlock."""
+    record = factory(stakeholder=StakeholderFactory(owner=officer), owner=officer)
+    with CaptureQueriesContext(connection) as queries:
+        update(
+            **{table.split("_")[1]: record}, actor=officer, stakeholder=record.stakeholder, description="Seen"
+        )
+
+    locks = [q["sql"] for q in queries if " FOR " in q["sql"]]
+    assert "contacts_stakeholder" in locks[0] and "FOR KEY SHARE" in locks[0]
+    assert table in locks[1] and "FOR NO KEY UPDATE" in locks[1]

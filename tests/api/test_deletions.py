@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from api.models import DeletedRecordType, Deletion
@@ -15,6 +16,7 @@ from interactions import services as interactions
 from meetings import services as meetings
 
 from ..factories import AffiliationFactory, InteractionFactory, MeetingFactory, StakeholderFactory
+from ..interactions.test_views import log_data
 from .conftest import client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +209,24 @@ def test_an_interaction_made_confidential_is_listed_hidden_to_exactly_those_who_
 
     assert hidden == ([] if still_listed else [(interaction.pk, "hidden")])
     assert still_listed is (reader in {"officer", "manager", "admin_user"})
+
+
+def test_an_interaction_made_confidential_on_its_edit_page_is_listed_hidden(
+    officer, officer_client, other_officer
+):
+    """The edit form writes its input onto the interaction before the service reads who could see it: the
+    service took it for confidential all along and listed nothing."""
+    interaction = InteractionFactory(logged_by=officer)
+    stakeholder = interaction.stakeholders.get()
+
+    response = officer_client.post(
+        reverse("interactions:edit", args=[interaction.pk]),
+        log_data(stakeholder, summary=interaction.summary, is_confidential="on"),
+    )
+
+    assert response.status_code == 302
+    feed = client_with_token(token_for(other_officer)).get(FEED).json()["results"]
+    assert [(row["id"], row["reason"]) for row in feed] == [(interaction.pk, "hidden")]
 
 
 def test_a_confidential_interaction_taken_from_a_stakeholder_is_listed_hidden_to_its_owner_and_their_manager(

@@ -135,3 +135,56 @@ def test_the_stakeholder_page_greys_out_only_positions_that_are_over(officer_cli
     assert 'class="past"' not in items["Harbour Master"] and 'class="past"' not in items["Board Member"]
     starts = (today + 30 * DAY).strftime("%-d %b %Y")
     assert f"starts {starts}" in items["Harbour Master"] and "now" not in items["Harbour Master"]
+
+
+def test_a_primary_position_ending_later_is_the_current_one_shown_before_an_open_ended_one(officer):
+    """Positions with no end date sorted first: the list, export and lookup named a secondary post."""
+    person = StakeholderFactory(owner=officer)
+    AffiliationFactory(
+        stakeholder=person, role="Trustee", organisation=OrganisationFactory(name="Charity"), is_primary=False
+    )
+    AffiliationFactory(
+        stakeholder=person,
+        role="Port Director",
+        organisation=OrganisationFactory(name="Harbour Authority"),
+        is_primary=True,
+        end_date=timezone.localdate() + 30 * DAY,
+    )
+
+    row = Stakeholder.objects.filter(pk=person.pk).for_list_rows().get()
+    listed = Stakeholder.objects.filter(pk=person.pk).for_list().get()
+
+    assert row.current_position["role"] == "Port Director"
+    assert [p.role for p in listed.current_positions] == ["Port Director", "Trustee"]
+    assert person.current_primary_organisation().name == "Harbour Authority"
+
+
+def test_a_post_taken_up_later_can_be_marked_primary_without_unmarking_todays(officer):
+    """Today's primary, ending when the new post starts, kept no mark: until then they worked nowhere."""
+    from contacts import services
+
+    person = StakeholderFactory(owner=officer)
+    today = timezone.localdate()
+    harbour = OrganisationFactory(name="Harbour Authority")
+    AffiliationFactory(stakeholder=person, organisation=harbour, is_primary=True, end_date=today + 30 * DAY)
+    services.affiliation_save(
+        affiliation=Affiliation(stakeholder=person),
+        actor=officer,
+        organisation=OrganisationFactory(name="Ports Board"),
+        start_date=today + 31 * DAY,
+        is_primary=True,
+    )
+
+    assert person.current_primary_organisation() == harbour
+    assert person.affiliations.filter(is_primary=True).count() == 2
+
+
+def test_the_relationship_map_draws_a_post_taken_up_later_as_a_position_not_a_past_one(officer):
+    from dashboards import relationship_map
+
+    person = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=person, start_date=timezone.localdate() + 30 * DAY)
+
+    graph = relationship_map.stakeholder_graph(person).as_json()
+
+    assert [edge["kind"] for edge in graph["edges"]] == ["position"]
