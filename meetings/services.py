@@ -441,14 +441,18 @@ def meeting_mark_held(
         errors["decisions"] = _(
             "Keep each decision to %(limit)d characters; put the detail in the minutes."
         ) % {"limit": longest}
+    lock_referenced((entry.owner_stakeholder for entry in actions), field="actions")
+    invited = {attendee.stakeholder_id for attendee in attendees if attendee.stakeholder_id}
     for entry in actions:
         if (entry.owner_user is None) == (entry.owner_stakeholder is None):
             errors["actions"] = _("Each action needs one owner: a member of staff or a stakeholder.")
+        elif entry.owner_stakeholder is not None and entry.owner_stakeholder.pk not in invited:
+            # As for an action added later (action_item_add): taken on at a meeting of theirs.
+            errors["actions"] = _("Choose one of this meeting's stakeholders.")
         if not entry.description.strip():
             errors["actions"] = _("Each action needs a description.")
     if errors:
         raise ValidationError(errors)
-    lock_referenced((entry.owner_stakeholder for entry in actions), field="actions")
 
     meeting.status = MeetingStatus.HELD
     meeting.held_at = timezone.now()

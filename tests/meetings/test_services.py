@@ -1280,8 +1280,17 @@ def test_handing_an_action_to_a_stakeholder_merged_meanwhile_is_refused_with_a_m
     assert action.owner_user == officer
 
 
-def test_recording_an_action_for_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+def test_an_action_recorded_with_the_meeting_is_owned_by_one_of_its_stakeholders(officer, guests):
+    """As for an action added later: the API's serializer limited the choice, the service did not."""
     meeting = schedule(officer, guests[:1], starts_at=timezone.now() - dt.timedelta(hours=2))
+    entry = services.ActionEntry(description="Send the minutes", owner_stakeholder=guests[1])
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_mark_held(meeting=meeting, actor=officer, actions=[entry])
+    assert refused.value.message_dict == {"actions": ["Choose one of this meeting's stakeholders."]}
+
+
+def test_recording_an_action_for_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer, guests):
+    meeting = schedule(officer, guests[:2], starts_at=timezone.now() - dt.timedelta(hours=2))
     merge_away(guests[1])
     entry = services.ActionEntry(description="Send the minutes", owner_stakeholder=guests[1])
     with pytest.raises(ValidationError) as refused:
