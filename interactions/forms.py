@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.forms import TagsField, organisation_picker
 from contacts.models import PreferredChannel, Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
+from liaison_crm.edit_conflicts import EditConflictMixin
 
 from .models import Interaction, InteractionKind, occurred_at_problem
 
@@ -22,7 +23,7 @@ KIND_FOR_CHANNEL = {
 }
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(EditConflictMixin, forms.ModelForm):
     stakeholders = forms.ModelMultipleChoiceField(
         label=_("Stakeholders"),
         queryset=Stakeholder.objects.all(),

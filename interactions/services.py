@@ -1,6 +1,6 @@
 """Logging and changing interactions, and keeping each stakeholder's last-contact clock right."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
@@ -181,14 +181,16 @@ def interaction_update(
     stakeholders: Iterable[Stakeholder] | None = None,
     staff_present: Iterable | None = None,
     topics: Iterable[str] | None = None,
+    require_unchanged: Callable[[Interaction], None] | None = None,
     **fields,
 ) -> Interaction:
     """Changes the interaction. Its follow-up keeps its owner unless `follow_up_owner` is given (None: the
     actor takes it on); a follow-up set where there was none is the actor's unless they choose a colleague.
+    `require_unchanged` as liaison_crm.row_locks.lock_for_update.
     """
     # As stored, not as an edit form left it (a bound ModelForm writes its input onto the instance): who
     # could read it before is worked out from what was saved.
-    lock_for_update(interaction)
+    lock_for_update(interaction, require_unchanged=require_unchanged)
     require(can_edit_interaction(actor, interaction))
     readers_before = _confidential_readers(interaction)
     before = set(interaction.stakeholders.values_list("pk", flat=True))

@@ -112,7 +112,12 @@ def interaction_edit(request, pk):
     form = InteractionForm(request.POST or None, user=request.user, instance=interaction)
     if request.method == "POST" and form.is_valid():
         try:
-            services.interaction_update(interaction=interaction, actor=request.user, **form.cleaned_data)
+            services.interaction_update(
+                interaction=interaction,
+                actor=request.user,
+                require_unchanged=form.require_unchanged,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -14,12 +14,14 @@ from commitments.forms import CommitmentForm
 from concerns.forms import ConcernForm
 from contacts.forms import ObjectiveForm, OrganisationForm, StakeholderForm
 from contacts.models import Stakeholder
+from interactions.forms import InteractionForm
 
 from .concurrency import queued_behind_a_lock
 from .conftest import login
 from .factories import (
     CommitmentFactory,
     ConcernFactory,
+    InteractionFactory,
     ObjectiveFactory,
     OrganisationFactory,
     StakeholderFactory,
@@ -83,14 +85,24 @@ def _concern(officer):
     )
 
 
+def _interaction(officer):
+    interaction = InteractionFactory(logged_by=officer, outcome="", notes="")
+    return (
+        interaction,
+        reverse("interactions:edit", args=[interaction.pk]),
+        lambda user: InteractionForm(instance=interaction, user=user),
+    )
+
+
 @pytest.mark.parametrize(
     ("record", "first_change", "second_change"),
     [
         (_organisation, {"sector": "Rail"}, {"notes": "Merged with the port authority"}),
         (_commitment, {"description": "Send the final timetable"}, {"notes": "Chased by phone"}),
         (_concern, {"title": "Depot noise after midnight"}, {"description": "Residents of Mill Lane"}),
+        (_interaction, {"outcome": "They will write to us"}, {"notes": "Met at the depot gate"}),
     ],
-    ids=["organisation", "commitment", "concern"],
+    ids=["organisation", "commitment", "concern", "interaction"],
 )
 def test_a_second_editor_is_told_instead_of_silently_undoing_the_first(
     client, officer, manager, record, first_change, second_change
@@ -122,7 +134,9 @@ def test_a_second_editor_is_told_instead_of_silently_undoing_the_first(
 
 
 @pytest.mark.parametrize(
-    "record", [_organisation, _commitment, _concern], ids=["organisation", "commitment", "concern"]
+    "record",
+    [_organisation, _commitment, _concern, _interaction],
+    ids=["organisation", "commitment", "concern", "interaction"],
 )
 def test_an_edit_form_saved_unchanged_is_not_a_conflict(officer_client, officer, record):
     _instance, url, form_for = record(officer)
@@ -145,8 +159,9 @@ def test_an_edit_form_saved_unchanged_is_not_a_conflict(officer_client, officer,
         ),
         (_commitment, {"description": "Send the final timetable"}, {"notes": "Chased by phone"}),
         (_concern, {"title": "Depot noise after midnight"}, {"description": "Residents of Mill Lane"}),
+        (_interaction, {"outcome": "They will write to us"}, {"notes": "Met at the depot gate"}),
     ],
-    ids=["stakeholder", "organisation", "objective", "commitment", "concern"],
+    ids=["stakeholder", "organisation", "objective", "commitment", "concern", "interaction"],
 )
 def test_two_saves_sent_at_the_same_moment_the_second_is_told_instead_of_undoing_the_first(
     officer, manager, record, first_change, second_change
