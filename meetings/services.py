@@ -756,9 +756,10 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
 def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:
+    # The stakeholder first, as a merge locks it before moving the actions they own.
+    lock_referenced([owner_stakeholder], field="owner_stakeholder")
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
-    lock_referenced([owner_stakeholder], field="owner_stakeholder")
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
