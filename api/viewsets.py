@@ -15,6 +15,8 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from liaison_crm.row_locks import lock_referenced
+
 from .conditional import etag_for, matches, require_current
 from .idempotency import idempotent
 from .permissions import CanEdit
@@ -95,6 +97,10 @@ class ModelViewSet(
     permission_classes = [IsAuthenticated, CanEdit]
     input_serializer_class = None
     edit_permission = None
+    # Input fields naming records a merge may remove meanwhile (a stakeholder). An update holds them before
+    # its own record, in the order a merge takes them: the other way round, an update holding the record and
+    # a merge holding the stakeholder and moving what points at it would each wait for the other.
+    referenced_fields: tuple[str, ...] = ()
 
     # What each view set does through its app's services.
     def create_object(self, data: dict):
@@ -134,11 +140,14 @@ class ModelViewSet(
 
     def update(self, request, *args, partial=False, **kwargs):
         with transaction.atomic():
+            # The input is read before any lock is taken, to know what it points at.
+            serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            for field in self.referenced_fields:
+                lock_referenced([serializer.validated_data.get(field)], field=field)
             instance = self.get_object_for_write()
             before = self.output(instance).data
             require_current(self.request, etag_for(before))
-            serializer = self.get_serializer(instance, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
             changing = transaction.savepoint()
             after = self.output(self.refetched(self.update_object(instance, serializer.validated_data))).data
             if _without_clock(after) == _without_clock(before):

@@ -21,6 +21,7 @@ class CommitmentViewSet(ModelViewSet):
     ordering_fields = ["created_at", "updated_at"]
     ordering = ("-created_at",)
     edit_permission = staticmethod(can_edit_commitment)
+    referenced_fields = ("stakeholder",)
     http_method_names = NO_DELETE
 
     def get_queryset(self):

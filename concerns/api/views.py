@@ -27,6 +27,7 @@ class ConcernViewSet(ModelViewSet):
     ordering_fields = ["created_at", "updated_at", "raised_on"]
     ordering = ("-created_at",)
     edit_permission = staticmethod(can_edit_concern)
+    referenced_fields = ("stakeholder",)
     http_method_names = NO_DELETE
 
     def get_queryset(self):

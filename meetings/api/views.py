@@ -136,6 +136,7 @@ class ActionItemViewSet(ModelViewSet):
     ordering_fields = ["created_at", "updated_at"]
     ordering = ("created_at",)
     edit_permission = staticmethod(can_update_action_item)
+    referenced_fields = ("owner_stakeholder",)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -1,9 +1,24 @@
-"""ETags and If-Match: a stale write is refused (412) instead of overwriting someone else's change."""
+"""Writes at the same moment: a stale write is refused (412) instead of overwriting someone else's change, and
+an update racing a merge of the stakeholder it names waits for the merge instead of deadlocking with it."""
+
+import threading
 
 import pytest
+from django.db import connection, transaction
 
-from ..concurrency import all_at_once
-from ..factories import InteractionFactory, StakeholderFactory, UserFactory
+from contacts.models import Stakeholder
+from contacts.services import stakeholder_merge
+from meetings.models import ActionItem, Attendee
+
+from ..concurrency import all_at_once, finished_or_waiting_for_a_lock
+from ..factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 from .conftest import client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +125,57 @@ def test_two_writes_with_the_same_if_match_at_once_the_second_is_refused():
     saved = next(answer for answer in answers if answer.status_code == 200).json()["notes"]
     stakeholder.refresh_from_db()
     assert stakeholder.notes == saved
+
+
+def _action_owned_by(duplicate, keep):
+    """Agreed at a meeting both records attend, so it may be handed to either."""
+    meeting = MeetingFactory(organiser=duplicate.owner)
+    Attendee.objects.bulk_create([Attendee(meeting=meeting, stakeholder=s) for s in (duplicate, keep)])
+    return ActionItem.objects.create(
+        meeting=meeting,
+        description="Send the figures",
+        owner_stakeholder=duplicate,
+        created_by=meeting.organiser,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("record_of", "endpoint", "field"),
+    [
+        (_action_owned_by, "action-items", "owner_stakeholder"),
+        (lambda duplicate, keep: CommitmentFactory(stakeholder=duplicate), "commitments", "stakeholder"),
+        (lambda duplicate, keep: ConcernFactory(stakeholder=duplicate), "concerns", "stakeholder"),
+    ],
+)
+def test_a_record_handed_to_a_stakeholder_while_their_duplicate_is_merged_waits_for_the_merge(
+    record_of, endpoint, field
+):
+    """A merge locks both stakeholders, then moves what points at the duplicate. An update that locked its
+    record first and then the stakeholder it names held what the merge waited for, and waited for what the
+    merge held: PostgreSQL broke the deadlock by failing one of them, and the update answered 503."""
+    officer = UserFactory()
+    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
+    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    record = record_of(duplicate, keep)
+    api = client_with_token(token_for(officer))
+    answers = []
+
+    def hand_over():
+        try:
+            answers.append(api.patch(f"/api/v1/{endpoint}/{record.pk}/", {field: keep.pk}))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # As the merge holds them, in the order of their ids, before moving anything.
+        list(Stakeholder.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk"))
+        writer = threading.Thread(target=hand_over)
+        writer.start()
+        finished_or_waiting_for_a_lock(writer)
+        stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+    writer.join()
+
+    assert answers[0].status_code == 200, answers[0].content
+    record.refresh_from_db()
+    assert getattr(record, f"{field}_id") == keep.pk
