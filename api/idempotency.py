@@ -96,7 +96,7 @@ def idempotent(request, handle) -> Response:
             if previous.endpoint != endpoint or previous.request_hash != request_hash:
                 raise IdempotencyKeyReused()
             return Response(
-                previous.response_body,
+                json.loads(previous.response_body),
                 status=previous.response_status,
                 headers={**previous.response_headers, "Idempotent-Replayed": "true"},
             )
@@ -111,7 +111,7 @@ def idempotent(request, handle) -> Response:
             endpoint=endpoint,
             request_hash=request_hash,
             response_status=response.status_code,
-            response_body=response.data,
+            response_body=json.dumps(response.data, cls=JSONEncoder),
             response_headers={name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
         )
     return response

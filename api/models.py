@@ -23,7 +23,9 @@ class IdempotencyRecord(models.Model):
         max_length=64, help_text=_("SHA-256 of the endpoint and the parsed body.")
     )
     response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    # The answer's JSON as text, not jsonb: jsonb keeps an object's keys in an order of its own, and a replay
+    # is to be the first answer byte for byte.
+    response_body = models.TextField()
     response_headers = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -77,6 +77,6 @@ def submitted_once(request):
                 endpoint=endpoint,
                 request_hash="",
                 response_status=302,
-                response_body={},
+                response_body="{}",
                 response_headers={"Location": submission.location},
             )

@@ -29,6 +29,16 @@ def test_retry_with_the_same_key_returns_the_first_result(officer_api, officer):
 
 
 @pytest.mark.django_db
+def test_a_replay_is_the_first_answer_byte_for_byte(officer_api, officer):
+    """Its keys in the same order too, which a client comparing bodies or hashing them relies on."""
+    stakeholder = StakeholderFactory(owner=officer)
+    first = officer_api.post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="key-1")
+    again = officer_api.post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="key-1")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+
+
+@pytest.mark.django_db
 def test_same_key_with_a_different_body_is_refused(officer_api, officer):
     stakeholder = StakeholderFactory(owner=officer)
     officer_api.post(LIST, body(stakeholder), HTTP_IDEMPOTENCY_KEY="key-1")
