@@ -8,6 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import etag
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -16,15 +17,24 @@ from rest_framework import mixins, viewsets
 from .filtersets import DeletionFilterSet
 from .models import Deletion
 from .serializers import DeletionSerializer
-from .viewsets import ApiViewMixin
+from .viewsets import ApiViewMixin, keep_private
 
 
 class SchemaView(ApiViewMixin, SpectacularAPIView):
-    """The OpenAPI schema, in YAML or JSON as Accept asks, with the caching headers of every API answer."""
+    """The OpenAPI schema, in YAML or JSON as Accept asks, with the caching headers of every API answer.
+
+    It is the same for every reader (SERVE_PUBLIC), but only given to a token or a signed-in session: it is
+    kept `private` all the same, so that no shared cache hands it to a visitor who has neither.
+    """
 
 
-class SignInFirst:
-    """The documentation pages are for people: an anonymous visitor is sent to the login page."""
+class SignInFirst(ApiViewMixin):
+    """The documentation pages are for people: an anonymous visitor is sent to the login page.
+
+    They carry the caching headers of every API answer: the Swagger UI script holds the reader's CSRF token,
+    which no shared cache may hand to anyone else, and the pages are for signed-in staff only. They depend on
+    the session cookie (in Vary, as the session's own middleware puts it there).
+    """
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -67,7 +77,10 @@ def _redoc_bundle_etag() -> str:
     return '"' + hashlib.sha256(_redoc_bundle()).hexdigest()[:32] + '"'
 
 
+# The same file for everyone, signed in or not: any cache may keep it, and asks again with its ETag, which
+# changes only when the package does (the address does not).
 @login_not_required
+@cache_control(public=True, no_cache=True)
 @etag(lambda request: _redoc_bundle_etag())
 def redoc_script(request):
     """Redoc as the sidecar package ships it, but for the logo it would fetch from its CDN."""
@@ -77,7 +90,11 @@ def redoc_script(request):
 @csrf_exempt
 @login_not_required
 def not_found(request, *args, **kwargs):
-    return JsonResponse({"detail": _("No API endpoint at this address.")}, status=404)
+    response = JsonResponse({"detail": _("No API endpoint at this address.")}, status=404)
+    # As every API answer, though it is the same for all: a 404 is kept by caches told nothing, and the
+    # address may answer after the next release.
+    keep_private(response, vary=["Authorization"])
+    return response
 
 
 class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -50,13 +50,18 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        # What a token may read is that token's: no shared cache may keep it (`private`), and a client's own
-        # cache asks again each time (`no-cache`), cheaply, with the ETag it holds. The answer depends on the
-        # token and, where more than one format is offered, on Accept.
-        patch_cache_control(response, private=True, no_cache=True)
+        # The answer depends on the token and, where more than one format is offered, on Accept.
         negotiated = len(self.renderer_classes) > 1
-        patch_vary_headers(response, ["Authorization", "Accept"] if negotiated else ["Authorization"])
+        keep_private(response, vary=["Authorization", "Accept"] if negotiated else ["Authorization"])
         return response
+
+
+def keep_private(response, *, vary: list[str]) -> None:
+    """What a token may read is that token's: no shared cache may keep it (`private`), and a client's own
+    cache asks again each time (`no-cache`), cheaply, with the ETag it holds. `vary` names the request
+    headers the answer depends on."""
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, vary)
 
 
 class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):

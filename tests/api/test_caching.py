@@ -56,3 +56,29 @@ def test_the_schema_varies_on_accept_as_it_is_served_as_yaml_or_json(officer_api
     for response in (yaml, json):
         assert {"private", "no-cache"} <= cache_control(response)
         assert {"authorization", "accept"} <= vary(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("api", ["officer_api", None])
+def test_the_answer_to_an_address_with_no_endpoint_carries_the_caching_headers_too(request, api):
+    client = request.getfixturevalue(api) if api else client_with_token(None)
+    for address in ["/api/no-such-thing/", "/api/v1/no-such-thing/"]:
+        response = client.get(address)
+        assert response.status_code == 404
+        assert {"private", "no-cache"} <= cache_control(response), address
+        assert "authorization" in vary(response), address
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/docs/?script=", "/api/docs/redoc/"])
+def test_the_docs_pages_are_kept_by_their_reader_only_as_they_are_for_signed_in_staff(officer_client, page):
+    response = officer_client.get(page)
+    assert response.status_code == 200
+    assert {"private", "no-cache"} <= cache_control(response)
+    assert "cookie" in vary(response)
+
+
+@pytest.mark.django_db
+def test_the_redoc_script_is_the_same_for_everyone_so_any_cache_keeps_it_and_revalidates(client):
+    response = client.get("/api/docs/redoc/redoc.standalone.js")
+    assert {"public", "no-cache"} <= cache_control(response)
