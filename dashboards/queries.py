@@ -290,7 +290,7 @@ def overdue_actions(scope: Scope, user):
         actions = actions.chased_by(get_user_model().objects.filter(pk=scope.officer_id))
     if scope.organisation_kind:
         actions = actions.filter(meeting__organisation__kind=scope.organisation_kind)
-    return actions.with_chaser()
+    return actions.with_chaser_and_team()
 
 
 def _age_bucket(today: dt.date):

@@ -128,12 +128,16 @@ class ActionItemQuerySet(QuerySet):
         return self.filter(Q(owner_user__in=ids) | Q(owner_user__isnull=True, meeting__organiser__in=ids))
 
     def with_chaser(self):
-        """Annotates who answers for each action (`chased_by`) and their team: `chaser` and `chaser_team`."""
-        return self.annotate(
-            chaser=Coalesce("owner_user", "meeting__organiser"),
+        """Annotates who answers for each action (`chased_by`): `chaser`."""
+        return self.annotate(chaser=Coalesce("owner_user", "meeting__organiser"))
+
+    def with_chaser_and_team(self):
+        """`with_chaser`, and the chaser's team (`chaser_team`), which team figures group by; it joins both
+        users' rows, which a list of chasers alone does not need."""
+        return self.with_chaser().annotate(
             chaser_team=Case(
                 When(owner_user__isnull=False, then="owner_user__team"), default="meeting__organiser__team"
-            ),
+            )
         )
 
     def owed_by(self, stakeholder):
