@@ -19,6 +19,9 @@ from api.models import DeletedRecordType
 
 from .models import Interaction
 
+# Who may read a confidential interaction (InteractionQuerySet.readers): people, and teams whose managers may.
+Readers = tuple[frozenset[int], frozenset[int]]
+
 
 @contextmanager
 def readers_lost_noted(interactions: QuerySet) -> Iterator[None]:
@@ -40,19 +43,25 @@ def readers_lost_noted(interactions: QuerySet) -> Iterator[None]:
                 kept_reader_team_ids=after[pk][1],
             )
             for pk, readers in before.items()
-            # Not confidential now (or gone): nobody lost it here.
-            if after.get(pk) is not None
-            and not (readers is not None and readers[0] <= after[pk][0] and readers[1] <= after[pk][1])
+            if _some_lost(readers, after.get(pk))
         ],
     )
 
 
+def _some_lost(before: Readers | None, after: Readers | None) -> bool:
+    """Whether some who could read an interaction (its readers `before`, None when all staff could) cannot
+    with its readers `after` (None: all staff can)."""
+    if after is None:
+        return False
+    return before is None or not (before[0] <= after[0] and before[1] <= after[1])
+
+
 @contextmanager
 def staff_sight_noted(user) -> Iterator[None]:
-    """Around a change of a member of staff's team or role: the confidential interactions they read or
-    chase, or whose stakeholders they own, change team with them, and those its managers no longer read are
-    listed hidden to them; and those the member of staff could read as they were (with their old team's, or
-    as an administrator) and no longer can are listed hidden to them."""
+    """Around a change of a member of staff's team or role. The confidential interactions they logged or
+    chase, or whose stakeholders they own, move team with them: those their old team's managers no longer
+    read are listed hidden to those managers. And what they themselves could read before (with their old
+    team, or as an administrator) and cannot now is listed hidden to them."""
     as_they_were = get_user_model().objects.get(pk=user.pk)
     as_they_were.role_names  # noqa: B018  (their roles as they were, read now: the change may take them)
     owning = Interaction.stakeholders.through.objects.filter(stakeholder__owner=user.pk).values("interaction")
