@@ -68,6 +68,7 @@ class UserAdmin(DjangoUserAdmin):
         if not change:
             super().save_related(request, form, formsets, change)
             return
+        # The roles are saved already (`save_model`): saving them again would read them all once more.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
