@@ -11,6 +11,7 @@ from accounts.models import Role
 from api.models import Deletion
 from contacts import services as contacts
 
+from ..contacts.test_views import _as_the_browser_posts_it
 from ..factories import InteractionFactory, StakeholderFactory, UserFactory
 from .conftest import CAST, client_with_token, token_for
 
@@ -67,6 +68,23 @@ def test_a_new_owner_given_through_the_api_hides_the_interactions_from_the_owner
     )
 
     assert response.status_code == 200
+    assert hidden_from(officer) == [interaction.pk]
+
+
+def test_a_new_owner_chosen_on_the_edit_page_hides_the_interactions_from_the_owner_before(
+    officer_client, officer, other_officer, colleague
+):
+    """The edit form writes its input onto the stakeholder before the service runs: the owner before is
+    the one saved, not the one the form left there."""
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = confidential(colleague, stakeholder)
+
+    response = officer_client.post(
+        reverse("contacts:stakeholder_edit", args=[stakeholder.pk]),
+        _as_the_browser_posts_it(stakeholder, owner=other_officer.pk),
+    )
+
+    assert response.status_code == 302
     assert hidden_from(officer) == [interaction.pk]
 
 
