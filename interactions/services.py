@@ -193,7 +193,10 @@ def interaction_update(
     # could read it before is worked out from what was saved.
     lock_for_update(interaction, require_unchanged=require_unchanged)
     require(can_edit_interaction(actor, interaction))
-    with readers_lost_noted(Interaction.objects.filter(pk=interaction.pk)):
+    # Few interactions are confidential: who reads one is asked only when it is or is made so.
+    confidential = interaction.is_confidential or fields.get("is_confidential", False)
+    watched = Interaction.objects.filter(pk=interaction.pk) if confidential else Interaction.objects.none()
+    with readers_lost_noted(watched):
         before = set(interaction.stakeholders.values_list("pk", flat=True))
         if stakeholders is not None:
             stakeholders = list(stakeholders)

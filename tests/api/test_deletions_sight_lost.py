@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Role
 from api.models import Deletion
 from contacts import services as contacts
+from interactions.services import interaction_update
 
 from ..contacts.test_views import _as_the_browser_posts_it
 from ..factories import InteractionFactory, StakeholderFactory, UserFactory
@@ -292,3 +293,13 @@ def test_a_move_between_teams_costs_the_same_queries_however_many_interactions_i
         response = admin_client.post(reverse("admin:accounts_user_change", args=[manager.pk]), form)
     assert response.status_code == 302
     assert Deletion.objects.count() == 2 * rows
+
+
+def test_editing_an_interaction_all_staff_read_does_not_ask_who_reads_it(
+    officer, django_assert_max_num_queries
+):
+    interaction = InteractionFactory(logged_by=officer)
+    # The interaction locked; its stakeholders; the follow-up's owner checked; the interaction saved; their
+    # last contact; a savepoint and its release. Not who reads it: all staff do, before and after.
+    with django_assert_max_num_queries(7):
+        interaction_update(interaction=interaction, actor=officer, summary="Still for everyone")
