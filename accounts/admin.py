@@ -51,6 +51,27 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_sign_in_lock()
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # interactions builds on accounts: read when asked, not at import.
+        from interactions.readers import staff_sight_noted
+
+        # A new team or a lesser role takes confidential interactions from some who read them: judged once
+        # both are saved, so the roles are saved here rather than in `save_related`.
+        with staff_sight_noted(obj):
+            super().save_model(request, obj, form, change)
+            form.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        # The roles are saved already (`save_model`): saving them again would read them all once more.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     @admin.display(boolean=True, description=_("Locked out"), ordering="is_locked_out")
     def locked_out(self, user):
         return user.is_locked_out

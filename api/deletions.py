@@ -3,6 +3,7 @@ hold write one here, inside their own transaction, so a tool syncing by `updated
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,26 +35,34 @@ def deletions_record(
     )
 
 
-def hiding_record(
-    *,
-    record_type: DeletedRecordType,
-    record_id: int,
-    reader_ids: Iterable[int] = (),
-    reader_team_ids: Iterable[int] = (),
-    kept_reader_ids: Iterable[int],
-    kept_reader_team_ids: Iterable[int],
-) -> None:
-    """Notes that a record is still there but hidden from some who could read it: those of `reader_ids` and
-    `reader_team_ids` (left empty, all staff) who are not among `kept_reader_ids` and `kept_reader_team_ids`
-    hear of it as gone."""
-    Deletion.objects.create(
-        record_type=record_type,
-        record_id=record_id,
-        reason=DeletionReason.HIDDEN,
-        reader_ids=sorted(set(reader_ids)),
-        reader_team_ids=sorted(set(reader_team_ids)),
-        kept_reader_ids=sorted(set(kept_reader_ids)),
-        kept_reader_team_ids=sorted(set(kept_reader_team_ids)),
+@dataclass(frozen=True)
+class Hiding:
+    """A record still there but hidden from some who could read it: those of `reader_ids` and
+    `reader_team_ids` (left empty, all staff) who are not among `kept_reader_ids` and
+    `kept_reader_team_ids`."""
+
+    record_id: int
+    reader_ids: Iterable[int] = ()
+    reader_team_ids: Iterable[int] = ()
+    kept_reader_ids: Iterable[int] = ()
+    kept_reader_team_ids: Iterable[int] = ()
+
+
+def hidings_record(*, record_type: DeletedRecordType, hidings: Iterable[Hiding]) -> None:
+    """Notes that these records are hidden from some who could read them: they hear of each as gone."""
+    now = timezone.now()
+    Deletion.objects.bulk_create(
+        Deletion(
+            record_type=record_type,
+            record_id=hiding.record_id,
+            deleted_at=now,
+            reason=DeletionReason.HIDDEN,
+            reader_ids=sorted(set(hiding.reader_ids)),
+            reader_team_ids=sorted(set(hiding.reader_team_ids)),
+            kept_reader_ids=sorted(set(hiding.kept_reader_ids)),
+            kept_reader_team_ids=sorted(set(hiding.kept_reader_team_ids)),
+        )
+        for hiding in hidings
     )
 
 

@@ -55,7 +55,8 @@ class DeletionReason(models.TextChoices):
 class Deletion(models.Model):
     """A record that is gone, so that a tool syncing by `updated_since` hears of it: its type and id, when,
     and for a stakeholder merged into another, the record kept. Or an interaction that some who could read
-    it no longer can (made confidential, or given other readers): gone for them, `hidden`.
+    it no longer can (made confidential, given other readers, or its readers moved to other teams or roles:
+    interactions/readers.py): gone for them, `hidden`.
 
     Written by the service that deletes or hides, in the same transaction; kept for API_DELETIONS_KEEP_DAYS.
     `reader_ids` and `reader_team_ids` hold who could read a confidential interaction before (as

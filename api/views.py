@@ -104,12 +104,14 @@ class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
     (affiliations), tags and meeting documents. A confidential interaction's deletion is listed only to those
     who could read it when it was deleted; the rest to all staff.
 
-    An interaction made confidential, or confidential and given other readers (its stakeholders, author or
-    follow-up owner changed), is listed with `reason` `hidden` to those who could read it before and cannot
-    now: it no longer comes back in their lists, so drop it. Made readable to them again by an edit of the
-    interaction, it comes back through `updated_since`, changed after this entry's `deleted_at`. Only edits
-    of the interaction itself are listed: a stakeholder's new owner, a merge, a handover or a move between
-    teams also change who reads confidential interactions, and are not; sync again after those.
+    A confidential interaction that stays but is taken from some who could read it is listed with `reason`
+    `hidden` to those who could read it before and cannot now: made confidential; its stakeholders or
+    follow-up owner changed; a stakeholder of it given another owner (an edit, a handover, a merge); the
+    person who logged or chases it, or owns a stakeholder of it, moved to another team; the reader moved to
+    another team or given a lesser role. It no longer comes back in their lists, so drop it. Made readable
+    to them again by an edit of the interaction, a merge or a handover of its follow-up, it comes back
+    through `updated_since`, changed after this entry's `deleted_at`; what a stakeholder's new owner, a team
+    or a role makes readable does not: sync again after those.
 
     Kept for API_DELETIONS_KEEP_DAYS days (90 unless set): a `since` older than that is answered 410, and the
     tool should sync in full again.

@@ -187,12 +187,27 @@ def stakeholder_update(
     **fields,
 ):
     """Changes a person's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    from interactions.readers import readers_lost_noted
+
     lock_for_update(stakeholder, require_unchanged=require_unchanged)
     require(can_edit_stakeholder(actor, stakeholder))
-    _apply(stakeholder, fields)
+    owner = fields.get("owner")
+    # A new owner takes the stakeholder's confidential interactions from the one before and their managers.
+    owner_changes = owner is not None and owner.pk != stakeholder.owner_id
+    with readers_lost_noted(_confidential_interactions_with([stakeholder.pk] if owner_changes else [])):
+        _apply(stakeholder, fields)
     if tags is not None:
         stakeholder.tags.set(tags_from_names(tags))
     return stakeholder
+
+
+def _confidential_interactions_with(stakeholder_ids):
+    """The confidential interactions with any of these stakeholders (their ids, or a queryset of them)."""
+    # The registers build on contacts: their models are read when asked, not at import.
+    from interactions.models import Interaction
+
+    with_them = Interaction.stakeholders.through.objects.filter(stakeholder__in=stakeholder_ids)
+    return Interaction.objects.filter(pk__in=with_them.values("interaction"), is_confidential=True)
 
 
 @atomic_service
@@ -458,6 +473,8 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     one-per-person rules are settled: one invitation per meeting, one current primary position. The merge
     is recorded (MergeRecord) with a snapshot of the duplicate and what moved.
     """
+    from interactions.readers import readers_lost_noted
+
     if keep.pk == duplicate.pk:
         raise ValidationError(_("Choose two different records to merge."))
     require(
@@ -471,7 +488,12 @@ def stakeholder_merge(*, keep: Stakeholder, duplicate: Stakeholder, actor) -> Me
     keep, duplicate = locked[keep.pk], locked[duplicate.pk]
     # Each change the merge makes (to the record kept, to what moves to it) says in the history which merge
     # made it: otherwise the emails, phones and notes it brings read as someone's own edits.
-    with noting(merged_from=duplicate.name):
+    # The duplicate's interactions become the kept record's: its owner's, no longer the duplicate's owner's.
+    owners_differ = keep.owner_id != duplicate.owner_id
+    with (
+        noting(merged_from=duplicate.name),
+        readers_lost_noted(_confidential_interactions_with([duplicate.pk] if owners_differ else [])),
+    ):
         return _merge_into(keep, duplicate, actor)
 
 
@@ -576,6 +598,8 @@ def portfolio_handover(
     Each kind moves in one UPDATE whatever the portfolio's size; the history's triggers record every row's
     change, credited to `actor`. The handover is recorded and the new owner is told by email.
     """
+    from interactions.readers import readers_lost_noted
+
     portfolio_handover_check(actor=actor, from_officer=from_officer, to_officer=to_officer)
     handover = PortfolioHandover(
         from_officer=from_officer,
@@ -606,13 +630,17 @@ def portfolio_handover(
     # The open work first: on these stakeholders, it is found through their ids, not their (changing) owner.
     work = handover_open_work(from_officer=from_officer, stakeholders=moving, everywhere=organisation is None)
     escalated = list(work["concerns"].rows.filter(escalated_at__isnull=False).values_list("pk", flat=True))
-    for kind, held in work.items():
-        counts[kind] = held.rows.update(**{held.owner_field: to_officer, "updated_at": now})
-    if not any(counts.values()):  # nothing was written
-        raise ValidationError(
-            _("%(name)s has no stakeholders or open work to hand over.") % {"name": from_officer}
-        )
-    Stakeholder.objects.filter(pk__in=moving, owner=from_officer).update(owner=to_officer, updated_at=now)
+    # The confidential interactions with these stakeholders, and those whose follow-up moves, are the new
+    # owner's to read, and no longer the officer's (nor their managers') unless they logged them.
+    watched = _confidential_interactions_with(moving) | work["follow_ups"].rows.filter(is_confidential=True)
+    with readers_lost_noted(watched):
+        for kind, held in work.items():
+            counts[kind] = held.rows.update(**{held.owner_field: to_officer, "updated_at": now})
+        if not any(counts.values()):  # nothing was written
+            raise ValidationError(
+                _("%(name)s has no stakeholders or open work to hand over.") % {"name": from_officer}
+            )
+        Stakeholder.objects.filter(pk__in=moving, owner=from_officer).update(owner=to_officer, updated_at=now)
     handover.counts = counts
     handover.save()
     _notify_handover(handover)

@@ -81,6 +81,34 @@ class InteractionQuerySet(QuerySet):
         pairs = list(people.values_list("pk", "team_id"))
         return {pk for pk, _team in pairs}, {team for _pk, team in pairs if team is not None}
 
+    def readers_of_each(self) -> dict[int, tuple[frozenset[int], frozenset[int]] | None]:
+        """`readers()` of each of these interactions, by id, in one query; None for one that is not
+        confidential: all staff may read it."""
+        owners = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk")).values(
+            owner=JSONObject(id="stakeholder__owner_id", team="stakeholder__owner__team_id")
+        )
+        rows = self.values_list(
+            "pk",
+            "is_confidential",
+            "logged_by_id",
+            "logged_by__team_id",
+            "follow_up_owner_id",
+            "follow_up_owner__team_id",
+            ArraySubquery(owners),
+        )
+        readers = {}
+        for pk, is_confidential, author, author_team, chaser, chaser_team, stakeholder_owners in rows:
+            if not is_confidential:
+                readers[pk] = None
+                continue
+            pairs = [(author, author_team), (chaser, chaser_team)]
+            pairs += [(owner["id"], owner["team"]) for owner in stakeholder_owners]
+            readers[pk] = (
+                frozenset(person for person, _team in pairs if person is not None),
+                frozenset(team for _person, team in pairs if team is not None),
+            )
+        return readers
+
     def logged_by_team(self, team):
         """Logged by a member of `team`. The members as a subquery, not a join: PostgreSQL then reads each
         member's range of the (logged_by, occurred_at) index instead of every interaction of the period."""

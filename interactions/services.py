@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
-from api.deletions import deletions_record, hiding_record
+from api.deletions import deletions_record
 from api.models import DeletedRecordType
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
@@ -20,6 +20,7 @@ from webhooks.services import event_publish
 
 from .api.serializers import interaction_payload
 from .models import Interaction, Participation, occurred_at_problem
+from .readers import readers_lost_noted
 
 
 def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> int:
@@ -192,71 +193,42 @@ def interaction_update(
     # could read it before is worked out from what was saved.
     lock_for_update(interaction, require_unchanged=require_unchanged)
     require(can_edit_interaction(actor, interaction))
-    readers_before = _confidential_readers(interaction)
-    before = set(interaction.stakeholders.values_list("pk", flat=True))
-    if stakeholders is not None:
-        stakeholders = list(stakeholders)
-    after = {s.pk for s in stakeholders} if stakeholders is not None else before
-    owner_before = interaction.follow_up_owner_id
-    choosing = "follow_up_owner" in fields
-    chosen = fields.pop("follow_up_owner", None)
-    for name, value in fields.items():
-        setattr(interaction, name, value)
-    errors = _settle_follow_up_owner(
-        interaction,
-        chosen=chosen,
-        choosing=choosing,
-        actor=actor,
-        stakeholder_ids=after,
-        owner_before=owner_before,
-    )
-    joining = [s for s in stakeholders if s.pk not in before] if stakeholders is not None else []
-    _validate(
-        stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"), errors=errors
-    )
-    # The follow-up's owner is the one it had, the actor or a colleague chosen from existing rows.
-    interaction.full_clean(exclude=["follow_up_owner"], validate_constraints=False)
-    interaction.save()
-    if stakeholders is not None:
-        interaction.stakeholders.set(stakeholders)
-    if staff_present is not None:
-        interaction.staff_present.set(staff_present)
-    if topics is not None:
-        interaction.topics.set(tags_from_names(topics))
-    _note_readers_lost(interaction, readers_before)
+    # Few interactions are confidential: who reads one is asked only when it is or is made so.
+    confidential = interaction.is_confidential or fields.get("is_confidential", False)
+    watched = Interaction.objects.filter(pk=interaction.pk) if confidential else Interaction.objects.none()
+    with readers_lost_noted(watched):
+        before = set(interaction.stakeholders.values_list("pk", flat=True))
+        if stakeholders is not None:
+            stakeholders = list(stakeholders)
+        after = {s.pk for s in stakeholders} if stakeholders is not None else before
+        owner_before = interaction.follow_up_owner_id
+        choosing = "follow_up_owner" in fields
+        chosen = fields.pop("follow_up_owner", None)
+        for name, value in fields.items():
+            setattr(interaction, name, value)
+        errors = _settle_follow_up_owner(
+            interaction,
+            chosen=chosen,
+            choosing=choosing,
+            actor=actor,
+            stakeholder_ids=after,
+            owner_before=owner_before,
+        )
+        joining = [s for s in stakeholders if s.pk not in before] if stakeholders is not None else []
+        _validate(
+            stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"), errors=errors
+        )
+        # The follow-up's owner is the one it had, the actor or a colleague chosen from existing rows.
+        interaction.full_clean(exclude=["follow_up_owner"], validate_constraints=False)
+        interaction.save()
+        if stakeholders is not None:
+            interaction.stakeholders.set(stakeholders)
+        if staff_present is not None:
+            interaction.staff_present.set(staff_present)
+        if topics is not None:
+            interaction.topics.set(tags_from_names(topics))
     _refresh_last_contact_of_linked(before | after)
     return interaction
-
-
-def _confidential_readers(interaction: Interaction) -> tuple[set[int], set[int]] | None:
-    """Who may read the interaction (people, teams whose managers may), or None when it is not confidential:
-    all staff may."""
-    if not interaction.is_confidential:
-        return None
-    return Interaction.objects.filter(pk=interaction.pk).readers()
-
-
-def _note_readers_lost(interaction: Interaction, readers_before: tuple[set[int], set[int]] | None) -> None:
-    """Those who could read the interaction and no longer can no longer get it from the API: the deletions
-    feed tells their syncs to drop it."""
-    readers_after = _confidential_readers(interaction)
-    if readers_after is None:
-        return
-    if (
-        readers_before is not None
-        and readers_before[0] <= readers_after[0]
-        and readers_before[1] <= readers_after[1]
-    ):
-        return
-    reader_ids, reader_team_ids = readers_before or ((), ())
-    hiding_record(
-        record_type=DeletedRecordType.INTERACTION,
-        record_id=interaction.pk,
-        reader_ids=reader_ids,
-        reader_team_ids=reader_team_ids,
-        kept_reader_ids=readers_after[0],
-        kept_reader_team_ids=readers_after[1],
-    )
 
 
 @atomic_service

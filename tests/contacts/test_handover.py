@@ -641,14 +641,18 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
         ConcernFactory(stakeholder=stakeholder)
         Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
         open_action(meeting, officer)
-        follow_up(officer, [stakeholder])
-        follow_up(colleague, [StakeholderFactory(owner=colleague)], follow_up_owner=officer)
+        follow_up(officer, [stakeholder], is_confidential=True)
+        follow_up(
+            colleague, [StakeholderFactory(owner=colleague)], follow_up_owner=officer, is_confidential=True
+        )
     login(client, manager)
     # The session, the user and their groups; the two officers chosen; the stakeholders locked; the escalated
-    # concerns among those moving (their new handler is told); commitments, concerns, actions, follow-ups and
-    # stakeholders updated; the handover recorded; the email put in the outbox, in a savepoint and its
-    # release. (Inside the test's transaction the service's own is a savepoint too: two.)
-    with django_assert_max_num_queries(18):
+    # concerns among those moving (their new handler is told); who read the confidential interactions
+    # moving; commitments, concerns, actions, follow-ups and stakeholders updated; who reads them now, and
+    # the tombstones of those the officer no longer does; the handover recorded; the email put in the
+    # outbox, in a savepoint and its release. (Inside the test's transaction the service's own is a
+    # savepoint too: two.)
+    with django_assert_max_num_queries(21):
         response = client.post(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
     assert response.status_code == 302
     counts = PortfolioHandover.objects.get().counts
