@@ -178,6 +178,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
+# The CRM itself is in English; the meeting emails stakeholders receive are also translated into these
+# (locale/README.md), each sent in the first of its reader's languages found here.
+EMAIL_LANGUAGES = ["en", "fr", "es", "de"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 import icalendar
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
-from .models import Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
+from .models import AgendaItem, Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
 from .recurrence import ICAL_RRULE
 
 PRODID = "-//Liaison CRM//Meetings//EN"
@@ -44,19 +45,25 @@ def _address(email: str, name: str) -> icalendar.vCalAddress:
 
 
 def _description(meeting: Meeting, *, crm_link: bool) -> str:
+    """The event's notes, in the active language (the reader's, meetings.notifications) around what the
+    officer typed."""
     lines = [meeting.purpose] if meeting.purpose else []
     agenda = list(meeting.agenda_items.all())
     if agenda:
-        lines += ["", "Agenda:"]
-        lines += [
-            f"{number}. {item.title}" + (f" ({item.minutes_allotted} min)" if item.minutes_allotted else "")
-            for number, item in enumerate(agenda, start=1)
-        ]
+        lines += ["", gettext("Agenda:")]
+        lines += [_agenda_line(number, item) for number, item in enumerate(agenda, start=1)]
     if meeting.video_url:
-        lines += ["", f"Join: {meeting.video_url}"]
+        lines += ["", gettext("Join: %(url)s") % {"url": meeting.video_url}]
     if crm_link:
         lines += ["", f"{settings.SITE_URL.rstrip('/')}{meeting.get_absolute_url()}"]
     return "\n".join(lines).strip()
+
+
+def _agenda_line(number: int, item: AgendaItem) -> str:
+    if not item.minutes_allotted:
+        return f"{number}. {item.title}"
+    length = pgettext("agenda item length", "%(minutes)s min") % {"minutes": item.minutes_allotted}
+    return f"{number}. {item.title} ({length})"
 
 
 def _local(moment: dt.datetime, meeting: Meeting) -> dt.datetime:

@@ -11,8 +11,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from outbox.services import Attachment, keys_standing, message_enqueue, messages_cancel
 
@@ -49,6 +52,38 @@ class MeetingChange:
         return known
 
 
+# How each message writes a date, by Django's date format letters, so that every language orders and words it
+# as its readers expect (weekday and month names come from Django's own catalogues).
+DATE_FORMATS = {
+    # Translators: a meeting's day in an email, in Django's date format letters (l weekday, D weekday
+    # abbreviated, j day, F month, N month abbreviated, Y year; a backslash writes the next letter as it is:
+    # \d\e). English: "Monday 3 March 2025".
+    "day": pgettext_lazy("email date format", "l j F Y"),
+    # Translators: a day in the list of what changed, in Django's date format letters as above. English:
+    # "Mon 3 Mar 2025".
+    "short_day": pgettext_lazy("email date format", "D j M Y"),
+    # Translators: the start in the meeting's own time zone, in Django's date format letters as above (H:i is
+    # the time). English: "Monday 3 March, 10:00".
+    "day_and_time": pgettext_lazy("email date format", "l j F, H:i"),
+    # Translators: the date an action is due, in Django's date format letters as above. English:
+    # "3 March 2025".
+    "due": pgettext_lazy("email date format", "j F Y"),
+    # Translators: the start in an email's subject, in Django's date format letters as above (H:i is the
+    # time). English: "Mon 03 Mar 2025 10:00".
+    "subject": pgettext_lazy("email date format", "D d M Y H:i"),
+}
+
+
+def _language_of(attendee: Attendee) -> str:
+    """The language of every message to `attendee`: a stakeholder's first language the emails are
+    translated into, else English; staff read the CRM, and its mail, in English."""
+    if attendee.stakeholder_id:
+        for language in attendee.stakeholder.languages:
+            if language in settings.EMAIL_LANGUAGES:
+                return language
+    return settings.LANGUAGE_CODE
+
+
 def _occurrence_key(meeting: Meeting) -> str:
     """Names one meeting, or one occurrence of a series, the way calendars do (UID + RECURRENCE-ID)."""
     return f"{meeting.ical_uid}:{meeting.original_start.isoformat() if meeting.original_start else ''}"
@@ -63,16 +98,28 @@ def _zone_of(attendee: Attendee) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(person.time_zone)
 
 
-def _ics_by_audience(recipients: list[Attendee], build: Callable[[bool], bytes]) -> dict[bool, bytes]:
+def _ics_by_audience(
+    recipients: list[Attendee], build: Callable[[bool], bytes]
+) -> dict[tuple[bool, str], bytes]:
     """The .ics for staff (keyed True), with the link to the meeting's page, and for outside stakeholders
-    (False), without that link they cannot open; each built only if someone will receive it."""
-    return {staff: build(staff) for staff in {attendee.is_staff_member for attendee in recipients}}
+    (False), without that link they cannot open, each in the language of those who read it (_ics_for);
+    each built only if someone will receive it."""
+    audiences = {(attendee.is_staff_member, _language_of(attendee)) for attendee in recipients}
+    ics = {}
+    for staff, language in audiences:
+        with translation.override(language):
+            ics[staff, language] = build(staff)
+    return ics
+
+
+def _ics_for(ics: dict[tuple[bool, str], bytes], attendee: Attendee) -> bytes:
+    return ics[attendee.is_staff_member, _language_of(attendee)]
 
 
 def _render(template: str, meeting: Meeting, attendee: Attendee, **context) -> str:
     # Times are shown in the reader's own time zone, with the meeting's zone alongside when it differs.
     zone = _zone_of(attendee)
-    with timezone.override(zone), translation.override("en"):
+    with timezone.override(zone), translation.override(_language_of(attendee)):
         return render_to_string(
             f"meetings/email/{template}",
             {
@@ -80,12 +127,14 @@ def _render(template: str, meeting: Meeting, attendee: Attendee, **context) -> s
                 "attendee": attendee,
                 "reader_zone": zone.key,
                 "meeting_zone_differs": zone.key != meeting.time_zone,
+                "date_formats": DATE_FORMATS,
                 **context,
             },
         ).strip()
 
 
-def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
+def _subject(subject: str, meeting: Meeting, attendee: Attendee) -> str:
+    """`subject`, lazily translated, with the meeting's title and start, in the reader's language."""
     # The zone goes with the time, as in the body: a guest abroad reading "10:00" alone may take it for
     # their own time when it is the sender's, or the reverse. Zones with no abbreviation of their own are
     # named by their offset ("+04"), which reads as one only after "UTC".
@@ -93,7 +142,9 @@ def _subject(prefix: str, meeting: Meeting, attendee: Attendee) -> str:
     zone = starts.tzname()
     if zone.startswith(("+", "-")):
         zone = f"UTC{zone}"
-    return f"{prefix}: {meeting.title} — {starts.strftime('%a %d %b %Y %H:%M')} {zone}"
+    with translation.override(_language_of(attendee)):
+        when = f"{formats.date_format(starts, DATE_FORMATS['subject'])} {zone}"
+        return subject % {"title": meeting.title, "when": when}
 
 
 def invitations_send(
@@ -118,19 +169,25 @@ def invitations_send(
         build, version = calendar.invitation, meeting.sequence
     if change is not None:
         version = change.version
-    ics_for = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
+    ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
     for attendee in recipients:
         their_change = change if change is not None and attendee.pk not in change.joined else None
         message_enqueue(
             key=f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
             kind="meeting_invitation",
             to=attendee.email,
-            subject=_subject("Updated invitation" if their_change else "Invitation", meeting, attendee),
+            subject=_subject(
+                _("Updated invitation: %(title)s — %(when)s")
+                if their_change
+                else _("Invitation: %(title)s — %(when)s"),
+                meeting,
+                attendee,
+            ),
             body=_render("invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series),
             attachments=[
                 Attachment(
                     "invite.ics",
-                    ics_for[attendee.is_staff_member],
+                    _ics_for(ics, attendee),
                     "text/calendar; method=REQUEST; charset=utf-8",
                 )
             ],
@@ -145,7 +202,7 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         return
     # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if and_following else None
-    ics_for = _ics_by_audience(
+    ics = _ics_by_audience(
         recipients,
         lambda crm_link: calendar.cancellation(
             meeting, crm_link=crm_link, and_following=and_following, occurrences=occurrences
@@ -156,12 +213,12 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
             key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
             kind="meeting_cancellation",
             to=attendee.email,
-            subject=_subject("Cancelled", meeting, attendee),
+            subject=_subject(_("Cancelled: %(title)s — %(when)s"), meeting, attendee),
             body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
             attachments=[
                 Attachment(
                     "cancel.ics",
-                    ics_for[attendee.is_staff_member],
+                    _ics_for(ics, attendee),
                     "text/calendar; method=CANCEL; charset=utf-8",
                 )
             ],
@@ -182,7 +239,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
             key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
             kind="meeting_removal",
             to=attendee.email,
-            subject=_subject("No longer invited", known, attendee),
+            subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),
             body=_render("removal.txt", known, attendee),
             attachments=[
                 Attachment(
@@ -227,7 +284,7 @@ def reminders_schedule(meeting: Meeting) -> None:
             key=key,
             kind="meeting_reminder",
             to=attendee.email,
-            subject=_subject("Reminder", meeting, attendee),
+            subject=_subject(_("Reminder: %(title)s — %(when)s"), meeting, attendee),
             body=_render("reminder.txt", meeting, attendee),
             scheduled_for=meeting.starts_at - dt.timedelta(minutes=minutes),
             group=group,
@@ -242,11 +299,13 @@ def follow_ups_send(meeting: Meeting) -> None:
     decisions = list(meeting.decisions.all())
     actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
     for attendee in (a for a in _recipients(meeting) if a.attended):
+        with translation.override(_language_of(attendee)):
+            subject = gettext("Follow-up: %(title)s") % {"title": meeting.title}
         message_enqueue(
             key=f"meeting-follow-up:{meeting.pk}:{attendee.email}",
             kind="meeting_follow_up",
             to=attendee.email,
-            subject=f"Follow-up: {meeting.title}",
+            subject=subject,
             body=_render("follow_up.txt", meeting, attendee, decisions=decisions, actions=actions),
             group=f"meeting:{meeting.pk}",
             recipient_user=attendee.user,
