@@ -133,6 +133,17 @@ def test_an_officers_report_is_for_them_and_their_managers(
         assert "report" not in refused.context and refused.context["form"].errors["officer"]
 
 
+def test_a_refused_officer_is_explained_on_the_page_not_only_in_the_form(client, officer, other_manager):
+    """The officer's and team's lists are drawn by the `select` tag, which left their errors out: a manager
+    following a link to another team's officer got the empty form back and no reason."""
+    page = report(client, other_manager, officer=officer.pk).content.decode()
+
+    assert (
+        '<div id="id_officer_error" role="alert"><p class="error">'
+        "You can report on your own work and on the officers you manage only.</p></div>"
+    ) in page
+
+
 def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_work(
     client, officer, manager, team
 ):
