@@ -480,6 +480,12 @@ def commitments_due(user, today: dt.date):
     )
 
 
+def concerns_handled(user):
+    """The unresolved concerns the officer handles, most severe and longest waiting first, as the register
+    orders them: one handed to them by a colleague is on their day at once, not only when it is escalated."""
+    return Concern.objects.visible_to(user).unresolved().filter(owner=user).for_list().by_urgency()
+
+
 def going_stale(user, today: dt.date, day: dt.date | None):
     """The officer's stakeholders overdue for contact or due within a week, most overdue first."""
     return (

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from concerns import services as concern_services
 from contacts.models import Stakeholder
 from dashboards import services
 from meetings.models import ActionItem, MeetingStatus
@@ -85,6 +86,30 @@ def test_my_day_lists_my_agreements_up_for_renewal_with_the_commitments_due_soon
     response = officer_client.get(reverse("dashboards:my_day"))
 
     assert response.context["commitments"] == [lapsed, due, renewing]
+
+
+def test_a_concern_handed_to_me_is_on_my_day_at_once_most_severe_first(officer_client, officer, colleague):
+    """A colleague who records a concern and names me to handle it tells me nothing: My day showed no
+    concerns, so I learnt of it when it was escalated a fortnight later."""
+    raised_by = StakeholderFactory(owner=colleague, name="Cllr Ada Mensah")
+    medium = concern_services.concern_raise(
+        actor=colleague, stakeholder=raised_by, title="Bins left out on Mill Lane", owner=officer
+    )
+    critical = concern_services.concern_raise(
+        actor=colleague, stakeholder=raised_by, title="Flooding at the depot", owner=officer, severity=4
+    )
+    resolved = concern_services.concern_raise(
+        actor=officer, stakeholder=raised_by, title="Parking on the green"
+    )
+    concern_services.concern_resolve(concern=resolved, actor=officer, resolution="Signs put up.")
+    concern_services.concern_raise(actor=colleague, stakeholder=raised_by, title="Colleague's own concern")
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    assert response.context["concerns"] == [critical, medium]
+    page = response.content.decode()
+    assert f'<a href="{critical.get_absolute_url()}">Flooding at the depot</a>' in page
+    assert "Cllr Ada Mensah" in page
 
 
 def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_overdue_first(
