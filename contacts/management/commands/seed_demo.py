@@ -1930,6 +1930,12 @@ def seed_registers(now: datetime) -> None:
             )
         objectives.append(objective)
     Objective.objects.bulk_create(objectives)
+    # Set some weeks before it was closed (or in the last half year), as the commitments above.
+    for objective in objectives:
+        set_on = (objective.closed_on or today) - timedelta(days=rng.randint(14, 180))
+        objective.created_at = at(set_on)
+        objective.updated_at = at(objective.closed_on) if objective.closed_on else objective.created_at
+    Objective.objects.bulk_update(objectives, ["created_at", "updated_at"])
 
 
 # The dashboards' figures: 90 days of relationship health, so the history charts have a past, and the weekly
