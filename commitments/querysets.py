@@ -37,6 +37,11 @@ class CommitmentQuerySet(QuerySet):
     def for_list(self):
         return self.select_related("stakeholder", "organisation", "owner")
 
+    def made_at(self, *, meeting=None, interaction=None):
+        """The commitments recorded as made at the meeting or during the interaction, for its page."""
+        source = {"source_meeting": meeting} if meeting is not None else {"source_interaction": interaction}
+        return self.filter(**source).select_related("stakeholder").by_urgency()
+
     def for_api(self, user):
         """What the API shows, as `user` may see it: a confidential source interaction they may not read
         is left out. The stakeholder's and chaser's rows also decide who may edit it."""

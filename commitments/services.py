@@ -140,6 +140,9 @@ def commitment_update(
         raise ValidationError(errors)
     if "description" in fields:
         fields["description"] = fields["description"].strip()
+    if "organisation" in fields and fields["organisation"] is None:
+        # Left blank, as when it was recorded: where the stakeholder works now (the form says so).
+        fields["organisation"] = stakeholder.current_primary_organisation()
     if "due_on" in fields and fields["due_on"] != commitment.due_on:
         # A new due date is a new promise to keep: missing it is reported again.
         commitment.overdue_notified_at = None

@@ -123,6 +123,9 @@ def concern_update(
     )
     if "title" in fields:
         fields["title"] = fields["title"].strip()
+    if "organisation" in fields and fields["organisation"] is None:
+        # Left blank, as when it was raised: where the stakeholder works now (the form says so).
+        fields["organisation"] = stakeholder.current_primary_organisation()
     reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id
     for name, value in fields.items():
         setattr(concern, name, value)

@@ -123,7 +123,15 @@ class ReportForm(forms.Form):
     )
     # Plain choices, drawn by the `select` tag: Django's widget templates take tens of milliseconds for the
     # hundreds of staff a large organisation has.
-    officer = forms.TypedChoiceField(label=_("Officer"), coerce=int, required=False, empty_value=None)
+    officer = forms.TypedChoiceField(
+        label=_("Officer"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": _("You can report on your own work and on the officers you manage only.")
+        },
+    )
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("Any")
     )

@@ -28,13 +28,13 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from accounts.querysets import person_name
-from commitments.models import Commitment
+from commitments.models import Commitment, renewal_notice_until
 from concerns.models import Concern
 from contacts.models import Stakeholder
 from interactions.models import Interaction
@@ -463,13 +463,27 @@ def actions_due(user, today: dt.date):
 
 
 def commitments_due(user, today: dt.date):
+    """The officer's open commitments overdue or due within a week, and agreements up for renewal (as the
+    register marks them): an agreement's renewal date is what its officer watches, and it often has no
+    due date at all."""
     return (
         Commitment.objects.visible_to(user)
         .open()
-        .filter(owner=user, due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
+        .filter(owner=user)
+        .filter(
+            Q(due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
+            | Q(renews_on__lte=renewal_notice_until(today))
+        )
         .select_related("stakeholder")
-        .order_by("due_on", "pk")
+        # PostgreSQL's LEAST skips a missing date: the sooner of the two, whichever the commitment has.
+        .order_by(Least("due_on", "renews_on"), "pk")
     )
+
+
+def concerns_handled(user):
+    """The unresolved concerns the officer handles, most severe and longest waiting first, as the register
+    orders them: one handed to them by a colleague is on their day at once, not only when it is escalated."""
+    return Concern.objects.visible_to(user).unresolved().filter(owner=user).for_list().by_urgency()
 
 
 def going_stale(user, today: dt.date, day: dt.date | None):

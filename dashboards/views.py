@@ -37,7 +37,8 @@ def _require_manager(user) -> None:
 
 
 def my_day(request):
-    """An officer's day: meetings, follow-ups, actions and commitments due, and relationships going stale."""
+    """An officer's day: meetings, follow-ups, actions and commitments due, the concerns they handle, and
+    relationships going stale."""
     today = timezone.localdate()
     user = request.user
     day = queries.latest_health_day(queries.freshness())
@@ -45,6 +46,7 @@ def my_day(request):
     follow_ups = list(queries.follow_ups_due(user, today)[: limit + 1])
     actions = list(queries.actions_due(user, today)[: limit + 1])
     commitments = list(queries.commitments_due(user, today)[: limit + 1])
+    concerns = list(queries.concerns_handled(user)[: limit + 1])
     stale = list(queries.going_stale(user, today, day)[: limit + 1])
     return render(
         request,
@@ -58,6 +60,8 @@ def my_day(request):
             "more_actions": len(actions) > limit,
             "commitments": commitments[:limit],
             "more_commitments": len(commitments) > limit,
+            "concerns": concerns[:limit],
+            "more_concerns": len(concerns) > limit,
             "stale": stale[:limit],
             "more_stale": len(stale) > limit,
             "soon": today + dt.timedelta(days=queries.STALE_SOON_DAYS),

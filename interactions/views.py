@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_interaction, can_update_follow_up, require
+from commitments.models import Commitment
 from contacts.models import Stakeholder
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
@@ -97,6 +98,7 @@ def interaction_detail(request, pk):
             "can_edit": can_edit_interaction(request.user, interaction),
             "can_update_follow_up": can_update_follow_up(request.user, interaction),
             "captured_email": captured_email,
+            "commitments": Commitment.objects.visible_to(request.user).made_at(interaction=interaction),
         },
     )
 

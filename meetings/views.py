@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
+from commitments.models import Commitment
 from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
@@ -94,6 +95,7 @@ def meeting_detail(request, pk):
             "documents": meeting.documents.all(),
             "decisions": meeting.decisions.all(),
             "actions": actions,
+            "commitments": Commitment.objects.visible_to(request.user).made_at(meeting=meeting),
             "document_form": DocumentForm() if can_edit else None,
             "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
         },

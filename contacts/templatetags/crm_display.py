@@ -134,6 +134,12 @@ def _errors(field):
 
 
 @register.simple_tag
+def field_errors(field):
+    """A field's errors as `form_field` shows them, for a field whose control is written another way."""
+    return _errors(field)
+
+
+@register.simple_tag
 def cell_field(field, row):
     """A field of a form set laid out as a table row: no label of its own, so it is named after its
     column and row ("Agenda item, row 2") and its errors sit under it, linked to it."""

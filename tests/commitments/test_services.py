@@ -152,6 +152,23 @@ def test_an_edit_with_a_blank_description_writes_nothing(commitment, officer):
     assert commitment.description == before and commitment.due_on is not None
 
 
+def test_an_organisation_left_blank_on_an_edit_is_where_the_stakeholder_works_now_as_when_recorded(officer):
+    """The form says the organisation defaults to the stakeholder's; an edit that cleared it left none, and
+    the commitment dropped out of its organisation's page, register filter and report."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    commitment = record(officer, position.stakeholder)
+    moved_to = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+
+    services.commitment_update(commitment=commitment, actor=officer, organisation=None)
+    assert commitment.organisation == position.organisation
+    services.commitment_update(
+        commitment=commitment, actor=officer, stakeholder=moved_to.stakeholder, organisation=None
+    )
+
+    commitment.refresh_from_db()
+    assert commitment.organisation == moved_to.organisation
+
+
 def test_where_a_commitment_was_made_cannot_be_changed_by_an_edit(commitment, officer):
     with pytest.raises(TypeError):
         services.commitment_update(commitment=commitment, actor=officer, source_interaction=None)

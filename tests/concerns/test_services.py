@@ -170,6 +170,18 @@ def test_a_resolved_concern_is_reopened_before_it_is_edited(concern, officer):
     assert list(concern.interactions.all()) == [call]
 
 
+def test_an_organisation_left_blank_on_an_edit_is_where_the_stakeholder_works_now_as_when_raised(officer):
+    """The form says the organisation defaults to the stakeholder's; an edit that cleared it left none, and
+    the concern dropped out of its organisation's page, register filter and report."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    concern = raise_concern(officer, position.stakeholder)
+
+    services.concern_update(concern=concern, actor=officer, organisation=None)
+
+    concern.refresh_from_db()
+    assert concern.organisation == position.organisation
+
+
 def test_status_is_not_changed_by_an_edit(concern, officer):
     with pytest.raises(TypeError):
         services.concern_update(concern=concern, actor=officer, status=ConcernStatus.RESOLVED)

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments.models import Commitment
+from concerns.models import Concern
 from contacts.management.commands.seed_demo import DemoData, seed_meetings, seed_registers
-from contacts.models import Affiliation
+from contacts.models import Affiliation, Objective
 from dashboards import queries
 from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
@@ -111,3 +112,19 @@ def test_commitments_and_meetings_find_people_where_they_hold_a_position_that_en
         .exists()
         for guest in guests
     )
+
+
+def test_demo_registers_are_recorded_when_their_entries_were_made_not_when_the_demo_was_built(seeded):
+    """Every commitment, concern and objective was stamped with the moment the seed ran: a commitment broken
+    in February read "recorded" today, and a report on a past period found none of them open at its end."""
+    today = timezone.localdate()
+    commitments = list(Commitment.objects.all())
+    concerns = list(Concern.objects.all())
+
+    assert any(timezone.localdate(commitment.created_at) < today for commitment in commitments)
+    for commitment in commitments:
+        closed_at = commitment.fulfilled_at or commitment.broken_at or commitment.cancelled_at
+        assert closed_at is None or commitment.created_at <= closed_at
+    assert all(timezone.localdate(concern.created_at) == concern.raised_on for concern in concerns)
+    for objective in Objective.objects.all():
+        assert timezone.localdate(objective.created_at) < (objective.closed_on or today)

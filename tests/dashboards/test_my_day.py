@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from concerns import services as concern_services
 from contacts.models import Stakeholder
 from dashboards import services
 from meetings.models import ActionItem, MeetingStatus
@@ -59,6 +60,56 @@ def test_my_day_lists_what_is_due_today_and_nothing_of_a_colleagues(officer_clie
     assert "Colleague" not in page
     assert "Circulate the minutes" in page
     assert "Confirm the grant in writing" in page
+
+
+def test_my_day_lists_my_agreements_up_for_renewal_with_the_commitments_due_soonest_first(
+    officer_client, officer, colleague
+):
+    """An agreement's renewal date is what its officer watches (the register marks it amber within
+    RENEWAL_NOTICE_DAYS), and an agreement often has no due date: My day left every one of them out."""
+
+    def commitment(description, *, owner=officer, due_in=None, renews_in=None):
+        return CommitmentFactory(
+            description=description,
+            stakeholder=StakeholderFactory(owner=owner),
+            owner=owner,
+            due_on=TODAY + dt.timedelta(days=due_in) if due_in is not None else None,
+            renews_on=TODAY + dt.timedelta(days=renews_in) if renews_in is not None else None,
+        )
+
+    lapsed = commitment("Data-sharing agreement: renew it", renews_in=-3)
+    due = commitment("Send the site plan", due_in=2)
+    renewing = commitment("Memorandum of understanding: prepare the renewal", due_in=90, renews_in=20)
+    commitment("Venue hire agreement: prepare the renewal", renews_in=60)
+    commitment("Colleague's agreement: prepare the renewal", owner=colleague, renews_in=5)
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    assert response.context["commitments"] == [lapsed, due, renewing]
+
+
+def test_a_concern_handed_to_me_is_on_my_day_at_once_most_severe_first(officer_client, officer, colleague):
+    """A colleague who records a concern and names me to handle it tells me nothing: My day showed no
+    concerns, so I learnt of it when it was escalated a fortnight later."""
+    raised_by = StakeholderFactory(owner=colleague, name="Cllr Ada Mensah")
+    medium = concern_services.concern_raise(
+        actor=colleague, stakeholder=raised_by, title="Bins left out on Mill Lane", owner=officer
+    )
+    critical = concern_services.concern_raise(
+        actor=colleague, stakeholder=raised_by, title="Flooding at the depot", owner=officer, severity=4
+    )
+    resolved = concern_services.concern_raise(
+        actor=officer, stakeholder=raised_by, title="Parking on the green"
+    )
+    concern_services.concern_resolve(concern=resolved, actor=officer, resolution="Signs put up.")
+    concern_services.concern_raise(actor=colleague, stakeholder=raised_by, title="Colleague's own concern")
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    assert response.context["concerns"] == [critical, medium]
+    page = response.content.decode()
+    assert f'<a href="{critical.get_absolute_url()}">Flooding at the depot</a>' in page
+    assert "Cllr Ada Mensah" in page
 
 
 def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_overdue_first(

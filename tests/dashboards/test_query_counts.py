@@ -60,10 +60,12 @@ def test_my_day(officer_client, officer, django_assert_max_num_queries, rows):
             logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(5), follow_up_on=TODAY
         )
         CommitmentFactory(stakeholder=stakeholder, owner=officer, due_on=TODAY)
+        ConcernFactory(stakeholder=stakeholder, owner=officer)
     services.figures_refresh()
     # the user's groups; the newest health snapshot's day; today's meetings; follow-ups due and their
-    # stakeholders; actions due; commitments due; stakeholders going stale with their health.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 8):
+    # stakeholders; actions due; commitments due; concerns handled; stakeholders going stale with their
+    # health.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9):
         response = officer_client.get(reverse("dashboards:my_day"))
     assert len(response.context["follow_ups"]) == rows
 

@@ -133,6 +133,17 @@ def test_an_officers_report_is_for_them_and_their_managers(
         assert "report" not in refused.context and refused.context["form"].errors["officer"]
 
 
+def test_a_refused_officer_is_explained_on_the_page_not_only_in_the_form(client, officer, other_manager):
+    """The officer's and team's lists are drawn by the `select` tag, which left their errors out: a manager
+    following a link to another team's officer got the empty form back and no reason."""
+    page = report(client, other_manager, officer=officer.pk).content.decode()
+
+    assert (
+        '<div id="id_officer_error" role="alert"><p class="error">'
+        "You can report on your own work and on the officers you manage only.</p></div>"
+    ) in page
+
+
 def test_without_a_subject_a_manager_gets_their_team_and_an_officer_their_own_work(
     client, officer, manager, team
 ):
@@ -638,3 +649,25 @@ def test_a_report_marks_a_leaver_who_holds_its_actions_and_commitments(client, m
 
     assert f'<td data-label="Owner">{colleague} (left)</td>' in page
     assert f"we promised · {colleague} (left)</small>" in page
+
+
+def test_a_list_cut_short_says_so_so_that_a_printed_report_does_not_pass_for_the_whole(
+    client, officer, council, monkeypatch
+):
+    """Each list stops at ROWS_SHOWN rows: the page said so under the communications only, and a printed
+    report silently left out the rest of the commitments, actions or concerns its figures counted."""
+    from dashboards import views
+
+    monkeypatch.setattr(views, "ROWS_SHOWN", 2)
+    for description in ("Send the minutes", "Share the draft budget"):
+        CommitmentFactory(
+            stakeholder=council.commitments.first().stakeholder, organisation=council, description=description
+        )
+
+    page = report(client, officer, organisation=council.pk).content.decode()
+
+    commitments = page.split('id="report-commitments-heading"')[1].split("</section>")[0]
+    concerns = page.split('id="report-concerns-heading"')[1].split("</section>")[0]
+    assert commitments.count('data-label="What was promised"') == 2
+    assert "Only the first 2 are listed." in commitments
+    assert "Only the first" not in concerns

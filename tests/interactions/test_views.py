@@ -8,7 +8,7 @@ from accounts.services import service_account_create
 from interactions.models import Interaction
 
 from ..conftest import login
-from ..factories import InteractionFactory, StakeholderFactory, UserFactory
+from ..factories import CommitmentFactory, InteractionFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +211,20 @@ def test_a_time_in_the_future_is_refused_with_the_forms_other_errors_not_after_t
     assert set(errors) == {"summary", "occurred_at"}
     assert errors["occurred_at"] == ["An interaction is logged after it happens: this time is in the future."]
     assert not Interaction.objects.exists()
+
+
+def test_the_interaction_page_lists_the_commitments_made_during_it(officer_client, officer):
+    """It offers "Record a commitment", and the commitment keeps it as its source, but the page never showed
+    what had been promised there."""
+    stakeholder = StakeholderFactory(owner=officer)
+    call = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
+    made = CommitmentFactory(stakeholder=stakeholder, source_interaction=call, description="Share the survey")
+    CommitmentFactory(stakeholder=stakeholder, description="Promised on another day")
+
+    body = officer_client.get(call.get_absolute_url()).content.decode()
+
+    assert f'<a href="{made.get_absolute_url()}">Share the survey</a>' in body
+    assert "Promised on another day" not in body
 
 
 def test_colleagues_confidential_interaction_is_not_found(officer_client, colleague):

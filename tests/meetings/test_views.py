@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import service_account_create
+from commitments import services as commitment_services
 from interactions.models import Interaction
 from meetings import services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
@@ -276,6 +277,28 @@ def test_slot_check_shows_the_slot_at_the_guests_own_time(officer_client, guest)
 def test_meeting_page_shows_agenda_attendees_and_actions(officer_client, meeting, guest):
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
     assert "Harbour consultation" in body and "Ama Owusu" in body and "Awaiting reply" in body
+
+
+def test_meeting_page_lists_the_commitments_made_at_it_with_their_status(
+    officer_client, officer, meeting, guest
+):
+    """The page offers "Record a commitment" for the meeting, and the commitment keeps the meeting as its
+    source, but the meeting's page never showed what had been promised there."""
+    kept = commitment_services.commitment_record(
+        actor=officer, stakeholder=guest, description="Send the tide tables", direction="we_promised",
+        source_meeting=meeting,
+    )  # fmt: skip
+    commitment_services.commitment_fulfil(commitment=kept, actor=officer)
+    commitment_services.commitment_record(
+        actor=officer, stakeholder=guest, description="Promised elsewhere", direction="we_promised"
+    )
+
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    assert "Commitments made here" in body
+    assert f'<a href="{kept.get_absolute_url()}">Send the tide tables</a>' in body
+    assert '<span class="status green">Fulfilled</span>' in body
+    assert "Promised elsewhere" not in body
 
 
 def test_meeting_page_shows_each_guest_the_meeting_at_their_own_time_and_how_to_address_them(

@@ -1821,7 +1821,7 @@ def seed_registers(now: datetime) -> None:
     def at(day) -> datetime:
         return min(now, timezone.make_aware(datetime.combine(day, time(10))))
 
-    commitments = []
+    commitments, made_days = [], []
     for index in range(COMMITMENT_COUNT):
         stakeholder = who(index, 20)
         made = rng.choice(touches[stakeholder.pk][-8:] or [(None, now - timedelta(days=rng.randint(5, 90)))])
@@ -1856,7 +1856,15 @@ def seed_registers(now: datetime) -> None:
                 commitment.status = CommitmentStatus.CANCELLED
                 commitment.cancelled_at = at(min(today, commitment.due_on))
         commitments.append(commitment)
+        made_days.append(made_on)
     Commitment.objects.bulk_create(commitments)
+    # Recorded when it was made (saving stamped it now): a report on a past period finds it open then, and its
+    # page does not say it was recorded after it was kept or broken.
+    for commitment, made_on in zip(commitments, made_days, strict=True):
+        commitment.created_at = at(made_on)
+        closed_at = commitment.fulfilled_at or commitment.broken_at or commitment.cancelled_at
+        commitment.updated_at = closed_at or commitment.created_at
+    Commitment.objects.bulk_update(commitments, ["created_at", "updated_at"])
 
     concerns = []
     links = []
@@ -1887,6 +1895,11 @@ def seed_registers(now: datetime) -> None:
         nearby = [pk for pk, occurred in touches[stakeholder.pk] if timezone.localdate(occurred) <= raised_on]
         links.append(nearby[-rng.randint(1, 2) :])
     Concern.objects.bulk_create(concerns)
+    # Recorded the day it was raised, as the commitments above.
+    for concern in concerns:
+        concern.created_at = at(concern.raised_on)
+        concern.updated_at = concern.resolved_at or concern.escalated_at or concern.created_at
+    Concern.objects.bulk_update(concerns, ["created_at", "updated_at"])
     Concern.interactions.through.objects.bulk_create(
         [
             Concern.interactions.through(concern_id=concern.pk, interaction_id=interaction_id)
@@ -1917,6 +1930,12 @@ def seed_registers(now: datetime) -> None:
             )
         objectives.append(objective)
     Objective.objects.bulk_create(objectives)
+    # Set some weeks before it was closed (or in the last half year), as the commitments above.
+    for objective in objectives:
+        set_on = (objective.closed_on or today) - timedelta(days=rng.randint(14, 180))
+        objective.created_at = at(set_on)
+        objective.updated_at = at(objective.closed_on) if objective.closed_on else objective.created_at
+    Objective.objects.bulk_update(objectives, ["created_at", "updated_at"])
 
 
 # The dashboards' figures: 90 days of relationship health, so the history charts have a past, and the weekly
