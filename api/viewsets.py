@@ -102,9 +102,10 @@ class ModelViewSet(
     permission_classes = [IsAuthenticated, CanEdit]
     input_serializer_class = None
     edit_permission = None
-    # Input fields naming records a merge may remove meanwhile (a stakeholder). An update holds them before
-    # its own record, in the order a merge takes them: the other way round, an update holding the record and
-    # a merge holding the stakeholder and moving what points at it would each wait for the other.
+    # Input fields naming records a merge may remove meanwhile (a stakeholder, or a list of them). An update
+    # holds them before its own record, in the order a merge takes them: the other way round, an update
+    # holding the record and a merge holding the stakeholder and moving what points at it would each wait
+    # for the other.
     referenced_fields: tuple[str, ...] = ()
 
     # What each view set does through its app's services.
@@ -149,7 +150,8 @@ class ModelViewSet(
             serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             for field in self.referenced_fields:
-                lock_referenced([serializer.validated_data.get(field)], field=field)
+                named = serializer.validated_data.get(field)
+                lock_referenced(named if isinstance(named, list) else [named], field=field)
             instance = self.get_object_for_write()
             before = self.output(instance).data
             require_current(self.request, etag_for(before))
@@ -171,14 +173,17 @@ class ModelViewSet(
             self.delete_object(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def workflow(self, service, *, body=None, **kwargs) -> Response:
+    def workflow(self, service, *, body=None, lock_first=None, **kwargs) -> Response:
         """A detail action (archive, restore, a follow-up done): lock, check If-Match, call the service.
 
         `body`, an input serializer class, parses the request once the permission and If-Match checks have
         passed (it finds the record in its context as `record`); what it validates is passed to the service
-        as keyword arguments.
+        as keyword arguments. `lock_first`, given the record as read before any lock, holds what the
+        service will point at before the record is locked, as `referenced_fields` are.
         """
         with transaction.atomic():
+            if lock_first is not None:
+                lock_first(self.get_object())
             instance = self.get_object_for_write()
             self.require_current(instance)
             if body is not None:

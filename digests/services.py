@@ -68,7 +68,9 @@ def _people_with_something_due(latest_day: dt.date) -> set[int]:
         .values_list("chaser"),
         Commitment.objects.open().filter(due_on__lte=latest_day).values_list("owner"),
     ]
-    return {user_id for queryset in due for (user_id,) in queryset.distinct()}
+    # Unordered: DISTINCT would also take the models' default ordering columns (each item's date and id),
+    # and answer a row per item rather than one per person.
+    return {user_id for queryset in due for (user_id,) in queryset.order_by().distinct()}
 
 
 def daily_digests_send(*, now: dt.datetime | None = None) -> int:

@@ -245,6 +245,13 @@ def meeting_update(
 ) -> MeetingUpdate:
     """Changes one meeting (or one occurrence of a series); attendees hear about what concerns them.
     `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    if stakeholders is not None:
+        stakeholders = list(stakeholders)
+        # Before the meeting, as a merge takes them: it locks the two records, then changes the meetings the
+        # duplicate attends. Holding the meeting while waiting for the record kept, which is joining, each
+        # would wait for the other. Those attending already are held too: who is joining is only known
+        # once the meeting is locked.
+        lock_referenced(stakeholders, field="stakeholders")
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
@@ -281,12 +288,10 @@ def meeting_update(
     if stakeholders is not None or staff is not None:
         current = list(meeting.attendees.select_related("stakeholder", "user"))
         if stakeholders is not None:
-            stakeholders = list(stakeholders)
             wanted = {s.pk for s in stakeholders}
             have = {a.stakeholder_id for a in current if a.stakeholder_id}
             joining_stakeholders = [s for s in stakeholders if s.pk not in have]
             _validate_people(joining_stakeholders)
-            lock_referenced(joining_stakeholders, field="stakeholders")
             removed += [a for a in current if a.stakeholder_id and a.stakeholder_id not in wanted]
         if staff is not None:
             wanted = {u.pk for u in staff if u.pk != meeting.organiser_id}
@@ -406,6 +411,20 @@ def _announce_cancellation(meeting_id: int, and_following: bool) -> None:
     notifications.cancellations_send(_refetch(meeting_id), and_following=and_following)
 
 
+def meeting_stakeholders_lock(
+    meeting: Meeting, *, field: str, also: Iterable[Stakeholder | None] = ()
+) -> None:
+    """Holds the stakeholders invited to `meeting`, and `also`, as liaison_crm.row_locks.lock_referenced
+    does; one gone meanwhile is a ValidationError on `field`.
+
+    Taken before the meeting's own row: a merge locks the two records, then changes the meetings the
+    duplicate attends, so a write holding the meeting and then waiting for them would deadlock with it.
+    Invitations sent after they are read, before the meeting is locked, are not held.
+    """
+    invited = Stakeholder._base_manager.filter(meeting_attendances__meeting=meeting).only("name")
+    lock_referenced([*invited, *also], field=field)
+
+
 @atomic_service
 @records_actor
 def meeting_mark_held(
@@ -421,6 +440,9 @@ def meeting_mark_held(
     One record, no double entry: the interaction links back to the meeting, and the follow-up email with
     decisions and actions goes to the attendees.
     """
+    # The people it is logged with (their last contact changes) and the actions' owners, who must be among
+    # them, before the meeting.
+    meeting_stakeholders_lock(meeting, also=[entry.owner_stakeholder for entry in actions], field="actions")
     # The form sent twice at once (a double click) must record the meeting once: the second waits for the
     # first and then finds the meeting held.
     lock_for_update(meeting)
@@ -441,7 +463,6 @@ def meeting_mark_held(
         errors["decisions"] = _(
             "Keep each decision to %(limit)d characters; put the detail in the minutes."
         ) % {"limit": longest}
-    lock_referenced((entry.owner_stakeholder for entry in actions), field="actions")
     invited = {attendee.stakeholder_id for attendee in attendees if attendee.stakeholder_id}
     for entry in actions:
         if (entry.owner_user is None) == (entry.owner_stakeholder is None):
@@ -654,6 +675,8 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
 
     Its owner is a member of staff or one of the meeting's stakeholders, as the record-as-held form offers.
     """
+    # The stakeholder before the meeting, as a merge locks it before changing the meetings it attends.
+    lock_referenced([entry.owner_stakeholder], field="owner_stakeholder")
     # Its stakeholder owner is checked against the attendees as they are, not as a concurrent edit left them.
     lock_for_update(meeting)
     require(can_edit_meeting(actor, meeting))
@@ -662,7 +685,6 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
         raise ValidationError(
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
-    lock_referenced([entry.owner_stakeholder], field="owner_stakeholder")
     if (
         entry.owner_stakeholder is not None
         and not meeting.attendees.filter(stakeholder=entry.owner_stakeholder).exists()

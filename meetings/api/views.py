@@ -48,6 +48,7 @@ class MeetingViewSet(ModelViewSet):
     filterset_class = MeetingApiFilterSet
     ordering_fields = ["starts_at", "created_at", "updated_at"]
     edit_permission = staticmethod(can_edit_meeting)
+    referenced_fields = ("stakeholders",)
     http_method_names = NO_DELETE
 
     @property
@@ -104,6 +105,8 @@ class MeetingViewSet(ModelViewSet):
                 actions=[services.ActionEntry(**entry) for entry in action_items],
             ),
             body=MeetingHeldSerializer,
+            # The actions' owners are among its stakeholders, or are refused.
+            lock_first=lambda meeting: services.meeting_stakeholders_lock(meeting, field="actions"),
         )
 
     @extend_schema(request=RsvpSerializer, responses=MeetingSerializer)

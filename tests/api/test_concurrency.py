@@ -1,16 +1,14 @@
 """Writes at the same moment: a stale write is refused (412) instead of overwriting someone else's change, and
-an update racing a merge of the stakeholder it names waits for the merge instead of deadlocking with it."""
+a write racing a merge of a stakeholder it names waits for the merge instead of deadlocking with it."""
 
-import threading
+import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.utils import timezone
 
-from contacts.models import Stakeholder
-from contacts.services import stakeholder_merge
-from meetings.models import ActionItem, Attendee
+from meetings.models import ActionItem, Attendee, MeetingStatus
 
-from ..concurrency import all_at_once, finished_or_waiting_for_a_lock
+from ..concurrency import all_at_once
 from ..factories import (
     CommitmentFactory,
     ConcernFactory,
@@ -19,6 +17,7 @@ from ..factories import (
     StakeholderFactory,
     UserFactory,
 )
+from ..merges import merged_during
 from .conftest import client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
@@ -127,15 +126,28 @@ def test_two_writes_with_the_same_if_match_at_once_the_second_is_refused():
     assert stakeholder.notes == saved
 
 
+@pytest.fixture
+def two_records_of_one_person():
+    """The duplicate and the record kept, both one officer's, and that officer's API client."""
+    officer = UserFactory()
+    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
+    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    return duplicate, keep, client_with_token(token_for(officer))
+
+
+def _meeting_attended_by(*stakeholders, **fields):
+    meeting = MeetingFactory(organiser=stakeholders[0].owner, **fields)
+    Attendee.objects.bulk_create([Attendee(meeting=meeting, stakeholder=s) for s in stakeholders])
+    return meeting
+
+
 def _action_owned_by(duplicate, keep):
     """Agreed at a meeting both records attend, so it may be handed to either."""
-    meeting = MeetingFactory(organiser=duplicate.owner)
-    Attendee.objects.bulk_create([Attendee(meeting=meeting, stakeholder=s) for s in (duplicate, keep)])
     return ActionItem.objects.create(
-        meeting=meeting,
+        meeting=_meeting_attended_by(duplicate, keep),
         description="Send the figures",
         owner_stakeholder=duplicate,
-        created_by=meeting.organiser,
+        created_by=duplicate.owner,
     )
 
 
@@ -149,33 +161,76 @@ def _action_owned_by(duplicate, keep):
     ],
 )
 def test_a_record_handed_to_a_stakeholder_while_their_duplicate_is_merged_waits_for_the_merge(
-    record_of, endpoint, field
+    two_records_of_one_person, record_of, endpoint, field
 ):
     """A merge locks both stakeholders, then moves what points at the duplicate. An update that locked its
     record first and then the stakeholder it names held what the merge waited for, and waited for what the
     merge held: PostgreSQL broke the deadlock by failing one of them, and the update answered 503."""
-    officer = UserFactory()
-    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
-    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    duplicate, keep, api = two_records_of_one_person
     record = record_of(duplicate, keep)
-    api = client_with_token(token_for(officer))
-    answers = []
 
-    def hand_over():
-        try:
-            answers.append(api.patch(f"/api/v1/{endpoint}/{record.pk}/", {field: keep.pk}))
-        finally:
-            connection.close()
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/{endpoint}/{record.pk}/", {field: keep.pk}),
+        keep=keep,
+        duplicate=duplicate,
+    )
 
-    with transaction.atomic():
-        # As the merge holds them, in the order of their ids, before moving anything.
-        list(Stakeholder.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk"))
-        writer = threading.Thread(target=hand_over)
-        writer.start()
-        finished_or_waiting_for_a_lock(writer)
-        stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
-    writer.join()
-
-    assert answers[0].status_code == 200, answers[0].content
+    assert answer.status_code == 200, answer.content
     record.refresh_from_db()
     assert getattr(record, f"{field}_id") == keep.pk
+
+
+# A merge locks both stakeholders, then changes every meeting the duplicate attends. A write that locked the
+# meeting first and then a stakeholder held what the merge waited for, and waited for what the merge held:
+# PostgreSQL broke the deadlock by failing the write, which answered 503.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_action_for_the_record_kept_added_while_its_duplicate_is_merged_waits_for_the_merge(
+    two_records_of_one_person,
+):
+    duplicate, keep, api = two_records_of_one_person
+    meeting = _meeting_attended_by(duplicate, keep)
+    body = {"meeting": meeting.pk, "description": "Send the figures", "owner_stakeholder": keep.pk}
+
+    answer = merged_during(lambda: api.post("/api/v1/action-items/", body), keep=keep, duplicate=duplicate)
+
+    assert answer.status_code == 201, answer.content
+    assert ActionItem.objects.get().owner_stakeholder == keep
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inviting_the_record_kept_while_its_duplicate_is_merged_waits_for_the_merge(
+    two_records_of_one_person,
+):
+    duplicate, keep, api = two_records_of_one_person
+    meeting = _meeting_attended_by(duplicate)
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/meetings/{meeting.pk}/", {"stakeholders": [keep.pk]}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    assert [a.stakeholder for a in meeting.attendees.all()] == [keep]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_a_meeting_while_a_guest_is_merged_waits_for_the_merge_and_is_refused_with_a_message(
+    two_records_of_one_person,
+):
+    duplicate, keep, api = two_records_of_one_person
+    meeting = _meeting_attended_by(duplicate, starts_at=timezone.now() - dt.timedelta(hours=2))
+
+    answer = merged_during(
+        lambda: api.post(f"/api/v1/meetings/{meeting.pk}/mark-held/", {"minutes": "Agreed"}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["actions"][0].startswith("Ama Owusu (2) was merged into another record")
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+    assert [a.stakeholder for a in meeting.attendees.all()] == [keep]

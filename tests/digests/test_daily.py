@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commitments.models import Commitment
@@ -61,6 +63,17 @@ def test_digest_goes_out_at_seven_local_time_once_per_day(busy_officer, colleagu
     assert "Send the minutes" in message.body and "Share the traffic survey" in message.body
     assert "Not yet" not in message.body and "Colleague's" not in message.body
     assert message.subject == "Your day: 1 follow-up, 1 action, 1 commitment due"
+
+
+def test_who_has_something_due_is_read_once_per_person_not_once_per_item(busy_officer):
+    """The DISTINCT that finds them ignores the items' default ordering, whose columns it would otherwise
+    include: one row per follow-up, action or commitment instead of one per person."""
+    with CaptureQueriesContext(connection) as queries:
+        assert daily_digests_send(now=SEVEN_AM_LONDON) == 2
+
+    who = [q["sql"] for q in queries if q["sql"].startswith("SELECT DISTINCT")]
+    assert len(who) == 3  # follow-ups, actions and commitments
+    assert not [sql for sql in who if "ORDER BY" in sql]
 
 
 def test_nothing_due_means_no_digest(officer):

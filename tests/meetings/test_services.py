@@ -25,7 +25,7 @@ from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
 from ..factories import MeetingFactory, StakeholderFactory, UserFactory
-from ..merges import merge_away, refused_as_merged
+from ..merges import merge_away, merged_during, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -1278,6 +1278,46 @@ def test_handing_an_action_to_a_stakeholder_merged_meanwhile_is_refused_with_a_m
     assert refused_as_merged(refused, "owner_stakeholder")
     action.refresh_from_db()
     assert action.owner_user == officer
+
+
+# A merge locks both stakeholders, then changes every meeting the duplicate attends. A change that locked the
+# meeting first and then a stakeholder held what the merge waited for, and waited for what the merge held:
+# PostgreSQL broke the deadlock by failing the change.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inviting_the_record_kept_while_its_duplicate_is_merged_waits_for_the_merge(officer, guests):
+    duplicate, keep = guests
+    meeting = schedule(officer, [duplicate])
+
+    outcome = merged_during(
+        lambda: services.meeting_update(meeting=meeting, actor=officer, stakeholders=[keep]),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert isinstance(outcome, services.MeetingUpdate), outcome
+    assert [a.stakeholder for a in meeting.attendees.all()] == [keep]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_a_meeting_while_a_guest_is_merged_waits_for_the_merge_and_is_refused_with_a_message(
+    officer, guests
+):
+    duplicate, keep = guests
+    meeting = schedule(officer, [duplicate], starts_at=timezone.now() - dt.timedelta(hours=2))
+
+    outcome = merged_during(
+        lambda: services.meeting_mark_held(meeting=meeting, actor=officer, minutes="Agreed"),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert isinstance(outcome, ValidationError), outcome
+    assert outcome.message_dict["actions"][0].startswith("Ama Owusu was merged into another record")
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+    assert [a.stakeholder for a in meeting.attendees.all()] == [keep]
 
 
 def test_an_action_recorded_with_the_meeting_is_owned_by_one_of_its_stakeholders(officer, guests):
