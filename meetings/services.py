@@ -142,6 +142,12 @@ def _lock_with_meeting(record: Attendee | ActionItem | MeetingDocument) -> None:
     record.meeting = meeting
 
 
+def _require_attending(meeting: Meeting, stakeholder: Stakeholder | None) -> None:
+    """An action a stakeholder owns is owned by one of the meeting's stakeholders."""
+    if stakeholder is not None and not meeting.attendees.filter(stakeholder=stakeholder).exists():
+        raise ValidationError({"owner_stakeholder": _("Choose one of this meeting's stakeholders.")})
+
+
 def _refetch(meeting_id: int) -> Meeting:
     return (
         Meeting.objects.select_related("organiser", "series")
@@ -685,11 +691,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
         raise ValidationError(
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
-    if (
-        entry.owner_stakeholder is not None
-        and not meeting.attendees.filter(stakeholder=entry.owner_stakeholder).exists()
-    ):
-        raise ValidationError({"owner_stakeholder": _("Choose one of this meeting's stakeholders.")})
+    _require_attending(meeting, entry.owner_stakeholder)
     action = ActionItem(
         meeting=meeting,
         description=entry.description.strip(),
@@ -782,6 +784,8 @@ def action_item_reassign(
     lock_referenced([owner_stakeholder], field="owner_stakeholder")
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
+    # Asked under the meeting's lock: an edit taking the stakeholder off the meeting has finished or waits.
+    _require_attending(action_item.meeting, owner_stakeholder)
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])

@@ -10,6 +10,7 @@ from meetings.models import ActionItem, Attendee, MeetingStatus
 
 from ..concurrency import all_at_once
 from ..factories import (
+    AffiliationFactory,
     CommitmentFactory,
     ConcernFactory,
     InteractionFactory,
@@ -81,6 +82,26 @@ def test_if_none_match_answers_304_while_unchanged(officer_api, stakeholder):
 def test_no_permission_is_reported_before_a_stale_etag(api_as, stakeholder):
     response = api_as("colleague").patch(url(stakeholder), {"notes": "x"}, HTTP_IF_MATCH='"stale"')
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (lambda stakeholder: url(stakeholder), {"name": ""}),
+        # An update naming a stakeholder is read once before any lock to take theirs first; still 412 first.
+        (
+            lambda stakeholder: f"/api/v1/commitments/{CommitmentFactory(stakeholder=stakeholder).pk}/",
+            {"stakeholder": 0},
+        ),
+    ],
+    ids=["stakeholder", "commitment"],
+)
+def test_a_stale_etag_is_reported_before_what_is_wrong_with_the_body(officer_api, stakeholder, path, body):
+    """The client refetches on 412; errors about a version it has not seen would be for nothing."""
+    address = path(stakeholder)
+    etag = officer_api.get(address)["ETag"]
+    officer_api.patch(address, {"notes": "changed by someone else"})
+    assert officer_api.patch(address, body, HTTP_IF_MATCH=etag).status_code == 412
 
 
 def test_our_etags_are_strong(officer_api, stakeholder):
@@ -234,3 +255,23 @@ def test_recording_a_meeting_while_a_guest_is_merged_waits_for_the_merge_and_is_
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED
     assert [a.stakeholder for a in meeting.attendees.all()] == [keep]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_position_changed_while_its_person_is_merged_waits_for_the_merge_and_is_changed_where_it_went(
+    two_records_of_one_person,
+):
+    """A merge locks both people, then moves the duplicate's positions. A change that locked the position
+    first and then its person held what the merge waited for, and waited for what it held."""
+    duplicate, keep, api = two_records_of_one_person
+    position = AffiliationFactory(stakeholder=duplicate, role="Adviser")
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/affiliations/{position.pk}/", {"role": "Director"}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    position.refresh_from_db()
+    assert (position.stakeholder_id, position.role) == (keep.pk, "Director")

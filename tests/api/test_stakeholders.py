@@ -144,6 +144,16 @@ def test_archived_people_are_left_out_unless_asked_for(officer_api, stakeholder)
     assert [row["id"] for row in rows] == [archived.pk]
 
 
+def test_an_archived_person_is_read_and_changed_at_their_address(officer_api, stakeholder):
+    """The list leaves them out unless asked for; their own address does not."""
+    officer_api.post(f"{detail(stakeholder)}archive/")
+    assert officer_api.get(detail(stakeholder)).json()["is_archived"] is True
+    answer = officer_api.patch(detail(stakeholder), {"preferred_hours": "Mornings"})
+    assert answer.status_code == 200, answer.content
+    stakeholder.refresh_from_db()
+    assert stakeholder.preferred_hours == "Mornings"
+
+
 def test_updated_since_returns_changes_including_archiving(officer_api, stakeholder):
     since = officer_api.get(detail(stakeholder)).json()["updated_at"]
     untouched = StakeholderFactory()

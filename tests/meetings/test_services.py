@@ -1320,6 +1320,20 @@ def test_recording_a_meeting_while_a_guest_is_merged_waits_for_the_merge_and_is_
     assert [a.stakeholder for a in meeting.attendees.all()] == [keep]
 
 
+def test_an_action_is_handed_only_to_a_stakeholder_the_meeting_still_has(officer, guests):
+    """Asked under the meeting's lock: the API's serializer asked before it, of a meeting an edit may then
+    have taken the stakeholder off."""
+    meeting = schedule(officer, guests[:1])
+    action = services.action_item_add(
+        meeting=meeting, actor=officer, entry=services.ActionEntry(description="Send it", owner_user=officer)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_reassign(action_item=action, actor=officer, owner_stakeholder=guests[1])
+    assert refused.value.message_dict == {"owner_stakeholder": ["Choose one of this meeting's stakeholders."]}
+    action.refresh_from_db()
+    assert (action.owner_user, action.owner_stakeholder) == (officer, None)
+
+
 def test_an_action_recorded_with_the_meeting_is_owned_by_one_of_its_stakeholders(officer, guests):
     """As for an action added later: the API's serializer limited the choice, the service did not."""
     meeting = schedule(officer, guests[:1], starts_at=timezone.now() - dt.timedelta(hours=2))
