@@ -71,9 +71,9 @@ def staff_sight_noted(user) -> Iterator[None]:
     with readers_lost_noted(theirs):
         yield
     as_they_are = get_user_model().objects.get(pk=user.pk)
-    if not as_they_are.is_active:
-        # Their tokens no longer answer; let back in, they read again what they could.
-        return
+    # Sight compared as if they were active on both sides (these copies are never saved): someone deactivated
+    # with the change, or changed while away, hears what they lost once let back in, their tokens kept.
+    as_they_were.is_active = as_they_are.is_active = True
     # Asked after the change, as they were: their old team's members less them, whose own they still read.
     confidential = Interaction.objects.filter(is_confidential=True)
     lost = confidential.readable_as_confidential(as_they_were).exclude(
