@@ -320,6 +320,22 @@ def test_a_move_between_teams_costs_the_same_queries_however_many_interactions_i
     assert Deletion.objects.count() == 2 * rows
 
 
+def test_an_account_given_another_name_does_not_ask_who_reads_what(
+    admin_client, manager, colleague, django_assert_max_num_queries
+):
+    confidential(colleague, StakeholderFactory(owner=colleague))
+    form = {**account_form(manager), "first_name": "Renamed", "time_zone": "Europe/Paris"}
+    # The admin's own page, seventeen: the session and the administrator, a savepoint, the account with its
+    # roles and permissions, the roles and team chosen, the form's checks, the account as it was and saved,
+    # its roles and permissions saved, the log entry (its content type, once per process), the release. Not
+    # who reads the confidential interactions, before and after: neither the team nor the roles changed.
+    with django_assert_max_num_queries(17):
+        response = admin_client.post(reverse("admin:accounts_user_change", args=[manager.pk]), form)
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.first_name == "Renamed"
+
+
 def test_editing_an_interaction_all_staff_read_does_not_ask_who_reads_it(
     officer, django_assert_max_num_queries
 ):
