@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from api.deletions import Hiding, hidings_record
 from api.models import DeletedRecordType
+from liaison_crm.array_lookups import AnyOf
 
 from .models import Interaction
 
@@ -31,7 +32,7 @@ def readers_lost_noted(interactions: QuerySet) -> Iterator[None]:
     yield
     if not before:
         return
-    after = Interaction.objects.filter(pk__in=list(before)).readers_of_each()
+    after = Interaction.objects.filter(AnyOf(F("pk"), list(before))).readers_of_each()
     hidings_record(
         record_type=DeletedRecordType.INTERACTION,
         hidings=[
