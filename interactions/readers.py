@@ -6,6 +6,11 @@ the owners of its stakeholders, the managers of those people's teams, and admini
 when the interaction is edited (made confidential, other stakeholders, another chaser), when a stakeholder
 gets another owner (an edit, a handover, a merge moving the duplicate's interactions), when a follow-up is
 handed over, and when a member of staff changes team or role.
+
+Not noted (README, "Deletions"): a role group deleted or renamed in the Group admin, which demotes its members
+with no account saved; and two changes at once, each reading the other's path to an interaction (an owner, a
+team, a role) as still granting sight before it commits, which can miss a tombstone: rare, and the next full
+sync corrects it.
 """
 
 from collections.abc import Iterator
