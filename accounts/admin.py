@@ -48,11 +48,21 @@ class UserAdmin(DjangoUserAdmin):
         (_("Liaison CRM"), {"fields": ["groups", "team", "is_service_account"]}),
     )
 
+    # What decides which confidential interactions someone reads (InteractionQuerySet.visible_to). Not
+    # `is_active`: sight is compared as if they were active (staff_sight_noted), so a deactivation alone
+    # takes nothing from them.
+    sight_fields = frozenset({"team", "groups", "is_superuser"})
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_sign_in_lock()
 
+    def _changes_sight(self, form, change) -> bool:
+        """Whether the save may take confidential interactions from some who read them: asking who read
+        each of them, before and after, is a pass over all of them for an administrator."""
+        return change and not self.sight_fields.isdisjoint(form.changed_data)
+
     def save_model(self, request, obj, form, change):
-        if not change:
+        if not self._changes_sight(form, change):
             super().save_model(request, obj, form, change)
             return
         # interactions builds on accounts: read when asked, not at import.
@@ -65,7 +75,7 @@ class UserAdmin(DjangoUserAdmin):
             form.save_m2m()
 
     def save_related(self, request, form, formsets, change):
-        if not change:
+        if not self._changes_sight(form, change):
             super().save_related(request, form, formsets, change)
             return
         # The roles are saved already (`save_model`): saving them again would read them all once more.

@@ -87,7 +87,8 @@ class InteractionQuerySet(QuerySet):
         owners = self.model.stakeholders.through.objects.filter(interaction=OuterRef("pk")).values(
             owner=JSONObject(id="stakeholder__owner_id", team="stakeholder__owner__team_id")
         )
-        rows = self.values_list(
+        # A dict by id: no order to sort them in.
+        rows = self.order_by().values_list(
             "pk",
             "is_confidential",
             "logged_by_id",
