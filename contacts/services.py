@@ -448,6 +448,14 @@ def _changed_now(model) -> dict:
 FIGURES_OF_ONE_RECORD = {"dashboards.HealthSnapshot"}
 
 
+def _meetings_first(relation) -> bool:
+    """The meetings the duplicate attends are changed before anything else moves: a meeting's own changes
+    lock it before the interaction it was logged as (adding a decision, correcting the minutes) or its
+    actions, so a merge taking an interaction first and then its meeting could wait on one of them while it
+    waited on the merge."""
+    return relation.related_model._meta.label != "meetings.Attendee"
+
+
 def _moves_in_a_merge(model) -> bool:
     """Whether the rows of `model` that point at the duplicate go to the record kept.
 
@@ -501,7 +509,7 @@ def _merge_into(keep: Stakeholder, duplicate: Stakeholder, actor) -> MergeRecord
     snapshot = _snapshot(duplicate)
     moved = {}
 
-    for relation in Stakeholder._meta.related_objects:
+    for relation in sorted(Stakeholder._meta.related_objects, key=_meetings_first):
         model = relation.related_model
         if not _moves_in_a_merge(model):
             continue

@@ -1,6 +1,7 @@
 """Merging two records of one person keeps everything both had."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -282,3 +283,27 @@ def test_what_moves_to_the_record_kept_is_marked_changed_for_a_sync_by_updated_s
         assert record.updated_at > long_ago, record
     untouched.refresh_from_db()
     assert untouched.updated_at == long_ago
+
+
+def test_a_merge_changes_the_meetings_before_the_interactions_and_actions(officer, pair):
+    """In the order a meeting's own changes lock them (the meeting, then the interaction it was logged as
+    or its actions): the other way round, a decision added while the merge ran would wait on the merge
+    holding its interaction, and the merge on the decision holding the meeting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keep, duplicate = pair
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=duplicate)
+    InteractionFactory(logged_by=officer, stakeholders=[duplicate])
+    ActionItem.objects.create(
+        meeting=meeting, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    # History tracking sends each write with its context, "SELECT set_config(…); UPDATE …", in one string.
+    updated = [table for query in queries for table in re.findall(r'UPDATE "(\w+)"', query["sql"])]
+    assert updated.index("meetings_meeting") < updated.index("interactions_interaction")
+    assert updated.index("meetings_meeting") < updated.index("meetings_actionitem")
