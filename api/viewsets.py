@@ -147,7 +147,7 @@ class ModelViewSet(
         The input is only peeked at, against the record as read without a lock: an input that does not
         validate locks nothing here, and is reported once the record is locked, after a stale If-Match (412).
         """
-        if not self.referenced_fields:
+        if not set(self.referenced_fields) & set(data):
             return
         peek = self.get_serializer(self.get_object(), data=data, partial=partial)
         if peek.is_valid():

@@ -14,7 +14,7 @@ from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -36,6 +36,24 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> int:
     return Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(
         last_contacted_at=Subquery(newest), updated_at=timezone.now()
     )
+
+
+def interaction_people_lock(interaction: Interaction, *, joining: Iterable[Stakeholder] = ()) -> None:
+    """Holds the interaction's people, and those `joining` it, before the interaction is locked or changed.
+
+    A merge takes both its people before it moves their interactions; a change holding the interaction and
+    then updating its people's last contact would wait for the merge while the merge waited for it. One of
+    its people merged away meanwhile took the interaction to the record kept: its people are read again.
+    One of `joining` merged away is an error on `stakeholders`.
+    """
+    joining = list(joining)
+    try:
+        lock_referenced([*interaction.stakeholders.all(), *joining], field="stakeholders")
+    except ValidationError:
+        named = {person.pk for person in joining}
+        if Stakeholder.objects.filter(pk__in=named).count() < len(named):
+            raise
+        lock_referenced([*interaction.stakeholders.all(), *joining], field="stakeholders")
 
 
 def _refresh_last_contact_of_linked(stakeholder_ids: set[int]) -> None:
@@ -189,6 +207,9 @@ def interaction_update(
     actor takes it on); a follow-up set where there was none is the actor's unless they choose a colleague.
     `require_unchanged` as liaison_crm.row_locks.lock_for_update.
     """
+    if stakeholders is not None:
+        stakeholders = list(stakeholders)
+    interaction_people_lock(interaction, joining=stakeholders or ())
     # As stored, not as an edit form left it (a bound ModelForm writes its input onto the instance): who
     # could read it before is worked out from what was saved.
     lock_for_update(interaction, require_unchanged=require_unchanged)
@@ -198,8 +219,6 @@ def interaction_update(
     watched = Interaction.objects.filter(pk=interaction.pk) if confidential else Interaction.objects.none()
     with readers_lost_noted(watched):
         before = set(interaction.stakeholders.values_list("pk", flat=True))
-        if stakeholders is not None:
-            stakeholders = list(stakeholders)
         after = {s.pk for s in stakeholders} if stakeholders is not None else before
         owner_before = interaction.follow_up_owner_id
         choosing = "follow_up_owner" in fields
@@ -240,6 +259,7 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
     from meetings.models import Meeting
 
     require(can_edit_interaction(actor, interaction))
+    interaction_people_lock(interaction)
     stakeholder_ids = list(interaction.stakeholders.values_list("pk", flat=True))
     now = timezone.now()
     interaction.commitments.update(updated_at=now)

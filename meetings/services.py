@@ -785,7 +785,8 @@ def action_item_reassign(
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     # Asked under the meeting's lock: an edit taking the stakeholder off the meeting has finished or waits.
-    _require_attending(action_item.meeting, owner_stakeholder)
+    if owner_stakeholder is not None and owner_stakeholder.pk != action_item.owner_stakeholder_id:
+        _require_attending(action_item.meeting, owner_stakeholder)
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])

@@ -3,6 +3,7 @@ from rest_framework.decorators import action
 
 from accounts.permissions import can_edit_interaction, can_update_follow_up
 from api.viewsets import ModelViewSet
+from contacts.models import Stakeholder
 
 from .. import services
 from ..filtersets import InteractionApiFilterSet
@@ -31,6 +32,16 @@ class InteractionViewSet(ModelViewSet):
 
     def get_queryset(self):
         return Interaction.objects.visible_to(self.request.user).for_api()
+
+    def get_object_for_write(self):
+        if self.action in ("update", "partial_update", "destroy"):
+            # Its people, and any the input gives it, first: services.interaction_people_lock says why.
+            named = self.request.data.get("stakeholders") if self.action != "destroy" else None
+            ids = [pk for pk in named if isinstance(pk, int)] if isinstance(named, list) else []
+            services.interaction_people_lock(
+                self.get_object(), joining=Stakeholder.objects.filter(pk__in=ids).only("pk", "name")
+            )
+        return super().get_object_for_write()
 
     def create_object(self, data):
         return services.interaction_log(author=self.request.user, **data)

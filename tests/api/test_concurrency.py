@@ -275,3 +275,20 @@ def test_a_position_changed_while_its_person_is_merged_waits_for_the_merge_and_i
     assert answer.status_code == 200, answer.content
     position.refresh_from_db()
     assert (position.stakeholder_id, position.role) == (keep.pk, "Director")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interaction_edited_while_one_of_its_people_is_merged_waits_for_the_merge(
+    two_records_of_one_person,
+):
+    duplicate, keep, api = two_records_of_one_person
+    interaction = InteractionFactory(logged_by=duplicate.owner, stakeholders=[duplicate])
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/interactions/{interaction.pk}/", {"notes": "Agreed the dates"}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    assert [person["id"] for person in answer.json()["stakeholders"]] == [keep.pk]

@@ -13,6 +13,7 @@ from interactions.models import Interaction
 
 from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import AffiliationFactory, StakeholderFactory
+from ..merges import merged_during
 
 pytestmark = pytest.mark.django_db
 
@@ -155,4 +156,44 @@ def test_logging_with_a_stakeholder_merged_at_that_moment_is_refused_with_a_mess
         log(officer, [person_on_the_form])
     merging.join()
     assert "merged" in str(refused.value.message_dict["stakeholders"])
+    assert not Interaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interaction_edited_while_one_of_its_people_is_merged_waits_for_the_merge_and_is_saved(officer):
+    """The edit held the interaction, then updated its people's last contact, which the merge held; the
+    merge held them and then moved the interaction: PostgreSQL broke the deadlock by failing one of them."""
+    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
+    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    interaction = log(officer, [duplicate])
+
+    outcome = merged_during(
+        lambda: services.interaction_update(
+            interaction=Interaction.objects.get(pk=interaction.pk), actor=officer, notes="Agreed the dates"
+        ),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert isinstance(outcome, Interaction), outcome
+    interaction.refresh_from_db()
+    assert interaction.notes == "Agreed the dates"
+    assert list(interaction.stakeholders.all()) == [keep]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interaction_deleted_while_one_of_its_people_is_merged_waits_for_the_merge(officer):
+    keep = StakeholderFactory(owner=officer, name="Ama Owusu")
+    duplicate = StakeholderFactory(owner=officer, name="Ama Owusu (2)")
+    interaction = log(officer, [duplicate])
+
+    outcome = merged_during(
+        lambda: services.interaction_delete(
+            interaction=Interaction.objects.get(pk=interaction.pk), actor=officer
+        ),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert outcome is None
     assert not Interaction.objects.exists()
