@@ -211,6 +211,16 @@ def test_the_cancellation_date_is_read_only(officer_api, commitment):
     assert response.json()["cancelled_at"] is None and response.json()["status"] == "open"
 
 
+def test_reopening_an_open_commitment_changes_nothing(officer_api, commitment):
+    """As the page says: nothing changed. A retried request is not an error."""
+    before = officer_api.get(detail(commitment)).json()
+
+    response = officer_api.post(detail(commitment, "reopen"))
+
+    assert response.status_code == 200
+    assert response.json() == before
+
+
 @pytest.mark.parametrize("action", ["fulfil", "cancel", "break"])
 def test_a_closed_commitment_is_reopened_before_it_is_edited(officer_api, commitment, action):
     officer_api.post(detail(commitment, action))

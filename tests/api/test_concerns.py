@@ -166,6 +166,16 @@ def test_in_progress_resolve_and_reopen(officer_api, concern):
     )
 
 
+def test_reopening_a_concern_that_is_not_resolved_changes_nothing(officer_api, concern):
+    """As the page says: nothing to reopen. A retried request is not an error."""
+    officer_api.post(detail(concern, "in-progress"))
+
+    response = officer_api.post(detail(concern, "reopen"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "in_progress"
+
+
 def test_a_resolved_concern_is_reopened_before_it_is_edited(officer_api, concern):
     officer_api.post(detail(concern, "resolve"), {"resolution": "Lorries rerouted"})
     response = officer_api.patch(detail(concern), {"severity": 4})

@@ -201,6 +201,33 @@ def test_the_chaser_marks_a_commitment_fulfilled(officer_client, commitment):
     assert commitment.status == CommitmentStatus.FULFILLED
 
 
+def test_reopening_a_commitment_says_so(officer_client, commitment):
+    officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+
+    response = officer_client.post(reverse("commitments:reopen", args=[commitment.pk]), follow=True)
+
+    assert "Commitment reopened." in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.OPEN
+
+
+def test_reopening_an_open_commitment_says_nothing_changed(officer_client, commitment):
+    """A second click, or a page left open: it used to say "Commitment reopened." all the same."""
+    response = officer_client.post(reverse("commitments:reopen", args=[commitment.pk]), follow=True)
+
+    page = response.content.decode()
+    assert "This commitment is already open: nothing changed." in page
+    assert "Commitment reopened." not in page
+
+
+def test_closing_a_commitment_twice_says_the_second_time_changed_nothing(officer_client, commitment):
+    officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+
+    response = officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]), follow=True)
+
+    assert "This commitment is already fulfilled: nothing changed." in response.content.decode()
+
+
 def test_a_cancelled_commitments_page_says_when_it_was_cancelled(officer_client, commitment):
     officer_client.post(reverse("commitments:cancel", args=[commitment.pk]))
     commitment.refresh_from_db()

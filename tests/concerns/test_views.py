@@ -225,6 +225,24 @@ def test_a_resolved_concerns_edit_page_leads_back_to_it_saying_so(officer_client
     assert Concern.objects.get(pk=concern.pk).resolution == "Quiet now; checked again."
 
 
+def test_reopening_a_concern_says_so(officer_client, concern):
+    officer_client.post(reverse("concerns:resolve", args=[concern.pk]), {"resolution": "Quiet now."})
+
+    response = officer_client.post(reverse("concerns:reopen", args=[concern.pk]), follow=True)
+
+    assert "Concern reopened." in response.content.decode()
+    assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.OPEN
+
+
+def test_reopening_a_concern_that_is_not_resolved_says_there_was_nothing_to_reopen(officer_client, concern):
+    """A second click, or a page left open: it used to say "Concern reopened." all the same."""
+    response = officer_client.post(reverse("concerns:reopen", args=[concern.pk]), follow=True)
+
+    page = response.content.decode()
+    assert "This concern is not resolved: there was nothing to reopen." in page
+    assert "Concern reopened." not in page
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [
