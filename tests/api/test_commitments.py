@@ -118,6 +118,7 @@ def test_recording_where_it_was_promised(officer_api, officer):
         ({"source_interaction": "confidential"}, {"source_interaction"}),  # one the officer may not read
         ({"source_interaction": "unrelated"}, {"stakeholder"}),  # the stakeholder was not in it
         ({"source_interaction": "theirs", "source_meeting": "theirs"}, {"non_field_errors"}),
+        ({"source_meeting": "cancelled"}, {"source_meeting"}),  # it did not take place
     ],
 )
 def test_bad_input_is_a_400_with_field_messages_and_records_nothing(
@@ -127,7 +128,10 @@ def test_bad_input_is_a_400_with_field_messages_and_records_nothing(
     theirs_call = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
     theirs_meeting = MeetingFactory(organiser=officer)
     theirs_meeting.attendees.create(stakeholder=stakeholder)
+    cancelled_meeting = MeetingFactory(organiser=officer, status="cancelled")
+    cancelled_meeting.attendees.create(stakeholder=stakeholder)
     sources = {
+        "cancelled": cancelled_meeting.pk,
         "confidential": confidential_call.pk,
         "unrelated": InteractionFactory(logged_by=officer).pk,
         "theirs": None,

@@ -5,12 +5,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, CommitmentStatus
+from meetings.models import MeetingStatus
 
 from ..conftest import login
 from ..factories import (
     AffiliationFactory,
     CommitmentFactory,
     InteractionFactory,
+    MeetingFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -112,6 +114,20 @@ def test_a_commitment_opened_from_an_interaction_records_it_as_the_source(office
     commitment = Commitment.objects.get()
     assert commitment.source_interaction == interaction
     assert "Site visit" in officer_client.get(commitment.get_absolute_url()).content.decode()
+
+
+def test_a_commitment_opened_from_a_cancelled_meeting_is_refused_on_the_form(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer, status=MeetingStatus.CANCELLED)
+    meeting.attendees.create(stakeholder=stakeholder)
+    url = reverse("commitments:create") + f"?meeting={meeting.pk}"
+
+    data = {"direction": "they_promised", "description": "Send access codes", "owner": officer.pk}
+    response = officer_client.post(url, {**data, "stakeholder": stakeholder.pk})
+
+    assert response.status_code == 200
+    assert "That meeting was cancelled: it did not take place" in response.content.decode()
+    assert not Commitment.objects.exists()
 
 
 def test_a_confidential_interaction_the_officer_may_not_read_cannot_be_a_source(officer_client, colleague):

@@ -884,6 +884,16 @@ def test_a_meeting_early_in_year_one_is_entered_without_its_reminders_failing(
     assert officer_client.get(reverse("meetings:list")).status_code == 200
 
 
+def test_a_cancelled_meeting_offers_no_commitment_to_record(officer_client, officer, meeting):
+    """It did not take place: nothing was promised at it."""
+    record = f'href="{reverse("commitments:create")}?meeting={meeting.pk}"'
+    assert record in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    services.meeting_cancel(meeting=meeting, actor=officer)
+
+    assert record not in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+
 @pytest.mark.parametrize("page", ["meetings:edit", "meetings:mark_held", "meetings:cancel"])
 def test_a_cancelled_meetings_forms_lead_back_to_it_saying_so(officer_client, officer, meeting, page):
     """The edit page of a cancelled meeting opened a form whose save was then refused (so did recording it
