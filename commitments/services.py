@@ -14,7 +14,7 @@ from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update, lock_referenced
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingStatus
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -41,7 +41,8 @@ def _validate_people(*, stakeholder: Stakeholder | None, owner, joining: bool) -
 
 
 def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, source_meeting) -> dict:
-    """The source must be something the actor can see, and the stakeholder must have taken part in it."""
+    """The source must be something the actor can see and that took place, and the stakeholder must have
+    taken part in it."""
     if source_interaction is not None:
         visible = Interaction.objects.visible_to(actor).filter(pk=source_interaction.pk)
         if not visible.exists():
@@ -54,6 +55,12 @@ def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, sou
         visible = Meeting.objects.visible_to(actor).filter(pk=source_meeting.pk)
         if not visible.exists():
             return {"source_meeting": _("That meeting does not exist.")}
+        if source_meeting.status == MeetingStatus.CANCELLED:
+            return {
+                "source_meeting": _(
+                    "That meeting was cancelled: it did not take place, so nothing was promised at it."
+                )
+            }
         if not visible.filter(attendees__stakeholder=stakeholder).exists():
             return {"stakeholder": _("%(name)s was not invited to that meeting.") % {"name": stakeholder}}
     return {}

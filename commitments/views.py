@@ -20,7 +20,7 @@ from meetings.models import Meeting
 from . import services
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm
-from .models import Commitment, CommitmentDirection
+from .models import Commitment, CommitmentDirection, CommitmentStatus
 
 
 def _visible(request):
@@ -151,21 +151,30 @@ def commitment_edit(request, pk):
 
 
 TRANSITIONS = {
-    "fulfil": (services.commitment_fulfil, gettext_lazy("Marked as fulfilled.")),
-    "cancel": (services.commitment_cancel, gettext_lazy("Commitment cancelled.")),
-    "break": (services.commitment_mark_broken, gettext_lazy("Marked as broken.")),
-    "reopen": (services.commitment_reopen, gettext_lazy("Commitment reopened.")),
+    "fulfil": (services.commitment_fulfil, CommitmentStatus.FULFILLED, gettext_lazy("Marked as fulfilled.")),
+    "cancel": (services.commitment_cancel, CommitmentStatus.CANCELLED, gettext_lazy("Commitment cancelled.")),
+    "break": (services.commitment_mark_broken, CommitmentStatus.BROKEN, gettext_lazy("Marked as broken.")),
+    "reopen": (services.commitment_reopen, CommitmentStatus.OPEN, gettext_lazy("Commitment reopened.")),
 }
 
 
 @require_POST
 def commitment_transition(request, pk, action):
     commitment = _editable(request, pk)
-    service, done = TRANSITIONS[action]
+    service, status, done = TRANSITIONS[action]
+    # A second click, or a page left open after someone else made the change: the services leave it be.
+    unchanged = commitment.status == status
     try:
         service(commitment=commitment, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        if unchanged:
+            messages.info(
+                request,
+                _("This commitment is already %(status)s: nothing changed.")
+                % {"status": commitment.get_status_display().lower()},
+            )
+        else:
+            messages.success(request, done)
     return redirect(commitment)

@@ -155,8 +155,13 @@ def concern_mark_in_progress(request, pk):
 @require_POST
 def concern_reopen(request, pk):
     concern = _editable(request, pk)
+    was_resolved = concern.is_resolved
     services.concern_reopen(concern=concern, actor=request.user)
-    messages.success(request, _("Concern reopened."))
+    if was_resolved:
+        messages.success(request, _("Concern reopened."))
+    else:
+        # A second click, or a page left open after someone else reopened it.
+        messages.info(request, _("This concern is not resolved: there was nothing to reopen."))
     return redirect(concern)
 
 

@@ -29,12 +29,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from commitments.models import Commitment
+from concerns.models import Concern
+from contacts.models import Stakeholder
 from contacts.querysets import held_on_sql
+from interactions.models import Interaction
+from meetings.models import ActionItem, Meeting
 
 from .models import HealthBand
 
@@ -408,6 +414,27 @@ def health_now(stakeholder, *, day: dt.date | None = None) -> HealthParts | None
     if row is None:
         return None
     return HealthParts(**dict(zip(PART_FIELDS, row, strict=True)), day=day)
+
+
+def health_inputs_changed_since(stakeholder, moment: dt.datetime) -> bool:
+    """Whether anything HEALTH_SQL reads for this stakeholder was written after `moment`: their record, an
+    interaction with them, a concern or commitment of theirs, an action they own or from a meeting they
+    attend, or such a meeting (its attendees). One statement; each part is found by an indexed key."""
+    if stakeholder.updated_at > moment:
+        return True
+    pk, changed = stakeholder.pk, {"updated_at__gt": moment}
+    attended = Meeting.objects.filter(attendees__stakeholder=pk)
+    return (
+        Stakeholder.objects.filter(pk=pk)
+        .filter(
+            Exists(Interaction.objects.filter(stakeholders=pk, **changed))
+            | Exists(Concern.objects.filter(stakeholder=pk, **changed))
+            | Exists(Commitment.objects.filter(stakeholder=pk, **changed))
+            | Exists(ActionItem.objects.filter(Q(owner_stakeholder=pk) | Q(meeting__in=attended), **changed))
+            | Exists(attended.filter(**changed))
+        )
+        .exists()
+    )
 
 
 def parts_from_snapshot(snapshot) -> HealthParts:

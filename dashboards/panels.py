@@ -23,7 +23,7 @@ from contacts.models import Organisation
 from interactions.models import InteractionKind
 
 from . import charts, queries
-from .health import AMBER_FROM, GREEN_FROM, health_now, parts_from_snapshot
+from .health import AMBER_FROM, GREEN_FROM, health_inputs_changed_since, health_now, parts_from_snapshot
 from .models import HealthBand, HealthSnapshot, SummaryName, SummaryRefresh
 
 BAND_CLASSES = [
@@ -380,10 +380,11 @@ def health_card(stakeholder) -> dict:
     """The stakeholder page's health card: today's score and its parts, the last 90 days from the daily
     snapshots, and the day it last changed band.
 
-    Today's score is today's snapshot while nothing was logged with them (nor their record edited) since it
-    was taken: it is at most a quarter of an hour old. After a call is logged with them it is computed live,
-    so that it counts at once. Not always live: that reads everything they took part in, a quarter of a
-    second for the people with thousands of interactions.
+    Today's score is today's snapshot while nothing it was computed from has been written since it was
+    taken: it is at most a quarter of an hour old. Once a call is logged with them, a concern raised, a
+    commitment or action recorded or closed (anything `health_inputs_changed_since` looks at), it is computed
+    live, so that the card agrees with the rest of their page at once. Not always live: that reads everything
+    they took part in, a quarter of a second for the people with thousands of interactions.
     """
     today = timezone.localdate()
     taken_from = SummaryRefresh.objects.filter(name=SummaryName.HEALTH).values("started_at")[:1]
@@ -395,7 +396,11 @@ def health_card(stakeholder) -> dict:
         .order_by("day")
     )
     todays = history.pop() if history and history[-1].day == today else None
-    if todays is not None and todays.taken_from and stakeholder.updated_at <= todays.taken_from:
+    if (
+        todays is not None
+        and todays.taken_from
+        and not health_inputs_changed_since(stakeholder, todays.taken_from)
+    ):
         parts = parts_from_snapshot(todays)
     else:
         parts = health_now(stakeholder, day=today)

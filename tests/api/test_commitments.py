@@ -113,11 +113,14 @@ def test_recording_where_it_was_promised(officer_api, officer):
         ({"description": ""}, {"description"}),
         ({"stakeholder": 999999}, {"stakeholder"}),
         ({"due_on": "next week"}, {"due_on"}),
+        ({"renews_on": "0001-01-01"}, {"renews_on"}),  # no one typed that on purpose
+        ({"due_on": "2999-01-01"}, {"due_on"}),
         ({"owner": 999999}, {"owner"}),
         ({"source_meeting": 999999}, {"source_meeting"}),
         ({"source_interaction": "confidential"}, {"source_interaction"}),  # one the officer may not read
         ({"source_interaction": "unrelated"}, {"stakeholder"}),  # the stakeholder was not in it
         ({"source_interaction": "theirs", "source_meeting": "theirs"}, {"non_field_errors"}),
+        ({"source_meeting": "cancelled"}, {"source_meeting"}),  # it did not take place
     ],
 )
 def test_bad_input_is_a_400_with_field_messages_and_records_nothing(
@@ -127,7 +130,10 @@ def test_bad_input_is_a_400_with_field_messages_and_records_nothing(
     theirs_call = InteractionFactory(logged_by=officer, stakeholders=[stakeholder])
     theirs_meeting = MeetingFactory(organiser=officer)
     theirs_meeting.attendees.create(stakeholder=stakeholder)
+    cancelled_meeting = MeetingFactory(organiser=officer, status="cancelled")
+    cancelled_meeting.attendees.create(stakeholder=stakeholder)
     sources = {
+        "cancelled": cancelled_meeting.pk,
         "confidential": confidential_call.pk,
         "unrelated": InteractionFactory(logged_by=officer).pk,
         "theirs": None,
@@ -209,6 +215,16 @@ def test_the_cancellation_date_is_read_only(officer_api, commitment):
 
     assert response.status_code == 200, response.content
     assert response.json()["cancelled_at"] is None and response.json()["status"] == "open"
+
+
+def test_reopening_an_open_commitment_changes_nothing(officer_api, commitment):
+    """As the page says: nothing changed. A retried request is not an error."""
+    before = officer_api.get(detail(commitment)).json()
+
+    response = officer_api.post(detail(commitment, "reopen"))
+
+    assert response.status_code == 200
+    assert response.json() == before
 
 
 @pytest.mark.parametrize("action", ["fulfil", "cancel", "break"])

@@ -111,6 +111,7 @@ def test_raising_a_concern_with_the_interactions_it_came_up_in(officer_api, offi
         ({"stakeholder": 999999}, {"stakeholder"}),
         ({"raised_on": "tomorrow"}, {"raised_on"}),
         ({"raised_on": "future"}, {"raised_on"}),  # the service's rule
+        ({"raised_on": "1900-01-01"}, {"raised_on"}),  # no one typed that on purpose
         ({"owner": 999999}, {"owner"}),
         ({"interactions": "confidential"}, {"interactions"}),  # one the officer may not read
     ],
@@ -164,6 +165,16 @@ def test_in_progress_resolve_and_reopen(officer_api, concern):
         None,
         "Lorries rerouted",
     )
+
+
+def test_reopening_a_concern_that_is_not_resolved_changes_nothing(officer_api, concern):
+    """As the page says: nothing to reopen. A retried request is not an error."""
+    officer_api.post(detail(concern, "in-progress"))
+
+    response = officer_api.post(detail(concern, "reopen"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "in_progress"
 
 
 def test_a_resolved_concern_is_reopened_before_it_is_edited(officer_api, concern):

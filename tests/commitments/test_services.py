@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from commitments import services
 from commitments.models import Commitment, CommitmentStatus
-from meetings.models import Attendee
+from meetings.models import Attendee, MeetingStatus
 
 from ..factories import (
     AffiliationFactory,
@@ -76,6 +76,23 @@ def test_the_stakeholder_must_have_taken_part_in_the_source_interaction(officer)
     with pytest.raises(ValidationError) as error:
         record(officer, StakeholderFactory(owner=officer), source_interaction=interaction)
     assert "stakeholder" in error.value.message_dict
+    assert not Commitment.objects.exists()
+
+
+def test_a_cancelled_meeting_is_refused_as_the_source_of_a_commitment(officer):
+    """It did not take place: nothing was promised at it."""
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer, status=MeetingStatus.CANCELLED)
+    Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+
+    with pytest.raises(ValidationError) as refused:
+        record(officer, stakeholder, source_meeting=meeting)
+
+    assert refused.value.message_dict == {
+        "source_meeting": [
+            "That meeting was cancelled: it did not take place, so nothing was promised at it."
+        ]
+    }
     assert not Commitment.objects.exists()
 
 

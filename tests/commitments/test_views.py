@@ -5,12 +5,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, CommitmentStatus
+from meetings.models import MeetingStatus
 
 from ..conftest import login
 from ..factories import (
     AffiliationFactory,
     CommitmentFactory,
     InteractionFactory,
+    MeetingFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -114,6 +116,20 @@ def test_a_commitment_opened_from_an_interaction_records_it_as_the_source(office
     assert "Site visit" in officer_client.get(commitment.get_absolute_url()).content.decode()
 
 
+def test_a_commitment_opened_from_a_cancelled_meeting_is_refused_on_the_form(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer, status=MeetingStatus.CANCELLED)
+    meeting.attendees.create(stakeholder=stakeholder)
+    url = reverse("commitments:create") + f"?meeting={meeting.pk}"
+
+    data = {"direction": "they_promised", "description": "Send access codes", "owner": officer.pk}
+    response = officer_client.post(url, {**data, "stakeholder": stakeholder.pk})
+
+    assert response.status_code == 200
+    assert "That meeting was cancelled: it did not take place" in response.content.decode()
+    assert not Commitment.objects.exists()
+
+
 def test_a_confidential_interaction_the_officer_may_not_read_cannot_be_a_source(officer_client, colleague):
     confidential = InteractionFactory(logged_by=colleague, is_confidential=True)
     response = officer_client.get(reverse("commitments:create") + f"?interaction={confidential.pk}")
@@ -199,6 +215,33 @@ def test_the_chaser_marks_a_commitment_fulfilled(officer_client, commitment):
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.FULFILLED
+
+
+def test_reopening_a_commitment_says_so(officer_client, commitment):
+    officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+
+    response = officer_client.post(reverse("commitments:reopen", args=[commitment.pk]), follow=True)
+
+    assert "Commitment reopened." in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.OPEN
+
+
+def test_reopening_an_open_commitment_says_nothing_changed(officer_client, commitment):
+    """A second click, or a page left open: it used to say "Commitment reopened." all the same."""
+    response = officer_client.post(reverse("commitments:reopen", args=[commitment.pk]), follow=True)
+
+    page = response.content.decode()
+    assert "This commitment is already open: nothing changed." in page
+    assert "Commitment reopened." not in page
+
+
+def test_closing_a_commitment_twice_says_the_second_time_changed_nothing(officer_client, commitment):
+    officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]))
+
+    response = officer_client.post(reverse("commitments:fulfil", args=[commitment.pk]), follow=True)
+
+    assert "This commitment is already fulfilled: nothing changed." in response.content.decode()
 
 
 def test_a_cancelled_commitments_page_says_when_it_was_cancelled(officer_client, commitment):

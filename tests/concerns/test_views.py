@@ -139,6 +139,26 @@ def test_bad_input_shows_errors_and_records_nothing(officer_client, officer):
     assert not Concern.objects.exists()
 
 
+def test_a_concern_raised_in_1900_is_refused_on_the_form_saying_which_dates_are_allowed(
+    officer_client, officer
+):
+    """It was recorded, and its page said "open 46351 days"."""
+    stakeholder = StakeholderFactory(owner=officer)
+    response = officer_client.post(
+        reverse("concerns:create"),
+        {
+            "title": "Noise",
+            "stakeholder": stakeholder.pk,
+            "severity": 2,
+            "owner": officer.pk,
+            "raised_on": "1900-01-01",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a date from 1 Jan 1950 to " in response.content.decode()
+    assert not Concern.objects.exists()
+
+
 @pytest.fixture
 def concern(officer):
     return ConcernFactory(
@@ -223,6 +243,24 @@ def test_a_resolved_concerns_edit_page_leads_back_to_it_saying_so(officer_client
     )
     assert "Resolution updated." in response.content.decode()
     assert Concern.objects.get(pk=concern.pk).resolution == "Quiet now; checked again."
+
+
+def test_reopening_a_concern_says_so(officer_client, concern):
+    officer_client.post(reverse("concerns:resolve", args=[concern.pk]), {"resolution": "Quiet now."})
+
+    response = officer_client.post(reverse("concerns:reopen", args=[concern.pk]), follow=True)
+
+    assert "Concern reopened." in response.content.decode()
+    assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.OPEN
+
+
+def test_reopening_a_concern_that_is_not_resolved_says_there_was_nothing_to_reopen(officer_client, concern):
+    """A second click, or a page left open: it used to say "Concern reopened." all the same."""
+    response = officer_client.post(reverse("concerns:reopen", args=[concern.pk]), follow=True)
+
+    page = response.content.decode()
+    assert "This concern is not resolved: there was nothing to reopen." in page
+    assert "Concern reopened." not in page
 
 
 @pytest.mark.parametrize(

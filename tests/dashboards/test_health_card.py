@@ -5,14 +5,18 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from commitments.services import commitment_fulfil
+from concerns.services import concern_raise
 from contacts.models import Stakeholder
 from contacts.services import stakeholder_archive
 from dashboards import services
 from dashboards.models import HealthSnapshot
 from interactions.models import InteractionKind
-from interactions.services import interaction_log
+from interactions.services import follow_up_complete, interaction_log
+from meetings.models import ActionItem, ActionStatus, Attendee
+from meetings.services import action_item_set_status
 
-from ..factories import StakeholderFactory
+from ..factories import CommitmentFactory, InteractionFactory, MeetingFactory, StakeholderFactory
 from .conftest import TODAY, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +78,70 @@ def test_a_call_just_logged_counts_on_the_card_at_once(officer_client, officer, 
     assert "On time." in page
     assert ">100<" in page
     assert "Overdue by" not in page
+
+
+def test_a_concern_just_raised_counts_on_the_card_at_once(officer_client, officer, lapsed, time_machine):
+    """The card used to say "None open." beside the concerns card listing it, until the next snapshot."""
+    services.health_snapshot_take()
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    concern_raise(actor=officer, stakeholder=lapsed, title="Lorries at night")
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "1 open (0 open too long)." in page
+    assert ">72<" in page  # 80, less 4 * medium severity (2)
+
+
+def test_a_commitment_just_kept_stops_counting_as_overdue_at_once(
+    officer_client, officer, lapsed, time_machine
+):
+    commitment = CommitmentFactory(stakeholder=lapsed, owner=officer, due_on=TODAY - dt.timedelta(days=1))
+    services.health_snapshot_take()  # 80, less 8 for the overdue commitment: 72
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    commitment_fulfil(commitment=commitment, actor=officer)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page
+    assert ">80<" in page
+
+
+def test_an_action_from_their_meeting_just_done_stops_counting_as_overdue_at_once(
+    officer_client, officer, lapsed, time_machine
+):
+    meeting = MeetingFactory(
+        organiser=officer, starts_at=days_ago(20), ends_at=days_ago(20) + dt.timedelta(hours=1)
+    )
+    Attendee.objects.create(meeting=meeting, stakeholder=lapsed)
+    action = ActionItem.objects.create(
+        meeting=meeting, description="Send the map", owner_user=officer, due_on=TODAY - dt.timedelta(days=2),
+        created_by=officer,
+    )  # fmt: skip
+    services.health_snapshot_take()
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    action_item_set_status(action_item=action, actor=officer, status=ActionStatus.DONE)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page
+
+
+def test_a_follow_up_just_done_stops_counting_as_overdue_at_once(
+    officer_client, officer, lapsed, time_machine
+):
+    interaction = InteractionFactory(
+        logged_by=officer,
+        stakeholders=[lapsed],
+        occurred_at=days_ago(45),
+        follow_up_on=TODAY - dt.timedelta(days=3),
+    )
+    services.health_snapshot_take()
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    follow_up_complete(interaction=interaction, actor=officer)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page
 
 
 def test_a_stakeholder_not_in_any_snapshot_yet_is_scored(officer_client, lapsed):
