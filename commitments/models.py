@@ -12,7 +12,6 @@ from history.tracking import history_tracked
 from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
-from liaison_crm.typed_dates import validate_typed_date
 
 from .querysets import KEY_DATE, CommitmentQuerySet
 
@@ -76,13 +75,9 @@ class Commitment(StorableTextModel):
         related_name="commitments",
         help_text=_("The officer who makes sure it happens."),
     )
-    due_on = models.DateField(_("due"), null=True, blank=True, validators=[validate_typed_date])
+    due_on = models.DateField(_("due"), null=True, blank=True)
     renews_on = models.DateField(
-        _("renews"),
-        null=True,
-        blank=True,
-        help_text=_("For an agreement: the date it is up for renewal."),
-        validators=[validate_typed_date],
+        _("renews"), null=True, blank=True, help_text=_("For an agreement: the date it is up for renewal.")
     )
     status = models.CharField(
         _("status"), max_length=16, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN

@@ -10,7 +10,6 @@ from history.tracking import history_tracked, links_tracked
 from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
-from liaison_crm.typed_dates import validate_typed_date
 
 from .querysets import UNRESOLVED, ConcernQuerySet
 
@@ -70,7 +69,7 @@ class Concern(StorableTextModel):
         help_text=_("The officer who sees it through to a resolution."),
     )
     resolution = models.TextField(_("resolution"), blank=True, help_text=_("What was done or agreed."))
-    raised_on = models.DateField(_("raised on"), default=timezone.localdate, validators=[validate_typed_date])
+    raised_on = models.DateField(_("raised on"), default=timezone.localdate)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # Set by the daily escalation when the concern has been open too long; cleared when it is reopened.
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)

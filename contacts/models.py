@@ -21,7 +21,6 @@ from history.tracking import history_tracked, links_tracked
 from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
-from liaison_crm.typed_dates import validate_typed_date
 
 from .querysets import AffiliationQuerySet, OrganisationQuerySet, StakeholderQuerySet, TagQuerySet
 from .search import SEARCH_CONFIG, Unaccented
@@ -376,14 +375,8 @@ class Affiliation(StorableTextModel):
     )
     role = models.CharField(_("role or title"), max_length=160, blank=True)
     department = models.CharField(_("department"), max_length=160, blank=True)
-    start_date = models.DateField(_("from"), null=True, blank=True, validators=[validate_typed_date])
-    end_date = models.DateField(
-        _("until"),
-        null=True,
-        blank=True,
-        help_text=_("Leave empty while current."),
-        validators=[validate_typed_date],
-    )
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Leave empty while current."))
     is_primary = models.BooleanField(_("primary position"), default=False)
 
     objects = AffiliationQuerySet.as_manager()
@@ -459,7 +452,7 @@ class Objective(StorableTextModel):
         max_length=300,
         help_text=_("What this relationship should achieve, e.g. “Their agency co-funds the flood study”."),
     )
-    target_on = models.DateField(_("target date"), null=True, blank=True, validators=[validate_typed_date])
+    target_on = models.DateField(_("target date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ObjectiveStatus.choices, default=ObjectiveStatus.OPEN
     )

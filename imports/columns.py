@@ -34,7 +34,6 @@ from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
-from liaison_crm.typed_dates import validate_typed_date
 
 from .models import ImportKind
 
@@ -371,20 +370,10 @@ class Cleaner:
             return None
         for pattern in DATE_FORMATS:
             try:
-                day = dt.datetime.strptime(value, pattern).date()
+                return dt.datetime.strptime(value, pattern).date()
             except ValueError:
                 continue
-            return self.typed_date(name, day)
         raise RowError(name, _("“%(value)s” is not a date such as 2024-03-05.") % {"value": value[:40]})
-
-    @staticmethod
-    def typed_date(name, value):
-        """The date or time, once it is one a person could mean (as the forms and the API ask)."""
-        try:
-            validate_typed_date(value)
-        except ValidationError as error:
-            raise RowError(name, " ".join(error.messages)) from None
-        return value
 
     def moment(self, row, name) -> dt.datetime:
         value = self.text(row, name, required=True)
@@ -407,7 +396,7 @@ class Cleaner:
             moment = moment.replace(tzinfo=self.tz)
         if message := unstorable_time_message(moment):
             raise RowError(name, str(message))
-        return self.typed_date(name, moment)
+        return moment
 
     def clean(self, row: dict[str, str]) -> dict:
         raise NotImplementedError

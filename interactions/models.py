@@ -15,7 +15,6 @@ from liaison_crm.choices import choice_display
 from liaison_crm.constraints import FormCheckedConstraints
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
-from liaison_crm.typed_dates import validate_typed_date
 
 from .querysets import InteractionQuerySet
 
@@ -61,7 +60,7 @@ class Interaction(FormCheckedConstraints, StorableTextModel):
     direction = models.CharField(
         _("direction"), max_length=16, choices=Direction.choices, default=Direction.OUTBOUND
     )
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now, validators=[validate_typed_date])
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     stakeholders = models.ManyToManyField(
         Stakeholder, verbose_name=_("stakeholders"), related_name="interactions"
     )
@@ -82,9 +81,7 @@ class Interaction(FormCheckedConstraints, StorableTextModel):
     outcome = models.TextField(_("outcome"), blank=True)
     sentiment = models.SmallIntegerField(_("sentiment"), choices=Sentiment.choices, default=Sentiment.NEUTRAL)
     topics = models.ManyToManyField(Tag, verbose_name=_("topics"), blank=True, related_name="interactions")
-    follow_up_on = models.DateField(
-        _("follow up by"), null=True, blank=True, validators=[validate_typed_date]
-    )
+    follow_up_on = models.DateField(_("follow up by"), null=True, blank=True)
     follow_up_note = models.CharField(_("agreed follow-up"), max_length=300, blank=True)
     follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
     # Who chases the follow-up: whoever logged the interaction unless they asked a colleague, and whoever

@@ -18,7 +18,6 @@ from history.tracking import history_tracked
 from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
-from liaison_crm.typed_dates import validate_typed_date
 
 from .querysets import ActionItemQuerySet, MeetingQuerySet
 
@@ -67,8 +66,8 @@ class Meeting(StorableTextModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
-    starts_at = models.DateTimeField(_("starts"), validators=[validate_typed_date])
-    ends_at = models.DateTimeField(_("ends"), validators=[validate_typed_date])
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -356,7 +355,7 @@ class ActionItem(StorableTextModel):
         blank=True,
         related_name="action_items",
     )
-    due_on = models.DateField(_("due"), null=True, blank=True, validators=[validate_typed_date])
+    due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )

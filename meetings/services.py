@@ -32,7 +32,7 @@ from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update, lock_referenced
-from liaison_crm.typed_dates import validate_typed_date
+from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -206,11 +206,13 @@ def meeting_schedule(
         series.full_clean(validate_constraints=False)
         series.save()
         starts = occurrence_starts(starts_at, time_zone, frequency, series.count)
-        # Only the first meeting was checked above: the series may run past the dates a person may enter.
+        # Only the first meeting was checked above: the series may run past what can be stored.
         try:
-            validate_typed_date(starts[-1] + duration)
-        except ValidationError as error:
-            raise ValidationError({"count": error.messages}) from None
+            message = unstorable_time_message(starts[-1] + duration)
+        except OverflowError:
+            message = TIME_OUT_OF_RANGE
+        if message:
+            raise ValidationError({"count": message})
     else:
         series, starts = None, [starts_at]
 

@@ -139,26 +139,6 @@ def test_bad_input_shows_errors_and_records_nothing(officer_client, officer):
     assert not Concern.objects.exists()
 
 
-def test_a_concern_raised_in_1900_is_refused_on_the_form_saying_which_dates_are_allowed(
-    officer_client, officer
-):
-    """It was recorded, and its page said "open 46351 days"."""
-    stakeholder = StakeholderFactory(owner=officer)
-    response = officer_client.post(
-        reverse("concerns:create"),
-        {
-            "title": "Noise",
-            "stakeholder": stakeholder.pk,
-            "severity": 2,
-            "owner": officer.pk,
-            "raised_on": "1900-01-01",
-        },
-    )
-    assert response.status_code == 200
-    assert "Enter a date from 1 Jan 1950 to " in response.content.decode()
-    assert not Concern.objects.exists()
-
-
 @pytest.fixture
 def concern(officer):
     return ConcernFactory(

@@ -478,21 +478,6 @@ def test_a_follow_up_owner_without_a_date_or_who_cannot_chase_it_is_an_error(off
     ]
 
 
-def test_implausible_dates_are_errors_in_the_preview_and_nothing_is_imported(officer):
-    StakeholderFactory(emails=["ana@example.org"], owner=officer)
-    content = csv_bytes(
-        [
-            ["1900-01-01 10:00", "call", "Typed 1900", "ana@example.org", ""],
-            ["2024-03-05", "call", "Follow up in 2999", "ana@example.org", "2999-01-01"],
-        ],
-        headings=["Date", "Kind", "Summary", "Stakeholders", "Follow up by"],
-    )
-    job = check(officer, upload(officer, content, kind="interactions"))
-    assert [(error["line"], error["column"]) for error in job.errors] == [(2, "When"), (3, "Follow up by")]
-    assert all(error["message"].startswith("Enter a date from 1 Jan 1950 to ") for error in job.errors)
-    assert not Interaction.objects.exists()
-
-
 def test_interactions_with_unknown_or_archived_people_are_errors(officer):
     StakeholderFactory(
         emails=["gone@example.org"], owner=officer, is_archived=True, archived_at="2024-01-01T00:00Z"
