@@ -7,6 +7,7 @@ Idempotency-Key on every POST (creates and actions), row locks for writes, and t
 """
 
 import datetime
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -147,7 +148,7 @@ class ModelViewSet(
         The input is only peeked at, against the record as read without a lock: an input that does not
         validate locks nothing here, and is reported once the record is locked, after a stale If-Match (412).
         """
-        if not set(self.referenced_fields) & set(data):
+        if not isinstance(data, Mapping) or not set(self.referenced_fields) & set(data):
             return
         peek = self.get_serializer(self.get_object(), data=data, partial=partial)
         if peek.is_valid():

@@ -1,3 +1,6 @@
+import contextlib
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -36,12 +39,24 @@ class InteractionViewSet(ModelViewSet):
     def get_object_for_write(self):
         if self.action in ("update", "partial_update", "destroy"):
             # Its people, and any the input gives it, first: services.interaction_people_lock says why.
-            named = self.request.data.get("stakeholders") if self.action != "destroy" else None
-            ids = [pk for pk in named if isinstance(pk, int)] if isinstance(named, list) else []
-            services.interaction_people_lock(
-                self.get_object(), joining=Stakeholder.objects.filter(pk__in=ids).only("pk", "name")
-            )
+            visible = Interaction.objects.visible_to(self.request.user)
+            if interaction := visible.filter(pk=self.kwargs[self.lookup_field]).first():
+                joining = Stakeholder.objects.filter(pk__in=self._stakeholder_ids_named()).only("pk", "name")
+                services.interaction_people_lock(interaction, joining=joining)
         return super().get_object_for_write()
+
+    def _stakeholder_ids_named(self) -> list[int]:
+        """The ids an update's input gives as `stakeholders`, as far as they read as ids: the serializer
+        reports the rest once the interaction is locked."""
+        data = self.request.data
+        if self.action == "destroy" or not isinstance(data, Mapping):
+            return []
+        named = data.getlist("stakeholders") if hasattr(data, "getlist") else data.get("stakeholders")
+        ids = []
+        for value in named if isinstance(named, list) else []:
+            with contextlib.suppress(TypeError, ValueError):
+                ids.append(int(str(value)))
+        return ids
 
     def create_object(self, data):
         return services.interaction_log(author=self.request.user, **data)

@@ -137,3 +137,22 @@ def test_pages_keep_django_s_page_for_a_host_the_site_does_not_serve(client):
     response = client.get("/stakeholders/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "payload", [[], [{"notes": "x"}], None, 3, "a string", {"stakeholders": [10**20, "1x"]}]
+)
+@pytest.mark.parametrize("endpoint", ["interactions", "commitments", "stakeholders"])
+def test_nonsense_update_bodies_are_answered_not_a_500(officer_api, officer, endpoint, payload):
+    """An update first looks at what the input names to lock it before the record: a body that is not an
+    object is left for the serializer, which refuses it (400) or, for an empty body, changes nothing (200)."""
+    from ..factories import CommitmentFactory, InteractionFactory, StakeholderFactory
+
+    person = StakeholderFactory(owner=officer)
+    record = {
+        "interactions": lambda: InteractionFactory(logged_by=officer, stakeholders=[person]),
+        "commitments": lambda: CommitmentFactory(stakeholder=person),
+        "stakeholders": lambda: person,
+    }[endpoint]()
+    answer = officer_api.patch(f"/api/v1/{endpoint}/{record.pk}/", payload, format="json")
+    assert answer.status_code in (200, 400), answer.content
