@@ -148,8 +148,12 @@ def commitment_update(
     if "description" in fields:
         fields["description"] = fields["description"].strip()
     if "organisation" in fields and fields["organisation"] is None:
-        # Left blank, as when it was recorded: where the stakeholder works now (the form says so).
-        fields["organisation"] = stakeholder.current_primary_organisation()
+        moved = stakeholder.pk != commitment.stakeholder_id
+        if commitment.organisation_id is not None or moved:
+            # Cleared, or left blank for another stakeholder: as when it was recorded, where the stakeholder
+            # works now (the form says so). One that never had an organisation is not given one by an edit
+            # of something else, as the web form sends every field.
+            fields["organisation"] = stakeholder.current_primary_organisation()
     if "due_on" in fields and fields["due_on"] != commitment.due_on:
         # A new due date is a new promise to keep: missing it is reported again.
         commitment.overdue_notified_at = None

@@ -124,8 +124,12 @@ def concern_update(
     if "title" in fields:
         fields["title"] = fields["title"].strip()
     if "organisation" in fields and fields["organisation"] is None:
-        # Left blank, as when it was raised: where the stakeholder works now (the form says so).
-        fields["organisation"] = stakeholder.current_primary_organisation()
+        moved = stakeholder.pk != concern.stakeholder_id
+        if concern.organisation_id is not None or moved:
+            # Cleared, or left blank for another stakeholder: as when it was raised, where the stakeholder
+            # works now (the form says so). One that never had an organisation is not given one by an edit
+            # of something else, as the web form sends every field.
+            fields["organisation"] = stakeholder.current_primary_organisation()
     reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id
     for name, value in fields.items():
         setattr(concern, name, value)

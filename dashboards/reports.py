@@ -27,6 +27,17 @@ INTERACTIONS_SHOWN = 300
 ROWS_SHOWN = 200
 
 
+class FirstRows(list):
+    """The first `shown` rows of one of a report's lists, and whether the list held more: one row past
+    the cap is fetched so that a list of exactly `shown` rows is not said to be cut short."""
+
+    def __init__(self, rows, shown):
+        fetched = list(rows[: shown + 1])
+        super().__init__(fetched[:shown])
+        self.shown = shown
+        self.cut_short = len(fetched) > shown
+
+
 @dataclass
 class Report:
     """What a report covers. Exactly one of organisation, stakeholder, officer and team, or none (all)."""

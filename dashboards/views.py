@@ -25,7 +25,7 @@ from . import panels, queries, services
 from .exports import EXPORTS, export_rows
 from .forms import DashboardFilterForm, GridFilterForm, ReportForm
 from .relationship_map import organisation_graph, stakeholder_graph
-from .reports import INTERACTIONS_SHOWN, ROWS_SHOWN, Report
+from .reports import INTERACTIONS_SHOWN, ROWS_SHOWN, FirstRows, Report
 
 
 def _require_manager(user) -> None:
@@ -237,21 +237,26 @@ def report(request):
             "by_kind": [
                 {**row, "kind": InteractionKind(row["kind"]).label} for row in communications["by_kind"]
             ],
-            "interactions": subject.interactions()
-            .for_timeline()
-            .order_by("occurred_at", "pk")[:INTERACTIONS_SHOWN],
-            "interactions_shown": INTERACTIONS_SHOWN,
-            "meetings": subject.meetings()
-            .select_related("organisation")
-            .order_by("starts_at", "pk")[:ROWS_SHOWN],
-            "decisions": subject.decisions().order_by("meeting__starts_at", "position", "pk")[:ROWS_SHOWN],
-            "actions": subject.actions().for_list().order_by("-open_at_end", "due_on", "pk")[:ROWS_SHOWN],
-            "commitments": subject.commitments().for_list().by_urgency()[:ROWS_SHOWN],
-            "objectives": subject.objectives()
-            .select_related("stakeholder")
-            .order_by("-open_at_end", "target_on", "pk")[:ROWS_SHOWN],
-            "concerns": subject.concerns().for_list().by_urgency()[:ROWS_SHOWN],
-            "rows_shown": ROWS_SHOWN,
+            "interactions": FirstRows(
+                subject.interactions().for_timeline().order_by("occurred_at", "pk"), INTERACTIONS_SHOWN
+            ),
+            "meetings": FirstRows(
+                subject.meetings().select_related("organisation").order_by("starts_at", "pk"), ROWS_SHOWN
+            ),
+            "decisions": FirstRows(
+                subject.decisions().order_by("meeting__starts_at", "position", "pk"), ROWS_SHOWN
+            ),
+            "actions": FirstRows(
+                subject.actions().for_list().order_by("-open_at_end", "due_on", "pk"), ROWS_SHOWN
+            ),
+            "commitments": FirstRows(subject.commitments().for_list().by_urgency(), ROWS_SHOWN),
+            "objectives": FirstRows(
+                subject.objectives()
+                .select_related("stakeholder")
+                .order_by("-open_at_end", "target_on", "pk"),
+                ROWS_SHOWN,
+            ),
+            "concerns": FirstRows(subject.concerns().for_list().by_urgency(), ROWS_SHOWN),
             "generated_at": timezone.now(),
         },
     )

@@ -270,7 +270,10 @@ def reminders_schedule(meeting: Meeting) -> None:
                 continue
             for attendee in _recipients(meeting):
                 if attendee.rsvp != "declined":
-                    key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{attendee.email}"
+                    # The reader's language is part of the key: a reminder queued in the one they had before
+                    # is not still wanted, and is replaced.
+                    reader = f"{_language_of(attendee)}:{attendee.email}"
+                    key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{reader}"
                     wanted.append((key, minutes, attendee))
     group = f"meeting:{meeting.pk}:reminders"
     keys = [key for key, _minutes, _attendee in wanted]

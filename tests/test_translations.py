@@ -111,3 +111,34 @@ def test_the_catalogues_hold_exactly_the_messages_the_emails_use(tmp_path, monke
 
     for language in TRANSLATED:
         assert _messages(_po(language, tmp_path / "locale")) == _messages(_po(language)), language
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext's xgettext is not installed")
+@pytest.mark.parametrize(
+    ("options", "catalogue", "extracted"),
+    [
+        ({}, "django.po", {"Your meeting"}),
+        ({"all_sources": True}, "django.po", {"Your meeting", "Saved"}),
+        ({"domain": "djangojs"}, "djangojs.po", {"Copied"}),
+    ],
+)
+def test_only_the_django_domain_is_limited_to_the_emails_unless_all_sources_are_asked_for(
+    tmp_path, monkeypatch, options, catalogue, extracted
+):
+    """Every run was limited to the emails' files: `-d djangojs`, or a catalogue of the whole interface,
+    silently extracted nothing."""
+    sources = {
+        "meetings/notifications.py": '_("Your meeting")\n',
+        "contacts/views.py": '_("Saved")\n',
+        "static/js/app.js": 'gettext("Copied");\n',
+    }
+    for path, text in sources.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    (tmp_path / "locale").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    call_command("makemessages", locale=["fr"], verbosity=0, **options)
+
+    po = tmp_path / "locale" / "fr" / "LC_MESSAGES" / catalogue
+    assert {msgid for _context, msgid, _plural in _messages(po)} - {""} == extracted

@@ -331,3 +331,19 @@ def test_sending_back_a_commitment_whose_chaser_has_left_asks_who_takes_it_over(
     assert response.json()["owner"] == [f"{colleague} has left; choose who takes this over."]
     commitment.refresh_from_db()
     assert commitment.description != "Changed"
+
+
+@pytest.mark.parametrize("had_one", [False, True])
+def test_a_null_organisation_is_where_the_stakeholder_works_now_only_when_it_clears_one(
+    officer_api, commitment, had_one
+):
+    """As on the edit page: a commitment that never had an organisation is not given one by an edit."""
+    position = AffiliationFactory(stakeholder=commitment.stakeholder)
+    if had_one:
+        Commitment.objects.filter(pk=commitment.pk).update(organisation=AffiliationFactory().organisation)
+
+    response = officer_api.patch(detail(commitment), {"organisation": None, "notes": "Chased"}, format="json")
+
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.organisation == (position.organisation if had_one else None)

@@ -269,3 +269,19 @@ def test_filters_are_the_registers_filters(officer_api, officer, colleague, othe
     other_teams = ConcernFactory(owner=other_officer)
     assert other_teams.pk not in ids(team=officer.team_id)
     assert ids(team=other_officer.team_id) == [other_teams.pk]
+
+
+@pytest.mark.parametrize("had_one", [False, True])
+def test_a_null_organisation_is_where_the_stakeholder_works_now_only_when_it_clears_one(
+    officer_api, concern, had_one
+):
+    """As on the edit page: a concern that never had an organisation is not given one by an edit."""
+    position = AffiliationFactory(stakeholder=concern.stakeholder)
+    if had_one:
+        Concern.objects.filter(pk=concern.pk).update(organisation=AffiliationFactory().organisation)
+
+    response = officer_api.patch(detail(concern), {"organisation": None, "severity": 4}, format="json")
+
+    assert response.status_code == 200
+    concern.refresh_from_db()
+    assert concern.organisation == (position.organisation if had_one else None)

@@ -186,6 +186,25 @@ def test_an_organisation_left_blank_on_an_edit_is_where_the_stakeholder_works_no
     assert commitment.organisation == moved_to.organisation
 
 
+def test_a_commitment_with_no_organisation_keeps_none_through_an_edit_unless_given_another_stakeholder(
+    officer,
+):
+    """Left blank for the same stakeholder it stays blank, as it was recorded; made to another stakeholder
+    it is where they work now, as recording it for them would have made it."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    commitment = CommitmentFactory(stakeholder=StakeholderFactory(owner=officer), owner=officer)
+    AffiliationFactory(stakeholder=commitment.stakeholder)
+
+    services.commitment_update(commitment=commitment, actor=officer, organisation=None, notes="Chased")
+    assert commitment.organisation is None
+    services.commitment_update(
+        commitment=commitment, actor=officer, stakeholder=position.stakeholder, organisation=None
+    )
+
+    commitment.refresh_from_db()
+    assert commitment.organisation == position.organisation
+
+
 def test_where_a_commitment_was_made_cannot_be_changed_by_an_edit(commitment, officer):
     with pytest.raises(TypeError):
         services.commitment_update(commitment=commitment, actor=officer, source_interaction=None)

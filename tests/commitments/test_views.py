@@ -401,3 +401,28 @@ def test_the_officer_chasing_a_commitment_hands_it_to_a_colleague_on_its_edit_pa
 
     commitment.refresh_from_db()
     assert commitment.owner == colleague
+
+
+@pytest.mark.parametrize("had_one", [False, True])
+def test_an_edit_fills_a_blank_organisation_only_when_it_clears_the_one_the_commitment_had(
+    officer_client, officer, had_one
+):
+    """The edit page sends every field: a commitment recorded with no organisation was given where its
+    stakeholder works now when only its due date was moved."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    commitment = CommitmentFactory(
+        stakeholder=position.stakeholder,
+        owner=officer,
+        organisation=OrganisationFactory() if had_one else None,
+    )
+    url = reverse("commitments:edit", args=[commitment.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    later = commitment.due_on + dt.timedelta(days=7)
+
+    response = officer_client.post(url, {**data, "organisation": "", "due_on": later})
+
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.due_on == later
+    assert commitment.organisation == (position.organisation if had_one else None)

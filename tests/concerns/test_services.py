@@ -182,6 +182,25 @@ def test_an_organisation_left_blank_on_an_edit_is_where_the_stakeholder_works_no
     assert concern.organisation == position.organisation
 
 
+def test_a_concern_with_no_organisation_keeps_none_through_an_edit_unless_given_another_stakeholder(
+    officer,
+):
+    """Left blank for the same stakeholder it stays blank, as it was raised; moved to another stakeholder it
+    is where they work now, as raising it for them would have made it."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    concern = ConcernFactory(stakeholder=StakeholderFactory(owner=officer), owner=officer)
+    AffiliationFactory(stakeholder=concern.stakeholder)
+
+    services.concern_update(concern=concern, actor=officer, organisation=None, severity=Severity.CRITICAL)
+    assert concern.organisation is None
+    services.concern_update(
+        concern=concern, actor=officer, stakeholder=position.stakeholder, organisation=None
+    )
+
+    concern.refresh_from_db()
+    assert concern.organisation == position.organisation
+
+
 def test_status_is_not_changed_by_an_edit(concern, officer):
     with pytest.raises(TypeError):
         services.concern_update(concern=concern, actor=officer, status=ConcernStatus.RESOLVED)

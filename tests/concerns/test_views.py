@@ -8,7 +8,13 @@ from django.utils import timezone
 from concerns.models import Concern, ConcernStatus, Severity
 
 from ..conftest import login
-from ..factories import AffiliationFactory, ConcernFactory, InteractionFactory, StakeholderFactory
+from ..factories import (
+    AffiliationFactory,
+    ConcernFactory,
+    InteractionFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +348,28 @@ def test_a_concern_open_too_long_is_due_for_escalation_until_the_daily_run_escal
     page = officer_client.get(concern.get_absolute_url()).content.decode()
     assert "Open for more than 14 days: escalated." in page and "escalated · open 20 days" in page
     assert "due for escalation" not in page
+
+
+@pytest.mark.parametrize("had_one", [False, True])
+def test_an_edit_fills_a_blank_organisation_only_when_it_clears_the_one_the_concern_had(
+    officer_client, officer, had_one
+):
+    """The edit page sends every field: a concern raised with no organisation was given where its
+    stakeholder works now when only its severity was changed."""
+    position = AffiliationFactory(stakeholder=StakeholderFactory(owner=officer))
+    concern = ConcernFactory(
+        stakeholder=position.stakeholder,
+        owner=officer,
+        severity=Severity.LOW,
+        organisation=OrganisationFactory() if had_one else None,
+    )
+    url = reverse("concerns:edit", args=[concern.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    response = officer_client.post(url, {**data, "organisation": "", "severity": Severity.HIGH})
+
+    assert response.status_code == 302
+    concern.refresh_from_db()
+    assert concern.severity == Severity.HIGH
+    assert concern.organisation == (position.organisation if had_one else None)

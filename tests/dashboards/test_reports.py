@@ -671,3 +671,36 @@ def test_a_list_cut_short_says_so_so_that_a_printed_report_does_not_pass_for_the
     assert commitments.count('data-label="What was promised"') == 2
     assert "Only the first 2 are listed." in commitments
     assert "Only the first" not in concerns
+
+
+def test_a_list_of_exactly_as_many_rows_as_are_shown_is_not_said_to_be_cut_short(
+    client, officer, council, monkeypatch
+):
+    """A list holding exactly ROWS_SHOWN rows is complete: the note claimed it was the first of more."""
+    from dashboards import views
+
+    monkeypatch.setattr(views, "ROWS_SHOWN", 1)
+
+    page = report(client, officer, organisation=council.pk).content.decode()
+
+    concerns = page.split('id="report-concerns-heading"')[1].split("</section>")[0]
+    actions = page.split('id="actions-heading"')[1].split("</section>")[0]
+    assert concerns.count('data-label="Concern"') == 1
+    assert "Only the first" not in concerns
+    assert "Only the first 1 are listed." in actions
+
+
+@pytest.mark.parametrize(("shown", "cut_short"), [(1, True), (2, False)])
+def test_the_communications_are_said_to_be_cut_short_only_when_more_were_left_out(
+    client, officer, council, monkeypatch, shown, cut_short
+):
+    """The officer may see two of the council's interactions in the period."""
+    from dashboards import views
+
+    monkeypatch.setattr(views, "INTERACTIONS_SHOWN", shown)
+
+    page = report(client, officer, organisation=council.pk).content.decode()
+
+    communications = page.split('id="communications-heading"')[1].split("</section>")[0]
+    assert communications.count('data-label="Summary and outcome"') == shown
+    assert (f"The first {shown} are shown; the CSV holds them all." in communications) is cut_short

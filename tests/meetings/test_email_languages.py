@@ -7,6 +7,7 @@ import zoneinfo
 import icalendar
 import pytest
 
+from contacts import services as contacts_services
 from meetings import services
 from meetings.models import Meeting
 from outbox.models import OutboundMessage
@@ -170,6 +171,26 @@ def test_a_french_speaking_stakeholder_is_reminded_in_french(
     assert reminder.subject == "Rappel : Revue du partenariat — lun. 4 mars 2030, 10:00 CET"
     assert "Nous vous rappelons la réunion suivante :" in reminder.body
     assert "Date :  lundi 4 mars 2030, 10:00" in reminder.body
+
+
+def test_a_standing_reminder_is_written_again_in_a_stakeholders_new_language_when_reminders_are_requeued(
+    officer, french, django_capture_on_commit_callbacks
+):
+    """The reminder's key left out its language: requeued after her languages changed, the French reminder
+    was kept as still wanted."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, [french], reminder_minutes=[60])
+    contacts_services.stakeholder_update(stakeholder=french, actor=officer, languages=["de", "fr"])
+    # A change to the stakeholder does not requeue the meeting's reminders (so far); her reply does.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendee_respond(
+            attendee=meeting.attendees.get(stakeholder=french), actor=officer, rsvp="accepted"
+        )
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert [reminder.subject for reminder in pending] == [
+        "Erinnerung: Revue du partenariat — Mo., 4. März 2030, 10:00 CET"
+    ]
 
 
 def test_a_french_speaking_stakeholder_is_told_in_french_of_a_cancellation(
