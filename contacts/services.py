@@ -194,11 +194,21 @@ def stakeholder_update(
     owner = fields.get("owner")
     # A new owner takes the stakeholder's confidential interactions from the one before and their managers.
     owner_changes = owner is not None and owner.pk != stakeholder.owner_id
+    reached = _how_reached(stakeholder)
     with readers_lost_noted(_confidential_interactions_with([stakeholder.pk] if owner_changes else [])):
         _apply(stakeholder, fields)
     if tags is not None:
         stakeholder.tags.set(tags_from_names(tags))
+    if _how_reached(stakeholder) != reached:
+        from meetings.services import reminders_readdress
+
+        reminders_readdress(stakeholder=stakeholder)
     return stakeholder
+
+
+def _how_reached(stakeholder: Stakeholder) -> tuple:
+    """What the meeting reminders queued for them depend on: their address, languages and time zone."""
+    return (stakeholder.emails[:1], list(stakeholder.languages), stakeholder.time_zone)
 
 
 def _confidential_interactions_with(stakeholder_ids):

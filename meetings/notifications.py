@@ -270,9 +270,9 @@ def reminders_schedule(meeting: Meeting) -> None:
                 continue
             for attendee in _recipients(meeting):
                 if attendee.rsvp != "declined":
-                    # The reader's language is part of the key: a reminder queued in the one they had before
-                    # is not still wanted, and is replaced.
-                    reader = f"{_language_of(attendee)}:{attendee.email}"
+                    # How the reader reads it is part of the key: a reminder queued in the language or time
+                    # zone they had before, or to their old address, is not still wanted, and is replaced.
+                    reader = f"{_language_of(attendee)}:{_zone_of(attendee).key}:{attendee.email}"
                     key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{reader}"
                     wanted.append((key, minutes, attendee))
     group = f"meeting:{meeting.pk}:reminders"

@@ -165,6 +165,16 @@ def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
         notifications.reminders_schedule(_refetch(meeting_id))
 
 
+def reminders_readdress(*, stakeholder: Stakeholder) -> None:
+    """The reminders of the planned meetings the stakeholder attends, written again once the transaction
+    commits: to the address, in the language and at the time of day they now have."""
+    upcoming = Meeting.objects.filter(
+        status=MeetingStatus.PLANNED, starts_at__gt=timezone.now(), attendees__stakeholder=stakeholder
+    )
+    if meeting_ids := list(upcoming.values_list("pk", flat=True)):
+        _after_commit(_schedule_reminders, meeting_ids)
+
+
 @atomic_service
 @records_actor
 def meeting_schedule(

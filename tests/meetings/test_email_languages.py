@@ -181,7 +181,6 @@ def test_a_standing_reminder_is_written_again_in_a_stakeholders_new_language_whe
     with django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(officer, [french], reminder_minutes=[60])
     contacts_services.stakeholder_update(stakeholder=french, actor=officer, languages=["de", "fr"])
-    # A change to the stakeholder does not requeue the meeting's reminders (so far); her reply does.
     with django_capture_on_commit_callbacks(execute=True):
         services.attendee_respond(
             attendee=meeting.attendees.get(stakeholder=french), actor=officer, rsvp="accepted"
@@ -238,3 +237,38 @@ def test_a_french_speaking_stakeholder_is_sent_the_follow_up_in_french(
     to_colleague = _message("meeting_follow_up", colleague.email)
     assert to_colleague.subject == "Follow-up: Revue du partenariat"
     assert f"- Diffuser le texte — {colleague}, by 15 January 2031" in to_colleague.body
+
+
+@pytest.mark.parametrize(
+    ("change", "to", "subject"),
+    [
+        (
+            {"languages": ["de", "fr"]},
+            "claire@example.fr",
+            "Erinnerung: Revue du partenariat — Mo., 4. März 2030, 10:00 CET",
+        ),
+        (
+            {"emails": ["claire.lefevre@example.fr"]},
+            "claire.lefevre@example.fr",
+            "Rappel : Revue du partenariat — lun. 4 mars 2030, 10:00 CET",
+        ),
+        (
+            {"time_zone": "America/Montreal"},
+            "claire@example.fr",
+            "Rappel : Revue du partenariat — lun. 4 mars 2030, 04:00 EST",
+        ),
+    ],
+    ids=["languages", "address", "time_zone"],
+)
+def test_a_stakeholders_standing_reminders_follow_a_change_of_address_language_or_time_zone(
+    officer, french, django_capture_on_commit_callbacks, change, to, subject
+):
+    """Written when queued: before, they went out as queued, to an address she no longer reads or at a time
+    of day in a zone she had left."""
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule(officer, [french], reminder_minutes=[60])
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts_services.stakeholder_update(stakeholder=french, actor=officer, **change)
+
+    pending = OutboundMessage.objects.filter(kind="meeting_reminder", status="pending")
+    assert [(reminder.to, reminder.subject) for reminder in pending] == [(to, subject)]
