@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_add_to_registers, can_edit_commitment, require
 from contacts.models import Organisation, Stakeholder
+from contacts.services import organisation_left_blank
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
@@ -148,12 +149,7 @@ def commitment_update(
     if "description" in fields:
         fields["description"] = fields["description"].strip()
     if "organisation" in fields and fields["organisation"] is None:
-        moved = stakeholder.pk != commitment.stakeholder_id
-        if commitment.organisation_id is not None or moved:
-            # Cleared, or left blank for another stakeholder: as when it was recorded, where the stakeholder
-            # works now (the form says so). One that never had an organisation is not given one by an edit
-            # of something else, as the web form sends every field.
-            fields["organisation"] = stakeholder.current_primary_organisation()
+        fields["organisation"] = organisation_left_blank(record=commitment, stakeholder=stakeholder)
     if "due_on" in fields and fields["due_on"] != commitment.due_on:
         # A new due date is a new promise to keep: missing it is reported again.
         commitment.overdue_notified_at = None

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import Role
 from accounts.permissions import can_add_to_registers, can_edit_concern, require
 from contacts.models import Organisation, Stakeholder
+from contacts.services import organisation_left_blank
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
@@ -124,12 +125,7 @@ def concern_update(
     if "title" in fields:
         fields["title"] = fields["title"].strip()
     if "organisation" in fields and fields["organisation"] is None:
-        moved = stakeholder.pk != concern.stakeholder_id
-        if concern.organisation_id is not None or moved:
-            # Cleared, or left blank for another stakeholder: as when it was raised, where the stakeholder
-            # works now (the form says so). One that never had an organisation is not given one by an edit
-            # of something else, as the web form sends every field.
-            fields["organisation"] = stakeholder.current_primary_organisation()
+        fields["organisation"] = organisation_left_blank(record=concern, stakeholder=stakeholder)
     reassigned = fields.get("owner") is not None and fields["owner"].pk != concern.owner_id
     for name, value in fields.items():
         setattr(concern, name, value)

@@ -220,6 +220,16 @@ def _confidential_interactions_with(stakeholder_ids):
     return Interaction.objects.filter(pk__in=with_them.values("interaction"), is_confidential=True)
 
 
+def organisation_left_blank(*, record, stakeholder: Stakeholder) -> Organisation | None:
+    """The organisation of a commitment or concern whose edit leaves it blank. Cleared, or left blank for
+    another stakeholder: as when it was recorded, where the stakeholder works now (the forms say so). One that
+    never had an organisation is not given one by an edit of something else, as the web forms send every
+    field."""
+    if record.organisation_id is not None or stakeholder.pk != record.stakeholder_id:
+        return stakeholder.current_primary_organisation()
+    return None
+
+
 @atomic_service
 @records_actor
 def stakeholder_archive(*, stakeholder: Stakeholder, actor) -> Stakeholder:
