@@ -144,6 +144,8 @@ COLUMNS: dict[str, list[Column]] = {
         _list("topics", gettext_lazy("Topics"), "tags", "labels"),
         _c("follow_up_on", gettext_lazy("Follow up by"), "follow up", "follow up date", "due"),
         _c("follow_up_note", gettext_lazy("Agreed follow-up"), "follow up note", "next step"),
+        _c("follow_up_done_at", gettext_lazy("Follow-up done"), "follow up done", "done at", "completed",
+           help=gettext_lazy("When it was done, e.g. 2024-03-12 09:00; still open when empty.")),
         _c("follow_up_owner", gettext_lazy("Follow-up owner"), "follow up owner", "follow up by whom",
            help=gettext_lazy("Username, email or full name of who chases it; whoever logged it when empty.")),
         _c("is_confidential", gettext_lazy("Confidential"), "confidential", "private"),
@@ -667,17 +669,16 @@ class InteractionCleaner(Cleaner):
         attempt("is_confidential", self.boolean, "is_confidential")
         attempt("logged_by_id", self.author)
         attempt("follow_up_owner_id", self.follow_up_owner, values)
+        attempt("follow_up_done_at", self.follow_up_done_at, values)
         attempt("organisation_id", self.organisation)
         if values.get("kind", "") is None:
             errors.append(RowError("kind", _("Required; this cell is empty.")))
         if values.get("organisation_id") is None and values.get("stakeholder_ids"):
             primary = {self.stakeholders.primary_organisation.get(pk) for pk in values["stakeholder_ids"]}
             values["organisation_id"] = primary.pop() if len(primary) == 1 else None
-        if isinstance(values.get("occurred_at"), dt.datetime):
-            values["occurred_at"] = values["occurred_at"].isoformat()
-        if isinstance(values.get("follow_up_on"), dt.date):
-            values["follow_up_on"] = values["follow_up_on"].isoformat()
-        values["follow_up_done_at"] = None
+        for name in ("occurred_at", "follow_up_on", "follow_up_done_at"):
+            if isinstance(values.get(name), dt.date):
+                values[name] = values[name].isoformat()
         return values, errors
 
     def occurred_at(self, row):
@@ -713,6 +714,21 @@ class InteractionCleaner(Cleaner):
         if pk != self.actor.pk and not self.actor_is_admin:
             raise RowError("logged_by", _("Only administrators import interactions logged by someone else."))
         return pk
+
+    def follow_up_done_at(self, row, values) -> dt.datetime | None:
+        """When a follow-up the file carries was done (an export's "Follow-up done"); open when empty."""
+        if not self.text(row, "follow_up_done_at"):
+            return None
+        if "follow_up_on" not in values:
+            return None  # the date's own error is reported
+        if values["follow_up_on"] is None:
+            raise RowError("follow_up_done_at", _("Only a follow-up with a date (Follow up by) can be done."))
+        moment = self.moment(row, "follow_up_done_at")
+        if moment > self.now + self.FUTURE_TOLERANCE:
+            raise RowError(
+                "follow_up_done_at", _("A follow-up is marked done once it is: this time is in the future.")
+            )
+        return moment
 
     def follow_up_owner(self, row, values) -> int | None:
         """Whoever the cell names, or the interaction's author; nobody without a follow-up date."""

@@ -22,8 +22,9 @@ from contacts.models import (
 )
 from imports import services
 from imports.columns import ignored_headings
+from interactions.models import Direction, Interaction, InteractionKind, Sentiment
 
-from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory
+from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,63 @@ def test_organisations_exported_and_imported_again_are_as_they_were(officer_clie
 
     assert {organisation.name: fields(organisation) for organisation in Organisation.objects.all()} == before
     assert ignored_headings(job.headers, job.mapping) == ["ID", "People"]
+
+
+def test_interactions_exported_and_imported_again_are_as_they_were(officer_client, officer):
+    ministry = OrganisationFactory(name="Ministry of Health")
+    okafor = StakeholderFactory(name="Margaret Okafor", emails=["m.okafor@health.example"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=[], owner=officer)
+    AffiliationFactory(stakeholder=okafor, organisation=ministry)
+    now = timezone.now().replace(second=0, microsecond=0)
+    InteractionFactory(
+        logged_by=officer,
+        stakeholders=[okafor, li],
+        organisation=ministry,
+        kind=InteractionKind.MEETING,
+        direction=Direction.INBOUND,
+        occurred_at=now - dt.timedelta(days=3),
+        summary="Clinic funding",
+        outcome="Agreed to a pilot",
+        sentiment=Sentiment.VERY_NEGATIVE,
+        topics=["funding", "clinics"],
+        follow_up_on=timezone.localdate() + dt.timedelta(days=7),
+        follow_up_note="Send the pilot plan",
+        is_confidential=True,
+    )
+    InteractionFactory(
+        logged_by=officer,
+        stakeholders=[li],
+        kind=InteractionKind.EMAIL,
+        occurred_at=now - dt.timedelta(days=10),
+        summary="Thanks for the visit",
+        sentiment=Sentiment.POSITIVE,
+        follow_up_on=timezone.localdate() - dt.timedelta(days=2),
+        follow_up_done_at=now - dt.timedelta(days=2),
+    )
+
+    def fields(interaction):
+        return {
+            "kind": interaction.kind,
+            "direction": interaction.direction,
+            "occurred_at": interaction.occurred_at,
+            "stakeholders": sorted(person.name for person in interaction.stakeholders.all()),
+            "organisation": interaction.organisation.name if interaction.organisation else None,
+            "outcome": interaction.outcome,
+            "sentiment": interaction.sentiment,
+            "topics": sorted(tag.name for tag in interaction.topics.all()),
+            "follow_up_on": interaction.follow_up_on,
+            "follow_up_note": interaction.follow_up_note,
+            "follow_up_done_at": interaction.follow_up_done_at,
+            "follow_up_owner": interaction.follow_up_owner_id,
+            "is_confidential": interaction.is_confidential,
+            "logged_by": interaction.logged_by_id,
+        }
+
+    before = {interaction.summary: fields(interaction) for interaction in Interaction.objects.all()}
+    content = exported(officer_client, "interactions")
+    Interaction.objects.all().delete()
+
+    job = imported(officer, content, "interactions")
+
+    assert {interaction.summary: fields(interaction) for interaction in Interaction.objects.all()} == before
+    assert ignored_headings(job.headers, job.mapping) == ["ID", "Sentiment score"]

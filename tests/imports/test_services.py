@@ -1,9 +1,11 @@
 """Importing files: reading them however they were saved, checking every row, and all-or-nothing commits."""
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import os
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -476,6 +478,38 @@ def test_a_follow_up_owner_without_a_date_or_who_cannot_chase_it_is_an_error(off
         (2, "Follow-up owner"),
         (3, "Follow-up owner"),
     ]
+
+
+def test_a_follow_up_done_in_the_file_is_imported_done_and_a_wrong_one_is_an_error(officer):
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    headings = ["Date", "Kind", "Summary", "Stakeholders", "Follow up by", "Follow-up done"]
+    wrong = csv_bytes(
+        [
+            ["2024-03-05", "call", "Undated", "ana@example.org", "", "2024-03-06 10:00"],
+            ["2024-03-05", "call", "Not yet", "ana@example.org", "2024-03-08", "2099-01-01 10:00"],
+            ["2024-03-05", "call", "Garbled", "ana@example.org", "2024-03-08", "soon"],
+        ],
+        headings=headings,
+    )
+    job = check(officer, upload(officer, wrong, kind="interactions"))
+    assert [(error["line"], error["column"]) for error in job.errors] == [
+        (2, "Follow-up done"),
+        (3, "Follow-up done"),
+        (4, "Follow-up done"),
+    ]
+
+    right = csv_bytes(
+        [
+            ["2024-03-05", "call", "Done", "ana@example.org", "2024-03-08", "2024-03-07 09:30"],
+            ["2024-03-05", "call", "Open", "ana@example.org", "2024-03-08", ""],
+        ],
+        headings=headings,
+    )
+    commit(officer, check(officer, upload(officer, right, kind="interactions")))
+    done = dict(Interaction.objects.values_list("summary", "follow_up_done_at"))
+    assert done["Open"] is None
+    in_their_zone = done["Done"].astimezone(zoneinfo.ZoneInfo(officer.time_zone))
+    assert in_their_zone.replace(tzinfo=None) == dt.datetime(2024, 3, 7, 9, 30)
 
 
 def test_interactions_with_unknown_or_archived_people_are_errors(officer):
