@@ -26,13 +26,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from liaison_crm.array_lookups import AnyOf
 
 from .tracking import BASELINE
 
@@ -427,7 +429,7 @@ def _label_values(entries: list[Entry], user) -> None:
         if hasattr(queryset, "visible_to") and model is not get_user_model():
             queryset = queryset.visible_to(user)
         generated = [f.name for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
-        for obj in queryset.defer(*generated).filter(pk__in=ids):
+        for obj in queryset.defer(*generated).filter(AnyOf(F("pk"), list(ids))):
             names[model, obj.pk] = obj
     _name_merged_people(names, wanted)
     for entry in entries:

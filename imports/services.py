@@ -49,6 +49,7 @@ from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.search import Unaccented
 from history.tracking import acting_for
 from interactions.models import Interaction
+from liaison_crm.array_lookups import AnyOf
 from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
@@ -496,9 +497,9 @@ def _check_parent_cycles(check: _Check, parents_in_file: dict[int, str]) -> None
     """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
     # parents_in_file maps a line to its parent's name; walk name → parent name until it leaves the file.
     by_line_name = {}
-    for line, values in ImportRow.objects.filter(job=check.job, line__in=list(parents_in_file)).values_list(
-        "line", "values"
-    ):
+    for line, values in ImportRow.objects.filter(
+        AnyOf(models.F("line"), list(parents_in_file)), job=check.job
+    ).values_list("line", "values"):
         by_line_name[values["name"].lower()] = (line, values["parent_name"].lower())
     for name, (line, _parent) in by_line_name.items():
         seen, current = {name}, name
@@ -589,7 +590,9 @@ class _StakeholderDuplicates(_DuplicateFinder):
             flagged.append(line)
         # A file with errors keeps no staged rows (_check): nothing to mark.
         if flagged and not check.error_count:
-            ImportRow.objects.filter(job=check.job, line__in=flagged).update(is_duplicate=True)
+            ImportRow.objects.filter(AnyOf(models.F("line"), flagged), job=check.job).update(
+                is_duplicate=True
+            )
 
     def after_staging(self, check):
         # Similar names at the same organisation, compared through a trigram index of each organisation's
@@ -610,7 +613,7 @@ class _StakeholderDuplicates(_DuplicateFinder):
         # Names are compared unaccented, as PostgreSQL's unaccent rules give them (contacts.search): a file
         # typed on a plain keyboard still finds the people in the register.
         people = defaultdict(list)
-        positions = Affiliation.objects.held_now().filter(organisation_id__in=list(incoming))
+        positions = Affiliation.objects.held_now().filter(AnyOf(models.F("organisation_id"), list(incoming)))
         for organisation_id, pk, name, unaccented in positions.values_list(
             "organisation_id", "stakeholder_id", "stakeholder__name", Unaccented("stakeholder__name")
         ):
@@ -630,7 +633,7 @@ class _StakeholderDuplicates(_DuplicateFinder):
                 check.duplicate(line, name, reason, pk, existing)
                 lines.append(line)
         if lines:
-            ImportRow.objects.filter(job=check.job, line__in=lines).update(is_duplicate=True)
+            ImportRow.objects.filter(AnyOf(models.F("line"), lines), job=check.job).update(is_duplicate=True)
 
 
 class _OrganisationDuplicates(_DuplicateFinder):

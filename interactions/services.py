@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from api.models import DeletedRecordType
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
+from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update, lock_referenced
 from webhooks.models import WebhookEvent
@@ -33,7 +34,7 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> int:
         .values("occurred_at")[:1]
     )
     # The last contact is part of the stakeholder's record: a sync by `updated_since` must see it move.
-    return Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(
+    return Stakeholder.objects.filter(AnyOf(F("pk"), list(stakeholder_ids))).update(
         last_contacted_at=Subquery(newest), updated_at=timezone.now()
     )
 

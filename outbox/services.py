@@ -64,6 +64,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_manage_outbox, require
+from liaison_crm.array_lookups import AnyOf
 from liaison_crm.broker import hand_over
 
 from .models import Attachment, OutboundMessage
@@ -239,7 +240,7 @@ def keys_standing(keys: Iterable[str]) -> set[str]:
     """Those of `keys` whose message is in the outbox and not cancelled: enqueuing them again changes
     nothing (`message_enqueue` returns the row as it is), so a caller may skip building their content."""
     return set(
-        OutboundMessage.objects.filter(key__in=list(keys))
+        OutboundMessage.objects.filter(AnyOf(F("key"), list(keys)))
         .exclude(status=Status.CANCELLED)
         .values_list("key", flat=True)
     )
@@ -255,7 +256,7 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
         raise ValueError("messages_cancel needs a group: an empty one would cancel every ungrouped message.")
     return (
         OutboundMessage.objects.filter(group=group, status=Status.PENDING)
-        .exclude(key__in=list(keep))
+        .exclude(AnyOf(F("key"), list(keep)))
         .update(status=Status.CANCELLED)
     )
 

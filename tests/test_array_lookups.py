@@ -28,6 +28,14 @@ def test_any_of_binds_the_ids_as_one_parameter():
     assert Interaction.objects.filter(AnyOf(F("pk"), ids)).count() == 0
 
 
-def test_any_of_no_ids_finds_nothing():
+def test_any_of_no_ids_finds_nothing_without_asking_the_database(django_assert_num_queries):
     InteractionFactory()
-    assert not Interaction.objects.filter(AnyOf(F("pk"), [])).exists()
+    with django_assert_num_queries(0):
+        assert not Interaction.objects.filter(AnyOf(F("pk"), [])).exists()
+        assert Interaction.objects.filter(AnyOf(F("pk"), [])).update(summary="") == 0
+
+
+def test_excluding_any_of_no_ids_keeps_every_row():
+    interactions = InteractionFactory.create_batch(2)
+    kept = Interaction.objects.exclude(AnyOf(F("pk"), [])).values_list("pk", flat=True)
+    assert sorted(kept) == sorted(interaction.pk for interaction in interactions)

@@ -63,6 +63,7 @@ def test_a_french_speaking_stakeholder_is_invited_in_french(
             [french],
             staff=[colleague],
             location="Salle 4",
+            purpose="Préparer la signature",
             agenda=[services.AgendaEntry(title="Budget", minutes_allotted=20)],
         )
 
@@ -71,7 +72,9 @@ def test_a_french_speaking_stakeholder_is_invited_in_french(
     assert invitation.body.startswith("Bonjour Madame Lefèvre,\n\n")
     assert f"{officer} vous invite à une réunion." in invitation.body
     assert "Date :  lundi 4 mars 2030, 10:00\N{EN DASH}11:00 (Europe/Paris)" in invitation.body
-    assert "Lieu :  Salle 4" in invitation.body
+    # "Objet :" alone read as the email's subject line.
+    purpose = "Lieu :  Salle 4\n\nObjet de la réunion :\nPréparer la signature\n\nOrdre du jour :"
+    assert purpose in invitation.body
     assert "Ordre du jour :\n1. Budget (20 min)" in invitation.body
     assert "Ouvrez le fichier invite.ics ci-joint" in invitation.body
     assert "Ordre du jour :" in _description(invitation)
@@ -134,6 +137,52 @@ def test_a_series_invitation_counts_its_meetings_in_the_readers_language(
     assert invitation.subject == "Invitación: Revue du partenariat — lun. 4 de marzo de 2030, 10:00 CET"
     assert "Fecha:  lunes, 4 de marzo de 2030, 10:00\N{EN DASH}11:00 (Europe/Madrid)" in invitation.body
     assert "Se repite: cada semana, 4 veces" in invitation.body
+
+
+def test_a_spanish_speaking_stakeholder_is_greeted_without_a_gendered_word(
+    officer, django_capture_on_commit_callbacks
+):
+    """ "Estimado/a" guessed at a gender, as the French "Bonjour" and German "Guten Tag" do not."""
+    titled = _guest(
+        officer,
+        email="lucia@example.es",
+        languages=["es"],
+        time_zone="Europe/Madrid",
+        form_of_address="Dra. Ruiz",
+    )
+    untitled = _guest(officer, email="mateo@example.es", languages=["es"], time_zone="Europe/Madrid")
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule(officer, [titled, untitled])
+
+    assert _message("meeting_invitation", "lucia@example.es").body.startswith("Buenos días, Dra. Ruiz:\n\n")
+    assert _message("meeting_invitation", "mateo@example.es").body.startswith(
+        f"Buenos días, {untitled.name}:\n\n"
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "de"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"purpose": "Budget 2031"},
+        {"agenda": [services.AgendaEntry(title="Budget")]},
+        {"purpose": "Budget 2031", "frequency": "weekly", "count": 4},
+    ],
+    ids=["bare", "purpose", "agenda", "series"],
+)
+def test_an_invitation_leaves_one_blank_line_after_when_and_where(
+    officer, django_capture_on_commit_callbacks, language, fields
+):
+    """The When/Where block ends its last line itself: the invitation added a line break of its own after
+    it, and the next paragraph came two blank lines down."""
+    guest = _guest(officer, email="guest@example.org", languages=[language], time_zone="Europe/Paris")
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule(officer, [guest], location="Salle 4", **fields)
+
+    body = _message("meeting_invitation", "guest@example.org").body
+    assert "\n\n\n" not in body
+    assert "Salle 4\n\n" in body
 
 
 def test_a_french_speaking_stakeholder_is_told_in_french_what_changed(
