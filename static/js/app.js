@@ -390,6 +390,18 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+// On a phone the sections are one row that scrolls sideways (app.css): the one the page is in is brought into
+// that row's view, so a reader on Reports sees where they are without scrolling the row to find it.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+
+  var nav = document.querySelector(".mainnav");
+  var current = nav && nav.querySelector("[aria-current=page]");
+  if (!current || nav.scrollWidth <= nav.clientWidth) return;
+  var overflow = current.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+  if (overflow > 0) nav.scrollLeft += overflow + 16;
+});
+
 // A search page puts the cursor in its search box for a reader at a keyboard. On a touch screen the same
 // focus opens the on-screen keyboard over the list the reader came to look at, so there it waits for a tap.
 document.addEventListener("DOMContentLoaded", function () {

@@ -52,6 +52,31 @@ def test_on_a_phone_the_header_fits_the_screen_and_its_menu_and_search_results_a
     assert_on_screen(page.locator(".search-result", has_text="Ama Owusu"))
 
 
+def test_on_a_phone_the_sections_are_one_row_with_the_current_one_in_view(page, live_server, manager):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/reports/")
+
+    nav = page.get_by_role("navigation", name="Main")
+    links = nav.get_by_role("link")
+    tops = {round(links.nth(number).bounding_box()["y"]) for number in range(links.count())}
+    # Wrapped, the eleven sections took three rows: a quarter of the screen above every page.
+    assert len(tops) == 1
+    assert page.locator("header.topbar").bounding_box()["height"] < 170
+    current = nav.locator("[aria-current=page]")
+    assert current.inner_text() == "Reports"
+    assert_on_screen(current)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_search_box_shows_its_key_on_a_desktop_until_it_is_used(page, live_server, officer):
+    sign_in(page, live_server, "officer")
+    key = page.locator(".search-key")
+    expect(key).to_be_visible()
+    page.get_by_role("searchbox", name="Find anything").fill("Ama")
+    expect(key).to_be_hidden()
+
+
 def test_on_a_tablet_the_header_search_results_open_on_the_screen(page, live_server, officer):
     StakeholderFactory(owner=officer, name="Ama Owusu")
     page.set_viewport_size({"width": 768, "height": 1024})
