@@ -8,6 +8,7 @@ Idempotency-Key on every POST (creates and actions), row locks for writes, and t
 
 import datetime
 from collections.abc import Mapping
+from functools import cached_property
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from liaison_crm.row_locks import lock_referenced
+from contacts.locks import people_hold
 
 from .conditional import etag_for, matches, require_current
 from .idempotency import idempotent
@@ -110,10 +111,8 @@ class ModelViewSet(
     permission_classes = [IsAuthenticated, CanEdit]
     input_serializer_class = None
     edit_permission = None
-    # Input fields naming records a merge may remove meanwhile (a stakeholder, or a list of them). An update
-    # holds them before its own record, in the order a merge takes them: the other way round, an update
-    # holding the record and a merge holding the stakeholder and moving what points at it would each wait
-    # for the other.
+    # Input fields naming people a merge may remove meanwhile (a stakeholder, or a list of them): an update
+    # holds them before its own record (`hold_people_first`).
     referenced_fields: tuple[str, ...] = ()
 
     # What each view set does through its app's services.
@@ -142,19 +141,33 @@ class ModelViewSet(
         self.check_object_permissions(self.request, instance)
         return instance
 
-    def lock_referenced_records(self, data, *, partial: bool) -> None:
-        """Holds the records the input names in `referenced_fields`, before the record itself is locked.
+    def hold_people_first(self, named: Mapping) -> None:
+        """Holds the people this write touches before its record is locked, in the order a merge takes them
+        (contacts.locks says why): by default those the input names in `referenced_fields`.
 
-        The input is only peeked at, against the record as read without a lock: an input that does not
-        validate locks nothing here, and is reported once the record is locked, after a stale If-Match (412).
+        `named` has those fields as an update's input gives them (`referenced_in`); a delete or an action
+        has none. A view set whose writes touch the record's own people too holds them here, as
+        `record_before_lock` names them.
         """
+        for field in self.referenced_fields:
+            people = named.get(field)
+            people_hold(joining=people if isinstance(people, list) else [people], field=field)
+
+    def referenced_in(self, data, *, partial: bool) -> dict:
+        """The `referenced_fields` of an update's input, peeked at: validated against the record as read
+        without a lock. An input that does not validate names no one here, and is reported once the record
+        is locked, after a stale If-Match (412)."""
         if not isinstance(data, Mapping) or not set(self.referenced_fields) & set(data):
-            return
-        peek = self.get_serializer(self.get_object(), data=data, partial=partial)
-        if peek.is_valid():
-            for field in self.referenced_fields:
-                named = peek.validated_data.get(field)
-                lock_referenced(named if isinstance(named, list) else [named], field=field)
+            return {}
+        peek = self.get_serializer(self.record_before_lock, data=data, partial=partial)
+        if not peek.is_valid():
+            return {}
+        return {field: peek.validated_data.get(field) for field in self.referenced_fields}
+
+    @cached_property
+    def record_before_lock(self):
+        """The record as read without a lock, once: whom a write will touch (404 if it is not there)."""
+        return self.get_object()
 
     def require_current(self, instance) -> None:
         require_current(self.request, etag_for(self.output(instance).data))
@@ -168,7 +181,7 @@ class ModelViewSet(
 
     def update(self, request, *args, partial=False, **kwargs):
         with transaction.atomic():
-            self.lock_referenced_records(request.data, partial=partial)
+            self.hold_people_first(self.referenced_in(request.data, partial=partial))
             instance = self.get_object_for_write()
             before = self.output(instance).data
             require_current(self.request, etag_for(before))
@@ -189,22 +202,21 @@ class ModelViewSet(
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
+            self.hold_people_first({})
             instance = self.get_object_for_write()
             self.require_current(instance)
             self.delete_object(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def workflow(self, service, *, body=None, lock_first=None, **kwargs) -> Response:
+    def workflow(self, service, *, body=None, **kwargs) -> Response:
         """A detail action (archive, restore, a follow-up done): lock, check If-Match, call the service.
 
         `body`, an input serializer class, parses the request once the permission and If-Match checks have
         passed (it finds the record in its context as `record`); what it validates is passed to the service
-        as keyword arguments. `lock_first`, given the record as read before any lock, holds what the
-        service will point at before the record is locked, as `referenced_fields` are.
+        as keyword arguments. The people the action touches are held first (`hold_people_first`).
         """
         with transaction.atomic():
-            if lock_first is not None:
-                lock_first(self.get_object())
+            self.hold_people_first({})
             instance = self.get_object_for_write()
             self.require_current(instance)
             if body is not None:

@@ -216,6 +216,9 @@ class StakeholderQuerySet(NamedQuerySet):
     def overdue_for_contact(self, on=None):
         return self.due_for_contact_by((on or timezone.localdate()) - dt.timedelta(days=1))
 
+    def invited_to(self, meeting):
+        return self.filter(meeting_attendances__meeting=meeting)
+
     def of_organisation_kind(self, kind: str):
         """Those whose current primary position is at an organisation of this kind."""
         from .models import Affiliation

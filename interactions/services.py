@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
 from api.deletions import deletions_record
 from api.models import DeletedRecordType
+from contacts.locks import people_hold
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.services import tags_from_names
 from history.tracking import records_actor
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced
+from liaison_crm.row_locks import lock_for_update
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -37,24 +38,6 @@ def stakeholders_refresh_last_contact(*, stakeholder_ids: Iterable[int]) -> int:
     return Stakeholder.objects.filter(AnyOf(F("pk"), list(stakeholder_ids))).update(
         last_contacted_at=Subquery(newest), updated_at=timezone.now()
     )
-
-
-def interaction_people_lock(interaction: Interaction, *, joining: Iterable[Stakeholder] = ()) -> None:
-    """Holds the interaction's people, and those `joining` it, before the interaction is locked or changed.
-
-    A merge takes both its people before it moves their interactions; a change holding the interaction and
-    then updating its people's last contact would wait for the merge while the merge waited for it. One of
-    its people merged away meanwhile took the interaction to the record kept: its people are read again.
-    One of `joining` merged away is an error on `stakeholders`.
-    """
-    joining = list(joining)
-    try:
-        lock_referenced([*interaction.stakeholders.all(), *joining], field="stakeholders")
-    except ValidationError:
-        named = {person.pk for person in joining}
-        if Stakeholder.objects.filter(pk__in=named).count() < len(named):
-            raise
-        lock_referenced([*interaction.stakeholders.all(), *joining], field="stakeholders")
 
 
 def _refresh_last_contact_of_linked(stakeholder_ids: set[int]) -> None:
@@ -210,7 +193,14 @@ def interaction_update(
     """
     if stakeholders is not None:
         stakeholders = list(stakeholders)
-    interaction_people_lock(interaction, joining=stakeholders or ())
+    # Its people, and those joining it, before the interaction: its people's last contact changes. One of its
+    # people merged away meanwhile took the interaction to the person kept.
+    people_hold(
+        own=interaction.stakeholders.all(),
+        joining=stakeholders or (),
+        field="stakeholders",
+        own_after_merge=interaction.stakeholders.all,
+    )
     # As stored, not as an edit form left it (a bound ModelForm writes its input onto the instance): who
     # could read it before is worked out from what was saved.
     lock_for_update(interaction, require_unchanged=require_unchanged)
@@ -260,7 +250,10 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
     from meetings.models import Meeting
 
     require(can_edit_interaction(actor, interaction))
-    interaction_people_lock(interaction)
+    # Its people before the interaction, as on an update.
+    people_hold(
+        own=interaction.stakeholders.all(), field="stakeholders", own_after_merge=interaction.stakeholders.all
+    )
     stakeholder_ids = list(interaction.stakeholders.values_list("pk", flat=True))
     now = timezone.now()
     interaction.commitments.update(updated_at=now)

@@ -26,6 +26,7 @@ from accounts.permissions import (
 )
 from api.deletions import deletions_record
 from api.models import DeletedRecordType
+from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
 from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
@@ -427,20 +428,6 @@ def _announce_cancellation(meeting_id: int, and_following: bool) -> None:
     notifications.cancellations_send(_refetch(meeting_id), and_following=and_following)
 
 
-def meeting_stakeholders_lock(
-    meeting: Meeting, *, field: str, also: Iterable[Stakeholder | None] = ()
-) -> None:
-    """Holds the stakeholders invited to `meeting`, and `also`, as liaison_crm.row_locks.lock_referenced
-    does; one gone meanwhile is a ValidationError on `field`.
-
-    Taken before the meeting's own row: a merge locks the two records, then changes the meetings the
-    duplicate attends, so a write holding the meeting and then waiting for them would deadlock with it.
-    Invitations sent after they are read, before the meeting is locked, are not held.
-    """
-    invited = Stakeholder._base_manager.filter(meeting_attendances__meeting=meeting).only("name")
-    lock_referenced([*invited, *also], field=field)
-
-
 @atomic_service
 @records_actor
 def meeting_mark_held(
@@ -457,8 +444,13 @@ def meeting_mark_held(
     decisions and actions goes to the attendees.
     """
     # The people it is logged with (their last contact changes) and the actions' owners, who must be among
-    # them, before the meeting.
-    meeting_stakeholders_lock(meeting, also=[entry.owner_stakeholder for entry in actions], field="actions")
+    # them, before the meeting. Invitations sent after they are read, before the meeting is locked, are not
+    # held.
+    people_hold(
+        own=Stakeholder.objects.invited_to(meeting).only("name"),
+        joining=[entry.owner_stakeholder for entry in actions],
+        field="actions",
+    )
     # The form sent twice at once (a double click) must record the meeting once: the second waits for the
     # first and then finds the meeting held.
     lock_for_update(meeting)

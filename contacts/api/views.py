@@ -1,6 +1,3 @@
-import contextlib
-
-from django.core import exceptions
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -9,7 +6,6 @@ from rest_framework.response import Response
 
 from accounts.permissions import can_edit_organisation, can_edit_stakeholder, can_edit_tag
 from api.viewsets import NO_DELETE, ModelViewSet
-from liaison_crm.row_locks import lock_referenced
 
 from .. import services
 from ..filtersets import (
@@ -18,6 +14,7 @@ from ..filtersets import (
     StakeholderApiFilterSet,
     TagFilterSet,
 )
+from ..locks import people_hold
 from ..models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
 from .serializers import (
     AffiliationEndSerializer,
@@ -142,14 +139,13 @@ class AffiliationViewSet(ModelViewSet):
             "organisation", "stakeholder"
         )
 
-    def get_object_for_write(self):
+    def hold_people_first(self, named):
         # The person first, as a merge takes them before moving their positions: a position locked first
-        # would wait for the merge holding the person while the merge waits for the position.
-        position = self.get_object()
-        with contextlib.suppress(exceptions.ValidationError):
-            # Merged meanwhile: the position moved with them to the record kept, where it is read below.
-            lock_referenced([position.stakeholder], field="stakeholder")
-        return super().get_object_for_write()
+        # would wait for the merge holding the person while the merge waits for the position. Merged
+        # meanwhile, the position moved with them to the record kept, where it is read once locked.
+        people_hold(
+            own=[self.record_before_lock.stakeholder], field="stakeholder", own_after_merge=lambda: ()
+        )
 
     def create_object(self, data):
         stakeholder = data.pop("stakeholder", None)

@@ -1,12 +1,12 @@
-import contextlib
-from collections.abc import Mapping
+from functools import cached_property
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import generics
 from rest_framework.decorators import action
 
 from accounts.permissions import can_edit_interaction, can_update_follow_up
 from api.viewsets import ModelViewSet
-from contacts.models import Stakeholder
+from contacts.locks import people_hold
 
 from .. import services
 from ..filtersets import InteractionApiFilterSet
@@ -23,6 +23,7 @@ class InteractionViewSet(ModelViewSet):
 
     serializer_class = InteractionSerializer
     input_serializer_class = InteractionInputSerializer
+    referenced_fields = ("stakeholders",)
     filterset_class = InteractionApiFilterSet
     ordering_fields = ["occurred_at", "created_at", "updated_at"]
     ordering = ("-occurred_at",)
@@ -36,27 +37,24 @@ class InteractionViewSet(ModelViewSet):
     def get_queryset(self):
         return Interaction.objects.visible_to(self.request.user).for_api()
 
-    def get_object_for_write(self):
+    def hold_people_first(self, named):
+        # Its people, and any the input gives it, before the interaction, as interactions.services holds them.
         if self.action in ("update", "partial_update", "destroy"):
-            # Its people, and any the input gives it, first: services.interaction_people_lock says why.
-            visible = Interaction.objects.visible_to(self.request.user)
-            if interaction := visible.filter(pk=self.kwargs[self.lookup_field]).first():
-                joining = Stakeholder.objects.filter(pk__in=self._stakeholder_ids_named()).only("pk", "name")
-                services.interaction_people_lock(interaction, joining=joining)
-        return super().get_object_for_write()
+            interaction = self.record_before_lock
+            people_hold(
+                own=interaction.stakeholders.all(),
+                joining=named.get("stakeholders") or (),
+                field="stakeholders",
+                own_after_merge=interaction.stakeholders.all,
+            )
 
-    def _stakeholder_ids_named(self) -> list[int]:
-        """The ids an update's input gives as `stakeholders`, as far as they read as ids: the serializer
-        reports the rest once the interaction is locked."""
-        data = self.request.data
-        if self.action == "destroy" or not isinstance(data, Mapping):
-            return []
-        named = data.getlist("stakeholders") if hasattr(data, "getlist") else data.get("stakeholders")
-        ids = []
-        for value in named if isinstance(named, list) else []:
-            with contextlib.suppress(TypeError, ValueError):
-                ids.append(int(str(value)))
-        return ids
+    @cached_property
+    def record_before_lock(self):
+        # Only its people are read from it: not the API's representation (get_object), nor who may edit it,
+        # which is asked once it is locked.
+        return generics.get_object_or_404(
+            Interaction.objects.visible_to(self.request.user), pk=self.kwargs[self.lookup_field]
+        )
 
     def create_object(self, data):
         return services.interaction_log(author=self.request.user, **data)

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from api.viewsets import NO_DELETE, ApiViewMixin, ModelViewSet
+from contacts.locks import people_hold
+from contacts.models import Stakeholder
 
 from .. import services
 from ..filtersets import PAST, ActionItemApiFilterSet, MeetingApiFilterSet
@@ -66,6 +68,16 @@ class MeetingViewSet(ModelViewSet):
             return MeetingScheduleSerializer
         return super().get_serializer_class()
 
+    def hold_people_first(self, named):
+        if self.action == "mark_held":
+            # Those it is logged with, as meetings.services.meeting_mark_held holds them; the actions' owners,
+            # parsed once the meeting is locked, are among them or are refused.
+            people_hold(
+                own=Stakeholder.objects.invited_to(self.record_before_lock).only("name"), field="actions"
+            )
+        else:
+            super().hold_people_first(named)
+
     def create_object(self, data):
         return services.meeting_schedule(organiser=self.request.user, **_agenda_as_entries(data))
 
@@ -105,8 +117,6 @@ class MeetingViewSet(ModelViewSet):
                 actions=[services.ActionEntry(**entry) for entry in action_items],
             ),
             body=MeetingHeldSerializer,
-            # The actions' owners are among its stakeholders, or are refused.
-            lock_first=lambda meeting: services.meeting_stakeholders_lock(meeting, field="actions"),
         )
 
     @extend_schema(request=RsvpSerializer, responses=MeetingSerializer)

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, MeetingStatus
 
 from ..concurrency import all_at_once
@@ -292,3 +293,57 @@ def test_an_interaction_edited_while_one_of_its_people_is_merged_waits_for_the_m
 
     assert answer.status_code == 200, answer.content
     assert [person["id"] for person in answer.json()["stakeholders"]] == [keep.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_position_ended_while_its_person_is_merged_waits_for_the_merge_and_is_ended_where_it_went(
+    two_records_of_one_person,
+):
+    """An action (…/end/) holds the person before the position, as a change does."""
+    duplicate, keep, api = two_records_of_one_person
+    position = AffiliationFactory(stakeholder=duplicate, role="Adviser")
+
+    answer = merged_during(
+        lambda: api.post(f"/api/v1/affiliations/{position.pk}/end/"),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    position.refresh_from_db()
+    assert position.stakeholder_id == keep.pk
+    assert position.end_date is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interaction_deleted_while_one_of_its_people_is_merged_waits_for_the_merge(
+    two_records_of_one_person,
+):
+    duplicate, keep, api = two_records_of_one_person
+    interaction = InteractionFactory(logged_by=duplicate.owner, stakeholders=[duplicate])
+
+    answer = merged_during(
+        lambda: api.delete(f"/api/v1/interactions/{interaction.pk}/"), keep=keep, duplicate=duplicate
+    )
+
+    assert answer.status_code == 204, answer.content
+    assert not Interaction.objects.filter(pk=interaction.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interaction_given_a_person_while_they_are_merged_is_refused_with_a_message(
+    two_records_of_one_person,
+):
+    """The people the input names are held with the interaction's own: one merged away meanwhile is named."""
+    duplicate, keep, api = two_records_of_one_person
+    interaction = InteractionFactory(logged_by=duplicate.owner, stakeholders=[keep])
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/interactions/{interaction.pk}/", {"stakeholders": [duplicate.pk]}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["stakeholders"][0].startswith("Ama Owusu (2) was merged into another record")
+    assert [person.pk for person in interaction.stakeholders.all()] == [keep.pk]
