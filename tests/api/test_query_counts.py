@@ -2,7 +2,13 @@
 
 import pytest
 
-from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
+from ..factories import (
+    AffiliationFactory,
+    InteractionFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 from .conftest import client_with_token, token_for
 
 pytestmark = pytest.mark.django_db
@@ -180,16 +186,25 @@ def test_concern_list(officer, colleague_api, django_assert_max_num_queries, row
     assert len(response.json()["results"]) == rows
 
 
-def test_logging_an_interaction(officer, fresh_api, django_assert_max_num_queries):
-    stakeholder = StakeholderFactory(owner=officer)
+@pytest.mark.parametrize("people", [1, 6])
+def test_logging_an_interaction(officer, fresh_api, django_assert_max_num_queries, people):
+    stakeholders = [StakeholderFactory(owner=officer).pk for _ in range(people)]
+    colleagues = [UserFactory(team=officer.team).pk for _ in range(people)]
     api = fresh_api()
-    body = {"kind": "call", "summary": "Call", "stakeholders": [stakeholder.pk], "topics": ["Funding"]}
+    body = {
+        "kind": "call",
+        "summary": "Call",
+        "stakeholders": stakeholders,
+        "staff_present": colleagues,
+        "topics": ["Funding"],
+    }
     api.post("/api/v1/interactions/", body, format="json")  # the tag exists from now on
-    # The serializer: the chosen stakeholders. The service, in a savepoint (2) because the test runs in a
-    # transaction: the stakeholder's primary organisation; the INSERT (PostgreSQL checks the constraints,
-    # nothing asks first); its stakeholder and topic links; the topic by name; the stakeholder's last
-    # contact (no endpoint listens for the event: the cache says so, PostgreSQL is not asked). The answer: the
-    # user's groups; the interaction as the list shows it.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 11):
+    # The serializer: the chosen stakeholders, the colleagues present (each list in one query, however
+    # long). The service, in a savepoint (2) because the test runs in a transaction: the stakeholders'
+    # primary organisation; the INSERT (PostgreSQL checks the constraints, nothing asks first); its
+    # stakeholder, staff and topic links; the topic by name; the stakeholders' last contact (no endpoint
+    # listens for the event: the cache says so, PostgreSQL is not asked). The answer: the user's groups; the
+    # interaction as the list shows it.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 12):
         response = api.post("/api/v1/interactions/", body, format="json")
     assert response.status_code == 201
