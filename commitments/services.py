@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_add_to_registers, can_edit_commitment, require
 from contacts.models import Organisation, Stakeholder
-from contacts.services import organisation_left_blank
+from contacts.services import organisation_left_blank, stakeholders_touch
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced
+from liaison_crm.row_locks import lock_for_update, lock_referenced, lock_referenced_and_current
 from meetings.models import Meeting, MeetingStatus
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -128,9 +128,15 @@ def commitment_update(
 ) -> Commitment:
     """Changes what was promised, to whom, by when or who chases it; `require_unchanged` as
     liaison_crm.row_locks.lock_for_update."""
-    # The stakeholder first, as a merge locks it before moving its commitments: the other way round, an edit
-    # and a merge of its stakeholder could each hold what the other waits for.
-    lock_referenced([fields.get("stakeholder")], field="stakeholder")
+    # The stakeholders first, as a merge locks them before moving their commitments: the other way round, an
+    # edit and a merge of either could each hold what the other waits for. Both: the one it may leave is
+    # marked changed below. That one is read as stored, as a form has put its choice on `commitment` already.
+    held = (
+        Stakeholder.objects.filter(commitments=commitment.pk)
+        if "stakeholder" in fields
+        else Stakeholder.objects.none()
+    )
+    lock_referenced_and_current([fields.get("stakeholder")], held, field="stakeholder")
     lock_for_update(commitment, require_unchanged=require_unchanged)
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:
@@ -139,6 +145,7 @@ def commitment_update(
     if unknown := set(fields) - EDITABLE_FIELDS:
         raise TypeError(f"commitment_update() cannot change {', '.join(sorted(unknown))}")
     stakeholder = fields.get("stakeholder", commitment.stakeholder)
+    left = commitment.stakeholder_id
     errors = _validate_people(
         stakeholder=stakeholder,
         owner=fields.get("owner"),
@@ -157,6 +164,9 @@ def commitment_update(
         setattr(commitment, name, value)
     commitment.full_clean(validate_constraints=False)
     commitment.save()
+    if commitment.stakeholder_id != left:
+        # Their health card counted it; what it reads now finds it only under its new stakeholder.
+        stakeholders_touch(stakeholder_ids=[left])
     return commitment
 
 

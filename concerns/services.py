@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import Role
 from accounts.permissions import can_add_to_registers, can_edit_concern, require
 from contacts.models import Organisation, Stakeholder
-from contacts.services import organisation_left_blank
+from contacts.services import organisation_left_blank, stakeholders_touch
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced
+from liaison_crm.row_locks import lock_for_update, lock_referenced, lock_referenced_and_current
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -105,9 +105,15 @@ def concern_update(
     *, concern: Concern, actor, require_unchanged: Callable[[Concern], None] | None = None, **fields
 ) -> Concern:
     """Changes a concern still open; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
-    # The stakeholder first, as a merge locks it before moving its concerns: the other way round, an edit
-    # and a merge of its stakeholder could each hold what the other waits for.
-    lock_referenced([fields.get("stakeholder")], field="stakeholder")
+    # The stakeholders first, as a merge locks them before moving their concerns: the other way round, an
+    # edit and a merge of either could each hold what the other waits for. Both: the one it may leave is
+    # marked changed below. That one is read as stored, as a form has put its choice on `concern` already.
+    held = (
+        Stakeholder.objects.filter(concerns=concern.pk)
+        if "stakeholder" in fields
+        else Stakeholder.objects.none()
+    )
+    lock_referenced_and_current([fields.get("stakeholder")], held, field="stakeholder")
     lock_for_update(concern, require_unchanged=require_unchanged)
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:
@@ -116,6 +122,7 @@ def concern_update(
     if unknown := set(fields) - EDITABLE_FIELDS:
         raise TypeError(f"concern_update() cannot change {', '.join(sorted(unknown))}")
     stakeholder = fields.get("stakeholder", concern.stakeholder)
+    left = concern.stakeholder_id
     _validate(
         stakeholder=stakeholder,
         owner=fields.get("owner"),
@@ -131,6 +138,9 @@ def concern_update(
         setattr(concern, name, value)
     concern.full_clean(validate_constraints=False)
     concern.save()
+    if concern.stakeholder_id != left:
+        # Their health card counted it; what it reads now finds it only under its new stakeholder.
+        stakeholders_touch(stakeholder_ids=[left])
     if reassigned and concern.escalated_at is not None:
         concerns_escalation_handed_over(concerns=[concern])
     return concern

@@ -119,9 +119,12 @@ def tag_delete(*, tag: Tag, actor) -> None:
     tag.delete()
 
 
-def _touch_stakeholder(stakeholder_id: int) -> None:
-    # A person's positions are part of their record: a sync by `updated_since` must see them change.
-    Stakeholder.objects.filter(pk=stakeholder_id).update(updated_at=timezone.now())
+def stakeholders_touch(*, stakeholder_ids: Iterable[int]) -> None:
+    """Marks the stakeholders' records changed now, for what learns of a change by their `updated_at`: a
+    sync by `updated_since` (their positions and objectives are part of their record), and their health card
+    (dashboards.health.health_inputs_changed_since), which finds concerns, commitments, actions and meetings
+    by whom they are with now: one that has moved away from a person is known only by this."""
+    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(updated_at=timezone.now())
 
 
 def _apply(instance, fields: dict) -> None:
@@ -269,7 +272,7 @@ def affiliation_save(*, affiliation: Affiliation, actor, **fields) -> Affiliatio
         Affiliation.objects.filter(pk__in=giving_way).update(is_primary=False)
     affiliation.full_clean(validate_constraints=False)
     affiliation.save()
-    _touch_stakeholder(affiliation.stakeholder_id)
+    stakeholders_touch(stakeholder_ids=[affiliation.stakeholder_id])
     return affiliation
 
 
@@ -287,7 +290,7 @@ def affiliation_end(*, affiliation: Affiliation, actor, end_date=None) -> Affili
     affiliation.end_date = end_date or timezone.localdate()
     affiliation.full_clean(validate_constraints=False)
     affiliation.save(update_fields=["end_date"])
-    _touch_stakeholder(affiliation.stakeholder_id)
+    stakeholders_touch(stakeholder_ids=[affiliation.stakeholder_id])
     return affiliation
 
 
@@ -332,7 +335,7 @@ def _save_objective(objective: Objective, description: str, target_on) -> Object
     if target_on is not None and target_on != objective.target_on and target_on < timezone.localdate():
         raise ValidationError({"target_on": _("This day has passed: choose today or a later day.")})
     _apply(objective, {"description": description.strip(), "target_on": target_on})
-    _touch_stakeholder(objective.stakeholder_id)
+    stakeholders_touch(stakeholder_ids=[objective.stakeholder_id])
     return objective
 
 
@@ -347,7 +350,7 @@ def objective_set_status(*, objective: Objective, actor, status: str) -> Objecti
     objective.closed_on = None if status == ObjectiveStatus.OPEN else timezone.localdate()
     objective.full_clean(validate_constraints=False)
     objective.save(update_fields=["status", "closed_on", "updated_at"])
-    _touch_stakeholder(objective.stakeholder_id)
+    stakeholders_touch(stakeholder_ids=[objective.stakeholder_id])
     return objective
 
 

@@ -33,7 +33,8 @@ class MeetingApiFilterSet(django_filters.FilterSet):
 
     search = SearchFilter(
         help_text=_(
-            "Words in the title, purpose, minutes or place (by prefix), or the name of someone invited."
+            "Words in the title, purpose, minutes or place (by prefix), or the name of its organiser or of "
+            "someone invited."
         )
     )
     when = django_filters.ChoiceFilter(

@@ -28,11 +28,12 @@ from api.deletions import deletions_record
 from api.models import DeletedRecordType
 from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
+from contacts.services import stakeholders_touch
 from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced
+from liaison_crm.row_locks import lock_for_update, lock_referenced, lock_referenced_and_current
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -267,8 +268,9 @@ def meeting_update(
         # Before the meeting, as a merge takes them: it locks the two records, then changes the meetings the
         # duplicate attends. Holding the meeting while waiting for the record kept, which is joining, each
         # would wait for the other. Those attending already are held too: who is joining is only known
-        # once the meeting is locked.
-        lock_referenced(stakeholders, field="stakeholders")
+        # once the meeting is locked. So are those invited now, as stored: one taken off is marked changed.
+        invited = Stakeholder.objects.filter(meeting_attendances__meeting=meeting.pk)
+        lock_referenced_and_current(stakeholders, invited, field="stakeholders")
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
@@ -325,6 +327,9 @@ def meeting_update(
 
     if removed:
         Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+        # Their health card counted the meeting's actions; what it reads now finds the meeting only under
+        # those still invited.
+        stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in removed if a.stakeholder_id])
     new_attendees = _add_people(meeting, joining_stakeholders, joining_staff)
     if agenda is not None:
         meeting.agenda_items.all().delete()
@@ -782,14 +787,20 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
 def action_item_reassign(
     *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
 ) -> ActionItem:
-    # The stakeholder first, as a merge locks it before moving the actions they own.
-    lock_referenced([owner_stakeholder], field="owner_stakeholder")
+    # The stakeholders first, as a merge locks them before moving the actions they own: the new owner, and
+    # the owner as stored, marked changed if the action leaves them.
+    owning = Stakeholder.objects.filter(action_items=action_item.pk)
+    lock_referenced_and_current([owner_stakeholder], owning, field="owner_stakeholder")
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
+    left = action_item.owner_stakeholder_id
     # Asked under the meeting's lock: an edit taking the stakeholder off the meeting has finished or waits.
     if owner_stakeholder is not None and owner_stakeholder.pk != action_item.owner_stakeholder_id:
         _require_attending(action_item.meeting, owner_stakeholder)
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
+    if left is not None and left != action_item.owner_stakeholder_id:
+        # Their health card counted it; what it reads now finds it only under its new owner.
+        stakeholders_touch(stakeholder_ids=[left])
     return action_item

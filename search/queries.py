@@ -7,7 +7,8 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   the unaccented name) —
   are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
   match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
-- Interactions and meetings: the matching rows (GIN), newest first, at most CANDIDATES of them — so a common
+- Interactions and meetings: the matching rows (GIN; meetings also by the names of their organiser and of
+  those invited, `meetings.querysets.search_matches`), newest first, at most CANDIDATES of them — so a common
   word does not rank half a million rows — are then kept if the reader may see them
   (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
   ranked by full text, and the best few kept. When that leaves too few, and there were more matches than
@@ -15,7 +16,8 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   interactions: 10 to 40 ms for the first query, 60 to 150 ms for the second).
 
 The scores put a person or organisation whose name matches ahead of the interactions that mention it, and
-otherwise order each kind by how well its text matches. Accents are ignored on both sides (contacts.search):
+otherwise order each kind by how well its text matches (a meeting found by a name alone, after those whose
+text matches). Accents are ignored on both sides (contacts.search):
 "ostergard" finds "Østergård".
 """
 
@@ -30,6 +32,7 @@ from contacts.models import Organisation, Stakeholder
 from contacts.search import name_resembles, name_word_similarity, prefix_query, search_terms
 from interactions.models import Interaction
 from meetings.models import Meeting
+from meetings.querysets import search_matches as meeting_search_matches
 
 # Full-text rank divided by itself + 1: a score between 0 and 1 whatever the document's length.
 RANK_NORMALISATION = 32
@@ -69,8 +72,10 @@ def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int) -> l
     return []
 
 
-def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, ...], limit: int) -> list:
-    """The best ranked `limit` of the newest CANDIDATES matches (GIN) that `visible` allows.
+def _recent_then_ranked(
+    visible, matching: Q, query, date_field: str, *, fields: tuple[str, ...], limit: int
+) -> list:
+    """The best ranked `limit` of the newest CANDIDATES rows `matching` finds (by index) `visible` allows.
 
     Visibility is first checked on the candidates only: the confidentiality rule's subqueries then run for at
     most CANDIDATES rows instead of for every interaction of every stakeholder the reader owns. When the
@@ -79,7 +84,7 @@ def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, .
     """
     model = visible.model
     newest_first = (f"-{date_field}", "-pk")
-    candidates = model.objects.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
+    candidates = model.objects.filter(matching).order_by(*newest_first).values("pk")[:CANDIDATES]
     ranked = list(
         model.objects.filter(pk__in=candidates)
         .annotate(
@@ -95,7 +100,7 @@ def _recent_then_ranked(visible, query, date_field: str, *, fields: tuple[str, .
     found = [row for row in ranked if row.readable]
     if len(found) == limit or not ranked or ranked[0].last_candidate is None:
         return found
-    readable = visible.filter(search_vector=query).order_by(*newest_first).values("pk")[:CANDIDATES]
+    readable = visible.filter(matching).order_by(*newest_first).values("pk")[:CANDIDATES]
     return list(
         model.objects.filter(pk__in=readable)
         .annotate(score=_rank(query))
@@ -150,6 +155,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
 
     interactions = _recent_then_ranked(
         Interaction.objects.visible_to(user),
+        Q(search_vector=query),
         query,
         "occurred_at",
         fields=("pk", "summary", "kind", "occurred_at", "is_confidential"),
@@ -171,6 +177,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
 
     meetings = _recent_then_ranked(
         Meeting.objects.visible_to(user),
+        meeting_search_matches(text),
         query,
         "starts_at",
         fields=("pk", "title", "starts_at", "status"),
@@ -180,7 +187,8 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
         results.append(
             Result(
                 kind="meeting",
-                kind_label=_("Meeting"),
+                # Not "Meeting": that is how an interaction of that kind reads, the record of one held.
+                kind_label=_("Scheduled meeting"),
                 title=meeting.title,
                 detail="",
                 when=meeting.starts_at,

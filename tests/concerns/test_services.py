@@ -14,7 +14,7 @@ from ..factories import (
     StakeholderFactory,
     UserFactory,
 )
-from ..merges import merge_away, refused_as_merged
+from ..merges import merge_away, merged_during, refused_as_merged
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +221,23 @@ def test_a_concern_of_a_stakeholder_merged_meanwhile_is_refused_with_a_message(o
         raise_concern(officer, stakeholder)
     assert refused_as_merged(refused, "stakeholder")
     assert not Concern.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_a_concern_away_from_a_stakeholder_being_merged_waits_for_the_merge(officer):
+    """The edit marks the person it leaves changed (their health card): it holds them before the concern,
+    as the merge does, instead of each holding what the other waits for."""
+    duplicate, keep, other = (StakeholderFactory(owner=officer) for _ in range(3))
+    concern = raise_concern(officer, duplicate)
+
+    outcome = merged_during(
+        lambda: services.concern_update(concern=concern, actor=officer, stakeholder=other),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert isinstance(outcome, Concern), outcome
+    assert Concern.objects.get().stakeholder == other
 
 
 def test_moving_a_concern_to_a_stakeholder_merged_meanwhile_is_refused_with_a_message(officer):

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from commitments.services import commitment_fulfil
-from concerns.services import concern_raise
+from commitments.services import commitment_fulfil, commitment_update
+from concerns.services import concern_raise, concern_update
 from contacts.models import Stakeholder
 from contacts.services import stakeholder_archive
 from dashboards import services
@@ -14,7 +14,7 @@ from dashboards.models import HealthSnapshot
 from interactions.models import InteractionKind
 from interactions.services import follow_up_complete, interaction_log
 from meetings.models import ActionItem, ActionStatus, Attendee
-from meetings.services import action_item_set_status
+from meetings.services import action_item_reassign, action_item_set_status, meeting_update
 
 from ..factories import CommitmentFactory, InteractionFactory, MeetingFactory, StakeholderFactory
 from .conftest import TODAY, days_ago
@@ -183,3 +183,92 @@ def test_the_health_line_says_in_words_where_it_started_and_ended(officer_client
 
     first = TODAY - dt.timedelta(days=3)
     assert f'role="img" aria-label="Health 75 on {first:%-d %b}, 80 on {TODAY:%-d %b}"' in page
+
+
+@pytest.fixture
+def elsewhere(officer):
+    return StakeholderFactory(owner=officer, name="Someone else")
+
+
+def test_a_concern_moved_to_someone_else_stops_counting_on_the_card_at_once(
+    officer_client, officer, lapsed, elsewhere, time_machine
+):
+    concern = concern_raise(actor=officer, stakeholder=lapsed, title="Lorries at night")
+    services.health_snapshot_take()  # 80, less 4 * medium severity (2): 72
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    concern_update(concern=concern, actor=officer, stakeholder=elsewhere)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "None open." in page
+    assert ">80<" in page
+
+
+def test_a_concern_moved_on_its_edit_page_stops_counting_on_the_card_at_once(
+    officer_client, officer, lapsed, elsewhere, time_machine
+):
+    concern = concern_raise(actor=officer, stakeholder=lapsed, title="Lorries at night")
+    services.health_snapshot_take()
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    url = reverse("concerns:edit", args=[concern.pk])
+    form = officer_client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    response = officer_client.post(url, {**data, "stakeholder": elsewhere.pk})
+    assert response.status_code == 302
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert ">80<" in page
+
+
+def test_a_commitment_moved_to_someone_else_stops_counting_as_overdue_at_once(
+    officer_client, officer, lapsed, elsewhere, time_machine
+):
+    commitment = CommitmentFactory(stakeholder=lapsed, owner=officer, due_on=TODAY - dt.timedelta(days=1))
+    services.health_snapshot_take()  # 80, less 8 for the overdue commitment: 72
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    commitment_update(commitment=commitment, actor=officer, stakeholder=elsewhere)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page
+    assert ">80<" in page
+
+
+def overdue_action_at_a_planned_meeting(officer, *, invited, owner_stakeholder=None):
+    meeting = MeetingFactory(organiser=officer)
+    for stakeholder in invited:
+        Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
+    ActionItem.objects.create(
+        meeting=meeting, description="Send the map", owner_user=None if owner_stakeholder else officer,
+        owner_stakeholder=owner_stakeholder, due_on=TODAY - dt.timedelta(days=2), created_by=officer,
+    )  # fmt: skip
+    return meeting
+
+
+def test_being_taken_off_a_meeting_with_an_overdue_action_stops_it_counting_at_once(
+    officer_client, officer, lapsed, elsewhere, time_machine
+):
+    meeting = overdue_action_at_a_planned_meeting(officer, invited=[lapsed, elsewhere])
+    services.health_snapshot_take()  # 80, less 8 for the overdue action: 72
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    meeting_update(meeting=meeting, actor=officer, stakeholders=[elsewhere])
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page
+    assert ">80<" in page
+
+
+def test_an_overdue_action_handed_to_someone_else_stops_counting_at_once(
+    officer_client, officer, lapsed, elsewhere, time_machine
+):
+    """Its owner no longer invited (taken off since), the action counted for them as theirs alone."""
+    meeting = overdue_action_at_a_planned_meeting(officer, invited=[elsewhere], owner_stakeholder=lapsed)
+    services.health_snapshot_take()
+
+    time_machine.shift(dt.timedelta(minutes=1))
+    action_item_reassign(action_item=meeting.action_items.get(), actor=officer, owner_stakeholder=elsewhere)
+    page = officer_client.get(lapsed.get_absolute_url()).content.decode()
+
+    assert "Nothing overdue." in page

@@ -1301,6 +1301,24 @@ def test_inviting_the_record_kept_while_its_duplicate_is_merged_waits_for_the_me
 
 
 @pytest.mark.django_db(transaction=True)
+def test_taking_a_guest_off_while_they_are_merged_waits_for_the_merge(officer, guests):
+    """The edit marks the guest it takes off changed (their health card): it holds them before the meeting,
+    as the merge does, instead of each holding what the other waits for."""
+    duplicate, other = guests
+    keep = StakeholderFactory(owner=officer)
+    meeting = schedule(officer, [duplicate, other])
+
+    outcome = merged_during(
+        lambda: services.meeting_update(meeting=meeting, actor=officer, stakeholders=[other]),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert isinstance(outcome, services.MeetingUpdate), outcome
+    assert [a.stakeholder for a in meeting.attendees.all()] == [other]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_recording_a_meeting_while_a_guest_is_merged_waits_for_the_merge_and_is_refused_with_a_message(
     officer, guests
 ):

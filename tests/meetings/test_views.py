@@ -648,6 +648,21 @@ def test_the_meeting_search_finds_a_meeting_by_a_member_of_staff_invited(officer
     assert listed(officer_client, q="ops desk") == ["Harbour walk"]
 
 
+@pytest.mark.parametrize("typed", ["Grace Hopper", "hopper", "gra hop", "Grace Hoper"])
+def test_the_meeting_search_finds_a_meeting_by_its_organiser(officer_client, officer, typed):
+    grace = UserFactory(first_name="Grace", last_name="Hopper")
+    for organiser, title in ((grace, "Budget review"), (officer, "Harbour walk")):
+        services.meeting_schedule(
+            organiser=organiser,
+            title=title,
+            starts_at=in_days(2, 9),
+            ends_at=in_days(2, 10),
+            stakeholders=[],
+        )
+
+    assert listed(officer_client, q=typed) == ["Budget review"]
+
+
 def test_the_meeting_search_does_not_find_a_meeting_by_what_is_noted_of_someone_invited(
     officer_client, officer
 ):
@@ -664,23 +679,23 @@ def test_the_meeting_search_does_not_find_a_meeting_by_what_is_noted_of_someone_
 
 
 @pytest.mark.parametrize("rows", [2, 8])
+@pytest.mark.parametrize("typed", ["ama owusu", "grace hopper"], ids=["guest", "organiser"])
 def test_meeting_search_by_who_is_invited_query_budget(
-    officer_client, officer, colleague, django_assert_max_num_queries, rows
+    officer_client, officer, django_assert_max_num_queries, rows, typed
 ):
+    grace = UserFactory(first_name="Grace", last_name="Hopper")
     for index in range(rows):
         services.meeting_schedule(
-            organiser=colleague,
+            organiser=grace,
             title=f"M{index}",
             starts_at=in_days(2, 9),
             ends_at=in_days(2, 10),
             stakeholders=[StakeholderFactory(name=f"Ama Owusu {index}")],
         )
-    # session, user, the user's groups; meetings matching the words or whose guests' names do, with
-    # organiser/organisation/series; their stakeholder guests.
+    # session, user, the user's groups; meetings matching the words or whose organiser's or guests' names
+    # do, with organiser/organisation/series; their stakeholder guests.
     with django_assert_max_num_queries(5):
-        response = officer_client.get(
-            reverse("meetings:list"), {"q": "ama owusu"}, headers={"HX-Request": "true"}
-        )
+        response = officer_client.get(reverse("meetings:list"), {"q": typed}, headers={"HX-Request": "true"})
     assert len(response.context["page"]) == rows
 
 

@@ -1,15 +1,25 @@
 """The header's search: everything in one ranked list, confidential interactions only for those allowed."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from interactions.models import InteractionKind
+from meetings.models import Attendee
 from search import queries as search_queries
 from search.queries import global_search
+from search.views import DROPDOWN_PER_KIND
 
-from ..factories import InteractionFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
+from ..factories import (
+    InteractionFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +193,71 @@ def test_matches_all_unreadable_but_not_cut_are_not_searched_again(
     # Every match was a candidate: none of them readable means none at all, without asking again.
     with django_assert_num_queries(7):
         assert kinds_and_titles(officer, "reservoir") == []
+
+
+def meetings_found(user, text):
+    return [result.title for result in global_search(user=user, text=text) if result.kind == "meeting"]
+
+
+def test_a_meeting_is_found_by_the_name_of_a_stakeholder_or_member_of_staff_invited(officer, colleague):
+    julien = UserFactory(first_name="Julien", last_name="Moreau")
+    guest = MeetingFactory(organiser=officer, title="Budget review")
+    Attendee.objects.create(meeting=guest, stakeholder=StakeholderFactory(name="Ama Owusu"))
+    staff = MeetingFactory(organiser=officer, title="Harbour walk")
+    Attendee.objects.create(meeting=staff, user=julien)
+    MeetingFactory(organiser=officer, title="Ferry timetable")
+
+    assert meetings_found(colleague, "owusu") == ["Budget review"]
+    assert meetings_found(colleague, "Ama Owsu") == ["Budget review"]
+    assert meetings_found(colleague, "julien moreau") == ["Harbour walk"]
+
+
+def test_a_meeting_is_found_by_the_name_of_its_organiser(officer, colleague):
+    MeetingFactory(organiser=UserFactory(first_name="Grace", last_name="Hopper"), title="Budget review")
+    MeetingFactory(organiser=officer, title="Harbour walk")
+
+    assert meetings_found(colleague, "hopper") == ["Budget review"]
+
+
+def test_meetings_found_by_who_is_in_them_are_not_found_by_those_who_may_not_see_meetings(officer):
+    """Meetings are shared by all staff at work; someone whose account was closed sees none of them."""
+    meeting = MeetingFactory(organiser=UserFactory(first_name="Grace", last_name="Hopper"), title="Review")
+    Attendee.objects.create(meeting=meeting, stakeholder=StakeholderFactory(name="Ama Owusu"))
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+
+    assert meetings_found(officer, "owusu") == [] and meetings_found(officer, "hopper") == []
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_searching_meetings_by_who_is_in_them_runs_a_fixed_number_of_queries(
+    officer_client, officer, django_assert_max_num_queries, rows
+):
+    organiser = UserFactory(first_name="Grace", last_name="Owusu")
+    for index in range(rows):
+        meeting = MeetingFactory(organiser=organiser, title=f"Review {index}")
+        Attendee.objects.create(meeting=meeting, stakeholder=StakeholderFactory(name=f"Ama Owusu {index}"))
+        Attendee.objects.create(meeting=meeting, user=UserFactory(first_name="Kofi", last_name="Owusu"))
+    # session, user, the user's groups (visibility); stakeholders (by their words; no organisation is named
+    # so, then by resemblance); interactions; meetings (by their words and by the names of who is in them).
+    with django_assert_max_num_queries(9):
+        response = officer_client.get(
+            reverse("search:results"),
+            {"q": "owusu"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="global-search-results",
+        )
+    assert response.content.decode().count("Scheduled meeting") == min(rows, DROPDOWN_PER_KIND)
+
+
+def test_a_scheduled_meeting_and_a_logged_one_read_differently_in_the_results(officer_client, officer):
+    MeetingFactory(organiser=officer, title="Harbour review")
+    InteractionFactory(
+        logged_by=officer, summary="Harbour walk with the residents", kind=InteractionKind.MEETING
+    )
+
+    page = officer_client.get(reverse("search:results"), {"q": "harbour"}).content.decode()
+
+    results = re.findall(r'badge subtle">([^<]+)</span>\s*<span class="search-title">([^<]+)<', page)
+    labels = {title: label for label, title in results}
+    assert labels == {"Harbour review": "Scheduled meeting", "Harbour walk with the residents": "Meeting"}
