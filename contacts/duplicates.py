@@ -1,4 +1,4 @@
-"""Finding people who are probably in the register twice: one email, or similar names at one organisation.
+"""Finding records probably in the register twice: people (one email, or similar names) and organisations.
 
 Names are compared by trigram similarity, as PostgreSQL's pg_trgm does it: each word, lower-cased and padded
 ("  li", " li", "li ") is cut into three-letter pieces, and two names score the share of pieces they have in
@@ -6,9 +6,25 @@ common (1.0 the same, 0.5 half). "Margret Okafor" and "Margaret Okafor" score ab
 people with the same first name at an organisation about 0.3. Accents are removed first, by PostgreSQL's
 `immutable_unaccent` (contacts.search): "Zoe Akerlund Nunez" is "Zoë Äkerlund-Ñúñez" typed plainly.
 
-Three readers: the stakeholder form (one new person against the register, by query), the import check (a
-file's rows against each organisation's people, with `TrigramIndex` so that only names sharing pieces are
-scored), and the duplicate check (every pair in the register, stored for the review page).
+Trigrams miss the commonest typos in short words: "Bilal Shiekh" and "Bilal Sheikh", two letters swapped,
+score 0.53. So anywhere in the register a name is also "nearly the same" when the names, unaccented,
+lower-cased and with their punctuation gone, are a slip or two apart (`within_slips`): a slip is a letter
+wrong, missing, added, or swapped with its neighbour (optimal string alignment distance). How many slips a
+name may hold depends on its length, because in a short name one letter is what tells two people apart ("Li
+Wei" and "Li Mei"): under eight letters only a swap of two neighbouring letters, which rarely makes another
+real name; from eight letters one slip of any kind; from sixteen, two. The names compared this way are the
+twenty most similar that the trigram index finds (pg_trgm's `%`, similarity 0.3 or more, which a name a slip
+or two from the typed one reaches), so the register is never read through.
+
+Organisations are checked the same way when one is added or renamed, against those at the same level:
+top-level organisations against each other, a department against its parent's other departments (two
+councils may each have a "Finance" department).
+
+Three readers: the stakeholder and organisation forms (one new record against the register, by query), the
+import check (a file's rows against each organisation's people, with `TrigramIndex` so that only names
+sharing pieces are scored), and the duplicate check (every pair in the register, stored for the review
+page). The last two compare people at one organisation only, with the lower threshold of 0.5, which a
+transposition in a name of two words usually reaches; they do not count slips.
 """
 
 import re
@@ -22,7 +38,7 @@ from django.db import connection
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
-from .models import Stakeholder
+from .models import Organisation, Stakeholder
 from .querysets import held_on_sql
 from .search import Unaccented
 
@@ -30,6 +46,8 @@ from .search import Unaccented
 NAME_SIMILARITY = 0.5
 # Anywhere in the register, only a near-identical name is worth a question.
 NAME_SIMILARITY_ANYWHERE = 0.8
+# The most similar names found by the trigram index that are then compared letter by letter (`within_slips`).
+NEARBY_NAMES = 20
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -84,11 +102,66 @@ class TrigramIndex:
         return best
 
 
+def plain_name(name: str) -> str:
+    """An unaccented name lower-cased, its words separated by one space and its punctuation gone."""
+    return " ".join(_WORD.findall(name.lower()))
+
+
+def slips(first: str, second: str) -> int:
+    """How many letters are wrong, missing, added or swapped with their neighbour between the two texts
+    (optimal string alignment distance)."""
+    previous_row, row = None, list(range(len(second) + 1))
+    for i, letter in enumerate(first, start=1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(second)
+        for j, other in enumerate(second, start=1):
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + (letter != other))
+            if i > 1 and j > 1 and letter == second[j - 2] and first[i - 2] == other:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[-1]
+
+
+def within_slips(first: str, second: str) -> bool:
+    """Whether two unaccented names are a slip or two apart, as few as their length allows (see above)."""
+    first, second = plain_name(first), plain_name(second)
+    letters = min(len(first.replace(" ", "")), len(second.replace(" ", "")))
+    distance = slips(first, second)
+    if distance == 1 and len(first) == len(second) and sorted(first) == sorted(second):
+        return True  # two neighbouring letters swapped
+    return distance <= min(letters // 8, 2)
+
+
 @dataclass(frozen=True)
 class Candidate:
-    stakeholder: Stakeholder
+    """A record already in the register that may be the one being saved: a stakeholder or an organisation."""
+
+    record: Stakeholder | Organisation
     reason: str
     similarity: float
+
+
+def _nearly_the_same_names(records, name: str) -> list:
+    """The records whose names are near-identical to this one, accents ignored, most similar first, each with
+    its `similarity` and `same_name` (only case, accents or punctuation differ): one query."""
+    typed = Unaccented(Value(name))
+    nearby = (
+        records.filter(TrigramSimilar(Unaccented("name"), typed))
+        .annotate(
+            similarity=TrigramSimilarity(Unaccented("name"), typed),
+            plain=Unaccented("name"),
+            plain_typed=typed,
+        )
+        .order_by("-similarity", "pk")[:NEARBY_NAMES]
+    )
+    found = []
+    for record in nearby:
+        record.same_name = plain_name(record.plain) == plain_name(record.plain_typed)
+        if (
+            record.same_name
+            or record.similarity >= NAME_SIMILARITY_ANYWHERE
+            or within_slips(record.plain, record.plain_typed)
+        ):
+            found.append(record)
+    return found
 
 
 def likely_duplicates(
@@ -113,17 +186,33 @@ def likely_duplicates(
                 if stakeholder.pk not in found:
                     reason = _("Similar name at %(organisation)s") % {"organisation": organisation}
                     found[stakeholder.pk] = Candidate(stakeholder, reason, stakeholder.similarity)
-        # The trigram operator lets the name index find candidates; the score then keeps near-identical ones.
-        anywhere = similar.filter(
-            TrigramSimilar(Unaccented("name"), typed), similarity__gte=NAME_SIMILARITY_ANYWHERE
-        )
-        for stakeholder in anywhere.order_by("-similarity")[:limit]:
+        for stakeholder in _nearly_the_same_names(base, name):
             if stakeholder.pk not in found:
                 found[stakeholder.pk] = Candidate(
                     stakeholder, _("Nearly the same name"), stakeholder.similarity
                 )
     ranked = sorted(found.values(), key=lambda candidate: -candidate.similarity)
     return ranked[:limit]
+
+
+def likely_duplicate_organisations(
+    *, name: str, parent: Organisation | None = None, exclude_pk: int | None = None, limit: int = 5
+) -> list[Candidate]:
+    """Organisations at the same level (see above) whose names are the same or nearly, the likeliest first."""
+    name = " ".join(name.split())
+    if not name:
+        return []
+    same_level = Organisation.objects.filter(parent=parent)
+    if exclude_pk:
+        same_level = same_level.exclude(pk=exclude_pk)
+    return [
+        Candidate(
+            organisation,
+            _("Same name") if organisation.same_name else _("Nearly the same name"),
+            organisation.similarity,
+        )
+        for organisation in _nearly_the_same_names(same_level, name)[:limit]
+    ]
 
 
 @dataclass(frozen=True)

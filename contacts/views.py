@@ -35,7 +35,7 @@ from liaison_crm.submissions import submitted_once
 from meetings.models import ActionItem, Meeting, MeetingStatus
 
 from . import services, vcard
-from .duplicates import duplicate_pairs, likely_duplicates
+from .duplicates import duplicate_pairs, likely_duplicate_organisations, likely_duplicates
 from .filtersets import OrganisationFilterSet, StakeholderFilterSet
 from .forms import (
     AffiliationForm,
@@ -447,39 +447,55 @@ def organisation_create(request):
     parent = Organisation.objects.visible_to(request.user).filter(pk=parent_pk).first() if parent_pk else None
     initial = {"parent": parent, "kind": parent.kind} if parent else {}
     form = OrganisationForm(request.POST or None, initial=initial)
+    candidates = []
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
         if request.method == "POST" and form.is_valid():
-            try:
-                organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                submission.saved(organisation.get_absolute_url())
-                messages.success(request, _("%(name)s was added.") % {"name": organisation})
-                return redirect(organisation)
-    return render(request, "contacts/organisation_form.html", {"form": form, "parent": parent})
+            # As for a new person: likely duplicates are shown first, and "add it" confirms it is another.
+            if not request.POST.get("not_a_duplicate"):
+                candidates = likely_duplicate_organisations(
+                    name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+                )
+            if not candidates:
+                try:
+                    organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    submission.saved(organisation.get_absolute_url())
+                    messages.success(request, _("%(name)s was added.") % {"name": organisation})
+                    return redirect(organisation)
+    context = {"form": form, "parent": parent, "candidates": candidates}
+    return render(request, "contacts/organisation_form.html", context)
 
 
 def organisation_edit(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     require(can_edit_organisation(request.user, organisation), _("You cannot edit this organisation."))
     form = OrganisationForm(request.POST or None, instance=organisation)
+    candidates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_update(
-                organisation=organisation,
-                actor=request.user,
-                require_unchanged=form.require_unchanged,
-                **form.cleaned_data,
+        # A new name, or a move under another parent, may make it another organisation's twin.
+        if {"name", "parent"} & set(form.changed_data) and not request.POST.get("not_a_duplicate"):
+            candidates = likely_duplicate_organisations(
+                name=form.cleaned_data["name"], parent=form.cleaned_data["parent"], exclude_pk=organisation.pk
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect(organisation)
-    return render(request, "contacts/organisation_form.html", {"form": form, "organisation": organisation})
+        if not candidates:
+            try:
+                services.organisation_update(
+                    organisation=organisation,
+                    actor=request.user,
+                    require_unchanged=form.require_unchanged,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect(organisation)
+    context = {"form": form, "organisation": organisation, "candidates": candidates}
+    return render(request, "contacts/organisation_form.html", context)
 
 
 def _vcard_response(cards, filename: str) -> StreamingHttpResponse:
