@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
 from accounts.permissions import can_add_to_registers, can_edit_concern, require
+from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
 from contacts.services import organisation_left_blank, stakeholders_touch
 from history.tracking import records_actor
 from interactions.models import Interaction
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced, lock_referenced_and_current
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from outbox.services import message_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -113,7 +114,7 @@ def concern_update(
         if "stakeholder" in fields
         else Stakeholder.objects.none()
     )
-    lock_referenced_and_current([fields.get("stakeholder")], held, field="stakeholder")
+    people_hold(own=held, joining=[fields.get("stakeholder")], field="stakeholder", own_after_merge=held.all)
     lock_for_update(concern, require_unchanged=require_unchanged)
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:

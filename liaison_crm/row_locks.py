@@ -65,20 +65,3 @@ def lock_referenced(records: Iterable[models.Model | None], *, field: str) -> No
                 % {"names": ", ".join(gone)}
             }
         )
-
-
-def lock_referenced_and_current(
-    records: Iterable[models.Model | None], current: models.QuerySet, *, field: str
-) -> None:
-    """`lock_referenced` for `records`, and for `current`: those a row points at as stored, which the write
-    may take it away from (and then marks changed). One of `current` merged into another record meanwhile
-    took the row with it to the record kept, which is read again; one of `records` gone is an error on
-    `field`, as `lock_referenced` says."""
-    records = [record for record in records if record is not None]
-    try:
-        lock_referenced([*records, *current], field=field)
-    except ValidationError:
-        named = {record.pk for record in records}
-        if current.model._base_manager.filter(pk__in=named).count() < len(named):
-            raise
-        lock_referenced([*records, *current.all()], field=field)

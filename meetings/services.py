@@ -33,7 +33,7 @@ from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind
 from interactions.services import interaction_log
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced, lock_referenced_and_current
+from liaison_crm.row_locks import lock_for_update, lock_referenced
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
@@ -269,8 +269,8 @@ def meeting_update(
         # duplicate attends. Holding the meeting while waiting for the record kept, which is joining, each
         # would wait for the other. Those attending already are held too: who is joining is only known
         # once the meeting is locked. So are those invited now, as stored: one taken off is marked changed.
-        invited = Stakeholder.objects.filter(meeting_attendances__meeting=meeting.pk)
-        lock_referenced_and_current(stakeholders, invited, field="stakeholders")
+        invited = Stakeholder.objects.invited_to(meeting)
+        people_hold(own=invited, joining=stakeholders, field="stakeholders", own_after_merge=invited.all)
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
@@ -790,7 +790,9 @@ def action_item_reassign(
     # The stakeholders first, as a merge locks them before moving the actions they own: the new owner, and
     # the owner as stored, marked changed if the action leaves them.
     owning = Stakeholder.objects.filter(action_items=action_item.pk)
-    lock_referenced_and_current([owner_stakeholder], owning, field="owner_stakeholder")
+    people_hold(
+        own=owning, joining=[owner_stakeholder], field="owner_stakeholder", own_after_merge=owning.all
+    )
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     left = action_item.owner_stakeholder_id
