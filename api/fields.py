@@ -1,10 +1,12 @@
 """Fields the apps' API serializers share."""
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.querysets import handover_message
+from liaison_crm.typed_dates import typed_date_problem
 
 
 class VisibleRecordField(serializers.PrimaryKeyRelatedField):
@@ -86,3 +88,34 @@ class StaffField(serializers.PrimaryKeyRelatedField):
         if record is None:
             return users.nameable()
         return users.nameable(keeping=self.named(record))
+
+
+class _TypedDateBounds:
+    """liaison_crm.typed_dates' bounds for a date a client sends: on an update, only when it differs from the
+    record's."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        record = getattr(self.parent, "instance", None)
+        was = getattr(record, self.source, None) if record is not None else None
+        if problem := typed_date_problem(value, was=was):
+            raise serializers.ValidationError(problem, code="out_of_range")
+        return value
+
+
+class TypedDateField(_TypedDateBounds, serializers.DateField):
+    pass
+
+
+class TypedDateTimeField(_TypedDateBounds, serializers.DateTimeField):
+    pass
+
+
+class TypedDatesMixin:
+    """For a ModelSerializer that takes dates: its model's date fields become the bounded ones above."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: TypedDateField,
+        models.DateTimeField: TypedDateTimeField,
+    }
