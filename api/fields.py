@@ -2,12 +2,14 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from accounts.querysets import handover_message
 from liaison_crm.record_ids import BIGINT_MAX
+from liaison_crm.typed_dates import typed_date_problem
 
 
 class RecordsField(serializers.ManyRelatedField):
@@ -126,3 +128,34 @@ class StaffField(ReadManyAtOnce, serializers.PrimaryKeyRelatedField):
         if record is None:
             return users.nameable()
         return users.nameable(keeping=self.named(record))
+
+
+class _TypedDateBounds:
+    """liaison_crm.typed_dates' bounds for a date a client sends: on an update, only when it differs from the
+    record's."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        record = getattr(self.parent, "instance", None)
+        was = getattr(record, self.source, None) if record is not None else None
+        if problem := typed_date_problem(value, was=was):
+            raise serializers.ValidationError(problem, code="out_of_range")
+        return value
+
+
+class TypedDateField(_TypedDateBounds, serializers.DateField):
+    pass
+
+
+class TypedDateTimeField(_TypedDateBounds, serializers.DateTimeField):
+    pass
+
+
+class TypedDatesMixin:
+    """For a ModelSerializer that takes dates: its model's date fields become the bounded ones above."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: TypedDateField,
+        models.DateTimeField: TypedDateTimeField,
+    }

@@ -5,11 +5,12 @@ from accounts.forms import AssigneeChoiceField
 from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
 from liaison_crm.edit_conflicts import EditConflictMixin
+from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import Commitment
 
 
-class CommitmentForm(EditConflictMixin, forms.ModelForm):
+class CommitmentForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     """What was promised, to whom and by when. Where it was promised comes from the page it was opened on."""
 
     class Meta:

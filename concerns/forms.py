@@ -7,6 +7,7 @@ from contacts.forms import organisation_picker, stakeholder_picker
 from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.edit_conflicts import EditConflictMixin
+from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import Concern
 
@@ -14,7 +15,7 @@ from .models import Concern
 LINKABLE_SHOWN = 25
 
 
-class ConcernForm(EditConflictMixin, forms.ModelForm):
+class ConcernForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     class Meta:
         model = Concern
         field_classes = {"owner": AssigneeChoiceField}

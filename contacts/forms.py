@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import AssigneeChoiceField
 from accounts.querysets import staff_label
 from liaison_crm.edit_conflicts import EditConflictMixin
+from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import (
     LANGUAGE_CHOICES,
@@ -167,7 +168,7 @@ class TagRenameForm(forms.Form):
     )
 
 
-class AffiliationForm(forms.ModelForm):
+class AffiliationForm(TypedDatesMixin, forms.ModelForm):
     class Meta:
         model = Affiliation
         fields = ["organisation", "role", "department", "start_date", "end_date", "is_primary"]
@@ -178,7 +179,7 @@ class AffiliationForm(forms.ModelForm):
         }
 
 
-class ObjectiveForm(EditConflictMixin, forms.ModelForm):
+class ObjectiveForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     """An objective of the engagement plan: added from the stakeholder's page, changed on its own page."""
 
     class Meta:

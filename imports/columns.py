@@ -34,6 +34,7 @@ from contacts.search import unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
+from liaison_crm.typed_dates import typed_date_problem
 
 from .models import ImportKind
 
@@ -372,9 +373,12 @@ class Cleaner:
             return None
         for pattern in DATE_FORMATS:
             try:
-                return dt.datetime.strptime(value, pattern).date()
+                day = dt.datetime.strptime(value, pattern).date()
             except ValueError:
                 continue
+            if problem := typed_date_problem(day):
+                raise RowError(name, str(problem))
+            return day
         raise RowError(name, _("“%(value)s” is not a date such as 2024-03-05.") % {"value": value[:40]})
 
     def moment(self, row, name) -> dt.datetime:
@@ -396,7 +400,7 @@ class Cleaner:
             )
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=self.tz)
-        if message := unstorable_time_message(moment):
+        if message := unstorable_time_message(moment) or typed_date_problem(moment):
             raise RowError(name, str(message))
         return moment
 

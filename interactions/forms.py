@@ -8,6 +8,7 @@ from contacts.forms import TagsField, organisation_picker
 from contacts.models import PreferredChannel, Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
 from liaison_crm.edit_conflicts import EditConflictMixin
+from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import Interaction, InteractionKind, occurred_at_problem
 
@@ -23,7 +24,7 @@ KIND_FOR_CHANNEL = {
 }
 
 
-class InteractionForm(EditConflictMixin, forms.ModelForm):
+class InteractionForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     stakeholders = forms.ModelMultipleChoiceField(
         label=_("Stakeholders"),
         queryset=Stakeholder.objects.all(),

@@ -11,6 +11,7 @@ from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
 from liaison_crm.edit_conflicts import EditConflictMixin
+from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import ActionStatus, Frequency, Meeting, Rsvp
 
@@ -36,7 +37,7 @@ class WallClockField(forms.DateTimeField):
         return moment.replace(tzinfo=None) if moment else moment
 
 
-class MeetingForm(EditConflictMixin, forms.ModelForm):
+class MeetingForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     """Schedules or changes a meeting. Times are read in the meeting's own time zone, not the viewer's."""
 
     starts_at = WallClockField(
@@ -195,7 +196,7 @@ def owner_options(meeting: Meeting) -> dict[str, object]:
     return options
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(TypedDatesMixin, forms.Form):
     description = forms.CharField(label=_("Action"), max_length=500, required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -5,7 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, VisibleRecordField
+from api.fields import AssigneeField, TypedDatesMixin, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Interaction
@@ -60,7 +60,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommitmentInputSerializer(serializers.ModelSerializer):
+class CommitmentInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
     """What changing a commitment takes; commitments.services does the rest. Status moves by actions."""
 
     stakeholder = VisibleRecordField(Stakeholder)

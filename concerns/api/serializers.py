@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, VisibleRecordField
+from api.fields import AssigneeField, TypedDateField, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Interaction
@@ -59,7 +59,7 @@ class ConcernInputSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("The officer who handles it: a colleague, not a service account. Defaults to you."),
     )
-    raised_on = serializers.DateField(required=False, help_text=_("Defaults to today."))
+    raised_on = TypedDateField(required=False, help_text=_("Defaults to today."))
 
     class Meta:
         model = Concern

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, VisibleRecordField
+from api.fields import AssigneeField, TypedDateField, TypedDatesMixin, VisibleRecordField
 from api.representation import day, moment
 
 from ..models import (
@@ -57,7 +57,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
 
 
-class AffiliationSerializer(serializers.ModelSerializer):
+class AffiliationSerializer(TypedDatesMixin, serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     is_current = serializers.BooleanField(read_only=True)
 
@@ -109,7 +109,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ObjectiveInputSerializer(serializers.ModelSerializer):
+class ObjectiveInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
     """What setting or changing an objective takes; its status moves by actions (achieve, drop, reopen)."""
 
     stakeholder = VisibleRecordField(Stakeholder)
@@ -125,7 +125,7 @@ class ObjectiveInputSerializer(serializers.ModelSerializer):
 
 
 class AffiliationEndSerializer(serializers.Serializer):
-    end_date = serializers.DateField(
+    end_date = TypedDateField(
         required=False,
         help_text=_(
             "The last day the position is held, today unless given: it stays current (is_current) through "

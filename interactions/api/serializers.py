@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import StaffField, VisibleRecordField
+from api.fields import StaffField, TypedDatesMixin, VisibleRecordField
 from api.representation import day, moment
 from contacts.api.serializers import TagNamesField
 from contacts.models import Organisation, Stakeholder
@@ -101,7 +101,7 @@ def interaction_representation(interaction: Interaction) -> dict:
     }
 
 
-class InteractionInputSerializer(serializers.ModelSerializer):
+class InteractionInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
     """What logging or editing an interaction takes; interactions.services does the rest."""
 
     stakeholders = VisibleRecordField(Stakeholder, many=True)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, StaffField, VisibleRecordField
+from api.fields import AssigneeField, StaffField, TypedDateField, TypedDatesMixin, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 
@@ -129,21 +129,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Repeats, reminders and calendars in other time zones are computed from a meeting's times: keep them well
-# inside what a date can hold.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
-
-
-def _within_the_calendar(moment):
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise serializers.ValidationError(
-            _("Give a time between the years %(first)d and %(last)d.")
-            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
-        )
-    return moment
-
-
-class MeetingInputSerializer(serializers.ModelSerializer):
+class MeetingInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
     """What changing a meeting takes; meetings.services does the rest (invitations, reminders)."""
 
     stakeholders = VisibleRecordField(
@@ -179,12 +165,6 @@ class MeetingInputSerializer(serializers.ModelSerializer):
             "agenda",
             "minutes",
         ]
-
-    def validate_starts_at(self, value):
-        return _within_the_calendar(value)
-
-    def validate_ends_at(self, value):
-        return _within_the_calendar(value)
 
     def validate(self, attrs):
         starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
@@ -251,7 +231,7 @@ class ActionEntrySerializer(serializers.Serializer):
         help_text=_("…one of the meeting's stakeholders."),
         error_messages={"does_not_exist": _("Choose one of this meeting's stakeholders.")},
     )
-    due_on = serializers.DateField(required=False, allow_null=True)
+    due_on = TypedDateField(required=False, allow_null=True)
 
     def get_fields(self):
         fields = super().get_fields()
