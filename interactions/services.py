@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
@@ -73,6 +73,15 @@ def _validate(
         errors["occurred_at"] = problem
     if errors:
         raise ValidationError(errors)
+
+
+def _follow_up_problem(follow_up_on, occurred_at) -> dict:
+    """A follow-up agreed at an interaction falls due on its day or later: one dated before was overdue the
+    moment it was logged, almost always a slip of the month or year."""
+    if follow_up_on is None or follow_up_on >= timezone.localdate(occurred_at):
+        return {}
+    message = _("A follow-up comes after the interaction it was agreed at: choose %(date)s or later.")
+    return {"follow_up_on": message % {"date": formats.date_format(timezone.localdate(occurred_at))}}
 
 
 def _settle_follow_up_owner(
@@ -148,6 +157,7 @@ def interaction_log(
         stakeholder_ids={s.pk for s in stakeholders},
         owner_before=None,
     )
+    errors |= _follow_up_problem(interaction.follow_up_on, occurred_at)
     _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at, errors=errors)
     if organisation is not None:
         interaction.organisation = organisation
@@ -212,6 +222,7 @@ def interaction_update(
         before = set(interaction.stakeholders.values_list("pk", flat=True))
         after = {s.pk for s in stakeholders} if stakeholders is not None else before
         owner_before = interaction.follow_up_owner_id
+        follow_up_before = (interaction.follow_up_on, interaction.occurred_at)
         choosing = "follow_up_owner" in fields
         chosen = fields.pop("follow_up_owner", None)
         for name, value in fields.items():
@@ -224,6 +235,9 @@ def interaction_update(
             stakeholder_ids=after,
             owner_before=owner_before,
         )
+        # Checked when the edit moves either date: an old record saved as it was is not refused.
+        if (interaction.follow_up_on, interaction.occurred_at) != follow_up_before:
+            errors |= _follow_up_problem(interaction.follow_up_on, interaction.occurred_at)
         joining = [s for s in stakeholders if s.pk not in before] if stakeholders is not None else []
         _validate(
             stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"), errors=errors

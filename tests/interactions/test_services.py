@@ -54,6 +54,49 @@ def test_the_organisation_defaults_to_the_stakeholders_primary_position(officer)
     assert interaction.organisation == position.organisation
 
 
+def test_a_follow_up_due_before_the_interaction_is_refused_when_either_date_moves(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    monday = timezone.now() - dt.timedelta(days=3)
+    day_before = timezone.localdate(monday) - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as error:
+        log(officer, [stakeholder], occurred_at=monday, follow_up_on=day_before)
+    assert "comes after the interaction" in error.value.message_dict["follow_up_on"][0]
+    assert not Interaction.objects.exists()
+
+    interaction = log(officer, [stakeholder], occurred_at=monday, follow_up_on=timezone.localdate(monday))
+    with pytest.raises(ValidationError) as error:
+        services.interaction_update(interaction=interaction, actor=officer, follow_up_on=day_before)
+    assert "follow_up_on" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.interaction_update(
+            interaction=interaction, actor=officer, occurred_at=monday + dt.timedelta(days=2)
+        )
+    interaction.refresh_from_db()
+    assert interaction.follow_up_on == timezone.localdate(monday)
+
+
+def test_an_old_follow_up_dated_before_its_interaction_still_saves_when_neither_date_moves(officer):
+    stakeholder = StakeholderFactory(owner=officer)
+    interaction = log(officer, [stakeholder], occurred_at=timezone.now() - dt.timedelta(days=3))
+    # As records made before the rule may be.
+    Interaction.objects.filter(pk=interaction.pk).update(
+        follow_up_on=timezone.localdate() - dt.timedelta(days=10), follow_up_owner=officer
+    )
+    interaction.refresh_from_db()
+
+    services.interaction_update(
+        interaction=interaction,
+        actor=officer,
+        summary="Renamed",
+        follow_up_on=interaction.follow_up_on,
+        occurred_at=interaction.occurred_at,
+    )
+
+    interaction.refresh_from_db()
+    assert interaction.summary == "Renamed"
+
+
 def test_an_interaction_needs_a_stakeholder(officer):
     with pytest.raises(ValidationError) as error:
         log(officer, [])
