@@ -92,6 +92,35 @@ def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_tim
     assert "<html" not in body
 
 
+def _card(body, card_id):
+    """The stakeholder page's card of that id, up to its end."""
+    card = body[body.index(f'id="{card_id}"') :]
+    return card[: card.index("</section>")]
+
+
+def test_inline_log_redraws_the_cards_it_changed_last_contact_open_follow_ups_and_health(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=45))
+    due = timezone.localdate() + dt.timedelta(days=7)
+
+    response = officer_client.post(
+        reverse("interactions:log") + f"?stakeholder={stakeholder.pk}",
+        log_data(stakeholder, follow_up_on=due.isoformat(), follow_up_note="Send the pilot budget"),
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    relationship = _card(body, "relationship-card")
+    assert 'hx-swap-oob="true"' in relationship
+    assert timezone.localdate().strftime("%-d %b %Y") in relationship and "Overdue" not in relationship
+    follow_ups = _card(body, "follow-ups-card")
+    assert 'hx-swap-oob="true"' in follow_ups and " hidden" not in follow_ups
+    assert "Send the pilot budget" in follow_ups and due.strftime("%-d %b") in follow_ups
+    health = _card(body, "health-card")
+    assert 'hx-swap-oob="true"' in health and "On time." in health
+
+
 def test_a_log_sent_from_a_stakeholders_page_returns_to_that_page(officer_client, officer):
     stakeholder, colleague_of_theirs = StakeholderFactory(owner=officer), StakeholderFactory()
     response = officer_client.post(
