@@ -134,11 +134,15 @@ def _merged_away(request, pk):
 
 def stakeholder_create(request):
     # A page offering to add someone it found (a captured email's sender) passes who they are, and itself as
-    # `next` to come back to.
+    # `next` to come back to; an organisation's page passes the organisation, where they are to work.
+    organisation_pk = record_id(request.GET.get("organisation"))
     initial = {
         "owner": request.user,
         "name": request.GET.get("name", ""),
         "emails": request.GET.get("email", ""),
+        "organisation": Organisation.objects.visible_to(request.user).filter(pk=organisation_pk).first()
+        if organisation_pk
+        else None,
     }
     form = StakeholderCreateForm(request.POST or None, initial=initial)
     candidates = []

@@ -380,6 +380,36 @@ def test_cancelling_a_department_begun_on_its_organisations_page_leads_back_ther
         assert response.status_code == 200 and 'href="/organisations/">Cancel' in response.content.decode()
 
 
+def test_an_organisation_with_nobody_yet_offers_to_add_a_person_there(officer_client):
+    harbour = OrganisationFactory(name="Harbour Trust")
+
+    page = officer_client.get(harbour.get_absolute_url()).content.decode()
+    add_link = re.search(r'<a class="button small" href="([^"]*)">\+ Add a person</a>', page).group(1)
+    form_page = officer_client.get(add_link.replace("&amp;", "&"))
+
+    assert "Nobody recorded here yet." in page
+    assert form_page.context["form"].initial["organisation"] == harbour
+    assert f'<option value="{harbour.pk}" selected>Harbour Trust</option>' in form_page.content.decode()
+
+
+def test_an_organisation_with_people_offers_to_add_another(officer_client):
+    harbour = OrganisationFactory(name="Harbour Trust")
+    AffiliationFactory(organisation=harbour, stakeholder=StakeholderFactory(name="Kofi Mensah"))
+
+    page = officer_client.get(harbour.get_absolute_url()).content.decode()
+
+    assert "Kofi Mensah" in page
+    assert f'href="{reverse("contacts:stakeholder_create")}?organisation={harbour.pk}">+ Add a person' in page
+
+
+@pytest.mark.parametrize("nonsense", ["abc", "999999", "-1", ""])
+def test_a_new_person_form_ignores_an_organisation_that_is_not_there(officer_client, nonsense):
+    response = officer_client.get(reverse("contacts:stakeholder_create"), {"organisation": nonsense})
+
+    assert response.status_code == 200
+    assert response.context["form"].initial["organisation"] is None
+
+
 def test_a_new_department_starts_as_its_organisations_kind(officer_client):
     ministry = OrganisationFactory(name="Ministry of Transport", kind="government_agency")
 
