@@ -1,4 +1,5 @@
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -337,6 +338,29 @@ def test_organisation_page_shows_people_departments_and_their_timeline(officer_c
 
     assert "Permanent Secretary" in body and "Roads Directorate" in body and engineer.name in body
     assert "Bridge inspection briefing" in body and "Budget round-table" in body
+
+
+def test_a_timeline_entry_says_what_was_agreed_to_follow_up_shortened_when_long(officer_client, officer):
+    harbour = OrganisationFactory(name="Harbour Trust")
+    stakeholder = StakeholderFactory(owner=officer)
+    AffiliationFactory(organisation=harbour, stakeholder=stakeholder)
+    long_note = ("Send the pilot budget with the board's comments on every line, " * 3).strip()
+    due = timezone.localdate() + dt.timedelta(days=6)
+    for note in ["Send the pilot budget", long_note]:
+        InteractionFactory(
+            stakeholders=[stakeholder], logged_by=officer, follow_up_on=due, follow_up_note=note
+        )
+    due_text = f"follow up by {due.day} {due:%b}"
+
+    for page in [stakeholder.get_absolute_url(), harbour.get_absolute_url()]:
+        timeline = officer_client.get(page).content.decode()
+        timeline = timeline[timeline.index('id="timeline"') :]
+
+        assert f'{due_text}</span> — <span class="follow-up-note">Send the pilot budget</span>' in timeline
+        shown = re.search(r'<span class="follow-up-note" title="([^"]*)">([^<]*)</span>', timeline)
+        full, shortened = (html.unescape(text) for text in shown.groups())
+        assert full == long_note
+        assert shortened.endswith("…") and len(shortened) == 80 and long_note.startswith(shortened[:-1])
 
 
 def test_an_organisation_lists_and_counts_the_people_still_on_the_register(officer_client):
