@@ -42,6 +42,18 @@ def test_officer_logs_an_interaction_from_the_log_page(officer_client, officer):
     assert stakeholder.last_contacted_at == interaction.occurred_at
 
 
+def test_the_log_page_and_a_stakeholders_page_both_start_the_kind_at_call_with_no_blank_choice(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, preferred_channel="phone")
+    call_first = '<select name="kind" id="id_kind"><option value="call" selected>Call</option>'
+
+    for page in [reverse("interactions:log"), stakeholder.get_absolute_url()]:
+        body = officer_client.get(page).content.decode()
+
+        assert call_first in body
+
+
 def test_a_service_account_is_neither_offered_nor_taken_as_present(officer_client, officer, colleague):
     tool = service_account_create(username="events-sync", actor=None)
     stakeholder = StakeholderFactory(owner=officer)
