@@ -3,7 +3,6 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,6 @@ from accounts.permissions import (
 )
 from commitments.models import Commitment
 from concerns.models import Concern
-from dashboards.panels import health_card
 from interactions.forms import InteractionForm
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
@@ -49,6 +47,7 @@ from .forms import (
 )
 from .models import Affiliation, DuplicateCheck, MergeRecord, Objective, Organisation, Stakeholder, Tag
 from .queries import engagement_plan, handover_preview
+from .stakeholder_page import cards_a_log_changes, stakeholder_for_page
 
 LOOKUP_LIMIT = 10
 # An organisation page lists this many people; the stakeholder list filtered by organisation shows them all.
@@ -83,21 +82,7 @@ def _timeline(request, interactions):
 
 
 def stakeholder_detail(request, pk):
-    # The stored search vectors are never shown: they are the widest columns of their rows.
-    stakeholder = (
-        Stakeholder.objects.visible_to(request.user)
-        .defer("search_vector")
-        .select_related("owner")
-        .prefetch_related(
-            "tags",
-            Prefetch(
-                "affiliations",
-                Affiliation.objects.select_related("organisation").defer("organisation__search_vector"),
-            ),
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    stakeholder = stakeholder_for_page(request.user, pk)
     if stakeholder is None:
         return _merged_away(request, pk)
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder)
@@ -115,19 +100,7 @@ def stakeholder_detail(request, pk):
                 position for position in stakeholder.affiliations.all() if position.is_current
             ],
             "timeline": timeline,
-            # Who chases each, named where it is not the reader: the one joined row's name, no query more.
-            "follow_ups": visible.open_follow_ups()
-            .select_related("follow_up_owner")
-            .only(
-                "summary",
-                "follow_up_on",
-                "follow_up_note",
-                "follow_up_done_at",
-                "follow_up_owner__first_name",
-                "follow_up_owner__last_name",
-                "follow_up_owner__username",
-            )
-            .order_by("follow_up_on")[:10],
+            **cards_a_log_changes(request.user, stakeholder),
             "open_commitments": Commitment.objects.visible_to(request.user)
             .open()
             .for_stakeholder(stakeholder)
@@ -146,7 +119,6 @@ def stakeholder_detail(request, pk):
             "plan": engagement_plan(stakeholder),
             "objective_form": ObjectiveForm(),
             "can_edit": can_edit_stakeholder(request.user, stakeholder),
-            "health": health_card(stakeholder),
         },
     )
 
@@ -162,11 +134,15 @@ def _merged_away(request, pk):
 
 def stakeholder_create(request):
     # A page offering to add someone it found (a captured email's sender) passes who they are, and itself as
-    # `next` to come back to.
+    # `next` to come back to; an organisation's page passes the organisation, where they are to work.
+    organisation_pk = record_id(request.GET.get("organisation"))
     initial = {
         "owner": request.user,
         "name": request.GET.get("name", ""),
         "emails": request.GET.get("email", ""),
+        "organisation": Organisation.objects.visible_to(request.user).filter(pk=organisation_pk).first()
+        if organisation_pk
+        else None,
     }
     form = StakeholderCreateForm(request.POST or None, initial=initial)
     candidates = []

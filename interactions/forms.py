@@ -80,19 +80,23 @@ class InteractionForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     def for_new(cls, data=None, *, user, stakeholder=None):
         """A blank log form set to now, with the stakeholder it is for already chosen and its kind the way
         they prefer to be contacted."""
+        channel = stakeholder.preferred_channel if stakeholder is not None else None
         initial = {
-            "kind": InteractionKind.CALL,
+            # Here alone: the log page, a stakeholder's page and its answer to a log all start from it.
+            "kind": KIND_FOR_CHANNEL.get(channel, InteractionKind.CALL),
             "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
         }
         if stakeholder is not None:
             initial["stakeholders"] = [stakeholder.pk]
-            initial["kind"] = KIND_FOR_CHANNEL.get(stakeholder.preferred_channel, InteractionKind.CALL)
         return cls(data, user=user, initial=initial)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # Only those the user may see: the view takes its page's stakeholder from these once they are read.
         self.fields["stakeholders"].queryset = Stakeholder.objects.visible_to(user)
+        # Every interaction is of some kind, and a new one starts as one: a blank "---------" at the top
+        # would only offer a wrong answer, and read as if no kind were chosen.
+        self.fields["kind"].choices = InteractionKind.choices
         users = get_user_model().objects
         # People, not service accounts; those already named stay offered, even once they have left, so
         # saving keeps them.

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can_edit_interaction, can_update_follow_up, require
 from commitments.models import Commitment
 from contacts.models import Stakeholder
+from contacts.stakeholder_page import cards_a_log_changes, stakeholder_for_page
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.next_url import next_url
 from liaison_crm.paging import paginate
@@ -64,7 +65,9 @@ def interaction_log(request):
 
 
 def _inline_logged(request, stakeholder, interaction):
-    """Answers the stakeholder page's inline form: a fresh form, and the timeline with the new entry first."""
+    """Answers the stakeholder page's inline form: a fresh form, the timeline with the new entry first, and
+    the page's cards the log changed (last contact, open follow-ups, health), read again as they now are."""
+    stakeholder = stakeholder_for_page(request.user, stakeholder.pk)
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder).for_timeline()
     timeline = paginate(visible, 1, settings.TIMELINE_PAGE_SIZE)
     return render(
@@ -75,6 +78,7 @@ def _inline_logged(request, stakeholder, interaction):
             "stakeholder": stakeholder,
             "timeline": timeline,
             "logged": interaction,
+            **cards_a_log_changes(request.user, stakeholder),
         },
     )
 

@@ -113,3 +113,23 @@ def test_logging_an_interaction(officer_client, officer, django_assert_max_num_q
         response = officer_client.post(reverse("interactions:log"), data)
     assert response.status_code == 302
     assert Interaction.objects.count() == 2
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_logging_an_interaction_on_the_stakeholder_page_redraws_its_cards(
+    officer_client, officer, django_assert_max_num_queries, rows
+):
+    stakeholder = StakeholderFactory(owner=officer)
+    for _ in range(rows):
+        InteractionFactory(logged_by=officer, stakeholders=[stakeholder], follow_up_on="2030-01-01")
+    data = log_data(stakeholder, from_stakeholder=stakeholder.pk)
+    url = reverse("interactions:log") + f"?stakeholder={stakeholder.pk}"
+    officer_client.post(url, data, headers={"HX-Request": "true"})  # the tag exists from now on
+    # The log, as in test_logging_an_interaction (9). Its answer: the stakeholder read again as their page
+    # reads them (with tags and positions), as the log changed their last contact; the user's groups
+    # (visibility); the timeline's first page and its authors; the fresh form's chosen stakeholder, staff
+    # choices and follow-up owner choices (the latter read twice); relationship health over the 90
+    # days before, today (live, with its parts) and the day it last changed band; open follow-ups.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9 + 14):
+        response = officer_client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200

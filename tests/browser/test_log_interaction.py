@@ -1,6 +1,8 @@
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from interactions.models import Interaction
@@ -75,3 +77,34 @@ def test_officer_logs_a_call_from_a_row_of_the_list_and_lands_back_on_the_same_p
     interaction = Interaction.objects.get()
     assert [s.name for s in interaction.stakeholders.all()] == ["Fay Mensah"]
     assert interaction.kind == "call"
+
+
+def test_a_call_logged_on_the_stakeholder_page_shows_in_last_contact_and_open_follow_ups_at_once(
+    page, live_server, officer
+):
+    stakeholder = StakeholderFactory(
+        name="Bilal Sheikh", owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=45)
+    )
+    due = timezone.localdate() + dt.timedelta(days=6)
+
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}{stakeholder.get_absolute_url()}")
+    relationship = page.locator("#relationship-card")
+    expect(relationship).to_contain_text("Overdue")
+    expect(page.locator("#follow-ups-card")).to_be_hidden()
+
+    page.get_by_label("Kind").select_option("call")
+    page.get_by_label("Summary").fill("Call about pilot co-funding")
+    page.get_by_text("Follow-up, notes, topics and more").click()
+    page.get_by_label("Follow up by", exact=True).fill(due.isoformat())
+    page.get_by_label("Agreed follow-up", exact=True).fill("Send the pilot budget")
+    page.get_by_role("button", name="Log interaction").click()
+
+    expect(page.locator(".log-form")).to_contain_text("Logged “Call about pilot co-funding”")
+    expect(relationship).to_contain_text(timezone.localdate().strftime("%-d %b %Y"))
+    expect(relationship).not_to_contain_text("Overdue")
+    follow_ups = page.locator("#follow-ups-card")
+    expect(follow_ups).to_be_visible()
+    expect(follow_ups).to_contain_text("Send the pilot budget")
+    expect(follow_ups).to_contain_text(due.strftime("%-d %b"))
+    expect(page.locator("#health-card")).to_contain_text("On time.")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +12,13 @@ from django.utils import timezone
 from accounts.models import User
 from commitments.models import Commitment
 from concerns.models import Concern
-from contacts.management.commands.seed_demo import DemoData, seed_meetings, seed_registers
+from contacts.management.commands.seed_demo import (
+    ORGANISATIONS,
+    SUMMARIES,
+    DemoData,
+    seed_meetings,
+    seed_registers,
+)
 from contacts.models import Affiliation, Objective
 from dashboards import queries
 from interactions.models import Interaction
@@ -128,3 +135,17 @@ def test_demo_registers_are_recorded_when_their_entries_were_made_not_when_the_d
     assert all(timezone.localdate(concern.created_at) == concern.raised_on for concern in concerns)
     for objective in Objective.objects.all():
         assert timezone.localdate(objective.created_at) < (objective.closed_on or today)
+
+
+@pytest.mark.parametrize("organisation", [seed.name for seed in ORGANISATIONS])
+def test_demo_summaries_read_right_whatever_the_organisation_is_called(organisation):
+    """Put as "with the {organisation} team", one summary read "with the The Northbridge Courier team"."""
+    words = {"person": "Ama Owusu", "organisation": organisation, "topic": "the bus lanes", "event": "launch"}
+    summaries = [
+        template.format(**words)
+        for by_direction in SUMMARIES.values()
+        for templates in by_direction.values()
+        for template in templates
+    ]
+
+    assert not [summary for summary in summaries if re.search(r"\bthe the\b", summary, re.IGNORECASE)]

@@ -1,4 +1,5 @@
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -339,6 +340,29 @@ def test_organisation_page_shows_people_departments_and_their_timeline(officer_c
     assert "Bridge inspection briefing" in body and "Budget round-table" in body
 
 
+def test_a_timeline_entry_says_what_was_agreed_to_follow_up_shortened_when_long(officer_client, officer):
+    harbour = OrganisationFactory(name="Harbour Trust")
+    stakeholder = StakeholderFactory(owner=officer)
+    AffiliationFactory(organisation=harbour, stakeholder=stakeholder)
+    long_note = ("Send the pilot budget with the board's comments on every line, " * 3).strip()
+    due = timezone.localdate() + dt.timedelta(days=6)
+    for note in ["Send the pilot budget", long_note]:
+        InteractionFactory(
+            stakeholders=[stakeholder], logged_by=officer, follow_up_on=due, follow_up_note=note
+        )
+    due_text = f"follow up by {due.day} {due:%b}"
+
+    for page in [stakeholder.get_absolute_url(), harbour.get_absolute_url()]:
+        timeline = officer_client.get(page).content.decode()
+        timeline = timeline[timeline.index('id="timeline"') :]
+
+        assert f'{due_text}</span> — <span class="follow-up-note">Send the pilot budget</span>' in timeline
+        shown = re.search(r'<span class="follow-up-note" title="([^"]*)">([^<]*)</span>', timeline)
+        full, shortened = (html.unescape(text) for text in shown.groups())
+        assert full == long_note
+        assert shortened.endswith("…") and len(shortened) == 80 and long_note.startswith(shortened[:-1])
+
+
 def test_an_organisation_lists_and_counts_the_people_still_on_the_register(officer_client):
     """An archived person was listed among the people there, and counted, though the "All people here"
     list and the relationship map leave them out; someone with two roles there was counted twice."""
@@ -378,6 +402,36 @@ def test_cancelling_a_department_begun_on_its_organisations_page_leads_back_ther
     for nonsense in ("abc", "999999"):
         response = officer_client.get(url, {"parent": nonsense})
         assert response.status_code == 200 and 'href="/organisations/">Cancel' in response.content.decode()
+
+
+def test_an_organisation_with_nobody_yet_offers_to_add_a_person_there(officer_client):
+    harbour = OrganisationFactory(name="Harbour Trust")
+
+    page = officer_client.get(harbour.get_absolute_url()).content.decode()
+    add_link = re.search(r'<a class="button small" href="([^"]*)">\+ Add a person</a>', page).group(1)
+    form_page = officer_client.get(add_link.replace("&amp;", "&"))
+
+    assert "Nobody recorded here yet." in page
+    assert form_page.context["form"].initial["organisation"] == harbour
+    assert f'<option value="{harbour.pk}" selected>Harbour Trust</option>' in form_page.content.decode()
+
+
+def test_an_organisation_with_people_offers_to_add_another(officer_client):
+    harbour = OrganisationFactory(name="Harbour Trust")
+    AffiliationFactory(organisation=harbour, stakeholder=StakeholderFactory(name="Kofi Mensah"))
+
+    page = officer_client.get(harbour.get_absolute_url()).content.decode()
+
+    assert "Kofi Mensah" in page
+    assert f'href="{reverse("contacts:stakeholder_create")}?organisation={harbour.pk}">+ Add a person' in page
+
+
+@pytest.mark.parametrize("nonsense", ["abc", "999999", "-1", ""])
+def test_a_new_person_form_ignores_an_organisation_that_is_not_there(officer_client, nonsense):
+    response = officer_client.get(reverse("contacts:stakeholder_create"), {"organisation": nonsense})
+
+    assert response.status_code == 200
+    assert response.context["form"].initial["organisation"] is None
 
 
 def test_a_new_department_starts_as_its_organisations_kind(officer_client):

@@ -42,6 +42,18 @@ def test_officer_logs_an_interaction_from_the_log_page(officer_client, officer):
     assert stakeholder.last_contacted_at == interaction.occurred_at
 
 
+def test_the_log_page_and_a_stakeholders_page_both_start_the_kind_at_call_with_no_blank_choice(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, preferred_channel="phone")
+    call_first = '<select name="kind" id="id_kind"><option value="call" selected>Call</option>'
+
+    for page in [reverse("interactions:log"), stakeholder.get_absolute_url()]:
+        body = officer_client.get(page).content.decode()
+
+        assert call_first in body
+
+
 def test_a_service_account_is_neither_offered_nor_taken_as_present(officer_client, officer, colleague):
     tool = service_account_create(username="events-sync", actor=None)
     stakeholder = StakeholderFactory(owner=officer)
@@ -90,6 +102,35 @@ def test_inline_log_on_the_stakeholder_page_returns_a_fresh_form_and_the_new_tim
     assert response.status_code == 200
     assert 'hx-swap-oob="true"' in body and "Quick call about permits" in body
     assert "<html" not in body
+
+
+def _card(body, card_id):
+    """The stakeholder page's card of that id, up to its end."""
+    card = body[body.index(f'id="{card_id}"') :]
+    return card[: card.index("</section>")]
+
+
+def test_inline_log_redraws_the_cards_it_changed_last_contact_open_follow_ups_and_health(
+    officer_client, officer
+):
+    stakeholder = StakeholderFactory(owner=officer, last_contacted_at=timezone.now() - dt.timedelta(days=45))
+    due = timezone.localdate() + dt.timedelta(days=7)
+
+    response = officer_client.post(
+        reverse("interactions:log") + f"?stakeholder={stakeholder.pk}",
+        log_data(stakeholder, follow_up_on=due.isoformat(), follow_up_note="Send the pilot budget"),
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    relationship = _card(body, "relationship-card")
+    assert 'hx-swap-oob="true"' in relationship
+    assert timezone.localdate().strftime("%-d %b %Y") in relationship and "Overdue" not in relationship
+    follow_ups = _card(body, "follow-ups-card")
+    assert 'hx-swap-oob="true"' in follow_ups and " hidden" not in follow_ups
+    assert "Send the pilot budget" in follow_ups and due.strftime("%-d %b") in follow_ups
+    health = _card(body, "health-card")
+    assert 'hx-swap-oob="true"' in health and "On time." in health
 
 
 def test_a_log_sent_from_a_stakeholders_page_returns_to_that_page(officer_client, officer):

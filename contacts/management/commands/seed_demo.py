@@ -1017,7 +1017,7 @@ SUMMARIES = {
         Direction.OUTBOUND: (
             "Meeting with {person} at {organisation} on {topic}",
             "Quarterly relationship meeting with {person}",
-            "Working session on {topic} with the {organisation} team",
+            "Working session on {topic} with the team at {organisation}",
         ),
         Direction.INBOUND: (
             "{person} asked to meet about {topic}",
