@@ -284,6 +284,11 @@ class StakeholderQuerySet(NamedQuerySet):
         Prefetching tags and positions made a model instance and a queryset per tag, position and
         organisation, and two more round trips: a third of the list page's time, and most of an export's.
         """
+        return self.annotate(tag_names=ArraySubquery(self._tag_names())).with_current_position()
+
+    def with_current_position(self):
+        """Each stakeholder's current position, the primary one first (`current_position`: its role,
+        organisation id and organisation name, or None), from a subquery of the rows' own query."""
         from .models import Affiliation
 
         position = (
@@ -295,7 +300,7 @@ class StakeholderQuerySet(NamedQuerySet):
                 )
             )[:1]
         )
-        return self.annotate(tag_names=ArraySubquery(self._tag_names()), current_position=Subquery(position))
+        return self.annotate(current_position=Subquery(position))
 
     def for_api(self):
         """Each stakeholder with their tag names and all their positions, past and present, as plain values.

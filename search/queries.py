@@ -109,6 +109,14 @@ def _recent_then_ranked(
     )
 
 
+def _position_or_address(person) -> str:
+    """What tells two people of one name apart: their role and organisation, else how they are addressed."""
+    position = person.current_position or {}
+    return ", ".join(filter(None, [position.get("role"), position.get("organisation_name")])) or (
+        person.form_of_address
+    )
+
+
 def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
     """The best matches of each kind the user may see, as one list ordered by score."""
     text = " ".join(text.split())
@@ -119,7 +127,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
     results: list[Result] = []
 
     people = _named(
-        Stakeholder.objects.visible_to(user),
+        Stakeholder.objects.visible_to(user).with_current_position(),
         query,
         phrase,
         fields=("pk", "name", "form_of_address", "is_archived"),
@@ -131,7 +139,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
                 kind="stakeholder",
                 kind_label=_("Stakeholder"),
                 title=person.name,
-                detail=person.form_of_address,
+                detail=_position_or_address(person),
                 url=person.get_absolute_url(),
                 score=person.score,
                 badge=_("archived") if person.is_archived else "",

@@ -14,6 +14,7 @@ from search.queries import global_search
 from search.views import DROPDOWN_PER_KIND
 
 from ..factories import (
+    AffiliationFactory,
     InteractionFactory,
     MeetingFactory,
     OrganisationFactory,
@@ -37,6 +38,20 @@ def test_people_organisations_interactions_and_meetings_come_in_one_list(officer
     found = kinds_and_titles(officer, "okafor")
 
     assert {kind for kind, _title in found} == {"stakeholder", "organisation", "interaction", "meeting"}
+
+
+def test_people_of_one_name_are_told_apart_by_their_role_and_organisation(officer):
+    council = OrganisationFactory(name="Northbridge City Council")
+    planner = StakeholderFactory(name="Delroy Pryce", form_of_address="Mr Pryce", owner=officer)
+    AffiliationFactory(stakeholder=planner, organisation=council, role="Head of Planning")
+    StakeholderFactory(name="Delroy Bennett", form_of_address="Cllr Bennett", owner=officer)
+
+    details = {result.title: result.detail for result in global_search(user=officer, text="delroy")}
+
+    assert details == {
+        "Delroy Pryce": "Head of Planning, Northbridge City Council",
+        "Delroy Bennett": "Cllr Bennett",
+    }
 
 
 def test_a_name_match_ranks_above_a_mention(officer):
