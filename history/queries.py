@@ -219,6 +219,8 @@ class LinkChange(Change):
 
     added: list = field(default_factory=list)
     removed: list = field(default_factory=list)
+    # Made with the record itself (`_fold_links_into_creations`): the names alone, not "added …".
+    with_creation: bool = False
 
 
 @dataclass
@@ -231,6 +233,7 @@ class Entry:
     label: str
     actor: object  # a User, or None for changes made by the system
     context: dict
+    context_id: object  # the change (pghistory's context) the event was part of, if one was recorded
     title: str
     parent_id: int | None
     parent_exists: bool
@@ -350,6 +353,7 @@ def _link_entries(link: LinkStream, rows) -> list[Entry]:
                 label="links",
                 actor=context.get("user"),
                 context=context,
+                context_id=row["pgh_context_id"],
                 title="",
                 parent_id=row[link.owner_column],
                 parent_exists=row["parent_exists"],
@@ -382,6 +386,7 @@ def _entries(stream: Stream, events) -> list[Entry]:
             label=event.pgh_label,
             actor=context.get("user"),
             context=context,
+            context_id=event.pgh_context_id,
             title=str(current.get(stream.model._meta.get_field(stream.title_field).attname) or ""),
             parent_id=current.get(stream.model._meta.get_field(stream.parent_field).attname),
             parent_exists=event._parent_exists,
@@ -468,6 +473,8 @@ def _name(model, pk, names) -> str:
 
 def _links_display(change: LinkChange, names) -> str:
     model = change.field.related_model
+    if change.with_creation:
+        return ", ".join(_name(model, pk, names) for pk in change.added)
     parts = []
     if change.added:
         parts.append(
@@ -536,9 +543,36 @@ def _page(entries: list[Entry], user, size: int) -> HistoryPage:
         key=lambda entry: (entry.at, RANKS[entry.rank_key or entry.stream.key], entry.pgh_id), reverse=True
     )
     shown = entries[:size]
+    cursor = shown[-1].cursor if len(entries) > size else None
+    shown = _fold_links_into_creations(shown)
     _withhold_confidential(shown, user)
     _label_values(shown, user)
-    return HistoryPage(shown, shown[-1].cursor if len(entries) > size else None)
+    return HistoryPage(shown, cursor)
+
+
+def _fold_links_into_creations(entries: list[Entry]) -> list[Entry]:
+    """Links made in the change that made their record (an interaction logged with its stakeholders and
+    topics, in one context) shown as fields of its creation, not as a change of its own at the same moment.
+
+    Within one page only: a link's events sort before its record's at the same moment, so one whose creation
+    falls on the next page stays a line of its own rather than being lost between the two pages.
+    """
+    creations = {
+        (entry.stream.key, entry.parent_id, entry.context_id): entry
+        for entry in entries
+        if entry.label == "insert" and entry.context_id is not None
+    }
+    kept = []
+    for entry in entries:
+        key = (entry.stream.key, entry.parent_id, entry.context_id)
+        creation = creations.get(key) if entry.label == "links" else None
+        if creation is None or any(change.removed for change in entry.changes):
+            kept.append(entry)
+            continue
+        for change in entry.changes:
+            change.with_creation = True
+        creation.changes.extend(entry.changes)
+    return kept
 
 
 def _withhold_confidential(entries: list[Entry], user) -> None:

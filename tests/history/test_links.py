@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from concerns import services as concerns
 from contacts import services as contacts
+from history.queries import LinkChange
 from interactions import services as interactions
 
 from ..conftest import login
@@ -22,11 +23,12 @@ def history(client, kind, record, **params):
 
 
 def link_lines(response):
+    """Each link change: (who, field, what): "added …" for a change, the names alone for a creation."""
     return [
         (entry.actor, change.label, change.new)
         for entry in response.context["history"].entries
-        if entry.label == "links"
         for change in entry.changes
+        if isinstance(change, LinkChange)
     ]
 
 
@@ -38,7 +40,7 @@ def test_tags_added_and_removed_on_a_stakeholder_show_in_its_history_with_who_di
     response = history(login(client, officer), "stakeholder", stakeholder)
     assert link_lines(response) == [
         (manager, "tags", "added Research, removed Health"),
-        (officer, "tags", "added Health"),
+        (officer, "tags", "Health"),
     ]
     html = response.content.decode()
     assert "added Research, removed Health" in html
@@ -48,7 +50,7 @@ def test_saving_the_same_tags_again_records_no_change(client, officer):
     stakeholder = contacts.stakeholder_create(actor=officer, name="Margaret Okafor", tags=["Health"])
     contacts.stakeholder_update(stakeholder=stakeholder, actor=officer, tags=["Health"])
     assert link_lines(history(login(client, officer), "stakeholder", stakeholder)) == [
-        (officer, "tags", "added Health")
+        (officer, "tags", "Health")
     ]
 
 
@@ -59,7 +61,7 @@ def test_an_organisations_tags_show_in_its_history(client, officer):
     contacts.organisation_update(organisation=organisation, actor=officer, tags=[])
     assert link_lines(history(login(client, officer), "organisation", organisation)) == [
         (officer, "tags", "removed Schools"),
-        (officer, "tags", "added Schools"),
+        (officer, "tags", "Schools"),
     ]
 
 
@@ -80,7 +82,7 @@ def test_an_interactions_topics_and_staff_present_show_in_its_history(client, of
         [
             (officer, "topics", "added Housing"),
             (officer, "staff present", f"added {colleague}"),
-            (officer, "stakeholders", "added Ana Costa"),
+            (officer, "stakeholders", "Ana Costa"),
         ]
     )
 
@@ -122,13 +124,32 @@ def test_a_concerns_history_does_not_name_a_confidential_interaction_to_those_wh
 
 
 def test_recent_changes_show_link_changes_with_their_record(client, officer, manager):
-    stakeholder = contacts.stakeholder_create(actor=officer, name="Margaret Okafor", tags=["Health"])
+    stakeholder = contacts.stakeholder_create(actor=officer, name="Margaret Okafor")
+    contacts.stakeholder_update(stakeholder=stakeholder, actor=officer, tags=["Health"])
     response = login(client, manager).get(reverse("history:recent"), {"model": "stakeholder"})
     entries = [entry for entry in response.context["history"].entries if entry.label == "links"]
     assert [(entry.actor, entry.title, entry.changes[0].new) for entry in entries] == [
         (officer, "Margaret Okafor", "added Health")
     ]
     assert entries[0].parent_url == stakeholder.get_absolute_url()
+
+
+def test_links_made_with_a_record_are_shown_in_its_creation_not_as_a_change_of_their_own(
+    client, officer, manager
+):
+    stakeholder = StakeholderFactory(owner=officer, name="Bilal Sheikh")
+    interaction = interactions.interaction_log(
+        author=officer, stakeholders=[stakeholder], summary="Call", kind="call", topics=["Housing"]
+    )
+    for response in (
+        history(login(client, officer), "interaction", interaction),
+        login(client, manager).get(reverse("history:recent"), {"model": "interaction"}),
+    ):
+        entries = response.context["history"].entries
+        assert [entry.label for entry in entries] == ["insert"]
+        shown = {change.label: change.new for change in entries[0].changes}
+        assert shown["stakeholders"] == "Bilal Sheikh" and shown["topics"] == "Housing"
+        assert "Bilal Sheikh" in response.content.decode()
 
 
 def test_link_changes_page_with_the_records_own_changes(client, officer, settings):
