@@ -18,6 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contacts.locks import people_hold
+from contacts.models import Stakeholder
 
 from .conditional import etag_for, matches, require_current
 from .idempotency import idempotent
@@ -143,15 +144,29 @@ class ModelViewSet(
 
     def hold_people_first(self, named: Mapping) -> None:
         """Holds the people this write touches before its record is locked, in the order a merge takes them
-        (contacts.locks says why): by default those the input names in `referenced_fields`.
+        (contacts.locks says why): by default, for each of `referenced_fields` the input gives, those it
+        names and those the record names there now, whom the write may take it away from (the services
+        mark them changed, under the same locks).
 
         `named` has those fields as an update's input gives them (`referenced_in`); a delete or an action
-        has none. A view set whose writes touch the record's own people too holds them here, as
+        has none. A view set whose writes touch the record's own people otherwise holds them here, as
         `record_before_lock` names them.
         """
-        for field in self.referenced_fields:
-            people = named.get(field)
-            people_hold(joining=people if isinstance(people, list) else [people], field=field)
+        for field, people in named.items():
+            stored = self.people_stored(field)
+            people_hold(
+                own=stored,
+                joining=people if isinstance(people, list) else [people],
+                field=field,
+                own_after_merge=stored.all,
+            )
+
+    def people_stored(self, field: str):
+        """The people the record names in `field` as stored when this is evaluated (by default a relation of
+        its model by that name): not as read before the lock, which a merge may since have changed."""
+        record = self.record_before_lock
+        stored = type(record)._base_manager.filter(pk=record.pk).values(field)
+        return Stakeholder.objects.filter(pk__in=stored)
 
     def referenced_in(self, data, *, partial: bool) -> dict:
         """The `referenced_fields` of an update's input, peeked at: validated against the record as read
@@ -162,7 +177,11 @@ class ModelViewSet(
         peek = self.get_serializer(self.record_before_lock, data=data, partial=partial)
         if not peek.is_valid():
             return {}
-        return {field: peek.validated_data.get(field) for field in self.referenced_fields}
+        return {
+            field: peek.validated_data[field]
+            for field in self.referenced_fields
+            if field in peek.validated_data
+        }
 
     @cached_property
     def record_before_lock(self):

@@ -78,6 +78,10 @@ class MeetingViewSet(ModelViewSet):
         else:
             super().hold_people_first(named)
 
+    def people_stored(self, field):
+        # Its stakeholders are its guests, as meetings.services.meeting_update reads them.
+        return Stakeholder.objects.invited_to(self.record_before_lock)
+
     def create_object(self, data):
         return services.meeting_schedule(organiser=self.request.user, **_agenda_as_entries(data))
 

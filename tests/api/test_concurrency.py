@@ -202,6 +202,61 @@ def test_a_record_handed_to_a_stakeholder_while_their_duplicate_is_merged_waits_
     assert getattr(record, f"{field}_id") == keep.pk
 
 
+def _action_owned_by_with(duplicate, third):
+    """Agreed at a meeting the duplicate and a third person attend, owned by the duplicate."""
+    return ActionItem.objects.create(
+        meeting=_meeting_attended_by(duplicate, third),
+        description="Send the figures",
+        owner_stakeholder=duplicate,
+        created_by=duplicate.owner,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("record_of", "endpoint", "field"),
+    [
+        (_action_owned_by_with, "action-items", "owner_stakeholder"),
+        (lambda duplicate, third: CommitmentFactory(stakeholder=duplicate), "commitments", "stakeholder"),
+        (lambda duplicate, third: ConcernFactory(stakeholder=duplicate), "concerns", "stakeholder"),
+    ],
+)
+def test_a_record_moved_off_a_stakeholder_while_they_are_merged_waits_for_the_merge(
+    two_records_of_one_person, record_of, endpoint, field
+):
+    """The person a record leaves is marked changed (their health card), so the update holds them too, and
+    before the record: held after it, a merge of that person and the update each waited for the other."""
+    duplicate, keep, api = two_records_of_one_person
+    third = StakeholderFactory(owner=duplicate.owner, name="Kofi Mensah")
+    record = record_of(duplicate, third)
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/{endpoint}/{record.pk}/", {field: third.pk}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    record.refresh_from_db()
+    assert getattr(record, f"{field}_id") == third.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_taken_off_a_meeting_while_they_are_merged_waits_for_the_merge(two_records_of_one_person):
+    duplicate, keep, api = two_records_of_one_person
+    third = StakeholderFactory(owner=duplicate.owner, name="Kofi Mensah")
+    meeting = _meeting_attended_by(duplicate, third)
+
+    answer = merged_during(
+        lambda: api.patch(f"/api/v1/meetings/{meeting.pk}/", {"stakeholders": [third.pk]}),
+        keep=keep,
+        duplicate=duplicate,
+    )
+
+    assert answer.status_code == 200, answer.content
+    assert [a.stakeholder for a in meeting.attendees.all()] == [third]
+
+
 # A merge locks both stakeholders, then changes every meeting the duplicate attends. A write that locked the
 # meeting first and then a stakeholder held what the merge waited for, and waited for what the merge held:
 # PostgreSQL broke the deadlock by failing the write, which answered 503.
