@@ -183,14 +183,22 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
             )
         )
 
+    visible_meetings = Meeting.objects.visible_to(user)
+    meeting_fields = ("pk", "title", "starts_at", "status")
     meetings = _recent_then_ranked(
-        Meeting.objects.visible_to(user),
-        meeting_search_matches(text),
-        query,
-        "starts_at",
-        fields=("pk", "title", "starts_at", "status"),
-        limit=per_kind,
+        visible_meetings, Q(search_vector=query), query, "starts_at", fields=meeting_fields, limit=per_kind
     )
+    if len(meetings) < per_kind:
+        # Then those found by who is in them: taken with the text's matches, a common name's many meetings
+        # (a weekly series) filled the candidates and pushed out the meeting whose title was asked for.
+        meetings += _recent_then_ranked(
+            visible_meetings,
+            meeting_search_matches(text) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
+            query,
+            "starts_at",
+            fields=meeting_fields,
+            limit=per_kind - len(meetings),
+        )
     for meeting in meetings:
         results.append(
             Result(

@@ -20,6 +20,13 @@ from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def officer(team):
+    """Named plainly: meetings are found by their organiser's name, and a random one ("Harris") resembles
+    the words these tests search for ("harb")."""
+    return UserFactory(username="officer", team=team, first_name="Ines", last_name="Vidal")
+
+
 def in_days(days, hour):
     return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) + dt.timedelta(
         days=days

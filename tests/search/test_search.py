@@ -25,6 +25,13 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def officer(team):
+    """Named plainly: meetings are found by their organiser's name, and a random one ("Harris") resembles
+    the words these tests search for ("harb")."""
+    return UserFactory(username="officer", team=team, first_name="Ines", last_name="Vidal")
+
+
 def kinds_and_titles(user, text):
     return [(result.kind, result.title) for result in global_search(user=user, text=text)]
 
@@ -192,8 +199,9 @@ def test_an_older_match_is_found_when_the_newest_are_colleagues_confidential_one
             logged_by=other_officer, summary=f"Confidential reservoir deal {number}", is_confidential=True
         )
     # Stakeholders and organisations (by their words, then by resemblance); the officer's groups (visibility);
-    # the newest interactions, then the newest the officer may read; meetings.
-    with django_assert_num_queries(8):
+    # the newest interactions, then the newest the officer may read; meetings by their words, then by who
+    # is in them.
+    with django_assert_num_queries(9):
         assert kinds_and_titles(officer, "reservoir") == [("interaction", "Open reservoir survey")]
 
 
@@ -205,8 +213,9 @@ def test_matches_all_unreadable_but_not_cut_are_not_searched_again(
         InteractionFactory(
             logged_by=other_officer, summary=f"Confidential reservoir deal {number}", is_confidential=True
         )
-    # Every match was a candidate: none of them readable means none at all, without asking again.
-    with django_assert_num_queries(7):
+    # Every match was a candidate: none of them readable means none at all, without asking again. Meetings
+    # by their words, then by who is in them.
+    with django_assert_num_queries(8):
         assert kinds_and_titles(officer, "reservoir") == []
 
 
@@ -232,6 +241,22 @@ def test_a_meeting_is_found_by_the_name_of_its_organiser(officer, colleague):
     MeetingFactory(organiser=officer, title="Harbour walk")
 
     assert meetings_found(colleague, "hopper") == ["Budget review"]
+
+
+def test_a_meeting_whose_title_matches_comes_before_the_many_of_someone_whose_name_matches(
+    officer, colleague, monkeypatch
+):
+    monkeypatch.setattr(search_queries, "CANDIDATES", 3)
+    mark = UserFactory(first_name="Mark", last_name="Hill")
+    for week in range(1, 4):
+        MeetingFactory(
+            organiser=mark, title=f"Weekly sync {week}", starts_at=timezone.now() + dt.timedelta(weeks=week)
+        )
+    MeetingFactory(
+        organiser=officer, title="Market stall review", starts_at=timezone.now() - dt.timedelta(days=1)
+    )
+
+    assert meetings_found(colleague, "market")[0] == "Market stall review"
 
 
 def test_meetings_found_by_who_is_in_them_are_not_found_by_those_who_may_not_see_meetings(officer):
