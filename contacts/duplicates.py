@@ -8,11 +8,12 @@ people with the same first name at an organisation about 0.3. Accents are remove
 
 Trigrams miss the commonest typos in short words: "Bilal Shiekh" and "Bilal Sheikh", two letters swapped,
 score 0.53. So anywhere in the register a name is also "nearly the same" when the names, unaccented,
-lower-cased and with their punctuation gone, are a slip or two apart (`within_slips`): a slip is a letter
-wrong, missing, added, or swapped with its neighbour (optimal string alignment distance). How many slips a
-name may hold depends on its length, because in a short name one letter is what tells two people apart ("Li
-Wei" and "Li Mei"): under eight letters only a swap of two neighbouring letters, which rarely makes another
-real name; from eight letters one slip of any kind; from sixteen, two. The names compared this way are the
+lower-cased and with their punctuation gone, are a slip or two apart word by word (`within_slips`): a slip
+is a letter wrong, missing, added, or swapped with its neighbour (optimal string alignment distance). How
+many slips a word may hold depends on its length, because in a short word one letter is what tells two
+people apart ("Li Wei" and "Li Mei", "Mark Smith" and "Mary Smith"): a word under eight letters (the longer
+of the two) only a swap of two neighbouring letters, which rarely makes another real name; from eight
+letters one slip of any kind; from sixteen, two. The names compared this way are the
 twenty most similar that the trigram index finds (pg_trgm's `%`, similarity 0.3 or more, which a name a slip
 or two from the typed one reaches), so the register is never read through.
 
@@ -121,13 +122,19 @@ def slips(first: str, second: str) -> int:
 
 
 def within_slips(first: str, second: str) -> bool:
-    """Whether two unaccented names are a slip or two apart, as few as their length allows (see above)."""
-    first, second = plain_name(first), plain_name(second)
-    letters = min(len(first.replace(" ", "")), len(second.replace(" ", "")))
+    """Whether two unaccented names are a slip or two apart, word by word, each word as few as its length
+    allows (see above)."""
+    first_words, second_words = plain_name(first).split(), plain_name(second).split()
+    if len(first_words) != len(second_words):
+        return False
+    return all(_words_within_slips(one, other) for one, other in zip(first_words, second_words, strict=True))
+
+
+def _words_within_slips(first: str, second: str) -> bool:
     distance = slips(first, second)
     if distance == 1 and len(first) == len(second) and sorted(first) == sorted(second):
         return True  # two neighbouring letters swapped
-    return distance <= min(letters // 8, 2)
+    return distance <= min(max(len(first), len(second)) // 8, 2)
 
 
 @dataclass(frozen=True)
