@@ -234,7 +234,7 @@ def meeting_mark_held(request, pk):
         # Its form would only be refused on saving, minutes and all.
         messages.info(request, _("This meeting has not started yet: record it once it has."))
         return redirect(meeting)
-    form = MarkHeldForm(request.POST or None)
+    form = MarkHeldForm(request.POST or None, meeting=meeting)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     with submitted_once(request) as submission:
         if submission.replayed:
@@ -247,6 +247,9 @@ def meeting_mark_held(request, pk):
                     minutes=form.cleaned_data["minutes"],
                     decisions=form.cleaned_data["decisions"],
                     actions=_action_entries(actions),
+                    attended=form.cleaned_data["attended"],
+                    sentiment=form.cleaned_data["sentiment"],
+                    outcome=form.cleaned_data["outcome"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
