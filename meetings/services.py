@@ -296,6 +296,10 @@ def meeting_update(
         # "Was 10:00 to 11:00, now 14:00 to 15:00" names both ends, even when one of them stayed.
         was.update(starts_at=meeting.starts_at, ends_at=meeting.ends_at)
     calendar_changed = bool(was)
+    # Its attendees hold it in their calendars while it is still to come (or have its invitation queued).
+    # Moved to a time already past, because it happened earlier than planned, it must move there too: else
+    # their calendars keep the old slot, and the invitation queued with it is the last word they get.
+    attendees_hold_it = not meeting.is_past
     # The edit page sends the agenda back with every save: only a different one is news to attendees.
     if agenda is not None and _agenda_rows(agenda) == list(
         meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
@@ -341,7 +345,7 @@ def meeting_update(
         joined=frozenset(a.pk for a in new_attendees),
     )
     attendees_told = False
-    if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
+    if (attendees_hold_it or not meeting.is_past) and meeting.status == MeetingStatus.PLANNED:
         if calendar_changed or agenda is not None:
             _after_commit(_announce, meeting.pk, change=change)
         elif new_attendees:

@@ -945,6 +945,27 @@ def test_a_guest_added_after_the_meeting_moved_gets_an_invitation_not_an_update(
     assert "changed" not in invitation.body
 
 
+def test_a_meeting_moved_to_earlier_today_tells_its_attendees_of_the_new_time(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """Moved from next week to a time already past, it said "nothing to send to attendees": the invitation
+    for next week, rendered when it was queued, was the last they heard, and their calendars kept it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], starts_at=soon_at(10) + dt.timedelta(days=4))
+    earlier = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update = services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=earlier, ends_at=earlier + dt.timedelta(hours=1)
+        )
+
+    assert update.attendees_told
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org")
+    updated = invitations.get(subject__startswith="Updated invitation: ")
+    (event,) = icalendar.Calendar.from_ical(updated.attachment_list[0].content).walk("VEVENT")
+    assert event.decoded("dtstart") == earlier and event["sequence"] == 1
+
+
 def test_a_held_meeting_keeps_its_time_place_and_attendees(officer, manager, guests):
     """A held meeting could still be moved or given new guests (its edit page or a PATCH), rewriting a
     record already on the attendees' timelines and sending "updated" invitations for a meeting in the past."""
