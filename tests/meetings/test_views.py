@@ -561,6 +561,24 @@ def test_my_actions_lists_only_my_open_actions(officer_client, officer, colleagu
     assert "Mine" not in officer_client.get(reverse("meetings:my_actions")).content.decode()
 
 
+def test_a_colleagues_actions_are_listed_under_their_name_without_a_status_to_change(
+    officer_client, officer, colleague
+):
+    """Opened from the manager dashboard's overdue figure, the list shows whose actions they are; an officer
+    looking at a colleague's is shown their status, not offered to change it."""
+    theirs = MeetingFactory(organiser=colleague)
+    services.action_item_add(
+        meeting=theirs, actor=colleague, entry=services.ActionEntry(description="Book", owner_user=colleague)
+    )
+
+    response = officer_client.get(reverse("meetings:my_actions"), {"owner": colleague.pk})
+
+    body = response.content.decode()
+    assert f"<h1>Actions chased by {colleague}</h1>" in body
+    assert [action.description for action in response.context["page"]] == ["Book"]
+    assert 'name="status" data-saves-on-choice' not in body
+
+
 def test_my_actions_shows_done_or_cancelled_ones_when_asked_and_its_export_link_keeps_the_filters(
     officer_client, officer, meeting
 ):
