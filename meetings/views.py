@@ -467,7 +467,12 @@ def my_actions(request):
     return render(
         request,
         template,
-        {"filter": filterset, "page": page, "heading": _actions_heading(request.user, owner, team)},
+        {
+            "filter": filterset,
+            "page": page,
+            "heading": _actions_heading(request.user, owner, team),
+            "mine": owner == request.user,
+        },
     )
 
 

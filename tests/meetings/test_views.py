@@ -575,6 +575,7 @@ def test_a_colleagues_actions_are_listed_under_their_name_without_a_status_to_ch
 
     body = response.content.decode()
     assert f"<h1>Actions chased by {colleague}</h1>" in body
+    assert "Action items you own" not in body
     assert [action.description for action in response.context["page"]] == ["Book"]
     assert 'name="status" data-saves-on-choice' not in body
 
