@@ -483,7 +483,7 @@ def meeting_mark_held(
     attendees = list(meeting.attendees.select_related("stakeholder", "user"))
     present_ids = _present_ids(attendees, attended)
     present = [a.stakeholder for a in attendees if a.stakeholder_id and a.pk in present_ids]
-    if not present and attended is not None:
+    if not present and attended is not None and any(a.stakeholder_id for a in attendees):
         raise ValidationError({"attended": NOBODY_ATTENDED_MESSAGE})
     if not present:
         raise ValidationError(_("Add the stakeholders who attended before marking the meeting held."))

@@ -303,6 +303,31 @@ def test_a_held_form_with_nobody_ticked_is_shown_back_saying_so(officer_client, 
     assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
 
 
+def test_a_meeting_with_no_stakeholder_invited_asks_for_them_rather_than_a_tick(
+    officer_client, officer, colleague
+):
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Team huddle",
+        starts_at=in_days(-1, 10),
+        ends_at=in_days(-1, 11),
+        staff=[colleague],
+    )
+
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "attended": [meeting.attendees.get().pk],
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+
+    body = response.content.decode()
+    assert "Add the stakeholders who attended before marking the meeting held." in body
+    assert "Tick at least one stakeholder" not in body
+
+
 def test_the_document_upload_box_has_a_label(officer_client, meeting):
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
     assert '<label class="visually-hidden" for="id_file">Document to upload</label>' in body
