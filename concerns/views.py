@@ -12,6 +12,7 @@ from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
 from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
+from meetings.models import Meeting
 
 from . import services
 from .filtersets import ConcernFilterSet
@@ -72,15 +73,22 @@ def concern_detail(request, pk):
 
 def concern_create(request):
     user = request.user
-    interaction = stakeholder = None
+    interaction = meeting = stakeholder = None
+    organisation_id = None
     if pk := request.GET.get("interaction"):
         interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=record_id(pk) or 0)
         stakeholder = interaction.stakeholders.order_by("name", "pk").first()
+        organisation_id = interaction.organisation_id
+    elif pk := request.GET.get("meeting"):
+        meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=record_id(pk) or 0)
+        attendee = meeting.attendees.filter(stakeholder__isnull=False).select_related("stakeholder").first()
+        stakeholder = attendee.stakeholder if attendee else None
+        organisation_id = meeting.organisation_id
     if pk := request.GET.get("stakeholder"):
         stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=record_id(pk) or 0)
     initial = {"owner": user, "stakeholder": stakeholder.pk if stakeholder else None}
-    if interaction and interaction.organisation_id:
-        initial["organisation"] = interaction.organisation_id
+    if organisation_id:
+        initial["organisation"] = organisation_id
     form = ConcernForm(request.POST or None, initial=initial, user=user)
     with submitted_once(request) as submission:
         if submission.replayed:
@@ -99,7 +107,7 @@ def concern_create(request):
     return render(
         request,
         "concerns/concern_form.html",
-        {"form": form, "interaction": interaction, "stakeholder": stakeholder},
+        {"form": form, "interaction": interaction, "meeting": meeting, "stakeholder": stakeholder},
     )
 
 

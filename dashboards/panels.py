@@ -208,6 +208,7 @@ def overdue(scope, user) -> dict:
         # A row is a team's across teams, else an officer's, whichever team the scope names.
         whose = {"team": row["key"]} if scope.by_team else {"owner": row["key"], "team": None}
         row["follow_ups_url"] = list_url(scope, "interactions:follow_ups", **whose, due="overdue")
+        row["actions_url"] = list_url(scope, "meetings:my_actions", **whose, overdue="true")
         row["commitments_url"] = list_url(scope, "commitments:list", **whose, overdue="true")
     series = [(_("follow-ups"), "series-0"), (_("actions"), "series-1"), (_("commitments"), "series-2")]
     chart = charts.bars(

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.models import Team
 from contacts.filtersets import (
     MomentFilter,
     RegisterFilterSet,
@@ -11,7 +12,7 @@ from contacts.filtersets import (
     UpdatedSinceFilter,
     overdue_or_not,
 )
-from contacts.models import Organisation, Stakeholder
+from contacts.models import Organisation, OrganisationKind, Stakeholder
 
 from .models import ActionItem, ActionStatus, Meeting, MeetingStatus
 
@@ -138,7 +139,11 @@ class MeetingFilterSet(RegisterFilterSet):
 
 
 class ActionItemFilterSet(RegisterFilterSet):
-    """Filters "My actions" and its export. No status means every status; the page asks for unfinished."""
+    """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
+
+    It opens on the reader's own: with neither a chaser nor a team asked for, the chaser is the reader, as on
+    the follow-ups list. The manager dashboard's overdue figures link here naming an officer or a team.
+    """
 
     # It opens on what is still to do.
     opening_status = UNFINISHED
@@ -156,14 +161,45 @@ class ActionItemFilterSet(RegisterFilterSet):
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Overdue")), ("false", _("Not overdue"))]),
     )
 
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.active_or_holding_work(),
+        method="filter_owner",
+        empty_label=_("Anyone"),
+    )
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), queryset=Team.objects.all(), method="filter_team", empty_label=_("Any")
+    )
+    # As the dashboard counts them: by the organisation of the meeting they were agreed at.
+    organisation_kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        field_name="meeting__organisation__kind",
+        choices=OrganisationKind.choices,
+        empty_label=_("Any"),
+    )
+
     class Meta:
         model = ActionItem
-        fields = ["q", "status", "overdue"]
+        fields = ["q", "status", "overdue", "owner", "team", "organisation_kind"]
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if data is not None and "owner" not in data and "team" not in data and request is not None:
+            data = data.copy()
+            data["owner"] = request.user.pk
+        super().__init__(data, *args, request=request, **kwargs)
 
     @classmethod
     def register_for(cls, user):
-        """The actions the reader answers for."""
-        return ActionItem.objects.visible_to(user).chased_by_officer(user).for_list().order_by("due_on", "pk")
+        # The organiser too: whether the reader may move each action along is asked of it.
+        actions = ActionItem.objects.visible_to(user).for_list().select_related("meeting__organiser")
+        return actions.order_by("due_on", "pk")
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.chased_by_officer(value) if value else queryset
+
+    def filter_team(self, queryset, name, value):
+        # As the dashboard counts a team (dashboards.queries.overdue_actions): what its members answer for.
+        return queryset.chased_by(get_user_model().objects.of_team(value)) if value else queryset
 
     def filter_status(self, queryset, name, value):
         return queryset.open() if value == UNFINISHED else queryset.filter(status=value)

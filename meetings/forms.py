@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
+from interactions.models import Sentiment
 from liaison_crm.edit_conflicts import EditConflictMixin
 from liaison_crm.typed_dates import TypedDatesMixin
 
@@ -261,6 +262,29 @@ ActionFormSet = forms.formset_factory(ActionItemForm, formset=BaseActionFormSet,
 
 
 class MarkHeldForm(forms.Form):
+    attended = forms.MultipleChoiceField(
+        label=_("Who attended"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The meeting is logged on the timelines of the stakeholders ticked; everyone ticked is sent the "
+            "follow-up."
+        ),
+    )
+    sentiment = forms.TypedChoiceField(
+        label=_("Sentiment"),
+        choices=Sentiment.choices,
+        coerce=int,
+        required=False,
+        empty_value=Sentiment.NEUTRAL,
+        initial=Sentiment.NEUTRAL,
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How it went, in a line or two; the decisions follow it on the timeline."),
+    )
     minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
     decisions = forms.CharField(
         label=_("Decisions"),
@@ -268,6 +292,21 @@ class MarkHeldForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One decision per line."),
     )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendees = {str(attendee.pk): attendee for attendee in meeting.attendees.all()}
+        self.fields["attended"].choices = [
+            (key, str(attendee) if attendee.stakeholder_id else _("%(name)s (staff)") % {"name": attendee})
+            for key, attendee in self.attendees.items()
+        ]
+        # Those who said they would not come are taken to have stayed away; the rest to have come.
+        self.fields["attended"].initial = [
+            key for key, attendee in self.attendees.items() if attendee.rsvp != Rsvp.DECLINED
+        ]
+
+    def clean_attended(self):
+        return [self.attendees[key] for key in self.cleaned_data["attended"]]
 
     def clean_decisions(self):
         return [line.strip() for line in self.cleaned_data["decisions"].splitlines() if line.strip()]

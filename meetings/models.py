@@ -239,6 +239,8 @@ class Attendee(models.Model):
     )
     rsvp = models.CharField(_("reply"), max_length=16, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Said by the officer when the meeting is recorded as held: a reply is only what they meant to do.
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -277,14 +279,6 @@ class Attendee(models.Model):
     @property
     def is_staff_member(self) -> bool:
         return self.user_id is not None
-
-    @property
-    def attended(self) -> bool | None:
-        """Whether they came, as recorded when the meeting was marked held (None before): everyone who had
-        not declined was logged on its interaction as present, whether or not they had replied."""
-        if self.meeting.status != MeetingStatus.HELD:
-            return None
-        return self.rsvp != Rsvp.DECLINED
 
 
 def document_upload_to(document, filename):

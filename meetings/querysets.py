@@ -69,7 +69,7 @@ class MeetingQuerySet(QuerySet):
                 Prefetch(
                     "attendees",
                     queryset=Attendee.objects.select_related("stakeholder").only(
-                        "meeting_id", "user_id", "rsvp", "responded_at", "stakeholder__name"
+                        "meeting_id", "user_id", "rsvp", "responded_at", "attended", "stakeholder__name"
                     ),
                 ),
                 "agenda_items",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BooleanField, Case, F, When
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -30,8 +30,9 @@ from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
 from contacts.services import stakeholders_touch
 from history.tracking import records_actor
-from interactions.models import Interaction, InteractionKind
+from interactions.models import Interaction, InteractionKind, Sentiment
 from interactions.services import interaction_log
+from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update, lock_referenced
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
@@ -55,6 +56,9 @@ from .models import (
 )
 from .recurrence import occurrence_starts
 
+NOBODY_ATTENDED_MESSAGE = _lazy(
+    "Tick at least one stakeholder who attended: the meeting is logged on their timelines."
+)
 HELD_MESSAGE = _lazy("This meeting was held and recorded, so it can no longer be changed or cancelled.")
 
 # Changing any of these changes what a calendar shows, so attendees get an updated invitation.
@@ -295,6 +299,10 @@ def meeting_update(
         # "Was 10:00 to 11:00, now 14:00 to 15:00" names both ends, even when one of them stayed.
         was.update(starts_at=meeting.starts_at, ends_at=meeting.ends_at)
     calendar_changed = bool(was)
+    # Its attendees hold it in their calendars while it is still to come (or have its invitation queued).
+    # Moved to a time already past, because it happened earlier than planned, it must move there too: else
+    # their calendars keep the old slot, and the invitation queued with it is the last word they get.
+    attendees_hold_it = not meeting.is_past
     # The edit page sends the agenda back with every save: only a different one is news to attendees.
     if agenda is not None and _agenda_rows(agenda) == list(
         meeting.agenda_items.order_by("position", "pk").values_list("title", "owner_id", "minutes_allotted")
@@ -343,7 +351,7 @@ def meeting_update(
         joined=frozenset(a.pk for a in new_attendees),
     )
     attendees_told = False
-    if not meeting.is_past and meeting.status == MeetingStatus.PLANNED:
+    if (attendees_hold_it or not meeting.is_past) and meeting.status == MeetingStatus.PLANNED:
         if calendar_changed or agenda is not None:
             _after_commit(_announce, meeting.pk, change=change)
         elif new_attendees:
@@ -442,11 +450,16 @@ def meeting_mark_held(
     minutes: str = "",
     decisions: Sequence[str] = (),
     actions: Sequence[ActionEntry] = (),
+    attended: Iterable[Attendee] | None = None,
+    sentiment: int = Sentiment.NEUTRAL,
+    outcome: str = "",
 ) -> Meeting:
-    """Records the outcome and logs one "meeting" interaction on every attending stakeholder's timeline.
+    """Records the outcome and who `attended`, and logs one "meeting" interaction on the timeline of every
+    stakeholder who attended.
 
     One record, no double entry: the interaction links back to the meeting, and the follow-up email with
-    decisions and actions goes to the attendees.
+    decisions and actions goes to those who attended. Without `attended`, everyone who had not declined is
+    recorded as present, as API clients written before attendance was asked expect.
     """
     # The people it is logged with (their last contact changes) and the actions' owners, who must be among
     # them, before the meeting. Invitations sent after they are read, before the meeting is locked, are not
@@ -465,9 +478,14 @@ def meeting_mark_held(
     if not meeting.has_started:
         raise ValidationError(_("This meeting has not started yet."))
     attendees = list(meeting.attendees.select_related("stakeholder", "user"))
-    present = [a.stakeholder for a in attendees if a.stakeholder_id and a.rsvp != Rsvp.DECLINED]
+    present_ids = _present_ids(attendees, attended)
+    present = [a.stakeholder for a in attendees if a.stakeholder_id and a.pk in present_ids]
+    if not present and attended is not None and any(a.stakeholder_id for a in attendees):
+        raise ValidationError({"attended": NOBODY_ATTENDED_MESSAGE})
     if not present:
         raise ValidationError(_("Add the stakeholders who attended before marking the meeting held."))
+    if sentiment not in Sentiment.values:
+        raise ValidationError({"sentiment": _("Choose a sentiment from very negative to very positive.")})
     decisions = [text.strip() for text in decisions if text.strip()]
     errors = {}
     longest = Decision._meta.get_field("text").max_length
@@ -498,17 +516,23 @@ def meeting_mark_held(
         occurred_at=meeting.starts_at,
         summary=meeting.title[:300],
         notes=minutes,
-        outcome=decisions_outcome(decisions),
+        outcome="\n".join(filter(None, [outcome.strip(), decisions_outcome(decisions)])),
+        sentiment=sentiment,
         organisation=meeting.organisation,
         # Invited before they were archived: the meeting happened with them all the same.
         on_record_already=present,
         staff_present=[
             meeting.organiser,
-            *[a.user for a in attendees if a.user_id and a.rsvp != Rsvp.DECLINED],
+            *[a.user for a in attendees if a.user_id and a.pk in present_ids],
         ],
     )
     meeting.full_clean(exclude=["uid"], validate_constraints=False)
     meeting.save()
+    meeting.attendees.update(
+        attended=Case(
+            When(AnyOf(F("pk"), sorted(present_ids)), then=True), default=False, output_field=BooleanField()
+        )
+    )
     Decision.objects.bulk_create(
         Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
     )
@@ -531,6 +555,17 @@ def meeting_mark_held(
     _after_commit(_send_follow_ups, meeting.pk)
     _after_commit(_schedule_reminders, [meeting.pk])
     return meeting
+
+
+def _present_ids(attendees: Sequence[Attendee], attended: Iterable[Attendee] | None) -> set[int]:
+    """Who of `attendees` was there: those `attended` names, else those who had not declined."""
+    if attended is None:
+        return {a.pk for a in attendees if a.rsvp != Rsvp.DECLINED}
+    present_ids = {a.pk for a in attended}
+    if present_ids - {a.pk for a in attendees}:
+        # Taken off the meeting while the form was open.
+        raise ValidationError({"attended": _("Choose among this meeting's attendees.")})
+    return present_ids
 
 
 def _send_follow_ups(meeting_id: int) -> None:

@@ -234,7 +234,7 @@ def meeting_mark_held(request, pk):
         # Its form would only be refused on saving, minutes and all.
         messages.info(request, _("This meeting has not started yet: record it once it has."))
         return redirect(meeting)
-    form = MarkHeldForm(request.POST or None)
+    form = MarkHeldForm(request.POST or None, meeting=meeting)
     actions = ActionFormSet(request.POST or None, prefix="actions", meeting=meeting)
     with submitted_once(request) as submission:
         if submission.replayed:
@@ -247,6 +247,9 @@ def meeting_mark_held(request, pk):
                     minutes=form.cleaned_data["minutes"],
                     decisions=form.cleaned_data["decisions"],
                     actions=_action_entries(actions),
+                    attended=form.cleaned_data["attended"],
+                    sentiment=form.cleaned_data["sentiment"],
+                    outcome=form.cleaned_data["outcome"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -457,8 +460,30 @@ def action_item_status(request, pk):
 def my_actions(request):
     filterset = ActionItemFilterSet.list_for(request)
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
+    for action in page:
+        action.can_update = can_update_action_item(request.user, action)
+    owner, team = (filterset.form.cleaned_data.get(name) for name in ("owner", "team"))
     template = "meetings/_my_action_rows.html" if request.htmx else "meetings/my_actions.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    return render(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "page": page,
+            "heading": _actions_heading(request.user, owner, team),
+            "mine": owner == request.user,
+        },
+    )
+
+
+def _actions_heading(reader, owner, team) -> str:
+    if owner == reader:
+        return _("My actions")
+    if owner is not None:
+        return _("Actions chased by %(name)s") % {"name": owner}
+    if team is not None:
+        return _("Actions of the %(team)s team") % {"team": team}
+    return _("Actions")
 
 
 def calendar_subscription(request):

@@ -31,3 +31,14 @@ def test_a_missing_record_is_a_page_of_the_site(client, officer):
     page = response.content.decode()
     assert "There is nothing at this address, or it is not shared with you." in page
     assert 'aria-label="Main"' in page
+
+
+def test_a_refused_page_that_is_no_record_does_not_send_you_to_its_owner(client, officer):
+    client.force_login(officer)
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "If you need it, ask your team's manager." in page
+    assert "owner" not in page

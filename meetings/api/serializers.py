@@ -8,6 +8,7 @@ from rest_framework import serializers
 from api.fields import AssigneeField, StaffField, TypedDateField, TypedDatesMixin, VisibleRecordField
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
+from interactions.models import Sentiment
 
 from ..models import (
     ActionItem,
@@ -29,7 +30,7 @@ class AttendeeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendee
-        fields = ["id", "stakeholder", "user", "rsvp", "responded_at"]
+        fields = ["id", "stakeholder", "user", "rsvp", "responded_at", "attended"]
         read_only_fields = fields
 
 
@@ -251,11 +252,29 @@ class ActionEntrySerializer(serializers.Serializer):
 
 
 class MeetingHeldSerializer(serializers.Serializer):
+    attended = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Attendee.objects.none(),
+        required=False,
+        help_text=_(
+            "The ids of the attendees who came, staff and stakeholders; left out, everyone who had not "
+            "declined. The meeting is logged on the timelines of the stakeholders among them."
+        ),
+    )
+    sentiment = serializers.ChoiceField(choices=Sentiment.choices, required=False, default=Sentiment.NEUTRAL)
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
     minutes = serializers.CharField(required=False, allow_blank=True, default="")
     decisions = serializers.ListField(
         child=serializers.CharField(max_length=500), required=False, default=list
     )
     action_items = ActionEntrySerializer(many=True, required=False, default=list)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        meeting = self.context.get("record")
+        if meeting is not None:
+            fields["attended"].child_relation.queryset = meeting.attendees.all()
+        return fields
 
 
 class RsvpSerializer(serializers.Serializer):

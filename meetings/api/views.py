@@ -110,15 +110,14 @@ class MeetingViewSet(ModelViewSet):
     @extend_schema(request=MeetingHeldSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], url_path="mark-held")
     def mark_held(self, request, pk=None):
-        """Records minutes, decisions and actions, logs the meeting on each attending stakeholder's
-        timeline and sends the follow-up email."""
+        """Records who attended, minutes, decisions and actions, logs the meeting on the timeline of each
+        stakeholder who attended and sends them the follow-up email."""
         return self.workflow(
-            lambda meeting, minutes, decisions, action_items: services.meeting_mark_held(
+            lambda meeting, action_items, **data: services.meeting_mark_held(
                 meeting=meeting,
                 actor=request.user,
-                minutes=minutes,
-                decisions=decisions,
                 actions=[services.ActionEntry(**entry) for entry in action_items],
+                **data,
             ),
             body=MeetingHeldSerializer,
         )

@@ -394,6 +394,47 @@ def test_bad_minutes_are_a_400_and_nothing_is_recorded(officer_api, held_yesterd
     assert not Interaction.objects.exists() and not ActionItem.objects.exists()
 
 
+def test_marking_held_records_who_attended_and_logs_it_on_their_timelines_only(
+    officer_api, officer, colleague, guest
+):
+    absent = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    meeting = schedule(officer, [guest, absent], staff=[colleague], starts_at=days_from_now(-1))
+    came = [meeting.attendees.get(stakeholder=guest).pk, meeting.attendees.get(user=colleague).pk]
+
+    response = officer_api.post(
+        detail(meeting, "mark-held"),
+        {"attended": came, "sentiment": -1, "outcome": "Tense."},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    attended = {row["id"]: row["attended"] for row in response.json()["attendees"]}
+    assert attended == {**dict.fromkeys(came, True), meeting.attendees.get(stakeholder=absent).pk: False}
+    interaction = Interaction.objects.get()
+    assert list(interaction.stakeholders.all()) == [guest]
+    assert set(interaction.staff_present.all()) == {officer, colleague}
+    assert (interaction.sentiment, interaction.outcome) == (-1, "Tense.")
+
+
+@pytest.mark.parametrize("attended", [[], "staff only", "another meeting's"])
+def test_marking_held_with_no_stakeholder_attending_is_a_400_and_nothing_is_recorded(
+    officer_api, officer, colleague, guest, attended
+):
+    meeting = schedule(officer, [guest], staff=[colleague], starts_at=days_from_now(-1))
+    if attended == "staff only":
+        attended = [meeting.attendees.get(user=colleague).pk]
+    elif attended == "another meeting's":
+        attended = [schedule(officer, [guest]).attendees.get().pk]
+
+    response = officer_api.post(detail(meeting, "mark-held"), {"attended": attended}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["attended"]
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+    assert not Interaction.objects.exists()
+
+
 def test_an_action_can_only_go_to_one_of_the_meetings_stakeholders(officer_api, officer, held_yesterday):
     stranger = StakeholderFactory(owner=officer)
     response = officer_api.post(

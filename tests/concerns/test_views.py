@@ -6,12 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concerns.models import Concern, ConcernStatus, Severity
+from meetings import services as meeting_services
 
 from ..conftest import login
 from ..factories import (
     AffiliationFactory,
     ConcernFactory,
     InteractionFactory,
+    MeetingFactory,
     OrganisationFactory,
     StakeholderFactory,
 )
@@ -106,6 +108,35 @@ def test_a_concern_opened_from_an_interaction_is_linked_to_it(officer_client, of
         },
     )
     assert list(Concern.objects.get().interactions.all()) == [call]
+
+
+def test_a_concern_begun_on_a_meeting_page_names_its_stakeholder_and_organisation(officer_client, officer):
+    """The meeting page offered a commitment but no concern, though the interaction page offers both."""
+    organisation = OrganisationFactory(name="Harbour Trust")
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    meeting = meeting_services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        ends_at=timezone.now() + dt.timedelta(days=3, hours=1),
+        stakeholders=[stakeholder],
+        organisation=organisation,
+    )
+    url = reverse("concerns:create") + f"?meeting={meeting.pk}"
+    assert f'href="{url}"' in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    form = officer_client.get(url).context["form"]
+
+    assert form.initial["stakeholder"] == stakeholder.pk
+    assert form.initial["organisation"] == organisation.pk
+    assert _cancel_link(officer_client.get(url).content.decode()) == meeting.get_absolute_url()
+
+
+def test_a_meeting_that_is_not_there_cannot_open_the_form(officer_client, officer):
+    gone = MeetingFactory(organiser=officer)
+    gone.delete()
+    response = officer_client.get(reverse("concerns:create") + f"?meeting={gone.pk}")
+    assert response.status_code == 404
 
 
 def _cancel_link(page: str) -> str:

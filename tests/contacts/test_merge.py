@@ -78,6 +78,17 @@ def test_merging_keeps_every_interaction_meeting_action_commitment_and_concern(o
     assert MergeRecord.objects.get(kept=keep) == record
 
 
+def test_a_person_recorded_present_on_either_record_stays_present_at_the_meeting(officer, pair):
+    keep, duplicate = pair
+    held = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=held, stakeholder=keep, attended=False)
+    Attendee.objects.create(meeting=held, stakeholder=duplicate, attended=True)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert Attendee.objects.get(meeting=held).attended is True
+
+
 def test_one_current_primary_position_survives_a_merge(officer, pair):
     keep, duplicate = pair
     water = OrganisationFactory(name="Northern Water Authority")

@@ -390,6 +390,49 @@ def test_the_teams_overdue_actions_are_the_same_on_the_dashboard_and_in_its_repo
     assert other_report["totals"]["actions_overdue"] == sum(row["actions"] for row in other_rows) == 0
 
 
+def test_each_officers_overdue_actions_link_to_the_action_list_showing_as_many(
+    client, manager, officer, colleague, other_officer, world, django_assert_max_num_queries
+):
+    """The overdue actions were a bare figure, where follow-ups and commitments link to their lists."""
+    ours = MeetingFactory(organiser=officer, starts_at=days_ago(20))
+    theirs = MeetingFactory(organiser=other_officer, starts_at=days_ago(20))
+    overdue_action(ours, owner_user=officer)
+    overdue_action(ours, owner_stakeholder=world["healthy"])
+    overdue_action(theirs, owner_user=colleague)
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+
+    for chaser, meeting in ((officer, ours), (colleague, theirs)):
+        row = rows[chaser.pk]
+        to = f"{reverse('meetings:my_actions')}?owner={chaser.pk}&amp;"
+        link = link_to(response, rf"{row['actions']}<", to=to)
+        # Session and user, the page of actions with their meetings, organisers and owners, and its count;
+        # the chaser and team pickers' people and teams.
+        with django_assert_max_num_queries(8):
+            listed = list(client.get(link).context["page"])
+        assert len(listed) == row["actions"]
+        assert {action.meeting for action in listed} == {meeting}
+        assert f'aria-label="{row["actions"]} overdue action' in response.content.decode()
+
+
+def test_each_teams_overdue_actions_link_to_the_action_list_showing_as_many(
+    client, admin_user, officer, other_officer, team, other_team, world
+):
+    overdue_action(MeetingFactory(organiser=officer, starts_at=days_ago(20)), owner_user=officer)
+    theirs = MeetingFactory(organiser=other_officer, starts_at=days_ago(20))
+    overdue_action(theirs, owner_user=other_officer)
+    overdue_action(theirs, owner_stakeholder=world["distant"])
+    response = login(client, admin_user).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+
+    for each in (team, other_team):
+        row = rows[each.pk]
+        to = f"{reverse('meetings:my_actions')}?team={each.pk}&amp;"
+        listed = client.get(link_to(response, rf"{row['actions']}<", to=to)).context["page"]
+        assert len(listed) == row["actions"]
+    assert (rows[team.pk]["actions"], rows[other_team.pk]["actions"]) == (1, 2)
+
+
 def test_interactions_per_week_count_the_teams_own_including_its_confidential_ones(client, manager, world):
     context = dashboard(client, manager)
     assert this_week(context) == {

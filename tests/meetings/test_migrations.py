@@ -2,7 +2,7 @@
 
 import pytest
 
-from ..factories import MeetingFactory, UserFactory
+from ..factories import MeetingFactory, StakeholderFactory, UserFactory
 from ..migrations import migrate, migrate_to_latest
 
 BEFORE = [("meetings", "0009_decision_baselines")]
@@ -54,5 +54,26 @@ def test_actions_already_cancelled_are_dated_by_the_change_that_last_cancelled_t
         assert migrated[cancelled_twice.pk].cancelled_at == cancellations[cancelled_twice.pk][1]
         assert migrated[without_history.pk].cancelled_at == without_history.updated_at
         assert migrated[still_open.pk].cancelled_at is None
+    finally:
+        migrate_to_latest()
+
+
+# Migrations change the schema: outside the test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_meetings_held_before_attendance_was_asked_keep_everyone_who_had_not_declined_as_present():
+    old = migrate([("meetings", "0011_search_covers_place")])
+    Meeting, Attendee = old.get_model("meetings", "Meeting"), old.get_model("meetings", "Attendee")
+    officer = UserFactory(username="organiser")
+    held = MeetingFactory(organiser=officer)
+    planned = MeetingFactory(organiser=officer)
+    Meeting.objects.filter(pk=held.pk).update(status="held", held_at=held.ends_at)
+    came = Attendee.objects.create(meeting_id=held.pk, stakeholder_id=StakeholderFactory().pk)
+    declined = Attendee.objects.create(meeting_id=held.pk, user_id=officer.pk, rsvp="declined")
+    invited = Attendee.objects.create(meeting_id=planned.pk, stakeholder_id=StakeholderFactory().pk)
+    try:
+        new = migrate([("meetings", "0012_attendance_recorded")])
+        attended = dict(new.get_model("meetings", "Attendee").objects.values_list("pk", "attended"))
+
+        assert attended == {came.pk: True, declined.pk: False, invited.pk: None}
     finally:
         migrate_to_latest()

@@ -298,6 +298,80 @@ def test_the_follow_up_thanks_only_those_recorded_as_present(
     assert sorted(follow_ups.values_list("to", flat=True)) == sorted(["ama@example.org", colleague.email])
 
 
+def test_the_officer_says_who_attended_and_only_those_stakeholders_have_it_on_their_timelines(
+    officer, colleague, guests, django_capture_on_commit_callbacks
+):
+    """Everyone who had not declined was logged as present, replied or not; nobody could be marked absent."""
+    came, stayed_away = guests
+    meeting = schedule(officer, guests, staff=[colleague])
+    services.attendee_respond(
+        attendee=meeting.attendees.get(stakeholder=stayed_away), actor=officer, rsvp=Rsvp.ACCEPTED
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(
+            meeting=meeting,
+            actor=officer,
+            attended=[meeting.attendees.get(stakeholder=came)],
+            sentiment=1,
+            outcome="Warmer than last time.",
+            decisions=["Meet again in May"],
+        )
+
+    interaction = Interaction.objects.get()
+    assert list(interaction.stakeholders.all()) == [came]
+    assert list(interaction.staff_present.all()) == [officer]
+    assert interaction.sentiment == 1
+    assert interaction.outcome == "Warmer than last time.\nDecided: Meet again in May"
+    assert {a.person: a.attended for a in meeting.attendees.all()} == {
+        came: True,
+        stayed_away: False,
+        colleague: False,
+    }
+    stayed_away.refresh_from_db()
+    assert stayed_away.last_contacted_at is None
+    follow_ups = OutboundMessage.objects.filter(kind="meeting_follow_up")
+    assert list(follow_ups.values_list("to", flat=True)) == ["ama@example.org"]
+
+
+def test_a_meeting_nobody_attended_is_refused_and_nothing_is_recorded(officer, colleague, guests):
+    meeting = schedule(officer, guests, staff=[colleague])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    for attended in ([], [meeting.attendees.get(user=colleague)]):
+        with pytest.raises(ValidationError) as refused:
+            services.meeting_mark_held(meeting=meeting, actor=officer, attended=attended)
+
+        assert refused.value.message_dict == {"attended": [str(services.NOBODY_ATTENDED_MESSAGE)]}
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+    assert not Interaction.objects.exists()
+    assert not meeting.attendees.filter(attended__isnull=False).exists()
+
+
+def test_attendance_is_recorded_among_the_meetings_own_attendees_only(officer, guests):
+    meeting, other = schedule(officer, guests[:1]), schedule(officer, guests[1:])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_mark_held(
+            meeting=meeting, actor=officer, attended=[*meeting.attendees.all(), *other.attendees.all()]
+        )
+
+    assert "attended" in refused.value.message_dict
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+
+
 def test_a_meeting_is_marked_held_only_once(officer, guests):
     meeting = schedule(officer, guests)
     Meeting.objects.filter(pk=meeting.pk).update(
@@ -869,6 +943,27 @@ def test_a_guest_added_after_the_meeting_moved_gets_an_invitation_not_an_update(
     assert invitation.subject.startswith("Invitation: ")
     assert "invites you to a meeting" in invitation.body
     assert "changed" not in invitation.body
+
+
+def test_a_meeting_moved_to_earlier_today_tells_its_attendees_of_the_new_time(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """Moved from next week to a time already past, it said "nothing to send to attendees": the invitation
+    for next week, rendered when it was queued, was the last they heard, and their calendars kept it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests[:1], starts_at=soon_at(10) + dt.timedelta(days=4))
+    earlier = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update = services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=earlier, ends_at=earlier + dt.timedelta(hours=1)
+        )
+
+    assert update.attendees_told
+    invitations = OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org")
+    updated = invitations.get(subject__startswith="Updated invitation: ")
+    (event,) = icalendar.Calendar.from_ical(updated.attachment_list[0].content).walk("VEVENT")
+    assert event.decoded("dtstart") == earlier and event["sequence"] == 1
 
 
 def test_a_held_meeting_keeps_its_time_place_and_attendees(officer, manager, guests):

@@ -247,6 +247,94 @@ def test_each_action_box_on_the_held_form_is_named_by_its_column_and_row(officer
     assert 'aria-label="Due, row 2"' in body
 
 
+def test_the_held_form_ticks_everyone_but_those_who_declined(
+    officer_client, officer, colleague, guest, django_assert_max_num_queries
+):
+    declined = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=in_days(-1, 10),
+        ends_at=in_days(-1, 11),
+        stakeholders=[guest, declined],
+        staff=[colleague],
+    )
+    Attendee.objects.filter(stakeholder=declined).update(rsvp="declined")
+    ticked = re.compile(r'<input type="checkbox" name="attended" value="(\d+)"[^>]*?( checked)?>')
+
+    # Session and user, the meeting with its organiser, organisation, series and interaction, its agenda,
+    # attendees, their stakeholders and users, the staff who can own an action, and the submission key.
+    with django_assert_max_num_queries(12):
+        body = officer_client.get(reverse("meetings:mark_held", args=[meeting.pk])).content.decode()
+
+    boxes = {int(pk): bool(checked) for pk, checked in ticked.findall(body)}
+    assert boxes == {
+        meeting.attendees.get(stakeholder=guest).pk: True,
+        meeting.attendees.get(stakeholder=declined).pk: False,
+        meeting.attendees.get(user=colleague).pk: True,
+    }
+
+
+def test_those_left_unticked_read_as_absent_on_the_held_meeting(officer_client, officer, meeting, guest):
+    absent = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    services.meeting_update(meeting=meeting, actor=officer, stakeholders=[guest, absent])
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "attended": [meeting.attendees.get(stakeholder=guest).pk],
+            "sentiment": "2",
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(Interaction.objects.get().stakeholders.all()) == [guest]
+    assert Interaction.objects.get().sentiment == 2
+    body = officer_client.get(meeting.get_absolute_url()).content.decode()
+    assert body.count("Attended") == 1 and body.count("Did not attend") == 1
+
+
+def test_a_held_form_with_nobody_ticked_is_shown_back_saying_so(officer_client, meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {"minutes": "Nobody came.", "actions-TOTAL_FORMS": "0", "actions-INITIAL_FORMS": "0"},
+    )
+
+    assert response.status_code == 200
+    assert "Tick at least one stakeholder who attended" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+
+
+def test_a_meeting_with_no_stakeholder_invited_asks_for_them_rather_than_a_tick(
+    officer_client, officer, colleague
+):
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Team huddle",
+        starts_at=in_days(-1, 10),
+        ends_at=in_days(-1, 11),
+        staff=[colleague],
+    )
+
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        {
+            "attended": [meeting.attendees.get().pk],
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+
+    body = response.content.decode()
+    assert "Add the stakeholders who attended before marking the meeting held." in body
+    assert "Tick at least one stakeholder" not in body
+
+
 def test_the_document_upload_box_has_a_label(officer_client, meeting):
     body = officer_client.get(meeting.get_absolute_url()).content.decode()
     assert '<label class="visually-hidden" for="id_file">Document to upload</label>' in body
@@ -364,6 +452,7 @@ def test_recording_a_meeting_as_held_with_an_action(officer_client, officer, mee
     response = officer_client.post(
         reverse("meetings:mark_held", args=[meeting.pk]),
         {
+            "attended": [attendee.pk for attendee in meeting.attendees.all()],
             "minutes": "Good turnout.",
             "decisions": "Extend the consultation by two weeks\n",
             "actions-TOTAL_FORMS": "2",
@@ -389,6 +478,7 @@ def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(offic
     response = officer_client.post(
         reverse("meetings:mark_held", args=[meeting.pk]),
         {
+            "attended": [attendee.pk for attendee in meeting.attendees.all()],
             "minutes": "Long discussion.",
             "decisions": "Extend the consultation\n" + "Agree clause 4 " + "x" * 500,
             "actions-TOTAL_FORMS": "0",
@@ -418,6 +508,7 @@ def test_record_as_held_clicked_twice_lands_both_on_the_recorded_meeting():
     )
     url = reverse("meetings:mark_held", args=[meeting.pk])
     data = {
+        "attended": [attendee.pk for attendee in meeting.attendees.all()],
         "minutes": "Good turnout.",
         "decisions": "Extend the consultation",
         "actions-TOTAL_FORMS": "0",
@@ -500,6 +591,25 @@ def test_my_actions_lists_only_my_open_actions(officer_client, officer, colleagu
     assert "Mine" in body and "Theirs" not in body
     officer_client.post(reverse("meetings:action_status", args=[mine.pk]), {"status": "done"})
     assert "Mine" not in officer_client.get(reverse("meetings:my_actions")).content.decode()
+
+
+def test_a_colleagues_actions_are_listed_under_their_name_without_a_status_to_change(
+    officer_client, officer, colleague
+):
+    """Opened from the manager dashboard's overdue figure, the list shows whose actions they are; an officer
+    looking at a colleague's is shown their status, not offered to change it."""
+    theirs = MeetingFactory(organiser=colleague)
+    services.action_item_add(
+        meeting=theirs, actor=colleague, entry=services.ActionEntry(description="Book", owner_user=colleague)
+    )
+
+    response = officer_client.get(reverse("meetings:my_actions"), {"owner": colleague.pk})
+
+    body = response.content.decode()
+    assert f"<h1>Actions chased by {colleague}</h1>" in body
+    assert "Action items you own" not in body
+    assert [action.description for action in response.context["page"]] == ["Book"]
+    assert 'name="status" data-saves-on-choice' not in body
 
 
 def test_my_actions_shows_done_or_cancelled_ones_when_asked_and_its_export_link_keeps_the_filters(
@@ -1068,7 +1178,7 @@ def test_a_held_meetings_attendees_read_as_attended_not_awaiting_a_reply(
     officer_client, officer, colleague, guest
 ):
     """Once held, a guest who never answered still read "Awaiting reply", though the meeting's record logged
-    them as present; one who declined was not logged and still reads so."""
+    them as present; one who declined was not logged and reads as absent."""
     absent = StakeholderFactory(owner=officer, name="Kofi Boateng")
     meeting = services.meeting_schedule(
         organiser=officer,
@@ -1088,7 +1198,7 @@ def test_a_held_meetings_attendees_read_as_attended_not_awaiting_a_reply(
 
     assert "Awaiting reply" not in body
     assert body.count("Attended") == 2  # the guest and the colleague, neither of whom replied
-    assert "Declined" in body
+    assert "Did not attend" in body
     assert set(Interaction.objects.get().stakeholders.all()) == {guest}
 
 

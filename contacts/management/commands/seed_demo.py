@@ -2407,7 +2407,13 @@ def seed_meetings(now: datetime) -> None:
                 responded = min(now, created + timedelta(hours=rng.randint(2, 96)))
             attendees.append(
                 Attendee(
-                    meeting=meeting, stakeholder=stakeholder, user=user, rsvp=rsvp, responded_at=responded
+                    meeting=meeting,
+                    stakeholder=stakeholder,
+                    user=user,
+                    rsvp=rsvp,
+                    responded_at=responded,
+                    # As recording it held does when the officer keeps the boxes it ticks.
+                    attended=rsvp != Rsvp.DECLINED if held else None,
                 )
             )
         share = plan.minutes // max(1, len(plan.agenda))
