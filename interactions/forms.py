@@ -8,7 +8,7 @@ from contacts.forms import TagsField, organisation_picker
 from contacts.models import PreferredChannel, Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelect, QuickSelectMultiple
 from liaison_crm.edit_conflicts import EditConflictMixin
-from liaison_crm.typed_dates import TypedDatesMixin
+from liaison_crm.typed_dates import TypedDatesMixin, as_shown
 
 from .models import Interaction, InteractionKind, occurred_at_problem
 
@@ -130,7 +130,8 @@ class InteractionForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
         # changes nothing, and writes nothing in its history.
         moment = self.cleaned_data["occurred_at"]
         stored = self.instance.occurred_at if self.instance.pk else None
-        if stored is not None and moment == stored.replace(second=0, microsecond=0):
+        field = self.fields["occurred_at"]
+        if stored is not None and as_shown(field, moment) == as_shown(field, stored):
             return stored
         # The service refuses it too; said here, it comes with the form's other errors instead of after them.
         if problem := occurred_at_problem(moment):

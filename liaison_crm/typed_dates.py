@@ -43,8 +43,13 @@ def typed_date_problem(value: dt.date | None, *, was: dt.date | None = None) -> 
 
 
 class TypedDatesMixin:
-    """For a form with date fields: refuses a date outside the bounds, on an edit only when it differs from
-    the one the form started with (the record's, as the form shows it). Put it after EditConflictMixin."""
+    """For a form with date fields: refuses a date outside the bounds, on an edit only when the person changed
+    it. Put it after EditConflictMixin.
+
+    "Changed" as the page shows it: the value's text in its input (to the minute, in the reader's time zone)
+    against the text the record's value was shown as. Compared with the stored value, a time held to the
+    second (or in a zone whose old offset had seconds) read as changed on every edit of anything else.
+    """
 
     def clean(self):
         cleaned = super().clean()
@@ -53,7 +58,15 @@ class TypedDatesMixin:
         for name, field in self.fields.items():
             if not isinstance(field, forms.DateField | forms.DateTimeField) or cleaned.get(name) is None:
                 continue
-            was = self.get_initial_for_field(field, name) if editing else None
-            if problem := typed_date_problem(cleaned[name], was=was):
+            if editing and as_shown(field, cleaned[name]) == as_shown(
+                field, self.get_initial_for_field(field, name)
+            ):
+                continue
+            if problem := typed_date_problem(cleaned[name]):
                 self.add_error(name, problem)
         return cleaned
+
+
+def as_shown(field, value) -> str:
+    """A date or time as its input on the page holds it: what a person sees, and sends back untouched."""
+    return field.widget.format_value(field.prepare_value(value)) or ""

@@ -5,6 +5,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,12 +34,17 @@ def refusal() -> str:
 
 
 def as_the_page_shows_it(client, url, **changes) -> dict:
-    """The edit page's form as it is drawn (fingerprint included), sent back with `changes` typed in."""
+    """The edit page's form as it is drawn (fingerprint included), sent back with `changes` typed in: dates
+    and times as their inputs hold them (to the minute, in the reader's zone), as a browser sends them."""
     form = client.get(url).context["form"]
     data = {}
     for name, field in form.fields.items():
         value = field.prepare_value(form[name].value())
+        if isinstance(field, forms.DateField | forms.DateTimeField):
+            value = field.widget.format_value(value)
         data[name] = "" if value is None else value
+        if field.show_hidden_initial:
+            data[form.add_initial_prefix(name)] = data[name]
     data.update(changes)
     return data
 
@@ -112,12 +118,16 @@ def test_editing_a_concerns_date_to_1899_is_refused(officer_client, stakeholder)
     assert concern.raised_on == dt.date(1940, 5, 2)
 
 
+@pytest.mark.parametrize("zone", ["Europe/London", "Europe/Paris", "Asia/Kolkata"])
 @pytest.mark.parametrize("year", [1940, 1880])
 def test_editing_an_old_interaction_logged_to_the_second_without_touching_its_time_saves(
-    officer_client, officer, stakeholder, year
+    officer_client, officer, stakeholder, year, zone
 ):
-    """The form shows minutes; the time it sends back at the same minute is the stored one, unchanged."""
-    occurred = dt.datetime(year, 5, 2, 10, 15, 37, tzinfo=dt.UTC)
+    """The form shows minutes; the time it sends back at the same minute is the stored one, unchanged. Paris
+    and Kolkata kept their local mean time's offset, in seconds, in 1880."""
+    officer.time_zone = zone
+    officer.save(update_fields=["time_zone"])
+    occurred = dt.datetime(year, 5, 2, 10, 15, 37, 500000, tzinfo=dt.UTC)
     interaction = InteractionFactory(logged_by=officer, stakeholders=[stakeholder], occurred_at=occurred)
     url = reverse("interactions:edit", args=[interaction.pk])
 
@@ -166,10 +176,10 @@ def test_a_position_begun_in_the_year_226_is_refused(officer_client, stakeholder
     assert not Affiliation.objects.filter(stakeholder=stakeholder).exists()
 
 
-@pytest.mark.parametrize("year", [1945, 1880])
+@pytest.mark.parametrize("year", [1945, 1880, 2990])
 def test_editing_an_old_meeting_without_touching_its_times_saves(officer_client, officer, year):
     london = zoneinfo.ZoneInfo("Europe/London")
-    starts = dt.datetime(year, 5, 8, 15, 0, tzinfo=london)
+    starts = dt.datetime(year, 5, 8, 15, 0, 37, tzinfo=london)
     meeting = MeetingFactory(
         organiser=officer, time_zone="Europe/London", starts_at=starts, ends_at=starts + dt.timedelta(hours=1)
     )
@@ -181,7 +191,8 @@ def test_editing_an_old_meeting_without_touching_its_times_saves(officer_client,
 
     assert response.status_code == 302, response.context["form"].errors
     meeting.refresh_from_db()
-    assert (meeting.title, meeting.starts_at) == ("Victory in Europe", starts)
+    # The page shows and sends back the minute.
+    assert (meeting.title, meeting.starts_at) == ("Victory in Europe", starts.replace(second=0))
 
 
 def test_a_meeting_typed_in_the_year_226_is_refused(officer_client, stakeholder):
