@@ -732,12 +732,6 @@ class InteractionCleaner(Cleaner):
             raise RowError(
                 "follow_up_done_at", _("A follow-up is marked done once it is: this time is in the future.")
             )
-        occurred_at = values.get("occurred_at")
-        if isinstance(occurred_at, dt.datetime) and moment < occurred_at:
-            raise RowError(
-                "follow_up_done_at",
-                _("A follow-up is done after the interaction it was agreed at, not before."),
-            )
         return moment
 
     def follow_up_owner(self, row, values) -> int | None:
