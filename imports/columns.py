@@ -31,7 +31,7 @@ from contacts.models import (
     Stakeholder,
 )
 from contacts.search import unaccent_table, unaccented
-from interactions.models import Direction, InteractionKind, Sentiment
+from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
 from liaison_crm.typed_dates import typed_date_problem
@@ -677,6 +677,8 @@ class InteractionCleaner(Cleaner):
         attempt("organisation_id", self.organisation)
         if values.get("kind", "") is None:
             errors.append(RowError("kind", _("Required; this cell is empty.")))
+        if problem := follow_up_problem(values.get("follow_up_on"), values.get("occurred_at"), self.tz):
+            errors.append(RowError("follow_up_on", problem))
         if values.get("organisation_id") is None and values.get("stakeholder_ids"):
             primary = {self.stakeholders.primary_organisation.get(pk) for pk in values["stakeholder_ids"]}
             values["organisation_id"] = primary.pop() if len(primary) == 1 else None

@@ -5,7 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Organisation, Stakeholder, Tag
@@ -27,6 +27,20 @@ def occurred_at_problem(moment) -> str | None:
     if moment > timezone.now() + FUTURE_TOLERANCE:
         return _("An interaction is logged after it happens: this time is in the future.")
     return None
+
+
+def follow_up_problem(follow_up_on, occurred_at, zone) -> str | None:
+    """What is wrong with a follow-up due `follow_up_on`, agreed at an interaction at `occurred_at`, if
+    anything: it falls due on the interaction's day (in `zone`, the officer's) or later. One dated before was
+    overdue the moment it was logged, almost always a slip of the month or year."""
+    if follow_up_on is None or occurred_at is None:
+        return None
+    day = timezone.localdate(occurred_at, zone)
+    if follow_up_on >= day:
+        return None
+    return _("A follow-up comes after the interaction it was agreed at: choose %(date)s or later.") % {
+        "date": formats.date_format(day)
+    }
 
 
 class InteractionKind(models.TextChoices):

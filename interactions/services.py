@@ -1,10 +1,11 @@
 """Logging and changing interactions, and keeping each stakeholder's last-contact clock right."""
 
+import zoneinfo
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Subquery
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can_edit_interaction, can_follow_up, can_update_follow_up, require
@@ -21,7 +22,7 @@ from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
 from .api.serializers import interaction_payload
-from .models import Interaction, Participation, occurred_at_problem
+from .models import Interaction, Participation, follow_up_problem, occurred_at_problem
 from .readers import readers_lost_noted
 
 
@@ -75,13 +76,10 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _follow_up_problem(follow_up_on, occurred_at) -> dict:
-    """A follow-up agreed at an interaction falls due on its day or later: one dated before was overdue the
-    moment it was logged, almost always a slip of the month or year."""
-    if follow_up_on is None or follow_up_on >= timezone.localdate(occurred_at):
-        return {}
-    message = _("A follow-up comes after the interaction it was agreed at: choose %(date)s or later.")
-    return {"follow_up_on": message % {"date": formats.date_format(timezone.localdate(occurred_at))}}
+def _follow_up_errors(follow_up_on, occurred_at, actor) -> dict:
+    """interactions.models.follow_up_problem, by field, on the day as the officer writing it lives it."""
+    problem = follow_up_problem(follow_up_on, occurred_at, zoneinfo.ZoneInfo(actor.time_zone))
+    return {"follow_up_on": problem} if problem else {}
 
 
 def _settle_follow_up_owner(
@@ -157,7 +155,7 @@ def interaction_log(
         stakeholder_ids={s.pk for s in stakeholders},
         owner_before=None,
     )
-    errors |= _follow_up_problem(interaction.follow_up_on, occurred_at)
+    errors |= _follow_up_errors(interaction.follow_up_on, occurred_at, author)
     _validate(stakeholders=stakeholders, joining=joining, occurred_at=occurred_at, errors=errors)
     if organisation is not None:
         interaction.organisation = organisation
@@ -237,7 +235,7 @@ def interaction_update(
         )
         # Checked when the edit moves either date: an old record saved as it was is not refused.
         if (interaction.follow_up_on, interaction.occurred_at) != follow_up_before:
-            errors |= _follow_up_problem(interaction.follow_up_on, interaction.occurred_at)
+            errors |= _follow_up_errors(interaction.follow_up_on, interaction.occurred_at, actor)
         joining = [s for s in stakeholders if s.pk not in before] if stakeholders is not None else []
         _validate(
             stakeholders=stakeholders, joining=joining, occurred_at=fields.get("occurred_at"), errors=errors

@@ -512,6 +512,20 @@ def test_a_follow_up_done_in_the_file_is_imported_done_and_a_wrong_one_is_an_err
     assert in_their_zone.replace(tzinfo=None) == dt.datetime(2024, 3, 7, 9, 30)
 
 
+def test_a_follow_up_due_before_its_interaction_is_an_error_as_on_the_pages(officer):
+    StakeholderFactory(emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05 14:00", "call", "Slip", "ana@example.org", "2023-03-05"],
+            ["2024-03-05 14:00", "call", "Same day", "ana@example.org", "2024-03-05"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders", "Follow up by"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert [(error["line"], error["column"]) for error in job.errors] == [(2, "Follow up by")]
+    assert "comes after the interaction" in job.errors[0]["message"]
+
+
 def test_interactions_with_unknown_or_archived_people_are_errors(officer):
     StakeholderFactory(
         emails=["gone@example.org"], owner=officer, is_archived=True, archived_at="2024-01-01T00:00Z"
