@@ -13,9 +13,10 @@ is a letter wrong, missing, added, or swapped with its neighbour (optimal string
 many slips a word may hold depends on its length, because in a short word one letter is what tells two
 people apart ("Li Wei" and "Li Mei", "Mark Smith" and "Mary Smith"): a word under eight letters (the longer
 of the two) only a swap of two neighbouring letters, which rarely makes another real name; from eight
-letters one slip of any kind; from sixteen, two. The names compared this way are the
-twenty most similar that the trigram index finds (pg_trgm's `%`, similarity 0.3 or more, which a name a slip
-or two from the typed one reaches), so the register is never read through.
+letters one slip of any kind; from sixteen, two. Names of different numbers of words (joined or split, as
+"Mary-Ann" and "Maryann", or with a middle initial) are compared as one word each. The names compared this
+way are the twenty most similar that the trigram index finds (pg_trgm's `%`, similarity 0.3 or more, which a
+name a slip or two from the typed one reaches), so the register is never read through.
 
 Organisations are checked the same way when one is added or renamed, against those at the same level:
 top-level organisations against each other, a department against its parent's other departments (two
@@ -126,7 +127,9 @@ def within_slips(first: str, second: str) -> bool:
     allows (see above)."""
     first_words, second_words = plain_name(first).split(), plain_name(second).split()
     if len(first_words) != len(second_words):
-        return False
+        # A name joined or split ("Mary-Ann", "Maryann"; "Al Rashid", "Alrashid"), or a middle initial
+        # added: its letters, read as one word.
+        return _words_within_slips("".join(first_words), "".join(second_words))
     return all(_words_within_slips(one, other) for one, other in zip(first_words, second_words, strict=True))
 
 
