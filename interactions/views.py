@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +69,11 @@ def _inline_logged(request, stakeholder, interaction):
     """Answers the stakeholder page's inline form: a fresh form, the timeline with the new entry first, and
     the page's cards the log changed (last contact, open follow-ups, health), read again as they now are."""
     stakeholder = stakeholder_for_page(request.user, stakeholder.pk)
+    if stakeholder is None:
+        # Merged into another record or moved out of sight since the log: the interaction is where it went.
+        response = HttpResponse()
+        response["HX-Redirect"] = interaction.get_absolute_url()
+        return response
     visible = Interaction.objects.visible_to(request.user).with_stakeholder(stakeholder).for_timeline()
     timeline = paginate(visible, 1, settings.TIMELINE_PAGE_SIZE)
     return render(

@@ -413,6 +413,20 @@ def test_a_form_sent_back_with_errors_keeps_its_key_and_saves_once_corrected(off
     assert Interaction.objects.count() == 1
 
 
+def test_an_inline_log_whose_stakeholder_went_meanwhile_leads_to_the_interaction(
+    officer_client, officer, monkeypatch
+):
+    """Merged into another record between the log and the page's cards being read again."""
+    stakeholder = StakeholderFactory(owner=officer)
+    monkeypatch.setattr("interactions.views.stakeholder_for_page", lambda user, pk: None)
+    url = reverse("interactions:log") + f"?stakeholder={stakeholder.pk}"
+
+    response = officer_client.post(url, log_data(stakeholder), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == Interaction.objects.get().get_absolute_url()
+
+
 def test_the_inline_log_sent_twice_logs_once_and_its_fresh_form_logs_the_next_one(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     key = _submission_key(officer_client.get(stakeholder.get_absolute_url()).content.decode())
