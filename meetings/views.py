@@ -463,10 +463,9 @@ def my_actions(request):
     for action in page:
         action.can_update = can_update_action_item(request.user, action)
     owner, team = (filterset.form.cleaned_data.get(name) for name in ("owner", "team"))
-    template = "meetings/_my_action_rows.html" if request.htmx else "meetings/my_actions.html"
     return render(
         request,
-        template,
+        "meetings/my_actions.html",
         {
             "filter": filterset,
             "page": page,
