@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from liaison_crm.form_errors import add_service_errors
@@ -124,3 +125,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         )
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
+
+
+@requires_csrf_token
+def permission_denied(request, exception):
+    """handler403: the reason, and who could lift it. A record's page (its address names it by id) may be
+    another team's, which the reader's manager does not manage: its owner can help there. Any other page
+    (the manager dashboard, say) is the reader's manager's to open up."""
+    match = request.resolver_match
+    about_record = match is not None and any(name == "pk" or name.endswith("_pk") for name in match.kwargs)
+    context = {"exception": str(exception), "about_record": about_record}
+    return render(request, "403.html", context, status=403)

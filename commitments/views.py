@@ -1,5 +1,3 @@
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,13 +7,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_commitment, require
-from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
-from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
 from meetings.models import Meeting
+from meetings.sources import source_from
 
 from . import services
 from .filtersets import CommitmentFilterSet
@@ -74,39 +71,9 @@ def commitment_detail(request, pk):
     )
 
 
-@dataclass
-class Source:
-    """Where a new commitment was made, taken from the page the form was opened on."""
-
-    interaction: Interaction | None = None
-    meeting: Meeting | None = None
-    stakeholder: Stakeholder | None = None
-
-
-def _source(request) -> Source:
-    source = Source()
-    user = request.user
-    if pk := request.GET.get("interaction"):
-        source.interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=record_id(pk) or 0)
-        source.stakeholder = source.interaction.stakeholders.order_by("name", "pk").first()
-    elif pk := request.GET.get("meeting"):
-        source.meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=record_id(pk) or 0)
-        attendee = (
-            source.meeting.attendees.filter(stakeholder__isnull=False).select_related("stakeholder").first()
-        )
-        source.stakeholder = attendee.stakeholder if attendee else None
-    if pk := request.GET.get("stakeholder"):
-        source.stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=record_id(pk) or 0)
-    return source
-
-
 def commitment_create(request):
-    source = _source(request)
-    initial = {"owner": request.user, "direction": CommitmentDirection.WE_PROMISED}
-    if source.stakeholder:
-        initial["stakeholder"] = source.stakeholder.pk
-    if source.interaction and source.interaction.organisation_id:
-        initial["organisation"] = source.interaction.organisation_id
+    source = source_from(request)
+    initial = {"owner": request.user, "direction": CommitmentDirection.WE_PROMISED, **source.form_initial()}
     form = CommitmentForm(request.POST or None, initial=initial, user=request.user)
     with submitted_once(request) as submission:
         if submission.replayed:

@@ -6,13 +6,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can_edit_concern, require
-from contacts.models import Stakeholder
 from interactions.models import Interaction
 from liaison_crm.form_errors import add_service_errors
 from liaison_crm.paging import paginate
-from liaison_crm.record_ids import record_id
 from liaison_crm.submissions import submitted_once
-from meetings.models import Meeting
+from meetings.sources import source_from
 
 from . import services
 from .filtersets import ConcernFilterSet
@@ -73,30 +71,17 @@ def concern_detail(request, pk):
 
 def concern_create(request):
     user = request.user
-    interaction = meeting = stakeholder = None
-    organisation_id = None
-    if pk := request.GET.get("interaction"):
-        interaction = get_object_or_404(Interaction.objects.visible_to(user), pk=record_id(pk) or 0)
-        stakeholder = interaction.stakeholders.order_by("name", "pk").first()
-        organisation_id = interaction.organisation_id
-    elif pk := request.GET.get("meeting"):
-        meeting = get_object_or_404(Meeting.objects.visible_to(user), pk=record_id(pk) or 0)
-        attendee = meeting.attendees.filter(stakeholder__isnull=False).select_related("stakeholder").first()
-        stakeholder = attendee.stakeholder if attendee else None
-        organisation_id = meeting.organisation_id
-    if pk := request.GET.get("stakeholder"):
-        stakeholder = get_object_or_404(Stakeholder.objects.visible_to(user), pk=record_id(pk) or 0)
-    initial = {"owner": user, "stakeholder": stakeholder.pk if stakeholder else None}
-    if organisation_id:
-        initial["organisation"] = organisation_id
-    form = ConcernForm(request.POST or None, initial=initial, user=user)
+    source = source_from(request)
+    form = ConcernForm(request.POST or None, initial={"owner": user, **source.form_initial()}, user=user)
     with submitted_once(request) as submission:
         if submission.replayed:
             return submission.replay()
         if request.method == "POST" and form.is_valid():
             try:
                 concern = services.concern_raise(
-                    actor=user, interactions=[interaction] if interaction else [], **form.cleaned_data
+                    actor=user,
+                    interactions=[source.interaction] if source.interaction else [],
+                    **form.cleaned_data,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -107,7 +92,12 @@ def concern_create(request):
     return render(
         request,
         "concerns/concern_form.html",
-        {"form": form, "interaction": interaction, "meeting": meeting, "stakeholder": stakeholder},
+        {
+            "form": form,
+            "interaction": source.interaction,
+            "meeting": source.meeting,
+            "stakeholder": source.stakeholder,
+        },
     )
 
 

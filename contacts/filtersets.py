@@ -121,6 +121,40 @@ class NothingUnlessValidFilterSet(django_filters.FilterSet):
         return super().qs
 
 
+class ChasedWorkFilterSetMixin:
+    """The `owner` and `team` filters of a list of work staff chase (follow-ups, actions), opening on the
+    reader's own: with neither a chaser nor a team asked for, the chaser is the reader. "Anyone" sends an
+    empty `owner`, which lists everyone's."""
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if data is not None and "owner" not in data and "team" not in data and request is not None:
+            data = data.copy()
+            data["owner"] = request.user.pk
+        super().__init__(data, *args, request=request, **kwargs)
+
+    def chosen(self, name: str):
+        """What the `name` filter was asked for, None for any: read even beside a filter that could not be,
+        for the list to say whose it is."""
+        self.is_valid()
+        return self.form.cleaned_data.get(name)
+
+    @property
+    def lists_readers_own(self) -> bool:
+        return self.chosen("owner") == self.request.user
+
+    def heading(self, *, own, chaser, team, anyone) -> str:
+        """Whose work the list shows, in its own words: the reader's (`own`), a chaser's (`chaser`, with
+        `%(name)s`), a team's (`team`, with `%(team)s`), or anyone's."""
+        chosen_owner, chosen_team = self.chosen("owner"), self.chosen("team")
+        if chosen_owner == self.request.user:
+            return own
+        if chosen_owner is not None:
+            return chaser % {"name": chosen_owner}
+        if chosen_team is not None:
+            return team % {"team": chosen_team}
+        return anyone
+
+
 class RegisterFilterSet(NothingUnlessValidFilterSet):
     """A register's filters (commitments, concerns, "My actions", meetings), which its page and its export
     read alike.

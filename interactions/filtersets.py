@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from contacts.filtersets import (
+    ChasedWorkFilterSetMixin,
     NothingUnlessValidFilterSet,
     SearchFilter,
     UpdatedSinceFilter,
@@ -113,11 +114,10 @@ DUE_SOON = "soon"
 DUE_SOON_DAYS = 7
 
 
-class FollowUpFilterSet(NothingUnlessValidFilterSet):
+class FollowUpFilterSet(ChasedWorkFilterSetMixin, NothingUnlessValidFilterSet):
     """Filters the follow-ups list (open follow-ups only, given already limited to what the reader may see).
 
-    It opens on the reader's own: with neither a chaser nor a team asked for, the chaser is the reader.
-    "Anyone" sends an empty `owner`, which lists everyone's. The follow-up register is shared as the
+    It opens on the reader's own (ChasedWorkFilterSetMixin). The follow-up register is shared as the
     commitments register is: anyone may look at a colleague's or a team's, and sees of them what
     `Interaction.objects.visible_to` lets them read.
     """
@@ -156,12 +156,6 @@ class FollowUpFilterSet(NothingUnlessValidFilterSet):
     class Meta:
         model = Interaction
         fields = ["owner", "team", "due", "organisation_kind"]
-
-    def __init__(self, data=None, *args, request=None, **kwargs):
-        if data is not None and "owner" not in data and "team" not in data and request is not None:
-            data = data.copy()
-            data["owner"] = request.user.pk
-        super().__init__(data, *args, request=request, **kwargs)
 
     def filter_team(self, queryset, name, value):
         # As the dashboard counts a team (dashboards.queries.Scope.people): the follow-ups of its members,

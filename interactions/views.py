@@ -191,7 +191,6 @@ def follow_up_list(request):
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     for item in page:
         item.can_update = can_update_follow_up(request.user, item)
-    owner, team = (filterset.form.cleaned_data.get(name) for name in ("owner", "team"))
     return render(
         request,
         "interactions/follow_up_list.html",
@@ -199,18 +198,13 @@ def follow_up_list(request):
             "filter": filterset,
             "page": page,
             "today": timezone.localdate(),
-            "heading": _follow_ups_heading(request.user, owner, team),
+            "heading": filterset.heading(
+                own=_("My follow-ups"),
+                chaser=_("Follow-ups chased by %(name)s"),
+                team=_("Follow-ups of the %(team)s team"),
+                anyone=_("Follow-ups"),
+            ),
             # A list of someone else's, or of several people's, says who chases each.
-            "show_owner": owner != request.user,
+            "show_owner": not filterset.lists_readers_own,
         },
     )
-
-
-def _follow_ups_heading(reader, owner, team) -> str:
-    if owner == reader:
-        return _("My follow-ups")
-    if owner is not None:
-        return _("Follow-ups chased by %(name)s") % {"name": owner}
-    if team is not None:
-        return _("Follow-ups of the %(team)s team") % {"team": team}
-    return _("Follow-ups")

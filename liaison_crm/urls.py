@@ -9,6 +9,7 @@ from accounts import views as account_views
 # A database outage that escapes liaison_crm.outages' middleware is still answered with a 503.
 handler500 = "liaison_crm.outages.server_error"
 handler400 = "api.errors.bad_request"
+handler403 = "accounts.views.permission_denied"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboards:my_day"), name="home"),

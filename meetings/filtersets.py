@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Team
 from contacts.filtersets import (
+    ChasedWorkFilterSetMixin,
     MomentFilter,
     RegisterFilterSet,
     SearchFilter,
@@ -13,6 +14,7 @@ from contacts.filtersets import (
     overdue_or_not,
 )
 from contacts.models import Organisation, OrganisationKind, Stakeholder
+from contacts.widgets import QuickSelect
 
 from .models import ActionItem, ActionStatus, Meeting, MeetingStatus
 
@@ -138,11 +140,11 @@ class MeetingFilterSet(RegisterFilterSet):
         return self.is_valid() and self.form.cleaned_data["when"] == PAST
 
 
-class ActionItemFilterSet(RegisterFilterSet):
+class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
 
-    It opens on the reader's own: with neither a chaser nor a team asked for, the chaser is the reader, as on
-    the follow-ups list. The manager dashboard's overdue figures link here naming an officer or a team.
+    It opens on the reader's own, as the follow-ups list does (ChasedWorkFilterSetMixin). The manager
+    dashboard's overdue figures link here naming an officer or a team.
     """
 
     # It opens on what is still to do.
@@ -166,9 +168,14 @@ class ActionItemFilterSet(RegisterFilterSet):
         queryset=get_user_model().objects.active_or_holding_work(),
         method="filter_owner",
         empty_label=_("Anyone"),
+        widget=QuickSelect,
     )
     team = django_filters.ModelChoiceFilter(
-        label=_("Team"), queryset=Team.objects.all(), method="filter_team", empty_label=_("Any")
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        method="filter_team",
+        empty_label=_("Any"),
+        widget=QuickSelect,
     )
     # As the dashboard counts them: by the organisation of the meeting they were agreed at.
     organisation_kind = django_filters.ChoiceFilter(
@@ -176,17 +183,12 @@ class ActionItemFilterSet(RegisterFilterSet):
         field_name="meeting__organisation__kind",
         choices=OrganisationKind.choices,
         empty_label=_("Any"),
+        widget=QuickSelect,
     )
 
     class Meta:
         model = ActionItem
         fields = ["q", "status", "overdue", "owner", "team", "organisation_kind"]
-
-    def __init__(self, data=None, *args, request=None, **kwargs):
-        if data is not None and "owner" not in data and "team" not in data and request is not None:
-            data = data.copy()
-            data["owner"] = request.user.pk
-        super().__init__(data, *args, request=request, **kwargs)
 
     @classmethod
     def register_for(cls, user):

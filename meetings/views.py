@@ -462,28 +462,21 @@ def my_actions(request):
     page = paginate(filterset.qs, request.GET.get("page"), settings.LIST_PAGE_SIZE)
     for action in page:
         action.can_update = can_update_action_item(request.user, action)
-    owner, team = (filterset.form.cleaned_data.get(name) for name in ("owner", "team"))
-    template = "meetings/_my_action_rows.html" if request.htmx else "meetings/my_actions.html"
     return render(
         request,
-        template,
+        "meetings/my_actions.html",
         {
             "filter": filterset,
             "page": page,
-            "heading": _actions_heading(request.user, owner, team),
-            "mine": owner == request.user,
+            "heading": filterset.heading(
+                own=_("My actions"),
+                chaser=_("Actions chased by %(name)s"),
+                team=_("Actions of the %(team)s team"),
+                anyone=_("Actions"),
+            ),
+            "mine": filterset.lists_readers_own,
         },
     )
-
-
-def _actions_heading(reader, owner, team) -> str:
-    if owner == reader:
-        return _("My actions")
-    if owner is not None:
-        return _("Actions chased by %(name)s") % {"name": owner}
-    if team is not None:
-        return _("Actions of the %(team)s team") % {"team": team}
-    return _("Actions")
 
 
 def calendar_subscription(request):

@@ -21,6 +21,18 @@ def test_a_refusal_says_why_inside_the_site(client, officer, other_officer):
     assert 'aria-label="Main"' in page
 
 
+def test_a_refused_record_of_another_team_sends_you_to_its_owner_too(client, officer, other_officer):
+    """Your team's manager cannot lift a refusal about another team's record (accounts.permissions.manages):
+    its owner can."""
+    stakeholder = StakeholderFactory(owner=other_officer)
+    client.force_login(officer)
+
+    response = client.get(f"/stakeholders/{stakeholder.pk}/edit/")
+
+    assert response.status_code == 403
+    assert "If you need it, ask the record's owner or your team's manager." in response.content.decode()
+
+
 @override_settings(DEBUG=False)
 def test_a_missing_record_is_a_page_of_the_site(client, officer):
     client.force_login(officer)

@@ -5,10 +5,13 @@ from django.urls import reverse
 
 from dashboards.services import health_snapshot_take
 from interactions.models import Interaction
+from meetings.models import ActionItem
 
+from .conftest import login
 from .factories import (
     AffiliationFactory,
     InteractionFactory,
+    MeetingFactory,
     ObjectiveFactory,
     OrganisationFactory,
     StakeholderFactory,
@@ -95,6 +98,30 @@ def test_follow_ups(officer_client, officer, django_assert_max_num_queries, rows
     # team choices.
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 6):
         response = officer_client.get(reverse("interactions:follow_ups"))
+    assert len(response.context["page"]) == rows
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+@pytest.mark.parametrize("whose", ["anyone", "team"])
+def test_action_list(client, manager, officer, colleague, team, django_assert_max_num_queries, rows, whose):
+    for index in range(rows):
+        # Half an officer's own, half a stakeholder's from a colleague's meeting: each asks the organiser,
+        # and the owner's team, whether the manager may move it along.
+        meeting = MeetingFactory(organiser=colleague if index % 2 else officer)
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=f"Action {index}",
+            owner_user=None if index % 2 else officer,
+            owner_stakeholder=StakeholderFactory(owner=officer) if index % 2 else None,
+            created_by=meeting.organiser,
+        )
+    chosen = {"owner": ""} if whose == "anyone" else {"team": team.pk}
+    login(client, manager)
+    # the team asked for (none for anyone); the page of actions with their meetings, organisers and owners;
+    # the user's groups (the navigation shows administrators the outbox); the filter form's chaser and team
+    # choices.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 5):
+        response = client.get(reverse("meetings:my_actions"), chosen)
     assert len(response.context["page"]) == rows
 
 

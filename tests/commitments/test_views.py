@@ -116,6 +116,19 @@ def test_a_commitment_opened_from_an_interaction_records_it_as_the_source(office
     assert "Site visit" in officer_client.get(commitment.get_absolute_url()).content.decode()
 
 
+def test_a_commitment_begun_on_a_meeting_page_names_its_stakeholder_and_organisation(officer_client, officer):
+    """As a concern begun there does: the commitment form filled the organisation only from an interaction."""
+    organisation = OrganisationFactory(name="Harbour Trust")
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer, organisation=organisation)
+    meeting.attendees.create(stakeholder=stakeholder)
+
+    form = officer_client.get(reverse("commitments:create") + f"?meeting={meeting.pk}").context["form"]
+
+    assert form.initial["stakeholder"] == stakeholder.pk
+    assert form.initial["organisation"] == organisation.pk
+
+
 def test_a_commitment_opened_from_a_cancelled_meeting_is_refused_on_the_form(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer)
     meeting = MeetingFactory(organiser=officer, status=MeetingStatus.CANCELLED)

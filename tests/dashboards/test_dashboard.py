@@ -415,6 +415,27 @@ def test_each_officers_overdue_actions_link_to_the_action_list_showing_as_many(
         assert f'aria-label="{row["actions"]} overdue action' in response.content.decode()
 
 
+def test_an_officer_who_left_chasing_a_stakeholders_action_links_to_the_action_list_showing_it(
+    client, manager, officer, team
+):
+    """The dashboard counts a stakeholder's action against the meeting's organiser; once they had left, the
+    action list refused them as a choice ("Select a valid choice") and listed nothing."""
+    leaver = UserFactory(username="leaver", team=team)
+    meeting = MeetingFactory(organiser=leaver, starts_at=days_ago(20))
+    overdue_action(meeting, owner_stakeholder=StakeholderFactory(owner=officer))
+    leaver.is_active = False
+    leaver.save()
+    services.figures_refresh(full=True)
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    row = {row["key"]: row for row in response.context["overdue"]["rows"]}[leaver.pk]
+
+    to = f"{reverse('meetings:my_actions')}?owner={leaver.pk}&amp;"
+    listed = client.get(link_to(response, rf"{row['actions']}<", to=to))
+
+    assert not listed.context["filter"].errors
+    assert [action.meeting for action in listed.context["page"]] == [meeting]
+
+
 def test_each_teams_overdue_actions_link_to_the_action_list_showing_as_many(
     client, admin_user, officer, other_officer, team, other_team, world
 ):

@@ -612,6 +612,28 @@ def test_a_colleagues_actions_are_listed_under_their_name_without_a_status_to_ch
     assert 'name="status" data-saves-on-choice' not in body
 
 
+def test_changing_whose_actions_are_listed_describes_them_anew(officer_client, officer, colleague):
+    """The filters swap only the results in: the heading, title, subtitle and empty text said "My actions" and
+    "Action items you own…" above a colleague's. The page asks htmx to take the heading along (as the
+    follow-ups list does), and the answer has it and the title as they now are."""
+    page = officer_client.get(reverse("meetings:my_actions")).content.decode()
+    taken = re.search(r'hx-select="(#[\w-]+)" hx-select-oob="(#[\w-]+)"', page).groups()
+    assert "<title>My actions" in page
+
+    response = officer_client.get(
+        reverse("meetings:my_actions"), {"owner": colleague.pk}, headers={"HX-Request": "true"}
+    )
+
+    body = response.content.decode()
+    results, heading = (
+        re.search(rf'<div id="{selector[1:]}">(.*?)</div>', body, re.DOTALL).group(1) for selector in taken
+    )
+    assert f"<h1>Actions chased by {colleague}</h1>" in heading
+    assert "Action items staff own" in heading and "you own" not in heading
+    assert f"<title>Actions chased by {colleague}" in body
+    assert "No actions match; try “Any status”." in results and "you attend" not in results
+
+
 def test_my_actions_shows_done_or_cancelled_ones_when_asked_and_its_export_link_keeps_the_filters(
     officer_client, officer, meeting
 ):
