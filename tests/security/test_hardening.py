@@ -1,6 +1,8 @@
 """Production settings, headers and sign-in throttling."""
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -75,6 +77,16 @@ def test_pages_carry_a_strict_content_security_policy(officer_client):
 
 
 @pytest.mark.django_db
+def test_htmx_never_writes_a_style_attribute_the_policy_would_block(officer_client):
+    """htmx settles the attributes it is told to by copying the old element's onto the new one: copying a
+    `style` attribute (an empty one a browser left on a form's inputs) was blocked by the policy above, a
+    console error per input after each inline log."""
+    page = officer_client.get(reverse("dashboards:my_day")).content.decode()
+    config = json.loads(re.search(r'<meta name="htmx-config" content=\'([^\']*)\'', page).group(1))
+    assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
+
+
 def test_repeated_wrong_passwords_lock_the_sign_in_for_a_while(client, settings):
     settings.AXES_FAILURE_LIMIT = 3
     UserFactory(username="hannah")
