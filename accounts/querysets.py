@@ -37,23 +37,16 @@ class UserQuerySet(QuerySet):
     def active_or_holding_work(self):
         """Active staff, and those who have left but still own an active stakeholder or hold open work
         (contacts.queries.open_work: a follow-up, action, commitment or concern): what a leaver left behind
-        still counts in the figures, and is found by their name, until it is handed over.
-
-        Actions count as the figures count them (meetings ActionItemQuerySet.chased_by): a stakeholder's
-        stays with the organiser of the meeting it was agreed at, whom a handover does not change."""
-        # contacts and meetings build on this app: read their models when asked, not at import.
+        still counts in the figures, and is found by their name, until it is handed over."""
+        # contacts builds on this app: read its models when asked, not at import.
         from contacts.models import Stakeholder
         from contacts.queries import open_work_held
-        from meetings.models import ActionItem
 
         officer = OuterRef("pk")
-        held = open_work_held(officer)
-        del held["actions"]
         holding = [
             Q(is_active=True),
             Exists(Stakeholder.objects.active().filter(owner=officer)),
-            *(Exists(work.rows) for work in held.values()),
-            Exists(ActionItem.objects.open().chased_by_officer(officer)),
+            *(Exists(work.rows) for work in open_work_held(officer).values()),
         ]
         return self.filter(reduce(operator.or_, holding))
 

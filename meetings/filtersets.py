@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -140,6 +141,15 @@ class MeetingFilterSet(RegisterFilterSet):
         return self.is_valid() and self.form.cleaned_data["when"] == PAST
 
 
+def _chasers():
+    """Whom the list can show the actions of: staff as the other lists offer them, and a leaver still
+    chasing a stakeholder's action from a meeting they organised (`chased_by`), which the dashboard counts as
+    theirs and a handover does not move (a meeting keeps its organiser)."""
+    users = get_user_model().objects
+    organising = ActionItem.objects.open().filter(owner_user__isnull=True).values("meeting__organiser")
+    return users.filter(Q(pk__in=users.active_or_holding_work().values("pk")) | Q(pk__in=organising))
+
+
 class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
 
@@ -165,7 +175,7 @@ class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
 
     owner = django_filters.ModelChoiceFilter(
         label=_("Chased by"),
-        queryset=get_user_model().objects.active_or_holding_work(),
+        queryset=lambda request: _chasers(),
         method="filter_owner",
         empty_label=_("Anyone"),
         widget=QuickSelect,
