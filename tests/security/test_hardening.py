@@ -76,7 +76,6 @@ def test_pages_carry_a_strict_content_security_policy(officer_client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-@pytest.mark.django_db
 def test_htmx_never_writes_a_style_attribute_the_policy_would_block(officer_client):
     """htmx settles the attributes it is told to by copying the old element's onto the new one: copying a
     `style` attribute (an empty one a browser left on a form's inputs) was blocked by the policy above, a
@@ -87,6 +86,7 @@ def test_htmx_never_writes_a_style_attribute_the_policy_would_block(officer_clie
     assert "style" not in config["attributesToSettle"]
 
 
+@pytest.mark.django_db
 def test_repeated_wrong_passwords_lock_the_sign_in_for_a_while(client, settings):
     settings.AXES_FAILURE_LIMIT = 3
     UserFactory(username="hannah")
