@@ -137,15 +137,11 @@ class ActionItemQuerySet(QuerySet):
         return self.select_related("meeting__organiser", "owner_user").defer("meeting__search_vector")
 
 
-def search_matches(text: str, *, stakeholders=None) -> Q | None:
+def search_matches(text: str) -> Q | None:
     """A filter: meetings whose title, purpose, minutes or place has a word starting with each word typed
     ("Town Hall"), or whose organiser, or a stakeholder or member of staff invited, has a name matching the
     words as the search box matches names: by word prefix, or resembling them ("Ama Owsu"). None when nothing
     was typed that can be searched for.
-
-    `stakeholders`, the people a caller has found for the words already (the header's search lists them,
-    misspellings included), stand for those matched here by name: looked up by their ids, their invitations
-    cost an index probe each instead of the register's names being matched again.
 
     The meetings' ids, as one set from four that an index finds each: the words in the stored tsvector
     (GIN); the stakeholders named so (their tsvector and trigram indexes), then their invitations (by
@@ -164,10 +160,7 @@ def search_matches(text: str, *, stakeholders=None) -> Q | None:
     query = prefix_query(text)
     if query is None:
         return None
-    if stakeholders is None:
-        stakeholders = Stakeholder.objects.filter(name_matches(text, vector_field="search_vector")).values(
-            "pk"
-        )
+    stakeholders = Stakeholder.objects.filter(name_matches(text, vector_field="search_vector")).values("pk")
     staff = (
         get_user_model()
         .objects.annotate(staff_name=person_name())

@@ -193,8 +193,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
         # (a weekly series) filled the candidates and pushed out the meeting whose title was asked for.
         meetings += _recent_then_ranked(
             visible_meetings,
-            meeting_search_matches(text, stakeholders=[person.pk for person in people])
-            & ~Q(pk__in=[meeting.pk for meeting in meetings]),
+            meeting_search_matches(text) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
             query,
             "starts_at",
             fields=meeting_fields,
