@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -146,8 +146,8 @@ def _chasers():
     chasing a stakeholder's action from a meeting they organised (`chased_by`), which the dashboard counts as
     theirs and a handover does not move (a meeting keeps its organiser)."""
     users = get_user_model().objects
-    organising = ActionItem.objects.open().filter(owner_user__isnull=True).values("meeting__organiser")
-    return users.filter(Q(pk__in=users.active_or_holding_work().values("pk")) | Q(pk__in=organising))
+    chasing = ActionItem.objects.open().chased_by_officer(OuterRef("pk"))
+    return users.filter(Q(pk__in=users.active_or_holding_work().values("pk")) | Exists(chasing))
 
 
 class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
