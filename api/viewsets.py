@@ -158,7 +158,6 @@ class ModelViewSet(
                 own=stored,
                 joining=people if isinstance(people, list) else [people],
                 field=field,
-                own_after_merge=stored.all,
             )
 
     def people_stored(self, field: str):

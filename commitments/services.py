@@ -137,7 +137,7 @@ def commitment_update(
         if "stakeholder" in fields
         else Stakeholder.objects.none()
     )
-    people_hold(own=held, joining=[fields.get("stakeholder")], field="stakeholder", own_after_merge=held.all)
+    people_hold(own=held, joining=[fields.get("stakeholder")], field="stakeholder")
     lock_for_update(commitment, require_unchanged=require_unchanged)
     require(can_edit_commitment(actor, commitment))
     if not commitment.is_open:

@@ -114,7 +114,7 @@ def concern_update(
         if "stakeholder" in fields
         else Stakeholder.objects.none()
     )
-    people_hold(own=held, joining=[fields.get("stakeholder")], field="stakeholder", own_after_merge=held.all)
+    people_hold(own=held, joining=[fields.get("stakeholder")], field="stakeholder")
     lock_for_update(concern, require_unchanged=require_unchanged)
     require(can_edit_concern(actor, concern))
     if concern.is_resolved:

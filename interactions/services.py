@@ -207,7 +207,6 @@ def interaction_update(
         own=interaction.stakeholders.all(),
         joining=stakeholders or (),
         field="stakeholders",
-        own_after_merge=interaction.stakeholders.all,
     )
     # As stored, not as an edit form left it (a bound ModelForm writes its input onto the instance): who
     # could read it before is worked out from what was saved.
@@ -263,9 +262,7 @@ def interaction_delete(*, interaction: Interaction, actor) -> None:
 
     require(can_edit_interaction(actor, interaction))
     # Its people before the interaction, as on an update.
-    people_hold(
-        own=interaction.stakeholders.all(), field="stakeholders", own_after_merge=interaction.stakeholders.all
-    )
+    people_hold(own=interaction.stakeholders.all(), field="stakeholders")
     stakeholder_ids = list(interaction.stakeholders.values_list("pk", flat=True))
     now = timezone.now()
     interaction.commitments.update(updated_at=now)

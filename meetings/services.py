@@ -26,7 +26,7 @@ from accounts.permissions import (
 )
 from api.deletions import deletions_record
 from api.models import DeletedRecordType
-from contacts.locks import people_hold
+from contacts.locks import IfOwnMerged, people_hold
 from contacts.models import Organisation, Stakeholder
 from contacts.services import stakeholders_touch
 from history.tracking import records_actor
@@ -274,7 +274,7 @@ def meeting_update(
         # would wait for the other. Those attending already are held too: who is joining is only known
         # once the meeting is locked. So are those invited now, as stored: one taken off is marked changed.
         invited = Stakeholder.objects.invited_to(meeting)
-        people_hold(own=invited, joining=stakeholders, field="stakeholders", own_after_merge=invited.all)
+        people_hold(own=invited, joining=stakeholders, field="stakeholders")
     # Two edits saved at once would both become the next version, and the outbox, keyed by version, would
     # keep only the first's email. Locked, the second waits for the first and is compared with what the
     # first saved. Reading the row again also drops the values a form set on `meeting`: `fields` has them.
@@ -468,6 +468,7 @@ def meeting_mark_held(
         own=Stakeholder.objects.invited_to(meeting).only("name"),
         joining=[entry.owner_stakeholder for entry in actions],
         field="actions",
+        if_own_merged=IfOwnMerged.REFUSE,
     )
     # The form sent twice at once (a double click) must record the meeting once: the second waits for the
     # first and then finds the meeting held.
@@ -825,9 +826,7 @@ def action_item_reassign(
     # The stakeholders first, as a merge locks them before moving the actions they own: the new owner, and
     # the owner as stored, marked changed if the action leaves them.
     owning = Stakeholder.objects.filter(action_items=action_item.pk)
-    people_hold(
-        own=owning, joining=[owner_stakeholder], field="owner_stakeholder", own_after_merge=owning.all
-    )
+    people_hold(own=owning, joining=[owner_stakeholder], field="owner_stakeholder")
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     left = action_item.owner_stakeholder_id

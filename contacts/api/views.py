@@ -14,7 +14,7 @@ from ..filtersets import (
     StakeholderApiFilterSet,
     TagFilterSet,
 )
-from ..locks import people_hold
+from ..locks import IfOwnMerged, people_hold
 from ..models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
 from .serializers import (
     AffiliationEndSerializer,
@@ -144,7 +144,7 @@ class AffiliationViewSet(ModelViewSet):
         # would wait for the merge holding the person while the merge waits for the position. Merged
         # meanwhile, the position moved with them to the record kept, where it is read once locked.
         people_hold(
-            own=[self.record_before_lock.stakeholder], field="stakeholder", own_after_merge=lambda: ()
+            own=[self.record_before_lock.stakeholder], field="stakeholder", if_own_merged=IfOwnMerged.LET_GO
         )
 
     def create_object(self, data):

@@ -45,7 +45,6 @@ class InteractionViewSet(ModelViewSet):
                 own=interaction.stakeholders.all(),
                 joining=named.get("stakeholders") or (),
                 field="stakeholders",
-                own_after_merge=interaction.stakeholders.all,
             )
 
     @cached_property

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import can_edit_meeting, can_respond_for, can_update_action_item, require
 from api.viewsets import NO_DELETE, ApiViewMixin, ModelViewSet
-from contacts.locks import people_hold
+from contacts.locks import IfOwnMerged, people_hold
 from contacts.models import Stakeholder
 
 from .. import services
@@ -73,7 +73,9 @@ class MeetingViewSet(ModelViewSet):
             # Those it is logged with, as meetings.services.meeting_mark_held holds them; the actions' owners,
             # parsed once the meeting is locked, are among them or are refused.
             people_hold(
-                own=Stakeholder.objects.invited_to(self.record_before_lock).only("name"), field="actions"
+                own=Stakeholder.objects.invited_to(self.record_before_lock).only("name"),
+                field="actions",
+                if_own_merged=IfOwnMerged.REFUSE,
             )
         else:
             super().hold_people_first(named)
