@@ -91,19 +91,16 @@ def name_resembles(phrase: str, *, name_field: str = "name") -> TrigramWordSimil
     return TrigramWordSimilar(Unaccented(name_field), Unaccented(Value(phrase)))
 
 
-def name_matches(text: str, *, name_field: str = "name", vector_field: str | None = None) -> Q:
-    """A filter: the name alone has a word starting with each word typed, or a stretch resembling the words
-    (misspellings), accents ignored, as the search box finds a person by name; `text` must hold a word.
-
-    Unlike `search_by_name`, what else the row's tsvector holds (notes) does not count. With `vector_field`,
-    a stored tsvector holding the name, its GIN index finds the rows whose names are then read; without
-    one, every row's name is (staff: a few hundred).
-    """
+def name_starts(text: str, *, name_field: str = "name", vector_field: str | None = None) -> Q:
+    """A filter: the name alone has a word starting with each word typed, accents ignored; `text` must hold
+    a word. What else the row's tsvector holds (notes) does not count. With `vector_field`, a stored tsvector
+    holding the name, its GIN index finds the rows whose names are then read; without one, every row's name
+    is (staff: a few hundred)."""
     query = prefix_query(text)
     in_name = Q(SearchVectorExact(SearchVector(name_field, config=SEARCH_CONFIG), query))
     if vector_field is not None:
         in_name &= Q(**{vector_field: query})
-    return in_name | Q(name_resembles(" ".join(search_terms(text)), name_field=name_field))
+    return in_name
 
 
 def name_word_similarity(phrase: str, *, name_field: str = "name") -> TrigramWordSimilarity:

@@ -139,33 +139,43 @@ class ActionItemQuerySet(QuerySet):
 
 def search_matches(text: str) -> Q | None:
     """A filter: meetings whose title, purpose, minutes or place has a word starting with each word typed
-    ("Town Hall"), or whose organiser, or a stakeholder or member of staff invited, has a name matching the
-    words as the search box matches names: by word prefix, or resembling them ("Ama Owsu"). None when nothing
-    was typed that can be searched for.
+    ("Town Hall"), or whose organiser, or a stakeholder or member of staff invited, is someone the words name
+    as the search box finds people: their name has a word starting with each word typed; only when nobody's
+    does, their name resembles the words ("Ama Owsu"). Otherwise a first name typed in full on the way to a
+    family name ("rachel fletc") would resemble every Rachel's name and bring all their meetings. None when
+    nothing was typed that can be searched for.
 
     The meetings' ids, as one set from four that an index finds each: the words in the stored tsvector
     (GIN); the stakeholders named so (their tsvector and trigram indexes), then their invitations (by
     stakeholder); staff named so (a few hundred names read), then their invitations (by user) and the
     meetings they organise (by organiser). Asked as conditions on each meeting instead, PostgreSQL would read
-    every meeting to test them.
+    every meeting to test them. The resembling names are looked for only when no name starts so (a one-time
+    test in the plan).
     """
     from django.contrib.auth import get_user_model
 
     from accounts.querysets import person_name
     from contacts.models import Stakeholder
-    from contacts.search import name_matches, prefix_query
+    from contacts.search import name_resembles, name_starts, prefix_query, search_terms
 
     from .models import Attendee, Meeting
 
     query = prefix_query(text)
     if query is None:
         return None
-    stakeholders = Stakeholder.objects.filter(name_matches(text, vector_field="search_vector")).values("pk")
-    staff = (
-        get_user_model()
-        .objects.annotate(staff_name=person_name())
-        .filter(name_matches(text, name_field="staff_name"))
-        .values("pk")
+    phrase = " ".join(search_terms(text))
+    staff = get_user_model().objects.annotate(staff_name=person_name())
+    stakeholders_named = Stakeholder.objects.filter(
+        name_starts(text, vector_field="search_vector")
+    ).order_by()
+    staff_named = staff.filter(name_starts(text, name_field="staff_name")).order_by()
+    nobody_named = ~Exists(stakeholders_named) & ~Exists(staff_named)
+    stakeholders = stakeholders_named.values("pk").union(
+        Stakeholder.objects.filter(nobody_named, name_resembles(phrase)).order_by().values("pk"), all=True
+    )
+    staff = staff_named.values("pk").union(
+        staff.filter(nobody_named, name_resembles(phrase, name_field="staff_name")).order_by().values("pk"),
+        all=True,
     )
     ids = (
         Meeting.objects.filter(search_vector=query)

@@ -236,6 +236,21 @@ def test_a_meeting_is_found_by_the_name_of_a_stakeholder_or_member_of_staff_invi
     assert meetings_found(colleague, "julien moreau") == ["Harbour walk"]
 
 
+def test_a_meeting_is_found_by_someone_whose_name_resembles_the_words_only_when_nobodys_starts_so(
+    officer, colleague
+):
+    """A first name typed in full on the way to a family name resembles every namesake's name: their
+    meetings are not what was asked for while someone's name starts with the words."""
+    fletcher = MeetingFactory(organiser=officer, title="Budget review")
+    Attendee.objects.create(meeting=fletcher, stakeholder=StakeholderFactory(name="Rachel Fletcher"))
+    green = MeetingFactory(organiser=officer, title="Harbour walk")
+    Attendee.objects.create(meeting=green, stakeholder=StakeholderFactory(name="Rachel Green"))
+    MeetingFactory(organiser=UserFactory(first_name="Rachel", last_name="Fletchley"), title="Ferry timetable")
+
+    assert sorted(meetings_found(colleague, "rachel fletc")) == ["Budget review", "Ferry timetable"]
+    assert sorted(meetings_found(colleague, "fletchr")) == ["Budget review", "Ferry timetable"]
+
+
 def test_a_meeting_is_found_by_the_name_of_its_organiser(officer, colleague):
     MeetingFactory(organiser=UserFactory(first_name="Grace", last_name="Hopper"), title="Budget review")
     MeetingFactory(organiser=officer, title="Harbour walk")
