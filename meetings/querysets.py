@@ -137,7 +137,7 @@ class ActionItemQuerySet(QuerySet):
         return self.select_related("meeting__organiser", "owner_user").defer("meeting__search_vector")
 
 
-def search_matches(text: str) -> Q | None:
+def search_matches(text: str, *, people: int | None = None) -> Q | None:
     """A filter: meetings whose title, purpose, minutes or place has a word starting with each word typed
     ("Town Hall"), or whose organiser, or a stakeholder or member of staff invited, is someone the words name
     as the search box finds people: their name has a word starting with each word typed; only when nobody's
@@ -150,7 +150,8 @@ def search_matches(text: str) -> Q | None:
     stakeholder); staff named so (a few hundred names read), then their invitations (by user) and the
     meetings they organise (by organiser). Asked as conditions on each meeting instead, PostgreSQL would read
     every meeting to test them. The resembling names are looked for only when no name starts so (a one-time
-    test in the plan).
+    test in the plan). With `people`, only the first that many stakeholders named so count, as the search box
+    ranks only its first matches: a common family name's thousand namesakes' meetings are not all read.
     """
     from django.contrib.auth import get_user_model
 
@@ -170,8 +171,9 @@ def search_matches(text: str) -> Q | None:
     ).order_by()
     staff_named = staff.filter(name_starts(text, name_field="staff_name")).order_by()
     nobody_named = ~Exists(stakeholders_named) & ~Exists(staff_named)
-    stakeholders = stakeholders_named.values("pk").union(
-        Stakeholder.objects.filter(nobody_named, name_resembles(phrase)).order_by().values("pk"), all=True
+    stakeholders = stakeholders_named.values("pk")[:people].union(
+        Stakeholder.objects.filter(nobody_named, name_resembles(phrase)).order_by().values("pk")[:people],
+        all=True,
     )
     staff = staff_named.values("pk").union(
         staff.filter(nobody_named, name_resembles(phrase, name_field="staff_name")).order_by().values("pk"),

@@ -8,7 +8,8 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
   match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
 - Interactions and meetings: the matching rows (GIN; meetings also by the names of their organiser and of
-  those invited, `meetings.querysets.search_matches`), newest first, at most CANDIDATES of them — so a common
+  those invited, `meetings.querysets.search_matches`, the first CANDIDATES stakeholders named so), newest
+  first, at most CANDIDATES of them — so a common
   word does not rank half a million rows — are then kept if the reader may see them
   (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
   ranked by full text, and the best few kept. When that leaves too few, and there were more matches than
@@ -24,7 +25,7 @@ text matches). Accents are ignored on both sides (contacts.search):
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Window
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Value, Window
 from django.db.models.functions import Cast, NthValue
 from django.utils.translation import gettext as _
 
@@ -88,7 +89,11 @@ def _recent_then_ranked(
     ranked = list(
         model.objects.filter(pk__in=candidates)
         .annotate(
-            readable=Exists(visible.filter(pk=OuterRef("pk"))),
+            # A reader who may see every row (staff and meetings) needs no test: asked anyway, PostgreSQL
+            # reads the whole table's ids to answer it.
+            readable=Exists(visible.filter(pk=OuterRef("pk")))
+            if visible.query.has_filters()
+            else Value(True),
             # The last candidate's id if there were as many as asked for (the matches were cut), else NULL.
             last_candidate=Window(NthValue("pk", nth=CANDIDATES)),
             score=_rank(query),
@@ -193,7 +198,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
         # (a weekly series) filled the candidates and pushed out the meeting whose title was asked for.
         meetings += _recent_then_ranked(
             visible_meetings,
-            meeting_search_matches(text) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
+            meeting_search_matches(text, people=CANDIDATES) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
             query,
             "starts_at",
             fields=meeting_fields,

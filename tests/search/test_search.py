@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interactions.models import InteractionKind
-from meetings.models import Attendee
+from meetings.models import Attendee, Meeting
 from search import queries as search_queries
 from search.queries import global_search
 from search.views import DROPDOWN_PER_KIND
@@ -249,6 +249,18 @@ def test_a_meeting_is_found_by_someone_whose_name_resembles_the_words_only_when_
 
     assert sorted(meetings_found(colleague, "rachel fletc")) == ["Budget review", "Ferry timetable"]
     assert sorted(meetings_found(colleague, "fletchr")) == ["Budget review", "Ferry timetable"]
+
+
+def test_the_header_reads_the_meetings_of_its_first_namesakes_and_the_meetings_list_of_them_all(
+    officer, colleague, monkeypatch
+):
+    monkeypatch.setattr(search_queries, "CANDIDATES", 2)
+    for index in range(3):
+        meeting = MeetingFactory(organiser=officer, title=f"Review {index}")
+        Attendee.objects.create(meeting=meeting, stakeholder=StakeholderFactory(name=f"Ama Owusu {index}"))
+
+    assert len(meetings_found(colleague, "owusu")) == 2
+    assert Meeting.objects.search("owusu").count() == 3
 
 
 def test_a_meeting_is_found_by_the_name_of_its_organiser(officer, colleague):
