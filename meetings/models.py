@@ -222,6 +222,8 @@ class Rsvp(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+# Who came is part of the meeting's record, corrected after it was held; replies are not.
+@history_tracked(exclude=["rsvp", "responded_at"])
 class Attendee(models.Model):
     """Someone invited to a meeting — a stakeholder or a member of staff — and their reply."""
 
