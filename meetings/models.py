@@ -19,7 +19,7 @@ from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
-from .querysets import ActionItemQuerySet, MeetingQuerySet
+from .querysets import ActionItemQuerySet, AttendeeQuerySet, MeetingQuerySet
 
 DEFAULT_REMINDER_MINUTES = [24 * 60, 60]
 
@@ -243,6 +243,8 @@ class Attendee(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     # Said by the officer when the meeting is recorded as held: a reply is only what they meant to do.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
+
+    objects = AttendeeQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

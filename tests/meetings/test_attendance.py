@@ -230,3 +230,15 @@ def test_a_planned_meetings_attendance_page_leads_back_to_it(officer_client, off
     response = officer_client.get(reverse("meetings:attendance_edit", args=[planned.pk]), follow=True)
 
     assert response.redirect_chain == [(planned.get_absolute_url(), 302)]
+
+
+def test_the_meeting_list_marks_who_was_absent_without_hiding_them(
+    officer_client, officer, held, came, stayed_away, django_assert_max_num_queries
+):
+    # Session, user, the user's groups; past meetings with organiser, organisation and series; their guests.
+    with django_assert_max_num_queries(5):
+        body = officer_client.get(reverse("meetings:list"), {"when": "past"}).content.decode()
+
+    row = re.sub(r"\s+", " ", body[body.find("Harbour consultation") :])
+    assert ">Ama Owusu</a>, <a" in row
+    assert '>Kofi Boateng</a> <span class="badge subtle">absent</span>' in row
