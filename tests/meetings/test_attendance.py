@@ -103,6 +103,22 @@ def test_a_correction_keeps_what_was_changed_on_the_timeline_since(officer, held
     assert set(Interaction.objects.get().stakeholders.all()) == {stayed_away, added_there}
 
 
+def test_a_correction_that_would_leave_the_timeline_entry_with_nobody_is_refused(
+    officer, held, came, stayed_away
+):
+    """Both present, and the one to be marked absent the only person left on the interaction since."""
+    services.meeting_attendance_correct(meeting=held, actor=officer, attended=held.attendees.all())
+    held.interaction.stakeholders.remove(came)
+
+    with pytest.raises(ValidationError):
+        services.meeting_attendance_correct(
+            meeting=held, actor=officer, attended=[held.attendees.get(stakeholder=came)]
+        )
+
+    assert list(Interaction.objects.get().stakeholders.all()) == [stayed_away]
+    assert held.attendees.get(stakeholder=stayed_away).attended is True
+
+
 def test_a_correction_marks_the_meeting_changed_for_syncs(officer, held, stayed_away):
     before = Meeting.objects.get(pk=held.pk).updated_at
 
