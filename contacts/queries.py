@@ -86,12 +86,12 @@ def open_work_held(officer) -> dict[str, OpenWork]:
 
 def _on_stakeholders(stakeholders) -> dict[str, Q]:
     """By kind, what makes a piece of work on `stakeholders`: a commitment or concern about one of them, an
-    action item from a meeting one of them was invited to (a stakeholder's actions, as their report counts
-    them), a follow-up of an interaction with one of them."""
+    action item from a meeting one of them was invited to and not recorded absent from (as their health card
+    counts them), a follow-up of an interaction with one of them."""
     from interactions.models import Interaction
     from meetings.models import Attendee
 
-    attended = Attendee.objects.filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
+    attended = Attendee.objects.met().filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
     with_them = Interaction.stakeholders.through.objects.filter(
         interaction=OuterRef("pk"), stakeholder__in=stakeholders
     )

@@ -220,7 +220,9 @@ actions AS (
         WHERE a.owner_stakeholder_id IS NOT NULL
         UNION
         SELECT att.stakeholder_id, a.id FROM overdue_actions a
+        -- Those met there (meetings.querysets.met): not one recorded absent.
         JOIN meetings_attendee att ON att.meeting_id = a.meeting_id AND att.stakeholder_id IS NOT NULL
+             AND att.attended IS NOT FALSE
     ) pairs
     WHERE TRUE {only_pairs}
     GROUP BY stakeholder_id
@@ -367,7 +369,7 @@ def health_sql(*, day: dt.date, ids: list[int] | None = None) -> tuple[str, dict
             "WHERE own.owner_stakeholder_id = ANY(%(ids)s) "
             "UNION ALL SELECT attended.id FROM meetings_actionitem attended "
             "JOIN meetings_attendee att ON att.meeting_id = attended.meeting_id "
-            "WHERE att.stakeholder_id = ANY(%(ids)s))"
+            "WHERE att.stakeholder_id = ANY(%(ids)s) AND att.attended IS NOT FALSE)"
         )
         if restrict
         else "",

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from contacts.models import Affiliation, Organisation, Stakeholder
 from meetings.models import Attendee
+from meetings.querysets import met
 
 from .models import HealthSnapshot
 
@@ -91,9 +92,12 @@ def _position_label(position: Affiliation) -> str:
 
 
 def _co_attendees(stakeholder_ids, exclude_ids, limit):
-    """Stakeholders who attended meetings with any of `stakeholder_ids`, most shared meetings first."""
+    """Stakeholders who attended meetings with any of `stakeholder_ids`, most shared meetings first; one
+    recorded absent met nobody there."""
     return (
-        Attendee.objects.filter(
+        Attendee.objects.met()
+        .filter(
+            met("meeting__attendees__"),
             meeting__attendees__stakeholder__in=stakeholder_ids,
             stakeholder__isnull=False,
             stakeholder__is_archived=False,
@@ -213,7 +217,10 @@ def _link_meetings(graph: Graph, ids) -> None:
     """Meeting edges between people in the graph: a pair who attended the same meetings."""
     in_graph = [int(key[1:]) for key, node in graph.nodes.items() if node["kind"] == "stakeholder"]
     pairs = (
-        Attendee.objects.filter(stakeholder__in=ids, meeting__attendees__stakeholder__in=in_graph)
+        Attendee.objects.met()
+        .filter(
+            met("meeting__attendees__"), stakeholder__in=ids, meeting__attendees__stakeholder__in=in_graph
+        )
         .values("stakeholder", other=F("meeting__attendees__stakeholder"))
         .annotate(meetings=Count("meeting", distinct=True))
         .order_by()

@@ -50,15 +50,17 @@ class Stream:
 
     `parent` names the record whose page lists these events and whose visibility guards them; `parent_field`
     is the event's field pointing at it (the tracked row itself for the registers, the stakeholder for a
-    position, the meeting for an action item or a decision). `team` picks a manager's team's events, given
-    its members' ids: from the event's own snapshot wherever it can, so that deleted records are still found.
+    position, the meeting for an action item or a decision). `title_fields` name each event's row: the first
+    of them that has a value, a related row by its name (an attendee is a stakeholder or a member of staff).
+    `team` picks a manager's team's events, given its members' ids: from the event's own snapshot wherever it
+    can, so that deleted records are still found.
     """
 
     key: str
     event_model: str
     parent: str
     parent_field: str
-    title_field: str
+    title_fields: tuple[str, ...]
     team: object  # (member_ids) -> Q
     name: str | None = None  # what a person calls the record, when the model's name is not it
 
@@ -89,30 +91,33 @@ def _team_mail(members) -> Q:
 STREAMS = {
     stream.key: stream
     for stream in [
-        Stream("stakeholder", "contacts.StakeholderEvent", "stakeholder", "pgh_obj", "name",
+        Stream("stakeholder", "contacts.StakeholderEvent", "stakeholder", "pgh_obj", ("name",),
                lambda members: Q(owner_id__in=members)),
-        Stream("position", "contacts.AffiliationEvent", "stakeholder", "stakeholder", "role",
+        Stream("position", "contacts.AffiliationEvent", "stakeholder", "stakeholder", ("role",),
                lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
                gettext_lazy("position")),
         # The organisation register is shared by all staff: a team's part in it is the changes it made.
-        Stream("organisation", "contacts.OrganisationEvent", "organisation", "pgh_obj", "name", _acted_by),
-        Stream("interaction", "interactions.InteractionEvent", "interaction", "pgh_obj", "summary",
+        Stream("organisation", "contacts.OrganisationEvent", "organisation", "pgh_obj", ("name",), _acted_by),
+        Stream("interaction", "interactions.InteractionEvent", "interaction", "pgh_obj", ("summary",),
                lambda members: Q(logged_by_id__in=members)),
-        Stream("meeting", "meetings.MeetingEvent", "meeting", "pgh_obj", "title",
+        Stream("meeting", "meetings.MeetingEvent", "meeting", "pgh_obj", ("title",),
                lambda members: Q(organiser_id__in=members)),
-        Stream("action", "meetings.ActionItemEvent", "meeting", "meeting", "description",
+        Stream("action", "meetings.ActionItemEvent", "meeting", "meeting", ("description",),
                lambda members: Q(owner_user_id__in=members) | Q(created_by_id__in=members)),
-        Stream("decision", "meetings.DecisionEvent", "meeting", "meeting", "text",
+        Stream("decision", "meetings.DecisionEvent", "meeting", "meeting", ("text",),
                lambda members: Q(meeting__organiser_id__in=members) | _acted_by(members)),
-        Stream("commitment", "commitments.CommitmentEvent", "commitment", "pgh_obj", "description",
+        Stream("commitment", "commitments.CommitmentEvent", "commitment", "pgh_obj", ("description",),
                lambda members: Q(owner_id__in=members)),
-        Stream("concern", "concerns.ConcernEvent", "concern", "pgh_obj", "title",
+        Stream("concern", "concerns.ConcernEvent", "concern", "pgh_obj", ("title",),
                lambda members: Q(owner_id__in=members)),
-        Stream("objective", "contacts.ObjectiveEvent", "stakeholder", "stakeholder", "description",
+        Stream("objective", "contacts.ObjectiveEvent", "stakeholder", "stakeholder", ("description",),
                lambda members: Q(stakeholder__owner_id__in=members) | _acted_by(members),
                gettext_lazy("engagement objective")),
-        Stream("inbound", "mailin.InboundMessageEvent", "inbound", "pgh_obj", "subject", _team_mail,
+        Stream("inbound", "mailin.InboundMessageEvent", "inbound", "pgh_obj", ("subject",), _team_mail,
                gettext_lazy("captured email")),
+        Stream("attendance", "meetings.AttendeeEvent", "meeting", "meeting", ("stakeholder", "user"),
+               lambda members: Q(meeting__organiser_id__in=members) | _acted_by(members),
+               gettext_lazy("attendee")),
     ]
 }  # fmt: skip
 
@@ -243,7 +248,9 @@ class Entry:
     confidential_then: bool = False
     details_withheld: bool = False
     rank_key: str = ""  # the stream the event came from, when not `stream` (a link's)
-    owner_model: object = None  # for a link's events: the title is the owner's, looked up like the names
+    # A title naming a row (a link's owner, an attendee's person): its model and id, looked up like the names.
+    title_model: object = None
+    title_id: int | None = None
 
     @property
     def action(self):
@@ -359,7 +366,8 @@ def _link_entries(link: LinkStream, rows) -> list[Entry]:
                 parent_exists=row["parent_exists"],
                 changes=[change],
                 rank_key=link.key,
-                owner_model=link.owner_stream.tracked_model,
+                title_model=link.owner_stream.tracked_model,
+                title_id=row[link.owner_column],
             )
         )
     return entries
@@ -387,12 +395,13 @@ def _entries(stream: Stream, events) -> list[Entry]:
             actor=context.get("user"),
             context=context,
             context_id=event.pgh_context_id,
-            title=str(current.get(stream.model._meta.get_field(stream.title_field).attname) or ""),
+            title="",
             parent_id=current.get(stream.model._meta.get_field(stream.parent_field).attname),
             parent_exists=event._parent_exists,
             confidential_then=bool(current.get("is_confidential"))
             or (event.pgh_label == "update" and bool((previous or {}).get("is_confidential"))),
         )
+        _set_title(entry, stream, current)
         if event.pgh_label in ("insert", BASELINE):
             entry.changes = [Change(f, None, current[f.attname]) for f in fields if current[f.attname]]
         elif event.pgh_label == "update":
@@ -409,6 +418,19 @@ def _entries(stream: Stream, events) -> list[Entry]:
     return entries
 
 
+def _set_title(entry: Entry, stream: Stream, current: dict) -> None:
+    for name in stream.title_fields:
+        title_field = stream.model._meta.get_field(name)
+        value = current.get(title_field.attname)
+        if value in (None, ""):
+            continue
+        if title_field.is_relation:
+            entry.title_model, entry.title_id = title_field.related_model, value
+        else:
+            entry.title = str(value)
+        return
+
+
 def _label_values(entries: list[Entry], user) -> None:
     """Turns the raw JSON values into what a person reads: choice labels, names, local dates.
 
@@ -418,8 +440,8 @@ def _label_values(entries: list[Entry], user) -> None:
     for entry in entries:
         if entry.actor is not None:
             wanted[get_user_model()].add(entry.actor)
-        if entry.owner_model is not None:
-            wanted[entry.owner_model].add(entry.parent_id)
+        if entry.title_model is not None:
+            wanted[entry.title_model].add(entry.title_id)
         for change in entry.changes:
             if isinstance(change, LinkChange):
                 wanted[change.field.related_model].update(change.added + change.removed)
@@ -440,8 +462,8 @@ def _label_values(entries: list[Entry], user) -> None:
     for entry in entries:
         if entry.actor is not None:
             entry.actor = names.get((get_user_model(), entry.actor)) or _("a former member of staff")
-        if entry.owner_model is not None:
-            entry.title = _name(entry.owner_model, entry.parent_id, names)
+        if entry.title_model is not None:
+            entry.title = _name(entry.title_model, entry.title_id, names)
         for change in entry.changes:
             if isinstance(change, LinkChange):
                 change.new = _links_display(change, names)

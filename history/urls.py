@@ -14,6 +14,7 @@ RECORD_HISTORY = [
     ("meetings/<int:pk>/history/", "meeting"),
     ("meetings/<int:pk>/history/actions/", "action"),
     ("meetings/<int:pk>/history/decisions/", "decision"),
+    ("meetings/<int:pk>/history/attendance/", "attendance"),
     ("commitments/<int:pk>/history/", "commitment"),
     ("concerns/<int:pk>/history/", "concern"),
     ("mail/<int:pk>/history/", "inbound"),

@@ -252,6 +252,35 @@ def interaction_update(
     return interaction
 
 
+def interaction_people_amend(
+    *,
+    interaction: Interaction,
+    joining: Iterable[Stakeholder] = (),
+    leaving: Iterable[Stakeholder] = (),
+    staff_joining: Iterable = (),
+    staff_leaving: Iterable = (),
+) -> None:
+    """Adds and takes people off an interaction another record logged it for (a held meeting whose
+    attendance is corrected), leaving the rest of it as its author keeps it: who else is linked, its notes.
+
+    The caller holds the people and has decided who may change that record; the interaction follows it
+    whoever its author is, as it was logged by that record's workflow.
+    """
+    joining, leaving = list(joining), list(leaving)
+    lock_for_update(interaction)
+    watched = Interaction.objects.filter(pk=interaction.pk)
+    with readers_lost_noted(watched if interaction.is_confidential else Interaction.objects.none()):
+        interaction.stakeholders.add(*joining)
+        interaction.stakeholders.remove(*leaving)
+        interaction.staff_present.add(*staff_joining)
+        interaction.staff_present.remove(*staff_leaving)
+    if not interaction.stakeholders.exists():
+        raise ValidationError(_("This would leave the interaction with no stakeholder: keep one on it."))
+    # Its people are part of its record: a sync by `updated_since` must see it change.
+    interaction.save(update_fields=["updated_at"])
+    _refresh_last_contact_of_linked({s.pk for s in [*joining, *leaving]})
+
+
 @atomic_service
 @records_actor
 def interaction_delete(*, interaction: Interaction, actor) -> None:

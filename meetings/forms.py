@@ -261,16 +261,39 @@ class BaseActionFormSet(forms.BaseFormSet):
 ActionFormSet = forms.formset_factory(ActionItemForm, formset=BaseActionFormSet, extra=3, max_num=50)
 
 
-class MarkHeldForm(forms.Form):
+class AttendanceForm(forms.Form):
+    """Who of the meeting's attendees were there: as recorded when it was held, to correct it."""
+
     attended = forms.MultipleChoiceField(
         label=_("Who attended"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "The meeting is logged on the timelines of the stakeholders ticked; everyone ticked is sent the "
-            "follow-up."
+            "The meeting is logged on the timelines of the stakeholders ticked and counts as contact with "
+            "them; those not ticked are shown as absent."
         ),
     )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendees = {str(attendee.pk): attendee for attendee in meeting.attendees.all()}
+        self.fields["attended"].choices = [
+            (key, str(attendee) if attendee.stakeholder_id else _("%(name)s (staff)") % {"name": attendee})
+            for key, attendee in self.attendees.items()
+        ]
+        self.fields["attended"].initial = [
+            key for key, attendee in self.attendees.items() if self.was_there(attendee)
+        ]
+
+    @staticmethod
+    def was_there(attendee) -> bool:
+        return bool(attendee.attended)
+
+    def clean_attended(self):
+        return [self.attendees[key] for key in self.cleaned_data["attended"]]
+
+
+class MarkHeldForm(AttendanceForm):
     sentiment = forms.TypedChoiceField(
         label=_("Sentiment"),
         choices=Sentiment.choices,
@@ -294,19 +317,16 @@ class MarkHeldForm(forms.Form):
     )
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.attendees = {str(attendee.pk): attendee for attendee in meeting.attendees.all()}
-        self.fields["attended"].choices = [
-            (key, str(attendee) if attendee.stakeholder_id else _("%(name)s (staff)") % {"name": attendee})
-            for key, attendee in self.attendees.items()
-        ]
-        # Those who said they would not come are taken to have stayed away; the rest to have come.
-        self.fields["attended"].initial = [
-            key for key, attendee in self.attendees.items() if attendee.rsvp != Rsvp.DECLINED
-        ]
+        super().__init__(*args, meeting=meeting, **kwargs)
+        self.fields["attended"].help_text = _(
+            "The meeting is logged on the timelines of the stakeholders ticked; everyone ticked is sent the "
+            "follow-up."
+        )
 
-    def clean_attended(self):
-        return [self.attendees[key] for key in self.cleaned_data["attended"]]
+    @staticmethod
+    def was_there(attendee) -> bool:
+        # Those who said they would not come are taken to have stayed away; the rest to have come.
+        return attendee.rsvp != Rsvp.DECLINED
 
     def clean_decisions(self):
         return [line.strip() for line in self.cleaned_data["decisions"].splitlines() if line.strip()]

@@ -19,7 +19,7 @@ from liaison_crm.choices import choice_display
 from liaison_crm.record_urls import record_url
 from liaison_crm.text import StorableTextModel
 
-from .querysets import ActionItemQuerySet, MeetingQuerySet
+from .querysets import ActionItemQuerySet, AttendeeQuerySet, MeetingQuerySet
 
 DEFAULT_REMINDER_MINUTES = [24 * 60, 60]
 
@@ -222,6 +222,8 @@ class Rsvp(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+# Who came is part of the meeting's record, corrected after it was held; replies are not.
+@history_tracked(exclude=["rsvp", "responded_at"])
 class Attendee(models.Model):
     """Someone invited to a meeting — a stakeholder or a member of staff — and their reply."""
 
@@ -241,6 +243,8 @@ class Attendee(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     # Said by the officer when the meeting is recorded as held: a reply is only what they meant to do.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
+
+    objects = AttendeeQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

@@ -81,6 +81,18 @@ class MeetingQuerySet(QuerySet):
         )
 
 
+def met(prefix: str = "") -> Q:
+    """Attendees who count as met (`prefix` reaches them through a relation, "meeting__attendees__"): those
+    recorded present, and those invited to a meeting not yet recorded as held. One recorded absent was
+    invited, and is listed as absent where the meeting's people are, but was not met."""
+    return Q(**{f"{prefix}attended": True}) | Q(**{f"{prefix}attended__isnull": True})
+
+
+class AttendeeQuerySet(QuerySet):
+    def met(self):
+        return self.filter(met())
+
+
 class ActionItemQuerySet(QuerySet):
     def visible_to(self, user):
         return self if user.is_active else self.none()

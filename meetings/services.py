@@ -31,7 +31,7 @@ from contacts.models import Organisation, Stakeholder
 from contacts.services import stakeholders_touch
 from history.tracking import records_actor
 from interactions.models import Interaction, InteractionKind, Sentiment
-from interactions.services import interaction_log
+from interactions.services import interaction_log, interaction_people_amend
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update, lock_referenced
@@ -567,6 +567,51 @@ def _present_ids(attendees: Sequence[Attendee], attended: Iterable[Attendee] | N
         # Taken off the meeting while the form was open.
         raise ValidationError({"attended": _("Choose among this meeting's attendees.")})
     return present_ids
+
+
+@atomic_service
+@records_actor
+def meeting_attendance_correct(*, meeting: Meeting, actor, attended: Iterable[Attendee]) -> Meeting:
+    """Corrects who of a held meeting's attendees were there: `attended` were, the others were not.
+
+    Recording it held logged the meeting on the timeline of each stakeholder present, with the staff
+    present: that interaction gains those now marked present and loses those now marked absent (whoever
+    logged it, and whatever else was changed on it since), so their last contact and health follow.
+    The follow-up email already sent is not sent again.
+    """
+    # Those whose last contact may change, before the meeting, as recording it held holds them.
+    people_hold(
+        own=Stakeholder.objects.invited_to(meeting).only("name"),
+        field="attended",
+        if_own_merged=IfOwnMerged.REFUSE,
+    )
+    lock_for_update(meeting)
+    require(can_edit_meeting(actor, meeting))
+    _require_held(meeting)
+    attendees = list(meeting.attendees.select_related("stakeholder", "user"))
+    present_ids = _present_ids(attendees, list(attended))
+    if not any(a.stakeholder_id and a.pk in present_ids for a in attendees):
+        raise ValidationError({"attended": NOBODY_ATTENDED_MESSAGE})
+    changed = [a for a in attendees if a.attended != (a.pk in present_ids)]
+    if not changed:
+        return meeting
+    for attendee in changed:
+        attendee.attended = attendee.pk in present_ids
+    Attendee.objects.bulk_update(changed, ["attended"])
+    if meeting.interaction_id:
+        came = [a for a in changed if a.attended]
+        left = [a for a in changed if not a.attended]
+        interaction_people_amend(
+            interaction=meeting.interaction,
+            joining=[a.stakeholder for a in came if a.stakeholder_id],
+            leaving=[a.stakeholder for a in left if a.stakeholder_id],
+            staff_joining=[a.user for a in came if a.user_id],
+            staff_leaving=[a.user for a in left if a.user_id],
+        )
+    # Their health card counts the actions of the meetings they attended.
+    stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in changed if a.stakeholder_id])
+    _touch(meeting.pk)
+    return meeting
 
 
 def _send_follow_ups(meeting_id: int) -> None:

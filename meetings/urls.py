@@ -15,6 +15,7 @@ urlpatterns = [
     path("meetings/<int:pk>/actions/new/", views.action_item_add, name="action_add"),
     path("meetings/<int:pk>/decisions/new/", views.decision_add, name="decision_add"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes_edit, name="minutes_edit"),
+    path("meetings/<int:pk>/attendance/", views.meeting_attendance_edit, name="attendance_edit"),
     path("meetings/<int:pk>/invite.ics", views.meeting_ics, name="ics"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/rsvp/", views.attendee_respond, name="rsvp"),
     path("meetings/<int:pk>/documents/", views.document_upload, name="document_upload"),

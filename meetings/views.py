@@ -25,6 +25,7 @@ from .forms import (
     ActionFormSet,
     ActionStatusForm,
     AgendaFormSet,
+    AttendanceForm,
     DecisionForm,
     DocumentForm,
     MarkHeldForm,
@@ -347,6 +348,28 @@ def meeting_minutes_edit(request, pk):
     # Saving the same correction twice leaves the same minutes: no key needed.
     return _record_form_page(
         request, meeting, form, heading=_("Edit minutes"), button=_("Save the minutes"), once=False
+    )
+
+
+def meeting_attendance_edit(request, pk):
+    meeting, closed = _editable_record(request, pk, held_only=True)
+    if closed:
+        return closed
+    # Every box unticked posts nothing but the form's token: still a submission.
+    form = AttendanceForm(request.POST if request.method == "POST" else None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_attendance_correct(
+                meeting=meeting, actor=request.user, attended=form.cleaned_data["attended"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Attendance saved; the attendees' timelines follow it."))
+            return redirect(meeting)
+    # Saving the same attendance twice leaves the same record: no key needed.
+    return _record_form_page(
+        request, meeting, form, heading=_("Correct attendance"), button=_("Save attendance"), once=False
     )
 
 

@@ -148,6 +148,15 @@ class MeetingInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
         allow_blank=True,
         help_text=_("Corrects a held meeting's minutes; a held meeting's other fields stay as recorded."),
     )
+    attended = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Attendee.objects.none(),
+        required=False,
+        help_text=_(
+            "Corrects who of a held meeting's attendees came (their ids; the others did not): the meeting is "
+            "logged on the timelines of the stakeholders among them."
+        ),
+    )
 
     class Meta:
         model = Meeting
@@ -165,7 +174,14 @@ class MeetingInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
             "staff",
             "agenda",
             "minutes",
+            "attended",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and "attended" in fields:
+            fields["attended"].child_relation.queryset = self.instance.attendees.all()
+        return fields
 
     def validate(self, attrs):
         starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
@@ -186,8 +202,12 @@ class MeetingScheduleSerializer(MeetingInputSerializer):
     )
 
     class Meta(MeetingInputSerializer.Meta):
-        # Minutes are recorded when the meeting is held.
-        fields = [*(f for f in MeetingInputSerializer.Meta.fields if f != "minutes"), "frequency", "count"]
+        # Minutes and attendance are recorded when the meeting is held.
+        fields = [
+            *(f for f in MeetingInputSerializer.Meta.fields if f not in ("minutes", "attended")),
+            "frequency",
+            "count",
+        ]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

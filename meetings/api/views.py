@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
@@ -39,7 +41,8 @@ def _agenda_as_entries(data: dict) -> dict:
 
 class MeetingViewSet(ModelViewSet):
     """Meetings. POST schedules one (or a series: `frequency` and `count`) and sends the invitations;
-    PATCH changes one meeting, or one occurrence of a series, and tells the attendees.
+    PATCH changes one meeting, or one occurrence of a series, and tells the attendees; on a held meeting it
+    corrects only its `minutes` and who `attended`.
 
     Meetings are cancelled (POST …/cancel/), never deleted. POST …/mark-held/ records the outcome and logs
     it on each attending stakeholder's timeline; POST …/rsvp/ records an attendee's reply.
@@ -77,8 +80,16 @@ class MeetingViewSet(ModelViewSet):
                 field="actions",
                 if_own_merged=IfOwnMerged.REFUSE,
             )
-        else:
-            super().hold_people_first(named)
+            return
+        if isinstance(self.request.data, Mapping) and "attended" in self.request.data:
+            # Those the interaction it was logged as may gain or lose, as meeting_attendance_correct holds
+            # them.
+            people_hold(
+                own=Stakeholder.objects.invited_to(self.record_before_lock).only("name"),
+                field="attended",
+                if_own_merged=IfOwnMerged.REFUSE,
+            )
+        super().hold_people_first(named)
 
     def people_stored(self, field):
         # Its stakeholders are its guests, as meetings.services.meeting_update reads them.
@@ -89,13 +100,18 @@ class MeetingViewSet(ModelViewSet):
 
     def update_object(self, instance, data):
         minutes = data.pop("minutes", None)
-        if data or minutes is None:
+        attended = data.pop("attended", None)
+        if data or (minutes is None and attended is None):
             instance = services.meeting_update(
                 meeting=instance, actor=self.request.user, **_agenda_as_entries(data)
             ).meeting
         if minutes is not None:
             instance = services.meeting_minutes_update(
                 meeting=instance, actor=self.request.user, minutes=minutes
+            )
+        if attended is not None:
+            instance = services.meeting_attendance_correct(
+                meeting=instance, actor=self.request.user, attended=attended
             )
         return instance
 

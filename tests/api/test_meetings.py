@@ -640,3 +640,66 @@ def test_minutes_are_not_taken_when_scheduling(officer_api, guest):
     response = officer_api.post(LIST, body, format="json")
     assert response.status_code == 201, response.content
     assert Meeting.objects.get(pk=response.json()["id"]).minutes == ""
+
+
+def test_patch_corrects_who_attended_a_held_meeting_and_its_timeline_follows(
+    officer_api, officer, colleague, guest
+):
+    absent = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    meeting = schedule(officer, [guest, absent], staff=[colleague], starts_at=days_from_now(-1))
+    services.meeting_mark_held(
+        meeting=meeting, actor=officer, attended=[meeting.attendees.get(stakeholder=guest)]
+    )
+    came = [meeting.attendees.get(stakeholder=absent).pk, meeting.attendees.get(user=colleague).pk]
+
+    response = officer_api.patch(detail(meeting), {"attended": came}, format="json")
+
+    assert response.status_code == 200, response.content
+    attended = {row["id"]: row["attended"] for row in response.json()["attendees"]}
+    assert attended == {**dict.fromkeys(came, True), meeting.attendees.get(stakeholder=guest).pk: False}
+    interaction = Interaction.objects.get()
+    assert list(interaction.stakeholders.all()) == [absent]
+    assert set(interaction.staff_present.all()) == {officer, colleague}
+    absent.refresh_from_db()
+    assert absent.last_contacted_at == meeting.starts_at
+
+
+@pytest.mark.parametrize("attended", [[], "staff only", "another meeting's"])
+def test_correcting_attendance_to_no_stakeholder_is_a_400_and_the_record_stays(
+    officer_api, officer, colleague, guest, attended
+):
+    meeting = schedule(officer, [guest], staff=[colleague], starts_at=days_from_now(-1))
+    services.meeting_mark_held(meeting=meeting, actor=officer)
+    if attended == "staff only":
+        attended = [meeting.attendees.get(user=colleague).pk]
+    elif attended == "another meeting's":
+        attended = [schedule(officer, [guest]).attendees.get().pk]
+
+    response = officer_api.patch(detail(meeting), {"attended": attended}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["attended"]
+    assert list(Interaction.objects.get().stakeholders.all()) == [guest]
+    assert meeting.attendees.get(stakeholder=guest).attended is True
+
+
+def test_attendance_is_corrected_only_by_who_may_record_the_meeting(api_as, officer, guest, held_yesterday):
+    services.meeting_mark_held(meeting=held_yesterday, actor=officer)
+    everyone = [held_yesterday.attendees.get().pk]
+
+    assert (
+        api_as("colleague").patch(detail(held_yesterday), {"attended": everyone}, format="json").status_code
+        == 403
+    )
+    assert (
+        api_as("manager").patch(detail(held_yesterday), {"attended": everyone}, format="json").status_code
+        == 200
+    )
+
+
+def test_a_planned_meetings_attendance_waits_for_it_to_be_held(officer_api, meeting):
+    response = officer_api.patch(detail(meeting), {"attended": [meeting.attendees.first().pk]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [str(services.NOT_HELD_MESSAGE)]}
+    assert not meeting.attendees.filter(attended__isnull=False).exists()

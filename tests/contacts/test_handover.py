@@ -215,6 +215,23 @@ def test_with_an_organisation_the_officers_work_elsewhere_stays_with_them(
     }
 
 
+def test_with_an_organisation_an_action_from_a_meeting_its_people_missed_stays(officer, colleague, manager):
+    harbour = OrganisationFactory(name="Harbour Board")
+    there = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=there, organisation=harbour)
+    met, missed = MeetingFactory(organiser=officer), MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=met, stakeholder=there, attended=True)
+    Attendee.objects.create(meeting=missed, stakeholder=there, attended=False)
+    moves, stays = open_action(met, officer), open_action(missed, officer)
+
+    handover = portfolio_handover(
+        actor=manager, from_officer=officer, to_officer=colleague, organisation=harbour
+    )
+
+    assert owners(moves, stays) == [colleague.pk, officer.pk]
+    assert handover.counts["actions"] == 1
+
+
 def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_work(
     officer, colleague, manager, team
 ):

@@ -102,6 +102,22 @@ def test_a_stakeholders_map_reaches_two_steps_out(officer):
     assert "Three steps away" not in names
 
 
+def test_a_stakeholder_recorded_absent_from_a_meeting_met_nobody_there(officer):
+    centre = StakeholderFactory(owner=officer, name="Centre")
+    absent = StakeholderFactory(owner=officer, name="Stayed away")
+    came = StakeholderFactory(owner=officer, name="Came")
+    meeting = MeetingFactory(organiser=officer)
+    meeting.attendees.create(stakeholder=centre, attended=True)
+    meeting.attendees.create(stakeholder=absent, attended=False)
+    meeting.attendees.create(stakeholder=came, attended=True)
+
+    names = {node["label"] for node in relationship_map.stakeholder_graph(centre).as_json()["nodes"]}
+    from_absent = {node["label"] for node in relationship_map.stakeholder_graph(absent).as_json()["nodes"]}
+
+    assert names == {"Centre", "Came"}
+    assert from_absent == {"Stayed away"}
+
+
 def test_a_map_never_holds_more_than_sixty_nodes(officer_client, officer):
     big = OrganisationFactory(name="Big employer")
     for _ in range(80):

@@ -297,3 +297,23 @@ def test_archived_stakeholders_have_no_health(troubled):
     troubled.archived_at = days_ago(1)
     troubled.save()
     assert health_now(troubled) is None
+
+
+def test_an_action_from_a_meeting_they_were_recorded_absent_from_does_not_count(officer, troubled):
+    """Invited but recorded absent: the meeting's actions were agreed without them."""
+    meeting = MeetingFactory(
+        organiser=officer, starts_at=days_ago(9), ends_at=days_ago(9) + dt.timedelta(hours=1)
+    )
+    meeting.attendees.create(stakeholder=troubled, attended=False)
+    ActionItem.objects.create(
+        meeting=meeting,
+        description="Our side: send the figures",
+        owner_user=officer,
+        due_on=TODAY - dt.timedelta(days=1),
+        created_by=officer,
+    )
+    before = health_now(troubled).overdue_actions
+
+    meeting.attendees.filter(stakeholder=troubled).update(attended=True)
+
+    assert health_now(troubled).overdue_actions == before + 1
