@@ -119,12 +119,16 @@ def tag_delete(*, tag: Tag, actor) -> None:
     tag.delete()
 
 
-def stakeholders_touch(*, stakeholder_ids: Iterable[int]) -> None:
+def stakeholders_touch(*, stakeholder_ids: Iterable[int | None]) -> None:
     """Marks the stakeholders' records changed now, for what learns of a change by their `updated_at`: a
     sync by `updated_since` (their positions and objectives are part of their record), and their health card
     (dashboards.health.health_inputs_changed_since), which finds concerns, commitments, actions and meetings
-    by whom they are with now: one that has moved away from a person is known only by this."""
-    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(updated_at=timezone.now())
+    by whom they are with now: one that has moved away from a person is known only by this.
+
+    A None id is passed over, so that callers may hand in a record's old or new stakeholder as it is: an
+    action owned by a member of staff, or an attendee who is one, has none."""
+    ids = [pk for pk in stakeholder_ids if pk is not None]
+    Stakeholder.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
 def _apply(instance, fields: dict) -> None:

@@ -337,7 +337,7 @@ def meeting_update(
         Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
         # Their health card counted the meeting's actions; what it reads now finds the meeting only under
         # those still invited.
-        stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in removed if a.stakeholder_id])
+        stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in removed])
     new_attendees = _add_people(meeting, joining_stakeholders, joining_staff)
     if agenda is not None:
         meeting.agenda_items.all().delete()
@@ -836,7 +836,7 @@ def action_item_reassign(
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
-    if left is not None and left != action_item.owner_stakeholder_id:
+    if left != action_item.owner_stakeholder_id:
         # Their health card counted it; what it reads now finds it only under its new owner.
         stakeholders_touch(stakeholder_ids=[left])
     return action_item
