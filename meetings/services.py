@@ -89,6 +89,21 @@ class ActionEntry:
     due_on: dt.date | None = None
 
 
+def _action_save(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
+    """The action `entry` describes, saved on `meeting`: recorded with it held, or added since."""
+    action = ActionItem(
+        meeting=meeting,
+        description=entry.description.strip(),
+        owner_user=entry.owner_user,
+        owner_stakeholder=entry.owner_stakeholder,
+        due_on=entry.due_on,
+        created_by=actor,
+    )
+    action.full_clean(validate_constraints=False)
+    action.save()
+    return action
+
+
 def _validate_people(stakeholders: Sequence[Stakeholder]) -> None:
     archived = [s.name for s in stakeholders if s.is_archived]
     if archived:
@@ -538,16 +553,7 @@ def meeting_mark_held(
         Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
     )
     for entry in actions:
-        action = ActionItem(
-            meeting=meeting,
-            description=entry.description.strip(),
-            owner_user=entry.owner_user,
-            owner_stakeholder=entry.owner_stakeholder,
-            due_on=entry.due_on,
-            created_by=actor,
-        )
-        action.full_clean(validate_constraints=False)
-        action.save()
+        _action_save(meeting, entry, actor=actor)
     event_publish(
         event=WebhookEvent.MEETING_HELD,
         payload_for=lambda viewer: meeting_payload(meeting, viewer=viewer),
@@ -735,16 +741,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
     _require_attending(meeting, entry.owner_stakeholder)
-    action = ActionItem(
-        meeting=meeting,
-        description=entry.description.strip(),
-        owner_user=entry.owner_user,
-        owner_stakeholder=entry.owner_stakeholder,
-        due_on=entry.due_on,
-        created_by=actor,
-    )
-    action.full_clean(validate_constraints=False)
-    action.save()
+    action = _action_save(meeting, entry, actor=actor)
     _touch(meeting.pk)
     return action
 
