@@ -4,6 +4,8 @@ Reads are scoped by each model's `visible_to(user)` queryset; these predicates d
 Officers edit what they own or logged; managers also edit their team's; administrators edit everything.
 """
 
+import enum
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -81,9 +83,29 @@ def can_edit_concern(user, concern) -> bool:
     )
 
 
-def require(allowed: bool, message: str | None = None) -> None:
+class WhoCanHelp(enum.StrEnum):
+    """Who can lift a refusal, which the refused page names (templates/403.html)."""
+
+    # A stakeholder's record, or one kept with them: another team's is not the reader's manager's to open up
+    # (`manages`), but its owner's.
+    RECORD_OWNER = enum.auto()
+    MANAGER = enum.auto()
+    ADMINISTRATOR = enum.auto()
+
+
+class Refused(PermissionDenied):
+    """A refusal that says who can lift it."""
+
+    def __init__(self, message: str, who_can_help: WhoCanHelp):
+        super().__init__(message)
+        self.who_can_help = who_can_help
+
+
+def require(
+    allowed: bool, message: str | None = None, *, who_can_help: WhoCanHelp = WhoCanHelp.RECORD_OWNER
+) -> None:
     if not allowed:
-        raise PermissionDenied(message or _("You do not have permission to change this record."))
+        raise Refused(message or _("You do not have permission to change this record."), who_can_help)
 
 
 def can_create_api_token(user, account) -> bool:

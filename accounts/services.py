@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from liaison_crm.constraints import atomic_service
 
 from .models import ApiToken, Role, Team, User
-from .permissions import can_create_api_token, can_revoke_api_token, can_unlock_sign_in, require
+from .permissions import WhoCanHelp, can_create_api_token, can_revoke_api_token, can_unlock_sign_in, require
 from .querysets import UserQuerySet
 
 # Recording every request would turn each read into a write; a minute is precise enough for "last used".
@@ -25,7 +25,9 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, str]:
     """Returns the token and its key; the key is not stored and cannot be shown again."""
     require(
-        can_create_api_token(actor, user), _("You can create tokens for yourself and for service accounts.")
+        can_create_api_token(actor, user),
+        _("You can create tokens for yourself and for service accounts."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
     )
     key = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -38,7 +40,7 @@ def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, s
 
 @atomic_service
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
-    require(can_revoke_api_token(actor, token))
+    require(can_revoke_api_token(actor, token), who_can_help=WhoCanHelp.ADMINISTRATOR)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -59,7 +61,11 @@ def service_account_create(*, username: str, actor: User | None, team: Team | No
     `actor` is None when an operator runs a management command on the server.
     """
     if actor is not None:
-        require(actor.is_crm_admin, _("Only administrators create service accounts."))
+        require(
+            actor.is_crm_admin,
+            _("Only administrators create service accounts."),
+            who_can_help=WhoCanHelp.ADMINISTRATOR,
+        )
     user = User(username=username, team=team, is_service_account=True)
     user.set_unusable_password()
     user.full_clean(validate_constraints=False)
@@ -72,7 +78,11 @@ def service_account_create(*, username: str, actor: User | None, team: Team | No
 def user_sign_in_unlock(*, users: UserQuerySet, actor: User) -> int:
     """Forgets django-axes' failed sign-ins for `users` (a queryset of them) and writes in the admin's log
     each one who was locked out, as unlocked by `actor`; returns how many of them were."""
-    require(can_unlock_sign_in(actor), _("Only administrators unlock a sign-in."))
+    require(
+        can_unlock_sign_in(actor),
+        _("Only administrators unlock a sign-in."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
+    )
     users = list(users.with_sign_in_lock())
     for user in users:
         axes_reset(username=user.username)

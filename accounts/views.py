@@ -19,6 +19,7 @@ from liaison_crm.form_errors import add_service_errors
 from . import services
 from .forms import AccountDetailsForm, ApiTokenForm, StaffPasswordResetForm
 from .models import ApiToken, Role
+from .permissions import WhoCanHelp
 from .throttling import PasswordResetThrottled, password_reset_throttle
 
 # The new key waits in the (server-side) session between the POST and the page that shows it, once.
@@ -129,10 +130,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @requires_csrf_token
 def permission_denied(request, exception):
-    """handler403: the reason, and who could lift it. A record's page (its address names it by id) may be
-    another team's, which the reader's manager does not manage: its owner can help there. Any other page
-    (the manager dashboard, say) is the reader's manager's to open up."""
-    match = request.resolver_match
-    about_record = match is not None and any(name == "pk" or name.endswith("_pk") for name in match.kwargs)
-    context = {"exception": str(exception), "about_record": about_record}
+    """handler403: the reason, and who could lift it, both as the refusal gives them
+    (accounts.permissions.require). A refusal none of ours raised is the reader's manager's to lift."""
+    who_can_help = getattr(exception, "who_can_help", WhoCanHelp.MANAGER)
+    context = {"exception": str(exception), "who_can_help": who_can_help}
     return render(request, "403.html", context, status=403)

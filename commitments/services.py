@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_add_to_registers, can_edit_commitment, require
+from accounts.permissions import WhoCanHelp, can_add_to_registers, can_edit_commitment, require
 from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
 from contacts.services import organisation_left_blank, stakeholders_touch
@@ -91,7 +91,7 @@ def commitment_record(
     source_meeting: Meeting | None = None,
 ) -> Commitment:
     """Records a promise; it is chased by `owner`, or by whoever records it."""
-    require(can_add_to_registers(actor))
+    require(can_add_to_registers(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     owner = owner or actor
     errors = _validate_people(stakeholder=stakeholder, owner=owner, joining=True)
     if not errors:

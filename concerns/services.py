@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
-from accounts.permissions import can_add_to_registers, can_edit_concern, require
+from accounts.permissions import WhoCanHelp, can_add_to_registers, can_edit_concern, require
 from contacts.locks import people_hold
 from contacts.models import Organisation, Stakeholder
 from contacts.services import organisation_left_blank, stakeholders_touch
@@ -79,7 +79,7 @@ def concern_raise(
     interactions: Iterable[Interaction] = (),
 ) -> Concern:
     """Records a concern a stakeholder has raised; it is handled by `owner`, or by whoever records it."""
-    require(can_add_to_registers(actor))
+    require(can_add_to_registers(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     owner = owner or actor
     _validate(stakeholder=stakeholder, owner=owner, raised_on=raised_on, joining=True)
     lock_referenced([stakeholder], field="stakeholder")

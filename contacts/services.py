@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.permissions import (
+    WhoCanHelp,
     can_dismiss_duplicate,
     can_edit_organisation,
     can_edit_stakeholder,
@@ -101,7 +102,7 @@ def _touch_carriers(tag: Tag) -> None:
 
 @atomic_service
 def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
-    require(can_edit_tag(actor, tag), _("Only managers rename tags."))
+    require(can_edit_tag(actor, tag), _("Only managers rename tags."), who_can_help=WhoCanHelp.MANAGER)
     old_name, tag.name = tag.name, _tag_name(name, tag=tag)
     tag.full_clean(validate_constraints=False)
     tag.save()
@@ -113,18 +114,22 @@ def tag_rename(*, tag: Tag, actor, name: str) -> Tag:
 @atomic_service
 def tag_delete(*, tag: Tag, actor) -> None:
     """Removes the tag from every organisation, stakeholder and interaction that carries it."""
-    require(can_edit_tag(actor, tag), _("Only managers delete tags."))
+    require(can_edit_tag(actor, tag), _("Only managers delete tags."), who_can_help=WhoCanHelp.MANAGER)
     _touch_carriers(tag)
     deletions_record(record_type=DeletedRecordType.TAG, record_ids=[tag.pk])
     tag.delete()
 
 
-def stakeholders_touch(*, stakeholder_ids: Iterable[int]) -> None:
+def stakeholders_touch(*, stakeholder_ids: Iterable[int | None]) -> None:
     """Marks the stakeholders' records changed now, for what learns of a change by their `updated_at`: a
     sync by `updated_since` (their positions and objectives are part of their record), and their health card
     (dashboards.health.health_inputs_changed_since), which finds concerns, commitments, actions and meetings
-    by whom they are with now: one that has moved away from a person is known only by this."""
-    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(updated_at=timezone.now())
+    by whom they are with now: one that has moved away from a person is known only by this.
+
+    A None id is passed over, so that callers may hand in a record's old or new stakeholder as it is: an
+    action owned by a member of staff, or an attendee who is one, has none."""
+    ids = [pk for pk in stakeholder_ids if pk is not None]
+    Stakeholder.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
 def _apply(instance, fields: dict) -> None:
@@ -155,7 +160,7 @@ def organisation_update(
 ):
     """Changes an organisation's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
     lock_for_update(organisation, require_unchanged=require_unchanged)
-    require(can_edit_organisation(actor, organisation))
+    require(can_edit_organisation(actor, organisation), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _apply(organisation, fields)
     if tags is not None:
         organisation.tags.set(tags_from_names(tags))
@@ -607,6 +612,7 @@ def portfolio_handover_check(*, actor, from_officer, to_officer) -> None:
     require(
         can_hand_over_portfolio(actor, from_officer, to_officer),
         _("Only a manager of both officers, or an administrator, hands over a portfolio."),
+        who_can_help=WhoCanHelp.MANAGER,
     )
 
 
@@ -765,6 +771,10 @@ def duplicates_check_request(*, actor) -> bool:
     """Someone reviewing duplicates asks for a check now; False when one was asked for a moment ago."""
     from .tasks import check_duplicates as check_duplicates_task
 
-    require(actor.is_active, _("Only members of staff can ask for a duplicate check."))
+    require(
+        actor.is_active,
+        _("Only members of staff can ask for a duplicate check."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
+    )
     DuplicateCheck.objects.get_or_create(pk=1)  # the one row, before any check has written it
     return refresh_request(DuplicateCheck.objects.filter(pk=1), task=check_duplicates_task)

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import (
+    WhoCanHelp,
     can_edit_organisation,
     can_edit_stakeholder,
     can_edit_tag,
@@ -448,7 +449,11 @@ def organisation_create(request):
 
 def organisation_edit(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    require(can_edit_organisation(request.user, organisation), _("You cannot edit this organisation."))
+    require(
+        can_edit_organisation(request.user, organisation),
+        _("You cannot edit this organisation."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
+    )
     form = OrganisationForm(request.POST or None, instance=organisation)
     candidates = []
     if request.method == "POST" and form.is_valid():
@@ -610,7 +615,11 @@ def stakeholder_handover(request):
 
     The form is sent by GET to preview the handover and the confirmation POSTs the same choice.
     """
-    require(request.user.is_manager, _("Handing over a portfolio is for managers."))
+    require(
+        request.user.is_manager,
+        _("Handing over a portfolio is for managers."),
+        who_can_help=WhoCanHelp.MANAGER,
+    )
     # A link may name only the officer leaving (the dashboard's, the list's): a choice begun, not made.
     begun = "to_officer" not in request.GET
     data = request.POST if request.method == "POST" else None if begun else request.GET
@@ -691,7 +700,9 @@ def tag_list(request, rename_form=None, renaming=None):
 
 def _tag_for_change(request, pk):
     tag = get_object_or_404(Tag.objects.visible_to(request.user), pk=pk)
-    require(can_edit_tag(request.user, tag), _("Only managers change the tags."))
+    require(
+        can_edit_tag(request.user, tag), _("Only managers change the tags."), who_can_help=WhoCanHelp.MANAGER
+    )
     return tag
 
 

@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Coalesce, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import require
+from accounts.permissions import WhoCanHelp, require
 from accounts.querysets import person_name
 from commitments.models import Commitment, renewal_notice_until
 from concerns.models import Concern
@@ -113,7 +113,11 @@ def scope_for(user, *, team_id=None, officer_id=None, organisation_kind="", week
     """Managers see their own team; administrators every team, or the one they pick. Anyone else is held
     to their own team, never all of them."""
     if not user.is_crm_admin:
-        require(user.team_id is not None, _("These figures are a team's, and you are not in a team."))
+        require(
+            user.team_id is not None,
+            _("These figures are a team's, and you are not in a team."),
+            who_can_help=WhoCanHelp.ADMINISTRATOR,
+        )
         team_id = user.team_id
     return Scope(team_id=team_id, officer_id=officer_id, organisation_kind=organisation_kind, weeks=weeks)
 

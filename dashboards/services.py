@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import require
+from accounts.permissions import WhoCanHelp, require
 from history.tracking import BASELINE
 from liaison_crm.refreshes import RefreshLock, refresh_answered, refresh_lock, refresh_request
 
@@ -279,5 +279,9 @@ def summaries_vacuum() -> None:
 
 def figures_refresh_request(*, actor) -> bool:
     """A manager asks for fresh figures now; False when a refresh was asked for in the last minute."""
-    require(actor.is_manager, _("Only managers can refresh the dashboard's figures."))
+    require(
+        actor.is_manager,
+        _("Only managers can refresh the dashboard's figures."),
+        who_can_help=WhoCanHelp.MANAGER,
+    )
     return refresh_request(SummaryRefresh.objects.all(), task=refresh_figures_task)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import require
+from accounts.permissions import WhoCanHelp, require
 from contacts.models import Organisation, OrganisationKind, Stakeholder
 from interactions.models import InteractionKind
 from liaison_crm.csv_export import csv_response
@@ -29,10 +29,11 @@ from .reports import INTERACTIONS_SHOWN, ROWS_SHOWN, FirstRows, Report
 
 
 def _require_manager(user) -> None:
-    require(user.is_manager, _("The dashboard is for managers."))
+    require(user.is_manager, _("The dashboard is for managers."), who_can_help=WhoCanHelp.MANAGER)
     require(
         user.is_crm_admin or user.team_id is not None,
         _("The dashboard shows a manager's team, and you are not in a team yet."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
     )
 
 
@@ -225,7 +226,11 @@ def report(request):
         officer=data["officer"],
         team=team,
     )
-    require(subject.readable_by(user), _("An officer's report is for them and their managers."))
+    require(
+        subject.readable_by(user),
+        _("An officer's report is for them and their managers."),
+        who_can_help=WhoCanHelp.MANAGER,
+    )
     communications = subject.communications()
     return render(
         request,

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from accounts.permissions import require
+from accounts.permissions import WhoCanHelp, require
 
 from . import queries
 from .forms import RecentChangesFilterForm
@@ -35,7 +35,7 @@ def recent_changes(request):
 
     Managers see their team's records (and the organisations their team changed); administrators see all.
     """
-    require(request.user.is_manager, _("Recent changes are for managers."))
+    require(request.user.is_manager, _("Recent changes are for managers."), who_can_help=WhoCanHelp.MANAGER)
     members = queries.team_members(request.user)
     form = RecentChangesFilterForm(request.GET or None, members=members)
     streams, actor_id = list(queries.STREAMS.values()), None

@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from psycopg.types.json import Jsonb
 
-from accounts.permissions import can_manage_import, require
+from accounts.permissions import WhoCanHelp, can_manage_import, require
 from contacts.duplicates import TrigramIndex
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.search import Unaccented
@@ -198,7 +198,7 @@ def _read_headings(job: ImportJob, file) -> None:
 @atomic_service
 def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -> ImportJob:
     """Reads the headings again with another encoding or separator, and guesses the columns anew."""
-    require(can_manage_import(actor, job))
+    require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
     if encoding not in dict(sources.ENCODINGS) or delimiter not in dict(sources.DELIMITERS):
         raise ValidationError(_("Choose an encoding and a separator from the lists."))
@@ -228,7 +228,7 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict) -> ImportJob:
     A field is given a heading, or a list of headings where several columns may fill it (a person's
     emails, phones, languages, tags; a name in parts): they are kept in the file's order.
     """
-    require(can_manage_import(actor, job))
+    require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
     known = {column.name: column for column in COLUMNS[job.kind]}
     if job.format == ImportFormat.VCARD:
@@ -658,7 +658,7 @@ class _OrganisationDuplicates(_DuplicateFinder):
 
 def import_commit_start(*, job: ImportJob, actor, skip_duplicates: bool = False) -> ImportJob:
     """Claims a checked, error-free job for import; imports a small one now, a large one in the background."""
-    require(can_manage_import(actor, job))
+    require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     if not job.can_commit:
         raise ValidationError(_("Only a file checked without errors can be imported."))
     now = timezone.now()
@@ -1025,7 +1025,7 @@ STALLED_MESSAGES = {
 
 @atomic_service
 def import_discard(*, job: ImportJob, actor) -> ImportJob:
-    require(can_manage_import(actor, job))
+    require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED, ImportStatus.FAILED)
     ImportRow.objects.filter(job=job).delete()
     job.status = ImportStatus.DISCARDED

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_manage_import, require
+from accounts.permissions import WhoCanHelp, can_manage_import, require
 from liaison_crm.form_errors import add_service_errors
 
 from . import services
@@ -47,7 +47,11 @@ def import_upload(request):
 
 def import_detail(request, pk):
     job = _job_or_404(request, pk)
-    require(can_manage_import(request.user, job), _("Only the person who uploaded this file can import it."))
+    require(
+        can_manage_import(request.user, job),
+        _("Only the person who uploaded this file can import it."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
+    )
     reading = ReadingForm(initial={"encoding": job.encoding, "delimiter": job.delimiter})
     mapping = MappingForm(job=job)
     if request.method == "POST":

@@ -89,6 +89,21 @@ class ActionEntry:
     due_on: dt.date | None = None
 
 
+def _action_save(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
+    """The action `entry` describes, saved on `meeting`: recorded with it held, or added since."""
+    action = ActionItem(
+        meeting=meeting,
+        description=entry.description.strip(),
+        owner_user=entry.owner_user,
+        owner_stakeholder=entry.owner_stakeholder,
+        due_on=entry.due_on,
+        created_by=actor,
+    )
+    action.full_clean(validate_constraints=False)
+    action.save()
+    return action
+
+
 def _validate_people(stakeholders: Sequence[Stakeholder]) -> None:
     archived = [s.name for s in stakeholders if s.is_archived]
     if archived:
@@ -337,7 +352,7 @@ def meeting_update(
         Attendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
         # Their health card counted the meeting's actions; what it reads now finds the meeting only under
         # those still invited.
-        stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in removed if a.stakeholder_id])
+        stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in removed])
     new_attendees = _add_people(meeting, joining_stakeholders, joining_staff)
     if agenda is not None:
         meeting.agenda_items.all().delete()
@@ -538,16 +553,7 @@ def meeting_mark_held(
         Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
     )
     for entry in actions:
-        action = ActionItem(
-            meeting=meeting,
-            description=entry.description.strip(),
-            owner_user=entry.owner_user,
-            owner_stakeholder=entry.owner_stakeholder,
-            due_on=entry.due_on,
-            created_by=actor,
-        )
-        action.full_clean(validate_constraints=False)
-        action.save()
+        _action_save(meeting, entry, actor=actor)
     event_publish(
         event=WebhookEvent.MEETING_HELD,
         payload_for=lambda viewer: meeting_payload(meeting, viewer=viewer),
@@ -780,16 +786,7 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
     _require_attending(meeting, entry.owner_stakeholder)
-    action = ActionItem(
-        meeting=meeting,
-        description=entry.description.strip(),
-        owner_user=entry.owner_user,
-        owner_stakeholder=entry.owner_stakeholder,
-        due_on=entry.due_on,
-        created_by=actor,
-    )
-    action.full_clean(validate_constraints=False)
-    action.save()
+    action = _action_save(meeting, entry, actor=actor)
     _touch(meeting.pk)
     return action
 
@@ -881,7 +878,7 @@ def action_item_reassign(
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
-    if left is not None and left != action_item.owner_stakeholder_id:
+    if left != action_item.owner_stakeholder_id:
         # Their health card counted it; what it reads now finds it only under its new owner.
         stakeholders_touch(stakeholder_ids=[left])
     return action_item

@@ -63,7 +63,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_manage_outbox, require
+from accounts.permissions import WhoCanHelp, can_manage_outbox, require
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.broker import hand_over
 
@@ -408,7 +408,7 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     """An administrator sends a failed or interrupted message again, with a fresh set of attempts."""
-    require(can_manage_outbox(actor))
+    require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
         requeued = OutboundMessage.objects.filter(
@@ -424,7 +424,7 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
 
 def message_cancel(*, message: OutboundMessage, actor) -> OutboundMessage:
     """An administrator stops a message that has not been sent yet."""
-    require(can_manage_outbox(actor))
+    require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     cancelled = OutboundMessage.objects.filter(pk=message.pk, status=Status.PENDING).update(
         status=Status.CANCELLED
     )

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_manage_outbox, require
+from accounts.permissions import WhoCanHelp, can_manage_outbox, require
 from liaison_crm.paging import paginate
 
 from . import services
@@ -16,7 +16,11 @@ from .models import OutboundMessage
 
 
 def _require_admin(request) -> None:
-    require(can_manage_outbox(request.user), _("Only administrators can see the outbox."))
+    require(
+        can_manage_outbox(request.user),
+        _("Only administrators can see the outbox."),
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
+    )
 
 
 def message_list(request):

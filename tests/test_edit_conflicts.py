@@ -18,6 +18,7 @@ from interactions.forms import InteractionForm
 
 from .concurrency import queued_behind_a_lock
 from .conftest import login
+from .edit_forms import as_the_page_shows_it
 from .factories import (
     CommitmentFactory,
     ConcernFactory,
@@ -28,16 +29,6 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _as_the_page_shows_it(form, **changes):
-    """The edit form as its page draws it (fingerprint included), submitted with `changes` typed in."""
-    data = {}
-    for name, bound in form.fields.items():
-        value = bound.prepare_value(form[name].value())
-        data[name] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 def _organisation(officer):
@@ -110,9 +101,9 @@ def test_a_second_editor_is_told_instead_of_silently_undoing_the_first(
     """Officer and manager open the same edit form; the officer saves, then the manager. Before, the
     manager's save put the officer's field back to what it was, without a word."""
     instance, url, form_for = record(officer)
-    opened_by_manager = _as_the_page_shows_it(form_for(manager), **second_change)
+    opened_by_manager = as_the_page_shows_it(form_for(manager), **second_change)
 
-    first = login(client, officer).post(url, _as_the_page_shows_it(form_for(officer), **first_change))
+    first = login(client, officer).post(url, as_the_page_shows_it(form_for(officer), **first_change))
     assert first.status_code == 302
 
     response = login(client, manager).post(url, opened_by_manager)
@@ -143,7 +134,7 @@ def test_an_edit_form_saved_unchanged_is_not_a_conflict(officer_client, officer,
     page = officer_client.get(url).content.decode()
     assert 'name="edit_fingerprint"' in page
 
-    assert officer_client.post(url, _as_the_page_shows_it(form_for(officer))).status_code == 302
+    assert officer_client.post(url, as_the_page_shows_it(form_for(officer))).status_code == 302
 
 
 @pytest.mark.django_db(transaction=True)
@@ -170,7 +161,7 @@ def test_two_saves_sent_at_the_same_moment_the_second_is_told_instead_of_undoing
     second then saved its stale copy of every field, putting the first's change back."""
     instance, url, form_for = record(officer)
     edits = [
-        (login(Client(), user), _as_the_page_shows_it(form_for(user), **change))
+        (login(Client(), user), as_the_page_shows_it(form_for(user), **change))
         for user, change in [(officer, first_change), (manager, second_change)]
     ]
     answers = []

@@ -3,6 +3,8 @@
 import pytest
 from django.test import override_settings
 
+from contacts.models import Tag
+
 from .factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,4 +55,29 @@ def test_a_refused_page_that_is_no_record_does_not_send_you_to_its_owner(client,
     assert response.status_code == 403
     page = response.content.decode()
     assert "If you need it, ask your team's manager." in page
+    assert "owner" not in page
+
+
+def test_a_refused_tag_sends_you_to_your_manager_though_its_address_names_it(client, officer):
+    """A tag is shared vocabulary that managers keep: it has no owner to ask."""
+    tag = Tag.objects.create(name="Water")
+    client.force_login(officer)
+
+    response = client.post(f"/tags/{tag.pk}/rename/", {"name": "Drinking water"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only managers change the tags." in page
+    assert "If you need it, ask your team's manager." in page
+    assert "owner" not in page
+
+
+def test_a_refused_outbox_message_sends_you_to_an_administrator(client, manager):
+    client.force_login(manager)
+
+    response = client.get("/outbox/1/")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "If you need it, ask an administrator." in page
     assert "owner" not in page

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_edit_webhook, require
+from accounts.permissions import WhoCanHelp, can_edit_webhook, require
 from api.representation import moment
 from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
@@ -65,7 +65,7 @@ def webhook_endpoint_create(
 
 @atomic_service
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> WebhookEndpoint:
-    require(can_edit_webhook(actor, endpoint))
+    require(can_edit_webhook(actor, endpoint), who_can_help=WhoCanHelp.ADMINISTRATOR)
     if "events" in fields:
         _validate_events(fields["events"])
         fields["events"] = sorted(set(fields["events"]))
@@ -80,7 +80,7 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor, **fields) -> We
 
 @atomic_service
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
-    require(can_edit_webhook(actor, endpoint))
+    require(can_edit_webhook(actor, endpoint), who_can_help=WhoCanHelp.ADMINISTRATOR)
     endpoint.delete()
 
 
@@ -283,7 +283,7 @@ def stale_delivery_ids(*, limit: int = 500) -> list:
 @atomic_service
 def delivery_retry(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     """Sends a failed delivery again, with a fresh set of attempts."""
-    require(can_edit_webhook(actor, delivery.endpoint))
+    require(can_edit_webhook(actor, delivery.endpoint), who_can_help=WhoCanHelp.ADMINISTRATOR)
     if delivery.status == DeliveryStatus.FAILED:
         delivery.status = DeliveryStatus.PENDING
         delivery.attempts = 0

@@ -18,16 +18,9 @@ from ..factories import (
     MeetingFactory,
     StakeholderFactory,
 )
+from ..typed_dates import latest_year, refusal
 
 pytestmark = pytest.mark.django_db
-
-
-def latest_year() -> int:
-    return timezone.localdate().year + 50
-
-
-def refusal() -> str:
-    return f"Enter a date between 1900 and {latest_year()}."
 
 
 @pytest.fixture

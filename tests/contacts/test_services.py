@@ -138,3 +138,17 @@ def test_an_objective_for_a_stakeholder_merged_meanwhile_is_refused_with_a_messa
     with pytest.raises(ValidationError) as refused:
         services.objective_add(stakeholder=stakeholder, actor=officer, description="A seat on the board")
     assert refused_as_merged(refused, "stakeholder")
+
+
+def test_touching_stakeholders_passes_over_a_missing_one(django_assert_num_queries):
+    """Callers hand in a record's old or new stakeholder as it is, which a staff-owned action lacks."""
+    touched, untouched = StakeholderFactory(), StakeholderFactory()
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Stakeholder.objects.update(updated_at=long_ago)
+
+    services.stakeholders_touch(stakeholder_ids=[None, touched.pk])
+    with django_assert_num_queries(0):
+        services.stakeholders_touch(stakeholder_ids=[None])
+
+    assert Stakeholder.objects.get(pk=touched.pk).updated_at > long_ago
+    assert Stakeholder.objects.get(pk=untouched.pk).updated_at == long_ago
