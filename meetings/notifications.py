@@ -122,11 +122,13 @@ def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, by: str, keep: Collection[str] = ()
 ) -> tuple[set[int], set[int]]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
-    those keyed in `keep`), made stale by a message of kind `by`. Returns the ids of the recipients who know
-    the meeting all the same (an invitation to it went out to them, or may have: a worker took it first; or
-    one to its whole series went or is still to go), and of those who had a message withdrawn.
+    those keyed in `keep`), made stale by a message of kind `by`. Returns the ids of the recipients who hold
+    the meeting all the same, and of those who had a message withdrawn.
 
-    Run in the transaction that enqueues what replaces them, so what they know is what was actually sent.
+    One holds an occurrence when the last word they were sent on it, or may have been (a worker took it
+    first), is an invitation and not a removal; or, told nothing on it, when an invitation to its whole
+    series went or is still to go. Run in the transaction that enqueues what replaces the messages
+    withdrawn, so this is what was actually sent.
     """
     withdrawn = messages_withdraw(
         topics=[topic for own in topics.values() for topic in own],
@@ -134,15 +136,22 @@ def _withdraw_stale(
         by=by,
         keep=keep,
     )
-    everything = {
-        attendee: [*own, *([_topic(meeting, attendee, whole_series=True)] if meeting.series_id else [])]
-        for attendee, own in topics.items()
+    series = {
+        attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
+        for attendee in topics
     }
-    told = topics_told(
-        topics=[topic for all_of in everything.values() for topic in all_of], kinds=[INVITATION]
+    last_word = topics_told(
+        topics=[topic for own in topics.values() for topic in own] + [t for t in series.values() if t],
+        kinds=[INVITATION, REMOVAL],
     )
+
+    def holds(topic: str, series_topic: str | None) -> bool:
+        if topic in last_word:
+            return last_word[topic] == INVITATION
+        return last_word.get(series_topic) == INVITATION
+
     return (
-        {attendee.pk for attendee, all_of in everything.items() if told.intersection(all_of)},
+        {attendee.pk for attendee, own in topics.items() if any(holds(t, series[attendee]) for t in own)},
         {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)},
     )
 

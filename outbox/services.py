@@ -298,21 +298,23 @@ def messages_withdraw(
     return set(withdrawn.values())
 
 
-def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> set[str]:
-    """Those of `topics` on which a message of `kinds` has reached its recipient, or may have (being sent,
-    interrupted mid-send), or is still to go (pending): what they know, or will.
+def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, str]:
+    """The kind of the latest message of `kinds` on each of `topics` that has reached its recipient, or may
+    have (being sent, interrupted mid-send), or is still to go (pending): the last word they have, or will.
+    Topics with none are left out.
 
     Asked after `messages_withdraw`, in its transaction, it tells what was actually sent: a claim that
     came first counts, a message withdrawn does not.
     """
-    return set(
+    return dict(
         OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
             status__in=[Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED],
         )
-        .values_list("topic", flat=True)
-        .distinct()
+        .order_by("topic", "-pk")
+        .distinct("topic")
+        .values_list("topic", "kind")
     )
 
 

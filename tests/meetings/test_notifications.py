@@ -126,6 +126,22 @@ def test_an_update_sent_in_between_makes_the_next_say_its_own_change(scheduled, 
     assert "Place:  was Room 4, now Harbour House" in latest.body
 
 
+def test_a_guest_taken_off_and_invited_again_is_invited_afresh_when_that_invitation_is_withdrawn(
+    scheduled, edit, guests
+):
+    """Their calendar dropped the meeting with the removal: an update of it would update nothing."""
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    deliver_due()
+    edit(scheduled, stakeholders=guests)
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    *_, again, latest = invitations_to("kenji@example.jp")
+    assert again.status == Status.CANCELLED
+    assert latest.subject.startswith("Invitation: Harbour review")
+    assert invitations_to("ama@example.org").last().subject.startswith("Updated invitation")
+
+
 def test_cancelling_a_meeting_whose_invitation_has_not_gone_out_withdraws_it_and_sends_nothing(
     officer, scheduled, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -273,14 +273,28 @@ def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_g
         OutboundMessage.objects.filter(pk=message.pk).update(
             status=status, sent_at=timezone.now(), claimed_at=timezone.now()
         )
-    enqueue(kind="meeting_removal", topic="topic:other-kind")
+    enqueue(kind="meeting_reminder", topic="topic:other-kind")
 
     told = services.topics_told(
         topics=[f"topic:{status}" for status in Status] + ["topic:other-kind", "topic:none"],
         kinds=["meeting_invitation"],
     )
 
-    assert told == {"topic:pending", "topic:sending", "topic:sent", "topic:interrupted"}
+    assert told == {
+        f"topic:{status}": "meeting_invitation"
+        for status in (Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED)
+    }
+
+
+def test_a_topic_is_told_the_kind_of_its_latest_message():
+    enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    enqueue(kind="meeting_removal", topic="meeting:7:ama@example.org")
+
+    told = services.topics_told(
+        topics=["meeting:7:ama@example.org"], kinds=["meeting_invitation", "meeting_removal"]
+    )
+
+    assert told == {"meeting:7:ama@example.org": "meeting_removal"}
 
 
 def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
