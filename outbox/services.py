@@ -37,7 +37,8 @@ When things go wrong
 - A later message makes a pending one stale (a meeting moved before its invitation went out): the caller
   withdraws it (`messages_withdraw`) in the transaction that enqueues the new one. The withdrawal locks the
   rows, so the claim's UPDATE either came first (the message is on its way, and left alone) or waits and
-  finds it cancelled; never both.
+  finds it cancelled; never both. One on its way that the server then refuses is not tried again, but
+  withdrawn: a retry would arrive after what replaced it.
 - The claim time is the claim's fence: a worker that outlived its lease can still record that its message
   went out, but never overwrite a later attempt an administrator started.
 
@@ -411,6 +412,19 @@ def message_send(*, message_id: int) -> None:
 
 
 def _record_failure(message: OutboundMessage, reason: str) -> None:
+    if _replaced_meanwhile(message):
+        # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
+        # would arrive after its replacement.
+        _settle(
+            message,
+            status=Status.CANCELLED,
+            last_error=reason,
+            cancelled_because=_(
+                "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
+                "being sent."
+            ),
+        )
+        return
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         logger.error("Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
         _settle(message, status=Status.FAILED, last_error=reason)
@@ -422,6 +436,16 @@ def _record_failure(message: OutboundMessage, reason: str) -> None:
     ):
         logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
         raise DeliveryDeferred(message.pk, retry_at, reason)
+
+
+def _replaced_meanwhile(message: OutboundMessage) -> bool:
+    """A later message on its topic is in the outbox, and standing: what it said is stale."""
+    return (
+        bool(message.topic)
+        and OutboundMessage.objects.filter(topic=message.topic, pk__gt=message.pk)
+        .exclude(status=Status.CANCELLED)
+        .exists()
+    )
 
 
 def messages_dispatch_due(*, limit: int = 500) -> int:

@@ -1,5 +1,6 @@
 import datetime as dt
 import itertools
+import smtplib
 import threading
 
 import pytest
@@ -64,6 +65,27 @@ class SlowServerBackend(locmem.EmailBackend):
     def send_messages(self, messages):
         SlowServerBackend.meanwhile()
         return super().send_messages(messages)
+
+
+class RefusingAfterAWhileBackend(locmem.EmailBackend):
+    """While the mail server takes its time, `meanwhile` runs; then the server hangs up."""
+
+    meanwhile = None
+
+    def send_messages(self, messages):
+        RefusingAfterAWhileBackend.meanwhile()
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.fixture
+def refusing_server(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingAfterAWhileBackend"
+
+    def meanwhile(action):
+        RefusingAfterAWhileBackend.meanwhile = action
+
+    yield meanwhile
+    RefusingAfterAWhileBackend.meanwhile = None
 
 
 @pytest.fixture
@@ -324,6 +346,38 @@ def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_ca
     message.refresh_from_db()
     assert (message.status, message.attempts, message.claimed_at) == (Status.CANCELLED, 0, None)
     assert mailoutbox == []
+
+
+def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_when_the_server_refuses(
+    refusing_server, mailoutbox
+):
+    """It was left alone as it might have been on the wire; tried again, it would arrive after what
+    replaced it."""
+    topic = "meeting:7:ama@example.org"
+    first = enqueue(kind="meeting_invitation", topic=topic)
+
+    def replaced():
+        with transaction.atomic():
+            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation")
+            enqueue(kind="meeting_invitation", topic=topic)
+
+    refusing_server(replaced)
+    services.message_send(message_id=first.pk)
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.CANCELLED, 1)
+    assert "SMTPServerDisconnected" in first.last_error
+    assert "replaced it while it was being sent" in first.cancelled_because
+
+
+def test_a_refused_message_nothing_replaced_is_tried_again(refusing_server):
+    first = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    refusing_server(lambda: enqueue(kind="meeting_invitation", topic="meeting:7:kenji@example.jp"))
+
+    with pytest.raises(services.DeliveryDeferred):
+        services.message_send(message_id=first.pk)
+
+    assert status_of(first) == Status.PENDING
 
 
 def _in_own_connection(work, **kwargs):
