@@ -2,9 +2,15 @@
 
 Each message's outbox key names its kind, the meeting, the version (SEQUENCE) and the recipient, so asking
 twice never sends twice, while a real change (a new SEQUENCE) sends anew.
+
+Its outbox topic names the meeting (or one occurrence of a series) and the recipient across versions: a new
+invitation, update, cancellation or removal withdraws the invitations and updates on its topic still waiting
+to be sent (scheduled, or behind a busy worker), so nobody is sent the old time after the new one, and what it
+says follows from what they were actually sent.
 """
 
 import copy
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection
@@ -12,12 +18,20 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from outbox.services import Attachment, keys_standing, message_enqueue, messages_cancel
+from outbox.services import (
+    Attachment,
+    keys_standing,
+    message_enqueue,
+    messages_cancel,
+    messages_withdraw,
+    topics_told,
+)
 
 from . import calendar
 from .models import Attendee, Meeting, MeetingStatus
@@ -43,6 +57,10 @@ class MeetingChange:
     @property
     def moved(self) -> bool:
         return "starts_at" in self.was or "ends_at" in self.was
+
+    def untold(self) -> "MeetingChange":
+        """This edit, saying the meeting changed but not how: for a reader who missed an earlier change."""
+        return dataclasses.replace(self, was={}, now={}, agenda_changed=False)
 
     def meeting_as_it_was(self, meeting: Meeting) -> Meeting:
         """The meeting as those the edit took off it knew it: what they are told they no longer attend."""
@@ -84,9 +102,58 @@ def _language_of(attendee: Attendee) -> str:
     return settings.LANGUAGE_CODE
 
 
+INVITATION, CANCELLATION, REMOVAL = "meeting_invitation", "meeting_cancellation", "meeting_removal"
+
+
 def _occurrence_key(meeting: Meeting) -> str:
     """Names one meeting, or one occurrence of a series, the way calendars do (UID + RECURRENCE-ID)."""
     return f"{meeting.ical_uid}:{meeting.original_start.isoformat() if meeting.original_start else ''}"
+
+
+def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) -> str:
+    """One recipient's messages about one meeting, or one occurrence of a series, across its versions. A
+    series' own invitation, with every occurrence, has a topic of its own: no occurrence's message
+    replaces it."""
+    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
+    return f"meeting:{about}:{attendee.email.strip().lower()}"
+
+
+def _withdraw_stale(
+    meeting: Meeting, topics: dict[Attendee, list[str]], *, by: str, keep: Collection[str] = ()
+) -> tuple[set[int], set[int]]:
+    """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
+    those keyed in `keep`), made stale by a message of kind `by`. Returns the ids of the recipients who hold
+    the meeting all the same, and of those who had a message withdrawn.
+
+    One holds an occurrence when the last word they were sent on it, or may have been (a worker took it
+    first), is an invitation and not a removal; or, told nothing on it, when an invitation to its whole
+    series went or is still to go. Run in the transaction that enqueues what replaces the messages
+    withdrawn, so this is what was actually sent.
+    """
+    withdrawn = messages_withdraw(
+        topics=[topic for own in topics.values() for topic in own],
+        kinds=[INVITATION],
+        by=by,
+        keep=keep,
+    )
+    series = {
+        attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
+        for attendee in topics
+    }
+    last_word = topics_told(
+        topics=[topic for own in topics.values() for topic in own] + [t for t in series.values() if t],
+        kinds=[INVITATION, REMOVAL],
+    )
+
+    def holds(topic: str, series_topic: str | None) -> bool:
+        if topic in last_word:
+            return last_word[topic] == INVITATION
+        return last_word.get(series_topic) == INVITATION
+
+    return (
+        {attendee.pk for attendee, own in topics.items() if any(holds(t, series[attendee]) for t in own)},
+        {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)},
+    )
 
 
 def _recipients(meeting: Meeting) -> list[Attendee]:
@@ -170,87 +237,145 @@ def invitations_send(
     if change is not None:
         version = change.version
     ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
-    for attendee in recipients:
-        their_change = change if change is not None and attendee.pk not in change.joined else None
-        message_enqueue(
-            key=f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}",
-            kind="meeting_invitation",
-            to=attendee.email,
-            subject=_subject(
-                _("Updated invitation: %(title)s — %(when)s")
-                if their_change
-                else _("Invitation: %(title)s — %(when)s"),
-                meeting,
-                attendee,
-            ),
-            body=_render("invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series),
-            attachments=[
-                Attachment(
-                    "invite.ics",
-                    _ics_for(ics, attendee),
-                    "text/calendar; method=REQUEST; charset=utf-8",
-                )
-            ],
-            group=f"meeting:{meeting.pk}",
-            recipient_user=attendee.user,
+    topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
+
+    def key(attendee: Attendee, version: int) -> str:
+        return f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}"
+
+    # Its own version is not withdrawn (asking twice changes nothing), nor those of edits saved after this
+    # one whose messages were written first: they are newer, not stale.
+    standing = range(version, max(version, meeting.sequence) + 1)
+    with transaction.atomic():
+        knowing, withdrawn = _withdraw_stale(
+            meeting,
+            {attendee: [topic] for attendee, topic in topics.items()},
+            by=INVITATION,
+            keep=[key(attendee, later) for attendee in recipients for later in standing],
         )
+        for attendee in recipients:
+            if change is None or attendee.pk not in knowing or attendee.pk in change.joined:
+                # Their first invitation: they have just joined, or nothing of the meeting reached them yet
+                # (an invitation still waiting was withdrawn just now).
+                their_change = None
+            elif attendee.pk in withdrawn:
+                # An update they were not sent was withdrawn: this edit's change is not all that changed
+                # since the version they have.
+                their_change = change.untold()
+            else:
+                their_change = change
+            message_enqueue(
+                key=key(attendee, version),
+                kind=INVITATION,
+                to=attendee.email,
+                subject=_subject(
+                    _("Updated invitation: %(title)s — %(when)s")
+                    if their_change
+                    else _("Invitation: %(title)s — %(when)s"),
+                    meeting,
+                    attendee,
+                ),
+                body=_render(
+                    "invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series
+                ),
+                attachments=[
+                    Attachment(
+                        "invite.ics",
+                        _ics_for(ics, attendee),
+                        "text/calendar; method=REQUEST; charset=utf-8",
+                    )
+                ],
+                group=f"meeting:{meeting.pk}",
+                topic=topics[attendee],
+                recipient_user=attendee.user,
+            )
 
 
 def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
+    """Tells each attendee sent an invitation that the meeting (and, `and_following`, every later one of
+    its series) is cancelled. Invitations still waiting are withdrawn instead; an attendee sent none has
+    nothing in their calendar to take out, and is sent nothing."""
     recipients = _recipients(meeting)
     if not recipients:
         return
     # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if and_following else None
-    ics = _ics_by_audience(
-        recipients,
-        lambda crm_link: calendar.cancellation(
-            meeting, crm_link=crm_link, and_following=and_following, occurrences=occurrences
-        ),
+    cancelled = (
+        [
+            o
+            for o in occurrences
+            if o.status == MeetingStatus.CANCELLED and o.original_start >= meeting.original_start
+        ]
+        if and_following
+        else [meeting]
     )
-    for attendee in recipients:
-        message_enqueue(
-            key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
-            kind="meeting_cancellation",
-            to=attendee.email,
-            subject=_subject(_("Cancelled: %(title)s — %(when)s"), meeting, attendee),
-            body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
-            attachments=[
-                Attachment(
-                    "cancel.ics",
-                    _ics_for(ics, attendee),
-                    "text/calendar; method=CANCEL; charset=utf-8",
-                )
-            ],
-            group=f"meeting:{meeting.pk}",
-            recipient_user=attendee.user,
+    with transaction.atomic():
+        knowing, _withdrawn = _withdraw_stale(
+            meeting,
+            {attendee: [_topic(occurrence, attendee) for occurrence in cancelled] for attendee in recipients},
+            by=CANCELLATION,
         )
+        told = [attendee for attendee in recipients if attendee.pk in knowing]
+        ics = _ics_by_audience(
+            told,
+            lambda crm_link: calendar.cancellation(
+                meeting, crm_link=crm_link, and_following=and_following, occurrences=occurrences
+            ),
+        )
+        for attendee in told:
+            message_enqueue(
+                key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+                kind=CANCELLATION,
+                to=attendee.email,
+                subject=_subject(_("Cancelled: %(title)s — %(when)s"), meeting, attendee),
+                body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
+                attachments=[
+                    Attachment(
+                        "cancel.ics",
+                        _ics_for(ics, attendee),
+                        "text/calendar; method=CANCEL; charset=utf-8",
+                    )
+                ],
+                group=f"meeting:{meeting.pk}",
+                topic=_topic(meeting, attendee),
+                recipient_user=attendee.user,
+            )
 
 
 def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingChange) -> None:
     """Tells each attendee taken off the meeting by `change`, with an .ics that takes it out of their
     calendar. They are shown the meeting as they knew it: what else the edit changed is no longer theirs
-    to know."""
+    to know. As for a cancellation, an invitation still waiting is withdrawn instead, and one who was sent
+    none is sent nothing."""
+    removed = [attendee for attendee in removed if attendee.email]
+    if not removed:
+        return
     known = change.meeting_as_it_was(meeting)
-    for attendee in removed:
-        if not attendee.email:
-            continue
-        message_enqueue(
-            key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
-            kind="meeting_removal",
-            to=attendee.email,
-            subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),
-            body=_render("removal.txt", known, attendee),
-            attachments=[
-                Attachment(
-                    "cancel.ics",
-                    calendar.cancellation(known, uninvited=attendee),
-                    "text/calendar; method=CANCEL; charset=utf-8",
-                )
-            ],
-            group=f"meeting:{meeting.pk}",
-            recipient_user=attendee.user,
+    with transaction.atomic():
+        knowing, _withdrawn = _withdraw_stale(
+            meeting,
+            {attendee: [_topic(meeting, attendee)] for attendee in removed},
+            by=REMOVAL,
         )
+        for attendee in removed:
+            if attendee.pk not in knowing:
+                continue
+            message_enqueue(
+                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
+                kind=REMOVAL,
+                to=attendee.email,
+                subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),
+                body=_render("removal.txt", known, attendee),
+                attachments=[
+                    Attachment(
+                        "cancel.ics",
+                        calendar.cancellation(known, uninvited=attendee),
+                        "text/calendar; method=CANCEL; charset=utf-8",
+                    )
+                ],
+                group=f"meeting:{meeting.pk}",
+                topic=_topic(meeting, attendee),
+                recipient_user=attendee.user,
+            )
 
 
 def reminders_schedule(meeting: Meeting) -> None:

@@ -11,6 +11,6 @@ class OutboundMessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["created_at", "status", "kind", "to", "subject", "attempts", "sent_at"]
     list_filter = ["status", "kind"]
-    search_fields = ["key", "to", "subject", "group"]
+    search_fields = ["key", "to", "subject", "group", "topic"]
     # The outbox grows without end: no exact count on every page.
     show_full_result_count = False

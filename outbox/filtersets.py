@@ -14,7 +14,8 @@ class OutboundMessageFilterSet(NothingUnlessValidFilterSet):
     kind = django_filters.CharFilter(label=_("Kind"))
     to = django_filters.CharFilter(label=_("Recipient"), lookup_expr="iexact")
     group = django_filters.CharFilter(label=_("Group"))
+    topic = django_filters.CharFilter(label=_("Topic"))
 
     class Meta:
         model = OutboundMessage
-        fields = ["status", "kind", "to", "group"]
+        fields = ["status", "kind", "to", "group", "topic"]

@@ -67,6 +67,15 @@ class OutboundMessage(models.Model):
         db_index=True,
         help_text=_("Messages that are cancelled together, such as a meeting's reminders."),
     )
+    topic = models.CharField(
+        _("topic"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What the message tells its recipient about, across versions, such as one person's invitations "
+            "to one meeting: a later message on the topic withdraws an earlier one not yet sent."
+        ),
+    )
     to = models.EmailField(_("to"))
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +99,7 @@ class OutboundMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    cancelled_because = models.TextField(_("cancelled because"), blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -109,6 +119,8 @@ class OutboundMessage(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outbox_sending_claimed"),
             models.Index(fields=["-created_at", "-id"], name="outbox_newest"),
             models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_newest"),
+            # A new message's question: what was sent, or is still waiting, on its topic?
+            models.Index(fields=["topic"], condition=~Q(topic=""), name="outbox_topic"),
         ]
         constraints = [
             models.CheckConstraint(

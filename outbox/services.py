@@ -34,6 +34,11 @@ When things go wrong
   they stay pending and due and the dispatcher's first tick after Redis is back queues them. A dispatcher
   run with 500 due messages makes one try at the broker, not 500 of over half a second each.
 - A task redelivered after the mark (acks_late) finds the row sent and does nothing.
+- A later message makes a pending one stale (a meeting moved before its invitation went out): the caller
+  withdraws it (`messages_withdraw`) in the transaction that enqueues the new one. The withdrawal locks the
+  rows, so the claim's UPDATE either came first (the message is on its way, and left alone) or waits and
+  finds it cancelled; never both. One on its way that the server then refuses is not tried again, but
+  withdrawn: a retry would arrive after what replaced it.
 - The claim time is the claim's fence: a worker that outlived its lease can still record that its message
   went out, but never overwrite a later attempt an administrator started.
 
@@ -47,7 +52,7 @@ mail servers and clients drop it.
 import hashlib
 import logging
 import smtplib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email import encoders
 from email.message import Message as EmailMessage
@@ -81,6 +86,8 @@ __all__ = [
     "messages_cancel",
     "messages_dispatch_due",
     "messages_recover_interrupted",
+    "messages_withdraw",
+    "topics_told",
 ]
 
 logger = logging.getLogger(__name__)
@@ -175,6 +182,7 @@ def message_enqueue(
     attachments: Sequence[Attachment] = (),
     scheduled_for: datetime | None = None,
     group: str = "",
+    topic: str = "",
     recipient_user=None,
     reinstate: bool = False,
 ) -> OutboundMessage:
@@ -182,7 +190,8 @@ def message_enqueue(
 
     A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
     commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
-    that are cancelled together (`messages_cancel`), such as "meeting:42:reminders". With `reinstate`, a
+    that are cancelled together (`messages_cancel`), such as "meeting:42:reminders"; `topic` names what it
+    tells its recipient about across versions (`messages_withdraw`, `topics_told`). With `reinstate`, a
     message of this key that was cancelled is wanted again: it becomes pending with this content. It was
     never sent, so this cannot send it twice.
     """
@@ -193,6 +202,7 @@ def message_enqueue(
         key=key,
         kind=kind,
         group=group,
+        topic=topic,
         to=to,
         recipient_user=recipient_user,
         subject=subject,
@@ -231,6 +241,7 @@ def _reinstate_if_cancelled(message: OutboundMessage) -> int | None:
         attempts=0,
         claimed_at=None,
         last_error="",
+        cancelled_because="",
         **{name: getattr(message, name) for name in fields},
     )
     return OutboundMessage.objects.values_list("pk", flat=True).get(key=message.key) if reinstated else None
@@ -258,6 +269,53 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
         OutboundMessage.objects.filter(group=group, status=Status.PENDING)
         .exclude(AnyOf(F("key"), list(keep)))
         .update(status=Status.CANCELLED)
+    )
+
+
+def messages_withdraw(
+    *, topics: Collection[str], kinds: Collection[str], by: str, keep: Iterable[str] = ()
+) -> set[str]:
+    """Cancels the pending messages of `kinds` on `topics`, except those whose key is in `keep`, saying a
+    message of kind `by` made them stale; returns the topics it withdrew a message from.
+
+    For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
+    (in one order, so two withdrawals never wait on each other) and cancelled before it commits. A worker
+    that claimed one first (`message_send`) has it on its way and it is left alone; one that comes after
+    finds it cancelled. Its own keys go in `keep`: enqueuing the same message twice changes nothing.
+    """
+    withdrawn = dict(
+        OutboundMessage.objects.filter(AnyOf(F("topic"), list(topics)), kind__in=kinds, status=Status.PENDING)
+        .exclude(AnyOf(F("key"), list(keep)))
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", "topic")
+    )
+    if withdrawn:
+        OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
+            status=Status.CANCELLED,
+            cancelled_because=_("Withdrawn before it was sent: a later %(kind)s on its topic made it stale.")
+            % {"kind": by},
+        )
+    return set(withdrawn.values())
+
+
+def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, str]:
+    """The kind of the latest message of `kinds` on each of `topics` that has reached its recipient, or may
+    have (being sent, interrupted mid-send), or is still to go (pending): the last word they have, or will.
+    Topics with none are left out.
+
+    Asked after `messages_withdraw`, in its transaction, it tells what was actually sent: a claim that
+    came first counts, a message withdrawn does not.
+    """
+    return dict(
+        OutboundMessage.objects.filter(
+            AnyOf(F("topic"), list(topics)),
+            kind__in=kinds,
+            status__in=[Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED],
+        )
+        .order_by("topic", "-pk")
+        .distinct("topic")
+        .values_list("topic", "kind")
     )
 
 
@@ -354,6 +412,19 @@ def message_send(*, message_id: int) -> None:
 
 
 def _record_failure(message: OutboundMessage, reason: str) -> None:
+    if _replaced_meanwhile(message):
+        # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
+        # would arrive after its replacement.
+        _settle(
+            message,
+            status=Status.CANCELLED,
+            last_error=reason,
+            cancelled_because=_(
+                "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
+                "being sent."
+            ),
+        )
+        return
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         logger.error("Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
         _settle(message, status=Status.FAILED, last_error=reason)
@@ -365,6 +436,16 @@ def _record_failure(message: OutboundMessage, reason: str) -> None:
     ):
         logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
         raise DeliveryDeferred(message.pk, retry_at, reason)
+
+
+def _replaced_meanwhile(message: OutboundMessage) -> bool:
+    """A later message on its topic is in the outbox, and standing: what it said is stale."""
+    return (
+        bool(message.topic)
+        and OutboundMessage.objects.filter(topic=message.topic, pk__gt=message.pk)
+        .exclude(status=Status.CANCELLED)
+        .exists()
+    )
 
 
 def messages_dispatch_due(*, limit: int = 500) -> int:

@@ -8,11 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interactions.models import Interaction
-from meetings import services
+from meetings import notifications, services
 from meetings.models import ActionItem, Attendee, Meeting, MeetingDocument, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
 from ..factories import OrganisationFactory, StakeholderFactory, UserFactory
+from ..mail import deliver_due
 from .conftest import CAST
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +193,8 @@ def test_a_service_accounts_token_cannot_change_someone_elses_meeting(service_ap
 
 
 def test_changing_the_time_tells_the_attendees(officer_api, meeting, django_capture_on_commit_callbacks):
+    notifications.invitations_send(meeting)
+    deliver_due()
     later = meeting.starts_at + dt.timedelta(hours=2)
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_api.patch(
@@ -201,7 +204,9 @@ def test_changing_the_time_tells_the_attendees(officer_api, meeting, django_capt
     assert response.status_code == 200, response.content
     meeting.refresh_from_db()
     assert meeting.starts_at == later and meeting.sequence == 1
-    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation", to="ama@example.org")
+    (invitation,) = OutboundMessage.objects.filter(
+        kind="meeting_invitation", to="ama@example.org", status="pending"
+    )
     assert invitation.subject.startswith("Updated invitation")
 
 

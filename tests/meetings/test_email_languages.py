@@ -13,6 +13,7 @@ from meetings.models import Meeting
 from outbox.models import OutboundMessage
 
 from ..factories import StakeholderFactory
+from ..mail import deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +191,7 @@ def test_a_french_speaking_stakeholder_is_told_in_french_what_changed(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(officer, [french], location="Salle 4")
+    deliver_due()
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_update(
             meeting=meeting,
@@ -246,6 +248,7 @@ def test_a_french_speaking_stakeholder_is_told_in_french_of_a_cancellation(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(officer, [french])
+    deliver_due()
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_cancel(meeting=meeting, actor=officer)
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import itertools
+import smtplib
 import threading
 
 import pytest
@@ -13,6 +14,7 @@ from outbox.models import OutboundMessage
 from outbox.services import Attachment
 from outbox.tasks import send_message as send_message_task
 
+from ..concurrency import finished_or_waiting_for_a_lock
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,27 @@ class SlowServerBackend(locmem.EmailBackend):
     def send_messages(self, messages):
         SlowServerBackend.meanwhile()
         return super().send_messages(messages)
+
+
+class RefusingAfterAWhileBackend(locmem.EmailBackend):
+    """While the mail server takes its time, `meanwhile` runs; then the server hangs up."""
+
+    meanwhile = None
+
+    def send_messages(self, messages):
+        RefusingAfterAWhileBackend.meanwhile()
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.fixture
+def refusing_server(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingAfterAWhileBackend"
+
+    def meanwhile(action):
+        RefusingAfterAWhileBackend.meanwhile = action
+
+    yield meanwhile
+    RefusingAfterAWhileBackend.meanwhile = None
 
 
 @pytest.fixture
@@ -219,6 +242,149 @@ def test_a_cancelled_message_is_never_sent(mailoutbox):
     services.messages_cancel(group="meeting:7")
     services.message_send(message_id=message.pk)
     assert mailoutbox == []
+
+
+# Withdrawing what a later message replaces
+
+
+def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_why():
+    topic = "meeting:42@liaison:ama@example.org"
+    waiting = enqueue(kind="meeting_invitation", topic=topic)
+    retrying = enqueue(kind="meeting_invitation", topic=topic)
+    retry_at = timezone.now() + dt.timedelta(minutes=2)
+    OutboundMessage.objects.filter(pk=retrying.pk).update(
+        attempts=1, last_error="SMTPServerDisconnected", next_attempt_at=retry_at
+    )
+    sent = enqueue(kind="meeting_invitation", topic=topic)
+    OutboundMessage.objects.filter(pk=sent.pk).update(status=Status.SENT, sent_at=timezone.now())
+    on_its_way = enqueue(kind="meeting_invitation", topic=topic)
+    OutboundMessage.objects.filter(pk=on_its_way.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    kept = enqueue(kind="meeting_invitation", topic=topic)
+    reminder = enqueue(kind="meeting_reminder", topic=topic)
+    someone_else = enqueue(kind="meeting_invitation", topic="meeting:42@liaison:kenji@example.jp")
+
+    with transaction.atomic():
+        withdrawn = services.messages_withdraw(
+            topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation", keep=[kept.key]
+        )
+
+    assert withdrawn == {topic}
+    for message in (waiting, retrying):
+        message.refresh_from_db()
+        assert message.status == Status.CANCELLED
+        assert "a later meeting_invitation on its topic" in message.cancelled_because
+    assert [status_of(m) for m in (sent, on_its_way, kept, reminder, someone_else)] == [
+        Status.SENT,
+        Status.SENDING,
+        Status.PENDING,
+        Status.PENDING,
+        Status.PENDING,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdrawing_locks_what_it_withdraws_so_it_runs_in_the_callers_transaction():
+    """A withdrawal committed apart from what replaces it would leave the recipient with neither."""
+    with pytest.raises(transaction.TransactionManagementError):
+        services.messages_withdraw(topics=["meeting:42@liaison:ama@example.org"], kinds=["x"], by="y")
+
+
+def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_go():
+    for status in Status:
+        message = enqueue(kind="meeting_invitation", topic=f"topic:{status}")
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=status, sent_at=timezone.now(), claimed_at=timezone.now()
+        )
+    enqueue(kind="meeting_reminder", topic="topic:other-kind")
+
+    told = services.topics_told(
+        topics=[f"topic:{status}" for status in Status] + ["topic:other-kind", "topic:none"],
+        kinds=["meeting_invitation"],
+    )
+
+    assert told == {
+        f"topic:{status}": "meeting_invitation"
+        for status in (Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED)
+    }
+
+
+def test_a_topic_is_told_the_kind_of_its_latest_message():
+    enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    enqueue(kind="meeting_removal", topic="meeting:7:ama@example.org")
+
+    told = services.topics_told(
+        topics=["meeting:7:ama@example.org"], kinds=["meeting_invitation", "meeting_removal"]
+    )
+
+    assert told == {"meeting:7:ama@example.org": "meeting_removal"}
+
+
+def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    with transaction.atomic():
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+    services.message_send(message_id=message.pk)
+
+    assert enqueue(key=message.key, kind=message.kind, topic=message.topic).status == Status.CANCELLED
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_cancelled(mailoutbox):
+    """The withdrawal and the worker's claim cannot both win: the claim waits for the withdrawal's lock,
+    then finds the message no longer pending, and sends nothing."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    claim = threading.Thread(target=lambda: _in_own_connection(services.message_send, message_id=message.pk))
+
+    with transaction.atomic():
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+        claim.start()
+        finished_or_waiting_for_a_lock(claim)
+        assert claim.is_alive(), "the claim waits for the withdrawal to commit"
+    claim.join(10)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.claimed_at) == (Status.CANCELLED, 0, None)
+    assert mailoutbox == []
+
+
+def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_when_the_server_refuses(
+    refusing_server, mailoutbox
+):
+    """It was left alone as it might have been on the wire; tried again, it would arrive after what
+    replaced it."""
+    topic = "meeting:7:ama@example.org"
+    first = enqueue(kind="meeting_invitation", topic=topic)
+
+    def replaced():
+        with transaction.atomic():
+            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation")
+            enqueue(kind="meeting_invitation", topic=topic)
+
+    refusing_server(replaced)
+    services.message_send(message_id=first.pk)
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.CANCELLED, 1)
+    assert "SMTPServerDisconnected" in first.last_error
+    assert "replaced it while it was being sent" in first.cancelled_because
+
+
+def test_a_refused_message_nothing_replaced_is_tried_again(refusing_server):
+    first = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
+    refusing_server(lambda: enqueue(kind="meeting_invitation", topic="meeting:7:kenji@example.jp"))
+
+    with pytest.raises(services.DeliveryDeferred):
+        services.message_send(message_id=first.pk)
+
+    assert status_of(first) == Status.PENDING
+
+
+def _in_own_connection(work, **kwargs):
+    try:
+        work(**kwargs)
+    finally:
+        connection.close()
 
 
 # Sending

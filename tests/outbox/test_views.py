@@ -1,4 +1,5 @@
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,6 +91,42 @@ def test_a_failed_message_shows_its_error_and_can_be_sent_again(client, admin_us
     assert response.status_code == 302 and response.url == reminder.get_absolute_url()
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (Status.PENDING, 0)
+
+
+def test_a_withdrawn_message_says_why_and_lists_its_topic(client, admin_user):
+    """A message a later one replaced before it went out shows as cancelled, with the reason, in the list
+    and on its page; its topic lists every message on it."""
+    topic = "meeting:42@liaison-crm::ama@example.org"
+    first, second = (
+        services.message_enqueue(
+            key=f"meeting-invitation:42:{version}:ama@example.org",
+            kind="meeting_invitation",
+            to="ama@example.org",
+            subject=f"Invitation, version {version}",
+            body="…",
+            topic=topic,
+        )
+        for version in (0, 1)
+    )
+    with transaction.atomic():
+        services.messages_withdraw(
+            topics=[topic],
+            kinds=["meeting_invitation"],
+            by="meeting_invitation",
+            keep=[second.key],
+        )
+    services.message_enqueue(
+        key="digest:ama", kind="daily_digest", to="ama@example.org", subject="Digest", body="…"
+    )
+    client = login(client, admin_user)
+
+    listed = client.get(reverse("outbox:message_list"), {"topic": topic})
+    page = client.get(first.get_absolute_url()).content.decode()
+
+    assert [m.pk for m in listed.context["page"]] == [second.pk, first.pk]
+    assert "a later meeting_invitation on its topic made it stale" in listed.content.decode()
+    assert "Cancelled because" in page and "a later meeting_invitation on its topic made it stale" in page
+    assert "Cancel</button>" not in page
 
 
 def test_administrator_cancels_a_pending_message(client, admin_user, reminder):

@@ -1,0 +1,37 @@
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    # The index is built concurrently: the outbox keeps taking messages while it grows.
+    atomic = False
+
+    dependencies = [
+        ("outbox", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="outboundmessage",
+            name="topic",
+            field=models.CharField(
+                blank=True,
+                help_text=(
+                    "What the message tells its recipient about, across versions, such as one person's "
+                    "invitations to one meeting: a later message on the topic withdraws an earlier one not "
+                    "yet sent."
+                ),
+                max_length=500,
+                verbose_name="topic",
+            ),
+        ),
+        migrations.AddField(
+            model_name="outboundmessage",
+            name="cancelled_because",
+            field=models.TextField(blank=True, verbose_name="cancelled because"),
+        ),
+        AddIndexConcurrently(
+            model_name="outboundmessage",
+            index=models.Index(condition=~models.Q(topic=""), fields=["topic"], name="outbox_topic"),
+        ),
+    ]

@@ -1,0 +1,233 @@
+"""A meeting's messages still waiting in the outbox when it changes again are withdrawn, not sent stale."""
+
+import datetime as dt
+
+import icalendar
+import pytest
+from django.core.mail.backends import locmem
+from django.utils import timezone
+
+from meetings import services
+from outbox.models import OutboundMessage
+from outbox.services import message_send
+
+from ..factories import StakeholderFactory, UserFactory
+from ..mail import deliver_due
+
+pytestmark = pytest.mark.django_db
+
+Status = OutboundMessage.Status
+
+
+def soon_at(hour, minute=0):
+    day = timezone.localdate() + dt.timedelta(days=3)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def guests(officer):
+    return [
+        StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC"),
+        StakeholderFactory(name="Kenji Sato", owner=officer, emails=["kenji@example.jp"], time_zone="UTC"),
+    ]
+
+
+@pytest.fixture
+def scheduled(officer, guests, django_capture_on_commit_callbacks):
+    """A meeting at 10:00 whose invitations are queued, and not yet sent."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Harbour review",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            location="Room 4",
+        )
+
+
+@pytest.fixture
+def edit(officer, django_capture_on_commit_callbacks):
+    def saved(meeting, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_update(meeting=meeting, actor=officer, **fields)
+
+    return saved
+
+
+def invitations_to(address):
+    return OutboundMessage.objects.filter(kind="meeting_invitation", to=address).order_by("pk")
+
+
+def event_of(message):
+    (event,) = icalendar.Calendar.from_ical(message.attachment_list[0].content).walk("VEVENT")
+    return event
+
+
+def test_an_invitation_still_waiting_when_the_meeting_moves_is_withdrawn_for_one_at_the_new_time(
+    scheduled, edit, mailoutbox
+):
+    """The guest was sent the invitation for 10:00, then an update moving it to 15:00 and saying what
+    changed from a version they had only just received."""
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    first, second = invitations_to("ama@example.org")
+    assert first.status == Status.CANCELLED
+    assert "a later meeting_invitation" in first.cancelled_because
+    assert second.subject.startswith("Invitation: Harbour review")
+    assert "invites you to a meeting" in second.body and "was" not in second.body
+    event = event_of(second)
+    assert (event.decoded("dtstart"), event["SEQUENCE"]) == (soon_at(15), 1)
+
+    deliver_due()
+    to_ama = [email for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert [email.subject for email in to_ama] == [second.subject]
+
+
+def test_an_invitation_sent_before_the_meeting_moved_is_followed_by_an_update(scheduled, edit):
+    deliver_due()
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    sent, update = invitations_to("ama@example.org")
+    assert (sent.status, sent.cancelled_because) == (Status.SENT, "")
+    assert update.subject.startswith("Updated invitation: Harbour review")
+    assert "Time:   was" in update.body
+
+
+def test_an_update_still_waiting_when_the_meeting_changes_again_is_withdrawn_for_the_next(
+    scheduled, edit, mailoutbox
+):
+    """The guest has the 10:00 invitation: an update saying only "place: was Room 4, now Harbour House"
+    would leave them thinking the time stands."""
+    deliver_due()
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+    edit(scheduled, location="Harbour House")
+
+    sent, first_update, second_update = invitations_to("ama@example.org")
+    assert (sent.status, first_update.status) == (Status.SENT, Status.CANCELLED)
+    assert second_update.subject.startswith("Updated invitation: Harbour review")
+    assert "The details of this meeting have changed" in second_update.body
+    assert "was Room 4" not in second_update.body and "Harbour House" in second_update.body
+    event = event_of(second_update)
+    assert (event.decoded("dtstart"), event["SEQUENCE"]) == (soon_at(15), 2)
+
+    mailoutbox.clear()
+    deliver_due()
+    assert sorted(email.subject.split(":")[0] for email in mailoutbox) == ["Updated invitation"] * 2
+
+
+def test_an_update_sent_in_between_makes_the_next_say_its_own_change(scheduled, edit):
+    deliver_due()
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+    deliver_due()
+    edit(scheduled, location="Harbour House")
+
+    *_, latest = invitations_to("ama@example.org")
+    assert "Place:  was Room 4, now Harbour House" in latest.body
+
+
+def test_a_guest_taken_off_and_invited_again_is_invited_afresh_when_that_invitation_is_withdrawn(
+    scheduled, edit, guests
+):
+    """Their calendar dropped the meeting with the removal: an update of it would update nothing."""
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    deliver_due()
+    edit(scheduled, stakeholders=guests)
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    *_, again, latest = invitations_to("kenji@example.jp")
+    assert again.status == Status.CANCELLED
+    assert latest.subject.startswith("Invitation: Harbour review")
+    assert invitations_to("ama@example.org").last().subject.startswith("Updated invitation")
+
+
+def test_cancelling_a_meeting_whose_invitation_has_not_gone_out_withdraws_it_and_sends_nothing(
+    officer, scheduled, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Kenji was sent a cancellation of a meeting he was never invited to: their invitation was
+    withdrawn, and calendars have nothing to take out. Ama, sent hers, is told it is cancelled."""
+    message_send(message_id=invitations_to("ama@example.org").get().pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    (to_kenji,) = OutboundMessage.objects.filter(to="kenji@example.jp").exclude(kind="meeting_reminder")
+    assert (to_kenji.kind, to_kenji.status) == ("meeting_invitation", Status.CANCELLED)
+    assert "meeting_cancellation" in to_kenji.cancelled_because
+    (cancellation,) = OutboundMessage.objects.filter(kind="meeting_cancellation")
+    assert cancellation.to == "ama@example.org"
+
+    deliver_due()
+    assert [email.to for email in mailoutbox] == [["ama@example.org"]] * 2
+
+
+def test_a_guest_taken_off_before_their_invitation_went_out_is_sent_nothing(scheduled, edit, guests):
+    edit(scheduled, stakeholders=guests[:1])
+
+    (to_kenji,) = OutboundMessage.objects.filter(to="kenji@example.jp").exclude(kind="meeting_reminder")
+    assert (to_kenji.kind, to_kenji.status) == ("meeting_invitation", Status.CANCELLED)
+    assert "meeting_removal" in to_kenji.cancelled_because
+    assert invitations_to("ama@example.org").get().status == Status.PENDING
+
+
+def test_cancelling_one_occurrence_of_a_series_tells_those_its_series_invitation_reached(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    """The series' own invitation, not the occurrence's, is what put this occurrence in their calendars."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    deliver_due()
+    second = first.series.occurrences.order_by("original_start")[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 2
+    assert OutboundMessage.objects.filter(kind="meeting_invitation", status=Status.SENT).count() == 2
+
+
+class MeetingMovedWhileSendingBackend(locmem.EmailBackend):
+    """The worker has claimed the invitation and is talking to the mail server when the organiser moves
+    the meeting."""
+
+    meanwhile = None
+
+    def send_messages(self, messages):
+        MeetingMovedWhileSendingBackend.meanwhile()
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_a_worker_claimed_before_the_meeting_moved_goes_out_followed_by_an_update(
+    settings, mailoutbox
+):
+    """Claimed, it may be on the wire already: it is left to go, and the guest told what changed."""
+    officer = UserFactory()
+    guest = StakeholderFactory(owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    meeting = services.meeting_schedule(
+        organiser=officer, stakeholders=[guest], starts_at=soon_at(10), ends_at=soon_at(11), title="Review"
+    )
+    invitation = invitations_to("ama@example.org").get()
+    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = lambda: services.meeting_update(
+        meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16)
+    )
+    try:
+        message_send(message_id=invitation.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    sent, update = invitations_to("ama@example.org")
+    assert (sent.pk, sent.status) == (invitation.pk, Status.SENT)
+    assert (update.status, update.subject.split(":")[0]) == (Status.PENDING, "Updated invitation")
+    assert "Time:   was" in update.body
+    assert [email.subject for email in mailoutbox] == [invitation.subject]
