@@ -100,6 +100,10 @@ class Refused(PermissionDenied):
         super().__init__(message)
         self.who_can_help = who_can_help
 
+    def __reduce__(self):
+        # Copied or pickled (an error reporter, a task's result) with both arguments, not `args` alone.
+        return type(self), (str(self), self.who_can_help)
+
 
 def require(
     allowed: bool, message: str | None = None, *, who_can_help: WhoCanHelp = WhoCanHelp.RECORD_OWNER

@@ -126,10 +126,9 @@ def stakeholders_touch(*, stakeholder_ids: Iterable[int | None]) -> None:
     (dashboards.health.health_inputs_changed_since), which finds concerns, commitments, actions and meetings
     by whom they are with now: one that has moved away from a person is known only by this.
 
-    A None id is passed over, so that callers may hand in a record's old or new stakeholder as it is: an
-    action owned by a member of staff, or an attendee who is one, has none."""
-    ids = [pk for pk in stakeholder_ids if pk is not None]
-    Stakeholder.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+    Callers may hand in a record's old or new stakeholder as it is: a None id (an action owned by a member of
+    staff, an attendee who is one) is passed over by `__in`, which leaves None out."""
+    Stakeholder.objects.filter(pk__in=list(stakeholder_ids)).update(updated_at=timezone.now())
 
 
 def _apply(instance, fields: dict) -> None:
@@ -612,7 +611,8 @@ def portfolio_handover_check(*, actor, from_officer, to_officer) -> None:
     require(
         can_hand_over_portfolio(actor, from_officer, to_officer),
         _("Only a manager of both officers, or an administrator, hands over a portfolio."),
-        who_can_help=WhoCanHelp.MANAGER,
+        # Asked once the actor is known to manage: their own manager's word is not what is missing.
+        who_can_help=WhoCanHelp.ADMINISTRATOR,
     )
 
 

@@ -1,8 +1,12 @@
 """Refusals and missing pages are pages of the site: the header, the reason, and a way back."""
 
+import copy
+import pickle
+
 import pytest
 from django.test import override_settings
 
+from accounts.permissions import Refused, WhoCanHelp
 from contacts.models import Tag
 
 from .factories import StakeholderFactory
@@ -81,3 +85,10 @@ def test_a_refused_outbox_message_sends_you_to_an_administrator(client, manager)
     page = response.content.decode()
     assert "If you need it, ask an administrator." in page
     assert "owner" not in page
+
+
+def test_a_refusal_keeps_who_can_help_when_copied_or_pickled():
+    refusal = Refused("Not yours.", WhoCanHelp.ADMINISTRATOR)
+
+    for copied in (copy.copy(refusal), pickle.loads(pickle.dumps(refusal))):
+        assert (str(copied), copied.who_can_help) == ("Not yours.", WhoCanHelp.ADMINISTRATOR)
