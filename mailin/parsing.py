@@ -3,7 +3,9 @@
 A forward arrives in one of two shapes: the original attached whole (message/rfc822, as Outlook's "forward
 as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
-message:", followed by the original's From, Date, Subject and To lines.
+message:", followed by the original's From, Date, Subject and To lines. Outlook for Microsoft 365 and Outlook
+on the web put a rule of underscores there, and above the message a reply quotes too: only the subject's
+"FW:" tells their forward from their reply.
 """
 
 import email
@@ -19,6 +21,8 @@ FORWARD_MARKERS = re.compile(
     r"^\s*(-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*From:)", re.MULTILINE)
+FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
@@ -152,9 +156,11 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
     )
 
 
-def _quoted_forward(body: str) -> Mail | None:
+def _quoted_forward(body: str, subject: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
     marker = FORWARD_MARKERS.search(body)
+    if marker is None and FORWARD_SUBJECT.match(subject):
+        marker = OUTLOOK_RULE.search(body)
     if marker is None:
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
@@ -232,5 +238,5 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         attachments=attachments,
         sensitive=is_sensitive(sensitivity=str(message.get("sensitivity", "")), subject=subject),
     )
-    mail.forwarded = forwarded or _quoted_forward(body)
+    mail.forwarded = forwarded or _quoted_forward(body, subject)
     return mail

@@ -85,8 +85,9 @@ def test_a_forwarded_email_is_logged_as_inbound_from_its_sender(officer, ana):
         ("---------- Forwarded message ---------", "Date: Mon, 4 Mar 2024 at 15:04"),
         ("-----Original Message-----", "Sent: Monday, March 4, 2024 3:04 PM"),
         ("-----Original Message-----", "Sent: 04 March 2024 15:04"),
+        ("_" * 32, "Sent: Monday, March 4, 2024 3:04 PM"),
     ],
-    ids=["gmail", "gmail-en-gb", "outlook", "outlook-en-gb"],
+    ids=["gmail", "gmail-en-gb", "outlook", "outlook-en-gb", "outlook-365"],
 )
 def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_officers_time(
     officer, ana, marker, date_line
@@ -101,6 +102,18 @@ def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_office
     message, _created = inbound_message_receive(raw=raw)
     assert message.sent_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
     assert message.interaction.occurred_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
+
+
+def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
+    # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
+    body = (
+        "Yes, Thursday suits us.\n\n________________________________\nFrom: Ana Costa <ana@river.example>\n"
+        "Sent: Monday, March 4, 2024 3:04 PM\nSubject: Flooding on Mill Lane\n\nCan we meet?"
+    )
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject="RE: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
 
 
 def test_an_email_dated_in_utc_without_its_senders_zone_keeps_its_date(officer, ana):
