@@ -17,8 +17,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+# Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
+# and an email of blank lines took a minute.
 FORWARD_MARKERS = re.compile(
-    r"^\s*(-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)\s*$",
+    r"^[ \t]*(-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)"
+    r"[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*From:)", re.MULTILINE)

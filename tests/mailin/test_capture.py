@@ -134,6 +134,15 @@ def test_an_html_only_email_is_logged_as_its_reader_saw_it(officer, ana):
     assert message.interaction.notes == "Tea & talks at 3\nBring the <draft>"
 
 
+def test_an_email_of_blank_lines_anyone_could_send_is_read_in_linear_time():
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
+    mail.set_content("Hello" + "\n" * 45_000 + "Bye")
+    started = time.perf_counter()
+    parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 5
+
+
 @pytest.mark.parametrize(
     "html_body",
     [
