@@ -45,7 +45,13 @@ UTC_NAMES = re.compile(r"\s+(GMT|UTC)\s*$", re.IGNORECASE)
 UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
-HTML_LINE_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|tr|h[1-6])\s*>")
+# A reader sees the source's line breaks and runs of spaces as one space; a line ends where a block (a
+# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>.
+HTML_SPACES = re.compile(r"[ \t\r\n\f]+")
+HTML_BLOCK = re.compile(r"(?i)</?(p|div|li|ul|ol|tr|table|blockquote|pre|h[1-6])\b[^<>]*>")
+HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
+BLOCK_MARK = "\x00"
+LINE_ENDS = re.compile(r"[ \n\x00]+")
 MAX_BODY = 50_000
 
 
@@ -123,7 +129,8 @@ def _text(part) -> str:
 
 
 def _seen_text(content: str) -> str:
-    """What a reader of an HTML email saw: no script, style, head or comments, and "&amp;" as "&".
+    """What a reader of an HTML email saw: no script, style, head or comments, its lines as they were shown,
+    and "&amp;" as "&".
 
     Each step reads the text once, whatever it holds: the email is anyone's to write. A pattern looking
     ahead for each opening's end, or Python's HTML parser (Django's strip_tags), takes minutes over a few
@@ -139,7 +146,17 @@ def _seen_text(content: str) -> str:
             break
     else:
         kept.append(content[start:])
-    return html.unescape(ANY_TAG.sub("", HTML_LINE_END.sub("\n", "".join(kept))))
+    text = HTML_SPACES.sub(" ", "".join(kept).replace(BLOCK_MARK, ""))
+    text = ANY_TAG.sub("", HTML_BREAK.sub("\n", HTML_BLOCK.sub(BLOCK_MARK, text)))
+    return html.unescape(LINE_ENDS.sub(_line_ends, text))
+
+
+def _line_ends(spaces: re.Match) -> str:
+    """Blocks next to each other end one line; each <br> ends one more, as Gmail's <div><br></div> is a blank
+    line."""
+    run = spaces.group()
+    lines = run.count("\n") + (BLOCK_MARK in run)
+    return "\n" * lines if lines else " "
 
 
 def _body(message) -> str:

@@ -143,6 +143,24 @@ def test_an_email_of_blank_lines_anyone_could_send_is_read_in_linear_time():
     assert time.perf_counter() - started < 5
 
 
+def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(officer, ana):
+    # Gmail writes each line in a <div>, a blank line as <div><br></div>; the source wraps anywhere.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Flooding"
+    mail.set_content(
+        '<div dir="ltr">FYI<br><br><div class="gmail_quote"><div class="gmail_attr">---------- Forwarded '
+        'message ---------<br>From: <strong class="gmail_sendername">Ana\r\n Costa</strong> <span>&lt;<a '
+        'href="mailto:ana@river.example">ana@river.example</a>&gt;</span><br>'
+        "Date: Mon, 4 Mar 2024 at 15:04<br>Subject: Flooding<br></div><br><div>Dear Hannah,</div>"
+        "<div><br></div><div>The lane flooded\r\nagain.</div><div>Ana</div></div></div>",
+        subtype="html",
+    )
+    message, _created = inbound_message_receive(raw=bytes(mail))
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.from_name == "Ana Costa"
+    assert message.interaction.notes == "Dear Hannah,\n\nThe lane flooded again.\nAna"
+
+
 @pytest.mark.parametrize(
     "html_body",
     [
