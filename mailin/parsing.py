@@ -26,6 +26,9 @@ FORWARD_MARKERS = re.compile(
 )
 OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*From:)", re.MULTILINE)
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
+# Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
+# to Python's parser (it reads "Ana").
+OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
 QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
@@ -188,7 +191,8 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
     for index, line in enumerate(lines):
         match = QUOTED_HEADER.match(line)
         if match:
-            headers.setdefault(match.group(1).lower(), match.group(2).strip())
+            value = OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())
+            headers.setdefault(match.group(1).lower(), value)
         elif headers:
             body_start = index
             break

@@ -104,6 +104,17 @@ def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_office
     assert message.interaction.occurred_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
 
 
+def test_a_forward_from_outlook_2016_finds_its_sender_in_brackets(officer, ana):
+    body = (
+        "FYI\n\n-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+        "Sent: 04 March 2024 15:04\nTo: Hannah Brooks\nSubject: Flooding\n\nThe lane flooded again."
+    )
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="FW: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and message.from_name == "Ana Costa"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+
+
 def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
     # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
     body = (
