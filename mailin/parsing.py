@@ -56,6 +56,8 @@ HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
 BLOCK_MARK = "\x00"
 LINE_ENDS = re.compile(r"[ \n\x00]+")
 MAX_BODY = 50_000
+# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot.
+CID_REFERENCE = re.compile(r"(?i)\bcid:([^\s\"'<>]+)")
 
 
 @dataclass
@@ -162,6 +164,18 @@ def _line_ends(spaces: re.Match) -> str:
     return "\n" * lines if lines else " "
 
 
+def _shown_in_body(message) -> set[str]:
+    """The Content-IDs of the images the HTML body shows."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return set()
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, AssertionError):
+        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    return {cid.lower() for cid in CID_REFERENCE.findall(content)}
+
+
 def _body(message) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     return _text(part) if part is not None else ""
@@ -237,12 +251,16 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         # Without a Message-ID the content names the message, so the same bytes sent twice log once.
         message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@liaison-crm>"
     attachments, forwarded = [], None
+    shown = _shown_in_body(message)
     for part in message.iter_attachments():
         if part.get_content_type() == "message/rfc822":
             inner = part.get_content()
             if forwarded is None and inner is not None:
                 forwarded = _mail(inner)
                 continue
+        if str(part.get("content-id", "")).strip().strip("<>").lower() in shown:
+            # Part of the message as it was read (the raw email keeps it): no mail program lists it either.
+            continue
         content = part.get_payload(decode=True)
         if content is None:
             continue

@@ -207,6 +207,19 @@ def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana
     assert "plan.pdf" in message.interaction.notes
 
 
+def test_a_signatures_logo_the_email_shows_is_not_kept_as_an_attachment(officer, ana):
+    # Outlook's shape: the HTML and the images it shows in one multipart/related.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "ana@river.example", "Figures"
+    mail.set_content('<p>Dear Ana</p><p>Hannah<br><img src="cid:image001.png@01DA"></p>', subtype="html")
+    mail.add_related(b"\x89PNG", "image", "png", cid="<image001.png@01DA>", filename="image001.png")
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert not message.attachments.exists()
+    assert message.interaction.notes == "Dear Ana\nHannah"
+
+
 @pytest.mark.parametrize(
     ("sent_as", "kept_as"),
     [
