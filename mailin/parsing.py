@@ -3,9 +3,10 @@
 A forward arrives in one of two shapes: the original attached whole (message/rfc822, as Outlook's "forward
 as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
-message:", followed by the original's From, Date, Subject and To lines. Outlook for Microsoft 365 and Outlook
-on the web put a rule of underscores there, and above the message a reply quotes too: only the subject's
-"FW:" tells their forward from their reply.
+message:" (or the same in French or German, as those mail programs write them), followed by the original's
+From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Gesendet, Betreff, An). Outlook for Microsoft
+365 and Outlook on the web put a rule of underscores there, and above the message a reply quotes too: only
+the subject's "FW:" (TR:, WG:) tells their forward from their reply.
 """
 
 import email
@@ -20,16 +21,33 @@ from datetime import UTC, datetime
 # Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
 # and an email of blank lines took a minute.
 FORWARD_MARKERS = re.compile(
-    r"^[ \t]*(-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)"
+    r"^[ \t]*(-{2,}\s*(Forwarded message|Message transféré|Weitergeleitete Nachricht)\s*-{2,}"
+    r"|-{2,}\s*(Original Message|Message d'origine|Ursprüngliche Nachricht)\s*-{2,}"
+    r"|(Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
     r"[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*From:)", re.MULTILINE)
+OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*(From|De|Von) ?:)", re.MULTILINE)
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>".
+QUOTED_HEADER = re.compile(
+    r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:\s*(.*)$",
+    re.IGNORECASE,
+)
+QUOTED_HEADER_NAMES = {
+    "de": "from",
+    "von": "from",
+    "datum": "date",
+    "envoyé": "sent",
+    "gesendet": "sent",
+    "objet": "subject",
+    "betreff": "subject",
+    "à": "to",
+    "an": "to",
+}
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
 SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
@@ -206,7 +224,8 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
         match = QUOTED_HEADER.match(line)
         if match:
             value = OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())
-            headers.setdefault(match.group(1).lower(), value)
+            name = match.group(1).lower()
+            headers.setdefault(QUOTED_HEADER_NAMES.get(name, name), value)
         elif headers:
             body_start = index
             break

@@ -115,6 +115,25 @@ def test_a_forward_from_outlook_2016_finds_its_sender_in_brackets(officer, ana):
     assert list(message.interaction.stakeholders.all()) == [ana]
 
 
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\nEnvoyé : lundi 4 mars 2024 15:04\n"
+        "À : Hannah Brooks\nObjet : Inondation rue du Moulin",
+        "---------- Weitergeleitete Nachricht ---------\nVon: Ana Costa <ana@river.example>\n"
+        "Date: Mo., 4. März 2024 um 15:04 Uhr\nSubject: Inondation rue du Moulin\nTo: <officer@example.org>",
+    ],
+    ids=["outlook-fr", "gmail-de"],
+)
+def test_a_forward_from_a_french_or_german_mail_program_is_logged_with_its_sender(officer, ana, quoted):
+    body = f"Pour info\n\n{quoted}\n\nLa rue est encore inondée."
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="TR: Inondation", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Inondation rue du Moulin"
+    assert message.interaction.notes == "La rue est encore inondée."
+
+
 def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
     # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
     body = (
