@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
-from .search import search_by_name
+from .search import email_address, search_by_name
 
 
 class NamedQuerySet(QuerySet):
@@ -201,6 +201,13 @@ class StakeholderQuerySet(NamedQuerySet):
         return self.filter(is_archived=False)
 
     def search(self, text: str):
+        if address := email_address(text):
+            # Pasted from an email: whoever has the address, alike to it in full as a matching name would be.
+            return (
+                self.filter(emails__contains=[address])
+                .annotate(name_similarity=Value(1.0))
+                .order_by("name", "pk")
+            )
         return search_by_name(self, text)
 
     def due_for_contact_by(self, day):

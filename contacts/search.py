@@ -8,6 +8,7 @@ configuration, names through `immutable_unaccent` (contacts migration 0012). Nam
 
 import functools
 import itertools
+import re
 import unicodedata
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
@@ -61,6 +62,18 @@ def unaccent_table() -> dict[int, str]:
 def unaccented(text: str) -> str:
     """The text without its accents, as `immutable_unaccent` gives it (the letters `unaccent_table` has)."""
     return text.translate(unaccent_table())
+
+
+# One whole address, as someone pastes it from an email: "ana@river.example" or "<ana@river.example>".
+_EMAIL_ADDRESS = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
+
+
+def email_address(text: str) -> str | None:
+    """The text as stakeholders' addresses are stored (trimmed, lower-case: Stakeholder.clean_fields) when it
+    is one email address. Their tsvector holds names and notes, not addresses: a search finds the address by
+    it."""
+    address = text.strip().strip("<>").lower()
+    return address if _EMAIL_ADDRESS.fullmatch(address) else None
 
 
 def search_terms(text: str) -> list[str]:

@@ -393,17 +393,18 @@ def _snapshot(stakeholder: Stakeholder) -> dict:
 def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
     keeps_positions = list(keep.affiliations.all())
     keeps_primaries = [p for p in keeps_positions if p.is_primary]
-    same = {(p.organisation_id, p.role, p.department, p.start_date, p.end_date) for p in keeps_positions}
+    # One position on both records, though each was told a different start (or only one was): kept once,
+    # from the earliest start either knew.
+    same = {(p.organisation_id, p.role, p.department, p.end_date): p for p in keeps_positions}
     moved = 0
     repeated = []
     for position in duplicate.affiliations.all():
-        if (
-            position.organisation_id,
-            position.role,
-            position.department,
-            position.start_date,
-            position.end_date,
-        ) in same:
+        kept = same.get((position.organisation_id, position.role, position.department, position.end_date))
+        if kept is not None:
+            starts = [start for start in (kept.start_date, position.start_date) if start is not None]
+            if starts and min(starts) != kept.start_date:
+                kept.start_date = min(starts)
+                kept.save(update_fields=["start_date"])
             repeated.append(position.pk)
             position.delete()
             continue

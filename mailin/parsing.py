@@ -3,7 +3,10 @@
 A forward arrives in one of two shapes: the original attached whole (message/rfc822, as Outlook's "forward
 as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
-message:", followed by the original's From, Date, Subject and To lines.
+message:" (or the same in French or German, as those mail programs write them), followed by the original's
+From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Gesendet, Betreff, An). Outlook for Microsoft
+365 and Outlook on the web put a rule of underscores there, and above the message a reply quotes too: only
+the subject's "FW:" (TR:, WG:) tells their forward from their reply.
 """
 
 import email
@@ -15,11 +18,36 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+# Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
+# and an email of blank lines took a minute.
 FORWARD_MARKERS = re.compile(
-    r"^\s*(-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)\s*$",
+    r"^[ \t]*(-{2,}\s*(Forwarded message|Message transféré|Weitergeleitete Nachricht)\s*-{2,}"
+    r"|-{2,}\s*(Original Message|Message d'origine|Ursprüngliche Nachricht)\s*-{2,}"
+    r"|(Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
+    r"[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-QUOTED_HEADER = re.compile(r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc):\s*(.*)$", re.IGNORECASE)
+OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*(From|De|Von) ?:)", re.MULTILINE)
+FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
+# Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
+# to Python's parser (it reads "Ana").
+OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>".
+QUOTED_HEADER = re.compile(
+    r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:\s*(.*)$",
+    re.IGNORECASE,
+)
+QUOTED_HEADER_NAMES = {
+    "de": "from",
+    "von": "from",
+    "datum": "date",
+    "envoyé": "sent",
+    "gesendet": "sent",
+    "objet": "subject",
+    "betreff": "subject",
+    "à": "to",
+    "an": "to",
+}
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
 SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
@@ -38,8 +66,16 @@ UTC_NAMES = re.compile(r"\s+(GMT|UTC)\s*$", re.IGNORECASE)
 UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
-HTML_LINE_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|tr|h[1-6])\s*>")
+# A reader sees the source's line breaks and runs of spaces as one space; a line ends where a block (a
+# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>.
+HTML_SPACES = re.compile(r"[ \t\r\n\f]+")
+HTML_BLOCK = re.compile(r"(?i)</?(p|div|li|ul|ol|tr|table|blockquote|pre|h[1-6])\b[^<>]*>")
+HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
+BLOCK_MARK = "\x00"
+LINE_ENDS = re.compile(r"[ \n\x00]+")
 MAX_BODY = 50_000
+# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot.
+CID_REFERENCE = re.compile(r"(?i)\bcid:([^\s\"'<>]+)")
 
 
 @dataclass
@@ -116,7 +152,8 @@ def _text(part) -> str:
 
 
 def _seen_text(content: str) -> str:
-    """What a reader of an HTML email saw: no script, style, head or comments, and "&amp;" as "&".
+    """What a reader of an HTML email saw: no script, style, head or comments, its lines as they were shown,
+    and "&amp;" as "&".
 
     Each step reads the text once, whatever it holds: the email is anyone's to write. A pattern looking
     ahead for each opening's end, or Python's HTML parser (Django's strip_tags), takes minutes over a few
@@ -132,7 +169,29 @@ def _seen_text(content: str) -> str:
             break
     else:
         kept.append(content[start:])
-    return html.unescape(ANY_TAG.sub("", HTML_LINE_END.sub("\n", "".join(kept))))
+    text = HTML_SPACES.sub(" ", "".join(kept).replace(BLOCK_MARK, ""))
+    text = ANY_TAG.sub("", HTML_BREAK.sub("\n", HTML_BLOCK.sub(BLOCK_MARK, text)))
+    return html.unescape(LINE_ENDS.sub(_line_ends, text))
+
+
+def _line_ends(spaces: re.Match) -> str:
+    """Blocks next to each other end one line; each <br> ends one more, as Gmail's <div><br></div> is a blank
+    line."""
+    run = spaces.group()
+    lines = run.count("\n") + (BLOCK_MARK in run)
+    return "\n" * lines if lines else " "
+
+
+def _shown_in_body(message) -> set[str]:
+    """The Content-IDs of the images the HTML body shows."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return set()
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, AssertionError):
+        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    return {cid.lower() for cid in CID_REFERENCE.findall(content)}
 
 
 def _body(message) -> str:
@@ -152,9 +211,11 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
     )
 
 
-def _quoted_forward(body: str) -> Mail | None:
+def _quoted_forward(body: str, subject: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
     marker = FORWARD_MARKERS.search(body)
+    if marker is None and FORWARD_SUBJECT.match(subject):
+        marker = OUTLOOK_RULE.search(body)
     if marker is None:
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
@@ -162,7 +223,9 @@ def _quoted_forward(body: str) -> Mail | None:
     for index, line in enumerate(lines):
         match = QUOTED_HEADER.match(line)
         if match:
-            headers.setdefault(match.group(1).lower(), match.group(2).strip())
+            value = OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())
+            name = match.group(1).lower()
+            headers.setdefault(QUOTED_HEADER_NAMES.get(name, name), value)
         elif headers:
             body_start = index
             break
@@ -207,12 +270,16 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         # Without a Message-ID the content names the message, so the same bytes sent twice log once.
         message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@liaison-crm>"
     attachments, forwarded = [], None
+    shown = _shown_in_body(message)
     for part in message.iter_attachments():
         if part.get_content_type() == "message/rfc822":
             inner = part.get_content()
             if forwarded is None and inner is not None:
                 forwarded = _mail(inner)
                 continue
+        if str(part.get("content-id", "")).strip().strip("<>").lower() in shown:
+            # Part of the message as it was read (the raw email keeps it): no mail program lists it either.
+            continue
         content = part.get_payload(decode=True)
         if content is None:
             continue
@@ -232,5 +299,5 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         attachments=attachments,
         sensitive=is_sensitive(sensitivity=str(message.get("sensitivity", "")), subject=subject),
     )
-    mail.forwarded = forwarded or _quoted_forward(body)
+    mail.forwarded = forwarded or _quoted_forward(body, subject)
     return mail

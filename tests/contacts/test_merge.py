@@ -103,6 +103,19 @@ def test_one_current_primary_position_survives_a_merge(officer, pair):
     assert positions.filter(is_primary=True, end_date__isnull=True).get().organisation == water
 
 
+def test_a_position_both_records_hold_from_different_starts_is_kept_once_from_the_earlier(officer, pair):
+    keep, duplicate = pair
+    riverside = OrganisationFactory(name="Riverside Tenants' Association")
+    trustee = {"organisation": riverside, "role": "Trustee"}
+    AffiliationFactory(stakeholder=keep, **trustee, start_date=dt.date(2019, 8, 5))
+    AffiliationFactory(stakeholder=duplicate, **trustee, is_primary=False, start_date=dt.date(2018, 11, 6))
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    positions = [(p.role, p.start_date) for p in keep.affiliations.held_now()]
+    assert positions == [("Trustee", dt.date(2018, 11, 6))]
+
+
 def test_a_primary_position_ending_later_counts_as_current_in_a_merge(officer, pair):
     keep, duplicate = pair
     leaving_on = timezone.localdate() + dt.timedelta(days=30)

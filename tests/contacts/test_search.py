@@ -47,6 +47,20 @@ def test_search_reads_notes_too(officer):
     assert found("riverside") == ["Ana Costa"]
 
 
+def test_search_finds_whoever_has_an_email_address_pasted_in(
+    officer, officer_client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net"], owner=officer)
+    StakeholderFactory(name="Neil Hughes", emails=["neil@example.net"], owner=officer)
+
+    assert found("<MHughes@example.net>") == ["Marcia Hughes"]
+    # As the list without a search (test_query_counts): the session and user; the page with each one's tags
+    # and current position; the filter form's owner, team and tag choices; the user's groups.
+    with django_assert_max_num_queries(7):
+        response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "mhughes@example.net"})
+    assert [person.name for person in response.context["page"]] == ["Marcia Hughes"]
+
+
 def test_organisation_search_uses_the_same_rules():
     OrganisationFactory(name="Northern Water Authority")
     assert [o.name for o in Organisation.objects.search("nothern watr")] == ["Northern Water Authority"]

@@ -85,8 +85,9 @@ def test_a_forwarded_email_is_logged_as_inbound_from_its_sender(officer, ana):
         ("---------- Forwarded message ---------", "Date: Mon, 4 Mar 2024 at 15:04"),
         ("-----Original Message-----", "Sent: Monday, March 4, 2024 3:04 PM"),
         ("-----Original Message-----", "Sent: 04 March 2024 15:04"),
+        ("_" * 32, "Sent: Monday, March 4, 2024 3:04 PM"),
     ],
-    ids=["gmail", "gmail-en-gb", "outlook", "outlook-en-gb"],
+    ids=["gmail", "gmail-en-gb", "outlook", "outlook-en-gb", "outlook-365"],
 )
 def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_officers_time(
     officer, ana, marker, date_line
@@ -101,6 +102,48 @@ def test_a_forward_is_logged_when_the_original_was_sent_in_the_forwarding_office
     message, _created = inbound_message_receive(raw=raw)
     assert message.sent_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
     assert message.interaction.occurred_at == datetime(2024, 3, 4, 12, 4, tzinfo=UTC)
+
+
+def test_a_forward_from_outlook_2016_finds_its_sender_in_brackets(officer, ana):
+    body = (
+        "FYI\n\n-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+        "Sent: 04 March 2024 15:04\nTo: Hannah Brooks\nSubject: Flooding\n\nThe lane flooded again."
+    )
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="FW: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and message.from_name == "Ana Costa"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\nEnvoyé : lundi 4 mars 2024 15:04\n"
+        "À : Hannah Brooks\nObjet : Inondation rue du Moulin",
+        "---------- Weitergeleitete Nachricht ---------\nVon: Ana Costa <ana@river.example>\n"
+        "Date: Mo., 4. März 2024 um 15:04 Uhr\nSubject: Inondation rue du Moulin\nTo: <officer@example.org>",
+    ],
+    ids=["outlook-fr", "gmail-de"],
+)
+def test_a_forward_from_a_french_or_german_mail_program_is_logged_with_its_sender(officer, ana, quoted):
+    body = f"Pour info\n\n{quoted}\n\nLa rue est encore inondée."
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="TR: Inondation", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Inondation rue du Moulin"
+    assert message.interaction.notes == "La rue est encore inondée."
+
+
+def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
+    # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
+    body = (
+        "Yes, Thursday suits us.\n\n________________________________\nFrom: Ana Costa <ana@river.example>\n"
+        "Sent: Monday, March 4, 2024 3:04 PM\nSubject: Flooding on Mill Lane\n\nCan we meet?"
+    )
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject="RE: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
 
 
 def test_an_email_dated_in_utc_without_its_senders_zone_keeps_its_date(officer, ana):
@@ -119,6 +162,33 @@ def test_an_html_only_email_is_logged_as_its_reader_saw_it(officer, ana):
     )
     message, _created = inbound_message_receive(raw=bytes(mail))
     assert message.interaction.notes == "Tea & talks at 3\nBring the <draft>"
+
+
+def test_an_email_of_blank_lines_anyone_could_send_is_read_in_linear_time():
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
+    mail.set_content("Hello" + "\n" * 45_000 + "Bye")
+    started = time.perf_counter()
+    parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 5
+
+
+def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(officer, ana):
+    # Gmail writes each line in a <div>, a blank line as <div><br></div>; the source wraps anywhere.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Flooding"
+    mail.set_content(
+        '<div dir="ltr">FYI<br><br><div class="gmail_quote"><div class="gmail_attr">---------- Forwarded '
+        'message ---------<br>From: <strong class="gmail_sendername">Ana\r\n Costa</strong> <span>&lt;<a '
+        'href="mailto:ana@river.example">ana@river.example</a>&gt;</span><br>'
+        "Date: Mon, 4 Mar 2024 at 15:04<br>Subject: Flooding<br></div><br><div>Dear Hannah,</div>"
+        "<div><br></div><div>The lane flooded\r\nagain.</div><div>Ana</div></div></div>",
+        subtype="html",
+    )
+    message, _created = inbound_message_receive(raw=bytes(mail))
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.from_name == "Ana Costa"
+    assert message.interaction.notes == "Dear Hannah,\n\nThe lane flooded again.\nAna"
 
 
 @pytest.mark.parametrize(
@@ -154,6 +224,19 @@ def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana
     assert [a.filename for a in message.attachments.all()] == ["plan.pdf"]
     assert message.attachments.get().file.read() == b"%PDF-1.4 plan"
     assert "plan.pdf" in message.interaction.notes
+
+
+def test_a_signatures_logo_the_email_shows_is_not_kept_as_an_attachment(officer, ana):
+    # Outlook's shape: the HTML and the images it shows in one multipart/related.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "ana@river.example", "Figures"
+    mail.set_content('<p>Dear Ana</p><p>Hannah<br><img src="cid:image001.png@01DA"></p>', subtype="html")
+    mail.add_related(b"\x89PNG", "image", "png", cid="<image001.png@01DA>", filename="image001.png")
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert not message.attachments.exists()
+    assert message.interaction.notes == "Dear Ana\nHannah"
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,18 @@ def test_people_organisations_interactions_and_meetings_come_in_one_list(officer
     assert {kind for kind, _title in found} == {"stakeholder", "organisation", "interaction", "meeting"}
 
 
+def test_an_email_address_pasted_in_finds_who_has_it_first(officer):
+    address = "marcia.hughes@northbridge-council.example.org"
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net", address])
+    StakeholderFactory(name="Neil Hughes", emails=["neil.hughes@northbridge-council.example.org"])
+    OrganisationFactory(name="Northbridge City Council")
+
+    found = kinds_and_titles(officer, f" {address.title()} ")
+
+    assert found[0] == ("stakeholder", "Marcia Hughes")
+    assert ("stakeholder", "Neil Hughes") not in found
+
+
 def test_people_of_one_name_are_told_apart_by_their_role_and_organisation(officer):
     council = OrganisationFactory(name="Northbridge City Council")
     planner = StakeholderFactory(name="Delroy Pryce", form_of_address="Mr Pryce", owner=officer)
