@@ -284,6 +284,11 @@ class AttendanceForm(forms.Form):
         self.fields["attended"].initial = [
             key for key, attendee in self.attendees.items() if self.was_there(attendee)
         ]
+        if not meeting.interaction_id:
+            self.fields["attended"].help_text = _(
+                "Those ticked count as met and those not ticked are shown as absent. The meeting's timeline "
+                "entry was deleted: log one on the stakeholders' timelines if it is wanted there."
+            )
 
     @staticmethod
     def was_there(attendee) -> bool:

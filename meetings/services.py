@@ -601,14 +601,26 @@ def meeting_attendance_correct(*, meeting: Meeting, actor, attended: Iterable[At
     changed = [a for a in attendees if a.attended != (a.pk in present_ids)]
     if not changed:
         return meeting
+    interaction = _interaction_to_follow(meeting, actor)
+    if meeting.interaction_id and interaction is None:
+        # Who is on a timeline entry decides who may read it when it is confidential: not changed by one who
+        # may not edit it, nor attendance left disagreeing with it.
+        raise ValidationError(
+            {
+                "attended": _(
+                    "The meeting's timeline entry is %(author)s's: ask them or their manager to correct it."
+                )
+                % {"author": meeting.interaction.logged_by}
+            }
+        )
     for attendee in changed:
         attendee.attended = attendee.pk in present_ids
     Attendee.objects.bulk_update(changed, ["attended"])
-    if meeting.interaction_id:
+    if interaction is not None:
         came = [a for a in changed if a.attended]
         left = [a for a in changed if not a.attended]
         interaction_people_amend(
-            interaction=meeting.interaction,
+            interaction=interaction,
             joining=[a.stakeholder for a in came if a.stakeholder_id],
             leaving=[a.stakeholder for a in left if a.stakeholder_id],
             staff_joining=[a.user for a in came if a.user_id],

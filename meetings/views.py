@@ -365,7 +365,13 @@ def meeting_attendance_edit(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Attendance saved; the attendees' timelines follow it."))
+            messages.success(
+                request,
+                _("Attendance saved; the attendees' timelines follow it.")
+                if meeting.interaction_id
+                # Its timeline entry was deleted since it was recorded as held: nothing there to follow.
+                else _("Attendance saved."),
+            )
             return redirect(meeting)
     # Saving the same attendance twice leaves the same record: no key needed.
     return _record_form_page(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Stakeholder
 from interactions.models import Interaction
+from interactions.services import interaction_delete
 from meetings import services
 from meetings.models import Meeting
 
@@ -258,3 +259,52 @@ def test_the_meeting_list_marks_who_was_absent_without_hiding_them(
     row = re.sub(r"\s+", " ", body[body.find("Harbour consultation") :])
     assert ">Ama Owusu</a>, <a" in row
     assert '>Kofi Boateng</a> <span class="badge subtle">absent</span>' in row
+
+
+def test_a_correction_is_refused_when_the_timeline_entry_is_not_the_correctors_to_edit(
+    officer, manager, other_officer, came, stayed_away
+):
+    """The manager recorded it held and made its entry confidential: the organiser may not open it to the
+    owner of someone marked present by changing who is on it."""
+    theirs = StakeholderFactory(owner=other_officer, name="Lindiwe Dube")
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=hours_ago(26),
+        ends_at=hours_ago(25),
+        stakeholders=[theirs, stayed_away],
+    )
+    held = services.meeting_mark_held(
+        meeting=meeting, actor=manager, attended=[meeting.attendees.get(stakeholder=theirs)]
+    )
+    Interaction.objects.filter(pk=held.interaction_id).update(is_confidential=True)
+
+    with pytest.raises(ValidationError, match="ask them or their manager"):
+        services.meeting_attendance_correct(meeting=held, actor=officer, attended=held.attendees.all())
+
+    assert list(Interaction.objects.get().stakeholders.all()) == [theirs]
+    assert not Interaction.objects.visible_to(officer).exists()
+    assert held.attendees.get(stakeholder=stayed_away).attended is False
+
+
+def test_attendance_is_corrected_without_promising_a_timeline_when_its_entry_was_deleted(
+    officer_client, officer, held, came, stayed_away
+):
+    interaction_delete(interaction=Interaction.objects.get(), actor=officer)
+    page = officer_client.get(reverse("meetings:attendance_edit", args=[held.pk])).content.decode()
+    assert "timeline entry was deleted" in page
+
+    response = officer_client.post(
+        reverse("meetings:attendance_edit", args=[held.pk]),
+        {
+            "attended": [
+                held.attendees.get(stakeholder=came).pk,
+                held.attendees.get(stakeholder=stayed_away).pk,
+            ]
+        },
+        follow=True,
+    )
+
+    assert "Attendance saved." in response.content.decode()
+    assert "timelines follow" not in response.content.decode()
+    assert held.attendees.get(stakeholder=stayed_away).attended is True
