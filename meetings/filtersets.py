@@ -1,7 +1,6 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -141,15 +140,6 @@ class MeetingFilterSet(RegisterFilterSet):
         return self.is_valid() and self.form.cleaned_data["when"] == PAST
 
 
-def _chasers():
-    """Whom the list can show the actions of: staff as the other lists offer them, and a leaver still
-    chasing a stakeholder's action from a meeting they organised (`chased_by`), which the dashboard counts as
-    theirs and a handover does not move (a meeting keeps its organiser)."""
-    users = get_user_model().objects
-    chasing = ActionItem.objects.open().chased_by_officer(OuterRef("pk"))
-    return users.filter(Q(pk__in=users.active_or_holding_work().values("pk")) | Exists(chasing))
-
-
 class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
 
@@ -175,7 +165,8 @@ class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
 
     owner = django_filters.ModelChoiceFilter(
         label=_("Chased by"),
-        queryset=lambda request: _chasers(),
+        # Leavers too while they hold open work: a stakeholder's action they chase, until it is handed on.
+        queryset=get_user_model().objects.active_or_holding_work(),
         method="filter_owner",
         empty_label=_("Anyone"),
         widget=QuickSelect,

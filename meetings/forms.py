@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AssigneeChoiceField
 from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
@@ -239,10 +240,22 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
 class ActionAddForm(ActionItemForm):
     """One action added to a meeting's record after the fact."""
 
+    chaser = AssigneeChoiceField(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("The organiser"),
+        help_text=_("Who follows it up when a stakeholder owes it."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].required = True
         self.fields["owner"].required = True
+        self.fields["chaser"].offer_for(None)
+
+    def entry(self):
+        return {**super().entry(), "chaser": self.cleaned_data["chaser"]}
 
 
 class BaseActionFormSet(forms.BaseFormSet):

@@ -74,7 +74,7 @@ def meeting_detail(request, pk):
     can_edit = can_edit_meeting(request.user, meeting)
     _mark_who_can_respond(request.user, meeting, meeting.attendees.all())
     # Each row offers its status list only to those who may move that action along.
-    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
+    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder", "chaser"))
     for action in actions:
         action.can_update = can_update_action_item(request.user, action)
     guests = [attendee.stakeholder for attendee in meeting.attendees.all() if attendee.stakeholder_id]
@@ -432,7 +432,7 @@ def meeting_ics(request, pk):
 def action_item_status(request, pk):
     action_item = get_object_or_404(
         ActionItem.objects.visible_to(request.user).select_related(
-            "meeting__organiser", "owner_user", "owner_stakeholder"
+            "meeting__organiser", "owner_user", "owner_stakeholder", "chaser"
         ),
         pk=pk,
     )

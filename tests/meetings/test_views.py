@@ -1261,6 +1261,23 @@ def test_an_action_agreed_later_is_added_on_a_held_meetings_page_once_however_of
     ]
 
 
+def test_an_action_added_for_a_stakeholder_is_chased_by_the_colleague_named_or_the_organiser(
+    officer_client, officer, colleague, held, guest
+):
+    url = reverse("meetings:action_add", args=[held.pk])
+    page = officer_client.get(url).content.decode()
+    assert "Chased by" in page and "The organiser" in page
+    for description, chaser in (("Send the map", colleague.pk), ("Send the plan", "")):
+        data = {"description": description, "owner": f"stakeholder:{guest.pk}", "chaser": chaser}
+        officer_client.post(url, {**data, "submission_key": _key(officer_client, url)})
+    assert dict(held.action_items.values_list("description", "chaser")) == {
+        "Send the map": colleague.pk,
+        "Send the plan": officer.pk,
+    }
+    shown = officer_client.get(held.get_absolute_url()).content.decode()
+    assert f"chased by {colleague}" in shown and f"chased by {officer}" in shown
+
+
 def test_an_action_without_an_owner_is_shown_back_with_its_error(officer_client, held):
     response = officer_client.post(reverse("meetings:action_add", args=[held.pk]), {"description": "x"})
     assert response.status_code == 200
