@@ -216,6 +216,12 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
     owner_stakeholder = django_filters.ModelChoiceFilter(
         label=_("Owner (stakeholder)"), queryset=Stakeholder.objects.all()
     )
+    chased_by = django_filters.ModelChoiceFilter(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.all(),
+        method="filter_chased_by",
+        help_text=_("Who answers for it: its owner on the staff, or the colleague chasing a stakeholder's."),
+    )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
         method=overdue_or_not,
@@ -227,4 +233,7 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ActionItem
-        fields = ["status", "owner", "owner_stakeholder", "overdue", "meeting", "updated_since"]
+        fields = ["status", "owner", "owner_stakeholder", "chased_by", "overdue", "meeting", "updated_since"]
+
+    def filter_chased_by(self, queryset, name, value):
+        return queryset.chased_by_officer(value) if value else queryset

@@ -165,7 +165,7 @@ def test_a_stale_etag_is_a_412(officer_api, api_as, action):
     assert officer_api.patch(detail(action), {"status": "done"}, HTTP_IF_MATCH=stale).status_code == 412
 
 
-def test_filters(officer_api, meeting, action, officer, guest):
+def test_filters(officer_api, meeting, action, officer, colleague, guest):
     late = add(meeting, owner_stakeholder=guest, due_on=timezone.localdate() - dt.timedelta(days=1))
     done = add(meeting, owner_user=officer, due_on=timezone.localdate() - dt.timedelta(days=5))
     services.action_item_set_status(action_item=done, actor=officer, status=ActionStatus.DONE)
@@ -184,6 +184,9 @@ def test_filters(officer_api, meeting, action, officer, guest):
     assert ids(overdue="false") == [action.pk, done.pk, elsewhere.pk]
     assert ids(owner=officer.pk) == [action.pk, done.pk, elsewhere.pk]
     assert ids(owner_stakeholder=guest.pk) == [late.pk]
+    # The organiser chases the stakeholder's; each officer their own.
+    assert ids(chased_by=colleague.pk) == [late.pk]
+    assert ids(chased_by=officer.pk) == [action.pk, done.pk, elsewhere.pk]
     assert ids(status="done") == [done.pk]
     assert ids(meeting=other_meeting.pk) == [elsewhere.pk]
     ActionItem.objects.update(updated_at="2020-01-01T00:00Z")
