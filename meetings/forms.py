@@ -258,6 +258,16 @@ class ActionAddForm(ActionItemForm):
         return {**super().entry(), "chaser": self.cleaned_data["chaser"]}
 
 
+class ActionChaserForm(forms.Form):
+    """Who chases an action a stakeholder owes, handed on to a colleague."""
+
+    chaser = AssigneeChoiceField(label=_("Chased by"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, action_item, **kwargs):
+        super().__init__(*args, initial={"chaser": action_item.chaser_id}, **kwargs)
+        self.fields["chaser"].offer_for(action_item.chaser_id)
+
+
 class BaseActionFormSet(forms.BaseFormSet):
     def __init__(self, *args, meeting: Meeting, **kwargs):
         self.owners = owner_options(meeting)
