@@ -49,10 +49,12 @@ def can_edit_meeting(user, meeting) -> bool:
 
 
 def can_update_action_item(user, action_item) -> bool:
-    """The owner moves it along; so can the meeting's organiser and their managers."""
-    if action_item.owner_user_id == user.pk or can_edit_meeting(user, action_item.meeting):
+    """Who chases it (its owner, or the colleague chasing a stakeholder's) moves it along, and hands it on;
+    so can their managers, the meeting's organiser and theirs."""
+    chaser_id = action_item.owner_user_id or action_item.chaser_id
+    if chaser_id == user.pk or can_edit_meeting(user, action_item.meeting):
         return True
-    return action_item.owner_user_id is not None and manages(user, action_item.owner_user)
+    return chaser_id is not None and manages(user, action_item.chased_by)
 
 
 def can_respond_for(user, attendee) -> bool:

@@ -643,8 +643,9 @@ class PortfolioHandover(StorableTextModel):
         related_name="+",
     )
     note = models.TextField(_("note for the new owner"), blank=True)
-    # {"stakeholders": 12, "commitments": 3, "concerns": 1, "actions": 2, "follow_ups": 4}: how many of
-    # each moved. Handovers before follow-ups moved with a portfolio have no "follow_ups".
+    # {"stakeholders": 12, "commitments": 3, "concerns": 1, "actions": 2, "chased_actions": 1,
+    # "follow_ups": 4}: how many of each moved. Handovers before follow-ups moved with a portfolio have no
+    # "follow_ups"; those before stakeholders' actions had a chaser of their own, no "chased_actions".
     counts = models.JSONField(_("moved"), default=dict)
     created_at = models.DateTimeField(_("handed over"), auto_now_add=True)
 

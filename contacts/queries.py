@@ -56,7 +56,8 @@ class OpenWork:
 
 def open_work() -> dict[str, OpenWork]:
     """The kinds of open work an officer holds: the commitments they chase, the concerns they handle, the
-    action items they own and the follow-ups they own, while open.
+    action items they own, the stakeholders' action items they chase and the follow-ups they own, while
+    open.
 
     The one list: who counts as still holding work (accounts UserQuerySet.active_or_holding_work) and what a
     handover moves both read it, so a kind added here is found on a leaver and handed over alike.
@@ -71,6 +72,7 @@ def open_work() -> dict[str, OpenWork]:
         "commitments": OpenWork("owner", Commitment.objects.open()),
         "concerns": OpenWork("owner", Concern.objects.unresolved()),
         "actions": OpenWork("owner_user", ActionItem.objects.open()),
+        "chased_actions": OpenWork("chaser", ActionItem.objects.open()),
         "follow_ups": OpenWork("follow_up_owner", Interaction.objects.open_follow_ups()),
     }
 
@@ -87,7 +89,7 @@ def open_work_held(officer) -> dict[str, OpenWork]:
 def _on_stakeholders(stakeholders) -> dict[str, Q]:
     """By kind, what makes a piece of work on `stakeholders`: a commitment or concern about one of them, an
     action item from a meeting one of them was invited to and not recorded absent from (as their health card
-    counts them), a follow-up of an interaction with one of them."""
+    counts them), an action item one of them owes, a follow-up of an interaction with one of them."""
     from interactions.models import Interaction
     from meetings.models import Attendee
 
@@ -99,6 +101,7 @@ def _on_stakeholders(stakeholders) -> dict[str, Q]:
         "commitments": Q(stakeholder__in=stakeholders),
         "concerns": Q(stakeholder__in=stakeholders),
         "actions": Q(Exists(attended)),
+        "chased_actions": Q(owner_stakeholder__in=stakeholders),
         "follow_ups": Q(Exists(with_them)),
     }
 
@@ -125,7 +128,7 @@ def _count(queryset: QuerySet) -> Subquery:
 
 @dataclass(frozen=True)
 class HandoverPreview:
-    # How many of each kind move: stakeholders, commitments, concerns, actions and follow-ups.
+    # How many of each kind move: stakeholders, commitments, concerns, actions, chased actions, follow-ups.
     counts: dict[str, int]
     # Of the open work, how many of each kind are not on the officer's own stakeholders (a colleague's, or
     # none: an internal meeting's actions); only a whole portfolio moves those.

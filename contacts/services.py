@@ -624,7 +624,8 @@ def portfolio_handover(
 ) -> PortfolioHandover:
     """Makes `to_officer` the owner of `from_officer`'s stakeholders — all of them, archived ones included,
     or those working at `organisation` — and of the open work the leaving officer holds: open commitments,
-    unresolved concerns, open action items and open follow-ups (contacts.queries says which).
+    unresolved concerns, open action items, the stakeholders' open action items they chase and open
+    follow-ups (contacts.queries says which).
 
     A whole portfolio (no organisation) takes everything the officer was chasing, wherever it is: a
     follow-up of a colleague's interaction, an action from a meeting about someone else's stakeholder. An
@@ -632,8 +633,9 @@ def portfolio_handover(
     nothing at all to move is refused. One organisation's people take only the work on them, as the rest of
     the officer's portfolio stays with them.
 
-    Meetings keep their organiser and interactions whoever logged them: those are facts. A follow-up moves
-    by its owner, so the new owner chases it — and may read it if it is confidential
+    Meetings keep their organiser and interactions whoever logged them: those are facts. A stakeholder's
+    action moves by its chaser, so the new owner chases it from a meeting they did not organise. A follow-up
+    moves by its owner, so the new owner chases it — and may read it if it is confidential
     (Interaction.objects.visible_to); done ones stay with whoever did them.
 
     Each kind moves in one UPDATE whatever the portfolio's size; the history's triggers record every row's

@@ -656,11 +656,16 @@ def _handed_over(request, handover):
         ngettext("%(n)s open commitment", "%(n)s open commitments", counts["commitments"]),
         ngettext("%(n)s unresolved concern", "%(n)s unresolved concerns", counts["concerns"]),
         ngettext("%(n)s open action", "%(n)s open actions", counts["actions"]),
+        ngettext(
+            "%(n)s open action a stakeholder owes",
+            "%(n)s open actions stakeholders owe",
+            counts["chased_actions"],
+        ),
         ngettext("%(n)s open follow-up", "%(n)s open follow-ups", counts["follow_ups"]),
     ]
-    commitments, concerns, actions, follow_ups = (
-        text % {"n": counts[kind]}
-        for text, kind in zip(work, ["commitments", "concerns", "actions", "follow_ups"], strict=True)
+    kinds = ["commitments", "concerns", "actions", "chased_actions", "follow_ups"]
+    commitments, concerns, actions, chased_actions, follow_ups = (
+        text % {"n": counts[kind]} for text, kind in zip(work, kinds, strict=True)
     )
     names = {"from": handover.from_officer, "to": handover.to_officer, "n": counts["stakeholders"]}
     if counts["stakeholders"]:
@@ -669,15 +674,21 @@ def _handed_over(request, handover):
             "%(n)s stakeholders moved from %(from)s to %(to)s",
             counts["stakeholders"],
         )
-        text = _("%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+        text = _(
+            "%(moved)s, with %(commitments)s, %(concerns)s, %(actions)s, %(chased_actions)s "
+            "and %(follow_ups)s."
+        )
     else:  # an officer who left holding no stakeholders, only work on colleagues'
         moved = _("%(from)s's open work moved to %(to)s")
-        text = _("%(moved)s: %(commitments)s, %(concerns)s, %(actions)s and %(follow_ups)s.")
+        text = _(
+            "%(moved)s: %(commitments)s, %(concerns)s, %(actions)s, %(chased_actions)s and %(follow_ups)s."
+        )
     message = text % {
         "moved": moved % names,
         "commitments": commitments,
         "concerns": concerns,
         "actions": actions,
+        "chased_actions": chased_actions,
         "follow_ups": follow_ups,
     }
     if handover.to_officer.email:

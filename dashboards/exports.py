@@ -117,6 +117,7 @@ ACTION_COLUMNS = [
     Column(_("Meeting"), "meeting"),
     Column(_("Meeting date"), lambda a: timezone.localdate(a.meeting.starts_at)),
     Column(_("Owner"), "owner"),
+    Column(_("Chased by"), "chased_by"),
     Column(_("Due"), "due_on"),
     Column(_("Status"), lambda a: a.get_status_display()),
     Column(_("Completed"), "completed_at"),

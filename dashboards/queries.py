@@ -245,7 +245,7 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
             team=None,
             kind="organisation__kind",
         ).values(key=F("follow_up_owner__team" if by == "team" else "follow_up_owner")),
-        overdue_actions(scope, user).values(key=F("chaser_team" if by == "team" else "chaser")),
+        overdue_actions(scope, user).values(key=F("chasing_team" if by == "team" else "chasing_officer")),
         scope.people(
             Commitment.objects.visible_to(user).overdue(today),
             owner="owner",
@@ -286,7 +286,7 @@ def overdue_by_officer_sql(scope: Scope, user) -> tuple[str, list]:
 
 def overdue_actions(scope: Scope, user):
     """The scope's overdue actions: those its officers answer for (`ActionItemQuerySet.chased_by`), the
-    definition team reports count by too, with `chaser` and `chaser_team` to group them."""
+    definition team reports count by too, with `chasing_officer` and `chasing_team` to group them."""
     actions = ActionItem.objects.visible_to(user).overdue(scope.today)
     if scope.team_id is not None:
         actions = actions.chased_by(get_user_model().objects.of_team(scope.team_id))

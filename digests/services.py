@@ -62,10 +62,7 @@ def _people_with_something_due(latest_day: dt.date) -> set[int]:
         Interaction.objects.open_follow_ups()
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),
-        ActionItem.objects.open()
-        .with_chaser()
-        .filter(chaser__isnull=False, due_on__lte=latest_day)
-        .values_list("chaser"),
+        ActionItem.objects.open().with_chaser().filter(due_on__lte=latest_day).values_list("chasing_officer"),
         Commitment.objects.open().filter(due_on__lte=latest_day).values_list("owner"),
     ]
     # Unordered: DISTINCT would also take the models' default ordering columns (each item's date and id),

@@ -103,7 +103,8 @@ STREAMS = {
         Stream("meeting", "meetings.MeetingEvent", "meeting", "pgh_obj", ("title",),
                lambda members: Q(organiser_id__in=members)),
         Stream("action", "meetings.ActionItemEvent", "meeting", "meeting", ("description",),
-               lambda members: Q(owner_user_id__in=members) | Q(created_by_id__in=members)),
+               lambda members: Q(owner_user_id__in=members) | Q(chaser_id__in=members)
+               | Q(created_by_id__in=members)),
         Stream("decision", "meetings.DecisionEvent", "meeting", "meeting", ("text",),
                lambda members: Q(meeting__organiser_id__in=members) | _acted_by(members)),
         Stream("commitment", "commitments.CommitmentEvent", "commitment", "pgh_obj", ("description",),

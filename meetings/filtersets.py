@@ -1,7 +1,6 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -141,15 +140,6 @@ class MeetingFilterSet(RegisterFilterSet):
         return self.is_valid() and self.form.cleaned_data["when"] == PAST
 
 
-def _chasers():
-    """Whom the list can show the actions of: staff as the other lists offer them, and a leaver still
-    chasing a stakeholder's action from a meeting they organised (`chased_by`), which the dashboard counts as
-    theirs and a handover does not move (a meeting keeps its organiser)."""
-    users = get_user_model().objects
-    chasing = ActionItem.objects.open().chased_by_officer(OuterRef("pk"))
-    return users.filter(Q(pk__in=users.active_or_holding_work().values("pk")) | Exists(chasing))
-
-
 class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
 
@@ -175,7 +165,8 @@ class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
 
     owner = django_filters.ModelChoiceFilter(
         label=_("Chased by"),
-        queryset=lambda request: _chasers(),
+        # Leavers too while they hold open work: a stakeholder's action they chase, until it is handed on.
+        queryset=get_user_model().objects.active_or_holding_work(),
         method="filter_owner",
         empty_label=_("Anyone"),
         widget=QuickSelect,
@@ -225,6 +216,12 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
     owner_stakeholder = django_filters.ModelChoiceFilter(
         label=_("Owner (stakeholder)"), queryset=Stakeholder.objects.all()
     )
+    chased_by = django_filters.ModelChoiceFilter(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.all(),
+        method="filter_chased_by",
+        help_text=_("Who answers for it: its owner on the staff, or the colleague chasing a stakeholder's."),
+    )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
         method=overdue_or_not,
@@ -236,4 +233,7 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ActionItem
-        fields = ["status", "owner", "owner_stakeholder", "overdue", "meeting", "updated_since"]
+        fields = ["status", "owner", "owner_stakeholder", "chased_by", "overdue", "meeting", "updated_since"]
+
+    def filter_chased_by(self, queryset, name, value):
+        return queryset.chased_by_officer(value) if value else queryset

@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AssigneeChoiceField
 from contacts.forms import organisation_picker
 from contacts.models import Stakeholder
 from contacts.widgets import LookupSelectMultiple, QuickSelectMultiple
@@ -239,10 +240,32 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
 class ActionAddForm(ActionItemForm):
     """One action added to a meeting's record after the fact."""
 
+    chaser = AssigneeChoiceField(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("The organiser"),
+        help_text=_("Who follows it up when a stakeholder owes it."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].required = True
         self.fields["owner"].required = True
+        self.fields["chaser"].offer_for(None)
+
+    def entry(self):
+        return {**super().entry(), "chaser": self.cleaned_data["chaser"]}
+
+
+class ActionChaserForm(forms.Form):
+    """Who chases an action a stakeholder owes, handed on to a colleague."""
+
+    chaser = AssigneeChoiceField(label=_("Chased by"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, action_item, **kwargs):
+        super().__init__(*args, initial={"chaser": action_item.chaser_id}, **kwargs)
+        self.fields["chaser"].offer_for(action_item.chaser_id)
 
 
 class BaseActionFormSet(forms.BaseFormSet):

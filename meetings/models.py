@@ -353,6 +353,17 @@ class ActionItem(StorableTextModel):
         blank=True,
         related_name="action_items",
     )
+    # Who follows up a stakeholder's action: the meeting's organiser when it is agreed, whoever takes it on
+    # later (a handover, the organiser's choice). A member of staff's action is chased by its owner.
+    chaser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chased by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chased_action_items",
+        db_index=False,  # the (chaser, due_on) index serves it
+    )
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
@@ -377,12 +388,24 @@ class ActionItem(StorableTextModel):
                 condition=Q(status__in=["open", "in_progress"]),
                 name="action_open_by_owner",
             ),
+            models.Index(
+                fields=["chaser", "due_on"], condition=Q(chaser__isnull=False), name="action_by_chaser"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner_user__isnull=True, owner_stakeholder__isnull=False)
                 | Q(owner_user__isnull=False, owner_stakeholder__isnull=True),
                 name="action_owner_is_staff_or_stakeholder",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner_stakeholder__isnull=True, chaser__isnull=True)
+                | Q(owner_stakeholder__isnull=False, chaser__isnull=False),
+                name="action_stakeholder_owned_has_chaser",
+                violation_error_message=_(
+                    "A stakeholder's action needs a colleague to chase it; a colleague's own action is "
+                    "chased by its owner."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(completed_at__isnull=False),
@@ -401,6 +424,11 @@ class ActionItem(StorableTextModel):
     @property
     def owner(self):
         return self.owner_user if self.owner_user_id else self.owner_stakeholder
+
+    @property
+    def chased_by(self):
+        """The member of staff who answers for it (ActionItemQuerySet.chased_by): its owner, or its chaser."""
+        return self.owner_user if self.owner_user_id else self.chaser
 
     @property
     def is_open(self) -> bool:

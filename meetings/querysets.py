@@ -1,4 +1,4 @@
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -106,29 +106,24 @@ class ActionItemQuerySet(QuerySet):
     def chased_by_officer(self, user):
         """The actions one officer answers for (`chased_by`), on their own lists: My actions, My day and their
         digest show what the dashboard counts as theirs."""
-        return self.filter(Q(owner_user=user) | Q(owner_user__isnull=True, meeting__organiser=user))
+        return self.filter(Q(owner_user=user) | Q(chaser=user))
 
     def chased_by(self, officers):
-        """The actions `officers` (a queryset of users) answer for: those they own, and those a stakeholder
-        owns from meetings one of them organised, since the organiser is who follows a stakeholder's action
-        up. "An officer's actions" and "the team's actions" on the dashboard and in reports are these: a
-        team's are its members' own plus the stakeholders' from its meetings, never a member's action
-        counted for another team because that team organised the meeting."""
+        """The actions `officers` (a queryset of users) answer for: those they own, and the stakeholders'
+        they chase (`ActionItem.chaser`: the meeting's organiser unless it was handed on). "An officer's
+        actions" and "the team's actions" on the dashboard and in reports are these: a team's are its
+        members' own plus the stakeholders' they chase, wherever the meeting was organised."""
         ids = officers.values("pk")
-        return self.filter(Q(owner_user__in=ids) | Q(owner_user__isnull=True, meeting__organiser__in=ids))
+        return self.filter(Q(owner_user__in=ids) | Q(chaser__in=ids))
 
     def with_chaser(self):
-        """Annotates who answers for each action (`chased_by`): `chaser`."""
-        return self.annotate(chaser=Coalesce("owner_user", "meeting__organiser"))
+        """Annotates who answers for each action (`chased_by`): `chasing_officer`."""
+        return self.annotate(chasing_officer=Coalesce("owner_user", "chaser"))
 
     def with_chaser_and_team(self):
-        """`with_chaser`, and the chaser's team (`chaser_team`), which team figures group by; it joins both
-        users' rows, which a list of chasers alone does not need."""
-        return self.with_chaser().annotate(
-            chaser_team=Case(
-                When(owner_user__isnull=False, then="owner_user__team"), default="meeting__organiser__team"
-            )
-        )
+        """`with_chaser`, and the chasing officer's team (`chasing_team`), which team figures group by; it
+        joins both users' rows, which a list of chasers alone does not need."""
+        return self.with_chaser().annotate(chasing_team=Coalesce("owner_user__team", "chaser__team"))
 
     def owed_by(self, stakeholder):
         """A stakeholder's unfinished actions, soonest due first (undated last), each with its meeting: what
@@ -142,11 +137,13 @@ class ActionItemQuerySet(QuerySet):
         )
 
     def for_list(self):
-        return self.select_related("meeting", "owner_user", "owner_stakeholder")
+        return self.select_related("meeting", "owner_user", "owner_stakeholder", "chaser")
 
     def for_api(self):
-        # The meeting's organiser and the owner's team decide who may move an action along.
-        return self.select_related("meeting__organiser", "owner_user").defer("meeting__search_vector")
+        # The meeting's organiser and the owner's or chaser's team decide who may move an action along.
+        return self.select_related("meeting__organiser", "owner_user", "chaser").defer(
+            "meeting__search_vector"
+        )
 
 
 def search_matches(text: str, *, people: int | None = None) -> Q | None:

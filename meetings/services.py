@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.permissions import (
     can_edit_interaction,
     can_edit_meeting,
+    can_follow_up,
     can_respond_for,
     can_update_action_item,
     require,
@@ -87,10 +88,30 @@ class ActionEntry:
     owner_user: object = None
     owner_stakeholder: Stakeholder | None = None
     due_on: dt.date | None = None
+    # Who chases a stakeholder's action: the meeting's organiser unless a colleague is named.
+    chaser: object = None
 
 
-def _action_save(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
-    """The action `entry` describes, saved on `meeting`: recorded with it held, or added since."""
+def _settle_chaser(action: ActionItem, chosen) -> None:
+    """Sets who chases `action`, owned as it is now: nobody but its owner for a colleague's own action; for
+    a stakeholder's, the colleague `chosen`, else whoever chased it already, else the meeting's organiser.
+    """
+    if action.owner_stakeholder_id is None:
+        if chosen is not None:
+            raise ValidationError({"chaser": _("A colleague's own action is chased by its owner.")})
+        action.chaser = None
+    elif chosen is not None and chosen.pk != action.chaser_id:
+        if not can_follow_up(chosen):
+            message = _("%(name)s cannot chase this action: choose an active colleague.")
+            raise ValidationError({"chaser": message % {"name": chosen}})
+        action.chaser = chosen
+    elif action.chaser_id is None:
+        action.chaser_id = action.meeting.organiser_id
+
+
+def _action_draft(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
+    """The action `entry` describes on `meeting`, with who chases it, not saved yet: recorded with the
+    meeting held, or added since."""
     action = ActionItem(
         meeting=meeting,
         description=entry.description.strip(),
@@ -99,8 +120,7 @@ def _action_save(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
         due_on=entry.due_on,
         created_by=actor,
     )
-    action.full_clean(validate_constraints=False)
-    action.save()
+    _settle_chaser(action, entry.chaser)
     return action
 
 
@@ -519,6 +539,11 @@ def meeting_mark_held(
             errors["actions"] = _("Choose one of this meeting's stakeholders.")
         if not entry.description.strip():
             errors["actions"] = _("Each action needs a description.")
+    drafts = []
+    try:
+        drafts = [_action_draft(meeting, entry, actor=actor) for entry in actions]
+    except ValidationError as error:
+        errors["actions"] = error.message_dict["chaser"]
     if errors:
         raise ValidationError(errors)
 
@@ -552,8 +577,9 @@ def meeting_mark_held(
     Decision.objects.bulk_create(
         Decision(meeting=meeting, position=position, text=text) for position, text in enumerate(decisions)
     )
-    for entry in actions:
-        _action_save(meeting, entry, actor=actor)
+    for action in drafts:
+        action.full_clean(validate_constraints=False)
+        action.save()
     event_publish(
         event=WebhookEvent.MEETING_HELD,
         payload_for=lambda viewer: meeting_payload(meeting, viewer=viewer),
@@ -785,7 +811,8 @@ def _interaction_to_follow(meeting: Meeting, actor) -> Interaction | None:
 def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionItem:
     """Adds an action to a planned or held meeting: one agreed later, or forgotten when it was recorded.
 
-    Its owner is a member of staff or one of the meeting's stakeholders, as the record-as-held form offers.
+    Its owner is a member of staff or one of the meeting's stakeholders, as the record-as-held form offers;
+    a stakeholder's is chased by the colleague `entry` names, else by the meeting's organiser.
     """
     # The stakeholder before the meeting, as a merge locks it before changing the meetings it attends.
     lock_referenced([entry.owner_stakeholder], field="owner_stakeholder")
@@ -798,7 +825,9 @@ def action_item_add(*, meeting: Meeting, actor, entry: ActionEntry) -> ActionIte
             {"owner_user": _("Give the action one owner: a member of staff or a stakeholder.")}
         )
     _require_attending(meeting, entry.owner_stakeholder)
-    action = _action_save(meeting, entry, actor=actor)
+    action = _action_draft(meeting, entry, actor=actor)
+    action.full_clean(validate_constraints=False)
+    action.save()
     _touch(meeting.pk)
     return action
 
@@ -875,8 +904,11 @@ def action_item_set_status(*, action_item: ActionItem, actor, status: str) -> Ac
 @atomic_service
 @records_actor
 def action_item_reassign(
-    *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None
+    *, action_item: ActionItem, actor, owner_user=None, owner_stakeholder=None, chaser=None
 ) -> ActionItem:
+    """Gives the action to a member of staff, who chases it themselves, or to one of the meeting's
+    stakeholders, chased by the colleague `chaser`, else by whoever chased it already, else by the
+    meeting's organiser."""
     # The stakeholders first, as a merge locks them before moving the actions they own: the new owner, and
     # the owner as stored, marked changed if the action leaves them.
     owning = Stakeholder.objects.filter(action_items=action_item.pk)
@@ -888,9 +920,23 @@ def action_item_reassign(
     if owner_stakeholder is not None and owner_stakeholder.pk != action_item.owner_stakeholder_id:
         _require_attending(action_item.meeting, owner_stakeholder)
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
+    _settle_chaser(action_item, chaser)
     action_item.full_clean(validate_constraints=False)
-    action_item.save(update_fields=["owner_user", "owner_stakeholder", "updated_at"])
+    action_item.save(update_fields=["owner_user", "owner_stakeholder", "chaser", "updated_at"])
     if left != action_item.owner_stakeholder_id:
         # Their health card counted it; what it reads now finds it only under its new owner.
         stakeholders_touch(stakeholder_ids=[left])
+    return action_item
+
+
+@atomic_service
+@records_actor
+def action_item_set_chaser(*, action_item: ActionItem, actor, chaser) -> ActionItem:
+    """Hands the chasing of a stakeholder's action to a colleague: who may move the action along may."""
+    _lock_with_meeting(action_item)
+    require(can_update_action_item(actor, action_item))
+    chaser_before = action_item.chaser_id
+    _settle_chaser(action_item, chaser)
+    if action_item.chaser_id != chaser_before:
+        action_item.save(update_fields=["chaser", "updated_at"])
     return action_item

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/<int:pk>/status/", views.action_item_status, name="action_status"),
+    path("actions/<int:pk>/chaser/", views.action_item_chaser, name="action_chaser"),
     path("calendar/", views.calendar_subscription, name="calendar_subscription"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -22,6 +22,7 @@ from .feeds import calendar_feed_for_token, calendar_feed_reset, calendar_feed_r
 from .filtersets import ActionItemFilterSet, MeetingFilterSet
 from .forms import (
     ActionAddForm,
+    ActionChaserForm,
     ActionFormSet,
     ActionStatusForm,
     AgendaFormSet,
@@ -75,7 +76,7 @@ def meeting_detail(request, pk):
     can_edit = can_edit_meeting(request.user, meeting)
     _mark_who_can_respond(request.user, meeting, meeting.attendees.all())
     # Each row offers its status list only to those who may move that action along.
-    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder"))
+    actions = list(meeting.action_items.select_related("owner_user", "owner_stakeholder", "chaser"))
     for action in actions:
         action.can_update = can_update_action_item(request.user, action)
     guests = [attendee.stakeholder for attendee in meeting.attendees.all() if attendee.stakeholder_id]
@@ -461,7 +462,7 @@ def meeting_ics(request, pk):
 def action_item_status(request, pk):
     action_item = get_object_or_404(
         ActionItem.objects.visible_to(request.user).select_related(
-            "meeting__organiser", "owner_user", "owner_stakeholder"
+            "meeting__organiser", "owner_user", "owner_stakeholder", "chaser"
         ),
         pk=pk,
     )
@@ -484,6 +485,35 @@ def action_item_status(request, pk):
         }
         return render(request, "meetings/_action_row.html", context)
     return redirect(next_url(request, action_item.meeting))
+
+
+def action_item_chaser(request, pk):
+    """Hands the chasing of an action a stakeholder owes to a colleague."""
+    action_item = get_object_or_404(
+        ActionItem.objects.visible_to(request.user)
+        .filter(owner_stakeholder__isnull=False)
+        .select_related("meeting__organiser", "owner_stakeholder", "chaser"),
+        pk=pk,
+    )
+    require(
+        can_update_action_item(request.user, action_item),
+        _("Only whoever chases this action or the meeting's organiser can hand it on."),
+    )
+    form = ActionChaserForm(request.POST or None, action_item=action_item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_item_set_chaser(
+                action_item=action_item, actor=request.user, chaser=form.cleaned_data["chaser"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s chases it now.") % {"name": action_item.chaser})
+            return redirect(action_item.meeting)
+    heading = _("Who chases “%(action)s”") % {"action": action_item.description}
+    return _record_form_page(
+        request, action_item.meeting, form, heading=heading, button=_("Save"), once=False
+    )
 
 
 def my_actions(request):

@@ -113,6 +113,7 @@ def test_action_list(client, manager, officer, colleague, team, django_assert_ma
             description=f"Action {index}",
             owner_user=None if index % 2 else officer,
             owner_stakeholder=StakeholderFactory(owner=officer) if index % 2 else None,
+            chaser=meeting.organiser if index % 2 else None,
             created_by=meeting.organiser,
         )
     chosen = {"owner": ""} if whose == "anyone" else {"team": team.pk}

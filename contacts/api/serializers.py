@@ -168,6 +168,10 @@ class HandoverCountsSerializer(serializers.Serializer):
     commitments = serializers.IntegerField(help_text=_("Open commitments the leaving officer chased."))
     concerns = serializers.IntegerField(help_text=_("Unresolved concerns the leaving officer handled."))
     actions = serializers.IntegerField(help_text=_("Open action items the leaving officer owned."))
+    # Handovers before stakeholders' actions had a chaser of their own moved none of them.
+    chased_actions = serializers.IntegerField(
+        default=0, help_text=_("Open actions stakeholders owe that the leaving officer chased.")
+    )
     follow_ups = serializers.IntegerField(help_text=_("Open follow-ups the leaving officer owned."))
 
 

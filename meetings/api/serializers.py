@@ -253,6 +253,13 @@ class ActionEntrySerializer(serializers.Serializer):
         error_messages={"does_not_exist": _("Choose one of this meeting's stakeholders.")},
     )
     due_on = TypedDateField(required=False, allow_null=True)
+    chaser = AssigneeField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Who chases a stakeholder's action: a member of staff. Defaults to the meeting's organiser."
+        ),
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -339,6 +346,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "description",
             "owner_user",
             "owner_stakeholder",
+            "chaser",
             "due_on",
             "status",
             "is_overdue",
@@ -362,7 +370,8 @@ class ActionItemCreateSerializer(ActionEntrySerializer):
 
 
 class ActionItemInputSerializer(serializers.Serializer):
-    """Moving an action along: its status, or who owns it (a member of staff or a stakeholder)."""
+    """Moving an action along: its status, who owns it (a member of staff or a stakeholder), or who chases
+    a stakeholder's."""
 
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     owner_user = AssigneeField(required=False, allow_null=True)
@@ -372,6 +381,9 @@ class ActionItemInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("One of the meeting's stakeholders."),
         error_messages={"does_not_exist": _("Choose one of this meeting's stakeholders.")},
+    )
+    chaser = AssigneeField(
+        required=False, help_text=_("Who chases a stakeholder's action: a member of staff.")
     )
 
     def get_fields(self):

@@ -162,7 +162,9 @@ class MeetingViewSet(ModelViewSet):
 class ActionItemViewSet(ModelViewSet):
     """Actions agreed at meetings, chased until done. They are recorded when a meeting is marked held;
     POST adds one to a planned or held meeting (by its organiser, their managers or administrators); PATCH
-    moves one along (`status`) or hands it to someone else (`owner_user` or `owner_stakeholder`)."""
+    moves one along (`status`), hands it to someone else (`owner_user` or `owner_stakeholder`) or, when a
+    stakeholder owes it, hands its chasing to a colleague (`chaser`; the meeting's organiser unless
+    changed). Who chases an action moves it along, as do the meeting's organiser and their managers."""
 
     serializer_class = ActionItemSerializer
     input_serializer_class = ActionItemInputSerializer
@@ -203,12 +205,18 @@ class ActionItemViewSet(ModelViewSet):
             instance = services.action_item_set_status(
                 action_item=instance, actor=user, status=data["status"]
             )
+        # The chaser with the owner: an action handed to a stakeholder may name who chases it at once.
         if "owner_user" in data or "owner_stakeholder" in data:
             instance = services.action_item_reassign(
                 action_item=instance,
                 actor=user,
                 owner_user=data.get("owner_user"),
                 owner_stakeholder=data.get("owner_stakeholder"),
+                chaser=data.get("chaser"),
+            )
+        elif "chaser" in data:
+            instance = services.action_item_set_chaser(
+                action_item=instance, actor=user, chaser=data["chaser"]
             )
         return instance
 

@@ -165,7 +165,7 @@ def test_a_stale_etag_is_a_412(officer_api, api_as, action):
     assert officer_api.patch(detail(action), {"status": "done"}, HTTP_IF_MATCH=stale).status_code == 412
 
 
-def test_filters(officer_api, meeting, action, officer, guest):
+def test_filters(officer_api, meeting, action, officer, colleague, guest):
     late = add(meeting, owner_stakeholder=guest, due_on=timezone.localdate() - dt.timedelta(days=1))
     done = add(meeting, owner_user=officer, due_on=timezone.localdate() - dt.timedelta(days=5))
     services.action_item_set_status(action_item=done, actor=officer, status=ActionStatus.DONE)
@@ -184,6 +184,9 @@ def test_filters(officer_api, meeting, action, officer, guest):
     assert ids(overdue="false") == [action.pk, done.pk, elsewhere.pk]
     assert ids(owner=officer.pk) == [action.pk, done.pk, elsewhere.pk]
     assert ids(owner_stakeholder=guest.pk) == [late.pk]
+    # The organiser chases the stakeholder's; each officer their own.
+    assert ids(chased_by=colleague.pk) == [late.pk]
+    assert ids(chased_by=officer.pk) == [action.pk, done.pk, elsewhere.pk]
     assert ids(status="done") == [done.pk]
     assert ids(meeting=other_meeting.pk) == [elsewhere.pk]
     ActionItem.objects.update(updated_at="2020-01-01T00:00Z")
@@ -287,3 +290,84 @@ def test_an_action_changed_through_the_api_locks_its_meeting_before_the_action()
 
     assert action_free
     assert answers[0].status_code == 200, answers[0].content
+
+
+# --- who chases a stakeholder's action ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def owed(meeting, guest):
+    """An action `guest` owes from `colleague`'s meeting: `colleague` chases it."""
+    return add(meeting, owner_stakeholder=guest, due_on=timezone.localdate() + dt.timedelta(days=3))
+
+
+def test_an_action_shows_who_chases_it_when_a_stakeholder_owes_it(officer_api, action, owed, colleague):
+    assert officer_api.get(detail(owed)).json()["chaser"] == colleague.pk
+    # A colleague's own action is chased by its owner.
+    assert officer_api.get(detail(action)).json()["chaser"] is None
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("colleague", 200),  # organised the meeting, chases it
+        ("manager", 200),  # manages the organiser
+        ("admin_user", 200),
+        ("officer", 403),
+        ("other_manager", 403),
+    ],
+)
+def test_the_organiser_their_managers_and_admins_hand_the_chasing_on(api_as, owed, officer, who, status):
+    response = api_as(who).patch(detail(owed), {"chaser": officer.pk})
+    assert response.status_code == status, response.content
+    owed.refresh_from_db()
+    assert owed.chaser_id == (officer.pk if status == 200 else owed.meeting.organiser_id)
+    if status == 200:
+        assert response.json()["chaser"] == officer.pk
+
+
+def test_whoever_chases_a_stakeholders_action_moves_it_along(api_as, owed, officer, colleague):
+    services.action_item_set_chaser(action_item=owed, actor=colleague, chaser=officer)
+    response = api_as("officer").patch(detail(owed), {"status": "done"})
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("target", "change"),
+    [
+        ("action", {"chaser": "other_officer"}),  # a colleague's own action is chased by its owner
+        ("owed", {"chaser": "tool"}),  # a service account is not a person to chase it
+        ("owed", {"chaser": None}),
+    ],
+)
+def test_a_bad_chaser_is_a_400_and_changes_nothing(
+    api_as, request, other_officer, service_account, colleague, target, change
+):
+    record = request.getfixturevalue(target)
+    people = {"other_officer": other_officer.pk, "tool": service_account.pk}
+    response = api_as("colleague").patch(
+        detail(record), {"chaser": people.get(change["chaser"])}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"chaser"}
+    chaser_before = record.chaser_id
+    record.refresh_from_db()
+    assert record.chaser_id == chaser_before
+
+
+def test_handing_an_action_to_a_stakeholder_gives_it_a_chaser_named_in_the_same_change(
+    officer_api, action, guest, officer
+):
+    response = officer_api.patch(detail(action), {"owner_stakeholder": guest.pk, "chaser": officer.pk})
+    assert response.status_code == 200, response.content
+    assert (response.json()["owner_stakeholder"], response.json()["chaser"]) == (guest.pk, officer.pk)
+
+
+def test_an_action_added_for_a_stakeholder_is_chased_by_the_organiser_or_the_colleague_named(
+    api_as, meeting, guest, colleague, officer
+):
+    body = {"meeting": meeting.pk, "description": "Send the map", "owner_stakeholder": guest.pk}
+    by_default = api_as("colleague").post(LIST, body)
+    named = api_as("colleague").post(LIST, {**body, "chaser": officer.pk})
+    assert (by_default.status_code, named.status_code) == (201, 201), (by_default.content, named.content)
+    assert (by_default.json()["chaser"], named.json()["chaser"]) == (colleague.pk, officer.pk)

@@ -169,6 +169,7 @@ def _action_owned_by(duplicate, keep):
         meeting=_meeting_attended_by(duplicate, keep),
         description="Send the figures",
         owner_stakeholder=duplicate,
+        chaser=duplicate.owner,
         created_by=duplicate.owner,
     )
 
@@ -208,6 +209,7 @@ def _action_owned_by_with(duplicate, third):
         meeting=_meeting_attended_by(duplicate, third),
         description="Send the figures",
         owner_stakeholder=duplicate,
+        chaser=duplicate.owner,
         created_by=duplicate.owner,
     )
 

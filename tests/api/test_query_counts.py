@@ -122,7 +122,11 @@ def populate_registers(officer, rows):
             meeting=meeting, description="Send it", owner_user=officer, created_by=officer
         )
         ActionItem.objects.create(
-            meeting=meeting, description="Reply", owner_stakeholder=stakeholder, created_by=officer
+            meeting=meeting,
+            description="Reply",
+            owner_stakeholder=stakeholder,
+            chaser=officer,
+            created_by=officer,
         )
         Commitment.objects.create(
             description="Send the timetable", direction="we_promised", stakeholder=stakeholder, owner=officer,

@@ -37,17 +37,29 @@ HANDOVER_URL = reverse("contacts:stakeholder_handover")
 API_URL = reverse("api:stakeholder-handover")
 
 
-OWNER_FIELDS = {ActionItem: "owner_user", Interaction: "follow_up_owner"}
+OWNER_FIELDS = {Interaction: "follow_up_owner"}
 
 # What the `portfolio` fixture's handover moves: its two stakeholders, the open work on them and elsewhere.
-WHOLE_PORTFOLIO = {"stakeholders": 2, "commitments": 3, "concerns": 3, "actions": 3, "follow_ups": 4}
+WHOLE_PORTFOLIO = {
+    "stakeholders": 2,
+    "commitments": 3,
+    "concerns": 3,
+    "actions": 3,
+    "chased_actions": 2,
+    "follow_ups": 4,
+}
 
 
 def owners(*records):
-    """Each record's owner as the database has it now (an action item's: the member of staff owning it; an
-    interaction's: whoever chases its follow-up)."""
+    """Each record's owner as the database has it now (an action item's: whoever chases it, its owner on
+    the staff or the colleague chasing the stakeholder who owes it; an interaction's: whoever chases its
+    follow-up)."""
     return [
-        type(record).objects.values_list(OWNER_FIELDS.get(type(record), "owner"), flat=True).get(pk=record.pk)
+        ActionItem.objects.with_chaser().values_list("chasing_officer", flat=True).get(pk=record.pk)
+        if isinstance(record, ActionItem)
+        else type(record)
+        .objects.values_list(OWNER_FIELDS.get(type(record), "owner"), flat=True)
+        .get(pk=record.pk)
         for record in records
     ]
 
@@ -61,6 +73,18 @@ def follow_up(logged_by, stakeholders, **fields):
 def open_action(meeting, owner, **fields):
     return ActionItem.objects.create(
         meeting=meeting, description="Send the timetable", owner_user=owner, created_by=owner, **fields
+    )
+
+
+def chased_action(meeting, stakeholder, chaser, **fields):
+    """An action `stakeholder` owes, chased by `chaser` (the organiser, unless it was handed on)."""
+    return ActionItem.objects.create(
+        meeting=meeting,
+        description="Send us the survey",
+        owner_stakeholder=stakeholder,
+        chaser=chaser,
+        created_by=meeting.organiser,
+        **fields,
     )
 
 
@@ -91,6 +115,8 @@ def portfolio(officer, colleague, other_officer):
             follow_up(officer, [active]),
             # A colleague logged it and asked the officer to follow it up; one of its people moves.
             follow_up(colleague, [archived, theirs], follow_up_owner=officer),
+            # Margaret owes it, from the officer's meeting.
+            chased_action(meeting, active, officer),
         ],
         # What the officer chases on a colleague's stakeholder, or on no stakeholder at all.
         "elsewhere": [
@@ -105,6 +131,8 @@ def portfolio(officer, colleague, other_officer):
                 follow_up_owner=officer,
                 is_confidential=True,
             ),
+            # A colleague's stakeholder owes it, from a meeting the officer organised.
+            chased_action(internal, theirs, officer),
         ],
         "stays": {
             "the fulfilled commitment": CommitmentFactory(
@@ -121,6 +149,12 @@ def portfolio(officer, colleague, other_officer):
             "the done follow-up": follow_up(officer, [active], follow_up_done_at=now),
             "the follow-up the officer asked a colleague to do": follow_up(
                 officer, [active], follow_up_owner=other_officer
+            ),
+            "the stakeholder's done action": chased_action(
+                meeting, active, officer, status="done", completed_at=now
+            ),
+            "the stakeholder's action handed to a colleague to chase": chased_action(
+                meeting, active, colleague
             ),
         },
     }
@@ -140,8 +174,8 @@ def test_a_handover_moves_the_officers_stakeholders_and_all_their_open_work_and_
 
     assert owners(portfolio["active"], portfolio["archived"]) == [colleague.pk, colleague.pk]
     assert owners(portfolio["theirs"], outsider) == [colleague.pk, other_officer.pk]
-    assert owners(*portfolio["moves"]) == [colleague.pk] * 8
-    assert owners(*portfolio["elsewhere"]) == [colleague.pk] * 5
+    assert owners(*portfolio["moves"]) == [colleague.pk] * 9
+    assert owners(*portfolio["elsewhere"]) == [colleague.pk] * 6
     assert dict(zip(stays, owners(*stays.values()), strict=True)) == owners_before
     # Who organised a meeting and who logged an interaction are facts; whoever chases its follow-up is not.
     assert Meeting.objects.get(pk=portfolio["meeting"].pk).organiser == officer
@@ -204,13 +238,15 @@ def test_with_an_organisation_the_officers_work_elsewhere_stays_with_them(
     )
 
     assert owners(portfolio["active"], portfolio["archived"]) == [colleague.pk, officer.pk]
-    assert owners(*portfolio["elsewhere"]) == [officer.pk] * 5
-    # The work on Margaret moves: a commitment, a concern, the meeting's two actions, her follow-up.
+    assert owners(*portfolio["elsewhere"]) == [officer.pk] * 6
+    # The work on Margaret moves: a commitment, a concern, the meeting's two actions, the one she owes, her
+    # follow-up.
     assert handover.counts == {
         "stakeholders": 1,
         "commitments": 1,
         "concerns": 1,
         "actions": 2,
+        "chased_actions": 1,
         "follow_ups": 1,
     }
 
@@ -243,17 +279,19 @@ def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_wor
         CommitmentFactory(stakeholder=theirs, owner=leaver),
         ConcernFactory(stakeholder=theirs, owner=leaver),
         open_action(meeting, leaver),
+        chased_action(meeting, theirs, leaver),
         follow_up(officer, [theirs], follow_up_owner=leaver),
     ]
 
     handover = portfolio_handover(actor=manager, from_officer=leaver, to_officer=colleague)
 
-    assert owners(*work) == [colleague.pk] * 4 and owners(theirs) == [officer.pk]
+    assert owners(*work) == [colleague.pk] * 5 and owners(theirs) == [officer.pk]
     assert handover.counts == {
         "stakeholders": 0,
         "commitments": 1,
         "concerns": 1,
         "actions": 1,
+        "chased_actions": 1,
         "follow_ups": 1,
     }
     message = OutboundMessage.objects.get()
@@ -267,6 +305,7 @@ OPEN_WORK_OF_KIND = {
     "commitments": lambda holder: CommitmentFactory(owner=holder),
     "concerns": lambda holder: ConcernFactory(owner=holder),
     "actions": lambda holder: open_action(MeetingFactory(), holder),
+    "chased_actions": lambda holder: chased_action(MeetingFactory(), StakeholderFactory(), holder),
     "follow_ups": lambda holder: follow_up(UserFactory(), [StakeholderFactory()], follow_up_owner=holder),
 }
 
@@ -357,7 +396,7 @@ def test_a_receiver_who_has_left_is_refused_with_a_reason(officer, colleague, ma
     colleague.save()
     refusal = _refused(actor=manager, from_officer=officer, to_officer=colleague)
     assert "cannot take on a portfolio" in refusal.message_dict["to_officer"][0]
-    assert owners(portfolio["active"], *portfolio["moves"]) == [officer.pk] * 9
+    assert owners(portfolio["active"], *portfolio["moves"]) == [officer.pk] * 10
 
 
 def test_a_service_account_cannot_receive_a_portfolio(officer, manager, team, portfolio):
@@ -450,7 +489,13 @@ def test_the_page_previews_what_would_move_and_writes_nothing(client, officer, c
     assert response.status_code == 200
     preview = response.context["preview"]
     assert preview.counts == WHOLE_PORTFOLIO
-    assert preview.elsewhere == {"commitments": 1, "concerns": 1, "actions": 1, "follow_ups": 2}
+    assert preview.elsewhere == {
+        "commitments": 1,
+        "concerns": 1,
+        "actions": 1,
+        "chased_actions": 1,
+        "follow_ups": 2,
+    }
     # Counted whoever reads: the colleague's confidential interaction the officer follows up is one.
     assert preview.confidential_follow_ups == 1
     assert [person["name"] for person in preview.stakeholders] == ["Margaret Okafor", "Tomás Ruiz"]
@@ -460,6 +505,9 @@ def test_the_page_previews_what_would_move_and_writes_nothing(client, officer, c
     assert 'name="note" value="Line one\nline two"' in html
     assert re.search(r"Open follow-ups</dt><dd>4 <small class=\"muted\">of which 2 elsewhere</small><", html)
     assert re.search(r"Open commitments</dt><dd>3 <small class=\"muted\">of which 1 elsewhere</small><", html)
+    assert re.search(
+        r"stakeholders owe, to chase</dt><dd>2 <small class=\"muted\">of which 1 elsewhere<", html
+    )
     confidential = (
         f"1 of the follow-ups is of a confidential interaction: {colleague} will be able to read it."
     )
@@ -480,9 +528,12 @@ def test_the_preview_of_one_organisations_people_counts_only_the_work_on_them(
         "commitments": 1,
         "concerns": 1,
         "actions": 2,
+        "chased_actions": 1,
         "follow_ups": 1,
     }
-    assert preview.elsewhere == dict.fromkeys(["commitments", "concerns", "actions", "follow_ups"], 0)
+    assert preview.elsewhere == dict.fromkeys(
+        ["commitments", "concerns", "actions", "chased_actions", "follow_ups"], 0
+    )
     assert preview.confidential_follow_ups == 0
     html = response.content.decode()
     assert "elsewhere" not in html and "confidential" not in html
@@ -529,12 +580,12 @@ def test_confirming_hands_over_and_shows_the_new_owners_list(client, officer, co
     response = login(client, manager).post(HANDOVER_URL, choice)
     assert response.status_code == 302
     assert response.url == f"{reverse('contacts:stakeholder_list')}?owner={colleague.pk}"
-    assert owners(portfolio["active"], *portfolio["moves"], *portfolio["elsewhere"]) == [colleague.pk] * 14
+    assert owners(portfolio["active"], *portfolio["moves"], *portfolio["elsewhere"]) == [colleague.pk] * 16
     page = client.get(response.url)
     notice = [str(message) for message in page.context["messages"]]
     assert notice == [
         f"2 stakeholders moved from {officer} to {colleague}, with 3 open commitments, "
-        f"3 unresolved concerns, 3 open actions and 4 open follow-ups. "
+        f"3 unresolved concerns, 3 open actions, 2 open actions stakeholders owe and 4 open follow-ups. "
         f"{colleague} has been sent the details by email."
     ]
     assert "Margaret Okafor" in page.content.decode()
@@ -549,7 +600,8 @@ def test_confirming_a_leavers_open_work_says_what_moved(client, officer, colleag
     notice = [str(message) for message in client.get(response.url).context["messages"]]
     assert notice == [
         f"{leaver}'s open work moved to {colleague}: 0 open commitments, 0 unresolved concerns, "
-        f"0 open actions and 1 open follow-up. {colleague} has been sent the details by email."
+        f"0 open actions, 0 open actions stakeholders owe and 1 open follow-up. "
+        f"{colleague} has been sent the details by email."
     ]
 
 
@@ -658,6 +710,7 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
         ConcernFactory(stakeholder=stakeholder)
         Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
         open_action(meeting, officer)
+        chased_action(meeting, stakeholder, officer)
         follow_up(officer, [stakeholder], is_confidential=True)
         follow_up(
             colleague, [StakeholderFactory(owner=colleague)], follow_up_owner=officer, is_confidential=True
@@ -665,17 +718,16 @@ def test_a_handover_costs_the_same_queries_whatever_the_portfolio_size(
     login(client, manager)
     # The session, the user and their groups; the two officers chosen; the stakeholders locked; the escalated
     # concerns among those moving (their new handler is told); who read the confidential interactions
-    # moving; commitments, concerns, actions, follow-ups and stakeholders updated; who reads them now, and
-    # the tombstones of those the officer no longer does; the handover recorded; the email put in the
-    # outbox, in a savepoint and its release. (Inside the test's transaction the service's own is a
-    # savepoint too: two.)
-    with django_assert_max_num_queries(21):
+    # moving; commitments, concerns, actions owned, actions chased, follow-ups and stakeholders updated; who
+    # reads them now, and the tombstones of those the officer no longer does; the handover recorded; the
+    # email put in the outbox, in a savepoint and its release. (Inside the test's transaction the service's
+    # own is a savepoint too: two.)
+    with django_assert_max_num_queries(22):
         response = client.post(HANDOVER_URL, {"from_officer": officer.pk, "to_officer": colleague.pk})
     assert response.status_code == 302
     counts = PortfolioHandover.objects.get().counts
-    assert counts == dict.fromkeys(["stakeholders", "commitments", "concerns", "actions"], rows) | {
-        "follow_ups": 2 * rows
-    }
+    kinds = ["stakeholders", "commitments", "concerns", "actions", "chased_actions"]
+    assert counts == dict.fromkeys(kinds, rows) | {"follow_ups": 2 * rows}
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -761,6 +813,7 @@ def test_the_api_hands_over_a_leavers_open_work_without_stakeholders(manager_api
         "commitments": 1,
         "concerns": 0,
         "actions": 0,
+        "chased_actions": 0,
         "follow_ups": 0,
     }
     assert owners(commitment) == [colleague.pk]
@@ -793,7 +846,14 @@ def test_the_handover_is_documented_in_the_api_schema(manager_api):
     request_body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert request_body.endswith("/PortfolioHandoverInputRequest")
     counts = schema["components"]["schemas"]["HandoverCounts"]["properties"]
-    assert set(counts) == {"stakeholders", "commitments", "concerns", "actions", "follow_ups"}
+    assert set(counts) == {
+        "stakeholders",
+        "commitments",
+        "concerns",
+        "actions",
+        "chased_actions",
+        "follow_ups",
+    }
 
 
 def test_a_leaver_still_holding_work_is_marked_wherever_it_is_listed(client, officer, colleague, manager):

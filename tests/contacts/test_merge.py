@@ -48,7 +48,11 @@ def test_merging_keeps_every_interaction_meeting_action_commitment_and_concern(o
     only_theirs = MeetingFactory(organiser=officer)
     Attendee.objects.create(meeting=only_theirs, stakeholder=duplicate)
     action = ActionItem.objects.create(
-        meeting=only_theirs, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+        meeting=only_theirs,
+        description="Send the map",
+        owner_stakeholder=duplicate,
+        chaser=officer,
+        created_by=officer,
     )
     commitment = CommitmentFactory(stakeholder=duplicate)
     concern = ConcernFactory(stakeholder=duplicate)
@@ -288,7 +292,11 @@ def test_what_moves_to_the_record_kept_is_marked_changed_for_a_sync_by_updated_s
         InteractionFactory(logged_by=officer, stakeholders=[keep, duplicate]),
         meeting,
         ActionItem.objects.create(
-            meeting=meeting, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+            meeting=meeting,
+            description="Send the map",
+            owner_stakeholder=duplicate,
+            chaser=officer,
+            created_by=officer,
         ),
         CommitmentFactory(stakeholder=duplicate),
         ConcernFactory(stakeholder=duplicate),
@@ -321,7 +329,11 @@ def test_a_merge_changes_the_meetings_before_the_interactions_and_actions(office
     Attendee.objects.create(meeting=meeting, stakeholder=duplicate)
     InteractionFactory(logged_by=officer, stakeholders=[duplicate])
     ActionItem.objects.create(
-        meeting=meeting, description="Send the map", owner_stakeholder=duplicate, created_by=officer
+        meeting=meeting,
+        description="Send the map",
+        owner_stakeholder=duplicate,
+        chaser=officer,
+        created_by=officer,
     )
 
     with CaptureQueriesContext(connection) as queries:

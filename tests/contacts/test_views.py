@@ -163,6 +163,7 @@ def test_the_stakeholder_page_lists_the_actions_they_owe_from_meetings(officer_c
             due_on=due_on,
             status=status,
             owner_stakeholder=owner,
+            chaser=officer,
             completed_at=timezone.now() if status == ActionStatus.DONE else None,
             created_by=officer,
         )

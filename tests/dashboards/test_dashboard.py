@@ -13,6 +13,7 @@ from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
 from interactions.services import stakeholders_refresh_last_contact
 from meetings.models import ActionItem
+from meetings.services import action_item_set_chaser
 
 from ..conftest import login
 from ..factories import (
@@ -363,6 +364,7 @@ def overdue_action(meeting, *, owner_user=None, owner_stakeholder=None):
         description="Overdue",
         owner_user=owner_user,
         owner_stakeholder=owner_stakeholder,
+        chaser=meeting.organiser if owner_stakeholder else None,
         due_on=TODAY - dt.timedelta(days=2),
         created_by=meeting.organiser,
     )
@@ -642,3 +644,29 @@ def test_the_links_from_a_leavers_figures_list_what_they_left_behind(client, man
     assert [concern.stakeholder for concern in listed("Concerns")] == [world["troubled"]]
     assert len(listed(row["commitments"], reverse("commitments:list"))) == row["commitments"] == 1
     assert len(list(client.get(follow_ups_link(response, row)).context["page"])) == row["follow_ups"] == 1
+
+
+def test_a_stakeholders_overdue_action_counts_for_whoever_chases_it_now(
+    client, manager, admin_user, officer, colleague, other_officer, team, other_team, world
+):
+    """It counted against the meeting's organiser for good; handed on, it counts against the colleague
+    chasing it, and their team, on the dashboard, in the report and on the action list it links to."""
+    meeting = MeetingFactory(organiser=officer, starts_at=days_ago(20))
+    action = overdue_action(meeting, owner_stakeholder=world["healthy"])
+    action_item_set_chaser(action_item=action, actor=officer, chaser=colleague)
+    period = {"since": (TODAY - dt.timedelta(days=30)).isoformat(), "until": TODAY.isoformat()}
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row["actions"] for row in response.context["overdue"]["rows"]}
+    assert (rows.get(officer.pk, 0), rows[colleague.pk]) == (0, 1)
+    link = link_to(response, r"1<", to=f"{reverse('meetings:my_actions')}?owner={colleague.pk}&amp;")
+    assert list(client.get(link).context["page"]) == [action]
+    report = client.get(reverse("dashboards:report"), period).context
+    assert report["totals"]["actions_overdue"] == 1
+
+    action_item_set_chaser(action_item=action, actor=officer, chaser=other_officer)
+
+    rows = {row["key"]: row["actions"] for row in dashboard(client, admin_user)["overdue"]["rows"]}
+    assert (rows.get(team.pk, 0), rows[other_team.pk]) == (0, 1)
+    report = login(client, manager).get(reverse("dashboards:report"), period).context
+    assert report["totals"]["actions_overdue"] == 0

@@ -174,6 +174,19 @@ def test_the_action_export_says_when_each_was_completed_or_cancelled_and_runs_no
     assert [row[1] for row in table[1:]] == ["'=cmd|' /C calc'!A0"]
 
 
+def test_the_action_export_says_who_chases_each(officer_client, officer, colleague):
+    meeting = MeetingFactory(organiser=officer)
+    guest = StakeholderFactory(owner=officer, name="Ama Owusu")
+    ActionItem.objects.create(meeting=meeting, description="Mine", owner_user=officer, created_by=officer)
+    ActionItem.objects.create(
+        meeting=meeting, description="Hers", owner_stakeholder=guest, chaser=officer, created_by=officer
+    )
+    table = export(officer_client, "actions")
+    columns = table[0].index("Owner"), table[0].index("Chased by")
+    rows = {row[1]: [row[column] for column in columns] for row in table[1:]}
+    assert rows == {"Mine": [str(officer), str(officer)], "Hers": ["Ama Owusu", str(officer)]}
+
+
 def test_the_action_export_keeps_the_lists_filters(officer_client, officer, colleague):
     meeting = MeetingFactory(organiser=officer)
     yesterday = TODAY - dt.timedelta(days=1)

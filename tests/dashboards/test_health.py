@@ -150,6 +150,7 @@ def troubled(officer, other_officer):
         meeting=meeting,
         description="Send the revised map",
         owner_stakeholder=stakeholder,
+        chaser=officer,
         due_on=TODAY - dt.timedelta(days=2),
         created_by=officer,
     )
@@ -157,6 +158,7 @@ def troubled(officer, other_officer):
         meeting=meeting,
         description="Done already",
         owner_stakeholder=stakeholder,
+        chaser=officer,
         due_on=TODAY - dt.timedelta(days=5),
         status=ActionStatus.DONE,
         completed_at=days_ago(6),
@@ -226,6 +228,7 @@ def test_an_action_from_a_meeting_they_attended_counts_once(officer, troubled):
         meeting=meeting,
         description="Theirs, at a meeting they attended",
         owner_stakeholder=troubled,
+        chaser=officer,
         due_on=TODAY - dt.timedelta(days=1),
         created_by=officer,
     )
@@ -277,6 +280,7 @@ def test_a_past_day_counts_what_was_broken_or_cancelled_later_as_still_open(offi
             meeting=meeting,
             description="Send the minutes",
             owner_stakeholder=stakeholder,
+            chaser=officer,
             due_on=due,
             status=ActionStatus.CANCELLED,
             cancelled_at=closed,

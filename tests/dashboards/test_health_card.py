@@ -241,7 +241,8 @@ def overdue_action_at_a_planned_meeting(officer, *, invited, owner_stakeholder=N
         Attendee.objects.create(meeting=meeting, stakeholder=stakeholder)
     ActionItem.objects.create(
         meeting=meeting, description="Send the map", owner_user=None if owner_stakeholder else officer,
-        owner_stakeholder=owner_stakeholder, due_on=TODAY - dt.timedelta(days=2), created_by=officer,
+        owner_stakeholder=owner_stakeholder, chaser=officer if owner_stakeholder else None,
+        due_on=TODAY - dt.timedelta(days=2), created_by=officer,
     )  # fmt: skip
     return meeting
 

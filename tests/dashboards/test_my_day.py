@@ -193,6 +193,7 @@ def test_a_stakeholders_action_from_my_meeting_is_on_my_day_and_my_actions_as_th
             meeting=meeting,
             description=description,
             owner_stakeholder=StakeholderFactory(owner=meeting.organiser),
+            chaser=meeting.organiser,
             due_on=TODAY - dt.timedelta(days=1),
             created_by=meeting.organiser,
         )

@@ -117,6 +117,7 @@ def test_a_stakeholders_action_from_a_meeting_the_officer_organised_is_in_their_
         meeting=MeetingFactory(organiser=officer, title="Wharf Lane works"),
         description="Send us the site plan",
         owner_stakeholder=guest,
+        chaser=officer,
         due_on=SEVEN_AM_LONDON.date(),
         created_by=officer,
     )

@@ -1518,7 +1518,8 @@ def test_who_may_change_a_meetings_replies_papers_and_actions_is_asked_of_the_me
     officer, other_officer, guests, settings, tmp_path, change
 ):
     """As for the meeting itself: handed over between the page's read and the save, its former organiser
-    no longer answers for its stakeholders, adds or removes its papers, or moves its actions along."""
+    no longer answers for its stakeholders, adds or removes its papers, or moves along the actions a
+    colleague chases."""
     settings.MEDIA_ROOT = tmp_path
     meeting = MeetingFactory(organiser=officer)
     records = {
@@ -1530,7 +1531,7 @@ def test_who_may_change_a_meetings_replies_papers_and_actions_is_asked_of_the_me
         "action": services.action_item_add(
             meeting=meeting,
             actor=officer,
-            entry=services.ActionEntry("Send the figures", owner_stakeholder=guests[0]),
+            entry=services.ActionEntry("Send the figures", owner_stakeholder=guests[0], chaser=other_officer),
         ),
     }
 

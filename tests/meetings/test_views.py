@@ -1262,6 +1262,58 @@ def test_an_action_agreed_later_is_added_on_a_held_meetings_page_once_however_of
     ]
 
 
+def test_an_action_added_for_a_stakeholder_is_chased_by_the_colleague_named_or_the_organiser(
+    officer_client, officer, colleague, held, guest
+):
+    url = reverse("meetings:action_add", args=[held.pk])
+    page = officer_client.get(url).content.decode()
+    assert "Chased by" in page and "The organiser" in page
+    for description, chaser in (("Send the map", colleague.pk), ("Send the plan", "")):
+        data = {"description": description, "owner": f"stakeholder:{guest.pk}", "chaser": chaser}
+        officer_client.post(url, {**data, "submission_key": _key(officer_client, url)})
+    assert dict(held.action_items.values_list("description", "chaser")) == {
+        "Send the map": colleague.pk,
+        "Send the plan": officer.pk,
+    }
+    shown = officer_client.get(held.get_absolute_url()).content.decode()
+    assert f"chased by {colleague}" in shown and f"chased by {officer}" in shown
+
+
+def test_the_organiser_hands_the_chasing_of_a_stakeholders_action_on_from_the_meetings_page(
+    client, officer, colleague, other_officer, held, guest
+):
+    action = services.action_item_add(
+        meeting=held, actor=officer, entry=services.ActionEntry("Send the map", owner_stakeholder=guest)
+    )
+    url = reverse("meetings:action_chaser", args=[action.pk])
+    assert f'href="{url}"' in login(client, officer).get(held.get_absolute_url()).content.decode()
+
+    response = client.post(url, {"chaser": colleague.pk})
+
+    assert response.url == held.get_absolute_url()
+    assert ActionItem.objects.get(pk=action.pk).chaser == colleague
+    # Another team's officer neither sees the way to it nor may use it.
+    assert f'href="{url}"' not in login(client, other_officer).get(held.get_absolute_url()).content.decode()
+    assert client.post(url, {"chaser": other_officer.pk}).status_code == 403
+    assert ActionItem.objects.get(pk=action.pk).chaser == colleague
+
+
+def test_a_chaser_who_has_left_is_named_when_the_chasing_is_handed_on(
+    officer_client, officer, team, held, guest
+):
+    leaver = UserFactory(team=team)
+    action = services.action_item_add(
+        meeting=held,
+        actor=officer,
+        entry=services.ActionEntry("Send the map", owner_stakeholder=guest, chaser=leaver),
+    )
+    leaver.is_active = False
+    leaver.save()
+    response = officer_client.post(reverse("meetings:action_chaser", args=[action.pk]), {"chaser": ""})
+    assert response.status_code == 200
+    assert f"{leaver} has left; choose who takes this over." in response.content.decode()
+
+
 def test_an_action_without_an_owner_is_shown_back_with_its_error(officer_client, held):
     response = officer_client.post(reverse("meetings:action_add", args=[held.pk]), {"description": "x"})
     assert response.status_code == 200

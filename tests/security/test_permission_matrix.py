@@ -134,6 +134,13 @@ def records(officer, colleague):
     action = ActionItem.objects.create(
         meeting=meeting, description="Send the timetable", owner_user=officer, created_by=officer
     )
+    owed = ActionItem.objects.create(
+        meeting=meeting,
+        description="Send us the survey",
+        owner_stakeholder=stakeholder,
+        chaser=officer,
+        created_by=officer,
+    )
     commitment = CommitmentFactory(stakeholder=stakeholder, source_interaction=confidential)
     concern = ConcernFactory(stakeholder=stakeholder)
     concern.interactions.add(confidential)
@@ -189,6 +196,8 @@ def records(officer, colleague):
         "rsvp": ((meeting.pk, guest.pk), {"rsvp": "accepted"}),
         "link": ((concern.pk,), {"interaction": interaction.pk}),
         "status": ((action.pk,), {"status": "done"}),
+        "owed": ((owed.pk,), {}),
+        "owed_chaser": ((owed.pk,), {"chaser": colleague.pk}),
         "new_action": ((meeting.pk,), {"description": "Book the room", "owner": f"user:{officer.pk}"}),
         "new_decision": ((held.pk,), {"text": "Meet monthly"}),
         "minutes": ((held.pk,), {"minutes": "Agreed the timetable and the venue."}),
@@ -251,6 +260,7 @@ PAGES = [
     ("meetings:ics", "meeting", EVERYONE),
     ("meetings:document_download", "document", EVERYONE),
     ("meetings:my_actions", None, EVERYONE),
+    ("meetings:action_chaser", "owed", OWNER_AND_MANAGERS),
     ("meetings:calendar_subscription", None, EVERYONE),
     # commitments and concerns
     ("commitments:list", None, EVERYONE),
@@ -400,6 +410,7 @@ WRITES = [
     ("meetings:document_upload", "upload", OUTSIDERS),
     ("meetings:document_delete", "document", OUTSIDERS),
     ("meetings:action_status", "status", OUTSIDERS),
+    ("meetings:action_chaser", "owed_chaser", OUTSIDERS),
     ("commitments:edit", "commitment", OUTSIDERS),
     ("commitments:fulfil", "commitment", OUTSIDERS),
     ("commitments:cancel", "commitment", OUTSIDERS),

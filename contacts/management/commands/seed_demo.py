@@ -2442,6 +2442,8 @@ def seed_meetings(now: datetime) -> None:
                     description=action.description,
                     owner_user=owner if isinstance(owner, User) else None,
                     owner_stakeholder=None if isinstance(owner, User) else owner,
+                    # A stakeholder's is chased by the organiser, as recording the meeting held has it.
+                    chaser=None if isinstance(owner, User) else organiser,
                     due_on=today + timedelta(days=action.due),
                     status=action.status,
                     completed_at=min(now, meeting.held_at + timedelta(days=rng.randint(1, 10)))
