@@ -23,7 +23,9 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
-from .search import email_address, search_by_name
+from liaison_crm.array_lookups import AnyOf
+
+from .search import PhoneKeys, email_address, phone_number, search_by_name
 
 
 class NamedQuerySet(QuerySet):
@@ -202,13 +204,23 @@ class StakeholderQuerySet(NamedQuerySet):
 
     def search(self, text: str):
         if address := email_address(text):
-            # Pasted from an email: whoever has the address, alike to it in full as a matching name would be.
-            return (
-                self.filter(emails__contains=[address])
-                .annotate(name_similarity=Value(1.0))
-                .order_by("name", "pk")
-            )
+            # Pasted from an email: whoever has the address.
+            return self._having(Q(emails__contains=[address]))
+        if number := phone_number(text):
+            # "Who is this?" of a caller's number: whoever has it, however either side wrote it (PhoneKeys).
+            return self._having(Q(phone_keys__overlap=PhoneKeys(Value([number]))))
         return search_by_name(self, text)
+
+    def _having(self, contact_detail: Q):
+        """Those who have the email address or phone number asked for, each alike to it in full as a
+        matching name would be.
+
+        Their ids are found first, by the GIN index, and the rows then read by id. As a filter of the page's
+        query, PostgreSQL, which cannot estimate how few people share an element of an array, read the whole
+        register in name order looking for them (120 ms at 100,000 people for a number nobody has).
+        """
+        found = ArraySubquery(self.model.objects.filter(contact_detail).order_by().values("pk"))
+        return self.filter(AnyOf(F("pk"), found)).annotate(name_similarity=Value(1.0)).order_by("name", "pk")
 
     def due_for_contact_by(self, day):
         """Those whose contact falls due on or before `day`, on the reader's calendar

@@ -11,6 +11,7 @@ import itertools
 import re
 import unicodedata
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -74,6 +75,51 @@ def email_address(text: str) -> str | None:
     it."""
     address = text.strip().strip("<>").lower()
     return address if _EMAIL_ADDRESS.fullmatch(address) else None
+
+
+# Fewer digits are a year, a reference or an extension rather than a number anyone calls (`phone_keys` leaves
+# out stored numbers this short too).
+PHONE_MIN_DIGITS = 6
+
+
+class PhoneKeys(Func):
+    """Each phone number's last nine digits (all of them when fewer), numbers with fewer than PHONE_MIN_DIGITS
+    left out: `phone_keys` (contacts migration 0017), which `Stakeholder.phone_keys` stores and the GIN index
+    on it holds. Two numbers are one when their keys are equal.
+
+    Nine digits match a number written with its country code to the same written with the trunk prefix:
+    "+44 20 7946 0000", "020 7946 0000" and "0044 (0)20-7946-0000 ext 12" all end 079460000. They keep the
+    last digit of a British area code, where eight made Birmingham's 0121 496 0000 Edinburgh's
+    0131 496 0000. Missed: a number of eight digits in all (Denmark, Norway, Singapore) written once with its
+    country code and once without, and a number typed without its area code.
+
+    The number is the first run of digits and the separators ( ) - . / and spaces, so an extension after it
+    ("ext 12", "x12", "#12") or a label before it is not part of it. Typed text passed as a `Value` is a
+    constant the planner reduces once (the function is immutable).
+    """
+
+    function = "phone_keys"
+    arity = 1
+    output_field = ArrayField(TextField())
+
+
+# One phone number typed or pasted alone: digits and the separators + ( ) - . / and spaces, an extension
+# after it at most. The same separators as `phone_keys` reads a number with.
+_PHONE_NUMBER = re.compile(
+    r"\+?(?P<number>[0-9 ()./-]+?)\s*(?:(?:ext|extn|extension|x|#)\.?\s*[0-9]+)?", re.IGNORECASE
+)
+# A date is digits and separators too: 2024-11-27, 27/11/2024, 27.11.24.
+_DATE = re.compile(r"[0-9]{4}([-./])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-./])[0-9]{1,2}\2[0-9]{2,4}")
+
+
+def phone_number(text: str) -> str | None:
+    """The text, trimmed, when it is one phone number of at least PHONE_MIN_DIGITS digits and not a date:
+    searched for by its `PhoneKeys`. Phone numbers are not in the stakeholders' tsvector."""
+    text = text.strip()
+    number = _PHONE_NUMBER.fullmatch(text)
+    if number is None or _DATE.fullmatch(text):
+        return None
+    return text if sum(character.isdigit() for character in number["number"]) >= PHONE_MIN_DIGITS else None
 
 
 def search_terms(text: str) -> list[str]:

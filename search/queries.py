@@ -7,8 +7,9 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   the unaccented name) —
   are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
   match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
-- Stakeholders, when the words are one email address pasted in: those who have it (the GIN index on the
-  addresses), ahead of everything else.
+- Stakeholders, when the words are one email address or one phone number pasted in: those who have it (the
+  GIN index on the addresses, or on the numbers' last digits: contacts.search.PhoneKeys), ahead of
+  everything else.
 - Interactions and meetings: the matching rows (GIN; meetings also by the names of their organiser and of
   those invited, `meetings.querysets.search_matches`, the first CANDIDATES stakeholders named so), newest
   first, at most CANDIDATES of them — so a common
@@ -32,7 +33,14 @@ from django.db.models.functions import Cast, NthValue
 from django.utils.translation import gettext as _
 
 from contacts.models import Organisation, Stakeholder
-from contacts.search import email_address, name_resembles, name_word_similarity, prefix_query, search_terms
+from contacts.search import (
+    email_address,
+    name_resembles,
+    name_word_similarity,
+    phone_number,
+    prefix_query,
+    search_terms,
+)
 from interactions.models import Interaction
 from meetings.models import Meeting
 from meetings.querysets import search_matches as meeting_search_matches
@@ -135,8 +143,8 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
 
     people_fields = ("pk", "name", "form_of_address", "is_archived")
     people = Stakeholder.objects.visible_to(user).with_current_position()
-    if email_address(text):
-        # Whoever has the address pasted in comes before anything that merely mentions it.
+    if email_address(text) or phone_number(text):
+        # Whoever has the address or number pasted in comes before anything that merely mentions it.
         people = list(people.search(text).only(*people_fields).annotate(score=Value(2.0))[:per_kind])
     else:
         people = _named(people, query, phrase, fields=people_fields, limit=per_kind)

@@ -125,6 +125,13 @@ def test_search_ignores_accents_as_the_pages_do(officer_api, officer):
     assert [row["name"] for row in results] == ["Mette Østergård"]
 
 
+def test_search_finds_a_phone_number_as_the_pages_do(officer_api, officer):
+    StakeholderFactory(name="Ana Costa", phones=["+44 20 7946 0000"], owner=officer)
+    StakeholderFactory(name="Ben Idowu", phones=["020 7946 0001"], owner=officer)
+    results = officer_api.get(LIST, {"search": "020 7946 0000"}).json()["results"]
+    assert [row["name"] for row in results] == ["Ana Costa"]
+
+
 def test_filters_are_the_pages_filters(officer_api, stakeholder, officer, colleague):
     StakeholderFactory(owner=colleague)
     rows = officer_api.get(LIST, {"owner": officer.pk}).json()["results"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from api.models import Deletion
 from contacts.models import Stakeholder, Tag
 
-from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
+from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory, UserFactory
 from ..migrations import migrate, migrate_to_latest
 
 tag_carrier_migration = importlib.import_module("contacts.migrations.0015_tag_uses_ordered_by_carrier")
@@ -55,18 +55,19 @@ AFTER_SEPARATORS = [("contacts", "0016_tag_names_without_separators")]
 # Migrations change the schema and build indexes concurrently: outside the test's transaction.
 @pytest.mark.django_db(transaction=True)
 def test_tags_holding_separators_are_renamed_or_merged_into_their_namesake_and_a_rerun_changes_nothing():
+    # The people are on file before: their table has columns later migrations add.
+    minister, adviser = StakeholderFactory(), StakeholderFactory()
+    call = InteractionFactory()
     migrate(BEFORE_SEPARATORS)
     water = Tag.objects.create(name="Water, sanitation")
     roads = Tag.objects.create(name="Roads;  bridges;")
     bare = Tag.objects.create(name=";")
     namesake = Tag.objects.create(name="Energy / Grid")
     merged = Tag.objects.create(name="energy, grid")
-    minister, adviser = StakeholderFactory(), StakeholderFactory()
     minister.tags.add(water, merged, namesake)
     adviser.tags.add(merged)
     ministry = OrganisationFactory()
     ministry.tags.add(merged)
-    call = InteractionFactory()
     call.topics.add(merged, roads)
     stale = timezone.now() - dt.timedelta(days=30)
     Stakeholder.objects.filter(pk__in=[minister.pk, adviser.pk]).update(updated_at=stale)
@@ -94,5 +95,29 @@ def test_tags_holding_separators_are_renamed_or_merged_into_their_namesake_and_a
         migrate(AFTER_SEPARATORS)
         assert Tag.objects.count() == 4
         assert set(minister.tags.all()) == {water, namesake}
+    finally:
+        migrate_to_latest()
+
+
+# Migration 0017 gives every stakeholder on file their phone numbers' keys. ---------------------------------
+
+BEFORE_PHONE_KEYS = [("contacts", "0016_tag_names_without_separators")]
+AFTER_PHONE_KEYS = [("contacts", "0017_phone_search")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stakeholders_already_on_file_are_found_by_their_phone_numbers():
+    apps = migrate(BEFORE_PHONE_KEYS)
+    owner = UserFactory()
+    apps.get_model("contacts", "Stakeholder").objects.create(
+        name="Ana Costa", phones=["(0)20-7946-0000 ext 12", "x12", "2024"], owner_id=owner.pk
+    )
+    try:
+        migrate(AFTER_PHONE_KEYS)
+        migrate_to_latest()
+
+        ana = Stakeholder.objects.get(name="Ana Costa")
+        assert ana.phone_keys == ["079460000"]
+        assert list(Stakeholder.objects.search("+44 20 7946 0000")) == [ana]
     finally:
         migrate_to_latest()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Organisation, Stakeholder
-from contacts.search import search_terms
+from contacts.search import phone_number, search_terms
 
 from ..factories import OrganisationFactory, StakeholderFactory
 
@@ -59,6 +59,97 @@ def test_search_finds_whoever_has_an_email_address_pasted_in(
     with django_assert_max_num_queries(7):
         response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "mhughes@example.net"})
     assert [person.name for person in response.context["page"]] == ["Marcia Hughes"]
+
+
+# "Who is this?": a caller's number typed or pasted in.
+
+
+@pytest.fixture
+def callers(officer):
+    written = {
+        "Ana Costa": ["+44 20 7946 0000"],
+        "Ben Idowu": ["020 7946 0001"],
+        "Chloé Martin": ["(0)20-7946-0002 ext 12", "07700 900123"],
+        "Dev Patel": ["0044 (0)20 7946 0003"],
+        "Eli Cohen": ["+1 (555) 010-0004"],
+    }
+    return {
+        name: StakeholderFactory(name=name, phones=phones, owner=officer) for name, phones in written.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("+44 20 7946 0000", "Ana Costa"),
+        ("020 7946 0000", "Ana Costa"),
+        ("02079460000", "Ana Costa"),
+        (" +44 (0)20 7946-0001 ", "Ben Idowu"),
+        ("020.7946.0002 x34", "Chloé Martin"),
+        ("+447700900123", "Chloé Martin"),
+        ("020/7946 0003", "Dev Patel"),
+        ("555-010-0004", "Eli Cohen"),
+        ("1 555 010 0004 ext. 9", "Eli Cohen"),
+    ],
+)
+def test_a_phone_number_finds_who_has_it_however_either_side_wrote_it(callers, typed, name):
+    assert found(typed) == [name]
+
+
+def test_a_number_with_its_country_code_finds_it_written_with_the_trunk_prefix_and_back(officer):
+    StakeholderFactory(name="Ana Costa", phones=["020 7946 0000"], owner=officer)
+    StakeholderFactory(name="Ben Idowu", phones=["+33 1 23 45 67 89"], owner=officer)
+
+    assert found("+44 20 7946 0000") == ["Ana Costa"]
+    assert found("01 23 45 67 89") == ["Ben Idowu"]
+
+
+def test_numbers_differing_before_their_last_nine_digits_are_told_apart(officer):
+    StakeholderFactory(name="Birmingham Contact", phones=["0121 496 0000"], owner=officer)
+    StakeholderFactory(name="Edinburgh Contact", phones=["0131 496 0000"], owner=officer)
+
+    assert found("+44 131 496 0000") == ["Edinburgh Contact"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("2024", False),
+        ("12345", False),
+        ("2024-11-27", False),
+        ("27/11/2024", False),
+        ("27.11.24", False),
+        ("ext 12", False),
+        ("Ana 020 7946 0000", False),
+        ("123456", True),
+        ("+44 20 7946 0000", True),
+        ("(0)20-7946-0000 ext 12", True),
+        ("01.23.45.67.89", True),
+    ],
+)
+def test_a_phone_number_is_six_digits_or_more_with_separators_and_not_a_date(typed, number):
+    assert (phone_number(typed) is not None) is number
+
+
+def test_a_year_or_a_short_number_is_searched_for_as_words_not_as_a_phone_number(officer):
+    StakeholderFactory(name="Ana Costa", phones=["020 7946 2024"], owner=officer)
+    StakeholderFactory(name="Ben Idowu", notes="Elected in 2024", owner=officer)
+
+    assert found("2024") == ["Ben Idowu"]
+    # Too few digits to tell one number from another: only a number of those digits alone would match.
+    assert found("462024") == []
+
+
+def test_the_stakeholder_list_and_lookup_find_a_caller_in_as_many_queries_as_by_name(
+    callers, officer_client, django_assert_max_num_queries
+):
+    # As the list without a search (test_query_counts): the session and user; the page with each one's tags
+    # and current position; the filter form's owner, team and tag choices; the user's groups.
+    with django_assert_max_num_queries(7):
+        response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "+44 20 7946 0002"})
+    assert [person.name for person in response.context["page"]] == ["Chloé Martin"]
+    lookup = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "020 7946 0003"})
+    assert [person.name for person in lookup.context["matches"]] == ["Dev Patel"]
 
 
 def test_organisation_search_uses_the_same_rules():

@@ -716,6 +716,16 @@ def test_a_stakeholder_list_export_imports_back_as_it_was_written(officer_client
     assert (person.name, person.phones, person.owner) == ("=Margaret Okafor", ["+44 20 7946 0000"], colleague)
 
 
+def test_an_imported_person_is_found_by_their_phone_number_written_another_way(officer):
+    rows = [["Ana Costa", "ana@example.org", "+44 20 7946 0000; 07700 900123"]]
+    job = check(officer, upload(officer, csv_bytes(rows, headings=["Name", "Email", "Phone"])))
+    assert job.error_count == 0, job.errors
+    commit(officer, job)
+
+    assert [person.name for person in Stakeholder.objects.search("020 7946 0000")] == ["Ana Costa"]
+    assert [person.name for person in Stakeholder.objects.search("+44 7700 900123")] == ["Ana Costa"]
+
+
 def test_an_owner_named_in_full_that_two_members_of_staff_share_is_an_error_not_a_guess(officer):
     UserFactory(first_name="Sam", last_name="Jones")
     UserFactory(first_name="Sam", last_name="Jones")

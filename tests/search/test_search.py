@@ -59,6 +59,26 @@ def test_an_email_address_pasted_in_finds_who_has_it_first(officer):
     assert ("stakeholder", "Neil Hughes") not in found
 
 
+def test_a_phone_number_finds_who_has_it_first(officer, officer_client, django_assert_max_num_queries):
+    StakeholderFactory(name="Marcia Hughes", phones=["07700 900123", "020 7946 0000 ext 12"])
+    StakeholderFactory(name="Neil Hughes", phones=["020 7946 0001"], notes="Switchboard 020 7946 0000")
+    InteractionFactory(logged_by=officer, summary="Missed call from 020 7946 0000")
+
+    found = kinds_and_titles(officer, "+44 (0)20 7946 0000")
+
+    assert found[0] == ("stakeholder", "Marcia Hughes")
+    assert ("stakeholder", "Neil Hughes") not in found
+    # As a search by name (test_search_runs_a_fixed_number_of_queries).
+    with django_assert_max_num_queries(9):
+        dropdown = officer_client.get(
+            reverse("search:results"),
+            {"q": "020 7946 0000"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="global-search-results",
+        )
+    assert b"Marcia Hughes" in dropdown.content
+
+
 def test_people_of_one_name_are_told_apart_by_their_role_and_organisation(officer):
     council = OrganisationFactory(name="Northbridge City Council")
     planner = StakeholderFactory(name="Delroy Pryce", form_of_address="Mr Pryce", owner=officer)
