@@ -66,6 +66,8 @@ CONFIDENTIAL = {
     "other_manager": 404,
     "admin_user": 200,
 }
+# A stakeholder's action: its meeting's organiser, whoever chases it, and the managers of either.
+ORGANISER_AND_CHASER = OWNER_AND_MANAGERS | {"other_officer": 200, "other_manager": 200}
 # Imports: the uploader and administrators; to anyone else the file does not exist.
 UPLOADER = dict.fromkeys(STAFF, 404) | {"officer": 200, "admin_user": 200}
 MANAGERS = {
@@ -89,7 +91,7 @@ def fast_setup(settings, tmp_path):
 
 
 @pytest.fixture
-def records(officer, colleague):
+def records(officer, colleague, other_officer):
     """One of everything, all the officer's; the value of each key is the URL's arguments (and query)."""
     organisation = OrganisationFactory(name="Riverside Water")
     stakeholder = StakeholderFactory(owner=officer, name="Margaret Okafor", emails=["m.okafor@river.example"])
@@ -138,7 +140,8 @@ def records(officer, colleague):
         meeting=meeting,
         description="Send us the survey",
         owner_stakeholder=stakeholder,
-        chaser=officer,
+        # Chased by another team's officer: the chaser's right is not the organiser's over again.
+        chaser=other_officer,
         created_by=officer,
     )
     commitment = CommitmentFactory(stakeholder=stakeholder, source_interaction=confidential)
@@ -201,6 +204,7 @@ def records(officer, colleague):
         "new_action": ((meeting.pk,), {"description": "Book the room", "owner": f"user:{officer.pk}"}),
         "new_decision": ((held.pk,), {"text": "Meet monthly"}),
         "minutes": ((held.pk,), {"minutes": "Agreed the timetable and the venue."}),
+        "attended": ((held.pk,), {"attended": []}),
         "new_objective": ((stakeholder.pk,), {"description": "Co-host the spring forum"}),
         "objective_status": ((objective.pk,), {"status": "achieved"}),
         "revoke": ((token.pk,), {}),
@@ -260,7 +264,8 @@ PAGES = [
     ("meetings:ics", "meeting", EVERYONE),
     ("meetings:document_download", "document", EVERYONE),
     ("meetings:my_actions", None, EVERYONE),
-    ("meetings:action_chaser", "owed", OWNER_AND_MANAGERS),
+    ("meetings:action_chaser", "owed", ORGANISER_AND_CHASER),
+    ("meetings:attendance_edit", "held", OWNER_AND_MANAGERS),
     ("meetings:calendar_subscription", None, EVERYONE),
     # commitments and concerns
     ("commitments:list", None, EVERYONE),
@@ -313,6 +318,7 @@ PAGES = [
     ("history:interaction", "interaction", EVERYONE),
     ("history:interaction", "confidential", CONFIDENTIAL),
     ("history:meeting", "meeting", EVERYONE),
+    ("history:attendance", "meeting", EVERYONE),
     ("history:action", "meeting", EVERYONE),
     ("history:decision", "meeting", EVERYONE),
     ("history:commitment", "commitment", EVERYONE),
@@ -410,7 +416,8 @@ WRITES = [
     ("meetings:document_upload", "upload", OUTSIDERS),
     ("meetings:document_delete", "document", OUTSIDERS),
     ("meetings:action_status", "status", OUTSIDERS),
-    ("meetings:action_chaser", "owed_chaser", OUTSIDERS),
+    ("meetings:action_chaser", "owed_chaser", ["colleague"]),
+    ("meetings:attendance_edit", "attended", OUTSIDERS),
     ("commitments:edit", "commitment", OUTSIDERS),
     ("commitments:fulfil", "commitment", OUTSIDERS),
     ("commitments:cancel", "commitment", OUTSIDERS),
