@@ -92,9 +92,10 @@ class ActionEntry:
     chaser: object = None
 
 
-def _settle_chaser(action: ActionItem, chosen) -> None:
+def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
     """Sets who chases `action`, owned as it is now: nobody but its owner for a colleague's own action; for
-    a stakeholder's, the colleague `chosen`, else whoever chased it already, else the meeting's organiser.
+    a stakeholder's, the colleague `chosen`, else whoever chased it already, else the meeting's organiser —
+    or, when the organiser has left (their work handed over) or is another tool's account, `actor`.
     """
     if action.owner_stakeholder_id is None:
         if chosen is not None:
@@ -106,7 +107,14 @@ def _settle_chaser(action: ActionItem, chosen) -> None:
             raise ValidationError({"chaser": message % {"name": chosen}})
         action.chaser = chosen
     elif action.chaser_id is None:
-        action.chaser_id = action.meeting.organiser_id
+        organiser = action.meeting.organiser
+        if can_follow_up(organiser):
+            action.chaser = organiser
+        elif can_follow_up(actor):
+            action.chaser = actor
+        else:
+            message = _("%(name)s cannot chase this action: choose an active colleague.")
+            raise ValidationError({"chaser": message % {"name": organiser}})
 
 
 def _action_draft(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
@@ -120,7 +128,7 @@ def _action_draft(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
         due_on=entry.due_on,
         created_by=actor,
     )
-    _settle_chaser(action, entry.chaser)
+    _settle_chaser(action, entry.chaser, actor=actor)
     return action
 
 
@@ -920,7 +928,7 @@ def action_item_reassign(
     if owner_stakeholder is not None and owner_stakeholder.pk != action_item.owner_stakeholder_id:
         _require_attending(action_item.meeting, owner_stakeholder)
     action_item.owner_user, action_item.owner_stakeholder = owner_user, owner_stakeholder
-    _settle_chaser(action_item, chaser)
+    _settle_chaser(action_item, chaser, actor=actor)
     action_item.full_clean(validate_constraints=False)
     action_item.save(update_fields=["owner_user", "owner_stakeholder", "chaser", "updated_at"])
     if left != action_item.owner_stakeholder_id:
@@ -936,7 +944,7 @@ def action_item_set_chaser(*, action_item: ActionItem, actor, chaser) -> ActionI
     _lock_with_meeting(action_item)
     require(can_update_action_item(actor, action_item))
     chaser_before = action_item.chaser_id
-    _settle_chaser(action_item, chaser)
+    _settle_chaser(action_item, chaser, actor=actor)
     if action_item.chaser_id != chaser_before:
         action_item.save(update_fields=["chaser", "updated_at"])
     return action_item

@@ -11,7 +11,10 @@ def chasers_from_organisers(apps, schema_editor):
     Meeting = apps.get_model("meetings", "Meeting")
     organiser = Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).values("organiser_id")[:1])
     for name in ("ActionItem", "ActionItemEvent"):
-        rows = apps.get_model("meetings", name).objects.filter(owner_stakeholder__isnull=False)
+        # Only those without one: run again after a rollback, it keeps the chasers handed on since.
+        rows = apps.get_model("meetings", name).objects.filter(
+            owner_stakeholder__isnull=False, chaser__isnull=True
+        )
         rows.update(chaser_id=organiser)
 
 

@@ -180,6 +180,40 @@ def test_a_leavers_chasing_is_handed_over_with_their_work_and_follows_them_on_ev
     assert action in login(client, other_officer).get(reverse("dashboards:my_day")).context["actions"]
 
 
+def test_an_action_agreed_on_a_leavers_meeting_after_their_handover_is_chased_by_whoever_records_it(
+    manager, team, guest
+):
+    leaver = UserFactory(username="leaver", team=team)
+    meeting = MeetingFactory(organiser=leaver)
+    Attendee.objects.create(meeting=meeting, stakeholder=guest)
+    leaver.is_active = False
+    leaver.save()
+
+    added = services.action_item_add(
+        meeting=meeting,
+        actor=manager,
+        entry=services.ActionEntry("Send us the survey", owner_stakeholder=guest, due_on=YESTERDAY),
+    )
+
+    assert added.chaser == manager
+    assert not ActionItem.objects.chased_by_officer(leaver).exists()
+
+
+def test_an_action_on_a_tools_meeting_added_by_the_tool_asks_who_chases_it(guest):
+    tool = UserFactory(username="calendar-sync", is_service_account=True)
+    meeting = MeetingFactory(organiser=tool)
+    Attendee.objects.create(meeting=meeting, stakeholder=guest)
+
+    with pytest.raises(ValidationError) as refusal:
+        services.action_item_add(
+            meeting=meeting,
+            actor=tool,
+            entry=services.ActionEntry("Send us the survey", owner_stakeholder=guest, due_on=YESTERDAY),
+        )
+
+    assert "chaser" in refusal.value.message_dict and not ActionItem.objects.exists()
+
+
 def _data_migration():
     return importlib.import_module("meetings.migrations.0016_action_chaser_filled").chasers_from_organisers
 
