@@ -107,9 +107,10 @@ class StakeholderViewSet(ModelViewSet):
         responses=PortfolioHandoverSerializer,
         description=(
             "Moves an officer's stakeholders (archived ones included; with `organisation`, only those "
-            "working there) to another officer, with the open commitments, unresolved concerns and open "
-            "action items the leaving officer holds on them. Meetings and interactions keep their organiser "
-            "and author. For managers of both officers and administrators; the new owner is told by email."
+            "working there) to another officer, with the open follow-ups, commitments, unresolved concerns "
+            "and open action items the leaving officer holds on them, and the chasing of the open actions "
+            "those stakeholders owe (`chased_actions`). Meetings and interactions keep their organiser and "
+            "author. For managers of both officers and administrators; the new owner is told by email."
         ),
     )
     @action(detail=False, methods=["post"])
