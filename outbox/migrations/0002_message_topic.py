@@ -1,11 +1,7 @@
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # The index is built concurrently: the outbox keeps taking messages while it grows.
-    atomic = False
-
     dependencies = [
         ("outbox", "0001_initial"),
     ]
@@ -29,9 +25,5 @@ class Migration(migrations.Migration):
             model_name="outboundmessage",
             name="cancelled_because",
             field=models.TextField(blank=True, verbose_name="cancelled because"),
-        ),
-        AddIndexConcurrently(
-            model_name="outboundmessage",
-            index=models.Index(condition=~models.Q(topic=""), fields=["topic"], name="outbox_topic"),
         ),
     ]
