@@ -113,9 +113,13 @@ def _occurrence_key(meeting: Meeting) -> str:
 def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) -> str:
     """One recipient's messages about one meeting, or one occurrence of a series, across its versions. A
     series' own invitation, with every occurrence, has a topic of its own: no occurrence's message
-    replaces it."""
+    replaces it.
+
+    The recipient is named by who they are, not their address: what reached them at an address they have
+    since changed is still in their calendar."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting:{about}:{attendee.email.strip().lower()}"
+    who = f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
+    return f"meeting:{about}:{who}"
 
 
 def _withdraw_stale(

@@ -7,6 +7,7 @@ import pytest
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
+from contacts.models import Stakeholder
 from meetings import services
 from outbox.models import OutboundMessage
 from outbox.services import message_send
@@ -169,6 +170,23 @@ def test_a_guest_taken_off_before_their_invitation_went_out_is_sent_nothing(sche
     assert (to_kenji.kind, to_kenji.status) == ("meeting_invitation", Status.CANCELLED)
     assert "meeting_removal" in to_kenji.cancelled_because
     assert invitations_to("ama@example.org").get().status == Status.PENDING
+
+
+def test_a_guest_whose_address_changed_since_their_invitation_is_told_of_the_update_and_cancellation(
+    officer, scheduled, edit, guests, django_capture_on_commit_callbacks
+):
+    """Their calendar holds the meeting from the invitation to their old address: what they were sent is
+    theirs whatever address it went to, so the update withdrawn by the cancellation is not all they had."""
+    deliver_due()
+    Stakeholder.objects.filter(pk=guests[0].pk).update(emails=["ama@harbour.example"])
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+    assert invitations_to("ama@harbour.example").get().subject.startswith("Updated invitation")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    cancellation = OutboundMessage.objects.get(kind="meeting_cancellation", to="ama@harbour.example")
+    assert cancellation.status == Status.PENDING
 
 
 def test_cancelling_one_occurrence_of_a_series_tells_those_its_series_invitation_reached(
