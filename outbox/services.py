@@ -83,6 +83,7 @@ __all__ = [
     "message_key",
     "message_retry",
     "message_send",
+    "messages_before_topics",
     "messages_cancel",
     "messages_dispatch_due",
     "messages_recover_interrupted",
@@ -299,23 +300,34 @@ def messages_withdraw(
     return set(withdrawn.values())
 
 
-def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, str]:
-    """The kind of the latest message of `kinds` on each of `topics` that has reached its recipient, or may
-    have (being sent, interrupted mid-send), or is still to go (pending): the last word they have, or will.
-    Topics with none are left out.
+def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, tuple[str, str]]:
+    """The kind and status of the latest message of `kinds` on each of `topics` that has reached its
+    recipient, or may have (being sent, interrupted mid-send), or is still to go (pending): the last word
+    they have, or will. Topics with none are left out.
 
     Asked after `messages_withdraw`, in its transaction, it tells what was actually sent: a claim that
     came first counts, a message withdrawn does not.
     """
-    return dict(
-        OutboundMessage.objects.filter(
+    return {
+        topic: (kind, status)
+        for topic, kind, status in OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
             status__in=[Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED],
         )
         .order_by("topic", "-pk")
         .distinct("topic")
-        .values_list("topic", "kind")
+        .values_list("topic", "kind", "status")
+    }
+
+
+def messages_before_topics(*, key_prefix: str) -> bool:
+    """Whether a message keyed under `key_prefix` was written before the outbox kept topics, and not
+    cancelled: what went out on a topic is then not all its recipient was sent."""
+    return (
+        OutboundMessage.objects.filter(key__startswith=key_prefix, topic="")
+        .exclude(status=Status.CANCELLED)
+        .exists()
     )
 
 

@@ -189,6 +189,50 @@ def test_a_guest_whose_address_changed_since_their_invitation_is_told_of_the_upd
     assert cancellation.status == Status.PENDING
 
 
+def invited_before_topics():
+    """The meeting's messages as the outbox wrote them before it had topics."""
+    OutboundMessage.objects.update(topic="")
+
+
+def test_a_meeting_invited_before_topics_is_cancelled_for_every_guest(
+    officer, scheduled, django_capture_on_commit_callbacks
+):
+    deliver_due()
+    invited_before_topics()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    cancellations = OutboundMessage.objects.filter(kind="meeting_cancellation")
+    assert sorted(cancellations.values_list("to", flat=True)) == ["ama@example.org", "kenji@example.jp"]
+
+
+def test_a_meeting_invited_before_topics_is_updated_and_its_guest_removal_told(scheduled, edit, guests):
+    deliver_due()
+    invited_before_topics()
+
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16), stakeholders=guests[:1])
+
+    update = invitations_to("ama@example.org").last()
+    assert update.subject.startswith("Updated invitation") and "Time:   was" in update.body
+    assert OutboundMessage.objects.get(kind="meeting_removal").to == "kenji@example.jp"
+
+
+def test_a_meeting_invited_before_topics_whose_update_is_withdrawn_is_still_cancelled(
+    officer, scheduled, edit, django_capture_on_commit_callbacks
+):
+    """The update withdrawn is the only message on its topic, but the invitation before it went out."""
+    deliver_due()
+    invited_before_topics()
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    assert invitations_to("ama@example.org").last().status == Status.CANCELLED
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 2
+
+
 def test_cancelling_one_occurrence_of_a_series_tells_those_its_series_invitation_reached(
     officer, guests, django_capture_on_commit_callbacks
 ):

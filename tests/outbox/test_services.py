@@ -303,7 +303,7 @@ def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_g
     )
 
     assert told == {
-        f"topic:{status}": "meeting_invitation"
+        f"topic:{status}": ("meeting_invitation", status)
         for status in (Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED)
     }
 
@@ -316,7 +316,20 @@ def test_a_topic_is_told_the_kind_of_its_latest_message():
         topics=["meeting:7:ama@example.org"], kinds=["meeting_invitation", "meeting_removal"]
     )
 
-    assert told == {"meeting:7:ama@example.org": "meeting_removal"}
+    assert told == {"meeting:7:ama@example.org": ("meeting_removal", Status.PENDING)}
+
+
+def test_messages_written_before_topics_are_found_by_their_key_unless_cancelled():
+    enqueue(key="meeting-invitation:uid-1@liaison-crm::0:ama@example.org")
+    cancelled = enqueue(
+        key="meeting-invitation:uid-2@liaison-crm::0:ama@example.org", kind="meeting_invitation"
+    )
+    OutboundMessage.objects.filter(pk=cancelled.pk).update(status=Status.CANCELLED)
+    enqueue(key="meeting-invitation:uid-3@liaison-crm::0:ama@example.org", topic="meeting:uid-3")
+
+    assert services.messages_before_topics(key_prefix="meeting-invitation:uid-1@liaison-crm:")
+    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-2@liaison-crm:")
+    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-3@liaison-crm:")
 
 
 def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
