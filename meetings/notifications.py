@@ -369,15 +369,21 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
     calendar. They are shown the meeting as they knew it: what else the edit changed is no longer theirs
     to know. As for a cancellation, an invitation still waiting is withdrawn instead, and one who was sent
     none is sent nothing."""
-    removed = [attendee for attendee in removed if attendee.email]
+    # Written after the edit commits, maybe after a later edit added them back: their invitation from it
+    # stands, and they are on the meeting.
+    present = {_topic(meeting, attendee) for attendee in meeting.attendees.all()}
+    removed = [a for a in removed if a.email and _topic(meeting, a) not in present]
     if not removed:
         return
     known = change.meeting_as_it_was(meeting)
+    standing = range(change.version, max(change.version, meeting.sequence) + 1)
     with transaction.atomic():
         unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(meeting, attendee)] for attendee in removed},
             by=REMOVAL,
+            # Invitations from this edit on are newer than the removal, not made stale by it.
+            keep=[_invitation_key(meeting, attendee, later) for attendee in removed for later in standing],
         )
         for attendee in removed:
             if attendee.pk in unheld:

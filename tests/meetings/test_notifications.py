@@ -233,6 +233,23 @@ def test_a_meeting_invited_before_topics_whose_update_is_withdrawn_is_still_canc
     assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 2
 
 
+def test_a_guest_taken_off_and_added_back_before_the_removal_was_written_keeps_the_new_invitation(
+    officer, scheduled, edit, guests, django_capture_on_commit_callbacks
+):
+    """The first edit's emails are written last: Kenji is on the meeting again, and its removal would
+    withdraw the invitation that says so."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as taking_off:
+        services.meeting_update(meeting=scheduled, actor=officer, stakeholders=guests[:1])
+    edit(scheduled, stakeholders=guests)
+    for callback in taking_off:
+        callback()
+
+    *_, again = invitations_to("kenji@example.jp")
+    assert (again.status, again.subject.split(":")[0]) == (Status.PENDING, "Invitation")
+    assert not OutboundMessage.objects.filter(kind="meeting_removal").exists()
+
+
 def test_cancelling_one_occurrence_of_a_series_tells_those_its_series_invitation_reached(
     officer, guests, django_capture_on_commit_callbacks
 ):
