@@ -100,6 +100,15 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     cancelled_because = models.TextField(_("cancelled because"), blank=True)
+    superseded_at = models.DateTimeField(
+        _("superseded"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a later message replaced this one while it was being sent: should the server refuse it, it "
+            "is withdrawn instead of tried again."
+        ),
+    )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -37,8 +37,8 @@ When things go wrong
 - A later message makes a pending one stale (a meeting moved before its invitation went out): the caller
   withdraws it (`messages_withdraw`) in the transaction that enqueues the new one. The withdrawal locks the
   rows, so the claim's UPDATE either came first (the message is on its way, and left alone) or waits and
-  finds it cancelled; never both. One on its way that the server then refuses is not tried again, but
-  withdrawn: a retry would arrive after what replaced it.
+  finds it cancelled; never both. One on its way is marked superseded under the same lock; should the
+  server then refuse it, it is withdrawn, not tried again: a retry would arrive after what replaced it.
 - The claim time is the claim's fence: a worker that outlived its lease can still record that its message
   went out, but never overwrite a later attempt an administrator started.
 
@@ -280,23 +280,31 @@ def messages_withdraw(
     message of kind `by` made them stale; returns the topics it withdrew a message from.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
-    (in one order, so two withdrawals never wait on each other) and cancelled before it commits. A worker
-    that claimed one first (`message_send`) has it on its way and it is left alone; one that comes after
-    finds it cancelled. Its own keys go in `keep`: enqueuing the same message twice changes nothing.
+    (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
+    commits. A worker that claimed one first (`message_send`) has it on its way and it is left alone, marked
+    superseded: should the server refuse it, it is not tried again. One that comes after finds it cancelled.
+    Its own keys go in `keep`: enqueuing the same message twice changes nothing.
     """
-    withdrawn = dict(
-        OutboundMessage.objects.filter(AnyOf(F("topic"), list(topics)), kind__in=kinds, status=Status.PENDING)
+    stale = list(
+        OutboundMessage.objects.filter(
+            AnyOf(F("topic"), list(topics)), kind__in=kinds, status__in=[Status.PENDING, Status.SENDING]
+        )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
         .select_for_update()
-        .values_list("pk", "topic")
+        .values_list("pk", "topic", "status")
     )
+    # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
+    withdrawn = {pk: topic for pk, topic, status in stale if status == Status.PENDING}
+    on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
             cancelled_because=_("Withdrawn before it was sent: a later %(kind)s on its topic made it stale.")
             % {"kind": by},
         )
+    if on_their_way:
+        OutboundMessage.objects.filter(pk__in=on_their_way).update(superseded_at=timezone.now())
     return set(withdrawn.values())
 
 
@@ -424,40 +432,42 @@ def message_send(*, message_id: int) -> None:
 
 
 def _record_failure(message: OutboundMessage, reason: str) -> None:
-    if _replaced_meanwhile(message):
-        # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
-        # would arrive after its replacement.
-        _settle(
-            message,
-            status=Status.CANCELLED,
-            last_error=reason,
-            cancelled_because=_(
-                "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
-                "being sent."
-            ),
+    with transaction.atomic():
+        # Locked: a withdrawal that marked it superseded and has yet to commit is waited for, and one that
+        # comes after finds it pending again and withdraws it.
+        superseded = (
+            OutboundMessage.objects.select_for_update()
+            .filter(pk=message.pk)
+            .values_list("superseded_at", flat=True)
+            .first()
         )
-        return
-    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        logger.error("Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
-        _settle(message, status=Status.FAILED, last_error=reason)
-        return
-    retry_at = timezone.now() + _backoff(message.attempts)
-    # The task's own retry is queued for retry_at; the dispatcher steps in only if that retry is lost.
-    if _settle(
-        message, status=Status.PENDING, last_error=reason, next_attempt_at=retry_at, queued_at=retry_at
-    ):
+        if superseded:
+            # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
+            # would arrive after its replacement.
+            _settle(
+                message,
+                status=Status.CANCELLED,
+                last_error=reason,
+                cancelled_because=_(
+                    "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
+                    "being sent."
+                ),
+            )
+            return
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            logger.error(
+                "Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason
+            )
+            _settle(message, status=Status.FAILED, last_error=reason)
+            return
+        retry_at = timezone.now() + _backoff(message.attempts)
+        # The task's own retry is queued for retry_at; the dispatcher steps in only if that retry is lost.
+        deferred = _settle(
+            message, status=Status.PENDING, last_error=reason, next_attempt_at=retry_at, queued_at=retry_at
+        )
+    if deferred:
         logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
         raise DeliveryDeferred(message.pk, retry_at, reason)
-
-
-def _replaced_meanwhile(message: OutboundMessage) -> bool:
-    """A later message on its topic is in the outbox, and standing: what it said is stale."""
-    return (
-        bool(message.topic)
-        and OutboundMessage.objects.filter(topic=message.topic, pk__gt=message.pk)
-        .exclude(status=Status.CANCELLED)
-        .exists()
-    )
 
 
 def messages_dispatch_due(*, limit: int = 500) -> int:

@@ -26,4 +26,17 @@ class Migration(migrations.Migration):
             name="cancelled_because",
             field=models.TextField(blank=True, verbose_name="cancelled because"),
         ),
+        migrations.AddField(
+            model_name="outboundmessage",
+            name="superseded_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text=(
+                    "When a later message replaced this one while it was being sent: should the server refuse "
+                    "it, it is withdrawn instead of tried again."
+                ),
+                null=True,
+                verbose_name="superseded",
+            ),
+        ),
     ]

@@ -1,6 +1,7 @@
 """A meeting's messages still waiting in the outbox when it changes again are withdrawn, not sent stale."""
 
 import datetime as dt
+import smtplib
 
 import icalendar
 import pytest
@@ -283,6 +284,51 @@ class MeetingMovedWhileSendingBackend(locmem.EmailBackend):
     def send_messages(self, messages):
         MeetingMovedWhileSendingBackend.meanwhile()
         return super().send_messages(messages)
+
+
+class RefusedAfterAWhileBackend(MeetingMovedWhileSendingBackend):
+    """While the mail server takes its time, the organiser changes the meeting; then the server hangs up."""
+
+    def send_messages(self, messages):
+        MeetingMovedWhileSendingBackend.meanwhile()
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_an_update_to_a_later_occurrence_refused_after_this_and_following_were_cancelled_is_not_retried(
+    officer, guests, settings, django_capture_on_commit_callbacks
+):
+    """The cancellation's own topic is the first occurrence it cancels; the update was to a later one, and
+    tried again it would put that occurrence back in the calendar after the cancellation."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    deliver_due()
+    second, third = first.series.occurrences.order_by("original_start")[1:]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=third, actor=officer, location="Harbour House")
+    update = invitations_to("ama@example.org").get(status=Status.PENDING)
+
+    def cancel_this_and_following():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    settings.EMAIL_BACKEND = f"{__name__}.RefusedAfterAWhileBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = cancel_this_and_following
+    try:
+        message_send(message_id=update.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    update.refresh_from_db()
+    assert (update.status, update.attempts) == (Status.CANCELLED, 1)
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,7 +14,7 @@ from outbox.models import OutboundMessage
 from outbox.services import Attachment
 from outbox.tasks import send_message as send_message_task
 
-from ..concurrency import finished_or_waiting_for_a_lock
+from ..concurrency import finished_or_waiting_for_a_lock, wait_until_waiting_for_a_lock
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -381,6 +381,39 @@ def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_whe
     assert (first.status, first.attempts) == (Status.CANCELLED, 1)
     assert "SMTPServerDisconnected" in first.last_error
     assert "replaced it while it was being sent" in first.cancelled_because
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_replaced_by_a_transaction_not_yet_committed_when_the_server_refuses_is_withdrawn(
+    refusing_server, mailoutbox
+):
+    """What replaced it was still being saved when the server hung up: the refusal waits for it to be
+    saved, and then withdraws the message instead of trying it again after its replacement."""
+    topic = "meeting:7:stakeholder:1"
+    first = enqueue(kind="meeting_invitation", topic=topic)
+    withdrawn = threading.Event()
+
+    def replacing():
+        try:
+            with transaction.atomic():
+                services.messages_withdraw(
+                    topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation"
+                )
+                enqueue(kind="meeting_invitation", topic=topic)
+                withdrawn.set()
+                wait_until_waiting_for_a_lock(1)
+        finally:
+            withdrawn.set()
+            connection.close()
+
+    replacement = threading.Thread(target=replacing)
+    refusing_server(lambda: (replacement.start(), withdrawn.wait(10)))
+    services.message_send(message_id=first.pk)
+    replacement.join(30)
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.CANCELLED, 1)
+    assert "SMTPServerDisconnected" in first.last_error
 
 
 def test_a_refused_message_nothing_replaced_is_tried_again(refusing_server):
