@@ -276,8 +276,8 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
 def messages_withdraw(
     *, topics: Collection[str], kinds: Collection[str], by: str, keep: Iterable[str] = ()
 ) -> set[str]:
-    """Cancels the pending messages of `kinds` on `topics`, except those whose key is in `keep`, saying a
-    message of kind `by` made them stale; returns the topics it withdrew a message from.
+    """Cancels the pending and failed messages of `kinds` on `topics`, except those whose key is in `keep`,
+    saying a message of kind `by` made them stale; returns the topics it withdrew a message from.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
@@ -287,7 +287,9 @@ def messages_withdraw(
     """
     stale = list(
         OutboundMessage.objects.filter(
-            AnyOf(F("topic"), list(topics)), kind__in=kinds, status__in=[Status.PENDING, Status.SENDING]
+            AnyOf(F("topic"), list(topics)),
+            kind__in=kinds,
+            status__in=[Status.PENDING, Status.FAILED, Status.SENDING],
         )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
@@ -295,7 +297,8 @@ def messages_withdraw(
         .values_list("pk", "topic", "status")
     )
     # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
-    withdrawn = {pk: topic for pk, topic, status in stale if status == Status.PENDING}
+    # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
+    withdrawn = {pk: topic for pk, topic, status in stale if status != Status.SENDING}
     on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
@@ -510,10 +513,20 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
-    """An administrator sends a failed or interrupted message again, with a fresh set of attempts."""
+    """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
+    a later message on its topic replaced (`OutboundMessage.replacement`)."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
+        replacement = OutboundMessage.objects.replacing(message).first()
+        if replacement is not None:
+            raise ValidationError(
+                _(
+                    "A later message on its topic replaced this one: “%(subject)s” (#%(id)s). Sent again, "
+                    "it would arrive after it and say what it replaced."
+                )
+                % {"subject": replacement.subject, "id": replacement.pk}
+            )
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)

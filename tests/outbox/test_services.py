@@ -342,6 +342,18 @@ def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(m
     assert mailoutbox == []
 
 
+def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailoutbox):
+    """It never reached its recipient; sent again, it would say what the later message replaced."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED)
+
+    with transaction.atomic():
+        withdrawn = services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="x")
+
+    assert withdrawn == {message.topic}
+    assert status_of(message) == Status.CANCELLED
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_cancelled(mailoutbox):
     """The withdrawal and the worker's claim cannot both win: the claim waits for the withdrawal's lock,
@@ -659,6 +671,34 @@ def test_administrator_sends_an_interrupted_message_again(admin_user, django_cap
     assert len(queued) == 1
     assert message.status == Status.PENDING and message.claimed_at is None
     assert message.next_attempt_at <= timezone.now()
+
+
+@pytest.mark.parametrize("status", [Status.FAILED, Status.INTERRUPTED])
+def test_a_message_a_later_one_replaced_is_not_sent_again_and_the_refusal_names_the_later_one(
+    admin_user, status
+):
+    """Sent again, the stale invitation would arrive after the update that replaced it."""
+    stale = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=stale.pk).update(status=status, claimed_at=timezone.now())
+    newer = enqueue(kind="meeting_invitation", topic=stale.topic, subject="Updated invitation: review")
+
+    with pytest.raises(ValidationError) as refusal:
+        services.message_retry(message=stale, actor=admin_user)
+
+    assert "Updated invitation: review" in refusal.value.messages[0]
+    assert f"#{newer.pk}" in refusal.value.messages[0]
+    assert status_of(stale) == status
+
+
+def test_a_message_whose_replacement_was_cancelled_can_be_sent_again(admin_user):
+    stale = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
+    newer = enqueue(kind="meeting_invitation", topic=stale.topic)
+    OutboundMessage.objects.filter(pk=newer.pk).update(status=Status.CANCELLED)
+
+    services.message_retry(message=stale, actor=admin_user)
+
+    assert status_of(stale) == Status.PENDING
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.SENDING, Status.SENT, Status.CANCELLED])

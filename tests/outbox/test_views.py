@@ -205,3 +205,28 @@ def test_cancelling_a_message_asks_first(client, admin_user, reminder):
     )
 
     assert 'data-confirm="Cancel this message? It will not be sent."' in page
+
+
+def test_a_message_a_later_one_replaced_offers_no_send_again_and_links_the_later_one(client, admin_user):
+    stale = services.message_enqueue(
+        key="meeting-invitation:a:0:ama@example.org",
+        kind="meeting_invitation",
+        to="ama@example.org",
+        subject="Invitation: review",
+        body="…",
+        topic="meeting:a:stakeholder:1",
+    )
+    failed(stale)
+    newer = services.message_enqueue(
+        key="meeting-invitation:a:1:ama@example.org",
+        kind="meeting_invitation",
+        to="ama@example.org",
+        subject="Updated invitation: review",
+        body="…",
+        topic=stale.topic,
+    )
+
+    page = login(client, admin_user).get(stale.get_absolute_url()).content.decode()
+
+    assert reverse("outbox:message_send_again", args=[stale.pk]) not in page
+    assert newer.get_absolute_url() in page
