@@ -10,11 +10,10 @@ says follows from what they were actually sent.
 """
 
 import copy
-import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.conf import settings
@@ -62,7 +61,7 @@ class MeetingChange:
 
     def untold(self) -> "MeetingChange":
         """This edit, saying the meeting changed but not how: for a reader who missed an earlier change."""
-        return dataclasses.replace(self, was={}, now={}, agenda_changed=False)
+        return replace(self, was={}, now={}, agenda_changed=False)
 
     def meeting_as_it_was(self, meeting: Meeting) -> Meeting:
         """The meeting as those the edit took off it knew it: what they are told they no longer attend."""
@@ -135,11 +134,11 @@ def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) 
 
 
 def _withdraw_stale(
-    meeting: Meeting, topics: dict[Attendee, list[str]], *, by: str, keep: Collection[str] = ()
+    meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
 ) -> tuple[set[int], set[int]]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
-    those keyed in `keep`), made stale by a message of kind `by`. Returns the ids of the recipients whose
-    calendar cannot hold the meeting, and of those who had a message withdrawn.
+    those keyed in `keep`), made stale by the message about to be enqueued. Returns the ids of the
+    recipients whose calendar cannot hold the meeting, and of those who had a message withdrawn.
 
     Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
     actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
@@ -151,7 +150,6 @@ def _withdraw_stale(
     withdrawn = messages_withdraw(
         topics=[topic for own in topics.values() for topic in own],
         kinds=[INVITATION],
-        by=by,
         keep=keep,
     )
     withdrawn_from = {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)}
@@ -272,7 +270,6 @@ def invitations_send(
         unheld, withdrawn = _withdraw_stale(
             meeting,
             {attendee: [topic] for attendee, topic in topics.items()},
-            by=INVITATION,
             keep=[_invitation_key(meeting, attendee, later) for attendee in recipients for later in standing],
         )
         for attendee in recipients:
@@ -335,7 +332,6 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(occurrence, attendee) for occurrence in cancelled] for attendee in recipients},
-            by=CANCELLATION,
         )
         told = [attendee for attendee in recipients if attendee.pk not in unheld]
         ics = _ics_by_audience(
@@ -381,7 +377,6 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
         unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(meeting, attendee)] for attendee in removed},
-            by=REMOVAL,
             # Invitations from this edit on are newer than the removal, not made stale by it.
             keep=[_invitation_key(meeting, attendee, later) for attendee in removed for later in standing],
         )

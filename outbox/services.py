@@ -65,8 +65,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import WhoCanHelp, can_manage_outbox, require
 from liaison_crm.array_lookups import AnyOf
@@ -274,10 +275,10 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
 
 
 def messages_withdraw(
-    *, topics: Collection[str], kinds: Collection[str], by: str, keep: Iterable[str] = ()
+    *, topics: Collection[str], kinds: Collection[str], keep: Iterable[str] = ()
 ) -> set[str]:
     """Cancels the pending and failed messages of `kinds` on `topics`, except those whose key is in `keep`,
-    saying a message of kind `by` made them stale; returns the topics it withdrew a message from.
+    saying a later message on their topic made them stale; returns the topics it withdrew a message from.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
@@ -303,12 +304,20 @@ def messages_withdraw(
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
-            cancelled_because=_("Withdrawn before it was sent: a later %(kind)s on its topic made it stale.")
-            % {"kind": by},
+            cancelled_because=_in_site_language(
+                gettext_lazy("Withdrawn before it was sent: a later message on its topic replaced it.")
+            ),
         )
     if on_their_way:
         OutboundMessage.objects.filter(pk__in=on_their_way).update(superseded_at=timezone.now())
     return set(withdrawn.values())
+
+
+def _in_site_language(text: str) -> str:
+    """`text` as the outbox page's readers, administrators, read it: in the site's language, not that of the
+    request or job that happened to write it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
 
 
 def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, tuple[str, str]]:
@@ -451,9 +460,11 @@ def _record_failure(message: OutboundMessage, reason: str) -> None:
                 message,
                 status=Status.CANCELLED,
                 last_error=reason,
-                cancelled_because=_(
-                    "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
-                    "being sent."
+                cancelled_because=_in_site_language(
+                    gettext_lazy(
+                        "Withdrawn instead of tried again: a later message on its topic replaced it while it "
+                        "was being sent."
+                    )
                 ),
             )
             return

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outbox import services
 from outbox.models import OutboundMessage
@@ -20,6 +20,7 @@ from ..factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 Status = OutboundMessage.Status
+STALE = "Withdrawn before it was sent: a later message on its topic replaced it."
 _keys = itertools.count(1)
 
 INVITE = (
@@ -264,15 +265,13 @@ def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_
     someone_else = enqueue(kind="meeting_invitation", topic="meeting:42@liaison:kenji@example.jp")
 
     with transaction.atomic():
-        withdrawn = services.messages_withdraw(
-            topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation", keep=[kept.key]
-        )
+        withdrawn = services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], keep=[kept.key])
 
     assert withdrawn == {topic}
     for message in (waiting, retrying):
         message.refresh_from_db()
         assert message.status == Status.CANCELLED
-        assert "a later meeting_invitation on its topic" in message.cancelled_because
+        assert message.cancelled_because == STALE
     assert [status_of(m) for m in (sent, on_its_way, kept, reminder, someone_else)] == [
         Status.SENT,
         Status.SENDING,
@@ -286,7 +285,7 @@ def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_
 def test_withdrawing_locks_what_it_withdraws_so_it_runs_in_the_callers_transaction():
     """A withdrawal committed apart from what replaces it would leave the recipient with neither."""
     with pytest.raises(transaction.TransactionManagementError):
-        services.messages_withdraw(topics=["meeting:42@liaison:ama@example.org"], kinds=["x"], by="y")
+        services.messages_withdraw(topics=["meeting:42@liaison:ama@example.org"], kinds=["x"])
 
 
 def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_go():
@@ -335,11 +334,22 @@ def test_messages_written_before_topics_are_found_by_their_key_unless_cancelled(
 def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
     message = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
     with transaction.atomic():
-        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
     services.message_send(message_id=message.pk)
 
     assert enqueue(key=message.key, kind=message.kind, topic=message.topic).status == Status.CANCELLED
     assert mailoutbox == []
+
+
+def test_the_reason_a_message_was_withdrawn_is_kept_in_the_sites_language():
+    """Read on the outbox page by administrators, whatever language the edit that withdrew it was made in."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+
+    with translation.override("fr"), transaction.atomic():
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
+
+    message.refresh_from_db()
+    assert message.cancelled_because == STALE
 
 
 def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailoutbox):
@@ -348,7 +358,7 @@ def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailou
     OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED)
 
     with transaction.atomic():
-        withdrawn = services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="x")
+        withdrawn = services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
 
     assert withdrawn == {message.topic}
     assert status_of(message) == Status.CANCELLED
@@ -362,7 +372,7 @@ def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_ca
     claim = threading.Thread(target=lambda: _in_own_connection(services.message_send, message_id=message.pk))
 
     with transaction.atomic():
-        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
         claim.start()
         finished_or_waiting_for_a_lock(claim)
         assert claim.is_alive(), "the claim waits for the withdrawal to commit"
@@ -383,7 +393,7 @@ def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_whe
 
     def replaced():
         with transaction.atomic():
-            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation")
+            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"])
             enqueue(kind="meeting_invitation", topic=topic)
 
     refusing_server(replaced)
@@ -408,9 +418,7 @@ def test_a_message_replaced_by_a_transaction_not_yet_committed_when_the_server_r
     def replacing():
         try:
             with transaction.atomic():
-                services.messages_withdraw(
-                    topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation"
-                )
+                services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"])
                 enqueue(kind="meeting_invitation", topic=topic)
                 withdrawn.set()
                 wait_until_waiting_for_a_lock(1)
