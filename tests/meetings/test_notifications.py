@@ -253,6 +253,25 @@ def test_a_guest_taken_off_and_added_back_before_the_removal_was_written_keeps_t
     assert not OutboundMessage.objects.filter(kind="meeting_removal").exists()
 
 
+def test_a_guest_whose_removal_may_not_have_arrived_is_told_of_the_cancellation(
+    officer, scheduled, edit, guests, django_capture_on_commit_callbacks
+):
+    """The worker sending the removal stopped mid-send: the meeting may still be in Kenji's calendar, so
+    withdrawing his new invitation is not enough."""
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    OutboundMessage.objects.filter(kind="meeting_removal").update(
+        status=Status.INTERRUPTED, claimed_at=timezone.now()
+    )
+    edit(scheduled, stakeholders=guests)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    assert invitations_to("kenji@example.jp").last().status == Status.CANCELLED
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="kenji@example.jp").exists()
+
+
 def test_cancelling_one_occurrence_of_a_series_tells_those_its_series_invitation_reached(
     officer, guests, django_capture_on_commit_callbacks
 ):
