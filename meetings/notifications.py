@@ -10,11 +10,10 @@ says follows from what they were actually sent.
 """
 
 import copy
-import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.conf import settings
@@ -24,10 +23,12 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from outbox.models import OutboundMessage
 from outbox.services import (
     Attachment,
     keys_standing,
     message_enqueue,
+    messages_before_topics,
     messages_cancel,
     messages_withdraw,
     topics_told,
@@ -60,7 +61,7 @@ class MeetingChange:
 
     def untold(self) -> "MeetingChange":
         """This edit, saying the meeting changed but not how: for a reader who missed an earlier change."""
-        return dataclasses.replace(self, was={}, now={}, agenda_changed=False)
+        return replace(self, was={}, now={}, agenda_changed=False)
 
     def meeting_as_it_was(self, meeting: Meeting) -> Meeting:
         """The meeting as those the edit took off it knew it: what they are told they no longer attend."""
@@ -110,32 +111,50 @@ def _occurrence_key(meeting: Meeting) -> str:
     return f"{meeting.ical_uid}:{meeting.original_start.isoformat() if meeting.original_start else ''}"
 
 
+def _invitation_key_prefix(meeting: Meeting) -> str:
+    """What the outbox keys of every invitation to the meeting, or to any occurrence of its series, begin
+    with."""
+    return f"meeting-invitation:{meeting.ical_uid}:"
+
+
+def _invitation_key(meeting: Meeting, attendee: Attendee, version: int) -> str:
+    return f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}"
+
+
 def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) -> str:
     """One recipient's messages about one meeting, or one occurrence of a series, across its versions. A
     series' own invitation, with every occurrence, has a topic of its own: no occurrence's message
-    replaces it."""
+    replaces it.
+
+    The recipient is named by who they are, not their address: what reached them at an address they have
+    since changed is still in their calendar."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting:{about}:{attendee.email.strip().lower()}"
+    who = f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
+    return f"meeting:{about}:{who}"
 
 
 def _withdraw_stale(
-    meeting: Meeting, topics: dict[Attendee, list[str]], *, by: str, keep: Collection[str] = ()
+    meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
 ) -> tuple[set[int], set[int]]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
-    those keyed in `keep`), made stale by a message of kind `by`. Returns the ids of the recipients who hold
-    the meeting all the same, and of those who had a message withdrawn.
+    those keyed in `keep`), made stale by the message about to be enqueued. Returns the ids of the
+    recipients whose calendar cannot hold the meeting, and of those who had a message withdrawn.
 
-    One holds an occurrence when the last word they were sent on it, or may have been (a worker took it
-    first), is an invitation and not a removal; or, told nothing on it, when an invitation to its whole
-    series went or is still to go. Run in the transaction that enqueues what replaces the messages
-    withdrawn, so this is what was actually sent.
+    Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
+    actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
+    invitation, and the last word on the occurrence that went out, may have or is still to go is none (nor
+    an invitation to its whole series) or a removal that went out. Anything less certain — a meeting whose
+    invitations were written before the outbox kept topics, a removal that may not have reached them —
+    and they are told: a message too many is better than a meeting left in their calendar.
     """
     withdrawn = messages_withdraw(
         topics=[topic for own in topics.values() for topic in own],
         kinds=[INVITATION],
-        by=by,
         keep=keep,
     )
+    withdrawn_from = {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)}
+    if not withdrawn_from or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+        return set(), withdrawn_from
     series = {
         attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
         for attendee in topics
@@ -147,12 +166,17 @@ def _withdraw_stale(
 
     def holds(topic: str, series_topic: str | None) -> bool:
         if topic in last_word:
-            return last_word[topic] == INVITATION
-        return last_word.get(series_topic) == INVITATION
+            kind, status = last_word[topic]
+            return kind == INVITATION or status != OutboundMessage.Status.SENT
+        return series_topic in last_word and last_word[series_topic][0] == INVITATION
 
     return (
-        {attendee.pk for attendee, own in topics.items() if any(holds(t, series[attendee]) for t in own)},
-        {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)},
+        {
+            attendee.pk
+            for attendee, own in topics.items()
+            if attendee.pk in withdrawn_from and not any(holds(t, series[attendee]) for t in own)
+        },
+        withdrawn_from,
     )
 
 
@@ -239,21 +263,17 @@ def invitations_send(
     ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
     topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
 
-    def key(attendee: Attendee, version: int) -> str:
-        return f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}"
-
     # Its own version is not withdrawn (asking twice changes nothing), nor those of edits saved after this
     # one whose messages were written first: they are newer, not stale.
     standing = range(version, max(version, meeting.sequence) + 1)
     with transaction.atomic():
-        knowing, withdrawn = _withdraw_stale(
+        unheld, withdrawn = _withdraw_stale(
             meeting,
             {attendee: [topic] for attendee, topic in topics.items()},
-            by=INVITATION,
-            keep=[key(attendee, later) for attendee in recipients for later in standing],
+            keep=[_invitation_key(meeting, attendee, later) for attendee in recipients for later in standing],
         )
         for attendee in recipients:
-            if change is None or attendee.pk not in knowing or attendee.pk in change.joined:
+            if change is None or attendee.pk in unheld or attendee.pk in change.joined:
                 # Their first invitation: they have just joined, or nothing of the meeting reached them yet
                 # (an invitation still waiting was withdrawn just now).
                 their_change = None
@@ -264,7 +284,7 @@ def invitations_send(
             else:
                 their_change = change
             message_enqueue(
-                key=key(attendee, version),
+                key=_invitation_key(meeting, attendee, version),
                 kind=INVITATION,
                 to=attendee.email,
                 subject=_subject(
@@ -309,12 +329,11 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
         else [meeting]
     )
     with transaction.atomic():
-        knowing, _withdrawn = _withdraw_stale(
+        unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(occurrence, attendee) for occurrence in cancelled] for attendee in recipients},
-            by=CANCELLATION,
         )
-        told = [attendee for attendee in recipients if attendee.pk in knowing]
+        told = [attendee for attendee in recipients if attendee.pk not in unheld]
         ics = _ics_by_audience(
             told,
             lambda crm_link: calendar.cancellation(
@@ -346,18 +365,23 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
     calendar. They are shown the meeting as they knew it: what else the edit changed is no longer theirs
     to know. As for a cancellation, an invitation still waiting is withdrawn instead, and one who was sent
     none is sent nothing."""
-    removed = [attendee for attendee in removed if attendee.email]
+    # Written after the edit commits, maybe after a later edit added them back: their invitation from it
+    # stands, and they are on the meeting.
+    present = {_topic(meeting, attendee) for attendee in meeting.attendees.all()}
+    removed = [a for a in removed if a.email and _topic(meeting, a) not in present]
     if not removed:
         return
     known = change.meeting_as_it_was(meeting)
+    standing = range(change.version, max(change.version, meeting.sequence) + 1)
     with transaction.atomic():
-        knowing, _withdrawn = _withdraw_stale(
+        unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(meeting, attendee)] for attendee in removed},
-            by=REMOVAL,
+            # Invitations from this edit on are newer than the removal, not made stale by it.
+            keep=[_invitation_key(meeting, attendee, later) for attendee in removed for later in standing],
         )
         for attendee in removed:
-            if attendee.pk not in knowing:
+            if attendee.pk in unheld:
                 continue
             message_enqueue(
                 key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import OutboundMessageQuerySet
@@ -100,6 +101,15 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     cancelled_because = models.TextField(_("cancelled because"), blank=True)
+    superseded_at = models.DateTimeField(
+        _("superseded"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a later message replaced this one while it was being sent: should the server refuse it, it "
+            "is withdrawn instead of tried again."
+        ),
+    )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -147,9 +157,14 @@ class OutboundMessage(models.Model):
     def attachment_list(self) -> list[Attachment]:
         return [Attachment.from_json(data) for data in self.attachments]
 
+    @cached_property
+    def replacement(self) -> "OutboundMessage | None":
+        """The first later message standing on its topic, which made this one stale."""
+        return OutboundMessage.objects.replacing(self).first()
+
     @property
     def can_send_again(self) -> bool:
-        return self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
+        return self.status in (self.Status.FAILED, self.Status.INTERRUPTED) and self.replacement is None
 
     @property
     def can_cancel(self) -> bool:

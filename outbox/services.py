@@ -37,8 +37,8 @@ When things go wrong
 - A later message makes a pending one stale (a meeting moved before its invitation went out): the caller
   withdraws it (`messages_withdraw`) in the transaction that enqueues the new one. The withdrawal locks the
   rows, so the claim's UPDATE either came first (the message is on its way, and left alone) or waits and
-  finds it cancelled; never both. One on its way that the server then refuses is not tried again, but
-  withdrawn: a retry would arrive after what replaced it.
+  finds it cancelled; never both. One on its way is marked superseded under the same lock; should the
+  server then refuse it, it is withdrawn, not tried again: a retry would arrive after what replaced it.
 - The claim time is the claim's fence: a worker that outlived its lease can still record that its message
   went out, but never overwrite a later attempt an administrator started.
 
@@ -65,8 +65,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import WhoCanHelp, can_manage_outbox, require
 from liaison_crm.array_lookups import AnyOf
@@ -83,6 +84,7 @@ __all__ = [
     "message_key",
     "message_retry",
     "message_send",
+    "messages_before_topics",
     "messages_cancel",
     "messages_dispatch_due",
     "messages_recover_interrupted",
@@ -273,49 +275,79 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
 
 
 def messages_withdraw(
-    *, topics: Collection[str], kinds: Collection[str], by: str, keep: Iterable[str] = ()
+    *, topics: Collection[str], kinds: Collection[str], keep: Iterable[str] = ()
 ) -> set[str]:
-    """Cancels the pending messages of `kinds` on `topics`, except those whose key is in `keep`, saying a
-    message of kind `by` made them stale; returns the topics it withdrew a message from.
+    """Cancels the pending and failed messages of `kinds` on `topics`, except those whose key is in `keep`,
+    saying a later message on their topic made them stale; returns the topics it withdrew a message from.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
-    (in one order, so two withdrawals never wait on each other) and cancelled before it commits. A worker
-    that claimed one first (`message_send`) has it on its way and it is left alone; one that comes after
-    finds it cancelled. Its own keys go in `keep`: enqueuing the same message twice changes nothing.
+    (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
+    commits. A worker that claimed one first (`message_send`) has it on its way and it is left alone, marked
+    superseded: should the server refuse it, it is not tried again. One that comes after finds it cancelled.
+    Its own keys go in `keep`: enqueuing the same message twice changes nothing.
     """
-    withdrawn = dict(
-        OutboundMessage.objects.filter(AnyOf(F("topic"), list(topics)), kind__in=kinds, status=Status.PENDING)
+    stale = list(
+        OutboundMessage.objects.filter(
+            AnyOf(F("topic"), list(topics)),
+            kind__in=kinds,
+            status__in=[Status.PENDING, Status.FAILED, Status.SENDING],
+        )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
         .select_for_update()
-        .values_list("pk", "topic")
+        .values_list("pk", "topic", "status")
     )
+    # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
+    # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
+    withdrawn = {pk: topic for pk, topic, status in stale if status != Status.SENDING}
+    on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
-            cancelled_because=_("Withdrawn before it was sent: a later %(kind)s on its topic made it stale.")
-            % {"kind": by},
+            cancelled_because=_in_site_language(
+                gettext_lazy("Withdrawn before it was sent: a later message on its topic replaced it.")
+            ),
         )
+    if on_their_way:
+        OutboundMessage.objects.filter(pk__in=on_their_way).update(superseded_at=timezone.now())
     return set(withdrawn.values())
 
 
-def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, str]:
-    """The kind of the latest message of `kinds` on each of `topics` that has reached its recipient, or may
-    have (being sent, interrupted mid-send), or is still to go (pending): the last word they have, or will.
-    Topics with none are left out.
+def _in_site_language(text: str) -> str:
+    """`text` as the outbox page's readers, administrators, read it: in the site's language, not that of the
+    request or job that happened to write it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
+def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str, tuple[str, str]]:
+    """The kind and status of the latest message of `kinds` on each of `topics` that has reached its
+    recipient, or may have (being sent, interrupted mid-send), or is still to go (pending): the last word
+    they have, or will. Topics with none are left out.
 
     Asked after `messages_withdraw`, in its transaction, it tells what was actually sent: a claim that
     came first counts, a message withdrawn does not.
     """
-    return dict(
-        OutboundMessage.objects.filter(
+    return {
+        topic: (kind, status)
+        for topic, kind, status in OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
             status__in=[Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED],
         )
         .order_by("topic", "-pk")
         .distinct("topic")
-        .values_list("topic", "kind")
+        .values_list("topic", "kind", "status")
+    }
+
+
+def messages_before_topics(*, key_prefix: str) -> bool:
+    """Whether a message keyed under `key_prefix` was written before the outbox kept topics, and not
+    cancelled: what went out on a topic is then not all its recipient was sent."""
+    return (
+        OutboundMessage.objects.filter(key__startswith=key_prefix, topic="")
+        .exclude(status=Status.CANCELLED)
+        .exists()
     )
 
 
@@ -412,40 +444,44 @@ def message_send(*, message_id: int) -> None:
 
 
 def _record_failure(message: OutboundMessage, reason: str) -> None:
-    if _replaced_meanwhile(message):
-        # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
-        # would arrive after its replacement.
-        _settle(
-            message,
-            status=Status.CANCELLED,
-            last_error=reason,
-            cancelled_because=_(
-                "Withdrawn instead of tried again: a later message on its topic replaced it while it was "
-                "being sent."
-            ),
+    with transaction.atomic():
+        # Locked: a withdrawal that marked it superseded and has yet to commit is waited for, and one that
+        # comes after finds it pending again and withdraws it.
+        superseded = (
+            OutboundMessage.objects.select_for_update()
+            .filter(pk=message.pk)
+            .values_list("superseded_at", flat=True)
+            .first()
         )
-        return
-    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        logger.error("Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason)
-        _settle(message, status=Status.FAILED, last_error=reason)
-        return
-    retry_at = timezone.now() + _backoff(message.attempts)
-    # The task's own retry is queued for retry_at; the dispatcher steps in only if that retry is lost.
-    if _settle(
-        message, status=Status.PENDING, last_error=reason, next_attempt_at=retry_at, queued_at=retry_at
-    ):
+        if superseded:
+            # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
+            # would arrive after its replacement.
+            _settle(
+                message,
+                status=Status.CANCELLED,
+                last_error=reason,
+                cancelled_because=_in_site_language(
+                    gettext_lazy(
+                        "Withdrawn instead of tried again: a later message on its topic replaced it while it "
+                        "was being sent."
+                    )
+                ),
+            )
+            return
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            logger.error(
+                "Outbox message %s failed after %s attempts: %s", message.pk, message.attempts, reason
+            )
+            _settle(message, status=Status.FAILED, last_error=reason)
+            return
+        retry_at = timezone.now() + _backoff(message.attempts)
+        # The task's own retry is queued for retry_at; the dispatcher steps in only if that retry is lost.
+        deferred = _settle(
+            message, status=Status.PENDING, last_error=reason, next_attempt_at=retry_at, queued_at=retry_at
+        )
+    if deferred:
         logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
         raise DeliveryDeferred(message.pk, retry_at, reason)
-
-
-def _replaced_meanwhile(message: OutboundMessage) -> bool:
-    """A later message on its topic is in the outbox, and standing: what it said is stale."""
-    return (
-        bool(message.topic)
-        and OutboundMessage.objects.filter(topic=message.topic, pk__gt=message.pk)
-        .exclude(status=Status.CANCELLED)
-        .exists()
-    )
 
 
 def messages_dispatch_due(*, limit: int = 500) -> int:
@@ -488,10 +524,20 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
-    """An administrator sends a failed or interrupted message again, with a fresh set of attempts."""
+    """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
+    a later message on its topic replaced (`OutboundMessage.replacement`)."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
+        replacement = OutboundMessage.objects.replacing(message).first()
+        if replacement is not None:
+            raise ValidationError(
+                _(
+                    "A later message on its topic replaced this one: “%(subject)s” (#%(id)s). Sent again, "
+                    "it would arrive after it and say what it replaced."
+                )
+                % {"subject": replacement.subject, "id": replacement.pk}
+            )
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)

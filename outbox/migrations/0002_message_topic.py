@@ -1,11 +1,7 @@
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # The index is built concurrently: the outbox keeps taking messages while it grows.
-    atomic = False
-
     dependencies = [
         ("outbox", "0001_initial"),
     ]
@@ -30,8 +26,17 @@ class Migration(migrations.Migration):
             name="cancelled_because",
             field=models.TextField(blank=True, verbose_name="cancelled because"),
         ),
-        AddIndexConcurrently(
+        migrations.AddField(
             model_name="outboundmessage",
-            index=models.Index(condition=~models.Q(topic=""), fields=["topic"], name="outbox_topic"),
+            name="superseded_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text=(
+                    "When a later message replaced this one while it was being sent: should the server refuse "
+                    "it, it is withdrawn instead of tried again."
+                ),
+                null=True,
+                verbose_name="superseded",
+            ),
         ),
     ]

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interactions.models import Interaction
-from meetings import services
+from meetings import notifications, services
 from meetings.models import (
     ActionItem,
     ActionItemEvent,
@@ -88,8 +88,6 @@ def test_invitation_shows_the_time_in_the_guests_own_zone(
 def test_scheduling_twice_the_same_notification_sends_once(
     officer, guests, django_capture_on_commit_callbacks
 ):
-    from meetings import notifications
-
     with django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(officer, guests)
     notifications.invitations_send(Meeting.objects.get(pk=meeting.pk))
@@ -171,8 +169,6 @@ def test_cancelling_an_occurrence_and_the_following_leaves_earlier_ones_alone(
 ):
     """ "Cancel every planned occurrence" from the fourth weekly meeting also cancelled the first three,
     two of them already past and only waiting to be recorded as held. Calendars cancel this and following."""
-    from meetings import notifications
-
     first = schedule(
         officer, guests, frequency="weekly", count=5, starts_at=soon_at(10) - dt.timedelta(weeks=3)
     )
@@ -197,9 +193,10 @@ def test_cancelling_an_occurrence_and_the_following_leaves_earlier_ones_alone(
 # Reading the series for the invitations or cancellations of its attendees: its occurrences, with their
 # agenda items, their attendees and those attendees' stakeholder and user rows (5). In one transaction
 # (a savepoint and its release in a test, 2): their messages still waiting on the same topics, locked to be
-# withdrawn, and what each was sent (2); then each of the three messages queued: a savepoint, its outbox row
+# withdrawn (1); when some are, withdrawing them, whether the meeting was invited before the outbox kept
+# topics, and what each was sent (3); then each of the three messages queued: a savepoint, its outbox row
 # and the savepoint's release (9).
-SERIES_MESSAGES_QUERIES = 5 + 2 + 2 + 3 * 3
+SERIES_MESSAGES_QUERIES = 5 + 2 + 1 + 3 + 3 * 3
 
 
 def test_a_series_invitation_reads_the_series_once_for_staff_and_guests(
@@ -207,8 +204,6 @@ def test_a_series_invitation_reads_the_series_once_for_staff_and_guests(
 ):
     """Staff and outside guests are sent different .ics (only staff's link to the meeting's page): each
     was built from a reading of the whole series of its own."""
-    from meetings import notifications
-
     first = services._refetch(schedule(officer, guests, staff=[colleague], frequency="weekly", count=4).pk)
 
     with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
@@ -226,8 +221,6 @@ def test_a_series_invitation_reads_the_series_once_for_staff_and_guests(
 def test_cancelling_an_occurrence_and_the_following_reads_the_series_once_for_staff_and_guests(
     officer, colleague, guests, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
-    from meetings import notifications
-
     with django_capture_on_commit_callbacks(execute=True):
         first = schedule(officer, guests, staff=[colleague], frequency="weekly", count=4)
     deliver_due()
@@ -238,6 +231,26 @@ def test_cancelling_an_occurrence_and_the_following_reads_the_series_once_for_st
     with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
         notifications.cancellations_send(second, and_following=True)
 
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 3
+
+
+def test_cancelling_the_following_occurrences_withdraws_their_updates_within_the_same_reading(
+    officer, colleague, guests, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = schedule(officer, guests, staff=[colleague], frequency="weekly", count=4)
+    deliver_due()
+    second = Meeting.objects.filter(series=first.series).order_by("original_start")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=second, actor=officer, location="Harbour House")
+    services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+    second = services._refetch(second.pk)
+
+    with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
+        notifications.cancellations_send(second, and_following=True)
+
+    updates = OutboundMessage.objects.filter(kind="meeting_invitation", status="cancelled")
+    assert updates.count() == 3
     assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 3
 
 

@@ -7,19 +7,20 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outbox import services
 from outbox.models import OutboundMessage
 from outbox.services import Attachment
 from outbox.tasks import send_message as send_message_task
 
-from ..concurrency import finished_or_waiting_for_a_lock
+from ..concurrency import finished_or_waiting_for_a_lock, wait_until_waiting_for_a_lock
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 Status = OutboundMessage.Status
+STALE = "Withdrawn before it was sent: a later message on its topic replaced it."
 _keys = itertools.count(1)
 
 INVITE = (
@@ -264,15 +265,13 @@ def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_
     someone_else = enqueue(kind="meeting_invitation", topic="meeting:42@liaison:kenji@example.jp")
 
     with transaction.atomic():
-        withdrawn = services.messages_withdraw(
-            topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation", keep=[kept.key]
-        )
+        withdrawn = services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], keep=[kept.key])
 
     assert withdrawn == {topic}
     for message in (waiting, retrying):
         message.refresh_from_db()
         assert message.status == Status.CANCELLED
-        assert "a later meeting_invitation on its topic" in message.cancelled_because
+        assert message.cancelled_because == STALE
     assert [status_of(m) for m in (sent, on_its_way, kept, reminder, someone_else)] == [
         Status.SENT,
         Status.SENDING,
@@ -286,7 +285,7 @@ def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_
 def test_withdrawing_locks_what_it_withdraws_so_it_runs_in_the_callers_transaction():
     """A withdrawal committed apart from what replaces it would leave the recipient with neither."""
     with pytest.raises(transaction.TransactionManagementError):
-        services.messages_withdraw(topics=["meeting:42@liaison:ama@example.org"], kinds=["x"], by="y")
+        services.messages_withdraw(topics=["meeting:42@liaison:ama@example.org"], kinds=["x"])
 
 
 def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_go():
@@ -303,7 +302,7 @@ def test_a_topic_is_told_once_a_message_on_it_went_out_may_have_or_is_still_to_g
     )
 
     assert told == {
-        f"topic:{status}": "meeting_invitation"
+        f"topic:{status}": ("meeting_invitation", status)
         for status in (Status.PENDING, Status.SENDING, Status.SENT, Status.INTERRUPTED)
     }
 
@@ -316,17 +315,53 @@ def test_a_topic_is_told_the_kind_of_its_latest_message():
         topics=["meeting:7:ama@example.org"], kinds=["meeting_invitation", "meeting_removal"]
     )
 
-    assert told == {"meeting:7:ama@example.org": "meeting_removal"}
+    assert told == {"meeting:7:ama@example.org": ("meeting_removal", Status.PENDING)}
+
+
+def test_messages_written_before_topics_are_found_by_their_key_unless_cancelled():
+    enqueue(key="meeting-invitation:uid-1@liaison-crm::0:ama@example.org")
+    cancelled = enqueue(
+        key="meeting-invitation:uid-2@liaison-crm::0:ama@example.org", kind="meeting_invitation"
+    )
+    OutboundMessage.objects.filter(pk=cancelled.pk).update(status=Status.CANCELLED)
+    enqueue(key="meeting-invitation:uid-3@liaison-crm::0:ama@example.org", topic="meeting:uid-3")
+
+    assert services.messages_before_topics(key_prefix="meeting-invitation:uid-1@liaison-crm:")
+    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-2@liaison-crm:")
+    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-3@liaison-crm:")
 
 
 def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
     message = enqueue(kind="meeting_invitation", topic="meeting:7:ama@example.org")
     with transaction.atomic():
-        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
     services.message_send(message_id=message.pk)
 
     assert enqueue(key=message.key, kind=message.kind, topic=message.topic).status == Status.CANCELLED
     assert mailoutbox == []
+
+
+def test_the_reason_a_message_was_withdrawn_is_kept_in_the_sites_language():
+    """Read on the outbox page by administrators, whatever language the edit that withdrew it was made in."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+
+    with translation.override("fr"), transaction.atomic():
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
+
+    message.refresh_from_db()
+    assert message.cancelled_because == STALE
+
+
+def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailoutbox):
+    """It never reached its recipient; sent again, it would say what the later message replaced."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED)
+
+    with transaction.atomic():
+        withdrawn = services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
+
+    assert withdrawn == {message.topic}
+    assert status_of(message) == Status.CANCELLED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -337,7 +372,7 @@ def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_ca
     claim = threading.Thread(target=lambda: _in_own_connection(services.message_send, message_id=message.pk))
 
     with transaction.atomic():
-        services.messages_withdraw(topics=[message.topic], kinds=[message.kind], by="meeting_invitation")
+        services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
         claim.start()
         finished_or_waiting_for_a_lock(claim)
         assert claim.is_alive(), "the claim waits for the withdrawal to commit"
@@ -358,7 +393,7 @@ def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_whe
 
     def replaced():
         with transaction.atomic():
-            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], by="meeting_invitation")
+            services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"])
             enqueue(kind="meeting_invitation", topic=topic)
 
     refusing_server(replaced)
@@ -368,6 +403,37 @@ def test_a_message_replaced_while_it_was_being_sent_is_withdrawn_not_retried_whe
     assert (first.status, first.attempts) == (Status.CANCELLED, 1)
     assert "SMTPServerDisconnected" in first.last_error
     assert "replaced it while it was being sent" in first.cancelled_because
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_replaced_by_a_transaction_not_yet_committed_when_the_server_refuses_is_withdrawn(
+    refusing_server, mailoutbox
+):
+    """What replaced it was still being saved when the server hung up: the refusal waits for it to be
+    saved, and then withdraws the message instead of trying it again after its replacement."""
+    topic = "meeting:7:stakeholder:1"
+    first = enqueue(kind="meeting_invitation", topic=topic)
+    withdrawn = threading.Event()
+
+    def replacing():
+        try:
+            with transaction.atomic():
+                services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"])
+                enqueue(kind="meeting_invitation", topic=topic)
+                withdrawn.set()
+                wait_until_waiting_for_a_lock(1)
+        finally:
+            withdrawn.set()
+            connection.close()
+
+    replacement = threading.Thread(target=replacing)
+    refusing_server(lambda: (replacement.start(), withdrawn.wait(10)))
+    services.message_send(message_id=first.pk)
+    replacement.join(30)
+
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.CANCELLED, 1)
+    assert "SMTPServerDisconnected" in first.last_error
 
 
 def test_a_refused_message_nothing_replaced_is_tried_again(refusing_server):
@@ -613,6 +679,34 @@ def test_administrator_sends_an_interrupted_message_again(admin_user, django_cap
     assert len(queued) == 1
     assert message.status == Status.PENDING and message.claimed_at is None
     assert message.next_attempt_at <= timezone.now()
+
+
+@pytest.mark.parametrize("status", [Status.FAILED, Status.INTERRUPTED])
+def test_a_message_a_later_one_replaced_is_not_sent_again_and_the_refusal_names_the_later_one(
+    admin_user, status
+):
+    """Sent again, the stale invitation would arrive after the update that replaced it."""
+    stale = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=stale.pk).update(status=status, claimed_at=timezone.now())
+    newer = enqueue(kind="meeting_invitation", topic=stale.topic, subject="Updated invitation: review")
+
+    with pytest.raises(ValidationError) as refusal:
+        services.message_retry(message=stale, actor=admin_user)
+
+    assert "Updated invitation: review" in refusal.value.messages[0]
+    assert f"#{newer.pk}" in refusal.value.messages[0]
+    assert status_of(stale) == status
+
+
+def test_a_message_whose_replacement_was_cancelled_can_be_sent_again(admin_user):
+    stale = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
+    newer = enqueue(kind="meeting_invitation", topic=stale.topic)
+    OutboundMessage.objects.filter(pk=newer.pk).update(status=Status.CANCELLED)
+
+    services.message_retry(message=stale, actor=admin_user)
+
+    assert status_of(stale) == Status.PENDING
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.SENDING, Status.SENT, Status.CANCELLED])
