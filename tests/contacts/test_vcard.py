@@ -59,6 +59,16 @@ def test_a_phone_given_as_a_uri_with_an_extension_stays_one_number():
     assert row["phones"] == "+1-555-555-0100 ext. 12; +86-10-1234"
 
 
+def test_an_email_and_a_phone_given_as_uris_are_read_as_the_address_and_the_number():
+    """`EMAIL:mailto:…` came through as "mailto:ana@example.org", which the import refused as no address."""
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ana Costa\nEMAIL:mailto:ana@example.org\n"
+        "EMAIL;VALUE=uri:MAILTO:ana.costa%40home.example?subject=Hello\nTEL:tel:+44 20 7946 0000\nEND:VCARD\n"
+    )
+    assert row["emails"] == "ana@example.org; ana.costa@home.example"
+    assert row["phones"] == "+44 20 7946 0000"
+
+
 def test_a_version_2_1_quoted_printable_card_is_read():
     text = (
         "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"
