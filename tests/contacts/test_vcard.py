@@ -140,3 +140,18 @@ def test_the_filtered_list_exports_as_an_address_book(officer_client, officer):
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/vcard")
     assert body.count("BEGIN:VCARD") == 1 and "FN:Ana Costa" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query, version", [("", "3.0"), ("?version=4.0", "4.0"), ("?version=9", "3.0")])
+def test_one_stakeholders_card_comes_in_the_version_asked_for_as_the_lists_does(
+    officer_client, officer, django_assert_max_num_queries, query, version
+):
+    person = StakeholderFactory(name="Li Wei", languages=["zh"], owner=officer)
+    AffiliationFactory(stakeholder=person)
+    # Session, user, the stakeholder with its owner and current positions, their tags.
+    with django_assert_max_num_queries(5):
+        response = officer_client.get(f"/stakeholders/{person.pk}/vcard/{query}")
+        card = b"".join(response.streaming_content).decode()
+    assert f"VERSION:{version}\r\n" in card
+    assert ("LANG;PREF=1:zh" in card) is (version == "4.0")
