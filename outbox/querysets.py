@@ -23,6 +23,17 @@ class OutboundMessageQuerySet(QuerySet):
         """Claimed by a worker that never reported back: it died, or lost the database, mid-send."""
         return self.filter(status=self.model.Status.SENDING, claimed_at__lt=claimed_before)
 
+    def replacing(self, message):
+        """The later messages on `message`'s topic that still stand (not cancelled), newest first: what
+        `message` told its recipient is stale, and sent now it would arrive after them."""
+        if not message.topic:
+            return self.none()
+        return (
+            self.filter(topic=message.topic, pk__gt=message.pk)
+            .exclude(status=self.model.Status.CANCELLED)
+            .order_by("-pk")
+        )
+
     def for_list(self):
         # The list shows neither bodies nor attachments, which can be large.
         return self.defer("body", "html_body", "attachments").order_by("-created_at", "-pk")

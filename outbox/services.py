@@ -66,6 +66,7 @@ from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import WhoCanHelp, can_manage_outbox, require
@@ -412,7 +413,7 @@ def message_send(*, message_id: int) -> None:
 
 
 def _record_failure(message: OutboundMessage, reason: str) -> None:
-    if _replaced_meanwhile(message):
+    if OutboundMessage.objects.replacing(message).exists():
         # What replaced it left it alone, as it might have been on the wire. It was not: tried again, it
         # would arrive after its replacement.
         _settle(
@@ -436,16 +437,6 @@ def _record_failure(message: OutboundMessage, reason: str) -> None:
     ):
         logger.warning("Outbox message %s deferred until %s: %s", message.pk, retry_at, reason)
         raise DeliveryDeferred(message.pk, retry_at, reason)
-
-
-def _replaced_meanwhile(message: OutboundMessage) -> bool:
-    """A later message on its topic is in the outbox, and standing: what it said is stale."""
-    return (
-        bool(message.topic)
-        and OutboundMessage.objects.filter(topic=message.topic, pk__gt=message.pk)
-        .exclude(status=Status.CANCELLED)
-        .exists()
-    )
 
 
 def messages_dispatch_due(*, limit: int = 500) -> int:
@@ -488,10 +479,25 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
-    """An administrator sends a failed or interrupted message again, with a fresh set of attempts."""
+    """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
+    a later message on its topic replaced (an invitation to a meeting since moved), which would arrive after
+    it and undo what it says."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
+        newer = OutboundMessage.objects.replacing(message).only("subject", "status", "created_at").first()
+        if newer is not None:
+            raise ValidationError(
+                _(
+                    "A later message on its topic replaced this one: “%(subject)s” (%(status)s, written "
+                    "%(created)s). Sent again, this one would arrive after it."
+                )
+                % {
+                    "subject": newer.subject,
+                    "status": newer.get_status_display().lower(),
+                    "created": date_format(timezone.localtime(newer.created_at), "DATETIME_FORMAT"),
+                }
+            )
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)

@@ -38,10 +38,14 @@ def message_detail(request, pk):
     message = get_object_or_404(
         OutboundMessage.objects.visible_to(request.user).select_related("recipient_user"), pk=pk
     )
+    # A message a later one replaced is not offered to be sent again (message_retry refuses it too).
+    replaced_by = (
+        OutboundMessage.objects.replacing(message).only("subject").first() if message.can_send_again else None
+    )
     return render(
         request,
         "outbox/message_detail.html",
-        {"message": message, "from_email": settings.DEFAULT_FROM_EMAIL},
+        {"message": message, "replaced_by": replaced_by, "from_email": settings.DEFAULT_FROM_EMAIL},
     )
 
 

@@ -615,6 +615,38 @@ def test_administrator_sends_an_interrupted_message_again(admin_user, django_cap
     assert message.next_attempt_at <= timezone.now()
 
 
+@pytest.mark.parametrize("newer_status", [Status.PENDING, Status.SENT, Status.FAILED])
+def test_a_failed_invitation_a_later_message_replaced_is_not_sent_again(admin_user, mailoutbox, newer_status):
+    """Sent again, the old invitation would arrive after the update that moved the meeting, and put the old
+    time back in the guest's calendar."""
+    topic = "meeting:7:ama@example.org"
+    old = enqueue(kind="meeting_invitation", topic=topic, subject="Invitation: review, Monday")
+    OutboundMessage.objects.filter(pk=old.pk).update(status=Status.FAILED, attempts=5)
+    newer = enqueue(kind="meeting_invitation", topic=topic, subject="Updated invitation: review, Tuesday")
+    OutboundMessage.objects.filter(pk=newer.pk).update(status=newer_status, sent_at=timezone.now())
+
+    with pytest.raises(ValidationError) as refused:
+        services.message_retry(message=old, actor=admin_user)
+
+    assert "“Updated invitation: review, Tuesday”" in refused.value.messages[0]
+    assert status_of(old) == Status.FAILED
+    services.messages_dispatch_due()
+    assert mailoutbox == []
+
+
+def test_a_failed_message_whose_replacement_was_withdrawn_can_be_sent_again(admin_user):
+    topic = "meeting:7:ama@example.org"
+    old = enqueue(kind="meeting_invitation", topic=topic)
+    OutboundMessage.objects.filter(pk=old.pk).update(status=Status.FAILED, attempts=5)
+    enqueue(kind="meeting_invitation", topic=topic, key="withdrawn")
+    OutboundMessage.objects.filter(key="withdrawn").update(status=Status.CANCELLED)
+    enqueue(kind="meeting_invitation", topic="meeting:7:kenji@example.jp")
+
+    services.message_retry(message=old, actor=admin_user)
+
+    assert status_of(old) == Status.PENDING
+
+
 @pytest.mark.parametrize("status", [Status.PENDING, Status.SENDING, Status.SENT, Status.CANCELLED])
 def test_only_failed_or_interrupted_messages_can_be_sent_again(admin_user, status):
     message = enqueue()

@@ -93,6 +93,37 @@ def test_a_failed_message_shows_its_error_and_can_be_sent_again(client, admin_us
     assert (reminder.status, reminder.attempts) == (Status.PENDING, 0)
 
 
+def test_a_failed_message_a_later_one_replaced_offers_no_send_again_and_links_to_it(
+    client, admin_user, django_assert_max_num_queries
+):
+    topic = "meeting:42@liaison-crm::ama@example.org"
+    old, newer = (
+        services.message_enqueue(
+            key=f"meeting-invitation:42:{version}:ama@example.org",
+            kind="meeting_invitation",
+            to="ama@example.org",
+            subject=f"Invitation, version {version}",
+            body="…",
+            topic=topic,
+        )
+        for version in (0, 1)
+    )
+    failed(old)
+    client = login(client, admin_user)
+
+    # Session, user, their role, the message, the later message that replaced it.
+    with django_assert_max_num_queries(5):
+        page = client.get(old.get_absolute_url()).content.decode()
+    assert "Send again" not in page
+    assert f'<a href="{newer.get_absolute_url()}">Invitation, version 1</a>' in page
+
+    response = client.post(reverse("outbox:message_send_again", args=[old.pk]), follow=True)
+    assert (
+        "A later message on its topic replaced this one: “Invitation, version 1”" in response.content.decode()
+    )
+    assert OutboundMessage.objects.get(pk=old.pk).status == Status.FAILED
+
+
 def test_a_withdrawn_message_says_why_and_lists_its_topic(client, admin_user):
     """A message a later one replaced before it went out shows as cancelled, with the reason, in the list
     and on its page; its topic lists every message on it."""
