@@ -401,10 +401,23 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
     for position in duplicate.affiliations.all():
         kept = same.get((position.organisation_id, position.role, position.department, position.end_date))
         if kept is not None:
+            changed = []
             starts = [start for start in (kept.start_date, position.start_date) if start is not None]
             if starts and min(starts) != kept.start_date:
                 kept.start_date = min(starts)
-                kept.save(update_fields=["start_date"])
+                changed.append("start_date")
+            # The primary mark only the duplicate's copy held stays with the position, as it would had the
+            # position moved; the kept record's own primary position keeps the mark if the two clash.
+            if (
+                position.is_primary
+                and not kept.is_primary
+                and not any(_primaries_clash(kept, other) for other in keeps_primaries)
+            ):
+                kept.is_primary = True
+                keeps_primaries.append(kept)
+                changed.append("is_primary")
+            if changed:
+                kept.save(update_fields=changed)
             repeated.append(position.pk)
             position.delete()
             continue

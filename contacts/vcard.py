@@ -15,6 +15,7 @@ import quopri
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 VERSIONS = ("3.0", "4.0")
 FOLD_OCTETS = 75
@@ -195,6 +196,14 @@ def _phone_number(value: str) -> str:
     return f"{number} ext. {extension}" if extension else number
 
 
+def _email_address(value: str) -> str:
+    """The address itself: some address books write it as a URI, `mailto:ana@example.org`, which 4.0 allows
+    (VALUE=uri) and others copy; a URI's percent-escapes and headings (`?subject=`) are not the address."""
+    if not value.lower().startswith("mailto:"):
+        return value
+    return unquote(value[7:].partition("?")[0])
+
+
 def card_to_row(card: Card) -> dict[str, str]:
     """A card as the text cells of a stakeholder import row (see imports.columns)."""
     n_parts = [unescape(part) for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
@@ -204,7 +213,7 @@ def card_to_row(card: Card) -> dict[str, str]:
         n_parts[2],
         n_parts[3].strip(),
     )
-    emails = [unescape(p.value).strip() for p in card.all("EMAIL")]
+    emails = [_email_address(unescape(p.value).strip()) for p in card.all("EMAIL")]
     name = unescape(card.first("FN")).strip() or " ".join(part for part in (given, family) if part)
     # Address books keep people they only know by address (collected from mail): named by it until renamed.
     name = name or (emails[0] if emails else "")

@@ -79,11 +79,15 @@ def _list(name, label, *aliases, **options):
     return _c(name, label, *aliases, help=LIST_HELP, joiner="; ", **options)
 
 
-# Outlook's "E-mail 2 Address", Google's "E-mail 1 - Value", "Work email", as normalise_heading gives them.
-EMAIL_HEADING = r"(?:(?:work|home|other|personal|business|private) )?e ?mail(?: \d+)?(?: address| value)?"
-# Outlook's "Business Phone", "Mobile Phone 2", Google's "Phone 1 - Value"; not a fax or a phone's label, nor
-# someone else's number (Outlook's "Assistant's Phone", "Company Main Phone", "Callback").
-PHONE_HEADING = r"(?!assistant|company main|callback)(?:\w+ ){0,2}phone(?: \d+)?(?: value)?"
+# Outlook's "E-mail 2 Address", Google's "E-mail 1 - Value", "Work email", "Mail Addr", as normalise_heading
+# gives them.
+EMAIL_HEADING = (
+    r"(?:(?:work|home|other|personal|business|private|primary) )?"
+    r"(?:e ?)?mail(?: \d+)?(?: address| addr| value)?"
+)
+# Outlook's "Business Phone", "Mobile Phone 2", Google's "Phone 1 - Value", "Telephone Number"; not a fax or a
+# phone's label, nor someone else's number (Outlook's "Assistant's Phone", "Company Main Phone", "Callback").
+PHONE_HEADING = r"(?!assistant|company main|callback)(?:\w+ ){0,2}(?:tele)?phone(?: \d+)?(?: number| value)?"
 
 COLUMNS: dict[str, list[Column]] = {
     ImportKind.ORGANISATIONS: [
@@ -98,23 +102,26 @@ COLUMNS: dict[str, list[Column]] = {
         _list("tags", gettext_lazy("Tags"), "labels", "categories"),
     ],
     ImportKind.STAKEHOLDERS: [
-        _c("name", gettext_lazy("Name"), "full name", "display name", "contact", "person", required=True,
+        _c("name", gettext_lazy("Name"), "full name", "display name", "contact", "contact name",
+           "contact person", "person", required=True,
            help=gettext_lazy("One column, or the columns of its parts (first name, last name)."), joiner=" ",
            parts=("first name", "given name", "middle name", "additional name", "last name", "family name",
-                  "surname")),
-        _c("form_of_address", gettext_lazy("Form of address"), "salutation", "address as", "title name"),
-        _list("emails", gettext_lazy("Emails"), "mail", "email addresses", pattern=EMAIL_HEADING),
-        _list("phones", gettext_lazy("Phones"), "telephone", "mobile", "phone number", "phone numbers",
-              pattern=PHONE_HEADING),
-        _c("organisation", gettext_lazy("Organisation"), "organization", "company", "employer", "org",
-           "organization name", "organisation name", "organization 1 name"),
+                  "surname", "suffix", "name suffix")),
+        _c("form_of_address", gettext_lazy("Form of address"), "salutation", "address as", "title name",
+           "name prefix", "prefix", "honorific"),
+        _list("emails", gettext_lazy("Emails"), "email addresses", pattern=EMAIL_HEADING),
+        _list("phones", gettext_lazy("Phones"), "tel", "mobile", "mobile number", "cell", "cell number",
+              "phone numbers", pattern=PHONE_HEADING),
+        _c("organisation", gettext_lazy("Organisation"), "organization", "company", "company name",
+           "employer", "org", "organization name", "organisation name", "organization 1 name",
+           "account name"),
         _c("role", gettext_lazy("Role"), "job title", "title", "position", "organization title",
            "organization 1 title"),
         _c("department", gettext_lazy("Department"), "dept", "unit", "organization department",
            "organization 1 department"),
-        _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison",
+        _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison", "contact owner",
            help=gettext_lazy("Username, email or full name of a member of staff; you when empty.")),
-        _list("languages", gettext_lazy("Languages"), "language"),
+        _list("languages", gettext_lazy("Languages"), "language", "preferred language"),
         _c("time_zone", gettext_lazy("Time zone"), "timezone", "tz"),
         _c("preferred_channel", gettext_lazy("Preferred channel"), "channel"),
         _c("preferred_hours", gettext_lazy("Preferred hours"), "hours"),
@@ -124,8 +131,9 @@ COLUMNS: dict[str, list[Column]] = {
         _c("interest", gettext_lazy("Interest")),
         _c("engagement_level", gettext_lazy("Engagement level"), "engagement"),
         _c("contact_cadence_days", gettext_lazy("Contact every (days)"), "cadence", "cadence days"),
-        _c("notes", gettext_lazy("Notes"), "description", "comments", "note"),
-        _list("tags", gettext_lazy("Tags"), "labels", "categories"),
+        _c("notes", gettext_lazy("Notes"), "description", "comments", "comment", "note", "remarks", "remark",
+           "memo"),
+        _list("tags", gettext_lazy("Tags"), "labels", "categories", "group membership"),
         _c("is_archived", gettext_lazy("Archived"), "archived", help=gettext_lazy("Yes or no; no if empty.")),
     ],
     ImportKind.INTERACTIONS: [
@@ -134,7 +142,7 @@ COLUMNS: dict[str, list[Column]] = {
         _c("kind", gettext_lazy("Kind"), "type", "channel", required=True),
         _c("summary", gettext_lazy("Summary"), "subject", "title", required=True),
         _c("stakeholders", gettext_lazy("Stakeholders"), "stakeholder", "with", "contact", "contacts",
-           "people", "email", "emails", required=True, joiner="; ",
+           "contact name", "contact person", "people", "email", "emails", required=True, joiner="; ",
            help=gettext_lazy("Each by email address, #id or exact name; several separated by semicolons, "
                              "or in several columns.")),
         _c("direction", gettext_lazy("Direction")),

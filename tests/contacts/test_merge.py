@@ -120,6 +120,33 @@ def test_a_position_both_records_hold_from_different_starts_is_kept_once_from_th
     assert positions == [("Trustee", dt.date(2018, 11, 6))]
 
 
+def test_a_position_both_records_hold_is_primary_when_only_the_duplicates_copy_was(officer, pair):
+    """Folding the two copies together kept the kept record's, unmarked: the person had no primary position
+    and no organisation of their own."""
+    keep, duplicate = pair
+    water = OrganisationFactory(name="Northern Water Authority")
+    AffiliationFactory(stakeholder=keep, organisation=water, role="Director", is_primary=False)
+    AffiliationFactory(stakeholder=duplicate, organisation=water, role="Director", is_primary=True)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert [(p.role, p.is_primary) for p in keep.affiliations.all()] == [("Director", True)]
+    assert Stakeholder.objects.get(pk=keep.pk).current_primary_organisation() == water
+
+
+def test_the_kept_records_own_primary_position_keeps_the_mark_over_a_folded_copys(officer, pair):
+    keep, duplicate = pair
+    water = OrganisationFactory(name="Northern Water Authority")
+    AffiliationFactory(stakeholder=keep, role="Chair", is_primary=True)
+    AffiliationFactory(stakeholder=keep, organisation=water, role="Director", is_primary=False)
+    AffiliationFactory(stakeholder=duplicate, organisation=water, role="Director", is_primary=True)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert [p.role for p in keep.affiliations.filter(is_primary=True)] == ["Chair"]
+    assert keep.affiliations.count() == 2
+
+
 def test_a_primary_position_ending_later_counts_as_current_in_a_merge(officer, pair):
     keep, duplicate = pair
     leaving_on = timezone.localdate() + dt.timedelta(days=30)

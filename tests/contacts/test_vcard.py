@@ -59,6 +59,16 @@ def test_a_phone_given_as_a_uri_with_an_extension_stays_one_number():
     assert row["phones"] == "+1-555-555-0100 ext. 12; +86-10-1234"
 
 
+def test_an_email_and_a_phone_given_as_uris_are_read_as_the_address_and_the_number():
+    """`EMAIL:mailto:…` came through as "mailto:ana@example.org", which the import refused as no address."""
+    [row] = rows(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ana Costa\nEMAIL:mailto:ana@example.org\n"
+        "EMAIL;VALUE=uri:MAILTO:ana.costa%40home.example?subject=Hello\nTEL:tel:+44 20 7946 0000\nEND:VCARD\n"
+    )
+    assert row["emails"] == "ana@example.org; ana.costa@home.example"
+    assert row["phones"] == "+44 20 7946 0000"
+
+
 def test_a_version_2_1_quoted_printable_card_is_read():
     text = (
         "BEGIN:VCARD\nVERSION:2.1\nN:M=C3=BCller;Anna\n"
@@ -130,3 +140,18 @@ def test_the_filtered_list_exports_as_an_address_book(officer_client, officer):
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/vcard")
     assert body.count("BEGIN:VCARD") == 1 and "FN:Ana Costa" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query, version", [("", "3.0"), ("?version=4.0", "4.0"), ("?version=9", "3.0")])
+def test_one_stakeholders_card_comes_in_the_version_asked_for_as_the_lists_does(
+    officer_client, officer, django_assert_max_num_queries, query, version
+):
+    person = StakeholderFactory(name="Li Wei", languages=["zh"], owner=officer)
+    AffiliationFactory(stakeholder=person)
+    # Session, user, the stakeholder with its owner and current positions, their tags.
+    with django_assert_max_num_queries(5):
+        response = officer_client.get(f"/stakeholders/{person.pk}/vcard/{query}")
+        card = b"".join(response.streaming_content).decode()
+    assert f"VERSION:{version}\r\n" in card
+    assert ("LANG;PREF=1:zh" in card) is (version == "4.0")

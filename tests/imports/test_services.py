@@ -599,6 +599,20 @@ def test_an_address_book_is_imported(officer):
     assert (li.languages, li.time_zone) == (["zh"], "Asia/Shanghai")
 
 
+def test_an_address_book_giving_addresses_and_numbers_as_uris_is_imported(officer):
+    """`EMAIL:mailto:…` was refused as no email address, and the whole file with it."""
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Costa\r\nEMAIL:mailto:ana@example.org\r\n"
+        b"TEL:tel:+44 20 7946 0000\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = commit(officer, services.import_check(job_id=job.pk))
+
+    ana = Stakeholder.objects.get(name="Ana Costa")
+    assert (ana.emails, ana.phones) == (["ana@example.org"], ["+44 20 7946 0000"])
+
+
 def test_an_address_book_folded_inside_its_letters_is_read_as_utf_8(officer):
     """A writer folding lines every 75 octets cut "é" in two: the file was read in Windows-1252, as
     "AmÃ©lie", and every other accent in it garbled too."""
