@@ -266,7 +266,14 @@ def invitations_send(
     # Its own version is not withdrawn (asking twice changes nothing), nor those of edits saved after this
     # one whose messages were written first: they are newer, not stale.
     standing = range(version, max(version, meeting.sequence) + 1)
+    joining = [
+        a for a in recipients if attendees is not None or (change is not None and a.pk in change.joined)
+    ]
     with transaction.atomic():
+        if joining:
+            # One taken off and invited back: a removal still waiting (a busy worker, a refusal to retry)
+            # would arrive after this and take the meeting out of the calendar of someone on it.
+            messages_withdraw(topics=[_topic(meeting, attendee) for attendee in joining], kinds=[REMOVAL])
         unheld, withdrawn = _withdraw_stale(
             meeting,
             {attendee: [topic] for attendee, topic in topics.items()},

@@ -146,6 +146,25 @@ def test_a_guest_taken_off_and_invited_again_is_invited_afresh_when_that_invitat
     assert invitations_to("ama@example.org").last().subject.startswith("Updated invitation")
 
 
+def test_a_removal_still_waiting_when_the_guest_is_invited_again_is_withdrawn(
+    scheduled, edit, guests, mailoutbox
+):
+    """Refused by the mail server and waiting to be tried again, it would have gone out after the new
+    invitation and taken the meeting out of the calendar of someone on it."""
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    removal = OutboundMessage.objects.get(kind="meeting_removal")
+    edit(scheduled, stakeholders=guests)
+
+    removal.refresh_from_db()
+    assert removal.status == Status.CANCELLED
+    mailoutbox.clear()
+    deliver_due()
+    assert [email.subject.split(":")[0] for email in mailoutbox if email.to == ["kenji@example.jp"]] == [
+        "Invitation"
+    ]
+
+
 def test_cancelling_a_meeting_whose_invitation_has_not_gone_out_withdraws_it_and_sends_nothing(
     officer, scheduled, mailoutbox, django_capture_on_commit_callbacks
 ):
