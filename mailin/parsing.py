@@ -4,9 +4,10 @@ A forward arrives in one of two shapes: the original attached whole (message/rfc
 as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
 message:" (or the same in French or German, as those mail programs write them), followed by the original's
-From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Gesendet, Betreff, An). Outlook for Microsoft
-365 and Outlook on the web put a rule of underscores there, and above the message a reply quotes too: only
-the subject's "FW:" (TR:, WG:) tells their forward from their reply.
+From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An). Outlook for
+Microsoft 365 and Outlook on the web put a rule of underscores there. Outlook's "-----Original Message-----"
+and that rule are above the message a reply quotes too: only the subject's "FW:" (TR:, WG:) tells their
+forward from their reply.
 """
 
 import email
@@ -19,15 +20,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 # Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
-# and an email of blank lines took a minute.
-FORWARD_MARKERS = re.compile(
-    r"^[ \t]*(-{2,}\s*(Forwarded message|Message transféré|Weitergeleitete Nachricht)\s*-{2,}"
-    r"|-{2,}\s*(Original Message|Message d'origine|Ursprüngliche Nachricht)\s*-{2,}"
-    r"|(Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
-    r"[ \t]*$",
+# and an email of blank lines took a minute. The first marker in the body decides; a `quote` one marks a
+# forward only when the subject says so, or an officer's reply would be logged as the stakeholder's message.
+MARKERS = re.compile(
+    r"^[ \t]*(?:"
+    r"(?P<forward>-{2,}[ \t]*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht)[ \t]*-{2,}"
+    r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
+    r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht)[ \t]*-{2,}"
+    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von) ?:))"
+    r")[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*(From|De|Von) ?:)", re.MULTILINE)
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
@@ -213,10 +216,8 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
 
 def _quoted_forward(body: str, subject: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
-    marker = FORWARD_MARKERS.search(body)
-    if marker is None and FORWARD_SUBJECT.match(subject):
-        marker = OUTLOOK_RULE.search(body)
-    if marker is None:
+    marker = MARKERS.search(body)
+    if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
     headers, body_start = {}, len(lines)

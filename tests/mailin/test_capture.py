@@ -134,6 +134,68 @@ def test_a_forward_from_a_french_or_german_mail_program_is_logged_with_its_sende
     assert message.interaction.notes == "La rue est encore inondée."
 
 
+def test_a_forward_from_apple_mail_in_german_reads_its_header_names(officer, ana):
+    body = (
+        "Zur Info\n\nAnfang der weitergeleiteten Nachricht:\n\nVon: Ana Costa <ana@river.example>\n"
+        "Betreff: Hochwasser in der Mühlgasse\nDatum: 4. März 2024 um 15:04:05 MEZ\nAn: Hannah Brooks "
+        "<officer@example.org>\n\nDie Gasse ist wieder überflutet."
+    )
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="WG: Hochwasser", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Hochwasser in der Mühlgasse"
+    assert message.interaction.notes == "Die Gasse ist wieder überflutet."
+
+
+@pytest.mark.parametrize(
+    ("subject", "quoted"),
+    [
+        (
+            "RE: Flooding",
+            "-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+            "Sent: 04 March 2024 15:04\nTo: Hannah Brooks\nSubject: Flooding",
+        ),
+        (
+            "AW: Flooding",
+            "-----Ursprüngliche Nachricht-----\nVon: Ana Costa [mailto:ana@river.example]\n"
+            "Gesendet: Montag, 4. März 2024 15:04\nAn: Hannah Brooks\nBetreff: Flooding",
+        ),
+        (
+            "RE : Flooding",
+            "-----Message d'origine-----\nDe : Ana Costa [mailto:ana@river.example]\n"
+            "Envoyé : lundi 4 mars 2024 15:04\nÀ : Hannah Brooks\nObjet : Flooding",
+        ),
+        (
+            "AW: Flooding",
+            "_" * 32 + "\nVon: Ana Costa <ana@river.example>\nDatum: Montag, 4. März 2024 15:04\n"
+            "An: Hannah Brooks\nBetreff: Flooding",
+        ),
+    ],
+    ids=["outlook", "outlook-de", "outlook-fr", "outlook-365-de"],
+)
+def test_my_reply_from_outlook_quoting_the_stakeholder_is_logged_as_mine(officer, ana, subject, quoted):
+    # Outlook puts the same marker above the message a reply quotes as above a forwarded one.
+    body = f"Yes, Thursday suits us.\n\n{quoted}\n\nCan we meet?"
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject=subject, body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
+
+
+def test_my_reply_quoting_a_forward_the_stakeholder_sent_is_logged_as_mine(officer, ana):
+    body = (
+        "Yes, Thursday suits us.\n\n-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+        "Sent: 04 March 2024 15:04\nSubject: FW: Flooding\n\nSee below.\n\n"
+        "---------- Forwarded message ---------\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Subject: Flooding\n\nThe lane flooded again."
+    )
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject="RE: FW: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
+
+
 def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
     # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
     body = (
