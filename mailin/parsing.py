@@ -35,9 +35,12 @@ FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-# French puts a space before the colon: "De : Ana Costa <ana@river.example>".
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>". Each run of spaces has one
+# place to go: `\s*>?\s*` could split a line of spaces between its two halves every way, and one of 20,000
+# spaces under a marker took most of a minute.
 QUOTED_HEADER = re.compile(
-    r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:\s*(.*)$",
+    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:"
+    r"[ \t]*(.*)$",
     re.IGNORECASE,
 )
 QUOTED_HEADER_NAMES = {

@@ -235,6 +235,24 @@ def test_an_email_of_blank_lines_anyone_could_send_is_read_in_linear_time():
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.parametrize(
+    ("body", "subtype"),
+    [
+        ("-- Forwarded message --\n" + " " * 20_000 + "x", "plain"),
+        ("-- Forwarded message --\n" + " \t" * 10_000 + "x", "plain"),
+        ("-- Forwarded message --<br>" + "&#32;" * 20_000 + "x", "html"),
+    ],
+    ids=["spaces", "tabs", "html-entities"],
+)
+def test_a_forward_of_a_line_of_spaces_anyone_could_send_is_read_in_linear_time(body, subtype):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    mail.set_content(body, subtype=subtype)
+    started = time.perf_counter()
+    parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 1
+
+
 def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(officer, ana):
     # Gmail writes each line in a <div>, a blank line as <div><br></div>; the source wraps anywhere.
     mail = EmailMessage()
