@@ -80,8 +80,12 @@ HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
 BLOCK_MARK = "\x00"
 LINE_ENDS = re.compile(r"[ \n\x00]+")
 MAX_BODY = 50_000
-# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot.
+# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot, a photo.
 CID_REFERENCE = re.compile(r"(?i)\bcid:([^\s\"'<>]+)")
+# Below this an image the body shows is a signature's logo or icon (a few KB, seldom over 20), part of the
+# message as read: no mail program lists it, and the raw email keeps it. A photo sent inline (hundreds of KB)
+# or a pasted screenshot is what the stakeholder sent, kept as an attachment where users can open it.
+LOGO_MAX_BYTES = 30_000
 
 
 @dataclass
@@ -200,6 +204,14 @@ def _shown_in_body(message) -> set[str]:
     return {cid.lower() for cid in CID_REFERENCE.findall(content)}
 
 
+def _is_logo(part, content: bytes, shown: set[str]) -> bool:
+    return (
+        part.get_content_maintype() == "image"
+        and len(content) < LOGO_MAX_BYTES
+        and str(part.get("content-id", "")).strip().strip("<>").lower() in shown
+    )
+
+
 def _body(message) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     return _text(part) if part is not None else ""
@@ -281,11 +293,8 @@ def _mail(message, raw: bytes | None = None) -> Mail:
             if forwarded is None and inner is not None:
                 forwarded = _mail(inner)
                 continue
-        if str(part.get("content-id", "")).strip().strip("<>").lower() in shown:
-            # Part of the message as it was read (the raw email keeps it): no mail program lists it either.
-            continue
         content = part.get_payload(decode=True)
-        if content is None:
+        if content is None or _is_logo(part, content, shown):
             continue
         filename = _own_name(part.get_filename()) or f"attachment-{len(attachments) + 1}"
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))

@@ -319,6 +319,24 @@ def test_a_signatures_logo_the_email_shows_is_not_kept_as_an_attachment(officer,
     assert message.interaction.notes == "Dear Ana\nHannah"
 
 
+@pytest.mark.parametrize("shape", ["apple-mail", "outlook"])
+def test_a_photo_or_screenshot_the_email_shows_is_kept_as_an_attachment(officer, ana, shape):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", officer.email, "Mill Lane"
+    mail.set_content('<p>This morning:</p><img src="cid:photo@river.example"><p>Ana</p>', subtype="html")
+    photo, cid = b"\xff\xd8\xff\xe0" + bytes(300_000), "<photo@river.example>"
+    if shape == "apple-mail":  # multipart/mixed, the photo inline
+        mail.add_attachment(photo, "image", "jpeg", filename="IMG_0042.jpeg", disposition="inline", cid=cid)
+    else:  # multipart/related, as a pasted screenshot
+        mail.add_related(photo, "image", "jpeg", filename="IMG_0042.jpeg", cid=cid)
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    attachment = message.attachments.get()
+    assert (attachment.filename, attachment.file.read()) == ("IMG_0042.jpeg", photo)
+    assert "IMG_0042.jpeg" in message.interaction.notes
+
+
 @pytest.mark.parametrize(
     ("sent_as", "kept_as"),
     [
