@@ -73,8 +73,11 @@ UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
 # A reader sees the source's line breaks and runs of spaces as one space; a line ends where a block (a
-# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>.
+# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>. In <pre> (Thunderbird
+# quotes a forward in <pre class="moz-quote-pre">) the source's line breaks are the lines shown.
 HTML_SPACES = re.compile(r"[ \t\r\n\f]+")
+PRE_OPENING = re.compile(r"(?i)<pre\b")
+PRE_SPACES = re.compile(r"[ \t\r\f]+")
 HTML_BLOCK = re.compile(r"(?i)</?(p|div|li|ul|ol|tr|table|blockquote|pre|h[1-6])\b[^<>]*>")
 HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
 BLOCK_MARK = "\x00"
@@ -179,9 +182,22 @@ def _seen_text(content: str) -> str:
             break
     else:
         kept.append(content[start:])
-    text = HTML_SPACES.sub(" ", "".join(kept).replace(BLOCK_MARK, ""))
+    text = _spaces_as_shown("".join(kept).replace(BLOCK_MARK, ""))
     text = ANY_TAG.sub("", HTML_BREAK.sub("\n", HTML_BLOCK.sub(BLOCK_MARK, text)))
     return html.unescape(LINE_ENDS.sub(_line_ends, text))
+
+
+def _spaces_as_shown(text: str) -> str:
+    """Each run of spaces and line breaks as one space, but in <pre> only the spaces: its lines stay."""
+    lowered, shown, start = text.lower(), [], 0
+    while opening := PRE_OPENING.search(lowered, start):
+        end = lowered.find("</pre", opening.end())
+        end = len(text) if end == -1 else end
+        shown.append(HTML_SPACES.sub(" ", text[start : opening.start()]))
+        shown.append(PRE_SPACES.sub(" ", text[opening.start() : end].replace("\r\n", "\n")))
+        start = end
+    shown.append(HTML_SPACES.sub(" ", text[start:]))
+    return "".join(shown)
 
 
 def _line_ends(spaces: re.Match) -> str:

@@ -271,6 +271,23 @@ def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(
     assert message.interaction.notes == "Dear Hannah,\n\nThe lane flooded again.\nAna"
 
 
+def test_an_html_only_forward_from_thunderbird_is_logged_with_its_sender_line_by_line(officer, ana):
+    # Thunderbird quotes the forward in <pre>: its line breaks are the lines shown.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Flooding"
+    mail.set_content(
+        '<html><body><p>FYI</p><div class="moz-forward-container"><pre class="moz-quote-pre" wrap="">'
+        "-------- Forwarded Message --------\r\nSubject: Flooding on Mill Lane\r\n"
+        "Date: Mon, 4 Mar 2024 09:00:00 +0000\r\nFrom: Ana Costa &lt;ana@river.example&gt;\r\n"
+        "To: officer@example.org\r\n\r\nThe lane   flooded again.\r\nAna\r\n</pre></div></body></html>",
+        subtype="html",
+    )
+    message, _created = inbound_message_receive(raw=bytes(mail))
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Flooding on Mill Lane"
+    assert message.interaction.notes == "The lane flooded again.\nAna"
+
+
 @pytest.mark.parametrize(
     "html_body",
     [
@@ -278,6 +295,7 @@ def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(
         "<p>Hi</p>" + "<!--" * 100_000,  # comments never closed
         "<script>x</script " * 50_000 + "<p>Hello</p>",
         "<" * 300_000 + "<br " * 100_000,
+        "<pre " * 100_000 + "</pre\n " * 100_000,
     ],
 )
 def test_an_html_email_anyone_could_send_is_read_in_linear_time(html_body):
