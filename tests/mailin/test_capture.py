@@ -307,6 +307,16 @@ def test_an_html_email_anyone_could_send_is_read_in_linear_time(html_body):
     assert time.perf_counter() - started < 5
 
 
+def test_a_long_html_email_anyone_could_send_is_read_in_bounded_time():
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
+    mail.set_content("a " * 3_000_000, subtype="html")
+    started = time.perf_counter()
+    parsed = parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 1
+    assert len(parsed.body) == parsing.MAX_BODY
+
+
 def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana):
     original = email_bytes(
         sender="ana@river.example", to=[officer.email], message_id="<original-1@river.example>",
