@@ -160,12 +160,16 @@ def _quoted_date(value: str) -> datetime | None:
     return _date(value)
 
 
-def _text(part) -> str:
+def _decoded(part) -> str:
+    """The part's text; as UTF-8, unreadable bytes replaced, when its charset is unknown or wrong."""
     try:
-        content = part.get_content()
+        return part.get_content()
     except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", "replace")
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def _text(part) -> str:
+    content = _decoded(part)
     if part.get_content_type() == "text/html":
         content = _seen_text(content)
     return content.replace("\r\n", "\n").strip()[:MAX_BODY]
@@ -227,11 +231,7 @@ def _shown_in_body(message) -> set[str]:
     part = message.get_body(preferencelist=("html",))
     if part is None:
         return set()
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-    return {cid.lower() for cid in CID_REFERENCE.findall(content[:MAX_HTML])}
+    return {cid.lower() for cid in CID_REFERENCE.findall(_decoded(part)[:MAX_HTML])}
 
 
 def _is_logo(part, content: bytes, shown: set[str]) -> bool:
