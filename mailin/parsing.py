@@ -4,9 +4,10 @@ A forward arrives in one of two shapes: the original attached whole (message/rfc
 as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
 message:" (or the same in French or German, as those mail programs write them), followed by the original's
-From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Gesendet, Betreff, An). Outlook for Microsoft
-365 and Outlook on the web put a rule of underscores there, and above the message a reply quotes too: only
-the subject's "FW:" (TR:, WG:) tells their forward from their reply.
+From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An). Outlook for
+Microsoft 365 and Outlook on the web put a rule of underscores there. Outlook's "-----Original Message-----"
+and that rule are above the message a reply quotes too: only the subject's "FW:" (TR:, WG:) tells their
+forward from their reply.
 """
 
 import email
@@ -19,22 +20,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 # Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
-# and an email of blank lines took a minute.
-FORWARD_MARKERS = re.compile(
-    r"^[ \t]*(-{2,}\s*(Forwarded message|Message transféré|Weitergeleitete Nachricht)\s*-{2,}"
-    r"|-{2,}\s*(Original Message|Message d'origine|Ursprüngliche Nachricht)\s*-{2,}"
-    r"|(Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
-    r"[ \t]*$",
+# and an email of blank lines took a minute. The first marker in the body decides; a `quote` one marks a
+# forward only when the subject says so, or an officer's reply would be logged as the stakeholder's message.
+MARKERS = re.compile(
+    r"^[ \t]*(?:"
+    r"(?P<forward>-{2,}[ \t]*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht)[ \t]*-{2,}"
+    r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
+    r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht)[ \t]*-{2,}"
+    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von) ?:))"
+    r")[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-OUTLOOK_RULE = re.compile(r"^[ \t]*_{10,}[ \t]*\n(?=[ \t]*(From|De|Von) ?:)", re.MULTILINE)
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-# French puts a space before the colon: "De : Ana Costa <ana@river.example>".
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>". Each run of spaces has one
+# place to go: `\s*>?\s*` could split a line of spaces between its two halves every way, and one of 20,000
+# spaces under a marker took most of a minute.
 QUOTED_HEADER = re.compile(
-    r"^\s*>?\s*(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:\s*(.*)$",
+    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:"
+    r"[ \t]*(.*)$",
     re.IGNORECASE,
 )
 QUOTED_HEADER_NAMES = {
@@ -67,15 +73,29 @@ UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
 # A reader sees the source's line breaks and runs of spaces as one space; a line ends where a block (a
-# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>.
+# paragraph, the <div> Gmail writes each line in) starts or ends, and at each <br>. In <pre> (Thunderbird
+# quotes a forward in <pre class="moz-quote-pre">) the source's line breaks are the lines shown.
 HTML_SPACES = re.compile(r"[ \t\r\n\f]+")
+PRE_OPENING = re.compile(r"(?i)<pre\b")
+PRE_SPACES = re.compile(r"[ \t\r\f]+")
 HTML_BLOCK = re.compile(r"(?i)</?(p|div|li|ul|ol|tr|table|blockquote|pre|h[1-6])\b[^<>]*>")
 HTML_BREAK = re.compile(r"(?i)<br\b[^<>]*>")
 BLOCK_MARK = "\x00"
-LINE_ENDS = re.compile(r"[ \n\x00]+")
+SPACES = re.compile(r"  +")
+# Each block mark but the last of those ending one line (`\n*` reads each line end once: after one mark, up
+# to the next).
+BLOCK_MARKS_BUT_THE_LAST = re.compile(r"\x00(?=\n*\x00)")
 MAX_BODY = 50_000
-# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot.
+# The HTML read for a body (after its script, style and head) and for the images it shows: mail programs
+# write far less than twenty characters of markup for each one shown, and reading on would cost time
+# (seconds for a few MB) only to be cut at MAX_BODY.
+MAX_HTML = 20 * MAX_BODY
+# An image the HTML body shows (`<img src="cid:…">`): a signature's logo, a pasted screenshot, a photo.
 CID_REFERENCE = re.compile(r"(?i)\bcid:([^\s\"'<>]+)")
+# Below this an image the body shows is a signature's logo or icon (a few KB, seldom over 20), part of the
+# message as read: no mail program lists it, and the raw email keeps it. A photo sent inline (hundreds of KB)
+# or a pasted screenshot is what the stakeholder sent, kept as an attachment where users can open it.
+LOGO_MAX_BYTES = 30_000
 
 
 @dataclass
@@ -140,12 +160,16 @@ def _quoted_date(value: str) -> datetime | None:
     return _date(value)
 
 
-def _text(part) -> str:
+def _decoded(part) -> str:
+    """The part's text; as UTF-8, unreadable bytes replaced, when its charset is unknown or wrong."""
     try:
-        content = part.get_content()
+        return part.get_content()
     except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", "replace")
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def _text(part) -> str:
+    content = _decoded(part)
     if part.get_content_type() == "text/html":
         content = _seen_text(content)
     return content.replace("\r\n", "\n").strip()[:MAX_BODY]
@@ -169,17 +193,37 @@ def _seen_text(content: str) -> str:
             break
     else:
         kept.append(content[start:])
-    text = HTML_SPACES.sub(" ", "".join(kept).replace(BLOCK_MARK, ""))
+    text = _spaces_as_shown("".join(kept)[:MAX_HTML].replace(BLOCK_MARK, ""))
     text = ANY_TAG.sub("", HTML_BREAK.sub("\n", HTML_BLOCK.sub(BLOCK_MARK, text)))
-    return html.unescape(LINE_ENDS.sub(_line_ends, text))
+    return html.unescape(_line_ends(text))
 
 
-def _line_ends(spaces: re.Match) -> str:
+def _spaces_as_shown(text: str) -> str:
+    """Each run of spaces and line breaks as one space, but in <pre> only the spaces: its lines stay."""
+    lowered, shown, start = text.lower(), [], 0
+    while opening := PRE_OPENING.search(lowered, start):
+        end = lowered.find("</pre", opening.end())
+        end = len(text) if end == -1 else end
+        shown.append(HTML_SPACES.sub(" ", text[start : opening.start()]))
+        shown.append(PRE_SPACES.sub(" ", text[opening.start() : end].replace("\r\n", "\n")))
+        start = end
+    shown.append(HTML_SPACES.sub(" ", text[start:]))
+    return "".join(shown)
+
+
+def _line_ends(text: str) -> str:
     """Blocks next to each other end one line; each <br> ends one more, as Gmail's <div><br></div> is a blank
-    line."""
-    run = spaces.group()
-    lines = run.count("\n") + (BLOCK_MARK in run)
-    return "\n" * lines if lines else " "
+    line. No spaces are left around a line's end. Replacing each run by a call into Python took seconds over
+    a few MB of "a ": these replacements run in C."""
+    text = SPACES.sub(" ", text)
+    for spaced, bare in (
+        (" \n", "\n"),
+        ("\n ", "\n"),
+        (f" {BLOCK_MARK}", BLOCK_MARK),
+        (f"{BLOCK_MARK} ", BLOCK_MARK),
+    ):
+        text = text.replace(spaced, bare)
+    return BLOCK_MARKS_BUT_THE_LAST.sub("", text).replace(BLOCK_MARK, "\n")
 
 
 def _shown_in_body(message) -> set[str]:
@@ -187,11 +231,15 @@ def _shown_in_body(message) -> set[str]:
     part = message.get_body(preferencelist=("html",))
     if part is None:
         return set()
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-    return {cid.lower() for cid in CID_REFERENCE.findall(content)}
+    return {cid.lower() for cid in CID_REFERENCE.findall(_decoded(part)[:MAX_HTML])}
+
+
+def _is_logo(part, content: bytes, shown: set[str]) -> bool:
+    return (
+        part.get_content_maintype() == "image"
+        and len(content) < LOGO_MAX_BYTES
+        and str(part.get("content-id", "")).strip().strip("<>").lower() in shown
+    )
 
 
 def _body(message) -> str:
@@ -213,10 +261,8 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
 
 def _quoted_forward(body: str, subject: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
-    marker = FORWARD_MARKERS.search(body)
-    if marker is None and FORWARD_SUBJECT.match(subject):
-        marker = OUTLOOK_RULE.search(body)
-    if marker is None:
+    marker = MARKERS.search(body)
+    if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
     headers, body_start = {}, len(lines)
@@ -277,11 +323,8 @@ def _mail(message, raw: bytes | None = None) -> Mail:
             if forwarded is None and inner is not None:
                 forwarded = _mail(inner)
                 continue
-        if str(part.get("content-id", "")).strip().strip("<>").lower() in shown:
-            # Part of the message as it was read (the raw email keeps it): no mail program lists it either.
-            continue
         content = part.get_payload(decode=True)
-        if content is None:
+        if content is None or _is_logo(part, content, shown):
             continue
         filename = _own_name(part.get_filename()) or f"attachment-{len(attachments) + 1}"
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))

@@ -134,6 +134,68 @@ def test_a_forward_from_a_french_or_german_mail_program_is_logged_with_its_sende
     assert message.interaction.notes == "La rue est encore inondée."
 
 
+def test_a_forward_from_apple_mail_in_german_reads_its_header_names(officer, ana):
+    body = (
+        "Zur Info\n\nAnfang der weitergeleiteten Nachricht:\n\nVon: Ana Costa <ana@river.example>\n"
+        "Betreff: Hochwasser in der Mühlgasse\nDatum: 4. März 2024 um 15:04:05 MEZ\nAn: Hannah Brooks "
+        "<officer@example.org>\n\nDie Gasse ist wieder überflutet."
+    )
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="WG: Hochwasser", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Hochwasser in der Mühlgasse"
+    assert message.interaction.notes == "Die Gasse ist wieder überflutet."
+
+
+@pytest.mark.parametrize(
+    ("subject", "quoted"),
+    [
+        (
+            "RE: Flooding",
+            "-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+            "Sent: 04 March 2024 15:04\nTo: Hannah Brooks\nSubject: Flooding",
+        ),
+        (
+            "AW: Flooding",
+            "-----Ursprüngliche Nachricht-----\nVon: Ana Costa [mailto:ana@river.example]\n"
+            "Gesendet: Montag, 4. März 2024 15:04\nAn: Hannah Brooks\nBetreff: Flooding",
+        ),
+        (
+            "RE : Flooding",
+            "-----Message d'origine-----\nDe : Ana Costa [mailto:ana@river.example]\n"
+            "Envoyé : lundi 4 mars 2024 15:04\nÀ : Hannah Brooks\nObjet : Flooding",
+        ),
+        (
+            "AW: Flooding",
+            "_" * 32 + "\nVon: Ana Costa <ana@river.example>\nDatum: Montag, 4. März 2024 15:04\n"
+            "An: Hannah Brooks\nBetreff: Flooding",
+        ),
+    ],
+    ids=["outlook", "outlook-de", "outlook-fr", "outlook-365-de"],
+)
+def test_my_reply_from_outlook_quoting_the_stakeholder_is_logged_as_mine(officer, ana, subject, quoted):
+    # Outlook puts the same marker above the message a reply quotes as above a forwarded one.
+    body = f"Yes, Thursday suits us.\n\n{quoted}\n\nCan we meet?"
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject=subject, body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
+
+
+def test_my_reply_quoting_a_forward_the_stakeholder_sent_is_logged_as_mine(officer, ana):
+    body = (
+        "Yes, Thursday suits us.\n\n-----Original Message-----\nFrom: Ana Costa [mailto:ana@river.example]\n"
+        "Sent: 04 March 2024 15:04\nSubject: FW: Flooding\n\nSee below.\n\n"
+        "---------- Forwarded message ---------\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Subject: Flooding\n\nThe lane flooded again."
+    )
+    raw = email_bytes(sender=officer.email, to=["ana@river.example"], subject="RE: FW: Flooding", body=body)
+    message, _created = inbound_message_receive(raw=raw)
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert message.interaction.notes.startswith("Yes, Thursday suits us.")
+
+
 def test_my_reply_from_outlook_365_quoting_the_stakeholder_is_logged_as_mine(officer, ana):
     # Outlook puts the same rule above the message a reply quotes as above a forwarded one.
     body = (
@@ -173,6 +235,24 @@ def test_an_email_of_blank_lines_anyone_could_send_is_read_in_linear_time():
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.parametrize(
+    ("body", "subtype"),
+    [
+        ("-- Forwarded message --\n" + " " * 20_000 + "x", "plain"),
+        ("-- Forwarded message --\n" + " \t" * 10_000 + "x", "plain"),
+        ("-- Forwarded message --<br>" + "&#32;" * 20_000 + "x", "html"),
+    ],
+    ids=["spaces", "tabs", "html-entities"],
+)
+def test_a_forward_of_a_line_of_spaces_anyone_could_send_is_read_in_linear_time(body, subtype):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    mail.set_content(body, subtype=subtype)
+    started = time.perf_counter()
+    parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 1
+
+
 def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(officer, ana):
     # Gmail writes each line in a <div>, a blank line as <div><br></div>; the source wraps anywhere.
     mail = EmailMessage()
@@ -191,6 +271,23 @@ def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(
     assert message.interaction.notes == "Dear Hannah,\n\nThe lane flooded again.\nAna"
 
 
+def test_an_html_only_forward_from_thunderbird_is_logged_with_its_sender_line_by_line(officer, ana):
+    # Thunderbird quotes the forward in <pre>: its line breaks are the lines shown.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Flooding"
+    mail.set_content(
+        '<html><body><p>FYI</p><div class="moz-forward-container"><pre class="moz-quote-pre" wrap="">'
+        "-------- Forwarded Message --------\r\nSubject: Flooding on Mill Lane\r\n"
+        "Date: Mon, 4 Mar 2024 09:00:00 +0000\r\nFrom: Ana Costa &lt;ana@river.example&gt;\r\n"
+        "To: officer@example.org\r\n\r\nThe lane   flooded again.\r\nAna\r\n</pre></div></body></html>",
+        subtype="html",
+    )
+    message, _created = inbound_message_receive(raw=bytes(mail))
+    assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.summary == "Flooding on Mill Lane"
+    assert message.interaction.notes == "The lane flooded again.\nAna"
+
+
 @pytest.mark.parametrize(
     "html_body",
     [
@@ -198,6 +295,7 @@ def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(
         "<p>Hi</p>" + "<!--" * 100_000,  # comments never closed
         "<script>x</script " * 50_000 + "<p>Hello</p>",
         "<" * 300_000 + "<br " * 100_000,
+        "<pre " * 100_000 + "</pre\n " * 100_000,
     ],
 )
 def test_an_html_email_anyone_could_send_is_read_in_linear_time(html_body):
@@ -207,6 +305,16 @@ def test_an_html_email_anyone_could_send_is_read_in_linear_time(html_body):
     started = time.perf_counter()
     parsing.parse(bytes(mail))
     assert time.perf_counter() - started < 5
+
+
+def test_a_long_html_email_anyone_could_send_is_read_in_bounded_time():
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
+    mail.set_content("a " * 3_000_000, subtype="html")
+    started = time.perf_counter()
+    parsed = parsing.parse(bytes(mail))
+    assert time.perf_counter() - started < 1
+    assert len(parsed.body) == parsing.MAX_BODY
 
 
 def test_a_forward_with_the_original_attached_keeps_its_attachments(officer, ana):
@@ -237,6 +345,24 @@ def test_a_signatures_logo_the_email_shows_is_not_kept_as_an_attachment(officer,
 
     assert not message.attachments.exists()
     assert message.interaction.notes == "Dear Ana\nHannah"
+
+
+@pytest.mark.parametrize("shape", ["apple-mail", "outlook"])
+def test_a_photo_or_screenshot_the_email_shows_is_kept_as_an_attachment(officer, ana, shape):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", officer.email, "Mill Lane"
+    mail.set_content('<p>This morning:</p><img src="cid:photo@river.example"><p>Ana</p>', subtype="html")
+    photo, cid = b"\xff\xd8\xff\xe0" + bytes(300_000), "<photo@river.example>"
+    if shape == "apple-mail":  # multipart/mixed, the photo inline
+        mail.add_attachment(photo, "image", "jpeg", filename="IMG_0042.jpeg", disposition="inline", cid=cid)
+    else:  # multipart/related, as a pasted screenshot
+        mail.add_related(photo, "image", "jpeg", filename="IMG_0042.jpeg", cid=cid)
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    attachment = message.attachments.get()
+    assert (attachment.filename, attachment.file.read()) == ("IMG_0042.jpeg", photo)
+    assert "IMG_0042.jpeg" in message.interaction.notes
 
 
 @pytest.mark.parametrize(
