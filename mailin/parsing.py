@@ -275,12 +275,19 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
         elif headers:
             body_start = index
             break
-    sender = email.utils.parseaddr(headers.get("from", ""))
+    try:
+        sender = email.utils.parseaddr(headers.get("from", ""))
+    except RecursionError:
+        # The parser recurses once a colon: a crafted line of a thousand is no sender, not a failure.
+        return None
     if "@" not in sender[1]:
         return None
 
     def listed(value: str) -> list[str]:
-        return [a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a]
+        try:
+            return [a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a]
+        except RecursionError:
+            return []
 
     subject = headers.get("subject", "")
     return Mail(

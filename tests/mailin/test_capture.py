@@ -253,6 +253,19 @@ def test_a_forward_of_a_line_of_spaces_anyone_could_send_is_read_in_linear_time(
     assert time.perf_counter() - started < 1
 
 
+@pytest.mark.parametrize("header", ["From", "To"])
+def test_a_forward_whose_quoted_header_would_make_the_address_parser_recurse_is_read(header):
+    """Anyone may send to the CRM's address: a quoted line of a thousand colons was a 500."""
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    quoted = {"From": "Ana <ana@river.example>", "To": "log@crm.example"} | {header: "a:" * 3000}
+    mail.set_content(f"-- Forwarded message --\nFrom: {quoted['From']}\nTo: {quoted['To']}\n\nHello")
+
+    parsed = parsing.parse(bytes(mail))
+
+    assert parsed.from_address == "ana@river.example"
+
+
 def test_an_html_only_forward_from_gmail_is_logged_with_its_sender_line_by_line(officer, ana):
     # Gmail writes each line in a <div>, a blank line as <div><br></div>; the source wraps anywhere.
     mail = EmailMessage()
