@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     # Built concurrently, so the outbox keeps taking messages while it grows; alone in its migration, so a
-    # build that fails (leaving an invalid index, the migration unrecorded) can simply be run again.
+    # build that fails (the migration unrecorded) can be run again: the invalid index such a build leaves
+    # behind is dropped first, rather than kept by an IF NOT EXISTS.
     atomic = False
 
     dependencies = [
@@ -12,6 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL("DROP INDEX CONCURRENTLY IF EXISTS outbox_topic", migrations.RunSQL.noop),
         AddIndexConcurrently(
             model_name="outboundmessage",
             index=models.Index(condition=~models.Q(topic=""), fields=["topic"], name="outbox_topic"),
