@@ -103,10 +103,17 @@ class PhoneKeys(Func):
     output_field = ArrayField(TextField())
 
 
-# One phone number typed or pasted alone: digits and the separators + ( ) - . / and spaces, an extension
-# after it at most. The same separators as `phone_keys` reads a number with.
+# Stored numbers are at most 40 characters (Stakeholder.phones): longer text is not one, and is never
+# given to the pattern.
+PHONE_MAX_LENGTH = 60
+
+# One phone number typed or pasted alone: groups of digits (with the + and brackets of "(+44)" and "(0)20")
+# joined by spaces or by one of . / -, an extension after it at most. The same number `phone_keys` reads.
+# Linear whatever the text: a group, a separator and an extension each start with characters the others
+# cannot, so the possessive quantifiers give back nothing another part could take.
 _PHONE_NUMBER = re.compile(
-    r"\+?(?P<number>[0-9 ()./-]+?)\s*(?:(?:ext|extn|extension|x|#)\.?\s*[0-9]+)?", re.IGNORECASE
+    r"(?P<number>[0-9()+]++(?:(?: ++|[./-])[0-9()+]++)*+)(?: *+(?:extension|extn|ext|x|#)\.?+ *+[0-9]++)?+",
+    re.IGNORECASE,
 )
 # A date is digits and separators too: 2024-11-27, 27/11/2024, 27.11.24.
 _DATE = re.compile(r"[0-9]{4}([-./])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-./])[0-9]{1,2}\2[0-9]{2,4}")
@@ -116,6 +123,8 @@ def phone_number(text: str) -> str | None:
     """The text, trimmed, when it is one phone number of at least PHONE_MIN_DIGITS digits and not a date:
     searched for by its `PhoneKeys`. Phone numbers are not in the stakeholders' tsvector."""
     text = text.strip()
+    if len(text) > PHONE_MAX_LENGTH:
+        return None
     number = _PHONE_NUMBER.fullmatch(text)
     if number is None or _DATE.fullmatch(text):
         return None

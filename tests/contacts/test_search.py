@@ -1,8 +1,10 @@
+import time
 import unicodedata
 
 import pytest
 from django.urls import reverse
 
+from contacts import search
 from contacts.models import Organisation, Stakeholder
 from contacts.search import phone_number, search_terms
 
@@ -129,6 +131,24 @@ def test_numbers_differing_before_their_last_nine_digits_are_told_apart(officer)
 )
 def test_a_phone_number_is_six_digits_or_more_with_separators_and_not_a_date(typed, number):
     assert (phone_number(typed) is not None) is number
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1" + " " * 4050 + "z", "1 " * 3000 + "z", "1" + " " * 4050 + "ext", "(" * 4000 + "x"],
+)
+def test_a_long_search_is_told_from_a_phone_number_at_once(typed):
+    # Reachable from every search box: a pattern that backtracks took 1.5 s on the first of these.
+    started = time.perf_counter()
+    assert phone_number(typed) is None
+    # The length bound answers first; the pattern must not need it.
+    assert search._PHONE_NUMBER.fullmatch(typed * 10) is None
+    assert time.perf_counter() - started < 0.1
+
+
+def test_a_phone_number_is_at_most_as_long_as_a_stored_one_with_room_for_spaces():
+    assert phone_number("+44 20 7946 0000 ext 12".ljust(search.PHONE_MAX_LENGTH)) is not None
+    assert phone_number("0" * (search.PHONE_MAX_LENGTH + 1)) is None
 
 
 def test_a_year_or_a_short_number_is_searched_for_as_words_not_as_a_phone_number(officer):
