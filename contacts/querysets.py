@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from liaison_crm.array_lookups import AnyOf
 
-from .search import PhoneKeys, email_address, phone_number, search_by_name
+from .search import email_address, has_phone_number, phone_number, search_by_name
 
 
 class NamedQuerySet(QuerySet):
@@ -207,8 +207,8 @@ class StakeholderQuerySet(NamedQuerySet):
             # Pasted from an email: whoever has the address.
             return self._having(Q(emails__contains=[address]))
         if number := phone_number(text):
-            # "Who is this?" of a caller's number: whoever has it, however either side wrote it (PhoneKeys).
-            return self._having(Q(phone_keys__overlap=PhoneKeys(Value([number]))))
+            # "Who is this?" of a caller's number: whoever has it, however either side wrote it.
+            return self._having(has_phone_number(number))
         return search_by_name(self, text)
 
     def _having(self, contact_detail: Q):

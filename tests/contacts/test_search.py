@@ -2,6 +2,7 @@ import time
 import unicodedata
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from contacts import search
@@ -111,6 +112,72 @@ def test_numbers_differing_before_their_last_nine_digits_are_told_apart(officer)
     StakeholderFactory(name="Edinburgh Contact", phones=["0131 496 0000"], owner=officer)
 
     assert found("+44 131 496 0000") == ["Edinburgh Contact"]
+
+
+def test_numbers_sharing_their_last_nine_digits_but_not_their_area_code_are_told_apart(officer):
+    StakeholderFactory(name="New York Contact", phones=["+1 212 555 0100"], owner=officer)
+    StakeholderFactory(name="Chicago Contact", phones=["(312) 555-0100"], owner=officer)
+    StakeholderFactory(name="Southend Contact", phones=["01702 123456"], owner=officer)
+    StakeholderFactory(name="Mobile Contact", phones=["07702 123456"], owner=officer)
+
+    assert found("212 555 0100") == ["New York Contact"]
+    assert found("1 312 555 0100") == ["Chicago Contact"]
+    assert found("07702 123456") == ["Mobile Contact"]
+    assert found("+44 1702 123456") == ["Southend Contact"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("020 7946 0000 / 07700 900123", "020 7946 0000"),
+        ("020 7946 0000 / 07700 900123", "+44 7700 900123"),
+        ("020\u00a07946\u00a00001", "020 7946 0001"),
+        ("+44\u202f20\u20077946\u00a00001", "020 7946 0001"),
+        ("Line 2: 020 7946 0004", "020 7946 0004"),
+        ("020 7946 0002 - 12", "+44 20 7946 0002"),
+        ("(+44) 20 7946 0005", "020 7946 0005"),
+    ],
+)
+def test_every_number_in_a_phone_is_found_however_it_is_labelled_or_spaced(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    assert found(typed) == ["Ana Costa"]
+
+
+def phone_numbers(text):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone_numbers(ARRAY[%s])", [text])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "numbers"),
+    [
+        ("020 7946 0000", ["2079460000"]),
+        ("+44 (0)20 7946 0000", ["442079460000"]),
+        ("(+44) 20 7946 0000", ["442079460000"]),
+        ("0044 (0)20-7946-0000 ext 12", ["442079460000"]),
+        ("020\u00a07946\u202f0000 x 12", ["2079460000"]),
+        ("1 555 010 0004", ["15550100004"]),
+        ("123456", ["123456"]),
+        ("12345", []),
+        ("020 - 7946", []),
+        ("ext 12", []),
+        ("020\t7946", []),
+    ],
+)
+def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, numbers):
+    # Python decides whether a search is a number; PostgreSQL reads the numbers stored and typed.
+    assert phone_numbers(typed) == numbers
+    assert (phone_number(typed) is not None) is (len(numbers) == 1)
+
+
+def test_the_list_finds_a_caller_by_the_index_of_phone_numbers(callers):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = Stakeholder.objects.search("020 7946 0000").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "stakeholder_phone_keys_gin" in plan
 
 
 @pytest.mark.parametrize(
