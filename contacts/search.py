@@ -20,7 +20,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import BooleanField, Func, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, Case, Func, Q, QuerySet, TextField, Value, When
 
 # 'simple' with the unaccent dictionary before it: words are unaccented, then lower-cased, never stemmed
 # (names and many languages in one register). Used for the stored tsvectors and the queries alike.
@@ -192,18 +192,24 @@ def name_word_similarity(phrase: str, *, name_field: str = "name") -> TrigramWor
     return TrigramWordSimilarity(Unaccented(Value(phrase)), Unaccented(name_field))
 
 
-def search_by_name(queryset: QuerySet, text: str, *, name_field: str = "name") -> QuerySet:
+def search_by_name(queryset: QuerySet, text: str, *, name_field: str = "name", ahead=None) -> QuerySet:
     """Rows whose text matches every word's prefix, or whose name resembles the words (misspellings).
 
     Both conditions are served by GIN indexes (the stored tsvector and the trigram index on the unaccented
-    name); results come best match first.
+    name); results come best match first. With `ahead`, a condition, the rows it holds are found too, ahead
+    of the rest, alike to the words in full as a matching name would be.
     """
     query = prefix_query(text)
     if query is None:
         return queryset
     phrase = " ".join(search_terms(text))
+    matches = Q(search_vector=query) | Q(name_resembles(phrase, name_field=name_field))
+    similarity = name_word_similarity(phrase, name_field=name_field)
+    if ahead is not None:
+        matches |= Q(ahead)
+        similarity = Case(When(ahead, then=Value(1.0)), default=similarity)
     return (
-        queryset.filter(Q(search_vector=query) | Q(name_resembles(phrase, name_field=name_field)))
-        .annotate(name_similarity=name_word_similarity(phrase, name_field=name_field))
+        queryset.filter(matches)
+        .annotate(name_similarity=similarity)
         .order_by("-name_similarity", name_field, "pk")
     )

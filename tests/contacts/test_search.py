@@ -221,10 +221,31 @@ def test_a_phone_number_is_at_most_as_long_as_a_stored_one_with_room_for_spaces(
 def test_a_year_or_a_short_number_is_searched_for_as_words_not_as_a_phone_number(officer):
     StakeholderFactory(name="Ana Costa", phones=["020 7946 2024"], owner=officer)
     StakeholderFactory(name="Ben Idowu", notes="Elected in 2024", owner=officer)
+    StakeholderFactory(name="Chloé Martin", notes="Grant reference 462024", owner=officer)
 
     assert found("2024") == ["Ben Idowu"]
-    # Too few digits to tell one number from another: only a number of those digits alone would match.
-    assert found("462024") == []
+    # Too few digits to tell one number from another: only a number of those digits alone would match, and
+    # the words still do.
+    assert found("462024") == ["Chloé Martin"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "notes"),
+    [
+        ("123456", "Grant reference 123456"),
+        ("20241127", "Signed 20241127"),
+        ("27 11 2024", "Met on 27 11 2024"),
+        ("020 7946 0000", "Switchboard 020 7946 0000"),
+    ],
+)
+def test_digits_that_look_like_a_phone_number_find_who_has_it_first_then_whoever_mentions_them(
+    officer, typed, notes
+):
+    StakeholderFactory(name="Ana Costa", notes=notes, owner=officer)
+    StakeholderFactory(name="Zoe Adams", phones=[typed], owner=officer)
+    StakeholderFactory(name="Ben Idowu", notes="Nothing to do with it", owner=officer)
+
+    assert found(typed) == ["Zoe Adams", "Ana Costa"]
 
 
 def test_the_stakeholder_list_and_lookup_find_a_caller_in_as_many_queries_as_by_name(
@@ -237,6 +258,19 @@ def test_the_stakeholder_list_and_lookup_find_a_caller_in_as_many_queries_as_by_
     assert [person.name for person in response.context["page"]] == ["Chloé Martin"]
     lookup = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "020 7946 0003"})
     assert [person.name for person in lookup.context["matches"]] == ["Dev Patel"]
+
+
+def test_the_stakeholder_list_and_lookup_find_a_reference_among_the_callers(
+    callers, officer, officer_client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Grant Officer", notes="Grant reference 7946 0002", owner=officer)
+    # As by name: the session and user; the page with each one's tags and current position; the filter
+    # form's owner, team and tag choices; the user's groups.
+    with django_assert_max_num_queries(7):
+        response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "7946 0002"})
+    assert [person.name for person in response.context["page"]] == ["Grant Officer"]
+    lookup = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "020 7946 0002"})
+    assert [person.name for person in lookup.context["matches"]] == ["Chloé Martin"]
 
 
 def test_organisation_search_uses_the_same_rules():
