@@ -192,11 +192,10 @@ RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 # last_contacted_at is kept current by the interaction services, archived_at follows is_archived and
-# contact_due_on and the search columns are computed: none is a change a person made to this record.
+# contact_due_on is computed: none is a change a person made to this record.
 @history_tracked(
     exclude=[
-        *("search_vector", "phone_keys", "contact_due_on", "last_contacted_at", "archived_at"),
-        *("created_at", "updated_at"),
+        *("search_vector", "contact_due_on", "last_contacted_at", "archived_at", "created_at", "updated_at"),
     ]
 )
 class Stakeholder(StorableTextModel):
@@ -278,11 +277,6 @@ class Stakeholder(StorableTextModel):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    # Who has a number, however either side typed it: computed by PostgreSQL, so that rows an import writes
-    # by SQL are found too. Only for matching (`StakeholderQuerySet.search`).
-    phone_keys = models.GeneratedField(
-        expression=PhoneKeys("phones"), output_field=ArrayField(models.TextField()), db_persist=True
-    )
 
     objects = StakeholderQuerySet.as_manager()
 
@@ -296,7 +290,9 @@ class Stakeholder(StorableTextModel):
             GinIndex(fields=["search_vector"], name="stakeholder_search_gin"),
             GinIndex(OpClass(Unaccented("name"), name="gin_trgm_ops"), name="stakeholder_unaccent_trgm"),
             GinIndex(fields=["emails"], name="stakeholder_emails_gin"),
-            GinIndex(fields=["phone_keys"], name="stakeholder_phone_keys_gin"),
+            # Who has a number, however either side typed it: computed by PostgreSQL, so rows an import writes
+            # by SQL are found too (contacts.search.has_phone_number).
+            GinIndex(PhoneKeys("phones"), name="stakeholder_phone_keys_gin"),
             # The register's order (name, then id), which the list pages and the API's cursor pages walk.
             models.Index(fields=["name", "id"], name="stakeholder_name_order"),
             models.Index(fields=["owner", "is_archived"], name="stakeholder_owner"),

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from liaison_crm.array_lookups import AnyOf
 
-from .search import PhoneKeys, email_address, phone_number, search_by_name
+from .search import email_address, has_phone_number, phone_number, search_by_name
 
 
 class NamedQuerySet(QuerySet):
@@ -204,23 +204,27 @@ class StakeholderQuerySet(NamedQuerySet):
 
     def search(self, text: str):
         if address := email_address(text):
-            # Pasted from an email: whoever has the address.
-            return self._having(Q(emails__contains=[address]))
+            # Pasted from an email: whoever has the address, alike to it in full as a matching name would be.
+            return (
+                self.filter(self.found_by_index(Q(emails__contains=[address])))
+                .annotate(name_similarity=Value(1.0))
+                .order_by("name", "pk")
+            )
         if number := phone_number(text):
-            # "Who is this?" of a caller's number: whoever has it, however either side wrote it (PhoneKeys).
-            return self._having(Q(phone_keys__overlap=PhoneKeys(Value([number]))))
+            # "Who is this?" of a caller's number: whoever has it first, however either side wrote it, then
+            # whoever the digits are words of (a reference, a date or an amount looks like a number).
+            return search_by_name(self, text, ahead=self.found_by_index(has_phone_number(number)))
         return search_by_name(self, text)
 
-    def _having(self, contact_detail: Q):
-        """Those who have the email address or phone number asked for, each alike to it in full as a
-        matching name would be.
+    def found_by_index(self, contact_detail: Q) -> AnyOf:
+        """A condition: the stakeholder has the email address or phone number asked for.
 
         Their ids are found first, by the GIN index, and the rows then read by id. As a filter of the page's
         query, PostgreSQL, which cannot estimate how few people share an element of an array, read the whole
         register in name order looking for them (120 ms at 100,000 people for a number nobody has).
         """
         found = ArraySubquery(self.model.objects.filter(contact_detail).order_by().values("pk"))
-        return self.filter(AnyOf(F("pk"), found)).annotate(name_similarity=Value(1.0)).order_by("name", "pk")
+        return AnyOf(F("pk"), found)
 
     def due_for_contact_by(self, day):
         """Those whose contact falls due on or before `day`, on the reader's calendar

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.lookups import Overlap, TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchVector,
@@ -20,7 +20,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Func, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, Case, Func, Q, QuerySet, TextField, Value, When
 
 # 'simple' with the unaccent dictionary before it: words are unaccented, then lower-cased, never stemmed
 # (names and many languages in one register). Used for the stored tsvectors and the queries alike.
@@ -77,25 +77,21 @@ def email_address(text: str) -> str | None:
     return address if _EMAIL_ADDRESS.fullmatch(address) else None
 
 
-# Fewer digits are a year, a reference or an extension rather than a number anyone calls (`phone_keys` leaves
-# out stored numbers this short too).
+# Fewer digits are a year, a reference or an extension rather than a number anyone calls (`phone_numbers`
+# leaves out stored numbers this short too).
 PHONE_MIN_DIGITS = 6
 
 
 class PhoneKeys(Func):
-    """Each phone number's last nine digits (all of them when fewer), numbers with fewer than PHONE_MIN_DIGITS
-    left out: `phone_keys` (contacts migration 0017), which `Stakeholder.phone_keys` stores and the GIN index
-    on it holds. Two numbers are one when their keys are equal.
+    """The last nine digits of each number the phones hold (`phone_keys`, contacts migration 0017), which
+    the GIN index on stakeholders' phones holds: it finds the few who may have a number, `SharesPhoneNumber`
+    then tells. Filter on `PhoneKeys("phones")` itself, the index's expression, for it to be used.
 
     Nine digits match a number written with its country code to the same written with the trunk prefix:
     "+44 20 7946 0000", "020 7946 0000" and "0044 (0)20-7946-0000 ext 12" all end 079460000. They keep the
     last digit of a British area code, where eight made Birmingham's 0121 496 0000 Edinburgh's
     0131 496 0000. Missed: a number of eight digits in all (Denmark, Norway, Singapore) written once with its
     country code and once without, and a number typed without its area code.
-
-    The number is the first run of digits and the separators ( ) - . / and spaces, so an extension after it
-    ("ext 12", "x12", "#12") or a label before it is not part of it. Typed text passed as a `Value` is a
-    constant the planner reduces once (the function is immutable).
     """
 
     function = "phone_keys"
@@ -103,19 +99,48 @@ class PhoneKeys(Func):
     output_field = ArrayField(TextField())
 
 
-# One phone number typed or pasted alone: digits and the separators + ( ) - . / and spaces, an extension
-# after it at most. The same separators as `phone_keys` reads a number with.
+class SharesPhoneNumber(Func):
+    """Whether the first phones and the second hold one number (`shares_phone_number`): the shorter of two
+    numbers, read from the country code when written with one and after the trunk 0 otherwise, is the end
+    of the longer. "212 555 0100" is "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree."""
+
+    function = "shares_phone_number"
+    arity = 2
+    output_field = BooleanField()
+
+
+def has_phone_number(number: str, *, field: str = "phones") -> Q:
+    """A filter: the phones hold the number typed (a constant the planner reduces once: the functions are
+    immutable)."""
+    typed = Value([number], output_field=ArrayField(TextField()))
+    return Q(Overlap(PhoneKeys(field), PhoneKeys(typed))) & Q(SharesPhoneNumber(field, typed))
+
+
+# Stored numbers are at most 40 characters (Stakeholder.phones): longer text is not one, and is never
+# given to the pattern.
+PHONE_MAX_LENGTH = 60
+
+# One phone number typed or pasted alone: groups of digits (with the + and brackets of "(+44)" and "(0)20")
+# joined by spaces or by one of . / -, an extension after it at most. The same number `phone_numbers` reads
+# (contacts migration 0017).
+# Linear whatever the text: a group, a separator and an extension each start with characters the others
+# cannot, so the possessive quantifiers give back nothing another part could take.
 _PHONE_NUMBER = re.compile(
-    r"\+?(?P<number>[0-9 ()./-]+?)\s*(?:(?:ext|extn|extension|x|#)\.?\s*[0-9]+)?", re.IGNORECASE
+    r"(?P<number>[0-9()+]++(?:(?: ++|[./-])[0-9()+]++)*+)(?: *+(?:extension|extn|ext|x|#)\.?+ *+[0-9]++)?+",
+    re.IGNORECASE,
 )
+# The spaces `phone_numbers` reads as one besides U+0020: no-break, figure and narrow no-break.
+_SPACES = str.maketrans("\u00a0\u2007\u202f", "   ")
 # A date is digits and separators too: 2024-11-27, 27/11/2024, 27.11.24.
 _DATE = re.compile(r"[0-9]{4}([-./])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-./])[0-9]{1,2}\2[0-9]{2,4}")
 
 
 def phone_number(text: str) -> str | None:
     """The text, trimmed, when it is one phone number of at least PHONE_MIN_DIGITS digits and not a date:
-    searched for by its `PhoneKeys`. Phone numbers are not in the stakeholders' tsvector."""
-    text = text.strip()
+    searched for by `has_phone_number`. Phone numbers are not in the stakeholders' tsvector."""
+    text = text.translate(_SPACES).strip()
+    if len(text) > PHONE_MAX_LENGTH:
+        return None
     number = _PHONE_NUMBER.fullmatch(text)
     if number is None or _DATE.fullmatch(text):
         return None
@@ -167,18 +192,24 @@ def name_word_similarity(phrase: str, *, name_field: str = "name") -> TrigramWor
     return TrigramWordSimilarity(Unaccented(Value(phrase)), Unaccented(name_field))
 
 
-def search_by_name(queryset: QuerySet, text: str, *, name_field: str = "name") -> QuerySet:
+def search_by_name(queryset: QuerySet, text: str, *, name_field: str = "name", ahead=None) -> QuerySet:
     """Rows whose text matches every word's prefix, or whose name resembles the words (misspellings).
 
     Both conditions are served by GIN indexes (the stored tsvector and the trigram index on the unaccented
-    name); results come best match first.
+    name); results come best match first. With `ahead`, a condition, the rows it holds are found too, ahead
+    of the rest, alike to the words in full as a matching name would be.
     """
     query = prefix_query(text)
     if query is None:
         return queryset
     phrase = " ".join(search_terms(text))
+    matches = Q(search_vector=query) | Q(name_resembles(phrase, name_field=name_field))
+    similarity = name_word_similarity(phrase, name_field=name_field)
+    if ahead is not None:
+        matches |= Q(ahead)
+        similarity = Case(When(ahead, then=Value(1.0)), default=similarity)
     return (
-        queryset.filter(Q(search_vector=query) | Q(name_resembles(phrase, name_field=name_field)))
-        .annotate(name_similarity=name_word_similarity(phrase, name_field=name_field))
+        queryset.filter(matches)
+        .annotate(name_similarity=similarity)
         .order_by("-name_similarity", name_field, "pk")
     )

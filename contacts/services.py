@@ -370,7 +370,7 @@ def _snapshot(stakeholder: Stakeholder) -> dict:
     """The duplicate as it was, for the merge record: its own fields, tags and positions."""
     data = {}
     for field in Stakeholder._meta.concrete_fields:
-        if field.generated:
+        if field.name in ("search_vector", "contact_due_on"):
             continue
         value = getattr(stakeholder, field.attname)
         data[field.attname] = value.isoformat() if hasattr(value, "isoformat") else value

@@ -7,9 +7,10 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   the unaccented name) —
   are scored: the name's trigram word similarity plus the full-text rank (normalised to 0 to 1). Scoring every
   match of a short or common word ("mar" matches one person in twenty) would read thousands of rows.
-- Stakeholders, when the words are one email address or one phone number pasted in: those who have it (the
-  GIN index on the addresses, or on the numbers' last digits: contacts.search.PhoneKeys), ahead of
-  everything else.
+- Stakeholders, when the words are one email address pasted in: those who have it (the GIN index on the
+  addresses), ahead of everything else. When they are one phone number, those who have it (the GIN index on
+  the numbers' last digits: contacts.search.has_phone_number) come ahead of everything else, and the word
+  matches as ever after them: a reference, a date or an amount looks like a number.
 - Interactions and meetings: the matching rows (GIN; meetings also by the names of their organiser and of
   those invited, `meetings.querysets.search_matches`, the first CANDIDATES stakeholders named so), newest
   first, at most CANDIDATES of them — so a common
@@ -28,13 +29,14 @@ text matches). Accents are ignored on both sides (contacts.search):
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Value, Window
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import Cast, NthValue
 from django.utils.translation import gettext as _
 
 from contacts.models import Organisation, Stakeholder
 from contacts.search import (
     email_address,
+    has_phone_number,
     name_resembles,
     name_word_similarity,
     phone_number,
@@ -67,11 +69,16 @@ def _rank(query):
     return SearchRank(F("search_vector"), query, normalization=RANK_NORMALISATION)
 
 
-def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int) -> list:
-    """The best `limit` of the first word matches; the names resembling the words when no word matches."""
+def _named(queryset, query, phrase, *, fields: tuple[str, ...], limit: int, ahead=None) -> list:
+    """The best `limit` of the first word matches; the names resembling the words when no word matches.
+    With `ahead`, a condition, the rows it holds too, ahead of everything else."""
     score = Cast(name_word_similarity(phrase), FloatField()) + _rank(query)
+    if ahead is not None:
+        score = Case(When(ahead, then=Value(2.0)), default=score)
     first_matches = queryset.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
     for matches in (Q(pk__in=first_matches), Q(name_resembles(phrase))):
+        if ahead is not None:
+            matches |= Q(ahead)
         found = list(
             queryset.filter(matches)
             .only(*fields)
@@ -143,11 +150,14 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
 
     people_fields = ("pk", "name", "form_of_address", "is_archived")
     people = Stakeholder.objects.visible_to(user).with_current_position()
-    if email_address(text) or phone_number(text):
-        # Whoever has the address or number pasted in comes before anything that merely mentions it.
+    if email_address(text):
+        # Whoever has the address pasted in comes before anything that merely mentions it.
         people = list(people.search(text).only(*people_fields).annotate(score=Value(2.0))[:per_kind])
     else:
-        people = _named(people, query, phrase, fields=people_fields, limit=per_kind)
+        # Whoever has a number typed in comes first too; the digits may as well be a reference or a date.
+        number = phone_number(text)
+        holders = people.found_by_index(has_phone_number(number)) if number else None
+        people = _named(people, query, phrase, fields=people_fields, limit=per_kind, ahead=holders)
     for person in people:
         results.append(
             Result(

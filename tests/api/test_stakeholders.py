@@ -128,8 +128,12 @@ def test_search_ignores_accents_as_the_pages_do(officer_api, officer):
 def test_search_finds_a_phone_number_as_the_pages_do(officer_api, officer):
     StakeholderFactory(name="Ana Costa", phones=["+44 20 7946 0000"], owner=officer)
     StakeholderFactory(name="Ben Idowu", phones=["020 7946 0001"], owner=officer)
+    StakeholderFactory(name="Ben Adams", notes="Grant reference 123456", owner=officer)
+    StakeholderFactory(name="Zoe Brown", phones=["123456"], owner=officer)
     results = officer_api.get(LIST, {"search": "020 7946 0000"}).json()["results"]
     assert [row["name"] for row in results] == ["Ana Costa"]
+    results = officer_api.get(LIST, {"search": "123456"}).json()["results"]
+    assert [row["name"] for row in results] == ["Zoe Brown", "Ben Adams"]
 
 
 def test_filters_are_the_pages_filters(officer_api, stakeholder, officer, colleague):

@@ -1,8 +1,11 @@
+import time
 import unicodedata
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from contacts import search
 from contacts.models import Organisation, Stakeholder
 from contacts.search import phone_number, search_terms
 
@@ -111,6 +114,72 @@ def test_numbers_differing_before_their_last_nine_digits_are_told_apart(officer)
     assert found("+44 131 496 0000") == ["Edinburgh Contact"]
 
 
+def test_numbers_sharing_their_last_nine_digits_but_not_their_area_code_are_told_apart(officer):
+    StakeholderFactory(name="New York Contact", phones=["+1 212 555 0100"], owner=officer)
+    StakeholderFactory(name="Chicago Contact", phones=["(312) 555-0100"], owner=officer)
+    StakeholderFactory(name="Southend Contact", phones=["01702 123456"], owner=officer)
+    StakeholderFactory(name="Mobile Contact", phones=["07702 123456"], owner=officer)
+
+    assert found("212 555 0100") == ["New York Contact"]
+    assert found("1 312 555 0100") == ["Chicago Contact"]
+    assert found("07702 123456") == ["Mobile Contact"]
+    assert found("+44 1702 123456") == ["Southend Contact"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("020 7946 0000 / 07700 900123", "020 7946 0000"),
+        ("020 7946 0000 / 07700 900123", "+44 7700 900123"),
+        ("020\u00a07946\u00a00001", "020 7946 0001"),
+        ("+44\u202f20\u20077946\u00a00001", "020 7946 0001"),
+        ("Line 2: 020 7946 0004", "020 7946 0004"),
+        ("020 7946 0002 - 12", "+44 20 7946 0002"),
+        ("(+44) 20 7946 0005", "020 7946 0005"),
+    ],
+)
+def test_every_number_in_a_phone_is_found_however_it_is_labelled_or_spaced(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    assert found(typed) == ["Ana Costa"]
+
+
+def phone_numbers(text):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone_numbers(ARRAY[%s])", [text])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "numbers"),
+    [
+        ("020 7946 0000", ["2079460000"]),
+        ("+44 (0)20 7946 0000", ["442079460000"]),
+        ("(+44) 20 7946 0000", ["442079460000"]),
+        ("0044 (0)20-7946-0000 ext 12", ["442079460000"]),
+        ("020\u00a07946\u202f0000 x 12", ["2079460000"]),
+        ("1 555 010 0004", ["15550100004"]),
+        ("123456", ["123456"]),
+        ("12345", []),
+        ("020 - 7946", []),
+        ("ext 12", []),
+        ("020\t7946", []),
+    ],
+)
+def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, numbers):
+    # Python decides whether a search is a number; PostgreSQL reads the numbers stored and typed.
+    assert phone_numbers(typed) == numbers
+    assert (phone_number(typed) is not None) is (len(numbers) == 1)
+
+
+def test_the_list_finds_a_caller_by_the_index_of_phone_numbers(callers):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = Stakeholder.objects.search("020 7946 0000").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "stakeholder_phone_keys_gin" in plan
+
+
 @pytest.mark.parametrize(
     ("typed", "number"),
     [
@@ -131,13 +200,52 @@ def test_a_phone_number_is_six_digits_or_more_with_separators_and_not_a_date(typ
     assert (phone_number(typed) is not None) is number
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["1" + " " * 4050 + "z", "1 " * 3000 + "z", "1" + " " * 4050 + "ext", "(" * 4000 + "x"],
+)
+def test_a_long_search_is_told_from_a_phone_number_at_once(typed):
+    # Reachable from every search box: a pattern that backtracks took 1.5 s on the first of these.
+    started = time.perf_counter()
+    assert phone_number(typed) is None
+    # The length bound answers first; the pattern must not need it.
+    assert search._PHONE_NUMBER.fullmatch(typed * 10) is None
+    assert time.perf_counter() - started < 0.1
+
+
+def test_a_phone_number_is_at_most_as_long_as_a_stored_one_with_room_for_spaces():
+    assert phone_number("+44 20 7946 0000 ext 12".ljust(search.PHONE_MAX_LENGTH)) is not None
+    assert phone_number("0" * (search.PHONE_MAX_LENGTH + 1)) is None
+
+
 def test_a_year_or_a_short_number_is_searched_for_as_words_not_as_a_phone_number(officer):
     StakeholderFactory(name="Ana Costa", phones=["020 7946 2024"], owner=officer)
     StakeholderFactory(name="Ben Idowu", notes="Elected in 2024", owner=officer)
+    StakeholderFactory(name="Chloé Martin", notes="Grant reference 462024", owner=officer)
 
     assert found("2024") == ["Ben Idowu"]
-    # Too few digits to tell one number from another: only a number of those digits alone would match.
-    assert found("462024") == []
+    # Too few digits to tell one number from another: only a number of those digits alone would match, and
+    # the words still do.
+    assert found("462024") == ["Chloé Martin"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "notes"),
+    [
+        ("123456", "Grant reference 123456"),
+        ("20241127", "Signed 20241127"),
+        ("27 11 2024", "Met on 27 11 2024"),
+        ("020 7946 0000", "Switchboard 020 7946 0000"),
+    ],
+)
+def test_digits_that_look_like_a_phone_number_find_who_has_it_first_then_whoever_mentions_them(
+    officer, typed, notes
+):
+    StakeholderFactory(name="Ana Costa", notes=notes, owner=officer)
+    StakeholderFactory(name="Zoe Adams", phones=[typed], owner=officer)
+    StakeholderFactory(name="Ben Idowu", notes="Nothing to do with it", owner=officer)
+
+    assert found(typed) == ["Zoe Adams", "Ana Costa"]
 
 
 def test_the_stakeholder_list_and_lookup_find_a_caller_in_as_many_queries_as_by_name(
@@ -150,6 +258,19 @@ def test_the_stakeholder_list_and_lookup_find_a_caller_in_as_many_queries_as_by_
     assert [person.name for person in response.context["page"]] == ["Chloé Martin"]
     lookup = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "020 7946 0003"})
     assert [person.name for person in lookup.context["matches"]] == ["Dev Patel"]
+
+
+def test_the_stakeholder_list_and_lookup_find_a_reference_among_the_callers(
+    callers, officer, officer_client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Grant Officer", notes="Grant reference 7946 0002", owner=officer)
+    # As by name: the session and user; the page with each one's tags and current position; the filter
+    # form's owner, team and tag choices; the user's groups.
+    with django_assert_max_num_queries(7):
+        response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "7946 0002"})
+    assert [person.name for person in response.context["page"]] == ["Grant Officer"]
+    lookup = officer_client.get(reverse("contacts:stakeholder_lookup"), {"lookup_q": "020 7946 0002"})
+    assert [person.name for person in lookup.context["matches"]] == ["Chloé Martin"]
 
 
 def test_organisation_search_uses_the_same_rules():

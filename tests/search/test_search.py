@@ -79,6 +79,27 @@ def test_a_phone_number_finds_who_has_it_first(officer, officer_client, django_a
     assert b"Marcia Hughes" in dropdown.content
 
 
+def test_digits_like_a_phone_number_find_who_has_it_first_then_whoever_mentions_them(
+    officer, officer_client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Ana Adams", notes="Grant reference 123456")
+    StakeholderFactory(name="Zoe Brown", phones=["123-456"])
+    StakeholderFactory(name="Ben Idowu", notes="Nothing to do with it")
+
+    people = [title for kind, title in kinds_and_titles(officer, "123456") if kind == "stakeholder"]
+
+    assert people == ["Zoe Brown", "Ana Adams"]
+    # As a search by name (test_search_runs_a_fixed_number_of_queries).
+    with django_assert_max_num_queries(9):
+        dropdown = officer_client.get(
+            reverse("search:results"),
+            {"q": "123456"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="global-search-results",
+        )
+    assert b"Ana Adams" in dropdown.content
+
+
 def test_people_of_one_name_are_told_apart_by_their_role_and_organisation(officer):
     council = OrganisationFactory(name="Northbridge City Council")
     planner = StakeholderFactory(name="Delroy Pryce", form_of_address="Mr Pryce", owner=officer)
