@@ -68,6 +68,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(PHONE_FUNCTIONS_SQL, DROP_PHONE_FUNCTIONS_SQL),
+        # What a failed concurrent build left (an invalid index of this name) would stop the migration run
+        # again: dropped first, rather than kept by an IF NOT EXISTS.
+        migrations.RunSQL(
+            "DROP INDEX CONCURRENTLY IF EXISTS stakeholder_phone_keys_gin", migrations.RunSQL.noop
+        ),
         django.contrib.postgres.operations.AddIndexConcurrently(
             model_name="stakeholder",
             index=django.contrib.postgres.indexes.GinIndex(
