@@ -204,12 +204,9 @@ class StakeholderQuerySet(NamedQuerySet):
 
     def search(self, text: str):
         if address := email_address(text):
-            # Pasted from an email: whoever has the address, alike to it in full as a matching name would be.
-            return (
-                self.filter(self.found_by_index(Q(emails__contains=[address])))
-                .annotate(name_similarity=Value(1.0))
-                .order_by("name", "pk")
-            )
+            # Pasted from an email: whoever has the address first, then whoever its words find (in notes; a
+            # mistyped address, or one not in the register yet, finds nobody by itself).
+            return search_by_name(self, address, ahead=self.found_by_index(Q(emails__contains=[address])))
         if number := phone_number(text):
             # "Who is this?" of a caller's number: whoever has it first, however either side wrote it, then
             # whoever the digits are words of (a reference, a date or an amount looks like a number).

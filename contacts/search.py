@@ -65,15 +65,17 @@ def unaccented(text: str) -> str:
     return text.translate(unaccent_table())
 
 
-# One whole address, as someone pastes it from an email: "ana@river.example" or "<ana@river.example>".
-_EMAIL_ADDRESS = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
+# One whole address, as someone pastes it from an email: "ana@river.example", "<ana@river.example>",
+# "ana@river.example;" from a list of recipients, "mailto:ana@river.example" from a link.
+_EMAIL_ADDRESS = re.compile(r"[^\s@<>,;:]+@[^\s@<>,;:]+\.[^\s@<>,;:]+")
+_AROUND_ADDRESS = " \t\r\n<>,;"
 
 
 def email_address(text: str) -> str | None:
     """The text as stakeholders' addresses are stored (trimmed, lower-case: Stakeholder.clean_fields) when it
     is one email address. Their tsvector holds names and notes, not addresses: a search finds the address by
     it."""
-    address = text.strip().strip("<>").lower()
+    address = text.strip(_AROUND_ADDRESS).lower().removeprefix("mailto:").strip(_AROUND_ADDRESS)
     return address if _EMAIL_ADDRESS.fullmatch(address) else None
 
 

@@ -142,6 +142,9 @@ def _position_or_address(person) -> str:
 def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
     """The best matches of each kind the user may see, as one list ordered by score."""
     text = " ".join(text.split())
+    # An address pasted in is looked for as stored, without "mailto:" or the "<>;" that came around it.
+    address = email_address(text)
+    text = address or text
     query = prefix_query(text)
     if query is None or len(text) < MIN_LENGTH:
         return []
@@ -150,15 +153,16 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
 
     people_fields = ("pk", "name", "form_of_address", "is_archived")
     people = Stakeholder.objects.visible_to(user).with_current_position()
-    if email_address(text):
-        # Whoever has the address pasted in comes before anything that merely mentions it.
-        people = list(people.search(text).only(*people_fields).annotate(score=Value(2.0))[:per_kind])
+    # Whoever has the address or number pasted in comes before anything that merely mentions it; the digits
+    # may as well be a reference or a date, the address a mistyped one, so its words are looked for too.
+    number = None if address else phone_number(text)
+    if address:
+        holders = people.found_by_index(Q(emails__contains=[address]))
+    elif number:
+        holders = people.found_by_index(has_phone_number(number))
     else:
-        # Whoever has a number typed in comes first too; the digits may as well be a reference or a date.
-        number = phone_number(text)
-        holders = people.found_by_index(has_phone_number(number)) if number else None
-        people = _named(people, query, phrase, fields=people_fields, limit=per_kind, ahead=holders)
-    for person in people:
+        holders = None
+    for person in _named(people, query, phrase, fields=people_fields, limit=per_kind, ahead=holders):
         results.append(
             Result(
                 kind="stakeholder",

@@ -64,6 +64,34 @@ def test_search_finds_whoever_has_an_email_address_pasted_in(
     assert [person.name for person in response.context["page"]] == ["Marcia Hughes"]
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "mailto:MHughes@example.net",
+        "mhughes@example.net;",
+        "<mhughes@example.net>,",
+        " <mailto:mhughes@example.net>",
+    ],
+)
+def test_search_finds_whoever_has_an_address_pasted_with_what_came_around_it(officer, pasted):
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net"], owner=officer)
+    StakeholderFactory(name="Neil Hughes", emails=["neil@example.net"], owner=officer)
+    assert found(pasted) == ["Marcia Hughes"]
+
+
+def test_search_for_an_address_nobody_has_looks_for_its_words(
+    officer, officer_client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Ana Costa", notes="Chair of the River Example Trust", owner=officer)
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net"], owner=officer)
+
+    assert found("ana@river.example;") == ["Ana Costa"]
+    # As the list with an address someone has (above).
+    with django_assert_max_num_queries(7):
+        response = officer_client.get(reverse("contacts:stakeholder_list"), {"q": "mailto:ana@river.example"})
+    assert [person.name for person in response.context["page"]] == ["Ana Costa"]
+
+
 # "Who is this?": a caller's number typed or pasted in.
 
 

@@ -59,6 +59,21 @@ def test_an_email_address_pasted_in_finds_who_has_it_first(officer):
     assert ("stakeholder", "Neil Hughes") not in found
 
 
+def test_an_email_address_pasted_with_what_came_around_it_finds_who_has_it_first(officer):
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net"])
+    StakeholderFactory(name="Neil Hughes", emails=["neil@example.net"])
+
+    for pasted in ("mailto:mhughes@example.net", "<MHughes@example.net>;"):
+        assert kinds_and_titles(officer, pasted)[0] == ("stakeholder", "Marcia Hughes")
+
+
+def test_an_email_address_nobody_has_finds_people_by_its_words(officer):
+    StakeholderFactory(name="Ana Costa", notes="Chair of the River Example Trust")
+    StakeholderFactory(name="Marcia Hughes", emails=["mhughes@example.net"])
+
+    assert kinds_and_titles(officer, "mailto:ana@river.example") == [("stakeholder", "Ana Costa")]
+
+
 def test_a_phone_number_finds_who_has_it_first(officer, officer_client, django_assert_max_num_queries):
     StakeholderFactory(name="Marcia Hughes", phones=["07700 900123", "020 7946 0000 ext 12"])
     StakeholderFactory(name="Neil Hughes", phones=["020 7946 0001"], notes="Switchboard 020 7946 0000")
