@@ -69,13 +69,17 @@ def unaccented(text: str) -> str:
 # "ana@river.example;" from a list of recipients, "mailto:ana@river.example" from a link.
 _EMAIL_ADDRESS = re.compile(r"[^\s@<>,;:]+@[^\s@<>,;:]+\.[^\s@<>,;:]+")
 _AROUND_ADDRESS = " \t\r\n<>,;"
+EMAIL_MAX_LENGTH = 254
 
 
 def email_address(text: str) -> str | None:
     """The text as stakeholders' addresses are stored (trimmed, lower-case: Stakeholder.clean_fields) when it
     is one email address. Their tsvector holds names and notes, not addresses: a search finds the address by
     it."""
-    address = text.strip(_AROUND_ADDRESS).lower().removeprefix("mailto:").strip(_AROUND_ADDRESS)
+    address = text.strip().strip(_AROUND_ADDRESS).lower().removeprefix("mailto:").strip(_AROUND_ADDRESS)
+    # No address is longer (an EmailField's limit); the pattern backtracks on a long run of dots.
+    if len(address) > EMAIL_MAX_LENGTH:
+        return None
     return address if _EMAIL_ADDRESS.fullmatch(address) else None
 
 
@@ -131,8 +135,9 @@ _PHONE_NUMBER = re.compile(
     r"(?P<number>[0-9()+]++(?:(?: ++|[./-])[0-9()+]++)*+)(?: *+(?:extension|extn|ext|x|#)\.?+ *+[0-9]++)?+",
     re.IGNORECASE,
 )
-# The spaces `phone_numbers` reads as one besides U+0020: no-break, figure and narrow no-break.
-_SPACES = str.maketrans("\u00a0\u2007\u202f", "   ")
+# Spaces other than a space found between a number's digits: a tab, no-break, figure, thin, narrow no-break
+# and ideographic spaces, as `phone_numbers` reads them too.
+_SPACES = str.maketrans("\t\u00a0\u2007\u2009\u202f\u3000", "      ")
 # A date is digits and separators too: 2024-11-27, 27/11/2024, 27.11.24.
 _DATE = re.compile(r"[0-9]{4}([-./])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-./])[0-9]{1,2}\2[0-9]{2,4}")
 

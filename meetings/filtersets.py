@@ -218,6 +218,8 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
     )
     chased_by = django_filters.ModelChoiceFilter(
         label=_("Chased by"),
+        # A user's id, as the schema says (the field a stakeholder's chaser is kept in); the method decides.
+        field_name="chaser",
         queryset=get_user_model().objects.all(),
         method="filter_chased_by",
         help_text=_("Who answers for it: its owner on the staff, or the colleague chasing a stakeholder's."),

@@ -28,7 +28,7 @@ CREATE OR REPLACE FUNCTION phone_numbers(phones text[]) RETURNS text[]
         END
         FROM unnest(phones) AS phone,
             regexp_matches(
-                translate(phone, U&'\00A0\2007\202F', '   '), '[0-9()+]+(?:(?: +|[./-])[0-9()+]+)*', 'g'
+                translate(phone, U&'\0009\00A0\2007\2009\202F\3000', '      '), '[0-9()+]+(?:(?: +|[./-])[0-9()+]+)*', 'g'
             ) AS found,
             replace(found[1], '(0)', '') AS number,
             regexp_replace(number, '[^0-9]', '', 'g') AS digits
