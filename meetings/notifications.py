@@ -136,6 +136,12 @@ def _who(attendee: Attendee) -> str:
     return f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
 
 
+def _thread(meeting: Meeting, attendee: Attendee) -> str:
+    """One recipient's messages about a meeting, or about a series and all its occurrences: a series'
+    invitation holds them all, and a cancellation of several names the first alone."""
+    return f"meeting:{meeting.ical_uid}:{_who(attendee)}"
+
+
 def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
 ) -> tuple[set[str], set[int]]:
@@ -319,6 +325,7 @@ def invitations_send(
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=topics[attendee],
+                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 
@@ -353,11 +360,15 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
             guests.setdefault(_who(attendee), (attendee, []))[1].append(occurrence)
     if not guests:
         return
+    # With nothing of the series left to take place, its own invitation still waiting (or failed) is stale
+    # too; while some is, it holds those occurrences, and its thread keeps it from being sent again.
+    whole_series = and_following and all(o.status != MeetingStatus.PLANNED for o in occurrences)
     with transaction.atomic():
         unheld, _withdrawn = _withdraw_stale(
             meeting,
             {
                 attendee: [_topic(occurrence, attendee) for occurrence in theirs]
+                + ([_topic(meeting, attendee, whole_series=True)] if whole_series else [])
                 for attendee, theirs in guests.values()
             },
         )
@@ -391,6 +402,7 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
                     ],
                     group=f"meeting:{meeting.pk}",
                     topic=_topic(shown, attendee),
+                    thread=_thread(meeting, attendee),
                     recipient_user=attendee.user,
                 )
 
@@ -433,6 +445,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=_topic(meeting, attendee),
+                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 

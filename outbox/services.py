@@ -185,6 +185,7 @@ def message_enqueue(
     scheduled_for: datetime | None = None,
     group: str = "",
     topic: str = "",
+    thread: str = "",
     recipient_user=None,
     reinstate: bool = False,
 ) -> OutboundMessage:
@@ -193,7 +194,8 @@ def message_enqueue(
     A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
     commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
     that are cancelled together (`messages_cancel`), such as "meeting:42:reminders"; `topic` names what it
-    tells its recipient about across versions (`messages_withdraw`, `topics_told`). With `reinstate`, a
+    tells its recipient about across versions (`messages_withdraw`, `topics_told`), `thread` the topics it
+    belongs with (`OutboundMessage.replacement`). With `reinstate`, a
     message of this key that was cancelled is wanted again: it becomes pending with this content. It was
     never sent, so this cannot send it twice.
     """
@@ -205,6 +207,7 @@ def message_enqueue(
         kind=kind,
         group=group,
         topic=topic,
+        thread=thread,
         to=to,
         recipient_user=recipient_user,
         subject=subject,
