@@ -30,6 +30,7 @@ from outbox.services import (
     message_enqueue,
     messages_before_topics,
     messages_cancel,
+    messages_readdress,
     messages_withdraw,
     topics_told,
 )
@@ -134,6 +135,12 @@ def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) 
 
 def _who(attendee: Attendee) -> str:
     return f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
+
+
+def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
+    """The messages to a stakeholder record merged away join those of the record kept, which its attendances
+    moved to: its topics named it, and a message still waiting on them would not be withdrawn."""
+    messages_readdress(was=f"stakeholder:{duplicate_id}", now=f"stakeholder:{keep_id}")
 
 
 def _thread(meeting: Meeting, attendee: Attendee) -> str:
