@@ -289,13 +289,15 @@ def messages_withdraw(
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
     commits. A worker that claimed one first (`message_send`) has it on its way and it is left alone, marked
     superseded: should the server refuse it, it is not tried again. One that comes after finds it cancelled.
-    Its own keys go in `keep`: enqueuing the same message twice changes nothing.
+    Its own keys go in `keep`: enqueuing the same message twice changes nothing. Interrupted ones are
+    locked and left as they are, for a person to decide: "Send again" (`message_retry`) waits for this
+    transaction and finds what it enqueues.
     """
     stale = list(
         OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
-            status__in=[Status.PENDING, Status.FAILED, Status.SENDING],
+            status__in=[Status.PENDING, Status.FAILED, Status.SENDING, Status.INTERRUPTED],
         )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
@@ -304,7 +306,9 @@ def messages_withdraw(
     )
     # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
     # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
-    withdrawn = {pk: topic for pk, topic, status in stale if status != Status.SENDING}
+    withdrawn = {
+        pk: topic for pk, topic, status in stale if status not in (Status.SENDING, Status.INTERRUPTED)
+    }
     on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
@@ -558,6 +562,9 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
+        # Locked, as a withdrawal locks it: one enqueuing what replaces it meanwhile is waited for and its
+        # replacement found below; one coming after finds it pending again, and withdraws it.
+        OutboundMessage.objects.select_for_update().filter(pk=message.pk).values_list("pk").first()
         replacement = OutboundMessage.objects.replacing(message).first()
         if replacement is not None:
             raise ValidationError(
