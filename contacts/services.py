@@ -433,6 +433,7 @@ def _merge_positions(keep: Stakeholder, duplicate: Stakeholder) -> int:
 
 
 def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
+    from meetings import notifications
     from meetings.models import Attendee, Meeting, Rsvp
 
     kept = {attendee.meeting_id: attendee for attendee in Attendee.objects.filter(stakeholder=keep)}
@@ -455,6 +456,7 @@ def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
             mine.attended = True
         mine.save(update_fields=["rsvp", "responded_at", "attended"])
         attendee.delete()
+    notifications.guest_merged(keep_id=keep.pk, duplicate_id=duplicate.pk)
     return moved
 
 

@@ -30,6 +30,7 @@ from outbox.services import (
     message_enqueue,
     messages_before_topics,
     messages_cancel,
+    messages_readdress,
     messages_withdraw,
     topics_told,
 )
@@ -129,16 +130,32 @@ def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) 
     The recipient is named by who they are, not their address: what reached them at an address they have
     since changed is still in their calendar."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    who = f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
-    return f"meeting:{about}:{who}"
+    return f"meeting:{about}:{_who(attendee)}"
+
+
+def _who(attendee: Attendee) -> str:
+    return f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
+
+
+def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
+    """The messages to a stakeholder record merged away join those of the record kept, which its attendances
+    moved to: its topics named it, and a message still waiting on them would not be withdrawn."""
+    messages_readdress(was=f"stakeholder:{duplicate_id}", now=f"stakeholder:{keep_id}")
+
+
+def _thread(meeting: Meeting, attendee: Attendee) -> str:
+    """One recipient's messages about a meeting, or about a series and all its occurrences: a series'
+    invitation holds them all, and a cancellation of several names the first alone."""
+    return f"meeting:{meeting.ical_uid}:{_who(attendee)}"
 
 
 def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
-) -> tuple[set[int], set[int]]:
+) -> tuple[set[str], set[int]]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
-    those keyed in `keep`), made stale by the message about to be enqueued. Returns the ids of the
-    recipients whose calendar cannot hold the meeting, and of those who had a message withdrawn.
+    those keyed in `keep`), made stale by the message about to be enqueued. Returns the topics whose
+    recipient's calendar cannot hold the meeting (or occurrence) they are about, and the ids of the
+    recipients who had a message withdrawn.
 
     Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
     actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
@@ -172,9 +189,11 @@ def _withdraw_stale(
 
     return (
         {
-            attendee.pk
+            topic
             for attendee, own in topics.items()
-            if attendee.pk in withdrawn_from and not any(holds(t, series[attendee]) for t in own)
+            if attendee.pk in withdrawn_from
+            for topic in own
+            if not holds(topic, series[attendee])
         },
         withdrawn_from,
     )
@@ -280,7 +299,7 @@ def invitations_send(
             keep=[_invitation_key(meeting, attendee, later) for attendee in recipients for later in standing],
         )
         for attendee in recipients:
-            if change is None or attendee.pk in unheld or attendee.pk in change.joined:
+            if change is None or topics[attendee] in unheld or attendee.pk in change.joined:
                 # Their first invitation: they have just joined, or nothing of the meeting reached them yet
                 # (an invitation still waiting was withdrawn just now).
                 their_change = None
@@ -313,6 +332,7 @@ def invitations_send(
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=topics[attendee],
+                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 
@@ -320,51 +340,78 @@ def invitations_send(
 def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
     """Tells each attendee sent an invitation that the meeting (and, `and_following`, every later one of
     its series) is cancelled. Invitations still waiting are withdrawn instead; an attendee sent none has
-    nothing in their calendar to take out, and is sent nothing."""
-    recipients = _recipients(meeting)
-    if not recipients:
-        return
-    # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
+    nothing in their calendar to take out, and is sent nothing.
+
+    Of a series, each guest is told of the cancelled occurrences they are on and were sent, in one
+    message: one added to a later occurrence alone has that one in their calendar, and nothing of the
+    occurrence the organiser cancelled from."""
+    # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
+    # the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if and_following else None
     cancelled = (
-        [
-            o
-            for o in occurrences
-            if o.status == MeetingStatus.CANCELLED and o.original_start >= meeting.original_start
-        ]
+        sorted(
+            (
+                o
+                for o in occurrences
+                if o.status == MeetingStatus.CANCELLED and o.original_start >= meeting.original_start
+            ),
+            key=lambda o: o.original_start,
+        )
         if and_following
         else [meeting]
     )
+    # Each guest by who they are, as their topics name them, with the occurrences they are on.
+    guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
+    for occurrence in cancelled:
+        for attendee in _recipients(occurrence):
+            guests.setdefault(_who(attendee), (attendee, []))[1].append(occurrence)
+    if not guests:
+        return
+    # With nothing of the series left to take place, its own invitation still waiting (or failed) is stale
+    # too; while some is, it holds those occurrences, and its thread keeps it from being sent again.
+    whole_series = and_following and all(o.status != MeetingStatus.PLANNED for o in occurrences)
     with transaction.atomic():
         unheld, _withdrawn = _withdraw_stale(
             meeting,
-            {attendee: [_topic(occurrence, attendee) for occurrence in cancelled] for attendee in recipients},
+            {
+                attendee: [_topic(occurrence, attendee) for occurrence in theirs]
+                + ([_topic(meeting, attendee, whole_series=True)] if whole_series else [])
+                for attendee, theirs in guests.values()
+            },
         )
-        told = [attendee for attendee in recipients if attendee.pk not in unheld]
-        ics = _ics_by_audience(
-            told,
-            lambda crm_link: calendar.cancellation(
-                meeting, crm_link=crm_link, and_following=and_following, occurrences=occurrences
-            ),
-        )
-        for attendee in told:
-            message_enqueue(
-                key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
-                kind=CANCELLATION,
-                to=attendee.email,
-                subject=_subject(_("Cancelled: %(title)s — %(when)s"), meeting, attendee),
-                body=_render("cancellation.txt", meeting, attendee, and_following=and_following),
-                attachments=[
-                    Attachment(
-                        "cancel.ics",
-                        _ics_for(ics, attendee),
-                        "text/calendar; method=CANCEL; charset=utf-8",
-                    )
-                ],
-                group=f"meeting:{meeting.pk}",
-                topic=_topic(meeting, attendee),
-                recipient_user=attendee.user,
+        told: dict[tuple[Meeting, ...], list[Attendee]] = {}
+        for attendee, theirs in guests.values():
+            held = tuple(o for o in theirs if _topic(o, attendee) not in unheld)
+            if held:
+                told.setdefault(held, []).append(attendee)
+        for held, attendees in told.items():
+            ics = _ics_by_audience(
+                attendees,
+                lambda crm_link, held=held: calendar.cancellation(
+                    held[0], crm_link=crm_link, and_following=and_following, occurrences=list(held)
+                ),
             )
+            # Named by the first occurrence they hold: the one the organiser cancelled from may not be theirs.
+            shown = held[0]
+            for attendee in attendees:
+                message_enqueue(
+                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+                    kind=CANCELLATION,
+                    to=attendee.email,
+                    subject=_subject(_("Cancelled: %(title)s — %(when)s"), shown, attendee),
+                    body=_render("cancellation.txt", shown, attendee, and_following=len(held) > 1),
+                    attachments=[
+                        Attachment(
+                            "cancel.ics",
+                            _ics_for(ics, attendee),
+                            "text/calendar; method=CANCEL; charset=utf-8",
+                        )
+                    ],
+                    group=f"meeting:{meeting.pk}",
+                    topic=_topic(shown, attendee),
+                    thread=_thread(meeting, attendee),
+                    recipient_user=attendee.user,
+                )
 
 
 def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingChange) -> None:
@@ -388,7 +435,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
             keep=[_invitation_key(meeting, attendee, later) for attendee in removed for later in standing],
         )
         for attendee in removed:
-            if attendee.pk in unheld:
+            if _topic(meeting, attendee) in unheld:
                 continue
             message_enqueue(
                 key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
@@ -405,6 +452,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=_topic(meeting, attendee),
+                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 

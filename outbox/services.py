@@ -51,6 +51,7 @@ mail servers and clients drop it.
 
 import hashlib
 import logging
+import re
 import smtplib
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Func, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -87,6 +88,7 @@ __all__ = [
     "messages_before_topics",
     "messages_cancel",
     "messages_dispatch_due",
+    "messages_readdress",
     "messages_recover_interrupted",
     "messages_withdraw",
     "topics_told",
@@ -185,6 +187,7 @@ def message_enqueue(
     scheduled_for: datetime | None = None,
     group: str = "",
     topic: str = "",
+    thread: str = "",
     recipient_user=None,
     reinstate: bool = False,
 ) -> OutboundMessage:
@@ -193,7 +196,8 @@ def message_enqueue(
     A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
     commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
     that are cancelled together (`messages_cancel`), such as "meeting:42:reminders"; `topic` names what it
-    tells its recipient about across versions (`messages_withdraw`, `topics_told`). With `reinstate`, a
+    tells its recipient about across versions (`messages_withdraw`, `topics_told`), `thread` the topics it
+    belongs with (`OutboundMessage.replacement`). With `reinstate`, a
     message of this key that was cancelled is wanted again: it becomes pending with this content. It was
     never sent, so this cannot send it twice.
     """
@@ -205,6 +209,7 @@ def message_enqueue(
         kind=kind,
         group=group,
         topic=topic,
+        thread=thread,
         to=to,
         recipient_user=recipient_user,
         subject=subject,
@@ -284,13 +289,15 @@ def messages_withdraw(
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
     commits. A worker that claimed one first (`message_send`) has it on its way and it is left alone, marked
     superseded: should the server refuse it, it is not tried again. One that comes after finds it cancelled.
-    Its own keys go in `keep`: enqueuing the same message twice changes nothing.
+    Its own keys go in `keep`: enqueuing the same message twice changes nothing. Interrupted ones are
+    locked and left as they are, for a person to decide: "Send again" (`message_retry`) waits for this
+    transaction and finds what it enqueues.
     """
     stale = list(
         OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
-            status__in=[Status.PENDING, Status.FAILED, Status.SENDING],
+            status__in=[Status.PENDING, Status.FAILED, Status.SENDING, Status.INTERRUPTED],
         )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
@@ -299,7 +306,9 @@ def messages_withdraw(
     )
     # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
     # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
-    withdrawn = {pk: topic for pk, topic, status in stale if status != Status.SENDING}
+    withdrawn = {
+        pk: topic for pk, topic, status in stale if status not in (Status.SENDING, Status.INTERRUPTED)
+    }
     on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
@@ -311,6 +320,30 @@ def messages_withdraw(
     if on_their_way:
         OutboundMessage.objects.filter(pk__in=on_their_way).update(superseded_at=timezone.now())
     return set(withdrawn.values())
+
+
+def messages_readdress(*, was: str, now: str) -> int:
+    """Renames the recipient that ends messages' topics and threads from `was` to `now` (`…:{was}` →
+    `…:{now}`), such as a record merged into another: their messages then stand on the topics the
+    recipient's next messages are written on, withdrawn and refused "Send again" as those are. Returns how
+    many.
+
+    Rare, so found without an index. The rows are locked first in the order `messages_withdraw` locks them:
+    the two wait on each other, never deadlock."""
+    on_their_topics = list(
+        OutboundMessage.objects.filter(topic__endswith=f":{was}")
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    ending = f":{re.escape(was)}$"
+
+    def renamed(field: str) -> Func:
+        return Func(F(field), Value(ending), Value(f":{now}"), function="regexp_replace")
+
+    return OutboundMessage.objects.filter(pk__in=on_their_topics).update(
+        topic=renamed("topic"), thread=renamed("thread")
+    )
 
 
 def _in_site_language(text: str) -> str:
@@ -529,6 +562,9 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
+        # Locked, as a withdrawal locks it: one enqueuing what replaces it meanwhile is waited for and its
+        # replacement found below; one coming after finds it pending again, and withdraws it.
+        OutboundMessage.objects.select_for_update().filter(pk=message.pk).values_list("pk").first()
         replacement = OutboundMessage.objects.replacing(message).first()
         if replacement is not None:
             raise ValidationError(

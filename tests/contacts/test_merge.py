@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from contacts.models import Affiliation, MergeRecord, Stakeholder, Tag
 from contacts.services import stakeholder_merge
+from meetings import services as meeting_services
 from meetings.models import ActionItem, Attendee
+from outbox.models import OutboundMessage
 
 from ..factories import (
     AffiliationFactory,
@@ -370,3 +372,37 @@ def test_a_merge_changes_the_meetings_before_the_interactions_and_actions(office
     updated = [table for query in queries for table in re.findall(r'UPDATE "(\w+)"', query["sql"])]
     assert updated.index("meetings_meeting") < updated.index("interactions_interaction")
     assert updated.index("meetings_meeting") < updated.index("meetings_actionitem")
+
+
+def test_an_invitation_still_waiting_for_the_duplicate_is_withdrawn_when_the_meeting_then_moves(
+    officer, pair, django_capture_on_commit_callbacks
+):
+    """Its topic named the duplicate: the kept record's update would not have found it, and both would
+    go, the old time after the new."""
+    keep, duplicate = pair
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_services.meeting_schedule(
+            organiser=officer,
+            stakeholders=[duplicate],
+            title="Harbour review",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+        )
+    (invitation,) = OutboundMessage.objects.filter(kind="meeting_invitation")
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_services.meeting_update(
+            meeting=meeting,
+            actor=officer,
+            starts_at=starts + dt.timedelta(hours=2),
+            ends_at=starts + dt.timedelta(hours=3),
+        )
+
+    invitation.refresh_from_db()
+    assert invitation.status == OutboundMessage.Status.CANCELLED
+    assert invitation.topic.endswith(f":stakeholder:{keep.pk}")
+    assert invitation.thread.endswith(f":stakeholder:{keep.pk}")
+    (standing,) = OutboundMessage.objects.filter(kind="meeting_invitation", status="pending")
+    assert standing.to == "m.okafor@nwa.example"

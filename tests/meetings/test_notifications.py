@@ -5,13 +5,14 @@ import smtplib
 
 import icalendar
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from contacts.models import Stakeholder
 from meetings import services
 from outbox.models import OutboundMessage
-from outbox.services import message_send
+from outbox.services import message_retry, message_send
 
 from ..factories import StakeholderFactory, UserFactory
 from ..mail import deliver_due
@@ -396,3 +397,110 @@ def test_an_invitation_a_worker_claimed_before_the_meeting_moved_goes_out_follow
     assert (update.status, update.subject.split(":")[0]) == (Status.PENDING, "Updated invitation")
     assert "Time:   was" in update.body
     assert [email.subject for email in mailoutbox] == [invitation.subject]
+
+
+@pytest.fixture
+def weekly(officer, guests, django_capture_on_commit_callbacks):
+    """Three weekly occurrences with Ama, her series invitation sent; Kenji added to the third occurrence
+    alone, his invitation to it sent."""
+    ama, kenji = guests
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=[ama],
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    third = first.series.occurrences.order_by("original_start")[2]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=third, actor=officer, stakeholders=[ama, kenji])
+    deliver_due()
+    return list(first.series.occurrences.order_by("original_start"))
+
+
+def test_cancelling_this_and_following_tells_a_guest_added_to_a_later_occurrence_alone(
+    officer, weekly, django_capture_on_commit_callbacks
+):
+    _first, second, third = weekly
+    assert invitations_to("kenji@example.jp").get().status == Status.SENT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    to_kenji = OutboundMessage.objects.get(kind="meeting_cancellation", to="kenji@example.jp")
+    # His calendar holds the third occurrence alone: that is what the message cancels, and names.
+    (event,) = icalendar.Calendar.from_ical(to_kenji.attachment_list[0].content).walk("VEVENT")
+    assert event["recurrence-id"].dt == third.original_start
+    assert "This meeting is cancelled" in to_kenji.body
+    to_ama = OutboundMessage.objects.get(kind="meeting_cancellation", to="ama@example.org")
+    cancelled = icalendar.Calendar.from_ical(to_ama.attachment_list[0].content).walk("VEVENT")
+    assert [event["recurrence-id"].dt for event in cancelled] == [second.original_start, third.original_start]
+
+
+def test_cancelling_this_and_following_withdraws_a_later_guests_waiting_invitation_and_tells_him_nothing(
+    officer, guests, weekly, django_capture_on_commit_callbacks
+):
+    _first, second, third = weekly
+    jo = StakeholderFactory(name="Jo Park", owner=officer, emails=["jo@example.org"], time_zone="UTC")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=third, actor=officer, stakeholders=[*guests, jo])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    assert invitations_to("jo@example.org").get().status == Status.CANCELLED
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="jo@example.org").exists()
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="kenji@example.jp").exists()
+
+
+def test_a_failed_series_invitation_cannot_be_sent_again_once_this_and_following_are_cancelled(
+    officer, weekly, admin_user, django_capture_on_commit_callbacks
+):
+    """Its .ics holds every occurrence: sent again, it would put the cancelled ones back."""
+    _first, second, _third = weekly
+    series_invitation = invitations_to("ama@example.org").first()
+    OutboundMessage.objects.filter(pk=series_invitation.pk).update(status=Status.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    series_invitation = OutboundMessage.objects.get(pk=series_invitation.pk)
+    assert series_invitation.replacement.kind == "meeting_cancellation"
+    assert not series_invitation.can_send_again
+    with pytest.raises(ValidationError):
+        message_retry(message=series_invitation, actor=admin_user)
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.FAILED
+
+
+def test_an_interrupted_update_to_a_later_occurrence_is_not_sent_again_once_this_and_following_are_cancelled(
+    officer, weekly, admin_user, edit, django_capture_on_commit_callbacks
+):
+    _first, second, third = weekly
+    edit(third, location="Harbour House")
+    update = invitations_to("ama@example.org").last()
+    OutboundMessage.objects.filter(pk=update.pk).update(status=Status.INTERRUPTED, claimed_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    with pytest.raises(ValidationError):
+        message_retry(message=update, actor=admin_user)
+    assert OutboundMessage.objects.get(pk=update.pk).status == Status.INTERRUPTED
+
+
+def test_cancelling_a_whole_series_withdraws_its_failed_invitation_and_tells_that_guest_nothing(
+    officer, weekly, django_capture_on_commit_callbacks
+):
+    first, _second, _third = weekly
+    series_invitation = invitations_to("ama@example.org").first()
+    OutboundMessage.objects.filter(pk=series_invitation.pk).update(status=Status.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=first, actor=officer, and_following=True)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.CANCELLED
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="kenji@example.jp").exists()

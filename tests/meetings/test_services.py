@@ -234,6 +234,29 @@ def test_cancelling_an_occurrence_and_the_following_reads_the_series_once_for_st
     assert OutboundMessage.objects.filter(kind="meeting_cancellation").count() == 3
 
 
+def test_cancelling_the_following_occurrences_tells_guests_of_later_ones_alone_within_the_same_reading(
+    officer, colleague, guests, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """Guests added to one later occurrence each are found among the occurrences already read."""
+    ama, _kenji = guests
+    newcomer = UserFactory(team=colleague.team)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = schedule(officer, [ama], staff=[colleague], frequency="weekly", count=4)
+    second, third, fourth = Meeting.objects.filter(series=first.series).order_by("original_start")[1:]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_update(meeting=third, actor=officer, stakeholders=guests)
+        services.meeting_update(meeting=fourth, actor=officer, staff=[colleague, newcomer])
+    deliver_due()
+    services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+    second = services._refetch(second.pk)
+
+    with django_assert_max_num_queries(SERIES_MESSAGES_QUERIES):
+        notifications.cancellations_send(second, and_following=True)
+
+    told = OutboundMessage.objects.filter(kind="meeting_cancellation").values_list("to", flat=True)
+    assert sorted(told) == sorted(["ama@example.org", "kenji@example.jp", colleague.email, newcomer.email])
+
+
 def test_cancelling_the_following_occurrences_withdraws_their_updates_within_the_same_reading(
     officer, colleague, guests, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
