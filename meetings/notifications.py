@@ -143,12 +143,6 @@ def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
     messages_readdress(was=f"stakeholder:{duplicate_id}", now=f"stakeholder:{keep_id}")
 
 
-def _thread(meeting: Meeting, attendee: Attendee) -> str:
-    """One recipient's messages about a meeting, or about a series and all its occurrences: a series'
-    invitation holds them all, and a cancellation of several names the first alone."""
-    return f"meeting:{meeting.ical_uid}:{_who(attendee)}"
-
-
 def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
 ) -> tuple[set[str], set[int]]:
@@ -332,19 +326,21 @@ def invitations_send(
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=topics[attendee],
-                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 
 
-def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None:
+def cancellations_send(
+    meeting: Meeting, *, and_following: bool = False, cancelled_ids: Collection[int] | None = None
+) -> None:
     """Tells each attendee sent an invitation that the meeting (and, `and_following`, every later one of
     its series) is cancelled. Invitations still waiting are withdrawn instead; an attendee sent none has
     nothing in their calendar to take out, and is sent nothing.
 
     Of a series, each guest is told of the cancelled occurrences they are on and were sent, in one
     message: one added to a later occurrence alone has that one in their calendar, and nothing of the
-    occurrence the organiser cancelled from."""
+    occurrence the organiser cancelled from. With `cancelled_ids`, only the occurrences this cancellation
+    cancelled: one cancelled on its own before was told of then, and is not told again."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
     # the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if and_following else None
@@ -353,7 +349,9 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
             (
                 o
                 for o in occurrences
-                if o.status == MeetingStatus.CANCELLED and o.original_start >= meeting.original_start
+                if o.status == MeetingStatus.CANCELLED
+                and o.original_start >= meeting.original_start
+                and (cancelled_ids is None or o.pk in cancelled_ids)
             ),
             key=lambda o: o.original_start,
         )
@@ -368,7 +366,7 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
     if not guests:
         return
     # With nothing of the series left to take place, its own invitation still waiting (or failed) is stale
-    # too; while some is, it holds those occurrences, and its thread keeps it from being sent again.
+    # too; while some is, it holds those occurrences and stays (a failed one can be sent again).
     whole_series = and_following and all(o.status != MeetingStatus.PLANNED for o in occurrences)
     with transaction.atomic():
         unheld, _withdrawn = _withdraw_stale(
@@ -409,7 +407,6 @@ def cancellations_send(meeting: Meeting, *, and_following: bool = False) -> None
                     ],
                     group=f"meeting:{meeting.pk}",
                     topic=_topic(shown, attendee),
-                    thread=_thread(meeting, attendee),
                     recipient_user=attendee.user,
                 )
 
@@ -452,7 +449,6 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
                 ],
                 group=f"meeting:{meeting.pk}",
                 topic=_topic(meeting, attendee),
-                thread=_thread(meeting, attendee),
                 recipient_user=attendee.user,
             )
 

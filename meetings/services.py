@@ -474,14 +474,16 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     if and_following:
         # The series' own event gains exceptions for the cancelled slots.
         MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=F("sequence") + 1)
-    _after_commit(_announce_cancellation, meeting.pk, and_following)
+    _after_commit(_announce_cancellation, meeting.pk, and_following, [t.pk for t in targets])
     _after_commit(_schedule_reminders, [t.pk for t in targets])
     meeting.refresh_from_db()
     return meeting
 
 
-def _announce_cancellation(meeting_id: int, and_following: bool) -> None:
-    notifications.cancellations_send(_refetch(meeting_id), and_following=and_following)
+def _announce_cancellation(meeting_id: int, and_following: bool, cancelled_ids: list[int]) -> None:
+    notifications.cancellations_send(
+        _refetch(meeting_id), and_following=and_following, cancelled_ids=cancelled_ids
+    )
 
 
 @atomic_service

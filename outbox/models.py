@@ -77,16 +77,6 @@ class OutboundMessage(models.Model):
             "to one meeting: a later message on the topic withdraws an earlier one not yet sent."
         ),
     )
-    thread = models.CharField(
-        _("thread"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "The topics a message belongs with, such as one person's messages about a series and each of "
-            "its occurrences: a later message in the thread makes a failed or interrupted one too stale to "
-            "send again."
-        ),
-    )
     to = models.EmailField(_("to"))
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,8 +131,6 @@ class OutboundMessage(models.Model):
             models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_newest"),
             # A new message's question: what was sent, or is still waiting, on its topic?
             models.Index(fields=["topic"], condition=~Q(topic=""), name="outbox_topic"),
-            # "Send again"'s question: what was written later in the message's thread?
-            models.Index(fields=["thread"], condition=~Q(thread=""), name="outbox_thread"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -171,7 +159,7 @@ class OutboundMessage(models.Model):
 
     @cached_property
     def replacement(self) -> "OutboundMessage | None":
-        """The first later message standing on its topic or in its thread, which made this one stale."""
+        """The first later message standing on its topic, which made this one stale."""
         return OutboundMessage.objects.replacing(self).first()
 
     @property

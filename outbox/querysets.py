@@ -24,13 +24,16 @@ class OutboundMessageQuerySet(QuerySet):
         return self.filter(status=self.model.Status.SENDING, claimed_at__lt=claimed_before)
 
     def replacing(self, message):
-        """The later messages on `message`'s topic, or in its thread, that stand (not cancelled): what it
-        said is stale, and sending it again would deliver it after them. A series' invitation holds every
-        occurrence, and a cancellation of several names the first alone: the thread is what joins them."""
+        """The later messages on `message`'s topic that stand (not cancelled): what it said is stale, and
+        sending it again would deliver it after them. Only its own topic: a later message about another
+        occurrence of its series does not say what it said, and refusing it for that would lose it."""
         if not message.topic:
             return self.none()
-        same = Q(topic=message.topic) | Q(thread=message.thread) if message.thread else Q(topic=message.topic)
-        return self.filter(same, pk__gt=message.pk).exclude(status=self.model.Status.CANCELLED).order_by("pk")
+        return (
+            self.filter(topic=message.topic, pk__gt=message.pk)
+            .exclude(status=self.model.Status.CANCELLED)
+            .order_by("pk")
+        )
 
     def for_list(self):
         # The list shows neither bodies nor attachments, which can be large.

@@ -187,7 +187,6 @@ def message_enqueue(
     scheduled_for: datetime | None = None,
     group: str = "",
     topic: str = "",
-    thread: str = "",
     recipient_user=None,
     reinstate: bool = False,
 ) -> OutboundMessage:
@@ -196,8 +195,8 @@ def message_enqueue(
     A message due now (no `scheduled_for`, or one in the past) is sent as soon as the caller's transaction
     commits; a later one is sent by the dispatcher within a minute of its time. `group` labels messages
     that are cancelled together (`messages_cancel`), such as "meeting:42:reminders"; `topic` names what it
-    tells its recipient about across versions (`messages_withdraw`, `topics_told`), `thread` the topics it
-    belongs with (`OutboundMessage.replacement`). With `reinstate`, a
+    tells its recipient about across versions (`messages_withdraw`, `topics_told`,
+    `OutboundMessage.replacement`). With `reinstate`, a
     message of this key that was cancelled is wanted again: it becomes pending with this content. It was
     never sent, so this cannot send it twice.
     """
@@ -209,7 +208,6 @@ def message_enqueue(
         kind=kind,
         group=group,
         topic=topic,
-        thread=thread,
         to=to,
         recipient_user=recipient_user,
         subject=subject,
@@ -323,7 +321,7 @@ def messages_withdraw(
 
 
 def messages_readdress(*, was: str, now: str) -> int:
-    """Renames the recipient that ends messages' topics and threads from `was` to `now` (`…:{was}` →
+    """Renames the recipient that ends messages' topics from `was` to `now` (`…:{was}` →
     `…:{now}`), such as a record merged into another: their messages then stand on the topics the
     recipient's next messages are written on, withdrawn and refused "Send again" as those are. Returns how
     many.
@@ -341,9 +339,7 @@ def messages_readdress(*, was: str, now: str) -> int:
     def renamed(field: str) -> Func:
         return Func(F(field), Value(ending), Value(f":{now}"), function="regexp_replace")
 
-    return OutboundMessage.objects.filter(pk__in=on_their_topics).update(
-        topic=renamed("topic"), thread=renamed("thread")
-    )
+    return OutboundMessage.objects.filter(pk__in=on_their_topics).update(topic=renamed("topic"))
 
 
 def _in_site_language(text: str) -> str:

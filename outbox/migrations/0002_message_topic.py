@@ -23,20 +23,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="outboundmessage",
-            name="thread",
-            field=models.CharField(
-                blank=True,
-                help_text=(
-                    "The topics a message belongs with, such as one person's messages about a series and each "
-                    "of its occurrences: a later message in the thread makes a failed or interrupted one too "
-                    "stale to send again."
-                ),
-                max_length=500,
-                verbose_name="thread",
-            ),
-        ),
-        migrations.AddField(
-            model_name="outboundmessage",
             name="cancelled_because",
             field=models.TextField(blank=True, verbose_name="cancelled because"),
         ),

@@ -18,9 +18,4 @@ class Migration(migrations.Migration):
             model_name="outboundmessage",
             index=models.Index(condition=~models.Q(topic=""), fields=["topic"], name="outbox_topic"),
         ),
-        migrations.RunSQL("DROP INDEX CONCURRENTLY IF EXISTS outbox_thread", migrations.RunSQL.noop),
-        AddIndexConcurrently(
-            model_name="outboundmessage",
-            index=models.Index(condition=~models.Q(thread=""), fields=["thread"], name="outbox_thread"),
-        ),
     ]

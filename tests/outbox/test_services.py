@@ -698,24 +698,6 @@ def test_a_message_a_later_one_replaced_is_not_sent_again_and_the_refusal_names_
     assert status_of(stale) == status
 
 
-def test_a_message_a_later_one_in_its_thread_replaced_is_not_sent_again(admin_user):
-    """A series' invitation, and a later cancellation of some of its occurrences named by the first."""
-    thread = "meeting:7:stakeholder:1"
-    stale = enqueue(kind="meeting_invitation", topic=f"{thread}:series", thread=thread)
-    OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
-    elsewhere = enqueue(
-        kind="meeting_invitation", topic="meeting:7:2:stakeholder:2", thread="meeting:7:stakeholder:2"
-    )
-    newer = enqueue(kind="meeting_cancellation", topic="meeting:7:2:stakeholder:1", thread=thread)
-
-    with pytest.raises(ValidationError) as refusal:
-        services.message_retry(message=stale, actor=admin_user)
-
-    assert f"#{newer.pk}" in refusal.value.messages[0]
-    assert elsewhere.pk != stale.replacement.pk
-    assert status_of(stale) == Status.FAILED
-
-
 @pytest.mark.django_db(transaction=True)
 def test_sending_again_waits_for_a_replacement_being_saved_and_then_refuses(admin_user):
     """The update that replaces the interrupted invitation is being saved when the administrator asks:
