@@ -63,8 +63,19 @@ def _validate_source(*, actor, stakeholder: Stakeholder, source_interaction, sou
                     "That meeting was cancelled: it did not take place, so nothing was promised at it."
                 )
             }
-        if not visible.filter(attendees__stakeholder=stakeholder).exists():
+        # Whether they were there, as recorded when it was held (None: not recorded, or not held yet).
+        attendance = list(
+            visible.filter(attendees__stakeholder=stakeholder).values_list("attendees__attended", flat=True)
+        )
+        if not attendance:
             return {"stakeholder": _("%(name)s was not invited to that meeting.") % {"name": stakeholder}}
+        if attendance == [False]:
+            return {
+                "stakeholder": _(
+                    "%(name)s was recorded absent from that meeting: they promised nothing there."
+                )
+                % {"name": stakeholder}
+            }
     return {}
 
 

@@ -96,6 +96,29 @@ def test_a_cancelled_meeting_is_refused_as_the_source_of_a_commitment(officer):
     assert not Commitment.objects.exists()
 
 
+@pytest.mark.parametrize("attended", [True, None])
+def test_a_commitment_is_made_at_a_meeting_by_one_who_was_there_or_not_yet_recorded(officer, attended):
+    stakeholder = StakeholderFactory(owner=officer)
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=stakeholder, attended=attended)
+
+    assert record(officer, stakeholder, source_meeting=meeting).source_meeting == meeting
+
+
+def test_a_stakeholder_recorded_absent_promised_nothing_at_the_meeting(officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    meeting = MeetingFactory(organiser=officer, status=MeetingStatus.HELD, held_at=timezone.now())
+    Attendee.objects.create(meeting=meeting, stakeholder=stakeholder, attended=False)
+
+    with pytest.raises(ValidationError) as refused:
+        record(officer, stakeholder, source_meeting=meeting)
+
+    assert refused.value.message_dict == {
+        "stakeholder": ["Kofi Boateng was recorded absent from that meeting: they promised nothing there."]
+    }
+    assert not Commitment.objects.exists()
+
+
 def test_a_commitment_comes_from_one_interaction_or_one_meeting_not_both(officer):
     stakeholder = StakeholderFactory(owner=officer)
     meeting = MeetingFactory(organiser=officer)
