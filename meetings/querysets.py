@@ -126,13 +126,22 @@ class ActionItemQuerySet(QuerySet):
         return self.with_chaser().annotate(chasing_team=Coalesce("owner_user__team", "chaser__team"))
 
     def owed_by(self, stakeholder):
-        """A stakeholder's unfinished actions, soonest due first (undated last), each with its meeting: what
-        an officer chases when next in touch with them."""
+        """A stakeholder's unfinished actions, soonest due first (undated last), each with its meeting and who
+        chases it: what an officer chases when next in touch with them, or asks a colleague about."""
         return (
             self.open()
             .filter(owner_stakeholder=stakeholder)
-            .select_related("meeting")
-            .only("description", "due_on", "status", "meeting__title", "meeting__starts_at")
+            .select_related("meeting", "chaser")
+            .only(
+                "description",
+                "due_on",
+                "status",
+                "meeting__title",
+                "meeting__starts_at",
+                "chaser__first_name",
+                "chaser__last_name",
+                "chaser__username",
+            )
             .order_by(F("due_on").asc(nulls_last=True), "pk")
         )
 

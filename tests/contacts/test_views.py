@@ -175,6 +175,8 @@ def test_the_stakeholder_page_lists_the_actions_they_owe_from_meetings(officer_c
     listed = re.findall(r'#action-\d+">([^<]+)</a>', card)
     assert listed == ["Share the site plan", "Send the noise survey", "Name a site contact"]
     assert "overdue" in card.split("Share the site plan")[0] and "from Wharf Lane works" in card
+    # Whom to ask about one, when it is a colleague who chases it.
+    assert card.count(f"chased by {officer}") == 3
     assert f'href="{meeting.get_absolute_url()}#action-' in card
     assert (
         'id="owed-actions-heading"'
