@@ -122,6 +122,17 @@ def _invitation_key(meeting: Meeting, attendee: Attendee, version: int) -> str:
     return f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}"
 
 
+def _invitations_since(meeting: Meeting, attendees: list[Attendee], version: int) -> list[str]:
+    """The keys of the attendees' invitations from `version` on: not made stale by a message of `version`,
+    whose own is asked for twice at most, and whose later ones (edits saved after it, their messages written
+    first) are newer."""
+    return [
+        _invitation_key(meeting, attendee, later)
+        for attendee in attendees
+        for later in range(version, max(version, meeting.sequence) + 1)
+    ]
+
+
 def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) -> str:
     """One recipient's messages about one meeting, or one occurrence of a series, across its versions. A
     series' own invitation, with every occurrence, has a topic of its own: no occurrence's message
@@ -276,9 +287,6 @@ def invitations_send(
     ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
     topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
 
-    # Its own version is not withdrawn (asking twice changes nothing), nor those of edits saved after this
-    # one whose messages were written first: they are newer, not stale.
-    standing = range(version, max(version, meeting.sequence) + 1)
     joining = [
         a for a in recipients if attendees is not None or (change is not None and a.pk in change.joined)
     ]
@@ -290,7 +298,7 @@ def invitations_send(
         unheld, withdrawn = _withdraw_stale(
             meeting,
             {attendee: [topic] for attendee, topic in topics.items()},
-            keep=[_invitation_key(meeting, attendee, later) for attendee in recipients for later in standing],
+            keep=_invitations_since(meeting, recipients, version),
         )
         for attendee in recipients:
             if change is None or topics[attendee] in unheld or attendee.pk in change.joined:
@@ -423,13 +431,11 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
     if not removed:
         return
     known = change.meeting_as_it_was(meeting)
-    standing = range(change.version, max(change.version, meeting.sequence) + 1)
     with transaction.atomic():
         unheld, _withdrawn = _withdraw_stale(
             meeting,
             {attendee: [_topic(meeting, attendee)] for attendee in removed},
-            # Invitations from this edit on are newer than the removal, not made stale by it.
-            keep=[_invitation_key(meeting, attendee, later) for attendee in removed for later in standing],
+            keep=_invitations_since(meeting, removed, change.version),
         )
         for attendee in removed:
             if _topic(meeting, attendee) in unheld:

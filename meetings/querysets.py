@@ -183,18 +183,20 @@ def search_matches(text: str, *, people: int | None = None) -> Q | None:
     if query is None:
         return None
     phrase = " ".join(search_terms(text))
-    staff = get_user_model().objects.annotate(staff_name=person_name())
+    all_staff = get_user_model().objects.annotate(staff_name=person_name())
     stakeholders_named = Stakeholder.objects.filter(
         name_starts(text, vector_field="search_vector")
     ).order_by()
-    staff_named = staff.filter(name_starts(text, name_field="staff_name")).order_by()
+    staff_named = all_staff.filter(name_starts(text, name_field="staff_name")).order_by()
     nobody_named = ~Exists(stakeholders_named) & ~Exists(staff_named)
     stakeholders = stakeholders_named.values("pk")[:people].union(
         Stakeholder.objects.filter(nobody_named, name_resembles(phrase)).order_by().values("pk")[:people],
         all=True,
     )
     staff = staff_named.values("pk").union(
-        staff.filter(nobody_named, name_resembles(phrase, name_field="staff_name")).order_by().values("pk"),
+        all_staff.filter(nobody_named, name_resembles(phrase, name_field="staff_name"))
+        .order_by()
+        .values("pk"),
         all=True,
     )
     ids = (

@@ -92,6 +92,9 @@ class ActionEntry:
     chaser: object = None
 
 
+CANNOT_CHASE_MESSAGE = _lazy("%(name)s cannot chase this action: choose an active colleague.")
+
+
 def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
     """Sets who chases `action`, owned as it is now: nobody but its owner for a colleague's own action; for
     a stakeholder's, the colleague `chosen`, else whoever chased it already, else the meeting's organiser —
@@ -103,8 +106,7 @@ def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
         action.chaser = None
     elif chosen is not None and chosen.pk != action.chaser_id:
         if not can_follow_up(chosen):
-            message = _("%(name)s cannot chase this action: choose an active colleague.")
-            raise ValidationError({"chaser": message % {"name": chosen}})
+            raise ValidationError({"chaser": CANNOT_CHASE_MESSAGE % {"name": chosen}})
         action.chaser = chosen
     elif action.chaser_id is None:
         organiser = action.meeting.organiser
@@ -113,8 +115,7 @@ def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
         elif can_follow_up(actor):
             action.chaser = actor
         else:
-            message = _("%(name)s cannot chase this action: choose an active colleague.")
-            raise ValidationError({"chaser": message % {"name": organiser}})
+            raise ValidationError({"chaser": CANNOT_CHASE_MESSAGE % {"name": organiser}})
 
 
 def _action_draft(meeting: Meeting, entry: ActionEntry, *, actor) -> ActionItem:
@@ -663,7 +664,7 @@ def meeting_attendance_correct(*, meeting: Meeting, actor, attended: Iterable[At
             staff_leaving=[a.user for a in left if a.user_id],
         )
     # Their health card counts the actions of the meetings they attended.
-    stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in changed if a.stakeholder_id])
+    stakeholders_touch(stakeholder_ids=[a.stakeholder_id for a in changed])
     _touch(meeting.pk)
     return meeting
 
