@@ -203,14 +203,19 @@ class StakeholderQuerySet(NamedQuerySet):
         return self.filter(is_archived=False)
 
     def search(self, text: str):
+        # Whoever has the address or number pasted in first, then whoever its words find: a mistyped address
+        # (or one not in the register yet) finds nobody by itself, and a reference, a date or an amount
+        # looks like a phone number. An address's words are read as stored, without "mailto:".
+        return search_by_name(self, email_address(text) or text, ahead=self.having_contact_detail(text))
+
+    def having_contact_detail(self, text: str) -> AnyOf | None:
+        """A condition: the stakeholder has the email address the text is, or else the phone number ("who
+        is this?" of a caller's number, however either side wrote it); None when it is neither."""
         if address := email_address(text):
-            # Pasted from an email: whoever has the address first, then whoever its words find (in notes; a
-            # mistyped address, or one not in the register yet, finds nobody by itself).
-            return search_by_name(self, address, ahead=self.found_by_index(Q(emails__contains=[address])))
+            return self.found_by_index(Q(emails__contains=[address]))
         if number := phone_number(text):
-            # "Who is this?" of a caller's number: whoever has it first, however either side wrote it, then
-            # whoever the digits are words of (a reference, a date or an amount looks like a number).
-            return search_by_name(self, text, ahead=self.found_by_index(has_phone_number(number)))
+            return self.found_by_index(has_phone_number(number))
+        return None
         return search_by_name(self, text)
 
     def found_by_index(self, contact_detail: Q) -> AnyOf:

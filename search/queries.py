@@ -36,10 +36,8 @@ from django.utils.translation import gettext as _
 from contacts.models import Organisation, Stakeholder
 from contacts.search import (
     email_address,
-    has_phone_number,
     name_resembles,
     name_word_similarity,
-    phone_number,
     prefix_query,
     search_terms,
 )
@@ -155,13 +153,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
     people = Stakeholder.objects.visible_to(user).with_current_position()
     # Whoever has the address or number pasted in comes before anything that merely mentions it; the digits
     # may as well be a reference or a date, the address a mistyped one, so its words are looked for too.
-    number = None if address else phone_number(text)
-    if address:
-        holders = people.found_by_index(Q(emails__contains=[address]))
-    elif number:
-        holders = people.found_by_index(has_phone_number(number))
-    else:
-        holders = None
+    holders = people.having_contact_detail(text)
     for person in _named(people, query, phrase, fields=people_fields, limit=per_kind, ahead=holders):
         results.append(
             Result(
