@@ -5,7 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import AssigneeField, StaffField, TypedDateField, TypedDatesMixin, VisibleRecordField
+from api.fields import (
+    AssigneeField,
+    ReadManyAtOnce,
+    StaffField,
+    TypedDateField,
+    TypedDatesMixin,
+    VisibleRecordField,
+)
 from contacts.models import Stakeholder
 from interactions.api.serializers import InteractionBriefSerializer, StakeholderBriefSerializer
 from interactions.models import Sentiment
@@ -21,6 +28,11 @@ from ..models import (
     MeetingSeries,
     Rsvp,
 )
+
+
+class AttendeeField(ReadManyAtOnce, serializers.PrimaryKeyRelatedField):
+    """A meeting's attendee by id (the serializer narrows the queryset to the meeting's): a list of them
+    read in one query."""
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -148,7 +160,7 @@ class MeetingInputSerializer(TypedDatesMixin, serializers.ModelSerializer):
         allow_blank=True,
         help_text=_("Corrects a held meeting's minutes; a held meeting's other fields stay as recorded."),
     )
-    attended = serializers.PrimaryKeyRelatedField(
+    attended = AttendeeField(
         many=True,
         queryset=Attendee.objects.none(),
         required=False,
@@ -279,7 +291,7 @@ class ActionEntrySerializer(serializers.Serializer):
 
 
 class MeetingHeldSerializer(serializers.Serializer):
-    attended = serializers.PrimaryKeyRelatedField(
+    attended = AttendeeField(
         many=True,
         queryset=Attendee.objects.none(),
         required=False,
