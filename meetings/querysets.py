@@ -2,6 +2,8 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from contacts.search import name_resembles, prefix_query, search_terms
+
 
 class MeetingQuerySet(QuerySet):
     def visible_to(self, user):
@@ -155,58 +157,39 @@ class ActionItemQuerySet(QuerySet):
         )
 
 
-def search_matches(text: str, *, people: int | None = None) -> Q | None:
+def search_matches(text: str) -> Q | None:
     """A filter: meetings whose title, purpose, minutes or place has a word starting with each word typed
-    ("Town Hall"), or whose organiser, or a stakeholder or member of staff invited, is someone the words name
-    as the search box finds people: their name has a word starting with each word typed; only when nobody's
-    does, their name resembles the words ("Ama Owsu"). Otherwise a first name typed in full on the way to a
-    family name ("rachel fletc") would resemble every Rachel's name and bring all their meetings. None when
-    nothing was typed that can be searched for.
+    ("Town Hall"), or that `people_matches` finds by who is in them. None when nothing was typed that can be
+    searched for.
 
-    The meetings' ids, as one set from four that an index finds each: the words in the stored tsvector
-    (GIN); the stakeholders named so (their tsvector and trigram indexes), then their invitations (by
-    stakeholder); staff named so (a few hundred names read), then their invitations (by user) and the
-    meetings they organise (by organiser). Asked as conditions on each meeting instead, PostgreSQL would read
-    every meeting to test them. The resembling names are looked for only when no name starts so (a one-time
-    test in the plan). With `people`, only the first that many stakeholders named so count, as the search box
-    ranks only its first matches: a common family name's thousand namesakes' meetings are not all read.
-    """
-    from django.contrib.auth import get_user_model
-
-    from accounts.querysets import person_name
-    from contacts.models import Stakeholder
-    from contacts.search import name_resembles, name_starts, prefix_query, search_terms
-
-    from .models import Attendee, Meeting
-
+    The meetings' ids, as one set from two that an index finds each (the words in the stored tsvector, the
+    names in `MeetingPeople`'s): asked as conditions on each meeting instead, PostgreSQL would read every
+    meeting to test them."""
     query = prefix_query(text)
     if query is None:
         return None
-    phrase = " ".join(search_terms(text))
-    all_staff = get_user_model().objects.annotate(staff_name=person_name())
-    stakeholders_named = Stakeholder.objects.filter(
-        name_starts(text, vector_field="search_vector")
+    from .models import Meeting
+
+    words = Meeting.objects.filter(search_vector=query).order_by().values("pk")
+    return Q(pk__in=words.union(_people_ids(text), all=True))
+
+
+def people_matches(text: str) -> Q | None:
+    """A filter: meetings whose organiser's or invited people's names have a word starting with each word
+    typed; only when no meeting's do, those whose names resemble the words ("Ama Owsu"). Otherwise a first
+    name typed in full on the way to a family name ("rachel fletc") would resemble every Rachel's name and
+    bring all their meetings. The words may fall in two people's names ("rachel" in one, "fletcher" in
+    another): a meeting's names are one text (`MeetingPeople`), so that one index finds them."""
+    if prefix_query(text) is None:
+        return None
+    return Q(pk__in=_people_ids(text))
+
+
+def _people_ids(text: str):
+    from .models import MeetingPeople
+
+    named = MeetingPeople.objects.filter(names_vector=prefix_query(text)).order_by()
+    resembling = MeetingPeople.objects.filter(
+        ~Exists(named), name_resembles(" ".join(search_terms(text)), name_field="names")
     ).order_by()
-    staff_named = all_staff.filter(name_starts(text, name_field="staff_name")).order_by()
-    nobody_named = ~Exists(stakeholders_named) & ~Exists(staff_named)
-    stakeholders = stakeholders_named.values("pk")[:people].union(
-        Stakeholder.objects.filter(nobody_named, name_resembles(phrase)).order_by().values("pk")[:people],
-        all=True,
-    )
-    staff = staff_named.values("pk").union(
-        all_staff.filter(nobody_named, name_resembles(phrase, name_field="staff_name"))
-        .order_by()
-        .values("pk"),
-        all=True,
-    )
-    ids = (
-        Meeting.objects.filter(search_vector=query)
-        .order_by()
-        .values("pk")
-        .union(
-            Attendee.objects.filter(stakeholder__in=stakeholders).order_by().values("meeting"),
-            Attendee.objects.filter(user__in=staff).order_by().values("meeting"),
-            Meeting.objects.filter(organiser__in=staff).order_by().values("pk"),
-        )
-    )
-    return Q(pk__in=ids)
+    return named.values("meeting").union(resembling.values("meeting"), all=True)

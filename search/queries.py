@@ -12,7 +12,7 @@ Each kind is asked separately, and each query lets an index do the filtering bef
   the numbers' last digits: contacts.search.has_phone_number) come ahead of everything else, and the word
   matches as ever after them: a reference, a date or an amount looks like a number.
 - Interactions and meetings: the matching rows (GIN; meetings also by the names of their organiser and of
-  those invited, `meetings.querysets.search_matches`, the first CANDIDATES stakeholders named so), newest
+  those invited, `meetings.querysets.people_matches`, from a GIN index of each meeting's names), newest
   first, at most CANDIDATES of them — so a common
   word does not rank half a million rows — are then kept if the reader may see them
   (`Interaction.objects.visible_to(user)`: a confidential one is found only by those who may read it),
@@ -43,7 +43,7 @@ from contacts.search import (
 )
 from interactions.models import Interaction
 from meetings.models import Meeting
-from meetings.querysets import search_matches as meeting_search_matches
+from meetings.querysets import people_matches as meetings_by_people
 
 # Full-text rank divided by itself + 1: a score between 0 and 1 whatever the document's length.
 RANK_NORMALISATION = 32
@@ -214,7 +214,7 @@ def global_search(*, user, text: str, per_kind: int = 5) -> list[Result]:
         # (a weekly series) filled the candidates and pushed out the meeting whose title was asked for.
         meetings += _recent_then_ranked(
             visible_meetings,
-            meeting_search_matches(text, people=CANDIDATES) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
+            meetings_by_people(text) & ~Q(pk__in=[meeting.pk for meeting in meetings]),
             query,
             "starts_at",
             fields=meeting_fields,
