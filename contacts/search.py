@@ -89,15 +89,17 @@ PHONE_MIN_DIGITS = 6
 
 
 class PhoneKeys(Func):
-    """The last nine digits of each number the phones hold (`phone_keys`, contacts migration 0017), which
-    the GIN index on stakeholders' phones holds: it finds the few who may have a number, `SharesPhoneNumber`
-    then tells. Filter on `PhoneKeys("phones")` itself, the index's expression, for it to be used.
+    """The last nine digits of each number the phones hold (`phone_keys`, contacts migrations 0017 and 0018),
+    which the GIN index on stakeholders' phones holds: it finds the few who may have a number,
+    `SharesPhoneNumber` then tells. Filter on `PhoneKeys("phones")` itself, the index's expression, for it to
+    be used.
 
     Nine digits match a number written with its country code to the same written with the trunk prefix:
     "+44 20 7946 0000", "020 7946 0000" and "0044 (0)20-7946-0000 ext 12" all end 079460000. They keep the
     last digit of a British area code, where eight made Birmingham's 0121 496 0000 Edinburgh's
-    0131 496 0000. Missed: a number of eight digits in all (Denmark, Norway, Singapore) written once with its
-    country code and once without, and a number typed without its area code.
+    0131 496 0000. A number written with its country code whose national number has seven or eight digits
+    (Singapore's "+65 6123 4567") is keyed by that national number too, which is how "6123 4567" finds it.
+    Missed: a number typed without its area code.
     """
 
     function = "phone_keys"
@@ -106,9 +108,12 @@ class PhoneKeys(Func):
 
 
 class SharesPhoneNumber(Func):
-    """Whether the first phones and the second hold one number (`shares_phone_number`): the shorter of two
-    numbers, read from the country code when written with one and after the trunk 0 otherwise, is the end
-    of the longer. "212 555 0100" is "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree."""
+    """Whether the first phones and the second hold one number (`shares_phone_number`): past the country
+    code's + or the trunk 0, the shorter of two numbers is the end of the longer. "212 555 0100" is
+    "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree. A number of seven or eight digits
+    is only the one written with a country code and then it ("6123 4567" is "+65 6123 4567", not
+    "+44 20 6123 4567"), and a number written with a trunk 0 is never a North American one
+    ("0212 555 0134" is not "+1 212 555 0134")."""
 
     function = "shares_phone_number"
     arity = 2
@@ -128,7 +133,7 @@ PHONE_MAX_LENGTH = 60
 
 # One phone number typed or pasted alone: groups of digits (with the + and brackets of "(+44)" and "(0)20")
 # joined by spaces or by one of . / -, an extension after it at most. The same number `phone_numbers` reads
-# (contacts migration 0017).
+# (contacts migration 0018), which leaves extensions out of the numbers a phone holds.
 # Linear whatever the text: a group, a separator and an extension each start with characters the others
 # cannot, so the possessive quantifiers give back nothing another part could take.
 _PHONE_NUMBER = re.compile(

@@ -128,3 +128,43 @@ def test_stakeholders_already_on_file_are_found_by_their_phone_numbers():
         assert "phone_keys" not in {field.column for field in Stakeholder._meta.concrete_fields}
     finally:
         migrate_to_latest()
+
+
+# Migration 0018 reads country codes and extensions, and builds the index again from what it keys. ----------
+
+AFTER_COUNTRY_CODES = [("contacts", "0018_phone_search_country_codes_and_extensions")]
+
+
+def searched_by_index(text):
+    """Who the search finds when the index must answer: keys left from the functions before would show."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            return [person.name for person in Stakeholder.objects.search(text)]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_on_file_are_keyed_again_for_the_new_rules_and_back():
+    apps = migrate(AFTER_PHONE_KEYS)
+    owner = UserFactory()
+    apps.get_model("contacts", "Stakeholder").objects.create(
+        name="Ana Costa", phones=["+65 6123 4567", "020 7946 0000 ext 123456"], owner_id=owner.pk
+    )
+    try:
+        migrate(AFTER_COUNTRY_CODES)
+        assert searched_by_index("6123 4567") == ["Ana Costa"]
+        assert searched_by_index("123456") == []
+        assert index_state("stakeholder_phone_keys_gin") is True
+
+        # Back to 0017's rules, indexed as they key.
+        migrate(AFTER_PHONE_KEYS)
+        assert searched_by_index("+65 6123 4567") == ["Ana Costa"]
+        assert searched_by_index("123456") == ["Ana Costa"]
+        assert index_state("stakeholder_phone_keys_gin") is True
+
+        migrate_to_latest()
+        assert searched_by_index("6123 4567") == ["Ana Costa"]
+    finally:
+        migrate_to_latest()

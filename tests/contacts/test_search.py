@@ -183,18 +183,29 @@ def phone_numbers(text):
 @pytest.mark.parametrize(
     ("typed", "numbers"),
     [
-        ("020 7946 0000", ["2079460000"]),
-        ("+44 (0)20 7946 0000", ["442079460000"]),
-        ("(+44) 20 7946 0000", ["442079460000"]),
-        ("0044 (0)20-7946-0000 ext 12", ["442079460000"]),
-        ("020\u00a07946\u202f0000 x 12", ["2079460000"]),
+        # Each in the form it was written: + and the country code, the trunk 0, or the digits alone.
+        ("020 7946 0000", ["02079460000"]),
+        ("(0)20 7946 0000", ["02079460000"]),
+        ("+44 (0)20 7946 0000", ["+442079460000"]),
+        ("(+44) 20 7946 0000", ["+442079460000"]),
+        ("0044 (0)20-7946-0000 ext 12", ["+442079460000"]),
+        ("020\u00a07946\u202f0000 x 12", ["02079460000"]),
         ("1 555 010 0004", ["15550100004"]),
+        ("+65 6123 4567", ["+6561234567"]),
         ("123456", ["123456"]),
         ("12345", []),
         ("020 - 7946", []),
+        ("020\t7946\t0000", ["02079460000"]),
+        ("020\u20097946\u30000000", ["02079460000"]),
+        # An extension is not a number, however long.
         ("ext 12", []),
-        ("020\t7946\t0000", ["2079460000"]),
-        ("020\u20097946\u30000000", ["2079460000"]),
+        ("ext 123456", []),
+        ("x1234567", []),
+        ("020 7946 0000 ext 123456", ["02079460000"]),
+        ("020 7946 0000 Extn. 123456", ["02079460000"]),
+        ("020 7946 0000x123456", ["02079460000"]),
+        ("020 7946 0000 # 123456", ["02079460000"]),
+        ("555 010 0004 extension 1234567", ["5550100004"]),
     ],
 )
 def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, numbers):
@@ -203,10 +214,120 @@ def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, 
     assert (phone_number(typed) is not None) is (len(numbers) == 1)
 
 
-def test_the_list_finds_a_caller_by_the_index_of_phone_numbers(callers):
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        # Eight digits (Singapore, Norway, Denmark, Hong Kong) and seven (Iceland) with and without the
+        # country code.
+        ("+65 6123 4567", "6123 4567"),
+        ("0065 6123 4567", "61234567"),
+        ("+47 22 34 56 78", "22 34 56 78"),
+        ("+45 33 12 34 56", "3312 3456"),
+        ("+852 2123 4567", "2123 4567"),
+        ("+354 412 3456", "412-3456"),
+        ("+65 6123 4567 ext 12", "6123 4567"),
+        # As before: nine digits or more, the trunk 0, a North American number without +1.
+        ("+44 20 7946 0000", "020 7946 0000"),
+        ("+1 212 555 0134", "212 555 0134"),
+        ("+1 212 555 0134", "1 212 555 0134"),
+        ("0212 555 0134", "+44 212 555 0134"),
+        ("0212 555 0134", "212 555 0134"),
+    ],
+)
+def test_a_number_is_found_written_with_or_without_its_country_code_either_way(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    StakeholderFactory(name="Ben Idowu", phones=[typed], owner=officer)
+
+    # Both come first, each as if its name matched in full: then in name order.
+    assert found(typed) == ["Ana Costa", "Ben Idowu"]
+    assert found(written) == ["Ana Costa", "Ben Idowu"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        # Without its area code a number is any area's: not matched.
+        ("+44 20 7946 0000", "7946 0000"),
+        ("+61 2 1234 5678", "1234 5678"),
+        ("+1 212 555 0134", "555 0134"),
+        # The same national number in another country, or written after digits that may not be a country code.
+        ("+66 6123 4567", "+65 6123 4567"),
+        ("65 6123 4567", "6123 4567"),
+        # A number written with a trunk 0 is never North American, however its ten digits agree.
+        ("0212 555 0134", "+1 212 555 0134"),
+        ("0212 555 0134", "001 212 555 0134"),
+        ("(0)20 7946 0000", "+1 20 7946 0000"),
+        # Seven digits are not the end of eight.
+        ("6123 4567", "123 4567"),
+    ],
+)
+def test_numbers_whose_last_digits_agree_are_told_apart_where_they_cannot_be_one(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    StakeholderFactory(name="Ben Idowu", phones=[typed], owner=officer)
+
+    assert found(typed) == ["Ben Idowu"]
+    assert found(written) == ["Ana Costa"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("020 7946 0000 ext 123456", "123456"),
+        ("020 7946 0000 x123456", "123456"),
+        ("020 7946 0000 #123456", "123456"),
+        ("020 7946 0000 extn. 1234567", "123 4567"),
+        ("Ext 123456", "123456"),
+        ("123456", "020 7946 0000 ext 123456"),
+        ("1234567", "020 7946 0000 x 1234567"),
+    ],
+)
+def test_an_extension_is_not_a_number_to_find(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    assert found(typed) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("020 7946 0000 ext 123456", "020 7946 0000"),
+        ("020 7946 0000 ext 123456", "+44 20 7946 0000 ext 9"),
+        # An x ending a word, and a # before the number, are not extensions.
+        ("Fax 020 7946 0000", "020 7946 0000"),
+        ("Telex 123456", "123456"),
+        ("Cell # 555-010-0004", "555 010 0004"),
+    ],
+)
+def test_a_number_with_an_extension_or_a_label_is_found_by_the_number(officer, written, typed):
+    StakeholderFactory(name="Ana Costa", phones=[written], owner=officer)
+    assert found(typed) == ["Ana Costa"]
+
+
+@pytest.mark.parametrize(
+    ("phones", "other", "one"),
+    [
+        (["+65 6123 4567"], ["6123 4567"], True),
+        (["6123 4567"], ["+65 6123 4567"], True),
+        (["+354 412 3456"], ["412 3456"], True),
+        (["+66 6123 4567"], ["+65 6123 4567"], False),
+        (["+44 20 6123 4567"], ["6123 4567"], False),
+        (["+1 212 555 0134"], ["0212 555 0134"], False),
+        (["0212 555 0134"], ["+1 212 555 0134"], False),
+        (["020 7946 0000 ext 123456"], ["123456"], False),
+        (["020 7946 0000", "+1 212 555 0134"], ["212 555 0134"], True),
+    ],
+)
+def test_the_recheck_tells_numbers_apart_whatever_the_index_found(phones, other, one):
+    # The index only narrows; rows it brings are kept by this alone.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT shares_phone_number(%s::text[], %s::text[])", [phones, other])
+        assert cursor.fetchone()[0] is one
+
+
+@pytest.mark.parametrize("typed", ["020 7946 0000", "6123 4567", "+65 6123 4567", "0212 555 0134"])
+def test_the_list_finds_a_caller_by_the_index_of_phone_numbers(callers, typed):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = Stakeholder.objects.search("020 7946 0000").query.sql_with_params()
+        sql, params = Stakeholder.objects.search(typed).query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "stakeholder_phone_keys_gin" in plan
