@@ -216,7 +216,6 @@ class StakeholderQuerySet(NamedQuerySet):
         if number := phone_number(text):
             return self.found_by_index(has_phone_number(number))
         return None
-        return search_by_name(self, text)
 
     def found_by_index(self, contact_detail: Q) -> AnyOf:
         """A condition: the stakeholder has the email address or phone number asked for.
