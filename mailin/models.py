@@ -124,6 +124,15 @@ class InboundMessage(models.Model):
         reasons = []
         if self.author_id is None:
             reasons.append(gettext("It was not sent in by a member of staff."))
+        if self.is_forward and self.from_name and not self.from_address:
+            # One stakeholder alone with the name was logged at once (mailin.services._stakeholder_named).
+            reasons.append(
+                gettext(
+                    "It was forwarded with its sender named only as “%(name)s”, without an address: choose "
+                    "who they are."
+                )
+                % {"name": self.from_name}
+            )
         registered = set(self.registered_addresses)
         added = [address for address in self.unmatched_addresses if address in registered]
         archived_holder_of = self.archived_holder_by_address

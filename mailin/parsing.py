@@ -7,7 +7,8 @@ message:" (or the same in French or German, as those mail programs write them), 
 From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An). Outlook for
 Microsoft 365 and Outlook on the web put a rule of underscores there. Outlook's "-----Original Message-----"
 and that rule are above the message a reply quotes too: only the subject's "FW:" (TR:, WG:) tells their
-forward from their reply.
+forward from their reply. Outlook gives a sender its address book knows by name alone ("From: Jane Smith"),
+and a long To or Cc list is wrapped over several lines.
 """
 
 import email
@@ -17,7 +18,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 # Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
 # and an email of blank lines took a minute. The first marker in the body decides; a `quote` one marks a
@@ -54,6 +55,13 @@ QUOTED_HEADER_NAMES = {
     "à": "to",
     "an": "to",
 }
+# The quoted headers whose value is a list of addresses, and may go on over several lines.
+ADDRESS_LISTS = {"to", "cc"}
+# What is read of a quoted header: Python's address parser takes about a second for 50,000 characters, and a
+# list this long names a few hundred people (a name, a subject or a date is far shorter). A list is cut after
+# its last whole address.
+MAX_QUOTED_LIST = 10_000
+MAX_QUOTED_VALUE = 1_000
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
 SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
@@ -68,7 +76,50 @@ QUOTED_DATE_FORMATS = [
     for time in ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
 ]
 QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
-UTC_NAMES = re.compile(r"\s+(GMT|UTC)\s*$", re.IGNORECASE)
+# French and German mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026 10:15",
+# "Donnerstag, 12. März 2026 10:15"), Gmail ("jeu. 12 mars 2026 à 10:15", "Do., 12. März 2026 um 10:15 Uhr",
+# as in its "Le … a écrit" and "Am … schrieb" above a reply) and Apple Mail ("12. März 2026 um 10:15:05 MEZ"),
+# always on a 24-hour clock. Each word is read as the English one the formats above know; weekdays and "à",
+# "um", "Uhr" say nothing the date does not. "mar." is Gmail's Tuesday ("mars" is March; English "Mar" too).
+QUOTED_DATE_WORD = re.compile(r"[^\W\d_]+\.?")
+QUOTED_DATE_WORDS = {
+    **dict.fromkeys(
+        (
+            "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+            "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.",
+            "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
+            "mo.", "di.", "mi.", "do.", "fr.", "sa.", "so.",
+            "à", "um", "uhr",
+        ),
+        "",
+    ),
+    **{
+        month: english
+        for english, months in {
+            "January": ("janvier", "janv.", "januar", "jan."),
+            "February": ("février", "févr.", "februar", "feb."),
+            "March": ("mars", "märz", "mär."),
+            "April": ("avril", "avr.", "apr."),
+            "May": ("mai",),
+            "June": ("juin", "juni", "jun."),
+            "July": ("juillet", "juil.", "juli", "jul."),
+            "August": ("août", "aug."),
+            "September": ("septembre", "sept.", "sept", "sep."),
+            "October": ("octobre", "oct.", "oktober", "okt."),
+            "November": ("novembre", "nov."),
+            "December": ("décembre", "déc.", "dezember", "dez."),
+        }.items()
+        for month in months
+    },
+}  # fmt: skip
+# German writes the day with a point: "12. März".
+DAY_POINT = re.compile(r"\b(\d{1,2})\.(?= )")
+# The zone, when the date names it: Apple Mail's "GMT" or "UTC", and the Central European times it writes in
+# German and French (MEZ, MESZ; HNEC, HAEC).
+ZONE_NAMES = re.compile(r" (GMT|UTC|MEZ|MESZ|HNEC|HAEC)$", re.IGNORECASE)
+ZONE_HOURS = {"gmt": 0, "utc": 0, "mez": 1, "hnec": 1, "mesz": 2, "haec": 2}
+# Longer than any date a mail program writes: a line past it is no date, and is not read word by word.
+MAX_QUOTED_DATE = 200
 UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
@@ -123,16 +174,18 @@ class Mail:
 
     @property
     def recipients(self) -> list[str]:
-        return self.to + [address for address in self.cc if address not in self.to]
+        # A set, not the list: a crafted email lists thousands of addresses in each.
+        on_to = set(self.to)
+        return self.to + [address for address in self.cc if address not in on_to]
 
 
 def _addresses(message, header: str) -> list[str]:
-    found = []
+    found = {}
     for _name, address in email.utils.getaddresses([str(value) for value in message.get_all(header, [])]):
         address = address.strip().lower()
-        if "@" in address and address not in found:
-            found.append(address)
-    return found
+        if "@" in address:
+            found.setdefault(address)
+    return list(found)
 
 
 def _date(value) -> datetime | None:
@@ -147,16 +200,23 @@ def _date(value) -> datetime | None:
 
 
 def _quoted_date(value: str) -> datetime | None:
-    """The original's date in a forward's quoted header, as a mail program writes it or as RFC 5322 does."""
-    text = " ".join(QUOTED_DATE_NOISE.sub(" ", value.replace("\u202f", " ")).split())
-    in_utc = UTC_NAMES.search(text)
-    text = UTC_NAMES.sub("", text)
+    """The original's date in a forward's quoted header, as a mail program writes it (in English, French or
+    German) or as RFC 5322 does; None when it cannot be read."""
+    if len(value) > MAX_QUOTED_DATE:
+        return None
+    text = " ".join(value.replace("\u202f", " ").split())
+    text = QUOTED_DATE_WORD.sub(lambda word: QUOTED_DATE_WORDS.get(word[0].lower(), word[0]), text)
+    text = " ".join(QUOTED_DATE_NOISE.sub(" ", DAY_POINT.sub(r"\1", text)).split())
+    zone = ZONE_NAMES.search(text)
+    text = ZONE_NAMES.sub("", text)
     for layout in QUOTED_DATE_FORMATS:
         try:
             moment = datetime.strptime(text, layout)
         except ValueError:
             continue
-        return moment.replace(tzinfo=UTC) if in_utc else moment
+        if zone is None:
+            return moment
+        return moment.replace(tzinfo=timezone(timedelta(hours=ZONE_HOURS[zone[1].lower()])))
     return _date(value)
 
 
@@ -259,41 +319,95 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
     )
 
 
+def _more_addresses(line: str) -> str | None:
+    """The rest of a quoted To or Cc list when the line under it goes on with it, else None: indented (as RFC
+    5322 folds a header), or one or more addresses and nothing else a header or a body would say (Gmail wraps
+    a long list at a separator, Outlook on the web at each address)."""
+    text = line.strip()
+    if not text:
+        return None
+    if line[0] in " \t" or ("@" in text and ":" not in OUTLOOK_ADDRESS.sub("", text)):
+        return OUTLOOK_ADDRESS.sub(r"<\1>", text)
+    return None
+
+
+def _joined_lines(parts: list[str]) -> str:
+    """A quoted header's lines as one value: a list wrapped between two addresses without its separator
+    gets one, so neither address swallows the other (a name cut in two loses only its first half)."""
+    pieces = [parts[0]]
+    for part in parts[1:]:
+        pieces.append(" " if pieces[-1].endswith((",", ";")) or not pieces[-1] else ", ")
+        pieces.append(part)
+    return "".join(pieces)
+
+
+def _read_part(name: str, value: str) -> str:
+    """As much of a quoted header's value as is read (MAX_QUOTED_LIST, MAX_QUOTED_VALUE)."""
+    if name not in ADDRESS_LISTS:
+        return value[:MAX_QUOTED_VALUE]
+    if len(value) <= MAX_QUOTED_LIST:
+        return value
+    kept = value[:MAX_QUOTED_LIST]
+    return kept[: max(kept.rfind(","), kept.rfind(";"), 0)]
+
+
+def _bare_name(value: str) -> str:
+    """The sender's name when the quoted From gives no address, as Outlook writes one it knows; "" for what
+    is no name (empty, or an address cut short)."""
+    name = " ".join(value.strip().strip("\"'").split())
+    return "" if not name or any(sign in name for sign in "<>@") else name
+
+
 def _quoted_forward(body: str, subject: str) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them."""
     marker = MARKERS.search(body)
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
-    headers, body_start = {}, len(lines)
+    found, body_start = {}, len(lines)
+    # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines.
+    listing = None
     for index, line in enumerate(lines):
         match = QUOTED_HEADER.match(line)
         if match:
-            value = OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())
             name = match.group(1).lower()
-            headers.setdefault(QUOTED_HEADER_NAMES.get(name, name), value)
-        elif headers:
+            name = QUOTED_HEADER_NAMES.get(name, name)
+            listing = None
+            if name not in found:
+                found[name] = [OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())]
+                listing = name if name in ADDRESS_LISTS else None
+        elif listing and (more := _more_addresses(line)) is not None:
+            found[listing].append(more)
+        elif found:
             body_start = index
             break
-    try:
-        sender = email.utils.parseaddr(headers.get("from", ""))
-    except RecursionError:
-        # The parser recurses once a colon: a crafted line of a thousand is no sender, not a failure.
-        return None
-    if "@" not in sender[1]:
-        return None
+    headers = {name: _read_part(name, _joined_lines(parts)) for name, parts in found.items()}
+    sender_name, sender_address = "", ""
+    if "@" in headers.get("from", ""):
+        try:
+            sender_name, sender_address = email.utils.parseaddr(headers["from"])
+        except RecursionError:
+            # The parser recurses once a colon: a crafted line of a thousand is no sender, not a failure.
+            return None
+        if "@" not in sender_address:
+            return None
+    else:
+        # Outlook names a sender its address book knows without their address: "From: Jane Smith".
+        sender_name = _bare_name(headers.get("from", ""))
+        if not sender_name:
+            return None
 
     def listed(value: str) -> list[str]:
         try:
-            return [a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a]
+            return list(dict.fromkeys(a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a))
         except RecursionError:
             return []
 
     subject = headers.get("subject", "")
     return Mail(
         message_id="",
-        from_name=sender[0],
-        from_address=sender[1].lower(),
+        from_name=sender_name[:200],
+        from_address=sender_address.lower(),
         to=listed(headers.get("to", "")),
         cc=listed(headers.get("cc", "")),
         subject=subject,

@@ -51,3 +51,9 @@ def holders_of(user, addresses):
 def registered_with(user, addresses):
     """The active stakeholders `user` may see who have one of `addresses`: those an email is logged with."""
     return holders_of(user, addresses).active()
+
+
+def stakeholders_named(user, name: str):
+    """The active stakeholders `user` may see whose full name is `name`, whatever its case or spacing: whom a
+    forward naming its sender without an address ("From: Jane Smith") may be from."""
+    return Stakeholder.objects.visible_to(user).active().filter(name__iexact=" ".join(name.split()))

@@ -1,8 +1,9 @@
 """Email capture: an officer forwards or BCCs an email to the CRM's address; it is logged as an interaction.
 
 Who it is with: the stakeholders whose email addresses it was sent to (an officer's own message, copied in
-by BCC: outbound) or from (a stakeholder's message, forwarded by the officer: inbound). The officer is the
-member of staff whose address sent it in. A message from which no stakeholder can be matched, or that no
+by BCC: outbound) or from (a stakeholder's message, forwarded by the officer: inbound; when Outlook quotes its
+sender by name alone, the one stakeholder of that name the officer can see). The officer is the member of
+staff whose address sent it in. A message from which no stakeholder can be matched, or that no
 member of staff sent, waits in the review queue, where an officer chooses the stakeholders or sets it aside.
 
 Each message is logged once: the Message-ID (for a forward, the original's when it is attached) is unique, so
@@ -33,6 +34,7 @@ from liaison_crm.row_locks import lock_for_update
 
 from . import parsing
 from .models import InboundAttachment, InboundMessage, InboundStatus
+from .querysets import stakeholders_named
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -102,6 +104,14 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
     stakeholders = list(Stakeholder.objects.active().filter(emails__overlap=counterparts).order_by("pk"))
     known = {email for stakeholder in stakeholders for email in stakeholder.emails}
     unmatched = [address for address in counterparts if address not in known]
+    sender_unknown = False
+    if original is not None and shown is original and original.from_name and not original.from_address:
+        # Outlook quotes a sender its address book knows by name alone: who they are is the one stakeholder
+        # the officer can see by that name. Logged without them, the email would be with nobody it was from.
+        sender = _stakeholder_named(original.from_name, officer=author)
+        sender_unknown = sender is None
+        if sender is not None and sender not in stakeholders:
+            stakeholders = sorted([*stakeholders, sender], key=lambda stakeholder: stakeholder.pk)
     if author is None and stakeholders:
         author = stakeholders[0].owner
 
@@ -122,7 +132,8 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
     )
     message.raw.save("message.eml", ContentFile(raw), save=False)
     # Why it waits is not stored: the register changes while it waits (InboundMessage.why_it_waits).
-    message.status = InboundStatus.LOGGED if stakeholders and author is not None else InboundStatus.REVIEW
+    logged = stakeholders and author is not None and not sender_unknown
+    message.status = InboundStatus.LOGGED if logged else InboundStatus.REVIEW
     message.save()
     for attachment in mail.attachments + (original.attachments if original else []):
         InboundAttachment.objects.create(
@@ -135,6 +146,13 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
     if message.status == InboundStatus.LOGGED:
         _log(message, author=author, stakeholders=stakeholders, is_confidential=message.is_sensitive)
     return message
+
+
+def _stakeholder_named(name: str, *, officer) -> Stakeholder | None:
+    """The stakeholder `officer` can see whose full name is `name`; None when nobody is, or several are
+    (namesakes are not guessed between: the email waits for the officer to choose)."""
+    found = list(stakeholders_named(officer, name).order_by("pk")[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def _aware(moment, author):

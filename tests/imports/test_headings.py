@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
         ("Comments", "notes"),
         ("Memo", "notes"),
         ("Name Prefix", "form_of_address"),
+        ("Title", "form_of_address"),
+        ("Job Title", "role"),
         ("Telephone Number", "phones"),
         ("Mobile Number", "phones"),
         ("Tel", "phones"),
@@ -64,6 +66,48 @@ def test_a_google_export_gives_its_name_prefix_as_the_form_of_address_and_its_su
 
     amara = Stakeholder.objects.get(emails=["amara@example.org"])
     assert (amara.name, amara.form_of_address) == ("Amara Okafor PhD", "Dr")
+
+
+def test_an_outlook_exports_title_is_the_form_of_address_and_its_job_title_the_role(officer):
+    # The start of every row of Outlook's "Comma Separated Values" export.
+    content = (
+        '"Title","First Name","Middle Name","Last Name","Suffix","Company","Department","Job Title",'
+        '"Business Street","E-mail Address"\r\n'
+        '"Dr","Amara",,"Okafor",,"Northern Water Authority","Planning","Head of Planning",'
+        '"1 Dock Road","amara@nwa.example"\r\n'
+    )
+    job = services.import_job_create(
+        actor=officer, kind="stakeholders", upload=ContentFile(content.encode(), name="contacts.csv")
+    )
+    assert (job.mapping["form_of_address"], job.mapping["role"]) == ("Title", "Job Title")
+
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = services.import_check(job_id=job.pk)
+    assert job.error_count == 0
+    services.import_commit_start(job=job, actor=officer)
+
+    amara = Stakeholder.objects.get(emails=["amara@nwa.example"])
+    assert (amara.name, amara.form_of_address) == ("Amara Okafor", "Dr")
+    assert amara.affiliations.get().role == "Head of Planning"
+
+
+def test_an_honorific_in_a_title_column_is_never_taken_for_a_role(officer):
+    content = (
+        "Title,First Name,Last Name,Company,E-mail Address\n"
+        "Mr,Tomasz,Nowak,Coastal Trust,t.nowak@example.org\n"
+    )
+    job = services.import_job_create(
+        actor=officer, kind="stakeholders", upload=ContentFile(content.encode(), name="contacts.csv")
+    )
+    assert "role" not in job.mapping
+
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+    job = services.import_check(job_id=job.pk)
+    services.import_commit_start(job=job, actor=officer)
+
+    tomasz = Stakeholder.objects.get(name="Tomasz Nowak")
+    assert tomasz.form_of_address == "Mr"
+    assert tomasz.affiliations.get().role == ""
 
 
 def test_a_spreadsheets_contact_person_mail_address_and_remarks_are_imported(officer):

@@ -1,0 +1,409 @@
+"""The header block a forward quotes: a sender Outlook names without an address, To and Cc lists wrapped over
+several lines, dates written in French and German, and blocks anyone could send to the public endpoint.
+
+The messages in `messages/` are as the mail programs send them (headers, encodings, wrapping)."""
+
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from contacts.services import stakeholder_archive
+from mailin import parsing
+from mailin.models import InboundMessage
+from mailin.services import inbound_message_receive, signature_for
+
+from ..factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+MESSAGES = Path(__file__).parent / "messages"
+
+
+def message_file(name: str) -> bytes:
+    return (MESSAGES / name).read_bytes()
+
+
+def forward(*, subject: str, quoted: str, body: str = "Les travaux commencent lundi.") -> bytes:
+    """An officer's forward as a mail program sends it, the original quoted under its marker."""
+    return (
+        "From: Officer <officer@example.org>\n"
+        'To: "log@crm.example" <log@crm.example>\n'
+        f"Subject: {subject}\n"
+        "Date: Thu, 19 Mar 2026 08:31:40 +0000\n"
+        f"Message-ID: <{abs(hash(quoted))}@PR3PR07MB6811.eurprd07.prod.outlook.com>\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: text/plain; charset="utf-8"\n'
+        "Content-Transfer-Encoding: 8bit\n\n"
+        f"Pour info.\n\n{quoted}\n\n{body}\n"
+    ).encode()
+
+
+@pytest.fixture
+def officer_in_london(officer):
+    officer.time_zone = "Europe/London"  # UTC in March, UTC+1 in August
+    officer.save()
+    return officer
+
+
+# A sender named without an address ------------------------------------------------------------------------
+
+
+def test_an_outlook_forward_naming_its_sender_without_an_address_is_logged_with_the_stakeholder_of_that_name(
+    officer_in_london, colleague
+):
+    jane = StakeholderFactory(name="Jane Smith", emails=["jane.smith@river.example"], owner=colleague)
+    StakeholderFactory(name="Jane Smithson", emails=["jsmithson@river.example"], owner=colleague)
+
+    message, created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    assert created and message.status == "logged" and message.is_forward
+    assert (message.from_name, message.from_address) == ("Jane Smith", "")
+    interaction = message.interaction
+    assert list(interaction.stakeholders.all()) == [jane]
+    assert interaction.direction == "inbound" and interaction.logged_by == officer_in_london
+    assert interaction.summary == "Reservoir levels over Easter"
+    assert interaction.notes.startswith("Dear Officer,\n\nThe reservoir will be drawn down")
+    assert interaction.occurred_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+
+
+def test_a_sender_named_in_another_case_is_still_the_stakeholder_of_that_name(officer):
+    jane = StakeholderFactory(name="JANE SMITH", emails=[], owner=officer)
+
+    message, _created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+
+
+def _two_namesakes(owner):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=owner)
+    StakeholderFactory(name="Jane Smith", emails=["jane.smith@coast.example"], owner=owner)
+
+
+def _only_archived(owner):
+    jane = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=owner)
+    stakeholder_archive(stakeholder=jane, actor=owner)
+
+
+def _only_similar_names(owner):
+    StakeholderFactory(name="Jane Smithson", owner=owner)
+    StakeholderFactory(name="J. Smith", owner=owner)
+    StakeholderFactory(name="Smith, Jane", owner=owner)
+
+
+@pytest.mark.parametrize(
+    "register",
+    [lambda owner: None, _two_namesakes, _only_archived, _only_similar_names],
+    ids=["nobody", "two-namesakes", "only-archived", "only-similar-names"],
+)
+def test_a_forward_whose_sender_named_without_an_address_is_not_one_stakeholder_waits_with_the_name_shown(
+    officer, client, register
+):
+    register(officer)
+
+    message, _created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    assert message.status == "review" and message.interaction is None
+    assert (message.from_name, message.from_address) == ("Jane Smith", "")
+    reason = (
+        "It was forwarded with its sender named only as “Jane Smith”, without an address: "
+        "choose who they are."
+    )
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [reason]
+    client.force_login(officer)
+    listed = client.get(reverse("mailin:list")).content.decode()
+    assert reason in listed and ">Jane Smith</td>" in listed
+    detail = client.get(message.get_absolute_url()).content.decode()
+    assert reason in detail and "<dd>Jane Smith </dd>" in detail and "&lt;&gt;" not in detail
+
+
+def test_a_forward_naming_its_sender_without_an_address_is_logged_also_with_those_it_was_sent_to(
+    officer,
+):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>; Kofi Mensah <kofi@coast.example>\nSubject: Reservoir levels",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged"
+    assert list(message.interaction.stakeholders.order_by("pk")) == [jane, kofi]
+
+
+def test_a_forward_naming_its_sender_without_an_address_waits_even_when_those_it_was_sent_to_are_known(
+    officer,
+):
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>; Kofi Mensah <kofi@coast.example>\nSubject: Reservoir levels",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    # Logged with Kofi alone, it would say Kofi wrote it.
+    assert message.status == "review" and message.interaction is None
+
+
+# To and Cc wrapped over several lines ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gmail_wrapped_recipients.eml", "outlook365_wrapped_recipients.eml"],
+    ids=["gmail", "outlook-365"],
+)
+def test_a_forwards_to_and_cc_wrapped_over_several_lines_keep_every_address(officer, name):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    grace = StakeholderFactory(name="Grace Owusu", emails=["grace@coast.example"], owner=officer)
+    amara = StakeholderFactory(name="Amara Okafor", emails=["amara@example.org"], owner=officer)
+
+    message, _created = inbound_message_receive(raw=message_file(name))
+
+    assert message.to_addresses == [
+        "officer@example.org",
+        "kofi@coast.example",
+        "grace@coast.example",
+        "li@example.org",
+        "amara@example.org",
+    ]
+    assert message.unmatched_addresses == ["kofi@coast.example", "li@example.org"]
+    assert message.status == "logged"
+    assert list(message.interaction.stakeholders.order_by("pk")) == [ana, grace, amara]
+    assert message.interaction.summary == "Mill Lane works"
+    assert (
+        message.interaction.notes
+        == "The works on Mill Lane start on Monday and will last three weeks.\n\nAna"
+    )
+
+
+@pytest.mark.parametrize(
+    ("quoted", "to", "body"),
+    [
+        (  # folded as RFC 5322 folds a header, with a tab
+            "To: Officer <officer@example.org>,\n\tKofi Mensah <kofi@coast.example>\nSubject: Works\n\n"
+            "The works start on Monday.",
+            ["officer@example.org", "kofi@coast.example"],
+            "The works start on Monday.",
+        ),
+        (  # a name cut in two: its address is kept
+            "To: Officer <officer@example.org>, Kofi\nMensah <kofi@coast.example>\nSubject: Works\n\n"
+            "The works start on Monday.",
+            ["officer@example.org", "kofi@coast.example"],
+            "The works start on Monday.",
+        ),
+        (  # Outlook 2016's brackets, the list cut after its separator
+            "To: Officer [mailto:officer@example.org];\nKofi Mensah [mailto:kofi@coast.example]\n"
+            "Subject: Works\n\nThe works start on Monday.",
+            ["officer@example.org", "kofi@coast.example"],
+            "The works start on Monday.",
+        ),
+        (  # the list ends the block, the text follows at once
+            "Subject: Works\nTo: kofi@coast.example\nThe works start on Monday.",
+            ["kofi@coast.example"],
+            "The works start on Monday.",
+        ),
+        (  # an address in the first line of the text is the text's
+            "Subject: Works\nTo: kofi@coast.example\n"
+            "Write to me at ana@river.example: the works start on Monday.",
+            ["kofi@coast.example"],
+            "Write to me at ana@river.example: the works start on Monday.",
+        ),
+    ],
+    ids=["folded", "name-cut-in-two", "outlook-2016", "text-after-the-list", "text-with-an-address"],
+)
+def test_a_quoted_list_goes_on_over_the_lines_that_continue_it_and_no_further(quoted, to, body):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "Fwd: Works"
+    mail.set_content(
+        f"FYI\n\n---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n{quoted}"
+    )
+
+    original = parsing.parse(bytes(mail)).forwarded
+
+    assert original.to == to
+    assert original.body == body
+
+
+# Dates in French and German -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent_at"),
+    [
+        pytest.param(message_file("outlook_fr_date.eml"), datetime(2026, 3, 12, 10, 15), id="outlook-fr"),
+        pytest.param(message_file("gmail_de_date.eml"), datetime(2026, 3, 12, 10, 15), id="gmail-de"),
+        pytest.param(
+            forward(
+                subject="TR: Travaux",
+                quoted="-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\n"
+                "Envoyé : mercredi 5 août 2026 09:30\nÀ : Officer <officer@example.org>\nObjet : Travaux",
+            ),
+            datetime(2026, 8, 5, 8, 30),  # London's summer time
+            id="outlook-fr-summer",
+        ),
+        pytest.param(
+            forward(
+                subject="TR: Travaux",
+                quoted="---------- Message transféré ---------\nDe : Ana Costa <ana@river.example>\n"
+                "Date : mar. 10 mars 2026 à 10:15\nObjet : Travaux\nÀ : Officer <officer@example.org>",
+            ),
+            datetime(2026, 3, 10, 10, 15),
+            id="gmail-fr-tuesday",
+        ),
+        pytest.param(
+            forward(
+                subject="TR: Travaux",
+                quoted="---------- Message transféré ---------\nDe : Ana Costa <ana@river.example>\n"
+                "Date : lun. 8 déc. 2025 à 16:40\nObjet : Travaux\nÀ : Officer <officer@example.org>",
+            ),
+            datetime(2025, 12, 8, 16, 40),
+            id="gmail-fr-abbreviated-month",
+        ),
+        pytest.param(
+            forward(
+                subject="WG: Bauarbeiten",
+                quoted="-----Ursprüngliche Nachricht-----\nVon: Ana Costa <ana@river.example>\n"
+                "Gesendet: Donnerstag, 12. März 2026 10:15\nAn: Officer <officer@example.org>\n"
+                "Betreff: Bauarbeiten",
+            ),
+            datetime(2026, 3, 12, 10, 15),
+            id="outlook-de",
+        ),
+        pytest.param(
+            forward(
+                subject="WG: Bauarbeiten",
+                quoted="---------- Weitergeleitete Nachricht ---------\nVon: Ana Costa <ana@river.example>\n"
+                "Date: Mo., 8. Dez. 2025 um 16:40 Uhr\nSubject: Bauarbeiten\nTo: <officer@example.org>",
+            ),
+            datetime(2025, 12, 8, 16, 40),
+            id="gmail-de-abbreviated-month",
+        ),
+        pytest.param(
+            forward(
+                subject="WG: Bauarbeiten",
+                quoted="Anfang der weitergeleiteten Nachricht:\n\nVon: Ana Costa <ana@river.example>\n"
+                "Betreff: Bauarbeiten\nDatum: 12. März 2026 um 10:15:00 MEZ\n"
+                "An: Officer <officer@example.org>",
+            ),
+            datetime(2026, 3, 12, 9, 15),  # in Central European Time, as it says
+            id="apple-mail-de-with-its-zone",
+        ),
+    ],
+)
+def test_a_forward_dated_in_french_or_german_is_logged_when_the_original_was_sent(
+    officer_in_london, raw, sent_at
+):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.sent_at == sent_at.replace(tzinfo=UTC)
+    assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
+
+
+def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="TR: Travaux",
+        quoted="-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\n"
+        "Envoyé : le jour de la crue\nÀ : Officer <officer@example.org>\nObjet : Travaux",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.sent_at == datetime(2026, 3, 19, 8, 31, 40, tzinfo=UTC)
+    assert message.interaction.occurred_at == datetime(2026, 3, 19, 8, 31, 40, tzinfo=UTC)
+
+
+# Blocks anyone could send ---------------------------------------------------------------------------------
+
+MEGABYTE = 1_000_000
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "From: Ana <ana@river.example>\nTo: a@b.example,\n" + " x@y.example,\n" * (MEGABYTE // 14),
+        "From: Ana <ana@river.example>\nTo: a@b.example\n" + "x@y.example x@y.example\n" * (MEGABYTE // 24),
+        "From: Ana <ana@river.example>\nTo: a@b.example\n " + " " * MEGABYTE + "x",
+        "From: Ana <ana@river.example>\nCc: a@b.example\n" + " a:" * (MEGABYTE // 3),
+        "From: Ana <ana@river.example>\nCc: a@b.example\n" + " <" * (MEGABYTE // 2),
+        "From: Ana <ana@river.example>\nTo: " + "@" * MEGABYTE,
+        "From: " + "@" * 20_000 + "\nTo: " + "@" * 20_000 + "\nCc: " + "@" * MEGABYTE,
+        "From: Ana <ana@river.example>\n" + "To: [mailto:" * (MEGABYTE // 12),
+        "From: " + "Jane " * (MEGABYTE // 5),
+        "From: Jane Smith\nSent: " + "jeu. 12. mars " * (MEGABYTE // 14),
+        "From: Jane Smith\nSent: Thursday, March 12, 2026 " + " " * MEGABYTE + "10:15 AM",
+        "From: Jane Smith\n" + "To: x@y.example,\nCc: z@y.example,\n" * (MEGABYTE // 34),
+    ],
+    ids=[
+        "continued-lists",
+        "address-lines",
+        "spaces",
+        "colons",
+        "angle-brackets",
+        "at-signs",
+        "at-signs-everywhere",
+        "outlook-brackets",
+        "bare-name",
+        "date-words",
+        "date-spaces",
+        "repeated-headers",
+    ],
+)
+def test_a_forward_with_a_megabyte_header_block_anyone_could_send_is_read_in_well_under_a_second(block):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "FW: Hello"
+    mail.set_content(f"FYI\n\n-----Original Message-----\n{block}\n\nHello")
+    raw = bytes(mail)
+    assert len(raw) > MEGABYTE
+
+    started = time.perf_counter()
+    parsing.parse(raw)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_the_public_endpoint_takes_a_megabyte_of_quoted_recipients_in_well_under_a_second(officer, client):
+    # As many as the part of the text that is read holds; the megabyte goes on after them.
+    to = "".join(f" to{number}@river.example,\n" for number in range(1000))
+    cc = "".join(f" cc{number}@coast.example;\n" for number in range(1000))
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "FW: Hello"
+    mail["Message-ID"] = "<crowded@example.org>"
+    mail.set_content(
+        f"-----Original Message-----\nFrom: Jane Smith\nTo:\n{to}Cc:\n{cc}\n" + "Hello. " * (MEGABYTE // 7)
+    )
+    raw = bytes(mail)
+    assert len(raw) > MEGABYTE
+
+    started = time.perf_counter()
+    response = client.post(
+        reverse("mailin:inbound"),
+        raw,
+        content_type="message/rfc822",
+        HTTP_X_LIAISON_SIGNATURE=signature_for(raw, "test-secret"),
+    )
+    assert time.perf_counter() - started < 1
+
+    assert response.status_code == 202 and response.json()["status"] == "review"
+
+
+def test_a_quoted_list_longer_than_is_read_keeps_only_whole_addresses():
+    to = ", ".join(f"Person {number} <person{number}@river.example>" for number in range(600))
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "Fwd: Everyone"
+    mail.set_content(f"---------- Forwarded message ---------\nFrom: Ana <ana@river.example>\nTo: {to}\n\nHi")
+
+    original = parsing.parse(bytes(mail)).forwarded
+
+    assert 200 < len(original.to) < 600
+    assert original.to == [f"person{number}@river.example" for number in range(len(original.to))]
