@@ -903,8 +903,8 @@ def load(
         with connection.cursor() as cursor:
             # Written by triggers in the app (meetings migration 0017), which replica mode does not fire.
             cursor.execute(
-                "INSERT INTO meetings_meetingpeople (meeting_id, names) "
-                "SELECT id, meeting_people_names(id) FROM meetings_meeting ON CONFLICT (meeting_id) DO NOTHING"
+                "INSERT INTO meetings_meetingpeople (meeting_id, names) SELECT id, meeting_people_names(id) "
+                "FROM meetings_meeting ON CONFLICT (meeting_id) DO NOTHING"
             )
         log(f"  all rows written in {perf_counter() - started:.0f} s")
     rebuild_indexes(connection, indexes, log=log)
