@@ -32,6 +32,24 @@ class MeetingQuerySet(QuerySet):
 
         return self.filter(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder)))
 
+    def had_with(self, stakeholder):
+        """Meetings with the stakeholder that they were not recorded absent from, as their report lists
+        them: held with them, still to come, or cancelled."""
+        from .models import Attendee
+
+        invited = Attendee.objects.not_recorded_absent().filter(
+            meeting=OuterRef("pk"), stakeholder=stakeholder
+        )
+        return self.filter(Exists(invited))
+
+    def missed_by(self, stakeholder):
+        """Meetings the stakeholder was invited to and recorded absent from."""
+        return self.filter(Exists(_absence(stakeholder)))
+
+    def with_missed(self, stakeholder):
+        """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
+        return self.annotate(missed=Exists(_absence(stakeholder)))
+
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
         return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
@@ -79,6 +97,13 @@ class MeetingQuerySet(QuerySet):
                 Prefetch("interaction", queryset=Interaction.objects.visible_to(user).for_reference()),
             )
         )
+
+
+def _absence(stakeholder):
+    """The stakeholder's invitation to the outer meeting if they were recorded absent from it."""
+    from .models import Attendee
+
+    return Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder, attended=False)
 
 
 def met(prefix: str = "") -> Q:
