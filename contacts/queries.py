@@ -93,7 +93,9 @@ def _on_stakeholders(stakeholders) -> dict[str, Q]:
     from interactions.models import Interaction
     from meetings.models import Attendee
 
-    attended = Attendee.objects.met().filter(meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders)
+    attended = Attendee.objects.not_recorded_absent().filter(
+        meeting=OuterRef("meeting_id"), stakeholder__in=stakeholders
+    )
     with_them = Interaction.stakeholders.through.objects.filter(
         interaction=OuterRef("pk"), stakeholder__in=stakeholders
     )

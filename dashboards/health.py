@@ -220,7 +220,7 @@ actions AS (
         WHERE a.owner_stakeholder_id IS NOT NULL
         UNION
         SELECT att.stakeholder_id, a.id FROM overdue_actions a
-        -- Those met there (meetings.querysets.met): not one recorded absent.
+        -- Those it is work on (AttendeeQuerySet.not_recorded_absent): not one recorded absent.
         JOIN meetings_attendee att ON att.meeting_id = a.meeting_id AND att.stakeholder_id IS NOT NULL
              AND att.attended IS NOT FALSE
     ) pairs

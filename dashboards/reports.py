@@ -132,7 +132,9 @@ class Report:
         if self.organisation is not None:
             return meetings.for_organisation(self.organisation)
         if self.stakeholder is not None:
-            return meetings.with_stakeholder(self.stakeholder)
+            # The meetings they had: those they were recorded absent from are listed apart
+            # (`missed_meetings`), and neither their decisions nor their actions are the stakeholder's.
+            return meetings.had_with(self.stakeholder)
         if self.officer is not None:
             return meetings.involving(self.officer)
         if self.team is not None:
@@ -140,7 +142,17 @@ class Report:
         return meetings
 
     def meetings(self):
-        return self._meetings_of_subject().filter(starts_at__gte=self.start, starts_at__lt=self.end)
+        return self._in_period(self._meetings_of_subject())
+
+    def missed_meetings(self):
+        """A stakeholder's report: the period's meetings they were invited to and recorded absent from. Other
+        subjects' reports list every meeting of theirs as it went, and have none."""
+        if self.stakeholder is None:
+            return Meeting.objects.none()
+        return self._in_period(Meeting.objects.visible_to(self.reader).missed_by(self.stakeholder))
+
+    def _in_period(self, meetings):
+        return meetings.filter(starts_at__gte=self.start, starts_at__lt=self.end)
 
     def decisions(self):
         return Decision.objects.filter(meeting__in=self.meetings().values("pk")).select_related("meeting")
@@ -298,12 +310,7 @@ class Report:
         open_at_end = Q(open_at_end=True)
         overdue_at_end = Q(overdue_at_end=True)
         figures = {key: communications[key] for key in ("interactions", "average_sentiment", "negative")}
-        figures.update(
-            self.meetings().aggregate(
-                meetings=Count("pk"),
-                meetings_held=Count("pk", filter=Q(status="held")),
-            )
-        )
+        figures.update(self._meeting_figures())
         figures.update(
             self.actions().aggregate(
                 actions=Count("pk"),
@@ -346,6 +353,22 @@ class Report:
             )
         )
         return figures
+
+    def _meeting_figures(self) -> dict:
+        """The meetings and those held, in one query; for a stakeholder, of those they were not recorded
+        absent from, and how many they missed."""
+        held = Q(status="held")
+        if self.stakeholder is None:
+            return self.meetings().aggregate(meetings=Count("pk"), meetings_held=Count("pk", filter=held))
+        invited = self._in_period(
+            Meeting.objects.visible_to(self.reader).with_stakeholder(self.stakeholder)
+        ).with_missed(self.stakeholder)
+        had = Q(missed=False)
+        return invited.aggregate(
+            meetings=Count("pk", filter=had),
+            meetings_held=Count("pk", filter=had & held),
+            meetings_missed=Count("pk", filter=Q(missed=True)),
+        )
 
     def interactions_csv_url(self) -> str:
         """The interactions export with this report's filters: the same rows as its communications."""

@@ -248,6 +248,10 @@ def report(request):
             "meetings": FirstRows(
                 subject.meetings().select_related("organisation").order_by("starts_at", "pk"), ROWS_SHOWN
             ),
+            "missed_meetings": FirstRows(
+                subject.missed_meetings().select_related("organisation").order_by("starts_at", "pk"),
+                ROWS_SHOWN,
+            ),
             "decisions": FirstRows(
                 subject.decisions().order_by("meeting__starts_at", "position", "pk"), ROWS_SHOWN
             ),

@@ -16,6 +16,7 @@ from liaison_crm.edit_conflicts import EditConflictMixin
 from liaison_crm.typed_dates import TypedDatesMixin
 
 from .models import ActionStatus, Frequency, Meeting, Rsvp
+from .services import OWN_ACTION_CHASER_MESSAGE
 
 REMINDER_CHOICES = [
     (7 * 24 * 60, _("1 week before")),
@@ -199,8 +200,17 @@ def owner_options(meeting: Meeting) -> dict[str, object]:
 
 
 class ActionItemForm(TypedDatesMixin, forms.Form):
+    """One action agreed at a meeting: on the record-as-held form (a row of several), or added since."""
+
     description = forms.CharField(label=_("Action"), max_length=500, required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    chaser = AssigneeChoiceField(
+        label=_("Chased by"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("The organiser"),
+        help_text=_("Who follows it up when a stakeholder owes it."),
+    )
     due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, owners: dict[str, object], **kwargs):
@@ -212,6 +222,7 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
         if stakeholders:
             choices.append((_("Stakeholders"), stakeholders))
         self.fields["owner"].choices = choices
+        self.fields["chaser"].offer_for(None)
 
     def clean_owner(self):
         key = self.cleaned_data["owner"]
@@ -223,10 +234,14 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
             self.add_error("owner", _("Who will do it?"))
         if cleaned.get("owner") and not cleaned.get("description"):
             self.add_error("description", _("What is to be done?"))
+        if cleaned.get("chaser") and cleaned.get("owner") and not isinstance(cleaned["owner"], Stakeholder):
+            # Said here, on its row, rather than by the service for the whole form.
+            self.add_error("chaser", OWN_ACTION_CHASER_MESSAGE)
         return cleaned
 
     def entry(self):
-        """The action as the services take it (`ActionEntry`), owned by a colleague or a stakeholder."""
+        """The action as the services take it (`ActionEntry`), owned by a colleague or a stakeholder, with
+        the colleague chosen to chase a stakeholder's (none: the organiser)."""
         owner = self.cleaned_data["owner"]
         is_stakeholder = isinstance(owner, Stakeholder)
         return {
@@ -234,28 +249,17 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
             "owner_user": None if is_stakeholder else owner,
             "owner_stakeholder": owner if is_stakeholder else None,
             "due_on": self.cleaned_data.get("due_on"),
+            "chaser": self.cleaned_data.get("chaser"),
         }
 
 
 class ActionAddForm(ActionItemForm):
     """One action added to a meeting's record after the fact."""
 
-    chaser = AssigneeChoiceField(
-        label=_("Chased by"),
-        queryset=get_user_model().objects.none(),
-        required=False,
-        empty_label=_("The organiser"),
-        help_text=_("Who follows it up when a stakeholder owes it."),
-    )
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].required = True
         self.fields["owner"].required = True
-        self.fields["chaser"].offer_for(None)
-
-    def entry(self):
-        return {**super().entry(), "chaser": self.cleaned_data["chaser"]}
 
 
 class ActionChaserForm(forms.Form):

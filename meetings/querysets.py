@@ -34,6 +34,24 @@ class MeetingQuerySet(QuerySet):
 
         return self.filter(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder)))
 
+    def had_with(self, stakeholder):
+        """Meetings with the stakeholder that they were not recorded absent from, as their report lists
+        them: held with them, still to come, or cancelled."""
+        from .models import Attendee
+
+        invited = Attendee.objects.not_recorded_absent().filter(
+            meeting=OuterRef("pk"), stakeholder=stakeholder
+        )
+        return self.filter(Exists(invited))
+
+    def missed_by(self, stakeholder):
+        """Meetings the stakeholder was invited to and recorded absent from."""
+        return self.filter(Exists(_absence(stakeholder)))
+
+    def with_missed(self, stakeholder):
+        """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
+        return self.annotate(missed=Exists(_absence(stakeholder)))
+
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
         return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
@@ -83,16 +101,45 @@ class MeetingQuerySet(QuerySet):
         )
 
 
+def _absence(stakeholder):
+    """The stakeholder's invitation to the outer meeting if they were recorded absent from it."""
+    from .models import Attendee
+
+    return Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder, attended=False)
+
+
 def met(prefix: str = "") -> Q:
     """Attendees who count as met (`prefix` reaches them through a relation, "meeting__attendees__"): those
-    recorded present, and those invited to a meeting not yet recorded as held. One recorded absent was
-    invited, and is listed as absent where the meeting's people are, but was not met."""
-    return Q(**{f"{prefix}attended": True}) | Q(**{f"{prefix}attended__isnull": True})
+    recorded present, and, until a meeting is recorded as held, those invited to one that has started and
+    was not cancelled. One recorded absent was invited, and is listed as absent where the meeting's people
+    are, but was not met; nor was anyone invited to a cancelled meeting, and nobody is met at a meeting
+    still to come.
+
+    Who is met is not all that ties work to a stakeholder: `AttendeeQuerySet.not_recorded_absent` says why.
+    """
+    from .models import MeetingStatus
+
+    meeting = f"{prefix}meeting__"
+    return Q(**{f"{prefix}attended": True}) | Q(
+        **{
+            f"{prefix}attended__isnull": True,
+            # Held too: one held before attendance was recorded counts those invited as having come.
+            f"{meeting}status__in": (MeetingStatus.PLANNED, MeetingStatus.HELD),
+            f"{meeting}starts_at__lte": timezone.now(),
+        }
+    )
 
 
 class AttendeeQuerySet(QuerySet):
     def met(self):
         return self.filter(met())
+
+    def not_recorded_absent(self):
+        """Invitations that tie a meeting's work to the stakeholder invited: all but those recorded absent,
+        whatever became of the meeting. The actions of a meeting still to come with them are work on them as
+        much as those of one they came to: their health card counts them when overdue (dashboards.health, in
+        SQL), and a handover of the people at an organisation moves them with them."""
+        return self.exclude(attended=False)
 
 
 class ActionItemQuerySet(QuerySet):

@@ -93,6 +93,7 @@ class ActionEntry:
 
 
 CANNOT_CHASE_MESSAGE = _lazy("%(name)s cannot chase this action: choose an active colleague.")
+OWN_ACTION_CHASER_MESSAGE = _lazy("A colleague's own action is chased by its owner.")
 
 
 def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
@@ -102,7 +103,7 @@ def _settle_chaser(action: ActionItem, chosen, *, actor) -> None:
     """
     if action.owner_stakeholder_id is None:
         if chosen is not None:
-            raise ValidationError({"chaser": _("A colleague's own action is chased by its owner.")})
+            raise ValidationError({"chaser": OWN_ACTION_CHASER_MESSAGE})
         action.chaser = None
     elif chosen is not None and chosen.pk != action.chaser_id:
         if not can_follow_up(chosen):

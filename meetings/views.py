@@ -282,8 +282,18 @@ def _editable_record(request, pk, *, held_only: bool) -> tuple[Meeting, HttpResp
     return meeting, None
 
 
-def _record_form_page(request, meeting, form, *, heading: str, button: str, once: bool = True):
-    context = {"meeting": meeting, "form": form, "heading": heading, "button": button, "once": once}
+def _record_form_page(
+    request, meeting, form, *, heading: str, button: str, once: bool = True, back: str | None = None
+):
+    """`back`: where the form leads back to (its Cancel, and after saving) when not the meeting's page."""
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "heading": heading,
+        "button": button,
+        "once": once,
+        "back": back,
+    }
     return render(request, "meetings/meeting_record_form.html", context)
 
 
@@ -482,13 +492,16 @@ def action_item_status(request, pk):
             "action": action_item,
             "updatable": True,
             "show_meeting": bool(request.POST.get("show_meeting")),
+            # The page the row is on, which its form says: the row's links lead back there.
+            "back": next_url(request, action_item.meeting) if request.POST.get("next") else None,
         }
         return render(request, "meetings/_action_row.html", context)
     return redirect(next_url(request, action_item.meeting))
 
 
 def action_item_chaser(request, pk):
-    """Hands the chasing of an action a stakeholder owes to a colleague."""
+    """Hands the chasing of an action a stakeholder owes to a colleague, from the meeting's page or from the
+    lists of what an officer chases (My actions, My day), and back to the page it was asked from."""
     action_item = get_object_or_404(
         ActionItem.objects.visible_to(request.user)
         .filter(owner_stakeholder__isnull=False)
@@ -499,6 +512,7 @@ def action_item_chaser(request, pk):
         can_update_action_item(request.user, action_item),
         _("Only whoever chases this action or the meeting's organiser can hand it on."),
     )
+    back = next_url(request, action_item.meeting)
     form = ActionChaserForm(request.POST or None, action_item=action_item)
     if request.method == "POST" and form.is_valid():
         try:
@@ -509,10 +523,10 @@ def action_item_chaser(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s chases it now.") % {"name": action_item.chaser})
-            return redirect(action_item.meeting)
+            return redirect(back)
     heading = _("Who chases “%(action)s”") % {"action": action_item.description}
     return _record_form_page(
-        request, action_item.meeting, form, heading=heading, button=_("Save"), once=False
+        request, action_item.meeting, form, heading=heading, button=_("Save"), once=False, back=back
     )
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings.models import Meeting
+from meetings.models import ActionItem, Meeting
 
 from ..factories import StakeholderFactory
 from .conftest import sign_in
@@ -21,7 +21,7 @@ def pick(page, field_class, name):
 
 
 def test_officer_schedules_holds_a_meeting_and_the_follow_up_reaches_the_outbox(
-    browser, page, live_server, officer, admin_user
+    browser, page, live_server, officer, colleague, admin_user
 ):
     StakeholderFactory(
         name="Ingrid Solberg", owner=officer, emails=["ingrid@example.no"], time_zone="Europe/Oslo"
@@ -51,11 +51,15 @@ def test_officer_schedules_holds_a_meeting_and_the_follow_up_reaches_the_outbox(
     page.get_by_label("Decisions").fill("Extend the pilot to the northern valley")
     page.locator("#id_actions-0-description").fill("Draft the extension annex")
     page.locator("#id_actions-0-owner").select_option(label="Tariq Haddad")
+    # Tariq owes it; the organiser hands the chasing to a colleague as the minutes are written.
+    page.get_by_label("Chased by, row 1").select_option(label=str(colleague))
     page.get_by_role("button", name="Record as held").click()
 
     expect(page.get_by_text("Extend the pilot to the northern valley")).to_be_visible()
     meeting = Meeting.objects.get()
     assert meeting.status == "held"
+    assert ActionItem.objects.get().chaser == colleague
+    expect(page.get_by_text(f"chased by {colleague}")).to_be_visible()
 
     for name in ("Ingrid Solberg", "Tariq Haddad"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Stakeholders").click()

@@ -1,10 +1,14 @@
 """The power-interest grid and the relationship map."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import OrganisationKind
 from dashboards import relationship_map, services
+from meetings.models import Attendee, MeetingStatus
 
 from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
 
@@ -81,7 +85,7 @@ def test_a_stakeholders_map_reaches_two_steps_out(officer):
     met = StakeholderFactory(owner=officer, name="Met at the forum")
     elsewhere = OrganisationFactory(name="Their charity")
     AffiliationFactory(stakeholder=met, organisation=elsewhere)
-    meeting = MeetingFactory(organiser=officer)
+    meeting = MeetingFactory(organiser=officer, starts_at=timezone.now() - dt.timedelta(days=3))
     meeting.attendees.create(stakeholder=centre)
     meeting.attendees.create(stakeholder=met)
     far = StakeholderFactory(owner=officer, name="Three steps away")
@@ -116,6 +120,56 @@ def test_a_stakeholder_recorded_absent_from_a_meeting_met_nobody_there(officer):
 
     assert names == {"Centre", "Came"}
     assert from_absent == {"Stayed away"}
+
+
+def meeting_with(officer, people, *, days_from_now, status=MeetingStatus.PLANNED):
+    meeting = MeetingFactory(
+        organiser=officer, starts_at=timezone.now() + dt.timedelta(days=days_from_now), status=status
+    )
+    for person in people:
+        meeting.attendees.create(stakeholder=person)
+    return meeting
+
+
+def test_stakeholders_invited_to_a_cancelled_meeting_met_nobody_there(officer):
+    centre = StakeholderFactory(owner=officer, name="Centre")
+    other = StakeholderFactory(owner=officer, name="Also invited")
+    meeting_with(officer, [centre, other], days_from_now=-3, status=MeetingStatus.CANCELLED)
+
+    names = {node["label"] for node in relationship_map.stakeholder_graph(centre).as_json()["nodes"]}
+
+    assert names == {"Centre"}
+    assert not Attendee.objects.met().exists()
+
+
+def test_stakeholders_invited_to_a_meeting_still_to_come_meet_once_it_has_started(officer, time_machine):
+    centre = StakeholderFactory(owner=officer, name="Centre")
+    other = StakeholderFactory(owner=officer, name="Also invited")
+    meeting_with(officer, [centre, other], days_from_now=2)
+
+    before = {node["label"] for node in relationship_map.stakeholder_graph(centre).as_json()["nodes"]}
+    time_machine.move_to(timezone.now() + dt.timedelta(days=2, minutes=1))
+    after = {node["label"] for node in relationship_map.stakeholder_graph(centre).as_json()["nodes"]}
+
+    assert before == {"Centre"}
+    assert after == {"Centre", "Also invited"}
+
+
+def test_an_organisations_map_links_only_the_people_who_met(officer):
+    harbour = OrganisationFactory(name="Harbour Board")
+    ama, kofi, efua = (StakeholderFactory(owner=officer, name=name) for name in ("Ama", "Kofi", "Efua"))
+    for person in (ama, kofi, efua):
+        AffiliationFactory(stakeholder=person, organisation=harbour)
+    meeting_with(officer, [ama, kofi], days_from_now=-1)  # not recorded as held yet
+    meeting_with(officer, [kofi, efua], days_from_now=-1, status=MeetingStatus.CANCELLED)
+    meeting_with(officer, [ama, efua], days_from_now=5)
+
+    edges = relationship_map.organisation_graph(harbour).as_json()["edges"]
+
+    met_together = {
+        frozenset((edge["source"], edge["target"])) for edge in edges if edge["kind"] == "meeting"
+    }
+    assert met_together == {frozenset((f"s{ama.pk}", f"s{kofi.pk}"))}
 
 
 def test_a_map_never_holds_more_than_sixty_nodes(officer_client, officer):

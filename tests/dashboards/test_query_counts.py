@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from dashboards import queries, services
 
-from ..factories import CommitmentFactory, ConcernFactory, InteractionFactory, StakeholderFactory, UserFactory
+from ..factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    StakeholderFactory,
+    UserFactory,
+)
 from .conftest import TODAY, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +96,17 @@ def test_report(officer_client, officer, django_assert_max_num_queries, rows):
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
         response = officer_client.get(reverse("dashboards:report"), {"officer": officer.pk})
     assert len(response.context["interactions"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_stakeholder_report(officer_client, officer, django_assert_max_num_queries, rows):
+    person = StakeholderFactory(owner=officer)
+    for index in range(rows):
+        meeting = MeetingFactory(organiser=officer, starts_at=days_ago(2))
+        meeting.attendees.create(stakeholder=person, attended=index % 2 == 0)
+    # the user's groups; the form's officers; the stakeholder chosen, and their name for its picker; figures:
+    # by channel, meetings (those missed too), actions, commitments, objectives, concerns; the lists:
+    # interactions, meetings, meetings missed, decisions, actions, commitments, objectives, concerns.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
+        response = officer_client.get(reverse("dashboards:report"), {"stakeholder": person.pk})
+    assert len(response.context["meetings"]) + len(response.context["missed_meetings"]) == rows

@@ -302,6 +302,52 @@ def test_an_archived_stakeholders_page_leads_to_their_report(client, officer):
     assert "Last call" in response.content.decode()
 
 
+def held_meeting_with(person, officer, *, title, days, attended, decision, action):
+    starts = days_ago(days)
+    meeting = MeetingFactory(
+        organiser=officer, title=title, starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+        status=MeetingStatus.HELD, held_at=starts,
+    )  # fmt: skip
+    meeting.attendees.create(stakeholder=person, attended=attended)
+    Decision.objects.create(meeting=meeting, text=decision)
+    ActionItem.objects.create(meeting=meeting, description=action, owner_user=officer, created_by=officer)
+    return meeting
+
+
+def test_a_stakeholders_report_lists_the_meetings_they_missed_apart_and_counts_only_those_they_had(
+    client, officer
+):
+    person = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    came = held_meeting_with(
+        person, officer, title="Lane walkabout", days=10, attended=True, decision="Widen the path",
+        action="Send the plan",
+    )  # fmt: skip
+    missed = held_meeting_with(
+        person, officer, title="Residents' forum", days=5, attended=False, decision="Close the lane",
+        action="Draft the letter",
+    )  # fmt: skip
+
+    response = report(client, officer, stakeholder=person.pk)
+
+    totals = response.context["totals"]
+    assert (totals["meetings"], totals["meetings_held"], totals["meetings_missed"]) == (1, 1, 1)
+    assert list(response.context["meetings"]) == [came]
+    assert list(response.context["missed_meetings"]) == [missed]
+    assert totals["actions"] == 1
+    page = response.content.decode()
+    assert "Meetings missed" in page and "Missed: invited, recorded absent" in page
+    # What was decided and agreed without them is not theirs.
+    assert "Widen the path" in page and "Send the plan" in page
+    assert "Close the lane" not in page and "Draft the letter" not in page
+
+
+def test_an_organisation_report_lists_its_meetings_as_they_went_with_no_missed_ones(client, officer, council):
+    response = report(client, officer, organisation=council.pk)
+    assert "meetings_missed" not in response.context["totals"]
+    assert list(response.context["missed_meetings"]) == []
+    assert "Meetings missed" not in response.content.decode()
+
+
 def test_the_period_is_whole_days_in_the_readers_time_zone_and_the_page_says_which(client, officer):
     """The period ends with 10 June in Sydney: 23:30 there is in it, 00:30 on the 11th (still the 10th in
     London) is not. The printed page names the zone, since a reader elsewhere counts other days."""

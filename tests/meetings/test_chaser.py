@@ -128,6 +128,65 @@ def test_whoever_chases_it_and_their_managers_move_it_along(
     assert ActionItem.objects.get(pk=action.pk).status == ActionStatus.DONE
 
 
+def hand_on_link(action, back):
+    return f'href="{reverse("meetings:action_chaser", args=[action.pk])}?next={back}"'
+
+
+@pytest.mark.parametrize("page", ["meetings:my_actions", "dashboards:my_day"])
+def test_an_officer_hands_on_the_stakeholders_actions_they_chase_from_their_own_lists_and_is_brought_back(
+    client, meeting, guest, officer, colleague, page
+):
+    chased = owed(meeting, guest, chaser=colleague)
+    own = services.action_item_add(
+        meeting=meeting,
+        actor=officer,
+        entry=services.ActionEntry("Book the hall", owner_user=colleague, due_on=YESTERDAY),
+    )
+    url = reverse(page)
+    shown = login(client, colleague).get(url).content.decode()
+    assert hand_on_link(chased, url) in shown
+    assert (
+        f"{reverse('meetings:action_chaser', args=[own.pk])}" not in shown
+    )  # their own: nobody to hand on to
+
+    form = client.get(reverse("meetings:action_chaser", args=[chased.pk]), {"next": url}).content.decode()
+    assert f'<input type="hidden" name="next" value="{url}">' in form
+    assert f'<a class="button" href="{url}">Cancel</a>' in form
+    response = client.post(
+        reverse("meetings:action_chaser", args=[chased.pk]), {"chaser": officer.pk, "next": url}
+    )
+
+    assert response.status_code == 302 and response.url == url
+    assert ActionItem.objects.get(pk=chased.pk).chaser == officer
+    assert "Send us the survey" not in client.get(url).content.decode()
+
+
+def test_a_row_of_my_actions_drawn_again_after_a_change_of_status_still_hands_on_back_to_the_list(
+    client, meeting, guest, colleague
+):
+    chased = owed(meeting, guest, chaser=colleague)
+    my_actions = reverse("meetings:my_actions")
+
+    row = login(client, colleague).post(
+        reverse("meetings:action_status", args=[chased.pk]),
+        {"status": ActionStatus.IN_PROGRESS, "show_meeting": "1", "next": my_actions},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert hand_on_link(chased, my_actions) in row.content.decode()
+
+
+def test_the_hand_on_page_refuses_an_address_elsewhere_and_leads_back_to_the_meeting(
+    client, meeting, guest, officer, colleague
+):
+    chased = owed(meeting, guest)
+    response = login(client, officer).post(
+        reverse("meetings:action_chaser", args=[chased.pk]),
+        {"chaser": colleague.pk, "next": "https://elsewhere.example/"},
+    )
+    assert response.url == meeting.get_absolute_url()
+
+
 @pytest.mark.parametrize(
     "owners",
     [

@@ -473,6 +473,66 @@ def test_recording_a_meeting_as_held_with_an_action(officer_client, officer, mee
     assert "Harbour consultation" in timeline
 
 
+def held_form_data(meeting, *actions):
+    data = {
+        "attended": [attendee.pk for attendee in meeting.attendees.all()],
+        "minutes": "Good turnout.",
+        "actions-TOTAL_FORMS": str(len(actions)),
+        "actions-INITIAL_FORMS": "0",
+    }
+    for index, action in enumerate(actions):
+        data.update({f"actions-{index}-{field}": value for field, value in action.items()})
+    return data
+
+
+def test_the_held_form_names_who_chases_each_action_a_stakeholder_owes(
+    officer_client, officer, meeting, guest, colleague
+):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    url = reverse("meetings:mark_held", args=[meeting.pk])
+    body = officer_client.get(url).content.decode()
+    assert 'aria-label="Chased by, row 1"' in body and "The organiser" in body
+
+    response = officer_client.post(
+        url,
+        held_form_data(
+            meeting,
+            {"description": "Send the map", "owner": f"stakeholder:{guest.pk}", "chaser": colleague.pk},
+            {"description": "Send the plan", "owner": f"stakeholder:{guest.pk}", "chaser": ""},
+        ),
+    )
+
+    assert response.status_code == 302
+    assert dict(ActionItem.objects.values_list("description", "chaser")) == {
+        "Send the map": colleague.pk,
+        "Send the plan": officer.pk,  # the organiser, as before
+    }
+
+
+def test_a_chaser_named_for_a_colleagues_own_action_is_refused_on_its_row_and_nothing_is_recorded(
+    officer_client, meeting, colleague, other_officer
+):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        held_form_data(
+            meeting,
+            {
+                "description": "Publish the summary",
+                "owner": f"user:{colleague.pk}",
+                "chaser": other_officer.pk,
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="id_actions-0-chaser_error"' in body
+    assert "A colleague&#x27;s own action is chased by its owner." in body
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not ActionItem.objects.exists()
+
+
 def test_a_decision_too_long_to_keep_is_shown_back_and_nothing_is_recorded(officer_client, meeting):
     """A pasted paragraph as one decision line was a 500 (the column holds 500 characters)."""
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
