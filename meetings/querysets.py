@@ -2,7 +2,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contacts.search import name_resembles, prefix_query, search_terms
+from contacts.search import name_resembles, name_starts, prefix_query, search_terms
 
 
 class MeetingQuerySet(QuerySet):
@@ -223,9 +223,10 @@ def search_matches(text: str) -> Q | None:
 
 def people_matches(text: str) -> Q | None:
     """A filter: meetings whose organiser's or invited people's names have a word starting with each word
-    typed; only when no meeting's do, those whose names resemble the words ("Ama Owsu"). Otherwise a first
-    name typed in full on the way to a family name ("rachel fletc") would resemble every Rachel's name and
-    bring all their meetings. The words may fall in two people's names ("rachel" in one, "fletcher" in
+    typed; only when nobody's name does (no meeting's people, no stakeholder, no member of staff), those
+    whose names resemble the words ("Ama Owsu"). Otherwise a first name typed in full on the way to a family
+    name ("rachel fletc") would resemble every Rachel's name and bring all their meetings, whether or not
+    Rachel Fletcher is in one. The words may fall in two people's names ("rachel" in one, "fletcher" in
     another): a meeting's names are one text (`MeetingPeople`), so that one index finds them."""
     if prefix_query(text) is None:
         return None
@@ -233,10 +234,25 @@ def people_matches(text: str) -> Q | None:
 
 
 def _people_ids(text: str):
+    from django.contrib.auth import get_user_model
+
+    from accounts.querysets import person_name
+    from contacts.models import Stakeholder
+
     from .models import MeetingPeople
 
     named = MeetingPeople.objects.filter(names_vector=prefix_query(text)).order_by()
+    # One-time tests, in the order PostgreSQL asks them: a meeting's names first, as most names typed are.
+    nobody_named = (
+        ~Exists(named)
+        & ~Exists(Stakeholder.objects.filter(name_starts(text, vector_field="search_vector")))
+        & ~Exists(
+            get_user_model()
+            .objects.annotate(staff_name=person_name())
+            .filter(name_starts(text, name_field="staff_name"))
+        )
+    )
     resembling = MeetingPeople.objects.filter(
-        ~Exists(named), name_resembles(" ".join(search_terms(text)), name_field="names")
+        nobody_named, name_resembles(" ".join(search_terms(text)), name_field="names")
     ).order_by()
     return named.values("meeting").union(resembling.values("meeting"), all=True)

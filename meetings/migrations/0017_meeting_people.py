@@ -29,10 +29,16 @@ CREATE FUNCTION meeting_people_names(meeting bigint) RETURNS text LANGUAGE sql S
     )
 $$;
 
-CREATE FUNCTION meeting_people_refresh(meetings bigint[]) RETURNS void LANGUAGE sql AS $$
+-- The rows are locked first, in one order, and then written from what is committed by then: two
+-- transactions changing one meeting's people (a rename, an invitation) wait for each other, and the second
+-- reads the first's change instead of overwriting it with names read before it waited.
+CREATE FUNCTION meeting_people_refresh(meetings bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM meetings_meetingpeople WHERE meeting_id = ANY(meetings) ORDER BY meeting_id FOR UPDATE;
     UPDATE meetings_meetingpeople AS people SET names = fresh.names
       FROM (SELECT id, meeting_people_names(id) AS names FROM unnest(meetings) AS id) AS fresh
-     WHERE people.meeting_id = fresh.id AND people.names IS DISTINCT FROM fresh.names
+     WHERE people.meeting_id = fresh.id AND people.names IS DISTINCT FROM fresh.names;
+END
 $$;
 
 ALTER TABLE meetings_meetingpeople ADD CONSTRAINT meeting_people_meeting

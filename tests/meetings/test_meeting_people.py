@@ -1,13 +1,18 @@
 """The names of each meeting's people (`MeetingPeople`), which the search box finds meetings by, stay right
 whatever changes them: PostgreSQL's triggers write them, not the services."""
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from contacts.models import Stakeholder
 from contacts.search import prefix_query
-from contacts.services import stakeholder_merge
+from contacts.services import stakeholder_merge, stakeholder_update
 from meetings.models import Attendee, Meeting, MeetingPeople
+from meetings.services import meeting_update
 
+from ..concurrency import finished_or_waiting_for_a_lock
 from ..factories import MeetingFactory, StakeholderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +106,82 @@ def test_names_are_found_without_reading_every_meeting(grace):
         queryset = MeetingPeople.objects.filter(names_vector=prefix_query("owusu"))
         plan = queryset.explain()
     assert "meeting_people_search_gin" in plan
+
+
+def test_someone_named_so_outside_any_meeting_keeps_their_namesakes_meetings_out(grace, colleague):
+    """Rachel Fletcher is in no meeting: "rachel fletc" does not bring Rachel Smith's by resemblance."""
+    StakeholderFactory(name="Rachel Fletcher")
+    meeting = MeetingFactory(organiser=grace, title="Budget review")
+    Attendee.objects.create(meeting=meeting, stakeholder=StakeholderFactory(name="Rachel Smith"))
+
+    assert found("rachel fletc") == []
+    assert found("rachel smth") == ["Budget review"]
+
+
+def _one_waits_for_the_other(first, second):
+    """`first` writes and keeps its transaction open while `second` starts and waits for it; then both end."""
+    first_wrote, release = threading.Event(), threading.Event()
+    errors = []
+
+    def run(step, before=None, after=None):
+        try:
+            if before:
+                before.wait(30)
+            with transaction.atomic():
+                step()
+                if after:
+                    after.set()
+                    release.wait(30)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(first, None, first_wrote)),
+        threading.Thread(target=run, args=(second, first_wrote)),
+    ]
+    for thread in threads:
+        thread.start()
+    first_wrote.wait(30)
+    finished_or_waiting_for_a_lock(threads[1])
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+
+def rename(stakeholder, name):
+    return lambda: stakeholder_update(
+        stakeholder=Stakeholder.objects.get(pk=stakeholder.pk), actor=stakeholder.owner, name=name
+    )
+
+
+def invite(meeting, actor, stakeholders):
+    return lambda: meeting_update(
+        meeting=Meeting.objects.get(pk=meeting.pk), actor=actor, stakeholders=stakeholders
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("order", ["renames", "rename then invitation", "invitation then rename"])
+def test_changes_to_one_meetings_people_at_once_are_all_kept(grace, order):
+    """The second change waits for the first and writes the names from what the first committed."""
+    meeting = MeetingFactory(organiser=grace, title="Budget review")
+    ama, kofi = StakeholderFactory(name="Ama Owusu"), StakeholderFactory(name="Kofi Mensah")
+    Attendee.objects.create(meeting=meeting, stakeholder=ama)
+    if order == "renames":
+        Attendee.objects.create(meeting=meeting, stakeholder=kofi)
+        steps = rename(ama, "Ama Boateng"), rename(kofi, "Kofi Annan")
+        expected = "Grace Hopper Ama Boateng Kofi Annan"
+    elif order == "rename then invitation":
+        steps = rename(ama, "Ama Boateng"), invite(meeting, grace, [ama, kofi])
+        expected = "Grace Hopper Ama Boateng Kofi Mensah"
+    else:
+        steps = invite(meeting, grace, [ama, kofi]), rename(ama, "Ama Boateng")
+        expected = "Grace Hopper Ama Boateng Kofi Mensah"
+
+    _one_waits_for_the_other(*steps)
+
+    assert names_of(meeting) == expected
+    assert found("boateng") == ["Budget review"]
