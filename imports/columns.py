@@ -241,6 +241,7 @@ class RowError(Exception):
 
 # Google's contacts export puts several values with one label in one cell, separated by " ::: ".
 _LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)|:::")
+# Phones and an interaction's people, whose cells may hold commas: "+1 555 0100, ext. 12", "Reid, Alan".
 _PHONE_SPLIT = re.compile(r"[;\n]+|:::")
 _EMAIL = EmailValidator()
 _URL = URLValidator(schemes=["http", "https"])
@@ -704,7 +705,15 @@ class InteractionCleaner(Cleaner):
         return moment
 
     def people(self, row) -> list[int]:
-        references = split_list(self.text(row, "stakeholders", required=True))
+        references = []
+        for part in _PHONE_SPLIT.split(self.text(row, "stakeholders", required=True)):
+            part = part.strip()
+            # A name with a comma ("Sir Alan Reid, KCMG", as the list's export writes it) is one person when
+            # someone is called so; otherwise commas separate people, as in other lists.
+            if "," in part and self.stakeholders.find(part) is None:
+                references += split_list(part)
+            elif part:
+                references.append(part)
         found = []
         for reference in references:
             pk = self.stakeholders.find(reference)

@@ -437,6 +437,27 @@ def test_interactions_are_imported_and_restart_the_contact_clock(officer, other_
     assert ana.last_contacted_at == minutes.occurred_at
 
 
+def test_a_person_whose_name_holds_a_comma_is_one_of_an_interactions_people(officer):
+    """As the interactions export names them; commas still separate people nobody is called after."""
+    reid = StakeholderFactory(name="Sir Alan Reid, KCMG", owner=officer)
+    okafor = StakeholderFactory(name="Okafor, Margaret", owner=officer)
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Briefing", "Sir Alan Reid, KCMG; Okafor, Margaret"],
+            ["2024-03-06", "call", "Follow-up", "ana@example.org, li@example.org"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 2
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {reid, okafor}
+    assert set(Interaction.objects.get(summary="Follow-up").stakeholders.all()) == {ana, li}
+
+
 def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
     StakeholderFactory(emails=["ana@example.org"], owner=officer)
     content = csv_bytes(
