@@ -330,6 +330,31 @@ def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
     assert Stakeholder.objects.filter(name__startswith="Li Wei").count() == 1
 
 
+def test_a_person_listed_twice_at_one_organisation_without_an_address_is_a_likely_duplicate(officer):
+    """The file's own repeat, as a repeated address is: one at an organisation the file adds too."""
+    OrganisationFactory(name="Northern Water Authority")
+    content = csv_bytes(
+        [
+            ["Margaret Okafor", "", "Northern Water Authority", "Director", "", ""],
+            ["Li Wei", "", "Harbour Trust", "", "", ""],
+            ["margaret  OKAFOR", "", "northern water authority", "", "", ""],
+            ["Li Wéi", "", "HARBOUR TRUST", "", "", ""],
+            ["Margaret Okafor", "", "Harbour Trust", "", "", ""],
+            ["Li Wei", "", "", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (4, "Same name at the same organisation as line 2"),
+        (5, "Same name at the same organisation as line 3"),
+    ]
+    job = commit(officer, job, skip_duplicates=True)
+    assert job.created_count == 4
+    assert Stakeholder.objects.filter(name__iexact="Margaret Okafor").count() == 2
+
+
 def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(officer):
     harbour = OrganisationFactory(name="Malmö Harbour Trust")
     AffiliationFactory(
