@@ -603,6 +603,12 @@ class StakeholderCleaner(Cleaner):
         return found
 
 
+def _spaced(name: str) -> str:
+    """A name lower-cased with its words one space apart: a name pasted with two spaces ("Ana  Costa") is the
+    one a file types plainly, either way round."""
+    return " ".join(name.lower().split())
+
+
 class StakeholderIndex:
     """Active and archived stakeholders by address, by #id and by lower-cased name, for interaction rows."""
 
@@ -615,7 +621,7 @@ class StakeholderIndex:
             "pk", "name", "emails", "is_archived"
         ):
             self.ids.add(pk)
-            self.by_name[name.lower()].append(pk)
+            self.by_name[_spaced(name)].append(pk)
             for email in emails:
                 self.by_email.setdefault(email.lower(), pk)
             if archived:
@@ -637,7 +643,7 @@ class StakeholderIndex:
             if "<" in address:
                 address = address.rsplit("<", 1)[1]
             return self.by_email.get(address)
-        matches = self.by_name.get(reference.lower(), [])
+        matches = self.by_name.get(_spaced(reference), [])
         return matches[0] if len(matches) == 1 else None
 
 

@@ -483,6 +483,20 @@ def test_a_person_whose_name_holds_a_comma_is_one_of_an_interactions_people(offi
     assert set(Interaction.objects.get(summary="Follow-up").stakeholders.all()) == {ana, li}
 
 
+def test_a_name_saved_or_typed_with_two_spaces_finds_the_person(officer):
+    pasted = StakeholderFactory(name="Emma  Morgan", owner=officer)
+    plain = StakeholderFactory(name="Li Wei", owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "emma morgan; Li   Wei"]],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 1
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {pasted, plain}
+
+
 def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
     StakeholderFactory(emails=["ana@example.org"], owner=officer)
     content = csv_bytes(
