@@ -249,9 +249,18 @@ def card_to_row(card: Card) -> dict[str, str]:
     }
 
 
+def is_group(card: Card) -> bool:
+    """A contact group, not a person: vCard 4.0's KIND:group, or the group cards Apple's Contacts exports
+    among the people (X-ADDRESSBOOKSERVER-KIND:group), which list their members."""
+    kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
+    return "group" in kinds
+
+
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The people in the file; its contact groups are not anyone to add to the register."""
     for card in parse(lines):
-        yield card.line, card_to_row(card)
+        if not is_group(card):
+            yield card.line, card_to_row(card)
 
 
 # --- writing -------------------------------------------------------------------------------------------

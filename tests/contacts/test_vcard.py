@@ -91,6 +91,17 @@ def test_a_fax_number_is_not_taken_for_one_of_the_persons_phones():
     assert rows(google)[0]["phones"] == "+44 7700 900123; +44 20 7946 0100"
 
 
+def test_a_contact_group_in_an_address_book_is_not_taken_for_a_person():
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:Board members\nFN:Board members\nX-ADDRESSBOOKSERVER-KIND:group\n"
+        "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ana Costa\nUID:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:group\nFN:Press office\nMEMBER:urn:uuid:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:individual\nFN:Li Wei\nEND:VCARD\n"
+    )
+    assert [row["name"] for row in rows(text)] == ["Ana Costa", "Li Wei"]
+
+
 def test_an_offset_time_zone_is_ignored_rather_than_refused():
     assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
 

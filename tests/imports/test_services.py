@@ -689,6 +689,27 @@ def test_an_address_book_folded_inside_its_letters_is_read_as_utf_8(officer):
     assert job.content_hash == hashlib.sha256(card).hexdigest()  # still known as the file uploaded
 
 
+def test_an_apple_address_books_groups_are_left_out_and_its_cards_keep_their_numbers(officer):
+    """Apple's Contacts exports each group as a card listing its members: not a person to add."""
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Board\r\nFN:Board\r\nX-ADDRESSBOOKSERVER-KIND:group\r\n"
+        b"X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:1b2c\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Amina Yusuf\r\nUID:1b2c\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Lagos State Ministry\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    job = services.import_check(
+        job_id=services.import_job_map(job=job, actor=officer, mapping=job.mapping).pk
+    )
+    assert [error["message"][:6] for error in job.errors] == ["Card 3"]
+
+    job = upload(officer, card.rsplit(b"BEGIN:VCARD", 1)[0], name="contacts.vcf")
+    job = commit(officer, check(officer, job))
+
+    assert job.created_count == 1
+    assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
+
+
 def test_a_card_without_a_name_or_an_email_is_named_by_its_number_and_nothing_is_imported(officer):
     """A card known only by its address is named by it; one with neither name nor address is an error, and
     the preview says which card it is, so the officer can find it in an address book that numbers no lines."""
