@@ -5,9 +5,10 @@ quoted-printable, CHARSET): folded lines, groups (`item1.EMAIL`), parameters, es
 values. Writes 3.0 by default, which every address book imports, or 4.0 on request.
 
 Only what a stakeholder record holds is read: the name (FN, else N), form of address (N's honorific and
-family name), emails, phones, the organisation and department (ORG), role (TITLE), languages (LANG), a time
-zone given by name (TZ), notes (NOTE) and categories as tags. The same is written, languages and time zone
-in 4.0 only (3.0 has no LANG, and its TZ is an offset, which changes with the clocks).
+family name), emails, phones (not fax numbers), the organisation and department (ORG), role (TITLE),
+languages (LANG), a time zone given by name (TZ), notes (NOTE) and categories as tags. The same is written,
+languages and time zone in 4.0 only (3.0 has no LANG, and its TZ is an offset, which changes with the
+clocks).
 """
 
 import datetime as dt
@@ -196,6 +197,13 @@ def _phone_number(value: str) -> str:
     return f"{number} ext. {extension}" if extension else number
 
 
+def _is_fax(prop: Property) -> bool:
+    """A fax machine's number (Outlook's and Google's TYPE=FAX): nobody answers it, so it is not one of the
+    person's phones, as the CSV import leaves out a file's fax columns. A line marked for voice as well is
+    kept."""
+    return "fax" in prop.types and not prop.types & {"voice", "cell", "text"}
+
+
 def _email_address(value: str) -> str:
     """The address itself: some address books write it as a URI, `mailto:ana@example.org`, which 4.0 allows
     (VALUE=uri) and others copy; a URI's percent-escapes and headings (`?subject=`) are not the address."""
@@ -218,7 +226,7 @@ def card_to_row(card: Card) -> dict[str, str]:
     # Address books keep people they only know by address (collected from mail): named by it until renamed.
     name = name or (emails[0] if emails else "")
     org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
-    phones = [_phone_number(unescape(prop.value).strip()) for prop in card.all("TEL")]
+    phones = [_phone_number(unescape(prop.value).strip()) for prop in card.all("TEL") if not _is_fax(prop)]
     categories = []
     for prop in card.all("CATEGORIES"):
         for part in _split_unescaped(prop.value, ","):
@@ -241,9 +249,18 @@ def card_to_row(card: Card) -> dict[str, str]:
     }
 
 
+def is_group(card: Card) -> bool:
+    """A contact group, not a person: vCard 4.0's KIND:group, or the group cards Apple's Contacts exports
+    among the people (X-ADDRESSBOOKSERVER-KIND:group), which list their members."""
+    kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
+    return "group" in kinds
+
+
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The people in the file; its contact groups are not anyone to add to the register."""
     for card in parse(lines):
-        yield card.line, card_to_row(card)
+        if not is_group(card):
+            yield card.line, card_to_row(card)
 
 
 # --- writing -------------------------------------------------------------------------------------------

@@ -243,6 +243,7 @@ class RowError(Exception):
 
 # Google's contacts export puts several values with one label in one cell, separated by " ::: ".
 _LIST_SPLIT = re.compile(r"[;\n]+|,(?=\s*\S)|:::")
+# Phones and an interaction's people, whose cells may hold commas: "+1 555 0100, ext. 12", "Reid, Alan".
 _PHONE_SPLIT = re.compile(r"[;\n]+|:::")
 _EMAIL = EmailValidator()
 _URL = URLValidator(schemes=["http", "https"])
@@ -604,6 +605,12 @@ class StakeholderCleaner(Cleaner):
         return found
 
 
+def _spaced(name: str) -> str:
+    """A name lower-cased with its words one space apart: a name pasted with two spaces ("Ana  Costa") is the
+    one a file types plainly, either way round."""
+    return " ".join(name.lower().split())
+
+
 class StakeholderIndex:
     """Active and archived stakeholders by address, by #id and by lower-cased name, for interaction rows."""
 
@@ -616,7 +623,7 @@ class StakeholderIndex:
             "pk", "name", "emails", "is_archived"
         ):
             self.ids.add(pk)
-            self.by_name[name.lower()].append(pk)
+            self.by_name[_spaced(name)].append(pk)
             for email in emails:
                 self.by_email.setdefault(email.lower(), pk)
             if archived:
@@ -638,7 +645,7 @@ class StakeholderIndex:
             if "<" in address:
                 address = address.rsplit("<", 1)[1]
             return self.by_email.get(address)
-        matches = self.by_name.get(reference.lower(), [])
+        matches = self.by_name.get(_spaced(reference), [])
         return matches[0] if len(matches) == 1 else None
 
 
@@ -706,7 +713,15 @@ class InteractionCleaner(Cleaner):
         return moment
 
     def people(self, row) -> list[int]:
-        references = split_list(self.text(row, "stakeholders", required=True))
+        references = []
+        for part in _PHONE_SPLIT.split(self.text(row, "stakeholders", required=True)):
+            part = part.strip()
+            # A name with a comma ("Sir Alan Reid, KCMG", as the list's export writes it) is one person when
+            # someone is called so; otherwise commas separate people, as in other lists.
+            if "," in part and self.stakeholders.find(part) is None:
+                references += split_list(part)
+            elif part:
+                references.append(part)
         found = []
         for reference in references:
             pk = self.stakeholders.find(reference)

@@ -44,9 +44,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from psycopg.types.json import Jsonb
 
 from accounts.permissions import WhoCanHelp, can_manage_import, require
-from contacts.duplicates import TrigramIndex
+from contacts.duplicates import TrigramIndex, plain_name
 from contacts.models import Affiliation, Organisation, Stakeholder
-from contacts.search import Unaccented
+from contacts.search import Unaccented, unaccent_table, unaccented
 from history.tracking import acting_for
 from interactions.models import Interaction
 from liaison_crm.array_lookups import AnyOf
@@ -533,7 +533,8 @@ class _DuplicateFinder:
 
 
 class _StakeholderDuplicates(_DuplicateFinder):
-    """Same email as someone in the register or an earlier row; a similar name at the same organisation.
+    """Same email as someone in the register or an earlier row; a similar name at the same organisation; the
+    same name at the same organisation as an earlier row.
 
     The register is asked about the file's addresses once, in SQL, rather than copied into Python: reading
     every stakeholder's addresses took longer than importing the rows.
@@ -542,10 +543,22 @@ class _StakeholderDuplicates(_DuplicateFinder):
     def __init__(self):
         # (line, name, addresses) of the clean rows that have addresses, in the file's order.
         self.with_emails: list[tuple[int, str, list[str]]] = []
+        # A person listed twice at one organisation with no address to tell them apart (a spreadsheet pasted
+        # into itself): the first line of each name, accents and case aside, at each organisation named.
+        self.named_at: dict[tuple, int] = {}
+        # (line, name, line of the same name) for the rows repeating an earlier one.
+        self.repeated: list[tuple[int, str, int]] = []
+        unaccent_table()  # read now: rows are checked while COPY holds the connection
 
     def row(self, check, line, values):
         if values["emails"]:
             self.with_emails.append((line, values["name"], values["emails"]))
+        if values["organisation_name"]:
+            # An organisation the file adds is named by the file only.
+            organisation = values["organisation_id"] or OrganisationIndex.plain(values["organisation_name"])
+            key = (organisation, plain_name(unaccented(values["name"])))
+            if (first := self.named_at.setdefault(key, line)) != line:
+                self.repeated.append((line, values["name"], first))
 
     def after_reading(self, check):
         # Addresses are stored trimmed and lower-case (Stakeholder.clean_fields), as the cleaner gives them:
@@ -587,6 +600,12 @@ class _StakeholderDuplicates(_DuplicateFinder):
                     in_file.setdefault(email, line)
                 continue
             check.duplicate(line, name, reason, *(existing or ()))
+            flagged.append(line)
+        # After the addresses, which may name the person already in the register.
+        for line, name, first in self.repeated:
+            check.duplicate(
+                line, name, _("Same name at the same organisation as line %(line)d") % {"line": first}
+            )
             flagged.append(line)
         # A file with errors keeps no staged rows (_check): nothing to mark.
         if flagged and not check.error_count:

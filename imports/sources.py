@@ -224,7 +224,10 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
         if job.format == ImportFormat.VCARD:
             stream = text_stream(file, job.encoding)
             try:
-                for number, (line, values) in enumerate(vcard.stakeholder_rows(stream), start=1):
+                for number, card in enumerate(vcard.parse(stream), start=1):
+                    if vcard.is_group(card):
+                        continue
+                    line, values = card.line, vcard.card_to_row(card)
                     _refuse_unstorable(values.values(), line)
                     if not values["name"]:
                         # An address book shows no line numbers: the card is named by its place in the file.

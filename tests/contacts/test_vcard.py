@@ -77,6 +77,31 @@ def test_a_version_2_1_quoted_printable_card_is_read():
     assert rows(text)[0]["name"] == "Anna Müller"
 
 
+def test_a_fax_number_is_not_taken_for_one_of_the_persons_phones():
+    """Outlook (2.1) and Google (3.0) list the fax among the TEL lines; a line for voice and fax stays."""
+    outlook = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Otto Ober\r\nTEL;WORK;VOICE:+49 30 1234567\r\n"
+        "TEL;WORK;FAX:+49 30 1234568\r\nTEL;HOME;FAX:+49 30 7654321\r\nEND:VCARD\r\n"
+    )
+    google = (
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Gina G\nTEL;TYPE=CELL:+44 7700 900123\nTEL;TYPE=FAX:+44 20 7946 0999\n"
+        "TEL;TYPE=WORK,FAX:+44 20 7946 0998\nTEL;TYPE=VOICE,FAX:+44 20 7946 0100\nEND:VCARD\n"
+    )
+    assert rows(outlook)[0]["phones"] == "+49 30 1234567"
+    assert rows(google)[0]["phones"] == "+44 7700 900123; +44 20 7946 0100"
+
+
+def test_a_contact_group_in_an_address_book_is_not_taken_for_a_person():
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:Board members\nFN:Board members\nX-ADDRESSBOOKSERVER-KIND:group\n"
+        "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ana Costa\nUID:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:group\nFN:Press office\nMEMBER:urn:uuid:1b2c\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:individual\nFN:Li Wei\nEND:VCARD\n"
+    )
+    assert [row["name"] for row in rows(text)] == ["Ana Costa", "Li Wei"]
+
+
 def test_an_offset_time_zone_is_ignored_rather_than_refused():
     assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
 

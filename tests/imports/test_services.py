@@ -330,6 +330,31 @@ def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
     assert Stakeholder.objects.filter(name__startswith="Li Wei").count() == 1
 
 
+def test_a_person_listed_twice_at_one_organisation_without_an_address_is_a_likely_duplicate(officer):
+    """The file's own repeat, as a repeated address is: one at an organisation the file adds too."""
+    OrganisationFactory(name="Northern Water Authority")
+    content = csv_bytes(
+        [
+            ["Margaret Okafor", "", "Northern Water Authority", "Director", "", ""],
+            ["Li Wei", "", "Harbour Trust", "", "", ""],
+            ["margaret  OKAFOR", "", "northern water authority", "", "", ""],
+            ["Li Wéi", "", "HARBOUR TRUST", "", "", ""],
+            ["Margaret Okafor", "", "Harbour Trust", "", "", ""],
+            ["Li Wei", "", "", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (4, "Same name at the same organisation as line 2"),
+        (5, "Same name at the same organisation as line 3"),
+    ]
+    job = commit(officer, job, skip_duplicates=True)
+    assert job.created_count == 4
+    assert Stakeholder.objects.filter(name__iexact="Margaret Okafor").count() == 2
+
+
 def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(officer):
     harbour = OrganisationFactory(name="Malmö Harbour Trust")
     AffiliationFactory(
@@ -435,6 +460,41 @@ def test_interactions_are_imported_and_restart_the_contact_clock(officer, other_
     assert set(minutes.stakeholders.all()) == {ana, li}
     ana.refresh_from_db()
     assert ana.last_contacted_at == minutes.occurred_at
+
+
+def test_a_person_whose_name_holds_a_comma_is_one_of_an_interactions_people(officer):
+    """As the interactions export names them; commas still separate people nobody is called after."""
+    reid = StakeholderFactory(name="Sir Alan Reid, KCMG", owner=officer)
+    okafor = StakeholderFactory(name="Okafor, Margaret", owner=officer)
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Briefing", "Sir Alan Reid, KCMG; Okafor, Margaret"],
+            ["2024-03-06", "call", "Follow-up", "ana@example.org, li@example.org"],
+        ],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 2
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {reid, okafor}
+    assert set(Interaction.objects.get(summary="Follow-up").stakeholders.all()) == {ana, li}
+
+
+def test_a_name_saved_or_typed_with_two_spaces_finds_the_person(officer):
+    pasted = StakeholderFactory(name="Emma  Morgan", owner=officer)
+    plain = StakeholderFactory(name="Li Wei", owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "emma morgan; Li   Wei"]],
+        headings=["Date", "Kind", "Summary", "Stakeholders"],
+    )
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 1
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {pasted, plain}
 
 
 def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
@@ -627,6 +687,27 @@ def test_an_address_book_folded_inside_its_letters_is_read_as_utf_8(officer):
     assert Stakeholder.objects.get().notes == "Vu à Genève"
     assert Stakeholder.objects.get().name == "Amélie Poulain"
     assert job.content_hash == hashlib.sha256(card).hexdigest()  # still known as the file uploaded
+
+
+def test_an_apple_address_books_groups_are_left_out_and_its_cards_keep_their_numbers(officer):
+    """Apple's Contacts exports each group as a card listing its members: not a person to add."""
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Board\r\nFN:Board\r\nX-ADDRESSBOOKSERVER-KIND:group\r\n"
+        b"X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:1b2c\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Amina Yusuf\r\nUID:1b2c\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Lagos State Ministry\r\nEND:VCARD\r\n"
+    )
+    job = upload(officer, card, name="contacts.vcf")
+    job = services.import_check(
+        job_id=services.import_job_map(job=job, actor=officer, mapping=job.mapping).pk
+    )
+    assert [error["message"][:6] for error in job.errors] == ["Card 3"]
+
+    job = upload(officer, card.rsplit(b"BEGIN:VCARD", 1)[0], name="contacts.vcf")
+    job = commit(officer, check(officer, job))
+
+    assert job.created_count == 1
+    assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
 
 
 def test_a_card_without_a_name_or_an_email_is_named_by_its_number_and_nothing_is_imported(officer):
