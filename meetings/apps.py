@@ -8,6 +8,12 @@ def _invitation_send_again(**kwargs):
     return invitation_send_again(**kwargs)
 
 
+def _invitation_send_again_offered(message) -> bool:
+    from .services import invitation_send_again_offered
+
+    return invitation_send_again_offered(message)
+
+
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = "Meetings"
@@ -19,4 +25,4 @@ class MeetingsConfig(AppConfig):
 
         # "Send again with current details" on the outbox page: an invitation or update is written again
         # from its meeting as it is now.
-        rewriting.register(INVITATION, _invitation_send_again)
+        rewriting.register(INVITATION, _invitation_send_again, offered=_invitation_send_again_offered)

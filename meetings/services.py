@@ -546,6 +546,25 @@ def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None])
     return written[0]
 
 
+def invitation_send_again_offered(message: OutboundMessage) -> bool:
+    """Whether `invitation_send_again` has something to write for `message`, as the outbox page asks it
+    before offering it (one query): a meeting (an occurrence of the series) still to take place, with the
+    guest it was for on it."""
+    about = notifications.topic_about(message.topic)
+    if about is None:
+        return False
+    guest = (
+        {"attendees__stakeholder_id": about.stakeholder_id}
+        if about.stakeholder_id is not None
+        else {"attendees__user_id": about.user_id}
+    )
+    return (
+        about.occurrences()
+        .filter(status=MeetingStatus.PLANNED, ends_at__gte=timezone.now(), **guest)
+        .exists()
+    )
+
+
 def _nothing_to_invite_to(meeting: Meeting, *, whole_series: bool) -> str:
     if whole_series:
         return _("Nothing of this series is still to take place: there is nothing to invite anyone to.")

@@ -175,17 +175,18 @@ class OutboundMessage(models.Model):
     def can_send_again(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.INTERRUPTED) and self.replacement is None
 
-    @property
+    @cached_property
     def can_send_with_current_details(self) -> bool:
         """Whether the app that wrote it can write it again from what it is about as it is now
-        (`outbox.rewriting`): also once a later message on its topic replaced it."""
-        from .rewriting import writer_for
+        (`outbox.rewriting`), also once a later message on its topic replaced it: its meeting still to take
+        place, with its guest on it."""
+        from . import rewriting
 
         return (
             self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
             and self.superseded_at is None
             and bool(self.topic)
-            and writer_for(self.kind) is not None
+            and rewriting.offered(self)
         )
 
     @property

@@ -714,6 +714,7 @@ def test_sending_again_with_current_details_is_refused_with_nothing_to_invite_to
     else:
         edit(scheduled, stakeholders=guests[1:])
     before = set(OutboundMessage.objects.values_list("pk", "status"))
+    assert not OutboundMessage.objects.get(pk=invitation.pk).can_send_with_current_details
 
     with pytest.raises(ValidationError) as refused:
         message_rewrite(message=invitation, actor=admin_user)

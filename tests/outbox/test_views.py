@@ -311,7 +311,10 @@ def test_sending_again_with_current_details_a_cancelled_meeting_is_refused_with_
     )
 
     assert response.redirect_chain == [(invitation.get_absolute_url(), 302)]
-    assert "This meeting is cancelled" in response.content.decode()
+    page = response.content.decode()
+    assert "This meeting is cancelled" in page
+    # Not offered any more: the page asked the meeting.
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
     assert list(OutboundMessage.objects.order_by("pk").values_list("pk", "status")) == before
 
 
@@ -342,7 +345,8 @@ def test_the_page_of_a_replaced_invitation_runs_a_fixed_number_of_queries(
         topic=invitation.topic,
     )
     client = login(client, admin_user)
-    # the session, the user, the user's groups, the message (with its staff recipient), its replacement.
-    with django_assert_max_num_queries(5):
+    # the session, the user, the user's groups, the message (with its staff recipient), its replacement,
+    # whether its meeting is still to take place with its guest on it ("Send again with current details").
+    with django_assert_max_num_queries(6):
         response = client.get(invitation.get_absolute_url())
     assert "Updated invitation: Harbour review" in response.content.decode()
