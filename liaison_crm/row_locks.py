@@ -46,15 +46,7 @@ def lock_referenced(records: Iterable[models.Model | None], *, field: str) -> No
     wanted = {record.pk: record for record in records if record is not None}
     if not wanted:
         return
-    meta = type(next(iter(wanted.values())))._meta
-    table, key = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
-    with connection.cursor() as cursor:
-        # In the order of their ids, as a merge locks its two: a write naming both the record kept and the
-        # duplicate waits for the merge (or the merge for it) instead of each holding one the other wants.
-        cursor.execute(
-            f"SELECT {key} FROM {table} WHERE {key} = ANY(%s) ORDER BY {key} FOR KEY SHARE", [sorted(wanted)]
-        )
-        found = {row[0] for row in cursor.fetchall()}
+    found = hold_rows(type(next(iter(wanted.values()))), wanted)
     if gone := [str(record) for pk, record in wanted.items() if pk not in found]:
         raise ValidationError(
             {
@@ -65,3 +57,18 @@ def lock_referenced(records: Iterable[models.Model | None], *, field: str) -> No
                 % {"names": ", ".join(gone)}
             }
         )
+
+
+def hold_rows(model: type[models.Model], ids: Iterable[int]) -> set[int]:
+    """Holds the rows of `model` with `ids` FOR KEY SHARE until the transaction ends, as `lock_referenced`
+    does; returns the ids found, so the caller decides what a row gone meanwhile (merged away) means."""
+    ids = sorted(set(ids))
+    if not ids:
+        return set()
+    meta = model._meta
+    table, key = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cursor:
+        # In the order of their ids, as a merge locks its two: a write naming both the record kept and the
+        # duplicate waits for the merge (or the merge for it) instead of each holding one the other wants.
+        cursor.execute(f"SELECT {key} FROM {table} WHERE {key} = ANY(%s) ORDER BY {key} FOR KEY SHARE", [ids])
+        return {row[0] for row in cursor.fetchall()}

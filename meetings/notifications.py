@@ -11,8 +11,9 @@ says follows from what they were actually sent.
 
 import copy
 import datetime as dt
+import uuid
 import zoneinfo
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -23,6 +24,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from contacts.models import MergeRecord, Stakeholder
+from liaison_crm.row_locks import hold_rows
 from outbox.models import OutboundMessage
 from outbox.services import (
     Attachment,
@@ -148,6 +151,54 @@ def _who(attendee: Attendee) -> str:
     return f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
 
 
+@dataclass(frozen=True)
+class TopicAbout:
+    """What a meeting message's topic (`_topic`) names: a meeting, one occurrence of a series (its
+    series' uid and the occurrence's original start) or a whole series, and one guest."""
+
+    uid: str
+    original_start: dt.datetime | None
+    whole_series: bool
+    stakeholder_id: int | None
+    user_id: int | None
+
+    def occurrences(self):
+        """The meetings the topic is about, in the order a cancellation locks them."""
+        if self.whole_series:
+            return Meeting.objects.filter(series__uid=self.uid).order_by("original_start")
+        if self.original_start is not None:
+            return Meeting.objects.filter(series__uid=self.uid, original_start=self.original_start)
+        return Meeting.objects.filter(uid=self.uid, series__isnull=True)
+
+    def is_guest(self, attendee: Attendee) -> bool:
+        if self.stakeholder_id is not None:
+            return attendee.stakeholder_id == self.stakeholder_id
+        return attendee.user_id == self.user_id
+
+
+def topic_about(topic: str) -> TopicAbout | None:
+    """Reads `topic` as `_topic` writes it (`meeting:<uid>@liaison-crm:<original start, "series" or
+    nothing>:<stakeholder or user>:<id>`); None for a topic it did not write."""
+    kind, _sep, rest = topic.partition(":")
+    about, _sep, guest_id = rest.rpartition(":")
+    about, _sep, guest_kind = about.rpartition(":")
+    uid, _sep, slot = about.partition(":")
+    if kind != "meeting" or guest_kind not in ("stakeholder", "user") or not guest_id.isdigit():
+        return None
+    try:
+        uid = str(uuid.UUID(uid.removesuffix("@liaison-crm")))
+        original_start = dt.datetime.fromisoformat(slot) if slot not in ("", "series") else None
+    except ValueError:
+        return None
+    return TopicAbout(
+        uid=uid,
+        original_start=original_start,
+        whole_series=slot == "series",
+        stakeholder_id=int(guest_id) if guest_kind == "stakeholder" else None,
+        user_id=int(guest_id) if guest_kind == "user" else None,
+    )
+
+
 def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
     """The messages to a stakeholder record merged away join those of the record kept, which its attendances
     moved to: its topics named it, and a message still waiting on them would not be withdrawn."""
@@ -156,11 +207,11 @@ def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
 
 def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
-) -> tuple[set[str], set[int]]:
+) -> tuple[set[str], set[int], set[str]]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
     those keyed in `keep`), made stale by the message about to be enqueued. Returns the topics whose
-    recipient's calendar cannot hold the meeting (or occurrence) they are about, and the ids of the
-    recipients who had a message withdrawn.
+    recipient's calendar cannot hold the meeting (or occurrence) they are about, the ids of the
+    recipients who had a message withdrawn, and the topics a message was withdrawn from.
 
     Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
     actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
@@ -176,7 +227,7 @@ def _withdraw_stale(
     )
     withdrawn_from = {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)}
     if not withdrawn_from or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
-        return set(), withdrawn_from
+        return set(), withdrawn_from, withdrawn
     series = {
         attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
         for attendee in topics
@@ -201,7 +252,52 @@ def _withdraw_stale(
             if not holds(topic, series[attendee])
         },
         withdrawn_from,
+        withdrawn,
     )
+
+
+def _as_held(attendees: Iterable[Attendee]) -> list[Attendee | None]:
+    """`attendees`, their stakeholder records held (FOR KEY SHARE) until the messages about to name them in
+    their topics are written. A merge locks both its records FOR UPDATE before readdressing their messages
+    (`guest_merged`): one under way when these are written waits for them, and readdresses them with the
+    rest. One that went first has deleted the record merged away, read here before it: that guest stands as
+    the record kept, which the merge moved their place on the meeting to, else as nobody (None): a message
+    on the merged record's topic now would stand apart from the rest of theirs, withdrawn by none of the
+    messages that follow it.
+
+    The attendees come back in the same order, so a caller keeps them with what it read alongside."""
+    attendees = list(attendees)
+    records = {a.stakeholder_id for a in attendees if a.stakeholder_id}
+    gone = records - hold_rows(Stakeholder, records)
+    if not gone:
+        return attendees
+    into = dict(
+        MergeRecord.objects.filter(duplicate_id__in=gone, kept__isnull=False).values_list(
+            "duplicate_id", "kept_id"
+        )
+    )
+    kept = {s.pk: s for s in Stakeholder.objects.filter(pk__in=hold_rows(Stakeholder, into.values()))}
+    held = []
+    for attendee in attendees:
+        if attendee.stakeholder_id in gone:
+            record = kept.get(into.get(attendee.stakeholder_id))
+            if record is None:
+                attendee = None
+            else:
+                attendee = copy.copy(attendee)
+                attendee.stakeholder = record
+        held.append(attendee)
+    return held
+
+
+def _one_each(attendees: Iterable[Attendee | None]) -> list[Attendee]:
+    """Each person once, as a merge leaves them: both records' places on one meeting are one place."""
+    seen, each = set(), []
+    for attendee in attendees:
+        if attendee is not None and _who(attendee) not in seen:
+            seen.add(_who(attendee))
+            each.append(attendee)
+    return each
 
 
 def _recipients(meeting: Meeting) -> list[Attendee]:
@@ -263,17 +359,27 @@ def _subject(subject: str, meeting: Meeting, attendee: Attendee) -> str:
 
 
 def invitations_send(
-    meeting: Meeting, *, attendees: list[Attendee] | None = None, change: MeetingChange | None = None
-) -> None:
+    meeting: Meeting,
+    *,
+    attendees: list[Attendee] | None = None,
+    change: MeetingChange | None = None,
+    whole_series: bool | None = None,
+    again_of: int | None = None,
+) -> list[OutboundMessage]:
     """Invites each attendee with an .ics they can accept; after a `change`, re-invites them saying what
-    changed.
+    changed. Returns the messages.
 
     `attendees` were added to this meeting alone: on a series, to this occurrence and not the others.
+    With `whole_series` they are sent the series' own invitation instead, every occurrence as it is now (by
+    default only the series' first announcement is). `again_of` is the id of a failed or interrupted
+    message this writes afresh, from the meeting as it is now: an invitation keyed apart from it, so it
+    is a new message rather than the old one found again.
     """
-    recipients = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
-    if not recipients:
-        return
-    whole_series = bool(meeting.series_id) and change is None and attendees is None
+    candidates = [a for a in (attendees if attendees is not None else _recipients(meeting)) if a.email]
+    if not candidates:
+        return []
+    if whole_series is None:
+        whole_series = bool(meeting.series_id) and change is None and attendees is None
     if whole_series:
         # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
         occurrences = calendar.series_occurrences(meeting.series)
@@ -284,21 +390,33 @@ def invitations_send(
         build, version = calendar.invitation, meeting.sequence
     if change is not None:
         version = change.version
-    ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
-    topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
 
-    joining = [
-        a for a in recipients if attendees is not None or (change is not None and a.pk in change.joined)
-    ]
+    def key(attendee: Attendee) -> str:
+        own = _invitation_key(meeting, attendee, version)
+        return f"{own}:again-of-{again_of}" if again_of is not None else own
+
+    enqueued = []
     with transaction.atomic():
+        recipients = _one_each(_as_held(candidates))
+        if not recipients:
+            return []
+        ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
+        topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
+        joining = [
+            a for a in recipients if attendees is not None or (change is not None and a.pk in change.joined)
+        ]
         if joining:
             # One taken off and invited back: a removal still waiting (a busy worker, a refusal to retry)
             # would arrive after this and take the meeting out of the calendar of someone on it.
             messages_withdraw(topics=[_topic(meeting, attendee) for attendee in joining], kinds=[REMOVAL])
-        unheld, withdrawn = _withdraw_stale(
+        unheld, withdrawn, _topics = _withdraw_stale(
             meeting,
             {attendee: [topic] for attendee, topic in topics.items()},
-            keep=_invitations_since(meeting, recipients, version),
+            # Written again, from the meeting as it is now (read under its lock): what else waits on the
+            # topic, of this version too, is withdrawn, so the guest is told once.
+            keep=[key(a) for a in recipients]
+            if again_of is not None
+            else _invitations_since(meeting, recipients, version),
         )
         for attendee in recipients:
             if change is None or topics[attendee] in unheld or attendee.pk in change.joined:
@@ -311,31 +429,34 @@ def invitations_send(
                 their_change = change.untold()
             else:
                 their_change = change
-            message_enqueue(
-                key=_invitation_key(meeting, attendee, version),
-                kind=INVITATION,
-                to=attendee.email,
-                subject=_subject(
-                    _("Updated invitation: %(title)s — %(when)s")
-                    if their_change
-                    else _("Invitation: %(title)s — %(when)s"),
-                    meeting,
-                    attendee,
-                ),
-                body=_render(
-                    "invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series
-                ),
-                attachments=[
-                    Attachment(
-                        "invite.ics",
-                        _ics_for(ics, attendee),
-                        "text/calendar; method=REQUEST; charset=utf-8",
-                    )
-                ],
-                group=f"meeting:{meeting.pk}",
-                topic=topics[attendee],
-                recipient_user=attendee.user,
+            enqueued.append(
+                message_enqueue(
+                    key=key(attendee),
+                    kind=INVITATION,
+                    to=attendee.email,
+                    subject=_subject(
+                        _("Updated invitation: %(title)s — %(when)s")
+                        if their_change
+                        else _("Invitation: %(title)s — %(when)s"),
+                        meeting,
+                        attendee,
+                    ),
+                    body=_render(
+                        "invitation.txt", meeting, attendee, change=their_change, whole_series=whole_series
+                    ),
+                    attachments=[
+                        Attachment(
+                            "invite.ics",
+                            _ics_for(ics, attendee),
+                            "text/calendar; method=REQUEST; charset=utf-8",
+                        )
+                    ],
+                    group=f"meeting:{meeting.pk}",
+                    topic=topics[attendee],
+                    recipient_user=attendee.user,
+                )
             )
+    return enqueued
 
 
 def cancellations_send(
@@ -348,10 +469,15 @@ def cancellations_send(
     Of a series, each guest is told of the cancelled occurrences they are on and were sent, in one
     message: one added to a later occurrence alone has that one in their calendar, and nothing of the
     occurrence the organiser cancelled from. With `cancelled_ids`, only the occurrences this cancellation
-    cancelled: one cancelled on its own before was told of then, and is not told again."""
+    cancelled: one cancelled on its own before was told of then, and is not told again.
+
+    A guest whose invitation to the whole series is still waiting (or failed) has it withdrawn too, as it
+    names the occurrences cancelled: while some of the series is left to take place, it is written again
+    from the series as it is now, without them; once nothing is, it is not. They are told once: that
+    invitation, and a cancellation only of an occurrence something else on it put in their calendar."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
     # the meeting's page.
-    occurrences = calendar.series_occurrences(meeting.series) if and_following else None
+    occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
     cancelled = (
         sorted(
             (
@@ -366,22 +492,24 @@ def cancellations_send(
         if and_following
         else [meeting]
     )
-    # Each guest by who they are, as their topics name them, with the occurrences they are on.
-    guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
-    for occurrence in cancelled:
-        for attendee in _recipients(occurrence):
-            guests.setdefault(_who(attendee), (attendee, []))[1].append(occurrence)
-    if not guests:
+    if not any(_recipients(occurrence) for occurrence in cancelled):
         return
-    # With nothing of the series left to take place, its own invitation still waiting (or failed) is stale
-    # too; while some is, it holds those occurrences and stays (a failed one can be sent again).
-    whole_series = and_following and all(o.status != MeetingStatus.PLANNED for o in occurrences)
     with transaction.atomic():
-        unheld, _withdrawn = _withdraw_stale(
+        # Each guest by who they are, as their topics name them, with the occurrences they are on.
+        guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
+        on = [(occurrence, attendee) for occurrence in cancelled for attendee in _recipients(occurrence)]
+        for (occurrence, _attendee), attendee in zip(on, _as_held(a for _o, a in on), strict=True):
+            if attendee is not None:
+                theirs = guests.setdefault(_who(attendee), (attendee, []))[1]
+                if occurrence not in theirs:
+                    theirs.append(occurrence)
+        if not guests:
+            return
+        unheld, _withdrawn, withdrawn_topics = _withdraw_stale(
             meeting,
             {
                 attendee: [_topic(occurrence, attendee) for occurrence in theirs]
-                + ([_topic(meeting, attendee, whole_series=True)] if whole_series else [])
+                + ([_topic(meeting, attendee, whole_series=True)] if meeting.series_id else [])
                 for attendee, theirs in guests.values()
             },
         )
@@ -417,6 +545,31 @@ def cancellations_send(
                     topic=_topic(shown, attendee),
                     recipient_user=attendee.user,
                 )
+        if meeting.series_id:
+            _series_invitations_rewrite(
+                occurrences,
+                [
+                    who
+                    for who, (attendee, _theirs) in guests.items()
+                    if _topic(meeting, attendee, whole_series=True) in withdrawn_topics
+                ],
+            )
+
+
+def _series_invitations_rewrite(occurrences: list[Meeting], guests: Collection[str]) -> None:
+    """Writes again the series invitation of each of `guests` (named as `_who` names them), whose own was
+    withdrawn before it went out: from the series as it is now, named by the first occurrence still to
+    take place that they are on. One on none of them is invited to nothing."""
+    planned = sorted(
+        (o for o in occurrences if o.status == MeetingStatus.PLANNED and not o.is_past),
+        key=lambda o: o.original_start,
+    )
+    waiting = set(guests)
+    for occurrence in planned:
+        theirs = [a for a in _recipients(occurrence) if _who(a) in waiting]
+        if theirs:
+            waiting.difference_update(_who(a) for a in theirs)
+            invitations_send(occurrence, attendees=theirs, whole_series=True)
 
 
 def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingChange) -> None:
@@ -424,15 +577,20 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
     calendar. They are shown the meeting as they knew it: what else the edit changed is no longer theirs
     to know. As for a cancellation, an invitation still waiting is withdrawn instead, and one who was sent
     none is sent nothing."""
-    # Written after the edit commits, maybe after a later edit added them back: their invitation from it
-    # stands, and they are on the meeting.
-    present = {_topic(meeting, attendee) for attendee in meeting.attendees.all()}
-    removed = [a for a in removed if a.email and _topic(meeting, a) not in present]
+    removed = [a for a in removed if a.email]
     if not removed:
         return
     known = change.meeting_as_it_was(meeting)
     with transaction.atomic():
-        unheld, _withdrawn = _withdraw_stale(
+        on_it = list(meeting.attendees.all())
+        held = _as_held([*on_it, *removed])
+        # Written after the edit commits, maybe after a later edit added them back: their invitation from it
+        # stands, and they are on the meeting.
+        present = {_topic(meeting, attendee) for attendee in held[: len(on_it)] if attendee is not None}
+        removed = [a for a in _one_each(held[len(on_it) :]) if _topic(meeting, a) not in present]
+        if not removed:
+            return
+        unheld, _withdrawn, _topics = _withdraw_stale(
             meeting,
             {attendee: [_topic(meeting, attendee)] for attendee in removed},
             keep=_invitations_since(meeting, removed, change.version),

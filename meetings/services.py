@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Case, F, When
@@ -35,8 +36,9 @@ from interactions.models import Interaction, InteractionKind, Sentiment
 from interactions.services import interaction_log, interaction_people_amend
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
-from liaison_crm.row_locks import lock_for_update, lock_referenced
+from liaison_crm.row_locks import hold_rows, lock_for_update, lock_referenced
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
+from outbox.models import OutboundMessage
 from webhooks.models import WebhookEvent
 from webhooks.services import event_publish
 
@@ -473,8 +475,9 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
         target.status = MeetingStatus.CANCELLED
         target.sequence += 1
         target.save(update_fields=["status", "sequence", "updated_at"])
-    if and_following:
-        # The series' own event gains exceptions for the cancelled slots.
+    if meeting.series_id:
+        # The series' own event gains exceptions for the cancelled slots: its invitation written again for a
+        # guest whose own had not gone out (notifications.cancellations_send) is a new version of it.
         MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=F("sequence") + 1)
     _after_commit(_announce_cancellation, meeting.pk, and_following, [t.pk for t in targets])
     _after_commit(_schedule_reminders, [t.pk for t in targets])
@@ -486,6 +489,91 @@ def _announce_cancellation(meeting_id: int, and_following: bool, cancelled_ids: 
     notifications.cancellations_send(
         _refetch(meeting_id), and_following=and_following, cancelled_ids=cancelled_ids
     )
+
+
+def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None]) -> OutboundMessage:
+    """Writes afresh the invitation or update `message` was (failed, or interrupted mid-send) from its
+    meeting — the occurrence, or the whole series — as it is now, to the guest it was for, through the
+    service that writes every invitation: an administrator's "Send again with current details"
+    (`outbox.services.message_rewrite`, which has asked who may). Not a copy of what it said: a time, place
+    or agenda changed since, occurrences cancelled since, are told as they are now.
+
+    Refused when there is nothing left to invite them to: the meeting gone, cancelled, held or over (of a
+    series, none of its occurrences still to take place), or the guest no longer on it.
+
+    The guest's record is held first, then the meetings, as a merge and a cancellation take them, then
+    `hold` locks the message and checks it may still be sent again: a cancellation or an edit saved
+    meanwhile waits for this, and then withdraws what it wrote."""
+    about = notifications.topic_about(message.topic)
+    if about is None:
+        raise ValidationError(_("This message names no meeting guest: it can only be sent again as it was."))
+    if about.stakeholder_id is not None:
+        hold_rows(Stakeholder, [about.stakeholder_id])
+    else:
+        hold_rows(get_user_model(), [about.user_id])
+    locked = list(
+        about.occurrences().select_for_update(no_key=True, of=("self",)).values_list("pk", flat=True)
+    )
+    if not locked:
+        raise ValidationError(_("The meeting this message was about has been deleted."))
+    meetings = list(
+        Meeting.objects.select_related("organiser", "series")
+        .prefetch_related("agenda_items", "attendees__stakeholder", "attendees__user")
+        .filter(pk__in=locked)
+        .order_by("original_start", "pk")
+    )
+    to_come = [m for m in meetings if m.status == MeetingStatus.PLANNED and not m.is_past]
+    if not to_come:
+        raise ValidationError(_nothing_to_invite_to(meetings[0], whole_series=about.whole_series))
+    on_it = next(((m, a) for m in to_come for a in m.attendees.all() if about.is_guest(a)), None)
+    if on_it is None:
+        raise ValidationError(
+            _("The guest this message was for (%(to)s) is no longer invited to this meeting.")
+            % {"to": message.to}
+        )
+    meeting, attendee = on_it
+    if not attendee.email:
+        raise ValidationError(
+            _("%(guest)s has no email address to send it to now.") % {"guest": attendee.person}
+        )
+    hold()
+    written = notifications.invitations_send(
+        meeting, attendees=[attendee], whole_series=about.whole_series, again_of=message.pk
+    )
+    if not written:
+        raise ValidationError(
+            _("%(guest)s was merged into another record meanwhile: try again.") % {"guest": attendee.person}
+        )
+    return written[0]
+
+
+def invitation_send_again_offered(message: OutboundMessage) -> bool:
+    """Whether `invitation_send_again` has something to write for `message`, as the outbox page asks it
+    before offering it (one query): a meeting (an occurrence of the series) still to take place, with the
+    guest it was for on it."""
+    about = notifications.topic_about(message.topic)
+    if about is None:
+        return False
+    guest = (
+        {"attendees__stakeholder_id": about.stakeholder_id}
+        if about.stakeholder_id is not None
+        else {"attendees__user_id": about.user_id}
+    )
+    return (
+        about.occurrences()
+        .filter(status=MeetingStatus.PLANNED, ends_at__gte=timezone.now(), **guest)
+        .exists()
+    )
+
+
+def _nothing_to_invite_to(meeting: Meeting, *, whole_series: bool) -> str:
+    if whole_series:
+        return _("Nothing of this series is still to take place: there is nothing to invite anyone to.")
+    if meeting.status == MeetingStatus.CANCELLED:
+        return _("This meeting is cancelled: an invitation now would put it back in the guest's calendar.")
+    if meeting.status == MeetingStatus.HELD:
+        return _("This meeting was held: there is nothing left to invite anyone to.")
+    return _("This meeting is over: there is nothing left to invite anyone to.")
 
 
 @atomic_service

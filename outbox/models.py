@@ -2,8 +2,10 @@ import base64
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Reverse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -131,6 +133,13 @@ class OutboundMessage(models.Model):
             models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_newest"),
             # A new message's question: what was sent, or is still waiting, on its topic?
             models.Index(fields=["topic"], condition=~Q(topic=""), name="outbox_topic"),
+            # A merge's question: which topics end with the record merged away (`messages_readdress`)? A
+            # topic's end is the start of it reversed, which a pattern index finds as it finds a prefix.
+            models.Index(
+                OpClass(Reverse("topic"), name="text_pattern_ops"),
+                condition=~Q(topic=""),
+                name="outbox_topic_reversed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -165,6 +174,20 @@ class OutboundMessage(models.Model):
     @property
     def can_send_again(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.INTERRUPTED) and self.replacement is None
+
+    @cached_property
+    def can_send_with_current_details(self) -> bool:
+        """Whether the app that wrote it can write it again from what it is about as it is now
+        (`outbox.rewriting`), also once a later message on its topic replaced it: its meeting still to take
+        place, with its guest on it."""
+        from . import rewriting
+
+        return (
+            self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
+            and self.superseded_at is None
+            and bool(self.topic)
+            and rewriting.offered(self)
+        )
 
     @property
     def can_cancel(self) -> bool:

@@ -66,6 +66,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
 from django.db.models import F, Func, Value
+from django.db.models.functions import Reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,6 +75,7 @@ from accounts.permissions import WhoCanHelp, can_manage_outbox, require
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.broker import hand_over
 
+from . import rewriting
 from .models import Attachment, OutboundMessage
 from .tasks import send_message as send_message_task
 
@@ -84,6 +86,7 @@ __all__ = [
     "message_enqueue",
     "message_key",
     "message_retry",
+    "message_rewrite",
     "message_send",
     "messages_before_topics",
     "messages_cancel",
@@ -326,18 +329,25 @@ def messages_readdress(*, was: str, now: str) -> int:
     recipient's next messages are written on, withdrawn and refused "Send again" as those are. Returns how
     many.
 
-    Rare, so found without an index. The rows are locked first in the order `messages_withdraw` locks them:
-    the two wait on each other, never deadlock."""
+    For the merge's transaction, once it has locked both records (FOR UPDATE). Whoever writes messages on
+    a record's topics holds the record (FOR KEY SHARE, `meetings.notifications._as_held`) until they are
+    written, so the merge waits for those under way and finds them here; one coming after waits for the
+    merge, finds the record gone and writes on the kept one's topics. The rows are locked in the order
+    `messages_withdraw` locks them: the two wait on each other, never deadlock. They are found by the
+    reversed topic's prefix, which the index `outbox_topic_reversed` serves."""
+    ending = f":{was}"
     on_their_topics = list(
-        OutboundMessage.objects.filter(topic__endswith=f":{was}")
+        OutboundMessage.objects.exclude(topic="")
+        .alias(topic_reversed=Reverse("topic"))
+        .filter(topic_reversed__startswith=ending[::-1])
         .order_by("pk")
         .select_for_update()
         .values_list("pk", flat=True)
     )
-    ending = f":{re.escape(was)}$"
+    pattern = f"{re.escape(ending)}$"
 
     def renamed(field: str) -> Func:
-        return Func(F(field), Value(ending), Value(f":{now}"), function="regexp_replace")
+        return Func(F(field), Value(pattern), Value(f":{now}"), function="regexp_replace")
 
     return OutboundMessage.objects.filter(pk__in=on_their_topics).update(topic=renamed("topic"))
 
@@ -579,6 +589,65 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     logger.info("Outbox message %s sent again by %s", message.pk, actor)
     message.refresh_from_db()
     return message
+
+
+def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
+    """An administrator has a failed or interrupted message written again from what it is about as it is
+    now, rather than sent as it was: a meeting invitation from the meeting's current time, place and
+    occurrences. Also one a later message on its topic replaced, which `message_retry` refuses. Returns the
+    new message.
+
+    The app that wrote it writes the new one (`outbox.rewriting`) through the service that writes such
+    messages, and refuses when there is nothing current to send (the meeting cancelled, the guest taken off
+    it). The old one is marked replaced, in the same transaction: a failed one is cancelled, naming the new
+    one; an interrupted one, which may have arrived, stays as it is, superseded (should its worker report a
+    refusal after all, it is not tried again), and the new one is its replacement."""
+    require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
+    write = rewriting.writer_for(message.kind)
+    if write is None or not message.topic:
+        raise ValidationError(_("This message can only be sent again as it was."))
+    if message.status not in (Status.FAILED, Status.INTERRUPTED):
+        # Said first: what the writer would refuse for is beside the point. `hold` asks again, under lock.
+        raise ValidationError(_("Only a failed or interrupted message can be sent again."))
+    held = {}
+
+    def hold() -> None:
+        # Locked, as `message_retry` and a withdrawal lock it: whichever comes second sees what the first did.
+        held["status"], superseded = (
+            OutboundMessage.objects.select_for_update()
+            .filter(pk=message.pk)
+            .values_list("status", "superseded_at")
+            .first()
+        )
+        if held["status"] not in (Status.FAILED, Status.INTERRUPTED):
+            raise ValidationError(_("Only a failed or interrupted message can be sent again."))
+        if superseded is not None:
+            # Sent again already (a second click), or replaced while it was on its way: what replaced it is
+            # the one to look after.
+            raise ValidationError(
+                _("A later message has replaced this one already: send that one again if it needs it.")
+            )
+
+    with transaction.atomic():
+        fresh = write(message=message, hold=hold)
+        if "status" not in held:
+            raise RuntimeError(f"The writer for {message.kind!r} did not hold the message it replaces.")
+        if held["status"] == Status.FAILED:
+            # Withdrawn already, if the fresh message was a later version of it: the reason is this one.
+            OutboundMessage.objects.filter(
+                pk=message.pk, status__in=[Status.FAILED, Status.CANCELLED]
+            ).update(
+                status=Status.CANCELLED,
+                cancelled_because=_in_site_language(
+                    gettext_lazy("Sent again with the current details, as message #%(id)s.")
+                )
+                % {"id": fresh.pk},
+            )
+        else:
+            OutboundMessage.objects.filter(pk=message.pk).update(superseded_at=timezone.now())
+    logger.info("Outbox message %s written again as %s by %s", message.pk, fresh.pk, actor)
+    message.refresh_from_db()
+    return fresh
 
 
 def message_cancel(*, message: OutboundMessage, actor) -> OutboundMessage:

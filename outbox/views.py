@@ -65,3 +65,21 @@ def message_send_again(request, pk):
 @require_POST
 def message_cancel(request, pk):
     return _act(request, pk, services.message_cancel, _("The message is cancelled."))
+
+
+@require_POST
+def message_send_current(request, pk):
+    """ "Send again with current details": the new message's page, or this one's with why it was refused."""
+    _require_admin(request)
+    message = get_object_or_404(OutboundMessage.objects.visible_to(request.user), pk=pk)
+    try:
+        fresh = services.message_rewrite(message=message, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(message)
+    messages.success(
+        request,
+        _("A new message with the current details will be sent in place of message #%(id)s.")
+        % {"id": message.pk},
+    )
+    return redirect(fresh)

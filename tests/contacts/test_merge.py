@@ -2,17 +2,23 @@
 
 import datetime as dt
 import re
+import threading
+from contextlib import nullcontext
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Affiliation, MergeRecord, Stakeholder, Tag
 from contacts.services import stakeholder_merge
+from meetings import notifications
 from meetings import services as meeting_services
-from meetings.models import ActionItem, Attendee
+from meetings.models import ActionItem, Attendee, Meeting
 from outbox.models import OutboundMessage
 
+from ..concurrency import finished_or_waiting_for_a_lock
 from ..factories import (
     AffiliationFactory,
     CommitmentFactory,
@@ -405,3 +411,67 @@ def test_an_invitation_still_waiting_for_the_duplicate_is_withdrawn_when_the_mee
     assert invitation.topic.endswith(f":stakeholder:{keep.pk}")
     (standing,) = OutboundMessage.objects.filter(kind="meeting_invitation", status="pending")
     assert standing.to == "m.okafor@nwa.example"
+
+
+def _meeting_with(officer, stakeholder, capture_on_commit_callbacks=None):
+    """A meeting with `stakeholder`, their invitation sent; as read for writing the emails of an edit."""
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    # A transactional test commits as it goes: the emails are written as the meeting is saved.
+    with capture_on_commit_callbacks(execute=True) if capture_on_commit_callbacks else nullcontext():
+        meeting = meeting_services.meeting_schedule(
+            organiser=officer,
+            stakeholders=[stakeholder],
+            title="Harbour review",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+        )
+    OutboundMessage.objects.update(status=OutboundMessage.Status.SENT, sent_at=timezone.now())
+    # Then edited: what its emails are written from, read when it committed, still names the duplicate.
+    Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
+    return meeting_services._refetch(meeting.pk)
+
+
+def test_a_message_written_after_the_merge_for_a_guest_read_before_it_is_on_the_kept_records_topic(
+    officer, pair, django_capture_on_commit_callbacks
+):
+    """An edit's emails are written once it commits, from the meeting read then; a merge in between has
+    readdressed every message already there, and the update kept the merged record's topic: the next
+    change to the meeting did not withdraw it."""
+    keep, duplicate = pair
+    read_before = _meeting_with(officer, duplicate, django_capture_on_commit_callbacks)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+    (written,) = notifications.invitations_send(read_before, attendees=list(read_before.attendees.all()))
+
+    assert written.topic.endswith(f":stakeholder:{keep.pk}")
+    assert written.to == Stakeholder.objects.get(pk=keep.pk).emails[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_waits_for_a_meeting_email_being_written_to_the_duplicate_and_readdresses_it(officer, pair):
+    """The merge's scan ran while the email was being written: it did not see it, and the email kept the
+    merged record's topic."""
+    keep, duplicate = pair
+    read_before = _meeting_with(officer, duplicate)
+
+    with transaction.atomic():
+        (written,) = notifications.invitations_send(read_before, attendees=list(read_before.attendees.all()))
+        merging = in_a_thread(lambda: stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer))
+        finished_or_waiting_for_a_lock(merging)
+        assert merging.is_alive(), "the merge went ahead of an email being written to the duplicate"
+    merging.join()
+
+    written.refresh_from_db()
+    assert written.topic.endswith(f":stakeholder:{keep.pk}")
+
+
+def in_a_thread(work) -> threading.Thread:
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

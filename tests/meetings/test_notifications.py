@@ -5,13 +5,14 @@ import smtplib
 
 import icalendar
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from contacts.models import Stakeholder
 from meetings import services
 from outbox.models import OutboundMessage
-from outbox.services import message_retry, message_send
+from outbox.services import message_retry, message_rewrite, message_send
 
 from ..factories import StakeholderFactory, UserFactory
 from ..mail import deliver_due
@@ -498,3 +499,246 @@ def test_cancelling_a_whole_series_withdraws_its_failed_invitation_and_tells_tha
     assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.CANCELLED
     assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
     assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="kenji@example.jp").exists()
+
+
+@pytest.fixture
+def weekly_waiting(officer, guests, django_capture_on_commit_callbacks):
+    """Three weekly occurrences with Ama and Kenji, their series invitations written and not yet sent (a
+    busy worker)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    return list(first.series.occurrences.order_by("original_start"))
+
+
+def series_event_of(message):
+    """The series' own event in a message's .ics: the one with the rule."""
+    events = icalendar.Calendar.from_ical(message.attachment_list[0].content).walk("VEVENT")
+    (master,) = [event for event in events if "rrule" in event]
+    return master
+
+
+def excluded(event) -> list[dt.datetime]:
+    return [moment.dt for moment in event.get("exdate").dts] if event.get("exdate") else []
+
+
+def test_cancelling_one_occurrence_rewrites_a_waiting_series_invitation_without_it_and_sends_only_that(
+    officer, weekly_waiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The series invitation still waiting named the cancelled occurrence: sent as it was, it put that
+    occurrence in the guest's calendar, after (or before) a cancellation of it."""
+    _first, second, _third = weekly_waiting
+    waiting = invitations_to("ama@example.org").get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    waiting.refresh_from_db()
+    assert waiting.status == Status.CANCELLED
+    rewritten = invitations_to("ama@example.org").exclude(pk=waiting.pk).get()
+    assert (rewritten.status, rewritten.topic) == (Status.PENDING, waiting.topic)
+    assert rewritten.subject.startswith("Invitation:")
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+
+    deliver_due()
+    to_ama = [email for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert [email.subject for email in to_ama] == [rewritten.subject]
+
+
+def test_cancelling_this_and_following_rewrites_a_waiting_series_invitation_with_what_is_left(
+    officer, weekly_waiting, django_capture_on_commit_callbacks
+):
+    first, second, third = weekly_waiting
+    waiting = invitations_to("kenji@example.jp").get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+
+    assert OutboundMessage.objects.get(pk=waiting.pk).status == Status.CANCELLED
+    rewritten = invitations_to("kenji@example.jp").get(status=Status.PENDING)
+    assert excluded(series_event_of(rewritten)) == [second.original_start, third.original_start]
+    # Named by the first occurrence still to take place.
+    assert rewritten.group == f"meeting:{first.pk}"
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+
+
+def test_cancelling_an_occurrence_leaves_a_sent_series_invitation_and_tells_of_the_cancellation(
+    officer, weekly_waiting, django_capture_on_commit_callbacks
+):
+    _first, second, _third = weekly_waiting
+    deliver_due()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert list(invitations_to("ama@example.org").values_list("status", flat=True)) == [Status.SENT]
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+
+
+def test_cancelling_the_last_occurrence_left_withdraws_a_waiting_series_invitation_and_writes_none(
+    officer, weekly_waiting, django_capture_on_commit_callbacks
+):
+    first, second, _third = weekly_waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer, and_following=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=first, actor=officer)
+
+    assert not invitations_to("ama@example.org").filter(status=Status.PENDING).exists()
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+
+
+# --- "Send again with current details" ---------------------------------------------------------------------
+
+
+def interrupted(message) -> OutboundMessage:
+    """Its worker died mid-send: it may or may not have arrived."""
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.INTERRUPTED, attempts=1, claimed_at=timezone.now()
+    )
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def failed(message) -> OutboundMessage:
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: 554 recipient refused"
+    )
+    return OutboundMessage.objects.get(pk=message.pk)
+
+
+def test_an_interrupted_invitation_a_later_update_replaced_is_sent_again_with_the_meetings_current_details(
+    scheduled, edit, admin_user, mailoutbox
+):
+    """ "Send again" is refused for it: it would arrive after the update and undo it. The update, still
+    waiting, tells Ama what changed from an invitation she may never have had."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16), location="Harbour House")
+    update = invitations_to("ama@example.org").last()
+    assert update.status == Status.PENDING
+    assert not invitation.can_send_again
+    assert invitation.can_send_with_current_details
+
+    fresh = message_rewrite(message=invitation, actor=admin_user)
+
+    assert (fresh.status, fresh.topic, fresh.kind) == (Status.PENDING, invitation.topic, "meeting_invitation")
+    assert fresh.key not in (invitation.key, update.key)
+    assert fresh.subject.startswith("Invitation:")
+    assert "Harbour House" in fresh.body and "Room 4" not in fresh.body
+    assert event_of(fresh)["dtstart"].dt == soon_at(15)
+    assert event_of(fresh)["sequence"] == 1
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+    # It may have arrived: it stays interrupted, superseded, and names what replaced it.
+    assert invitation.status == Status.INTERRUPTED and invitation.superseded_at is not None
+    assert invitation.replacement == fresh
+    # The update says the same from behind: withdrawn, so Ama is told once.
+    assert OutboundMessage.objects.get(pk=update.pk).status == Status.CANCELLED
+
+    deliver_due()
+    to_ama = [email for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert [email.subject for email in to_ama] == [fresh.subject]
+
+
+def test_a_failed_invitation_sent_again_with_current_details_is_cancelled_naming_the_new_one(
+    scheduled, admin_user
+):
+    invitation = failed(invitations_to("ama@example.org").get())
+
+    fresh = message_rewrite(message=invitation, actor=admin_user)
+
+    invitation.refresh_from_db()
+    assert invitation.status == Status.CANCELLED
+    assert invitation.cancelled_because == f"Sent again with the current details, as message #{fresh.pk}."
+    assert fresh.subject.startswith("Invitation:")
+
+
+def test_an_interrupted_invitation_sent_again_with_current_details_is_not_offered_it_twice(
+    scheduled, admin_user
+):
+    """A double click, or Back and send again: the second would write another message."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    message_rewrite(message=invitation, actor=admin_user)
+    invitation.refresh_from_db()
+    assert not invitation.can_send_with_current_details
+
+    with pytest.raises(ValidationError, match="A later message has replaced this one already"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert invitations_to("ama@example.org").filter(status=Status.PENDING).count() == 1
+
+
+def test_a_failed_series_invitation_is_sent_again_with_an_occurrence_moved_since(
+    officer, weekly_waiting, admin_user, edit
+):
+    """The occurrence's update is on its own topic: the series invitation as it was would put the old
+    time back."""
+    _first, second, _third = weekly_waiting
+    series_invitation = failed(invitations_to("ama@example.org").get())
+    edit(
+        second,
+        starts_at=second.starts_at + dt.timedelta(hours=4),
+        ends_at=second.ends_at + dt.timedelta(hours=4),
+    )
+    second.refresh_from_db()
+
+    fresh = message_rewrite(message=series_invitation, actor=admin_user)
+
+    assert fresh.topic == series_invitation.topic
+    events = icalendar.Calendar.from_ical(fresh.attachment_list[0].content).walk("VEVENT")
+    (moved,) = [event for event in events if "recurrence-id" in event]
+    assert (moved["recurrence-id"].dt, moved["dtstart"].dt) == (second.original_start, second.starts_at)
+    assert "Repeats: every week, 3 times" in fresh.body
+
+
+@pytest.mark.parametrize(
+    "what_happened, refusal",
+    [
+        ("cancelled", "This meeting is cancelled"),
+        ("guest removed", "The guest this message was for (ama@example.org) is no longer invited"),
+    ],
+)
+def test_sending_again_with_current_details_is_refused_with_nothing_to_invite_to(
+    officer, scheduled, guests, admin_user, edit, django_capture_on_commit_callbacks, what_happened, refusal
+):
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    if what_happened == "cancelled":
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=scheduled, actor=officer)
+    else:
+        edit(scheduled, stakeholders=guests[1:])
+    before = set(OutboundMessage.objects.values_list("pk", "status"))
+    assert not OutboundMessage.objects.get(pk=invitation.pk).can_send_with_current_details
+
+    with pytest.raises(ValidationError) as refused:
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert refusal in " ".join(refused.value.messages)
+    assert set(OutboundMessage.objects.values_list("pk", "status")) == before
+
+
+def test_sending_again_with_current_details_is_refused_for_a_series_with_nothing_left(
+    officer, weekly_waiting, admin_user, django_capture_on_commit_callbacks
+):
+    first, _second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=first, actor=officer, and_following=True)
+
+    with pytest.raises(ValidationError, match="Nothing of this series is still to take place"):
+        message_rewrite(message=OutboundMessage.objects.get(pk=series_invitation.pk), actor=admin_user)
+
+
+def test_only_administrators_send_again_with_current_details(scheduled, officer):
+    invitation = failed(invitations_to("ama@example.org").get())
+
+    with pytest.raises(PermissionDenied):
+        message_rewrite(message=invitation, actor=officer)
+
+    assert invitations_to("ama@example.org").get().status == Status.FAILED

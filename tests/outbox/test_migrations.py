@@ -35,3 +35,24 @@ def test_the_topic_index_is_built_again_over_what_a_failed_build_left():
         migrate_to_latest()
 
     assert valid and "(topic)" in definition and "WHERE" in definition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reversed_topic_index_is_built_concurrently_again_over_what_a_failed_build_left():
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    assert not loader.get_migration("outbox", "0004_message_topic_reversed_index").atomic
+    migrate([("outbox", "0003_message_topic_index")])
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX outbox_topic_reversed ON outbox_outboundmessage (id)")
+    try:
+        migrate([("outbox", "0004_message_topic_reversed_index")])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indisvalid, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indexrelid = 'outbox_topic_reversed'::regclass"
+            )
+            valid, definition = cursor.fetchone()
+    finally:
+        migrate_to_latest()
+
+    assert valid and "reverse((topic)::text) text_pattern_ops" in definition and "WHERE" in definition

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from outbox import services
@@ -783,3 +784,37 @@ def test_a_deactivated_administrator_cannot_send_again():
     OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED)
     with pytest.raises(PermissionDenied):
         services.message_retry(message=message, actor=former_admin)
+
+
+def test_readdressing_renames_the_recipient_ending_a_topic_and_nothing_else():
+    theirs = enqueue(kind="meeting_invitation", topic="meeting:7@liaison-crm::stakeholder:1")
+    series = enqueue(kind="meeting_invitation", topic="meeting:8@liaison-crm:series:stakeholder:1")
+    longer = enqueue(kind="meeting_invitation", topic="meeting:7@liaison-crm::stakeholder:12")
+    untopical = enqueue(kind="daily_digest")
+
+    assert services.messages_readdress(was="stakeholder:1", now="stakeholder:5") == 2
+
+    assert [
+        OutboundMessage.objects.get(pk=message.pk).topic for message in (theirs, series, longer, untopical)
+    ] == [
+        "meeting:7@liaison-crm::stakeholder:5",
+        "meeting:8@liaison-crm:series:stakeholder:5",
+        "meeting:7@liaison-crm::stakeholder:12",
+        "",
+    ]
+
+
+def test_readdressing_finds_the_messages_through_the_reversed_topic_index():
+    """A merge scanned every message the outbox ever kept, inside its transaction."""
+    enqueue(kind="meeting_invitation", topic="meeting:7@liaison-crm::stakeholder:1")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.messages_readdress(was="stakeholder:1", now="stakeholder:5")
+    (scan,) = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A test table is small enough that a sequential scan would win: what matters is that it can.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {scan}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "outbox_topic_reversed" in plan

@@ -1,13 +1,17 @@
+import datetime as dt
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings import services as meeting_services
 from outbox import services
 from outbox.models import OutboundMessage
 from outbox.services import Attachment
 
 from ..conftest import login
+from ..factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +234,119 @@ def test_a_message_a_later_one_replaced_offers_no_send_again_and_links_the_later
 
     assert reverse("outbox:message_send_again", args=[stale.pk]) not in page
     assert newer.get_absolute_url() in page
+
+
+@pytest.fixture
+def invitation(officer, django_capture_on_commit_callbacks):
+    """Ama's invitation to a meeting in three days, whose worker stopped mid-send: it may not have gone."""
+    guest = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_services.meeting_schedule(
+            organiser=officer,
+            stakeholders=[guest],
+            title="Harbour review",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+            location="Room 4",
+        )
+    OutboundMessage.objects.filter(kind="meeting_invitation").update(
+        status=Status.INTERRUPTED, attempts=1, claimed_at=timezone.now()
+    )
+    message = OutboundMessage.objects.get(kind="meeting_invitation")
+    message.meeting = meeting
+    return message
+
+
+def test_an_interrupted_meeting_invitation_offers_sending_again_with_current_details(
+    client, admin_user, invitation
+):
+    page = login(client, admin_user).get(invitation.get_absolute_url()).content.decode()
+
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) in page
+    assert "Send again with current details" in page
+    assert reverse("outbox:message_send_again", args=[invitation.pk]) in page
+
+
+def test_a_message_no_app_can_write_again_offers_only_sending_it_as_it_was(client, admin_user, reminder):
+    failed(reminder)
+
+    page = login(client, admin_user).get(reminder.get_absolute_url()).content.decode()
+
+    assert reverse("outbox:message_send_current", args=[reminder.pk]) not in page
+    assert reverse("outbox:message_send_again", args=[reminder.pk]) in page
+
+
+def test_sending_again_with_current_details_opens_the_new_message(
+    client, admin_user, officer, invitation, django_capture_on_commit_callbacks
+):
+    """The update that followed would tell Ama what changed from an invitation she may never have had."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_services.meeting_update(meeting=invitation.meeting, actor=officer, location="Harbour House")
+    update = OutboundMessage.objects.filter(kind="meeting_invitation").latest("pk")
+    client = login(client, admin_user)
+
+    response = client.post(reverse("outbox:message_send_current", args=[invitation.pk]), follow=True)
+
+    fresh = OutboundMessage.objects.filter(kind="meeting_invitation").latest("pk")
+    assert response.redirect_chain == [(fresh.get_absolute_url(), 302)]
+    page = response.content.decode()
+    assert f"in place of message #{invitation.pk}" in page
+    assert "Harbour House" in page and fresh.status == Status.PENDING
+    assert OutboundMessage.objects.get(pk=update.pk).status == Status.CANCELLED
+    old = client.get(invitation.get_absolute_url()).content.decode()
+    assert fresh.get_absolute_url() in old
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in old
+
+
+def test_sending_again_with_current_details_a_cancelled_meeting_is_refused_with_a_message(
+    client, admin_user, officer, invitation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_services.meeting_cancel(meeting=invitation.meeting, actor=officer)
+    before = list(OutboundMessage.objects.order_by("pk").values_list("pk", "status"))
+
+    response = login(client, admin_user).post(
+        reverse("outbox:message_send_current", args=[invitation.pk]), follow=True
+    )
+
+    assert response.redirect_chain == [(invitation.get_absolute_url(), 302)]
+    page = response.content.decode()
+    assert "This meeting is cancelled" in page
+    # Not offered any more: the page asked the meeting.
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
+    assert list(OutboundMessage.objects.order_by("pk").values_list("pk", "status")) == before
+
+
+@pytest.mark.parametrize("role", ["officer", "manager", "other_manager"])
+def test_only_administrators_send_again_with_current_details(client, request, role, invitation):
+    client = login(client, request.getfixturevalue(role))
+
+    response = client.post(reverse("outbox:message_send_current", args=[invitation.pk]))
+
+    assert response.status_code == 403
+    assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 1
+
+
+def test_sending_again_with_current_details_needs_a_post(client, admin_user, invitation):
+    response = login(client, admin_user).get(reverse("outbox:message_send_current", args=[invitation.pk]))
+    assert response.status_code == 405
+
+
+def test_the_page_of_a_replaced_invitation_runs_a_fixed_number_of_queries(
+    client, admin_user, invitation, django_assert_max_num_queries
+):
+    services.message_enqueue(
+        key=f"{invitation.key}:later",
+        kind="meeting_invitation",
+        to=invitation.to,
+        subject="Updated invitation: Harbour review",
+        body="…",
+        topic=invitation.topic,
+    )
+    client = login(client, admin_user)
+    # the session, the user, the user's groups, the message (with its staff recipient), its replacement,
+    # whether its meeting is still to take place with its guest on it ("Send again with current details").
+    with django_assert_max_num_queries(6):
+        response = client.get(invitation.get_absolute_url())
+    assert "Updated invitation: Harbour review" in response.content.decode()

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+def _invitation_send_again(**kwargs):
+    # Imported when used: the services import much of the project, which need not load with the app.
+    from .services import invitation_send_again
+
+    return invitation_send_again(**kwargs)
+
+
+def _invitation_send_again_offered(message) -> bool:
+    from .services import invitation_send_again_offered
+
+    return invitation_send_again_offered(message)
+
+
+class MeetingsConfig(AppConfig):
+    name = "meetings"
+    verbose_name = "Meetings"
+
+    def ready(self):
+        from outbox import rewriting
+
+        from .notifications import INVITATION
+
+        # "Send again with current details" on the outbox page: an invitation or update is written again
+        # from its meeting as it is now.
+        rewriting.register(INVITATION, _invitation_send_again, offered=_invitation_send_again_offered)
