@@ -235,15 +235,26 @@ class Pair:
     reason: str
 
 
-# Every pair in the register, for the duplicate check (contacts.services.duplicates_check) to store.
+# An address more people than this share is a shared mailbox (info@, a team's list): it tells nobody apart
+# from anybody, and its holders' pairs (a council's 200 people: 19,900) would bury the review page.
+SHARED_MAILBOX = 5
+
+# Every pair in the register, for the duplicate check (contacts.services.duplicates_check) to store; pairs
+# by email only of addresses no more than SHARED_MAILBOX people hold.
 # Names are compared unaccented. Each current position's name is unaccented once (the materialised `people`):
 # unaccented in the pairs' join, a name at an organisation of fifty was unaccented for each of its 49 pairs
 # (100,000 people in 2,000 organisations, one process: 18 s, against 11 s comparing names as stored; 9 s so).
 CANDIDATES_SQL = f"""
-WITH email_pairs AS (
+WITH addresses AS MATERIALIZED (
+    SELECT id, unnest(emails) AS email FROM contacts_stakeholder
+),
+personal_addresses AS (
+    SELECT email FROM addresses GROUP BY email HAVING count(*) BETWEEN 2 AND {SHARED_MAILBOX}
+),
+email_pairs AS (
     SELECT a.id AS first_id, b.id AS second_id, 1.0::float AS score, 'email' AS reason, a.email AS detail
-    FROM (SELECT id, unnest(emails) AS email FROM contacts_stakeholder) a
-    JOIN (SELECT id, unnest(emails) AS email FROM contacts_stakeholder) b ON a.email = b.email AND a.id < b.id
+    FROM addresses a JOIN addresses b ON a.email = b.email AND a.id < b.id
+    WHERE a.email IN (SELECT email FROM personal_addresses)
 ),
 people AS MATERIALIZED (
     SELECT p.stakeholder_id, p.organisation_id, immutable_unaccent(s.name) AS name

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.duplicates import (
+    SHARED_MAILBOX,
     duplicate_pairs,
     likely_duplicate_organisations,
     likely_duplicates,
@@ -354,3 +355,14 @@ def test_asking_for_a_check_queues_one_until_it_has_run(
 
     duplicates_check()
     assert DuplicateCheck.objects.get().requested_at is None
+
+
+def test_the_check_pairs_no_one_by_a_shared_mailbox(officer):
+    """Seven people reached at a council's info@ are not 21 likely duplicates; two sharing an address are."""
+    for index in range(SHARED_MAILBOX + 1):
+        StakeholderFactory(name=f"Officer {'ABCDEFG'[index]}", emails=["info@council.example"], owner=officer)
+    StakeholderFactory(name="Ana", emails=["ana@example.org", "info@council.example"], owner=officer)
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+
+    assert duplicates_check() == 1
+    assert [(pair.first_name, pair.second_name) for pair in duplicate_pairs()] == [("Ana", "Ana Costa")]
