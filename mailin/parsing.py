@@ -62,6 +62,31 @@ ADDRESS_LISTS = {"to", "cc"}
 # its last whole address.
 MAX_QUOTED_LIST = 10_000
 MAX_QUOTED_VALUE = 1_000
+# An address in a list is at most 254 characters (RFC 5321), its name written as RFC 2047 words a few hundred
+# more. A run longer than this between two separators is nobody's address, and Python's address parser reads
+# some ("@@@…") in time growing with the square of their length.
+MAX_LIST_ENTRY = 1_000
+# What is read of the email's own header fields. Python's header registry (policy=default) reads a field in
+# time growing faster than its length (a To field of 20,000 quotes took 13 seconds, a Content-Type of 25,000
+# characters 7), and the relay signs whatever anyone sends. A subject, a sender, a date, a Message-ID or a
+# MIME type fits on one line, and a line is at most 998 characters (RFC 5322): so no field goes to the
+# registry longer than this, and an address field is cut after its last whole address. (An attachment's
+# name in RFC 2231 escapes can be longer: it is cut short, as it is at 200 characters when stored.)
+# References and In-Reply-To are not read at all: an email is known by its own Message-ID.
+MAX_HEADER_FIELD = 1_000
+# The To and Cc lists are read by the parser quoted lists are (`_listed`), several times faster than the
+# registry. A message to 500 people written as Outlook writes them ("Costa, Ana"
+# <ana.costa@river-authority.example>, on folded lines) takes about 32,000 characters; To and Cc together
+# are read up to this, in at most MAX_LIST_FIELDS fields of each (RFC 5322 allows one; a few programs split
+# a long list), so a megabyte of them, or a thousand fields, costs what 40,000 characters do.
+MAX_RECIPIENT_LISTS = 40_000
+MAX_LIST_FIELDS = 10
+# The fields whose value the header registry reads as addresses.
+ADDRESS_FIELDS = {
+    "from", "sender", "reply-to", "to", "cc", "bcc",
+    "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc",
+}  # fmt: skip
+LIST_SEPARATOR = re.compile(r"([,;])")
 SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
 SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
@@ -179,13 +204,61 @@ class Mail:
         return self.to + [address for address in self.cc if address not in on_to]
 
 
-def _addresses(message, header: str) -> list[str]:
-    found = {}
-    for _name, address in email.utils.getaddresses([str(value) for value in message.get_all(header, [])]):
-        address = address.strip().lower()
-        if "@" in address:
-            found.setdefault(address)
-    return list(found)
+def _recipients(message) -> tuple[list[str], list[str]]:
+    """The addresses the email's To and Cc fields name, each list in order, read as far as
+    MAX_RECIPIENT_LISTS and MAX_LIST_FIELDS go."""
+    values, fields, left = {"to": [], "cc": []}, {"to": 0, "cc": 0}, MAX_RECIPIENT_LISTS
+    # The stored text, not the registry's (raw_items; the registry is what is too slow): only the addresses
+    # are kept, and their names' RFC 2047 words need no decoding.
+    for name, value in message.raw_items():
+        name = name.lower()
+        if name not in fields or fields[name] == MAX_LIST_FIELDS:
+            continue
+        fields[name] += 1
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        value = value.replace("\r", "").replace("\n", "")
+        kept = _whole_addresses(value, left)
+        values[name].append(kept)
+        left -= len(kept)
+        if len(kept) < len(value) or left <= 0:
+            break
+    return _listed(", ".join(values["to"])), _listed(", ".join(values["cc"]))
+
+
+def _listed(value: str) -> list[str]:
+    """The addresses in an address list, once each, in order."""
+    try:
+        addresses = email.utils.getaddresses([value])
+    except RecursionError:
+        # The parser recurses once a colon: a crafted list of a thousand is no list, not a failure.
+        return []
+    return list(dict.fromkeys(address.strip().lower() for _name, address in addresses if "@" in address))
+
+
+def _whole_addresses(value: str, limit: int) -> str:
+    """An address list as read: at most `limit` characters, cut after its last whole address, without runs
+    longer than an address between separators (MAX_LIST_ENTRY)."""
+    if len(value) > limit:
+        value = value[:limit]
+        value = value[: max(value.rfind(","), value.rfind(";"), 0)]
+    if len(value) <= MAX_LIST_ENTRY:
+        return value
+    return "".join(part for part in LIST_SEPARATOR.split(value) if len(part) <= MAX_LIST_ENTRY)
+
+
+class BoundedPolicy(email.policy.EmailPolicy):
+    """Python's default policy, reading no header field longer than MAX_HEADER_FIELD with its registry."""
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and len(value) > MAX_HEADER_FIELD:
+            if name.lower() in ADDRESS_FIELDS:
+                value = _whole_addresses(value, MAX_HEADER_FIELD)
+            else:
+                value = value[:MAX_HEADER_FIELD]
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = BoundedPolicy()
 
 
 def _date(value) -> datetime | None:
@@ -345,10 +418,7 @@ def _read_part(name: str, value: str) -> str:
     """As much of a quoted header's value as is read (MAX_QUOTED_LIST, MAX_QUOTED_VALUE)."""
     if name not in ADDRESS_LISTS:
         return value[:MAX_QUOTED_VALUE]
-    if len(value) <= MAX_QUOTED_LIST:
-        return value
-    kept = value[:MAX_QUOTED_LIST]
-    return kept[: max(kept.rfind(","), kept.rfind(";"), 0)]
+    return _whole_addresses(value, MAX_QUOTED_LIST)
 
 
 def _bare_name(value: str) -> str:
@@ -397,19 +467,13 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
         if not sender_name:
             return None
 
-    def listed(value: str) -> list[str]:
-        try:
-            return list(dict.fromkeys(a.lower() for _n, a in email.utils.getaddresses([value]) if "@" in a))
-        except RecursionError:
-            return []
-
     subject = headers.get("subject", "")
     return Mail(
         message_id="",
         from_name=sender_name[:200],
         from_address=sender_address.lower(),
-        to=listed(headers.get("to", "")),
-        cc=listed(headers.get("cc", "")),
+        to=_listed(headers.get("to", "")),
+        cc=_listed(headers.get("cc", "")),
         subject=subject,
         sent_at=_quoted_date(headers.get("date") or headers.get("sent") or ""),
         body="\n".join(lines[body_start:]).strip()[:MAX_BODY],
@@ -419,7 +483,7 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
 
 
 def parse(raw: bytes) -> Mail:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     return _mail(message, raw)
 
 
@@ -451,12 +515,13 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))
     body = _body(message)
     subject = str(message.get("subject", ""))
+    to, cc = _recipients(message)
     mail = Mail(
         message_id=message_id[:998],
         from_name=name[:200],
         from_address=address.strip().lower(),
-        to=_addresses(message, "to"),
-        cc=_addresses(message, "cc"),
+        to=to,
+        cc=cc,
         subject=subject[:500],
         sent_at=_date(message.get("date")),
         body=body,

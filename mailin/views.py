@@ -33,9 +33,14 @@ def inbound(request):
     """
     if not settings.INBOUND_EMAIL_SECRET:
         raise Http404
+    # Refused before a byte is read: Django reads no further than the Content-Length, and a body sent without
+    # one (chunked) reads as empty.
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > settings.INBOUND_EMAIL_MAX_BYTES:
-        return JsonResponse({"error": "too large"}, status=413)
+        limit = settings.INBOUND_EMAIL_MAX_BYTES
+        return JsonResponse(
+            {"error": f"The message is larger than the inbound limit of {limit} bytes."}, status=413
+        )
     # Read the stream itself: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE, and emails carry attachments.
     body = request.read(settings.INBOUND_EMAIL_MAX_BYTES + 1)
     if not services.signature_valid(body, request.META.get(SIGNATURE_HEADER, "")):
