@@ -497,6 +497,68 @@ def test_a_name_saved_or_typed_with_two_spaces_finds_the_person(officer):
     assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {pasted, plain}
 
 
+INTERACTION_HEADINGS = ["Date", "Kind", "Summary", "Stakeholders"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Ana Costa <ana@example.org>, Li Wei <li@example.org>",
+        "<ana@example.org>, <li@example.org>",
+        "ana@example.org, Li Wei <li@example.org>",
+    ],
+)
+def test_people_named_with_their_addresses_and_separated_by_commas_are_all_linked(officer, cell):
+    """As an email program lists recipients: the cell is not taken for one address, the last one."""
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes([["2024-03-05", "call", "Briefing", cell]], headings=INTERACTION_HEADINGS)
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 1
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {ana, li}
+
+
+def test_a_cell_holding_more_than_one_address_is_refused_rather_than_read_as_the_last(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "ana@example.org Li Wei <li@example.org>"]],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [error["message"] for error in job.errors] == [
+        "No stakeholder (or more than one) matches “ana@example.org Li Wei <li@example.org>”; use their "
+        "email or #id."
+    ]
+
+
+def test_a_name_with_a_comma_two_people_share_is_refused_whole_not_split_into_others(officer):
+    """Two people called "Okafor, Margaret" are not found as someone called "Okafor" and someone called
+    "Margaret"; the officer is asked to tell the two apart."""
+    StakeholderFactory.create_batch(2, name="Okafor, Margaret", owner=officer)
+    StakeholderFactory(name="Okafor", owner=officer)
+    StakeholderFactory(name="Margaret", owner=officer)
+    StakeholderFactory.create_batch(2, name="Reid, Alan", owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Briefing", "Okafor, Margaret"],
+            ["2024-03-06", "call", "Follow-up", "Reid, Alan"],
+        ],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [(error["line"], error["message"]) for error in job.errors] == [
+        (2, "No stakeholder (or more than one) matches “Okafor, Margaret”; use their email or #id."),
+        (3, "No stakeholder (or more than one) matches “Reid, Alan”; use their email or #id."),
+    ]
+
+
 def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
     StakeholderFactory(emails=["ana@example.org"], owner=officer)
     content = csv_bytes(
