@@ -355,6 +355,50 @@ def test_a_person_listed_twice_at_one_organisation_without_an_address_is_a_likel
     assert Stakeholder.objects.filter(name__iexact="Margaret Okafor").count() == 2
 
 
+def test_two_people_sharing_a_name_at_one_organisation_each_with_their_own_address_are_not_duplicates(
+    officer,
+):
+    """A name repeated is a likely duplicate only where a row has no address to tell the two apart."""
+    OrganisationFactory(name="Ministry of Health")
+    content = csv_bytes(
+        [
+            ["Mohammed Ali", "m.ali@health.example", "Ministry of Health", "Director", "", ""],
+            ["Mohammed Ali", "mohammed.ali2@health.example", "Ministry of Health", "Analyst", "", ""],
+            ["Mohammed Ali", "", "Ministry of Health", "", "", ""],
+            ["Mohammed Ali", "m.ali3@health.example", "Ministry of Health", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (4, "Same name at the same organisation as line 2"),
+        (5, "Same name at the same organisation as line 4"),
+    ]
+
+
+def test_one_organisation_the_file_adds_is_added_once_whatever_its_accents(officer):
+    """As a name differing from the register's only in its accents is the register's organisation."""
+    content = csv_bytes(
+        [
+            ["Margaret Okafor", "m.okafor@port.example", "Malmö Port", "Director", "", ""],
+            ["Li Wei", "li@port.example", "malmo port", "Analyst", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+    assert job.new_organisations == ["Malmö Port"]
+    job = commit(officer, job)
+
+    assert job.created_count == 2
+    port = Organisation.objects.get()
+    assert port.name == "Malmö Port"
+    assert set(Affiliation.objects.values_list("stakeholder__name", "organisation")) == {
+        ("Margaret Okafor", port.pk),
+        ("Li Wei", port.pk),
+    }
+
+
 def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(officer):
     harbour = OrganisationFactory(name="Malmö Harbour Trust")
     AffiliationFactory(
