@@ -469,7 +469,17 @@ def _check(job_id: int) -> ImportJob:
         if job.kind == ImportKind.ORGANISATIONS:
             _check_parent_cycles(check, parents_in_file)
         if check.rows == 0 and check.error_count == 0:
-            check.error(None, "", _("The file has a heading row but no rows to import."))
+            if job.format == ImportFormat.VCARD:
+                check.error(
+                    None,
+                    "",
+                    _(
+                        "The file holds no person's card to import: contact groups, organisations and places "
+                        "are left out."
+                    ),
+                )
+            else:
+                check.error(None, "", _("The file has a heading row but no rows to import."))
         if finder and check.error_count == 0:
             finder.after_staging(check)
         if check.error_count:

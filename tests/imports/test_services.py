@@ -816,6 +816,40 @@ def test_an_apple_address_books_groups_are_left_out_and_its_cards_keep_their_num
     assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
 
 
+def test_an_address_book_of_groups_organisations_and_places_only_has_no_one_to_import(officer):
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Board\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Lagos State Ministry\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:location\r\nFN:Conference room\r\nEND:VCARD\r\n"
+    )
+
+    job = check(officer, upload(officer, card, name="contacts.vcf"))
+
+    assert [error["message"] for error in job.errors] == [
+        "The file holds no person's card to import: contact groups, organisations and places are left out."
+    ]
+    assert not job.can_commit
+
+
+def test_an_address_books_organisation_and_place_cards_are_left_out_and_its_cards_keep_their_numbers(officer):
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Lagos State Ministry\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Amina Yusuf\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:location\r\nFN:Conference room\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nORG:Lagos State Ministry\r\nEND:VCARD\r\n"
+    )
+    job = check(officer, upload(officer, card, name="contacts.vcf"))
+    assert [error["message"][:6] for error in job.errors] == ["Card 4"]
+
+    job = commit(
+        officer, check(officer, upload(officer, card.rsplit(b"BEGIN:VCARD", 1)[0], name="contacts.vcf"))
+    )
+
+    assert job.created_count == 1
+    assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
+    assert not Organisation.objects.exists()
+
+
 def test_a_card_without_a_name_or_an_email_is_named_by_its_number_and_nothing_is_imported(officer):
     """A card known only by its address is named by it; one with neither name nor address is an error, and
     the preview says which card it is, so the officer can find it in an address book that numbers no lines."""
