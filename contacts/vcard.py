@@ -249,17 +249,23 @@ def card_to_row(card: Card) -> dict[str, str]:
     }
 
 
-def is_group(card: Card) -> bool:
-    """A contact group, not a person: vCard 4.0's KIND:group, or the group cards Apple's Contacts exports
-    among the people (X-ADDRESSBOOKSERVER-KIND:group), which list their members."""
+# vCard 4.0's kinds of card that are not a person: a contact group, an organisation, a place (RFC 6350 6.1.4).
+NOT_PEOPLE = {"group", "org", "location"}
+
+
+def is_person(card: Card) -> bool:
+    """Not a contact group, organisation or place: vCard 4.0's KIND:group, KIND:org or KIND:location, or the
+    group cards Apple's Contacts exports among the people (X-ADDRESSBOOKSERVER-KIND:group), which list their
+    members. A card without a KIND is a person's."""
     kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
-    return "group" in kinds
+    return not kinds & NOT_PEOPLE
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """The people in the file; its contact groups are not anyone to add to the register."""
+    """The people in the file; its contact groups, organisations and places are not anyone to add to the
+    register."""
     for card in parse(lines):
-        if not is_group(card):
+        if is_person(card):
             yield card.line, card_to_row(card)
 
 

@@ -30,7 +30,7 @@ from contacts.models import (
     PreferredChannel,
     Stakeholder,
 )
-from contacts.search import unaccent_table, unaccented
+from contacts.search import email_address, unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
@@ -637,16 +637,32 @@ class StakeholderIndex:
             self.primary_organisation.setdefault(stakeholder_id, organisation_id)
 
     def find(self, reference: str) -> int | None:
+        """The one stakeholder a reference names: an #id, one email address, or a name nobody else has."""
         reference = reference.strip()
         if reference.startswith("#") and (pk := record_id(reference[1:])) is not None:
             return pk if pk in self.ids else None
         if "@" in reference:
-            address = reference.lower().strip("<>")
-            if "<" in address:
-                address = address.rsplit("<", 1)[1]
-            return self.by_email.get(address)
-        matches = self.by_name.get(_spaced(reference), [])
+            address = _one_address(reference)
+            return self.by_email.get(address) if address else None
+        matches = self.named(reference)
         return matches[0] if len(matches) == 1 else None
+
+    def named(self, name: str) -> list[int]:
+        """Everyone called exactly so, case and spacing aside."""
+        return self.by_name.get(_spaced(name), [])
+
+
+# "Ana Costa <ana@example.org>" as an email program writes a recipient; the name holds no "@", "<", ">", comma
+# or semicolon, which would make it a list of people rather than one.
+_NAMED_ADDRESS = re.compile(r"[^<>@,;]*<([^<>]*)>")
+
+
+def _one_address(text: str) -> str | None:
+    """The address, as stakeholders' addresses are stored, when the text is one address ("ana@example.org",
+    "<ana@example.org>" or "Ana Costa <ana@example.org>") and nothing else."""
+    if named := _NAMED_ADDRESS.fullmatch(text.strip()):
+        text = named.group(1)
+    return email_address(text)
 
 
 class InteractionCleaner(Cleaner):
@@ -713,18 +729,26 @@ class InteractionCleaner(Cleaner):
         return moment
 
     def people(self, row) -> list[int]:
-        references = []
+        references: list[tuple[str, int | None]] = []
         for part in _PHONE_SPLIT.split(self.text(row, "stakeholders", required=True)):
             part = part.strip()
+            if "," not in part:
+                if part:
+                    references.append((part, self.stakeholders.find(part)))
+                continue
             # A name with a comma ("Sir Alan Reid, KCMG", as the list's export writes it) is one person when
-            # someone is called so; otherwise commas separate people, as in other lists.
-            if "," in part and self.stakeholders.find(part) is None:
-                references += split_list(part)
-            elif part:
-                references.append(part)
+            # someone is called so, and a name two people share is theirs to tell apart, not pieces to find
+            # others by; otherwise commas separate people, as in other lists. Only a name is looked for whole:
+            # "Ana Costa <ana@example.org>, li@example.org" is two people.
+            named = self.stakeholders.named(part)
+            if len(named) > 1:
+                references.append((part, None))
+            elif named:
+                references.append((part, named[0]))
+            else:
+                references += [(piece, self.stakeholders.find(piece)) for piece in split_list(part)]
         found = []
-        for reference in references:
-            pk = self.stakeholders.find(reference)
+        for reference, pk in references:
             if pk is None:
                 raise RowError(
                     "stakeholders",

@@ -448,7 +448,7 @@ def _check(job_id: int) -> ImportJob:
                         and not values["organisation_id"]
                     ):
                         new_organisations.setdefault(
-                            values["organisation_name"].lower(), values["organisation_name"]
+                            OrganisationIndex.plain(values["organisation_name"]), values["organisation_name"]
                         )
                     if job.kind == ImportKind.ORGANISATIONS:
                         names_in_file.setdefault(values["name"].lower(), line)
@@ -469,7 +469,17 @@ def _check(job_id: int) -> ImportJob:
         if job.kind == ImportKind.ORGANISATIONS:
             _check_parent_cycles(check, parents_in_file)
         if check.rows == 0 and check.error_count == 0:
-            check.error(None, "", _("The file has a heading row but no rows to import."))
+            if job.format == ImportFormat.VCARD:
+                check.error(
+                    None,
+                    "",
+                    _(
+                        "The file holds no person's card to import: contact groups, organisations and places "
+                        "are left out."
+                    ),
+                )
+            else:
+                check.error(None, "", _("The file has a heading row but no rows to import."))
         if finder and check.error_count == 0:
             finder.after_staging(check)
         if check.error_count:
@@ -544,8 +554,10 @@ class _StakeholderDuplicates(_DuplicateFinder):
         # (line, name, addresses) of the clean rows that have addresses, in the file's order.
         self.with_emails: list[tuple[int, str, list[str]]] = []
         # A person listed twice at one organisation with no address to tell them apart (a spreadsheet pasted
-        # into itself): the first line of each name, accents and case aside, at each organisation named.
-        self.named_at: dict[tuple, int] = {}
+        # into itself): (its first line, its first line without an address) for each name, accents and case
+        # aside, at each organisation named. Two rows that each give an address are two people sharing a
+        # name, or one person whose repeated address is flagged already.
+        self.named_at: dict[tuple, tuple[int, int | None]] = {}
         # (line, name, line of the same name) for the rows repeating an earlier one.
         self.repeated: list[tuple[int, str, int]] = []
         unaccent_table()  # read now: rows are checked while COPY holds the connection
@@ -554,11 +566,18 @@ class _StakeholderDuplicates(_DuplicateFinder):
         if values["emails"]:
             self.with_emails.append((line, values["name"], values["emails"]))
         if values["organisation_name"]:
-            # An organisation the file adds is named by the file only.
+            # An organisation the file adds is named by the file only, as the import adds it (_check).
             organisation = values["organisation_id"] or OrganisationIndex.plain(values["organisation_name"])
             key = (organisation, plain_name(unaccented(values["name"])))
-            if (first := self.named_at.setdefault(key, line)) != line:
-                self.repeated.append((line, values["name"], first))
+            addressed = bool(values["emails"])
+            if key not in self.named_at:
+                self.named_at[key] = (line, None if addressed else line)
+                return
+            first, first_unaddressed = self.named_at[key]
+            if (same := first_unaddressed if addressed else first) is not None:
+                self.repeated.append((line, values["name"], same))
+            if first_unaddressed is None and not addressed:
+                self.named_at[key] = (first, line)
 
     def after_reading(self, check):
         # Addresses are stored trimmed and lower-case (Stakeholder.clean_fields), as the cleaner gives them:
@@ -869,14 +888,27 @@ def _commit_stakeholders(job: ImportJob) -> int:
                 """,
                 [job.new_organisations],
             )
-            new_ids = {name.lower(): pk for pk, name in cursor.fetchall()}
+            added = {OrganisationIndex.plain(name): pk for pk, name in cursor.fetchall()}
+            # Each spelling the rows give an organisation the file adds ("Malmö Port", "Malmo Port") is the
+            # one added under the first (_check).
+            cursor.execute(
+                f"""
+                SELECT DISTINCT n.values->>'organisation_name' FROM {ROWS}
+                WHERE n.values->>'organisation_name' <> '' AND n.values->>'organisation_id' IS NULL
+                """
+            )
+            new_ids = {
+                name: added[key]
+                for (name,) in cursor.fetchall()
+                if (key := OrganisationIndex.plain(name)) in added
+            }
         tag_links = _tag_links(cursor, "tags", "contacts_stakeholder_tags", "stakeholder_id")
         affiliations = f"""
             INSERT INTO contacts_affiliation
                 (stakeholder_id, organisation_id, role, department, is_primary, start_date, end_date)
             SELECT n.id,
                    COALESCE((n.values->>'organisation_id')::bigint,
-                            (%s::jsonb->>lower(n.values->>'organisation_name'))::bigint),
+                            (%s::jsonb->>(n.values->>'organisation_name'))::bigint),
                    n.values->>'role', n.values->>'department', true, NULL, NULL
             FROM {ROWS}
             WHERE n.values->>'organisation_name' <> '' AND n.line BETWEEN %s AND %s

@@ -225,8 +225,8 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
             stream = text_stream(file, job.encoding)
             try:
                 for number, card in enumerate(vcard.parse(stream), start=1):
-                    if vcard.is_group(card):
-                        continue
+                    if not vcard.is_person(card):
+                        continue  # still counted: a card is named by its place in the file
                     line, values = card.line, vcard.card_to_row(card)
                     _refuse_unstorable(values.values(), line)
                     if not values["name"]:

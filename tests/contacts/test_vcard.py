@@ -102,6 +102,15 @@ def test_a_contact_group_in_an_address_book_is_not_taken_for_a_person():
     assert [row["name"] for row in rows(text)] == ["Ana Costa", "Li Wei"]
 
 
+def test_an_organisations_or_a_places_card_is_not_taken_for_a_person():
+    text = (
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:org\nFN:Lagos State Ministry\nORG:Lagos State Ministry\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:Location\nFN:Conference room\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Amina Yusuf\nEND:VCARD\n"
+    )
+    assert [row["name"] for row in rows(text)] == ["Amina Yusuf"]
+
+
 def test_an_offset_time_zone_is_ignored_rather_than_refused():
     assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
 

@@ -355,6 +355,50 @@ def test_a_person_listed_twice_at_one_organisation_without_an_address_is_a_likel
     assert Stakeholder.objects.filter(name__iexact="Margaret Okafor").count() == 2
 
 
+def test_two_people_sharing_a_name_at_one_organisation_each_with_their_own_address_are_not_duplicates(
+    officer,
+):
+    """A name repeated is a likely duplicate only where a row has no address to tell the two apart."""
+    OrganisationFactory(name="Ministry of Health")
+    content = csv_bytes(
+        [
+            ["Mohammed Ali", "m.ali@health.example", "Ministry of Health", "Director", "", ""],
+            ["Mohammed Ali", "mohammed.ali2@health.example", "Ministry of Health", "Analyst", "", ""],
+            ["Mohammed Ali", "", "Ministry of Health", "", "", ""],
+            ["Mohammed Ali", "m.ali3@health.example", "Ministry of Health", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (4, "Same name at the same organisation as line 2"),
+        (5, "Same name at the same organisation as line 4"),
+    ]
+
+
+def test_one_organisation_the_file_adds_is_added_once_whatever_its_accents(officer):
+    """As a name differing from the register's only in its accents is the register's organisation."""
+    content = csv_bytes(
+        [
+            ["Margaret Okafor", "m.okafor@port.example", "Malmö Port", "Director", "", ""],
+            ["Li Wei", "li@port.example", "malmo port", "Analyst", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+    assert job.new_organisations == ["Malmö Port"]
+    job = commit(officer, job)
+
+    assert job.created_count == 2
+    port = Organisation.objects.get()
+    assert port.name == "Malmö Port"
+    assert set(Affiliation.objects.values_list("stakeholder__name", "organisation")) == {
+        ("Margaret Okafor", port.pk),
+        ("Li Wei", port.pk),
+    }
+
+
 def test_a_name_typed_without_its_accents_is_flagged_as_a_likely_duplicate(officer):
     harbour = OrganisationFactory(name="Malmö Harbour Trust")
     AffiliationFactory(
@@ -495,6 +539,68 @@ def test_a_name_saved_or_typed_with_two_spaces_finds_the_person(officer):
 
     assert job.created_count == 1
     assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {pasted, plain}
+
+
+INTERACTION_HEADINGS = ["Date", "Kind", "Summary", "Stakeholders"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Ana Costa <ana@example.org>, Li Wei <li@example.org>",
+        "<ana@example.org>, <li@example.org>",
+        "ana@example.org, Li Wei <li@example.org>",
+    ],
+)
+def test_people_named_with_their_addresses_and_separated_by_commas_are_all_linked(officer, cell):
+    """As an email program lists recipients: the cell is not taken for one address, the last one."""
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes([["2024-03-05", "call", "Briefing", cell]], headings=INTERACTION_HEADINGS)
+
+    job = commit(officer, check(officer, upload(officer, content, kind="interactions")))
+
+    assert job.created_count == 1
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {ana, li}
+
+
+def test_a_cell_holding_more_than_one_address_is_refused_rather_than_read_as_the_last(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "ana@example.org Li Wei <li@example.org>"]],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [error["message"] for error in job.errors] == [
+        "No stakeholder (or more than one) matches “ana@example.org Li Wei <li@example.org>”; use their "
+        "email or #id."
+    ]
+
+
+def test_a_name_with_a_comma_two_people_share_is_refused_whole_not_split_into_others(officer):
+    """Two people called "Okafor, Margaret" are not found as someone called "Okafor" and someone called
+    "Margaret"; the officer is asked to tell the two apart."""
+    StakeholderFactory.create_batch(2, name="Okafor, Margaret", owner=officer)
+    StakeholderFactory(name="Okafor", owner=officer)
+    StakeholderFactory(name="Margaret", owner=officer)
+    StakeholderFactory.create_batch(2, name="Reid, Alan", owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Briefing", "Okafor, Margaret"],
+            ["2024-03-06", "call", "Follow-up", "Reid, Alan"],
+        ],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [(error["line"], error["message"]) for error in job.errors] == [
+        (2, "No stakeholder (or more than one) matches “Okafor, Margaret”; use their email or #id."),
+        (3, "No stakeholder (or more than one) matches “Reid, Alan”; use their email or #id."),
+    ]
 
 
 def test_only_administrators_import_interactions_logged_by_someone_else(officer, colleague, admin_user):
@@ -708,6 +814,40 @@ def test_an_apple_address_books_groups_are_left_out_and_its_cards_keep_their_num
 
     assert job.created_count == 1
     assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
+
+
+def test_an_address_book_of_groups_organisations_and_places_only_has_no_one_to_import(officer):
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Board\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Lagos State Ministry\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:location\r\nFN:Conference room\r\nEND:VCARD\r\n"
+    )
+
+    job = check(officer, upload(officer, card, name="contacts.vcf"))
+
+    assert [error["message"] for error in job.errors] == [
+        "The file holds no person's card to import: contact groups, organisations and places are left out."
+    ]
+    assert not job.can_commit
+
+
+def test_an_address_books_organisation_and_place_cards_are_left_out_and_its_cards_keep_their_numbers(officer):
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Lagos State Ministry\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Amina Yusuf\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:location\r\nFN:Conference room\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nORG:Lagos State Ministry\r\nEND:VCARD\r\n"
+    )
+    job = check(officer, upload(officer, card, name="contacts.vcf"))
+    assert [error["message"][:6] for error in job.errors] == ["Card 4"]
+
+    job = commit(
+        officer, check(officer, upload(officer, card.rsplit(b"BEGIN:VCARD", 1)[0], name="contacts.vcf"))
+    )
+
+    assert job.created_count == 1
+    assert list(Stakeholder.objects.values_list("name", flat=True)) == ["Amina Yusuf"]
+    assert not Organisation.objects.exists()
 
 
 def test_a_card_without_a_name_or_an_email_is_named_by_its_number_and_nothing_is_imported(officer):
