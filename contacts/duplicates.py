@@ -249,7 +249,7 @@ WITH addresses AS MATERIALIZED (
     SELECT id, unnest(emails) AS email FROM contacts_stakeholder
 ),
 personal_addresses AS (
-    SELECT email FROM addresses GROUP BY email HAVING count(*) BETWEEN 2 AND {SHARED_MAILBOX}
+    SELECT email FROM addresses GROUP BY email HAVING count(DISTINCT id) BETWEEN 2 AND {SHARED_MAILBOX}
 ),
 email_pairs AS (
     SELECT a.id AS first_id, b.id AS second_id, 1.0::float AS score, 'email' AS reason, a.email AS detail

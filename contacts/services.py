@@ -441,7 +441,8 @@ def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
     # The guest list is part of the meeting's record: a sync by `updated_since` must see it change.
     Meeting.objects.filter(pk__in=theirs.values("meeting")).update(updated_at=timezone.now())
     moved = 0
-    for attendee in theirs:
+    # Meeting by meeting, in the order a rename of someone in them locks their names (meetings.MeetingPeople).
+    for attendee in theirs.order_by("meeting_id"):
         mine = kept.get(attendee.meeting_id)
         if mine is None:
             attendee.stakeholder = keep

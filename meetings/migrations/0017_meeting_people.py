@@ -45,8 +45,20 @@ ALTER TABLE meetings_meetingpeople ADD CONSTRAINT meeting_people_meeting
     FOREIGN KEY (meeting_id) REFERENCES meetings_meeting (id) ON DELETE CASCADE;
 INSERT INTO meetings_meetingpeople (meeting_id, names) SELECT id, meeting_people_names(id) FROM meetings_meeting;
 
+-- A change that brings someone into a meeting (an invitation, a new organiser) first takes a share lock on
+-- their record, which a rename of them waits for and which waits for a rename: a rename's trigger cannot see
+-- an invitation not yet committed, nor an invitation's the new name, so without it each would write the
+-- names as they were before the other.
+CREATE FUNCTION meeting_people_hold(stakeholders bigint[], staff bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM contacts_stakeholder WHERE id = ANY(stakeholders) ORDER BY id FOR SHARE;
+    PERFORM 1 FROM accounts_user WHERE id = ANY(staff) ORDER BY id FOR SHARE;
+END
+$$;
+
 CREATE FUNCTION meeting_people_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM meeting_people_hold(ARRAY[]::bigint[], ARRAY(SELECT organiser_id FROM added));
     INSERT INTO meetings_meetingpeople (meeting_id, names) SELECT id, meeting_people_names(id) FROM added;
     RETURN NULL;
 END
@@ -56,6 +68,7 @@ CREATE TRIGGER meeting_people_add AFTER INSERT ON meetings_meeting
 
 CREATE FUNCTION meeting_people_organiser_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM meeting_people_hold(ARRAY[]::bigint[], ARRAY[NEW.organiser_id]);
     PERFORM meeting_people_refresh(ARRAY[NEW.id]);
     RETURN NULL;
 END
@@ -66,6 +79,10 @@ CREATE TRIGGER meeting_people_organiser_changed AFTER UPDATE OF organiser_id ON 
 
 CREATE FUNCTION meeting_people_invitations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM meeting_people_hold(
+        ARRAY(SELECT stakeholder_id FROM invitations WHERE stakeholder_id IS NOT NULL),
+        ARRAY(SELECT user_id FROM invitations WHERE user_id IS NOT NULL)
+    );
     PERFORM meeting_people_refresh(ARRAY(SELECT DISTINCT meeting_id FROM invitations));
     RETURN NULL;
 END
@@ -77,6 +94,7 @@ CREATE TRIGGER meeting_people_uninvited AFTER DELETE ON meetings_attendee
 
 CREATE FUNCTION meeting_people_invitation_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM meeting_people_hold(ARRAY[NEW.stakeholder_id], ARRAY[NEW.user_id]);
     PERFORM meeting_people_refresh(ARRAY[OLD.meeting_id, NEW.meeting_id]);
     RETURN NULL;
 END
@@ -128,6 +146,7 @@ DROP TRIGGER meeting_people_organiser_changed ON meetings_meeting;
 DROP FUNCTION meeting_people_organiser_changed();
 DROP TRIGGER meeting_people_add ON meetings_meeting;
 DROP FUNCTION meeting_people_add();
+DROP FUNCTION meeting_people_hold(bigint[], bigint[]);
 ALTER TABLE meetings_meetingpeople DROP CONSTRAINT meeting_people_meeting;
 DROP FUNCTION meeting_people_refresh(bigint[]);
 DROP FUNCTION meeting_people_names(bigint);

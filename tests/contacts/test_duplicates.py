@@ -366,3 +366,13 @@ def test_the_check_pairs_no_one_by_a_shared_mailbox(officer):
 
     assert duplicates_check() == 1
     assert [(pair.first_name, pair.second_name) for pair in duplicate_pairs()] == [("Ana", "Ana Costa")]
+
+
+def test_the_check_counts_the_people_sharing_an_address_not_how_often_they_list_it(officer):
+    StakeholderFactory(name="Zed Quist", emails=["team@x.org", "team@x.org"], owner=officer)
+    for index in range(SHARED_MAILBOX - 1):
+        StakeholderFactory(
+            name=f"{'ABCD'[index] * 3} {'WXYZ'[index] * 4}", emails=["team@x.org"], owner=officer
+        )
+
+    assert duplicates_check() == SHARED_MAILBOX * (SHARED_MAILBOX - 1) // 2

@@ -164,7 +164,16 @@ def invite(meeting, actor, stakeholders):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("order", ["renames", "rename then invitation", "invitation then rename"])
+@pytest.mark.parametrize(
+    "order",
+    [
+        "renames",
+        "rename then invitation",
+        "invitation then rename",
+        "invitation then the invitee's rename",
+        "rename then the renamed one's invitation",
+    ],
+)
 def test_changes_to_one_meetings_people_at_once_are_all_kept(grace, order):
     """The second change waits for the first and writes the names from what the first committed."""
     meeting = MeetingFactory(organiser=grace, title="Budget review")
@@ -177,9 +186,15 @@ def test_changes_to_one_meetings_people_at_once_are_all_kept(grace, order):
     elif order == "rename then invitation":
         steps = rename(ama, "Ama Boateng"), invite(meeting, grace, [ama, kofi])
         expected = "Grace Hopper Ama Boateng Kofi Mensah"
-    else:
+    elif order == "invitation then rename":
         steps = invite(meeting, grace, [ama, kofi]), rename(ama, "Ama Boateng")
         expected = "Grace Hopper Ama Boateng Kofi Mensah"
+    else:
+        # The rename cannot see an invitation not yet committed, nor the invitation the new name: they wait.
+        steps = invite(meeting, grace, [ama, kofi]), rename(kofi, "Kofi Boateng")
+        if order == "rename then the renamed one's invitation":
+            steps = steps[::-1]
+        expected = "Grace Hopper Ama Owusu Kofi Boateng"
 
     _one_waits_for_the_other(*steps)
 
