@@ -97,9 +97,10 @@ class PhoneKeys(Func):
     Nine digits match a number written with its country code to the same written with the trunk prefix:
     "+44 20 7946 0000", "020 7946 0000" and "0044 (0)20-7946-0000 ext 12" all end 079460000. They keep the
     last digit of a British area code, where eight made Birmingham's 0121 496 0000 Edinburgh's
-    0131 496 0000. A number written with its country code whose national number has seven or eight digits
-    (Singapore's "+65 6123 4567") is keyed by that national number too, which is how "6123 4567" finds it.
-    Missed: a number typed without its area code.
+    0131 496 0000. A number written with its country code whose national number has six to eight digits
+    (Singapore's "+65 6123 4567", Andorra's "+376 812 345") is keyed by that national number too, which is
+    how "6123 4567" finds it. Two numbers `SharesPhoneNumber` calls one always share a key. Missed: a number
+    typed without its area code.
     """
 
     function = "phone_keys"
@@ -110,10 +111,13 @@ class PhoneKeys(Func):
 class SharesPhoneNumber(Func):
     """Whether the first phones and the second hold one number (`shares_phone_number`): past the country
     code's + or the trunk 0, the shorter of two numbers is the end of the longer. "212 555 0100" is
-    "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree. A number of seven or eight digits
+    "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree. A number of six to eight digits
     is only the one written with a country code and then it ("6123 4567" is "+65 6123 4567", not
-    "+44 20 6123 4567"), and a number written with a trunk 0 is never a North American one
-    ("0212 555 0134" is not "+1 212 555 0134")."""
+    "+44 20 6123 4567"); two numbers written with their country codes are the same digits
+    ("+1 901 234 5678" is not "+81 90 1234 5678"); and a number written with a trunk 0 is never one of a
+    country that has none, nor a North American one however written ("0212 555 0134" is neither
+    "+1 212 555 0134" nor "1 212 555 0134", "06 12 34 56 78" not "+34 612 345 678"; Italy keeps its 0 after
+    +39: "06 1234 5678" is "+39 06 1234 5678")."""
 
     function = "shares_phone_number"
     arity = 2
@@ -132,12 +136,14 @@ def has_phone_number(number: str, *, field: str = "phones") -> Q:
 PHONE_MAX_LENGTH = 60
 
 # One phone number typed or pasted alone: groups of digits (with the + and brackets of "(+44)" and "(0)20")
-# joined by spaces or by one of . / -, an extension after it at most. The same number `phone_numbers` reads
-# (contacts migration 0018), which leaves extensions out of the numbers a phone holds.
+# joined by spaces or by one of . / -, an extension after it at most ("ext 12", "x12", "ext: 12", "Ext-12",
+# "ext #12", ", #12"). The same number `phone_numbers` reads (contacts migration 0018), which leaves
+# extensions out of the numbers a phone holds.
 # Linear whatever the text: a group, a separator and an extension each start with characters the others
 # cannot, so the possessive quantifiers give back nothing another part could take.
 _PHONE_NUMBER = re.compile(
-    r"(?P<number>[0-9()+]++(?:(?: ++|[./-])[0-9()+]++)*+)(?: *+(?:extension|extn|ext|x|#)\.?+ *+[0-9]++)?+",
+    r"(?P<number>[0-9()+]++(?:(?: ++|[./-])[0-9()+]++)*+)"
+    r"(?:,?+ *+(?:extension|extn|ext|x|#)[.:#-]?+ *+[.:#-]?+ *+[0-9]++)?+",
     re.IGNORECASE,
 )
 # Spaces other than a space found between a number's digits: a tab, no-break, figure, thin, narrow no-break

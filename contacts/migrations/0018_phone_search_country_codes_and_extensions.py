@@ -5,32 +5,39 @@ import django.contrib.postgres.operations
 import contacts.search
 from django.db import migrations
 
-# Three things migration 0017's functions got wrong:
+# What migration 0017's functions got wrong:
 # - "+65 6123 4567" and "6123 4567" (Singapore, Norway, Denmark, Hong Kong: eight digits; Iceland, Panama:
-#   seven) are one number, but were keyed apart by their last nine digits.
-# - "0212 555 0134" and "+1 212 555 0134" were one number by their last ten digits. A number written with a
-#   trunk 0 is never a North American one: those are dialled with 1 at home and +1 from abroad.
+#   seven; Andorra, the Faroes, Greenland: six) are one number, but were keyed apart by their last nine digits.
+# - "0212 555 0134" and "+1 212 555 0134" or "1 212 555 0134" were one number by their last ten digits. A
+#   number written with a trunk 0 is never a North American one: those are dialled with 1 at home and +1 from
+#   abroad. Nor is it one of the other countries that have no trunk 0 ("06 12 34 56 78" is not
+#   "+34 612 345 678").
+# - "+81 90 1234 5678" and "+1 901 234 5678" were one number by their last eleven digits: one country code
+#   ending another.
 # - "ext 123456" was a number of its own, found by whoever searched for 123456.
 #
 # phone_numbers now gives each number in the form it was written: "+" and its digits from the country code
 # ("+44 (0)20 7946 0000" and "0044 20 7946 0000" are +442079460000), its digits with their trunk 0
 # ("020 7946 0000", "(0)20 7946 0000": 02079460000), or its digits alone ("212 555 0100"). Extensions are
-# left out: given with a word ("ext 12", "x12", "extension 12") wherever it is, the word not the end of
-# another ("Fax 020 …"); given with # only after a number, as "Cell # 555-010-0004" labels one.
+# left out: given with a word ("ext 12", "x12", "extension 12", "ext: 12", "Ext-12", "ext #12") wherever it
+# is, the word not the end of another ("Fax 020 …"); given with # only after a number ("… 0000 #12",
+# "… 0000, #12"), as "Cell # 555-010-0004" labels one.
 #
 # Two numbers are one when, past their + or trunk 0, the shorter is the end of the longer and
 # - the shorter has nine digits or more (the rule of 0017: "020 7946 0000" is "+44 20 7946 0000"), or
 # - they are the same digits, or
-# - the longer was written with its country code and the shorter is what follows it: "6123 4567" is
-#   "+65 6123 4567", but "7946 0000" is not "+44 20 7946 0000" (a number without its area code is any area's)
-#   and "+66 6123 4567" is another country's "6123 4567";
-# and neither is written with a trunk 0 while the other is +1.
+# - the longer was written with its country code and the shorter, of six to eight digits, is what follows
+#   it: "6123 4567" is "+65 6123 4567", but "7946 0000" is not "+44 20 7946 0000" (a number without its area
+#   code is any area's) and "+66 6123 4567" is another country's "6123 4567";
+# and not both are written with their country codes (then they are the same digits), and neither is written
+# with a trunk 0 while the other is a number never written so (phone_number_has_no_trunk_zero).
 #
 # A country code is read by its first digits: 1 and 7 are one digit long, the two-digit ones are listed
 # (E.164), every other is three digits long. No code is the start of another, so the first digits tell.
 #
 # phone_keys: each number's last nine digits, and a number written with its country code whose national
-# number has seven or eight digits also keys that national number: the shorter finds the longer by its key.
+# number has six to eight digits also keys that national number: the shorter finds the longer by its key.
+# Whatever pair the rules above call one number shares a key, or the index would never bring it.
 PHONE_FUNCTIONS_SQL = r"""
 CREATE OR REPLACE FUNCTION phone_numbers(phones text[]) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -44,11 +51,11 @@ CREATE OR REPLACE FUNCTION phone_numbers(phones text[]) RETURNS text[]
         FROM unnest(phones) AS phone,
             regexp_replace(
                 translate(phone, U&'\0009\00A0\2007\2009\202F\3000', '      '),
-                '(^|[^[:alpha:]])(?:extension|extn|ext|x)\.? *[0-9]+', '\1 ', 'gi'
+                '(^|[^[:alpha:]])(?:extension|extn|ext|x)[.:#-]? *[.:#-]? *[0-9]+', '\1 ', 'gi'
             ) AS without_extensions,
             regexp_matches(
                 without_extensions,
-                '([0-9()+]+(?:(?: +|[./-])[0-9()+]+)*)(?: *(?:extension|extn|ext|x|#)\.? *[0-9]+)?',
+                '([0-9()+]+(?:(?: +|[./-])[0-9()+]+)*)(?:,? *(?:extension|extn|ext|x|#)[.:#-]? *[.:#-]? *[0-9]+)?',
                 'gi'
             ) AS found,
             replace(found[1], '(0)', '') AS number,
@@ -74,10 +81,35 @@ CREATE OR REPLACE FUNCTION phone_keys(phones text[]) RETURNS text[]
             substr(digits, phone_country_code_length(digits) + 1) AS national,
             unnest(ARRAY[
                 right(digits, 9),
-                CASE WHEN number ~ '^[+]' AND length(national) IN (7, 8) THEN national END
+                CASE WHEN number ~ '^[+]' AND length(national) BETWEEN 6 AND 8 THEN national END
             ]) AS phone_key
         WHERE phone_key IS NOT NULL
         ORDER BY 1
+    );
+
+-- A number never written with a trunk 0 at home: one written with the country code of a country that has
+-- none (Italy and San Marino keep a fixed line's 0 after theirs: "+39 06 …" is "06 …", "+39 312 …" is
+-- not "0312 …"), or a North American one written with the 1 dialled at home ("1 212 555 0134").
+CREATE OR REPLACE FUNCTION phone_number_has_no_trunk_zero(number text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (
+        SELECT CASE
+            WHEN number ~ '^1[2-9][0-9]{9}$' THEN true
+            WHEN number !~ '^[+]' THEN false
+            WHEN country_code IN ('39', '378') THEN national !~ '^0'
+            ELSE country_code IN (
+                '1',  -- North America
+                '30', '34', '45', '47', '48', '65',  -- Greece, Spain, Denmark, Norway, Poland, Singapore
+                '298', '299', '350', '351', '352',  -- the Faroes, Greenland, Gibraltar, Portugal, Luxembourg
+                '354', '356', '357', '371', '372',  -- Iceland, Malta, Cyprus, Latvia, Estonia
+                '376', '377', '420',  -- Andorra, Monaco, the Czech Republic
+                '501', '502', '503', '504', '505', '506', '507',  -- Belize to Panama
+                '852', '853', '965', '968', '973', '974'  -- Hong Kong, Macau, Kuwait, Oman, Bahrain, Qatar
+            )
+        END
+        FROM substr(number, 2) AS digits,
+            left(digits, phone_country_code_length(digits)) AS country_code,
+            substr(digits, length(country_code) + 1) AS national
     );
 
 CREATE OR REPLACE FUNCTION phone_number_ends_with(number text, ending text) RETURNS boolean
@@ -89,10 +121,13 @@ CREATE OR REPLACE FUNCTION phone_number_ends_with(number text, ending text) RETU
                 OR ending_digits = digits
                 OR (
                     number ~ '^[+]' AND ending !~ '^[+]'
+                    AND length(ending_digits) BETWEEN 6 AND 8
                     AND length(digits) - length(ending_digits) = phone_country_code_length(digits)
                 )
             )
-            AND NOT (number ~ '^[+]1' AND ending ~ '^0' OR number ~ '^0' AND ending ~ '^[+]1')
+            AND (ending_digits = digits OR number !~ '^[+]' OR ending !~ '^[+]')
+            AND NOT (ending ~ '^0' AND phone_number_has_no_trunk_zero(number))
+            AND NOT (number ~ '^0' AND phone_number_has_no_trunk_zero(ending))
         FROM regexp_replace(number, '^[+0]', '') AS digits,
             regexp_replace(ending, '^[+0]', '') AS ending_digits
     );
@@ -111,6 +146,7 @@ PREVIOUS_PHONE_FUNCTIONS_SQL = importlib.import_module(
 ).PHONE_FUNCTIONS_SQL
 DROP_HELPERS_SQL = """
 DROP FUNCTION phone_number_ends_with(text, text);
+DROP FUNCTION phone_number_has_no_trunk_zero(text);
 DROP FUNCTION phone_country_code_length(text);
 """
 
@@ -122,8 +158,9 @@ CREATE_INDEX_SQL = (
 
 
 class Migration(migrations.Migration):
-    """A number of seven or eight digits finds it written with its country code; a number written with a
-    trunk 0 no longer finds a North American one; an extension is not a number of its own."""
+    """A number of six to eight digits finds it written with its country code; a number written with a
+    trunk 0 no longer finds one never written so (North American, Spanish, …); two numbers written with
+    their country codes are one only as the same digits; an extension is not a number of its own."""
 
     # The index holds the keys the functions compute: it is dropped before they change (searches read the
     # register meanwhile, slower, never from stale keys) and built again concurrently, as in 0017.
@@ -142,6 +179,8 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunSQL(PHONE_FUNCTIONS_SQL, PREVIOUS_PHONE_FUNCTIONS_SQL + DROP_HELPERS_SQL),
+        # Its reverse drops the index IF EXISTS (Django's RemoveIndexConcurrently): a backward run stopped
+        # after that drop (outside a transaction, it stays done) runs again.
         django.contrib.postgres.operations.AddIndexConcurrently(
             model_name="stakeholder",
             index=django.contrib.postgres.indexes.GinIndex(

@@ -206,6 +206,14 @@ def phone_numbers(text):
         ("020 7946 0000x123456", ["02079460000"]),
         ("020 7946 0000 # 123456", ["02079460000"]),
         ("555 010 0004 extension 1234567", ["5550100004"]),
+        # Written with punctuation between the word or # and its digits, or after a comma.
+        ("020 7946 0000 ext: 123456", ["02079460000"]),
+        ("020 7946 0000 Ext-123456", ["02079460000"]),
+        ("020 7946 0000 ext #123456", ["02079460000"]),
+        ("020 7946 0000 ext. - 123456", ["02079460000"]),
+        ("020 7946 0000, #123456", ["02079460000"]),
+        ("020 7946 0000, ext 123456", ["02079460000"]),
+        ("ext: 123456", []),
     ],
 )
 def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, numbers):
@@ -226,12 +234,19 @@ def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, 
         ("+852 2123 4567", "2123 4567"),
         ("+354 412 3456", "412-3456"),
         ("+65 6123 4567 ext 12", "6123 4567"),
+        # Six (Andorra, the Faroes, Greenland).
+        ("+376 812 345", "812 345"),
+        ("+298 31 23 45", "312345"),
         # As before: nine digits or more, the trunk 0, a North American number without +1.
         ("+44 20 7946 0000", "020 7946 0000"),
         ("+1 212 555 0134", "212 555 0134"),
         ("+1 212 555 0134", "1 212 555 0134"),
         ("0212 555 0134", "+44 212 555 0134"),
         ("0212 555 0134", "212 555 0134"),
+        ("+1 212 555 0134", "1-212-555-0134"),
+        # Italy and San Marino keep a fixed line's 0 after the country code.
+        ("+39 06 1234 5678", "06 1234 5678"),
+        ("+378 0549 123456", "0549 123456"),
     ],
 )
 def test_a_number_is_found_written_with_or_without_its_country_code_either_way(officer, written, typed):
@@ -257,6 +272,22 @@ def test_a_number_is_found_written_with_or_without_its_country_code_either_way(o
         ("0212 555 0134", "+1 212 555 0134"),
         ("0212 555 0134", "001 212 555 0134"),
         ("(0)20 7946 0000", "+1 20 7946 0000"),
+        # Nor is one written with its 1 as dialled at home (Istanbul's 0212 and New York's 212).
+        ("0212 555 0134", "1 212 555 0134"),
+        ("0212 555 0134", "1-212-555-0134"),
+        # Nor one of a country that has no trunk 0 (French mobile and VoIP; Spanish and Portuguese mobiles),
+        # nor an Italian mobile, though a fixed line keeps its 0 after +39.
+        ("+34 612 345 678", "06 12 34 56 78"),
+        ("+351 912 345 678", "09 12 34 56 78"),
+        ("+30 21 0123 4567", "021 0123 4567"),
+        ("+39 312 345 6789", "0312 345 6789"),
+        # Two numbers written with their country codes are one only as the same digits: one code ending
+        # the other is two countries (Japan and Memphis, India and New York, Ghana and Angers, Angola and
+        # London).
+        ("+81 90 1234 5678", "+1 901 234 5678"),
+        ("+91 91755 50134", "+1 917 555 0134"),
+        ("+233 24 123 4567", "+33 2 41 23 45 67"),
+        ("+244 20 7946 0000", "+44 20 7946 0000"),
         # Seven digits are not the end of eight.
         ("6123 4567", "123 4567"),
     ],
@@ -279,6 +310,10 @@ def test_numbers_whose_last_digits_agree_are_told_apart_where_they_cannot_be_one
         ("Ext 123456", "123456"),
         ("123456", "020 7946 0000 ext 123456"),
         ("1234567", "020 7946 0000 x 1234567"),
+        ("020 7946 0000 ext: 123456", "123456"),
+        ("020 7946 0000 Ext-123456", "123456"),
+        ("020 7946 0000 ext #123456", "123456"),
+        ("020 7946 0000, #123456", "123456"),
     ],
 )
 def test_an_extension_is_not_a_number_to_find(officer, written, typed):
@@ -314,6 +349,14 @@ def test_a_number_with_an_extension_or_a_label_is_found_by_the_number(officer, w
         (["0212 555 0134"], ["+1 212 555 0134"], False),
         (["020 7946 0000 ext 123456"], ["123456"], False),
         (["020 7946 0000", "+1 212 555 0134"], ["212 555 0134"], True),
+        (["1 212 555 0134"], ["0212 555 0134"], False),
+        (["+1 901 234 5678"], ["+81 90 1234 5678"], False),
+        (["06 12 34 56 78"], ["+34 612 345 678"], False),
+        (["+39 06 1234 5678"], ["06 1234 5678"], True),
+        (["+39 312 345 6789"], ["0312 345 6789"], False),
+        (["+376 812 345"], ["812 345"], True),
+        # Five digits past the trunk 0 are not a national number its country code ends.
+        (["+44 12345"], ["012345"], False),
     ],
 )
 def test_the_recheck_tells_numbers_apart_whatever_the_index_found(phones, other, one):
@@ -321,6 +364,67 @@ def test_the_recheck_tells_numbers_apart_whatever_the_index_found(phones, other,
     with connection.cursor() as cursor:
         cursor.execute("SELECT shares_phone_number(%s::text[], %s::text[])", [phones, other])
         assert cursor.fetchone()[0] is one
+
+
+# Numbers written every way the tests above write them, and a few more: a short, a six-digit and a
+# North American one with and without its codes.
+WRITTEN_NUMBERS = [
+    "+44 20 7946 0000",
+    "020 7946 0000",
+    "0044 (0)20 7946 0000",
+    "7946 0000",
+    "+244 20 7946 0000",
+    "+1 212 555 0134",
+    "1 212 555 0134",
+    "212 555 0134",
+    "0212 555 0134",
+    "555 0134",
+    "001 212 555 0134",
+    "+65 6123 4567",
+    "6123 4567",
+    "+66 6123 4567",
+    "65 6123 4567",
+    "06123 4567",
+    "123 4567",
+    "+354 412 3456",
+    "412 3456",
+    "0412 3456",
+    "+376 812 345",
+    "812 345",
+    "0812 345",
+    "+298 31 23 45",
+    "31 23 45",
+    "+44 12345",
+    "012345",
+    "123456",
+    "+34 612 345 678",
+    "06 12 34 56 78",
+    "612 345 678",
+    "+39 06 1234 5678",
+    "06 1234 5678",
+    "+39 312 345 6789",
+    "0312 345 6789",
+    "+81 90 1234 5678",
+    "+1 901 234 5678",
+    "+86 138 1234 5678",
+    "138 1234 5678",
+    "+7 495 123 4567",
+    "8 495 123 4567",
+    "020 7946 0000 ext 123456",
+]
+
+
+def test_two_numbers_the_recheck_calls_one_always_share_a_key():
+    # The index brings only the rows whose keys overlap the number typed: a pair the recheck calls one but
+    # keyed apart is a number that is never found. Every pair of the numbers above, both ways.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT one, another FROM unnest(%s::text[]) AS one, unnest(%s::text[]) AS another"
+            " WHERE shares_phone_number(ARRAY[one], ARRAY[another])"
+            " AND NOT phone_keys(ARRAY[one]) && phone_keys(ARRAY[another])",
+            [WRITTEN_NUMBERS, WRITTEN_NUMBERS],
+        )
+        assert cursor.fetchall() == []
 
 
 @pytest.mark.parametrize("typed", ["020 7946 0000", "6123 4567", "+65 6123 4567", "0212 555 0134"])
