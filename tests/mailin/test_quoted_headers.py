@@ -217,8 +217,34 @@ def test_a_forwards_to_and_cc_wrapped_over_several_lines_keep_every_address(offi
             ["kofi@coast.example"],
             "Write to me at ana@river.example: the works start on Monday.",
         ),
+        (  # the text starts with a name and its address: it is no recipient, and stays in the text
+            "Subject: Works\nTo: kofi@coast.example\n"
+            "Grace Owusu <grace@coast.example> will lead the works from Monday.\nAna",
+            ["kofi@coast.example"],
+            "Grace Owusu <grace@coast.example> will lead the works from Monday.\nAna",
+        ),
+        (  # Outlook's names alone, wrapped: the list goes on to the next header
+            "To: Officer <officer@example.org>; Kofi Mensah; Ana\nCosta; Grace Owusu <grace@coast.example>\n"
+            "Subject: Works\n\nThe works start on Monday.",
+            ["officer@example.org", "grace@coast.example"],
+            "The works start on Monday.",
+        ),
+        (  # names alone under the list with no header after them are the text's greeting
+            "Subject: Works\nTo: Kofi Mensah <kofi@coast.example>\nDear Kofi\n\nThe works start on Monday.",
+            ["kofi@coast.example"],
+            "Dear Kofi\n\nThe works start on Monday.",
+        ),
     ],
-    ids=["folded", "name-cut-in-two", "outlook-2016", "text-after-the-list", "text-with-an-address"],
+    ids=[
+        "folded",
+        "name-cut-in-two",
+        "outlook-2016",
+        "text-after-the-list",
+        "text-with-an-address",
+        "text-starting-with-an-address",
+        "names-wrapped",
+        "text-starting-with-a-name",
+    ],
 )
 def test_a_quoted_list_goes_on_over_the_lines_that_continue_it_and_no_further(quoted, to, body):
     mail = EmailMessage()
@@ -231,6 +257,26 @@ def test_a_quoted_list_goes_on_over_the_lines_that_continue_it_and_no_further(qu
 
     assert original.to == to
     assert original.body == body
+
+
+def test_a_to_list_of_names_wrapped_by_outlook_keeps_the_subject_and_leaves_the_headers_out_of_the_notes(
+    officer,
+):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer; Kofi Mensah; Grace Owusu; Li Wei; Amara Okafor; Ana Costa; Tomasz\n"
+        "Nowak\nSubject: Reservoir levels over Easter\n\nDear Officer,",
+        body="The footpath will be closed.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+    assert message.subject == "Reservoir levels over Easter"
+    assert message.interaction.summary == "Reservoir levels over Easter"
+    assert message.interaction.notes == "Dear Officer,\n\nThe footpath will be closed."
 
 
 # Dates in French and German -------------------------------------------------------------------------------
