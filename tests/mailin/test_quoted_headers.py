@@ -112,12 +112,83 @@ def test_a_forward_whose_sender_named_without_an_address_is_not_one_stakeholder_
         "It was forwarded with its sender named only as “Jane Smith”, without an address: "
         "choose who they are."
     )
-    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [reason]
+    why = InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits
+    # An archived namesake is named too (test_an_archived_namesake_…).
+    assert why[0] == reason and len(why) == (2 if register is _only_archived else 1)
     client.force_login(officer)
     listed = client.get(reverse("mailin:list")).content.decode()
     assert reason in listed and ">Jane Smith</td>" in listed
     detail = client.get(message.get_absolute_url()).content.decode()
     assert reason in detail and "<dd>Jane Smith </dd>" in detail and "&lt;&gt;" not in detail
+
+
+def test_an_archived_namesake_of_a_sender_named_alone_makes_the_forward_wait_and_is_named(officer, client):
+    earlier = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    stakeholder_archive(stakeholder=earlier, actor=officer)
+    StakeholderFactory(name="Jane Smith", emails=["jane@unrelated.example"], owner=officer)
+
+    message, _created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    # By address an archived holder makes an email wait; by name alone it does too.
+    assert message.status == "review" and message.interaction is None
+    restore = (
+        f'<a href="/stakeholders/{earlier.pk}/">Jane Smith</a>, who is archived, has that name: if it is '
+        "from them, restore them from their page, then log the email with them."
+    )
+    assert restore in InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits
+    client.force_login(officer)
+    assert restore in client.get(message.get_absolute_url()).content.decode()
+
+
+def test_a_sender_named_alone_who_is_a_member_of_staff_is_not_taken_for_the_stakeholder_of_that_name(
+    officer, colleague
+):
+    colleague.first_name, colleague.last_name = "Jane", "Smith"
+    colleague.save()
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+
+    message, _created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    assert message.status == "review" and message.interaction is None
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits[1] == (
+        "A member of staff is named “Jane Smith” too: if they wrote it, choose whom it was with, not a "
+        "stakeholder of their name."
+    )
+
+
+def test_a_forward_waiting_for_its_sender_named_alone_keeps_those_it_was_sent_to_once_the_sender_is_chosen(
+    officer, client, django_assert_max_num_queries
+):
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>; Kofi Mensah <kofi@coast.example>\nSubject: Reservoir levels",
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "review"
+    reason = (
+        "It was forwarded with its sender named only as “Jane Smith”, without an address: choose who they "
+        "are. It was also sent to Kofi Mensah: chosen already, they are logged with them."
+    )
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [reason]
+    client.force_login(officer)
+
+    # The session and user, the message with why it waits, the stakeholders it names, its attachments, and
+    # the chosen stakeholders shown in the form.
+    with django_assert_max_num_queries(8):
+        page = client.get(message.get_absolute_url())
+    assert reason in page.content.decode()
+    assert list(page.context["form"].initial["stakeholders"]) == [kofi]
+
+    chosen = [stakeholder.pk for stakeholder in page.context["form"].initial["stakeholders"]] + [jane.pk]
+    client.post(message.get_absolute_url(), {"stakeholders": chosen})
+
+    message.refresh_from_db()
+    assert message.status == "logged"
+    assert list(message.interaction.stakeholders.order_by("pk")) == [kofi, jane]
 
 
 def test_a_forward_naming_its_sender_without_an_address_is_logged_also_with_those_it_was_sent_to(
