@@ -176,9 +176,9 @@ def test_a_forward_waiting_for_its_sender_named_alone_keeps_those_it_was_sent_to
     assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [reason]
     client.force_login(officer)
 
-    # The session and user, the message with why it waits, the stakeholders it names, its attachments, and
-    # the chosen stakeholders shown in the form.
-    with django_assert_max_num_queries(8):
+    # The session, the user and their roles, the message with why it waits, the stakeholders it names, its
+    # attachments, and the names of the stakeholders chosen in the form.
+    with django_assert_max_num_queries(7):
         page = client.get(message.get_absolute_url())
     assert reason in page.content.decode()
     assert list(page.context["form"].initial["stakeholders"]) == [kofi]
