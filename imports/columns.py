@@ -107,8 +107,9 @@ COLUMNS: dict[str, list[Column]] = {
            help=gettext_lazy("One column, or the columns of its parts (first name, last name)."), joiner=" ",
            parts=("first name", "given name", "middle name", "additional name", "last name", "family name",
                   "surname", "suffix", "name suffix")),
-        # A bare "Title" is Outlook's honorific (Mr, Ms, Dr), beside its "Job Title"; Google's job title is
-        # "Organization 1 - Title".
+        # "Title" is the honorific (Mr, Ms, Dr) in Outlook's export, beside its "Job Title", and the role in
+        # Salesforce's (beside its "Salutation") and most others': both name it (guess_mapping says which
+        # takes it). Google's job title is "Organization 1 - Title".
         _c("form_of_address", gettext_lazy("Form of address"), "salutation", "address as", "title name",
            "name prefix", "prefix", "honorific", "title"),
         _list("emails", gettext_lazy("Emails"), "email addresses", pattern=EMAIL_HEADING),
@@ -118,7 +119,7 @@ COLUMNS: dict[str, list[Column]] = {
            "employer", "org", "organization name", "organisation name", "organization 1 name",
            "account name"),
         _c("role", gettext_lazy("Role"), "job title", "position", "organization title",
-           "organization 1 title"),
+           "organization 1 title", "title"),
         _c("department", gettext_lazy("Department"), "dept", "unit", "organization department",
            "organization 1 department"),
         _c("owner", gettext_lazy("Owner"), "liaison", "officer", "primary liaison", "contact owner",
@@ -205,22 +206,45 @@ def guess_mapping(kind: str, headers: list[str], remembered: dict | None = None)
     by_text = {}
     for heading in headers:
         by_text.setdefault(normalise_heading(heading), heading)
-    for column in columns.values():
-        if column.name in mapping or column.name in left_out:
-            continue
-        headings = _headings_named(column, by_text, taken)
-        if headings:
-            mapping[column.name] = mapping_value(headings)
-            taken.update(headings)
+    # A heading two fields name ("Title": the role, or the form of address) is given to one of them only
+    # after every field has had the headings that name it alone: to the one no other heading of the file
+    # fills ("Title" beside "Job Title" is the form of address, beside "Salutation" the role), and when
+    # neither is, to the one declared last (the role: a file with "Title" alone is seldom Outlook's, which
+    # always has "Job Title").
+    shared = _shared_names(kind)
+    for unshared, order in ((True, list(columns.values())), (False, reversed(columns.values()))):
+        for column in order:
+            if column.name in mapping or column.name in left_out:
+                continue
+            headings = _headings_named(column, by_text, taken, shared if unshared else set())
+            if headings:
+                mapping[column.name] = mapping_value(headings)
+                taken.update(headings)
     return mapping
 
 
-def _headings_named(column: Column, by_text: dict[str, str], taken: set[str]) -> list[str]:
+def _names(column: Column) -> list[str]:
+    return [normalise_heading(candidate) for candidate in (column.name, str(column.label), *column.aliases)]
+
+
+def _shared_names(kind: str) -> set[str]:
+    """The headings more than one field of `kind` is named by."""
+    seen, shared = set(), set()
+    for column in COLUMNS[kind]:
+        names = set(_names(column))
+        shared |= seen & names
+        seen |= names
+    return shared
+
+
+def _headings_named(
+    column: Column, by_text: dict[str, str], taken: set[str], skipped: set[str] = frozenset()
+) -> list[str]:
     """The free headings that name `column`, in the file's order: every one, for a list whose numbered
     headings a pattern knows (Outlook's and Google's emails and phones); else the first its names find (or,
     for a name given in parts, its parts). Two columns a list's names merely both fit ("Contact" and "Email"
     for an interaction's people) are not guessed to be one list: the person maps them if they are."""
-    names = [normalise_heading(candidate) for candidate in (column.name, str(column.label), *column.aliases)]
+    names = [name for name in _names(column) if name not in skipped]
     if column.joiner and column.pattern is not None:
         return [
             heading

@@ -116,23 +116,16 @@ class InboundMessage(models.Model):
 
     @property
     def why_it_waits(self) -> list[str]:
-        """Why a waiting message waits, from the register as it is now (`registered_addresses` and
-        `archived_holders`, annotated by `with_registered_addresses`): told once when it came, it went on
-        saying nobody had an address after someone added them."""
+        """Why a waiting message waits, from the register as it is now (annotated by
+        `with_registered_addresses`): told once when it came, it went on saying nobody had an address after
+        someone added them."""
         if self.status != InboundStatus.REVIEW:
             return []
         reasons = []
         if self.author_id is None:
             reasons.append(gettext("It was not sent in by a member of staff."))
         if self.is_forward and self.from_name and not self.from_address:
-            # One stakeholder alone with the name was logged at once (mailin.services._stakeholder_named).
-            reasons.append(
-                gettext(
-                    "It was forwarded with its sender named only as “%(name)s”, without an address: choose "
-                    "who they are."
-                )
-                % {"name": self.from_name}
-            )
+            reasons.extend(self._why_a_sender_named_alone_waits())
         registered = set(self.registered_addresses)
         added = [address for address in self.unmatched_addresses if address in registered]
         archived_holder_of = self.archived_holder_by_address
@@ -170,6 +163,42 @@ class InboundMessage(models.Model):
         if not reasons:
             # Sent in by staff with every address matched is logged at once: this one named nobody else.
             reasons.append(gettext("It names no address but the CRM's and the staff's."))
+        return reasons
+
+    def _why_a_sender_named_alone_waits(self) -> list[str]:
+        """One active stakeholder alone with the name, and no member of staff, was logged at once
+        (mailin.services._stakeholder_named); the stakeholders it was sent to stay chosen with the sender."""
+        reason = gettext(
+            "It was forwarded with its sender named only as “%(name)s”, without an address: choose who they "
+            "are."
+        ) % {"name": self.from_name}
+        if self.recipient_holders:
+            reason += " " + gettext(
+                "It was also sent to %(stakeholders)s: chosen already, they are logged with them."
+            ) % {"stakeholders": ", ".join(holder["name"] for holder in self.recipient_holders)}
+        reasons = [reason]
+        if self.staff_namesake:
+            reasons.append(
+                gettext(
+                    "A member of staff is named “%(name)s” too: if they wrote it, choose whom it was with, "
+                    "not a stakeholder of their name."
+                )
+                % {"name": self.from_name}
+            )
+        for holder in self.archived_namesakes:
+            reasons.append(
+                format_html(
+                    gettext(
+                        "{stakeholder}, who is archived, has that name: if it is from them, restore them "
+                        "from their page, then log the email with them."
+                    ),
+                    stakeholder=format_html(
+                        '<a href="{}">{}</a>',
+                        record_url("contacts:stakeholder_detail", holder["id"]),
+                        holder["name"],
+                    ),
+                )
+            )
         return reasons
 
 

@@ -392,15 +392,48 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
     )
 
 
-def _more_addresses(line: str) -> str | None:
-    """The rest of a quoted To or Cc list when the line under it goes on with it, else None: indented (as RFC
-    5322 folds a header), or one or more addresses and nothing else a header or a body would say (Gmail wraps
-    a long list at a separator, Outlook on the web at each address)."""
-    text = line.strip()
-    if not text:
+# One entry of a quoted To or Cc list, as a line under it may hold a few: an address, a name and its address
+# (Outlook 2016's "[mailto:…]" read as "<…>" first), or a name alone (Outlook writes the people its address
+# book knows by name). Each is one pass over the entry: no pattern here can read a character twice.
+LIST_ENTRIES = re.compile(r'(?:"[^"]*"|[^,;"])+')
+LIST_ADDRESS = re.compile(r"[^\s<>@,;:\"()\[\]]+@[^\s<>@,;:\"()\[\]]+")
+LIST_NAMED_ADDRESS = re.compile(r'(?:"[^"]*"|[^<>@,;:"()\[\]]*)<[^\s<>@,;:"()\[\]]+@[^\s<>@,;:"()\[\]]+>')
+LIST_NAME = re.compile(r"\"?[^\W\d_]+(?:[ .'\u2019()-]+[^\W\d_]+)*[.)]?\"?")
+# Longer than any line of names and addresses a mail program wraps a list at.
+MAX_LIST_LINE = 1_000
+
+
+def _list_line(line: str) -> str | None:
+    """What a line under a quoted To or Cc holds when it holds only list entries: "addresses" when each is an
+    address (with its name or not), "names" when some are names alone, else None (the text after the list,
+    even when it starts with an address: "Grace Owusu <grace@coast.example> will lead the works")."""
+    text = OUTLOOK_ADDRESS.sub(r"<\1>", line.strip())
+    if not text or len(text) > MAX_LIST_LINE:
         return None
-    if line[0] in " \t" or ("@" in text and ":" not in OUTLOOK_ADDRESS.sub("", text)):
-        return OUTLOOK_ADDRESS.sub(r"<\1>", text)
+    shape = "addresses"
+    for entry in LIST_ENTRIES.findall(text):
+        entry = " ".join(entry.split())
+        if not entry or LIST_ADDRESS.fullmatch(entry) or LIST_NAMED_ADDRESS.fullmatch(entry):
+            continue
+        if LIST_NAME.fullmatch(entry):
+            shape = "names"
+            continue
+        return None
+    # What findall skipped is only the separators between entries (and a quote left open is an entry's).
+    return shape if text.count('"') % 2 == 0 else None
+
+
+def _list_goes_on_to_a_header(lines: list[str], start: int) -> int | None:
+    """The index of the quoted header line a list's lines lead to from `start`, or None when a blank line or
+    a line of text comes first: names alone under a list are its wrapped end only when a header follows."""
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if QUOTED_HEADER.match(line):
+            return index
+        if not line.strip():
+            return None
+        if line[0] not in " \t" and _list_line(line) is None:
+            return None
     return None
 
 
@@ -435,8 +468,9 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
     found, body_start = {}, len(lines)
-    # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines.
-    listing = None
+    # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines. A line
+    # of names alone goes on with it only up to the header line it leads to (`list_until`), found once.
+    listing, list_until = None, -1
     for index, line in enumerate(lines):
         match = QUOTED_HEADER.match(line)
         if match:
@@ -446,9 +480,18 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
             if name not in found:
                 found[name] = [OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())]
                 listing = name if name in ADDRESS_LISTS else None
-        elif listing and (more := _more_addresses(line)) is not None:
-            found[listing].append(more)
-        elif found:
+            continue
+        if listing and line.strip():
+            if line[0] in " \t":  # folded, as RFC 5322 folds a header
+                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", line.strip()))
+                continue
+            shape = _list_line(line)
+            if shape == "names" and index > list_until:
+                list_until = _list_goes_on_to_a_header(lines, index + 1) or -1
+            if shape == "addresses" or (shape == "names" and index < list_until):
+                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", line.strip()))
+                continue
+        if found:
             body_start = index
             break
     headers = {name: _read_part(name, _joined_lines(parts)) for name, parts in found.items()}

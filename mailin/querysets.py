@@ -1,6 +1,7 @@
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, Func, OuterRef, Q, QuerySet
-from django.db.models.functions import JSONObject
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat, JSONObject
 
 from contacts.models import Stakeholder
 
@@ -21,9 +22,15 @@ class InboundMessageQuerySet(QuerySet):
         return self.filter(status="review")
 
     def with_registered_addresses(self, user):
-        """Which of each message's unmatched addresses are in the register now, as `registered_addresses`, and
-        the archived stakeholders who have one of them, as `archived_holders` ({"id", "name", "emails"}): a
-        stakeholder added (or archived) since the email came changes why it waits, and the page must not say
+        """Why each message waits, from the register as it is now (InboundMessage.why_it_waits reads these):
+
+        - `registered_addresses`: which of its unmatched addresses are in the register now;
+        - `archived_holders` ({"id", "name", "emails"}): the archived stakeholders who have one of them;
+        - `recipient_holders` ({"id", "name"}): the active stakeholders it was sent to (logged with it);
+        - for a forward naming its sender without an address, `archived_namesakes` ({"id", "name"}), the
+          archived stakeholders of that name, and `staff_namesake`, whether a member of staff has it.
+
+        A stakeholder added (or archived) since the email came changes why it waits, and the page must not say
         otherwise."""
         addresses = OuterRef("unmatched_addresses")
         registered = (
@@ -37,8 +44,23 @@ class InboundMessageQuerySet(QuerySet):
             .order_by("name", "pk")
             .values(holder=JSONObject(id="pk", name="name", emails="emails"))
         )
+        recipients = (
+            registered_with(user, OuterRef("to_addresses"))
+            .order_by("name", "pk")
+            .values(holder=JSONObject(id="pk", name="name"))
+        )
+        archived_namesakes = (
+            stakeholders_named(user, OuterRef("from_name"))
+            .filter(is_archived=True)
+            .order_by("name", "pk")
+            .values(holder=JSONObject(id="pk", name="name"))
+        )
         return self.annotate(
-            registered_addresses=ArraySubquery(registered), archived_holders=ArraySubquery(archived)
+            registered_addresses=ArraySubquery(registered),
+            archived_holders=ArraySubquery(archived),
+            recipient_holders=ArraySubquery(recipients),
+            archived_namesakes=ArraySubquery(archived_namesakes),
+            staff_namesake=Exists(staff_named(OuterRef("from_name"))),
         )
 
 
@@ -53,7 +75,23 @@ def registered_with(user, addresses):
     return holders_of(user, addresses).active()
 
 
-def stakeholders_named(user, name: str):
-    """The active stakeholders `user` may see whose full name is `name`, whatever its case or spacing: whom a
-    forward naming its sender without an address ("From: Jane Smith") may be from."""
-    return Stakeholder.objects.visible_to(user).active().filter(name__iexact=" ".join(name.split()))
+def stakeholders_named(user, name):
+    """The stakeholders `user` may see, archived or not, whose full name is `name` (text, written with any
+    case or spacing, or an OuterRef to a name as `_bare_name` keeps it): whom a forward naming its sender
+    without an address ("From: Jane Smith") may be from."""
+    if isinstance(name, str):
+        name = " ".join(name.split())
+    return Stakeholder.objects.visible_to(user).filter(name__iexact=name)
+
+
+def staff_named(name):
+    """The active members of staff whose full name (first and last) is `name`, as `stakeholders_named`
+    reads it: Outlook names a colleague it knows as it names a stakeholder, by name alone."""
+    if isinstance(name, str):
+        name = " ".join(name.split())
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+        .filter(full_name__iexact=name)
+    )

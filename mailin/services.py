@@ -2,7 +2,8 @@
 
 Who it is with: the stakeholders whose email addresses it was sent to (an officer's own message, copied in
 by BCC: outbound) or from (a stakeholder's message, forwarded by the officer: inbound; when Outlook quotes its
-sender by name alone, the one stakeholder of that name the officer can see). The officer is the member of
+sender by name alone, the one stakeholder of that name the officer can see, when no other, archived or on the
+staff, has it). The officer is the member of
 staff whose address sent it in. A message from which no stakeholder can be matched, or that no
 member of staff sent, waits in the review queue, where an officer chooses the stakeholders or sets it aside.
 
@@ -34,7 +35,7 @@ from liaison_crm.row_locks import lock_for_update
 
 from . import parsing
 from .models import InboundAttachment, InboundMessage, InboundStatus
-from .querysets import stakeholders_named
+from .querysets import staff_named, stakeholders_named
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -149,10 +150,15 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
 
 
 def _stakeholder_named(name: str, *, officer) -> Stakeholder | None:
-    """The stakeholder `officer` can see whose full name is `name`; None when nobody is, or several are
-    (namesakes are not guessed between: the email waits for the officer to choose)."""
+    """The stakeholder `officer` can see whose full name is `name`; None when nobody is, or several are,
+    archived ones counted, or when the one is archived (namesakes are not guessed between, and an email is
+    never logged with an archived stakeholder unasked: it waits for the officer to choose). None too when a
+    member of staff has the name: Outlook names a colleague as it names a stakeholder, and the email would
+    be logged as written by the stakeholder."""
+    if staff_named(name).exists():
+        return None
     found = list(stakeholders_named(officer, name).order_by("pk")[:2])
-    return found[0] if len(found) == 1 else None
+    return found[0] if len(found) == 1 and not found[0].is_archived else None
 
 
 def _aware(moment, author):

@@ -88,18 +88,18 @@ def _message_or_404(request, pk) -> InboundMessage:
 
 
 def message_detail(request, pk):
-    message = _message_or_404(request, pk)
-    holders = list(holders_of(request.user, message.unmatched_addresses).order_by("name", "pk"))
-    # Someone added to the register since the email came (from the links below) is who it is logged with.
+    message = get_object_or_404(
+        InboundMessage.objects.visible_to(request.user)
+        .select_related("author", "interaction")
+        .with_registered_addresses(request.user),
+        pk=pk,
+    )
+    # Everyone it names who is in the register now: it is logged with the active ones (those it was sent to
+    # stay with a sender the reviewer chooses, and someone added from the links below is chosen too).
+    addresses = [address for address in [message.from_address, *message.to_addresses] if address]
+    holders = list(holders_of(request.user, addresses).order_by("name", "pk"))
     registered = [stakeholder for stakeholder in holders if not stakeholder.is_archived]
-    archived = [stakeholder for stakeholder in holders if stakeholder.is_archived]
-    # What with_registered_addresses annotates on the list (why_it_waits reads it), from the rows at hand.
-    message.registered_addresses = [email for stakeholder in registered for email in stakeholder.emails]
-    message.archived_holders = [
-        {"id": stakeholder.pk, "name": stakeholder.name, "emails": stakeholder.emails}
-        for stakeholder in archived
-    ]
-    archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in archived}
+    archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in holders if stakeholder.is_archived}
     form = AssignForm(
         request.POST or None, initial={"stakeholders": registered, "is_confidential": message.is_sensitive}
     )

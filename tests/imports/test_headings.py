@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
         ("Comments", "notes"),
         ("Memo", "notes"),
         ("Name Prefix", "form_of_address"),
-        ("Title", "form_of_address"),
+        ("Title", "role"),
         ("Job Title", "role"),
         ("Telephone Number", "phones"),
         ("Mobile Number", "phones"),
@@ -91,23 +91,53 @@ def test_an_outlook_exports_title_is_the_form_of_address_and_its_job_title_the_r
     assert amara.affiliations.get().role == "Head of Planning"
 
 
-def test_an_honorific_in_a_title_column_is_never_taken_for_a_role(officer):
+@pytest.mark.parametrize(
+    ("headers", "form_of_address", "role"),
+    [
+        # Outlook's honorific beside its job title.
+        (
+            ["Title", "First Name", "Last Name", "Job Title", "Company", "E-mail Address"],
+            "Title",
+            "Job Title",
+        ),
+        # Salesforce's role beside its honorific.
+        (["Salutation", "First Name", "Last Name", "Title", "Account Name", "Email"], "Salutation", "Title"),
+        # Most exports' job title (LinkedIn's, HubSpot's, a spreadsheet's), with no honorific.
+        (["First Name", "Last Name", "Title", "Company", "Email"], None, "Title"),
+        # Google's job title, beside its honorific.
+        (
+            ["Name Prefix", "Given Name", "Family Name", "Organization 1 - Title"],
+            "Name Prefix",
+            "Organization 1 - Title",
+        ),
+    ],
+    ids=["outlook", "salesforce", "title-alone", "google"],
+)
+def test_a_title_heading_is_the_form_of_address_beside_a_job_title_and_else_the_role(
+    headers, form_of_address, role
+):
+    mapping = guess_mapping("stakeholders", headers)
+
+    assert (mapping.get("form_of_address"), mapping.get("role")) == (form_of_address, role)
+
+
+def test_a_salesforce_exports_title_is_imported_as_the_role(officer):
     content = (
-        "Title,First Name,Last Name,Company,E-mail Address\n"
-        "Mr,Tomasz,Nowak,Coastal Trust,t.nowak@example.org\n"
+        "Salutation,First Name,Last Name,Title,Account Name,Email\n"
+        "Mr.,Tomasz,Nowak,Head of Licensing,Coastal Trust,t.nowak@example.org\n"
     )
     job = services.import_job_create(
         actor=officer, kind="stakeholders", upload=ContentFile(content.encode(), name="contacts.csv")
     )
-    assert "role" not in job.mapping
+    assert (job.mapping["form_of_address"], job.mapping["role"]) == ("Salutation", "Title")
 
     job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)
     job = services.import_check(job_id=job.pk)
     services.import_commit_start(job=job, actor=officer)
 
     tomasz = Stakeholder.objects.get(name="Tomasz Nowak")
-    assert tomasz.form_of_address == "Mr"
-    assert tomasz.affiliations.get().role == ""
+    assert tomasz.form_of_address == "Mr."
+    assert tomasz.affiliations.get().role == "Head of Licensing"
 
 
 def test_a_spreadsheets_contact_person_mail_address_and_remarks_are_imported(officer):
