@@ -238,6 +238,14 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
             self.add_error("owner", _("Who will do it?"))
         if cleaned.get("owner") and not cleaned.get("description"):
             self.add_error("description", _("What is to be done?"))
+        row = ("description", "owner")
+        if cleaned.get("chaser") and not any(cleaned.get(name) or name in self.errors for name in row):
+            # A row is left out only when nothing was put in it: a chaser alone was chosen for some action,
+            # which would otherwise be dropped without a word.
+            self.add_error(
+                "description",
+                _("Describe the action, and who will do it, or leave its chaser as the organiser."),
+            )
         if cleaned.get("chaser") and cleaned.get("owner") and not isinstance(cleaned["owner"], Stakeholder):
             # Said here, on its row, rather than by the service for the whole form.
             self.add_error("chaser", OWN_ACTION_CHASER_MESSAGE)

@@ -548,6 +548,29 @@ def test_a_held_form_sent_back_with_many_action_rows_reads_the_staff_once(
     assert not ActionItem.objects.exists()
 
 
+def test_a_chaser_chosen_on_an_otherwise_empty_action_row_is_not_dropped_without_a_word(
+    officer_client, meeting, colleague
+):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        held_form_data(
+            meeting,
+            {"description": "", "owner": "", "chaser": colleague.pk},
+            {"description": "", "owner": ""},
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = [form.errors for form in response.context["actions"]]
+    assert errors == [
+        {"description": ["Describe the action, and who will do it, or leave its chaser as the organiser."]},
+        {},  # a row left empty is still left out
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not ActionItem.objects.exists()
+
+
 def test_a_chaser_who_cannot_be_given_work_is_refused_on_its_row_of_the_held_form(
     officer_client, meeting, guest
 ):
