@@ -1,7 +1,10 @@
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AdminUserCreationForm, PasswordResetForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,17 +15,56 @@ from .models import TIME_ZONE_CHOICES, ApiToken, Role, User
 from .querysets import handover_message
 
 
+class _OfferedStaffIterator(ModelChoiceIterator):
+    """The choices of an `AssigneeChoiceField` given the staff already read: no query of its own."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in self.field.offered.values():
+            yield self.choice(user)
+
+    def __len__(self):
+        return len(self.field.offered) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.offered)
+
+
 class AssigneeChoiceField(forms.ModelChoiceField):
     """Who chases a record (a stakeholder, a commitment, a concern): the staff `User.objects.assignable()`
     lists. One who holds it and has since left is not offered, so the picker comes back empty or naming them:
     the form says who has left and asks for their successor, instead of "This field is required"."""
 
     holder_id = None
+    # The staff offered, by id, when read once for several forms; None: the field asks its queryset.
+    offered: dict[str, User] | None = None
 
-    def offer_for(self, holder_id: int | None) -> None:
-        """Offers the assignable staff, and the record's present `holder_id` if it is a tool's."""
+    def offer_for(self, holder_id: int | None, *, staff: Iterable[User] | None = None) -> None:
+        """Offers the assignable staff, and the record's present `holder_id` if it is a tool's.
+
+        `staff`: those, already read (`User.objects.assignable(keeping=[holder_id])`), when many forms offer
+        the same people — the rows of a formset — so that each row neither lists nor checks them again.
+        """
         self.queryset = get_user_model().objects.assignable(keeping=[holder_id])
         self.holder_id = holder_id
+        if staff is not None:
+            self.offered = {str(user.pk): user for user in staff}
+            self.iterator = _OfferedStaffIterator
+            self.widget.choices = self.choices
+
+    def to_python(self, value):
+        if self.offered is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        if isinstance(value, User):
+            value = value.pk
+        try:
+            return self.offered[str(value)]
+        except KeyError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
 
     def clean(self, value):
         try:

@@ -1,5 +1,6 @@
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -189,10 +190,12 @@ class AgendaItemForm(forms.Form):
 AgendaFormSet = forms.formset_factory(AgendaItemForm, extra=3, max_num=30)
 
 
-def owner_options(meeting: Meeting) -> dict[str, object]:
-    """Who can own an action: the staff who can be given work and the meeting's stakeholders, keyed
-    "user:3" / "stakeholder:8"."""
-    options = {f"user:{user.pk}": user for user in get_user_model().objects.assignable()}
+def owner_options(meeting: Meeting, *, staff: Iterable | None = None) -> dict[str, object]:
+    """Who can own an action: the staff who can be given work (`staff`, when already read) and the
+    meeting's stakeholders, keyed "user:3" / "stakeholder:8"."""
+    if staff is None:
+        staff = get_user_model().objects.assignable()
+    options = {f"user:{user.pk}": user for user in staff}
     for attendee in meeting.attendees.all():
         if attendee.stakeholder_id:
             options[f"stakeholder:{attendee.stakeholder_id}"] = attendee.stakeholder
@@ -213,7 +216,8 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
     )
     due_on = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, owners: dict[str, object], **kwargs):
+    def __init__(self, *args, owners: dict[str, object], chasers: Iterable | None = None, **kwargs):
+        """`chasers`: the staff who can chase an action, read once for many rows (else each reads them)."""
         super().__init__(*args, **kwargs)
         self.owners = owners
         staff = [(key, str(owner)) for key, owner in owners.items() if key.startswith("user:")]
@@ -222,7 +226,7 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
         if stakeholders:
             choices.append((_("Stakeholders"), stakeholders))
         self.fields["owner"].choices = choices
-        self.fields["chaser"].offer_for(None)
+        self.fields["chaser"].offer_for(None, staff=chasers)
 
     def clean_owner(self):
         key = self.cleaned_data["owner"]
@@ -234,6 +238,14 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
             self.add_error("owner", _("Who will do it?"))
         if cleaned.get("owner") and not cleaned.get("description"):
             self.add_error("description", _("What is to be done?"))
+        row = ("description", "owner")
+        if cleaned.get("chaser") and not any(cleaned.get(name) or name in self.errors for name in row):
+            # A row is left out only when nothing was put in it: a chaser alone was chosen for some action,
+            # which would otherwise be dropped without a word.
+            self.add_error(
+                "description",
+                _("Describe the action, and who will do it, or leave its chaser as the organiser."),
+            )
         if cleaned.get("chaser") and cleaned.get("owner") and not isinstance(cleaned["owner"], Stakeholder):
             # Said here, on its row, rather than by the service for the whole form.
             self.add_error("chaser", OWN_ACTION_CHASER_MESSAGE)
@@ -274,15 +286,24 @@ class ActionChaserForm(forms.Form):
 
 class BaseActionFormSet(forms.BaseFormSet):
     def __init__(self, *args, meeting: Meeting, **kwargs):
-        self.owners = owner_options(meeting)
+        # The staff, read once: every row offers them as owners and as chasers (one who can be given work
+        # can chase it, and no action here has a chaser yet to keep).
+        staff = list(get_user_model().objects.assignable())
+        self.owners = owner_options(meeting, staff=staff)
+        self.chasers = staff
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "owners": self.owners}
+        return {**super().get_form_kwargs(index), "owners": self.owners, "chasers": self.chasers}
 
     @property
     def empty_form(self):
-        return self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), owners=self.owners)
+        return self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            owners=self.owners,
+            chasers=self.chasers,
+        )
 
 
 ActionFormSet = forms.formset_factory(ActionItemForm, formset=BaseActionFormSet, extra=3, max_num=50)

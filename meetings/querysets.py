@@ -111,18 +111,22 @@ def _absence(stakeholder):
 def met(prefix: str = "") -> Q:
     """Attendees who count as met (`prefix` reaches them through a relation, "meeting__attendees__"): those
     recorded present, and, until a meeting is recorded as held, those invited to one that has started and
-    was not cancelled. One recorded absent was invited, and is listed as absent where the meeting's people
-    are, but was not met; nor was anyone invited to a cancelled meeting, and nobody is met at a meeting
-    still to come.
+    was not cancelled who had not declined — as recording it held without ticking anyone presumes
+    (meetings.services._present_ids). One recorded absent was invited, and is listed as absent where the
+    meeting's people are, but was not met; nor was anyone invited to a cancelled meeting, and nobody is met
+    at a meeting still to come.
 
     Who is met is not all that ties work to a stakeholder: `AttendeeQuerySet.not_recorded_absent` says why.
     """
-    from .models import MeetingStatus
+    from .models import MeetingStatus, Rsvp
 
     meeting = f"{prefix}meeting__"
     return Q(**{f"{prefix}attended": True}) | Q(
         **{
             f"{prefix}attended__isnull": True,
+            # Said as the replies that count rather than "not declined": a negation across a relation
+            # ("meeting__attendees__") would ask whether anyone at the meeting declined, not this attendee.
+            f"{prefix}rsvp__in": [rsvp for rsvp in Rsvp.values if rsvp != Rsvp.DECLINED],
             # Held too: one held before attendance was recorded counts those invited as having come.
             f"{meeting}status__in": (MeetingStatus.PLANNED, MeetingStatus.HELD),
             f"{meeting}starts_at__lte": timezone.now(),

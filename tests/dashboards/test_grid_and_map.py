@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from contacts.models import OrganisationKind
 from dashboards import relationship_map, services
-from meetings.models import Attendee, MeetingStatus
+from meetings import services as meeting_services
+from meetings.models import Attendee, MeetingStatus, Rsvp
 
 from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
 
@@ -153,6 +154,32 @@ def test_stakeholders_invited_to_a_meeting_still_to_come_meet_once_it_has_starte
 
     assert before == {"Centre"}
     assert after == {"Centre", "Also invited"}
+
+
+def test_one_who_declined_a_meeting_not_yet_recorded_met_nobody_there_as_recording_it_will_say(officer):
+    centre = StakeholderFactory(owner=officer, name="Centre")
+    declined = StakeholderFactory(owner=officer, name="Declined")
+    unanswered = StakeholderFactory(owner=officer, name="Never replied")
+    meeting = MeetingFactory(organiser=officer, starts_at=timezone.now() - dt.timedelta(days=1))
+    meeting.attendees.create(stakeholder=centre, rsvp=Rsvp.ACCEPTED)
+    meeting.attendees.create(stakeholder=declined, rsvp=Rsvp.DECLINED)
+    meeting.attendees.create(stakeholder=unanswered)
+
+    def maps():
+        return {
+            person.name: {
+                node["label"] for node in relationship_map.stakeholder_graph(person).as_json()["nodes"]
+            }
+            for person in (centre, declined)
+        }
+
+    presumed = maps()
+    # Recorded held without saying who came: those who had not declined are recorded present.
+    meeting_services.meeting_mark_held(meeting=meeting, actor=officer)
+    recorded = maps()
+
+    assert presumed == {"Centre": {"Centre", "Never replied"}, "Declined": {"Declined"}}
+    assert recorded == presumed
 
 
 def test_an_organisations_map_links_only_the_people_who_met(officer):

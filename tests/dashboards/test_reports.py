@@ -341,6 +341,29 @@ def test_a_stakeholders_report_lists_the_meetings_they_missed_apart_and_counts_o
     assert "Close the lane" not in page and "Draft the letter" not in page
 
 
+def test_a_stakeholder_who_missed_every_meeting_is_not_told_there_were_none(client, officer):
+    person = StakeholderFactory(owner=officer, name="Kofi Boateng")
+    missed = held_meeting_with(
+        person, officer, title="Residents' forum", days=5, attended=False, decision="Close the lane",
+        action="Draft the letter",
+    )  # fmt: skip
+
+    response = report(client, officer, stakeholder=person.pk)
+
+    assert list(response.context["meetings"]) == [] and list(response.context["missed_meetings"]) == [missed]
+    page = response.content.decode()
+    assert "Missed: invited, recorded absent" in page and "Residents&#x27; forum" in page
+    assert "No meetings in this period." not in page
+
+
+def test_a_stakeholder_with_no_meetings_had_or_missed_is_told_there_were_none(client, officer):
+    person = StakeholderFactory(owner=officer, name="Kofi Boateng")
+
+    page = report(client, officer, stakeholder=person.pk).content.decode()
+
+    assert "No meetings in this period." in page and "Missed: invited, recorded absent" not in page
+
+
 def test_an_organisation_report_lists_its_meetings_as_they_went_with_no_missed_ones(client, officer, council):
     response = report(client, officer, organisation=council.pk)
     assert "meetings_missed" not in response.context["totals"]

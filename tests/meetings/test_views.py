@@ -509,6 +509,91 @@ def test_the_held_form_names_who_chases_each_action_a_stakeholder_owes(
     }
 
 
+def test_the_held_form_reads_the_staff_once_for_all_its_action_rows(
+    officer_client, meeting, colleague, django_assert_max_num_queries
+):
+    for _ in range(5):
+        UserFactory(team=colleague.team)
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+
+    # Session, user, the meeting, its agenda, its attendees, their stakeholders, the staff who can own or
+    # chase an action (once, for the three rows), the reader's role.
+    with django_assert_max_num_queries(8):
+        body = officer_client.get(reverse("meetings:mark_held", args=[meeting.pk])).content.decode()
+
+    chasers = re.findall(r'<select name="actions-\d+-chaser".*?</select>', body, re.DOTALL)
+    assert len(chasers) == 3
+    assert all(f'<option value="{colleague.pk}">{colleague}</option>' in picker for picker in chasers)
+    assert body.count(f'<option value="user:{colleague.pk}">{colleague}</option>') == 3  # as owner
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+def test_a_held_form_sent_back_with_many_action_rows_reads_the_staff_once(
+    officer_client, meeting, guest, colleague, django_assert_max_num_queries, rows
+):
+    for _ in range(5):
+        UserFactory(team=colleague.team)
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    # Each row names its chaser and misses its owner: every row is checked, and drawn again with its error.
+    data = held_form_data(
+        meeting, *({"description": f"Thing {i}", "chaser": colleague.pk} for i in range(rows))
+    )
+
+    # As the page is drawn (test above): the staff are read once however many rows are checked and drawn.
+    with django_assert_max_num_queries(8):
+        response = officer_client.post(reverse("meetings:mark_held", args=[meeting.pk]), data)
+
+    assert response.status_code == 200
+    assert response.content.decode().count("Who will do it?") == rows
+    assert not ActionItem.objects.exists()
+
+
+def test_a_chaser_chosen_on_an_otherwise_empty_action_row_is_not_dropped_without_a_word(
+    officer_client, meeting, colleague
+):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        held_form_data(
+            meeting,
+            {"description": "", "owner": "", "chaser": colleague.pk},
+            {"description": "", "owner": ""},
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = [form.errors for form in response.context["actions"]]
+    assert errors == [
+        {"description": ["Describe the action, and who will do it, or leave its chaser as the organiser."]},
+        {},  # a row left empty is still left out
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not ActionItem.objects.exists()
+
+
+def test_a_chaser_who_cannot_be_given_work_is_refused_on_its_row_of_the_held_form(
+    officer_client, meeting, guest
+):
+    leaver = UserFactory(first_name="Kofi", last_name="Mensah", is_active=False)
+    tool = service_account_create(username="events-sync", actor=None)
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        held_form_data(
+            meeting,
+            {"description": "Send the map", "owner": f"stakeholder:{guest.pk}", "chaser": leaver.pk},
+            {"description": "Send the plan", "owner": f"stakeholder:{guest.pk}", "chaser": tool.pk},
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = [form.errors.get("chaser") for form in response.context["actions"]]
+    assert errors == [["Select a valid choice. That choice is not one of the available choices."]] * 2
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+    assert not ActionItem.objects.exists()
+
+
 def test_a_chaser_named_for_a_colleagues_own_action_is_refused_on_its_row_and_nothing_is_recorded(
     officer_client, meeting, colleague, other_officer
 ):
