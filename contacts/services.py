@@ -449,9 +449,13 @@ def _merge_attendances(keep: Stakeholder, duplicate: Stakeholder) -> int:
             attendee.save(update_fields=["stakeholder"])
             moved += 1
             continue
-        # Invited twice, once per record: one invitation stays, with whichever reply was given, and present
-        # if either record was recorded present (the meeting's interaction keeps them both, as one).
-        if mine.rsvp == Rsvp.NEEDS_ACTION and attendee.rsvp != Rsvp.NEEDS_ACTION:
+        # Invited twice, once per record: one invitation stays, with whichever reply was given (coming, if
+        # either record said so, over a refusal), and present if either record was recorded present (the
+        # meeting's interaction keeps them both, as one).
+        if mine.rsvp in (Rsvp.NEEDS_ACTION, Rsvp.DECLINED) and attendee.rsvp not in (
+            Rsvp.NEEDS_ACTION,
+            mine.rsvp,
+        ):
             mine.rsvp, mine.responded_at = attendee.rsvp, attendee.responded_at
         if attendee.attended:
             mine.attended = True

@@ -239,12 +239,15 @@ class ActionItemForm(TypedDatesMixin, forms.Form):
         if cleaned.get("owner") and not cleaned.get("description"):
             self.add_error("description", _("What is to be done?"))
         row = ("description", "owner")
-        if cleaned.get("chaser") and not any(cleaned.get(name) or name in self.errors for name in row):
-            # A row is left out only when nothing was put in it: a chaser alone was chosen for some action,
-            # which would otherwise be dropped without a word.
+        given = [name for name in ("chaser", "due_on") if cleaned.get(name)]
+        if given and not any(cleaned.get(name) or name in self.errors for name in row):
+            # A row is left out only when nothing was put in it: a chaser or a due date alone was given for
+            # some action, which would otherwise be dropped without a word.
             self.add_error(
                 "description",
-                _("Describe the action, and who will do it, or leave its chaser as the organiser."),
+                _("Describe the action, and who will do it, or leave its chaser as the organiser.")
+                if given == ["chaser"]
+                else _("Describe the action, and who will do it, or clear the row."),
             )
         if cleaned.get("chaser") and cleaned.get("owner") and not isinstance(cleaned["owner"], Stakeholder):
             # Said here, on its row, rather than by the service for the whole form.

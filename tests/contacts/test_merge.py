@@ -475,3 +475,27 @@ def in_a_thread(work) -> threading.Thread:
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+@pytest.mark.parametrize(
+    ("kept_reply", "their_reply", "merged_reply"),
+    [
+        ("needs_action", "accepted", "accepted"),
+        ("declined", "accepted", "accepted"),
+        ("declined", "tentative", "tentative"),
+        ("declined", "needs_action", "declined"),
+        ("accepted", "declined", "accepted"),
+        ("needs_action", "declined", "declined"),
+    ],
+)
+def test_a_person_invited_on_both_records_keeps_the_reply_that_says_they_come(
+    officer, pair, kept_reply, their_reply, merged_reply
+):
+    keep, duplicate = pair
+    meeting = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=meeting, stakeholder=keep, rsvp=kept_reply)
+    Attendee.objects.create(meeting=meeting, stakeholder=duplicate, rsvp=their_reply)
+
+    stakeholder_merge(keep=keep, duplicate=duplicate, actor=officer)
+
+    assert Attendee.objects.get(meeting=meeting).rsvp == merged_reply

@@ -571,6 +571,24 @@ def test_a_chaser_chosen_on_an_otherwise_empty_action_row_is_not_dropped_without
     assert not ActionItem.objects.exists()
 
 
+def test_a_due_date_given_on_an_otherwise_empty_action_row_is_not_dropped_without_a_word(
+    officer_client, meeting
+):
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=in_days(-1, 10), ends_at=in_days(-1, 11))
+    response = officer_client.post(
+        reverse("meetings:mark_held", args=[meeting.pk]),
+        held_form_data(
+            meeting, {"description": "", "owner": "", "due_on": in_days(7, 10).date().isoformat()}
+        ),
+    )
+
+    assert response.status_code == 200
+    assert [form.errors for form in response.context["actions"]] == [
+        {"description": ["Describe the action, and who will do it, or clear the row."]}
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.PLANNED
+
+
 def test_a_chaser_who_cannot_be_given_work_is_refused_on_its_row_of_the_held_form(
     officer_client, meeting, guest
 ):
