@@ -8,10 +8,10 @@ def _invitation_send_again(**kwargs):
     return invitation_send_again(**kwargs)
 
 
-def _invitation_send_again_offered(message) -> bool:
-    from .services import invitation_send_again_offered
+def _invitation_send_again_refusal(message) -> str:
+    from .services import invitation_send_again_refusal
 
-    return invitation_send_again_offered(message)
+    return invitation_send_again_refusal(message)
 
 
 class MeetingsConfig(AppConfig):
@@ -25,4 +25,4 @@ class MeetingsConfig(AppConfig):
 
         # "Send again with current details" on the outbox page: an invitation or update is written again
         # from its meeting as it is now.
-        rewriting.register(INVITATION, _invitation_send_again, offered=_invitation_send_again_offered)
+        rewriting.register(INVITATION, _invitation_send_again, refusal=_invitation_send_again_refusal)

@@ -29,6 +29,7 @@ from liaison_crm.row_locks import hold_rows
 from outbox.models import OutboundMessage
 from outbox.services import (
     Attachment,
+    Withdrawal,
     keys_standing,
     message_enqueue,
     messages_before_topics,
@@ -121,18 +122,25 @@ def _invitation_key_prefix(meeting: Meeting) -> str:
     return f"meeting-invitation:{meeting.ical_uid}:"
 
 
-def _invitation_key(meeting: Meeting, attendee: Attendee, version: int) -> str:
-    return f"meeting-invitation:{_occurrence_key(meeting)}:{version}:{attendee.email}"
+def _invitation_key(meeting: Meeting, attendee: Attendee, version: int, *, whole_series: bool = False) -> str:
+    """A series' own invitation is keyed by the series, apart from every occurrence's: the version of one
+    occurrence's update and that of the series are counted apart and meet, and one key would make the
+    second message written the first one found again."""
+    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
+    return f"meeting-invitation:{about}:{version}:{attendee.email}"
 
 
-def _invitations_since(meeting: Meeting, attendees: list[Attendee], version: int) -> list[str]:
-    """The keys of the attendees' invitations from `version` on: not made stale by a message of `version`,
-    whose own is asked for twice at most, and whose later ones (edits saved after it, their messages written
-    first) are newer."""
+def _invitations_since(
+    meeting: Meeting, attendees: list[Attendee], version: int, *, whole_series: bool = False
+) -> list[str]:
+    """The keys of the attendees' invitations (to the whole series, `whole_series`) from `version` on: not
+    made stale by a message of `version`, whose own is asked for twice at most, and whose later ones (edits
+    or cancellations saved after it, their messages written first) are newer."""
+    latest = meeting.series.sequence if whole_series else meeting.sequence
     return [
-        _invitation_key(meeting, attendee, later)
+        _invitation_key(meeting, attendee, later, whole_series=whole_series)
         for attendee in attendees
-        for later in range(version, max(version, meeting.sequence) + 1)
+        for later in range(version, max(version, latest) + 1)
     ]
 
 
@@ -207,11 +215,12 @@ def guest_merged(*, keep_id: int, duplicate_id: int) -> None:
 
 def _withdraw_stale(
     meeting: Meeting, topics: dict[Attendee, list[str]], *, keep: Collection[str] = ()
-) -> tuple[set[str], set[int], set[str]]:
+) -> tuple[set[str], set[int], Withdrawal]:
     """Withdraws the invitations and updates on each recipient's `topics` still waiting to be sent (but
     those keyed in `keep`), made stale by the message about to be enqueued. Returns the topics whose
     recipient's calendar cannot hold the meeting (or occurrence) they are about, the ids of the
-    recipients who had a message withdrawn, and the topics a message was withdrawn from.
+    recipients who had a message withdrawn, and the withdrawal: the topics a message was withdrawn from,
+    and those whose message was on its way (superseded).
 
     Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
     actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
@@ -220,14 +229,15 @@ def _withdraw_stale(
     invitations were written before the outbox kept topics, a removal that may not have reached them —
     and they are told: a message too many is better than a meeting left in their calendar.
     """
-    withdrawn = messages_withdraw(
+    withdrawal = messages_withdraw(
         topics=[topic for own in topics.values() for topic in own],
         kinds=[INVITATION],
         keep=keep,
     )
+    withdrawn = withdrawal.withdrawn
     withdrawn_from = {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)}
     if not withdrawn_from or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
-        return set(), withdrawn_from, withdrawn
+        return set(), withdrawn_from, withdrawal
     series = {
         attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
         for attendee in topics
@@ -252,7 +262,7 @@ def _withdraw_stale(
             if not holds(topic, series[attendee])
         },
         withdrawn_from,
-        withdrawn,
+        withdrawal,
     )
 
 
@@ -392,7 +402,7 @@ def invitations_send(
         version = change.version
 
     def key(attendee: Attendee) -> str:
-        own = _invitation_key(meeting, attendee, version)
+        own = _invitation_key(meeting, attendee, version, whole_series=whole_series)
         return f"{own}:again-of-{again_of}" if again_of is not None else own
 
     enqueued = []
@@ -416,7 +426,7 @@ def invitations_send(
             # topic, of this version too, is withdrawn, so the guest is told once.
             keep=[key(a) for a in recipients]
             if again_of is not None
-            else _invitations_since(meeting, recipients, version),
+            else _invitations_since(meeting, recipients, version, whole_series=whole_series),
         )
         for attendee in recipients:
             if change is None or topics[attendee] in unheld or attendee.pk in change.joined:
@@ -474,7 +484,9 @@ def cancellations_send(
     A guest whose invitation to the whole series is still waiting (or failed) has it withdrawn too, as it
     names the occurrences cancelled: while some of the series is left to take place, it is written again
     from the series as it is now, without them; once nothing is, it is not. They are told once: that
-    invitation, and a cancellation only of an occurrence something else on it put in their calendar."""
+    invitation, and a cancellation only of an occurrence something else on it put in their calendar. One a
+    worker was sending is written again too: refused, it is dropped and this stands in its place; sent, this
+    follows it as the series' next version."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
     # the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
@@ -505,13 +517,20 @@ def cancellations_send(
                     theirs.append(occurrence)
         if not guests:
             return
-        unheld, _withdrawn, withdrawn_topics = _withdraw_stale(
+        unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {
                 attendee: [_topic(occurrence, attendee) for occurrence in theirs]
                 + ([_topic(meeting, attendee, whole_series=True)] if meeting.series_id else [])
                 for attendee, theirs in guests.values()
             },
+            # The series' invitation of the version it has now was written from it as it is now (another
+            # cancellation's, whose messages were written first): it is what this would write, not stale.
+            keep=_invitations_since(
+                meeting, [a for a, _theirs in guests.values()], meeting.series.sequence, whole_series=True
+            )
+            if meeting.series_id
+            else (),
         )
         told: dict[tuple[Meeting, ...], list[Attendee]] = {}
         for attendee, theirs in guests.values():
@@ -546,20 +565,24 @@ def cancellations_send(
                     recipient_user=attendee.user,
                 )
         if meeting.series_id:
+            # Written again for a guest whose series invitation was withdrawn, and for one whose was on its
+            # way: should the server refuse that one, it is dropped (superseded), not tried again, and this
+            # is the invitation they are left with; should it go out, this follows it as its next version.
+            stale = withdrawal.withdrawn | withdrawal.superseded
             _series_invitations_rewrite(
                 occurrences,
                 [
                     who
                     for who, (attendee, _theirs) in guests.items()
-                    if _topic(meeting, attendee, whole_series=True) in withdrawn_topics
+                    if _topic(meeting, attendee, whole_series=True) in stale
                 ],
             )
 
 
 def _series_invitations_rewrite(occurrences: list[Meeting], guests: Collection[str]) -> None:
     """Writes again the series invitation of each of `guests` (named as `_who` names them), whose own was
-    withdrawn before it went out: from the series as it is now, named by the first occurrence still to
-    take place that they are on. One on none of them is invited to nothing."""
+    withdrawn before it went out, or superseded on its way: from the series as it is now, named by the
+    first occurrence still to take place that they are on. One on none of them is invited to nothing."""
     planned = sorted(
         (o for o in occurrences if o.status == MeetingStatus.PLANNED and not o.is_past),
         key=lambda o: o.original_start,
@@ -570,6 +593,13 @@ def _series_invitations_rewrite(occurrences: list[Meeting], guests: Collection[s
         if theirs:
             waiting.difference_update(_who(a) for a in theirs)
             invitations_send(occurrence, attendees=theirs, whole_series=True)
+
+
+def removals_withdraw(meeting: Meeting, attendee: Attendee) -> None:
+    """Withdraws a removal from `meeting` still waiting for `attendee`, who is on it, as `invitations_send`
+    does for a guest it invites: for a caller that must lock it before the invitations on their topic
+    (every writer takes removals, then invitations)."""
+    messages_withdraw(topics=[_topic(meeting, attendee)], kinds=[REMOVAL])
 
 
 def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingChange) -> None:

@@ -533,9 +533,11 @@ def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None])
         )
     meeting, attendee = on_it
     if not attendee.email:
-        raise ValidationError(
-            _("%(guest)s has no email address to send it to now.") % {"guest": attendee.person}
-        )
+        raise ValidationError(_no_address(attendee))
+    # The outbox rows in the order every writer of meeting emails locks them: a removal still waiting for
+    # the guest (withdrawn, as `invitations_send` withdraws it for one it invites), then, with `hold`, the
+    # message and every invitation waiting on its topic, in one statement.
+    notifications.removals_withdraw(meeting, attendee)
     hold()
     written = notifications.invitations_send(
         meeting, attendees=[attendee], whole_series=about.whole_series, again_of=message.pk
@@ -547,23 +549,42 @@ def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None])
     return written[0]
 
 
-def invitation_send_again_offered(message: OutboundMessage) -> bool:
-    """Whether `invitation_send_again` has something to write for `message`, as the outbox page asks it
-    before offering it (one query): a meeting (an occurrence of the series) still to take place, with the
-    guest it was for on it."""
+def invitation_send_again_refusal(message: OutboundMessage) -> str:
+    """Why `invitation_send_again` would refuse `message`, as the outbox page asks it before offering it
+    (one query), or "" when it has something to write: a meeting (an occurrence of the series) still to
+    take place, with the guest it was for on it, who has an address to send it to."""
     about = notifications.topic_about(message.topic)
     if about is None:
-        return False
+        return _("This message names no meeting guest: it can only be sent again as it was.")
     guest = (
-        {"attendees__stakeholder_id": about.stakeholder_id}
+        {"stakeholder_id": about.stakeholder_id}
         if about.stakeholder_id is not None
-        else {"attendees__user_id": about.user_id}
+        else {"user_id": about.user_id}
     )
-    return (
-        about.occurrences()
-        .filter(status=MeetingStatus.PLANNED, ends_at__gte=timezone.now(), **guest)
-        .exists()
+    attendee = (
+        Attendee.objects.filter(
+            meeting__in=about.occurrences().filter(status=MeetingStatus.PLANNED, ends_at__gte=timezone.now()),
+            **guest,
+        )
+        .select_related("stakeholder", "user")
+        .first()
     )
+    if attendee is None:
+        return _(
+            "Nothing of this meeting is still to take place with its guest (%(to)s) on it: there is nothing "
+            "current to send."
+        ) % {"to": message.to}
+    if not attendee.email:
+        return _no_address(attendee)
+    return ""
+
+
+def _no_address(attendee: Attendee) -> str:
+    if attendee.stakeholder_id:
+        return _("%(guest)s has no email address now: add one to their record to send them the meeting.") % {
+            "guest": attendee.person
+        }
+    return _("%(guest)s has left and no longer receives the CRM's email.") % {"guest": attendee.person}
 
 
 def _nothing_to_invite_to(meeting: Meeting, *, whole_series: bool) -> str:

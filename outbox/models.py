@@ -167,26 +167,51 @@ class OutboundMessage(models.Model):
         return [Attachment.from_json(data) for data in self.attachments]
 
     @cached_property
+    def _later_standing(self) -> list["OutboundMessage"]:
+        # One query for the page: what replaced it, and whether any of that reached its recipient.
+        return list(OutboundMessage.objects.replacing(self).defer("body", "html_body", "attachments"))
+
+    @property
     def replacement(self) -> "OutboundMessage | None":
         """The first later message standing on its topic, which made this one stale."""
-        return OutboundMessage.objects.replacing(self).first()
+        return self._later_standing[0] if self._later_standing else None
 
     @property
     def can_send_again(self) -> bool:
         return self.status in (self.Status.FAILED, self.Status.INTERRUPTED) and self.replacement is None
 
     @cached_property
+    def current_details_refusal(self) -> str:
+        """Why "Send again with current details" is not offered for this failed or interrupted message, in a
+        sentence for the administrator; "" when it is, or when it is no question (a message sent, one no
+        app can write again, one already replaced while on its way)."""
+        from . import rewriting
+
+        if (
+            self.status not in (self.Status.FAILED, self.Status.INTERRUPTED)
+            or self.superseded_at is not None
+            or not self.topic
+            or rewriting.writer_for(self.kind) is None
+        ):
+            return ""
+        sent = [later for later in self._later_standing if later.status == self.Status.SENT]
+        if sent:
+            return rewriting.sent_since(sent[0])
+        return rewriting.refusal(self)
+
+    @cached_property
     def can_send_with_current_details(self) -> bool:
         """Whether the app that wrote it can write it again from what it is about as it is now
         (`outbox.rewriting`), also once a later message on its topic replaced it: its meeting still to take
-        place, with its guest on it."""
+        place, with its guest on it and an address to send to, and no later message on its topic sent."""
         from . import rewriting
 
         return (
             self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
             and self.superseded_at is None
             and bool(self.topic)
-            and rewriting.offered(self)
+            and rewriting.writer_for(self.kind) is not None
+            and not self.current_details_refusal
         )
 
     @property

@@ -35,6 +35,15 @@ class OutboundMessageQuerySet(QuerySet):
             .order_by("pk")
         )
 
+    def sent_after(self, message):
+        """The later messages on `message`'s topic that were sent: what it was to say has reached its
+        recipient since, as it was then."""
+        if not message.topic:
+            return self.none()
+        return self.filter(topic=message.topic, pk__gt=message.pk, status=self.model.Status.SENT).order_by(
+            "pk"
+        )
+
     def for_list(self):
         # The list shows neither bodies nor attachments, which can be large.
         return self.defer("body", "html_body", "attachments").order_by("-created_at", "-pk")

@@ -9,30 +9,41 @@ A writer is called in a transaction as `writer(message=…, hold=…)`: it takes
 own order, then calls `hold()`, which locks the message and refuses (ValidationError) one that may no
 longer be sent again, then enqueues the fresh message on the same topic and returns it. It raises
 ValidationError, with a sentence for the administrator, when there is nothing current to send. Its
-`offered(message)` says, in a query or so, whether the page should offer it at all: one the writer would
-refuse is not offered.
+`refusal(message)` says, in a query or so, why the writer would refuse it, in that sentence, or "" when it
+would write one: the page offers it only then, and otherwise says why not.
 """
 
 from collections.abc import Callable
+
+from django.utils.translation import gettext as _
 
 from .models import OutboundMessage
 
 Writer = Callable[..., OutboundMessage]
 
 _writers: dict[str, Writer] = {}
-_offered: dict[str, Callable[[OutboundMessage], bool]] = {}
+_refusals: dict[str, Callable[[OutboundMessage], str]] = {}
 
 
-def register(kind: str, writer: Writer, *, offered: Callable[[OutboundMessage], bool]) -> None:
+def register(kind: str, writer: Writer, *, refusal: Callable[[OutboundMessage], str]) -> None:
     _writers[kind] = writer
-    _offered[kind] = offered
+    _refusals[kind] = refusal
 
 
 def writer_for(kind: str) -> Writer | None:
     return _writers.get(kind)
 
 
-def offered(message: OutboundMessage) -> bool:
-    """Whether the writer of `message`'s kind has something current to write for it."""
-    check = _offered.get(message.kind)
-    return check is not None and check(message)
+def refusal(message: OutboundMessage) -> str:
+    """Why the writer of `message`'s kind has nothing current to write for it, or "" when it has."""
+    check = _refusals.get(message.kind)
+    return check(message) if check is not None else ""
+
+
+def sent_since(later: OutboundMessage) -> str:
+    """Why a message is not written again once `later`, on its topic, was sent: its recipient has since
+    been told what was current then, and a fresh message would tell them twice."""
+    return _(
+        "A later message on its topic was sent: “%(subject)s” (#%(id)s). Its recipient has what was current "
+        "then; sent again, it would tell them twice."
+    ) % {"subject": later.subject, "id": later.pk}

@@ -54,6 +54,7 @@ import logging
 import re
 import smtplib
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import encoders
 from email.message import Message as EmailMessage
@@ -82,6 +83,7 @@ from .tasks import send_message as send_message_task
 __all__ = [
     "Attachment",
     "DeliveryDeferred",
+    "Withdrawal",
     "message_cancel",
     "message_enqueue",
     "message_key",
@@ -102,6 +104,8 @@ logger = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 MAX_BACKOFF = timedelta(hours=1)
 KEY_LENGTH = OutboundMessage._meta.get_field("key").max_length
+# What a withdrawal locks: the messages not yet sent, or on their way, or whose fate a person decides.
+WITHDRAWABLE = [Status.PENDING, Status.FAILED, Status.SENDING, Status.INTERRUPTED]
 
 
 class DeliveryDeferred(Exception):
@@ -280,11 +284,23 @@ def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What `messages_withdraw` did, by topic."""
+
+    # Topics a message was cancelled from before it went out.
+    withdrawn: frozenset[str]
+    # Topics whose message a worker had claimed: left on its way, marked superseded. Should the server
+    # refuse it, it is dropped, not tried again, so what replaces it must be written all the same.
+    superseded: frozenset[str]
+
+
 def messages_withdraw(
     *, topics: Collection[str], kinds: Collection[str], keep: Iterable[str] = ()
-) -> set[str]:
+) -> Withdrawal:
     """Cancels the pending and failed messages of `kinds` on `topics`, except those whose key is in `keep`,
-    saying a later message on their topic made them stale; returns the topics it withdrew a message from.
+    saying a later message on their topic made them stale; returns the topics it withdrew a message from,
+    and those whose message it found on its way and marked superseded.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
@@ -298,7 +314,7 @@ def messages_withdraw(
         OutboundMessage.objects.filter(
             AnyOf(F("topic"), list(topics)),
             kind__in=kinds,
-            status__in=[Status.PENDING, Status.FAILED, Status.SENDING, Status.INTERRUPTED],
+            status__in=WITHDRAWABLE,
         )
         .exclude(AnyOf(F("key"), list(keep)))
         .order_by("pk")
@@ -310,7 +326,7 @@ def messages_withdraw(
     withdrawn = {
         pk: topic for pk, topic, status in stale if status not in (Status.SENDING, Status.INTERRUPTED)
     }
-    on_their_way = [pk for pk, _topic, status in stale if status == Status.SENDING]
+    on_their_way = {pk: topic for pk, topic, status in stale if status == Status.SENDING}
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
@@ -319,8 +335,8 @@ def messages_withdraw(
             ),
         )
     if on_their_way:
-        OutboundMessage.objects.filter(pk__in=on_their_way).update(superseded_at=timezone.now())
-    return set(withdrawn.values())
+        OutboundMessage.objects.filter(pk__in=list(on_their_way)).update(superseded_at=timezone.now())
+    return Withdrawal(withdrawn=frozenset(withdrawn.values()), superseded=frozenset(on_their_way.values()))
 
 
 def messages_readdress(*, was: str, now: str) -> int:
@@ -599,9 +615,10 @@ def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
 
     The app that wrote it writes the new one (`outbox.rewriting`) through the service that writes such
     messages, and refuses when there is nothing current to send (the meeting cancelled, the guest taken off
-    it). The old one is marked replaced, in the same transaction: a failed one is cancelled, naming the new
-    one; an interrupted one, which may have arrived, stays as it is, superseded (should its worker report a
-    refusal after all, it is not tried again), and the new one is its replacement."""
+    it), and refuses one a later message on its topic was sent after: its recipient has been told what was
+    current then. The old one is marked replaced, in the same transaction: a failed one is cancelled,
+    naming the new one; an interrupted one, which may have arrived, stays as it is, superseded (should its
+    worker report a refusal after all, it is not tried again), and the new one is its replacement."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     write = rewriting.writer_for(message.kind)
     if write is None or not message.topic:
@@ -612,13 +629,21 @@ def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
     held = {}
 
     def hold() -> None:
-        # Locked, as `message_retry` and a withdrawal lock it: whichever comes second sees what the first did.
-        held["status"], superseded = (
-            OutboundMessage.objects.select_for_update()
-            .filter(pk=message.pk)
-            .values_list("status", "superseded_at")
-            .first()
-        )
+        # Locked with what else of its kind waits on its topic, in one statement and in id order, as a
+        # withdrawal locks them: the writer's withdrawal then finds them ours, and an edit's or a
+        # cancellation's messages being written meanwhile wait on us, or we on them, but never both.
+        # `message_retry` locks it too: whichever comes second sees what the first did.
+        locked = {
+            pk: (status, superseded)
+            for pk, status, superseded in OutboundMessage.objects.filter(
+                models.Q(pk=message.pk)
+                | models.Q(topic=message.topic, kind=message.kind, status__in=WITHDRAWABLE)
+            )
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "status", "superseded_at")
+        }
+        held["status"], superseded = locked.get(message.pk, (None, None))
         if held["status"] not in (Status.FAILED, Status.INTERRUPTED):
             raise ValidationError(_("Only a failed or interrupted message can be sent again."))
         if superseded is not None:
@@ -627,6 +652,9 @@ def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
             raise ValidationError(
                 _("A later message has replaced this one already: send that one again if it needs it.")
             )
+        # Under the lock: a later message's worker records its outcome in the row this waited for.
+        if (later := OutboundMessage.objects.sent_after(message).first()) is not None:
+            raise ValidationError(rewriting.sent_since(later))
 
     with transaction.atomic():
         fresh = write(message=message, hold=hold)

@@ -1,6 +1,8 @@
-"""Migration 0010 dates the actions already cancelled from their history."""
+"""Migration 0010 dates the actions already cancelled from their history; 0018 gives the series
+invitations already in the outbox the series' own key."""
 
 import pytest
+from django.utils import timezone
 
 from ..factories import MeetingFactory, StakeholderFactory, UserFactory
 from ..migrations import migrate, migrate_to_latest
@@ -77,3 +79,51 @@ def test_meetings_held_before_attendance_was_asked_keep_everyone_who_had_not_dec
         assert attended == {came.pk: True, declined.pk: False, invited.pk: None}
     finally:
         migrate_to_latest()
+
+
+# Migrations change the data: outside the test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_series_invitations_already_in_the_outbox_take_the_series_key_and_nothing_else_changes():
+    """Keyed as the series' first occurrence's own, a series invitation was found in place of that
+    occurrence's update at the same version, and the update was never written."""
+    apps = migrate([("meetings", "0017_meeting_people"), ("outbox", "0004_message_topic_reversed_index")])
+    message = apps.get_model("outbox", "OutboundMessage")
+    uid, start = "3f1c2a9e-0000-4000-8000-000000000001@liaison-crm", "2026-11-30T10:00:00+00:00"
+    series_topic = f"meeting:{uid}:series:stakeholder:7"
+    rows = {
+        "series": (f"meeting-invitation:{uid}:{start}:1:ama@example.org", series_topic),
+        "again": (f"meeting-invitation:{uid}:{start}:2:ama@example.org:again-of-12", series_topic),
+        "occurrence": (
+            f"meeting-invitation:{uid}:{start}:1:kenji@example.jp",
+            f"meeting:{uid}:{start}:user:3",
+        ),
+        "before topics": (f"meeting-invitation:{uid}:{start}:0:lena@example.org", ""),
+    }
+    ids = {
+        name: message.objects.create(
+            key=key,
+            kind="meeting_invitation",
+            topic=topic,
+            to="x@example.org",
+            subject="Invitation",
+            body="…",
+            message_id_header=f"<{name}@example.org>",
+            scheduled_for=timezone.now(),
+            next_attempt_at=timezone.now(),
+            created_at=timezone.now(),
+        ).pk
+        for name, (key, topic) in rows.items()
+    }
+    try:
+        migrate([("meetings", "0018_series_invitation_keys")])
+        keys = dict(message.objects.filter(pk__in=ids.values()).values_list("pk", "key"))
+        headers = set(message.objects.filter(pk__in=ids.values()).values_list("message_id_header", flat=True))
+    finally:
+        message.objects.filter(pk__in=ids.values()).delete()
+        migrate_to_latest()
+
+    assert keys[ids["series"]] == f"meeting-invitation:{uid}:series:1:ama@example.org"
+    assert keys[ids["again"]] == f"meeting-invitation:{uid}:series:2:ama@example.org:again-of-12"
+    assert keys[ids["occurrence"]] == rows["occurrence"][0]
+    assert keys[ids["before topics"]] == rows["before topics"][0]
+    assert headers == {f"<{name}@example.org>" for name in rows}

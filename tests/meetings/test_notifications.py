@@ -2,18 +2,21 @@
 
 import datetime as dt
 import smtplib
+import threading
 
 import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
+from django.db import connection
 from django.utils import timezone
 
 from contacts.models import Stakeholder
-from meetings import services
+from meetings import notifications, services
 from outbox.models import OutboundMessage
 from outbox.services import message_retry, message_rewrite, message_send
 
+from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory, UserFactory
 from ..mail import deliver_due
 
@@ -742,3 +745,216 @@ def test_only_administrators_send_again_with_current_details(scheduled, officer)
         message_rewrite(message=invitation, actor=officer)
 
     assert invitations_to("ama@example.org").get().status == Status.FAILED
+
+
+# --- A series invitation on its way, or cancelled twice at once --------------------------------------------
+
+
+def series_invitations_to(address):
+    return invitations_to(address).filter(topic__contains=":series:")
+
+
+def test_a_series_invitation_refused_after_an_occurrence_was_cancelled_on_its_way_is_replaced_without_it(
+    officer, weekly_waiting, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Claimed when the organiser cancelled one occurrence, it was marked superseded and left to go; the
+    server then refused it, it was dropped instead of tried again, and nothing was written in its place:
+    Ama was sent a cancellation for a series she never had, and nothing of the two occurrences left."""
+    _first, second, _third = weekly_waiting
+    on_its_way = invitations_to("ama@example.org").get()
+
+    def cancel_the_second():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=second, actor=officer)
+
+    settings.EMAIL_BACKEND = f"{__name__}.RefusedAfterAWhileBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
+    try:
+        message_send(message_id=on_its_way.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    on_its_way.refresh_from_db()
+    assert on_its_way.status == Status.CANCELLED
+    (standing,) = series_invitations_to("ama@example.org").exclude(status=Status.CANCELLED)
+    assert (standing.status, standing.topic) == (Status.PENDING, on_its_way.topic)
+    assert excluded(series_event_of(standing)) == [second.original_start]
+    assert standing.replacement is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    deliver_due()
+    to_ama = [email.subject for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert to_ama.count(standing.subject) == 1
+    assert not any(subject.startswith("Invitation:") for subject in to_ama if subject != standing.subject)
+
+
+def test_a_series_invitation_delivered_after_an_occurrence_was_cancelled_on_its_way_is_followed_by_the_next(
+    officer, weekly_waiting, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """It went out naming the cancelled occurrence: the series as it is now follows it, once."""
+    _first, second, _third = weekly_waiting
+    on_its_way = invitations_to("ama@example.org").get()
+
+    def cancel_the_second():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=second, actor=officer)
+
+    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
+    try:
+        message_send(message_id=on_its_way.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    on_its_way.refresh_from_db()
+    assert on_its_way.status == Status.SENT
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+    assert series_event_of(next_version)["sequence"] > series_event_of(on_its_way)["sequence"]
+
+
+def test_a_series_invitation_rewritten_on_a_cancellation_is_written_though_an_occurrence_update_has_its_key(
+    officer, weekly_waiting, edit, django_capture_on_commit_callbacks
+):
+    """The series' invitation was keyed as its first occurrence's own: that occurrence's update, at the
+    same version, was found in its place and no series invitation was written."""
+    first, second, _third = weekly_waiting
+    series_invitation = failed(invitations_to("ama@example.org").get())
+    edit(first, location="Harbour House")
+    update = invitations_to("ama@example.org").exclude(pk=series_invitation.pk).get()
+    assert update.status == Status.PENDING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.CANCELLED
+    (rewritten,) = invitations_to("ama@example.org").filter(
+        topic=series_invitation.topic, status=Status.PENDING
+    )
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
+    assert rewritten.key != update.key
+    assert OutboundMessage.objects.get(pk=update.pk).status == Status.PENDING
+
+
+def test_two_cancellations_whose_messages_are_written_in_the_reverse_order_leave_one_series_invitation(
+    officer, weekly_waiting, django_capture_on_commit_callbacks
+):
+    """The second cancellation's messages were written first, rewriting the series invitation at the
+    series' version; the first's then withdrew that one and wrote its own at the same version, which found
+    the one it had just withdrawn: no invitation was left."""
+    _first, second, third = weekly_waiting
+    with django_capture_on_commit_callbacks() as first_cancellation:
+        services.meeting_cancel(meeting=second, actor=officer)
+    with django_capture_on_commit_callbacks() as second_cancellation:
+        services.meeting_cancel(meeting=third, actor=officer)
+
+    for callback in [*second_cancellation, *first_cancellation]:
+        callback()
+
+    for address in ("ama@example.org", "kenji@example.jp"):
+        (standing,) = series_invitations_to(address).exclude(status=Status.CANCELLED)
+        assert standing.status == Status.PENDING
+        assert excluded(series_event_of(standing)) == [second.original_start, third.original_start]
+
+
+# --- "Send again with current details" when what it would say has reached the guest -------------------------
+
+
+def test_an_invitation_a_later_update_was_sent_after_is_not_written_again(scheduled, edit, admin_user):
+    """The update carried the current details to Ama: the invitation written again would tell her twice."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    edit(scheduled, location="Harbour House")
+    deliver_due()
+    update = invitations_to("ama@example.org").get(status=Status.SENT)
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+    before = set(OutboundMessage.objects.values_list("pk", "status"))
+
+    assert not invitation.can_send_with_current_details
+    assert f"(#{update.pk})" in invitation.current_details_refusal
+    with pytest.raises(ValidationError, match="A later message on its topic was sent"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert set(OutboundMessage.objects.values_list("pk", "status")) == before
+
+
+def test_an_invitation_to_a_guest_with_no_address_now_is_not_offered_again_and_says_why(
+    scheduled, guests, admin_user
+):
+    invitation = failed(invitations_to("ama@example.org").get())
+    Stakeholder.objects.filter(pk=guests[0].pk).update(emails=[])
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+
+    assert not invitation.can_send_with_current_details
+    assert invitation.current_details_refusal == (
+        "Ama Owusu has no email address now: add one to their record to send them the meeting."
+    )
+    with pytest.raises(ValidationError, match="Ama Owusu has no email address now"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_again_with_current_details_while_an_edits_messages_are_written_waits_instead_of_deadlocking(
+    officer, guests, admin_user, monkeypatch
+):
+    """ "Send again with current details" locked the message it rewrites, then the topic's other rows; the
+    edit's writer locked them in id order: each waited for the other, PostgreSQL aborted the edit's, and
+    every guest's update was lost."""
+    meeting = services.meeting_schedule(
+        organiser=officer,
+        stakeholders=guests,
+        title="Harbour review",
+        starts_at=soon_at(10),
+        ends_at=soon_at(11),
+        location="Room 4",
+    )
+    earlier = interrupted(invitations_to("ama@example.org").get())
+    services.meeting_update(meeting=meeting, actor=officer, location="Harbour House")
+    rewritten = failed(invitations_to("ama@example.org").exclude(pk=earlier.pk).get())
+    assert earlier.pk < rewritten.pk and earlier.topic == rewritten.topic
+    # Another edit commits; its messages are written just after, as the administrator clicks.
+    later = []
+    monkeypatch.setattr(services, "_after_commit", lambda cb, *args, **kw: later.append((cb, args, kw)))
+    services.meeting_update(meeting=meeting, actor=officer, location="Town Hall")
+    monkeypatch.undo()
+    ((write, args, kwargs),) = [(cb, args, kw) for cb, args, kw in later if cb is services._announce]
+
+    # The rewrite pauses once it holds the guest's record, as the edit's writer would hold it next.
+    paused, go = threading.Event(), threading.Event()
+    as_held = notifications._as_held
+
+    def pausing(attendees):
+        held = as_held(attendees)
+        if threading.current_thread().name == "rewrite":
+            paused.set()
+            go.wait(30)
+        return held
+
+    monkeypatch.setattr(notifications, "_as_held", pausing)
+    errors = {}
+
+    def run(name, work):
+        def body():
+            try:
+                work()
+            except Exception as error:
+                errors[name] = error
+            finally:
+                connection.close()
+
+        return threading.Thread(target=body, name=name)
+
+    rewrite = run("rewrite", lambda: message_rewrite(message=rewritten, actor=admin_user))
+    edits_messages = run("edit", lambda: write(*args, **kwargs))
+    rewrite.start()
+    assert paused.wait(30)
+    edits_messages.start()
+    wait_until_waiting_for_a_lock(1)
+    go.set()
+    rewrite.join(60)
+    edits_messages.join(60)
+
+    assert not errors
+    # The edit's messages were written, to both guests; what waits for Ama says where it is now.
+    waiting = invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert waiting and all("Town Hall" in message.body for message in waiting)
+    assert "Town Hall" in invitations_to("kenji@example.jp").get(status=Status.PENDING).body

@@ -266,9 +266,11 @@ def test_withdrawing_a_topic_cancels_its_pending_messages_of_those_kinds_saying_
     someone_else = enqueue(kind="meeting_invitation", topic="meeting:42@liaison:kenji@example.jp")
 
     with transaction.atomic():
-        withdrawn = services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], keep=[kept.key])
+        withdrawal = services.messages_withdraw(topics=[topic], kinds=["meeting_invitation"], keep=[kept.key])
 
-    assert withdrawn == {topic}
+    assert withdrawal.withdrawn == {topic}
+    # The one on its way is reported too: what replaces it must be written, should the server refuse it.
+    assert withdrawal.superseded == {topic}
     for message in (waiting, retrying):
         message.refresh_from_db()
         assert message.status == Status.CANCELLED
@@ -359,9 +361,9 @@ def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailou
     OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED)
 
     with transaction.atomic():
-        withdrawn = services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
+        withdrawal = services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
 
-    assert withdrawn == {message.topic}
+    assert withdrawal == services.Withdrawal(withdrawn=frozenset({message.topic}), superseded=frozenset())
     assert status_of(message) == Status.CANCELLED
 
 

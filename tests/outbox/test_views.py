@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Stakeholder
 from meetings import services as meeting_services
 from outbox import services
 from outbox.models import OutboundMessage
@@ -350,3 +351,38 @@ def test_the_page_of_a_replaced_invitation_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         response = client.get(invitation.get_absolute_url())
     assert "Updated invitation: Harbour review" in response.content.decode()
+
+
+def test_an_invitation_to_a_guest_with_no_address_now_says_why_it_is_not_sent_with_current_details(
+    client, admin_user, invitation, django_assert_max_num_queries
+):
+    """The button was offered, and the click refused: the guest's only address had been removed."""
+    Stakeholder.objects.filter(emails__contains=["ama@example.org"]).update(emails=[])
+    client = login(client, admin_user)
+
+    # the session, the user, the user's groups, the message, the later messages on its topic (none), the
+    # guest's place on the meeting still to take place, with their addresses.
+    with django_assert_max_num_queries(6):
+        page = client.get(invitation.get_absolute_url()).content.decode()
+
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
+    assert "Ama Owusu has no email address now: add one to their record to send them the meeting." in page
+
+
+def test_an_invitation_a_later_message_on_its_topic_was_sent_after_is_not_sent_with_current_details(
+    client, admin_user, officer, invitation, django_capture_on_commit_callbacks
+):
+    """The update that followed went out with the current details: a new invitation would repeat them."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_services.meeting_update(meeting=invitation.meeting, actor=officer, location="Harbour House")
+    update = OutboundMessage.objects.filter(kind="meeting_invitation").latest("pk")
+    OutboundMessage.objects.filter(pk=update.pk).update(status=Status.SENT, sent_at=timezone.now())
+    client = login(client, admin_user)
+
+    page = client.get(invitation.get_absolute_url()).content.decode()
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
+    assert f"A later message on its topic was sent: “{update.subject}” (#{update.pk})" in page
+
+    response = client.post(reverse("outbox:message_send_current", args=[invitation.pk]), follow=True)
+    assert response.redirect_chain == [(invitation.get_absolute_url(), 302)]
+    assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 2
