@@ -765,6 +765,10 @@ class Reference:
     address: str | None = None
 
 
+def _same_address(text: str, address: str) -> bool:
+    return (written := email_address(text)) is not None and written == email_address(address)
+
+
 def references(cell: str) -> list[Reference] | None:
     """The recipients in a piece of a people cell, and the text between them, in order; None when an address
     in angle brackets follows something that is no one's name ("ana@example.org Li Wei <li@example.org>").
@@ -777,10 +781,14 @@ def references(cell: str) -> list[Reference] | None:
     found, start = [], 0
     for match in _RECIPIENT.finditer(cell):
         before = cell[start : match.start()]
+        address = match["address"].strip()
+        pieces = before.split(",")
         if match["quoted"] is not None:
             name = re.sub(r"\\(.)", r"\1", match["quoted"])
+        elif _same_address(pieces[-1], address):
+            # Outlook names someone it has no name for by their address: "alan@x.org <alan@x.org>".
+            name, before = "", ",".join(pieces[:-1])
         else:
-            pieces = before.split(",")
             kept = len(pieces)
             while kept and "@" not in pieces[kept - 1] and '"' not in pieces[kept - 1]:
                 kept -= 1
@@ -789,9 +797,10 @@ def references(cell: str) -> list[Reference] | None:
             name = ",".join(pieces[kept:])
             before = ",".join(pieces[:kept])
         name = " ".join(name.strip(" ,").split())
+        if _same_address(name, address):
+            name = ""
         if before.strip(" ,"):
             found.append(Reference(before.strip(" ,")))
-        address = match["address"].strip()
         text = f"{name} <{address}>" if name else f"<{address}>"
         found.append(Reference(text, name, email_address(address) or ""))
         start = match.end()

@@ -653,6 +653,7 @@ def test_a_cell_holding_more_than_one_address_is_refused_rather_than_read_as_the
         '"Reid, Alan" <alan@example.org>, "Costa, Ana" <ana@example.org>',
         '"Reid, Alan" <alan@example.org>; ana@example.org',
         "Alan <alan@example.org>, COSTA Ana <ana@example.org>",
+        'alan@example.org <alan@example.org>, "ANA@example.org" <ana@example.org>',
     ],
 )
 def test_recipients_as_email_programs_list_them_are_all_linked(officer, cell):
