@@ -105,8 +105,9 @@ class TrigramIndex:
 
 
 def plain_name(name: str) -> str:
-    """An unaccented name lower-cased, its words separated by one space and its punctuation gone."""
-    return " ".join(_WORD.findall(name.lower()))
+    """An unaccented name case-folded, its words separated by one space and its punctuation gone (case-folded:
+    a Greek name's last sigma as PostgreSQL lower-cases it, `contacts.search.plain_text`)."""
+    return " ".join(_WORD.findall(name.casefold()))
 
 
 def slips(first: str, second: str) -> int:

@@ -38,20 +38,21 @@ class Unaccented(Func):
     output_field = TextField()
 
 
-# Where the unaccent rules' letters are: Latin-1, Latin Extended A and B, combining marks, Latin Extended
-# Additional (Vietnamese, Yoruba), general punctuation (curly quotes, dashes) and the ligatures ﬀ to ﬆ.
-_ACCENTED_BLOCKS = (range(0xC0, 0x250), range(0x300, 0x370), range(0x1E00, 0x1F00), range(0x2010, 0x2040))
-_LIGATURES = range(0xFB00, 0xFB07)
+# Every character of the Basic Multilingual Plane but the surrogates: the unaccent rules hold Latin, Greek
+# (ά, ΐ), Cyrillic (Ё, й), punctuation, ligatures, full-width and other letters, and a table of only some
+# blocks let Python keep an accent PostgreSQL takes away ("Αθήνα" and "Αθηνα" two organisations).
+_BMP = (range(0x20, 0xD800), range(0xE000, 0x10000))
 
 
 @functools.cache
 def unaccent_table() -> dict[int, str]:
-    """PostgreSQL's unaccent rules as a `str.translate` table, read once from the database.
+    """PostgreSQL's unaccent rules as a `str.translate` table, read once from the database (one query of
+    about a third of a second, once per process).
 
     For comparing names in Python where no query may run (an import's rows are cleaned while COPY holds the
     connection): call it first, outside that, and `unaccented()` then agrees with `Unaccented`.
     """
-    characters = [chr(code) for code in itertools.chain(*_ACCENTED_BLOCKS, _LIGATURES)]
+    characters = [chr(code) for code in itertools.chain(*_BMP)]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c, immutable_unaccent(c) FROM unnest(%s::text[]) AS c WHERE immutable_unaccent(c) <> c",
@@ -63,6 +64,14 @@ def unaccent_table() -> dict[int, str]:
 def unaccented(text: str) -> str:
     """The text without its accents, as `immutable_unaccent` gives it (the letters `unaccent_table` has)."""
     return text.translate(unaccent_table())
+
+
+def plain_text(text: str) -> str:
+    """The text unaccented and case-folded: how Python keys a name it compares with another, accents and case
+    aside. Case-folded rather than lower-cased: Python's lower() gives a Greek word's last sigma its final
+    form, which PostgreSQL's lower() and a name typed in capitals do not; casefold() writes every sigma
+    alike."""
+    return unaccented(text).casefold()
 
 
 # One whole address, as someone pastes it from an email: "ana@river.example", "<ana@river.example>",

@@ -249,16 +249,21 @@ def card_to_row(card: Card) -> dict[str, str]:
     }
 
 
-# vCard 4.0's kinds of card that are not a person: a contact group, an organisation, a place (RFC 6350 6.1.4).
-NOT_PEOPLE = {"group", "org", "location"}
+# vCard 4.0's kind of a person's card (RFC 6350 6.1.4), which a card without a KIND is too.
+PERSON = "individual"
 
 
 def is_person(card: Card) -> bool:
-    """Not a contact group, organisation or place: vCard 4.0's KIND:group, KIND:org or KIND:location, or the
-    group cards Apple's Contacts exports among the people (X-ADDRESSBOOKSERVER-KIND:group), which list their
-    members. A card without a KIND is a person's."""
+    """A person's card: vCard 4.0's KIND:individual, or no KIND at all. Every other kind is not someone to
+    add to the register: a contact group, organisation or place (KIND:group, org, location), an application
+    or a device (KIND:application, RFC 6473; KIND:device, RFC 6869), and a kind we do not know (an x-name or
+    a later one), which is left out rather than guessed to be a person. Nor are Apple's group cards, which it
+    exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards
+    (vCard 3.0's X-ABShowAs:COMPANY, shown under the company's name)."""
     kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
-    return not kinds & NOT_PEOPLE
+    if kinds - {"", PERSON}:
+        return False
+    return unescape(card.first("X-ABSHOWAS")).strip().lower() != "company"
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import TIME_ZONE_CHOICES
+from contacts.duplicates import plain_name
 from contacts.models import (
     LANGUAGE_CHOICES,
     Affiliation,
@@ -30,7 +31,7 @@ from contacts.models import (
     PreferredChannel,
     Stakeholder,
 )
-from contacts.search import email_address, unaccent_table, unaccented
+from contacts.search import email_address, plain_text, unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
@@ -459,7 +460,7 @@ class OrganisationIndex:
 
     @staticmethod
     def plain(name: str) -> str:
-        return unaccented(name).lower()
+        return plain_text(name)
 
     def find(self, name: str) -> tuple[int | None, bool]:
         """(id or None, whether the name was ambiguous)."""
@@ -630,26 +631,53 @@ class StakeholderCleaner(Cleaner):
 
 
 def _spaced(name: str) -> str:
-    """A name lower-cased with its words one space apart: a name pasted with two spaces ("Ana  Costa") is the
+    """A name case-folded with its words one space apart: a name pasted with two spaces ("Ana  Costa") is the
     one a file types plainly, either way round."""
-    return " ".join(name.lower().split())
+    return " ".join(name.casefold().split())
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, accents, case, punctuation and order aside: an email program's "Reid, Alan" is
+    Alan Reid."""
+    return sorted(plain_name(unaccented(name)).split())
+
+
+def _unmatched(reference: str) -> RowError:
+    return RowError(
+        "stakeholders",
+        _("No stakeholder (or more than one) matches “%(value)s”; use their email or #id.")
+        % {"value": reference[:80]},
+    )
+
+
+def _listed_names(names: list[str]) -> str:
+    shown = ", ".join(names[:3])
+    return f"{shown}, …" if len(names) > 3 else shown
 
 
 class StakeholderIndex:
-    """Active and archived stakeholders by address, by #id and by lower-cased name, for interaction rows."""
+    """Active and archived stakeholders by address, by #id and by case-folded name, for interaction rows.
+
+    An address may be several people's (a shared mailbox: info@ministry held by two of its staff); every
+    holder is kept, and the name written with the address says which is meant, or the row is refused.
+    """
 
     def __init__(self):
-        self.by_email: dict[str, int] = {}
+        self.by_email: dict[str, list[int]] = defaultdict(list)
         self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.names: dict[int, str] = {}
         self.archived: set[int] = set()
-        self.ids: set[int] = set()
-        for pk, name, emails, archived in Stakeholder.objects.values_list(
+        # Read now: rows are cleaned while a COPY holds the connection.
+        unaccent_table()
+        for pk, name, emails, archived in Stakeholder.objects.order_by("pk").values_list(
             "pk", "name", "emails", "is_archived"
         ):
-            self.ids.add(pk)
+            self.names[pk] = name
             self.by_name[_spaced(name)].append(pk)
             for email in emails:
-                self.by_email.setdefault(email.lower(), pk)
+                holders = self.by_email[email.lower()]
+                if pk not in holders:
+                    holders.append(pk)
             if archived:
                 self.archived.add(pk)
         self.primary_organisation: dict[int, int] = {}
@@ -660,33 +688,125 @@ class StakeholderIndex:
         ):
             self.primary_organisation.setdefault(stakeholder_id, organisation_id)
 
-    def find(self, reference: str) -> int | None:
-        """The one stakeholder a reference names: an #id, one email address, or a name nobody else has."""
+    def find(self, reference: str) -> int:
+        """The one stakeholder a reference names: an #id, one email address one person has, or a name nobody
+        else has; else RowError."""
         reference = reference.strip()
         if reference.startswith("#") and (pk := record_id(reference[1:])) is not None:
-            return pk if pk in self.ids else None
+            if pk in self.names:
+                return pk
+            raise _unmatched(reference)
         if "@" in reference:
-            address = _one_address(reference)
-            return self.by_email.get(address) if address else None
+            address = email_address(reference)
+            if address is None:
+                raise _unmatched(reference)
+            return self.addressed(reference, "", address)
         matches = self.named(reference)
-        return matches[0] if len(matches) == 1 else None
+        if len(matches) != 1:
+            raise _unmatched(reference)
+        return matches[0]
+
+    def addressed(self, reference: str, name: str, address: str) -> int:
+        """Who "Name <address>" (or the address alone, without a name) is: its one holder, or of several who
+        share it the one the name says. A name that is not its holder's ("Ana Costa <li@example.org>") is
+        refused, not overruled by the address; a first name or surname alone will do ("Ana <ana@…>")."""
+        holders = self.by_email.get(address, [])
+        if not holders:
+            raise _unmatched(reference)
+        if name:
+            words = _name_words(name)
+            named = [pk for pk in holders if _name_words(self.names[pk]) == words]
+            if not named:
+                named = [pk for pk in holders if set(words) <= set(_name_words(self.names[pk]))]
+            if not named:
+                raise RowError(
+                    "stakeholders",
+                    _("“%(value)s” names %(name)s, but %(address)s is the address of %(holders)s; correct "
+                      "the name or the address.")
+                    % {
+                        "value": reference[:80],
+                        "name": name[:80],
+                        "address": address,
+                        "holders": _listed_names([self.names[pk] for pk in holders]),
+                    },
+                )  # fmt: skip
+            holders = named
+        if len(holders) > 1:
+            raise RowError(
+                "stakeholders",
+                _("More than one stakeholder matches “%(value)s”: %(address)s is the address of %(holders)s. "
+                  "Write whose it is, as “Name <%(address)s>”, or use their #id.")
+                % {
+                    "value": reference[:80],
+                    "address": address,
+                    "holders": _listed_names([self.names[pk] for pk in holders]),
+                },
+            )  # fmt: skip
+        return holders[0]
 
     def named(self, name: str) -> list[int]:
         """Everyone called exactly so, case and spacing aside."""
         return self.by_name.get(_spaced(name), [])
 
 
-# "Ana Costa <ana@example.org>" as an email program writes a recipient; the name holds no "@", "<", ">", comma
-# or semicolon, which would make it a list of people rather than one.
-_NAMED_ADDRESS = re.compile(r"[^<>@,;]*<([^<>]*)>")
+# A recipient as an email program writes one, an address in angle brackets after its name: quoted
+# ("\"Reid, Alan\" <alan@example.org>") or not ("Ana Costa <ana@example.org>", and Outlook's
+# "Reid, Alan <alan@example.org>", whose comma is the name's, not a list's), or no name ("<ana@example.org>").
+_RECIPIENT = re.compile(r'(?:"(?P<quoted>(?:[^"\\]|\\.)*)"\s*)?<(?P<address>[^<>]*)>')
 
 
-def _one_address(text: str) -> str | None:
-    """The address, as stakeholders' addresses are stored, when the text is one address ("ana@example.org",
-    "<ana@example.org>" or "Ana Costa <ana@example.org>") and nothing else."""
-    if named := _NAMED_ADDRESS.fullmatch(text.strip()):
-        text = named.group(1)
-    return email_address(text)
+@dataclass(frozen=True)
+class Reference:
+    """A piece of a people cell: a recipient ("Name <address>"), or text (names, addresses or #ids, which
+    commas may separate)."""
+
+    text: str
+    name: str = ""
+    address: str | None = None
+
+
+def _same_address(text: str, address: str) -> bool:
+    return (written := email_address(text)) is not None and written == email_address(address)
+
+
+def references(cell: str) -> list[Reference] | None:
+    """The recipients in a piece of a people cell, and the text between them, in order; None when an address
+    in angle brackets follows something that is no one's name ("ana@example.org Li Wei <li@example.org>").
+
+    Recipients are taken out whole before the rest is split at its commas: the comma of "Reid, Alan
+    <alan@example.org>" is inside the name. An unquoted name runs back to the comma after the last address
+    before it ("ana@example.org, Li Wei <li@example.org>" is two people). Mail's own parser
+    (email.utils.getaddresses, as mailin reads headers) splits such a name at its comma into two people.
+    """
+    found, start = [], 0
+    for match in _RECIPIENT.finditer(cell):
+        before = cell[start : match.start()]
+        address = match["address"].strip()
+        pieces = before.split(",")
+        if match["quoted"] is not None:
+            name = re.sub(r"\\(.)", r"\1", match["quoted"])
+        elif _same_address(pieces[-1], address):
+            # Outlook names someone it has no name for by their address: "alan@x.org <alan@x.org>".
+            name, before = "", ",".join(pieces[:-1])
+        else:
+            kept = len(pieces)
+            while kept and "@" not in pieces[kept - 1] and '"' not in pieces[kept - 1]:
+                kept -= 1
+            if kept == len(pieces) and before.strip(" ,"):
+                return None
+            name = ",".join(pieces[kept:])
+            before = ",".join(pieces[:kept])
+        name = " ".join(name.strip(" ,").split())
+        if _same_address(name, address):
+            name = ""
+        if before.strip(" ,"):
+            found.append(Reference(before.strip(" ,")))
+        text = f"{name} <{address}>" if name else f"<{address}>"
+        found.append(Reference(text, name, email_address(address) or ""))
+        start = match.end()
+    if rest := cell[start:].strip(" ,"):
+        found.append(Reference(rest))
+    return found
 
 
 class InteractionCleaner(Cleaner):
@@ -753,40 +873,38 @@ class InteractionCleaner(Cleaner):
         return moment
 
     def people(self, row) -> list[int]:
-        references: list[tuple[str, int | None]] = []
-        for part in _PHONE_SPLIT.split(self.text(row, "stakeholders", required=True)):
-            part = part.strip()
-            if "," not in part:
-                if part:
-                    references.append((part, self.stakeholders.find(part)))
-                continue
-            # A name with a comma ("Sir Alan Reid, KCMG", as the list's export writes it) is one person when
-            # someone is called so, and a name two people share is theirs to tell apart, not pieces to find
-            # others by; otherwise commas separate people, as in other lists. Only a name is looked for whole:
-            # "Ana Costa <ana@example.org>, li@example.org" is two people.
-            named = self.stakeholders.named(part)
-            if len(named) > 1:
-                references.append((part, None))
-            elif named:
-                references.append((part, named[0]))
-            else:
-                references += [(piece, self.stakeholders.find(piece)) for piece in split_list(part)]
         found = []
-        for reference, pk in references:
-            if pk is None:
-                raise RowError(
-                    "stakeholders",
-                    _("No stakeholder (or more than one) matches “%(value)s”; use their email or #id.")
-                    % {"value": reference[:80]},
-                )
-            if pk in self.stakeholders.archived:
-                raise RowError(
-                    "stakeholders",
-                    _("“%(value)s” is archived; restore them first.") % {"value": reference[:80]},
-                )
-            if pk not in found:
-                found.append(pk)
+        for part in _PHONE_SPLIT.split(self.text(row, "stakeholders", required=True)):
+            pieces = references(part.strip())
+            if pieces is None:
+                raise _unmatched(part.strip())
+            for piece in pieces:
+                for reference, pk in self._found(piece):
+                    if pk in self.stakeholders.archived:
+                        raise RowError(
+                            "stakeholders",
+                            _("“%(value)s” is archived; restore them first.") % {"value": reference[:80]},
+                        )
+                    if pk not in found:
+                        found.append(pk)
         return found
+
+    def _found(self, piece: Reference) -> list[tuple[str, int]]:
+        """(reference, stakeholder) for each person a piece of a people cell names; RowError for one it does
+        not name exactly."""
+        if piece.address is not None:
+            return [(piece.text, self.stakeholders.addressed(piece.text, piece.name, piece.address))]
+        if "," not in piece.text:
+            return [(piece.text, self.stakeholders.find(piece.text))]
+        # A name with a comma ("Sir Alan Reid, KCMG", as the list's export writes it) is one person when
+        # someone is called so, and a name two people share is theirs to tell apart, not pieces to find
+        # others by; otherwise commas separate people, as in other lists.
+        named = self.stakeholders.named(piece.text)
+        if len(named) > 1:
+            raise _unmatched(piece.text)
+        if named:
+            return [(piece.text, named[0])]
+        return [(reference, self.stakeholders.find(reference)) for reference in split_list(piece.text)]
 
     def author(self, row) -> int:
         pk = self.user(row, "logged_by")

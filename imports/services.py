@@ -29,6 +29,8 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -542,9 +544,18 @@ class _DuplicateFinder:
         """Once every row is staged without errors."""
 
 
+@dataclass
+class _NamedAt:
+    """The rows of a file giving one name at one organisation (_StakeholderDuplicates)."""
+
+    first: int
+    first_addressed: int | None = None
+    unaddressed: list[tuple[int, str]] = field(default_factory=list)
+
+
 class _StakeholderDuplicates(_DuplicateFinder):
-    """Same email as someone in the register or an earlier row; a similar name at the same organisation; the
-    same name at the same organisation as an earlier row.
+    """Same email as someone in the register or an earlier row; a similar name at the same organisation; a
+    row without an address giving a name another row of the file gives at the same organisation.
 
     The register is asked about the file's addresses once, in SQL, rather than copied into Python: reading
     every stakeholder's addresses took longer than importing the rows.
@@ -554,12 +565,9 @@ class _StakeholderDuplicates(_DuplicateFinder):
         # (line, name, addresses) of the clean rows that have addresses, in the file's order.
         self.with_emails: list[tuple[int, str, list[str]]] = []
         # A person listed twice at one organisation with no address to tell them apart (a spreadsheet pasted
-        # into itself): (its first line, its first line without an address) for each name, accents and case
-        # aside, at each organisation named. Two rows that each give an address are two people sharing a
-        # name, or one person whose repeated address is flagged already.
-        self.named_at: dict[tuple, tuple[int, int | None]] = {}
-        # (line, name, line of the same name) for the rows repeating an earlier one.
-        self.repeated: list[tuple[int, str, int]] = []
+        # into itself), for each name, accents and case aside, at each organisation named: its first line,
+        # its first line with an address, and its lines without one (line, name as written).
+        self.named_at: dict[tuple, _NamedAt] = {}
         unaccent_table()  # read now: rows are checked while COPY holds the connection
 
     def row(self, check, line, values):
@@ -569,15 +577,25 @@ class _StakeholderDuplicates(_DuplicateFinder):
             # An organisation the file adds is named by the file only, as the import adds it (_check).
             organisation = values["organisation_id"] or OrganisationIndex.plain(values["organisation_name"])
             key = (organisation, plain_name(unaccented(values["name"])))
-            addressed = bool(values["emails"])
-            if key not in self.named_at:
-                self.named_at[key] = (line, None if addressed else line)
-                return
-            first, first_unaddressed = self.named_at[key]
-            if (same := first_unaddressed if addressed else first) is not None:
-                self.repeated.append((line, values["name"], same))
-            if first_unaddressed is None and not addressed:
-                self.named_at[key] = (first, line)
+            named = self.named_at.setdefault(key, _NamedAt(first=line))
+            if values["emails"]:
+                named.first_addressed = named.first_addressed or line
+            else:
+                named.unaddressed.append((line, values["name"]))
+
+    def repeated(self) -> Iterator[tuple[int, str, int]]:
+        """(line, name, line of the same name) for the rows likely to repeat another of the file.
+
+        Only a row without an address is flagged, whatever the order of the rows: two rows that each give
+        an address are two people sharing a name, or one person whose repeated address is flagged already,
+        and a row without one beside several namesakes with addresses may be any of them, so leaving out
+        likely duplicates keeps every person with an address. Of rows with no address at all, all but the
+        first are flagged."""
+        for named in self.named_at.values():
+            same = named.first_addressed or named.first
+            for line, name in named.unaddressed:
+                if line != same:
+                    yield line, name, same
 
     def after_reading(self, check):
         # Addresses are stored trimmed and lower-case (Stakeholder.clean_fields), as the cleaner gives them:
@@ -621,7 +639,7 @@ class _StakeholderDuplicates(_DuplicateFinder):
             check.duplicate(line, name, reason, *(existing or ()))
             flagged.append(line)
         # After the addresses, which may name the person already in the register.
-        for line, name, first in self.repeated:
+        for line, name, first in self.repeated():
             check.duplicate(
                 line, name, _("Same name at the same organisation as line %(line)d") % {"line": first}
             )

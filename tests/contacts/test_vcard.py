@@ -111,6 +111,30 @@ def test_an_organisations_or_a_places_card_is_not_taken_for_a_person():
     assert [row["name"] for row in rows(text)] == ["Amina Yusuf"]
 
 
+def test_application_device_and_unknown_kinds_of_card_are_not_taken_for_people():
+    """Only a card with no KIND, or KIND:individual, is a person's: a kind we do not know is left out rather
+    than guessed to be one."""
+    text = (
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:application\nFN:Calendar bot\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:Device\nFN:Meeting room phone\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:x-mailing-list\nFN:Press list\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nitem1.KIND:org\nFN:Lagos State Ministry\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nKIND:individual\nFN:Li Wei\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Amina Yusuf\nEND:VCARD\n"
+    )
+    assert [row["name"] for row in rows(text)] == ["Li Wei", "Amina Yusuf"]
+
+
+def test_an_apple_company_card_is_not_taken_for_a_person():
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:;;;;\nFN:Lagos State Ministry\nORG:Lagos State Ministry;\n"
+        "X-ABShowAs:COMPANY\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Yusuf;Amina;;;\nFN:Amina Yusuf\nORG:Lagos State Ministry;\n"
+        "END:VCARD\n"
+    )
+    assert [row["name"] for row in rows(text)] == ["Amina Yusuf"]
+
+
 def test_an_offset_time_zone_is_ignored_rather_than_refused():
     assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
 

@@ -373,8 +373,73 @@ def test_two_people_sharing_a_name_at_one_organisation_each_with_their_own_addre
 
     assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
         (4, "Same name at the same organisation as line 2"),
-        (5, "Same name at the same organisation as line 4"),
     ]
+    job = commit(officer, job, skip_duplicates=True)
+    assert job.created_count == 3
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2), (1, 2, 0)])
+def test_leaving_out_likely_duplicates_keeps_every_namesake_with_an_address_whatever_the_order(
+    officer, order
+):
+    """A row without an address beside two namesakes with their own is the one that may repeat either; two
+    rows that each give an address are never flagged for their name."""
+    OrganisationFactory(name="Ministry of Health")
+    rows = [
+        ["Mohammed Ali", "", "Ministry of Health", "", "", ""],
+        ["Mohammed Ali", "m.ali@health.example", "Ministry of Health", "Director", "", ""],
+        ["Mohammed Ali", "mohammed.ali2@health.example", "Ministry of Health", "Analyst", "", ""],
+    ]
+    content = csv_bytes([rows[index] for index in order])
+
+    job = check(officer, upload(officer, content))
+
+    unaddressed, first_addressed = order.index(0) + 2, min(order.index(1), order.index(2)) + 2
+    assert [(duplicate["line"], duplicate["reason"]) for duplicate in job.duplicates] == [
+        (unaddressed, f"Same name at the same organisation as line {first_addressed}")
+    ]
+    commit(officer, job, skip_duplicates=True)
+    assert sorted(
+        email for emails in Stakeholder.objects.values_list("emails", flat=True) for email in emails
+    ) == [
+        "m.ali@health.example",
+        "mohammed.ali2@health.example",
+    ]
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        ("Αθήνα Port", "Αθηνα Port"),
+        ("Ёлки Trust", "Елки Trust"),
+        ("ΟΔΟΣ Trust", "Οδοσ Trust"),
+        ("İzmir Port", "Izmir Port"),
+        ("STRAẞE AG", "strasse ag"),
+    ],
+)
+def test_an_organisation_the_file_adds_in_any_script_is_added_once_whatever_its_accents(
+    officer, first, second
+):
+    content = csv_bytes(
+        [
+            ["Margaret Okafor", "m.okafor@port.example", first, "Director", "", ""],
+            ["Li Wei", "li@port.example", second, "Analyst", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+    assert job.new_organisations == [first]
+    commit(officer, job)
+
+    assert list(Organisation.objects.values_list("name", flat=True)) == [first]
+
+
+def test_a_greek_organisation_typed_without_its_accents_is_the_one_in_the_register(officer):
+    athens = OrganisationFactory(name="Δήμος Αθηναίων")
+    job = check(officer, upload(officer, csv_bytes([["Li Wei", "", "ΔΗΜΟΣ ΑΘΗΝΑΙΩΝ", "Analyst", "", ""]])))
+    assert job.error_count == 0 and job.new_organisations == []
+    commit(officer, job)
+    assert Affiliation.objects.get(stakeholder__name="Li Wei").organisation == athens
 
 
 def test_one_organisation_the_file_adds_is_added_once_whatever_its_accents(officer):
@@ -577,6 +642,91 @@ def test_a_cell_holding_more_than_one_address_is_refused_rather_than_read_as_the
     assert [error["message"] for error in job.errors] == [
         "No stakeholder (or more than one) matches “ana@example.org Li Wei <li@example.org>”; use their "
         "email or #id."
+    ]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Reid, Alan <alan@example.org>; Costa, Ana <ana@example.org>",
+        "Reid, Alan <alan@example.org>, Costa, Ana <ana@example.org>",
+        '"Reid, Alan" <alan@example.org>, "Costa, Ana" <ana@example.org>',
+        '"Reid, Alan" <alan@example.org>; ana@example.org',
+        "Alan <alan@example.org>, COSTA Ana <ana@example.org>",
+        'alan@example.org <alan@example.org>, "ANA@example.org" <ana@example.org>',
+    ],
+)
+def test_recipients_as_email_programs_list_them_are_all_linked(officer, cell):
+    """Outlook's "Last, First <address>", quoted or not: the comma is the name's, not the list's."""
+    alan = StakeholderFactory(name="Alan Reid", emails=["alan@example.org"], owner=officer)
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    StakeholderFactory(name="Reid", owner=officer)
+    content = csv_bytes([["2024-03-05", "call", "Briefing", cell]], headings=INTERACTION_HEADINGS)
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.errors == []
+    commit(officer, job)
+
+    assert set(Interaction.objects.get(summary="Briefing").stakeholders.all()) == {alan, ana}
+
+
+def test_an_address_people_share_links_the_one_its_name_says_and_is_refused_without_one(officer):
+    """A shared mailbox (info@ held by two of a ministry's staff) is not anyone's in particular."""
+    StakeholderFactory(name="Ana Costa", emails=["info@ministry.example"], owner=officer)
+    li = StakeholderFactory(
+        name="Li Wei", emails=["info@ministry.example", "li@ministry.example"], owner=officer
+    )
+    named = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "Wei, Li <info@ministry.example>"]], headings=INTERACTION_HEADINGS
+    )
+    commit(officer, check(officer, upload(officer, named, kind="interactions")))
+    assert list(Interaction.objects.get(summary="Briefing").stakeholders.all()) == [li]
+
+    unnamed = csv_bytes(
+        [
+            ["2024-03-06", "call", "Follow-up", "info@ministry.example"],
+            ["2024-03-07", "call", "Visit", "<INFO@ministry.example>"],
+        ],
+        headings=INTERACTION_HEADINGS,
+    )
+    job = check(officer, upload(officer, unnamed, kind="interactions"))
+
+    assert [(error["line"], error["message"]) for error in job.errors] == [
+        (
+            line,
+            f"More than one stakeholder matches “{reference}”: info@ministry.example is the address of "
+            "Ana Costa, Li Wei. Write whose it is, as “Name <info@ministry.example>”, or use their #id.",
+        )
+        for line, reference in ((2, "info@ministry.example"), (3, "<INFO@ministry.example>"))
+    ]
+
+
+def test_a_name_that_is_not_the_addresss_holders_is_refused_naming_both(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    StakeholderFactory(name="Li Wei", emails=["li@example.org"], owner=officer)
+    StakeholderFactory(name="Emma Morgan", emails=["info@ministry.example"], owner=officer)
+    StakeholderFactory(name="Amina Yusuf", emails=["info@ministry.example"], owner=officer)
+    content = csv_bytes(
+        [
+            ["2024-03-05", "call", "Briefing", "Ana Costa <li@example.org>"],
+            ["2024-03-06", "call", "Follow-up", "Li Wei <info@ministry.example>"],
+        ],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [(error["line"], error["message"]) for error in job.errors] == [
+        (
+            2,
+            "“Ana Costa <li@example.org>” names Ana Costa, but li@example.org is the address of Li Wei; "
+            "correct the name or the address.",
+        ),
+        (
+            3,
+            "“Li Wei <info@ministry.example>” names Li Wei, but info@ministry.example is the address of "
+            "Emma Morgan, Amina Yusuf; correct the name or the address.",
+        ),
     ]
 
 
