@@ -194,7 +194,9 @@ class OutboundMessage(models.Model):
             or rewriting.writer_for(self.kind) is None
         ):
             return ""
-        sent = [later for later in self._later_standing if later.status == self.Status.SENT]
+        sent = [
+            later for later in self._later_standing if later.status in (self.Status.SENT, self.Status.SENDING)
+        ]
         if sent:
             return rewriting.sent_since(sent[0])
         return rewriting.refusal(self)

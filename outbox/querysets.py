@@ -36,13 +36,15 @@ class OutboundMessageQuerySet(QuerySet):
         )
 
     def sent_after(self, message):
-        """The later messages on `message`'s topic that were sent: what it was to say has reached its
-        recipient since, as it was then."""
+        """The later messages on `message`'s topic that were sent or are being sent: what it was to say has
+        reached its recipient since, as it was then, or is reaching them."""
         if not message.topic:
             return self.none()
-        return self.filter(topic=message.topic, pk__gt=message.pk, status=self.model.Status.SENT).order_by(
-            "pk"
-        )
+        return self.filter(
+            topic=message.topic,
+            pk__gt=message.pk,
+            status__in=[self.model.Status.SENT, self.model.Status.SENDING],
+        ).order_by("pk")
 
     def for_list(self):
         # The list shows neither bodies nor attachments, which can be large.

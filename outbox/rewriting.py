@@ -44,6 +44,6 @@ def sent_since(later: OutboundMessage) -> str:
     """Why a message is not written again once `later`, on its topic, was sent: its recipient has since
     been told what was current then, and a fresh message would tell them twice."""
     return _(
-        "A later message on its topic was sent: “%(subject)s” (#%(id)s). Its recipient has what was current "
-        "then; sent again, it would tell them twice."
+        "A later message on its topic was sent, or is being sent: “%(subject)s” (#%(id)s). Its recipient has "
+        "what was current then; sent again, it would tell them twice."
     ) % {"subject": later.subject, "id": later.pk}

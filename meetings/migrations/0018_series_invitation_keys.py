@@ -10,17 +10,26 @@ from django.db import migrations
 OLD = r"^meeting-invitation:([^:]+):.+:([0-9]+):([^:]+)(:again-of-[0-9]+)?$"
 NEW = r"meeting-invitation:\1:series:\2:\3\4"
 
+# One row per new key: two guests sharing an address may each hold a series invitation of the same version
+# (keyed by their own first occurrence until now); the others keep their old key, which the code finds them
+# by topic with, as it finds those written before topics were kept.
 RENAME = f"""
 UPDATE outbox_outboundmessage AS message
-SET key = regexp_replace(message.key, '{OLD}', '{NEW}')
-WHERE message.kind = 'meeting_invitation'
-  AND message.topic ~ '^meeting:[^:]+:series:'
-  AND message.key ~ '{OLD}'
-  AND message.key !~ '^meeting-invitation:[^:]+:series:'
-  AND NOT EXISTS (
-      SELECT 1 FROM outbox_outboundmessage AS taken
-      WHERE taken.key = regexp_replace(message.key, '{OLD}', '{NEW}')
-  )
+SET key = renamed.new_key
+FROM (
+    SELECT DISTINCT ON (candidate.new_key) candidate.id, candidate.new_key
+    FROM (
+        SELECT id, regexp_replace(key, '{OLD}', '{NEW}') AS new_key
+        FROM outbox_outboundmessage
+        WHERE kind = 'meeting_invitation'
+          AND topic ~ '^meeting:[^:]+:series:'
+          AND key ~ '{OLD}'
+          AND key !~ '^meeting-invitation:[^:]+:series:'
+    ) AS candidate
+    WHERE NOT EXISTS (SELECT 1 FROM outbox_outboundmessage AS taken WHERE taken.key = candidate.new_key)
+    ORDER BY candidate.new_key, candidate.id
+) AS renamed
+WHERE message.id = renamed.id
 """
 
 

@@ -98,6 +98,13 @@ def test_series_invitations_already_in_the_outbox_take_the_series_key_and_nothin
             f"meeting:{uid}:{start}:user:3",
         ),
         "before topics": (f"meeting-invitation:{uid}:{start}:0:lena@example.org", ""),
+        # Two guests sharing an address, each sent the series at version 3 named by their own first
+        # occurrence: one series key for both, which the first takes.
+        "shared address": (f"meeting-invitation:{uid}:{start}:3:office@example.org", series_topic),
+        "shared address too": (
+            f"meeting-invitation:{uid}:2026-12-07T10:00:00+00:00:3:office@example.org",
+            f"meeting:{uid}:series:stakeholder:8",
+        ),
     }
     ids = {
         name: message.objects.create(
@@ -126,4 +133,6 @@ def test_series_invitations_already_in_the_outbox_take_the_series_key_and_nothin
     assert keys[ids["again"]] == f"meeting-invitation:{uid}:series:2:ama@example.org:again-of-12"
     assert keys[ids["occurrence"]] == rows["occurrence"][0]
     assert keys[ids["before topics"]] == rows["before topics"][0]
+    assert keys[ids["shared address"]] == f"meeting-invitation:{uid}:series:3:office@example.org"
+    assert keys[ids["shared address too"]] == rows["shared address too"][0]
     assert headers == {f"<{name}@example.org>" for name in rows}

@@ -877,6 +877,24 @@ def test_an_invitation_a_later_update_was_sent_after_is_not_written_again(schedu
     assert set(OutboundMessage.objects.values_list("pk", "status")) == before
 
 
+def test_an_invitation_a_later_update_is_on_its_way_after_is_not_written_again(scheduled, edit, admin_user):
+    """A worker has claimed the update, with the current details: written again, the invitation would follow
+    it with the same calendar entry."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    edit(scheduled, location="Harbour House")
+    update = invitations_to("ama@example.org").exclude(pk=invitation.pk).get()
+    OutboundMessage.objects.filter(pk=update.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+    before = set(OutboundMessage.objects.values_list("pk", "status"))
+
+    assert not invitation.can_send_with_current_details
+    assert f"(#{update.pk})" in invitation.current_details_refusal
+    with pytest.raises(ValidationError, match="A later message on its topic was sent, or is being sent"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert set(OutboundMessage.objects.values_list("pk", "status")) == before
+
+
 def test_an_invitation_to_a_guest_with_no_address_now_is_not_offered_again_and_says_why(
     scheduled, guests, admin_user
 ):
