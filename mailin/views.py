@@ -99,7 +99,6 @@ def message_detail(request, pk):
     addresses = [address for address in [message.from_address, *message.to_addresses] if address]
     holders = list(holders_of(request.user, addresses).order_by("name", "pk"))
     registered = [stakeholder for stakeholder in holders if not stakeholder.is_archived]
-    archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in holders if stakeholder.is_archived}
     form = AssignForm(
         request.POST or None, initial={"stakeholders": registered, "is_confidential": message.is_sensitive}
     )
@@ -129,10 +128,9 @@ def message_detail(request, pk):
             (address, _add_stakeholder_url(message, address) if waiting else None)
             for address in message.unregistered_addresses
         ],
-        "archived": [
-            (address, archived_by_pk[holder["id"]])
-            for address, holder in message.archived_holder_by_address.items()
-        ],
+        # Each archived holder as why it waits names them: to_addresses keeps only the first 50 recipients,
+        # unmatched_addresses the first 50 unmatched ones.
+        "archived": list(message.archived_holder_by_address.items()),
     }
     return render(request, "mailin/message_detail.html", context)
 

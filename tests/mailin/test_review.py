@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from contacts.services import stakeholder_archive
 from mailin.models import InboundMessage, InboundMessageEvent
 from mailin.services import (
     inbound_message_discard,
@@ -18,6 +19,7 @@ from mailin.services import (
 
 from ..factories import StakeholderFactory, UserFactory
 from .test_capture import email_bytes
+from .test_quoted_headers import forward
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +173,39 @@ def test_a_manager_without_a_team_is_not_shown_unattributed_mail_in_recent_chang
     client.force_login(UserFactory(team=None, role=Role.MANAGER))
 
     assert "Bid" not in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
+
+
+# What the page of a waiting email proposes ---------------------------------------------------------------
+
+
+def test_the_page_of_a_forward_to_over_fifty_people_names_an_archived_holder_past_the_fiftieth(
+    officer, client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Kofi Mensah", emails=["p1@coast.example"], owner=officer)
+    grace = StakeholderFactory(name="Grace Owusu", emails=["p51@coast.example"], owner=officer)
+    stakeholder_archive(stakeholder=grace, actor=officer)
+    to = ", ".join(f"p{number}@coast.example" for number in range(1, 57))
+    raw = forward(
+        subject="FW: Consultation",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: {to}\nSubject: Consultation",
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    # Nobody is named Jane Smith; the first 50 recipients are kept, and the first 50 unmatched addresses.
+    assert message.status == "review"
+    assert "p51@coast.example" in message.unmatched_addresses
+    assert "p51@coast.example" not in message.to_addresses
+    client.force_login(officer)
+
+    # The session, the user and their roles, the message with why it waits, the stakeholders it is with, its
+    # attachments, and the names of the stakeholders chosen in the form.
+    with django_assert_max_num_queries(7):
+        page = client.get(message.get_absolute_url())
+
+    assert page.status_code == 200
+    assert ("p51@coast.example", grace.pk, "Grace Owusu") in [
+        (address, holder["id"], holder["name"]) for address, holder in page.context["archived"]
+    ]
+    assert f'p51@coast.example <a class="small" href="/stakeholders/{grace.pk}/">Grace Owusu</a>' in (
+        page.content.decode()
+    )
