@@ -209,3 +209,57 @@ def test_the_page_of_a_forward_to_over_fifty_people_names_an_archived_holder_pas
     assert f'p51@coast.example <a class="small" href="/stakeholders/{grace.pk}/">Grace Owusu</a>' in (
         page.content.decode()
     )
+
+
+def test_the_page_of_a_waiting_forward_does_not_propose_a_stakeholder_holding_a_staff_address(
+    officer, colleague, client
+):
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    # A colleague once added as a stakeholder too, with their work address.
+    StakeholderFactory(name="Colleague", emails=[colleague.email], owner=officer)
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: Kofi Mensah <kofi@coast.example>; Colleague <{colleague.email.upper()}>\n"
+        "Subject: Reservoir levels",
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "review"
+    client.force_login(officer)
+
+    page = client.get(message.get_absolute_url())
+
+    # Logged as it came, it would have been with Kofi (and the sender): not with the colleague's stakeholder.
+    assert list(page.context["form"].initial["stakeholders"]) == [kofi]
+    assert "It was also sent to Kofi Mensah: chosen already" in page.content.decode()
+
+
+@pytest.mark.parametrize("forwarded", [False, True], ids=["own-message", "own-forward"])
+def test_the_page_of_a_stakeholders_email_straight_to_the_crm_proposes_its_sender_alone(
+    officer, client, forwarded
+):
+    StakeholderFactory(name="Grace Owusu", emails=["grace@coast.example"], owner=officer)
+    body = "Please see the plans."
+    if forwarded:
+        body += (
+            "\n\n---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"
+            "Subject: Plans\nTo: grace@coast.example\n\nThe plans."
+        )
+    raw = email_bytes(
+        sender="Li Wei <li@coast.example>",
+        to=["log@crm.example"],
+        cc=["grace@coast.example", officer.email],
+        subject="Fwd: Plans" if forwarded else "Plans",
+        body=body,
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    # Logged, as it came, with its sender alone, who is not in the register yet.
+    assert message.status == "review" and message.unmatched_addresses == ["li@coast.example"]
+    assert not message.is_forward and message.from_address == "li@coast.example"
+    client.force_login(officer)
+
+    page = client.get(message.get_absolute_url())
+
+    assert list(page.context["form"].initial["stakeholders"]) == []
