@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -9,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from history.tracking import history_tracked
+from interactions.models import Direction
 from liaison_crm.record_urls import record_url
 
 from .querysets import InboundMessageQuerySet
@@ -27,6 +29,21 @@ def raw_upload_to(message, filename):
 def attachment_upload_to(attachment, filename):
     # Stored under a name of our own; the sender's is `filename` (imports.models.import_upload_to says why).
     return f"mail/attachments/{uuid.uuid4().hex}"
+
+
+def counterpart_addresses(
+    *, sender: str, recipients: Iterable[str], with_recipients: bool, ours: Iterable[str]
+) -> list[str]:
+    """The addresses an email is logged with, in order and once each: its sender's and, when a member of
+    staff sent it in (forwarded it, or copied the CRM in on their own message), those it was sent to; never
+    the CRM's or a member of staff's (`ours`). A stakeholder's own message to an address that copies the CRM
+    is with its sender alone.
+
+    The one rule: the email is logged by it when it comes (mailin.services), and the page of one waiting for
+    review proposes whom it would have been logged with (`InboundMessage.counterpart_addresses`)."""
+    ours = set(ours)
+    addresses = [sender, *recipients] if with_recipients else [sender]
+    return [address for address in dict.fromkeys(addresses) if address and address not in ours]
 
 
 # Who set an email aside, brought it back or logged it, and when: the review fields say only the last. The
@@ -50,6 +67,8 @@ class InboundMessage(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     body = models.TextField(blank=True)
     direction = models.CharField(max_length=16, blank=True)
+    # What is kept (its sender, recipients, subject, text) is the original a member of staff forwarded. A
+    # forward a stakeholder sent straight to the CRM is kept, and logged, as their own message.
     is_forward = models.BooleanField(default=False)
     # Marked private or confidential by its sender (Outlook's Sensitivity, or "Confidential" leading the
     # subject): logged as a confidential interaction unless the reviewer chooses otherwise.
@@ -88,6 +107,17 @@ class InboundMessage(models.Model):
 
     def get_absolute_url(self):
         return reverse("mailin:detail", args=[self.pk])
+
+    @property
+    def counterpart_addresses(self) -> list[str]:
+        """The addresses it is logged with, by the rule it came under (`counterpart_addresses`), with the
+        staff's addresses as they are now (`staff_addresses`, annotated by `with_registered_addresses`)."""
+        return counterpart_addresses(
+            sender=self.from_address,
+            recipients=self.to_addresses,
+            with_recipients=self.is_forward or self.direction == Direction.OUTBOUND,
+            ours=[address.lower() for address in settings.INBOUND_EMAIL_ADDRESSES] + self.staff_addresses,
+        )
 
     @property
     def archived_holder_by_address(self) -> dict[str, dict]:
@@ -172,10 +202,12 @@ class InboundMessage(models.Model):
             "It was forwarded with its sender named only as “%(name)s”, without an address: choose who they "
             "are."
         ) % {"name": self.from_name}
-        if self.recipient_holders:
+        counterparts = set(self.counterpart_addresses)
+        sent_to = [holder for holder in self.recipient_holders if counterparts.intersection(holder["emails"])]
+        if sent_to:
             reason += " " + gettext(
                 "It was also sent to %(stakeholders)s: chosen already, they are logged with them."
-            ) % {"stakeholders": ", ".join(holder["name"] for holder in self.recipient_holders)}
+            ) % {"stakeholders": ", ".join(holder["name"] for holder in sent_to)}
         reasons = [reason]
         if self.staff_namesake:
             reasons.append(

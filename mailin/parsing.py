@@ -393,12 +393,18 @@ def is_sensitive(*, sensitivity: str, subject: str) -> bool:
 
 
 # One entry of a quoted To or Cc list, as a line under it may hold a few: an address, a name and its address
-# (Outlook 2016's "[mailto:…]" read as "<…>" first), or a name alone (Outlook writes the people its address
-# book knows by name). Each is one pass over the entry: no pattern here can read a character twice.
+# (Outlook 2016's "[mailto:…]" read as "<…>" first; Gmail's quoted name, a space, then the address; a name
+# with its organisation in brackets), or a name alone (Outlook writes the people its address book knows by
+# name). Each is one pass over the entry: no pattern here can read a character twice.
 LIST_ENTRIES = re.compile(r'(?:"[^"]*"|[^,;"])+')
 LIST_ADDRESS = re.compile(r"[^\s<>@,;:\"()\[\]]+@[^\s<>@,;:\"()\[\]]+")
-LIST_NAMED_ADDRESS = re.compile(r'(?:"[^"]*"|[^<>@,;:"()\[\]]*)<[^\s<>@,;:"()\[\]]+@[^\s<>@,;:"()\[\]]+>')
-LIST_NAME = re.compile(r"\"?[^\W\d_]+(?:[ .'\u2019()-]+[^\W\d_]+)*[.)]?\"?")
+LIST_NAMED_ADDRESS = re.compile(r'(?:"[^"]*" ?|[^<>@,;:"\[\]]*)<[^\s<>@,;:"()\[\]]+@[^\s<>@,;:"()\[\]]+>')
+# A name alone is anything an address, a quoted name or a header line would have no part of ("Flood Team 2",
+# "Planning & Development", "'Kofi Mensah'"): a line of them goes on with a list only up to a header not yet
+# read (`_list_goes_on_to_a_header`), so the text after a list, names or not, is not taken for it.
+LIST_NAME = re.compile(r'[^@<>:"]+|"[^@<>:"]*"')
+# Apple Mail quotes the whole forwarded block, headers and all, with "> ".
+QUOTE_PREFIX = re.compile(r"[ \t]*>[ \t]?")
 # Longer than any line of names and addresses a mail program wraps a list at.
 MAX_LIST_LINE = 1_000
 
@@ -406,31 +412,64 @@ MAX_LIST_LINE = 1_000
 def _list_line(line: str) -> str | None:
     """What a line under a quoted To or Cc holds when it holds only list entries: "addresses" when each is an
     address (with its name or not), "names" when some are names alone, else None (the text after the list,
-    even when it starts with an address: "Grace Owusu <grace@coast.example> will lead the works")."""
+    even when it starts with an address: "Grace Owusu <grace@coast.example> will lead the works").
+
+    A list wrapped inside a quoted name ('"Owusu,\nGrace" <grace@…>') leaves a line whose entries cannot be
+    told apart: a line without a colon (which no list has but a header or text) that ends with a whole
+    "<address>", or an address and its separator, goes on with the list too."""
     text = OUTLOOK_ADDRESS.sub(r"<\1>", line.strip())
     if not text or len(text) > MAX_LIST_LINE:
         return None
     shape = "addresses"
-    for entry in LIST_ENTRIES.findall(text):
-        entry = " ".join(entry.split())
-        if not entry or LIST_ADDRESS.fullmatch(entry) or LIST_NAMED_ADDRESS.fullmatch(entry):
-            continue
-        if LIST_NAME.fullmatch(entry):
-            shape = "names"
-            continue
-        return None
-    # What findall skipped is only the separators between entries (and a quote left open is an entry's).
-    return shape if text.count('"') % 2 == 0 else None
+    # What findall skips is only the separators between entries (and a quote left open is an entry's).
+    if text.count('"') % 2 == 0:
+        for entry in LIST_ENTRIES.findall(text):
+            entry = " ".join(entry.split())
+            if not entry or LIST_ADDRESS.fullmatch(entry) or LIST_NAMED_ADDRESS.fullmatch(entry):
+                continue
+            if LIST_NAME.fullmatch(entry):
+                shape = "names"
+                continue
+            break
+        else:
+            return shape
+    return "addresses" if ":" not in text and _ends_with_an_address(text) else None
 
 
-def _list_goes_on_to_a_header(lines: list[str], start: int) -> int | None:
-    """The index of the quoted header line a list's lines lead to from `start`, or None when a blank line or
-    a line of text comes first: names alone under a list are its wrapped end only when a header follows."""
+def _ends_with_an_address(text: str) -> bool:
+    """Whether `text` ends with "<address>" (then perhaps a separator), or with an address and a separator."""
+    separated = text.endswith((",", ";"))
+    end = text[:-1].rstrip() if separated else text
+    if end.endswith(">"):
+        opening = end.rfind("<")
+        return opening != -1 and bool(LIST_ADDRESS.fullmatch(end[opening + 1 : -1]))
+    last = re.split(r"[\s,;<>]", end)[-1]
+    return separated and bool(LIST_ADDRESS.fullmatch(last))
+
+
+def _in_block(line: str, quoted: bool) -> str | None:
+    """A line under a quoted header as the block's own, without the "> " that quotes it when the header had
+    it; None for a line the quote does not go on to (it is no longer the block's)."""
+    if not quoted:
+        return line
+    prefix = QUOTE_PREFIX.match(line)
+    return line[prefix.end() :] if prefix else None
+
+
+def _header_name(match: re.Match) -> str:
+    name = match.group(1).lower()
+    return QUOTED_HEADER_NAMES.get(name, name)
+
+
+def _list_goes_on_to_a_header(lines: list[str], start: int, *, read, quoted: bool) -> int | None:
+    """The index of the quoted header line a list's lines lead to from `start`, or None when a blank line, a
+    line of text or a header already `read` comes first: names alone under a list are its wrapped end only
+    when a header of the block follows (text under it may say "Date: Monday 16 March")."""
     for index in range(start, len(lines)):
-        line = lines[index]
-        if QUOTED_HEADER.match(line):
-            return index
-        if not line.strip():
+        if match := QUOTED_HEADER.match(lines[index]):
+            return index if _header_name(match) not in read else None
+        line = _in_block(lines[index], quoted)
+        if line is None or not line.strip():
             return None
         if line[0] not in " \t" and _list_line(line) is None:
             return None
@@ -468,28 +507,31 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
     found, body_start = {}, len(lines)
-    # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines. A line
-    # of names alone goes on with it only up to the header line it leads to (`list_until`), found once.
-    listing, list_until = None, -1
+    # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines (in
+    # Apple Mail's block, each quoted as its header is: `quoted`). A line of names alone goes on with it only
+    # up to the header line it leads to (`list_until`), found once.
+    listing, quoted, list_until = None, False, -1
     for index, line in enumerate(lines):
         match = QUOTED_HEADER.match(line)
         if match:
-            name = match.group(1).lower()
-            name = QUOTED_HEADER_NAMES.get(name, name)
+            name = _header_name(match)
             listing = None
             if name not in found:
                 found[name] = [OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())]
                 listing = name if name in ADDRESS_LISTS else None
+                quoted = QUOTE_PREFIX.match(line) is not None
             continue
-        if listing and line.strip():
-            if line[0] in " \t":  # folded, as RFC 5322 folds a header
-                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", line.strip()))
+        listed = _in_block(line, quoted) if listing else None
+        if listed and listed.strip():
+            if listed[0] in " \t":  # folded, as RFC 5322 folds a header
+                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", listed.strip()))
                 continue
-            shape = _list_line(line)
+            shape = _list_line(listed)
             if shape == "names" and index > list_until:
-                list_until = _list_goes_on_to_a_header(lines, index + 1) or -1
+                ahead = _list_goes_on_to_a_header(lines, index + 1, read=found, quoted=quoted)
+                list_until = -1 if ahead is None else ahead
             if shape == "addresses" or (shape == "names" and index < list_until):
-                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", line.strip()))
+                found[listing].append(OUTLOOK_ADDRESS.sub(r"<\1>", listed.strip()))
                 continue
         if found:
             body_start = index

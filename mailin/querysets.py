@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat, JSONObject
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat, JSONObject, Lower
 
 from contacts.models import Stakeholder
 
@@ -26,7 +27,10 @@ class InboundMessageQuerySet(QuerySet):
 
         - `registered_addresses`: which of its unmatched addresses are in the register now;
         - `archived_holders` ({"id", "name", "emails"}): the archived stakeholders who have one of them;
-        - `recipient_holders` ({"id", "name"}): the active stakeholders it was sent to (logged with it);
+        - `recipient_holders` ({"id", "name", "emails"}): the active stakeholders it was sent to (logged with
+          it when an address of theirs is one of its `counterpart_addresses`);
+        - `staff_addresses`: which of its sender's and recipients' addresses are an active member of staff's
+          (it is never logged with them);
         - for a forward naming its sender without an address, `archived_namesakes` ({"id", "name"}), the
           archived stakeholders of that name, and `staff_namesake`, whether a member of staff has it.
 
@@ -47,7 +51,21 @@ class InboundMessageQuerySet(QuerySet):
         recipients = (
             registered_with(user, OuterRef("to_addresses"))
             .order_by("name", "pk")
-            .values(holder=JSONObject(id="pk", name="name"))
+            .values(holder=JSONObject(id="pk", name="name", emails="emails"))
+        )
+        staff = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .annotate(
+                address=Lower("email"),
+                addresses=Func(
+                    Lower("email"),
+                    template="ARRAY[%(expressions)s]::varchar[]",
+                    output_field=ArrayField(CharField()),
+                ),
+            )
+            .filter(Q(address=OuterRef("from_address")) | Q(addresses__contained_by=OuterRef("to_addresses")))
+            .values("address")
         )
         archived_namesakes = (
             stakeholders_named(user, OuterRef("from_name"))
@@ -59,6 +77,7 @@ class InboundMessageQuerySet(QuerySet):
             registered_addresses=ArraySubquery(registered),
             archived_holders=ArraySubquery(archived),
             recipient_holders=ArraySubquery(recipients),
+            staff_addresses=ArraySubquery(staff),
             archived_namesakes=ArraySubquery(archived_namesakes),
             staff_namesake=Exists(staff_named(OuterRef("from_name"))),
         )

@@ -34,7 +34,7 @@ from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update
 
 from . import parsing
-from .models import InboundAttachment, InboundMessage, InboundStatus
+from .models import InboundAttachment, InboundMessage, InboundStatus, counterpart_addresses
 from .querysets import staff_named, stakeholders_named
 
 SIGNATURE_PREFIX = "sha256="
@@ -91,17 +91,20 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
     if author is not None and original is not None:
         # Forwarded: the conversation is with the original's sender (and whoever else it went to).
         direction, shown = Direction.INBOUND, original
-        counterparts = [original.from_address, *original.recipients]
     elif author is not None:
         # Copied in (BCC or CC) on the officer's own message: it is with the people it was sent to.
         direction, shown = Direction.OUTBOUND, mail
-        counterparts = mail.recipients
     else:
         # A stakeholder wrote to an address that copies the CRM: it is with the sender.
         direction, shown = Direction.INBOUND, mail
-        counterparts = [mail.from_address]
         author = next((staff[address] for address in mail.recipients if address in staff), None)
-    counterparts = [address for address in dict.fromkeys(counterparts) if address and address not in ours]
+    is_forward = shown is original
+    counterparts = counterpart_addresses(
+        sender=shown.from_address,
+        recipients=shown.recipients,
+        with_recipients=is_forward or direction == Direction.OUTBOUND,
+        ours=ours,
+    )
     stakeholders = list(Stakeholder.objects.active().filter(emails__overlap=counterparts).order_by("pk"))
     known = {email for stakeholder in stakeholders for email in stakeholder.emails}
     unmatched = [address for address in counterparts if address not in known]
@@ -125,7 +128,7 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
         sent_at=_aware(shown.sent_at, author) or mail.sent_at,
         body=shown.body or mail.body,
         direction=direction,
-        is_forward=original is not None,
+        is_forward=is_forward,
         # The forwarding officer's own marking counts as much as the original sender's.
         is_sensitive=mail.sensitive or (original is not None and original.sensitive),
         author=author,

@@ -17,7 +17,7 @@ from liaison_crm.paging import paginate
 from . import services
 from .forms import AssignForm
 from .models import InboundMessage, InboundStatus
-from .querysets import holders_of
+from .querysets import registered_with
 
 SIGNATURE_HEADER = "HTTP_X_LIAISON_SIGNATURE"
 
@@ -94,12 +94,10 @@ def message_detail(request, pk):
         .with_registered_addresses(request.user),
         pk=pk,
     )
-    # Everyone it names who is in the register now: it is logged with the active ones (those it was sent to
-    # stay with a sender the reviewer chooses, and someone added from the links below is chosen too).
-    addresses = [address for address in [message.from_address, *message.to_addresses] if address]
-    holders = list(holders_of(request.user, addresses).order_by("name", "pk"))
-    registered = [stakeholder for stakeholder in holders if not stakeholder.is_archived]
-    archived_by_pk = {stakeholder.pk: stakeholder for stakeholder in holders if stakeholder.is_archived}
+    # Chosen already: whom it would have been logged with when it came (by the same rule), from the register
+    # as it is now (those it was sent to stay with a sender the reviewer chooses; someone added from the
+    # links below is chosen too).
+    registered = list(registered_with(request.user, message.counterpart_addresses).order_by("name", "pk"))
     form = AssignForm(
         request.POST or None, initial={"stakeholders": registered, "is_confidential": message.is_sensitive}
     )
@@ -129,10 +127,9 @@ def message_detail(request, pk):
             (address, _add_stakeholder_url(message, address) if waiting else None)
             for address in message.unregistered_addresses
         ],
-        "archived": [
-            (address, archived_by_pk[holder["id"]])
-            for address, holder in message.archived_holder_by_address.items()
-        ],
+        # Each archived holder as why it waits names them: to_addresses keeps only the first 50 recipients,
+        # unmatched_addresses the first 50 unmatched ones.
+        "archived": list(message.archived_holder_by_address.items()),
     }
     return render(request, "mailin/message_detail.html", context)
 

@@ -350,6 +350,101 @@ def test_a_to_list_of_names_wrapped_by_outlook_keeps_the_subject_and_leaves_the_
     assert message.interaction.notes == "Dear Officer,\n\nThe footpath will be closed."
 
 
+@pytest.mark.parametrize(
+    "to",
+    [
+        # Gmail quotes a name with a comma, then a space before its address, and wraps at a separator
+        'To: "Officer, The" <officer@example.org>, "Mensah, Kofi" <kofi@coast.example>,\n'
+        '"Owusu, Grace" <grace@coast.example>',
+        # ... or inside the quotes
+        'To: Officer <officer@example.org>, "Owusu,\nGrace" <grace@coast.example>',
+        # a name with its organisation in brackets
+        "To: Officer <officer@example.org>, Kofi Mensah <kofi@coast.example>,\n"
+        "Grace Owusu (Coast Council) <grace@coast.example>",
+    ],
+    ids=["quoted-name", "wrapped-in-quotes", "bracketed-name"],
+)
+def test_a_to_list_wrapped_at_a_quoted_or_bracketed_name_keeps_that_recipient_and_the_cc_after_it(
+    officer, to
+):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    grace = StakeholderFactory(name="Grace Owusu", emails=["grace@coast.example"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@coast.example"], owner=officer)
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"
+        f"Date: Thu, Mar 12, 2026 at 10:15 AM\nSubject: Works\n{to}\nCc: li@coast.example\n",
+        body="The works start Monday.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert "grace@coast.example" in message.to_addresses
+    assert {grace, li} <= set(message.interaction.stakeholders.all())
+    assert message.interaction.notes == "The works start Monday."
+
+
+def test_apple_mails_quoted_block_with_a_wrapped_to_keeps_every_recipient_and_the_cc(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    grace = StakeholderFactory(name="Grace Owusu", emails=["grace@coast.example"], owner=officer)
+    li = StakeholderFactory(name="Li Wei", emails=["li@coast.example"], owner=officer)
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="Begin forwarded message:\n\n> From: Ana Costa <ana@river.example>\n> Subject: Works\n"
+        "> Date: 12 March 2026 at 10:15:05 GMT\n"
+        "> To: Officer <officer@example.org>, Kofi Mensah <kofi@coast.example>,\n"
+        "> Grace Owusu <grace@coast.example>\n> Cc: li@coast.example\n> \n> The works start Monday.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.to_addresses == [
+        "officer@example.org",
+        "kofi@coast.example",
+        "grace@coast.example",
+        "li@coast.example",
+    ]
+    assert {grace, li} <= set(message.interaction.stakeholders.all())
+
+
+def test_text_under_a_to_list_is_not_taken_for_it_up_to_a_header_the_block_already_had(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"
+        "Date: Thu, Mar 12, 2026 at 10:15 AM\nSubject: Works\nTo: kofi@coast.example\nDear Kofi\n"
+        "Please note the details\nDate: Monday 16 March\nPlace: Town hall",
+        body="Ana",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.to_addresses == ["kofi@coast.example"]
+    assert message.interaction.notes == (
+        "Dear Kofi\nPlease note the details\nDate: Monday 16 March\nPlace: Town hall\n\nAna"
+    )
+
+
+@pytest.mark.parametrize(
+    "names",
+    ["Officer; Kofi Mensah; Flood Team\n2; Ana Costa", "Officer; Planning\n& Development; Kofi Mensah"],
+    ids=["digits", "ampersand"],
+)
+def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_subject(officer, names):
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: {names}\nSubject: Reservoir levels over Easter\n\nDear Officer,",
+        body="The footpath will be closed.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.subject == "Reservoir levels over Easter"
+    assert message.interaction.notes == "Dear Officer,\n\nThe footpath will be closed."
+
+
 # Dates in French and German -------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from contacts.services import stakeholder_archive
 from mailin.models import InboundMessage, InboundMessageEvent
 from mailin.services import (
     inbound_message_discard,
@@ -18,6 +19,7 @@ from mailin.services import (
 
 from ..factories import StakeholderFactory, UserFactory
 from .test_capture import email_bytes
+from .test_quoted_headers import forward
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +173,93 @@ def test_a_manager_without_a_team_is_not_shown_unattributed_mail_in_recent_chang
     client.force_login(UserFactory(team=None, role=Role.MANAGER))
 
     assert "Bid" not in client.get(reverse("history:recent"), {"model": "inbound"}).content.decode()
+
+
+# What the page of a waiting email proposes ---------------------------------------------------------------
+
+
+def test_the_page_of_a_forward_to_over_fifty_people_names_an_archived_holder_past_the_fiftieth(
+    officer, client, django_assert_max_num_queries
+):
+    StakeholderFactory(name="Kofi Mensah", emails=["p1@coast.example"], owner=officer)
+    grace = StakeholderFactory(name="Grace Owusu", emails=["p51@coast.example"], owner=officer)
+    stakeholder_archive(stakeholder=grace, actor=officer)
+    to = ", ".join(f"p{number}@coast.example" for number in range(1, 57))
+    raw = forward(
+        subject="FW: Consultation",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: {to}\nSubject: Consultation",
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    # Nobody is named Jane Smith; the first 50 recipients are kept, and the first 50 unmatched addresses.
+    assert message.status == "review"
+    assert "p51@coast.example" in message.unmatched_addresses
+    assert "p51@coast.example" not in message.to_addresses
+    client.force_login(officer)
+
+    # The session, the user and their roles, the message with why it waits, the stakeholders it is with, its
+    # attachments, and the names of the stakeholders chosen in the form.
+    with django_assert_max_num_queries(7):
+        page = client.get(message.get_absolute_url())
+
+    assert page.status_code == 200
+    assert ("p51@coast.example", grace.pk, "Grace Owusu") in [
+        (address, holder["id"], holder["name"]) for address, holder in page.context["archived"]
+    ]
+    assert f'p51@coast.example <a class="small" href="/stakeholders/{grace.pk}/">Grace Owusu</a>' in (
+        page.content.decode()
+    )
+
+
+def test_the_page_of_a_waiting_forward_does_not_propose_a_stakeholder_holding_a_staff_address(
+    officer, colleague, client
+):
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    # A colleague once added as a stakeholder too, with their work address.
+    StakeholderFactory(name="Colleague", emails=[colleague.email], owner=officer)
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(
+        subject="FW: Reservoir levels",
+        quoted="-----Original Message-----\nFrom: Jane Smith\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: Kofi Mensah <kofi@coast.example>; Colleague <{colleague.email.upper()}>\n"
+        "Subject: Reservoir levels",
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    assert message.status == "review"
+    client.force_login(officer)
+
+    page = client.get(message.get_absolute_url())
+
+    # Logged as it came, it would have been with Kofi (and the sender): not with the colleague's stakeholder.
+    assert list(page.context["form"].initial["stakeholders"]) == [kofi]
+    assert "It was also sent to Kofi Mensah: chosen already" in page.content.decode()
+
+
+@pytest.mark.parametrize("forwarded", [False, True], ids=["own-message", "own-forward"])
+def test_the_page_of_a_stakeholders_email_straight_to_the_crm_proposes_its_sender_alone(
+    officer, client, forwarded
+):
+    StakeholderFactory(name="Grace Owusu", emails=["grace@coast.example"], owner=officer)
+    body = "Please see the plans."
+    if forwarded:
+        body += (
+            "\n\n---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"
+            "Subject: Plans\nTo: grace@coast.example\n\nThe plans."
+        )
+    raw = email_bytes(
+        sender="Li Wei <li@coast.example>",
+        to=["log@crm.example"],
+        cc=["grace@coast.example", officer.email],
+        subject="Fwd: Plans" if forwarded else "Plans",
+        body=body,
+    )
+    message, _created = inbound_message_receive(raw=raw)
+    # Logged, as it came, with its sender alone, who is not in the register yet.
+    assert message.status == "review" and message.unmatched_addresses == ["li@coast.example"]
+    assert not message.is_forward and message.from_address == "li@coast.example"
+    client.force_login(officer)
+
+    page = client.get(message.get_absolute_url())
+
+    assert list(page.context["form"].initial["stakeholders"]) == []
