@@ -9,7 +9,7 @@ database (organisations, staff, stakeholders' addresses) is loaded once per file
 import datetime as dt
 import re
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -642,6 +642,20 @@ def _name_words(name: str) -> list[str]:
     return sorted(plain_name(unaccented(name)).split())
 
 
+# Words of courtesy around a name, not part of it ("Dr Alan Reid"), left out when a name written with an
+# address is compared with its one holder's.
+HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "hon"})
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
+def _word_counts(name: str, *, courtesy_aside: bool) -> Counter:
+    """A name's words, each as often as it is written ("Reid, Alan Reid" is not Alan Reid); with
+    courtesy_aside, titles and bracketed text aside (Outlook's "Reid, Alan (MOH)")."""
+    if not courtesy_aside:
+        return Counter(_name_words(name))
+    return Counter(word for word in _name_words(_PARENTHESISED.sub(" ", name)) if word not in HONORIFICS)
+
+
 def _unmatched(reference: str) -> RowError:
     return RowError(
         "stakeholders",
@@ -714,10 +728,7 @@ class StakeholderIndex:
         if not holders:
             raise _unmatched(reference)
         if name:
-            words = _name_words(name)
-            named = [pk for pk in holders if _name_words(self.names[pk]) == words]
-            if not named:
-                named = [pk for pk in holders if set(words) <= set(_name_words(self.names[pk]))]
+            named = self.holders_called(name, holders)
             if not named:
                 raise RowError(
                     "stakeholders",
@@ -744,6 +755,19 @@ class StakeholderIndex:
             )  # fmt: skip
         return holders[0]
 
+    def holders_called(self, name: str, holders: list[int], *, whole: bool = False) -> list[int]:
+        """The holders of an address a name written with it names: by all their words, else (unless whole) by
+        some of them ("Ana <ana@…>"), each as often as written. The one holder of an address is compared with
+        titles and bracketed text aside ("Dr Alan Reid", "Reid, Alan (MOH)"); among several who share one, the
+        name is taken as written."""
+        courtesy_aside = len(holders) == 1
+        words = _word_counts(name, courtesy_aside=courtesy_aside)
+        theirs = {pk: _word_counts(self.names[pk], courtesy_aside=courtesy_aside) for pk in holders}
+        named = [pk for pk in holders if theirs[pk] == words]
+        if named or whole:
+            return named
+        return [pk for pk in holders if words <= theirs[pk]]
+
     def named(self, name: str) -> list[int]:
         """Everyone called exactly so, case and spacing aside."""
         return self.by_name.get(_spaced(name), [])
@@ -758,15 +782,30 @@ _RECIPIENT = re.compile(r'(?:"(?P<quoted>(?:[^"\\]|\\.)*)"\s*)?<(?P<address>[^<>
 @dataclass(frozen=True)
 class Reference:
     """A piece of a people cell: a recipient ("Name <address>"), or text (names, addresses or #ids, which
-    commas may separate)."""
+    commas may separate). A recipient's earlier piece is the text before the comma before its name: the
+    surname of Outlook's "Reid, Alan <alan@…>" when the two together are the holder's name, else someone
+    of its own ("Ana Costa, Alan Reid <alan@…>")."""
 
     text: str
     name: str = ""
     address: str | None = None
+    earlier: str = ""
 
 
 def _same_address(text: str, address: str) -> bool:
+    """Whether the text is the address, quoted or not: Outlook names someone it has no name for by their
+    address ("'alan@x.org' <alan@x.org>")."""
+    text = text.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
     return (written := email_address(text)) is not None and written == email_address(address)
+
+
+def _could_be_a_name(piece: str) -> bool:
+    """Whether a piece of a people cell may be the start of the name after it: not blank, an address, quoted
+    or an #id."""
+    piece = piece.strip()
+    return bool(piece) and "@" not in piece and '"' not in piece and not piece.startswith("#")
 
 
 def references(cell: str) -> list[Reference] | None:
@@ -774,35 +813,36 @@ def references(cell: str) -> list[Reference] | None:
     in angle brackets follows something that is no one's name ("ana@example.org Li Wei <li@example.org>").
 
     Recipients are taken out whole before the rest is split at its commas: the comma of "Reid, Alan
-    <alan@example.org>" is inside the name. An unquoted name runs back to the comma after the last address
-    before it ("ana@example.org, Li Wei <li@example.org>" is two people). Mail's own parser
-    (email.utils.getaddresses, as mailin reads headers) splits such a name at its comma into two people.
+    <alan@example.org>" may be inside the name. An unquoted name is the text after the last comma before its
+    address, and the piece before that comma its earlier piece (`Reference`), which the cleaner joins to it
+    only when the two are the holder's name: never more, so a name or #id listed before a recipient is not
+    swallowed into theirs. Mail's own parser (email.utils.getaddresses, as mailin reads headers) splits
+    Outlook's "Reid, Alan" at its comma into two people.
     """
     found, start = [], 0
     for match in _RECIPIENT.finditer(cell):
         before = cell[start : match.start()]
         address = match["address"].strip()
         pieces = before.split(",")
+        earlier = ""
         if match["quoted"] is not None:
             name = re.sub(r"\\(.)", r"\1", match["quoted"])
         elif _same_address(pieces[-1], address):
             # Outlook names someone it has no name for by their address: "alan@x.org <alan@x.org>".
             name, before = "", ",".join(pieces[:-1])
         else:
-            kept = len(pieces)
-            while kept and "@" not in pieces[kept - 1] and '"' not in pieces[kept - 1]:
-                kept -= 1
-            if kept == len(pieces) and before.strip(" ,"):
+            if "@" in pieces[-1] or '"' in pieces[-1]:
                 return None
-            name = ",".join(pieces[kept:])
-            before = ",".join(pieces[:kept])
+            name, before = pieces[-1], ",".join(pieces[:-1])
+            if name.strip() and len(pieces) > 1 and _could_be_a_name(pieces[-2]):
+                earlier, before = " ".join(pieces[-2].split()), ",".join(pieces[:-2])
         name = " ".join(name.strip(" ,").split())
         if _same_address(name, address):
             name = ""
         if before.strip(" ,"):
             found.append(Reference(before.strip(" ,")))
         text = f"{name} <{address}>" if name else f"<{address}>"
-        found.append(Reference(text, name, email_address(address) or ""))
+        found.append(Reference(text, name, email_address(address) or "", earlier))
         start = match.end()
     if rest := cell[start:].strip(" ,"):
         found.append(Reference(rest))
@@ -893,6 +933,18 @@ class InteractionCleaner(Cleaner):
         """(reference, stakeholder) for each person a piece of a people cell names; RowError for one it does
         not name exactly."""
         if piece.address is not None:
+            if piece.earlier:
+                # Outlook's "Reid, Alan" only when the two are the holder's whole name: "Reid, Alan Reid <…>"
+                # and "Ana Costa, Alan Reid <…>" are two people each, and an unread one is data lost.
+                whole = f"{piece.earlier}, {piece.name}"
+                holders = self.stakeholders.by_email.get(piece.address, [])
+                if self.stakeholders.holders_called(whole, holders, whole=True):
+                    text = f"{whole} <{piece.address}>"
+                    return [(text, self.stakeholders.addressed(text, whole, piece.address))]
+                return [
+                    *self._found(Reference(piece.earlier)),
+                    (piece.text, self.stakeholders.addressed(piece.text, piece.name, piece.address)),
+                ]
             return [(piece.text, self.stakeholders.addressed(piece.text, piece.name, piece.address))]
         if "," not in piece.text:
             return [(piece.text, self.stakeholders.find(piece.text))]

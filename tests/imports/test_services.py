@@ -730,6 +730,93 @@ def test_a_name_that_is_not_the_addresss_holders_is_refused_naming_both(officer)
     ]
 
 
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # "Reid" is someone of their own, not the start of Alan Reid's name: the file lists two people.
+        ("Reid, Alan Reid <alan@example.org>", {"Reid", "Alan Reid"}),
+        ("Maria Costa, Ana Maria Costa <ana@example.org>", {"Maria Costa", "Ana Maria Costa"}),
+        ("Ana Costa, Alan Reid <alan@example.org>", {"Ana Costa", "Alan Reid"}),
+        ("#{ana}, Alan Reid <alan@example.org>", {"Ana Costa", "Alan Reid"}),
+        ("Ana Costa, Reid, Alan <alan@example.org>", {"Ana Costa", "Alan Reid"}),
+    ],
+)
+def test_a_name_or_id_listed_before_a_recipient_is_linked_as_well_not_read_into_their_name(
+    officer, cell, expected
+):
+    """Only Outlook's "Last, First" joins two pieces into one name, and only when together they are the
+    holder's name; anything before a recipient is someone of its own."""
+    StakeholderFactory(name="Reid", owner=officer)
+    StakeholderFactory(name="Alan Reid", emails=["alan@example.org"], owner=officer)
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana.costa@example.org"], owner=officer)
+    StakeholderFactory(name="Maria Costa", emails=["maria@example.org"], owner=officer)
+    StakeholderFactory(name="Ana Maria Costa", emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", cell.format(ana=ana.pk)]], headings=INTERACTION_HEADINGS
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.errors == []
+    commit(officer, job)
+
+    linked = Interaction.objects.get(summary="Briefing").stakeholders.values_list("name", flat=True)
+    assert set(linked) == expected
+
+
+def test_a_name_repeating_a_word_of_the_addresss_holders_is_not_theirs(officer):
+    StakeholderFactory(name="Alan Reid", emails=["alan@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", '"Reid, Alan Reid" <alan@example.org>']],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [error["message"] for error in job.errors] == [
+        "“Reid, Alan Reid <alan@example.org>” names Reid, Alan Reid, but alan@example.org is the address of "
+        "Alan Reid; correct the name or the address."
+    ]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "'alan@example.org' <alan@example.org>",
+        "Dr Alan Reid <alan@example.org>",
+        "Prof. Sir Alan Reid <alan@example.org>",
+        "Reid, Alan (MOH) <alan@example.org>",
+        "Mr. Reid (Ministry of Health) <alan@example.org>",
+    ],
+)
+def test_the_one_holder_of_an_address_is_linked_by_the_name_an_email_program_gives_them(officer, cell):
+    """Outlook's own address as a name, single-quoted; a title or a department in brackets."""
+    alan = StakeholderFactory(name="Alan Reid", emails=["alan@example.org"], owner=officer)
+    content = csv_bytes([["2024-03-05", "call", "Briefing", cell]], headings=INTERACTION_HEADINGS)
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.errors == []
+    commit(officer, job)
+
+    assert list(Interaction.objects.get(summary="Briefing").stakeholders.all()) == [alan]
+
+
+def test_a_title_does_not_choose_among_the_people_who_share_an_address(officer):
+    """Among several holders the name is taken as written: a title is not set aside to make it fit."""
+    StakeholderFactory(name="Ana Costa", emails=["info@ministry.example"], owner=officer)
+    StakeholderFactory(name="Li Wei", emails=["info@ministry.example"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05", "call", "Briefing", "Dr Li Wei <info@ministry.example>"]],
+        headings=INTERACTION_HEADINGS,
+    )
+
+    job = check(officer, upload(officer, content, kind="interactions"))
+
+    assert [error["message"] for error in job.errors] == [
+        "“Dr Li Wei <info@ministry.example>” names Dr Li Wei, but info@ministry.example is the address of "
+        "Ana Costa, Li Wei; correct the name or the address."
+    ]
+
+
 def test_a_name_with_a_comma_two_people_share_is_refused_whole_not_split_into_others(officer):
     """Two people called "Okafor, Margaret" are not found as someone called "Okafor" and someone called
     "Margaret"; the officer is asked to tell the two apart."""
