@@ -457,3 +457,10 @@ def test_a_subject_longer_than_is_read_is_cut_between_encoded_words():
         read = parsing.parse(raw).subject
 
         assert read == f"{'x' * padding} {subject}"[:500]
+
+
+def test_a_text_in_a_charset_python_cannot_decode_with_is_read_as_utf_8():
+    # A NUL in the charset's name: Python raises ValueError ("embedded null character"), not a LookupError.
+    raw = raw_email("From: ana@river.example", 'Content-Type: text/plain; charset="utf-8\x00"', body="Café")
+
+    assert parsing.parse(raw).body == "Café"
