@@ -22,6 +22,16 @@ class InboundStatus(models.TextChoices):
     DISCARDED = "discarded", _("Set aside")
 
 
+class UnreadReason(models.TextChoices):
+    """Why a captured email was stored without being read: it waits for an officer to say whom it was with."""
+
+    NESTED = (
+        "nested",
+        _("It encloses more emails within emails than the CRM reads: its text is shown as it came."),
+    )
+    MALFORMED = "malformed", _("It could not be read: its text is shown as it came.")
+
+
 def raw_upload_to(message, filename):
     return f"mail/{uuid.uuid4().hex}.eml"
 
@@ -47,8 +57,8 @@ def counterpart_addresses(
 
 
 # Who set an email aside, brought it back or logged it, and when: the review fields say only the last. The
-# email's own text never changes, so its history does not copy it.
-@history_tracked(exclude=["raw", "body", "received_at"])
+# email's own text never changes, so its history does not copy it (nor why it could not be read).
+@history_tracked(exclude=["raw", "body", "received_at", "unread_reason"])
 class InboundMessage(models.Model):
     """An email an officer forwarded or copied (BCC) to the CRM's address, kept as it arrived.
 
@@ -95,6 +105,9 @@ class InboundMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the email was stored without being read (mailin.services._store_unread): then it names nobody,
+    # and its body is its text as it came.
+    unread_reason = models.CharField(max_length=16, choices=UnreadReason.choices, blank=True)
 
     objects = InboundMessageQuerySet.as_manager()
 
@@ -151,6 +164,8 @@ class InboundMessage(models.Model):
         someone added them."""
         if self.status != InboundStatus.REVIEW:
             return []
+        if self.unread_reason:
+            return [UnreadReason(self.unread_reason).label]
         reasons = []
         if self.author_id is None:
             reasons.append(gettext("It was not sent in by a member of staff."))

@@ -12,6 +12,7 @@ and a long To or Cc list is wrapped over several lines.
 """
 
 import email
+import email.headerregistry
 import email.policy
 import email.utils
 import hashlib
@@ -72,8 +73,23 @@ MAX_LIST_ENTRY = 1_000
 # MIME type fits on one line, and a line is at most 998 characters (RFC 5322): so no field goes to the
 # registry longer than this, and an address field is cut after its last whole address. (An attachment's
 # name in RFC 2231 escapes can be longer: it is cut short, as it is at 200 characters when stored.)
-# References and In-Reply-To are not read at all: an email is known by its own Message-ID.
+# References and In-Reply-To are not read at all: an email is known by its own Message-ID. A structured field
+# is cut only where a parameter or a folded line ends (FIELD_BREAK): Python's parser of MIME parameters fails
+# outright (IndexError) on one cut in its name, as Outlook's long attachment names ("filename*12*=…") are.
 MAX_HEADER_FIELD = 1_000
+FIELD_BREAK = re.compile(r";|\r?\n(?=[ \t])")
+# Unstructured fields (Subject, Sensitivity) are read in time about proportional to their length (4,000
+# characters of RFC 2047 words in 30 ms), and a subject is stored up to 500 characters, which a Japanese or
+# Russian one takes about 2,600 characters to write in encoded words. Cut at the last space or fold before
+# this, so no encoded word is cut in two and shown raw ("=?utf-8?b?…").
+MAX_UNSTRUCTURED_FIELD = 4_000
+LAST_SPACE = re.compile(r"\s(?!.*\s)", re.DOTALL)
+# What is read of an email's nesting: a forward attaches one email, seldom a few dozen, and a mail program
+# nests a few multiparts in each. Python's parser reads each level recursively (100 nested forwards took
+# seconds, 600 failed with RecursionError), and only the first level's forward is used: an email mentioning
+# more is stored unread, for an officer to review.
+MAX_ENCLOSED_EMAILS = 20
+MAX_MULTIPARTS = 100
 # The To and Cc lists are read by the parser quoted lists are (`_listed`), several times faster than the
 # registry. A message to 500 people written as Outlook writes them ("Costa, Ana"
 # <ana.costa@river-authority.example>, on folded lines) takes about 32,000 characters; To and Cc together
@@ -225,10 +241,25 @@ def _recipients(message) -> tuple[list[str], list[str]]:
     return _listed(", ".join(values["to"])), _listed(", ".join(values["cc"]))
 
 
+# Since Python 3.11.10 (3.12.6, 3.13) the address parsers are strict by default, and return [("", "")] for a
+# whole list with a trailing comma, a ";" between addresses or a comment cut short: every recipient lost.
+# Email is read as mail programs write it, leniently, as before.
+def _lenient() -> dict:
+    return {"strict": False} if getattr(email.utils, "supports_strict_parsing", False) else {}
+
+
+def _getaddresses(values: list[str]) -> list[tuple[str, str]]:
+    return email.utils.getaddresses(values, **_lenient())
+
+
+def _parseaddr(value: str) -> tuple[str, str]:
+    return email.utils.parseaddr(value, **_lenient())
+
+
 def _listed(value: str) -> list[str]:
     """The addresses in an address list, once each, in order."""
     try:
-        addresses = email.utils.getaddresses([value])
+        addresses = _getaddresses([value])
     except RecursionError:
         # The parser recurses once a colon: a crafted list of a thousand is no list, not a failure.
         return []
@@ -246,16 +277,42 @@ def _whole_addresses(value: str, limit: int) -> str:
     return "".join(part for part in LIST_SEPARATOR.split(value) if len(part) <= MAX_LIST_ENTRY)
 
 
+def _bounded_field(name: str, value: str, unstructured: bool) -> str:
+    """A header field's value as the registry reads it (MAX_HEADER_FIELD, MAX_UNSTRUCTURED_FIELD)."""
+    if unstructured:
+        if len(value) <= MAX_UNSTRUCTURED_FIELD:
+            return value
+        kept = value[:MAX_UNSTRUCTURED_FIELD]
+        space = LAST_SPACE.search(kept)
+        return kept[: space.start()] if space else kept
+    if len(value) <= MAX_HEADER_FIELD:
+        return value
+    if name in ADDRESS_FIELDS:
+        return _whole_addresses(value, MAX_HEADER_FIELD)
+    kept = value[:MAX_HEADER_FIELD]
+    breaks = [found.start() for found in FIELD_BREAK.finditer(kept)]
+    return kept[: breaks[-1]] if breaks else ""
+
+
 class BoundedPolicy(email.policy.EmailPolicy):
-    """Python's default policy, reading no header field longer than MAX_HEADER_FIELD with its registry."""
+    """Python's default policy, reading no header field longer than MAX_HEADER_FIELD (MAX_UNSTRUCTURED_FIELD)
+    with its registry, and a field it cannot read as what comes before its parameters, or as empty."""
 
     def header_fetch_parse(self, name, value):
-        if isinstance(value, str) and len(value) > MAX_HEADER_FIELD:
-            if name.lower() in ADDRESS_FIELDS:
-                value = _whole_addresses(value, MAX_HEADER_FIELD)
-            else:
-                value = value[:MAX_HEADER_FIELD]
-        return super().header_fetch_parse(name, value)
+        if not isinstance(value, str):
+            return super().header_fetch_parse(name, value)
+        kind = self.header_factory.registry.get(name.lower(), self.header_factory.default_class)
+        value = _bounded_field(name.lower(), value, issubclass(kind, email.headerregistry.UnstructuredHeader))
+        # Python's parsers fail outright (IndexError) on some fields anyone can write: a bare "filename*" in
+        # a Content-Disposition, a From of one '"', a Message-ID of one "<". Such a field is read as its type
+        # or disposition alone (an attachment then gets a numbered name), else as absent, not the whole
+        # email as unreadable. Python's own reads (get_body) come here too.
+        for readable in (value, value.split(";", 1)[0]):
+            try:
+                return super().header_fetch_parse(name, readable)
+            except Exception:
+                continue
+        return super().header_fetch_parse(name, "")
 
 
 POLICY = BoundedPolicy()
@@ -297,7 +354,7 @@ def _decoded(part) -> str:
     """The part's text; as UTF-8, unreadable bytes replaced, when its charset is unknown or wrong."""
     try:
         return part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
+    except (LookupError, ValueError, AssertionError):
         return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
 
 
@@ -540,7 +597,7 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
     sender_name, sender_address = "", ""
     if "@" in headers.get("from", ""):
         try:
-            sender_name, sender_address = email.utils.parseaddr(headers["from"])
+            sender_name, sender_address = _parseaddr(headers["from"])
         except RecursionError:
             # The parser recurses once a colon: a crafted line of a thousand is no sender, not a failure.
             return None
@@ -567,31 +624,56 @@ def _quoted_forward(body: str, subject: str) -> Mail | None:
     )
 
 
+def content_key(raw: bytes) -> str:
+    """What names an email without a Message-ID: its content, so the same bytes sent twice log once."""
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@liaison-crm>"
+
+
+class Unreadable(ValueError):
+    """An email this module does not read (nested too deep): stored as it came, for an officer to review."""
+
+
 def parse(raw: bytes) -> Mail:
-    message = email.message_from_bytes(raw, policy=POLICY)
-    return _mail(message, raw)
+    """The email `raw` is; Unreadable when it encloses more emails or multiparts than are read."""
+    # Counted in the whole text (a body mentioning one counts too): the count caps the depth, and the bytes
+    # are read in C, not by the recursive parser.
+    lowered = raw.lower()
+    enclosed, multiparts = lowered.count(b"message/rfc822"), lowered.count(b"multipart/")
+    if enclosed > MAX_ENCLOSED_EMAILS or multiparts > MAX_MULTIPARTS:
+        raise Unreadable(f"more than {MAX_ENCLOSED_EMAILS} enclosed emails or {MAX_MULTIPARTS} multiparts")
+    try:
+        message = email.message_from_bytes(raw, policy=POLICY)
+        return _mail(message, raw)
+    except RecursionError as error:
+        raise Unreadable("nested too deep") from error
 
 
 def _own_name(filename: str | None) -> str:
     """An attachment's name without the folders a mail program may leave in it ("C:\\…\\plan.pdf",
     "../plan.pdf"): a name with ".." cannot be stored, and refusing it would lose the whole message."""
-    name = re.split(r"[/\\]", filename or "")[-1].strip()
+    # A long name cut short (MAX_HEADER_FIELD) may end inside a character its RFC 2231 escapes spell: it ends
+    # before it, not in "\ufffd".
+    name = re.split(r"[/\\]", filename or "")[-1].strip().rstrip("\ufffd")
     return "" if name in (".", "..") else name
 
 
-def _mail(message, raw: bytes | None = None) -> Mail:
-    name, address = email.utils.parseaddr(str(message.get("from", "")))
+def _mail(message, raw: bytes | None = None, *, enclosed: bool = False) -> Mail:
+    """The email `message` is, with the email it forwards; for an `enclosed` one (the forward itself), not
+    what it forwards in turn: nothing uses it."""
+    name, address = _parseaddr(str(message.get("from", "")))
     message_id = str(message.get("message-id", "")).strip()
     if not message_id and raw is not None:
         # Without a Message-ID the content names the message, so the same bytes sent twice log once.
-        message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@liaison-crm>"
+        message_id = content_key(raw)
     attachments, forwarded = [], None
     shown = _shown_in_body(message)
     for part in message.iter_attachments():
         if part.get_content_type() == "message/rfc822":
+            if enclosed:
+                continue
             inner = part.get_content()
             if forwarded is None and inner is not None:
-                forwarded = _mail(inner)
+                forwarded = _mail(inner, enclosed=True)
                 continue
         content = part.get_payload(decode=True)
         if content is None or _is_logo(part, content, shown):
@@ -613,5 +695,6 @@ def _mail(message, raw: bytes | None = None) -> Mail:
         attachments=attachments,
         sensitive=is_sensitive(sensitivity=str(message.get("sensitivity", "")), subject=subject),
     )
-    mail.forwarded = forwarded or _quoted_forward(body, subject)
+    if not enclosed:
+        mail.forwarded = forwarded or _quoted_forward(body, subject)
     return mail

@@ -14,6 +14,7 @@ Attachments are kept with the message.
 
 import hashlib
 import hmac
+import logging
 import zoneinfo
 from collections.abc import Iterable
 
@@ -34,8 +35,10 @@ from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import lock_for_update
 
 from . import parsing
-from .models import InboundAttachment, InboundMessage, InboundStatus, counterpart_addresses
+from .models import InboundAttachment, InboundMessage, InboundStatus, UnreadReason, counterpart_addresses
 from .querysets import staff_named, stakeholders_named
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -66,21 +69,56 @@ def inbound_message_receive(*, raw: bytes) -> tuple[InboundMessage, bool]:
         raise ValidationError(_("The message is empty."))
     if len(raw) > settings.INBOUND_EMAIL_MAX_BYTES:
         raise ValidationError(_("The message is larger than the inbound limit."))
-    mail = parsing.parse(raw)
+    try:
+        mail = parsing.parse(raw)
+    except parsing.Unreadable as unreadable:
+        logger.warning("Inbound email stored unread for review: %s", unreadable)
+        return _received_unread(raw, UnreadReason.NESTED)
+    except Exception:
+        # Python's email parser fails on some emails anyone can write. Answered with a 500, the relay would
+        # send it again forever, and `ingest_mail` would stop at it with every later message: it waits for an
+        # officer instead, its text as it came.
+        logger.exception("Inbound email stored unread for review: it could not be read")
+        return _received_unread(raw, UnreadReason.MALFORMED)
     original = mail.forwarded
     key = (original.message_id if original and original.message_id else "") or mail.message_id
+    return _stored_once(key, lambda: _receive(mail, raw, key))
+
+
+def _stored_once(key: str, store) -> tuple[InboundMessage, bool]:
+    """The message stored under `key`, by `store()` unless one already is; and whether it is new."""
     existing = InboundMessage.objects.filter(message_id=key).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            return _receive(mail, raw, key), True
+            return store(), True
     except IntegrityError:
         # The same message arriving twice at once: the other request stored it.
         existing = InboundMessage.objects.filter(message_id=key).first()
         if existing is None:
             raise
         return existing, False
+
+
+def _received_unread(raw: bytes, reason: str) -> tuple[InboundMessage, bool]:
+    """Stores an email that was not read, waiting for review (once: it is known by its content). Nobody is
+    matched, and its body is its text as it came (as much as a body is read)."""
+    key = parsing.content_key(raw)
+
+    def store() -> InboundMessage:
+        message = InboundMessage(
+            message_id=key,
+            # Without NUL characters, which PostgreSQL does not store in text.
+            body=raw[: parsing.MAX_BODY].decode("utf-8", "replace").replace("\r\n", "\n").replace("\x00", ""),
+            status=InboundStatus.REVIEW,
+            unread_reason=reason,
+        )
+        message.raw.save("message.eml", ContentFile(raw), save=False)
+        message.save()
+        return message
+
+    return _stored_once(key, store)
 
 
 def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
