@@ -29,8 +29,12 @@ from django.db import migrations
 # - the longer was written with its country code and the shorter, of six to eight digits, is what follows
 #   it: "6123 4567" is "+65 6123 4567", but "7946 0000" is not "+44 20 7946 0000" (a number without its area
 #   code is any area's) and "+66 6123 4567" is another country's "6123 4567";
-# and not both are written with their country codes (then they are the same digits), and neither is written
-# with a trunk 0 while the other is a number never written so (phone_number_has_no_trunk_zero).
+# and not both are written with their country codes (then they are the same digits), a number written without +
+# is at most the other's national number or all of it with the code ("022 123 45 67" is not "+32 2 123 45 67"),
+# and neither is written with a trunk 0 while the other is a number never written so
+# (phone_number_has_no_trunk_zero) unless the 0 begins 011 or 010, dialled abroad from North America or Japan.
+# Italy and San Marino keep a fixed line's 0 after the code; it is compared and keyed as a trunk 0
+# (phone_national_number). Australia's 0011 is read as + (no code starts 11); 011 is also Delhi's area code.
 #
 # A country code is read by its first digits: 1 and 7 are one digit long, the two-digit ones are listed
 # (E.164), every other is three digits long. No code is the start of another, so the first digits tell.
