@@ -108,8 +108,9 @@ class PhoneKeys(Func):
     last digit of a British area code, where eight made Birmingham's 0121 496 0000 Edinburgh's
     0131 496 0000. A number written with its country code whose national number has six to eight digits
     (Singapore's "+65 6123 4567", Andorra's "+376 812 345") is keyed by that national number too, which is
-    how "6123 4567" finds it. Two numbers `SharesPhoneNumber` calls one always share a key. Missed: a number
-    typed without its area code.
+    how "6123 4567" finds it; for Italy and San Marino, without a fixed line's 0 ("+39 0471 12345" is keyed
+    47112345, as "0471 12345" is). Two numbers `SharesPhoneNumber` calls one always share a key. Missed: a
+    number typed without its area code.
     """
 
     function = "phone_keys"
@@ -123,10 +124,13 @@ class SharesPhoneNumber(Func):
     "+1 212 555 0100", not "(312) 555-0100", whose last nine digits agree. A number of six to eight digits
     is only the one written with a country code and then it ("6123 4567" is "+65 6123 4567", not
     "+44 20 6123 4567"); two numbers written with their country codes are the same digits
-    ("+1 901 234 5678" is not "+81 90 1234 5678"); and a number written with a trunk 0 is never one of a
-    country that has none, nor a North American one however written ("0212 555 0134" is neither
-    "+1 212 555 0134" nor "1 212 555 0134", "06 12 34 56 78" not "+34 612 345 678"; Italy keeps its 0 after
-    +39: "06 1234 5678" is "+39 06 1234 5678")."""
+    ("+1 901 234 5678" is not "+81 90 1234 5678"); a number written without + is at most the other's national
+    number, or all of it with the code ("022 123 45 67" is not "+32 2 123 45 67"; "1 212 555 0134" is
+    "+1 212 555 0134"). A number written with a trunk 0 is not one of a country that has none, nor a North
+    American one written with +1 or the 1 dialled at home, unless that 0 begins the 011 or 010 dialled
+    abroad ("0212 555 0134" is neither "+1 212 555 0134" nor "1 212 555 0134"; "06 12 34 56 78" is not
+    "+34 612 345 678", "011 34 612 345 678" is). Italy and San Marino keep a fixed line's 0 after their codes:
+    "06 1234 5678" is "+39 06 1234 5678", "0471 12345" is "+39 0471 12345". Australia's 0011 is read as +."""
 
     function = "shares_phone_number"
     arity = 2

@@ -29,8 +29,12 @@ from django.db import migrations
 # - the longer was written with its country code and the shorter, of six to eight digits, is what follows
 #   it: "6123 4567" is "+65 6123 4567", but "7946 0000" is not "+44 20 7946 0000" (a number without its area
 #   code is any area's) and "+66 6123 4567" is another country's "6123 4567";
-# and not both are written with their country codes (then they are the same digits), and neither is written
-# with a trunk 0 while the other is a number never written so (phone_number_has_no_trunk_zero).
+# and not both are written with their country codes (then they are the same digits), a number written without +
+# is at most the other's national number or all of it with the code ("022 123 45 67" is not "+32 2 123 45 67"),
+# and neither is written with a trunk 0 while the other is a number never written so
+# (phone_number_has_no_trunk_zero) unless the 0 begins 011 or 010, dialled abroad from North America or Japan.
+# Italy and San Marino keep a fixed line's 0 after the code; it is compared and keyed as a trunk 0
+# (phone_national_number). Australia's 0011 is read as + (no code starts 11); 011 is also Delhi's area code.
 #
 # A country code is read by its first digits: 1 and 7 are one digit long, the two-digit ones are listed
 # (E.164), every other is three digits long. No code is the start of another, so the first digits tell.
@@ -44,6 +48,7 @@ CREATE OR REPLACE FUNCTION phone_numbers(phones text[]) RETURNS text[]
     RETURN ARRAY(
         SELECT DISTINCT CASE
             WHEN number ~ '^[(]?[+]' THEN '+' || digits
+            WHEN left(digits, 4) = '0011' THEN '+' || substr(digits, 5)
             WHEN left(digits, 2) = '00' THEN '+' || substr(digits, 3)
             WHEN found[1] ~ '^[(]0[)]' THEN '0' || digits
             ELSE digits
@@ -72,13 +77,20 @@ CREATE OR REPLACE FUNCTION phone_country_code_length(digits text) RETURNS intege
         ELSE 3
     END;
 
+-- What follows a country code, as a number written without it is compared to: Italy and San Marino keep a
+-- fixed line's 0 after theirs ("+39 0471 12345" is "0471 12345"), which counts as the trunk 0 of others.
+CREATE OR REPLACE FUNCTION phone_national_number(country_code text, after_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN country_code IN ('39', '378') THEN regexp_replace(after_code, '^0', '') ELSE after_code END;
+
 CREATE OR REPLACE FUNCTION phone_keys(phones text[]) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN ARRAY(
         SELECT DISTINCT phone_key
         FROM unnest(phone_numbers(phones)) AS number,
             regexp_replace(number, '^[+0]', '') AS digits,
-            substr(digits, phone_country_code_length(digits) + 1) AS national,
+            left(digits, phone_country_code_length(digits)) AS country_code,
+            phone_national_number(country_code, substr(digits, length(country_code) + 1)) AS national,
             unnest(ARRAY[
                 right(digits, 9),
                 CASE WHEN number ~ '^[+]' AND length(national) BETWEEN 6 AND 8 THEN national END
@@ -119,17 +131,45 @@ CREATE OR REPLACE FUNCTION phone_number_ends_with(number text, ending text) RETU
             AND (
                 length(ending_digits) >= 9
                 OR ending_digits = digits
-                OR (
-                    number ~ '^[+]' AND ending !~ '^[+]'
-                    AND length(ending_digits) BETWEEN 6 AND 8
-                    AND length(digits) - length(ending_digits) = phone_country_code_length(digits)
-                )
+                OR (number ~ '^[+]' AND ending !~ '^[+]' AND length(ending_digits) BETWEEN 6 AND 8
+                    AND ending_digits = national)
             )
+            -- Both written with their country codes: the same digits.
             AND (ending_digits = digits OR number !~ '^[+]' OR ending !~ '^[+]')
+            -- One written with its country code, the other without +: that one is at most the national number,
+            -- or all of it with the code and no trunk 0 ("1 212 555 0134"); not the end of the code and then
+            -- the national number ("022 123 45 67" is not "+32 2 123 45 67").
+            AND (
+                number !~ '^[+]' OR ending ~ '^[+]'
+                OR length(ending_digits) <= length(national)
+                OR (ending_digits = written_digits AND ending !~ '^0')
+            )
+            -- A number written with a trunk 0 is not one never written so, nor all of one written with its
+            -- country code ("020 7946 0000" is not "+20 7946 0000"), unless the 0 begins the international
+            -- prefix dialled from North America or Japan: "011 34 612 345 678", "010 34 612 345 678".
             AND NOT (ending ~ '^0' AND phone_number_has_no_trunk_zero(number))
-            AND NOT (number ~ '^0' AND phone_number_has_no_trunk_zero(ending))
-        FROM regexp_replace(number, '^[+0]', '') AS digits,
-            regexp_replace(ending, '^[+0]', '') AS ending_digits
+            AND NOT (
+                number ~ '^0'
+                AND (
+                    phone_number_has_no_trunk_zero(ending)
+                    OR (ending ~ '^[+]' AND length(digits) = length(ending_digits))
+                )
+                AND NOT (length(digits) = length(ending_digits) + 2 AND left(digits, 2) IN ('10', '11'))
+            )
+        FROM regexp_replace(number, '^[+0]', '') AS written_digits,
+            regexp_replace(ending, '^[+0]', '') AS ending_digits,
+            left(written_digits, phone_country_code_length(written_digits)) AS country_code,
+            substr(written_digits, length(country_code) + 1) AS after_code,
+            -- Compared to a number written with a 0, an Italian fixed line's 0 is its trunk 0.
+            LATERAL (
+                SELECT CASE
+                    WHEN number ~ '^[+]' AND ending ~ '^0' THEN phone_national_number(country_code, after_code)
+                    ELSE after_code
+                END
+            ) AS national_number(national),
+            LATERAL (
+                SELECT CASE WHEN number ~ '^[+]' THEN country_code || national ELSE written_digits END
+            ) AS compared(digits)
     );
 
 CREATE OR REPLACE FUNCTION shares_phone_number(phones text[], other text[]) RETURNS boolean
@@ -146,6 +186,7 @@ PREVIOUS_PHONE_FUNCTIONS_SQL = importlib.import_module(
 ).PHONE_FUNCTIONS_SQL
 DROP_HELPERS_SQL = """
 DROP FUNCTION phone_number_ends_with(text, text);
+DROP FUNCTION phone_national_number(text, text);
 DROP FUNCTION phone_number_has_no_trunk_zero(text);
 DROP FUNCTION phone_country_code_length(text);
 """

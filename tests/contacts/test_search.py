@@ -189,6 +189,11 @@ def phone_numbers(text):
         ("+44 (0)20 7946 0000", ["+442079460000"]),
         ("(+44) 20 7946 0000", ["+442079460000"]),
         ("0044 (0)20-7946-0000 ext 12", ["+442079460000"]),
+        # Australia's international prefix is 0011 (no country code starts 11); North America's 011 is also
+        # Delhi's area code, so it stays.
+        ("0011 44 20 7946 0000", ["+442079460000"]),
+        ("011 34 612 345 678", ["01134612345678"]),
+        ("011 2345 6789", ["01123456789"]),
         ("020\u00a07946\u202f0000 x 12", ["02079460000"]),
         ("1 555 010 0004", ["15550100004"]),
         ("+65 6123 4567", ["+6561234567"]),
@@ -247,6 +252,19 @@ def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, 
         # Italy and San Marino keep a fixed line's 0 after the country code.
         ("+39 06 1234 5678", "06 1234 5678"),
         ("+378 0549 123456", "0549 123456"),
+        # Fixed lines of nine digits or fewer with their 0 too: past +39 or +378 the 0 is not counted.
+        ("+39 0471 12345", "0471 12345"),
+        ("+378 0549 12345", "0549 12345"),
+        ("+39 0471 1234", "0471 1234"),
+        # Dialled from North America (011) and from Australia (0011, read as +).
+        ("+34 612 345 678", "011 34 612 345 678"),
+        ("+351 912 345 678", "011 351 912 345 678"),
+        ("+44 20 7946 0000", "011 44 20 7946 0000"),
+        ("+44 20 7946 0000", "0011 44 20 7946 0000"),
+        ("+34 612 345 678", "010 34 612 345 678"),
+        ("+39 0471 12345", "011 39 0471 12345"),
+        # The whole number with its country code and without the +.
+        ("+44 20 7946 0000", "44 20 7946 0000"),
     ],
 )
 def test_a_number_is_found_written_with_or_without_its_country_code_either_way(officer, written, typed):
@@ -290,6 +308,15 @@ def test_a_number_is_found_written_with_or_without_its_country_code_either_way(o
         ("+244 20 7946 0000", "+44 20 7946 0000"),
         # Seven digits are not the end of eight.
         ("6123 4567", "123 4567"),
+        # A number written without + is at most the other's national number: the last digits of a country
+        # code and a national number are another country's number (Brussels and Geneva, Munich and an
+        # Indian mobile with and without its trunk 0).
+        ("+32 2 123 45 67", "022 123 45 67"),
+        ("+49 89 1234567", "098912 34567"),
+        ("+49 89 1234567", "98912 34567"),
+        ("+39 0471 12345", "09 0471 12345"),
+        # Written with a trunk 0, a number is not all of one written with its country code (London and Cairo).
+        ("+20 2 7946 0000", "020 2 7946 0000"),
     ],
 )
 def test_numbers_whose_last_digits_agree_are_told_apart_where_they_cannot_be_one(officer, written, typed):
@@ -355,6 +382,18 @@ def test_a_number_with_an_extension_or_a_label_is_found_by_the_number(officer, w
         (["+39 06 1234 5678"], ["06 1234 5678"], True),
         (["+39 312 345 6789"], ["0312 345 6789"], False),
         (["+376 812 345"], ["812 345"], True),
+        (["+32 2 123 45 67"], ["022 123 45 67"], False),
+        (["022 123 45 67"], ["+32 2 123 45 67"], False),
+        (["+49 89 1234567"], ["98912 34567"], False),
+        (["+34 612 345 678"], ["011 34 612 345 678"], True),
+        (["011 34 612 345 678"], ["+34 612 345 678"], True),
+        (["+44 20 7946 0000"], ["0011 44 20 7946 0000"], True),
+        (["+39 0471 12345"], ["0471 12345"], True),
+        (["0549 12345"], ["+378 0549 12345"], True),
+        (["+39 312 345 6789"], ["312 345 6789"], True),
+        # After a trunk 0, only North America's 011 and Japan's 010 are dialled abroad.
+        (["091 212 555 0134"], ["+1 212 555 0134"], False),
+        (["0 20 7946 0000"], ["+20 7946 0000"], False),
         # Five digits past the trunk 0 are not a national number its country code ends.
         (["+44 12345"], ["012345"], False),
     ],
@@ -404,6 +443,23 @@ WRITTEN_NUMBERS = [
     "06 1234 5678",
     "+39 312 345 6789",
     "0312 345 6789",
+    "+39 0471 12345",
+    "0471 12345",
+    "47112345",
+    "+378 0549 12345",
+    "0549 12345",
+    "011 39 0471 12345",
+    "+32 2 123 45 67",
+    "022 123 45 67",
+    "+49 89 1234567",
+    "98912 34567",
+    "011 34 612 345 678",
+    "0011 44 20 7946 0000",
+    "011 2345 6789",
+    "010 34 612 345 678",
+    "091 212 555 0134",
+    "+20 2 7946 0000",
+    "020 2 7946 0000",
     "+81 90 1234 5678",
     "+1 901 234 5678",
     "+86 138 1234 5678",
