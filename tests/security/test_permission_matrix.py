@@ -430,6 +430,7 @@ WRITES = [
     ("concerns:link_interaction", "link", OUTSIDERS),
     ("concerns:unlink_interaction", "linked", OUTSIDERS),
     ("outbox:message_send_again", "outgoing", STAFF[:-1]),
+    ("outbox:message_send_current", "outgoing", STAFF[:-1]),
     ("outbox:message_cancel", "outgoing", STAFF[:-1]),
     ("dashboards:refresh", None, ["officer", "colleague", "other_officer"]),
     ("imports:detail", "job", [*OUTSIDERS, "manager"]),
