@@ -12,6 +12,7 @@ from contacts.models import Stakeholder, Tag
 
 from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory, UserFactory
 from ..migrations import migrate, migrate_to_latest
+from .test_search import WRITTEN_NUMBERS
 
 tag_carrier_migration = importlib.import_module("contacts.migrations.0015_tag_uses_ordered_by_carrier")
 
@@ -181,3 +182,52 @@ def test_going_back_to_0017_runs_again_after_a_run_stopped_once_it_had_dropped_t
         assert index_state("stakeholder_phone_keys_gin") is True
     finally:
         migrate_to_latest()
+
+
+# Migration 0019 writes the phone functions in PL/pgSQL: the keys the index holds must not change. ---------
+
+country_codes_migration = importlib.import_module(
+    "contacts.migrations.0018_phone_search_country_codes_and_extensions"
+)
+SPELLINGS = [
+    *WRITTEN_NUMBERS,
+    "(0)20-7946-0000 ext 12",
+    "0044 (0)20-7946-0000 ext 12",
+    "(+44) 20 7946 0000",
+    "020\u00a07946\u202f0000 x 12",
+    "020\t7946\t0000",
+    "Tel 020 7946 0000 / Fax 020 7946 0001",
+    "Cell # 555-010-0004",
+    "020 7946 0000, #123456",
+    "020 7946 0000 Extn. 123456",
+    "+44 20 7946 0000; +33 1 23 45 67 89; 06 12 34 56 78",
+    "2024",
+    "12345",
+    "ext: 123456",
+    "",
+]
+
+
+def previous_phone_function(name: str) -> str:
+    """0018's definition of `name`, created under another name: what the index was keyed by before."""
+    sql = country_codes_migration.PHONE_FUNCTIONS_SQL
+    start = sql.index(f"CREATE OR REPLACE FUNCTION {name}(")
+    end = sql.index(";\n", start) + 1
+    return sql[start:end].replace(f"FUNCTION {name}(", f"FUNCTION previous_{name}(", 1)
+
+
+@pytest.mark.django_db
+def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
+    phones = [[spelling] for spelling in SPELLINGS] + [SPELLINGS, [], ["020 7946 0000", None]]
+    with connection.cursor() as cursor:
+        cursor.execute(previous_phone_function("phone_numbers"))
+        previous_keys = previous_phone_function("phone_keys")
+        cursor.execute(previous_keys.replace("phone_numbers(phones)", "previous_phone_numbers(phones)"))
+        for written in phones:
+            cursor.execute(
+                "SELECT phone_numbers(%s::text[]), previous_phone_numbers(%s::text[]),"
+                " phone_keys(%s::text[]), previous_phone_keys(%s::text[])",
+                [written] * 4,
+            )
+            numbers, previous_numbers, keys, previous_keys = cursor.fetchone()
+            assert (numbers, keys) == (previous_numbers, previous_keys), written
