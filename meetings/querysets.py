@@ -37,20 +37,15 @@ class MeetingQuerySet(QuerySet):
     def had_with(self, stakeholder):
         """Meetings with the stakeholder that they were not recorded absent from, as their report lists
         them: held with them, still to come, or cancelled."""
-        from .models import Attendee
-
-        invited = Attendee.objects.not_recorded_absent().filter(
-            meeting=OuterRef("pk"), stakeholder=stakeholder
-        )
-        return self.filter(Exists(invited))
+        return self.filter(Exists(_invitations(stakeholder=stakeholder).not_recorded_absent()))
 
     def missed_by(self, stakeholder):
         """Meetings the stakeholder was invited to and recorded absent from."""
-        return self.filter(Exists(_absence(stakeholder)))
+        return self.filter(Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
 
     def with_missed(self, stakeholder):
         """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
-        return self.annotate(missed=Exists(_absence(stakeholder)))
+        return self.annotate(missed=Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
 
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
@@ -101,11 +96,17 @@ class MeetingQuerySet(QuerySet):
         )
 
 
-def _absence(stakeholder):
-    """The stakeholder's invitation to the outer meeting if they were recorded absent from it."""
+def _invitations(**people):
+    """The outer meeting's invitations of `people` (`stakeholder=` one, `stakeholder__in=` several)."""
     from .models import Attendee
 
-    return Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder, attended=False)
+    return Attendee.objects.filter(meeting=OuterRef("pk"), **people)
+
+
+def recorded_absent(prefix: str = "") -> Q:
+    """Attendees recorded absent (`prefix` as for `met`): invited, and said not to have come when the meeting
+    was recorded as held or its attendance corrected. Not recorded yet (null) is not absent."""
+    return Q(**{f"{prefix}attended": False})
 
 
 def met(prefix: str = "") -> Q:
@@ -138,12 +139,15 @@ class AttendeeQuerySet(QuerySet):
     def met(self):
         return self.filter(met())
 
+    def recorded_absent(self):
+        return self.filter(recorded_absent())
+
     def not_recorded_absent(self):
         """Invitations that tie a meeting's work to the stakeholder invited: all but those recorded absent,
         whatever became of the meeting. The actions of a meeting still to come with them are work on them as
         much as those of one they came to: their health card counts them when overdue (dashboards.health, in
         SQL), and a handover of the people at an organisation moves them with them."""
-        return self.exclude(attended=False)
+        return self.exclude(recorded_absent())
 
 
 class ActionItemQuerySet(QuerySet):
