@@ -157,6 +157,16 @@ class ActionItemQuerySet(QuerySet):
     def open(self):
         return self.filter(status__in=["open", "in_progress"])
 
+    def outstanding(self):
+        """Open actions still expected of someone: not those of a cancelled meeting. An action can be added
+        to a meeting still planned (services.action_item_add), and cancelling the meeting leaves it open
+        on it; once the meeting is called off nobody expects it, so it neither moves with a handover nor
+        counts against a stakeholder's health (dashboards.health says it again in SQL). It stays open on
+        the meeting's page, where it can still be closed."""
+        from .models import MeetingStatus
+
+        return self.open().exclude(meeting__status=MeetingStatus.CANCELLED)
+
     def overdue(self, on=None):
         return self.open().filter(due_on__lt=on or timezone.localdate())
 
