@@ -47,6 +47,14 @@ class MeetingQuerySet(QuerySet):
         """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
         return self.annotate(missed=Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
 
+    def with_missed_by_all(self, stakeholders):
+        """Annotates whether `stakeholders` (a queryset of them, an organisation's people) missed each
+        meeting, as one stakeholder misses one (`with_missed`): some of them were invited, and every one of
+        those was recorded absent. A meeting none of them was invited to was not missed by them: `missed` is
+        false."""
+        invited = _invitations(stakeholder__in=stakeholders)
+        return self.annotate(missed=Exists(invited) & ~Exists(invited.not_recorded_absent()))
+
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
         return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
