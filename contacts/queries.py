@@ -57,7 +57,7 @@ class OpenWork:
 def open_work() -> dict[str, OpenWork]:
     """The kinds of open work an officer holds: the commitments they chase, the concerns they handle, the
     action items they own, the stakeholders' action items they chase and the follow-ups they own, while
-    open.
+    open (an action, while outstanding: not one of a cancelled meeting).
 
     The one list: who counts as still holding work (accounts UserQuerySet.active_or_holding_work) and what a
     handover moves both read it, so a kind added here is found on a leaver and handed over alike.
@@ -71,8 +71,8 @@ def open_work() -> dict[str, OpenWork]:
     return {
         "commitments": OpenWork("owner", Commitment.objects.open()),
         "concerns": OpenWork("owner", Concern.objects.unresolved()),
-        "actions": OpenWork("owner_user", ActionItem.objects.open()),
-        "chased_actions": OpenWork("chaser", ActionItem.objects.open()),
+        "actions": OpenWork("owner_user", ActionItem.objects.outstanding()),
+        "chased_actions": OpenWork("chaser", ActionItem.objects.outstanding()),
         "follow_ups": OpenWork("follow_up_owner", Interaction.objects.open_follow_ups()),
     }
 

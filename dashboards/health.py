@@ -10,8 +10,8 @@ The formula (docs/dashboards.md explains it for officers). Start at 100 and take
                 quickly. Confidential interactions are left out: the score is shown to all staff and must
                 not reveal what a confidential note says.
     overdue     8 for each overdue follow-up, action item and commitment, at most 32: open follow-ups of
-                interactions with them; open actions they own or from meetings they attended; open
-                commitments with them — each past its date.
+                interactions with them; open actions they own or from meetings they attended, but not
+                those of a cancelled meeting; open commitments with them — each past its date.
     concerns    for each unresolved concern they raised, 4 * severity (low 1 ... critical 4), plus 8 once it
                 has been open longer than CONCERN_ESCALATION_DAYS; at most 40.
 
@@ -208,6 +208,9 @@ follow_ups AS (
 overdue_actions AS (
     SELECT a.id, a.meeting_id, a.owner_stakeholder_id
     FROM meetings_actionitem a
+    -- Not one of a cancelled meeting (ActionItemQuerySet.outstanding), whatever the day: a meeting keeps no
+    -- date of its cancellation to tell a past day's figures by.
+    JOIN meetings_meeting m ON m.id = a.meeting_id AND m.status <> 'cancelled'
     WHERE a.due_on < %(day)s AND a.created_at < %(cutoff)s {only_actions}
           AND (a.status IN ('open', 'in_progress')
                OR (a.status = 'done' AND a.completed_at >= %(cutoff)s)

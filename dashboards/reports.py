@@ -130,7 +130,8 @@ class Report:
     def _meetings_of_subject(self):
         meetings = Meeting.objects.visible_to(self.reader)
         if self.organisation is not None:
-            return meetings.for_organisation(self.organisation)
+            # Those its people had; those they all missed are listed apart, as a stakeholder's are.
+            return self._organisation_meetings().filter(missed=False)
         if self.stakeholder is not None:
             # The meetings they had: those they were recorded absent from are listed apart
             # (`missed_meetings`), and neither their decisions nor their actions are the stakeholder's.
@@ -144,9 +145,21 @@ class Report:
     def meetings(self):
         return self._in_period(self._meetings_of_subject())
 
+    def _organisation_meetings(self):
+        """The meetings with the organisation or its departments, each marked `missed` when the people working
+        there now who were invited were all recorded absent (`MeetingQuerySet.with_missed_by_all`)."""
+        return (
+            Meeting.objects.visible_to(self.reader)
+            .for_organisation(self.organisation)
+            .with_missed_by_all(Stakeholder.objects.filter(pk__in=self._organisation_people()))
+        )
+
     def missed_meetings(self):
-        """A stakeholder's report: the period's meetings they were invited to and recorded absent from. Other
-        subjects' reports list every meeting of theirs as it went, and have none."""
+        """A stakeholder's report: the period's meetings they were invited to and recorded absent from; an
+        organisation's: those its people invited were all recorded absent from. Other subjects' reports list
+        every meeting of theirs as it went, and have none."""
+        if self.organisation is not None:
+            return self._in_period(self._organisation_meetings().filter(missed=True))
         if self.stakeholder is None:
             return Meeting.objects.none()
         return self._in_period(Meeting.objects.visible_to(self.reader).missed_by(self.stakeholder))
@@ -355,14 +368,17 @@ class Report:
         return figures
 
     def _meeting_figures(self) -> dict:
-        """The meetings and those held, in one query; for a stakeholder, of those they were not recorded
-        absent from, and how many they missed."""
+        """The meetings and those held, in one query; for a stakeholder or an organisation, of those not
+        missed, and how many were (`missed_meetings`)."""
         held = Q(status="held")
-        if self.stakeholder is None:
+        if self.organisation is not None:
+            invited = self._in_period(self._organisation_meetings())
+        elif self.stakeholder is not None:
+            invited = self._in_period(
+                Meeting.objects.visible_to(self.reader).with_stakeholder(self.stakeholder)
+            ).with_missed(self.stakeholder)
+        else:
             return self.meetings().aggregate(meetings=Count("pk"), meetings_held=Count("pk", filter=held))
-        invited = self._in_period(
-            Meeting.objects.visible_to(self.reader).with_stakeholder(self.stakeholder)
-        ).with_missed(self.stakeholder)
         had = Q(missed=False)
         return invited.aggregate(
             meetings=Count("pk", filter=had),

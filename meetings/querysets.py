@@ -37,20 +37,23 @@ class MeetingQuerySet(QuerySet):
     def had_with(self, stakeholder):
         """Meetings with the stakeholder that they were not recorded absent from, as their report lists
         them: held with them, still to come, or cancelled."""
-        from .models import Attendee
-
-        invited = Attendee.objects.not_recorded_absent().filter(
-            meeting=OuterRef("pk"), stakeholder=stakeholder
-        )
-        return self.filter(Exists(invited))
+        return self.filter(Exists(_invitations(stakeholder=stakeholder).not_recorded_absent()))
 
     def missed_by(self, stakeholder):
         """Meetings the stakeholder was invited to and recorded absent from."""
-        return self.filter(Exists(_absence(stakeholder)))
+        return self.filter(Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
 
     def with_missed(self, stakeholder):
         """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
-        return self.annotate(missed=Exists(_absence(stakeholder)))
+        return self.annotate(missed=Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
+
+    def with_missed_by_all(self, stakeholders):
+        """Annotates whether `stakeholders` (a queryset of them, an organisation's people) missed each
+        meeting, as one stakeholder misses one (`with_missed`): some of them were invited, and every one of
+        those was recorded absent. A meeting none of them was invited to was not missed by them: `missed` is
+        false."""
+        invited = _invitations(stakeholder__in=stakeholders)
+        return self.annotate(missed=Exists(invited) & ~Exists(invited.not_recorded_absent()))
 
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
@@ -101,11 +104,17 @@ class MeetingQuerySet(QuerySet):
         )
 
 
-def _absence(stakeholder):
-    """The stakeholder's invitation to the outer meeting if they were recorded absent from it."""
+def _invitations(**people):
+    """The outer meeting's invitations of `people` (`stakeholder=` one, `stakeholder__in=` several)."""
     from .models import Attendee
 
-    return Attendee.objects.filter(meeting=OuterRef("pk"), stakeholder=stakeholder, attended=False)
+    return Attendee.objects.filter(meeting=OuterRef("pk"), **people)
+
+
+def recorded_absent(prefix: str = "") -> Q:
+    """Attendees recorded absent (`prefix` as for `met`): invited, and said not to have come when the meeting
+    was recorded as held or its attendance corrected. Not recorded yet (null) is not absent."""
+    return Q(**{f"{prefix}attended": False})
 
 
 def met(prefix: str = "") -> Q:
@@ -138,12 +147,15 @@ class AttendeeQuerySet(QuerySet):
     def met(self):
         return self.filter(met())
 
+    def recorded_absent(self):
+        return self.filter(recorded_absent())
+
     def not_recorded_absent(self):
         """Invitations that tie a meeting's work to the stakeholder invited: all but those recorded absent,
         whatever became of the meeting. The actions of a meeting still to come with them are work on them as
         much as those of one they came to: their health card counts them when overdue (dashboards.health, in
         SQL), and a handover of the people at an organisation moves them with them."""
-        return self.exclude(attended=False)
+        return self.exclude(recorded_absent())
 
 
 class ActionItemQuerySet(QuerySet):
@@ -152,6 +164,16 @@ class ActionItemQuerySet(QuerySet):
 
     def open(self):
         return self.filter(status__in=["open", "in_progress"])
+
+    def outstanding(self):
+        """Open actions still expected of someone: not those of a cancelled meeting. An action can be added
+        to a meeting still planned (services.action_item_add), and cancelling the meeting leaves it open
+        on it; once the meeting is called off nobody expects it, so it neither moves with a handover nor
+        counts against a stakeholder's health (dashboards.health says it again in SQL). It stays open on
+        the meeting's page, where it can still be closed."""
+        from .models import MeetingStatus
+
+        return self.open().exclude(meeting__status=MeetingStatus.CANCELLED)
 
     def overdue(self, on=None):
         return self.open().filter(due_on__lt=on or timezone.localdate())

@@ -16,6 +16,7 @@ from contacts.queries import open_work
 from contacts.services import portfolio_handover
 from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, Meeting
+from meetings.services import meeting_cancel
 from outbox.models import OutboundMessage
 
 from ..api.conftest import client_with_token, token_for
@@ -266,6 +267,38 @@ def test_with_an_organisation_an_action_from_a_meeting_its_people_missed_stays(o
 
     assert owners(moves, stays) == [colleague.pk, officer.pk]
     assert handover.counts["actions"] == 1
+
+
+@pytest.mark.parametrize("at_the_organisation", [True, False], ids=["organisation", "whole portfolio"])
+def test_open_actions_of_a_meeting_cancelled_since_they_were_taken_on_stay_and_are_not_counted(
+    client, officer, colleague, manager, at_the_organisation
+):
+    """Nobody expects them any more: neither the preview nor the handover has the new owner chase them."""
+    harbour = OrganisationFactory(name="Harbour Board")
+    there = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=there, organisation=harbour)
+    going_ahead, called_off = MeetingFactory(organiser=officer), MeetingFactory(organiser=officer)
+    for meeting in (going_ahead, called_off):
+        Attendee.objects.create(meeting=meeting, stakeholder=there)
+    moves = [open_action(going_ahead, officer), chased_action(going_ahead, there, officer)]
+    stays = [open_action(called_off, officer), chased_action(called_off, there, officer)]
+    meeting_cancel(meeting=called_off, actor=officer)
+    organisation = harbour if at_the_organisation else None
+
+    login(client, manager)
+    preview = client.get(
+        HANDOVER_URL,
+        {"from_officer": officer.pk, "to_officer": colleague.pk, "organisation": organisation.pk}
+        if organisation
+        else {"from_officer": officer.pk, "to_officer": colleague.pk},
+    ).context["preview"]
+    handover = portfolio_handover(
+        actor=manager, from_officer=officer, to_officer=colleague, organisation=organisation
+    )
+
+    assert (preview.counts["actions"], preview.counts["chased_actions"]) == (1, 1)
+    assert (handover.counts["actions"], handover.counts["chased_actions"]) == (1, 1)
+    assert owners(*moves, *stays) == [colleague.pk, colleague.pk, officer.pk, officer.pk]
 
 
 def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_work(

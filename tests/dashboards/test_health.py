@@ -10,6 +10,7 @@ from contacts.models import Stakeholder
 from dashboards.health import band_for, concern_points, health_now, health_parts
 from dashboards.models import HealthBand
 from interactions.services import stakeholders_refresh_last_contact
+from meetings import services
 from meetings.models import ActionItem, ActionStatus
 
 from ..factories import (
@@ -321,3 +322,23 @@ def test_an_action_from_a_meeting_they_were_recorded_absent_from_does_not_count(
     meeting.attendees.filter(stakeholder=troubled).update(attended=True)
 
     assert health_now(troubled).overdue_actions == before + 1
+
+
+def test_an_open_action_of_a_meeting_cancelled_since_it_was_taken_on_does_not_count(officer, troubled):
+    """Taken on before a meeting that was then called off: nobody expects it any more."""
+    starts = days_ago(-3)
+    meeting = MeetingFactory(organiser=officer, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    meeting.attendees.create(stakeholder=troubled)
+    for owner in ({"owner_user": officer}, {"owner_stakeholder": troubled, "chaser": officer}):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description="Circulate the briefing",
+            due_on=TODAY - dt.timedelta(days=1),
+            created_by=officer,
+            **owner,
+        )
+    before = health_now(troubled).overdue_actions
+
+    services.meeting_cancel(meeting=meeting, actor=officer)
+
+    assert health_now(troubled).overdue_actions == before - 2

@@ -6,10 +6,12 @@ from django.urls import reverse
 from dashboards import queries, services
 
 from ..factories import (
+    AffiliationFactory,
     CommitmentFactory,
     ConcernFactory,
     InteractionFactory,
     MeetingFactory,
+    OrganisationFactory,
     StakeholderFactory,
     UserFactory,
 )
@@ -109,4 +111,21 @@ def test_stakeholder_report(officer_client, officer, django_assert_max_num_queri
     # interactions, meetings, meetings missed, decisions, actions, commitments, objectives, concerns.
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
         response = officer_client.get(reverse("dashboards:report"), {"stakeholder": person.pk})
+    assert len(response.context["meetings"]) + len(response.context["missed_meetings"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_organisation_report(officer_client, officer, django_assert_max_num_queries, rows):
+    organisation = OrganisationFactory()
+    person = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=person, organisation=organisation)
+    for index in range(rows):
+        meeting = MeetingFactory(organiser=officer, organisation=organisation, starts_at=days_ago(2))
+        meeting.attendees.create(stakeholder=person, attended=index % 2 == 0)
+    # the user's groups; the form's officers; the organisation chosen, and its name for its picker; figures:
+    # by channel, meetings (those missed too), actions, commitments, objectives, concerns; the lists:
+    # interactions, meetings, meetings missed, decisions, actions, commitments, objectives, concerns.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18):
+        response = officer_client.get(reverse("dashboards:report"), {"organisation": organisation.pk})
+    assert len(response.context["missed_meetings"]) == rows // 2
     assert len(response.context["meetings"]) + len(response.context["missed_meetings"]) == rows

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from commitments.models import Commitment
-from contacts.models import Objective
-from meetings.models import ActionItem, Decision, MeetingStatus
+from contacts.models import Objective, Stakeholder
+from meetings.models import ActionItem, Decision, Meeting, MeetingStatus
 
 from ..conftest import login
 from ..factories import (
@@ -364,11 +364,48 @@ def test_a_stakeholder_with_no_meetings_had_or_missed_is_told_there_were_none(cl
     assert "No meetings in this period." in page and "Missed: invited, recorded absent" not in page
 
 
-def test_an_organisation_report_lists_its_meetings_as_they_went_with_no_missed_ones(client, officer, council):
+def test_an_organisation_report_lists_apart_the_meetings_its_people_invited_all_missed(
+    client, officer, council
+):
+    """As a stakeholder's report does: a meeting with the council that a guest from elsewhere came to, but
+    every councillor invited was recorded absent from, is one the council missed."""
+    councillors = Stakeholder.objects.filter(affiliations__organisation=council)
+    (councillor,) = councillors
+    other = StakeholderFactory(owner=officer, name="Ben Ade")
+    AffiliationFactory(stakeholder=StakeholderFactory(owner=officer), organisation=council)
+    came = held_meeting_with(
+        councillor, officer, title="Lane walkabout", days=10, attended=True, decision="Widen the path",
+        action="Send the plan",
+    )  # fmt: skip
+    missed = held_meeting_with(
+        councillor, officer, title="Residents' forum", days=5, attended=False, decision="Close the lane",
+        action="Draft the letter",
+    )  # fmt: skip
+    missed.attendees.create(stakeholder=councillors.exclude(pk=councillor.pk).get(), attended=False)
+    missed.attendees.create(stakeholder=other, attended=True)
+    Meeting.objects.filter(pk__in=[came.pk, missed.pk]).update(organisation=council)
+
     response = report(client, officer, organisation=council.pk)
-    assert "meetings_missed" not in response.context["totals"]
+
+    totals = response.context["totals"]
+    # The fixture's working group, which no councillor was invited to, and the walkabout.
+    assert (totals["meetings"], totals["meetings_held"], totals["meetings_missed"]) == (2, 2, 1)
+    assert [meeting.title for meeting in response.context["meetings"]] == [
+        "Joint working group",
+        "Lane walkabout",
+    ]
+    assert list(response.context["missed_meetings"]) == [missed]
+    page = response.content.decode()
+    assert "Meetings missed" in page and "Missed: everyone invited from there recorded absent" in page
+    assert "Widen the path" in page and "Send the plan" in page
+    assert "Close the lane" not in page and "Draft the letter" not in page
+
+
+def test_an_organisation_report_has_no_missed_meetings_when_its_people_came(client, officer, council):
+    response = report(client, officer, organisation=council.pk)
+    assert response.context["totals"]["meetings_missed"] == 0
     assert list(response.context["missed_meetings"]) == []
-    assert "Meetings missed" not in response.content.decode()
+    assert "Missed: everyone invited from there recorded absent" not in response.content.decode()
 
 
 def test_the_period_is_whole_days_in_the_readers_time_zone_and_the_page_says_which(client, officer):

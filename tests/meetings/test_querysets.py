@@ -1,0 +1,42 @@
+"""The meetings' shared reads: who was recorded absent, and which actions are still wanted."""
+
+import pytest
+
+from meetings import services
+from meetings.models import ActionItem, ActionStatus, Attendee
+
+from ..factories import MeetingFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_those_said_not_to_have_come_are_recorded_absent_and_an_unrecorded_invitation_is_not(officer):
+    meeting = MeetingFactory(organiser=officer)
+    came, stayed_away, not_recorded = (
+        meeting.attendees.create(stakeholder=StakeholderFactory(owner=officer), attended=attended)
+        for attended in (True, False, None)
+    )
+
+    assert list(Attendee.objects.recorded_absent()) == [stayed_away]
+    assert list(Attendee.objects.not_recorded_absent()) == [came, not_recorded]
+
+
+def test_an_action_taken_on_before_a_meeting_that_is_then_cancelled_stays_open_but_is_not_outstanding(
+    officer,
+):
+    """The case is real: an action can be added to a planned meeting, and cancelling it leaves the action
+    open. Nobody expects it any more, but it can still be closed from the meeting's page."""
+    person = StakeholderFactory(owner=officer)
+    meeting, going_ahead = MeetingFactory(organiser=officer), MeetingFactory(organiser=officer)
+    for planned in (meeting, going_ahead):
+        planned.attendees.create(stakeholder=person)
+    entry = services.ActionEntry(description="Circulate the briefing", owner_stakeholder=person)
+    called_off = services.action_item_add(meeting=meeting, actor=officer, entry=entry)
+    still_wanted = services.action_item_add(meeting=going_ahead, actor=officer, entry=entry)
+
+    services.meeting_cancel(meeting=meeting, actor=officer)
+
+    called_off.refresh_from_db()
+    assert called_off.status == ActionStatus.OPEN
+    assert set(ActionItem.objects.open()) == {called_off, still_wanted}
+    assert list(ActionItem.objects.outstanding()) == [still_wanted]
