@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from contacts.models import Stakeholder
 from contacts.services import stakeholder_archive
 from mailin import parsing
 from mailin.models import InboundMessage
+from mailin.querysets import first_name_first, stakeholders_named
 from mailin.services import inbound_message_receive, signature_for
 
 from ..factories import StakeholderFactory
@@ -222,6 +224,81 @@ def test_a_forward_naming_its_sender_without_an_address_waits_even_when_those_it
 
     # Logged with Kofi alone, it would say Kofi wrote it.
     assert message.status == "review" and message.interaction is None
+
+
+def bare_name_forward(sender: str) -> bytes:
+    """A classic Outlook forward quoting its sender by `sender`, as written on the From line."""
+    return forward(
+        subject="FW: Reservoir levels",
+        quoted=f"-----Original Message-----\nFrom: {sender}\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>\nSubject: Reservoir levels",
+    )
+
+
+@pytest.mark.parametrize("sender", ['"Smith, Jane"', "Smith, Jane", "smith,jane"])
+def test_a_sender_named_last_name_first_is_the_stakeholder_of_that_name_first_name_first(officer, sender):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Smith Jane", owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward(sender))
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+
+
+def test_a_sender_named_last_name_first_waits_when_each_reading_is_a_different_stakeholder(officer):
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Smith, Jane", owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward('"Smith, Jane"'))
+
+    assert message.status == "review" and message.interaction is None
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [
+        "It was forwarded with its sender named only as “Smith, Jane”, without an address: choose who they "
+        "are. Read last name first, it is “Jane Smith”: a stakeholder of either name may have written it."
+    ]
+
+
+def test_a_sender_named_last_name_first_who_is_a_member_of_staff_or_archived_waits_and_is_named(
+    officer, colleague
+):
+    colleague.first_name, colleague.last_name = "Jane", "Smith"
+    colleague.save()
+    earlier = StakeholderFactory(name="Jane Smith", owner=officer)
+    stakeholder_archive(stakeholder=earlier, actor=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward("Smith, Jane"))
+
+    assert message.status == "review"
+    why = InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits
+    assert why[1:] == [
+        "A member of staff is named “Smith, Jane” too: if they wrote it, choose whom it was with, not a "
+        "stakeholder of their name.",
+        f'<a href="/stakeholders/{earlier.pk}/">Jane Smith</a>, who is archived, has that name: if it is '
+        "from them, restore them from their page, then log the email with them.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["Flood Team 2, North", "Smith, Jane, Dr", "Planning & Development, Jane", "Smith,"],
+)
+def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(officer, sender):
+    StakeholderFactory(name=" ".join(reversed(sender.split(","))).strip(), owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward(sender))
+
+    assert message.status == "review" and first_name_first(sender) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Smith, Jane", "Müller-Lüdenscheidt,Hans", "O'Brien, Seán", "Van der Berg, Anna Maria", "Team 2, North"],
+)
+def test_a_name_is_read_first_name_first_alike_where_it_is_shown_and_where_it_is_matched(admin_user, name):
+    # The register matches a stored name in PostgreSQL, the page shows the reading from Python.
+    stakeholder = StakeholderFactory(name=first_name_first(name) or name)
+
+    assert list(Stakeholder.objects.filter(pk__in=stakeholders_named(admin_user, name))) == [stakeholder]
 
 
 # To and Cc wrapped over several lines ---------------------------------------------------------------------
