@@ -522,6 +522,115 @@ def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_sub
     assert message.interaction.notes == "Dear Officer,\n\nThe footpath will be closed."
 
 
+# A line naming the quoted message's sender ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "marker", "sender"),
+    [
+        pytest.param(
+            "TR: Travaux",
+            "Le 12 mars 2026 à 10:15, Ana Costa <ana@river.example> a écrit :",
+            "Ana Costa",
+            id="french",
+        ),
+        pytest.param(
+            "WG: Bauarbeiten",
+            "Am 12.03.2026 um 10:15 schrieb Ana Costa <ana@river.example>:",
+            "Ana Costa",
+            id="german",
+        ),
+        pytest.param(
+            "WG: Bauarbeiten",
+            "Am Do., 12. März 2026 um 10:15 Uhr schrieb Ana Costa <ana@river.example>:",
+            "Ana Costa",
+            id="german-gmail",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+            "Ana Costa",
+            id="english",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            'On Thu, Mar 12, 2026 at 10:15 AM "Costa, Ana" <ana@river.example>\nwrote:',
+            "Costa, Ana",
+            id="english-wrapped",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On 12 Mar 2026, at 10:15, ana@river.example wrote:",
+            "",
+            id="apple-mail-address-alone",
+        ),
+    ],
+)
+def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
+    officer_in_london, subject, marker, sender
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject=subject, quoted=marker, body="> Les travaux commencent lundi.\n>\n> Ana")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and message.is_forward
+    assert (message.from_name, message.from_address) == (sender, "ana@river.example")
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    interaction = message.interaction
+    assert list(interaction.stakeholders.all()) == [ana] and interaction.direction == "inbound"
+    assert interaction.notes == "Les travaux commencent lundi.\n\nAna"
+
+
+def test_a_forward_under_a_line_naming_its_sender_alone_is_logged_with_the_stakeholder_of_that_name(officer):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(subject="Fwd: Works", quoted="On 12/03/2026 10:15, Smith, Jane wrote:", body="> Hello")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert (message.from_name, message.from_address) == ("Smith, Jane", "")
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+
+
+def test_an_officers_reply_above_a_line_naming_the_stakeholder_is_logged_as_the_officers(officer):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="Re: Works",
+        quoted="On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        body="> When do the works start?",
+    ).replace(b'To: "log@crm.example" <log@crm.example>', b"To: ana@river.example")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Pour info.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana wrote: the works start Monday.",
+        "On Monday at 10:15, Ana Costa wrote:",  # no year: a sentence
+        "On the 12th, Ana Costa <ana@river.example> wrote: see below",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote: see below.",
+    ],
+)
+def test_a_sentence_with_wrote_above_a_forwards_marker_is_text_and_the_marker_decides(officer, text):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    raw = forward(
+        subject="FW: Works",
+        quoted=f"{text}\n\n-----Original Message-----\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Sent: Thursday, March 12, 2026 10:15 AM\nSubject: Works",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.from_address == "kofi@coast.example"
+    assert list(message.interaction.stakeholders.all()) == [kofi]
+
+
 # Dates in French and German -------------------------------------------------------------------------------
 
 
