@@ -13,7 +13,7 @@ from history.tracking import history_tracked
 from interactions.models import Direction
 from liaison_crm.record_urls import record_url
 
-from .querysets import InboundMessageQuerySet
+from .querysets import InboundMessageQuerySet, first_name_first
 
 
 class InboundStatus(models.TextChoices):
@@ -217,6 +217,12 @@ class InboundMessage(models.Model):
             "It was forwarded with its sender named only as “%(name)s”, without an address: choose who they "
             "are."
         ) % {"name": self.from_name}
+        if reading := first_name_first(self.from_name):
+            # Both names were looked for (mailin.querysets.stakeholders_named): when each is someone's, which
+            # one wrote it is not guessed.
+            reason += " " + gettext(
+                "Read last name first, it is “%(reading)s”: a stakeholder of either name may have written it."
+            ) % {"reading": reading}
         counterparts = set(self.counterpart_addresses)
         sent_to = [holder for holder in self.recipient_holders if counterparts.intersection(holder["emails"])]
         if sent_to:

@@ -8,7 +8,9 @@ From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, 
 Microsoft 365 and Outlook on the web put a rule of underscores there. Outlook's "-----Original Message-----"
 and that rule are above the message a reply quotes too: only the subject's "FW:" (TR:, WG:) tells their
 forward from their reply. Outlook gives a sender its address book knows by name alone ("From: Jane Smith"),
-and a long To or Cc list is wrapped over several lines.
+and a long To or Cc list is wrapped over several lines. Gmail, Apple Mail and Thunderbird may instead quote
+the original under one line naming its sender and date ("On … Jane Smith <jane@…> wrote:", "Le … a écrit :",
+"Am … schrieb …:"), as above a reply: only the subject tells a forward.
 """
 
 import email
@@ -34,6 +36,22 @@ MARKERS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
+# Gmail, Apple Mail and Thunderbird write a line above the message they quote, naming when it was sent and by
+# whom: "On Tue, 12 Mar 2026 at 10:15, Jane Smith <jane@x.com> wrote:", "Le 12 mars 2026 à 10:15, Jean Dupont
+# <j@x.fr> a écrit :", "Am 12.03.2026 um 10:15 schrieb Hans Müller <h@x.de>:" (Gmail wraps a long one over two
+# lines). It is a `quote` marker: a forward's only when the subject says so. Only a whole line of that shape,
+# whose date has a year and a time, is one: "Ana wrote: the works start Monday" is the body's own text. The
+# date is what comes before its first colon, the time's, so each part has one place to go.
+REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am) ", re.MULTILINE)
+REPLY_MARKER = re.compile(
+    r"On (?P<on>[^:]*?\d:\d\d(?::\d\d)?(?: ?[AP]\.?M\.?)?),? (?P<on_sender>.+?) wrote:"
+    r"|Le (?P<le>[^:]*?\d:\d\d(?::\d\d)?),? (?P<le_sender>.+?) a écrit ?:"
+    r"|Am (?P<am>[^:]*?\d:\d\d(?::\d\d)?(?: Uhr)?),? schrieb (?P<am_sender>.+):",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
+# Longer than any such line a mail program writes (a long name and address, the date in words).
+MAX_REPLY_MARKER = 300
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
@@ -113,7 +131,7 @@ CONFIDENTIAL_SUBJECT = re.compile(r"^[\[(]?\s*confidential\b", re.IGNORECASE)
 # 2026 15:04") and Apple Mail ("23 November 2026 at 15:04:05 GMT"), read without the weekday, "at" and commas.
 QUOTED_DATE_FORMATS = [
     f"{day} {time}"
-    for day in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y")
+    for day in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d.%m.%Y")
     for time in ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
 ]
 QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
@@ -557,9 +575,64 @@ def _bare_name(value: str) -> str:
     return "" if not name or any(sign in name for sign in "<>@") else name
 
 
+def _reply_marker(body: str, end: int) -> tuple[int, str, str] | None:
+    """The first line (or two) in `body[:end]` that is a REPLY_MARKER: where it ends, and the date and the
+    sender it names."""
+    for opening in REPLY_MARKER_OPENING.finditer(body, 0, end):
+        line_end = body.find("\n", opening.end())
+        line_end = len(body) if line_end == -1 else line_end
+        next_end = body.find("\n", line_end + 1)
+        next_end = len(body) if next_end == -1 else next_end
+        line = body[opening.start() : line_end].strip()
+        for text, text_end in ((line, line_end), (f"{line} {body[line_end:next_end].strip()}", next_end)):
+            if len(text) > MAX_REPLY_MARKER:
+                break
+            found = REPLY_MARKER.fullmatch(text)
+            if found is None:
+                continue
+            language = next(name for name in ("on", "le", "am") if found[name] is not None)
+            if YEAR.search(found[language]):
+                return text_end, found[language], found[f"{language}_sender"]
+    return None
+
+
+def _quoted_reply(body: str, start: int, date: str, sender: str) -> Mail | None:
+    """The message quoted under a REPLY_MARKER naming `date` and `sender`, from `start` in `body`, without the
+    "> " each of its lines is quoted with."""
+    if "@" in sender:
+        try:
+            name, address = _parseaddr(sender)
+        except RecursionError:
+            return None
+        if "@" not in address:
+            return None
+    else:
+        # Thunderbird names the sender alone: "On 12/03/2026 10:15, Jane Smith wrote:".
+        name, address = _bare_name(sender), ""
+        if not name:
+            return None
+    lines = body[start:].split("\n")
+    text = "\n".join(line[quote.end() :] if (quote := QUOTE_PREFIX.match(line)) else line for line in lines)
+    return Mail(
+        message_id="",
+        from_name=name[:200],
+        from_address=address.strip().lower(),
+        to=[],
+        cc=[],
+        subject="",
+        sent_at=_quoted_date(date),
+        body=text.strip()[:MAX_BODY],
+    )
+
+
 def _quoted_forward(body: str, subject: str) -> Mail | None:
-    """The original of an inline forward: the header lines under the marker, and the text after them."""
+    """The original of an inline forward: the header lines under the marker, and the text after them; or the
+    message quoted under a line naming its sender (REPLY_MARKER)."""
     marker = MARKERS.search(body)
+    reply = _reply_marker(body, marker.start() if marker else len(body))
+    if reply is not None:
+        end, date, sender = reply
+        return _quoted_reply(body, end, date, sender) if FORWARD_SUBJECT.match(subject) else None
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")

@@ -1,8 +1,10 @@
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat, JSONObject, Lower
+from django.db.models.functions import Concat, JSONObject, Lower, Upper
 
 from contacts.models import Stakeholder
 
@@ -94,23 +96,54 @@ def registered_with(user, addresses):
     return holders_of(user, addresses).active()
 
 
+# A directory names people last name first ("Smith, Jane"), and Outlook quotes a sender it knows as its
+# directory does: a name of two runs of words around one comma is also read first name first. Words hold no
+# digit, address or bracket ("Flood Team 2, North" is no one's name). Python reads it for what is shown and
+# PostgreSQL for a name stored with a message, so the pattern is written in what both read alike.
+NAME_WORDS = r"[^ ,0-9@<>()\[\]{};:&/\\\"_]+(?: [^ ,0-9@<>()\[\]{};:&/\\\"_]+)*"
+LAST_NAME_FIRST = rf"^({NAME_WORDS}), ?({NAME_WORDS})$"
+FIRST_NAME_FIRST = r"\2 \1"
+
+
+def first_name_first(name: str) -> str | None:
+    """`name` read as written last name first ("Smith, Jane": "Jane Smith"); None when it cannot be."""
+    found = re.fullmatch(LAST_NAME_FIRST, " ".join(name.split()))
+    return found.expand(FIRST_NAME_FIRST) if found else None
+
+
+def _readings(name):
+    """`name` as written and first name first (`first_name_first`), upper-cased, as expressions: text, or an
+    OuterRef to a name as `_bare_name` keeps it."""
+    if isinstance(name, str):
+        name = Value(" ".join(name.split()))
+    # PostgreSQL's regexp_replace leaves a name that does not match as it is.
+    reading = Func(
+        name,
+        Value(LAST_NAME_FIRST),
+        Value(FIRST_NAME_FIRST),
+        function="regexp_replace",
+        output_field=CharField(),
+    )
+    return [Upper(name), Upper(reading)]
+
+
 def stakeholders_named(user, name):
     """The stakeholders `user` may see, archived or not, whose full name is `name` (text, written with any
-    case or spacing, or an OuterRef to a name as `_bare_name` keeps it): whom a forward naming its sender
-    without an address ("From: Jane Smith") may be from."""
-    if isinstance(name, str):
-        name = " ".join(name.split())
-    return Stakeholder.objects.visible_to(user).filter(name__iexact=name)
+    case or spacing, or an OuterRef to a name as `_bare_name` keeps it), or is it read first name first: whom
+    a forward naming its sender without an address ("From: Jane Smith", "From: Smith, Jane") may be from."""
+    return (
+        Stakeholder.objects.visible_to(user)
+        .alias(upper_name=Upper("name"))
+        .filter(upper_name__in=_readings(name))
+    )
 
 
 def staff_named(name):
     """The active members of staff whose full name (first and last) is `name`, as `stakeholders_named`
     reads it: Outlook names a colleague it knows as it names a stakeholder, by name alone."""
-    if isinstance(name, str):
-        name = " ".join(name.split())
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .annotate(full_name=Concat("first_name", Value(" "), "last_name"))
-        .filter(full_name__iexact=name)
+        .alias(upper_name=Upper(Concat("first_name", Value(" "), "last_name")))
+        .filter(upper_name__in=_readings(name))
     )

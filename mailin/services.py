@@ -191,7 +191,8 @@ def _receive(mail: parsing.Mail, raw: bytes, key: str) -> InboundMessage:
 
 
 def _stakeholder_named(name: str, *, officer) -> Stakeholder | None:
-    """The stakeholder `officer` can see whose full name is `name`; None when nobody is, or several are,
+    """The stakeholder `officer` can see whose full name is `name` (or it read first name first, as Outlook
+    writes "Smith, Jane"); None when nobody is, or several are,
     archived ones counted, or when the one is archived (namesakes are not guessed between, and an email is
     never logged with an archived stakeholder unasked: it waits for the officer to choose). None too when a
     member of staff has the name: Outlook names a colleague as it names a stakeholder, and the email would

@@ -3,7 +3,6 @@ several lines, dates written in French and German, and blocks anyone could send 
 
 The messages in `messages/` are as the mail programs send them (headers, encodings, wrapping)."""
 
-import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,9 +10,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from contacts.models import Stakeholder
 from contacts.services import stakeholder_archive
 from mailin import parsing
 from mailin.models import InboundMessage
+from mailin.querysets import first_name_first, stakeholders_named
 from mailin.services import inbound_message_receive, signature_for
 
 from ..factories import StakeholderFactory
@@ -222,6 +223,81 @@ def test_a_forward_naming_its_sender_without_an_address_waits_even_when_those_it
 
     # Logged with Kofi alone, it would say Kofi wrote it.
     assert message.status == "review" and message.interaction is None
+
+
+def bare_name_forward(sender: str) -> bytes:
+    """A classic Outlook forward quoting its sender by `sender`, as written on the From line."""
+    return forward(
+        subject="FW: Reservoir levels",
+        quoted=f"-----Original Message-----\nFrom: {sender}\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>\nSubject: Reservoir levels",
+    )
+
+
+@pytest.mark.parametrize("sender", ['"Smith, Jane"', "Smith, Jane", "smith,jane"])
+def test_a_sender_named_last_name_first_is_the_stakeholder_of_that_name_first_name_first(officer, sender):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Smith Jane", owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward(sender))
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+
+
+def test_a_sender_named_last_name_first_waits_when_each_reading_is_a_different_stakeholder(officer):
+    StakeholderFactory(name="Jane Smith", owner=officer)
+    StakeholderFactory(name="Smith, Jane", owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward('"Smith, Jane"'))
+
+    assert message.status == "review" and message.interaction is None
+    assert InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits == [
+        "It was forwarded with its sender named only as “Smith, Jane”, without an address: choose who they "
+        "are. Read last name first, it is “Jane Smith”: a stakeholder of either name may have written it."
+    ]
+
+
+def test_a_sender_named_last_name_first_who_is_a_member_of_staff_or_archived_waits_and_is_named(
+    officer, colleague
+):
+    colleague.first_name, colleague.last_name = "Jane", "Smith"
+    colleague.save()
+    earlier = StakeholderFactory(name="Jane Smith", owner=officer)
+    stakeholder_archive(stakeholder=earlier, actor=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward("Smith, Jane"))
+
+    assert message.status == "review"
+    why = InboundMessage.objects.with_registered_addresses(officer).get().why_it_waits
+    assert why[1:] == [
+        "A member of staff is named “Smith, Jane” too: if they wrote it, choose whom it was with, not a "
+        "stakeholder of their name.",
+        f'<a href="/stakeholders/{earlier.pk}/">Jane Smith</a>, who is archived, has that name: if it is '
+        "from them, restore them from their page, then log the email with them.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["Flood Team 2, North", "Smith, Jane, Dr", "Planning & Development, Jane", "Smith,"],
+)
+def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(officer, sender):
+    StakeholderFactory(name=" ".join(reversed(sender.split(","))).strip(), owner=officer)
+
+    message, _created = inbound_message_receive(raw=bare_name_forward(sender))
+
+    assert message.status == "review" and first_name_first(sender) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Smith, Jane", "Müller-Lüdenscheidt,Hans", "O'Brien, Seán", "Van der Berg, Anna Maria", "Team 2, North"],
+)
+def test_a_name_is_read_first_name_first_alike_where_it_is_shown_and_where_it_is_matched(admin_user, name):
+    # The register matches a stored name in PostgreSQL, the page shows the reading from Python.
+    stakeholder = StakeholderFactory(name=first_name_first(name) or name)
+
+    assert list(Stakeholder.objects.filter(pk__in=stakeholders_named(admin_user, name))) == [stakeholder]
 
 
 # To and Cc wrapped over several lines ---------------------------------------------------------------------
@@ -445,6 +521,115 @@ def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_sub
     assert message.interaction.notes == "Dear Officer,\n\nThe footpath will be closed."
 
 
+# A line naming the quoted message's sender ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "marker", "sender"),
+    [
+        pytest.param(
+            "TR: Travaux",
+            "Le 12 mars 2026 à 10:15, Ana Costa <ana@river.example> a écrit :",
+            "Ana Costa",
+            id="french",
+        ),
+        pytest.param(
+            "WG: Bauarbeiten",
+            "Am 12.03.2026 um 10:15 schrieb Ana Costa <ana@river.example>:",
+            "Ana Costa",
+            id="german",
+        ),
+        pytest.param(
+            "WG: Bauarbeiten",
+            "Am Do., 12. März 2026 um 10:15 Uhr schrieb Ana Costa <ana@river.example>:",
+            "Ana Costa",
+            id="german-gmail",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+            "Ana Costa",
+            id="english",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            'On Thu, Mar 12, 2026 at 10:15 AM "Costa, Ana" <ana@river.example>\nwrote:',
+            "Costa, Ana",
+            id="english-wrapped",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On 12 Mar 2026, at 10:15, ana@river.example wrote:",
+            "",
+            id="apple-mail-address-alone",
+        ),
+    ],
+)
+def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
+    officer_in_london, subject, marker, sender
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject=subject, quoted=marker, body="> Les travaux commencent lundi.\n>\n> Ana")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and message.is_forward
+    assert (message.from_name, message.from_address) == (sender, "ana@river.example")
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    interaction = message.interaction
+    assert list(interaction.stakeholders.all()) == [ana] and interaction.direction == "inbound"
+    assert interaction.notes == "Les travaux commencent lundi.\n\nAna"
+
+
+def test_a_forward_under_a_line_naming_its_sender_alone_is_logged_with_the_stakeholder_of_that_name(officer):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer)
+    raw = forward(subject="Fwd: Works", quoted="On 12/03/2026 10:15, Smith, Jane wrote:", body="> Hello")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert (message.from_name, message.from_address) == ("Smith, Jane", "")
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+
+
+def test_an_officers_reply_above_a_line_naming_the_stakeholder_is_logged_as_the_officers(officer):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="Re: Works",
+        quoted="On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        body="> When do the works start?",
+    ).replace(b'To: "log@crm.example" <log@crm.example>', b"To: ana@river.example")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Pour info.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana wrote: the works start Monday.",
+        "On Monday at 10:15, Ana Costa wrote:",  # no year: a sentence
+        "On the 12th, Ana Costa <ana@river.example> wrote: see below",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote: see below.",
+    ],
+)
+def test_a_sentence_with_wrote_above_a_forwards_marker_is_text_and_the_marker_decides(officer, text):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    kofi = StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    raw = forward(
+        subject="FW: Works",
+        quoted=f"{text}\n\n-----Original Message-----\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Sent: Thursday, March 12, 2026 10:15 AM\nSubject: Works",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.from_address == "kofi@coast.example"
+    assert list(message.interaction.stakeholders.all()) == [kofi]
+
+
 # Dates in French and German -------------------------------------------------------------------------------
 
 
@@ -583,23 +768,35 @@ NAME_LINES = "Ana Costa; Kofi Mensah\n" * (parsing.MAX_BODY // 23 - 10)
         "names-and-headers",
     ],
 )
-def test_a_megabyte_forward_whose_header_block_fills_the_text_read_is_read_in_well_under_a_second(block):
+def test_a_megabyte_forward_whose_header_block_fills_the_text_read_is_read_line_by_line_once(
+    block, patterns_given
+):
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "FW: Hello"
     mail.set_content(f"FYI\n\n-----Original Message-----\n{block}\n\nHello")
     raw = bytes(mail)
     assert len(raw) > MEGABYTE
 
-    started = time.perf_counter()
     mail = parsing.parse(raw)
-    assert time.perf_counter() - started < 0.5
 
     assert len(mail.body) == parsing.MAX_BODY  # what the forward's reader was given
+    # Each line is tried as a header at most twice: where it is read, and once where a list of names looks
+    # ahead for its header (looking ahead from each name line would try them some 2,000 times each).
+    tried = patterns_given["QUOTED_HEADER"]
+    assert len(tried) <= 2 * mail.body.count("\n") + 2
+    assert sum(length for _method, length, _pos in tried) <= 2 * parsing.MAX_BODY
 
 
-def test_the_public_endpoint_takes_a_megabyte_forward_quoting_2000_recipients_in_well_under_a_second(
-    officer, client
+def test_the_public_endpoint_reads_a_megabyte_forward_quoting_2000_recipients_only_as_far_as_is_read(
+    officer, client, patterns_given, monkeypatch
 ):
+    addresses_given = []
+    getaddresses = parsing._getaddresses
+    monkeypatch.setattr(
+        parsing,
+        "_getaddresses",
+        lambda values: addresses_given.append(len(", ".join(values))) or getaddresses(values),
+    )
     # As many as the text read (parsing.MAX_BODY) holds; the megabyte goes on after them.
     to = "".join(f" to{number}@river.example,\n" for number in range(1000))
     cc = "".join(f" cc{number}@coast.example;\n" for number in range(1000))
@@ -612,16 +809,22 @@ def test_the_public_endpoint_takes_a_megabyte_forward_quoting_2000_recipients_in
     raw = bytes(mail)
     assert len(raw) > MEGABYTE
 
-    started = time.perf_counter()
     response = client.post(
         reverse("mailin:inbound"),
         raw,
         content_type="message/rfc822",
         HTTP_X_LIAISON_SIGNATURE=signature_for(raw, "test-secret"),
     )
-    assert time.perf_counter() - started < 1
 
     assert response.status_code == 202 and response.json()["status"] == "review"
+    # Each quoted line is tried as a header once, and the address parser is handed each list as far as it is
+    # read: the megabyte after them is not read at all.
+    tried = patterns_given["QUOTED_HEADER"]
+    assert len(tried) <= 2 * parsing.MAX_BODY // 20
+    assert sum(length for _method, length, _pos in tried) <= 2 * parsing.MAX_BODY
+    assert addresses_given and max(addresses_given) <= parsing.MAX_QUOTED_LIST
+    message = InboundMessage.objects.get()
+    assert len(message.to_addresses) == 50 and message.to_addresses[0] == "to0@river.example"
 
 
 def test_a_quoted_list_longer_than_is_read_keeps_only_whole_addresses():
