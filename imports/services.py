@@ -415,7 +415,7 @@ def _check(job_id: int) -> ImportJob:
         finder = _DuplicateFinder.for_kind(job.kind)
         new_organisations: dict[str, str] = {}
         parents_in_file: dict[int, str] = {}
-        names_in_file: dict[str, int] = {}
+        names_in_file: dict[int, str] = {}
         estimate = max(job.total_rows, 1)
         _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
         ImportRow.objects.filter(job=job).delete()
@@ -453,7 +453,7 @@ def _check(job_id: int) -> ImportJob:
                             OrganisationIndex.plain(values["organisation_name"]), values["organisation_name"]
                         )
                     if job.kind == ImportKind.ORGANISATIONS:
-                        names_in_file.setdefault(values["name"].lower(), line)
+                        names_in_file[line] = values["name"]
                         if values["parent_name"] and not values["parent_id"]:
                             parents_in_file[line] = values["parent_name"]
                     if finder:
@@ -463,13 +463,15 @@ def _check(job_id: int) -> ImportJob:
                 check.error(problem.line, "", problem.message)
         if finder:
             finder.after_reading(check)
-        for line, parent in parents_in_file.items():
-            if parent.lower() not in names_in_file:
+        parent_lines = _parent_lines(names_in_file, parents_in_file)
+        for line, parent_line in parent_lines.items():
+            if parent_line is None:
                 check.error(
-                    line, "parent", _("No organisation is called “%(name)s”.") % {"name": parent[:80]}
+                    line,
+                    "parent",
+                    _("No organisation is called “%(name)s”.") % {"name": parents_in_file[line][:80]},
                 )
-        if job.kind == ImportKind.ORGANISATIONS:
-            _check_parent_cycles(check, parents_in_file)
+        _check_parent_cycles(check, parent_lines)
         if check.rows == 0 and check.error_count == 0:
             if job.format == ImportFormat.VCARD:
                 check.error(
@@ -505,18 +507,25 @@ def _check(job_id: int) -> ImportJob:
     return job
 
 
-def _check_parent_cycles(check: _Check, parents_in_file: dict[int, str]) -> None:
+def _parent_lines(names: dict[int, str], parents: dict[int, str]) -> dict[int, int | None]:
+    """{line: the line of its parent} for the rows whose parent (`parents`, by line) is not in the register
+    but in the file (`names`, by line): the first row of that name, accents and case aside as everywhere an
+    organisation is named (OrganisationIndex.plain); None where no row is called so.
+
+    The check and the import both place parents by it: matched two ways (Python's lower() at the check,
+    PostgreSQL's at the import) a Greek final sigma or a German ß was found by one and not by the other.
+    """
+    first_lines: dict[str, int] = {}
+    for line in sorted(names):
+        first_lines.setdefault(OrganisationIndex.plain(names[line]), line)
+    return {line: first_lines.get(OrganisationIndex.plain(parent)) for line, parent in parents.items()}
+
+
+def _check_parent_cycles(check: _Check, parent_lines: dict[int, int | None]) -> None:
     """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
-    # parents_in_file maps a line to its parent's name; walk name → parent name until it leaves the file.
-    by_line_name = {}
-    for line, values in ImportRow.objects.filter(
-        AnyOf(models.F("line"), list(parents_in_file)), job=check.job
-    ).values_list("line", "values"):
-        by_line_name[values["name"].lower()] = (line, values["parent_name"].lower())
-    for name, (line, _parent) in by_line_name.items():
-        seen, current = {name}, name
-        while current in by_line_name:
-            current = by_line_name[current][1]
+    for line in parent_lines:
+        seen, current = {line}, line
+        while (current := parent_lines.get(current)) is not None:
             if current in seen:
                 check.error(line, "parent", _("These organisations are each other's parents."))
                 break
@@ -970,22 +979,36 @@ def _commit_organisations(job: ImportJob) -> int:
                 *tag_links,
             ],
         )
-        # Parents named by another row of the same file: the first row with that name.
-        cursor.execute(
-            f"""
-            UPDATE contacts_organisation o SET parent_id = p.id
-            FROM {ROWS}
-            CROSS JOIN LATERAL (
-                SELECT o2.id FROM contacts_organisation o2
-                WHERE o2.id IN (SELECT id FROM import_rows)
-                  AND lower(o2.name) = lower(n.values->>'parent_name')
-                ORDER BY o2.id LIMIT 1
-            ) p
-            WHERE o.id = n.id AND n.values->>'parent_id' IS NULL AND n.values->>'parent_name' <> ''
-            """
-        )
+        _place_parents_in_file(cursor)
         cursor.execute("DROP TABLE import_rows")
     return total
+
+
+def _place_parents_in_file(cursor) -> None:
+    """Gives the organisations whose parent is another row of the file that row, found as the check found it
+    (_parent_lines)."""
+    cursor.execute(
+        f"""
+        SELECT n.line, n.values->>'parent_name' FROM {ROWS}
+        WHERE n.values->>'parent_id' IS NULL AND n.values->>'parent_name' <> ''
+        """
+    )
+    parents = dict(cursor.fetchall())
+    if not parents:
+        return
+    cursor.execute(f"SELECT n.line, n.values->>'name' FROM {ROWS}")
+    names = dict(cursor.fetchall())
+    placed = [(line, parent) for line, parent in _parent_lines(names, parents).items() if parent is not None]
+    cursor.execute(
+        f"""
+        UPDATE contacts_organisation o SET parent_id = p.id
+        FROM unnest(%s::int[], %s::int[]) AS m(line, parent_line)
+        JOIN {ROWS} ON n.line = m.line
+        JOIN import_rows p ON p.line = m.parent_line
+        WHERE o.id = n.id
+        """,
+        [[line for line, _parent in placed], [parent for _line, parent in placed]],
+    )
 
 
 def _commit_interactions(job: ImportJob) -> int:

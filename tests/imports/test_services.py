@@ -549,6 +549,46 @@ def test_organisations_cannot_be_each_others_parents(officer):
     assert job.error_count == 2
 
 
+def test_a_parent_in_the_register_written_in_capitals_is_found_and_given(officer):
+    port = OrganisationFactory(name="Οργανισμός Λιμένος")
+    content = csv_bytes([["Λιμενική Αστυνομία", "ΟΡΓΑΝΙΣΜΟΣ ΛΙΜΕΝΟΣ"]], headings=["Name", "Part of"])
+
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert job.error_count == 0, job.errors
+    commit(officer, job)
+
+    assert Organisation.objects.get(name="Λιμενική Αστυνομία").parent == port
+
+
+@pytest.mark.parametrize(
+    "parent,written",
+    [
+        ("Οργανισμός Λιμένος", "ΟΡΓΑΝΙΣΜΟΣ ΛΙΜΕΝΟΣ"),
+        # Python's lower() and PostgreSQL's gave the final sigma each its own form: found, then not given.
+        ("ΟΔΟΣ Trust", "Οδος Trust"),
+        ("Hafen Straße", "HAFEN STRASSE"),
+        ("İzmir Port", "Izmir Port"),
+    ],
+)
+def test_a_parent_only_an_earlier_row_adds_is_found_by_the_check_and_given_by_the_import(
+    officer, parent, written
+):
+    content = csv_bytes([[parent, ""], ["Harbour Police", written]], headings=["Name", "Part of"])
+
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert job.error_count == 0, job.errors
+    job = commit(officer, job)
+
+    assert job.created_count == 2
+    assert Organisation.objects.get(name="Harbour Police").parent == Organisation.objects.get(name=parent)
+
+
+def test_organisations_written_in_other_capitals_cannot_be_each_others_parents(officer):
+    content = csv_bytes([["ΟΔΟΣ", "Λιμάνι"], ["ΛΙΜΑΝΙ", "Οδός"]], headings=["Name", "Part of"])
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert [error["message"] for error in job.errors] == ["These organisations are each other's parents."] * 2
+
+
 def test_interactions_are_imported_and_restart_the_contact_clock(officer, other_officer):
     ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
     li = StakeholderFactory(name="Li Wei", owner=other_officer)
