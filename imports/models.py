@@ -74,6 +74,8 @@ class ImportJob(models.Model):
     duplicates = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     new_organisations = models.JSONField(default=list, blank=True)
+    # Organisations only likely duplicates name: added only when the duplicates are imported too.
+    new_organisations_of_duplicates = models.JSONField(default=list, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -118,6 +120,12 @@ class ImportJob(models.Model):
     @property
     def rows_to_import(self) -> int:
         return self.rows_besides_duplicates if self.skip_duplicates else self.total_rows
+
+    @property
+    def organisations_to_add(self) -> list[str]:
+        if self.skip_duplicates:
+            return self.new_organisations
+        return sorted([*self.new_organisations, *self.new_organisations_of_duplicates], key=str.lower)
 
 
 class ImportRow(models.Model):

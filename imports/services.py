@@ -296,7 +296,8 @@ def _remember_mapping(*, actor, kind: str, offered: dict, chosen: dict) -> None:
 
 
 def _reset_results(job: ImportJob) -> None:
-    job.errors, job.warnings, job.duplicates, job.preview, job.new_organisations = [], [], [], [], []
+    job.errors, job.warnings, job.duplicates, job.preview = [], [], [], []
+    job.new_organisations, job.new_organisations_of_duplicates = [], []
     job.error_count = job.duplicate_count = job.created_count = 0
     job.failure = ""
 
@@ -413,7 +414,8 @@ def _check(job_id: int) -> ImportJob:
         cleaner = CLEANERS[job.kind](actor=job.created_by)
         check = _Check(job)
         finder = _DuplicateFinder.for_kind(job.kind)
-        new_organisations: dict[str, str] = {}
+        # Each organisation the file adds, by its plain name: as first written, and the lines naming it.
+        new_organisations: dict[str, tuple[str, list[int]]] = {}
         parents_in_file: dict[int, str] = {}
         names_in_file: dict[int, str] = {}
         estimate = max(job.total_rows, 1)
@@ -450,8 +452,9 @@ def _check(job_id: int) -> ImportJob:
                         and not values["organisation_id"]
                     ):
                         new_organisations.setdefault(
-                            OrganisationIndex.plain(values["organisation_name"]), values["organisation_name"]
-                        )
+                            OrganisationIndex.plain(values["organisation_name"]),
+                            (values["organisation_name"], []),
+                        )[1].append(line)
                     if job.kind == ImportKind.ORGANISATIONS:
                         names_in_file[line] = values["name"]
                         if values["parent_name"] and not values["parent_id"]:
@@ -499,12 +502,26 @@ def _check(job_id: int) -> ImportJob:
         job.duplicate_count = len(check.duplicate_lines)
         job.duplicates = sorted(check.duplicates, key=lambda d: d["line"])
         job.preview = check.preview
-        job.new_organisations = sorted(new_organisations.values(), key=str.lower)
+        job.new_organisations, job.new_organisations_of_duplicates = _added_organisations(
+            new_organisations, check.duplicate_lines
+        )
         job.status = ImportStatus.CHECKED
         job.checked_at = timezone.now()
         job.save()
     _report(job.pk, ImportStatus.CHECKED, check.rows, max(check.rows, 1))
     return job
+
+
+def _added_organisations(
+    new_organisations: dict[str, tuple[str, list[int]]], duplicate_lines: set[int]
+) -> tuple[list[str], list[str]]:
+    """(the organisations the file adds, those only its likely duplicates name), each sorted: an organisation
+    all of whose rows are left out is not added (_commit_stakeholders)."""
+    added, of_duplicates = [], []
+    for name, lines in new_organisations.values():
+        named_besides_duplicates = any(line not in duplicate_lines for line in lines)
+        (added if named_besides_duplicates else of_duplicates).append(name)
+    return sorted(added, key=str.lower), sorted(of_duplicates, key=str.lower)
 
 
 def _parent_lines(names: dict[int, str], parents: dict[int, str]) -> dict[int, int | None]:
@@ -904,7 +921,7 @@ def _commit_stakeholders(job: ImportJob) -> int:
     with connection.cursor() as cursor:
         total = _stage(cursor, job, Stakeholder)
         new_ids = {}
-        if job.new_organisations:
+        if organisations := job.organisations_to_add:
             cursor.execute(
                 """
                 INSERT INTO contacts_organisation
@@ -913,7 +930,7 @@ def _commit_stakeholders(job: ImportJob) -> int:
                 FROM unnest(%s::text[]) AS name
                 RETURNING id, name
                 """,
-                [job.new_organisations],
+                [organisations],
             )
             added = {OrganisationIndex.plain(name): pk for pk, name in cursor.fetchall()}
             # Each spelling the rows give an organisation the file adds ("Malmö Port", "Malmo Port") is the

@@ -434,6 +434,28 @@ def test_an_organisation_the_file_adds_in_any_script_is_added_once_whatever_its_
     assert list(Organisation.objects.values_list("name", flat=True)) == [first]
 
 
+@pytest.mark.parametrize("skip_duplicates", [True, False])
+def test_an_organisation_only_likely_duplicates_name_is_added_only_with_them(officer, skip_duplicates):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"])
+    content = csv_bytes(
+        [
+            ["Ana Costa", "ana@example.org", "Costa Consulting", "Director", "", ""],
+            ["Li Wei", "li@port.example", "Harbour Trust", "Analyst", "", ""],
+            ["Bo Chen", "li@port.example", "Harbour Trust", "Analyst", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+    assert job.duplicate_count == 2
+    assert job.new_organisations == ["Harbour Trust"]
+    assert job.new_organisations_of_duplicates == ["Costa Consulting"]
+    job = commit(officer, job, skip_duplicates=skip_duplicates)
+
+    added = ["Harbour Trust"] if skip_duplicates else ["Costa Consulting", "Harbour Trust"]
+    assert sorted(Organisation.objects.values_list("name", flat=True)) == added
+    assert Affiliation.objects.count() == job.created_count == (1 if skip_duplicates else 3)
+
+
 def test_a_greek_organisation_typed_without_its_accents_is_the_one_in_the_register(officer):
     athens = OrganisationFactory(name="Δήμος Αθηναίων")
     job = check(officer, upload(officer, csv_bytes([["Li Wei", "", "ΔΗΜΟΣ ΑΘΗΝΑΙΩΝ", "Analyst", "", ""]])))

@@ -214,6 +214,32 @@ def test_an_import_page_runs_a_fixed_number_of_queries(officer_client, django_as
         assert b"already imported" in officer_client.get(url).content
 
 
+def test_the_check_does_not_count_an_organisation_only_likely_duplicates_name_among_those_added(
+    officer_client, officer
+):
+    StakeholderFactory(name="Someone", emails=["ana@example.org"], owner=officer)
+    content = b"Name,Email,Organisation\nAna Costa,ana@example.org,Costa Consulting\nLi Wei,,Harbour Trust\n"
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    job = ImportJob.objects.get()
+    officer_client.post(
+        job.get_absolute_url(),
+        {
+            "encoding": job.encoding,
+            "delimiter": ",",
+            "name": "Name",
+            "emails": "Email",
+            "organisation": "Organisation",
+        },
+    )
+
+    page = officer_client.get(job.get_absolute_url()).content.decode()
+
+    assert "not in the register yet and will be added: Harbour Trust</p>" in page
+    assert "added only if the likely duplicates are imported: Costa Consulting</p>" in page
+
+
 def test_the_import_button_says_how_many_rows_go_in_with_and_without_the_likely_duplicates(
     officer_client, officer
 ):
