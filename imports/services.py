@@ -149,14 +149,19 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
     if file_format == ImportFormat.VCARD:
         upload = sources.vcard_with_whole_characters(upload)
     job.file.save(name, upload, save=False)
-    with job.file.open("rb") as file:
-        job.encoding = sources.detect_encoding(file)
-        if file_format == ImportFormat.VCARD:
-            job.total_rows = _count_cards(file, job.encoding)
-            job.mapping = {column.name: column.name for column in COLUMNS[kind]}
-        else:
-            job.delimiter = sources.sniff_delimiter(sources.sample_text(file, job.encoding))
-            _read_headings(job, file)
+    try:
+        with job.file.open("rb") as file:
+            job.encoding = sources.detect_encoding(file)
+            if file_format == ImportFormat.VCARD:
+                job.total_rows = _count_cards(file, job.encoding)
+                job.mapping = {column.name: column.name for column in COLUMNS[kind]}
+            else:
+                job.delimiter = sources.sniff_delimiter(sources.sample_text(file, job.encoding))
+                _read_headings(job, file)
+    except ValidationError:
+        # Refused: no job was saved to keep the file.
+        job.file.delete(save=False)
+        raise
     job.save()
     return job
 
@@ -202,6 +207,7 @@ def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -
     """Reads the headings again with another encoding or separator, and guesses the columns anew."""
     require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    _require_file(job)
     if encoding not in dict(sources.ENCODINGS) or delimiter not in dict(sources.DELIMITERS):
         raise ValidationError(_("Choose an encoding and a separator from the lists."))
     job.encoding, job.delimiter = encoding, delimiter
@@ -210,6 +216,11 @@ def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -
     job.status = ImportStatus.MAPPING
     job.save()
     return job
+
+
+def _require_file(job: ImportJob) -> None:
+    if not job.file:
+        raise ValidationError(_("This file is no longer kept: upload it again."))
 
 
 def _require_status(job: ImportJob, *allowed: str) -> None:
@@ -232,6 +243,7 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict) -> ImportJob:
     """
     require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    _require_file(job)
     known = {column.name: column for column in COLUMNS[job.kind]}
     if job.format == ImportFormat.VCARD:
         # An address card names its fields itself.
@@ -394,9 +406,11 @@ def import_check(*, job_id: int) -> ImportJob:
 
 
 def _fail(job_id: int, status: str, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id, status=status).update(
+    if ImportJob.objects.filter(pk=job_id, status=status).update(
         status=ImportStatus.FAILED, failure=message, finished_at=timezone.now()
-    )
+    ):
+        # A failed check or import is not taken up again: the person uploads the file anew.
+        transaction.on_commit(lambda: _drop_file(job_id))
 
 
 def _check(job_id: int) -> ImportJob:
@@ -492,6 +506,9 @@ def _check(job_id: int) -> ImportJob:
         if check.error_count:
             # Nothing of a file with errors can be imported: its staged rows are not kept.
             ImportRow.objects.filter(job=job).delete()
+            if job.format == ImportFormat.VCARD:
+                # Nor the address book itself: it has no columns to choose again, only cards to correct.
+                transaction.on_commit(lambda: _drop_file(job_id))
         job.total_rows = check.rows
         job.error_count = check.error_count
         job.errors = sorted(check.errors, key=lambda e: e["line"] or 0)
@@ -804,7 +821,8 @@ def import_commit(*, job_id: int) -> ImportJob:
 
 
 def _drop_file(job_id: int) -> None:
-    """An imported or set-aside file is not kept: its rows are in the registers, or were not wanted."""
+    """An imported, set-aside or refused file is not kept: its rows are in the registers, were not wanted, or
+    cannot be imported."""
     job = ImportJob.objects.get(pk=job_id)
     if job.file:
         job.file.delete(save=False)

@@ -1232,6 +1232,75 @@ def test_the_uploaded_file_is_not_kept_once_imported(officer, django_capture_on_
     assert not job.file and not os.path.exists(path)
 
 
+def stored_files(settings) -> list:
+    return [path for path in (settings.MEDIA_ROOT / "imports").rglob("*") if path.is_file()]
+
+
+def test_a_file_refused_once_stored_is_not_kept(officer, settings):
+    unreadable = b'"Name\n' + b"x" * 200_000  # a quotation mark left open: no headings to read
+    with pytest.raises(ValidationError):
+        upload(officer, unreadable)
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_an_address_book_whose_check_finds_errors_is_not_kept(
+    officer, settings, django_capture_on_commit_callbacks
+):
+    cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:+44 20 7946 0000\r\nEND:VCARD\r\n"
+    job = upload(officer, cards, name="contacts.vcf")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job)
+    assert job.error_count == 1
+
+    job.refresh_from_db()
+    assert not job.file and stored_files(settings) == []
+    with pytest.raises(ValidationError, match="upload it again"):
+        services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+
+
+def test_a_spreadsheet_whose_check_finds_errors_is_kept_to_be_checked_again(
+    officer, colleague, django_capture_on_commit_callbacks
+):
+    """Choosing another column, or the owner joining the staff, makes it importable."""
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", "nobody"]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job)
+    assert job.error_count == 1 and job.file
+
+    mapping = {name: heading for name, heading in job.mapping.items() if name != "owner"}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job, mapping)
+    assert job.error_count == 0 and job.can_commit
+
+
+def test_a_check_that_failed_keeps_no_file(officer, settings, django_capture_on_commit_callbacks):
+    settings.IMPORT_MAX_ATTEMPTS = 1
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]]))
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)  # checking, no worker yet
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.imports_recover_stalled()
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert not job.file and stored_files(settings) == []
+
+
+def test_a_file_set_aside_is_deleted_once_setting_it_aside_commits(
+    officer, settings, django_capture_on_commit_callbacks
+):
+    job = check(officer, upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]])))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.import_discard(job=job, actor=officer)
+    assert len(stored_files(settings)) == 1, "nothing is deleted before the discard commits"
+
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert not job.file and stored_files(settings) == []
+
+
 def test_a_stakeholder_list_export_imports_back_as_it_was_written(officer_client, officer, colleague):
     """The export writes `'+44…` so a spreadsheet reads a phone as text, and names the owner in full: the
     import reads both back as what they stand for, not as an apostrophe and an unknown member of staff."""
