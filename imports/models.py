@@ -67,6 +67,8 @@ class ImportJob(models.Model):
     # An estimate (lines in the file) until the file has been read; then the number of rows.
     total_rows = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    # An address book's cards that are no one to import (contact groups, organisations, places): not rows.
+    cards_left_out = models.PositiveIntegerField(default=0)
     # The first errors, each {"line", "column", "message"}; error_count says how many there were in all.
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)

@@ -310,7 +310,7 @@ def _remember_mapping(*, actor, kind: str, offered: dict, chosen: dict) -> None:
 def _reset_results(job: ImportJob) -> None:
     job.errors, job.warnings, job.duplicates, job.preview = [], [], [], []
     job.new_organisations, job.new_organisations_of_duplicates = [], []
-    job.error_count = job.duplicate_count = job.created_count = 0
+    job.error_count = job.duplicate_count = job.created_count = job.cards_left_out = 0
     job.failure = ""
 
 
@@ -356,6 +356,7 @@ class _Check:
         self.duplicate_lines: set[int] = set()
         self.preview: list[dict] = []
         self.rows = 0
+        self.left_out = 0
         # The preview's cells in the order the page lists the fields (a JSON object keeps no order).
         self.shown = [column.name for column in preview_columns(job)]
 
@@ -443,6 +444,9 @@ def _check(job_id: int) -> ImportJob:
         ):
             try:
                 for line, raw in sources.job_rows(job):
+                    if sources.LEFT_OUT in raw:
+                        check.left_out += 1
+                        continue
                     check.rows += 1
                     if check.rows % PROGRESS_EVERY == 0:
                         _report(job.pk, ImportStatus.VALIDATING, check.rows, max(estimate, check.rows))
@@ -510,6 +514,7 @@ def _check(job_id: int) -> ImportJob:
                 # Nor the address book itself: it has no columns to choose again, only cards to correct.
                 transaction.on_commit(lambda: _drop_file(job_id))
         job.total_rows = check.rows
+        job.cards_left_out = check.left_out
         job.error_count = check.error_count
         job.errors = sorted(check.errors, key=lambda e: e["line"] or 0)
         job.warnings = [
