@@ -212,20 +212,37 @@ def _email_address(value: str) -> str:
     return unquote(value[7:].partition("?")[0])
 
 
+def _name_parts(card: Card) -> tuple[str, str, str]:
+    """(family, given, honorific) from the structured name (N)."""
+    n_parts = [unescape(part).strip() for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
+    return n_parts[0], n_parts[1], n_parts[3]
+
+
+def _structured_name(card: Card) -> str:
+    family, given, _prefix = _name_parts(card)
+    return " ".join(part for part in (given, family) if part)
+
+
+def _organisation(card: Card) -> list[str]:
+    return [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
+
+
+def _shown_as_company(card: Card) -> bool:
+    """Apple's "show as company" (vCard 3.0's X-ABShowAs:COMPANY): the card is listed, and its FN written,
+    under the company's name."""
+    return unescape(card.first("X-ABSHOWAS")).strip().lower() == "company"
+
+
 def card_to_row(card: Card) -> dict[str, str]:
     """A card as the text cells of a stakeholder import row (see imports.columns)."""
-    n_parts = [unescape(part) for part in _split_unescaped(card.first("N"), ";")] + [""] * 5
-    family, given, _additional, prefix = (
-        n_parts[0].strip(),
-        n_parts[1].strip(),
-        n_parts[2],
-        n_parts[3].strip(),
-    )
+    family, _given, prefix = _name_parts(card)
     emails = [_email_address(unescape(p.value).strip()) for p in card.all("EMAIL")]
-    name = unescape(card.first("FN")).strip() or " ".join(part for part in (given, family) if part)
+    # A person's card shown as their company's has the company's name as its FN; theirs is in N.
+    full_name = "" if _shown_as_company(card) else unescape(card.first("FN")).strip()
+    name = full_name or _structured_name(card)
     # Address books keep people they only know by address (collected from mail): named by it until renamed.
     name = name or (emails[0] if emails else "")
-    org = [unescape(part).strip() for part in _split_unescaped(card.first("ORG"), ";")]
+    org = _organisation(card)
     phones = [_phone_number(unescape(prop.value).strip()) for prop in card.all("TEL") if not _is_fax(prop)]
     categories = []
     for prop in card.all("CATEGORIES"):
@@ -258,12 +275,17 @@ def is_person(card: Card) -> bool:
     add to the register: a contact group, organisation or place (KIND:group, org, location), an application
     or a device (KIND:application, RFC 6473; KIND:device, RFC 6869), and a kind we do not know (an x-name or
     a later one), which is left out rather than guessed to be a person. Nor are Apple's group cards, which it
-    exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards
-    (vCard 3.0's X-ABShowAs:COMPANY, shown under the company's name)."""
+    exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards:
+    shown under the company's name (vCard 3.0's X-ABShowAs:COMPANY) with no one's name in N, or only the
+    company's. Shown so with a person's name, the card is that person at that company: how a card is shown
+    is the address book's display preference, not what it holds."""
     kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
     if kinds - {"", PERSON}:
         return False
-    return unescape(card.first("X-ABSHOWAS")).strip().lower() != "company"
+    if not _shown_as_company(card):
+        return True
+    person = _structured_name(card)
+    return bool(person) and person.casefold() != " ".join(_organisation(card)[:1]).casefold()
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -507,7 +507,8 @@ class OrganisationCleaner(Cleaner):
         values["parent_id"] = None
         parent = values.get("parent_name")
         if parent:
-            if values.get("name") and parent.lower() == values["name"].lower():
+            plain = self.organisations.plain
+            if values.get("name") and plain(parent) == plain(values["name"]):
                 errors.append(RowError("parent", _("An organisation cannot be part of itself.")))
             else:
                 values["parent_id"], ambiguous = self.organisations.find(parent)

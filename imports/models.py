@@ -67,6 +67,8 @@ class ImportJob(models.Model):
     # An estimate (lines in the file) until the file has been read; then the number of rows.
     total_rows = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    # An address book's cards that are no one to import (contact groups, organisations, places): not rows.
+    cards_left_out = models.PositiveIntegerField(default=0)
     # The first errors, each {"line", "column", "message"}; error_count says how many there were in all.
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -74,6 +76,8 @@ class ImportJob(models.Model):
     duplicates = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     new_organisations = models.JSONField(default=list, blank=True)
+    # Organisations only likely duplicates name: added only when the duplicates are imported too.
+    new_organisations_of_duplicates = models.JSONField(default=list, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -118,6 +122,12 @@ class ImportJob(models.Model):
     @property
     def rows_to_import(self) -> int:
         return self.rows_besides_duplicates if self.skip_duplicates else self.total_rows
+
+    @property
+    def organisations_to_add(self) -> list[str]:
+        if self.skip_duplicates:
+            return self.new_organisations
+        return sorted([*self.new_organisations, *self.new_organisations_of_duplicates], key=str.lower)
 
 
 class ImportRow(models.Model):

@@ -149,14 +149,19 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
     if file_format == ImportFormat.VCARD:
         upload = sources.vcard_with_whole_characters(upload)
     job.file.save(name, upload, save=False)
-    with job.file.open("rb") as file:
-        job.encoding = sources.detect_encoding(file)
-        if file_format == ImportFormat.VCARD:
-            job.total_rows = _count_cards(file, job.encoding)
-            job.mapping = {column.name: column.name for column in COLUMNS[kind]}
-        else:
-            job.delimiter = sources.sniff_delimiter(sources.sample_text(file, job.encoding))
-            _read_headings(job, file)
+    try:
+        with job.file.open("rb") as file:
+            job.encoding = sources.detect_encoding(file)
+            if file_format == ImportFormat.VCARD:
+                job.total_rows = _count_cards(file, job.encoding)
+                job.mapping = {column.name: column.name for column in COLUMNS[kind]}
+            else:
+                job.delimiter = sources.sniff_delimiter(sources.sample_text(file, job.encoding))
+                _read_headings(job, file)
+    except ValidationError:
+        # Refused: no job was saved to keep the file.
+        job.file.delete(save=False)
+        raise
     job.save()
     return job
 
@@ -202,6 +207,7 @@ def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -
     """Reads the headings again with another encoding or separator, and guesses the columns anew."""
     require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    _require_file(job)
     if encoding not in dict(sources.ENCODINGS) or delimiter not in dict(sources.DELIMITERS):
         raise ValidationError(_("Choose an encoding and a separator from the lists."))
     job.encoding, job.delimiter = encoding, delimiter
@@ -210,6 +216,11 @@ def import_job_reread(*, job: ImportJob, actor, encoding: str, delimiter: str) -
     job.status = ImportStatus.MAPPING
     job.save()
     return job
+
+
+def _require_file(job: ImportJob) -> None:
+    if not job.file:
+        raise ValidationError(_("This file is no longer kept: upload it again."))
 
 
 def _require_status(job: ImportJob, *allowed: str) -> None:
@@ -232,6 +243,7 @@ def import_job_map(*, job: ImportJob, actor, mapping: dict) -> ImportJob:
     """
     require(can_manage_import(actor, job), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _require_status(job, ImportStatus.MAPPING, ImportStatus.CHECKED)
+    _require_file(job)
     known = {column.name: column for column in COLUMNS[job.kind]}
     if job.format == ImportFormat.VCARD:
         # An address card names its fields itself.
@@ -296,8 +308,9 @@ def _remember_mapping(*, actor, kind: str, offered: dict, chosen: dict) -> None:
 
 
 def _reset_results(job: ImportJob) -> None:
-    job.errors, job.warnings, job.duplicates, job.preview, job.new_organisations = [], [], [], [], []
-    job.error_count = job.duplicate_count = job.created_count = 0
+    job.errors, job.warnings, job.duplicates, job.preview = [], [], [], []
+    job.new_organisations, job.new_organisations_of_duplicates = [], []
+    job.error_count = job.duplicate_count = job.created_count = job.cards_left_out = 0
     job.failure = ""
 
 
@@ -343,6 +356,7 @@ class _Check:
         self.duplicate_lines: set[int] = set()
         self.preview: list[dict] = []
         self.rows = 0
+        self.left_out = 0
         # The preview's cells in the order the page lists the fields (a JSON object keeps no order).
         self.shown = [column.name for column in preview_columns(job)]
 
@@ -393,9 +407,11 @@ def import_check(*, job_id: int) -> ImportJob:
 
 
 def _fail(job_id: int, status: str, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id, status=status).update(
+    if ImportJob.objects.filter(pk=job_id, status=status).update(
         status=ImportStatus.FAILED, failure=message, finished_at=timezone.now()
-    )
+    ):
+        # A failed check or import is not taken up again: the person uploads the file anew.
+        transaction.on_commit(lambda: _drop_file(job_id))
 
 
 def _check(job_id: int) -> ImportJob:
@@ -413,9 +429,10 @@ def _check(job_id: int) -> ImportJob:
         cleaner = CLEANERS[job.kind](actor=job.created_by)
         check = _Check(job)
         finder = _DuplicateFinder.for_kind(job.kind)
-        new_organisations: dict[str, str] = {}
+        # Each organisation the file adds, by its plain name: as first written, and the lines naming it.
+        new_organisations: dict[str, tuple[str, list[int]]] = {}
         parents_in_file: dict[int, str] = {}
-        names_in_file: dict[str, int] = {}
+        names_in_file: dict[int, str] = {}
         estimate = max(job.total_rows, 1)
         _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
         ImportRow.objects.filter(job=job).delete()
@@ -427,6 +444,9 @@ def _check(job_id: int) -> ImportJob:
         ):
             try:
                 for line, raw in sources.job_rows(job):
+                    if sources.LEFT_OUT in raw:
+                        check.left_out += 1
+                        continue
                     check.rows += 1
                     if check.rows % PROGRESS_EVERY == 0:
                         _report(job.pk, ImportStatus.VALIDATING, check.rows, max(estimate, check.rows))
@@ -450,10 +470,11 @@ def _check(job_id: int) -> ImportJob:
                         and not values["organisation_id"]
                     ):
                         new_organisations.setdefault(
-                            OrganisationIndex.plain(values["organisation_name"]), values["organisation_name"]
-                        )
+                            OrganisationIndex.plain(values["organisation_name"]),
+                            (values["organisation_name"], []),
+                        )[1].append(line)
                     if job.kind == ImportKind.ORGANISATIONS:
-                        names_in_file.setdefault(values["name"].lower(), line)
+                        names_in_file[line] = values["name"]
                         if values["parent_name"] and not values["parent_id"]:
                             parents_in_file[line] = values["parent_name"]
                     if finder:
@@ -463,13 +484,15 @@ def _check(job_id: int) -> ImportJob:
                 check.error(problem.line, "", problem.message)
         if finder:
             finder.after_reading(check)
-        for line, parent in parents_in_file.items():
-            if parent.lower() not in names_in_file:
+        parent_lines = _parent_lines(names_in_file, parents_in_file)
+        for line, parent_line in parent_lines.items():
+            if parent_line is None:
                 check.error(
-                    line, "parent", _("No organisation is called “%(name)s”.") % {"name": parent[:80]}
+                    line,
+                    "parent",
+                    _("No organisation is called “%(name)s”.") % {"name": parents_in_file[line][:80]},
                 )
-        if job.kind == ImportKind.ORGANISATIONS:
-            _check_parent_cycles(check, parents_in_file)
+        _check_parent_cycles(check, parent_lines)
         if check.rows == 0 and check.error_count == 0:
             if job.format == ImportFormat.VCARD:
                 check.error(
@@ -487,7 +510,11 @@ def _check(job_id: int) -> ImportJob:
         if check.error_count:
             # Nothing of a file with errors can be imported: its staged rows are not kept.
             ImportRow.objects.filter(job=job).delete()
+            if job.format == ImportFormat.VCARD:
+                # Nor the address book itself: it has no columns to choose again, only cards to correct.
+                transaction.on_commit(lambda: _drop_file(job_id))
         job.total_rows = check.rows
+        job.cards_left_out = check.left_out
         job.error_count = check.error_count
         job.errors = sorted(check.errors, key=lambda e: e["line"] or 0)
         job.warnings = [
@@ -497,7 +524,9 @@ def _check(job_id: int) -> ImportJob:
         job.duplicate_count = len(check.duplicate_lines)
         job.duplicates = sorted(check.duplicates, key=lambda d: d["line"])
         job.preview = check.preview
-        job.new_organisations = sorted(new_organisations.values(), key=str.lower)
+        job.new_organisations, job.new_organisations_of_duplicates = _added_organisations(
+            new_organisations, check.duplicate_lines
+        )
         job.status = ImportStatus.CHECKED
         job.checked_at = timezone.now()
         job.save()
@@ -505,18 +534,37 @@ def _check(job_id: int) -> ImportJob:
     return job
 
 
-def _check_parent_cycles(check: _Check, parents_in_file: dict[int, str]) -> None:
+def _added_organisations(
+    new_organisations: dict[str, tuple[str, list[int]]], duplicate_lines: set[int]
+) -> tuple[list[str], list[str]]:
+    """(the organisations the file adds, those only its likely duplicates name), each sorted: an organisation
+    all of whose rows are left out is not added (_commit_stakeholders)."""
+    added, of_duplicates = [], []
+    for name, lines in new_organisations.values():
+        named_besides_duplicates = any(line not in duplicate_lines for line in lines)
+        (added if named_besides_duplicates else of_duplicates).append(name)
+    return sorted(added, key=str.lower), sorted(of_duplicates, key=str.lower)
+
+
+def _parent_lines(names: dict[int, str], parents: dict[int, str]) -> dict[int, int | None]:
+    """{line: the line of its parent} for the rows whose parent (`parents`, by line) is not in the register
+    but in the file (`names`, by line): the first row of that name, accents and case aside as everywhere an
+    organisation is named (OrganisationIndex.plain); None where no row is called so.
+
+    The check and the import both place parents by it: matched two ways (Python's lower() at the check,
+    PostgreSQL's at the import) a Greek final sigma or a German ß was found by one and not by the other.
+    """
+    first_lines: dict[str, int] = {}
+    for line in sorted(names):
+        first_lines.setdefault(OrganisationIndex.plain(names[line]), line)
+    return {line: first_lines.get(OrganisationIndex.plain(parent)) for line, parent in parents.items()}
+
+
+def _check_parent_cycles(check: _Check, parent_lines: dict[int, int | None]) -> None:
     """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
-    # parents_in_file maps a line to its parent's name; walk name → parent name until it leaves the file.
-    by_line_name = {}
-    for line, values in ImportRow.objects.filter(
-        AnyOf(models.F("line"), list(parents_in_file)), job=check.job
-    ).values_list("line", "values"):
-        by_line_name[values["name"].lower()] = (line, values["parent_name"].lower())
-    for name, (line, _parent) in by_line_name.items():
-        seen, current = {name}, name
-        while current in by_line_name:
-            current = by_line_name[current][1]
+    for line in parent_lines:
+        seen, current = {line}, line
+        while (current := parent_lines.get(current)) is not None:
             if current in seen:
                 check.error(line, "parent", _("These organisations are each other's parents."))
                 break
@@ -778,7 +826,8 @@ def import_commit(*, job_id: int) -> ImportJob:
 
 
 def _drop_file(job_id: int) -> None:
-    """An imported or set-aside file is not kept: its rows are in the registers, or were not wanted."""
+    """An imported, set-aside or refused file is not kept: its rows are in the registers, were not wanted, or
+    cannot be imported."""
     job = ImportJob.objects.get(pk=job_id)
     if job.file:
         job.file.delete(save=False)
@@ -895,7 +944,7 @@ def _commit_stakeholders(job: ImportJob) -> int:
     with connection.cursor() as cursor:
         total = _stage(cursor, job, Stakeholder)
         new_ids = {}
-        if job.new_organisations:
+        if organisations := job.organisations_to_add:
             cursor.execute(
                 """
                 INSERT INTO contacts_organisation
@@ -904,7 +953,7 @@ def _commit_stakeholders(job: ImportJob) -> int:
                 FROM unnest(%s::text[]) AS name
                 RETURNING id, name
                 """,
-                [job.new_organisations],
+                [organisations],
             )
             added = {OrganisationIndex.plain(name): pk for pk, name in cursor.fetchall()}
             # Each spelling the rows give an organisation the file adds ("Malmö Port", "Malmo Port") is the
@@ -970,22 +1019,36 @@ def _commit_organisations(job: ImportJob) -> int:
                 *tag_links,
             ],
         )
-        # Parents named by another row of the same file: the first row with that name.
-        cursor.execute(
-            f"""
-            UPDATE contacts_organisation o SET parent_id = p.id
-            FROM {ROWS}
-            CROSS JOIN LATERAL (
-                SELECT o2.id FROM contacts_organisation o2
-                WHERE o2.id IN (SELECT id FROM import_rows)
-                  AND lower(o2.name) = lower(n.values->>'parent_name')
-                ORDER BY o2.id LIMIT 1
-            ) p
-            WHERE o.id = n.id AND n.values->>'parent_id' IS NULL AND n.values->>'parent_name' <> ''
-            """
-        )
+        _place_parents_in_file(cursor)
         cursor.execute("DROP TABLE import_rows")
     return total
+
+
+def _place_parents_in_file(cursor) -> None:
+    """Gives the organisations whose parent is another row of the file that row, found as the check found it
+    (_parent_lines)."""
+    cursor.execute(
+        f"""
+        SELECT n.line, n.values->>'parent_name' FROM {ROWS}
+        WHERE n.values->>'parent_id' IS NULL AND n.values->>'parent_name' <> ''
+        """
+    )
+    parents = dict(cursor.fetchall())
+    if not parents:
+        return
+    cursor.execute(f"SELECT n.line, n.values->>'name' FROM {ROWS}")
+    names = dict(cursor.fetchall())
+    placed = [(line, parent) for line, parent in _parent_lines(names, parents).items() if parent is not None]
+    cursor.execute(
+        f"""
+        UPDATE contacts_organisation o SET parent_id = p.id
+        FROM unnest(%s::int[], %s::int[]) AS m(line, parent_line)
+        JOIN {ROWS} ON n.line = m.line
+        JOIN import_rows p ON p.line = m.parent_line
+        WHERE o.id = n.id
+        """,
+        [[line for line, _parent in placed], [parent for _line, parent in placed]],
+    )
 
 
 def _commit_interactions(job: ImportJob) -> int:

@@ -216,6 +216,9 @@ def sample_text(file, encoding: str, size: int = 64 * 1024) -> str:
 
 # A row's values may carry, under this key, why the row as a whole cannot be imported.
 ROW_PROBLEM = "__row__"
+# The values of an address book's card that is no one to import (a contact group, an organisation, a place)
+# are this key alone: the check counts such cards, and says how many it left out.
+LEFT_OUT = "__left_out__"
 
 
 def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
@@ -226,7 +229,9 @@ def job_rows(job: ImportJob) -> Iterator[tuple[int, dict[str, str]]]:
             try:
                 for number, card in enumerate(vcard.parse(stream), start=1):
                     if not vcard.is_person(card):
-                        continue  # still counted: a card is named by its place in the file
+                        # Still numbered: a card is named by its place in the file.
+                        yield card.line, {LEFT_OUT: "yes"}
+                        continue
                     line, values = card.line, vcard.card_to_row(card)
                     _refuse_unstorable(values.values(), line)
                     if not values["name"]:

@@ -135,6 +135,29 @@ def test_an_apple_company_card_is_not_taken_for_a_person():
     assert [row["name"] for row in rows(text)] == ["Amina Yusuf"]
 
 
+def test_a_persons_card_shown_as_their_company_is_the_person_at_that_company():
+    """Apple's "show as company" is how the card is listed, under its FN (the company's name): the person is
+    in N."""
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:Yusuf;Amina;;Dr;\nFN:Lagos State Ministry\nORG:Lagos State Ministry;\n"
+        "TITLE:Director\nX-ABShowAs:COMPANY\nEND:VCARD\n"
+    )
+    [row] = rows(text)
+    assert (row["name"], row["organisation"], row["role"]) == (
+        "Amina Yusuf",
+        "Lagos State Ministry",
+        "Director",
+    )
+
+
+def test_a_company_card_naming_only_the_company_in_n_is_not_taken_for_a_person():
+    text = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:lagos state ministry;;;;\nFN:Lagos State Ministry\n"
+        "ORG:Lagos State Ministry;\nX-ABShowAs:COMPANY\nEND:VCARD\n"
+    )
+    assert rows(text) == []
+
+
 def test_an_offset_time_zone_is_ignored_rather_than_refused():
     assert rows("BEGIN:VCARD\nVERSION:3.0\nFN:X\nTZ:-05:00\nEND:VCARD\n")[0]["time_zone"] == ""
 

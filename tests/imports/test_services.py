@@ -434,6 +434,28 @@ def test_an_organisation_the_file_adds_in_any_script_is_added_once_whatever_its_
     assert list(Organisation.objects.values_list("name", flat=True)) == [first]
 
 
+@pytest.mark.parametrize("skip_duplicates", [True, False])
+def test_an_organisation_only_likely_duplicates_name_is_added_only_with_them(officer, skip_duplicates):
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"])
+    content = csv_bytes(
+        [
+            ["Ana Costa", "ana@example.org", "Costa Consulting", "Director", "", ""],
+            ["Li Wei", "li@port.example", "Harbour Trust", "Analyst", "", ""],
+            ["Bo Chen", "li@port.example", "Harbour Trust", "Analyst", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+    assert job.duplicate_count == 2
+    assert job.new_organisations == ["Harbour Trust"]
+    assert job.new_organisations_of_duplicates == ["Costa Consulting"]
+    job = commit(officer, job, skip_duplicates=skip_duplicates)
+
+    added = ["Harbour Trust"] if skip_duplicates else ["Costa Consulting", "Harbour Trust"]
+    assert sorted(Organisation.objects.values_list("name", flat=True)) == added
+    assert Affiliation.objects.count() == job.created_count == (1 if skip_duplicates else 3)
+
+
 def test_a_greek_organisation_typed_without_its_accents_is_the_one_in_the_register(officer):
     athens = OrganisationFactory(name="Δήμος Αθηναίων")
     job = check(officer, upload(officer, csv_bytes([["Li Wei", "", "ΔΗΜΟΣ ΑΘΗΝΑΙΩΝ", "Analyst", "", ""]])))
@@ -547,6 +569,46 @@ def test_organisations_cannot_be_each_others_parents(officer):
     content = csv_bytes([["A", "B"], ["B", "A"]], headings=["Name", "Part of"])
     job = check(officer, upload(officer, content, kind="organisations"))
     assert job.error_count == 2
+
+
+def test_a_parent_in_the_register_written_in_capitals_is_found_and_given(officer):
+    port = OrganisationFactory(name="Οργανισμός Λιμένος")
+    content = csv_bytes([["Λιμενική Αστυνομία", "ΟΡΓΑΝΙΣΜΟΣ ΛΙΜΕΝΟΣ"]], headings=["Name", "Part of"])
+
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert job.error_count == 0, job.errors
+    commit(officer, job)
+
+    assert Organisation.objects.get(name="Λιμενική Αστυνομία").parent == port
+
+
+@pytest.mark.parametrize(
+    "parent,written",
+    [
+        ("Οργανισμός Λιμένος", "ΟΡΓΑΝΙΣΜΟΣ ΛΙΜΕΝΟΣ"),
+        # Python's lower() and PostgreSQL's gave the final sigma each its own form: found, then not given.
+        ("ΟΔΟΣ Trust", "Οδος Trust"),
+        ("Hafen Straße", "HAFEN STRASSE"),
+        ("İzmir Port", "Izmir Port"),
+    ],
+)
+def test_a_parent_only_an_earlier_row_adds_is_found_by_the_check_and_given_by_the_import(
+    officer, parent, written
+):
+    content = csv_bytes([[parent, ""], ["Harbour Police", written]], headings=["Name", "Part of"])
+
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert job.error_count == 0, job.errors
+    job = commit(officer, job)
+
+    assert job.created_count == 2
+    assert Organisation.objects.get(name="Harbour Police").parent == Organisation.objects.get(name=parent)
+
+
+def test_organisations_written_in_other_capitals_cannot_be_each_others_parents(officer):
+    content = csv_bytes([["ΟΔΟΣ", "Λιμάνι"], ["ΛΙΜΑΝΙ", "Οδός"]], headings=["Name", "Part of"])
+    job = check(officer, upload(officer, content, kind="organisations"))
+    assert [error["message"] for error in job.errors] == ["These organisations are each other's parents."] * 2
 
 
 def test_interactions_are_imported_and_restart_the_contact_clock(officer, other_officer):
@@ -1168,6 +1230,75 @@ def test_the_uploaded_file_is_not_kept_once_imported(officer, django_capture_on_
         commit(officer, job)
     job.refresh_from_db()
     assert not job.file and not os.path.exists(path)
+
+
+def stored_files(settings) -> list:
+    return [path for path in (settings.MEDIA_ROOT / "imports").rglob("*") if path.is_file()]
+
+
+def test_a_file_refused_once_stored_is_not_kept(officer, settings):
+    unreadable = b'"Name\n' + b"x" * 200_000  # a quotation mark left open: no headings to read
+    with pytest.raises(ValidationError):
+        upload(officer, unreadable)
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_an_address_book_whose_check_finds_errors_is_not_kept(
+    officer, settings, django_capture_on_commit_callbacks
+):
+    cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:+44 20 7946 0000\r\nEND:VCARD\r\n"
+    job = upload(officer, cards, name="contacts.vcf")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job)
+    assert job.error_count == 1
+
+    job.refresh_from_db()
+    assert not job.file and stored_files(settings) == []
+    with pytest.raises(ValidationError, match="upload it again"):
+        services.import_job_map(job=job, actor=officer, mapping=job.mapping)
+
+
+def test_a_spreadsheet_whose_check_finds_errors_is_kept_to_be_checked_again(
+    officer, colleague, django_capture_on_commit_callbacks
+):
+    """Choosing another column, or the owner joining the staff, makes it importable."""
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", "nobody"]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job)
+    assert job.error_count == 1 and job.file
+
+    mapping = {name: heading for name, heading in job.mapping.items() if name != "owner"}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = check(officer, job, mapping)
+    assert job.error_count == 0 and job.can_commit
+
+
+def test_a_check_that_failed_keeps_no_file(officer, settings, django_capture_on_commit_callbacks):
+    settings.IMPORT_MAX_ATTEMPTS = 1
+    job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]]))
+    job = services.import_job_map(job=job, actor=officer, mapping=job.mapping)  # checking, no worker yet
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.imports_recover_stalled()
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert not job.file and stored_files(settings) == []
+
+
+def test_a_file_set_aside_is_deleted_once_setting_it_aside_commits(
+    officer, settings, django_capture_on_commit_callbacks
+):
+    job = check(officer, upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]])))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.import_discard(job=job, actor=officer)
+    assert len(stored_files(settings)) == 1, "nothing is deleted before the discard commits"
+
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert not job.file and stored_files(settings) == []
 
 
 def test_a_stakeholder_list_export_imports_back_as_it_was_written(officer_client, officer, colleague):

@@ -201,6 +201,30 @@ def test_the_check_of_an_address_book_names_a_card_without_a_name(officer_client
     assert "Import 1 row" not in page
 
 
+def test_an_address_book_says_how_many_cards_it_left_out_and_why(officer_client):
+    cards = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Board\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN:Port Authority\r\nORG:Port Authority;\r\n"
+        b"X-ABShowAs:COMPANY\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Yusuf;Amina;;;\r\nFN:Lagos State Ministry\r\n"
+        b"ORG:Lagos State Ministry;\r\nX-ABShowAs:COMPANY\r\nEND:VCARD\r\n"
+    )
+    officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("contacts.vcf", cards)},
+    )
+    job = ImportJob.objects.get()
+    said = "2 cards were left out: contact groups, organisations or places, not people."
+    assert (job.total_rows, job.cards_left_out, job.error_count) == (1, 2, 0)
+    assert said in officer_client.get(job.get_absolute_url()).content.decode()
+
+    response = officer_client.post(reverse("imports:commit", args=[job.pk]))
+
+    assert said in officer_client.get(response["Location"]).content.decode()
+    amina = Stakeholder.objects.get()
+    assert (amina.name, amina.current_primary_organisation().name) == ("Amina Yusuf", "Lagos State Ministry")
+
+
 def test_an_import_page_runs_a_fixed_number_of_queries(officer_client, django_assert_max_num_queries):
     content = b"Name\nAna Costa\n"
     upload_and_import(officer_client, content)
@@ -212,6 +236,32 @@ def test_an_import_page_runs_a_fixed_number_of_queries(officer_client, django_as
     # with who made it.
     with django_assert_max_num_queries(5):
         assert b"already imported" in officer_client.get(url).content
+
+
+def test_the_check_does_not_count_an_organisation_only_likely_duplicates_name_among_those_added(
+    officer_client, officer
+):
+    StakeholderFactory(name="Someone", emails=["ana@example.org"], owner=officer)
+    content = b"Name,Email,Organisation\nAna Costa,ana@example.org,Costa Consulting\nLi Wei,,Harbour Trust\n"
+    officer_client.post(
+        reverse("imports:upload"), {"kind": "stakeholders", "file": SimpleUploadedFile("p.csv", content)}
+    )
+    job = ImportJob.objects.get()
+    officer_client.post(
+        job.get_absolute_url(),
+        {
+            "encoding": job.encoding,
+            "delimiter": ",",
+            "name": "Name",
+            "emails": "Email",
+            "organisation": "Organisation",
+        },
+    )
+
+    page = officer_client.get(job.get_absolute_url()).content.decode()
+
+    assert "not in the register yet and will be added: Harbour Trust</p>" in page
+    assert "added only if the likely duplicates are imported: Costa Consulting</p>" in page
 
 
 def test_the_import_button_says_how_many_rows_go_in_with_and_without_the_likely_duplicates(
