@@ -181,3 +181,25 @@ def test_going_back_to_0017_runs_again_after_a_run_stopped_once_it_had_dropped_t
         assert index_state("stakeholder_phone_keys_gin") is True
     finally:
         migrate_to_latest()
+
+
+# Migration 0019 indexes stakeholders by name as a forward naming its sender alone is matched. -------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_name_index_is_built_again_over_one_a_failed_concurrent_build_left_invalid():
+    migrate(AFTER_COUNTRY_CODES)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE INDEX stakeholder_name_upper ON contacts_stakeholder (id)")
+            cursor.execute(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = %s::regclass",
+                ["stakeholder_name_upper"],
+            )
+        migrate_to_latest()
+        assert index_state("stakeholder_name_upper") is True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_indexdef(%s::regclass)", ["stakeholder_name_upper"])
+            assert "upper((name)::text), id" in cursor.fetchone()[0]
+    finally:
+        migrate_to_latest()
