@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -295,6 +295,11 @@ class Stakeholder(StorableTextModel):
             GinIndex(PhoneKeys("phones"), name="stakeholder_phone_keys_gin"),
             # The register's order (name, then id), which the list pages and the API's cursor pages walk.
             models.Index(fields=["name", "id"], name="stakeholder_name_order"),
+            # Who has the name a forward gives its sender without an address, as `name__iexact` matches it
+            # (UPPER(name) = UPPER(…)): asked when each email is captured and for each on the review list
+            # (mailin.querysets.stakeholders_named). Capture asks for the first two by id: with the id they
+            # are the index's first entries; without it PostgreSQL may walk the whole register in id order.
+            models.Index(Upper("name"), "id", name="stakeholder_name_upper"),
             models.Index(fields=["owner", "is_archived"], name="stakeholder_owner"),
             models.Index(fields=["contact_due_on"], name="stakeholder_contact_due"),
             models.Index(fields=["-last_contacted_at"], name="stakeholder_last_contact"),

@@ -3,7 +3,20 @@ import re
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat, JSONObject, Lower, Upper
 
 from contacts.models import Stakeholder
@@ -34,7 +47,8 @@ class InboundMessageQuerySet(QuerySet):
         - `staff_addresses`: which of its sender's and recipients' addresses are an active member of staff's
           (it is never logged with them);
         - for a forward naming its sender without an address, `archived_namesakes` ({"id", "name"}), the
-          archived stakeholders of that name, and `staff_namesake`, whether a member of staff has it.
+          archived stakeholders of that name, and `staff_namesake`, whether a member of staff has it; for any
+          other message, [] and False, not looked up (`sender_named_alone`).
 
         A stakeholder added (or archived) since the email came changes why it waits, and the page must not say
         otherwise."""
@@ -80,9 +94,24 @@ class InboundMessageQuerySet(QuerySet):
             archived_holders=ArraySubquery(archived),
             recipient_holders=ArraySubquery(recipients),
             staff_addresses=ArraySubquery(staff),
-            archived_namesakes=ArraySubquery(archived_namesakes),
-            staff_namesake=Exists(staff_named(OuterRef("from_name"))),
+            # Only a sender named alone is looked for by name: PostgreSQL runs a CASE's subquery only for
+            # the rows its condition holds for, and a review list of ordinary mail does no name matching.
+            archived_namesakes=Case(
+                When(sender_named_alone(), then=ArraySubquery(archived_namesakes)),
+                default=Value([], output_field=ArrayField(JSONField())),
+            ),
+            staff_namesake=Case(
+                When(sender_named_alone(), then=Exists(staff_named(OuterRef("from_name")))),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
+
+
+def sender_named_alone():
+    """A condition: the message is a forward naming its sender without an address ("From: Jane Smith"), as
+    `InboundMessage.why_it_waits` asks before it says who else has the name."""
+    return Q(is_forward=True) & ~Q(from_name="") & Q(from_address="")
 
 
 def holders_of(user, addresses):

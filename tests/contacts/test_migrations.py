@@ -231,3 +231,27 @@ def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
             )
             numbers, previous_numbers, keys, previous_keys = cursor.fetchone()
             assert (numbers, keys) == (previous_numbers, previous_keys), written
+
+
+# Migration 0020 indexes stakeholders by name as a forward naming its sender alone is matched. -------------
+
+AFTER_PHONE_FUNCTIONS_IN_PLPGSQL = [("contacts", "0019_phone_functions_without_replanning")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_name_index_is_built_again_over_one_a_failed_concurrent_build_left_invalid():
+    migrate(AFTER_PHONE_FUNCTIONS_IN_PLPGSQL)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE INDEX stakeholder_name_upper ON contacts_stakeholder (id)")
+            cursor.execute(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = %s::regclass",
+                ["stakeholder_name_upper"],
+            )
+        migrate_to_latest()
+        assert index_state("stakeholder_name_upper") is True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_indexdef(%s::regclass)", ["stakeholder_name_upper"])
+            assert "upper((name)::text), id" in cursor.fetchone()[0]
+    finally:
+        migrate_to_latest()

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from contacts.models import Stakeholder
@@ -155,6 +156,89 @@ def test_a_sender_named_alone_who_is_a_member_of_staff_is_not_taken_for_the_stak
         "A member of staff is named “Jane Smith” too: if they wrote it, choose whom it was with, not a "
         "stakeholder of their name."
     )
+
+
+def _forward_from(sender: str) -> bytes:
+    return forward(
+        subject=f"FW: Note from {sender}",
+        quoted=f"-----Original Message-----\nFrom: {sender}\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        f"To: Officer <officer@example.org>\nSubject: Note from {sender}",
+    )
+
+
+def test_only_a_forward_naming_its_sender_alone_is_matched_by_name_on_the_review_list(officer, colleague):
+    colleague.first_name, colleague.last_name = "Jane", "Smith"
+    colleague.save()
+    earlier = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    stakeholder_archive(stakeholder=earlier, actor=officer)
+    named_alone, _created = inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+    with_address, _created = inbound_message_receive(raw=_forward_from("Jane Smith <jane@elsewhere.example>"))
+
+    listed = {message.pk: message for message in InboundMessage.objects.with_registered_addresses(officer)}
+
+    # A sender with an address is who the address says: their name is no one's to look for.
+    assert (listed[with_address.pk].archived_namesakes, listed[with_address.pk].staff_namesake) == ([], False)
+    assert listed[named_alone.pk].archived_namesakes == [{"id": earlier.pk, "name": "Jane Smith"}]
+    assert listed[named_alone.pk].staff_namesake is True
+    why = listed[named_alone.pk].why_it_waits
+    assert why[1].startswith("A member of staff is named “Jane Smith” too")
+    assert f'<a href="/stakeholders/{earlier.pk}/">Jane Smith</a>, who is archived, has that name' in why[2]
+
+
+def test_the_review_queue_of_forwards_naming_their_senders_alone_runs_a_fixed_number_of_queries(
+    officer, colleague, client, django_assert_max_num_queries
+):
+    colleague.first_name, colleague.last_name = "Jane", "Smith"
+    colleague.save()
+    for name in ("Jane Smith", "Kofi Mensah", "Ama Owusu"):
+        namesake = StakeholderFactory(name=name, owner=officer)
+        stakeholder_archive(stakeholder=namesake, actor=officer)
+    inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+    client.force_login(officer)
+    # session, user; the user's groups (visibility); the page of messages with their officers, which of their
+    # addresses are in the register now and, for a sender named alone, who else has the name.
+    with django_assert_max_num_queries(4) as one_waiting:
+        client.get(reverse("mailin:list"))
+
+    for sender in ("Kofi Mensah", "Ama Owusu", "Kofi Mensah <kofi@coast.example>", "Efua Boateng"):
+        inbound_message_receive(raw=_forward_from(sender))
+    with django_assert_max_num_queries(4) as five_waiting:
+        page = client.get(reverse("mailin:list"))
+
+    assert len(five_waiting.captured_queries) == len(one_waiting.captured_queries)
+    assert len(page.context["page"]) == 5
+    assert page.content.decode().count("who is archived, has that name") == 3
+
+
+def _plan(queryset) -> str:
+    """How PostgreSQL would read `queryset` were the tables large: on a few rows, a scan of the whole table
+    costs less than any index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return plan
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        # When an email comes (mailin.services._stakeholder_named).
+        lambda officer: stakeholders_named(officer, "Jane Smith").order_by("pk")[:2],
+        # For each forward naming its sender alone on the review list (its archived namesakes).
+        lambda officer: InboundMessage.objects.with_registered_addresses(officer),
+    ],
+    ids=["capture", "review-list"],
+)
+def test_a_sender_named_alone_is_looked_for_by_the_index_of_names_not_through_the_register(officer, lookup):
+    StakeholderFactory.create_batch(3, owner=officer)
+    inbound_message_receive(raw=message_file("outlook_bare_name.eml"))
+
+    plan = _plan(lookup(officer))
+
+    assert "stakeholder_name_upper" in plan
 
 
 def test_a_forward_waiting_for_its_sender_named_alone_keeps_those_it_was_sent_to_once_the_sender_is_chosen(
