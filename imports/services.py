@@ -822,7 +822,31 @@ def import_commit(*, job_id: int) -> ImportJob:
         from contacts.tasks import check_duplicates as check_duplicates_task
 
         transaction.on_commit(check_duplicates_task.delay, robust=True)
+    from .tasks import tidy_search_indexes as tidy_search_indexes_task
+
+    transaction.on_commit(lambda: tidy_search_indexes_task.delay(job.kind), robust=True)
     return job
+
+
+def search_indexes_tidy(*, kind: str) -> None:
+    """Merges what an import added to its register's GIN indexes (search, names, emails, phone numbers) into
+    them.
+
+    PostgreSQL queues new GIN entries in a pending list that every search reads through until a vacuum or
+    4 MB of them merge it, and an import is rarely enough to set off either: after 10,000 stakeholders a
+    lookup by email address took 10 ms instead of 1, for hours. Merging them at once costs about 0.4 s.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT gin_clean_pending_list(i.indexrelid)
+            FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_am a ON a.oid = c.relam
+            WHERE i.indrelid = %s::regclass AND a.amname = 'gin' AND i.indisvalid
+            """,
+            [IMPORTED_MODELS[kind]._meta.db_table],
+        )
 
 
 def _drop_file(job_id: int) -> None:
@@ -1094,6 +1118,11 @@ COMMITTERS = {
     ImportKind.STAKEHOLDERS: _commit_stakeholders,
     ImportKind.ORGANISATIONS: _commit_organisations,
     ImportKind.INTERACTIONS: _commit_interactions,
+}
+IMPORTED_MODELS = {
+    ImportKind.STAKEHOLDERS: Stakeholder,
+    ImportKind.ORGANISATIONS: Organisation,
+    ImportKind.INTERACTIONS: Interaction,
 }
 
 

@@ -19,6 +19,13 @@ def commit_import(job_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def tidy_search_indexes(kind: str) -> None:
+    from .services import search_indexes_tidy
+
+    search_indexes_tidy(kind=kind)
+
+
+@shared_task(ignore_result=True)
 def recover_stalled_imports() -> None:
     """Beat runs this every minute: checks and imports whose task or worker was lost go to a worker again."""
     from .services import imports_recover_stalled

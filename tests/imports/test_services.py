@@ -1216,6 +1216,40 @@ def test_a_hundred_thousand_rows_are_imported(officer, tmp_path):
     assert Affiliation.objects.filter(organisation__name="Northern Water Authority").count() == 100_000
 
 
+def pending_gin_entries() -> dict[str, int]:
+    """The entries waiting in each of the stakeholders' GIN indexes' pending lists."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        cursor.execute(
+            """
+            SELECT c.relname, (pgstatginindex(c.oid)).pending_tuples
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+            WHERE i.indrelid = 'contacts_stakeholder'::regclass AND a.amname = 'gin'
+            """
+        )
+        return dict(cursor.fetchall())
+
+
+def test_what_an_import_adds_to_the_search_indexes_is_merged_into_them_once_it_is_in(
+    officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    tidied = []
+    monkeypatch.setattr("imports.tasks.tidy_search_indexes.delay", tidied.append)
+    rows = [[f"Person {n}", f"p{n}@example.org", f"+44 20 7946 {n:04d}"] for n in range(200)]
+    job = check(officer, upload(officer, csv_bytes(rows, ["Name", "Email", "Phone"])))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = commit(officer, job)
+    assert job.created_count == 200 and tidied == ["stakeholders"]
+    waiting = pending_gin_entries()
+    assert {"stakeholder_emails_gin", "stakeholder_phone_keys_gin", "stakeholder_search_gin"} <= {
+        name for name, entries in waiting.items() if entries
+    }
+
+    services.search_indexes_tidy(kind=tidied[0])
+
+    assert set(pending_gin_entries().values()) == {0}
+
+
 def test_someone_else_cannot_touch_my_import(officer, colleague):
     job = upload(officer, csv_bytes([["Ana Costa", "", "", "", "", ""]]))
     assert not ImportJob.objects.visible_to(colleague).filter(pk=job.pk).exists()
