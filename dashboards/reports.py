@@ -128,6 +128,7 @@ class Report:
         )
 
     def _meetings_of_subject(self):
+        """The meetings the report lists as the subject's."""
         meetings = Meeting.objects.visible_to(self.reader)
         if self.organisation is not None:
             # Those its people had; those they all missed are listed apart, as a stakeholder's are.
@@ -145,19 +146,29 @@ class Report:
     def meetings(self):
         return self._in_period(self._meetings_of_subject())
 
+    def _meetings_agreed_for_subject(self):
+        """The meetings whose decisions and actions are the subject's. An organisation's are all those on its
+        record, missed or not: one with the organisation or a department as its organisation was held on its
+        business, and what was decided or agreed there (the staff's follow-ups among it) is what a manager
+        reading its report needs to see, all the more for its people having been absent. A stakeholder has
+        no meetings of their own but those they took part in, so one they missed is not theirs."""
+        if self.organisation is not None:
+            return Meeting.objects.visible_to(self.reader).for_organisation(self.organisation)
+        return self._meetings_of_subject()
+
     def _organisation_meetings(self):
-        """The meetings with the organisation or its departments, each marked `missed` when the people working
-        there now who were invited were all recorded absent (`MeetingQuerySet.with_missed_by_all`)."""
+        """The meetings with the organisation or its departments, each marked `missed` when those invited who
+        worked there on the day were all recorded absent (`MeetingQuerySet.with_missed_by_people_at`)."""
         return (
             Meeting.objects.visible_to(self.reader)
             .for_organisation(self.organisation)
-            .with_missed_by_all(Stakeholder.objects.filter(pk__in=self._organisation_people()))
+            .with_missed_by_people_at(self._organisation_family())
         )
 
     def missed_meetings(self):
         """A stakeholder's report: the period's meetings they were invited to and recorded absent from; an
-        organisation's: those its people invited were all recorded absent from. Other subjects' reports list
-        every meeting of theirs as it went, and have none."""
+        organisation's: those its people invited (who worked there on the day) were all recorded absent from.
+        Other subjects' reports list every meeting of theirs as it went, and have none."""
         if self.organisation is not None:
             return self._in_period(self._organisation_meetings().filter(missed=True))
         if self.stakeholder is None:
@@ -168,7 +179,8 @@ class Report:
         return meetings.filter(starts_at__gte=self.start, starts_at__lt=self.end)
 
     def decisions(self):
-        return Decision.objects.filter(meeting__in=self.meetings().values("pk")).select_related("meeting")
+        meetings = self._in_period(self._meetings_agreed_for_subject())
+        return Decision.objects.filter(meeting__in=meetings.values("pk")).select_related("meeting")
 
     # What was open at the end of the period: one definition for the lists and the figures. Each register
     # annotates its rows with `open_at_end`; a row closed after the period ended was open then. While a
@@ -208,7 +220,7 @@ class Report:
             return actions.chased_by(officers).filter(in_period)
         if self.team is not None:
             return actions.chased_by(get_user_model().objects.of_team(self.team)).filter(in_period)
-        subject = Q(meeting__in=self._meetings_of_subject().values("pk"))
+        subject = Q(meeting__in=self._meetings_agreed_for_subject().values("pk"))
         if self.stakeholder is not None:
             subject |= Q(owner_stakeholder=self.stakeholder)
         return actions.filter(subject).filter(in_period)

@@ -1,5 +1,5 @@
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from contacts.search import name_resembles, name_starts, prefix_query, search_terms
@@ -47,13 +47,25 @@ class MeetingQuerySet(QuerySet):
         """Annotates whether the stakeholder was recorded absent from each meeting: `missed`."""
         return self.annotate(missed=Exists(_invitations(stakeholder=stakeholder).recorded_absent()))
 
-    def with_missed_by_all(self, stakeholders):
-        """Annotates whether `stakeholders` (a queryset of them, an organisation's people) missed each
-        meeting, as one stakeholder misses one (`with_missed`): some of them were invited, and every one of
-        those was recorded absent. A meeting none of them was invited to was not missed by them: `missed` is
-        false."""
-        invited = _invitations(stakeholder__in=stakeholders)
-        return self.annotate(missed=Exists(invited) & ~Exists(invited.not_recorded_absent()))
+    def with_missed_by_people_at(self, organisations):
+        """Annotates whether the people of `organisations` (a subquery of their ids: an organisation and its
+        departments) missed each meeting, as one stakeholder misses one (`with_missed`): some of those who
+        worked there on the day it started were invited, and every one of those was recorded absent. Who
+        works there now would not do: someone who has left since came as one of theirs, and someone who
+        joined since was absent for another organisation. A meeting none of them was invited to was not
+        missed by them: `missed` is false. The day is on the reader's calendar, as `held_now`'s is."""
+        from contacts.models import Affiliation
+        from contacts.querysets import held_on
+
+        worked_there = Affiliation.objects.filter(
+            held_on(OuterRef(OuterRef("starts_on"))),
+            stakeholder=OuterRef("stakeholder"),
+            organisation__in=organisations,
+        )
+        invited = _invitations().filter(Exists(worked_there))
+        return self.alias(starts_on=TruncDate("starts_at")).annotate(
+            missed=Exists(invited) & ~Exists(invited.not_recorded_absent())
+        )
 
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
@@ -105,7 +117,7 @@ class MeetingQuerySet(QuerySet):
 
 
 def _invitations(**people):
-    """The outer meeting's invitations of `people` (`stakeholder=` one, `stakeholder__in=` several)."""
+    """The outer meeting's invitations: all of them, or those of `people` (`stakeholder=` one)."""
     from .models import Attendee
 
     return Attendee.objects.filter(meeting=OuterRef("pk"), **people)

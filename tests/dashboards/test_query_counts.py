@@ -1,5 +1,7 @@
 """The dashboards run the same small number of queries however much there is to show."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -117,11 +119,14 @@ def test_stakeholder_report(officer_client, officer, django_assert_max_num_queri
 @pytest.mark.parametrize("rows", [3, 12])
 def test_organisation_report(officer_client, officer, django_assert_max_num_queries, rows):
     organisation = OrganisationFactory()
-    person = StakeholderFactory(owner=officer)
+    person, leaver = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
     AffiliationFactory(stakeholder=person, organisation=organisation)
+    # Worked there when the meetings were held: each is judged by its own day, in the same query.
+    AffiliationFactory(stakeholder=leaver, organisation=organisation, end_date=TODAY - dt.timedelta(days=1))
     for index in range(rows):
         meeting = MeetingFactory(organiser=officer, organisation=organisation, starts_at=days_ago(2))
         meeting.attendees.create(stakeholder=person, attended=index % 2 == 0)
+        meeting.attendees.create(stakeholder=leaver, attended=False)
     # the user's groups; the form's officers; the organisation chosen, and its name for its picker; figures:
     # by channel, meetings (those missed too), actions, commitments, objectives, concerns; the lists:
     # interactions, meetings, meetings missed, decisions, actions, commitments, objectives, concerns.

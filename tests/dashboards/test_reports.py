@@ -398,7 +398,92 @@ def test_an_organisation_report_lists_apart_the_meetings_its_people_invited_all_
     page = response.content.decode()
     assert "Meetings missed" in page and "Missed: everyone invited from there recorded absent" in page
     assert "Widen the path" in page and "Send the plan" in page
-    assert "Close the lane" not in page and "Draft the letter" not in page
+    # The forum was the council's meeting all the same: what was decided and agreed there is its business.
+    assert "Close the lane" in page and "Draft the letter" in page
+
+
+def held_meeting_at(organisation, officer, *, title, days, attendance, action):
+    """A meeting with `organisation` held `days` ago, its people (stakeholder: attended) recorded, and a staff
+    action due two days ago."""
+    starts = days_ago(days)
+    meeting = MeetingFactory(
+        organiser=officer, organisation=organisation, title=title, starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=starts,
+    )  # fmt: skip
+    for person, attended in attendance.items():
+        meeting.attendees.create(stakeholder=person, attended=attended)
+    ActionItem.objects.create(
+        meeting=meeting, description=action, owner_user=officer, created_by=officer,
+        due_on=TODAY - dt.timedelta(days=2),
+    )  # fmt: skip
+    return meeting
+
+
+def test_an_organisation_report_judges_a_meeting_by_who_worked_there_on_the_day(client, officer):
+    """One who has left since came for the harbour board, and the board was not missed; one who has left
+    since was the harbour's only guest at the tour, and their absence made it missed."""
+    harbour = OrganisationFactory(name="Harbour Trust")
+    former, current = (StakeholderFactory(owner=officer, name=name) for name in ("Former", "Current"))
+    AffiliationFactory(stakeholder=former, organisation=harbour, end_date=TODAY - dt.timedelta(days=1))
+    AffiliationFactory(stakeholder=current, organisation=harbour)
+    board = held_meeting_at(
+        harbour, officer, title="Board", days=10, attendance={former: True, current: False},
+        action="Send the board papers",
+    )  # fmt: skip
+    tour = held_meeting_at(
+        harbour, officer, title="Quay tour", days=20, attendance={former: False}, action="Book the launch"
+    )
+
+    response = report(client, officer, organisation=harbour.pk)
+
+    totals = response.context["totals"]
+    assert (totals["meetings"], totals["meetings_held"], totals["meetings_missed"]) == (1, 1, 1)
+    assert list(response.context["meetings"]) == [board]
+    assert list(response.context["missed_meetings"]) == [tour]
+    assert (totals["actions"], totals["actions_overdue"]) == (2, 2)
+
+
+def test_someone_who_joined_an_organisation_since_does_not_make_its_earlier_meeting_missed(client, officer):
+    """Absent from the board while they worked for the council, the joiner was not the harbour's guest; absent
+    from the tour after joining, they were."""
+    harbour, council = OrganisationFactory(name="Harbour Trust"), OrganisationFactory(name="Council")
+    joiner = StakeholderFactory(owner=officer, name="Joiner")
+    AffiliationFactory(stakeholder=joiner, organisation=council, end_date=TODAY - dt.timedelta(days=6))
+    AffiliationFactory(stakeholder=joiner, organisation=harbour, start_date=TODAY - dt.timedelta(days=5))
+    board = held_meeting_at(
+        harbour, officer, title="Board", days=10, attendance={joiner: False}, action="Send the board papers"
+    )
+    tour = held_meeting_at(
+        harbour, officer, title="Quay tour", days=2, attendance={joiner: False}, action="Book the launch"
+    )
+
+    response = report(client, officer, organisation=harbour.pk)
+
+    totals = response.context["totals"]
+    assert (totals["meetings"], totals["meetings_missed"]) == (1, 1)
+    assert list(response.context["meetings"]) == [board]
+    assert list(response.context["missed_meetings"]) == [tour]
+
+
+def test_an_organisations_report_keeps_what_was_agreed_at_its_meeting_its_people_all_missed(client, officer):
+    """The meeting moves to the missed list and out of the count of meetings had; its decisions and its
+    staff's actions, agreed on the harbour's business, stay in the report, an overdue one counted so."""
+    harbour = OrganisationFactory(name="Harbour Trust")
+    current = StakeholderFactory(owner=officer, name="Current")
+    AffiliationFactory(stakeholder=current, organisation=harbour)
+    board = held_meeting_at(
+        harbour, officer, title="Board", days=10, attendance={current: False}, action="Send the board papers"
+    )
+    Decision.objects.create(meeting=board, text="Dredge the outer basin")
+
+    response = report(client, officer, organisation=harbour.pk)
+
+    totals = response.context["totals"]
+    assert (totals["meetings"], totals["meetings_missed"]) == (0, 1)
+    assert list(response.context["missed_meetings"]) == [board]
+    assert [decision.text for decision in response.context["decisions"]] == ["Dredge the outer basin"]
+    assert [action.description for action in response.context["actions"]] == ["Send the board papers"]
+    assert (totals["actions"], totals["actions_overdue"]) == (1, 1)
 
 
 def test_an_organisation_report_has_no_missed_meetings_when_its_people_came(client, officer, council):

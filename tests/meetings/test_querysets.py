@@ -1,11 +1,15 @@
 """The meetings' shared reads: who was recorded absent, and which actions are still wanted."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
+from contacts.models import Organisation
 from meetings import services
-from meetings.models import ActionItem, ActionStatus, Attendee
+from meetings.models import ActionItem, ActionStatus, Attendee, Meeting
 
-from ..factories import MeetingFactory, StakeholderFactory
+from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +23,28 @@ def test_only_those_said_not_to_have_come_are_recorded_absent_and_an_unrecorded_
 
     assert list(Attendee.objects.recorded_absent()) == [stayed_away]
     assert list(Attendee.objects.not_recorded_absent()) == [came, not_recorded]
+
+
+@pytest.mark.parametrize("reader_zone", ["Europe/London", "UTC"])
+def test_an_organisation_misses_a_meeting_by_who_worked_there_on_its_day_on_the_readers_calendar(
+    officer, reader_zone
+):
+    """At half past midnight in London on 10 June, 23:30 on the 9th in UTC: to a reader in London, one whose
+    position there ended on the 9th had left, and the one still there (until the 10th) missed it; to a reader
+    in UTC, both worked there that day and one of them came."""
+    harbour = OrganisationFactory(name="Harbour Trust")
+    left, stayed = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=left, organisation=harbour, end_date=dt.date(2026, 6, 9))
+    AffiliationFactory(stakeholder=stayed, organisation=harbour, end_date=dt.date(2026, 6, 10))
+    starts = dt.datetime(2026, 6, 9, 23, 30, tzinfo=dt.UTC)
+    meeting = MeetingFactory(organiser=officer, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    meeting.attendees.create(stakeholder=left, attended=True)
+    meeting.attendees.create(stakeholder=stayed, attended=False)
+
+    with timezone.override(reader_zone):
+        (annotated,) = Meeting.objects.with_missed_by_people_at(Organisation.objects.filter(pk=harbour.pk))
+
+    assert annotated.missed is (reader_zone == "Europe/London")
 
 
 def test_an_action_taken_on_before_a_meeting_that_is_then_cancelled_stays_open_but_is_not_outstanding(
