@@ -3,6 +3,7 @@
 import sys
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 
@@ -16,6 +17,15 @@ def fast_password_hashing(settings):
     since the production one is slow on purpose (about a third of a second each). Passwords still check as
     they would."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_time_zone():
+    """Each request activates the signed-in person's time zone (accounts.middleware) for the rest of its
+    thread, as a server's next request would again: a test starts in the default one whatever ran before."""
+    timezone.deactivate()
+    yield
+    timezone.deactivate()
 
 
 @pytest.fixture
