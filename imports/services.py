@@ -434,7 +434,7 @@ def _check(job_id: int) -> ImportJob:
         new_organisations: dict[str, tuple[str, list[int]]] = {}
         parents_in_file: dict[int, str] = {}
         names_in_file: dict[int, str] = {}
-        names_tags = False
+        rows_name_tags = False
         estimate = max(job.total_rows, 1)
         _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
         ImportRow.objects.filter(job=job).delete()
@@ -481,7 +481,7 @@ def _check(job_id: int) -> ImportJob:
                             parents_in_file[line] = values["parent_name"]
                     if finder:
                         finder.row(check, line, values)
-                    names_tags = names_tags or bool(values[TAG_VALUES[job.kind]])
+                    rows_name_tags = rows_name_tags or bool(values[TAG_VALUES[job.kind]])
                     copy.write_row((job.pk, line, Jsonb(values), line in check.duplicate_lines))
             except sources.FileProblem as problem:
                 check.error(problem.line, "", problem.message)
@@ -510,7 +510,7 @@ def _check(job_id: int) -> ImportJob:
                 check.error(None, "", _("The file has a heading row but no rows to import."))
         if finder and check.error_count == 0:
             finder.after_staging(check)
-        if names_tags and check.error_count == 0:
+        if rows_name_tags and check.error_count == 0:
             job.new_tags, job.new_tags_of_duplicates = _added_tags(job)
         if check.error_count:
             # Nothing of a file with errors can be imported: its staged rows are not kept.
