@@ -5,12 +5,14 @@ The handover's preview (contacts.views) and the handover itself (contacts.servic
 the same rows from here, so what the manager is shown is what moves.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from .models import Objective, ObjectiveStatus, Organisation, Stakeholder
+from .models import Objective, ObjectiveStatus, Organisation, Stakeholder, Tag
 
 # A stakeholder's page shows this many of the objectives achieved or dropped, the latest first.
 CLOSED_OBJECTIVES_SHOWN = 10
@@ -183,3 +185,27 @@ def handover_preview(*, from_officer, organisation: Organisation | None = None) 
         confidential_follow_ups=counted["confidential"],
         stakeholders=list(first),
     )
+
+
+def tag_keys(names: Collection[str]) -> dict[str, tuple[str, Tag | None]]:
+    """{name: (the key tags are told apart by, the tag of that key if there is one)}, in one query.
+
+    The key is PostgreSQL's lower(), as the unique index on tag names has it. Python's lower() is not that
+    key: it gives a Greek word's last sigma its final form and "İ" a combining dot, where PostgreSQL's gives
+    neither, so a name keyed in Python can miss its tag or pass for another.
+    """
+    if not names:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT given.name, lower(given.name), tag.id, tag.name
+            FROM unnest(%s::text[]) AS given(name)
+            LEFT JOIN contacts_tag tag ON lower(tag.name) = lower(given.name)
+            """,
+            [list(names)],
+        )
+        return {
+            name: (key, Tag.from_db(connection.alias, ["id", "name"], (tag_id, tag_name)) if tag_id else None)
+            for name, key, tag_id, tag_name in cursor.fetchall()
+        }

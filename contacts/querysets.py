@@ -1,5 +1,6 @@
 import datetime as dt
 import functools
+from collections.abc import Iterable
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -19,7 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
@@ -37,6 +38,10 @@ class NamedQuerySet(QuerySet):
 
 
 class TagQuerySet(NamedQuerySet):
+    def by_key(self, keys: Iterable[str]) -> dict:
+        """{key: tag} for the tags these keys (tag_keys) name."""
+        return {tag.key: tag for tag in self.annotate(key=Lower("name")).filter(key__in=keys)}
+
     def visible_to(self, user):
         """Tags are the shared vocabulary of all staff, except a tag that only interactions the user may not
         read carry: its name, typed as a topic of a confidential interaction, would say what it was about.

@@ -9,7 +9,6 @@ import pghistory.models
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,28 +45,30 @@ from .models import (
     Tag,
     tag_name_normalised,
 )
-from .queries import handover_open_work, handover_stakeholders
+from .queries import handover_open_work, handover_stakeholders, tag_keys
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
-    """The tags with these names, matched case-insensitively; missing ones are created."""
-    wanted = {}
+    """The tags with these names, matched as the unique index on tag names matches them (tag_keys); missing
+    ones are created."""
+    cleaned_names = []
     for name in names:
         validate_storable_text(name)  # a NUL would reach PostgreSQL: bulk_create does not full_clean()
-        cleaned = tag_name_normalised(name)[:60]
-        if cleaned:
-            wanted.setdefault(cleaned.lower(), cleaned)
-    if not wanted:
+        if cleaned := tag_name_normalised(name)[:60]:
+            cleaned_names.append(cleaned)
+    if not cleaned_names:
         return []
-    existing = {
-        tag.name.lower(): tag for tag in Tag.objects.annotate(key=Lower("name")).filter(key__in=wanted)
-    }
+    keyed = tag_keys(cleaned_names)
+    wanted, existing = {}, {}
+    for name in cleaned_names:
+        key, tag = keyed[name]
+        wanted.setdefault(key, name)
+        if tag:
+            existing[key] = tag
     missing = [Tag(name=name) for key, name in wanted.items() if key not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {
-            tag.name.lower(): tag for tag in Tag.objects.annotate(key=Lower("name")).filter(key__in=wanted)
-        }
+        existing = Tag.objects.by_key(wanted)
     return [existing[key] for key in wanted]
 
 

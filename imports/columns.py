@@ -30,6 +30,7 @@ from contacts.models import (
     OrganisationKind,
     PreferredChannel,
     Stakeholder,
+    tag_name_normalised,
 )
 from contacts.search import email_address, plain_text, unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
@@ -382,15 +383,20 @@ class Cleaner:
             return False
         raise RowError(name, _("Write yes or no."))
 
-    def names(self, row, name, max_length=60) -> list[str]:
-        wanted = {}
+    def tag_names(self, row, name) -> list[str]:
+        """The names as tags keep them (tag_name_normalised), each once: names the database holds as one tag
+        (tag_keys) are linked once by the import."""
+        names = {}
         for part in split_list(self.text(row, name)):
             if part.startswith("* "):
                 # Google's own labels ("* myContacts", "* starred") say nothing of the person.
                 continue
-            cleaned = " ".join(part.split())[:max_length]
-            wanted.setdefault(cleaned.lower(), cleaned)
-        return list(wanted.values())
+            try:
+                cleaned = tag_name_normalised(part)[:60]
+            except ValidationError as error:
+                raise RowError(name, error.messages[0]) from None
+            names.setdefault(cleaned)
+        return list(names)
 
     def user(self, row, name) -> int:
         value = self.text(row, name)
@@ -502,7 +508,7 @@ class OrganisationCleaner(Cleaner):
         attempt("address", self.text, "address")
         attempt("country", self.text, "country", 80)
         attempt("notes", self.text, "notes")
-        attempt("tags", self.names, "tags")
+        attempt("tags", self.tag_names, "tags")
         attempt("parent_name", self.text, "parent", 200)
         values["parent_id"] = None
         parent = values.get("parent_name")
@@ -569,7 +575,7 @@ class StakeholderCleaner(Cleaner):
         attempt("engagement_level", self.choice, "engagement_level", self.levels, EngagementLevel.CONSULT)
         attempt("contact_cadence_days", self.integer, "contact_cadence_days", 1, 730, None)
         attempt("owner_id", self.user, "owner")
-        attempt("tags", self.names, "tags")
+        attempt("tags", self.tag_names, "tags")
         attempt("is_archived", self.boolean, "is_archived")
         attempt("role", self.text, "role", 160)
         attempt("department", self.text, "department", 160)
@@ -885,7 +891,7 @@ class InteractionCleaner(Cleaner):
         attempt("notes", self.text, "notes")
         attempt("outcome", self.text, "outcome")
         attempt("sentiment", self.choice, "sentiment", self.sentiments, Sentiment.NEUTRAL)
-        attempt("topics", self.names, "topics")
+        attempt("topics", self.tag_names, "topics")
         attempt("follow_up_on", self.date, "follow_up_on")
         attempt("follow_up_note", self.text, "follow_up_note", 300)
         attempt("is_confidential", self.boolean, "is_confidential")

@@ -78,6 +78,9 @@ class ImportJob(models.Model):
     new_organisations = models.JSONField(default=list, blank=True)
     # Organisations only likely duplicates name: added only when the duplicates are imported too.
     new_organisations_of_duplicates = models.JSONField(default=list, blank=True)
+    new_tags = models.JSONField(default=list, blank=True)
+    # Tags only likely duplicates name: added only when the duplicates are imported too.
+    new_tags_of_duplicates = models.JSONField(default=list, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -310,6 +310,7 @@ def _remember_mapping(*, actor, kind: str, offered: dict, chosen: dict) -> None:
 def _reset_results(job: ImportJob) -> None:
     job.errors, job.warnings, job.duplicates, job.preview = [], [], [], []
     job.new_organisations, job.new_organisations_of_duplicates = [], []
+    job.new_tags, job.new_tags_of_duplicates = [], []
     job.error_count = job.duplicate_count = job.created_count = job.cards_left_out = 0
     job.failure = ""
 
@@ -433,6 +434,7 @@ def _check(job_id: int) -> ImportJob:
         new_organisations: dict[str, tuple[str, list[int]]] = {}
         parents_in_file: dict[int, str] = {}
         names_in_file: dict[int, str] = {}
+        rows_name_tags = False
         estimate = max(job.total_rows, 1)
         _report(job.pk, ImportStatus.VALIDATING, 0, estimate)
         ImportRow.objects.filter(job=job).delete()
@@ -479,6 +481,7 @@ def _check(job_id: int) -> ImportJob:
                             parents_in_file[line] = values["parent_name"]
                     if finder:
                         finder.row(check, line, values)
+                    rows_name_tags = rows_name_tags or bool(values[TAG_VALUES[job.kind]])
                     copy.write_row((job.pk, line, Jsonb(values), line in check.duplicate_lines))
             except sources.FileProblem as problem:
                 check.error(problem.line, "", problem.message)
@@ -507,6 +510,8 @@ def _check(job_id: int) -> ImportJob:
                 check.error(None, "", _("The file has a heading row but no rows to import."))
         if finder and check.error_count == 0:
             finder.after_staging(check)
+        if rows_name_tags and check.error_count == 0:
+            job.new_tags, job.new_tags_of_duplicates = _added_tags(job)
         if check.error_count:
             # Nothing of a file with errors can be imported: its staged rows are not kept.
             ImportRow.objects.filter(job=job).delete()
@@ -543,6 +548,37 @@ def _added_organisations(
     for name, lines in new_organisations.values():
         named_besides_duplicates = any(line not in duplicate_lines for line in lines)
         (added if named_besides_duplicates else of_duplicates).append(name)
+    return sorted(added, key=str.lower), sorted(of_duplicates, key=str.lower)
+
+
+# A new tag is spelled as first written in a row that is not a likely duplicate, or else as first written.
+FIRST_WRITTEN = "n.is_duplicate, n.line, t.place"
+# Where a kind of row keeps the names of its tags (imports.columns).
+TAG_VALUES = {
+    ImportKind.STAKEHOLDERS: "tags",
+    ImportKind.ORGANISATIONS: "tags",
+    ImportKind.INTERACTIONS: "topics",
+}
+
+
+def _added_tags(job: ImportJob) -> tuple[list[str], list[str]]:
+    """(the tags the file adds, those only its likely duplicates name), each sorted: the names its staged rows
+    give that no tag has, told apart and spelled as the import will create them (_tag_links)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT DISTINCT ON (lower(t.name)) t.name, n.is_duplicate
+            FROM imports_importrow n
+            CROSS JOIN LATERAL jsonb_array_elements_text(n.values->%s) WITH ORDINALITY AS t(name, place)
+            WHERE n.job_id = %s
+              AND NOT EXISTS (SELECT FROM contacts_tag tag WHERE lower(tag.name) = lower(t.name))
+            ORDER BY lower(t.name), {FIRST_WRITTEN}
+            """,
+            [TAG_VALUES[job.kind], job.pk],
+        )
+        added, of_duplicates = [], []
+        for name, only_of_duplicates in cursor.fetchall():
+            (of_duplicates if only_of_duplicates else added).append(name)
     return sorted(added, key=str.lower), sorted(of_duplicates, key=str.lower)
 
 
@@ -870,7 +906,7 @@ def _stage(cursor, job: ImportJob, model) -> int:
         """
         CREATE TEMPORARY TABLE import_rows ON COMMIT DROP AS
         -- The ids follow the lines (nextval runs after the sort); the sequence is looked up once.
-        SELECT line, nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) AS id, values
+        SELECT line, nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) AS id, values, is_duplicate
         FROM imports_importrow
         WHERE job_id = %s AND NOT (%s AND is_duplicate)
         ORDER BY line
@@ -884,7 +920,8 @@ def _stage(cursor, job: ImportJob, model) -> int:
     return total
 
 
-# The rows being imported (`_stage`): `n.id` the new record's id, `n.values` its staged values.
+# The rows being imported (`_stage`): `n.id` the new record's id, `n.values` its staged values,
+# `n.is_duplicate` whether the check found it like a record already in the register.
 ROWS = "import_rows n"
 
 
@@ -911,7 +948,8 @@ def _insert_rows_sql(model, columns: list[str], constants: dict[str, str]) -> st
 def _tag_links(cursor, key: str, through_table: str, owner_column: str) -> list[tuple[str, list]]:
     """Adds the tags the rows name that do not exist yet; returns the statement linking the rows to theirs.
 
-    A file without tags makes neither statement: each would read every row to find none.
+    Tags are told apart by lower(), as their unique index is: a new one is spelled as the check showed it
+    (_added_tags). A file without tags makes neither statement: each would read every row to find none.
     """
     cursor.execute(f"SELECT EXISTS (SELECT FROM {ROWS} WHERE n.values->'{key}' <> '[]')")
     if not cursor.fetchone()[0]:
@@ -920,15 +958,16 @@ def _tag_links(cursor, key: str, through_table: str, owner_column: str) -> list[
         f"""
         INSERT INTO contacts_tag (name)
         SELECT DISTINCT ON (lower(t.name)) t.name
-        FROM {ROWS} CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') AS t(name)
-        ORDER BY lower(t.name), t.name
+        FROM {ROWS}
+        CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') WITH ORDINALITY AS t(name, place)
+        ORDER BY lower(t.name), {FIRST_WRITTEN}
         ON CONFLICT DO NOTHING
         """
     )
-    # A row's tag names were made unique (ignoring case) when it was checked.
+    # Distinct: a row may give two names of one tag ("İstanbul; istanbul").
     link = f"""
         INSERT INTO {through_table} ({owner_column}, tag_id)
-        SELECT n.id, tag.id
+        SELECT DISTINCT n.id, tag.id
         FROM {ROWS}
         CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') AS t(name)
         JOIN contacts_tag tag ON lower(tag.name) = lower(t.name)

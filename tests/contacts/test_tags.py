@@ -246,6 +246,26 @@ def test_typed_tags_with_decomposed_accents_are_the_same_tag(officer):
     assert tags_from_names(["Cafe\u0301"]) == [composed]
 
 
+@pytest.mark.parametrize(
+    ("existing", "in_other_case"), [("ΣΥΝΕΔΡΙΟΣ", "συνεδριοσ"), ("İstanbul", "ISTANBUL")]
+)
+def test_a_typed_tag_finds_its_tag_whatever_python_makes_of_its_case(existing, in_other_case):
+    """Python's lower() gives "ΣΥΝΕΔΡΙΟΣ" a final sigma and "İ" a combining dot; the unique index on tag
+    names (PostgreSQL's lower()) gives neither, so a tag keyed in Python was looked for and never found."""
+    from contacts.services import tags_from_names
+
+    tag = Tag.objects.create(name=existing)
+    assert tags_from_names([existing]) == [tag]
+    assert tags_from_names([in_other_case]) == [tag]
+
+
+def test_typed_tags_the_database_holds_as_one_are_one_tag():
+    from contacts.services import tags_from_names
+
+    (tag,) = tags_from_names(["İstanbul", "istanbul", "ISTANBUL"])
+    assert tag.name == "İstanbul" and Tag.objects.get() == tag
+
+
 def _carriers(tag):
     return [*tag.stakeholders.all(), *tag.organisations.all(), *tag.interactions.all()]
 
