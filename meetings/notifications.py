@@ -36,6 +36,7 @@ from outbox.services import (
     messages_cancel,
     messages_readdress,
     messages_withdraw,
+    topics_sent,
     topics_told,
 )
 
@@ -484,9 +485,11 @@ def cancellations_send(
     A guest whose invitation to the whole series is still waiting (or failed) has it withdrawn too, as it
     names the occurrences cancelled: while some of the series is left to take place, it is written again
     from the series as it is now, without them; once nothing is, it is not. They are told once: that
-    invitation, and a cancellation only of an occurrence something else on it put in their calendar. One a
-    worker was sending is written again too: refused, it is dropped and this stands in its place; sent, this
-    follows it as the series' next version."""
+    invitation, and a cancellation only of an occurrence something else on it put in their calendar (an
+    earlier series invitation sent, or an invitation or update of its own). One a worker was sending is
+    written again too: refused, it is dropped and this stands in its place; sent, this follows it as the
+    series' next version, which takes the occurrences cancelled out of their calendar. So is one
+    interrupted mid-send, which a person may otherwise send again as it was, naming them."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
     # the meeting's page.
     occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
@@ -532,9 +535,23 @@ def cancellations_send(
             if meeting.series_id
             else (),
         )
+        rewrites, untold = [], set(unheld)
+        if meeting.series_id:
+            stale = withdrawal.withdrawn | withdrawal.superseded | withdrawal.interrupted
+            rewrites = _series_rewrites(
+                occurrences,
+                [
+                    who
+                    for who, (attendee, _theirs) in guests.items()
+                    if _topic(meeting, attendee, whole_series=True) in stale
+                ],
+            )
+            untold |= _held_by_series_invitation_to_come(
+                meeting, list(guests.values()), {_who(a) for _o, theirs in rewrites for a in theirs}
+            )
         told: dict[tuple[Meeting, ...], list[Attendee]] = {}
         for attendee, theirs in guests.values():
-            held = tuple(o for o in theirs if _topic(o, attendee) not in unheld)
+            held = tuple(o for o in theirs if _topic(o, attendee) not in untold)
             if held:
                 told.setdefault(held, []).append(attendee)
         for held, attendees in told.items():
@@ -564,35 +581,63 @@ def cancellations_send(
                     topic=_topic(shown, attendee),
                     recipient_user=attendee.user,
                 )
-        if meeting.series_id:
-            # Written again for a guest whose series invitation was withdrawn, and for one whose was on its
-            # way: should the server refuse that one, it is dropped (superseded), not tried again, and this
-            # is the invitation they are left with; should it go out, this follows it as its next version.
-            stale = withdrawal.withdrawn | withdrawal.superseded
-            _series_invitations_rewrite(
-                occurrences,
-                [
-                    who
-                    for who, (attendee, _theirs) in guests.items()
-                    if _topic(meeting, attendee, whole_series=True) in stale
-                ],
-            )
+        # Written again for a guest whose series invitation was withdrawn, for one whose was on its way
+        # (should the server refuse that one, it is dropped, superseded, not tried again, and this is the
+        # invitation they are left with; should it go out, this follows it as its next version) and for one
+        # whose was interrupted (sent again as it was, it would name the occurrences cancelled: this follows
+        # it, and "Send again" refuses it).
+        for occurrence, attendees in rewrites:
+            invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
-def _series_invitations_rewrite(occurrences: list[Meeting], guests: Collection[str]) -> None:
-    """Writes again the series invitation of each of `guests` (named as `_who` names them), whose own was
-    withdrawn before it went out, or superseded on its way: from the series as it is now, named by the
-    first occurrence still to take place that they are on. One on none of them is invited to nothing."""
+def _series_rewrites(
+    occurrences: list[Meeting], guests: Collection[str]
+) -> list[tuple[Meeting, list[Attendee]]]:
+    """Where the series invitation of each of `guests` (named as `_who` names them) is written again from
+    the series as it is now: named by the first occurrence still to take place that they are on. One on
+    none of them is invited to nothing."""
     planned = sorted(
         (o for o in occurrences if o.status == MeetingStatus.PLANNED and not o.is_past),
         key=lambda o: o.original_start,
     )
-    waiting = set(guests)
+    waiting, rewrites = set(guests), []
     for occurrence in planned:
         theirs = [a for a in _recipients(occurrence) if _who(a) in waiting]
         if theirs:
             waiting.difference_update(_who(a) for a in theirs)
-            invitations_send(occurrence, attendees=theirs, whole_series=True)
+            rewrites.append((occurrence, theirs))
+    return rewrites
+
+
+def _held_by_series_invitation_to_come(
+    meeting: Meeting, guests: list[tuple[Attendee, list[Meeting]]], rewritten: Collection[str]
+) -> set[str]:
+    """The topics of the cancelled occurrences that only a series invitation still to reach their guest
+    names: one `rewritten` now (named as `_who` names them), or one written from the series as it is now
+    and still waiting. Either leaves those occurrences out, so a cancellation of one would take out of
+    their calendar what it never held: they are told once, by that invitation. Not so for a guest sent a
+    series invitation before (it put the occurrences in their calendar), nor for an occurrence an
+    invitation or update of its own may have reached them about. Read after the withdrawal, in its
+    transaction."""
+    if messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+        return set()
+    series = {_who(attendee): _topic(meeting, attendee, whole_series=True) for attendee, _theirs in guests}
+    own = [_topic(occurrence, attendee) for attendee, theirs in guests for occurrence in theirs]
+    last_word = topics_told(topics=[*series.values(), *own], kinds=[INVITATION, REMOVAL])
+    sent = topics_sent(topics=series.values(), kinds=[INVITATION])
+    waiting = (INVITATION, OutboundMessage.Status.PENDING)
+    to_come = {
+        who
+        for who, topic in series.items()
+        if topic not in sent and (who in rewritten or last_word.get(topic) == waiting)
+    }
+    return {
+        _topic(occurrence, attendee)
+        for attendee, theirs in guests
+        if _who(attendee) in to_come
+        for occurrence in theirs
+        if last_word.get(_topic(occurrence, attendee), ("", ""))[0] != INVITATION
+    }
 
 
 def removals_withdraw(meeting: Meeting, attendee: Attendee) -> None:

@@ -857,6 +857,87 @@ def test_two_cancellations_whose_messages_are_written_in_the_reverse_order_leave
         assert excluded(series_event_of(standing)) == [second.original_start, third.original_start]
 
 
+def test_a_guest_whose_series_invitation_is_still_waiting_is_sent_no_cancellation_when_those_come_in_reverse(
+    officer, weekly_waiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The second cancellation's messages, written first, wrote the series invitation again without either
+    occurrence; the first's then found it waiting, of the series' version, kept it, and sent a cancellation
+    of an occurrence the guest was never invited to."""
+    _first, second, third = weekly_waiting
+    with django_capture_on_commit_callbacks() as first_cancellation:
+        services.meeting_cancel(meeting=second, actor=officer)
+    with django_capture_on_commit_callbacks() as second_cancellation:
+        services.meeting_cancel(meeting=third, actor=officer)
+
+    for callback in [*second_cancellation, *first_cancellation]:
+        callback()
+
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+    deliver_due()
+    to_ama = [email.subject for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert len(to_ama) == 1 and to_ama[0].startswith("Invitation:")
+
+
+def test_a_series_invitation_on_its_way_when_an_occurrence_is_cancelled_is_followed_by_no_cancellation_of_it(
+    officer, weekly_waiting, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The series' next version, written after it, leaves the occurrence out: a cancellation as well was a
+    message too many, and one about an occurrence never received should the server refuse the first."""
+    _first, second, _third = weekly_waiting
+    on_its_way = invitations_to("ama@example.org").get()
+
+    def cancel_the_second():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=second, actor=officer)
+
+    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
+    try:
+        message_send(message_id=on_its_way.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+
+
+def test_a_guest_sent_an_update_of_the_occurrence_is_told_of_its_cancellation_though_the_series_is_to_come(
+    officer, weekly_waiting, edit, django_capture_on_commit_callbacks
+):
+    """The update put the occurrence in Ama's calendar, whatever became of her series invitation."""
+    _first, second, _third = weekly_waiting
+    series_invitation = failed(invitations_to("ama@example.org").get())
+    edit(second, location="Harbour House")
+    deliver_due()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.CANCELLED
+    assert series_invitations_to("ama@example.org").filter(status=Status.PENDING).exists()
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+
+
+def test_an_interrupted_series_invitation_is_followed_by_the_series_as_it_is_after_an_occurrence_is_cancelled(
+    officer, weekly_waiting, admin_user, django_capture_on_commit_callbacks
+):
+    """Left as it was, "Send again" sent it naming the occurrence cancelled, after the cancellation."""
+    _first, second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.INTERRUPTED
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert next_version.topic == series_invitation.topic
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+    with pytest.raises(ValidationError, match="replaced this one"):
+        message_retry(message=series_invitation, actor=admin_user)
+
+
 # --- "Send again with current details" when what it would say has reached the guest -------------------------
 
 
