@@ -128,7 +128,15 @@ def _invitation_key(meeting: Meeting, attendee: Attendee, version: int, *, whole
     occurrence's update and that of the series are counted apart and meet, and one key would make the
     second message written the first one found again."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting-invitation:{about}:{version}:{attendee.email}"
+    return f"meeting-invitation:{about}:{version}:{_addressee(attendee)}"
+
+
+def _addressee(attendee: Attendee) -> str:
+    """Who a meeting message is for, as its outbox key names them: the guest and their address. Two guests
+    sharing an address (a team's mailbox) are each sent their own, addressed to them by name and each in
+    their own calendar; keyed by the address alone, the second's was the first's found again, and never
+    written. The address too: one changed since is written to anew."""
+    return f"{_who(attendee)}:{attendee.email}"
 
 
 def _invitations_since(
@@ -565,7 +573,7 @@ def cancellations_send(
             shown = held[0]
             for attendee in attendees:
                 message_enqueue(
-                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{_addressee(attendee)}",
                     kind=CANCELLATION,
                     to=attendee.email,
                     subject=_subject(_("Cancelled: %(title)s — %(when)s"), shown, attendee),
@@ -674,7 +682,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
             if _topic(meeting, attendee) in unheld:
                 continue
             message_enqueue(
-                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
+                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{_addressee(attendee)}",
                 kind=REMOVAL,
                 to=attendee.email,
                 subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),
@@ -711,7 +719,7 @@ def reminders_schedule(meeting: Meeting) -> None:
                 if attendee.rsvp != "declined":
                     # How the reader reads it is part of the key: a reminder queued in the language or time
                     # zone they had before, or to their old address, is not still wanted, and is replaced.
-                    reader = f"{_language_of(attendee)}:{_zone_of(attendee).key}:{attendee.email}"
+                    reader = f"{_language_of(attendee)}:{_zone_of(attendee).key}:{_addressee(attendee)}"
                     key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{reader}"
                     wanted.append((key, minutes, attendee))
     group = f"meeting:{meeting.pk}:reminders"

@@ -938,6 +938,67 @@ def test_an_interrupted_series_invitation_is_followed_by_the_series_as_it_is_aft
         message_retry(message=series_invitation, actor=admin_user)
 
 
+# --- Two guests sharing one address -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sharing_an_address(officer):
+    """Two people whose records give their team's mailbox."""
+    return [
+        StakeholderFactory(name="Ama Owusu", owner=officer, emails=["office@example.org"], time_zone="UTC"),
+        StakeholderFactory(name="Kofi Mensah", owner=officer, emails=["office@example.org"], time_zone="UTC"),
+    ]
+
+
+@pytest.mark.parametrize("frequency", [None, "weekly"], ids=["meeting", "series"])
+def test_two_guests_sharing_an_address_are_each_sent_their_own_invitation(
+    officer, sharing_an_address, frequency, django_capture_on_commit_callbacks
+):
+    """Keyed by the address alone, the second guest's invitation was the first's found again: never written,
+    and the first's, addressed to Ama by name, was all their mailbox got."""
+    series = {"frequency": frequency, "count": 3} if frequency else {}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_schedule(
+            organiser=officer,
+            stakeholders=sharing_an_address,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            **series,
+        )
+
+    invitations = list(invitations_to("office@example.org"))
+    assert len(invitations) == 2
+    assert len({invitation.topic for invitation in invitations}) == 2
+    assert sorted(invitation.body.splitlines()[0] for invitation in invitations) == [
+        "Hello Ama Owusu,",
+        "Hello Kofi Mensah,",
+    ]
+
+
+def test_two_guests_sharing_an_address_each_have_their_series_invitation_rewritten_on_a_cancellation(
+    officer, sharing_an_address, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=sharing_an_address,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    second = first.series.occurrences.order_by("original_start")[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    rewritten = list(series_invitations_to("office@example.org").filter(status=Status.PENDING))
+    assert len({invitation.topic for invitation in rewritten}) == 2
+    assert all(excluded(series_event_of(invitation)) == [second.original_start] for invitation in rewritten)
+
+
 # --- "Send again with current details" when what it would say has reached the guest -------------------------
 
 
