@@ -1037,6 +1037,26 @@ def test_an_invitation_a_later_update_is_on_its_way_after_is_not_written_again(s
     assert set(OutboundMessage.objects.values_list("pk", "status")) == before
 
 
+def test_an_invitation_whose_guest_was_taken_off_and_told_is_not_written_again_for_that_reason(
+    scheduled, edit, guests, admin_user
+):
+    """The removal that went out was taken for a later message with the current details: the refusal said
+    the guest had them, when they are no longer invited."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    edit(scheduled, stakeholders=[guests[1]])
+    deliver_due()
+    assert OutboundMessage.objects.get(kind="meeting_removal", to="ama@example.org").status == Status.SENT
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+    before = set(OutboundMessage.objects.values_list("pk", "status"))
+
+    assert not invitation.can_send_with_current_details
+    assert invitation.current_details_refusal.startswith("Nothing of this meeting is still to take place")
+    with pytest.raises(ValidationError, match="is no longer invited to this meeting"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert set(OutboundMessage.objects.values_list("pk", "status")) == before
+
+
 def test_an_invitation_to_a_guest_with_no_address_now_is_not_offered_again_and_says_why(
     scheduled, guests, admin_user
 ):
