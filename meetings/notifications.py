@@ -528,6 +528,21 @@ def cancellations_send(
                     theirs.append(occurrence)
         if not guests:
             return
+        if meeting.series_id:
+            # Read again under the locks a cancellation of another occurrence takes: its version of the
+            # series, committed meanwhile, is the one whose invitation this keeps, and what it cancelled is
+            # left out of what this writes again. Read before, the series invitation it had written was
+            # withdrawn as stale and one naming its occurrence written in its place. The meetings in the
+            # order "Send again with current details" locks them, after the guests' records and before
+            # the outbox rows (`invitation_send_again`).
+            list(
+                Meeting.objects.filter(series_id=meeting.series_id)
+                .order_by("original_start")
+                .select_for_update(no_key=True)
+                .values_list("pk", flat=True)
+            )
+            occurrences = calendar.series_occurrences(meeting.series)
+            meeting = next(o for o in occurrences if o.pk == meeting.pk)
         unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {

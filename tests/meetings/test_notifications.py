@@ -1138,3 +1138,63 @@ def test_sending_again_with_current_details_while_an_edits_messages_are_written_
     waiting = invitations_to("ama@example.org").filter(status=Status.PENDING)
     assert waiting and all("Town Hall" in message.body for message in waiting)
     assert "Town Hall" in invitations_to("kenji@example.jp").get(status=Status.PENDING).body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellations_messages_read_the_series_as_another_cancellation_committed_meanwhile_left_it(
+    officer, guests, monkeypatch
+):
+    """The writer read the series before taking any lock. Another occurrence was cancelled, and its messages
+    written (the series invitation again, without either occurrence), before this one's went on: they
+    withdrew that invitation as stale and wrote one, of the version read, naming the other occurrence."""
+    first = services.meeting_schedule(
+        organiser=officer,
+        stakeholders=guests,
+        title="Weekly stand-up",
+        starts_at=soon_at(10),
+        ends_at=soon_at(11),
+        frequency="weekly",
+        count=3,
+    )
+    _first, second, third = first.series.occurrences.order_by("original_start")
+    later = []
+    monkeypatch.setattr(services, "_after_commit", lambda cb, *args, **kw: later.append((cb, args, kw)))
+    services.meeting_cancel(meeting=second, actor=officer)
+    monkeypatch.undo()
+    announce = services._announce_cancellation
+    ((write, args, kwargs),) = [(cb, args, kw) for cb, args, kw in later if cb is announce]
+
+    # The second's messages have read the meeting and hold its guests' records when the third is cancelled,
+    # and its messages written, in another connection.
+    as_held = notifications._as_held
+    errors = []
+
+    def cancel_the_third():
+        try:
+            services.meeting_cancel(meeting=third, actor=officer)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def meanwhile(attendees):
+        held = as_held(attendees)
+        if threading.current_thread() is threading.main_thread() and not errors:
+            other = threading.Thread(target=cancel_the_third)
+            other.start()
+            other.join(60)
+            errors.append(None)
+        return held
+
+    monkeypatch.setattr(notifications, "_as_held", meanwhile)
+    write(*args, **kwargs)
+
+    assert errors == [None]
+    for address in ("ama@example.org", "kenji@example.jp"):
+        # The one the third's cancellation wrote, of the series' version now, stands; only the first was
+        # withdrawn.
+        (standing,) = series_invitations_to(address).exclude(status=Status.CANCELLED)
+        assert (standing.status, series_event_of(standing)["sequence"]) == (Status.PENDING, 2)
+        assert excluded(series_event_of(standing)) == [second.original_start, third.original_start]
+        assert series_invitations_to(address).filter(status=Status.CANCELLED).count() == 1
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
