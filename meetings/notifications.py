@@ -499,7 +499,7 @@ def cancellations_send(
     series' next version, which takes the occurrences cancelled out of their calendar. So is one
     interrupted mid-send, which a person may otherwise send again as it was, naming them."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
-    # the meeting's page.
+    # the meeting's page (and again under the lock, only if it changed meanwhile: `_series_under_lock`).
     occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
     cancelled = (
         sorted(
@@ -529,20 +529,7 @@ def cancellations_send(
         if not guests:
             return
         if meeting.series_id:
-            # Read again under the locks a cancellation of another occurrence takes: its version of the
-            # series, committed meanwhile, is the one whose invitation this keeps, and what it cancelled is
-            # left out of what this writes again. Read before, the series invitation it had written was
-            # withdrawn as stale and one naming its occurrence written in its place. The meetings in the
-            # order "Send again with current details" locks them, after the guests' records and before
-            # the outbox rows (`invitation_send_again`).
-            list(
-                Meeting.objects.filter(series_id=meeting.series_id)
-                .order_by("original_start")
-                .select_for_update(no_key=True)
-                .values_list("pk", flat=True)
-            )
-            occurrences = calendar.series_occurrences(meeting.series)
-            meeting = next(o for o in occurrences if o.pk == meeting.pk)
+            occurrences, meeting = _series_under_lock(meeting, occurrences)
         unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {
@@ -613,6 +600,26 @@ def cancellations_send(
             invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
+def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[list[Meeting], Meeting]:
+    """The series' occurrences and `meeting` among them, as they are once locked: read again if another
+    cancellation or an edit committed since they were read (a version moved on).
+
+    Locked as "Send again with current details" locks them, after the guests' records and before the
+    outbox rows (`invitation_send_again`), and as a cancellation locks them, in the series' order. Read
+    before, a series version moved on meanwhile was taken for stale: the series invitation another
+    cancellation had just written of it was withdrawn, and one of the version read written in its place."""
+    locked = list(
+        Meeting.objects.filter(series_id=meeting.series_id)
+        .order_by("original_start")
+        .select_for_update(no_key=True, of=("self",))
+        .values_list("pk", "sequence", "series__sequence")
+    )
+    read = sorted(occurrences, key=lambda o: o.original_start)
+    if locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
+        read = calendar.series_occurrences(meeting.series)
+    return read, next(o for o in read if o.pk == meeting.pk)
+
+
 def _series_rewrites(
     occurrences: list[Meeting], guests: Collection[str]
 ) -> list[tuple[Meeting, list[Attendee]]]:
@@ -642,18 +649,16 @@ def _held_by_series_invitation_to_come(
     series invitation before (it put the occurrences in their calendar), nor for an occurrence an
     invitation or update of its own may have reached them about. Read after the withdrawal, in its
     transaction."""
-    if messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
-        return set()
     series = {_who(attendee): _topic(meeting, attendee, whole_series=True) for attendee, _theirs in guests}
     own = [_topic(occurrence, attendee) for attendee, theirs in guests for occurrence in theirs]
     last_word = topics_told(topics=[*series.values(), *own], kinds=[INVITATION, REMOVAL])
-    sent = topics_sent(topics=series.values(), kinds=[INVITATION])
     waiting = (INVITATION, OutboundMessage.Status.PENDING)
-    to_come = {
-        who
-        for who, topic in series.items()
-        if topic not in sent and (who in rewritten or last_word.get(topic) == waiting)
-    }
+    to_come = {who for who, topic in series.items() if who in rewritten or last_word.get(topic) == waiting}
+    if to_come:
+        sent = topics_sent(topics=[series[who] for who in to_come], kinds=[INVITATION])
+        to_come = {who for who in to_come if series[who] not in sent}
+    if not to_come or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+        return set()
     return {
         _topic(occurrence, attendee)
         for attendee, theirs in guests
