@@ -36,6 +36,7 @@ from outbox.services import (
     messages_cancel,
     messages_readdress,
     messages_withdraw,
+    topics_sent,
     topics_told,
 )
 
@@ -127,7 +128,15 @@ def _invitation_key(meeting: Meeting, attendee: Attendee, version: int, *, whole
     occurrence's update and that of the series are counted apart and meet, and one key would make the
     second message written the first one found again."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting-invitation:{about}:{version}:{attendee.email}"
+    return f"meeting-invitation:{about}:{version}:{_addressee(attendee)}"
+
+
+def _addressee(attendee: Attendee) -> str:
+    """Who a meeting message is for, as its outbox key names them: the guest and their address. Two guests
+    sharing an address (a team's mailbox) are each sent their own, addressed to them by name and each in
+    their own calendar; keyed by the address alone, the second's was the first's found again, and never
+    written. The address too: one changed since is written to anew."""
+    return f"{_who(attendee)}:{attendee.email}"
 
 
 def _invitations_since(
@@ -484,11 +493,13 @@ def cancellations_send(
     A guest whose invitation to the whole series is still waiting (or failed) has it withdrawn too, as it
     names the occurrences cancelled: while some of the series is left to take place, it is written again
     from the series as it is now, without them; once nothing is, it is not. They are told once: that
-    invitation, and a cancellation only of an occurrence something else on it put in their calendar. One a
-    worker was sending is written again too: refused, it is dropped and this stands in its place; sent, this
-    follows it as the series' next version."""
+    invitation, and a cancellation only of an occurrence something else on it put in their calendar (an
+    earlier series invitation sent, or an invitation or update of its own). One a worker was sending is
+    written again too: refused, it is dropped and this stands in its place; sent, this follows it as the
+    series' next version, which takes the occurrences cancelled out of their calendar. So is one
+    interrupted mid-send, which a person may otherwise send again as it was, naming them."""
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
-    # the meeting's page.
+    # the meeting's page (and again under the lock, only if it changed meanwhile: `_series_under_lock`).
     occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
     cancelled = (
         sorted(
@@ -517,6 +528,8 @@ def cancellations_send(
                     theirs.append(occurrence)
         if not guests:
             return
+        if meeting.series_id:
+            occurrences, meeting = _series_under_lock(meeting, occurrences)
         unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {
@@ -532,9 +545,23 @@ def cancellations_send(
             if meeting.series_id
             else (),
         )
+        rewrites, untold = [], set(unheld)
+        if meeting.series_id:
+            stale = withdrawal.withdrawn | withdrawal.superseded | withdrawal.interrupted
+            rewrites = _series_rewrites(
+                occurrences,
+                [
+                    who
+                    for who, (attendee, _theirs) in guests.items()
+                    if _topic(meeting, attendee, whole_series=True) in stale
+                ],
+            )
+            untold |= _held_by_series_invitation_to_come(
+                meeting, list(guests.values()), {_who(a) for _o, theirs in rewrites for a in theirs}
+            )
         told: dict[tuple[Meeting, ...], list[Attendee]] = {}
         for attendee, theirs in guests.values():
-            held = tuple(o for o in theirs if _topic(o, attendee) not in unheld)
+            held = tuple(o for o in theirs if _topic(o, attendee) not in untold)
             if held:
                 told.setdefault(held, []).append(attendee)
         for held, attendees in told.items():
@@ -548,7 +575,7 @@ def cancellations_send(
             shown = held[0]
             for attendee in attendees:
                 message_enqueue(
-                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{attendee.email}",
+                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{_addressee(attendee)}",
                     kind=CANCELLATION,
                     to=attendee.email,
                     subject=_subject(_("Cancelled: %(title)s — %(when)s"), shown, attendee),
@@ -564,35 +591,81 @@ def cancellations_send(
                     topic=_topic(shown, attendee),
                     recipient_user=attendee.user,
                 )
-        if meeting.series_id:
-            # Written again for a guest whose series invitation was withdrawn, and for one whose was on its
-            # way: should the server refuse that one, it is dropped (superseded), not tried again, and this
-            # is the invitation they are left with; should it go out, this follows it as its next version.
-            stale = withdrawal.withdrawn | withdrawal.superseded
-            _series_invitations_rewrite(
-                occurrences,
-                [
-                    who
-                    for who, (attendee, _theirs) in guests.items()
-                    if _topic(meeting, attendee, whole_series=True) in stale
-                ],
-            )
+        # Written again for a guest whose series invitation was withdrawn, for one whose was on its way
+        # (should the server refuse that one, it is dropped, superseded, not tried again, and this is the
+        # invitation they are left with; should it go out, this follows it as its next version) and for one
+        # whose was interrupted (sent again as it was, it would name the occurrences cancelled: this follows
+        # it, and "Send again" refuses it).
+        for occurrence, attendees in rewrites:
+            invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
-def _series_invitations_rewrite(occurrences: list[Meeting], guests: Collection[str]) -> None:
-    """Writes again the series invitation of each of `guests` (named as `_who` names them), whose own was
-    withdrawn before it went out, or superseded on its way: from the series as it is now, named by the
-    first occurrence still to take place that they are on. One on none of them is invited to nothing."""
+def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[list[Meeting], Meeting]:
+    """The series' occurrences and `meeting` among them, as they are once locked: read again if another
+    cancellation or an edit committed since they were read (a version moved on).
+
+    Locked as "Send again with current details" locks them, after the guests' records and before the
+    outbox rows (`invitation_send_again`), and as a cancellation locks them, in the series' order. Read
+    before, a series version moved on meanwhile was taken for stale: the series invitation another
+    cancellation had just written of it was withdrawn, and one of the version read written in its place."""
+    locked = list(
+        Meeting.objects.filter(series_id=meeting.series_id)
+        .order_by("original_start")
+        .select_for_update(no_key=True, of=("self",))
+        .values_list("pk", "sequence", "series__sequence")
+    )
+    read = sorted(occurrences, key=lambda o: o.original_start)
+    if locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
+        read = calendar.series_occurrences(meeting.series)
+    return read, next(o for o in read if o.pk == meeting.pk)
+
+
+def _series_rewrites(
+    occurrences: list[Meeting], guests: Collection[str]
+) -> list[tuple[Meeting, list[Attendee]]]:
+    """Where the series invitation of each of `guests` (named as `_who` names them) is written again from
+    the series as it is now: named by the first occurrence still to take place that they are on. One on
+    none of them is invited to nothing."""
     planned = sorted(
         (o for o in occurrences if o.status == MeetingStatus.PLANNED and not o.is_past),
         key=lambda o: o.original_start,
     )
-    waiting = set(guests)
+    waiting, rewrites = set(guests), []
     for occurrence in planned:
         theirs = [a for a in _recipients(occurrence) if _who(a) in waiting]
         if theirs:
             waiting.difference_update(_who(a) for a in theirs)
-            invitations_send(occurrence, attendees=theirs, whole_series=True)
+            rewrites.append((occurrence, theirs))
+    return rewrites
+
+
+def _held_by_series_invitation_to_come(
+    meeting: Meeting, guests: list[tuple[Attendee, list[Meeting]]], rewritten: Collection[str]
+) -> set[str]:
+    """The topics of the cancelled occurrences that only a series invitation still to reach their guest
+    names: one `rewritten` now (named as `_who` names them), or one written from the series as it is now
+    and still waiting. Either leaves those occurrences out, so a cancellation of one would take out of
+    their calendar what it never held: they are told once, by that invitation. Not so for a guest sent a
+    series invitation before (it put the occurrences in their calendar), nor for an occurrence an
+    invitation or update of its own may have reached them about. Read after the withdrawal, in its
+    transaction."""
+    series = {_who(attendee): _topic(meeting, attendee, whole_series=True) for attendee, _theirs in guests}
+    own = [_topic(occurrence, attendee) for attendee, theirs in guests for occurrence in theirs]
+    last_word = topics_told(topics=[*series.values(), *own], kinds=[INVITATION, REMOVAL])
+    waiting = (INVITATION, OutboundMessage.Status.PENDING)
+    to_come = {who for who, topic in series.items() if who in rewritten or last_word.get(topic) == waiting}
+    if to_come:
+        sent = topics_sent(topics=[series[who] for who in to_come], kinds=[INVITATION])
+        to_come = {who for who in to_come if series[who] not in sent}
+    if not to_come or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+        return set()
+    return {
+        _topic(occurrence, attendee)
+        for attendee, theirs in guests
+        if _who(attendee) in to_come
+        for occurrence in theirs
+        if last_word.get(_topic(occurrence, attendee), ("", ""))[0] != INVITATION
+    }
 
 
 def removals_withdraw(meeting: Meeting, attendee: Attendee) -> None:
@@ -629,7 +702,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
             if _topic(meeting, attendee) in unheld:
                 continue
             message_enqueue(
-                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{attendee.email}",
+                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{_addressee(attendee)}",
                 kind=REMOVAL,
                 to=attendee.email,
                 subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),
@@ -666,7 +739,7 @@ def reminders_schedule(meeting: Meeting) -> None:
                 if attendee.rsvp != "declined":
                     # How the reader reads it is part of the key: a reminder queued in the language or time
                     # zone they had before, or to their old address, is not still wanted, and is replaced.
-                    reader = f"{_language_of(attendee)}:{_zone_of(attendee).key}:{attendee.email}"
+                    reader = f"{_language_of(attendee)}:{_zone_of(attendee).key}:{_addressee(attendee)}"
                     key = f"meeting-reminder:{meeting.pk}:{meeting.sequence}:{minutes}:{reader}"
                     wanted.append((key, minutes, attendee))
     group = f"meeting:{meeting.pk}:reminders"

@@ -194,8 +194,11 @@ class OutboundMessage(models.Model):
             or rewriting.writer_for(self.kind) is None
         ):
             return ""
+        # As `OutboundMessageQuerySet.sent_after` asks it.
         sent = [
-            later for later in self._later_standing if later.status in (self.Status.SENT, self.Status.SENDING)
+            later
+            for later in self._later_standing
+            if later.kind == self.kind and later.status in (self.Status.SENT, self.Status.SENDING)
         ]
         if sent:
             return rewriting.sent_since(sent[0])

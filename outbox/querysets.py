@@ -36,12 +36,16 @@ class OutboundMessageQuerySet(QuerySet):
         )
 
     def sent_after(self, message):
-        """The later messages on `message`'s topic that were sent or are being sent: what it was to say has
-        reached its recipient since, as it was then, or is reaching them."""
+        """The later messages of `message`'s kind on its topic that were sent or are being sent: what it was
+        to say has reached its recipient since, as it was then, or is reaching them. Not one of another
+        kind, which says something else (a meeting invitation's guest taken off it, the meeting cancelled):
+        whether that leaves anything to write again is its writer's question, and its reason the one to
+        give."""
         if not message.topic:
             return self.none()
         return self.filter(
             topic=message.topic,
+            kind=message.kind,
             pk__gt=message.pk,
             status__in=[self.model.Status.SENT, self.model.Status.SENDING],
         ).order_by("pk")

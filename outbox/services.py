@@ -96,6 +96,7 @@ __all__ = [
     "messages_readdress",
     "messages_recover_interrupted",
     "messages_withdraw",
+    "topics_sent",
     "topics_told",
 ]
 
@@ -293,6 +294,9 @@ class Withdrawal:
     # Topics whose message a worker had claimed: left on its way, marked superseded. Should the server
     # refuse it, it is dropped, not tried again, so what replaces it must be written all the same.
     superseded: frozenset[str]
+    # Topics whose message was interrupted mid-send: left for a person, who may send it again only until
+    # something is written on its topic after it (`message_retry`).
+    interrupted: frozenset[str] = frozenset()
 
 
 def messages_withdraw(
@@ -300,7 +304,8 @@ def messages_withdraw(
 ) -> Withdrawal:
     """Cancels the pending and failed messages of `kinds` on `topics`, except those whose key is in `keep`,
     saying a later message on their topic made them stale; returns the topics it withdrew a message from,
-    and those whose message it found on its way and marked superseded.
+    those whose message it found on its way and marked superseded, and those whose message it found
+    interrupted.
 
     For the caller about to enqueue what makes them stale, in the same transaction: the rows are locked
     (in one order, so two withdrawals may wait on each other but never deadlock) and cancelled before it
@@ -327,6 +332,7 @@ def messages_withdraw(
         pk: topic for pk, topic, status in stale if status not in (Status.SENDING, Status.INTERRUPTED)
     }
     on_their_way = {pk: topic for pk, topic, status in stale if status == Status.SENDING}
+    interrupted = frozenset(topic for _pk, topic, status in stale if status == Status.INTERRUPTED)
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
@@ -336,7 +342,11 @@ def messages_withdraw(
         )
     if on_their_way:
         OutboundMessage.objects.filter(pk__in=list(on_their_way)).update(superseded_at=timezone.now())
-    return Withdrawal(withdrawn=frozenset(withdrawn.values()), superseded=frozenset(on_their_way.values()))
+    return Withdrawal(
+        withdrawn=frozenset(withdrawn.values()),
+        superseded=frozenset(on_their_way.values()),
+        interrupted=interrupted,
+    )
 
 
 def messages_readdress(*, was: str, now: str) -> int:
@@ -394,6 +404,16 @@ def topics_told(*, topics: Collection[str], kinds: Collection[str]) -> dict[str,
         .distinct("topic")
         .values_list("topic", "kind", "status")
     }
+
+
+def topics_sent(*, topics: Collection[str], kinds: Collection[str]) -> set[str]:
+    """Those of `topics` on which a message of `kinds` was sent: what it said reached its recipient, whatever
+    was written on the topic since."""
+    return set(
+        OutboundMessage.objects.filter(AnyOf(F("topic"), list(topics)), kind__in=kinds, status=Status.SENT)
+        .values_list("topic", flat=True)
+        .distinct()
+    )
 
 
 def messages_before_topics(*, key_prefix: str) -> bool:

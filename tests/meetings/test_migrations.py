@@ -1,5 +1,5 @@
 """Migration 0010 dates the actions already cancelled from their history; 0018 gives the series
-invitations already in the outbox the series' own key."""
+invitations already in the outbox the series' own key; 0019 keys the meeting messages there by their guest."""
 
 import pytest
 from django.utils import timezone
@@ -136,3 +136,89 @@ def test_series_invitations_already_in_the_outbox_take_the_series_key_and_nothin
     assert keys[ids["shared address"]] == f"meeting-invitation:{uid}:series:3:office@example.org"
     assert keys[ids["shared address too"]] == rows["shared address too"][0]
     assert headers == {f"<{name}@example.org>" for name in rows}
+
+
+# Migrations change the data: outside the test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_meeting_messages_already_in_the_outbox_are_keyed_by_the_guest_their_topic_names():
+    """Written again at the same version, a message keyed by the address alone would find no row under its
+    new key, and go out a second time."""
+    apps = migrate([("meetings", "0018_series_invitation_keys")])
+    message = apps.get_model("outbox", "OutboundMessage")
+    uid, start = "3f1c2a9e-0000-4000-8000-000000000002@liaison-crm", "2026-11-30T10:00:00+00:00"
+    rows = {
+        "series": (
+            "meeting_invitation",
+            f"meeting-invitation:{uid}:series:1:ama@example.org:again-of-12",
+            f"meeting:{uid}:series:stakeholder:7",
+        ),
+        "occurrence": (
+            "meeting_invitation",
+            f"meeting-invitation:{uid}:{start}:1:kenji@example.jp",
+            f"meeting:{uid}:{start}:user:3",
+        ),
+        "cancellation": (
+            "meeting_cancellation",
+            f"meeting-cancellation:{uid}:{start}:2:ama@example.org",
+            f"meeting:{uid}:{start}:stakeholder:7",
+        ),
+        "removal": (
+            "meeting_removal",
+            f"meeting-removal:{uid}::4:lena@example.org",
+            f"meeting:{uid}::user:5",
+        ),
+        "before topics": ("meeting_invitation", f"meeting-invitation:{uid}:{start}:0:lena@example.org", ""),
+        # The second of two guests sharing an address, which 0018 could not give the series' key.
+        "shared address too": (
+            "meeting_invitation",
+            f"meeting-invitation:{uid}:2026-12-07T10:00:00+00:00:3:office@example.org",
+            f"meeting:{uid}:series:stakeholder:8",
+        ),
+        "shared address": (
+            "meeting_invitation",
+            f"meeting-invitation:{uid}:series:3:office@example.org",
+            f"meeting:{uid}:series:stakeholder:9",
+        ),
+        "reminder": ("meeting_reminder", "meeting-reminder:4:0:15:en:UTC:ama@example.org", ""),
+    }
+    ids = {
+        name: message.objects.create(
+            key=key,
+            kind=kind,
+            topic=topic,
+            to="x@example.org",
+            subject="Invitation",
+            body="…",
+            message_id_header=f"<{name}@example.org>",
+            scheduled_for=timezone.now(),
+            next_attempt_at=timezone.now(),
+            created_at=timezone.now(),
+        ).pk
+        for name, (kind, key, topic) in rows.items()
+    }
+    try:
+        migrate([("meetings", "0019_guest_message_keys")])
+        keys = dict(message.objects.filter(pk__in=ids.values()).values_list("pk", "key"))
+        headers = set(message.objects.filter(pk__in=ids.values()).values_list("message_id_header", flat=True))
+        migrate([("meetings", "0018_series_invitation_keys")])
+        keys_back = dict(message.objects.filter(pk__in=ids.values()).values_list("pk", "key"))
+    finally:
+        message.objects.filter(pk__in=ids.values()).delete()
+        migrate_to_latest()
+
+    series, occurrence = f"meeting-invitation:{uid}:series", f"{uid}:{start}"
+    assert keys[ids["series"]] == f"{series}:1:stakeholder:7:ama@example.org:again-of-12"
+    assert keys[ids["occurrence"]] == f"meeting-invitation:{occurrence}:1:user:3:kenji@example.jp"
+    assert keys[ids["cancellation"]] == f"meeting-cancellation:{occurrence}:2:stakeholder:7:ama@example.org"
+    assert keys[ids["removal"]] == f"meeting-removal:{uid}::4:user:5:lena@example.org"
+    assert keys[ids["before topics"]] == rows["before topics"][1]
+    assert keys[ids["shared address too"]] == f"{series}:3:stakeholder:8:office@example.org"
+    assert keys[ids["shared address"]] == f"{series}:3:stakeholder:9:office@example.org"
+    assert keys[ids["reminder"]] == rows["reminder"][1]
+    assert headers == {f"<{name}@example.org>" for name in rows}
+    # Back, each takes the address alone again; of the two sharing one, the older, which is the series' now.
+    assert keys_back == {
+        **{ids[name]: key for name, (_kind, key, _topic) in rows.items()},
+        ids["shared address too"]: f"{series}:3:office@example.org",
+        ids["shared address"]: f"{series}:3:stakeholder:9:office@example.org",
+    }

@@ -857,6 +857,148 @@ def test_two_cancellations_whose_messages_are_written_in_the_reverse_order_leave
         assert excluded(series_event_of(standing)) == [second.original_start, third.original_start]
 
 
+def test_a_guest_whose_series_invitation_is_still_waiting_is_sent_no_cancellation_when_those_come_in_reverse(
+    officer, weekly_waiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The second cancellation's messages, written first, wrote the series invitation again without either
+    occurrence; the first's then found it waiting, of the series' version, kept it, and sent a cancellation
+    of an occurrence the guest was never invited to."""
+    _first, second, third = weekly_waiting
+    with django_capture_on_commit_callbacks() as first_cancellation:
+        services.meeting_cancel(meeting=second, actor=officer)
+    with django_capture_on_commit_callbacks() as second_cancellation:
+        services.meeting_cancel(meeting=third, actor=officer)
+
+    for callback in [*second_cancellation, *first_cancellation]:
+        callback()
+
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+    deliver_due()
+    to_ama = [email.subject for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert len(to_ama) == 1 and to_ama[0].startswith("Invitation:")
+
+
+def test_a_series_invitation_on_its_way_when_an_occurrence_is_cancelled_is_followed_by_no_cancellation_of_it(
+    officer, weekly_waiting, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The series' next version, written after it, leaves the occurrence out: a cancellation as well was a
+    message too many, and one about an occurrence never received should the server refuse the first."""
+    _first, second, _third = weekly_waiting
+    on_its_way = invitations_to("ama@example.org").get()
+
+    def cancel_the_second():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=second, actor=officer)
+
+    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
+    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
+    try:
+        message_send(message_id=on_its_way.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+
+
+def test_a_guest_sent_an_update_of_the_occurrence_is_told_of_its_cancellation_though_the_series_is_to_come(
+    officer, weekly_waiting, edit, django_capture_on_commit_callbacks
+):
+    """The update put the occurrence in Ama's calendar, whatever became of her series invitation."""
+    _first, second, _third = weekly_waiting
+    series_invitation = failed(invitations_to("ama@example.org").get())
+    edit(second, location="Harbour House")
+    deliver_due()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.CANCELLED
+    assert series_invitations_to("ama@example.org").filter(status=Status.PENDING).exists()
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+
+
+def test_an_interrupted_series_invitation_is_followed_by_the_series_as_it_is_after_an_occurrence_is_cancelled(
+    officer, weekly_waiting, admin_user, django_capture_on_commit_callbacks
+):
+    """Left as it was, "Send again" sent it naming the occurrence cancelled, after the cancellation."""
+    _first, second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.INTERRUPTED
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert next_version.topic == series_invitation.topic
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+    with pytest.raises(ValidationError, match="replaced this one"):
+        message_retry(message=series_invitation, actor=admin_user)
+
+
+# --- Two guests sharing one address -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sharing_an_address(officer):
+    """Two people whose records give their team's mailbox."""
+    return [
+        StakeholderFactory(name="Ama Owusu", owner=officer, emails=["office@example.org"], time_zone="UTC"),
+        StakeholderFactory(name="Kofi Mensah", owner=officer, emails=["office@example.org"], time_zone="UTC"),
+    ]
+
+
+@pytest.mark.parametrize("frequency", [None, "weekly"], ids=["meeting", "series"])
+def test_two_guests_sharing_an_address_are_each_sent_their_own_invitation(
+    officer, sharing_an_address, frequency, django_capture_on_commit_callbacks
+):
+    """Keyed by the address alone, the second guest's invitation was the first's found again: never written,
+    and the first's, addressed to Ama by name, was all their mailbox got."""
+    series = {"frequency": frequency, "count": 3} if frequency else {}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_schedule(
+            organiser=officer,
+            stakeholders=sharing_an_address,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            **series,
+        )
+
+    invitations = list(invitations_to("office@example.org"))
+    assert len(invitations) == 2
+    assert len({invitation.topic for invitation in invitations}) == 2
+    assert sorted(invitation.body.splitlines()[0] for invitation in invitations) == [
+        "Hello Ama Owusu,",
+        "Hello Kofi Mensah,",
+    ]
+
+
+def test_two_guests_sharing_an_address_each_have_their_series_invitation_rewritten_on_a_cancellation(
+    officer, sharing_an_address, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=sharing_an_address,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    second = first.series.occurrences.order_by("original_start")[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    rewritten = list(series_invitations_to("office@example.org").filter(status=Status.PENDING))
+    assert len({invitation.topic for invitation in rewritten}) == 2
+    assert all(excluded(series_event_of(invitation)) == [second.original_start] for invitation in rewritten)
+
+
 # --- "Send again with current details" when what it would say has reached the guest -------------------------
 
 
@@ -890,6 +1032,26 @@ def test_an_invitation_a_later_update_is_on_its_way_after_is_not_written_again(s
     assert not invitation.can_send_with_current_details
     assert f"(#{update.pk})" in invitation.current_details_refusal
     with pytest.raises(ValidationError, match="A later message on its topic was sent, or is being sent"):
+        message_rewrite(message=invitation, actor=admin_user)
+
+    assert set(OutboundMessage.objects.values_list("pk", "status")) == before
+
+
+def test_an_invitation_whose_guest_was_taken_off_and_told_is_not_written_again_for_that_reason(
+    scheduled, edit, guests, admin_user
+):
+    """The removal that went out was taken for a later message with the current details: the refusal said
+    the guest had them, when they are no longer invited."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    edit(scheduled, stakeholders=[guests[1]])
+    deliver_due()
+    assert OutboundMessage.objects.get(kind="meeting_removal", to="ama@example.org").status == Status.SENT
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+    before = set(OutboundMessage.objects.values_list("pk", "status"))
+
+    assert not invitation.can_send_with_current_details
+    assert invitation.current_details_refusal.startswith("Nothing of this meeting is still to take place")
+    with pytest.raises(ValidationError, match="is no longer invited to this meeting"):
         message_rewrite(message=invitation, actor=admin_user)
 
     assert set(OutboundMessage.objects.values_list("pk", "status")) == before
@@ -976,3 +1138,63 @@ def test_sending_again_with_current_details_while_an_edits_messages_are_written_
     waiting = invitations_to("ama@example.org").filter(status=Status.PENDING)
     assert waiting and all("Town Hall" in message.body for message in waiting)
     assert "Town Hall" in invitations_to("kenji@example.jp").get(status=Status.PENDING).body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellations_messages_read_the_series_as_another_cancellation_committed_meanwhile_left_it(
+    officer, guests, monkeypatch
+):
+    """The writer read the series before taking any lock. Another occurrence was cancelled, and its messages
+    written (the series invitation again, without either occurrence), before this one's went on: they
+    withdrew that invitation as stale and wrote one, of the version read, naming the other occurrence."""
+    first = services.meeting_schedule(
+        organiser=officer,
+        stakeholders=guests,
+        title="Weekly stand-up",
+        starts_at=soon_at(10),
+        ends_at=soon_at(11),
+        frequency="weekly",
+        count=3,
+    )
+    _first, second, third = first.series.occurrences.order_by("original_start")
+    later = []
+    monkeypatch.setattr(services, "_after_commit", lambda cb, *args, **kw: later.append((cb, args, kw)))
+    services.meeting_cancel(meeting=second, actor=officer)
+    monkeypatch.undo()
+    announce = services._announce_cancellation
+    ((write, args, kwargs),) = [(cb, args, kw) for cb, args, kw in later if cb is announce]
+
+    # The second's messages have read the meeting and hold its guests' records when the third is cancelled,
+    # and its messages written, in another connection.
+    as_held = notifications._as_held
+    errors = []
+
+    def cancel_the_third():
+        try:
+            services.meeting_cancel(meeting=third, actor=officer)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def meanwhile(attendees):
+        held = as_held(attendees)
+        if threading.current_thread() is threading.main_thread() and not errors:
+            other = threading.Thread(target=cancel_the_third)
+            other.start()
+            other.join(60)
+            errors.append(None)
+        return held
+
+    monkeypatch.setattr(notifications, "_as_held", meanwhile)
+    write(*args, **kwargs)
+
+    assert errors == [None]
+    for address in ("ama@example.org", "kenji@example.jp"):
+        # The one the third's cancellation wrote, of the series' version now, stands; only the first was
+        # withdrawn.
+        (standing,) = series_invitations_to(address).exclude(status=Status.CANCELLED)
+        assert (standing.status, series_event_of(standing)["sequence"]) == (Status.PENDING, 2)
+        assert excluded(series_event_of(standing)) == [second.original_start, third.original_start]
+        assert series_invitations_to(address).filter(status=Status.CANCELLED).count() == 1
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()

@@ -367,6 +367,21 @@ def test_a_failed_message_made_stale_is_withdrawn_so_it_is_not_sent_again(mailou
     assert status_of(message) == Status.CANCELLED
 
 
+def test_an_interrupted_message_made_stale_is_left_for_a_person_and_its_topic_reported():
+    """It may have reached its recipient: not withdrawn, but its writer learns of it and writes what the
+    recipient is to have after it, which "Send again" then refuses it for."""
+    message = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.INTERRUPTED, claimed_at=timezone.now())
+
+    with transaction.atomic():
+        withdrawal = services.messages_withdraw(topics=[message.topic], kinds=[message.kind])
+
+    assert withdrawal == services.Withdrawal(
+        withdrawn=frozenset(), superseded=frozenset(), interrupted=frozenset({message.topic})
+    )
+    assert status_of(message) == Status.INTERRUPTED
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_claiming_a_message_while_it_is_withdrawn_waits_and_finds_it_cancelled(mailoutbox):
     """The withdrawal and the worker's claim cannot both win: the claim waits for the withdrawal's lock,
