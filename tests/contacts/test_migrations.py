@@ -223,6 +223,8 @@ def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
         cursor.execute(previous_phone_function("phone_numbers"))
         previous_keys = previous_phone_function("phone_keys")
         cursor.execute(previous_keys.replace("phone_numbers(phones)", "previous_phone_numbers(phones)"))
+        previous_shares = previous_phone_function("shares_phone_number")
+        cursor.execute(previous_shares.replace("phone_numbers(", "previous_phone_numbers("))
         for written in phones:
             cursor.execute(
                 "SELECT phone_numbers(%s::text[]), previous_phone_numbers(%s::text[]),"
@@ -231,6 +233,37 @@ def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
             )
             numbers, previous_numbers, keys, previous_keys = cursor.fetchone()
             assert (numbers, keys) == (previous_numbers, previous_keys), written
+        cursor.execute(
+            "SELECT one, another FROM unnest(%s::text[]) AS one, unnest(%s::text[]) AS another"
+            " WHERE shares_phone_number(ARRAY[one], ARRAY[another])"
+            " IS DISTINCT FROM previous_shares_phone_number(ARRAY[one], ARRAY[another])",
+            [SPELLINGS, SPELLINGS],
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.django_db
+def test_the_phone_functions_work_whatever_the_search_path_as_when_a_dump_is_restored():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        schema = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL search_path = pg_catalog")
+        cursor.execute(
+            f"SELECT {schema}.phone_keys(ARRAY['+44 20 7946 0000']),"
+            f" {schema}.shares_phone_number(ARRAY['+44 20 7946 0000'], ARRAY['020 7946 0000'])"
+        )
+        assert cursor.fetchone() == (["079460000"], True)
+
+
+@pytest.mark.django_db
+def test_the_phone_functions_read_text_with_the_databases_collation_whatever_the_callers():
+    written = ["80nextensionXext.\tİ#.\uff25\uff38\uff34EXT8 (00103/3"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT phone_numbers(%s::text[]), phone_numbers(%s::text[] COLLATE "C")', [written, written]
+        )
+        default, collated = cursor.fetchone()
+    assert collated == default
 
 
 # Migration 0020 indexes stakeholders by name as a forward naming its sender alone is matched. -------------
