@@ -18,7 +18,7 @@ from django.utils.translation import trans_real
 from contacts.models import Affiliation, Organisation, Stakeholder
 from imports import services
 from imports.columns import StakeholderCleaner
-from imports.models import ImportJob, ImportMapping, ImportStatus
+from imports.models import ImportJob, ImportMapping, ImportRow, ImportStatus
 from interactions.models import Interaction
 
 from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory, UserFactory
@@ -152,6 +152,19 @@ def test_a_failure_during_the_commit_changes_nothing(officer):
 
     assert job.status == ImportStatus.FAILED and "nothing was changed" in job.failure
     assert not Stakeholder.objects.filter(name="Ana Costa").exists()
+
+
+def test_a_failed_import_keeps_none_of_its_staged_rows(officer):
+    """It can never be checked or imported again: the people's cleaned details are not kept for nothing."""
+    organisation = OrganisationFactory(name="Short-lived Trust")
+    job = check(officer, upload(officer, csv_bytes([["Ana Costa", "", "Short-lived Trust", "", "", ""]])))
+    assert ImportRow.objects.filter(job=job).count() == 1
+    organisation.delete()
+
+    job = commit(officer, job)
+
+    assert job.status == ImportStatus.FAILED
+    assert not ImportRow.objects.filter(job=job).exists()
 
 
 @pytest.mark.parametrize(
