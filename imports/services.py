@@ -564,14 +564,24 @@ def _parent_lines(names: dict[int, str], parents: dict[int, str]) -> dict[int, i
 
 
 def _check_parent_cycles(check: _Check, parent_lines: dict[int, int | None]) -> None:
-    """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
-    for line in parent_lines:
-        seen, current = {line}, line
-        while (current := parent_lines.get(current)) is not None:
-            if current in seen:
+    """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root.
+
+    Only the rows on such a circle are errors: a row whose parent is on one names a parent the file has.
+    Each row is walked past once, whatever the depth: walking every row's whole line of parents took a
+    minute for a file of 20,000 organisations each in the next, inside the check's transaction.
+    """
+    walked: set[int] = set()
+    for start in parent_lines:
+        # The rows this walk reached, in order, each with its place on the walk.
+        path: dict[int, int] = {}
+        current = start
+        while current is not None and current not in walked and current not in path:
+            path[current] = len(path)
+            current = parent_lines.get(current)
+        if current in path:
+            for line in list(path)[path[current] :]:
                 check.error(line, "parent", _("These organisations are each other's parents."))
-                break
-            seen.add(current)
+        walked.update(path)
 
 
 class _DuplicateFinder:
