@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from .search import plain_text
+
 VERSIONS = ("3.0", "4.0")
 FOLD_OCTETS = 75
 # Google Contacts' own groups, which its cards list among the categories: they say nothing of the person (its
@@ -277,15 +279,29 @@ def is_person(card: Card) -> bool:
     a later one), which is left out rather than guessed to be a person. Nor are Apple's group cards, which it
     exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards:
     shown under the company's name (vCard 3.0's X-ABShowAs:COMPANY) with no one's name in N, or only the
-    company's. Shown so with a person's name, the card is that person at that company: how a card is shown
-    is the address book's display preference, not what it holds."""
+    company's (its ORG or FN, however written). Shown so with a person's name, a given name or a family name
+    that is not the company's, the card is that person at that company: how a card is shown is the address
+    book's display preference, not what it holds."""
     kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
     if kinds - {"", PERSON}:
         return False
     if not _shown_as_company(card):
         return True
-    person = _structured_name(card)
-    return bool(person) and person.casefold() != " ".join(_organisation(card)[:1]).casefold()
+    family, given, _prefix = _name_parts(card)
+    company = {_plain_name(name) for name in (_organisation(card)[0], unescape(card.first("FN")))}
+    return any(part and _plain_name(part) not in company for part in (given, family))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _plain_name(name: str) -> str:
+    """The name accents, case, punctuation and spacing aside: address books that copy a company's name into
+    N write it as they please ("Societe Generale" for ORG's "Société Générale", "Acme Inc" for "Acme Inc.").
+
+    Unaccented by PostgreSQL's rules, which an import's check reads before COPY holds the connection
+    (contacts.search.unaccent_table)."""
+    return " ".join(_WORD.findall(plain_text(name)))
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -68,7 +68,9 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     # An address book's cards that are no one to import (contact groups, organisations, places): not rows.
-    cards_left_out = models.PositiveIntegerField(default=0)
+    # The database's defaults (db_default) on fields added after 0004: while a release rolls out, the
+    # code before it still adds jobs without them.
+    cards_left_out = models.PositiveIntegerField(default=0, db_default=0)
     # The first errors, each {"line", "column", "message"}; error_count says how many there were in all.
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -77,10 +79,10 @@ class ImportJob(models.Model):
     preview = models.JSONField(default=list, blank=True)
     new_organisations = models.JSONField(default=list, blank=True)
     # Organisations only likely duplicates name: added only when the duplicates are imported too.
-    new_organisations_of_duplicates = models.JSONField(default=list, blank=True)
-    new_tags = models.JSONField(default=list, blank=True)
+    new_organisations_of_duplicates = models.JSONField(default=list, blank=True, db_default=[])
+    new_tags = models.JSONField(default=list, blank=True, db_default=[])
     # Tags only likely duplicates name: added only when the duplicates are imported too.
-    new_tags_of_duplicates = models.JSONField(default=list, blank=True)
+    new_tags_of_duplicates = models.JSONField(default=list, blank=True, db_default=[])
     created_count = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_by = models.ForeignKey(

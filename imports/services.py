@@ -408,11 +408,14 @@ def import_check(*, job_id: int) -> ImportJob:
 
 
 def _fail(job_id: int, status: str, message: str) -> None:
-    if ImportJob.objects.filter(pk=job_id, status=status).update(
-        status=ImportStatus.FAILED, failure=message, finished_at=timezone.now()
-    ):
-        # A failed check or import is not taken up again: the person uploads the file anew.
-        transaction.on_commit(lambda: _drop_file(job_id))
+    with transaction.atomic():
+        if ImportJob.objects.filter(pk=job_id, status=status).update(
+            status=ImportStatus.FAILED, failure=message, finished_at=timezone.now()
+        ):
+            # A failed check or import is not taken up again: the person uploads the file anew, and its
+            # staged rows (people's cleaned details) are kept no longer than the file.
+            ImportRow.objects.filter(job_id=job_id).delete()
+            transaction.on_commit(lambda: _drop_file(job_id), robust=True)
 
 
 def _check(job_id: int) -> ImportJob:
@@ -517,7 +520,7 @@ def _check(job_id: int) -> ImportJob:
             ImportRow.objects.filter(job=job).delete()
             if job.format == ImportFormat.VCARD:
                 # Nor the address book itself: it has no columns to choose again, only cards to correct.
-                transaction.on_commit(lambda: _drop_file(job_id))
+                transaction.on_commit(lambda: _drop_file(job_id), robust=True)
         job.total_rows = check.rows
         job.cards_left_out = check.left_out
         job.error_count = check.error_count
@@ -597,14 +600,24 @@ def _parent_lines(names: dict[int, str], parents: dict[int, str]) -> dict[int, i
 
 
 def _check_parent_cycles(check: _Check, parent_lines: dict[int, int | None]) -> None:
-    """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root."""
-    for line in parent_lines:
-        seen, current = {line}, line
-        while (current := parent_lines.get(current)) is not None:
-            if current in seen:
+    """Organisations in one file that are each other's parents (A in B, B in A) would never reach a root.
+
+    Only the rows on such a circle are errors: a row whose parent is on one names a parent the file has.
+    Each row is walked past once, whatever the depth: walking every row's whole line of parents took a
+    minute for a file of 20,000 organisations each in the next, inside the check's transaction.
+    """
+    walked: set[int] = set()
+    for start in parent_lines:
+        # The rows this walk reached, in order, each with its place on the walk.
+        path: dict[int, int] = {}
+        current = start
+        while current is not None and current not in walked and current not in path:
+            path[current] = len(path)
+            current = parent_lines.get(current)
+        if current in path:
+            for line in list(path)[path[current] :]:
                 check.error(line, "parent", _("These organisations are each other's parents."))
-                break
-            seen.add(current)
+        walked.update(path)
 
 
 class _DuplicateFinder:
@@ -852,7 +865,7 @@ def import_commit(*, job_id: int) -> ImportJob:
         _fail(job_id, ImportStatus.QUEUED, message)
         return ImportJob.objects.get(pk=job_id)
     _report(job.pk, ImportStatus.IMPORTED, job.created_count, max(job.created_count, 1))
-    transaction.on_commit(lambda: _drop_file(job.pk))
+    transaction.on_commit(lambda: _drop_file(job.pk), robust=True)
     if job.kind == ImportKind.STAKEHOLDERS:
         # The review page then shows the pairs the new people make, with the register and with each other.
         from contacts.tasks import check_duplicates as check_duplicates_task
@@ -887,11 +900,20 @@ def search_indexes_tidy(*, kind: str) -> None:
 
 def _drop_file(job_id: int) -> None:
     """An imported, set-aside or refused file is not kept: its rows are in the registers, were not wanted, or
-    cannot be imported."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.file:
+    cannot be imported.
+
+    Run once a transaction commits, beside other callbacks (handing stalled jobs over, finding duplicates): a
+    file the storage will not delete is logged and left, not allowed to stop them or fail the request.
+    """
+    job = ImportJob.objects.filter(pk=job_id).only("file").first()
+    if job is None or not job.file:
+        return
+    try:
         job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job_id).update(file="")
+    except OSError as error:
+        logger.error("The file of import %s could not be deleted: %s", job_id, error)
+        return
+    ImportJob.objects.filter(pk=job_id).update(file="")
 
 
 def _stage(cursor, job: ImportJob, model) -> int:
@@ -1230,7 +1252,7 @@ def import_discard(*, job: ImportJob, actor) -> ImportJob:
     ImportRow.objects.filter(job=job).delete()
     job.status = ImportStatus.DISCARDED
     job.save(update_fields=["status"])
-    transaction.on_commit(lambda: _drop_file(job.pk))
+    transaction.on_commit(lambda: _drop_file(job.pk), robust=True)
     return job
 
 

@@ -125,6 +125,7 @@ def test_application_device_and_unknown_kinds_of_card_are_not_taken_for_people()
     assert [row["name"] for row in rows(text)] == ["Li Wei", "Amina Yusuf"]
 
 
+@pytest.mark.django_db  # names are compared unaccented by PostgreSQL's rules
 def test_an_apple_company_card_is_not_taken_for_a_person():
     text = (
         "BEGIN:VCARD\nVERSION:3.0\nN:;;;;\nFN:Lagos State Ministry\nORG:Lagos State Ministry;\n"
@@ -135,6 +136,7 @@ def test_an_apple_company_card_is_not_taken_for_a_person():
     assert [row["name"] for row in rows(text)] == ["Amina Yusuf"]
 
 
+@pytest.mark.django_db
 def test_a_persons_card_shown_as_their_company_is_the_person_at_that_company():
     """Apple's "show as company" is how the card is listed, under its FN (the company's name): the person is
     in N."""
@@ -150,12 +152,43 @@ def test_a_persons_card_shown_as_their_company_is_the_person_at_that_company():
     )
 
 
+@pytest.mark.django_db
 def test_a_company_card_naming_only_the_company_in_n_is_not_taken_for_a_person():
     text = (
         "BEGIN:VCARD\nVERSION:3.0\nN:lagos state ministry;;;;\nFN:Lagos State Ministry\n"
         "ORG:Lagos State Ministry;\nX-ABShowAs:COMPANY\nEND:VCARD\n"
     )
     assert rows(text) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "card",
+    [
+        "N:Societe Generale;;;;\nFN:Société Générale\nORG:Société Générale;\n",
+        "N:Acme Inc;;;;\nFN:Acme Inc.\nORG:Acme Inc.;\n",
+        "N:Acme Ltd;;;;\nFN:Acme Ltd\n",
+        "N:;ACME  LTD;;;\nFN:Acme Ltd\n",
+    ],
+)
+def test_a_company_card_naming_the_company_in_n_however_written_is_not_taken_for_a_person(card):
+    assert rows(f"BEGIN:VCARD\nVERSION:3.0\n{card}X-ABShowAs:COMPANY\nEND:VCARD\n") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "card,name",
+    [
+        ("N:Dubois;Jean-Pierre;;M.;\nFN:Société Générale\nORG:Société Générale;\n", "Jean-Pierre Dubois"),
+        ("N:Ford;Henry;;;\nFN:Ford Motor Company\nORG:Ford Motor Company;\n", "Henry Ford"),
+        ("N:;Amina;;;\nFN:Port Authority\nORG:Port Authority;\n", "Amina"),
+        # No company named: Apple lists the card under the person's name.
+        ("N:Yusuf;Amina;;;\nFN:Amina Yusuf\n", "Amina Yusuf"),
+    ],
+)
+def test_a_card_shown_as_a_company_with_a_name_of_its_own_in_n_is_that_person(card, name):
+    [row] = rows(f"BEGIN:VCARD\nVERSION:3.0\n{card}X-ABShowAs:COMPANY\nEND:VCARD\n")
+    assert row["name"] == name
 
 
 def test_an_offset_time_zone_is_ignored_rather_than_refused():

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from imports import services
-from imports.models import ImportJob, ImportStatus
+from imports.models import ImportJob, ImportRow, ImportStatus
 
 from .test_services import check, csv_bytes, upload
 
@@ -55,6 +55,52 @@ def test_a_check_that_stalled_too_often_is_failed_with_a_message(officer, settin
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert "The check stopped" in job.failure and "upload the file again" in job.failure
+
+
+def test_an_import_that_stalled_too_often_is_failed_and_keeps_none_of_its_staged_rows(queued_job, settings):
+    settings.IMPORT_MAX_ATTEMPTS = 1
+    hand_over_time(queued_job, minutes_ago=60)
+    assert ImportRow.objects.filter(job=queued_job).exists()
+
+    services.imports_recover_stalled()
+
+    queued_job.refresh_from_db()
+    assert queued_job.status == ImportStatus.FAILED
+    assert not ImportRow.objects.filter(job=queued_job).exists()
+
+
+def test_a_file_the_storage_will_not_delete_stops_no_other_stalled_job_being_handed_over(
+    officer, settings, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from django.core.files.storage import FileSystemStorage
+
+    from imports import tasks
+
+    settings.IMPORT_BACKGROUND_ROWS = 0
+    settings.IMPORT_STALLED_AFTER_SECONDS = 300
+    settings.IMPORT_MAX_ATTEMPTS = 2
+    rows = [["Ama Owusu", "ama@example.org", "", "", "", ""]]
+    failing, stalled = (
+        services.import_commit_start(job=check(officer, upload(officer, csv_bytes(rows))), actor=officer)
+        for _ in range(2)
+    )
+    ImportJob.objects.filter(pk=failing.pk).update(attempts=2)  # failed by this sweep, its file dropped
+    for job in (failing, stalled):
+        hand_over_time(job, minutes_ago=6)
+
+    def refused(storage, name):
+        raise PermissionError(13, "Permission denied", name)
+
+    handed_over = []
+    monkeypatch.setattr(FileSystemStorage, "delete", refused)
+    monkeypatch.setattr(tasks.commit_import, "delay", handed_over.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.imports_recover_stalled() == 2
+
+    assert handed_over == [stalled.pk]
+    failing.refresh_from_db()
+    assert failing.status == ImportStatus.FAILED and failing.file, "the file is left where it is"
+    assert "could not be deleted" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)

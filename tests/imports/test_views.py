@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Stakeholder
-from imports.models import ImportJob
+from imports.models import ImportJob, ImportStatus
 
 from ..factories import StakeholderFactory
 
@@ -199,6 +199,44 @@ def test_the_check_of_an_address_book_names_a_card_without_a_name(officer_client
     page = officer_client.get(ImportJob.objects.get().get_absolute_url()).content.decode()
     assert "Card 1 has no name and no email address" in page
     assert "Import 1 row" not in page
+
+
+@pytest.fixture
+def storage_refusing_deletes(monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    def refused(storage, name):
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refused)
+
+
+# transaction=True: the service commits, and its on-commit callbacks run, within the request as in production.
+@pytest.mark.django_db(transaction=True)
+def test_a_file_the_storage_will_not_delete_once_imported_does_not_fail_the_import_page(
+    officer_client, storage_refusing_deletes
+):
+    job = upload_and_import(officer_client, b"Name\nAna Costa\n")
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED and job.file, "the file is left where it is"
+    assert Stakeholder.objects.get().name == "Ana Costa"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_book_with_errors_the_storage_will_not_delete_is_checked_not_failed(
+    officer_client, storage_refusing_deletes, caplog
+):
+    cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nTEL:+44 20 7946 0000\r\nEND:VCARD\r\n"
+    response = officer_client.post(
+        reverse("imports:upload"),
+        {"kind": "stakeholders", "file": SimpleUploadedFile("contacts.vcf", cards)},
+    )
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert (job.status, job.error_count) == (ImportStatus.CHECKED, 1) and job.file
+    assert "Checking import" not in caplog.text, "the file left behind is not the check failing"
 
 
 def test_an_address_book_says_how_many_cards_it_left_out_and_why(officer_client):
