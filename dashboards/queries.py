@@ -458,7 +458,7 @@ def follow_ups_due(user, today: dt.date):
 def actions_due(user, today: dt.date):
     return (
         ActionItem.objects.visible_to(user)
-        .open()
+        .outstanding()
         .chased_by_officer(user)
         .filter(due_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
         .for_list()

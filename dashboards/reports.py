@@ -21,7 +21,7 @@ from commitments.models import Commitment, renewal_notice_until
 from concerns.models import Concern
 from contacts.models import Affiliation, Objective, ObjectiveStatus, Organisation, Stakeholder
 from interactions.models import Interaction
-from meetings.models import ActionItem, Decision, Meeting
+from meetings.models import ActionItem, Decision, Meeting, MeetingStatus
 
 INTERACTIONS_SHOWN = 300
 ROWS_SHOWN = 200
@@ -206,7 +206,11 @@ class Report:
                     & (open_q() | Q(completed_at__gte=self.end) | Q(cancelled_at__gte=self.end))
                 )
             )
-            .annotate(overdue_at_end=self._overdue_at_end("due_on"))
+            # One of a cancelled meeting is not overdue, whatever the period (ActionItemQuerySet.overdue): a
+            # meeting keeps no date of its cancellation to tell a past period's figures by.
+            .annotate(
+                overdue_at_end=self._overdue_at_end("due_on", ~Q(meeting__status=MeetingStatus.CANCELLED))
+            )
         )
         in_period = (
             Q(meeting__starts_at__gte=self.start, meeting__starts_at__lt=self.end)
@@ -301,10 +305,11 @@ class Report:
             )
         )
 
-    def _overdue_at_end(self, due_field: str) -> Case:
-        """Open at the end of the period and due before it was over: what the report marks, and counts, as
-        overdue. Read after `open_at_end` is annotated."""
-        return _flag(Q(open_at_end=True, **{f"{due_field}__lt": self.overdue_before}))
+    def _overdue_at_end(self, due_field: str, still_expected: Q | None = None) -> Case:
+        """Open at the end of the period, `still_expected` and due before it was over: what the report
+        marks, and counts, as overdue. Read after `open_at_end` is annotated."""
+        overdue = Q(open_at_end=True, **{f"{due_field}__lt": self.overdue_before})
+        return _flag(overdue & still_expected if still_expected is not None else overdue)
 
     # The figures -------------------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
         follow_ups=list(follow_ups_due(user, today)),
         actions=list(
             ActionItem.objects.visible_to(user)
-            .open()
+            .outstanding()
             .chased_by_officer(user)
             .filter(due_on__lte=today)
             .select_related("meeting", "owner_stakeholder")
@@ -62,7 +62,10 @@ def _people_with_something_due(latest_day: dt.date) -> set[int]:
         Interaction.objects.open_follow_ups()
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),
-        ActionItem.objects.open().with_chaser().filter(due_on__lte=latest_day).values_list("chasing_officer"),
+        ActionItem.objects.outstanding()
+        .with_chaser()
+        .filter(due_on__lte=latest_day)
+        .values_list("chasing_officer"),
         Commitment.objects.open().filter(due_on__lte=latest_day).values_list("owner"),
     ]
     # Unordered: DISTINCT would also take the models' default ordering columns (each item's date and id),

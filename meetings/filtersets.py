@@ -142,6 +142,8 @@ class MeetingFilterSet(RegisterFilterSet):
 
 class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     """Filters "My actions" and its export. No status means every status; the page asks for unfinished.
+    Unfinished are all open ones, those of a cancelled meeting too, listed last (`live_first`), to be
+    closed or handed on; "Overdue" leaves them out, as the dashboard counts (`ActionItemQuerySet.overdue`).
 
     It opens on the reader's own, as the follow-ups list does (ChasedWorkFilterSetMixin). The manager
     dashboard's overdue figures link here naming an officer or a team.
@@ -195,7 +197,7 @@ class ActionItemFilterSet(ChasedWorkFilterSetMixin, RegisterFilterSet):
     def register_for(cls, user):
         # The organiser too: whether the reader may move each action along is asked of it.
         actions = ActionItem.objects.visible_to(user).for_list().select_related("meeting__organiser")
-        return actions.order_by("due_on", "pk")
+        return actions.live_first()
 
     def filter_owner(self, queryset, name, value):
         return queryset.chased_by_officer(value) if value else queryset
@@ -228,7 +230,7 @@ class ActionItemApiFilterSet(django_filters.FilterSet):
         label=_("Overdue"),
         method=overdue_or_not,
         widget=forms.NullBooleanSelect,
-        help_text=_("Open or in progress, and past its due date."),
+        help_text=_("Open or in progress and past its due date, unless its meeting was cancelled."),
     )
     meeting = django_filters.ModelChoiceFilter(label=_("Meeting"), queryset=Meeting.objects.all())
     updated_since = UpdatedSinceFilter()

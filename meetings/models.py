@@ -464,8 +464,17 @@ class ActionItem(StorableTextModel):
         return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
     @property
+    def of_cancelled_meeting(self) -> bool:
+        return self.meeting.status == MeetingStatus.CANCELLED
+
+    @property
+    def is_outstanding(self) -> bool:
+        """Open and still expected of someone (ActionItemQuerySet.outstanding)."""
+        return self.is_open and not self.of_cancelled_meeting
+
+    @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
+        return self.is_outstanding and self.due_on is not None and self.due_on < timezone.localdate()
 
     @property
     def status_choices(self):

@@ -1,4 +1,4 @@
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -66,6 +66,17 @@ class MeetingQuerySet(QuerySet):
         return self.alias(starts_on=TruncDate("starts_at")).annotate(
             missed=Exists(invited) & ~Exists(invited.not_recorded_absent())
         )
+
+    def this_and_following(self, occurrence):
+        """The occurrence of a series and its later planned ones, in the series' order: what cancelling
+        "this and following" cancels."""
+        from .models import MeetingStatus
+
+        return self.filter(
+            series=occurrence.series_id,
+            status=MeetingStatus.PLANNED,
+            original_start__gte=occurrence.original_start,
+        ).order_by("original_start")
 
     def for_organisation(self, organisation):
         """Meetings with the organisation or one of its departments."""
@@ -179,16 +190,27 @@ class ActionItemQuerySet(QuerySet):
 
     def outstanding(self):
         """Open actions still expected of someone: not those of a cancelled meeting. An action can be added
-        to a meeting still planned (services.action_item_add), and cancelling the meeting leaves it open
-        on it; once the meeting is called off nobody expects it, so it neither moves with a handover nor
-        counts against a stakeholder's health (dashboards.health says it again in SQL). It stays open on
-        the meeting's page, where it can still be closed."""
+        to a meeting still planned (services.action_item_add), and cancelling the meeting may leave it open
+        on it; once the meeting is called off nobody expects it. Whatever chases or counts work reads
+        this (or `overdue`): the dashboard, My day, digests, reports, handovers, the health card
+        (dashboards.health says it again in SQL). Lists of open actions (My actions, the meeting's page)
+        still show them, last (`live_first`), to be closed or handed on."""
         from .models import MeetingStatus
 
         return self.open().exclude(meeting__status=MeetingStatus.CANCELLED)
 
     def overdue(self, on=None):
-        return self.open().filter(due_on__lt=on or timezone.localdate())
+        return self.outstanding().filter(due_on__lt=on or timezone.localdate())
+
+    def live_first(self):
+        """Soonest due first (undated last, as PostgreSQL sorts them), those of a cancelled meeting after
+        all the others: still open, but nobody expects them."""
+        from .models import MeetingStatus
+
+        of_cancelled_meeting = Case(
+            When(meeting__status=MeetingStatus.CANCELLED, then=Value(True)), default=Value(False)
+        )
+        return self.order_by(of_cancelled_meeting, "due_on", "pk")
 
     def chased_by_officer(self, user):
         """The actions one officer answers for (`chased_by`), on their own lists: My actions, My day and their
@@ -213,10 +235,10 @@ class ActionItemQuerySet(QuerySet):
         return self.with_chaser().annotate(chasing_team=Coalesce("owner_user__team", "chaser__team"))
 
     def owed_by(self, stakeholder):
-        """A stakeholder's unfinished actions, soonest due first (undated last), each with its meeting and who
-        chases it: what an officer chases when next in touch with them, or asks a colleague about."""
+        """A stakeholder's outstanding actions, soonest due first (undated last), each with its meeting and
+        who chases it: what an officer chases when next in touch with them, or asks a colleague about."""
         return (
-            self.open()
+            self.outstanding()
             .filter(owner_stakeholder=stakeholder)
             .select_related("meeting", "chaser")
             .only(
@@ -225,6 +247,7 @@ class ActionItemQuerySet(QuerySet):
                 "status",
                 "meeting__title",
                 "meeting__starts_at",
+                "meeting__status",
                 "chaser__first_name",
                 "chaser__last_name",
                 "chaser__username",

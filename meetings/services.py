@@ -449,11 +449,17 @@ def _tell_removed(meeting_id: int, removed: list[Attendee], change: notification
 
 @atomic_service
 @records_actor
-def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> Meeting:
+def meeting_cancel(
+    *, meeting: Meeting, actor, and_following: bool = False, close_open_actions: bool = False
+) -> Meeting:
     """Cancels a meeting, or an occurrence of a series and every later planned one.
 
     As calendar programs do it ("this and following"): earlier occurrences stay as they are, even past ones
     still waiting to be recorded as held.
+
+    With `close_open_actions`, the open actions of the meetings cancelled are cancelled too: nobody expects
+    them any more (ActionItemQuerySet.outstanding). Without, they stay open for whoever chases them to close
+    or hand on.
     """
     # Cancelled twice at once, or while it is recorded as held, only the first goes through.
     lock_for_update(meeting)
@@ -466,15 +472,13 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     if and_following:
         # Locked too, in the series' order, as every cancellation locks them: one of them being recorded
         # as held or cancelled meanwhile is then left as it was.
-        targets = list(
-            meeting.series.occurrences.select_for_update(no_key=True)
-            .filter(status=MeetingStatus.PLANNED, original_start__gte=meeting.original_start)
-            .order_by("original_start")
-        )
+        targets = list(Meeting.objects.this_and_following(meeting).select_for_update(no_key=True))
     for target in targets:
         target.status = MeetingStatus.CANCELLED
         target.sequence += 1
         target.save(update_fields=["status", "sequence", "updated_at"])
+    if close_open_actions:
+        _cancel_open_actions(targets, actor=actor)
     if meeting.series_id:
         # The series' own event gains exceptions for the cancelled slots: its invitation written again for a
         # guest whose own had not gone out (notifications.cancellations_send) is a new version of it.
@@ -483,6 +487,14 @@ def meeting_cancel(*, meeting: Meeting, actor, and_following: bool = False) -> M
     _after_commit(_schedule_reminders, [t.pk for t in targets])
     meeting.refresh_from_db()
     return meeting
+
+
+def _cancel_open_actions(meetings: list[Meeting], *, actor) -> None:
+    """Each as its chaser cancels one (`action_item_set_status`), that who and when are recorded alike.
+    That tells nobody, so a cancellation closing many sends nothing more either."""
+    actions = ActionItem.objects.open().filter(meeting__in=meetings).order_by("pk")
+    for action in actions.select_related("meeting__organiser"):
+        action_item_set_status(action_item=action, actor=actor, status=ActionStatus.CANCELLED)
 
 
 def _announce_cancellation(meeting_id: int, and_following: bool, cancelled_ids: list[int]) -> None:

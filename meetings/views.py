@@ -206,14 +206,30 @@ def meeting_cancel(request, pk):
     if request.method == "POST":
         try:
             services.meeting_cancel(
-                meeting=meeting, actor=request.user, and_following=request.POST.get("scope") == "following"
+                meeting=meeting,
+                actor=request.user,
+                and_following=request.POST.get("scope") == "following",
+                close_open_actions=bool(request.POST.get("close_open_actions")),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Cancelled; attendees are being told."))
         return redirect(meeting)
-    return render(request, "meetings/meeting_cancel.html", {"meeting": meeting})
+    return render(
+        request, "meetings/meeting_cancel.html", {"meeting": meeting, **_open_actions_left(meeting)}
+    )
+
+
+def _open_actions_left(meeting) -> dict[str, int]:
+    """How many open actions cancelling would leave nobody expecting: the meeting's (`open_actions`) and,
+    of a series, those of this and its later planned occurrences (`following_open_actions`)."""
+    open_actions = ActionItem.objects.open()
+    counts = {"open_actions": open_actions.filter(meeting=meeting).count()}
+    if meeting.series_id:
+        following = Meeting.objects.this_and_following(meeting)
+        counts["following_open_actions"] = open_actions.filter(meeting__in=following).count()
+    return counts
 
 
 def _action_entries(formset) -> list[services.ActionEntry]:

@@ -235,6 +235,14 @@ class MeetingCancelSerializer(serializers.Serializer):
         default=False,
         help_text=_("Cancel this occurrence of a series and every later planned one; earlier ones stay."),
     )
+    close_open_actions = serializers.BooleanField(
+        default=True,
+        help_text=_(
+            "Cancel the open actions of the meetings cancelled too (each as PATCH status=cancelled would: "
+            "nobody is emailed). When false they stay open, to be closed or handed on, but are no longer "
+            "counted or chased as overdue."
+        ),
+    )
 
     def validate(self, attrs):
         # The old flag also cancelled earlier occurrences. Ignored, it would cancel one meeting where the
@@ -347,7 +355,10 @@ class ActionItemSerializer(serializers.ModelSerializer):
     """An action agreed at a meeting, as the API shows it."""
 
     meeting_title = serializers.CharField(source="meeting.title", read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
+    is_overdue = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Open or in progress and past its due date, unless its meeting was cancelled."),
+    )
 
     class Meta:
         model = ActionItem

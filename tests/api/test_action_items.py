@@ -153,6 +153,22 @@ def test_bad_changes_are_a_400_and_change_nothing(
     assert (action.owner_user, action.status) == (officer, ActionStatus.OPEN)
 
 
+def test_an_overdue_action_of_a_cancelled_meeting_is_neither_said_nor_filtered_as_overdue(
+    officer_api, officer, meeting
+):
+    late = timezone.localdate() - dt.timedelta(days=1)
+    called_off = MeetingFactory(organiser=officer)
+    chased = add(meeting, owner_user=officer, due_on=late)
+    stale = add(called_off, owner_user=officer, due_on=late)
+    services.meeting_cancel(meeting=called_off, actor=officer)
+
+    overdue = officer_api.get(LIST, {"overdue": "true"}).json()["results"]
+    shown = officer_api.get(detail(stale)).json()
+
+    assert [row["id"] for row in overdue] == [chased.pk]
+    assert (shown["status"], shown["is_overdue"]) == ("open", False)
+
+
 def test_actions_are_not_deleted_or_replaced_whole(api_as, action):
     admin = api_as("admin_user")
     assert admin.delete(detail(action)).status_code == 405

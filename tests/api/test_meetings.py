@@ -258,6 +258,30 @@ def test_cancelling_an_occurrence_and_the_following(officer_api, officer, guest)
     assert list(statuses) == [MeetingStatus.PLANNED, MeetingStatus.CANCELLED, MeetingStatus.CANCELLED]
 
 
+def open_action(meeting, owner):
+    return ActionItem.objects.create(
+        meeting=meeting, description="Book the room", owner_user=owner, created_by=meeting.organiser
+    )
+
+
+def test_cancelling_cancels_the_meetings_open_actions_unless_asked_not_to(officer_api, officer, guest):
+    closed_with_it, kept_open = schedule(officer, [guest]), schedule(officer, [guest])
+    actions = {meeting: open_action(meeting, officer) for meeting in (closed_with_it, kept_open)}
+
+    assert officer_api.post(detail(closed_with_it, "cancel"), {}).status_code == 200
+    assert officer_api.post(detail(kept_open, "cancel"), {"close_open_actions": False}).status_code == 200
+
+    statuses = {meeting: ActionItem.objects.get(pk=action.pk).status for meeting, action in actions.items()}
+    assert statuses == {closed_with_it: "cancelled", kept_open: "open"}
+
+
+def test_closing_the_open_actions_with_a_cancellation_is_documented(officer_api):
+    schema = officer_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    field = schema["components"]["schemas"]["MeetingCancelRequest"]["properties"]["close_open_actions"]
+    assert field["type"] == "boolean" and field["default"] is True
+    assert "open actions" in field["description"]
+
+
 def test_the_old_whole_series_flag_is_refused_rather_than_cancelling_only_one(officer_api, officer, guest):
     """`whole_series` cancelled earlier occurrences too; it became `and_following`. Ignoring the old name
     would quietly cancel one meeting where the client meant many."""

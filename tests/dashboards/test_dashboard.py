@@ -12,8 +12,8 @@ from concerns.models import Severity
 from contacts.models import OrganisationKind, Stakeholder
 from dashboards import queries, services
 from interactions.services import stakeholders_refresh_last_contact
-from meetings.models import ActionItem
-from meetings.services import action_item_set_chaser
+from meetings.models import ActionItem, MeetingStatus
+from meetings.services import action_item_set_chaser, meeting_cancel
 
 from ..conftest import login
 from ..factories import (
@@ -390,6 +390,37 @@ def test_the_teams_overdue_actions_are_the_same_on_the_dashboard_and_in_its_repo
     other_rows = dashboard(client, other_manager)["overdue"]["rows"]
     other_report = login(client, other_manager).get(reverse("dashboards:report"), period).context
     assert other_report["totals"]["actions_overdue"] == sum(row["actions"] for row in other_rows) == 0
+
+
+def test_an_overdue_action_of_a_cancelled_meeting_is_counted_nowhere_a_held_meetings_is(
+    client, manager, officer, world
+):
+    """Nobody expects the action of a meeting called off: the dashboard, the team's report and the action
+    list its figure links to agree on one overdue action, the held meeting's."""
+    held = MeetingFactory(
+        organiser=officer, starts_at=days_ago(20), status=MeetingStatus.HELD, held_at=days_ago(19)
+    )
+    called_off = MeetingFactory(organiser=officer, starts_at=days_ago(20))
+    chased = overdue_action(held, owner_user=officer)
+    overdue_action(called_off, owner_user=officer)
+    overdue_action(called_off, owner_stakeholder=world["healthy"])
+    meeting_cancel(meeting=called_off, actor=officer)
+    period = {"since": (TODAY - dt.timedelta(days=30)).isoformat(), "until": TODAY.isoformat()}
+
+    response = login(client, manager).get(reverse("dashboards:dashboard"))
+    rows = {row["key"]: row for row in response.context["overdue"]["rows"]}
+    report = client.get(reverse("dashboards:report"), period).context
+    listed = client.get(
+        link_to(response, r"1<", to=f"{reverse('meetings:my_actions')}?owner={officer.pk}&amp;")
+    )
+
+    assert rows[officer.pk]["actions"] == 1
+    assert report["totals"]["actions_overdue"] == 1
+    assert [action.overdue_at_end for action in report["actions"] if action.meeting == called_off] == [
+        False,
+        False,
+    ]
+    assert list(listed.context["page"]) == [chased]
 
 
 def test_each_officers_overdue_actions_link_to_the_action_list_showing_as_many(

@@ -205,3 +205,24 @@ def test_a_stakeholders_action_from_my_meeting_is_on_my_day_and_my_actions_as_th
     assert [action.description for action in my_actions] == ["Send us the site plan"]
     counted = queries.overdue_by_officer(queries.scope_for(manager), manager)
     assert [row["actions"] for row in counted if row["key"] == officer.pk] == [len(my_actions)]
+
+
+def test_an_action_of_a_cancelled_meeting_is_not_on_my_day_and_a_held_meetings_is(officer_client, officer):
+    """Nobody expects the action of a meeting called off: My day chases what the dashboard counts."""
+    from meetings.services import meeting_cancel
+
+    held = MeetingFactory(organiser=officer, status=MeetingStatus.HELD, held_at=days_ago(1))
+    called_off = MeetingFactory(organiser=officer)
+    for meeting, description in ((held, "Send the site plan"), (called_off, "Book the minibus")):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=description,
+            owner_user=officer,
+            due_on=TODAY - dt.timedelta(days=1),
+            created_by=officer,
+        )
+    meeting_cancel(meeting=called_off, actor=officer)
+
+    actions = officer_client.get(reverse("dashboards:my_day")).context["actions"]
+
+    assert [action.description for action in actions] == ["Send the site plan"]

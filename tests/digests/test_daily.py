@@ -8,7 +8,7 @@ from django.utils import timezone
 from commitments.models import Commitment
 from digests.services import daily_digest_build, daily_digests_send
 from meetings import services as meeting_services
-from meetings.models import ActionItem
+from meetings.models import ActionItem, MeetingStatus
 from outbox.models import OutboundMessage
 
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory
@@ -125,3 +125,42 @@ def test_a_stakeholders_action_from_a_meeting_the_officer_organised_is_in_their_
     assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
     body = OutboundMessage.objects.get(kind="daily_digest").body
     assert 'Send us the site plan (Emma Morgan\'s, from "Wharf Lane works")' in body
+
+
+def test_an_action_of_a_cancelled_meeting_is_not_chased_by_the_digest_and_a_held_meetings_is(officer):
+    """The meeting was called off: nobody expects its action, and an officer with nothing else due gets no
+    digest about it."""
+    officer.time_zone = "Europe/London"
+    officer.save()
+    overdue = SEVEN_AM_LONDON.date() - dt.timedelta(days=2)
+    held = MeetingFactory(
+        organiser=officer, title="Wharf Lane works", status=MeetingStatus.HELD, held_at=SEVEN_AM_LONDON
+    )
+    called_off = MeetingFactory(organiser=officer, title="Called-off site visit")
+    for meeting, description in ((held, "Send the site plan"), (called_off, "Book the minibus")):
+        ActionItem.objects.create(
+            meeting=meeting, description=description, owner_user=officer, due_on=overdue, created_by=officer
+        )
+    meeting_services.meeting_cancel(meeting=called_off, actor=officer)
+
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
+    message = OutboundMessage.objects.get(kind="daily_digest")
+    assert "Send the site plan" in message.body
+    assert "Book the minibus" not in message.body
+    assert message.subject == "Your day: 1 action due"
+
+
+def test_an_officer_whose_only_action_due_is_of_a_cancelled_meeting_gets_no_digest(officer):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    called_off = MeetingFactory(organiser=officer)
+    ActionItem.objects.create(
+        meeting=called_off,
+        description="Book the minibus",
+        owner_user=officer,
+        due_on=SEVEN_AM_LONDON.date(),
+        created_by=officer,
+    )
+    meeting_services.meeting_cancel(meeting=called_off, actor=officer)
+
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 0

@@ -8,9 +8,17 @@ from django.utils import timezone
 from contacts.models import Stakeholder
 from dashboards import services as dashboard_services
 from digests.services import weekly_digests_send
+from meetings.models import ActionItem, MeetingStatus
+from meetings.services import meeting_cancel
 from outbox.models import OutboundMessage
 
-from ..factories import CommitmentFactory, ConcernFactory, InteractionFactory, StakeholderFactory
+from ..factories import (
+    CommitmentFactory,
+    ConcernFactory,
+    InteractionFactory,
+    MeetingFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +165,22 @@ def test_the_digest_says_how_many_long_open_concerns_it_leaves_out_and_links_to_
     assert body.count("- Complaint") == 10
     link = f"https://crm.example.org/concerns/?team={team.pk}&status=unresolved&overdue=true"
     assert f"and 2 more, all of them at {link}" in body
+
+
+def test_the_digest_counts_an_overdue_action_of_a_held_meeting_and_not_one_of_a_cancelled_meeting(
+    teams, officer, manager
+):
+    """As the dashboard counts them (ActionItemQuerySet.overdue): nobody expects a called-off meeting's."""
+    overdue = timezone.localdate() - dt.timedelta(days=3)
+    held = MeetingFactory(organiser=officer, status=MeetingStatus.HELD, held_at=timezone.now())
+    called_off = MeetingFactory(organiser=officer)
+    for meeting in (held, called_off, called_off):
+        ActionItem.objects.create(
+            meeting=meeting, description="Overdue", owner_user=officer, due_on=overdue, created_by=officer
+        )
+    meeting_cancel(meeting=called_off, actor=officer)
+
+    weekly_digests_send()
+
+    body = OutboundMessage.objects.get(to=manager.email).body
+    assert ": 0 follow-ups, 1 action, 0 commitments\n" in body

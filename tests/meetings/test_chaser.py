@@ -310,3 +310,18 @@ def test_the_migration_has_the_organiser_chase_each_existing_stakeholders_action
     finally:
         migrate_to_latest()
     assert dict(ActionItem.objects.values_list("pk", "chaser_id"))[theirs.pk] == organiser.pk
+
+
+def test_the_stakeholders_page_lists_what_they_owe_but_not_of_a_meeting_cancelled_since(
+    client, officer, guest, meeting
+):
+    """Their page lists what to chase them for when next in touch: nobody expects a called-off meeting's."""
+    called_off = MeetingFactory(organiser=officer)
+    Attendee.objects.create(meeting=called_off, stakeholder=guest)
+    chased = owed(meeting, guest)
+    owed(called_off, guest)
+    services.meeting_cancel(meeting=called_off, actor=officer)
+
+    page = login(client, officer).get(reverse("contacts:stakeholder_detail", args=[guest.pk]))
+
+    assert list(page.context["owed_actions"]) == [chased]

@@ -11,7 +11,8 @@ from accounts.services import service_account_create
 from commitments import services as commitment_services
 from interactions.models import Interaction
 from meetings import services
-from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
+from meetings.models import ActionItem, ActionItemEvent, Attendee, Meeting, MeetingStatus
+from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
 from ..conftest import login
@@ -1636,3 +1637,123 @@ def test_a_paper_removed_twice_at_the_same_moment_is_removed_once_and_the_second
     gone = "This was deleted (or merged into another record) while you were editing it."
     assert sorted((removed in page, gone in page) for page in pages) == [(False, True), (True, False)]
     assert not meeting.documents.exists()
+
+
+def open_action_of(meeting, owner, description, *, due_in_days=-2):
+    return ActionItem.objects.create(
+        meeting=meeting,
+        description=description,
+        owner_user=owner,
+        due_on=timezone.localdate() + dt.timedelta(days=due_in_days),
+        created_by=meeting.organiser,
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_my_actions_lists_the_open_actions_of_a_cancelled_meeting_last_marked_and_not_overdue(
+    officer_client, officer, django_assert_max_num_queries, rows
+):
+    """Nobody expects them, but they are still open: the officer finds them, after the live ones, to close or
+    hand on; the overdue filter (what the dashboard's figure links to) leaves them out."""
+    going_ahead, called_off = MeetingFactory(organiser=officer), MeetingFactory(organiser=officer)
+    live = [open_action_of(going_ahead, officer, f"Live {n}", due_in_days=-1) for n in range(rows)]
+    # Due sooner than the live ones: listed after them all the same.
+    stale = [open_action_of(called_off, officer, f"Stale {n}", due_in_days=-5) for n in range(rows)]
+    services.meeting_cancel(meeting=called_off, actor=officer)
+
+    # Session, user, the owner picked, the count, the page of actions with their meetings, organisers,
+    # owners and chasers; the chaser and team pickers' people and teams, the reader's role.
+    with django_assert_max_num_queries(8):
+        response = officer_client.get(reverse("meetings:my_actions"))
+    overdue = officer_client.get(reverse("meetings:my_actions"), {"overdue": "true"}).context["page"]
+
+    assert list(response.context["page"]) == [*live, *stale]
+    body = response.content.decode()
+    assert body.count(">meeting cancelled</span>") == rows
+    assert body.count('<span class="status red">overdue') == rows
+    assert list(overdue) == live
+
+
+def test_the_page_of_a_cancelled_meeting_marks_its_open_actions_and_not_its_closed_ones(
+    officer_client, officer, meeting
+):
+    still_open = open_action_of(meeting, officer, "Book the minibus")
+    done = open_action_of(meeting, officer, "Send the agenda")
+    services.action_item_set_status(action_item=done, actor=officer, status="done")
+    services.meeting_cancel(meeting=meeting, actor=officer)
+
+    body = officer_client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+
+    row = re.search(rf'<tr id="action-{still_open.pk}".*?</tr>', body, re.DOTALL).group(0)
+    assert ">meeting cancelled</span>" in row and "overdue" not in row
+    assert body.count(">meeting cancelled</span>") == 1
+
+
+def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them_when_ticked(
+    officer_client, officer, colleague, meeting, django_capture_on_commit_callbacks
+):
+    """Ticked by default: closed as from the action's own status list, recorded as done by who cancelled
+    the meeting, and nobody emailed about them: the guest is told of the cancellation, the colleague whose
+    action it closes is not."""
+    actions = [open_action_of(meeting, owner, "Book") for owner in (officer, colleague)]
+    done = open_action_of(meeting, officer, "Sent")
+    services.action_item_set_status(action_item=done, actor=officer, status="done")
+    url = reverse("meetings:cancel", args=[meeting.pk])
+
+    page = officer_client.get(url).content.decode()
+    assert "This meeting has 2 open actions." in page
+    assert '<input type="checkbox" name="close_open_actions" value="1" checked>' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert officer_client.post(url, {"close_open_actions": "1"}).status_code == 302
+
+    for action in actions:
+        action.refresh_from_db()
+        assert (action.status, action.cancelled_at is not None) == ("cancelled", True)
+        (change,) = ActionItemEvent.objects.filter(pgh_obj=action, status="cancelled")
+        assert change.pgh_context.metadata["user"] == officer.pk
+    done.refresh_from_db()
+    assert (done.status, done.cancelled_at) == ("done", None)
+    assert OutboundMessage.objects.filter(to="ama@example.org").exists()
+    assert not OutboundMessage.objects.filter(to=colleague.email).exists()
+
+
+def test_cancelling_a_meeting_with_the_box_unticked_leaves_its_actions_open(officer_client, officer, meeting):
+    action = open_action_of(meeting, officer, "Book")
+
+    officer_client.post(reverse("meetings:cancel", args=[meeting.pk]))
+
+    action.refresh_from_db()
+    assert (action.status, action.cancelled_at) == ("open", None)
+
+
+def test_cancelling_a_meeting_without_open_actions_offers_nothing_to_close(officer_client, meeting):
+    page = officer_client.get(reverse("meetings:cancel", args=[meeting.pk])).content.decode()
+    assert "close_open_actions" not in page
+
+
+def test_cancelling_an_occurrence_says_how_many_open_actions_it_and_the_following_have(
+    officer_client, officer, guest
+):
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Weekly catch-up",
+        starts_at=in_days(1, 10),
+        ends_at=in_days(1, 11),
+        stakeholders=[guest],
+        frequency="weekly",
+        count=4,
+    )
+    occurrences = list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+    for occurrence in occurrences:
+        open_action_of(occurrence, officer, "Prepare")
+    url = reverse("meetings:cancel", args=[occurrences[2].pk])
+
+    page = officer_client.get(url).content.decode()
+    assert "This meeting has 1 open action." in page
+    assert "This and its later planned occurrences have 2." in page
+
+    officer_client.post(url, {"scope": "following", "close_open_actions": "1"})
+
+    statuses = ActionItem.objects.order_by("meeting__original_start").values_list("status", flat=True)
+    assert list(statuses) == ["open", "open", "cancelled", "cancelled"]
