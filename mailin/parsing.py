@@ -41,7 +41,13 @@ FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # <j@x.fr> a écrit :", "Am 12.03.2026 um 10:15 schrieb Hans Müller <h@x.de>:" (Gmail wraps a long one over two
 # lines). It is a `quote` marker: a forward's only when the subject says so. Only a whole line of that shape,
 # whose date has a year and a time, is one: "Ana wrote: the works start Monday" is the body's own text. The
-# date is what comes before its first colon, the time's, so each part has one place to go.
+# date is what comes before its first colon, the time's, so each part has one place to go. Gmail and Apple
+# Mail write "3:04\u202fPM" and French "a écrit\u00a0:": a line is read with its spaces as plain ones.
+#
+# Such a line is the forward's only when nothing but the officer's note is above it and, in a plain text, the
+# message below it is quoted with "> " (HTML quotes it in a <blockquote>, no longer seen in the text): the
+# message a forward quotes may itself quote an older one under the same line, and Outlook's forward without
+# its rule is a header block alone (HEADER_BLOCK_LINE), read as it was before such lines were.
 REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am) ", re.MULTILINE)
 REPLY_MARKER = re.compile(
     r"On (?P<on>[^:]*?\d:\d\d(?::\d\d)?(?: ?[AP]\.?M\.?)?),? (?P<on_sender>.+?) wrote:"
@@ -50,6 +56,11 @@ REPLY_MARKER = re.compile(
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
+HEADER_BLOCK_LINE = re.compile(
+    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet) ?:", re.IGNORECASE | re.MULTILINE
+)
+# From a reply line's end: blank lines, then a line quoted with ">".
+QUOTED_BELOW = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*>")
 # Longer than any such line a mail program writes (a long name and address, the date in words).
 MAX_REPLY_MARKER = 300
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
@@ -129,11 +140,17 @@ CONFIDENTIAL_SUBJECT = re.compile(r"^[\[(]?\s*confidential\b", re.IGNORECASE)
 # How mail programs write the original's date in a forward, mostly without its zone: Gmail ("Mon, Nov 23,
 # 2026 at 3:04 PM", "Mon, 23 Nov 2026 at 15:04"), Outlook ("Monday, November 23, 2026 3:04 PM", "23 November
 # 2026 15:04") and Apple Mail ("23 November 2026 at 15:04:05 GMT"), read without the weekday, "at" and commas.
+# Thunderbird writes the date in the sender's locale's numbers: with points ("12.03.26") the day comes first;
+# with slashes only French and German are sure to put it first ("12/03/2026"), English may not ("3/12/26" is
+# 12 March in the US), so an English one is read only when its first number is over 12 (SLASHED_DATE).
 QUOTED_DATE_FORMATS = [
     f"{day} {time}"
-    for day in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d.%m.%Y")
+    for day in (
+        "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%d/%m/%y",
+    )
     for time in ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
-]
+]  # fmt: skip
+SLASHED_DATE = re.compile(r"(\d{1,2})/\d{1,2}/")
 QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
 # French and German mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026 10:15",
 # "Donnerstag, 12. März 2026 10:15"), Gmail ("jeu. 12 mars 2026 à 10:15", "Do., 12. März 2026 um 10:15 Uhr",
@@ -341,20 +358,24 @@ def _date(value) -> datetime | None:
         return None
     try:
         moment = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     # "-0000" (RFC 5322: the time is UTC, the sender's zone unknown), and the obsolete zones read as it.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _quoted_date(value: str) -> datetime | None:
+def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
     """The original's date in a forward's quoted header, as a mail program writes it (in English, French or
-    German) or as RFC 5322 does; None when it cannot be read."""
+    German) or as RFC 5322 does; None when it cannot be read, or may be read two ways ("12/03/2026" unless
+    written where the day comes `day_first`)."""
     if len(value) > MAX_QUOTED_DATE:
         return None
     text = " ".join(value.replace("\u202f", " ").split())
     text = QUOTED_DATE_WORD.sub(lambda word: QUOTED_DATE_WORDS.get(word[0].lower(), word[0]), text)
     text = " ".join(QUOTED_DATE_NOISE.sub(" ", DAY_POINT.sub(r"\1", text)).split())
+    slashed = SLASHED_DATE.match(text)
+    if slashed and not day_first and int(slashed[1]) <= 12:
+        return None
     zone = ZONE_NAMES.search(text)
     text = ZONE_NAMES.sub("", text)
     for layout in QUOTED_DATE_FORMATS:
@@ -450,9 +471,12 @@ def _is_logo(part, content: bytes, shown: set[str]) -> bool:
     )
 
 
-def _body(message) -> str:
+def _body(message) -> tuple[str, bool]:
+    """The email's text, and whether it was read from HTML."""
     part = message.get_body(preferencelist=("plain", "html"))
-    return _text(part) if part is not None else ""
+    if part is None:
+        return "", False
+    return _text(part), part.get_content_type() == "text/html"
 
 
 def clean_subject(subject: str) -> str:
@@ -575,42 +599,56 @@ def _bare_name(value: str) -> str:
     return "" if not name or any(sign in name for sign in "<>@") else name
 
 
-def _reply_marker(body: str, end: int) -> tuple[int, str, str] | None:
-    """The first line (or two) in `body[:end]` that is a REPLY_MARKER: where it ends, and the date and the
-    sender it names."""
+def _reply_markers(body: str, end: int):
+    """Each line (or two) in `body[:end]` above any quoted header block that is a REPLY_MARKER: where it ends,
+    whether its language writes the day first, and the date and the sender it names."""
+    header_block = HEADER_BLOCK_LINE.search(body, 0, end)
+    end = header_block.start() if header_block else end
     for opening in REPLY_MARKER_OPENING.finditer(body, 0, end):
         line_end = body.find("\n", opening.end())
         line_end = len(body) if line_end == -1 else line_end
-        next_end = body.find("\n", line_end + 1)
-        next_end = len(body) if next_end == -1 else next_end
-        line = body[opening.start() : line_end].strip()
-        for text, text_end in ((line, line_end), (f"{line} {body[line_end:next_end].strip()}", next_end)):
-            if len(text) > MAX_REPLY_MARKER:
+        ends = [line_end]
+        # Gmail wraps a long line once; a line that itself opens one is not the end of the line above.
+        if line_end + 1 < end and not REPLY_MARKER_OPENING.match(body, line_end + 1):
+            next_end = body.find("\n", line_end + 1)
+            ends.append(len(body) if next_end == -1 else next_end)
+        for text_end in ends:
+            if text_end - opening.start() > MAX_REPLY_MARKER:
                 break
-            found = REPLY_MARKER.fullmatch(text)
+            found = REPLY_MARKER.fullmatch(" ".join(body[opening.start() : text_end].split()))
             if found is None:
                 continue
             language = next(name for name in ("on", "le", "am") if found[name] is not None)
             if YEAR.search(found[language]):
-                return text_end, found[language], found[f"{language}_sender"]
-    return None
+                yield text_end, language != "on", found[language], found[f"{language}_sender"]
+                break
 
 
-def _quoted_reply(body: str, start: int, date: str, sender: str) -> Mail | None:
-    """The message quoted under a REPLY_MARKER naming `date` and `sender`, from `start` in `body`, without the
-    "> " each of its lines is quoted with."""
+def _reply_sender(sender: str) -> tuple[str, str] | None:
+    """The name and address a reply line names its sender by: "Jane Smith <jane@…>" (split at its final
+    "<address>": Python's parser reads "Smith, Jane <jane@…>" as two addresses), an address alone, or a name
+    alone as Thunderbird writes it ("Jane Smith"); None for what is no sender."""
+    if sender.endswith(">") and (opening := sender.rfind("<")) != -1:
+        address = sender[opening + 1 : -1].strip()
+        name = " ".join(sender[:opening].split()).strip("\"'").strip()
+        return (name, address) if LIST_ADDRESS.fullmatch(address) else None
     if "@" in sender:
         try:
             name, address = _parseaddr(sender)
         except RecursionError:
             return None
-        if "@" not in address:
-            return None
-    else:
-        # Thunderbird names the sender alone: "On 12/03/2026 10:15, Jane Smith wrote:".
-        name, address = _bare_name(sender), ""
-        if not name:
-            return None
+        return (name, address) if LIST_ADDRESS.fullmatch(address) else None
+    name = _bare_name(sender)
+    return (name, "") if name else None
+
+
+def _quoted_reply(body: str, start: int, date: str, sender: str, *, day_first: bool) -> Mail | None:
+    """The message quoted under a REPLY_MARKER naming `date` and `sender`, from `start` in `body`, without the
+    "> " each of its lines is quoted with."""
+    named = _reply_sender(sender)
+    if named is None:
+        return None
+    name, address = named
     lines = body[start:].split("\n")
     text = "\n".join(line[quote.end() :] if (quote := QUOTE_PREFIX.match(line)) else line for line in lines)
     return Mail(
@@ -620,19 +658,21 @@ def _quoted_reply(body: str, start: int, date: str, sender: str) -> Mail | None:
         to=[],
         cc=[],
         subject="",
-        sent_at=_quoted_date(date),
+        sent_at=_quoted_date(date, day_first=day_first),
         body=text.strip()[:MAX_BODY],
     )
 
 
-def _quoted_forward(body: str, subject: str) -> Mail | None:
+def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
     """The original of an inline forward: the header lines under the marker, and the text after them; or the
-    message quoted under a line naming its sender (REPLY_MARKER)."""
+    message quoted under a line naming its sender (REPLY_MARKER) when that line comes first. An `html` body's
+    quote was a <blockquote>, and has no "> " in its text."""
     marker = MARKERS.search(body)
-    reply = _reply_marker(body, marker.start() if marker else len(body))
-    if reply is not None:
-        end, date, sender = reply
-        return _quoted_reply(body, end, date, sender) if FORWARD_SUBJECT.match(subject) else None
+    for end, day_first, date, sender in _reply_markers(body, marker.start() if marker else len(body)):
+        if not html and not QUOTED_BELOW.match(body, end):
+            continue
+        if original := _quoted_reply(body, end, date, sender, day_first=day_first):
+            return original if FORWARD_SUBJECT.match(subject) else None
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
@@ -753,7 +793,7 @@ def _mail(message, raw: bytes | None = None, *, enclosed: bool = False) -> Mail:
             continue
         filename = _own_name(part.get_filename()) or f"attachment-{len(attachments) + 1}"
         attachments.append(Attachment(filename[:200], part.get_content_type()[:100], content))
-    body = _body(message)
+    body, html = _body(message)
     subject = str(message.get("subject", ""))
     to, cc = _recipients(message)
     mail = Mail(
@@ -769,5 +809,5 @@ def _mail(message, raw: bytes | None = None, *, enclosed: bool = False) -> Mail:
         sensitive=is_sensitive(sensitivity=str(message.get("sensitivity", "")), subject=subject),
     )
     if not enclosed:
-        mail.forwarded = forwarded or _quoted_forward(body, subject)
+        mail.forwarded = forwarded or _quoted_forward(body, subject, html=html)
     return mail

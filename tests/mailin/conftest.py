@@ -1,3 +1,6 @@
+import signal
+from contextlib import contextmanager
+
 import pytest
 
 
@@ -40,3 +43,32 @@ def patterns_given(monkeypatch):
         given[name] = []
         monkeypatch.setattr(parsing, name, _Spied(getattr(parsing, name), given[name]))
     return given
+
+
+class TookTooLong(Exception):
+    pass
+
+
+@pytest.fixture
+def time_limit():
+    """A block run under a wall-clock limit, failing as soon as it is past it.
+
+    `patterns_given` tells how often a pattern is tried, not how long one try takes: a pattern that
+    backtracks catastrophically inside one call (two runs of spaces that can share a line took 108 s) passes
+    every count. The limit is generous (these parses take well under a second): it fails such a pattern, not a
+    loaded run. The regular expression engine lets the alarm's handler run inside a match."""
+
+    @contextmanager
+    def limited(seconds: float = 10):
+        def took_too_long(_signal, _frame):
+            raise TookTooLong(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, took_too_long)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limited

@@ -225,7 +225,7 @@ def test_an_html_only_email_is_logged_as_its_reader_saw_it(officer, ana):
     assert message.interaction.notes == "Tea & talks at 3\nBring the <draft>"
 
 
-def test_an_email_of_blank_lines_anyone_could_send_is_read_one_line_at_a_time(patterns_given):
+def test_an_email_of_blank_lines_anyone_could_send_is_read_one_line_at_a_time(patterns_given, time_limit):
     # A marker's spaces were once `\s*`: each line's attempt read every blank line below it (a minute).
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "Fwd: Hello"
@@ -233,7 +233,8 @@ def test_an_email_of_blank_lines_anyone_could_send_is_read_one_line_at_a_time(pa
         "Hello" + "\n" * 45_000 + "-- Forwarded message --\nFrom: Ana <ana@river.example>\n\nBye"
     )
 
-    parsed = parsing.parse(bytes(mail))
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
 
     assert parsed.forwarded.from_address == "ana@river.example"
     marker = parsing.MARKERS.search(parsed.body)
@@ -250,12 +251,15 @@ def test_an_email_of_blank_lines_anyone_could_send_is_read_one_line_at_a_time(pa
     ],
     ids=["spaces", "tabs", "html-entities"],
 )
-def test_a_forward_of_a_line_of_spaces_anyone_could_send_is_read_once(body, subtype, patterns_given):
+def test_a_forward_of_a_line_of_spaces_anyone_could_send_is_read_once(
+    body, subtype, patterns_given, time_limit
+):
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
     mail.set_content(body, subtype=subtype)
 
-    parsed = parsing.parse(bytes(mail))
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
 
     assert parsed.forwarded is None  # the line holds no header: no sender
     # The line is tried once as a header; the pattern's runs of spaces have one place to go each (two runs
@@ -322,12 +326,13 @@ def test_an_html_only_forward_from_thunderbird_is_logged_with_its_sender_line_by
         "<pre " * 100_000 + "</pre\n " * 100_000,
     ],
 )
-def test_an_html_email_anyone_could_send_is_read_in_one_pass(html_body, patterns_given):
+def test_an_html_email_anyone_could_send_is_read_in_one_pass(html_body, patterns_given, time_limit):
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Hello"
     mail.set_content(html_body, subtype="html")
 
-    parsing.parse(bytes(mail))
+    with time_limit():
+        parsing.parse(bytes(mail))
 
     # Each hidden part is looked for from where the last one closed: the text is read once (a pattern looking
     # ahead for each opening's close, or Python's HTML parser, took minutes).

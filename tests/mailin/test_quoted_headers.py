@@ -362,26 +362,42 @@ def test_a_sender_named_last_name_first_who_is_a_member_of_staff_or_archived_wai
 
 
 @pytest.mark.parametrize(
-    "sender",
-    ["Flood Team 2, North", "Smith, Jane, Dr", "Planning & Development, Jane", "Smith,"],
+    ("sender", "misreadings"),
+    [
+        ("Flood Team 2, North", ["North Flood Team 2"]),
+        ("Smith, Jane, Dr", ["Jane, Dr Smith", "Dr Smith, Jane", "Dr Jane Smith"]),
+        ("Planning & Development, Jane", ["Jane Planning & Development"]),
+        ("Smith,", ["Smith"]),
+    ],
 )
-def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(officer, sender):
-    StakeholderFactory(name=" ".join(reversed(sender.split(","))).strip(), owner=officer)
+def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(
+    officer, sender, misreadings
+):
+    # A stakeholder for each name the sender could be misread as first name first.
+    for name in misreadings:
+        StakeholderFactory(name=name, owner=officer)
 
     message, _created = inbound_message_receive(raw=bare_name_forward(sender))
 
     assert message.status == "review" and first_name_first(sender) is None
+    assert not stakeholders_named(officer, sender).exists()
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["Smith, Jane", "Müller-Lüdenscheidt,Hans", "O'Brien, Seán", "Van der Berg, Anna Maria", "Team 2, North"],
+    "name", ["Smith, Jane", "Müller-Lüdenscheidt,Hans", "O'Brien, Seán", "Van der Berg, Anna Maria"]
 )
 def test_a_name_is_read_first_name_first_alike_where_it_is_shown_and_where_it_is_matched(admin_user, name):
     # The register matches a stored name in PostgreSQL, the page shows the reading from Python.
-    stakeholder = StakeholderFactory(name=first_name_first(name) or name)
+    stakeholder = StakeholderFactory(name=first_name_first(name))
 
     assert list(Stakeholder.objects.filter(pk__in=stakeholders_named(admin_user, name))) == [stakeholder]
+
+
+def test_a_name_not_read_first_name_first_where_it_is_shown_is_not_matched_so_either(admin_user):
+    StakeholderFactory(name="North Team 2")
+
+    assert first_name_first("Team 2, North") is None
+    assert not stakeholders_named(admin_user, "Team 2, North").exists()
 
 
 # To and Cc wrapped over several lines ---------------------------------------------------------------------
@@ -647,6 +663,30 @@ def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_sub
             "",
             id="apple-mail-address-alone",
         ),
+        pytest.param(
+            "Fwd: Works",
+            "On Thu, Mar 12, 2026 at 10:15\u202fAM Ana Costa <ana@river.example> wrote:",
+            "Ana Costa",
+            id="gmail-narrow-space-before-am",
+        ),
+        pytest.param(
+            "TR: Travaux",
+            "Le jeu. 12 mars 2026 à 10:15, Ana Costa <ana@river.example> a écrit\u00a0:",
+            "Ana Costa",
+            id="french-no-break-space-before-colon",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On 12 Mar 2026, at 10:15, Costa, Ana <ana@river.example> wrote:",
+            "Costa, Ana",
+            id="apple-mail-last-name-first",
+        ),
+        pytest.param(
+            "WG: Bauarbeiten",
+            "Am 12.03.2026 um 10:15 schrieb Costa, Ana <ana@river.example>:",
+            "Costa, Ana",
+            id="german-last-name-first",
+        ),
     ],
 )
 def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
@@ -665,13 +705,41 @@ def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_
     assert interaction.notes == "Les travaux commencent lundi.\n\nAna"
 
 
-def test_a_forward_under_a_line_naming_its_sender_alone_is_logged_with_the_stakeholder_of_that_name(officer):
-    jane = StakeholderFactory(name="Jane Smith", owner=officer)
-    raw = forward(subject="Fwd: Works", quoted="On 12/03/2026 10:15, Smith, Jane wrote:", body="> Hello")
+@pytest.mark.parametrize(
+    ("marker", "sent_at"),
+    [
+        # 12 March in Britain, 3 December in the US: dated when it was forwarded.
+        ("On 12/03/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 19, 8, 31, 40)),
+        ("On 13/03/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 13, 10, 15)),
+        ("Le 12/03/2026 à 10:15, Smith, Jane a écrit :", datetime(2026, 3, 12, 10, 15)),
+        ("Am 12.03.26 um 10:15 schrieb Smith, Jane:", datetime(2026, 3, 12, 10, 15)),
+    ],
+    ids=["english-either-way", "english-day-over-12", "french", "german-two-digit-year"],
+)
+def test_a_forward_under_thunderbirds_line_naming_its_sender_alone_is_logged_with_them_and_when_they_wrote(
+    officer_in_london, marker, sent_at
+):
+    jane = StakeholderFactory(name="Jane Smith", owner=officer_in_london)
+    raw = forward(subject="Fwd: Works", quoted=marker, body="> Hello")
 
     message, _created = inbound_message_receive(raw=raw)
 
     assert (message.from_name, message.from_address) == ("Smith, Jane", "")
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+    assert message.sent_at == sent_at.replace(tzinfo=UTC)
+
+
+def test_a_forward_under_a_line_naming_its_sender_last_name_first_with_their_address_is_theirs(officer):
+    jane = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="On 12 Mar 2026, at 10:15, Smith, Jane <jane@river.example> wrote:",
+        body="> Hello",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert (message.from_name, message.from_address) == ("Smith, Jane", "jane@river.example")
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
 
 
@@ -712,6 +780,73 @@ def test_a_sentence_with_wrote_above_a_forwards_marker_is_text_and_the_marker_de
 
     assert message.from_address == "kofi@coast.example"
     assert list(message.interaction.stakeholders.all()) == [kofi]
+
+
+def test_an_outlook_forward_of_a_reply_quoting_an_older_message_waits_not_logged_with_the_older_sender(
+    officer,
+):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "FW: Works"
+    # Outlook 365 without its rule: the forward is the header block, and Kofi's message is Jane's quote.
+    mail.set_content(
+        "FYI\nFrom: Jane Smith <jane@river.example>\nSent: Thursday, March 12, 2026 10:15 AM\n"
+        "To: Officer <officer@example.org>\nSubject: RE: Works\n\nWe object to the closure of Mill Lane.\n\n"
+        "On Wed, 11 Mar 2026 at 09:00, Kofi Mensah <kofi@coast.example> wrote:\n> The works start Monday.\n"
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        body="I have asked Ana when the works start.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "review" and message.interaction is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "note", "marker"),
+    [
+        (
+            "Fwd: Works",
+            "On 16 March 2026 at 9:30 we meet on site.",
+            "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        ),
+        (
+            "WG: Bauarbeiten",
+            "Am besten direkt antworten.",
+            "Am 12.03.2026 um 10:15 schrieb Ana Costa <ana@river.example>:",
+        ),
+        (
+            "Fwd: Works",
+            "On 16 March 2026 at 9:30, <the minutes> wrote:\n> Agreed.",
+            "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        ),
+    ],
+    ids=["english-note-like-a-line", "german-note-like-a-line", "a-line-naming-no-sender"],
+)
+def test_an_officers_note_opening_as_a_line_naming_a_sender_does_not_hide_the_line_below_it(
+    officer_in_london, subject, note, marker
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject=subject, quoted=f"{note}\n{marker}", body="> Hello")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    assert message.interaction.notes == "Hello"
 
 
 # Dates in French and German -------------------------------------------------------------------------------
@@ -791,12 +926,13 @@ def test_a_forward_dated_in_french_or_german_is_logged_when_the_original_was_sen
     assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
 
 
-def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer):
+@pytest.mark.parametrize("sent", ["le jour de la crue", "Mar 99999999999 2026 00:00"])
+def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer, sent):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
         subject="TR: Travaux",
         quoted="-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\n"
-        "Envoyé : le jour de la crue\nÀ : Officer <officer@example.org>\nObjet : Travaux",
+        f"Envoyé : {sent}\nÀ : Officer <officer@example.org>\nObjet : Travaux",
     )
 
     message, _created = inbound_message_receive(raw=raw)
@@ -853,7 +989,7 @@ NAME_LINES = "Ana Costa; Kofi Mensah\n" * (parsing.MAX_BODY // 23 - 10)
     ],
 )
 def test_a_megabyte_forward_whose_header_block_fills_the_text_read_is_read_line_by_line_once(
-    block, patterns_given
+    block, patterns_given, time_limit
 ):
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "FW: Hello"
@@ -861,7 +997,8 @@ def test_a_megabyte_forward_whose_header_block_fills_the_text_read_is_read_line_
     raw = bytes(mail)
     assert len(raw) > MEGABYTE
 
-    mail = parsing.parse(raw)
+    with time_limit():
+        mail = parsing.parse(raw)
 
     assert len(mail.body) == parsing.MAX_BODY  # what the forward's reader was given
     # Each line is tried as a header at most twice: where it is read, and once where a list of names looks
@@ -872,7 +1009,7 @@ def test_a_megabyte_forward_whose_header_block_fills_the_text_read_is_read_line_
 
 
 def test_the_public_endpoint_reads_a_megabyte_forward_quoting_2000_recipients_only_as_far_as_is_read(
-    officer, client, patterns_given, monkeypatch
+    officer, client, patterns_given, monkeypatch, time_limit
 ):
     addresses_given = []
     getaddresses = parsing._getaddresses
@@ -893,12 +1030,13 @@ def test_the_public_endpoint_reads_a_megabyte_forward_quoting_2000_recipients_on
     raw = bytes(mail)
     assert len(raw) > MEGABYTE
 
-    response = client.post(
-        reverse("mailin:inbound"),
-        raw,
-        content_type="message/rfc822",
-        HTTP_X_LIAISON_SIGNATURE=signature_for(raw, "test-secret"),
-    )
+    with time_limit():
+        response = client.post(
+            reverse("mailin:inbound"),
+            raw,
+            content_type="message/rfc822",
+            HTTP_X_LIAISON_SIGNATURE=signature_for(raw, "test-secret"),
+        )
 
     assert response.status_code == 202 and response.json()["status"] == "review"
     # Each quoted line is tried as a header once, and the address parser is handed each list as far as it is
@@ -909,6 +1047,61 @@ def test_the_public_endpoint_reads_a_megabyte_forward_quoting_2000_recipients_on
     assert addresses_given and max(addresses_given) <= parsing.MAX_QUOTED_LIST
     message = InboundMessage.objects.get()
     assert len(message.to_addresses) == 50 and message.to_addresses[0] == "to0@river.example"
+
+
+# Lines shaped to make the reply line's pattern try each way of splitting them: one that could split a run
+# between two of its parts would backtrack for minutes inside one call, which only a clock (time_limit) sees.
+HOSTILE_REPLY_LINES = [
+    "On " + "1" * 100 + ":11" + " :" * 90,
+    "On 1:11 2026 " + " wrote: " * 35,
+    "Am 1:11 2026 schrieb " + ":" * 270 + "x",
+    "Le 1:11 2026, " + " a écrit" * 35,
+    "On 1:11" + " A.M." * 55,
+    "On 12 Mar 2026 at 10:15, " + "(" * 250 + "a@b wrote:",
+    "On 12 Mar 2026 at 10:15, " + "a:" * 130 + "a@b wrote:",
+    "On 12 Mar 2026 at 10:15, " + "\u202f \u00a0" * 88 + " wrote:",
+    "On " + "1:11 " * 59,
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE_REPLY_LINES)
+def test_a_line_anyone_could_write_is_tried_as_a_reply_line_in_no_time(line, time_limit):
+    assert len(line) <= parsing.MAX_REPLY_MARKER
+
+    with time_limit():
+        for text in (line, " ".join(line.split()), line + " wrote: x"):
+            parsing.REPLY_MARKER.fullmatch(text)
+            parsing.REPLY_MARKER.search(text)
+            parsing.REPLY_MARKER_OPENING.search(text)
+
+
+@pytest.mark.parametrize("line", HOSTILE_REPLY_LINES)
+def test_an_email_of_lines_anyone_could_write_is_read_for_a_reply_line_one_line_or_two_at_a_time(
+    line, time_limit, patterns_given
+):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    mail.set_content(f"{line}\n> x\n" * (parsing.MAX_BODY // len(line)))
+
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
+
+    assert len(parsed.body) == parsing.MAX_BODY
+    tried = patterns_given["REPLY_MARKER"]
+    assert len(tried) <= 2 * parsed.body.count("\n") + 2
+    assert max(length for _method, length, _pos in tried) <= parsing.MAX_REPLY_MARKER
+
+
+def test_a_line_naming_a_sender_longer_than_any_mail_program_writes_is_not_tried(patterns_given, time_limit):
+    line = "On Thu, 12 Mar 2026 at 10:15, " + "Ana " * parsing.MAX_REPLY_MARKER + "<ana@river.example> wrote:"
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "Fwd: Hello"
+    mail.set_content(f"{line}\n> Hello")
+
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
+
+    assert parsed.forwarded is None and patterns_given["REPLY_MARKER"] == []
 
 
 def test_a_quoted_list_longer_than_is_read_keeps_only_whole_addresses():
