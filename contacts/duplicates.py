@@ -34,10 +34,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Value
+from django.db.models import CharField, F, Value
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from .models import Organisation, Stakeholder
@@ -50,6 +52,9 @@ NAME_SIMILARITY = 0.5
 NAME_SIMILARITY_ANYWHERE = 0.8
 # The most similar names found by the trigram index that are then compared letter by letter (`within_slips`).
 NEARBY_NAMES = 20
+# An address more people than this share is a shared mailbox (info@, a team's list): it tells nobody apart
+# from anybody, and its holders' pairs (a council's 200 people: 19,900) would bury the review page.
+SHARED_MAILBOX = 5
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -175,6 +180,24 @@ def _nearly_the_same_names(records, name: str) -> list:
     return found
 
 
+def _personal_addresses(emails: list[str], *, exclude_pk: int | None) -> RawSQL:
+    """Those of these addresses that, with this person, no more than SHARED_MAILBOX people would hold: the
+    rest are shared mailboxes, which the duplicate check pairs nobody by either (`CANDIDATES_SQL`)."""
+    return RawSQL(
+        """ARRAY(
+            SELECT email FROM unnest(%s::varchar[]) AS email
+            WHERE (
+                SELECT count(*) FROM (
+                    SELECT 1 FROM contacts_stakeholder holder
+                    WHERE holder.emails @> ARRAY[email] AND holder.id <> %s LIMIT %s
+                ) holders
+            ) < %s
+        )""",
+        (emails, exclude_pk or 0, SHARED_MAILBOX, SHARED_MAILBOX),
+        output_field=ArrayField(CharField()),
+    )
+
+
 def likely_duplicates(
     *, name: str, emails: Iterable[str] = (), organisation=None, exclude_pk: int | None = None, limit: int = 5
 ) -> list[Candidate]:
@@ -183,8 +206,11 @@ def likely_duplicates(
     found: dict[int, Candidate] = {}
     base = Stakeholder.objects.exclude(pk=exclude_pk) if exclude_pk else Stakeholder.objects.all()
     if emails:
-        for stakeholder in base.filter(emails__overlap=emails)[:limit]:
-            shared = sorted(set(stakeholder.emails) & set(emails))
+        same_email = base.annotate(personal_emails=_personal_addresses(emails, exclude_pk=exclude_pk)).filter(
+            emails__overlap=F("personal_emails")
+        )
+        for stakeholder in same_email[:limit]:
+            shared = sorted(set(stakeholder.emails) & set(stakeholder.personal_emails))
             reason = _("Same email: %(email)s") % {"email": ", ".join(shared)}
             found[stakeholder.pk] = Candidate(stakeholder, reason, 1.0)
     name = " ".join(name.split())
@@ -236,15 +262,20 @@ class Pair:
     reason: str
 
 
-# An address more people than this share is a shared mailbox (info@, a team's list): it tells nobody apart
-# from anybody, and its holders' pairs (a council's 200 people: 19,900) would bury the review page.
-SHARED_MAILBOX = 5
-
 # Every pair in the register, for the duplicate check (contacts.services.duplicates_check) to store; pairs
 # by email only of addresses no more than SHARED_MAILBOX people hold.
 # Names are compared unaccented. Each current position's name is unaccented once (the materialised `people`):
 # unaccented in the pairs' join, a name at an organisation of fifty was unaccented for each of its 49 pairs
 # (100,000 people in 2,000 organisations, one process: 18 s, against 11 s comparing names as stored; 9 s so).
+# Scoring every pair at an organisation grows with the square of its people (5,000 people: 12.5 million
+# scores, 68 s), so only pairs that may reach the threshold are scored. Two names whose similarity (the share
+# of their trigrams they have in common) reaches NAME_SIMILARITY have at least NAME_SIMILARITY of each one's
+# trigrams in common; so, with each name's trigrams ranked rarest first, their `rarest_trigrams` (all but
+# that many less one) share one: pairs that share none are never scored. The ranking is the same for
+# everyone, so both sides' rarest trigrams are cut from one order; the same argument bounds the number of
+# trigrams of the other name. `floor` rather than the exact bound: a slack of one trigram that a rounding in
+# the product can never cut into. The pairs kept are then scored by `similarity` as before, so the check
+# finds the same pairs (on 100,000 people, one organisation of 5,000: 128 s before, 40 s).
 CANDIDATES_SQL = f"""
 WITH addresses AS MATERIALIZED (
     SELECT id, unnest(emails) AS email FROM contacts_stakeholder
@@ -258,17 +289,44 @@ email_pairs AS (
     WHERE a.email IN (SELECT email FROM personal_addresses)
 ),
 people AS MATERIALIZED (
-    SELECT p.stakeholder_id, p.organisation_id, immutable_unaccent(s.name) AS name
+    SELECT DISTINCT p.stakeholder_id, p.organisation_id, immutable_unaccent(s.name) AS name
     FROM contacts_affiliation p
     JOIN contacts_stakeholder s ON s.id = p.stakeholder_id
     WHERE {held_on_sql("p", "%(day)s")}
 ),
+held_trigrams AS MATERIALIZED (
+    SELECT stakeholder_id, organisation_id, trigram,
+           count(*) OVER (PARTITION BY stakeholder_id, organisation_id) AS name_trigrams
+    FROM people, unnest(show_trgm(name)) AS trigram
+),
+trigram_holders AS (
+    SELECT trigram, count(*) AS holders FROM held_trigrams GROUP BY trigram
+),
+rarest_trigrams AS MATERIALIZED (
+    SELECT stakeholder_id, organisation_id, trigram, name_trigrams
+    FROM (
+        SELECT held.*, row_number() OVER (
+            PARTITION BY held.organisation_id, held.stakeholder_id ORDER BY holders, held.trigram
+        ) AS rarity
+        FROM held_trigrams held JOIN trigram_holders USING (trigram)
+    ) ranked
+    WHERE rarity <= name_trigrams - floor(name_trigrams * %(threshold)s) + 1
+),
+may_be_alike AS (
+    SELECT DISTINCT r1.organisation_id, r1.stakeholder_id AS first_id, r2.stakeholder_id AS second_id
+    FROM rarest_trigrams r1
+    JOIN rarest_trigrams r2 ON r2.organisation_id = r1.organisation_id AND r2.trigram = r1.trigram
+        AND r1.stakeholder_id < r2.stakeholder_id
+    WHERE r2.name_trigrams >= floor(r1.name_trigrams * %(threshold)s)
+        AND r1.name_trigrams >= floor(r2.name_trigrams * %(threshold)s)
+),
 name_pairs AS (
-    SELECT p1.stakeholder_id AS first_id, p2.stakeholder_id AS second_id,
+    SELECT pair.first_id, pair.second_id,
            similarity(p1.name, p2.name)::float AS score, 'name' AS reason, o.name AS detail
-    FROM people p1
-    JOIN people p2 ON p2.organisation_id = p1.organisation_id AND p1.stakeholder_id < p2.stakeholder_id
-    JOIN contacts_organisation o ON o.id = p1.organisation_id
+    FROM may_be_alike pair
+    JOIN people p1 ON p1.stakeholder_id = pair.first_id AND p1.organisation_id = pair.organisation_id
+    JOIN people p2 ON p2.stakeholder_id = pair.second_id AND p2.organisation_id = pair.organisation_id
+    JOIN contacts_organisation o ON o.id = pair.organisation_id
     WHERE similarity(p1.name, p2.name) >= %(threshold)s
 ),
 pairs AS (
