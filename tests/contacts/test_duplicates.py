@@ -605,4 +605,5 @@ def test_the_check_on_a_large_organisation_asks_a_few_queries_and_scores_only_li
         duplicates_check()
     elapsed = time.perf_counter() - started
 
-    assert elapsed < 1
+    # 0.4 s on a quiet machine, 2.2 s scoring every pair: room for a loaded one, none for the quadratic way.
+    assert elapsed < 1.5
