@@ -65,7 +65,9 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
         wanted.setdefault(key, name)
         if tag:
             existing[key] = tag
-    missing = [Tag(name=name) for key, name in wanted.items() if key not in existing]
+    # Added in order of their keys' code points, as an import adds its new tags (imports.services._tag_links):
+    # two saves adding the same new tags each wait for the other's first one instead of deadlocking.
+    missing = [Tag(name=name) for key, name in sorted(wanted.items()) if key not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = Tag.objects.by_key(wanted)

@@ -557,6 +557,10 @@ def _added_organisations(
 
 # A new tag is spelled as first written in a row that is not a likely duplicate, or else as first written.
 FIRST_WRITTEN = "n.is_duplicate, n.line, t.place"
+# Tags are told apart by lower(), as their unique index is, and new ones are added in order of that key's
+# code points, as a form or the API adds them (contacts.services.tags_from_names): an import and a save
+# adding the same new tags each wait for the other's first one instead of deadlocking.
+TAG_KEY = 'lower(t.name) COLLATE "C"'
 # Where a kind of row keeps the names of its tags (imports.columns).
 TAG_VALUES = {
     ImportKind.STAKEHOLDERS: "tags",
@@ -571,12 +575,12 @@ def _added_tags(job: ImportJob) -> tuple[list[str], list[str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT DISTINCT ON (lower(t.name)) t.name, n.is_duplicate
+            SELECT DISTINCT ON ({TAG_KEY}) t.name, n.is_duplicate
             FROM imports_importrow n
             CROSS JOIN LATERAL jsonb_array_elements_text(n.values->%s) WITH ORDINALITY AS t(name, place)
             WHERE n.job_id = %s
               AND NOT EXISTS (SELECT FROM contacts_tag tag WHERE lower(tag.name) = lower(t.name))
-            ORDER BY lower(t.name), {FIRST_WRITTEN}
+            ORDER BY {TAG_KEY}, {FIRST_WRITTEN}
             """,
             [TAG_VALUES[job.kind], job.pk],
         )
@@ -999,10 +1003,10 @@ def _tag_links(cursor, key: str, through_table: str, owner_column: str) -> list[
     cursor.execute(
         f"""
         INSERT INTO contacts_tag (name)
-        SELECT DISTINCT ON (lower(t.name)) t.name
+        SELECT DISTINCT ON ({TAG_KEY}) t.name
         FROM {ROWS}
         CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') WITH ORDINALITY AS t(name, place)
-        ORDER BY lower(t.name), {FIRST_WRITTEN}
+        ORDER BY {TAG_KEY}, {FIRST_WRITTEN}
         ON CONFLICT DO NOTHING
         """
     )
