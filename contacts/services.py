@@ -79,11 +79,12 @@ def _tag_name(name: str, *, tag: Tag | None = None) -> str:
         cleaned = tag_name_normalised(name)
     except ValidationError as error:
         raise ValidationError({"name": error.messages}) from None
-    taken = Tag.objects.filter(name__iexact=cleaned)
-    if tag is not None:
-        taken = taken.exclude(pk=tag.pk)
-    if cleaned and taken.exists():
-        raise ValidationError({"name": _("A tag with this name already exists.")})
+    # Taken as the unique index and typed tags (tags_from_names) tell names apart: iexact (upper()) held
+    # "συνεδριος" and "ΣΥΝΕΔΡΙΟΣ" for one tag, which lower() keeps apart.
+    if cleaned:
+        _key, taken = tag_keys([cleaned])[cleaned]
+        if taken is not None and taken != tag:
+            raise ValidationError({"name": _("A tag with this name already exists.")})
     return cleaned
 
 
