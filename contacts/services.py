@@ -65,7 +65,9 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
         wanted.setdefault(key, name)
         if tag:
             existing[key] = tag
-    missing = [Tag(name=name) for key, name in wanted.items() if key not in existing]
+    # Added in order of their keys' code points, as an import adds its new tags (imports.services._tag_links):
+    # two saves adding the same new tags each wait for the other's first one instead of deadlocking.
+    missing = [Tag(name=name) for key, name in sorted(wanted.items()) if key not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = Tag.objects.by_key(wanted)
@@ -77,11 +79,12 @@ def _tag_name(name: str, *, tag: Tag | None = None) -> str:
         cleaned = tag_name_normalised(name)
     except ValidationError as error:
         raise ValidationError({"name": error.messages}) from None
-    taken = Tag.objects.filter(name__iexact=cleaned)
-    if tag is not None:
-        taken = taken.exclude(pk=tag.pk)
-    if cleaned and taken.exists():
-        raise ValidationError({"name": _("A tag with this name already exists.")})
+    # Taken as the unique index and typed tags (tags_from_names) tell names apart: iexact (upper()) held
+    # "συνεδριος" and "ΣΥΝΕΔΡΙΟΣ" for one tag, which lower() keeps apart.
+    if cleaned:
+        _key, taken = tag_keys([cleaned])[cleaned]
+        if taken is not None and taken != tag:
+            raise ValidationError({"name": _("A tag with this name already exists.")})
     return cleaned
 
 

@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pghistory
+import psycopg.errors
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -556,6 +557,10 @@ def _added_organisations(
 
 # A new tag is spelled as first written in a row that is not a likely duplicate, or else as first written.
 FIRST_WRITTEN = "n.is_duplicate, n.line, t.place"
+# Tags are told apart by lower(), as their unique index is, and new ones are added in order of that key's
+# code points, as a form or the API adds them (contacts.services.tags_from_names): an import and a save
+# adding the same new tags each wait for the other's first one instead of deadlocking.
+TAG_KEY = 'lower(t.name) COLLATE "C"'
 # Where a kind of row keeps the names of its tags (imports.columns).
 TAG_VALUES = {
     ImportKind.STAKEHOLDERS: "tags",
@@ -570,12 +575,12 @@ def _added_tags(job: ImportJob) -> tuple[list[str], list[str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT DISTINCT ON (lower(t.name)) t.name, n.is_duplicate
+            SELECT DISTINCT ON ({TAG_KEY}) t.name, n.is_duplicate
             FROM imports_importrow n
             CROSS JOIN LATERAL jsonb_array_elements_text(n.values->%s) WITH ORDINALITY AS t(name, place)
             WHERE n.job_id = %s
               AND NOT EXISTS (SELECT FROM contacts_tag tag WHERE lower(tag.name) = lower(t.name))
-            ORDER BY lower(t.name), {FIRST_WRITTEN}
+            ORDER BY {TAG_KEY}, {FIRST_WRITTEN}
             """,
             [TAG_VALUES[job.kind], job.pk],
         )
@@ -877,24 +882,43 @@ def import_commit(*, job_id: int) -> ImportJob:
     return job
 
 
+# Why gin_clean_pending_list refuses: the role does not own the index, or the database is a standby.
+CANNOT_TIDY_INDEXES = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectNotInPrerequisiteState)
+
+
 def search_indexes_tidy(*, kind: str) -> None:
-    """Merges what an import added to its register's GIN indexes (search, names, emails, phone numbers) into
-    them.
+    """Merges what an import added to the GIN indexes (search, names, emails, phone numbers) of the tables it
+    wrote to (WRITTEN_MODELS) into them.
 
     PostgreSQL queues new GIN entries in a pending list that every search reads through until a vacuum or
     4 MB of them merge it, and an import is rarely enough to set off either: after 10,000 stakeholders a
     lookup by email address took 10 ms instead of 1, for hours. Merging them at once costs about 0.4 s.
+
+    Only the owner of an index may merge it, and not on a standby: a worker that may not logs one warning
+    saying what to do, and the import stands; a vacuum merges the lists later.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT gin_clean_pending_list(i.indexrelid)
-            FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_am a ON a.oid = c.relam
-            WHERE i.indrelid = %s::regclass AND a.amname = 'gin' AND i.indisvalid
-            """,
-            [IMPORTED_MODELS[kind]._meta.db_table],
+    tables = [model._meta.db_table for model in WRITTEN_MODELS[kind]]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT gin_clean_pending_list(i.indexrelid)
+                FROM pg_index i
+                JOIN pg_class c ON c.oid = i.indexrelid
+                JOIN pg_am a ON a.oid = c.relam
+                WHERE i.indrelid = ANY(%s::regclass[]) AND a.amname = 'gin' AND i.indisvalid
+                """,
+                [tables],
+            )
+    except DatabaseError as error:
+        if not isinstance(error.__cause__, CANNOT_TIDY_INDEXES):
+            raise
+        logger.warning(
+            "The search indexes of %s were not tidied after an import (%s). Searches read through what the "
+            "import added until a vacuum merges it: run the workers against the primary database as the role "
+            "that owns the tables (the one the migrations ran as).",
+            ", ".join(tables),
+            str(error).strip().split("\n")[0],
         )
 
 
@@ -979,10 +1003,10 @@ def _tag_links(cursor, key: str, through_table: str, owner_column: str) -> list[
     cursor.execute(
         f"""
         INSERT INTO contacts_tag (name)
-        SELECT DISTINCT ON (lower(t.name)) t.name
+        SELECT DISTINCT ON ({TAG_KEY}) t.name
         FROM {ROWS}
         CROSS JOIN LATERAL jsonb_array_elements_text(n.values->'{key}') WITH ORDINALITY AS t(name, place)
-        ORDER BY lower(t.name), {FIRST_WRITTEN}
+        ORDER BY {TAG_KEY}, {FIRST_WRITTEN}
         ON CONFLICT DO NOTHING
         """
     )
@@ -1180,10 +1204,12 @@ COMMITTERS = {
     ImportKind.ORGANISATIONS: _commit_organisations,
     ImportKind.INTERACTIONS: _commit_interactions,
 }
-IMPORTED_MODELS = {
-    ImportKind.STAKEHOLDERS: Stakeholder,
-    ImportKind.ORGANISATIONS: Organisation,
-    ImportKind.INTERACTIONS: Interaction,
+# The tables with search indexes that each kind's import writes to (COMMITTERS): a stakeholders file also
+# adds the organisations it names, an interactions file restarts its people's cadence clocks.
+WRITTEN_MODELS = {
+    ImportKind.STAKEHOLDERS: [Stakeholder, Organisation],
+    ImportKind.ORGANISATIONS: [Organisation],
+    ImportKind.INTERACTIONS: [Interaction, Stakeholder],
 }
 
 

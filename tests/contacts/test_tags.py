@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -264,6 +265,35 @@ def test_typed_tags_the_database_holds_as_one_are_one_tag():
 
     (tag,) = tags_from_names(["İstanbul", "istanbul", "ISTANBUL"])
     assert tag.name == "İstanbul" and Tag.objects.get() == tag
+
+
+def test_a_manager_may_name_a_tag_what_a_typed_tag_may_be_called(manager):
+    """ "συνεδριος" (a final sigma) and "ΣΥΝΕΔΡΙΟΣ" are two tags to the unique index and to a form, which
+    lower-case them differently; upper() made them one, and a manager was refused a name any officer could
+    type."""
+    from contacts.services import tag_create, tag_rename, tags_from_names
+
+    capitals = Tag.objects.create(name="ΣΥΝΕΔΡΙΟΣ")
+    created = tag_create(actor=manager, name="συνεδριος")
+    assert tags_from_names(["συνεδριος"]) == [created]
+    assert tag_rename(tag=created, actor=manager, name="συνεδριος").name == "συνεδριος", "saved as it is"
+
+    created.delete()
+    renamed = tag_rename(tag=Tag.objects.create(name="Conference"), actor=manager, name="συνεδριος")
+    assert renamed.name == "συνεδριος"
+    assert Tag.objects.get(pk=capitals.pk).name == "ΣΥΝΕΔΡΙΟΣ"
+
+
+@pytest.mark.parametrize("taken", ["συνεδριοσ", "İSTANBUL"])
+def test_a_manager_is_refused_a_name_a_tag_has_as_the_database_tells_names_apart(manager, taken):
+    from contacts.services import tag_create, tag_rename
+
+    Tag.objects.create(name="ΣΥΝΕΔΡΙΟΣ")
+    Tag.objects.create(name="istanbul")
+    with pytest.raises(ValidationError, match="A tag with this name already exists"):
+        tag_create(actor=manager, name=taken)
+    with pytest.raises(ValidationError, match="A tag with this name already exists"):
+        tag_rename(tag=Tag.objects.create(name="Conference"), actor=manager, name=taken)
 
 
 def _carriers(tag):

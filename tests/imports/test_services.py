@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import time
 import zoneinfo
@@ -1263,38 +1264,97 @@ def test_a_hundred_thousand_rows_are_imported(officer, tmp_path):
     assert Affiliation.objects.filter(organisation__name="Northern Water Authority").count() == 100_000
 
 
-def pending_gin_entries() -> dict[str, int]:
-    """The entries waiting in each of the stakeholders' GIN indexes' pending lists."""
+def pending_gin_entries(*tables: str) -> dict[str, int]:
+    """The entries waiting in the pending list of each of these tables' GIN indexes."""
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
         cursor.execute(
             """
             SELECT c.relname, (pgstatginindex(c.oid)).pending_tuples
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-            WHERE i.indrelid = 'contacts_stakeholder'::regclass AND a.amname = 'gin'
-            """
+            WHERE i.indrelid = ANY(%s::regclass[]) AND a.amname = 'gin'
+            """,
+            [list(tables)],
         )
         return dict(cursor.fetchall())
 
 
+def a_stakeholders_file_naming_new_organisations(officer):
+    rows = [[f"Person {n}", f"p{n}@example.org", f"+44 20 7946 {n:04d}", f"Board {n}"] for n in range(200)]
+    return check(officer, upload(officer, csv_bytes(rows, ["Name", "Email", "Phone", "Organisation"])))
+
+
+def an_interactions_file_naming_stakeholders(officer):
+    for n in range(200):
+        StakeholderFactory(owner=officer, emails=[f"p{n}@example.org"])
+    services.search_indexes_tidy(kind="stakeholders")
+    rows = [["2024-03-05 14:30", "Call", f"Talk {n}", f"p{n}@example.org"] for n in range(200)]
+    content = csv_bytes(rows, ["Date", "Kind", "Subject", "With"])
+    return check(officer, upload(officer, content, kind="interactions"))
+
+
+@pytest.mark.parametrize(
+    "a_file, written, filled",
+    [
+        (
+            a_stakeholders_file_naming_new_organisations,
+            ["contacts_stakeholder", "contacts_organisation"],
+            {
+                "stakeholder_emails_gin",
+                "stakeholder_phone_keys_gin",
+                "stakeholder_search_gin",
+                "organisation_search_gin",
+                "organisation_unaccent_trgm",
+            },
+        ),
+        (
+            # Each person's last contact and updated_at change: every index of theirs has new entries.
+            an_interactions_file_naming_stakeholders,
+            ["interactions_interaction", "contacts_stakeholder"],
+            {
+                "interaction_search_gin",
+                "stakeholder_emails_gin",
+                "stakeholder_phone_keys_gin",
+                "stakeholder_search_gin",
+                "stakeholder_unaccent_trgm",
+            },
+        ),
+    ],
+)
 def test_what_an_import_adds_to_the_search_indexes_is_merged_into_them_once_it_is_in(
-    officer, django_capture_on_commit_callbacks, monkeypatch
+    officer, django_capture_on_commit_callbacks, monkeypatch, a_file, written, filled
 ):
     tidied = []
     monkeypatch.setattr("imports.tasks.tidy_search_indexes.delay", tidied.append)
-    rows = [[f"Person {n}", f"p{n}@example.org", f"+44 20 7946 {n:04d}"] for n in range(200)]
-    job = check(officer, upload(officer, csv_bytes(rows, ["Name", "Email", "Phone"])))
+    job = a_file(officer)
     with django_capture_on_commit_callbacks(execute=True):
         job = commit(officer, job)
-    assert job.created_count == 200 and tidied == ["stakeholders"]
-    waiting = pending_gin_entries()
-    assert {"stakeholder_emails_gin", "stakeholder_phone_keys_gin", "stakeholder_search_gin"} <= {
-        name for name, entries in waiting.items() if entries
-    }
+    assert job.created_count == 200 and tidied == [job.kind]
+    assert filled <= {name for name, entries in pending_gin_entries(*written).items() if entries}
 
     services.search_indexes_tidy(kind=tidied[0])
 
-    assert set(pending_gin_entries().values()) == {0}
+    assert set(pending_gin_entries(*written).values()) == {0}
+
+
+def test_a_worker_that_may_not_tidy_the_search_indexes_says_what_to_do_and_the_import_stands(
+    officer, django_capture_on_commit_callbacks, caplog
+):
+    job = check(officer, upload(officer, csv_bytes([["Ana Costa", "ana@example.org"]], ["Name", "Email"])))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = commit(officer, job)
+    with connection.cursor() as cursor:
+        # Rolled back with the test: a role owning none of the tables, as a worker connecting as another.
+        cursor.execute(f"CREATE ROLE not_the_owner_{os.getpid()}")
+        cursor.execute(f"GRANT pg_read_all_data TO not_the_owner_{os.getpid()}")
+        cursor.execute(f"SET LOCAL ROLE not_the_owner_{os.getpid()}")
+
+    with caplog.at_level(logging.WARNING, logger="imports.services"):
+        services.search_indexes_tidy(kind=job.kind)
+
+    (warning,) = [record.getMessage() for record in caplog.records if record.name == "imports.services"]
+    assert "must be owner of index" in warning and "as the role that owns the tables" in warning
+    assert Stakeholder.objects.filter(emails__contains=["ana@example.org"]).exists()
 
 
 def test_someone_else_cannot_touch_my_import(officer, colleague):

@@ -5,12 +5,17 @@ last sigma its final form ("ΣΥΝΕΔΡΙΟΣ" → "συνεδριος", where 
 capital I a combining dot ("İ" → "i̇", where PostgreSQL writes "i").
 """
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from contacts.models import Organisation, Stakeholder, Tag
+from contacts.services import tags_from_names
 from imports.models import ImportStatus
 from interactions.models import Interaction
 
+from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory
 from .test_services import check, commit, csv_bytes, upload
 
@@ -127,3 +132,53 @@ def test_organisation_tags_and_interaction_topics_are_told_apart_alike(officer):
     assert job.new_tags == []
     commit(officer, job)
     assert _tag_names(Interaction.objects.get().topics) == {"İzmir", "ΣΥΝΕΔΡΙΟΣ"}
+
+
+def in_a_thread(work, errors: list) -> threading.Thread:
+    def run():
+        try:
+            work()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_form_and_an_import_adding_the_same_new_tags_at_once_both_go_through(officer):
+    """Each adds its new tags in one order: the later waits for the earlier's first tag, not deadlocks."""
+    content = csv_bytes([["Eleni Papadaki", "", "", "", "Apple; Mango; Zebra", ""]])
+    job = check(officer, upload(officer, content))
+    mango_added, release = threading.Event(), threading.Event()
+    saved, errors = {}, []
+
+    def a_save_adding_mango():
+        # Holds the import up once it has added its first new tag (Apple) and waits for Mango.
+        with transaction.atomic():
+            tags_from_names(["Mango"])
+            mango_added.set()
+            release.wait(30)
+
+    def a_form_typed_zebra_then_apple():
+        with transaction.atomic():
+            saved["form"] = [tag.name for tag in tags_from_names(["Zebra", "Apple"])]
+
+    holding = in_a_thread(a_save_adding_mango, errors)
+    assert mango_added.wait(30)
+    importing = in_a_thread(lambda: saved.update(job=commit(officer, job)), errors)
+    wait_until_waiting_for_a_lock(1)
+    saving = in_a_thread(a_form_typed_zebra_then_apple, errors)
+    wait_until_waiting_for_a_lock(2)
+    release.set()
+    for thread in (holding, importing, saving):
+        thread.join(30)
+
+    assert errors == []
+    assert saved["form"] == ["Zebra", "Apple"]
+    assert saved["job"].status == ImportStatus.IMPORTED, saved["job"].errors
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Apple", "Mango", "Zebra"]
+    assert _tag_names(Stakeholder.objects.get().tags) == {"Apple", "Mango", "Zebra"}
