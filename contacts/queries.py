@@ -59,10 +59,13 @@ class OpenWork:
 def open_work() -> dict[str, OpenWork]:
     """The kinds of open work an officer holds: the commitments they chase, the concerns they handle, the
     action items they own, the stakeholders' action items they chase and the follow-ups they own, while
-    open (an action, while outstanding: not one of a cancelled meeting).
+    open.
 
     The one list: who counts as still holding work (accounts UserQuerySet.active_or_holding_work) and what a
-    handover moves both read it, so a kind added here is found on a leaver and handed over alike.
+    handover moves both read it, so a kind added here is found on a leaver and handed over alike. An action
+    of a cancelled meeting is among it while open: no longer chased or counted as overdue
+    (ActionItemQuerySet.outstanding), but whoever cancelled the meeting chose to keep it open, and it waits
+    on its holder's list to be closed or handed on.
     """
     # The registers build on contacts: their models are read when asked, not at import.
     from commitments.models import Commitment
@@ -73,8 +76,8 @@ def open_work() -> dict[str, OpenWork]:
     return {
         "commitments": OpenWork("owner", Commitment.objects.open()),
         "concerns": OpenWork("owner", Concern.objects.unresolved()),
-        "actions": OpenWork("owner_user", ActionItem.objects.outstanding()),
-        "chased_actions": OpenWork("chaser", ActionItem.objects.outstanding()),
+        "actions": OpenWork("owner_user", ActionItem.objects.open()),
+        "chased_actions": OpenWork("chaser", ActionItem.objects.open()),
         "follow_ups": OpenWork("follow_up_owner", Interaction.objects.open_follow_ups()),
     }
 

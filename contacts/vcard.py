@@ -279,29 +279,37 @@ def is_person(card: Card) -> bool:
     a later one), which is left out rather than guessed to be a person. Nor are Apple's group cards, which it
     exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards:
     shown under the company's name (vCard 3.0's X-ABShowAs:COMPANY) with no one's name in N, or only the
-    company's (its ORG or FN, however written). Shown so with a person's name, a given name or a family name
-    that is not the company's, the card is that person at that company: how a card is shown is the address
-    book's display preference, not what it holds."""
+    company's: its ORG, or its FN when it has an ORG, however written and however split between the given and
+    the family name ("N:Générale;Société" for "Société Générale"). Shown so with a person's name, a given
+    name or a family name that is not the company's, the card is that person at that company: how a card is
+    shown is the address book's display preference, not what it holds. With no ORG there is no company's
+    name to hold: Apple writes the person's own name into FN, and the card is theirs."""
     kinds = {unescape(card.first(name)).strip().lower() for name in ("KIND", "X-ADDRESSBOOKSERVER-KIND")}
     if kinds - {"", PERSON}:
         return False
     if not _shown_as_company(card):
         return True
     family, given, _prefix = _name_parts(card)
-    company = {_plain_name(name) for name in (_organisation(card)[0], unescape(card.first("FN")))}
-    return any(part and _plain_name(part) not in company for part in (given, family))
+    organisation = _organisation(card)[0]
+    company_names = [organisation, unescape(card.first("FN"))] if organisation else []
+    company = {_name_words(name) for name in company_names}
+    if _name_words(f"{given} {family}") in company:
+        return False
+    return any(part and _name_words(part) not in company for part in (given, family))
 
 
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _plain_name(name: str) -> str:
-    """The name accents, case, punctuation and spacing aside: address books that copy a company's name into
-    N write it as they please ("Societe Generale" for ORG's "Société Générale", "Acme Inc" for "Acme Inc.").
+def _name_words(name: str) -> tuple[str, ...]:
+    """The name's words in order of the alphabet, accents, case, punctuation and spacing aside: address books
+    that copy a company's name into N write it as they please ("Societe Generale" for ORG's "Société
+    Générale", "Acme Inc" for "Acme Inc.") and split it where they please ("N:Authority;Port" for "Port
+    Authority", which reads given name first).
 
     Unaccented by PostgreSQL's rules, which an import's check reads before COPY holds the connection
     (contacts.search.unaccent_table)."""
-    return " ".join(_WORD.findall(plain_text(name)))
+    return tuple(sorted(_WORD.findall(plain_text(name))))
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -192,9 +192,10 @@ class ActionItemQuerySet(QuerySet):
         """Open actions still expected of someone: not those of a cancelled meeting. An action can be added
         to a meeting still planned (services.action_item_add), and cancelling the meeting may leave it open
         on it; once the meeting is called off nobody expects it. Whatever chases or counts work reads
-        this (or `overdue`): the dashboard, My day, digests, reports, handovers, the health card
-        (dashboards.health says it again in SQL). Lists of open actions (My actions, the meeting's page)
-        still show them, last (`live_first`), to be closed or handed on."""
+        this (or `overdue`): the dashboard, My day, digests, reports, the health card (dashboards.health
+        says it again in SQL). Lists of open actions (My actions, the meeting's page) still show them, last
+        (`live_first`), to be closed or handed on; they are still their holder's work, which a handover
+        moves and by which a leaver is still found (contacts.queries.open_work)."""
         from .models import MeetingStatus
 
         return self.open().exclude(meeting__status=MeetingStatus.CANCELLED)

@@ -270,35 +270,55 @@ def test_with_an_organisation_an_action_from_a_meeting_its_people_missed_stays(o
 
 
 @pytest.mark.parametrize("at_the_organisation", [True, False], ids=["organisation", "whole portfolio"])
-def test_open_actions_of_a_meeting_cancelled_since_they_were_taken_on_stay_and_are_not_counted(
-    client, officer, colleague, manager, at_the_organisation
+def test_actions_a_cancelled_meeting_left_open_move_with_the_rest_as_the_preview_and_the_api_say(
+    client, manager_api, officer, colleague, manager, at_the_organisation
 ):
-    """Nobody expects them any more: neither the preview nor the handover has the new owner chase them."""
+    """Whoever cancelled the meeting chose to keep them open: no longer chased as overdue, they still wait
+    on someone's list to be closed or handed on, and leaving them with an officer who goes leaves them with
+    nobody."""
     harbour = OrganisationFactory(name="Harbour Board")
     there = StakeholderFactory(owner=officer)
     AffiliationFactory(stakeholder=there, organisation=harbour)
     going_ahead, called_off = MeetingFactory(organiser=officer), MeetingFactory(organiser=officer)
     for meeting in (going_ahead, called_off):
         Attendee.objects.create(meeting=meeting, stakeholder=there)
-    moves = [open_action(going_ahead, officer), chased_action(going_ahead, there, officer)]
-    stays = [open_action(called_off, officer), chased_action(called_off, there, officer)]
-    meeting_cancel(meeting=called_off, actor=officer)
-    organisation = harbour if at_the_organisation else None
+    actions = [
+        *(open_action(meeting, officer) for meeting in (going_ahead, called_off)),
+        *(chased_action(meeting, there, officer) for meeting in (going_ahead, called_off)),
+    ]
+    meeting_cancel(meeting=called_off, actor=officer, close_open_actions=False)
+    choice = {"from_officer": officer.pk, "to_officer": colleague.pk}
+    if at_the_organisation:
+        choice["organisation"] = harbour.pk
 
     login(client, manager)
-    preview = client.get(
-        HANDOVER_URL,
-        {"from_officer": officer.pk, "to_officer": colleague.pk, "organisation": organisation.pk}
-        if organisation
-        else {"from_officer": officer.pk, "to_officer": colleague.pk},
-    ).context["preview"]
-    handover = portfolio_handover(
-        actor=manager, from_officer=officer, to_officer=colleague, organisation=organisation
-    )
+    preview = client.get(HANDOVER_URL, choice).context["preview"]
+    response = manager_api.post(API_URL, choice, format="json")
 
-    assert (preview.counts["actions"], preview.counts["chased_actions"]) == (1, 1)
-    assert (handover.counts["actions"], handover.counts["chased_actions"]) == (1, 1)
-    assert owners(*moves, *stays) == [colleague.pk, colleague.pk, officer.pk, officer.pk]
+    assert (preview.counts["actions"], preview.counts["chased_actions"]) == (2, 2)
+    assert response.status_code == 200, response.content
+    assert (response.json()["counts"]["actions"], response.json()["counts"]["chased_actions"]) == (2, 2)
+    assert owners(*actions) == [colleague.pk] * 4
+
+
+@pytest.mark.parametrize("kind", ["actions", "chased_actions"])
+def test_a_leaver_whose_only_work_is_an_action_a_cancelled_meeting_left_open_is_still_found_by_it(
+    client, kind, colleague, manager, team
+):
+    """They are offered in My actions' "Chased by" picker, which lists those actions, until a handover moves
+    them."""
+    leaver = UserFactory(team=team, is_active=False, first_name="Kofi", last_name="Mensah")
+    action = OPEN_WORK_OF_KIND[kind](leaver)
+    meeting_cancel(meeting=action.meeting, actor=action.meeting.organiser, close_open_actions=False)
+    login(client, manager)
+
+    picker = client.get(reverse("meetings:my_actions")).context["filter"].form.fields["owner"]
+    assert leaver in picker.queryset
+
+    handover = portfolio_handover(actor=manager, from_officer=leaver, to_officer=colleague)
+
+    assert handover.counts[kind] == 1 and owners(action) == [colleague.pk]
+    assert not get_user_model().objects.active_or_holding_work().filter(pk=leaver.pk).exists()
 
 
 def test_an_officer_who_leaves_holding_no_stakeholders_hands_over_their_open_work(

@@ -167,8 +167,11 @@ def test_a_company_card_naming_only_the_company_in_n_is_not_taken_for_a_person()
     [
         "N:Societe Generale;;;;\nFN:Société Générale\nORG:Société Générale;\n",
         "N:Acme Inc;;;;\nFN:Acme Inc.\nORG:Acme Inc.;\n",
-        "N:Acme Ltd;;;;\nFN:Acme Ltd\n",
-        "N:;ACME  LTD;;;\nFN:Acme Ltd\n",
+        "N:;ACME  LTD;;;\nFN:Acme Ltd\nORG:Acme Ltd;\n",
+        # The company's name split between the family and the given name, in either order.
+        "N:Générale;Société;;;\nFN:Société Générale\nORG:Société Générale;\n",
+        "N:Authority;Port;;;\nFN:Port Authority\nORG:Port Authority;\n",
+        "N:Acme;Ltd;;;\nFN:Acme Ltd\nORG:Acme Ltd;\n",
     ],
 )
 def test_a_company_card_naming_the_company_in_n_however_written_is_not_taken_for_a_person(card):
@@ -182,8 +185,10 @@ def test_a_company_card_naming_the_company_in_n_however_written_is_not_taken_for
         ("N:Dubois;Jean-Pierre;;M.;\nFN:Société Générale\nORG:Société Générale;\n", "Jean-Pierre Dubois"),
         ("N:Ford;Henry;;;\nFN:Ford Motor Company\nORG:Ford Motor Company;\n", "Henry Ford"),
         ("N:;Amina;;;\nFN:Port Authority\nORG:Port Authority;\n", "Amina"),
-        # No company named: Apple lists the card under the person's name.
+        # No company named: Apple lists the card under the person's name, which it writes into FN too.
         ("N:Yusuf;Amina;;;\nFN:Amina Yusuf\n", "Amina Yusuf"),
+        ("N:;Amina;;;\nFN:Amina\n", "Amina"),
+        ("N:Acme Ltd;;;;\nFN:Acme Ltd\n", "Acme Ltd"),
     ],
 )
 def test_a_card_shown_as_a_company_with_a_name_of_its_own_in_n_is_that_person(card, name):

@@ -134,6 +134,34 @@ def test_moving_a_meeting_bumps_its_sequence_and_reschedules_reminders(
     assert OutboundMessage.objects.filter(kind="meeting_invitation").count() == 4
 
 
+# Cancelling a meeting with its open actions: a savepoint and its release in a test (2); the meeting locked
+# and read again (1), then saved cancelled (1); its open actions locked (1) and cancelled (1), however many
+# there are; the meeting read again for the caller (1).
+CANCELLATION_WITH_ACTIONS_QUERIES = 2 + 1 + 1 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("open_actions", [1, 20])
+def test_cancelling_a_meeting_closes_its_open_actions_in_as_many_queries_however_many_it_has(
+    officer, colleague, guests, open_actions, django_assert_max_num_queries
+):
+    meeting = schedule(officer, guests)
+    for number in range(open_actions):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=f"Follow up {number}",
+            owner_user=(officer, colleague)[number % 2],
+            created_by=officer,
+        )
+
+    with django_assert_max_num_queries(CANCELLATION_WITH_ACTIONS_QUERIES):
+        services.meeting_cancel(meeting=meeting, actor=officer, close_open_actions=True)
+
+    cancelled = ActionItem.objects.filter(status="cancelled", cancelled_at__isnull=False)
+    assert cancelled.count() == open_actions
+    recorded = ActionItemEvent.objects.filter(status="cancelled", pgh_context__metadata__user=officer.pk)
+    assert recorded.count() == open_actions
+
+
 def test_only_the_organiser_or_their_manager_changes_a_meeting(
     officer, colleague, manager, other_manager, guests
 ):

@@ -1693,8 +1693,9 @@ def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them
     officer_client, officer, colleague, meeting, django_capture_on_commit_callbacks
 ):
     """Ticked by default: closed as from the action's own status list, recorded as done by who cancelled
-    the meeting, and nobody emailed about them: the guest is told of the cancellation, the colleague whose
-    action it closes is not."""
+    the meeting, and nobody emailed about them: the guest and the colleague invited are told of the
+    cancellation, and the colleague of nothing more for the action of theirs it closes."""
+    services.meeting_update(meeting=meeting, actor=officer, staff=[colleague])
     actions = [open_action_of(meeting, owner, "Book") for owner in (officer, colleague)]
     done = open_action_of(meeting, officer, "Sent")
     services.action_item_set_status(action_item=done, actor=officer, status="done")
@@ -1715,7 +1716,8 @@ def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them
     done.refresh_from_db()
     assert (done.status, done.cancelled_at) == ("done", None)
     assert OutboundMessage.objects.filter(to="ama@example.org").exists()
-    assert not OutboundMessage.objects.filter(to=colleague.email).exists()
+    told = OutboundMessage.objects.filter(to=colleague.email).values_list("kind", flat=True)
+    assert list(told) == ["meeting_cancellation"]
 
 
 def test_cancelling_a_meeting_with_the_box_unticked_leaves_its_actions_open(officer_client, officer, meeting):
