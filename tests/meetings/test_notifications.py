@@ -938,6 +938,48 @@ def test_an_interrupted_series_invitation_is_followed_by_the_series_as_it_is_aft
         message_retry(message=series_invitation, actor=admin_user)
 
 
+def test_an_interrupted_series_invitation_followed_by_the_series_is_not_rewritten_by_the_next_cancellation(
+    officer, weekly_waiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An interrupted message stays interrupted: counted as one "Send again" could still send, every later
+    cancellation wrote the series again for its guest, and sent the cancellation too."""
+    _first, second, third = weekly_waiting
+    interrupted(invitations_to("ama@example.org").get())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+    deliver_due()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=third, actor=officer)
+    deliver_due()
+
+    subjects = {
+        to: [e.subject for e in mailoutbox if e.to == [to]] for to in ("ama@example.org", "kenji@example.jp")
+    }
+    assert subjects["ama@example.org"] == subjects["kenji@example.jp"]
+    assert [s.split(":")[0] for s in subjects["ama@example.org"]] == ["Cancelled"]
+
+
+def test_an_interrupted_series_invitation_sent_again_with_current_details_is_not_rewritten_by_a_cancellation(
+    officer, weekly_waiting, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    _first, second, _third = weekly_waiting
+    message_rewrite(message=interrupted(invitations_to("ama@example.org").get()), actor=admin_user)
+    deliver_due()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+    deliver_due()
+
+    subjects = {
+        to: [e.subject for e in mailoutbox if e.to == [to]] for to in ("ama@example.org", "kenji@example.jp")
+    }
+    assert subjects["ama@example.org"] == subjects["kenji@example.jp"]
+    assert [s.split(":")[0] for s in subjects["ama@example.org"]] == ["Cancelled"]
+
+
 # --- Two guests sharing one address -------------------------------------------------------------------------
 
 
