@@ -612,7 +612,8 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
-    a later message on its topic replaced (`OutboundMessage.replacement`)."""
+    a later message on its topic replaced (`OutboundMessage.replacement`), nor one the app that wrote it
+    has nothing current to write for (`outbox.rewriting.refusal`)."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
@@ -628,6 +629,10 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
                 )
                 % {"subject": replacement.subject, "id": replacement.pk}
             )
+        # Nothing current to send (its meeting cancelled, its guest taken off it): sent as it was, it would
+        # put back what its recipient was told is gone, or never told of since nothing is left to tell.
+        if message.topic and (refusal := rewriting.refusal(message)):
+            raise ValidationError(refusal)
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)

@@ -980,6 +980,29 @@ def test_an_interrupted_series_invitation_sent_again_with_current_details_is_not
     assert [s.split(":")[0] for s in subjects["ama@example.org"]] == ["Cancelled"]
 
 
+def test_an_interrupted_series_invitation_is_not_sent_again_once_the_rest_of_the_series_is_cancelled(
+    officer, weekly_waiting, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    """Nothing left planned, nothing was written on its topic after it: "Send again" sent every occurrence,
+    planned, after their cancellations."""
+    first, _second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=first, actor=officer, and_following=True)
+    deliver_due()
+    mailoutbox.clear()
+
+    series_invitation = OutboundMessage.objects.get(pk=series_invitation.pk)
+    assert not series_invitation.can_send_again
+    assert series_invitation.send_again_refusal.startswith("Nothing of this meeting is still to take place")
+    with pytest.raises(ValidationError, match="Nothing of this meeting is still to take place"):
+        message_retry(message=series_invitation, actor=admin_user)
+    deliver_due()
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.INTERRUPTED
+    assert not mailoutbox
+
+
 # --- Two guests sharing one address -------------------------------------------------------------------------
 
 
