@@ -772,7 +772,7 @@ def follow_ups_send(meeting: Meeting) -> None:
         with translation.override(_language_of(attendee)):
             subject = gettext("Follow-up: %(title)s") % {"title": meeting.title}
         message_enqueue(
-            key=f"meeting-follow-up:{meeting.pk}:{attendee.email}",
+            key=f"meeting-follow-up:{meeting.pk}:{_addressee(attendee)}",
             kind="meeting_follow_up",
             to=attendee.email,
             subject=subject,
