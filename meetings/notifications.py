@@ -521,7 +521,8 @@ def cancellations_send(
         # Each guest by who they are, as their topics name them, with the occurrences they are on.
         guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
         on = [(occurrence, attendee) for occurrence in cancelled for attendee in _recipients(occurrence)]
-        for (occurrence, _attendee), attendee in zip(on, _as_held(a for _o, a in on), strict=True):
+        held = _as_held(a for _o, a in on)
+        for (occurrence, _attendee), attendee in zip(on, held, strict=True):
             if attendee is not None:
                 theirs = guests.setdefault(_who(attendee), (attendee, []))[1]
                 if occurrence not in theirs:
@@ -529,7 +530,11 @@ def cancellations_send(
         if not guests:
             return
         if meeting.series_id:
-            occurrences, meeting = _series_under_lock(meeting, occurrences)
+            # A merge committed since the series was read moved a guest's places on it to the record kept,
+            # and changed no version: read as it was, the guest would be looked for there under the record
+            # merged away, and their series invitation withdrawn and not written again.
+            merged = any(as_held is not attendee for (_o, attendee), as_held in zip(on, held, strict=True))
+            occurrences, meeting = _series_under_lock(meeting, occurrences, read_again=merged)
         unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {
@@ -600,9 +605,11 @@ def cancellations_send(
             invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
-def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[list[Meeting], Meeting]:
+def _series_under_lock(
+    meeting: Meeting, occurrences: list[Meeting], *, read_again: bool = False
+) -> tuple[list[Meeting], Meeting]:
     """The series' occurrences and `meeting` among them, as they are once locked: read again if another
-    cancellation or an edit committed since they were read (a version moved on).
+    cancellation or an edit committed since they were read (a version moved on), or if `read_again`.
 
     Locked as "Send again with current details" locks them, after the guests' records and before the
     outbox rows (`invitation_send_again`), and as a cancellation locks them, in the series' order. Read
@@ -615,7 +622,7 @@ def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[li
         .values_list("pk", "sequence", "series__sequence")
     )
     read = sorted(occurrences, key=lambda o: o.original_start)
-    if locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
+    if read_again or locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
         read = calendar.series_occurrences(meeting.series)
     return read, next(o for o in read if o.pk == meeting.pk)
 

@@ -9,16 +9,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Stakeholder
 from meetings import notifications, services
+from meetings.models import Meeting, MeetingSeries, MeetingStatus
 from outbox.models import OutboundMessage
 from outbox.services import message_retry, message_rewrite, message_send
 
 from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory, UserFactory
 from ..mail import deliver_due
+from ..merges import merged_during
 
 pytestmark = pytest.mark.django_db
 
@@ -1001,6 +1004,28 @@ def test_an_interrupted_series_invitation_is_not_sent_again_once_the_rest_of_the
 
     assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.INTERRUPTED
     assert not mailoutbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_series_invitation_written_again(
+    officer, guests, weekly_waiting
+):
+    """The merge changed no version: the series as first read still had the guest under the record merged
+    away, their waiting series invitation was withdrawn, and none written in its place."""
+    duplicate, _kenji = guests
+    keep = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    _first, second, _third = weekly_waiting
+    # As `meeting_cancel` leaves it, its messages still to be written.
+    Meeting.objects.filter(pk=second.pk).update(status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1)
+    MeetingSeries.objects.filter(pk=second.series_id).update(sequence=F("sequence") + 1)
+    second = Meeting.objects.select_related("series").get(pk=second.pk)
+
+    outcome = merged_during(lambda: notifications.cancellations_send(second), keep=keep, duplicate=duplicate)
+
+    assert outcome is None, outcome
+    (rewritten,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert rewritten.topic.endswith(f":stakeholder:{keep.pk}")
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
 
 
 # --- Two guests sharing one address -------------------------------------------------------------------------
