@@ -146,10 +146,18 @@ def _invitations_since(
     made stale by a message of `version`, whose own is asked for twice at most, and whose later ones (edits
     or cancellations saved after it, their messages written first) are newer."""
     latest = meeting.series.sequence if whole_series else meeting.sequence
+    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
     return [
         _invitation_key(meeting, attendee, later, whole_series=whole_series)
         for attendee in attendees
         for later in range(version, max(version, latest) + 1)
+    ] + [
+        # Keyed by the address alone, by a process still running the code from before meetings migration
+        # 0019 (a deploy): a later version is no staler for that. Not `version` itself, which is written
+        # again under its new key: kept too, it would go out twice.
+        f"meeting-invitation:{about}:{later}:{attendee.email}"
+        for attendee in attendees
+        for later in range(version + 1, latest + 1)
     ]
 
 

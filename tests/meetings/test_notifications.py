@@ -16,7 +16,7 @@ from contacts.models import Stakeholder
 from meetings import notifications, services
 from meetings.models import Meeting, MeetingSeries, MeetingStatus
 from outbox.models import OutboundMessage
-from outbox.services import message_retry, message_rewrite, message_send
+from outbox.services import message_enqueue, message_retry, message_rewrite, message_send
 
 from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory, UserFactory
@@ -1026,6 +1026,32 @@ def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_ser
     (rewritten,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
     assert rewritten.topic.endswith(f":stakeholder:{keep.pk}")
     assert excluded(series_event_of(rewritten)) == [second.original_start]
+
+
+def test_a_later_update_written_by_a_process_from_before_guest_keys_is_not_withdrawn_by_an_earlier_one(
+    scheduled,
+):
+    """During a deploy, an old process wrote edit 2's update keyed by the address alone; edit 1's, written
+    after it by a new one, withdrew it as stale, and Ama's calendar was left at edit 1."""
+    topic = invitations_to("ama@example.org").get().topic
+    Meeting.objects.filter(pk=scheduled.pk).update(sequence=2, location="Room 6")
+    written_before = message_enqueue(
+        key=f"meeting-invitation:{scheduled.ical_uid}::2:ama@example.org",
+        kind="meeting_invitation",
+        to="ama@example.org",
+        subject="Updated invitation: Harbour review",
+        body="Now in Room 6.",
+        topic=topic,
+    )
+    meeting = Meeting.objects.select_related("series").get(pk=scheduled.pk)
+
+    first_edit = notifications.MeetingChange(
+        version=1, was={"location": "Room 4"}, now={"location": "Room 5"}
+    )
+
+    notifications.invitations_send(meeting, change=first_edit)
+
+    assert OutboundMessage.objects.get(pk=written_before.pk).status == Status.PENDING
 
 
 # --- Two guests sharing one address -------------------------------------------------------------------------
