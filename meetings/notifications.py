@@ -146,10 +146,18 @@ def _invitations_since(
     made stale by a message of `version`, whose own is asked for twice at most, and whose later ones (edits
     or cancellations saved after it, their messages written first) are newer."""
     latest = meeting.series.sequence if whole_series else meeting.sequence
+    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
     return [
         _invitation_key(meeting, attendee, later, whole_series=whole_series)
         for attendee in attendees
         for later in range(version, max(version, latest) + 1)
+    ] + [
+        # Keyed by the address alone, by a process still running the code from before meetings migration
+        # 0019 (a deploy): a later version is no staler for that. Not `version` itself, which is written
+        # again under its new key: kept too, it would go out twice.
+        f"meeting-invitation:{about}:{later}:{attendee.email}"
+        for attendee in attendees
+        for later in range(version + 1, latest + 1)
     ]
 
 
@@ -521,7 +529,8 @@ def cancellations_send(
         # Each guest by who they are, as their topics name them, with the occurrences they are on.
         guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
         on = [(occurrence, attendee) for occurrence in cancelled for attendee in _recipients(occurrence)]
-        for (occurrence, _attendee), attendee in zip(on, _as_held(a for _o, a in on), strict=True):
+        held = _as_held(a for _o, a in on)
+        for (occurrence, _attendee), attendee in zip(on, held, strict=True):
             if attendee is not None:
                 theirs = guests.setdefault(_who(attendee), (attendee, []))[1]
                 if occurrence not in theirs:
@@ -529,7 +538,11 @@ def cancellations_send(
         if not guests:
             return
         if meeting.series_id:
-            occurrences, meeting = _series_under_lock(meeting, occurrences)
+            # A merge committed since the series was read moved a guest's places on it to the record kept,
+            # and changed no version: read as it was, the guest would be looked for there under the record
+            # merged away, and their series invitation withdrawn and not written again.
+            merged = any(as_held is not attendee for (_o, attendee), as_held in zip(on, held, strict=True))
+            occurrences, meeting = _series_under_lock(meeting, occurrences, read_again=merged)
         unheld, _withdrawn, withdrawal = _withdraw_stale(
             meeting,
             {
@@ -600,9 +613,11 @@ def cancellations_send(
             invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
-def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[list[Meeting], Meeting]:
+def _series_under_lock(
+    meeting: Meeting, occurrences: list[Meeting], *, read_again: bool = False
+) -> tuple[list[Meeting], Meeting]:
     """The series' occurrences and `meeting` among them, as they are once locked: read again if another
-    cancellation or an edit committed since they were read (a version moved on).
+    cancellation or an edit committed since they were read (a version moved on), or if `read_again`.
 
     Locked as "Send again with current details" locks them, after the guests' records and before the
     outbox rows (`invitation_send_again`), and as a cancellation locks them, in the series' order. Read
@@ -615,7 +630,7 @@ def _series_under_lock(meeting: Meeting, occurrences: list[Meeting]) -> tuple[li
         .values_list("pk", "sequence", "series__sequence")
     )
     read = sorted(occurrences, key=lambda o: o.original_start)
-    if locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
+    if read_again or locked != [(o.pk, o.sequence, o.series.sequence) for o in read]:
         read = calendar.series_occurrences(meeting.series)
     return read, next(o for o in read if o.pk == meeting.pk)
 
@@ -772,7 +787,7 @@ def follow_ups_send(meeting: Meeting) -> None:
         with translation.override(_language_of(attendee)):
             subject = gettext("Follow-up: %(title)s") % {"title": meeting.title}
         message_enqueue(
-            key=f"meeting-follow-up:{meeting.pk}:{attendee.email}",
+            key=f"meeting-follow-up:{meeting.pk}:{_addressee(attendee)}",
             kind="meeting_follow_up",
             to=attendee.email,
             subject=subject,

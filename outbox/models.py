@@ -176,9 +176,30 @@ class OutboundMessage(models.Model):
         """The first later message standing on its topic, which made this one stale."""
         return self._later_standing[0] if self._later_standing else None
 
+    @cached_property
+    def writer_refusal(self) -> str:
+        """Why the app that wrote it has nothing current to write for it (`outbox.rewriting.refusal`), such
+        as its meeting cancelled since; "" when it has, or when no app writes its kind again. Plain "Send
+        again" is refused for it too (`outbox.services.message_retry`)."""
+        from . import rewriting
+
+        return rewriting.refusal(self) if self.topic else ""
+
+    @property
+    def send_again_refusal(self) -> str:
+        """Why "Send again" is not offered for this failed or interrupted message, other than a later message
+        that replaced it (`replacement`, said on its own): "" when it is offered, or is no question."""
+        if self.status not in (self.Status.FAILED, self.Status.INTERRUPTED) or self.replacement is not None:
+            return ""
+        return self.writer_refusal
+
     @property
     def can_send_again(self) -> bool:
-        return self.status in (self.Status.FAILED, self.Status.INTERRUPTED) and self.replacement is None
+        return (
+            self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
+            and self.replacement is None
+            and not self.send_again_refusal
+        )
 
     @cached_property
     def current_details_refusal(self) -> str:
@@ -202,7 +223,7 @@ class OutboundMessage(models.Model):
         ]
         if sent:
             return rewriting.sent_since(sent[0])
-        return rewriting.refusal(self)
+        return self.writer_refusal
 
     @cached_property
     def can_send_with_current_details(self) -> bool:

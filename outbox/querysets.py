@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 
 
 class OutboundMessageQuerySet(QuerySet):
@@ -33,6 +33,14 @@ class OutboundMessageQuerySet(QuerySet):
             self.filter(topic=message.topic, pk__gt=message.pk)
             .exclude(status=self.model.Status.CANCELLED)
             .order_by("pk")
+        )
+
+    def replacing_outer(self):
+        """`replacing` for each row of an outer query, in `Exists()`: whether something replaced it."""
+        return (
+            self.filter(topic=OuterRef("topic"), pk__gt=OuterRef("pk"))
+            .exclude(topic="")
+            .exclude(status=self.model.Status.CANCELLED)
         )
 
     def sent_after(self, message):

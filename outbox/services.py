@@ -66,7 +66,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEText
 from django.db import connection, models, transaction
-from django.db.models import F, Func, Value
+from django.db.models import Exists, F, Func, Value
 from django.db.models.functions import Reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -294,8 +294,9 @@ class Withdrawal:
     # Topics whose message a worker had claimed: left on its way, marked superseded. Should the server
     # refuse it, it is dropped, not tried again, so what replaces it must be written all the same.
     superseded: frozenset[str]
-    # Topics whose message was interrupted mid-send: left for a person, who may send it again only until
-    # something is written on its topic after it (`message_retry`).
+    # Topics whose message was interrupted mid-send and may still be sent again as it was: left for a
+    # person, who may do so only until something is written on its topic after it (`message_retry`). Not
+    # one replaced already (written again, or followed by a later message): it stays interrupted for good.
     interrupted: frozenset[str] = frozenset()
 
 
@@ -322,17 +323,28 @@ def messages_withdraw(
             status__in=WITHDRAWABLE,
         )
         .exclude(AnyOf(F("key"), list(keep)))
+        .annotate(replaced=Exists(OutboundMessage.objects.replacing_outer()))
         .order_by("pk")
         .select_for_update()
-        .values_list("pk", "topic", "status")
+        .values_list("pk", "topic", "status", "superseded_at", "replaced")
     )
     # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
     # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
     withdrawn = {
-        pk: topic for pk, topic, status in stale if status not in (Status.SENDING, Status.INTERRUPTED)
+        pk: topic
+        for pk, topic, status, _superseded, _replaced in stale
+        if status not in (Status.SENDING, Status.INTERRUPTED)
     }
-    on_their_way = {pk: topic for pk, topic, status in stale if status == Status.SENDING}
-    interrupted = frozenset(topic for _pk, topic, status in stale if status == Status.INTERRUPTED)
+    on_their_way = {
+        pk: topic for pk, topic, status, _superseded, _replaced in stale if status == Status.SENDING
+    }
+    # Only one "Send again" would still send as it was: an interrupted message stays interrupted once
+    # something replaced it, and counted then, every later withdrawal on its topic would write it afresh.
+    interrupted = frozenset(
+        topic
+        for _pk, topic, status, superseded, replaced in stale
+        if status == Status.INTERRUPTED and superseded is None and not replaced
+    )
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
             status=Status.CANCELLED,
@@ -600,7 +612,8 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
-    a later message on its topic replaced (`OutboundMessage.replacement`)."""
+    a later message on its topic replaced (`OutboundMessage.replacement`), nor one the app that wrote it
+    has nothing current to write for (`outbox.rewriting.refusal`)."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
@@ -616,6 +629,10 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
                 )
                 % {"subject": replacement.subject, "id": replacement.pk}
             )
+        # Nothing current to send (its meeting cancelled, its guest taken off it): sent as it was, it would
+        # put back what its recipient was told is gone, or never told of since nothing is left to tell.
+        if message.topic and (refusal := rewriting.refusal(message)):
+            raise ValidationError(refusal)
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
         ).update(status=Status.PENDING, attempts=0, claimed_at=None, next_attempt_at=now, queued_at=now)

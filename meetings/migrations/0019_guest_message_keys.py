@@ -47,9 +47,11 @@ CASE WHEN kind = 'meeting_invitation' AND topic ~ '^meeting:[^:]+:series:'
      ELSE key
 END"""
 
+# Not a key that names its guest already, which KEYED matches too: one written by the new code before this ran
+# (a deploy), or left by DROP_GUEST when the other of two guests sharing an address took the address alone.
 ADD_GUEST = _rename(
     f"regexp_replace({KEY_AS_SERIES}, '{KEYED}', '\\1:' || substring(topic from '{GUEST}') || ':\\2\\3')",
-    f"topic ~ '{GUEST}' AND key ~ '{KEYED}'",
+    f"topic ~ '{GUEST}' AND key ~ '{KEYED}' AND key !~ '{GUEST_KEYED}'",
 )
 # Back to the address alone, the oldest of two guests sharing one taking it; a series invitation 0018 left
 # keyed as its occurrence's stays the series'.

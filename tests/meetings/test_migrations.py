@@ -180,6 +180,12 @@ def test_meeting_messages_already_in_the_outbox_are_keyed_by_the_guest_their_top
             f"meeting:{uid}:series:stakeholder:9",
         ),
         "reminder": ("meeting_reminder", "meeting-reminder:4:0:15:en:UTC:ama@example.org", ""),
+        # Written by the new code before the migration ran (a deploy): keyed by its guest already.
+        "new code": (
+            "meeting_cancellation",
+            f"meeting-cancellation:{uid}:{start}:5:stakeholder:7:ama@example.org",
+            f"meeting:{uid}:{start}:stakeholder:7",
+        ),
     }
     ids = {
         name: message.objects.create(
@@ -202,6 +208,8 @@ def test_meeting_messages_already_in_the_outbox_are_keyed_by_the_guest_their_top
         headers = set(message.objects.filter(pk__in=ids.values()).values_list("message_id_header", flat=True))
         migrate([("meetings", "0018_series_invitation_keys")])
         keys_back = dict(message.objects.filter(pk__in=ids.values()).values_list("pk", "key"))
+        migrate([("meetings", "0019_guest_message_keys")])
+        keys_again = dict(message.objects.filter(pk__in=ids.values()).values_list("pk", "key"))
     finally:
         message.objects.filter(pk__in=ids.values()).delete()
         migrate_to_latest()
@@ -215,10 +223,14 @@ def test_meeting_messages_already_in_the_outbox_are_keyed_by_the_guest_their_top
     assert keys[ids["shared address too"]] == f"{series}:3:stakeholder:8:office@example.org"
     assert keys[ids["shared address"]] == f"{series}:3:stakeholder:9:office@example.org"
     assert keys[ids["reminder"]] == rows["reminder"][1]
+    assert keys[ids["new code"]] == rows["new code"][1]
     assert headers == {f"<{name}@example.org>" for name in rows}
     # Back, each takes the address alone again; of the two sharing one, the older, which is the series' now.
     assert keys_back == {
         **{ids[name]: key for name, (_kind, key, _topic) in rows.items()},
         ids["shared address too"]: f"{series}:3:office@example.org",
         ids["shared address"]: f"{series}:3:stakeholder:9:office@example.org",
+        ids["new code"]: f"meeting-cancellation:{occurrence}:5:ama@example.org",
     }
+    # And forward again, each names its guest once: the younger of the two kept its guest's key back.
+    assert keys_again == keys

@@ -9,16 +9,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail.backends import locmem
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Stakeholder
 from meetings import notifications, services
+from meetings.models import Meeting, MeetingSeries, MeetingStatus
 from outbox.models import OutboundMessage
-from outbox.services import message_retry, message_rewrite, message_send
+from outbox.services import message_enqueue, message_retry, message_rewrite, message_send
 
 from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory, UserFactory
 from ..mail import deliver_due
+from ..merges import merged_during
 
 pytestmark = pytest.mark.django_db
 
@@ -936,6 +939,119 @@ def test_an_interrupted_series_invitation_is_followed_by_the_series_as_it_is_aft
     assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
     with pytest.raises(ValidationError, match="replaced this one"):
         message_retry(message=series_invitation, actor=admin_user)
+
+
+def test_an_interrupted_series_invitation_followed_by_the_series_is_not_rewritten_by_the_next_cancellation(
+    officer, weekly_waiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An interrupted message stays interrupted: counted as one "Send again" could still send, every later
+    cancellation wrote the series again for its guest, and sent the cancellation too."""
+    _first, second, third = weekly_waiting
+    interrupted(invitations_to("ama@example.org").get())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+    deliver_due()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=third, actor=officer)
+    deliver_due()
+
+    subjects = {
+        to: [e.subject for e in mailoutbox if e.to == [to]] for to in ("ama@example.org", "kenji@example.jp")
+    }
+    assert subjects["ama@example.org"] == subjects["kenji@example.jp"]
+    assert [s.split(":")[0] for s in subjects["ama@example.org"]] == ["Cancelled"]
+
+
+def test_an_interrupted_series_invitation_sent_again_with_current_details_is_not_rewritten_by_a_cancellation(
+    officer, weekly_waiting, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    _first, second, _third = weekly_waiting
+    message_rewrite(message=interrupted(invitations_to("ama@example.org").get()), actor=admin_user)
+    deliver_due()
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+    deliver_due()
+
+    subjects = {
+        to: [e.subject for e in mailoutbox if e.to == [to]] for to in ("ama@example.org", "kenji@example.jp")
+    }
+    assert subjects["ama@example.org"] == subjects["kenji@example.jp"]
+    assert [s.split(":")[0] for s in subjects["ama@example.org"]] == ["Cancelled"]
+
+
+def test_an_interrupted_series_invitation_is_not_sent_again_once_the_rest_of_the_series_is_cancelled(
+    officer, weekly_waiting, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    """Nothing left planned, nothing was written on its topic after it: "Send again" sent every occurrence,
+    planned, after their cancellations."""
+    first, _second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=first, actor=officer, and_following=True)
+    deliver_due()
+    mailoutbox.clear()
+
+    series_invitation = OutboundMessage.objects.get(pk=series_invitation.pk)
+    assert not series_invitation.can_send_again
+    assert series_invitation.send_again_refusal.startswith("Nothing of this meeting is still to take place")
+    with pytest.raises(ValidationError, match="Nothing of this meeting is still to take place"):
+        message_retry(message=series_invitation, actor=admin_user)
+    deliver_due()
+
+    assert OutboundMessage.objects.get(pk=series_invitation.pk).status == Status.INTERRUPTED
+    assert not mailoutbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_series_invitation_written_again(
+    officer, guests, weekly_waiting
+):
+    """The merge changed no version: the series as first read still had the guest under the record merged
+    away, their waiting series invitation was withdrawn, and none written in its place."""
+    duplicate, _kenji = guests
+    keep = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    _first, second, _third = weekly_waiting
+    # As `meeting_cancel` leaves it, its messages still to be written.
+    Meeting.objects.filter(pk=second.pk).update(status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1)
+    MeetingSeries.objects.filter(pk=second.series_id).update(sequence=F("sequence") + 1)
+    second = Meeting.objects.select_related("series").get(pk=second.pk)
+
+    outcome = merged_during(lambda: notifications.cancellations_send(second), keep=keep, duplicate=duplicate)
+
+    assert outcome is None, outcome
+    (rewritten,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert rewritten.topic.endswith(f":stakeholder:{keep.pk}")
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
+
+
+def test_a_later_update_written_by_a_process_from_before_guest_keys_is_not_withdrawn_by_an_earlier_one(
+    scheduled,
+):
+    """During a deploy, an old process wrote edit 2's update keyed by the address alone; edit 1's, written
+    after it by a new one, withdrew it as stale, and Ama's calendar was left at edit 1."""
+    topic = invitations_to("ama@example.org").get().topic
+    Meeting.objects.filter(pk=scheduled.pk).update(sequence=2, location="Room 6")
+    written_before = message_enqueue(
+        key=f"meeting-invitation:{scheduled.ical_uid}::2:ama@example.org",
+        kind="meeting_invitation",
+        to="ama@example.org",
+        subject="Updated invitation: Harbour review",
+        body="Now in Room 6.",
+        topic=topic,
+    )
+    meeting = Meeting.objects.select_related("series").get(pk=scheduled.pk)
+
+    first_edit = notifications.MeetingChange(
+        version=1, was={"location": "Room 4"}, now={"location": "Room 5"}
+    )
+
+    notifications.invitations_send(meeting, change=first_edit)
+
+    assert OutboundMessage.objects.get(pk=written_before.pk).status == Status.PENDING
 
 
 # --- Two guests sharing one address -------------------------------------------------------------------------

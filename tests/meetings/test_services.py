@@ -378,6 +378,30 @@ def test_the_follow_up_thanks_only_those_recorded_as_present(
     assert sorted(follow_ups.values_list("to", flat=True)) == sorted(["ama@example.org", colleague.email])
 
 
+def test_two_guests_sharing_an_address_who_attended_each_get_their_follow_up(
+    officer, django_capture_on_commit_callbacks
+):
+    """Keyed by the address alone, the second guest's follow-up was the first's found again: never written."""
+    sharing = [
+        StakeholderFactory(name=name, owner=officer, emails=["office@example.org"], time_zone="UTC")
+        for name in ("Ama Owusu", "Kofi Mensah")
+    ]
+    meeting = schedule(officer, sharing)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(meeting=meeting, actor=officer, decisions=["Sign the MoU in March"])
+
+    follow_ups = OutboundMessage.objects.filter(kind="meeting_follow_up", to="office@example.org")
+    assert sorted(body.splitlines()[0] for body in follow_ups.values_list("body", flat=True)) == [
+        "Hello Ama Owusu,",
+        "Hello Kofi Mensah,",
+    ]
+
+
 def test_the_officer_says_who_attended_and_only_those_stakeholders_have_it_on_their_timelines(
     officer, colleague, guests, django_capture_on_commit_callbacks
 ):

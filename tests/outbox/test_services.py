@@ -751,9 +751,10 @@ def test_sending_again_waits_for_a_replacement_being_saved_and_then_refuses(admi
 
 
 def test_a_message_whose_replacement_was_cancelled_can_be_sent_again(admin_user):
-    stale = enqueue(kind="meeting_invitation", topic="meeting:7:stakeholder:1")
+    # Of a kind no app writes again (`outbox.rewriting`): the meetings app would ask this topic's meeting.
+    stale = enqueue(topic="meeting:7:stakeholder:1")
     OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
-    newer = enqueue(kind="meeting_invitation", topic=stale.topic)
+    newer = enqueue(topic=stale.topic)
     OutboundMessage.objects.filter(pk=newer.pk).update(status=Status.CANCELLED)
 
     services.message_retry(message=stale, actor=admin_user)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contacts.models import Stakeholder
 from meetings import services as meeting_services
+from meetings.models import Meeting
 from outbox import services
 from outbox.models import OutboundMessage
 from outbox.services import Attachment
@@ -367,6 +368,21 @@ def test_an_invitation_to_a_guest_with_no_address_now_says_why_it_is_not_sent_wi
 
     assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
     assert "Ama Owusu has no email address now: add one to their record to send them the meeting." in page
+
+
+def test_an_invitation_whose_meeting_is_over_says_why_it_is_not_sent_again_at_all(
+    client, admin_user, invitation
+):
+    """Sent again as it was, it invited Ama to a meeting that has taken place."""
+    Meeting.objects.filter(pk=invitation.meeting.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    page = login(client, admin_user).get(invitation.get_absolute_url()).content.decode()
+
+    assert reverse("outbox:message_send_again", args=[invitation.pk]) not in page
+    assert reverse("outbox:message_send_current", args=[invitation.pk]) not in page
+    assert "Not offered “Send again” nor “Send again with current details”: Nothing of this meeting" in page
 
 
 def test_an_invitation_a_later_message_on_its_topic_was_sent_after_is_not_sent_with_current_details(
