@@ -279,8 +279,10 @@ def is_person(card: Card) -> bool:
     a later one), which is left out rather than guessed to be a person. Nor are Apple's group cards, which it
     exports among the people (X-ADDRESSBOOKSERVER-KIND:group, listing their members), or its company cards:
     shown under the company's name (vCard 3.0's X-ABShowAs:COMPANY) with no one's name in N, or only the
-    company's: its ORG, or its FN when it has an ORG, however written and however split between the given and
-    the family name ("N:Générale;Société" for "Société Générale"). Shown so with a person's name, a given
+    company's, however written: its ORG (or its FN, when it has an ORG) as the given or the family name, or
+    its ORG split between them ("N:Générale;Société" for "Société Générale"). FN is not matched against the
+    two put together: a client that rebuilds FN from N writes the person's own name there ("FN:John Smith"
+    for "N:Smith;John") and may keep the X-ABShowAs it had. Shown so with a person's name, a given
     name or a family name that is not the company's, the card is that person at that company: how a card is
     shown is the address book's display preference, not what it holds. With no ORG there is no company's
     name to hold: Apple writes the person's own name into FN, and the card is theirs."""
@@ -291,10 +293,10 @@ def is_person(card: Card) -> bool:
         return True
     family, given, _prefix = _name_parts(card)
     organisation = _organisation(card)[0]
+    if organisation and _name_words(f"{given} {family}") == _name_words(organisation):
+        return False
     company_names = [organisation, unescape(card.first("FN"))] if organisation else []
     company = {_name_words(name) for name in company_names}
-    if _name_words(f"{given} {family}") in company:
-        return False
     return any(part and _name_words(part) not in company for part in (given, family))
 
 

@@ -185,6 +185,8 @@ def test_a_company_card_naming_the_company_in_n_however_written_is_not_taken_for
         ("N:Dubois;Jean-Pierre;;M.;\nFN:Société Générale\nORG:Société Générale;\n", "Jean-Pierre Dubois"),
         ("N:Ford;Henry;;;\nFN:Ford Motor Company\nORG:Ford Motor Company;\n", "Henry Ford"),
         ("N:;Amina;;;\nFN:Port Authority\nORG:Port Authority;\n", "Amina"),
+        # FN rebuilt from N by a client that kept the X-ABShowAs: the person's own name, not the company's.
+        ("N:Smith;John;;;\nFN:John Smith\nORG:Acme;\n", "John Smith"),
         # No company named: Apple lists the card under the person's name, which it writes into FN too.
         ("N:Yusuf;Amina;;;\nFN:Amina Yusuf\n", "Amina Yusuf"),
         ("N:;Amina;;;\nFN:Amina\n", "Amina"),
