@@ -50,7 +50,12 @@ from .queries import handover_open_work, handover_stakeholders, tag_keys
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
     """The tags with these names, matched as the unique index on tag names matches them (tag_keys); missing
-    ones are created."""
+    ones are created.
+
+    A write that also locks rows asks for its tags first: an interactions import adds its topics and then
+    updates its people's rows (imports.services._commit_interactions), and a save that locked one of them
+    and then waited for a tag the import had just added would wait for the import while it waited for the
+    save."""
     cleaned_names = []
     for name in names:
         validate_storable_text(name)  # a NUL would reach PostgreSQL: bulk_create does not full_clean()
@@ -162,11 +167,12 @@ def organisation_update(
     **fields,
 ):
     """Changes an organisation's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
+    wanted_tags = tags_from_names(tags) if tags is not None else None
     lock_for_update(organisation, require_unchanged=require_unchanged)
     require(can_edit_organisation(actor, organisation), who_can_help=WhoCanHelp.ADMINISTRATOR)
     _apply(organisation, fields)
-    if tags is not None:
-        organisation.tags.set(tags_from_names(tags))
+    if wanted_tags is not None:
+        organisation.tags.set(wanted_tags)
     return organisation
 
 
@@ -200,6 +206,7 @@ def stakeholder_update(
     """Changes a person's record; `require_unchanged` as liaison_crm.row_locks.lock_for_update."""
     from interactions.readers import readers_lost_noted
 
+    wanted_tags = tags_from_names(tags) if tags is not None else None
     lock_for_update(stakeholder, require_unchanged=require_unchanged)
     require(can_edit_stakeholder(actor, stakeholder))
     owner = fields.get("owner")
@@ -208,8 +215,8 @@ def stakeholder_update(
     reached = _how_reached(stakeholder)
     with readers_lost_noted(_confidential_interactions_with([stakeholder.pk] if owner_changes else [])):
         _apply(stakeholder, fields)
-    if tags is not None:
-        stakeholder.tags.set(tags_from_names(tags))
+    if wanted_tags is not None:
+        stakeholder.tags.set(wanted_tags)
     if _how_reached(stakeholder) != reached:
         from meetings.services import reminders_readdress
 

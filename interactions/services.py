@@ -201,6 +201,7 @@ def interaction_update(
     """
     if stakeholders is not None:
         stakeholders = list(stakeholders)
+    wanted_topics = tags_from_names(topics) if topics is not None else None
     # Its people, and those joining it, before the interaction: its people's last contact changes. One of its
     # people merged away meanwhile took the interaction to the person kept.
     people_hold(
@@ -246,8 +247,8 @@ def interaction_update(
             interaction.stakeholders.set(stakeholders)
         if staff_present is not None:
             interaction.staff_present.set(staff_present)
-        if topics is not None:
-            interaction.topics.set(tags_from_names(topics))
+        if wanted_topics is not None:
+            interaction.topics.set(wanted_topics)
     _refresh_last_contact_of_linked(before | after)
     return interaction
 

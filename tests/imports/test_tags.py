@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 
 from contacts.models import Organisation, Stakeholder, Tag
-from contacts.services import tags_from_names
+from contacts.services import stakeholder_update, tags_from_names
 from imports.models import ImportStatus
 from interactions.models import Interaction
 
@@ -182,3 +182,44 @@ def test_a_form_and_an_import_adding_the_same_new_tags_at_once_both_go_through(o
     assert saved["job"].status == ImportStatus.IMPORTED, saved["job"].errors
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Apple", "Mango", "Zebra"]
     assert _tag_names(Stakeholder.objects.get().tags) == {"Apple", "Mango", "Zebra"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stakeholder_saved_while_an_interactions_import_adds_the_same_new_tag_both_go_through(officer):
+    """The import adds its topics and then restarts its people's cadence clocks: a save tagging one of them
+    adds its tags before it locks the person, or each would wait for the other."""
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    content = csv_bytes(
+        [["2024-03-05 14:30", "Call", "Talked ports", "ana@example.org", "Climate; Zebra"]],
+        headings=["Date", "Kind", "Subject", "With", "Topics"],
+    )
+    job = check(officer, upload(officer, content, kind="interactions"))
+    assert job.error_count == 0, job.errors
+    zebra_added, release = threading.Event(), threading.Event()
+    saved, errors = {}, []
+
+    def a_save_adding_zebra():
+        # Holds the import up once it has added Climate and waits for Zebra.
+        with transaction.atomic():
+            tags_from_names(["Zebra"])
+            zebra_added.set()
+            release.wait(30)
+
+    def a_form_tagging_ana_climate():
+        stakeholder_update(stakeholder=Stakeholder.objects.get(pk=ana.pk), actor=officer, tags=["Climate"])
+
+    holding = in_a_thread(a_save_adding_zebra, errors)
+    assert zebra_added.wait(30)
+    importing = in_a_thread(lambda: saved.update(job=commit(officer, job)), errors)
+    wait_until_waiting_for_a_lock(1)
+    saving = in_a_thread(a_form_tagging_ana_climate, errors)
+    wait_until_waiting_for_a_lock(2)
+    release.set()
+    for thread in (holding, importing, saving):
+        thread.join(30)
+
+    assert errors == []
+    assert saved["job"].status == ImportStatus.IMPORTED, saved["job"].errors
+    ana.refresh_from_db()
+    assert _tag_names(ana.tags) == {"Climate"}
+    assert ana.last_contacted_at is not None
