@@ -36,8 +36,10 @@ def person_name(path: str = ""):
 class UserQuerySet(QuerySet):
     def active_or_holding_work(self):
         """Active staff, and those who have left but still own an active stakeholder or hold open work
-        (contacts.queries.open_work: a follow-up, action, commitment or concern): what a leaver left behind
-        still counts in the figures, and is found by their name, until it is handed over."""
+        (contacts.queries.open_work: a follow-up, action, commitment or concern): a leaver is listed, and
+        found by their name, while what they left behind can still be handed on to a colleague. Not all of it
+        counts in the figures: an action left open on a cancelled meeting does not
+        (meetings.querysets.ActionItemQuerySet.outstanding), yet it is still theirs to hand on."""
         # contacts builds on this app: read its models when asked, not at import.
         from contacts.models import Stakeholder
         from contacts.queries import open_work_held
