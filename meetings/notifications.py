@@ -481,6 +481,9 @@ def invitations_send(
                     group=f"meeting:{meeting.pk}",
                     topic=topics[attendee],
                     recipient_user=attendee.user,
+                    # Written again a second time, the first cancelled since (by an administrator): wanted
+                    # now, with what is current now. It was never sent.
+                    reinstate=again_of is not None,
                 )
             )
     return enqueued
