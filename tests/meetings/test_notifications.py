@@ -1067,6 +1067,30 @@ def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_ser
     assert excluded(series_event_of(rewritten)) == [second.original_start]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_record_merged_into_a_guest_of_the_cancelled_occurrence_meanwhile_has_its_series_written_again(
+    officer, guests, weekly_waiting
+):
+    """The duplicate was on the other occurrences, not the one cancelled: the series as first read had them
+    there, its waiting series invitation, readdressed to the record kept, was withdrawn and none written."""
+    duplicate, _kenji = guests
+    keep = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    _first, second, _third = weekly_waiting
+    # The record kept is on the second occurrence alone, the duplicate on the first and third.
+    second.attendees.filter(stakeholder=duplicate).update(stakeholder=keep)
+    # As `meeting_cancel` leaves it, its messages still to be written.
+    Meeting.objects.filter(pk=second.pk).update(status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1)
+    MeetingSeries.objects.filter(pk=second.series_id).update(sequence=F("sequence") + 1)
+    second = Meeting.objects.select_related("series").get(pk=second.pk)
+
+    outcome = merged_during(lambda: notifications.cancellations_send(second), keep=keep, duplicate=duplicate)
+
+    assert outcome is None, outcome
+    (rewritten,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert rewritten.topic.endswith(f":stakeholder:{keep.pk}")
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
+
+
 def test_a_later_update_written_by_a_process_from_before_guest_keys_is_not_withdrawn_by_an_earlier_one(
     scheduled,
 ):
