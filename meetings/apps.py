@@ -8,6 +8,12 @@ def _invitation_send_again(**kwargs):
     return invitation_send_again(**kwargs)
 
 
+def _invitation_topic_read(message) -> bool:
+    from .notifications import topic_about
+
+    return topic_about(message.topic) is not None
+
+
 def _invitation_send_again_refusal(message) -> str:
     from .services import invitation_send_again_refusal
 
@@ -24,5 +30,11 @@ class MeetingsConfig(AppConfig):
         from .notifications import INVITATION
 
         # "Send again with current details" on the outbox page: an invitation or update is written again
-        # from its meeting as it is now.
-        rewriting.register(INVITATION, _invitation_send_again, refusal=_invitation_send_again_refusal)
+        # from its meeting as it is now. One whose topic names no guest as topics name them now (written
+        # before guest ids, and never rewritten) is sent again as it was.
+        rewriting.register(
+            INVITATION,
+            _invitation_send_again,
+            refusal=_invitation_send_again_refusal,
+            reads=_invitation_topic_read,
+        )

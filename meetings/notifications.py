@@ -481,6 +481,9 @@ def invitations_send(
                     group=f"meeting:{meeting.pk}",
                     topic=topics[attendee],
                     recipient_user=attendee.user,
+                    # Written again a second time, the first cancelled since (by an administrator): wanted
+                    # now, with what is current now. It was never sent.
+                    reinstate=again_of is not None,
                 )
             )
     return enqueued
@@ -561,14 +564,19 @@ def cancellations_send(
         rewrites, untold = [], set(unheld)
         if meeting.series_id:
             stale = withdrawal.withdrawn | withdrawal.superseded | withdrawal.interrupted
-            rewrites = _series_rewrites(
-                occurrences,
-                [
-                    who
-                    for who, (attendee, _theirs) in guests.items()
-                    if _topic(meeting, attendee, whole_series=True) in stale
-                ],
-            )
+            rewritten = [
+                who
+                for who, (attendee, _theirs) in guests.items()
+                if _topic(meeting, attendee, whole_series=True) in stale
+            ]
+            rewrites = _series_rewrites(occurrences, rewritten)
+            if set(rewritten) - {_who(a) for _o, theirs in rewrites for a in theirs}:
+                # A guest whose series invitation was withdrawn is on none of the occurrences as read: a
+                # merge committed before their record was held may have moved to them the places, and the
+                # waiting series invitation, of a record on other occurrences than those cancelled. Read
+                # again, under the lock, they are found there, and their series not lost.
+                occurrences = calendar.series_occurrences(meeting.series)
+                rewrites = _series_rewrites(occurrences, rewritten)
             untold |= _held_by_series_invitation_to_come(
                 meeting, list(guests.values()), {_who(a) for _o, theirs in rewrites for a in theirs}
             )

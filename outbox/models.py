@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .querysets import OutboundMessageQuerySet
 
+SUPERSEDED_REPLACEMENT_CANCELLED = _(
+    "This message was replaced while it was being sent, or sent again with the current details, and what "
+    "replaced it was cancelled since: what it says was stale then, and sent as it was it would still be."
+)
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -179,11 +184,11 @@ class OutboundMessage(models.Model):
     @cached_property
     def writer_refusal(self) -> str:
         """Why the app that wrote it has nothing current to write for it (`outbox.rewriting.refusal`), such
-        as its meeting cancelled since; "" when it has, or when no app writes its kind again. Plain "Send
-        again" is refused for it too (`outbox.services.message_retry`)."""
+        as its meeting cancelled since; "" when it has, or when no app writes it again (`rewriting.rewrites`).
+        Plain "Send again" is refused for it too (`outbox.services.message_retry`)."""
         from . import rewriting
 
-        return rewriting.refusal(self) if self.topic else ""
+        return rewriting.refusal(self)
 
     @property
     def send_again_refusal(self) -> str:
@@ -191,6 +196,8 @@ class OutboundMessage(models.Model):
         that replaced it (`replacement`, said on its own): "" when it is offered, or is no question."""
         if self.status not in (self.Status.FAILED, self.Status.INTERRUPTED) or self.replacement is not None:
             return ""
+        if self.superseded_at is not None:
+            return str(SUPERSEDED_REPLACEMENT_CANCELLED)
         return self.writer_refusal
 
     @property
@@ -205,14 +212,14 @@ class OutboundMessage(models.Model):
     def current_details_refusal(self) -> str:
         """Why "Send again with current details" is not offered for this failed or interrupted message, in a
         sentence for the administrator; "" when it is, or when it is no question (a message sent, one no
-        app can write again, one already replaced while on its way)."""
+        app can write again, one already replaced while on its way or written again, by what still
+        stands)."""
         from . import rewriting
 
         if (
             self.status not in (self.Status.FAILED, self.Status.INTERRUPTED)
-            or self.superseded_at is not None
-            or not self.topic
-            or rewriting.writer_for(self.kind) is None
+            or (self.superseded_at is not None and self.replacement is not None)
+            or not rewriting.rewrites(self)
         ):
             return ""
         # As `OutboundMessageQuerySet.sent_after` asks it.
@@ -229,14 +236,14 @@ class OutboundMessage(models.Model):
     def can_send_with_current_details(self) -> bool:
         """Whether the app that wrote it can write it again from what it is about as it is now
         (`outbox.rewriting`), also once a later message on its topic replaced it: its meeting still to take
-        place, with its guest on it and an address to send to, and no later message on its topic sent."""
+        place, with its guest on it and an address to send to, and no later message on its topic sent. Not
+        one written again already, or replaced on its way, while what replaced it stands."""
         from . import rewriting
 
         return (
             self.status in (self.Status.FAILED, self.Status.INTERRUPTED)
-            and self.superseded_at is None
-            and bool(self.topic)
-            and rewriting.writer_for(self.kind) is not None
+            and (self.superseded_at is None or self.replacement is None)
+            and rewriting.rewrites(self)
             and not self.current_details_refusal
         )
 

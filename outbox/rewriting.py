@@ -10,7 +10,10 @@ own order, then calls `hold()`, which locks the message and refuses (ValidationE
 longer be sent again, then enqueues the fresh message on the same topic and returns it. It raises
 ValidationError, with a sentence for the administrator, when there is nothing current to send. Its
 `refusal(message)` says, in a query or so, why the writer would refuse it, in that sentence, or "" when it
-would write one: the page offers it only then, and otherwise says why not.
+would write one: the page offers it only then, and otherwise says why not. Its `reads(message)` says,
+without a query, whether it can tell what the message is about at all (a topic written in a format it no
+longer reads): when it cannot, the message is not its to write again nor to refuse, and is sent again as
+it was.
 """
 
 from collections.abc import Callable
@@ -23,21 +26,36 @@ Writer = Callable[..., OutboundMessage]
 
 _writers: dict[str, Writer] = {}
 _refusals: dict[str, Callable[[OutboundMessage], str]] = {}
+_readers: dict[str, Callable[[OutboundMessage], bool]] = {}
 
 
-def register(kind: str, writer: Writer, *, refusal: Callable[[OutboundMessage], str]) -> None:
+def register(
+    kind: str,
+    writer: Writer,
+    *,
+    refusal: Callable[[OutboundMessage], str],
+    reads: Callable[[OutboundMessage], bool],
+) -> None:
     _writers[kind] = writer
     _refusals[kind] = refusal
+    _readers[kind] = reads
 
 
 def writer_for(kind: str) -> Writer | None:
     return _writers.get(kind)
 
 
+def rewrites(message: OutboundMessage) -> bool:
+    """Whether an app writes `message` again: one registered for its kind, that can tell from its topic
+    what it is about."""
+    reads = _readers.get(message.kind)
+    return bool(message.topic) and reads is not None and reads(message)
+
+
 def refusal(message: OutboundMessage) -> str:
-    """Why the writer of `message`'s kind has nothing current to write for it, or "" when it has."""
-    check = _refusals.get(message.kind)
-    return check(message) if check is not None else ""
+    """Why the writer of `message`'s kind has nothing current to write for it, or "" when it has, or when
+    no writer can tell what it is about (`rewrites`): that one is sent again as it was."""
+    return _refusals[message.kind](message) if rewrites(message) else ""
 
 
 def sent_since(later: OutboundMessage) -> str:

@@ -77,7 +77,7 @@ from liaison_crm.array_lookups import AnyOf
 from liaison_crm.broker import hand_over
 
 from . import rewriting
-from .models import Attachment, OutboundMessage
+from .models import SUPERSEDED_REPLACEMENT_CANCELLED, Attachment, OutboundMessage
 from .tasks import send_message as send_message_task
 
 __all__ = [
@@ -294,9 +294,10 @@ class Withdrawal:
     # Topics whose message a worker had claimed: left on its way, marked superseded. Should the server
     # refuse it, it is dropped, not tried again, so what replaces it must be written all the same.
     superseded: frozenset[str]
-    # Topics whose message was interrupted mid-send and may still be sent again as it was: left for a
-    # person, who may do so only until something is written on its topic after it (`message_retry`). Not
-    # one replaced already (written again, or followed by a later message): it stays interrupted for good.
+    # Topics whose message was interrupted mid-send and nothing written after it stands: left for a person,
+    # who may send it again only until something is (`message_retry`). Not one replaced already (written
+    # again, or followed by a later message): it stays interrupted for good. One written again whose
+    # replacement was cancelled counts: nothing stands in its place, and "Send again" refuses it.
     interrupted: frozenset[str] = frozenset()
 
 
@@ -326,24 +327,21 @@ def messages_withdraw(
         .annotate(replaced=Exists(OutboundMessage.objects.replacing_outer()))
         .order_by("pk")
         .select_for_update()
-        .values_list("pk", "topic", "status", "superseded_at", "replaced")
+        .values_list("pk", "topic", "status", "replaced")
     )
     # Read under the lock: a worker's outcome recorded meanwhile is the status seen here.
     # A failed one never reached its recipient: sent again, it would say what replaced it is stale.
     withdrawn = {
         pk: topic
-        for pk, topic, status, _superseded, _replaced in stale
+        for pk, topic, status, _replaced in stale
         if status not in (Status.SENDING, Status.INTERRUPTED)
     }
-    on_their_way = {
-        pk: topic for pk, topic, status, _superseded, _replaced in stale if status == Status.SENDING
-    }
-    # Only one "Send again" would still send as it was: an interrupted message stays interrupted once
-    # something replaced it, and counted then, every later withdrawal on its topic would write it afresh.
+    on_their_way = {pk: topic for pk, topic, status, _replaced in stale if status == Status.SENDING}
+    # An interrupted message stays interrupted once something replaced it, and counted then, every later
+    # withdrawal on its topic would write it afresh. Not so once what replaced it was cancelled (written
+    # again, and that cancelled by an administrator): it may have arrived, and nothing stands after it.
     interrupted = frozenset(
-        topic
-        for _pk, topic, status, superseded, replaced in stale
-        if status == Status.INTERRUPTED and superseded is None and not replaced
+        topic for _pk, topic, status, replaced in stale if status == Status.INTERRUPTED and not replaced
     )
     if withdrawn:
         OutboundMessage.objects.filter(pk__in=list(withdrawn)).update(
@@ -612,14 +610,20 @@ def messages_recover_interrupted(*, lease: timedelta | None = None) -> int:
 
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     """An administrator sends a failed or interrupted message again, with a fresh set of attempts; not one
-    a later message on its topic replaced (`OutboundMessage.replacement`), nor one the app that wrote it
-    has nothing current to write for (`outbox.rewriting.refusal`)."""
+    a later message on its topic replaced (`OutboundMessage.replacement`), or did until it was cancelled
+    (superseded), nor one the app that wrote it has nothing current to write for
+    (`outbox.rewriting.refusal`)."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
     now = timezone.now()
     with transaction.atomic():
         # Locked, as a withdrawal locks it: one enqueuing what replaces it meanwhile is waited for and its
         # replacement found below; one coming after finds it pending again, and withdraws it.
-        OutboundMessage.objects.select_for_update().filter(pk=message.pk).values_list("pk").first()
+        superseded = (
+            OutboundMessage.objects.select_for_update()
+            .filter(pk=message.pk)
+            .values_list("superseded_at", flat=True)
+            .first()
+        )
         replacement = OutboundMessage.objects.replacing(message).first()
         if replacement is not None:
             raise ValidationError(
@@ -629,9 +633,13 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
                 )
                 % {"subject": replacement.subject, "id": replacement.pk}
             )
+        # Written again, or replaced on its way, and what replaced it cancelled since: what it says was
+        # found stale then, and is still. What is current is the thing to send, if anything.
+        if superseded is not None:
+            raise ValidationError(SUPERSEDED_REPLACEMENT_CANCELLED)
         # Nothing current to send (its meeting cancelled, its guest taken off it): sent as it was, it would
         # put back what its recipient was told is gone, or never told of since nothing is left to tell.
-        if message.topic and (refusal := rewriting.refusal(message)):
+        if refusal := rewriting.refusal(message):
             raise ValidationError(refusal)
         requeued = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.INTERRUPTED]
@@ -657,9 +665,9 @@ def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
     naming the new one; an interrupted one, which may have arrived, stays as it is, superseded (should its
     worker report a refusal after all, it is not tried again), and the new one is its replacement."""
     require(can_manage_outbox(actor), who_can_help=WhoCanHelp.ADMINISTRATOR)
-    write = rewriting.writer_for(message.kind)
-    if write is None or not message.topic:
+    if not rewriting.rewrites(message):
         raise ValidationError(_("This message can only be sent again as it was."))
+    write = rewriting.writer_for(message.kind)
     if message.status not in (Status.FAILED, Status.INTERRUPTED):
         # Said first: what the writer would refuse for is beside the point. `hold` asks again, under lock.
         raise ValidationError(_("Only a failed or interrupted message can be sent again."))
@@ -683,9 +691,9 @@ def message_rewrite(*, message: OutboundMessage, actor) -> OutboundMessage:
         held["status"], superseded = locked.get(message.pk, (None, None))
         if held["status"] not in (Status.FAILED, Status.INTERRUPTED):
             raise ValidationError(_("Only a failed or interrupted message can be sent again."))
-        if superseded is not None:
+        if superseded is not None and OutboundMessage.objects.replacing(message).exists():
             # Sent again already (a second click), or replaced while it was on its way: what replaced it is
-            # the one to look after.
+            # the one to look after. Not once that was cancelled: this is then the one way to send it.
             raise ValidationError(
                 _("A later message has replaced this one already: send that one again if it needs it.")
             )

@@ -16,7 +16,7 @@ from contacts.models import Stakeholder
 from meetings import notifications, services
 from meetings.models import Meeting, MeetingSeries, MeetingStatus
 from outbox.models import OutboundMessage
-from outbox.services import message_enqueue, message_retry, message_rewrite, message_send
+from outbox.services import message_cancel, message_enqueue, message_retry, message_rewrite, message_send
 
 from ..concurrency import wait_until_waiting_for_a_lock
 from ..factories import StakeholderFactory, UserFactory
@@ -1006,6 +1006,45 @@ def test_an_interrupted_series_invitation_is_not_sent_again_once_the_rest_of_the
     assert not mailoutbox
 
 
+def test_an_interrupted_series_invitation_whose_rewrite_was_cancelled_is_followed_by_the_series(
+    officer, weekly_waiting, admin_user, django_capture_on_commit_callbacks
+):
+    """Counted as replaced, though nothing stood after it: Ama was sent only the cancellation, none of the
+    occurrences left if it never arrived, and "Send again" then sent the series naming the one cancelled."""
+    _first, second, _third = weekly_waiting
+    series_invitation = interrupted(invitations_to("ama@example.org").get())
+    message_cancel(message=message_rewrite(message=series_invitation, actor=admin_user), actor=admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert next_version.topic == series_invitation.topic
+    assert excluded(series_event_of(next_version)) == [second.original_start]
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+    with pytest.raises(ValidationError, match="replaced this one"):
+        message_retry(message=series_invitation, actor=admin_user)
+
+
+def test_an_interrupted_invitation_whose_rewrite_was_cancelled_is_sent_again_only_with_current_details(
+    scheduled, admin_user, mailoutbox
+):
+    """Its rewrite cancelled, plain "Send again" sent what was found stale then, as it was."""
+    invitation = interrupted(invitations_to("ama@example.org").get())
+    message_cancel(message=message_rewrite(message=invitation, actor=admin_user), actor=admin_user)
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+
+    assert not invitation.can_send_again
+    assert invitation.can_send_with_current_details
+    with pytest.raises(ValidationError, match="what replaced it was cancelled since"):
+        message_retry(message=invitation, actor=admin_user)
+    fresh = message_rewrite(message=invitation, actor=admin_user)
+    deliver_due()
+
+    assert OutboundMessage.objects.get(pk=invitation.pk).status == Status.INTERRUPTED
+    assert [e.subject for e in mailoutbox if e.to == ["ama@example.org"]] == [fresh.subject]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_series_invitation_written_again(
     officer, guests, weekly_waiting
@@ -1015,6 +1054,30 @@ def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_ser
     duplicate, _kenji = guests
     keep = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
     _first, second, _third = weekly_waiting
+    # As `meeting_cancel` leaves it, its messages still to be written.
+    Meeting.objects.filter(pk=second.pk).update(status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1)
+    MeetingSeries.objects.filter(pk=second.series_id).update(sequence=F("sequence") + 1)
+    second = Meeting.objects.select_related("series").get(pk=second.pk)
+
+    outcome = merged_during(lambda: notifications.cancellations_send(second), keep=keep, duplicate=duplicate)
+
+    assert outcome is None, outcome
+    (rewritten,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
+    assert rewritten.topic.endswith(f":stakeholder:{keep.pk}")
+    assert excluded(series_event_of(rewritten)) == [second.original_start]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_merged_into_a_guest_of_the_cancelled_occurrence_meanwhile_has_its_series_written_again(
+    officer, guests, weekly_waiting
+):
+    """The duplicate was on the other occurrences, not the one cancelled: the series as first read had them
+    there, its waiting series invitation, readdressed to the record kept, was withdrawn and none written."""
+    duplicate, _kenji = guests
+    keep = StakeholderFactory(name="Ama Owusu", owner=officer, emails=["ama@example.org"], time_zone="UTC")
+    _first, second, _third = weekly_waiting
+    # The record kept is on the second occurrence alone, the duplicate on the first and third.
+    second.attendees.filter(stakeholder=duplicate).update(stakeholder=keep)
     # As `meeting_cancel` leaves it, its messages still to be written.
     Meeting.objects.filter(pk=second.pk).update(status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1)
     MeetingSeries.objects.filter(pk=second.series_id).update(sequence=F("sequence") + 1)

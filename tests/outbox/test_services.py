@@ -762,6 +762,25 @@ def test_a_message_whose_replacement_was_cancelled_can_be_sent_again(admin_user)
     assert status_of(stale) == Status.PENDING
 
 
+def test_a_meeting_invitation_whose_topic_names_its_guest_as_topics_no_longer_do_is_sent_again_as_it_was(
+    admin_user,
+):
+    """Written before topics named guests by their record (the address instead), and never rewritten: the
+    meetings app cannot tell whom it was for, and refused plain "Send again" for that, leaving none."""
+    stale = enqueue(
+        kind="meeting_invitation",
+        topic="meeting:0b8e2d4c-8f55-4a8e-9a55-3c1f0c5b7a10@liaison-crm::ama@example.org",
+    )
+    OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
+    stale = OutboundMessage.objects.get(pk=stale.pk)
+
+    assert (stale.can_send_again, stale.send_again_refusal) == (True, "")
+    assert (stale.can_send_with_current_details, stale.current_details_refusal) == (False, "")
+    services.message_retry(message=stale, actor=admin_user)
+
+    assert status_of(stale) == Status.PENDING
+
+
 @pytest.mark.parametrize("status", [Status.PENDING, Status.SENDING, Status.SENT, Status.CANCELLED])
 def test_only_failed_or_interrupted_messages_can_be_sent_again(admin_user, status):
     message = enqueue()
