@@ -669,10 +669,16 @@ def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
     quote was a <blockquote>, and has no "> " in its text."""
     marker = MARKERS.search(body)
     for end, day_first, date, sender in _reply_markers(body, marker.start() if marker else len(body)):
+        # The first such line decides: what is below it is the message it quotes, and may be an older one
+        # that message quotes in turn (under a line of its own, or a forward's marker and header block).
         if not html and not QUOTED_BELOW.match(body, end):
-            continue
+            return None
         if original := _quoted_reply(body, end, date, sender, day_first=day_first):
             return original if FORWARD_SUBJECT.match(subject) else None
+        if html:
+            return None
+        # In a plain text each line it quotes opens with "> ": a line further down is not inside that quote,
+        # and this one, naming no sender, was the officer's note.
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")

@@ -802,6 +802,68 @@ def test_an_outlook_forward_of_a_reply_quoting_an_older_message_waits_not_logged
     assert message.from_address != "kofi@coast.example"
 
 
+def test_a_plain_text_forward_whose_first_line_naming_a_sender_quotes_nothing_waits_not_taking_a_later_one(
+    officer,
+):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Works"
+    # Jane's message is not quoted with "> ": Kofi's line below it is inside her message, not the forward's.
+    mail.set_content(
+        "FYI\n\nOn Thu, 12 Mar 2026 at 10:15, Jane Smith <jane@river.example> wrote:\n\n"
+        "We object to the closure of Mill Lane.\n\n"
+        "On Wed, 11 Mar 2026 at 09:00, Kofi Mensah <kofi@coast.example> wrote:\n> The works start Monday.\n"
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+def test_an_officers_reply_above_a_line_quoting_a_forward_unquoted_is_logged_as_the_officers(officer):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Bcc"] = officer.email, "ana@river.example", "log@crm.example"
+    mail["Subject"] = "Re: Works"
+    # Ana's message forwarded Kofi's: its marker is inside her message, not the officer's forward.
+    mail.set_content(
+        "Thanks Ana, I will look into it.\n\n"
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n\n"
+        "---------- Forwarded message ---------\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Date: Wed, 11 Mar 2026 at 09:00\nSubject: Works\nTo: Ana Costa <ana@river.example>\n\n"
+        "The works start Monday.\n"
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Thanks Ana")
+
+
+def test_an_html_forward_whose_first_line_names_no_sender_waits_not_logged_with_the_line_it_quotes(officer):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Works"
+    # Its <blockquote> is gone from the text read: Kofi's line is inside Jane's message.
+    mail.set_content(
+        "<div>FYI</div><div>On Thu, 12 Mar 2026 at 10:15, Jane Smith &lt;mailto:jane@river.example&gt; wrote:"
+        "</div><blockquote>We object to the closure.<div>On Wed, 11 Mar 2026 at 09:00, Kofi Mensah "
+        "&lt;kofi@coast.example&gt; wrote:</div><blockquote>The works start Monday.</blockquote>"
+        "</blockquote>",
+        subtype="html",
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
 def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
