@@ -31,7 +31,7 @@ MARKERS = re.compile(
     r"(?P<forward>-{2,}[ \t]*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht)[ \t]*-{2,}"
     r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
     r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht)[ \t]*-{2,}"
-    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von) ?:))"
+    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von)[ \t\u00a0\u202f]?:))"
     r")[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -57,7 +57,8 @@ REPLY_MARKER = re.compile(
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
 HEADER_BLOCK_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet) ?:", re.IGNORECASE | re.MULTILINE
+    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet)[ \t\u00a0\u202f]?:",
+    re.IGNORECASE | re.MULTILINE,
 )
 # From a reply line's end: blank lines, then a line quoted with ">".
 QUOTED_BELOW = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*>")
@@ -66,12 +67,12 @@ MAX_REPLY_MARKER = 300
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-# French puts a space before the colon: "De : Ana Costa <ana@river.example>". Each run of spaces has one
-# place to go: `\s*>?\s*` could split a line of spaces between its two halves every way, and one of 20,000
-# spaces under a marker took most of a minute.
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>", a no-break one in Outlook's HTML
+# ("De&nbsp;:"). Each run of spaces has one place to go: `\s*>?\s*` could split a line of spaces between its
+# two halves every way, and one of 20,000 spaces under a marker took most of a minute.
 QUOTED_HEADER = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:"
-    r"[ \t]*(.*)$",
+    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An)"
+    r"[ \t\u00a0\u202f]?:[ \t]*(.*)$",
     re.IGNORECASE,
 )
 QUOTED_HEADER_NAMES = {

@@ -864,6 +864,46 @@ def test_an_html_forward_whose_first_line_names_no_sender_waits_not_logged_with_
     assert message.from_address != "kofi@coast.example"
 
 
+# Outlook's French header block in HTML, a no-break space before each colon.
+FRENCH_OUTLOOK_BLOCK = (
+    "<p><b>De&nbsp;:</b> Jane Smith &lt;jane@river.example&gt;<br><b>Envoyé&nbsp;:</b> jeudi 12 mars 2026 "
+    "10:15<br><b>À&nbsp;:</b> Officer &lt;officer@example.org&gt;<br><b>Objet&nbsp;:</b> RE: Travaux</p>"
+    "<p>Nous nous opposons à la fermeture.</p>"
+)
+
+
+def test_a_french_outlook_html_forward_of_a_reply_waits_not_logged_with_the_older_sender_it_quotes(officer):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "TR: Travaux"
+    mail.set_content(
+        f"<p>FYI</p>{FRENCH_OUTLOOK_BLOCK}<div>Le mer. 11 mars 2026 à 09:00, Kofi Mensah "
+        "&lt;kofi@coast.example&gt; a écrit&nbsp;:</div>"
+        "<blockquote>Les travaux commencent lundi.</blockquote>",
+        subtype="html",
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+@pytest.mark.parametrize("marker", ["________________________________", "-----Message d'origine-----"])
+def test_a_french_outlook_html_forward_is_logged_with_the_sender_its_header_block_names(officer, marker):
+    jane = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "TR: Travaux"
+    mail.set_content(f"<p>FYI</p><div>{marker}</div>{FRENCH_OUTLOOK_BLOCK}", subtype="html")
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    assert message.interaction.notes == "Nous nous opposons à la fermeture."
+
+
 def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
