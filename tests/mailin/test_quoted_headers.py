@@ -1206,6 +1206,30 @@ def test_a_line_naming_a_sender_longer_than_any_mail_program_writes_is_not_tried
     assert parsed.forwarded is None and patterns_given["REPLY_MARKER"] == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FYI\n" + " " * 40_000 + "x",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n" + " \t \n" * 10_000 + "x",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n" + "\t\n  \n" * 8_000 + " x",
+    ],
+    ids=["a-line-of-spaces-tried-as-a-header-block", "blank-lines-under-a-reply-line", "tabs-and-spaces"],
+)
+def test_a_forward_of_blank_space_anyone_could_send_is_read_for_a_header_block_or_a_quote_in_no_time(
+    body, time_limit
+):
+    # Each run of spaces has one place to go in the header block's and the quote's patterns: runs that
+    # could share a line (or lines a run) would be tried every way inside one call.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    mail.set_content(body)
+
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
+
+    assert parsed.forwarded is None and len(parsed.body) > 40_000
+
+
 def test_a_quoted_list_longer_than_is_read_keeps_only_whole_addresses():
     to = ", ".join(f"Person {number} <person{number}@river.example>" for number in range(600))
     mail = EmailMessage()
