@@ -609,12 +609,16 @@ def _reply_markers(body: str, end: int):
         line_end = body.find("\n", opening.end())
         line_end = len(body) if line_end == -1 else line_end
         ends = [line_end]
-        # Gmail wraps a long line once; a line that itself opens one is not the end of the line above.
-        if line_end + 1 < end and not REPLY_MARKER_OPENING.match(body, line_end + 1):
+        # Gmail wraps a long line once.
+        if line_end + 1 < end:
             next_end = body.find("\n", line_end + 1)
             ends.append(len(body) if next_end == -1 else next_end)
         for text_end in ends:
             if text_end - opening.start() > MAX_REPLY_MARKER:
+                break
+            # A whole reply line is not the end of the line above; one opening as one may be ("Jean-Pierre\nLe
+            # Goff <jp@…> a écrit :").
+            if text_end != line_end and _is_reply_line(body, line_end + 1, text_end):
                 break
             found = REPLY_MARKER.fullmatch(" ".join(body[opening.start() : text_end].split()))
             if found is None:
@@ -623,6 +627,13 @@ def _reply_markers(body: str, end: int):
             if YEAR.search(found[language]):
                 yield text_end, language != "on", found[language], found[f"{language}_sender"]
                 break
+
+
+def _is_reply_line(body: str, start: int, end: int) -> bool:
+    """Whether `body[start:end]` is a REPLY_MARKER on its own."""
+    return bool(
+        REPLY_MARKER_OPENING.match(body, start) and REPLY_MARKER.fullmatch(" ".join(body[start:end].split()))
+    )
 
 
 def _reply_sender(sender: str) -> tuple[str, str] | None:

@@ -864,6 +864,21 @@ def test_an_html_forward_whose_first_line_names_no_sender_waits_not_logged_with_
     assert message.from_address != "kofi@coast.example"
 
 
+def test_a_line_naming_a_sender_wrapped_before_a_surname_opening_like_such_a_line_is_read_whole(officer):
+    jean_pierre = StakeholderFactory(name="Jean-Pierre Le Goff", emails=["jp@mairie.example"], owner=officer)
+    raw = forward(
+        subject="TR: Travaux",
+        quoted="Le jeu. 12 mars 2026 à 10:15, Jean-Pierre\nLe Goff <jp@mairie.example> a écrit :",
+        body="> Bonjour",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert (message.from_name, message.from_address) == ("Jean-Pierre Le Goff", "jp@mairie.example")
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jean_pierre]
+    assert message.interaction.notes == "Bonjour"
+
+
 # Outlook's French header block in HTML, a no-break space before each colon.
 FRENCH_OUTLOOK_BLOCK = (
     "<p><b>De&nbsp;:</b> Jane Smith &lt;jane@river.example&gt;<br><b>Envoyé&nbsp;:</b> jeudi 12 mars 2026 "
