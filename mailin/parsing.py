@@ -31,7 +31,7 @@ MARKERS = re.compile(
     r"(?P<forward>-{2,}[ \t]*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht)[ \t]*-{2,}"
     r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
     r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht)[ \t]*-{2,}"
-    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von) ?:))"
+    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von)[ \t\u00a0\u202f]?:))"
     r")[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -57,7 +57,8 @@ REPLY_MARKER = re.compile(
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
 HEADER_BLOCK_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet) ?:", re.IGNORECASE | re.MULTILINE
+    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet)[ \t\u00a0\u202f]?:",
+    re.IGNORECASE | re.MULTILINE,
 )
 # From a reply line's end: blank lines, then a line quoted with ">".
 QUOTED_BELOW = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*>")
@@ -66,12 +67,12 @@ MAX_REPLY_MARKER = 300
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-# French puts a space before the colon: "De : Ana Costa <ana@river.example>". Each run of spaces has one
-# place to go: `\s*>?\s*` could split a line of spaces between its two halves every way, and one of 20,000
-# spaces under a marker took most of a minute.
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>", a no-break one in Outlook's HTML
+# ("De&nbsp;:"). Each run of spaces has one place to go: `\s*>?\s*` could split a line of spaces between its
+# two halves every way, and one of 20,000 spaces under a marker took most of a minute.
 QUOTED_HEADER = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An) ?:"
-    r"[ \t]*(.*)$",
+    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An)"
+    r"[ \t\u00a0\u202f]?:[ \t]*(.*)$",
     re.IGNORECASE,
 )
 QUOTED_HEADER_NAMES = {
@@ -608,12 +609,16 @@ def _reply_markers(body: str, end: int):
         line_end = body.find("\n", opening.end())
         line_end = len(body) if line_end == -1 else line_end
         ends = [line_end]
-        # Gmail wraps a long line once; a line that itself opens one is not the end of the line above.
-        if line_end + 1 < end and not REPLY_MARKER_OPENING.match(body, line_end + 1):
+        # Gmail wraps a long line once.
+        if line_end + 1 < end:
             next_end = body.find("\n", line_end + 1)
             ends.append(len(body) if next_end == -1 else next_end)
         for text_end in ends:
             if text_end - opening.start() > MAX_REPLY_MARKER:
+                break
+            # A whole reply line is not the end of the line above; one opening as one may be ("Jean-Pierre\nLe
+            # Goff <jp@…> a écrit :").
+            if text_end != line_end and _is_reply_line(body, line_end + 1, text_end):
                 break
             found = REPLY_MARKER.fullmatch(" ".join(body[opening.start() : text_end].split()))
             if found is None:
@@ -622,6 +627,13 @@ def _reply_markers(body: str, end: int):
             if YEAR.search(found[language]):
                 yield text_end, language != "on", found[language], found[f"{language}_sender"]
                 break
+
+
+def _is_reply_line(body: str, start: int, end: int) -> bool:
+    """Whether `body[start:end]` is a REPLY_MARKER on its own."""
+    return bool(
+        REPLY_MARKER_OPENING.match(body, start) and REPLY_MARKER.fullmatch(" ".join(body[start:end].split()))
+    )
 
 
 def _reply_sender(sender: str) -> tuple[str, str] | None:
@@ -669,10 +681,16 @@ def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
     quote was a <blockquote>, and has no "> " in its text."""
     marker = MARKERS.search(body)
     for end, day_first, date, sender in _reply_markers(body, marker.start() if marker else len(body)):
+        # The first such line decides: what is below it is the message it quotes, and may be an older one
+        # that message quotes in turn (under a line of its own, or a forward's marker and header block).
         if not html and not QUOTED_BELOW.match(body, end):
-            continue
+            return None
         if original := _quoted_reply(body, end, date, sender, day_first=day_first):
             return original if FORWARD_SUBJECT.match(subject) else None
+        if html:
+            return None
+        # In a plain text each line it quotes opens with "> ": a line further down is not inside that quote,
+        # and this one, naming no sender, was the officer's note.
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")

@@ -802,6 +802,123 @@ def test_an_outlook_forward_of_a_reply_quoting_an_older_message_waits_not_logged
     assert message.from_address != "kofi@coast.example"
 
 
+def test_a_plain_text_forward_whose_first_line_naming_a_sender_quotes_nothing_waits_not_taking_a_later_one(
+    officer,
+):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Works"
+    # Jane's message is not quoted with "> ": Kofi's line below it is inside her message, not the forward's.
+    mail.set_content(
+        "FYI\n\nOn Thu, 12 Mar 2026 at 10:15, Jane Smith <jane@river.example> wrote:\n\n"
+        "We object to the closure of Mill Lane.\n\n"
+        "On Wed, 11 Mar 2026 at 09:00, Kofi Mensah <kofi@coast.example> wrote:\n> The works start Monday.\n"
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+def test_an_officers_reply_above_a_line_quoting_a_forward_unquoted_is_logged_as_the_officers(officer):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Bcc"] = officer.email, "ana@river.example", "log@crm.example"
+    mail["Subject"] = "Re: Works"
+    # Ana's message forwarded Kofi's: its marker is inside her message, not the officer's forward.
+    mail.set_content(
+        "Thanks Ana, I will look into it.\n\n"
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n\n"
+        "---------- Forwarded message ---------\nFrom: Kofi Mensah <kofi@coast.example>\n"
+        "Date: Wed, 11 Mar 2026 at 09:00\nSubject: Works\nTo: Ana Costa <ana@river.example>\n\n"
+        "The works start Monday.\n"
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert not message.is_forward and message.interaction.direction == "outbound"
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes.startswith("Thanks Ana")
+
+
+def test_an_html_forward_whose_first_line_names_no_sender_waits_not_logged_with_the_line_it_quotes(officer):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "Fwd: Works"
+    # Its <blockquote> is gone from the text read: Kofi's line is inside Jane's message.
+    mail.set_content(
+        "<div>FYI</div><div>On Thu, 12 Mar 2026 at 10:15, Jane Smith &lt;mailto:jane@river.example&gt; wrote:"
+        "</div><blockquote>We object to the closure.<div>On Wed, 11 Mar 2026 at 09:00, Kofi Mensah "
+        "&lt;kofi@coast.example&gt; wrote:</div><blockquote>The works start Monday.</blockquote>"
+        "</blockquote>",
+        subtype="html",
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+def test_a_line_naming_a_sender_wrapped_before_a_surname_opening_like_such_a_line_is_read_whole(officer):
+    jean_pierre = StakeholderFactory(name="Jean-Pierre Le Goff", emails=["jp@mairie.example"], owner=officer)
+    raw = forward(
+        subject="TR: Travaux",
+        quoted="Le jeu. 12 mars 2026 à 10:15, Jean-Pierre\nLe Goff <jp@mairie.example> a écrit :",
+        body="> Bonjour",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert (message.from_name, message.from_address) == ("Jean-Pierre Le Goff", "jp@mairie.example")
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jean_pierre]
+    assert message.interaction.notes == "Bonjour"
+
+
+# Outlook's French header block in HTML, a no-break space before each colon.
+FRENCH_OUTLOOK_BLOCK = (
+    "<p><b>De&nbsp;:</b> Jane Smith &lt;jane@river.example&gt;<br><b>Envoyé&nbsp;:</b> jeudi 12 mars 2026 "
+    "10:15<br><b>À&nbsp;:</b> Officer &lt;officer@example.org&gt;<br><b>Objet&nbsp;:</b> RE: Travaux</p>"
+    "<p>Nous nous opposons à la fermeture.</p>"
+)
+
+
+def test_a_french_outlook_html_forward_of_a_reply_waits_not_logged_with_the_older_sender_it_quotes(officer):
+    StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    StakeholderFactory(name="Kofi Mensah", emails=["kofi@coast.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "TR: Travaux"
+    mail.set_content(
+        f"<p>FYI</p>{FRENCH_OUTLOOK_BLOCK}<div>Le mer. 11 mars 2026 à 09:00, Kofi Mensah "
+        "&lt;kofi@coast.example&gt; a écrit&nbsp;:</div>"
+        "<blockquote>Les travaux commencent lundi.</blockquote>",
+        subtype="html",
+    )
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "review" and message.interaction is None
+    assert message.from_address != "kofi@coast.example"
+
+
+@pytest.mark.parametrize("marker", ["________________________________", "-----Message d'origine-----"])
+def test_a_french_outlook_html_forward_is_logged_with_the_sender_its_header_block_names(officer, marker):
+    jane = StakeholderFactory(name="Jane Smith", emails=["jane@river.example"], owner=officer)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer.email, "log@crm.example", "TR: Travaux"
+    mail.set_content(f"<p>FYI</p><div>{marker}</div>{FRENCH_OUTLOOK_BLOCK}", subtype="html")
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    assert message.interaction.notes == "Nous nous opposons à la fermeture."
+
+
 def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
@@ -1102,6 +1219,30 @@ def test_a_line_naming_a_sender_longer_than_any_mail_program_writes_is_not_tried
         parsed = parsing.parse(bytes(mail))
 
     assert parsed.forwarded is None and patterns_given["REPLY_MARKER"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FYI\n" + " " * 40_000 + "x",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n" + " \t \n" * 10_000 + "x",
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:\n" + "\t\n  \n" * 8_000 + " x",
+    ],
+    ids=["a-line-of-spaces-tried-as-a-header-block", "blank-lines-under-a-reply-line", "tabs-and-spaces"],
+)
+def test_a_forward_of_blank_space_anyone_could_send_is_read_for_a_header_block_or_a_quote_in_no_time(
+    body, time_limit
+):
+    # Each run of spaces has one place to go in the header block's and the quote's patterns: runs that
+    # could share a line (or lines a run) would be tried every way inside one call.
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ana@river.example", "log@crm.example", "Fwd: Hello"
+    mail.set_content(body)
+
+    with time_limit():
+        parsed = parsing.parse(bytes(mail))
+
+    assert parsed.forwarded is None and len(parsed.body) > 40_000
 
 
 def test_a_quoted_list_longer_than_is_read_keeps_only_whole_addresses():
