@@ -183,17 +183,22 @@ def _nearly_the_same_names(records, name: str) -> list:
 def _personal_addresses(emails: list[str], *, exclude_pk: int | None) -> RawSQL:
     """Those of these addresses that, with this person, no more than SHARED_MAILBOX people would hold: the
     rest are shared mailboxes, which the duplicate check pairs nobody by either (`CANDIDATES_SQL`)."""
+    # The planner uses stakeholder_emails_gin only for a constant array of the column's type: `&&` with the
+    # typed list finds the holders by index (with `@> ARRAY[email]` alone, a correlated value, it read the
+    # whole register for each address: 700 ms at 200,000 people, against 8 ms).
     return RawSQL(
         """ARRAY(
             SELECT email FROM unnest(%s::varchar[]) AS email
             WHERE (
                 SELECT count(*) FROM (
                     SELECT 1 FROM contacts_stakeholder holder
-                    WHERE holder.emails @> ARRAY[email] AND holder.id <> %s LIMIT %s
+                    WHERE holder.emails && %s::varchar(254)[]
+                        AND holder.emails @> ARRAY[email]::varchar(254)[] AND holder.id <> %s
+                    LIMIT %s
                 ) holders
             ) < %s
         )""",
-        (emails, exclude_pk or 0, SHARED_MAILBOX, SHARED_MAILBOX),
+        (emails, emails, exclude_pk or 0, SHARED_MAILBOX, SHARED_MAILBOX),
         output_field=ArrayField(CharField()),
     )
 
@@ -206,8 +211,12 @@ def likely_duplicates(
     found: dict[int, Candidate] = {}
     base = Stakeholder.objects.exclude(pk=exclude_pk) if exclude_pk else Stakeholder.objects.all()
     if emails:
-        same_email = base.annotate(personal_emails=_personal_addresses(emails, exclude_pk=exclude_pk)).filter(
-            emails__overlap=F("personal_emails")
+        # `emails__overlap=emails` first: the typed addresses, a constant, let the index find the few people
+        # holding any of them; then only those whose shared address is a personal one.
+        same_email = (
+            base.filter(emails__overlap=emails)
+            .annotate(personal_emails=_personal_addresses(emails, exclude_pk=exclude_pk))
+            .filter(emails__overlap=F("personal_emails"))
         )
         for stakeholder in same_email[:limit]:
             shared = sorted(set(stakeholder.emails) & set(stakeholder.personal_emails))
@@ -268,14 +277,70 @@ class Pair:
 # unaccented in the pairs' join, a name at an organisation of fifty was unaccented for each of its 49 pairs
 # (100,000 people in 2,000 organisations, one process: 18 s, against 11 s comparing names as stored; 9 s so).
 # Scoring every pair at an organisation grows with the square of its people (5,000 people: 12.5 million
-# scores, 68 s), so only pairs that may reach the threshold are scored. Two names whose similarity (the share
-# of their trigrams they have in common) reaches NAME_SIMILARITY have at least NAME_SIMILARITY of each one's
-# trigrams in common; so, with each name's trigrams ranked rarest first, their `rarest_trigrams` (all but
-# that many less one) share one: pairs that share none are never scored. The ranking is the same for
-# everyone, so both sides' rarest trigrams are cut from one order; the same argument bounds the number of
-# trigrams of the other name. `floor` rather than the exact bound: a slack of one trigram that a rounding in
-# the product can never cut into. The pairs kept are then scored by `similarity` as before, so the check
-# finds the same pairs (on 100,000 people, one organisation of 5,000: 128 s before, 40 s).
+# scores, 68 s), so at an organisation of more than LARGE_ORGANISATION people only pairs that may reach the
+# threshold are scored. Two names whose similarity (the share of their trigrams they have in common) reaches
+# the threshold have at least that share of each one's trigrams in common; so, with each name's trigrams
+# ranked rarest first, their `rarest_trigrams` (all but that many less one) share one: pairs that share none
+# are never scored. The ranking is the same for everyone (ties broken by the trigram, byte by byte), so both
+# sides' rarest trigrams are cut from one order; the same argument bounds the number of trigrams of the
+# other name. `floor` rather than the exact bound: a slack of one trigram that a rounding in the product can
+# never cut into. The pairs kept are then scored by `similarity` as at a smaller organisation, so the check
+# finds the same pairs (on 100,000 people, one organisation of 5,000: 128 s before, 40 s). Below that size
+# ranking trigrams costs more than the scores it saves (2,000 organisations of 50: 9.4 s scoring every
+# pair, 11.4 s filtering), as it does where names are much alike (one organisation of 4,000 Vietnamese
+# names, a few family and middle names shared by all: 44 s against 66 s).
+LARGE_ORGANISATION = 200
+# The names scored, `scored` (organisation_id, first_id, second_id, score): a WITH list of CANDIDATES_SQL.
+NAME_SCORES_SQL = f"""
+people AS MATERIALIZED (
+    SELECT held.stakeholder_id, held.organisation_id, immutable_unaccent(s.name) AS name,
+           count(*) OVER (PARTITION BY held.organisation_id) AS organisation_people
+    FROM (
+        SELECT DISTINCT p.stakeholder_id, p.organisation_id FROM contacts_affiliation p
+        WHERE {held_on_sql("p", "%(day)s")}
+    ) held
+    JOIN contacts_stakeholder s ON s.id = held.stakeholder_id
+),
+held_trigrams AS MATERIALIZED (
+    SELECT stakeholder_id, organisation_id, trigram,
+           count(*) OVER (PARTITION BY stakeholder_id, organisation_id) AS name_trigrams
+    FROM people, unnest(show_trgm(name)) AS trigram
+    WHERE organisation_people > %(large_organisation)s
+),
+trigram_rarity AS (
+    SELECT trigram, row_number() OVER (ORDER BY count(*), trigram COLLATE "C") AS rarity
+    FROM held_trigrams GROUP BY trigram
+),
+rarest_trigrams AS MATERIALIZED (
+    SELECT stakeholder_id, organisation_id, rarity, name_trigrams
+    FROM (
+        SELECT held.stakeholder_id, held.organisation_id, held.name_trigrams, trigram_rarity.rarity,
+               row_number() OVER (
+                   PARTITION BY held.organisation_id, held.stakeholder_id ORDER BY trigram_rarity.rarity
+               ) AS rank
+        FROM held_trigrams held JOIN trigram_rarity USING (trigram)
+    ) ranked
+    WHERE rank <= name_trigrams - floor(name_trigrams * %(threshold)s) + 1
+),
+may_be_alike AS (
+    SELECT DISTINCT r1.organisation_id, r1.stakeholder_id AS first_id, r2.stakeholder_id AS second_id
+    FROM rarest_trigrams r1
+    JOIN rarest_trigrams r2 ON r2.organisation_id = r1.organisation_id AND r2.rarity = r1.rarity
+        AND r1.stakeholder_id < r2.stakeholder_id
+    WHERE r2.name_trigrams >= floor(r1.name_trigrams * %(threshold)s)
+        AND r1.name_trigrams >= floor(r2.name_trigrams * %(threshold)s)
+),
+scored AS (
+    SELECT pair.organisation_id, pair.first_id, pair.second_id, similarity(p1.name, p2.name)::float AS score
+    FROM may_be_alike pair
+    JOIN people p1 ON p1.stakeholder_id = pair.first_id AND p1.organisation_id = pair.organisation_id
+    JOIN people p2 ON p2.stakeholder_id = pair.second_id AND p2.organisation_id = pair.organisation_id
+    UNION ALL
+    SELECT p1.organisation_id, p1.stakeholder_id, p2.stakeholder_id, similarity(p1.name, p2.name)::float
+    FROM people p1
+    JOIN people p2 ON p2.organisation_id = p1.organisation_id AND p1.stakeholder_id < p2.stakeholder_id
+    WHERE p1.organisation_people <= %(large_organisation)s
+)"""
 CANDIDATES_SQL = f"""
 WITH addresses AS MATERIALIZED (
     SELECT id, unnest(emails) AS email FROM contacts_stakeholder
@@ -288,46 +353,11 @@ email_pairs AS (
     FROM addresses a JOIN addresses b ON a.email = b.email AND a.id < b.id
     WHERE a.email IN (SELECT email FROM personal_addresses)
 ),
-people AS MATERIALIZED (
-    SELECT DISTINCT p.stakeholder_id, p.organisation_id, immutable_unaccent(s.name) AS name
-    FROM contacts_affiliation p
-    JOIN contacts_stakeholder s ON s.id = p.stakeholder_id
-    WHERE {held_on_sql("p", "%(day)s")}
-),
-held_trigrams AS MATERIALIZED (
-    SELECT stakeholder_id, organisation_id, trigram,
-           count(*) OVER (PARTITION BY stakeholder_id, organisation_id) AS name_trigrams
-    FROM people, unnest(show_trgm(name)) AS trigram
-),
-trigram_holders AS (
-    SELECT trigram, count(*) AS holders FROM held_trigrams GROUP BY trigram
-),
-rarest_trigrams AS MATERIALIZED (
-    SELECT stakeholder_id, organisation_id, trigram, name_trigrams
-    FROM (
-        SELECT held.*, row_number() OVER (
-            PARTITION BY held.organisation_id, held.stakeholder_id ORDER BY holders, held.trigram
-        ) AS rarity
-        FROM held_trigrams held JOIN trigram_holders USING (trigram)
-    ) ranked
-    WHERE rarity <= name_trigrams - floor(name_trigrams * %(threshold)s) + 1
-),
-may_be_alike AS (
-    SELECT DISTINCT r1.organisation_id, r1.stakeholder_id AS first_id, r2.stakeholder_id AS second_id
-    FROM rarest_trigrams r1
-    JOIN rarest_trigrams r2 ON r2.organisation_id = r1.organisation_id AND r2.trigram = r1.trigram
-        AND r1.stakeholder_id < r2.stakeholder_id
-    WHERE r2.name_trigrams >= floor(r1.name_trigrams * %(threshold)s)
-        AND r1.name_trigrams >= floor(r2.name_trigrams * %(threshold)s)
-),
+{NAME_SCORES_SQL},
 name_pairs AS (
-    SELECT pair.first_id, pair.second_id,
-           similarity(p1.name, p2.name)::float AS score, 'name' AS reason, o.name AS detail
-    FROM may_be_alike pair
-    JOIN people p1 ON p1.stakeholder_id = pair.first_id AND p1.organisation_id = pair.organisation_id
-    JOIN people p2 ON p2.stakeholder_id = pair.second_id AND p2.organisation_id = pair.organisation_id
-    JOIN contacts_organisation o ON o.id = pair.organisation_id
-    WHERE similarity(p1.name, p2.name) >= %(threshold)s
+    SELECT scored.first_id, scored.second_id, scored.score, 'name' AS reason, o.name AS detail
+    FROM scored JOIN contacts_organisation o ON o.id = scored.organisation_id
+    WHERE scored.score >= %(threshold)s
 ),
 pairs AS (
     SELECT DISTINCT ON (first_id, second_id) first_id, second_id, score, reason, detail

@@ -785,13 +785,20 @@ def duplicates_check() -> int:
     Hourly (CELERY_BEAT_SCHEDULE), after each stakeholder import, and when someone asks for it. The pairs
     replace the last check's in one transaction, so the review page reads either the old or the new ones.
     """
-    from .duplicates import CANDIDATES_SQL, NAME_SIMILARITY
+    from .duplicates import CANDIDATES_SQL, LARGE_ORGANISATION, NAME_SIMILARITY
 
     started_at, started = timezone.now(), time.perf_counter()
     refresh_lock(RefreshLock.DUPLICATES_CHECK)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM contacts_duplicatecandidate")
-        cursor.execute(CANDIDATES_SQL, {"threshold": NAME_SIMILARITY, "day": timezone.localdate()})
+        cursor.execute(
+            CANDIDATES_SQL,
+            {
+                "threshold": NAME_SIMILARITY,
+                "large_organisation": LARGE_ORGANISATION,
+                "day": timezone.localdate(),
+            },
+        )
         found = cursor.rowcount
     DuplicateCheck.objects.update_or_create(
         pk=1,
