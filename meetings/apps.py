@@ -31,7 +31,8 @@ class MeetingsConfig(AppConfig):
 
         # "Send again with current details" on the outbox page: an invitation or update is written again
         # from its meeting as it is now. One whose topic names no guest as topics name them now (written
-        # before guest ids, and never rewritten) is sent again as it was.
+        # before guest ids, and never rewritten) is sent again as it was, unless its meeting is gone, over or
+        # cancelled, or a later message about it was written to its address.
         rewriting.register(
             INVITATION,
             _invitation_send_again,

@@ -177,15 +177,13 @@ def _who(attendee: Attendee) -> str:
 
 
 @dataclass(frozen=True)
-class TopicAbout:
-    """What a meeting message's topic (`_topic`) names: a meeting, one occurrence of a series (its
-    series' uid and the occurrence's original start) or a whole series, and one guest."""
+class TopicMeeting:
+    """What a meeting message's topic names of the meeting: a meeting, one occurrence of a series (its
+    series' uid and the occurrence's original start) or a whole series."""
 
     uid: str
     original_start: dt.datetime | None
     whole_series: bool
-    stakeholder_id: int | None
-    user_id: int | None
 
     def occurrences(self):
         """The meetings the topic is about, in the order a cancellation locks them."""
@@ -195,10 +193,41 @@ class TopicAbout:
             return Meeting.objects.filter(series__uid=self.uid, original_start=self.original_start)
         return Meeting.objects.filter(uid=self.uid, series__isnull=True)
 
+
+@dataclass(frozen=True)
+class TopicAbout(TopicMeeting):
+    """What a meeting message's topic (`_topic`) names: its meeting, and one guest."""
+
+    stakeholder_id: int | None
+    user_id: int | None
+
     def is_guest(self, attendee: Attendee) -> bool:
         if self.stakeholder_id is not None:
             return attendee.stakeholder_id == self.stakeholder_id
         return attendee.user_id == self.user_id
+
+
+@dataclass(frozen=True)
+class AddressedTopicAbout(TopicMeeting):
+    """What a meeting message's topic names as topics were written before they named guests by who they
+    are: its meeting, and the address it was for. `meeting_prefix` begins every topic, of either format,
+    about the same meeting, occurrence or series."""
+
+    address: str
+    meeting_prefix: str
+
+
+def _topic_meeting(about: str) -> TopicMeeting | None:
+    """Reads `<uid>@liaison-crm:<original start, "series" or nothing>`, as `_topic` writes it."""
+    uid, _sep, slot = about.partition(":")
+    try:
+        return TopicMeeting(
+            uid=str(uuid.UUID(uid.removesuffix("@liaison-crm"))),
+            original_start=dt.datetime.fromisoformat(slot) if slot not in ("", "series") else None,
+            whole_series=slot == "series",
+        )
+    except ValueError:
+        return None
 
 
 def topic_about(topic: str) -> TopicAbout | None:
@@ -207,21 +236,26 @@ def topic_about(topic: str) -> TopicAbout | None:
     kind, _sep, rest = topic.partition(":")
     about, _sep, guest_id = rest.rpartition(":")
     about, _sep, guest_kind = about.rpartition(":")
-    uid, _sep, slot = about.partition(":")
     if kind != "meeting" or guest_kind not in ("stakeholder", "user") or not guest_id.isdigit():
         return None
-    try:
-        uid = str(uuid.UUID(uid.removesuffix("@liaison-crm")))
-        original_start = dt.datetime.fromisoformat(slot) if slot not in ("", "series") else None
-    except ValueError:
+    meeting = _topic_meeting(about)
+    if meeting is None:
         return None
     return TopicAbout(
-        uid=uid,
-        original_start=original_start,
-        whole_series=slot == "series",
+        **vars(meeting),
         stakeholder_id=int(guest_id) if guest_kind == "stakeholder" else None,
         user_id=int(guest_id) if guest_kind == "user" else None,
     )
+
+
+def addressed_topic_about(topic: str) -> AddressedTopicAbout | None:
+    """Reads `topic` as `_topic` wrote it before guests were named by who they are (`meeting:<uid>@liaison-
+    crm:<original start, "series" or nothing>:<address>`); None for any other."""
+    kind, _sep, rest = topic.partition(":")
+    about, _sep, address = rest.rpartition(":")
+    if kind != "meeting" or "@" not in address or (meeting := _topic_meeting(about)) is None:
+        return None
+    return AddressedTopicAbout(**vars(meeting), address=address, meeting_prefix=f"meeting:{about}:")
 
 
 def guest_merged(*, keep_id: int, duplicate_id: int) -> None:

@@ -576,12 +576,12 @@ def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None])
 def invitation_send_again_refusal(message: OutboundMessage) -> str:
     """Why `invitation_send_again` would refuse `message`, as the outbox page asks it before offering it
     (one query), or "" when it has something to write: a meeting (an occurrence of the series) still to
-    take place, with the guest it was for on it, who has an address to send it to."""
+    take place, with the guest it was for on it, who has an address to send it to. Of one whose topic names
+    its guest by address, as topics did before, only what that topic tells can be asked."""
     about = notifications.topic_about(message.topic)
     if about is None:
-        # Not a topic as they are written now: sent again as it was, not this writer's to refuse
-        # (`outbox.rewriting.rewrites`).
-        return ""
+        addressed = notifications.addressed_topic_about(message.topic)
+        return _addressed_invitation_refusal(message, addressed) if addressed is not None else ""
     guest = (
         {"stakeholder_id": about.stakeholder_id}
         if about.stakeholder_id is not None
@@ -602,6 +602,37 @@ def invitation_send_again_refusal(message: OutboundMessage) -> str:
         ) % {"to": message.to}
     if not attendee.email:
         return _no_address(attendee)
+    return ""
+
+
+def _addressed_invitation_refusal(message: OutboundMessage, about: notifications.AddressedTopicAbout) -> str:
+    """Why an invitation whose topic names its guest by address, as topics did before, may not be sent again
+    as it was (two queries): not written again, since whom it was for is not known, it would still put back
+    a meeting since deleted, cancelled or over, or say what a later message to the address replaced. Whether
+    that guest is still on the meeting is what it cannot ask."""
+    meetings = list(about.occurrences().only("status", "ends_at"))
+    if not meetings:
+        return _("The meeting this message was about has been deleted.")
+    if not any(m.status == MeetingStatus.PLANNED and not m.is_past for m in meetings):
+        return _nothing_to_invite_to(meetings[0], whole_series=about.whole_series)
+    # Its own topic, or the one naming the guest by who they are that later messages about the meeting are
+    # written on.
+    later = (
+        OutboundMessage.objects.filter(
+            topic__startswith=about.meeting_prefix,
+            to__iexact=about.address,
+            kind__in=[notifications.INVITATION, notifications.CANCELLATION, notifications.REMOVAL],
+            pk__gt=message.pk,
+        )
+        .order_by("pk")
+        .only("subject")
+        .first()
+    )
+    if later is not None:
+        return _(
+            "A later message about this meeting was written to %(to)s: “%(subject)s” (#%(id)s). Sent again, "
+            "this one would arrive after it and say what it replaced."
+        ) % {"to": message.to, "subject": later.subject, "id": later.pk}
     return ""
 
 

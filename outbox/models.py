@@ -184,7 +184,7 @@ class OutboundMessage(models.Model):
     @cached_property
     def writer_refusal(self) -> str:
         """Why the app that wrote it has nothing current to write for it (`outbox.rewriting.refusal`), such
-        as its meeting cancelled since; "" when it has, or when no app writes it again (`rewriting.rewrites`).
+        as its meeting cancelled since; "" when it has, or when no app writes messages of its kind.
         Plain "Send again" is refused for it too (`outbox.services.message_retry`)."""
         from . import rewriting
 

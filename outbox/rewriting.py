@@ -11,9 +11,10 @@ longer be sent again, then enqueues the fresh message on the same topic and retu
 ValidationError, with a sentence for the administrator, when there is nothing current to send. Its
 `refusal(message)` says, in a query or so, why the writer would refuse it, in that sentence, or "" when it
 would write one: the page offers it only then, and otherwise says why not. Its `reads(message)` says,
-without a query, whether it can tell what the message is about at all (a topic written in a format it no
-longer reads): when it cannot, the message is not its to write again nor to refuse, and is sent again as
-it was.
+without a query, whether it can tell what the message is about well enough to write it again (not a topic
+written in a format it no longer reads whole): when it cannot, the message is sent again as it was, and
+`refusal` is still asked of it, to refuse what it can tell is stale from what the topic does say (its
+meeting cancelled since).
 """
 
 from collections.abc import Callable
@@ -54,8 +55,10 @@ def rewrites(message: OutboundMessage) -> bool:
 
 def refusal(message: OutboundMessage) -> str:
     """Why the writer of `message`'s kind has nothing current to write for it, or "" when it has, or when
-    no writer can tell what it is about (`rewrites`): that one is sent again as it was."""
-    return _refusals[message.kind](message) if rewrites(message) else ""
+    none is registered for it. Asked too of one it cannot write again (`rewrites`), sent again as it was:
+    that would still put back what its recipient was told is gone."""
+    refuse = _refusals.get(message.kind)
+    return refuse(message) if message.topic and refuse is not None else ""
 
 
 def sent_since(later: OutboundMessage) -> str:

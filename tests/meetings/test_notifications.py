@@ -1045,6 +1045,61 @@ def test_an_interrupted_invitation_whose_rewrite_was_cancelled_is_sent_again_onl
     assert [e.subject for e in mailoutbox if e.to == ["ama@example.org"]] == [fresh.subject]
 
 
+def addressed_the_old_way(invitation) -> OutboundMessage:
+    """Its topic as written before topics named guests by who they are: by the address."""
+    meeting_part = invitation.topic.removesuffix(":stakeholder:" + invitation.topic.rsplit(":", 1)[1])
+    OutboundMessage.objects.filter(pk=invitation.pk).update(topic=f"{meeting_part}:{invitation.to}")
+    return OutboundMessage.objects.get(pk=invitation.pk)
+
+
+def test_a_failed_invitation_whose_topic_names_its_guest_by_address_is_not_sent_again_once_cancelled(
+    officer, scheduled, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Its guest cannot be told from its topic, so it is not written again, but sent as it was it put the
+    meeting back in Ama's calendar after the cancellation, on the topic naming her by who she is."""
+    invitation = failed(addressed_the_old_way(invitations_to("ama@example.org").get()))
+    assert notifications.topic_about(invitation.topic) is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+
+    assert OutboundMessage.objects.filter(kind="meeting_cancellation", to="ama@example.org").exists()
+    assert not invitation.can_send_again
+    assert "This meeting is cancelled" in invitation.send_again_refusal
+    with pytest.raises(ValidationError, match="This meeting is cancelled"):
+        message_retry(message=invitation, actor=admin_user)
+    assert OutboundMessage.objects.get(pk=invitation.pk).status == Status.FAILED
+
+
+def test_a_failed_invitation_whose_topic_names_its_guest_by_address_is_not_sent_again_after_an_update(
+    scheduled, edit, admin_user
+):
+    """The update to Ama, on the topic naming her by who she is, tells the new time: the old invitation
+    sent after it would put the old one back."""
+    invitation = failed(addressed_the_old_way(invitations_to("ama@example.org").get()))
+
+    edit(scheduled, starts_at=soon_at(15), ends_at=soon_at(16))
+    update = invitations_to("ama@example.org").last()
+    invitation = OutboundMessage.objects.get(pk=invitation.pk)
+
+    assert update.topic != invitation.topic
+    assert not invitation.can_send_again
+    with pytest.raises(ValidationError, match=f"A later message about this meeting .*#{update.pk}"):
+        message_retry(message=invitation, actor=admin_user)
+
+
+def test_a_failed_invitation_whose_topic_names_its_guest_by_address_is_sent_again_while_nothing_followed(
+    scheduled, admin_user
+):
+    invitation = failed(addressed_the_old_way(invitations_to("ama@example.org").get()))
+
+    assert (invitation.can_send_again, invitation.send_again_refusal) == (True, "")
+    message_retry(message=invitation, actor=admin_user)
+
+    assert OutboundMessage.objects.get(pk=invitation.pk).status == Status.PENDING
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_guest_merged_while_a_cancellations_messages_are_written_has_their_series_invitation_written_again(
     officer, guests, weekly_waiting

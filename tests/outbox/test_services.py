@@ -16,7 +16,7 @@ from outbox.services import Attachment
 from outbox.tasks import send_message as send_message_task
 
 from ..concurrency import finished_or_waiting_for_a_lock, wait_until_waiting_for_a_lock
-from ..factories import UserFactory
+from ..factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -766,11 +766,10 @@ def test_a_meeting_invitation_whose_topic_names_its_guest_as_topics_no_longer_do
     admin_user,
 ):
     """Written before topics named guests by their record (the address instead), and never rewritten: the
-    meetings app cannot tell whom it was for, and refused plain "Send again" for that, leaving none."""
-    stale = enqueue(
-        kind="meeting_invitation",
-        topic="meeting:0b8e2d4c-8f55-4a8e-9a55-3c1f0c5b7a10@liaison-crm::ama@example.org",
-    )
+    meetings app cannot tell whom it was for, and refused plain "Send again" for that, leaving none. Its
+    meeting is still to take place, and nothing later was written to the address."""
+    meeting = MeetingFactory()
+    stale = enqueue(kind="meeting_invitation", topic=f"meeting:{meeting.ical_uid}::ama@example.org")
     OutboundMessage.objects.filter(pk=stale.pk).update(status=Status.FAILED)
     stale = OutboundMessage.objects.get(pk=stale.pk)
 
