@@ -199,7 +199,9 @@ def _stakeholder_named(name: str, *, officer) -> Stakeholder | None:
     be logged as written by the stakeholder."""
     if staff_named(name).exists():
         return None
-    found = list(stakeholders_named(officer, name).order_by("pk")[:2])
+    # In no order: one or several is all that is asked, and an order would let PostgreSQL walk the register
+    # in it rather than find the name in its index.
+    found = list(stakeholders_named(officer, name).order_by()[:2])
     return found[0] if len(found) == 1 and not found[0].is_archived else None
 
 

@@ -226,7 +226,7 @@ def _plan(queryset) -> str:
     "lookup",
     [
         # When an email comes (mailin.services._stakeholder_named).
-        lambda officer: stakeholders_named(officer, "Jane Smith").order_by("pk")[:2],
+        lambda officer: stakeholders_named(officer, "Jane Smith").order_by()[:2],
         # For each forward naming its sender alone on the review list (its archived namesakes).
         lambda officer: InboundMessage.objects.with_registered_addresses(officer),
     ],
