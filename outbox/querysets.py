@@ -29,19 +29,14 @@ class OutboundMessageQuerySet(QuerySet):
         occurrence of its series does not say what it said, and refusing it for that would lose it."""
         if not message.topic:
             return self.none()
-        return (
-            self.filter(topic=message.topic, pk__gt=message.pk)
-            .exclude(status=self.model.Status.CANCELLED)
-            .order_by("pk")
-        )
+        return self._standing_after(message.topic, message.pk).order_by("pk")
 
     def replacing_outer(self):
         """`replacing` for each row of an outer query, in `Exists()`: whether something replaced it."""
-        return (
-            self.filter(topic=OuterRef("topic"), pk__gt=OuterRef("pk"))
-            .exclude(topic="")
-            .exclude(status=self.model.Status.CANCELLED)
-        )
+        return self._standing_after(OuterRef("topic"), OuterRef("pk")).exclude(topic="")
+
+    def _standing_after(self, topic, pk):
+        return self.filter(topic=topic, pk__gt=pk).exclude(status=self.model.Status.CANCELLED)
 
     def sent_after(self, message):
         """The later messages of `message`'s kind on its topic that were sent or are being sent: what it was
