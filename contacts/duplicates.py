@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from .models import Organisation, Stakeholder
 from .querysets import held_on_sql
-from .search import Unaccented
+from .search import Unaccented, unaccented
 
 # Two people at one organisation whose names are at least this similar are probably one person.
 NAME_SIMILARITY = 0.5
@@ -84,8 +84,8 @@ class TrigramIndex:
     def __init__(self, people: Iterable[tuple[int, str, str]]):
         self.people: list[tuple[int, str, frozenset[str]]] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
-        for pk, name, unaccented in people:
-            pieces = trigrams(unaccented)
+        for pk, name, unaccented_name in people:
+            pieces = trigrams(unaccented_name)
             position = len(self.people)
             self.people.append((pk, name, pieces))
             for piece in pieces:
@@ -113,6 +113,15 @@ def plain_name(name: str) -> str:
     """An unaccented name case-folded, its words separated by one space and its punctuation gone (case-folded:
     a Greek name's last sigma as PostgreSQL lower-cases it, `contacts.search.plain_text`)."""
     return " ".join(_WORD.findall(name.casefold()))
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A name's words in the order of the alphabet, accents, case, punctuation and spacing aside: an email
+    program's "Reid, Alan" is Alan Reid, an address book's "N:Authority;Port" is "Port Authority".
+
+    Unaccented by PostgreSQL's rules, which an import's check reads before COPY holds the connection
+    (contacts.search.unaccent_table)."""
+    return tuple(sorted(plain_name(unaccented(name)).split()))
 
 
 def slips(first: str, second: str) -> int:

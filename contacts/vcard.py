@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from .search import plain_text
+from .duplicates import name_words
 
 VERSIONS = ("3.0", "4.0")
 FOLD_OCTETS = 75
@@ -293,25 +293,11 @@ def is_person(card: Card) -> bool:
         return True
     family, given, _prefix = _name_parts(card)
     organisation = _organisation(card)[0]
-    if organisation and _name_words(f"{given} {family}") == _name_words(organisation):
+    if organisation and name_words(f"{given} {family}") == name_words(organisation):
         return False
     company_names = [organisation, unescape(card.first("FN"))] if organisation else []
-    company = {_name_words(name) for name in company_names}
-    return any(part and _name_words(part) not in company for part in (given, family))
-
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _name_words(name: str) -> tuple[str, ...]:
-    """The name's words in order of the alphabet, accents, case, punctuation and spacing aside: address books
-    that copy a company's name into N write it as they please ("Societe Generale" for ORG's "Société
-    Générale", "Acme Inc" for "Acme Inc.") and split it where they please ("N:Authority;Port" for "Port
-    Authority", which reads given name first).
-
-    Unaccented by PostgreSQL's rules, which an import's check reads before COPY holds the connection
-    (contacts.search.unaccent_table)."""
-    return tuple(sorted(_WORD.findall(plain_text(name))))
+    company = {name_words(name) for name in company_names}
+    return any(part and name_words(part) not in company for part in (given, family))
 
 
 def stakeholder_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import TIME_ZONE_CHOICES
-from contacts.duplicates import plain_name
+from contacts.duplicates import name_words
 from contacts.models import (
     LANGUAGE_CHOICES,
     Affiliation,
@@ -32,7 +32,7 @@ from contacts.models import (
     Stakeholder,
     tag_name_normalised,
 )
-from contacts.search import email_address, plain_text, unaccent_table, unaccented
+from contacts.search import email_address, plain_text, unaccent_table
 from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
@@ -643,12 +643,6 @@ def _spaced(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _name_words(name: str) -> list[str]:
-    """A name's words, accents, case, punctuation and order aside: an email program's "Reid, Alan" is
-    Alan Reid."""
-    return sorted(plain_name(unaccented(name)).split())
-
-
 # Words of courtesy around a name, not part of it ("Dr Alan Reid"), left out when a name written with an
 # address is compared with its one holder's.
 HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "hon"})
@@ -659,8 +653,8 @@ def _word_counts(name: str, *, courtesy_aside: bool) -> Counter:
     """A name's words, each as often as it is written ("Reid, Alan Reid" is not Alan Reid); with
     courtesy_aside, titles and bracketed text aside (Outlook's "Reid, Alan (MOH)")."""
     if not courtesy_aside:
-        return Counter(_name_words(name))
-    return Counter(word for word in _name_words(_PARENTHESISED.sub(" ", name)) if word not in HONORIFICS)
+        return Counter(name_words(name))
+    return Counter(word for word in name_words(_PARENTHESISED.sub(" ", name)) if word not in HONORIFICS)
 
 
 def _unmatched(reference: str) -> RowError:
