@@ -341,6 +341,18 @@ class RefusedAfterAWhileBackend(MeetingMovedWhileSendingBackend):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
+def send_while(message, meanwhile, settings, *, refused=False):
+    """Sends `message` as a worker does, `meanwhile` happening while the mail server has it; `refused`, the
+    server then hangs up."""
+    backend = RefusedAfterAWhileBackend if refused else MeetingMovedWhileSendingBackend
+    settings.EMAIL_BACKEND = f"{__name__}.{backend.__name__}"
+    MeetingMovedWhileSendingBackend.meanwhile = meanwhile
+    try:
+        message_send(message_id=message.pk)
+    finally:
+        MeetingMovedWhileSendingBackend.meanwhile = None
+
+
 def test_an_update_to_a_later_occurrence_refused_after_this_and_following_were_cancelled_is_not_retried(
     officer, guests, settings, django_capture_on_commit_callbacks
 ):
@@ -366,12 +378,7 @@ def test_an_update_to_a_later_occurrence_refused_after_this_and_following_were_c
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(meeting=second, actor=officer, and_following=True)
 
-    settings.EMAIL_BACKEND = f"{__name__}.RefusedAfterAWhileBackend"
-    MeetingMovedWhileSendingBackend.meanwhile = cancel_this_and_following
-    try:
-        message_send(message_id=update.pk)
-    finally:
-        MeetingMovedWhileSendingBackend.meanwhile = None
+    send_while(update, cancel_this_and_following, settings, refused=True)
 
     update.refresh_from_db()
     assert (update.status, update.attempts) == (Status.CANCELLED, 1)
@@ -389,14 +396,13 @@ def test_an_invitation_a_worker_claimed_before_the_meeting_moved_goes_out_follow
         organiser=officer, stakeholders=[guest], starts_at=soon_at(10), ends_at=soon_at(11), title="Review"
     )
     invitation = invitations_to("ama@example.org").get()
-    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
-    MeetingMovedWhileSendingBackend.meanwhile = lambda: services.meeting_update(
-        meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16)
+    send_while(
+        invitation,
+        lambda: services.meeting_update(
+            meeting=meeting, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16)
+        ),
+        settings,
     )
-    try:
-        message_send(message_id=invitation.pk)
-    finally:
-        MeetingMovedWhileSendingBackend.meanwhile = None
 
     sent, update = invitations_to("ama@example.org")
     assert (sent.pk, sent.status) == (invitation.pk, Status.SENT)
@@ -770,12 +776,7 @@ def test_a_series_invitation_refused_after_an_occurrence_was_cancelled_on_its_wa
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(meeting=second, actor=officer)
 
-    settings.EMAIL_BACKEND = f"{__name__}.RefusedAfterAWhileBackend"
-    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
-    try:
-        message_send(message_id=on_its_way.pk)
-    finally:
-        MeetingMovedWhileSendingBackend.meanwhile = None
+    send_while(on_its_way, cancel_the_second, settings, refused=True)
 
     on_its_way.refresh_from_db()
     assert on_its_way.status == Status.CANCELLED
@@ -802,12 +803,7 @@ def test_a_series_invitation_delivered_after_an_occurrence_was_cancelled_on_its_
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(meeting=second, actor=officer)
 
-    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
-    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
-    try:
-        message_send(message_id=on_its_way.pk)
-    finally:
-        MeetingMovedWhileSendingBackend.meanwhile = None
+    send_while(on_its_way, cancel_the_second, settings)
 
     on_its_way.refresh_from_db()
     assert on_its_way.status == Status.SENT
@@ -893,12 +889,7 @@ def test_a_series_invitation_on_its_way_when_an_occurrence_is_cancelled_is_follo
         with django_capture_on_commit_callbacks(execute=True):
             services.meeting_cancel(meeting=second, actor=officer)
 
-    settings.EMAIL_BACKEND = f"{__name__}.MeetingMovedWhileSendingBackend"
-    MeetingMovedWhileSendingBackend.meanwhile = cancel_the_second
-    try:
-        message_send(message_id=on_its_way.pk)
-    finally:
-        MeetingMovedWhileSendingBackend.meanwhile = None
+    send_while(on_its_way, cancel_the_second, settings)
 
     assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
     (next_version,) = series_invitations_to("ama@example.org").filter(status=Status.PENDING)
