@@ -127,9 +127,10 @@ def registered_with(user, addresses):
 
 # A directory names people last name first ("Smith, Jane"), and Outlook quotes a sender it knows as its
 # directory does: a name of two runs of words around one comma is also read first name first. Words hold no
-# digit, address or bracket ("Flood Team 2, North" is no one's name). Python reads it for what is shown and
-# PostgreSQL for a name stored with a message, so the pattern is written in what both read alike.
-NAME_WORDS = r"[^ ,0-9@<>()\[\]{};:&/\\\"_]+(?: [^ ,0-9@<>()\[\]{};:&/\\\"_]+)*"
+# digit, sign, address or bracket ("Flood Team 2, North" is no one's name, nor is the time zone a reply line
+# leaves before its sender: "GMT+1, Ana", "UTC+01:00, Ana"). Python reads it for what is shown and PostgreSQL
+# for a name stored with a message, so the pattern is written in what both read alike.
+NAME_WORDS = r"[^ ,0-9+@<>()\[\]{};:&/\\\"_]+(?: [^ ,0-9+@<>()\[\]{};:&/\\\"_]+)*"
 LAST_NAME_FIRST = rf"^({NAME_WORDS}), ?({NAME_WORDS})$"
 FIRST_NAME_FIRST = r"\2 \1"
 

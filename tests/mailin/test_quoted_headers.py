@@ -368,6 +368,9 @@ def test_a_sender_named_last_name_first_who_is_a_member_of_staff_or_archived_wai
         ("Smith, Jane, Dr", ["Jane, Dr Smith", "Dr Smith, Jane", "Dr Jane Smith"]),
         ("Planning & Development, Jane", ["Jane Planning & Development"]),
         ("Smith,", ["Smith"]),
+        ("GMT+1, Ana", ["Ana GMT+1"]),
+        ("UTC+01:00, Ana", ["Ana UTC+01:00"]),
+        ("GMT+, Ana", ["Ana GMT+"]),
     ],
 )
 def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(
