@@ -10,7 +10,7 @@ and that rule are above the message a reply quotes too: only the subject's "FW:"
 forward from their reply. Outlook gives a sender its address book knows by name alone ("From: Jane Smith"),
 and a long To or Cc list is wrapped over several lines. Gmail, Apple Mail and Thunderbird may instead quote
 the original under one line naming its sender and date ("On … Jane Smith <jane@…> wrote:", "Le … a écrit :",
-"Am … schrieb …:"), as above a reply: only the subject tells a forward.
+"Am … schrieb …:", "El … escribió:"), as above a reply: only the subject tells a forward.
 """
 
 import email
@@ -38,21 +38,23 @@ MARKERS = re.compile(
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # Gmail, Apple Mail and Thunderbird write a line above the message they quote, naming when it was sent and by
 # whom: "On Tue, 12 Mar 2026 at 10:15, Jane Smith <jane@x.com> wrote:", "Le 12 mars 2026 à 10:15, Jean Dupont
-# <j@x.fr> a écrit :", "Am 12.03.2026 um 10:15 schrieb Hans Müller <h@x.de>:" (Gmail wraps a long one over two
-# lines). It is a `quote` marker: a forward's only when the subject says so. Only a whole line of that shape,
-# whose date has a year and a time, is one: "Ana wrote: the works start Monday" is the body's own text. The
-# date is what comes before its first colon, the time's, so each part has one place to go. Gmail and Apple
-# Mail write "3:04\u202fPM" and French "a écrit\u00a0:": a line is read with its spaces as plain ones.
+# <j@x.fr> a écrit :", "Am 12.03.2026 um 10:15 schrieb Hans Müller <h@x.de>:", "El jue, 12 mar 2026 a las
+# 10:15, Ana Costa (<ana@x.es>) escribió:" (Gmail wraps a long one over two lines). It is a `quote` marker: a
+# forward's only when the subject says so. Only a whole line of that shape, whose date has a year and a time,
+# is one: "Ana wrote: the works start Monday" is the body's own text. The date is what comes before its first
+# colon, the time's, so each part has one place to go. Gmail and Apple Mail write "3:04\u202fPM" and French
+# "a écrit\u00a0:" (Apple Mail's HTML "a écrit&nbsp;:"): a line is read with its spaces as plain ones.
 #
 # Such a line is the forward's only when nothing but the officer's note is above it and, in a plain text, the
 # message below it is quoted with "> " (HTML quotes it in a <blockquote>, no longer seen in the text): the
 # message a forward quotes may itself quote an older one under the same line, and Outlook's forward without
 # its rule is a header block alone (HEADER_BLOCK_LINE), read as it was before such lines were.
-REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am) ", re.MULTILINE)
+REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am|El) ", re.MULTILINE)
 REPLY_MARKER = re.compile(
     r"On (?P<on>[^:]*?\d:\d\d(?::\d\d)?(?: ?[AP]\.?M\.?)?),? (?P<on_sender>.+?) wrote:"
     r"|Le (?P<le>[^:]*?\d:\d\d(?::\d\d)?),? (?P<le_sender>.+?) a écrit ?:"
-    r"|Am (?P<am>[^:]*?\d:\d\d(?::\d\d)?(?: Uhr)?),? schrieb (?P<am_sender>.+):",
+    r"|Am (?P<am>[^:]*?\d:\d\d(?::\d\d)?(?: Uhr)?),? schrieb (?P<am_sender>.+):"
+    r"|El (?P<el>[^:]*?\d:\d\d(?::\d\d)?),? (?P<el_sender>.+?) escribió ?:",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
@@ -153,11 +155,14 @@ QUOTED_DATE_FORMATS = [
 ]  # fmt: skip
 SLASHED_DATE = re.compile(r"(\d{1,2})/\d{1,2}/")
 QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
-# French and German mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026 10:15",
-# "Donnerstag, 12. März 2026 10:15"), Gmail ("jeu. 12 mars 2026 à 10:15", "Do., 12. März 2026 um 10:15 Uhr",
-# as in its "Le … a écrit" and "Am … schrieb" above a reply) and Apple Mail ("12. März 2026 um 10:15:05 MEZ"),
-# always on a 24-hour clock. Each word is read as the English one the formats above know; weekdays and "à",
-# "um", "Uhr" say nothing the date does not. "mar." is Gmail's Tuesday ("mars" is March; English "Mar" too).
+# French, German and Spanish mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026
+# 10:15", "Donnerstag, 12. März 2026 10:15", "jueves, 12 de marzo de 2026 10:15"), Gmail ("jeu. 12 mars 2026 à
+# 10:15", "Do., 12. März 2026 um 10:15 Uhr", "jue, 12 mar 2026 a las 10:15", as in its "Le … a écrit", "Am …
+# schrieb" and "El … escribió" above a reply) and Apple Mail ("12. März 2026 um 10:15:05 MEZ"), always on a
+# 24-hour clock. Each word is read as the English one the formats above know; weekdays and "à", "um", "Uhr",
+# "a las", "de" say nothing the date does not. "mar." is Gmail's French Tuesday ("mars" is March); Spanish
+# "mar" is both, and English "Mar" March: it is read as March, and as a weekday only where one stands, first
+# and before a comma (QUOTED_DATE_NOISE).
 QUOTED_DATE_WORD = re.compile(r"[^\W\d_]+\.?")
 QUOTED_DATE_WORDS = {
     **dict.fromkeys(
@@ -166,25 +171,27 @@ QUOTED_DATE_WORDS = {
             "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.",
             "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
             "mo.", "di.", "mi.", "do.", "fr.", "sa.", "so.",
-            "à", "um", "uhr",
+            "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
+            "lun", "mié", "jue", "vie", "sáb", "dom",
+            "à", "um", "uhr", "a", "la", "las", "de",
         ),
         "",
     ),
     **{
         month: english
         for english, months in {
-            "January": ("janvier", "janv.", "januar", "jan."),
-            "February": ("février", "févr.", "februar", "feb."),
-            "March": ("mars", "märz", "mär."),
-            "April": ("avril", "avr.", "apr."),
-            "May": ("mai",),
-            "June": ("juin", "juni", "jun."),
-            "July": ("juillet", "juil.", "juli", "jul."),
-            "August": ("août", "aug."),
-            "September": ("septembre", "sept.", "sept", "sep."),
-            "October": ("octobre", "oct.", "oktober", "okt."),
-            "November": ("novembre", "nov."),
-            "December": ("décembre", "déc.", "dezember", "dez."),
+            "January": ("janvier", "janv.", "januar", "jan.", "enero", "ene"),
+            "February": ("février", "févr.", "februar", "feb.", "febrero"),
+            "March": ("mars", "märz", "mär.", "marzo"),
+            "April": ("avril", "avr.", "apr.", "abril", "abr"),
+            "May": ("mai", "mayo"),
+            "June": ("juin", "juni", "jun.", "junio"),
+            "July": ("juillet", "juil.", "juli", "jul.", "julio"),
+            "August": ("août", "aug.", "agosto", "ago"),
+            "September": ("septembre", "sept.", "sept", "sep.", "septiembre", "setiembre"),
+            "October": ("octobre", "oct.", "oktober", "okt.", "octubre"),
+            "November": ("novembre", "nov.", "noviembre"),
+            "December": ("décembre", "déc.", "dezember", "dez.", "diciembre", "dic"),
         }.items()
         for month in months
     },
@@ -366,9 +373,9 @@ def _date(value) -> datetime | None:
 
 
 def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
-    """The original's date in a forward's quoted header, as a mail program writes it (in English, French or
-    German) or as RFC 5322 does; None when it cannot be read, or may be read two ways ("12/03/2026" unless
-    written where the day comes `day_first`)."""
+    """The original's date in a forward's quoted header, as a mail program writes it (in English, French,
+    German or Spanish) or as RFC 5322 does; None when it cannot be read, or may be read two ways ("12/03/2026"
+    unless written where the day comes `day_first`)."""
     if len(value) > MAX_QUOTED_DATE:
         return None
     text = " ".join(value.replace("\u202f", " ").split())
@@ -623,7 +630,8 @@ def _reply_markers(body: str, end: int):
             found = REPLY_MARKER.fullmatch(" ".join(body[opening.start() : text_end].split()))
             if found is None:
                 continue
-            language = next(name for name in ("on", "le", "am") if found[name] is not None)
+            # Each language's alternative ends with its sender's group, named after its date's.
+            language = found.lastgroup.removesuffix("_sender")
             if YEAR.search(found[language]):
                 yield text_end, language != "on", found[language], found[f"{language}_sender"]
                 break
@@ -639,7 +647,10 @@ def _is_reply_line(body: str, start: int, end: int) -> bool:
 def _reply_sender(sender: str) -> tuple[str, str] | None:
     """The name and address a reply line names its sender by: "Jane Smith <jane@…>" (split at its final
     "<address>": Python's parser reads "Smith, Jane <jane@…>" as two addresses), an address alone, or a name
-    alone as Thunderbird writes it ("Jane Smith"); None for what is no sender."""
+    alone as Thunderbird writes it ("Jane Smith"); None for what is no sender. Gmail in Spanish puts the
+    "<address>" in brackets ("Ana Costa (<ana@…>)"), which Python's parser would read as a comment."""
+    if sender.endswith(">)") and (opening := sender.rfind("(<")) != -1:
+        sender = sender[:opening] + sender[opening + 1 : -1]
     if sender.endswith(">") and (opening := sender.rfind("<")) != -1:
         address = sender[opening + 1 : -1].strip()
         name = " ".join(sender[:opening].split()).strip("\"'").strip()

@@ -690,6 +690,36 @@ def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_sub
             "Costa, Ana",
             id="german-last-name-first",
         ),
+        pytest.param(
+            "TR: Travaux",
+            "Le 12 mars 2026 à 10:15, Ana Costa <ana@river.example> a écrit\u202f:",
+            "Ana Costa",
+            id="french-narrow-no-break-space-before-colon",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            "El jue, 12 mar 2026 a las 10:15, Ana Costa (<ana@river.example>) escribió:",
+            "Ana Costa",
+            id="spanish-gmail",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            "El jue, 12 mar 2026 a las 10:15, Costa, Ana\n(<ana@river.example>) escribió:",
+            "Costa, Ana",
+            id="spanish-gmail-wrapped",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            "El 12 mar 2026, a las 10:15, Ana Costa <ana@river.example> escribió:",
+            "Ana Costa",
+            id="spanish-apple-mail",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            "El jueves, 12 de marzo de 2026, 10:15, Ana Costa <ana@river.example> escribió:",
+            "Ana Costa",
+            id="spanish-date-in-words",
+        ),
     ],
 )
 def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
@@ -716,8 +746,9 @@ def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_
         ("On 13/03/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 13, 10, 15)),
         ("Le 12/03/2026 à 10:15, Smith, Jane a écrit :", datetime(2026, 3, 12, 10, 15)),
         ("Am 12.03.26 um 10:15 schrieb Smith, Jane:", datetime(2026, 3, 12, 10, 15)),
+        ("El 12/03/2026 a las 10:15, Smith, Jane escribió:", datetime(2026, 3, 12, 10, 15)),
     ],
-    ids=["english-either-way", "english-day-over-12", "french", "german-two-digit-year"],
+    ids=["english-either-way", "english-day-over-12", "french", "german-two-digit-year", "spanish"],
 )
 def test_a_forward_under_thunderbirds_line_naming_its_sender_alone_is_logged_with_them_and_when_they_wrote(
     officer_in_london, marker, sent_at
@@ -746,11 +777,19 @@ def test_a_forward_under_a_line_naming_its_sender_last_name_first_with_their_add
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
 
 
-def test_an_officers_reply_above_a_line_naming_the_stakeholder_is_logged_as_the_officers(officer):
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        "El jue, 12 mar 2026 a las 10:15, Ana Costa (<ana@river.example>) escribió:",
+    ],
+    ids=["english", "spanish"],
+)
+def test_an_officers_reply_above_a_line_naming_the_stakeholder_is_logged_as_the_officers(officer, marker):
     ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
         subject="Re: Works",
-        quoted="On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        quoted=marker,
         body="> When do the works start?",
     ).replace(b'To: "log@crm.example" <log@crm.example>', b"To: ana@river.example")
 
@@ -922,11 +961,60 @@ def test_a_french_outlook_html_forward_is_logged_with_the_sender_its_header_bloc
     assert message.interaction.notes == "Nous nous opposons à la fermeture."
 
 
-def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer):
+@pytest.mark.parametrize(
+    ("subject", "html"),
+    [
+        pytest.param(
+            "TR: Travaux",
+            '<div>FYI</div><div><br><blockquote type="cite"><div>Le 12 mars 2026 à 10:15, Ana Costa '
+            "&lt;ana@river.example&gt; a écrit&nbsp;:</div><br><div>Bonjour</div></blockquote></div>",
+            id="apple-mail-french-no-break-space-entity",
+        ),
+        pytest.param(
+            "TR: Travaux",
+            '<div>FYI</div><blockquote type="cite"><div>Le 12 mars 2026 &agrave; 10:15, Ana Costa '
+            "&lt;ana@river.example&gt; a &eacute;crit&#8239;:</div><div>Bonjour</div></blockquote>",
+            id="apple-mail-french-narrow-no-break-space-entity",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            '<div dir="ltr">FYI</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">El jue, '
+            '12 mar 2026 a las 10:15, Ana Costa (&lt;<a href="mailto:ana@river.example">ana@river.example</a>'
+            '&gt;) escribió:<br></div><blockquote class="gmail_quote"><div>Bonjour</div></blockquote></div>',
+            id="gmail-spanish",
+        ),
+    ],
+)
+def test_an_html_only_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
+    officer_in_london, subject, html
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = officer_in_london.email, "log@crm.example", subject
+    mail.set_content(html, subtype="html")
+
+    message, _created = inbound_message_receive(raw=bytes(mail))
+
+    assert message.status == "logged" and message.is_forward
+    assert (message.from_name, message.from_address) == ("Ana Costa", "ana@river.example")
+    assert message.sent_at == datetime(2026, 3, 12, 10, 15, tzinfo=UTC)
+    assert list(message.interaction.stakeholders.all()) == [ana]
+    assert message.interaction.notes == "Bonjour"
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        "El jue, 12 mar 2026 a las 10:15, Ana Costa (<ana@river.example>) escribió:",
+    ],
+    ids=["english", "spanish"],
+)
+def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it_waits(officer, marker):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
         subject="Fwd: Works",
-        quoted="On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
+        quoted=marker,
         body="I have asked Ana when the works start.",
     )
 
@@ -953,8 +1041,18 @@ def test_a_plain_text_forward_whose_line_naming_a_sender_quotes_nothing_below_it
             "On 16 March 2026 at 9:30, <the minutes> wrote:\n> Agreed.",
             "On Thu, 12 Mar 2026 at 10:15, Ana Costa <ana@river.example> wrote:",
         ),
+        (
+            "Fwd: Obras",
+            "El 16 de marzo de 2026 a las 9:30 nos vemos en la obra.",
+            "El jue, 12 mar 2026 a las 10:15, Ana Costa (<ana@river.example>) escribió:",
+        ),
     ],
-    ids=["english-note-like-a-line", "german-note-like-a-line", "a-line-naming-no-sender"],
+    ids=[
+        "english-note-like-a-line",
+        "german-note-like-a-line",
+        "a-line-naming-no-sender",
+        "spanish-note-like-a-line",
+    ],
 )
 def test_an_officers_note_opening_as_a_line_naming_a_sender_does_not_hide_the_line_below_it(
     officer_in_london, subject, note, marker
@@ -969,7 +1067,7 @@ def test_an_officers_note_opening_as_a_line_naming_a_sender_does_not_hide_the_li
     assert message.interaction.notes == "Hello"
 
 
-# Dates in French and German -------------------------------------------------------------------------------
+# Dates in French, German and Spanish ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -1033,9 +1131,18 @@ def test_an_officers_note_opening_as_a_line_naming_a_sender_does_not_hide_the_li
             datetime(2026, 3, 12, 9, 15),  # in Central European Time, as it says
             id="apple-mail-de-with-its-zone",
         ),
+        pytest.param(
+            forward(
+                subject="Fwd: Obras",
+                quoted="---------- Forwarded message ---------\nDe: Ana Costa <ana@river.example>\n"
+                "Date: jue, 3 abr 2026 a las 10:25\nSubject: Obras\nTo: <officer@example.org>",
+            ),
+            datetime(2026, 4, 3, 9, 25),  # London's summer time
+            id="gmail-es",
+        ),
     ],
 )
-def test_a_forward_dated_in_french_or_german_is_logged_when_the_original_was_sent(
+def test_a_forward_dated_in_french_german_or_spanish_is_logged_when_the_original_was_sent(
     officer_in_london, raw, sent_at
 ):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
@@ -1181,6 +1288,8 @@ HOSTILE_REPLY_LINES = [
     "On 12 Mar 2026 at 10:15, " + "a:" * 130 + "a@b wrote:",
     "On 12 Mar 2026 at 10:15, " + "\u202f \u00a0" * 88 + " wrote:",
     "On " + "1:11 " * 59,
+    "El 1:11 2026, " + " escribió" * 30,
+    "El 1:11 2026, " + "(<" * 130 + "a@b>) escribió:",
 ]
 
 
