@@ -147,11 +147,7 @@ def _to_bytes(calendar: icalendar.Calendar, events: Iterable[icalendar.Event]) -
 
 
 def series_occurrences(series: MeetingSeries) -> list[Meeting]:
-    return list(
-        series.occurrences.select_related("organiser", "series").prefetch_related(
-            "agenda_items", "attendees__stakeholder", "attendees__user"
-        )
-    )
+    return list(series.occurrences.as_told())
 
 
 def invitation(meeting: Meeting, *, crm_link: bool = True, occurrences: list[Meeting] | None = None) -> bytes:

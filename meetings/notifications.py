@@ -144,7 +144,9 @@ def _invitations_since(
 ) -> list[str]:
     """The keys of the attendees' invitations (to the whole series, `whole_series`) from `version` on: not
     made stale by a message of `version`, whose own is asked for twice at most, and whose later ones (edits
-    or cancellations saved after it, their messages written first) are newer."""
+    or cancellations saved after it, their messages written first) are newer. `meeting` as read under its
+    lock (`_meeting_under_lock`, `_series_under_lock`): read before, a later version whose messages were
+    written meanwhile is not found in it, and its invitations are withdrawn as stale."""
     latest = meeting.series.sequence if whole_series else meeting.sequence
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
     return [
@@ -441,26 +443,29 @@ def invitations_send(
         return []
     if whole_series is None:
         whole_series = bool(meeting.series_id) and change is None and attendees is None
-    if whole_series:
-        # Read once for both audiences' .ics, which differ only in the link to the meeting's page.
-        occurrences = calendar.series_occurrences(meeting.series)
-        build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
-    elif meeting.series_id:
-        build, version = calendar.occurrence_update, meeting.sequence
-    else:
-        build, version = calendar.invitation, meeting.sequence
-    if change is not None:
-        version = change.version
-
-    def key(attendee: Attendee) -> str:
-        own = _invitation_key(meeting, attendee, version, whole_series=whole_series)
-        return f"{own}:again-of-{again_of}" if again_of is not None else own
+    # Read once for both audiences' .ics, which differ only in the link to the meeting's page (and again under
+    # the lock, only if it changed meanwhile: `_series_under_lock`).
+    occurrences = calendar.series_occurrences(meeting.series) if whole_series else None
 
     enqueued = []
     with transaction.atomic():
         recipients = _one_each(_as_held(candidates))
         if not recipients:
             return []
+        if whole_series:
+            occurrences, meeting = _series_under_lock(meeting, occurrences)
+            build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
+        else:
+            meeting = _meeting_under_lock(meeting)
+            build = calendar.occurrence_update if meeting.series_id else calendar.invitation
+            version = meeting.sequence
+        if change is not None:
+            version = change.version
+
+        def key(attendee: Attendee) -> str:
+            own = _invitation_key(meeting, attendee, version, whole_series=whole_series)
+            return f"{own}:again-of-{again_of}" if again_of is not None else own
+
         ics = _ics_by_audience(recipients, lambda crm_link: build(meeting, crm_link=crm_link))
         topics = {attendee: _topic(meeting, attendee, whole_series=whole_series) for attendee in recipients}
         joining = [
@@ -655,6 +660,26 @@ def cancellations_send(
             invitations_send(occurrence, attendees=attendees, whole_series=True)
 
 
+def _meeting_under_lock(meeting: Meeting) -> Meeting:
+    """`meeting` (one occurrence of a series, say) as it is once locked: read again if an edit or a
+    cancellation committed since it was read (its version moved on). Its messages are then written from the
+    meeting as that left it, and the invitations of that version, maybe written meanwhile, are not taken
+    for stale (`_invitations_since`).
+
+    Locked as a cancellation, an edit and "Send again with current details" lock it: after the guests'
+    records and before the outbox rows. An edit's own messages, written while another's are, wait for them
+    and then find their version."""
+    locked = (
+        Meeting.objects.filter(pk=meeting.pk)
+        .select_for_update(no_key=True)
+        .values_list("sequence", flat=True)
+        .get()
+    )
+    if locked == meeting.sequence:
+        return meeting
+    return Meeting.objects.as_told().get(pk=meeting.pk)
+
+
 def _series_under_lock(
     meeting: Meeting, occurrences: list[Meeting], *, read_again: bool = False
 ) -> tuple[list[Meeting], Meeting]:
@@ -744,9 +769,15 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
     with transaction.atomic():
         on_it = list(meeting.attendees.all())
         held = _as_held([*on_it, *removed])
+        meeting = _meeting_under_lock(meeting)
         # Written after the edit commits, maybe after a later edit added them back: their invitation from it
-        # stands, and they are on the meeting.
-        present = {_topic(meeting, attendee) for attendee in held[: len(on_it)] if attendee is not None}
+        # stands, and they are on the meeting. Found as read before their records were held (a merge since
+        # moved them to the record kept) or under the meeting's lock (that edit committed since).
+        present = {
+            _topic(meeting, attendee)
+            for attendee in [*held[: len(on_it)], *meeting.attendees.all()]
+            if attendee is not None
+        }
         removed = [a for a in _one_each(held[len(on_it) :]) if _topic(meeting, a) not in present]
         if not removed:
             return

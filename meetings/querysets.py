@@ -15,6 +15,13 @@ class MeetingQuerySet(QuerySet):
         matches = search_matches(text)
         return self if matches is None else self.filter(matches)
 
+    def as_told(self):
+        """With what every message about a meeting shows of it: its organiser, series, agenda, and guests with
+        their records."""
+        return self.select_related("organiser", "series").prefetch_related(
+            "agenda_items", "attendees__stakeholder", "attendees__user"
+        )
+
     def upcoming(self):
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")
 

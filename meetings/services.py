@@ -202,11 +202,7 @@ def _require_attending(meeting: Meeting, stakeholder: Stakeholder | None) -> Non
 
 
 def _refetch(meeting_id: int) -> Meeting:
-    return (
-        Meeting.objects.select_related("organiser", "series")
-        .prefetch_related("agenda_items", "attendees__stakeholder", "attendees__user")
-        .get(pk=meeting_id)
-    )
+    return Meeting.objects.as_told().get(pk=meeting_id)
 
 
 def _announce(meeting_id: int, *, change: notifications.MeetingChange | None = None) -> None:
@@ -540,12 +536,7 @@ def invitation_send_again(*, message: OutboundMessage, hold: Callable[[], None])
     )
     if not locked:
         raise ValidationError(_("The meeting this message was about has been deleted."))
-    meetings = list(
-        Meeting.objects.select_related("organiser", "series")
-        .prefetch_related("agenda_items", "attendees__stakeholder", "attendees__user")
-        .filter(pk__in=locked)
-        .order_by("original_start", "pk")
-    )
+    meetings = list(Meeting.objects.as_told().filter(pk__in=locked).order_by("original_start", "pk"))
     to_come = [m for m in meetings if m.status == MeetingStatus.PLANNED and not m.is_past]
     if not to_come:
         raise ValidationError(_nothing_to_invite_to(meetings[0], whole_series=about.whole_series))

@@ -1163,6 +1163,105 @@ def test_a_later_update_written_by_a_process_from_before_guest_keys_is_not_withd
     assert OutboundMessage.objects.get(pk=written_before.pk).status == Status.PENDING
 
 
+# --- Another change saved while an edit's messages are written ---------------------------------------------
+
+
+@pytest.fixture
+def meanwhile(monkeypatch):
+    """Makes `change` happen, and its messages be written, once the next messages to be written have read
+    their meeting and hold its guests' records: as another edit or cancellation committed in between."""
+
+    def then(change):
+        as_held = notifications._as_held
+
+        def holding_then_changed(attendees):
+            monkeypatch.setattr(notifications, "_as_held", as_held)
+            held = as_held(attendees)
+            change()
+            return held
+
+        monkeypatch.setattr(notifications, "_as_held", holding_then_changed)
+
+    return then
+
+
+def test_an_edits_update_written_after_the_next_edits_leaves_that_one_and_says_where_the_meeting_is_now(
+    scheduled, officer, edit, meanwhile, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The first edit's messages read the meeting, then the second edit was saved and its update written:
+    they took that version for one not yet made, withdrew its update as stale, and sent Ama the meeting in
+    Room 4, where it no longer was."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    meanwhile(lambda: edit(scheduled, location="Harbour House"))
+
+    for callback in first_edits_messages:
+        callback()
+
+    _sent, *updates = invitations_to("ama@example.org")
+    assert [update.status for update in updates] == [Status.PENDING, Status.PENDING]
+    for update in updates:
+        assert "Harbour House" in update.body
+        assert (event_of(update).decoded("dtstart"), event_of(update)["SEQUENCE"]) == (soon_at(15), 2)
+    mailoutbox.clear()
+    deliver_due()
+    to_ama = [email for email in mailoutbox if email.to == ["ama@example.org"]]
+    assert len(to_ama) == 2 and all("Harbour House" in email.body for email in to_ama)
+
+
+def test_a_removal_written_after_the_next_edit_invited_the_guest_back_is_not_written(
+    scheduled, officer, guests, edit, meanwhile, django_capture_on_commit_callbacks
+):
+    """The edit taking Kenji off read the meeting, then the next edit, moving it to Harbour House, invited
+    him back: his invitation to it was withdrawn as stale, and a removal took the meeting out of his
+    calendar though he was on it."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as removals:
+        services.meeting_update(meeting=scheduled, actor=officer, stakeholders=guests[:1])
+    meanwhile(lambda: edit(scheduled, stakeholders=guests, location="Harbour House"))
+
+    for callback in removals:
+        callback()
+
+    _sent, invited_back = invitations_to("kenji@example.jp")
+    assert invited_back.status == Status.PENDING and "Harbour House" in invited_back.body
+    assert not OutboundMessage.objects.filter(kind="meeting_removal").exists()
+
+
+def test_a_series_invitation_written_after_an_occurrence_was_cancelled_leaves_it_out(
+    officer, guests, meanwhile, django_capture_on_commit_callbacks
+):
+    """The series' first invitations read the series, then its third occurrence was cancelled: they were
+    written of the version read, the third occurrence in them, and put it back in the guests' calendars
+    after its cancellation."""
+    with django_capture_on_commit_callbacks() as invitations:
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    third = first.series.occurrences.order_by("original_start")[2]
+
+    def cancel_the_third():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=third, actor=officer)
+
+    meanwhile(cancel_the_third)
+
+    for callback in invitations:
+        callback()
+
+    for address in ("ama@example.org", "kenji@example.jp"):
+        invitation = series_invitations_to(address).get()
+        assert series_event_of(invitation)["SEQUENCE"] == 1
+        assert excluded(series_event_of(invitation)) == [third.original_start]
+
+
 # --- Two guests sharing one address -------------------------------------------------------------------------
 
 
