@@ -2,6 +2,7 @@
 
 import datetime as dt
 import importlib
+import random
 
 import pytest
 from django.db import connection
@@ -184,7 +185,8 @@ def test_going_back_to_0017_runs_again_after_a_run_stopped_once_it_had_dropped_t
         migrate_to_latest()
 
 
-# Migration 0019 writes the phone functions in PL/pgSQL: the keys the index holds must not change. ---------
+# Migrations 0019 and 0021 write the phone functions anew (PL/pgSQL; plain numbers read without regular
+# expressions): the keys the index holds must not change. ----------------------------------------------------
 
 country_codes_migration = importlib.import_module(
     "contacts.migrations.0018_phone_search_country_codes_and_extensions"
@@ -205,6 +207,16 @@ SPELLINGS = [
     "12345",
     "ext: 123456",
     "",
+    # Digits, spaces and plus signs alone, which 0021 reads without regular expressions.
+    "  +44 20 7946 0000  ",
+    "0044 20 7946 0000",
+    "0011 61 2 9876 5432",
+    "020 7946 0000 +33 1 23 45 67 89",
+    "+ 44",
+    "44+20+7946+0000",
+    "++44 20 7946 0000",
+    "   ",
+    "1234567",
 ]
 
 
@@ -238,6 +250,27 @@ def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
             " WHERE shares_phone_number(ARRAY[one], ARRAY[another])"
             " IS DISTINCT FROM previous_shares_phone_number(ARRAY[one], ARRAY[another])",
             [SPELLINGS, SPELLINGS],
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.django_db
+def test_the_phone_functions_give_what_0018s_gave_for_random_spellings():
+    rng = random.Random(21)
+    spellings = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        for alphabet in ("0123456789 +", "0123456789 +()-./x#\t")
+        for _ in range(3000)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(previous_phone_function("phone_numbers"))
+        previous_keys = previous_phone_function("phone_keys")
+        cursor.execute(previous_keys.replace("phone_numbers(phones)", "previous_phone_numbers(phones)"))
+        cursor.execute(
+            "SELECT spelling FROM unnest(%s::text[]) AS spelling"
+            " WHERE phone_keys(ARRAY[spelling]) IS DISTINCT FROM previous_phone_keys(ARRAY[spelling])"
+            " OR phone_numbers(ARRAY[spelling]) IS DISTINCT FROM previous_phone_numbers(ARRAY[spelling])",
+            [spellings],
         )
         assert cursor.fetchall() == []
 
