@@ -28,7 +28,7 @@ Interactions imported in bulk are history: they do not announce `interaction.cre
 import hashlib
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from psycopg.types.json import Jsonb
 
 from accounts.permissions import WhoCanHelp, can_manage_import, require
-from contacts.duplicates import TrigramIndex, plain_name
+from contacts.duplicates import SHARED_MAILBOX, TrigramIndex, name_words, plain_name
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.search import Unaccented, unaccent_table, unaccented
 from history.tracking import acting_for
@@ -655,9 +655,34 @@ class _NamedAt:
     unaddressed: list[tuple[int, str]] = field(default_factory=list)
 
 
+@dataclass
+class _Holders:
+    """The register's people holding one address (_StakeholderDuplicates): how many, and the first by name of
+    each name (`name_words`), the first by name first."""
+
+    count: int = 0
+    by_name: dict[tuple[str, ...], tuple[int, str]] = field(default_factory=dict)
+
+    def add(self, pk: int, name: str) -> None:
+        self.count += 1
+        self.by_name.setdefault(name_words(name), (pk, name))
+
+
+_NO_HOLDERS = _Holders()
+
+
+def _same_person(by_name: dict, person: tuple[str, ...], *, shared: bool):
+    """Of those giving an address, by name (`name_words`), the one a row giving it repeats: the one of its
+    name, else the first; at a shared mailbox, which alone tells nobody apart, only the one of its name."""
+    if person in by_name or shared:
+        return by_name.get(person)
+    return next(iter(by_name.values()), None)
+
+
 class _StakeholderDuplicates(_DuplicateFinder):
-    """Same email as someone in the register or an earlier row; a similar name at the same organisation; a
-    row without an address giving a name another row of the file gives at the same organisation.
+    """Same email as someone in the register or an earlier row (at a shared mailbox, only of the same name);
+    a similar name at the same organisation; a row without an address giving a name another row of the file
+    gives at the same organisation.
 
     The register is asked about the file's addresses once, in SQL, rather than copied into Python: reading
     every stakeholder's addresses took longer than importing the rows.
@@ -700,43 +725,26 @@ class _StakeholderDuplicates(_DuplicateFinder):
                     yield line, name, same
 
     def after_reading(self, check):
-        # Addresses are stored trimmed and lower-case (Stakeholder.clean_fields), as the cleaner gives them:
-        # the register's addresses are matched to the file's by equality in one hash join (a GIN probe per
-        # address, or `&&` with thousands of them, is far slower). Of several people with one address, the
-        # first by name is named.
-        addresses = sorted({email for _line, _name, emails in self.with_emails for email in emails})
-        in_register = {}
-        if addresses:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    SELECT DISTINCT ON (f.address) f.address, s.id, s.name
-                    FROM contacts_stakeholder s
-                    CROSS JOIN LATERAL unnest(s.emails) AS e(address)
-                    JOIN unnest(%s::varchar[]) AS f(address) ON f.address = e.address
-                    ORDER BY f.address, s.name, s.id
-                    """,
-                    [addresses],
-                )
-                in_register = {address: (pk, name) for address, pk, name in cursor.fetchall()}
-        in_file: dict[str, int] = {}
+        in_register = self._register_holders()
+        sharing = self._sharing_an_address(in_register)
+        shared = self._shared_mailboxes(sharing, in_register)
+        # Each address's unflagged rows, the first line of each person giving it, in the file's order: a
+        # flagged row may be left out, so no later row is flagged for repeating it.
+        in_file: dict[str, dict[tuple[str, ...], int]] = {}
         flagged = []
-        for line, name, emails in self.with_emails:
+        for line, name, person, emails in sharing:
             reason = existing = None
             for email in emails:
-                if email in in_register:
-                    existing = in_register[email]
+                holders = in_register.get(email, _NO_HOLDERS).by_name
+                if existing := _same_person(holders, person, shared=email in shared):
                     reason = _("Same email as %(name)s: %(email)s") % {"name": existing[1], "email": email}
                     break
-                if email in in_file:
-                    reason = _("Same email as line %(line)d: %(email)s") % {
-                        "line": in_file[email],
-                        "email": email,
-                    }
+                if same := _same_person(in_file.get(email, {}), person, shared=email in shared):
+                    reason = _("Same email as line %(line)d: %(email)s") % {"line": same, "email": email}
                     break
             if reason is None:
                 for email in emails:
-                    in_file.setdefault(email, line)
+                    in_file.setdefault(email, {}).setdefault(person, line)
                 continue
             check.duplicate(line, name, reason, *(existing or ()))
             flagged.append(line)
@@ -751,6 +759,59 @@ class _StakeholderDuplicates(_DuplicateFinder):
             ImportRow.objects.filter(AnyOf(models.F("line"), flagged), job=check.job).update(
                 is_duplicate=True
             )
+
+    def _register_holders(self) -> dict[str, _Holders]:
+        """The register's people holding each of the file's addresses: one query.
+
+        Addresses are stored trimmed and lower-case (Stakeholder.clean_fields), as the cleaner gives them: the
+        register's addresses are matched to the file's by equality in one hash join (a GIN probe per address,
+        or `&&` with thousands of them, is far slower)."""
+        addresses = sorted({email for _line, _name, emails in self.with_emails for email in emails})
+        if not addresses:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT DISTINCT f.address, s.name, s.id
+                FROM contacts_stakeholder s
+                CROSS JOIN LATERAL unnest(s.emails) AS e(address)
+                JOIN unnest(%s::varchar[]) AS f(address) ON f.address = e.address
+                ORDER BY f.address, s.name, s.id
+                """,
+                [addresses],
+            )
+            holders: dict[str, _Holders] = defaultdict(_Holders)
+            for address, name, pk in cursor.fetchall():
+                holders[address].add(pk, name)
+        return holders
+
+    def _sharing_an_address(self, in_register: dict[str, _Holders]) -> list[tuple]:
+        """(line, name, `name_words`, addresses) of the rows giving an address that the register or another
+        row gives too, in the file's order: the others give addresses of their own, and their names are not
+        worth reading (a few microseconds a row)."""
+        given = Counter(email for _line, _name, emails in self.with_emails for email in emails)
+        return [
+            (line, name, name_words(name), emails)
+            for line, name, emails in self.with_emails
+            if any(given[email] > 1 or email in in_register for email in emails)
+        ]
+
+    @staticmethod
+    def _shared_mailboxes(sharing: list[tuple], in_register: dict[str, _Holders]) -> set[str]:
+        """The file's addresses that more than SHARED_MAILBOX people hold, as the stakeholder form and the
+        duplicate check count them (contacts.duplicates): the register's holders and the file's people giving
+        it, each by name, a row of a holder's name being that holder (a group imported again is as large as
+        it was, not twice)."""
+        people: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for _line, _name, person, emails in sharing:
+            for email in emails:
+                people[email].add(person)
+        return {
+            email
+            for email, giving in people.items()
+            if (holders := in_register.get(email, _NO_HOLDERS)).count + len(giving - holders.by_name.keys())
+            > SHARED_MAILBOX
+        }
 
     def after_staging(self, check):
         # Similar names at the same organisation, compared through a trigram index of each organisation's

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from contacts.duplicates import SHARED_MAILBOX, likely_duplicates
 from contacts.models import Affiliation, Organisation, Stakeholder
 from imports import services
 from imports.columns import StakeholderCleaner
@@ -343,6 +344,166 @@ def test_likely_duplicates_are_shown_and_can_be_left_out(officer):
 
     assert job.created_count == 1
     assert Stakeholder.objects.filter(name__startswith="Li Wei").count() == 1
+
+
+# Twelve people of one ministry, each name's words distinct from every other's.
+MINISTRY_STAFF = [
+    "Margaret Okafor",
+    "Li Wei",
+    "Ana Costa",
+    "Alan Reid",
+    "Bilal Sheikh",
+    "Mette Lund",
+    "Zoë Äkerlund",
+    "Adébáyọ̀ Ọláwálé",
+    "Mohammed Ali",
+    "Nguyen Van An",
+    "Grace Mensah",
+    "Tomas Novak",
+]
+
+
+def same_email_reasons(job) -> dict[int, str]:
+    return {duplicate["line"]: duplicate["reason"] for duplicate in job.duplicates}
+
+
+def staff_at(address: str, names: list[str]) -> list[list[str]]:
+    return [[name, address, "", "", "", ""] for name in names]
+
+
+@pytest.mark.parametrize(
+    "people,flagged", [(SHARED_MAILBOX, SHARED_MAILBOX - 1), (SHARED_MAILBOX + 1, 0), (12, 0)]
+)
+def test_a_mailbox_the_files_people_give_flags_their_repeats_up_to_shared_mailbox_people_and_none_past(
+    officer, people, flagged
+):
+    """As the duplicate check and the stakeholder form count: up to SHARED_MAILBOX people an address is
+    someone's and all but its first row are flagged; past it, a ministry's info@, it tells nobody apart."""
+    content = csv_bytes(staff_at("info@ministry.example", MINISTRY_STAFF[:people]))
+
+    job = check(officer, upload(officer, content))
+
+    repeats = "Same email as line 2: info@ministry.example"
+    assert same_email_reasons(job) == dict.fromkeys(range(3, 3 + flagged), repeats)
+
+
+def test_at_a_mailbox_the_files_people_share_a_person_listed_again_and_an_own_address_given_again_are_flagged(
+    officer,
+):
+    content = csv_bytes(
+        [
+            *staff_at("info@ministry.example", MINISTRY_STAFF),
+            ["Li Wei", "li@example.org", "", "", "", ""],
+            ["Costa, ANA", "info@ministry.example", "", "", "", ""],
+            ["Li Wei Jr", "info@ministry.example; li@example.org", "", "", "", ""],
+        ]
+    )
+
+    job = check(officer, upload(officer, content))
+
+    assert same_email_reasons(job) == {
+        15: "Same email as line 4: info@ministry.example",
+        16: "Same email as line 14: li@example.org",
+    }
+
+
+@pytest.mark.parametrize("holders", [SHARED_MAILBOX - 1, SHARED_MAILBOX])
+def test_a_mailbox_the_registers_people_share_flags_a_new_person_as_the_stakeholder_form_does(
+    officer, holders
+):
+    """Up to SHARED_MAILBOX people, the newcomer among them, an address is personal and flags them; past it
+    it is a shared mailbox that tells nobody apart, for the import as for `likely_duplicates`."""
+    for name in MINISTRY_STAFF[:holders]:
+        StakeholderFactory(name=name, emails=["info@ministry.example"], owner=officer)
+    content = csv_bytes([["Zed Quist", "INFO@ministry.example", "", "", "", ""]])
+
+    job = check(officer, upload(officer, content))
+
+    warned = likely_duplicates(name="Zed Quist", emails=["info@ministry.example"])
+    assert bool(job.duplicates) == bool(warned) == (holders < SHARED_MAILBOX)
+    if warned:
+        first_by_name = min(MINISTRY_STAFF[:holders])
+        assert same_email_reasons(job) == {2: f"Same email as {first_by_name}: info@ministry.example"}
+
+
+def test_a_holder_listing_an_address_twice_is_one_of_its_holders(officer):
+    StakeholderFactory(
+        name="Zed Quist", emails=["team@ministry.example", "team@ministry.example"], owner=officer
+    )
+    for name in MINISTRY_STAFF[: SHARED_MAILBOX - 2]:
+        StakeholderFactory(name=name, emails=["team@ministry.example"], owner=officer)
+
+    job = check(officer, upload(officer, csv_bytes(staff_at("team@ministry.example", ["Tomas Novak"]))))
+
+    assert job.duplicate_count == 1
+
+
+@pytest.mark.parametrize("new_in_file,flagged", [(2, True), (3, False)])
+def test_a_mailbox_is_shared_by_the_registers_people_and_the_files_together(officer, new_in_file, flagged):
+    in_register = SHARED_MAILBOX - 2
+    for name in MINISTRY_STAFF[:in_register]:
+        StakeholderFactory(name=name, emails=["team@ministry.example"], owner=officer)
+    newcomers = MINISTRY_STAFF[in_register : in_register + new_in_file]
+
+    job = check(officer, upload(officer, csv_bytes(staff_at("team@ministry.example", newcomers))))
+
+    assert job.duplicate_count == (new_in_file if flagged else 0)
+
+
+@pytest.mark.parametrize("people", [SHARED_MAILBOX - 1, 12])
+def test_a_group_at_one_mailbox_imported_again_is_flagged_row_by_row_as_the_people_it_was(officer, people):
+    """Each row names the holder of its name however the name is written; the file's rows are those holders,
+    not as many people again, so a group of four sharing an address is not taken for a shared mailbox and a
+    newcomer at it is still flagged."""
+    holders = {
+        name: StakeholderFactory(name=name, emails=["info@ministry.example"], owner=officer)
+        for name in MINISTRY_STAFF[:people]
+    }
+    written_again = {
+        "Margaret Okafor": "OKAFOR, Margaret",
+        "Zoë Äkerlund": "Zoe Akerlund",
+        "Adébáyọ̀ Ọláwálé": "adebayo olawale",
+    }
+    rows = staff_at(
+        "info@ministry.example", [written_again.get(name, name) for name in holders] + ["Zed Quist"]
+    )
+    content = csv_bytes(rows)
+
+    job = check(officer, upload(officer, content))
+
+    found = {
+        duplicate["line"]: (duplicate["existing_id"], duplicate["reason"]) for duplicate in job.duplicates
+    }
+    assert {line: found[line] for line in range(2, 2 + people)} == {
+        line: (holder.pk, f"Same email as {name}: info@ministry.example")
+        for line, (name, holder) in enumerate(holders.items(), start=2)
+    }
+    newcomer_line = 2 + people
+    assert (newcomer_line in found) == (people < SHARED_MAILBOX)
+    job = commit(officer, job, skip_duplicates=True)
+    assert job.created_count == (0 if people < SHARED_MAILBOX else 1)
+
+
+def test_the_addresses_holders_are_asked_for_in_one_query_however_many_addresses_and_holders(officer):
+    def check_queries(rows):
+        job = upload(officer, csv_bytes(rows))
+        with CaptureQueriesContext(connection) as queries:
+            check(officer, job)
+        return len(queries)
+
+    StakeholderFactory(name="Ana Costa", emails=["ana@example.org"], owner=officer)
+    one_address = staff_at("ana@example.org", ["Ana Costa"])
+    check_queries(one_address)  # the first file's mapping is remembered
+    one_holder_queries = check_queries(one_address)
+    addresses = {
+        name: ["info@ministry.example", f"staff{index}@ministry.example"]
+        for index, name in enumerate(MINISTRY_STAFF)
+    }
+    for name, emails in addresses.items():
+        StakeholderFactory(name=name, emails=emails, owner=officer)
+    many = [[name, "; ".join(emails), "", "", "", ""] for name, emails in addresses.items()]
+
+    assert check_queries(many) == one_holder_queries
 
 
 def test_a_person_listed_twice_at_one_organisation_without_an_address_is_a_likely_duplicate(officer):
