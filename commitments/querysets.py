@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,8 +23,10 @@ class CommitmentQuerySet(QuerySet):
         return self.filter(stakeholder=stakeholder)
 
     def for_organisation(self, organisation):
-        """Commitments with the organisation or one of its departments."""
-        return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
+        """Commitments with the organisation or one of its departments, at any depth (`family_of`)."""
+        from contacts.models import Organisation
+
+        return self.filter(organisation__in=Organisation.objects.family_of(organisation))
 
     def by_urgency(self):
         """Soonest due (or up for renewal) first; those without a date last."""

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 # Open or in progress: the concerns somebody still has to deal with.
@@ -27,8 +27,10 @@ class ConcernQuerySet(QuerySet):
         return self.filter(stakeholder=stakeholder)
 
     def for_organisation(self, organisation):
-        """Concerns raised at the organisation or one of its departments."""
-        return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
+        """Concerns raised at the organisation or one of its departments, at any depth (`family_of`)."""
+        from contacts.models import Organisation
+
+        return self.filter(organisation__in=Organisation.objects.family_of(organisation))
 
     def by_urgency(self):
         """Most severe first, then the longest waiting."""

@@ -3,6 +3,7 @@ import functools
 from collections.abc import Iterable
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -143,9 +144,33 @@ class OrganisationQuerySet(NamedQuerySet):
     def for_api(self):
         return self.with_people_count().prefetch_related("tags")
 
-    def with_family_ids(self):
-        """The organisation itself and its departments (two levels down) share one timeline."""
-        return self.prefetch_related("departments__departments")
+    def family_of(self, organisation):
+        """The organisation and its departments at any depth (a ministry, its directorates and their units):
+        what every page, register and report means by "the organisation and its departments".
+
+        Found by a recursive query down the parent index, inside the query that uses it (never a list read
+        first), so the family costs no round trip whatever its size. UNION rather than UNION ALL: an id
+        already found is not followed again, so parents looped by a write that skipped the checks of the
+        forms and imports end the walk instead of hanging it.
+
+        The ids are gathered into an array, computed once, that the rows are then read by: given the
+        recursive query as a subquery (`pk__in`), PostgreSQL guessed it to find a hundred organisations, and
+        the organisation's timeline then read the whole interaction log for its page (650 ms at a million
+        interactions, against 2 ms).
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        family = f"""
+            ARRAY(
+                WITH RECURSIVE family(id) AS (
+                    SELECT id FROM {table} WHERE id = %s
+                    UNION
+                    SELECT department.id FROM {table} department
+                    JOIN family ON department.parent_id = family.id
+                )
+                SELECT id FROM family
+            )
+        """
+        return self.filter(AnyOf(F("pk"), RawSQL(family, [organisation.pk])))
 
 
 def local_contact_due():
@@ -261,13 +286,13 @@ class StakeholderQuerySet(NamedQuerySet):
         )
 
     def at_organisation(self, organisation):
-        from .models import Affiliation
+        """Those with a position held now at the organisation or one of its departments, at any depth."""
+        from .models import Affiliation, Organisation
 
         return self.filter(
             Exists(
                 Affiliation.objects.held_now().filter(
-                    Q(organisation=organisation) | Q(organisation__parent=organisation),
-                    stakeholder=OuterRef("pk"),
+                    organisation__in=Organisation.objects.family_of(organisation), stakeholder=OuterRef("pk")
                 )
             )
         )

@@ -375,6 +375,13 @@ def organisation_lookup(request):
 
 
 def organisation_detail(request, pk):
+    """The organisation with its departments at any depth (`OrganisationQuerySet.family_of`): their
+    timeline, open commitments and concerns, and the people working in them.
+
+    Only the direct departments are listed, each with its own people, as a step down the tree: a unit under
+    a directorate is listed on the directorate's page, one click away, and its people are among the
+    "People in departments" here, named with their unit.
+    """
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("parent").prefetch_related("tags"), pk=pk
     )
@@ -390,7 +397,7 @@ def organisation_detail(request, pk):
     departments = Organisation.objects.filter(parent=organisation).with_people_count().order_by("name")
     department_positions = (
         Affiliation.objects.current()
-        .filter(organisation__parent=organisation)
+        .filter(organisation__in=Organisation.objects.family_of(organisation).exclude(pk=organisation.pk))
         .select_related("stakeholder", "organisation")
         .order_by("organisation__name", "stakeholder__name")[:PEOPLE_SHOWN]
     )

@@ -178,7 +178,9 @@ def stakeholder_graph(stakeholder: Stakeholder, *, day=None) -> Graph:
 def organisation_graph(organisation: Organisation, *, day=None) -> Graph:
     graph = Graph(centre=f"o{organisation.pk}")
     graph.add_organisation(organisation, 0)
-    # Hop 1: the organisation it belongs to, its departments, and the people working there now.
+    # Hop 1: the organisation it belongs to, its departments, and the people working there now. Its direct
+    # family only, not `family_of`: a map draws each step out from the centre, and a unit two levels down
+    # is on its directorate's map.
     family = Organisation.objects.filter(Q(pk=organisation.parent_id) | Q(parent=organisation)).order_by(
         "name"
     )

@@ -114,10 +114,8 @@ class Report:
         return with_family.union(with_people)
 
     def _organisation_family(self):
-        """The organisation and its departments, as a subquery of ids."""
-        return Organisation.objects.filter(Q(pk=self.organisation.pk) | Q(parent=self.organisation)).values(
-            "pk"
-        )
+        """The organisation and its departments at any depth, as a subquery of ids."""
+        return Organisation.objects.family_of(self.organisation).values("pk")
 
     def _organisation_people(self):
         """Who works in the organisation or its departments now, as a subquery of stakeholder ids."""

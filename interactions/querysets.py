@@ -130,7 +130,8 @@ class InteractionQuerySet(QuerySet):
         return self.filter(participations__stakeholder=stakeholder)
 
     def for_organisation(self, organisation):
-        """Interactions with the organisation, its departments, or the people currently working there.
+        """Interactions with the organisation, its departments at any depth (`family_of`), or the people
+        currently working there.
 
         Their ids come from the two indexes that hold them — interactions by organisation, participations by
         stakeholder — in one union: put as one condition with OR, PostgreSQL could use neither, and walked
@@ -138,7 +139,7 @@ class InteractionQuerySet(QuerySet):
         """
         from contacts.models import Affiliation, Organisation
 
-        family = Organisation.objects.filter(Q(pk=organisation.pk) | Q(parent=organisation.pk)).values("pk")
+        family = Organisation.objects.family_of(organisation).values("pk")
         people = Affiliation.objects.held_now().filter(organisation__in=family).values("stakeholder")
         with_the_family = self.model.objects.filter(organisation__in=family).values("pk")
         with_its_people = self.model.stakeholders.through.objects.filter(stakeholder__in=people).values(

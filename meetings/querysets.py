@@ -86,8 +86,10 @@ class MeetingQuerySet(QuerySet):
         ).order_by("original_start")
 
     def for_organisation(self, organisation):
-        """Meetings with the organisation or one of its departments."""
-        return self.filter(Q(organisation=organisation) | Q(organisation__parent=organisation))
+        """Meetings with the organisation or one of its departments, at any depth (`family_of`)."""
+        from contacts.models import Organisation
+
+        return self.filter(organisation__in=Organisation.objects.family_of(organisation))
 
     def for_list(self):
         """With each meeting's stakeholders as `guests`, in the order they were invited."""

@@ -70,14 +70,17 @@ def test_stakeholder_page_with_timeline(
 @pytest.mark.parametrize("rows", [3, 12])
 def test_organisation_page(officer_client, officer, django_assert_max_num_queries, rows):
     organisation = OrganisationFactory()
-    OrganisationFactory(parent=organisation)
+    # Its family is a subquery however deep it goes: a unit two levels down adds no query.
+    unit = OrganisationFactory(parent=OrganisationFactory(parent=organisation))
     populate(officer, organisation, rows)
+    populate(officer, unit, rows // 3)
     # the organisation and its tags; timeline page, its authors, organisations, stakeholders and topics;
     # current people; departments; people in departments; the user's groups; open commitments and open
     # concerns (each with its stakeholder).
     with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
         response = officer_client.get(organisation.get_absolute_url())
-    assert len(response.context["timeline"]) == rows
+    assert len(response.context["timeline"]) == rows + rows // 3
+    assert len(response.context["department_positions"]) == rows // 3
 
 
 @pytest.mark.parametrize("rows", [3, 12])

@@ -439,3 +439,16 @@ def test_an_edit_fills_a_blank_organisation_only_when_it_clears_the_one_the_comm
     commitment.refresh_from_db()
     assert commitment.due_on == later
     assert commitment.organisation == (position.organisation if had_one else None)
+
+
+def test_the_register_of_an_organisation_includes_its_units_at_any_depth(officer_client):
+    """As its card's "All, including departments" link promises: ministry → directorate → unit."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    bridges = OrganisationFactory(name="Bridges Unit", parent=OrganisationFactory(parent=ministry))
+    CommitmentFactory(description="Send the load test report", organisation=bridges)
+    CommitmentFactory(description="Send the hospital plans", organisation=OrganisationFactory())
+
+    page = officer_client.get(reverse("commitments:list"), {"organisation": ministry.pk, "status": ""})
+
+    assert "Send the load test report" in page.content.decode()
+    assert "Send the hospital plans" not in page.content.decode()

@@ -404,3 +404,16 @@ def test_an_edit_fills_a_blank_organisation_only_when_it_clears_the_one_the_conc
     concern.refresh_from_db()
     assert concern.severity == Severity.HIGH
     assert concern.organisation == (position.organisation if had_one else None)
+
+
+def test_the_register_of_an_organisation_includes_its_units_at_any_depth(officer_client):
+    """As its card's "All, including departments" link promises: ministry → directorate → unit."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    bridges = OrganisationFactory(name="Bridges Unit", parent=OrganisationFactory(parent=ministry))
+    ConcernFactory(title="Cracks in the river bridge", organisation=bridges)
+    ConcernFactory(title="Waiting times at the clinic", organisation=OrganisationFactory())
+
+    page = officer_client.get(reverse("concerns:list"), {"organisation": ministry.pk, "status": ""})
+
+    assert "Cracks in the river bridge" in page.content.decode()
+    assert "Waiting times at the clinic" not in page.content.decode()

@@ -12,6 +12,8 @@ from meetings.models import ActionItem, ActionStatus
 from ..conftest import login
 from ..factories import (
     AffiliationFactory,
+    CommitmentFactory,
+    ConcernFactory,
     InteractionFactory,
     MeetingFactory,
     OrganisationFactory,
@@ -341,6 +343,30 @@ def test_organisation_page_shows_people_departments_and_their_timeline(officer_c
 
     assert "Permanent Secretary" in body and "Roads Directorate" in body and engineer.name in body
     assert "Bridge inspection briefing" in body and "Budget round-table" in body
+
+
+def test_organisation_page_shows_the_work_and_people_of_a_unit_two_levels_down(officer_client, officer):
+    """Ministry → directorate → unit: the unit's work showed on the directorate's page but not the
+    ministry's. The ministry lists its directorate; the unit is listed on the directorate's page."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    bridges = OrganisationFactory(name="Bridges Unit", parent=roads)
+    inspector = StakeholderFactory(name="Kofi Mensah", owner=officer)
+    AffiliationFactory(organisation=bridges, stakeholder=inspector, role="Bridge Inspector")
+    # Recorded against the unit, with nobody working there: found by the organisation alone.
+    outsider = StakeholderFactory(owner=officer)
+    InteractionFactory(logged_by=officer, stakeholders=[outsider], organisation=bridges, summary="Load test")
+    CommitmentFactory(stakeholder=outsider, organisation=bridges, description="Send the load test report")
+    ConcernFactory(stakeholder=outsider, organisation=bridges, title="Cracks in the river bridge")
+
+    response = officer_client.get(ministry.get_absolute_url())
+    page = response.content.decode()
+
+    for text in ("Load test", "Send the load test report", "Cracks in the river bridge", "Kofi Mensah"):
+        assert text in page
+    assert "Bridges Unit, Bridge Inspector" in page
+    assert list(response.context["departments"]) == [roads]
+    assert list(officer_client.get(roads.get_absolute_url()).context["departments"]) == [bridges]
 
 
 def test_a_timeline_entry_says_what_was_agreed_to_follow_up_shortened_when_long(officer_client, officer):

@@ -103,6 +103,47 @@ def test_an_organisation_report_covers_the_period_for_what_the_reader_may_see(cl
     assert "Long ago" not in page
 
 
+def test_an_organisations_report_includes_the_work_and_people_of_a_unit_two_levels_down(client, officer):
+    """Ministry → directorate → unit: the unit's work was in the directorate's report but not the
+    ministry's."""
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    bridges = OrganisationFactory(name="Bridges Unit", parent=roads)
+    inspector = StakeholderFactory(owner=officer, name="Kofi Mensah")
+    AffiliationFactory(stakeholder=inspector, organisation=bridges)
+    # Recorded against the unit with someone from elsewhere: found by the organisation alone.
+    outsider = StakeholderFactory(owner=officer)
+    InteractionFactory(
+        logged_by=officer, stakeholders=[outsider], organisation=bridges, occurred_at=days_ago(3),
+        summary="Load test",
+    )  # fmt: skip
+    InteractionFactory(
+        logged_by=officer, stakeholders=[inspector], occurred_at=days_ago(4), summary="Inspection walk"
+    )
+    meeting = MeetingFactory(
+        organiser=officer, organisation=bridges, title="Bridge safety board", starts_at=days_ago(6),
+        ends_at=days_ago(6) + dt.timedelta(hours=1), status=MeetingStatus.HELD, held_at=days_ago(6),
+    )  # fmt: skip
+    meeting.attendees.create(stakeholder=inspector, attended=True)
+    Decision.objects.create(meeting=meeting, text="Close the old bridge to lorries")
+    CommitmentFactory(stakeholder=outsider, organisation=bridges, description="Send the load test report")
+    ConcernFactory(
+        stakeholder=outsider, organisation=bridges, title="Cracks in the river bridge", raised_on=TODAY
+    )
+    ObjectiveFactory(stakeholder=inspector, description="Agree the inspection calendar")
+
+    response = report(client, officer, organisation=ministry.pk)
+
+    totals = response.context["totals"]
+    assert totals["interactions"] == 2
+    assert (totals["meetings"], totals["meetings_held"]) == (1, 1)
+    assert (totals["commitments_open"], totals["concerns_raised"], totals["objectives_open"]) == (1, 1, 1)
+    page = response.content.decode()
+    shown = ["Load test", "Inspection walk", "Bridge safety board", "Close the old bridge to lorries"]
+    shown += ["Send the load test report", "Cracks in the river bridge", "Agree the inspection calendar"]
+    assert [text for text in shown if text not in page] == []
+
+
 def test_the_stakeholders_owner_sees_the_confidential_interaction_in_the_report(client, colleague, council):
     response = report(client, colleague, organisation=council.pk)
     assert response.context["totals"]["interactions"] == 3

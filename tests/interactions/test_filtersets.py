@@ -5,7 +5,7 @@ import pytest
 from interactions.filtersets import InteractionFilterSet
 from interactions.models import Interaction
 
-from ..factories import InteractionFactory, StakeholderFactory
+from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +55,15 @@ def test_an_unknown_member_of_staff_is_not_a_filter_but_lists_nothing(officer):
     InteractionFactory(logged_by=officer)
     assert filtered(officer, logged_by=999999) == set()
     assert filtered(officer, follow_up_owner=999999) == set()
+
+
+def test_organisation_filter_includes_units_at_any_depth_and_the_people_working_there(officer):
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    bridges = OrganisationFactory(name="Bridges Unit", parent=OrganisationFactory(parent=ministry))
+    inspector = StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=inspector, organisation=bridges)
+    with_the_unit = InteractionFactory(logged_by=officer, organisation=bridges)
+    with_its_inspector = InteractionFactory(logged_by=officer, stakeholders=[inspector])
+    InteractionFactory(logged_by=officer, organisation=OrganisationFactory(name="Ministry of Health"))
+
+    assert filtered(officer, organisation=ministry.pk) == {with_the_unit.pk, with_its_inspector.pk}

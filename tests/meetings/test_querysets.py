@@ -66,3 +66,12 @@ def test_an_action_taken_on_before_a_meeting_that_is_then_cancelled_stays_open_b
     assert called_off.status == ActionStatus.OPEN
     assert set(ActionItem.objects.open()) == {called_off, still_wanted}
     assert list(ActionItem.objects.outstanding()) == [still_wanted]
+
+
+def test_an_organisations_meetings_include_those_with_a_unit_two_levels_down(officer):
+    ministry = OrganisationFactory(name="Ministry of Transport")
+    bridges = OrganisationFactory(name="Bridges Unit", parent=OrganisationFactory(parent=ministry))
+    with_the_unit = MeetingFactory(organiser=officer, organisation=bridges)
+    MeetingFactory(organiser=officer, organisation=OrganisationFactory(name="Ministry of Health"))
+
+    assert list(Meeting.objects.for_organisation(ministry)) == [with_the_unit]
