@@ -4,14 +4,17 @@ page of the site, a few words for htmx or JSON under /api/. Nothing of it is sav
 and any other database error is answered as before (tests/test_outages.py)."""
 
 import logging
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
+from api.idempotency import hold
 from api.models import IdempotencyRecord
 from contacts.models import Objective, Stakeholder
 
+from .concurrency import wait_until_waiting_for_a_lock
 from .factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,4 +171,48 @@ def test_any_other_database_error_is_answered_as_before(officer_client, person):
     assert page["Retry-After"] == api["Retry-After"] == "30"
     assert b"briefly unavailable" in page.content
     assert api.json()["code"] == "service_unavailable"
+    assert not Objective.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_deadlock_between_a_form_and_another_save_is_answered_and_the_other_save_goes_through(
+    client, officer
+):
+    """The form's request holds its submission's lock (liaison_crm.submissions) and waits for the
+    stakeholder's row, which another transaction holds while it waits for the submission's lock."""
+    person = StakeholderFactory(owner=officer)
+    key = "9c4d2b7a-key"
+    stakeholder_locked = threading.Event()
+    other_save_done = threading.Event()
+
+    def other_save():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # PostgreSQL looks for a deadlock once a session has waited deadlock_timeout (1 s), and
+                    # aborts the session that looked: the request, which waits first, rather than this one.
+                    cursor.execute("SET LOCAL deadlock_timeout = '20s'")
+                Stakeholder.objects.select_for_update().get(pk=person.pk)
+                stakeholder_locked.set()
+                wait_until_waiting_for_a_lock(1)
+                hold(officer, f"form:{key}")
+            other_save_done.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_save)
+    thread.start()
+    try:
+        assert stakeholder_locked.wait(30)
+        client.force_login(officer)
+        response = client.post(
+            reverse("contacts:objective_add", args=[person.pk]),
+            {"description": "Win their endorsement", "submission_key": key},
+        )
+    finally:
+        thread.join(30)
+
+    assert response.status_code == 503
+    assert MESSAGE in response.content.decode()
+    assert other_save_done.is_set()
     assert not Objective.objects.exists()
