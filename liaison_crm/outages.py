@@ -24,8 +24,9 @@ from django.views.defaults import server_error as django_server_error
 
 logger = logging.getLogger(__name__)
 
-# Lost or refused connections; also a statement cancelled by a timeout or a lock not granted, which are
-# worth a retry too. Integrity and data errors are bugs, and stay 500s.
+# Lost or refused connections; also a statement cancelled by a timeout, worth a retry too. A save aborted
+# because of another one (a deadlock, a lock not granted) is answered before, by liaison_crm.save_collisions.
+# Integrity and data errors are bugs, and stay 500s.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After static files (they need no database), before everything that reads the session or the user.
     "liaison_crm.outages.DatabaseUnavailableMiddleware",
+    # Below it, so that its process_exception runs first: a deadlock is an OperationalError, not an outage.
+    "liaison_crm.save_collisions.SaveCollisionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
