@@ -178,6 +178,17 @@ def _who(attendee: Attendee) -> str:
     return f"stakeholder:{attendee.stakeholder_id}" if attendee.stakeholder_id else f"user:{attendee.user_id}"
 
 
+# How every topic `_topic` writes ends: the guest, as `_who` names them.
+GUEST_TOPIC = r":(stakeholder|user):[0-9]+$"
+
+
+def _invited_before_topics(meeting: Meeting) -> bool:
+    """Whether an invitation to the meeting, or to any occurrence of its series, was written before the
+    outbox kept topics as `_topic` writes them: on none, or on one naming its guest's address. Whom it
+    reached is then not found on their topics."""
+    return messages_before_topics(key_prefix=_invitation_key_prefix(meeting), topics_now=GUEST_TOPIC)
+
+
 @dataclass(frozen=True)
 class TopicMeeting:
     """What a meeting message's topic names of the meeting: a meeting, one occurrence of a series (its
@@ -276,11 +287,13 @@ def _withdraw_stale(
     and those whose message was on its way (superseded).
 
     Run in the transaction that enqueues what replaces the messages withdrawn, so this is what was
-    actually sent. A recipient is taken not to hold the meeting only on evidence: this call withdrew their
-    invitation, and the last word on the occurrence that went out, may have or is still to go is none (nor
-    an invitation to its whole series) or a removal that went out. Anything less certain — a meeting whose
-    invitations were written before the outbox kept topics, a removal that may not have reached them —
-    and they are told: a message too many is better than a meeting left in their calendar.
+    actually sent. A recipient is taken not to hold the meeting only on evidence: once this call's
+    withdrawal is done, the last word on the occurrence that went out, may have or is still to go is none
+    (nor an invitation to its whole series) or a removal that went out. So is one whose invitations are
+    not written yet (the organiser cancelled as soon as they scheduled): nothing is in their calendar to
+    take out. Anything less certain — a meeting whose invitations were written before the outbox kept
+    topics as they are now, a removal that may not have reached them — and they are told: a message too
+    many is better than a meeting left in their calendar.
     """
     withdrawal = messages_withdraw(
         topics=[topic for own in topics.values() for topic in own],
@@ -289,7 +302,7 @@ def _withdraw_stale(
     )
     withdrawn = withdrawal.withdrawn
     withdrawn_from = {attendee.pk for attendee, own in topics.items() if withdrawn.intersection(own)}
-    if not withdrawn_from or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+    if _invited_before_topics(meeting):
         return set(), withdrawn_from, withdrawal
     series = {
         attendee: _topic(meeting, attendee, whole_series=True) if meeting.series_id else None
@@ -307,13 +320,7 @@ def _withdraw_stale(
         return series_topic in last_word and last_word[series_topic][0] == INVITATION
 
     return (
-        {
-            topic
-            for attendee, own in topics.items()
-            if attendee.pk in withdrawn_from
-            for topic in own
-            if not holds(topic, series[attendee])
-        },
+        {topic for attendee, own in topics.items() for topic in own if not holds(topic, series[attendee])},
         withdrawn_from,
         withdrawal,
     )
@@ -455,10 +462,17 @@ def invitations_send(
         if whole_series:
             occurrences, meeting = _series_under_lock(meeting, occurrences)
             build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
+            cancelled = all(o.status == MeetingStatus.CANCELLED for o in occurrences)
         else:
             meeting = _meeting_under_lock(meeting)
             build = calendar.occurrence_update if meeting.series_id else calendar.invitation
             version = meeting.sequence
+            cancelled = meeting.status == MeetingStatus.CANCELLED
+        if cancelled:
+            # Cancelled since it was scheduled or changed, before this was written: its cancellation
+            # (none, to a guest nothing had reached yet) is the last word; an invitation after it would
+            # put it back in their calendar.
+            return []
         if change is not None:
             version = change.version
 
@@ -739,7 +753,7 @@ def _held_by_series_invitation_to_come(
     if to_come:
         sent = topics_sent(topics=[series[who] for who in to_come], kinds=[INVITATION])
         to_come = {who for who in to_come if series[who] not in sent}
-    if not to_come or messages_before_topics(key_prefix=_invitation_key_prefix(meeting)):
+    if not to_come or _invited_before_topics(meeting):
         return set()
     return {
         _topic(occurrence, attendee)

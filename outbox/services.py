@@ -426,11 +426,13 @@ def topics_sent(*, topics: Collection[str], kinds: Collection[str]) -> set[str]:
     )
 
 
-def messages_before_topics(*, key_prefix: str) -> bool:
-    """Whether a message keyed under `key_prefix` was written before the outbox kept topics, and not
-    cancelled: what went out on a topic is then not all its recipient was sent."""
+def messages_before_topics(*, key_prefix: str, topics_now: str) -> bool:
+    """Whether a message keyed under `key_prefix`, and not cancelled, was written before the outbox kept
+    its topics as they are written now (`topics_now`, a regular expression they match): on no topic, or on
+    one of an older format. What went out on the topics asked is then not all its recipient was sent."""
     return (
-        OutboundMessage.objects.filter(key__startswith=key_prefix, topic="")
+        OutboundMessage.objects.filter(key__startswith=key_prefix)
+        .exclude(topic__regex=topics_now)
         .exclude(status=Status.CANCELLED)
         .exists()
     )

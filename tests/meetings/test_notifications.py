@@ -608,6 +608,94 @@ def test_cancelling_the_last_occurrence_left_withdraws_a_waiting_series_invitati
     assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
 
 
+def weekly_to_come(officer, guests, django_capture_on_commit_callbacks):
+    """Three weekly occurrences with Ama and Kenji, scheduled and committed; the messages that invite them
+    (returned, to run) not yet written: the scheduling request is still writing them."""
+    with django_capture_on_commit_callbacks() as invitations:
+        first = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Weekly stand-up",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+            frequency="weekly",
+            count=3,
+        )
+    return list(first.series.occurrences.order_by("original_start")), invitations
+
+
+def test_an_occurrence_cancelled_before_the_series_invitations_are_written_is_left_out_and_never_cancelled(
+    officer, guests, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The organiser cancelled the third occurrence right after scheduling the series: its guests were
+    sent a cancellation of an occurrence they were never invited to, before the invitation that left it
+    out."""
+    (_first, _second, third), invitations = weekly_to_come(
+        officer, guests, django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=third, actor=officer)
+
+    for callback in invitations:
+        callback()
+
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
+    for address in ("ama@example.org", "kenji@example.jp"):
+        invitation = series_invitations_to(address).get()
+        assert excluded(series_event_of(invitation)) == [third.original_start]
+    deliver_due()
+    assert sorted(email.subject.split(":")[0] for email in mailoutbox) == ["Invitation", "Invitation"]
+
+
+def test_cancelling_an_occurrence_tells_each_guest_by_what_their_series_invitation_did(
+    officer, guests, admin_user, django_capture_on_commit_callbacks
+):
+    """Ama's series invitation went out: she is told the occurrence is cancelled. Kenji's is still waiting:
+    it is written again without it, and that is all he is sent. Jo's was withdrawn by an administrator
+    before it went: nothing put the occurrence in her calendar, and nothing is sent to take it out."""
+    jo = StakeholderFactory(name="Jo Park", owner=officer, emails=["jo@example.org"], time_zone="UTC")
+    (_first, second, _third), invitations = weekly_to_come(
+        officer, [*guests, jo], django_capture_on_commit_callbacks
+    )
+    for callback in invitations:
+        callback()
+    message_send(message_id=series_invitations_to("ama@example.org").get().pk)
+    message_cancel(message=series_invitations_to("jo@example.org").get(), actor=admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=second, actor=officer)
+
+    cancellations = OutboundMessage.objects.filter(kind="meeting_cancellation")
+    assert list(cancellations.values_list("to", flat=True)) == ["ama@example.org"]
+    (kenjis,) = series_invitations_to("kenji@example.jp").filter(status=Status.PENDING)
+    assert excluded(series_event_of(kenjis)) == [second.original_start]
+    assert not series_invitations_to("jo@example.org").exclude(status=Status.CANCELLED).exists()
+
+
+def test_a_meeting_cancelled_before_its_invitations_are_written_sends_nothing(
+    officer, guests, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Neither a cancellation of a meeting its guests were never invited to, nor then an invitation to a
+    meeting already cancelled."""
+    with django_capture_on_commit_callbacks() as invitations:
+        meeting = services.meeting_schedule(
+            organiser=officer,
+            stakeholders=guests,
+            title="Harbour review",
+            starts_at=soon_at(10),
+            ends_at=soon_at(11),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=meeting, actor=officer)
+
+    for callback in invitations:
+        callback()
+
+    assert not OutboundMessage.objects.exclude(kind="meeting_reminder").exists()
+    deliver_due()
+    assert mailoutbox == []
+
+
 # --- "Send again with current details" ---------------------------------------------------------------------
 
 
@@ -1043,6 +1131,21 @@ def addressed_the_old_way(invitation) -> OutboundMessage:
     return OutboundMessage.objects.get(pk=invitation.pk)
 
 
+def test_a_meeting_whose_invitations_name_their_guests_by_address_is_cancelled_for_every_guest(
+    officer, scheduled, django_capture_on_commit_callbacks
+):
+    """Nothing stands on the topics naming the guests by who they are, yet the invitations reached them."""
+    deliver_due()
+    for invitation in OutboundMessage.objects.filter(kind="meeting_invitation"):
+        addressed_the_old_way(invitation)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_cancel(meeting=scheduled, actor=officer)
+
+    cancellations = OutboundMessage.objects.filter(kind="meeting_cancellation")
+    assert sorted(cancellations.values_list("to", flat=True)) == ["ama@example.org", "kenji@example.jp"]
+
+
 def test_a_failed_invitation_whose_topic_names_its_guest_by_address_is_not_sent_again_once_cancelled(
     officer, scheduled, admin_user, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -1260,6 +1363,8 @@ def test_a_series_invitation_written_after_an_occurrence_was_cancelled_leaves_it
         invitation = series_invitations_to(address).get()
         assert series_event_of(invitation)["SEQUENCE"] == 1
         assert excluded(series_event_of(invitation)) == [third.original_start]
+    # Its cancellation's messages, written before any invitation, found nobody it had reached.
+    assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
 
 
 # --- Two guests sharing one address -------------------------------------------------------------------------

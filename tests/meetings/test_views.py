@@ -10,13 +10,14 @@ from django.utils import timezone
 from accounts.services import service_account_create
 from commitments import services as commitment_services
 from interactions.models import Interaction
-from meetings import services
+from meetings import notifications, services
 from meetings.models import ActionItem, ActionItemEvent, Attendee, Meeting, MeetingStatus
 from outbox.models import OutboundMessage
 
 from ..concurrency import all_at_once, queued_behind_a_lock
 from ..conftest import login
 from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory, UserFactory
+from ..mail import deliver_due
 from ..typed_dates import refusal
 
 pytestmark = pytest.mark.django_db
@@ -1696,6 +1697,9 @@ def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them
     the meeting, and nobody emailed about them: the guest and the colleague invited are told of the
     cancellation, and the colleague of nothing more for the action of theirs it closes."""
     services.meeting_update(meeting=meeting, actor=officer, staff=[colleague])
+    # Their invitations went out: the meeting is in their calendars for the cancellation to take out.
+    notifications.invitations_send(services._refetch(meeting.pk))
+    deliver_due()
     actions = [open_action_of(meeting, owner, "Book") for owner in (officer, colleague)]
     done = open_action_of(meeting, officer, "Sent")
     services.action_item_set_status(action_item=done, actor=officer, status="done")
@@ -1715,9 +1719,9 @@ def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them
         assert change.pgh_context.metadata["user"] == officer.pk
     done.refresh_from_db()
     assert (done.status, done.cancelled_at) == ("done", None)
-    assert OutboundMessage.objects.filter(to="ama@example.org").exists()
-    told = OutboundMessage.objects.filter(to=colleague.email).values_list("kind", flat=True)
-    assert list(told) == ["meeting_cancellation"]
+    assert OutboundMessage.objects.filter(to="ama@example.org", kind="meeting_cancellation").exists()
+    told = OutboundMessage.objects.filter(to=colleague.email).order_by("pk").values_list("kind", flat=True)
+    assert list(told) == ["meeting_invitation", "meeting_cancellation"]
 
 
 def test_cancelling_a_meeting_with_the_box_unticked_leaves_its_actions_open(officer_client, officer, meeting):

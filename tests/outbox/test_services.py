@@ -327,11 +327,22 @@ def test_messages_written_before_topics_are_found_by_their_key_unless_cancelled(
         key="meeting-invitation:uid-2@liaison-crm::0:ama@example.org", kind="meeting_invitation"
     )
     OutboundMessage.objects.filter(pk=cancelled.pk).update(status=Status.CANCELLED)
-    enqueue(key="meeting-invitation:uid-3@liaison-crm::0:ama@example.org", topic="meeting:uid-3")
+    enqueue(key="meeting-invitation:uid-3@liaison-crm::0:ama@example.org", topic="meeting:uid-3:user:7")
+    enqueue(
+        key="meeting-invitation:uid-4@liaison-crm::0:ama@example.org", topic="meeting:uid-4:ama@example.org"
+    )
+    topics_now = r":user:[0-9]+$"
 
-    assert services.messages_before_topics(key_prefix="meeting-invitation:uid-1@liaison-crm:")
-    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-2@liaison-crm:")
-    assert not services.messages_before_topics(key_prefix="meeting-invitation:uid-3@liaison-crm:")
+    def before_topics(uid):
+        return services.messages_before_topics(
+            key_prefix=f"meeting-invitation:{uid}@liaison-crm:", topics_now=topics_now
+        )
+
+    assert before_topics("uid-1")
+    assert not before_topics("uid-2")
+    assert not before_topics("uid-3")
+    # On a topic of the format written before.
+    assert before_topics("uid-4")
 
 
 def test_a_withdrawn_message_is_never_sent_and_asked_for_again_stays_withdrawn(mailoutbox):
