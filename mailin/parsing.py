@@ -1,16 +1,17 @@
 """Reading a raw email (RFC 822/5322): its addresses, subject, date, text, attachments, and what it forwards.
 
-A forward arrives in one of two shapes: the original attached whole (message/rfc822, as Outlook's "forward
-as attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
+A forward arrives in one of two shapes: the original attached whole (message/rfc822, as Outlook's "forward as
+attachment" and many mail servers do), or quoted in the body under a marker such as Gmail's "----------
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
-message:" (or the same in French or German, as those mail programs write them), followed by the original's
-From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An). Outlook for
-Microsoft 365 and Outlook on the web put a rule of underscores there. Outlook's "-----Original Message-----"
-and that rule are above the message a reply quotes too: only the subject's "FW:" (TR:, WG:) tells their
-forward from their reply. Outlook gives a sender its address book knows by name alone ("From: Jane Smith"),
-and a long To or Cc list is wrapped over several lines. Gmail, Apple Mail and Thunderbird may instead quote
-the original under one line naming its sender and date ("On … Jane Smith <jane@…> wrote:", "Le … a écrit :",
-"Am … schrieb …:", "El … escribió:"), as above a reply: only the subject tells a forward.
+message:" (or the same in French, German or Spanish, as those mail programs write them), followed by the
+original's From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An; De,
+Enviado, Fecha, Asunto, Para). Outlook for Microsoft 365 and Outlook on the web put a rule of underscores
+there. Outlook's "-----Original Message-----" and that rule are above the message a reply quotes too: only the
+subject's "FW:" (TR:, WG:, RV:) tells their forward from their reply. Outlook gives a sender its address book
+knows by name alone ("From: Jane Smith"), and a long To or Cc list is wrapped over several lines. Gmail, Apple
+Mail and Thunderbird may instead quote the original under one line naming its sender and date ("On … Jane
+Smith <jane@…> wrote:", "Le … a écrit :", "Am … schrieb …:", "El … escribió:"), as above a reply: only the
+subject tells a forward.
 """
 
 import email
@@ -23,19 +24,44 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
+# The header lines a forward quotes, in each language mail programs write them, by what they are in English.
+QUOTED_HEADER_NAMES = {
+    "from": "from", "de": "from", "von": "from",
+    "date": "date", "datum": "date", "fecha": "date",
+    "sent": "sent", "envoyé": "sent", "gesendet": "sent", "enviado": "sent",
+    "subject": "subject", "objet": "subject", "betreff": "subject", "asunto": "subject",
+    "to": "to", "à": "to", "an": "to", "para": "to",
+    "cc": "cc",
+}  # fmt: skip
+
+
+def _header_words(*meanings: str) -> str:
+    """The quoted header names meaning one of `meanings`, as a pattern's alternatives."""
+    return "|".join(name for name, meaning in QUOTED_HEADER_NAMES.items() if meaning in meanings)
+
+
+# French puts a space before the colon: "De : Ana Costa <ana@river.example>", a no-break one in Outlook's HTML
+# ("De&nbsp;:").
+HEADER_COLON = r"[ \t\u00a0\u202f]?:"
 # Spaces around a marker are on its own line: `\s*` would also read every blank line below each line's start,
 # and an email of blank lines took a minute. The first marker in the body decides; a `quote` one marks a
 # forward only when the subject says so, or an officer's reply would be logged as the stakeholder's message.
 MARKERS = re.compile(
     r"^[ \t]*(?:"
-    r"(?P<forward>-{2,}[ \t]*(?:Forwarded message|Message transféré|Weitergeleitete Nachricht)[ \t]*-{2,}"
-    r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht) ?:)"
-    r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht)[ \t]*-{2,}"
-    r"|_{10,}(?=[ \t]*\n[ \t]*(?:From|De|Von)[ \t\u00a0\u202f]?:))"
+    r"(?P<forward>-{2,}[ \t]*"
+    r"(?:Forwarded message|Message transféré|Weitergeleitete Nachricht|Mensaje reenviado)[ \t]*-{2,}"
+    r"|(?:Begin forwarded message|Début du message réexpédié|Anfang der weitergeleiteten Nachricht"
+    r"|Inicio del mensaje reenviado) ?:)"
+    r"|(?P<quote>-{2,}[ \t]*(?:Original Message|Message d'origine|Ursprüngliche Nachricht|Mensaje original)"
+    r"[ \t]*-{2,}"
+    rf"|_{{10,}}(?=[ \t]*\n[ \t]*(?:{_header_words('from')}){HEADER_COLON}))"
     r")[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
+# What a subject opens with in a forward (Outlook's "FW:", "TR:", "WG:", "RV:"; Gmail's "Fwd:") and a reply.
+FORWARD_PREFIXES = r"fwd?|tr|wg|rv"
+FORWARD_SUBJECT = re.compile(rf"^\s*(?:{FORWARD_PREFIXES})\s*:", re.IGNORECASE)
+SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re.IGNORECASE)
 # Gmail, Apple Mail and Thunderbird write a line above the message they quote, naming when it was sent and by
 # whom: "On Tue, 12 Mar 2026 at 10:15, Jane Smith <jane@x.com> wrote:", "Le 12 mars 2026 à 10:15, Jean Dupont
 # <j@x.fr> a écrit :", "Am 12.03.2026 um 10:15 schrieb Hans Müller <h@x.de>:", "El jue, 12 mar 2026 a las
@@ -44,22 +70,32 @@ FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|tr|wg)\s*:", re.IGNORECASE)
 # is one: "Ana wrote: the works start Monday" is the body's own text. The date is what comes before its first
 # colon, the time's, so each part has one place to go. Gmail and Apple Mail write "3:04\u202fPM" and French
 # "a écrit\u00a0:" (Apple Mail's HTML "a écrit&nbsp;:"): a line is read with its spaces as plain ones.
+# What follows the time is the date's too, not the start of the sender's name: a 12-hour clock's "AM" (in
+# Latin-American Spanish "p. m.", "p.m.", Gmail's "a la(s) 2:34 p.m."), German "Uhr", and a zone ("10:15
+# GMT+1", "UTC-05:00", "CET").
 #
 # Such a line is the forward's only when nothing but the officer's note is above it and, in a plain text, the
 # message below it is quoted with "> " (HTML quotes it in a <blockquote>, no longer seen in the text): the
 # message a forward quotes may itself quote an older one under the same line, and Outlook's forward without
 # its rule is a header block alone (HEADER_BLOCK_LINE), read as it was before such lines were.
 REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am|El) ", re.MULTILINE)
+MERIDIEM = r"[ap]\.? ?m\.?"
+# The zones a date may name: Apple Mail's "GMT" or "UTC" (with an offset: "GMT+1", "UTC-05:00", or with a
+# minus sign, U+2212), and the Central European times, also as written in German and French (MEZ, MESZ; HNEC,
+# HAEC).
+ZONE_HOURS = {"gmt": 0, "utc": 0, "cet": 1, "mez": 1, "hnec": 1, "cest": 2, "mesz": 2, "haec": 2}
+ZONE = rf"(?:{'|'.join(ZONE_HOURS)})(?:[+\-\u2212]\d{{1,2}}(?::?\d\d)?)?"
+REPLY_TIME = rf"\d:\d\d(?::\d\d)?(?: ?{MERIDIEM})?(?: Uhr)?(?: {ZONE})?"
 REPLY_MARKER = re.compile(
-    r"On (?P<on>[^:]*?\d:\d\d(?::\d\d)?(?: ?[AP]\.?M\.?)?),? (?P<on_sender>.+?) wrote:"
-    r"|Le (?P<le>[^:]*?\d:\d\d(?::\d\d)?),? (?P<le_sender>.+?) a écrit ?:"
-    r"|Am (?P<am>[^:]*?\d:\d\d(?::\d\d)?(?: Uhr)?),? schrieb (?P<am_sender>.+):"
-    r"|El (?P<el>[^:]*?\d:\d\d(?::\d\d)?),? (?P<el_sender>.+?) escribió ?:",
+    rf"On (?P<on>[^:]*?{REPLY_TIME}),? (?P<on_sender>.+?) wrote:"
+    rf"|Le (?P<le>[^:]*?{REPLY_TIME}),? (?P<le_sender>.+?) a écrit ?:"
+    rf"|Am (?P<am>[^:]*?{REPLY_TIME}),? schrieb (?P<am_sender>.+):"
+    rf"|El (?P<el>[^:]*?{REPLY_TIME}),? (?P<el_sender>.+?) escribió ?:",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
 HEADER_BLOCK_LINE = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(?:From|Sent|Date|De|Envoyé|Von|Datum|Gesendet)[ \t\u00a0\u202f]?:",
+    rf"^[ \t]*(?:>[ \t]*)?(?:{_header_words('from', 'sent', 'date')}){HEADER_COLON}",
     re.IGNORECASE | re.MULTILINE,
 )
 # From a reply line's end: blank lines, then a line quoted with ">".
@@ -69,25 +105,11 @@ MAX_REPLY_MARKER = 300
 # Outlook 2016 and earlier quote an address as "Ana Costa [mailto:ana@river.example]", which is no address
 # to Python's parser (it reads "Ana").
 OUTLOOK_ADDRESS = re.compile(r"\[mailto:([^\[\]\s]+)\]", re.IGNORECASE)
-# French puts a space before the colon: "De : Ana Costa <ana@river.example>", a no-break one in Outlook's HTML
-# ("De&nbsp;:"). Each run of spaces has one place to go: `\s*>?\s*` could split a line of spaces between its
-# two halves every way, and one of 20,000 spaces under a marker took most of a minute.
+# Each run of spaces has one place to go: `\s*>?\s*` could split a line of spaces between its two halves every
+# way, and one of 20,000 spaces under a marker took most of a minute.
 QUOTED_HEADER = re.compile(
-    r"^[ \t]*(?:>[ \t]*)?(From|Date|Sent|Subject|To|Cc|De|Envoyé|Objet|À|Von|Datum|Gesendet|Betreff|An)"
-    r"[ \t\u00a0\u202f]?:[ \t]*(.*)$",
-    re.IGNORECASE,
+    rf"^[ \t]*(?:>[ \t]*)?({'|'.join(QUOTED_HEADER_NAMES)}){HEADER_COLON}[ \t]*(.*)$", re.IGNORECASE
 )
-QUOTED_HEADER_NAMES = {
-    "de": "from",
-    "von": "from",
-    "datum": "date",
-    "envoyé": "sent",
-    "gesendet": "sent",
-    "objet": "subject",
-    "betreff": "subject",
-    "à": "to",
-    "an": "to",
-}
 # The quoted headers whose value is a list of addresses, and may go on over several lines.
 ADDRESS_LISTS = {"to", "cc"}
 # What is read of a quoted header: Python's address parser takes about a second for 50,000 characters, and a
@@ -135,7 +157,6 @@ ADDRESS_FIELDS = {
     "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc",
 }  # fmt: skip
 LIST_SEPARATOR = re.compile(r"([,;])")
-SUBJECT_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # What Outlook writes in the Sensitivity header (RFC 2156) when its sender marks a message other than normal.
 SENSITIVE_MARKINGS = {"private", "company-confidential", "personal"}
 # "Confidential", "[Confidential]", "(CONFIDENTIAL) …" at the start of a subject; not "Confidentiality …".
@@ -158,12 +179,14 @@ QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\ba
 # French, German and Spanish mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026
 # 10:15", "Donnerstag, 12. März 2026 10:15", "jueves, 12 de marzo de 2026 10:15"), Gmail ("jeu. 12 mars 2026 à
 # 10:15", "Do., 12. März 2026 um 10:15 Uhr", "jue, 12 mar 2026 a las 10:15", as in its "Le … a écrit", "Am …
-# schrieb" and "El … escribió" above a reply) and Apple Mail ("12. März 2026 um 10:15:05 MEZ"), always on a
-# 24-hour clock. Each word is read as the English one the formats above know; weekdays and "à", "um", "Uhr",
-# "a las", "de" say nothing the date does not. "mar." is Gmail's French Tuesday ("mars" is March); Spanish
-# "mar" is both, and English "Mar" March: it is read as March, and as a weekday only where one stands, first
-# and before a comma (QUOTED_DATE_NOISE).
-QUOTED_DATE_WORD = re.compile(r"[^\W\d_]+\.?")
+# schrieb" and "El … escribió" above a reply) and Apple Mail ("12. März 2026 um 10:15:05 MEZ"), on a 24-hour
+# clock but in Latin America, where Gmail writes "mié, 30 sept 2026 a la(s) 2:34 p.m." (MERIDIEM, read as
+# "PM"); Spanish also abbreviates with a point ("jue., 12 mar. 2026"). Each word is read as the English one
+# the formats above know; weekdays and "à", "um", "Uhr", "a las", "a la(s)", "de" say nothing the date does
+# not. "mar." is Gmail's French and Spanish Tuesday ("mars" is March); Spanish "mar" is both, and English
+# "Mar" March: either is March right after the day's number (MARCH_AFTER_DAY), else "mar." is a Tuesday, and
+# "mar" one only where a weekday stands, first and before a comma (QUOTED_DATE_NOISE).
+QUOTED_DATE_WORD = re.compile(r"[^\W\d_]+(?:\(s\)|\.)?")
 QUOTED_DATE_WORDS = {
     **dict.fromkeys(
         (
@@ -172,36 +195,39 @@ QUOTED_DATE_WORDS = {
             "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
             "mo.", "di.", "mi.", "do.", "fr.", "sa.", "so.",
             "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
-            "lun", "mié", "jue", "vie", "sáb", "dom",
-            "à", "um", "uhr", "a", "la", "las", "de",
+            "lun", "mié", "jue", "vie", "sáb", "dom", "mié.", "jue.", "vie.", "sáb.", "dom.",
+            "à", "um", "uhr", "a", "la", "las", "la(s)", "de",
         ),
         "",
     ),
     **{
         month: english
         for english, months in {
-            "January": ("janvier", "janv.", "januar", "jan.", "enero", "ene"),
+            "January": ("janvier", "janv.", "januar", "jan.", "enero", "ene", "ene."),
             "February": ("février", "févr.", "februar", "feb.", "febrero"),
             "March": ("mars", "märz", "mär.", "marzo"),
-            "April": ("avril", "avr.", "apr.", "abril", "abr"),
-            "May": ("mai", "mayo"),
+            "April": ("avril", "avr.", "apr.", "abril", "abr", "abr."),
+            "May": ("mai", "mayo", "may."),
             "June": ("juin", "juni", "jun.", "junio"),
             "July": ("juillet", "juil.", "juli", "jul.", "julio"),
-            "August": ("août", "aug.", "agosto", "ago"),
+            "August": ("août", "aug.", "agosto", "ago", "ago."),
             "September": ("septembre", "sept.", "sept", "sep.", "septiembre", "setiembre"),
             "October": ("octobre", "oct.", "oktober", "okt.", "octubre"),
             "November": ("novembre", "nov.", "noviembre"),
-            "December": ("décembre", "déc.", "dezember", "dez.", "diciembre", "dic"),
+            "December": ("décembre", "déc.", "dezember", "dez.", "diciembre", "dic", "dic."),
         }.items()
         for month in months
     },
 }  # fmt: skip
 # German writes the day with a point: "12. März".
 DAY_POINT = re.compile(r"\b(\d{1,2})\.(?= )")
-# The zone, when the date names it: Apple Mail's "GMT" or "UTC", and the Central European times it writes in
-# German and French (MEZ, MESZ; HNEC, HAEC).
-ZONE_NAMES = re.compile(r" (GMT|UTC|MEZ|MESZ|HNEC|HAEC)$", re.IGNORECASE)
-ZONE_HOURS = {"gmt": 0, "utc": 0, "mez": 1, "hnec": 1, "mesz": 2, "haec": 2}
+MARCH_AFTER_DAY = re.compile(r"(?<=\d )mar\b\.?", re.IGNORECASE)
+# "2:34 p. m." as strptime reads it: "2:34 PM".
+MERIDIEM_AFTER_TIME = re.compile(rf"(?<=:\d\d) ?({MERIDIEM})(?= |$)", re.IGNORECASE)
+DATE_ZONE = re.compile(rf" ({ZONE})$", re.IGNORECASE)
+ZONE_OFFSET = re.compile(r"([+\-\u2212])(\d{1,2}):?(\d\d)?$")
+# Zones are at most 14 hours from UTC (Kiribati's); an offset past it is no zone.
+MAX_ZONE_OFFSET = timedelta(hours=14)
 # Longer than any date a mail program writes: a line past it is no date, and is not read word by word.
 MAX_QUOTED_DATE = 200
 UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
@@ -378,23 +404,40 @@ def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
     unless written where the day comes `day_first`)."""
     if len(value) > MAX_QUOTED_DATE:
         return None
-    text = " ".join(value.replace("\u202f", " ").split())
+    text = " ".join(value.split())
+    text = MERIDIEM_AFTER_TIME.sub(lambda meridiem: f" {meridiem[1][0].upper()}M", text)
+    text = MARCH_AFTER_DAY.sub("March", text)
     text = QUOTED_DATE_WORD.sub(lambda word: QUOTED_DATE_WORDS.get(word[0].lower(), word[0]), text)
     text = " ".join(QUOTED_DATE_NOISE.sub(" ", DAY_POINT.sub(r"\1", text)).split())
     slashed = SLASHED_DATE.match(text)
     if slashed and not day_first and int(slashed[1]) <= 12:
         return None
-    zone = ZONE_NAMES.search(text)
-    text = ZONE_NAMES.sub("", text)
+    zone = DATE_ZONE.search(text)
+    offset = _zone_offset(zone[1]) if zone else None
+    if zone and offset is None:
+        return None
+    text = text[: zone.start()] if zone else text
     for layout in QUOTED_DATE_FORMATS:
         try:
             moment = datetime.strptime(text, layout)
         except ValueError:
             continue
-        if zone is None:
-            return moment
-        return moment.replace(tzinfo=timezone(timedelta(hours=ZONE_HOURS[zone[1].lower()])))
+        return moment if offset is None else moment.replace(tzinfo=timezone(offset))
     return _date(value)
+
+
+def _zone_offset(zone: str) -> timedelta | None:
+    """How far a ZONE ("CET", "GMT+1", "UTC-05:00", "UTC\u22120530") is ahead of UTC; None past any zone's."""
+    numbers = ZONE_OFFSET.search(zone)
+    name = zone[: numbers.start()] if numbers else zone
+    offset = timedelta(hours=ZONE_HOURS[name.lower()])
+    if numbers:
+        sign, hours, minutes = numbers[1], int(numbers[2]), int(numbers[3] or 0)
+        if minutes >= 60:
+            return None
+        shift = timedelta(hours=hours, minutes=minutes)
+        offset += shift if sign == "+" else -shift
+    return offset if abs(offset) <= MAX_ZONE_OFFSET else None
 
 
 def _decoded(part) -> str:
@@ -565,6 +608,8 @@ def _in_block(line: str, quoted: bool) -> str | None:
 
 def _header_name(match: re.Match) -> str:
     name = match.group(1).lower()
+    # IGNORECASE also matches a few look-alike letters ("\u017fubject" with a long s, "ENV\u0130ADO" with a
+    # dotted capital I): such a name is no header the block reads.
     return QUOTED_HEADER_NAMES.get(name, name)
 
 

@@ -128,9 +128,12 @@ def registered_with(user, addresses):
 # A directory names people last name first ("Smith, Jane"), and Outlook quotes a sender it knows as its
 # directory does: a name of two runs of words around one comma is also read first name first. Words hold no
 # digit, sign, address or bracket ("Flood Team 2, North" is no one's name, nor is the time zone a reply line
-# leaves before its sender: "GMT+1, Ana", "UTC+01:00, Ana"). Python reads it for what is shown and PostgreSQL
+# leaves before its sender: "GMT+1, Ana", "UTC+01:00, Ana"), and end in no hyphen or minus sign (U+2212):
+# "UTC-, Ana" is no name either, "Müller-Lüdenscheidt" is. Python reads it for what is shown and PostgreSQL
 # for a name stored with a message, so the pattern is written in what both read alike.
-NAME_WORDS = r"[^ ,0-9+@<>()\[\]{};:&/\\\"_]+(?: [^ ,0-9+@<>()\[\]{};:&/\\\"_]+)*"
+NOT_IN_NAMES = r" ,0-9+@<>()\[\]{};:&/\\\"_"
+NAME_WORD = rf"[^{NOT_IN_NAMES}]*[^{NOT_IN_NAMES}\u2212-]"
+NAME_WORDS = rf"{NAME_WORD}(?: {NAME_WORD})*"
 LAST_NAME_FIRST = rf"^({NAME_WORDS}), ?({NAME_WORDS})$"
 FIRST_NAME_FIRST = r"\2 \1"
 

@@ -115,20 +115,56 @@ def test_a_forward_from_outlook_2016_finds_its_sender_in_brackets(officer, ana):
 
 
 @pytest.mark.parametrize(
-    "quoted",
+    ("subject", "quoted"),
     [
-        "-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\nEnvoyé : lundi 4 mars 2024 15:04\n"
-        "À : Hannah Brooks\nObjet : Inondation rue du Moulin",
-        "---------- Weitergeleitete Nachricht ---------\nVon: Ana Costa <ana@river.example>\n"
-        "Date: Mo., 4. März 2024 um 15:04 Uhr\nSubject: Inondation rue du Moulin\nTo: <officer@example.org>",
+        pytest.param(
+            "TR: Inondation",
+            "-----Message d'origine-----\nDe : Ana Costa <ana@river.example>\n"
+            "Envoyé : lundi 4 mars 2024 15:04\nÀ : Hannah Brooks\nObjet : Inondation rue du Moulin",
+            id="outlook-fr",
+        ),
+        pytest.param(
+            "TR: Inondation",
+            "---------- Weitergeleitete Nachricht ---------\nVon: Ana Costa <ana@river.example>\n"
+            "Date: Mo., 4. März 2024 um 15:04 Uhr\nSubject: Inondation rue du Moulin\n"
+            "To: <officer@example.org>",
+            id="gmail-de",
+        ),
+        pytest.param(
+            "RV: Inundación",
+            "-----Mensaje original-----\nDe: Ana Costa <ana@river.example>\n"
+            "Enviado: lunes, 4 de marzo de 2024 15:04\nPara: Hannah Brooks\nAsunto: Inondation rue du Moulin",
+            id="outlook-es",
+        ),
+        pytest.param(
+            "Rv: Inundación",
+            "-----Mensaje reenviado-----\nDe: Ana Costa <ana@river.example>\n"
+            "Enviado: lunes, 4 de marzo de 2024 15:04\nPara: Hannah Brooks\nAsunto: Inondation rue du Moulin",
+            id="outlook-es-forwarded-message",
+        ),
+        pytest.param(
+            "Inundación",
+            "---------- Mensaje reenviado ---------\nDe: Ana Costa <ana@river.example>\n"
+            "Date: lun, 4 mar 2024 a las 15:04\nSubject: Inondation rue du Moulin\nTo: <officer@example.org>",
+            id="gmail-es",
+        ),
+        pytest.param(
+            "Inundación",
+            "Inicio del mensaje reenviado:\n\nDe: Ana Costa <ana@river.example>\n"
+            "Asunto: Inondation rue du Moulin\nFecha: 4 de marzo de 2024, 15:04:00 GMT\n"
+            "Para: Hannah Brooks <officer@example.org>",
+            id="apple-mail-es",
+        ),
     ],
-    ids=["outlook-fr", "gmail-de"],
 )
-def test_a_forward_from_a_french_or_german_mail_program_is_logged_with_its_sender(officer, ana, quoted):
+def test_a_forward_from_a_french_german_or_spanish_mail_program_is_logged_with_its_sender(
+    officer, ana, subject, quoted
+):
     body = f"Pour info\n\n{quoted}\n\nLa rue est encore inondée."
-    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject="TR: Inondation", body=body)
+    raw = email_bytes(sender=officer.email, to=["log@crm.example"], subject=subject, body=body)
     message, _created = inbound_message_receive(raw=raw)
     assert message.is_forward and list(message.interaction.stakeholders.all()) == [ana]
+    assert message.sent_at == datetime(2024, 3, 4, 15, 4, tzinfo=UTC)  # London is on UTC in March
     assert message.interaction.summary == "Inondation rue du Moulin"
     assert message.interaction.notes == "La rue est encore inondée."
 
@@ -169,8 +205,18 @@ def test_a_forward_from_apple_mail_in_german_reads_its_header_names(officer, ana
             "_" * 32 + "\nVon: Ana Costa <ana@river.example>\nDatum: Montag, 4. März 2024 15:04\n"
             "An: Hannah Brooks\nBetreff: Flooding",
         ),
+        (
+            "RE: Flooding",
+            "-----Mensaje original-----\nDe: Ana Costa [mailto:ana@river.example]\n"
+            "Enviado: lunes, 4 de marzo de 2024 15:04\nPara: Hannah Brooks\nAsunto: Flooding",
+        ),
+        (
+            "RE: Flooding",
+            "_" * 32 + "\nDe: Ana Costa <ana@river.example>\nEnviado: lunes, 4 de marzo de 2024 15:04\n"
+            "Para: Hannah Brooks\nAsunto: Flooding",
+        ),
     ],
-    ids=["outlook", "outlook-de", "outlook-fr", "outlook-365-de"],
+    ids=["outlook", "outlook-de", "outlook-fr", "outlook-365-de", "outlook-es", "outlook-365-es"],
 )
 def test_my_reply_from_outlook_quoting_the_stakeholder_is_logged_as_mine(officer, ana, subject, quoted):
     # Outlook puts the same marker above the message a reply quotes as above a forwarded one.

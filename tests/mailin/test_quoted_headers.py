@@ -371,6 +371,9 @@ def test_a_sender_named_last_name_first_who_is_a_member_of_staff_or_archived_wai
         ("GMT+1, Ana", ["Ana GMT+1"]),
         ("UTC+01:00, Ana", ["Ana UTC+01:00"]),
         ("GMT+, Ana", ["Ana GMT+"]),
+        ("UTC-, Ana", ["Ana UTC-"]),
+        ("GMT\u2212, Ana", ["Ana GMT\u2212"]),
+        ("Costa, Ana-", ["Ana- Costa"]),
     ],
 )
 def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_runs_of_words(
@@ -387,7 +390,15 @@ def test_a_sender_name_is_read_last_name_first_only_when_one_comma_parts_two_run
 
 
 @pytest.mark.parametrize(
-    "name", ["Smith, Jane", "Müller-Lüdenscheidt,Hans", "O'Brien, Seán", "Van der Berg, Anna Maria"]
+    "name",
+    [
+        "Smith, Jane",
+        "Müller-Lüdenscheidt,Hans",
+        "O'Brien, Seán",
+        "Van der Berg, Anna Maria",
+        "Smith-Jones, Mary-Ann",
+        "Ng, A",
+    ],
 )
 def test_a_name_is_read_first_name_first_alike_where_it_is_shown_and_where_it_is_matched(admin_user, name):
     # The register matches a stored name in PostgreSQL, the page shows the reading from Python.
@@ -720,6 +731,36 @@ def test_a_to_list_of_names_wrapped_before_a_digit_or_an_ampersand_keeps_the_sub
             "Ana Costa",
             id="spanish-date-in-words",
         ),
+        pytest.param(
+            "Fwd: Obras",
+            "El jue, 12 mar 2026 a la(s) 10:15, Ana Costa (<ana@river.example>) escribió:",
+            "Ana Costa",
+            id="spanish-gmail-latin-america",
+        ),
+        pytest.param(
+            "Fwd: Obras",
+            "El jue, 12 mar 2026 a la(s) 10:15 a.m., Ana Costa (<ana@river.example>) escribió:",
+            "Ana Costa",
+            id="spanish-gmail-12-hour-clock",
+        ),
+        pytest.param(
+            "RV: Obras",
+            "El jue., 12 mar. 2026 a las 10:15, Ana Costa (<ana@river.example>) escribió:",
+            "Ana Costa",
+            id="spanish-dotted-abbreviations",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On Thu, 12 Mar 2026 at 10:15 GMT, Ana Costa <ana@river.example> wrote:",
+            "Ana Costa",
+            id="english-with-its-zone",
+        ),
+        pytest.param(
+            "Fwd: Works",
+            "On Thu, Mar 12, 2026 at 10:15 A.M. Ana Costa <ana@river.example> wrote:",
+            "Ana Costa",
+            id="english-dotted-am",
+        ),
     ],
 )
 def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
@@ -761,6 +802,102 @@ def test_a_forward_under_thunderbirds_line_naming_its_sender_alone_is_logged_wit
     assert (message.from_name, message.from_address) == ("Smith, Jane", "")
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [jane]
     assert message.sent_at == sent_at.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("marker", "sent_at"),
+    [
+        pytest.param(
+            "El mié, 30 sept 2026 a las 2:34 p. m., Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 30, 13, 34),  # 14:34 in London's summer time
+            id="p-space-m",
+        ),
+        pytest.param(
+            "El mié, 30 sept 2026 a las 2:34\u202fp.m., Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 30, 13, 34),
+            id="narrow-no-break-space-before-p-m",
+        ),
+        pytest.param(
+            "El mié, 30 sept 2026 a la(s) 2:34 p.m., Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 30, 13, 34),
+            id="gmail-a-la-s",
+        ),
+        pytest.param(
+            "El mié, 30 sept 2026 a la(s) 2:34\u00a0pm, Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 30, 13, 34),
+            id="no-break-space-before-pm",
+        ),
+        pytest.param(
+            "El mié, 30 sept 2026 a las 9:34 a. m., Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 30, 8, 34),
+            id="a-space-m",
+        ),
+        pytest.param(
+            "El mié, 30 sept 2026 a las 12:05 a.m., Ana Costa (<ana@river.example>) escribió:",
+            datetime(2026, 9, 29, 23, 5),
+            id="just-after-midnight",
+        ),
+    ],
+)
+def test_a_forward_under_a_spanish_line_on_a_12_hour_clock_is_logged_with_its_sender_at_that_time(
+    officer_in_london, marker, sent_at
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject="Fwd: Obras", quoted=marker, body="> Hola")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
+    assert (message.from_name, message.from_address) == ("Ana Costa", "ana@river.example")
+    assert message.sent_at == sent_at.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("marker", "sent_at"),
+    [
+        pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 GMT+1, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 9, 15, tzinfo=UTC),
+            id="gmt-plus-hours",
+        ),
+        pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 UTC-05:00, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 15, 15, tzinfo=UTC),
+            id="utc-minus-hours-and-minutes",
+        ),
+        pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 UTC\u22120530, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 15, 45, tzinfo=UTC),
+            id="minus-sign",
+        ),
+        pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 CET, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 9, 15, tzinfo=UTC),
+            id="central-european-time",
+        ),
+        pytest.param(
+            "On Thu, Mar 12, 2026 at 3:15 PM UTC-5 Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 20, 15, tzinfo=UTC),
+            id="12-hour-clock-and-zone",
+        ),
+        pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 GMT+99, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 19, 8, 31, 40, tzinfo=UTC),  # no zone is that far: when it was forwarded
+            id="offset-past-any-zone",
+        ),
+    ],
+)
+def test_a_zone_after_the_time_in_a_line_naming_a_sender_dates_the_forward_and_is_not_the_senders_name(
+    officer_in_london, marker, sent_at
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject="Fwd: Works", quoted=marker, body="> Hello")
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
+    assert (message.from_name, message.from_address) == ("Ana Costa", "ana@river.example")
+    assert message.sent_at == sent_at
 
 
 def test_a_forward_under_a_line_naming_its_sender_last_name_first_with_their_address_is_theirs(officer):
@@ -983,6 +1120,14 @@ def test_a_french_outlook_html_forward_is_logged_with_the_sender_its_header_bloc
             '&gt;) escribió:<br></div><blockquote class="gmail_quote"><div>Bonjour</div></blockquote></div>',
             id="gmail-spanish",
         ),
+        pytest.param(
+            "Fwd: Obras",
+            '<div dir="ltr">FYI</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">El jue, '
+            '12 mar 2026 a la(s) 10:15&#8239;a.m., Ana Costa (&lt;<a href="mailto:ana@river.example">'
+            'ana@river.example</a>&gt;) escribió:<br></div><blockquote class="gmail_quote"><div>Bonjour</div>'
+            "</blockquote></div>",
+            id="gmail-spanish-12-hour-clock",
+        ),
     ],
 )
 def test_an_html_only_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_wrote_it(
@@ -1140,6 +1285,52 @@ def test_an_officers_note_opening_as_a_line_naming_a_sender_does_not_hide_the_li
             datetime(2026, 4, 3, 9, 25),  # London's summer time
             id="gmail-es",
         ),
+        pytest.param(
+            forward(
+                subject="Fwd: Obras",
+                quoted="---------- Mensaje reenviado ---------\nDe: Ana Costa <ana@river.example>\n"
+                "Date: mié, 30 sept 2026 a la(s) 2:34\u202fp.m.\nSubject: Obras\nTo: <officer@example.org>",
+            ),
+            datetime(2026, 9, 30, 13, 34),  # London's summer time
+            id="gmail-es-12-hour-clock",
+        ),
+        pytest.param(
+            forward(
+                subject="Fwd: Obras",
+                quoted="---------- Mensaje reenviado ---------\nDe: Ana Costa <ana@river.example>\n"
+                "Date: mar., 10 mar. 2026 a las 10:15\nSubject: Obras\nTo: <officer@example.org>",
+            ),
+            datetime(2026, 3, 10, 10, 15),
+            id="gmail-es-tuesday-in-march-dotted",
+        ),
+        pytest.param(
+            forward(
+                subject="Fwd: Obras",
+                quoted="---------- Mensaje reenviado ---------\nDe: Ana Costa <ana@river.example>\n"
+                "Date: mar, 10 mar 2026 a las 10:15\nSubject: Obras\nTo: <officer@example.org>",
+            ),
+            datetime(2026, 3, 10, 10, 15),
+            id="gmail-es-tuesday-in-march",
+        ),
+        pytest.param(
+            forward(
+                subject="RV: Obras",
+                quoted="-----Mensaje original-----\nDe: Ana Costa <ana@river.example>\n"
+                "Enviado: miércoles, 30 de septiembre de 2026 02:34 p. m.\n"
+                "Para: Officer <officer@example.org>\nAsunto: Obras",
+            ),
+            datetime(2026, 9, 30, 13, 34),
+            id="outlook-es-12-hour-clock",
+        ),
+        pytest.param(
+            forward(
+                subject="RV: Obras",
+                quoted="-----Mensaje original-----\nDe: Ana Costa <ana@river.example>\n"
+                "Enviado: dom., 7 dic. 2025 10:15\nPara: Officer <officer@example.org>\nAsunto: Obras",
+            ),
+            datetime(2025, 12, 7, 10, 15),
+            id="spanish-dotted-abbreviations",
+        ),
     ],
 )
 def test_a_forward_dated_in_french_german_or_spanish_is_logged_when_the_original_was_sent(
@@ -1290,6 +1481,11 @@ HOSTILE_REPLY_LINES = [
     "On " + "1:11 " * 59,
     "El 1:11 2026, " + " escribió" * 30,
     "El 1:11 2026, " + "(<" * 130 + "a@b>) escribió:",
+    "El 1:11 2026" + " p. m." * 46 + " escribió:",
+    "El 1:11 2026 a la(s)" + " 1:11 p.m.," * 24 + " escribió",
+    "On 1:11 2026 GMT" + "+11:11" * 46 + " wrote:",
+    "On 1:11 2026 UTC\u221211 " + "UTC\u22121, " * 30 + "wrote",
+    "Am 1:11 2026 Uhr" + " Uhr MEZ+1" * 27 + " schrieb:",
 ]
 
 
@@ -1319,6 +1515,120 @@ def test_an_email_of_lines_anyone_could_write_is_read_for_a_reply_line_one_line_
     tried = patterns_given["REPLY_MARKER"]
     assert len(tried) <= 2 * parsed.body.count("\n") + 2
     assert max(length for _method, length, _pos in tried) <= parsing.MAX_REPLY_MARKER
+
+
+# Dates shaped to make the readers of a 12-hour clock, a zone and Spanish words try each way of reading them.
+HOSTILE_DATES = [
+    "1:11" + " p. m." * 32,
+    "1:11" + " a.m" * 49,
+    "12 " + "mar " * 49,
+    "12 mar" + "." * 190,
+    "la(s)" * 40,
+    "la(" * 66,
+    "12 mar 2026 1:11 UTC" + "-11" * 60,
+    "12 mar 2026 1:11 " + "GMT+1 " * 30,
+    "12 mar 2026 1:11 GMT" + "+" * 180,
+]
+
+
+@pytest.mark.parametrize("date", HOSTILE_DATES)
+def test_a_quoted_date_anyone_could_write_is_read_in_no_time(date, time_limit):
+    assert len(date) <= parsing.MAX_QUOTED_DATE
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "Fwd: Hello"
+    mail.set_content(
+        f"---------- Forwarded message ---------\nFrom: Ana <ana@river.example>\nDate: {date}\n\nHi"
+    )
+
+    with time_limit():
+        original = parsing.parse(bytes(mail)).forwarded
+
+    assert original.from_address == "ana@river.example"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a-" * 95 + ", Ana",
+        "Ana, " + "a-" * 95,
+        "-" * 196 + ", a",
+        ("a" * 45 + "- ") * 4 + ", Ana",
+        "a\u2212" * 95 + ", Ana",
+    ],
+    ids=[
+        "hyphenated-last-name",
+        "hyphenated-first-name",
+        "hyphens",
+        "words-ending-in-hyphens",
+        "minus-signs",
+    ],
+)
+def test_a_name_anyone_could_write_is_read_first_name_first_in_no_time_alike_where_shown_and_matched(
+    admin_user, name, time_limit
+):
+    StakeholderFactory(name=" ".join(part.strip() for part in reversed(name.split(","))))
+
+    with time_limit():
+        shown = first_name_first(name)
+        matched = stakeholders_named(admin_user, name).exists()
+
+    assert shown is None and not matched
+
+
+@pytest.mark.parametrize(
+    ("subject", "cleaned"),
+    [
+        ("RV: " * 20_000 + "Obras", "Obras"),
+        ("Rv:" * 20_000 + "Obras", "Obras"),
+        ("RV" + " " * 60_000 + ":Obras", "Obras"),
+        ("RV " * 20_000 + "Obras", ("RV " * 20_000 + "Obras")),
+    ],
+    ids=["prefixes", "prefixes-without-spaces", "spaces-before-the-colon", "no-colon"],
+)
+def test_a_subject_anyone_could_write_loses_its_forward_prefixes_in_no_time(subject, cleaned, time_limit):
+    with time_limit():
+        assert parsing.clean_subject(subject) == cleaned
+        assert bool(parsing.FORWARD_SUBJECT.match(subject)) == (cleaned == "Obras")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "-" * 20_000 + " Mensaje reenviado " + " " * 20_000 + "x",
+        "--" + " " * 20_000 + "Mensaje original" + " " * 20_000 + "-",
+        "Inicio del mensaje reenviado" + " " * 40_000 + "x",
+        "_" * 20_000 + "\nDe" + "\u00a0" * 20_000 + ":",
+    ],
+    ids=[
+        "dashes-and-spaces",
+        "spaces-around-the-words",
+        "spaces-after-apple-mails-words",
+        "outlook-365-rule",
+    ],
+)
+def test_a_spanish_forward_marker_anyone_could_write_is_read_in_no_time(line, time_limit):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "officer@example.org", "log@crm.example", "RV: Hello"
+    mail.set_content(f"FYI\n{line}\nDe: Ana <ana@river.example>\n\nHi")
+
+    with time_limit():
+        parsing.parse(bytes(mail))
+
+
+@pytest.mark.parametrize("name", ["\u017fubject", "ENV\u0130ADO"], ids=["long-s", "dotted-capital-i"])
+def test_a_header_name_written_with_a_look_alike_letter_is_no_header_and_the_block_is_still_read(
+    officer, name
+):
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
+    raw = forward(
+        subject="RV: Obras",
+        quoted=f"-----Mensaje original-----\nDe: Ana Costa <ana@river.example>\n{name}: Obras\n"
+        "Para: Officer <officer@example.org>",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
 
 
 def test_a_line_naming_a_sender_longer_than_any_mail_program_writes_is_not_tried(patterns_given, time_limit):
