@@ -65,6 +65,11 @@ class MeetingChange:
     def moved(self) -> bool:
         return "starts_at" in self.was or "ends_at" in self.was
 
+    def still_true_of(self, meeting: Meeting) -> bool:
+        """Whether `meeting` is still as this edit left it in what it says changed: a later edit may have
+        changed that again (moved on to 17:00 a meeting this edit moved from 10:00 to 15:00)."""
+        return all(getattr(meeting, name) == value for name, value in self.now.items())
+
     def untold(self) -> "MeetingChange":
         """This edit, saying the meeting changed but not how: for a reader who missed an earlier change."""
         return replace(self, was={}, now={}, agenda_changed=False)
@@ -456,22 +461,33 @@ def invitations_send(
 
     enqueued = []
     with transaction.atomic():
-        recipients = _one_each(_as_held(candidates))
-        if not recipients:
-            return []
+        held = _as_held(candidates)
         if whole_series:
             occurrences, meeting = _series_under_lock(meeting, occurrences)
             build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
-            cancelled = all(o.status == MeetingStatus.CANCELLED for o in occurrences)
+            to_come = any(occurrence.status == MeetingStatus.PLANNED for occurrence in occurrences)
         else:
             meeting = _meeting_under_lock(meeting)
             build = calendar.occurrence_update if meeting.series_id else calendar.invitation
             version = meeting.sequence
-            cancelled = meeting.status == MeetingStatus.CANCELLED
-        if cancelled:
-            # Cancelled since it was scheduled or changed, before this was written: its cancellation
-            # (none, to a guest nothing had reached yet) is the last word; an invitation after it would
-            # put it back in their calendar.
+            to_come = meeting.status == MeetingStatus.PLANNED
+        if not to_come:
+            # Cancelled (or recorded as held) since it was scheduled or read, that change's messages written
+            # first: its cancellation (none, to a guest nothing had reached yet) is the last word, and an
+            # invitation now would put the meeting back in their calendars.
+            return []
+        # Those an edit committed since took off the meeting (its removal written first, or to be): their
+        # place on it is gone from the meeting as locked. By their place, not who they are: a merge since
+        # moved a guest's place to the record kept, which they are held as. One invited back meanwhile has
+        # a new place, and the invitation of the edit that added them.
+        places = {attendee.pk for attendee in meeting.attendees.all()}
+        recipients = _one_each(a for a in held if a is not None and a.pk in places)
+        if change is not None and version > change.version and not change.still_true_of(meeting):
+            recipients = _not_told_since(meeting, recipients, change)
+            # What it says changed, a later edit changed again: they are told only that it changed, and
+            # how it is now.
+            change = change.untold()
+        if not recipients:
             return []
         if change is not None:
             version = change.version
@@ -540,6 +556,15 @@ def invitations_send(
                 )
             )
     return enqueued
+
+
+def _not_told_since(meeting: Meeting, recipients: list[Attendee], change: MeetingChange) -> list[Attendee]:
+    """Those of `recipients` no invitation of a version after `change`'s was written for: one that was (a
+    later edit's, whose messages were written first) tells them how the meeting is now, and the earlier
+    edit's, sent after it, would tell them twice."""
+    later = {attendee: _invitations_since(meeting, [attendee], change.version + 1) for attendee in recipients}
+    standing = keys_standing(key for keys in later.values() for key in keys)
+    return [attendee for attendee in recipients if standing.isdisjoint(later[attendee])]
 
 
 def cancellations_send(
@@ -781,18 +806,14 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
         return
     known = change.meeting_as_it_was(meeting)
     with transaction.atomic():
-        on_it = list(meeting.attendees.all())
-        held = _as_held([*on_it, *removed])
+        held = _as_held(removed)
         meeting = _meeting_under_lock(meeting)
         # Written after the edit commits, maybe after a later edit added them back: their invitation from it
-        # stands, and they are on the meeting. Found as read before their records were held (a merge since
-        # moved them to the record kept) or under the meeting's lock (that edit committed since).
-        present = {
-            _topic(meeting, attendee)
-            for attendee in [*held[: len(on_it)], *meeting.attendees.all()]
-            if attendee is not None
-        }
-        removed = [a for a in _one_each(held[len(on_it) :]) if _topic(meeting, a) not in present]
+        # stands, and they are on the meeting. Read under the lock, whatever the version: an edit that only
+        # adds attendees makes no new one. After their records are held: a merge since moved them to the
+        # record kept, as they are held.
+        present = {_who(attendee) for attendee in meeting.attendees.only("stakeholder", "user")}
+        removed = [a for a in _one_each(held) if _who(a) not in present]
         if not removed:
             return
         unheld, _withdrawn, _topics = _withdraw_stale(

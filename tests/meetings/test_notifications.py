@@ -1367,6 +1367,139 @@ def test_a_series_invitation_written_after_an_occurrence_was_cancelled_leaves_it
     assert not OutboundMessage.objects.filter(kind="meeting_cancellation").exists()
 
 
+def test_a_removal_written_after_an_edit_that_only_invited_the_guest_back_is_not_written(
+    scheduled, officer, guests, edit, meanwhile, django_capture_on_commit_callbacks
+):
+    """The next edit changed nothing but the guest list, so made no new version: the meeting was not read
+    again under its lock, Kenji was taken for still off it, and his removal followed his new invitation."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as removals:
+        services.meeting_update(meeting=scheduled, actor=officer, stakeholders=guests[:1])
+    meanwhile(lambda: edit(scheduled, stakeholders=guests))
+
+    for callback in removals:
+        callback()
+
+    _sent, invited_back = invitations_to("kenji@example.jp")
+    assert invited_back.status == Status.PENDING
+    assert not OutboundMessage.objects.filter(kind="meeting_removal").exists()
+
+
+def test_an_update_written_after_the_next_edit_took_the_guest_off_is_not_written(
+    scheduled, officer, guests, edit, meanwhile, django_capture_on_commit_callbacks
+):
+    """Kenji's update, written after his removal, put the meeting back in his calendar."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    meanwhile(lambda: edit(scheduled, stakeholders=guests[:1]))
+
+    for callback in first_edits_messages:
+        callback()
+
+    (sent,) = invitations_to("kenji@example.jp")
+    assert sent.status == Status.SENT
+    assert OutboundMessage.objects.get(kind="meeting_removal", to="kenji@example.jp").status == Status.PENDING
+    assert invitations_to("ama@example.org").last().status == Status.PENDING
+
+
+def test_a_guest_added_and_taken_off_again_before_their_invitation_was_written_is_not_invited(
+    scheduled, officer, guests, edit, meanwhile, django_capture_on_commit_callbacks
+):
+    """Zoe's invitation, written after the next edit took her off, withdrew the removal that edit wrote her
+    and put the meeting in her calendar."""
+    deliver_due()
+    zoe = StakeholderFactory(name="Zoe Ng", owner=officer, emails=["zoe@example.org"], time_zone="UTC")
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, stakeholders=[*guests, zoe])
+    meanwhile(lambda: edit(scheduled, stakeholders=guests))
+
+    for callback in first_edits_messages:
+        callback()
+
+    assert not invitations_to("zoe@example.org").exists()
+    assert OutboundMessage.objects.get(kind="meeting_removal", to="zoe@example.org").status == Status.PENDING
+
+
+def test_an_update_written_after_the_meeting_was_cancelled_is_not_written(
+    scheduled, officer, meanwhile, django_capture_on_commit_callbacks
+):
+    """The update, written after the cancellation, put the cancelled meeting back in Ama's calendar."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    def cancel():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_cancel(meeting=Meeting.objects.get(pk=scheduled.pk), actor=officer)
+
+    meanwhile(cancel)
+
+    for callback in first_edits_messages:
+        callback()
+
+    (sent,) = invitations_to("ama@example.org")
+    assert sent.status == Status.SENT
+    cancellation = OutboundMessage.objects.get(kind="meeting_cancellation", to="ama@example.org")
+    assert cancellation.status == Status.PENDING
+
+
+def test_an_edits_update_written_after_the_next_edits_moved_the_meeting_again_is_not_written(
+    scheduled, officer, edit, meanwhile, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Sent last, it said "was 10:00, now 15:00" of a meeting at 17:00, after the update that said so."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+    meanwhile(lambda: edit(scheduled, starts_at=soon_at(17), ends_at=soon_at(18)))
+
+    for callback in first_edits_messages:
+        callback()
+
+    _sent, update = invitations_to("ama@example.org")
+    assert update.status == Status.PENDING
+    assert (event_of(update).decoded("dtstart"), event_of(update)["SEQUENCE"]) == (soon_at(17), 2)
+    mailoutbox.clear()
+    deliver_due()
+    assert len([email for email in mailoutbox if email.to == ["ama@example.org"]]) == 1
+
+
+def test_an_edits_update_written_before_those_of_the_next_edit_moving_it_again_says_only_that_it_changed(
+    scheduled, officer, meanwhile, django_capture_on_commit_callbacks
+):
+    """Written of the meeting at 17:00, it said "was 10:00, now 15:00"; the next edit's update, once
+    written, withdraws it, but a worker may send it first."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    def move_again():
+        with django_capture_on_commit_callbacks() as next_edits_messages:
+            services.meeting_update(
+                meeting=Meeting.objects.get(pk=scheduled.pk),
+                actor=officer,
+                starts_at=soon_at(17),
+                ends_at=soon_at(18),
+            )
+        later.extend(next_edits_messages)
+
+    later = []
+    meanwhile(move_again)
+
+    for callback in first_edits_messages:
+        callback()
+
+    _sent, update = invitations_to("ama@example.org")
+    assert "The details of this meeting have changed" in update.body and "was" not in update.body
+    assert (event_of(update).decoded("dtstart"), event_of(update)["SEQUENCE"]) == (soon_at(17), 2)
+
+    for callback in later:
+        callback()
+
+    statuses = [message.status for message in invitations_to("ama@example.org")]
+    assert statuses == [Status.SENT, Status.CANCELLED, Status.PENDING]
+
+
 # --- Two guests sharing one address -------------------------------------------------------------------------
 
 

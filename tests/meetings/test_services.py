@@ -1369,7 +1369,7 @@ def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_
     with django_capture_on_commit_callbacks() as first_edits_callbacks:
         services.meeting_update(meeting=meeting, actor=officer, location="Harbour House")
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_update(meeting=meeting, actor=officer, location="Town Hall")
+        services.meeting_update(meeting=meeting, actor=officer, title="Harbour partnership review")
     with django_capture_on_commit_callbacks(execute=True):
         for callback in first_edits_callbacks:
             callback()
@@ -1378,9 +1378,13 @@ def test_each_edit_tells_its_own_change_when_the_next_is_saved_before_its_email_
         kind="meeting_invitation", to="ama@example.org", subject__startswith="Updated"
     )
     assert updates.count() == 2
+    changed = ("Place:", "Title:")
     assert sorted(
-        line for update in updates for line in update.body.splitlines() if line.startswith("Place:")
-    ) == ["Place:  was Harbour House, now Town Hall", "Place:  was Room 4, now Harbour House"]
+        line for update in updates for line in update.body.splitlines() if line.startswith(changed)
+    ) == [
+        "Place:  was Room 4, now Harbour House",
+        'Title:  was "Quarterly partnership review", now "Harbour partnership review"',
+    ]
 
 
 def test_emails_give_the_end_date_of_a_meeting_that_runs_past_midnight_for_their_reader(
