@@ -11,6 +11,11 @@ Three places catch it, because Django turns an exception into a response in the 
 - its `process_exception` catches a view that lost the server mid-request (the HTML views and DRF's, whose
   handler passes on what it does not know);
 - `server_error`, the project's handler500, catches the rest (a middleware's own query) when DEBUG is off.
+
+A save aborted because of another one (a deadlock, a lock not granted) is an OperationalError too, but no
+outage: liaison_crm.save_collisions answers it "nothing was changed, try again" when a view raised it, and
+`server_error` does when a middleware did. Raised by a callback after the request's changes were committed,
+it is an error like any other, a 500.
 """
 
 import logging
@@ -22,17 +27,18 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
 
+from liaison_crm.save_collisions import is_save_collision, is_unsaved_collision, save_collision_response
+
 logger = logging.getLogger(__name__)
 
-# Lost or refused connections; also a statement cancelled by a timeout, worth a retry too. A save aborted
-# because of another one (a deadlock, a lock not granted) is answered before, by liaison_crm.save_collisions.
-# Integrity and data errors are bugs, and stay 500s.
+# Lost or refused connections; also a statement cancelled by a timeout, worth a retry too. Integrity and data
+# errors are bugs, and stay 500s.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
 
 def is_database_outage(error: BaseException | None) -> bool:
-    return isinstance(error, DATABASE_UNAVAILABLE)
+    return isinstance(error, DATABASE_UNAVAILABLE) and not is_save_collision(error)
 
 
 def unavailable_response(request, error: BaseException) -> HttpResponse:
@@ -71,8 +77,10 @@ class DatabaseUnavailableMiddleware:
 
 
 def server_error(request, *args, **kwargs):
-    """handler500: a database outage that escaped the middleware is still a 503."""
+    """handler500: a save collision or a database outage that escaped the middleware is still a 503."""
     error = sys.exc_info()[1]
+    if is_unsaved_collision(error):
+        return save_collision_response(request, error)
     if is_database_outage(error):
         return unavailable_response(request, error)
     return django_server_error(request, *args, **kwargs)

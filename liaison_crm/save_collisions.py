@@ -13,11 +13,23 @@ The request is not retried here: a view may have done what cannot be undone (sen
 called another system) before its transaction failed, and only the sender knows whether to send again.
 Only the exception that escaped the view is answered: by then every `transaction.atomic` it ran in has
 rolled back. Code that catches such an error inside a transaction and carries on is left to do so.
+
+Except one raised by a callback run once a transaction has committed (`transaction.on_commit`): its own
+work was rolled back, but the request's changes were saved, and the callbacks after it were never run.
+Answered "nothing was changed", an API client would send the request again and save it twice. It is a 500,
+logged with its traceback, as any other error after the changes were saved. Callbacks that may meet another
+save run through `retried_on_save_collision`, which gives them a few tries first.
+
+What the request queued for the next page ("Objective added") is dropped with the rest of it.
 """
 
 import logging
+import time
+from collections.abc import Callable
 
-from django.db import OperationalError
+from django.contrib.messages import get_messages
+from django.db import OperationalError, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
@@ -34,6 +46,8 @@ ABORTED_BY_ANOTHER_SAVE = (
 # The other save holds its locks for the length of one request: sent again a second later, this one waits
 # for it and goes through.
 RETRY_AFTER_SECONDS = 1
+# Pauses before each further try of work aborted by another save, which holds its locks for one request too.
+RETRY_PAUSES_SECONDS = (0.05, 0.25)
 
 
 def is_save_collision(error: BaseException | None) -> bool:
@@ -41,14 +55,55 @@ def is_save_collision(error: BaseException | None) -> bool:
     return isinstance(error, OperationalError) and isinstance(error.__cause__, ABORTED_BY_ANOTHER_SAVE)
 
 
+def _raised_by_commit_hook(error: BaseException) -> bool:
+    """Whether `error` came out of a `transaction.on_commit` callback, run after its transaction committed."""
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code is BaseDatabaseWrapper.run_and_clear_commit_hooks.__code__:
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def is_unsaved_collision(error: BaseException | None) -> bool:
+    """A save collision that rolled back what the request was saving: it may be sent again as it was."""
+    return is_save_collision(error) and not _raised_by_commit_hook(error)
+
+
+def retried_on_save_collision(work: Callable[[], None]) -> None:
+    """Runs `work` in a transaction of its own, and again, after a short pause, when another save aborted
+    it: for work run after the request's transaction committed, where no answer can say "try again". The
+    last try's collision is raised."""
+    for pause in (*RETRY_PAUSES_SECONDS, None):
+        try:
+            with transaction.atomic():
+                work()
+            return
+        except OperationalError as error:
+            if pause is None or not is_save_collision(error):
+                raise
+            logger.info("Save collision, trying again in %s s: %s", pause, error)
+            time.sleep(pause)
+
+
+def _drop_queued_messages(request) -> None:
+    # The storage keeps what this request added apart from what earlier ones left for it to show, until the
+    # response is sent: only this request's are dropped.
+    storage = get_messages(request)
+    if hasattr(storage, "_queued_messages"):
+        storage._queued_messages.clear()
+
+
 def save_collision_response(request, error: OperationalError) -> HttpResponse:
+    _drop_queued_messages(request)
     message = _(
         "Someone else was saving related records at the same moment, so nothing was changed. "
         "Please try again."
     )
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message, "code": "save_collision"}, status=503)
-    elif request.htmx:
+    # Raised in a middleware above django_htmx's (outages.server_error), the request was not read for htmx.
+    elif getattr(request, "htmx", False):
         # static/js/app.js tells the officer, for any 5xx answer to an htmx request, that nothing was changed
         # and to try again in a moment; the page they are on stays as it was, with what they typed.
         response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=503)
@@ -83,6 +138,6 @@ class SaveCollisionMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if is_save_collision(exception):
+        if is_unsaved_collision(exception):
             return save_collision_response(request, exception)
         return None

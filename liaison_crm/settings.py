@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After static files (they need no database), before everything that reads the session or the user.
     "liaison_crm.outages.DatabaseUnavailableMiddleware",
-    # Below it, so that its process_exception runs first: a deadlock is an OperationalError, not an outage.
+    # A deadlock is an OperationalError too, not an outage: the one above leaves it to this one.
     "liaison_crm.save_collisions.SaveCollisionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

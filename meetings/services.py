@@ -37,6 +37,7 @@ from interactions.services import interaction_log, interaction_people_amend
 from liaison_crm.array_lookups import AnyOf
 from liaison_crm.constraints import atomic_service
 from liaison_crm.row_locks import hold_rows, lock_for_update, lock_referenced
+from liaison_crm.save_collisions import retried_on_save_collision
 from liaison_crm.text import TIME_OUT_OF_RANGE, unstorable_time_message
 from outbox.models import OutboundMessage
 from webhooks.models import WebhookEvent
@@ -173,7 +174,10 @@ def _add_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> None:
 
 
 def _after_commit(callback, *args, **kwargs) -> None:
-    transaction.on_commit(lambda: callback(*args, **kwargs))
+    """Runs `callback` once the transaction commits, in a transaction of its own. Tried again when another
+    save aborts it: the meeting is saved by then, so a collision raised from here cannot be answered "try
+    again", and would leave its guests untold and the callbacks after it unrun."""
+    transaction.on_commit(lambda: retried_on_save_collision(lambda: callback(*args, **kwargs)))
 
 
 def _touch(meeting_id: int) -> None:

@@ -3,19 +3,28 @@ lock not granted in time — is answered "nothing was changed, try again": a 503
 page of the site, a few words for htmx or JSON under /api/. Nothing of it is saved, sending it again works,
 and any other database error is answered as before (tests/test_outages.py)."""
 
+import contextlib
 import logging
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.test import RequestFactory
 from django.urls import reverse
+from psycopg import errors as postgres_errors
 
 from api.idempotency import hold
 from api.models import IdempotencyRecord
 from contacts.models import Objective, Stakeholder
+from liaison_crm.outages import server_error
+from liaison_crm.save_collisions import retried_on_save_collision
+from meetings import services as meeting_services
+from meetings.models import Meeting
+from outbox.models import OutboundMessage
 
 from .concurrency import wait_until_waiting_for_a_lock
 from .factories import StakeholderFactory
+from .meetings.test_views import form_data, in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +55,35 @@ def postgres_aborts_stakeholder_changes(condition: str) -> None:
 def postgres_lets_stakeholder_changes_through() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER abort_the_change ON {Stakeholder._meta.db_table}")
+
+
+@contextlib.contextmanager
+def postgres_aborts_rows_added_to(model, *, at_commit: bool = False):
+    """While open, PostgreSQL aborts any transaction that adds a row of `model`, as it aborts the victim of a
+    deadlock: when the row is written, or `at_commit` (as a deferred constraint is checked). Dropped on
+    leaving, for tests whose transactions commit."""
+    table = model._meta.db_table
+    trigger = (
+        f"CONSTRAINT TRIGGER abort_the_insert AFTER INSERT ON {table} DEFERRABLE INITIALLY DEFERRED"
+        if at_commit
+        else f"TRIGGER abort_the_insert BEFORE INSERT ON {table}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION pg_temp.abort_the_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
+            END $$;
+            CREATE {trigger}
+                FOR EACH ROW EXECUTE FUNCTION pg_temp.abort_the_insert();
+            """
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER abort_the_insert ON {table}")
 
 
 @pytest.fixture
@@ -216,3 +254,154 @@ def test_a_real_deadlock_between_a_form_and_another_save_is_answered_and_the_oth
     assert MESSAGE in response.content.decode()
     assert other_save_done.is_set()
     assert not Objective.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collision_at_commit_is_answered_nothing_was_changed_without_the_success_message(client, officer):
+    """The view has queued "Objective added" when PostgreSQL aborts the transaction as it commits."""
+    person = StakeholderFactory(owner=officer)
+    client.force_login(officer)
+
+    with postgres_aborts_rows_added_to(Objective, at_commit=True):
+        response = client.post(
+            reverse("contacts:objective_add", args=[person.pk]),
+            {"description": "Win their endorsement", "submission_key": "3e8f5a20-key"},
+        )
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert MESSAGE in page
+    assert "Objective added" not in page
+    assert not Objective.objects.exists()
+
+
+def test_the_success_message_of_a_form_aborted_by_a_deadlock_is_shown_on_no_page(officer_client, person):
+    # The form's key is remembered last, after the view queued its success message.
+    form = {"description": "Win their endorsement", "submission_key": "7a1c9e44-key"}
+    with postgres_aborts_rows_added_to(IdempotencyRecord):
+        response = officer_client.post(reverse("contacts:objective_add", args=[person.pk]), form)
+
+    assert response.status_code == 503
+    assert "Objective added" not in response.content.decode()
+    assert "Objective added" not in officer_client.get(person.get_absolute_url()).content.decode()
+    assert not Objective.objects.exists()
+
+
+def schedule_meeting(organiser, guest) -> Meeting:
+    return meeting_services.meeting_schedule(
+        organiser=organiser,
+        title="Harbour consultation",
+        starts_at=in_days(3, 10),
+        ends_at=in_days(3, 11),
+        stakeholders=[guest],
+        time_zone="Europe/London",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collision_raised_after_a_meeting_edit_was_saved_is_an_error_not_nothing_was_changed(
+    client, officer, caplog
+):
+    """The guests' updated invitations are written once the edit commits; another save aborting them
+    every time leaves the edit saved."""
+    guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
+    meeting = schedule_meeting(officer, guest)
+    client.force_login(officer)
+    client.raise_request_exception = False
+
+    with postgres_aborts_rows_added_to(OutboundMessage):
+        response = client.post(
+            reverse("meetings:edit", args=[meeting.pk]), form_data([guest], title="Harbour talks, moved")
+        )
+
+    assert response.status_code == 500
+    assert MESSAGE not in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.title == "Harbour talks, moved"
+    [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert error.name == "django.request"
+    assert error.exc_info is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_client_is_not_told_to_send_again_a_meeting_saved_before_a_collision(client, officer):
+    guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
+    client.force_login(officer)
+    client.raise_request_exception = False
+
+    with postgres_aborts_rows_added_to(OutboundMessage):
+        response = client.post(
+            "/api/v1/meetings/",
+            {
+                "title": "Site visit planning",
+                "starts_at": in_days(5, 14).isoformat(),
+                "ends_at": in_days(5, 15).isoformat(),
+                "stakeholders": [guest.pk],
+            },
+            content_type="application/json",
+        )
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert b"save_collision" not in response.content
+    assert Meeting.objects.count() == 1
+
+
+def raised_as_django_raises_it(sqlstate_error: type[Exception]) -> OperationalError:
+    try:
+        try:
+            raise sqlstate_error("aborted for the test")
+        except sqlstate_error as cause:
+            raise OperationalError("aborted for the test") from cause
+    except OperationalError as error:
+        return error
+
+
+@pytest.mark.parametrize("path", ["/api/v1/objectives/", "/stakeholders/"])
+def test_a_collision_raised_outside_the_views_is_answered_nothing_was_changed(path):
+    request = RequestFactory().post(path)
+    try:
+        raise raised_as_django_raises_it(postgres_errors.DeadlockDetected)
+    except OperationalError:
+        response = server_error(request)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert MESSAGE in response.content.decode()
+
+
+def test_work_aborted_by_another_save_is_tried_again():
+    tries = []
+
+    def work():
+        tries.append(len(tries) + 1)
+        if len(tries) < 3:
+            raise raised_as_django_raises_it(postgres_errors.SerializationFailure)
+
+    retried_on_save_collision(work)
+
+    assert tries == [1, 2, 3]
+
+
+def test_work_still_aborted_on_its_last_try_raises_the_collision():
+    tries = []
+
+    def work():
+        tries.append(len(tries) + 1)
+        raise raised_as_django_raises_it(postgres_errors.LockNotAvailable)
+
+    with pytest.raises(OperationalError):
+        retried_on_save_collision(work)
+    assert tries == [1, 2, 3]
+
+
+def test_work_that_fails_otherwise_is_not_tried_again():
+    tries = []
+
+    def work():
+        tries.append(len(tries) + 1)
+        raise raised_as_django_raises_it(postgres_errors.QueryCanceled)
+
+    with pytest.raises(OperationalError):
+        retried_on_save_collision(work)
+    assert tries == [1]

@@ -5,7 +5,7 @@ import icalendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -73,6 +73,54 @@ def test_scheduling_invites_every_attendee_with_an_ics_and_queues_reminders(
         meeting.starts_at - dt.timedelta(hours=24),
         meeting.starts_at - dt.timedelta(hours=1),
     }
+
+
+def postgres_aborts_the_first_messages_written(times: int) -> None:
+    """From now on, in this test's transaction, PostgreSQL aborts the first `times` transactions (here,
+    savepoints) that write to the outbox, as it aborts the victim of a deadlock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY SEQUENCE outbox_writes_seen;
+            CREATE FUNCTION pg_temp.abort_the_first_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                -- A sequence is not rolled back with the transaction it aborts.
+                IF nextval('outbox_writes_seen') <= {times} THEN
+                    RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER abort_the_first_writes BEFORE INSERT ON {OutboundMessage._meta.db_table}
+                FOR EACH ROW EXECUTE FUNCTION pg_temp.abort_the_first_writes();
+            """
+        )
+
+
+def test_invitations_aborted_by_another_save_are_written_on_a_later_try_and_reminders_after_them(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    postgres_aborts_the_first_messages_written(2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule(officer, guests, reminder_minutes=[60])
+
+    assert sorted(OutboundMessage.objects.filter(kind="meeting_invitation").values_list("to", flat=True)) == [
+        "ama@example.org",
+        "kenji@example.jp",
+    ]
+    assert OutboundMessage.objects.filter(kind="meeting_reminder").count() == 2
+
+
+def test_invitations_aborted_by_another_save_on_every_try_raise_the_collision(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    postgres_aborts_the_first_messages_written(3)
+
+    with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
+        meeting = schedule(officer, guests, reminder_minutes=[60])
+
+    assert meeting.pk is not None
+    assert not OutboundMessage.objects.exists()
 
 
 def test_invitation_shows_the_time_in_the_guests_own_zone(
