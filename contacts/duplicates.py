@@ -67,11 +67,15 @@ def trigrams(text: str) -> frozenset[str]:
 
 
 def similarity(first: str, second: str) -> float:
-    a, b = trigrams(first), trigrams(second)
-    if not a or not b:
+    return trigram_share(trigrams(first), trigrams(second))
+
+
+def trigram_share(first: frozenset[str], second: frozenset[str]) -> float:
+    """The share of their `trigrams` two texts have in common: their `similarity`, of trigrams read once."""
+    if not first or not second:
         return 0.0
-    shared = len(a & b)
-    return shared / (len(a) + len(b) - shared)
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
 
 
 class TrigramIndex:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import TIME_ZONE_CHOICES
-from contacts.duplicates import name_words
+from contacts.duplicates import name_words, plain_name
 from contacts.models import (
     LANGUAGE_CHOICES,
     Affiliation,
@@ -32,7 +32,7 @@ from contacts.models import (
     Stakeholder,
     tag_name_normalised,
 )
-from contacts.search import email_address, plain_text, unaccent_table
+from contacts.search import email_address, plain_text, unaccent_table, unaccented
 from interactions.models import Direction, InteractionKind, Sentiment, follow_up_problem
 from liaison_crm.record_ids import record_id
 from liaison_crm.text import unstorable_time_message
@@ -649,12 +649,22 @@ HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "h
 _PARENTHESISED = re.compile(r"\([^()]*\)")
 
 
+def written_name(name: str) -> tuple[str, ...]:
+    """A person's name's words in the order they are read, titles and bracketed text aside (and accents,
+    case and punctuation): "Dr Alan Reid" and Outlook's "Reid, Alan (MOH)" are Alan Reid. Only the
+    "Surname, Given" of an email program is turned round; otherwise the order is the name's, as "Li Wei" and
+    "Wei Li" are two people."""
+    bare = _PARENTHESISED.sub(" ", name)
+    family, comma, given = bare.partition(",")
+    if comma and "," not in given:
+        bare = f"{given} {family}"
+    return tuple(word for word in plain_name(unaccented(bare)).split() if word not in HONORIFICS)
+
+
 def _word_counts(name: str, *, courtesy_aside: bool) -> Counter:
     """A name's words, each as often as it is written ("Reid, Alan Reid" is not Alan Reid); with
     courtesy_aside, titles and bracketed text aside (Outlook's "Reid, Alan (MOH)")."""
-    if not courtesy_aside:
-        return Counter(name_words(name))
-    return Counter(word for word in name_words(_PARENTHESISED.sub(" ", name)) if word not in HONORIFICS)
+    return Counter(written_name(name) if courtesy_aside else name_words(name))
 
 
 def _unmatched(reference: str) -> RowError:

@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 import pghistory
@@ -47,7 +48,16 @@ from django.utils.translation import gettext_lazy as _lazy
 from psycopg.types.json import Jsonb
 
 from accounts.permissions import WhoCanHelp, can_manage_import, require
-from contacts.duplicates import SHARED_MAILBOX, TrigramIndex, name_words, plain_name
+from contacts.duplicates import (
+    NAME_SIMILARITY,
+    NEARBY_NAMES,
+    SHARED_MAILBOX,
+    TrigramIndex,
+    plain_name,
+    trigram_share,
+    trigrams,
+    within_slips,
+)
 from contacts.models import Affiliation, Organisation, Stakeholder
 from contacts.search import Unaccented, unaccent_table, unaccented
 from history.tracking import acting_for
@@ -57,7 +67,15 @@ from liaison_crm.broker import hand_over
 from liaison_crm.constraints import atomic_service
 
 from . import sources
-from .columns import CLEANERS, COLUMNS, OrganisationIndex, guess_mapping, mapped_headings, mapping_value
+from .columns import (
+    CLEANERS,
+    COLUMNS,
+    OrganisationIndex,
+    guess_mapping,
+    mapped_headings,
+    mapping_value,
+    written_name,
+)
 from .models import ImportFormat, ImportJob, ImportKind, ImportMapping, ImportRow, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -655,34 +673,128 @@ class _NamedAt:
     unaddressed: list[tuple[int, str]] = field(default_factory=list)
 
 
+# Names at least this alike are compared slip by slip (`within_slips`), as the stakeholder form compares those
+# pg_trgm's `%` finds (contacts.duplicates): a name a slip or two from another reaches it, and most names
+# compared are far from it, which their trigrams tell at a fraction of the cost.
+SLIPS_COMPARED_FROM = 0.3
+
+
+@dataclass(frozen=True)
+class _Person:
+    """Someone giving an address, by `written_name`, with the trigrams of their name's letters in the order
+    written: "Li Wei" and "Wei Li" have the same trigrams, "liwei" and "weili" few."""
+
+    words: tuple[str, ...]
+    letters: frozenset[str] = field(compare=False)
+    # Its words but initials.
+    whole_words: frozenset[str] = field(compare=False)
+
+    @classmethod
+    def named(cls, name: str) -> "_Person":
+        words = written_name(name)
+        return cls(words, trigrams("".join(words)), frozenset(word for word in words if len(word) > 1))
+
+    def nearly(self, other: "_Person") -> bool:
+        """Whether the two may be one person: one's words are the other's, or some of them in the same order,
+        an initial standing for a word ("A. Costa" and "Ana Maria Costa" are Ana Costa); or their letters are
+        as alike as two names at one organisation (NAME_SIMILARITY) or a slip or two apart."""
+        if not self.words or not other.words:
+            return self.words == other.words
+        shorter, longer = sorted((self, other), key=lambda person: len(person.words))
+        # Without initials in the longer name, the shorter's whole words must all be among its own.
+        maybe_among = shorter.whole_words <= longer.whole_words or len(longer.whole_words) < len(longer.words)
+        if maybe_among and _words_among(shorter.words, longer.words):
+            return True
+        alike = trigram_share(self.letters, other.letters)
+        return alike >= NAME_SIMILARITY or (
+            alike >= SLIPS_COMPARED_FROM and within_slips(" ".join(self.words), " ".join(other.words))
+        )
+
+
+def _words_among(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Whether each word of the shorter name is, in order, one of the longer's or the initial of one."""
+    remaining = iter(longer)
+    return all(any(_same_word(word, other) for other in remaining) for word in shorter)
+
+
+def _same_word(word: str, other: str) -> bool:
+    return word == other or (min(len(word), len(other)) == 1 and word[0] == other[0])
+
+
+class _People:
+    """The people giving one address, holders in the register or rows of the file (_StakeholderDuplicates),
+    each with the first of them: a holder's (id, name), a row's line.
+
+    Someone is compared with a few of them at most (NEARBY_NAMES: the first SHARED_MAILBOX + 1, then those
+    sharing their least common word), so that a file of thousands at one address is read in linear time."""
+
+    def __init__(self):
+        self.first_of: dict[_Person, object] = {}
+        self.with_word: dict[str, list[_Person]] = defaultdict(list)
+
+    def __len__(self) -> int:
+        return len(self.first_of)
+
+    def add(self, person: _Person, who) -> None:
+        if person in self.first_of:
+            return
+        self.first_of[person] = who
+        for word in person.whole_words:
+            self.with_word[word].append(person)
+
+    def one_of(self, person: _Person):
+        """The first of this person, or of one nearly the same (`_Person.nearly`); or None."""
+        if person in self.first_of:
+            return self.first_of[person]
+        compared = islice(self._unique(self._candidates(person)), NEARBY_NAMES)
+        return next((self.first_of[other] for other in compared if person.nearly(other)), None)
+
+    def repeated_by(self, person: _Person, *, shared: bool):
+        """The one a row of this person giving the address repeats: the one of its name or nearly, else the
+        first; at a shared mailbox, which alone tells nobody apart, only the one of its name or nearly."""
+        found = self.one_of(person)
+        if found is None and not shared:
+            return next(iter(self.first_of.values()), None)
+        return found
+
+    def _candidates(self, person: _Person) -> Iterator[_Person]:
+        yield from islice(self.first_of, SHARED_MAILBOX + 1)
+        sharing = [self.with_word[word] for word in person.words if word in self.with_word]
+        for others in sorted(sharing, key=len):
+            yield from others
+
+    @staticmethod
+    def _unique(people: Iterator[_Person]) -> Iterator[_Person]:
+        seen = set()
+        for person in people:
+            if person not in seen:
+                seen.add(person)
+                yield person
+
+
+_NOBODY = _People()
+
+
 @dataclass
 class _Holders:
-    """The register's people holding one address (_StakeholderDuplicates): how many, and the first by name of
-    each name (`name_words`), the first by name first."""
+    """The register's people holding one address (_StakeholderDuplicates): how many (by id, as the stakeholder
+    form and the duplicate check count them), and who, the first by name first."""
 
     count: int = 0
-    by_name: dict[tuple[str, ...], tuple[int, str]] = field(default_factory=dict)
+    people: _People = field(default_factory=_People)
 
     def add(self, pk: int, name: str) -> None:
         self.count += 1
-        self.by_name.setdefault(name_words(name), (pk, name))
+        self.people.add(_Person.named(name), (pk, name))
 
 
 _NO_HOLDERS = _Holders()
 
 
-def _same_person(by_name: dict, person: tuple[str, ...], *, shared: bool):
-    """Of those giving an address, by name (`name_words`), the one a row giving it repeats: the one of its
-    name, else the first; at a shared mailbox, which alone tells nobody apart, only the one of its name."""
-    if person in by_name or shared:
-        return by_name.get(person)
-    return next(iter(by_name.values()), None)
-
-
 class _StakeholderDuplicates(_DuplicateFinder):
-    """Same email as someone in the register or an earlier row (at a shared mailbox, only of the same name);
-    a similar name at the same organisation; a row without an address giving a name another row of the file
-    gives at the same organisation.
+    """Same email as someone in the register or an earlier row (at a shared mailbox, only of nearly their
+    name); a similar name at the same organisation; a row without an address giving a name another row of the
+    file gives at the same organisation.
 
     The register is asked about the file's addresses once, in SQL, rather than copied into Python: reading
     every stakeholder's addresses took longer than importing the rows.
@@ -730,21 +842,21 @@ class _StakeholderDuplicates(_DuplicateFinder):
         shared = self._shared_mailboxes(sharing, in_register)
         # Each address's unflagged rows, the first line of each person giving it, in the file's order: a
         # flagged row may be left out, so no later row is flagged for repeating it.
-        in_file: dict[str, dict[tuple[str, ...], int]] = {}
+        in_file: dict[str, _People] = defaultdict(_People)
         flagged = []
         for line, name, person, emails in sharing:
             reason = existing = None
             for email in emails:
-                holders = in_register.get(email, _NO_HOLDERS).by_name
-                if existing := _same_person(holders, person, shared=email in shared):
+                holders = in_register.get(email, _NO_HOLDERS).people
+                if existing := holders.repeated_by(person, shared=email in shared):
                     reason = _("Same email as %(name)s: %(email)s") % {"name": existing[1], "email": email}
                     break
-                if same := _same_person(in_file.get(email, {}), person, shared=email in shared):
+                if same := in_file.get(email, _NOBODY).repeated_by(person, shared=email in shared):
                     reason = _("Same email as line %(line)d: %(email)s") % {"line": same, "email": email}
                     break
             if reason is None:
                 for email in emails:
-                    in_file.setdefault(email, {}).setdefault(person, line)
+                    in_file[email].add(person, line)
                 continue
             check.duplicate(line, name, reason, *(existing or ()))
             flagged.append(line)
@@ -786,12 +898,12 @@ class _StakeholderDuplicates(_DuplicateFinder):
         return holders
 
     def _sharing_an_address(self, in_register: dict[str, _Holders]) -> list[tuple]:
-        """(line, name, `name_words`, addresses) of the rows giving an address that the register or another
+        """(line, name, `_Person`, addresses) of the rows giving an address that the register or another
         row gives too, in the file's order: the others give addresses of their own, and their names are not
         worth reading (a few microseconds a row)."""
         given = Counter(email for _line, _name, emails in self.with_emails for email in emails)
         return [
-            (line, name, name_words(name), emails)
+            (line, name, _Person.named(name), emails)
             for line, name, emails in self.with_emails
             if any(given[email] > 1 or email in in_register for email in emails)
         ]
@@ -799,19 +911,23 @@ class _StakeholderDuplicates(_DuplicateFinder):
     @staticmethod
     def _shared_mailboxes(sharing: list[tuple], in_register: dict[str, _Holders]) -> set[str]:
         """The file's addresses that more than SHARED_MAILBOX people hold, as the stakeholder form and the
-        duplicate check count them (contacts.duplicates): the register's holders and the file's people giving
-        it, each by name, a row of a holder's name being that holder (a group imported again is as large as
-        it was, not twice)."""
-        people: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        for _line, _name, person, emails in sharing:
+        duplicate check count them (contacts.duplicates).
+
+        An address the register holds is shared when SHARED_MAILBOX people hold it there, whatever the file
+        gives, exactly as `likely_duplicates` decides for one more person: a row may be a holder written
+        differently ("Dr Ana Costa"), so the file's rows would count one person many times. An address only
+        the file gives is counted as few people as its rows may be: a row is another person only if its name
+        is not nearly the same as one counted before (`_Person.nearly`)."""
+        shared = {email for email, holders in in_register.items() if holders.count >= SHARED_MAILBOX}
+        counted: dict[str, _People] = defaultdict(_People)
+        for line, _name, person, emails in sharing:
             for email in emails:
-                people[email].add(person)
-        return {
-            email
-            for email, giving in people.items()
-            if (holders := in_register.get(email, _NO_HOLDERS)).count + len(giving - holders.by_name.keys())
-            > SHARED_MAILBOX
-        }
+                if email in in_register:
+                    continue
+                people = counted[email]
+                if len(people) <= SHARED_MAILBOX and people.one_of(person) is None:
+                    people.add(person, line)
+        return shared | {email for email, people in counted.items() if len(people) > SHARED_MAILBOX}
 
     def after_staging(self, check):
         # Similar names at the same organisation, compared through a trigram index of each organisation's
