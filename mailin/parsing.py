@@ -5,13 +5,13 @@ attachment" and many mail servers do), or quoted in the body under a marker such
 Forwarded message ---------", Outlook's "-----Original Message-----" or Apple Mail's "Begin forwarded
 message:" (or the same in French, German or Spanish, as those mail programs write them), followed by the
 original's From, Date, Subject and To lines (De, Envoyé, Objet, À; Von, Datum, Gesendet, Betreff, An; De,
-Enviado, Fecha, Asunto, Para). Outlook for Microsoft 365 and Outlook on the web put a rule of underscores
-there. Outlook's "-----Original Message-----" and that rule are above the message a reply quotes too: only the
-subject's "FW:" (TR:, WG:, RV:) tells their forward from their reply. Outlook gives a sender its address book
-knows by name alone ("From: Jane Smith"), and a long To or Cc list is wrapped over several lines. Gmail, Apple
-Mail and Thunderbird may instead quote the original under one line naming its sender and date ("On … Jane
-Smith <jane@…> wrote:", "Le … a écrit :", "Am … schrieb …:", "El … escribió:"), as above a reply: only the
-subject tells a forward.
+Enviado or Enviado el, Fecha, Asunto, Para). Outlook for Microsoft 365 and Outlook on the web put a rule of
+underscores there. Outlook's "-----Original Message-----" and that rule are above the message a reply quotes
+too: only the subject's "FW:" (TR:, WG:, RV:) tells their forward from their reply. Outlook gives a sender its
+address book knows by name alone ("From: Jane Smith"), and a long To or Cc list is wrapped over several lines.
+Gmail, Apple Mail and Thunderbird may instead quote the original under one line naming its sender and date
+("On … Jane Smith <jane@…> wrote:", "Le … a écrit :", "Am … schrieb …:", "El … escribió:"), as above a reply:
+only the subject tells a forward.
 """
 
 import email
@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta, timezone
 QUOTED_HEADER_NAMES = {
     "from": "from", "de": "from", "von": "from",
     "date": "date", "datum": "date", "fecha": "date",
-    "sent": "sent", "envoyé": "sent", "gesendet": "sent", "enviado": "sent",
+    "sent": "sent", "envoyé": "sent", "gesendet": "sent", "enviado": "sent", "enviado el": "sent",
     "subject": "subject", "objet": "subject", "betreff": "subject", "asunto": "subject",
     "to": "to", "à": "to", "an": "to", "para": "to",
     "cc": "cc",
@@ -59,6 +59,10 @@ MARKERS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # What a subject opens with in a forward (Outlook's "FW:", "TR:", "WG:", "RV:"; Gmail's "Fwd:") and a reply.
+# Each is read so in a subject in any language: an English "RV: overnight parking on Mill Lane" (a camper) is
+# summarised without its "RV", and an Outlook quote under it is read as a forward. Only the body could tell
+# Spanish Outlook's "RV:" from such a word, and the summary is made from the stored subject alone, also once
+# an officer has chosen whom a waiting email is with; a Spanish thread's "RE: RV: …" is far more common.
 FORWARD_PREFIXES = r"fwd?|tr|wg|rv"
 FORWARD_SUBJECT = re.compile(rf"^\s*(?:{FORWARD_PREFIXES})\s*:", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re.IGNORECASE)
@@ -72,7 +76,7 @@ SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re
 # "a écrit\u00a0:" (Apple Mail's HTML "a écrit&nbsp;:"): a line is read with its spaces as plain ones.
 # What follows the time is the date's too, not the start of the sender's name: a 12-hour clock's "AM" (in
 # Latin-American Spanish "p. m.", "p.m.", Gmail's "a la(s) 2:34 p.m."), German "Uhr", and a zone ("10:15
-# GMT+1", "UTC-05:00", "CET").
+# GMT+1", "UTC -05:00", "CET,": ZONE_BEFORE_SENDER).
 #
 # Such a line is the forward's only when nothing but the officer's note is above it and, in a plain text, the
 # message below it is quoted with "> " (HTML quotes it in a <blockquote>, no longer seen in the text): the
@@ -80,17 +84,23 @@ SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re
 # its rule is a header block alone (HEADER_BLOCK_LINE), read as it was before such lines were.
 REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am|El) ", re.MULTILINE)
 MERIDIEM = r"[ap]\.? ?m\.?"
-# The zones a date may name: Apple Mail's "GMT" or "UTC" (with an offset: "GMT+1", "UTC-05:00", or with a
-# minus sign, U+2212), and the Central European times, also as written in German and French (MEZ, MESZ; HNEC,
-# HAEC).
+# The zones a date may name: Apple Mail's "GMT" or "UTC" (with an offset: "GMT+1", "UTC-05:00", "GMT -5", or
+# with a minus sign, U+2212), and the Central European times, also as written in German and French (MEZ,
+# MESZ; HNEC, HAEC).
 ZONE_HOURS = {"gmt": 0, "utc": 0, "cet": 1, "mez": 1, "hnec": 1, "cest": 2, "mesz": 2, "haec": 2}
-ZONE = rf"(?:{'|'.join(ZONE_HOURS)})(?:[+\-\u2212]\d{{1,2}}(?::?\d\d)?)?"
-REPLY_TIME = rf"\d:\d\d(?::\d\d)?(?: ?{MERIDIEM})?(?: Uhr)?(?: {ZONE})?"
+ZONE_NAME = "|".join(ZONE_HOURS)
+ZONE_SHIFT = r" ?[+\-\u2212]\d{1,2}(?::?\d\d)?"
+ZONE = rf"(?:{ZONE_NAME})(?:{ZONE_SHIFT})?"
+REPLY_TIME = rf"\d:\d\d(?::\d\d)?(?: ?{MERIDIEM})?(?: Uhr)?"
+# Where the sender's name follows the time, a zone's name alone is the date's only before a comma: Gmail
+# writes "at 10:15 AM UTC Facilities <…> wrote:", where "UTC" is the name's. A name does not open with an
+# offset ("GMT+1", "UTC -5"): such a zone is the date's with a comma after it or not.
+ZONE_BEFORE_SENDER = rf"(?: (?:{ZONE_NAME})(?:{ZONE_SHIFT}|(?=,)))?"
 REPLY_MARKER = re.compile(
-    rf"On (?P<on>[^:]*?{REPLY_TIME}),? (?P<on_sender>.+?) wrote:"
-    rf"|Le (?P<le>[^:]*?{REPLY_TIME}),? (?P<le_sender>.+?) a écrit ?:"
-    rf"|Am (?P<am>[^:]*?{REPLY_TIME}),? schrieb (?P<am_sender>.+):"
-    rf"|El (?P<el>[^:]*?{REPLY_TIME}),? (?P<el_sender>.+?) escribió ?:",
+    rf"On (?P<on>[^:]*?{REPLY_TIME}{ZONE_BEFORE_SENDER}),? (?P<on_sender>.+?) wrote:"
+    rf"|Le (?P<le>[^:]*?{REPLY_TIME}{ZONE_BEFORE_SENDER}),? (?P<le_sender>.+?) a écrit ?:"
+    rf"|Am (?P<am>[^:]*?{REPLY_TIME}(?: {ZONE})?),? schrieb (?P<am_sender>.+):"
+    rf"|El (?P<el>[^:]*?{REPLY_TIME}{ZONE_BEFORE_SENDER}),? (?P<el_sender>.+?) escribió ?:",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2}")
@@ -225,7 +235,7 @@ MARCH_AFTER_DAY = re.compile(r"(?<=\d )mar\b\.?", re.IGNORECASE)
 # "2:34 p. m." as strptime reads it: "2:34 PM".
 MERIDIEM_AFTER_TIME = re.compile(rf"(?<=:\d\d) ?({MERIDIEM})(?= |$)", re.IGNORECASE)
 DATE_ZONE = re.compile(rf" ({ZONE})$", re.IGNORECASE)
-ZONE_OFFSET = re.compile(r"([+\-\u2212])(\d{1,2}):?(\d\d)?$")
+ZONE_OFFSET = re.compile(r" ?([+\-\u2212])(\d{1,2}):?(\d\d)?$")
 # Zones are at most 14 hours from UTC (Kiribati's); an offset past it is no zone.
 MAX_ZONE_OFFSET = timedelta(hours=14)
 # Longer than any date a mail program writes: a line past it is no date, and is not read word by word.
@@ -427,10 +437,16 @@ def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
 
 
 def _zone_offset(zone: str) -> timedelta | None:
-    """How far a ZONE ("CET", "GMT+1", "UTC-05:00", "UTC\u22120530") is ahead of UTC; None past any zone's."""
+    """How far a ZONE ("CET", "GMT+1", "UTC -05:00", "UTC\u22120530") is ahead of UTC; None past any zone's,
+    and for a name that is no zone's."""
     numbers = ZONE_OFFSET.search(zone)
     name = zone[: numbers.start()] if numbers else zone
-    offset = timedelta(hours=ZONE_HOURS[name.lower()])
+    # IGNORECASE also matches a few look-alike letters ("CE\u017fT" with a long s): such a name is no zone, as
+    # such a header name is no header (`_header_name`).
+    named_hours = ZONE_HOURS.get(name.lower())
+    if named_hours is None:
+        return None
+    offset = timedelta(hours=named_hours)
     if numbers:
         sign, hours, minutes = numbers[1], int(numbers[2]), int(numbers[3] or 0)
         if minutes >= 60:

@@ -881,9 +881,25 @@ def test_a_forward_under_a_spanish_line_on_a_12_hour_clock_is_logged_with_its_se
             id="12-hour-clock-and-zone",
         ),
         pytest.param(
+            "On Thu, 12 Mar 2026 at 10:15 GMT -5, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 15, 15, tzinfo=UTC),
+            id="space-before-the-sign",
+        ),
+        pytest.param(
+            "On Thu, Mar 12, 2026 at 10:15 AM UTC, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 10, 15, tzinfo=UTC),
+            id="zone-name-before-a-comma",
+        ),
+        pytest.param(
             "On Thu, 12 Mar 2026 at 10:15 GMT+99, Ana Costa <ana@river.example> wrote:",
             datetime(2026, 3, 19, 8, 31, 40, tzinfo=UTC),  # no zone is that far: when it was forwarded
             id="offset-past-any-zone",
+        ),
+        pytest.param(
+            # IGNORECASE reads the long s as an s: the name is the date's, but no zone's.
+            "On Thu, 12 Mar 2026 at 10:15 CE\u017fT, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 19, 8, 31, 40, tzinfo=UTC),  # when it was forwarded
+            id="zone-written-with-a-look-alike-letter",
         ),
     ],
 )
@@ -898,6 +914,26 @@ def test_a_zone_after_the_time_in_a_line_naming_a_sender_dates_the_forward_and_i
     assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [ana]
     assert (message.from_name, message.from_address) == ("Ana Costa", "ana@river.example")
     assert message.sent_at == sent_at
+
+
+def test_a_sender_whose_name_opens_with_a_zones_name_keeps_it_when_no_comma_follows_the_time(
+    officer_in_london,
+):
+    # Gmail's English line on a 12-hour clock has no comma before the sender's name.
+    facilities = StakeholderFactory(
+        name="UTC Facilities", emails=["facilities@utc.example"], owner=officer_in_london
+    )
+    raw = forward(
+        subject="Fwd: Works",
+        quoted="On Wed, Aug 12, 2026 at 10:15 AM UTC Facilities <facilities@utc.example> wrote:",
+        body="> Hello",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and list(message.interaction.stakeholders.all()) == [facilities]
+    assert (message.from_name, message.from_address) == ("UTC Facilities", "facilities@utc.example")
+    assert message.sent_at == datetime(2026, 8, 12, 9, 15, tzinfo=UTC)  # London's summer time, not UTC
 
 
 def test_a_forward_under_a_line_naming_its_sender_last_name_first_with_their_address_is_theirs(officer):
@@ -1344,6 +1380,33 @@ def test_a_forward_dated_in_french_german_or_spanish_is_logged_when_the_original
     assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    "marker", ["-----Mensaje original-----", "_" * 32], ids=["outlook", "outlook-365-rule"]
+)
+def test_a_forward_from_spanish_outlook_for_windows_is_read_with_its_whole_header_block(
+    officer_in_london, marker
+):
+    # Outlook for Windows in Spanish names the date "Enviado el:", not "Enviado:".
+    ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    luis = StakeholderFactory(name="Luis Pérez", emails=["luis@river.example"], owner=officer_in_london)
+    raw = forward(
+        subject="RV: Obras",
+        quoted=f"{marker}\nDe: Ana Costa [mailto:ana@river.example]\n"
+        "Enviado el: viernes, 16 de junio de 2017 12:03 p.m.\nPara: Officer <officer@example.org>\n"
+        "CC: Luis Pérez <luis@river.example>\nAsunto: Obras en la calle Mayor",
+        body="Las obras empiezan el lunes.",
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged"
+    assert list(message.interaction.stakeholders.order_by("pk")) == [ana, luis]
+    assert message.to_addresses == ["officer@example.org", "luis@river.example"]
+    assert message.sent_at == datetime(2017, 6, 16, 11, 3, tzinfo=UTC)  # London's summer time
+    assert message.interaction.summary == "Obras en la calle Mayor"
+    assert message.interaction.notes == "Las obras empiezan el lunes."
+
+
 @pytest.mark.parametrize("sent", ["le jour de la crue", "Mar 99999999999 2026 00:00"])
 def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer, sent):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
@@ -1486,6 +1549,10 @@ HOSTILE_REPLY_LINES = [
     "On 1:11 2026 GMT" + "+11:11" * 46 + " wrote:",
     "On 1:11 2026 UTC\u221211 " + "UTC\u22121, " * 30 + "wrote",
     "Am 1:11 2026 Uhr" + " Uhr MEZ+1" * 27 + " schrieb:",
+    "On 1:11 2026" + " GMT -1" * 40 + " wrote:",
+    "On 1:11 2026" + " UTC" * 68 + " wrote",
+    "El 1:11 2026" + " CET ," * 46 + " escribió",
+    "Am 1:11 2026" + " MEZ -1" * 40 + " schrieb",
 ]
 
 
@@ -1528,6 +1595,8 @@ HOSTILE_DATES = [
     "12 mar 2026 1:11 UTC" + "-11" * 60,
     "12 mar 2026 1:11 " + "GMT+1 " * 30,
     "12 mar 2026 1:11 GMT" + "+" * 180,
+    "12 mar 2026 1:11 GMT" + " -1" * 60,
+    "12 mar 2026 1:11 CE\u017fT",
 ]
 
 
