@@ -59,10 +59,6 @@ def _staff_by_address() -> dict[str, object]:
     return staff
 
 
-def _summary(mail: parsing.Mail) -> str:
-    return (parsing.clean_subject(mail.subject) or _("(no subject)"))[:300]
-
-
 def inbound_message_receive(*, raw: bytes) -> tuple[InboundMessage, bool]:
     """Stores a raw email and logs it (or queues it for review); returns the message and whether it is new."""
     if not raw.strip():
