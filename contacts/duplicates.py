@@ -240,7 +240,15 @@ def likely_duplicates(
         typed = Unaccented(Value(name))
         similar = base.annotate(similarity=TrigramSimilarity(Unaccented("name"), typed))
         if organisation is not None:
-            at_organisation = similar.at_organisation(organisation).filter(similarity__gte=NAME_SIMILARITY)
+            # `%` (TrigramSimilar) first: pg_trgm's similarity_threshold, 0.3 unless set, is under
+            # NAME_SIMILARITY, so it drops no name that reaches it, and the trigram index finds those few
+            # names instead of every person at the organisation and its departments being scored (a
+            # ministry of 40,000 people).
+            at_organisation = (
+                similar.filter(TrigramSimilar(Unaccented("name"), typed))
+                .at_organisation(organisation)
+                .filter(similarity__gte=NAME_SIMILARITY)
+            )
             for stakeholder in at_organisation.order_by("-similarity")[:limit]:
                 if stakeholder.pk not in found:
                     reason = _("Similar name at %(organisation)s") % {"organisation": organisation}

@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
@@ -164,11 +164,47 @@ class Organisation(StorableTextModel):
         return record_url("contacts:organisation_detail", self.pk)
 
     def clean(self):
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": _("An organisation cannot be part of itself.")})
-            ancestor = ancestor.parent
+        if self.parent_id is None:
+            return
+        self_above, parents_loop = self._ancestry_of_parent()
+        if self_above:
+            raise ValidationError({"parent": _("An organisation cannot be part of itself.")})
+        if parents_loop:
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "The parent's own parents loop back on themselves (each is part of the next): give "
+                        "one of them another parent, or none, first."
+                    )
+                }
+            )
+
+    def _ancestry_of_parent(self) -> tuple[bool, bool]:
+        """(whether this organisation is among the parent's ancestors, the parent itself included; whether
+        those ancestors loop and never reach a top organisation), in one query up the parent index.
+
+        Parents looped by a write that skipped these checks (A in B, B in A) must end the walk, not hang
+        it, even when this organisation is not on the loop: UNION follows each organisation once, and a
+        line of parents with no top organisation in it is a loop. Services changing a parent hold
+        contacts.services.PARENT_CHANGES_LOCK first, so this reads the parents other changes committed.
+        """
+        table = connection.ops.quote_name(self._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE ancestry(id, parent_id) AS (
+                    SELECT id, parent_id FROM {table} WHERE id = %(parent)s
+                    UNION
+                    SELECT above.id, above.parent_id FROM {table} above
+                    JOIN ancestry ON above.id = ancestry.parent_id
+                )
+                SELECT COALESCE(bool_or(id = %(self)s), false),
+                       COALESCE(bool_and(parent_id IS NOT NULL), false)
+                FROM ancestry
+                """,
+                {"parent": self.parent_id, "self": self.pk},
+            )
+            return cursor.fetchone()
 
 
 class PreferredChannel(models.TextChoices):

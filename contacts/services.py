@@ -147,6 +147,28 @@ def _apply(instance, fields: dict) -> None:
     instance.save()
 
 
+# The pg_advisory_xact_lock key every change of an organisation's parent holds, in PostgreSQL's two-number
+# form under a first number of its own: it meets neither the rebuilds' keys (liaison_crm.refreshes) nor the
+# one-number keys of the API's Idempotency-Key locks.
+PARENT_CHANGES_LOCK = (741, 1)
+
+
+def _parent_changes_hold(organisation: Organisation, fields: dict) -> None:
+    """When `fields` place `organisation` under another parent: waits until no other transaction is placing
+    an organisation under a parent, then holds that until this one ends.
+
+    Each change is checked against the parents the others saved (Organisation.clean): moving A under B and
+    B under A at the same moment, each check would otherwise pass before the other saved, and together they
+    would make a loop. Becoming a top organisation makes no loop, and neither does adding one (nothing is
+    under it yet, and no other transaction can choose it as a parent before it is committed): those wait for
+    nobody. Nor does an import, which places only the organisations it adds (imports.services).
+    """
+    parent = fields.get("parent")
+    if parent is not None and parent.pk != organisation.parent_id:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", PARENT_CHANGES_LOCK)
+
+
 @atomic_service
 @records_actor
 def organisation_create(*, actor, tags: Iterable[str] = (), **fields) -> Organisation:
@@ -170,6 +192,7 @@ def organisation_update(
     wanted_tags = tags_from_names(tags) if tags is not None else None
     lock_for_update(organisation, require_unchanged=require_unchanged)
     require(can_edit_organisation(actor, organisation), who_can_help=WhoCanHelp.ADMINISTRATOR)
+    _parent_changes_hold(organisation, fields)
     _apply(organisation, fields)
     if wanted_tags is not None:
         organisation.tags.set(wanted_tags)

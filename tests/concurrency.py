@@ -50,6 +50,26 @@ def queued_behind_a_lock(record, *works):
     all_at_once(hold, *(lambda work=work: after_the_lock(work) for work in works))
 
 
+def until_all_arrive_or_one_waits_for_a_lock(parties: int):
+    """A point in some work that `parties` threads run at once: the callable returned, called there, returns
+    once every thread has called it, or as soon as one session waits for a lock (another thread's, held
+    until this one's transaction ends, so that it cannot arrive before this one goes on)."""
+    arrived = 0
+    counting = threading.Lock()
+
+    def arrive():
+        nonlocal arrived
+        with counting:
+            arrived += 1
+        deadline = time.monotonic() + 30
+        while arrived < parties and _sessions_waiting_for_a_lock() == 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{parties - arrived} threads never arrived nor waited for a lock")
+            time.sleep(0.05)
+
+    return arrive
+
+
 def finished_or_waiting_for_a_lock(thread: threading.Thread) -> None:
     """Returns once `thread` has ended or waits for a lock (held by this test's transaction, say)."""
     deadline = time.monotonic() + 30

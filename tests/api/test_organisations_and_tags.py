@@ -3,6 +3,7 @@ import pytest
 from contacts.models import Organisation, Tag
 
 from ..factories import InteractionFactory, OrganisationFactory, StakeholderFactory
+from ..organisation_loops import LOOP_ABOVE, fails_instead_of_hanging, loop_of_two
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,19 @@ def test_an_organisation_cannot_be_its_own_ancestor(officer_api):
     response = officer_api.patch(f"/api/v1/organisations/{parent.pk}/", {"parent": child.pk})
     assert response.status_code == 400
     assert "parent" in response.json()
+
+
+def test_an_organisation_moved_under_parents_that_loop_is_refused(officer_api):
+    outsider = OrganisationFactory(name="C")
+    looped = loop_of_two()
+
+    with fails_instead_of_hanging():
+        response = officer_api.patch(f"/api/v1/organisations/{outsider.pk}/", {"parent": looped.pk})
+
+    assert response.status_code == 400
+    assert LOOP_ABOVE in " ".join(response.json()["parent"])
+    outsider.refresh_from_db()
+    assert outsider.parent_id is None
 
 
 def test_organisations_are_not_deleted(officer_api):
