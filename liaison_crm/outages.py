@@ -14,8 +14,11 @@ Three places catch it, because Django turns an exception into a response in the 
 
 A save aborted because of another one (a deadlock, a lock not granted) is an OperationalError too, but no
 outage: liaison_crm.save_collisions answers it "nothing was changed, try again" when a view raised it, and
-`server_error` does when a middleware did. Raised by a callback after the request's changes were committed,
-it is an error like any other, a 500.
+`server_error` does when a middleware did.
+
+Either, raised by a callback run once the request's changes were committed (`transaction.on_commit`), is an
+error like any other, a 500 logged with its traceback: the changes were saved, and a client told to try
+again would save them twice.
 """
 
 import logging
@@ -27,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
 
+from liaison_crm.commit_hooks import raised_by_commit_hook
 from liaison_crm.save_collisions import is_save_collision, is_unsaved_collision, save_collision_response
 
 logger = logging.getLogger(__name__)
@@ -38,7 +42,12 @@ RETRY_AFTER_SECONDS = 30
 
 
 def is_database_outage(error: BaseException | None) -> bool:
-    return isinstance(error, DATABASE_UNAVAILABLE) and not is_save_collision(error)
+    """The database lost or out of reach before the request's changes were saved: it may be sent again."""
+    return (
+        isinstance(error, DATABASE_UNAVAILABLE)
+        and not is_save_collision(error)
+        and not raised_by_commit_hook(error)
+    )
 
 
 def unavailable_response(request, error: BaseException) -> HttpResponse:

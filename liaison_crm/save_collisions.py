@@ -29,12 +29,13 @@ from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.db import OperationalError, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from psycopg import errors as postgres_errors
+
+from liaison_crm.commit_hooks import raised_by_commit_hook
 
 logger = logging.getLogger(__name__)
 
@@ -55,32 +56,23 @@ def is_save_collision(error: BaseException | None) -> bool:
     return isinstance(error, OperationalError) and isinstance(error.__cause__, ABORTED_BY_ANOTHER_SAVE)
 
 
-def _raised_by_commit_hook(error: BaseException) -> bool:
-    """Whether `error` came out of a `transaction.on_commit` callback, run after its transaction committed."""
-    frame = error.__traceback__
-    while frame is not None:
-        if frame.tb_frame.f_code is BaseDatabaseWrapper.run_and_clear_commit_hooks.__code__:
-            return True
-        frame = frame.tb_next
-    return False
-
-
 def is_unsaved_collision(error: BaseException | None) -> bool:
     """A save collision that rolled back what the request was saving: it may be sent again as it was."""
-    return is_save_collision(error) and not _raised_by_commit_hook(error)
+    return is_save_collision(error) and not raised_by_commit_hook(error)
 
 
 def retried_on_save_collision(work: Callable[[], None]) -> None:
     """Runs `work` in a transaction of its own, and again, after a short pause, when another save aborted
     it: for work run after the request's transaction committed, where no answer can say "try again". The
-    last try's collision is raised."""
+    last try's collision is raised, and so is one raised by a callback `work` left to run once its own
+    transaction committed: `work` is saved by then, and is not to be done twice."""
     for pause in (*RETRY_PAUSES_SECONDS, None):
         try:
             with transaction.atomic():
                 work()
             return
         except OperationalError as error:
-            if pause is None or not is_save_collision(error):
+            if pause is None or not is_unsaved_collision(error):
                 raise
             logger.info("Save collision, trying again in %s s: %s", pause, error)
             time.sleep(pause)
@@ -104,7 +96,7 @@ def save_collision_response(request, error: OperationalError) -> HttpResponse:
         response = JsonResponse({"detail": message, "code": "save_collision"}, status=503)
     # Raised in a middleware above django_htmx's (outages.server_error), the request was not read for htmx.
     elif getattr(request, "htmx", False):
-        # static/js/app.js tells the officer, for any 5xx answer to an htmx request, that nothing was changed
+        # static/js/app.js tells the officer, for a 503 answer to an htmx request, that nothing was changed
         # and to try again in a moment; the page they are on stays as it was, with what they typed.
         response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=503)
     else:

@@ -5,8 +5,10 @@ the transaction commits, so a rolled-back change never mails anyone.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -59,6 +61,8 @@ from .models import (
     Rsvp,
 )
 from .recurrence import occurrence_starts
+
+logger = logging.getLogger(__name__)
 
 NOBODY_ATTENDED_MESSAGE = _lazy(
     "Tick at least one stakeholder who attended: the meeting is logged on their timelines."
@@ -213,9 +217,30 @@ def _announce(meeting_id: int, *, change: notifications.MeetingChange | None = N
     notifications.invitations_send(_refetch(meeting_id), change=change)
 
 
+def _write_reminders(meeting_id: int) -> None:
+    notifications.reminders_schedule(_refetch(meeting_id))
+
+
 def _schedule_reminders(meeting_ids: Iterable[int]) -> None:
-    for meeting_id in meeting_ids:
-        notifications.reminders_schedule(_refetch(meeting_id))
+    """Writes the meetings' reminders once the transaction commits, each meeting's in a transaction of its
+    own, tried again on its own: a meeting whose reminders cannot be written loses only its own, not those of
+    the meetings written before it or due after it. The first such failure is raised once every meeting has
+    had its turn, and the others logged."""
+    meeting_ids = list(meeting_ids)
+
+    def write_each() -> None:
+        failures = []
+        for meeting_id in meeting_ids:
+            try:
+                retried_on_save_collision(partial(_write_reminders, meeting_id))
+            except Exception as failure:
+                failures.append(failure)
+                if len(failures) > 1:
+                    logger.error("Reminders of meeting %s not written", meeting_id, exc_info=failure)
+        if failures:
+            raise failures[0]
+
+    transaction.on_commit(write_each)
 
 
 def reminders_readdress(*, stakeholder: Stakeholder) -> None:
@@ -225,7 +250,7 @@ def reminders_readdress(*, stakeholder: Stakeholder) -> None:
         status=MeetingStatus.PLANNED, starts_at__gt=timezone.now(), attendees__stakeholder=stakeholder
     )
     if meeting_ids := list(upcoming.values_list("pk", flat=True)):
-        _after_commit(_schedule_reminders, meeting_ids)
+        _schedule_reminders(meeting_ids)
 
 
 @atomic_service
@@ -296,7 +321,7 @@ def meeting_schedule(
     # A meeting already over (entered afterwards, to record it as held) invites nobody.
     if not first.is_past:
         _after_commit(_announce, first.pk)
-    _after_commit(_schedule_reminders, [m.pk for m in meetings])
+    _schedule_reminders([m.pk for m in meetings])
     return first
 
 
@@ -407,7 +432,7 @@ def meeting_update(
         if removed:
             _after_commit(_tell_removed, meeting.pk, removed, change)
         attendees_told = bool(calendar_changed or agenda is not None or new_attendees or removed)
-    _after_commit(_schedule_reminders, [meeting.pk])
+    _schedule_reminders([meeting.pk])
     return MeetingUpdate(meeting=meeting, attendees_told=attendees_told)
 
 
@@ -484,7 +509,7 @@ def meeting_cancel(
         # guest whose own had not gone out (notifications.cancellations_send) is a new version of it.
         MeetingSeries.objects.filter(pk=meeting.series_id).update(sequence=F("sequence") + 1)
     _after_commit(_announce_cancellation, meeting.pk, and_following, [t.pk for t in targets])
-    _after_commit(_schedule_reminders, [t.pk for t in targets])
+    _schedule_reminders([t.pk for t in targets])
     meeting.refresh_from_db()
     return meeting
 
@@ -759,7 +784,7 @@ def meeting_mark_held(
         subject=meeting,
     )
     _after_commit(_send_follow_ups, meeting.pk)
-    _after_commit(_schedule_reminders, [meeting.pk])
+    _schedule_reminders([meeting.pk])
     return meeting
 
 
@@ -853,7 +878,7 @@ def attendee_respond(*, attendee: Attendee, actor, rsvp: str) -> Attendee:
     attendee.save(update_fields=["rsvp", "responded_at"])
     _touch(attendee.meeting_id)
     # Those who decline are not reminded; one who changes their mind is again.
-    _after_commit(_schedule_reminders, [attendee.meeting_id])
+    _schedule_reminders([attendee.meeting_id])
     return attendee
 
 

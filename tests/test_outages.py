@@ -2,12 +2,17 @@
 
 Under /api/ whatever Django answers itself (an outage, a request refused before any view) is JSON."""
 
+import logging
+
 import pytest
-from django.db import IntegrityError, OperationalError
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpResponse
 from django.urls import path
 
 from liaison_crm.urls import urlpatterns as project_urlpatterns
+
+User = get_user_model()
 
 
 def lose_the_database(request):
@@ -18,6 +23,18 @@ def break_a_constraint(request):
     raise IntegrityError("duplicate key value violates unique constraint")
 
 
+def save_then_lose_the_database(request):
+    """Saves, then loses the server in a callback run once that was committed."""
+    with transaction.atomic():
+        User.objects.filter(pk=request.user.pk).update(first_name="Saved")
+
+        def lose_the_database():
+            raise OperationalError("server closed the connection unexpectedly")
+
+        transaction.on_commit(lose_the_database)
+    return HttpResponse("saved")
+
+
 def fine(request):
     return HttpResponse("fine")
 
@@ -25,6 +42,7 @@ def fine(request):
 urlpatterns = [
     path("outage/", lose_the_database),
     path("api/v1/outage/", lose_the_database),
+    path("api/v1/outage-after-saving/", save_then_lose_the_database),
     path("bug/", break_a_constraint),
     path("fine/", fine),
     *project_urlpatterns,
@@ -90,6 +108,21 @@ def test_a_bug_is_still_a_500(outage_client):
     response = outage_client.get("/bug/")
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outage_after_the_request_was_saved_is_a_logged_500_not_send_again(outage_client, officer, caplog):
+    """Told "briefly unavailable, try again", an API client would send the request again and save it twice."""
+    response = outage_client.post("/api/v1/outage-after-saving/", {}, content_type="application/json")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert b"service_unavailable" not in response.content
+    officer.refresh_from_db()
+    assert officer.first_name == "Saved"
+    [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert error.name == "django.request"
+    assert error.exc_info is not None
 
 
 @pytest.mark.django_db

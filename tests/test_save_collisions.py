@@ -130,8 +130,8 @@ def test_an_htmx_action_aborted_by_a_deadlock_is_a_503_the_page_reports(officer_
         HTTP_HX_REQUEST="true",
     )
 
-    # static/js/app.js says any 5xx answer to htmx changed nothing and is to be tried again (base.html's
-    # data-request-failed); the part of the page it was to replace stays as it was.
+    # static/js/app.js says a 503 answer to htmx changed nothing and is to be tried again (base.html's
+    # data-request-not-kept); the part of the page it was to replace stays as it was.
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert response.content.decode() == MESSAGE
@@ -324,6 +324,30 @@ def test_a_collision_raised_after_a_meeting_edit_was_saved_is_an_error_not_nothi
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_htmx_reply_saved_before_its_reminders_collided_is_a_500_not_nothing_was_changed(client, officer):
+    """static/js/app.js tells the officer to reload and see what was saved for a 500, and that nothing was
+    changed only for a 503."""
+    guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
+    attendee = schedule_meeting(officer, guest).attendees.get()
+    # Reminders already there would be changed, not added: with none, the reply adds them.
+    OutboundMessage.objects.filter(kind="meeting_reminder").delete()
+    client.force_login(officer)
+    client.raise_request_exception = False
+
+    with postgres_aborts_rows_added_to(OutboundMessage):
+        response = client.post(
+            reverse("meetings:rsvp", args=[attendee.meeting_id, attendee.pk]),
+            {"rsvp": "accepted"},
+            HTTP_HX_REQUEST="true",
+        )
+
+    assert response.status_code == 500
+    assert MESSAGE not in response.content.decode()
+    attendee.refresh_from_db()
+    assert attendee.rsvp == "accepted"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_api_client_is_not_told_to_send_again_a_meeting_saved_before_a_collision(client, officer):
     guest = StakeholderFactory(owner=officer, emails=["ama@example.org"])
     client.force_login(officer)
@@ -405,3 +429,24 @@ def test_work_that_fails_otherwise_is_not_tried_again():
     with pytest.raises(OperationalError):
         retried_on_save_collision(work)
     assert tries == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_whose_own_commit_hook_collided_is_not_done_again(officer):
+    """The collision came from a callback `work` left to run once its transaction committed: `work` was
+    saved, and a second try would save it twice."""
+    hook_tries = []
+
+    def reminders_written():
+        hook_tries.append(len(hook_tries) + 1)
+        raise raised_as_django_raises_it(postgres_errors.DeadlockDetected)
+
+    def work():
+        StakeholderFactory(owner=officer)
+        transaction.on_commit(reminders_written)
+
+    with pytest.raises(OperationalError):
+        retried_on_save_collision(work)
+
+    assert hook_tries == [1]
+    assert Stakeholder.objects.count() == 1

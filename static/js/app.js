@@ -516,9 +516,13 @@ document.addEventListener("DOMContentLoaded", function () {
     list.scrollIntoView({ block: "nearest" });
   }
 
+  // The server answers 503 only when it kept nothing of the request (another save at the same moment, the
+  // database away): it may be sent again as it was. Any other error may come after the change was saved
+  // (its reminders failed, say), and sent again it would be made twice.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
-    say(status >= 500 ? document.body.dataset.requestFailed : document.body.dataset.requestRefused);
+    var texts = document.body.dataset;
+    say(status === 503 ? texts.requestNotKept : status >= 500 ? texts.requestFailed : texts.requestRefused);
   });
 
   document.addEventListener("htmx:sendError", function () {

@@ -123,6 +123,38 @@ def test_invitations_aborted_by_another_save_on_every_try_raise_the_collision(
     assert not OutboundMessage.objects.exists()
 
 
+def postgres_aborts_the_reminders_of(meeting) -> None:
+    """From now on, in this test's transaction, PostgreSQL aborts every transaction that writes one of the
+    meeting's reminders, as it aborts the victim of a deadlock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE FUNCTION pg_temp.abort_the_reminders() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
+            END $$;
+            CREATE TRIGGER abort_the_reminders BEFORE INSERT ON {OutboundMessage._meta.db_table}
+                FOR EACH ROW WHEN (NEW."group" = 'meeting:{meeting.pk}:reminders')
+                EXECUTE FUNCTION pg_temp.abort_the_reminders();
+            """
+        )
+
+
+def test_a_meeting_whose_reminders_cannot_be_written_loses_only_its_own(
+    officer, guests, django_capture_on_commit_callbacks
+):
+    # Its hooks not run, the series is scheduled without reminders.
+    first = schedule(officer, guests, frequency="weekly", count=3, reminder_minutes=[60])
+    _first, second, third = first.series.occurrences.order_by("original_start")
+    postgres_aborts_the_reminders_of(second)
+
+    with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
+        services.reminders_readdress(stakeholder=guests[0])
+
+    written = OutboundMessage.objects.filter(kind="meeting_reminder").values_list("group", flat=True)
+    assert set(written) == {f"meeting:{first.pk}:reminders", f"meeting:{third.pk}:reminders"}
+
+
 def test_invitation_shows_the_time_in_the_guests_own_zone(
     officer, guests, django_capture_on_commit_callbacks
 ):
