@@ -591,7 +591,7 @@ def _told_version_before(meeting: Meeting, recipients: list[Attendee], change: M
     not written yet, changed what they know. An edit that told them nothing (it took others off) passes
     for one: they are told that it changed, and how it is now, which is still true."""
     since = {
-        attendee: _invitations_since(meeting, [attendee], max(change.version - 1, 0))
+        attendee: _invitations_since(meeting, [attendee], change.version - 1)
         + (_invitations_since(meeting, [attendee], 0, whole_series=True) if meeting.series_id else [])
         for attendee in recipients
     }
