@@ -51,7 +51,8 @@ class MeetingChange:
 
     The messages are written after the edit commits, from the meeting as it is then, which may already
     carry a later edit: each edit's messages are keyed by its own version and say its own change, so a
-    second edit neither takes the first's place in the outbox nor has its change told twice.
+    second edit neither takes the first's place in the outbox nor has its change told twice. But for a
+    change a later edit changed again: that is told as the later version, under its key (`invitations_send`).
     """
 
     version: int
@@ -465,31 +466,36 @@ def invitations_send(
         if whole_series:
             occurrences, meeting = _series_under_lock(meeting, occurrences)
             build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
-            to_come = any(occurrence.status == MeetingStatus.PLANNED for occurrence in occurrences)
+            cancelled = all(occurrence.status == MeetingStatus.CANCELLED for occurrence in occurrences)
         else:
             meeting = _meeting_under_lock(meeting)
             build = calendar.occurrence_update if meeting.series_id else calendar.invitation
             version = meeting.sequence
-            to_come = meeting.status == MeetingStatus.PLANNED
-        if not to_come:
-            # Cancelled (or recorded as held) since it was scheduled or read, that change's messages written
-            # first: its cancellation (none, to a guest nothing had reached yet) is the last word, and an
-            # invitation now would put the meeting back in their calendars.
+            cancelled = meeting.status == MeetingStatus.CANCELLED
+        if cancelled:
+            # Cancelled since it was scheduled or read, the cancellation's messages written first (it makes a
+            # new version, so the lock finds it): that (none, to a guest nothing had reached yet) is the last
+            # word, and an invitation now would put the meeting back in their calendars. Not so a meeting
+            # recorded as held: an edit that moved it into the past is announced so calendars drop the old
+            # slot, whichever of the two committed first.
             return []
         # Those an edit committed since took off the meeting (its removal written first, or to be): their
         # place on it is gone from the meeting as locked. By their place, not who they are: a merge since
         # moved a guest's place to the record kept, which they are held as. One invited back meanwhile has
-        # a new place, and the invitation of the edit that added them.
-        places = {attendee.pk for attendee in meeting.attendees.all()}
+        # a new place, and the invitation of the edit that added them. Read under the lock, whatever the
+        # version: a merge or an edit that only adds attendees makes no new one.
+        places = set(meeting.attendees.values_list("pk", flat=True))
         recipients = _one_each(a for a in held if a is not None and a.pk in places)
-        if change is not None and version > change.version and not change.still_true_of(meeting):
+        outdated = change is not None and version > change.version and not change.still_true_of(meeting)
+        if outdated:
             recipients = _not_told_since(meeting, recipients, change)
             # What it says changed, a later edit changed again: they are told only that it changed, and
-            # how it is now.
+            # how it is now. Keyed by the version they are told of, as locked: the later edit's messages,
+            # written after these (maybe after these went out), find them and add none.
             change = change.untold()
         if not recipients:
             return []
-        if change is not None:
+        if change is not None and not outdated:
             version = change.version
 
         def key(attendee: Attendee) -> str:
@@ -514,14 +520,16 @@ def invitations_send(
             if again_of is not None
             else _invitations_since(meeting, recipients, version, whole_series=whole_series),
         )
+        told_before = _told_version_before(meeting, recipients, change) if change and not outdated else set()
         for attendee in recipients:
             if change is None or topics[attendee] in unheld or attendee.pk in change.joined:
                 # Their first invitation: they have just joined, or nothing of the meeting reached them yet
                 # (an invitation still waiting was withdrawn just now).
                 their_change = None
-            elif attendee.pk in withdrawn:
-                # An update they were not sent was withdrawn: this edit's change is not all that changed
-                # since the version they have.
+            elif attendee.pk in withdrawn or attendee.pk not in told_before:
+                # An update they were not sent was withdrawn, or an earlier edit's is not written yet (it
+                # finds this one, and is not written to them at all): this edit's change is not all that
+                # changed since the version they have.
                 their_change = change.untold()
             else:
                 their_change = change
@@ -561,10 +569,34 @@ def invitations_send(
 def _not_told_since(meeting: Meeting, recipients: list[Attendee], change: MeetingChange) -> list[Attendee]:
     """Those of `recipients` no invitation of a version after `change`'s was written for: one that was (a
     later edit's, whose messages were written first) tells them how the meeting is now, and the earlier
-    edit's, sent after it, would tell them twice."""
-    later = {attendee: _invitations_since(meeting, [attendee], change.version + 1) for attendee in recipients}
+    edit's, sent after it, would tell them twice. Keyed by the address alone too, by a process still running
+    the code from before meetings migration 0019 (a deploy): `_invitations_since` of `change`'s version
+    names those of the later versions, and its own."""
+    later = {
+        attendee: [
+            key
+            for key in _invitations_since(meeting, [attendee], change.version)
+            if key != _invitation_key(meeting, attendee, change.version)
+        ]
+        for attendee in recipients
+    }
     standing = keys_standing(key for keys in later.values() for key in keys)
     return [attendee for attendee in recipients if standing.isdisjoint(later[attendee])]
+
+
+def _told_version_before(meeting: Meeting, recipients: list[Attendee], change: MeetingChange) -> set[int]:
+    """The ids of those of `recipients` an invitation stands for (sent or to be) of the version before
+    `change`'s or later, or of the whole series of an occurrence: the meeting as they know it is the one
+    `change` says it was. Not so for one whose invitation is older: an edit between, whose messages are
+    not written yet, changed what they know. An edit that told them nothing (it took others off) passes
+    for one: they are told that it changed, and how it is now, which is still true."""
+    since = {
+        attendee: _invitations_since(meeting, [attendee], change.version - 1)
+        + (_invitations_since(meeting, [attendee], 0, whole_series=True) if meeting.series_id else [])
+        for attendee in recipients
+    }
+    standing = keys_standing(key for keys in since.values() for key in keys)
+    return {attendee.pk for attendee in recipients if not standing.isdisjoint(since[attendee])}
 
 
 def cancellations_send(

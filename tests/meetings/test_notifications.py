@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import Stakeholder
+from contacts.services import stakeholder_merge
 from meetings import notifications, services
 from meetings.models import Meeting, MeetingSeries, MeetingStatus
 from outbox.models import OutboundMessage
@@ -1495,8 +1496,91 @@ def test_an_edits_update_written_before_those_of_the_next_edit_moving_it_again_s
     for callback in later:
         callback()
 
+    # Keyed by the version it tells of, the next edit's own: that edit's messages find it, and add none.
     statuses = [message.status for message in invitations_to("ama@example.org")]
-    assert statuses == [Status.SENT, Status.CANCELLED, Status.PENDING]
+    assert statuses == [Status.SENT, Status.PENDING]
+
+
+def test_an_outdated_update_sent_before_the_next_edits_messages_are_written_is_the_only_update_sent(
+    scheduled, officer, meanwhile, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Keyed by its own edit's version, the first edit's update (saying only that the meeting changed, now
+    at 17:00) left the next edit's key free: a worker sent it, then the next edit's update was written too,
+    and told Ama the meeting "was" at 15:00, a time she was never sent."""
+    deliver_due()
+    with django_capture_on_commit_callbacks() as first_edits_messages:
+        services.meeting_update(meeting=scheduled, actor=officer, starts_at=soon_at(15), ends_at=soon_at(16))
+
+    def move_again():
+        with django_capture_on_commit_callbacks() as next_edits_messages:
+            services.meeting_update(
+                meeting=Meeting.objects.get(pk=scheduled.pk),
+                actor=officer,
+                starts_at=soon_at(17),
+                ends_at=soon_at(18),
+            )
+        later.extend(next_edits_messages)
+
+    later = []
+    meanwhile(move_again)
+    for callback in first_edits_messages:
+        callback()
+    mailoutbox.clear()
+    deliver_due()
+    for callback in later:
+        callback()
+    deliver_due()
+
+    (update,) = [
+        email
+        for email in mailoutbox
+        if email.to == ["ama@example.org"] and email.subject.startswith("Updated invitation")
+    ]
+    assert "was" not in update.body
+
+
+def test_an_edit_moving_the_meeting_into_the_past_is_announced_though_it_was_recorded_held_first(
+    scheduled, officer, django_capture_on_commit_callbacks
+):
+    """Its update, written after the meeting was recorded as held, was not written at all: Ama's calendar
+    kept the meeting at 10:00, in days to come."""
+    deliver_due()
+    earlier_start = (timezone.now() - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    with django_capture_on_commit_callbacks() as update_messages:
+        services.meeting_update(
+            meeting=scheduled,
+            actor=officer,
+            starts_at=earlier_start,
+            ends_at=earlier_start + dt.timedelta(hours=1),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(meeting=Meeting.objects.get(pk=scheduled.pk), actor=officer)
+
+    for callback in update_messages:
+        callback()
+
+    _sent, update = invitations_to("ama@example.org")
+    assert event_of(update).decoded("dtstart") == earlier_start
+
+
+def test_an_invitation_to_a_place_a_merge_folded_into_the_guests_own_since_is_not_written_again(
+    scheduled, officer, guests, django_capture_on_commit_callbacks
+):
+    """Ama's second record was added, and merged into hers before its invitation was written: its place
+    on the meeting, gone, was still found among the attendees read before the lock (the version did not
+    move), and Ama, sent her invitation already, was written one again."""
+    deliver_due()
+    second_record = StakeholderFactory(
+        name="Ama O.", owner=officer, emails=["ama.o@example.org"], time_zone="UTC"
+    )
+    with django_capture_on_commit_callbacks():
+        services.meeting_update(meeting=scheduled, actor=officer, stakeholders=[*guests, second_record])
+    meeting = Meeting.objects.as_told().get(pk=scheduled.pk)
+    added = [a for a in meeting.attendees.all() if a.stakeholder_id == second_record.pk]
+    stakeholder_merge(keep=guests[0], duplicate=second_record, actor=officer)
+
+    assert notifications.invitations_send(meeting, attendees=added) == []
+    assert invitations_to("ama@example.org").count() == 1
 
 
 # --- Two guests sharing one address -------------------------------------------------------------------------
