@@ -240,10 +240,10 @@ def likely_duplicates(
         typed = Unaccented(Value(name))
         similar = base.annotate(similarity=TrigramSimilarity(Unaccented("name"), typed))
         if organisation is not None:
-            # `%` (TrigramSimilar) first: pg_trgm's similarity_threshold, 0.3 unless set, is under
-            # NAME_SIMILARITY, so it drops no name that reaches it, and the trigram index finds those few
-            # names instead of every person at the organisation and its departments being scored (a
-            # ministry of 40,000 people).
+            # `%` (TrigramSimilar) first: pg_trgm's similarity_threshold, 0.3 (set for every connection in
+            # the settings), is under NAME_SIMILARITY, so it drops no name that reaches it, and the trigram
+            # index finds those few names instead of every person at the organisation and its departments
+            # being scored (a ministry of 40,000 people).
             at_organisation = (
                 similar.filter(TrigramSimilar(Unaccented("name"), typed))
                 .at_organisation(organisation)
