@@ -188,20 +188,16 @@ def test_slips_counted_near_the_diagonal_are_every_letters_count_up_to_two(db, m
 
 
 def test_slips_between_long_texts_take_time_in_proportion_to_their_letters(db):
-    """Comparing every letter with every other, two names of 20,000 letters took minutes."""
-    long_name = "ab" * 10_000
+    """Comparing every letter with every other, two texts of 10,000 letters took over a minute (a hundred
+    million comparisons); near the diagonal, fifty thousand. The bound is loose for a busy machine."""
+    long_text = "ab" * 5_000
+    three_wrong = "".join("c" if place % 4_000 == 0 else letter for place, letter in enumerate(long_text))
     started = time.perf_counter()
 
-    assert slips(long_name, long_name[1:] + "b") == 2
-    assert (
-        slips(
-            long_name,
-            "".join("c" if place % 5_000 == 0 else letter for place, letter in enumerate(long_name)),
-        )
-        == 3
-    )
+    assert slips(long_text, long_text[1:] + "b") == 2
+    assert slips(long_text, three_wrong) == 3
 
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10
 
 
 def test_the_forms_check_asks_the_same_number_of_queries_however_many_look_alike(
