@@ -646,6 +646,9 @@ def _spaced(name: str) -> str:
 # Words of courtesy around a name, not part of it ("Dr Alan Reid"), left out when a name written with an
 # address is compared with its one holder's.
 HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "hon"})
+# The titles that tell a man from a woman: "Mr Smith" and "Mrs Smith" are two people; "Mrs" and "Ms" may be
+# one.
+ADDRESSED_AS = {"mr": "mr", "mrs": "ms", "ms": "ms"}
 _PARENTHESISED = re.compile(r"\([^()]*\)")
 
 
@@ -654,11 +657,48 @@ def written_name(name: str) -> tuple[str, ...]:
     case and punctuation): "Dr Alan Reid" and Outlook's "Reid, Alan (MOH)" are Alan Reid. Only the
     "Surname, Given" of an email program is turned round; otherwise the order is the name's, as "Li Wei" and
     "Wei Li" are two people."""
+    return name_orders(name)[0]
+
+
+def name_orders(name: str) -> tuple[tuple[str, ...], ...]:
+    """The orders a name's words (as `written_name` gives them, which comes first) may be read in: a surname
+    a comma or capitals mark ("Nguyễn, Văn Minh", "COSTA Ana") either before the given names or after them,
+    as the register holds names in both orders (seed_demo: Vietnamese and Chinese names family first)."""
     bare = _PARENTHESISED.sub(" ", name)
     family, comma, given = bare.partition(",")
     if comma and "," not in given:
-        bare = f"{given} {family}"
-    return tuple(word for word in plain_name(unaccented(bare)).split() if word not in HONORIFICS)
+        family_words, given_words = _words(_read_words(family)), _words(_read_words(given))
+        return _distinct(given_words + family_words, family_words + given_words)
+    read = _read_words(bare)
+    surname = _words(word for word in read if word[1])
+    if not surname or len(surname) == len(read):
+        return (_words(read),)
+    given = _words(word for word in read if not word[1])
+    return _distinct(_words(read), given + surname, surname + given)
+
+
+def addressed_as(name: str) -> str | None:
+    """Whether a name is written as a man's ("mr") or a woman's ("ms"), by its title; None if it says not."""
+    titles = {ADDRESSED_AS[word] for word in plain_name(unaccented(name)).split() if word in ADDRESSED_AS}
+    return titles.pop() if len(titles) == 1 else None
+
+
+def _read_words(text: str) -> list[tuple[str, bool]]:
+    """A name's words, titles aside, each with whether it is written in capitals (of more than one letter: an
+    initial is no surname)."""
+    read = []
+    for written in unaccented(text).split():
+        in_capitals = sum(letter.isalpha() for letter in written) > 1 and written.isupper()
+        read.extend((word, in_capitals) for word in plain_name(written).split() if word not in HONORIFICS)
+    return read
+
+
+def _words(read) -> tuple[str, ...]:
+    return tuple(word for word, _in_capitals in read)
+
+
+def _distinct(*orders: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(orders))
 
 
 def _word_counts(name: str, *, courtesy_aside: bool) -> Counter:

@@ -49,7 +49,7 @@ from psycopg.types.json import Jsonb
 
 from accounts.permissions import WhoCanHelp, can_manage_import, require
 from contacts.duplicates import (
-    NAME_SIMILARITY,
+    NAME_SIMILARITY_ANYWHERE,
     NEARBY_NAMES,
     SHARED_MAILBOX,
     TrigramIndex,
@@ -71,10 +71,11 @@ from .columns import (
     CLEANERS,
     COLUMNS,
     OrganisationIndex,
+    addressed_as,
     guess_mapping,
     mapped_headings,
     mapping_value,
-    written_name,
+    name_orders,
 )
 from .models import ImportFormat, ImportJob, ImportKind, ImportMapping, ImportRow, ImportStatus
 
@@ -681,34 +682,68 @@ SLIPS_COMPARED_FROM = 0.3
 
 @dataclass(frozen=True)
 class _Person:
-    """Someone giving an address, by `written_name`, with the trigrams of their name's letters in the order
-    written: "Li Wei" and "Wei Li" have the same trigrams, "liwei" and "weili" few."""
+    """Someone giving an address, by `written_name` and the title they are addressed by ("Mr", "Mrs"), with
+    each order their name may be read in (`name_orders`) and the trigrams of its letters in that order: "Li
+    Wei" and "Wei Li" have the same trigrams, "liwei" and "weili" few."""
 
     words: tuple[str, ...]
-    letters: frozenset[str] = field(compare=False)
+    addressed_as: str | None
+    orders: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = field(compare=False)
     # Its words but initials.
     whole_words: frozenset[str] = field(compare=False)
 
     @classmethod
     def named(cls, name: str) -> "_Person":
-        words = written_name(name)
-        return cls(words, trigrams("".join(words)), frozenset(word for word in words if len(word) > 1))
+        orders = name_orders(name)
+        return cls(
+            orders[0],
+            addressed_as(name),
+            tuple((words, trigrams("".join(words))) for words in orders),
+            frozenset(word for word in orders[0] if len(word) > 1),
+        )
 
     def nearly(self, other: "_Person") -> bool:
-        """Whether the two may be one person: one's words are the other's, or some of them in the same order,
-        an initial standing for a word ("A. Costa" and "Ana Maria Costa" are Ana Costa); or their letters are
-        as alike as two names at one organisation (NAME_SIMILARITY) or a slip or two apart."""
-        if not self.words or not other.words:
-            return self.words == other.words
-        shorter, longer = sorted((self, other), key=lambda person: len(person.words))
-        # Without initials in the longer name, the shorter's whole words must all be among its own.
-        maybe_among = shorter.whole_words <= longer.whole_words or len(longer.whole_words) < len(longer.words)
-        if maybe_among and _words_among(shorter.words, longer.words):
-            return True
-        alike = trigram_share(self.letters, other.letters)
-        return alike >= NAME_SIMILARITY or (
-            alike >= SLIPS_COMPARED_FROM and within_slips(" ".join(self.words), " ".join(other.words))
+        """Whether the two may be one person, read in any of their orders (`_nearly_written`), unless their
+        titles say one is a man and the other a woman ("Mr Smith", "Mrs Smith").
+
+        Strict enough to tell a shared mailbox's people apart ("Mary Smith" is not "Mark Smith", nor "Mrs
+        Reid" Alan Reid), which is also how many people an address has is counted."""
+        if self.addressed_as and other.addressed_as and self.addressed_as != other.addressed_as:
+            return False
+        return any(
+            _nearly_written(words, letters, other_words, other_letters)
+            for words, letters in self.orders
+            for other_words, other_letters in other.orders
         )
+
+
+def _nearly_written(
+    words: tuple[str, ...],
+    letters: frozenset[str],
+    other_words: tuple[str, ...],
+    other_letters: frozenset[str],
+) -> bool:
+    """Whether two names as read are one: the same words; or the words of one, of two whole words at least,
+    among the other's in the same order, an initial standing for a word ("A. Costa" and "Ana Maria Costa" are
+    Ana Costa, "Reid" alone is nobody in particular); or letters near-identical anywhere in the register
+    (NAME_SIMILARITY_ANYWHERE) or a slip or two apart (`within_slips`)."""
+    if words == other_words:
+        return True
+    if not words or not other_words:
+        return False
+    shorter, longer = (words, other_words) if len(words) <= len(other_words) else (other_words, words)
+    # Of two names of as many words, each is among the other's if one is: either may have the whole words.
+    looked_for = (shorter, longer) if len(shorter) == len(longer) else (shorter,)
+    if _words_among(shorter, longer) and any(_whole_words(name) >= 2 for name in looked_for):
+        return True
+    alike = trigram_share(letters, other_letters)
+    return alike >= NAME_SIMILARITY_ANYWHERE or (
+        alike >= SLIPS_COMPARED_FROM and within_slips(" ".join(words), " ".join(other_words))
+    )
+
+
+def _whole_words(words: tuple[str, ...]) -> int:
+    return sum(len(word) > 1 for word in words)
 
 
 def _words_among(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
@@ -911,23 +946,28 @@ class _StakeholderDuplicates(_DuplicateFinder):
     @staticmethod
     def _shared_mailboxes(sharing: list[tuple], in_register: dict[str, _Holders]) -> set[str]:
         """The file's addresses that more than SHARED_MAILBOX people hold, as the stakeholder form and the
-        duplicate check count them (contacts.duplicates).
+        duplicate check count them (contacts.duplicates): for one newcomer, as `likely_duplicates` decides,
+        SHARED_MAILBOX - 1 holders and them are personal, SHARED_MAILBOX holders and them shared.
 
-        An address the register holds is shared when SHARED_MAILBOX people hold it there, whatever the file
-        gives, exactly as `likely_duplicates` decides for one more person: a row may be a holder written
-        differently ("Dr Ana Costa"), so the file's rows would count one person many times. An address only
-        the file gives is counted as few people as its rows may be: a row is another person only if its name
-        is not nearly the same as one counted before (`_Person.nearly`)."""
-        shared = {email for email, holders in in_register.items() if holders.count >= SHARED_MAILBOX}
-        counted: dict[str, _People] = defaultdict(_People)
+        The register's holders are counted by id, and the file's rows that are not nearly a holder or a row
+        counted before (`_Person.nearly`): a row may be a holder written differently ("Dr Ana Costa"), or
+        given twice, and be nobody new. Counting stops past SHARED_MAILBOX."""
+        newcomers: dict[str, _People] = defaultdict(_People)
         for line, _name, person, emails in sharing:
             for email in emails:
-                if email in in_register:
-                    continue
-                people = counted[email]
-                if len(people) <= SHARED_MAILBOX and people.one_of(person) is None:
-                    people.add(person, line)
-        return shared | {email for email, people in counted.items() if len(people) > SHARED_MAILBOX}
+                holders = in_register.get(email, _NO_HOLDERS)
+                counted = newcomers[email]
+                if (
+                    holders.count + len(counted) <= SHARED_MAILBOX
+                    and holders.people.one_of(person) is None
+                    and counted.one_of(person) is None
+                ):
+                    counted.add(person, line)
+        return {
+            email
+            for email in in_register.keys() | newcomers.keys()
+            if in_register.get(email, _NO_HOLDERS).count + len(newcomers.get(email, _NOBODY)) > SHARED_MAILBOX
+        }
 
     def after_staging(self, check):
         # Similar names at the same organisation, compared through a trigram index of each organisation's

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import time
 
 import pytest
 from django.contrib.postgres.search import TrigramSimilarity
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from faker import Faker
 
+from contacts import duplicates
 from contacts.duplicates import (
     CANDIDATES_SQL,
     LARGE_ORGANISATION,
@@ -22,6 +24,7 @@ from contacts.duplicates import (
     likely_duplicate_organisations,
     likely_duplicates,
     similarity,
+    slips,
     within_slips,
 )
 from contacts.models import Affiliation, DuplicateCandidate, DuplicateCheck, Organisation, Stakeholder
@@ -132,6 +135,69 @@ def test_a_letter_apart_is_another_person_when_the_name_is_short(officer):
 )
 def test_names_a_slip_or_two_apart(first, second, alike):
     assert within_slips(first, second) is alike
+
+
+def every_slip(first: str, second: str) -> int:
+    """Optimal string alignment distance over every letter against every other: what `slips` counts, to
+    MOST_SLIPS + 1."""
+    previous_row, row = None, list(range(len(second) + 1))
+    for i, letter in enumerate(first, start=1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(second)
+        for j, other in enumerate(second, start=1):
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + (letter != other))
+            if i > 1 and j > 1 and letter == second[j - 2] and first[i - 2] == other:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[-1]
+
+
+def slipped(rng: random.Random, text: str) -> str:
+    """The text with up to four slips of any kind."""
+    letters = list(text)
+    for _slip in range(rng.randint(0, 4)):
+        place = rng.randrange(len(letters) + 1)
+        kind = rng.choice(["wrong", "missing", "added", "swapped"])
+        if kind == "added" or not letters:
+            letters.insert(place, rng.choice("abc"))
+        elif kind == "missing":
+            del letters[min(place, len(letters) - 1)]
+        elif kind == "wrong":
+            letters[min(place, len(letters) - 1)] = rng.choice("abc")
+        elif place < len(letters) - 1:
+            letters[place], letters[place + 1] = letters[place + 1], letters[place]
+    return "".join(letters)
+
+
+def test_slips_counted_near_the_diagonal_are_every_letters_count_up_to_two(db, monkeypatch):
+    """`slips` works out only the letters within two of each other's place: the same count as comparing
+    every letter with every other, up to the two slips a name may hold, so `within_slips` (the stakeholder
+    form's, the import's) answers as before."""
+    rng = random.Random(20261128)
+    pairs = []
+    for _pair in range(20_000):
+        first = "".join(rng.choices("abc ", k=rng.randint(0, 12)))
+        second = (
+            slipped(rng, first) if rng.random() < 0.8 else "".join(rng.choices("abc ", k=rng.randint(0, 12)))
+        )
+        pairs.append((first, second))
+        assert slips(first, second) == min(every_slip(first, second), 3), (first, second)
+    alike = [within_slips(first, second) for first, second in pairs]
+
+    monkeypatch.setattr(duplicates, "slips", every_slip)
+
+    assert [within_slips(first, second) for first, second in pairs] == alike
+
+
+def test_slips_between_long_texts_take_time_in_proportion_to_their_letters(db):
+    """Comparing every letter with every other, two texts of 10,000 letters took over a minute (a hundred
+    million comparisons); near the diagonal, fifty thousand. The bound is loose for a busy machine."""
+    long_text = "ab" * 5_000
+    three_wrong = "".join("c" if place % 4_000 == 0 else letter for place, letter in enumerate(long_text))
+    started = time.perf_counter()
+
+    assert slips(long_text, long_text[1:] + "b") == 2
+    assert slips(long_text, three_wrong) == 3
+
+    assert time.perf_counter() - started < 10
 
 
 def test_the_forms_check_asks_the_same_number_of_queries_however_many_look_alike(
