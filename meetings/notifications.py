@@ -31,6 +31,7 @@ from outbox.services import (
     Attachment,
     Withdrawal,
     keys_standing,
+    keys_written,
     message_enqueue,
     messages_before_topics,
     messages_cancel,
@@ -135,6 +136,12 @@ def _invitation_key(meeting: Meeting, attendee: Attendee, version: int, *, whole
     second message written the first one found again."""
     about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
     return f"meeting-invitation:{about}:{version}:{_addressee(attendee)}"
+
+
+def _removal_key_prefix(meeting: Meeting) -> str:
+    """What the outbox keys of every removal from the meeting, or from one occurrence of a series, begin
+    with: the version, then the addressee, follow."""
+    return f"meeting-removal:{_occurrence_key(meeting)}:"
 
 
 def _addressee(attendee: Attendee) -> str:
@@ -466,18 +473,21 @@ def invitations_send(
         if whole_series:
             occurrences, meeting = _series_under_lock(meeting, occurrences)
             build, version = partial(calendar.invitation, occurrences=occurrences), meeting.series.sequence
-            cancelled = all(occurrence.status == MeetingStatus.CANCELLED for occurrence in occurrences)
+            closed = all(occurrence.status == MeetingStatus.CANCELLED for occurrence in occurrences)
         else:
             meeting = _meeting_under_lock(meeting)
             build = calendar.occurrence_update if meeting.series_id else calendar.invitation
             version = meeting.sequence
-            cancelled = meeting.status == MeetingStatus.CANCELLED
-        if cancelled:
+            closed = meeting.status == MeetingStatus.CANCELLED or (
+                meeting.status == MeetingStatus.HELD and change is None
+            )
+        if closed:
             # Cancelled since it was scheduled or read, the cancellation's messages written first (it makes a
             # new version, so the lock finds it): that (none, to a guest nothing had reached yet) is the last
-            # word, and an invitation now would put the meeting back in their calendars. Not so a meeting
-            # recorded as held: an edit that moved it into the past is announced so calendars drop the old
-            # slot, whichever of the two committed first.
+            # word, and an invitation now would put the meeting back in their calendars. Recorded as held
+            # before a guest added to it is invited: it is over, with nothing for them to accept. Not so an
+            # edit of a meeting recorded as held: one that moved it into the past is announced so calendars
+            # drop the old slot, whichever of the two committed first.
             return []
         # Those an edit committed since took off the meeting (its removal written first, or to be): their
         # place on it is gone from the meeting as locked. By their place, not who they are: a merge since
@@ -585,18 +595,40 @@ def _not_told_since(meeting: Meeting, recipients: list[Attendee], change: Meetin
 
 
 def _told_version_before(meeting: Meeting, recipients: list[Attendee], change: MeetingChange) -> set[int]:
-    """The ids of those of `recipients` an invitation stands for (sent or to be) of the version before
-    `change`'s or later, or of the whole series of an occurrence: the meeting as they know it is the one
-    `change` says it was. Not so for one whose invitation is older: an edit between, whose messages are
-    not written yet, changed what they know. An edit that told them nothing (it took others off) passes
-    for one: they are told that it changed, and how it is now, which is still true."""
-    since = {
-        attendee: _invitations_since(meeting, [attendee], change.version - 1)
-        + (_invitations_since(meeting, [attendee], 0, whole_series=True) if meeting.series_id else [])
-        for attendee in recipients
-    }
-    standing = keys_standing(key for keys in since.values() for key in keys)
-    return {attendee.pk for attendee in recipients if not standing.isdisjoint(since[attendee])}
+    """The ids of those of `recipients` for whom the meeting as they know it is the one `change` says it
+    was: an invitation stands for them (sent or to be) of the last version announced before `change`'s or
+    of a later one, or of the whole series of an occurrence. Not so for one whose invitation is older: an
+    edit between changed what they know. One query.
+
+    An edit whose messages are written and are only removals (it took others off) told those left nothing,
+    and changed nothing they know: the last version announced is the one before it. An edit none of whose
+    messages is written yet counts as announced: it may announce a change, its messages written after
+    these, and those not sent it are told that the meeting changed and how it is now, which is true."""
+    occurrence = f"meeting-invitation:{_occurrence_key(meeting)}:"
+    series = f"meeting-invitation:{meeting.ical_uid}:series:"
+    removals = _removal_key_prefix(meeting)
+    written = keys_written(prefixes=[occurrence, removals, *([series] if meeting.series_id else [])])
+
+    def under(prefix: str) -> list[tuple[int, str, bool]]:
+        """The version, addressee and standing of each message keyed under `prefix`, as `_invitation_key`
+        and `removals_send` key them: the addressee as `_addressee` names them, or by the address alone
+        (a process from before meetings migration 0019), without what "Send again" adds."""
+        found = []
+        for key, stands in written.items():
+            if key.startswith(prefix):
+                version, _sep, addressee = key.removeprefix(prefix).partition(":")
+                if version.isdigit():
+                    found.append((int(version), addressee.partition(":again-of-")[0], stands))
+        return found
+
+    invitations = under(occurrence)
+    told_others_only = {version for version, _a, _s in under(removals)} - {v for v, _a, _s in invitations}
+    last_announced = change.version - 1
+    while last_announced in told_others_only:
+        last_announced -= 1
+    knowing = {a for version, a, stands in invitations if stands and version >= last_announced}
+    knowing.update(a for _version, a, stands in under(series) if stands)
+    return {attendee.pk for attendee in recipients if {_addressee(attendee), attendee.email} & knowing}
 
 
 def cancellations_send(
@@ -733,9 +765,9 @@ def cancellations_send(
 
 def _meeting_under_lock(meeting: Meeting) -> Meeting:
     """`meeting` (one occurrence of a series, say) as it is once locked: read again if an edit or a
-    cancellation committed since it was read (its version moved on). Its messages are then written from the
-    meeting as that left it, and the invitations of that version, maybe written meanwhile, are not taken
-    for stale (`_invitations_since`).
+    cancellation committed since it was read (its version moved on), or it was recorded as held (which
+    makes no new version). Its messages are then written from the meeting as that left it, and the
+    invitations of that version, maybe written meanwhile, are not taken for stale (`_invitations_since`).
 
     Locked as a cancellation, an edit and "Send again with current details" lock it: after the guests'
     records and before the outbox rows. An edit's own messages, written while another's are, wait for them
@@ -743,10 +775,10 @@ def _meeting_under_lock(meeting: Meeting) -> Meeting:
     locked = (
         Meeting.objects.filter(pk=meeting.pk)
         .select_for_update(no_key=True)
-        .values_list("sequence", flat=True)
+        .values_list("sequence", "status")
         .get()
     )
-    if locked == meeting.sequence:
+    if locked == (meeting.sequence, meeting.status):
         return meeting
     return Meeting.objects.as_told().get(pk=meeting.pk)
 
@@ -857,7 +889,7 @@ def removals_send(meeting: Meeting, *, removed: list[Attendee], change: MeetingC
             if _topic(meeting, attendee) in unheld:
                 continue
             message_enqueue(
-                key=f"meeting-removal:{_occurrence_key(meeting)}:{change.version}:{_addressee(attendee)}",
+                key=f"{_removal_key_prefix(meeting)}{change.version}:{_addressee(attendee)}",
                 kind=REMOVAL,
                 to=attendee.email,
                 subject=_subject(_("No longer invited: %(title)s — %(when)s"), known, attendee),

@@ -270,6 +270,21 @@ def keys_standing(keys: Iterable[str]) -> set[str]:
     )
 
 
+def keys_written(*, prefixes: Collection[str]) -> dict[str, bool]:
+    """The keys of the messages in the outbox under any of `prefixes`, each with whether it stands (is not
+    cancelled, as `keys_standing` asks): one cancelled since was written all the same, which tells that
+    what wrote it has run."""
+    if not prefixes:
+        return {}
+    under = models.Q()
+    for prefix in prefixes:
+        under |= models.Q(key__startswith=prefix)
+    return {
+        key: status != Status.CANCELLED
+        for key, status in OutboundMessage.objects.filter(under).values_list("key", "status")
+    }
+
+
 def messages_cancel(*, group: str, keep: Iterable[str] = ()) -> int:
     """Cancels the group's unsent messages, except those whose key is in `keep`; returns how many.
 

@@ -1563,6 +1563,55 @@ def test_an_edit_moving_the_meeting_into_the_past_is_announced_though_it_was_rec
     assert event_of(update).decoded("dtstart") == earlier_start
 
 
+def test_a_guest_added_to_a_meeting_recorded_as_held_before_their_invitation_was_written_is_not_invited(
+    scheduled, officer, guests, edit, django_capture_on_commit_callbacks
+):
+    """Lea was added while the meeting was under way, and it was recorded as held before her invitation was
+    written: she was invited to a meeting already over."""
+    started = (timezone.now() - dt.timedelta(minutes=30)).replace(second=0, microsecond=0)
+    edit(scheduled, starts_at=started, ends_at=started + dt.timedelta(hours=1))
+    lea = StakeholderFactory(name="Lea Martin", owner=officer, emails=["lea@example.org"], time_zone="UTC")
+    with django_capture_on_commit_callbacks() as invitation_messages:
+        services.meeting_update(
+            meeting=Meeting.objects.get(pk=scheduled.pk), actor=officer, stakeholders=[*guests, lea]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_mark_held(meeting=Meeting.objects.get(pk=scheduled.pk), actor=officer)
+
+    for callback in invitation_messages:
+        callback()
+
+    assert not invitations_to("lea@example.org").exists()
+
+
+def test_an_edit_after_one_that_only_took_another_guest_off_says_how_the_time_changed(
+    scheduled, guests, edit, mailoutbox
+):
+    """Taking Kenji off made version 1 and wrote Ama nothing: moved next, her update said only that the
+    meeting had changed, as if she had missed an update of version 1."""
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    deliver_due()
+    edit(Meeting.objects.get(pk=scheduled.pk), starts_at=soon_at(15), ends_at=soon_at(16))
+
+    _sent, update = invitations_to("ama@example.org")
+    assert update.subject.startswith("Updated invitation: Harbour review")
+    (time,) = [line for line in update.body.splitlines() if line.startswith("Time:   was")]
+    assert "10:00\N{EN DASH}11:00, now" in time and time.endswith("15:00\N{EN DASH}16:00 (UTC)")
+
+
+def test_an_edit_after_one_that_only_took_another_guest_off_says_how_the_place_changed(
+    scheduled, guests, edit
+):
+    deliver_due()
+    edit(scheduled, stakeholders=guests[:1])
+    deliver_due()
+    edit(Meeting.objects.get(pk=scheduled.pk), location="Harbour House")
+
+    _sent, update = invitations_to("ama@example.org")
+    assert "Place:  was Room 4, now Harbour House" in update.body
+
+
 def test_an_invitation_to_a_place_a_merge_folded_into_the_guests_own_since_is_not_written_again(
     scheduled, officer, guests, django_capture_on_commit_callbacks
 ):
