@@ -3,7 +3,6 @@ lock not granted in time — is answered "nothing was changed, try again": a 503
 page of the site, a few words for htmx or JSON under /api/. Nothing of it is saved, sending it again works,
 and any other database error is answered as before (tests/test_outages.py)."""
 
-import contextlib
 import logging
 import threading
 
@@ -25,6 +24,7 @@ from outbox.models import OutboundMessage
 from .concurrency import wait_until_waiting_for_a_lock
 from .factories import StakeholderFactory
 from .meetings.test_views import form_data, in_days
+from .postgres_aborts import postgres_aborting, postgres_aborts, postgres_stops_aborting
 
 pytestmark = pytest.mark.django_db
 
@@ -34,65 +34,13 @@ MESSAGE = (
 OBJECTIVES_API = "/api/v1/objectives/"
 
 
-def postgres_aborts_stakeholder_changes(condition: str) -> None:
-    """From now on, in this test's transaction, PostgreSQL aborts any change to a stakeholder's row with the
-    error `condition` (a PL/pgSQL condition name), as it aborts the victim of a deadlock. Adding an objective
-    changes the stakeholder's row last (contacts.services.stakeholders_touch), after adding the objective:
-    what is aborted then is a transaction that has already written."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            CREATE FUNCTION pg_temp.abort_the_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'aborted for the test' USING ERRCODE = '{condition}';
-            END $$;
-            CREATE TRIGGER abort_the_change AFTER UPDATE ON {Stakeholder._meta.db_table}
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.abort_the_change();
-            """
-        )
-
-
-def postgres_lets_stakeholder_changes_through() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TRIGGER abort_the_change ON {Stakeholder._meta.db_table}")
-
-
-@contextlib.contextmanager
-def postgres_aborts_rows_added_to(model, *, at_commit: bool = False):
-    """While open, PostgreSQL aborts any transaction that adds a row of `model`, as it aborts the victim of a
-    deadlock: when the row is written, or `at_commit` (as a deferred constraint is checked). Dropped on
-    leaving, for tests whose transactions commit."""
-    table = model._meta.db_table
-    trigger = (
-        f"CONSTRAINT TRIGGER abort_the_insert AFTER INSERT ON {table} DEFERRABLE INITIALLY DEFERRED"
-        if at_commit
-        else f"TRIGGER abort_the_insert BEFORE INSERT ON {table}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            CREATE OR REPLACE FUNCTION pg_temp.abort_the_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
-            END $$;
-            CREATE {trigger}
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.abort_the_insert();
-            """
-        )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER abort_the_insert ON {table}")
-
-
 @pytest.fixture
 def person(officer):
     return StakeholderFactory(owner=officer)
 
 
 def test_a_form_aborted_by_a_deadlock_is_a_page_of_the_site_saying_to_try_again(officer_client, person):
-    postgres_aborts_stakeholder_changes("deadlock_detected")
+    postgres_aborts(Stakeholder, on="UPDATE")
 
     response = officer_client.post(
         reverse("contacts:objective_add", args=[person.pk]), {"description": "Win their endorsement"}
@@ -110,9 +58,9 @@ def test_a_form_aborted_by_a_deadlock_is_a_page_of_the_site_saying_to_try_again(
 def test_a_form_aborted_by_a_deadlock_is_saved_once_when_sent_again(officer_client, person):
     url = reverse("contacts:objective_add", args=[person.pk])
     form = {"description": "Win their endorsement", "submission_key": "5b0e7c1d-key"}
-    postgres_aborts_stakeholder_changes("deadlock_detected")
+    postgres_aborts(Stakeholder, on="UPDATE")
     assert officer_client.post(url, form).status_code == 503
-    postgres_lets_stakeholder_changes_through()
+    postgres_stops_aborting(Stakeholder)
 
     again = officer_client.post(url, form)
     twice = officer_client.post(url, form)
@@ -122,7 +70,7 @@ def test_a_form_aborted_by_a_deadlock_is_saved_once_when_sent_again(officer_clie
 
 
 def test_an_htmx_action_aborted_by_a_deadlock_is_a_503_the_page_reports(officer_client, person):
-    postgres_aborts_stakeholder_changes("deadlock_detected")
+    postgres_aborts(Stakeholder, on="UPDATE")
 
     response = officer_client.post(
         reverse("contacts:objective_add", args=[person.pk]),
@@ -142,7 +90,7 @@ def test_an_htmx_action_aborted_by_a_deadlock_is_a_503_the_page_reports(officer_
 def test_an_api_write_aborted_by_another_save_is_a_json_503_with_a_stable_code(
     officer_client, person, condition
 ):
-    postgres_aborts_stakeholder_changes(condition)
+    postgres_aborts(Stakeholder, on="UPDATE", condition=condition)
 
     response = officer_client.post(
         OBJECTIVES_API,
@@ -166,9 +114,9 @@ def test_an_api_write_aborted_by_a_deadlock_goes_through_when_sent_again(officer
         "content_type": "application/json",
         "HTTP_IDEMPOTENCY_KEY": "0d6a1f3e-key",
     }
-    postgres_aborts_stakeholder_changes("deadlock_detected")
+    postgres_aborts(Stakeholder, on="UPDATE")
     assert officer_client.post(**sent).status_code == 503
-    postgres_lets_stakeholder_changes_through()
+    postgres_stops_aborting(Stakeholder)
 
     again = officer_client.post(**sent)
 
@@ -177,7 +125,7 @@ def test_an_api_write_aborted_by_a_deadlock_goes_through_when_sent_again(officer
 
 
 def test_a_save_collision_is_logged_as_a_warning_without_a_traceback(officer_client, person, caplog):
-    postgres_aborts_stakeholder_changes("deadlock_detected")
+    postgres_aborts(Stakeholder, on="UPDATE")
 
     with caplog.at_level(logging.INFO):
         officer_client.post(
@@ -193,7 +141,7 @@ def test_a_save_collision_is_logged_as_a_warning_without_a_traceback(officer_cli
 
 def test_any_other_database_error_is_answered_as_before(officer_client, person):
     # A statement cancelled by statement_timeout: an OperationalError too, but the database being slow.
-    postgres_aborts_stakeholder_changes("query_canceled")
+    postgres_aborts(Stakeholder, on="UPDATE", condition="query_canceled")
     officer_client.raise_request_exception = False
 
     page = officer_client.post(
@@ -262,7 +210,7 @@ def test_a_collision_at_commit_is_answered_nothing_was_changed_without_the_succe
     person = StakeholderFactory(owner=officer)
     client.force_login(officer)
 
-    with postgres_aborts_rows_added_to(Objective, at_commit=True):
+    with postgres_aborting(Objective, at_commit=True):
         response = client.post(
             reverse("contacts:objective_add", args=[person.pk]),
             {"description": "Win their endorsement", "submission_key": "3e8f5a20-key"},
@@ -278,7 +226,7 @@ def test_a_collision_at_commit_is_answered_nothing_was_changed_without_the_succe
 def test_the_success_message_of_a_form_aborted_by_a_deadlock_is_shown_on_no_page(officer_client, person):
     # The form's key is remembered last, after the view queued its success message.
     form = {"description": "Win their endorsement", "submission_key": "7a1c9e44-key"}
-    with postgres_aborts_rows_added_to(IdempotencyRecord):
+    with postgres_aborting(IdempotencyRecord):
         response = officer_client.post(reverse("contacts:objective_add", args=[person.pk]), form)
 
     assert response.status_code == 503
@@ -309,7 +257,7 @@ def test_a_collision_raised_after_a_meeting_edit_was_saved_is_an_error_not_nothi
     client.force_login(officer)
     client.raise_request_exception = False
 
-    with postgres_aborts_rows_added_to(OutboundMessage):
+    with postgres_aborting(OutboundMessage):
         response = client.post(
             reverse("meetings:edit", args=[meeting.pk]), form_data([guest], title="Harbour talks, moved")
         )
@@ -334,7 +282,7 @@ def test_an_htmx_reply_saved_before_its_reminders_collided_is_a_500_not_nothing_
     client.force_login(officer)
     client.raise_request_exception = False
 
-    with postgres_aborts_rows_added_to(OutboundMessage):
+    with postgres_aborting(OutboundMessage):
         response = client.post(
             reverse("meetings:rsvp", args=[attendee.meeting_id, attendee.pk]),
             {"rsvp": "accepted"},
@@ -353,7 +301,7 @@ def test_an_api_client_is_not_told_to_send_again_a_meeting_saved_before_a_collis
     client.force_login(officer)
     client.raise_request_exception = False
 
-    with postgres_aborts_rows_added_to(OutboundMessage):
+    with postgres_aborting(OutboundMessage):
         response = client.post(
             "/api/v1/meetings/",
             {

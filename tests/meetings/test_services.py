@@ -27,6 +27,7 @@ from ..concurrency import all_at_once, queued_behind_a_lock
 from ..factories import MeetingFactory, StakeholderFactory, UserFactory
 from ..mail import deliver_due
 from ..merges import merge_away, merged_during, refused_as_merged
+from ..postgres_aborts import postgres_aborts
 
 pytestmark = pytest.mark.django_db
 
@@ -75,31 +76,10 @@ def test_scheduling_invites_every_attendee_with_an_ics_and_queues_reminders(
     }
 
 
-def postgres_aborts_the_first_messages_written(times: int) -> None:
-    """From now on, in this test's transaction, PostgreSQL aborts the first `times` transactions (here,
-    savepoints) that write to the outbox, as it aborts the victim of a deadlock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            CREATE TEMPORARY SEQUENCE outbox_writes_seen;
-            CREATE FUNCTION pg_temp.abort_the_first_writes() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                -- A sequence is not rolled back with the transaction it aborts.
-                IF nextval('outbox_writes_seen') <= {times} THEN
-                    RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER abort_the_first_writes BEFORE INSERT ON {OutboundMessage._meta.db_table}
-                FOR EACH ROW EXECUTE FUNCTION pg_temp.abort_the_first_writes();
-            """
-        )
-
-
 def test_invitations_aborted_by_another_save_are_written_on_a_later_try_and_reminders_after_them(
     officer, guests, django_capture_on_commit_callbacks
 ):
-    postgres_aborts_the_first_messages_written(2)
+    postgres_aborts(OutboundMessage, first=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         schedule(officer, guests, reminder_minutes=[60])
@@ -114,7 +94,7 @@ def test_invitations_aborted_by_another_save_are_written_on_a_later_try_and_remi
 def test_invitations_aborted_by_another_save_on_every_try_raise_the_collision(
     officer, guests, django_capture_on_commit_callbacks
 ):
-    postgres_aborts_the_first_messages_written(3)
+    postgres_aborts(OutboundMessage, first=3)
 
     with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
         meeting = schedule(officer, guests, reminder_minutes=[60])
@@ -123,30 +103,13 @@ def test_invitations_aborted_by_another_save_on_every_try_raise_the_collision(
     assert not OutboundMessage.objects.exists()
 
 
-def postgres_aborts_the_reminders_of(meeting) -> None:
-    """From now on, in this test's transaction, PostgreSQL aborts every transaction that writes one of the
-    meeting's reminders, as it aborts the victim of a deadlock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            CREATE FUNCTION pg_temp.abort_the_reminders() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'aborted for the test' USING ERRCODE = 'deadlock_detected';
-            END $$;
-            CREATE TRIGGER abort_the_reminders BEFORE INSERT ON {OutboundMessage._meta.db_table}
-                FOR EACH ROW WHEN (NEW."group" = 'meeting:{meeting.pk}:reminders')
-                EXECUTE FUNCTION pg_temp.abort_the_reminders();
-            """
-        )
-
-
 def test_a_meeting_whose_reminders_cannot_be_written_loses_only_its_own(
     officer, guests, django_capture_on_commit_callbacks
 ):
     # Its hooks not run, the series is scheduled without reminders.
     first = schedule(officer, guests, frequency="weekly", count=3, reminder_minutes=[60])
     _first, second, third = first.series.occurrences.order_by("original_start")
-    postgres_aborts_the_reminders_of(second)
+    postgres_aborts(OutboundMessage, when=f"NEW.\"group\" = 'meeting:{second.pk}:reminders'")
 
     with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
         services.reminders_readdress(stakeholder=guests[0])
