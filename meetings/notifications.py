@@ -130,12 +130,23 @@ def _invitation_key_prefix(meeting: Meeting) -> str:
     return f"meeting-invitation:{meeting.ical_uid}:"
 
 
+def _about(meeting: Meeting, *, whole_series: bool = False) -> str:
+    """What a meeting message's key and topic name: one meeting, one occurrence of a series, or the whole
+    series."""
+    return f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
+
+
+def _invitation_version_prefix(meeting: Meeting, *, whole_series: bool = False) -> str:
+    """What the outbox keys of every invitation to the meeting (or occurrence, or whole series) begin with:
+    the version, then the addressee, follow."""
+    return f"meeting-invitation:{_about(meeting, whole_series=whole_series)}:"
+
+
 def _invitation_key(meeting: Meeting, attendee: Attendee, version: int, *, whole_series: bool = False) -> str:
     """A series' own invitation is keyed by the series, apart from every occurrence's: the version of one
     occurrence's update and that of the series are counted apart and meet, and one key would make the
     second message written the first one found again."""
-    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting-invitation:{about}:{version}:{_addressee(attendee)}"
+    return f"{_invitation_version_prefix(meeting, whole_series=whole_series)}{version}:{_addressee(attendee)}"
 
 
 def _removal_key_prefix(meeting: Meeting) -> str:
@@ -161,7 +172,7 @@ def _invitations_since(
     lock (`_meeting_under_lock`, `_series_under_lock`): read before, a later version whose messages were
     written meanwhile is not found in it, and its invitations are withdrawn as stale."""
     latest = meeting.series.sequence if whole_series else meeting.sequence
-    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
+    prefix = _invitation_version_prefix(meeting, whole_series=whole_series)
     return [
         _invitation_key(meeting, attendee, later, whole_series=whole_series)
         for attendee in attendees
@@ -170,7 +181,7 @@ def _invitations_since(
         # Keyed by the address alone, by a process still running the code from before meetings migration
         # 0019 (a deploy): a later version is no staler for that. Not `version` itself, which is written
         # again under its new key: kept too, it would go out twice.
-        f"meeting-invitation:{about}:{later}:{attendee.email}"
+        f"{prefix}{later}:{attendee.email}"
         for attendee in attendees
         for later in range(version + 1, latest + 1)
     ]
@@ -183,8 +194,7 @@ def _topic(meeting: Meeting, attendee: Attendee, *, whole_series: bool = False) 
 
     The recipient is named by who they are, not their address: what reached them at an address they have
     since changed is still in their calendar."""
-    about = f"{meeting.ical_uid}:series" if whole_series else _occurrence_key(meeting)
-    return f"meeting:{about}:{_who(attendee)}"
+    return f"meeting:{_about(meeting, whole_series=whole_series)}:{_who(attendee)}"
 
 
 def _who(attendee: Attendee) -> str:
@@ -604,8 +614,8 @@ def _told_version_before(meeting: Meeting, recipients: list[Attendee], change: M
     and changed nothing they know: the last version announced is the one before it. An edit none of whose
     messages is written yet counts as announced: it may announce a change, its messages written after
     these, and those not sent it are told that the meeting changed and how it is now, which is true."""
-    occurrence = f"meeting-invitation:{_occurrence_key(meeting)}:"
-    series = f"meeting-invitation:{meeting.ical_uid}:series:"
+    occurrence = _invitation_version_prefix(meeting)
+    series = _invitation_version_prefix(meeting, whole_series=True)
     removals = _removal_key_prefix(meeting)
     written = keys_written(prefixes=[occurrence, removals, *([series] if meeting.series_id else [])])
 
