@@ -1,14 +1,41 @@
 """The shared cast: officers and managers of two teams, and an administrator; and a check on every page."""
 
 import sys
+import uuid
 
 import pytest
+import redis
+from django.conf import settings as django_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Role
 
 from .factories import TeamFactory, UserFactory
 from .workers import celery_worker, publishes, send_through, smtp_server, test_broker  # noqa: F401  (shared fixtures)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_keys():
+    """This test process's cache keys begin with a prefix of its own, removed at the end.
+
+    `make test` runs two processes against one Redis database, each with its own PostgreSQL database: with
+    shared keys, one process's cached answer (no webhook endpoint listens, say) was read by the other, whose
+    database says otherwise.
+    """
+    cache_settings = django_settings.CACHES["default"]
+    prefix = f"{cache_settings.get('KEY_PREFIX', '')}-test-{uuid.uuid4().hex[:12]}"
+    with override_settings(CACHES={"default": {**cache_settings, "KEY_PREFIX": prefix}}):
+        yield
+    connection = redis.Redis.from_url(cache_settings["LOCATION"], socket_connect_timeout=1)
+    try:
+        keys = list(connection.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            connection.delete(*keys)
+    except redis.RedisError:
+        pass  # Redis away at the end: the keys are left, unused by any later run.
+    finally:
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
