@@ -28,9 +28,10 @@ RATE_LIMIT_HEADERS = {
         "again; part of it comes back sooner."
     ),
 }
-# Refused before the rate limit counts the request: these answers carry no RateLimit headers.
-ANSWERED_BEFORE_THE_RATE_LIMIT = {"401", "406"}
-RETRY_AFTER = "Seconds until a request would be let through, if no other came first."
+# Answers that carry no RateLimit headers: refused before the rate limit counts the request, or given by
+# liaison_crm.outages and liaison_crm.save_collisions, which answer for the whole site after the view is gone.
+ANSWERED_WITHOUT_RATE_LIMIT_HEADERS = {"401", "406", "503"}
+RETRY_AFTER = "Seconds to wait before sending the request again."
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -127,6 +128,11 @@ class AutoSchema(SpectacularAutoSchema):
             "401": "No credentials, or an invalid or revoked token.",
             "406": "The Accept header asks for something other than JSON.",
             "429": "Too many requests for this token; wait the seconds in Retry-After.",
+            "503": (
+                "Nothing was changed: someone else was saving related records at the same moment "
+                "(`code` `save_collision`), or the database is briefly out of reach (`service_unavailable`). "
+                "Send the same request again after the seconds in Retry-After."
+            ),
         }
         if self.method != "GET" or not self._names_a_record:
             errors["400"] = "Invalid input: messages per field."
@@ -144,6 +150,7 @@ class AutoSchema(SpectacularAutoSchema):
         errors.update(getattr(self.view, "error_responses", {}))
         for code, description in errors.items():
             responses.setdefault(code, self._error(description))
+        responses["503"]["headers"] = {"Retry-After": self._retry_after()}
         if self._has_etags and self._is_detail and self.method == "GET":
             responses.setdefault("304", {"description": "Unchanged since the ETag in If-None-Match."})
         if self._rate_limited:
@@ -167,7 +174,11 @@ class AutoSchema(SpectacularAutoSchema):
     def _add_rate_limit_headers(self, responses: dict) -> None:
         rate_limit = {name: self._header(name, text) for name, text in RATE_LIMIT_HEADERS.items()}
         for code, response in responses.items():
-            if code not in ANSWERED_BEFORE_THE_RATE_LIMIT:
+            if code not in ANSWERED_WITHOUT_RATE_LIMIT_HEADERS:
                 response.setdefault("headers", {}).update(rate_limit)
-        # A refusal always asks for at least a second (api.throttling.TokenRateThrottle.wait).
-        responses["429"]["headers"]["Retry-After"] = self._header("Retry-After", RETRY_AFTER, minimum=1)
+        responses["429"]["headers"]["Retry-After"] = self._retry_after()
+
+    def _retry_after(self) -> dict:
+        # Never "retry now": a refusal asks for at least a second (api.throttling.TokenRateThrottle.wait), and
+        # so do liaison_crm.outages and liaison_crm.save_collisions.
+        return self._header("Retry-After", RETRY_AFTER, minimum=1)

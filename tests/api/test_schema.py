@@ -101,11 +101,13 @@ def test_every_answer_counted_against_the_rate_limit_documents_its_headers(offic
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             responses = operation["responses"]
-            for code in set(responses) - {"401", "406"}:
+            for code in set(responses) - {"401", "406", "503"}:
                 assert rate_limit <= set(responses[code].get("headers", {})), (path, method, code)
             assert "Retry-After" in responses["429"]["headers"], (path, method)
             # Refused before anything is counted: nothing to say about the allowance.
             assert "headers" not in responses["401"], (path, method)
+            # A save collision or an outage, answered for the whole site: send again later.
+            assert set(responses["503"]["headers"]) == {"Retry-After"}, (path, method)
     remaining = schema["components"]["headers"]["RateLimit-Remaining"]
     assert remaining["schema"] == {"type": "integer", "minimum": 0}
     # A refusal never says "retry now".
