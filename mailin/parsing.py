@@ -33,6 +33,10 @@ QUOTED_HEADER_NAMES = {
     "to": "to", "à": "to", "an": "to", "para": "to",
     "cc": "cc",
 }  # fmt: skip
+# The names English mail programs write. A block naming any other is French, German or Spanish, where a
+# slashed date is written day first ("Envoyé : 03/04/2026 10:15" is 3 April); Gmail keeps a few English
+# names in those ("Von: … Date: …"), so one name in the block's own language tells.
+ENGLISH_HEADER_NAMES = {"from", "date", "sent", "subject", "to", "cc"}
 
 
 def _header_words(*meanings: str) -> str:
@@ -60,9 +64,13 @@ MARKERS = re.compile(
 )
 # What a subject opens with in a forward (Outlook's "FW:", "TR:", "WG:", "RV:"; Gmail's "Fwd:") and a reply.
 # Each is read so in a subject in any language: an English "RV: overnight parking on Mill Lane" (a camper) is
-# summarised without its "RV", and an Outlook quote under it is read as a forward. Only the body could tell
-# Spanish Outlook's "RV:" from such a word, and the summary is made from the stored subject alone, also once
-# an officer has chosen whom a waiting email is with; a Spanish thread's "RE: RV: …" is far more common.
+# summarised without its "RV" (the stored subject keeps it), and an Outlook quote under it is read as a
+# forward. Reading "RV:" only where the quoted headers are Spanish would lose more than it keeps: a forward's
+# summary is made from the original's own subject, written by its sender's mail program, while the header
+# names are those of the officer's (English Outlook quotes a Spanish "RV: Obras" under "Subject:"); an email
+# with no quote has no header names at all; and the summary is made from the stored subject alone, also once
+# an officer has chosen whom a waiting email is with. A Spanish thread's "RE: RV: …" is far more common, and
+# an English reply opens with "RE:", not with the "RV:" of the subject it answers.
 FORWARD_PREFIXES = r"fwd?|tr|wg|rv"
 FORWARD_SUBJECT = re.compile(rf"^\s*(?:{FORWARD_PREFIXES})\s*:", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re.IGNORECASE)
@@ -175,8 +183,9 @@ CONFIDENTIAL_SUBJECT = re.compile(r"^[\[(]?\s*confidential\b", re.IGNORECASE)
 # 2026 at 3:04 PM", "Mon, 23 Nov 2026 at 15:04"), Outlook ("Monday, November 23, 2026 3:04 PM", "23 November
 # 2026 15:04") and Apple Mail ("23 November 2026 at 15:04:05 GMT"), read without the weekday, "at" and commas.
 # Thunderbird writes the date in the sender's locale's numbers: with points ("12.03.26") the day comes first;
-# with slashes only French and German are sure to put it first ("12/03/2026"), English may not ("3/12/26" is
-# 12 March in the US), so an English one is read only when its first number is over 12 (SLASHED_DATE).
+# with slashes French, German and Spanish put it first ("12/03/2026"), English may not ("3/12/26" is 12
+# March in the US, 3 December in Britain), so an English one is read only when one of its first two numbers
+# is over 12, and so can only be the day (SLASHED_DATE).
 QUOTED_DATE_FORMATS = [
     f"{day} {time}"
     for day in (
@@ -184,7 +193,7 @@ QUOTED_DATE_FORMATS = [
     )
     for time in ("%I:%M %p", "%I:%M:%S %p", "%H:%M", "%H:%M:%S")
 ]  # fmt: skip
-SLASHED_DATE = re.compile(r"(\d{1,2})/\d{1,2}/")
+SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/")
 QUOTED_DATE_NOISE = re.compile(r"^\s*[A-Za-z]+day\b|^\s*[A-Za-z]{3}\b(?=,)|,|\bat\b", re.IGNORECASE)
 # French, German and Spanish mail programs write the same dates in their words: Outlook ("jeudi 12 mars 2026
 # 10:15", "Donnerstag, 12. März 2026 10:15", "jueves, 12 de marzo de 2026 10:15"), Gmail ("jeu. 12 mars 2026 à
@@ -240,6 +249,15 @@ ZONE_OFFSET = re.compile(r" ?([+\-\u2212])(\d{1,2}):?(\d\d)?$")
 MAX_ZONE_OFFSET = timedelta(hours=14)
 # Longer than any date a mail program writes: a line past it is no date, and is not read word by word.
 MAX_QUOTED_DATE = 200
+# A quoted date the formats above do not read goes to the standard library's reader only as an RFC 5322 date,
+# as Thunderbird quotes the original's Date field ("Thu, 12 Mar 2026 10:15:00 +0100", perhaps with a comment
+# naming its zone: "(CET)"). That reader takes the first five words and drops the rest, and a zone it does
+# not know for UTC: "10:15 GMT+1 blah" would be read an hour out, "10:15 blah" in UTC, not the officer's time.
+RFC_5322_DATE = re.compile(
+    r"(?:[a-z]{3}, ?)?\d{1,2} [a-z]{3} \d\d(?:\d\d)? \d{1,2}:\d\d(?::\d\d)?"
+    r" (?:[+-]\d{4}|UTC?|GMT|Z|[ECMP][SD]T)(?: \([^()]*\))?",
+    re.IGNORECASE | re.ASCII,
+)
 UNSEEN_HTML = re.compile(r"(?i)<(script|style|head)\b|<!--")
 # A tag, up to its ">" or the next "<": a "<" never closed is read past once, not once for each "<" before it.
 ANY_TAG = re.compile(r"<[^<>]*>")
@@ -408,20 +426,25 @@ def _date(value) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
+def _quoted_date(value: str, *, day_first: bool) -> datetime | None:
     """The original's date in a forward's quoted header, as a mail program writes it (in English, French,
     German or Spanish) or as RFC 5322 does; None when it cannot be read, or may be read two ways ("12/03/2026"
-    unless written where the day comes `day_first`)."""
+    unless written in a language where the day comes `day_first`)."""
     if len(value) > MAX_QUOTED_DATE:
         return None
-    text = " ".join(value.split())
+    text = spaced = " ".join(value.split())
     text = MERIDIEM_AFTER_TIME.sub(lambda meridiem: f" {meridiem[1][0].upper()}M", text)
     text = MARCH_AFTER_DAY.sub("March", text)
     text = QUOTED_DATE_WORD.sub(lambda word: QUOTED_DATE_WORDS.get(word[0].lower(), word[0]), text)
     text = " ".join(QUOTED_DATE_NOISE.sub(" ", DAY_POINT.sub(r"\1", text)).split())
     slashed = SLASHED_DATE.match(text)
-    if slashed and not day_first and int(slashed[1]) <= 12:
-        return None
+    if slashed and not day_first:
+        first, second = int(slashed[1]), int(slashed[2])
+        if first <= 12 and second <= 12:
+            return None
+        if first <= 12:
+            # Only the second can be the day: the formats read it first.
+            text = f"{second}/{first}/{text[slashed.end() :]}"
     zone = DATE_ZONE.search(text)
     offset = _zone_offset(zone[1]) if zone else None
     if zone and offset is None:
@@ -433,7 +456,7 @@ def _quoted_date(value: str, *, day_first: bool = False) -> datetime | None:
         except ValueError:
             continue
         return moment if offset is None else moment.replace(tzinfo=timezone(offset))
-    return _date(value)
+    return _date(spaced) if RFC_5322_DATE.fullmatch(spaced) else None
 
 
 def _zone_offset(zone: str) -> timedelta | None:
@@ -766,7 +789,7 @@ def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
     if marker is None or (marker["quote"] and not FORWARD_SUBJECT.match(subject)):
         return None
     lines = body[marker.end() :].lstrip("\n").split("\n")
-    found, body_start = {}, len(lines)
+    found, body_start, day_first = {}, len(lines), False
     # The address list (To, Cc) the next line may go on with: a long one is wrapped over several lines (in
     # Apple Mail's block, each quoted as its header is: `quoted`). A line of names alone goes on with it only
     # up to the header line it leads to (`list_until`), found once.
@@ -775,6 +798,8 @@ def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
         match = QUOTED_HEADER.match(line)
         if match:
             name = _header_name(match)
+            written = match.group(1).lower()
+            day_first = day_first or (written in QUOTED_HEADER_NAMES and written not in ENGLISH_HEADER_NAMES)
             listing = None
             if name not in found:
                 found[name] = [OUTLOOK_ADDRESS.sub(r"<\1>", match.group(2).strip())]
@@ -820,7 +845,7 @@ def _quoted_forward(body: str, subject: str, *, html: bool) -> Mail | None:
         to=_listed(headers.get("to", "")),
         cc=_listed(headers.get("cc", "")),
         subject=subject,
-        sent_at=_quoted_date(headers.get("date") or headers.get("sent") or ""),
+        sent_at=_quoted_date(headers.get("date") or headers.get("sent") or "", day_first=day_first),
         body="\n".join(lines[body_start:]).strip()[:MAX_BODY],
         # A quoted forward keeps no Sensitivity header: only its subject can say so.
         sensitive=is_sensitive(sensitivity="", subject=subject),

@@ -61,6 +61,21 @@ def test_a_bcc_of_my_own_email_is_logged_as_outbound(officer, ana):
     assert ana.last_contacted_at == interaction.occurred_at
 
 
+def test_an_english_subject_opening_with_rv_is_summarised_without_it_and_kept_whole_on_the_message(
+    officer, ana
+):
+    # "RV:" is Spanish Outlook's "FW:" in a subject in any language (parsing.FORWARD_PREFIXES says why):
+    # the camper is lost from the summary only, not from the message kept.
+    raw = email_bytes(
+        sender="Ana Costa <ana@river.example>", to=["log@crm.example"], subject="RV: camping trip"
+    )
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.subject == "RV: camping trip"
+    assert message.interaction.summary == "camping trip"
+
+
 def test_a_forwarded_email_is_logged_as_inbound_from_its_sender(officer, ana):
     body = (
         "FYI\n\n---------- Forwarded message ---------\nFrom: Ana Costa <ana@river.example>\n"

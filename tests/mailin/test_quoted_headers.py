@@ -785,11 +785,19 @@ def test_a_forward_under_a_line_naming_its_sender_is_logged_with_them_when_they_
         # 12 March in Britain, 3 December in the US: dated when it was forwarded.
         ("On 12/03/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 19, 8, 31, 40)),
         ("On 13/03/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 13, 10, 15)),
+        ("On 3/13/2026 10:15, Smith, Jane wrote:", datetime(2026, 3, 13, 10, 15)),
         ("Le 12/03/2026 à 10:15, Smith, Jane a écrit :", datetime(2026, 3, 12, 10, 15)),
         ("Am 12.03.26 um 10:15 schrieb Smith, Jane:", datetime(2026, 3, 12, 10, 15)),
         ("El 12/03/2026 a las 10:15, Smith, Jane escribió:", datetime(2026, 3, 12, 10, 15)),
     ],
-    ids=["english-either-way", "english-day-over-12", "french", "german-two-digit-year", "spanish"],
+    ids=[
+        "english-either-way",
+        "english-day-over-12",
+        "english-month-first-day-over-12",
+        "french",
+        "german-two-digit-year",
+        "spanish",
+    ],
 )
 def test_a_forward_under_thunderbirds_line_naming_its_sender_alone_is_logged_with_them_and_when_they_wrote(
     officer_in_london, marker, sent_at
@@ -889,6 +897,23 @@ def test_a_forward_under_a_spanish_line_on_a_12_hour_clock_is_logged_with_its_se
             "On Thu, Mar 12, 2026 at 10:15 AM UTC, Ana Costa <ana@river.example> wrote:",
             datetime(2026, 3, 12, 10, 15, tzinfo=UTC),
             id="zone-name-before-a-comma",
+        ),
+        pytest.param(
+            # London is on UTC in February: an hour earlier, as Central European Time says.
+            "Am 12.02.2026 um 10:15 Uhr MEZ schrieb Ana Costa <ana@river.example>:",
+            datetime(2026, 2, 12, 9, 15, tzinfo=UTC),
+            id="german-mez",
+        ),
+        pytest.param(
+            # London is on UTC+1 in August: an hour earlier still, as Central European Summer Time says.
+            "Am 12.08.2026 um 10:15 Uhr MESZ schrieb Ana Costa <ana@river.example>:",
+            datetime(2026, 8, 12, 8, 15, tzinfo=UTC),
+            id="german-mesz",
+        ),
+        pytest.param(
+            "Am Do., 12. Feb. 2026 um 10:15 MEZ schrieb Ana Costa <ana@river.example>:",
+            datetime(2026, 2, 12, 9, 15, tzinfo=UTC),
+            id="german-mez-without-uhr",
         ),
         pytest.param(
             "On Thu, 12 Mar 2026 at 10:15 GMT+99, Ana Costa <ana@river.example> wrote:",
@@ -1407,7 +1432,92 @@ def test_a_forward_from_spanish_outlook_for_windows_is_read_with_its_whole_heade
     assert message.interaction.notes == "Las obras empiezan el lunes."
 
 
-@pytest.mark.parametrize("sent", ["le jour de la crue", "Mar 99999999999 2026 00:00"])
+def _header_block(marker: str, date: str) -> str:
+    """A header block under `marker` naming its fields as the marker's mail program does, dated `date`."""
+    names = {
+        "-----Original Message-----": ("From", "Sent", "To", "Subject"),
+        "-----Mensaje original-----": ("De", "Enviado el", "Para", "Asunto"),
+        "-----Message d'origine-----": ("De ", "Envoyé ", "À ", "Objet "),
+        "-----Ursprüngliche Nachricht-----": ("Von", "Gesendet", "An", "Betreff"),
+        # Gmail's German block keeps some English names.
+        "---------- Weitergeleitete Nachricht ---------": ("Von", "Date", "To", "Subject"),
+    }[marker]
+    sender, sent, to, subject = names
+    return (
+        f"{marker}\n{sender}: Ana Costa <ana@river.example>\n{sent}: {date}\n"
+        f"{to}: Officer <officer@example.org>\n{subject}: Works"
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "date", "sent_at"),
+    [
+        # 3 April, London's summer time.
+        ("-----Mensaje original-----", "03/04/2026 10:15", datetime(2026, 4, 3, 9, 15)),
+        ("-----Mensaje original-----", "03/04/2026 10:15 a. m.", datetime(2026, 4, 3, 9, 15)),
+        ("-----Message d'origine-----", "03/04/2026 10:15", datetime(2026, 4, 3, 9, 15)),
+        ("-----Ursprüngliche Nachricht-----", "03/04/2026 10:15", datetime(2026, 4, 3, 9, 15)),
+        ("---------- Weitergeleitete Nachricht ---------", "03/04/26 10:15", datetime(2026, 4, 3, 9, 15)),
+        # 4 March in Britain, 3 April in the US: dated when it was forwarded.
+        ("-----Original Message-----", "03/04/2026 10:15", datetime(2026, 3, 19, 8, 31, 40)),
+        ("-----Original Message-----", "13/04/2026 10:15", datetime(2026, 4, 13, 9, 15)),
+        ("-----Original Message-----", "4/13/2026 10:15 AM", datetime(2026, 4, 13, 9, 15)),
+    ],
+    ids=[
+        "spanish",
+        "spanish-12-hour-clock",
+        "french",
+        "german",
+        "german-names-mixed-with-english",
+        "english-either-way",
+        "english-day-first-over-12",
+        "english-month-first-day-over-12",
+    ],
+)
+def test_a_slashed_date_in_a_header_block_is_read_day_first_unless_its_fields_are_named_in_english(
+    officer_in_london, marker, date, sent_at
+):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject="FW: Works", quoted=_header_block(marker, date))
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.status == "logged" and message.from_address == "ana@river.example"
+    assert message.sent_at == sent_at.replace(tzinfo=UTC)
+    assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("date", "sent_at"),
+    [
+        ("Thu, 12 Mar 2026 10:15:00 +0100", datetime(2026, 3, 12, 9, 15)),
+        ("Thu, 12 Mar 2026 10:15:00 +0100 (CET)", datetime(2026, 3, 12, 9, 15)),
+        ("12 Mar 2026 10:15 -0500", datetime(2026, 3, 12, 15, 15)),
+        ("Wed, 12 Aug 2026 10:15:00 EDT", datetime(2026, 8, 12, 14, 15)),
+    ],
+    ids=["thunderbird", "comment-naming-the-zone", "no-weekday-or-seconds", "us-zone-name"],
+)
+def test_a_quoted_rfc_5322_date_is_read_in_the_zone_it_names(officer_in_london, date, sent_at):
+    StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
+    raw = forward(subject="FW: Works", quoted=_header_block("-----Original Message-----", date))
+
+    message, _created = inbound_message_receive(raw=raw)
+
+    assert message.sent_at == sent_at.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "le jour de la crue",
+        "Mar 99999999999 2026 00:00",
+        # Python's reader drops what follows the fifth word and reads a zone it does not know as UTC.
+        "Thu, 12 Mar 2026 10:15 GMT+1 blah",
+        "Thu, 12 Mar 2026 10:15:00 +0100 blah",
+        "12 Mar 2026 10:15 blah",
+        "Thu, 12 Mar 2026 10:15 XYZ",
+    ],
+)
 def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer, sent):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer)
     raw = forward(
