@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 # The header lines a forward quotes, in each language mail programs write them, by what they are in English.
+# Outlook and Gmail in French write "Objet" and "À"; Thunderbird writes "Sujet", "Pour" and "Copie à".
 QUOTED_HEADER_NAMES = {
     "from": "from", "de": "from", "von": "from",
     "date": "date", "datum": "date", "fecha": "date",
     "sent": "sent", "envoyé": "sent", "gesendet": "sent", "enviado": "sent", "enviado el": "sent",
-    "subject": "subject", "objet": "subject", "betreff": "subject", "asunto": "subject",
-    "to": "to", "à": "to", "an": "to", "para": "to",
-    "cc": "cc",
+    "subject": "subject", "objet": "subject", "sujet": "subject", "betreff": "subject", "asunto": "subject",
+    "to": "to", "à": "to", "pour": "to", "an": "to", "para": "to",
+    "cc": "cc", "copie à": "cc",
 }  # fmt: skip
 # The names English mail programs write. A block naming any other is French, German or Spanish, where a
 # slashed date is written day first ("Envoyé : 03/04/2026 10:15" is 3 April); Gmail keeps a few English
@@ -93,9 +94,15 @@ SUBJECT_PREFIX = re.compile(rf"^\s*(?:(?:{FORWARD_PREFIXES}|re|aw)\s*:\s*)+", re
 REPLY_MARKER_OPENING = re.compile(r"^[ \t]*(?:On|Le|Am|El) ", re.MULTILINE)
 MERIDIEM = r"[ap]\.? ?m\.?"
 # The zones a date may name: Apple Mail's "GMT" or "UTC" (with an offset: "GMT+1", "UTC-05:00", "GMT -5", or
-# with a minus sign, U+2212), and the Central European times, also as written in German and French (MEZ,
-# MESZ; HNEC, HAEC).
-ZONE_HOURS = {"gmt": 0, "utc": 0, "cet": 1, "mez": 1, "hnec": 1, "cest": 2, "mesz": 2, "haec": 2}
+# with a minus sign, U+2212), the Central European times, also as written in German and French (MEZ,
+# MESZ; HNEC, HAEC), and the North American ones Yahoo and Apple Mail in the US write ("10:15:00 AM EDT"),
+# as RFC 5322 reads them. Not "BST": British Summer Time (UTC+1) to some, Bangladesh Standard Time (UTC+6)
+# to others, and a date read five hours out is worse than one not read (the forward's own date is used).
+ZONE_HOURS = {
+    "gmt": 0, "utc": 0,
+    "cet": 1, "mez": 1, "hnec": 1, "cest": 2, "mesz": 2, "haec": 2,
+    "edt": -4, "est": -5, "cdt": -5, "cst": -6, "mdt": -6, "mst": -7, "pdt": -7, "pst": -8,
+}  # fmt: skip
 ZONE_NAME = "|".join(ZONE_HOURS)
 ZONE_SHIFT = r" ?[+\-\u2212]\d{1,2}(?::?\d\d)?"
 ZONE = rf"(?:{ZONE_NAME})(?:{ZONE_SHIFT})?"
@@ -243,7 +250,8 @@ DAY_POINT = re.compile(r"\b(\d{1,2})\.(?= )")
 MARCH_AFTER_DAY = re.compile(r"(?<=\d )mar\b\.?", re.IGNORECASE)
 # "2:34 p. m." as strptime reads it: "2:34 PM".
 MERIDIEM_AFTER_TIME = re.compile(rf"(?<=:\d\d) ?({MERIDIEM})(?= |$)", re.IGNORECASE)
-DATE_ZONE = re.compile(rf" ({ZONE})$", re.IGNORECASE)
+# Samsung's mail app writes the zone in brackets, as an offset from GMT: "03/04/2026 10:15 (GMT+01:00)".
+DATE_ZONE = re.compile(rf" (?:({ZONE})|\(((?:gmt|utc)[+\-]\d\d:\d\d)\))$", re.IGNORECASE)
 ZONE_OFFSET = re.compile(r" ?([+\-\u2212])(\d{1,2}):?(\d\d)?$")
 # Zones are at most 14 hours from UTC (Kiribati's); an offset past it is no zone.
 MAX_ZONE_OFFSET = timedelta(hours=14)
@@ -446,7 +454,7 @@ def _quoted_date(value: str, *, day_first: bool) -> datetime | None:
             # Only the second can be the day: the formats read it first.
             text = f"{second}/{first}/{text[slashed.end() :]}"
     zone = DATE_ZONE.search(text)
-    offset = _zone_offset(zone[1]) if zone else None
+    offset = _zone_offset(zone[1] or zone[2]) if zone else None
     if zone and offset is None:
         return None
     text = text[: zone.start()] if zone else text
@@ -456,7 +464,11 @@ def _quoted_date(value: str, *, day_first: bool) -> datetime | None:
         except ValueError:
             continue
         return moment if offset is None else moment.replace(tzinfo=timezone(offset))
-    return _date(spaced) if RFC_5322_DATE.fullmatch(spaced) else None
+    if not RFC_5322_DATE.fullmatch(spaced):
+        return None
+    moment = _date(spaced)
+    # Python's reader takes any offset up to a day ("+2300"): one past any zone's is no zone, as a named one.
+    return moment if moment and abs(moment.utcoffset()) <= MAX_ZONE_OFFSET else None
 
 
 def _zone_offset(zone: str) -> timedelta | None:

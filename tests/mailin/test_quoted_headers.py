@@ -899,6 +899,11 @@ def test_a_forward_under_a_spanish_line_on_a_12_hour_clock_is_logged_with_its_se
             id="zone-name-before-a-comma",
         ),
         pytest.param(
+            "On Thu, Mar 12, 2026 at 10:15 AM EDT, Ana Costa <ana@river.example> wrote:",
+            datetime(2026, 3, 12, 14, 15, tzinfo=UTC),
+            id="north-american-zone-name",
+        ),
+        pytest.param(
             # London is on UTC in February: an hour earlier, as Central European Time says.
             "Am 12.02.2026 um 10:15 Uhr MEZ schrieb Ana Costa <ana@river.example>:",
             datetime(2026, 2, 12, 9, 15, tzinfo=UTC),
@@ -1405,22 +1410,35 @@ def test_a_forward_dated_in_french_german_or_spanish_is_logged_when_the_original
     assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "marker", ["-----Mensaje original-----", "_" * 32], ids=["outlook", "outlook-365-rule"]
+SPANISH_OUTLOOK_BLOCK = (
+    "De: Ana Costa [mailto:ana@river.example]\n"
+    "Enviado el: viernes, 16 de junio de 2017 12:03 p.m.\nPara: Officer <officer@example.org>\n"
+    "CC: Luis Pérez <luis@river.example>\nAsunto: Obras en la calle Mayor"
 )
-def test_a_forward_from_spanish_outlook_for_windows_is_read_with_its_whole_header_block(
-    officer_in_london, marker
+
+
+@pytest.mark.parametrize(
+    ("subject", "quoted"),
+    [
+        pytest.param("RV: Obras", f"-----Mensaje original-----\n{SPANISH_OUTLOOK_BLOCK}", id="outlook-es"),
+        pytest.param("RV: Obras", f"{'_' * 32}\n{SPANISH_OUTLOOK_BLOCK}", id="outlook-es-365-rule"),
+        pytest.param(
+            "TR: Obras",
+            "-------- Message transféré --------\nSujet : \tObras en la calle Mayor\n"
+            "Date : \tFri, 16 Jun 2017 12:03:00 +0100\nDe : \tAna Costa <ana@river.example>\n"
+            "Pour : \tOfficer <officer@example.org>\nCopie à : \tLuis Pérez <luis@river.example>",
+            id="thunderbird-fr",
+        ),
+    ],
+)
+def test_a_forward_from_spanish_outlook_or_french_thunderbird_is_read_with_its_whole_header_block(
+    officer_in_london, subject, quoted
 ):
-    # Outlook for Windows in Spanish names the date "Enviado el:", not "Enviado:".
+    # Outlook for Windows in Spanish names the date "Enviado el:", not "Enviado:"; Thunderbird in French
+    # names the subject "Sujet", the recipients "Pour" and "Copie à" (where Outlook writes "Objet", "À").
     ana = StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
     luis = StakeholderFactory(name="Luis Pérez", emails=["luis@river.example"], owner=officer_in_london)
-    raw = forward(
-        subject="RV: Obras",
-        quoted=f"{marker}\nDe: Ana Costa [mailto:ana@river.example]\n"
-        "Enviado el: viernes, 16 de junio de 2017 12:03 p.m.\nPara: Officer <officer@example.org>\n"
-        "CC: Luis Pérez <luis@river.example>\nAsunto: Obras en la calle Mayor",
-        body="Las obras empiezan el lunes.",
-    )
+    raw = forward(subject=subject, quoted=quoted, body="Las obras empiezan el lunes.")
 
     message, _created = inbound_message_receive(raw=raw)
 
@@ -1441,6 +1459,12 @@ def _header_block(marker: str, date: str) -> str:
         "-----Ursprüngliche Nachricht-----": ("Von", "Gesendet", "An", "Betreff"),
         # Gmail's German block keeps some English names.
         "---------- Weitergeleitete Nachricht ---------": ("Von", "Date", "To", "Subject"),
+        "----- Forwarded Message -----": ("From", "Sent", "To", "Subject"),  # Yahoo
+        "Begin forwarded message:": ("From", "Date", "To", "Subject"),  # Apple Mail
+        # Samsung's mail app
+        "-------- Original message --------": ("From", "Date", "To", "Subject"),
+        "-------- Message d'origine --------": ("De ", "Date ", "À ", "Objet "),
+        "-------- Ursprüngliche Nachricht --------": ("Von", "Datum", "An", "Betreff"),
     }[marker]
     sender, sent, to, subject = names
     return (
@@ -1487,19 +1511,65 @@ def test_a_slashed_date_in_a_header_block_is_read_day_first_unless_its_fields_ar
     assert message.interaction.occurred_at == sent_at.replace(tzinfo=UTC)
 
 
+OUTLOOK = "-----Original Message-----"
+
+
 @pytest.mark.parametrize(
-    ("date", "sent_at"),
+    ("marker", "date", "sent_at"),
     [
-        ("Thu, 12 Mar 2026 10:15:00 +0100", datetime(2026, 3, 12, 9, 15)),
-        ("Thu, 12 Mar 2026 10:15:00 +0100 (CET)", datetime(2026, 3, 12, 9, 15)),
-        ("12 Mar 2026 10:15 -0500", datetime(2026, 3, 12, 15, 15)),
-        ("Wed, 12 Aug 2026 10:15:00 EDT", datetime(2026, 8, 12, 14, 15)),
+        (OUTLOOK, "Thu, 12 Mar 2026 10:15:00 +0100", datetime(2026, 3, 12, 9, 15)),
+        (OUTLOOK, "Thu, 12 Mar 2026 10:15:00 +0100 (CET)", datetime(2026, 3, 12, 9, 15)),
+        (OUTLOOK, "12 Mar 2026 10:15 -0500", datetime(2026, 3, 12, 15, 15)),
+        (OUTLOOK, "Wed, 12 Aug 2026 10:15:00 EDT", datetime(2026, 8, 12, 14, 15)),
+        # Samsung's zone in brackets; 3 April in French and German.
+        ("-------- Message d'origine --------", "03/04/2026 10:15 (GMT+01:00)", datetime(2026, 4, 3, 9, 15)),
+        (
+            "-------- Ursprüngliche Nachricht --------",
+            "03.04.26 10:15 (GMT+01:00)",
+            datetime(2026, 4, 3, 9, 15),
+        ),
+        ("-------- Original message --------", "4/13/26 10:15 AM (GMT-05:00)", datetime(2026, 4, 13, 15, 15)),
+        ("-------- Original message --------", "4/13/26 10:15 AM (UTC+05:30)", datetime(2026, 4, 13, 4, 45)),
+        # North American zones in a date in words.
+        (
+            "----- Forwarded Message -----",
+            "Thursday, March 12, 2026, 10:15:00 AM EDT",
+            datetime(2026, 3, 12, 14, 15),
+        ),
+        (
+            "----- Forwarded Message -----",
+            "Thursday, January 15, 2026, 10:15:00 AM EST",
+            datetime(2026, 1, 15, 15, 15),
+        ),
+        ("Begin forwarded message:", "March 12, 2026 at 10:15:05 AM CDT", datetime(2026, 3, 12, 15, 15, 5)),
+        ("Begin forwarded message:", "January 15, 2026 at 10:15:05 AM CST", datetime(2026, 1, 15, 16, 15, 5)),
+        ("Begin forwarded message:", "March 12, 2026 at 10:15:05 AM MDT", datetime(2026, 3, 12, 16, 15, 5)),
+        ("Begin forwarded message:", "January 15, 2026 at 10:15:05 AM MST", datetime(2026, 1, 15, 17, 15, 5)),
+        ("Begin forwarded message:", "March 12, 2026 at 10:15:05 AM PDT", datetime(2026, 3, 12, 17, 15, 5)),
+        ("Begin forwarded message:", "January 15, 2026 at 10:15:05 AM PST", datetime(2026, 1, 15, 18, 15, 5)),
     ],
-    ids=["thunderbird", "comment-naming-the-zone", "no-weekday-or-seconds", "us-zone-name"],
+    ids=[
+        "thunderbird",
+        "comment-naming-the-zone",
+        "no-weekday-or-seconds",
+        "us-zone-name",
+        "samsung-french",
+        "samsung-german-two-digit-year",
+        "samsung-english-month-first",
+        "samsung-utc-half-hour",
+        "yahoo-edt",
+        "yahoo-est",
+        "apple-mail-cdt",
+        "apple-mail-cst",
+        "apple-mail-mdt",
+        "apple-mail-mst",
+        "apple-mail-pdt",
+        "apple-mail-pst",
+    ],
 )
-def test_a_quoted_rfc_5322_date_is_read_in_the_zone_it_names(officer_in_london, date, sent_at):
+def test_a_quoted_date_is_read_in_the_zone_it_names(officer_in_london, marker, date, sent_at):
     StakeholderFactory(name="Ana Costa", emails=["ana@river.example"], owner=officer_in_london)
-    raw = forward(subject="FW: Works", quoted=_header_block("-----Original Message-----", date))
+    raw = forward(subject="FW: Works", quoted=_header_block(marker, date))
 
     message, _created = inbound_message_receive(raw=raw)
 
@@ -1516,6 +1586,13 @@ def test_a_quoted_rfc_5322_date_is_read_in_the_zone_it_names(officer_in_london, 
         "Thu, 12 Mar 2026 10:15:00 +0100 blah",
         "12 Mar 2026 10:15 blah",
         "Thu, 12 Mar 2026 10:15 XYZ",
+        # No zone is further than 14 hours from UTC.
+        "Thu, 12 Mar 2026 10:15:00 +2300",
+        "Thu, 12 Mar 2026 10:15:00 -1500",
+        "12/03/2026 10:15 (GMT+15:00)",
+        "12/03/2026 10:15 (GMT+01:75)",
+        # British Summer Time, or Bangladesh Standard Time.
+        "jeudi 12 mars 2026 10:15 BST",
     ],
 )
 def test_a_quoted_date_that_cannot_be_read_leaves_the_forward_dated_when_it_was_forwarded(officer, sent):
@@ -1707,6 +1784,7 @@ HOSTILE_DATES = [
     "12 mar 2026 1:11 GMT" + "+" * 180,
     "12 mar 2026 1:11 GMT" + " -1" * 60,
     "12 mar 2026 1:11 CE\u017fT",
+    "12 mar 2026 1:11" + " (GMT+01:00)" * 15,
 ]
 
 
