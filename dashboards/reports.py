@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -125,24 +126,15 @@ class Report:
             .values("stakeholder")
         )
 
-    def _meetings_of_subject(self):
-        """The meetings the report lists as the subject's."""
+    def _meetings_as_they_went(self):
+        """An officer's, a team's or all teams' meetings, each listed as it went. An organisation's and a
+        stakeholder's are told apart from those they missed (`_meetings_marked_missed`)."""
         meetings = Meeting.objects.visible_to(self.reader)
-        if self.organisation is not None:
-            # Those its people had; those they all missed are listed apart, as a stakeholder's are.
-            return self._organisation_meetings().filter(missed=False)
-        if self.stakeholder is not None:
-            # The meetings they had: those they were recorded absent from are listed apart
-            # (`missed_meetings`), and neither their decisions nor their actions are the stakeholder's.
-            return meetings.had_with(self.stakeholder)
         if self.officer is not None:
             return meetings.involving(self.officer)
         if self.team is not None:
             return meetings.filter(organiser__team=self.team)
         return meetings
-
-    def meetings(self):
-        return self._in_period(self._meetings_of_subject())
 
     def _meetings_agreed_for_subject(self):
         """The meetings whose decisions and actions are the subject's. An organisation's are all those on its
@@ -150,9 +142,12 @@ class Report:
         business, and what was decided or agreed there (the staff's follow-ups among it) is what a manager
         reading its report needs to see, all the more for its people having been absent. A stakeholder has
         no meetings of their own but those they took part in, so one they missed is not theirs."""
+        meetings = Meeting.objects.visible_to(self.reader)
         if self.organisation is not None:
-            return Meeting.objects.visible_to(self.reader).for_organisation(self.organisation)
-        return self._meetings_of_subject()
+            return meetings.for_organisation(self.organisation)
+        if self.stakeholder is not None:
+            return meetings.had_with(self.stakeholder)
+        return self._meetings_as_they_went()
 
     def _organisation_meetings(self):
         """The meetings with the organisation or its departments, each marked `missed` when those invited who
@@ -163,15 +158,39 @@ class Report:
             .with_missed_by_people_at(self._organisation_family())
         )
 
-    def missed_meetings(self):
-        """A stakeholder's report: the period's meetings they were invited to and recorded absent from; an
-        organisation's: those its people invited (who worked there on the day) were all recorded absent from.
-        Other subjects' reports list every meeting of theirs as it went, and have none."""
+    def _meetings_marked_missed(self):
+        """An organisation's or a stakeholder's meetings of the period, each marked `missed`: for a
+        stakeholder, invited and recorded absent; for an organisation, all those its people invited (who
+        worked there on the day) recorded absent. None for other subjects, whose reports list every meeting
+        of theirs as it went."""
         if self.organisation is not None:
-            return self._in_period(self._organisation_meetings().filter(missed=True))
-        if self.stakeholder is None:
-            return Meeting.objects.none()
-        return self._in_period(Meeting.objects.visible_to(self.reader).missed_by(self.stakeholder))
+            return self._in_period(self._organisation_meetings())
+        if self.stakeholder is not None:
+            invited = Meeting.objects.visible_to(self.reader).with_stakeholder(self.stakeholder)
+            return self._in_period(invited).with_missed(self.stakeholder)
+        return None
+
+    def meeting_lists(self, shown: int) -> tuple[FirstRows, FirstRows]:
+        """The meetings the subject had and those they missed, each list its first `shown`, in the order
+        they started. Both from one read of the meetings marked `missed`: that mark is the costly part, and
+        reading each list apart computed it for every meeting of the period twice."""
+        marked = self._meetings_marked_missed()
+        if marked is None:
+            had = self._in_period(self._meetings_as_they_went())
+            had = had.select_related("organisation").order_by("starts_at", "pk")
+            return FirstRows(had, shown), FirstRows([], shown)
+        place = Window(RowNumber(), partition_by=F("missed"), order_by=(F("starts_at"), F("pk")))
+        rows = list(
+            marked.select_related("organisation")
+            .annotate(place=place)
+            # One past the cap in each list, for FirstRows to tell whether it was cut short.
+            .filter(place__lte=shown + 1)
+            .order_by("starts_at", "pk")
+        )
+        return (
+            FirstRows([meeting for meeting in rows if not meeting.missed], shown),
+            FirstRows([meeting for meeting in rows if meeting.missed], shown),
+        )
 
     def _in_period(self, meetings):
         return meetings.filter(starts_at__gte=self.start, starts_at__lt=self.end)
@@ -384,18 +403,14 @@ class Report:
 
     def _meeting_figures(self) -> dict:
         """The meetings and those held, in one query; for a stakeholder or an organisation, of those not
-        missed, and how many were (`missed_meetings`)."""
+        missed, and how many were (`meeting_lists`)."""
         held = Q(status="held")
-        if self.organisation is not None:
-            invited = self._in_period(self._organisation_meetings())
-        elif self.stakeholder is not None:
-            invited = self._in_period(
-                Meeting.objects.visible_to(self.reader).with_stakeholder(self.stakeholder)
-            ).with_missed(self.stakeholder)
-        else:
-            return self.meetings().aggregate(meetings=Count("pk"), meetings_held=Count("pk", filter=held))
+        marked = self._meetings_marked_missed()
+        if marked is None:
+            meetings = self._in_period(self._meetings_as_they_went())
+            return meetings.aggregate(meetings=Count("pk"), meetings_held=Count("pk", filter=held))
         had = Q(missed=False)
-        return invited.aggregate(
+        return marked.aggregate(
             meetings=Count("pk", filter=had),
             meetings_held=Count("pk", filter=had & held),
             meetings_missed=Count("pk", filter=Q(missed=True)),

@@ -232,6 +232,7 @@ def report(request):
         who_can_help=WhoCanHelp.MANAGER,
     )
     communications = subject.communications()
+    meetings, missed_meetings = subject.meeting_lists(ROWS_SHOWN)
     return render(
         request,
         "dashboards/report.html",
@@ -242,15 +243,10 @@ def report(request):
             "by_kind": [
                 {**row, "kind": InteractionKind(row["kind"]).label} for row in communications["by_kind"]
             ],
+            "meetings": meetings,
+            "missed_meetings": missed_meetings,
             "interactions": FirstRows(
                 subject.interactions().for_timeline().order_by("occurred_at", "pk"), INTERACTIONS_SHOWN
-            ),
-            "meetings": FirstRows(
-                subject.meetings().select_related("organisation").order_by("starts_at", "pk"), ROWS_SHOWN
-            ),
-            "missed_meetings": FirstRows(
-                subject.missed_meetings().select_related("organisation").order_by("starts_at", "pk"),
-                ROWS_SHOWN,
             ),
             "decisions": FirstRows(
                 subject.decisions().order_by("meeting__starts_at", "position", "pk"), ROWS_SHOWN

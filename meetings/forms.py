@@ -179,6 +179,46 @@ class MeetingForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
         return data
 
 
+class MeetingCancelForm(forms.Form):
+    """Cancels a meeting; an occurrence of a series alone, or with every later planned one."""
+
+    THIS = "this"
+    FOLLOWING = "following"
+
+    scope = forms.ChoiceField(
+        label=_("What to cancel"),
+        choices=[
+            (THIS, _("Only this occurrence")),
+            (FOLLOWING, _("This and every later planned occurrence")),
+        ],
+        initial=THIS,
+        widget=forms.RadioSelect,
+        help_text=_("Earlier occurrences stay as they are."),
+    )
+    close_open_actions = forms.BooleanField(
+        label=_("Cancel its open actions with it"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Each is marked cancelled by you, as from its own status list; nobody is emailed about it. Left "
+            "open, they stay on the lists of those who chase them, marked “meeting cancelled”, to be closed "
+            "or handed on; they are no longer counted or chased as overdue."
+        ),
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not meeting.series_id:
+            # A lone meeting has no later occurrences to cancel with it.
+            del self.fields["scope"]
+
+    def service_fields(self) -> dict:
+        return {
+            "and_following": self.cleaned_data.get("scope") == self.FOLLOWING,
+            "close_open_actions": self.cleaned_data["close_open_actions"],
+        }
+
+
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=200, required=False)
     owner = forms.ModelChoiceField(

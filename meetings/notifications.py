@@ -664,106 +664,27 @@ def cancellations_send(
     # Read once for every guest's .ics, which differ only in the occurrences they hold and the link to
     # the meeting's page (and again under the lock, only if it changed meanwhile: `_series_under_lock`).
     occurrences = calendar.series_occurrences(meeting.series) if meeting.series_id else None
-    cancelled = (
-        sorted(
-            (
-                o
-                for o in occurrences
-                if o.status == MeetingStatus.CANCELLED
-                and o.original_start >= meeting.original_start
-                and (cancelled_ids is None or o.pk in cancelled_ids)
-            ),
-            key=lambda o: o.original_start,
-        )
-        if and_following
-        else [meeting]
-    )
+    cancelled = _cancelled_from(meeting, occurrences, cancelled_ids) if and_following else [meeting]
     if not any(_recipients(occurrence) for occurrence in cancelled):
         return
     with transaction.atomic():
-        # Each guest by who they are, as their topics name them, with the occurrences they are on.
-        guests: dict[str, tuple[Attendee, list[Meeting]]] = {}
-        on = [(occurrence, attendee) for occurrence in cancelled for attendee in _recipients(occurrence)]
-        held = _as_held(a for _o, a in on)
-        for (occurrence, _attendee), attendee in zip(on, held, strict=True):
-            if attendee is not None:
-                theirs = guests.setdefault(_who(attendee), (attendee, []))[1]
-                if occurrence not in theirs:
-                    theirs.append(occurrence)
+        guests, merged = _guests_held(cancelled)
         if not guests:
             return
         if meeting.series_id:
             # A merge committed since the series was read moved a guest's places on it to the record kept,
             # and changed no version: read as it was, the guest would be looked for there under the record
             # merged away, and their series invitation withdrawn and not written again.
-            merged = any(as_held is not attendee for (_o, attendee), as_held in zip(on, held, strict=True))
             occurrences, meeting = _series_under_lock(meeting, occurrences, read_again=merged)
-        unheld, _withdrawn, withdrawal = _withdraw_stale(
-            meeting,
-            {
-                attendee: [_topic(occurrence, attendee) for occurrence in theirs]
-                + ([_topic(meeting, attendee, whole_series=True)] if meeting.series_id else [])
-                for attendee, theirs in guests.values()
-            },
-            # The series' invitation of the version it has now was written from it as it is now (another
-            # cancellation's, whose messages were written first): it is what this would write, not stale.
-            keep=_invitations_since(
-                meeting, [a for a, _theirs in guests.values()], meeting.series.sequence, whole_series=True
-            )
-            if meeting.series_id
-            else (),
-        )
+        unheld, withdrawal = _stale_invitations_withdraw(meeting, guests)
         rewrites, untold = [], set(unheld)
         if meeting.series_id:
-            stale = withdrawal.withdrawn | withdrawal.superseded | withdrawal.interrupted
-            rewritten = [
-                who
-                for who, (attendee, _theirs) in guests.items()
-                if _topic(meeting, attendee, whole_series=True) in stale
-            ]
-            rewrites = _series_rewrites(occurrences, rewritten)
-            if set(rewritten) - {_who(a) for _o, theirs in rewrites for a in theirs}:
-                # A guest whose series invitation was withdrawn is on none of the occurrences as read: a
-                # merge committed before their record was held may have moved to them the places, and the
-                # waiting series invitation, of a record on other occurrences than those cancelled. Read
-                # again, under the lock, they are found there, and their series not lost.
-                occurrences = calendar.series_occurrences(meeting.series)
-                rewrites = _series_rewrites(occurrences, rewritten)
+            rewrites = _series_invitations_to_rewrite(meeting, occurrences, guests, withdrawal)
             untold |= _held_by_series_invitation_to_come(
                 meeting, list(guests.values()), {_who(a) for _o, theirs in rewrites for a in theirs}
             )
-        told: dict[tuple[Meeting, ...], list[Attendee]] = {}
-        for attendee, theirs in guests.values():
-            held = tuple(o for o in theirs if _topic(o, attendee) not in untold)
-            if held:
-                told.setdefault(held, []).append(attendee)
-        for held, attendees in told.items():
-            ics = _ics_by_audience(
-                attendees,
-                lambda crm_link, held=held: calendar.cancellation(
-                    held[0], crm_link=crm_link, and_following=and_following, occurrences=list(held)
-                ),
-            )
-            # Named by the first occurrence they hold: the one the organiser cancelled from may not be theirs.
-            shown = held[0]
-            for attendee in attendees:
-                message_enqueue(
-                    key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{_addressee(attendee)}",
-                    kind=CANCELLATION,
-                    to=attendee.email,
-                    subject=_subject(_("Cancelled: %(title)s — %(when)s"), shown, attendee),
-                    body=_render("cancellation.txt", shown, attendee, and_following=len(held) > 1),
-                    attachments=[
-                        Attachment(
-                            "cancel.ics",
-                            _ics_for(ics, attendee),
-                            "text/calendar; method=CANCEL; charset=utf-8",
-                        )
-                    ],
-                    group=f"meeting:{meeting.pk}",
-                    topic=_topic(shown, attendee),
-                    recipient_user=attendee.user,
-                )
+        for held, attendees in _by_occurrences_told(guests, untold).items():
+            _cancellations_enqueue(meeting, held, attendees, and_following=and_following)
         # Written again for a guest whose series invitation was withdrawn, for one whose was on its way
         # (should the server refuse that one, it is dropped, superseded, not tried again, and this is the
         # invitation they are left with; should it go out, this follows it as its next version) and for one
@@ -771,6 +692,134 @@ def cancellations_send(
         # it, and "Send again" refuses it).
         for occurrence, attendees in rewrites:
             invitations_send(occurrence, attendees=attendees, whole_series=True)
+
+
+# Each guest of a cancellation by who they are (`_who`), as their topics name them: the attendee, and the
+# cancelled occurrences they are on.
+CancellationGuests = dict[str, tuple[Attendee, list[Meeting]]]
+
+
+def _cancelled_from(
+    meeting: Meeting, occurrences: list[Meeting], cancelled_ids: Collection[int] | None
+) -> list[Meeting]:
+    """The occurrences cancelled "this and following" from `meeting`, in the series' order; with
+    `cancelled_ids`, only those this cancellation cancelled: one cancelled on its own before was told of
+    then."""
+    return sorted(
+        (
+            o
+            for o in occurrences
+            if o.status == MeetingStatus.CANCELLED
+            and o.original_start >= meeting.original_start
+            and (cancelled_ids is None or o.pk in cancelled_ids)
+        ),
+        key=lambda o: o.original_start,
+    )
+
+
+def _guests_held(cancelled: list[Meeting]) -> tuple[CancellationGuests, bool]:
+    """The guests with an email address on the `cancelled` occurrences, their records held until their
+    messages are written (`_as_held`), and whether a merge committed since the occurrences were read stands
+    one of them as the record kept."""
+    guests: CancellationGuests = {}
+    on = [(occurrence, attendee) for occurrence in cancelled for attendee in _recipients(occurrence)]
+    held = _as_held(a for _o, a in on)
+    for (occurrence, _attendee), attendee in zip(on, held, strict=True):
+        if attendee is not None:
+            theirs = guests.setdefault(_who(attendee), (attendee, []))[1]
+            if occurrence not in theirs:
+                theirs.append(occurrence)
+    merged = any(as_held is not attendee for (_o, attendee), as_held in zip(on, held, strict=True))
+    return guests, merged
+
+
+def _stale_invitations_withdraw(meeting: Meeting, guests: CancellationGuests) -> tuple[set[str], Withdrawal]:
+    """Withdraws what still waits for the guests on the occurrences cancelled and, of a series, the
+    invitation to its whole (`_withdraw_stale`): the topics whose guest's calendar does not hold them, and
+    the withdrawal."""
+    unheld, _withdrawn, withdrawal = _withdraw_stale(
+        meeting,
+        {
+            attendee: [_topic(occurrence, attendee) for occurrence in theirs]
+            + ([_topic(meeting, attendee, whole_series=True)] if meeting.series_id else [])
+            for attendee, theirs in guests.values()
+        },
+        # The series' invitation of the version it has now was written from it as it is now (another
+        # cancellation's, whose messages were written first): it is what this would write, not stale.
+        keep=_invitations_since(
+            meeting, [a for a, _theirs in guests.values()], meeting.series.sequence, whole_series=True
+        )
+        if meeting.series_id
+        else (),
+    )
+    return unheld, withdrawal
+
+
+def _series_invitations_to_rewrite(
+    meeting: Meeting, occurrences: list[Meeting], guests: CancellationGuests, withdrawal: Withdrawal
+) -> list[tuple[Meeting, list[Attendee]]]:
+    """Where the series invitation of each guest whose own was withdrawn, superseded on its way or
+    interrupted is written again (`_series_rewrites`)."""
+    stale = withdrawal.withdrawn | withdrawal.superseded | withdrawal.interrupted
+    rewritten = [
+        who
+        for who, (attendee, _theirs) in guests.items()
+        if _topic(meeting, attendee, whole_series=True) in stale
+    ]
+    rewrites = _series_rewrites(occurrences, rewritten)
+    if set(rewritten) - {_who(a) for _o, theirs in rewrites for a in theirs}:
+        # A guest whose series invitation was withdrawn is on none of the occurrences as read: a merge
+        # committed before their record was held may have moved to them the places, and the waiting series
+        # invitation, of a record on other occurrences than those cancelled. Read again, under the lock,
+        # they are found there, and their series not lost.
+        rewrites = _series_rewrites(calendar.series_occurrences(meeting.series), rewritten)
+    return rewrites
+
+
+def _by_occurrences_told(
+    guests: CancellationGuests, untold: Collection[str]
+) -> dict[tuple[Meeting, ...], list[Attendee]]:
+    """The guests to tell, grouped by the cancelled occurrences they are told of: those they are on but
+    those whose topic is `untold`. A guest with none left is sent nothing."""
+    told: dict[tuple[Meeting, ...], list[Attendee]] = {}
+    for attendee, theirs in guests.values():
+        held = tuple(o for o in theirs if _topic(o, attendee) not in untold)
+        if held:
+            told.setdefault(held, []).append(attendee)
+    return told
+
+
+def _cancellations_enqueue(
+    meeting: Meeting, held: tuple[Meeting, ...], attendees: list[Attendee], *, and_following: bool
+) -> None:
+    """Tells `attendees` that the occurrences `held`, which their calendars hold, are cancelled: one
+    message each, keyed by the cancellation of `meeting`, with an .ics per audience."""
+    ics = _ics_by_audience(
+        attendees,
+        lambda crm_link: calendar.cancellation(
+            held[0], crm_link=crm_link, and_following=and_following, occurrences=list(held)
+        ),
+    )
+    # Named by the first occurrence they hold: the one the organiser cancelled from may not be theirs.
+    shown = held[0]
+    for attendee in attendees:
+        message_enqueue(
+            key=f"meeting-cancellation:{_occurrence_key(meeting)}:{meeting.sequence}:{_addressee(attendee)}",
+            kind=CANCELLATION,
+            to=attendee.email,
+            subject=_subject(_("Cancelled: %(title)s — %(when)s"), shown, attendee),
+            body=_render("cancellation.txt", shown, attendee, and_following=len(held) > 1),
+            attachments=[
+                Attachment(
+                    "cancel.ics",
+                    _ics_for(ics, attendee),
+                    "text/calendar; method=CANCEL; charset=utf-8",
+                )
+            ],
+            group=f"meeting:{meeting.pk}",
+            topic=_topic(shown, attendee),
+            recipient_user=attendee.user,
+        )
 
 
 def _meeting_under_lock(meeting: Meeting) -> Meeting:

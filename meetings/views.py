@@ -30,6 +30,7 @@ from .forms import (
     DecisionForm,
     DocumentForm,
     MarkHeldForm,
+    MeetingCancelForm,
     MeetingForm,
     MinutesForm,
     RsvpForm,
@@ -203,21 +204,21 @@ def meeting_cancel(request, pk):
     )
     if closed := _closed(request, meeting):
         return closed
-    if request.method == "POST":
+    # A lone meeting without open actions posts nothing but the form's token: still a submission.
+    form = MeetingCancelForm(request.POST if request.method == "POST" else None, meeting=meeting)
+    if form.is_valid():
         try:
-            services.meeting_cancel(
-                meeting=meeting,
-                actor=request.user,
-                and_following=request.POST.get("scope") == "following",
-                close_open_actions=bool(request.POST.get("close_open_actions")),
-            )
+            services.meeting_cancel(meeting=meeting, actor=request.user, **form.service_fields())
         except ValidationError as error:
+            # Cancelled or recorded as held meanwhile: its page says which.
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Cancelled; attendees are being told."))
         return redirect(meeting)
     return render(
-        request, "meetings/meeting_cancel.html", {"meeting": meeting, **_open_actions_left(meeting)}
+        request,
+        "meetings/meeting_cancel.html",
+        {"meeting": meeting, "form": form, **_open_actions_left(meeting)},
     )
 
 

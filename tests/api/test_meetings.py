@@ -292,6 +292,15 @@ def test_the_old_whole_series_flag_is_refused_rather_than_cancelling_only_one(of
     assert not Meeting.objects.filter(status=MeetingStatus.CANCELLED).exists()
 
 
+def test_cancelling_with_a_scope_that_is_not_a_yes_or_no_is_a_400(officer_api, officer, guest):
+    """As the cancel page refuses a scope it does not offer: nothing is cancelled on a guess."""
+    first = schedule(officer, [guest], frequency="weekly", count=3)
+    response = officer_api.post(detail(first, "cancel"), {"and_following": "everything"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"and_following"}
+    assert not Meeting.objects.filter(status=MeetingStatus.CANCELLED).exists()
+
+
 def test_cancelling_a_lone_meeting_and_the_following_is_a_400(officer_api, meeting):
     response = officer_api.post(detail(meeting, "cancel"), {"and_following": True})
     assert response.status_code == 400

@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from commitments.models import Commitment
 from contacts.models import Objective, Stakeholder
+from dashboards.reports import Report
 from meetings.models import ActionItem, Decision, Meeting, MeetingStatus
 
 from ..conftest import login
@@ -936,3 +937,28 @@ def test_the_communications_are_said_to_be_cut_short_only_when_more_were_left_ou
     communications = page.split('id="communications-heading"')[1].split("</section>")[0]
     assert communications.count('data-label="Summary and outcome"') == shown
     assert (f"The first {shown} are shown; the CSV holds them all." in communications) is cut_short
+
+
+def test_an_organisation_reports_meetings_and_those_missed_are_each_cut_at_the_rows_shown(officer):
+    """Read together, each list still has its own cap, and says so only when it has more than it shows."""
+    harbour = OrganisationFactory(name="Harbour Trust")
+    current = StakeholderFactory(owner=officer, name="Current")
+    AffiliationFactory(stakeholder=current, organisation=harbour)
+    had = [
+        held_meeting_at(
+            harbour, officer, title=f"Board {days}", days=days, attendance={current: True}, action="x"
+        )
+        for days in (30, 20, 10)
+    ]
+    missed = [
+        held_meeting_at(
+            harbour, officer, title=f"Tour {days}", days=days, attendance={current: False}, action="x"
+        )
+        for days in (25, 15)
+    ]
+    subject = Report(reader=officer, since=TODAY - dt.timedelta(days=60), until=TODAY, organisation=harbour)
+
+    meetings, missed_meetings = subject.meeting_lists(2)
+
+    assert (list(meetings), meetings.cut_short) == (had[:2], True)
+    assert (list(missed_meetings), missed_meetings.cut_short) == (missed, False)

@@ -1259,6 +1259,7 @@ def test_cancelling_an_occurrence_of_a_series_offers_this_and_the_following(offi
     page = officer_client.get(url).content.decode()
     assert "This and every later planned occurrence" in page
     assert "Every planned occurrence of the series" not in page
+    assert re.search(r'<input type="radio" name="scope" value="this"[^>]* checked>', page)
 
     assert officer_client.post(url, {"scope": "following"}).status_code == 302
     statuses = (
@@ -1267,6 +1268,48 @@ def test_cancelling_an_occurrence_of_a_series_offers_this_and_the_following(offi
         .values_list("status", flat=True)
     )
     assert list(statuses) == ["planned", "planned", "cancelled", "cancelled"]
+
+
+def weekly_series(officer, guest):
+    first = services.meeting_schedule(
+        organiser=officer,
+        title="Weekly catch-up",
+        starts_at=in_days(1, 10),
+        ends_at=in_days(1, 11),
+        stakeholders=[guest],
+        frequency="weekly",
+        count=3,
+    )
+    return list(Meeting.objects.filter(series=first.series).order_by("original_start"))
+
+
+def test_cancelling_only_this_occurrence_leaves_the_others_planned(officer_client, officer, guest):
+    occurrences = weekly_series(officer, guest)
+
+    response = officer_client.post(reverse("meetings:cancel", args=[occurrences[1].pk]), {"scope": "this"})
+
+    assert response.status_code == 302
+    statuses = [Meeting.objects.get(pk=occurrence.pk).status for occurrence in occurrences]
+    assert statuses == ["planned", "cancelled", "planned"]
+
+
+def test_an_unknown_scope_is_refused_on_the_cancel_form_and_nothing_is_cancelled(
+    officer_client, officer, guest
+):
+    """Anything but "following" was read as "only this occurrence": a mistyped scope cancelled one meeting,
+    and its open actions, where the organiser may have meant several."""
+    occurrences = weekly_series(officer, guest)
+    action = open_action_of(occurrences[1], officer, "Book")
+    url = reverse("meetings:cancel", args=[occurrences[1].pk])
+
+    response = officer_client.post(url, {"scope": "everything", "close_open_actions": "on"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    assert response.context["form"].errors.keys() == {"scope"}
+    assert {Meeting.objects.get(pk=occurrence.pk).status for occurrence in occurrences} == {"planned"}
+    action.refresh_from_db()
+    assert action.status == "open"
 
 
 def test_a_paper_uploaded_on_the_meeting_page_is_typed_by_its_name(
@@ -1707,10 +1750,10 @@ def test_cancelling_a_meeting_says_how_many_open_actions_it_has_and_cancels_them
 
     page = officer_client.get(url).content.decode()
     assert "This meeting has 2 open actions." in page
-    assert '<input type="checkbox" name="close_open_actions" value="1" checked>' in page
+    assert re.search(r'<input type="checkbox" name="close_open_actions"[^>]* checked>', page)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert officer_client.post(url, {"close_open_actions": "1"}).status_code == 302
+        assert officer_client.post(url, {"close_open_actions": "on"}).status_code == 302
 
     for action in actions:
         action.refresh_from_db()
