@@ -39,7 +39,6 @@ from contacts.management.commands.seed_demo import (
     KIND_ROLES,
     KIND_WEIGHTS,
     ORGANISATION_TAGS,
-    ORGANISATION_UNITS,
     ORGANISATIONS,
     OUTCOMES,
     PREFERRED_HOURS,
@@ -54,6 +53,7 @@ from contacts.management.commands.seed_demo import (
     TOPIC_PHRASES,
     WE_PROMISED,
     _ascii_slug,
+    organisation_units,
 )
 from contacts.models import OrganisationKind as Kind
 from history.tracking import history_tables, history_trigger_names
@@ -366,10 +366,10 @@ class Generator:
                 seed.name, seed.kind, seed.sector, seed.country, seed.address, seed.domain, seed.notes,
                 weight=seed.weight * 3, tags=(*seed.tags, *seed.topics),
             )  # fmt: skip
-        for parent, unit in ORGANISATION_UNITS:
+        for parent, unit in organisation_units():
             parent_id = by_name[parent]
-            add(
-                f"{parent}: {unit}", self.org_kind[parent_id], "", self.org_country[parent_id], "",
+            by_name[unit] = add(
+                unit, self.org_kind[parent_id], "", self.org_country[parent_id], "",
                 self.org_domain[parent_id], parent=parent_id,
             )  # fmt: skip
 

@@ -2,6 +2,7 @@ import datetime as dt
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -112,6 +113,14 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Why an organisation cannot be placed under a parent (Organisation.parent_problems).
+PART_OF_ITSELF = _("An organisation cannot be part of itself.")
+PARENTS_LOOP = _(
+    "The parent's own parents loop back on themselves (each is part of the next): give one of them another "
+    "parent, or none, first."
+)
+
+
 @history_tracked(exclude=["search_vector", "created_at", "updated_at"])
 class Organisation(StorableTextModel):
     """An outside body or internal department the organisation deals with; departments sit under a parent."""
@@ -166,45 +175,46 @@ class Organisation(StorableTextModel):
     def clean(self):
         if self.parent_id is None:
             return
-        self_above, parents_loop = self._ancestry_of_parent()
-        if self_above:
-            raise ValidationError({"parent": _("An organisation cannot be part of itself.")})
-        if parents_loop:
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "The parent's own parents loop back on themselves (each is part of the next): give "
-                        "one of them another parent, or none, first."
-                    )
-                }
-            )
+        if problem := self.parent_problems([self.parent_id], organisation_id=self.pk).get(self.parent_id):
+            raise ValidationError({"parent": problem})
 
-    def _ancestry_of_parent(self) -> tuple[bool, bool]:
-        """(whether this organisation is among the parent's ancestors, the parent itself included; whether
-        those ancestors loop and never reach a top organisation), in one query up the parent index.
+    @classmethod
+    def parent_problems(
+        cls, parent_ids: Iterable[int], *, organisation_id: int | None = None
+    ) -> dict[int, str]:
+        """{parent id: why an organisation cannot be placed under it} for those of `parent_ids` it cannot be:
+        the organisation (`organisation_id`, one already saved) is among the parent's ancestors, the parent
+        itself included, or those ancestors loop and never reach a top organisation. The forms, the API and
+        the imports all ask here, in one query up the parent index however many parents they ask about.
 
         Parents looped by a write that skipped these checks (A in B, B in A) must end the walk, not hang
-        it, even when this organisation is not on the loop: UNION follows each organisation once, and a
-        line of parents with no top organisation in it is a loop. Services changing a parent hold
-        contacts.services.PARENT_CHANGES_LOCK first, so this reads the parents other changes committed.
+        it, even when this organisation is not on the loop: UNION follows each organisation once from each
+        parent, and a line of parents with no top organisation in it is a loop. Services changing a parent
+        hold contacts.services.PARENT_CHANGES_LOCK first, so this reads the parents other changes committed.
         """
-        table = connection.ops.quote_name(self._meta.db_table)
+        table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH RECURSIVE ancestry(id, parent_id) AS (
-                    SELECT id, parent_id FROM {table} WHERE id = %(parent)s
+                WITH RECURSIVE ancestry(start, id, parent_id) AS (
+                    SELECT id, id, parent_id FROM {table} WHERE id = ANY(%(parents)s)
                     UNION
-                    SELECT above.id, above.parent_id FROM {table} above
+                    SELECT ancestry.start, above.id, above.parent_id FROM {table} above
                     JOIN ancestry ON above.id = ancestry.parent_id
                 )
-                SELECT COALESCE(bool_or(id = %(self)s), false),
-                       COALESCE(bool_and(parent_id IS NOT NULL), false)
+                SELECT start, COALESCE(bool_or(id = %(self)s), false), bool_and(parent_id IS NOT NULL)
                 FROM ancestry
+                GROUP BY start
                 """,
-                {"parent": self.parent_id, "self": self.pk},
+                {"parents": list(parent_ids), "self": organisation_id},
             )
-            return cursor.fetchone()
+            problems = {}
+            for parent_id, self_above, parents_loop in cursor.fetchall():
+                if self_above:
+                    problems[parent_id] = PART_OF_ITSELF
+                elif parents_loop:
+                    problems[parent_id] = PARENTS_LOOP
+            return problems
 
 
 class PreferredChannel(models.TextChoices):

@@ -378,9 +378,9 @@ def organisation_detail(request, pk):
     """The organisation with its departments at any depth (`OrganisationQuerySet.family_of`): their
     timeline, open commitments and concerns, and the people working in them.
 
-    Only the direct departments are listed, each with its own people, as a step down the tree: a unit under
-    a directorate is listed on the directorate's page, one click away, and its people are among the
-    "People in departments" here, named with their unit.
+    Only the direct departments are listed, as a step down the tree, each counting its people with those of
+    its own departments: a unit under a directorate is listed on the directorate's page, one click away, and
+    its people are among the "People in departments" here, named with their unit.
     """
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("parent").prefetch_related("tags"), pk=pk

@@ -24,6 +24,7 @@ from accounts.models import TIME_ZONE_CHOICES
 from contacts.duplicates import name_words, plain_name
 from contacts.models import (
     LANGUAGE_CHOICES,
+    PART_OF_ITSELF,
     Affiliation,
     EngagementLevel,
     Organisation,
@@ -515,7 +516,7 @@ class OrganisationCleaner(Cleaner):
         if parent:
             plain = self.organisations.plain
             if values.get("name") and plain(parent) == plain(values["name"]):
-                errors.append(RowError("parent", _("An organisation cannot be part of itself.")))
+                errors.append(RowError("parent", str(PART_OF_ITSELF)))
             else:
                 values["parent_id"], ambiguous = self.organisations.find(parent)
                 if ambiguous:

@@ -456,6 +456,7 @@ def _check(job_id: int) -> ImportJob:
         # Each organisation the file adds, by its plain name: as first written, and the lines naming it.
         new_organisations: dict[str, tuple[str, list[int]]] = {}
         parents_in_file: dict[int, str] = {}
+        parents_in_register: dict[int, int] = {}
         names_in_file: dict[int, str] = {}
         rows_name_tags = False
         estimate = max(job.total_rows, 1)
@@ -500,7 +501,9 @@ def _check(job_id: int) -> ImportJob:
                         )[1].append(line)
                     if job.kind == ImportKind.ORGANISATIONS:
                         names_in_file[line] = values["name"]
-                        if values["parent_name"] and not values["parent_id"]:
+                        if values["parent_id"]:
+                            parents_in_register[line] = values["parent_id"]
+                        elif values["parent_name"]:
                             parents_in_file[line] = values["parent_name"]
                     if finder:
                         finder.row(check, line, values)
@@ -519,6 +522,7 @@ def _check(job_id: int) -> ImportJob:
                     _("No organisation is called “%(name)s”.") % {"name": parents_in_file[line][:80]},
                 )
         _check_parent_cycles(check, parent_lines)
+        _check_parents_in_register(check, parents_in_register)
         if check.rows == 0 and check.error_count == 0:
             if job.format == ImportFormat.VCARD:
                 check.error(
@@ -642,6 +646,17 @@ def _check_parent_cycles(check: _Check, parent_lines: dict[int, int | None]) -> 
             for line in list(path)[path[current] :]:
                 check.error(line, "parent", _("These organisations are each other's parents."))
         walked.update(path)
+
+
+def _check_parents_in_register(check: _Check, parents: dict[int, int]) -> None:
+    """Rows placed under an organisation of the register (`parents`: its id, by line) that nothing may be
+    placed under, as a form would refuse it (Organisation.parent_problems): one whose own parents loop."""
+    if not parents:
+        return
+    problems = Organisation.parent_problems(set(parents.values()))
+    for line, parent in parents.items():
+        if parent in problems:
+            check.error(line, "parent", problems[parent])
 
 
 class _DuplicateFinder:

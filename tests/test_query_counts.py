@@ -75,9 +75,9 @@ def test_organisation_page(officer_client, officer, django_assert_max_num_querie
     populate(officer, organisation, rows)
     populate(officer, unit, rows // 3)
     # the organisation and its tags; timeline page, its authors, organisations, stakeholders and topics;
-    # current people; departments; people in departments; the user's groups; open commitments and open
-    # concerns (each with its stakeholder).
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 13):
+    # current people; departments, and the people of their families; people in departments; the user's
+    # groups; open commitments and open concerns (each with its stakeholder).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 14):
         response = officer_client.get(organisation.get_absolute_url())
     assert len(response.context["timeline"]) == rows + rows // 3
     assert len(response.context["department_positions"]) == rows // 3
@@ -87,8 +87,11 @@ def test_organisation_page(officer_client, officer, django_assert_max_num_querie
 def test_organisation_list(officer_client, officer, django_assert_max_num_queries, rows):
     for _ in range(rows):
         populate(officer, OrganisationFactory(), 1)
-    # organisations with people counts; the filter form's tag choices; the user's groups (navigation).
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 3):
+        # Each family is walked in the one query for the whole page, however deep it goes.
+        populate(officer, OrganisationFactory(parent=OrganisationFactory(parent=OrganisationFactory())), 1)
+    # organisations; the people of their families (contacts.querysets.people_counts); the filter form's tag
+    # choices; the user's groups (navigation).
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 4):
         officer_client.get(reverse("contacts:organisation_list"))
 
 

@@ -36,7 +36,10 @@ class TagSerializer(serializers.ModelSerializer):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     tags = TagNamesField(required=False)
-    people_count = serializers.IntegerField(read_only=True, help_text=_("People currently working there."))
+    people_count = serializers.IntegerField(
+        read_only=True,
+        help_text=_("People currently working there or in one of its departments, at any depth."),
+    )
 
     class Meta:
         model = Organisation

@@ -81,3 +81,41 @@ def test_the_stakeholder_list_of_an_organisation_includes_people_in_its_departme
     response = officer_client.get(reverse("contacts:stakeholder_list"), {"organisation": ministry.pk})
 
     assert names(response.context["page"]) == ["Ama Owusu", "Kofi Mensah"]
+
+
+def people_counts(response) -> dict[str, int]:
+    return {organisation.name: organisation.people_count for organisation in response.context["page"]}
+
+
+def test_the_organisation_list_counts_the_people_of_each_family_at_any_depth(officer_client, ministry):
+    """A ministry counted only its own people, though its page lists those of its units two levels down; a
+    person working in two of a family's organisations is one of its people."""
+    bridges = Organisation.objects.get(name="Bridges Unit")
+    inspector = StakeholderFactory(name="Kofi Mensah")
+    for organisation, person in [
+        (bridges, StakeholderFactory(name="Ama Owusu")),
+        (ministry, inspector),
+        (bridges, inspector),
+        (Organisation.objects.get(name="Ministry of Health"), StakeholderFactory(name="Efua Asante")),
+    ]:
+        AffiliationFactory(organisation=organisation, stakeholder=person, is_primary=False)
+
+    listed = officer_client.get(reverse("contacts:organisation_list"))
+    page = officer_client.get(ministry.get_absolute_url()).content.decode()
+
+    assert people_counts(listed) == {
+        "Government": 3,
+        "Ministry of Transport": 2,
+        "Roads Directorate": 2,
+        "Bridges Unit": 2,
+        "Ministry of Health": 1,
+    }
+    assert 'Roads Directorate</a> <small class="muted">2 people' in page
+
+
+def test_people_counts_end_when_parents_loop(officer_client, looped):
+    AffiliationFactory(organisation=Organisation.objects.get(name="Third"), stakeholder=StakeholderFactory())
+
+    listed = officer_client.get(reverse("contacts:organisation_list"))
+
+    assert people_counts(listed) == {"First": 1, "Second": 1, "Third": 1}

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,7 +18,7 @@ from contacts.management.commands.seed_demo import (
     seed_meetings,
     seed_registers,
 )
-from contacts.models import Affiliation, Objective
+from contacts.models import Affiliation, Objective, Organisation, Stakeholder
 from dashboards import queries
 from interactions.models import Interaction
 from meetings.models import ActionItem, Attendee, Meeting, MeetingSeries, MeetingStatus, Rsvp
@@ -112,13 +111,21 @@ def test_commitments_and_meetings_find_people_where_they_hold_a_position_that_en
     assert all(
         Affiliation.objects.held_now()
         .filter(stakeholder=guest.stakeholder_id, is_primary=True)
-        .filter(
-            Q(organisation=guest.meeting.organisation_id)
-            | Q(organisation__parent=guest.meeting.organisation_id)
-        )
+        .filter(organisation__in=Organisation.objects.family_of(guest.meeting.organisation))
         .exists()
         for guest in guests
     )
+
+
+def test_the_demo_has_a_ministry_with_a_directorate_and_its_units_where_people_work(seeded):
+    """Its departments were one level deep: nothing in the demo showed officers how nesting looks."""
+    units = Organisation.objects.filter(parent__parent__isnull=False, parent__parent__parent__isnull=True)
+    ministries = Organisation.objects.filter(departments__departments__in=units).distinct()
+
+    assert Affiliation.objects.current().filter(organisation__in=units).exists()
+    for ministry in ministries.with_people_count():
+        assert ministry.people_count == Stakeholder.objects.active().at_organisation(ministry).count()
+        assert ministry.people_count > Affiliation.objects.current().filter(organisation=ministry).count()
 
 
 def test_demo_registers_are_recorded_when_their_entries_were_made_not_when_the_demo_was_built(seeded):

@@ -12,6 +12,7 @@ from meetings import services as meeting_services
 from meetings.models import Attendee, MeetingStatus, Rsvp
 
 from ..factories import AffiliationFactory, MeetingFactory, OrganisationFactory, StakeholderFactory
+from ..organisation_loops import fails_instead_of_hanging, loop_of_two
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +198,55 @@ def test_an_organisations_map_links_only_the_people_who_met(officer):
         frozenset((edge["source"], edge["target"])) for edge in edges if edge["kind"] == "meeting"
     }
     assert met_together == {frozenset((f"s{ama.pk}", f"s{kofi.pk}"))}
+
+
+def test_an_organisations_map_draws_its_departments_at_any_depth_with_their_people(officer):
+    """The map drew the directorates of a ministry but not their units, whose people its page lists."""
+    government = OrganisationFactory(name="Government")
+    ministry = OrganisationFactory(name="Ministry of Transport", parent=government)
+    roads = OrganisationFactory(name="Roads Directorate", parent=ministry)
+    bridges = OrganisationFactory(name="Bridges Unit", parent=roads)
+    inspector = StakeholderFactory(name="Kofi Mensah")
+    AffiliationFactory(stakeholder=inspector, organisation=bridges, role="Bridge Inspector")
+
+    graph = relationship_map.organisation_graph(ministry).as_json()
+
+    hops = {node["label"]: node["hop"] for node in graph["nodes"]}
+    edges = {(frozenset((edge["source"], edge["target"])), edge["kind"]) for edge in graph["edges"]}
+    assert hops == {
+        "Ministry of Transport": 0,
+        "Government": 1,
+        "Roads Directorate": 1,
+        "Bridges Unit": 2,
+        "Kofi Mensah": 2,
+    }
+    assert (frozenset((f"o{bridges.pk}", f"o{roads.pk}")), "department") in edges
+    assert (frozenset((f"o{bridges.pk}", f"s{inspector.pk}")), "position") in edges
+    assert graph["truncated"] is False
+
+
+def test_an_organisations_map_draws_its_nearest_departments_first_up_to_its_bound(officer):
+    ministry = OrganisationFactory(name="Ministry")
+    directorates = [OrganisationFactory(name=f"Directorate {n}", parent=ministry) for n in range(3)]
+    for directorate in directorates:
+        for n in range(8):
+            OrganisationFactory(name=f"{directorate.name}, unit {n}", parent=directorate)
+
+    graph = relationship_map.organisation_graph(ministry).as_json()
+
+    departments = [node["label"] for node in graph["nodes"] if node["label"] != "Ministry"]
+    assert len(departments) == relationship_map.MAX_DEPARTMENTS
+    assert {directorate.name for directorate in directorates} <= set(departments)
+    assert graph["truncated"] is True
+
+
+def test_an_organisations_map_is_drawn_when_its_parents_loop(officer):
+    looped = loop_of_two()
+
+    with fails_instead_of_hanging():
+        graph = relationship_map.organisation_graph(looped).as_json()
+
+    assert sorted(node["label"] for node in graph["nodes"]) == ["A", "B"]
 
 
 def test_a_map_never_holds_more_than_sixty_nodes(officer_client, officer):

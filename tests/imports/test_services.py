@@ -25,6 +25,7 @@ from imports.models import ImportJob, ImportMapping, ImportRow, ImportStatus
 from interactions.models import Interaction
 
 from ..factories import AffiliationFactory, OrganisationFactory, StakeholderFactory, UserFactory
+from ..organisation_loops import LOOP_ABOVE, fails_instead_of_hanging, loop_of_two
 from ..typed_dates import latest_year, refusal
 
 pytestmark = pytest.mark.django_db
@@ -1020,6 +1021,27 @@ def test_only_the_organisations_on_a_circle_of_parents_are_errors(officer):
     assert [(error["line"], error["message"]) for error in job.errors] == [
         (line, "These organisations are each other's parents.") for line in (2, 3, 4)
     ]
+
+
+def test_a_row_placed_under_a_register_organisation_whose_parents_loop_is_refused_as_the_form_refuses_it(
+    officer,
+):
+    """Parents looped by a raw write (A in B, B in A): the form refuses a new department under either, for
+    it would never reach a top organisation, where the import's check let the row through."""
+    loop_of_two()
+    OrganisationFactory(name="Harbour Board")
+    content = csv_bytes(
+        [["Port Police", "A"], ["Coast Guard", "Harbour Board"], ["Pilots", "b"]],
+        headings=["Name", "Part of"],
+    )
+
+    with fails_instead_of_hanging():
+        job = check(officer, upload(officer, content, kind="organisations"))
+
+    assert [(error["line"], error["column"]) for error in job.errors] == [(2, "Part of"), (4, "Part of")]
+    assert all(error["message"].startswith(LOOP_ABOVE) for error in job.errors)
+    assert not ImportRow.objects.filter(job=job).exists()
+    assert Organisation.objects.count() == 3
 
 
 @pytest.mark.parametrize("closed", [False, True])

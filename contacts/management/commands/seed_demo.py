@@ -487,16 +487,35 @@ ORGANISATIONS = (
     ),
 )
 
-# Departments recorded as organisations of their own, under a parent from ORGANISATIONS.
+# Departments recorded as organisations of their own, each under a parent from ORGANISATIONS or an earlier
+# department, named by its own name (`organisation_units`): the Department for Regional Growth's
+# directorate and its units show officers a ministry → directorate → unit line.
 ORGANISATION_UNITS = (
     ("Northbridge City Council", "Planning & Regeneration"),
     ("Northbridge City Council", "Housing Services"),
-    ("Department for Regional Growth", "Regional Investment Unit"),
+    ("Department for Regional Growth", "Regional Investment Directorate"),
+    ("Regional Investment Directorate", "Regional Investment Unit"),
+    ("Regional Investment Directorate", "Local Growth Fund Team"),
     ("Northbridge University", "School of Public Policy"),
     ("Open Futures Foundation", "Grants Team"),
     ("Programmes Directorate", "Monitoring & Evaluation"),
 )
 UNIT_WEIGHT = 2
+
+
+def organisation_units() -> list[tuple[str, str]]:
+    """(its parent's record name, its record name) for each of ORGANISATION_UNITS, parents first. A
+    department's record is named after the top organisation it is part of, at whatever depth: "Department
+    for Regional Growth: Regional Investment Unit"."""
+    top_of = {seed.name: seed.name for seed in ORGANISATIONS}
+    record_names = dict(top_of)
+    units = []
+    for parent, unit in ORGANISATION_UNITS:
+        top_of[unit] = top_of[parent]
+        record_names[unit] = f"{top_of[parent]}: {unit}"
+        units.append((record_names[parent], record_names[unit]))
+    return units
+
 
 KIND_ROLES = {
     Kind.GOVERNMENT_AGENCY: (
@@ -1208,23 +1227,34 @@ class DemoData:
             ]
         )
         by_name = {organisation.name: organisation for organisation in parents}
-        units = Organisation.objects.bulk_create(
-            [
-                Organisation(
-                    name=f"{parent}: {unit}",
-                    kind=by_name[parent].kind,
-                    sector=by_name[parent].sector,
-                    website=f"{by_name[parent].website}{slugify(unit)}/",
-                    address=by_name[parent].address,
-                    country=by_name[parent].country,
-                    parent=by_name[parent],
-                )
-                for parent, unit in ORGANISATION_UNITS
-            ]
-        )
+        # Each level of departments once the one above it has its ids: two inserts for three levels.
+        units, waiting = [], organisation_units()
+        while waiting:
+            ready = [(parent, name) for parent, name in waiting if parent in by_name]
+            waiting = [(parent, name) for parent, name in waiting if parent not in by_name]
+            level = Organisation.objects.bulk_create(
+                [
+                    Organisation(
+                        name=name,
+                        kind=by_name[parent].kind,
+                        sector=by_name[parent].sector,
+                        website=f"{by_name[parent].website}{slugify(name.rpartition(': ')[2])}/",
+                        address=by_name[parent].address,
+                        country=by_name[parent].country,
+                        parent=by_name[parent],
+                    )
+                    for parent, name in ready
+                ]
+            )
+            by_name |= {unit.name: unit for unit in level}
+            units += level
         self.organisations = parents + units
-        self.seed_of = {organisation.pk: seeds[organisation.name] for organisation in parents}
-        self.seed_of |= {unit.pk: seeds[unit.parent.name] for unit in units}
+        # Where each organisation's people are colleagues, and what their conversations are about: the top
+        # organisation it is part of.
+        self.top_of = {organisation.pk: organisation for organisation in parents}
+        for unit in units:  # each after its parent
+            self.top_of[unit.pk] = self.top_of[unit.parent.pk]
+        self.seed_of = {pk: seeds[top.name] for pk, top in self.top_of.items()}
         self.organisation_weights = [seeds[o.name].weight for o in parents] + [UNIT_WEIGHT] * len(units)
 
         tagged = Organisation.tags.through
@@ -1499,7 +1529,7 @@ class DemoData:
         rng = self.rng
         self.colleagues = defaultdict(list)
         for contact in self.contacts:
-            self.colleagues[contact.organisation.parent_id or contact.organisation.pk].append(contact)
+            self.colleagues[self.top_of[contact.organisation.pk].pk].append(contact)
 
         # One touch inside each cadence keeps those people current; the rest fall anywhere in the year.
         plan = []
@@ -1575,7 +1605,7 @@ class DemoData:
         topics = [rng.choice(seed.topics) if rng.random() < 0.75 else rng.choice(TOPIC_NAMES)]
         if rng.random() < 0.3 and (second := rng.choice(TOPIC_NAMES)) not in topics:
             topics.append(second)
-        organisation = contact.organisation.parent or contact.organisation
+        organisation = self.top_of[contact.organisation.pk]
         words = {
             "person": self._people_text(people),
             "address": stakeholder.form_of_address or stakeholder.name,
@@ -1624,7 +1654,7 @@ class DemoData:
             return []
         pool = [
             other
-            for other in self.colleagues[contact.organisation.parent_id or contact.organisation.pk]
+            for other in self.colleagues[self.top_of[contact.organisation.pk].pk]
             if other is not contact and other.reachable_at(moment)
         ]
         return self.rng.sample(pool, min(wanted, len(pool)))
@@ -2335,13 +2365,18 @@ def seed_meetings(now: datetime) -> None:
     today = timezone.localdate(now)
     staff = {user.username: user for user in User.objects.all()}
     organisations = {o.name: o for o in Organisation.objects.filter(parent__isnull=True)}
-    people = defaultdict(list)  # an organisation's active people, its departments' included
-    for position in (
+    positions = (
         Affiliation.objects.filter(held_on(today), is_primary=True, stakeholder__is_archived=False)
-        .select_related("organisation", "stakeholder")
+        .select_related("stakeholder")
         .order_by("stakeholder_id")
-    ):
-        people[position.organisation.parent_id or position.organisation_id].append(position.stakeholder)
+    )
+    people = {}  # an organisation's active people, its departments' at any depth included
+
+    def people_at(organisation: Organisation) -> list[Stakeholder]:
+        if organisation.pk not in people:
+            family = Organisation.objects.family_of(organisation)
+            people[organisation.pk] = [p.stakeholder for p in positions.filter(organisation__in=family)]
+        return people[organisation.pk]
 
     def start_of(plan: MeetingPlan, day_offset: int) -> datetime:
         zone = zoneinfo.ZoneInfo(plan.time_zone)
@@ -2370,7 +2405,7 @@ def seed_meetings(now: datetime) -> None:
         organiser = staff[plan.organiser]
         organisation = organisations[plan.organisation]
         if plan.title not in guests_of:  # a series meets the same people each time
-            pool = people[organisation.pk]
+            pool = people_at(organisation)
             guests_of[plan.title] = rng.sample(pool, min(plan.guests, len(pool)))
         guests = guests_of[plan.title]
         created = min(now, starts_at - timedelta(days=rng.randint(5, 21), hours=rng.randint(0, 8)))
