@@ -98,7 +98,7 @@ PHONE_MIN_DIGITS = 6
 
 
 class PhoneKeys(Func):
-    """The last nine digits of each number the phones hold (`phone_keys`, contacts migrations 0017 and 0018),
+    """The last nine digits of each number the phones hold (`phone_keys`, contacts migrations 0017 to 0022),
     which the GIN index on stakeholders' phones holds: it finds the few who may have a number,
     `SharesPhoneNumber` then tells. Filter on `PhoneKeys("phones")` itself, the index's expression, for it to
     be used.
@@ -109,8 +109,8 @@ class PhoneKeys(Func):
     0131 496 0000. A number written with its country code whose national number has six to eight digits
     (Singapore's "+65 6123 4567", Andorra's "+376 812 345") is keyed by that national number too, which is
     how "6123 4567" finds it; for Italy and San Marino, without a fixed line's 0 ("+39 0471 12345" is keyed
-    47112345, as "0471 12345" is). Two numbers `SharesPhoneNumber` calls one always share a key. Missed: a
-    number typed without its area code.
+    47112345, as "0471 12345" is; "+39 (0)471 12345" is "+39 0471 12345"). Two numbers `SharesPhoneNumber`
+    calls one always share a key. Missed: a number typed without its area code.
     """
 
     function = "phone_keys"
@@ -130,7 +130,10 @@ class SharesPhoneNumber(Func):
     American one written with +1 or the 1 dialled at home, unless that 0 begins the 011 or 010 dialled
     abroad ("0212 555 0134" is neither "+1 212 555 0134" nor "1 212 555 0134"; "06 12 34 56 78" is not
     "+34 612 345 678", "011 34 612 345 678" is). Italy and San Marino keep a fixed line's 0 after their codes:
-    "06 1234 5678" is "+39 06 1234 5678", "0471 12345" is "+39 0471 12345". Australia's 0011 is read as +."""
+    "06 1234 5678" is "+39 06 1234 5678" and "+39 (0)6 1234 5678", "0471 12345" is "+39 0471 12345". Russia
+    and Kazakhstan dial 8 where others dial a trunk 0: "8 (495) 123-45-67", 8 and ten digits, is also
+    "+7 495 123 45 67" (a leading 8 alone tells no trunk prefix: "812 345" is Andorra's), and "0495 123 45 67"
+    is not. Australia's 0011 is read as +."""
 
     function = "shares_phone_number"
     arity = 2

@@ -185,11 +185,12 @@ def test_going_back_to_0017_runs_again_after_a_run_stopped_once_it_had_dropped_t
         migrate_to_latest()
 
 
-# Migrations 0019 and 0021 write the phone functions anew (PL/pgSQL; plain numbers read without regular
-# expressions): the keys the index holds must not change. ----------------------------------------------------
+# Migrations 0019 and 0021 wrote the phone functions anew (PL/pgSQL; plain numbers read without regular
+# expressions) without changing a key; 0022 reads "(0)" after +39 and +378 as the 0 those countries keep, and
+# a Russian trunk 8: only those spellings may read differently. --------------------------------------------
 
-country_codes_migration = importlib.import_module(
-    "contacts.migrations.0018_phone_search_country_codes_and_extensions"
+phone_functions_migration = importlib.import_module(
+    "contacts.migrations.0022_phone_trunk_zero_kept_in_brackets_and_trunk_eight"
 )
 SPELLINGS = [
     *WRITTEN_NUMBERS,
@@ -217,107 +218,167 @@ SPELLINGS = [
     "++44 20 7946 0000",
     "   ",
     "1234567",
+    # A "(0)" after +39 that is not the one after the code, and one after the 011 dialled from North America.
+    "+39 06 (0)1234 5678",
+    "011 39 (0)6 1234 5678",
 ]
+# The spellings of SPELLINGS that 0022 reads anew, each as the previous functions read it written with a 0.
+ZERO_KEPT_IN_BRACKETS = {
+    "+39 (0)6 1234 5678": "+39 06 1234 5678",
+    "0039 (0)471 12345": "0039 0471 12345",
+    "+378 (0)549 12345": "+378 0549 12345",
+    "011 39 (0)6 1234 5678": "011 39 06 1234 5678",
+}
 
 
-def previous_phone_function(name: str) -> str:
-    """0018's definition of `name`, created under another name: what the index was keyed by before."""
-    sql = country_codes_migration.PHONE_FUNCTIONS_SQL
-    start = sql.index(f"CREATE OR REPLACE FUNCTION {name}(")
-    end = sql.index(";\n", start) + 1
-    return sql[start:end].replace(f"FUNCTION {name}(", f"FUNCTION previous_{name}(", 1)
+def create_previous_phone_functions(cursor):
+    """The phone functions as they were before 0022 (0018's, 0019's and 0021's over them) in a schema of their
+    own: `previous.phone_keys` keyed the index before. Gone with the test's transaction."""
+    cursor.execute("CREATE SCHEMA previous")
+    cursor.execute("SET LOCAL search_path = previous")
+    cursor.execute(phone_functions_migration.previous_phone_functions_sql("previous"))
+    cursor.execute("RESET search_path")
+
+
+def read_anew(cursor, spellings, as_before):
+    """The spellings whose numbers or keys differ from what the previous functions gave for `as_before`."""
+    cursor.execute(
+        "SELECT spelling FROM unnest(%s::text[], %s::text[]) AS pairs(spelling, before)"
+        " WHERE phone_numbers(ARRAY[spelling]) IS DISTINCT FROM previous.phone_numbers(ARRAY[before])"
+        " OR phone_keys(ARRAY[spelling]) IS DISTINCT FROM previous.phone_keys(ARRAY[before])",
+        [spellings, as_before],
+    )
+    return {spelling for (spelling,) in cursor.fetchall()}
 
 
 @pytest.mark.django_db
-def test_the_phone_functions_give_what_0018s_gave_for_every_spelling():
-    phones = [[spelling] for spelling in SPELLINGS] + [SPELLINGS, [], ["020 7946 0000", None]]
+def test_the_phone_functions_read_anew_only_a_zero_in_brackets_after_39_or_378():
     with connection.cursor() as cursor:
-        cursor.execute(previous_phone_function("phone_numbers"))
-        previous_keys = previous_phone_function("phone_keys")
-        cursor.execute(previous_keys.replace("phone_numbers(phones)", "previous_phone_numbers(phones)"))
-        previous_shares = previous_phone_function("shares_phone_number")
-        cursor.execute(previous_shares.replace("phone_numbers(", "previous_phone_numbers("))
-        for written in phones:
-            cursor.execute(
-                "SELECT phone_numbers(%s::text[]), previous_phone_numbers(%s::text[]),"
-                " phone_keys(%s::text[]), previous_phone_keys(%s::text[])",
-                [written] * 4,
-            )
-            numbers, previous_numbers, keys, previous_keys = cursor.fetchone()
-            assert (numbers, keys) == (previous_numbers, previous_keys), written
+        create_previous_phone_functions(cursor)
+        assert read_anew(cursor, SPELLINGS, SPELLINGS) == set(ZERO_KEPT_IN_BRACKETS)
+        # Each is read as it was written with a plain 0.
+        spelled_as_before = [ZERO_KEPT_IN_BRACKETS.get(spelling, spelling) for spelling in SPELLINGS]
+        assert read_anew(cursor, SPELLINGS, spelled_as_before) == set()
         cursor.execute(
-            "SELECT one, another FROM unnest(%s::text[]) AS one, unnest(%s::text[]) AS another"
+            "SELECT phone_keys(%s::text[]) = previous.phone_keys(%s::text[]),"
+            " phone_keys('{}') = previous.phone_keys('{}'),"
+            " phone_keys(ARRAY['020 7946 0000', NULL]) = previous.phone_keys(ARRAY['020 7946 0000', NULL])",
+            [SPELLINGS, spelled_as_before],
+        )
+        assert cursor.fetchone() == (True, True, True)
+
+
+# The pairs of SPELLINGS the recheck tells otherwise since 0022, and whether it now calls them one number.
+RECHECKED_ANEW = {
+    # "(0)" after +39 or +378 is the 0 a fixed line keeps.
+    ("+39 (0)6 1234 5678", "+39 06 1234 5678"): True,
+    ("+39 (0)6 1234 5678", "06 1234 5678"): True,
+    ("+39 (0)6 1234 5678", "06 12 34 56 78"): True,
+    ("+39 (0)6 1234 5678", "+44 20 7946 0000; +33 1 23 45 67 89; 06 12 34 56 78"): True,
+    ("+39 (0)6 1234 5678", "+39 06 (0)1234 5678"): True,
+    ("+39 (0)6 1234 5678", "+39 6 1234 5678"): False,
+    ("011 39 (0)6 1234 5678", "+39 06 1234 5678"): True,
+    ("011 39 (0)6 1234 5678", "+39 06 (0)1234 5678"): True,
+    ("011 39 (0)6 1234 5678", "+39 6 1234 5678"): False,
+    ("0039 (0)471 12345", "+39 0471 12345"): True,
+    ("0039 (0)471 12345", "0471 12345"): True,
+    ("0039 (0)471 12345", "011 39 0471 12345"): True,
+    ("0039 (0)471 12345", "47112345"): False,
+    ("+378 (0)549 12345", "+378 0549 12345"): True,
+    ("+378 (0)549 12345", "0549 12345"): True,
+    # 8 and ten digits are also the +7 number.
+    ("8 495 123 4567", "+7 495 123 4567"): True,
+    ("8 495 123 4567", "007 495 123 4567"): True,
+    ("8 (495) 123-45-67", "+7 495 123 4567"): True,
+    ("8 (495) 123-45-67", "007 495 123 4567"): True,
+    ("8 727 123 4567", "+7 727 123 4567"): True,
+    # +7 has no trunk 0.
+    ("0495 123 4567", "+7 495 123 4567"): False,
+    ("0495 123 4567", "007 495 123 4567"): False,
+}
+
+
+@pytest.mark.django_db
+def test_the_recheck_tells_otherwise_only_the_pairs_the_new_readings_make():
+    with connection.cursor() as cursor:
+        create_previous_phone_functions(cursor)
+        cursor.execute(
+            "SELECT one, another, shares_phone_number(ARRAY[one], ARRAY[another])"
+            " FROM unnest(%s::text[]) AS one, unnest(%s::text[]) AS another"
             " WHERE shares_phone_number(ARRAY[one], ARRAY[another])"
-            " IS DISTINCT FROM previous_shares_phone_number(ARRAY[one], ARRAY[another])",
+            " IS DISTINCT FROM previous.shares_phone_number(ARRAY[one], ARRAY[another])",
             [SPELLINGS, SPELLINGS],
         )
-        assert cursor.fetchall() == []
+        rechecked = cursor.fetchall()
+    # Either way round.
+    assert {frozenset((one, another)): one_number for one, another, one_number in rechecked} == {
+        frozenset(pair): one_number for pair, one_number in RECHECKED_ANEW.items()
+    }
+
+
+BEFORE_ZERO_IN_BRACKETS = [("contacts", "0021_phone_keys_faster_for_plain_numbers")]
+AFTER_ZERO_IN_BRACKETS = [("contacts", "0022_phone_trunk_zero_kept_in_brackets_and_trunk_eight")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_written_with_a_zero_in_brackets_are_keyed_again_and_back():
+    apps = migrate(BEFORE_ZERO_IN_BRACKETS)
+    owner = UserFactory()
+    apps.get_model("contacts", "Stakeholder").objects.create(
+        name="Ana Costa", phones=["+39 (0)471 12345"], owner_id=owner.pk
+    )
+    try:
+        # Keyed 047112345 now, as "39 0471 12345" is; no longer 947112345, as "39 471 12345" is.
+        migrate(AFTER_ZERO_IN_BRACKETS)
+        assert searched_by_index("39 0471 12345") == ["Ana Costa"]
+        assert searched_by_index("39 471 12345") == []
+        assert index_state("stakeholder_phone_keys_gin") is True
+
+        migrate(BEFORE_ZERO_IN_BRACKETS)
+        assert searched_by_index("39 471 12345") == ["Ana Costa"]
+        assert searched_by_index("39 0471 12345") == []
+        assert index_state("stakeholder_phone_keys_gin") is True
+    finally:
+        migrate_to_latest()
+
+
+def written_number(rng) -> tuple[str, bool]:
+    """A number as people write it, and whether it holds a "(0)" after +39 or +378: a country code after +,
+    00, 0011, "(+" or 011, or none; a trunk 0, "(0)" or 8, or none; groups of digits, the first maybe in
+    brackets, joined by spaces, dots, dashes, slashes or nothing; an extension or none."""
+    code = rng.choice(["39", "378", "44", "7", "33", "1", "65", "376", ""])
+    prefix = rng.choice(["+", "00", "0011 ", "(+", "011 "]) if code else ""
+    trunk = rng.choice(["(0)", "0", "8", ""])
+    groups = [
+        "".join(rng.choice("0123456789") for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(3, 4))
+    ]
+    if rng.random() < 0.3:
+        groups[0] = f"({groups[0]})"
+    head = f"{prefix}{code}{')' if prefix == '(+' else ''} " if code else ""
+    ending = rng.choice(["", " ext 12", " x 9", ", #3"])
+    number = head + trunk + rng.choice([" ", "-", ".", "/", ""]).join(groups) + ending
+    return number, code in ("39", "378") and trunk == "(0)"
 
 
 @pytest.mark.django_db
-def test_the_phone_functions_give_what_0018s_gave_for_random_spellings():
-    rng = random.Random(21)
-    spellings = [
+def test_the_phone_functions_read_anew_only_a_zero_in_brackets_after_39_or_378_in_random_spellings():
+    rng = random.Random(22)
+    written = [written_number(rng) for _ in range(4000)]
+    spellings = [number for number, _ in written]
+    zero_kept = {number for number, reads_zero in written if reads_zero}
+    noise = [
         "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         for alphabet in ("0123456789 +", "0123456789 +()-./x#\t")
         for _ in range(3000)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(previous_phone_function("phone_numbers"))
-        previous_keys = previous_phone_function("phone_keys")
-        cursor.execute(previous_keys.replace("phone_numbers(phones)", "previous_phone_numbers(phones)"))
+        create_previous_phone_functions(cursor)
+        assert read_anew(cursor, spellings, spellings) == zero_kept
+        as_before = [number.replace("(0)", "0", 1) if number in zero_kept else number for number in spellings]
+        assert read_anew(cursor, spellings, as_before) == set()
         cursor.execute(
-            "SELECT spelling FROM unnest(%s::text[]) AS spelling"
-            " WHERE phone_keys(ARRAY[spelling]) IS DISTINCT FROM previous_phone_keys(ARRAY[spelling])"
-            " OR phone_numbers(ARRAY[spelling]) IS DISTINCT FROM previous_phone_numbers(ARRAY[spelling])",
-            [spellings],
+            "SELECT spelling, previous.phone_numbers(ARRAY[spelling]) FROM unnest(%s::text[]) AS spelling",
+            [list(read_anew(cursor, noise, noise))],
         )
-        assert cursor.fetchall() == []
-
-
-@pytest.mark.django_db
-def test_the_phone_functions_work_whatever_the_search_path_as_when_a_dump_is_restored():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        schema = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL search_path = pg_catalog")
-        cursor.execute(
-            f"SELECT {schema}.phone_keys(ARRAY['+44 20 7946 0000']),"
-            f" {schema}.shares_phone_number(ARRAY['+44 20 7946 0000'], ARRAY['020 7946 0000'])"
-        )
-        assert cursor.fetchone() == (["079460000"], True)
-
-
-@pytest.mark.django_db
-def test_the_phone_functions_read_text_with_the_databases_collation_whatever_the_callers():
-    written = ["80nextensionXext.\tİ#.\uff25\uff38\uff34EXT8 (00103/3"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT phone_numbers(%s::text[]), phone_numbers(%s::text[] COLLATE "C")', [written, written]
-        )
-        default, collated = cursor.fetchone()
-    assert collated == default
-
-
-# Migration 0020 indexes stakeholders by name as a forward naming its sender alone is matched. -------------
-
-AFTER_PHONE_FUNCTIONS_IN_PLPGSQL = [("contacts", "0019_phone_functions_without_replanning")]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_name_index_is_built_again_over_one_a_failed_concurrent_build_left_invalid():
-    migrate(AFTER_PHONE_FUNCTIONS_IN_PLPGSQL)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE INDEX stakeholder_name_upper ON contacts_stakeholder (id)")
-            cursor.execute(
-                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = %s::regclass",
-                ["stakeholder_name_upper"],
-            )
-        migrate_to_latest()
-        assert index_state("stakeholder_name_upper") is True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_get_indexdef(%s::regclass)", ["stakeholder_name_upper"])
-            assert "upper((name)::text), id" in cursor.fetchone()[0]
-    finally:
-        migrate_to_latest()
+        for spelling, numbers in cursor.fetchall():
+            assert "(0)" in spelling and any(number.startswith(("+39", "+378")) for number in numbers)

@@ -187,6 +187,12 @@ def phone_numbers(text):
         ("020 7946 0000", ["02079460000"]),
         ("(0)20 7946 0000", ["02079460000"]),
         ("+44 (0)20 7946 0000", ["+442079460000"]),
+        # Italy and San Marino keep a fixed line's 0 after their codes: there "(0)" is that 0.
+        ("+39 (0)6 1234 5678", ["+390612345678"]),
+        ("0039 (0)471 12345", ["+39047112345"]),
+        ("(+378) (0)549 12345", ["+378054912345"]),
+        # A Russian trunk 8 is kept: an 8 alone does not tell one.
+        ("8 (495) 123-45-67", ["84951234567"]),
         ("(+44) 20 7946 0000", ["+442079460000"]),
         ("0044 (0)20-7946-0000 ext 12", ["+442079460000"]),
         # Australia's international prefix is 0011 (no country code starts 11); North America's 011 is also
@@ -256,6 +262,16 @@ def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, 
         ("+39 0471 12345", "0471 12345"),
         ("+378 0549 12345", "0549 12345"),
         ("+39 0471 1234", "0471 1234"),
+        # Written "(0)" after +39 or +378, the 0 is kept, where the UK's is not dialled from abroad.
+        ("+39 (0)6 1234 5678", "06 1234 5678"),
+        ("+39 (0)6 1234 5678", "+39 06 1234 5678"),
+        ("0039 (0)471 12345", "0471 12345"),
+        ("+378 (0)549 12345", "0549 12345"),
+        ("+44 (0)20 7946 0000", "+44 20 7946 0000"),
+        # Russia and Kazakhstan dial 8 where others dial a trunk 0.
+        ("+7 495 123 45 67", "8 (495) 123-45-67"),
+        ("007 495 123 45 67", "8 495 123 45 67"),
+        ("+7 727 123 4567", "8 727 123 4567"),
         # Dialled from North America (011) and from Australia (0011, read as +).
         ("+34 612 345 678", "011 34 612 345 678"),
         ("+351 912 345 678", "011 351 912 345 678"),
@@ -299,6 +315,10 @@ def test_a_number_is_found_written_with_or_without_its_country_code_either_way(o
         ("+351 912 345 678", "09 12 34 56 78"),
         ("+30 21 0123 4567", "021 0123 4567"),
         ("+39 312 345 6789", "0312 345 6789"),
+        # Nor a Russian or Kazakh one, dialled at home with 8 (Moscow's 495 and an Italian 0495); nor is
+        # that 8 a North American 1.
+        ("+7 495 123 45 67", "0495 123 45 67"),
+        ("+1 800 555 3535", "8 800 555 35 35"),
         # Two numbers written with their country codes are one only as the same digits: one code ending
         # the other is two countries (Japan and Memphis, India and New York, Ghana and Angers, Angola and
         # London).
@@ -396,6 +416,14 @@ def test_a_number_with_an_extension_or_a_label_is_found_by_the_number(officer, w
         (["0 20 7946 0000"], ["+20 7946 0000"], False),
         # Five digits past the trunk 0 are not a national number its country code ends.
         (["+44 12345"], ["012345"], False),
+        (["+39 (0)6 1234 5678"], ["06 1234 5678"], True),
+        (["+39 (0)6 1234 5678"], ["+39 6 1234 5678"], False),
+        # 8 and ten digits are also the +7 number; a leading 8 is otherwise a digit like any other.
+        (["8 (495) 123-45-67"], ["+7 495 123 45 67"], True),
+        (["+7 495 123 45 67"], ["8 495 123 45 67"], True),
+        (["0495 123 45 67"], ["+7 495 123 45 67"], False),
+        (["8 017 123 45 67"], ["+7 017 123 45 67"], False),
+        (["+65 8123 4567"], ["8123 4567"], True),
     ],
 )
 def test_the_recheck_tells_numbers_apart_whatever_the_index_found(phones, other, one):
@@ -466,6 +494,20 @@ WRITTEN_NUMBERS = [
     "138 1234 5678",
     "+7 495 123 4567",
     "8 495 123 4567",
+    "8 (495) 123-45-67",
+    "007 495 123 4567",
+    "0495 123 4567",
+    "+7 727 123 4567",
+    "8 727 123 4567",
+    "8 800 555 35 35",
+    "+1 800 555 3535",
+    "+65 8123 4567",
+    "8123 4567",
+    "+39 (0)6 1234 5678",
+    "0039 (0)471 12345",
+    "+378 (0)549 12345",
+    "+39 6 1234 5678",
+    "+44 (0)20 7946 0000",
     "020 7946 0000 ext 123456",
 ]
 
