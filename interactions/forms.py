@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
@@ -111,11 +113,19 @@ class InteractionForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
         field = self.fields["follow_up_owner"]
         field.queryset = owners
         # The signed-in officer is "Me", not listed by name as well; their own id, sent, still means them.
-        field.widget.choices = lambda: [("", field.empty_label), *owners.exclude(pk=user.pk).picker_options()]
+        self._other_follow_up_owners = owners.exclude(pk=user.pk)
+        field.widget.choices = lambda: self._follow_up_owner_choices
         if self.instance.pk:
             self.initial["topics"] = [tag.name for tag in self.instance.topics.all()]
             owner = self.instance.follow_up_owner_id
             self.initial["follow_up_owner"] = None if owner == user.pk else owner
+
+    @functools.cached_property
+    def _follow_up_owner_choices(self) -> list:
+        """The follow-up owner picker's options, read when it is drawn and only once: Django's select asks
+        for its first option (whether it is a blank one) before it writes them all."""
+        empty_label = self.fields["follow_up_owner"].empty_label
+        return [("", empty_label), *self._other_follow_up_owners.picker_options()]
 
     def clean(self):
         cleaned = super().clean()

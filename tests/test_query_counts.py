@@ -62,7 +62,7 @@ def test_stakeholder_page_with_timeline(
     # meetings; the engagement plan's objectives; relationship health over the 90 days before (snapshots),
     # today (live, with its parts) and the day it last changed band. Given today's snapshot, one more:
     # whether anything it was computed from was written since (here, yes: it is then computed live).
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 19 + snapshot):
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 18 + snapshot):
         response = officer_client.get(stakeholder.get_absolute_url())
     assert len(response.context["timeline"]) == rows
 
@@ -162,8 +162,8 @@ def test_logging_an_interaction_on_the_stakeholder_page_redraws_its_cards(
     # The log, as in test_logging_an_interaction (9). Its answer: the stakeholder read again as their page
     # reads them (with tags and positions), as the log changed their last contact; the user's groups
     # (visibility); the timeline's first page and its authors; the fresh form's chosen stakeholder, staff
-    # choices and follow-up owner choices (the latter read twice); relationship health over the 90
-    # days before, today (live, with its parts) and the day it last changed band; open follow-ups.
-    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9 + 14):
+    # choices and follow-up owner choices; relationship health over the 90 days before, today (live, with
+    # its parts) and the day it last changed band; open follow-ups.
+    with django_assert_max_num_queries(REQUEST_OVERHEAD + 9 + 13):
         response = officer_client.post(url, data, headers={"HX-Request": "true"})
     assert response.status_code == 200

@@ -1,10 +1,12 @@
 import datetime as dt
+from functools import lru_cache
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.querysets import staff_label
@@ -154,16 +156,23 @@ def cell_field(field, row):
 @register.simple_tag
 def contact_status(stakeholder):
     """Whether contact with the stakeholder is overdue, due today or due in a while, by their cadence."""
-    due_on = stakeholder.contact_due
+    return _contact_status(stakeholder.contact_due, timezone.localdate(), get_language())
+
+
+# The cell depends on the due day, the reader's today and the language alone, and a list's rows share few
+# due days: Django's date formatting and its "3 weeks" wording (0.1 ms a row, a tenth of the list page) are
+# done once for each. The keys are days around today, so the cache stays small and seldom misses.
+@lru_cache(maxsize=4096)
+def _contact_status(due_on: dt.date | None, today: dt.date, language: str | None) -> str:
     if due_on is None:
         return format_html('<span class="muted">{}</span>', _("No cadence"))
-    days = (due_on - timezone.localdate()).days
+    days = (due_on - today).days
     if days == 0:
         return format_html('<span class="status amber">{}</span>', _("Due today"))
     if days < 0:
-        css, text = "red", _("Overdue by %(since)s") % {"since": ago(due_on)}
+        css, text = "red", _("Overdue by %(since)s") % {"since": timesince(due_on, today, depth=1)}
     else:
-        css, text = "green", _("Due in %(until)s") % {"until": until(due_on)}
+        css, text = "green", _("Due in %(until)s") % {"until": timeuntil(due_on, today, depth=1)}
     return format_html(
         '<span class="status {}" title="{} {}">{}</span>', css, _("Due"), formats.localize(due_on), text
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interactions import services
+from interactions.forms import InteractionForm
 from interactions.models import Interaction
 
 from ..conftest import login
@@ -250,6 +251,14 @@ def test_the_log_form_lists_the_officer_logging_once_as_me(client, officer, coll
     # Their own id, sent anyway (a page left open from before), still means them.
     response = client.post(reverse("interactions:log"), log_data(stakeholder, follow_up_owner=officer.pk))
     assert response.status_code == 302 and Interaction.objects.get().follow_up_owner == officer
+
+
+def test_the_log_forms_follow_up_picker_reads_the_staff_once(officer, colleague, django_assert_num_queries):
+    form = InteractionForm.for_new(user=officer, stakeholder=StakeholderFactory(owner=officer))
+    # Django's select asks for its first option before it writes them all: the same list, not a second query.
+    with django_assert_num_queries(1):
+        picker = str(form["follow_up_owner"])
+    assert f'<option value="{colleague.pk}">{colleague}</option>' in picker
 
 
 def test_the_edit_form_shows_the_editors_own_follow_up_as_me_and_keeps_it(client, officer, colleague):
