@@ -16,7 +16,10 @@ The formula (docs/dashboards.md explains it for officers). Start at 100 and take
                 has been open longer than CONCERN_ESCALATION_DAYS; at most 40.
 
 Every division is an integer division of non-negative numbers (rounded down), the same in SQL and Python.
-The score is never below 0. Bands: green from 70, amber from 40, red below 40.
+The score is never below 0. Bands: green from 70, amber from 40, red below 40 — except that a stakeholder
+never contacted (as of the day) who would be green is "no contact yet": nothing is wrong, but there is no
+relationship yet to call good. One never contacted whose cadence has long run out since they were added,
+or with something else wrong, is amber or red like anyone else.
 
 The formula is written twice on purpose: `HEALTH_SQL` computes it for every stakeholder in one statement
 (the daily snapshot, and the stakeholder page for one person); `health_parts` is the same arithmetic in
@@ -59,9 +62,9 @@ GREEN_FROM = 70
 AMBER_FROM = 40
 
 
-def band_for(score: int) -> str:
+def band_for(score: int, *, contacted: bool = True) -> str:
     if score >= GREEN_FROM:
-        return HealthBand.GREEN
+        return HealthBand.GREEN if contacted else HealthBand.NO_CONTACT
     return HealthBand.AMBER if score >= AMBER_FROM else HealthBand.RED
 
 
@@ -137,6 +140,7 @@ def health_parts(
     open_concerns: int = 0,
     escalated_concerns: int = 0,
     concern_points: int = 0,
+    contacted: bool = True,
     day: dt.date | None = None,
 ) -> HealthParts:
     """The formula in Python: the same arithmetic as HEALTH_SQL, from the same inputs."""
@@ -166,7 +170,7 @@ def health_parts(
         overdue_penalty=overdue,
         concern_penalty=concerns,
         score=score,
-        band=band_for(score),
+        band=band_for(score, contacted=contacted),
         day=day,
     )
 
@@ -255,7 +259,7 @@ concerns AS (
 ),
 inputs AS (
     SELECT p.id AS stakeholder_id, p.owner_id, u.team_id, COALESCE(o.kind, '') AS organisation_kind,
-           p.influence, p.interest, p.cadence_days,
+           p.influence, p.interest, p.cadence_days, p.last_contact IS NOT NULL AS contacted,
            CASE WHEN p.cadence_days IS NULL THEN 0
                 ELSE GREATEST(0, %(day)s::date
                      - ((timezone(%(zone)s, COALESCE(p.last_contact, p.created_at)))::date + p.cadence_days))
@@ -305,8 +309,11 @@ scored AS (
     FROM parts
 )
 SELECT scored.*,
-       CASE WHEN score >= %(green_from)s THEN 'green' WHEN score >= %(amber_from)s THEN 'amber' ELSE 'red' END
-           AS band
+       CASE WHEN score >= %(green_from)s AND NOT contacted THEN 'no_contact'
+            WHEN score >= %(green_from)s THEN 'green'
+            WHEN score >= %(amber_from)s THEN 'amber'
+            ELSE 'red'
+       END AS band
 FROM scored
 """
 

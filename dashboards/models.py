@@ -18,6 +18,8 @@ class HealthBand(models.TextChoices):
     GREEN = "green", _("Good")
     AMBER = "amber", _("Needs attention")
     RED = "red", _("At risk")
+    # Nothing wrong, but never contacted: there is no relationship yet to call good (dashboards/health.py).
+    NO_CONTACT = "no_contact", _("No contact yet")
 
 
 def _copied(model, **kwargs):
@@ -49,7 +51,7 @@ class HealthSnapshot(models.Model):
     influence = models.PositiveSmallIntegerField(_("influence"))
     interest = models.PositiveSmallIntegerField(_("interest"))
     score = models.PositiveSmallIntegerField(_("health"))
-    band = models.CharField(_("band"), max_length=8, choices=HealthBand.choices)
+    band = models.CharField(_("band"), max_length=16, choices=HealthBand.choices)
     # The inputs of the formula (dashboards/health.py) …
     cadence_days = models.PositiveSmallIntegerField(null=True)
     days_overdue = models.PositiveIntegerField(default=0)
@@ -89,7 +91,7 @@ class HealthSummary(models.Model):
     owner = _copied(settings.AUTH_USER_MODEL, verbose_name=_("owner"))
     team = _copied("accounts.Team", verbose_name=_("team"), null=True)
     organisation_kind = models.CharField(_("kind of organisation"), max_length=32, blank=True)
-    band = models.CharField(_("band"), max_length=8, choices=HealthBand.choices)
+    band = models.CharField(_("band"), max_length=16, choices=HealthBand.choices)
     stakeholders = models.PositiveIntegerField(_("stakeholders"))
     score_sum = models.PositiveIntegerField()
     # Of them, overdue for contact that day.

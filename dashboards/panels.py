@@ -30,11 +30,13 @@ BAND_CLASSES = [
     (HealthBand.GREEN, "band-green"),
     (HealthBand.AMBER, "band-amber"),
     (HealthBand.RED, "band-red"),
+    (HealthBand.NO_CONTACT, "band-no_contact"),
 ]
 BAND_COLOURS = {
     HealthBand.GREEN: gettext_lazy("green"),
     HealthBand.AMBER: gettext_lazy("amber"),
     HealthBand.RED: gettext_lazy("red"),
+    HealthBand.NO_CONTACT: gettext_lazy("grey"),
 }
 SEVERITY_CLASSES = {
     Severity.LOW: "severity-1",

@@ -446,10 +446,12 @@ def todays_meetings(user, today: dt.date):
 
 
 def follow_ups_due(user, today: dt.date):
+    """The officer's open follow-ups overdue or due within a week (the horizon of their actions and
+    commitments), overdue first."""
     return (
         Interaction.objects.visible_to(user)
         .open_follow_ups()
-        .filter(follow_up_owner=user, follow_up_on__lte=today)
+        .filter(follow_up_owner=user, follow_up_on__lte=today + dt.timedelta(days=STALE_SOON_DAYS))
         .prefetch_related("stakeholders")
         .order_by("follow_up_on", "pk")
     )

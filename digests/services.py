@@ -1,4 +1,5 @@
-"""Digests: the morning email that tells an officer what is due or overdue today.
+"""Digests: the morning email that tells an officer what needs them today: their meetings, what is due or
+overdue, and the urgent concerns they handle.
 
 Each officer's digest goes out once per local day, at DIGEST_HOUR in their own time zone; its outbox key
 names the officer and the date, so a beat tick running twice, or late, never sends a second copy.
@@ -14,31 +15,42 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from commitments.models import Commitment
+from concerns.models import Concern, Severity
 from interactions.models import Interaction
-from meetings.models import ActionItem
+from meetings.models import ActionItem, Attendee, Meeting, MeetingStatus
 from outbox.services import message_enqueue
+
+# The concerns a digest brings up every morning until they are resolved; the others wait for My day.
+URGENT_FROM = Severity.HIGH
 
 
 @dataclass
 class DailyDigest:
     user: object
     today: dt.date
+    meetings: list = field(default_factory=list)
     follow_ups: list = field(default_factory=list)
     actions: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
+    concerns: list = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.follow_ups or self.actions or self.commitments)
+        return bool(self.meetings or self.follow_ups or self.actions or self.commitments or self.concerns)
 
 
 def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
-    """What the user must act on by the end of `today`: follow-ups, action items and commitments."""
-    from dashboards.queries import follow_ups_due
+    """What needs the user on `today`, their local date: the meetings they organise or are invited to that
+    day in their time zone, the follow-ups, action items and commitments due by its end, and the unresolved
+    concerns of high or critical severity they handle."""
+    from dashboards.queries import concerns_handled, follow_ups_due, todays_meetings
 
+    with timezone.override(zoneinfo.ZoneInfo(user.time_zone)):
+        meetings = list(todays_meetings(user, today))
     return DailyDigest(
         user=user,
         today=today,
-        follow_ups=list(follow_ups_due(user, today)),
+        meetings=meetings,
+        follow_ups=list(follow_ups_due(user, today).filter(follow_up_on__lte=today)),
         actions=list(
             ActionItem.objects.visible_to(user)
             .outstanding()
@@ -54,11 +66,23 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
             .select_related("stakeholder")
             .order_by("due_on", "pk")
         ),
+        concerns=list(concerns_handled(user).filter(severity__gte=URGENT_FROM)),
     )
 
 
-def _people_with_something_due(latest_day: dt.date) -> set[int]:
+def _people_with_something_due(now: dt.datetime) -> set[int]:
+    """Everyone who may have something in today's digest, wherever they are: a superset, since each one's
+    own day is only known with their time zone (`daily_digest_build` decides)."""
+    # The furthest-ahead time zone is at most 14 hours past UTC, the furthest behind 12 hours short of it.
+    latest_day = (now + dt.timedelta(hours=14)).date()
+    # Whichever local day holds `now` lies within a day of it (a little more when the clocks change).
+    meetings = Meeting.objects.exclude(status=MeetingStatus.CANCELLED).filter(
+        starts_at__gte=now - dt.timedelta(days=2), starts_at__lt=now + dt.timedelta(days=2)
+    )
     due = [
+        meetings.values_list("organiser"),
+        Attendee.objects.filter(meeting__in=meetings, user__isnull=False).values_list("user"),
+        Concern.objects.unresolved().filter(severity__gte=URGENT_FROM).values_list("owner"),
         Interaction.objects.open_follow_ups()
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),
@@ -79,8 +103,7 @@ def daily_digests_send(*, now: dt.datetime | None = None) -> int:
     Returns how many were queued; officers with nothing due get nothing.
     """
     now = now or timezone.now()
-    # The furthest-ahead time zone is at most 14 hours past UTC.
-    candidates = _people_with_something_due((now + dt.timedelta(hours=14)).date())
+    candidates = _people_with_something_due(now)
     queued = 0
     users = get_user_model().objects.filter(pk__in=candidates, is_active=True).exclude(email="")
     for user in users:
@@ -107,14 +130,26 @@ def daily_digests_send(*, now: dt.datetime | None = None) -> int:
 
 
 def _count_line(digest: DailyDigest) -> str:
-    parts = []
-    if digest.follow_ups:
-        parts.append(f"{len(digest.follow_ups)} follow-up{'s' if len(digest.follow_ups) != 1 else ''}")
-    if digest.actions:
-        parts.append(f"{len(digest.actions)} action{'s' if len(digest.actions) != 1 else ''}")
-    if digest.commitments:
-        parts.append(f"{len(digest.commitments)} commitment{'s' if len(digest.commitments) != 1 else ''}")
-    return ", ".join(parts) + " due"
+    """The subject's summary, e.g. "2 meetings; 1 follow-up, 1 action due; 1 urgent concern"."""
+
+    def counted(items: list, noun: str) -> str:
+        return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
+
+    due = [
+        counted(items, noun)
+        for items, noun in [
+            (digest.follow_ups, "follow-up"),
+            (digest.actions, "action"),
+            (digest.commitments, "commitment"),
+        ]
+        if items
+    ]
+    parts = [
+        counted(digest.meetings, "meeting") if digest.meetings else "",
+        ", ".join(due) + " due" if due else "",
+        counted(digest.concerns, "urgent concern") if digest.concerns else "",
+    ]
+    return "; ".join(part for part in parts if part)
 
 
 # The weekly digest: each manager's Monday summary of their team, from the dashboard's figures.

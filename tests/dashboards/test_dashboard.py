@@ -128,13 +128,26 @@ def test_officers_have_no_dashboard(client, officer, world):
 
 def test_a_manager_sees_the_health_of_their_teams_portfolio_only(client, manager, world):
     context = dashboard(client, manager)
-    assert bands(context) == {"green": 1, "amber": 1, "red": 1}
+    assert bands(context) == {"green": 1, "amber": 1, "red": 1, "no_contact": 0}
     assert context["health"]["stale"] == 2
     assert context["health"]["average"] == round((100 + 60 + 24) / 3)
 
 
 def test_the_other_manager_sees_the_other_team(client, other_manager, world):
-    assert bands(dashboard(client, other_manager)) == {"green": 0, "amber": 1, "red": 0}
+    assert bands(dashboard(client, other_manager)) == {"green": 0, "amber": 1, "red": 0, "no_contact": 0}
+
+
+def test_stakeholders_never_contacted_are_counted_as_no_contact_yet_not_good(client, manager, officer, world):
+    StakeholderFactory(owner=officer, contact_cadence_days=30)
+    StakeholderFactory(owner=officer, contact_cadence_days=None)
+    services.figures_refresh()
+
+    context = dashboard(client, manager)
+
+    assert bands(context) == {"green": 1, "amber": 1, "red": 1, "no_contact": 2}
+    assert [row["bands"] for row in context["health"]["trend"]][-1] == [1, 1, 1, 2]
+    page = html.unescape(login(client, manager).get(reverse("dashboards:dashboard")).content.decode())
+    assert "No contact yet" in page
 
 
 def test_stale_relationships_come_most_influential_first(client, manager, world):
@@ -336,7 +349,7 @@ def test_an_officer_who_left_is_offered_after_the_others_while_their_work_remain
     assert str(officer) in choices[:-1] and not any("(left)" in label for label in choices[:-1])
     context = dashboard(client, manager, officer=colleague.pk)
     assert context["scope"].officer_id == colleague.pk
-    assert bands(context) == {"green": 0, "amber": 0, "red": 1}
+    assert bands(context) == {"green": 0, "amber": 0, "red": 1, "no_contact": 0}
     assert [row["key"] for row in context["overdue"]["rows"]] == [colleague.pk]
 
 
@@ -514,7 +527,7 @@ def test_the_period_filter(client, manager, officer, colleague, world):
 
 def test_the_officer_filter_narrows_every_figure(client, manager, officer, world):
     context = dashboard(client, manager, officer=officer.pk)
-    assert bands(context) == {"green": 1, "amber": 1, "red": 0}
+    assert bands(context) == {"green": 1, "amber": 1, "red": 0, "no_contact": 0}
     assert list(context["stale"]["rows"]) == [world["lapsing"]]
     assert this_week(context)["email"] == 0
     assert context["overdue"]["rows"] == []
@@ -524,12 +537,12 @@ def test_the_officer_filter_narrows_every_figure(client, manager, officer, world
 def test_a_manager_cannot_filter_by_an_officer_of_another_team(client, manager, other_officer, world):
     context = dashboard(client, manager, officer=other_officer.pk)
     assert context["scope"].officer_id is None
-    assert bands(context) == {"green": 1, "amber": 1, "red": 1}
+    assert bands(context) == {"green": 1, "amber": 1, "red": 1, "no_contact": 0}
 
 
 def test_the_kind_of_organisation_filter(client, manager, world):
     context = dashboard(client, manager, organisation_kind=OrganisationKind.GOVERNMENT_AGENCY)
-    assert bands(context) == {"green": 0, "amber": 1, "red": 0}
+    assert bands(context) == {"green": 0, "amber": 1, "red": 0, "no_contact": 0}
     assert this_week(context) == {
         "call": 0, "email": 1, "meeting": 0, "visit": 0, "event": 0, "letter": 0, "message": 0,
     }  # fmt: skip
@@ -547,7 +560,7 @@ def test_open_concerns_by_age_and_severity(client, manager, world):
 
 def test_an_administrator_sees_every_team_by_team(client, admin_user, team, other_team, world):
     context = dashboard(client, admin_user)
-    assert bands(context) == {"green": 1, "amber": 2, "red": 1}
+    assert bands(context) == {"green": 1, "amber": 2, "red": 1, "no_contact": 0}
     assert context["overdue"]["by_team"] is True
     assert {row["label"]: row["overdue"] for row in context["overdue"]["rows"]} == {
         team.name: 2,
@@ -557,7 +570,12 @@ def test_an_administrator_sees_every_team_by_team(client, admin_user, team, othe
 
 
 def test_an_administrator_can_pick_a_team(client, admin_user, other_team, world):
-    assert bands(dashboard(client, admin_user, team=other_team.pk)) == {"green": 0, "amber": 1, "red": 0}
+    assert bands(dashboard(client, admin_user, team=other_team.pk)) == {
+        "green": 0,
+        "amber": 1,
+        "red": 0,
+        "no_contact": 0,
+    }
 
 
 def test_rollups_count_confidential_interactions_only_where_the_reader_may_see_them(

@@ -98,6 +98,16 @@ def test_bands_are_green_from_70_amber_from_40_red_below():
     ]
 
 
+def test_a_score_that_would_be_green_is_no_contact_yet_for_someone_never_contacted():
+    assert [band_for(score, contacted=False) for score in (100, 70, 69, 39)] == [
+        HealthBand.NO_CONTACT,
+        HealthBand.NO_CONTACT,
+        HealthBand.AMBER,
+        HealthBand.RED,
+    ]
+    assert health_parts(contacted=False).band_label() == "No contact yet"
+
+
 # The SQL, for one constructed stakeholder ------------------------------------------------------------------
 
 
@@ -245,6 +255,52 @@ def test_a_stakeholder_never_contacted_is_overdue_from_the_day_they_were_added(o
 
     assert parts.days_overdue == 10
     assert parts.contact_penalty == 13
+
+
+def test_a_stakeholder_added_days_ago_and_never_contacted_is_no_contact_yet_not_good(
+    officer, frozen, time_machine
+):
+    time_machine.move_to(frozen - dt.timedelta(days=3), tick=False)
+    on_a_cadence = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    without_one = StakeholderFactory(owner=officer, contact_cadence_days=None)
+    time_machine.move_to(frozen, tick=False)
+
+    for stakeholder in (on_a_cadence, without_one):
+        parts = health_now(stakeholder)
+        assert (parts.score, parts.days_overdue, parts.band) == (100, 0, HealthBand.NO_CONTACT)
+
+
+def test_a_stakeholder_never_contacted_since_added_200_days_ago_is_overdue_and_needs_attention(
+    officer, frozen, time_machine
+):
+    time_machine.move_to(frozen - dt.timedelta(days=200), tick=False)
+    stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    time_machine.move_to(frozen, tick=False)
+
+    parts = health_now(stakeholder)
+
+    assert (parts.days_overdue, parts.contact_penalty, parts.score) == (170, 40, 60)
+    assert parts.band == HealthBand.AMBER
+
+
+def test_the_first_contact_turns_no_contact_yet_green(officer):
+    stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    assert health_now(stakeholder).band == HealthBand.NO_CONTACT
+
+    InteractionFactory(logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(1))
+    stakeholders_refresh_last_contact(stakeholder_ids=[stakeholder.pk])
+
+    assert health_now(stakeholder).band == HealthBand.GREEN
+
+
+def test_a_past_day_before_the_first_contact_was_no_contact_yet(officer):
+    stakeholder = StakeholderFactory(owner=officer, contact_cadence_days=30)
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(created_at=days_ago(10))
+    InteractionFactory(logged_by=officer, stakeholders=[stakeholder], occurred_at=days_ago(2))
+    stakeholders_refresh_last_contact(stakeholder_ids=[stakeholder.pk])
+
+    assert health_now(stakeholder, day=TODAY - dt.timedelta(days=5)).band == HealthBand.NO_CONTACT
+    assert health_now(stakeholder, day=TODAY).band == HealthBand.GREEN
 
 
 def test_a_past_day_counts_what_was_open_then(troubled):

@@ -35,7 +35,7 @@ def test_my_day_lists_what_is_due_today_and_nothing_of_a_colleagues(officer_clie
     InteractionFactory(
         logged_by=officer, follow_up_on=TODAY - dt.timedelta(days=1), follow_up_note="Send the map"
     )
-    InteractionFactory(logged_by=officer, follow_up_on=TODAY + dt.timedelta(days=3), follow_up_note="Not yet")
+    InteractionFactory(logged_by=officer, follow_up_on=TODAY + dt.timedelta(days=8), follow_up_note="Not yet")
     InteractionFactory(logged_by=colleague, follow_up_on=TODAY, follow_up_note="Colleague's follow-up")
     ActionItem.objects.create(
         meeting=mine,
@@ -60,6 +60,27 @@ def test_my_day_lists_what_is_due_today_and_nothing_of_a_colleagues(officer_clie
     assert "Colleague" not in page
     assert "Circulate the minutes" in page
     assert "Confirm the grant in writing" in page
+
+
+def test_my_day_lists_follow_ups_due_within_a_week_as_it_lists_actions_and_commitments_overdue_first(
+    officer_client, officer
+):
+    for days, note in [
+        (7, "In a week"),
+        (8, "Beyond the week"),
+        (0, "Today"),
+        (2, "In two days"),
+        (-3, "Late"),
+    ]:
+        InteractionFactory(
+            logged_by=officer, follow_up_on=TODAY + dt.timedelta(days=days), follow_up_note=note
+        )
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    shown = [item.follow_up_note for item in response.context["follow_ups"]]
+    assert shown == ["Late", "Today", "In two days", "In a week"]
+    assert response.context["soon"] == TODAY + dt.timedelta(days=7)
 
 
 def test_my_day_lists_my_agreements_up_for_renewal_with_the_commitments_due_soonest_first(

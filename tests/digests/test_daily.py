@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -6,12 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commitments.models import Commitment
+from concerns.models import ConcernStatus, Severity
 from digests.services import daily_digest_build, daily_digests_send
 from meetings import services as meeting_services
-from meetings.models import ActionItem, MeetingStatus
+from meetings.models import ActionItem, Attendee, MeetingStatus
 from outbox.models import OutboundMessage
 
-from ..factories import InteractionFactory, MeetingFactory, StakeholderFactory
+from ..factories import ConcernFactory, InteractionFactory, MeetingFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +74,8 @@ def test_who_has_something_due_is_read_once_per_person_not_once_per_item(busy_of
         assert daily_digests_send(now=SEVEN_AM_LONDON) == 2
 
     who = [q["sql"] for q in queries if q["sql"].startswith("SELECT DISTINCT")]
-    assert len(who) == 3  # follow-ups, actions and commitments
+    # meetings' organisers and staff invited, urgent concerns' handlers, follow-ups, actions and commitments
+    assert len(who) == 6
     assert not [sql for sql in who if "ORDER BY" in sql]
 
 
@@ -164,3 +167,92 @@ def test_an_officer_whose_only_action_due_is_of_a_cancelled_meeting_gets_no_dige
     meeting_services.meeting_cancel(meeting=called_off, actor=officer)
 
     assert daily_digests_send(now=SEVEN_AM_LONDON) == 0
+
+
+SEVEN_AM_NEW_YORK = dt.datetime(2026, 6, 10, 11, 0, tzinfo=dt.UTC)  # 07:00 EDT
+
+
+def at_new_york(hour: int, minute: int = 0, day: int = 10) -> dt.datetime:
+    return dt.datetime(2026, 6, day, hour, minute, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_the_digest_lists_the_meetings_of_the_officers_own_day_at_their_own_times(officer, colleague):
+    officer.time_zone = "America/New_York"
+    officer.save()
+    MeetingFactory(organiser=officer, title="Harbour board", starts_at=at_new_york(21))  # 01:00 UTC tomorrow
+    invited = MeetingFactory(organiser=colleague, title="Depot site visit", starts_at=at_new_york(9, 30))
+    Attendee.objects.create(meeting=invited, user=officer)
+    MeetingFactory(organiser=officer, title="Yesterday evening", starts_at=at_new_york(20, day=9))
+    MeetingFactory(
+        organiser=officer, title="Called off", starts_at=at_new_york(11), status=MeetingStatus.CANCELLED
+    )
+    MeetingFactory(organiser=colleague, title="Colleague's own", starts_at=at_new_york(10))
+
+    assert daily_digests_send(now=SEVEN_AM_NEW_YORK) == 2  # the officer, and the colleague for theirs
+    message = OutboundMessage.objects.get(kind="daily_digest", to=officer.email)
+    assert "MEETINGS\n- 09:30-10:30 Depot site visit\n" in message.body
+    assert "- 21:00-22:00 Harbour board\n" in message.body
+    assert "Yesterday evening" not in message.body and "Called off" not in message.body
+    assert "Colleague's own" not in message.body
+    assert message.subject == "Your day: 2 meetings"
+
+
+def test_the_digest_lists_the_high_and_critical_concerns_the_officer_handles_until_resolved(
+    officer, colleague
+):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    stakeholder = StakeholderFactory(owner=officer, name="Amaka Boateng")
+    ConcernFactory(
+        stakeholder=stakeholder,
+        title="Flooding on Wharf Lane",
+        severity=Severity.CRITICAL,
+        raised_on=SEVEN_AM_LONDON.date(),
+    )
+    ConcernFactory(
+        stakeholder=stakeholder,
+        title="Lorries at night",
+        severity=Severity.HIGH,
+        status=ConcernStatus.IN_PROGRESS,
+        raised_on=SEVEN_AM_LONDON.date() - dt.timedelta(days=20),
+    )
+    ConcernFactory(stakeholder=stakeholder, title="Litter by the gate", severity=Severity.MEDIUM)
+    ConcernFactory(
+        stakeholder=stakeholder,
+        title="Broken streetlight",
+        severity=Severity.CRITICAL,
+        status=ConcernStatus.RESOLVED,
+        resolution="Fixed",
+        resolved_at=SEVEN_AM_LONDON,
+    )
+    ConcernFactory(
+        stakeholder=StakeholderFactory(owner=colleague), title="Colleague's", severity=Severity.HIGH
+    )
+
+    digest = daily_digest_build(user=officer, today=SEVEN_AM_LONDON.date())
+    assert [concern.title for concern in digest.concerns] == ["Flooding on Wharf Lane", "Lorries at night"]
+
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 2  # the officer, and the colleague for theirs
+    message = OutboundMessage.objects.get(kind="daily_digest", to=officer.email)
+    assert "- [critical, raised 10 Jun] Flooding on Wharf Lane — Amaka Boateng\n" in message.body
+    assert "- [high, raised 21 May] Lorries at night — Amaka Boateng\n" in message.body
+    assert "Litter" not in message.body and "streetlight" not in message.body
+    assert message.subject == "Your day: 2 urgent concerns"
+
+
+def test_a_digest_of_meetings_and_concerns_is_still_sent_once_a_day(officer):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    MeetingFactory(
+        organiser=officer, title="Harbour board", starts_at=SEVEN_AM_LONDON + dt.timedelta(hours=3)
+    )
+    ConcernFactory(stakeholder=StakeholderFactory(owner=officer), severity=Severity.HIGH)
+    InteractionFactory(logged_by=officer, follow_up_on=SEVEN_AM_LONDON.date(), follow_up_note="Call back")
+
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 1
+    daily_digests_send(now=SEVEN_AM_LONDON + dt.timedelta(hours=1))
+    MeetingFactory(organiser=officer, starts_at=SEVEN_AM_LONDON + dt.timedelta(hours=5))
+    daily_digests_send(now=SEVEN_AM_LONDON + dt.timedelta(hours=2))
+
+    message = OutboundMessage.objects.get(kind="daily_digest")
+    assert message.subject == "Your day: 1 meeting; 1 follow-up due; 1 urgent concern"
