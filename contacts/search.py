@@ -131,9 +131,9 @@ class SharesPhoneNumber(Func):
     abroad ("0212 555 0134" is neither "+1 212 555 0134" nor "1 212 555 0134"; "06 12 34 56 78" is not
     "+34 612 345 678", "011 34 612 345 678" is). Italy and San Marino keep a fixed line's 0 after their codes:
     "06 1234 5678" is "+39 06 1234 5678" and "+39 (0)6 1234 5678", "0471 12345" is "+39 0471 12345". Russia
-    and Kazakhstan dial 8 where others dial a trunk 0: "8 (495) 123-45-67", 8 and ten digits, is also
-    "+7 495 123 45 67" (a leading 8 alone tells no trunk prefix: "812 345" is Andorra's), and "0495 123 45 67"
-    is not. Australia's 0011 is read as +."""
+    and Kazakhstan dial 8 where others dial a trunk 0: "8 (495) 123-45-67", an 8 written on its own and ten
+    digits, is also "+7 495 123 45 67" (digits alone tell no trunk prefix: "812 345" is Andorra's,
+    "(84) 99512-3456" Brazil's), and "0495 123 45 67" is not. Australia's 0011 is read as +."""
 
     function = "shares_phone_number"
     arity = 2

@@ -12,12 +12,15 @@ from django.db import migrations
 #   The Vatican's +379 is assigned but not used: its lines are Rome's, "+39 06 698…".
 # - Russia and Kazakhstan (+7) dial a number at home with the trunk prefix 8 where others use 0:
 #   "8 (495) 123-45-67" is "+7 495 123 45 67". Unlike a 0, a leading 8 cannot be read as a trunk prefix
-#   without knowing the country: country codes begin with 8 (81 Japan, 86 China…) and so do national numbers
-#   everywhere ("812 345" is Andorra's, "8123 4567" Singapore's, "800 555 0134" North American), and the
-#   functions know no country of their own. So phone_numbers keeps it as written, and the recheck
-#   (shares_phone_number) compares an 8 and ten digits also as the +7 number it may be (phone_readings).
-#   Their last nine digits are the same: they share a key, and no key changes for it. "8 0…" is Belarus's
-#   trunk prefix (8 and 0), not Russia's: +7's national numbers never begin with 0.
+#   without knowing the country: country codes begin with 8 (81 Japan, 84 Vietnam, 86 China…) and so do
+#   national numbers everywhere ("812 345" is Andorra's, "8123 4567" Singapore's, "(84) 99512-3456" a mobile
+#   in Natal, Brazil, "800 555 0134" North American), and the functions know no country of their own. So
+#   phone_numbers keeps it as written, and the recheck (shares_phone_number) compares a number also as the
+#   +7 number it may be (phone_readings) when it is written as Russians and Kazakhs write it: the 8 a group
+#   of its own, then ten digits ("8 (495) 123-45-67", "8 495 123 45 67", "8-495-123-45-67"). Only the text
+#   tells: by their digits "(84) 99512-3456" and "84 91 234 5678" (Vietnam without its +) are an 8 and ten
+#   digits too. Its last nine digits are the +7 number's: they share a key, and no key changes for it.
+#   "8 0…" is Belarus's trunk prefix (8 and 0), not Russia's: +7's national numbers never begin with 0.
 #   And a number written with a trunk 0 is no longer one written with +7, which has none ("0495 123 4567"
 #   is not "+7 495 123 45 67"; phone_number_has_no_trunk_zero), as for Spain or Greece.
 #
@@ -28,7 +31,9 @@ from django.db import migrations
 # The plain numbers that 0021 reads without regular expressions (digits, spaces and plus signs) hold no
 # "(0)" and are read as before; of the others only a number of +39 or +378 with a "(0)" does more work.
 PHONE_FUNCTIONS_SQL = r"""
-CREATE OR REPLACE FUNCTION {schema}.phone_numbers(phones text[]) RETURNS text[]
+-- The numbers the phones hold (phone_numbers), and with `with_trunk_eight` also the +7 number each may be
+-- that is written with a Russian trunk 8: the 8 a group of its own, then ten digits.
+CREATE OR REPLACE FUNCTION {schema}.phone_readings(phones text[], with_trunk_eight boolean) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     phone text COLLATE "default";
@@ -56,6 +61,9 @@ BEGIN
                 WHEN left(digits, 2) = '00' THEN '+' || substr(digits, 3)
                 ELSE digits
             END);
+            IF with_trunk_eight AND digits ~ '^8[1-9][0-9]{{9}}$' AND ltrim(phone, ' ') LIKE '8 %' THEN
+                numbers := {schema}.phone_sorted_add(numbers, '+7' || substr(digits, 2));
+            END IF;
             CONTINUE;
         END IF;
         without_extensions := regexp_replace(
@@ -86,11 +94,18 @@ BEGIN
                 END IF;
             END IF;
             numbers := {schema}.phone_sorted_add(numbers, written);
+            IF with_trunk_eight AND written ~ '^8[1-9][0-9]{{9}}$' AND found ~ '^8(?: |[-.]|[(])' THEN
+                numbers := {schema}.phone_sorted_add(numbers, '+7' || substr(written, 2));
+            END IF;
         END LOOP;
     END LOOP;
     RETURN numbers;
 END
 $$;
+
+CREATE OR REPLACE FUNCTION {schema}.phone_numbers(phones text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN {schema}.phone_readings(phones, false);
 
 -- A number never written with a trunk 0 at home: one written with the country code of a country that has
 -- none (Italy and San Marino keep a fixed line's 0 after theirs: "+39 06 …" is "06 …", "+39 312 …" is
@@ -118,31 +133,14 @@ CREATE OR REPLACE FUNCTION {schema}.phone_number_has_no_trunk_zero(number text) 
             substr(digits, length(country_code) + 1) AS national
     );
 
--- The numbers (phone_numbers), and for each written as 8 and ten digits the +7 number it may be:
--- "84951234567" is also "+74951234567".
-CREATE OR REPLACE FUNCTION {schema}.phone_readings(numbers text[]) RETURNS text[]
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-DECLARE
-    number text COLLATE "default";
-    readings text[] COLLATE "default" := numbers;
-BEGIN
-    FOREACH number IN ARRAY numbers LOOP
-        IF number ~ '^8[1-9][0-9]{{9}}$' THEN
-            readings := readings || ('+7' || substr(number, 2));
-        END IF;
-    END LOOP;
-    RETURN readings;
-END
-$$;
-
 CREATE OR REPLACE FUNCTION {schema}.shares_phone_number(phones text[], other text[]) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     one text COLLATE "default";
     another text COLLATE "default";
-    others text[] COLLATE "default" := {schema}.phone_readings({schema}.phone_numbers(other));
+    others text[] COLLATE "default" := {schema}.phone_readings(other, true);
 BEGIN
-    FOREACH one IN ARRAY {schema}.phone_readings({schema}.phone_numbers(phones)) LOOP
+    FOREACH one IN ARRAY {schema}.phone_readings(phones, true) LOOP
         FOREACH another IN ARRAY others LOOP
             IF {schema}.phone_number_ends_with(one, another)
                 OR {schema}.phone_number_ends_with(another, one) THEN
@@ -187,11 +185,13 @@ def create_phone_functions(apps, schema_editor):
 
 
 def restore_previous_phone_functions(apps, schema_editor):
-    # phone_readings only once nothing calls it.
+    # phone_readings only once nothing calls it; IF EXISTS, as a backward run stopped later (building the index
+    # again, outside a transaction) has dropped it already and runs again.
     run_in_current_schema(
         schema_editor,
         lambda schema: (
-            previous_phone_functions_sql(schema) + f"DROP FUNCTION {schema}.phone_readings(text[]);"
+            previous_phone_functions_sql(schema)
+            + f"DROP FUNCTION IF EXISTS {schema}.phone_readings(text[], boolean);"
         ),
     )
 

@@ -272,6 +272,9 @@ def test_the_search_box_and_the_database_agree_on_what_a_phone_number_is(typed, 
         ("+7 495 123 45 67", "8 (495) 123-45-67"),
         ("007 495 123 45 67", "8 495 123 45 67"),
         ("+7 727 123 4567", "8 727 123 4567"),
+        ("+7 495 123 45 67", "8-495-123-45-67"),
+        ("+7 495 123 45 67", "8(495)123-45-67"),
+        ("+7 495 123 45 67", "8.495.123.45.67"),
         # Dialled from North America (011) and from Australia (0011, read as +).
         ("+34 612 345 678", "011 34 612 345 678"),
         ("+351 912 345 678", "011 351 912 345 678"),
@@ -319,6 +322,11 @@ def test_a_number_is_found_written_with_or_without_its_country_code_either_way(o
         # that 8 a North American 1.
         ("+7 495 123 45 67", "0495 123 45 67"),
         ("+1 800 555 3535", "8 800 555 35 35"),
+        # Nor is an 8 that is not a group of its own: Brazilian mobiles in Natal and Piauí (area codes 84
+        # and 89) and a Hanoi number written without its + are not Moscow's, Russian mobiles or Kursk's.
+        ("+7 499 512-34-56", "(84) 99512-3456"),
+        ("+7 999 912-34-56", "(89) 99912-3456"),
+        ("+7 491 234 5678", "84 91 234 5678"),
         # Two numbers written with their country codes are one only as the same digits: one code ending
         # the other is two countries (Japan and Memphis, India and New York, Ghana and Angers, Angola and
         # London).
@@ -418,9 +426,17 @@ def test_a_number_with_an_extension_or_a_label_is_found_by_the_number(officer, w
         (["+44 12345"], ["012345"], False),
         (["+39 (0)6 1234 5678"], ["06 1234 5678"], True),
         (["+39 (0)6 1234 5678"], ["+39 6 1234 5678"], False),
-        # 8 and ten digits are also the +7 number; a leading 8 is otherwise a digit like any other.
+        # An 8 written as a group of its own and ten digits are also the +7 number; a leading 8 is otherwise
+        # a digit like any other.
         (["8 (495) 123-45-67"], ["+7 495 123 45 67"], True),
         (["+7 495 123 45 67"], ["8 495 123 45 67"], True),
+        (["+7 495 123 45 67"], ["8-495-123-45-67"], True),
+        (["+7 495 123 45 67"], ["  8 495 123 45 67"], True),
+        (["Tel 8 (495) 123-45-67, fax 8 (495) 123-45-68"], ["+7 495 123 45 68"], True),
+        (["(84) 99512-3456"], ["+7 499 512-34-56"], False),
+        (["84 99512 3456"], ["+7 499 512 34 56"], False),
+        (["84 91 234 5678"], ["+7 491 234 5678"], False),
+        (["84-91-234-5678"], ["+7 491 234 5678"], False),
         (["0495 123 45 67"], ["+7 495 123 45 67"], False),
         (["8 017 123 45 67"], ["+7 017 123 45 67"], False),
         (["+65 8123 4567"], ["8123 4567"], True),
@@ -495,6 +511,12 @@ WRITTEN_NUMBERS = [
     "+7 495 123 4567",
     "8 495 123 4567",
     "8 (495) 123-45-67",
+    "8-495-123-45-67",
+    "8(495)123-45-67",
+    "(84) 99512-3456",
+    "+7 499 512-34-56",
+    "84 91 234 5678",
+    "+7 491 234 5678",
     "007 495 123 4567",
     "0495 123 4567",
     "+7 727 123 4567",
