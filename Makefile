@@ -31,7 +31,7 @@ run: services
 	@$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Liaison CRM is starting on http://127.0.0.1:$(PORT)/"
-	@echo "  Demo logins (password liaison-demo): officer, officer2, manager, admin"
+	@echo "  Demo logins (password liaison-demo): officer, officer2, manager, manager2, admin"
 	@echo "  Outgoing mail is printed below by the worker. Stop everything with Ctrl-C."
 	@echo ""
 	@SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile

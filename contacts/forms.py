@@ -18,6 +18,8 @@ from .models import (
     Organisation,
     Stakeholder,
     Tag,
+    validate_email_address,
+    validate_phone_number,
     validate_tag_name,
 )
 from .widgets import LookupSelect, QuickSelect
@@ -133,26 +135,24 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
             if self.instance.pk:
                 self.initial[name] = ", ".join(getattr(self.instance, name))
 
-    def _split(self, name):
-        return [part.strip() for part in self.cleaned_data.get(name, "").split(",") if part.strip()]
+    def _entries(self, name, validator):
+        """The field's comma-separated entries, each checked: every entry refused is named on its own."""
+        entries = [part.strip() for part in self.cleaned_data.get(name, "").split(",") if part.strip()]
+        errors = []
+        for entry in entries:
+            try:
+                validator(entry)
+            except forms.ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise forms.ValidationError(errors)
+        return entries
 
     def clean_emails(self):
-        emails = self._split("emails")
-        validator = forms.EmailField()
-        errors = []
-        for email in emails:
-            try:
-                validator.clean(email)
-            except forms.ValidationError:
-                errors.append(email)
-        if errors:
-            raise forms.ValidationError(
-                _("Not a valid email address: %(emails)s"), params={"emails": ", ".join(errors)}
-            )
-        return [email.lower() for email in emails]
+        return [email.lower() for email in self._entries("emails", validate_email_address)]
 
     def clean_phones(self):
-        return self._split("phones")
+        return self._entries("phones", validate_phone_number)
 
     def clean_languages(self):
         # The first language is the one they prefer. A multiple select sends its choices in the list's order,

@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, Upper
@@ -51,6 +51,26 @@ INVISIBLE_IN_TAG_NAMES = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2
 # Forms and imports split a list of tags at these, and exports join one with "; ": a name holding one would
 # come back from the next form save, or export and import, as two tags.
 TAG_SEPARATORS = re.compile("[,;]")
+
+
+# A stakeholder's emails and phones are typed as one list: each refusal quotes the entry it refuses, so the
+# officer sees which of several to correct (forms, the API).
+def validate_email_address(value: str) -> None:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(
+            _("“%(value)s” is not an email address."), code="invalid", params={"value": value}
+        ) from None
+
+
+def validate_phone_number(value: str) -> None:
+    if not any(character.isdigit() for character in value):
+        raise ValidationError(
+            _("“%(value)s” has no digits: it is not a phone number."),
+            code="no_digits",
+            params={"value": value},
+        )
 
 
 def validate_tag_name(value: str) -> None:

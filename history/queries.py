@@ -510,14 +510,25 @@ def _links_display(change: LinkChange, names) -> str:
     return ", ".join(parts)
 
 
+def _item_label(array_field):
+    """How the history names one item of `array_field`: as its tracked model's `history_item_labels` say, else
+    by its choices, else as stored."""
+    tracked = array_field.model.pgh_tracked_model
+    own = getattr(tracked, "history_item_labels", {}).get(array_field.name)
+    if own is not None:
+        return own
+    choices = dict(array_field.base_field.flatchoices)
+    return lambda item: choices.get(item, item)
+
+
 def _display(model_field, value, names):
     if value is None or value == "" or value == []:
         return None
     if model_field.is_relation:
         return _name(model_field.related_model, value, names)
     if isinstance(model_field, ArrayField):
-        choices = dict(model_field.base_field.flatchoices)
-        return ", ".join(str(choices.get(item, item)) for item in value)
+        label = _item_label(model_field)
+        return ", ".join(str(label(item)) for item in value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.BooleanField):

@@ -75,11 +75,16 @@ def _c(name, label, *aliases, required=False, help="", joiner="", pattern=None, 
     )
 
 
-LIST_HELP = gettext_lazy("Several separated by semicolons, or in several columns.")
+# What split_list() and _PHONE_SPLIT below split a cell at.
+LIST_HELP = gettext_lazy("Several separated by commas or semicolons, or in several columns.")
+PHONES_HELP = gettext_lazy(
+    "Several separated by semicolons (a comma may be part of a number: “+1 555 0100, ext. 12”), or in "
+    "several columns."
+)
 
 
-def _list(name, label, *aliases, **options):
-    return _c(name, label, *aliases, help=LIST_HELP, joiner="; ", **options)
+def _list(name, label, *aliases, help=LIST_HELP, **options):
+    return _c(name, label, *aliases, help=help, joiner="; ", **options)
 
 
 # Outlook's "E-mail 2 Address", Google's "E-mail 1 - Value", "Work email", "Mail Addr", as normalise_heading
@@ -117,7 +122,7 @@ COLUMNS: dict[str, list[Column]] = {
            "name prefix", "prefix", "honorific", "title"),
         _list("emails", gettext_lazy("Emails"), "email addresses", pattern=EMAIL_HEADING),
         _list("phones", gettext_lazy("Phones"), "tel", "mobile", "mobile number", "cell", "cell number",
-              "phone numbers", pattern=PHONE_HEADING),
+              "phone numbers", pattern=PHONE_HEADING, help=PHONES_HELP),
         _c("organisation", gettext_lazy("Organisation"), "organization", "company", "company name",
            "employer", "org", "organization name", "organisation name", "organization 1 name",
            "account name"),

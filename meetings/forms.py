@@ -16,16 +16,15 @@ from interactions.models import Sentiment
 from liaison_crm.edit_conflicts import EditConflictMixin
 from liaison_crm.typed_dates import TypedDatesMixin
 
-from .models import ActionStatus, Frequency, Meeting, Rsvp
+from .models import ActionStatus, Frequency, Meeting, Rsvp, reminder_label
 from .services import OWN_ACTION_CHASER_MESSAGE
 
-REMINDER_CHOICES = [
-    (7 * 24 * 60, _("1 week before")),
-    (24 * 60, _("1 day before")),
-    (2 * 60, _("2 hours before")),
-    (60, _("1 hour before")),
-    (15, _("15 minutes before")),
-]
+# The API takes any number of minutes the model allows; the form offers these.
+REMINDERS_OFFERED = (7 * 24 * 60, 24 * 60, 2 * 60, 60, 15)
+
+
+def reminder_choices():
+    return [(minutes, reminder_label(minutes)) for minutes in REMINDERS_OFFERED]
 
 
 class WallClockField(forms.DateTimeField):
@@ -72,7 +71,7 @@ class MeetingForm(EditConflictMixin, TypedDatesMixin, forms.ModelForm):
     )
     reminders = forms.TypedMultipleChoiceField(
         label=_("Reminders"),
-        choices=REMINDER_CHOICES,
+        choices=reminder_choices,
         coerce=int,
         required=False,
         initial=[24 * 60, 60],

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import TIME_ZONE_CHOICES
 from contacts.models import Organisation, Stakeholder
@@ -22,6 +23,20 @@ from liaison_crm.text import StorableTextModel
 from .querysets import ActionItemQuerySet, AttendeeQuerySet, MeetingQuerySet
 
 DEFAULT_REMINDER_MINUTES = [24 * 60, 60]
+
+# A reminder's minutes in the largest unit that counts them whole: 1440 is "1 day before".
+REMINDER_UNITS = (
+    (7 * 24 * 60, ngettext_lazy("%(count)d week before", "%(count)d weeks before", "count")),
+    (24 * 60, ngettext_lazy("%(count)d day before", "%(count)d days before", "count")),
+    (60, ngettext_lazy("%(count)d hour before", "%(count)d hours before", "count")),
+    (1, ngettext_lazy("%(count)d minute before", "%(count)d minutes before", "count")),
+)
+
+
+def reminder_label(minutes: int) -> str:
+    """A reminder as the meeting form offers it and the meeting's history shows it: "1 day before"."""
+    unit, phrase = next((unit, phrase) for unit, phrase in REMINDER_UNITS if minutes % unit == 0)
+    return phrase % {"count": minutes // unit}
 
 
 class Frequency(models.TextChoices):
@@ -62,6 +77,9 @@ class MeetingStatus(models.TextChoices):
 @history_tracked(exclude=["search_vector", "uid", "sequence", "held_at", "created_at", "updated_at"])
 class Meeting(StorableTextModel):
     """A meeting the liaison team organises or attends: purpose, agenda, time, place, people and outcome."""
+
+    # How the history names each item of a field, where the stored value would mean nothing to a reader.
+    history_item_labels = {"reminder_minutes": reminder_label}
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)

@@ -13,6 +13,8 @@ from ..models import (
     PortfolioHandover,
     Stakeholder,
     Tag,
+    validate_email_address,
+    validate_phone_number,
     validate_tag_name,
 )
 
@@ -199,8 +201,12 @@ class PortfolioHandoverSerializer(serializers.ModelSerializer):
 
 
 class StakeholderSerializer(serializers.ModelSerializer):
-    emails = serializers.ListField(child=serializers.EmailField(max_length=254), required=False)
-    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    emails = serializers.ListField(
+        child=serializers.CharField(max_length=254, validators=[validate_email_address]), required=False
+    )
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=40, validators=[validate_phone_number]), required=False
+    )
     languages = serializers.ListField(child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False)
     owner = AssigneeField(
         required=False,

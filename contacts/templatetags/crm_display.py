@@ -22,10 +22,17 @@ def staff(user) -> str:
     return staff_label(user, active=user.is_active)
 
 
-@register.filter
 def ago(value):
     """“3 weeks”, not “3 weeks, 6 days”: the larger unit is what an officer reads at a glance."""
     return timesince(value, _now_for(value), depth=1) if value else ""
+
+
+@register.filter
+def time_ago(moment):
+    """“3 weeks ago”; “just now” under a minute, where Django would count “0 minutes”."""
+    if timezone.now() - moment < dt.timedelta(minutes=1):
+        return _("just now")
+    return _("%(ago)s ago") % {"ago": ago(moment)}
 
 
 @register.filter
@@ -188,5 +195,5 @@ def contacted_ago(moment):
         '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(),
         formats.localize(local),
-        _("%(ago)s ago") % {"ago": ago(moment)},
+        time_ago(moment),
     )

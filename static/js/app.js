@@ -48,9 +48,10 @@ var liaison = (function () {
 
   // The box is a combobox: a screen reader says "expanded" when there are matches to go down to. When there
   // are none, the page's status line (base.html) says so, as nothing would be said at all.
+  // A history restore (Back, Forward) swaps the page's body back with no target: nothing was looked up.
   document.addEventListener("htmx:afterSwap", function (event) {
     var results = event.detail.target;
-    if (!results.classList || !results.classList.contains("lookup-results")) return;
+    if (!results || !results.classList || !results.classList.contains("lookup-results")) return;
     var input = results.closest("[data-lookup]").querySelector(".lookup-input");
     var found = results.querySelector("[data-lookup-choice]");
     input.setAttribute("aria-expanded", found ? "true" : "false");
@@ -557,15 +558,16 @@ document.addEventListener("DOMContentLoaded", function () {
 // would leave focus on the page's body: a keyboard or screen reader user is thrown back to the top. Focus
 // goes instead to the new content: the first field it says is wrong, else its [data-focus-after-swap]
 // element, else the control of the same name, else its first control, else the content itself. A page
-// that comes back with errors likewise starts on the first wrong field, which reads out its error.
+// that comes back with errors likewise starts on the first wrong field, which reads out its error; one that
+// comes back with a question before saving (likely duplicates) starts on its [data-focus-on-load] heading.
 (function () {
   "use strict";
 
   var INVALID = '[aria-invalid="true"]';
 
   document.addEventListener("DOMContentLoaded", function () {
-    var invalid = document.querySelector("main form " + INVALID);
-    if (invalid && document.activeElement === document.body) invalid.focus();
+    var spot = document.querySelector("main form " + INVALID) || document.querySelector("main [data-focus-on-load]");
+    if (spot && document.activeElement === document.body) spot.focus();
   });
 
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary";

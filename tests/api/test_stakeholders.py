@@ -108,6 +108,16 @@ def test_model_rules_come_back_as_field_messages(officer_api):
     assert set(response.json()) >= {"influence", "contact_cadence_days"}
 
 
+def test_bad_emails_and_phones_get_the_forms_messages(officer_api):
+    response = officer_api.post(
+        LIST, {"name": "Juma Otieno", "emails": ["juma@example.org", "not-an-email"], "phones": ["abc"]}
+    )
+    assert response.status_code == 400
+    assert response.json()["emails"] == {"1": ["“not-an-email” is not an email address."]}
+    assert response.json()["phones"] == {"0": ["“abc” has no digits: it is not a phone number."]}
+    assert not Stakeholder.objects.exists()
+
+
 def test_stakeholders_are_never_deleted(api_as, stakeholder):
     assert api_as("admin_user").delete(detail(stakeholder)).status_code == 405
     assert Stakeholder.objects.filter(pk=stakeholder.pk).exists()

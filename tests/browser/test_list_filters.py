@@ -309,3 +309,23 @@ def test_the_search_box_takes_the_cursor_at_a_keyboard_but_waits_for_a_tap_on_a_
         expect(search).not_to_be_focused()
     finally:
         phone.close()
+
+
+def test_back_and_forward_through_a_filtered_list_raise_no_script_error(page, live_server, officer):
+    """htmx restores a page from its history with no swap target: the lookup boxes' handler read one."""
+    two_stakeholders(officer)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/stakeholders/")
+    results = page.locator("#stakeholder-results")
+    page.get_by_role("searchbox", name="Search").press_sequentially("Owusu", delay=50)
+    page.wait_for_url("**/stakeholders/?*q=Owusu*")
+    expect(results).not_to_contain_text("Kofi Mensah")
+
+    page.go_back()
+    expect(results).to_contain_text("Kofi Mensah")
+    page.go_forward()
+    expect(results).not_to_contain_text("Kofi Mensah")
+
+    assert errors == []

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from commitments.models import Commitment
 from concerns.models import Concern
 from contacts.management.commands.seed_demo import (
     ORGANISATIONS,
+    STAFF,
     SUMMARIES,
     DemoData,
     seed_meetings,
@@ -156,3 +158,20 @@ def test_demo_summaries_read_right_whatever_the_organisation_is_called(organisat
     ]
 
     assert not [summary for summary in summaries if re.search(r"\bthe the\b", summary, re.IGNORECASE)]
+
+
+def test_make_run_and_the_readme_name_an_officer_and_a_manager_of_each_team_and_the_admin():
+    """seed_demo lists every login on the first run only; `make run` names the main ones at every start, and
+    left out the second team's manager (manager2)."""
+    main_logins = {}
+    for seed in STAFF:
+        main_logins.setdefault((seed.role, seed.team), seed.username)
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
+    readme = " ".join((root / "README.md").read_text().split())
+
+    banner = re.search(r"Demo logins \(password liaison-demo\): ([\w., ]+)", makefile).group(1)
+    readme_logins = re.search(r"demo logins: (.*?), all with the password", readme).group(1)
+
+    assert set(banner.split(", ")) == set(main_logins.values())
+    assert set(re.findall(r"`([\w.]+)`", readme_logins)) == set(main_logins.values())

@@ -246,6 +246,44 @@ def test_bad_stakeholder_form_shows_errors_and_writes_nothing(officer_client, of
     assert not Stakeholder.objects.exists()
 
 
+def test_stakeholder_form_names_each_bad_email_and_phone_on_its_own(officer_client, officer):
+    """Quoted together, "not-an-email, juma@example" read as the whole field refused, good entries too."""
+    response = officer_client.post(
+        reverse("contacts:stakeholder_create"),
+        {
+            "name": "Juma Otieno",
+            "emails": "juma@example.org, not-an-email, juma@example",
+            "phones": "+254 20 000 0000, abc",
+            "owner": officer.pk,
+            "influence": 3,
+            "interest": 3,
+            "engagement_level": "consult",
+            "time_zone": "Africa/Nairobi",
+            "preferred_channel": "email",
+        },
+    )
+    errors = response.context["form"].errors
+    assert errors["emails"] == [
+        "“not-an-email” is not an email address.",
+        "“juma@example” is not an email address.",
+    ]
+    assert errors["phones"] == ["“abc” has no digits: it is not a phone number."]
+    assert not Stakeholder.objects.exists()
+
+
+def test_a_stakeholder_contacted_seconds_ago_was_contacted_just_now(officer_client, officer):
+    stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
+    Stakeholder.objects.filter(pk=stakeholder.pk).update(
+        last_contacted_at=timezone.now() - dt.timedelta(seconds=20)
+    )
+
+    page = officer_client.get(stakeholder.get_absolute_url()).content.decode()
+    listing = officer_client.get(reverse("contacts:stakeholder_list")).content.decode()
+
+    assert "(just now)" in page and "0 minutes" not in page
+    assert "just now</time>" in listing and "0 minutes" not in listing
+
+
 def test_officer_cannot_open_the_edit_form_of_a_colleagues_stakeholder(officer_client, colleague):
     stakeholder = StakeholderFactory(owner=colleague, name="Not Yours")
     assert officer_client.get(reverse("contacts:stakeholder_edit", args=[stakeholder.pk])).status_code == 403

@@ -327,6 +327,26 @@ def test_a_meetings_decisions_show_in_its_history_with_who_recorded_them(client,
     assert [entry.title for entry in recent.entries] == ["Meet again in May", "Go ahead"]
 
 
+def test_a_meetings_reminders_show_in_its_history_as_the_form_offers_them(client, officer):
+    """Not as the minutes stored ("1440, 60"); a time the API set and the form does not offer reads alike."""
+    start = timezone.now() + dt.timedelta(days=3)
+    meeting = meetings.meeting_schedule(
+        organiser=officer,
+        title="Harbour consultation",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        stakeholders=[StakeholderFactory(owner=officer)],
+        reminder_minutes=[24 * 60, 60],
+    )
+    meetings.meeting_update(meeting=meeting, actor=officer, reminder_minutes=[2 * 24 * 60, 90])
+
+    html = htmx_get(login(client, officer), history_url("meeting", meeting)).content.decode()
+
+    assert "1 day before, 1 hour before" in html
+    assert "2 days before, 90 minutes before" in html
+    assert "1440" not in html
+
+
 def test_recent_changes_name_an_officer_who_has_left(client, officer, colleague, manager):
     """A leaver's portfolio handed over reads "Owner: <the leaver> → <the colleague>", and what the leaver
     did is credited to them by name: staff are named on every record, whether they are still here or not."""

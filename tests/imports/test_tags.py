@@ -12,7 +12,8 @@ from django.db import connection, transaction
 
 from contacts.models import Organisation, Stakeholder, Tag
 from contacts.services import stakeholder_update, tags_from_names
-from imports.models import ImportStatus
+from imports.columns import COLUMNS
+from imports.models import ImportKind, ImportStatus
 from interactions.models import Interaction
 
 from ..concurrency import wait_until_waiting_for_a_lock
@@ -223,3 +224,14 @@ def test_a_stakeholder_saved_while_an_interactions_import_adds_the_same_new_tag_
     ana.refresh_from_db()
     assert _tag_names(ana.tags) == {"Climate"}
     assert ana.last_contacted_at is not None
+
+
+def test_a_tags_cell_is_split_at_commas_and_semicolons_as_its_help_on_the_mapping_page_says(officer):
+    """The help said "separated by semicolons" while the stakeholder form asks for commas: both are taken."""
+    content = csv_bytes([["Eleni Papadaki", "", "", "", "Housing, Water; Transport", ""]])
+
+    commit(officer, check(officer, upload(officer, content)))
+
+    assert _tag_names(Stakeholder.objects.get().tags) == {"Housing", "Water", "Transport"}
+    tags = next(column for column in COLUMNS[ImportKind.STAKEHOLDERS] if column.name == "tags")
+    assert str(tags.help) == "Several separated by commas or semicolons, or in several columns."

@@ -1223,6 +1223,17 @@ def test_a_cancelled_meeting_offers_no_commitment_to_record(officer_client, offi
     assert record not in officer_client.get(meeting.get_absolute_url()).content.decode()
 
 
+def test_a_cancelled_meeting_offers_no_add_to_calendar(officer_client, officer, meeting):
+    """Its invitation would put a meeting that will not take place in the officer's calendar."""
+    add = f'href="{reverse("meetings:ics", args=[meeting.pk])}"'
+    assert add in officer_client.get(meeting.get_absolute_url()).content.decode()
+
+    services.meeting_cancel(meeting=meeting, actor=officer)
+
+    page = officer_client.get(meeting.get_absolute_url()).content.decode()
+    assert add not in page and "Add to calendar" not in page
+
+
 @pytest.mark.parametrize("page", ["meetings:edit", "meetings:mark_held", "meetings:cancel"])
 def test_a_cancelled_meetings_forms_lead_back_to_it_saying_so(officer_client, officer, meeting, page):
     """The edit page of a cancelled meeting opened a form whose save was then refused (so did recording it
