@@ -35,11 +35,6 @@ def time_ago(moment):
     return _("%(ago)s ago") % {"ago": ago(moment)}
 
 
-@register.filter
-def until(value):
-    return timeuntil(value, _now_for(value), depth=1) if value else ""
-
-
 def _now_for(value):
     """A day (a due date) is counted in whole days from the reader's today: Django would count it from
     midnight to the server's clock, and a day due tomorrow would be "in 1 hour" late in the evening."""
