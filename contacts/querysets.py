@@ -164,14 +164,19 @@ def _families_sql(model) -> str:
     UNION rather than UNION ALL: a (head, organisation) pair already found is not followed again, so
     parents looped by a write that skipped the checks of the forms and imports end the walk instead of
     hanging it.
+
+    Each level's departments are looked up organisation by organisation (a lateral subquery, kept whole by
+    OFFSET 0): PostgreSQL guesses every level ten times the one above, and for a page of 50 heads, guessing
+    thousands, joined the level by reading the whole register.
     """
     table = connection.ops.quote_name(model._meta.db_table)
     return f"""
         WITH RECURSIVE family(head, id) AS (
             SELECT id, id FROM {table} WHERE id = ANY(%s)
             UNION
-            SELECT family.head, department.id FROM {table} department
-            JOIN family ON department.parent_id = family.id
+            SELECT family.head, department.id FROM family CROSS JOIN LATERAL (
+                SELECT id FROM {table} WHERE parent_id = family.id OFFSET 0
+            ) department
         )
     """
 
@@ -179,13 +184,20 @@ def _families_sql(model) -> str:
 def people_counts(organisation_ids: list[int]) -> dict[int, int]:
     """{organisation id: how many people hold a position now in it or its departments at any depth}, for
     all of them in one query; organisations nobody works in are left out. A person holding positions in
-    two departments of one family counts once there."""
+    two departments of one family counts once there.
+
+    Each member of the families is looked up in the positions by its own (a lateral subquery, kept whole by
+    OFFSET 0), down the index of positions by organisation: joined at once, the families of a page of 50
+    organisations, guessed thousands, were joined by reading every current position and every person
+    (550 ms for the page against 40 ms at 100,000 people).
+    """
     from .models import Affiliation, Organisation
 
     positions, params = (
         Affiliation.objects.current()
+        .filter(organisation=RawSQL("family.id", ()))
         .order_by()
-        .values(place=F("organisation"), person=F("stakeholder"))
+        .values(person=F("stakeholder"))
         .query.sql_with_params()
     )
     with connection.cursor() as cursor:
@@ -193,12 +205,46 @@ def people_counts(organisation_ids: list[int]) -> dict[int, int]:
             f"""
             {_families_sql(Organisation)}
             SELECT family.head, COUNT(DISTINCT position.person)
-            FROM family JOIN ({positions}) position ON position.place = family.id
+            FROM family CROSS JOIN LATERAL ({positions} OFFSET 0) position
             GROUP BY family.head
             """,
             [organisation_ids, *params],
         )
         return dict(cursor.fetchall())
+
+
+def departments_nearest_first(organisation, *, limit: int) -> list:
+    """Up to `limit` of the organisation's departments at any depth, each with its `depth` below it (1 for
+    its own departments): the nearest levels first (all its directorates before any of their units), in
+    name order within each.
+
+    Walked down the parent index level by level in one query, which returns only the rows asked for,
+    however large the family. Each organisation has one parent, so a walk down from the organisation can
+    only come round to the organisation itself, where parents looped by a raw write end it.
+    """
+    from .models import Organisation
+
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    return list(
+        Organisation.objects.raw(
+            f"""
+            WITH RECURSIVE department(id, depth) AS (
+                SELECT id, 1 FROM {table} WHERE parent_id = %(organisation)s
+                UNION ALL
+                SELECT below.id, department.depth + 1 FROM department CROSS JOIN LATERAL (
+                    SELECT id FROM {table} WHERE parent_id = department.id OFFSET 0
+                ) below
+                WHERE below.id <> %(organisation)s
+            )
+            SELECT organisation.id, organisation.name, organisation.kind, organisation.parent_id,
+                department.depth
+            FROM department JOIN {table} organisation USING (id)
+            ORDER BY department.depth, organisation.name, organisation.id
+            LIMIT %(limit)s
+            """,
+            {"organisation": organisation.pk, "limit": limit},
+        )
+    )
 
 
 class PeopleCounted(ModelIterable):

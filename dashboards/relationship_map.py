@@ -8,7 +8,6 @@ The stakeholder and organisation registers and the meetings are shared by all st
 same for every reader.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Window
@@ -16,6 +15,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from contacts.models import Affiliation, Organisation, Stakeholder
+from contacts.querysets import departments_nearest_first
 from meetings.models import Attendee
 from meetings.querysets import met
 
@@ -26,9 +26,8 @@ PEOPLE_PER_ORGANISATION = 10
 # An organisation's map draws this many of its departments at most, the nearest levels first: a third of
 # the map, room for a ministry's directorates and the first of their units.
 MAX_DEPARTMENTS = 20
-# They are chosen from this many of its family, more than any ministry has: read whole, the family of an
-# organisation with thousands of units (a bulk import gone wrong) would be read for 20 of them.
-FAMILY_READ = 1000
+# The map is drawn in rings around the centre, the outermost for anything two steps away or more.
+OUTERMOST_HOP = 2
 CO_ATTENDEES = 15
 
 
@@ -187,11 +186,15 @@ def organisation_graph(organisation: Organisation, *, day=None) -> Graph:
     graph.add_organisation(organisation, 0)
     # Hop 1: the organisation it belongs to and its departments, at any depth as its page reads them (a unit
     # two levels down drawn beside its directorate, a step further out), and the people working there now.
-    parent, departments = _parent_and_departments(organisation, graph)
+    parent = Organisation.objects.only("name", "kind").filter(pk=organisation.parent_id).first()
     if parent is not None:
         graph.add_organisation(parent, 1)
-    for department, depth in departments:
-        graph.add_organisation(department, depth)
+    departments = departments_nearest_first(organisation, limit=MAX_DEPARTMENTS + 1)
+    if len(departments) > MAX_DEPARTMENTS:
+        graph.truncated = True
+        departments = departments[:MAX_DEPARTMENTS]
+    for department in departments:
+        graph.add_organisation(department, min(department.depth, OUTERMOST_HOP))
     # Half the map at most for the people working there, so there is room left for where else they work.
     people = list(_people_at([organisation.pk], [], MAX_NODES // 2 + 1))
     if len(people) > MAX_NODES // 2:
@@ -202,14 +205,8 @@ def organisation_graph(organisation: Organisation, *, day=None) -> Graph:
             position.stakeholder_id, position.stakeholder.name, 1, _position_label(position)
         ):
             graph.connect(graph.centre, f"s{position.stakeholder_id}", "position", _position_label(position))
-    # Hop 2: the people of its departments, as its page lists them, the other organisations the people
-    # working there work at, and the people they meet most.
-    department_ids = [department.pk for department, _depth in departments]
-    for position in _people_at(department_ids, [], PEOPLE_PER_ORGANISATION):
-        if graph.add_stakeholder(
-            position.stakeholder_id, position.stakeholder.name, 2, _position_label(position)
-        ):
-            graph.connect(f"s{position.stakeholder_id}", f"o{position.organisation_id}", "position")
+    # Hop 2: the other organisations the people working there work at, and the people they meet most; then,
+    # in the room left, the people of its departments, as its page lists them.
     ids = [position.stakeholder_id for position in people]
     for position in (
         Affiliation.objects.held_now()
@@ -221,42 +218,16 @@ def organisation_graph(organisation: Organisation, *, day=None) -> Graph:
             graph.connect(f"s{position.stakeholder_id}", f"o{position.organisation_id}", "position")
     for row in _co_attendees(ids, ids, CO_ATTENDEES):
         graph.add_stakeholder(row["stakeholder"], row["name"], 2)
+    for position in _people_at([department.pk for department in departments], [], PEOPLE_PER_ORGANISATION):
+        if graph.add_stakeholder(
+            position.stakeholder_id, position.stakeholder.name, 2, _position_label(position)
+        ):
+            graph.connect(f"s{position.stakeholder_id}", f"o{position.organisation_id}", "position")
     if ids:
         _link_meetings(graph, ids)
     _link_departments(graph)
     _colour(graph, day)
     return graph
-
-
-def _parent_and_departments(
-    organisation: Organisation, graph: Graph
-) -> tuple[Organisation | None, list[tuple[Organisation, int]]]:
-    """The organisation it is part of, and up to MAX_DEPARTMENTS of its departments at any depth
-    (`family_of`), each with its depth below it: the nearest levels first (all its directorates before any
-    of their units), in name order within each, so that each is drawn with the one it is part of.
-
-    One query, of at most FAMILY_READ of the family; departments beyond what is drawn mark the graph
-    truncated. Parents looped by a raw write end the walk: each department is taken once.
-    """
-    family = (
-        Organisation.objects.family_of(organisation) | Organisation.objects.filter(pk=organisation.parent_id)
-    ).exclude(pk=organisation.pk)
-    rows = list(family.only("name", "kind", "parent").order_by("name", "pk")[:FAMILY_READ])
-    parent = next((row for row in rows if row.pk == organisation.parent_id), None)
-    under: dict[int, list[Organisation]] = defaultdict(list)
-    for row in rows:
-        under[row.parent_id].append(row)
-    departments, taken = [], {organisation.pk}
-    level, depth = [organisation], 1
-    while level:
-        below = (department for above in level for department in under[above.pk])
-        level = [department for department in below if department.pk not in taken]
-        taken.update(department.pk for department in level)
-        departments += [(department, depth) for department in level]
-        depth += 1
-    if len(departments) > MAX_DEPARTMENTS or len(rows) == FAMILY_READ:
-        graph.truncated = True
-    return parent, departments[:MAX_DEPARTMENTS]
 
 
 def _link_meetings(graph: Graph, ids) -> None:

@@ -2,9 +2,11 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Organisation
+from contacts.models import Affiliation, Organisation, Stakeholder
+from contacts.querysets import people_counts as people_counted
 
 from ..factories import AffiliationFactory, InteractionFactory, OrganisationFactory, StakeholderFactory
 
@@ -119,3 +121,46 @@ def test_people_counts_end_when_parents_loop(officer_client, looped):
     listed = officer_client.get(reverse("contacts:organisation_list"))
 
     assert people_counts(listed) == {"First": 1, "Second": 1, "Third": 1}
+
+
+def test_people_counts_find_each_familys_people_by_the_indexes_however_many_heads(officer):
+    """PostgreSQL guesses each level of the families ten times the one above: for a page of 50
+    organisations it read every current position and every person (550 ms against 40 ms at 100,000
+    people), and joined each level of departments by reading the whole register. Here a register of a
+    few thousand rows, analysed as PostgreSQL would know it: 200 ministries, each with two directorates of
+    two units, and three people working in each organisation."""
+    ministries = Organisation.objects.bulk_create(Organisation(name=f"Ministry {n}") for n in range(200))
+    directorates = Organisation.objects.bulk_create(
+        Organisation(name=f"{ministry.name} directorate {n}", parent=ministry)
+        for ministry in ministries
+        for n in range(2)
+    )
+    units = Organisation.objects.bulk_create(
+        Organisation(name=f"{directorate.name} unit {n}", parent=directorate)
+        for directorate in directorates
+        for n in range(2)
+    )
+    organisations = ministries + directorates + units
+    people = Stakeholder.objects.bulk_create(
+        Stakeholder(name=f"Officer {n}", owner=officer, contact_cadence_days=30)
+        for n in range(3 * len(organisations))
+    )
+    Affiliation.objects.bulk_create(
+        Affiliation(stakeholder=person, organisation=organisations[n // 3], role="Officer")
+        for n, person in enumerate(people)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contacts_organisation, contacts_stakeholder, contacts_affiliation")
+
+    # One organisation's page, a few, a page of the list, a chunk of the export.
+    for heads in (ministries[:1], ministries[:3], ministries[:50], ministries):
+        with CaptureQueriesContext(connection) as queries:
+            counts = people_counted([ministry.pk for ministry in heads])
+        assert counts == {ministry.pk: 21 for ministry in heads}
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {queries[-1]['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Seq Scan" not in plan, (len(heads), plan)
+        assert "Index Cond: (parent_id = " in plan, (len(heads), plan)
+        assert "affiliation_org_current" in plan, (len(heads), plan)

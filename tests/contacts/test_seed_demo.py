@@ -125,6 +125,7 @@ def test_the_demo_has_a_ministry_with_a_directorate_and_its_units_where_people_w
     ministries = Organisation.objects.filter(departments__departments__in=units).distinct()
 
     assert Affiliation.objects.current().filter(organisation__in=units).exists()
+    assert ministries.exists()
     for ministry in ministries.with_people_count():
         assert ministry.people_count == Stakeholder.objects.active().at_organisation(ministry).count()
         assert ministry.people_count > Affiliation.objects.current().filter(organisation=ministry).count()

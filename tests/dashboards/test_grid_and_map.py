@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import OrganisationKind
+from contacts.models import Organisation, OrganisationKind
 from dashboards import relationship_map, services
 from meetings import services as meeting_services
 from meetings.models import Attendee, MeetingStatus, Rsvp
@@ -237,6 +237,74 @@ def test_an_organisations_map_draws_its_nearest_departments_first_up_to_its_boun
     departments = [node["label"] for node in graph["nodes"] if node["label"] != "Ministry"]
     assert len(departments) == relationship_map.MAX_DEPARTMENTS
     assert {directorate.name for directorate in directorates} <= set(departments)
+    assert graph["truncated"] is True
+
+
+def test_an_organisations_map_draws_its_parent_and_nearest_departments_however_large_its_family(officer):
+    """The map read the first thousand of the family by name and walked them: in a family of more, the
+    parent and the directorates, whose names sort after their area offices', were not among them, and the
+    map drew the centre alone."""
+    government = OrganisationFactory(name="Zeta Government")
+    ministry = OrganisationFactory(name="Ministry", parent=government)
+    directorates = [OrganisationFactory(name=f"Directorate {n}", parent=ministry) for n in range(3)]
+    Organisation.objects.bulk_create(
+        Organisation(name=f"Area office {n:04}", kind=ministry.kind, parent=directorates[n % 3])
+        for n in range(1000)
+    )
+
+    graph = relationship_map.organisation_graph(ministry).as_json()
+
+    hops = {node["label"]: node["hop"] for node in graph["nodes"]}
+    assert hops["Zeta Government"] == 1
+    assert {directorate.name: hops.get(directorate.name) for directorate in directorates} == {
+        "Directorate 0": 1,
+        "Directorate 1": 1,
+        "Directorate 2": 1,
+    }
+    assert sorted(label for label, hop in hops.items() if hop == 2) == [
+        f"Area office {n:04}" for n in range(relationship_map.MAX_DEPARTMENTS - 3)
+    ]
+    assert graph["truncated"] is True
+
+
+def test_departments_deeper_than_two_levels_are_drawn_in_the_outermost_ring(officer):
+    """The map is drawn in three rings; a unit three levels down said it was three steps away."""
+    ministry = OrganisationFactory(name="Ministry")
+    directorate = OrganisationFactory(name="Directorate", parent=ministry)
+    unit = OrganisationFactory(name="Unit", parent=directorate)
+    OrganisationFactory(name="Team", parent=unit)
+
+    graph = relationship_map.organisation_graph(ministry).as_json()
+
+    hops = {node["label"]: node["hop"] for node in graph["nodes"]}
+    assert hops == {"Ministry": 0, "Directorate": 1, "Unit": 2, "Team": 2}
+
+
+def test_where_an_organisations_people_also_work_is_drawn_before_the_people_of_its_departments(officer):
+    """The map keeps room for where the organisation's own people also work and whom they meet; the people
+    of its departments, ten for each, took all of it first."""
+    ministry = OrganisationFactory(name="Ministry")
+    minister = StakeholderFactory(name="Ama Owusu")
+    AffiliationFactory(stakeholder=minister, organisation=ministry)
+    AffiliationFactory(
+        stakeholder=minister, organisation=OrganisationFactory(name="Harbour Board"), is_primary=False
+    )
+    adviser = StakeholderFactory(name="Kofi Mensah")
+    meeting = MeetingFactory(starts_at=timezone.now() - dt.timedelta(days=3))
+    meeting.attendees.create(stakeholder=minister)
+    meeting.attendees.create(stakeholder=adviser)
+    for n in range(6):
+        directorate = OrganisationFactory(name=f"Directorate {n}", parent=ministry)
+        for m in range(10):
+            AffiliationFactory(
+                stakeholder=StakeholderFactory(name=f"Officer {n}-{m}"), organisation=directorate
+            )
+
+    graph = relationship_map.organisation_graph(ministry).as_json()
+
+    labels = [node["label"] for node in graph["nodes"]]
+    assert {"Harbour Board", "Kofi Mensah"} <= set(labels)
+    assert len(labels) == relationship_map.MAX_NODES
     assert graph["truncated"] is True
 
 
