@@ -32,7 +32,10 @@ class InteractionFilterSet(NothingUnlessValidFilterSet):
         label=_("Organisation"),
         queryset=Organisation.objects.all(),
         method="filter_organisation",
-        help_text=_("Also its departments and the people currently working there, as on its page."),
+        help_text=_(
+            "Filed against it or its departments, or against none with people who worked there on the day, "
+            "as on its page."
+        ),
     )
     # Anyone who ever logged, those who have left included, is a member of staff; one who logged nothing
     # lists nothing, which is the answer. No picker draws these choices, so all staff cost no more than

@@ -1,6 +1,6 @@
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models.functions import JSONObject, TruncDate
 from django.db.models.lookups import IsNull
 
 from contacts.search import prefix_query
@@ -129,23 +129,48 @@ class InteractionQuerySet(QuerySet):
         """
         return self.filter(participations__stakeholder=stakeholder)
 
-    def for_organisation(self, organisation):
-        """Interactions with the organisation, its departments at any depth (`family_of`), or the people
-        currently working there.
+    def for_organisation(self, organisation, *, start=None, end=None):
+        """The interactions that count for the organisation: those filed against it or one of its departments
+        at any depth (`family_of`), and those filed against no organisation with someone who held a position
+        there on the day (`held_on`, on the reader's calendar).
+
+        One filed against another organisation is that organisation's business, whoever was there: a council
+        planner who is also a charity's trustee does not make a site visit to the council the charity's. Nor
+        does someone who joined since, or who has left, move the work of a day to or from the organisation.
 
         Their ids come from the two indexes that hold them — interactions by organisation, participations by
-        stakeholder — in one union: put as one condition with OR, PostgreSQL could use neither, and walked
-        the whole log newest first until it had found a page (a second at a million interactions).
+        stakeholder (each of those who ever held a position there) — in one union: put as one condition with
+        OR, PostgreSQL could use neither, and walked the whole log newest first until it had found a page (a
+        second at a million interactions). A report passes its period's `start` and `end`, so that each side
+        reads only the period's range of its index rather than everything before the period is filtered.
         """
         from contacts.models import Affiliation, Organisation
+        from contacts.querysets import held_on
 
+        from .models import Participation
+
+        period = {}
+        if start is not None:
+            period["occurred_at__gte"] = start
+        if end is not None:
+            period["occurred_at__lt"] = end
         family = Organisation.objects.family_of(organisation).values("pk")
-        people = Affiliation.objects.held_now().filter(organisation__in=family).values("stakeholder")
-        with_the_family = self.model.objects.filter(organisation__in=family).values("pk")
-        with_its_people = self.model.stakeholders.through.objects.filter(stakeholder__in=people).values(
-            "interaction"
+        positions = Affiliation.objects.filter(organisation__in=family)
+        filed_with_the_family = self.model.objects.filter(organisation__in=family, **period).values("pk")
+        held_on_the_day = positions.filter(
+            held_on(OuterRef("occurred_on")), stakeholder=OuterRef("stakeholder")
         )
-        return self.filter(pk__in=with_the_family.union(with_its_people))
+        with_its_people_on_the_day = (
+            Participation.objects.alias(occurred_on=TruncDate("occurred_at"))
+            .filter(
+                Exists(held_on_the_day),
+                stakeholder__in=positions.values("stakeholder"),
+                interaction__organisation__isnull=True,
+                **period,
+            )
+            .values("interaction_key")
+        )
+        return self.filter(pk__in=filed_with_the_family.union(with_its_people_on_the_day))
 
     def open_follow_ups(self):
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)

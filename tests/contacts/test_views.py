@@ -407,6 +407,36 @@ def test_organisation_page_shows_the_work_and_people_of_a_unit_two_levels_down(o
     assert list(officer_client.get(roads.get_absolute_url()).context["departments"]) == [bridges]
 
 
+def test_organisation_timeline_holds_its_peoples_unfiled_work_from_when_they_were_there_not_others_work(
+    officer_client, officer
+):
+    """A council planner who is now also a trustee of the collective: the council's site visit, filed against
+    the council, was on the collective's timeline; a former treasurer's calls from her years there were
+    not."""
+    collective = OrganisationFactory(name="Umoja Women's Savings Collective")
+    council = OrganisationFactory(name="Northbridge City Council")
+    planner, treasurer = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=planner, organisation=council)
+    AffiliationFactory(stakeholder=planner, organisation=collective, role="Trustee", is_primary=False)
+    AffiliationFactory(
+        stakeholder=treasurer, organisation=collective, end_date=timezone.localdate() - dt.timedelta(days=30)
+    )
+    long_ago = timezone.now() - dt.timedelta(days=90)
+    InteractionFactory(
+        logged_by=officer, stakeholders=[planner], organisation=council, summary="Depot site visit"
+    )
+    InteractionFactory(logged_by=officer, stakeholders=[planner], summary="Call about the trustees meeting")
+    InteractionFactory(
+        logged_by=officer, stakeholders=[treasurer], occurred_at=long_ago, summary="Audit call"
+    )
+
+    page = officer_client.get(collective.get_absolute_url()).content.decode()
+    timeline = page[page.index('id="timeline"') :]
+
+    assert "Call about the trustees meeting" in timeline and "Audit call" in timeline
+    assert "Depot site visit" not in timeline
+
+
 def test_a_timeline_entry_says_what_was_agreed_to_follow_up_shortened_when_long(officer_client, officer):
     harbour = OrganisationFactory(name="Harbour Trust")
     stakeholder = StakeholderFactory(owner=officer)

@@ -29,6 +29,8 @@ from .test_exports import rows
 
 pytestmark = pytest.mark.django_db
 
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
 
 @pytest.fixture
 def council(officer, colleague):
@@ -143,6 +145,65 @@ def test_an_organisations_report_includes_the_work_and_people_of_a_unit_two_leve
     shown = ["Load test", "Inspection walk", "Bridge safety board", "Close the old bridge to lorries"]
     shown += ["Send the load test report", "Cracks in the river bridge", "Agree the inspection calendar"]
     assert [text for text in shown if text not in page] == []
+
+
+def test_an_organisations_report_leaves_out_work_filed_against_another_organisation_by_one_of_its_people(
+    client, officer
+):
+    """A council officer who is also a trustee of a savings collective: the collective's report counted the
+    site visit to the council, filed against the council, because the trustee was there. Work filed against
+    no organisation counts for each organisation its people worked at."""
+    umoja = OrganisationFactory(name="Umoja Women's Savings Collective")
+    northbridge = OrganisationFactory(name="Northbridge City Council")
+    planner = StakeholderFactory(owner=officer, name="Grace Njeri")
+    AffiliationFactory(stakeholder=planner, organisation=northbridge, role="Planning Officer")
+    AffiliationFactory(stakeholder=planner, organisation=umoja, role="Trustee", is_primary=False)
+    InteractionFactory(
+        logged_by=officer, stakeholders=[planner], organisation=northbridge, occurred_at=days_ago(3),
+        kind="visit", sentiment=-2, summary="Site visit to Northbridge City Council depot",
+    )  # fmt: skip
+    InteractionFactory(
+        logged_by=officer, stakeholders=[planner], occurred_at=days_ago(5), kind="call", sentiment=2,
+        summary="Call about the savings groups",
+    )  # fmt: skip
+
+    umoja_report = report(client, officer, organisation=umoja.pk)
+    northbridge_report = report(client, officer, organisation=northbridge.pk)
+
+    totals = umoja_report.context["totals"]
+    assert (totals["interactions"], totals["average_sentiment"], totals["negative"]) == (1, 2, 0)
+    assert [(row["kind"], row["n"]) for row in umoja_report.context["by_kind"]] == [("Call", 1)]
+    assert "Site visit to Northbridge" not in umoja_report.content.decode()
+    assert northbridge_report.context["totals"]["interactions"] == 2
+
+
+def test_an_organisations_report_counts_the_work_of_the_people_who_worked_there_on_its_day(client, officer):
+    """Who works there now decided: a leaver's calls while there went missing from the report, and a
+    newcomer's calls from before they joined were counted. The day is the reader's: a call at half past
+    midnight in London is the next day's, though it is still the day before in UTC."""
+    trust = OrganisationFactory(name="Harbour Trust")
+    leaver, joiner = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=leaver, organisation=trust, end_date=TODAY - dt.timedelta(days=30))
+    AffiliationFactory(stakeholder=joiner, organisation=trust, start_date=TODAY - dt.timedelta(days=10))
+    last_day = dt.datetime.combine(TODAY - dt.timedelta(days=30), dt.time(23, 30), tzinfo=LONDON)
+    for person, when, summary in (
+        (leaver, days_ago(40), "Leaver's call while there"),
+        (leaver, last_day, "Leaver's call on their last evening"),
+        (leaver, last_day + dt.timedelta(hours=1), "Leaver's call after midnight"),
+        (leaver, days_ago(20), "Leaver's call from their new job"),
+        (joiner, days_ago(20), "Joiner's call before they joined"),
+        (joiner, days_ago(5), "Joiner's call since"),
+    ):
+        InteractionFactory(logged_by=officer, stakeholders=[person], occurred_at=when, summary=summary)
+
+    response = report(client, officer, organisation=trust.pk)
+
+    assert sorted(interaction.summary for interaction in response.context["interactions"]) == [
+        "Joiner's call since",
+        "Leaver's call on their last evening",
+        "Leaver's call while there",
+    ]
+    assert response.context["totals"]["interactions"] == 3
 
 
 def test_the_stakeholders_owner_sees_the_confidential_interaction_in_the_report(client, colleague, council):

@@ -1,6 +1,9 @@
 """InteractionFilterSet filters what the user may already see; the pages can use it as the API does."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from interactions.filtersets import InteractionFilterSet
 from interactions.models import Interaction
@@ -67,3 +70,36 @@ def test_organisation_filter_includes_units_at_any_depth_and_the_people_working_
     InteractionFactory(logged_by=officer, organisation=OrganisationFactory(name="Ministry of Health"))
 
     assert filtered(officer, organisation=ministry.pk) == {with_the_unit.pk, with_its_inspector.pk}
+
+
+def test_organisation_filter_counts_its_peoples_unfiled_work_from_the_days_they_were_there(officer):
+    """Someone who holds a position there now brought in their work filed against other organisations, and
+    their work from before they joined; a leaver took theirs away."""
+    collective = OrganisationFactory(name="Umoja Women's Savings Collective")
+    council = OrganisationFactory(name="Northbridge City Council")
+    today = timezone.localdate()
+    trustee, leaver = StakeholderFactory(owner=officer), StakeholderFactory(owner=officer)
+    AffiliationFactory(stakeholder=trustee, organisation=council)
+    AffiliationFactory(
+        stakeholder=trustee,
+        organisation=collective,
+        is_primary=False,
+        start_date=today - dt.timedelta(days=30),
+    )
+    AffiliationFactory(stakeholder=leaver, organisation=collective, end_date=today - dt.timedelta(days=30))
+
+    def logged(person, days_ago, organisation=None):
+        when = timezone.now() - dt.timedelta(days=days_ago)
+        return InteractionFactory(
+            logged_by=officer, stakeholders=[person], occurred_at=when, organisation=organisation
+        )
+
+    trustees_visit_to_the_council = logged(trustee, 3, organisation=council)
+    trustees_call = logged(trustee, 3)
+    before_they_became_a_trustee = logged(trustee, 60)
+    leavers_call_while_there = logged(leaver, 60)
+    logged(leaver, 3)  # since they left
+
+    assert filtered(officer, organisation=collective.pk) == {trustees_call.pk, leavers_call_while_there.pk}
+    at_the_council = {trustees_visit_to_the_council.pk, trustees_call.pk, before_they_became_a_trustee.pk}
+    assert filtered(officer, organisation=council.pk) == at_the_council
