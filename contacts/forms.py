@@ -135,11 +135,14 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
             if self.instance.pk:
                 self.initial[name] = ", ".join(getattr(self.instance, name))
 
-    def _entries(self, name, validator):
-        """The field's comma-separated entries, each checked: every entry refused is named on its own."""
-        entries = [part.strip() for part in self.cleaned_data.get(name, "").split(",") if part.strip()]
+    def _entries(self, name, validator, *, unchecked=frozenset()):
+        """The field's comma-separated entries, each checked but those `unchecked`: every entry refused is
+        named on its own."""
+        entries = _comma_separated(self.cleaned_data.get(name, ""))
         errors = []
         for entry in entries:
+            if entry in unchecked:
+                continue
             try:
                 validator(entry)
             except forms.ValidationError as error:
@@ -152,7 +155,10 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
         return [email.lower() for email in self._entries("emails", validate_email_address)]
 
     def clean_phones(self):
-        return self._entries("phones", validate_phone_number)
+        # An import keeps a phone cell's text as it is ("ask at reception"): what the form shows of the
+        # numbers already stored is saved again as it stands, so an edit of anything else goes through.
+        stored = _comma_separated(self.initial.get("phones", ""))
+        return self._entries("phones", validate_phone_number, unchecked=set(stored))
 
     def clean_languages(self):
         # The first language is the one they prefer. A multiple select sends its choices in the list's order,
@@ -160,6 +166,10 @@ class StakeholderForm(EditConflictMixin, TagsInitialMixin, forms.ModelForm):
         chosen = self.cleaned_data["languages"]
         kept = [code for code in self.instance.languages if code in chosen]
         return kept + [code for code in chosen if code not in kept]
+
+
+def _comma_separated(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class TagRenameForm(forms.Form):

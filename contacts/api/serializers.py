@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -204,9 +205,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
     emails = serializers.ListField(
         child=serializers.CharField(max_length=254, validators=[validate_email_address]), required=False
     )
-    phones = serializers.ListField(
-        child=serializers.CharField(max_length=40, validators=[validate_phone_number]), required=False
-    )
+    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     languages = serializers.ListField(child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False)
     owner = AssigneeField(
         required=False,
@@ -215,6 +214,22 @@ class StakeholderSerializer(serializers.ModelSerializer):
     tags = TagNamesField(required=False)
     affiliations = AffiliationSerializer(many=True, read_only=True)
     contact_due_on = serializers.DateField(source="contact_due", read_only=True, allow_null=True)
+
+    def validate_phones(self, phones):
+        # As the form: a number already stored (an import keeps a phone cell's text as it is) is not refused
+        # when the record is saved again with it; each new entry refused is named at its place in the list.
+        stored = set(self.instance.phones) if self.instance is not None else set()
+        errors = {}
+        for position, phone in enumerate(phones):
+            if phone in stored:
+                continue
+            try:
+                validate_phone_number(phone)
+            except DjangoValidationError as error:
+                errors[position] = error.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return phones
 
     class Meta:
         model = Stakeholder

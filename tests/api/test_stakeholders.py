@@ -118,6 +118,18 @@ def test_bad_emails_and_phones_get_the_forms_messages(officer_api):
     assert not Stakeholder.objects.exists()
 
 
+def test_a_phone_stored_without_digits_is_kept_when_the_record_is_written_back(officer_api, officer):
+    stakeholder = StakeholderFactory(owner=officer, phones=["ask at reception"])
+    url = detail(stakeholder)
+    body = {
+        key: value for key, value in officer_api.get(url).json().items() if key not in ("id", "affiliations")
+    }
+    assert officer_api.put(url, {**body, "notes": "Met at the fair."}, format="json").status_code == 200
+    response = officer_api.patch(url, {"phones": ["ask at reception", "withheld"]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["phones"] == {"1": ["“withheld” has no digits: it is not a phone number."]}
+
+
 def test_stakeholders_are_never_deleted(api_as, stakeholder):
     assert api_as("admin_user").delete(detail(stakeholder)).status_code == 405
     assert Stakeholder.objects.filter(pk=stakeholder.pk).exists()

@@ -271,6 +271,22 @@ def test_stakeholder_form_names_each_bad_email_and_phone_on_its_own(officer_clie
     assert not Stakeholder.objects.exists()
 
 
+def test_a_phone_stored_without_digits_is_kept_when_anything_else_is_edited(officer_client, officer):
+    """An import keeps a phone cell's text as it is; refusing it again on every save would lock the record."""
+    stakeholder = StakeholderFactory(owner=officer, phones=["ask at reception", "+44 20 7946 0000"])
+    url = reverse("contacts:stakeholder_edit", args=[stakeholder.pk])
+    response = officer_client.post(url, _as_the_browser_posts_it(stakeholder, notes="Met at the fair."))
+    assert response.status_code == 302
+    stakeholder.refresh_from_db()
+    assert (stakeholder.notes, stakeholder.phones) == (
+        "Met at the fair.",
+        ["ask at reception", "+44 20 7946 0000"],
+    )
+    form = _as_the_browser_posts_it(stakeholder, phones="ask at reception, +44 20 7946 0000, withheld")
+    errors = officer_client.post(url, form).context["form"].errors
+    assert errors["phones"] == ["“withheld” has no digits: it is not a phone number."]
+
+
 def test_a_stakeholder_contacted_seconds_ago_was_contacted_just_now(officer_client, officer):
     stakeholder = StakeholderFactory(owner=officer, name="Ama Owusu")
     Stakeholder.objects.filter(pk=stakeholder.pk).update(
