@@ -434,10 +434,11 @@ def latest_band(day: dt.date | None):
 
 
 def todays_meetings(user, today: dt.date):
+    """The meetings of the officer's day, on My day and in their digest: not those they declined."""
     start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
     return (
         Meeting.objects.visible_to(user)
-        .involving(user)
+        .expecting(user)
         .filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("organisation")

@@ -38,10 +38,16 @@ class DailyDigest:
         return bool(self.meetings or self.follow_ups or self.actions or self.commitments or self.concerns)
 
 
+def _urgent(concerns):
+    """The concerns a digest brings up: severe enough, and about someone still in the register. An archived
+    stakeholder's concern left unresolved stays on My day to be closed, but is no reason for an email."""
+    return concerns.filter(severity__gte=URGENT_FROM, stakeholder__is_archived=False)
+
+
 def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
-    """What needs the user on `today`, their local date: the meetings they organise or are invited to that
-    day in their time zone, the follow-ups, action items and commitments due by its end, and the unresolved
-    concerns of high or critical severity they handle."""
+    """What needs the user on `today`, their local date: the meetings they organise or are invited to (and
+    have not declined) that day in their time zone, the follow-ups, action items and commitments due by its
+    end, and the unresolved concerns of high or critical severity they handle (`_urgent`)."""
     from dashboards.queries import concerns_handled, follow_ups_due, todays_meetings
 
     with timezone.override(zoneinfo.ZoneInfo(user.time_zone)):
@@ -66,7 +72,7 @@ def daily_digest_build(*, user, today: dt.date) -> DailyDigest:
             .select_related("stakeholder")
             .order_by("due_on", "pk")
         ),
-        concerns=list(concerns_handled(user).filter(severity__gte=URGENT_FROM)),
+        concerns=list(_urgent(concerns_handled(user))),
     )
 
 
@@ -81,8 +87,8 @@ def _people_with_something_due(now: dt.datetime) -> set[int]:
     )
     due = [
         meetings.values_list("organiser"),
-        Attendee.objects.filter(meeting__in=meetings, user__isnull=False).values_list("user"),
-        Concern.objects.unresolved().filter(severity__gte=URGENT_FROM).values_list("owner"),
+        Attendee.objects.filter(meeting__in=meetings, user__isnull=False).not_declined().values_list("user"),
+        _urgent(Concern.objects.unresolved()).values_list("owner"),
         Interaction.objects.open_follow_ups()
         .filter(follow_up_on__lte=latest_day)
         .values_list("follow_up_owner"),

@@ -36,6 +36,16 @@ class MeetingQuerySet(QuerySet):
             Q(organiser=user) | Exists(Attendee.objects.filter(meeting=OuterRef("pk"), user=user))
         )
 
+    def expecting(self, user):
+        """Meetings the user is expected at: those they organise, and those they are invited to and have not
+        declined. A day's meetings are these (My day, the daily digest), as the reminders are."""
+        from .models import Attendee
+
+        return self.filter(
+            Q(organiser=user)
+            | Exists(Attendee.objects.filter(meeting=OuterRef("pk"), user=user).not_declined())
+        )
+
     def with_stakeholder(self, stakeholder):
         from .models import Attendee
 
@@ -176,6 +186,13 @@ def met(prefix: str = "") -> Q:
 
 
 class AttendeeQuerySet(QuerySet):
+    def not_declined(self):
+        """Invitations the guest has not declined: those reminded of the meeting
+        (notifications.reminders_schedule), and expected at it."""
+        from .models import Rsvp
+
+        return self.exclude(rsvp=Rsvp.DECLINED)
+
     def met(self):
         return self.filter(met())
 

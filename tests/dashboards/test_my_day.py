@@ -10,7 +10,7 @@ from django.urls import reverse
 from concerns import services as concern_services
 from contacts.models import Stakeholder
 from dashboards import services
-from meetings.models import ActionItem, MeetingStatus
+from meetings.models import ActionItem, Attendee, MeetingStatus, Rsvp
 
 from ..factories import CommitmentFactory, InteractionFactory, MeetingFactory, StakeholderFactory
 from .conftest import NOW, TODAY, days_ago
@@ -131,6 +131,31 @@ def test_a_concern_handed_to_me_is_on_my_day_at_once_most_severe_first(officer_c
     page = response.content.decode()
     assert f'<a href="{critical.get_absolute_url()}">Flooding at the depot</a>' in page
     assert "Cllr Ada Mensah" in page
+
+
+def test_a_meeting_i_declined_is_not_on_my_day_as_i_am_not_reminded_of_it(officer_client, officer, colleague):
+    today_at = NOW + dt.timedelta(hours=2)
+    declined = MeetingFactory(organiser=colleague, title="Declined board", starts_at=today_at)
+    Attendee.objects.create(meeting=declined, user=officer, rsvp=Rsvp.DECLINED)
+    tentative = MeetingFactory(organiser=colleague, title="Depot site visit", starts_at=today_at)
+    Attendee.objects.create(meeting=tentative, user=officer, rsvp=Rsvp.TENTATIVE)
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    assert [meeting.title for meeting in response.context["meetings"]] == ["Depot site visit"]
+
+
+def test_an_archived_stakeholders_concern_i_handle_stays_on_my_day_to_be_closed(officer_client, officer):
+    """The daily digest leaves it out (tests/digests/test_daily.py): My day is where it is seen to."""
+    raised_by = StakeholderFactory(owner=officer, name="Cllr Ada Mensah")
+    concern = concern_services.concern_raise(
+        actor=officer, stakeholder=raised_by, title="Flooding at the depot", severity=4
+    )
+    Stakeholder.objects.filter(pk=raised_by.pk).update(is_archived=True, archived_at=NOW)
+
+    response = officer_client.get(reverse("dashboards:my_day"))
+
+    assert response.context["concerns"] == [concern]
 
 
 def test_going_stale_lists_my_stakeholders_overdue_or_due_within_a_week_most_overdue_first(

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from commitments.models import Commitment
 from concerns.models import ConcernStatus, Severity
-from digests.services import daily_digest_build, daily_digests_send
+from digests.services import _people_with_something_due, daily_digest_build, daily_digests_send
 from meetings import services as meeting_services
-from meetings.models import ActionItem, Attendee, MeetingStatus
+from meetings.models import ActionItem, Attendee, MeetingStatus, Rsvp
 from outbox.models import OutboundMessage
 
 from ..factories import ConcernFactory, InteractionFactory, MeetingFactory, StakeholderFactory
@@ -190,11 +190,75 @@ def test_the_digest_lists_the_meetings_of_the_officers_own_day_at_their_own_time
 
     assert daily_digests_send(now=SEVEN_AM_NEW_YORK) == 2  # the officer, and the colleague for theirs
     message = OutboundMessage.objects.get(kind="daily_digest", to=officer.email)
-    assert "MEETINGS\n- 09:30-10:30 Depot site visit\n" in message.body
-    assert "- 21:00-22:00 Harbour board\n" in message.body
+    assert "MEETINGS\n- 09:30\u201310:30 Depot site visit\n" in message.body
+    assert "- 21:00\u201322:00 Harbour board\n" in message.body
     assert "Yesterday evening" not in message.body and "Called off" not in message.body
     assert "Colleague's own" not in message.body
     assert message.subject == "Your day: 2 meetings"
+
+
+def test_a_meeting_past_midnight_is_shown_ending_the_next_day_not_before_it_starts(officer):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    london = ZoneInfo("Europe/London")
+    MeetingFactory(
+        organiser=officer,
+        title="Night works briefing",
+        starts_at=dt.datetime(2026, 6, 10, 23, 0, tzinfo=london),
+        ends_at=dt.datetime(2026, 6, 11, 1, 0, tzinfo=london),
+    )
+
+    daily_digests_send(now=SEVEN_AM_LONDON)
+
+    body = OutboundMessage.objects.get(kind="daily_digest").body
+    assert "- 23:00\u2013Thu 11 Jun, 01:00 Night works briefing\n" in body
+
+
+def test_a_meeting_the_officer_declined_is_not_in_their_digest(officer, colleague):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    declined = MeetingFactory(
+        organiser=colleague, title="Declined board", starts_at=SEVEN_AM_LONDON + dt.timedelta(hours=3)
+    )
+    Attendee.objects.create(meeting=declined, user=officer, rsvp=Rsvp.DECLINED)
+    accepted = MeetingFactory(
+        organiser=colleague, title="Depot site visit", starts_at=SEVEN_AM_LONDON + dt.timedelta(hours=5)
+    )
+    Attendee.objects.create(meeting=accepted, user=officer, rsvp=Rsvp.ACCEPTED)
+
+    digest = daily_digest_build(user=officer, today=SEVEN_AM_LONDON.date())
+
+    assert [meeting.title for meeting in digest.meetings] == ["Depot site visit"]
+
+
+def test_an_officer_whose_only_meeting_today_they_declined_gets_no_digest_and_is_not_even_considered(
+    officer, colleague
+):
+    officer.time_zone = "Europe/London"
+    officer.save()
+    declined = MeetingFactory(
+        organiser=colleague, title="Declined board", starts_at=SEVEN_AM_LONDON + dt.timedelta(hours=3)
+    )
+    Attendee.objects.create(meeting=declined, user=officer, rsvp=Rsvp.DECLINED)
+
+    assert officer.pk not in _people_with_something_due(SEVEN_AM_LONDON)
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 1  # the colleague, for their own meeting
+    assert not OutboundMessage.objects.filter(to=officer.email).exists()
+
+
+def test_an_archived_stakeholders_unresolved_urgent_concern_sends_no_digest(officer):
+    """It stays on My day to be closed (tests/dashboards/test_my_day.py), but is no reason for an email."""
+    officer.time_zone = "Europe/London"
+    officer.save()
+    ConcernFactory(
+        stakeholder=StakeholderFactory(owner=officer, is_archived=True, archived_at=SEVEN_AM_LONDON),
+        title="Flooding on Wharf Lane",
+        severity=Severity.CRITICAL,
+    )
+
+    assert not daily_digest_build(user=officer, today=SEVEN_AM_LONDON.date())
+    assert officer.pk not in _people_with_something_due(SEVEN_AM_LONDON)
+    assert daily_digests_send(now=SEVEN_AM_LONDON) == 0
 
 
 def test_the_digest_lists_the_high_and_critical_concerns_the_officer_handles_until_resolved(
