@@ -302,7 +302,10 @@ def held_on_sql(positions: str, day: str) -> str:
 class AffiliationQuerySet(QuerySet):
     def held_now(self):
         """Positions held today, on the reader's calendar (`held_on`)."""
-        return self.filter(held_on(timezone.localdate()))
+        return self.held_on(timezone.localdate())
+
+    def held_on(self, day: dt.date):
+        return self.filter(held_on(day))
 
     def primary_first(self):
         """Positions held now in the order a person's "current position" is picked from: the primary one

@@ -110,10 +110,12 @@ def _settle_follow_up_owner(
     return {}
 
 
-def _default_organisation_id(stakeholders: list[Stakeholder]) -> int | None:
-    """The organisation all of `stakeholders` who have a current primary position work at, if only one."""
+def _default_organisation_id(stakeholders: list[Stakeholder], occurred_at) -> int | None:
+    """The organisation all of `stakeholders` who had a primary position on the day of the touch worked at,
+    if only one: a call logged late is filed where the people were then (InteractionQuerySet.for_organisation
+    counts a filed interaction for its organisation alone)."""
     organisation_ids = set(
-        Affiliation.objects.held_now()
+        Affiliation.objects.held_on(timezone.localdate(occurred_at))
         .filter(stakeholder__in=stakeholders, is_primary=True)
         .values_list("organisation_id", flat=True)
     )
@@ -161,7 +163,7 @@ def interaction_log(
         interaction.organisation = organisation
     else:
         # Its id is enough: whatever shows the interaction reads it again with its organisation's name.
-        interaction.organisation_id = _default_organisation_id(stakeholders)
+        interaction.organisation_id = _default_organisation_id(stakeholders, occurred_at)
     # The author is the signed-in person, and the organisation and the follow-up's owner were chosen from
     # existing rows (or are the defaults): checking again that they exist would cost queries on every log.
     interaction.full_clean(

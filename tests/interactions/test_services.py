@@ -54,6 +54,17 @@ def test_the_organisation_defaults_to_the_stakeholders_primary_position(officer)
     assert interaction.organisation == position.organisation
 
 
+def test_a_call_logged_late_is_filed_where_the_person_worked_on_its_day(officer):
+    """A filed interaction counts for its organisation alone: a leaver's old call belongs to the old one."""
+    today = timezone.localdate()
+    person = StakeholderFactory(owner=officer)
+    then = AffiliationFactory(stakeholder=person, end_date=today - dt.timedelta(days=30))
+    now = AffiliationFactory(stakeholder=person, start_date=today - dt.timedelta(days=29))
+    old_call = log(officer, [person], occurred_at=timezone.now() - dt.timedelta(days=40))
+    new_call = log(officer, [person])
+    assert (old_call.organisation, new_call.organisation) == (then.organisation, now.organisation)
+
+
 def test_a_follow_up_due_before_the_interaction_is_refused_when_either_date_moves(officer):
     stakeholder = StakeholderFactory(owner=officer)
     monday = timezone.now() - dt.timedelta(days=3)
