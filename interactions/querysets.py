@@ -156,7 +156,10 @@ class InteractionQuerySet(QuerySet):
             period["occurred_at__lt"] = end
         family = Organisation.objects.family_of(organisation).values("pk")
         positions = Affiliation.objects.filter(organisation__in=family)
-        filed_with_the_family = self.model.objects.filter(organisation__in=family, **period).values("pk")
+        # Without the log's newest-first order, which the union has no use for (a sort of every id found).
+        filed_with_the_family = (
+            self.model.objects.filter(organisation__in=family, **period).order_by().values("pk")
+        )
         held_on_the_day = positions.filter(
             held_on(OuterRef("occurred_on")), stakeholder=OuterRef("stakeholder")
         )
